@@ -1,0 +1,65 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+
+/**
+ * Forward-only schema migrations for every SQLite file the store owns. The
+ * file's `PRAGMA user_version` records how many have been applied, so a file
+ * written by an older store upgrades in place and a newer file is refused.
+ */
+const migrations: readonly string[] = [
+  // 1: current state, MVCC history and per-file bookkeeping.
+  `
+  CREATE TABLE kv (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE,
+    create_revision INTEGER NOT NULL,
+    mod_revision INTEGER NOT NULL,
+    sub INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    lease INTEGER NOT NULL,
+    value BLOB NOT NULL
+  );
+  CREATE INDEX kv_mod ON kv (mod_revision, sub);
+  CREATE INDEX kv_lease ON kv (lease) WHERE lease <> 0;
+
+  -- Every version that is no longer current, plus delete tombstones. A row is
+  -- visible at revisions [mod_revision, superseded); a tombstone has
+  -- superseded = mod_revision and deleted = 1.
+  CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL,
+    create_revision INTEGER NOT NULL,
+    mod_revision INTEGER NOT NULL,
+    sub INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    lease INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    deleted INTEGER NOT NULL,
+    superseded INTEGER NOT NULL
+  );
+  CREATE INDEX history_key ON history (key, mod_revision);
+  CREATE INDEX history_mod ON history (mod_revision, sub);
+  CREATE INDEX history_superseded ON history (superseded);
+
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = migrations.length;
+
+export function migrate(db: Database, file: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      'CNPAAS_STORE_SCHEMA',
+      `${file} has schema version ${current}, newer than this store understands (${SCHEMA_VERSION})`,
+      'run a cnpaas-store at least as new as the one that last wrote this file',
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,61 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProtos } from '../../src/server/proto.js';
+
+/**
+ * A raw etcd v3 gRPC client over the vendored protos: the same wire messages a
+ * Go client sends, with no client-side logic in between. Tests use it against
+ * both the store and a real etcd.
+ */
+export interface EtcdClient {
+  kv: grpc.Client & Record<string, Function>;
+  watch: grpc.Client & Record<string, Function>;
+  lease: grpc.Client & Record<string, Function>;
+  maintenance: grpc.Client & Record<string, Function>;
+  cluster: grpc.Client & Record<string, Function>;
+  close(): void;
+}
+
+export function connect(target: string): EtcdClient {
+  const pkg = loadEtcdProtos();
+  const creds = grpc.credentials.createInsecure();
+  const options = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 8 * 1024 * 1024 };
+  const make = (name: string) => new (pkg.etcdserverpb[name] as grpc.ServiceClientConstructor)(target, creds, options) as never;
+  const clients = {
+    kv: make('KV'),
+    watch: make('Watch'),
+    lease: make('Lease'),
+    maintenance: make('Maintenance'),
+    cluster: make('Cluster'),
+  } as Omit<EtcdClient, 'close'>;
+  return {
+    ...clients,
+    close() {
+      for (const c of Object.values(clients)) (c as grpc.Client).close();
+    },
+  };
+}
+
+/** Calls a unary method and resolves with the response, or rejects with the gRPC error. */
+export function call<T = any>(client: grpc.Client & Record<string, Function>, method: string, request: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    client[method]!(request, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export async function waitForReady(target: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const client = connect(target);
+    try {
+      await call(client.maintenance, 'Status', {});
+      return;
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      client.close();
+    }
+  }
+  throw new Error(`${target} not ready after ${timeoutMs} ms: ${String(lastError)}`);
+}

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './free-port.js';
+import { waitForReady } from './client.js';
+
+export interface ServerHandle {
+  /** host:port for grpc-js clients. */
+  target: string;
+  /** http://host:port for etcdctl --endpoints. */
+  endpoint: string;
+  dataDir: string;
+  child: ChildProcess;
+  /** Recent output, for failure messages. */
+  output(): string;
+  /** SIGKILL, like a power cut from the process's point of view. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
+
+function track(child: ChildProcess): () => string {
+  let buffer = '';
+  const append = (chunk: Buffer) => {
+    buffer = (buffer + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => buffer;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((r) => child.once('exit', () => r()));
+}
+
+async function handle(child: ChildProcess, port: number, dataDir: string, ownsDir: boolean): Promise<ServerHandle> {
+  const output = track(child);
+  const target = `127.0.0.1:${port}`;
+  const early = exited(child).then(() => {
+    throw new Error(`server exited early (code ${child.exitCode}):\n${output()}`);
+  });
+  await Promise.race([waitForReady(target), early]);
+  early.catch(() => {});
+  const h: ServerHandle = {
+    target,
+    endpoint: `http://${target}`,
+    dataDir,
+    child,
+    output,
+    async kill() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited(child);
+      clearTimeout(timer);
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export interface StoreOptions {
+  dataDir?: string;
+  /** Topology YAML text, written to a file in the data dir. */
+  topology?: string;
+  extraArgs?: string[];
+  progressIntervalMs?: number;
+}
+
+/** Starts the built cnpaas-store on a free loopback port with its own data dir. */
+export async function startStore(options: StoreOptions = {}): Promise<ServerHandle> {
+  const ownsDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cnpaas-store-'));
+  const port = await freePort();
+  const args = [
+    STORE_BIN,
+    `--listen-client-urls=http://127.0.0.1:${port}`,
+    `--data-dir=${dataDir}`,
+    `--experimental-watch-progress-notify-interval=${options.progressIntervalMs ?? 1000}ms`,
+    '--log-level=warn',
+  ];
+  if (options.topology) {
+    const file = join(dataDir, 'topology.yaml');
+    writeFileSync(file, options.topology);
+    args.push(`--topology=${file}`);
+  }
+  args.push(...(options.extraArgs ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return handle(child, port, dataDir, ownsDir);
+}
+
+/** Starts a real etcd (Debian's etcd-server) on free loopback ports with a temp data dir. */
+export async function startEtcd(options: { progressIntervalMs?: number } = {}): Promise<ServerHandle> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-etcd-'));
+  const client = await freePort();
+  const peer = await freePort();
+  const args = [
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=http://127.0.0.1:${client}`,
+    `--advertise-client-urls=http://127.0.0.1:${client}`,
+    `--listen-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-cluster=default=http://127.0.0.1:${peer}`,
+    `--experimental-watch-progress-notify-interval=${options.progressIntervalMs ?? 1000}ms`,
+    '--log-level=warn',
+    '--logger=zap',
+  ];
+  const child = spawn(process.env.ETCD_BIN ?? 'etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return handle(child, client, dataDir, true);
+}
