@@ -175,7 +175,7 @@ export class SqliteDriver {
         ? `SELECT count(*) FROM kv WHERE ${boundSql(bound)}`
         : `SELECT (SELECT count(*) FROM kv WHERE ${boundSql(bound)} AND mod_revision <= @rev)
                 + (SELECT count(*) FROM history WHERE ${boundSql(bound)} AND mod_revision <= @rev AND superseded > @rev AND deleted = 0)`;
-    return this.#prepared(sql).pluck().get(this.#params(range, revision, -1)) as number;
+    return this.#prepared(sql).pluck().get(this.#params(range, revision)) as number;
   }
 
   /** Writes `kv` as the key's new current version; `prev` moves to history. */
@@ -211,13 +211,14 @@ export class SqliteDriver {
     return row && toKv(row);
   }
 
-  /** Every change with `from <= revision <= to`, in revision order. */
-  changes(from: number, to: number): ChangeRow[] {
+  /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */
+  changes(range: KeyRange, from: number, to: number): ChangeRow[] {
+    const where = `${boundSql(boundOf(range))} AND mod_revision >= @from AND mod_revision <= @to`;
     const rows = this.#prepared(`
-      SELECT ${COLUMNS}, sub, 0 AS deleted FROM kv WHERE mod_revision >= @from AND mod_revision <= @to
+      SELECT ${COLUMNS}, sub, 0 AS deleted FROM kv WHERE ${where}
       UNION ALL
-      SELECT ${COLUMNS}, sub, deleted FROM history WHERE mod_revision >= @from AND mod_revision <= @to
-      ORDER BY mod_revision, sub`).all({ from, to }) as RawChangeRow[];
+      SELECT ${COLUMNS}, sub, deleted FROM history WHERE ${where}
+      ORDER BY mod_revision, sub`).all({ ...this.#params(range, null), from, to }) as RawChangeRow[];
     return rows.map((row) => ({ kv: toKv(row), sub: row.sub, deleted: row.deleted === 1 }));
   }
 
@@ -289,8 +290,9 @@ export class SqliteDriver {
     return stmt;
   }
 
-  #params(range: KeyRange, revision: number | null, limit: number): Record<string, unknown> {
-    const params: Record<string, unknown> = { start: range.start, limit };
+  #params(range: KeyRange, revision: number | null, limit?: number): Record<string, unknown> {
+    const params: Record<string, unknown> = { start: range.start };
+    if (limit !== undefined) params.limit = limit;
     if (range.end !== null && range.end.length > 0) params.end = range.end;
     if (revision !== null) params.rev = revision;
     return params;

@@ -1,0 +1,37 @@
+import type { KeyRange } from './keys.js';
+import type { Change } from './mvcc/txn.js';
+import type { Revision } from './mvcc/store.js';
+import type {
+  DeleteRangeRequest, DeleteRangeResponse, LeaseInfo, PutRequest, PutResponse, RangeRequest, RangeResponse,
+  TxnRequest, TxnResponse,
+} from './types.js';
+
+/**
+ * The narrow interface the gRPC surface uses. Everything below it (revision
+ * store, routing, SQLite files) can change without touching a handler.
+ */
+export interface Backend {
+  readonly revision: number;
+  readonly compactRevision: number;
+  readonly memberId: string;
+  readonly clusterId: string;
+
+  range(req: RangeRequest): RangeResponse;
+  put(req: PutRequest): Promise<PutResponse>;
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
+  txn(req: TxnRequest): TxnResponse | Promise<TxnResponse>;
+  compact(revision: number, physical: boolean): Promise<void>;
+
+  changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[];
+  onCommit(listener: (revisions: Revision[]) => void): () => void;
+
+  leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }>;
+  leaseRevoke(id: bigint): Promise<{ revision: number } | void>;
+  leaseRenew(id: bigint): number;
+  leaseTimeToLive(id: bigint, withKeys: boolean): LeaseInfo | undefined;
+  leases(): bigint[];
+
+  size(): { total: number; inUse: number };
+  defragment(): void;
+  hashKv(revision: number): { hash: number; revision: number };
+}

@@ -1,0 +1,136 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { StoreError } from '../errors.js';
+import { parseDuration } from './duration.js';
+
+/** The store's command line, with etcd's flag names so existing habits and scripts carry over. */
+export interface StoreConfig {
+  listenClientUrls: string[];
+  listenMetricsUrls: string[];
+  dataDir: string;
+  topologyFile: string | undefined;
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  trustedCaFile: string | undefined;
+  clientCertAuth: boolean;
+  progressIntervalMs: number;
+  autoCompactionMode: 'periodic' | 'revision';
+  /** periodic: milliseconds; revision: revisions to keep. 0 disables. */
+  autoCompactionRetention: number;
+  maxTxnOps: number;
+  maxRequestBytes: number;
+  fsync: boolean;
+  logLevel: string;
+}
+
+export const USAGE = `Usage: cnpaas-store [flags]
+
+An etcd v3 compatible store over SQLite, routing keys to backend files.
+
+  --listen-client-urls URLS     comma-separated http://IP:PORT, https://IP:PORT, unix:///path
+                                (default http://127.0.0.1:2379)
+  --data-dir DIR                where main.db, meta.db and relative backend files live
+                                (default ./default.cnpaas-store)
+  --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
+  --cert-file, --key-file FILE  serving certificate for https:// URLs
+  --trusted-ca-file FILE        CA for client certificates
+  --client-cert-auth            require a client certificate signed by --trusted-ca-file
+  --listen-metrics-urls URLS    comma-separated http://IP:PORT serving /metrics, /healthz, /readyz
+  --experimental-watch-progress-notify-interval DURATION
+                                (alias --watch-progress-notify-interval; default 10m)
+  --auto-compaction-mode MODE   periodic (default) or revision
+  --auto-compaction-retention N periodic: a duration (a bare number is hours); revision: revisions
+                                to keep; 0 (default) turns it off
+  --max-txn-ops N               operations per txn branch (default 128)
+  --max-request-bytes N         largest write request (default 1572864)
+  --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
+  --log-level LEVEL             trace, debug, info (default), warn, error
+  --help, --version
+`;
+
+function bad(flag: string, reason: string, hint: string): StoreError {
+  return new StoreError('CNPAAS_STORE_BAD_FLAG', `--${flag}: ${reason}`, hint);
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function integer(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw bad(flag, `"${value}" is not a positive integer`, `e.g. --${flag}=${fallback}`);
+  return n;
+}
+
+export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        'listen-client-urls': { type: 'string' },
+        'listen-metrics-urls': { type: 'string' },
+        'data-dir': { type: 'string' },
+        topology: { type: 'string' },
+        'cert-file': { type: 'string' },
+        'key-file': { type: 'string' },
+        'trusted-ca-file': { type: 'string' },
+        'client-cert-auth': { type: 'boolean' },
+        'experimental-watch-progress-notify-interval': { type: 'string' },
+        'watch-progress-notify-interval': { type: 'string' },
+        'auto-compaction-mode': { type: 'string' },
+        'auto-compaction-retention': { type: 'string' },
+        'max-txn-ops': { type: 'string' },
+        'max-request-bytes': { type: 'string' },
+        'unsafe-no-fsync': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new StoreError('CNPAAS_STORE_BAD_FLAG', (err as Error).message, 'run cnpaas-store --help for the flags');
+  }
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+
+  const progressText = (values['experimental-watch-progress-notify-interval'] ?? values['watch-progress-notify-interval'] ?? '10m') as string;
+  const progressIntervalMs = parseDuration(progressText);
+  if (progressIntervalMs === undefined) {
+    throw bad('experimental-watch-progress-notify-interval', `"${progressText}" is not a duration`, 'e.g. 10m, 5s or 500ms');
+  }
+  const mode = (values['auto-compaction-mode'] ?? 'periodic') as string;
+  if (mode !== 'periodic' && mode !== 'revision') throw bad('auto-compaction-mode', `"${mode}" is not a mode`, 'use periodic or revision');
+  const retentionText = (values['auto-compaction-retention'] ?? '0') as string;
+  let retention: number | undefined;
+  if (mode === 'revision') retention = /^\d+$/.test(retentionText) ? Number(retentionText) : undefined;
+  else retention = /^\d+(\.\d+)?$/.test(retentionText) ? Number(retentionText) * 3_600_000 : parseDuration(retentionText);
+  if (retention === undefined) {
+    throw bad('auto-compaction-retention', `"${retentionText}" does not fit --auto-compaction-mode=${mode}`,
+      mode === 'revision' ? 'give a number of revisions, e.g. 10000' : 'give a duration such as 1h or 30m (a bare number is hours)');
+  }
+  const logLevel = (values['log-level'] ?? 'info') as string;
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw bad('log-level', `"${logLevel}" is not a level`, 'use debug, info, warn or error');
+  }
+  return {
+    listenClientUrls: list(values['listen-client-urls'] as string | undefined).length > 0
+      ? list(values['listen-client-urls'] as string) : ['http://127.0.0.1:2379'],
+    listenMetricsUrls: list(values['listen-metrics-urls'] as string | undefined),
+    dataDir: resolve((values['data-dir'] as string | undefined) ?? 'default.cnpaas-store'),
+    topologyFile: values.topology ? resolve(values.topology as string) : undefined,
+    certFile: values['cert-file'] as string | undefined,
+    keyFile: values['key-file'] as string | undefined,
+    trustedCaFile: values['trusted-ca-file'] as string | undefined,
+    clientCertAuth: !!values['client-cert-auth'],
+    progressIntervalMs,
+    autoCompactionMode: mode,
+    autoCompactionRetention: retention,
+    maxTxnOps: integer('max-txn-ops', values['max-txn-ops'] as string | undefined, 128),
+    maxRequestBytes: integer('max-request-bytes', values['max-request-bytes'] as string | undefined, 1_572_864),
+    fsync: !values['unsafe-no-fsync'],
+    logLevel,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * In-memory lease clocks. Leases themselves are persisted in meta.db by the
+ * store; their countdowns are not, and restart at full TTL after a restart,
+ * as etcd refreshes every lease when a leader takes over.
+ */
+export const MAX_LEASE_TTL = 9_000_000_000;
+/** etcd's minimum: 1.5 election timeouts with default flags, rounded up. */
+export const MIN_LEASE_TTL = 2;
+
+export interface Lease {
+  id: bigint;
+  ttl: number;
+  expiresAt: number;
+}
+
+export class Lessor {
+  readonly #leases = new Map<bigint, Lease>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  has(id: bigint): boolean {
+    return this.#leases.has(id);
+  }
+
+  get(id: bigint): Lease | undefined {
+    return this.#leases.get(id);
+  }
+
+  /** The TTL a grant is given: etcd raises anything below the minimum. */
+  static effectiveTtl(ttl: number): number {
+    return ttl < MIN_LEASE_TTL ? MIN_LEASE_TTL : ttl;
+  }
+
+  add(id: bigint, ttl: number): Lease {
+    const lease = { id, ttl, expiresAt: this.#now() + ttl * 1000 };
+    this.#leases.set(id, lease);
+    return lease;
+  }
+
+  delete(id: bigint): void {
+    this.#leases.delete(id);
+  }
+
+  /** Renews the lease; returns its TTL, or 0 if it does not exist. */
+  renew(id: bigint): number {
+    const lease = this.#leases.get(id);
+    if (!lease) return 0;
+    lease.expiresAt = this.#now() + lease.ttl * 1000;
+    return lease.ttl;
+  }
+
+  /** Whole seconds left, like etcd's int64(Remaining().Seconds()). */
+  remaining(id: bigint): number {
+    const lease = this.#leases.get(id);
+    if (!lease) return -1;
+    return Math.max(0, Math.trunc((lease.expiresAt - this.#now()) / 1000));
+  }
+
+  ids(): bigint[] {
+    return [...this.#leases.keys()];
+  }
+
+  expired(): bigint[] {
+    const now = this.#now();
+    return [...this.#leases.values()].filter((l) => l.expiresAt <= now).map((l) => l.id);
+  }
+
+  clear(): void {
+    this.#leases.clear();
+  }
+}

@@ -1,0 +1,167 @@
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * meta.db: what belongs to the store as a whole rather than to one backend —
+ * the compact revision, leases, the member identity, and the revision log that
+ * makes a write spanning several backend files atomic.
+ */
+export interface LoggedChange {
+  backend: string;
+  type: 'put' | 'delete';
+  key: Buffer;
+  sub: number;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+  value: Buffer;
+}
+
+export interface LoggedRevision {
+  revision: number;
+  changes: LoggedChange[];
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS txlog (revision INTEGER PRIMARY KEY, changes BLOB NOT NULL);
+`;
+
+export class MetaStore {
+  readonly db: Database.Database;
+  readonly path: string;
+  readonly #setMeta: Statement;
+  readonly #getMeta: Statement;
+  readonly #putLease: Statement;
+  readonly #deleteLease: Statement;
+  readonly #log: Statement;
+  readonly #trim: Statement;
+  #inTxn = false;
+
+  constructor(path: string, fsync: boolean) {
+    this.path = path;
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${fsync ? 'FULL' : 'OFF'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.#setMeta = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
+    this.#putLease = this.db.prepare('INSERT INTO leases (id, ttl) VALUES (?, ?)');
+    this.#deleteLease = this.db.prepare('DELETE FROM leases WHERE id = ?');
+    this.#log = this.db.prepare('INSERT INTO txlog (revision, changes) VALUES (?, ?)');
+    this.#trim = this.db.prepare('DELETE FROM txlog WHERE revision <= ?');
+  }
+
+  /** A random, persistent 64-bit ID (as decimal text), created on first use. */
+  identity(name: 'member_id' | 'cluster_id'): string {
+    let id = this.#getMeta.get(name) as string | undefined;
+    if (!id) {
+      id = BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
+      this.#setMeta.run(name, id);
+    }
+    return id;
+  }
+
+  compactRevision(): number {
+    const v = this.#getMeta.get('compact_revision');
+    return v === undefined || v === null ? -1 : Number(v);
+  }
+
+  /** The highest revision this file has seen (logged writes, compactions). */
+  revisionFloor(): number {
+    return Number(this.#getMeta.get('revision_floor') ?? 0);
+  }
+
+  setCompactRevision(revision: number, current: number): void {
+    this.db.transaction(() => {
+      this.#setMeta.run('compact_revision', revision);
+      this.#setMeta.run('revision_floor', current);
+    })();
+  }
+
+  leases(): Array<{ id: bigint; ttl: number }> {
+    return this.db
+      .prepare('SELECT CAST(id AS TEXT) AS id, ttl FROM leases')
+      .all()
+      .map((r) => {
+        const row = r as { id: string; ttl: number };
+        return { id: BigInt(row.id), ttl: row.ttl };
+      });
+  }
+
+  begin(): void {
+    if (!this.#inTxn) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.#inTxn = true;
+    }
+  }
+
+  putLease(id: bigint, ttl: number): void {
+    this.begin();
+    this.#putLease.run(id, ttl);
+  }
+
+  deleteLease(id: bigint): void {
+    this.begin();
+    this.#deleteLease.run(id);
+  }
+
+  /** Logs revisions that span backend files; committing this file is their durability point. */
+  log(revisions: LoggedRevision[], trimUpTo: number): void {
+    this.begin();
+    this.#trim.run(trimUpTo);
+    for (const r of revisions) this.#log.run(r.revision, Buffer.from(JSON.stringify(r.changes, replacer)));
+    this.#setMeta.run('revision_floor', revisions.at(-1)!.revision);
+  }
+
+  logged(): LoggedRevision[] {
+    const rows = this.db.prepare('SELECT revision, changes FROM txlog ORDER BY revision').all() as Array<{ revision: number; changes: Buffer }>;
+    return rows.map((r) => ({ revision: r.revision, changes: JSON.parse(r.changes.toString(), reviver) as LoggedChange[] }));
+  }
+
+  clearLog(): void {
+    this.db.prepare('DELETE FROM txlog').run();
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTxn;
+  }
+
+  commit(): void {
+    if (!this.#inTxn) return;
+    this.db.exec('COMMIT');
+    this.#inTxn = false;
+  }
+
+  rollback(): void {
+    if (!this.#inTxn) return;
+    this.#inTxn = false;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  close(): void {
+    this.rollback();
+    this.db.close();
+  }
+}
+
+// Buffers and bigints survive the JSON round trip as tagged strings.
+function replacer(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return { $big: value.toString() };
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') {
+    return { $buf: Buffer.from((value as { data: number[] }).data).toString('base64') };
+  }
+  return value;
+}
+
+function reviver(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object') {
+    const v = value as { $big?: string; $buf?: string };
+    if (v.$big !== undefined) return BigInt(v.$big);
+    if (v.$buf !== undefined) return Buffer.from(v.$buf, 'base64');
+  }
+  return value;
+}

@@ -1,0 +1,79 @@
+import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types.js';
+import { type KeyRange, isEmptyRange } from '../keys.js';
+import type { SqliteDriver } from '../drivers/sqlite-driver.js';
+
+/**
+ * etcd's Range semantics over one or more backends (apply.go Range and
+ * mvcc rangeKeys): count is taken before the min/max filters, `more` after
+ * them, and non-key sorts happen on the (limit+1) keys fetched in key order.
+ */
+export function rangeAt(drivers: SqliteDriver[], req: RangeRequest, range: KeyRange, historical: number | null): Omit<RangeResponse, 'revision'> {
+  if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
+  const countOf = () => drivers.reduce((n, d) => n + d.count(range, historical), 0);
+  if (req.countOnly) return { kvs: [], more: false, count: countOf() };
+
+  const filtered = req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
+  const fetchAll = req.sortOrder !== 'NONE' || filtered;
+  const fetchLimit = !fetchAll && req.limit > 0 ? req.limit + 1 : -1;
+  // Values are dropped in SQL for keys_only, unless the sort needs them.
+  const dropValues = req.keysOnly && req.sortTarget !== 'VALUE';
+
+  let kvs = merge(drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)), fetchLimit);
+  const count = fetchLimit > 0 && kvs.length >= fetchLimit ? countOf() : kvs.length;
+
+  if (filtered) kvs = kvs.filter((kv) => passes(req, kv));
+  let order = req.sortOrder;
+  if (req.sortTarget !== 'KEY' && order === 'NONE') order = 'ASCEND';
+  if (order !== 'NONE' && !(req.sortTarget === 'KEY' && order === 'ASCEND')) {
+    const cmp = comparator(req.sortTarget);
+    kvs.sort(order === 'ASCEND' ? cmp : (a, b) => cmp(b, a));
+  }
+  let more = false;
+  if (req.limit > 0 && kvs.length > req.limit) {
+    kvs = kvs.slice(0, req.limit);
+    more = true;
+  }
+  if (req.keysOnly) kvs = kvs.map((kv) => (kv.value.length === 0 ? kv : { ...kv, value: Buffer.alloc(0) }));
+  return { kvs, more, count };
+}
+
+function passes(req: RangeRequest, kv: KeyValue): boolean {
+  if (req.maxModRevision > 0 && kv.modRevision > req.maxModRevision) return false;
+  if (req.minModRevision > 0 && kv.modRevision < req.minModRevision) return false;
+  if (req.maxCreateRevision > 0 && kv.createRevision > req.maxCreateRevision) return false;
+  if (req.minCreateRevision > 0 && kv.createRevision < req.minCreateRevision) return false;
+  return true;
+}
+
+function comparator(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
+  switch (target) {
+    case 'KEY':
+      return (a, b) => Buffer.compare(a.key, b.key);
+    case 'VERSION':
+      return (a, b) => a.version - b.version;
+    case 'CREATE':
+      return (a, b) => a.createRevision - b.createRevision;
+    case 'MOD':
+      return (a, b) => a.modRevision - b.modRevision;
+    case 'VALUE':
+      return (a, b) => Buffer.compare(a.value, b.value);
+  }
+}
+
+/** k-way merge of key-ordered lists; the lists hold disjoint keys. */
+export function merge(lists: KeyValue[][], limit: number): KeyValue[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+  const out: KeyValue[] = [];
+  const pos = nonEmpty.map(() => 0);
+  while (limit < 0 || out.length < limit) {
+    let best = -1;
+    for (let i = 0; i < nonEmpty.length; i++) {
+      const kv = nonEmpty[i]![pos[i]!];
+      if (kv && (best < 0 || Buffer.compare(kv.key, nonEmpty[best]![pos[best]!]!.key) < 0)) best = i;
+    }
+    if (best < 0) break;
+    out.push(nonEmpty[best]![pos[best]!++]!);
+  }
+  return out;
+}

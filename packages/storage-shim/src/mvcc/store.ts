@@ -1,0 +1,560 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Logger } from 'pino';
+import { EtcdError, Errors } from '../errors.js';
+import { type KeyRange, toKeyRange } from '../keys.js';
+import { SqliteDriver } from '../drivers/sqlite-driver.js';
+import { Router } from '../routing/router.js';
+import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
+import { StoreError } from '../errors.js';
+import { isDeepStrictEqual } from 'node:util';
+import type {
+  DeleteRangeRequest, DeleteRangeResponse, KeyValue, LeaseInfo, PutRequest, PutResponse, RangeRequest,
+  RangeResponse, TxnRequest, TxnResponse,
+} from '../types.js';
+import { Lessor, MAX_LEASE_TTL } from './lessor.js';
+import { type LoggedChange, MetaStore } from './meta-store.js';
+import { rangeAt } from './range.js';
+import {
+  type Change, type TxnView, applyDeleteRange, applyRange, applyStandalonePut, applyTxn, isReadOnly,
+} from './txn.js';
+
+export interface RevisionStoreOptions {
+  dataDir: string;
+  topology: Topology;
+  /** false only for tests (--unsafe-no-fsync). */
+  fsync: boolean;
+  logger: Logger;
+  /** Rows deleted per compaction step; steps yield to the event loop. */
+  compactionBatch?: number;
+  now?: () => number;
+}
+
+/** The changes of one committed revision, in the order they were made. */
+export interface Revision {
+  revision: number;
+  changes: Change[];
+}
+
+export type CommitListener = (revisions: Revision[]) => void;
+
+export interface CommitStats {
+  batches: number;
+  writes: number;
+  fsyncs: number;
+}
+
+type WriteOp =
+  | { kind: 'put'; req: PutRequest }
+  | { kind: 'deleteRange'; req: DeleteRangeRequest }
+  | { kind: 'txn'; req: TxnRequest }
+  | { kind: 'leaseGrant'; id: bigint; ttl: number }
+  | { kind: 'leaseRevoke'; id: bigint };
+
+interface Pending {
+  op: WriteOp;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+interface Batch {
+  revisions: Revision[];
+}
+
+/**
+ * The log-structured revision store: one global revision over every backend
+ * file, etcd's MVCC rules, group commit, leases and compaction. The gRPC layer
+ * sees only this class (through the Backend interface); the SQL lives in the
+ * driver below it.
+ */
+export class RevisionStore {
+  readonly #drivers = new Map<string, SqliteDriver>();
+  #router: Router;
+  #topology: Topology;
+  readonly #meta: MetaStore;
+  readonly #lessor: Lessor;
+  readonly #log: Logger;
+  readonly #options: RevisionStoreOptions;
+  readonly #listeners = new Set<CommitListener>();
+  #revision = 1;
+  #compactRevision = -1;
+  #queue: Pending[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  #compacting: Promise<void> = Promise.resolve();
+  readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
+  readonly memberId: string;
+  readonly clusterId: string;
+
+  constructor(options: RevisionStoreOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+    mkdirSync(options.dataDir, { recursive: true });
+    this.#meta = new MetaStore(join(options.dataDir, 'meta.db'), options.fsync);
+    this.#drivers.set(DEFAULT_BACKEND, new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }));
+    for (const b of options.topology.backends) {
+      mkdirSync(join(b.path, '..'), { recursive: true });
+      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: options.fsync }));
+    }
+    this.#router = new Router(options.topology);
+    this.#topology = options.topology;
+    this.#lessor = new Lessor(options.now);
+    this.memberId = this.#meta.identity('member_id');
+    this.clusterId = this.#meta.identity('cluster_id');
+    this.#recover();
+    this.#load();
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get compactRevision(): number {
+    return this.#compactRevision;
+  }
+
+  get backendNames(): string[] {
+    return [...this.#drivers.keys()];
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // --- reads ---
+
+  range(req: RangeRequest): RangeResponse {
+    return applyRange(this.#view([]), req);
+  }
+
+  /** A read-only Txn is answered on the read path; anything else is queued. */
+  txn(req: TxnRequest): TxnResponse | Promise<TxnResponse> {
+    if (isReadOnly(req)) return applyTxn(this.#view([]), req);
+    return this.#enqueue({ kind: 'txn', req }) as Promise<TxnResponse>;
+  }
+
+  put(req: PutRequest): Promise<PutResponse> {
+    return this.#enqueue({ kind: 'put', req }) as Promise<PutResponse>;
+  }
+
+  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    return this.#enqueue({ kind: 'deleteRange', req }) as Promise<DeleteRangeResponse>;
+  }
+
+  /** Every change with from <= revision <= to in the backends that may hold `range`, in order. */
+  changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[] {
+    const out: Change[] = [];
+    const names = this.#router.backendsFor(range);
+    for (const name of names) {
+      const d = this.#drivers.get(name)!;
+      for (const row of d.changes(range, from, to)) {
+        const kv = row.deleted ? deleteKv(row.kv.key, row.kv.modRevision) : row.kv;
+        const isCreate = !row.deleted && kv.createRevision === kv.modRevision;
+        out.push({ backend: name, type: row.deleted ? 'delete' : 'put', kv, prevKv: isCreate || !withPrev ? undefined : d.prevOf(kv.key, kv.modRevision), sub: row.sub });
+      }
+    }
+    if (names.length > 1) out.sort((a, b) => a.kv.modRevision - b.kv.modRevision || a.sub - b.sub);
+    return out;
+  }
+
+  // --- leases ---
+
+  leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }> {
+    if (ttl > MAX_LEASE_TTL) return Promise.reject(Errors.leaseTtlTooLarge());
+    return this.#enqueue({ kind: 'leaseGrant', id, ttl: Lessor.effectiveTtl(ttl) }) as Promise<{ id: bigint; ttl: number }>;
+  }
+
+  leaseRevoke(id: bigint): Promise<void> {
+    return this.#enqueue({ kind: 'leaseRevoke', id }) as Promise<void>;
+  }
+
+  leaseRenew(id: bigint): number {
+    return this.#lessor.renew(id);
+  }
+
+  leaseTimeToLive(id: bigint, withKeys: boolean): LeaseInfo | undefined {
+    const lease = this.#lessor.get(id);
+    if (!lease) return undefined;
+    return { id, ttl: this.#lessor.remaining(id), grantedTtl: lease.ttl, keys: withKeys ? this.#leaseKeys(id) : [] };
+  }
+
+  leases(): bigint[] {
+    return this.#lessor.ids();
+  }
+
+  /** Revokes every lease whose time is up; called from a timer. */
+  expireLeases(): void {
+    for (const id of this.#lessor.expired()) {
+      this.leaseRevoke(id).catch((err: unknown) => {
+        if (!(err instanceof EtcdError)) this.#log.error({ err, lease: id.toString(16) }, 'lease expiry failed');
+      });
+    }
+  }
+
+  // --- compaction ---
+
+  /**
+   * Compacts history below `revision`. The new compact revision is durable
+   * when this returns; the rows go in small steps in the background, and
+   * `physical` waits for them.
+   */
+  async compact(revision: number, physical: boolean): Promise<void> {
+    if (revision <= this.#compactRevision) throw Errors.compacted();
+    if (revision > this.#revision) throw Errors.futureRevision();
+    this.#meta.setCompactRevision(revision, this.#revision);
+    this.#compactRevision = revision;
+    const step = this.#options.compactionBatch ?? 1000;
+    this.#compacting = this.#compacting.then(async () => {
+      for (const d of this.#drivers.values()) {
+        while (!this.#closed && d.compact(revision, step) > 0) await new Promise((r) => setImmediate(r));
+      }
+    });
+    if (physical) await this.#compacting;
+  }
+
+  // --- topology ---
+
+  /**
+   * Re-reads the topology file. Like HariKube, only backends appended at the
+   * end are accepted, and only if no key they would claim already lives in the
+   * default backend: moving data between files is a migration, not a reload.
+   */
+  reloadTopology(): string[] {
+    const file = this.#topology.file;
+    if (!file) {
+      throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD', 'the store was started without --topology', 'restart it with --topology FILE');
+    }
+    const next = loadTopology(file, this.#options.dataDir);
+    const current = this.#topology.backends;
+    for (const [i, b] of current.entries()) {
+      if (!sameBackend(b, next.backends[i])) {
+        throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD', `${file}: backends[${i}] (${b.name}) was changed or removed`,
+          'only append new backends at the end; restore the existing ones as they were');
+      }
+    }
+    const added = next.backends.slice(current.length);
+    const router = new Router(next);
+    const main = this.#drivers.get(DEFAULT_BACKEND)!;
+    const all = { start: Buffer.from([0]), end: Buffer.alloc(0) };
+    const stranded = main.range(all, null, -1, true).filter((kv) => added.some((b) => router.backendFor(kv.key) === b.name));
+    if (stranded.length > 0) {
+      throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD',
+        `${stranded.length} existing key(s) (first: ${stranded[0]!.key.toString()}) would move out of the default backend`,
+        'route a resource before creating its objects; moving existing data is not supported yet');
+    }
+    for (const b of added) this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: this.#options.fsync }));
+    this.#router = router;
+    this.#topology = next;
+    return added.map((b) => b.name);
+  }
+
+  /** Every database file, for the checkpointer. */
+  filePaths(): string[] {
+    return [...[...this.#drivers.values()].map((d) => d.path), this.#meta.path];
+  }
+
+  // --- maintenance ---
+
+  size(): { total: number; inUse: number } {
+    let total = 0;
+    let inUse = 0;
+    for (const d of this.#drivers.values()) {
+      const s = d.size();
+      total += s.total;
+      inUse += s.inUse;
+    }
+    return { total, inUse };
+  }
+
+  keyCounts(): Record<string, number> {
+    return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.keyCount()]));
+  }
+
+  pragmas(): Record<string, { journalMode: string; synchronous: number }> {
+    const out: Record<string, { journalMode: string; synchronous: number }> = {};
+    for (const [name, d] of this.#drivers) out[name] = d.pragmas();
+    out.meta = {
+      journalMode: this.#meta.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.#meta.db.pragma('synchronous', { simple: true }) as number,
+    };
+    return out;
+  }
+
+  defragment(): void {
+    for (const d of this.#drivers.values()) d.vacuum();
+    this.#meta.db.exec('VACUUM');
+  }
+
+  checkpoint(): void {
+    for (const d of this.#drivers.values()) d.checkpoint();
+    this.#meta.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /** crc32 over every live key at `revision` (0: current), in key order. */
+  hashKv(revision: number): { hash: number; revision: number } {
+    const rev = revision <= 0 ? this.#revision : revision;
+    if (rev > this.#revision) throw Errors.futureRevision();
+    if (rev < this.#compactRevision) throw Errors.compacted();
+    const all = { key: Buffer.from([0]), rangeEnd: Buffer.from([0]), limit: 0, revision: rev, sortOrder: 'NONE', sortTarget: 'KEY',
+      serializable: false, keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0 } as const;
+    let hash = 0;
+    for (const kv of this.range(all).kvs) {
+      const head = Buffer.alloc(24);
+      head.writeBigInt64BE(BigInt(kv.createRevision), 0);
+      head.writeBigInt64BE(BigInt(kv.modRevision), 8);
+      head.writeBigInt64BE(BigInt(kv.version), 16);
+      hash = crc32(kv.value, crc32(head, crc32(kv.key, hash)));
+    }
+    return { hash, revision: rev };
+  }
+
+  /** Finishes queued writes and compaction, then closes every file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    while (this.#queue.length > 0) this.#flush();
+    this.#closed = true;
+    await this.#compacting;
+    for (const d of this.#drivers.values()) d.close();
+    this.#meta.close();
+  }
+
+  // --- the write path ---
+
+  #enqueue(op: WriteOp): Promise<unknown> {
+    if (this.#closed) return Promise.reject(Errors.stopped());
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // Writes that arrive while this tick runs join the same commit.
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const items = this.#queue;
+    this.#queue = [];
+    if (items.length === 0) return;
+    const batch: Batch = { revisions: [] };
+    const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
+    try {
+      for (const item of items) {
+        try {
+          results.push({ ok: this.#apply(item.op, batch) });
+        } catch (err) {
+          if (!(err instanceof EtcdError)) throw err;
+          results.push({ err });
+        }
+      }
+      this.#commit(batch);
+    } catch (err) {
+      this.#fail(items, err);
+      return;
+    }
+    this.stats.batches++;
+    this.stats.writes += items.length;
+    items.forEach((item, i) => {
+      const r = results[i]!;
+      if ('ok' in r) item.resolve(r.ok);
+      else item.reject(r.err);
+    });
+    if (batch.revisions.length > 0) for (const l of this.#listeners) l(batch.revisions);
+  }
+
+  #apply(op: WriteOp, batch: Batch): unknown {
+    const changes: Change[] = [];
+    const view = this.#view(changes);
+    let result: unknown;
+    switch (op.kind) {
+      case 'put':
+        result = applyStandalonePut(view, op.req);
+        break;
+      case 'deleteRange':
+        result = applyDeleteRange(view, op.req);
+        break;
+      case 'txn':
+        result = applyTxn(view, op.req);
+        break;
+      case 'leaseGrant': {
+        const id = op.id === 0n ? this.#newLeaseId() : op.id;
+        if (this.#lessor.has(id)) throw Errors.leaseExists();
+        this.#meta.putLease(id, op.ttl);
+        this.#lessor.add(id, op.ttl);
+        result = { id, ttl: op.ttl };
+        break;
+      }
+      case 'leaseRevoke': {
+        if (!this.#lessor.has(op.id)) throw Errors.leaseNotFound();
+        // etcd deletes a lease's keys in key order, all in one revision.
+        for (const key of this.#leaseKeys(op.id)) view.deleteRange({ start: key, end: null });
+        this.#meta.deleteLease(op.id);
+        this.#lessor.delete(op.id);
+        break;
+      }
+    }
+    if (changes.length > 0) {
+      this.#revision++;
+      batch.revisions.push({ revision: this.#revision, changes });
+    }
+    if (op.kind === 'leaseRevoke') result = { revision: this.#revision };
+    return result;
+  }
+
+  #commit(batch: Batch): void {
+    const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
+    const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
+    if (files > 1 && batch.revisions.length > 0) {
+      // Spanning files: the revision log in meta.db commits first and is the
+      // durability point; start-up re-applies what a backend file lacks.
+      this.#meta.log(batch.revisions.map(toLogged), batch.revisions[0]!.revision - 1);
+    }
+    if (this.#meta.inTransaction) {
+      this.#meta.commit();
+      this.stats.fsyncs++;
+    }
+    for (const d of touched) {
+      d.commit(this.#revision);
+      this.stats.fsyncs++;
+    }
+  }
+
+  /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
+  #fail(items: Pending[], err: unknown): void {
+    this.#log.error({ err }, 'write batch failed; rolled back');
+    for (const d of this.#drivers.values()) d.rollback();
+    this.#meta.rollback();
+    this.#load();
+    const full = (err as { code?: string }).code === 'SQLITE_FULL';
+    for (const item of items) item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+  }
+
+  #view(changes: Change[]): TxnView {
+    const store = this;
+    const begin = this.#revision;
+    const preState = new Map<string, KeyValue | undefined>();
+    const pre = (key: Buffer, current: KeyValue | undefined) => {
+      const k = key.toString('latin1');
+      if (!preState.has(k)) preState.set(k, current);
+      return preState.get(k);
+    };
+    return {
+      beginRevision: begin,
+      compactRevision: this.#compactRevision,
+      changes,
+      get: (key) => store.#driverFor(key).get(key),
+      range: (req, revision) => {
+        const range = toKeyRange(req.key, req.rangeEnd);
+        const drivers = store.#router.backendsFor(range).map((n) => store.#drivers.get(n)!);
+        const current = begin + (changes.length > 0 ? 1 : 0);
+        return rangeAt(drivers, req, range, revision >= current ? null : revision);
+      },
+      leaseExists: (id) => store.#lessor.has(id),
+      put(key, value, lease) {
+        const backend = store.#router.backendFor(key);
+        const d = store.#drivers.get(backend)!;
+        d.begin();
+        const prev = d.get(key);
+        const rev = begin + 1;
+        const kv: KeyValue = {
+          key, value, lease, modRevision: rev,
+          createRevision: prev ? prev.createRevision : rev,
+          version: prev ? prev.version + 1 : 1,
+        };
+        const sub = changes.length;
+        d.put(kv, sub, prev);
+        changes.push({ backend, type: 'put', kv, prevKv: pre(key, prev), sub });
+      },
+      deleteRange(range) {
+        const rev = begin + 1;
+        const deleted: KeyValue[] = [];
+        const names = range.end === null ? [store.#router.backendFor(range.start)] : store.#router.backendsFor(range);
+        const all = { key: range.start, rangeEnd: range.end ?? Buffer.alloc(0), limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY',
+          serializable: false, keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0 } as const;
+        const kvs = rangeAt(names.map((n) => store.#drivers.get(n)!), all, range, null).kvs;
+        for (const prev of kvs) {
+          const backend = store.#router.backendFor(prev.key);
+          const d = store.#drivers.get(backend)!;
+          d.begin();
+          const sub = changes.length;
+          d.delete(prev.key, rev, sub);
+          changes.push({ backend, type: 'delete', kv: deleteKv(prev.key, rev), prevKv: pre(prev.key, prev), sub });
+          deleted.push(prev);
+        }
+        return deleted;
+      },
+    };
+  }
+
+  #driverFor(key: Buffer): SqliteDriver {
+    return this.#drivers.get(this.#router.backendFor(key))!;
+  }
+
+  #leaseKeys(id: bigint): Buffer[] {
+    const keys = [...this.#drivers.values()].flatMap((d) => d.keysWithLease(id));
+    return keys.sort(Buffer.compare);
+  }
+
+  #newLeaseId(): bigint {
+    // Positive and below 2^53, so clients that parse IDs as doubles stay exact.
+    for (;;) {
+      const id = BigInt(Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)) + 1n;
+      if (!this.#lessor.has(id)) return id;
+    }
+  }
+
+  /** Re-applies logged revisions that a backend file did not commit before a crash. */
+  #recover(): void {
+    const logged = this.#meta.logged();
+    for (const entry of logged) {
+      const byBackend = new Map<string, LoggedChange[]>();
+      for (const c of entry.changes) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c]);
+      for (const [name, list] of byBackend) {
+        const d = this.#drivers.get(name);
+        if (!d || d.lastRevision() >= entry.revision) continue;
+        this.#log.warn({ backend: name, revision: entry.revision }, 're-applying a logged revision the backend lacks');
+        d.begin();
+        for (const c of list) {
+          const prev = d.get(c.key);
+          if (c.type === 'put') {
+            d.put({ key: c.key, value: c.value, lease: c.lease, modRevision: entry.revision, createRevision: c.createRevision, version: c.version }, c.sub, prev);
+          } else if (prev) {
+            d.delete(c.key, entry.revision, c.sub);
+          }
+        }
+        d.commit(entry.revision);
+      }
+    }
+    if (logged.length > 0) this.#meta.clearLog();
+  }
+
+  /** (Re)reads the store's state from disk: revision, compact revision, leases. */
+  #load(): void {
+    const last = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
+    this.#revision = last;
+    this.#compactRevision = this.#meta.compactRevision();
+    this.#lessor.clear();
+    for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
+  }
+}
+
+function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
+  return !!b && a.name === b.name && a.path === b.path && isDeepStrictEqual(a.matcher, b.matcher);
+}
+
+function deleteKv(key: Buffer, modRevision: number): KeyValue {
+  return { key, modRevision, createRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n };
+}
+
+function toLogged(r: Revision): { revision: number; changes: LoggedChange[] } {
+  return {
+    revision: r.revision,
+    changes: r.changes.map((c) => ({
+      backend: c.backend, type: c.type, key: c.kv.key, sub: c.sub, createRevision: c.kv.createRevision,
+      version: c.kv.version, lease: c.kv.lease, value: c.kv.value,
+    })),
+  };
+}

@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { StoreError } from '../errors.js';
+
+/**
+ * The topology file: HariKube's TopologyConfig format, so existing files work
+ * unchanged. Either `backends: [...]` at the top level, or TopologyConfig
+ * objects with `spec.backends`; several YAML documents are merged in order.
+ */
+export type Matcher =
+  | { type: 'customresource'; group: string; kind?: string }
+  | { type: 'namespace'; namespace: string; kinds: string[] }
+  | { type: 'prefix'; prefix: string }
+  | { type: 'regexp'; prefix: RegExp; key: RegExp };
+
+export interface BackendConfig {
+  name: string;
+  /** Absolute path of the SQLite file. */
+  path: string;
+  endpoint: string;
+  matcher: Matcher;
+}
+
+export interface Topology {
+  file: string | null;
+  backends: BackendConfig[];
+  warnings: string[];
+}
+
+const MATCHERS = ['customresource', 'namespace', 'prefix', 'regexp'] as const;
+const IGNORED_FIELDS = ['backendTLS', 'connectionPool', 'compactInterval', 'compactIntervalJitter', 'compactTimeout',
+  'compactMinRetain', 'compactBatchSize', 'disableStorageLevelFiltering'];
+const KNOWN_FIELDS = new Set(['name', 'endpoint', ...MATCHERS, ...IGNORED_FIELDS]);
+const TOPOLOGY_API_VERSIONS = new Set(['platform.cnpaas.dev/v1', 'harikube.info/v1']);
+
+export const DEFAULT_BACKEND = 'main';
+
+export function emptyTopology(): Topology {
+  return { file: null, backends: [], warnings: [] };
+}
+
+export function loadTopology(file: string, dataDir: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw bad(file, '(file)', `cannot be read: ${(err as Error).message}`, 'pass --topology the path of a readable YAML file');
+  }
+  return parseTopology(text, { file, dataDir });
+}
+
+export function parseTopology(text: string, where: { file: string; dataDir: string }): Topology {
+  const { file, dataDir } = where;
+  const topology: Topology = { file, backends: [], warnings: [] };
+  const docs = parseAllDocuments(text);
+  let index = 0;
+  for (const [d, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
+    if (doc.errors.length > 0) {
+      throw bad(file, `document ${d + 1}`, `is not valid YAML: ${doc.errors[0]!.message}`, 'fix the YAML syntax');
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const list = backendsOf(value, file, d);
+    for (const raw of list) {
+      topology.backends.push(parseBackend(raw, { file, dataDir, field: `backends[${index}]`, warnings: topology.warnings }));
+      index++;
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const [i, b] of topology.backends.entries()) {
+    if (b.name === DEFAULT_BACKEND) {
+      throw bad(file, `backends[${i}].name`, `"${DEFAULT_BACKEND}" is reserved for the default backend`, 'choose another name');
+    }
+    if (seen.has(b.name)) throw bad(file, `backends[${i}].name`, `"${b.name}" is used twice`, 'give every backend a unique name');
+    seen.set(b.name, b.path);
+  }
+  const paths = new Map<string, string>();
+  for (const [i, b] of topology.backends.entries()) {
+    const other = paths.get(b.path);
+    if (other || b.path === join(dataDir, 'main.db') || b.path === join(dataDir, 'meta.db')) {
+      throw bad(file, `backends[${i}].endpoint`, `${b.endpoint} is already used by ${other ?? 'the store itself'}`,
+        'give every backend its own database file');
+    }
+    paths.set(b.path, b.name);
+  }
+  return topology;
+}
+
+function backendsOf(value: unknown, file: string, d: number): unknown[] {
+  if (!isObject(value)) throw bad(file, `document ${d + 1}`, 'must be a mapping', 'use `backends: [...]` or a TopologyConfig');
+  if ('backends' in value) {
+    if (!Array.isArray(value.backends)) throw bad(file, 'backends', 'must be a list', 'write `backends:` followed by `- name: ...` items');
+    return value.backends;
+  }
+  if (value.kind === 'TopologyConfig') {
+    if (typeof value.apiVersion !== 'string' || !TOPOLOGY_API_VERSIONS.has(value.apiVersion)) {
+      throw bad(file, 'apiVersion', `"${String(value.apiVersion)}" is not a TopologyConfig version`,
+        `use one of ${[...TOPOLOGY_API_VERSIONS].join(', ')}`);
+    }
+    const spec = value.spec;
+    if (!isObject(spec) || !Array.isArray(spec.backends)) {
+      throw bad(file, 'spec.backends', 'is missing or not a list', 'a TopologyConfig needs spec.backends: [...]');
+    }
+    return spec.backends;
+  }
+  throw bad(file, `document ${d + 1}`, 'has neither `backends` nor `kind: TopologyConfig`', 'use `backends: [...]` at the top level');
+}
+
+interface BackendContext {
+  file: string;
+  dataDir: string;
+  field: string;
+  warnings: string[];
+}
+
+function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
+  const { file, field } = ctx;
+  if (!isObject(raw)) throw bad(file, field, 'must be a mapping', 'each backend needs name, endpoint and one matcher');
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_FIELDS.has(key)) throw bad(file, `${field}.${key}`, 'is not a known field', `known fields: ${[...KNOWN_FIELDS].join(', ')}`);
+    if (IGNORED_FIELDS.includes(key)) ctx.warnings.push(`${file}: ${field}.${key} is accepted and ignored by the SQLite driver`);
+  }
+  const name = raw.name;
+  if (typeof name !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
+    throw bad(file, `${field}.name`, `${JSON.stringify(name)} is not a valid name`, 'use lower-case letters, digits and dashes');
+  }
+  const endpoint = raw.endpoint;
+  if (typeof endpoint !== 'string') throw bad(file, `${field}.endpoint`, 'is missing', 'set endpoint: sqlite://<file>.db');
+  const path = sqlitePath(endpoint, { ...ctx, field: `${field}.endpoint` });
+  const present = MATCHERS.filter((m) => m in raw);
+  if (present.length !== 1) {
+    throw bad(file, field, present.length === 0 ? 'has no matcher' : `has ${present.length} matchers (${present.join(', ')})`,
+      `give exactly one of ${MATCHERS.join(', ')}`);
+  }
+  const kind = present[0]!;
+  return { name, endpoint, path, matcher: parseMatcher(kind, raw[kind], { ...ctx, field: `${field}.${kind}` }) };
+}
+
+function parseMatcher(kind: (typeof MATCHERS)[number], raw: unknown, ctx: BackendContext): Matcher {
+  const { file, field } = ctx;
+  if (!isObject(raw)) throw bad(file, field, 'must be a mapping', `see the ${kind} matcher in the README`);
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = raw[key];
+    if (v === undefined || v === null || v === '') {
+      if (required) throw bad(file, `${field}.${key}`, 'is missing', `set ${field}.${key}`);
+      return undefined;
+    }
+    if (typeof v !== 'string') throw bad(file, `${field}.${key}`, 'must be a string', `quote the value of ${key}`);
+    return v;
+  };
+  switch (kind) {
+    case 'customresource': {
+      // HariKube's demo writes the group with its version ("group/v1"); the key has no version.
+      const group = str('group', true)!.split('/')[0]!;
+      const k = str('kind', false);
+      return k ? { type: 'customresource', group, kind: k } : { type: 'customresource', group };
+    }
+    case 'namespace': {
+      const kinds = raw.kinds ?? [];
+      if (!Array.isArray(kinds) || kinds.some((k) => typeof k !== 'string')) {
+        throw bad(file, `${field}.kinds`, 'must be a list of resource names', 'e.g. kinds: [pods, configmaps]');
+      }
+      return { type: 'namespace', namespace: str('namespace', true)!, kinds: kinds as string[] };
+    }
+    case 'prefix':
+      return { type: 'prefix', prefix: str('prefix', true)! };
+    case 'regexp': {
+      const prefix = regexp(str('prefix', true)!, { ...ctx, field: `${field}.prefix` });
+      const keySource = str('key', false);
+      return { type: 'regexp', prefix, key: keySource ? regexp(keySource, { ...ctx, field: `${field}.key` }) : prefix };
+    }
+  }
+}
+
+function regexp(source: string, ctx: BackendContext): RegExp {
+  try {
+    return new RegExp(`^(?:${source})`);
+  } catch (err) {
+    throw bad(ctx.file, ctx.field, `is not a valid regular expression: ${(err as Error).message}`, 'fix the pattern');
+  }
+}
+
+function sqlitePath(endpoint: string, ctx: BackendContext): string {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
+  if (!match) throw bad(ctx.file, ctx.field, `"${endpoint}" is not a URL`, 'write sqlite:///abs/path.db or sqlite://rel/path.db');
+  const [, scheme, rest] = match;
+  if (scheme !== 'sqlite') {
+    throw bad(ctx.file, ctx.field, `scheme "${scheme}" is not supported`,
+      'this store speaks sqlite:// (Postgres comes later); other HariKube schemes (mysql, postgres, http) cannot be used yet');
+  }
+  const [location, query] = rest!.split('?', 2) as [string, string | undefined];
+  if (query) ctx.warnings.push(`${ctx.file}: ${ctx.field} query "?${query}" is ignored (the store sets WAL and FULL sync itself)`);
+  if (!location) throw bad(ctx.file, ctx.field, 'names no file', 'write sqlite://<file>.db');
+  return isAbsolute(location) ? location : join(ctx.dataDir, location);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function bad(file: string, field: string, reason: string, hint: string): StoreError {
+  return new StoreError('CNPAAS_STORE_BAD_TOPOLOGY', `${file}: ${field} ${reason}`, hint);
+}

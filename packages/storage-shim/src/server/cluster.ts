@@ -1,0 +1,17 @@
+import type * as grpc from '@grpc/grpc-js';
+import { type ServiceContext, unary, unimplemented } from './context.js';
+
+/** etcdserverpb.Cluster: one member, the store itself. */
+export function clusterService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
+  const single = 'the store is a single member; scale by routing keys to more backends';
+  return {
+    MemberList: unary(ctx, 'MemberList', () => ({
+      header: ctx.headers.header(),
+      members: [{ ID: ctx.backend.memberId, name: 'cnpaas-store', peerURLs: [], clientURLs: ctx.clientUrls, isLearner: false }],
+    })),
+    MemberAdd: unimplemented('MemberAdd', single),
+    MemberRemove: unimplemented('MemberRemove', single),
+    MemberUpdate: unimplemented('MemberUpdate', single),
+    MemberPromote: unimplemented('MemberPromote', single),
+  };
+}

@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { StoreError } from '../errors.js';
+import type { WatchHub } from '../mvcc/watch-hub.js';
+import { clusterService } from './cluster.js';
+import { type ServiceContext, WIRE_SIZE } from './context.js';
+import { kvService } from './kv.js';
+import { leaseService } from './lease.js';
+import { maintenanceService } from './maintenance.js';
+import { loadEtcdProtos } from './proto.js';
+import { WatchSessions } from './watch.js';
+
+export interface TlsFiles {
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  trustedCaFile?: string | undefined;
+  clientCertAuth?: boolean | undefined;
+}
+
+export interface GrpcServerOptions {
+  ctx: ServiceContext;
+  hub: WatchHub;
+  listenUrls: string[];
+  tls: TlsFiles;
+  progressIntervalMs: number;
+}
+
+/** grpc's own framing allowance on top of the request cap, as etcd adds it. */
+const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/** Records each request's encoded size, so the request cap applies to bytes on the wire. */
+function withWireSize(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const decode = method.requestDeserialize;
+    out[name] = {
+      ...method,
+      requestDeserialize: (buf: Buffer) => {
+        const msg = decode(buf) as Record<symbol, unknown>;
+        msg[WIRE_SIZE] = buf.length;
+        return msg;
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+export interface RunningGrpcServer {
+  server: grpc.Server;
+  sessions: WatchSessions;
+  /** The URLs actually bound (ports resolved). */
+  urls: string[];
+  close(): Promise<void>;
+}
+
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { ctx, hub } = options;
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    'grpc.max_send_message_length': -1,
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  const pkg = loadEtcdProtos().etcdserverpb;
+  const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs);
+  server.addService(withWireSize(pkg.KV!.service), kvService(ctx));
+  server.addService(pkg.Watch!.service, sessions.service());
+  server.addService(withWireSize(pkg.Lease!.service), leaseService(ctx));
+  server.addService(pkg.Maintenance!.service, maintenanceService(ctx));
+  server.addService(pkg.Cluster!.service, clusterService(ctx));
+
+  const urls: string[] = [];
+  for (const url of options.listenUrls) urls.push(await bind(server, url, options.tls));
+  ctx.clientUrls.splice(0, ctx.clientUrls.length, ...urls);
+  return {
+    server,
+    sessions,
+    urls,
+    close: () =>
+      new Promise((resolve) => {
+        sessions.close();
+        const timer = setTimeout(() => server.forceShutdown(), 5000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+async function bind(server: grpc.Server, url: string, tls: TlsFiles): Promise<string> {
+  const parsed = /^(https?|unix|unixs):\/\/(.+)$/.exec(url);
+  if (!parsed) {
+    throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-client-urls: "${url}" has an unknown scheme`,
+      'use http://IP:PORT, https://IP:PORT or unix:///path/to/socket');
+  }
+  const [, scheme, rest] = parsed as unknown as [string, string, string];
+  const secure = scheme === 'https' || scheme === 'unixs';
+  const creds = secure ? serverCredentials(tls, url) : grpc.ServerCredentials.createInsecure();
+  let address = rest;
+  if (scheme.startsWith('unix')) {
+    // A socket left by a killed store would make bind fail.
+    rmSync(rest, { force: true });
+    address = `unix:${rest}`;
+  }
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))),
+  ).catch((err: Error) => {
+    throw new StoreError('CNPAAS_STORE_LISTEN', `cannot listen on ${url}: ${err.message}`,
+      'pick a free port or a writable socket path, or stop the process using it');
+  });
+  if (scheme.startsWith('unix')) {
+    // Only the owner may talk to a store on a socket: it has no other authentication.
+    chmodSync(rest, 0o600);
+    return url;
+  }
+  return `${scheme}://${rest.replace(/:\d+$/, `:${port}`)}`;
+}
+
+function serverCredentials(tls: TlsFiles, url: string): grpc.ServerCredentials {
+  if (!tls.certFile || !tls.keyFile) {
+    throw new StoreError('CNPAAS_STORE_TLS', `${url} needs TLS but --cert-file or --key-file is missing`,
+      'pass --cert-file and --key-file, or listen on http:// or unix://');
+  }
+  if (tls.clientCertAuth && !tls.trustedCaFile) {
+    throw new StoreError('CNPAAS_STORE_TLS', '--client-cert-auth needs --trusted-ca-file', 'pass the CA that signs client certificates');
+  }
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new StoreError('CNPAAS_STORE_TLS', `${flag} ${file} cannot be read: ${(err as Error).message}`, `check the path given to ${flag}`);
+    }
+  };
+  const ca = tls.trustedCaFile ? read(tls.trustedCaFile, '--trusted-ca-file') : null;
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: read(tls.certFile, '--cert-file'), private_key: read(tls.keyFile, '--key-file') }],
+    !!tls.clientCertAuth,
+  );
+}

@@ -1,0 +1,45 @@
+import type * as grpc from '@grpc/grpc-js';
+import { bigToWire } from './codec.js';
+import { type ServiceContext, toServiceError, unary } from './context.js';
+
+/** etcdserverpb.Lease: Grant, Revoke, KeepAlive (stream), TimeToLive, Leases. */
+export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
+  const { backend, headers } = ctx;
+  return {
+    LeaseGrant: unary(ctx, 'LeaseGrant', async (m) => {
+      const { id, ttl } = await backend.leaseGrant(BigInt(m.ID ?? 0), Number(m.TTL ?? 0));
+      return { header: headers.header(), ID: bigToWire(id), TTL: ttl };
+    }),
+
+    LeaseRevoke: unary(ctx, 'LeaseRevoke', async (m) => {
+      await backend.leaseRevoke(BigInt(m.ID ?? 0));
+      return { header: headers.header() };
+    }),
+
+    LeaseKeepAlive: (call: grpc.ServerDuplexStream<any, any>) => {
+      call.on('data', (m: { ID?: string }) => {
+        try {
+          const id = BigInt(m.ID ?? 0);
+          // An unknown lease answers TTL 0, not an error (etcd).
+          call.write({ header: headers.header(), ID: bigToWire(id), TTL: backend.leaseRenew(id) });
+        } catch (err) {
+          call.destroy(toServiceError(ctx, 'LeaseKeepAlive', err) as Error);
+        }
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => {});
+    },
+
+    LeaseTimeToLive: unary(ctx, 'LeaseTimeToLive', (m) => {
+      const id = BigInt(m.ID ?? 0);
+      const info = backend.leaseTimeToLive(id, !!m.keys);
+      if (!info) return { header: headers.header(), ID: bigToWire(id), TTL: -1 };
+      return { header: headers.header(), ID: bigToWire(id), TTL: info.ttl, grantedTTL: info.grantedTtl, keys: info.keys };
+    }),
+
+    LeaseLeases: unary(ctx, 'LeaseLeases', () => ({
+      header: headers.header(),
+      leases: backend.leases().map((id) => ({ ID: bigToWire(id) })),
+    })),
+  };
+}

@@ -1,0 +1,104 @@
+import { existsSync, statSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import pino, { type Logger } from 'pino';
+import type { StoreConfig } from './config/flags.js';
+import { StoreError } from './errors.js';
+import { startMetricsServers } from './http/metrics-server.js';
+import { StoreMetrics } from './metrics.js';
+import { AutoCompactor } from './mvcc/auto-compactor.js';
+import { RevisionStore } from './mvcc/store.js';
+import { WatchHub } from './mvcc/watch-hub.js';
+import { emptyTopology, loadTopology } from './routing/topology.js';
+import type { ServiceContext } from './server/context.js';
+import { startGrpcServer } from './server/grpc-server.js';
+import { HeaderFactory } from './server/header.js';
+import { Checkpointer } from './drivers/checkpointer.js';
+
+export interface StoreServer {
+  urls: string[];
+  store: RevisionStore;
+  /** Graceful stop: in-flight batch finishes, watchers get a cancel, files close. */
+  close(): Promise<void>;
+}
+
+/** Wires the layers together: flags → topology → revision store → gRPC and metrics servers. */
+export async function startStoreServer(config: StoreConfig, log: Logger = pino({ level: config.logLevel })): Promise<StoreServer> {
+  if (existsSync(config.dataDir) && !statSync(config.dataDir).isDirectory()) {
+    throw new StoreError('CNPAAS_STORE_DATA_DIR', `--data-dir ${config.dataDir} is a file`, 'point --data-dir at a directory');
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const topology = config.topologyFile ? loadTopology(config.topologyFile, config.dataDir) : emptyTopology();
+  for (const w of topology.warnings) log.warn(w);
+  if (!config.fsync) log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');
+
+  const store = new RevisionStore({ dataDir: config.dataDir, topology, fsync: config.fsync, logger: log });
+  const metrics = new StoreMetrics();
+  const hub = new WatchHub(store);
+  const ctx: ServiceContext = {
+    backend: store,
+    headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),
+    maxTxnOps: config.maxTxnOps,
+    maxRequestBytes: config.maxRequestBytes,
+    clientUrls: [],
+    log,
+    metrics,
+  };
+  let closing = false;
+  const grpcServer = await startGrpcServer({
+    ctx, hub, listenUrls: config.listenClientUrls, progressIntervalMs: config.progressIntervalMs,
+    tls: { certFile: config.certFile, keyFile: config.keyFile, trustedCaFile: config.trustedCaFile, clientCertAuth: config.clientCertAuth },
+  }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  let metricsServers: Server[] = [];
+  try {
+    metricsServers = await startMetricsServers({
+      urls: config.listenMetricsUrls,
+      metrics,
+      ready: () => !closing,
+      beforeScrape: () => {
+        metrics.revision.set(store.revision);
+        metrics.compactRevision.set(store.compactRevision);
+        metrics.writes.set(store.stats.writes);
+        metrics.batches.set(store.stats.batches);
+        metrics.fsyncs.set(store.stats.fsyncs);
+        metrics.watchers.set(grpcServer.sessions.watcherCount);
+        metrics.dbSize.set(store.size().total);
+        for (const [backend, n] of Object.entries(store.keyCounts())) metrics.keys.set({ backend }, n);
+      },
+    });
+  } catch (err) {
+    await grpcServer.close();
+    await store.close();
+    throw err;
+  }
+
+  const leaseTimer = setInterval(() => store.expireLeases(), 500);
+  leaseTimer.unref();
+  const checkpointer = new Checkpointer(() => store.filePaths(), 1000, log);
+  const compactor = config.autoCompactionRetention > 0
+    ? new AutoCompactor({
+      mode: config.autoCompactionMode, retention: config.autoCompactionRetention, log,
+      revision: () => store.revision, compactRevision: () => store.compactRevision,
+      compact: (rev) => store.compact(rev, false),
+    })
+    : undefined;
+
+  log.info({ urls: grpcServer.urls, dataDir: config.dataDir, backends: store.backendNames, revision: store.revision }, 'cnpaas-store ready');
+  return {
+    urls: grpcServer.urls,
+    store,
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(leaseTimer);
+      compactor?.stop();
+      await grpcServer.close();
+      for (const s of metricsServers) await new Promise((r) => s.close(r));
+      hub.close();
+      await checkpointer.close();
+      await store.close();
+    },
+  };
+}
