@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
+import type { RangeRequest, TxnRequest } from '../types.js';
+import { RevisionStore } from './store.js';
+
+/** Test-only helpers for driving a RevisionStore in-process. */
+export interface TestStore {
+  store: RevisionStore;
+  dir: string;
+  topology: Topology;
+  reopen(): RevisionStore;
+  dispose(): Promise<void>;
+}
+
+export function openTestStore(topologyYaml?: string): TestStore {
+  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mvcc-'));
+  const topology = topologyYaml ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir }) : emptyTopology();
+  const open = () => new RevisionStore({ dataDir: dir, topology, fsync: false, logger: pino({ level: 'silent' }) });
+  const t: TestStore = {
+    store: open(),
+    dir,
+    topology,
+    reopen() {
+      t.store = open();
+      return t.store;
+    },
+    async dispose() {
+      await t.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export const b = (s: string): Buffer => Buffer.from(s);
+
+export function rangeReq(key: string, rangeEnd = '', extra: Partial<RangeRequest> = {}): RangeRequest {
+  return {
+    key: b(key), rangeEnd: b(rangeEnd), limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false,
+    keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0, ...extra,
+  };
+}
+
+export function put(key: string, value: string, lease = 0n) {
+  return { key: b(key), value: b(value), lease, prevKv: false, ignoreValue: false, ignoreLease: false };
+}
+
+export function putTxn(keys: Record<string, string>): TxnRequest {
+  return { compare: [], success: Object.entries(keys).map(([k, v]) => ({ put: put(k, v) })), failure: [] };
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { StoreError } from '../errors.js';
+import { parseTopology } from './topology.js';
+
+const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
+
+function error(text: string): StoreError {
+  try {
+    parseTopology(text, where);
+  } catch (err) {
+    if (err instanceof StoreError) return err;
+    throw err;
+  }
+  throw new Error('expected the topology to be refused');
+}
+
+describe('parseTopology', () => {
+  it('reads HariKube files: group with version, query strings, relative and absolute paths', () => {
+    const t = parseTopology(`
+backends:
+  - name: tenants
+    endpoint: sqlite://db/tenants.db?_journal=WAL&cache=shared
+    customresource: { group: webshop.cnpaas.dev/v1, kind: tenants }
+  - name: kube-system
+    endpoint: sqlite:///abs/ks.db
+    namespace: { namespace: kube-system, kinds: [pods] }
+`, where);
+    expect(t.backends.map((b) => [b.name, b.path])).toEqual([
+      ['tenants', '/var/lib/cnpaas/db/tenants.db'],
+      ['kube-system', '/abs/ks.db'],
+    ]);
+    expect(t.backends[0]!.matcher).toEqual({ type: 'customresource', group: 'webshop.cnpaas.dev', kind: 'tenants' });
+    expect(t.warnings.join('\n')).toContain('query "?_journal=WAL&cache=shared" is ignored');
+  });
+
+  it('merges several TopologyConfig documents in order', () => {
+    const doc = (name: string, api = 'platform.cnpaas.dev/v1') => `apiVersion: ${api}
+kind: TopologyConfig
+metadata: { name: ${name} }
+spec:
+  backends:
+    - { name: ${name}, endpoint: "sqlite://${name}.db", prefix: { prefix: ${name} } }
+`;
+    const t = parseTopology(`${doc('users')}---\n${doc('emails', 'harikube.info/v1')}`, where);
+    expect(t.backends.map((b) => b.name)).toEqual(['users', 'emails']);
+  });
+
+  it.each([
+    ['an unknown scheme', 'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]', 'backends[0].endpoint scheme "mysql" is not supported'],
+    ['a duplicate name', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: x, endpoint: "sqlite://b.db", prefix: { prefix: b } }]', 'backends[1].name "x" is used twice'],
+    ['two backends on one file', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: y, endpoint: "sqlite://a.db", prefix: { prefix: b } }]', 'backends[1].endpoint sqlite://a.db is already used by x'],
+    ['no matcher', 'backends: [{ name: x, endpoint: "sqlite://a.db" }]', 'backends[0] has no matcher'],
+    ['two matchers', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, namespace: { namespace: n } }]', 'has 2 matchers'],
+    ['a missing group', 'backends: [{ name: x, endpoint: "sqlite://a.db", customresource: { kind: k } }]', 'backends[0].customresource.group is missing'],
+    ['a bad regexp', 'backends: [{ name: x, endpoint: "sqlite://a.db", regexp: { prefix: "(" } }]', 'backends[0].regexp.prefix is not a valid regular expression'],
+    ['an unknown field', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, colour: red }]', 'backends[0].colour is not a known field'],
+    ['the reserved name', 'backends: [{ name: main, endpoint: "sqlite://a.db", prefix: { prefix: a } }]', '"main" is reserved'],
+    ['bad YAML', 'backends: [', 'is not valid YAML'],
+    ['the wrong kind', 'apiVersion: v1\nkind: ConfigMap', 'has neither `backends` nor `kind: TopologyConfig`'],
+    ['a bad name', 'backends: [{ name: "Bad Name", endpoint: "sqlite://a.db", prefix: { prefix: a } }]', 'is not a valid name'],
+  ])('refuses %s, naming the file and the field', (_what, text, message) => {
+    const err = error(text);
+    expect(err.code).toBe('CNPAAS_STORE_BAD_TOPOLOGY');
+    expect(err.message).toContain(where.file);
+    expect(err.message).toContain(message);
+    expect(err.hint).toBeTruthy();
+  });
+});

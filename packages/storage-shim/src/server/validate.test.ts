@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { b, put, rangeReq } from '../mvcc/test-helpers.js';
+import type { RequestOp, TxnRequest } from '../types.js';
+import { checkPut, checkRange, checkTxn } from './validate.js';
+
+const del = (key: string, end = ''): RequestOp => ({ deleteRange: { key: b(key), rangeEnd: b(end), prevKv: false } });
+const p = (key: string): RequestOp => ({ put: put(key, 'v') });
+const txn = (success: RequestOp[], failure: RequestOp[] = []): TxnRequest => ({ compare: [], success, failure });
+
+describe('request checks (etcd v3rpc/key.go)', () => {
+  it('refuses empty keys and contradictory put flags', () => {
+    expect(() => checkRange(rangeReq(''))).toThrow('etcdserver: key is not provided');
+    expect(() => checkPut({ ...put('k', 'v'), ignoreValue: true })).toThrow('etcdserver: value is provided');
+    expect(() => checkPut({ ...put('k', ''), ignoreLease: true, lease: 5n })).toThrow('etcdserver: lease is provided');
+  });
+
+  it('limits operations per branch, not per txn', () => {
+    const many = Array.from({ length: 128 }, (_, i) => p(`k${i}`));
+    expect(() => checkTxn(txn(many, many.map((_, i) => p(`f${i}`))), 128)).not.toThrow();
+    expect(() => checkTxn(txn([...many, p('one-more')]), 128)).toThrow('etcdserver: too many operations in txn request');
+  });
+
+  it.each<[string, TxnRequest]>([
+    ['the same key twice', txn([p('a'), p('a')])],
+    ['a put inside a deleted range', txn([del('a', 'c'), p('b')])],
+    ['a put after a from-key delete', txn([del('a', '\0'), p('zzz')])],
+    ['a nested put of a key put outside', txn([p('a'), { txn: txn([p('a')]) }])],
+    ['a put deleted by an earlier nested txn', txn([{ txn: txn([del('a')]) }, { txn: txn([p('a')]) }])],
+  ])('refuses %s as a duplicate key', (_what, request) => {
+    expect(() => checkTxn(request, 128)).toThrow('etcdserver: duplicate key given in txn request');
+  });
+
+  it('allows one key in both branches of a nested txn, and overlapping deletes', () => {
+    expect(() => checkTxn(txn([{ txn: txn([p('a')], [p('a')]) }]), 128)).not.toThrow();
+    expect(() => checkTxn(txn([del('a', 'z'), del('b', 'c')]), 128)).not.toThrow();
+    // etcd checks a later nested delete against earlier puts only from the put side
+    expect(() => checkTxn(txn([{ txn: txn([p('a')]) }, { txn: txn([del('a')]) }]), 128)).not.toThrow();
+  });
+});
