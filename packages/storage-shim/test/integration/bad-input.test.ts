@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, connect, type EtcdClient } from '../support/client.js';
+import { startStore, type ServerHandle } from '../support/processes.js';
+
+const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
+const k = (s: string) => Buffer.from(s);
+
+let store: ServerHandle;
+let client: EtcdClient;
+
+beforeAll(async () => {
+  store = await startStore();
+  client = connect(store.target);
+  for (let i = 0; i < 5; i++) await call(client.kv, 'Put', { key: k(`keep/${i}`), value: k(`v${i}`) });
+});
+
+afterAll(async () => {
+  client?.close();
+  await store?.stop();
+});
+
+async function rejected(method: string, request: unknown, service: 'kv' | 'lease' = 'kv'): Promise<{ code: number; details: string }> {
+  try {
+    await call(client[service], method, request);
+  } catch (err) {
+    return err as { code: number; details: string };
+  }
+  throw new Error(`${method} was accepted`);
+}
+
+describe('bad requests get etcd\'s errors and change nothing', () => {
+  it.each([
+    ['a request over 1.5 MiB', 'Put', { key: k('big'), value: Buffer.alloc(1_600_000) }, 3, 'etcdserver: request is too large'],
+    ['an empty key', 'Put', { key: Buffer.alloc(0), value: k('v') }, 3, 'etcdserver: key is not provided'],
+    ['an empty range key', 'Range', { key: Buffer.alloc(0) }, 3, 'etcdserver: key is not provided'],
+    ['too many txn ops', 'Txn', { success: Array.from({ length: 129 }, (_, i) => ({ request_put: { key: k(`t${i}`), value: k('v') } })) }, 3, 'etcdserver: too many operations in txn request'],
+    ['a duplicate key in a txn', 'Txn', { success: [{ request_put: { key: k('d'), value: k('1') } }, { request_put: { key: k('d'), value: k('2') } }] }, 3, 'etcdserver: duplicate key given in txn request'],
+    ['an unknown lease', 'Put', { key: k('leased'), value: k('v'), lease: '12345' }, 5, 'etcdserver: requested lease not found'],
+    ['ignore_value on a missing key', 'Put', { key: k('missing'), ignore_value: true }, 3, 'etcdserver: key not found'],
+    ['a future revision', 'Range', { key: k('keep/0'), revision: 999 }, 11, 'etcdserver: mvcc: required revision is a future revision'],
+  ])('%s', async (_what, method, request, code, details) => {
+    const before = await call(client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
+    const err = await rejected(method, request);
+    expect({ code: err.code, details: err.details }).toEqual({ code, details });
+    const after = await call(client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
+    expect(after.header.revision).toBe(before.header.revision);
+    expect(after.kvs.map((kv: any) => kv.value.toString())).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
+  });
+
+  it('a lease revoke of an unknown lease', async () => {
+    const err = await rejected('LeaseRevoke', { ID: '777' }, 'lease');
+    expect({ code: err.code, details: err.details }).toEqual({ code: 5, details: 'etcdserver: requested lease not found' });
+  });
+});
+
+describe('bad start-up configuration stops the store with a clear message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-bad-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(args: string[]) {
+    return spawnSync(process.execPath, [STORE_BIN, `--data-dir=${join(dir, 'data')}`, ...args], { encoding: 'utf8', timeout: 20_000 });
+  }
+
+  it('a malformed topology names the file, the field and the reason', () => {
+    const file = join(dir, 'topology.yaml');
+    writeFileSync(file, 'backends:\n  - name: users\n    endpoint: postgres://db/users\n    prefix: { prefix: users }\n');
+    const r = run([`--topology=${file}`, '--listen-client-urls=http://127.0.0.1:0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "postgres" is not supported`);
+    expect(r.stderr).toContain('fix:');
+  });
+
+  it('an unknown endpoint scheme', () => {
+    const r = run(['--listen-client-urls=ftp://127.0.0.1:2379']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--listen-client-urls: "ftp://127.0.0.1:2379" has an unknown scheme');
+  });
+
+  it('an unknown flag', () => {
+    const r = run(['--listen-peer-urls=http://127.0.0.1:1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--listen-peer-urls'");
+  });
+});
