@@ -70,7 +70,10 @@ export interface StoreOptions {
   /** Topology YAML text, written to a file in the data dir. */
   topology?: string;
   extraArgs?: string[];
+  /** More --listen-client-urls beside the loopback port the helper picks. */
+  extraListenUrls?: string[];
   progressIntervalMs?: number;
+  logLevel?: string;
 }
 
 /** Starts the built cnpaas-store on a free loopback port with its own data dir. */
@@ -80,10 +83,10 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
   const port = await freePort();
   const args = [
     STORE_BIN,
-    `--listen-client-urls=http://127.0.0.1:${port}`,
+    `--listen-client-urls=${[`http://127.0.0.1:${port}`, ...(options.extraListenUrls ?? [])].join(',')}`,
     `--data-dir=${dataDir}`,
     `--experimental-watch-progress-notify-interval=${options.progressIntervalMs ?? 1000}ms`,
-    '--log-level=warn',
+    `--log-level=${options.logLevel ?? 'warn'}`,
   ];
   if (options.topology) {
     const file = join(dataDir, 'topology.yaml');
