@@ -9,6 +9,8 @@ import { leaseService } from './lease.js';
 import { maintenanceService } from './maintenance.js';
 import { loadEtcdProtos } from './proto.js';
 import { WatchSessions } from './watch.js';
+import { HeaderCodec, ResponseCodec } from './wire/etcd-messages.js';
+import { kvDefinition, watchDefinition } from './wire/service-definitions.js';
 
 export interface TlsFiles {
   certFile?: string | undefined;
@@ -62,8 +64,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
   const pkg = loadEtcdProtos().etcdserverpb;
   const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs);
-  server.addService(withWireSize(pkg.KV!.service), kvService(ctx));
-  server.addService(pkg.Watch!.service, sessions.service());
+  const codec = new ResponseCodec(new HeaderCodec(BigInt(ctx.headers.clusterId), BigInt(ctx.headers.memberId)));
+  server.addService(kvDefinition(codec), kvService(ctx));
+  server.addService(watchDefinition(pkg.Watch!.service, codec), sessions.service());
   server.addService(withWireSize(pkg.Lease!.service), leaseService(ctx));
   server.addService(pkg.Maintenance!.service, maintenanceService(ctx));
   server.addService(pkg.Cluster!.service, clusterService(ctx));

@@ -1,48 +1,42 @@
 import type * as grpc from '@grpc/grpc-js';
-import * as codec from './codec.js';
+import type { DeleteRangeRequest, PutRequest, RangeRequest, TxnRequest } from '../types.js';
 import { type ServiceContext, checkSize, unary } from './context.js';
 import { checkDelete, checkPut, checkRange, checkTxn } from './validate.js';
-import type { TxnResponse } from '../types.js';
 
-/** etcdserverpb.KV: Range, Put, DeleteRange, Txn, Compact. */
+/**
+ * etcdserverpb.KV: Range, Put, DeleteRange, Txn, Compact. Requests arrive
+ * decoded into the store's types and responses are encoded by the wire
+ * codecs (wire/), so handlers only check and delegate.
+ */
 export function kvService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
-  const { backend, headers } = ctx;
+  const { backend } = ctx;
   return {
-    Range: unary(ctx, 'Range', (m) => {
-      const req = codec.rangeRequest(m);
+    Range: unary(ctx, 'Range', (req: RangeRequest) => {
       checkRange(req);
-      const res = backend.range(req);
-      return codec.rangeResponse(res, headers.header(res.revision));
+      return backend.range(req);
     }),
 
-    Put: unary(ctx, 'Put', async (m) => {
-      const req = codec.putRequest(m);
+    Put: unary(ctx, 'Put', (req: PutRequest) => {
       checkPut(req);
-      checkSize(ctx, m);
-      const res = await backend.put(req);
-      return codec.putResponse(res, headers.header(res.revision));
+      checkSize(ctx, req);
+      return backend.put(req);
     }),
 
-    DeleteRange: unary(ctx, 'DeleteRange', async (m) => {
-      const req = codec.deleteRangeRequest(m);
+    DeleteRange: unary(ctx, 'DeleteRange', (req: DeleteRangeRequest) => {
       checkDelete(req);
-      checkSize(ctx, m);
-      const res = await backend.deleteRange(req);
-      return codec.deleteRangeResponse(res, headers.header(res.revision));
+      checkSize(ctx, req);
+      return backend.deleteRange(req);
     }),
 
-    Txn: unary(ctx, 'Txn', (m) => {
-      const req = codec.txnRequest(m);
+    Txn: unary(ctx, 'Txn', (req: TxnRequest) => {
       checkTxn(req, ctx.maxTxnOps);
-      checkSize(ctx, m);
-      const answer = (res: TxnResponse) => codec.txnResponse(res, headers.header(res.revision));
-      const res = backend.txn(req);
-      return res instanceof Promise ? res.then(answer) : answer(res);
+      checkSize(ctx, req);
+      return backend.txn(req);
     }),
 
-    Compact: unary(ctx, 'Compact', async (m) => {
-      await backend.compact(Number(m.revision ?? 0), !!m.physical);
-      return { header: headers.header() };
+    Compact: unary(ctx, 'Compact', async (req: { revision: number; physical: boolean }) => {
+      await backend.compact(req.revision, req.physical);
+      return { revision: backend.revision };
     }),
   };
 }

@@ -1,6 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
-import { bigToWire } from './codec.js';
 import { type ServiceContext, toServiceError, unary } from './context.js';
+
+/** int64 for proto-loader: lease IDs use all 64 bits, so they travel as decimal strings. */
+function bigToWire(v: bigint): string | number {
+  return v === 0n ? 0 : v.toString();
+}
 
 /** etcdserverpb.Lease: Grant, Revoke, KeepAlive (stream), TimeToLive, Leases. */
 export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementation {

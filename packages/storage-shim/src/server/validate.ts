@@ -1,7 +1,7 @@
 import { Errors } from '../errors.js';
 import { type KeyRange, inRange, toKeyRange } from '../keys.js';
 import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from '../types.js';
-import { EMPTY_OP } from './codec.js';
+import { EMPTY_OP } from './wire/etcd-messages.js';
 
 /** Request checks etcd makes before a request reaches the store (v3rpc/key.go), in the same order. */
 

@@ -3,7 +3,7 @@ import { WatchErrors } from '../errors.js';
 import { EMPTY, NUL, toKeyRange } from '../keys.js';
 import { Watcher, type WatchHub, type WatchSink } from '../mvcc/watch-hub.js';
 import type { Event } from '../types.js';
-import * as codec from './codec.js';
+import { type WatchResponse, eventSize } from './wire/etcd-messages.js';
 import type { ServiceContext } from './context.js';
 
 interface StreamState {
@@ -88,7 +88,7 @@ class WatchSession implements WatchSink {
         // Only when every watcher on the stream is caught up (etcd >= 3.5.13),
         // so the revision it reports is one no pending event is older than.
         if (this.#watchers.size > 0 && this.hub.allSynced(this.#watchers.values())) {
-          this.#write({ header: this.ctx.headers.header(), watch_id: -1 });
+          this.#write({ revision: this.ctx.backend.revision, watchId: -1 });
         }
         return;
     }
@@ -99,7 +99,7 @@ class WatchSession implements WatchSink {
     const rangeEnd: Buffer = c.range_end ?? EMPTY;
     const current = this.ctx.backend.revision;
     const created = (id: number, reason?: string) =>
-      this.#write({ header: this.ctx.headers.header(current), watch_id: id, created: true, canceled: !!reason, cancel_reason: reason ?? '' });
+      this.#write({ revision: current, watchId: id, created: true, canceled: !!reason, cancelReason: reason });
 
     const range = toKeyRange(key, rangeEnd);
     if (range.end !== null && range.end.length > 0 && Buffer.compare(key, range.end) >= 0) return created(-1, WatchErrors.emptyRange);
@@ -129,7 +129,7 @@ class WatchSession implements WatchSink {
     const w = this.#watchers.get(id);
     if (!w) return;
     this.#drop(w);
-    this.#write({ header: this.ctx.headers.header(), watch_id: id, canceled: true });
+    this.#write({ revision: this.ctx.backend.revision, watchId: id, canceled: true });
   }
 
   #drop(w: Watcher): void {
@@ -142,39 +142,37 @@ class WatchSession implements WatchSink {
     const state = this.#state.get(w);
     if (!state) return;
     state.busy = true;
-    const header = this.ctx.headers.header(revision);
-    const wire = events.map(codec.event);
-    if (!state.fragment || wire.length < 2) {
-      this.#write({ header, watch_id: w.id, events: wire });
+    if (!state.fragment || events.length < 2) {
+      this.#write({ revision, watchId: w.id, events });
       return;
     }
     // Split like etcd's sendFragments: every part but the last is marked.
     const limit = this.ctx.maxRequestBytes;
-    let part: any[] = [];
+    let part: Event[] = [];
     let size = 0;
-    for (const [i, e] of wire.entries()) {
-      const s = approximateSize(events[i]!);
+    for (const e of events) {
+      const s = eventSize(e) + 4;
       if (part.length > 0 && size + s >= limit) {
-        this.#write({ header, watch_id: w.id, events: part, fragment: true });
+        this.#write({ revision, watchId: w.id, events: part, fragment: true });
         part = [];
         size = 0;
       }
       part.push(e);
       size += s;
     }
-    this.#write({ header, watch_id: w.id, events: part });
+    this.#write({ revision, watchId: w.id, events: part });
   }
 
   compacted(w: Watcher, compactRevision: number): void {
     // The header carries no revision here, as in etcd; the watcher stays registered until cancelled.
-    this.#write({ header: this.ctx.headers.header(0), watch_id: w.id, canceled: true, compact_revision: compactRevision });
+    this.#write({ revision: 0, watchId: w.id, canceled: true, compactRevision });
   }
 
   /** Periodic progress for progress_notify watchers that had no events since the last tick. */
   tick(): void {
     for (const [w, state] of this.#state) {
       if (state.progressNotify && !state.busy && w.synced) {
-        this.#write({ header: this.ctx.headers.header(), watch_id: w.id });
+        this.#write({ revision: this.ctx.backend.revision, watchId: w.id });
       }
       state.busy = false;
     }
@@ -192,11 +190,7 @@ class WatchSession implements WatchSink {
     for (const w of [...this.#watchers.values()]) this.#drop(w);
   }
 
-  #write(response: Record<string, unknown>): void {
+  #write(response: WatchResponse): void {
     if (!this.#closed) this.call.write(response);
   }
-}
-
-function approximateSize(e: Event): number {
-  return 32 + e.kv.key.length + e.kv.value.length + (e.prevKv ? 32 + e.prevKv.key.length + e.prevKv.value.length : 0);
 }

@@ -1,0 +1,352 @@
+import type {
+  Compare, CompareResult, CompareTarget, DeleteRangeRequest, DeleteRangeResponse, Event, KeyValue, PutRequest,
+  PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, SortOrder, SortTarget, TxnRequest, TxnResponse,
+} from '../../types.js';
+import {
+  BYTES, Reader, VARINT, Writer, bigFieldSize, bytesFieldSize, intFieldSize, lenField,
+} from './protobuf.js';
+
+/**
+ * Hand-written codecs for the hot etcd messages (KV requests and responses,
+ * watch responses). They decode straight into the store's types and encode
+ * from them, skipping proto-loader's object conversion, which dominated the
+ * per-request cost. Keys and values are zero-copy views of the request.
+ */
+
+const EMPTY: Buffer = Buffer.alloc(0);
+const SORT_ORDERS: SortOrder[] = ['NONE', 'ASCEND', 'DESCEND'];
+const SORT_TARGETS: SortTarget[] = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'];
+const RESULTS: CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];
+const TARGETS: CompareTarget[] = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'];
+
+/** A RequestOp with no member set; etcd rejects it (see validate.ts). */
+export const EMPTY_OP = Symbol('empty request op');
+
+// --- requests ---
+
+export function decodeRangeRequest(r: Reader): RangeRequest {
+  const m: RangeRequest = {
+    key: EMPTY, rangeEnd: EMPTY, limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false,
+    keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+  };
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: m.key = r.bytes(); break;
+      case 2: m.rangeEnd = r.bytes(); break;
+      case 3: m.limit = r.int(); break;
+      case 4: m.revision = r.int(); break;
+      case 5: m.sortOrder = SORT_ORDERS[r.varint()] ?? 'NONE'; break;
+      case 6: m.sortTarget = SORT_TARGETS[r.varint()] ?? 'KEY'; break;
+      case 7: m.serializable = r.bool(); break;
+      case 8: m.keysOnly = r.bool(); break;
+      case 9: m.countOnly = r.bool(); break;
+      case 10: m.minModRevision = r.int(); break;
+      case 11: m.maxModRevision = r.int(); break;
+      case 12: m.minCreateRevision = r.int(); break;
+      case 13: m.maxCreateRevision = r.int(); break;
+      default: r.skip(wire);
+    }
+  }
+  return m;
+}
+
+export function decodePutRequest(r: Reader): PutRequest {
+  const m: PutRequest = { key: EMPTY, value: EMPTY, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: m.key = r.bytes(); break;
+      case 2: m.value = r.bytes(); break;
+      case 3: m.lease = r.int64(); break;
+      case 4: m.prevKv = r.bool(); break;
+      case 5: m.ignoreValue = r.bool(); break;
+      case 6: m.ignoreLease = r.bool(); break;
+      default: r.skip(wire);
+    }
+  }
+  return m;
+}
+
+export function decodeDeleteRangeRequest(r: Reader): DeleteRangeRequest {
+  const m: DeleteRangeRequest = { key: EMPTY, rangeEnd: EMPTY, prevKv: false };
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: m.key = r.bytes(); break;
+      case 2: m.rangeEnd = r.bytes(); break;
+      case 3: m.prevKv = r.bool(); break;
+      default: r.skip(wire);
+    }
+  }
+  return m;
+}
+
+function decodeCompare(r: Reader): Compare {
+  const m: Compare = { result: 'EQUAL', target: 'VERSION', key: EMPTY, rangeEnd: EMPTY, number: 0n, value: EMPTY };
+  // The operand oneof: only the member matching the target counts (etcd reads it by type).
+  let member = 0;
+  let number = 0n;
+  let value: Buffer = EMPTY;
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: m.result = RESULTS[r.varint()] ?? 'EQUAL'; break;
+      case 2: m.target = TARGETS[r.varint()] ?? 'VERSION'; break;
+      case 3: m.key = r.bytes(); break;
+      case 4: case 5: case 6: case 8: member = field; number = r.int64(); break;
+      case 7: member = 7; value = r.bytes(); break;
+      case 64: m.rangeEnd = r.bytes(); break;
+      default: r.skip(wire);
+    }
+  }
+  const expected = { VERSION: 4, CREATE: 5, MOD: 6, VALUE: 7, LEASE: 8 }[m.target];
+  if (member === expected) {
+    if (member === 7) m.value = value;
+    else m.number = number;
+  }
+  return m;
+}
+
+function decodeRequestOp(r: Reader): RequestOp | typeof EMPTY_OP {
+  let op: RequestOp | typeof EMPTY_OP = EMPTY_OP;
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: op = { range: decodeRangeRequest(r.sub()) }; break;
+      case 2: op = { put: decodePutRequest(r.sub()) }; break;
+      case 3: op = { deleteRange: decodeDeleteRangeRequest(r.sub()) }; break;
+      case 4: op = { txn: decodeTxnRequest(r.sub()) }; break;
+      default: r.skip(wire);
+    }
+  }
+  return op;
+}
+
+export function decodeTxnRequest(r: Reader): TxnRequest {
+  const m: TxnRequest = { compare: [], success: [], failure: [] };
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    switch (field) {
+      case 1: m.compare.push(decodeCompare(r.sub())); break;
+      case 2: m.success.push(decodeRequestOp(r.sub()) as RequestOp); break;
+      case 3: m.failure.push(decodeRequestOp(r.sub()) as RequestOp); break;
+      default: r.skip(wire);
+    }
+  }
+  return m;
+}
+
+export function decodeCompaction(r: Reader): { revision: number; physical: boolean } {
+  const m = { revision: 0, physical: false };
+  while (!r.done) {
+    const [field, wire] = r.tag();
+    if (field === 1) m.revision = r.int();
+    else if (field === 2) m.physical = r.bool();
+    else r.skip(wire);
+  }
+  return m;
+}
+
+// --- responses ---
+
+/** Header fields fixed for the life of the store: cluster, member, raft term. */
+export class HeaderCodec {
+  readonly #fixed: Buffer;
+  constructor(clusterId: bigint, memberId: bigint) {
+    const size = bigFieldSize(clusterId) + bigFieldSize(memberId);
+    const w = new Writer(size);
+    w.bigField(1, clusterId);
+    w.bigField(2, memberId);
+    this.#fixed = w.finish();
+  }
+
+  /** Size of the header message body; `full` adds cluster, member and raft term like etcd's top-level headers. */
+  size(revision: number, full: boolean): number {
+    return (full ? this.#fixed.length + 2 : 0) + intFieldSize(revision);
+  }
+
+  write(w: Writer, field: number, revision: number, full: boolean): void {
+    w.tag(field, BYTES);
+    w.varint(this.size(revision, full));
+    if (full) {
+      this.#fixed.copy(w.buf, w.pos);
+      w.pos += this.#fixed.length;
+    }
+    w.intField(3, revision);
+    if (full) w.intField(4, 1);
+  }
+
+  fieldSize(revision: number, full: boolean): number {
+    return lenField(this.size(revision, full));
+  }
+}
+
+function kvSize(kv: KeyValue): number {
+  return bytesFieldSize(kv.key) + intFieldSize(kv.createRevision) + intFieldSize(kv.modRevision) + intFieldSize(kv.version)
+    + bytesFieldSize(kv.value) + bigFieldSize(kv.lease);
+}
+
+function writeKv(w: Writer, field: number, kv: KeyValue, size = kvSize(kv)): void {
+  w.tag(field, BYTES);
+  w.varint(size);
+  w.bytesField(1, kv.key);
+  w.intField(2, kv.createRevision);
+  w.intField(3, kv.modRevision);
+  w.intField(4, kv.version);
+  w.bytesField(5, kv.value);
+  w.bigField(6, kv.lease);
+}
+
+export class ResponseCodec {
+  constructor(readonly header: HeaderCodec) {}
+
+  // Each message has a body size and a writer; `full` marks top-level headers.
+  #rangeSize(r: RangeResponse, full: boolean): number {
+    let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
+    for (const kv of r.kvs) n += lenField(kvSize(kv));
+    return n;
+  }
+
+  #writeRange(w: Writer, r: RangeResponse, full: boolean): void {
+    this.header.write(w, 1, r.revision, full);
+    for (const kv of r.kvs) writeKv(w, 2, kv);
+    w.boolField(3, r.more);
+    w.intField(4, r.count);
+  }
+
+  #putSize(r: PutResponse, full: boolean): number {
+    return this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0);
+  }
+
+  #writePut(w: Writer, r: PutResponse, full: boolean): void {
+    this.header.write(w, 1, r.revision, full);
+    if (r.prevKv) writeKv(w, 2, r.prevKv);
+  }
+
+  #deleteSize(r: DeleteRangeResponse, full: boolean): number {
+    let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
+    for (const kv of r.prevKvs) n += lenField(kvSize(kv));
+    return n;
+  }
+
+  #writeDelete(w: Writer, r: DeleteRangeResponse, full: boolean): void {
+    this.header.write(w, 1, r.revision, full);
+    w.intField(2, r.deleted);
+    for (const kv of r.prevKvs) writeKv(w, 3, kv);
+  }
+
+  #opSize(op: ResponseOp): number {
+    if ('range' in op) return lenField(this.#rangeSize(op.range, false));
+    if ('put' in op) return lenField(this.#putSize(op.put, false));
+    if ('deleteRange' in op) return lenField(this.#deleteSize(op.deleteRange, false));
+    return lenField(this.#txnSize(op.txn, false));
+  }
+
+  #txnSize(r: TxnResponse, full: boolean): number {
+    let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
+    for (const op of r.responses) n += lenField(this.#opSize(op));
+    return n;
+  }
+
+  #writeTxn(w: Writer, r: TxnResponse, full: boolean): void {
+    this.header.write(w, 1, r.revision, full);
+    w.boolField(2, r.succeeded);
+    for (const op of r.responses) {
+      w.tag(3, BYTES);
+      w.varint(this.#opSize(op));
+      if ('range' in op) {
+        w.tag(1, BYTES);
+        w.varint(this.#rangeSize(op.range, false));
+        this.#writeRange(w, op.range, false);
+      } else if ('put' in op) {
+        w.tag(2, BYTES);
+        w.varint(this.#putSize(op.put, false));
+        this.#writePut(w, op.put, false);
+      } else if ('deleteRange' in op) {
+        w.tag(3, BYTES);
+        w.varint(this.#deleteSize(op.deleteRange, false));
+        this.#writeDelete(w, op.deleteRange, false);
+      } else {
+        w.tag(4, BYTES);
+        w.varint(this.#txnSize(op.txn, false));
+        this.#writeTxn(w, op.txn, false);
+      }
+    }
+  }
+
+  range(r: RangeResponse): Buffer {
+    const w = new Writer(this.#rangeSize(r, true));
+    this.#writeRange(w, r, true);
+    return w.finish();
+  }
+
+  put(r: PutResponse): Buffer {
+    const w = new Writer(this.#putSize(r, true));
+    this.#writePut(w, r, true);
+    return w.finish();
+  }
+
+  deleteRange(r: DeleteRangeResponse): Buffer {
+    const w = new Writer(this.#deleteSize(r, true));
+    this.#writeDelete(w, r, true);
+    return w.finish();
+  }
+
+  txn(r: TxnResponse): Buffer {
+    const w = new Writer(this.#txnSize(r, true));
+    this.#writeTxn(w, r, true);
+    return w.finish();
+  }
+
+  /** A response carrying only the header (Compact, and others). */
+  headerOnly(revision: number): Buffer {
+    const w = new Writer(this.header.fieldSize(revision, true));
+    this.header.write(w, 1, revision, true);
+    return w.finish();
+  }
+
+  watch(r: WatchResponse): Buffer {
+    const events = r.events ?? [];
+    const eventSizes = events.map(eventSize);
+    const reason = r.cancelReason ? Buffer.from(r.cancelReason) : EMPTY;
+    let size = this.header.fieldSize(r.revision, true) + intFieldSize(r.watchId) + (r.created ? 2 : 0) + (r.canceled ? 2 : 0)
+      + intFieldSize(r.compactRevision ?? 0) + bytesFieldSize(reason) + (r.fragment ? 2 : 0);
+    for (const s of eventSizes) size += lenField(s);
+    const w = new Writer(size);
+    this.header.write(w, 1, r.revision, true);
+    w.intField(2, r.watchId);
+    w.boolField(3, !!r.created);
+    w.boolField(4, !!r.canceled);
+    w.intField(5, r.compactRevision ?? 0);
+    w.bytesField(6, reason);
+    w.boolField(7, !!r.fragment);
+    events.forEach((e, i) => {
+      w.tag(11, BYTES);
+      w.varint(eventSizes[i]!);
+      if (e.type === 'DELETE') {
+        w.tag(1, VARINT);
+        w.varint(1);
+      }
+      writeKv(w, 2, e.kv);
+      if (e.prevKv) writeKv(w, 3, e.prevKv);
+    });
+    return w.finish();
+  }
+}
+
+export interface WatchResponse {
+  /** Header revision; 0 leaves it out, as etcd does for compaction cancels. */
+  revision: number;
+  watchId: number;
+  created?: boolean;
+  canceled?: boolean;
+  compactRevision?: number;
+  cancelReason?: string;
+  fragment?: boolean;
+  events?: Event[];
+}
+
+export function eventSize(e: Event): number {
+  return (e.type === 'DELETE' ? 2 : 0) + lenField(kvSize(e.kv)) + (e.prevKv ? lenField(kvSize(e.prevKv)) : 0);
+}
