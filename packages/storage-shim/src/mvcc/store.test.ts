@@ -204,3 +204,65 @@ describe('crash recovery', () => {
     expect(s.revision).toBe(2);
   });
 });
+
+describe('lease expiry', () => {
+  it('deletes the keys of an expired lease in one revision, and a restart restarts the clock', async () => {
+    let now = 1_000_000;
+    t = openTestStore(SPLIT, () => now);
+    const { id } = await t.store.leaseGrant(0n, 10);
+    await t.store.put(put('/a/e', '1', id));
+    await t.store.put(put('/c/e', '2', id));
+    now += 9_000;
+    t.store.expireLeases();
+    expect(t.store.leaseTimeToLive(id, false)?.ttl).toBe(1);
+    await t.store.close();
+    t.reopen();
+    now += 5_000;
+    t.store.expireLeases();
+    expect(t.store.leaseTimeToLive(id, false)?.ttl).toBe(5);
+    now += 6_000;
+    const seen: Revision[] = [];
+    t.store.onCommit((r) => seen.push(...r));
+    t.store.expireLeases();
+    await new Promise((r) => setImmediate(r));
+    expect(seen.map((r) => r.changes.map((c) => `${c.type} ${c.kv.key}`))).toEqual([['delete /a/e', 'delete /c/e']]);
+    expect(t.store.leaseTimeToLive(id, false)).toBeUndefined();
+  });
+});
+
+describe('auto-compaction', () => {
+  it('keeps the configured number of revisions', async () => {
+    t = openTestStore();
+    for (let i = 0; i < 10; i++) await t.store.put(put('k', String(i)));
+    const { AutoCompactor } = await import('./auto-compactor.js');
+    const c = new AutoCompactor({
+      mode: 'revision', retention: 3, log: (await import('pino')).default({ level: 'silent' }),
+      revision: () => t.store.revision, compactRevision: () => t.store.compactRevision, compact: (rev) => t.store.compact(rev, true),
+    });
+    await c.tick();
+    c.stop();
+    expect(t.store.compactRevision).toBe(8);
+    expect(() => t.store.range(rangeReq('k', '', { revision: 7 }))).toThrow('compacted');
+    expect(t.store.range(rangeReq('k', '', { revision: 8 })).kvs[0]!.value.toString()).toBe('6');
+  });
+
+  it('keeps the configured span of time', async () => {
+    let now = 0;
+    t = openTestStore();
+    const { AutoCompactor } = await import('./auto-compactor.js');
+    const c = new AutoCompactor({
+      mode: 'periodic', retention: 60_000, now: () => now, log: (await import('pino')).default({ level: 'silent' }),
+      revision: () => t.store.revision, compactRevision: () => t.store.compactRevision, compact: (rev) => t.store.compact(rev, true),
+    });
+    await t.store.put(put('k', 'old'));
+    await c.tick(); // t=0 sees revision 2
+    now = 30_000;
+    await t.store.put(put('k', 'mid'));
+    await c.tick(); // t=30s sees revision 3
+    expect(t.store.compactRevision).toBe(-1);
+    now = 61_000;
+    await c.tick();
+    c.stop();
+    expect(t.store.compactRevision).toBe(2);
+  });
+});

@@ -15,10 +15,10 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
-export function openTestStore(topologyYaml?: string): TestStore {
+export function openTestStore(topologyYaml?: string, now?: () => number): TestStore {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mvcc-'));
   const topology = topologyYaml ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir }) : emptyTopology();
-  const open = () => new RevisionStore({ dataDir: dir, topology, fsync: false, logger: pino({ level: 'silent' }) });
+  const open = () => new RevisionStore({ dataDir: dir, topology, fsync: false, logger: pino({ level: 'silent' }), ...(now ? { now } : {}) });
   const t: TestStore = {
     store: open(),
     dir,
