@@ -1,0 +1,118 @@
+/**
+ * The error registry of the operator package.
+ *
+ * - `OperatorError`: a misuse or an unrecoverable state of the runtime, with a
+ *   stable `CNPAAS_OPERATOR_*` code and a hint that says what to do.
+ * - `TerminalError`: thrown by a reconciler to say "retrying will not help";
+ *   the controller logs it and does not requeue (controller-runtime's
+ *   `reconcile.TerminalError`).
+ * - `httpStatusOf` and friends read the HTTP status out of the errors that
+ *   `@kubernetes/client-node` throws, whose shapes differ by call path.
+ *
+ * Classes use `Symbol.for` brands so `instanceof` also holds across two copies
+ * of this package (the undici pattern): a service may bundle its own copy.
+ */
+import { ApiException } from '@kubernetes/client-node';
+
+export type OperatorErrorCode =
+  /** Options that cannot work together (e.g. renewDeadline ≥ leaseDuration). */
+  | 'CNPAAS_OPERATOR_INVALID_CONFIG'
+  /** The kubeconfig has no current cluster. */
+  | 'CNPAAS_OPERATOR_NO_CLUSTER'
+  /** An owner object lacks apiVersion, kind, name or uid. */
+  | 'CNPAAS_OPERATOR_OWNER_INVALID'
+  /** The object already has a different controller owner. */
+  | 'CNPAAS_OPERATOR_ALREADY_OWNED'
+  /** A namespaced owner was given to an object in another namespace or a cluster-scoped one. */
+  | 'CNPAAS_OPERATOR_CROSS_NAMESPACE_OWNER'
+  /** The leader Lease could not be renewed in time; the process should exit and restart. */
+  | 'CNPAAS_OPERATOR_LEADERSHIP_LOST'
+  /** The informer caches did not sync before the deadline. */
+  | 'CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT'
+  /** The resource version is too old (HTTP 410 Gone); the informer relists. */
+  | 'CNPAAS_OPERATOR_GONE'
+  /** The apiserver sent something that is not a watch event or list. */
+  | 'CNPAAS_OPERATOR_BAD_RESPONSE'
+  /** The component was already started or already stopped. */
+  | 'CNPAAS_OPERATOR_LIFECYCLE';
+
+const operatorErrorBrand = Symbol.for('cnpaas.operator.OperatorError');
+const terminalErrorBrand = Symbol.for('cnpaas.operator.TerminalError');
+
+export class OperatorError extends Error {
+  override readonly name = 'OperatorError';
+  readonly [operatorErrorBrand] = true;
+
+  readonly hint: string | undefined;
+
+  constructor(
+    readonly code: OperatorErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.hint = options.hint;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && operatorErrorBrand in value;
+  }
+
+  /** The text shown to a person: what went wrong, then what to do. */
+  describe(): string {
+    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
+  }
+}
+
+/**
+ * Thrown from `reconcile` when retrying cannot succeed (a spec that can never
+ * be satisfied, a name conflict the user must resolve). Logged and counted,
+ * never requeued; the next change to the object triggers a new reconcile.
+ */
+export class TerminalError extends Error {
+  override readonly name = 'TerminalError';
+  readonly [terminalErrorBrand] = true;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && terminalErrorBrand in value;
+  }
+}
+
+/**
+ * The HTTP status of a failed Kubernetes call, whatever threw it:
+ * generated APIs throw `ApiException` (`code`), `Watch` throws a plain Error
+ * with `statusCode`, and a watch ERROR event carries a `Status` with `code`.
+ */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  if (typeof e.code === 'number') return e.code;
+  return undefined;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return httpStatusOf(err) === 404;
+}
+
+/** 409: an update lost an optimistic-concurrency race, or a create found the name taken. */
+export function isConflict(err: unknown): boolean {
+  return httpStatusOf(err) === 409;
+}
+
+/** 410 Gone (or our own CNPAAS_OPERATOR_GONE): the resourceVersion was compacted away. */
+export function isGone(err: unknown): boolean {
+  return httpStatusOf(err) === 410 || (err instanceof OperatorError && err.code === 'CNPAAS_OPERATOR_GONE');
+}
+
+/** A one-line description of any thrown value, for logs. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof OperatorError) return err.describe();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
