@@ -141,6 +141,19 @@ export class SqliteDriver {
     this.#inTxn = false;
   }
 
+  /** Marks a point inside the open transaction that one request's writes can be undone to. */
+  savepoint(): void {
+    this.db.exec('SAVEPOINT request');
+  }
+
+  releaseSavepoint(): void {
+    this.db.exec('RELEASE request');
+  }
+
+  rollbackToSavepoint(): void {
+    this.db.exec('ROLLBACK TO request; RELEASE request');
+  }
+
   rollback(): void {
     if (!this.#inTxn) return;
     this.#inTxn = false;

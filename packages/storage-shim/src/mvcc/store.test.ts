@@ -138,6 +138,26 @@ describe('transactions', () => {
     expect(s.revision).toBe(1);
   });
 
+  it('undoes a txn that fails part-way, leaving the rest of its batch alone', async () => {
+    t = openTestStore(SPLIT);
+    const s = t.store;
+    await s.put(put('/b/keep', 'v'));
+    // The shape that makes etcd 3.4 panic: delete to the end, then put ignore_value a deleted key.
+    const bad = s.txn({
+      compare: [],
+      success: [
+        { deleteRange: { key: b('/a'), rangeEnd: b('\0'), prevKv: false } },
+        { put: { ...put('/b/keep', ''), ignoreValue: true } },
+      ],
+      failure: [],
+    });
+    const good = s.put(put('/a/other', '1'));
+    await expect(bad).rejects.toThrow('etcdserver: key not found');
+    expect((await good).revision).toBe(3);
+    expect(keys(s.range(rangeReq('/', '0')).kvs)).toEqual(['/a/other', '/b/keep']);
+    expect(s.revision).toBe(3);
+  });
+
   it('writes a transaction spanning backends atomically at one revision', async () => {
     t = openTestStore(SPLIT);
     const s = t.store;

@@ -365,7 +365,32 @@ export class RevisionStore {
     if (batch.revisions.length > 0) for (const l of this.#listeners) l(batch.revisions);
   }
 
+  /**
+   * Applies one request inside the batch. A request that fails part-way (a
+   * txn whose put finds its key deleted earlier in the same txn) is undone to
+   * a savepoint, so the batch's other requests keep their writes and nothing
+   * is ever half-applied.
+   */
   #apply(op: WriteOp, batch: Batch): unknown {
+    const files: Array<SqliteDriver | MetaStore> = [...this.#drivers.values(), this.#meta];
+    const open = files.filter((f) => f.inTransaction);
+    for (const f of open) f.savepoint();
+    try {
+      const result = this.#applyOne(op, batch);
+      for (const f of open) f.releaseSavepoint();
+      return result;
+    } catch (err) {
+      if (err instanceof EtcdError) {
+        for (const f of files) {
+          if (open.includes(f)) f.rollbackToSavepoint();
+          else f.rollback();
+        }
+      }
+      throw err;
+    }
+  }
+
+  #applyOne(op: WriteOp, batch: Batch): unknown {
     const changes: Change[] = [];
     const view = this.#view(changes);
     let result: unknown;

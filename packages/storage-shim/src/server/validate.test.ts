@@ -23,11 +23,20 @@ describe('request checks (etcd v3rpc/key.go)', () => {
   it.each<[string, TxnRequest]>([
     ['the same key twice', txn([p('a'), p('a')])],
     ['a put inside a deleted range', txn([del('a', 'c'), p('b')])],
-    ['a put after a from-key delete', txn([del('a', '\0'), p('zzz')])],
     ['a nested put of a key put outside', txn([p('a'), { txn: txn([p('a')]) }])],
     ['a put deleted by an earlier nested txn', txn([{ txn: txn([del('a')]) }, { txn: txn([p('a')]) }])],
   ])('refuses %s as a duplicate key', (_what, request) => {
     expect(() => checkTxn(request, 128)).toThrow('etcdserver: duplicate key given in txn request');
+  });
+
+  it('gives a nested txn what is left of the parent\'s op budget', () => {
+    const ranges = (n: number): RequestOp[] => Array.from({ length: n }, (_, i) => ({ range: { ...rangeReq(`r${i}`) } }));
+    expect(() => checkTxn(txn([...ranges(100), { txn: txn(ranges(27)) }]), 128)).not.toThrow();
+    expect(() => checkTxn(txn([...ranges(100), { txn: txn(ranges(40)) }]), 128)).toThrow('too many operations');
+  });
+
+  it('allows a put beside a from-key delete, as etcd does (its interval check sees "\\0" as before the key)', () => {
+    expect(() => checkTxn(txn([del('a', '\0'), p('zzz')]), 128)).not.toThrow();
   });
 
   it('allows one key in both branches of a nested txn, and overlapping deletes', () => {

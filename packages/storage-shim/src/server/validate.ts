@@ -1,5 +1,4 @@
 import { Errors } from '../errors.js';
-import { type KeyRange, inRange, toKeyRange } from '../keys.js';
 import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from '../types.js';
 import { EMPTY_OP } from './wire/etcd-messages.js';
 
@@ -28,6 +27,7 @@ export function checkTxn(r: TxnRequest, maxOps: number): void {
   checkIntervals(r.failure);
 }
 
+/** `maxOps` is what is left for this op: a nested txn gets the parent's budget minus the parent's own ops. */
 function checkOp(op: MaybeOp, maxOps: number): void {
   if (op === EMPTY_OP) throw Errors.keyNotFound();
   if ('range' in op) checkRange(op.range);
@@ -41,19 +41,21 @@ function checkTxnOps(r: TxnRequest, maxOps: number): void {
   const ops = Math.max(r.compare.length, r.success.length, r.failure.length);
   if (ops > maxOps) throw Errors.tooManyOps();
   for (const c of r.compare) if (c.key.length === 0) throw Errors.emptyKey();
-  for (const op of [...r.success, ...r.failure] as MaybeOp[]) checkOp(op, maxOps);
+  for (const op of [...r.success, ...r.failure] as MaybeOp[]) checkOp(op, maxOps - ops);
 }
 
 /**
  * etcd's checkIntervals: within one branch a key may be written once; a put
  * may not fall in a range the same branch deletes. A nested txn's success and
- * failure branches are exclusive, so they may put the same key. A delete
- * ending at "\0" reaches every later key (etcd 3.4 mistook it for empty).
+ * failure branches are exclusive, so they may put the same key. Like etcd
+ * (3.4 to 3.6), the delete interval compares its ends as plain bytes, so a
+ * from-key delete (end "\0") overlaps nothing here; the store applies such a
+ * txn in order, and a put that then finds its key gone fails cleanly.
  */
-function checkIntervals(ops: RequestOp[]): { puts: Set<string>; dels: KeyRange[] } {
-  const dels: KeyRange[] = [];
-  for (const op of ops) if ('deleteRange' in op) dels.push(toKeyRange(op.deleteRange.key, op.deleteRange.rangeEnd));
-  const deleted = (k: string) => dels.some((d) => inRange(d, Buffer.from(k, 'latin1')));
+function checkIntervals(ops: RequestOp[]): { puts: Set<string>; dels: DeleteRangeRequest[] } {
+  const dels: DeleteRangeRequest[] = [];
+  for (const op of ops) if ('deleteRange' in op) dels.push(op.deleteRange);
+  const deleted = (k: string) => dels.some((d) => overlaps(d, Buffer.from(k, 'latin1')));
   const puts = new Set<string>();
   for (const op of ops) {
     if (!('txn' in op)) continue;
@@ -76,4 +78,9 @@ function checkIntervals(ops: RequestOp[]): { puts: Set<string>; dels: KeyRange[]
     puts.add(k);
   }
   return { puts, dels };
+}
+
+function overlaps(del: DeleteRangeRequest, key: Buffer): boolean {
+  if (del.rangeEnd.length === 0) return key.equals(del.key);
+  return Buffer.compare(key, del.key) >= 0 && Buffer.compare(key, del.rangeEnd) < 0;
 }
