@@ -1,4 +1,4 @@
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { type ServiceContext, unary, unimplemented } from './context.js';
 
 /**
@@ -46,10 +46,11 @@ export function maintenanceService(ctx: ServiceContext): grpc.UntypedServiceImpl
     }),
 
     Snapshot: ((call: grpc.ServerWritableStream<any, any>) => {
-      call.destroy(Object.assign(new Error('snapshot'), {
-        code: 12,
+      // 'error' on a server stream ends the call with this status.
+      call.emit('error', {
+        code: grpc.status.UNIMPLEMENTED,
         details: 'cnpaas-store: snapshot is not supported: stop the store and copy the .db files of its --data-dir, or use sqlite3 .backup',
-      }));
+      });
     }) as grpc.handleServerStreamingCall<any, any>,
     MoveLeader: unimplemented('MoveLeader', 'the store is a single member that is always the leader'),
     Downgrade: unimplemented('Downgrade', 'the store has no cluster version to downgrade'),

@@ -1,0 +1,183 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { dirname } from 'node:path';
+import type { Measurement, RowId } from './workload.js';
+
+/** What a row measures and the goal from the issue it is held against. */
+export interface RowSpec {
+  id: RowId;
+  title: string;
+  unit: 'ops/s' | 'ms';
+  better: 'higher' | 'lower';
+  goal: { kind: 'ratio-at-least'; ratio: number } | { kind: 'ratio-at-most'; ratio: number } | { kind: 'at-most-ms'; ms: number } | { kind: 'none' };
+}
+
+export const ROWS: RowSpec[] = [
+  { id: 'put-c1', title: 'Put, concurrency 1', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
+  { id: 'put-c64', title: 'Put, concurrency 64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
+  { id: 'create-c64', title: 'create txn (MOD==0 → put), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
+  { id: 'update-c64', title: 'update txn (MOD==rev → put / range), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
+  { id: 'get-c64', title: 'point Get (Range limit 1), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 1.5 } },
+  { id: 'list-10k', title: 'list 10k keys, pages of 500, pinned rev', unit: 'ms', better: 'lower', goal: { kind: 'ratio-at-most', ratio: 0.5 } },
+  { id: 'watch-p50', title: 'watch delivery p50 (ack → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
+  { id: 'watch-p99', title: 'watch delivery p99 (ack → event)', unit: 'ms', better: 'lower', goal: { kind: 'at-most-ms', ms: 1 } },
+  { id: 'watch-e2e-p50', title: 'watch delivery p50 (put sent → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
+  { id: 'watch-e2e-p99', title: 'watch delivery p99 (put sent → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
+];
+
+export interface RowResult {
+  spec: RowSpec;
+  subject: Measurement;
+  etcd: Measurement;
+}
+
+function fmtValue(unit: RowSpec['unit'], v: number | undefined): string {
+  if (v === undefined || Number.isNaN(v)) return 'n/a';
+  if (unit === 'ops/s') return `${Math.round(v).toLocaleString('en-US')}`;
+  return v < 10 ? v.toFixed(3) : v.toFixed(1);
+}
+
+const fmtMs = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const fmtFsync = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(3));
+
+function goalText(spec: RowSpec): string {
+  switch (spec.goal.kind) {
+    case 'ratio-at-least':
+      return `≥ ${spec.goal.ratio}× etcd`;
+    case 'ratio-at-most':
+      return `≤ ${spec.goal.ratio}× etcd's time`;
+    case 'at-most-ms':
+      return `≤ ${spec.goal.ms} ms`;
+    case 'none':
+      return '—';
+  }
+}
+
+function verdict(r: RowResult): string {
+  if (r.subject.errors > 0) return 'ERRORS';
+  const ratio = r.subject.value / r.etcd.value;
+  switch (r.spec.goal.kind) {
+    case 'ratio-at-least':
+      return ratio >= r.spec.goal.ratio ? 'met' : 'MISSED';
+    case 'ratio-at-most':
+      return ratio <= r.spec.goal.ratio ? 'met' : 'MISSED';
+    case 'at-most-ms':
+      return r.subject.value <= r.spec.goal.ms ? 'met' : 'MISSED';
+    case 'none':
+      return '';
+  }
+}
+
+/** The table as rows of cells; the first row is the header. */
+export function tableCells(results: RowResult[], subjectName: string): string[][] {
+  const header = ['row', 'unit (better)', subjectName, 'etcd', `${subjectName}/etcd`, 'target', 'verdict', `p99 ms (${subjectName} / etcd)`, `fsyncs/write (${subjectName} / etcd)`];
+  const rows = results.map((r) => {
+    const ratio = r.subject.value / r.etcd.value;
+    const latencies = r.subject.p99Ms === undefined ? '' : `${fmtMs(r.subject.p99Ms)} / ${fmtMs(r.etcd.p99Ms)}`;
+    const writeRow = r.spec.id.startsWith('put') || r.spec.id.startsWith('create') || r.spec.id.startsWith('update');
+    const fsyncs = writeRow ? `${fmtFsync(r.subject.fsyncsPerWrite)} / ${fmtFsync(r.etcd.fsyncsPerWrite)}` : '';
+    return [
+      r.spec.title,
+      `${r.spec.unit} (${r.spec.better})`,
+      fmtValue(r.spec.unit, r.subject.value),
+      fmtValue(r.spec.unit, r.etcd.value),
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a',
+      goalText(r.spec),
+      verdict(r),
+      latencies,
+      fsyncs,
+    ];
+  });
+  return [header, ...rows];
+}
+
+export function textTable(cells: string[][]): string {
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => [...row[c]!].length)));
+  const line = (row: string[]) => row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(cells: string[][]): string {
+  const row = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [row(cells[0]!), row(cells[0]!.map(() => '---')), ...cells.slice(1).map(row)].join('\n');
+}
+
+/** Errors, server-side write counts and row notes, so a surprising figure comes with its explanation. */
+export function notes(results: RowResult[], subjectName: string): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    for (const [who, m] of [
+      [subjectName, r.subject],
+      ['etcd', r.etcd],
+    ] as const) {
+      if (m.errors > 0) out.push(`${r.spec.title}: ${who} had ${m.errors} errors (first: ${m.firstError})`);
+      if (m.serverWrites !== undefined && m.serverWrites !== m.ops) out.push(`${r.spec.title}: ${who} counted ${m.serverWrites} writes, the client ${m.ops} acknowledged`);
+      if (m.note && (r.spec.id === 'list-10k' || r.spec.id === 'watch-p99')) out.push(`${r.spec.title}: ${who}: ${m.note}`);
+      // A Node client drives the load from one JS thread; near a full core it, not the server, sets the pace.
+      if (m.clientCpu !== undefined && m.clientCpu > 0.85) out.push(`${r.spec.title}: against ${who} the client used ${(m.clientCpu * 100).toFixed(0)}% of a core, so this figure may be client-bound`);
+    }
+  }
+  return out;
+}
+
+function run(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Machine {
+  date: string;
+  cpu: string;
+  cores: number;
+  kernel: string;
+  node: string;
+  etcd: string;
+  filesystem: string;
+  commit: string;
+  /** 1/5/15-minute load averages when the run started: other work on the box skews every figure. */
+  load: string;
+}
+
+export function machine(): Machine {
+  const etcdVersion = /etcd Version: (\S+)/.exec(run(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1] ?? 'unknown';
+  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = run('git', ['status', '--porcelain', '--', '.']);
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    kernel: `Linux ${release()}`,
+    node: process.version,
+    etcd: etcdVersion,
+    // Both data dirs live under the temp dir, so both servers fsync to the same device.
+    filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? run('stat', ['-f', '-c', '%T', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
+    commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
+    load: loadavg().map((l) => l.toFixed(2)).join(' / '),
+  };
+}
+
+export function machineLine(m: Machine): string {
+  return `${m.cpu}, ${m.cores} cores, ${m.kernel}, Node ${m.node}, etcd ${m.etcd}, data dirs on ${m.filesystem}, commit ${m.commit}, load ${m.load}`;
+}
+
+const PREAMBLE = `# cnpaas-store benchmarks
+
+Each section is appended by \`npx nx run storage-shim:bench -- --write\`
+(\`packages/storage-shim/bench/\`). The store and a real etcd run side by side on
+the same machine, over loopback, both durable (the store without
+\`--unsafe-no-fsync\`), and get the same workload from the same grpc-js client.
+Values are ~1 KiB, keys \`/registry/configmaps/<ns>/<name>\`.
+
+`;
+
+export function appendMarkdown(file: string, section: string): void {
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, PREAMBLE);
+  }
+  appendFileSync(file, section);
+}
