@@ -39,7 +39,6 @@ const migrations: readonly string[] = [
   );
   CREATE INDEX history_key ON history (key, mod_revision);
   CREATE INDEX history_mod ON history (mod_revision, sub);
-  CREATE INDEX history_superseded ON history (superseded);
 
   CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
   `,

@@ -246,8 +246,9 @@ export class SqliteDriver {
    * call again until 0.
    */
   compact(revision: number, batch: number): number {
+    // Found through history_mod: a superseded row always has mod_revision < superseded.
     return this.#prepared(`DELETE FROM history WHERE id IN (
-        SELECT id FROM history WHERE superseded <= @rev AND mod_revision < @rev LIMIT @batch)`)
+        SELECT id FROM history WHERE mod_revision < @rev AND superseded <= @rev LIMIT @batch)`)
       .run({ rev: revision, batch }).changes;
   }
 

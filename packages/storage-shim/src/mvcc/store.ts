@@ -366,12 +366,13 @@ export class RevisionStore {
   }
 
   /**
-   * Applies one request inside the batch. A request that fails part-way (a
-   * txn whose put finds its key deleted earlier in the same txn) is undone to
-   * a savepoint, so the batch's other requests keep their writes and nothing
-   * is ever half-applied.
+   * Applies one request inside the batch. Only a txn with an ignore_value or
+   * ignore_lease put can fail after it has written (the put finds its key
+   * deleted earlier in the same txn); such a request runs under a savepoint,
+   * so its writes are undone while the batch's other requests keep theirs.
    */
   #apply(op: WriteOp, batch: Batch): unknown {
+    if (op.kind !== 'txn' || !mayFailPartWay(op.req)) return this.#applyOne(op, batch);
     const files: Array<SqliteDriver | MetaStore> = [...this.#drivers.values(), this.#meta];
     const open = files.filter((f) => f.inTransaction);
     for (const f of open) f.savepoint();
@@ -564,6 +565,11 @@ export class RevisionStore {
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
   }
+}
+
+function mayFailPartWay(txn: TxnRequest): boolean {
+  return [...txn.success, ...txn.failure].some((op) =>
+    'put' in op ? op.put.ignoreValue || op.put.ignoreLease : 'txn' in op && mayFailPartWay(op.txn));
 }
 
 function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
