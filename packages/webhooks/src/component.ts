@@ -1,0 +1,106 @@
+/**
+ * The component descriptor of the webhooks (DESIGN.md "Contracts between
+ * packages"): what the platform's one supervisor needs to run this package
+ * (command, env, health URL), which manifests to apply when, and which
+ * certificates its PKI must issue. A plain object; the platform decides
+ * paths and ports and passes them in.
+ */
+import { fileURLToPath } from 'node:url';
+import { MANIFEST_FILES, manifestPath } from './manifests.js';
+
+/** The CN of the webhooks' own client certificate; manifests/rbac.yaml binds it. */
+export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
+/** The CN the webhooks accept from kube-apiserver's webhook client certificate. */
+export const APISERVER_WEBHOOK_CLIENT_NAME = 'kube-apiserver-webhook-client';
+
+export interface CertificateNeed {
+  /** A short id the platform can key files by. */
+  id: string;
+  /** `serving`: this server's certificate; `client`: a client identity; `ca`: a CA the component trusts. */
+  kind: 'serving' | 'client' | 'ca';
+  /** Who presents it and why. */
+  purpose: string;
+  commonName?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}
+
+export interface ComponentDescriptor {
+  name: string;
+  /** argv, executable first. */
+  command: string[];
+  env: Record<string, string>;
+  /** Ready when this answers 200 (no client certificate needed). */
+  healthUrl: string;
+  readyUrl: string;
+  metricsUrl: string;
+  manifests: {
+    /** Applied before the process starts (its permissions). */
+    beforeStart: string[];
+    /** Applied after readyUrl answers 200, rendered with `renderWebhookConfigurations` (URL, CA bundle). */
+    afterReady: string[];
+  };
+  certificates: CertificateNeed[];
+}
+
+export interface WebhooksComponentOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** CA of kube-apiserver's webhook client certificate. */
+  clientCaFile: string;
+  /** Kubeconfig with the cnpaas-webhooks client identity. */
+  kubeconfig: string;
+  logLevel?: string;
+}
+
+export function webhooksComponent(options: WebhooksComponentOptions): ComponentDescriptor {
+  const host = options.host ?? '127.0.0.1';
+  const hostPort = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
+  const base = `https://${hostPort}`;
+  return {
+    name: 'webhooks',
+    command: [
+      process.execPath,
+      fileURLToPath(new URL('../bin/cnpaas-webhooks.js', import.meta.url)),
+      '--listen', hostPort,
+      '--cert-file', options.certFile,
+      '--key-file', options.keyFile,
+      '--client-ca-file', options.clientCaFile,
+      '--allowed-client-names', APISERVER_WEBHOOK_CLIENT_NAME,
+      '--kubeconfig', options.kubeconfig,
+    ],
+    env: { LOG_LEVEL: options.logLevel ?? 'info' },
+    healthUrl: `${base}/healthz`,
+    readyUrl: `${base}/readyz`,
+    metricsUrl: `${base}/metrics`,
+    manifests: {
+      beforeStart: [manifestPath(MANIFEST_FILES.rbac)],
+      afterReady: [manifestPath(MANIFEST_FILES.mutatingWebhookConfiguration), manifestPath(MANIFEST_FILES.validatingWebhookConfiguration)],
+    },
+    certificates: [
+      {
+        id: 'webhooks-serving',
+        kind: 'serving',
+        purpose: 'the HTTPS certificate kube-apiserver checks when it calls the webhooks; its CA goes into the configurations\' caBundle',
+        commonName: 'cnpaas-webhooks',
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+      },
+      {
+        id: 'apiserver-webhook-client',
+        kind: 'client',
+        purpose: 'presented by kube-apiserver to the webhooks (its --admission-control-config-file kubeConfigFile); signed by the CA in --client-ca-file',
+        commonName: APISERVER_WEBHOOK_CLIENT_NAME,
+      },
+      {
+        id: 'webhooks-client',
+        kind: 'client',
+        purpose: 'the webhooks\' identity towards kube-apiserver (email claims, user lookups), bound by manifests/rbac.yaml',
+        commonName: WEBHOOKS_CLIENT_NAME,
+      },
+    ],
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * @cnpaas/webhooks: the admission webhooks of the webshop CRDs (password
+ * hashing, validation, email claims) and their HTTPS server. See README.md.
+ */
+export { WebhooksError, errorMessage, type WebhooksErrorCode } from './errors.js';
+export {
+  ADMISSION_API_VERSION,
+  ADMISSION_KIND,
+  allow,
+  allowWithPatch,
+  deny,
+  decodePatch,
+  parseAdmissionReview,
+  reviewResponse,
+  pointerSegment,
+  type AdmissionHandler,
+  type AdmissionObject,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReview,
+  type DenyOptions,
+  type GroupVersionKind,
+  type GroupVersionResource,
+  type JsonPatchOp,
+  type ObjectMeta,
+  type Operation,
+  type Status,
+  type StatusCause,
+  type UserInfo,
+} from './admission-review.js';
+export {
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  checkPasswordPolicy,
+  describePasswordViolations,
+  normalisePassword,
+  type PasswordRule,
+  type PasswordViolation,
+} from './password-policy.js';
+export {
+  DEFAULT_SCRYPT_PARAMS,
+  HASH_PREFIX,
+  PasswordHasher,
+  formatPasswordHash,
+  parsePasswordHash,
+  type ParsedHash,
+  type PasswordHasherOptions,
+  type PasswordValueKind,
+  type ScryptParams,
+} from './password-hash.js';
+export {
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkEmail,
+  checkPersonName,
+  checkPhoneNumber,
+  checkString,
+  denyInvalid,
+  describeProblems,
+  normaliseEmail,
+  EMAIL_PATTERN,
+  PERSON_NAME_PATTERN,
+  PHONE_PATTERN,
+  type FieldProblem,
+  type ProblemType,
+} from './validation.js';
+export { checkUserSpec, createUserValidator, USER_PASSWORD_ANNOTATION, type UserValidatorOptions } from './user-validate.js';
+export { checkTenantSpec, createTenantValidator, TENANT_LIMITS } from './tenant-validate.js';
+export { checkRegistrationSpec, createRegistrationValidator, MUTATING_WEBHOOK_NAME, type RegistrationValidatorOptions } from './registration-validate.js';
+export { createRegistrationMutator, defaultCompanyName, type RegistrationMutatorOptions } from './registration-mutate.js';
+export {
+  CLAIM_HASH_HEX_LENGTH,
+  CLAIM_NAME_PREFIX,
+  EmailClaims,
+  claimNameFor,
+  emailSha256,
+  type ClaimOutcome,
+  type ClaimOwner,
+  type ClaimRequest,
+  type ClaimStore,
+  type EmailClaim,
+  type EmailClaimsOptions,
+  type UserRecord,
+} from './email-claim.js';
+export {
+  CLAIM_LABEL,
+  CLAIMED_BY_ANNOTATION,
+  USER_UID_LABEL,
+  KubeClaimStore,
+  claimFromConfigMap,
+  claimToConfigMap,
+  type KubeClaimStoreOptions,
+} from './kube-claim-store.js';
+export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
+export { WebhookMetrics } from './metrics.js';
+export { WEBHOOKS, webshopRoutes, type WebhookRoute, type WebshopRoutesOptions } from './routes.js';
+export { DEFAULT_BODY_LIMIT, WebhookServer, type ListenOptions, type TlsMaterial, type WebhookServerOptions } from './server.js';
+export {
+  MANIFEST_FILES,
+  manifestPath,
+  rbacManifests,
+  renderWebhookConfigurations,
+  checkWebhookBaseUrl,
+  encodeCaBundle,
+  type ManifestObject,
+  type RenderWebhookConfigurationsOptions,
+  type RenderedWebhookConfigurations,
+} from './manifests.js';
+export {
+  APISERVER_WEBHOOK_CLIENT_NAME,
+  WEBHOOKS_CLIENT_NAME,
+  webhooksComponent,
+  type CertificateNeed,
+  type ComponentDescriptor,
+  type WebhooksComponentOptions,
+} from './component.js';
+export { parseConfig, parseListen, USAGE, DEFAULT_LISTEN, type WebhooksConfig } from './config.js';
+export {
+  REGISTRATION_UID_LABEL,
+  RESOURCES,
+  SYSTEM_NAMESPACE,
+  WEBSHOP_GROUP,
+  WEBSHOP_VERSION,
+  type RegistrationRequest,
+  type RegistrationRequestSpec,
+  type Tenant,
+  type TenantSpec,
+  type User,
+  type UserSpec,
+} from './webshop.js';

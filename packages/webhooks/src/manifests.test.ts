@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WebhooksError } from './errors.js';
+import { MANIFEST_FILES, manifestPath, rbacManifests, renderWebhookConfigurations } from './manifests.js';
+import { WEBHOOKS } from './routes.js';
+import { testPki } from './test-support.js';
+
+interface Webhook {
+  name: string;
+  admissionReviewVersions: string[];
+  sideEffects: string;
+  failurePolicy: string;
+  timeoutSeconds: number;
+  reinvocationPolicy?: string;
+  clientConfig: { url: string; caBundle: string };
+  rules: Array<{ apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[]; scope: string }>;
+}
+
+let caPem: string;
+beforeAll(async () => {
+  caPem = (await testPki()).ca.cert;
+});
+
+function webhooksOf(objects: ReturnType<typeof renderWebhookConfigurations>['objects']): Map<string, Webhook & { configKind: string }> {
+  const all = new Map<string, Webhook & { configKind: string }>();
+  for (const o of objects) for (const w of o['webhooks'] as Webhook[]) all.set(w.name, { ...w, configKind: o.kind });
+  return all;
+}
+
+describe('webhook configurations', () => {
+  it('render with the URL and CA bundle, one webhook per route, on the same paths', () => {
+    const { objects, yaml } = renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443/', caBundle: caPem });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'MutatingWebhookConfiguration/cnpaas-webhooks',
+      'ValidatingWebhookConfiguration/cnpaas-webhooks',
+    ]);
+    const webhooks = webhooksOf(objects);
+    expect([...webhooks.keys()].sort()).toEqual(Object.values(WEBHOOKS).map((w) => w.webhook).sort());
+    for (const route of Object.values(WEBHOOKS)) {
+      const w = webhooks.get(route.webhook)!;
+      expect(w.configKind).toBe(route.type === 'mutating' ? 'MutatingWebhookConfiguration' : 'ValidatingWebhookConfiguration');
+      expect(w.clientConfig.url).toBe(`https://127.0.0.1:9443${route.path}`);
+      expect(Buffer.from(w.clientConfig.caBundle, 'base64').toString()).toBe(caPem);
+      expect(w.admissionReviewVersions).toEqual(['v1']);
+      expect(w.failurePolicy).toBe('Fail');
+      expect(w.timeoutSeconds).toBe(10);
+      // apiserver rule: a webhook name is a DNS subdomain with at least three segments.
+      expect(w.name.split('.').length).toBeGreaterThanOrEqual(3);
+    }
+    expect(yaml).not.toContain('{{CA_BUNDLE}}"');
+    expect(yaml.split('\n---\n')).toHaveLength(2);
+  });
+
+  it('declare side effects: claims only on the claim webhooks, and none on dry runs', () => {
+    const webhooks = webhooksOf(renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects);
+    expect(webhooks.get('mutate-registrationrequests.webshop.cnpaas.dev')).toMatchObject({ sideEffects: 'None', reinvocationPolicy: 'IfNeeded' });
+    expect(webhooks.get('validate-registrationrequests.webshop.cnpaas.dev')?.sideEffects).toBe('NoneOnDryRun');
+    expect(webhooks.get('validate-users.webshop.cnpaas.dev')?.sideEffects).toBe('NoneOnDryRun');
+    expect(webhooks.get('validate-tenants.webshop.cnpaas.dev')?.sideEffects).toBe('None');
+  });
+
+  it('scope rules exactly to their resources and operations (never status, never DELETE)', () => {
+    const webhooks = webhooksOf(renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects);
+    const rule = (name: string) => webhooks.get(name)!.rules;
+    expect(rule('mutate-registrationrequests.webshop.cnpaas.dev')).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['registrationrequests'], operations: ['CREATE'], scope: 'Cluster' },
+    ]);
+    expect(rule('validate-registrationrequests.webshop.cnpaas.dev')).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['registrationrequests'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' },
+    ]);
+    expect(rule('validate-users.webshop.cnpaas.dev')).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['users'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
+    ]);
+    expect(rule('validate-tenants.webshop.cnpaas.dev')).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['tenants'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' },
+    ]);
+  });
+
+  it.each([
+    ['http://127.0.0.1:9443', 'must use https'],
+    ['https://user:pw@127.0.0.1:9443', 'must not contain user info'],
+    ['https://127.0.0.1:9443?x=1', 'must not have a query'],
+    ['https://127.0.0.1:9443#f', 'must not have a fragment'],
+    ['127.0.0.1:9443', 'is not a URL'],
+    ['not a url', 'is not a URL'],
+  ])('refuses base URL %s: %s', (baseUrl, why) => {
+    expect(() => renderWebhookConfigurations({ baseUrl, caBundle: caPem })).toThrow(why);
+  });
+
+  it('refuses a CA bundle that is not PEM certificates', () => {
+    expect(() => renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: 'not pem' })).toThrow(WebhooksError);
+    expect(() =>
+      renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }),
+    ).toThrow('does not parse');
+  });
+
+  it('keep the placeholders in the committed files', () => {
+    const text = readFileSync(manifestPath(MANIFEST_FILES.validatingWebhookConfiguration), 'utf8');
+    expect(text).toContain('url: "{{WEBHOOK_BASE_URL}}/validate/users"');
+    expect(text).toContain('caBundle: "{{CA_BUNDLE}}"');
+  });
+});
+
+describe('RBAC', () => {
+  it('grants create/get on configmaps in cnpaas-system and list on users, to cnpaas-webhooks only', () => {
+    const objects = rbacManifests();
+    expect(objects.map((o) => o.kind)).toEqual(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
+    expect(objects[0]).toMatchObject({ metadata: { namespace: 'cnpaas-system' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get'] }] });
+    expect(objects[2]).toMatchObject({ rules: [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list'] }] });
+    for (const binding of [objects[1]!, objects[3]!]) {
+      expect(binding['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-webhooks' }]);
+    }
+  });
+});

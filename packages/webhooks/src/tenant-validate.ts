@@ -1,0 +1,67 @@
+/**
+ * Validation of Tenant specs: the Tenant kind's own webhook, and
+ * `spec.tenant` of a RegistrationRequest (the operator copies one into the
+ * other, so both must obey the same rules). Lengths follow the CRD
+ * (reference/harikube.md §2.2); the checks add what a length cannot say
+ * (a country code is letters, no field is only spaces, no control
+ * characters).
+ */
+import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest } from './admission-review.js';
+import { checkDns1123Label, checkString, denyInvalid, ratchet, type FieldProblem } from './validation.js';
+import { RESOURCES, WEBSHOP_GROUP } from './webshop.js';
+
+export const TENANT_LIMITS = {
+  companyName: 250,
+  country: 3,
+  city: 50,
+  address: 512,
+  postalCode: 30,
+  taxNumber: 256,
+} as const;
+
+/** Problems of a TenantSpec found at `path` ('spec' or 'spec.tenant'). */
+export function checkTenantSpec(spec: unknown, path: string): FieldProblem[] {
+  if (spec === undefined || spec === null) return [{ field: path, type: 'FieldValueRequired', message: 'is required' }];
+  if (!isRecord(spec)) return [{ field: path, type: 'FieldValueTypeInvalid', message: 'must be an object' }];
+  return [
+    ...checkString(spec['companyName'], { field: `${path}.companyName`, required: false, minLength: 1, maxLength: TENANT_LIMITS.companyName }),
+    ...checkString(spec['country'], {
+      field: `${path}.country`,
+      required: true,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.country,
+      pattern: /^[A-Za-z]+$/,
+      patternMessage: 'must be a country code of letters only (ISO 3166-1, e.g. DE or DEU)',
+    }),
+    ...checkString(spec['city'], { field: `${path}.city`, required: true, minLength: 1, maxLength: TENANT_LIMITS.city }),
+    ...checkString(spec['address'], { field: `${path}.address`, required: true, minLength: 1, maxLength: TENANT_LIMITS.address, allowLineBreaks: true }),
+    ...checkString(spec['postalCode'], { field: `${path}.postalCode`, required: true, minLength: 1, maxLength: TENANT_LIMITS.postalCode }),
+    ...checkString(spec['taxNumber'], { field: `${path}.taxNumber`, required: false, minLength: 1, maxLength: TENANT_LIMITS.taxNumber }),
+  ];
+}
+
+function badRequest(request: AdmissionRequest): ReturnType<typeof deny> {
+  return deny(request, { code: 400, reason: 'BadRequest', message: `a ${request.operation} review for a Tenant must carry request.object` });
+}
+
+/**
+ * The Tenant validating handler (CREATE, UPDATE). A Tenant's name becomes
+ * its Namespace's name, so it must be an RFC 1123 label; an UPDATE is only
+ * held to the rules for the fields it changes.
+ */
+export function createTenantValidator(): AdmissionHandler {
+  return async (request) => {
+    if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow(request);
+    const object = request.object;
+    if (!isRecord(object)) return badRequest(request);
+    const name = object.metadata?.name ?? request.name;
+    let problems = checkTenantSpec(object['spec'], 'spec');
+    if (request.operation === 'CREATE') {
+      problems.unshift(...checkDns1123Label(name, 'metadata.name', 'the Tenant\'s Namespace gets the same name'));
+    } else {
+      problems = ratchet(problems, { object, oldObject: request.oldObject });
+    }
+    if (problems.length > 0) return denyInvalid(request, { kind: RESOURCES.tenants.kind, name, group: WEBSHOP_GROUP }, problems);
+    return allow(request);
+  };
+}

@@ -1,0 +1,201 @@
+/** Helpers shared by the unit tests (not built, not exported from the package). */
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { generate } from 'selfsigned';
+import { applyPatch } from 'rfc6902';
+import { decodePatch, type AdmissionObject, type AdmissionRequest, type AdmissionResponse, type Operation } from './admission-review.js';
+import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
+import { createLogger, type Logger } from './logger.js';
+import type { ScryptParams } from './password-hash.js';
+import { normaliseEmail } from './validation.js';
+import { RESOURCES, WEBSHOP_GROUP, WEBSHOP_VERSION } from './webshop.js';
+
+/** Cheap scrypt for tests that hash many times; the production default has its own tests. */
+export const FAST_SCRYPT: ScryptParams = { ln: 4, r: 8, p: 1 };
+
+export const GOOD_PASSWORD = 'Correct-Horse-7';
+
+export function validRegistrationSpec(overrides: { email?: string } = {}): Record<string, unknown> {
+  return {
+    user: { firstName: 'Ada', lastName: 'Lovelace', email: overrides.email ?? 'ada@example.com', phoneNumber: '+442079460000' },
+    password: GOOD_PASSWORD,
+    tenant: { country: 'GB', city: 'London', address: '12 St James\'s Square', postalCode: 'SW1Y 4JH', taxNumber: 'GB123456789' },
+  };
+}
+
+export function registrationObject(spec: unknown, options: { name?: string; uid?: string } = {}): AdmissionObject {
+  return {
+    apiVersion: `${WEBSHOP_GROUP}/${WEBSHOP_VERSION}`,
+    kind: RESOURCES.registrationRequests.kind,
+    metadata: { name: options.name ?? `r-${randomUUID().slice(0, 8)}`, uid: options.uid ?? randomUUID() },
+    spec,
+  };
+}
+
+export interface ReviewOptions {
+  operation?: Operation;
+  oldObject?: AdmissionObject | null;
+  dryRun?: boolean;
+  resource?: keyof typeof RESOURCES;
+}
+
+/** An AdmissionRequest as kube-apiserver sends it. */
+export function admissionRequest(object: AdmissionObject | null, options: ReviewOptions = {}): AdmissionRequest {
+  const resource = RESOURCES[options.resource ?? 'registrationRequests'];
+  const request: AdmissionRequest = {
+    uid: randomUUID(),
+    kind: { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, kind: resource.kind },
+    resource: { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, resource: resource.plural },
+    requestKind: { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, kind: resource.kind },
+    requestResource: { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, resource: resource.plural },
+    operation: options.operation ?? 'CREATE',
+    userInfo: { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
+    object,
+    oldObject: options.oldObject ?? null,
+    dryRun: options.dryRun ?? false,
+    options: { apiVersion: 'meta.k8s.io/v1', kind: 'CreateOptions' },
+  };
+  const name = object?.metadata?.name;
+  if (name) request.name = name;
+  const namespace = object?.metadata?.namespace;
+  if (namespace) request.namespace = namespace;
+  return request;
+}
+
+/** Applies a mutating response's patch as the apiserver would (RFC 6902, all ops must succeed). */
+export function applyAdmissionPatch<T extends object>(object: T, response: AdmissionResponse): T {
+  const copy = structuredClone(object);
+  const results = applyPatch(copy, decodePatch(response));
+  const failed = results.find((r) => r !== null);
+  if (failed) throw new Error(`patch did not apply: ${failed.message}`);
+  return copy;
+}
+
+// ---------------------------------------------------------------------------
+
+interface MemoryClaimStoreOptions {
+  /** Yield this many event-loop turns inside each call, so concurrent callers interleave as they would over HTTP. */
+  turns?: number;
+}
+
+/**
+ * An in-memory ClaimStore with the apiserver's semantics: `createClaim` is
+ * an atomic create-if-absent, and every call yields first, so concurrent
+ * requests really overlap (each one sees "no claim" before any is created).
+ */
+export class MemoryClaimStore implements ClaimStore {
+  readonly claims = new Map<string, EmailClaim>();
+  readonly users: Array<UserRecord & { email: string }> = [];
+  readonly calls = { create: 0, read: 0, list: 0 };
+  /** Makes the next calls throw, like an unreachable apiserver. */
+  failWith: Error | undefined;
+  /** Runs after a create found the name taken, before the caller can read: simulates the operator releasing the claim. */
+  afterExists: ((name: string) => void) | undefined;
+  /** Runs inside createClaim just before its atomic check: simulates another writer getting there first. */
+  beforeCreate: ((name: string) => void) | undefined;
+  readonly #turns: number;
+
+  constructor(options: MemoryClaimStoreOptions = {}) {
+    this.#turns = options.turns ?? 3;
+  }
+
+  async #yield(): Promise<void> {
+    for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.failWith) throw this.failWith;
+  }
+
+  async createClaim(claim: EmailClaim): Promise<'created' | 'exists'> {
+    this.calls.create++;
+    await this.#yield();
+    this.beforeCreate?.(claim.name);
+    // Check and set with no await in between: the store's atomic create.
+    if (this.claims.has(claim.name)) {
+      this.afterExists?.(claim.name);
+      return 'exists';
+    }
+    this.claims.set(claim.name, structuredClone(claim));
+    return 'created';
+  }
+
+  async readClaim(name: string): Promise<EmailClaim | undefined> {
+    this.calls.read++;
+    await this.#yield();
+    const claim = this.claims.get(name);
+    return claim ? structuredClone(claim) : undefined;
+  }
+
+  async listUsersByEmail(email: string): Promise<UserRecord[]> {
+    this.calls.list++;
+    await this.#yield();
+    return this.users
+      .filter((u) => normaliseEmail(u.email) === email)
+      .map(({ namespace, name, registrationUid }) => (registrationUid ? { namespace, name, registrationUid } : { namespace, name }));
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+/** A logger whose JSON lines are kept for the test to read. */
+export function capturingLogger(level = 'trace'): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  return { log: createLogger({ level, destination }), lines };
+}
+
+export interface TestPki {
+  ca: { cert: string; key: string };
+  server: { cert: string; key: string };
+  /** Signed by `ca`, CN kube-apiserver-webhook-client. */
+  client: { cert: string; key: string };
+  /** Signed by `ca`, another CN. */
+  otherClient: { cert: string; key: string };
+  /** Self-signed by an unrelated CA. */
+  strangerClient: { cert: string; key: string };
+}
+
+async function caCert(cn: string): Promise<{ cert: string; key: string }> {
+  const ca = await generate([{ name: 'commonName', value: cn }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  });
+  return { cert: ca.cert, key: ca.private };
+}
+
+async function leaf(options: { cn: string; ca: { cert: string; key: string }; server: boolean }): Promise<{ cert: string; key: string }> {
+  const pems = await generate([{ name: 'commonName', value: options.cn }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: options.ca,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      options.server ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
+      ...(options.server
+        ? [{ name: 'subjectAltName' as const, altNames: [{ type: 2 as const, value: 'localhost' }, { type: 7 as const, ip: '127.0.0.1' }] }]
+        : []),
+    ],
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** A CA, a serving certificate for 127.0.0.1/localhost, and client certificates (DESIGN.md PKI → Webhooks). */
+export async function testPki(): Promise<TestPki> {
+  const ca = await caCert('cnpaas-test-ca');
+  const stranger = await caCert('some-other-ca');
+  return {
+    ca,
+    server: await leaf({ cn: 'cnpaas-webhooks', ca, server: true }),
+    client: await leaf({ cn: 'kube-apiserver-webhook-client', ca, server: false }),
+    otherClient: await leaf({ cn: 'someone-else', ca, server: false }),
+    strangerClient: await leaf({ cn: 'kube-apiserver-webhook-client', ca: stranger, server: false }),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The webshop names the webhooks use (DESIGN.md "Names") and the spec
+ * shapes of the three CRDs they admit (reference/harikube.md §2.2, under our
+ * group). The shapes are what a *valid* object has; the handlers read the
+ * untrusted JSON with checks and never trust these types blindly.
+ */
+import type { AdmissionObject } from './admission-review.js';
+
+export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
+export const WEBSHOP_VERSION = 'v1';
+export const SYSTEM_NAMESPACE = 'cnpaas-system';
+
+/** Set by the operator on every child of a RegistrationRequest (Tenant, Namespace, User, Email). */
+export const REGISTRATION_UID_LABEL = `${WEBSHOP_GROUP}/registration-uid`;
+
+export const RESOURCES = {
+  registrationRequests: { plural: 'registrationrequests', kind: 'RegistrationRequest', namespaced: false },
+  tenants: { plural: 'tenants', kind: 'Tenant', namespaced: false },
+  users: { plural: 'users', kind: 'User', namespaced: true },
+} as const;
+
+export interface UserSpec {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phoneNumber?: string;
+}
+
+export interface TenantSpec {
+  companyName?: string;
+  country: string;
+  city: string;
+  address: string;
+  postalCode: string;
+  taxNumber?: string;
+}
+
+export interface RegistrationRequestSpec {
+  user: UserSpec;
+  /** Plain text on the way in; the mutating webhook replaces it by a `$scrypt$` hash. */
+  password: string;
+  tenant: TenantSpec;
+}
+
+export type RegistrationRequest = AdmissionObject & { spec?: RegistrationRequestSpec };
+export type User = AdmissionObject & { spec?: UserSpec };
+export type Tenant = AdmissionObject & { spec?: TenantSpec };
