@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { connect } from '../test/support/client.js';
 import { freePort } from '../test/support/free-port.js';
 import { startEtcd, startStore, type ServerHandle } from '../test/support/processes.js';
+import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } from './go-client.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
 import { appendMarkdown, machine, machineLine, markdownTable, notes, ROWS, tableCells, textTable, type RowResult } from './report.js';
 import { percentile } from './load.js';
@@ -27,7 +28,9 @@ import {
 
 /**
  * `nx run storage-shim:bench`: cnpaas-store against a real etcd, side by side,
- * both durable, same client, same workload, one table.
+ * both durable, same client, same workload, one table. The throughput rows run
+ * twice: with a grpc-js client, and with the Go clientv3 load generator
+ * (scripts/k8s/cmd/etcd-load, built on first use; skipped without Go).
  *
  *   --write          append a dated section to docs/benchmarks.md (or --out=FILE)
  *   --quick          smaller counts (a smoke run; figures are noisier)
@@ -99,9 +102,26 @@ function pooled(ms: Measurement[], p: number, which: 'samples' | 'e2eSamples' = 
   return m;
 }
 
+const GO_MISSING = 'Go is not on PATH, so the Go clientv3 rows were skipped: install Go 1.24+ to add the clientv3 rows';
+
+/** The Go loader, built before any server starts so the build competes with nothing timed. */
+async function goLoader(): Promise<{ loader: string | undefined; skipped?: string }> {
+  try {
+    const loader = await ensureGoLoader();
+    if (loader === undefined) log(`note: ${GO_MISSING}`);
+    return loader === undefined ? { loader, skipped: GO_MISSING } : { loader };
+  } catch (err) {
+    const why = `the Go load generator did not build, so the Go clientv3 rows were skipped: ${err instanceof Error ? err.message.trim() : String(err)}`;
+    log(`note: ${why}`);
+    return { loader: undefined, skipped: why };
+  }
+}
+
 async function main(): Promise<void> {
   const info = machine();
   log(`machine: ${machineLine(info)}`);
+  const go = await goLoader();
+  const goLine = go.loader ? `Go clientv3 rows: scripts/k8s/cmd/etcd-load on go.etcd.io/etcd/client/v3 ${clientV3Version()}, ${goVersion() ?? 'go version unknown'}` : undefined;
   log(`starting ${subjectName} and etcd (durable, loopback)…`);
   const servers: ServerHandle[] = [];
   const stopAll = () => Promise.all(servers.map((s) => s.stop().catch(() => {})));
@@ -112,6 +132,10 @@ async function main(): Promise<void> {
     const a = targetFor(subjectName, subject.server, subject.fsync);
     const b = targetFor('etcd', etcdServer, etcdFsyncs(etcdServer.endpoint));
     const targets = [a, b] as const;
+    const goServers = new Map<Target, GoServer>([
+      [a, subject.fsync ? { target: subject.server.target, fsync: subject.fsync } : { target: subject.server.target }],
+      [b, { target: etcdServer.target, fsync: etcdFsyncs(etcdServer.endpoint) }],
+    ]);
 
     for (const t of targets) await warmUp(t);
 
@@ -121,7 +145,7 @@ async function main(): Promise<void> {
      * runs ops [offset, offset + count) and alternates which server goes first.
      * The servers never run at the same time, so they never compete for the CPU.
      */
-    const rounds = async (total: number, row: (t: Target, slice: Slice) => Promise<Measurement>): Promise<[Measurement[], Measurement[]]> => {
+    const rounds = async (total: number, row: (t: Target, slice: Slice, round: number) => Promise<Measurement>): Promise<[Measurement[], Measurement[]]> => {
       const out = new Map<Target, Measurement[]>([
         [a, []],
         [b, []],
@@ -129,7 +153,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < sizes.rounds; r++) {
         const offset = Math.floor((r * total) / sizes.rounds);
         const slice: Slice = { offset, count: Math.floor(((r + 1) * total) / sizes.rounds) - offset, maxMs: sizes.maxRowMs };
-        for (const t of r % 2 === 0 ? [a, b] : [b, a]) out.get(t)!.push(await row(t, slice));
+        for (const t of r % 2 === 0 ? [a, b] : [b, a]) out.get(t)!.push(await row(t, slice, r));
       }
       return [out.get(a)!, out.get(b)!];
     };
@@ -137,7 +161,7 @@ async function main(): Promise<void> {
       results.set(id, [ma, mb]);
       log(`${id}: ${subjectName} ${summary(id, ma)}, etcd ${summary(id, mb)}`);
     };
-    const throughput = async (id: RowId, total: number, row: (t: Target, slice: Slice) => Promise<Measurement>) => {
+    const throughput = async (id: RowId, total: number, row: (t: Target, slice: Slice, round: number) => Promise<Measurement>) => {
       const [ra, rb] = await rounds(total, row);
       record(id, best(ra), best(rb));
     };
@@ -160,22 +184,53 @@ async function main(): Promise<void> {
       record('watch-e2e-p99', pooled(ra, 99, 'e2eSamples'), pooled(rb, 99, 'e2eSamples'));
     }
 
+    // The throughput rows again, driven by the Go clientv3 loader (one process per round and server).
+    // They run last so the grpc-js rows, list and watch see the same servers as before these rows existed.
+    if (go.loader) {
+      const loader = go.loader;
+      const ns = (name: string) => `/registry/configmaps/${name}/`;
+      await throughput('go-put-c1', sizes.putC1, (t, s, r) =>
+        runGoRow(loader, goServers.get(t)!, { op: 'put', concurrency: 1, total: s.count, prefix: ns(`bench-go-put-1-r${r}`), maxMs: s.maxMs }),
+      );
+      await throughput('go-put-c64', sizes.putC64, (t, s, r) =>
+        runGoRow(loader, goServers.get(t)!, { op: 'put', concurrency: 64, total: s.count, prefix: ns(`bench-go-put-64-r${r}`), maxMs: s.maxMs }),
+      );
+      // The loader has no offset, so each create round makes its own set of new keys under
+      // its own prefix; update and get round r then work on the keys create round r made.
+      const created: number[] = [];
+      const objectsPrefix = (r: number) => ns(`bench-go-objects-r${r}`);
+      await throughput('go-create-c64', sizes.objects, (t, s, r) => {
+        created[r] = s.count;
+        // Not cut short (as the grpc-js create row): the update and get rows need every key.
+        return runGoRow(loader, goServers.get(t)!, { op: 'create', concurrency: 64, total: s.count, keys: s.count, prefix: objectsPrefix(r), maxMs: 600_000 });
+      });
+      const reuse = (op: 'update' | 'get') => (t: Target, s: Slice, r: number) => {
+        const from = r % created.length;
+        return runGoRow(loader, goServers.get(t)!, { op, concurrency: 64, total: s.count, keys: created[from]!, prefix: objectsPrefix(from), maxMs: s.maxMs });
+      };
+      await throughput('go-update-c64', sizes.updates, reuse('update'));
+      await throughput('go-get-c64', sizes.gets, reuse('get'));
+    }
+
     for (const t of targets) {
       t.client.close();
       t.watchClient.close();
     }
 
-    const rows: RowResult[] = ROWS.map((spec) => {
-      const [subjectM, etcdM] = results.get(spec.id)!;
-      return { spec, subject: subjectM, etcd: etcdM };
+    // Rows that did not run (the Go rows without Go) are left out of the table.
+    const rows: RowResult[] = ROWS.flatMap((spec) => {
+      const r = results.get(spec.id);
+      return r ? [{ spec, subject: r[0], etcd: r[1] }] : [];
     });
     const cells = tableCells(rows, subjectName);
     const rowNotes = notes(rows, subjectName);
-    const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
+    if (go.skipped) rowNotes.push(go.skipped);
+    const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
     console.log('');
     console.log(textTable(cells));
     console.log('');
     console.log(`machine: ${machineLine(info)}`);
+    if (goLine) console.log(goLine);
     console.log(sizesLine);
     for (const n of rowNotes) console.log(`note: ${n}`);
 
@@ -187,6 +242,7 @@ async function main(): Promise<void> {
         `- node ${info.node}, etcd ${info.etcd}, data dirs on ${info.filesystem}`,
         `- load average at start: ${info.load}`,
         `- commit ${info.commit}`,
+        ...(goLine ? [`- ${goLine}`] : []),
         `- ${sizesLine}`,
         '',
         markdownTable(cells),

@@ -65,7 +65,23 @@ export interface Measurement {
   note?: string;
 }
 
-export type RowId = 'put-c1' | 'put-c64' | 'create-c64' | 'update-c64' | 'get-c64' | 'list-10k' | 'watch-p50' | 'watch-p99' | 'watch-e2e-p50' | 'watch-e2e-p99';
+export type RowId =
+  | 'put-c1'
+  | 'put-c64'
+  | 'create-c64'
+  | 'update-c64'
+  | 'get-c64'
+  | 'list-10k'
+  | 'watch-p50'
+  | 'watch-p99'
+  | 'watch-e2e-p50'
+  | 'watch-e2e-p99'
+  // The same throughput rows driven by the Go clientv3 load generator (bench/go-client.ts).
+  | 'go-put-c1'
+  | 'go-put-c64'
+  | 'go-create-c64'
+  | 'go-update-c64'
+  | 'go-get-c64';
 
 // --- data ----------------------------------------------------------------------
 
