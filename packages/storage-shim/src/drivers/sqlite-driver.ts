@@ -38,6 +38,8 @@ export interface SqliteDriverOptions {
 const COLUMNS = `key, create_revision, mod_revision, version,
   CASE lease WHEN 0 THEN NULL ELSE CAST(lease AS TEXT) END AS lease, value`;
 
+const EMPTY_VALUE = Buffer.alloc(0);
+
 function toKv(row: RawRow): KeyValue {
   return {
     key: row.key,
@@ -167,6 +169,12 @@ export class SqliteDriver {
 
   /** Keys in `range` at `revision` (null: current), in key order. */
   range(range: KeyRange, revision: number | null, limit: number, keysOnly = false): KeyValue[] {
+    if (range.end === null && revision === null) {
+      // The hot path of every Get: one prepared point lookup, no ORDER BY/LIMIT plan.
+      const kv = this.get(range.start);
+      if (!kv) return [];
+      return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
+    }
     const bound = boundOf(range);
     const columns = keysOnly ? COLUMNS.replace(', value', ", x'' AS value") : COLUMNS;
     const sql =
