@@ -2,11 +2,12 @@ import type { Database } from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 
 /**
- * Forward-only schema migrations for every SQLite file the store owns. The
- * file's `PRAGMA user_version` records how many have been applied, so a file
- * written by an older store upgrades in place and a newer file is refused.
+ * Forward-only schema migrations for the backend files (meta.db has its own
+ * list in meta-store.ts). A file's `PRAGMA user_version` records how many have
+ * been applied, so a file written by an older store upgrades in place and a
+ * newer file is refused.
  */
-const migrations: readonly string[] = [
+export const BACKEND_MIGRATIONS: readonly string[] = [
   // 1: current state, MVCC history and per-file bookkeeping.
   `
   CREATE TABLE kv (
@@ -44,18 +45,18 @@ const migrations: readonly string[] = [
   `,
 ];
 
-export const SCHEMA_VERSION = migrations.length;
+export const SCHEMA_VERSION = BACKEND_MIGRATIONS.length;
 
-export function migrate(db: Database, file: string): void {
+export function migrate(db: Database, file: string, migrations: readonly string[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
+  if (current > migrations.length) {
     throw new StoreError(
       'CNPAAS_STORE_SCHEMA',
-      `${file} has schema version ${current}, newer than this store understands (${SCHEMA_VERSION})`,
+      `${file} has schema version ${current}, newer than this store understands (${migrations.length})`,
       'run a cnpaas-store at least as new as the one that last wrote this file',
     );
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!);
       db.pragma(`user_version = ${v + 1}`);

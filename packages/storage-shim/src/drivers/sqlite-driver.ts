@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { statSync } from 'node:fs';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
-import { migrate } from './schema.js';
+import { BACKEND_MIGRATIONS } from './schema.js';
+import { SqliteFile } from './sqlite-file.js';
 
 /** A change row as stored: what a watch replays. */
 export interface ChangeRow {
@@ -73,33 +72,18 @@ function boundSql(bound: Bound): string {
  * One SQLite file: the driver layer. It knows rows and SQL, nothing about
  * etcd requests; the revision store above decides what to write.
  */
-export class SqliteDriver {
-  readonly path: string;
-  readonly db: Database.Database;
+export class SqliteDriver extends SqliteFile {
   readonly #cache = new Map<string, Statement>();
   readonly #get: Statement;
   readonly #upsert: Statement;
   readonly #toHistory: Statement;
   readonly #deleteKv: Statement;
   readonly #archiveStmt: Statement;
-  readonly #setMeta: Statement;
-  readonly #getMeta: Statement;
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
-  #inTxn = false;
 
   constructor(options: SqliteDriverOptions) {
-    this.path = options.path;
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced on every commit, so an acknowledged write
-    // survives power loss. kine runs NORMAL, which does not.
-    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'OFF'}`);
-    this.db.pragma('busy_timeout = 5000');
-    // Checkpoints run from a timer, off the commit path (see checkpoint()).
-    this.db.pragma('wal_autocheckpoint = 0');
-    migrate(this.db, options.path);
-
+    super({ ...options, migrations: BACKEND_MIGRATIONS });
     this.#get = this.db.prepare(`SELECT ${COLUMNS} FROM kv WHERE key = ?`);
     this.#upsert = this.db.prepare(`INSERT INTO kv (key, create_revision, mod_revision, sub, version, lease, value)
       VALUES (@key, @createRevision, @modRevision, @sub, @version, @lease, @value)
@@ -113,8 +97,6 @@ export class SqliteDriver {
     this.#archiveStmt = this.db.prepare(`INSERT INTO history
       (key, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
       SELECT key, create_revision, mod_revision, sub, version, lease, value, 0, ? FROM kv WHERE key = ?`);
-    this.#setMeta = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
-    this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
     this.#prevOf = this.db.prepare(`SELECT ${COLUMNS} FROM history
       WHERE key = ? AND superseded = ? AND mod_revision < ? AND deleted = 0 ORDER BY mod_revision DESC LIMIT 1`);
     this.#keysByLease = this.db.prepare('SELECT key FROM kv WHERE lease = ? ORDER BY key').pluck();
@@ -122,44 +104,14 @@ export class SqliteDriver {
 
   /** The newest revision written to this file, kept even when compaction removes rows. */
   lastRevision(): number {
-    return Number(this.#getMeta.get('last_revision') ?? 0);
+    return Number(this.getMeta('last_revision') ?? 0);
   }
 
-  begin(): void {
-    if (!this.#inTxn) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.#inTxn = true;
-    }
-  }
-
-  get inTransaction(): boolean {
-    return this.#inTxn;
-  }
-
-  commit(lastRevision: number): void {
-    if (!this.#inTxn) return;
-    this.#setMeta.run('last_revision', lastRevision);
-    this.db.exec('COMMIT');
-    this.#inTxn = false;
-  }
-
-  /** Marks a point inside the open transaction that one request's writes can be undone to. */
-  savepoint(): void {
-    this.db.exec('SAVEPOINT request');
-  }
-
-  releaseSavepoint(): void {
-    this.db.exec('RELEASE request');
-  }
-
-  rollbackToSavepoint(): void {
-    this.db.exec('ROLLBACK TO request; RELEASE request');
-  }
-
-  rollback(): void {
-    if (!this.#inTxn) return;
-    this.#inTxn = false;
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  /** Commits the batch and records the newest revision it holds, in the same transaction. */
+  override commit(lastRevision?: number): void {
+    if (!this.inTransaction) return;
+    if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
+    super.commit();
   }
 
   get(key: Buffer): KeyValue | undefined {
@@ -260,47 +212,10 @@ export class SqliteDriver {
       .run({ rev: revision, batch }).changes;
   }
 
-  /** Copies WAL pages into the main file; PASSIVE never waits on readers or writers. */
-  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): void {
-    this.db.pragma(`wal_checkpoint(${mode})`);
-  }
 
-  vacuum(): void {
-    this.checkpoint('TRUNCATE');
-    this.db.exec('VACUUM');
-    this.checkpoint('TRUNCATE');
-  }
-
-  /** Bytes on disk (file + WAL) and bytes holding live pages. */
-  size(): { total: number; inUse: number } {
-    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
-    const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    let total = 0;
-    for (const file of [this.path, `${this.path}-wal`]) {
-      try {
-        total += statSync(file).size;
-      } catch {
-        // no WAL yet
-      }
-    }
-    return { total, inUse: (pages - free) * pageSize };
-  }
-
-  pragmas(): { journalMode: string; synchronous: number } {
-    return {
-      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
-      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
-    };
-  }
 
   keyCount(): number {
     return this.#prepared('SELECT count(*) FROM kv').pluck().get() as number;
-  }
-
-  close(): void {
-    this.rollback();
-    this.db.close();
   }
 
   #prepared(sql: string): Statement {

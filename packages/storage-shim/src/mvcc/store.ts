@@ -14,7 +14,7 @@ import type {
   RangeResponse, TxnRequest, TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import { type LoggedChange, MetaStore } from './meta-store.js';
+import { type LoggedChange, MetaStore } from '../drivers/meta-store.js';
 import { rangeAt } from './range.js';
 import {
   type Change, type TxnView, applyDeleteRange, applyRange, applyStandalonePut, applyTxn, isReadOnly,
@@ -275,21 +275,18 @@ export class RevisionStore {
   pragmas(): Record<string, { journalMode: string; synchronous: number }> {
     const out: Record<string, { journalMode: string; synchronous: number }> = {};
     for (const [name, d] of this.#drivers) out[name] = d.pragmas();
-    out.meta = {
-      journalMode: this.#meta.db.pragma('journal_mode', { simple: true }) as string,
-      synchronous: this.#meta.db.pragma('synchronous', { simple: true }) as number,
-    };
+    out.meta = this.#meta.pragmas();
     return out;
   }
 
   defragment(): void {
     for (const d of this.#drivers.values()) d.vacuum();
-    this.#meta.db.exec('VACUUM');
+    this.#meta.vacuum();
   }
 
   checkpoint(): void {
     for (const d of this.#drivers.values()) d.checkpoint();
-    this.#meta.db.pragma('wal_checkpoint(PASSIVE)');
+    this.#meta.checkpoint();
   }
 
   /** crc32 over every live key at `revision` (0: current), in key order. */

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { SqliteFile } from './sqlite-file.js';
 
 /**
  * meta.db: what belongs to the store as a whole rather than to one backend —
@@ -23,32 +23,22 @@ export interface LoggedRevision {
   changes: LoggedChange[];
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
-  CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS txlog (revision INTEGER PRIMARY KEY, changes BLOB NOT NULL);
-`;
+const META_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+  CREATE TABLE leases (id INTEGER PRIMARY KEY, ttl INTEGER NOT NULL);
+  CREATE TABLE txlog (revision INTEGER PRIMARY KEY, changes BLOB NOT NULL);
+  `,
+];
 
-export class MetaStore {
-  readonly db: Database.Database;
-  readonly path: string;
-  readonly #setMeta: Statement;
-  readonly #getMeta: Statement;
+export class MetaStore extends SqliteFile {
   readonly #putLease: Statement;
   readonly #deleteLease: Statement;
   readonly #log: Statement;
   readonly #trim: Statement;
-  #inTxn = false;
 
   constructor(path: string, fsync: boolean) {
-    this.path = path;
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${fsync ? 'FULL' : 'OFF'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
-    this.#setMeta = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
-    this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
+    super({ path, fsync, migrations: META_MIGRATIONS });
     this.#putLease = this.db.prepare('INSERT INTO leases (id, ttl) VALUES (?, ?)');
     this.#deleteLease = this.db.prepare('DELETE FROM leases WHERE id = ?');
     this.#log = this.db.prepare('INSERT INTO txlog (revision, changes) VALUES (?, ?)');
@@ -57,28 +47,28 @@ export class MetaStore {
 
   /** A random, persistent 64-bit ID (as decimal text), created on first use. */
   identity(name: 'member_id' | 'cluster_id'): string {
-    let id = this.#getMeta.get(name) as string | undefined;
+    let id = this.getMeta(name) as string | undefined;
     if (!id) {
       id = BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
-      this.#setMeta.run(name, id);
+      this.setMeta(name, id);
     }
     return id;
   }
 
   compactRevision(): number {
-    const v = this.#getMeta.get('compact_revision');
+    const v = this.getMeta('compact_revision');
     return v === undefined || v === null ? -1 : Number(v);
   }
 
   /** The highest revision this file has seen (logged writes, compactions). */
   revisionFloor(): number {
-    return Number(this.#getMeta.get('revision_floor') ?? 0);
+    return Number(this.getMeta('revision_floor') ?? 0);
   }
 
   setCompactRevision(revision: number, current: number): void {
     this.db.transaction(() => {
-      this.#setMeta.run('compact_revision', revision);
-      this.#setMeta.run('revision_floor', current);
+      this.setMeta('compact_revision', revision);
+      this.setMeta('revision_floor', current);
     })();
   }
 
@@ -90,13 +80,6 @@ export class MetaStore {
         const row = r as { id: string; ttl: number };
         return { id: BigInt(row.id), ttl: row.ttl };
       });
-  }
-
-  begin(): void {
-    if (!this.#inTxn) {
-      this.db.exec('BEGIN IMMEDIATE');
-      this.#inTxn = true;
-    }
   }
 
   putLease(id: bigint, ttl: number): void {
@@ -114,7 +97,7 @@ export class MetaStore {
     this.begin();
     this.#trim.run(trimUpTo);
     for (const r of revisions) this.#log.run(r.revision, Buffer.from(JSON.stringify(r.changes, replacer)));
-    this.#setMeta.run('revision_floor', revisions.at(-1)!.revision);
+    this.setMeta('revision_floor', revisions.at(-1)!.revision);
   }
 
   logged(): LoggedRevision[] {
@@ -126,39 +109,10 @@ export class MetaStore {
     this.db.prepare('DELETE FROM txlog').run();
   }
 
-  get inTransaction(): boolean {
-    return this.#inTxn;
-  }
 
-  commit(): void {
-    if (!this.#inTxn) return;
-    this.db.exec('COMMIT');
-    this.#inTxn = false;
-  }
 
-  /** Marks a point inside the open transaction that one request's writes can be undone to. */
-  savepoint(): void {
-    this.db.exec('SAVEPOINT request');
-  }
 
-  releaseSavepoint(): void {
-    this.db.exec('RELEASE request');
-  }
 
-  rollbackToSavepoint(): void {
-    this.db.exec('ROLLBACK TO request; RELEASE request');
-  }
-
-  rollback(): void {
-    if (!this.#inTxn) return;
-    this.#inTxn = false;
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
-  }
-
-  close(): void {
-    this.rollback();
-    this.db.close();
-  }
 }
 
 // Buffers and bigints survive the JSON round trip as tagged strings.

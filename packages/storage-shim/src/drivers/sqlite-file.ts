@@ -1,0 +1,127 @@
+import Database from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { migrate } from './schema.js';
+
+export interface SqliteFileOptions {
+  /** Absolute path of the database file. */
+  path: string;
+  /** false only for tests (--unsafe-no-fsync). */
+  fsync: boolean;
+  /** Forward-only migrations; the file's user_version counts the applied ones. */
+  migrations: readonly string[];
+}
+
+/**
+ * One SQLite file as the store runs it: WAL, fsync on every commit, one
+ * explicit write transaction per group commit, savepoints per request, and a
+ * small `meta` table of named values. Every file of the store (the backends
+ * and meta.db) is one of these.
+ */
+export class SqliteFile {
+  readonly path: string;
+  readonly db: Database.Database;
+  readonly #setMeta: Statement;
+  readonly #getMeta: Statement;
+  #inTxn = false;
+
+  constructor(options: SqliteFileOptions) {
+    this.path = options.path;
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced on every commit, so an acknowledged write
+    // survives power loss. kine runs NORMAL, which does not.
+    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'OFF'}`);
+    this.db.pragma('busy_timeout = 5000');
+    // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
+    this.db.pragma('wal_autocheckpoint = 0');
+    migrate(this.db, options.path, options.migrations);
+    this.#setMeta = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
+  }
+
+  protected getMeta(name: string): unknown {
+    return this.#getMeta.get(name);
+  }
+
+  protected setMeta(name: string, value: unknown): void {
+    this.#setMeta.run(name, value);
+  }
+
+  get inTransaction(): boolean {
+    return this.#inTxn;
+  }
+
+  /** Opens the batch's write transaction on first use; later calls join it. */
+  begin(): void {
+    if (!this.#inTxn) {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.#inTxn = true;
+    }
+  }
+
+  /** Commits the batch: with FULL sync, this is the fsync an acknowledgement waits for. */
+  commit(): void {
+    if (!this.#inTxn) return;
+    this.db.exec('COMMIT');
+    this.#inTxn = false;
+  }
+
+  rollback(): void {
+    if (!this.#inTxn) return;
+    this.#inTxn = false;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  /** Marks a point inside the open transaction that one request's writes can be undone to. */
+  savepoint(): void {
+    this.db.exec('SAVEPOINT request');
+  }
+
+  releaseSavepoint(): void {
+    this.db.exec('RELEASE request');
+  }
+
+  rollbackToSavepoint(): void {
+    this.db.exec('ROLLBACK TO request; RELEASE request');
+  }
+
+  /** Bytes on disk (file + WAL) and bytes holding live pages. */
+  size(): { total: number; inUse: number } {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    let total = 0;
+    for (const file of [this.path, `${this.path}-wal`]) {
+      try {
+        total += statSync(file).size;
+      } catch {
+        // no WAL yet
+      }
+    }
+    return { total, inUse: (pages - free) * pageSize };
+  }
+
+  pragmas(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+    };
+  }
+
+  /** Copies WAL pages into the main file; PASSIVE never waits on readers or writers. */
+  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): void {
+    this.db.pragma(`wal_checkpoint(${mode})`);
+  }
+
+  vacuum(): void {
+    this.checkpoint('TRUNCATE');
+    this.db.exec('VACUUM');
+    this.checkpoint('TRUNCATE');
+  }
+
+  close(): void {
+    this.rollback();
+    this.db.close();
+  }
+}
