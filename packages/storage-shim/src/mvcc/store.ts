@@ -2,20 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import { EtcdError, Errors } from '../errors.js';
-import { type KeyRange, toKeyRange } from '../keys.js';
+import { EtcdError, Errors, StoreError } from '../errors.js';
+import type { KeyRange } from '../keys.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
-import { StoreError } from '../errors.js';
 import { isDeepStrictEqual } from 'node:util';
 import type {
-  DeleteRangeRequest, DeleteRangeResponse, KeyValue, LeaseInfo, PutRequest, PutResponse, RangeRequest,
+  DeleteRangeRequest, DeleteRangeResponse, LeaseInfo, PutRequest, PutResponse, RangeRequest,
   RangeResponse, TxnRequest, TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { type LoggedChange, MetaStore } from '../drivers/meta-store.js';
-import { rangeAt } from './range.js';
+import { recoverLoggedRevisions } from './recovery.js';
+import { deleteKv, writeView } from './write-view.js';
 import {
   type Change, type TxnView, applyDeleteRange, applyRange, applyStandalonePut, applyTxn, isReadOnly,
 } from './txn.js';
@@ -456,64 +456,10 @@ export class RevisionStore {
   }
 
   #view(changes: Change[]): TxnView {
-    const store = this;
-    const begin = this.#revision;
-    const preState = new Map<string, KeyValue | undefined>();
-    const pre = (key: Buffer, current: KeyValue | undefined) => {
-      const k = key.toString('latin1');
-      if (!preState.has(k)) preState.set(k, current);
-      return preState.get(k);
-    };
-    return {
-      beginRevision: begin,
-      compactRevision: this.#compactRevision,
-      changes,
-      get: (key) => store.#driverFor(key).get(key),
-      range: (req, revision) => {
-        const range = toKeyRange(req.key, req.rangeEnd);
-        const drivers = store.#router.backendsFor(range).map((n) => store.#drivers.get(n)!);
-        const current = begin + (changes.length > 0 ? 1 : 0);
-        return rangeAt(drivers, req, range, revision >= current ? null : revision);
-      },
-      leaseExists: (id) => store.#lessor.has(id),
-      put(key, value, lease) {
-        const backend = store.#router.backendFor(key);
-        const d = store.#drivers.get(backend)!;
-        d.begin();
-        const prev = d.get(key);
-        const rev = begin + 1;
-        const kv: KeyValue = {
-          key, value, lease, modRevision: rev,
-          createRevision: prev ? prev.createRevision : rev,
-          version: prev ? prev.version + 1 : 1,
-        };
-        const sub = changes.length;
-        d.put(kv, sub, prev);
-        changes.push({ backend, type: 'put', kv, prevKv: pre(key, prev), sub });
-      },
-      deleteRange(range) {
-        const rev = begin + 1;
-        const deleted: KeyValue[] = [];
-        const names = range.end === null ? [store.#router.backendFor(range.start)] : store.#router.backendsFor(range);
-        const all = { key: range.start, rangeEnd: range.end ?? Buffer.alloc(0), limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY',
-          serializable: false, keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0 } as const;
-        const kvs = rangeAt(names.map((n) => store.#drivers.get(n)!), all, range, null).kvs;
-        for (const prev of kvs) {
-          const backend = store.#router.backendFor(prev.key);
-          const d = store.#drivers.get(backend)!;
-          d.begin();
-          const sub = changes.length;
-          d.delete(prev.key, rev, sub);
-          changes.push({ backend, type: 'delete', kv: deleteKv(prev.key, rev), prevKv: pre(prev.key, prev), sub });
-          deleted.push(prev);
-        }
-        return deleted;
-      },
-    };
-  }
-
-  #driverFor(key: Buffer): SqliteDriver {
-    return this.#drivers.get(this.#router.backendFor(key))!;
+    return writeView({
+      begin: this.#revision, compactRevision: this.#compactRevision, changes,
+      drivers: this.#drivers, router: this.#router, leaseExists: (id) => this.#lessor.has(id),
+    });
   }
 
   #leaseKeys(id: bigint): Buffer[] {
@@ -531,27 +477,7 @@ export class RevisionStore {
 
   /** Re-applies logged revisions that a backend file did not commit before a crash. */
   #recover(): void {
-    const logged = this.#meta.logged();
-    for (const entry of logged) {
-      const byBackend = new Map<string, LoggedChange[]>();
-      for (const c of entry.changes) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c]);
-      for (const [name, list] of byBackend) {
-        const d = this.#drivers.get(name);
-        if (!d || d.lastRevision() >= entry.revision) continue;
-        this.#log.warn({ backend: name, revision: entry.revision }, 're-applying a logged revision the backend lacks');
-        d.begin();
-        for (const c of list) {
-          const prev = d.get(c.key);
-          if (c.type === 'put') {
-            d.put({ key: c.key, value: c.value, lease: c.lease, modRevision: entry.revision, createRevision: c.createRevision, version: c.version }, c.sub, prev);
-          } else if (prev) {
-            d.delete(c.key, entry.revision, c.sub);
-          }
-        }
-        d.commit(entry.revision);
-      }
-    }
-    if (logged.length > 0) this.#meta.clearLog();
+    recoverLoggedRevisions(this.#meta, this.#drivers, this.#log);
   }
 
   /** (Re)reads the store's state from disk: revision, compact revision, leases. */
@@ -571,10 +497,6 @@ function mayFailPartWay(txn: TxnRequest): boolean {
 
 function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
   return !!b && a.name === b.name && a.path === b.path && isDeepStrictEqual(a.matcher, b.matcher);
-}
-
-function deleteKv(key: Buffer, modRevision: number): KeyValue {
-  return { key, modRevision, createRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n };
 }
 
 function toLogged(r: Revision): { revision: number; changes: LoggedChange[] } {

@@ -1,0 +1,88 @@
+import type { SqliteDriver } from '../drivers/sqlite-driver.js';
+import { toKeyRange } from '../keys.js';
+import type { Router } from '../routing/router.js';
+import type { KeyValue, RangeRequest } from '../types.js';
+import { rangeAt } from './range.js';
+import type { Change, TxnView } from './txn.js';
+
+export interface WriteViewOptions {
+  /** The store's revision before this request. */
+  begin: number;
+  compactRevision: number;
+  /** Filled in as the request writes; its length is the next sub-revision. */
+  changes: Change[];
+  drivers: ReadonlyMap<string, SqliteDriver>;
+  router: Router;
+  leaseExists(id: bigint): boolean;
+}
+
+const ALL_OPTIONS: Omit<RangeRequest, 'key' | 'rangeEnd'> = {
+  limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false, keysOnly: false, countOnly: false,
+  minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+};
+
+/** A delete event's kv: only the key and the revision, as etcd sends it. */
+export function deleteKv(key: Buffer, modRevision: number): KeyValue {
+  return { key, modRevision, createRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n };
+}
+
+/**
+ * What one request sees and does inside a group commit: reads go to the
+ * routed files (and see the batch's uncommitted writes), writes go to the file
+ * each key routes to, and every change is recorded with the key's state from
+ * before the request, which is what etcd reports as a watch event's prev_kv.
+ */
+export function writeView(options: WriteViewOptions): TxnView {
+  const { begin, changes, drivers, router } = options;
+  const rev = begin + 1;
+  const preState = new Map<string, KeyValue | undefined>();
+  const before = (key: Buffer, current: KeyValue | undefined) => {
+    const k = key.toString('latin1');
+    if (!preState.has(k)) preState.set(k, current);
+    return preState.get(k);
+  };
+  const driverOf = (key: Buffer) => {
+    const backend = router.backendFor(key);
+    return { backend, driver: drivers.get(backend)! };
+  };
+
+  return {
+    beginRevision: begin,
+    compactRevision: options.compactRevision,
+    changes,
+    leaseExists: options.leaseExists,
+    get: (key) => driverOf(key).driver.get(key),
+    range(req, revision) {
+      const range = toKeyRange(req.key, req.rangeEnd);
+      const current = begin + (changes.length > 0 ? 1 : 0);
+      const files = router.backendsFor(range).map((n) => drivers.get(n)!);
+      return rangeAt(files, req, range, revision >= current ? null : revision);
+    },
+    put(key, value, lease) {
+      const { backend, driver } = driverOf(key);
+      driver.begin();
+      const prev = driver.get(key);
+      const kv: KeyValue = {
+        key, value, lease, modRevision: rev,
+        createRevision: prev ? prev.createRevision : rev,
+        version: prev ? prev.version + 1 : 1,
+      };
+      const sub = changes.length;
+      driver.put(kv, sub, prev);
+      changes.push({ backend, type: 'put', kv, prevKv: before(key, prev), sub });
+    },
+    deleteRange(range) {
+      const names = range.end === null ? [router.backendFor(range.start)] : router.backendsFor(range);
+      const all = { ...ALL_OPTIONS, key: range.start, rangeEnd: range.end ?? Buffer.alloc(0) };
+      const live = rangeAt(names.map((n) => drivers.get(n)!), all, range, null).kvs;
+      for (const prev of live) {
+        const { backend, driver } = driverOf(prev.key);
+        driver.begin();
+        const sub = changes.length;
+        driver.delete(prev.key, rev, sub);
+        changes.push({ backend, type: 'delete', kv: deleteKv(prev.key, rev), prevKv: before(prev.key, prev), sub });
+      }
+      return live;
+    },
+  };
+}
