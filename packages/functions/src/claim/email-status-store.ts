@@ -1,0 +1,80 @@
+/**
+ * What the exactly-once protocol (exactly-once.ts) needs from the Kubernetes
+ * API, as a small interface: the protocol is pure logic over it, tested
+ * against the in-memory store, and runs against the apiserver through
+ * KubeEmailStatusStore.
+ *
+ * Every write goes to the Email's status. `claim` is the only conditional
+ * write that matters for correctness: it must succeed only while the Email
+ * is still at the resourceVersion the caller read (the apiserver's
+ * optimistic concurrency), so of two callers that read the same version at
+ * most one claims.
+ */
+import type { EmailObject } from '../email-resource.js';
+
+export interface EmailRef {
+  namespace: string;
+  name: string;
+}
+
+export interface ClaimRecord {
+  /** The function instance that sends. */
+  claimedBy: string;
+  claimedTimestamp: string;
+  messageId: string;
+}
+
+export interface SentRecord {
+  sentTimestamp: string;
+  messageId: string;
+  generation: number | undefined;
+}
+
+export interface ErrorRecord {
+  message: string;
+  timestamp: string;
+  /** Replays of this generation do nothing more (errorPermanent). */
+  permanent: boolean;
+  generation: number | undefined;
+  /** Drop claimedBy/claimedTimestamp so the next attempt need not wait for the claim lease. */
+  releaseClaim: boolean;
+  /** Write only while the Email is still at this version (our own claim); undefined: unconditionally. */
+  resourceVersion?: string | undefined;
+}
+
+export interface EmailStatusStore {
+  /** The Email as stored now (a consistent read, not a cache), or undefined when it does not exist. */
+  get(ref: EmailRef): Promise<EmailObject | undefined>;
+  /** Writes the claim iff the Email is still at `resourceVersion`; 'conflict' (HTTP 409) when someone wrote first. */
+  claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'>;
+  /** Records that SMTP accepted the message: status.sentTimestamp, messageId, lastGeneration; clears any error. Unconditional. */
+  markSent(ref: EmailRef, sent: SentRecord): Promise<void>;
+  /** status.errorMessage/errorTimestamp (and errorPermanent); 'conflict' when `resourceVersion` no longer matches. */
+  recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'>;
+}
+
+/** The status merge patches both stores apply (RFC 7386: null removes a field). */
+export function claimPatch(claim: ClaimRecord): Record<string, unknown> {
+  return { claimedBy: claim.claimedBy, claimedTimestamp: claim.claimedTimestamp, messageId: claim.messageId };
+}
+
+export function sentPatch(sent: SentRecord): Record<string, unknown> {
+  return {
+    sentTimestamp: sent.sentTimestamp,
+    messageId: sent.messageId,
+    ...(sent.generation !== undefined ? { lastGeneration: sent.generation } : {}),
+    errorMessage: null,
+    errorTimestamp: null,
+    errorPermanent: null,
+  };
+}
+
+export function errorPatch(error: ErrorRecord): Record<string, unknown> {
+  return {
+    errorMessage: error.message,
+    errorTimestamp: error.timestamp,
+    errorPermanent: error.permanent ? true : null,
+    ...(error.generation !== undefined ? { lastGeneration: error.generation } : {}),
+    ...(error.releaseClaim ? { claimedBy: null, claimedTimestamp: null } : {}),
+  };
+}

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emailFunctionComponent, smtpComponent } from './component.js';
+import { parseFunctionConfig } from './function/config.js';
+import { parseSmtpConfig } from './mail/smtp-config.js';
+
+describe('component descriptors', () => {
+  it('smtp: a command its own flag parser accepts, health URLs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-component-'));
+    writeFileSync(join(dir, 'smtp-password'), 'pw\n');
+    const d = smtpComponent({ port: 2525, healthPort: 2526, mailDir: join(dir, 'mail'), user: 'cnpaas', passwordFile: join(dir, 'smtp-password') });
+    const [node, bin, ...args] = d.command;
+    expect(node).toBe(process.execPath);
+    expect(existsSync(bin!)).toBe(true);
+    expect(parseSmtpConfig(args, {})).toMatchObject({ port: 2525, auth: { user: 'cnpaas', password: 'pw' }, health: { port: 2526 } });
+    expect(d.healthUrl).toBe('http://127.0.0.1:2526/healthz');
+  });
+
+  it('function: a command its flag parser accepts, SMTP password by file, manifests and certificates', () => {
+    const d = emailFunctionComponent({
+      port: 8443,
+      certFile: '/s/pki/fn.crt',
+      keyFile: '/s/pki/fn.key',
+      clientCaFile: '/s/pki/ca.crt',
+      kubeconfig: '/s/pki/fn.kubeconfig',
+      smtp: { host: '127.0.0.1', port: 2525, user: 'cnpaas', passwordFile: '/s/smtp-password', tls: 'none' },
+    });
+    const [, bin, ...args] = d.command;
+    expect(existsSync(bin!)).toBe(true);
+    expect(parseFunctionConfig(args, {})).toMatchObject({ port: 8443, clientCaFile: '/s/pki/ca.crt', allowedClientNames: ['cnpaas-trigger'] });
+    expect(JSON.stringify(d)).not.toMatch(/SMTP_PASSWORD"/);
+    expect(d.env).toMatchObject({ SMTP_PASSWORD_FILE: '/s/smtp-password', SMTP_TLS: 'none' });
+    for (const f of d.manifests.beforeStart) expect(existsSync(f), f).toBe(true);
+    expect(d.certificates.map((c) => c.commonName)).toEqual(['cnpaas-email-function', 'cnpaas-trigger', 'cnpaas-email-function']);
+    expect(d.healthUrl).toBe('https://127.0.0.1:8443/healthz');
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The Email resource (DESIGN.md "Names"; fields from reference/harikube.md
+ * §2.2 under our group) and the status fields the exactly-once protocol
+ * adds. The Email CRD must declare every field of `EMAIL_STATUS_SCHEMA`:
+ * a structural schema prunes undeclared status fields, which would silently
+ * drop the claim.
+ */
+import type { ResourceRef } from '@cnpaas/operator';
+
+export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
+export const WEBSHOP_VERSION = 'v1';
+
+export const EMAILS_RESOURCE: ResourceRef = { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, plural: 'emails', kind: 'Email', namespaced: true };
+
+export interface EmailSpec {
+  toAddress: string;
+  fromName: string;
+  fromAddress: string;
+  subject: string;
+  /** Optional. Starting with `<` it is sent as HTML (as the original function did), else as plain text. */
+  body?: string;
+}
+
+export interface EmailStatus {
+  /** metadata.generation the last outcome (sent or error) applies to. */
+  lastGeneration?: number;
+  /** RFC 3339. Set once the SMTP server accepted the message; never sent again after that. */
+  sentTimestamp?: string;
+  errorMessage?: string;
+  errorTimestamp?: string;
+  /** The error was a permanent SMTP refusal (5xx) or a malformed spec: replays of this generation do nothing. */
+  errorPermanent?: boolean;
+  /** Who is sending: the function instance that holds the claim. Cleared when a send fails transiently. */
+  claimedBy?: string;
+  /** RFC 3339; a claim older than the claim lease counts as abandoned by a crashed holder. */
+  claimedTimestamp?: string;
+  /** The Message-ID the mail carries (derived from metadata.uid), for matching with the mailbox. */
+  messageId?: string;
+}
+
+export interface EmailMetadata {
+  name: string;
+  namespace: string;
+  uid: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+}
+
+export interface EmailObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: EmailMetadata;
+  spec: EmailSpec;
+  status?: EmailStatus;
+}
+
+/** The status properties for the Email CRD's openAPIV3Schema (`status.properties`). */
+export const EMAIL_STATUS_SCHEMA = {
+  type: 'object',
+  properties: {
+    lastGeneration: { type: 'integer', format: 'int64' },
+    sentTimestamp: { type: 'string', format: 'date-time' },
+    errorMessage: { type: 'string' },
+    errorTimestamp: { type: 'string', format: 'date-time' },
+    errorPermanent: { type: 'boolean' },
+    claimedBy: { type: 'string' },
+    claimedTimestamp: { type: 'string', format: 'date-time' },
+    messageId: { type: 'string' },
+  },
+} as const;
+
+/** The CRD's address pattern (harikube.md §2.2). */
+export const EMAIL_ADDRESS_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
+const UID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
+/** CR, LF and other controls in a header value could forge headers; the CRD does not forbid them. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Checks untrusted JSON against what a sendable Email needs. Returns the
+ * problems as `field: reason` (never the values: they are personal data).
+ */
+export function checkEmailObject(value: unknown): { ok: true; email: EmailObject } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const obj = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const meta = (typeof obj['metadata'] === 'object' && obj['metadata'] !== null ? obj['metadata'] : {}) as Record<string, unknown>;
+  const spec = (typeof obj['spec'] === 'object' && obj['spec'] !== null ? obj['spec'] : undefined) as Record<string, unknown> | undefined;
+  if (obj['kind'] !== undefined && obj['kind'] !== 'Email') problems.push('kind: must be Email');
+  for (const field of ['name', 'namespace'] as const) {
+    if (typeof meta[field] !== 'string' || meta[field] === '') problems.push(`metadata.${field}: required`);
+  }
+  if (typeof meta['uid'] !== 'string' || !UID_PATTERN.test(meta['uid'])) problems.push('metadata.uid: required (the Message-ID derives from it)');
+  if (!spec) problems.push('spec: required');
+  else {
+    for (const field of ['toAddress', 'fromAddress'] as const) {
+      const v = spec[field];
+      if (typeof v !== 'string' || v.length < 5 || v.length > 256 || !EMAIL_ADDRESS_PATTERN.test(v)) problems.push(`spec.${field}: not an email address`);
+    }
+    for (const field of ['fromName', 'subject'] as const) {
+      const v = spec[field];
+      if (typeof v !== 'string' || v.trim() === '') problems.push(`spec.${field}: required`);
+      else if (CONTROL.test(v)) problems.push(`spec.${field}: must not contain control characters`);
+      else if (v.length > 998) problems.push(`spec.${field}: longer than 998 characters`);
+    }
+    const body = spec['body'];
+    if (body !== undefined && typeof body !== 'string') problems.push('spec.body: must be a string');
+    else if (typeof body === 'string' && Buffer.byteLength(body) > MAX_BODY_BYTES) problems.push(`spec.body: larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, email: value as EmailObject };
+}

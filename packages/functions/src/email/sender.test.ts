@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { listMail, readMail } from '../mail/mail-store.js';
+import { SECRET_BODY, SMTP_PASSWORD, capturingLogger, emailObject, startSink, type TestSink } from '../test-support.js';
+import { backoffDelay } from './backoff.js';
+import { classifySmtpError } from './classify.js';
+import { buildMessage, messageIdFor } from './message.js';
+import { EmailSender, SendError } from './sender.js';
+
+let sink: TestSink | undefined;
+afterEach(async () => {
+  await sink?.close();
+  sink = undefined;
+});
+
+const fastBackoff = { initialMs: 20, maxMs: 100 };
+
+describe('classifySmtpError', () => {
+  it('follows nodemailer\'s permanent field, then the reply code; no reply is transient', () => {
+    expect(classifySmtpError({ responseCode: 550, permanent: true })).toBe('permanent');
+    expect(classifySmtpError({ responseCode: 451, permanent: false })).toBe('transient');
+    expect(classifySmtpError({ responseCode: 503 })).toBe('transient');
+    expect(classifySmtpError({ responseCode: 554 })).toBe('permanent');
+    expect(classifySmtpError({ code: 'ECONNECTION' })).toBe('transient');
+    expect(classifySmtpError(new Error('x'))).toBe('transient');
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially, is capped, and jitters between half and all of the ceiling', () => {
+    const p = { initialMs: 100, maxMs: 1_000 };
+    expect(backoffDelay(1, p, () => 0)).toBe(50);
+    expect(backoffDelay(1, p, () => 0.999)).toBe(100);
+    expect(backoffDelay(3, p, () => 0)).toBe(200);
+    expect(backoffDelay(10, p, () => 0.999)).toBe(1_000);
+  });
+});
+
+describe('EmailSender', () => {
+  it('sends one message with the Message-ID from the UID, the subject and the body', async () => {
+    sink = await startSink();
+    const { log, lines } = capturingLogger();
+    const email = emailObject();
+    const result = await new EmailSender({ settings: sink.settings, log }).send(buildMessage(email));
+    expect(result.attempts).toBe(1);
+    const list = await listMail(sink.dir);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ messageId: messageIdFor(email.metadata.uid), subject: email.spec.subject, to: [email.spec.toAddress], from: email.spec.fromAddress });
+    const { raw } = await readMail(sink.dir, list[0]!.id);
+    expect(raw.toString()).toContain(SECRET_BODY);
+    expect(raw.toString()).toContain(`X-Cnpaas-Email: ${email.metadata.namespace}/${email.metadata.name}`);
+    expect(lines.join('\n')).not.toContain(SMTP_PASSWORD);
+    expect(lines.join('\n')).not.toContain(SECRET_BODY);
+  });
+
+  it('retries a temporary 451 and sends once', async () => {
+    let rcpt = 0;
+    sink = await startSink({ faults: { rcptTo: () => (++rcpt === 1 ? { code: 451, message: 'Greylisted, try again' } : undefined) } });
+    const result = await new EmailSender({ settings: sink.settings, log: capturingLogger().log, backoff: fastBackoff }).send(buildMessage(emailObject()));
+    expect(result.attempts).toBe(2);
+    expect(await listMail(sink.dir)).toHaveLength(1);
+  });
+
+  it('gives up at once on a permanent 550', async () => {
+    let rcpt = 0;
+    sink = await startSink({ faults: { rcptTo: () => (++rcpt, { code: 550, message: 'No such user' }) } });
+    const err = await new EmailSender({ settings: sink.settings, log: capturingLogger().log, backoff: fastBackoff }).send(buildMessage(emailObject())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SendError);
+    expect(err).toMatchObject({ kind: 'permanent', attempts: 1, responseCode: 550 });
+    expect(rcpt).toBe(1);
+  });
+
+  it('retries a refused connection until the deadline, then reports it transient', async () => {
+    sink = await startSink();
+    const settings = { ...sink.settings };
+    await sink.close();
+    sink = undefined;
+    const started = Date.now();
+    const err = await new EmailSender({ settings, log: capturingLogger().log, backoff: fastBackoff, deadlineMs: 500 }).send(buildMessage(emailObject())).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'transient' });
+    expect((err as SendError).attempts).toBeGreaterThan(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The error registry of the functions package.
+ *
+ * `FunctionsError` carries a stable `CNPAAS_FUNCTIONS_*` code, a hint that
+ * says what to do, and, for errors that end an HTTP request before the
+ * delivery protocol runs, the HTTP status to answer with.
+ *
+ * SMTP failures are not thrown as `FunctionsError` past the sender: the
+ * sender wraps them in `SendError` (email/sender.ts), which says whether a
+ * retry can help. That distinction drives the exactly-once protocol.
+ *
+ * `Symbol.for` brand so `instanceof` holds across two copies of the package
+ * (the undici pattern, as in @cnpaas/operator and @cnpaas/webhooks).
+ */
+
+export type FunctionsErrorCode =
+  /** A command-line flag or environment variable is missing or malformed. */
+  | 'CNPAAS_FUNCTIONS_BAD_FLAG'
+  /** A certificate or key file cannot be read, or TLS refuses it. */
+  | 'CNPAAS_FUNCTIONS_TLS'
+  /** A server cannot listen on the requested address. */
+  | 'CNPAAS_FUNCTIONS_LISTEN'
+  /** No usable kubeconfig (file missing, no current cluster). */
+  | 'CNPAAS_FUNCTIONS_KUBECONFIG'
+  /** The SMTP settings (env or mounted secret files) are missing or malformed. */
+  | 'CNPAAS_FUNCTIONS_SMTP_CONFIG'
+  /** The SMTP sink cannot create or write its mail directory. */
+  | 'CNPAAS_FUNCTIONS_MAIL_DIR'
+  /** `readMail` was asked for an id that is malformed or not stored. */
+  | 'CNPAAS_FUNCTIONS_MAIL_NOT_FOUND'
+  /** The request body is not JSON. */
+  | 'CNPAAS_FUNCTIONS_BODY_NOT_JSON'
+  /** The request body is JSON but not an Email (or a watch event carrying one), or the Email is malformed. */
+  | 'CNPAAS_FUNCTIONS_BAD_EVENT'
+  /** The POST came without a client certificate signed by the function's client CA. */
+  | 'CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED'
+  /** The client certificate is valid but its CN is not on the allowed list. */
+  | 'CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED'
+  /** A read or write of the Email's status failed (apiserver unreachable, 5xx, forbidden). */
+  | 'CNPAAS_FUNCTIONS_STATUS_STORE'
+  /** SMTP refused the message for a reason a retry may fix (4xx, connection error, timeout). */
+  | 'CNPAAS_FUNCTIONS_SEND_TRANSIENT'
+  /** SMTP refused the message for good (5xx other than 503). */
+  | 'CNPAAS_FUNCTIONS_SEND_PERMANENT';
+
+const functionsErrorBrand = Symbol.for('cnpaas.functions.FunctionsError');
+
+export class FunctionsError extends Error {
+  override readonly name = 'FunctionsError';
+  readonly [functionsErrorBrand] = true;
+
+  readonly hint: string | undefined;
+  /** The HTTP status to answer with when this error ends a request; 500 when unset. */
+  readonly httpStatus: number | undefined;
+
+  constructor(
+    readonly code: FunctionsErrorCode,
+    message: string,
+    options: { hint?: string; httpStatus?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.hint = options.hint;
+    this.httpStatus = options.httpStatus;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && functionsErrorBrand in value;
+  }
+
+  /** The text shown to a person: what went wrong, then what to do. */
+  describe(): string {
+    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
+  }
+}
+
+/**
+ * A one-line description of any thrown value, for logs and status messages.
+ * client-node's `ApiException` message spans lines; only its first line (or
+ * its "Message:" line) is worth showing.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof FunctionsError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const apiMessage = /^Message: (.*)$/m.exec(err.message);
+    if (err.message.startsWith('HTTP-Code:') && apiMessage) return apiMessage[1]!;
+    return err.message.split('\n')[0]!;
+  }
+  return String(err);
+}

@@ -1,0 +1,140 @@
+import https from 'node:https';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmailDelivery } from '../claim/exactly-once.js';
+import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
+import { messageIdFor } from '../email/message.js';
+import { EmailSender } from '../email/sender.js';
+import { listMail } from '../mail/mail-store.js';
+import { SECRET_BODY, SMTP_PASSWORD, capturingLogger, emailObject, startSink, testPki, type TestPki, type TestSink } from '../test-support.js';
+import { EmailFunctionServer } from './server.js';
+
+let pki: TestPki;
+let sink: TestSink;
+let server: EmailFunctionServer;
+let url: string;
+let failRcpt = false;
+const store = new MemoryEmailStatusStore();
+const { log, lines } = capturingLogger('trace');
+
+beforeAll(async () => {
+  pki = await testPki();
+  sink = await startSink({ faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) } });
+  const sender = new EmailSender({ settings: sink.settings, log, backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 });
+  const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, retryAfterMs: 7_000 });
+  server = new EmailFunctionServer({ tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert }, allowedClientNames: ['cnpaas-trigger'], delivery, log, bodyLimit: 64 * 1024 });
+  url = await server.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await sink.close();
+});
+
+interface Reply {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function call(path: string, options: { body?: unknown; raw?: string; client?: { cert: string; key: string } | null } = {}): Promise<Reply> {
+  const client = options.client === undefined ? pki.trigger : options.client;
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${url}${path}`,
+      {
+        method: payload === undefined ? 'GET' : 'POST',
+        ca: pki.ca.cert,
+        ...(client ? { cert: client.cert, key: client.key } : {}),
+        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // text/plain answers
+          }
+          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+describe('email function server', () => {
+  it('serves /healthz, /readyz and /metrics without a client certificate', async () => {
+    expect((await call('/healthz', { client: null })).status).toBe(200);
+    expect((await call('/readyz', { client: null })).status).toBe(200);
+    const metrics = await call('/metrics', { client: null });
+    expect(metrics.status).toBe(200);
+    expect(String(metrics.body)).toContain('cnpaas_email_deliveries_total');
+  });
+
+  it('rejects POSTs without a client certificate, from another CA, or with another CN', async () => {
+    const email = store.put(emailObject());
+    expect((await call('/', { body: email, client: null })).status).toBe(401);
+    expect((await call('/', { body: email, client: pki.strangerClient })).status).toBe(401);
+    expect((await call('/', { body: email, client: pki.otherClient })).status).toBe(403);
+    expect(store.peek(email.metadata)!.status).toBeUndefined();
+  });
+
+  it('sends the Email object (200 sent), then answers replays 200 already-sent', async () => {
+    const email = store.put(emailObject());
+    const first = await call('/', { body: email });
+    expect(first).toMatchObject({ status: 200, body: { outcome: 'sent', messageId: messageIdFor(email.metadata.uid) } });
+    const replay = await call('/email', { body: { type: 'ADDED', object: email } });
+    expect(replay).toMatchObject({ status: 200, body: { outcome: 'already-sent' } });
+    const received = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
+    expect(received).toHaveLength(1);
+  });
+
+  it('accepts a {type, object} event and ignores DELETED', async () => {
+    const email = store.put(emailObject());
+    expect(await call('/', { body: { type: 'DELETED', object: email } })).toMatchObject({ status: 200, body: { outcome: 'ignored' } });
+    expect(await call('/', { body: { type: 'ADDED', object: email } })).toMatchObject({ status: 200, body: { outcome: 'sent' } });
+  });
+
+  it('answers 503 with Retry-After on a transient SMTP failure, and the retry sends', async () => {
+    const email = store.put(emailObject());
+    failRcpt = true;
+    const reply = await call('/', { body: email });
+    failRcpt = false;
+    expect(reply).toMatchObject({ status: 503, body: { outcome: 'retry-later', reason: 'send-failed' } });
+    expect(reply.headers['retry-after']).toBe('7');
+    expect(await call('/', { body: email })).toMatchObject({ status: 200, body: { outcome: 'sent' } });
+  });
+
+  it('answers 503 while another instance holds a live claim', async () => {
+    const email = store.put(emailObject());
+    await store.claim(email.metadata, email.metadata.resourceVersion!, { claimedBy: 'other', claimedTimestamp: new Date().toISOString(), messageId: 'x' });
+    const reply = await call('/', { body: email });
+    expect(reply).toMatchObject({ status: 503, body: { outcome: 'retry-later', reason: 'claimed-elsewhere' } });
+    expect(Number(reply.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('answers 422 for a body that is not an Email event, 400 for non-JSON, 413 when too large', async () => {
+    expect(await call('/', { body: { kind: 'Pod', metadata: { name: 'x', namespace: 'y', uid: 'z' } } })).toMatchObject({ status: 422, body: { code: 'CNPAAS_FUNCTIONS_BAD_EVENT' } });
+    expect(await call('/', { body: { spec: {} } })).toMatchObject({ status: 422 });
+    expect(await call('/', { raw: `{"spec":{"body":"${SECRET_BODY}"` })).toMatchObject({ status: 400, body: { code: 'CNPAAS_FUNCTIONS_BODY_NOT_JSON' } });
+    expect((await call('/', { body: { pad: 'x'.repeat(70 * 1024) } })).status).toBe(413);
+  });
+
+  it('answers 422 for a stored Email that is malformed', async () => {
+    const email = store.put(emailObject({ spec: { subject: 'bad\r\nBcc: victim@example.com' } }));
+    expect(await call('/', { body: email })).toMatchObject({ status: 422, body: { outcome: 'invalid' } });
+  });
+
+  it('never logs a body, a password or a whole recipient address', () => {
+    const text = lines.join('\n');
+    expect(text).not.toContain(SECRET_BODY);
+    expect(text).not.toContain(SMTP_PASSWORD);
+    expect(text).not.toMatch(/ada\.\d+@example\.com/);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * @cnpaas/functions: the email function (exactly-once SMTP delivery of
+ * Email objects) and the demo's SMTP sink. See README.md.
+ */
+export { FunctionsError, errorMessage, type FunctionsErrorCode } from './errors.js';
+export { createLogger, maskAddress, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
+export {
+  EMAILS_RESOURCE,
+  EMAIL_ADDRESS_PATTERN,
+  EMAIL_STATUS_SCHEMA,
+  MAX_BODY_BYTES,
+  WEBSHOP_GROUP,
+  WEBSHOP_VERSION,
+  checkEmailObject,
+  type EmailMetadata,
+  type EmailObject,
+  type EmailSpec,
+  type EmailStatus,
+} from './email-resource.js';
+export { MailStore, listMail, readMail, type StoredMail } from './mail/mail-store.js';
+export { SmtpSink, DEFAULT_MAX_MESSAGE_BYTES, type SinkFaults, type SmtpFault, type SmtpSinkOptions } from './mail/smtp-sink.js';
+export { parseSmtpConfig, SMTP_USAGE, DEFAULT_SMTP_LISTEN, DEFAULT_SMTP_USER, type SmtpSinkConfig } from './mail/smtp-config.js';
+export { MESSAGE_ID_DOMAIN, buildMessage, isHtmlBody, messageIdFor } from './email/message.js';
+export { classifySmtpError, type FailureKind } from './email/classify.js';
+export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './email/backoff.js';
+export { loadSmtpSettings, describeSmtpSettings, transportOptions, type SmtpSettings, type TlsPolicy } from './email/smtp-settings.js';
+export { EmailSender, SendError, DEFAULT_SEND_DEADLINE_MS, type EmailSenderOptions, type SendResult } from './email/sender.js';
+export {
+  claimPatch,
+  errorPatch,
+  sentPatch,
+  type ClaimRecord,
+  type EmailRef,
+  type EmailStatusStore,
+  type ErrorRecord,
+  type SentRecord,
+} from './claim/email-status-store.js';
+export { EmailDelivery, DEFAULT_CLAIM_LEASE_MS, type DeliveryOutcome, type EmailDeliveryOptions } from './claim/exactly-once.js';
+export { MemoryEmailStatusStore, SimulatedCrash, type CrashPoint, type MemoryConnection } from './claim/memory-status-store.js';
+export { KubeEmailStatusStore, FIELD_MANAGER } from './claim/kube-status-store.js';
+export { parseEmailEvent, type EmailEvent } from './function/event.js';
+export { EmailFunctionServer, DEFAULT_BODY_LIMIT, httpStatusOf, type EmailFunctionServerOptions, type TlsMaterial } from './function/server.js';
+export { FunctionMetrics } from './function/metrics.js';
+export { parseFunctionConfig, parseDuration, FUNCTION_USAGE, DEFAULT_FUNCTION_LISTEN, TRIGGER_CLIENT_NAME, type FunctionConfig } from './function/config.js';
+export {
+  FUNCTION_CLIENT_NAME,
+  emailFunctionComponent,
+  smtpComponent,
+  manifestPath,
+  type CertificateNeed,
+  type ComponentDescriptor,
+  type FunctionComponentOptions,
+  type SmtpComponentOptions,
+} from './component.js';

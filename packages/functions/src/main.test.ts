@@ -1,0 +1,85 @@
+/**
+ * The built programs, run through the committed launchers as `cnpaas up`
+ * will run them. (The test target depends on the build, so dist/ exists.)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMail } from './mail/mail-store.js';
+
+const SMTP = fileURLToPath(new URL('../bin/cnpaas-smtp.js', import.meta.url));
+const FUNCTION = fileURLToPath(new URL('../bin/cnpaas-email-function.js', import.meta.url));
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-main-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function run(bin: string, args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 20_000 });
+}
+
+describe('launchers', () => {
+  it('say "not built" when dist is missing', () => {
+    for (const [bin, name] of [[SMTP, 'cnpaas-smtp'], [FUNCTION, 'cnpaas-email-function']] as const) {
+      const copy = join(dir, 'unbuilt', 'bin');
+      mkdirSync(copy, { recursive: true });
+      copyFileSync(bin, join(copy, `${name}.js`));
+      const result = spawnSync(process.execPath, [join(copy, `${name}.js`)], { encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(`${name}: not built: run npm run build`);
+    }
+  });
+
+  it('exit 2 with a fix for configuration errors; --help exits 0', () => {
+    const noPassword = run(SMTP, ['--mail-dir', join(dir, 'm')]);
+    expect(noPassword.status).toBe(2);
+    expect(noPassword.stderr).toContain('CNPAAS_FUNCTIONS_BAD_FLAG');
+    expect(noPassword.stderr).toContain('fix:');
+    expect(run(SMTP, ['--mail-dir', 'm', '--insecure-no-auth', '--listen', '0.0.0.0:2525']).status).toBe(2);
+    const noCa = run(FUNCTION, ['--cert-file', 'a', '--key-file', 'b', '--kubeconfig', 'k']);
+    expect(noCa.status).toBe(2);
+    expect(noCa.stderr).toContain('--client-ca-file');
+    expect(run(FUNCTION, ['--help']).stdout).toContain('SMTP_PASSWORD_FILE');
+  });
+});
+
+describe('cnpaas-smtp', () => {
+  it('accepts authenticated mail into --mail-dir, serves health, stops cleanly on SIGTERM', async () => {
+    const [port, healthPort] = [await freePort(), await freePort()];
+    const passwordFile = join(dir, 'smtp-password');
+    writeFileSync(passwordFile, 'Cli-Secret-Pw\n', { mode: 0o600 });
+    const mailDir = join(dir, 'mail');
+    const child = spawn(process.execPath, [SMTP, '--listen', `127.0.0.1:${port}`, '--listen-health', `127.0.0.1:${healthPort}`, '--mail-dir', mailDir, '--user', 'u', '--password-file', passwordFile], {
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100 && !stdout.includes('"listening"'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stdout).toContain('"listening"');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
+    await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'cli', text: 'hello', messageId: '<cli@x>' });
+    expect((await listMail(mailDir)).map((m) => m.messageId)).toEqual(['<cli@x>']);
+    const health = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
+    expect(await health.text()).toContain('cnpaas_smtp_messages_stored_total 1');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).not.toContain('Cli-Secret-Pw');
+  });
+});
