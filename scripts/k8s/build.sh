@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Builds the pinned Kubernetes control-plane binaries (kube-apiserver,
+# kube-controller-manager, kubectl) from Go modules, and the etcd-load tool.
+# See README.md in this directory; DESIGN.md "CI and proof budget" -> Go.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROG=scripts/k8s/build.sh
+KUBE_BINS=(kube-apiserver kube-controller-manager kubectl)
+GO_MIN_MINOR=24 # go.mod says go 1.24.0
+
+usage() {
+  cat <<EOF
+Usage: $PROG [--out DIR] [--force] [TARGET...]
+
+Targets: kube-apiserver, kube-controller-manager, kubectl (the default is all
+three), etcd-load, all (the three plus etcd-load).
+
+  --out DIR   where the kube binaries go (env CNPAAS_K8S_BIN_DIR); default
+              \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/k8s/<version>-<os>-<arch>
+  --force     rebuild even if a binary with the right version is present
+  --print-dir print the kube binaries' directory and exit
+
+etcd-load goes to \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/bin/etcd-load.
+EOF
+}
+
+say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() {
+  say "error: $*"
+  exit 1
+}
+
+# Formats a number of seconds as e.g. 3m07s.
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+human_size() {
+  local bytes
+  bytes=$(wc -c <"$1" | tr -d ' ')
+  awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1000000 }'
+}
+
+# --- arguments --------------------------------------------------------------
+out_dir=${CNPAAS_K8S_BIN_DIR:-}
+force=0
+print_dir=0
+targets=()
+while (($# > 0)); do
+  case $1 in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --out)
+    (($# >= 2)) || die "--out needs a directory"
+    out_dir=$2
+    shift
+    ;;
+  --out=*) out_dir=${1#--out=} ;;
+  --force) force=1 ;;
+  --print-dir) print_dir=1 ;;
+  all) targets+=("${KUBE_BINS[@]}" etcd-load) ;;
+  kube-apiserver | kube-controller-manager | kubectl | etcd-load) targets+=("$1") ;;
+  *)
+    usage >&2
+    die "unknown argument: $1"
+    ;;
+  esac
+  shift
+done
+((${#targets[@]} > 0)) || targets=("${KUBE_BINS[@]}")
+
+# --- version pin ------------------------------------------------------------
+VERSION=$(tr -d ' \t\r\n' <"$SCRIPT_DIR/VERSION")
+[[ $VERSION =~ ^1\.([0-9]+)\.([0-9]+)$ ]] || die "$SCRIPT_DIR/VERSION must hold a version like 1.34.10, got '$VERSION'"
+K8S_MINOR=${BASH_REMATCH[1]}
+K8S_PATCH=${BASH_REMATCH[2]}
+grep -Eq "^[[:space:]]*k8s\.io/kubernetes v$VERSION([[:space:]]|$)" "$SCRIPT_DIR/go.mod" ||
+  die "go.mod does not require k8s.io/kubernetes v$VERSION (VERSION says $VERSION); update go.mod's require and replace block"
+grep -Eq "=> k8s\.io/apiserver v0\.$K8S_MINOR\.$K8S_PATCH([[:space:]]|$)" "$SCRIPT_DIR/go.mod" ||
+  die "go.mod's replace block does not pin the k8s.io staging modules to v0.$K8S_MINOR.$K8S_PATCH"
+
+# --- Go toolchain -----------------------------------------------------------
+if ! command -v go >/dev/null 2>&1; then
+  die "'go' is not on PATH. Install Go >= 1.$GO_MIN_MINOR (https://go.dev/dl/; Debian 12's golang-go is too old), then re-run $PROG.
+  Alternatively put prebuilt v$VERSION binaries in a directory and point KUBEBUILDER_ASSETS (or TEST_ASSET_KUBE_APISERVER etc.) at them."
+fi
+export GOTOOLCHAIN=local
+export GOFLAGS=-mod=readonly
+go_version=$(go env GOVERSION)
+if [[ $go_version =~ ^go1\.([0-9]+) ]]; then
+  ((BASH_REMATCH[1] >= GO_MIN_MINOR)) ||
+    die "$go_version is too old: this module needs Go >= 1.$GO_MIN_MINOR (GOTOOLCHAIN=local, no toolchain download). Install a newer Go from https://go.dev/dl/."
+fi
+GOOS=$(go env GOOS)
+GOARCH=$(go env GOARCH)
+host_platform="$(go env GOHOSTOS)/$(go env GOHOSTARCH)"
+cache_dir=${CNPAAS_CACHE_DIR:-$HOME/.cache/cnpaas}
+[[ -n $out_dir ]] || out_dir="$cache_dir/k8s/$VERSION-$GOOS-$GOARCH"
+
+if ((print_dir)); then
+  printf '%s\n' "$out_dir"
+  exit 0
+fi
+
+cd "$SCRIPT_DIR"
+
+# --- version check of an existing binary ------------------------------------
+# Succeeds if $2 (a kube binary named $1) reports the pinned version.
+has_pinned_version() {
+  local name=$1 bin=$2 out
+  [[ -x $bin ]] || return 1
+  if [[ "$GOOS/$GOARCH" != "$host_platform" ]]; then
+    # Cannot run it here: check the module version in its build info (the
+    # -X ldflags are not recorded there with -trimpath).
+    go version -m "$bin" 2>/dev/null | grep -Eq "^[[:space:]]+mod[[:space:]]+k8s\.io/kubernetes[[:space:]]+v${VERSION}[[:space:]]"
+    return
+  fi
+  if [[ $name == kubectl ]]; then
+    out=$("$bin" version --client 2>/dev/null) || return 1
+    grep -qx "Client Version: v$VERSION" <<<"$out"
+  else
+    out=$("$bin" --version 2>/dev/null) || return 1
+    [[ $out == "Kubernetes v$VERSION" ]]
+  fi
+}
+
+# --- module download ---------------------------------------------------------
+modules_ready=0
+ensure_modules() {
+  ((modules_ready)) && return 0
+  local start=$SECONDS
+  say "resolving Go modules for k8s.io/kubernetes v$VERSION (a cold module cache downloads ~90 MB through GOPROXY)"
+  go list -deps -f '' "${@}" >/dev/null ||
+    die "could not download the Go modules (GOPROXY=$(go env GOPROXY)); check network/proxy access, or run with a warm GOMODCACHE"
+  say "modules ready in $(fmt_secs $((SECONDS - start)))"
+  modules_ready=1
+}
+
+# --- kube binaries -----------------------------------------------------------
+version_ldflags() {
+  # The module proxy does not tell us upstream's commit, so gitCommit stays
+  # empty; buildDate is the tag's time so the build is reproducible.
+  local build_date pkg flags=()
+  build_date=$(go list -m -f '{{if .Time}}{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}{{end}}' k8s.io/kubernetes 2>/dev/null || true)
+  [[ -n $build_date ]] || build_date=1970-01-01T00:00:00Z
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=(
+      "-X $pkg.gitVersion=v$VERSION"
+      "-X $pkg.gitMajor=1"
+      "-X $pkg.gitMinor=$K8S_MINOR"
+      "-X $pkg.gitCommit="
+      "-X $pkg.gitTreeState=clean"
+      "-X $pkg.buildDate=$build_date"
+    )
+  done
+  printf '%s ' "${flags[@]}"
+}
+
+# What upstream's hack/lib/golang.sh uses for its static release binaries.
+GO_BUILD_FLAGS=(-trimpath -buildvcs=false "-tags=selinux,notest,grpcnotrace")
+
+tmp_bin=
+cleanup() { [[ -z $tmp_bin ]] || rm -f "$tmp_bin"; }
+trap cleanup EXIT
+
+build_kube() {
+  local name=$1 bin="$out_dir/$1" start ldflags
+  if ((!force)) && has_pinned_version "$name" "$bin"; then
+    say "$name v$VERSION already in $out_dir, skipping"
+    return 0
+  fi
+  ensure_modules "${wanted_kube[@]/#/k8s.io/kubernetes/cmd/}"
+  mkdir -p "$out_dir"
+  ldflags="-s -w $(version_ldflags)"
+  tmp_bin="$out_dir/.$name.tmp.$$"
+  say "building $name v$VERSION for $GOOS/$GOARCH ..."
+  start=$SECONDS
+  CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -ldflags="$ldflags" \
+    -o "$tmp_bin" "k8s.io/kubernetes/cmd/$name" ||
+    die "go build of k8s.io/kubernetes/cmd/$name failed"
+  mv -f "$tmp_bin" "$bin"
+  tmp_bin=
+  say "built $name in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
+  if [[ "$GOOS/$GOARCH" == "$host_platform" ]] && ! has_pinned_version "$name" "$bin"; then
+    die "$bin does not report v$VERSION after the build"
+  fi
+}
+
+# --- etcd-load ----------------------------------------------------------------
+build_etcd_load() {
+  local bin="$cache_dir/bin/etcd-load" start src newer=0
+  if ((!force)) && [[ -x $bin ]]; then
+    for src in cmd/etcd-load/main.go go.mod go.sum; do
+      [[ $src -nt $bin ]] && newer=1
+    done
+    if ((!newer)); then
+      say "etcd-load is up to date in $cache_dir/bin, skipping"
+      return 0
+    fi
+  fi
+  mkdir -p "$cache_dir/bin"
+  say "building etcd-load ..."
+  start=$SECONDS
+  # Same flags as the kube binaries, so the etcd client/gRPC packages compiled
+  # for kube-apiserver are reused from GOCACHE.
+  CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -o "$bin" ./cmd/etcd-load ||
+    die "go build of ./cmd/etcd-load failed"
+  say "built etcd-load in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
+}
+
+wanted_kube=()
+for t in "${targets[@]}"; do
+  [[ $t == etcd-load ]] || wanted_kube+=("$t")
+done
+for t in "${targets[@]}"; do
+  case $t in
+  etcd-load) build_etcd_load ;;
+  *) build_kube "$t" ;;
+  esac
+done
