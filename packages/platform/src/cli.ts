@@ -1,0 +1,118 @@
+/** `cnpaas` argument parsing and dispatch. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { down } from './down.js';
+import { describeError, PlatformError } from './errors.js';
+import { logs } from './logs.js';
+import { defaultStateDir, statePaths } from './state-dir.js';
+import { formatStatus, status } from './status.js';
+import { runSupervisor } from './supervise.js';
+import { up } from './up.js';
+
+export const USAGE = `Usage: cnpaas <command> [flags]
+
+Runs Kubernetes on cnpaas-store on this machine, without containers.
+
+Commands:
+  up          generate the PKI once, start cnpaas-store, kube-apiserver and
+              kube-controller-manager, wait until ready, write the kubeconfig
+    --ports auto|fixed   fixed (default): apiserver 6443; auto: free ports
+    --topology FILE      store routing (default: the webshop demo topology)
+    --foreground         supervise in this process until Ctrl-C
+  down        stop everything cnpaas up started
+    --purge              also remove the state directory (data, PKI, logs)
+  status      each component's health, the topology, keys per backend
+    --json               machine-readable
+  kubeconfig  print the admin kubeconfig (--path: print its path)
+  logs [NAME] list the logs, or print the last lines of one
+    -n N                 lines (default 50)
+    -f                   follow
+
+Common flags:
+  --state-dir DIR        default .cnpaas (env CNPAAS_STATE_DIR)
+  --help
+
+Kube binaries (pinned in scripts/k8s/VERSION) come from TEST_ASSET_<NAME>,
+KUBEBUILDER_ASSETS, ~/.cache/cnpaas/k8s/, a download (not in CI), or a build
+from Go modules (scripts/k8s/build.sh, needs Go >= 1.24).
+`;
+
+const OPTIONS = {
+  'state-dir': { type: 'string' },
+  ports: { type: 'string' },
+  topology: { type: 'string' },
+  foreground: { type: 'boolean' },
+  purge: { type: 'boolean' },
+  json: { type: 'boolean' },
+  path: { type: 'boolean' },
+  n: { type: 'string', short: 'n' },
+  follow: { type: 'boolean', short: 'f' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usageError(message: string): PlatformError {
+  return new PlatformError('CNPAAS_PLATFORM_USAGE', message, 'run cnpaas --help');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`cnpaas: ${describeError(usageError((err as Error).message))}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const stateDir = defaultStateDir(values['state-dir']);
+  try {
+    switch (command) {
+      case 'up': {
+        const ports = values.ports ?? 'fixed';
+        if (ports !== 'auto' && ports !== 'fixed') throw usageError(`--ports must be auto or fixed, not "${ports}"`);
+        await up({ stateDir, ports, topology: values.topology, foreground: values.foreground });
+        return 0;
+      }
+      case 'down':
+        await down({ stateDir, purge: values.purge });
+        return 0;
+      case 'status': {
+        const report = await status(stateDir);
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
+        return report.running && report.components.every((c) => c.healthy) ? 0 : 3;
+      }
+      case 'kubeconfig': {
+        const file = statePaths(stateDir).kubeconfig;
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch {
+          throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `${file} does not exist`, 'run cnpaas up first');
+        }
+        process.stdout.write(values.path ? `${file}\n` : text);
+        return 0;
+      }
+      case 'logs': {
+        const lines = values.n === undefined ? 50 : Number(values.n);
+        if (!Number.isInteger(lines) || lines < 0) throw usageError(`-n must be a whole number, not "${values.n}"`);
+        await logs({ stateDir, component: rest[0], lines, follow: values.follow });
+        return 0;
+      }
+      case 'supervise': {
+        // Internal: started detached by `cnpaas up`. Exit explicitly once everything
+        // is stopped, so no stray handle keeps `cnpaas down` waiting.
+        const code = await runSupervisor(statePaths(stateDir));
+        process.exit(code);
+      }
+      default:
+        throw usageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    process.stderr.write(`cnpaas: ${describeError(err)}\n`);
+    return err instanceof PlatformError && err.code === 'CNPAAS_PLATFORM_USAGE' ? 2 : 1;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The three processes of the local control plane, as plain specs for the
+ * supervisor: cnpaas-store on a unix socket, kube-apiserver on it, and
+ * kube-controller-manager (flags: reference/local-control-plane.md §2, §6).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClusterPki } from './cluster-pki.js';
+import type { Ports } from './ports.js';
+import type { StatePaths } from './state-dir.js';
+
+export interface ProcessSpec {
+  name: string;
+  /** argv, executable first. */
+  command: string[];
+  env?: Record<string, string>;
+  /** Answers 200 once the process is ready. */
+  readyUrl: string;
+  /** CA that signed readyUrl's certificate (https only). */
+  readyCaFile?: string;
+  /** How long a start may take before it counts as failed. */
+  readyTimeoutMs: number;
+}
+
+export interface ControlPlaneOptions {
+  paths: StatePaths;
+  ports: Ports;
+  pki: ClusterPki;
+  topology: string;
+  binaries: { kubeApiserver: string; kubeControllerManager: string };
+  /** Path of the controller-manager's kubeconfig. */
+  controllerManagerKubeconfig: string;
+}
+
+/** The store's launcher, resolved through the workspace so src and dist both work. */
+function storeBin(): string {
+  const entry = fileURLToPath(import.meta.resolve('@cnpaas/storage-shim'));
+  return path.resolve(path.dirname(entry), '..', 'bin', 'cnpaas-store.js');
+}
+
+export function demoTopology(): string {
+  const entry = fileURLToPath(import.meta.resolve('@cnpaas/storage-shim'));
+  return path.resolve(path.dirname(entry), '..', 'topologies', 'demo.yaml');
+}
+
+export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
+
+/** The in-cluster controllers the platform needs: namespaces, garbage collection, service accounts. */
+export const CONTROLLERS = [
+  'namespace-controller',
+  'garbage-collector-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+  'clusterrole-aggregation-controller',
+  'resourcequota-controller',
+];
+
+export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
+  const { paths, ports, pki } = options;
+  const store: ProcessSpec = {
+    name: 'store',
+    command: [
+      process.execPath, storeBin(),
+      '--data-dir', paths.data,
+      '--topology', options.topology,
+      // A unix socket (mode 0600) is the store's authentication: only this user reaches it.
+      '--listen-client-urls', `unix://${paths.storeSocket}`,
+      '--listen-metrics-urls', `http://127.0.0.1:${ports.storeMetrics}`,
+    ],
+    readyUrl: `http://127.0.0.1:${ports.storeMetrics}/readyz`,
+    readyTimeoutMs: 30_000,
+  };
+  const apiserver: ProcessSpec = {
+    name: 'kube-apiserver',
+    command: [
+      options.binaries.kubeApiserver,
+      `--etcd-servers=unix://${paths.storeSocket}`,
+      '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
+      // Loopback with no default route: the only combination 1.34 accepts (local-control-plane.md §2.2).
+      '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none',
+      `--tls-cert-file=${pki.apiserver.cert}`, `--tls-private-key-file=${pki.apiserver.key}`,
+      `--client-ca-file=${pki.ca.files.cert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccount.pub}`,
+      `--service-account-signing-key-file=${pki.serviceAccount.key}`,
+      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+      '--authorization-mode=Node,RBAC', '--allow-privileged=false', '--profiling=false',
+      `--requestheader-client-ca-file=${pki.frontProxyCa.files.cert}`,
+      '--requestheader-allowed-names=front-proxy-client',
+      '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-', '--requestheader-uid-headers=X-Remote-Uid',
+      `--proxy-client-cert-file=${pki.frontProxyClient.cert}`, `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+      // Request bodies may carry passwords: never log above -v=2 (DESIGN.md "Defence in depth").
+      '--v=1',
+    ],
+    readyUrl: `https://127.0.0.1:${ports.apiserver}/readyz`,
+    readyCaFile: pki.ca.files.cert,
+    readyTimeoutMs: 120_000,
+  };
+  const controllerManager: ProcessSpec = {
+    name: 'kube-controller-manager',
+    command: [
+      options.binaries.kubeControllerManager,
+      `--kubeconfig=${options.controllerManagerKubeconfig}`,
+      `--authentication-kubeconfig=${options.controllerManagerKubeconfig}`,
+      `--authorization-kubeconfig=${options.controllerManagerKubeconfig}`,
+      '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`,
+      `--tls-cert-file=${pki.controllerManagerServing.cert}`,
+      `--tls-private-key-file=${pki.controllerManagerServing.key}`,
+      // Each controller acts as its own service account, bound by the bootstrap RBAC.
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${pki.serviceAccount.key}`,
+      `--root-ca-file=${pki.ca.files.cert}`,
+      '--cluster-name=cnpaas', '--leader-elect=false',
+      `--controllers=${CONTROLLERS.join(',')}`,
+      '--v=1',
+    ],
+    readyUrl: `https://127.0.0.1:${ports.controllerManager}/healthz`,
+    readyCaFile: pki.ca.files.cert,
+    readyTimeoutMs: 60_000,
+  };
+  return [store, apiserver, controllerManager];
+}

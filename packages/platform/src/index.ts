@@ -1,0 +1,9 @@
+/** The platform's API, for tests and for the later kind path. */
+export { up, type UpOptions, type UpResult } from './up.js';
+export { down, stopStack, type DownOptions } from './down.js';
+export { status, formatStatus, type StatusReport, type ComponentReport } from './status.js';
+export { statePaths, type StatePaths } from './state-dir.js';
+export { resolveKubeBinary, binaryCacheDir, type KubeBinaryName } from './kube-binaries.js';
+export { pinnedKubeVersion } from './kube-version.js';
+export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from './pki.js';
+export { PlatformError, type PlatformErrorCode } from './errors.js';

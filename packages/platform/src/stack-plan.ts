@@ -1,0 +1,88 @@
+/**
+ * Everything `cnpaas up` decides before anything starts: binaries, PKI,
+ * ports, kubeconfigs and the process specs. Written to
+ * `<state-dir>/run/plan.json` for the supervisor process.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ADMIN_USER, ensureClusterPki } from './cluster-pki.js';
+import { controlPlaneSpecs, demoTopology, type ProcessSpec } from './control-plane.js';
+import { PlatformError } from './errors.js';
+import { resolveKubeBinary, type KubeBinaryName, type ResolvedBinary } from './kube-binaries.js';
+import { pinnedKubeVersion } from './kube-version.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { allocatePorts, type Ports } from './ports.js';
+import { ensureStateDirs, type StatePaths } from './state-dir.js';
+
+export interface PlanOptions {
+  paths: StatePaths;
+  ports: 'auto' | 'fixed';
+  topology?: string;
+  env?: NodeJS.ProcessEnv;
+  say: (line: string) => void;
+}
+
+export interface StackPlan {
+  version: string;
+  ports: Ports;
+  topology: string;
+  server: string;
+  kubectl: string;
+  specs: ProcessSpec[];
+}
+
+/** Unix socket paths are limited to 107 bytes on Linux (104 on macOS). */
+const MAX_SOCKET_PATH = 100;
+
+export async function resolveAll(names: KubeBinaryName[], env: NodeJS.ProcessEnv | undefined, say: (line: string) => void) {
+  const version = pinnedKubeVersion();
+  const found: Partial<Record<KubeBinaryName, ResolvedBinary>> = {};
+  for (const name of names) {
+    const binary = await resolveKubeBinary(name, { version, env, onProgress: (line) => say(`  ${line}`) });
+    say(`✓ ${name} v${version} from ${binary.source}`);
+    found[name] = binary;
+  }
+  return { version, found: found as Record<KubeBinaryName, ResolvedBinary> };
+}
+
+export async function planStack(options: PlanOptions): Promise<StackPlan> {
+  const { paths, say } = options;
+  if (Buffer.byteLength(paths.storeSocket) > MAX_SOCKET_PATH) {
+    throw new PlatformError('CNPAAS_PLATFORM_STATE', `the store's socket path ${paths.storeSocket} is longer than ${MAX_SOCKET_PATH} bytes`,
+      'use a shorter --state-dir (or CNPAAS_STATE_DIR)');
+  }
+  ensureStateDirs(paths);
+  const { version, found } = await resolveAll(['kube-apiserver', 'kube-controller-manager', 'kubectl'], options.env, say);
+
+  const pki = await ensureClusterPki(paths.pki);
+  say(`✓ PKI in ${path.relative(process.cwd(), paths.pki) || paths.pki} (cluster CA, front-proxy CA, service-account keys)`);
+
+  const ports = await allocatePorts(options.ports);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  writeKubeconfig(paths.kubeconfig, { server, caFile: pki.ca.files.cert, user: ADMIN_USER, client: pki.admin, embed: true });
+  const controllerManagerKubeconfig = path.join(paths.pki, 'kube-controller-manager.kubeconfig');
+  writeKubeconfig(controllerManagerKubeconfig, {
+    server, caFile: pki.ca.files.cert, user: 'system:kube-controller-manager', client: pki.controllerManager,
+  });
+
+  const topology = path.resolve(options.topology ?? demoTopology());
+  const specs = controlPlaneSpecs({
+    paths, ports, pki, topology, controllerManagerKubeconfig,
+    binaries: { kubeApiserver: found['kube-apiserver'].path, kubeControllerManager: found['kube-controller-manager'].path },
+  });
+  const plan: StackPlan = { version, ports, topology, server, kubectl: found.kubectl.path, specs };
+  writeFileSync(planFile(paths), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+  return plan;
+}
+
+export function planFile(paths: StatePaths): string {
+  return path.join(paths.run, 'plan.json');
+}
+
+export function readPlan(paths: StatePaths): StackPlan {
+  try {
+    return JSON.parse(readFileSync(planFile(paths), 'utf8')) as StackPlan;
+  } catch (err) {
+    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${planFile(paths)} cannot be read: ${(err as Error).message}`, 'run cnpaas up');
+  }
+}

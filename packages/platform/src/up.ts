@@ -1,0 +1,113 @@
+/**
+ * `cnpaas up`: plan (binaries, PKI, ports, kubeconfig), then hand the plan to
+ * a detached supervisor and show its progress until every component is
+ * ready. Idempotent: a running stack is reported, not doubled.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopStack } from './down.js';
+import { PlatformError } from './errors.js';
+import { logFile } from './log-files.js';
+import { isOurProcess } from './processes.js';
+import { planStack, type StackPlan } from './stack-plan.js';
+import { readState, statePaths, type StatePaths } from './state-dir.js';
+import { runSupervisor, supervisorMarker, type SupervisorMessage } from './supervise.js';
+
+export interface UpOptions {
+  stateDir: string;
+  ports?: 'auto' | 'fixed';
+  topology?: string;
+  /** Run the supervisor in this process until SIGTERM/SIGINT (containers, debugging). */
+  foreground?: boolean;
+  env?: NodeJS.ProcessEnv;
+  say?: (line: string) => void;
+}
+
+export interface UpResult {
+  alreadyRunning: boolean;
+  paths: StatePaths;
+  kubeconfig: string;
+  server: string;
+  ports: Record<string, number>;
+  kubectl: string | null;
+}
+
+const CLI = fileURLToPath(new URL('../bin/cnpaas.js', import.meta.url));
+
+export async function up(options: UpOptions): Promise<UpResult> {
+  const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const paths = statePaths(options.stateDir);
+  const existing = readState(paths);
+  if (existing?.supervisor && isOurProcess(existing.supervisor.pid, supervisorMarker(paths))) {
+    say(`cnpaas is already running in ${paths.root} (supervisor pid ${existing.supervisor.pid}, since ${existing.supervisor.startedAt}); see cnpaas status`);
+    return {
+      alreadyRunning: true, paths, kubeconfig: paths.kubeconfig, server: `https://127.0.0.1:${existing.ports.apiserver}`, ports: existing.ports, kubectl: null,
+    };
+  }
+  if (existing) {
+    // A supervisor that died hard may have left components running: never start twins.
+    await stopStack(paths, () => {});
+  }
+
+  say(`cnpaas up: state in ${paths.root}`);
+  const plan = await planStack({ paths, ports: options.ports ?? 'fixed', topology: options.topology, env: options.env, say });
+  say(`✓ ports: ${Object.entries(plan.ports).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const show = progressPrinter(say);
+  if (options.foreground) {
+    const code = await runSupervisor(paths, show);
+    if (code !== 0) throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', `see ${paths.logs}`);
+    return result(paths, plan);
+  }
+  await startDetached(paths, show);
+  say(`ready: kubectl --kubeconfig ${path.relative(process.cwd(), paths.kubeconfig) || paths.kubeconfig} get ns`);
+  return result(paths, plan);
+}
+
+function result(paths: StatePaths, plan: StackPlan): UpResult {
+  return { alreadyRunning: false, paths, kubeconfig: paths.kubeconfig, server: plan.server, ports: plan.ports, kubectl: plan.kubectl };
+}
+
+function progressPrinter(say: (line: string) => void): (m: SupervisorMessage) => void {
+  return (m) => {
+    switch (m.type) {
+      case 'starting': say(`… ${m.name} starting`); break;
+      case 'ready': say(`✓ ${m.name} ready (${(m.ms / 1000).toFixed(1)} s)`); break;
+      case 'failed': say(`✗ ${m.name} failed: ${m.reason}\n  last lines of its log:\n${m.logTail.map((l) => `    ${l}`).join('\n')}`); break;
+      case 'exited': say(`! ${m.name} exited (${m.code ?? m.signal}); restarting in ${m.restartInMs} ms`); break;
+      case 'stopping': say(`… stopping ${m.name}`); break;
+      case 'all-ready': break;
+    }
+  };
+}
+
+function startDetached(paths: StatePaths, show: (m: SupervisorMessage) => void): Promise<void> {
+  const fd = openSync(logFile(paths.logs, 'supervisor'), 'a', 0o600);
+  const child = spawn(process.execPath, [CLI, 'supervise', '--state-dir', paths.root], {
+    detached: true,
+    stdio: ['ignore', fd, fd, 'ipc'],
+  });
+  closeSync(fd);
+  return new Promise((resolve, reject) => {
+    let failed: PlatformError | null = null;
+    child.on('message', (m: SupervisorMessage) => {
+      show(m);
+      if (m.type === 'failed') {
+        failed = new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `${m.name} did not become ready: ${m.reason}`,
+          `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again`);
+      }
+      if (m.type === 'all-ready') {
+        child.removeAllListeners('exit');
+        child.disconnect();
+        child.unref();
+        resolve();
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      reject(failed ?? new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `the supervisor exited (code ${code}) before the stack was ready`,
+        `read ${logFile(paths.logs, 'supervisor')}`));
+    });
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * A real local stack for a test file: `cnpaas up --ports auto` in a temp
+ * state dir, kubectl bound to its kubeconfig, and `cnpaas down --purge`.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { down, up, type UpResult } from '../../src/index.js';
+
+const run = promisify(execFile);
+
+export interface TestStack {
+  result: UpResult;
+  stateDir: string;
+  progress: string[];
+  kubectl(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<string>;
+  kubectlJson<T = any>(args: string[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { topology?: string } = {}): Promise<TestStack> {
+  // Short: the store's unix socket lives under it (≤ 100 bytes).
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'cnp-'));
+  const progress: string[] = [];
+  const result = await up({ stateDir, ports: 'auto', topology: options.topology, say: (line) => progress.push(line) });
+  const kubectlPath = result.kubectl ?? 'kubectl';
+  const kubectl: TestStack['kubectl'] = async (args, opts = {}) => {
+    const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdin.end(opts.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    if (code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${code}: ${err.trim()}`);
+    return out;
+  };
+  return {
+    result,
+    stateDir,
+    progress,
+    kubectl,
+    kubectlJson: async (args) => JSON.parse(await kubectl([...args, '-o', 'json'])),
+    stop: () => down({ stateDir, purge: true, say: () => {} }),
+  };
+}
+
+/** Writes a topology file: the demo routes plus extra backends, appended. */
+export function writeTopology(dir: string, extra: string): string {
+  const file = path.join(dir, 'topology.yaml');
+  writeFileSync(file, `backends:\n${extra}`);
+  return file;
+}
+
+export { run };
