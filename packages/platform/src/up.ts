@@ -60,7 +60,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
     if (code !== 0) throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', `see ${paths.logs}`);
     return result(paths, plan);
   }
-  await startDetached(paths, show);
+  await startDetached(paths, options.env ?? process.env, show);
   say(`ready: kubectl --kubeconfig ${path.relative(process.cwd(), paths.kubeconfig) || paths.kubeconfig} get ns`);
   return result(paths, plan);
 }
@@ -82,10 +82,12 @@ function progressPrinter(say: (line: string) => void): (m: SupervisorMessage) =>
   };
 }
 
-function startDetached(paths: StatePaths, show: (m: SupervisorMessage) => void): Promise<void> {
+/** `env` reaches every component (e.g. KUBE_WATCHCACHE_CONSISTENCY_CHECKER=true for kube-apiserver). */
+function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: SupervisorMessage) => void): Promise<void> {
   const fd = openSync(logFile(paths.logs, 'supervisor'), 'a', 0o600);
   const child = spawn(process.execPath, [CLI, 'supervise', '--state-dir', paths.root], {
     detached: true,
+    env,
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   closeSync(fd);

@@ -5,59 +5,20 @@
  * CRD, and the SQLite files are read at the end to show where objects live.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTopology } from '../src/control-plane.js';
 import { up } from '../src/index.js';
 import { status } from '../src/status.js';
 import { leaseOf, liveKeys } from './support/sqlite.js';
+import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
-
-const SHIRTS_CRD = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: shirts.stable.example.com
-spec:
-  group: stable.example.com
-  scope: Namespaced
-  names: { plural: shirts, singular: shirt, kind: Shirt }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                color: { type: string }
-                size: { type: string }
-      selectableFields:
-        - jsonPath: .spec.color
-        - jsonPath: .spec.size
-      additionalPrinterColumns:
-        - { jsonPath: .spec.color, name: Color, type: string }
-        - { jsonPath: .spec.size, name: Size, type: string }
-`;
 
 function shirt(name: string, color: string, size: string, ns = 'wardrobe'): string {
   return stringify({ apiVersion: 'stable.example.com/v1', kind: 'Shirt', metadata: { name, namespace: ns, labels: { size } }, spec: { color, size } });
-}
-
-/** The demo topology with one more backend appended: shirts in shirts.db. */
-function topologyWithShirts(dir: string): string {
-  const docs = parseAllDocuments(readFileSync(demoTopology(), 'utf8')).map((d) => d.toJS());
-  docs[0].spec.backends.push({ name: 'shirts', endpoint: 'sqlite://shirts.db', customresource: { group: 'stable.example.com', kind: 'shirts' } });
-  const file = path.join(dir, 'topology.yaml');
-  writeFileSync(file, stringify(docs[0]));
-  return file;
 }
 
 describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {

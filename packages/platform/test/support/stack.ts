@@ -2,14 +2,11 @@
  * A real local stack for a test file: `cnpaas up --ports auto` in a temp
  * state dir, kubectl bound to its kubeconfig, and `cnpaas down --purge`.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { down, up, type UpResult } from '../../src/index.js';
-
-const run = promisify(execFile);
 
 export interface TestStack {
   result: UpResult;
@@ -20,11 +17,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { topology?: string } = {}): Promise<TestStack> {
+export async function startStack(options: { topology?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
   // Short: the store's unix socket lives under it (≤ 100 bytes).
   const stateDir = mkdtempSync(path.join(tmpdir(), 'cnp-'));
   const progress: string[] = [];
-  const result = await up({ stateDir, ports: 'auto', topology: options.topology, say: (line) => progress.push(line) });
+  const result = await up({ stateDir, ports: 'auto', topology: options.topology, env: options.env, say: (line) => progress.push(line) });
   const kubectlPath = result.kubectl ?? 'kubectl';
   const kubectl: TestStack['kubectl'] = async (args, opts = {}) => {
     const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -48,12 +45,3 @@ export async function startStack(options: { topology?: string } = {}): Promise<T
     stop: () => down({ stateDir, purge: true, say: () => {} }),
   };
 }
-
-/** Writes a topology file: the demo routes plus extra backends, appended. */
-export function writeTopology(dir: string, extra: string): string {
-  const file = path.join(dir, 'topology.yaml');
-  writeFileSync(file, `backends:\n${extra}`);
-  return file;
-}
-
-export { run };
