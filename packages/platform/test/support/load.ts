@@ -54,6 +54,8 @@ interface Known {
 export interface LoadResult {
   acknowledged: number;
   unacknowledged: number;
+  /** Why writes were not acknowledged: "<action> <status> <message>" → count. */
+  failures: Record<string, number>;
   /** Objects whose last write was acknowledged. */
   known: Known[];
   /** Answers that contradict the acknowledged model (e.g. 409 on a create of a name acknowledged as deleted). */
@@ -73,7 +75,7 @@ function rng(seed: number): () => number {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { acknowledged: 0, unacknowledged: 0, known: [], contradictions: [] };
+  const result: LoadResult = { acknowledged: 0, unacknowledged: 0, failures: {}, known: [], contradictions: [] };
   const deadline = Date.now() + options.durationMs;
   const perWorker = options.namesPerWorker ?? 10;
 
@@ -89,6 +91,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const base = obj.kind.collection(options.namespace);
       const action = !obj.exists ? 'create' : random() < 0.7 ? 'update' : 'delete';
       let status = 0;
+      let message = '';
       try {
         const res = action === 'create'
           ? await options.http.request('POST', base, obj.kind.create(obj.name, value))
@@ -96,8 +99,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             ? await options.http.request('PATCH', `${base}/${obj.name}`, obj.kind.patch(value))
             : await options.http.request('DELETE', `${base}/${obj.name}`);
         status = res.status;
-      } catch {
+        message = typeof res.body === 'object' ? String(res.body?.message ?? '') : '';
+      } catch (err) {
         status = 0;
+        message = (err as Error).message;
       }
       if (status >= 200 && status < 300) {
         result.acknowledged += 1;
@@ -106,6 +111,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         continue;
       }
       result.unacknowledged += 1;
+      const why = `${action} ${status} ${message.replace(/load-\d+-\d+/g, '<name>').slice(0, 160)}`;
+      result.failures[why] = (result.failures[why] ?? 0) + 1;
       if ((action === 'create' && status === 409) || (action !== 'create' && status === 404)) {
         result.contradictions.push(`${obj.kind.name}/${obj.name}: ${action} answered ${status} although the model says exists=${obj.exists}`);
       }
