@@ -34,7 +34,17 @@ export type OperatorErrorCode =
   /** The apiserver sent something that is not a watch event or list. */
   | 'CNPAAS_OPERATOR_BAD_RESPONSE'
   /** The component was already started or already stopped. */
-  | 'CNPAAS_OPERATOR_LIFECYCLE';
+  | 'CNPAAS_OPERATOR_LIFECYCLE'
+  /** A command-line flag or environment variable is missing or malformed. */
+  | 'CNPAAS_OPERATOR_BAD_FLAG'
+  /** The kubeconfig cannot be read or has no current cluster. */
+  | 'CNPAAS_OPERATOR_KUBECONFIG'
+  /** The health/metrics server cannot listen on the requested address. */
+  | 'CNPAAS_OPERATOR_LISTEN'
+  /** An EmailTemplate does not parse, or names a placeholder the data lacks. */
+  | 'CNPAAS_OPERATOR_TEMPLATE'
+  /** An object read from the API lacks something the flow needs (a UID, a spec). */
+  | 'CNPAAS_OPERATOR_BAD_OBJECT';
 
 const operatorErrorBrand = Symbol.for('cnpaas.operator.OperatorError');
 const terminalErrorBrand = Symbol.for('cnpaas.operator.TerminalError');

@@ -82,3 +82,32 @@ export {
 export { kubeLeaseLock, toLeaseSpec, fromLeaseSpec, LEASES_RESOURCE, type LeaseLockTarget } from './runtime/lease-lock.js';
 export { RuntimeMetrics, type ReconcileResultLabel } from './runtime/metrics.js';
 export { Manager, type ManagerOptions, type ManagerState, type LeaderElectionConfig, type InformerScope } from './runtime/manager.js';
+
+// The webshop operator built on the runtime (src/webshop/), its manifests and its component descriptor.
+export { addWebshopControllers, type WebshopControllersOptions, type WebshopControllers } from './webshop/controllers.js';
+export { kubeWebshopApi, kubeObjectApi, type WebshopApi, type ObjectApi } from './webshop/kube-api.js';
+export { renderTemplate, type RenderOptions } from './webshop/template.js';
+export {
+  WEBSHOP_GROUP,
+  WEBSHOP_VERSION,
+  SYSTEM_NAMESPACE,
+  DEFAULT_TEMPLATE,
+  LEADER_LEASE,
+  OPERATOR_NAME,
+  REGISTRATION_UID_LABEL,
+  USER_UID_LABEL,
+  TENANT_LABEL,
+  PASSWORD_ANNOTATION,
+  TENANT_FINALIZER,
+  USER_FINALIZER,
+  registrationNames,
+  welcomeEmailName,
+  passwordSecretName,
+  userClusterRbacName,
+  claimNameFor,
+  type RegistrationNames,
+} from './webshop/names.js';
+export * as webshopResources from './webshop/resources.js';
+export type * from './webshop/types.js';
+export { MANIFEST_FILES, manifestPath, crdManifests, allManifests } from './manifests.js';
+export { operatorComponent, OPERATOR_CLIENT_NAME, type OperatorComponentOptions, type ComponentDescriptor, type CertificateNeed } from './component.js';

@@ -1,0 +1,81 @@
+/**
+ * The component descriptor of the operator (DESIGN.md "Contracts between
+ * packages"), the same shape as @cnpaas/webhooks' and @cnpaas/functions':
+ * what the platform's one supervisor needs to run it (command, env, health
+ * URLs on a loopback HTTP port), which manifests to apply before it starts,
+ * and which certificate its PKI must issue. A plain object; the platform
+ * decides paths and ports and passes them in.
+ */
+import { fileURLToPath } from 'node:url';
+import { allManifests } from './manifests.js';
+import { OPERATOR_NAME } from './webshop/names.js';
+
+/** The CN of the operator's client certificate; manifests/rbac.yaml binds it (a User, not a ServiceAccount). */
+export const OPERATOR_CLIENT_NAME = OPERATOR_NAME;
+
+export interface CertificateNeed {
+  id: string;
+  kind: 'serving' | 'client' | 'ca';
+  purpose: string;
+  commonName?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}
+
+export interface ComponentDescriptor {
+  name: string;
+  /** argv, executable first. */
+  command: string[];
+  env: Record<string, string>;
+  healthUrl: string;
+  readyUrl: string;
+  metricsUrl: string;
+  manifests: { beforeStart: string[]; afterReady: string[] };
+  certificates: CertificateNeed[];
+}
+
+export interface OperatorComponentOptions {
+  /** Default 127.0.0.1: /healthz, /readyz and /metrics are unauthenticated, so loopback only. */
+  host?: string;
+  /** The HTTP port of /healthz, /readyz and /metrics. */
+  port: number;
+  /** Kubeconfig with the cnpaas-operator client identity. */
+  kubeconfig: string;
+  logLevel?: string;
+  /** Minimum age of an email claim before it may be released; default the operator's (10 min). */
+  claimGraceSeconds?: number;
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {
+  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
+  const base = `http://${listen}`;
+  const command = [
+    process.execPath,
+    fileURLToPath(new URL('../bin/cnpaas-operator.js', import.meta.url)),
+    '--kubeconfig', options.kubeconfig,
+    '--listen-health', listen,
+  ];
+  if (options.claimGraceSeconds !== undefined) command.push('--claim-grace-seconds', String(options.claimGraceSeconds));
+  return {
+    name: 'operator',
+    command,
+    env: { LOG_LEVEL: options.logLevel ?? 'info' },
+    healthUrl: `${base}/healthz`,
+    // 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
+    readyUrl: `${base}/readyz`,
+    metricsUrl: `${base}/metrics`,
+    manifests: { beforeStart: allManifests(), afterReady: [] },
+    certificates: [
+      {
+        id: 'operator-client',
+        kind: 'client',
+        purpose: 'the operator\'s identity towards kube-apiserver (all webshop controllers and its leader Lease), bound by manifests/rbac.yaml',
+        commonName: OPERATOR_CLIENT_NAME,
+      },
+    ],
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The manifests as files: they parse, name the right things, and every
+ * schema property has a description (so `kubectl explain` works). Whether
+ * kube-apiserver accepts them (structural schema, CEL cost, selectableFields)
+ * needs a live apiserver: that is the integration suite's job.
+ */
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { allManifests, crdManifests, manifestPath, MANIFEST_FILES } from './manifests.js';
+
+type Doc = Record<string, any>;
+
+function load(path: string): Doc[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => {
+    expect(d.errors, path).toEqual([]);
+    return d.toJS() as Doc;
+  });
+}
+
+const crds = new Map(crdManifests().map((p) => [load(p)[0]!['spec']['names']['kind'] as string, load(p)[0]!]));
+const schemaOf = (kind: string): Doc => crds.get(kind)!['spec']['versions'][0]['schema']['openAPIV3Schema'];
+
+/**
+ * Paths of schema properties without a description. The top-level
+ * `metadata` is exempt: kube-apiserver rejects anything there but `type`.
+ */
+function undescribed(schema: Doc, path: string, top = true): string[] {
+  const missing: string[] = [];
+  for (const [name, prop] of Object.entries<Doc>(schema['properties'] ?? {})) {
+    const at = `${path}.${name}`;
+    if (top && name === 'metadata') {
+      expect(prop, `${at} may only say type: object`).toEqual({ type: 'object' });
+      continue;
+    }
+    if (typeof prop['description'] !== 'string' || prop['description'].trim() === '') missing.push(at);
+    missing.push(...undescribed(prop, at, false));
+  }
+  if (schema['items']) {
+    if (!schema['items']['description']) missing.push(`${path}[]`);
+    missing.push(...undescribed(schema['items'], `${path}[]`, false));
+  }
+  return missing;
+}
+
+describe('CRDs', () => {
+  const expected: Array<[kind: string, plural: string, scope: string, selectable: string[], status: boolean]> = [
+    ['RegistrationRequest', 'registrationrequests', 'Cluster', ['.spec.user.email'], true],
+    ['Tenant', 'tenants', 'Cluster', ['.spec.companyName', '.spec.country', '.spec.city', '.spec.taxNumber'], true],
+    ['User', 'users', 'Namespaced', ['.spec.firstName', '.spec.lastName', '.spec.email'], true],
+    ['Email', 'emails', 'Namespaced', ['.spec.toAddress'], true],
+    ['EmailTemplate', 'emailtemplates', 'Namespaced', ['.spec.displayName'], false],
+  ];
+
+  it.each(expected)('%s: name, group, scope, v1, selectableFields, status subresource', (kind, plural, scope, selectable, status) => {
+    const crd = crds.get(kind)!;
+    expect(crd['metadata']['name']).toBe(`${plural}.webshop.cnpaas.dev`);
+    expect(crd['spec']['group']).toBe('webshop.cnpaas.dev');
+    expect(crd['spec']['scope']).toBe(scope);
+    expect(crd['spec']['names']['plural']).toBe(plural);
+    expect(crd['spec']['versions'].map((v: Doc) => [v['name'], v['served'], v['storage']])).toEqual([['v1', true, true]]);
+    const version = crd['spec']['versions'][0];
+    expect(version['selectableFields'].map((f: Doc) => f['jsonPath'])).toEqual(selectable);
+    expect(version['subresources']?.['status'] !== undefined).toBe(status);
+    // Every printer column and selectable field points at a declared property.
+    for (const jsonPath of [...selectable, ...version['additionalPrinterColumns'].map((c: Doc) => c['jsonPath'] as string)]) {
+      if (jsonPath.startsWith('.metadata')) continue;
+      const segments = jsonPath.replace(/\[\?.*$/, '').split('.').slice(1);
+      let node: Doc | undefined = schemaOf(kind);
+      for (const s of segments) node = node?.['properties']?.[s] ?? node?.['items']?.['properties']?.[s];
+      expect(node, `${kind} ${jsonPath}`).toBeDefined();
+    }
+  });
+
+  it.each(expected.map((e) => e[0]))('%s: every schema property has a description', (kind) => {
+    expect(undescribed(schemaOf(kind), kind)).toEqual([]);
+  });
+
+  it('has the printer columns people look at', () => {
+    const columns = (kind: string) => crds.get(kind)!['spec']['versions'][0]['additionalPrinterColumns'].map((c: Doc) => c['name']);
+    expect(columns('User')).toEqual(['FirstName', 'LastName', 'Email', 'Phase', 'Ready', 'Reason', 'Age']);
+    expect(columns('Email')).toEqual(['Email', 'Sent', 'Error', 'Age']);
+    expect(columns('Tenant')).toContain('Company');
+    expect(columns('RegistrationRequest')).toEqual(expect.arrayContaining(['Email', 'Tenant', 'Ready']));
+  });
+
+  it('RegistrationRequest.spec.password accepts only a hash prefix, by CEL, with a clear message', () => {
+    const password = schemaOf('RegistrationRequest')['properties']['spec']['properties']['password'];
+    expect(password['x-kubernetes-validations']).toEqual([
+      expect.objectContaining({ rule: "self.startsWith('$argon2id$') || self.startsWith('$scrypt$')", message: expect.stringContaining('never a plain password') }),
+    ]);
+  });
+
+  it('RR status carries tenant, namespace, user, email; User status carries passwordRef; all carry conditions + observedGeneration', () => {
+    expect(Object.keys(schemaOf('RegistrationRequest')['properties']['status']['properties'])).toEqual(
+      expect.arrayContaining(['tenant', 'namespace', 'user', 'email', 'conditions', 'observedGeneration']),
+    );
+    expect(schemaOf('User')['properties']['status']['properties']['passwordRef']['properties']['name']['type']).toBe('string');
+    for (const kind of ['RegistrationRequest', 'Tenant', 'User']) {
+      const conditions = schemaOf(kind)['properties']['status']['properties']['conditions'];
+      expect(conditions['x-kubernetes-list-map-keys'], kind).toEqual(['type']);
+      expect(conditions['items']['required'], kind).toEqual(['type', 'status', 'lastTransitionTime', 'reason', 'message']);
+    }
+  });
+
+  it('Email status declares every field the email function writes (packages/functions EMAIL_STATUS_SCHEMA)', () => {
+    // Mirrors EMAIL_STATUS_SCHEMA: a structural schema prunes undeclared status fields, which would drop the function's claim.
+    const written = ['lastGeneration', 'sentTimestamp', 'errorMessage', 'errorTimestamp', 'errorPermanent', 'claimedBy', 'claimedTimestamp', 'messageId'];
+    expect(Object.keys(schemaOf('Email')['properties']['status']['properties']).sort()).toEqual([...written].sort());
+  });
+
+  it('User and RR share the reference patterns (person names, emails)', () => {
+    const user = schemaOf('User')['properties']['spec']['properties'];
+    const rrUser = schemaOf('RegistrationRequest')['properties']['spec']['properties']['user']['properties'];
+    expect(rrUser).toEqual(user);
+    expect(new RegExp(user['email']['pattern']).test('ann@example.com')).toBe(true);
+    expect(new RegExp(user['firstName']['pattern'], 'u').test("Zoë-Ann O'Neil")).toBe(true);
+  });
+});
+
+describe('other manifests', () => {
+  it('lists every file in apply order: namespace, CRDs, RBAC, template', () => {
+    const files = allManifests().map((p) => p.slice(p.indexOf('/manifests/') + '/manifests/'.length));
+    expect(files).toEqual(['namespace.yaml', ...MANIFEST_FILES.crds, 'rbac.yaml', 'email-template-registration.yaml']);
+  });
+
+  it('RBAC binds the client-certificate user cnpaas-operator, never escalate/bind, Lease and claims only in cnpaas-system', () => {
+    const docs = load(manifestPath(MANIFEST_FILES.rbac));
+    const bindings = docs.filter((d) => d['kind'].endsWith('Binding'));
+    expect(bindings).toHaveLength(2);
+    for (const b of bindings) expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-operator' }]);
+    const allVerbs = docs.flatMap((d) => (d['rules'] ?? []).flatMap((r: Doc) => r['verbs'] as string[]));
+    expect(allVerbs).not.toContain('escalate');
+    expect(allVerbs).not.toContain('bind');
+    expect(allVerbs).not.toContain('*');
+    const clusterRole = docs.find((d) => d['kind'] === 'ClusterRole')!;
+    const clusterResources = clusterRole['rules'].flatMap((r: Doc) => r['resources'] as string[]);
+    expect(clusterResources).not.toContain('leases');
+    expect(clusterResources).not.toContain('configmaps');
+    // Escalation prevention: the operator holds what the Roles it creates grant.
+    const users = clusterRole['rules'].find((r: Doc) => r['resources'].includes('users'))!;
+    expect(users['verbs']).toEqual(expect.arrayContaining(['get', 'update', 'patch']));
+    const role = docs.find((d) => d['kind'] === 'Role')!;
+    expect(role['metadata']['namespace']).toBe('cnpaas-system');
+    expect(role['rules'].flatMap((r: Doc) => r['resources'])).toEqual(expect.arrayContaining(['leases', 'configmaps', 'emailtemplates']));
+  });
+
+  it('the default EmailTemplate is registration in cnpaas-system, and renders with the operator\'s data', async () => {
+    const [template] = load(manifestPath(MANIFEST_FILES.emailTemplate));
+    expect(template!['metadata']).toMatchObject({ name: 'registration', namespace: 'cnpaas-system' });
+    const { welcomeEmail } = await import('./webshop/welcome-email.js');
+    const email = welcomeEmail({
+      template: template as never,
+      user: { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 't-1', namespace: 't-1', uid: 'u' }, spec: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com' } },
+      tenant: { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' },
+      emailName: 't-1-welcome',
+      registrationUid: 'r',
+    });
+    expect(email.spec?.subject).toBe('Welcome to the webshop, Ann');
+    expect(email.spec?.body).toContain('Hello Ann Lee,');
+    expect(email.spec?.body).toContain('Lee & Co');
+  });
+
+  it('the Namespace manifest is cnpaas-system', () => {
+    expect(load(manifestPath(MANIFEST_FILES.namespace))).toEqual([expect.objectContaining({ kind: 'Namespace', metadata: expect.objectContaining({ name: 'cnpaas-system' }) })]);
+  });
+});

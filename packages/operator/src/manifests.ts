@@ -1,0 +1,36 @@
+/**
+ * The package's manifests (DESIGN.md "Contracts between packages"), in the
+ * order they must be applied: the system namespace, the five webshop CRDs,
+ * the operator's RBAC, then the default EmailTemplate (which needs its CRD
+ * Established first: the applier waits for that condition between CRDs and
+ * objects of their kinds). `cnpaas up`, and later kind, apply the same files.
+ */
+import { fileURLToPath } from 'node:url';
+
+export const MANIFEST_FILES = {
+  namespace: 'namespace.yaml',
+  crds: [
+    'crds/registrationrequests.yaml',
+    'crds/tenants.yaml',
+    'crds/users.yaml',
+    'crds/emails.yaml',
+    'crds/emailtemplates.yaml',
+  ],
+  rbac: 'rbac.yaml',
+  emailTemplate: 'email-template-registration.yaml',
+} as const;
+
+/** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
+export function manifestPath(file: string): string {
+  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+}
+
+/** The CRDs alone (DESIGN.md start-up order, step 4: before the webhooks and the operator). */
+export function crdManifests(): string[] {
+  return MANIFEST_FILES.crds.map(manifestPath);
+}
+
+/** Every manifest, in apply order. */
+export function allManifests(): string[] {
+  return [manifestPath(MANIFEST_FILES.namespace), ...crdManifests(), manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.emailTemplate)];
+}

@@ -1,0 +1,70 @@
+/**
+ * "Make sure this child exists, and is ours": the one step every controller
+ * repeats. Idempotent by construction:
+ *
+ *   GET → missing: CREATE → AlreadyExists (someone, maybe our previous run,
+ *   was faster): GET again → is it ours? yes: carry on / no: conflict.
+ *
+ * "Ours" is decided by the caller (the registration-uid label, or a
+ * controller ownerReference), and an object that is not ours is never
+ * adopted, changed or deleted: the caller reports a NameConflict.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { isConflict } from '../errors.js';
+import { isControlledBy } from '../runtime/owner-references.js';
+import { getOrUndefined, type ObjectApi } from './kube-api.js';
+import { REGISTRATION_UID_LABEL } from './names.js';
+
+export type EnsureResult<T extends KubernetesObject> =
+  | { outcome: 'created' | 'exists' | 'updated'; object: T }
+  /** An object of that name exists and is not ours: left untouched. */
+  | { outcome: 'conflict'; object: T };
+
+export interface EnsureOptions<T extends KubernetesObject> {
+  api: ObjectApi<T>;
+  desired: T;
+  isOurs(existing: T): boolean;
+  /** For an existing object of ours: the corrected object if it drifted, else undefined. */
+  repair?(existing: T): T | undefined;
+}
+
+export async function ensureChild<T extends KubernetesObject>(options: EnsureOptions<T>): Promise<EnsureResult<T>> {
+  const { api, desired } = options;
+  const target = { namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
+  let existing = await getOrUndefined(api, target);
+  if (!existing) {
+    try {
+      return { outcome: 'created', object: await api.create(desired) };
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      existing = await api.get(target);
+    }
+  }
+  if (!options.isOurs(existing)) return { outcome: 'conflict', object: existing };
+  const repaired = options.repair?.(existing);
+  if (!repaired) return { outcome: 'exists', object: existing };
+  // The resourceVersion we read makes the PUT a compare-and-swap: a concurrent edit → 409 → retry.
+  const replacement = { ...repaired, metadata: { ...repaired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
+  return { outcome: 'updated', object: await api.replace(replacement) };
+}
+
+/** Ours when it carries the registration's UID in the registration-uid label. */
+export function labelledFor(uid: string): (obj: KubernetesObject) => boolean {
+  return (obj) => obj.metadata?.labels?.[REGISTRATION_UID_LABEL] === uid;
+}
+
+/** Ours when `owner` is its controller (by UID, so a namesake owner does not count). */
+export function controlledBy(owner: KubernetesObject): (obj: KubernetesObject) => boolean {
+  return (obj) => isControlledBy(obj, owner);
+}
+
+/** "Tenant t-0123456789ab" / "User t-0123456789ab/t-0123456789ab", for conditions, events and logs. */
+export function describeObject(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  return `${obj.kind ?? 'object'} ${ns ? `${ns}/` : ''}${obj.metadata?.name ?? '?'}`;
+}
+
+/** The message of a NameConflict condition: what is in the way and how to clear it. Names only, never bodies. */
+export function conflictMessage(obj: KubernetesObject, expected: string): string {
+  return `${describeObject(obj)} exists and is not ${expected}; it was left untouched. Delete or rename it to let this finish`;
+}

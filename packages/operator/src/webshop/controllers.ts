@@ -1,0 +1,114 @@
+/**
+ * Wires the webshop controllers into a Manager: which informers each one
+ * reads, and which events wake which keys.
+ *
+ * Informers are scoped to what the controllers need (and RBAC grants):
+ * Namespaces only with the tenant label, ConfigMaps only the claims in the
+ * system namespace, EmailTemplates only in the template's namespace.
+ * Children in tenant namespaces (ServiceAccounts, Roles, Secrets) are not
+ * watched at all: the User controller reads them with GETs, and the User
+ * informer's resync re-checks every User every 10 minutes. Not watching
+ * Secrets cluster-wide keeps the operator from holding list/watch on them.
+ */
+import type { Controller } from '../runtime/controller.js';
+import { realClock, type Clock } from '../runtime/clock.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { keyOf, objectKey } from '../runtime/keys.js';
+import type { Manager } from '../runtime/manager.js';
+import { claimNameOfEmail, claimReleaseReconciler, DEFAULT_CLAIM_GRACE_MS } from './claim-release-controller.js';
+import type { WebshopApi } from './kube-api.js';
+import { WebshopMetrics } from './metrics.js';
+import { CLAIM_LABEL, DEFAULT_TEMPLATE, REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, TENANT_LABEL } from './names.js';
+import { registrationReconciler } from './registration-controller.js';
+import { CONFIG_MAPS, EMAIL_TEMPLATES, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from './resources.js';
+import { tenantReconciler } from './tenant-controller.js';
+import type { ConfigMap, EmailTemplate, Namespace, RegistrationRequest, Tenant, User } from './types.js';
+import { userReconciler } from './user-controller.js';
+
+export interface WebshopControllersOptions {
+  manager: Manager;
+  api: WebshopApi;
+  events?: EventRecorder;
+  /** The manager's clock (status timestamps, claim ages). Default the real clock. */
+  clock?: Clock;
+  /** Default cnpaas-system/registration. */
+  template?: { namespace: string; name: string };
+  /** Where claims live; default cnpaas-system. */
+  systemNamespace?: string;
+  /** Default 10 min. */
+  claimGraceMs?: number;
+  /** Keys reconciled at once per controller. Default 2 (most time is spent waiting on the apiserver). */
+  concurrency?: number;
+}
+
+export interface WebshopControllers {
+  registration: Controller<RegistrationRequest>;
+  tenant: Controller<Tenant>;
+  user: Controller<User>;
+  claims: Controller<ConfigMap>;
+  metrics: WebshopMetrics;
+}
+
+export function addWebshopControllers(options: WebshopControllersOptions): WebshopControllers {
+  const { manager: mgr, api, events } = options;
+  const clock = options.clock ?? realClock;
+  const template = options.template ?? DEFAULT_TEMPLATE;
+  const systemNamespace = options.systemNamespace ?? SYSTEM_NAMESPACE;
+  const concurrency = options.concurrency ?? 2;
+  const metrics = new WebshopMetrics(mgr.metrics.registry);
+
+  const registrations = mgr.informer<RegistrationRequest>(REGISTRATION_REQUESTS);
+  const tenants = mgr.informer<Tenant>(TENANTS);
+  const users = mgr.informer<User>(USERS);
+  const tenantNamespaces = mgr.informer<Namespace>(NAMESPACES, { labelSelector: TENANT_LABEL });
+  const templates = mgr.informer<EmailTemplate>(EMAIL_TEMPLATES, { namespace: template.namespace });
+  const claims = mgr.informer<ConfigMap>(CONFIG_MAPS, { namespace: systemNamespace, labelSelector: `${CLAIM_LABEL}=true` });
+
+  /** The RR whose UID a child's label names (RRs are few and short-lived: a scan is fine). */
+  const registrationOf = (obj: Namespace): string | undefined => {
+    const uid = obj.metadata?.labels?.[REGISTRATION_UID_LABEL];
+    const rr = uid ? registrations.store.list().find((r) => r.metadata?.uid === uid) : undefined;
+    return rr ? keyOf(rr) : undefined;
+  };
+
+  const registration = mgr
+    .controller<RegistrationRequest>({
+      name: 'registration',
+      for: registrations,
+      concurrency,
+      reconciler: registrationReconciler({ api, clock, template, events, metrics }),
+    })
+    // The Tenant controller made the Namespace: continue at once instead of at the next poll.
+    .watches(tenantNamespaces, registrationOf)
+    // A template added or fixed: retry the registrations waiting for it.
+    .watches(templates, (t) => (t.metadata?.name === template.name ? registrations.store.list().map((r) => keyOf(r)) : undefined));
+
+  const tenant = mgr
+    .controller<Tenant>({ name: 'tenant', for: tenants, concurrency, reconciler: tenantReconciler({ api, clock, events, metrics }) })
+    .owns(tenantNamespaces);
+
+  const user = mgr.controller<User>({ name: 'user', for: users, concurrency, reconciler: userReconciler({ api, clock, events, metrics }) });
+
+  const claimKey = (email: unknown): string | undefined => {
+    const name = claimNameOfEmail(email);
+    return name ? objectKey({ namespace: systemNamespace, name }) : undefined;
+  };
+  const claimController = mgr
+    .controller<ConfigMap>({
+      name: 'email-claims',
+      for: claims,
+      reconciler: claimReleaseReconciler({
+        api,
+        clock,
+        graceMs: options.claimGraceMs ?? DEFAULT_CLAIM_GRACE_MS,
+        cachedRegistrations: () => registrations.store.list(),
+        cachedUsers: () => users.store.list(),
+        metrics,
+      }),
+    })
+    // A User or an RR going away may free its address.
+    .watches(users, (u) => claimKey(u.spec?.email))
+    .watches(registrations, (r) => claimKey(r.spec?.user?.email));
+
+  return { registration, tenant, user, claims: claimController, metrics };
+}

@@ -1,0 +1,118 @@
+/**
+ * The API calls the webshop controllers make, behind one small interface
+ * per resource. In the process it is `ResourceClient` (raw JSON over the
+ * kubeconfig); in unit tests an in-memory apiserver (test-support.ts). The
+ * controllers read children with GETs, which are consistent reads, rather
+ * than from caches: a stale cache must never make the operator create a
+ * second object or delete the wrong one.
+ */
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { isNotFound } from '../errors.js';
+import type { NamespacedName } from '../runtime/keys.js';
+import { ResourceClient, type JsonPatchOp } from '../runtime/resource-client.js';
+import type { ResourceRef } from '../runtime/resource.js';
+import { OPERATOR_NAME } from './names.js';
+import * as R from './resources.js';
+import type { ConfigMap, Email, EmailTemplate, Namespace, RegistrationRequest, Role, RoleBinding, Secret, Tenant, User } from './types.js';
+
+export interface DeleteOptions {
+  /** Delete only this exact object (a re-created namesake gets a new UID). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+}
+
+export interface ListSelector {
+  namespace?: string;
+  labelSelector?: string;
+}
+
+export interface ObjectApi<T extends KubernetesObject> {
+  readonly resource: ResourceRef;
+  get(target: NamespacedName): Promise<T>;
+  create(obj: T): Promise<T>;
+  /** PUT with the object's resourceVersion: 409 on a lost race. */
+  replace(obj: T): Promise<T>;
+  jsonPatch(target: NamespacedName, ops: readonly JsonPatchOp[]): Promise<T>;
+  mergePatch(target: NamespacedName, patch: object, options?: { subresource?: 'status' }): Promise<T>;
+  delete(target: NamespacedName, options?: DeleteOptions): Promise<void>;
+  /** A consistent LIST (no resourceVersion: served from storage, never a cache). */
+  list(selector?: ListSelector): Promise<KubernetesListObject<T>>;
+}
+
+export interface WebshopApi {
+  registrationRequests: ObjectApi<RegistrationRequest>;
+  tenants: ObjectApi<Tenant>;
+  users: ObjectApi<User>;
+  emails: ObjectApi<Email>;
+  emailTemplates: ObjectApi<EmailTemplate>;
+  namespaces: ObjectApi<Namespace>;
+  serviceAccounts: ObjectApi<KubernetesObject>;
+  secrets: ObjectApi<Secret>;
+  configMaps: ObjectApi<ConfigMap>;
+  roles: ObjectApi<Role>;
+  roleBindings: ObjectApi<RoleBinding>;
+  clusterRoles: ObjectApi<Role>;
+  clusterRoleBindings: ObjectApi<RoleBinding>;
+}
+
+/** The object, or undefined on 404. */
+export async function getOrUndefined<T extends KubernetesObject>(api: ObjectApi<T>, target: NamespacedName): Promise<T | undefined> {
+  try {
+    return await api.get(target);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Deletes; "already gone" (404) counts as success. Returns false when it was gone. */
+export async function deleteIfPresent(api: ObjectApi<KubernetesObject>, target: NamespacedName, options?: DeleteOptions): Promise<boolean> {
+  try {
+    await api.delete(target, options);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** `ObjectApi` over `ResourceClient`; every write names the operator as field manager. */
+export function kubeObjectApi<T extends KubernetesObject>(kc: KubeConfig, resource: ResourceRef): ObjectApi<T> {
+  const client = new ResourceClient<T>(kc, resource);
+  const write = { fieldManager: OPERATOR_NAME };
+  return {
+    resource,
+    get: (target) => client.get(target),
+    create: (obj) => client.create(obj, write),
+    replace: (obj) => client.replace(obj, write),
+    jsonPatch: (target, ops) => client.jsonPatch(target, ops, write),
+    mergePatch: (target, patch, options = {}) => client.mergePatch(target, patch, { ...write, ...options }),
+    delete: (target, options = {}) => client.delete(target, options),
+    list: (selector = {}) => {
+      // Selectors are per client in ResourceClient; a LIST with a selector gets its own (cheap) client.
+      const scoped = new ResourceClient<T>(kc, resource, {
+        ...(selector.namespace ? { namespace: selector.namespace } : {}),
+        ...(selector.labelSelector ? { labelSelector: selector.labelSelector } : {}),
+      });
+      return scoped.list();
+    },
+  };
+}
+
+export function kubeWebshopApi(kc: KubeConfig): WebshopApi {
+  return {
+    registrationRequests: kubeObjectApi(kc, R.REGISTRATION_REQUESTS),
+    tenants: kubeObjectApi(kc, R.TENANTS),
+    users: kubeObjectApi(kc, R.USERS),
+    emails: kubeObjectApi(kc, R.EMAILS),
+    emailTemplates: kubeObjectApi(kc, R.EMAIL_TEMPLATES),
+    namespaces: kubeObjectApi(kc, R.NAMESPACES),
+    serviceAccounts: kubeObjectApi(kc, R.SERVICE_ACCOUNTS),
+    secrets: kubeObjectApi(kc, R.SECRETS),
+    configMaps: kubeObjectApi(kc, R.CONFIG_MAPS),
+    roles: kubeObjectApi(kc, R.ROLES),
+    roleBindings: kubeObjectApi(kc, R.ROLE_BINDINGS),
+    clusterRoles: kubeObjectApi(kc, R.CLUSTER_ROLES),
+    clusterRoleBindings: kubeObjectApi(kc, R.CLUSTER_ROLE_BINDINGS),
+  };
+}

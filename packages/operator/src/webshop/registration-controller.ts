@@ -1,0 +1,208 @@
+/**
+ * The RegistrationRequest controller: DESIGN.md "The registration flow",
+ * step 4, in order.
+ *
+ *   1. create the Tenant `t-<12 hex of the RR UID>`;
+ *   2. wait (requeue-after, and a wake-up on the Namespace's event) until
+ *      the Tenant controller has made its Namespace;
+ *   3. create the User (carrying the password hash in an annotation) and the
+ *      welcome Email rendered from the EmailTemplate;
+ *   4. write status.tenant / namespace / user / email;
+ *   5. delete the RegistrationRequest (the API server answers the client
+ *      from the DELETED event's status).
+ *
+ * Every child carries the registration-uid label; an object in the way
+ * that does not carry ours is never adopted: the RR gets NameConflict=True
+ * and waits. Every step is create-or-find-ours, so a crash anywhere and a
+ * re-run finish the same registration without duplicates.
+ *
+ * Where the original demo was wrong (reference/harikube.md §2.3): a missing
+ * EmailTemplate does not silently skip the welcome mail (the RR waits with
+ * Ready=False, TemplateNotFound), names are not the bare UID, and the RR
+ * reports progress in conditions instead of an empty status.
+ */
+import { OperatorError, TerminalError, isConflict } from '../errors.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/logger.js';
+import { conflictMessage, ensureChild, labelledFor } from './children.js';
+import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import type { WebshopMetrics } from './metrics.js';
+import {
+  MANAGED_BY_LABEL,
+  NAME_CONFLICT_REQUEUE_MS,
+  OPERATOR_NAME,
+  PASSWORD_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  WEBSHOP_API_VERSION,
+  registrationNames,
+  type RegistrationNames,
+} from './names.js';
+import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import type { RegistrationRequest, Tenant, User } from './types.js';
+import { welcomeEmail } from './welcome-email.js';
+
+export const REGISTRATION_CONDITIONS = {
+  tenantCreated: 'TenantCreated',
+  namespaceReady: 'NamespaceReady',
+  userCreated: 'UserCreated',
+  emailCreated: 'EmailCreated',
+} as const;
+
+export interface RegistrationControllerOptions {
+  api: WebshopApi;
+  clock: Clock;
+  /** Where the welcome template lives; default cnpaas-system/registration. */
+  template: { namespace: string; name: string };
+  events?: EventRecorder;
+  metrics?: WebshopMetrics;
+  /** How often to look for the Tenant's Namespace while waiting. Default 2 s (its creation also wakes us). */
+  namespacePollMs?: number;
+  /** How soon to look again for a missing or broken template. Default 30 s (a template change also wakes us). */
+  templateRetryMs?: number;
+}
+
+type Rr = RegistrationRequest & { spec: NonNullable<RegistrationRequest['spec']> };
+
+export function registrationReconciler(options: RegistrationControllerOptions): Reconciler<RegistrationRequest> {
+  return {
+    async reconcile(_key, { object, log }) {
+      // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
+      if (!object || object.metadata?.deletionTimestamp) return;
+      return reconcileRegistration(options, object, log);
+    },
+  };
+}
+
+async function reconcileRegistration(options: RegistrationControllerOptions, rr: RegistrationRequest, log: Logger): Promise<ReconcileResult | void> {
+  const { api } = options;
+  const names = registrationNames(rr.metadata?.uid);
+  const status = new StatusUpdate(rr, options.clock);
+  const spec = rr.spec;
+  if (!spec?.user || !spec.tenant || !spec.password) {
+    status.condition(READY, 'False', 'InvalidSpec', 'spec.user, spec.tenant and spec.password are all required');
+    await status.write(api.registrationRequests);
+    throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
+  }
+  const request = rr as Rr;
+
+  // 1. The Tenant.
+  const tenant = await ensureChild<Tenant>({ api: api.tenants, desired: desiredTenant(request, names), isOurs: labelledFor(names.uid) });
+  if (tenant.outcome === 'conflict') return nameConflict({ options, rr, status, log }, tenant.object);
+  status.condition(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', `Tenant ${names.tenant} exists`);
+
+  // 2. Its Namespace, made by the Tenant controller.
+  const namespace = await getOrUndefined(api.namespaces, { name: names.namespace });
+  if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict({ options, rr, status, log }, namespace);
+  if (!namespace || namespace.metadata?.deletionTimestamp) {
+    const why = namespace ? `Namespace ${names.namespace} is being deleted` : `waiting for the Tenant controller to create Namespace ${names.namespace}`;
+    status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'False', 'WaitingForNamespace', why);
+    status.condition(READY, 'False', 'WaitingForNamespace', why);
+    await status.write(api.registrationRequests);
+    return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
+  }
+  status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', `Namespace ${names.namespace} exists`);
+
+  // 3a. The User, carrying the hash for the User controller to move into a Secret.
+  const user = await ensureChild<User>({ api: api.users, desired: desiredUser(request, names), isOurs: labelledFor(names.uid) });
+  if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
+  status.condition(REGISTRATION_CONDITIONS.userCreated, 'True', 'Created', `User ${names.namespace}/${names.user} exists`);
+
+  // 3b. The welcome Email, from the EmailTemplate.
+  const templateRef = options.template;
+  const template = await getOrUndefined(api.emailTemplates, templateRef);
+  const templateName = `EmailTemplate ${templateRef.namespace}/${templateRef.name}`;
+  if (!template?.spec?.body || !template.spec.subject) {
+    const why = template ? `${templateName} has no subject or body` : `${templateName} does not exist; apply packages/operator/manifests/email-template-registration.yaml`;
+    return templateProblem({ options, rr, status, log }, template ? 'TemplateInvalid' : 'TemplateNotFound', why);
+  }
+  let desiredEmail;
+  try {
+    desiredEmail = welcomeEmail({ template, user: user.object, tenant: request.spec.tenant, emailName: names.email, registrationUid: names.uid });
+  } catch (err) {
+    if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
+    return templateProblem({ options, rr, status, log }, 'TemplateInvalid', err.message);
+  }
+  const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
+  if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
+  status.condition(REGISTRATION_CONDITIONS.emailCreated, 'True', 'Created', `Email ${names.namespace}/${names.email} exists`);
+
+  // 4. The answer the API server reads from the DELETED event.
+  status
+    .field('tenant', names.tenant)
+    .field('namespace', names.namespace)
+    .field('user', names.user)
+    .field('email', names.email)
+    .clearConflict()
+    .condition(READY, 'True', 'Completed', 'tenant, namespace, user and welcome email exist');
+  if (!(await status.write(api.registrationRequests))) return;
+
+  // 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile.
+  if (await deleteIfPresent(api.registrationRequests, { name: rr.metadata?.name ?? '' }, { preconditions: { uid: names.uid } }).catch(ignoreConflict)) {
+    options.metrics?.registrationsCompleted.inc();
+    void options.events?.publish({ regarding: tenant.object, type: 'Normal', reason: 'Registered', action: 'CompleteRegistration', note: `registration ${names.uid} completed` });
+  }
+  log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
+}
+
+/** 409 on a delete with a UID precondition: the name now belongs to another RR, ours is gone. */
+function ignoreConflict(err: unknown): false {
+  if (isConflict(err)) return false;
+  throw err;
+}
+
+export function desiredTenant(rr: Rr, names: RegistrationNames): Tenant {
+  return {
+    apiVersion: WEBSHOP_API_VERSION,
+    kind: 'Tenant',
+    metadata: { name: names.tenant, labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME } },
+    spec: structuredClone(rr.spec.tenant),
+  };
+}
+
+export function desiredUser(rr: Rr, names: RegistrationNames): User {
+  return {
+    apiVersion: WEBSHOP_API_VERSION,
+    kind: 'User',
+    metadata: {
+      name: names.user,
+      namespace: names.namespace,
+      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      annotations: { [PASSWORD_ANNOTATION]: rr.spec.password },
+    },
+    spec: structuredClone(rr.spec.user),
+  };
+}
+
+interface Step {
+  options: RegistrationControllerOptions;
+  rr: RegistrationRequest;
+  status: StatusUpdate<RegistrationRequest>;
+  log: Logger;
+}
+
+async function nameConflict(step: Step, obj: { kind?: string; metadata?: { name?: string; namespace?: string } }): Promise<ReconcileResult> {
+  const { options, rr, status, log } = step;
+  const message = conflictMessage(obj, `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`);
+  status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
+  if (status.changed) {
+    options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
+    void options.events?.publish({ regarding: rr, type: 'Warning', reason: 'NameConflict', action: 'CreateChild', note: message });
+    log.warn({ conflict: `${obj.kind ?? '?'} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` }, 'name conflict; not adopting');
+  }
+  await status.write(options.api.registrationRequests);
+  // Nothing we watch says when the obstacle goes; look again now and then.
+  return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+}
+
+async function templateProblem(step: Step, reason: 'TemplateNotFound' | 'TemplateInvalid', message: string): Promise<ReconcileResult> {
+  const { options, rr, status, log } = step;
+  status.condition(REGISTRATION_CONDITIONS.emailCreated, 'False', reason, message).condition(READY, 'False', reason, message);
+  if (status.changed) {
+    void options.events?.publish({ regarding: rr, type: 'Warning', reason, action: 'RenderWelcomeEmail', note: message });
+    log.warn({ reason }, 'welcome email template problem');
+  }
+  await status.write(options.api.registrationRequests);
+  return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
+}

@@ -1,0 +1,76 @@
+/**
+ * Status bookkeeping shared by the controllers: collect condition changes
+ * during a reconcile, then write `/status` once, and only if something
+ * changed (an unchanged write still bumps the resourceVersion and wakes
+ * every watcher, this controller included).
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { isNotFound } from '../errors.js';
+import type { Clock } from '../runtime/clock.js';
+import { getCondition, setCondition, type Condition, type ConditionStatus } from '../runtime/conditions.js';
+import { keyOf, splitKey } from '../runtime/keys.js';
+import type { ObjectApi } from './kube-api.js';
+
+type WithStatus = KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } & object };
+
+export const READY = 'Ready';
+export const NAME_CONFLICT = 'NameConflict';
+
+export class StatusUpdate<T extends WithStatus> {
+  readonly #obj: T;
+  readonly #clock: Clock;
+  #conditions: Condition[];
+  readonly #fields: Record<string, unknown> = {};
+  #changed = false;
+
+  constructor(obj: T, clock: Clock) {
+    this.#obj = obj;
+    this.#clock = clock;
+    this.#conditions = [...(obj.status?.conditions ?? [])];
+    if (obj.status?.observedGeneration !== obj.metadata?.generation) this.#changed = true;
+  }
+
+  /** Sets one condition, stamped with the object's generation. */
+  condition(type: string, status: ConditionStatus, reason: string, message: string): this {
+    const update = setCondition(
+      this.#conditions,
+      { type, status, reason, message, observedGeneration: this.#obj.metadata?.generation },
+      { now: new Date(this.#clock.now()) },
+    );
+    this.#conditions = update.conditions;
+    if (update.changed) this.#changed = true;
+    return this;
+  }
+
+  /** NameConflict=False once a conflict went away; nothing when there never was one. */
+  clearConflict(): this {
+    if (getCondition(this.#conditions, NAME_CONFLICT)?.status === 'True') this.condition(NAME_CONFLICT, 'False', 'Resolved', 'no object is in the way');
+    return this;
+  }
+
+  /** Sets a top-level status field (e.g. `namespace`). */
+  field(name: string, value: unknown): this {
+    const current = (this.#obj.status as Record<string, unknown> | undefined)?.[name];
+    if (JSON.stringify(current) !== JSON.stringify(value)) this.#changed = true;
+    this.#fields[name] = value;
+    return this;
+  }
+
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  /** Merge-patches /status when something changed. Returns false when the object is gone (nothing left to report on). */
+  async write(api: ObjectApi<T>): Promise<boolean> {
+    if (!this.#changed) return true;
+    const status = { ...this.#fields, conditions: this.#conditions, observedGeneration: this.#obj.metadata?.generation };
+    try {
+      await api.mergePatch(splitKey(keyOf(this.#obj)), { status }, { subresource: 'status' });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    this.#changed = false;
+    return true;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The Tenant controller: each Tenant has a Namespace of the same name, owned
+ * by the Tenant (a controller ownerReference), and a finalizer that really
+ * cleans up: on deletion it deletes the Namespace and keeps the Tenant until
+ * the Namespace is gone (the namespace controller first deletes everything
+ * in it: the User, whose own finalizer removes its cluster RBAC, the Email,
+ * the Secret).
+ *
+ * Where the original demo was wrong (reference/harikube.md §2.3): it created
+ * the Namespace under the Tenant's name but looked it up on delete under the
+ * Tenant's UID, so its clean-up never ran; and it put a finalizer on the
+ * Namespace that only that broken path removed. Here the Namespace carries
+ * no finalizer of ours, and the Tenant's finalizer finds it by name and
+ * checks it by owner UID.
+ */
+import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from '../runtime/finalizers.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/logger.js';
+import { controllerRef, isControlledBy } from '../runtime/owner-references.js';
+import { conflictMessage, controlledBy, ensureChild } from './children.js';
+import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import type { WebshopMetrics } from './metrics.js';
+import { MANAGED_BY_LABEL, NAME_CONFLICT_REQUEUE_MS, OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
+import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import type { Namespace, Tenant } from './types.js';
+
+export interface TenantControllerOptions {
+  api: WebshopApi;
+  clock: Clock;
+  events?: EventRecorder;
+  metrics?: WebshopMetrics;
+  /** How often to look while a Namespace is terminating. Default 2 s (its deletion also wakes us). */
+  namespacePollMs?: number;
+}
+
+export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
+  return {
+    async reconcile(_key, { object, log }) {
+      if (!object) return;
+      if (object.metadata?.deletionTimestamp) return finalizeTenant(options, object, log);
+      return applyTenant(options, object, log);
+    },
+  };
+}
+
+export function desiredNamespace(tenant: Tenant): Namespace {
+  const name = tenant.metadata?.name ?? '';
+  const labels: Record<string, string> = { [TENANT_LABEL]: name, [MANAGED_BY_LABEL]: OPERATOR_NAME };
+  const registrationUid = tenant.metadata?.labels?.[REGISTRATION_UID_LABEL];
+  if (registrationUid) labels[REGISTRATION_UID_LABEL] = registrationUid;
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [controllerRef(tenant)] } };
+}
+
+async function applyTenant(options: TenantControllerOptions, cached: Tenant, log: Logger): Promise<ReconcileResult | void> {
+  const { api } = options;
+  const name = cached.metadata?.name ?? '';
+  // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
+  const add = addFinalizerPatch(cached, TENANT_FINALIZER);
+  const tenant = add ? await api.tenants.jsonPatch({ name }, add) : cached;
+  const status = new StatusUpdate(tenant, options.clock);
+
+  const namespace = await ensureChild({ api: api.namespaces, desired: desiredNamespace(tenant), isOurs: controlledBy(tenant) });
+  if (namespace.outcome === 'conflict') {
+    const message = conflictMessage(namespace.object, `controlled by this Tenant`);
+    status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
+    if (status.changed) {
+      options.metrics?.nameConflicts.inc({ kind: 'Namespace' });
+      void options.events?.publish({ regarding: tenant, type: 'Warning', reason: 'NameConflict', action: 'CreateNamespace', note: message });
+      log.warn({ namespace: name }, 'namespace exists and is not ours; not adopting');
+    }
+    await status.write(api.tenants);
+    return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+  }
+  if (namespace.object.metadata?.deletionTimestamp) {
+    // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
+    status.condition(READY, 'False', 'NamespaceTerminating', `Namespace ${name} is being deleted; it is re-created once gone`);
+    await status.write(api.tenants);
+    return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
+  }
+  if (namespace.outcome === 'created') {
+    void options.events?.publish({ regarding: tenant, type: 'Normal', reason: 'NamespaceCreated', action: 'CreateNamespace', note: `created Namespace ${name}` });
+  }
+  status.field('namespace', name).clearConflict().condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
+  await status.write(api.tenants);
+}
+
+async function finalizeTenant(options: TenantControllerOptions, tenant: Tenant, log: Logger): Promise<ReconcileResult | void> {
+  const { api } = options;
+  if (!hasFinalizer(tenant, TENANT_FINALIZER)) return;
+  const name = tenant.metadata?.name ?? '';
+  const namespace = await getOrUndefined(api.namespaces, { name });
+  // Only our own Namespace is deleted: a namesake someone else made is left alone (and does not block).
+  if (namespace && isControlledBy(namespace, tenant)) {
+    if (!namespace.metadata?.deletionTimestamp) {
+      await deleteIfPresent(api.namespaces, { name }, { preconditions: { uid: namespace.metadata?.uid } });
+      log.info({ namespace: name }, 'deleting the tenant namespace');
+    }
+    const status = new StatusUpdate(tenant, options.clock);
+    status.condition(READY, 'False', 'Deleting', `waiting for Namespace ${name} to be deleted`);
+    await status.write(api.tenants);
+    return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
+  }
+  const remove = removeFinalizerPatch(tenant, TENANT_FINALIZER);
+  if (remove) await api.tenants.jsonPatch({ name }, remove);
+  log.info({ namespace: name }, 'namespace gone; tenant finalizer removed');
+}

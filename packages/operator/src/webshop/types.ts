@@ -1,0 +1,110 @@
+/**
+ * The shapes of the webshop objects as the operator reads them
+ * (manifests/crds/ is the authority; reference/harikube.md §2.2 the origin).
+ * Objects from the API are only as good as the CRD's validation, so code
+ * that depends on a field being present checks it.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Condition } from '../runtime/conditions.js';
+
+export interface UserSpec {
+  firstName: string;
+  lastName: string;
+  email: string;
+  phoneNumber?: string;
+}
+
+export interface TenantSpec {
+  companyName?: string;
+  country: string;
+  city: string;
+  address: string;
+  postalCode: string;
+  taxNumber?: string;
+}
+
+export interface RegistrationRequestSpec {
+  user: UserSpec;
+  /** Always a hash ($scrypt$ or $argon2id$): the CRD's CEL rule refuses anything else. */
+  password: string;
+  tenant: TenantSpec;
+}
+
+export interface RegistrationRequestStatus {
+  tenant?: string;
+  namespace?: string;
+  user?: string;
+  email?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export type RegistrationRequest = KubernetesObject & { spec?: RegistrationRequestSpec; status?: RegistrationRequestStatus };
+
+export interface TenantStatus {
+  namespace?: string;
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export type Tenant = KubernetesObject & { spec?: TenantSpec; status?: TenantStatus };
+
+export interface UserStatus {
+  phase?: 'Pending' | 'Validated';
+  passwordRef?: { name: string };
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export type User = KubernetesObject & { spec?: UserSpec; status?: UserStatus };
+
+export interface EmailSpec {
+  toAddress: string;
+  fromName: string;
+  fromAddress: string;
+  subject: string;
+  body?: string;
+}
+
+/** Written by the email function (packages/functions), never by the operator. */
+export type Email = KubernetesObject & { spec?: EmailSpec; status?: Record<string, unknown> };
+
+export interface EmailTemplateSpec {
+  displayName: string;
+  description?: string;
+  fromName: string;
+  fromAddress: string;
+  /** May contain placeholders, like the body. */
+  subject: string;
+  body: string;
+}
+
+export type EmailTemplate = KubernetesObject & { spec?: EmailTemplateSpec };
+
+export type Namespace = KubernetesObject & { status?: { phase?: string } };
+export type Secret = KubernetesObject & { type?: string; data?: Record<string, string> };
+export type ConfigMap = KubernetesObject & { data?: Record<string, string>; immutable?: boolean };
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+export type Role = KubernetesObject & { rules?: PolicyRule[] };
+
+export interface RoleRef {
+  apiGroup: string;
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+}
+
+export interface Subject {
+  kind: 'ServiceAccount' | 'User' | 'Group';
+  name: string;
+  namespace?: string;
+  apiGroup?: string;
+}
+
+export type RoleBinding = KubernetesObject & { roleRef?: RoleRef; subjects?: Subject[] };

@@ -1,0 +1,307 @@
+/**
+ * The User controller: everything one User needs in its tenant namespace,
+ * and its access to its own Tenant.
+ *
+ * In the User's namespace, all controlled by the User (the garbage
+ * collector removes them with it):
+ * - ServiceAccount `<user>`;
+ * - Role and RoleBinding `<user>`: get/update/patch on this User only
+ *   (`resourceNames`);
+ * - Secret `<user>-password` holding the password hash, and
+ *   `status.passwordRef` naming it. The hash arrives in the User's
+ *   `webshop.cnpaas.dev/password` annotation (from the registration, or a
+ *   later password change by the User itself); once the Secret holds it, the
+ *   annotation is removed, with a JSON Patch `test` on its value so a newer
+ *   hash written meanwhile is never dropped.
+ *
+ * Cluster-scoped, for reading the Tenant (which is cluster-scoped too):
+ * ClusterRole and ClusterRoleBinding `webshop-user.<namespace>.<user>`
+ * (`get` on that Tenant by `resourceNames`). A cluster-scoped object can
+ * only have a cluster-scoped owner, so the Tenant owns them; the User's
+ * finalizer deletes them when the User goes (DESIGN.md).
+ *
+ * The operator may create these Roles only because it holds every
+ * permission they grant (RBAC escalation prevention); see manifests/rbac.yaml.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from '../runtime/finalizers.js';
+import type { Clock } from '../runtime/clock.js';
+import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { Logger } from '../runtime/logger.js';
+import { controllerRef, isControlledBy, withControllerRef } from '../runtime/owner-references.js';
+import { conflictMessage, controlledBy, ensureChild, type EnsureResult } from './children.js';
+import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import type { WebshopMetrics } from './metrics.js';
+import {
+  MANAGED_BY_LABEL,
+  NAME_CONFLICT_REQUEUE_MS,
+  OPERATOR_NAME,
+  PASSWORD_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  USER_FINALIZER,
+  USER_UID_LABEL,
+  WEBSHOP_GROUP,
+  passwordSecretName,
+  userClusterRbacName,
+} from './names.js';
+import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
+
+export const USER_CONDITIONS = {
+  passwordStored: 'PasswordStored',
+  tenantAccess: 'TenantAccess',
+} as const;
+
+/** The Secret type of password hashes: says what it holds to anyone listing Secrets. */
+export const PASSWORD_SECRET_TYPE = `${WEBSHOP_GROUP}/password-hash`;
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const HASH_PREFIXES = ['$scrypt$', '$argon2id$'];
+
+export interface UserControllerOptions {
+  api: WebshopApi;
+  clock: Clock;
+  events?: EventRecorder;
+  metrics?: WebshopMetrics;
+}
+
+export function userReconciler(options: UserControllerOptions): Reconciler<User> {
+  return {
+    async reconcile(_key, { object, log }) {
+      if (!object) return;
+      if (object.metadata?.deletionTimestamp) return finalizeUser(options, object, log);
+      return applyUser(options, object, log);
+    },
+  };
+}
+
+/** Labels of everything made for one User. */
+function userLabels(user: User): Record<string, string> {
+  const labels: Record<string, string> = { [USER_UID_LABEL]: user.metadata?.uid ?? '', [MANAGED_BY_LABEL]: OPERATOR_NAME };
+  const registrationUid = user.metadata?.labels?.[REGISTRATION_UID_LABEL];
+  if (registrationUid) labels[REGISTRATION_UID_LABEL] = registrationUid;
+  return labels;
+}
+
+function meta(user: User, name: string): KubernetesObject['metadata'] {
+  return { name, namespace: user.metadata?.namespace, labels: userLabels(user) };
+}
+
+export function ownUserRules(user: User): PolicyRule[] {
+  return [{ apiGroups: [WEBSHOP_GROUP], resources: ['users'], resourceNames: [user.metadata?.name ?? ''], verbs: ['get', 'update', 'patch'] }];
+}
+
+export function ownTenantRules(tenantName: string): PolicyRule[] {
+  return [{ apiGroups: [WEBSHOP_GROUP], resources: ['tenants'], resourceNames: [tenantName], verbs: ['get'] }];
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** A Role/ClusterRole whose rules drifted gets them back. */
+function repairRules(desired: Role): (existing: Role) => Role | undefined {
+  return (existing) => (sameJson(existing.rules, desired.rules) && sameJson(existing.metadata?.labels, desired.metadata?.labels) ? undefined : { ...existing, rules: desired.rules, metadata: { ...existing.metadata, labels: desired.metadata?.labels } });
+}
+
+/** A binding whose subjects drifted gets them back (roleRef is immutable: a wrong one is deleted and re-made). */
+function repairSubjects(desired: RoleBinding): (existing: RoleBinding) => RoleBinding | undefined {
+  return (existing) => (sameJson(existing.subjects, desired.subjects) && sameJson(existing.metadata?.labels, desired.metadata?.labels) ? undefined : { ...existing, subjects: desired.subjects, metadata: { ...existing.metadata, labels: desired.metadata?.labels } });
+}
+
+type Outcome = { conflict: KubernetesObject } | undefined;
+
+async function applyUser(options: UserControllerOptions, cached: User, log: Logger): Promise<ReconcileResult | void> {
+  const { api } = options;
+  const name = cached.metadata?.name ?? '';
+  const namespace = cached.metadata?.namespace ?? '';
+  // Creates in a terminating namespace are refused; the User is about to be deleted anyway.
+  const ns = await getOrUndefined(api.namespaces, { name: namespace });
+  if (!ns || ns.metadata?.deletionTimestamp) return;
+
+  // The finalizer goes on before any cluster-scoped RBAC exists: what we make, we remove.
+  const add = addFinalizerPatch(cached, USER_FINALIZER);
+  const user = add ? await api.users.jsonPatch({ namespace, name }, add) : cached;
+  const status = new StatusUpdate(user, options.clock);
+  const conflict = async (obj: KubernetesObject): Promise<ReconcileResult> => {
+    const message = conflictMessage(obj, `controlled by this User (or its Tenant)`);
+    status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
+    if (status.changed) {
+      options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
+      void options.events?.publish({ regarding: user, type: 'Warning', reason: 'NameConflict', action: 'CreateUserResources', note: message });
+      log.warn({ conflict: `${obj.kind ?? '?'} ${obj.metadata?.name ?? ''}` }, 'name conflict; not adopting');
+    }
+    await status.write(api.users);
+    return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+  };
+
+  const namespaced = await ensureNamespacedAccess(options, user);
+  if (namespaced) return conflict(namespaced.conflict);
+
+  const password = await storePassword({ options, user, status, log });
+  if (password) return conflict(password.conflict);
+
+  const tenantAccess = await ensureTenantAccess({ options, user, namespace: ns, status });
+  if (tenantAccess) return conflict(tenantAccess.conflict);
+
+  status.clearConflict().condition(READY, 'True', 'Ready', 'service account, role, binding and password secret exist');
+  if (!user.status?.phase) status.field('phase', 'Pending');
+  await status.write(api.users);
+}
+
+/** ServiceAccount, Role and RoleBinding `<user>` in the User's namespace. */
+async function ensureNamespacedAccess(options: UserControllerOptions, user: User): Promise<Outcome> {
+  const { api } = options;
+  const name = user.metadata?.name ?? '';
+  const isOurs = controlledBy(user);
+  const sa = await ensureChild({ api: api.serviceAccounts, desired: withControllerRef({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(user, name) }, user), isOurs });
+  if (sa.outcome === 'conflict') return { conflict: sa.object };
+
+  const role: Role = withControllerRef({ apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: ownUserRules(user) }, user);
+  const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role) });
+  if (roleResult.outcome === 'conflict') return { conflict: roleResult.object };
+
+  const binding: RoleBinding = withControllerRef(
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta(user, name),
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: user.metadata?.namespace ?? '' }],
+    },
+    user,
+  );
+  return ensureBinding(api.roleBindings, binding, isOurs);
+}
+
+async function ensureBinding(api: WebshopApi['roleBindings'], binding: RoleBinding, isOurs: (obj: KubernetesObject) => boolean): Promise<Outcome> {
+  const result: EnsureResult<RoleBinding> = await ensureChild({ api, desired: binding, isOurs, repair: repairSubjects(binding) });
+  if (result.outcome === 'conflict') return { conflict: result.object };
+  if (!sameJson(result.object.roleRef, binding.roleRef)) {
+    // roleRef cannot be changed in place: delete this exact object; the next reconcile makes it right.
+    const target = { namespace: binding.metadata?.namespace, name: binding.metadata?.name ?? '' };
+    await deleteIfPresent(api, target, { preconditions: { uid: result.object.metadata?.uid } });
+    throw new Error(`${binding.kind ?? 'binding'} ${binding.metadata?.name ?? ''} had a different roleRef; deleted it to re-create`);
+  }
+  return undefined;
+}
+
+interface PasswordStep {
+  options: UserControllerOptions;
+  user: User;
+  status: StatusUpdate<User>;
+  log: Logger;
+}
+
+/** Annotation → Secret → annotation removed; status.passwordRef names the Secret whenever it exists. */
+async function storePassword(step: PasswordStep): Promise<Outcome> {
+  const { options, user, status, log } = step;
+  const { api } = options;
+  const name = user.metadata?.name ?? '';
+  const namespace = user.metadata?.namespace ?? '';
+  const secretName = passwordSecretName(name);
+  const hash = user.metadata?.annotations?.[PASSWORD_ANNOTATION];
+
+  if (hash !== undefined && !HASH_PREFIXES.some((p) => hash.startsWith(p))) {
+    // The User webhook refuses this; if it was bypassed, do not store (or keep) what may be plain text.
+    await removePasswordAnnotation(options, user, hash);
+    status.condition(USER_CONDITIONS.passwordStored, 'False', 'NotAHash', `the ${PASSWORD_ANNOTATION} annotation did not hold a password hash; it was removed unused`);
+    log.warn('password annotation was not a hash; removed it without storing');
+    return undefined;
+  }
+
+  if (hash !== undefined) {
+    const secret: Secret = withControllerRef(
+      { apiVersion: 'v1', kind: 'Secret', metadata: meta(user, secretName), type: PASSWORD_SECRET_TYPE, data: { hash: Buffer.from(hash, 'utf8').toString('base64') } },
+      user,
+    );
+    const stored = await ensureChild<Secret>({
+      api: api.secrets,
+      desired: secret,
+      isOurs: controlledBy(user),
+      // A newer hash (a password change) replaces the old one.
+      repair: (existing) => (existing.data?.['hash'] === secret.data?.['hash'] ? undefined : { ...existing, data: secret.data }),
+    });
+    if (stored.outcome === 'conflict') return { conflict: stored.object };
+    // The Secret holds it now: the hash leaves the User.
+    await removePasswordAnnotation(options, user, hash);
+    if (stored.outcome !== 'exists') options.metrics?.passwordsStored.inc();
+    status.field('passwordRef', { name: secretName }).condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
+    return undefined;
+  }
+
+  const existing = await getOrUndefined(api.secrets, { namespace, name: secretName });
+  if (existing && isControlledBy(existing, user)) {
+    status.field('passwordRef', { name: secretName }).condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
+  } else {
+    status.condition(USER_CONDITIONS.passwordStored, 'False', 'NoPassword', `no password hash was given (annotation ${PASSWORD_ANNOTATION})`);
+  }
+  return undefined;
+}
+
+async function removePasswordAnnotation(options: UserControllerOptions, user: User, hash: string): Promise<void> {
+  const path = `/metadata/annotations/${PASSWORD_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  // `test` first: if the User got a newer hash meanwhile, the patch fails and the next reconcile stores that one.
+  await options.api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, [
+    { op: 'test', path, value: hash },
+    { op: 'remove', path },
+  ]);
+}
+
+interface TenantAccessStep {
+  options: UserControllerOptions;
+  user: User;
+  namespace: KubernetesObject;
+  status: StatusUpdate<User>;
+}
+
+/** ClusterRole + ClusterRoleBinding to `get` the Tenant that controls the User's namespace. */
+async function ensureTenantAccess(step: TenantAccessStep): Promise<Outcome> {
+  const { options, user, namespace, status } = step;
+  const { api } = options;
+  const tenantName = namespace.metadata?.name ?? '';
+  const tenant = await getOrUndefined<Tenant>(api.tenants, { name: tenantName });
+  // A User in a namespace no Tenant controls (made by hand, say) has no Tenant to read.
+  if (!tenant || !isControlledBy(namespace, tenant) || tenant.metadata?.deletionTimestamp) {
+    status.condition(USER_CONDITIONS.tenantAccess, 'False', 'NoTenant', `no live Tenant controls Namespace ${tenantName}`);
+    return undefined;
+  }
+  const rbacName = userClusterRbacName(tenantName, user.metadata?.name ?? '');
+  const isOurs = controlledBy(tenant);
+  const labels = userLabels(user);
+  const clusterRole: Role = {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: rbacName, labels, ownerReferences: [controllerRef(tenant)] },
+    rules: ownTenantRules(tenantName),
+  };
+  const role = await ensureChild({ api: api.clusterRoles, desired: clusterRole, isOurs, repair: repairRules(clusterRole) });
+  if (role.outcome === 'conflict') return { conflict: role.object };
+  const binding: RoleBinding = {
+    apiVersion: `${RBAC_GROUP}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name: rbacName, labels, ownerReferences: [controllerRef(tenant)] },
+    roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: rbacName },
+    subjects: [{ kind: 'ServiceAccount', name: user.metadata?.name ?? '', namespace: tenantName }],
+  };
+  const bound = await ensureBinding(api.clusterRoleBindings, binding, isOurs);
+  if (bound) return bound;
+  status.condition(USER_CONDITIONS.tenantAccess, 'True', 'Granted', `ServiceAccount ${user.metadata?.name ?? ''} may get Tenant ${tenantName}`);
+  return undefined;
+}
+
+/** On deletion: the cluster-scoped RBAC made for this User goes (namespaced children go with the namespace or by GC). */
+async function finalizeUser(options: UserControllerOptions, user: User, log: Logger): Promise<void> {
+  if (!hasFinalizer(user, USER_FINALIZER)) return;
+  const { api } = options;
+  const rbacName = userClusterRbacName(user.metadata?.namespace ?? '', user.metadata?.name ?? '');
+  // Only objects made for this very User (its UID label): a successor namesake keeps its own.
+  const mine = (obj: KubernetesObject | undefined): obj is KubernetesObject => obj?.metadata?.labels?.[USER_UID_LABEL] === user.metadata?.uid;
+  const binding = await getOrUndefined(api.clusterRoleBindings, { name: rbacName });
+  if (mine(binding)) await deleteIfPresent(api.clusterRoleBindings, { name: rbacName }, { preconditions: { uid: binding.metadata?.uid } });
+  const role = await getOrUndefined(api.clusterRoles, { name: rbacName });
+  if (mine(role)) await deleteIfPresent(api.clusterRoles, { name: rbacName }, { preconditions: { uid: role.metadata?.uid } });
+  const remove = removeFinalizerPatch(user, USER_FINALIZER);
+  if (remove) await api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, remove);
+  log.info('cluster RBAC of the user removed; finalizer removed');
+}
