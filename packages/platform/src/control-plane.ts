@@ -57,8 +57,16 @@ export const CONTROLLERS = [
 ];
 
 export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
-  const { paths, ports, pki } = options;
-  const store: ProcessSpec = {
+  return [
+    storeSpec(options),
+    apiserverSpec({ ...options, etcdServers: `unix://${options.paths.storeSocket}` }),
+    controllerManagerSpec(options),
+  ];
+}
+
+export function storeSpec(options: Pick<ControlPlaneOptions, 'paths' | 'ports' | 'topology'>): ProcessSpec {
+  const { paths, ports } = options;
+  return {
     name: 'store',
     command: [
       process.execPath, storeBin(),
@@ -71,11 +79,21 @@ export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
     readyUrl: `http://127.0.0.1:${ports.storeMetrics}/readyz`,
     readyTimeoutMs: 30_000,
   };
-  const apiserver: ProcessSpec = {
+}
+
+export interface ApiserverSpecOptions extends Pick<ControlPlaneOptions, 'ports' | 'pki' | 'binaries'> {
+  etcdServers: string;
+  /** Appended last, so they override (benchmarks turn the watch cache off). */
+  extraArgs?: string[];
+}
+
+export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
+  const { ports, pki } = options;
+  return {
     name: 'kube-apiserver',
     command: [
       options.binaries.kubeApiserver,
-      `--etcd-servers=unix://${paths.storeSocket}`,
+      `--etcd-servers=${options.etcdServers}`,
       '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
       // Loopback with no default route: the only combination 1.34 accepts (local-control-plane.md §2.2).
       '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none',
@@ -93,12 +111,17 @@ export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
       `--proxy-client-cert-file=${pki.frontProxyClient.cert}`, `--proxy-client-key-file=${pki.frontProxyClient.key}`,
       // Request bodies may carry passwords: never log above -v=2 (DESIGN.md "Defence in depth").
       '--v=1',
+      ...(options.extraArgs ?? []),
     ],
     readyUrl: `https://127.0.0.1:${ports.apiserver}/readyz`,
     readyCaFile: pki.ca.files.cert,
     readyTimeoutMs: 120_000,
   };
-  const controllerManager: ProcessSpec = {
+}
+
+export function controllerManagerSpec(options: ControlPlaneOptions): ProcessSpec {
+  const { ports, pki } = options;
+  return {
     name: 'kube-controller-manager',
     command: [
       options.binaries.kubeControllerManager,
@@ -120,5 +143,4 @@ export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
     readyCaFile: pki.ca.files.cert,
     readyTimeoutMs: 60_000,
   };
-  return [store, apiserver, controllerManager];
 }

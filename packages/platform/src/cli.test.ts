@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../bin/cnpaas.js', import.meta.url));
+
+/** Runs the built CLI (bin → dist) as a person would. */
+function cnpaas(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('cnpaas CLI', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cnp-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints usage on --help and exits 2 with no command', async () => {
+    const help = await cnpaas(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('cnpaas <command>');
+    expect((await cnpaas([])).code).toBe(2);
+  });
+
+  it('rejects unknown commands and flags with a hint', async () => {
+    const unknown = await cnpaas(['frobnicate']);
+    expect(unknown).toMatchObject({ code: 2, stderr: 'cnpaas: unknown command "frobnicate"\n  fix: run cnpaas --help\n' });
+    const flag = await cnpaas(['up', '--no-such-flag']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("Unknown option '--no-such-flag'");
+    const ports = await cnpaas(['up', '--ports', 'some', '--state-dir', dir]);
+    expect(ports).toMatchObject({ code: 2, stderr: expect.stringContaining('--ports must be auto or fixed, not "some"') });
+  });
+
+  it('reports a stack that is not running, exit code 3', async () => {
+    const res = await cnpaas(['status', '--state-dir', dir]);
+    expect(res.code).toBe(3);
+    expect(res.stdout).toBe(`cnpaas in ${dir}: not running\n`);
+    const json = JSON.parse((await cnpaas(['status', '--json', '--state-dir', dir])).stdout);
+    expect(json).toMatchObject({ running: false, components: [] });
+  });
+
+  it('says what to do when there is no kubeconfig or log yet', async () => {
+    expect(await cnpaas(['kubeconfig', '--state-dir', dir])).toMatchObject({ code: 1, stderr: expect.stringContaining('run cnpaas up first') });
+    mkdirSync(path.join(dir, 'logs'));
+    writeFileSync(path.join(dir, 'logs', 'store.log'), 'one\ntwo\nthree\n');
+    expect(await cnpaas(['logs', 'nope', '--state-dir', dir])).toMatchObject({ code: 2, stderr: expect.stringContaining('pick one of: store') });
+    expect(await cnpaas(['logs', 'store', '-n', '2', '--state-dir', dir])).toMatchObject({ code: 0, stdout: 'two\nthree\n' });
+  });
+
+  it('refuses to purge a directory that is not a cnpaas state dir', async () => {
+    writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+    const res = await cnpaas(['down', '--purge', '--state-dir', dir]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('not a cnpaas state directory, not removing it');
+  });
+
+  describe('with a busy fixed port', () => {
+    let server: Server;
+    beforeEach(async () => {
+      server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('names the port and the way out, and starts nothing', async () => {
+      // The fixed apiserver port is 6443; a test must not depend on it being free, so the
+      // check is exercised through the allocator directly with the busy port.
+      const { allocatePorts, FIXED_PORTS } = await import('./ports.js');
+      const busy = (server.address() as { port: number }).port;
+      const saved = FIXED_PORTS.apiserver;
+      FIXED_PORTS.apiserver = busy;
+      try {
+        await expect(allocatePorts('fixed')).rejects.toMatchObject({
+          code: 'CNPAAS_PLATFORM_PORT_IN_USE',
+          message: `port ${busy} (apiserver) on 127.0.0.1 is not free: EADDRINUSE`,
+          hint: expect.stringContaining('--ports auto'),
+        });
+      } finally {
+        FIXED_PORTS.apiserver = saved;
+      }
+    });
+  });
+});
