@@ -18,6 +18,7 @@ Commands:
               kube-controller-manager, wait until ready, write the kubeconfig
     --ports auto|fixed   fixed (default): apiserver 6443; auto: free ports
     --topology FILE      store routing (default: the webshop demo topology)
+    --control-plane-only only the store, kube-apiserver, kube-controller-manager
     --foreground         supervise in this process until Ctrl-C
   down        stop everything cnpaas up started
     --purge              also remove the state directory (data, PKI, logs)
@@ -42,6 +43,7 @@ const OPTIONS = {
   ports: { type: 'string' },
   topology: { type: 'string' },
   foreground: { type: 'boolean' },
+  'control-plane-only': { type: 'boolean' },
   purge: { type: 'boolean' },
   json: { type: 'boolean' },
   path: { type: 'boolean' },
@@ -74,7 +76,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'up': {
         const ports = values.ports ?? 'fixed';
         if (ports !== 'auto' && ports !== 'fixed') throw usageError(`--ports must be auto or fixed, not "${ports}"`);
-        await up({ stateDir, ports, topology: values.topology, foreground: values.foreground });
+        await up({
+          stateDir, ports, topology: values.topology, foreground: values.foreground,
+          components: values['control-plane-only'] ? 'control-plane' : 'all',
+        });
         return 0;
       }
       case 'down':

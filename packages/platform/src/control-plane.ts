@@ -20,6 +20,8 @@ export interface ProcessSpec {
   readyCaFile?: string;
   /** How long a start may take before it counts as failed. */
   readyTimeoutMs: number;
+  /** Applied before the process starts, and after it is first ready (DESIGN.md "Registrations"). */
+  manifests?: { beforeStart: string[]; afterReady: string[]; vars?: Record<string, string> };
 }
 
 export interface ControlPlaneOptions {
@@ -30,6 +32,8 @@ export interface ControlPlaneOptions {
   binaries: { kubeApiserver: string; kubeControllerManager: string };
   /** Path of the controller-manager's kubeconfig. */
   controllerManagerKubeconfig: string;
+  /** Extra kube-apiserver flags (the webhooks' admission configuration). */
+  apiserverArgs?: string[];
 }
 
 /** The store's launcher, resolved through the workspace so src and dist both work. */
@@ -59,7 +63,7 @@ export const CONTROLLERS = [
 export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
   return [
     storeSpec(options),
-    apiserverSpec({ ...options, etcdServers: `unix://${options.paths.storeSocket}` }),
+    apiserverSpec({ ...options, etcdServers: `unix://${options.paths.storeSocket}`, extraArgs: options.apiserverArgs }),
     controllerManagerSpec(options),
   ];
 }

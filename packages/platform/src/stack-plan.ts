@@ -13,11 +13,14 @@ import { pinnedKubeVersion } from './kube-version.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { allocatePorts, type Ports } from './ports.js';
 import { ensureStateDirs, type StatePaths } from './state-dir.js';
+import { webshopComponents } from './webshop-components.js';
 
 export interface PlanOptions {
   paths: StatePaths;
   ports: 'auto' | 'fixed';
   topology?: string;
+  /** `control-plane`: only the store, kube-apiserver and kube-controller-manager. */
+  components?: 'all' | 'control-plane';
   env?: NodeJS.ProcessEnv;
   say: (line: string) => void;
 }
@@ -66,10 +69,15 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   });
 
   const topology = path.resolve(options.topology ?? demoTopology());
-  const specs = controlPlaneSpecs({
-    paths, ports, pki, topology, controllerManagerKubeconfig,
-    binaries: { kubeApiserver: found['kube-apiserver'].path, kubeControllerManager: found['kube-controller-manager'].path },
-  });
+  const webshop = options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server });
+  const specs = [
+    ...controlPlaneSpecs({
+      paths, ports, pki, topology, controllerManagerKubeconfig,
+      binaries: { kubeApiserver: found['kube-apiserver'].path, kubeControllerManager: found['kube-controller-manager'].path },
+      apiserverArgs: webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : [],
+    }),
+    ...(webshop?.specs ?? []),
+  ];
   const plan: StackPlan = { version, ports, topology, server, kubectl: found.kubectl.path, specs };
   writeFileSync(planFile(paths), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   return plan;

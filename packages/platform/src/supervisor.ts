@@ -39,6 +39,8 @@ export interface SupervisorOptions {
   restartBaseMs?: number;
   /** Grace between SIGTERM and SIGKILL on stop. */
   stopGraceMs?: number;
+  /** Applies a spec's manifests (kubectl as the admin); required when a spec has any. */
+  applyManifests?: (files: string[], vars: Record<string, string>) => Promise<void>;
 }
 
 interface Running {
@@ -72,6 +74,8 @@ export class Supervisor {
   async start(): Promise<void> {
     for (const spec of this.options.specs) {
       if (this.stopping) return;
+      const before = spec.manifests?.beforeStart ?? [];
+      if (before.length > 0) await this.apply(spec, before);
       const entry = this.launch(spec, 0);
       const started = Date.now();
       this.emit({ type: 'starting', name: spec.name });
@@ -84,9 +88,24 @@ export class Supervisor {
         throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `${spec.name} did not become ready: ${failure}`,
           `read ${entry.status.log} (last lines above)`);
       }
+      const after = spec.manifests?.afterReady ?? [];
+      // Registrations only once the server answers: a webhook or APIService pointing at
+      // nothing would fail every matching request (DESIGN.md "Registrations").
+      if (after.length > 0) await this.apply(spec, after);
       entry.everReady = true;
       this.setPhase(entry, 'ready');
       this.emit({ type: 'ready', name: spec.name, ms: Date.now() - started });
+    }
+  }
+
+  private async apply(spec: ProcessSpec, files: string[]): Promise<void> {
+    if (!this.options.applyManifests) throw new Error(`${spec.name} has manifests but the supervisor has no way to apply them`);
+    try {
+      await this.options.applyManifests(files, spec.manifests?.vars ?? {});
+    } catch (err) {
+      this.emit({ type: 'failed', name: spec.name, reason: (err as Error).message, logTail: [] });
+      await this.stop();
+      throw err;
     }
   }
 

@@ -19,6 +19,8 @@ export interface UpOptions {
   stateDir: string;
   ports?: 'auto' | 'fixed';
   topology?: string;
+  /** `control-plane`: only the store, kube-apiserver and kube-controller-manager. */
+  components?: 'all' | 'control-plane';
   /** Run the supervisor in this process until SIGTERM/SIGINT (containers, debugging). */
   foreground?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -52,7 +54,9 @@ export async function up(options: UpOptions): Promise<UpResult> {
   }
 
   say(`cnpaas up: state in ${paths.root}`);
-  const plan = await planStack({ paths, ports: options.ports ?? 'fixed', topology: options.topology, env: options.env, say });
+  const plan = await planStack({
+    paths, ports: options.ports ?? 'fixed', topology: options.topology, components: options.components, env: options.env, say,
+  });
   say(`✓ ports: ${Object.entries(plan.ports).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const show = progressPrinter(say);
   if (options.foreground) {

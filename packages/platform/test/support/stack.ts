@@ -17,11 +17,20 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { topology?: string; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
+export interface StartStackOptions {
+  topology?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Default `control-plane`: the store, kube-apiserver and kube-controller-manager only. */
+  components?: 'all' | 'control-plane';
+}
+
+export async function startStack(options: StartStackOptions = {}): Promise<TestStack> {
   // Short: the store's unix socket lives under it (≤ 100 bytes).
   const stateDir = mkdtempSync(path.join(tmpdir(), 'cnp-'));
   const progress: string[] = [];
-  const result = await up({ stateDir, ports: 'auto', topology: options.topology, env: options.env, say: (line) => progress.push(line) });
+  const result = await up({
+    stateDir, ports: 'auto', topology: options.topology, env: options.env, components: options.components ?? 'control-plane', say: (line) => progress.push(line),
+  });
   const kubectlPath = result.kubectl ?? 'kubectl';
   const kubectl: TestStack['kubectl'] = async (args, opts = {}) => {
     const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,0 +1,138 @@
+/**
+ * One kube-apiserver on one datastore, for the benchmark: a temp state dir
+ * with its own PKI and free loopback ports, the datastore (cnpaas-store as
+ * `cnpaas up` runs it, or a real etcd) and the apiserver with
+ * `--watch-cache=false`, both under the platform's Supervisor (which starts
+ * them in order, waits for readiness and stops them in reverse).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
+import { apiserverSpec, demoTopology, storeSpec, type ProcessSpec } from '../src/control-plane.js';
+import { freePort } from '../src/ports.js';
+import { ensureStateDirs, statePaths } from '../src/state-dir.js';
+import { Supervisor } from '../src/supervisor.js';
+
+export type DatastoreKind = 'store' | 'etcd';
+
+export interface BenchStack {
+  kind: DatastoreKind;
+  server: string;
+  pki: ClusterPki;
+  /** Current pids by role, for the CPU figures. */
+  pids(): { datastore: number | null; apiserver: number | null };
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  kind: DatastoreKind;
+  apiserverBinary: string;
+  etcdBinary: string;
+  etcdVersion: string;
+  /** Store only: write a V8 CPU profile of the store process into this dir. */
+  storeProfileDir?: string;
+  log: (line: string) => void;
+}
+
+/** `--etcd` default: a v3.6 build in the cnpaas cache if one is there, else Debian's etcd. */
+export function defaultEtcd(env: NodeJS.ProcessEnv = process.env): string {
+  const cached = path.join(env.CNPAAS_CACHE_DIR ?? path.join(homedir(), '.cache', 'cnpaas'), 'bin', 'etcd');
+  return existsSync(cached) ? cached : '/usr/bin/etcd';
+}
+
+export function etcdVersion(binary: string): string {
+  try {
+    const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
+  } catch (err) {
+    throw new Error(`${binary} --version failed: ${(err as Error).message}`);
+  }
+}
+
+function etcdSpec(binary: string, version: string, dataDir: string, client: number, peer: number): ProcessSpec {
+  const clientUrl = `http://127.0.0.1:${client}`;
+  const peerUrl = `http://127.0.0.1:${peer}`;
+  // 3.4 logs through capnslog unless asked for zap; 3.5+ only has zap.
+  const logging = /^3\.4\./.test(version) ? ['--logger=zap', '--log-level=warn'] : ['--log-level=warn'];
+  return {
+    name: 'etcd',
+    command: [
+      binary,
+      '--name=default',
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=default=${peerUrl}`,
+      // Durability stays at etcd's default: fsync on every WAL write.
+      ...logging,
+    ],
+    readyUrl: `${clientUrl}/health`,
+    readyTimeoutMs: 30_000,
+  };
+}
+
+export async function startStack(options: StackOptions): Promise<BenchStack> {
+  // Short: the store's unix socket lives under it (≤ 100 bytes).
+  const root = mkdtempSync(path.join(tmpdir(), `cnpb-${options.kind}-`));
+  const paths = statePaths(root);
+  ensureStateDirs(paths);
+  const pki = await ensureClusterPki(paths.pki);
+  const ports = { apiserver: await freePort(), controllerManager: 0, storeMetrics: await freePort() };
+
+  let datastore: ProcessSpec;
+  let etcdServers: string;
+  if (options.kind === 'store') {
+    // Exactly as `cnpaas up` runs it: unix socket, durable (no --unsafe-no-fsync), demo topology.
+    datastore = storeSpec({ paths, ports, topology: demoTopology() });
+    if (options.storeProfileDir) {
+      mkdirSync(options.storeProfileDir, { recursive: true });
+      const [node, ...rest] = datastore.command;
+      datastore = { ...datastore, command: [node!, '--cpu-prof', `--cpu-prof-dir=${options.storeProfileDir}`, ...rest] };
+    }
+    etcdServers = `unix://${paths.storeSocket}`;
+  } else {
+    const dataDir = path.join(paths.data, 'etcd');
+    datastore = etcdSpec(options.etcdBinary, options.etcdVersion, dataDir, await freePort(), await freePort());
+    etcdServers = datastore.readyUrl.replace(/\/health$/, '');
+  }
+  const apiserver = apiserverSpec({
+    ports, pki, etcdServers,
+    binaries: { kubeApiserver: options.apiserverBinary, kubeControllerManager: '' },
+    // Every LIST goes to the datastore, not the apiserver's cache.
+    extraArgs: ['--watch-cache=false'],
+  });
+
+  const supervisor = new Supervisor({
+    specs: [datastore, apiserver],
+    logsDir: paths.logs,
+    stopGraceMs: 20_000,
+    onEvent: (e) => {
+      if (e.type === 'ready') options.log(`  ${e.name} ready in ${(e.ms / 1000).toFixed(1)} s`);
+      if (e.type === 'failed') options.log(`  ${e.name} failed: ${e.reason}\n    ${e.logTail.join('\n    ')}`);
+      if (e.type === 'exited') options.log(`  ${e.name} exited unexpectedly (code ${e.code}, signal ${e.signal})`);
+    },
+  });
+  const cleanup = () => rmSync(root, { recursive: true, force: true });
+  try {
+    await supervisor.start();
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  const pidOf = (name: string) => supervisor.components().find((c) => c.name === name)?.pid ?? null;
+  return {
+    kind: options.kind,
+    server: `https://127.0.0.1:${ports.apiserver}`,
+    pki,
+    pids: () => ({ datastore: pidOf(datastore.name), apiserver: pidOf(apiserver.name) }),
+    stop: async () => {
+      try {
+        await supervisor.stop();
+      } finally {
+        cleanup();
+      }
+    },
+  };
+}
