@@ -11,7 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
 import { apiserverSpec, demoTopology, storeSpec, type ProcessSpec } from '../src/control-plane.js';
-import { freePort } from '../src/ports.js';
+import { freePort, PORT_NAMES, type Ports } from '../src/ports.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
 import { Supervisor } from '../src/supervisor.js';
 
@@ -79,7 +79,10 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   const paths = statePaths(root);
   ensureStateDirs(paths);
   const pki = await ensureClusterPki(paths.pki);
-  const ports = { apiserver: await freePort(), controllerManager: 0, storeMetrics: await freePort() };
+  // Only the apiserver and the store's metrics listen; the other components do not run here.
+  const ports = Object.fromEntries(PORT_NAMES.map((name) => [name, 0])) as Ports;
+  ports.apiserver = await freePort();
+  ports.storeMetrics = await freePort();
 
   let datastore: ProcessSpec;
   let etcdServers: string;

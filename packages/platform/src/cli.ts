@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { down } from './down.js';
 import { describeError, PlatformError } from './errors.js';
 import { logs } from './logs.js';
+import { mail } from './mail.js';
 import { defaultStateDir, statePaths } from './state-dir.js';
 import { formatStatus, status } from './status.js';
 import { runSupervisor } from './supervise.js';
@@ -25,6 +26,7 @@ Commands:
   status      each component's health, the topology, keys per backend
     --json               machine-readable
   kubeconfig  print the admin kubeconfig (--path: print its path)
+  mail [ID]   list the mail the demo's SMTP server received, or print one
   logs [NAME] list the logs, or print the last lines of one
     -n N                 lines (default 50)
     -f                   follow
@@ -107,6 +109,9 @@ export async function main(argv: string[]): Promise<number> {
         await logs({ stateDir, component: rest[0], lines, follow: values.follow });
         return 0;
       }
+      case 'mail':
+        await mail(stateDir, rest[0], (text) => process.stdout.write(text));
+        return 0;
       case 'supervise': {
         // Internal: started detached by `cnpaas up`. Exit explicitly once everything
         // is stopped, so no stray handle keeps `cnpaas down` waiting.

@@ -5,10 +5,12 @@
  * certificates); the platform decides ports and file paths, issues the
  * certificates from the cluster CA and writes each identity's kubeconfig.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { allManifests, operatorComponent, type ComponentDescriptor } from '@cnpaas/operator';
+import { emailFunctionComponent, FUNCTION_CLIENT_NAME, smtpComponent } from '@cnpaas/functions';
 import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
 import type { ProcessSpec } from './control-plane.js';
@@ -64,6 +66,13 @@ function writeAdmissionConfig(options: WebshopOptions, webhookHostPort: string, 
   return file;
 }
 
+/** Generated once per state dir; only the SMTP server and the function read it. */
+function smtpPasswordFile(paths: StatePaths): string {
+  const file = path.join(paths.pki, 'smtp-password');
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+  return file;
+}
+
 export async function webshopComponents(options: WebshopOptions): Promise<WebshopComponents> {
   const { pki, paths, ports } = options;
   const caFile = pki.ca.files.cert;
@@ -85,6 +94,22 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
 
   const operator = operatorComponent({ port: ports.operator, kubeconfig: await identity(options, 'cnpaas-operator') });
 
+  // The demo's SMTP server: AUTH over plain SMTP, so loopback only; the password lives in a 0600 file.
+  const smtpUser = 'cnpaas';
+  const passwordFile = smtpPasswordFile(paths);
+  const smtp = smtpComponent({ port: ports.smtp, healthPort: ports.smtpHealth, mailDir: paths.mail, user: smtpUser, passwordFile });
+  const functionServing = await pki.ca.issue(paths.pki, {
+    name: 'email-function-serving', commonName: FUNCTION_CLIENT_NAME, usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+  });
+  const emailFunction = emailFunctionComponent({
+    port: ports.emailFunction,
+    certFile: functionServing.cert,
+    keyFile: functionServing.key,
+    clientCaFile: caFile,
+    kubeconfig: await identity(options, FUNCTION_CLIENT_NAME),
+    smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'none' },
+  });
+
   return {
     specs: [
       toSpec(webhooks, caFile, {
@@ -94,6 +119,8 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
         vars: { WEBHOOK_BASE_URL: `https://${webhookHostPort}`, CA_BUNDLE: readFileSync(caFile).toString('base64') },
       }),
       toSpec(operator, caFile, { beforeStart: [], afterReady: [] }),
+      toSpec(smtp, caFile, smtp.manifests),
+      toSpec(emailFunction, caFile, emailFunction.manifests),
     ],
     admissionConfigFile: writeAdmissionConfig(options, webhookHostPort, apiserverWebhookClient),
   };

@@ -1,0 +1,185 @@
+/**
+ * The benchmark's table (store and etcd side by side, with a ratio where
+ * ≥ 1× always means "the store at least as good"), the CPU table, the
+ * machine description and the section appended to docs/benchmarks.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import type { ProfileSummary } from './profile.js';
+import { percentile, type PhaseId, type PhaseResult } from './workload.js';
+
+export const HEADING = '## kube-apiserver on cnpaas-store vs etcd';
+
+interface RowSpec {
+  title: (o: { count: number; concurrency: number; listRuns: number; pagedRuns: number }) => string;
+  phase: PhaseId;
+  unit: 'ops/s' | 'ms';
+  value: (r: PhaseResult) => number;
+}
+
+const ops = (r: PhaseResult) => (r.ok * 1000) / r.wallMs;
+const p = (q: number) => (r: PhaseResult) => percentile(r.samples, q);
+const n = (x: number) => x.toLocaleString('en-US');
+
+const ROWS: RowSpec[] = [
+  { phase: 'create', unit: 'ops/s', value: ops, title: (o) => `create ${n(o.count)} ConfigMaps, c=${o.concurrency}: throughput` },
+  { phase: 'create', unit: 'ms', value: p(50), title: () => 'create: p50 latency' },
+  { phase: 'create', unit: 'ms', value: p(99), title: () => 'create: p99 latency' },
+  { phase: 'list', unit: 'ms', value: p(50), title: (o) => `LIST all ${n(o.count)} (no limit), median of ${o.listRuns}` },
+  { phase: 'list-paged', unit: 'ms', value: p(50), title: (o) => `LIST limit=500, all pages, median of ${o.pagedRuns}` },
+  { phase: 'update', unit: 'ops/s', value: ops, title: (o) => `update (merge PATCH) ${n(o.count)}, c=${o.concurrency}: throughput` },
+  { phase: 'update', unit: 'ms', value: p(50), title: () => 'update: p50 latency' },
+  { phase: 'update', unit: 'ms', value: p(99), title: () => 'update: p99 latency' },
+  { phase: 'delete', unit: 'ops/s', value: ops, title: (o) => `delete ${n(o.count)}, c=${o.concurrency}: throughput` },
+  { phase: 'delete', unit: 'ms', value: p(50), title: () => 'delete: p50 latency' },
+  { phase: 'delete', unit: 'ms', value: p(99), title: () => 'delete: p99 latency' },
+];
+
+export interface RunResult {
+  phases: PhaseResult[];
+  /** Load average just before this datastore's stack started. */
+  loadBefore: string;
+}
+
+const fmt = (unit: RowSpec['unit'], v: number) => (Number.isNaN(v) ? 'n/a' : unit === 'ops/s' ? n(Math.round(v)) : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const cores = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
+
+export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<RowSpec['title']>[0]): string[][] {
+  const header = ['row', 'unit', 'store', 'etcd', 'store vs etcd (ops/s: store÷etcd; ms: etcd÷store; ≥ 1× = store as good or better)', 'target ≥ 1×'];
+  const rows = ROWS.map((spec) => {
+    const s = store.phases.find((r) => r.id === spec.phase);
+    const e = etcd.phases.find((r) => r.id === spec.phase);
+    const sv = s ? spec.value(s) : Number.NaN;
+    const ev = e ? spec.value(e) : Number.NaN;
+    const ratio = spec.unit === 'ops/s' ? sv / ev : ev / sv;
+    const errors = (s?.errors ?? 0) > 0 || (e?.errors ?? 0) > 0;
+    return [
+      spec.title(o),
+      spec.unit,
+      fmt(spec.unit, sv),
+      fmt(spec.unit, ev),
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a',
+      errors ? 'ERRORS' : !Number.isFinite(ratio) ? '' : ratio >= 1 ? 'met' : 'MISSED',
+    ];
+  });
+  return [header, ...rows];
+}
+
+export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
+  const header = ['phase', 'wall s (store / etcd)', 'kube-apiserver cores (store / etcd)', 'datastore cores (store / etcd)', 'bench client cores (store / etcd)'];
+  const rows = store.phases.map((s) => {
+    const e = etcd.phases.find((r) => r.id === s.id);
+    return [
+      s.id,
+      `${(s.wallMs / 1000).toFixed(1)} / ${e ? (e.wallMs / 1000).toFixed(1) : 'n/a'}`,
+      `${cores(s.cpu.apiserver)} / ${cores(e?.cpu.apiserver)}`,
+      `${cores(s.cpu.datastore)} / ${cores(e?.cpu.datastore)}`,
+      `${cores(s.cpu.client)} / ${cores(e?.cpu.client)}`,
+    ];
+  });
+  return [header, ...rows];
+}
+
+export function profileCells(summaries: Map<PhaseId, ProfileSummary>): { categories: string[][]; functions: string[][] } | undefined {
+  const phases = [...summaries.keys()];
+  if (phases.length === 0) return undefined;
+  const names = new Map<string, number>();
+  for (const s of summaries.values()) for (const c of s.categories) names.set(c.name, (names.get(c.name) ?? 0) + c.share);
+  const pct = (v: number | undefined) => (v === undefined ? '—' : `${(v * 100).toFixed(0)} %`);
+  const categories = [
+    ['where (self time)', ...phases.map((ph) => `${ph} (${((summaries.get(ph)!.totalUs) / 1e6).toFixed(1)} s)`)],
+    ...[...names].sort((a, b) => b[1] - a[1]).map(([name]) => [name, ...phases.map((ph) => pct(summaries.get(ph)!.categories.find((c) => c.name === name)?.share))]),
+  ];
+  const first = summaries.get('create') ?? summaries.values().next().value!;
+  const functions = [['function (create phase, self time)', 'where', 'share'], ...first.functions.map((f) => [f.name, f.where, pct(f.share)])];
+  return { categories, functions };
+}
+
+export function textTable(cells: string[][]): string {
+  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => [...row[c]!].length)));
+  const line = (row: string[]) => row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function markdownTable(cells: string[][]): string {
+  const row = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [row(cells[0]!), row(cells[0]!.map(() => '---')), ...cells.slice(1).map(row)].join('\n');
+}
+
+/** Errors, cut-short phases and list sizes, so a surprising figure comes with its explanation. */
+export function notes(store: RunResult, etcd: RunResult): string[] {
+  const out: string[] = [];
+  for (const [who, run] of [['store', store], ['etcd', etcd]] as const) {
+    for (const r of run.phases) {
+      if (r.errors > 0) out.push(`${who}, ${r.id}: ${r.errors} errors (first: ${r.firstError})`);
+      if (r.note) out.push(`${who}, ${r.id}: ${r.note}`);
+    }
+  }
+  return out;
+}
+
+function run(cmd: string, args: string[]): string | undefined {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Machine {
+  date: string;
+  cpu: string;
+  cores: number;
+  kernel: string;
+  node: string;
+  filesystem: string;
+  commit: string;
+  load: string;
+}
+
+export function machine(): Machine {
+  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = run('git', ['status', '--porcelain', '--', '.']);
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    kernel: `Linux ${release()}`,
+    node: process.version,
+    filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
+    commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
+    load: loadAverage(),
+  };
+}
+
+export function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' / ');
+}
+
+const INTRO = `${HEADING}
+
+Appended by \`npx nx run platform:bench -- --write\` (\`packages/platform/bench/\`).
+The same kube-apiserver binary (the pinned version) runs once on cnpaas-store
+and once on a real etcd, one after the other, each in its own temp state dir
+with its own PKI and free loopback ports, with \`--watch-cache=false\` so every
+GET and LIST reaches the datastore. The store runs exactly as \`cnpaas up\` runs
+it (unix socket, durable: no \`--unsafe-no-fsync\`, the demo topology); etcd
+runs with its defaults (fsync on). The client is one Node process with the
+admin client certificate over HTTPS keep-alive; every request is timed from
+send to its last byte. No kube-controller-manager runs. In the ratio column
+≥ 1× always means "the store at least as good": throughput is store÷etcd,
+times are etcd÷store. The CPU table gives each process's average cores used
+per phase (/proc/<pid>/stat), out of the machine's two.
+`;
+
+export function appendSection(file: string, section: string): void {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // created below
+  }
+  const head = text.includes(HEADING) ? '' : `${text === '' || text.endsWith('\n\n') ? '' : '\n'}${INTRO}\n`;
+  appendFileSync(file, `${head}${section}`);
+}
