@@ -52,3 +52,11 @@ export async function applyManifests(options: ApplyOptions): Promise<void> {
     }
   }
 }
+
+/** `kubectl delete --ignore-not-found` of each file, placeholders filled like apply. */
+export async function deleteManifests(options: ApplyOptions): Promise<void> {
+  for (const file of options.files) {
+    const text = fillPlaceholders(readFileSync(file, 'utf8'), options.vars ?? {}, file);
+    await kubectl(options, ['delete', '--ignore-not-found', '--wait=false', '--request-timeout=10s', '-f', '-'], text);
+  }
+}

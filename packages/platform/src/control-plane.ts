@@ -21,7 +21,13 @@ export interface ProcessSpec {
   /** How long a start may take before it counts as failed. */
   readyTimeoutMs: number;
   /** Applied before the process starts, and after it is first ready (DESIGN.md "Registrations"). */
-  manifests?: { beforeStart: string[]; afterReady: string[]; vars?: Record<string, string> };
+  manifests?: {
+    beforeStart: string[];
+    afterReady: string[];
+    vars?: Record<string, string>;
+    /** Deleted before the process stops for good (an APIService must not outlive its server). */
+    removeOnStop?: string[];
+  };
 }
 
 export interface ControlPlaneOptions {

@@ -4,10 +4,9 @@
  * if the pid still runs what we started. `--purge` removes the state dir.
  */
 import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { PlatformError } from './errors.js';
 import { isOurProcess, terminate } from './processes.js';
-import { readState, statePaths, writeState, type StatePaths } from './state-dir.js';
+import { displayPath, readState, statePaths, writeState, type StatePaths } from './state-dir.js';
 import { supervisorMarker } from './supervise.js';
 
 export interface DownOptions {
@@ -54,5 +53,5 @@ export async function down(options: DownOptions): Promise<void> {
       'check --state-dir / CNPAAS_STATE_DIR');
   }
   rmSync(paths.root, { recursive: true, force: true });
-  say(`✓ removed ${path.relative(process.cwd(), paths.root) || paths.root} (data, PKI, logs)`);
+  say(`✓ removed ${displayPath(paths.root)} (data, PKI, logs)`);
 }

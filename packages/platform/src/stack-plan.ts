@@ -12,7 +12,7 @@ import { resolveKubeBinary, type KubeBinaryName, type ResolvedBinary } from './k
 import { pinnedKubeVersion } from './kube-version.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { allocatePorts, type Ports } from './ports.js';
-import { ensureStateDirs, type StatePaths } from './state-dir.js';
+import { displayPath, ensureStateDirs, type StatePaths } from './state-dir.js';
 import { webshopComponents } from './webshop-components.js';
 
 export interface PlanOptions {
@@ -58,7 +58,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   const { version, found } = await resolveAll(['kube-apiserver', 'kube-controller-manager', 'kubectl'], options.env, say);
 
   const pki = await ensureClusterPki(paths.pki);
-  say(`✓ PKI in ${path.relative(process.cwd(), paths.pki) || paths.pki} (cluster CA, front-proxy CA, service-account keys)`);
+  say(`✓ PKI in ${displayPath(paths.pki)} (cluster CA, front-proxy CA, service-account keys)`);
 
   const ports = await allocatePorts(options.ports);
   const server = `https://127.0.0.1:${ports.apiserver}`;

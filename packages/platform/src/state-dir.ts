@@ -35,6 +35,12 @@ export function statePaths(root: string): StatePaths {
   };
 }
 
+/** A path as a person wants to read it: relative when under the working directory. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 /** Where the state lives: `--state-dir`, else `CNPAAS_STATE_DIR`, else `.cnpaas`. */
 export function defaultStateDir(flag?: string): string {
   return path.resolve(flag ?? process.env.CNPAAS_STATE_DIR ?? '.cnpaas');

@@ -5,7 +5,7 @@
  * Its own log (pino JSON) is `<state-dir>/logs/supervisor.log`.
  */
 import pino from 'pino';
-import { applyManifests } from './apply-manifests.js';
+import { applyManifests, deleteManifests } from './apply-manifests.js';
 import { readPlan } from './stack-plan.js';
 import { writeState, type PlatformState, type StatePaths } from './state-dir.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
@@ -39,6 +39,7 @@ export async function runSupervisor(paths: StatePaths, onMessage: (m: Supervisor
     specs: plan.specs,
     logsDir: paths.logs,
     applyManifests: (files, vars) => applyManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
+    removeManifests: (files, vars) => deleteManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
     onEvent: (event) => {
       log.info(event.type === 'failed' ? { ...event, logTail: undefined } : event, `${event.name} ${event.type}`);
       onMessage(event);

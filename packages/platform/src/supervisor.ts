@@ -41,6 +41,8 @@ export interface SupervisorOptions {
   stopGraceMs?: number;
   /** Applies a spec's manifests (kubectl as the admin); required when a spec has any. */
   applyManifests?: (files: string[], vars: Record<string, string>) => Promise<void>;
+  /** Deletes a spec's `removeOnStop` manifests; best effort, a failure is only reported. */
+  removeManifests?: (files: string[], vars: Record<string, string>) => Promise<void>;
 }
 
 interface Running {
@@ -114,6 +116,11 @@ export class Supervisor {
     for (const entry of [...this.running].reverse()) {
       if (entry.restartTimer) clearTimeout(entry.restartTimer);
       const child = entry.child;
+      const remove = entry.spec.manifests?.removeOnStop ?? [];
+      if (remove.length > 0 && entry.everReady && this.options.removeManifests) {
+        await this.options.removeManifests(remove, entry.spec.manifests?.vars ?? {}).catch((err: Error) =>
+          this.emit({ type: 'failed', name: entry.spec.name, reason: `removing ${remove.join(', ')}: ${err.message}`, logTail: [] }));
+      }
       if (child && child.exitCode === null && child.signalCode === null) {
         this.emit({ type: 'stopping', name: entry.spec.name });
         child.kill('SIGTERM');

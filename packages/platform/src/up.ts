@@ -5,14 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopStack } from './down.js';
 import { PlatformError } from './errors.js';
 import { logFile } from './log-files.js';
 import { isOurProcess } from './processes.js';
 import { planStack, type StackPlan } from './stack-plan.js';
-import { readState, statePaths, type StatePaths } from './state-dir.js';
+import { displayPath, readState, statePaths, type StatePaths } from './state-dir.js';
 import { runSupervisor, supervisorMarker, type SupervisorMessage } from './supervise.js';
 
 export interface UpOptions {
@@ -65,7 +64,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
     return result(paths, plan);
   }
   await startDetached(paths, options.env ?? process.env, show);
-  say(`ready: kubectl --kubeconfig ${path.relative(process.cwd(), paths.kubeconfig) || paths.kubeconfig} get ns`);
+  say(`ready: kubectl --kubeconfig ${displayPath(paths.kubeconfig)} get ns`);
   return result(paths, plan);
 }
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { allManifests, operatorComponent, type ComponentDescriptor } from '@cnpaas/operator';
+import { apiServerComponent, API_SERVER_CLIENT_NAME, manifestVars as apiServerManifestVars } from '@cnpaas/api-server';
 import { emailFunctionComponent, FUNCTION_CLIENT_NAME, smtpComponent } from '@cnpaas/functions';
 import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
@@ -94,6 +95,19 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
 
   const operator = operatorComponent({ port: ports.operator, kubeconfig: await identity(options, 'cnpaas-operator') });
 
+  // The aggregator checks the name cnpaas-api.cnpaas-system.svc (not the localhost it dials).
+  const apiServing = await pki.ca.issue(paths.pki, {
+    name: 'api-server-serving', commonName: 'cnpaas-api', usage: 'server',
+    dnsNames: ['cnpaas-api.cnpaas-system.svc', 'localhost'], ipAddresses: ['127.0.0.1'],
+  });
+  const apiServer = apiServerComponent({
+    port: ports.apiServer,
+    tlsCertFile: apiServing.cert,
+    tlsPrivateKeyFile: apiServing.key,
+    requestheaderClientCaFile: pki.frontProxyCa.files.cert,
+    kubeconfig: await identity(options, API_SERVER_CLIENT_NAME),
+  });
+
   // The demo's SMTP server: AUTH over plain SMTP, so loopback only; the password lives in a 0600 file.
   const smtpUser = 'cnpaas';
   const passwordFile = smtpPasswordFile(paths);
@@ -119,6 +133,12 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
         vars: { WEBHOOK_BASE_URL: `https://${webhookHostPort}`, CA_BUNDLE: readFileSync(caFile).toString('base64') },
       }),
       toSpec(operator, caFile, { beforeStart: [], afterReady: [] }),
+      toSpec(apiServer, caFile, {
+        ...apiServer.manifests,
+        vars: apiServerManifestVars({ port: ports.apiServer, servingCaPem: readFileSync(caFile) }),
+        // An APIService whose server is gone blocks every namespace deletion (DESIGN.md "Registrations").
+        removeOnStop: apiServer.manifests.afterReady.filter((f) => f.endsWith('apiservice.yaml')),
+      }),
       toSpec(smtp, caFile, smtp.manifests),
       toSpec(emailFunction, caFile, emailFunction.manifests),
     ],

@@ -1,0 +1,121 @@
+/**
+ * The component descriptor of the api-server (DESIGN.md "Contracts between
+ * packages"), the same shape as @cnpaas/webhooks' and @cnpaas/operator's:
+ * what the platform's one supervisor needs to run it (command, env, health
+ * URLs), which manifests to apply when, and which certificates its PKI must
+ * issue. A plain object; the platform decides paths and ports.
+ *
+ * After readyUrl answers 200 the platform applies `afterReady` with the vars
+ * from `manifestVars({ port, servingCaPem })`: API_SERVER_PORT and CA_BUNDLE.
+ * When the server stops for good it must delete APIService
+ * v1.api.webshop.cnpaas.dev (APISERVICE_NAME): an unavailable APIService
+ * blocks every namespace deletion.
+ */
+import { fileURLToPath } from 'node:url';
+import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
+import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
+import { MANIFEST_FILES, manifestPath } from './manifests.js';
+
+/** The CN of the api-server's own client certificate; manifests/rbac.yaml binds it. */
+export const API_SERVER_CLIENT_NAME = 'cnpaas-api-server';
+/** The ClusterRole that lets people register (manifests/registrant-clusterrole.yaml). */
+export const REGISTRANT_CLUSTER_ROLE = 'cnpaas-registrant';
+
+export interface CertificateNeed {
+  /** A short id the platform can key files by. */
+  id: string;
+  /** `serving`: this server's certificate; `client`: a client identity; `ca`: a CA the component trusts. */
+  kind: 'serving' | 'client' | 'ca';
+  /** Who presents it and why. */
+  purpose: string;
+  commonName?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+}
+
+export interface ComponentDescriptor {
+  name: string;
+  /** argv, executable first. */
+  command: string[];
+  env: Record<string, string>;
+  /** Ready when this answers 200 (no client certificate needed). */
+  healthUrl: string;
+  readyUrl: string;
+  metricsUrl: string;
+  manifests: {
+    /** Applied before the process starts (its permissions). */
+    beforeStart: string[];
+    /** Applied after readyUrl answers 200, with the vars of `manifestVars`. */
+    afterReady: string[];
+  };
+  certificates: CertificateNeed[];
+}
+
+export interface ApiServerComponentOptions {
+  /** Default 127.0.0.1: the aggregator dials localhost (ExternalName), and health/metrics are unauthenticated. */
+  host?: string;
+  port: number;
+  tlsCertFile: string;
+  tlsPrivateKeyFile: string;
+  /** The front-proxy CA: the same file as kube-apiserver's --requestheader-client-ca-file. */
+  requestheaderClientCaFile: string;
+  /** Default front-proxy-client: the CN of kube-apiserver's --proxy-client-cert-file. */
+  requestheaderAllowedNames?: string[];
+  /** Kubeconfig with the cnpaas-api-server client identity. */
+  kubeconfig: string;
+  /** Default 30. */
+  registrationTimeoutSeconds?: number;
+  logLevel?: string;
+}
+
+export function apiServerComponent(options: ApiServerComponentOptions): ComponentDescriptor {
+  const host = options.host ?? '127.0.0.1';
+  const hostPort = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
+  const base = `https://${hostPort}`;
+  const command = [
+    process.execPath,
+    fileURLToPath(new URL('../bin/cnpaas-api-server.js', import.meta.url)),
+    '--listen', hostPort,
+    '--tls-cert-file', options.tlsCertFile,
+    '--tls-private-key-file', options.tlsPrivateKeyFile,
+    '--requestheader-client-ca-file', options.requestheaderClientCaFile,
+    '--requestheader-allowed-names', (options.requestheaderAllowedNames ?? DEFAULT_ALLOWED_NAMES).join(','),
+    '--kubeconfig', options.kubeconfig,
+  ];
+  if (options.registrationTimeoutSeconds !== undefined) command.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
+  return {
+    name: 'api-server',
+    command,
+    env: { LOG_LEVEL: options.logLevel ?? 'info' },
+    healthUrl: `${base}/healthz`,
+    readyUrl: `${base}/readyz`,
+    metricsUrl: `${base}/metrics`,
+    manifests: {
+      beforeStart: [manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.registrantClusterRole)],
+      afterReady: [manifestPath(MANIFEST_FILES.service), manifestPath(MANIFEST_FILES.apiService)],
+    },
+    certificates: [
+      {
+        id: 'api-server-serving',
+        kind: 'serving',
+        purpose:
+          'the HTTPS certificate the aggregator verifies as ServerName cnpaas-api.cnpaas-system.svc (not the dialled localhost) against the APIService caBundle; its CA goes into CA_BUNDLE',
+        commonName: SERVICE_NAME,
+        dnsNames: [SERVICE_DNS_NAME, 'localhost'],
+        ipAddresses: ['127.0.0.1'],
+      },
+      {
+        id: 'api-server-client',
+        kind: 'client',
+        purpose: 'the api-server\'s identity towards kube-apiserver (SubjectAccessReviews, RegistrationRequests), bound by manifests/rbac.yaml',
+        commonName: API_SERVER_CLIENT_NAME,
+      },
+      {
+        id: 'front-proxy-ca',
+        kind: 'ca',
+        purpose:
+          'the CA of kube-apiserver\'s --proxy-client-cert-file (CN front-proxy-client): the same file as its --requestheader-client-ca-file, passed as --requestheader-client-ca-file; never the cluster CA',
+      },
+    ],
+  };
+}

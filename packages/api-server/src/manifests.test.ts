@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { API_GROUP, API_VERSION, APISERVICE_NAME, REGISTRATIONS, SERVICE_NAME, SYSTEM_NAMESPACE } from './api-group.js';
+import { API_SERVER_CLIENT_NAME, REGISTRANT_CLUSTER_ROLE } from './component.js';
+import { MANIFEST_FILES, encodeCaBundle, manifestPath, manifestVars, placeholdersIn, renderManifest, type ManifestObject } from './manifests.js';
+import { testPki } from './test-support/pki.js';
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+function rules(objects: ManifestObject[], name: string): Rule[] {
+  const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === name);
+  expect(role, `ClusterRole ${name}`).toBeDefined();
+  return role!['rules'] as Rule[];
+}
+
+describe('manifests', () => {
+  it('use no placeholder but API_SERVER_PORT and CA_BUNDLE, and only in apiservice.yaml (the platform fails on any other)', () => {
+    for (const file of Object.values(MANIFEST_FILES)) {
+      const used = placeholdersIn(readFileSync(manifestPath(file), 'utf8'));
+      expect(used.sort(), file).toEqual(file === MANIFEST_FILES.apiService ? ['API_SERVER_PORT', 'CA_BUNDLE'] : []);
+    }
+  });
+
+  it('render the APIService the aggregator accepts: integer port, base64 PEM caBundle, priorities in range', async () => {
+    const pki = await testPki();
+    const vars = manifestVars({ port: 18443, servingCaPem: pki.servingCa.cert });
+    const [apiService, ...rest] = renderManifest(MANIFEST_FILES.apiService, vars);
+    expect(rest).toEqual([]);
+    expect(apiService).toMatchObject({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: APISERVICE_NAME },
+      spec: { group: API_GROUP, version: API_VERSION, service: { name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE, port: 18443 } },
+    });
+    const spec = apiService!['spec'] as Record<string, unknown>;
+    expect(APISERVICE_NAME).toBe(`${API_VERSION}.${API_GROUP}`);
+    expect(Buffer.from(spec['caBundle'] as string, 'base64').toString('utf8')).toBe(pki.servingCa.cert);
+    expect(spec['groupPriorityMinimum']).toBeGreaterThanOrEqual(1);
+    expect(spec['groupPriorityMinimum']).toBeLessThanOrEqual(20000);
+    expect(spec['versionPriority']).toBeGreaterThanOrEqual(1);
+    expect(spec['versionPriority']).toBeLessThanOrEqual(1000);
+    expect(spec).not.toHaveProperty('insecureSkipTLSVerify');
+  });
+
+  it('refuse to render with a var missing, and refuse a CA bundle that is not PEM', () => {
+    expect(() => renderManifest(MANIFEST_FILES.apiService, { API_SERVER_PORT: '1' })).toThrow(/CA_BUNDLE/);
+    expect(() => encodeCaBundle('not a certificate')).toThrow(/no PEM certificate/);
+    expect(() => manifestVars({ port: 70000, servingCaPem: '' })).toThrow(/not a TCP port/);
+  });
+
+  it('make the Service an ExternalName to localhost in cnpaas-system', () => {
+    expect(renderManifest(MANIFEST_FILES.service)).toEqual([
+      expect.objectContaining({
+        kind: 'Service',
+        metadata: expect.objectContaining({ name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE }),
+        spec: { type: 'ExternalName', externalName: 'localhost' },
+      }),
+    ]);
+  });
+
+  it('grant cnpaas-api-server exactly what the flow uses: create/get/watch RRs, create SARs; no impersonate, no delete', () => {
+    const objects = renderManifest(MANIFEST_FILES.rbac);
+    expect(rules(objects, 'cnpaas-api-server')).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['registrationrequests'], verbs: ['create', 'get', 'watch'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ]);
+    const binding = objects.find((o) => o.kind === 'ClusterRoleBinding');
+    expect(binding).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'cnpaas-api-server' },
+      subjects: [{ kind: 'User', name: API_SERVER_CLIENT_NAME, apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    expect(JSON.stringify(objects)).not.toMatch(/impersonate|"\*"/);
+  });
+
+  it('ship cnpaas-registrant: create on registrations, no binding', () => {
+    const objects = renderManifest(MANIFEST_FILES.registrantClusterRole);
+    expect(objects.map((o) => o.kind)).toEqual(['ClusterRole']);
+    expect(rules(objects, REGISTRANT_CLUSTER_ROLE)).toEqual([{ apiGroups: [API_GROUP], resources: [REGISTRATIONS.plural], verbs: ['create'] }]);
+  });
+});

@@ -1,0 +1,314 @@
+/**
+ * The registration flow, DESIGN.md step 2, after authentication and
+ * authorization:
+ *
+ *   create the RegistrationRequest → watch it from the create's
+ *   resourceVersion → on its DELETED event, answer 201 with the tenant,
+ *   namespace, user and email the operator wrote into its status.
+ *
+ * Why from the create's resourceVersion: a watch that starts "now" (the
+ * original demo, reference/harikube.md §2.5) misses a DELETED event that
+ * happens between the create and the watch, and then hangs. A watch from
+ * the create's resourceVersion replays everything after the create, so the
+ * operator may finish as fast as it likes. Reconnects continue from the last
+ * resourceVersion seen; only if that is compacted away (410) do we GET the
+ * object to find out whether it still exists.
+ *
+ * Whose identity creates it: the server's own (cnpaas-api-server), not the
+ * caller's by impersonation. The SubjectAccessReview already decided that
+ * the caller may create registrations; impersonation would need the
+ * `impersonate` verb on users, groups, uids and extras, which lets whoever
+ * holds the server's key act as anyone, system:masters included. Our own
+ * identity needs only create/get/watch on registrationrequests. Who asked is
+ * recorded in the annotation api.webshop.cnpaas.dev/requested-by.
+ *
+ * A dry run (`?dryRun=All`) is a server-side dry-run create: the webhooks
+ * run and validate (the claim webhook declares NoneOnDryRun and takes no
+ * claim), nothing is stored, and there is nothing to wait for. It answers
+ * 201 like the real create would (Kubernetes dry runs answer with the
+ * status code of the real request) with the would-be Registration.
+ *
+ * A timeout answers 504 and leaves the RegistrationRequest alone: the
+ * operator may still finish it, and deleting it half-way would strand the
+ * children it already made. The message names it so the caller can look.
+ */
+import { API_GROUP, API_GROUP_VERSION, REGISTRATIONS, REGISTRATION_UID_LABEL, REQUESTED_BY_ANNOTATION } from './api-group.js';
+import { ApiServerError, errorMessage } from './errors.js';
+import { KubeApiError, type Condition, type KubeApi, type RegistrationRequest, type UserInfo } from './kube-client.js';
+import type { Logger } from './logger.js';
+import { failure, httpError } from './status.js';
+
+/** The answer: a Registration object (so kubectl can print `registration.api.webshop.cnpaas.dev/<name> created`). */
+export interface Registration {
+  apiVersion: typeof API_GROUP_VERSION;
+  kind: typeof REGISTRATIONS.kind;
+  metadata: { name: string; uid?: string; creationTimestamp?: string };
+  /** The spec as stored (email normalised, company name defaulted), without the password. */
+  spec: Record<string, unknown>;
+  status: { tenant?: string; namespace?: string; user?: string; email?: string };
+}
+
+export interface RegistrationFlowOptions {
+  kube: KubeApi;
+  /** The whole budget of one registration, create included. */
+  timeoutMs: number;
+  log: Logger;
+  /** First pause before re-opening a failed watch; doubles up to 2 s. Default 100 ms. */
+  retryDelayMs?: number;
+}
+
+export interface RegisterInput {
+  object: RegistrationRequest;
+  user: UserInfo;
+  dryRun: boolean;
+  /** Aborts when the caller went away: stop watching, nobody is left to answer. */
+  signal?: AbortSignal;
+}
+
+export interface RegisterOutcome {
+  code: 201;
+  registration: Registration;
+}
+
+export class RegistrationFlow {
+  readonly #options: RegistrationFlowOptions;
+
+  constructor(options: RegistrationFlowOptions) {
+    this.#options = options;
+  }
+
+  /** 201 with the Registration, or throws an `ApiServerError` carrying the Status to answer. */
+  async register(input: RegisterInput): Promise<RegisterOutcome> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error('registration timeout')), this.#options.timeoutMs);
+    const signals = [deadline.signal, ...(input.signal ? [input.signal] : [])];
+    const signal = AbortSignal.any(signals);
+    const object = structuredClone(input.object);
+    object.metadata.annotations = { ...object.metadata.annotations, [REQUESTED_BY_ANNOTATION]: input.user.username };
+    const state: FlowState = { name: object.metadata.name, uid: undefined, last: undefined, created: false };
+    try {
+      let created: RegistrationRequest;
+      try {
+        created = await this.#options.kube.createRegistrationRequest(object, { dryRun: input.dryRun, signal });
+      } catch (err) {
+        if (signal.aborted) throw this.#aborted(deadline.signal, input, state);
+        throw createFailure(err);
+      }
+      state.created = !input.dryRun;
+      state.name = created.metadata?.name;
+      state.uid = created.metadata?.uid;
+      if (input.dryRun) return { code: 201, registration: toRegistration(created) };
+      if (!state.name || !created.metadata.resourceVersion) {
+        throw httpError('CNPAAS_API_INTERNAL', { code: 500, message: 'the created RegistrationRequest came back without a name or resourceVersion' });
+      }
+      const deleted = await this.#watchUntilDeleted({ name: state.name, resourceVersion: created.metadata.resourceVersion, state, signal });
+      if (!deleted) throw this.#aborted(deadline.signal, input, state);
+      return { code: 201, registration: result(deleted) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The DELETED object, or undefined when the signal ended the wait. */
+  async #watchUntilDeleted(args: { name: string; resourceVersion: string; state: FlowState; signal: AbortSignal }): Promise<RegistrationRequest | undefined> {
+    const { name, state, signal } = args;
+    const { kube, log } = this.#options;
+    let resourceVersion = args.resourceVersion;
+    let deleted: RegistrationRequest | undefined;
+    let delay = this.#options.retryDelayMs ?? 100;
+    const deadlineAt = Date.now() + this.#options.timeoutMs;
+    while (!deleted && !signal.aborted) {
+      const stop = new AbortController();
+      try {
+        await kube.watchRegistrationRequest(
+          { name, resourceVersion, timeoutSeconds: Math.max(1, (deadlineAt - Date.now()) / 1000), signal: AbortSignal.any([signal, stop.signal]) },
+          (event) => {
+            const rv = event.object?.metadata?.resourceVersion;
+            if (rv) resourceVersion = rv;
+            if (event.type === 'BOOKMARK') return;
+            // The name is ours until our object is deleted; a UID check guards against anything else.
+            if (state.uid && event.object.metadata?.uid !== state.uid) return;
+            state.last = event.object;
+            if (event.type === 'DELETED') {
+              deleted = event.object;
+              stop.abort();
+            }
+          },
+        );
+        delay = this.#options.retryDelayMs ?? 100;
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof KubeApiError && err.httpStatus === 410) {
+          // Our resourceVersion was compacted away: is the object still there?
+          const current = await kube.getRegistrationRequest(name, { signal }).catch((e: unknown) => {
+            if (signal.aborted) return undefined;
+            throw kubeUnavailable(e, 'reading the RegistrationRequest after its watch expired');
+          });
+          if (signal.aborted) break;
+          if (!current || (state.uid && current.metadata?.uid !== state.uid)) {
+            throw httpError('CNPAAS_API_RESULT_LOST', {
+              code: 500,
+              message: `RegistrationRequest ${name} is gone, but its result was lost: the watch expired (410 Gone) before its DELETED event was read`,
+              hint: `find what it made with: kubectl get tenants -l ${REGISTRATION_UID_LABEL}=${state.uid ?? '<uid>'}`,
+              details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}) },
+            });
+          }
+          state.last = current;
+          resourceVersion = current.metadata.resourceVersion ?? resourceVersion;
+          continue;
+        }
+        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403)) throw ownPermission(err, 'watch registrationrequests');
+        // A dropped connection, a 5xx, a watch-cache "too large resource version": try again from where we were.
+        log.warn({ name, resourceVersion, err: errorMessage(err), retryInMs: delay }, 'watch of the registration failed; re-watching');
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 2_000);
+      }
+    }
+    return deleted;
+  }
+
+  /** The Status for a flow the deadline or the caller ended. */
+  #aborted(deadline: AbortSignal, input: RegisterInput, state: FlowState): ApiServerError {
+    if (!deadline.aborted) {
+      return new ApiServerError('CNPAAS_API_TIMEOUT', 'the client went away before the registration finished', {
+        status: failure({ code: 499, reason: 'ClientClosedRequest', message: 'client closed the request' }),
+      });
+    }
+    const seconds = Math.round(this.#options.timeoutMs / 100) / 10;
+    const what = input.dryRun ? 'the dry-run create' : state.name ? `RegistrationRequest ${state.name}` : 'the registration';
+    const ready = readyCondition(state.last);
+    const progress = ready ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}` : '';
+    const next = state.created
+      ? `; it still exists and the operator may finish it: kubectl get registrationrequests.webshop.cnpaas.dev ${state.name ?? ''}`.trimEnd()
+      : input.dryRun
+        ? ''
+        : '; it may or may not have been created';
+    return httpError('CNPAAS_API_TIMEOUT', {
+      code: 504,
+      reason: 'Timeout',
+      message: `${what} did not finish within ${seconds}s${progress}${next}`,
+      details: { ...(state.name ? { name: state.name } : {}), group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}), retryAfterSeconds: 5 },
+    });
+  }
+}
+
+interface FlowState {
+  name: string | undefined;
+  uid: string | undefined;
+  /** The newest version seen, for the timeout message. */
+  last: RegistrationRequest | undefined;
+  /** A real object exists (not a dry run): a timeout must say so. */
+  created: boolean;
+}
+
+function readyCondition(rr: RegistrationRequest | undefined): Condition | undefined {
+  return rr?.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+function withoutPassword(spec: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { password: _password, ...rest } = spec ?? {};
+  return structuredClone(rest);
+}
+
+/** A RegistrationRequest as the Registration we answer with (never the password, not even its hash). */
+export function toRegistration(rr: RegistrationRequest): Registration {
+  const metadata: Registration['metadata'] = { name: rr.metadata?.name ?? '' };
+  if (rr.metadata?.uid) metadata.uid = rr.metadata.uid;
+  if (rr.metadata?.creationTimestamp) metadata.creationTimestamp = rr.metadata.creationTimestamp;
+  const status: Registration['status'] = {};
+  for (const key of ['tenant', 'namespace', 'user', 'email'] as const) {
+    const value = rr.status?.[key];
+    if (typeof value === 'string' && value !== '') status[key] = value;
+  }
+  return { apiVersion: API_GROUP_VERSION, kind: REGISTRATIONS.kind, metadata, spec: withoutPassword(rr.spec), status };
+}
+
+/** The DELETED object must carry the operator's four names; anything else was not the operator finishing. */
+function result(deleted: RegistrationRequest): Registration {
+  const registration = toRegistration(deleted);
+  const missing = (['tenant', 'namespace', 'user', 'email'] as const).filter((k) => !registration.status[k]);
+  if (missing.length > 0) {
+    const name = registration.metadata.name;
+    const ready = readyCondition(deleted);
+    throw httpError('CNPAAS_API_DELETED_WITHOUT_RESULT', {
+      code: 409,
+      reason: 'Conflict',
+      message: `RegistrationRequest ${name} was deleted before the operator finished it (status lacks ${missing.join(', ')})${ready ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}` : ''}`,
+      hint: 'someone else deleted it; send the registration again',
+      details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(registration.metadata.uid ? { uid: registration.metadata.uid } : {}) },
+    });
+  }
+  return registration;
+}
+
+/**
+ * A refused create, as the Status to answer. A webhook's denial (400, 409,
+ * 422, or 403 when a webhook sets no code) and a taken name (409
+ * AlreadyExists) are the caller's to fix: their code, reason, message and
+ * causes pass through unchanged. Our own missing permissions, a missing CRD
+ * or an unreachable API are not: 500/503 with what to do.
+ */
+export function createFailure(err: unknown): ApiServerError {
+  if (err instanceof ApiServerError) return err;
+  if (!(err instanceof KubeApiError) || err.httpStatus === undefined) return kubeUnavailable(err, 'creating the RegistrationRequest');
+  const code = err.httpStatus;
+  const kubeStatus = err.status;
+  const message = kubeStatus?.message ?? err.message;
+  if (code === 401 || (code === 403 && /\bcannot create resource\b/.test(message))) return ownPermission(err, 'create registrationrequests');
+  if (code === 404) {
+    return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
+      code: 503,
+      message: `the kube API does not serve registrationrequests.webshop.cnpaas.dev (${message})`,
+      hint: 'apply the operator\'s CRDs (packages/operator/manifests/crds/)',
+      cause: err,
+    });
+  }
+  if (code >= 400 && code < 500) {
+    return new ApiServerError('CNPAAS_API_CREATE_REFUSED', message, {
+      status: failure({ code, message, ...(kubeStatus?.reason ? { reason: kubeStatus.reason } : {}), ...(kubeStatus?.details ? { details: kubeStatus.details } : {}) }),
+      cause: err,
+    });
+  }
+  // 5xx: typically "failed calling webhook" (the webhook server is down) or an overloaded apiserver.
+  return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
+    code: code === 504 ? 504 : 503,
+    message: `the kube API could not create the RegistrationRequest: ${message}`,
+    hint: 'retry in a moment; if it persists, check that the admission webhooks and kube-apiserver are up',
+    details: { retryAfterSeconds: 2 },
+    cause: err,
+  });
+}
+
+function kubeUnavailable(err: unknown, doing: string): ApiServerError {
+  return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
+    code: 503,
+    message: `the kube API failed while ${doing}: ${errorMessage(err)}`,
+    hint: 'retry in a moment; if it persists, check that kube-apiserver is reachable from cnpaas-api-server',
+    details: { retryAfterSeconds: 2 },
+    cause: err,
+  });
+}
+
+function ownPermission(err: KubeApiError, what: string): ApiServerError {
+  return httpError('CNPAAS_API_OWN_PERMISSION', {
+    code: 500,
+    message: `cnpaas-api-server may not ${what} (${err.httpStatus}: ${err.status?.message ?? err.message})`,
+    hint: 'apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity',
+    cause: err,
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

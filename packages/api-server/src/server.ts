@@ -1,0 +1,315 @@
+/**
+ * The HTTPS server (fastify) behind kube-apiserver's aggregator.
+ *
+ * Every request except /healthz, /livez, /readyz and /metrics goes through
+ *   1. authentication: the front-proxy client certificate, then X-Remote-*
+ *      (front-proxy-auth.ts) → 401 Status;
+ *   2. authorization: a SubjectAccessReview for the caller (authorizer.ts),
+ *      resource attributes for registrations, non-resource attributes for
+ *      discovery and OpenAPI, as k8s.io/apiserver does → 403 Status;
+ * both in `onRequest`, so a refused request's body is never read.
+ *
+ * The TLS handshake asks for, but does not require, a client certificate
+ * (`rejectUnauthorized: false`): health and metrics stay reachable on the
+ * same port without one, and a caller without one gets a 401 Status that
+ * says how to call instead of a bare TLS alert.
+ *
+ * Bodies: any Content-Type is read as text up to --max-body-bytes, then
+ * decoded as JSON or YAML by registration-body.ts (415 for other types).
+ * Nothing logs a body; parse errors never quote one.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
+import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
+import { APIGROUP_DISCOVERY_V2, APIGROUP_DISCOVERY_V2BETA1, apiGroup, apiGroupDiscoveryList, apiGroupList, apiResourceList, negotiateDiscovery } from './discovery.js';
+import { ApiServerError, errorMessage } from './errors.js';
+import { authenticateFrontProxy } from './front-proxy-auth.js';
+import type { KubeApi, UserInfo } from './kube-client.js';
+import type { Logger } from './logger.js';
+import { ApiServerMetrics } from './metrics.js';
+import { OPENAPI_V3_GROUP_PATH, OPENAPI_V3_ROOT, openApiV3 } from './openapi.js';
+import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-body.js';
+import { RegistrationFlow } from './registration-flow.js';
+import { failure, httpError, type KubeStatus } from './status.js';
+
+
+/** Answered without a client certificate or a SubjectAccessReview (DESIGN.md: loopback-only, unauthenticated). */
+export const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
+
+export interface TlsMaterial {
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** The requestheader (front-proxy) CA: the only CA whose client certificates are trusted. */
+  requestheaderCa: string | Buffer;
+}
+
+export interface ApiServerOptions {
+  tls: TlsMaterial;
+  /** CNs allowed on front-proxy certificates (--requestheader-allowed-names). */
+  allowedNames: readonly string[];
+  kube: KubeApi;
+  log: Logger;
+  metrics?: ApiServerMetrics;
+  /** Default 30 s. Keep it under kube-apiserver's --request-timeout (60 s), or the aggregator answers first. */
+  registrationTimeoutMs?: number;
+  /** Largest request body in bytes; default 64 KiB. */
+  bodyLimit?: number;
+  /** Default: a SubjectAccessReviewAuthorizer on `kube` with 10 s caches. */
+  authorizer?: SubjectAccessReviewAuthorizer;
+  /** First pause before re-opening a failed watch (tests shorten it). */
+  watchRetryDelayMs?: number;
+}
+
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
+
+export class ApiServer {
+  readonly app: App;
+  readonly metrics: ApiServerMetrics;
+  readonly #users = new WeakMap<FastifyRequest, UserInfo>();
+  readonly #flow: RegistrationFlow;
+  readonly #openapi = openApiV3();
+  #ready = false;
+
+  constructor(options: ApiServerOptions) {
+    this.metrics = options.metrics ?? new ApiServerMetrics();
+    const authorizer = options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
+    this.#flow = new RegistrationFlow({
+      kube: options.kube,
+      timeoutMs: options.registrationTimeoutMs ?? DEFAULT_REGISTRATION_TIMEOUT_MS,
+      log: options.log,
+      ...(options.watchRetryDelayMs !== undefined ? { retryDelayMs: options.watchRetryDelayMs } : {}),
+    });
+    const app: App = Fastify({
+      https: {
+        key: options.tls.key,
+        cert: options.tls.cert,
+        ca: options.tls.requestheaderCa,
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.2',
+      },
+      loggerInstance: options.log,
+      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      return503OnClosing: true,
+    });
+    this.app = app;
+
+    // Every body as text; registration-body.ts decides JSON or YAML (and 415).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.setErrorHandler((error: FastifyError | ApiServerError, request, reply) => this.#onError(error, request, reply));
+    app.setNotFoundHandler((request, reply) =>
+      this.#sendStatus(reply, failure({ code: 404, reason: 'NotFound', message: `the server could not find the requested resource (${request.method} ${pathOf(request.url)})` })),
+    );
+
+    app.addHook('onRequest', async (request) => {
+      const path = pathOf(request.url);
+      if (UNAUTHENTICATED_PATHS.has(path)) return;
+      const user = authenticateFrontProxy(request.raw, { allowedNames: options.allowedNames });
+      this.#users.set(request, user);
+      await authorizer.authorize(user, attributesFor(request.method, path));
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      this.metrics.requests.inc({ verb: request.method, resource: resourceLabel(pathOf(request.url)), code: String(reply.statusCode) });
+    });
+
+    app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
+    app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
+    app.get('/readyz', async (_request, reply) =>
+      this.#ready ? reply.type('text/plain').send('ok') : reply.code(503).type('text/plain').send('not ready'),
+    );
+    app.get('/metrics', async (_request, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
+
+    app.get('/apis', async (request, reply) => {
+      const version = negotiateDiscovery(request.headers.accept);
+      reply.header('Vary', 'Accept');
+      if (version) {
+        // Verbatim, as kube-apiserver sends it: for a string or object fastify would re-format the
+        // parameters and append a charset; a Buffer keeps the header as set.
+        reply.header('Content-Type', version === 'v2' ? APIGROUP_DISCOVERY_V2 : APIGROUP_DISCOVERY_V2BETA1);
+        return reply.send(Buffer.from(JSON.stringify(apiGroupDiscoveryList(version))));
+      }
+      return reply.type('application/json').send(apiGroupList());
+    });
+    app.get(`/apis/${API_GROUP}`, async (_request, reply) => reply.type('application/json').send(apiGroup()));
+    app.get(GROUP_VERSION_PATH, async (_request, reply) => reply.type('application/json').send(apiResourceList()));
+    app.get(OPENAPI_V3_ROOT, async (_request, reply) => reply.type('application/json').send(this.#openapi.discovery));
+    app.get(OPENAPI_V3_GROUP_PATH, async (request, reply) => {
+      const hash = (request.query as Record<string, unknown>)['hash'];
+      reply.header('ETag', `"${this.#openapi.hash}"`);
+      // A URL carrying the current hash never changes; anything else must be revalidated.
+      reply.header('Cache-Control', hash === this.#openapi.hash ? 'public, immutable' : 'no-cache, private');
+      return reply.type('application/json').send(this.#openapi.document);
+    });
+
+    const register = async (request: FastifyRequest, reply: FastifyReply, nameFromPath: string | undefined): Promise<FastifyReply> => {
+      const started = performance.now();
+      const user = this.#users.get(request)!;
+      const dryRun = parseDryRun((request.query as Record<string, unknown>)['dryRun']);
+      const format = bodyFormat(request.headers['content-type']);
+      if (!format) {
+        throw httpError('CNPAAS_API_UNSUPPORTED_MEDIA_TYPE', {
+          code: 415,
+          message: `the body's Content-Type ${JSON.stringify(request.headers['content-type'])} is not supported`,
+          hint: 'send application/json or application/yaml',
+        });
+      }
+      const object = toRegistrationRequest(decodeBody(typeof request.body === 'string' ? request.body : '', format), { nameFromPath });
+      // The caller going away ends the wait (not the registration: the operator carries on).
+      const gone = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      let outcome: 'created' | 'dry-run' | 'failed' = 'failed';
+      let code = 500;
+      let name = object.metadata.name;
+      try {
+        const result = await this.#flow.register({ object, user, dryRun, signal: gone.signal });
+        outcome = dryRun ? 'dry-run' : 'created';
+        code = result.code;
+        name = result.registration.metadata.name;
+        return await reply.code(result.code).type('application/json').send(result.registration);
+      } catch (err) {
+        code = err instanceof ApiServerError && err.status ? err.status.code : 500;
+        throw err;
+      } finally {
+        const seconds = (performance.now() - started) / 1000;
+        this.metrics.registrationDuration.observe({ outcome: outcome === 'failed' ? `http_${code}` : outcome }, seconds);
+        // Who, what, how it ended. Never the body: it holds a password (and the email is personal data).
+        request.log.info({ user: user.username, name, dryRun, code, ms: Math.round(seconds * 1000) }, 'registration');
+      }
+    };
+    app.post(REGISTRATIONS_PATH, async (request, reply) => register(request, reply, undefined));
+    app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) => register(request, reply, (request.params as { name: string }).name));
+    const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+      this.#sendStatus(
+        reply,
+        failure({ code: 405, reason: 'MethodNotAllowed', message: `the server does not allow this method on the requested resource: ${REGISTRATIONS.plural} only supports create (POST), not ${request.method}` }),
+      );
+    for (const url of [REGISTRATIONS_PATH, `${REGISTRATIONS_PATH}/:name`]) {
+      app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, handler: methodNotAllowed });
+    }
+  }
+
+  /** Listens; resolves with the base URL, e.g. https://127.0.0.1:8443. */
+  async listen(options: ListenOptions): Promise<string> {
+    try {
+      await this.app.listen({ host: options.host, port: options.port });
+    } catch (err) {
+      throw new ApiServerError('CNPAAS_API_LISTEN', `cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`, {
+        hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
+        cause: err,
+      });
+    }
+    this.#ready = true;
+    return this.url();
+  }
+
+  url(): string {
+    const address = this.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `https://${host}:${address.port}`;
+  }
+
+  /** Swaps certificates without a restart (rotation); new connections use them. */
+  setTls(tls: TlsMaterial): void {
+    this.app.server.setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.requestheaderCa });
+  }
+
+  /** Stops taking connections; registrations in flight finish (each within its timeout). */
+  async close(): Promise<void> {
+    this.#ready = false;
+    await this.app.close();
+  }
+
+  #sendStatus(reply: FastifyReply, status: KubeStatus): FastifyReply {
+    return reply.code(status.code).type('application/json').send(status);
+  }
+
+  #onError(error: FastifyError | ApiServerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    if (error instanceof ApiServerError) {
+      const status = error.status ?? failure({ code: 500, message: error.message });
+      if (status.code === 401 || status.code === 403) this.metrics.rejected.inc({ reason: error.code });
+      const line = { code: error.code, statusCode: status.code, reason: status.reason };
+      if (status.code >= 500) request.log.error({ ...line, err: errorMessage(error.cause ?? error) }, error.message);
+      else request.log.warn(line, error.message);
+      return this.#sendStatus(reply, status);
+    }
+    const code = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (code === 413) {
+      this.metrics.rejected.inc({ reason: 'CNPAAS_API_TOO_LARGE' });
+      return this.#sendStatus(reply, failure({ code: 413, message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes` }));
+    }
+    if (code >= 500) {
+      request.log.error({ code: error.code, statusCode: code, err: error.message }, 'request failed');
+      return this.#sendStatus(reply, failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }));
+    }
+    // fastify's own 4xx errors have fixed messages that never quote the body.
+    request.log.warn({ code: error.code, statusCode: code }, error.message);
+    return this.#sendStatus(reply, failure({ code, message: error.message }));
+  }
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** The verb k8s.io/apiserver's RequestInfo would give (collection vs named object). */
+function resourceVerb(method: string, named: boolean): string {
+  switch (method) {
+    case 'POST': return 'create';
+    case 'GET':
+    case 'HEAD': return named ? 'get' : 'list';
+    case 'PUT': return 'update';
+    case 'PATCH': return 'patch';
+    case 'DELETE': return named ? 'delete' : 'deletecollection';
+    default: return method.toLowerCase();
+  }
+}
+
+export function attributesFor(method: string, path: string): Attributes {
+  if (path === REGISTRATIONS_PATH || path.startsWith(`${REGISTRATIONS_PATH}/`)) {
+    const name = path.slice(REGISTRATIONS_PATH.length + 1);
+    return {
+      resource: {
+        group: API_GROUP,
+        version: API_VERSION,
+        resource: REGISTRATIONS.plural,
+        verb: resourceVerb(method, name !== ''),
+        // A name on a create is not part of the request's attributes in Kubernetes either.
+        ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
+      },
+    };
+  }
+  return { nonResource: { path, verb: method.toLowerCase() } };
+}
+
+function resourceLabel(path: string): string {
+  if (UNAUTHENTICATED_PATHS.has(path)) return 'health';
+  if (path.startsWith(REGISTRATIONS_PATH)) return REGISTRATIONS.plural;
+  if (path.startsWith(OPENAPI_V3_ROOT)) return 'openapi';
+  if (path === '/apis' || path.startsWith('/apis/')) return 'discovery';
+  return 'other';
+}
+
+/** `?dryRun=All`, the only value Kubernetes defines; anything else is a 400 like kube-apiserver's. */
+function parseDryRun(value: unknown): boolean {
+  if (value === undefined) return false;
+  const values = Array.isArray(value) ? value : [value];
+  if (values.every((v) => v === 'All')) return true;
+  throw httpError('CNPAAS_API_BAD_BODY', {
+    code: 400,
+    message: `invalid dryRun value ${JSON.stringify(values)}: the only supported value is All`,
+  });
+}

@@ -1,0 +1,58 @@
+/** Our server on real TLS in front of a FakeKubeApi, for the server tests. */
+import { HttpKubeApi } from '../kube-client.js';
+import { ApiServer } from '../server.js';
+import { capturingLogger } from './capture-logs.js';
+import { FakeKubeApi } from './fake-kube-api.js';
+import { call, type CallOptions, type Reply } from './https-call.js';
+import type { Pem, TestPki } from './pki.js';
+
+export interface TestStack {
+  server: ApiServer;
+  fake: FakeKubeApi;
+  url: string;
+  lines: string[];
+  /** A request as the aggregator proxies it: front-proxy certificate, X-Remote-* for `user`. */
+  proxied(path: string, options?: Partial<CallOptions> & { user?: string; groups?: string[] }): Promise<Reply>;
+  /** A request with any (or no) client certificate and headers. */
+  direct(path: string, options: Partial<CallOptions> & { client?: Pem | undefined }): Promise<Reply>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  registrationTimeoutMs?: number;
+  bodyLimit?: number;
+}
+
+export async function startStack(pki: TestPki, options: StackOptions = {}): Promise<TestStack> {
+  const fake = new FakeKubeApi(pki);
+  await fake.start();
+  const { log, lines } = capturingLogger('trace');
+  const server = new ApiServer({
+    tls: { key: pki.serving.key, cert: pki.serving.cert, requestheaderCa: pki.frontProxyCa.cert },
+    allowedNames: ['front-proxy-client'],
+    kube: new HttpKubeApi(fake.kubeConfig(), { requestTimeoutMs: 5_000 }),
+    log,
+    registrationTimeoutMs: options.registrationTimeoutMs ?? 5_000,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+    watchRetryDelayMs: 10,
+  });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    server,
+    fake,
+    url,
+    lines,
+    proxied: (path, o = {}) =>
+      call(url, path, {
+        ca: pki.servingCa.cert,
+        client: pki.frontProxyClient,
+        ...o,
+        headers: { 'X-Remote-User': o.user ?? 'alice', 'X-Remote-Group': o.groups ?? ['webshop-signup'], ...o.headers },
+      }),
+    direct: (path, o) => call(url, path, { ca: pki.servingCa.cert, ...o }),
+    close: async () => {
+      await server.close();
+      await fake.close();
+    },
+  };
+}
