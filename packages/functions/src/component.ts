@@ -1,13 +1,14 @@
 /**
  * The component descriptors of this package (DESIGN.md "Contracts between
- * packages"): the SMTP sink and the email function, as the platform's one
- * supervisor runs them (started in that order, step 8, before the trigger).
+ * packages"): the SMTP sink, the email function and the watch trigger, as
+ * the platform's one supervisor runs them (started in that order, step 8).
  * Plain objects; the platform decides paths and ports and passes them in.
  * Same shape as @cnpaas/webhooks' descriptor.
  */
 import { fileURLToPath } from 'node:url';
 import { TRIGGER_CLIENT_NAME } from './function/config.js';
 import { hostPort } from './listen-address.js';
+import { TRIGGER_NAME } from './trigger/types.js';
 
 /** The CN of the function's own client certificate; manifests/rbac.yaml binds it. */
 export const FUNCTION_CLIENT_NAME = 'cnpaas-email-function';
@@ -141,5 +142,83 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
         commonName: FUNCTION_CLIENT_NAME,
       },
     ],
+  };
+}
+
+export interface TriggerComponentOptions {
+  /** Default 127.0.0.1: /healthz, /readyz and /metrics are unauthenticated, so loopback only. */
+  host?: string;
+  /** The HTTP port of /healthz, /readyz and /metrics. */
+  port: number;
+  /** Kubeconfig with the cnpaas-trigger client identity (the certificate below). */
+  kubeconfig: string;
+  /** The same certificate (CN cnpaas-trigger), presented to the email function. */
+  clientCertFile: string;
+  clientKeyFile: string;
+  /** Off only for a single replica in tests. Default on (Lease cnpaas-system/cnpaas-trigger). */
+  leaderElection?: boolean;
+  statusIntervalSeconds?: number;
+  logLevel?: string;
+}
+
+/** The manifests the trigger ships: CRD and RBAC before it starts, the demo's trigger once it is ready. */
+export const TRIGGER_MANIFESTS = {
+  crd: 'crds/httptriggers.yaml',
+  rbac: 'trigger-rbac.yaml',
+  emailTrigger: 'email-trigger.yaml',
+} as const;
+
+/**
+ * The watch trigger. One identity, CN cnpaas-trigger, for both directions:
+ * kube-apiserver maps it to User cnpaas-trigger (manifests/trigger-rbac.yaml)
+ * and the email function allows exactly that CN. Both trust the cluster CA,
+ * so one certificate is one identity to issue, rotate (SIGHUP) and revoke.
+ */
+export function triggerComponent(options: TriggerComponentOptions): ComponentDescriptor {
+  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
+  const base = `http://${listen}`;
+  const command = [
+    process.execPath,
+    binPath('cnpaas-trigger'),
+    '--kubeconfig', options.kubeconfig,
+    '--client-cert-file', options.clientCertFile,
+    '--client-key-file', options.clientKeyFile,
+    '--listen-health', listen,
+  ];
+  if (options.leaderElection === false) command.push('--no-leader-election');
+  if (options.statusIntervalSeconds !== undefined) command.push('--status-interval', `${options.statusIntervalSeconds}s`);
+  return {
+    name: 'trigger',
+    command,
+    env: { LOG_LEVEL: options.logLevel ?? 'info' },
+    healthUrl: `${base}/healthz`,
+    // 200 once this replica leads and its caches synced; a standby answers 503.
+    readyUrl: `${base}/readyz`,
+    metricsUrl: `${base}/metrics`,
+    manifests: {
+      beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd), manifestPath(TRIGGER_MANIFESTS.rbac)],
+      // Needs vars: emailTriggerVars(...).
+      afterReady: [manifestPath(TRIGGER_MANIFESTS.emailTrigger)],
+    },
+    certificates: [
+      {
+        id: 'trigger-client',
+        kind: 'client',
+        purpose: 'the trigger\'s identity towards kube-apiserver (User cnpaas-trigger, manifests/trigger-rbac.yaml) and towards the email function (mTLS, allowed CN)',
+        commonName: TRIGGER_NAME,
+      },
+    ],
+  };
+}
+
+/**
+ * The `{{NAME}}` values manifests/email-trigger.yaml needs: the function's
+ * POST URL (its base URL, e.g. https://127.0.0.1:8443, plus /email) and the
+ * CA that signed its serving certificate, base64 of the PEM.
+ */
+export function emailTriggerVars(options: { functionBaseUrl: string; caPem: string | Buffer }): { EMAIL_FUNCTION_URL: string; CA_BUNDLE: string } {
+  return {
+    EMAIL_FUNCTION_URL: `${options.functionBaseUrl.replace(/\/+$/, '')}/email`,
+    CA_BUNDLE: Buffer.from(options.caPem).toString('base64'),
   };
 }

@@ -41,7 +41,11 @@ export type FunctionsErrorCode =
   /** SMTP refused the message for a reason a retry may fix (4xx, connection error, timeout). */
   | 'CNPAAS_FUNCTIONS_SEND_TRANSIENT'
   /** SMTP refused the message for good (5xx other than 503). */
-  | 'CNPAAS_FUNCTIONS_SEND_PERMANENT';
+  | 'CNPAAS_FUNCTIONS_SEND_PERMANENT'
+  /** An HTTPTrigger's spec cannot be run (bad URL, header, namespace, TLS settings). */
+  | 'CNPAAS_FUNCTIONS_TRIGGER_SPEC'
+  /** An HTTPTrigger body template does not parse, or rendering it failed. */
+  | 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE';
 
 const functionsErrorBrand = Symbol.for('cnpaas.functions.FunctionsError');
 

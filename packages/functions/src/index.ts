@@ -1,6 +1,7 @@
 /**
  * @cnpaas/functions: the email function (exactly-once SMTP delivery of
- * Email objects) and the demo's SMTP sink. See README.md.
+ * Email objects), the demo's SMTP sink, and the watch trigger (HTTPTrigger
+ * controller). See README.md.
  */
 export { FunctionsError, errorMessage, type FunctionsErrorCode } from './errors.js';
 export { createLogger, maskAddress, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
@@ -44,11 +45,42 @@ export { FunctionMetrics } from './function/metrics.js';
 export { parseFunctionConfig, parseDuration, FUNCTION_USAGE, DEFAULT_FUNCTION_LISTEN, TRIGGER_CLIENT_NAME, type FunctionConfig } from './function/config.js';
 export {
   FUNCTION_CLIENT_NAME,
+  TRIGGER_MANIFESTS,
   emailFunctionComponent,
+  emailTriggerVars,
   smtpComponent,
+  triggerComponent,
   manifestPath,
   type CertificateNeed,
   type ComponentDescriptor,
   type FunctionComponentOptions,
   type SmtpComponentOptions,
+  type TriggerComponentOptions,
 } from './component.js';
+
+// The watch trigger (src/trigger/).
+export {
+  HTTPTRIGGERS_RESOURCE,
+  PLATFORM_GROUP,
+  PLATFORM_VERSION,
+  SYSTEM_NAMESPACE,
+  TRIGGER_LEASE,
+  TRIGGER_NAME,
+  EVENT_TYPES,
+  type EventType,
+  type HTTPTrigger,
+  type HTTPTriggerSpec,
+  type HTTPTriggerStatus,
+} from './trigger/types.js';
+export { compileTemplate, MAX_RENDERED_BYTES, type CompiledTemplate } from './trigger/template.js';
+export { planTrigger, DEFAULT_DELIVERY, type TriggerPlan, type DeliverySettings, type PlanOptions, type PlanResult } from './trigger/spec.js';
+export { ProgressTracker } from './trigger/progress.js';
+export { DeliveryQueue, type AttemptResult, type Finish, type DeliveryQueueOptions } from './trigger/delivery-queue.js';
+export { HttpDeliverer, classifyStatus, parseRetryAfter, type ClientIdentity, type HttpRequest, type HttpDelivererOptions } from './trigger/http-delivery.js';
+export { WatchSource, type SourceEvent, type SourceSink, type WatchSourceOptions } from './trigger/event-source.js';
+export { TriggerStatusWriter, resumePoints, type StatusPatcher, type StatusWriterOptions, type StreamId } from './trigger/status-writer.js';
+export { TriggerRunner, type TriggerRunnerOptions, type ListerWatcherFactory, type ListScope, type EventPublisher, type Sender } from './trigger/runner.js';
+export { addTriggerController, TriggerSet, type TriggerControllerOptions } from './trigger/controller.js';
+export { TriggerMetrics } from './trigger/metrics.js';
+export { kubeListerWatcherFactory, kubeStatusPatcher, kubeSecretReader } from './trigger/kube.js';
+export { parseTriggerConfig, TRIGGER_USAGE, DEFAULT_TRIGGER_LISTEN_HEALTH, type TriggerConfig } from './trigger/config.js';

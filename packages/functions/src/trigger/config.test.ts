@@ -1,0 +1,84 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { triggerComponent } from '../component.js';
+import { FunctionsError } from '../errors.js';
+import { parseTriggerConfig } from './config.js';
+
+const BIN = fileURLToPath(new URL('../../bin/cnpaas-trigger.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'cnpaas-trigger-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function badFlag(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseTriggerConfig(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FunctionsError);
+    return (err as FunctionsError).describe();
+  }
+  throw new Error('expected a flag error');
+}
+
+describe('cnpaas-trigger flags', () => {
+  it('parses flags with env fallbacks and defaults', () => {
+    const config = parseTriggerConfig(['--kubeconfig', '/s/t.kubeconfig', '--client-cert-file', '/s/t.crt', '--client-key-file', '/s/t.key'], { CNPAAS_TRIGGER_STATUS_INTERVAL: '5s' });
+    expect(config).toMatchObject({
+      healthHost: '127.0.0.1',
+      healthPort: 8084,
+      kubeconfig: '/s/t.kubeconfig',
+      clientCertFile: '/s/t.crt',
+      leaderElection: true,
+      clusterTriggerNamespaces: ['cnpaas-system'],
+      statusIntervalMs: 5_000,
+      maxPending: 10_000,
+    });
+  });
+
+  it('refuses missing kubeconfig, half a client certificate, a non-loopback health port', () => {
+    expect(badFlag([])).toMatch(/--kubeconfig: is required outside a pod/);
+    expect(badFlag(['--kubeconfig', 'k', '--client-cert-file', 'c'])).toMatch(/--client-key-file: is required with the other one/);
+    expect(badFlag(['--kubeconfig', 'k', '--listen-health', '0.0.0.0:8084'])).toMatch(/not a loopback address/);
+    expect(badFlag(['--kubeconfig', 'k', '--cluster-trigger-namespaces', 'Bad_NS'])).toMatch(/not a namespace name/);
+    expect(badFlag(['--kubeconfig', 'k', '--nope'])).toMatch(/CNPAAS_FUNCTIONS_BAD_FLAG/);
+  });
+
+  it('triggerComponent: a command its flag parser accepts, manifests that exist, one client identity', () => {
+    const d = triggerComponent({ port: 8084, kubeconfig: '/s/pki/cnpaas-trigger.kubeconfig', clientCertFile: '/s/pki/cnpaas-trigger.crt', clientKeyFile: '/s/pki/cnpaas-trigger.key', statusIntervalSeconds: 1 });
+    const [node, bin, ...args] = d.command;
+    expect(node).toBe(process.execPath);
+    expect(bin).toBe(BIN);
+    expect(parseTriggerConfig(args, {})).toMatchObject({ healthPort: 8084, clientKeyFile: '/s/pki/cnpaas-trigger.key', statusIntervalMs: 1_000, leaderElection: true });
+    expect(d.name).toBe('trigger');
+    expect(d.readyUrl).toBe('http://127.0.0.1:8084/readyz');
+    expect(d.metricsUrl).toBe('http://127.0.0.1:8084/metrics');
+    for (const f of [...d.manifests.beforeStart, ...d.manifests.afterReady]) expect(existsSync(f), f).toBe(true);
+    expect(d.manifests.beforeStart.map((f) => f.split('/manifests/')[1])).toEqual(['crds/httptriggers.yaml', 'trigger-rbac.yaml']);
+    expect(d.manifests.afterReady.map((f) => f.split('/manifests/')[1])).toEqual(['email-trigger.yaml']);
+    expect(d.certificates).toEqual([expect.objectContaining({ id: 'trigger-client', kind: 'client', commonName: 'cnpaas-trigger' })]);
+    expect(triggerComponent({ port: 1, kubeconfig: 'k', clientCertFile: 'c', clientKeyFile: 'k', leaderElection: false }).command).toContain('--no-leader-election');
+  });
+});
+
+describe('cnpaas-trigger launcher', () => {
+  it('says "not built" when dist is missing', () => {
+    const copy = join(dir, 'unbuilt', 'bin');
+    mkdirSync(copy, { recursive: true });
+    copyFileSync(BIN, join(copy, 'cnpaas-trigger.js'));
+    const result = spawnSync(process.execPath, [join(copy, 'cnpaas-trigger.js')], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe('cnpaas-trigger: not built: run npm run build');
+  });
+
+  it('built: --help exits 0, a configuration error exits 2 with a fix', () => {
+    const env = { PATH: process.env['PATH'] ?? '' };
+    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--client-cert-file');
+    const bad = spawnSync(process.execPath, [BIN, '--kubeconfig', join(dir, 'missing.kubeconfig')], { encoding: 'utf8', env, timeout: 20_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/CNPAAS_FUNCTIONS_KUBECONFIG: cannot load kubeconfig .*missing\.kubeconfig[\s\S]*fix:/);
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * The HTTPTrigger controller, on @cnpaas/operator's runtime: an informer on
+ * httptriggers feeds a level-triggered reconcile that keeps one
+ * `TriggerRunner` per valid trigger, in line with its spec:
+ *
+ * - gone → its runner stops (status is not written: there is none);
+ * - spec invalid → no runner; `Ready=False` with the reason
+ *   (InvalidSpec, InvalidTemplate, NamespaceNotAllowed) and a Warning Event;
+ * - new generation or uid → the old runner stops (in-flight attempts get a
+ *   grace period, its progress is written) and a new one resumes from that
+ *   progress if the watch (resource, namespaces, selectors) is unchanged,
+ *   else starts over with a list;
+ * - same generation → nothing (the runner's own status writes come back
+ *   here as updates and must not restart it).
+ *
+ * Reconciles run only while this process holds the leader Lease (the
+ * Manager's job). `TriggerSet.stopAll()` stops every runner; the process
+ * calls it before the Manager releases the Lease, so two leaders never
+ * deliver at once on a clean handover.
+ */
+import { errorMessage, isNotFound, setCondition, type Clock, type EventInput, type Logger, type Manager, type ReconcileResult } from '@cnpaas/operator';
+import type { ClientIdentity } from './http-delivery.js';
+import { HttpDeliverer } from './http-delivery.js';
+import type { TriggerMetrics } from './metrics.js';
+import { TriggerRunner, streamsOf, type EventPublisher, type ListerWatcherFactory, type Sender } from './runner.js';
+import { planTrigger, type TriggerPlan } from './spec.js';
+import { TriggerStatusWriter, resumePoints, type StatusPatcher } from './status-writer.js';
+import { HTTPTRIGGERS_RESOURCE, SYSTEM_NAMESPACE, type HTTPTrigger } from './types.js';
+
+export interface TriggerControllerOptions {
+  manager: Manager;
+  listerWatcherFor: ListerWatcherFactory;
+  statusPatcher: StatusPatcher;
+  /** Reads one key of a Secret (spec.tls.caSecretRef); undefined when missing. */
+  readSecret?: (ref: { namespace: string; name: string; key: string }) => Promise<string | undefined>;
+  /** The client certificate presented to targets (reloadable). */
+  identity?: () => ClientIdentity | undefined;
+  /** Builds the HTTP sender of a runner; default `HttpDeliverer`. Tests pass their own. */
+  senderFor?: (plan: TriggerPlan, ca: string | undefined) => Sender;
+  events?: EventPublisher;
+  metrics?: TriggerMetrics;
+  clusterTriggerNamespaces?: readonly string[];
+  statusIntervalMs?: number;
+  maxPending?: number;
+  stopGraceMs?: number;
+  /** Options passed to every runner (tests: fixed jitter, short watch backoff). */
+  runner?: { random?: () => number; watchBackoff?: { initialMs?: number; maxMs?: number }; watchTimeoutSeconds?: number };
+  /** Default the real clock; tests pass the Manager's FakeClock. */
+  clock?: Clock;
+  log: Logger;
+  version?: string;
+}
+
+interface Running {
+  uid: string;
+  generation: number;
+  runner: TriggerRunner;
+  status: TriggerStatusWriter;
+}
+
+export class TriggerSet {
+  readonly #running = new Map<string, Running>();
+  #closed = false;
+
+  get(key: string): TriggerRunner | undefined {
+    return this.#running.get(key)?.runner;
+  }
+
+  keys(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal */
+  entry(key: string): Running | undefined {
+    return this.#running.get(key);
+  }
+
+  /** @internal */
+  set(key: string, running: Running): void {
+    this.#running.set(key, running);
+  }
+
+  /** Stops the runner under `key`; returns its final resume points and status. */
+  async stop(key: string, graceMs?: number): Promise<{ running: Running; progress: Record<string, string> } | undefined> {
+    const running = this.#running.get(key);
+    if (!running) return undefined;
+    this.#running.delete(key);
+    const progress = await running.runner.stop(graceMs);
+    return { running, progress };
+  }
+
+  /** Stops every runner (flushing status) and refuses new ones. */
+  async stopAll(graceMs?: number): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.keys().map((key) => this.stop(key, graceMs)));
+  }
+}
+
+export function addTriggerController(options: TriggerControllerOptions): TriggerSet {
+  const set = new TriggerSet();
+  const clusterTriggerNamespaces = options.clusterTriggerNamespaces ?? [SYSTEM_NAMESPACE];
+  const graceMs = options.stopGraceMs ?? 5_000;
+
+  async function reportInvalid(trigger: HTTPTrigger, reason: string, message: string, log: Logger): Promise<void> {
+    const meta = trigger.metadata!;
+    const { conditions, changed } = setCondition(trigger.status?.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: meta.generation });
+    if (!changed && trigger.status?.observedGeneration === meta.generation) return;
+    log.warn({ reason, message }, 'HTTPTrigger cannot run');
+    void options.events?.publish({ regarding: trigger, type: 'Warning', reason, action: 'Validate', note: message } satisfies EventInput);
+    await options.statusPatcher.patch({ namespace: meta.namespace!, name: meta.name! }, { observedGeneration: meta.generation, conditions });
+  }
+
+  options.manager.controller<HTTPTrigger>({
+    name: 'httptrigger',
+    for: HTTPTRIGGERS_RESOURCE,
+    reconciler: {
+      async reconcile(key, { object: trigger, log }): Promise<ReconcileResult | void> {
+        const current = set.entry(key);
+        if (!trigger) {
+          if (current) {
+            log.info('HTTPTrigger deleted; stopping');
+            await set.stop(key, graceMs);
+          }
+          return;
+        }
+        if (set.closed) return;
+        const uid = trigger.metadata?.uid ?? '';
+        const generation = trigger.metadata?.generation ?? 0;
+        if (current && current.uid === uid && current.generation === generation) return;
+
+        const planned = planTrigger(trigger, { clusterTriggerNamespaces });
+        if (!planned.ok) {
+          if (current) await set.stop(key, graceMs);
+          try {
+            await reportInvalid(trigger, planned.reason, planned.message, log);
+          } catch (err) {
+            if (!isNotFound(err)) throw err;
+          }
+          return;
+        }
+        const plan = planned.plan;
+
+        let ca = plan.ca.pem;
+        if (plan.ca.secretRef) {
+          const ref = plan.ca.secretRef;
+          let pem: string | undefined;
+          let problem: string | undefined;
+          try {
+            pem = await options.readSecret?.(ref);
+          } catch (err) {
+            problem = errorMessage(err);
+          }
+          if (!pem?.includes('-----BEGIN CERTIFICATE-----')) {
+            if (current) await set.stop(key, graceMs);
+            const message = `CA bundle Secret ${ref.namespace}/${ref.name} key ${ref.key}: ${problem ?? 'missing or not PEM'} (a Secret reference also needs a Role granting the trigger get on that Secret)`;
+            await reportInvalid(trigger, 'CABundleUnavailable', message, log).catch((err: unknown) => {
+              if (!isNotFound(err)) throw err;
+            });
+            return { requeueAfterMs: 30_000 };
+          }
+          ca = pem;
+        }
+
+        // Resume from the runner being replaced if there is one (its progress is newer than the cache's status).
+        let status = trigger.status ?? {};
+        if (current && current.uid === uid) {
+          const stopped = await set.stop(key, graceMs);
+          if (stopped) status = stopped.running.status.snapshot();
+        } else if (current) {
+          // Same name, new object: the old one's progress is not this one's.
+          await set.stop(key, graceMs);
+        }
+        if (set.closed) return;
+
+        const streams = streamsOf(plan);
+        const writer = new TriggerStatusWriter({
+          target: { namespace: plan.namespace, name: plan.name },
+          patcher: options.statusPatcher,
+          initial: status,
+          generation,
+          fingerprint: plan.fingerprint,
+          streams,
+          intervalMs: options.statusIntervalMs ?? 2_000,
+          ...(options.clock ? { clock: options.clock } : {}),
+          log,
+        });
+        const sender = options.senderFor?.(plan, ca) ?? new HttpDeliverer({ ...(ca ? { ca } : {}), ...(options.identity ? { identity: options.identity } : {}), maxSockets: plan.delivery.concurrency, userAgent: `cnpaas-trigger/${options.version ?? '0'}` });
+        const runner = new TriggerRunner({
+          plan,
+          trigger,
+          listerWatcherFor: options.listerWatcherFor,
+          sender,
+          status: writer,
+          ...(options.events ? { events: options.events } : {}),
+          ...(options.metrics ? { metrics: options.metrics } : {}),
+          ...(options.maxPending ? { maxPending: options.maxPending } : {}),
+          ...options.runner,
+          ...(options.clock ? { clock: options.clock } : {}),
+          log,
+        });
+        set.set(key, { uid, generation, runner, status: writer });
+        const resume = resumePoints(status, plan.fingerprint, streams);
+        log.info({ generation, resume, url: plan.url, eventTypes: [...plan.eventTypes] }, 'starting HTTPTrigger');
+        runner.start(resume);
+        await writer.flush();
+      },
+    },
+  });
+  return set;
+}

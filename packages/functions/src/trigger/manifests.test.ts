@@ -1,0 +1,149 @@
+/**
+ * The trigger's manifests as files: they parse, name the right things, every
+ * schema property is described, printer columns point at fields, RBAC is
+ * least-privilege, and the demo trigger is a valid plan once the platform
+ * fills its placeholders. Whether kube-apiserver accepts the CRD (CEL rules,
+ * structural schema) and RBAC suffices needs a live apiserver: the lead's
+ * integration suite.
+ */
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { TRIGGER_MANIFESTS, emailTriggerVars, manifestPath } from '../component.js';
+import { planTrigger } from './spec.js';
+import type { HTTPTrigger } from './types.js';
+
+type Doc = Record<string, any>;
+
+function load(file: string, text = readFileSync(manifestPath(file), 'utf8')): Doc[] {
+  return parseAllDocuments(text).map((d) => {
+    expect(d.errors, file).toEqual([]);
+    return d.toJS() as Doc;
+  });
+}
+
+function undescribed(schema: Doc, path: string, top = true): string[] {
+  const missing: string[] = [];
+  for (const [name, prop] of Object.entries<Doc>(schema['properties'] ?? {})) {
+    const at = `${path}.${name}`;
+    if (top && name === 'metadata') {
+      expect(prop, `${at} may only say type: object`).toEqual({ type: 'object' });
+      continue;
+    }
+    if (typeof prop['description'] !== 'string' || prop['description'].trim() === '') missing.push(at);
+    missing.push(...undescribed(prop, at, false));
+  }
+  for (const child of ['items', 'additionalProperties'] as const) {
+    const sub = schema[child];
+    if (sub && typeof sub === 'object') {
+      if (!sub['description']) missing.push(`${path}[${child}]`);
+      missing.push(...undescribed(sub, `${path}[]`, false));
+    }
+  }
+  return missing;
+}
+
+describe('CRD httptriggers.platform.cnpaas.dev', () => {
+  const [crd] = load(TRIGGER_MANIFESTS.crd) as [Doc];
+  const version = crd['spec']['versions'][0];
+  const schema = version['schema']['openAPIV3Schema'];
+
+  it('is namespaced HTTPTrigger in platform.cnpaas.dev/v1 with a status subresource', () => {
+    expect(crd['metadata']['name']).toBe('httptriggers.platform.cnpaas.dev');
+    expect(crd['spec']).toMatchObject({ group: 'platform.cnpaas.dev', scope: 'Namespaced', names: { kind: 'HTTPTrigger', plural: 'httptriggers' } });
+    expect(crd['spec']['versions'].map((v: Doc) => [v['name'], v['served'], v['storage']])).toEqual([['v1', true, true]]);
+    expect(version['subresources']).toEqual({ status: {} });
+  });
+
+  it('describes every property (kubectl explain)', () => {
+    expect(undescribed(schema, 'HTTPTrigger')).toEqual([]);
+  });
+
+  it('has the spec and status fields the trigger reads and writes', () => {
+    const spec = schema['properties']['spec']['properties'];
+    expect(Object.keys(spec).sort()).toEqual(
+      ['body', 'delivery', 'eventTypes', 'fieldSelector', 'headers', 'labelSelector', 'method', 'namespaces', 'resource', 'sendInitialEvents', 'service', 'tls', 'url'].sort(),
+    );
+    expect(Object.keys(spec['delivery']['properties']).sort()).toEqual(['backoff', 'coalesce', 'concurrency', 'retries', 'timeoutSeconds']);
+    expect(spec['eventTypes']['items']['enum']).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    const status = schema['properties']['status']['properties'];
+    expect(Object.keys(status).sort()).toEqual(
+      ['conditions', 'deliveredCount', 'failedCount', 'lastDeliveredResourceVersion', 'lastError', 'lastErrorTime', 'namespaceResourceVersions', 'observedGeneration', 'watchFingerprint'].sort(),
+    );
+    expect(status['conditions']['items']['required']).toEqual(['type', 'status', 'reason', 'message', 'lastTransitionTime']);
+    expect(schema['properties']['spec']['x-kubernetes-validations'][0]['rule']).toBe('has(self.url) != has(self.service)');
+  });
+
+  it('has printer columns that point at declared fields', () => {
+    const columns: Doc[] = version['additionalPrinterColumns'];
+    expect(columns.map((c) => c['name'])).toEqual(['Resource', 'Ready', 'Delivered', 'Failed', 'Last-RV', 'Last-Error', 'Age']);
+    for (const c of columns) {
+      if (c['jsonPath'].startsWith('.metadata')) continue;
+      let node: Doc | undefined = schema;
+      for (const s of c['jsonPath'].replace(/\[\?.*$/, '').split('.').slice(1)) node = node?.['properties']?.[s];
+      expect(node, c['jsonPath']).toBeDefined();
+    }
+  });
+});
+
+describe('trigger RBAC', () => {
+  const docs = load(TRIGGER_MANIFESTS.rbac);
+  const byName = (kind: string, name: string) => docs.find((d) => d['kind'] === kind && d['metadata']['name'] === name)!;
+
+  it('binds every role to User cnpaas-trigger', () => {
+    const bindings = docs.filter((d) => d['kind'].endsWith('Binding'));
+    expect(bindings).toHaveLength(3);
+    for (const b of bindings) expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-trigger' }]);
+    for (const b of bindings) expect(docs.some((r) => r['kind'] === b['roleRef']['kind'] && r['metadata']['name'] === b['roleRef']['name'])).toBe(true);
+  });
+
+  it('grants exactly what the trigger uses', () => {
+    expect(byName('ClusterRole', 'cnpaas-trigger')['rules']).toEqual([
+      { apiGroups: ['platform.cnpaas.dev'], resources: ['httptriggers'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['platform.cnpaas.dev'], resources: ['httptriggers/status'], verbs: ['patch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create'] },
+    ]);
+    const lease = byName('Role', 'cnpaas-trigger');
+    expect(lease['metadata']['namespace']).toBe('cnpaas-system');
+    expect(lease['rules']).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['cnpaas-trigger'], verbs: ['get', 'update'] },
+    ]);
+    expect(byName('ClusterRole', 'cnpaas-trigger-emails')['rules']).toEqual([{ apiGroups: ['webshop.cnpaas.dev'], resources: ['emails'], verbs: ['list', 'watch'] }]);
+    const all = JSON.stringify(docs);
+    expect(all).not.toMatch(/"\*"/);
+    expect(all).not.toMatch(/secrets|escalate|bind"|impersonate/);
+  });
+});
+
+describe('the demo trigger (email-trigger.yaml)', () => {
+  const raw = readFileSync(manifestPath(TRIGGER_MANIFESTS.emailTrigger), 'utf8');
+
+  it('uses exactly the placeholders the platform fills', () => {
+    const names = new Set([...raw.matchAll(/\{\{([A-Z_]+)\}\}/g)].map((m) => m[1]));
+    expect([...names].sort()).toEqual(['CA_BUNDLE', 'EMAIL_FUNCTION_URL']);
+    const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443/', caPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+    expect(vars.EMAIL_FUNCTION_URL).toBe('https://127.0.0.1:8443/email');
+    expect(Object.keys(vars).sort()).toEqual([...names].sort());
+  });
+
+  it('is a valid plan once filled: all namespaces, ADDED+MODIFIED, coalesced, the function\'s CA', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443', caPem: pem });
+    const text = raw.replace(/\{\{([A-Z_]+)\}\}/g, (_, n: keyof typeof vars) => vars[n]);
+    const [trigger] = load(TRIGGER_MANIFESTS.emailTrigger, text) as [HTTPTrigger];
+    expect(trigger).toMatchObject({ apiVersion: 'platform.cnpaas.dev/v1', kind: 'HTTPTrigger', metadata: { name: 'email', namespace: 'cnpaas-system' } });
+    const planned = planTrigger({ ...trigger, metadata: { ...trigger.metadata, uid: 'u', generation: 1 } }, { clusterTriggerNamespaces: ['cnpaas-system'] });
+    if (!planned.ok) throw new Error(planned.message);
+    const p = planned.plan;
+    expect(p.namespaces).toBeUndefined();
+    expect(p.resource).toMatchObject({ group: 'webshop.cnpaas.dev', version: 'v1', plural: 'emails', kind: 'Email' });
+    expect([...p.eventTypes]).toEqual(['ADDED', 'MODIFIED']);
+    expect(p.url).toBe('https://127.0.0.1:8443/email');
+    expect(p.ca.pem).toBe(pem);
+    // Longer than the function's 8 s send deadline, and coalesced (see the manifest's comment).
+    expect(p.delivery).toMatchObject({ timeoutMs: 15_000, coalesce: true });
+    expect(p.delivery.timeoutMs).toBeGreaterThan(8_000);
+    expect(p.template).toBeDefined();
+  });
+});
