@@ -6,12 +6,12 @@
 import { createServer } from 'node:net';
 import { PlatformError } from './errors.js';
 
-export const PORT_NAMES = ['apiserver', 'controllerManager', 'storeMetrics', 'webhooks', 'operator', 'apiServer', 'smtp', 'smtpHealth', 'emailFunction'] as const;
+export const PORT_NAMES = ['apiserver', 'controllerManager', 'storeMetrics', 'webhooks', 'operator', 'apiServer', 'smtp', 'smtpHealth', 'emailFunction', 'trigger'] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;
 
 export const FIXED_PORTS: Ports = {
-  apiserver: 6443, controllerManager: 10257, storeMetrics: 2381, webhooks: 9443, operator: 8081, apiServer: 8444, smtp: 2525, smtpHealth: 8025, emailFunction: 8443,
+  apiserver: 6443, controllerManager: 10257, storeMetrics: 2381, webhooks: 9443, operator: 8081, apiServer: 8444, smtp: 2525, smtpHealth: 8025, emailFunction: 8443, trigger: 8084,
 };
 
 function listenOnce(port: number): Promise<number> {

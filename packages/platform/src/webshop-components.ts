@@ -11,7 +11,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { allManifests, operatorComponent, type ComponentDescriptor } from '@cnpaas/operator';
 import { apiServerComponent, API_SERVER_CLIENT_NAME, manifestVars as apiServerManifestVars } from '@cnpaas/api-server';
-import { emailFunctionComponent, FUNCTION_CLIENT_NAME, smtpComponent } from '@cnpaas/functions';
+import { emailFunctionComponent, emailTriggerVars, FUNCTION_CLIENT_NAME, smtpComponent, TRIGGER_CLIENT_NAME, triggerComponent } from '@cnpaas/functions';
 import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
 import type { ProcessSpec } from './control-plane.js';
@@ -124,6 +124,15 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'none' },
   });
 
+  // One identity, CN cnpaas-trigger, towards kube-apiserver and towards the function.
+  const triggerClient = await pki.ca.issue(paths.pki, { name: TRIGGER_CLIENT_NAME, commonName: TRIGGER_CLIENT_NAME, usage: 'client' });
+  const trigger = triggerComponent({
+    port: ports.trigger,
+    kubeconfig: await identity(options, TRIGGER_CLIENT_NAME),
+    clientCertFile: triggerClient.cert,
+    clientKeyFile: triggerClient.key,
+  });
+
   return {
     specs: [
       toSpec(webhooks, caFile, {
@@ -141,6 +150,10 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
       }),
       toSpec(smtp, caFile, smtp.manifests),
       toSpec(emailFunction, caFile, emailFunction.manifests),
+      toSpec(trigger, caFile, {
+        ...trigger.manifests,
+        vars: emailTriggerVars({ functionBaseUrl: `https://127.0.0.1:${ports.emailFunction}`, caPem: readFileSync(caFile) }),
+      }),
     ],
     admissionConfigFile: writeAdmissionConfig(options, webhookHostPort, apiserverWebhookClient),
   };
