@@ -7,3 +7,5 @@ export { resolveKubeBinary, binaryCacheDir, type KubeBinaryName } from './kube-b
 export { pinnedKubeVersion } from './kube-version.js';
 export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from './pki.js';
 export { PlatformError, type PlatformErrorCode } from './errors.js';
+export { KubeHttp, type KubeResponse } from './kube-http.js';
+export { mail } from './mail.js';

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../src/state-dir.js';
 import { status } from '../src/status.js';
 import { StoreClient } from './support/etcd.js';
-import { KubeHttp } from './support/kube-http.js';
+import { KubeHttp } from '../src/kube-http.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
 import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '../src/status.js';
-import { KubeHttp } from './support/kube-http.js';
+import { KubeHttp } from '../src/kube-http.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
 import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';

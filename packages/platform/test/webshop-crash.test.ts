@@ -13,7 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '../src/status.js';
-import { KubeHttp } from './support/kube-http.js';
+import { KubeHttp } from '../src/kube-http.js';
 import { startStack, type TestStack } from './support/stack.js';
 import {
   GROUP,

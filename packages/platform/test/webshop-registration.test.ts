@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeHttp } from './support/kube-http.js';
+import { KubeHttp } from '../src/kube-http.js';
 import { liveKeys } from './support/sqlite.js';
 import { startStack, type TestStack } from './support/stack.js';
 import {

@@ -7,7 +7,7 @@
  * answer 2xx is acknowledged; anything else (5xx, timeouts, resets while the
  * store is down) makes that object uncertain and the worker stops using it.
  */
-import type { KubeHttp } from './kube-http.js';
+import type { KubeHttp } from '../../src/kube-http.js';
 
 export interface LoadKind {
   name: string;

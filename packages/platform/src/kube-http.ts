@@ -1,7 +1,7 @@
 /**
- * A small HTTPS client for kube-apiserver with the admin certificate: the
- * load generators need hundreds of requests per second, which kubectl (one
- * process per call) cannot give.
+ * A small HTTPS client for kube-apiserver with a client certificate from the
+ * state dir's PKI (the admin's by default). Tests, the e2e demo and the
+ * benchmark use it where kubectl (one process per call) is too slow.
  */
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -18,19 +18,21 @@ export class KubeHttp {
   constructor(
     private readonly server: string,
     pkiDir: string,
+    /** File stem of the client certificate in pkiDir. */
+    identity = 'admin',
   ) {
     this.agent = new https.Agent({
       keepAlive: true,
       maxSockets: 64,
       ca: readFileSync(path.join(pkiDir, 'ca.crt')),
-      cert: readFileSync(path.join(pkiDir, 'admin.crt')),
-      key: readFileSync(path.join(pkiDir, 'admin.key')),
+      cert: readFileSync(path.join(pkiDir, `${identity}.crt`)),
+      key: readFileSync(path.join(pkiDir, `${identity}.key`)),
     });
   }
 
   /** Resolves with any HTTP status; rejects only on network errors and timeouts. */
   request(method: string, urlPath: string, body?: unknown, timeoutMs = 15_000): Promise<KubeResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(`${this.server}${urlPath}`, {
         method,

@@ -1,0 +1,76 @@
+/**
+ * The stack an e2e file runs against.
+ *
+ * - `nx run e2e` (CNPAAS_E2E_MODE=demo) is the live demo: the state lives in
+ *   the repo's `.cnpaas/` (or CNPAAS_STATE_DIR) so `cnpaas status` and
+ *   kubectl work afterwards, fixed ports when free. The stack is taken down
+ *   at the end unless CNPAAS_E2E_KEEP=1 (`npm run demo -- --keep`), and a
+ *   stack that was already running is left running.
+ * - `npm test` uses a temp state dir with free ports and always removes it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { down, KubeHttp, up, type UpResult } from '@cnpaas/platform';
+import { say } from './narrate.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const DEMO = process.env.CNPAAS_E2E_MODE === 'demo';
+
+export interface DemoStack {
+  stateDir: string;
+  result: UpResult;
+  http: KubeHttp;
+  kubectl(args: string[], input?: string): Promise<string>;
+  /** Like kubectl, but resolves with the exit code instead of failing (`auth can-i` exits 1 for "no"). */
+  kubectlRun(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  kubectlJson<T = any>(args: string[]): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function openStack(progress: (line: string) => void = say): Promise<DemoStack> {
+  const stateDir = DEMO
+    ? path.resolve(process.env.CNPAAS_STATE_DIR ?? path.join(REPO_ROOT, '.cnpaas'))
+    : mkdtempSync(path.join(tmpdir(), 'cnp-e2e-'));
+  const result = await up({ stateDir, ports: DEMO ? 'fixed' : 'auto', say: progress }).catch(async (err: Error) => {
+    // A demo on a machine with a busy 6443 still runs, on free ports.
+    if (!DEMO || !/not free/.test(err.message)) throw err;
+    progress(`fixed ports busy (${err.message}); using free ports`);
+    return up({ stateDir, ports: 'auto', say: progress });
+  });
+  const kubectlPath = result.kubectl ?? 'kubectl';
+  const kubectlRun = (args: string[], input?: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+  const kubectl = async (args: string[], input?: string) => {
+    const res = await kubectlRun(args, input);
+    if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
+    return res.stdout;
+  };
+  const http = new KubeHttp(result.server, path.join(stateDir, 'pki'));
+  return {
+    stateDir,
+    result,
+    http,
+    kubectl,
+    kubectlRun,
+    kubectlJson: async (args) => JSON.parse(await kubectl([...args, '-o', 'json'])),
+    async close() {
+      http.close();
+      if (DEMO && (result.alreadyRunning || process.env.CNPAAS_E2E_KEEP === '1')) {
+        say(`the stack keeps running in ${stateDir}: npx cnpaas status, npx cnpaas down when done`);
+        return;
+      }
+      await down({ stateDir, purge: !DEMO, say: DEMO ? say : () => {} });
+    },
+  };
+}
