@@ -4,6 +4,9 @@
 // to install and stops, rather than letting a suite fail half-way.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ensureDependencies } from './lib/ensure-deps.mjs';
+
+if (!ensureDependencies()) process.exit(1);
 
 const needs = [
   { bin: 'etcd', pkg: 'etcd-server', why: 'the real etcd the store is checked against' },
