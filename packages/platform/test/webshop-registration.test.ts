@@ -42,6 +42,7 @@ import {
   scryptMatches,
   waitFor,
   watchRegistrations,
+  keysContaining,
   whereKeys,
   type RegistrationRequest,
   type RegistrationSpec,
@@ -491,6 +492,26 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
     expect(ts).toHaveLength(tenantsBefore + 1);
     expect(ts.filter((t) => t.metadata.labels[REGISTRATION_UID_LABEL] === winner.metadata.uid)).toHaveLength(1);
     expect((await claims()).filter((c) => c.digest === emailDigest(base)).map((c) => c.ownerUid)).toEqual([winner.metadata.uid]);
+  });
+
+  it('removes a deleted Tenant\'s namespace and everything in it, and its cluster RBAC', async () => {
+    const { registered } = await register('doomed', 'doomed.tenant@example.net', pw('D00med-Tenant-TAG!'));
+    const t = registered.tenant;
+    const clusterRbac = async () => (await kubectlJson<{ items: any[] }>(['get', 'clusterroles,clusterrolebindings', '-l', `${REGISTRATION_UID_LABEL}=${registered.uid}`])).items;
+    // The User controller grants the Tenant read after the registration is done: wait for it.
+    await waitFor('the tenant\'s cluster RBAC', async () => (await clusterRbac()).length === 2, 60_000);
+    expect(keysContaining(dataDir, 'users.db', 'kv', `/${t}/`)).not.toEqual([]);
+
+    await stack.kubectl(['delete', `tenants.${GROUP}`, t, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
+    await expect(stack.kubectl(['get', 'namespace', t])).rejects.toThrow(/NotFound/);
+    await waitFor('the tenant\'s cluster RBAC to be collected', async () => (await clusterRbac()).length === 0, 60_000);
+    // Nothing of the tenant is left in any backend: users, emails, secrets, service accounts, roles.
+    // (Events about the cluster-scoped Tenant live in `default` and expire by their TTL lease.)
+    for (const file of ['main.db', 'tenants.db', 'users.db', 'emails.db']) {
+      expect(keysContaining(dataDir, file, 'kv', `/${t}`).filter((k) => !k.startsWith('/registry/events/default/')), file).toEqual([]);
+    }
+    // The other tenants are untouched.
+    expect((await tenants()).map((x) => x.metadata.name)).toContain(done[0]!.tenant);
   });
 
   it('leaves no test password in any file of the state dir (SQLite files, WAL, logs, PKI)', async () => {
