@@ -42,7 +42,7 @@ export const REGISTRATION_SPEC_SCHEMA: ObjectSchema = {
         firstName: { type: 'string', description: 'First name. Letters first, then letters, marks, spaces, apostrophes or hyphens.', minLength: 1, maxLength: 125 },
         lastName: { type: 'string', description: 'Last name. Same rules as firstName.', minLength: 1, maxLength: 125 },
         email: { type: 'string', description: 'Email address; stored trimmed and lower-case, unique across all users.', format: 'email', minLength: 5, maxLength: 256 },
-        phoneNumber: { type: 'string', description: 'Optional phone number in E.164 form, for example +4930123456.', minLength: 7, maxLength: 15 },
+        phoneNumber: { type: 'string', description: 'Optional phone number in E.164 form, for example +4930123456.', minLength: 7, maxLength: 16 },
       },
     },
     password: {

@@ -9,3 +9,4 @@ export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from '.
 export { PlatformError, type PlatformErrorCode } from './errors.js';
 export { KubeHttp, type KubeResponse } from './kube-http.js';
 export { mail } from './mail.js';
+export { processCpuSeconds } from './process-cpu.js';

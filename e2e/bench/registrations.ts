@@ -1,0 +1,135 @@
+/**
+ * `nx run e2e:bench`: registrations through the whole stack (issue 5 §8).
+ *
+ * N registrations at concurrency C are POSTed to the aggregated API through
+ * kube-apiserver; for each: the time from POST to 201, and from POST to the
+ * welcome mail at the SMTP server. Then it shows where the CPU went, per
+ * component, from /proc. `--write` appends the run to docs/benchmarks.md.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { listMail } from '@cnpaas/functions';
+import { processCpuSeconds, status } from '@cnpaas/platform';
+import { openStack } from '../support/demo-stack.js';
+import { mailDir } from '../support/mail.js';
+
+const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '10' },
+    write: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write]');
+  process.exit(0);
+}
+const count = Number(values.count);
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(count) || count < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('--count and --concurrency must be whole numbers ≥ 1');
+  process.exit(2);
+}
+
+/** Names allow letters only: 0 → "Aa", 1 → "Ab", … */
+function letters(i: number): string {
+  let out = '';
+  do {
+    out = String.fromCharCode(97 + (i % 26)) + out;
+    i = Math.floor(i / 26);
+  } while (i > 0);
+  return `A${out}`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const stack = await openStack(progress);
+try {
+  const run = Date.now().toString(36);
+  const before = await status(stack.stateDir);
+  const cpuBefore = new Map(before.components.map((c) => [c.name, processCpuSeconds(c.pid)]));
+  const clientBefore = process.cpuUsage();
+
+  const posted = new Map<string, number>();
+  const latencies: number[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const email = `bench.${run}.${i}@example.com`;
+      const t0 = performance.now();
+      posted.set(email, Date.now());
+      const res = await stack.http.request('POST', API, {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'RegistrationRequest',
+        spec: {
+          user: { firstName: 'Bench', lastName: letters(i), email },
+          password: `Bench-Mark-${i}-pass!`,
+          tenant: { country: 'DE', city: 'Berlin', address: 'Main Street 1', postalCode: '10115' },
+        },
+      }, 120_000).catch((err: Error) => ({ status: 0, body: { message: err.message } }));
+      if (res.status === 201) latencies.push(performance.now() - t0);
+      else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
+      if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${count} posted`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+
+  // Mail: poll the SMTP server's store until every registration's mail is in (bounded).
+  const mailed = new Map<string, number>();
+  const deadline = Date.now() + 300_000;
+  while (mailed.size < latencies.length && Date.now() < deadline) {
+    for (const m of await listMail(mailDir(stack.stateDir))) {
+      for (const to of m.to) if (posted.has(to) && !mailed.has(to)) mailed.set(to, Date.parse(m.receivedAt) - posted.get(to)!);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const after = await status(stack.stateDir);
+  const client = process.cpuUsage(clientBefore);
+  const totalSeconds = (performance.now() - started) / 1000;
+
+  if (failures.length > 0) console.log(`${failures.length} registrations failed; first 5: ${failures.slice(0, 5).join('; ')}`);
+  if (latencies.length === 0) throw new Error('no registration succeeded: see the failures above and cnpaas logs');
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const mailSorted = [...mailed.values()].sort((a, b) => a - b);
+  const cpu = after.components.map((c) => {
+    const used = (processCpuSeconds(c.pid) ?? 0) - (cpuBefore.get(c.name) ?? 0);
+    return { name: c.name, seconds: used, cores: used / totalSeconds };
+  }).sort((a, b) => b.seconds - a.seconds);
+  cpu.push({ name: 'bench client', seconds: (client.user + client.system) / 1e6, cores: (client.user + client.system) / 1e6 / totalSeconds });
+
+  const rows = [
+    `| registrations | ${latencies.length} of ${count} answered 201 (concurrency ${concurrency}) |`,
+    `| throughput | ${(latencies.length / elapsed).toFixed(1)} registrations/s |`,
+    `| POST → 201 p50 / p95 / p99 | ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} / ${percentile(sorted, 99).toFixed(0)} ms |`,
+    `| POST → mail received p50 / p99 | ${mailSorted.length ? `${percentile(mailSorted, 50)} / ${percentile(mailSorted, 99)} ms (${mailSorted.length} mails)` : 'no mail'} |`,
+  ];
+  const cpuRows = cpu.map((c) => `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} |`);
+  const report = [
+    '| | |', '|---|---|', ...rows, '',
+    `CPU by process over the ${totalSeconds.toFixed(0)} s run (2 cores = 2.00):`, '',
+    '| process | CPU | cores |', '|---|---|---|', ...cpuRows,
+  ].join('\n');
+  console.log(`\n${report}\n`);
+
+  if (values.write) {
+    const file = new URL('../../docs/benchmarks.md', import.meta.url);
+    const heading = '## Registrations through the whole stack (nx run e2e:bench)';
+    const has = readFileSync(file, 'utf8').includes(heading);
+    const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
+    appendFileSync(file, `${has ? '' : `\n${heading}\n`}\n### ${new Date().toISOString().slice(0, 10)}: ${count} registrations at concurrency ${concurrency}\n\n${machine}.\n\n${report}\n`);
+    progress(`appended to docs/benchmarks.md`);
+  }
+} finally {
+  await stack.close();
+}
