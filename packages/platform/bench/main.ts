@@ -1,8 +1,8 @@
 /**
  * `npx nx run platform:bench`: the same kube-apiserver on cnpaas-store and on
- * a real etcd, one after the other, with the same workload through the API
- * (create, LIST, update, delete of ConfigMaps), and one table comparing them.
- * See report.ts (INTRO) for what exactly runs.
+ * a real etcd, with the same workload through the API (create, LIST, update,
+ * delete of ConfigMaps), phase by phase on one stack then the other, and one
+ * table comparing them. See report.ts (INTRO) for what exactly runs.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +10,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveAll } from '../src/stack-plan.js';
 import { BenchHttp } from './http.js';
+import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
 import {
-  appendSection, cpuCells, loadAverage, machine, markdownTable, notes, profileCells, resultCells, textTable, type RunResult,
+  appendSection, cpuCells, loadAverage, storageCells, machine, markdownTable, notes, profileCells, resultCells, textTable, type RunResult,
 } from './report.js';
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from './stack.js';
-import { prepare, runWorkload, type PhaseId, type WorkloadOptions } from './workload.js';
+import { PHASES, prepare, runPhase, type PhaseId, type PhaseResult, type Probe, type WorkloadOptions } from './workload.js';
 
 const USAGE = `usage: npx nx run platform:bench [-- OPTIONS]
 
@@ -59,16 +60,19 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** The whole run's bound: two stacks started, five phases each, stopped. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
 
-let current: BenchStack | undefined;
-async function stopCurrent(): Promise<void> {
-  const stack = current;
-  current = undefined;
-  if (stack) await stack.stop().catch((err: unknown) => log(`stopping the ${stack.kind} stack: ${(err as Error).message}`));
+/** Started stacks, stopped in reverse on exit, error, signal or timeout. */
+const started: BenchStack[] = [];
+async function stopAll(): Promise<void> {
+  while (started.length > 0) {
+    const stack = started.pop()!;
+    log(`stopping the ${stack.kind} stack…`);
+    await stack.stop().catch((err: unknown) => log(`stopping the ${stack.kind} stack: ${(err as Error).message}`));
+  }
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping…`);
-    void stopCurrent().then(() => process.exit(130));
+    void stopAll().then(() => process.exit(130));
   });
 }
 
@@ -82,37 +86,57 @@ async function main(): Promise<void> {
   const profileDir = flags['profile-store'] ? mkdtempSync(path.join(tmpdir(), 'cnpaas-store-prof-')) : undefined;
 
   const workload: WorkloadOptions = { count, concurrency, listRuns: 5, pagedRuns: 3, phaseMaxMs: 150_000, log };
-  const runs = new Map<DatastoreKind, RunResult>();
-  for (const kind of ['store', 'etcd'] as const) {
-    const loadBefore = loadAverage();
-    log(`\n${kind}: starting ${kind === 'store' ? 'cnpaas-store' : `etcd ${etcdVer}`} and kube-apiserver v${kubeVersion} (load ${loadBefore})…`);
-    const stack = await startStack({
-      kind, apiserverBinary: found['kube-apiserver'].path, etcdBinary, etcdVersion: etcdVer, log,
-      ...(kind === 'store' && profileDir ? { storeProfileDir: profileDir } : {}),
-    });
-    current = stack;
-    const http = new BenchHttp(stack.server, stack.pki, concurrency);
-    try {
-      log('  warming up (namespace, one of each verb per connection)…');
-      await prepare(http, workload);
-      const phases = await runWorkload(http, workload, () => stack.pids());
-      runs.set(kind, { phases, loadBefore });
-    } finally {
-      http.close();
-      log(`  stopping ${kind}…`);
-      await stopCurrent();
-    }
+  interface Side {
+    kind: DatastoreKind;
+    stack: BenchStack;
+    http: BenchHttp;
+    probe: Probe;
+    phases: PhaseResult[];
+    loadBefore: string;
   }
+  const sides: Side[] = [];
+  try {
+    // Both stacks start first and stay up; then each phase runs on one and right after on the
+    // other (alternating which goes first), so a row's two figures are taken seconds apart on
+    // this shared machine, not minutes. Only one stack is ever under load.
+    for (const kind of ['store', 'etcd'] as const) {
+      const loadBefore = loadAverage();
+      log(`${kind}: starting ${kind === 'store' ? 'cnpaas-store' : `etcd ${etcdVer}`} and kube-apiserver v${kubeVersion} (load ${loadBefore})…`);
+      const stack = await startStack({
+        kind, apiserverBinary: found['kube-apiserver'].path, etcdBinary, etcdVersion: etcdVer, log,
+        ...(kind === 'store' && profileDir ? { storeProfileDir: profileDir } : {}),
+      });
+      started.push(stack);
+      const http = new BenchHttp(stack.server, stack.pki, concurrency);
+      const probe: Probe = {
+        pids: () => stack.pids(),
+        counters: async () => ({ storage: await apiserverStorage(http), datastore: await datastoreCounters(stack.datastoreMetricsUrl) }),
+      };
+      sides.push({ kind, stack, http, probe, phases: [], loadBefore });
+    }
+    for (const side of sides) {
+      log(`${side.kind}: warming up (namespace, each verb once per connection)…`);
+      await prepare(side.http, workload);
+    }
+    for (const [i, id] of PHASES.entries()) {
+      for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+        side.phases.push(await runPhase(id, side.kind, side.http, workload, side.probe, side.phases));
+      }
+    }
+  } finally {
+    for (const side of sides) side.http.close();
+    await stopAll();
+  }
+  const runs = new Map<DatastoreKind, RunResult>(sides.map((s) => [s.kind, { phases: s.phases, loadBefore: s.loadBefore }]));
   const store = runs.get('store')!;
   const etcd = runs.get('etcd')!;
-
   let profiles: Map<PhaseId, ProfileSummary> | undefined;
   if (profileDir) {
     const file = newestProfile(profileDir);
     if (!file) log(`no .cpuprofile in ${profileDir}: the store did not exit cleanly`);
     else {
       profiles = new Map();
-      for (const phase of store.phases) if (!phase.id.startsWith('list')) profiles.set(phase.id, summarise(file, phase.windowUs));
+      for (const phase of store.phases) profiles.set(phase.id, summarise(file, phase.windowUs));
       log(`store CPU profile: ${file}`);
     }
   }
@@ -120,14 +144,15 @@ async function main(): Promise<void> {
   const shape = { count, concurrency, listRuns: workload.listRuns, pagedRuns: workload.pagedRuns };
   const results = resultCells(store, etcd, shape);
   const cpu = cpuCells(store, etcd);
+  const storage = storageCells(store, etcd);
   const prof = profiles && profileCells(profiles);
   const rowNotes = notes(store, etcd);
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}`,
     `Node ${info.node}; kube-apiserver v${kubeVersion} (${found['kube-apiserver'].path}) with --watch-cache=false; etcd ${etcdVer} (${etcdBinary}), default durability (fsync on)`,
     'store durability: durable (no --unsafe-no-fsync), unix socket, demo topology, as `cnpaas up` runs it',
-    `workload: ${count} ConfigMaps with ~1 KiB of data each in one namespace; writes at concurrency ${concurrency}; the store ran first, then etcd`,
-    `load average before the store run: ${store.loadBefore}; before the etcd run: ${etcd.loadBefore} (the machine is shared with other test runs)`,
+    `workload: ${count} ConfigMaps with ~1 KiB of data each in one namespace; writes at concurrency ${concurrency}; both stacks up, each phase on one then the other (store first in create, LIST limit=500 and delete; etcd first in LIST all and update)`,
+    `load average at start: ${store.loadBefore} (the machine is shared with other people's test runs: see "other processes" below)`,
     `commit ${info.commit}`,
   ];
 
@@ -135,6 +160,8 @@ async function main(): Promise<void> {
   console.log(textTable(results));
   console.log('');
   console.log(textTable(cpu));
+  console.log('');
+  console.log(textTable(storage));
   if (prof) {
     console.log('');
     console.log(textTable(prof.categories));
@@ -157,6 +184,10 @@ async function main(): Promise<void> {
       '',
       markdownTable(cpu),
       '',
+      'Storage calls as kube-apiserver saw them (`etcd_request_duration_seconds` by operation: calls per API request and mean ms per call), and the datastore\'s fsyncs per API request:',
+      '',
+      markdownTable(storage),
+      '',
       ...(prof
         ? ['Store CPU profile (`--profile-store`: `node --cpu-prof`, self time per phase, share of the store process\'s wall time):', '', markdownTable(prof.categories), '', markdownTable(prof.functions), '']
         : []),
@@ -170,14 +201,14 @@ async function main(): Promise<void> {
 
 const watchdog = setTimeout(() => {
   log(`the benchmark did not finish within ${RUN_TIMEOUT_MS / 60_000} min: stopping`);
-  void stopCurrent().then(() => process.exit(1));
+  void stopAll().then(() => process.exit(1));
 }, RUN_TIMEOUT_MS);
 main().then(
   () => clearTimeout(watchdog),
   async (err: unknown) => {
     clearTimeout(watchdog);
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await stopCurrent();
+    await stopAll();
     process.exitCode = 1;
   },
 );

@@ -33,10 +33,15 @@ export interface ProfileSummary {
   functions: Array<{ name: string; where: string; share: number }>;
 }
 
-/** The newest profile in dir (the store writes one when it exits). */
+/**
+ * The main thread's profile in dir (the store writes one per thread when it exits:
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; thread 0 is the main thread,
+ * the others are its worker threads, e.g. the WAL checkpointer).
+ */
 export function newestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
-  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const main = files.filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+  return (main.length > 0 ? main : files).map((f) => path.join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
 const SQLITE_NATIVES = new Set(['run', 'get', 'all', 'iterate', 'exec', 'prepare', 'pluck', 'raw', 'expand', 'columns', 'bind', 'pragma', 'backup', 'serialize']);
@@ -47,15 +52,18 @@ export function category(frame: CallFrame, parent: CallFrame | undefined): strin
   if (fn === '(idle)') return 'idle (waiting for requests)';
   if (fn === '(garbage collector)') return 'garbage collection';
   if (fn === '(program)') return 'V8 / native outside JS';
-  if (url === '' && SQLITE_NATIVES.has(fn) && parent && /better-sqlite3|storage-shim/.test(parent.url)) return 'better-sqlite3 (SQL, BEGIN/COMMIT incl. fsync)';
-  if (url.includes('better-sqlite3')) return 'better-sqlite3 (SQL, BEGIN/COMMIT incl. fsync)';
+  // Statement methods (get, run, all) are native without a frame of their own: their time shows
+  // as the calling store function's self time. exec has a JS wrapper: BEGIN IMMEDIATE and COMMIT
+  // (the WAL write and its fsync, on the event loop).
+  if (url === '' && SQLITE_NATIVES.has(fn) && parent && /better-sqlite3|storage-shim/.test(parent.url)) return 'better-sqlite3 (BEGIN/COMMIT incl. the fsync)';
+  if (url.includes('better-sqlite3')) return 'better-sqlite3 (BEGIN/COMMIT incl. the fsync)';
   if (url.includes('@grpc/grpc-js')) return 'grpc-js';
   if (/node:internal\/http2|node:http2/.test(url)) return 'Node http2';
   if (url.includes('storage-shim/dist') || url.includes('storage-shim/src')) {
     const file = /storage-shim\/(?:dist|src)\/(.*?)\.[jt]s$/.exec(url)?.[1] ?? '?';
     if (/codec|proto|wire/.test(file)) return 'store: codecs';
     if (/metric/.test(file)) return 'store: metrics';
-    return 'store: other code';
+    return 'store code (incl. the SQLite statements it runs)';
   }
   if (url.includes('prom-client')) return 'store: metrics';
   if (url.includes('pino')) return 'logging (pino)';

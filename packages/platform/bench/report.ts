@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { storageOps } from './metrics.js';
 import type { ProfileSummary } from './profile.js';
 import { percentile, type PhaseId, type PhaseResult } from './workload.js';
 
@@ -67,16 +68,51 @@ export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<Row
 }
 
 export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
-  const header = ['phase', 'wall s (store / etcd)', 'kube-apiserver cores (store / etcd)', 'datastore cores (store / etcd)', 'bench client cores (store / etcd)'];
+  const header = [
+    'phase', 'wall s (store / etcd)', 'kube-apiserver cores (store / etcd)', 'datastore cores (store / etcd)', 'bench client cores (store / etcd)',
+    'other processes\' cores (store / etcd)',
+    'kube-apiserver CPU ms per request (store / etcd)', 'datastore CPU ms per request (store / etcd)',
+    'apiserver + datastore + client CPU ms per request (store / etcd)', 'that, etcd÷store',
+  ];
+  /** CPU ms per request (for the list rows: per whole listing). */
+  const perOp = (r: PhaseResult | undefined, c: number | undefined) => (r && c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a');
+  const pipeline = (r: PhaseResult | undefined) =>
+    r && r.ok > 0 && r.cpu.apiserver !== undefined && r.cpu.datastore !== undefined ? ((r.cpu.apiserver + r.cpu.datastore + r.cpu.client) * r.wallMs) / r.ok : Number.NaN;
   const rows = store.phases.map((s) => {
     const e = etcd.phases.find((r) => r.id === s.id);
+    const ps = pipeline(s);
+    const pe = pipeline(e);
     return [
       s.id,
       `${(s.wallMs / 1000).toFixed(1)} / ${e ? (e.wallMs / 1000).toFixed(1) : 'n/a'}`,
       `${cores(s.cpu.apiserver)} / ${cores(e?.cpu.apiserver)}`,
       `${cores(s.cpu.datastore)} / ${cores(e?.cpu.datastore)}`,
       `${cores(s.cpu.client)} / ${cores(e?.cpu.client)}`,
+      `${cores(s.cpu.others)} / ${cores(e?.cpu.others)}`,
+      `${perOp(s, s.cpu.apiserver)} / ${perOp(e, e?.cpu.apiserver)}`,
+      `${perOp(s, s.cpu.datastore)} / ${perOp(e, e?.cpu.datastore)}`,
+      `${Number.isNaN(ps) ? 'n/a' : ps.toFixed(2)} / ${Number.isNaN(pe) ? 'n/a' : pe.toFixed(2)}`,
+      Number.isFinite(pe / ps) ? `${(pe / ps).toFixed(2)}×` : 'n/a',
     ];
+  });
+  return [header, ...rows];
+}
+
+export function storageCells(store: RunResult, etcd: RunResult): string[][] {
+  const header = ['phase', 'storage calls per request: mean ms (store)', 'storage calls per request: mean ms (etcd)', 'fsyncs per request (store / etcd)', 'store: requests per commit batch'];
+  const describe = (r: PhaseResult | undefined) => {
+    if (!r || r.ok === 0) return 'n/a';
+    const ops = storageOps(r.counters.storage, r.ok);
+    return ops.length ? ops.map((o) => `${o.op} ${o.perRequest.toFixed(2)}× ${o.meanMs.toFixed(1)} ms`).join(', ') : 'n/a';
+  };
+  const fsyncs = (r: PhaseResult | undefined) => {
+    const f = r?.counters.datastore.get('fsyncs');
+    return r && f !== undefined && r.ok > 0 ? (f / r.ok).toFixed(3) : 'n/a';
+  };
+  const rows = store.phases.filter((s) => !s.id.startsWith('list')).map((s) => {
+    const e = etcd.phases.find((r) => r.id === s.id);
+    const batches = s.counters.datastore.get('batches');
+    return [s.id, describe(s), describe(e), `${fsyncs(s)} / ${fsyncs(e)}`, batches ? (s.ok / batches).toFixed(1) : 'n/a'];
   });
   return [header, ...rows];
 }
@@ -160,17 +196,26 @@ export function loadAverage(): string {
 const INTRO = `${HEADING}
 
 Appended by \`npx nx run platform:bench -- --write\` (\`packages/platform/bench/\`).
-The same kube-apiserver binary (the pinned version) runs once on cnpaas-store
-and once on a real etcd, one after the other, each in its own temp state dir
-with its own PKI and free loopback ports, with \`--watch-cache=false\` so every
-GET and LIST reaches the datastore. The store runs exactly as \`cnpaas up\` runs
-it (unix socket, durable: no \`--unsafe-no-fsync\`, the demo topology); etcd
-runs with its defaults (fsync on). The client is one Node process with the
+The same kube-apiserver binary (the pinned version) runs on cnpaas-store and on
+a real etcd, each stack in its own temp state dir with its own PKI and free
+loopback ports, with \`--watch-cache=false\` so every GET and LIST reaches the
+datastore. The store runs exactly as \`cnpaas up\` runs it (unix socket,
+durable: no \`--unsafe-no-fsync\`, the demo topology); etcd runs with its
+defaults (fsync on). No kube-controller-manager runs. Both stacks start first;
+then each phase runs on one stack and right after on the other, alternating
+which goes first, so the two figures of a row are taken seconds apart (only
+one stack is under load at a time). The client is one Node process with the
 admin client certificate over HTTPS keep-alive; every request is timed from
-send to its last byte. No kube-controller-manager runs. In the ratio column
-≥ 1× always means "the store at least as good": throughput is store÷etcd,
-times are etcd÷store. The CPU table gives each process's average cores used
-per phase (/proc/<pid>/stat), out of the machine's two.
+send to its last byte. In the ratio column ≥ 1× always means "the store at
+least as good": throughput is store÷etcd, times are etcd÷store.
+
+The CPU table gives each process's average cores used per phase
+(/proc/<pid>/stat), out of the machine's two; "other processes" is the rest of
+the machine's busy time (/proc/stat): other people's test runs on this shared
+box (and the idle stack), the noise to read every figure against. The last
+columns add up the CPU the whole request path spent per request (apiserver,
+datastore and client): when the path saturates both cores, as it does here,
+that ratio is the throughput ratio to expect on a quiet machine.
 `;
 
 export function appendSection(file: string, section: string): void {

@@ -21,6 +21,8 @@ export interface BenchStack {
   kind: DatastoreKind;
   server: string;
   pki: ClusterPki;
+  /** The datastore's Prometheus endpoint. */
+  datastoreMetricsUrl: string;
   /** Current pids by role, for the CPU figures. */
   pids(): { datastore: number | null; apiserver: number | null };
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
 
   let datastore: ProcessSpec;
   let etcdServers: string;
+  let datastoreMetricsUrl: string;
   if (options.kind === 'store') {
     // Exactly as `cnpaas up` runs it: unix socket, durable (no --unsafe-no-fsync), demo topology.
     datastore = storeSpec({ paths, ports, topology: demoTopology() });
@@ -95,10 +98,12 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       datastore = { ...datastore, command: [node!, '--cpu-prof', `--cpu-prof-dir=${options.storeProfileDir}`, ...rest] };
     }
     etcdServers = `unix://${paths.storeSocket}`;
+    datastoreMetricsUrl = `http://127.0.0.1:${ports.storeMetrics}/metrics`;
   } else {
     const dataDir = path.join(paths.data, 'etcd');
     datastore = etcdSpec(options.etcdBinary, options.etcdVersion, dataDir, await freePort(), await freePort());
     etcdServers = datastore.readyUrl.replace(/\/health$/, '');
+    datastoreMetricsUrl = `${etcdServers}/metrics`;
   }
   const apiserver = apiserverSpec({
     ports, pki, etcdServers,
@@ -129,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     kind: options.kind,
     server: `https://127.0.0.1:${ports.apiserver}`,
     pki,
+    datastoreMetricsUrl,
     pids: () => ({ datastore: pidOf(datastore.name), apiserver: pidOf(apiserver.name) }),
     stop: async () => {
       try {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { share, snapshot, type CpuShare } from './cpu.js';
 import type { BenchHttp } from './http.js';
+import { delta, type Samples } from './metrics.js';
 
 export const NAMESPACE = 'bench';
 
@@ -38,12 +39,31 @@ export interface PhaseResult {
   cpu: CpuShare;
   /** Monotonic µs (the clock V8's profiler stamps samples with), to cut a CPU profile to this phase. */
   windowUs: [number, number];
+  /** Counter deltas over the phase. */
+  counters: Counters;
   note?: string;
 }
 
 export interface Pids {
   datastore: number | null;
   apiserver: number | null;
+}
+
+/** What the phases read around their timed part. */
+export interface Probe {
+  pids(): Pids;
+  counters(): Promise<Counters>;
+}
+
+export interface Counters {
+  /** The apiserver's storage calls (`<operation> count|sum`). */
+  storage: Samples;
+  /** The datastore's fsyncs (and the store's commit batches). */
+  datastore: Samples;
+}
+
+function counterDelta(a: Counters, b: Counters): Counters {
+  return { storage: delta(a.storage, b.storage), datastore: delta(a.datastore, b.datastore) };
 }
 
 const monoUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -67,13 +87,14 @@ function describe(status: number, body: Buffer): string {
 }
 
 /** Runs op(0..count-1) with `concurrency` workers, timing each request. */
-async function pool(id: PhaseId, options: WorkloadOptions, pids: () => Pids, op: (i: number) => Promise<{ status: number; body: Buffer }>): Promise<PhaseResult> {
+async function pool(id: PhaseId, options: WorkloadOptions, probe: Probe, op: (i: number) => Promise<{ status: number; body: Buffer }>): Promise<PhaseResult> {
   const samples: number[] = [];
   let next = 0;
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
-  const before = snapshot(pids());
+  const countersBefore = await probe.counters();
+  const before = snapshot(probe.pids());
   const startUs = monoUs();
   const start = performance.now();
   const deadline = start + options.phaseMaxMs;
@@ -104,8 +125,10 @@ async function pool(id: PhaseId, options: WorkloadOptions, pids: () => Pids, op:
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const wallMs = performance.now() - start;
-  const cpu = share(before, snapshot(pids()));
-  const result: PhaseResult = { id, ok, errors, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs: [startUs, monoUs()] };
+  const cpu = share(before, snapshot(probe.pids()));
+  const windowUs: [number, number] = [startUs, monoUs()];
+  const counters = counterDelta(countersBefore, await probe.counters());
+  const result: PhaseResult = { id, ok, errors, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs, counters };
   if (firstError !== undefined) result.firstError = firstError;
   if (ok + errors < options.count) result.note = `cut short after ${Math.round(options.phaseMaxMs / 1000)} s: ${ok + errors} of ${options.count} requests`;
   return result;
@@ -144,10 +167,11 @@ export async function prepare(http: BenchHttp, options: WorkloadOptions): Promis
   await each((i) => http.request('DELETE', `${base}/${name(i)}`));
 }
 
-async function lists(id: 'list' | 'list-paged', runs: number, expected: number, options: WorkloadOptions, pids: () => Pids, http: BenchHttp): Promise<PhaseResult> {
+async function lists(id: 'list' | 'list-paged', runs: number, expected: number, options: WorkloadOptions, probe: Probe, http: BenchHttp): Promise<PhaseResult> {
   const samples: number[] = [];
   let mismatch = '';
-  const before = snapshot(pids());
+  const countersBefore = await probe.counters();
+  const before = snapshot(probe.pids());
   const startUs = monoUs();
   const start = performance.now();
   let note = '';
@@ -174,28 +198,40 @@ async function lists(id: 'list' | 'list-paged', runs: number, expected: number, 
     options.log(`    ${id} run ${r + 1}/${runs}: ${items} items in ${pages} page(s), ${total.toFixed(0)} ms`);
   }
   const wallMs = performance.now() - start;
-  const cpu = share(before, snapshot(pids()));
-  return { id, ok: runs, errors: 0, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs: [startUs, monoUs()], note: `${note}; median of ${runs} runs${mismatch}` };
+  const cpu = share(before, snapshot(probe.pids()));
+  const windowUs: [number, number] = [startUs, monoUs()];
+  const counters = counterDelta(countersBefore, await probe.counters());
+  return { id, ok: runs, errors: 0, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs, counters, note: `${note}; median of ${runs} runs${mismatch}` };
 }
 
-/** Runs the phases in order (create, list, paged list, update, delete), logging each. */
-export async function runWorkload(http: BenchHttp, options: WorkloadOptions, pids: () => Pids): Promise<PhaseResult[]> {
+export const PHASES: PhaseId[] = ['create', 'list', 'list-paged', 'update', 'delete'];
+
+/**
+ * Runs one phase against one stack, logging it. `done` holds the stack's
+ * earlier phases (the LISTs expect as many items as the create made).
+ */
+export async function runPhase(id: PhaseId, who: string, http: BenchHttp, options: WorkloadOptions, probe: Probe, done: PhaseResult[]): Promise<PhaseResult> {
   const base = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
-  const results: PhaseResult[] = [];
-  const phase = async (label: string, run: () => Promise<PhaseResult>) => {
-    options.log(`  ${label}…`);
-    const r = await run();
-    results.push(r);
-    const rate = r.id.startsWith('list') ? `median ${percentile(r.samples, 50).toFixed(0)} ms` : `${Math.round((r.ok * 1000) / r.wallMs)} ops/s, p50 ${percentile(r.samples, 50).toFixed(1)} ms, p99 ${percentile(r.samples, 99).toFixed(1)} ms`;
-    options.log(`  ${label}: ${rate}${r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : ''}`);
-  };
-  await phase(`create ${options.count} at c=${options.concurrency}`, () =>
-    pool('create', options, pids, (i) => http.request('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { bench: 'true' } }, data: { payload: payload() } })));
-  const created = results[0]!.ok;
-  await phase(`LIST all ×${options.listRuns}`, () => lists('list', options.listRuns, created, options, pids, http));
-  await phase(`LIST limit=500 ×${options.pagedRuns}`, () => lists('list-paged', options.pagedRuns, created, options, pids, http));
-  await phase(`update ${options.count} at c=${options.concurrency}`, () =>
-    pool('update', options, pids, (i) => http.request('PATCH', `${base}/${name(i)}`, { data: { payload: payload() } })));
-  await phase(`delete ${options.count} at c=${options.concurrency}`, () => pool('delete', options, pids, (i) => http.request('DELETE', `${base}/${name(i)}`)));
-  return results;
+  const created = done.find((r) => r.id === 'create')?.ok ?? options.count;
+  const label = {
+    create: `create ${options.count} at c=${options.concurrency}`,
+    list: `LIST all ×${options.listRuns}`,
+    'list-paged': `LIST limit=500 ×${options.pagedRuns}`,
+    update: `update ${options.count} at c=${options.concurrency}`,
+    delete: `delete ${options.count} at c=${options.concurrency}`,
+  }[id];
+  options.log(`${who}: ${label}…`);
+  const r = await {
+    create: () => pool('create', options, probe, (i) =>
+      http.request('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { bench: 'true' } }, data: { payload: payload() } })),
+    list: () => lists('list', options.listRuns, created, options, probe, http),
+    'list-paged': () => lists('list-paged', options.pagedRuns, created, options, probe, http),
+    update: () => pool('update', options, probe, (i) => http.request('PATCH', `${base}/${name(i)}`, { data: { payload: payload() } })),
+    delete: () => pool('delete', options, probe, (i) => http.request('DELETE', `${base}/${name(i)}`)),
+  }[id]();
+  const rate = id.startsWith('list')
+    ? `median ${percentile(r.samples, 50).toFixed(0)} ms`
+    : `${Math.round((r.ok * 1000) / r.wallMs)} ops/s, p50 ${percentile(r.samples, 50).toFixed(1)} ms, p99 ${percentile(r.samples, 99).toFixed(1)} ms`;
+  options.log(`${who}: ${label}: ${rate}${r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : ''} (other processes: ${r.cpu.others?.toFixed(2) ?? '?'} cores: ${r.cpu.topOthers.join(', ')})`);
+  return r;
 }
