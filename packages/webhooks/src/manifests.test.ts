@@ -43,7 +43,8 @@ describe('webhook configurations', () => {
       expect(Buffer.from(w.clientConfig.caBundle, 'base64').toString()).toBe(caPem);
       expect(w.admissionReviewVersions).toEqual(['v1']);
       expect(w.failurePolicy).toBe('Fail');
-      expect(w.timeoutSeconds).toBe(10);
+      // Hashing queues under bursts, so the mutating webhook gets the maximum; checks stay short.
+      expect(w.timeoutSeconds).toBe(w.configKind === 'MutatingWebhookConfiguration' ? 30 : 10);
       // apiserver rule: a webhook name is a DNS subdomain with at least three segments.
       expect(w.name.split('.').length).toBeGreaterThanOrEqual(3);
     }
