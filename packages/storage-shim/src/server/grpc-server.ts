@@ -25,7 +25,12 @@ export interface GrpcServerOptions {
   listenUrls: string[];
   tls: TlsFiles;
   progressIntervalMs: number;
+  /** How long close() lets calls finish before it cuts the connections (default 5 s). */
+  shutdownGraceMs?: number;
 }
+
+/** How long a graceful stop waits for calls to finish (etcd: its request timeout, 7 s by default). */
+const SHUTDOWN_GRACE_MS = 5000;
 
 /** grpc's own framing allowance on top of the request cap, as etcd adds it. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -81,13 +86,45 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     close: () =>
       new Promise((resolve) => {
         sessions.close();
-        const timer = setTimeout(() => server.forceShutdown(), 5000);
-        server.tryShutdown(() => {
+        let done = false;
+        // tryShutdown calls back only when every connection has closed. It never
+        // does if a client's connection was torn down but its 'close' was still
+        // pending when it ran (grpc-js checks session.closed, not .destroyed;
+        // grpc-node#1458), which is common when clients disconnect right at
+        // SIGTERM; forceShutdown does not call it either. So: done when no
+        // connection is left serving, and after the grace period cut the rest.
+        const finish = () => {
+          if (done) return;
+          done = true;
           clearTimeout(timer);
+          clearInterval(poll);
+          server.forceShutdown();
           resolve();
-        });
+        };
+        const timer = setTimeout(finish, options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+        const poll = setInterval(() => {
+          if (openSessions(server) === 0) finish();
+        }, 20);
+        server.tryShutdown(finish);
       }),
   };
+}
+
+/**
+ * HTTP/2 connections grpc-js still serves (not torn down), from its internals;
+ * undefined if they changed shape, and then tryShutdown's callback or the
+ * grace period ends a stop.
+ */
+function openSessions(server: grpc.Server): number | undefined {
+  const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
+  if (!(servers instanceof Map)) return undefined;
+  let n = 0;
+  for (const entry of servers.values()) {
+    const sessions = (entry as { sessions?: unknown }).sessions;
+    if (!(sessions instanceof Set)) return undefined;
+    for (const session of sessions) if (!(session as { destroyed?: boolean }).destroyed) n++;
+  }
+  return n;
 }
 
 async function bind(server: grpc.Server, url: string, tls: TlsFiles): Promise<string> {

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreMetrics } from '../metrics.js';
+import { RevisionStore } from '../mvcc/store.js';
+import { WatchHub } from '../mvcc/watch-hub.js';
+import { emptyTopology } from '../routing/topology.js';
+import type { ServiceContext } from './context.js';
+import { startGrpcServer, type RunningGrpcServer } from './grpc-server.js';
+import { HeaderFactory } from './header.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-grpc-server-'));
+  const log = pino({ level: 'silent' });
+  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, logger: log });
+  const ctx: ServiceContext = {
+    backend: store,
+    headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),
+    maxTxnOps: 128,
+    maxRequestBytes: 1572864,
+    clientUrls: [],
+    log,
+    metrics: new StoreMetrics(),
+  };
+  const hub = new WatchHub(store);
+  const running = await startGrpcServer({
+    ctx, hub, listenUrls: ['http://127.0.0.1:0'], tls: {}, progressIntervalMs: 600_000, shutdownGraceMs,
+  });
+  cleanups.push(async () => {
+    hub.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return running;
+}
+
+/** The server side of every HTTP/2 connection grpc-js holds (its internals: only to stage the race below). */
+function serverSessions(running: RunningGrpcServer): http2.ServerHttp2Session[] {
+  const servers = (running.server as unknown as { http2Servers: Map<unknown, { sessions: Set<http2.ServerHttp2Session> }> }).http2Servers;
+  return [...servers.values()].flatMap((s) => [...s.sessions]);
+}
+
+describe('graceful stop of the gRPC server', () => {
+  it('finishes when a client connection was torn down but not yet closed as close() starts (grpc-node#1458)', async () => {
+    const running = await start(5000);
+    const client = http2.connect(running.urls[0]!);
+    cleanups.push(() => {
+      client.destroy();
+    });
+    client.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    const deadline = Date.now() + 5000;
+    while (serverSessions(running).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const [session] = serverSessions(running);
+    expect(session).toBeDefined();
+
+    // What a client that disconnects right at SIGTERM leaves behind: destroyed, its 'close' still pending.
+    session!.destroy();
+    expect(session!.destroyed && !session!.closed).toBe(true);
+
+    const started = Date.now();
+    const outcome = await Promise.race([
+      running.close().then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('hung'), 8000)),
+    ]);
+    expect(outcome).toBe('closed');
+    // Not the 5 s grace period: nothing was left to wait for.
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('cuts connections that stay open after the grace period', async () => {
+    const running = await start(300);
+    const client = http2.connect(running.urls[0]!);
+    cleanups.push(() => {
+      client.destroy();
+    });
+    client.on('error', () => {});
+    // A call whose request never arrives keeps its connection open past a graceful close.
+    const stream = client.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Range', 'content-type': 'application/grpc', te: 'trailers' });
+    stream.on('error', () => {});
+    stream.write(Buffer.from([0, 0, 0, 0, 100])); // a message header announcing 100 bytes that never come
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    const deadline = Date.now() + 5000;
+    while (serverSessions(running).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100)); // the stream reaches the server
+    const started = Date.now();
+    await running.close();
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(2000);
+  });
+
+  it('closes at once when every client has gone', async () => {
+    const running = await start(5000);
+    const started = Date.now();
+    await running.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

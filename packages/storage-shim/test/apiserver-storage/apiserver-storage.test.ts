@@ -1,0 +1,149 @@
+/**
+ * Kubernetes' own storage tests (k8s.io/apiserver pkg/storage/etcd3/..., the
+ * pinned version, unmodified) against cnpaas-store, kine's approach
+ * (reference/etcd-kine.md §6.2). scripts/k8s/storage-test.sh builds them
+ * with the test-server hook swapped for scripts/k8s/storagetest/testserver
+ * and runs them; see scripts/k8s/STORAGE-TESTS.md.
+ *
+ * Four runs: the store (one SQLite file), the store routed over three
+ * backends (DESIGN.md "Routing proof"), and the unmodified embedded etcd 3.6
+ * the suite uses upstream, which proves the harness. Every top-level Go test
+ * must pass on each, and the same tests must run on each.
+ *
+ * Needs Go (>= 1.24) on PATH; the first build takes a few minutes and is
+ * cached in ${CNPAAS_CACHE_DIR:-~/.cache/cnpaas}/storage-test/.
+ *
+ * CNPAAS_LONG=1 adds the extended suites (pkg/storage/cacher and
+ * pkg/registry/generic/registry) to the store and etcd runs.
+ * CNPAAS_STORAGE_TEST_VERBOSE=1 streams the script's output.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureReport, parseTest2json, type GoResults } from './go-results.js';
+
+const REPO = resolve(import.meta.dirname, '../../../..');
+const SCRIPT = join(REPO, 'scripts/k8s/storage-test.sh');
+const SPLIT_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-split.yaml');
+const MINUTE = 60_000;
+const LONG = process.env.CNPAAS_LONG === '1';
+const PACKAGES = LONG ? ['--extended'] : [];
+/** Tests each run is allowed to skip, by target (STORAGE-TESTS.md lists them with reasons). */
+const EXPECTED_SKIPS: Record<string, string[]> = { store: [], routed: [], etcd: [] };
+/** A floor on top-level tests, so an empty or truncated run cannot pass (v0.34.10: 73 in etcd3, 86 by default, 280 extended). */
+const MIN_TESTS = 70;
+
+let workDir: string;
+let running: ChildProcess | undefined;
+const results = new Map<string, GoResults>();
+
+interface ScriptRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs storage-test.sh; its own process group, so a timeout can stop the test binary and stores too. */
+function runScript(args: string[]): Promise<ScriptRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('bash', [SCRIPT, ...args], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
+    let output = '';
+    const append = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-200_000);
+      if (process.env.CNPAAS_STORAGE_TEST_VERBOSE === '1') process.stderr.write(chunk);
+    };
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      running = undefined;
+      resolvePromise({ code, output });
+    });
+  });
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Without Go every test here fails (not skips) with what to install. */
+function requireGo(): void {
+  const go = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) {
+    throw new Error(
+      "Go is not on PATH: Kubernetes' storage tests (scripts/k8s/storage-test.sh) are Go. " +
+        "Install Go >= 1.24 from https://go.dev/dl/ (Debian 12's golang-go is too old) and put it on PATH; CI has it.",
+    );
+  }
+}
+
+async function runTarget(name: string, args: string[]): Promise<GoResults> {
+  requireGo();
+  const json = join(workDir, `${name}.json`);
+  const run = await runScript([...args, '--json', json]);
+  let text = '';
+  try {
+    text = readFileSync(json, 'utf8');
+  } catch {
+    throw new Error(`storage-test.sh ${args.join(' ')} wrote no results (exit ${run.code}):\n${tail(run.output)}`);
+  }
+  const r = parseTest2json(text);
+  results.set(name, r);
+  const report = failureReport(r);
+  // Named Go tests first, so the vitest report says which ones failed.
+  expect(r.failed, `Go tests failed against ${name}:${report}`).toEqual([]);
+  expect(r.failedSubtests, `Go subtests failed against ${name}:${report}`).toEqual([]);
+  expect(r.brokenPackages, `test binaries failed outside any test against ${name}:${report}`).toEqual([]);
+  expect(r.skipped, `skipped against ${name} (list new skips with a reason in scripts/k8s/STORAGE-TESTS.md)`).toEqual(EXPECTED_SKIPS[name]);
+  expect(r.passed.length, `too few tests ran against ${name}:\n${tail(run.output)}`).toBeGreaterThanOrEqual(MIN_TESTS);
+  expect(run.code, `storage-test.sh exited ${run.code}:\n${tail(run.output)}`).toBe(0);
+  return r;
+}
+
+describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () => {
+  beforeAll(() => {
+    workDir = mkdtempSync(join(tmpdir(), 'cnpaas-apiserver-storage-'));
+  });
+
+  afterAll(() => {
+    // A timed-out run: stop the script's process group (the test binary and its stores).
+    if (running?.pid) {
+      try {
+        process.kill(-running.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('builds the test binaries (cached when up to date)', async () => {
+    requireGo();
+    const run = await runScript(['--build-only', ...PACKAGES]);
+    expect(run.code, `storage-test.sh --build-only failed:\n${tail(run.output)}`).toBe(0);
+  }, 30 * MINUTE);
+
+  it('all pass against cnpaas-store', async () => {
+    await runTarget('store', ['--target', 'store', ...PACKAGES]);
+  }, (LONG ? 40 : 20) * MINUTE);
+
+  it('all pass against cnpaas-store routed over three backends', async () => {
+    await runTarget('routed', ['--target', 'store', '--pkg', 'etcd3', '--topology', SPLIT_TOPOLOGY]);
+  }, 20 * MINUTE);
+
+  it('all pass against the embedded etcd 3.6 they use upstream (proves the harness)', async () => {
+    await runTarget('etcd', ['--target', 'etcd', ...PACKAGES]);
+  }, (LONG ? 40 : 20) * MINUTE);
+
+  it('ran the same tests against the store and against etcd', () => {
+    const store = results.get('store');
+    const etcd = results.get('etcd');
+    if (!store || !etcd) throw new Error('a run above did not finish');
+    const names = (r: GoResults) => [...r.passed, ...r.failed, ...r.skipped].sort();
+    expect(names(store)).toEqual(names(etcd));
+    const routed = results.get('routed');
+    if (routed) expect(names(routed)).toEqual(names(etcd).filter((n) => n.startsWith('etcd3/')));
+  });
+});
