@@ -14,14 +14,15 @@ usage() {
 Usage: $PROG [--out DIR] [--force] [TARGET...]
 
 Targets: kube-apiserver, kube-controller-manager, kubectl (the default is all
-three), etcd-load, all (the three plus etcd-load).
+three), etcd-load, etcd (the reference etcd 3.6 for the apiserver benchmark),
+all (the three plus etcd-load and etcd).
 
   --out DIR   where the kube binaries go (env CNPAAS_K8S_BIN_DIR); default
               \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/k8s/<version>-<os>-<arch>
   --force     rebuild even if a binary with the right version is present
   --print-dir print the kube binaries' directory and exit
 
-etcd-load goes to \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/bin/etcd-load.
+etcd-load and etcd go to \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/bin/.
 EOF
 }
 
@@ -59,8 +60,8 @@ while (($# > 0)); do
   --out=*) out_dir=${1#--out=} ;;
   --force) force=1 ;;
   --print-dir) print_dir=1 ;;
-  all) targets+=("${KUBE_BINS[@]}" etcd-load) ;;
-  kube-apiserver | kube-controller-manager | kubectl | etcd-load) targets+=("$1") ;;
+  all) targets+=("${KUBE_BINS[@]}" etcd-load etcd) ;;
+  kube-apiserver | kube-controller-manager | kubectl | etcd-load | etcd) targets+=("$1") ;;
   *)
     usage >&2
     die "unknown argument: $1"
@@ -187,35 +188,35 @@ build_kube() {
   fi
 }
 
-# --- etcd-load ----------------------------------------------------------------
-build_etcd_load() {
-  local bin="$cache_dir/bin/etcd-load" start src newer=0
+# --- etcd-load and the reference etcd (commands of this module) ---------------
+build_tool() {
+  local name=$1 bin="$cache_dir/bin/$1" start src newer=0
   if ((!force)) && [[ -x $bin ]]; then
-    for src in cmd/etcd-load/main.go go.mod go.sum; do
+    for src in "cmd/$name/main.go" go.mod go.sum; do
       [[ $src -nt $bin ]] && newer=1
     done
     if ((!newer)); then
-      say "etcd-load is up to date in $cache_dir/bin, skipping"
+      say "$name is up to date in $cache_dir/bin, skipping"
       return 0
     fi
   fi
   mkdir -p "$cache_dir/bin"
-  say "building etcd-load ..."
+  say "building $name ..."
   start=$SECONDS
-  # Same flags as the kube binaries, so the etcd client/gRPC packages compiled
+  # Same flags as the kube binaries, so the etcd and gRPC packages compiled
   # for kube-apiserver are reused from GOCACHE.
-  CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -o "$bin" ./cmd/etcd-load ||
-    die "go build of ./cmd/etcd-load failed"
-  say "built etcd-load in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
+  CGO_ENABLED=0 go build "${GO_BUILD_FLAGS[@]}" -o "$bin" "./cmd/$name" ||
+    die "go build of ./cmd/$name failed"
+  say "built $name in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
 }
 
 wanted_kube=()
 for t in "${targets[@]}"; do
-  [[ $t == etcd-load ]] || wanted_kube+=("$t")
+  [[ $t == etcd-load || $t == etcd ]] || wanted_kube+=("$t")
 done
 for t in "${targets[@]}"; do
   case $t in
-  etcd-load) build_etcd_load ;;
+  etcd-load | etcd) build_tool "$t" ;;
   *) build_kube "$t" ;;
   esac
 done
