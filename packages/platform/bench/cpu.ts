@@ -4,22 +4,7 @@
  * the two cores: the apiserver, the datastore or the load generator.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-
-/** USER_HZ: 100 on every Linux the project runs on. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds a process has used so far, or undefined if it is gone (or not Linux). */
-export function processCpuSeconds(pid: number | null): number | undefined {
-  if (pid === null) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm)": state is field 3, utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
-}
+import { processCpuSeconds, statCpuSeconds, TICKS_PER_SECOND } from '../src/process-cpu.js';
 
 /** Busy CPU seconds of the whole machine (every process), from /proc/stat. */
 export function machineCpuSeconds(): number | undefined {
@@ -42,8 +27,7 @@ export function allProcesses(): Map<number, { comm: string; cpu: number }> {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(entry), { comm, cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND });
+      out.set(Number(entry), { comm, cpu: statCpuSeconds(stat) });
     } catch {
       // gone meanwhile
     }
