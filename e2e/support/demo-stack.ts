@@ -8,12 +8,11 @@
  *   stack that was already running is left running.
  * - `npm test` uses a temp state dir with free ports and always removes it.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { down, KubeHttp, up, type UpResult } from '@cnpaas/platform';
+import { down, KubeHttp, runKubectl, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
 import { say } from './narrate.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +24,7 @@ export interface DemoStack {
   http: KubeHttp;
   kubectl(args: string[], input?: string): Promise<string>;
   /** Like kubectl, but resolves with the exit code instead of failing (`auth can-i` exits 1 for "no"). */
-  kubectlRun(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  kubectlRun(args: string[], input?: string): Promise<KubectlResult>;
   kubectlJson<T = any>(args: string[]): Promise<T>;
   close(): Promise<void>;
 }
@@ -41,16 +40,7 @@ export async function openStack(progress: (line: string) => void = say): Promise
     return up({ stateDir, ports: 'auto', say: progress });
   });
   const kubectlPath = result.kubectl ?? 'kubectl';
-  const kubectlRun = (args: string[], input?: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const kubectlRun = (args: string[], input?: string) => runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input });
   const kubectl = async (args: string[], input?: string) => {
     const res = await kubectlRun(args, input);
     if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);

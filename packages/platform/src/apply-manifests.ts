@@ -4,9 +4,9 @@
  * holding CRDs is waited on until they are Established, so the next file may
  * create objects of those kinds.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { PlatformError } from './errors.js';
+import { runKubectl } from './kubectl.js';
 
 export interface ApplyOptions {
   kubectl: string;
@@ -15,17 +15,10 @@ export interface ApplyOptions {
   vars?: Record<string, string>;
 }
 
-function kubectl(options: ApplyOptions, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(options.kubectl, ['--kubeconfig', options.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err.trim() || `exit ${code}`))));
-    child.stdin.end(input ?? '');
-  });
+async function kubectl(options: ApplyOptions, args: string[], input?: string): Promise<string> {
+  const res = await runKubectl({ kubectl: options.kubectl, kubeconfig: options.kubeconfig, args, input });
+  if (res.code !== 0) throw new Error(res.stderr.trim() || `exit ${res.code}`);
+  return res.stdout;
 }
 
 export function fillPlaceholders(text: string, vars: Record<string, string>, file: string): string {

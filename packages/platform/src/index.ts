@@ -10,3 +10,4 @@ export { PlatformError, type PlatformErrorCode } from './errors.js';
 export { KubeHttp, type KubeResponse } from './kube-http.js';
 export { mail } from './mail.js';
 export { processCpuSeconds } from './process-cpu.js';
+export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';

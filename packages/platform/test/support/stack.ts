@@ -2,11 +2,10 @@
  * A real local stack for a test file: `cnpaas up --ports auto` in a temp
  * state dir, kubectl bound to its kubeconfig, and `cnpaas down --purge`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { down, up, type UpResult } from '../../src/index.js';
+import { down, runKubectl, up, type UpResult } from '../../src/index.js';
 
 export interface TestStack {
   result: UpResult;
@@ -33,17 +32,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   });
   const kubectlPath = result.kubectl ?? 'kubectl';
   const kubectl: TestStack['kubectl'] = async (args, opts = {}) => {
-    const child = spawn(kubectlPath, ['--kubeconfig', result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdin.end(opts.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
-    if (code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${code}: ${err.trim()}`);
-    return out;
+    const res = await runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input: opts.input, timeoutMs: opts.timeoutMs });
+    if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
+    return res.stdout;
   };
   return {
     result,

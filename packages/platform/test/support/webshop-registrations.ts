@@ -11,6 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { runKubectl, type KubectlResult } from '../../src/kubectl.js';
 import type { TestStack } from './stack.js';
 
 export const GROUP = 'webshop.cnpaas.dev';
@@ -43,25 +44,11 @@ export function registration(name: string, opts: { email: string; password: stri
   return { apiVersion: `${GROUP}/v1`, kind: 'RegistrationRequest', metadata: { name }, spec: spec as unknown as Record<string, unknown> };
 }
 
-export interface KubectlRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlRun = KubectlResult;
 
 /** kubectl with the stack's kubeconfig, resolving with the exit code instead of throwing. */
 export function kubectlRun(stack: TestStack, args: string[], input = '', timeoutMs = 60_000): Promise<KubectlRun> {
-  const child = spawn(stack.result.kubectl ?? 'kubectl', ['--kubeconfig', stack.result.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin.end(input);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve) => child.on('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr });
-  }));
+  return runKubectl({ kubectl: stack.result.kubectl ?? 'kubectl', kubeconfig: stack.result.kubeconfig, args, input, timeoutMs });
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs` naming `what`. */
