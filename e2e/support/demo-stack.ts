@@ -1,7 +1,9 @@
 /**
  * The stack an e2e file runs against.
  *
- * - `nx run e2e` (CNPAAS_E2E_MODE=demo) is the live demo: the state lives in
+ * - `nx run e2e` (CNPAAS_E2E_MODE=demo, tests/demo.test.ts only: the fault and
+ *   security suites kill and freeze components, which a person's stack must not
+ *   suffer) is the live demo: the state lives in
  *   the repo's `.cnpaas/` (or CNPAAS_STATE_DIR) so `cnpaas status` and
  *   kubectl work afterwards, fixed ports when free. The stack is taken down
  *   at the end unless CNPAAS_E2E_KEEP=1 (`npm run demo -- --keep`), and a

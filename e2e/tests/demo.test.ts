@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { say, show, step } from '../support/narrate.js';
+import { waitFor } from '../support/wait.js';
 import { liveKeys, whereKeys } from '../support/sqlite.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -97,7 +98,11 @@ describe('the cnpaas registration demo', () => {
     show('$ kubectl get namespace', await stack.kubectl(['get', 'namespace', ns]));
     expect(namespace.metadata.ownerReferences[0]).toMatchObject({ kind: 'Tenant', name: ada.status.tenant, controller: true });
 
-    const user = await stack.kubectlJson(['get', 'user', ada.status.user, '-n', ns]);
+    // The registration is done once the User exists; its own controller fills its status right after.
+    const user = await waitFor('Ada\'s User to have its password Secret', async () => {
+      const obj = await stack.kubectlJson(['get', 'user', ada.status.user, '-n', ns]);
+      return obj.status?.passwordRef ? obj : undefined;
+    }, 30_000);
     show('$ kubectl get user -n ' + ns, await stack.kubectl(['get', 'user', ada.status.user, '-n', ns]));
     expect(user.spec.email).toBe(adaEmail);
     expect(user.status.passwordRef.name).toBeTruthy();
