@@ -49,7 +49,7 @@ describe('CRDs', () => {
     ['Tenant', 'tenants', 'Cluster', ['.spec.companyName', '.spec.country', '.spec.city', '.spec.taxNumber'], true],
     ['User', 'users', 'Namespaced', ['.spec.firstName', '.spec.lastName', '.spec.email'], true],
     ['Email', 'emails', 'Namespaced', ['.spec.toAddress'], true],
-    ['EmailTemplate', 'emailtemplates', 'Namespaced', ['.spec.displayName'], false],
+    ['EmailTemplate', 'emailtemplates', 'Namespaced', ['.spec.displayName'], true],
   ];
 
   it.each(expected)('%s: name, group, scope, v1, selectableFields, status subresource', (kind, plural, scope, selectable, status) => {
@@ -81,6 +81,7 @@ describe('CRDs', () => {
     expect(columns('User')).toEqual(['FirstName', 'LastName', 'Email', 'Phase', 'Ready', 'Reason', 'Age']);
     expect(columns('Email')).toEqual(['Email', 'Sent', 'Error', 'Age']);
     expect(columns('Tenant')).toContain('Company');
+    expect(columns('EmailTemplate')).toEqual(['DisplayName', 'Subject', 'Valid', 'Age']);
     expect(columns('RegistrationRequest')).toEqual(expect.arrayContaining(['Email', 'Tenant', 'Ready']));
   });
 
@@ -91,12 +92,13 @@ describe('CRDs', () => {
     ]);
   });
 
-  it('RR status carries tenant, namespace, user, email; User status carries passwordRef; all carry conditions + observedGeneration', () => {
+  it('RR status carries tenant, namespace, user, email; User status carries passwordRef; all the operator writes carry conditions + observedGeneration', () => {
     expect(Object.keys(schemaOf('RegistrationRequest')['properties']['status']['properties'])).toEqual(
       expect.arrayContaining(['tenant', 'namespace', 'user', 'email', 'conditions', 'observedGeneration']),
     );
     expect(schemaOf('User')['properties']['status']['properties']['passwordRef']['properties']['name']['type']).toBe('string');
-    for (const kind of ['RegistrationRequest', 'Tenant', 'User']) {
+    for (const kind of ['RegistrationRequest', 'Tenant', 'User', 'EmailTemplate']) {
+      expect(schemaOf(kind)['properties']['status']['properties']['observedGeneration']['type'], kind).toBe('integer');
       const conditions = schemaOf(kind)['properties']['status']['properties']['conditions'];
       expect(conditions['x-kubernetes-list-map-keys'], kind).toEqual(['type']);
       expect(conditions['items']['required'], kind).toEqual(['type', 'status', 'lastTransitionTime', 'reason', 'message']);
@@ -142,7 +144,12 @@ describe('other manifests', () => {
     expect(users['verbs']).toEqual(expect.arrayContaining(['get', 'update', 'patch']));
     const role = docs.find((d) => d['kind'] === 'Role')!;
     expect(role['metadata']['namespace']).toBe('cnpaas-system');
-    expect(role['rules'].flatMap((r: Doc) => r['resources'])).toEqual(expect.arrayContaining(['leases', 'configmaps', 'emailtemplates']));
+    expect(role['rules'].flatMap((r: Doc) => r['resources'])).toEqual(expect.arrayContaining(['leases', 'configmaps']));
+    // Templates are checked wherever they live: read cluster-wide, and only their status written.
+    expect(clusterRole['rules']).toEqual(expect.arrayContaining([
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['emailtemplates'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['emailtemplates/status'], verbs: ['patch'] },
+    ]));
   });
 
   it('the default EmailTemplate is registration in cnpaas-system, and renders with the operator\'s data', async () => {

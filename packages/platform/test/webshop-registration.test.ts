@@ -13,7 +13,9 @@
  *    is missing;
  * 3. (last) no test password anywhere in the state dir's bytes;
  * 4. RBAC isolation of a tenant's ServiceAccount, with two tenants;
- * 5. twenty simultaneous registrations of one address: one wins, nineteen 409.
+ * 5. twenty simultaneous registrations of one address: one wins, nineteen 409;
+ * 6. every EmailTemplate gets a Valid condition: the shipped one renders, a
+ *    typo in another namespace is named with its position, a fix clears it.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -211,6 +213,42 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
       expect(whereKeys(dataDir, `/registry/${GROUP}/${kind}/`), kind).not.toHaveProperty('main.db:history');
     }
     expect(liveKeys(dataDir, 'main.db', `/registry/${GROUP}/registrationrequests/`)).toEqual([]);
+  });
+
+  it('checks every EmailTemplate as it is written: the shipped one is Valid, a typo elsewhere is named, a fix clears it', async () => {
+    const shipped = await waitFor('the shipped template to be checked', async () => {
+      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'registration', '-n', SYSTEM_NAMESPACE]);
+      return condition(obj, 'Valid') ? obj : undefined;
+    }, 30_000);
+    expect(condition(shipped, 'Valid')).toMatchObject({ status: 'True', reason: 'Renders' });
+    expect(shipped.status.observedGeneration).toBe(shipped.metadata.generation);
+
+    const ns = `templates-${TAG}`;
+    await stack.kubectl(['create', 'namespace', ns]);
+    const template = (body: string) => stringify({
+      apiVersion: `${GROUP}/v1`,
+      kind: 'EmailTemplate',
+      metadata: { name: 'newsletter', namespace: ns },
+      spec: { displayName: 'Newsletter', fromName: 'Shop', fromAddress: 'news@example.com', subject: 'News for {{ .spec.firstName }}', body },
+    });
+    await stack.kubectl(['apply', '-f', '-'], { input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.town }}') });
+    const broken = await waitFor('Valid=False on the broken template', async () => {
+      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
+      return condition(obj, 'Valid')?.status === 'False' ? obj : undefined;
+    }, 30_000);
+    expect(condition(broken, 'Valid')).toMatchObject({ reason: 'RenderFailed', message: expect.stringContaining('spec.body: line 2, column 12: {{ .tenant.town }} unknown placeholder') });
+    // The Valid column people read in `kubectl get` (the CRD's printer column).
+    const [header, row] = (await stack.kubectl(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns])).trim().split('\n').map((l) => l.split(/\s{2,}/));
+    expect(row![header!.indexOf('VALID')]).toBe('False');
+
+    await stack.kubectl(['apply', '-f', '-'], { input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.city }}') });
+    const fixed = await waitFor('Valid=True once fixed', async () => {
+      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
+      return condition(obj, 'Valid')?.status === 'True' ? obj : undefined;
+    }, 30_000);
+    expect(fixed.metadata.generation).toBe(2);
+    expect(fixed.status.observedGeneration).toBe(2);
+    await stack.kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
 
   describe('refuses bad registrations with a message naming the problem, and persists nothing', () => {

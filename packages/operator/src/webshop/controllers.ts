@@ -4,7 +4,8 @@
  *
  * Informers are scoped to what the controllers need (and RBAC grants):
  * Namespaces only with the tenant label, ConfigMaps only the claims in the
- * system namespace, EmailTemplates only in the template's namespace.
+ * system namespace. EmailTemplates in every namespace: each one gets a Valid
+ * condition, wherever it lives.
  * Children in tenant namespaces (ServiceAccounts, Roles, Secrets) are not
  * watched at all: the User controller reads them with GETs, and the User
  * informer's resync re-checks every User every 10 minutes. Not watching
@@ -21,6 +22,7 @@ import { WebshopMetrics } from './metrics.js';
 import { CLAIM_LABEL, DEFAULT_TEMPLATE, REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, TENANT_LABEL } from './names.js';
 import { registrationReconciler } from './registration-controller.js';
 import { CONFIG_MAPS, EMAIL_TEMPLATES, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from './resources.js';
+import { templateReconciler } from './template-controller.js';
 import { tenantReconciler } from './tenant-controller.js';
 import type { ConfigMap, EmailTemplate, Namespace, RegistrationRequest, Tenant, User } from './types.js';
 import { userReconciler } from './user-controller.js';
@@ -46,6 +48,7 @@ export interface WebshopControllers {
   tenant: Controller<Tenant>;
   user: Controller<User>;
   claims: Controller<ConfigMap>;
+  templates: Controller<EmailTemplate>;
   metrics: WebshopMetrics;
 }
 
@@ -61,7 +64,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
   const tenants = mgr.informer<Tenant>(TENANTS);
   const users = mgr.informer<User>(USERS);
   const tenantNamespaces = mgr.informer<Namespace>(NAMESPACES, { labelSelector: TENANT_LABEL });
-  const templates = mgr.informer<EmailTemplate>(EMAIL_TEMPLATES, { namespace: template.namespace });
+  const templates = mgr.informer<EmailTemplate>(EMAIL_TEMPLATES);
   const claims = mgr.informer<ConfigMap>(CONFIG_MAPS, { namespace: systemNamespace, labelSelector: `${CLAIM_LABEL}=true` });
 
   /** The RR whose UID a child's label names (RRs are few and short-lived: a scan is fine). */
@@ -81,13 +84,15 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     // The Tenant controller made the Namespace: continue at once instead of at the next poll.
     .watches(tenantNamespaces, registrationOf)
     // A template added or fixed: retry the registrations waiting for it.
-    .watches(templates, (t) => (t.metadata?.name === template.name ? registrations.store.list().map((r) => keyOf(r)) : undefined));
+    .watches(templates, (t) => (t.metadata?.namespace === template.namespace && t.metadata.name === template.name ? registrations.store.list().map((r) => keyOf(r)) : undefined));
 
   const tenant = mgr
     .controller<Tenant>({ name: 'tenant', for: tenants, concurrency, reconciler: tenantReconciler({ api, clock, events, metrics }) })
     .owns(tenantNamespaces);
 
   const user = mgr.controller<User>({ name: 'user', for: users, concurrency, reconciler: userReconciler({ api, clock, events, metrics }) });
+
+  const templateController = mgr.controller<EmailTemplate>({ name: 'email-template', for: templates, reconciler: templateReconciler({ api, clock, events }) });
 
   const claimKey = (email: unknown): string | undefined => {
     const name = claimNameOfEmail(email);
@@ -110,5 +115,5 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     .watches(users, (u) => claimKey(u.spec?.email))
     .watches(registrations, (r) => claimKey(r.spec?.user?.email));
 
-  return { registration, tenant, user, claims: claimController, metrics };
+  return { registration, tenant, user, claims: claimController, templates: templateController, metrics };
 }

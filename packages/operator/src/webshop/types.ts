@@ -79,7 +79,13 @@ export interface EmailTemplateSpec {
   body: string;
 }
 
-export type EmailTemplate = KubernetesObject & { spec?: EmailTemplateSpec };
+/** Written by the template controller: Valid says whether subject and body render. */
+export interface EmailTemplateStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+}
+
+export type EmailTemplate = KubernetesObject & { spec?: EmailTemplateSpec; status?: EmailTemplateStatus };
 
 export type Namespace = KubernetesObject & { status?: { phase?: string } };
 export type Secret = KubernetesObject & { type?: string; data?: Record<string, string> };

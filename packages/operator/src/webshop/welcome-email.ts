@@ -7,6 +7,7 @@
  * mail it.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { OperatorError } from '../errors.js';
 import { withControllerRef } from '../runtime/owner-references.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
 import { renderTemplate } from './template.js';
@@ -43,9 +44,6 @@ export function welcomeEmail(input: WelcomeEmailInput): Email {
   const { template, user } = input;
   const spec = template.spec as EmailTemplateSpec;
   const data = templateData(user, input.tenant);
-  const where = `EmailTemplate ${template.metadata?.namespace ?? ''}/${template.metadata?.name ?? ''}`;
-  // The email function sends a body starting with '<' as HTML: values must not inject markup into it.
-  const html = spec.body.trimStart().startsWith('<');
   const email: Email = {
     apiVersion: WEBSHOP_API_VERSION,
     kind: 'Email',
@@ -58,10 +56,42 @@ export function welcomeEmail(input: WelcomeEmailInput): Email {
       toAddress: user.spec?.email ?? '',
       fromName: spec.fromName,
       fromAddress: spec.fromAddress,
-      subject: renderTemplate({ template: spec.subject, data, source: `${where} spec.subject` }),
-      body: renderTemplate({ template: spec.body, data, escape: html ? 'html' : 'none', source: `${where} spec.body` }),
+      subject: renderPart(template, 'subject', data),
+      body: renderPart(template, 'body', data),
     },
   };
   // Deleting the User deletes its welcome Email (the garbage collector follows this reference).
   return withControllerRef(email, user);
+}
+
+/**
+ * What is wrong with `template`, one message per field; empty when it renders.
+ * The sample has every placeholder a real registration offers, so whatever
+ * renders here renders for every registration.
+ */
+export function templateProblems(template: EmailTemplate): string[] {
+  if (!template.spec?.subject || !template.spec.body) return ['spec.subject and spec.body are required'];
+  const problems: string[] = [];
+  for (const part of ['subject', 'body'] as const) {
+    try {
+      renderPart(template, part, SAMPLE_DATA);
+    } catch (err) {
+      if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
+      problems.push(err.message);
+    }
+  }
+  return problems;
+}
+
+const SAMPLE_DATA = templateData(
+  { metadata: { name: 't-0123456789ab', namespace: 't-0123456789ab' }, spec: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phoneNumber: '+4930123456' } },
+  { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'Hauptstr. 1', postalCode: '10115', taxNumber: 'DE123456789' },
+);
+
+function renderPart(template: EmailTemplate, part: 'subject' | 'body', data: Record<string, unknown>): string {
+  const spec = template.spec as EmailTemplateSpec;
+  const where = `EmailTemplate ${template.metadata?.namespace ?? ''}/${template.metadata?.name ?? ''} spec.${part}`;
+  // The email function sends a body starting with '<' as HTML: values must not inject markup into it.
+  const html = part === 'body' && spec.body.trimStart().startsWith('<');
+  return renderTemplate({ template: spec[part], data, escape: html ? 'html' : 'none', source: where });
 }

@@ -172,10 +172,10 @@ export function scanBytes(dir: string, needles: readonly string[]): ByteScan {
 }
 
 interface Conditioned {
-  status?: { conditions?: Array<{ type: string; status: string; reason?: string }> };
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
 
-export function condition(obj: Conditioned, type: string): { status: string; reason?: string } | undefined {
+export function condition(obj: Conditioned, type: string): { status: string; reason?: string; message?: string } | undefined {
   return obj.status?.conditions?.find((c) => c.type === type);
 }
 

@@ -1,0 +1,48 @@
+/**
+ * The EmailTemplate controller: checks every template the moment it is
+ * written, so a typo shows on the template itself (`kubectl get
+ * emailtemplates`, the Valid column) rather than only on the next
+ * registration that tries to use it.
+ *
+ * A template is Valid when its subject and body render against a sample
+ * registration that offers every placeholder a real one does
+ * (welcome-email.ts). The registration controller still renders for real
+ * and stops with TemplateInvalid on its own: this status is a report, not a
+ * gate, so a stale Valid=True can never let a broken mail through.
+ */
+import type { Clock } from '../runtime/clock.js';
+import type { Reconciler } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import type { WebshopApi } from './kube-api.js';
+import { StatusUpdate } from './status.js';
+import type { EmailTemplate } from './types.js';
+import { templateProblems } from './welcome-email.js';
+
+export const VALID = 'Valid';
+
+export interface TemplateControllerOptions {
+  api: WebshopApi;
+  clock: Clock;
+  events?: EventRecorder;
+}
+
+export function templateReconciler(options: TemplateControllerOptions): Reconciler<EmailTemplate> {
+  return {
+    async reconcile(_key, { object, log }) {
+      if (!object || object.metadata?.deletionTimestamp) return;
+      const problems = templateProblems(object);
+      const status = new StatusUpdate(object, options.clock);
+      if (problems.length === 0) {
+        status.condition(VALID, 'True', 'Renders', 'subject and body render with every placeholder of a registration');
+      } else {
+        const message = problems.join('; ');
+        status.condition(VALID, 'False', 'RenderFailed', message);
+        if (status.changed) {
+          void options.events?.publish({ regarding: object, type: 'Warning', reason: 'RenderFailed', action: 'ValidateTemplate', note: message });
+          log.warn({ problems: problems.length }, 'EmailTemplate does not render');
+        }
+      }
+      await status.write(options.api.emailTemplates);
+    },
+  };
+}
