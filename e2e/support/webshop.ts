@@ -1,6 +1,7 @@
 /** Registration bodies, the stack's components by name, and Email reads for the e2e suites. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SENT_CONDITION, type EmailStatus } from '@cnpaas/functions';
 import { statePaths } from '@cnpaas/platform';
 import type { DemoStack } from './demo-stack.js';
 
@@ -26,17 +27,14 @@ export interface RegistrationAnswer {
 }
 
 export interface EmailObject {
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string };
+  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; generation?: number };
   spec: { toAddress: string; subject: string; [k: string]: unknown };
-  status?: {
-    sentTimestamp?: string;
-    errorMessage?: string;
-    errorTimestamp?: string;
-    claimedBy?: string;
-    claimedTimestamp?: string;
-    messageId?: string;
-    errorPermanent?: boolean;
-  };
+  status?: EmailStatus;
+}
+
+/** The email function's `Sent` condition. */
+export function sentCondition(email: EmailObject) {
+  return email.status?.conditions?.find((c) => c.type === SENT_CONDITION);
 }
 
 /** The component's pid as the supervisor recorded it in state.json (no health probe: works on a stopped process too). */

@@ -13,6 +13,7 @@ import { mailDir, waitForMail } from '../support/mail.js';
 import { say, show, step } from '../support/narrate.js';
 import { waitFor } from '../support/wait.js';
 import { liveKeys, whereKeys } from '../support/sqlite.js';
+import { sentCondition } from '../support/webshop.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
 // Unique per run: a kept `.cnpaas/` already holds earlier runs' users, and emails are unique.
@@ -164,6 +165,8 @@ describe('the cnpaas registration demo', () => {
     const email = await stack.kubectlJson(['get', 'email', ada.status.email, '-n', ada.status.namespace]);
     show('$ kubectl get email -n ' + ada.status.namespace, await stack.kubectl(['get', 'email', ada.status.email, '-n', ada.status.namespace]));
     expect(email.status.sentTimestamp).toBeTruthy();
+    expect(email.status.observedGeneration).toBe(email.metadata.generation);
+    expect(sentCondition(email)).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: email.metadata.generation });
     expect(email.status.messageId).toBe(adaMail.messageId);
     expect(mails.filter((m) => m.to.includes(adaEmail))).toHaveLength(1);
   });

@@ -41,6 +41,7 @@ import {
   listEmails,
   logFile,
   registrationBody,
+  sentCondition,
   type EmailObject,
   type RegistrationAnswer,
 } from '../support/webshop.js';
@@ -155,13 +156,20 @@ describe('the welcome mail under faults (issue 5 §7.2)', () => {
       say(`registered ${email}: ${reg.status.namespace}/${reg.status.email}`);
       failed = await waitFor('the Email to show a send error', async () => {
         const e = await getEmail(stack, reg.status.namespace, reg.status.email);
-        return e.status?.errorMessage ? e : undefined;
+        // A redelivery's claim keeps errorMessage but turns Sent back to Sending: wait for a failure's own write.
+        return e.status?.errorMessage && sentCondition(e)?.reason === 'SendFailed' ? e : undefined;
       }, 90_000, 500);
       say(`after ${Date.now() - stoppedAt} ms the Email says: ${failed.status?.errorMessage}`);
       expect(failed.status?.errorMessage).toMatch(/^Failed to send email: /);
       expect(failed.status?.errorTimestamp).toBeTruthy();
       expect(failed.status?.sentTimestamp).toBeUndefined();
       expect(failed.status?.errorPermanent ?? false).toBe(false);
+      expect(sentCondition(failed)).toMatchObject({
+        status: 'False',
+        reason: 'SendFailed',
+        message: `${failed.status?.errorMessage}; will retry`,
+        observedGeneration: failed.metadata.generation,
+      });
       expect(await mailsTo(stack.stateDir, new Set([email]))).toEqual([]);
     } finally {
       process.kill(smtpPid, 'SIGCONT');
@@ -182,6 +190,9 @@ describe('the welcome mail under faults (issue 5 §7.2)', () => {
     expect(mails[0]!.messageId).toBe(`<${sent.metadata.uid}@cnpaas.local>`);
     expect(sent.status?.messageId).toBe(mails[0]!.messageId);
     expect(Date.parse(sent.status!.sentTimestamp!)).toBeGreaterThan(Date.parse(failed!.status!.errorTimestamp!));
+    // Sent flipped to True, so its transition time moved past the failure's.
+    expect(sentCondition(sent)).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: sent.metadata.generation });
+    expect(Date.parse(sentCondition(sent)!.lastTransitionTime)).toBeGreaterThan(Date.parse(sentCondition(failed!)!.lastTransitionTime));
     // Stopped, not crashed: the supervisor left the SMTP server alone.
     expect(componentPid(stack.stateDir, 'smtp')).toBe(smtpPid);
   }, 300_000);

@@ -5,7 +5,7 @@
  * a structural schema prunes undeclared status fields, which would silently
  * drop the claim.
  */
-import type { ResourceRef } from '@cnpaas/operator';
+import type { Condition, ResourceRef } from '@cnpaas/operator';
 
 export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
 export const WEBSHOP_VERSION = 'v1';
@@ -21,9 +21,15 @@ export interface EmailSpec {
   body?: string;
 }
 
+/** The one condition type the function keeps on an Email, and its reasons. */
+export const SENT_CONDITION = 'Sent';
+export type SentReason = 'Sending' | 'Accepted' | 'SendFailed' | 'Rejected' | 'Invalid';
+
 export interface EmailStatus {
-  /** metadata.generation the last outcome (sent or error) applies to. */
-  lastGeneration?: number;
+  /** metadata.generation the last outcome (sent or error) applies to; a claim does not move it. */
+  observedGeneration?: number;
+  /** `Sent`: True once accepted; False while sending or after a failure, the reason says which. */
+  conditions?: Condition[];
   /** RFC 3339. Set once the SMTP server accepted the message; never sent again after that. */
   sentTimestamp?: string;
   errorMessage?: string;
@@ -55,11 +61,34 @@ export interface EmailObject {
   status?: EmailStatus;
 }
 
-/** The status properties for the Email CRD's openAPIV3Schema (`status.properties`). */
+const GENERATION_SCHEMA = { type: 'integer', format: 'int64', minimum: 0 } as const;
+
+/** metav1.Condition as the webshop CRDs declare it. */
+const CONDITIONS_SCHEMA = {
+  type: 'array',
+  maxItems: 32,
+  'x-kubernetes-list-type': 'map',
+  'x-kubernetes-list-map-keys': ['type'],
+  items: {
+    type: 'object',
+    required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+    properties: {
+      type: { type: 'string', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' },
+      status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+      observedGeneration: GENERATION_SCHEMA,
+      lastTransitionTime: { type: 'string', format: 'date-time' },
+      reason: { type: 'string', minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' },
+      message: { type: 'string', maxLength: 32768 },
+    },
+  },
+} as const;
+
+/** The status schema for the Email CRD's openAPIV3Schema (`status`), without the descriptions. */
 export const EMAIL_STATUS_SCHEMA = {
   type: 'object',
   properties: {
-    lastGeneration: { type: 'integer', format: 'int64' },
+    observedGeneration: GENERATION_SCHEMA,
+    conditions: CONDITIONS_SCHEMA,
     sentTimestamp: { type: 'string', format: 'date-time' },
     errorMessage: { type: 'string' },
     errorTimestamp: { type: 'string', format: 'date-time' },

@@ -10,6 +10,7 @@ export {
   EMAIL_ADDRESS_PATTERN,
   EMAIL_STATUS_SCHEMA,
   MAX_BODY_BYTES,
+  SENT_CONDITION,
   WEBSHOP_GROUP,
   WEBSHOP_VERSION,
   checkEmailObject,
@@ -17,6 +18,7 @@ export {
   type EmailObject,
   type EmailSpec,
   type EmailStatus,
+  type SentReason,
 } from './email-resource.js';
 export { MailStore, listMail, readMail, type StoredMail } from './mail/mail-store.js';
 export { SmtpSink, DEFAULT_MAX_MESSAGE_BYTES, type SinkFaults, type SmtpFault, type SmtpSinkOptions } from './mail/smtp-sink.js';

@@ -79,7 +79,7 @@ describe('CRDs', () => {
   it('has the printer columns people look at', () => {
     const columns = (kind: string) => crds.get(kind)!['spec']['versions'][0]['additionalPrinterColumns'].map((c: Doc) => c['name']);
     expect(columns('User')).toEqual(['FirstName', 'LastName', 'Email', 'Phase', 'Ready', 'Reason', 'Age']);
-    expect(columns('Email')).toEqual(['Email', 'Sent', 'Error', 'Age']);
+    expect(columns('Email')).toEqual(['Email', 'Status', 'Sent', 'Error', 'Age']);
     expect(columns('Tenant')).toContain('Company');
     expect(columns('EmailTemplate')).toEqual(['DisplayName', 'Subject', 'Valid', 'Age']);
     expect(columns('RegistrationRequest')).toEqual(expect.arrayContaining(['Email', 'Tenant', 'Ready']));
@@ -107,8 +107,14 @@ describe('CRDs', () => {
 
   it('Email status declares every field the email function writes (packages/functions EMAIL_STATUS_SCHEMA)', () => {
     // Mirrors EMAIL_STATUS_SCHEMA: a structural schema prunes undeclared status fields, which would drop the function's claim.
-    const written = ['lastGeneration', 'sentTimestamp', 'errorMessage', 'errorTimestamp', 'errorPermanent', 'claimedBy', 'claimedTimestamp', 'messageId'];
-    expect(Object.keys(schemaOf('Email')['properties']['status']['properties']).sort()).toEqual([...written].sort());
+    const written = ['observedGeneration', 'conditions', 'sentTimestamp', 'errorMessage', 'errorTimestamp', 'errorPermanent', 'claimedBy', 'claimedTimestamp', 'messageId'];
+    const status = schemaOf('Email')['properties']['status']['properties'];
+    expect(Object.keys(status).sort()).toEqual([...written].sort());
+    expect(status['observedGeneration']).toMatchObject({ type: 'integer', format: 'int64', minimum: 0 });
+    // The same metav1.Condition schema as the operator's own CRDs, descriptions aside.
+    const shape = (conditions: Doc): string => JSON.stringify(conditions, (k, v) => (k === 'description' ? undefined : v));
+    expect(shape(status['conditions'])).toBe(shape(schemaOf('User')['properties']['status']['properties']['conditions']));
+    expect(status['conditions']['items']['properties']['status']['enum']).toEqual(['True', 'False', 'Unknown']);
   });
 
   it('User and RR share the reference patterns (person names, emails)', () => {

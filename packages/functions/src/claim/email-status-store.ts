@@ -9,7 +9,12 @@
  * is still at the resourceVersion the caller read (the apiserver's
  * optimistic concurrency), so of two callers that read the same version at
  * most one claims.
+ *
+ * Each record carries the whole new `status.conditions` list, computed by the
+ * protocol from the Email it read: a merge patch replaces lists whole, and
+ * the function is the only writer of Email conditions, so nothing is lost.
  */
+import type { Condition } from '@cnpaas/operator';
 import type { EmailObject } from '../email-resource.js';
 
 export interface EmailRef {
@@ -22,12 +27,14 @@ export interface ClaimRecord {
   claimedBy: string;
   claimedTimestamp: string;
   messageId: string;
+  conditions: Condition[];
 }
 
 export interface SentRecord {
   sentTimestamp: string;
   messageId: string;
   generation: number | undefined;
+  conditions: Condition[];
 }
 
 export interface ErrorRecord {
@@ -40,6 +47,7 @@ export interface ErrorRecord {
   releaseClaim: boolean;
   /** Write only while the Email is still at this version (our own claim); undefined: unconditionally. */
   resourceVersion?: string | undefined;
+  conditions: Condition[];
 }
 
 export interface EmailStatusStore {
@@ -47,7 +55,7 @@ export interface EmailStatusStore {
   get(ref: EmailRef): Promise<EmailObject | undefined>;
   /** Writes the claim iff the Email is still at `resourceVersion`; 'conflict' (HTTP 409) when someone wrote first. */
   claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'>;
-  /** Records that SMTP accepted the message: status.sentTimestamp, messageId, lastGeneration; clears any error. Unconditional. */
+  /** Records that SMTP accepted the message: status.sentTimestamp, messageId, observedGeneration; clears any error. Unconditional. */
   markSent(ref: EmailRef, sent: SentRecord): Promise<void>;
   /** status.errorMessage/errorTimestamp (and errorPermanent); 'conflict' when `resourceVersion` no longer matches. */
   recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'>;
@@ -55,14 +63,15 @@ export interface EmailStatusStore {
 
 /** The status merge patches both stores apply (RFC 7386: null removes a field). */
 export function claimPatch(claim: ClaimRecord): Record<string, unknown> {
-  return { claimedBy: claim.claimedBy, claimedTimestamp: claim.claimedTimestamp, messageId: claim.messageId };
+  return { claimedBy: claim.claimedBy, claimedTimestamp: claim.claimedTimestamp, messageId: claim.messageId, conditions: claim.conditions };
 }
 
 export function sentPatch(sent: SentRecord): Record<string, unknown> {
   return {
     sentTimestamp: sent.sentTimestamp,
     messageId: sent.messageId,
-    ...(sent.generation !== undefined ? { lastGeneration: sent.generation } : {}),
+    ...(sent.generation !== undefined ? { observedGeneration: sent.generation } : {}),
+    conditions: sent.conditions,
     errorMessage: null,
     errorTimestamp: null,
     errorPermanent: null,
@@ -74,7 +83,8 @@ export function errorPatch(error: ErrorRecord): Record<string, unknown> {
     errorMessage: error.message,
     errorTimestamp: error.timestamp,
     errorPermanent: error.permanent ? true : null,
-    ...(error.generation !== undefined ? { lastGeneration: error.generation } : {}),
+    ...(error.generation !== undefined ? { observedGeneration: error.generation } : {}),
+    conditions: error.conditions,
     ...(error.releaseClaim ? { claimedBy: null, claimedTimestamp: null } : {}),
   };
 }

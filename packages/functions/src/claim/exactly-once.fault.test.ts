@@ -128,6 +128,10 @@ describe(`exactly-once under faults (seed ${SEED})`, () => {
     clock += LEASE_MS + 1;
     const final = await Promise.all(emails.map((e) => pool[0]!.delivery.deliver(refOf(e), e.metadata.uid)));
     expect(final.every(done)).toBe(true);
+    // Whatever crashed on the way, the last write of each Email is its success.
+    for (const e of emails) {
+      expect(store.peek(refOf(e))!.status!.conditions, e.metadata.name).toEqual([expect.objectContaining({ type: 'Sent', status: 'True', reason: 'Accepted', observedGeneration: 1 })]);
+    }
 
     // Count at the SMTP server.
     const received = await listMail(sink.dir);

@@ -24,9 +24,14 @@
  *    error, release the claim, "retry later" so the trigger tries again.
  *
  * Concurrent calls for the same Email in one process share one run.
+ *
+ * Every write also sets the `Sent` condition (Sending, Accepted, SendFailed,
+ * Rejected, Invalid), computed here from the conditions of the Email it
+ * read, so `lastTransitionTime` moves only when `status` flips.
  */
 import { randomUUID } from 'node:crypto';
-import { checkEmailObject } from '../email-resource.js';
+import { setCondition, type Condition } from '@cnpaas/operator';
+import { SENT_CONDITION, checkEmailObject, type EmailObject, type SentReason } from '../email-resource.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { buildMessage, messageIdFor } from '../email/message.js';
@@ -100,12 +105,14 @@ export class EmailDelivery {
       if (!checked.ok) {
         log.warn({ problems: checked.problems }, 'Email is malformed; not sending');
         if (email.metadata?.uid && email.status?.errorPermanent !== true) {
+          const message = `Invalid Email: ${checked.problems.join('; ')}`;
           await store.recordError(ref, {
-            message: `Invalid Email: ${checked.problems.join('; ')}`,
+            message,
             timestamp: this.#iso(),
             permanent: true,
             generation: email.metadata.generation,
             releaseClaim: false,
+            conditions: this.#sent(email, 'False', 'Invalid', message),
           });
         }
         return { outcome: 'invalid', problems: checked.problems };
@@ -117,7 +124,7 @@ export class EmailDelivery {
         log.info({ ...logId, sentTimestamp: status.sentTimestamp }, 'already sent; skipping');
         return { outcome: 'already-sent', messageId };
       }
-      if (status.errorPermanent && status.lastGeneration === metadata.generation) {
+      if (status.errorPermanent && status.observedGeneration === metadata.generation) {
         log.info(logId, 'failed permanently before; skipping');
         return { outcome: 'already-failed', messageId };
       }
@@ -142,6 +149,7 @@ export class EmailDelivery {
         claimedBy: this.instanceId,
         claimedTimestamp: this.#iso(),
         messageId,
+        conditions: this.#sent(email, 'False', 'Sending', `claimed by function instance ${this.instanceId}; sending`),
       });
       if (claimed === 'conflict') {
         log.debug({ ...logId, round }, 'claim lost a race (409); reading again');
@@ -154,20 +162,23 @@ export class EmailDelivery {
       } catch (err) {
         if (!(err instanceof SendError)) throw err;
         const permanent = err.kind === 'permanent';
+        const message = `Failed to send email: ${err.message}`;
         const recorded = await store.recordError(ref, {
-          message: `Failed to send email: ${err.message}`,
+          message,
           timestamp: this.#iso(),
           permanent,
           generation: metadata.generation,
           releaseClaim: true,
           resourceVersion: claimed.metadata.resourceVersion,
+          conditions: permanent ? this.#sent(claimed, 'False', 'Rejected', message) : this.#sent(claimed, 'False', 'SendFailed', `${message}; will retry`),
         });
         log.warn({ ...logId, kind: err.kind, smtpCode: err.responseCode, attempts: err.attempts, recorded }, 'send failed');
         if (permanent) return { outcome: 'failed', messageId, message: err.message };
         return { outcome: 'retry-later', reason: 'send-failed', retryAfterMs: this.#options.retryAfterMs ?? 5_000, messageId };
       }
 
-      await this.#markSent(ref, { sentTimestamp: this.#iso(), messageId, generation: metadata.generation }, log);
+      const conditions = this.#sent(claimed, 'True', 'Accepted', `the SMTP server accepted it as ${messageId}`);
+      await this.#markSent(ref, { sentTimestamp: this.#iso(), messageId, generation: metadata.generation, conditions }, log);
       log.info({ ...logId, attempts, resent }, 'sent');
       return { outcome: 'sent', messageId, attempts, resent };
     }
@@ -185,6 +196,13 @@ export class EmailDelivery {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
+  }
+
+  /** `email`'s conditions with Sent set for its generation (apimachinery's SetStatusCondition rules). */
+  #sent(email: EmailObject, status: 'True' | 'False', reason: SentReason, message: string): Condition[] {
+    const generation = email.metadata.generation;
+    const sent = { type: SENT_CONDITION, status, reason, message, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+    return setCondition(email.status?.conditions, sent, { now: new Date(this.#now()) }).conditions;
   }
 
   #iso(): string {

@@ -113,7 +113,7 @@ describe('email function server', () => {
 
   it('answers 503 while another instance holds a live claim', async () => {
     const email = store.put(emailObject());
-    await store.claim(email.metadata, email.metadata.resourceVersion!, { claimedBy: 'other', claimedTimestamp: new Date().toISOString(), messageId: 'x' });
+    await store.claim(email.metadata, email.metadata.resourceVersion!, { claimedBy: 'other', claimedTimestamp: new Date().toISOString(), messageId: 'x', conditions: [] });
     const reply = await call('/', { body: email });
     expect(reply).toMatchObject({ status: 503, body: { outcome: 'retry-later', reason: 'claimed-elsewhere' } });
     expect(Number(reply.headers['retry-after'])).toBeGreaterThan(0);

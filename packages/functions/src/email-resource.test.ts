@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { manifestPath } from '@cnpaas/operator';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { EMAIL_STATUS_SCHEMA } from './email-resource.js';
+
+type Doc = Record<string, any>;
+
+const withoutDescriptions = (schema: unknown): unknown => JSON.parse(JSON.stringify(schema, (k, v) => (k === 'description' ? undefined : v)));
+
+describe('EMAIL_STATUS_SCHEMA', () => {
+  // A field the CRD lacks is pruned on write: the claim, or the Sent condition, would silently vanish.
+  it('is what the operator\'s Email CRD declares for status, descriptions aside', () => {
+    const crd = parse(readFileSync(manifestPath('crds/emails.yaml'), 'utf8')) as Doc;
+    const status = crd['spec']['versions'][0]['schema']['openAPIV3Schema']['properties']['status'];
+    expect(withoutDescriptions(status)).toEqual(withoutDescriptions(EMAIL_STATUS_SCHEMA));
+  });
+});
