@@ -41,6 +41,7 @@ func main() {
 	listenPeer := flag.String("listen-peer-urls", "http://127.0.0.1:2380", "peer URLs to listen on")
 	advertisePeer := flag.String("initial-advertise-peer-urls", "http://127.0.0.1:2380", "peer URLs to advertise")
 	initialCluster := flag.String("initial-cluster", "", "initial cluster (default: <name>=<initial-advertise-peer-urls>)")
+	logLevel := flag.String("log-level", "info", "debug, info, warn, error, panic or fatal")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
@@ -58,6 +59,7 @@ func main() {
 		*initialCluster = fmt.Sprintf("%s=%s", *name, *advertisePeer)
 	}
 	cfg.InitialCluster = *initialCluster
+	cfg.LogLevel = *logLevel
 
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
