@@ -68,7 +68,7 @@ try {
       const email = `bench.${run}.${i}@example.com`;
       const t0 = performance.now();
       posted.set(email, Date.now());
-      const res = await stack.http.request('POST', API, {
+      const res = await stack.http.request('POST', API, { timeoutMs: 120_000, body: {
         apiVersion: 'webshop.cnpaas.dev/v1',
         kind: 'RegistrationRequest',
         spec: {
@@ -76,7 +76,7 @@ try {
           password: `Bench-Mark-${i}-pass!`,
           tenant: { country: 'DE', city: 'Berlin', address: 'Main Street 1', postalCode: '10115' },
         },
-      }, 120_000).catch((err: Error) => ({ status: 0, body: { message: err.message } }));
+      } }).catch((err: Error) => ({ status: 0, body: { message: err.message } }));
       if (res.status === 201) latencies.push(performance.now() - t0);
       else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
       if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${count} posted`);

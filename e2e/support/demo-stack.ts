@@ -48,7 +48,7 @@ export async function openStack(progress: (line: string) => void = say): Promise
     if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
     return res.stdout;
   };
-  const http = new KubeHttp(result.server, path.join(stateDir, 'pki'));
+  const http = KubeHttp.fromPki(result.server, path.join(stateDir, 'pki'));
   return {
     stateDir,
     result,

@@ -47,14 +47,14 @@ export function componentPid(stateDir: string, name: string): number {
 
 /** Every Email in the cluster, through kube-apiserver. */
 export async function listEmails(stack: DemoStack): Promise<EmailObject[]> {
-  const res = await stack.http.request('GET', EMAILS, undefined, 30_000);
+  const res = await stack.http.request('GET', EMAILS, { timeoutMs: 30_000 });
   if (res.status !== 200) throw new Error(`GET ${EMAILS}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   return (res.body as { items: EmailObject[] }).items;
 }
 
 export async function getEmail(stack: DemoStack, namespace: string, name: string): Promise<EmailObject> {
   const p = `/apis/webshop.cnpaas.dev/v1/namespaces/${namespace}/emails/${name}`;
-  const res = await stack.http.request('GET', p, undefined, 30_000);
+  const res = await stack.http.request('GET', p, { timeoutMs: 30_000 });
   if (res.status !== 200) throw new Error(`GET ${p}: HTTP ${res.status}`);
   return res.body as EmailObject;
 }

@@ -34,7 +34,7 @@ describe(`${N} concurrent registrations (issue 5 §7.3)`, () => {
     const started = Date.now();
     const results = await Promise.all(emails.map(async (email, i) => {
       const t0 = Date.now();
-      const res = await stack.http.request('POST', REGISTRATIONS, registrationBody(email, { firstName: `Conc ${String.fromCharCode(65 + (i % 26))}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26)]}` }), 90_000)
+      const res = await stack.http.request('POST', REGISTRATIONS, { body: registrationBody(email, { firstName: `Conc ${String.fromCharCode(65 + (i % 26))}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26)]}` }), timeoutMs: 90_000 })
         .catch((err: Error) => ({ status: 0, body: err.message }));
       return { email, status: res.status, body: res.body as RegistrationAnswer, ms: Date.now() - t0 };
     }));
@@ -52,7 +52,7 @@ describe(`${N} concurrent registrations (issue 5 §7.3)`, () => {
     expect(new Set(results.map((r) => r.body.metadata.name)).size).toBe(N);
 
     // Where the time went: the mutating webhook hashes each password (scrypt, ~0.3 s of CPU) and has a 10 s timeout.
-    const metrics = await stack.http.request('GET', '/metrics', undefined, 30_000);
+    const metrics = await stack.http.request('GET', '/metrics', { timeoutMs: 30_000 });
     const hooks = new Map<string, { count: number; over2_5: number; sum: number }>();
     for (const m of String(metrics.body).matchAll(/^apiserver_admission_webhook_admission_duration_seconds_(bucket|count|sum)\{([^}]*)\} (\S+)$/gm)) {
       const labels = m[2]!;

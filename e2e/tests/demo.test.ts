@@ -72,7 +72,7 @@ describe('the cnpaas registration demo', () => {
   it('answers 201 to the same API called by an HTTP client through the kube-apiserver', async () => {
     step('Register Charles with a plain HTTPS POST to the kube-apiserver (it proxies to the API server)');
     say(`POST ${stack.result.server}${API}  (client certificate: the admin's)`);
-    const res = await stack.http.request('POST', API, {
+    const res = await stack.http.request('POST', API, { timeoutMs: 60_000, body: {
       apiVersion: 'webshop.cnpaas.dev/v1',
       kind: 'RegistrationRequest',
       spec: {
@@ -80,7 +80,7 @@ describe('the cnpaas registration demo', () => {
         password: 'Difference-Engine-1822!',
         tenant: { country: 'GB', city: 'London', address: '1 Dorset Street', postalCode: 'W1U 4EG' },
       },
-    }, 60_000);
+    } });
     show(`${res.status}:`, JSON.stringify(res.body, null, 2));
     expect(res.status).toBe(201);
     charles = res.body;

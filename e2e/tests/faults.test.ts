@@ -150,7 +150,7 @@ describe('the welcome mail under faults (issue 5 §7.2)', () => {
     process.kill(smtpPid, 'SIGSTOP');
     const stoppedAt = Date.now();
     try {
-      const res = await stack.http.request('POST', REGISTRATIONS, registrationBody(email), 60_000);
+      const res = await stack.http.request('POST', REGISTRATIONS, { body: registrationBody(email), timeoutMs: 60_000 });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       reg = res.body;
       say(`registered ${email}: ${reg.status.namespace}/${reg.status.email}`);
@@ -210,7 +210,7 @@ describe('the welcome mail under faults (issue 5 §7.2)', () => {
 
     const create = pool(recipients, CONCURRENCY, async (email) => {
       try {
-        const res = await stack.http.request('POST', REGISTRATIONS, registrationBody(email), 90_000);
+        const res = await stack.http.request('POST', REGISTRATIONS, { body: registrationBody(email), timeoutMs: 90_000 });
         if (res.status === 201) answers.push(res.body);
         else failures.push(`${email}: HTTP ${res.status} ${JSON.stringify(res.body?.message ?? res.body)}`);
       } catch (err) {

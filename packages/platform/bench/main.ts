@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveAll } from '../src/stack-plan.js';
-import { BenchHttp } from './http.js';
+import { KubeHttp } from '../src/kube-http.js';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
 import {
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   interface Side {
     kind: DatastoreKind;
     stack: BenchStack;
-    http: BenchHttp;
+    http: KubeHttp;
     probe: Probe;
     phases: PhaseResult[];
     loadBefore: string;
@@ -107,7 +107,14 @@ async function main(): Promise<void> {
         ...(kind === 'store' && profileDir ? { storeProfileDir: profileDir } : {}),
       });
       started.push(stack);
-      const http = new BenchHttp(stack.server, stack.pki, concurrency);
+      const http = new KubeHttp({
+        server: stack.server,
+        caFile: stack.pki.ca.files.cert,
+        client: { certFile: stack.pki.admin.cert, keyFile: stack.pki.admin.key },
+        // One socket per worker; a LIST of the whole collection may take long under load.
+        maxSockets: concurrency,
+        timeoutMs: 30_000,
+      });
       const probe: Probe = {
         pids: () => stack.pids(),
         counters: async () => ({ storage: await apiserverStorage(http), datastore: await datastoreCounters(stack.datastoreMetricsUrl) }),

@@ -4,7 +4,7 @@
  * (`etcd_request_duration_seconds` by operation: the same metric on both
  * datastores), and the datastore's fsyncs.
  */
-import type { BenchHttp } from './http.js';
+import type { KubeHttp } from '../src/kube-http.js';
 
 export type Samples = Map<string, number>;
 
@@ -25,8 +25,8 @@ export function parse(text: string, keep: (name: string, labels: Record<string, 
 }
 
 /** The apiserver's storage calls by operation: `<op> count` and `<op> sum` (seconds). */
-export async function apiserverStorage(http: BenchHttp): Promise<Samples> {
-  const res = await http.request('GET', '/metrics', undefined, 20_000);
+export async function apiserverStorage(http: KubeHttp): Promise<Samples> {
+  const res = await http.raw('GET', '/metrics', { timeoutMs: 20_000 });
   if (res.status !== 200) return new Map();
   return parse(res.body.toString('utf8'), (name, labels) => {
     const m = /^etcd_request_duration_seconds_(sum|count)$/.exec(name);

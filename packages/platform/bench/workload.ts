@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { share, snapshot, type CpuShare } from './cpu.js';
-import type { BenchHttp } from './http.js';
+import type { KubeHttp } from '../src/kube-http.js';
 import { delta, type Samples } from './metrics.js';
 
 export const NAMESPACE = 'bench';
@@ -135,20 +135,20 @@ async function pool(id: PhaseId, options: WorkloadOptions, probe: Probe, op: (i:
 }
 
 /** Namespace, then a warm-up that opens every keep-alive socket and exercises each verb once per worker. */
-export async function prepare(http: BenchHttp, options: WorkloadOptions): Promise<void> {
+export async function prepare(http: KubeHttp, options: WorkloadOptions): Promise<void> {
   for (const ns of [NAMESPACE, `${NAMESPACE}-warmup`]) {
-    const res = await http.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    const res = await http.raw('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
     if (res.status !== 201) throw new Error(`creating namespace ${ns}: ${describe(res.status, res.body)}`);
   }
   // The namespace lifecycle admission plugin reads namespaces from an informer: wait until it knows ours.
   const probe = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' }, data: { v: '1' } };
   for (let attempt = 0; ; attempt++) {
-    const res = await http.request('POST', `/api/v1/namespaces/${NAMESPACE}/configmaps`, probe);
+    const res = await http.raw('POST', `/api/v1/namespaces/${NAMESPACE}/configmaps`, { body: probe });
     if (res.status === 201) break;
     if (attempt > 50) throw new Error(`creating a ConfigMap in ${NAMESPACE}: ${describe(res.status, res.body)}`);
     await sleep(200);
   }
-  const del = await http.request('DELETE', `/api/v1/namespaces/${NAMESPACE}/configmaps/probe`);
+  const del = await http.raw('DELETE', `/api/v1/namespaces/${NAMESPACE}/configmaps/probe`);
   if (del.status !== 200) throw new Error(`deleting the probe ConfigMap: ${describe(del.status, del.body)}`);
   const base = `/api/v1/namespaces/${NAMESPACE}-warmup/configmaps`;
   const n = options.concurrency * 4;
@@ -161,13 +161,13 @@ export async function prepare(http: BenchHttp, options: WorkloadOptions): Promis
       }
     }));
   };
-  await each((i) => http.request('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i) }, data: { payload: payload() } }));
-  await each((i) => http.request('PATCH', `${base}/${name(i)}`, { data: { payload: payload() } }));
-  await each(() => http.request('GET', `${base}?limit=50`));
-  await each((i) => http.request('DELETE', `${base}/${name(i)}`));
+  await each((i) => http.raw('POST', base, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i) }, data: { payload: payload() } } }));
+  await each((i) => http.raw('PATCH', `${base}/${name(i)}`, { body: { data: { payload: payload() } } }));
+  await each(() => http.raw('GET', `${base}?limit=50`));
+  await each((i) => http.raw('DELETE', `${base}/${name(i)}`));
 }
 
-async function lists(id: 'list' | 'list-paged', runs: number, expected: number, options: WorkloadOptions, probe: Probe, http: BenchHttp): Promise<PhaseResult> {
+async function lists(id: 'list' | 'list-paged', runs: number, expected: number, options: WorkloadOptions, probe: Probe, http: KubeHttp): Promise<PhaseResult> {
   const samples: number[] = [];
   let mismatch = '';
   const countersBefore = await probe.counters();
@@ -183,7 +183,7 @@ async function lists(id: 'list' | 'list-paged', runs: number, expected: number, 
     do {
       const query = id === 'list' ? '' : `?limit=500${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
       const t0 = performance.now();
-      const res = await http.request('GET', `/api/v1/namespaces/${NAMESPACE}/configmaps${query}`, undefined, 120_000);
+      const res = await http.raw('GET', `/api/v1/namespaces/${NAMESPACE}/configmaps${query}`, { timeoutMs: 120_000 });
       // Timed to the last byte; the client's JSON.parse is not the server's time.
       total += performance.now() - t0;
       if (res.status !== 200) throw new Error(`${id}: ${describe(res.status, res.body)}`);
@@ -210,7 +210,7 @@ export const PHASES: PhaseId[] = ['create', 'list', 'list-paged', 'update', 'del
  * Runs one phase against one stack, logging it. `done` holds the stack's
  * earlier phases (the LISTs expect as many items as the create made).
  */
-export async function runPhase(id: PhaseId, who: string, http: BenchHttp, options: WorkloadOptions, probe: Probe, done: PhaseResult[]): Promise<PhaseResult> {
+export async function runPhase(id: PhaseId, who: string, http: KubeHttp, options: WorkloadOptions, probe: Probe, done: PhaseResult[]): Promise<PhaseResult> {
   const base = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
   const created = done.find((r) => r.id === 'create')?.ok ?? options.count;
   const label = {
@@ -223,11 +223,11 @@ export async function runPhase(id: PhaseId, who: string, http: BenchHttp, option
   options.log(`${who}: ${label}…`);
   const r = await {
     create: () => pool('create', options, probe, (i) =>
-      http.request('POST', base, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { bench: 'true' } }, data: { payload: payload() } })),
+      http.raw('POST', base, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { bench: 'true' } }, data: { payload: payload() } } })),
     list: () => lists('list', options.listRuns, created, options, probe, http),
     'list-paged': () => lists('list-paged', options.pagedRuns, created, options, probe, http),
-    update: () => pool('update', options, probe, (i) => http.request('PATCH', `${base}/${name(i)}`, { data: { payload: payload() } })),
-    delete: () => pool('delete', options, probe, (i) => http.request('DELETE', `${base}/${name(i)}`)),
+    update: () => pool('update', options, probe, (i) => http.raw('PATCH', `${base}/${name(i)}`, { body: { data: { payload: payload() } } })),
+    delete: () => pool('delete', options, probe, (i) => http.raw('DELETE', `${base}/${name(i)}`)),
   }[id]();
   const rate = id.startsWith('list')
     ? `median ${percentile(r.samples, 50).toFixed(0)} ms`

@@ -47,7 +47,7 @@ describe('watch cache consistency under load', () => {
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'load']);
-    http = new KubeHttp(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
     store = new StoreClient(statePaths(stack.stateDir).storeSocket);
   });
   afterAll(async () => {

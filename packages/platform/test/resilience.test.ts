@@ -41,7 +41,7 @@ describe('resilience: kill -9 of the store under load', () => {
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'load']);
-    http = new KubeHttp(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
   });
   afterAll(async () => {
     http?.close();
@@ -79,6 +79,6 @@ describe('resilience: kill -9 of the store under load', () => {
     expect(byName['kube-apiserver']).toMatchObject({ pid: apiserverPid, restarts: 0, healthy: true });
     expect(byName.store).toMatchObject({ restarts: 2, healthy: true });
     // Writes keep working after recovery.
-    expect((await http.request('POST', CONFIGMAPS.collection('load'), CONFIGMAPS.create('after-recovery', 'ok'))).status).toBe(201);
+    expect((await http.request('POST', CONFIGMAPS.collection('load'), { body: CONFIGMAPS.create('after-recovery', 'ok') })).status).toBe(201);
   });
 });

@@ -56,7 +56,7 @@ describe('registrations survive an operator killed at random points (issue 4 §5
   beforeAll(async () => {
     console.log(`webshop crash test seed: ${SEED} (replay with WEBSHOP_CRASH_SEED=${SEED})`);
     stack = await startStack({ components: 'all' });
-    http = new KubeHttp(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
   });
   afterAll(async () => {
     http?.close();
@@ -89,7 +89,7 @@ describe('registrations survive an operator killed at random points (issue 4 §5
           const name = `crash-${String(n).padStart(2, '0')}`;
           const email = `crash-${n}-${TAG}@example.com`;
           const password = `Crash-${n}-${TAG}!`;
-          const res = await http.request('POST', RR_PATH, registration(name, { email, password }), 30_000);
+          const res = await http.request('POST', RR_PATH, { body: registration(name, { email, password }), timeoutMs: 30_000 });
           if (res.status === 201) submitted.push({ name, uid: res.body.metadata.uid, email, password });
           else failures.push(`${name}: HTTP ${res.status} ${JSON.stringify(res.body?.message ?? res.body)}`);
         }));

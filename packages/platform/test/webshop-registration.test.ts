@@ -39,7 +39,6 @@ import {
   normalise,
   pool,
   registration,
-  requestAsToken,
   scanBytes,
   scryptMatches,
   waitFor,
@@ -107,7 +106,7 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-webshop-'));
     stack = await startStack({ components: 'all' });
     dataDir = path.join(stack.stateDir, 'data');
-    http = new KubeHttp(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
   });
   afterAll(async () => {
     http?.close();
@@ -333,7 +332,7 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
       expect(run.stderr).toMatch(/Error from server \(Conflict\)/);
       expect(run.stderr).toMatch(/spec\.user\.email: the email address ann\.smith@example\.com is already registered/);
       // The HTTP API: 409, reason Conflict, the cause FieldValueDuplicate on spec.user.email.
-      const res = await http.request('POST', RR_PATH, registration('dup-http', { email: 'Ann.Smith@example.com\t', password: pw('Dupl1cate-Http-TAG!') }), 30_000);
+      const res = await http.request('POST', RR_PATH, { body: registration('dup-http', { email: 'Ann.Smith@example.com\t', password: pw('Dupl1cate-Http-TAG!') }), timeoutMs: 30_000 });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
       expect(res.body.message).toMatch(/already registered/);
@@ -470,7 +469,8 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
     // The same with a real token of A's ServiceAccount (no client certificate).
     const token = (await stack.kubectl(['create', 'token', a, '-n', a])).trim();
     const ca = path.join(stack.stateDir, 'pki', 'ca.crt');
-    const as = (method: string, p: string, body?: unknown) => requestAsToken(stack.result.server, ca, token, method, p, body);
+    const asA = new KubeHttp({ server: stack.result.server, caFile: ca, token });
+    const as = (method: string, p: string, body?: unknown) => asA.request(method, p, { body });
     const api = `/apis/${GROUP}/v1`;
     expect((await as('GET', `${api}/namespaces/${a}/users/${a}`)).status).toBe(200);
     expect((await as('GET', `${api}/tenants/${a}`)).status).toBe(200);
@@ -504,7 +504,7 @@ describe('webshop registration on a live stack (issue 4 §5)', () => {
     let winner: RegistrationRequest & { metadata: { uid: string } };
     try {
       const results = await Promise.all(variants.map((email, i) =>
-        http.request('POST', RR_PATH, registration(`race-${String(i).padStart(2, '0')}`, { email, password: pw(`Race-${i}-TAG!`) }), 60_000)));
+        http.request('POST', RR_PATH, { body: registration(`race-${String(i).padStart(2, '0')}`, { email, password: pw(`Race-${i}-TAG!`) }), timeoutMs: 60_000 })));
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(19);

@@ -94,9 +94,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       let message = '';
       try {
         const res = action === 'create'
-          ? await options.http.request('POST', base, obj.kind.create(obj.name, value))
+          ? await options.http.request('POST', base, { body: obj.kind.create(obj.name, value) })
           : action === 'update'
-            ? await options.http.request('PATCH', `${base}/${obj.name}`, obj.kind.patch(value))
+            ? await options.http.request('PATCH', `${base}/${obj.name}`, { body: obj.kind.patch(value) })
             : await options.http.request('DELETE', `${base}/${obj.name}`);
         status = res.status;
         message = typeof res.body === 'object' ? String(res.body?.message ?? '') : '';

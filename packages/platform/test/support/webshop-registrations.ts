@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, scrypt, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -228,37 +227,4 @@ export function watchRegistrations(stack: TestStack, resourceVersion: string): {
     }
   });
   return { events, stop: () => void child.kill() };
-}
-
-/** An HTTPS request to kube-apiserver as a bearer token (no client certificate): what a tenant's ServiceAccount can do. */
-export function requestAsToken(server: string, caFile: string, token: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(`${server}${urlPath}`, {
-      method,
-      ca: readFileSync(caFile),
-      timeout: 15_000,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        ...(payload ? { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(payload) } : {}),
-      },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
 }
