@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../src/index.js';
 import { status } from '../src/status.js';
-import { leaseOf, liveKeys } from './support/sqlite.js';
+import { leaseOfKey, liveKeys } from '@cnpaas/storage-shim/inspect';
 import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
 
@@ -183,7 +183,7 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
         involvedObject: { kind: 'Namespace', name: 'default', apiVersion: 'v1' }, reason: 'Scenario', message: 'an event with a TTL', type: 'Normal',
       }),
     });
-    const lease = leaseOf(dataDir, 'main.db', '/registry/events/default/scenario.1');
+    const lease = leaseOfKey(dataDir, 'main.db', '/registry/events/default/scenario.1');
     expect(lease).not.toBeNull();
     // --event-ttl defaults to 1h; the apiserver rounds leases up to share them for a minute.
     expect(lease!.ttl).toBeGreaterThanOrEqual(3600);

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeHttp } from '../src/kube-http.js';
-import { liveKeys } from './support/sqlite.js';
+import { keysContaining, liveKeys } from '@cnpaas/storage-shim/inspect';
 import { startStack, type TestStack } from './support/stack.js';
 import {
   CLAIM_LABEL,
@@ -43,7 +43,6 @@ import {
   scryptMatches,
   waitFor,
   watchRegistrations,
-  keysContaining,
   whereKeys,
   type RegistrationRequest,
   type RegistrationSpec,

@@ -9,7 +9,7 @@ import { createHash, scrypt, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
+import { keysContaining } from '@cnpaas/storage-shim/inspect';
 import { runKubectl, type KubectlResult } from '../../src/kubectl.js';
 import type { TestStack } from './stack.js';
 
@@ -103,17 +103,6 @@ export async function scryptMatches(password: string, phc: string): Promise<bool
   const key = await new Promise<Buffer>((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, expected.length, { N: 2 ** ln, r, p, maxmem: 256 * 2 ** ln * r }, (err, k) => (err ? reject(err) : resolve(k))));
   return timingSafeEqual(key, expected);
-}
-
-/** Keys containing `needle` in one table (`kv`: live, `history`: older revisions) of a store SQLite file. */
-export function keysContaining(dataDir: string, file: string, table: 'kv' | 'history', needle: string): string[] {
-  const db = new Database(path.join(dataDir, file), { readonly: true, fileMustExist: true });
-  try {
-    const rows = db.prepare(`SELECT key FROM ${table} WHERE instr(key, ?) > 0 ORDER BY id`).all(Buffer.from(needle)) as Array<{ key: Buffer }>;
-    return rows.map((r) => r.key.toString('utf8'));
-  } finally {
-    db.close();
-  }
 }
 
 /** Where a key fragment occurs across the demo topology's files: `file:table` → matching keys. */
