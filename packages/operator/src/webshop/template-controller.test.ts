@@ -50,6 +50,7 @@ describe('EmailTemplate reconciler', () => {
     expect(condition.message).toContain('spec.subject: line 1, column 4: {{ .spec.fristName }} unknown placeholder');
     expect(condition.message).toContain('spec.body: line 2, column 15: {{ .tenant.company }} unknown placeholder');
     expect(condition.message).toContain('line 3, column 1: "{{" is not closed by "}}"');
+    expect(condition.message).toMatch(/Placeholders available: \.metadata\.name, .*\.spec\.firstName, .*\.tenant\.taxNumber$/);
     expect(s.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'RenderFailed']]);
 
     await s.reconcile();

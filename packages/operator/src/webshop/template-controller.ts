@@ -16,7 +16,7 @@ import type { EventRecorder } from '../runtime/events.js';
 import type { WebshopApi } from './kube-api.js';
 import { StatusUpdate } from './status.js';
 import type { EmailTemplate } from './types.js';
-import { templateProblems } from './welcome-email.js';
+import { TEMPLATE_PLACEHOLDERS, templateProblems } from './welcome-email.js';
 
 export const VALID = 'Valid';
 
@@ -35,7 +35,7 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
       if (problems.length === 0) {
         status.condition(VALID, 'True', 'Renders', 'subject and body render with every placeholder of a registration');
       } else {
-        const message = problems.join('; ');
+        const message = `${problems.join('; ')}. Placeholders available: ${TEMPLATE_PLACEHOLDERS.join(', ')}`;
         status.condition(VALID, 'False', 'RenderFailed', message);
         if (status.changed) {
           void options.events?.publish({ regarding: object, type: 'Warning', reason: 'RenderFailed', action: 'ValidateTemplate', note: message });

@@ -10,7 +10,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { OperatorError } from '../errors.js';
 import { withControllerRef } from '../runtime/owner-references.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
-import { renderTemplate } from './template.js';
+import { placeholderPaths, renderTemplate } from './template.js';
 import type { Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';
 
 export interface WelcomeEmailInput {
@@ -87,6 +87,9 @@ const SAMPLE_DATA = templateData(
   { metadata: { name: 't-0123456789ab', namespace: 't-0123456789ab' }, spec: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phoneNumber: '+4930123456' } },
   { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'Hauptstr. 1', postalCode: '10115', taxNumber: 'DE123456789' },
 );
+
+/** Every placeholder a template may use, e.g. ".spec.firstName". */
+export const TEMPLATE_PLACEHOLDERS: readonly string[] = placeholderPaths(SAMPLE_DATA);
 
 function renderPart(template: EmailTemplate, part: 'subject' | 'body', data: Record<string, unknown>): string {
   const spec = template.spec as EmailTemplateSpec;
