@@ -1,9 +1,9 @@
 /**
  * The component descriptor of the api-server (DESIGN.md "Contracts between
- * packages"), the same shape as @cnpaas/webhooks' and @cnpaas/operator's:
- * what the platform's one supervisor needs to run it (command, env, health
- * URLs), which manifests to apply when, and which certificates its PKI must
- * issue. A plain object; the platform decides paths and ports.
+ * packages"; the type is @cnpaas/service-kit's): what the platform's one
+ * supervisor needs to run it (command, env, health URLs), which manifests to
+ * apply when, and which certificates its PKI must issue. A plain object; the
+ * platform decides paths and ports.
  *
  * After readyUrl answers 200 the platform applies `afterReady` with the vars
  * from `manifestVars({ port, servingCaPem })`: API_SERVER_PORT and CA_BUNDLE.
@@ -12,44 +12,17 @@
  * blocks every namespace deletion.
  */
 import { fileURLToPath } from 'node:url';
+import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
 import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
+
+export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 
 /** The CN of the api-server's own client certificate; manifests/rbac.yaml binds it. */
 export const API_SERVER_CLIENT_NAME = 'cnpaas-api-server';
 /** The ClusterRole that lets people register (manifests/registrant-clusterrole.yaml). */
 export const REGISTRANT_CLUSTER_ROLE = 'cnpaas-registrant';
-
-export interface CertificateNeed {
-  /** A short id the platform can key files by. */
-  id: string;
-  /** `serving`: this server's certificate; `client`: a client identity; `ca`: a CA the component trusts. */
-  kind: 'serving' | 'client' | 'ca';
-  /** Who presents it and why. */
-  purpose: string;
-  commonName?: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-}
-
-export interface ComponentDescriptor {
-  name: string;
-  /** argv, executable first. */
-  command: string[];
-  env: Record<string, string>;
-  /** Ready when this answers 200 (no client certificate needed). */
-  healthUrl: string;
-  readyUrl: string;
-  metricsUrl: string;
-  manifests: {
-    /** Applied before the process starts (its permissions). */
-    beforeStart: string[];
-    /** Applied after readyUrl answers 200, with the vars of `manifestVars`. */
-    afterReady: string[];
-  };
-  certificates: CertificateNeed[];
-}
 
 export interface ApiServerComponentOptions {
   /** Default 127.0.0.1: the aggregator dials localhost (ExternalName), and health/metrics are unauthenticated. */
@@ -69,13 +42,12 @@ export interface ApiServerComponentOptions {
 }
 
 export function apiServerComponent(options: ApiServerComponentOptions): ComponentDescriptor {
-  const host = options.host ?? '127.0.0.1';
-  const hostPort = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
-  const base = `https://${hostPort}`;
+  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
+  const base = `https://${listen}`;
   const command = [
     process.execPath,
     fileURLToPath(new URL('../bin/cnpaas-api-server.js', import.meta.url)),
-    '--listen', hostPort,
+    '--listen', listen,
     '--tls-cert-file', options.tlsCertFile,
     '--tls-private-key-file', options.tlsPrivateKeyFile,
     '--requestheader-client-ca-file', options.requestheaderClientCaFile,

@@ -6,10 +6,14 @@
  * `Status` to answer with (status.ts): every error body this server sends is
  * a `metav1.Status`, because kubectl and client-go only understand those.
  *
- * The class uses a `Symbol.for` brand so `instanceof` also holds across two
- * copies of this package (the undici pattern, as in @cnpaas/operator).
+ * `ApiServerError` is a `ServiceError` (@cnpaas/service-kit): `describe()`,
+ * and an `instanceof` that holds across two copies of this package.
+ * `errorMessage` is the kit's.
  */
+import { ServiceError, type ErrorFactory, type ServiceErrorOptions } from '@cnpaas/service-kit';
 import type { KubeStatus } from './status.js';
+
+export { errorMessage } from '@cnpaas/service-kit';
 
 export type ApiServerErrorCode =
   /** A command-line flag or environment variable is missing or malformed. */
@@ -58,45 +62,23 @@ export type ApiServerErrorCode =
   /** A bug or an answer from the kube API that makes no sense. */
   | 'CNPAAS_API_INTERNAL';
 
-const apiServerErrorBrand = Symbol.for('cnpaas.api-server.ApiServerError');
-
-export interface ApiServerErrorOptions {
-  hint?: string;
+export interface ApiServerErrorOptions extends ServiceErrorOptions {
   /** The Status to answer with when this error ends a request. */
   status?: KubeStatus;
-  cause?: unknown;
 }
 
-export class ApiServerError extends Error {
+export class ApiServerError extends ServiceError<ApiServerErrorCode> {
+  static override readonly brand = Symbol.for('cnpaas.api-server.ApiServerError');
   override readonly name = 'ApiServerError';
-  readonly [apiServerErrorBrand] = true;
 
-  readonly hint: string | undefined;
   readonly status: KubeStatus | undefined;
 
-  constructor(
-    readonly code: ApiServerErrorCode,
-    message: string,
-    options: ApiServerErrorOptions = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.hint = options.hint;
+  constructor(code: ApiServerErrorCode, message: string, options: ApiServerErrorOptions = {}) {
+    super(code, message, options);
     this.status = options.status;
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && apiServerErrorBrand in value;
-  }
-
-  /** The text shown to a person: what went wrong, then what to do. */
-  describe(): string {
-    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
-  }
 }
 
-/** A one-line description of any thrown value, for logs. Never a request body. */
-export function errorMessage(err: unknown): string {
-  if (err instanceof ApiServerError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) return err.message.split('\n')[0]!;
-  return String(err);
-}
+/** The kit's failures (flags, certificate files, kubeconfig, listen) under this package's codes. */
+export const kitError: ErrorFactory<'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN'> = (kind, message, options) =>
+  new ApiServerError(`CNPAAS_API_${kind}`, message, options);

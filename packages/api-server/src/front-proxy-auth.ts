@@ -16,6 +16,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { peerCommonNames } from '@cnpaas/service-kit';
 import type { UserInfo } from './kube-client.js';
 import { httpError } from './status.js';
 
@@ -54,8 +55,7 @@ export function authenticateFrontProxy(raw: IncomingMessage, options: FrontProxy
       hint: HOW_TO_CALL,
     });
   }
-  const cn = peer.subject?.CN as string | string[] | undefined;
-  const names = Array.isArray(cn) ? cn : cn ? [cn] : [];
+  const names = peerCommonNames(socket);
   if (!names.some((name) => options.allowedNames.includes(name))) {
     throw httpError('CNPAAS_API_PROXY_NOT_ALLOWED', {
       code: 401,

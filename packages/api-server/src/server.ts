@@ -20,12 +20,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { listenOrExplain, serverUrl } from '@cnpaas/service-kit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
 import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
 import { APIGROUP_DISCOVERY_V2, APIGROUP_DISCOVERY_V2BETA1, apiGroup, apiGroupDiscoveryList, apiGroupList, apiResourceList, negotiateDiscovery } from './discovery.js';
-import { ApiServerError, errorMessage } from './errors.js';
+import { ApiServerError, errorMessage, kitError } from './errors.js';
 import { authenticateFrontProxy } from './front-proxy-auth.js';
 import type { KubeApi, UserInfo } from './kube-client.js';
 import type { Logger } from './logger.js';
@@ -202,23 +203,13 @@ export class ApiServer {
 
   /** Listens; resolves with the base URL, e.g. https://127.0.0.1:8443. */
   async listen(options: ListenOptions): Promise<string> {
-    try {
-      await this.app.listen({ host: options.host, port: options.port });
-    } catch (err) {
-      throw new ApiServerError('CNPAAS_API_LISTEN', `cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`, {
-        hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
-        cause: err,
-      });
-    }
+    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
     this.#ready = true;
     return this.url();
   }
 
   url(): string {
-    const address = this.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `https://${host}:${address.port}`;
+    return serverUrl(this.app.server, 'https');
   }
 
   /** Swaps certificates without a restart (rotation); new connections use them. */

@@ -1,38 +1,20 @@
 /**
  * The component descriptor of the operator (DESIGN.md "Contracts between
- * packages"), the same shape as @cnpaas/webhooks' and @cnpaas/functions':
- * what the platform's one supervisor needs to run it (command, env, health
- * URLs on a loopback HTTP port), which manifests to apply before it starts,
- * and which certificate its PKI must issue. A plain object; the platform
- * decides paths and ports and passes them in.
+ * packages"; the type is @cnpaas/service-kit's): what the platform's one
+ * supervisor needs to run it (command, env, health URLs on a loopback HTTP
+ * port), which manifests to apply before it starts, and which certificate
+ * its PKI must issue. A plain object; the platform decides paths and ports
+ * and passes them in.
  */
 import { fileURLToPath } from 'node:url';
+import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { allManifests } from './manifests.js';
 import { OPERATOR_NAME } from './webshop/names.js';
 
+export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
+
 /** The CN of the operator's client certificate; manifests/rbac.yaml binds it (a User, not a ServiceAccount). */
 export const OPERATOR_CLIENT_NAME = OPERATOR_NAME;
-
-export interface CertificateNeed {
-  id: string;
-  kind: 'serving' | 'client' | 'ca';
-  purpose: string;
-  commonName?: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-}
-
-export interface ComponentDescriptor {
-  name: string;
-  /** argv, executable first. */
-  command: string[];
-  env: Record<string, string>;
-  healthUrl: string;
-  readyUrl: string;
-  metricsUrl: string;
-  manifests: { beforeStart: string[]; afterReady: string[] };
-  certificates: CertificateNeed[];
-}
 
 export interface OperatorComponentOptions {
   /** Default 127.0.0.1: /healthz, /readyz and /metrics are unauthenticated, so loopback only. */
@@ -44,10 +26,6 @@ export interface OperatorComponentOptions {
   logLevel?: string;
   /** Minimum age of an email claim before it may be released; default the operator's (10 min). */
   claimGraceSeconds?: number;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {

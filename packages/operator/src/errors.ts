@@ -11,7 +11,10 @@
  *
  * Classes use `Symbol.for` brands so `instanceof` also holds across two copies
  * of this package (the undici pattern): a service may bundle its own copy.
+ * `OperatorError` gets its brand, `describe()` and `hint` from
+ * @cnpaas/service-kit's `ServiceError`.
  */
+import { ServiceError, type ErrorFactory } from '@cnpaas/service-kit';
 import { ApiException } from '@kubernetes/client-node';
 
 export type OperatorErrorCode =
@@ -46,33 +49,16 @@ export type OperatorErrorCode =
   /** An object read from the API lacks something the flow needs (a UID, a spec). */
   | 'CNPAAS_OPERATOR_BAD_OBJECT';
 
-const operatorErrorBrand = Symbol.for('cnpaas.operator.OperatorError');
 const terminalErrorBrand = Symbol.for('cnpaas.operator.TerminalError');
 
-export class OperatorError extends Error {
+export class OperatorError extends ServiceError<OperatorErrorCode> {
+  static override readonly brand = Symbol.for('cnpaas.operator.OperatorError');
   override readonly name = 'OperatorError';
-  readonly [operatorErrorBrand] = true;
-
-  readonly hint: string | undefined;
-
-  constructor(
-    readonly code: OperatorErrorCode,
-    message: string,
-    options: { hint?: string; cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.hint = options.hint;
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && operatorErrorBrand in value;
-  }
-
-  /** The text shown to a person: what went wrong, then what to do. */
-  describe(): string {
-    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
-  }
 }
+
+/** The kit's failures (flags, kubeconfig, the health server's listen) under this package's codes. */
+export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN'> = (kind, message, options) =>
+  new OperatorError(`CNPAAS_OPERATOR_${kind}`, message, options);
 
 /**
  * Thrown from `reconcile` when retrying cannot succeed (a spec that can never

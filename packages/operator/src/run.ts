@@ -11,11 +11,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { delimiter } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
+import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { OperatorConfig } from './config.js';
-import { OperatorError, errorMessage } from './errors.js';
-import { startHealthServer } from './health-server.js';
+import { kitError } from './errors.js';
 import { EventRecorder, kubeEventSink } from './runtime/events.js';
 import { createLogger } from './runtime/logger.js';
 import { Manager } from './runtime/manager.js';
@@ -23,28 +22,8 @@ import { addWebshopControllers } from './webshop/controllers.js';
 import { kubeWebshopApi } from './webshop/kube-api.js';
 import { LEADER_LEASE, OPERATOR_NAME, WEBSHOP_GROUP } from './webshop/names.js';
 
-function loadKubeConfig(config: OperatorConfig): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (config.inCluster) kc.loadFromCluster();
-    else if (config.kubeconfig!.includes(delimiter)) {
-      process.env['KUBECONFIG'] = config.kubeconfig;
-      kc.loadFromDefault();
-    } else kc.loadFromFile(config.kubeconfig!);
-  } catch (err) {
-    throw new OperatorError('CNPAAS_OPERATOR_KUBECONFIG', `cannot load kubeconfig ${config.kubeconfig ?? '(in-cluster)'}: ${errorMessage(err)}`, {
-      hint: 'pass --kubeconfig with the operator\'s kubeconfig from cnpaas up',
-      cause: err,
-    });
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new OperatorError('CNPAAS_OPERATOR_KUBECONFIG', `kubeconfig ${config.kubeconfig ?? '(in-cluster)'} has no current cluster`, { hint: 'set current-context in it' });
-  }
-  return kc;
-}
-
 export async function run(config: OperatorConfig, version: string): Promise<void> {
-  const kc = loadKubeConfig(config);
+  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the operator\'s kubeconfig from cnpaas up', error: kitError });
   const log = createLogger({ level: config.logLevel, component: OPERATOR_NAME });
   const identity = `${hostname()}_${randomUUID()}`;
   const mgr = new Manager({
@@ -60,27 +39,9 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     port: config.healthPort,
     ready: () => ({ ready: mgr.ready(), state: mgr.state }),
     registry: mgr.metrics.registry,
+    error: kitError,
   });
   log.info({ health: health.url, version, leaderElection: config.leaderElection, identity }, 'started');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    void mgr.stop();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-
-  try {
-    await mgr.start();
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'operator failed; exiting so the supervisor restarts it');
-    await health.close();
-    process.exit(1);
-  }
-  await health.close();
-  log.info('stopped');
-  process.exit(0);
+  await runUntilStopped({ log, run: (stop) => mgr.start(stop), close: () => health.close() });
 }

@@ -3,45 +3,20 @@
  * packages"): what the platform's one supervisor needs to run this package
  * (command, env, health URL), which manifests to apply when, and which
  * certificates its PKI must issue. A plain object; the platform decides
- * paths and ports and passes them in.
+ * paths and ports and passes them in. The `afterReady` manifests are the
+ * webhook configurations, rendered with `renderWebhookConfigurations` (URL,
+ * CA bundle).
  */
 import { fileURLToPath } from 'node:url';
+import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
+
+export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 
 /** The CN of the webhooks' own client certificate; manifests/rbac.yaml binds it. */
 export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
 /** The CN the webhooks accept from kube-apiserver's webhook client certificate. */
 export const APISERVER_WEBHOOK_CLIENT_NAME = 'kube-apiserver-webhook-client';
-
-export interface CertificateNeed {
-  /** A short id the platform can key files by. */
-  id: string;
-  /** `serving`: this server's certificate; `client`: a client identity; `ca`: a CA the component trusts. */
-  kind: 'serving' | 'client' | 'ca';
-  /** Who presents it and why. */
-  purpose: string;
-  commonName?: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-}
-
-export interface ComponentDescriptor {
-  name: string;
-  /** argv, executable first. */
-  command: string[];
-  env: Record<string, string>;
-  /** Ready when this answers 200 (no client certificate needed). */
-  healthUrl: string;
-  readyUrl: string;
-  metricsUrl: string;
-  manifests: {
-    /** Applied before the process starts (its permissions). */
-    beforeStart: string[];
-    /** Applied after readyUrl answers 200, rendered with `renderWebhookConfigurations` (URL, CA bundle). */
-    afterReady: string[];
-  };
-  certificates: CertificateNeed[];
-}
 
 export interface WebhooksComponentOptions {
   /** Default 127.0.0.1. */
@@ -57,15 +32,14 @@ export interface WebhooksComponentOptions {
 }
 
 export function webhooksComponent(options: WebhooksComponentOptions): ComponentDescriptor {
-  const host = options.host ?? '127.0.0.1';
-  const hostPort = host.includes(':') ? `[${host}]:${options.port}` : `${host}:${options.port}`;
-  const base = `https://${hostPort}`;
+  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
+  const base = `https://${listen}`;
   return {
     name: 'webhooks',
     command: [
       process.execPath,
       fileURLToPath(new URL('../bin/cnpaas-webhooks.js', import.meta.url)),
-      '--listen', hostPort,
+      '--listen', listen,
       '--cert-file', options.certFile,
       '--key-file', options.keyFile,
       '--client-ca-file', options.clientCaFile,

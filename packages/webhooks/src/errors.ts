@@ -11,9 +11,13 @@
  * the person running the server and for requests that never were valid
  * admission calls.
  *
- * The class uses a `Symbol.for` brand so `instanceof` also holds across two
- * copies of this package (the undici pattern, as in @cnpaas/operator).
+ * `WebhooksError` is a `ServiceError` (@cnpaas/service-kit): `describe()`,
+ * and an `instanceof` that holds across two copies of this package.
+ * `errorMessage` is the kit's.
  */
+import { ServiceError, type ErrorFactory, type KitErrorOptions } from '@cnpaas/service-kit';
+
+export { errorMessage } from '@cnpaas/service-kit';
 
 export type WebhooksErrorCode =
   /** A command-line flag or environment variable is missing or malformed. */
@@ -39,47 +43,18 @@ export type WebhooksErrorCode =
   /** Inputs for rendering the webhook configurations are invalid (URL, CA bundle). */
   | 'CNPAAS_WEBHOOKS_MANIFEST';
 
-const webhooksErrorBrand = Symbol.for('cnpaas.webhooks.WebhooksError');
-
-export class WebhooksError extends Error {
+export class WebhooksError extends ServiceError<WebhooksErrorCode> {
+  static override readonly brand = Symbol.for('cnpaas.webhooks.WebhooksError');
   override readonly name = 'WebhooksError';
-  readonly [webhooksErrorBrand] = true;
 
-  readonly hint: string | undefined;
   /** The HTTP status to answer with when this error ends a request; 500 when unset. */
   readonly httpStatus: number | undefined;
 
-  constructor(
-    readonly code: WebhooksErrorCode,
-    message: string,
-    options: { hint?: string; httpStatus?: number; cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.hint = options.hint;
+  constructor(code: WebhooksErrorCode, message: string, options: KitErrorOptions = {}) {
+    super(code, message, options);
     this.httpStatus = options.httpStatus;
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && webhooksErrorBrand in value;
-  }
-
-  /** The text shown to a person: what went wrong, then what to do. */
-  describe(): string {
-    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
-  }
 }
 
-/**
- * A one-line description of any thrown value, for logs and denial messages.
- * client-node's `ApiException` message spans lines (code, message, the whole
- * body, every header); only its "Message:" line is worth showing.
- */
-export function errorMessage(err: unknown): string {
-  if (err instanceof WebhooksError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) {
-    const apiMessage = /^Message: (.*)$/m.exec(err.message);
-    if (err.message.startsWith('HTTP-Code:') && apiMessage) return apiMessage[1]!;
-    return err.message.split('\n')[0]!;
-  }
-  return String(err);
-}
+/** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes. */
+export const kitError: ErrorFactory = (kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options);

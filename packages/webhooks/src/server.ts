@@ -13,9 +13,9 @@
  *   error, which may be a password.
  * - 1 MiB body limit: a review of our objects is a few KiB.
  */
-import type { TLSSocket } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import { clientCertificateCheck, listenOrExplain, serverUrl } from '@cnpaas/service-kit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   deny,
@@ -24,7 +24,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from './admission-review.js';
-import { WebhooksError, errorMessage } from './errors.js';
+import { WebhooksError, errorMessage, kitError } from './errors.js';
 import type { Logger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import type { WebhookRoute } from './routes.js';
@@ -94,7 +94,15 @@ export class WebhookServer {
       reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()),
     );
 
-    const checkClient = requireClientCert ? clientCertificateCheck(options.allowedClientNames ?? [], this.metrics) : undefined;
+    const checkClient = requireClientCert
+      ? clientCertificateCheck({
+          allowedNames: options.allowedClientNames ?? [],
+          signer: 'the webhooks\' client CA',
+          action: 'call admission routes',
+          hint: 'give kube-apiserver --admission-control-config-file with a kubeConfigFile holding its webhook client certificate',
+          error: kitError,
+        })
+      : undefined;
     for (const route of options.routes) {
       app.post(route.path, { ...(checkClient ? { onRequest: checkClient } : {}) }, async (request, reply) => {
         const review = parseAdmissionReview(request.body);
@@ -106,23 +114,13 @@ export class WebhookServer {
 
   /** Listens; resolves with the base URL, e.g. https://127.0.0.1:9443. */
   async listen(options: ListenOptions): Promise<string> {
-    try {
-      await this.app.listen({ host: options.host, port: options.port });
-    } catch (err) {
-      throw new WebhooksError('CNPAAS_WEBHOOKS_LISTEN', `cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`, {
-        hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
-        cause: err,
-      });
-    }
+    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
     this.#ready = true;
     return this.url();
   }
 
   url(): string {
-    const address = this.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `https://${host}:${address.port}`;
+    return serverUrl(this.app.server, 'https');
   }
 
   /** Swaps certificates without a restart (certificate rotation); new connections use them. */
@@ -193,33 +191,4 @@ export class WebhookServer {
     else request.log.warn({ code: error.code, statusCode: status }, error.message);
     return reply.code(status).send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
   }
-}
-
-/**
- * `onRequest` hook for admission routes: the TLS layer already verified any
- * certificate against the client CA (`authorized`); this refuses requests
- * without one, or with a CN not on the list.
- */
-function clientCertificateCheck(allowedNames: readonly string[], metrics: WebhookMetrics) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const socket = request.raw.socket as TLSSocket;
-    if (!socket.authorized) {
-      metrics.rejectedRequests.inc({ reason: 'CNPAAS_WEBHOOKS_CLIENT_CERT_REQUIRED' });
-      throw new WebhooksError(
-        'CNPAAS_WEBHOOKS_CLIENT_CERT_REQUIRED',
-        `a client certificate signed by the webhooks' client CA is required${socket.authorizationError ? ` (${String(socket.authorizationError)})` : ''}`,
-        { httpStatus: 401, hint: 'give kube-apiserver --admission-control-config-file with a kubeConfigFile holding its webhook client certificate' },
-      );
-    }
-    if (allowedNames.length === 0) return;
-    const cn = socket.getPeerCertificate().subject?.CN as string | string[] | undefined;
-    const names = Array.isArray(cn) ? cn : cn ? [cn] : [];
-    if (!names.some((n) => allowedNames.includes(n))) {
-      metrics.rejectedRequests.inc({ reason: 'CNPAAS_WEBHOOKS_CLIENT_NOT_ALLOWED' });
-      throw new WebhooksError('CNPAAS_WEBHOOKS_CLIENT_NOT_ALLOWED', `client certificate CN ${names.join(',') || '(none)'} may not call admission routes`, {
-        httpStatus: 403,
-        hint: `allowed: ${allowedNames.join(', ')}`,
-      });
-    }
-  };
 }

@@ -1,7 +1,6 @@
 /** Helpers shared by the unit tests (not built, not exported from the package). */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { generate } from 'selfsigned';
+import { collectLines, testCa, testLeaf, type Pem } from '@cnpaas/service-kit/testing';
 import { applyPatch } from 'rfc6902';
 import { decodePatch, type AdmissionObject, type AdmissionRequest, type AdmissionResponse, type Operation } from './admission-review.js';
 import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
@@ -137,65 +136,30 @@ export class MemoryClaimStore implements ClaimStore {
 
 /** A logger whose JSON lines are kept for the test to read. */
 export function capturingLogger(level = 'trace'): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      callback();
-    },
-  });
+  const { destination, lines } = collectLines();
   return { log: createLogger({ level, destination }), lines };
 }
 
 export interface TestPki {
-  ca: { cert: string; key: string };
-  server: { cert: string; key: string };
+  ca: Pem;
+  server: Pem;
   /** Signed by `ca`, CN kube-apiserver-webhook-client. */
-  client: { cert: string; key: string };
+  client: Pem;
   /** Signed by `ca`, another CN. */
-  otherClient: { cert: string; key: string };
+  otherClient: Pem;
   /** Self-signed by an unrelated CA. */
-  strangerClient: { cert: string; key: string };
-}
-
-async function caCert(cn: string): Promise<{ cert: string; key: string }> {
-  const ca = await generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
-  });
-  return { cert: ca.cert, key: ca.private };
-}
-
-async function leaf(options: { cn: string; ca: { cert: string; key: string }; server: boolean }): Promise<{ cert: string; key: string }> {
-  const pems = await generate([{ name: 'commonName', value: options.cn }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    ca: options.ca,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      options.server ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
-      ...(options.server
-        ? [{ name: 'subjectAltName' as const, altNames: [{ type: 2 as const, value: 'localhost' }, { type: 7 as const, ip: '127.0.0.1' }] }]
-        : []),
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
+  strangerClient: Pem;
 }
 
 /** A CA, a serving certificate for 127.0.0.1/localhost, and client certificates (DESIGN.md PKI → Webhooks). */
 export async function testPki(): Promise<TestPki> {
-  const ca = await caCert('cnpaas-test-ca');
-  const stranger = await caCert('some-other-ca');
+  const ca = await testCa('cnpaas-test-ca');
+  const stranger = await testCa('some-other-ca');
   return {
     ca,
-    server: await leaf({ cn: 'cnpaas-webhooks', ca, server: true }),
-    client: await leaf({ cn: 'kube-apiserver-webhook-client', ca, server: false }),
-    otherClient: await leaf({ cn: 'someone-else', ca, server: false }),
-    strangerClient: await leaf({ cn: 'kube-apiserver-webhook-client', ca: stranger, server: false }),
+    server: await testLeaf({ commonName: 'cnpaas-webhooks', ca, usage: 'server' }),
+    client: await testLeaf({ commonName: 'kube-apiserver-webhook-client', ca, usage: 'client' }),
+    otherClient: await testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
+    strangerClient: await testLeaf({ commonName: 'kube-apiserver-webhook-client', ca: stranger, usage: 'client' }),
   };
 }

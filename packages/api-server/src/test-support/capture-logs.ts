@@ -1,14 +1,8 @@
 /** A logger whose JSON lines are kept for the test to read. */
-import { Writable } from 'node:stream';
+import { collectLines } from '@cnpaas/service-kit/testing';
 import { createLogger, type Logger } from '../logger.js';
 
 export function capturingLogger(level = 'trace'): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      callback();
-    },
-  });
+  const { destination, lines } = collectLines();
   return { log: createLogger({ level, destination }), lines };
 }

@@ -1,7 +1,7 @@
-import { Registry, Counter } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OperatorError } from './errors.js';
 import { startHealthServer, type HealthServer } from './health-server.js';
+import { caught, testError as error } from './test-support.js';
 
 const servers: HealthServer[] = [];
 afterEach(async () => {
@@ -13,9 +13,10 @@ describe('health server', () => {
     const registry = new Registry();
     new Counter({ name: 'cnpaas_test_total', help: 'test', registers: [registry] }).inc();
     let ready = false;
-    const server = await startHealthServer({ host: '127.0.0.1', port: 0, registry, ready: () => ({ ready, state: ready ? 'running' : 'campaigning' }) });
+    const server = await startHealthServer({ host: '127.0.0.1', port: 0, registry, error, ready: () => ({ ready, state: ready ? 'running' : 'campaigning' }) });
     servers.push(server);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/livez`)).status).toBe(200);
     const notReady = await fetch(`${server.url}/readyz`);
     expect([notReady.status, await notReady.text()]).toEqual([503, 'not ready: campaigning\n']);
     ready = true;
@@ -26,12 +27,12 @@ describe('health server', () => {
     expect((await fetch(`${server.url}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 
-  it('reports a taken port as CNPAAS_OPERATOR_LISTEN', async () => {
-    const first = await startHealthServer({ host: '127.0.0.1', port: 0, registry: new Registry(), ready: () => ({ ready: true, state: 'running' }) });
+  it('reports a taken port as the package\'s LISTEN error, naming --listen-health', async () => {
+    const first = await startHealthServer({ host: '127.0.0.1', port: 0, registry: new Registry(), error, ready: () => ({ ready: true, state: 'running' }) });
     servers.push(first);
     const port = Number(new URL(first.url).port);
-    await expect(startHealthServer({ host: '127.0.0.1', port, registry: new Registry(), ready: () => ({ ready: true, state: 'running' }) })).rejects.toSatisfy(
-      (err: unknown) => err instanceof OperatorError && err.code === 'CNPAAS_OPERATOR_LISTEN',
-    );
+    const err = await caught(() => startHealthServer({ host: '127.0.0.1', port, registry: new Registry(), error, ready: () => ({ ready: true, state: 'running' }) }));
+    expect(err.code).toBe('TEST_LISTEN');
+    expect(err.hint).toContain('--listen-health');
   });
 });

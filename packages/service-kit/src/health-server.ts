@@ -1,23 +1,26 @@
 /**
- * /healthz, /readyz and /metrics over plain HTTP on loopback (DESIGN.md:
- * they may stay unauthenticated there). node:http, because three GET routes
- * do not justify a web framework in the operator.
+ * /healthz, /readyz and /metrics over plain HTTP, for processes that serve
+ * nothing else (controllers, the SMTP sink). DESIGN.md allows these three
+ * unauthenticated on loopback. node:http, because three GET routes do not
+ * justify a web framework.
  *
- * - /healthz: 200 while the process serves requests (its event loop runs);
- * - /readyz: 200 once this replica leads and its caches synced, else 503
- *   with the manager's state (a standby is healthy but not ready);
+ * - /healthz (alias /livez): 200 while the event loop runs;
+ * - /readyz: 200 when `ready()` says so, else 503 with the state (a standby
+ *   replica is healthy but not ready);
  * - /metrics: the Prometheus registry.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
-import { OperatorError, errorMessage } from './errors.js';
+import { errorMessage, type ErrorFactory } from './errors.js';
+import { listenOrExplain, serverUrl } from './listen.js';
 
 export interface HealthServerOptions {
   host: string;
+  /** 0 picks a free port. */
   port: number;
   ready(): { ready: boolean; state: string };
-  registry: Registry;
+  /** A prom-client Registry. */
+  registry: { contentType: string; metrics(): Promise<string> };
+  error: ErrorFactory<'LISTEN'>;
 }
 
 export interface HealthServer {
@@ -26,6 +29,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
+/** Listens on `--listen-health`, the flag every such process uses for it. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const server = http.createServer((req, res) => {
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
@@ -48,19 +52,16 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     }
     send(404, 'not found\n');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) =>
-      reject(new OperatorError('CNPAAS_OPERATOR_LISTEN', `cannot listen on ${options.host}:${options.port}: ${err.message}`, {
-        hint: 'pick a free port with --listen-health (port 0 picks one)',
-        cause: err,
-      })),
-    );
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  await listenOrExplain(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, resolve);
+      }),
+    { host: options.host, port: options.port, flag: 'listen-health', error: options.error },
+  );
   return {
-    url: `http://${host}:${port}`,
+    url: serverUrl(server, 'http'),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,76 @@
+/**
+ * The base of every package's error registry. Each package keeps its own
+ * class and its own stable codes (`CNPAAS_WEBHOOKS_*`, `CNPAAS_API_*`, …);
+ * this gives them one shape: a code, a hint that says what to do, a cause,
+ * and `describe()` for the person running the program.
+ *
+ * `instanceof` goes by a `Symbol.for` brand, not the prototype chain, so it
+ * also holds across two copies of a package (the undici pattern): a service
+ * may bundle its own copy. Each subclass sets its own `brand`, or it could
+ * not be told apart from its siblings.
+ */
+
+export interface ServiceErrorOptions {
+  /** What to do about it, shown after "fix:". */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class ServiceError<Code extends string = string> extends Error {
+  static readonly brand: symbol = Symbol.for('cnpaas.service-kit.ServiceError');
+
+  override readonly name: string = 'ServiceError';
+  readonly hint: string | undefined;
+
+  constructor(
+    readonly code: Code,
+    message: string,
+    options: ServiceErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.hint = options.hint;
+    // One brand per class from the concrete one up, so `instanceof ServiceError` holds for every subclass.
+    for (let type: unknown = new.target; type !== Error; type = Object.getPrototypeOf(type)) {
+      if (Object.hasOwn(type as object, 'brand')) (this as unknown as Record<symbol, true>)[(type as typeof ServiceError).brand] = true;
+    }
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[this.brand] === true;
+  }
+
+  /** The text shown to a person: what went wrong, then what to do. */
+  describe(): string {
+    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
+  }
+}
+
+/**
+ * A one-line description of any thrown value, for logs and messages.
+ * client-node's `ApiException` message spans lines (code, message, the whole
+ * body, every header); only its "Message:" line is worth showing.
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ServiceError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const apiMessage = /^Message: (.*)$/m.exec(err.message);
+    if (err.message.startsWith('HTTP-Code:') && apiMessage) return apiMessage[1]!;
+    return err.message.split('\n')[0]!;
+  }
+  return String(err);
+}
+
+/** The failures the kit's helpers report. Each package files them under its own codes: TLS → CNPAAS_WEBHOOKS_TLS. */
+export type KitFailure = 'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED';
+
+export interface KitErrorOptions extends ServiceErrorOptions {
+  /** Set for failures that end an HTTP request: the status to answer with. */
+  httpStatus?: number;
+}
+
+/**
+ * Makes the package's own error for one of the kit's failures, e.g.
+ * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
+ * Each helper names the kinds it may raise, so a package only maps those it has codes for.
+ */
+export type ErrorFactory<Kind extends KitFailure = KitFailure> = (kind: Kind, message: string, options: KitErrorOptions) => Error;
