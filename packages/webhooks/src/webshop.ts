@@ -4,6 +4,7 @@
  * group). The shapes are what a *valid* object has; the handlers read the
  * untrusted JSON with checks and never trust these types blindly.
  */
+import type { RegistrationRequestSpec, TenantSpec, UserSpec } from '@cnpaas/operator';
 import type { AdmissionObject } from './admission-review.js';
 
 export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
@@ -19,28 +20,13 @@ export const RESOURCES = {
   users: { plural: 'users', kind: 'User', namespaced: true },
 } as const;
 
-export interface UserSpec {
-  firstName: string;
-  lastName: string;
-  email: string;
-  phoneNumber?: string;
-}
-
-export interface TenantSpec {
-  companyName?: string;
-  country: string;
-  city: string;
-  address: string;
-  postalCode: string;
-  taxNumber?: string;
-}
-
-export interface RegistrationRequestSpec {
-  user: UserSpec;
-  /** Plain text on the way in; the mutating webhook replaces it by a `$scrypt$` hash. */
-  password: string;
-  tenant: TenantSpec;
-}
+/**
+ * The spec shapes are the operator's (one definition, @cnpaas/operator's
+ * webshop types). On admission, RegistrationRequestSpec.password is still
+ * plain text; the mutating webhook replaces it by a `$scrypt$` hash before
+ * the CRD's CEL rule (hashes only) sees it.
+ */
+export type { UserSpec, TenantSpec, RegistrationRequestSpec } from '@cnpaas/operator';
 
 export type RegistrationRequest = AdmissionObject & { spec?: RegistrationRequestSpec };
 export type User = AdmissionObject & { spec?: UserSpec };

@@ -25,7 +25,7 @@ export interface TenantSpec {
 
 export interface RegistrationRequestSpec {
   user: UserSpec;
-  /** Always a hash ($scrypt$ or $argon2id$): the CRD's CEL rule refuses anything else. */
+  /** A hash ($scrypt$ or $argon2id$) once stored: the CRD's CEL rule refuses anything else. Plain text only inside admission, before the mutating webhook hashes it. */
   password: string;
   tenant: TenantSpec;
 }
