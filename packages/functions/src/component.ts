@@ -3,36 +3,18 @@
  * packages"): the SMTP sink, the email function and the watch trigger, as
  * the platform's one supervisor runs them (started in that order, step 8).
  * Plain objects; the platform decides paths and ports and passes them in.
- * Same shape as @cnpaas/webhooks' descriptor.
+ * The shape is @cnpaas/service-kit's, as for every runnable package.
  */
 import { fileURLToPath } from 'node:url';
+import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { TRIGGER_CLIENT_NAME } from './function/config.js';
-import { hostPort } from './listen-address.js';
 import { TRIGGER_NAME } from './trigger/types.js';
+
+export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 
 /** The CN of the function's own client certificate; manifests/rbac.yaml binds it. */
 export const FUNCTION_CLIENT_NAME = 'cnpaas-email-function';
 export { TRIGGER_CLIENT_NAME };
-
-export interface CertificateNeed {
-  id: string;
-  kind: 'serving' | 'client' | 'ca';
-  purpose: string;
-  commonName?: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-}
-
-export interface ComponentDescriptor {
-  name: string;
-  command: string[];
-  env: Record<string, string>;
-  healthUrl: string;
-  readyUrl: string;
-  metricsUrl: string;
-  manifests: { beforeStart: string[]; afterReady: string[] };
-  certificates: CertificateNeed[];
-}
 
 function binPath(name: string): string {
   return fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));

@@ -9,9 +9,13 @@
  * sender wraps them in `SendError` (email/sender.ts), which says whether a
  * retry can help. That distinction drives the exactly-once protocol.
  *
- * `Symbol.for` brand so `instanceof` holds across two copies of the package
- * (the undici pattern, as in @cnpaas/operator and @cnpaas/webhooks).
+ * `FunctionsError` is a `ServiceError` (@cnpaas/service-kit): `describe()`,
+ * and an `instanceof` that holds across two copies of this package.
+ * `errorMessage` is the kit's.
  */
+import { ServiceError, type ErrorFactory, type KitErrorOptions } from '@cnpaas/service-kit';
+
+export { errorMessage } from '@cnpaas/service-kit';
 
 export type FunctionsErrorCode =
   /** A command-line flag or environment variable is missing or malformed. */
@@ -47,47 +51,18 @@ export type FunctionsErrorCode =
   /** An HTTPTrigger body template does not parse, or rendering it failed. */
   | 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE';
 
-const functionsErrorBrand = Symbol.for('cnpaas.functions.FunctionsError');
-
-export class FunctionsError extends Error {
+export class FunctionsError extends ServiceError<FunctionsErrorCode> {
+  static override readonly brand = Symbol.for('cnpaas.functions.FunctionsError');
   override readonly name = 'FunctionsError';
-  readonly [functionsErrorBrand] = true;
 
-  readonly hint: string | undefined;
   /** The HTTP status to answer with when this error ends a request; 500 when unset. */
   readonly httpStatus: number | undefined;
 
-  constructor(
-    readonly code: FunctionsErrorCode,
-    message: string,
-    options: { hint?: string; httpStatus?: number; cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.hint = options.hint;
+  constructor(code: FunctionsErrorCode, message: string, options: KitErrorOptions = {}) {
+    super(code, message, options);
     this.httpStatus = options.httpStatus;
   }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && functionsErrorBrand in value;
-  }
-
-  /** The text shown to a person: what went wrong, then what to do. */
-  describe(): string {
-    return this.hint ? `${this.code}: ${this.message}\n  fix: ${this.hint}` : `${this.code}: ${this.message}`;
-  }
 }
 
-/**
- * A one-line description of any thrown value, for logs and status messages.
- * client-node's `ApiException` message spans lines; only its first line (or
- * its "Message:" line) is worth showing.
- */
-export function errorMessage(err: unknown): string {
-  if (err instanceof FunctionsError) return `${err.code}: ${err.message}`;
-  if (err instanceof Error) {
-    const apiMessage = /^Message: (.*)$/m.exec(err.message);
-    if (err.message.startsWith('HTTP-Code:') && apiMessage) return apiMessage[1]!;
-    return err.message.split('\n')[0]!;
-  }
-  return String(err);
-}
+/** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes; it has one for each. */
+export const kitError: ErrorFactory = (kind, message, options) => new FunctionsError(`CNPAAS_FUNCTIONS_${kind}`, message, options);

@@ -44,7 +44,7 @@ export { KubeEmailStatusStore, FIELD_MANAGER } from './claim/kube-status-store.j
 export { parseEmailEvent, type EmailEvent } from './function/event.js';
 export { EmailFunctionServer, DEFAULT_BODY_LIMIT, httpStatusOf, type EmailFunctionServerOptions, type TlsMaterial } from './function/server.js';
 export { FunctionMetrics } from './function/metrics.js';
-export { parseFunctionConfig, parseDuration, FUNCTION_USAGE, DEFAULT_FUNCTION_LISTEN, TRIGGER_CLIENT_NAME, type FunctionConfig } from './function/config.js';
+export { parseFunctionConfig, FUNCTION_USAGE, DEFAULT_FUNCTION_LISTEN, TRIGGER_CLIENT_NAME, type FunctionConfig } from './function/config.js';
 export {
   FUNCTION_CLIENT_NAME,
   TRIGGER_MANIFESTS,

@@ -6,21 +6,18 @@
  * - `redact` still covers every path a body, a password or an SMTP auth
  *   object can take, should anyone log one by mistake.
  */
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
 
-export type { Logger } from 'pino';
+export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
+/** Besides the kit's (passwords, bodies, Authorization): SMTP auth objects, message parts, a trigger's body template. */
 export const REDACT_PATHS = [
-  'password',
-  '*.password',
-  '*.*.password',
+  ...BASE_REDACT_PATHS,
   'pass',
   '*.pass',
   '*.*.pass',
   'auth',
   '*.auth',
-  'body',
-  '*.body',
   '*.*.body',
   'spec.body',
   '*.spec.body',
@@ -30,26 +27,10 @@ export const REDACT_PATHS = [
   '*.html',
   'raw',
   '*.raw',
-  'req.headers.authorization',
 ];
 
-export interface LoggerOptions {
-  /** pino level; default $LOG_LEVEL or 'info'. */
-  level?: string;
-  /** Value of the `component` field on every line. */
-  component?: string;
-  /** Where lines go; default stdout. Tests pass a stream to read the lines back. */
-  destination?: DestinationStream;
-}
-
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const config = {
-    level: options.level ?? process.env['LOG_LEVEL'] ?? 'info',
-    base: { component: options.component ?? 'cnpaas-email-function' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  };
-  return options.destination ? pino(config, options.destination) : pino(config);
-}
+/** `component` defaults to cnpaas-email-function; the SMTP sink and the trigger pass their own. */
+export const createLogger = loggerFactory({ component: 'cnpaas-email-function', redact: REDACT_PATHS });
 
 /**
  * `ada.lovelace@example.com` → `a***@example.com`: enough to tell two

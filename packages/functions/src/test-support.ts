@@ -2,8 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { generate } from 'selfsigned';
+import { collectLines, testCa, testLeaf, type Pem } from '@cnpaas/service-kit/testing';
 import type { EmailObject } from './email-resource.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
 import { createLogger, type Logger } from './logger.js';
@@ -15,13 +14,7 @@ export const SECRET_BODY = 'Welcome! Your one-time code is SECRET-BODY-7731.';
 
 /** A logger whose JSON lines are kept for the test to read. */
 export function capturingLogger(level = 'trace'): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      callback();
-    },
-  });
+  const { destination, lines } = collectLines();
   return { log: createLogger({ level, destination }), lines };
 }
 
@@ -76,48 +69,24 @@ export function emailObject(overrides: { name?: string; namespace?: string; uid?
 }
 
 export interface TestPki {
-  ca: { cert: string; key: string };
-  server: { cert: string; key: string };
-  trigger: { cert: string; key: string };
-  otherClient: { cert: string; key: string };
-  strangerClient: { cert: string; key: string };
-}
-
-async function caCert(cn: string): Promise<{ cert: string; key: string }> {
-  const ca = await generate([{ name: 'commonName', value: cn }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
-  });
-  return { cert: ca.cert, key: ca.private };
-}
-
-async function leaf(options: { cn: string; ca: { cert: string; key: string }; server: boolean }): Promise<{ cert: string; key: string }> {
-  const pems = await generate([{ name: 'commonName', value: options.cn }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    ca: options.ca,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      options.server ? { name: 'extKeyUsage', serverAuth: true } : { name: 'extKeyUsage', clientAuth: true },
-      ...(options.server ? [{ name: 'subjectAltName' as const, altNames: [{ type: 2 as const, value: 'localhost' }, { type: 7 as const, ip: '127.0.0.1' }] }] : []),
-    ],
-  });
-  return { cert: pems.cert, key: pems.private };
+  ca: Pem;
+  server: Pem;
+  /** Signed by `ca`, CN cnpaas-trigger. */
+  trigger: Pem;
+  /** Signed by `ca`, another CN. */
+  otherClient: Pem;
+  /** CN cnpaas-trigger, signed by an unrelated CA. */
+  strangerClient: Pem;
 }
 
 export async function testPki(): Promise<TestPki> {
-  const ca = await caCert('cnpaas-test-ca');
-  const stranger = await caCert('some-other-ca');
+  const ca = await testCa('cnpaas-test-ca');
+  const stranger = await testCa('some-other-ca');
   return {
     ca,
-    server: await leaf({ cn: 'cnpaas-email-function', ca, server: true }),
-    trigger: await leaf({ cn: 'cnpaas-trigger', ca, server: false }),
-    otherClient: await leaf({ cn: 'someone-else', ca, server: false }),
-    strangerClient: await leaf({ cn: 'cnpaas-trigger', ca: stranger, server: false }),
+    server: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }),
+    trigger: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }),
+    otherClient: await testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
+    strangerClient: await testLeaf({ commonName: 'cnpaas-trigger', ca: stranger, usage: 'client' }),
   };
 }

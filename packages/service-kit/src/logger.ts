@@ -4,6 +4,13 @@
  * path a secret can take. No server logs a request body or a password in
  * the first place; redaction is the second line of defence (DESIGN.md
  * "Defence in depth"), should anyone log one by mistake.
+ *
+ * Lines go to stdout synchronously. pino's default writes in the background,
+ * and a process that exits right after logging (runUntilStopped's
+ * "stopped", the lines before a crash) lost or reordered its last lines;
+ * `flush(cb)` does not wait for a write already under way. Node writes its
+ * own stdout synchronously to files and pipes as well, and these processes
+ * log a few lines per request.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 
@@ -30,7 +37,7 @@ export interface ServiceLoggerOptions {
   level?: string | undefined;
   /** Paths the package redacts besides BASE_REDACT_PATHS. */
   redact?: readonly string[];
-  /** Default stdout. Tests pass a stream to read the lines back. */
+  /** Default stdout, written synchronously. Tests pass a stream to read the lines back. */
   destination?: DestinationStream | undefined;
 }
 
@@ -48,5 +55,5 @@ export function createServiceLogger(options: ServiceLoggerOptions): Logger {
     base: { component: options.component },
     redact: { paths: [...new Set([...BASE_REDACT_PATHS, ...(options.redact ?? [])])], censor: '[redacted]' },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  return pino(config, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }

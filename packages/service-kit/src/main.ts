@@ -25,6 +25,7 @@ export function runMain<Config>(options: MainOptions<Config>): void {
     if (config === 'version') return void process.stdout.write(`${options.bin} ${version}\n`);
     await options.run(config, version);
   };
+  // Exiting at once loses no log line: the kit's logger writes synchronously, and so does Node's stderr to files and pipes.
   main().catch((err: unknown) => {
     if (err instanceof ServiceError) {
       process.stderr.write(`${options.bin}: ${err.describe()}\n`);

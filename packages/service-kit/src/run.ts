@@ -58,6 +58,7 @@ export async function runUntilStopped(options: RunUntilStoppedOptions): Promise<
     log.error({ err: errorMessage(err) }, 'stop failed');
   }
   if (code === 0) log.info('stopped');
+  // The kit's logger writes synchronously (logger.ts): every line above is out already.
   process.exit(code);
 }
 

@@ -83,6 +83,10 @@ describe('email function server', () => {
     expect((await call('/', { body: email, client: pki.strangerClient })).status).toBe(401);
     expect((await call('/', { body: email, client: pki.otherClient })).status).toBe(403);
     expect(store.peek(email.metadata)!.status).toBeUndefined();
+    // Once per refused request: the hook refuses, the error handler counts.
+    const metrics = String((await call('/metrics', { client: null })).body);
+    expect(metrics).toContain('cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED"} 2');
+    expect(metrics).toContain('cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED"} 1');
   });
 
   it('sends the Email object (200 sent), then answers replays 200 already-sent', async () => {

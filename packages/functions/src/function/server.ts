@@ -25,10 +25,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { clientCertificateCheck, listenOrExplain, serverUrl } from '@cnpaas/service-kit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DeliveryOutcome, EmailDelivery } from '../claim/exactly-once.js';
-import { FunctionsError, errorMessage } from '../errors.js';
+import { FunctionsError, errorMessage, kitError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseEmailEvent } from './event.js';
 import { FunctionMetrics } from './metrics.js';
@@ -94,7 +94,14 @@ export class EmailFunctionServer {
     app.get('/readyz', async (_request, reply) => (this.#ready ? reply.type('text/plain').send('ok') : reply.code(503).type('text/plain').send('not ready')));
     app.get('/metrics', async (_request, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
 
-    const onRequest = clientCertificateCheck(options.allowedClientNames ?? [], this.metrics);
+    // A refusal reaches #onError, which counts it in rejectedRequests.
+    const onRequest = clientCertificateCheck({
+      allowedNames: options.allowedClientNames ?? [],
+      signer: 'the function\'s client CA',
+      action: 'call the function',
+      hint: 'give the trigger the client certificate cnpaas up issued for it (HTTPTrigger auth.tls)',
+      error: kitError,
+    });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const started = performance.now();
       const event = parseEmailEvent(request.body);
@@ -131,23 +138,13 @@ export class EmailFunctionServer {
 
   /** Listens; resolves with the base URL, e.g. https://127.0.0.1:8443. */
   async listen(options: { host: string; port: number }): Promise<string> {
-    try {
-      await this.app.listen({ host: options.host, port: options.port });
-    } catch (err) {
-      throw new FunctionsError('CNPAAS_FUNCTIONS_LISTEN', `cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`, {
-        hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
-        cause: err,
-      });
-    }
+    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
     this.#ready = true;
     return this.url();
   }
 
   url(): string {
-    const address = this.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `https://${host}:${address.port}`;
+    return serverUrl(this.app.server, 'https');
   }
 
   setTls(tls: TlsMaterial): void {
@@ -173,28 +170,4 @@ export class EmailFunctionServer {
     else request.log.warn({ code: error.code, statusCode: status }, error.message);
     return reply.code(status).send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
   }
-}
-
-/** `onRequest` hook: the TLS layer verified any certificate against the client CA; refuse none or a CN not on the list. */
-function clientCertificateCheck(allowedNames: readonly string[], metrics: FunctionMetrics) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const socket = request.raw.socket as TLSSocket;
-    if (!socket.authorized) {
-      metrics.rejectedRequests.inc({ reason: 'CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED' });
-      throw new FunctionsError('CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED', 'a client certificate signed by the function\'s client CA is required', {
-        httpStatus: 401,
-        hint: 'give the trigger the client certificate cnpaas up issued for it (HTTPTrigger auth.tls)',
-      });
-    }
-    if (allowedNames.length === 0) return;
-    const cn = socket.getPeerCertificate().subject?.CN as string | string[] | undefined;
-    const names = Array.isArray(cn) ? cn : cn ? [cn] : [];
-    if (!names.some((n) => allowedNames.includes(n))) {
-      metrics.rejectedRequests.inc({ reason: 'CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED' });
-      throw new FunctionsError('CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED', `client certificate CN ${names.join(',') || '(none)'} may not call the function`, {
-        httpStatus: 403,
-        hint: `allowed: ${allowedNames.join(', ')}`,
-      });
-    }
-  };
 }

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { FunctionsError, errorMessage } from '../errors.js';
-import { isLoopback, parseListen } from '../listen-address.js';
+import { readFlags, type Flags } from '@cnpaas/service-kit';
+import { errorMessage, kitError } from '../errors.js';
+import { isLoopback } from '../loopback.js';
 
 export interface SmtpSinkConfig {
   host: string;
@@ -42,74 +42,55 @@ message as <id>.eml plus an <id>.json index entry in --mail-dir. Delivers nowher
   --help, --version
 `;
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-function bad(flag: string, reason: string, hint: string): FunctionsError {
-  return new FunctionsError('CNPAAS_FUNCTIONS_BAD_FLAG', `--${flag}: ${reason}`, { hint });
-}
-
-/** The first line of a secret file (a trailing newline is not part of the password). */
-export function readSecretFile(file: string, flag: string): string {
+/** The first line of the file --password-file names (a trailing newline is not part of the password). */
+function readPasswordFile(flags: Flags, file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw bad(flag, `cannot read ${file}: ${errorMessage(err)}`, 'point it at the file cnpaas up wrote, readable by this process');
+    throw flags.bad('password-file', { reason: `cannot read ${file}: ${errorMessage(err)}`, hint: 'point it at the file cnpaas up wrote, readable by this process' });
   }
   const line = text.split(/\r?\n/)[0] ?? '';
-  if (line === '') throw bad(flag, `${file} is empty`, 'write the password on the first line');
+  if (line === '') throw flags.bad('password-file', { reason: `${file} is empty`, hint: 'write the password on the first line' });
   return line;
 }
 
 export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv): SmtpSinkConfig | 'help' | 'version' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        listen: { type: 'string' },
-        'mail-dir': { type: 'string' },
-        user: { type: 'string' },
-        'password-file': { type: 'string' },
-        'insecure-no-auth': { type: 'boolean' },
-        'cert-file': { type: 'string' },
-        'key-file': { type: 'string' },
-        'listen-health': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_BAD_FLAG', (err as Error).message, { hint: 'run cnpaas-smtp --help for the flags' });
-  }
-  if (values['help']) return 'help';
-  if (values['version']) return 'version';
-  const flag = (name: string, envName: string): string | undefined => {
-    const value = (values[name] as string | undefined) ?? env[envName];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const flags = readFlags({
+    bin: 'cnpaas-smtp',
+    argv,
+    env,
+    error: kitError,
+    flags: {
+      listen: { type: 'string', env: 'CNPAAS_SMTP_LISTEN' },
+      'mail-dir': { type: 'string', env: 'CNPAAS_SMTP_MAIL_DIR' },
+      user: { type: 'string', env: 'CNPAAS_SMTP_USER' },
+      'password-file': { type: 'string', env: 'CNPAAS_SMTP_PASSWORD_FILE' },
+      'insecure-no-auth': { type: 'boolean' },
+      'cert-file': { type: 'string', env: 'CNPAAS_SMTP_CERT_FILE' },
+      'key-file': { type: 'string', env: 'CNPAAS_SMTP_KEY_FILE' },
+      'listen-health': { type: 'string', env: 'CNPAAS_SMTP_LISTEN_HEALTH' },
+      'log-level': { type: 'string', env: 'LOG_LEVEL' },
+    },
+  });
+  if (typeof flags === 'string') return flags;
 
-  const { host, port } = parseListen(flag('listen', 'CNPAAS_SMTP_LISTEN') ?? DEFAULT_SMTP_LISTEN, 'listen', DEFAULT_SMTP_LISTEN);
-  const mailDir = flag('mail-dir', 'CNPAAS_SMTP_MAIL_DIR');
-  if (!mailDir) throw bad('mail-dir', 'is required', 'e.g. --mail-dir .cnpaas/mail');
-  const certFile = flag('cert-file', 'CNPAAS_SMTP_CERT_FILE');
-  const keyFile = flag('key-file', 'CNPAAS_SMTP_KEY_FILE');
-  if (!!certFile !== !!keyFile) throw bad(certFile ? 'key-file' : 'cert-file', 'is required with the other one', 'pass both --cert-file and --key-file, or neither');
+  const { host, port } = flags.listen('listen', DEFAULT_SMTP_LISTEN);
+  const mailDir = flags.value('mail-dir');
+  if (!mailDir) throw flags.bad('mail-dir', { reason: 'is required', hint: 'e.g. --mail-dir .cnpaas/mail' });
+  const certFile = flags.value('cert-file');
+  const keyFile = flags.value('key-file');
+  if (!!certFile !== !!keyFile) throw flags.bad(certFile ? 'key-file' : 'cert-file', { reason: 'is required with the other one', hint: 'pass both --cert-file and --key-file, or neither' });
   // AUTH goes over the wire in plain text without TLS: only on loopback.
-  if (!certFile && !isLoopback(host)) throw bad('listen', `${host} is not a loopback address`, 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS');
+  if (!certFile && !isLoopback(host)) throw flags.bad('listen', { reason: `${host} is not a loopback address`, hint: 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS' });
 
   let auth: SmtpSinkConfig['auth'] = false;
-  if (!values['insecure-no-auth']) {
-    const passwordFile = flag('password-file', 'CNPAAS_SMTP_PASSWORD_FILE');
-    if (!passwordFile) throw bad('password-file', 'is required', 'write the AUTH password to a file (mode 0600) and pass it, or --insecure-no-auth for tests');
-    auth = { user: flag('user', 'CNPAAS_SMTP_USER') ?? DEFAULT_SMTP_USER, password: readSecretFile(resolve(passwordFile), 'password-file') };
+  if (!flags.has('insecure-no-auth')) {
+    const passwordFile = flags.value('password-file');
+    if (!passwordFile) throw flags.bad('password-file', { reason: 'is required', hint: 'write the AUTH password to a file (mode 0600) and pass it, or --insecure-no-auth for tests' });
+    auth = { user: flags.value('user') ?? DEFAULT_SMTP_USER, password: readPasswordFile(flags, resolve(passwordFile)) };
   }
-  const healthText = flag('listen-health', 'CNPAAS_SMTP_LISTEN_HEALTH');
-  const logLevel = flag('log-level', 'LOG_LEVEL') ?? 'info';
-  if (!LEVELS.includes(logLevel)) throw bad('log-level', `"${logLevel}" is not a level`, 'use debug, info, warn or error');
+  const health = flags.value('listen-health') === undefined ? undefined : flags.listen('listen-health', '127.0.0.1:2526');
   return {
     host,
     port,
@@ -117,7 +98,7 @@ export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     auth,
     certFile: certFile ? resolve(certFile) : undefined,
     keyFile: keyFile ? resolve(keyFile) : undefined,
-    health: healthText ? parseListen(healthText, 'listen-health', '127.0.0.1:2526') : undefined,
-    logLevel,
+    health,
+    logLevel: flags.logLevel(),
   };
 }

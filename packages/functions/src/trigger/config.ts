@@ -4,18 +4,15 @@
  * targets is a flag, never a field of the HTTPTrigger: who may create
  * triggers must not choose the trigger's identity.
  */
-import { delimiter, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { FunctionsError } from '../errors.js';
-import { isLoopback, parseListen } from '../listen-address.js';
-import { parseDuration } from '../function/config.js';
+import { resolve } from 'node:path';
+import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import { kitError } from '../errors.js';
+import { isLoopback } from '../loopback.js';
 import { SYSTEM_NAMESPACE, TRIGGER_LEASE } from './types.js';
 
-export interface TriggerConfig {
+export interface TriggerConfig extends KubeconfigSource {
   healthHost: string;
   healthPort: number;
-  kubeconfig: string | undefined;
-  inCluster: boolean;
   clientCertFile: string | undefined;
   clientKeyFile: string | undefined;
   leaderElection: boolean;
@@ -53,83 +50,64 @@ SIGHUP re-reads the client certificate. /readyz answers 200 once this replica
 leads and its caches synced; a standby answers 503.
 `;
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-function bad(flag: string, reason: string, hint: string): FunctionsError {
-  return new FunctionsError('CNPAAS_FUNCTIONS_BAD_FLAG', `--${flag}: ${reason}`, { hint });
-}
-
 export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): TriggerConfig | 'help' | 'version' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        'client-cert-file': { type: 'string' },
-        'client-key-file': { type: 'string' },
-        'listen-health': { type: 'string' },
-        'no-leader-election': { type: 'boolean' },
-        'cluster-trigger-namespaces': { type: 'string' },
-        'status-interval': { type: 'string' },
-        'max-pending': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_BAD_FLAG', (err as Error).message, { hint: 'run cnpaas-trigger --help for the flags' });
-  }
-  if (values['help']) return 'help';
-  if (values['version']) return 'version';
-  const flag = (name: string, envName: string): string | undefined => {
-    const value = (values[name] as string | undefined) ?? env[envName];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
+  const flags = readFlags({
+    bin: 'cnpaas-trigger',
+    argv,
+    env,
+    error: kitError,
+    flags: {
+      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
+      'client-cert-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_CERT_FILE' },
+      'client-key-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_KEY_FILE' },
+      'listen-health': { type: 'string', env: 'CNPAAS_TRIGGER_LISTEN_HEALTH' },
+      'no-leader-election': { type: 'boolean' },
+      'cluster-trigger-namespaces': { type: 'string', env: 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES' },
+      'status-interval': { type: 'string', env: 'CNPAAS_TRIGGER_STATUS_INTERVAL' },
+      'max-pending': { type: 'string', env: 'CNPAAS_TRIGGER_MAX_PENDING' },
+      'log-level': { type: 'string', env: 'LOG_LEVEL' },
+    },
+  });
+  if (typeof flags === 'string') return flags;
 
-  const { host, port } = parseListen(flag('listen-health', 'CNPAAS_TRIGGER_LISTEN_HEALTH') ?? DEFAULT_TRIGGER_LISTEN_HEALTH, 'listen-health', DEFAULT_TRIGGER_LISTEN_HEALTH);
+  const { host, port } = flags.listen('listen-health', DEFAULT_TRIGGER_LISTEN_HEALTH);
   // Unauthenticated endpoints: DESIGN.md allows them on loopback only.
-  if (!isLoopback(host)) throw bad('listen-health', `${host} is not a loopback address`, '/healthz, /readyz and /metrics are unauthenticated: use 127.0.0.1 or [::1]');
+  if (!isLoopback(host)) {
+    throw flags.bad('listen-health', { reason: `${host} is not a loopback address`, hint: '/healthz, /readyz and /metrics are unauthenticated: use 127.0.0.1 or [::1]' });
+  }
 
-  const kubeconfig = flag('kubeconfig', 'KUBECONFIG');
-  const inCluster = !kubeconfig && !!env['KUBERNETES_SERVICE_HOST'];
-  if (!kubeconfig && !inCluster) throw bad('kubeconfig', 'is required outside a pod', 'pass the trigger\'s kubeconfig (client identity cnpaas-trigger), or set KUBECONFIG');
+  const kube = flags.kubeconfig('pass the trigger\'s kubeconfig (client identity cnpaas-trigger), or set KUBECONFIG');
 
-  const clientCertFile = flag('client-cert-file', 'CNPAAS_TRIGGER_CLIENT_CERT_FILE');
-  const clientKeyFile = flag('client-key-file', 'CNPAAS_TRIGGER_CLIENT_KEY_FILE');
+  const clientCertFile = flags.value('client-cert-file');
+  const clientKeyFile = flags.value('client-key-file');
   if (!!clientCertFile !== !!clientKeyFile) {
-    throw bad(clientCertFile ? 'client-key-file' : 'client-cert-file', 'is required with the other one', 'pass both --client-cert-file and --client-key-file, or neither');
+    throw flags.bad(clientCertFile ? 'client-key-file' : 'client-cert-file', { reason: 'is required with the other one', hint: 'pass both --client-cert-file and --client-key-file, or neither' });
   }
 
-  const namespaces = (flag('cluster-trigger-namespaces', 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES') ?? SYSTEM_NAMESPACE)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  // Unset means the default; a list of blanks means no namespace at all.
+  const namespaces = flags.value('cluster-trigger-namespaces') === undefined ? [SYSTEM_NAMESPACE] : flags.list('cluster-trigger-namespaces');
   for (const ns of namespaces) {
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)) throw bad('cluster-trigger-namespaces', `"${ns}" is not a namespace name`, `e.g. --cluster-trigger-namespaces ${SYSTEM_NAMESPACE}`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)) {
+      throw flags.bad('cluster-trigger-namespaces', { reason: `"${ns}" is not a namespace name`, hint: `e.g. --cluster-trigger-namespaces ${SYSTEM_NAMESPACE}` });
+    }
   }
 
-  const statusIntervalMs = parseDuration(flag('status-interval', 'CNPAAS_TRIGGER_STATUS_INTERVAL') ?? '2s', 'status-interval');
-  const maxPendingText = flag('max-pending', 'CNPAAS_TRIGGER_MAX_PENDING') ?? '10000';
-  if (!/^\d{1,7}$/.test(maxPendingText) || Number(maxPendingText) < 1) throw bad('max-pending', `"${maxPendingText}" is not a positive whole number`, 'e.g. --max-pending 10000');
-
-  const logLevel = flag('log-level', 'LOG_LEVEL') ?? 'info';
-  if (!LEVELS.includes(logLevel)) throw bad('log-level', `"${logLevel}" is not a level`, 'use debug, info, warn or error');
+  const statusIntervalMs = flags.duration('status-interval') ?? 2_000;
+  const maxPendingText = flags.value('max-pending') ?? '10000';
+  if (!/^\d{1,7}$/.test(maxPendingText) || Number(maxPendingText) < 1) {
+    throw flags.bad('max-pending', { reason: `"${maxPendingText}" is not a positive whole number`, hint: 'e.g. --max-pending 10000' });
+  }
 
   return {
     healthHost: host,
     healthPort: port,
-    kubeconfig: kubeconfig && !kubeconfig.includes(delimiter) ? resolve(kubeconfig) : kubeconfig,
-    inCluster,
+    ...kube,
     clientCertFile: clientCertFile ? resolve(clientCertFile) : undefined,
     clientKeyFile: clientKeyFile ? resolve(clientKeyFile) : undefined,
-    leaderElection: values['no-leader-election'] !== true,
+    leaderElection: !flags.has('no-leader-election'),
     clusterTriggerNamespaces: namespaces,
     statusIntervalMs,
     maxPending: Number(maxPendingText),
-    logLevel,
+    logLevel: flags.logLevel(),
   };
 }

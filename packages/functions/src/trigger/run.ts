@@ -9,57 +9,33 @@
  * (leadership lost, caches never synced): the supervisor restarts it.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { delimiter } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { EventRecorder, Manager, kubeEventSink } from '@cnpaas/operator';
+import { readPem, runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
+import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { FunctionsError, errorMessage } from '../errors.js';
+import { kitError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { TriggerConfig } from './config.js';
 import { addTriggerController } from './controller.js';
-import { startTriggerHealthServer } from './health-server.js';
 import type { ClientIdentity } from './http-delivery.js';
 import { kubeListerWatcherFactory, kubeSecretReader, kubeStatusPatcher } from './kube.js';
 import { TriggerMetrics } from './metrics.js';
 import { PLATFORM_GROUP, TRIGGER_LEASE, TRIGGER_NAME } from './types.js';
 
-function loadKubeConfig(config: TriggerConfig): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (config.inCluster) kc.loadFromCluster();
-    else if (config.kubeconfig!.includes(delimiter)) {
-      process.env['KUBECONFIG'] = config.kubeconfig;
-      kc.loadFromDefault();
-    } else kc.loadFromFile(config.kubeconfig!);
-  } catch (err) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_KUBECONFIG', `cannot load kubeconfig ${config.kubeconfig ?? '(in-cluster)'}: ${errorMessage(err)}`, {
-      hint: 'pass --kubeconfig with the trigger\'s kubeconfig from cnpaas up',
-      cause: err,
-    });
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_KUBECONFIG', `kubeconfig ${config.kubeconfig ?? '(in-cluster)'} has no current cluster`, { hint: 'set current-context in it' });
-  }
-  return kc;
-}
+const IDENTITY_HINT = 'point --client-cert-file/--client-key-file at the PEM files cnpaas up issued for cnpaas-trigger';
 
 function readIdentity(config: TriggerConfig): ClientIdentity | undefined {
   if (!config.clientCertFile || !config.clientKeyFile) return undefined;
-  try {
-    return { cert: readFileSync(config.clientCertFile), key: readFileSync(config.clientKeyFile) };
-  } catch (err) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_TLS', `cannot read the client certificate: ${errorMessage(err)}`, {
-      hint: 'point --client-cert-file/--client-key-file at the PEM files cnpaas up issued for cnpaas-trigger',
-      cause: err,
-    });
-  }
+  return {
+    cert: readPem(config.clientCertFile, { flag: 'client-cert-file', hint: IDENTITY_HINT, error: kitError }),
+    key: readPem(config.clientKeyFile, { flag: 'client-key-file', hint: IDENTITY_HINT, error: kitError }),
+  };
 }
 
 export async function run(config: TriggerConfig, version: string): Promise<void> {
   let identity = readIdentity(config);
-  const kc = loadKubeConfig(config);
+  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the trigger\'s kubeconfig from cnpaas up', error: kitError });
   const log = createLogger({ level: config.logLevel, component: TRIGGER_NAME });
   const id = `${hostname()}_${randomUUID()}`;
   const registry = new Registry();
@@ -86,43 +62,34 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     version,
   });
 
-  const health = await startTriggerHealthServer({
+  const health = await startHealthServer({
     host: config.healthHost,
     port: config.healthPort,
     ready: () => ({ ready: mgr.ready(), state: mgr.state }),
     registry,
+    error: kitError,
   });
   log.info({ health: health.url, version, leaderElection: config.leaderElection, identity: id, clientCertificate: !!identity }, 'started');
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    // Runners first (their resume points are written), then the Manager releases the Lease.
-    void triggers.stopAll().finally(() => void mgr.stop());
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    try {
+  await runUntilStopped({
+    log,
+    run: async (stop) => {
+      // Runners first (their resume points are written), then the Manager releases the Lease.
+      stop.addEventListener('abort', () => void triggers.stopAll().finally(() => mgr.stop()), { once: true });
+      try {
+        await mgr.start();
+      } catch (err) {
+        // Leadership lost or caches never synced: another replica may lead by now, so no grace for requests in flight.
+        await triggers.stopAll(0).catch(() => undefined);
+        throw err;
+      }
+    },
+    close: async () => {
+      await triggers.stopAll();
+      await health.close();
+    },
+    reload: () => {
       identity = readIdentity(config);
-      log.info('client certificate reloaded');
-    } catch (err) {
-      log.error({ err: errorMessage(err) }, 'client certificate reload failed; keeping the current one');
-    }
+    },
   });
-
-  try {
-    await mgr.start();
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'trigger failed; exiting so the supervisor restarts it');
-    await triggers.stopAll(0).catch(() => undefined);
-    await health.close();
-    process.exit(1);
-  }
-  await triggers.stopAll();
-  await health.close();
-  log.info('stopped');
-  process.exit(0);
 }

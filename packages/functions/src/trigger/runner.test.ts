@@ -8,9 +8,9 @@
  */
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock, Manager, keyOf, type ListerWatcher, type WatchEvent, type WatchHandle, type WatchOptions } from '@cnpaas/operator';
-import pino from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
 import type { AttemptResult } from './delivery-queue.js';
 import { addTriggerController } from './controller.js';
 import type { HttpRequest } from './http-delivery.js';
@@ -20,7 +20,7 @@ import { planTrigger, type TriggerPlan } from './spec.js';
 import { TriggerStatusWriter, type StatusPatcher } from './status-writer.js';
 import type { HTTPTrigger, HTTPTriggerSpec } from './types.js';
 
-const log = pino({ level: 'silent' });
+const log = createLogger({ level: 'silent' });
 type Obj = KubernetesObject & { spec?: unknown; status?: object };
 
 interface Active {

@@ -1,0 +1,12 @@
+/**
+ * Whether a listen address stays on this machine. Unauthenticated endpoints
+ * (/healthz, /readyz, /metrics) and AUTH in plain text are allowed only
+ * there (DESIGN.md).
+ */
+import { isIP } from 'node:net';
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
