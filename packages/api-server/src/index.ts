@@ -35,7 +35,9 @@ export { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA } from './registra
 export { RegistrationFlow, toRegistration, createFailure, type Registration, type RegisterInput, type RegisterOutcome } from './registration-flow.js';
 export { apiGroupList, apiGroup, apiResourceList, apiGroupDiscoveryList, negotiateDiscovery } from './discovery.js';
 export { openApiV3, groupVersionDocument } from './openapi.js';
-export { ApiServer, UNAUTHENTICATED_PATHS, attributesFor, type ApiServerOptions, type ListenOptions, type TlsMaterial } from './server.js';
+export { ApiServer, UNAUTHENTICATED_PATHS, attributesFor, type ApiServerOptions, type TlsMaterial } from './server.js';
+// The servers' listen takes the kit's HostPort; the old name stays for callers.
+export type { HostPort as ListenOptions } from '@cnpaas/service-kit';
 export { MANIFEST_FILES, manifestPath, manifestVars, encodeCaBundle, renderManifest, placeholdersIn, type ManifestVars, type ManifestObject } from './manifests.js';
 export {
   API_SERVER_CLIENT_NAME,

@@ -20,8 +20,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { listenOrExplain, serverUrl } from '@cnpaas/service-kit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  HEALTH_PATHS,
+  HttpsService,
+  failureStatus,
+  fastifyHttpsOptions,
+  logFailure,
+  type RequestFailure,
+  type ServingTls,
+} from '@cnpaas/service-kit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
 import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
@@ -36,9 +44,8 @@ import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-bo
 import { RegistrationFlow } from './registration-flow.js';
 import { failure, httpError, type KubeStatus } from './status.js';
 
-
 /** Answered without a client certificate or a SubjectAccessReview (DESIGN.md: loopback-only, unauthenticated). */
-export const UNAUTHENTICATED_PATHS = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
+export const UNAUTHENTICATED_PATHS = new Set(HEALTH_PATHS);
 
 export interface TlsMaterial {
   key: string | Buffer;
@@ -64,24 +71,23 @@ export interface ApiServerOptions {
   watchRetryDelayMs?: number;
 }
 
-export interface ListenOptions {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-}
-
 type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
 
-export class ApiServer {
-  readonly app: App;
+/**
+ * Health routes, listen, url, setTls and close: the kit's HttpsService.
+ * Closing lets registrations in flight finish, each within its timeout.
+ */
+export class ApiServer extends HttpsService<App, TlsMaterial> {
   readonly metrics: ApiServerMetrics;
   readonly #users = new WeakMap<FastifyRequest, UserInfo>();
   readonly #flow: RegistrationFlow;
   readonly #openapi = openApiV3();
-  #ready = false;
 
   constructor(options: ApiServerOptions) {
-    this.metrics = options.metrics ?? new ApiServerMetrics();
+    const metrics = options.metrics ?? new ApiServerMetrics();
+    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    super(app, { error: kitError, registry: metrics.registry, servingTls });
+    this.metrics = metrics;
     const authorizer = options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
     this.#flow = new RegistrationFlow({
       kube: options.kube,
@@ -89,25 +95,11 @@ export class ApiServer {
       log: options.log,
       ...(options.watchRetryDelayMs !== undefined ? { retryDelayMs: options.watchRetryDelayMs } : {}),
     });
-    const app: App = Fastify({
-      https: {
-        key: options.tls.key,
-        cert: options.tls.cert,
-        ca: options.tls.requestheaderCa,
-        requestCert: true,
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.2',
-      },
-      loggerInstance: options.log,
-      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      return503OnClosing: true,
-    });
-    this.app = app;
 
     // Every body as text; registration-body.ts decides JSON or YAML (and 415).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    app.setErrorHandler((error: FastifyError | ApiServerError, request, reply) => this.#onError(error, request, reply));
+    app.setErrorHandler((error: RequestFailure | ApiServerError, request, reply) => this.#onError(error, request, reply));
     app.setNotFoundHandler((request, reply) =>
       this.#sendStatus(reply, failure({ code: 404, reason: 'NotFound', message: `the server could not find the requested resource (${request.method} ${pathOf(request.url)})` })),
     );
@@ -122,13 +114,6 @@ export class ApiServer {
     app.addHook('onResponse', async (request, reply) => {
       this.metrics.requests.inc({ verb: request.method, resource: resourceLabel(pathOf(request.url)), code: String(reply.statusCode) });
     });
-
-    app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
-    app.get('/livez', async (_request, reply) => reply.type('text/plain').send('ok'));
-    app.get('/readyz', async (_request, reply) =>
-      this.#ready ? reply.type('text/plain').send('ok') : reply.code(503).type('text/plain').send('not ready'),
-    );
-    app.get('/metrics', async (_request, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
 
     app.get('/apis', async (request, reply) => {
       const version = negotiateDiscovery(request.headers.accept);
@@ -201,33 +186,11 @@ export class ApiServer {
     }
   }
 
-  /** Listens; resolves with the base URL, e.g. https://127.0.0.1:8443. */
-  async listen(options: ListenOptions): Promise<string> {
-    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
-    this.#ready = true;
-    return this.url();
-  }
-
-  url(): string {
-    return serverUrl(this.app.server, 'https');
-  }
-
-  /** Swaps certificates without a restart (rotation); new connections use them. */
-  setTls(tls: TlsMaterial): void {
-    this.app.server.setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.requestheaderCa });
-  }
-
-  /** Stops taking connections; registrations in flight finish (each within its timeout). */
-  async close(): Promise<void> {
-    this.#ready = false;
-    await this.app.close();
-  }
-
   #sendStatus(reply: FastifyReply, status: KubeStatus): FastifyReply {
     return reply.code(status.code).type('application/json').send(status);
   }
 
-  #onError(error: FastifyError | ApiServerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  #onError(error: RequestFailure | ApiServerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (error instanceof ApiServerError) {
       const status = error.status ?? failure({ code: 500, message: error.message });
       if (status.code === 401 || status.code === 403) this.metrics.rejected.inc({ reason: error.code });
@@ -236,19 +199,20 @@ export class ApiServer {
       else request.log.warn(line, error.message);
       return this.#sendStatus(reply, status);
     }
-    const code = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    const code = failureStatus(error);
     if (code === 413) {
       this.metrics.rejected.inc({ reason: 'CNPAAS_API_TOO_LARGE' });
       return this.#sendStatus(reply, failure({ code: 413, message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes` }));
     }
-    if (code >= 500) {
-      request.log.error({ code: error.code, statusCode: code, err: error.message }, 'request failed');
-      return this.#sendStatus(reply, failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }));
-    }
+    logFailure(request.log, error, code);
+    if (code >= 500) return this.#sendStatus(reply, failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }));
     // fastify's own 4xx errors have fixed messages that never quote the body.
-    request.log.warn({ code: error.code, statusCode: code }, error.message);
     return this.#sendStatus(reply, failure({ code, message: error.message }));
   }
+}
+
+function servingTls(tls: TlsMaterial): ServingTls {
+  return { key: tls.key, cert: tls.cert, ca: tls.requestheaderCa };
 }
 
 function pathOf(url: string): string {

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectLines, testCa, testLeaf, type Pem } from '@cnpaas/service-kit/testing';
+import { collectLines, testPki as kitTestPki, type Pem, type TestPki as KitTestPki } from '@cnpaas/service-kit/testing';
 import type { EmailObject } from './email-resource.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
 import { createLogger, type Logger } from './logger.js';
@@ -68,25 +68,12 @@ export function emailObject(overrides: { name?: string; namespace?: string; uid?
   };
 }
 
-export interface TestPki {
-  ca: Pem;
-  server: Pem;
-  /** Signed by `ca`, CN cnpaas-trigger. */
+export interface TestPki extends KitTestPki {
+  /** Signed by `ca`, CN cnpaas-trigger: the client the function lets in. */
   trigger: Pem;
-  /** Signed by `ca`, another CN. */
-  otherClient: Pem;
-  /** CN cnpaas-trigger, signed by an unrelated CA. */
-  strangerClient: Pem;
 }
 
 export async function testPki(): Promise<TestPki> {
-  const ca = await testCa('cnpaas-test-ca');
-  const stranger = await testCa('some-other-ca');
-  return {
-    ca,
-    server: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }),
-    trigger: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }),
-    otherClient: await testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
-    strangerClient: await testLeaf({ commonName: 'cnpaas-trigger', ca: stranger, usage: 'client' }),
-  };
+  const pki = await kitTestPki({ server: 'cnpaas-email-function', client: 'cnpaas-trigger' });
+  return { ...pki, trigger: pki.client };
 }

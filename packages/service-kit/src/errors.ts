@@ -61,7 +61,7 @@ export function errorMessage(err: unknown): string {
 }
 
 /** The failures the kit's helpers report. Each package files them under its own codes: TLS → CNPAAS_WEBHOOKS_TLS. */
-export type KitFailure = 'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED';
+export type KitFailure = 'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED' | 'BODY_NOT_JSON';
 
 export interface KitErrorOptions extends ServiceErrorOptions {
   /** Set for failures that end an HTTP request: the status to answer with. */

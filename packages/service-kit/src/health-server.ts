@@ -11,6 +11,7 @@
  */
 import http from 'node:http';
 import { errorMessage, type ErrorFactory } from './errors.js';
+import type { MetricsRegistry } from './health-routes.js';
 import { listenOrExplain, serverUrl } from './listen.js';
 
 export interface HealthServerOptions {
@@ -18,8 +19,7 @@ export interface HealthServerOptions {
   /** 0 picks a free port. */
   port: number;
   ready(): { ready: boolean; state: string };
-  /** A prom-client Registry. */
-  registry: { contentType: string; metrics(): Promise<string> };
+  registry: MetricsRegistry;
   error: ErrorFactory<'LISTEN'>;
 }
 

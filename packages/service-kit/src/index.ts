@@ -23,6 +23,21 @@ export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';
 export { clientCertificateCheck, peerCommonNames, type ClientCertificateCheckOptions } from './client-certificate.js';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health-server.js';
+export { HEALTH_PATHS, addHealthRoutes, type HealthReply, type HealthRouteTarget, type HealthRoutesOptions, type MetricsRegistry } from './health-routes.js';
+export { fastifyHttpsOptions, secureContext, type FastifyHttpsOptions, type ServingTls } from './https-options.js';
+export { HttpsService, type HttpsApp, type HttpsServiceOptions } from './https-service.js';
+export { parseJsonBodies, type ContentTypeParsers } from './json-body.js';
+export { serveJson, type JsonApp, type ServeJsonOptions } from './json-server.js';
+export {
+  failureStatus,
+  jsonErrorHandler,
+  logFailure,
+  type AnsweredError,
+  type JsonErrorHandlerOptions,
+  type JsonReply,
+  type RequestFailure,
+  type RequestLog,
+} from './error-handler.js';
 export {
   BASE_REDACT_PATHS,
   createServiceLogger,

@@ -1,6 +1,7 @@
 /**
  * Helpers for tests that run the real parts: certificates for real TLS
- * (CAs and leaves, generated per run) and a log destination whose lines the
+ * (CAs and leaves, generated per run; `testPki` for a server that checks
+ * client certificates) and a log destination whose lines the
  * test reads back. Its own entry point, `@cnpaas/service-kit/testing`, for
  * test code only: it needs `selfsigned`, which packages have as a
  * devDependency.
@@ -60,4 +61,35 @@ export async function testLeaf(options: TestLeafOptions): Promise<Pem> {
     ],
   });
   return { cert: pems.cert, key: pems.private };
+}
+
+export interface TestPkiOptions {
+  /** CN of the serving certificate (127.0.0.1 and localhost). */
+  server: string;
+  /** CN of the client certificate the server lets in. */
+  client: string;
+}
+
+/** A server that checks client certificates, and the callers a test needs to prove it. */
+export interface TestPki {
+  /** Signs the serving and the client certificates. */
+  ca: Pem;
+  server: Pem;
+  /** Signed by `ca`, the CN the server allows. */
+  client: Pem;
+  /** Signed by `ca`, another CN. */
+  otherClient: Pem;
+  /** The allowed CN, signed by an unrelated CA. */
+  strangerClient: Pem;
+}
+
+export async function testPki(options: TestPkiOptions): Promise<TestPki> {
+  const [ca, stranger] = await Promise.all([testCa('cnpaas-test-ca'), testCa('some-other-ca')]);
+  const [server, client, otherClient, strangerClient] = await Promise.all([
+    testLeaf({ commonName: options.server, ca, usage: 'server' }),
+    testLeaf({ commonName: options.client, ca, usage: 'client' }),
+    testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
+    testLeaf({ commonName: options.client, ca: stranger, usage: 'client' }),
+  ]);
+  return { ca, server, client, otherClient, strangerClient };
 }

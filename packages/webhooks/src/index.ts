@@ -94,7 +94,9 @@ export {
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { WebhookMetrics } from './metrics.js';
 export { WEBHOOKS, webshopRoutes, type WebhookRoute, type WebshopRoutesOptions } from './routes.js';
-export { DEFAULT_BODY_LIMIT, WebhookServer, type ListenOptions, type TlsMaterial, type WebhookServerOptions } from './server.js';
+export { DEFAULT_BODY_LIMIT, WebhookServer, type TlsMaterial, type WebhookServerOptions } from './server.js';
+// The servers' listen takes the kit's HostPort; the old name stays for callers.
+export type { HostPort as ListenOptions } from '@cnpaas/service-kit';
 export {
   MANIFEST_FILES,
   manifestPath,

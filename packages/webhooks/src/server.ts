@@ -6,8 +6,9 @@
  *   by it: kube-apiserver presents one (DESIGN.md, PKI → Webhooks), and
  *   nobody else should be able to create email claims by posting reviews.
  *   The TLS handshake itself asks for, but does not require, a certificate
- *   (`rejectUnauthorized: false`), so `/healthz`, `/readyz` and `/metrics`
- *   stay reachable without one on the same port; the check is per route.
+ *   (`rejectUnauthorized: false`), so `/healthz`, `/livez`, `/readyz` and
+ *   `/metrics` stay reachable without one on the same port; the check is
+ *   per route.
  * - Request bodies are never logged, and a body that is not JSON is refused
  *   with a fixed message: V8's JSON.parse errors quote the text around the
  *   error, which may be a password.
@@ -15,8 +16,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { clientCertificateCheck, listenOrExplain, serverUrl } from '@cnpaas/service-kit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { HttpsService, clientCertificateCheck, fastifyHttpsOptions, serveJson, type ServingTls } from '@cnpaas/service-kit';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   deny,
   parseAdmissionReview,
@@ -49,52 +50,20 @@ export interface WebhookServerOptions {
   bodyLimit?: number;
 }
 
-export interface ListenOptions {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-}
+type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
 
-export class WebhookServer {
-  readonly app: FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
+/** Health routes, listen, url, setTls and close: the kit's HttpsService. */
+export class WebhookServer extends HttpsService<App, TlsMaterial> {
   readonly metrics: WebhookMetrics;
-  #ready = false;
 
   constructor(options: WebhookServerOptions) {
-    this.metrics = options.metrics ?? new WebhookMetrics();
-    const requireClientCert = options.tls.clientCa !== undefined;
-    const app = Fastify({
-      https: {
-        key: options.tls.key,
-        cert: options.tls.cert,
-        ...(requireClientCert ? { ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
-        minVersion: 'TLSv1.2',
-      },
-      loggerInstance: options.log,
-      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      return503OnClosing: true,
-    });
-    this.app = app;
+    const metrics = options.metrics ?? new WebhookMetrics();
+    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    super(app, { error: kitError, registry: metrics.registry, servingTls });
+    this.metrics = metrics;
+    serveJson(app, { error: kitError, isOwn: (error) => error instanceof WebhooksError, rejected: metrics.rejectedRequests });
 
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(new WebhooksError('CNPAAS_WEBHOOKS_BODY_NOT_JSON', 'request body is not valid JSON', { httpStatus: 400 }), undefined);
-      }
-    });
-    app.setErrorHandler((error: FastifyError | WebhooksError, request, reply) => this.#onError(error, request, reply));
-
-    app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
-    app.get('/readyz', async (_request, reply) =>
-      this.#ready ? reply.type('text/plain').send('ok') : reply.code(503).type('text/plain').send('not ready'),
-    );
-    app.get('/metrics', async (_request, reply) =>
-      reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()),
-    );
-
-    const checkClient = requireClientCert
+    const checkClient = options.tls.clientCa !== undefined
       ? clientCertificateCheck({
           allowedNames: options.allowedClientNames ?? [],
           signer: 'the webhooks\' client CA',
@@ -110,28 +79,6 @@ export class WebhookServer {
         return reply.send(reviewResponse(response));
       });
     }
-  }
-
-  /** Listens; resolves with the base URL, e.g. https://127.0.0.1:9443. */
-  async listen(options: ListenOptions): Promise<string> {
-    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
-    this.#ready = true;
-    return this.url();
-  }
-
-  url(): string {
-    return serverUrl(this.app.server, 'https');
-  }
-
-  /** Swaps certificates without a restart (certificate rotation); new connections use them. */
-  setTls(tls: TlsMaterial): void {
-    this.app.server.setSecureContext({ key: tls.key, cert: tls.cert, ...(tls.clientCa !== undefined ? { ca: tls.clientCa } : {}) });
-  }
-
-  /** Stops taking connections, lets requests in flight finish. */
-  async close(): Promise<void> {
-    this.#ready = false;
-    await this.app.close();
   }
 
   async #admit(route: WebhookRoute, request: AdmissionRequest, log: FastifyRequest['log']): Promise<AdmissionResponse> {
@@ -176,19 +123,8 @@ export class WebhookServer {
     );
     return response;
   }
+}
 
-  #onError(error: FastifyError | WebhooksError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    if (error instanceof WebhooksError) {
-      const status = error.httpStatus ?? 500;
-      this.metrics.rejectedRequests.inc({ reason: error.code });
-      request.log.warn({ code: error.code, statusCode: status }, error.message);
-      return reply.code(status).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-    }
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status === 413) this.metrics.rejectedRequests.inc({ reason: 'BODY_TOO_LARGE' });
-    // fastify's own errors (413, 415, 404…) have fixed messages that never quote the body.
-    if (status >= 500) request.log.error({ code: error.code, statusCode: status, err: error.message }, 'request failed');
-    else request.log.warn({ code: error.code, statusCode: status }, error.message);
-    return reply.code(status).send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
-  }
+function servingTls(tls: TlsMaterial): ServingTls {
+  return { key: tls.key, cert: tls.cert, ca: tls.clientCa };
 }

@@ -1,6 +1,6 @@
 /** Helpers shared by the unit tests (not built, not exported from the package). */
 import { randomUUID } from 'node:crypto';
-import { collectLines, testCa, testLeaf, type Pem } from '@cnpaas/service-kit/testing';
+import { collectLines, testPki as kitTestPki, type TestPki } from '@cnpaas/service-kit/testing';
 import { applyPatch } from 'rfc6902';
 import { decodePatch, type AdmissionObject, type AdmissionRequest, type AdmissionResponse, type Operation } from './admission-review.js';
 import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
@@ -140,26 +140,9 @@ export function capturingLogger(level = 'trace'): { log: Logger; lines: string[]
   return { log: createLogger({ level, destination }), lines };
 }
 
-export interface TestPki {
-  ca: Pem;
-  server: Pem;
-  /** Signed by `ca`, CN kube-apiserver-webhook-client. */
-  client: Pem;
-  /** Signed by `ca`, another CN. */
-  otherClient: Pem;
-  /** Self-signed by an unrelated CA. */
-  strangerClient: Pem;
-}
+export type { TestPki };
 
 /** A CA, a serving certificate for 127.0.0.1/localhost, and client certificates (DESIGN.md PKI → Webhooks). */
-export async function testPki(): Promise<TestPki> {
-  const ca = await testCa('cnpaas-test-ca');
-  const stranger = await testCa('some-other-ca');
-  return {
-    ca,
-    server: await testLeaf({ commonName: 'cnpaas-webhooks', ca, usage: 'server' }),
-    client: await testLeaf({ commonName: 'kube-apiserver-webhook-client', ca, usage: 'client' }),
-    otherClient: await testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
-    strangerClient: await testLeaf({ commonName: 'kube-apiserver-webhook-client', ca: stranger, usage: 'client' }),
-  };
+export function testPki(): Promise<TestPki> {
+  return kitTestPki({ server: 'cnpaas-webhooks', client: 'kube-apiserver-webhook-client' });
 }

@@ -18,15 +18,15 @@
  * does towards the webhooks: the platform's PKI already issues one identity
  * per component, and the HTTPTrigger's `auth.tls` presents one. The TLS
  * handshake asks for but does not require a certificate, so /healthz,
- * /readyz and /metrics stay reachable without one; POST checks it.
+ * /livez, /readyz and /metrics stay reachable without one; POST checks it.
  *
  * Bodies are never logged; a body that is not JSON gets a fixed message
  * (V8's JSON.parse errors quote the text, which may be the Email's body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { clientCertificateCheck, listenOrExplain, serverUrl } from '@cnpaas/service-kit';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { HttpsService, clientCertificateCheck, fastifyHttpsOptions, serveJson, type ServingTls } from '@cnpaas/service-kit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DeliveryOutcome, EmailDelivery } from '../claim/exactly-once.js';
 import { FunctionsError, errorMessage, kitError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -66,35 +66,20 @@ export function httpStatusOf(outcome: DeliveryOutcome): number {
   }
 }
 
-export class EmailFunctionServer {
-  readonly app: FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
+type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
+
+/** Health routes, listen, url, setTls and close: the kit's HttpsService. */
+export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
   readonly metrics: FunctionMetrics;
-  #ready = false;
 
   constructor(options: EmailFunctionServerOptions) {
-    this.metrics = options.metrics ?? new FunctionMetrics();
-    const app = Fastify({
-      https: { key: options.tls.key, cert: options.tls.cert, ca: options.tls.clientCa, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
-      loggerInstance: options.log,
-      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      return503OnClosing: true,
-    });
-    this.app = app;
-    app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, JSON.parse(body as string));
-      } catch {
-        done(new FunctionsError('CNPAAS_FUNCTIONS_BODY_NOT_JSON', 'request body is not valid JSON', { httpStatus: 400 }), undefined);
-      }
-    });
-    app.setErrorHandler((error: FastifyError | FunctionsError, request, reply) => this.#onError(error, request, reply));
+    const metrics = options.metrics ?? new FunctionMetrics();
+    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    super(app, { error: kitError, registry: metrics.registry, servingTls });
+    this.metrics = metrics;
+    serveJson(app, { error: kitError, isOwn: (error) => error instanceof FunctionsError, rejected: metrics.rejectedRequests });
 
-    app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
-    app.get('/readyz', async (_request, reply) => (this.#ready ? reply.type('text/plain').send('ok') : reply.code(503).type('text/plain').send('not ready')));
-    app.get('/metrics', async (_request, reply) => reply.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics()));
-
-    // A refusal reaches #onError, which counts it in rejectedRequests.
+    // A refusal reaches the error handler, which counts it in rejectedRequests.
     const onRequest = clientCertificateCheck({
       allowedNames: options.allowedClientNames ?? [],
       signer: 'the function\'s client CA',
@@ -135,39 +120,8 @@ export class EmailFunctionServer {
     const { message: _message, ...rest } = body;
     return reply.code(status).send(body.outcome === 'failed' ? rest : body);
   }
+}
 
-  /** Listens; resolves with the base URL, e.g. https://127.0.0.1:8443. */
-  async listen(options: { host: string; port: number }): Promise<string> {
-    await listenOrExplain(() => this.app.listen({ host: options.host, port: options.port }), { ...options, flag: 'listen', error: kitError });
-    this.#ready = true;
-    return this.url();
-  }
-
-  url(): string {
-    return serverUrl(this.app.server, 'https');
-  }
-
-  setTls(tls: TlsMaterial): void {
-    this.app.server.setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.clientCa });
-  }
-
-  async close(): Promise<void> {
-    this.#ready = false;
-    await this.app.close();
-  }
-
-  #onError(error: FastifyError | FunctionsError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    if (error instanceof FunctionsError) {
-      const status = error.httpStatus ?? 500;
-      this.metrics.rejectedRequests.inc({ reason: error.code });
-      request.log.warn({ code: error.code, statusCode: status }, error.message);
-      return reply.code(status).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-    }
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status === 413) this.metrics.rejectedRequests.inc({ reason: 'BODY_TOO_LARGE' });
-    // fastify's own errors (413, 415, 404…) have fixed messages that never quote the body.
-    if (status >= 500) request.log.error({ code: error.code, statusCode: status, err: error.message }, 'request failed');
-    else request.log.warn({ code: error.code, statusCode: status }, error.message);
-    return reply.code(status).send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
-  }
+function servingTls(tls: TlsMaterial): ServingTls {
+  return { key: tls.key, cert: tls.cert, ca: tls.clientCa };
 }
