@@ -1,14 +1,7 @@
-import { defineConfig } from 'vitest/config';
+import { tieredConfig } from '../scripts/lib/vitest-tiers.js';
 
-export default defineConfig({
-  test: {
-    include: ['tests/**/*.test.ts'],
-    // One live stack per file, one file at a time (DESIGN.md "Stacks in tests").
-    fileParallelism: false,
-    // The demo's narrative is the output: print it as it happens, in order.
-    sequence: { concurrent: false },
-    testTimeout: 120_000,
-    hookTimeout: 600_000,
-    reporters: ['default', ['json', { outputFile: '../test-results/e2e.json' }]],
-  },
-});
+// Every suite here is live: one stack per file, one file at a time.
+const config = tieredConfig({ name: 'e2e', roots: ['tests'], liveSerial: true, liveTimeout: 120_000, liveHookTimeout: 600_000 });
+// The demo's narrative is the output: print it as it happens, in order.
+config.test = { ...config.test, sequence: { concurrent: false } };
+export default config;

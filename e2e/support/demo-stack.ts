@@ -1,7 +1,7 @@
 /**
  * The stack an e2e file runs against.
  *
- * - `nx run e2e` (CNPAAS_E2E_MODE=demo, tests/demo.test.ts only: the fault and
+ * - `nx run e2e` (CNPAAS_E2E_MODE=demo, tests/demo.live.test.ts only: the fault and
  *   security suites kill and freeze components, which a person's stack must not
  *   suffer) is the live demo: the state lives in
  *   the repo's `.cnpaas/` (or CNPAAS_STATE_DIR) so `cnpaas status` and

@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // Unit tests plus loopback HTTPS servers (ours and a fake kube API) per file: files may run in parallel.
-    testTimeout: 20_000,
-    reporters: ['default', ['json', { outputFile: '../../test-results/api-server.json' }]],
-  },
-});
+// Unit tests and loopback HTTPS servers (ours and a fake kube API) per file; the live tier spawns the bin.
+export default tieredConfig({ name: 'api-server' });

@@ -1,11 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // Every test file starts its own loopback SMTP sink (and HTTPS server) on port 0, in its own temp
-    // mail dir, so files may run in parallel.
-    testTimeout: 30_000,
-    reporters: ['default', ['json', { outputFile: '../../test-results/functions.json' }]],
-  },
-});
+// Every file starts its own loopback SMTP sink (and HTTPS server) on port 0 in its own temp mail dir, so files may run in parallel.
+export default tieredConfig({ name: 'functions', unitTimeout: 30_000 });

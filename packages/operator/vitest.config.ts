@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // Unit tests run on the fake clock; the one HTTP test uses a loopback server, so files may run in parallel.
-    testTimeout: 20_000,
-    reporters: ['default', ['json', { outputFile: '../../test-results/operator.json' }]],
-  },
-});
+// Unit tests run on the fake clock; the one HTTP test uses a loopback server, so files may run in parallel.
+export default tieredConfig({ name: 'operator' });

@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // Loopback servers and short-lived child processes (the signal loop needs a real process): files may run in parallel.
-    testTimeout: 20_000,
-    reporters: ['default', ['json', { outputFile: '../../test-results/service-kit.json' }]],
-  },
-});
+// Loopback servers in unit tests; the live tier runs real child processes (the signal loop needs one).
+export default tieredConfig({ name: 'service-kit' });
