@@ -1,5 +1,5 @@
 /**
- * `nx run e2e:bench`: registrations through the whole stack (issue 5 §8).
+ * `nx run e2e:bench`: registrations through the whole stack; results in docs/benchmarks.md.
  *
  * N registrations at concurrency C are POSTed to the aggregated API through
  * kube-apiserver; for each: the time from POST to 201, and from POST to the

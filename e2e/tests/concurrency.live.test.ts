@@ -1,5 +1,5 @@
 /**
- * Issue 5 §7.3: 30 registrations at once through kube-apiserver (distinct
+ * Concurrency: 30 registrations at once through kube-apiserver (distinct
  * emails). Each answers 201 with its own result (tenant == namespace == user,
  * email `<user>-welcome`, 30 distinct tenants), each answer belongs to its
  * own request (the User it names carries that request's address: no answers
@@ -18,7 +18,7 @@ const RUN = Date.now().toString(36);
 const N = 30;
 const GROUP = 'webshop.cnpaas.dev';
 
-describe(`${N} concurrent registrations (issue 5 §7.3)`, () => {
+describe(`${N} concurrent registrations`, () => {
   let stack: DemoStack;
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * The registration demo (issue 5 §5), step by step on a live stack:
+ * The registration demo (docs/design.md "The registration flow"), step by step on a live stack:
  * register with `kubectl create --raw` and with an HTTP client through the
  * kube-apiserver, then follow one registration into every object it became,
  * the database each object lives in, and the welcome mail.

@@ -1,6 +1,6 @@
 /**
- * Issue 5 §7.2: the welcome mail under faults, counted at the SMTP server
- * (the sink's mail store), DESIGN.md "The registration flow" steps 5–6.
+ * The welcome mail under faults, counted at the SMTP server (the sink's
+ * mail store): docs/design.md "The registration flow" steps 5–6.
  *
  * (a) SMTP down: the SMTP sink is frozen with SIGSTOP (the supervisor does
  *     not restart a stopped process); a registration's Email shows the send
@@ -120,7 +120,7 @@ function faultEvidence(stateDir: string): { attempts: Record<string, number>; tr
   return { attempts, transportFailures, leftClaimed: claimed.size };
 }
 
-describe('the welcome mail under faults (issue 5 §7.2)', () => {
+describe('the welcome mail under faults', () => {
   let stack: DemoStack;
   // A stopped process ignores SIGTERM: whatever happens, thaw it before the stack goes down.
   let frozen: number | undefined;

@@ -1,5 +1,5 @@
 /**
- * Issue 5 §7.1: who may register.
+ * Who may register: only callers kube-apiserver authenticated and authorized.
  *
  * (a) The aggregated API server trusts X-Remote-* headers only from the
  *     front-proxy CA's `front-proxy-client`. Straight to its port: no client
@@ -29,7 +29,7 @@ const RUN = Date.now().toString(36);
 const GROUP = 'webshop.cnpaas.dev';
 const SPOOF_HEADERS = { 'x-remote-user': 'cnpaas-admin', 'x-remote-group': ['system:masters', 'system:authenticated'] };
 
-describe('registrations: authentication and authorization (issue 5 §7.1)', () => {
+describe('registrations: authentication and authorization', () => {
   let stack: DemoStack;
   let pki: string;
   let caPem: Buffer;

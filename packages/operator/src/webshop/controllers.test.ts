@@ -6,6 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../runtime/clock.js';
+import { EventRecorder } from '../runtime/events.js';
 import type { ReconcileContext, Reconciler } from '../runtime/controller.js';
 import { keyOf } from '../runtime/keys.js';
 import { silentLog } from '../test-support.js';
@@ -160,7 +161,8 @@ describe('User reconciler', () => {
     const { cluster, api, reconciler } = userWorld();
     cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
-    const newer = '$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$a2V5';
+    // A stronger cost than the floor is a valid newer hash too.
+    const newer = '$scrypt$ln=16,r=8,p=3$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
     await api.users.mergePatch({ namespace: 't-a', name: 'u' }, { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } });
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     const secret = cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })!;
@@ -180,6 +182,44 @@ describe('User reconciler', () => {
     const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.conditions?.find((c) => c.type === 'PasswordStored')).toMatchObject({ status: 'False', reason: 'NotAHash' });
+  });
+
+  // Each shaped like a hash closely enough to pass a prefix check, which is all the controller used to ask for.
+  const weakHash = '$scrypt$ln=1,r=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
+  it.each([
+    ['a below-floor scrypt hash', weakHash, 'UnacceptableHash'],
+    ['a garbage value with the scrypt prefix', '$scrypt$Secret123!', 'UnacceptableHash'],
+    ['an argon2id string (not a hash the webhooks make or accept)', '$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$a2V5', 'UnacceptableHash'],
+    ['a bcrypt string', '$2b$04$abcdefghijklmnopqrstuuVWXYZ0123456789abcdefghijklmno', 'UnacceptableHash'],
+    ['plain text', 'Secret123!', 'NotAHash'],
+  ])('never writes %s into the Secret: removes it, PasswordStored=False and a Warning event', async (_label, value, reason) => {
+    const { cluster, api, clock } = userWorld();
+    const events: unknown[] = [];
+    const recorder = new EventRecorder({ sink: { create: async (e) => void events.push(e) }, reportingController: 'test', reportingInstance: 'test', clock, log: silentLog, dedupeWindowMs: 0 });
+    const reconciler = userReconciler({ api, clock, events: recorder });
+    cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: value }));
+    await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+    await new Promise((r) => setImmediate(r));
+    expect(cluster.objects(R.SECRETS)).toEqual([]);
+    const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
+    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect(stored.status?.passwordRef).toBeUndefined();
+    const condition = stored.status?.conditions?.find((c) => c.type === 'PasswordStored');
+    expect(condition).toMatchObject({ status: 'False', reason });
+    expect(condition?.message).toContain('ln=15,r=8,p=3');
+    expect(condition?.message).not.toContain(value);
+    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason, action: 'StorePassword' })]);
+  });
+
+  it('keeps an already stored Secret when a later annotation is unacceptable', async () => {
+    const { cluster, api, reconciler } = userWorld();
+    cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
+    await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+    await api.users.mergePatch({ namespace: 't-a', name: 'u' }, { metadata: { annotations: { [PASSWORD_ANNOTATION]: weakHash } } });
+    await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+    const secret = cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })!;
+    expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
+    expect(cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })?.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
   });
 
   it('does not write the hash into a Secret it does not control (NameConflict)', async () => {

@@ -12,7 +12,11 @@
  *   `webshop.cnpaas.dev/password` annotation (from the registration, or a
  *   later password change by the User itself); once the Secret holds it, the
  *   annotation is removed, with a JSON Patch `test` on its value so a newer
- *   hash written meanwhile is never dropped.
+ *   hash written meanwhile is never dropped. Only a value the shared hash
+ *   rule accepts (password-hash.ts: an exact scrypt PHC string at or above
+ *   the cost floor, the same rule the admission webhooks apply) reaches the
+ *   Secret; anything else is removed unused, with a PasswordStored=False
+ *   condition and a Warning event saying why.
  *
  * Cluster-scoped, for reading the Tenant (which is cluster-scoped too):
  * ClusterRole and ClusterRoleBinding `webshop-user.<namespace>.<user>`
@@ -45,6 +49,7 @@ import {
   passwordSecretName,
   userClusterRbacName,
 } from './names.js';
+import { DEFAULT_SCRYPT_PARAMS, classifyPasswordValue, type ScryptParams } from './password-hash.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
 
@@ -56,13 +61,14 @@ export const USER_CONDITIONS = {
 /** The Secret type of password hashes: says what it holds to anyone listing Secrets. */
 export const PASSWORD_SECRET_TYPE = `${WEBSHOP_GROUP}/password-hash`;
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const HASH_PREFIXES = ['$scrypt$', '$argon2id$'];
 
 export interface UserControllerOptions {
   api: WebshopApi;
   clock: Clock;
   events?: EventRecorder;
   metrics?: WebshopMetrics;
+  /** The weakest scrypt cost a stored hash may have; default ln=15, r=8, p=3 (what the webhooks make and require). */
+  passwordHashFloor?: Readonly<ScryptParams>;
 }
 
 export function userReconciler(options: UserControllerOptions): Reconciler<User> {
@@ -202,11 +208,20 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
   const secretName = passwordSecretName(name);
   const hash = user.metadata?.annotations?.[PASSWORD_ANNOTATION];
 
-  if (hash !== undefined && !HASH_PREFIXES.some((p) => hash.startsWith(p))) {
-    // The User webhook refuses this; if it was bypassed, do not store (or keep) what may be plain text.
+  const floor = options.passwordHashFloor ?? DEFAULT_SCRYPT_PARAMS;
+  const kind = hash === undefined ? undefined : classifyPasswordValue(hash, floor);
+  if (hash !== undefined && kind?.kind !== 'hash') {
+    // The User webhook refuses this; if it was bypassed (or the webhook is older), never store (or keep) what may be
+    // plain text or a cheap hash. The message describes the rule, never the value.
     await removePasswordAnnotation(options, user, hash);
-    status.condition(USER_CONDITIONS.passwordStored, 'False', 'NotAHash', `the ${PASSWORD_ANNOTATION} annotation did not hold a password hash; it was removed unused`);
-    log.warn('password annotation was not a hash; removed it without storing');
+    const rule = `an exact $scrypt$ PHC string with cost at least ln=${floor.ln},r=${floor.r},p=${floor.p}`;
+    const [reason, what] = kind?.kind === 'malformed'
+      ? ['UnacceptableHash', `looked like a password hash but was not an acceptable one (${rule})`]
+      : ['NotAHash', `did not hold a password hash (${rule})`];
+    const message = `the ${PASSWORD_ANNOTATION} annotation ${what}; it was removed unused and no password was stored`;
+    status.condition(USER_CONDITIONS.passwordStored, 'False', reason, message);
+    void options.events?.publish({ regarding: user, type: 'Warning', reason, action: 'StorePassword', note: message });
+    log.warn({ reason }, 'password annotation was not an acceptable hash; removed it without storing');
     return undefined;
   }
 
