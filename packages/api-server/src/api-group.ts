@@ -1,6 +1,6 @@
 /**
- * The names this server serves and the one resource it writes (DESIGN.md
- * "Names"). Everything else in the package takes them from here, so the
+ * The names this server serves and the one resource it writes (docs/design.md
+ * "Fixed names"). Everything else in the package takes them from here, so the
  * discovery documents, the OpenAPI document, the SubjectAccessReview and the
  * manifests cannot drift apart (manifests.test.ts checks the YAML side).
  */
@@ -35,7 +35,7 @@ export const REGISTRATION_REQUESTS = {
 } as const;
 export const REGISTRATION_REQUESTS_PATH = `/apis/${WEBSHOP_GROUP}/${WEBSHOP_VERSION}/${REGISTRATION_REQUESTS.plural}`;
 
-/** The label the operator puts on every child of a registration (DESIGN.md step 4). */
+/** The label the operator puts on every child of a registration (docs/design.md "The registration flow", step 4). */
 export const REGISTRATION_UID_LABEL = 'webshop.cnpaas.dev/registration-uid';
 
 /**

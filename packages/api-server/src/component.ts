@@ -1,5 +1,5 @@
 /**
- * The component descriptor of the api-server (DESIGN.md "Contracts between
+ * The component descriptor of the api-server (docs/design.md "Contracts between
  * packages"; the type is @cnpaas/service-kit's): what the platform's one
  * supervisor needs to run it (command, env, health URLs), which manifests to
  * apply when, and which certificates its PKI must issue. A plain object; the

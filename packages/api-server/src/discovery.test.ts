@@ -1,7 +1,7 @@
 /**
  * Discovery and OpenAPI documents, over real TLS as the aggregator fetches
- * them. (The SubjectAccessReview comes from a fake kube API here; the lead's
- * live stack proves that the aggregator marks the APIService Available and
+ * them. (The SubjectAccessReview comes from a fake kube API here; the live
+ * suites in e2e/ prove that the aggregator marks the APIService Available and
  * that kubectl explain reads the OpenAPI document.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Discovery documents (reference/local-control-plane.md §3.2-3.3).
+ * Discovery documents, as kube-apiserver's aggregator and kubectl read them.
  *
  * - `GET /apis/api.webshop.cnpaas.dev/v1`: the APIResourceList. The
  *   aggregator's availability check GETs it (5 s timeout) and marks the

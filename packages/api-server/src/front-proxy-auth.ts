@@ -1,6 +1,6 @@
 /**
  * Authentication of proxied requests (the requestheader scheme of
- * k8s.io/apiserver, reference/local-control-plane.md §3.3).
+ * k8s.io/apiserver's extension API servers).
  *
  * kube-apiserver's aggregator authenticates the real caller, then proxies the
  * request to us over TLS with its front-proxy client certificate

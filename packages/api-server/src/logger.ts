@@ -5,8 +5,8 @@
  * - no code path logs a request body, a parsed object or a kube API answer
  *   that echoes one (server.ts logs ids, users, names, outcomes);
  * - `redact` still covers every path a password can take in the objects we
- *   handle, and whole bodies, should anyone log one by mistake (DESIGN.md
- *   "Defence in depth").
+ *   handle, and whole bodies, should anyone log one by mistake (docs/design.md
+ *   "The registration flow", step 3, defence in depth).
  */
 import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
 

@@ -1,5 +1,5 @@
 /**
- * The package's manifests (DESIGN.md "Contracts between packages"). The
+ * The package's manifests (docs/design.md "Contracts between packages"). The
  * platform applies them with kubectl and fills `{{NAME}}` placeholders from
  * vars it provides; `manifestVars` computes those vars, and `renderManifest`
  * does the same filling for tests and for callers that apply through the API.

@@ -1,5 +1,5 @@
 /**
- * OpenAPI v3 for the group-version (reference/ts-ecosystem.md §4.2 item 7).
+ * OpenAPI v3 for the group-version, which an extension API server must publish.
  * kube-apiserver's aggregator downloads `/openapi/v3` as system:aggregator
  * and proxies the per-group-version document; `kubectl explain
  * registrations` and server-side field validation read it. Without it

@@ -3,8 +3,8 @@
  *
  * 1. Decode JSON or YAML. `kubectl create --raw … -f file.yaml` sends the
  *    file's bytes as `application/json`, so a JSON body that does not start
- *    with `{` is read as YAML, as the original demo did (reference/harikube.md
- *    §2.5). Parse errors never quote the text: it holds a password.
+ *    with `{` is read as YAML, as the original demo did (docs/design.md
+ *    "Origins"). Parse errors never quote the text: it holds a password.
  * 2. Check apiVersion/kind: a RegistrationRequest (webshop.cnpaas.dev/v1),
  *    as the API is documented, or a Registration (api.webshop.cnpaas.dev/v1),
  *    the kind our discovery names, so `kubectl create -f` works too.

@@ -4,8 +4,8 @@
  * status; timeouts, webhook denials, dry runs, dropped and expired watches.
  *
  * The kube API is a fake (test-support/fake-kube-api.ts) that plays the
- * webhooks and the operator. That is acceptable here only because the lead
- * wires a live stack later: only a real kube-apiserver with the real
+ * webhooks and the operator. That is acceptable here only because the live
+ * suites in e2e/ run the real stack: only a real kube-apiserver with the real
  * webhooks and operator proves their actual denials, codes and timing.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * The registration flow, DESIGN.md step 2, after authentication and
+ * The registration flow, docs/design.md "The registration flow" step 2, after authentication and
  * authorization:
  *
  *   create the RegistrationRequest → watch it from the create's
@@ -7,7 +7,7 @@
  *   namespace, user and email the operator wrote into its status.
  *
  * Why from the create's resourceVersion: a watch that starts "now" (the
- * original demo, reference/harikube.md §2.5) misses a DELETED event that
+ * original demo, docs/design.md "Origins") misses a DELETED event that
  * happens between the create and the watch, and then hangs. A watch from
  * the create's resourceVersion replays everything after the create, so the
  * operator may finish as fast as it likes. Reconnects continue from the last

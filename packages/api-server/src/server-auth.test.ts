@@ -3,8 +3,8 @@
  * authorization (SubjectAccessReview) over real TLS.
  *
  * The kube API here is a fake (test-support/fake-kube-api.ts) served over
- * HTTPS: acceptable for unit tests only because the lead wires a live stack
- * (real kube-apiserver and aggregator) later; only that proves the
+ * HTTPS: acceptable for unit tests only because the live suites in e2e/ run
+ * the real kube-apiserver and aggregator; only they prove the
  * aggregator really presents front-proxy-client and the real SAR answers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

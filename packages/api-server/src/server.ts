@@ -44,7 +44,7 @@ import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-bo
 import { RegistrationFlow } from './registration-flow.js';
 import { failure, httpError, type KubeStatus } from './status.js';
 
-/** Answered without a client certificate or a SubjectAccessReview (DESIGN.md: loopback-only, unauthenticated). */
+/** Answered without a client certificate or a SubjectAccessReview (docs/design.md "Security": loopback-only, unauthenticated). */
 export const UNAUTHENTICATED_PATHS = new Set(HEALTH_PATHS);
 
 export interface TlsMaterial {

@@ -5,9 +5,9 @@
  * and SubjectAccessReview, served over real HTTPS with client-certificate
  * authentication of cnpaas-api-server.
  *
- * A fake is used only because these are unit tests: the lead wires a live
- * stack (real kube-apiserver, webhooks, operator, aggregator) later, and
- * only that proves the aggregator path, the webhooks' real denials and the
+ * A fake is used only because these are unit tests: the live suites in
+ * e2e/ run the real stack (kube-apiserver, webhooks, operator, aggregator),
+ * and only they prove the aggregator path, the webhooks' real denials and the
  * operator's real timing. What the fake must get right, it does as
  * kube-apiserver does: one global resourceVersion, watches that replay
  * everything after the given resourceVersion (so a DELETE that happened
