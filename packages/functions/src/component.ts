@@ -1,5 +1,5 @@
 /**
- * The component descriptors of this package (DESIGN.md "Contracts between
+ * The component descriptors of this package (docs/design.md "Contracts between
  * packages"): the SMTP sink, the email function and the watch trigger, as
  * the platform's one supervisor runs them (started in that order, step 8).
  * Plain objects; the platform decides paths and ports and passes them in.

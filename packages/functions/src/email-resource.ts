@@ -1,6 +1,6 @@
 /**
- * The Email resource (DESIGN.md "Names"; fields from reference/harikube.md
- * §2.2 under our group) and the status fields the exactly-once protocol
+ * The Email resource (docs/design.md "Fixed names"; fields from the original
+ * demo's Email under our group) and the status fields the exactly-once protocol
  * adds. The Email CRD must declare every field of `EMAIL_STATUS_SCHEMA`:
  * a structural schema prunes undeclared status fields, which would silently
  * drop the claim.
@@ -99,7 +99,7 @@ export const EMAIL_STATUS_SCHEMA = {
   },
 } as const;
 
-/** The CRD's address pattern (harikube.md §2.2). */
+/** The CRD's address pattern (the original demo's). */
 export const EMAIL_ADDRESS_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const UID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
 /** CR, LF and other controls in a header value could forge headers; the CRD does not forbid them. */

@@ -1,7 +1,7 @@
 /**
  * Whether a listen address stays on this machine. Unauthenticated endpoints
  * (/healthz, /readyz, /metrics) and AUTH in plain text are allowed only
- * there (DESIGN.md).
+ * there (docs/design.md "Security").
  */
 import { isIP } from 'node:net';
 

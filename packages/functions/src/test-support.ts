@@ -45,7 +45,7 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
 
 let counter = 0;
 
-/** An Email as the operator creates it (spec per harikube.md §2.2). */
+/** An Email as the operator creates it (spec as in the original demo). */
 export function emailObject(overrides: { name?: string; namespace?: string; uid?: string; spec?: Partial<EmailObject['spec']> } = {}): EmailObject {
   counter++;
   return {

@@ -1,5 +1,6 @@
 /**
- * The fault test of DESIGN.md step 6: 100 trigger deliveries of 20 Emails,
+ * The fault test of the email function's exactly-once protocol (docs/design.md
+ * "The registration flow" step 6): 100 trigger deliveries of 20 Emails,
  * with duplicates, concurrent replays, 409s, temporary SMTP failures and
  * crashes between claim and send and between send and sentTimestamp, over a
  * real SMTP sink and real nodemailer. Counted by distinct Message-ID at the

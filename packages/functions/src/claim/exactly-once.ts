@@ -1,5 +1,5 @@
 /**
- * The email function's exactly-once protocol (DESIGN.md "The registration
+ * The email function's exactly-once protocol (docs/design.md "The registration
  * flow", step 6). The trigger delivers each Email at least once, maybe many
  * times, maybe concurrently; this turns that into one SMTP send per Email,
  * except in one documented window.
@@ -15,7 +15,7 @@
  *    recording an outcome), or one older than the lease (its holder died):
  *    THE WINDOW. The holder may have crashed after SMTP accepted and before
  *    `sentTimestamp` was written, so the mail may already be out. We cannot
- *    know; DESIGN chooses "at least once" here: log it, take the claim over
+ *    know; the design chooses "at least once" here: log it, take the claim over
  *    and re-send with the same Message-ID, so the duplicate is recognisable.
  * 5. Claim with a resourceVersion precondition. A 409 means another writer
  *    got there first: re-read and decide again (bounded).

@@ -1,7 +1,6 @@
 /**
  * Transient or permanent: the one question the delivery protocol asks of an
- * SMTP failure. nodemailer does not retry SMTP replies itself
- * (ts-ecosystem.md §6.3), so this decides whether we do.
+ * SMTP failure. nodemailer does not retry SMTP replies itself, so this decides whether we do.
  *
  * - nodemailer's own `permanent` field wins when set: true for 5xx except
  *   503, false for 4xx, 503 and unexpected 2xx/3xx replies.

@@ -15,7 +15,7 @@ export function messageIdFor(uid: string): string {
   return `<${uid}@${MESSAGE_ID_DOMAIN}>`;
 }
 
-/** A body starting with `<` is HTML, as the original function decided (harikube.md §2.6). */
+/** A body starting with `<` is HTML, as the original demo's function decided. */
 export function isHtmlBody(body: string): boolean {
   return body.trimStart().startsWith('<');
 }

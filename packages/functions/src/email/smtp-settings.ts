@@ -1,6 +1,6 @@
 /**
  * Where and how the function sends: from mounted secret files, else from
- * the environment, like the original function (harikube.md §2.6), with an
+ * the environment, like the original demo's function, with an
  * explicit TLS policy instead of a boolean.
  *
  * Files in $SMTP_SECRETS_DIR (a mounted Secret): smtp-host, smtp-port,

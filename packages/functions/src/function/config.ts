@@ -73,7 +73,7 @@ export function parseFunctionConfig(argv: readonly string[], env: NodeJS.Process
   if (!certFile) throw flags.bad('cert-file', { reason: 'is required', hint: 'pass the serving certificate from cnpaas up\'s PKI, or set CNPAAS_FUNCTION_CERT_FILE' });
   const keyFile = flags.value('key-file');
   if (!keyFile) throw flags.bad('key-file', { reason: 'is required', hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE' });
-  // Every server authenticates its callers (DESIGN.md): no anonymous mode.
+  // Every server authenticates its callers (docs/design.md "Security"): no anonymous mode.
   const clientCaFile = flags.value('client-ca-file');
   if (!clientCaFile) throw flags.bad('client-ca-file', { reason: 'is required', hint: 'pass the CA that signs the trigger\'s client certificate' });
   // An empty list would let any certificate the CA signed POST: it means the default instead.

@@ -2,7 +2,7 @@
  * What the trigger POSTs. Two shapes are accepted:
  * - the Email object itself (`{apiVersion, kind: "Email", metadata, spec, …}`),
  *   what the original HTTPTrigger's `{{ toJson . }}` body renders
- *   (harikube.md §2.7, §5.2);
+ *   (serverless-kube-watch-trigger, as the original demo configures it);
  * - a watch event `{type, object}` with the Email as `object`.
  *
  * Only the object's namespace, name and uid are used: the function reads

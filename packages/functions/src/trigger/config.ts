@@ -71,7 +71,7 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen-health', DEFAULT_TRIGGER_LISTEN_HEALTH);
-  // Unauthenticated endpoints: DESIGN.md allows them on loopback only.
+  // Unauthenticated endpoints: docs/design.md "Security" allows them on loopback only.
   if (!isLoopback(host)) {
     throw flags.bad('listen-health', { reason: `${host} is not a loopback address`, hint: '/healthz, /readyz and /metrics are unauthenticated: use 127.0.0.1 or [::1]' });
   }

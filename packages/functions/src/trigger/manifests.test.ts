@@ -3,8 +3,8 @@
  * schema property is described, printer columns point at fields, RBAC is
  * least-privilege, and the demo trigger is a valid plan once the platform
  * fills its placeholders. Whether kube-apiserver accepts the CRD (CEL rules,
- * structural schema) and RBAC suffices needs a live apiserver: the lead's
- * integration suite.
+ * structural schema) and RBAC suffices needs a live apiserver: the live
+ * suites in e2e/ and packages/platform/test/.
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';

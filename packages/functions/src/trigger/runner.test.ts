@@ -4,7 +4,7 @@
  * not exported). It replays history from a resourceVersion like a real
  * watch, answers 410 Gone below its compaction point, and sends bookmarks.
  * That the apiserver behaves the same (bookmarks, 410 on a compacted
- * resourceVersion, RBAC) is proven by the lead's live-apiserver test.
+ * resourceVersion, RBAC) is proven by the live suites on a real apiserver (e2e/).
  */
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock, Manager, keyOf, type ListerWatcher, type WatchEvent, type WatchHandle, type WatchOptions } from '@cnpaas/operator';

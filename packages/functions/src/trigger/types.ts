@@ -1,7 +1,7 @@
 /**
- * The HTTPTrigger resource (platform.cnpaas.dev/v1, namespaced; DESIGN.md
- * "Names"), modelled on the original serverless-kube-watch-trigger
- * (reference/harikube.md §5.1), and the fixed names of the trigger process.
+ * The HTTPTrigger resource (platform.cnpaas.dev/v1, namespaced; docs/design.md
+ * "Fixed names"), modelled on HariKube's serverless-kube-watch-trigger
+ * (docs/design.md "Origins"), and the fixed names of the trigger process.
  * manifests/crds/httptriggers.yaml declares the same fields with a
  * description each.
  */
