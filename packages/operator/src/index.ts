@@ -88,6 +88,22 @@ export { addWebshopControllers, type WebshopControllersOptions, type WebshopCont
 export { kubeWebshopApi, kubeObjectApi, type WebshopApi, type ObjectApi } from './webshop/kube-api.js';
 export { renderTemplate, type RenderOptions } from './webshop/template.js';
 export {
+  DEFAULT_SCRYPT_PARAMS,
+  HASH_PREFIX,
+  KEY_BYTES,
+  SALT_BYTES,
+  SCRYPT_LIMITS,
+  classifyPasswordValue,
+  formatPasswordHash,
+  looksLikePasswordHash,
+  parsePasswordHash,
+  scryptMemoryBytes,
+  scryptParamsInRange,
+  type ParsedHash,
+  type PasswordValueKind,
+  type ScryptParams,
+} from './webshop/password-hash.js';
+export {
   WEBSHOP_GROUP,
   WEBSHOP_VERSION,
   SYSTEM_NAMESPACE,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AdmissionObject } from './admission-review.js';
 import { EmailClaims, claimNameFor } from './email-claim.js';
-import { PasswordHasher } from './password-hash.js';
+import { PasswordHasher, formatPasswordHash } from './password-hash.js';
 import { FAST_SCRYPT, MemoryClaimStore, admissionRequest } from './test-support.js';
 import { USER_PASSWORD_ANNOTATION, createUserValidator } from './user-validate.js';
 import { REGISTRATION_UID_LABEL } from './webshop.js';
@@ -93,6 +93,40 @@ describe('User validation', () => {
     expect(response.status?.message).toContain(`metadata.labels.${REGISTRATION_UID_LABEL}: cannot be changed`);
     // UPDATEs never claim.
     expect(store.calls.create).toBe(0);
+  });
+
+  describe('on UPDATE still checks a new or changed password annotation', () => {
+    // Well-formed, but ln=1: two iterations of scrypt's loop, cheap to brute-force.
+    const weakHash = async (): Promise<string> => formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+    it.each([
+      ['plain text', async () => 'Correct-Horse-7', 'must be a password hash ($scrypt$…), never a plain password'],
+      ['a garbage hash', async () => '$scrypt$ln=15,r=8,p=3$garbage', 'starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash'],
+      ['a below-floor hash ($scrypt$ln=1,…)', weakHash, 'is a scrypt hash weaker than the required ln=4,r=8,p=1'],
+      ['a bcrypt string', async () => '$2b$10$abcdefghijklmnopqrstuu', 'starts like a password hash'],
+    ])('denies %s', async (_label, value, expected) => {
+      const old = user({ registrationUid: 'r-1' });
+      const changed = structuredClone(old);
+      const password = await value();
+      changed.metadata!.annotations = { [USER_PASSWORD_ANNOTATION]: password };
+      const response = await validate(review(changed, { operation: 'UPDATE', oldObject: old }));
+      expect(response.allowed).toBe(false);
+      expect(response.status?.code).toBe(422);
+      expect(response.status?.message).toContain(`metadata.annotations.${USER_PASSWORD_ANNOTATION}: ${expected}`);
+      expect(response.status?.details?.causes).toContainEqual({ reason: 'FieldValueInvalid', field: `metadata.annotations.${USER_PASSWORD_ANNOTATION}`, message: expect.stringContaining(expected) });
+      expect(response.status?.message).not.toContain(password);
+    });
+
+    it('allows a new acceptable hash, and an unchanged old value (ratcheting)', async () => {
+      const old = user({ registrationUid: 'r-1' });
+      const changed = structuredClone(old);
+      changed.metadata!.annotations = { [USER_PASSWORD_ANNOTATION]: await hasher.hash('Correct-Horse-7') };
+      expect((await validate(review(changed, { operation: 'UPDATE', oldObject: old }))).allowed).toBe(true);
+
+      const stale = user({ registrationUid: 'r-1', annotations: { [USER_PASSWORD_ANNOTATION]: 'stored-before-the-rule' } });
+      const relabelled = structuredClone(stale);
+      relabelled.metadata!.finalizers = ['example.dev/f'];
+      expect((await validate(review(relabelled, { operation: 'UPDATE', oldObject: stale }))).allowed).toBe(true);
+    });
   });
 
   it('claims nothing on a dry run', async () => {

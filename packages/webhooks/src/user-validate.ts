@@ -20,6 +20,7 @@ import {
   checkPersonName,
   checkPhoneNumber,
   denyInvalid,
+  keyedField,
   normaliseEmail,
   ratchet,
   type FieldProblem,
@@ -58,12 +59,13 @@ export interface UserValidatorOptions {
 function checkPasswordAnnotation(annotations: Record<string, string> | undefined, hasher: PasswordHasher): FieldProblem[] {
   const value = annotations?.[USER_PASSWORD_ANNOTATION];
   if (value === undefined) return [];
-  const field = `metadata.annotations.${USER_PASSWORD_ANNOTATION}`;
-  if (typeof value !== 'string') return [{ field, type: 'FieldValueTypeInvalid', message: 'must be a string' }];
+  // The key has dots: the problem carries its path as segments, or the update's ratchet could not find it.
+  const at = keyedField(['metadata', 'annotations'], USER_PASSWORD_ANNOTATION);
+  if (typeof value !== 'string') return [{ ...at, type: 'FieldValueTypeInvalid', message: 'must be a string' }];
   const kind = hasher.classify(value);
   if (kind.kind === 'hash') return [];
   const message = kind.kind === 'plaintext' ? 'must be a password hash ($scrypt$…), never a plain password' : kind.reason;
-  return [{ field, type: 'FieldValueInvalid', message }];
+  return [{ ...at, type: 'FieldValueInvalid', message }];
 }
 
 function badRequest(request: AdmissionRequest): AdmissionResponse {
@@ -104,7 +106,7 @@ export function createUserValidator(options: UserValidatorOptions): AdmissionHan
       }
       if (metadata.labels?.[REGISTRATION_UID_LABEL] !== old.metadata?.labels?.[REGISTRATION_UID_LABEL]) {
         problems.push({
-          field: `metadata.labels.${REGISTRATION_UID_LABEL}`,
+          ...keyedField(['metadata', 'labels'], REGISTRATION_UID_LABEL),
           type: 'FieldValueForbidden',
           message: 'cannot be changed: it ties the User to the registration that holds its email claim',
         });

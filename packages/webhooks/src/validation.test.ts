@@ -11,6 +11,8 @@ import {
   normaliseEmail,
   ratchet,
   valueAt,
+  keyedField,
+  problemPath,
 } from './validation.js';
 
 const messages = (problems: { message: string }[]): string[] => problems.map((p) => p.message);
@@ -80,8 +82,20 @@ describe('ratchet and denial', () => {
       { field: 'spec.country', type: 'FieldValueTooLong' as const, message: 'too long' },
     ];
     expect(ratchet(problems, { object, oldObject }).map((p) => p.field)).toEqual(['spec.country']);
-    expect(valueAt(object, 'spec.country')).toBe('GBRXY');
-    expect(valueAt(object, 'spec.nothing.here')).toBeUndefined();
+    expect(valueAt(object, ['spec', 'country'])).toBe('GBRXY');
+    expect(valueAt(object, ['spec', 'nothing', 'here'])).toBeUndefined();
+  });
+
+  it('finds a changed value under a key with dots (an annotation), so the update is still checked', () => {
+    const key = 'webshop.cnpaas.dev/password';
+    const oldObject = { metadata: { annotations: {} } };
+    const object = { metadata: { annotations: { [key]: 'plain' } } };
+    const problem = { ...keyedField(['metadata', 'annotations'], key), type: 'FieldValueInvalid' as const, message: 'must be a hash' };
+    expect(problem.field).toBe(`metadata.annotations.${key}`);
+    expect(valueAt(object, problemPath(problem))).toBe('plain');
+    expect(ratchet([problem], { object, oldObject })).toEqual([problem]);
+    // Unchanged, it ratchets away like any other field.
+    expect(ratchet([problem], { object, oldObject: object })).toEqual([]);
   });
 
   it('denies 422 Invalid with every problem in the message and as causes', () => {

@@ -18,8 +18,15 @@ export type ProblemType =
   | 'FieldValueForbidden';
 
 export interface FieldProblem {
-  /** Dotted path in the object, e.g. `spec.user.email`. */
+  /** Dotted path in the object, e.g. `spec.user.email`, as the denial shows it. */
   field: string;
+  /**
+   * The same path as segments, when a key itself contains dots (annotation
+   * and label keys such as `webshop.cnpaas.dev/password`): splitting `field`
+   * on dots would address a field that does not exist. Unset means every
+   * segment of `field` is a plain key. Use `keyedField` to build both.
+   */
+  path?: readonly string[];
   type: ProblemType;
   /** Reads after the field path: "must contain a digit". */
   message: string;
@@ -78,7 +85,7 @@ export function checkString(value: unknown, rule: StringRule): FieldProblem[] {
 }
 
 // ---------------------------------------------------------------------------
-// Person names, emails, phone numbers (the CRD rules of reference/harikube.md §2.2)
+// Person names, emails, phone numbers (the CRD rules of the original demo)
 
 /** The CRD's pattern for firstName/lastName. */
 export const PERSON_NAME_PATTERN = /^[\p{L}][\p{L}\p{M}\s'-]*$/u;
@@ -104,7 +111,8 @@ const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**
  * The one normal form of an email address: trimmed, and the whole address
- * lower-cased. Lower-casing the local part too is deliberate (DESIGN.md):
+ * lower-cased. Lower-casing the local part too is deliberate (docs/design.md
+ * "The registration flow", step 3):
  * uniqueness is case-insensitive, and no mail provider in practice
  * distinguishes "Ann@" from "ann@".
  */
@@ -208,10 +216,20 @@ export function checkDns1123Subdomain(value: unknown, options: { field: string; 
 // ---------------------------------------------------------------------------
 // Updates, denial
 
-/** The value at a dotted path (`spec.user.email`), or undefined. */
-export function valueAt(object: unknown, path: string): unknown {
+/** `field` and `path` of a map entry whose key may contain dots: `keyedField(['metadata', 'annotations'], 'a.b/c')`. */
+export function keyedField(parent: readonly string[], key: string): Pick<FieldProblem, 'field' | 'path'> {
+  return { field: [...parent, key].join('.'), path: [...parent, key] };
+}
+
+/** The segments a problem addresses: its `path`, or its `field` when no key in it has a dot. */
+export function problemPath(problem: FieldProblem): readonly string[] {
+  return problem.path ?? problem.field.split('.');
+}
+
+/** The value at a path of segments (`['spec', 'user', 'email']`), or undefined. */
+export function valueAt(object: unknown, path: readonly string[]): unknown {
   let current: unknown = object;
-  for (const key of path.split('.')) {
+  for (const key of path) {
     if (!isRecord(current)) return undefined;
     current = current[key];
   }
@@ -221,10 +239,12 @@ export function valueAt(object: unknown, path: string): unknown {
 /**
  * Keeps only problems in fields this update changed (the apiserver's
  * "ratcheting"): an object stored before a rule existed can still have its
- * finalizers removed or its status written, instead of being stuck.
+ * finalizers removed or its status written, instead of being stuck. A
+ * problem whose path does not resolve in either object compares equal and is
+ * dropped, which is why dotted keys must carry `path` (see FieldProblem).
  */
 export function ratchet(problems: readonly FieldProblem[], update: { object: unknown; oldObject: unknown }): FieldProblem[] {
-  return problems.filter((p) => !isDeepStrictEqual(valueAt(update.object, p.field), valueAt(update.oldObject, p.field)));
+  return problems.filter((p) => !isDeepStrictEqual(valueAt(update.object, problemPath(p)), valueAt(update.oldObject, problemPath(p))));
 }
 
 export interface InvalidTarget {
