@@ -96,6 +96,7 @@ describe('the registration flow (in memory)', () => {
       fromAddress: 'shop@example.com',
       subject: 'Welcome, Ann',
       body: 'Hello Ann Lee, welcome to Lee & Co!',
+      format: 'text',
     });
     expect(email.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'User', uid: user.metadata?.uid });
     expect(email.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);

@@ -79,4 +79,15 @@ describe('EmailTemplate reconciler', () => {
     const s = setup(registrationTemplate(`<p>${all}</p>`));
     expect(valid(await s.reconcile())).toMatchObject({ status: 'True', reason: 'Renders' });
   });
+
+  it('says TooLarge, without rendering, for a body over 64 KiB, and which format a valid body is sent in', async () => {
+    const huge = setup(registrationTemplate('{{ .spec.firstName }} '.repeat(16_000)));
+    const condition = valid(await huge.reconcile())!;
+    expect(condition).toMatchObject({ status: 'False', reason: 'TooLarge' });
+    expect(condition.message).toBe(`spec.body is ${22 * 16_000} bytes, more than the 65536 bytes (64 KiB) a template may have; shorten it`);
+    expect(huge.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'TooLarge']]);
+
+    expect(valid(await setup(registrationTemplate('<p>Hi {{ .spec.firstName }}</p>')).reconcile())!.message).toContain('sent as HTML, with every value HTML-escaped');
+    expect(valid(await setup(registrationTemplate('{{ .spec.firstName }}, hello')).reconcile())!.message).toContain('sent as plain text');
+  });
 });

@@ -9,6 +9,11 @@
  * (welcome-email.ts). The registration controller still renders for real
  * and stops with TemplateInvalid on its own: this status is a report, not a
  * gate, so a stale Valid=True can never let a broken mail through.
+ *
+ * Valid=False reasons: RenderFailed (each problem with line and column) and
+ * TooLarge (subject or body over MAX_TEMPLATE_BYTES, 64 KiB, not rendered).
+ * Valid=True also says whether the body goes out as HTML or text, the
+ * decision every Email made from the template carries in spec.format.
  */
 import type { Clock } from '../runtime/clock.js';
 import type { Reconciler } from '../runtime/controller.js';
@@ -16,7 +21,7 @@ import type { EventRecorder } from '../runtime/events.js';
 import type { WebshopApi } from './kube-api.js';
 import { StatusUpdate } from './status.js';
 import type { EmailTemplate } from './types.js';
-import { TEMPLATE_PLACEHOLDERS, templateProblems } from './welcome-email.js';
+import { TEMPLATE_PLACEHOLDERS, checkTemplate } from './welcome-email.js';
 
 export const VALID = 'Valid';
 
@@ -30,16 +35,16 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
   return {
     async reconcile(_key, { object, log }) {
       if (!object || object.metadata?.deletionTimestamp) return;
-      const problems = templateProblems(object);
+      const check = checkTemplate(object);
       const status = new StatusUpdate(object, options.clock);
-      if (problems.length === 0) {
-        status.condition(VALID, 'True', 'Renders', 'subject and body render with every placeholder of a registration');
+      if (check.ok) {
+        status.condition(VALID, 'True', 'Renders', `subject and body render with every placeholder of a registration; the body is sent as ${check.format === 'html' ? 'HTML, with every value HTML-escaped' : 'plain text'}`);
       } else {
-        const message = `${problems.join('; ')}. Placeholders available: ${TEMPLATE_PLACEHOLDERS.join(', ')}`;
-        status.condition(VALID, 'False', 'RenderFailed', message);
+        const message = `${check.problems.join('; ')}${check.reason === 'RenderFailed' ? `. Placeholders available: ${TEMPLATE_PLACEHOLDERS.join(', ')}` : ''}`;
+        status.condition(VALID, 'False', check.reason, message);
         if (status.changed) {
-          void options.events?.publish({ regarding: object, type: 'Warning', reason: 'RenderFailed', action: 'ValidateTemplate', note: message });
-          log.warn({ problems: problems.length }, 'EmailTemplate does not render');
+          void options.events?.publish({ regarding: object, type: 'Warning', reason: check.reason, action: 'ValidateTemplate', note: message });
+          log.warn({ problems: check.problems.length, reason: check.reason }, 'EmailTemplate does not render');
         }
       }
       await status.write(options.api.emailTemplates);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OperatorError } from '../errors.js';
-import { placeholderPaths, renderTemplate } from './template.js';
+import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
 
 const data = { spec: { firstName: 'Ann', lastName: 'Lee', age: 42, vip: false }, metadata: { name: 't-1' } };
 
@@ -54,5 +54,50 @@ describe('renderTemplate', () => {
 
   it('placeholderPaths lists every leaf', () => {
     expect(placeholderPaths(data)).toEqual(['.spec.firstName', '.spec.lastName', '.spec.age', '.spec.vip', '.metadata.name']);
+  });
+});
+
+describe('renderTemplate on pathological input', () => {
+  // Correctness bounds, not benchmarks: the renderer used to rescan the template for every
+  // placeholder or unclosed "{{" (a 256 KiB template held the operator's event loop for seconds).
+  const elapsed = (fn: () => unknown): number => {
+    const started = performance.now();
+    try {
+      fn();
+    } catch {
+      // the error is checked separately
+    }
+    return performance.now() - started;
+  };
+  const fill = (unit: string, bytes: number): string => unit.repeat(Math.floor(bytes / unit.length));
+
+  it('renders a maximum-size template with thousands of placeholders in one pass', () => {
+    const template = fill('{{ .spec.firstName }}\n', MAX_TEMPLATE_BYTES);
+    expect(Buffer.byteLength(template)).toBeLessThanOrEqual(MAX_TEMPLATE_BYTES);
+    let out = '';
+    expect(elapsed(() => (out = renderTemplate({ template, data, escape: 'html' })))).toBeLessThan(1_000);
+    expect(out).toBe(fill('Ann\n', (MAX_TEMPLATE_BYTES / 22) * 4));
+  });
+
+  it('reports a maximum-size template of unknown placeholders quickly, listing the first problems and counting the rest', () => {
+    const template = fill('{{ .spec.nope }}\n', MAX_TEMPLATE_BYTES);
+    expect(elapsed(() => renderTemplate({ template, data }))).toBeLessThan(1_000);
+    const err = problem(() => renderTemplate({ template, data }));
+    expect(err.message).toContain('line 1, column 1: {{ .spec.nope }} unknown placeholder');
+    expect(err.message).toContain('line 20, column 1: {{ .spec.nope }} unknown placeholder');
+    expect(err.message).not.toContain('line 21,');
+    expect(err.message).toContain(`and ${Math.floor(MAX_TEMPLATE_BYTES / 17) - 20} more`);
+    // It ends up in a condition message, which the CRDs cap at 32768 characters.
+    expect(err.message.length).toBeLessThan(4_096);
+  });
+
+  it('refuses a template over the bound before looking at it, naming the size and the limit', () => {
+    for (const unit of ['{{ .spec.nope }}\n', '{{ ']) {
+      const template = fill(unit, 256 * 1024);
+      expect(elapsed(() => renderTemplate({ template, data }))).toBeLessThan(1_000);
+      const err = problem(() => renderTemplate({ template, data, source: 'EmailTemplate x/y spec.body' }));
+      expect(err.message).toBe(`EmailTemplate x/y spec.body: ${template.length} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes a template may have`);
+      expect(err.hint).toContain('64 KiB');
+    }
   });
 });

@@ -25,20 +25,40 @@ export interface RenderOptions {
   source?: string;
 }
 
-const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 const PATH = /^\.?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * The largest template (subject or body) the renderer accepts, in UTF-8
+ * bytes. A welcome mail is a few KiB; the bound keeps one render, and the
+ * problems it reports, small whatever a template's author writes.
+ */
+export const MAX_TEMPLATE_BYTES = 64 * 1024;
+/** Problems listed in one error; the rest are counted (a condition message has a size limit). */
+const MAX_REPORTED_PROBLEMS = 20;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }
 
-function position(text: string, index: number): string {
-  const before = text.slice(0, index);
-  const line = before.split('\n').length;
-  const column = index - before.lastIndexOf('\n');
-  return `line ${line}, column ${column}`;
+/**
+ * Line and column of increasing offsets in `text`. Each call continues
+ * counting newlines from the previous one, so reporting every problem of a
+ * template costs one pass over it, not one pass per problem.
+ */
+function locator(text: string): (index: number) => string {
+  let scanned = 0;
+  let line = 1;
+  let lineStart = 0;
+  return (index) => {
+    for (let nl = text.indexOf('\n', scanned); nl !== -1 && nl < index; nl = text.indexOf('\n', nl + 1)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    scanned = Math.max(scanned, index);
+    return `line ${line}, column ${index - lineStart + 1}`;
+  };
 }
 
 type Lookup = { found: true; value: string } | { found: false; why: string };
@@ -70,36 +90,50 @@ export function placeholderPaths(data: Record<string, unknown>, prefix = ''): st
 /** Renders `template`; throws CNPAAS_OPERATOR_TEMPLATE listing every problem. */
 export function renderTemplate(options: RenderOptions): string {
   const { template, data } = options;
+  const source = options.source ?? 'template';
+  const size = Buffer.byteLength(template, 'utf8');
+  if (size > MAX_TEMPLATE_BYTES) {
+    throw new OperatorError('CNPAAS_OPERATOR_TEMPLATE', `${source}: ${size} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes a template may have`, {
+      hint: `shorten it to at most ${MAX_TEMPLATE_BYTES / 1024} KiB`,
+    });
+  }
   const escape = options.escape === 'html' ? escapeHtml : (s: string) => s;
+  const at = locator(template);
   const problems: string[] = [];
-  let out = '';
+  const out: string[] = [];
+  // One left-to-right pass: every indexOf starts where the previous one stopped.
   let last = 0;
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const index = match.index;
-    const inner = match[1]!;
-    const text = template.slice(last, index);
-    if (text.includes('{{')) problems.push(`${position(template, last + text.indexOf('{{'))}: "{{" is not closed by "}}"`);
-    out += text;
-    last = index + match[0].length;
+  while (last < template.length) {
+    const open = template.indexOf('{{', last);
+    if (open === -1) break;
+    out.push(template.slice(last, open));
+    const close = template.indexOf('}}', open + 2);
+    if (close === -1) {
+      problems.push(`${at(open)}: "{{" is not closed by "}}"`);
+      last = template.length;
+      break;
+    }
+    last = close + 2;
+    const inner = template.slice(open + 2, close);
     const path = inner.trim();
     if (inner.includes('{{') || !PATH.test(path)) {
-      problems.push(`${position(template, index)}: {{${inner}}} is not a placeholder; write a dotted path like {{ .spec.firstName }}`);
+      problems.push(`${at(open)}: {{${inner.length > 80 ? `${inner.slice(0, 80)}…` : inner}}} is not a placeholder; write a dotted path like {{ .spec.firstName }}`);
       continue;
     }
     const found = lookup(data, path);
     if (!found.found) {
-      problems.push(`${position(template, index)}: {{ ${path} }} ${found.why}`);
+      problems.push(`${at(open)}: {{ ${path} }} ${found.why}`);
       continue;
     }
-    out += escape(found.value);
+    out.push(escape(found.value));
   }
-  const rest = template.slice(last);
-  if (rest.includes('{{')) problems.push(`${position(template, last + rest.indexOf('{{'))}: "{{" is not closed by "}}"`);
-  out += rest;
+  out.push(template.slice(last));
   if (problems.length > 0) {
-    throw new OperatorError('CNPAAS_OPERATOR_TEMPLATE', `${options.source ?? 'template'}: ${problems.join('; ')}`, {
+    const listed = problems.slice(0, MAX_REPORTED_PROBLEMS);
+    if (problems.length > listed.length) listed.push(`and ${problems.length - listed.length} more`);
+    throw new OperatorError('CNPAAS_OPERATOR_TEMPLATE', `${source}: ${listed.join('; ')}`, {
       hint: `fix the template; placeholders available: ${placeholderPaths(data).join(', ')}`,
     });
   }
-  return out;
+  return out.join('');
 }

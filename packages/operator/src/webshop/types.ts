@@ -1,6 +1,6 @@
 /**
  * The shapes of the webshop objects as the operator reads them
- * (manifests/crds/ is the authority; reference/harikube.md §2.2 the origin).
+ * (manifests/crds/ is the authority; the original demo's CRDs the origin).
  * Objects from the API are only as good as the CRD's validation, so code
  * that depends on a field being present checks it.
  */
@@ -64,6 +64,8 @@ export interface EmailSpec {
   fromAddress: string;
   subject: string;
   body?: string;
+  /** How the email function sends body: as HTML or as plain text. Set by whoever rendered it; absent means text. */
+  format?: BodyFormat;
 }
 
 /** Written by the email function (packages/functions), never by the operator. */
@@ -77,7 +79,12 @@ export interface EmailTemplateSpec {
   /** May contain placeholders, like the body. */
   subject: string;
   body: string;
+  /** html or text; absent: html when the body starts with '<' (the original demo's rule), else text. */
+  format?: BodyFormat;
 }
+
+/** Whether an Email body is HTML (placeholder values HTML-escaped into it) or plain text (values verbatim). */
+export type BodyFormat = 'text' | 'html';
 
 /** Written by the template controller: Valid says whether subject and body render. */
 export interface EmailTemplateStatus {

@@ -10,8 +10,23 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { OperatorError } from '../errors.js';
 import { withControllerRef } from '../runtime/owner-references.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
-import { placeholderPaths, renderTemplate } from './template.js';
-import type { Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';
+import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
+import type { BodyFormat, Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';
+
+/** What the Email CRD lets spec.body hold (its maxLength); a longer rendering could never be created. */
+export const MAX_EMAIL_BODY_CHARS = 262_144;
+
+/**
+ * HTML or plain text: decided here, once, from the template (its author's
+ * text, never a registrant's), and written into the Email's spec.format.
+ * The email function sends what spec.format says and never looks at the
+ * body, so a value that starts with '<' cannot turn a text mail into
+ * unescaped HTML. An explicit spec.format wins; without one a body starting
+ * with '<' is HTML, as in the original demo.
+ */
+export function bodyFormat(spec: Pick<EmailTemplateSpec, 'body' | 'format'>): BodyFormat {
+  return spec.format ?? (spec.body.trimStart().startsWith('<') ? 'html' : 'text');
+}
 
 export interface WelcomeEmailInput {
   template: EmailTemplate;
@@ -57,30 +72,40 @@ export function welcomeEmail(input: WelcomeEmailInput): Email {
       fromName: spec.fromName,
       fromAddress: spec.fromAddress,
       subject: renderPart(template, 'subject', data),
-      body: renderPart(template, 'body', data),
+      body: renderBody(template, data),
+      format: bodyFormat(spec),
     },
   };
   // Deleting the User deletes its welcome Email (the garbage collector follows this reference).
   return withControllerRef(email, user);
 }
 
+export type TemplateCheck = { ok: true; format: BodyFormat } | { ok: false; reason: 'TooLarge' | 'RenderFailed'; problems: string[] };
+
 /**
- * What is wrong with `template`, one message per field; empty when it renders.
+ * Whether `template` renders, and if not why, one message per field.
  * The sample has every placeholder a real registration offers, so whatever
- * renders here renders for every registration.
+ * renders here renders for every registration. A field over
+ * MAX_TEMPLATE_BYTES is TooLarge and not rendered at all.
  */
-export function templateProblems(template: EmailTemplate): string[] {
-  if (!template.spec?.subject || !template.spec.body) return ['spec.subject and spec.body are required'];
+export function checkTemplate(template: EmailTemplate): TemplateCheck {
+  const spec = template.spec;
+  if (!spec?.subject || !spec.body) return { ok: false, reason: 'RenderFailed', problems: ['spec.subject and spec.body are required'] };
+  const oversized = (['subject', 'body'] as const)
+    .map((part) => ({ part, bytes: Buffer.byteLength(spec[part], 'utf8') }))
+    .filter((p) => p.bytes > MAX_TEMPLATE_BYTES)
+    .map((p) => `spec.${p.part} is ${p.bytes} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes (${MAX_TEMPLATE_BYTES / 1024} KiB) a template may have; shorten it`);
+  if (oversized.length > 0) return { ok: false, reason: 'TooLarge', problems: oversized };
   const problems: string[] = [];
-  for (const part of ['subject', 'body'] as const) {
+  for (const render of [() => renderPart(template, 'subject', SAMPLE_DATA), () => renderBody(template, SAMPLE_DATA)]) {
     try {
-      renderPart(template, part, SAMPLE_DATA);
+      render();
     } catch (err) {
       if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
       problems.push(err.message);
     }
   }
-  return problems;
+  return problems.length === 0 ? { ok: true, format: bodyFormat(spec) } : { ok: false, reason: 'RenderFailed', problems };
 }
 
 const SAMPLE_DATA = templateData(
@@ -94,7 +119,19 @@ export const TEMPLATE_PLACEHOLDERS: readonly string[] = placeholderPaths(SAMPLE_
 function renderPart(template: EmailTemplate, part: 'subject' | 'body', data: Record<string, unknown>): string {
   const spec = template.spec as EmailTemplateSpec;
   const where = `EmailTemplate ${template.metadata?.namespace ?? ''}/${template.metadata?.name ?? ''} spec.${part}`;
-  // The email function sends a body starting with '<' as HTML: values must not inject markup into it.
-  const html = part === 'body' && spec.body.trimStart().startsWith('<');
-  return renderTemplate({ template: spec[part], data, escape: html ? 'html' : 'none', source: where });
+  // Values are escaped exactly when the Email will say html (bodyFormat); a subject is never HTML.
+  const escape = part === 'body' && bodyFormat(spec) === 'html' ? 'html' : 'none';
+  return renderTemplate({ template: spec[part], data, escape, source: where });
+}
+
+function renderBody(template: EmailTemplate, data: Record<string, unknown>): string {
+  const body = renderPart(template, 'body', data);
+  if (body.length > MAX_EMAIL_BODY_CHARS) {
+    throw new OperatorError(
+      'CNPAAS_OPERATOR_TEMPLATE',
+      `EmailTemplate ${template.metadata?.namespace ?? ''}/${template.metadata?.name ?? ''} spec.body renders to ${body.length} characters, more than the ${MAX_EMAIL_BODY_CHARS} an Email body may hold`,
+      { hint: 'use fewer placeholders or a shorter body' },
+    );
+  }
+  return body;
 }
