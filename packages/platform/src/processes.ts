@@ -1,10 +1,18 @@
 /**
  * Recognising and ending processes the platform started, by pid. A pid is
- * signalled only if its command line still names what we started: after a
- * reboot the same number may belong to someone else.
+ * signalled only if it still runs what we started: its command line still
+ * names it and, on Linux, it still has the start time recorded at spawn
+ * (/proc/<pid>/stat starttime). The command line alone is not enough: after
+ * a reboot, or once pids wrap, the same number can belong to another stack's
+ * component with the very same command line. Where /proc is missing (macOS),
+ * no start time is recorded and the command line is the only check.
+ *
+ * Between the check and the signal the pid could still change hands; Node
+ * has no pidfd to close that window, but it is milliseconds, not a reboot.
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processStartTicks } from './process-cpu.js';
 
 export function commandLineOf(pid: number): string | null {
   try {
@@ -14,19 +22,37 @@ export function commandLineOf(pid: number): string | null {
   }
 }
 
-export function isOurProcess(pid: number | null | undefined, marker: string): pid is number {
-  if (!pid || pid <= 0) return false;
+/** What a recorded pid is now: still ours, gone, or taken by another process. */
+export type ProcessIdentity = 'ours' | 'gone' | 'other';
+
+/**
+ * `startTicks` is what was recorded at spawn; null or undefined (a state file
+ * written on macOS, or by an earlier cnpaas) skips that check.
+ */
+export function identifyProcess(pid: number | null | undefined, marker: string, startTicks?: number | null): ProcessIdentity {
+  if (!pid || pid <= 0) return 'gone';
   const args = commandLineOf(pid);
-  return args !== null && args.includes(marker);
+  if (args === null) return 'gone';
+  if (!args.includes(marker)) return 'other';
+  if (startTicks !== null && startTicks !== undefined) {
+    const now = processStartTicks(pid);
+    if (now !== undefined && now !== startTicks) return 'other';
+  }
+  return 'ours';
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the pid is gone. */
-export async function terminate(pid: number, marker: string, graceMs: number): Promise<'gone' | 'killed' | 'not-ours'> {
-  if (!isOurProcess(pid, marker)) return 'not-ours';
+export function isOurProcess(pid: number | null | undefined, marker: string, startTicks?: number | null): pid is number {
+  return identifyProcess(pid, marker, startTicks) === 'ours';
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the pid is gone (or no longer ours). */
+export async function terminate(pid: number, marker: string, graceMs: number, startTicks?: number | null): Promise<'gone' | 'killed' | 'not-ours'> {
+  const ours = () => isOurProcess(pid, marker, startTicks);
+  if (!ours()) return 'not-ours';
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isOurProcess(pid, marker)) return 'gone';
+    if (!ours()) return 'gone';
     await sleep(100);
   }
   try {
@@ -34,6 +60,6 @@ export async function terminate(pid: number, marker: string, graceMs: number): P
   } catch {
     return 'gone';
   }
-  while (isOurProcess(pid, marker)) await sleep(50);
+  while (ours()) await sleep(50);
   return 'killed';
 }

@@ -36,11 +36,11 @@ export async function status(stateDir: string): Promise<StatusReport> {
   if (!state) {
     return { stateDir: paths.root, running: false, supervisorPid: null, readyAt: null, ports: {}, topology: null, components: [], backendKeys: null };
   }
-  const running = !!state.supervisor && isOurProcess(state.supervisor.pid, supervisorMarker(paths));
+  const running = !!state.supervisor && isOurProcess(state.supervisor.pid, supervisorMarker(paths), state.supervisor.startTicks);
   const caFile = path.join(paths.pki, 'ca.crt');
   const components: ComponentReport[] = [];
   for (const [name, c] of Object.entries(state.components)) {
-    const alive = isOurProcess(c.pid, c.executable);
+    const alive = isOurProcess(c.pid, c.executable, c.startTicks);
     const health = alive ? await probe(c.healthUrl, caFile) : { ok: false, detail: 'not running' };
     components.push({ name, pid: alive ? c.pid : null, phase: running ? c.phase : 'stopped', restarts: c.restarts, healthy: health.ok, detail: health.detail });
   }

@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { applyManifests, deleteManifests } from './apply-manifests.js';
+import { processStartTicks } from './process-cpu.js';
 import { readPlan } from './stack-plan.js';
 import { writeState, type PlatformState, type StatePaths } from './state-dir.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
@@ -29,7 +30,7 @@ export async function runSupervisor(paths: StatePaths, onMessage: (m: Supervisor
     version: 1,
     ports: plan.ports,
     topology: plan.topology,
-    supervisor: { pid: process.pid, startedAt: new Date().toISOString() },
+    supervisor: { pid: process.pid, startedAt: new Date().toISOString(), startTicks: processStartTicks(process.pid) ?? null },
     components: {},
     readyAt: null,
   };
@@ -46,7 +47,7 @@ export async function runSupervisor(paths: StatePaths, onMessage: (m: Supervisor
     },
     onChange: (components) => {
       state.components = Object.fromEntries(components.map((c) => [c.name, {
-        pid: c.pid, phase: c.phase, restarts: c.restarts, log: c.log, healthUrl: c.readyUrl, executable: c.executable,
+        pid: c.pid, phase: c.phase, restarts: c.restarts, log: c.log, healthUrl: c.readyUrl, executable: c.executable, startTicks: c.startTicks,
       }]));
       save();
     },

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessSpec } from './control-plane.js';
 import { freePort } from './ports.js';
+import { processStartTicks } from './process-cpu.js';
 import { isOurProcess } from './processes.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
@@ -69,6 +70,8 @@ describe('Supervisor', () => {
     expect(second).toMatchObject({ phase: 'ready', restarts: 1 });
     expect(second.pid).not.toBe(first);
     expect(isOurProcess(second.pid, '-e')).toBe(true);
+    // Recorded at spawn, so `cnpaas down` can tell this pid from a later process that reuses it.
+    if (process.platform === 'linux') expect(second.startTicks).toBe(processStartTicks(second.pid));
   });
 
   it('fails start with the log tail when a component exits, and stops what it started', async () => {

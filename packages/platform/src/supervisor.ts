@@ -11,6 +11,7 @@ import type { ProcessSpec } from './control-plane.js';
 import { PlatformError } from './errors.js';
 import { probe } from './health.js';
 import { logFile, tailLines } from './log-files.js';
+import { processStartTicks } from './process-cpu.js';
 
 export type SupervisorEvent =
   | { type: 'starting'; name: string }
@@ -27,6 +28,8 @@ export interface ComponentStatus {
   log: string;
   readyUrl: string;
   executable: string;
+  /** The pid's start time (/proc/<pid>/stat), so `cnpaas down` can tell it from a later process with the same pid; null off Linux. */
+  startTicks: number | null;
 }
 
 export interface SupervisorOptions {
@@ -150,7 +153,7 @@ export class Supervisor {
     }
     const entry: Running = existing ?? {
       spec,
-      status: { name: spec.name, pid: null, phase: 'starting', restarts, log, readyUrl: spec.readyUrl, executable: executableOf(spec) },
+      status: { name: spec.name, pid: null, phase: 'starting', restarts, log, readyUrl: spec.readyUrl, executable: executableOf(spec), startTicks: null },
       child: null,
       exited: Promise.resolve(),
       startedAt: Date.now(),
@@ -161,6 +164,8 @@ export class Supervisor {
     entry.child = child;
     entry.startedAt = Date.now();
     entry.status.pid = child.pid ?? null;
+    // Read now, while the child cannot have been reaped: its pid is still its own.
+    entry.status.startTicks = processStartTicks(entry.status.pid) ?? null;
     entry.status.restarts = restarts;
     entry.exited = new Promise((resolve) => {
       child.once('error', () => resolve());
@@ -175,6 +180,7 @@ export class Supervisor {
 
   private onExit(entry: Running, code: number | null, signal: NodeJS.Signals | null): void {
     entry.status.pid = null;
+    entry.status.startTicks = null;
     if (this.stopping || !entry.everReady) return;
     const restarts = Date.now() - entry.startedAt > HEALTHY_AFTER_MS ? 0 : entry.status.restarts + 1;
     const delay = Math.min(MAX_RESTART_DELAY_MS, (this.options.restartBaseMs ?? 1_000) * 2 ** Math.max(0, restarts - 1));

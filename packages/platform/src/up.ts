@@ -41,7 +41,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const paths = statePaths(options.stateDir);
   const existing = readState(paths);
-  if (existing?.supervisor && isOurProcess(existing.supervisor.pid, supervisorMarker(paths))) {
+  if (existing?.supervisor && isOurProcess(existing.supervisor.pid, supervisorMarker(paths), existing.supervisor.startTicks)) {
     say(`cnpaas is already running in ${paths.root} (supervisor pid ${existing.supervisor.pid}, since ${existing.supervisor.startedAt}); see cnpaas status`);
     return {
       alreadyRunning: true, paths, kubeconfig: paths.kubeconfig, server: `https://127.0.0.1:${existing.ports.apiserver}`, ports: existing.ports, kubectl: null,
