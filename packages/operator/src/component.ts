@@ -1,5 +1,5 @@
 /**
- * The component descriptor of the operator (DESIGN.md "Contracts between
+ * The component descriptor of the operator (docs/design.md "Contracts between
  * packages"; the type is @cnpaas/service-kit's): what the platform's one
  * supervisor needs to run it (command, env, health URLs on a loopback HTTP
  * port), which manifests to apply before it starts, and which certificate

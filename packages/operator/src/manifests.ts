@@ -1,5 +1,5 @@
 /**
- * The package's manifests (DESIGN.md "Contracts between packages"), in the
+ * The package's manifests (docs/design.md "Contracts between packages"), in the
  * order they must be applied: the system namespace, the five webshop CRDs,
  * the operator's RBAC, then the default EmailTemplate (which needs its CRD
  * Established first: the applier waits for that condition between CRDs and
@@ -25,7 +25,7 @@ export function manifestPath(file: string): string {
   return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
 }
 
-/** The CRDs alone (DESIGN.md start-up order, step 4: before the webhooks and the operator). */
+/** The CRDs alone (docs/design.md "Start order", step 4: before the webhooks and the operator). */
 export function crdManifests(): string[] {
   return MANIFEST_FILES.crds.map(manifestPath);
 }

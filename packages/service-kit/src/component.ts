@@ -1,5 +1,5 @@
 /**
- * The component descriptor (DESIGN.md "Contracts between packages"): what
+ * The component descriptor (docs/design.md "Contracts between packages"): what
  * the platform's one supervisor needs to run a package's process (command,
  * env, health URLs), which manifests to apply when, and which certificates
  * its PKI must issue. Each runnable package exports a function that returns

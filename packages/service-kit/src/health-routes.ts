@@ -1,6 +1,6 @@
 /**
  * /healthz, /livez, /readyz and /metrics on a package's own fastify server.
- * DESIGN.md lets them answer without a client certificate, so a server that
+ * docs/design.md "Security" lets them answer without a client certificate, so a server that
  * asks for one checks it on its other routes only.
  */
 

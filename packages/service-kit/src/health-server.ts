@@ -1,6 +1,6 @@
 /**
  * /healthz, /readyz and /metrics over plain HTTP, for processes that serve
- * nothing else (controllers, the SMTP sink). DESIGN.md allows these three
+ * nothing else (controllers, the SMTP sink). docs/design.md "Security" allows these three
  * unauthenticated on loopback. node:http, because three GET routes do not
  * justify a web framework.
  *

@@ -2,8 +2,8 @@
  * pino, set up the same way in every process: JSON lines with a `component`
  * field, the level from LOG_LEVEL unless given, and `redact` over every
  * path a secret can take. No server logs a request body or a password in
- * the first place; redaction is the second line of defence (DESIGN.md
- * "Defence in depth"), should anyone log one by mistake.
+ * the first place; redaction is the second line of defence (docs/design.md
+ * "The registration flow", step 3), should anyone log one by mistake.
  *
  * Lines go to stdout synchronously. pino's default writes in the background,
  * and a process that exits right after logging (runUntilStopped's

@@ -1,5 +1,5 @@
 /**
- * The component descriptor of the webhooks (DESIGN.md "Contracts between
+ * The component descriptor of the webhooks (docs/design.md "Contracts between
  * packages"): what the platform's one supervisor needs to run this package
  * (command, env, health URL), which manifests to apply when, and which
  * certificates its PKI must issue. A plain object; the platform decides

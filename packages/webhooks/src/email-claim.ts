@@ -1,5 +1,5 @@
 /**
- * Email uniqueness that holds under concurrency (DESIGN.md, "The registration
+ * Email uniqueness that holds under concurrency (docs/design.md, "The registration
  * flow" step 3).
  *
  * The original demo looked for Users with the email in an informer cache, so

@@ -4,7 +4,7 @@
  * - no route ever logs a request body or a patch (server.ts logs ids,
  *   kinds, outcomes);
  * - `redact` still covers every path a password can take in the objects we
- *   handle, should anyone log one by mistake (DESIGN.md "Defence in depth").
+ *   handle, should anyone log one by mistake (docs/design.md "The registration flow", step 3).
  */
 import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
 

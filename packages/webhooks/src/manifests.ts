@@ -1,5 +1,5 @@
 /**
- * The package's manifests (DESIGN.md "Contracts between packages"):
+ * The package's manifests (docs/design.md "Contracts between packages"):
  * `manifests/rbac.yaml` as is, and the two webhook configurations rendered
  * with the server's URL and CA bundle. `cnpaas up` applies the rendered
  * configurations only after the server is ready; kind will apply the same

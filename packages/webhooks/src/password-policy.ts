@@ -1,14 +1,14 @@
 /**
  * The password policy of a registration: 8 to 64 characters with an
  * upper-case letter, a lower-case letter, a digit and a special character
- * (the original demo's rule, reference/harikube.md §2.4).
+ * (the original demo's rule, docs/design.md "Origins").
  *
  * Where the original used ASCII classes (`[A-Z]`, `[a-z]`, `\d`), this
  * policy is Unicode-aware: "Ä" is an upper-case letter and "٣" a digit, so a
  * person typing in their own script is not told their capital letter is
  * missing. Lengths count characters (code points), not UTF-16 units, the
  * same way the CRD's `maxLength` counts. The password is NFKC-normalised
- * first (NIST SP 800-63B §5.1.1.2), and password-hash.ts hashes the same
+ * first (NIST SP 800-63B, section 5.1.1.2), and password-hash.ts hashes the same
  * normalised form, so a later verify of the same keystrokes matches.
  *
  * Each violation says exactly what is missing; nothing here ever echoes the

@@ -71,7 +71,7 @@ export function createRegistrationMutator(options: RegistrationMutatorOptions): 
       const companyName = defaultCompanyName(user['firstName'], user['lastName']);
       if (companyName !== '') {
         tenant['companyName'] = companyName;
-        // `add` also replaces an existing blank value (RFC 6902 §4.1 on an existing member).
+        // `add` also replaces an existing blank value (RFC 6902, section 4.1, on an existing member).
         ops.push({ op: 'add', path: '/spec/tenant/companyName', value: companyName });
       }
     }

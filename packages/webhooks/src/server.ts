@@ -3,7 +3,7 @@
  *
  * - Admission routes (`POST /mutate/…`, `/validate/…`) answer AdmissionReview
  *   v1. With a client CA configured they require a client certificate signed
- *   by it: kube-apiserver presents one (DESIGN.md, PKI → Webhooks), and
+ *   by it: kube-apiserver presents one (docs/design.md "Security"), and
  *   nobody else should be able to create email claims by posting reviews.
  *   The TLS handshake itself asks for, but does not require, a certificate
  *   (`rejectUnauthorized: false`), so `/healthz`, `/livez`, `/readyz` and

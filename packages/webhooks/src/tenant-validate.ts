@@ -2,7 +2,7 @@
  * Validation of Tenant specs: the Tenant kind's own webhook, and
  * `spec.tenant` of a RegistrationRequest (the operator copies one into the
  * other, so both must obey the same rules). Lengths follow the CRD
- * (reference/harikube.md §2.2); the checks add what a length cannot say
+ * (the original demo's, docs/design.md "Origins"); the checks add what a length cannot say
  * (a country code is letters, no field is only spaces, no control
  * characters).
  */

@@ -142,7 +142,7 @@ export function capturingLogger(level = 'trace'): { log: Logger; lines: string[]
 
 export type { TestPki };
 
-/** A CA, a serving certificate for 127.0.0.1/localhost, and client certificates (DESIGN.md PKI → Webhooks). */
+/** A CA, a serving certificate for 127.0.0.1/localhost, and client certificates (docs/design.md "Security"). */
 export function testPki(): Promise<TestPki> {
   return kitTestPki({ server: 'cnpaas-webhooks', client: 'kube-apiserver-webhook-client' });
 }

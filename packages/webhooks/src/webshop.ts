@@ -1,6 +1,6 @@
 /**
- * The webshop names the webhooks use (DESIGN.md "Names") and the spec
- * shapes of the three CRDs they admit (reference/harikube.md §2.2, under our
+ * The webshop names the webhooks use (docs/design.md "Fixed names") and the spec
+ * shapes of the three CRDs they admit (the original demo's, under our
  * group). The shapes are what a *valid* object has; the handlers read the
  * untrusted JSON with checks and never trust these types blindly.
  */

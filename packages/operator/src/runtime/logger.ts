@@ -3,8 +3,8 @@
  * one it gets a child of this default. Passwords never reach a log line:
  * the registration flow carries password hashes in specs, so `redact` covers
  * every `password` and `passwordHash` field at the depths our objects nest
- * them, and every `body`, such as an Email's (DESIGN.md, "Defence in
- * depth").
+ * them, and every `body`, such as an Email's (docs/design.md "The registration
+ * flow", step 3, defence in depth).
  */
 import { BASE_REDACT_PATHS, loggerFactory, type Logger } from '@cnpaas/service-kit';
 

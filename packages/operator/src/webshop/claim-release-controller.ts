@@ -1,5 +1,5 @@
 /**
- * Releases email claims (DESIGN.md "The registration flow", step 3).
+ * Releases email claims (docs/design.md "The registration flow", step 3).
  *
  * The webhooks lock an address by creating the ConfigMap
  * `cnpaas-system/email-claim-<sha256 prefix>` (packages/webhooks/src/

@@ -1,5 +1,5 @@
 /**
- * The webshop's fixed names (DESIGN.md "Names" and "The registration flow"):
+ * The webshop's fixed names (docs/design.md "Fixed names" and "The registration flow"):
  * the API group, the system namespace, labels, annotations, finalizers, and
  * how every child object is named. Pure functions, so a crash anywhere and a
  * re-run computes the very same names: that is what makes each step
@@ -32,7 +32,7 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 
 /**
  * Carries the password hash from the RegistrationRequest to the User (the
- * original demo's way, reference/harikube.md §2.3; the User webhook accepts
+ * original demo's way, docs/design.md "Origins"; the User webhook accepts
  * only a hash here). The User controller moves it into a Secret and removes it.
  */
 export const PASSWORD_ANNOTATION = `${WEBSHOP_GROUP}/password`;

@@ -1,5 +1,5 @@
 /**
- * The RegistrationRequest controller: DESIGN.md "The registration flow",
+ * The RegistrationRequest controller: docs/design.md "The registration flow",
  * step 4, in order.
  *
  *   1. create the Tenant `t-<12 hex of the RR UID>`;
@@ -16,7 +16,7 @@
  * and waits. Every step is create-or-find-ours, so a crash anywhere and a
  * re-run finish the same registration without duplicates.
  *
- * Where the original demo was wrong (reference/harikube.md §2.3): a missing
+ * Where the original demo was wrong (docs/design.md "Origins"): a missing
  * EmailTemplate does not silently skip the welcome mail (the RR waits with
  * Ready=False, TemplateNotFound), names are not the bare UID, and the RR
  * reports progress in conditions instead of an empty status.

@@ -6,7 +6,7 @@
  * in it: the User, whose own finalizer removes its cluster RBAC, the Email,
  * the Secret).
  *
- * Where the original demo was wrong (reference/harikube.md §2.3): it created
+ * Where the original demo was wrong (docs/design.md "Origins"): it created
  * the Namespace under the Tenant's name but looked it up on delete under the
  * Tenant's UID, so its clean-up never ran; and it put a finalizer on the
  * Namespace that only that broken path removed. Here the Namespace carries

@@ -22,7 +22,7 @@
  * ClusterRole and ClusterRoleBinding `webshop-user.<namespace>.<user>`
  * (`get` on that Tenant by `resourceNames`). A cluster-scoped object can
  * only have a cluster-scoped owner, so the Tenant owns them; the User's
- * finalizer deletes them when the User goes (DESIGN.md).
+ * finalizer deletes them when the User goes (docs/design.md "The registration flow").
  *
  * The operator may create these Roles only because it holds every
  * permission they grant (RBAC escalation prevention); see manifests/rbac.yaml.
