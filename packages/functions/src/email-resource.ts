@@ -17,8 +17,9 @@ export interface EmailSpec {
   fromName: string;
   fromAddress: string;
   subject: string;
-  /** Optional. Starting with `<` it is sent as HTML (as the original function did), else as plain text. */
   body?: string;
+  /** html or text (absent: text). Set by the operator from the EmailTemplate; the function never guesses from the body. */
+  format?: 'text' | 'html';
 }
 
 /** The one condition type the function keeps on an Email, and its reasons. */
@@ -135,6 +136,8 @@ export function checkEmailObject(value: unknown): { ok: true; email: EmailObject
     const body = spec['body'];
     if (body !== undefined && typeof body !== 'string') problems.push('spec.body: must be a string');
     else if (typeof body === 'string' && Buffer.byteLength(body) > MAX_BODY_BYTES) problems.push(`spec.body: larger than ${MAX_BODY_BYTES} bytes`);
+    const format = spec['format'];
+    if (format !== undefined && format !== 'text' && format !== 'html') problems.push('spec.format: must be text or html');
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, email: value as EmailObject };

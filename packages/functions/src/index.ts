@@ -23,7 +23,7 @@ export {
 export { MailStore, listMail, readMail, type StoredMail } from './mail/mail-store.js';
 export { SmtpSink, DEFAULT_MAX_MESSAGE_BYTES, type SinkFaults, type SmtpFault, type SmtpSinkOptions } from './mail/smtp-sink.js';
 export { parseSmtpConfig, SMTP_USAGE, DEFAULT_SMTP_LISTEN, DEFAULT_SMTP_USER, type SmtpSinkConfig } from './mail/smtp-config.js';
-export { MESSAGE_ID_DOMAIN, buildMessage, isHtmlBody, messageIdFor } from './email/message.js';
+export { MESSAGE_ID_DOMAIN, buildMessage, isHtmlEmail, messageIdFor } from './email/message.js';
 export { classifySmtpError, type FailureKind } from './email/classify.js';
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './email/backoff.js';
 export { loadSmtpSettings, describeSmtpSettings, transportOptions, type SmtpSettings, type TlsPolicy } from './email/smtp-settings.js';

@@ -15,9 +15,15 @@ export function messageIdFor(uid: string): string {
   return `<${uid}@${MESSAGE_ID_DOMAIN}>`;
 }
 
-/** A body starting with `<` is HTML, as the original demo's function decided. */
-export function isHtmlBody(body: string): boolean {
-  return body.trimStart().startsWith('<');
+/**
+ * Whether the body goes out as HTML: only when the Email's spec.format says
+ * html. The operator decides that once, from the EmailTemplate, and escapes
+ * every value it puts into an HTML body; guessing here from the body's first
+ * character would let a registrant's name that starts with '<' turn a plain
+ * text mail into unescaped HTML.
+ */
+export function isHtmlEmail(email: Pick<EmailObject, 'spec'>): boolean {
+  return email.spec.format === 'html';
 }
 
 export function buildMessage(email: EmailObject): SendMailOptions {
@@ -28,7 +34,7 @@ export function buildMessage(email: EmailObject): SendMailOptions {
     to: spec.toAddress,
     subject: spec.subject,
     messageId: messageIdFor(metadata.uid),
-    ...(isHtmlBody(body) ? { html: body } : { text: body }),
+    ...(isHtmlEmail(email) ? { html: body } : { text: body }),
     // Which object this mail came from, for `cnpaas mail` and for people reading headers.
     headers: { 'X-Cnpaas-Email': `${metadata.namespace}/${metadata.name}` },
     // nodemailer would otherwise read local files or URLs named in attachments/bodies; an Email has none.

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
 import { listMail, readMail } from '../mail/mail-store.js';
 import { SECRET_BODY, SMTP_PASSWORD, capturingLogger, emailObject, startSink, type TestSink } from '../test-support.js';
 import { backoffDelay } from './backoff.js';
@@ -79,5 +80,35 @@ describe('EmailSender', () => {
     expect(err).toMatchObject({ kind: 'transient' });
     expect((err as SendError).attempts).toBeGreaterThan(1);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('HTML or text, as the Email says', () => {
+  const SCRIPT = '<script>alert(1)</script>';
+
+  async function received(spec: Partial<ReturnType<typeof emailObject>['spec']>) {
+    sink = await startSink();
+    const { log } = capturingLogger();
+    await new EmailSender({ settings: sink.settings, log }).send(buildMessage(emailObject({ spec })));
+    const [stored] = await listMail(sink.dir);
+    const parsed = await simpleParser((await readMail(sink.dir, stored!.id)).raw);
+    await sink.close();
+    sink = undefined;
+    return parsed;
+  }
+
+  it('a text Email whose body starts with markup arrives as text/plain, verbatim, with no HTML part', async () => {
+    // What a text template renders when a registrant's first name is markup.
+    for (const spec of [{ format: 'text' as const, body: `${SCRIPT}, welcome!` }, { body: `<a href="https://evil.example">x</a>, welcome!` }]) {
+      const mail = await received(spec);
+      expect(mail.html).toBe(false);
+      expect(mail.text?.trim()).toBe(spec.body);
+    }
+  });
+
+  it('an html Email arrives as text/html, as the operator escaped it', async () => {
+    const mail = await received({ format: 'html', body: '<p>Hello &lt;script&gt;alert(1)&lt;/script&gt;</p>' });
+    expect(mail.html).toContain('<p>Hello &lt;script&gt;alert(1)&lt;/script&gt;</p>');
+    expect(mail.html).not.toContain(SCRIPT);
   });
 });
