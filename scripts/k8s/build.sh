@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned Kubernetes control-plane binaries (kube-apiserver,
 # kube-controller-manager, kubectl) from Go modules, and the etcd-load tool.
-# See README.md in this directory; DESIGN.md "CI and proof budget" -> Go.
+# See README.md in this directory; docs/design.md "Tests and CI" -> Go.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

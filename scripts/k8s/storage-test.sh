@@ -2,7 +2,7 @@
 # Runs Kubernetes' own storage tests (k8s.io/apiserver pkg/storage/etcd3/...,
 # the pinned version) against cnpaas-store or against the unmodified embedded
 # etcd 3.6 they use upstream. See STORAGE-TESTS.md in this directory;
-# DESIGN.md "CI and proof budget" -> Go.
+# docs/design.md "Tests and CI" -> Go.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
   const etcdBinary = flags.etcd ?? defaultEtcd();
   const etcdVer = etcdVersion(etcdBinary);
-  log(`✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (DESIGN.md wants 3.6 for this benchmark: bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`);
+  log(`✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (this benchmark wants etcd 3.6, docs/design.md "Oracles": bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`);
   const profileDir = flags['profile-store'] ? mkdtempSync(path.join(tmpdir(), 'cnpaas-store-prof-')) : undefined;
 
   const workload: WorkloadOptions = { count, concurrency, listRuns: 5, pagedRuns: 3, phaseMaxMs: 150_000, log };

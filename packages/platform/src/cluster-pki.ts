@@ -16,7 +16,7 @@ export const ADMIN_USER = 'cnpaas-admin';
 export interface ClusterPki {
   /** Signs the apiserver's serving certificate and every client certificate it trusts. */
   ca: CertificateAuthority;
-  /** Signs only the aggregator's client certificate (kept apart from `ca`, see local-control-plane.md §2.4). */
+  /** Signs only the aggregator's client certificate (kept apart from `ca`: its holder may assert any user by header). */
   frontProxyCa: CertificateAuthority;
   apiserver: KeyPairFiles;
   frontProxyClient: KeyPairFiles;

@@ -1,7 +1,7 @@
 /**
  * The three processes of the local control plane, as plain specs for the
  * supervisor: cnpaas-store on a unix socket, kube-apiserver on it, and
- * kube-controller-manager (flags: reference/local-control-plane.md §2, §6).
+ * kube-controller-manager (the fewest flags each needs on loopback).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ export interface ProcessSpec {
   readyCaFile?: string;
   /** How long a start may take before it counts as failed. */
   readyTimeoutMs: number;
-  /** Applied before the process starts, and after it is first ready (DESIGN.md "Registrations"). */
+  /** Applied before the process starts, and after it is first ready (docs/design.md "Registrations"). */
   manifests?: {
     beforeStart: string[];
     afterReady: string[];
@@ -105,7 +105,7 @@ export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
       options.binaries.kubeApiserver,
       `--etcd-servers=${options.etcdServers}`,
       '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
-      // Loopback with no default route: the only combination 1.34 accepts (local-control-plane.md §2.2).
+      // Loopback with no default route: the only combination kube-apiserver 1.34 accepts.
       '--advertise-address=127.0.0.1', '--endpoint-reconciler-type=none',
       `--tls-cert-file=${pki.apiserver.cert}`, `--tls-private-key-file=${pki.apiserver.key}`,
       `--client-ca-file=${pki.ca.files.cert}`,
@@ -119,7 +119,7 @@ export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
       '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-', '--requestheader-uid-headers=X-Remote-Uid',
       `--proxy-client-cert-file=${pki.frontProxyClient.cert}`, `--proxy-client-key-file=${pki.frontProxyClient.key}`,
-      // Request bodies may carry passwords: never log above -v=2 (DESIGN.md "Defence in depth").
+      // Request bodies may carry passwords: never log above -v=2 (docs/design.md "The registration flow", step 3).
       '--v=1',
       ...(options.extraArgs ?? []),
     ],

@@ -1,6 +1,6 @@
 /**
  * Finds kube-apiserver, kube-controller-manager and kubectl at the pinned
- * version (DESIGN.md "Resolving kube binaries"). Each binary is resolved on
+ * version (docs/design.md "Embedded: `cnpaas up`"). Each binary is resolved on
  * its own, in order: TEST_ASSET_<NAME>, KUBEBUILDER_ASSETS, the cache, a
  * download from dl.k8s.io (never with CI=true), a build from Go modules
  * (scripts/k8s/build.sh). kubectl may also come from $KUBECTL or PATH.

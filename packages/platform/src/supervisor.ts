@@ -1,5 +1,5 @@
 /**
- * The one supervisor (DESIGN.md "Contracts between packages"): starts
+ * The one supervisor (docs/design.md "Contracts between packages"): starts
  * process specs in order, each only after the one before answered ready;
  * restarts a crashed process with exponential backoff; stops everything in
  * reverse order. It reports what happens as events and in state.json.
@@ -95,7 +95,7 @@ export class Supervisor {
       }
       const after = spec.manifests?.afterReady ?? [];
       // Registrations only once the server answers: a webhook or APIService pointing at
-      // nothing would fail every matching request (DESIGN.md "Registrations").
+      // nothing would fail every matching request (docs/design.md "Registrations").
       if (after.length > 0) await this.apply(spec, after);
       entry.everReady = true;
       this.setPhase(entry, 'ready');

@@ -1,6 +1,6 @@
 /**
- * The webshop's components after the control plane (DESIGN.md "Contracts
- * between packages", steps 4–6): the CRDs, the admission webhooks, the
+ * The webshop's components after the control plane (docs/design.md "Start
+ * order", steps 4–8): the CRDs, the admission webhooks, the
  * operator. Each package describes itself (command, health URLs, manifests,
  * certificates); the platform decides ports and file paths, issues the
  * certificates from the cluster CA and writes each identity's kubeconfig.
@@ -146,7 +146,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
       toSpec(apiServer, caFile, {
         ...apiServer.manifests,
         vars: apiServerManifestVars({ port: ports.apiServer, servingCaPem: readFileSync(caFile) }),
-        // An APIService whose server is gone blocks every namespace deletion (DESIGN.md "Registrations").
+        // An APIService whose server is gone blocks every namespace deletion (docs/design.md "Registrations").
         removeOnStop: apiServer.manifests.afterReady.filter((f) => f.endsWith('apiservice.yaml')),
       }),
       toSpec(smtp, caFile, smtp.manifests),

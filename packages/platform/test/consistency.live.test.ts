@@ -1,5 +1,5 @@
 /**
- * Issue 3 / DESIGN.md "Consistency checker": kube-apiserver runs with
+ * The consistency checker (docs/design.md "Oracles"): kube-apiserver runs with
  * KUBE_WATCHCACHE_CONSISTENCY_CHECKER=true under a mixed load. The
  * apiserver's own checker first runs 5–7.5 min after start, so in CI the test
  * does its comparison itself after the load: LIST from the watch cache

@@ -1,5 +1,5 @@
 /**
- * Issue 3: kill -9 the store under load while kube-apiserver runs. The
+ * Resilience: kill -9 the store under load while kube-apiserver runs. The
  * supervisor restarts the store, the apiserver recovers by itself (same pid),
  * and every write the apiserver acknowledged is still there.
  */

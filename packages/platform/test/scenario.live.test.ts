@@ -1,5 +1,5 @@
 /**
- * Issue 3's scenario suite: a real kube-apiserver and kube-controller-manager
+ * The control-plane scenario suite: a real kube-apiserver and kube-controller-manager
  * on cnpaas-store, started by `cnpaas up` and driven only through kubectl.
  * The topology is the demo's plus a route for the Kubernetes docs' shirts
  * CRD, and the SQLite files are read at the end to show where objects live.

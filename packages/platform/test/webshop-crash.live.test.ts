@@ -1,5 +1,5 @@
 /**
- * Issue 4 §5, proof 6: the operator is killed with SIGKILL at random points
+ * Crash safety of the operator: it is killed with SIGKILL at random points
  * while 50 registrations arrive; the supervisor restarts it (1 s doubling
  * backoff), each new process waits for the dead one's leader Lease to lapse,
  * and every registration still finishes exactly once: 50 Tenants, Users,
@@ -47,7 +47,7 @@ interface Kill {
   pendingRrs: number;
 }
 
-describe('registrations survive an operator killed at random points (issue 4 §5.6)', () => {
+describe('registrations survive an operator killed at random points', () => {
   let stack: TestStack;
   let http: KubeHttp;
   const random = seededRandom(SEED);

@@ -1,5 +1,5 @@
 /**
- * Issue 4 §5, proofs 1–5 on one real stack (`cnpaas up --ports auto` with
+ * The webshop registration, proved on one real stack (`cnpaas up --ports auto` with
  * the webhooks and the operator), driven through kubectl and the
  * apiserver's HTTPS API:
  *
@@ -66,7 +66,7 @@ interface Registered {
   password: string;
 }
 
-describe('webshop registration on a live stack (issue 4 §5)', () => {
+describe('webshop registration on a live stack', () => {
   let stack: TestStack;
   let http: KubeHttp;
   let dataDir: string;

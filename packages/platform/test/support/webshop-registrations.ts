@@ -1,5 +1,5 @@
 /**
- * Helpers for the webshop suites (issue 4 §5): RegistrationRequest bodies,
+ * Helpers for the webshop suites (webshop-registration, webshop-crash): RegistrationRequest bodies,
  * kubectl runs that may fail on purpose, bounded waits, independent oracles
  * (scrypt verify, claim digests) and byte-level reads of the state dir and
  * the store's SQLite files.
@@ -80,7 +80,7 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   return results;
 }
 
-/** The trim-and-lower-case normal form DESIGN.md prescribes. */
+/** The trim-and-lower-case normal form (docs/design.md "The registration flow", step 3). */
 export function normalise(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -1,12 +1,12 @@
 /**
  * Kubernetes' own storage tests (k8s.io/apiserver pkg/storage/etcd3/..., the
- * pinned version, unmodified) against cnpaas-store, kine's approach
- * (reference/etcd-kine.md §6.2). scripts/k8s/storage-test.sh builds them
+ * pinned version, unmodified) against cnpaas-store, as kine tests itself
+ * (docs/design.md "Oracles"). scripts/k8s/storage-test.sh builds them
  * with the test-server hook swapped for scripts/k8s/storagetest/testserver
  * and runs them; see scripts/k8s/STORAGE-TESTS.md.
  *
  * Four runs: the store (one SQLite file), the store routed over three
- * backends (DESIGN.md "Routing proof"), and the unmodified embedded etcd 3.6
+ * backends (scripts/k8s/storagetest/topology-split.yaml), and the unmodified embedded etcd 3.6
  * the suite uses upstream, which proves the harness. Every top-level Go test
  * must pass on each, and the same tests must run on each.
  *

@@ -249,7 +249,7 @@ describe(`differential: etcd 3.4.23 vs ${SUBJECT}`, () => {
     });
   }
 
-  // Known differences where the store follows etcd 3.6 (DESIGN.md "Oracles").
+  // Known differences where the store follows etcd 3.6 (docs/design.md "Oracles").
   // They are generated and run, and left out of the comparison, by name.
   it.skip('events at the compact revision for a watch opened exactly there (etcd#19179, etcd#18089): store follows etcd 3.6', () => {});
   it.skip('RequestProgress answer ordering (etcd#15220): store follows etcd 3.5.13+', () => {});

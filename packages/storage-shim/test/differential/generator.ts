@@ -462,7 +462,7 @@ export class Generator {
     }
   }
 
-  // --- kube-apiserver's four txn shapes (reference §1.4)
+  // --- kube-apiserver's four txn shapes (k8s.io/apiserver pkg/storage/etcd3)
 
   private kubeCreate(): Op {
     const key = this.key();

@@ -101,7 +101,7 @@ export class WatchStream {
     const id = String(raw.watch_id ?? '0');
     const events = (raw.events ?? []) as Array<Record<string, any>>;
     if (raw.created) {
-      // Creates are answered in order, one Created each (reference §1.6), so the
+      // Creates are answered in order, one Created each (as etcd does), so the
       // response belongs to the oldest create still waiting, whatever its ID.
       const w = this.pendingCreates.shift();
       if (!w) this.unattributed.push({ unexpectedCreated: watchStatus(raw) });

@@ -1,5 +1,5 @@
 // Command etcd is the reference etcd v3.6 for the apiserver benchmark
-// (DESIGN.md "Oracles": where Debian's 3.4.23 is not enough): a small main
+// (docs/design.md "Oracles": where Debian's 3.4.23 is not enough): a small main
 // around go.etcd.io/etcd/server/v3/embed, the package the storage tests'
 // upstream hook already compiles. It takes the subset of etcd's flags the
 // benchmark passes, with etcd's names and defaults (fsync on).
