@@ -4,7 +4,7 @@ import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import type { Measurement, RowId } from './workload.js';
 
-/** What a row measures and the goal from the issue it is held against. */
+/** What a row measures and the goal it is held against. */
 export interface RowSpec {
   id: RowId;
   title: string;

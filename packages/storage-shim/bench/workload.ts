@@ -289,7 +289,7 @@ export async function listRow(target: Target, expected: number, runs: number): P
 }
 
 /**
- * Watch delivery: one watcher on a prefix, sequential Puts. The issue's figure
+ * Watch delivery: one watcher on a prefix, sequential Puts. The target's figure
  * is from the Put's acknowledgement to the event's arrival (0 when the event
  * came first, which a server that feeds watches before acknowledging does).
  * Because that can be 0 by construction, the time from sending the Put to the
