@@ -13,8 +13,8 @@
  *     Then: every Email has sentTimestamp, each recipient got exactly one
  *     Message-ID (`<Email uid@cnpaas.local>`, the one in status.messageId),
  *     100 distinct Message-IDs, counted at the SMTP sink's mail store.
- *     A second copy (same Message-ID) is accepted only as DESIGN's one
- *     documented window: SMTP accepted, the function killed before it wrote
+ *     A second copy (same Message-ID) is accepted only as the one
+ *     documented window (docs/design.md "The registration flow", step 6): SMTP accepted, the function killed before it wrote
  *     sentTimestamp. So each duplicate must be exactly 2 copies, the
  *     function must have logged the take-over (claim older than the 30 s
  *     lease), and the first copy must have arrived right around a kill of the
