@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { crdManifests } from '@cnpaas/operator';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { decodePatch } from './admission-review.js';
-import { PasswordHasher, parsePasswordHash } from './password-hash.js';
+import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
+import { PasswordHasher, formatPasswordHash, parsePasswordHash } from './password-hash.js';
 import { createRegistrationMutator, defaultCompanyName } from './registration-mutate.js';
 import { FAST_SCRYPT, GOOD_PASSWORD, admissionRequest, applyAdmissionPatch, registrationObject, validRegistrationSpec } from './test-support.js';
 
@@ -62,14 +66,93 @@ describe('registration mutation', () => {
     expect([...long]).toHaveLength(250);
   });
 
-  it('sends no patch when nothing changes (already hashed, normalised, company set)', async () => {
+  it('sends no patch on reinvocation when nothing else changed (its own hash, normalised, company set)', async () => {
     const spec = validRegistrationSpec() as Spec;
-    spec.password = await hasher.hash(GOOD_PASSWORD);
     spec.tenant.companyName = 'Ada Lovelace';
-    const response = await mutate(admissionRequest(registrationObject(spec)));
+    const object = registrationObject(spec);
+    const first = applyAdmissionPatch(object, await mutate(admissionRequest(object)));
+    const response = await mutate(admissionRequest(first));
     expect(response.allowed).toBe(true);
     expect(response.patch).toBeUndefined();
     expect(response.patchType).toBeUndefined();
+  });
+
+  describe('refuses a hash sent as the password: the policy could not be checked', () => {
+    const cases: Array<[string, () => Promise<string>, string]> = [
+      // A strong, well-formed hash of a password that breaks every rule.
+      ['a well-formed scrypt hash at the required cost', () => hasher.hash('a'), 'spec.password: is a password hash; a registration carries the plain password'],
+      ['a scrypt hash another process issued', () => new PasswordHasher({ params: { ln: 5, r: 8, p: 1 } }).hash(GOOD_PASSWORD), 'spec.password: is a password hash'],
+      ['a weak scrypt hash', async () => formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }), 'spec.password: is a scrypt hash weaker than the required'],
+      ['an argon2id string', async () => '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaA', 'spec.password: starts with $argon2'],
+      ['a bcrypt string', async () => '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW', 'spec.password: starts like a password hash'],
+      ['a pbkdf2 PHC string', async () => '$pbkdf2-sha256$i=600000$c2FsdA$aGFzaA', 'spec.password: starts like a password hash'],
+    ];
+    it.each(cases)('%s', async (_label, value, expected) => {
+      const spec = validRegistrationSpec() as Spec;
+      spec.password = await value();
+      const response = await mutate(admissionRequest(registrationObject(spec)));
+      expect(response.allowed).toBe(false);
+      expect(response.status).toMatchObject({ code: 422, reason: 'Invalid' });
+      expect(response.status?.message).toContain(expected);
+      expect(response.status?.message).toContain("sent over the API's TLS connection");
+      expect(response.status?.message).not.toContain(spec.password);
+      expect(response.patch).toBeUndefined();
+    });
+  });
+
+  describe('dry runs', () => {
+    /** Counts hashes, so a test can prove none was computed. */
+    class CountingHasher extends PasswordHasher {
+      hashes = 0;
+      override async hash(password: string): Promise<string> {
+        this.hashes += 1;
+        return super.hash(password);
+      }
+    }
+
+    it('check the policy but compute no hash: the password becomes a placeholder that is no usable hash', async () => {
+      const counting = new CountingHasher({ params: FAST_SCRYPT });
+      const dryMutate = createRegistrationMutator({ hasher: counting });
+      const object = registrationObject(validRegistrationSpec());
+      const response = await dryMutate(admissionRequest(object, { dryRun: true }));
+      expect(response.allowed).toBe(true);
+      expect(counting.hashes).toBe(0);
+      const password = (applyAdmissionPatch(object, response)['spec'] as Spec).password as string;
+      expect(isDryRunPasswordPlaceholder(password)).toBe(true);
+      expect(parsePasswordHash(password)).toBeUndefined();
+      expect(counting.classify(password).kind).toBe('malformed');
+      expect(Buffer.from(response.patch!, 'base64').toString()).not.toContain(GOOD_PASSWORD);
+
+      const weak = validRegistrationSpec() as Spec;
+      weak.password = 'short';
+      const denied = await dryMutate(admissionRequest(registrationObject(weak), { dryRun: true }));
+      expect(denied.status?.message).toContain('spec.password: must be at least 8 characters long');
+      expect(counting.hashes).toBe(0);
+    });
+
+    it('the placeholder passes the CRD\'s own password rules (prefix CEL rule, lengths), so the dry run is not refused there', () => {
+      const crd = parse(readFileSync(crdManifests().find((f) => f.endsWith('registrationrequests.yaml'))!, 'utf8')) as Spec;
+      const schema = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.password;
+      expect(schema['x-kubernetes-validations'][0].rule).toBe("self.startsWith('$argon2id$') || self.startsWith('$scrypt$')");
+      const placeholder = dryRunPasswordPlaceholder();
+      expect(placeholder.startsWith('$argon2id$') || placeholder.startsWith('$scrypt$')).toBe(true);
+      expect(placeholder.length).toBeGreaterThanOrEqual(schema.minLength);
+      expect(placeholder.length).toBeLessThanOrEqual(schema.maxLength);
+    });
+
+    it('a placeholder is accepted on dry-run reinvocation only, never on a real request', async () => {
+      const object = registrationObject(validRegistrationSpec());
+      const dry = applyAdmissionPatch(object, await mutate(admissionRequest(object, { dryRun: true })));
+      expect((await mutate(admissionRequest(dry, { dryRun: true })))).toEqual({ uid: expect.any(String), allowed: true });
+      // The same placeholder sent for real (say, copied from a dry run's answer) is refused.
+      const real = await mutate(admissionRequest(dry));
+      expect(real.status?.code).toBe(422);
+      expect(real.status?.message).toContain('spec.password: starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash');
+      // And one this process never issued is refused even on a dry run.
+      const forged = structuredClone(object);
+      (forged['spec'] as Spec).password = dryRunPasswordPlaceholder();
+      expect((await mutate(admissionRequest(forged, { dryRun: true }))).status?.code).toBe(422);
+    });
   });
 
   it('denies a weak password with every missing rule, and does not hash', async () => {

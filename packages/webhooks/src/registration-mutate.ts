@@ -6,7 +6,13 @@
  * 2. `spec.tenant.companyName` defaults to "First Last" when it is absent
  *    or blank (the original demo's rule).
  * 3. The password is checked against the policy and replaced by a scrypt
- *    hash, before anything is stored.
+ *    hash, before anything is stored. A registration carries the plain
+ *    password, never a hash: a hash-shaped value (`$scrypt$…`, `$argon2…`,
+ *    any `$id$…` PHC or crypt string) is refused, even a well-formed strong
+ *    one, because its password could not be checked against the policy.
+ * 4. On a dry run the policy is checked but nothing is hashed: the password
+ *    becomes a placeholder that only a dry run accepts (dry-run-password.ts
+ *    says why one is needed at all).
  *
  * The handler also checks every other field, so a person learns every
  * problem of a request in one answer (the validating webhook would otherwise
@@ -14,11 +20,14 @@
  * is spent on a request that will be refused.
  *
  * Idempotent under reinvocation (`reinvocationPolicy: IfNeeded`): a second
- * call sees a normalised email, a company name and a hash it recognises,
- * and answers with an empty patch. Patches never carry the plain password
+ * call sees a normalised email, a company name and a hash (or placeholder)
+ * this process issued moments ago (issued-passwords.ts), and answers with an
+ * empty patch. Patches never carry the plain password
  * (no `test` op on it): the apiserver may log patches at high verbosity.
  */
 import { allow, allowWithPatch, deny, isRecord, type AdmissionHandler, type JsonPatchOp } from './admission-review.js';
+import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
+import { IssuedPasswords } from './issued-passwords.js';
 import type { PasswordHasher } from './password-hash.js';
 import { checkPasswordPolicy } from './password-policy.js';
 import { checkRegistrationSpec } from './registration-validate.js';
@@ -28,6 +37,24 @@ import { RESOURCES, WEBSHOP_GROUP } from './webshop.js';
 
 export interface RegistrationMutatorOptions {
   hasher: PasswordHasher;
+  /** What this webhook wrote into spec.password lately, to recognise it on reinvocation; a fresh one by default. */
+  issued?: IssuedPasswords;
+}
+
+/** Why a hash-shaped password is refused, after the field name; says what to send instead. */
+const SEND_PLAIN =
+  'a registration carries the plain password, sent over the API\'s TLS connection; it is checked against the password policy and hashed on the server, so a hash cannot be accepted';
+
+/** Problems of spec.password at the mutating stage; `plain` is the value to hash when there are none and it is plain text. */
+function judgePassword(password: string, context: { hasher: PasswordHasher; issued: IssuedPasswords; dryRun: boolean }): { problems: FieldProblem[]; plain?: string } {
+  // Our own value on reinvocation; a placeholder only ever within a dry run.
+  if (context.issued.has(password) && (context.dryRun || !isDryRunPasswordPlaceholder(password))) return { problems: [] };
+  const kind = context.hasher.classify(password);
+  if (kind.kind === 'plaintext') {
+    return { problems: checkPasswordPolicy(password).map((v) => ({ field: 'spec.password', type: 'FieldValueInvalid', message: v.message })), plain: password };
+  }
+  const message = kind.kind === 'malformed' ? `${kind.reason}; ${SEND_PLAIN}` : `is a password hash; ${SEND_PLAIN}`;
+  return { problems: [{ field: 'spec.password', type: 'FieldValueInvalid', message }] };
 }
 
 /** "First Last", trimmed, cut to the companyName limit (two 125-character names would exceed 250). */
@@ -42,6 +69,7 @@ function isBlank(value: unknown): boolean {
 
 export function createRegistrationMutator(options: RegistrationMutatorOptions): AdmissionHandler {
   const { hasher } = options;
+  const issued = options.issued ?? new IssuedPasswords();
   return async (request) => {
     // The webhook is registered for CREATE only; anything else passes untouched (the validator guards UPDATEs).
     if (request.operation !== 'CREATE') return allow(request);
@@ -76,21 +104,23 @@ export function createRegistrationMutator(options: RegistrationMutatorOptions): 
       }
     }
 
+    const dryRun = request.dryRun === true;
     let plaintext: string | undefined;
     const problems = checkRegistrationSpec(mutated ?? spec, {
       requireNormalisedEmail: true,
       checkPassword: (password): FieldProblem[] => {
-        const kind = hasher.classify(password);
-        if (kind.kind === 'hash') return [];
-        if (kind.kind === 'malformed') return [{ field: 'spec.password', type: 'FieldValueInvalid', message: kind.reason }];
-        plaintext = password;
-        return checkPasswordPolicy(password).map((v) => ({ field: 'spec.password', type: 'FieldValueInvalid', message: v.message }));
+        const judged = judgePassword(password, { hasher, issued, dryRun });
+        plaintext = judged.plain;
+        return judged.problems;
       },
     });
     if (problems.length > 0) return denyInvalid(request, target, problems);
 
     if (plaintext !== undefined) {
-      ops.push({ op: 'replace', path: '/spec/password', value: await hasher.hash(plaintext) });
+      // A dry run stores nothing, so it gets no hash: the policy was checked, which is all a dry run can tell.
+      const value = dryRun ? dryRunPasswordPlaceholder() : await hasher.hash(plaintext);
+      issued.remember(value);
+      ops.push({ op: 'replace', path: '/spec/password', value });
     }
     return allowWithPatch(request, ops);
   };

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AdmissionObject, AdmissionResponse } from './admission-review.js';
+import { dryRunPasswordPlaceholder } from './dry-run-password.js';
 import { EmailClaims, claimNameFor, emailSha256 } from './email-claim.js';
 import { PasswordHasher, formatPasswordHash } from './password-hash.js';
 import { createRegistrationMutator } from './registration-mutate.js';
@@ -84,6 +85,12 @@ const BAD: BadCase[] = [
     spec: spec((s) => (s.password = formatPasswordHash({ params: { ln: 1, r: 1, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }))),
     code: 422,
     expect: ['spec.password: is a scrypt hash weaker than the required ln=4,r=8,p=1'],
+  },
+  {
+    name: 'pre-computed hash at the required cost (its password never met the policy)',
+    spec: spec((s) => (s.password = formatPasswordHash({ params: FAST_SCRYPT, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }))),
+    code: 422,
+    expect: ["spec.password: is a password hash; a registration carries the plain password, sent over the API's TLS connection"],
   },
   { name: 'argon2 hash', spec: spec((s) => (s.password = '$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHQ$aGFzaA')), code: 422, expect: ['spec.password: starts with $argon2'] },
   // Emails.
@@ -210,6 +217,16 @@ describe('good registrations', () => {
 });
 
 describe('validating webhook on its own', () => {
+  it('accepts the dry-run placeholder on a dry run only', async () => {
+    const s = validRegistrationSpec() as Spec;
+    s.password = dryRunPasswordPlaceholder();
+    expect((await validate(admissionRequest(registrationObject(s), { dryRun: true }))).allowed).toBe(true);
+    const real = await validate(admissionRequest(registrationObject(s)));
+    expect(real.status?.code).toBe(422);
+    expect(real.status?.message).toContain('spec.password: starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash');
+    expect(store.claims.size).toBe(0);
+  });
+
   it('refuses a plain password when the mutating webhook did not run, naming it', async () => {
     const response = await validate(admissionRequest(registrationObject(validRegistrationSpec())));
     expect(response.status?.code).toBe(422);

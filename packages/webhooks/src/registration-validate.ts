@@ -16,6 +16,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { allow, deny, isRecord, type AdmissionHandler, type AdmissionResponse } from './admission-review.js';
+import { isDryRunPasswordPlaceholder } from './dry-run-password.js';
 import { denyClaimUnavailable, denyEmailTaken, type EmailClaims } from './email-claim.js';
 import type { PasswordHasher } from './password-hash.js';
 import { checkTenantSpec } from './tenant-validate.js';
@@ -49,9 +50,14 @@ export function checkRegistrationSpec(spec: unknown, rule: RegistrationSpecRule)
   return problems;
 }
 
-/** At validation the password must already be a hash this webhook accepts. */
-export function storedPasswordProblems(hasher: PasswordHasher): (password: string) => FieldProblem[] {
+/**
+ * At validation the password must already be a hash this webhook accepts,
+ * or, on a dry run only, the mutating webhook's placeholder (never stored:
+ * see dry-run-password.ts).
+ */
+export function storedPasswordProblems(hasher: PasswordHasher, review: { dryRun: boolean }): (password: string) => FieldProblem[] {
   return (password) => {
+    if (review.dryRun && isDryRunPasswordPlaceholder(password)) return [];
     const kind = hasher.classify(password);
     if (kind.kind === 'hash') return [];
     if (kind.kind === 'malformed') return [{ field: 'spec.password', type: 'FieldValueInvalid', message: kind.reason }];
@@ -70,7 +76,6 @@ export interface RegistrationValidatorOptions {
 
 export function createRegistrationValidator(options: RegistrationValidatorOptions): AdmissionHandler {
   const { claims, hasher } = options;
-  const checkPassword = storedPasswordProblems(hasher);
   return async (request): Promise<AdmissionResponse> => {
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow(request);
     const object = request.object;
@@ -90,6 +95,7 @@ export function createRegistrationValidator(options: RegistrationValidatorOption
       }]);
     }
 
+    const checkPassword = storedPasswordProblems(hasher, { dryRun: request.dryRun === true });
     const problems = checkRegistrationSpec(object['spec'], { checkPassword, requireNormalisedEmail: true });
     if (problems.length > 0) return denyInvalid(request, target, problems);
 
