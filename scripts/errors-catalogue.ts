@@ -1,0 +1,478 @@
+/**
+ * The error catalogue: docs/errors.md, generated from the error registries
+ * (packages/<name>/src/errors.ts), and the checks that keep the registries
+ * honest (scripts/errors-catalogue.test.ts).
+ *
+ *     npm run docs:errors                     # rewrite docs/errors.md
+ *     node --import tsx scripts/errors-catalogue.ts --check   # exit 1 if it is stale
+ *
+ * A registry is the exported `…ErrorCode` union in errors.ts. Each member
+ * carries a doc comment: the first paragraph says what the code means, the
+ * `@fix` tag what to do about it. Nothing is written by hand in the doc.
+ *
+ * "Raised" is worked out with the TypeScript checker over each package's
+ * built sources (its tsconfig.json: tests and test support excluded):
+ * - a string literal whose contextual type is the package's code union
+ *   (`new ApiServerError('CNPAAS_API_…')`, `httpError('CNPAAS_API_…')`,
+ *   `new StoreError('CNPAAS_STORE_…')`), a literal first argument of a class
+ *   declared in errors.ts, or a `code: '…'` field with the package's prefix;
+ * - the kit's failures: errors.ts maps service-kit's failure kinds to codes
+ *   (`kitError = (kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
+ *   that hands `kitError` to a kit helper raises the kinds that helper's
+ *   `ErrorFactory<…>` parameter names, so `readPem(…, { error: kitError })`
+ *   raises CNPAAS_X_TLS.
+ * Comparisons (`err.code === '…'`), metric labels and env names are not raises.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CATALOGUE = 'docs/errors.md';
+export const COMMAND = 'npm run docs:errors';
+
+export interface ErrorCodeDoc {
+  code: string;
+  /** What it means: the member's doc comment, before any tag. */
+  meaning: string;
+  /** What to do: the member's `@fix` tag. */
+  fix: string;
+  /** 1-based line of the member in errors.ts. */
+  line: number;
+}
+
+export interface Registry {
+  /** The package directory's name, e.g. `api-server`. */
+  name: string;
+  /** errors.ts, relative to the repository root. */
+  file: string;
+  /** The code union's name, e.g. `ApiServerErrorCode`; undefined for a package without codes of its own. */
+  typeName: string | undefined;
+  codes: ErrorCodeDoc[];
+  /** What the registry's header comment says it is (its first paragraph). */
+  summary: string;
+  /** service-kit's failure kinds (`KitFailure`), which each package files under its own codes. */
+  kitFailures: string[];
+}
+
+export interface Problem {
+  registry: string;
+  message: string;
+}
+
+/** The packages with an error registry, in name order. */
+export function packageNames(root = ROOT): string[] {
+  const dir = path.join(root, 'packages');
+  return readdirSync(dir)
+    .filter((name) => existsSync(path.join(dir, name, 'src', 'errors.ts')))
+    .sort();
+}
+
+function sourceFile(file: string, text = readFileSync(file, 'utf8')): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+}
+
+/** The text of a `/** … *\/` comment without its delimiters and leading stars, as lines. */
+function docLines(comment: string): string[] {
+  return comment
+    .replace(/^\/\*\*/, '')
+    .replace(/\*\/$/, '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*\* ?/, '').trimEnd());
+}
+
+/** Splits a doc comment into its description and its `@fix` tag; other tags are ignored. */
+function parseDoc(comment: string): { meaning: string; fix: string } {
+  const parts: Record<string, string[]> = { '': [] };
+  let current = '';
+  for (const line of docLines(comment)) {
+    const tag = /^\s*@(\w+)\s*(.*)$/.exec(line);
+    if (tag) {
+      current = tag[1]!;
+      parts[current] = [tag[2]!];
+    } else {
+      (parts[current] ??= []).push(line);
+    }
+  }
+  const join = (lines: string[] | undefined) =>
+    (lines ?? [])
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
+  return { meaning: join(parts['']), fix: join(parts.fix) };
+}
+
+/** The last doc comment in `text`, if any. */
+function lastDocComment(text: string): string | undefined {
+  const all = text.match(/\/\*\*[\s\S]*?\*\//g);
+  return all?.at(-1);
+}
+
+function stringMembers(type: ts.TypeNode): ts.LiteralTypeNode[] {
+  if (ts.isUnionTypeNode(type)) return type.types.flatMap(stringMembers);
+  if (ts.isParenthesizedTypeNode(type)) return stringMembers(type.type);
+  if (ts.isLiteralTypeNode(type) && ts.isStringLiteral(type.literal)) return [type];
+  return [];
+}
+
+/** Reads one package's registry: the exported `…ErrorCode` union, each member with its doc comment. */
+export function readRegistry(name: string, root = ROOT): Registry {
+  const file = path.join('packages', name, 'src', 'errors.ts');
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const sf = sourceFile(file, text);
+  const registry: Registry = { name, file, typeName: undefined, codes: [], summary: '', kitFailures: [] };
+  const header =
+    lastDocComment(text.slice(0, sf.statements.find((s) => !ts.isImportDeclaration(s))?.getStart(sf) ?? 0)) ??
+    (ts.getLeadingCommentRanges(text, 0) ?? []).map((r) => text.slice(r.pos, r.end)).find((c) => c.startsWith('/**'));
+  if (header) {
+    const paragraph: string[] = [];
+    for (const line of docLines(header)) {
+      if (!line.trim()) {
+        if (paragraph.length) break;
+        continue;
+      }
+      paragraph.push(line.trim());
+    }
+    registry.summary = paragraph.join(' ');
+  }
+  for (const statement of sf.statements) {
+    if (!ts.isTypeAliasDeclaration(statement)) continue;
+    const typeName = statement.name.text;
+    if (typeName === 'KitFailure')
+      registry.kitFailures = stringMembers(statement.type).map((m) => (m.literal as ts.StringLiteral).text);
+    if (!/ErrorCode$/.test(typeName)) continue;
+    const exported = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!exported) continue;
+    registry.typeName = typeName;
+    // A member's comment sits before its `|`, so read the text since the previous member (or the `=`).
+    let from = statement.type.pos;
+    for (const member of stringMembers(statement.type)) {
+      const code = (member.literal as ts.StringLiteral).text;
+      const comment = lastDocComment(text.slice(from, member.getStart(sf)));
+      from = member.end;
+      const doc = comment ? parseDoc(comment) : { meaning: '', fix: '' };
+      registry.codes.push({ code, ...doc, line: sf.getLineAndCharacterOfPosition(member.getStart(sf)).line + 1 });
+    }
+  }
+  return registry;
+}
+
+export function readRegistries(root = ROOT): Registry[] {
+  return packageNames(root).map((name) => readRegistry(name, root));
+}
+
+/** Registries whose codes lack a meaning or a fix, or repeat. */
+export function documentationProblems(registries: Registry[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  for (const r of registries) {
+    for (const c of r.codes) {
+      const where = `${r.file}:${c.line}`;
+      if (!c.meaning)
+        problems.push({ registry: r.name, message: `${c.code} (${where}) has no doc comment saying what it means` });
+      if (!c.fix)
+        problems.push({ registry: r.name, message: `${c.code} (${where}) has no @fix line saying what to do` });
+      const other = seen.get(c.code);
+      if (other) problems.push({ registry: r.name, message: `${c.code} (${where}) is also registered in ${other}` });
+      seen.set(c.code, where);
+    }
+  }
+  return problems;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+}
+
+/** The common prefix of a registry's codes up to its last `_`, e.g. `CNPAAS_API_`. */
+export function codePrefix(codes: string[]): string {
+  if (codes.length === 0) return '';
+  let prefix = codes[0]!;
+  for (const code of codes) while (!code.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.slice(0, prefix.lastIndexOf('_') + 1);
+}
+
+/** docs/errors.md. The same registries always give the same bytes. */
+export function renderCatalogue(registries: Registry[]): string {
+  const out: string[] = [];
+  out.push(
+    `<!-- Generated by \`${COMMAND}\` (scripts/errors-catalogue.ts) from packages/*/src/errors.ts. Do not edit: change the registry and regenerate. -->`,
+    '',
+    '# Error codes',
+    '',
+    'Every error a cnpaas program reports to the person running it carries a stable',
+    'code, says what went wrong and, after `fix:`, what to do about it. These are all',
+    'the codes, per package, as their registries define them. A message at run time',
+    'names the object, file or flag at fault; the fix here is the general one.',
+    '',
+  );
+  for (const r of registries) {
+    const prefix = codePrefix(r.codes.map((c) => c.code));
+    out.push(`- [${r.name}](#${r.name})${prefix ? ` (\`${prefix}*\`)` : ''}`);
+  }
+  for (const r of registries) {
+    out.push('', `## ${r.name}`, '', `Registry: [${r.file}](../${r.file})${r.typeName ? `, \`${r.typeName}\`` : ''}.`);
+    if (r.summary) out.push(`${r.summary}`);
+    if (r.kitFailures.length > 0) {
+      out.push(
+        '',
+        `No codes of its own: its helpers report ${r.kitFailures.map((k) => `\`${k}\``).join(', ')}`,
+        'and each package files them under its own code (`TLS` becomes `CNPAAS_WEBHOOKS_TLS`).',
+      );
+    }
+    if (r.codes.length === 0) continue;
+    out.push('', '| Code | Meaning | Fix |', '| --- | --- | --- |');
+    for (const c of r.codes) out.push(`| \`${c.code}\` | ${cell(c.meaning)} | ${cell(c.fix)} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+// --- Where codes are raised ---------------------------------------------------------------
+
+export interface Raise {
+  code: string;
+  /** file:line, relative to the repository root. */
+  at: string;
+}
+
+export interface RaiseReport {
+  name: string;
+  /** Raises of registered codes. */
+  raised: Raise[];
+  /** Raises of codes the registry does not have. */
+  unregistered: Raise[];
+  /** Registered codes raised nowhere in the package's built sources. */
+  neverRaised: string[];
+}
+
+/** The built (non-test) sources of a package, as its tsconfig.json lists them. */
+export function productionFiles(name: string, root = ROOT): string[] {
+  const dir = path.join(root, 'packages', name);
+  const configFile = path.join(dir, 'tsconfig.json');
+  const read: { config?: unknown; error?: ts.Diagnostic } = ts.readConfigFile(configFile, (file) =>
+    ts.sys.readFile(file),
+  );
+  if (read.error) throw new Error(`${configFile}: ${ts.flattenDiagnosticMessageText(read.error.messageText, '\n')}`);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dir);
+  return parsed.fileNames.filter((f) => !/\.test\.ts$/.test(f)).sort();
+}
+
+/** `@cnpaas/<name>[/<sub>]` → the package's source, from its package.json exports (dist/x.d.ts → src/x.ts). */
+function workspacePaths(root: string): Record<string, string[]> {
+  const paths: Record<string, string[]> = {};
+  for (const name of readdirSync(path.join(root, 'packages'))) {
+    const manifest = path.join(root, 'packages', name, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      name?: string;
+      exports?: Record<string, { types?: string } | string>;
+    };
+    if (!pkg.name || !pkg.exports || typeof pkg.exports !== 'object') continue;
+    for (const [sub, target] of Object.entries(pkg.exports)) {
+      const types = typeof target === 'string' ? target : target.types;
+      if (!types) continue;
+      const source = types.replace(/^\.\/dist\//, './src/').replace(/\.d\.ts$/, '.ts');
+      paths[sub === '.' ? pkg.name : `${pkg.name}/${sub.replace(/^\.\//, '')}`] = [
+        path.join(root, 'packages', name, source),
+      ];
+    }
+  }
+  return paths;
+}
+
+/** One program over every package's sources, workspace imports resolved to source so no build is needed. */
+export function createProgram(names: string[], root = ROOT): ts.Program {
+  const files = names.flatMap((name) => productionFiles(name, root));
+  return ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2023,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+    paths: workspacePaths(root),
+  });
+}
+
+function stringLiterals(type: ts.Type): string[] {
+  const parts = type.isUnion() ? type.types : [type];
+  return parts.filter((t): t is ts.StringLiteralType => t.isStringLiteral()).map((t) => t.value);
+}
+
+function resolved(checker: ts.TypeChecker, symbol: ts.Symbol | undefined): ts.Symbol | undefined {
+  return symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+}
+
+/** The string kinds the first parameter of a function type accepts. */
+function firstParameterKinds(checker: ts.TypeChecker, type: ts.Type, at: ts.Node): string[] {
+  const kinds = new Set<string>();
+  for (const part of type.isUnion() ? type.types : [type]) {
+    for (const signature of part.getCallSignatures()) {
+      const first = signature.getParameters()[0];
+      if (first) for (const kind of stringLiterals(checker.getTypeOfSymbolAtLocation(first, at))) kinds.add(kind);
+    }
+  }
+  return [...kinds];
+}
+
+interface KitFactory {
+  symbol: ts.Symbol;
+  /** `CNPAAS_X_` in `new XError(\`CNPAAS_X_${kind}\`)`. */
+  prefix: string;
+  declaration: ts.Node;
+}
+
+/** The registry's classes and its kit factory (an exported function building codes from a template). */
+function registryShapes(
+  checker: ts.TypeChecker,
+  errorsFile: ts.SourceFile,
+): { classes: Set<ts.Symbol>; kit: KitFactory[] } {
+  const classes = new Set<ts.Symbol>();
+  const kit: KitFactory[] = [];
+  for (const statement of errorsFile.statements) {
+    if (ts.isClassDeclaration(statement) && statement.name) {
+      const symbol = checker.getSymbolAtLocation(statement.name);
+      if (symbol) classes.add(symbol);
+    }
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const decl of statement.declarationList.declarations) {
+      const init = decl.initializer;
+      if (!init || !(ts.isArrowFunction(init) || ts.isFunctionExpression(init)) || !ts.isIdentifier(decl.name))
+        continue;
+      const param = init.parameters[0]?.name;
+      let prefix: string | undefined;
+      const visit = (node: ts.Node): void => {
+        if (ts.isTemplateExpression(node) && node.templateSpans.length === 1 && param && ts.isIdentifier(param)) {
+          const span = node.templateSpans[0]!;
+          if (ts.isIdentifier(span.expression) && span.expression.text === param.text && span.literal.text === '')
+            prefix = node.head.text;
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(init);
+      const symbol = checker.getSymbolAtLocation(decl.name);
+      if (prefix && symbol) kit.push({ symbol, prefix, declaration: decl.name });
+    }
+  }
+  return { classes, kit };
+}
+
+/** Where each package raises which codes. */
+export function findRaises(
+  registries: Registry[],
+  root = ROOT,
+  program = createProgram(
+    registries.map((r) => r.name),
+    root,
+  ),
+): RaiseReport[] {
+  const checker = program.getTypeChecker();
+  const reports: RaiseReport[] = [];
+  for (const registry of registries) {
+    const registered = new Set(registry.codes.map((c) => c.code));
+    const prefix = codePrefix([...registered]);
+    const errorsFile = program.getSourceFile(path.join(root, registry.file));
+    if (!errorsFile) throw new Error(`${registry.file} is not among the package's built sources`);
+    const { classes, kit } = registryShapes(checker, errorsFile);
+    const raises: Raise[] = [];
+    const add = (code: string, node: ts.Node) => {
+      const sf = node.getSourceFile();
+      const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+      raises.push({ code, at: `${path.relative(root, sf.fileName)}:${line}` });
+    };
+    for (const file of productionFiles(registry.name, root)) {
+      const sf = program.getSourceFile(file);
+      if (!sf) continue;
+      const visit = (node: ts.Node): void => {
+        if (
+          (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) &&
+          !ts.isLiteralTypeNode(node.parent) &&
+          /^[A-Z][A-Z0-9_]*$/.test(node.text)
+        ) {
+          // Through `(…)`, `as …` and `satisfies …`: `'X' as never` is still the argument.
+          let outer: ts.Expression = node;
+          while (
+            ts.isParenthesizedExpression(outer.parent) ||
+            ts.isAsExpression(outer.parent) ||
+            ts.isSatisfiesExpression(outer.parent) ||
+            ts.isTypeAssertionExpression(outer.parent)
+          )
+            outer = outer.parent;
+          const parent = outer.parent;
+          const expectsCode = [node, outer].some((n) => {
+            const contextual = checker.getContextualType(n);
+            return contextual !== undefined && stringLiterals(contextual).some((c) => registered.has(c));
+          });
+          const classArgument =
+            ts.isNewExpression(parent) &&
+            parent.arguments?.[0] === outer &&
+            classes.has(resolved(checker, checker.getSymbolAtLocation(parent.expression))!);
+          const codeField =
+            ts.isPropertyAssignment(parent) &&
+            parent.initializer === outer &&
+            parent.name.getText(sf) === 'code' &&
+            prefix !== '' &&
+            node.text.startsWith(prefix);
+          if (expectsCode || classArgument || codeField) add(node.text, node);
+        }
+        if (ts.isIdentifier(node)) {
+          const factory = kit.find(
+            (k) => k.declaration !== node && resolved(checker, checker.getSymbolAtLocation(node)) === k.symbol,
+          );
+          if (factory && !ts.isImportSpecifier(node.parent) && !ts.isExportSpecifier(node.parent)) {
+            const parent = node.parent;
+            let kinds: string[];
+            if (ts.isCallExpression(parent) && parent.expression === node) {
+              const first = parent.arguments[0];
+              kinds =
+                first && ts.isStringLiteralLike(first)
+                  ? [first.text]
+                  : firstParameterKinds(checker, checker.getTypeAtLocation(node), node);
+            } else {
+              const contextual = checker.getContextualType(node);
+              kinds = firstParameterKinds(checker, contextual ?? checker.getTypeAtLocation(node), node);
+            }
+            for (const kind of kinds) add(`${factory.prefix}${kind}`, node);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+    }
+    const raisedCodes = new Set(raises.map((r) => r.code));
+    reports.push({
+      name: registry.name,
+      raised: raises.filter((r) => registered.has(r.code)),
+      unregistered: raises.filter((r) => !registered.has(r.code)),
+      neverRaised: [...registered].filter((c) => !raisedCodes.has(c)),
+    });
+  }
+  return reports;
+}
+
+function main(argv: string[]): number {
+  const registries = readRegistries();
+  const problems = documentationProblems(registries);
+  for (const p of problems) process.stderr.write(`errors-catalogue: ${p.message}\n`);
+  const text = renderCatalogue(registries);
+  const target = path.join(ROOT, CATALOGUE);
+  const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
+  if (argv.includes('--check')) {
+    if (current !== text) {
+      process.stderr.write(`errors-catalogue: ${CATALOGUE} is out of date: run ${COMMAND}\n`);
+      return 1;
+    }
+    return problems.length > 0 ? 1 : 0;
+  }
+  if (current !== text) writeFileSync(target, text);
+  process.stdout.write(
+    `${CATALOGUE}: ${registries.reduce((n, r) => n + r.codes.length, 0)} codes from ${registries.length} registries${current === text ? ' (unchanged)' : ''}\n`,
+  );
+  return problems.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = main(process.argv.slice(2));
