@@ -16,50 +16,115 @@ import type { KubeStatus } from './status.js';
 export { errorMessage } from '@cnpaas/service-kit';
 
 export type ApiServerErrorCode =
-  /** A command-line flag or environment variable is missing or malformed. */
+  /**
+   * A command-line flag or environment variable is missing or malformed.
+   * @fix Run cnpaas-api-server --help for the flags and their CNPAAS_API_* variables, and correct the one named.
+   */
   | 'CNPAAS_API_BAD_FLAG'
-  /** A certificate or key file cannot be read, or TLS refuses it. */
+  /**
+   * A certificate or key file cannot be read, or TLS refuses it.
+   * @fix Pass readable PEM files whose key belongs to the certificate (cnpaas up writes them under .cnpaas/pki);
+   * a CA bundle must hold the CA that signed the serving certificate.
+   */
   | 'CNPAAS_API_TLS'
-  /** The server cannot listen on the requested address. */
+  /**
+   * The server cannot listen on the requested address.
+   * @fix Free the port, or pass another --listen HOST:PORT (CNPAAS_API_LISTEN).
+   */
   | 'CNPAAS_API_LISTEN'
-  /** No usable kubeconfig (file missing, no current cluster). */
+  /**
+   * No usable kubeconfig (file missing, no current cluster).
+   * @fix Pass --kubeconfig (or KUBECONFIG) with the api-server's kubeconfig from cnpaas up, with current-context set.
+   */
   | 'CNPAAS_API_KUBECONFIG'
-  /** A request came without a client certificate signed by the front-proxy (requestheader) CA. */
+  /**
+   * A request came without a client certificate signed by the front-proxy (requestheader) CA.
+   * @fix Call this API through kube-apiserver (kubectl create --raw /apis/api.webshop.cnpaas.dev/v1/registrations -f
+   * registration.yaml); --requestheader-client-ca-file must be kube-apiserver's front-proxy CA.
+   */
   | 'CNPAAS_API_UNAUTHENTICATED'
-  /** The front-proxy certificate is valid but its CN is not in --requestheader-allowed-names. */
+  /**
+   * The front-proxy certificate is valid but its CN is not in --requestheader-allowed-names.
+   * @fix Give kube-apiserver a --proxy-client-cert-file with an allowed CN, or add its CN to --requestheader-allowed-names.
+   */
   | 'CNPAAS_API_PROXY_NOT_ALLOWED'
-  /** A proxied request carried no X-Remote-User. */
+  /**
+   * A proxied request carried no X-Remote-User.
+   * @fix Start kube-apiserver with --requestheader-username-headers=X-Remote-User.
+   */
   | 'CNPAAS_API_NO_USER'
-  /** The SubjectAccessReview said no. */
+  /**
+   * The SubjectAccessReview said no.
+   * @fix Ask an administrator to bind you the ClusterRole cnpaas-registrant.
+   */
   | 'CNPAAS_API_FORBIDDEN'
-  /** The SubjectAccessReview could not be asked (kube API down, our RBAC missing). */
+  /**
+   * The SubjectAccessReview could not be asked (kube API down, our RBAC missing).
+   * @fix Retry; if it persists, check that kube-apiserver is reachable from cnpaas-api-server and that
+   * packages/api-server/manifests/rbac.yaml is applied.
+   */
   | 'CNPAAS_API_AUTHORIZER'
-  /** The body is not JSON/YAML, or not a single object. */
+  /**
+   * The body is not JSON/YAML, or not a single object.
+   * @fix Send one RegistrationRequest as JSON or YAML, with only the metadata fields the message lists.
+   */
   | 'CNPAAS_API_BAD_BODY'
-  /** The body's apiVersion/kind is not one this resource accepts. */
+  /**
+   * The body's apiVersion/kind is not one this resource accepts.
+   * @fix Send the apiVersion and kind the message names: a RegistrationRequest, or an api.webshop.cnpaas.dev/v1 Registration.
+   */
   | 'CNPAAS_API_BAD_KIND'
-  /** The body parsed but a field is missing, of the wrong type, too long, or unknown. */
+  /**
+   * The body parsed but a field is missing, of the wrong type, too long, or unknown.
+   * @fix Correct the fields listed in the answer's causes (kubectl explain registrations.api.webshop.cnpaas.dev).
+   */
   | 'CNPAAS_API_INVALID'
-  /** The body is larger than --max-body-bytes. */
+  /**
+   * The body is larger than --max-body-bytes.
+   * @fix Send a smaller body, or start cnpaas-api-server with a larger --max-body-bytes.
+   */
   | 'CNPAAS_API_TOO_LARGE'
-  /** The Content-Type is not JSON or YAML. */
+  /**
+   * The Content-Type is not JSON or YAML.
+   * @fix Send Content-Type application/json or application/yaml.
+   */
   | 'CNPAAS_API_UNSUPPORTED_MEDIA_TYPE'
-  /** No such path, or a method the path does not serve. */
-  | 'CNPAAS_API_NOT_FOUND'
-  | 'CNPAAS_API_METHOD_NOT_ALLOWED'
-  /** The kube API refused the RegistrationRequest (a webhook denial, a taken name): its Status is passed on. */
+  /**
+   * The kube API refused the RegistrationRequest (a webhook denial, a taken name): its Status is passed on.
+   * @fix Do what the passed-on Status says (a stronger password, a valid or unused email address, another name).
+   */
   | 'CNPAAS_API_CREATE_REFUSED'
-  /** The kube API could not be reached or failed while creating or watching. */
+  /**
+   * The kube API could not be reached or failed while creating or watching.
+   * @fix Retry in a moment; if it persists, check that kube-apiserver and the admission webhooks are up and the
+   * operator's CRDs are applied (packages/operator/manifests/crds/).
+   */
   | 'CNPAAS_API_KUBE_UNAVAILABLE'
-  /** The registration did not finish within --registration-timeout. */
+  /**
+   * The registration did not finish within --registration-timeout.
+   * @fix Check that the operator is running (kubectl get registrationrequests shows how far it got), then send the
+   * registration again; raise --registration-timeout if it is only slow.
+   */
   | 'CNPAAS_API_TIMEOUT'
-  /** The RegistrationRequest went away without the operator's result in its status. */
+  /**
+   * The RegistrationRequest went away without the operator's result in its status.
+   * @fix Someone else deleted it; send the registration again.
+   */
   | 'CNPAAS_API_DELETED_WITHOUT_RESULT'
-  /** The result was lost: the watch expired (410) and the RegistrationRequest is gone. */
+  /**
+   * The result was lost: the watch expired (410) and the RegistrationRequest is gone.
+   * @fix Find what it made with the kubectl get tenants -l command the message gives, rather than registering again.
+   */
   | 'CNPAAS_API_RESULT_LOST'
-  /** Our own identity may not do what the flow needs (manifests/rbac.yaml not applied). */
+  /**
+   * Our own identity may not do what the flow needs (manifests/rbac.yaml not applied).
+   * @fix Apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity.
+   */
   | 'CNPAAS_API_OWN_PERMISSION'
-  /** A bug or an answer from the kube API that makes no sense. */
+  /**
+   * A bug or an answer from the kube API that makes no sense.
+   * @fix Retry; if it persists, report it with the cnpaas-api-server log lines of the request.
+   */
   | 'CNPAAS_API_INTERNAL';
 
 export interface ApiServerErrorOptions extends ServiceErrorOptions {

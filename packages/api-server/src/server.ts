@@ -201,8 +201,9 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     }
     const code = failureStatus(error);
     if (code === 413) {
-      this.metrics.rejected.inc({ reason: 'CNPAAS_API_TOO_LARGE' });
-      return this.#sendStatus(reply, failure({ code: 413, message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes` }));
+      const tooLarge = httpError('CNPAAS_API_TOO_LARGE', { code: 413, message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes` });
+      this.metrics.rejected.inc({ reason: tooLarge.code });
+      return this.#sendStatus(reply, tooLarge.status!);
     }
     logFailure(request.log, error, code);
     if (code >= 500) return this.#sendStatus(reply, failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }));
