@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { WebhooksError } from './errors.js';
 import { parseConfig, parseListen } from './config.js';
 
-const required = ['--cert-file', '/pki/w.crt', '--key-file', '/pki/w.key', '--kubeconfig', '/pki/w.kubeconfig'];
+const required = [
+  '--cert-file', '/pki/w.crt', '--key-file', '/pki/w.key',
+  '--client-ca-file', '/pki/ca.crt', '--allowed-client-names', 'kube-apiserver-webhook-client',
+  '--kubeconfig', '/pki/w.kubeconfig',
+];
+/** `required` without one flag and its value. */
+const without = (flag: string): string[] => {
+  const i = required.indexOf(flag);
+  return [...required.slice(0, i), ...required.slice(i + 2)];
+};
 
 function failure(argv: string[], env: NodeJS.ProcessEnv = {}): WebhooksError {
   try {
@@ -21,8 +30,8 @@ describe('flags', () => {
       port: 9443,
       certFile: '/pki/w.crt',
       keyFile: '/pki/w.key',
-      clientCaFile: undefined,
-      allowedClientNames: [],
+      clientCaFile: '/pki/ca.crt',
+      allowedClientNames: ['kube-apiserver-webhook-client'],
       kubeconfig: '/pki/w.kubeconfig',
       inCluster: false,
       logLevel: 'info',
@@ -44,7 +53,7 @@ describe('flags', () => {
   });
 
   it('runs in a pod without a kubeconfig', () => {
-    expect(parseConfig(required.slice(0, 4), { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({ inCluster: true, kubeconfig: undefined });
+    expect(parseConfig(without('--kubeconfig'), { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({ inCluster: true, kubeconfig: undefined });
   });
 
   it('answers --help and --version', () => {
@@ -53,12 +62,15 @@ describe('flags', () => {
   });
 
   it.each([
-    [['--key-file', 'k', '--kubeconfig', 'c'], '--cert-file: is required'],
-    [['--cert-file', 'c', '--kubeconfig', 'c'], '--key-file: is required'],
-    [['--cert-file', 'c', '--key-file', 'k'], '--kubeconfig: is required outside a pod'],
+    [without('--cert-file'), '--cert-file: is required'],
+    [without('--key-file'), '--key-file: is required'],
+    [without('--kubeconfig'), '--kubeconfig: is required outside a pod'],
+    // Running on its own must not fail open: no client CA means no client check, no names means any certificate of the CA.
+    [without('--client-ca-file'), '--client-ca-file: is required: without it the admission routes would accept callers without a client certificate'],
+    [without('--allowed-client-names'), '--allowed-client-names: is required: without it any certificate signed by --client-ca-file could call the admission routes'],
+    [[...required, '--allowed-client-names', ' , '], '--allowed-client-names: is required'],
     [[...required, '--listen', '9443'], '--listen: "9443" is not HOST:PORT'],
     [[...required, '--listen', 'localhost:70000'], 'is not HOST:PORT'],
-    [[...required, '--allowed-client-names', 'x'], '--allowed-client-names: needs --client-ca-file'],
     [[...required, '--log-level', 'loud'], '--log-level: "loud" is not a level'],
     [[...required, '--bogus'], "Unknown option '--bogus'"],
   ])('%j → %s', (argv, message) => {

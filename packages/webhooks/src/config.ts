@@ -11,7 +11,9 @@ export interface WebhooksConfig extends KubeconfigSource {
   port: number;
   certFile: string;
   keyFile: string;
-  clientCaFile: string | undefined;
+  /** Required: the admission routes accept only certificates this CA signed. */
+  clientCaFile: string;
+  /** Required, non-empty: the CNs allowed among those certificates. */
   allowedClientNames: string[];
   logLevel: string;
 }
@@ -26,9 +28,10 @@ RegistrationRequests, Users and Tenants, and keeps emails unique with claims.
   --listen HOST:PORT            where to serve HTTPS (default ${DEFAULT_LISTEN})      CNPAAS_WEBHOOKS_LISTEN
   --cert-file FILE              serving certificate, PEM (required)                   CNPAAS_WEBHOOKS_CERT_FILE
   --key-file FILE               its private key, PEM (required)                       CNPAAS_WEBHOOKS_KEY_FILE
-  --client-ca-file FILE         require admission callers to present a certificate    CNPAAS_WEBHOOKS_CLIENT_CA_FILE
-                                signed by this CA (kube-apiserver's webhook client)
+  --client-ca-file FILE         admission callers must present a certificate signed   CNPAAS_WEBHOOKS_CLIENT_CA_FILE
+                                by this CA (kube-apiserver's webhook client) (required)
   --allowed-client-names CNS    comma-separated CNs allowed among those certificates  CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES
+                                (required, e.g. kube-apiserver-webhook-client)
   --kubeconfig FILE             how to reach the apiserver for claims and user        KUBECONFIG
                                 lookups (default: in-cluster when run in a pod)
   --log-level LEVEL             trace, debug, info (default), warn, error             LOG_LEVEL
@@ -71,12 +74,20 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   }
   const keyFile = flags.value('key-file');
   if (!keyFile) throw flags.bad('key-file', { reason: 'is required', hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE' });
+  // Both are required: the admission routes create email claims and see passwords, so without a client CA anyone
+  // could call them, and with a CA but no names any certificate that CA ever signed (another component's) would do.
   const clientCaFile = flags.value('client-ca-file');
+  if (!clientCaFile) {
+    throw flags.bad('client-ca-file', {
+      reason: 'is required: without it the admission routes would accept callers without a client certificate',
+      hint: 'pass the CA that signs kube-apiserver\'s webhook client certificate (cnpaas up\'s PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE',
+    });
+  }
   const allowedClientNames = flags.list('allowed-client-names');
-  if (allowedClientNames.length > 0 && !clientCaFile) {
+  if (allowedClientNames.length === 0) {
     throw flags.bad('allowed-client-names', {
-      reason: 'needs --client-ca-file',
-      hint: 'client names are only checked on certificates verified against --client-ca-file',
+      reason: 'is required: without it any certificate signed by --client-ca-file could call the admission routes',
+      hint: 'pass the CN of kube-apiserver\'s webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES',
     });
   }
   const kube = flags.kubeconfig('pass the webhooks\' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG');
@@ -87,7 +98,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
     port,
     certFile: resolve(certFile),
     keyFile: resolve(keyFile),
-    clientCaFile: clientCaFile ? resolve(clientCaFile) : undefined,
+    clientCaFile: resolve(clientCaFile),
     allowedClientNames,
     ...kube,
     logLevel,

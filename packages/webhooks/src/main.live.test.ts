@@ -64,19 +64,29 @@ describe('cnpaas-webhooks', () => {
   });
 
   it('exits 2 with what went wrong and what to do', () => {
+    // What every run below needs besides the flag it breaks: the client check (required, so it cannot fail open).
+    const clientCheck = ['--client-ca-file', join(dir, 'client-ca.crt'), '--allowed-client-names', 'kube-apiserver-webhook-client'];
+    const serving = ['--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'kubeconfig')];
+    const noClientCa = run([...serving, '--allowed-client-names', 'kube-apiserver-webhook-client']);
+    expect(noClientCa.status).toBe(2);
+    expect(noClientCa.stderr).toContain('CNPAAS_WEBHOOKS_BAD_FLAG: --client-ca-file: is required');
+    const noNames = run([...serving, '--client-ca-file', join(dir, 'client-ca.crt')]);
+    expect(noNames.status).toBe(2);
+    expect(noNames.stderr).toContain('CNPAAS_WEBHOOKS_BAD_FLAG: --allowed-client-names: is required');
+
     const noCert = run(['--kubeconfig', join(dir, 'kubeconfig')]);
     expect(noCert.status).toBe(2);
     expect(noCert.stderr).toContain('cnpaas-webhooks: CNPAAS_WEBHOOKS_BAD_FLAG: --cert-file: is required\n  fix: ');
 
-    const missingFile = run(['--cert-file', join(dir, 'nope.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'kubeconfig')]);
+    const missingFile = run([...clientCheck, '--cert-file', join(dir, 'nope.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'kubeconfig')]);
     expect(missingFile.status).toBe(2);
     expect(missingFile.stderr).toContain(`CNPAAS_WEBHOOKS_TLS: cannot read --cert-file ${join(dir, 'nope.crt')}`);
 
-    const wrongKey = run(['--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'client-ca.crt'), '--kubeconfig', join(dir, 'kubeconfig')]);
+    const wrongKey = run([...clientCheck, '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'client-ca.crt'), '--kubeconfig', join(dir, 'kubeconfig')]);
     expect(wrongKey.status).toBe(2);
     expect(wrongKey.stderr).toContain('CNPAAS_WEBHOOKS_TLS: TLS setup failed');
 
-    const noKubeconfig = run(['--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'missing')]);
+    const noKubeconfig = run([...clientCheck, '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'missing')]);
     expect(noKubeconfig.status).toBe(2);
     expect(noKubeconfig.stderr).toContain('CNPAAS_WEBHOOKS_KUBECONFIG: cannot load kubeconfig');
   });
@@ -84,7 +94,7 @@ describe('cnpaas-webhooks', () => {
   it('serves over TLS, requires the client certificate, and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [LAUNCHER, '--listen', '127.0.0.1:0', '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--client-ca-file', join(dir, 'client-ca.crt'), '--kubeconfig', join(dir, 'kubeconfig')],
+      [LAUNCHER, '--listen', '127.0.0.1:0', '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--client-ca-file', join(dir, 'client-ca.crt'), '--allowed-client-names', 'kube-apiserver-webhook-client', '--kubeconfig', join(dir, 'kubeconfig')],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info' } },
     );
     let stdout = '';

@@ -21,7 +21,7 @@ function readTls(config: WebhooksConfig): TlsMaterial {
   return {
     cert: readPem(config.certFile, { flag: 'cert-file', error: kitError }),
     key: readPem(config.keyFile, { flag: 'key-file', error: kitError }),
-    clientCa: config.clientCaFile ? readPem(config.clientCaFile, { flag: 'client-ca-file', error: kitError }) : undefined,
+    clientCa: readPem(config.clientCaFile, { flag: 'client-ca-file', error: kitError }),
   };
 }
 
@@ -41,8 +41,7 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
     { hint: 'check that --key-file is the key of --cert-file and both are PEM', error: kitError },
   );
   const url = await server.listen({ host: config.host, port: config.port });
-  log.info({ url, version, clientCertificateRequired: !!config.clientCaFile, allowedClientNames: config.allowedClientNames }, 'listening');
-  if (!config.clientCaFile) log.warn('no --client-ca-file: admission routes accept callers without a client certificate');
+  log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening');
 
   await runUntilStopped({ log, close: () => server.close(), reload: () => server.setTls(readTls(config)) });
 }
