@@ -2,6 +2,7 @@ import { existsSync, statSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { StoreConfig } from './config/flags.js';
+import { checkListenPolicy } from './config/listen-policy.js';
 import { StoreError } from './errors.js';
 import { startMetricsServers } from './http/metrics-server.js';
 import { StoreMetrics } from './metrics.js';
@@ -23,6 +24,8 @@ export interface StoreServer {
 
 /** Wires the layers together: flags → topology → revision store → gRPC and metrics servers. */
 export async function startStoreServer(config: StoreConfig, log: Logger = pino({ level: config.logLevel })): Promise<StoreServer> {
+  // Before any file is opened: a refused listener should leave nothing behind.
+  for (const w of checkListenPolicy(config)) log.warn(w);
   if (existsSync(config.dataDir) && !statSync(config.dataDir).isDirectory()) {
     throw new StoreError('CNPAAS_STORE_DATA_DIR', `--data-dir ${config.dataDir} is a file`, 'point --data-dir at a directory');
   }

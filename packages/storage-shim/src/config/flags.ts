@@ -21,6 +21,14 @@ export interface StoreConfig {
   maxRequestBytes: number;
   fsync: boolean;
   logLevel: string;
+  /** Opt-in for TCP listeners without client certificates on non-loopback addresses. */
+  allowUnauthenticatedTcp: boolean;
+  /** Opt-in for --listen-metrics-urls on non-loopback addresses. */
+  allowNonLoopbackMetrics: boolean;
+  /** Bytes of watch responses a stream may have queued, unsent, before its watchers are cancelled. */
+  maxWatchPendingBytes: number;
+  maxWatchesPerConnection: number;
+  maxLeases: number;
 }
 
 export const USAGE = `Usage: cnpaas-store [flags]
@@ -34,8 +42,14 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
   --cert-file, --key-file FILE  serving certificate for https:// URLs
   --trusted-ca-file FILE        CA for client certificates
-  --client-cert-auth            require a client certificate signed by --trusted-ca-file
+  --client-cert-auth            require a client certificate signed by --trusted-ca-file (https:// only)
+  --insecure-allow-unauthenticated-tcp
+                                allow http://, or https:// without --client-cert-auth, on a
+                                non-loopback address (anyone who reaches it can read every key)
   --listen-metrics-urls URLS    comma-separated http://IP:PORT serving /metrics, /healthz, /readyz
+                                (loopback only unless --insecure-allow-non-loopback-metrics)
+  --insecure-allow-non-loopback-metrics
+                                allow --listen-metrics-urls on a non-loopback address
   --experimental-watch-progress-notify-interval DURATION
                                 (alias --watch-progress-notify-interval; default 10m)
   --auto-compaction-mode MODE   periodic (default) or revision
@@ -43,6 +57,11 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
                                 to keep; 0 (default) turns it off
   --max-txn-ops N               operations per txn branch (default 128)
   --max-request-bytes N         largest write request (default 1572864)
+  --max-watch-pending-bytes N   watch responses a stream may have queued, unread by the client,
+                                before its watchers are cancelled (default 67108864)
+  --max-watches-per-connection N
+                                watchers on one client connection (default 10000)
+  --max-leases N                leases in the whole store (default 100000)
   --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
   --log-level LEVEL             trace, debug, info (default), warn, error
   --help, --version
@@ -85,6 +104,11 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'max-txn-ops': { type: 'string' },
         'max-request-bytes': { type: 'string' },
         'unsafe-no-fsync': { type: 'boolean' },
+        'insecure-allow-unauthenticated-tcp': { type: 'boolean' },
+        'insecure-allow-non-loopback-metrics': { type: 'boolean' },
+        'max-watch-pending-bytes': { type: 'string' },
+        'max-watches-per-connection': { type: 'string' },
+        'max-leases': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -132,5 +156,10 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     maxRequestBytes: integer('max-request-bytes', values['max-request-bytes'] as string | undefined, 1_572_864),
     fsync: !values['unsafe-no-fsync'],
     logLevel,
+    allowUnauthenticatedTcp: !!values['insecure-allow-unauthenticated-tcp'],
+    allowNonLoopbackMetrics: !!values['insecure-allow-non-loopback-metrics'],
+    maxWatchPendingBytes: integer('max-watch-pending-bytes', values['max-watch-pending-bytes'] as string | undefined, 64 * 1024 * 1024),
+    maxWatchesPerConnection: integer('max-watches-per-connection', values['max-watches-per-connection'] as string | undefined, 10_000),
+    maxLeases: integer('max-leases', values['max-leases'] as string | undefined, 100_000),
   };
 }

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { parseClientUrl } from '../config/listen-policy.js';
 import { StoreError } from '../errors.js';
 import type { WatchHub } from '../mvcc/watch-hub.js';
 import { clusterService } from './cluster.js';
@@ -8,6 +9,7 @@ import { kvService } from './kv.js';
 import { leaseService } from './lease.js';
 import { maintenanceService } from './maintenance.js';
 import { loadEtcdProtos } from './proto.js';
+import { clearStaleSocket, withOwnerOnlyUmask } from './unix-socket.js';
 import { WatchSessions } from './watch.js';
 import { HeaderCodec, ResponseCodec } from './wire/etcd-messages.js';
 import { kvDefinition, watchDefinition } from './wire/service-definitions.js';
@@ -128,32 +130,19 @@ function openSessions(server: grpc.Server): number | undefined {
 }
 
 async function bind(server: grpc.Server, url: string, tls: TlsFiles): Promise<string> {
-  const parsed = /^(https?|unix|unixs):\/\/(.+)$/.exec(url);
-  if (!parsed) {
-    throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-client-urls: "${url}" has an unknown scheme`,
-      'use http://IP:PORT, https://IP:PORT or unix:///path/to/socket');
-  }
-  const [, scheme, rest] = parsed as unknown as [string, string, string];
-  const secure = scheme === 'https' || scheme === 'unixs';
-  const creds = secure ? serverCredentials(tls, url) : grpc.ServerCredentials.createInsecure();
-  let address = rest;
-  if (scheme.startsWith('unix')) {
-    // A socket left by a killed store would make bind fail.
-    rmSync(rest, { force: true });
-    address = `unix:${rest}`;
-  }
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))),
-  ).catch((err: Error) => {
+  const listener = parseClientUrl(url);
+  const creds = listener.secure ? serverCredentials(tls, url) : grpc.ServerCredentials.createInsecure();
+  const isUnix = listener.host === undefined;
+  if (isUnix) await clearStaleSocket(listener.address);
+  const bindTo = () => new Promise<number>((resolve, reject) =>
+    server.bindAsync(isUnix ? `unix:${listener.address}` : listener.address, creds, (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const port = await (isUnix ? withOwnerOnlyUmask(bindTo) : bindTo()).catch((err: Error) => {
     throw new StoreError('CNPAAS_STORE_LISTEN', `cannot listen on ${url}: ${err.message}`,
       'pick a free port or a writable socket path, or stop the process using it');
   });
-  if (scheme.startsWith('unix')) {
-    // Only the owner may talk to a store on a socket: it has no other authentication.
-    chmodSync(rest, 0o600);
-    return url;
-  }
-  return `${scheme}://${rest.replace(/:\d+$/, `:${port}`)}`;
+  if (isUnix) return url;
+  return `${listener.scheme}://${listener.address.replace(/:\d+$/, `:${port}`)}`;
 }
 
 function serverCredentials(tls: TlsFiles, url: string): grpc.ServerCredentials {

@@ -80,6 +80,31 @@ describe('bad start-up configuration stops the store with a clear message', () =
     expect(r.stderr).toContain('--listen-client-urls: "ftp://127.0.0.1:2379" has an unknown scheme');
   });
 
+  it('plain TCP on a non-loopback address, unless explicitly allowed', () => {
+    const r = run(['--listen-client-urls=http://0.0.0.0:0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('CNPAAS_STORE_INSECURE_LISTENER: http://0.0.0.0:0 would accept plain HTTP/2 without TLS on a non-loopback address');
+    expect(r.stderr).toContain('--insecure-allow-unauthenticated-tcp');
+  });
+
+  it('--client-cert-auth beside a listener without TLS', () => {
+    const r = run(['--listen-client-urls=http://127.0.0.1:0', '--client-cert-auth', '--trusted-ca-file=/nonexistent/ca.crt']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--client-cert-auth cannot apply to http://127.0.0.1:0');
+    expect(r.stderr).toContain('fix: listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file');
+  });
+
+  it('metrics on a non-loopback address, unless explicitly allowed', () => {
+    const r = run(['--listen-client-urls=http://127.0.0.1:0', '--listen-metrics-urls=http://0.0.0.0:0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--listen-metrics-urls http://0.0.0.0:0 is not a loopback address');
+    expect(r.stderr).toContain('--insecure-allow-non-loopback-metrics');
+  });
+
+  it('a plain loopback listener starts, warning that every local user can connect', () => {
+    expect(store.output()).toContain(`${store.endpoint} accepts plain HTTP/2 without TLS: any user or process on this machine can connect`);
+  });
+
   it('an unknown flag', () => {
     const r = run(['--listen-peer-urls=http://127.0.0.1:1']);
     expect(r.status).toBe(2);

@@ -31,7 +31,7 @@ beforeAll(async () => {
   issue('intruder', 'other-ca', 'extendedKeyUsage=clientAuth\n');
   port = await freePort();
   store = await startStore({
-    extraListenUrls: [`https://127.0.0.1:${port}`],
+    listenUrls: [`https://127.0.0.1:${port}`],
     extraArgs: [`--cert-file=${f('server.crt')}`, `--key-file=${f('server.key')}`, `--trusted-ca-file=${f('ca.crt')}`, '--client-cert-auth'],
   });
 });

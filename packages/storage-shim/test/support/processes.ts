@@ -36,13 +36,13 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-async function handle(child: ChildProcess, port: number, dataDir: string, ownsDir: boolean): Promise<ServerHandle> {
+async function handle(child: ChildProcess, port: number, dataDir: string, ownsDir: boolean, ready?: () => Promise<void>): Promise<ServerHandle> {
   const output = track(child);
   const target = `127.0.0.1:${port}`;
   const early = exited(child).then(() => {
     throw new Error(`server exited early (code ${child.exitCode}):\n${output()}`);
   });
-  await Promise.race([waitForReady(target), early]);
+  await Promise.race([(ready ?? (() => waitForReady(target)))(), early]);
   early.catch(() => {});
   const h: ServerHandle = {
     target,
@@ -72,6 +72,12 @@ export interface StoreOptions {
   extraArgs?: string[];
   /** More --listen-client-urls beside the loopback port the helper picks. */
   extraListenUrls?: string[];
+  /**
+   * Replaces the helper's plain loopback listener (e.g. TLS only, which
+   * --client-cert-auth demands); readiness is then read from /readyz on a
+   * metrics port, and `target` is that port.
+   */
+  listenUrls?: string[];
   progressIntervalMs?: number;
   logLevel?: string;
 }
@@ -81,9 +87,10 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
   const ownsDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cnpaas-store-'));
   const port = await freePort();
+  const clientUrls = options.listenUrls ?? [`http://127.0.0.1:${port}`, ...(options.extraListenUrls ?? [])];
   const args = [
     STORE_BIN,
-    `--listen-client-urls=${[`http://127.0.0.1:${port}`, ...(options.extraListenUrls ?? [])].join(',')}`,
+    `--listen-client-urls=${clientUrls.join(',')}`,
     `--data-dir=${dataDir}`,
     `--experimental-watch-progress-notify-interval=${options.progressIntervalMs ?? 1000}ms`,
     `--log-level=${options.logLevel ?? 'warn'}`,
@@ -93,9 +100,26 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
     writeFileSync(file, options.topology);
     args.push(`--topology=${file}`);
   }
+  if (options.listenUrls) args.push(`--listen-metrics-urls=http://127.0.0.1:${port}`);
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return handle(child, port, dataDir, ownsDir);
+  return handle(child, port, dataDir, ownsDir, options.listenUrls ? () => waitForHttpReady(`http://127.0.0.1:${port}/readyz`) : undefined);
+}
+
+async function waitForHttpReady(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${String(last)}`);
 }
 
 /** Starts a real etcd (Debian's etcd-server) on free loopback ports with a temp data dir. */
