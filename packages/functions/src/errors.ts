@@ -18,37 +18,80 @@ import { ServiceError, type ErrorFactory, type KitErrorOptions } from '@cnpaas/s
 export { errorMessage } from '@cnpaas/service-kit';
 
 export type FunctionsErrorCode =
-  /** A command-line flag or environment variable is missing or malformed. */
+  /**
+   * A command-line flag or environment variable is missing or malformed.
+   * @fix Run the program (cnpaas-email-function, cnpaas-trigger or cnpaas-smtp) with --help for its flags and their
+   * environment variables, and correct the one named.
+   */
   | 'CNPAAS_FUNCTIONS_BAD_FLAG'
-  /** A certificate or key file cannot be read, or TLS refuses it. */
+  /**
+   * A certificate or key file cannot be read, or TLS refuses it.
+   * @fix Pass readable PEM files whose key belongs to the certificate (cnpaas up writes them under .cnpaas/pki); an SMTP
+   * sink that requires AUTH needs --cert-file and --key-file.
+   */
   | 'CNPAAS_FUNCTIONS_TLS'
-  /** A server cannot listen on the requested address. */
+  /**
+   * A server cannot listen on the requested address.
+   * @fix Free the port, or pass another --listen (or --listen-health) HOST:PORT.
+   */
   | 'CNPAAS_FUNCTIONS_LISTEN'
-  /** No usable kubeconfig (file missing, no current cluster). */
+  /**
+   * No usable kubeconfig (file missing, no current cluster).
+   * @fix Pass --kubeconfig (or KUBECONFIG) with the program's kubeconfig from cnpaas up, with current-context set.
+   */
   | 'CNPAAS_FUNCTIONS_KUBECONFIG'
-  /** The SMTP settings (env or mounted secret files) are missing or malformed. */
+  /**
+   * The SMTP settings (env or mounted secret files) are missing or malformed.
+   * @fix Correct the setting the message names: the files in $SMTP_SECRETS_DIR (smtp-host, smtp-port, …) or SMTP_HOST,
+   * SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD(_FILE), SMTP_TLS, SMTP_CA_FILE.
+   */
   | 'CNPAAS_FUNCTIONS_SMTP_CONFIG'
-  /** The SMTP sink cannot create or write its mail directory. */
+  /**
+   * The SMTP sink cannot create or write its mail directory.
+   * @fix Pass a writable --mail-dir (cnpaas up uses <state-dir>/mail).
+   */
   | 'CNPAAS_FUNCTIONS_MAIL_DIR'
-  /** `readMail` was asked for an id that is malformed or not stored. */
+  /**
+   * `readMail` was asked for an id that is malformed or not stored.
+   * @fix Use an id that cnpaas mail lists.
+   */
   | 'CNPAAS_FUNCTIONS_MAIL_NOT_FOUND'
-  /** The request body is not JSON. */
+  /**
+   * The request body is not JSON.
+   * @fix POST the Email object as JSON (Content-Type application/json).
+   */
   | 'CNPAAS_FUNCTIONS_BODY_NOT_JSON'
-  /** The request body is JSON but not an Email (or a watch event carrying one), or the Email is malformed. */
+  /**
+   * The request body is JSON but not an Email (or a watch event carrying one), or the Email is malformed.
+   * @fix POST the Email object, or a watch event {type, object} carrying it, with the fields the message names.
+   */
   | 'CNPAAS_FUNCTIONS_BAD_EVENT'
-  /** The POST came without a client certificate signed by the function's client CA. */
+  /**
+   * The POST came without a client certificate signed by the function's client CA.
+   * @fix Call the function with a client certificate signed by its --client-ca-file (the trigger's --client-cert-file).
+   */
   | 'CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED'
-  /** The client certificate is valid but its CN is not on the allowed list. */
+  /**
+   * The client certificate is valid but its CN is not on the allowed list.
+   * @fix Use a certificate whose CN is in --allowed-client-names, or add its CN there.
+   */
   | 'CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED'
-  /** A read or write of the Email's status failed (apiserver unreachable, 5xx, forbidden). */
+  /**
+   * A read or write of the Email's status failed (apiserver unreachable, 5xx, forbidden).
+   * @fix Check that kube-apiserver is up and that the function's manifests/rbac.yaml is applied (get emails, patch
+   * emails/status); the trigger retries the delivery.
+   */
   | 'CNPAAS_FUNCTIONS_STATUS_STORE'
-  /** SMTP refused the message for a reason a retry may fix (4xx, connection error, timeout). */
-  | 'CNPAAS_FUNCTIONS_SEND_TRANSIENT'
-  /** SMTP refused the message for good (5xx other than 503). */
-  | 'CNPAAS_FUNCTIONS_SEND_PERMANENT'
-  /** An HTTPTrigger's spec cannot be run (bad URL, header, namespace, TLS settings). */
+  /**
+   * An HTTPTrigger's spec cannot be run (bad URL, header, namespace, TLS settings).
+   * @fix Correct the field the message names in the HTTPTrigger; its status shows the same reason (InvalidSpec).
+   */
   | 'CNPAAS_FUNCTIONS_TRIGGER_SPEC'
-  /** An HTTPTrigger body template does not parse, or rendering it failed. */
+  /**
+   * An HTTPTrigger body template does not parse, or rendering it failed.
+   * @fix Fix the template at the line and column given: {{ .object }}, {{ toJson .object }}, {{ quote … }},
+   * {{ index … "key" }} and {{ default "x" … }} are what it understands; keep the rendered body small.
+   */
   | 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE';
 
 export class FunctionsError extends ServiceError<FunctionsErrorCode> {
