@@ -4,16 +4,46 @@
  * and what to do about it.
  */
 export type PlatformErrorCode =
+  /**
+   * The command line is wrong: an unknown command or flag, a bad value, or a name (component, mail id) that does not exist.
+   * @fix Run cnpaas --help; for cnpaas logs pick a component it lists, for cnpaas mail an id cnpaas mail lists.
+   */
   | 'CNPAAS_PLATFORM_USAGE'
+  /**
+   * No kube-apiserver, kube-controller-manager or kubectl of the pinned version was found, downloaded or built; the
+   * message lists every place tried and why each failed.
+   * @fix Install Go 1.24+ so scripts/k8s/build.sh can build it, or allow access to dl.k8s.io, or point
+   * TEST_ASSET_KUBE_APISERVER (etc.) or KUBEBUILDER_ASSETS at binaries of the version in scripts/k8s/VERSION.
+   */
   | 'CNPAAS_PLATFORM_BINARY_NOT_FOUND'
-  | 'CNPAAS_PLATFORM_BINARY_VERSION'
-  | 'CNPAAS_PLATFORM_BUILD_FAILED'
+  /**
+   * A fixed port the stack needs on 127.0.0.1 is taken.
+   * @fix Stop what listens there (ss -ltnp 'sport = :PORT'), or run cnpaas up --ports auto.
+   */
   | 'CNPAAS_PLATFORM_PORT_IN_USE'
+  /**
+   * The state directory (--state-dir, default .cnpaas) or a file in it cannot be used: not cnpaas's, not empty,
+   * unreadable, a socket path too long, or a manifest placeholder the platform does not provide.
+   * @fix Give cnpaas a new or empty directory of its own with --state-dir (or CNPAAS_STATE_DIR), short enough for
+   * a socket path; run cnpaas down if a stale state file is left.
+   */
   | 'CNPAAS_PLATFORM_STATE'
+  /**
+   * A certificate or key in the state directory's PKI cannot be read or used.
+   * @fix Remove the PKI (cnpaas down --purge) and run cnpaas up again to regenerate it.
+   */
   | 'CNPAAS_PLATFORM_PKI'
+  /**
+   * A component of the stack exited or did not become ready, or applying its manifests failed.
+   * @fix Read the component's log (cnpaas logs NAME, or the file the message names), fix the cause and run cnpaas up
+   * again.
+   */
   | 'CNPAAS_PLATFORM_COMPONENT_FAILED'
-  | 'CNPAAS_PLATFORM_NOT_RUNNING'
-  | 'CNPAAS_PLATFORM_TIMEOUT';
+  /**
+   * The command needs a running stack (its kubeconfig or state), and there is none.
+   * @fix Run cnpaas up first.
+   */
+  | 'CNPAAS_PLATFORM_NOT_RUNNING';
 
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
