@@ -49,15 +49,58 @@ export const WatchErrors = {
 } as const;
 
 export type StoreErrorCode =
+  /**
+   * A command-line flag is unknown, missing or malformed (e.g. a --listen-client-urls entry that is not
+   * http://IP:PORT, https://IP:PORT or unix:///path).
+   * @fix Run cnpaas-store --help for the flags, and correct the one named.
+   */
   | 'CNPAAS_STORE_BAD_FLAG'
+  /**
+   * The --topology file cannot be read, is not valid YAML, or a backend in it is malformed (name, endpoint, matcher).
+   * @fix Correct the field the message names; packages/storage-shim/README.md describes the topology format.
+   */
   | 'CNPAAS_STORE_BAD_TOPOLOGY'
-  | 'CNPAAS_STORE_BAD_ENDPOINT'
+  /**
+   * A listener (client or metrics) cannot bind its address.
+   * @fix Pick a free port or a writable socket path, or stop the process that holds it.
+   */
   | 'CNPAAS_STORE_LISTEN'
+  /**
+   * A listener would accept clients without authentication where that is unsafe: plain TCP off loopback, metrics off
+   * loopback, or --client-cert-auth beside an http:// or unix:// listener.
+   * @fix Listen on https:// with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth, on a unix://
+   * socket or on 127.0.0.1; pass the --insecure-allow-… flag the message names only if the network is guarded.
+   */
   | 'CNPAAS_STORE_INSECURE_LISTENER'
+  /**
+   * The unix:// socket path is taken: by something that is not a socket, by a live store, or it cannot be inspected.
+   * @fix Stop the process that listens there, remove what is in the way if it is not needed, or choose another
+   * socket path.
+   */
   | 'CNPAAS_STORE_SOCKET_PATH'
+  /**
+   * An https:// listener lacks its certificate files, --client-cert-auth lacks --trusted-ca-file, or a file cannot
+   * be read.
+   * @fix Pass readable PEM files with --cert-file and --key-file (and --trusted-ca-file for client certificates), or
+   * listen on http:// or unix://.
+   */
   | 'CNPAAS_STORE_TLS'
+  /**
+   * --data-dir cannot be used (a file, or not creatable).
+   * @fix Point --data-dir at a directory the store may create and own.
+   */
   | 'CNPAAS_STORE_DATA_DIR'
+  /**
+   * A database file has a schema version newer than this store understands.
+   * @fix Run a cnpaas-store at least as new as the one that last wrote the file.
+   */
   | 'CNPAAS_STORE_SCHEMA'
+  /**
+   * A topology reload (SIGHUP) was refused: no --topology at start, an existing backend changed or removed, or
+   * existing keys would move to another backend. The store keeps the topology it has.
+   * @fix Only append new backends at the end, leaving the existing ones as they were, and route a resource before
+   * its objects are created; restart with --topology FILE if the store was started without one.
+   */
   | 'CNPAAS_STORE_TOPOLOGY_RELOAD';
 
 export class StoreError extends Error {
