@@ -1,4 +1,5 @@
-import { existsSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { makePrivateDir } from './drivers/private-files.js';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { StoreConfig } from './config/flags.js';
@@ -29,7 +30,12 @@ export async function startStoreServer(config: StoreConfig, log: Logger = pino({
   if (existsSync(config.dataDir) && !statSync(config.dataDir).isDirectory()) {
     throw new StoreError('CNPAAS_STORE_DATA_DIR', `--data-dir ${config.dataDir} is a file`, 'point --data-dir at a directory');
   }
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(config.dataDir);
+  if ((statSync(config.dataDir).mode & 0o077) !== 0) {
+    // etcd warns the same way; changing the mode of a directory the operator chose is left to them.
+    log.warn({ dataDir: config.dataDir, mode: (statSync(config.dataDir).mode & 0o777).toString(8) },
+      'the data dir is readable by other users; the database files are 0600, but run chmod 700 on the directory to keep their names private too');
+  }
   const topology = config.topologyFile ? loadTopology(config.topologyFile, config.dataDir) : emptyTopology();
   for (const w of topology.warnings) log.warn(w);
   if (!config.fsync) log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');

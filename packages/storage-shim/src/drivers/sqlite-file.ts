@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { makePrivateDatabase } from './private-files.js';
 import { migrate } from './schema.js';
 
 export interface SqliteFileOptions {
@@ -27,7 +28,11 @@ export class SqliteFile {
 
   constructor(options: SqliteFileOptions) {
     this.path = options.path;
+    makePrivateDatabase(options.path);
     this.db = new Database(options.path);
+    // Deleted rows (a Secret's old value once compaction drops it) are
+    // overwritten with zeros instead of lingering in free pages of the file.
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced on every commit, so an acknowledged write
     // survives power loss. kine runs NORMAL, which does not.
@@ -102,10 +107,11 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  pragmas(): { journalMode: string; synchronous: number } {
+  pragmas(): { journalMode: string; synchronous: number; secureDelete: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+      secureDelete: this.db.pragma('secure_delete', { simple: true }) as number,
     };
   }
 

@@ -198,12 +198,12 @@ describe('durability', () => {
   it('runs every file in WAL mode with FULL sync unless fsync is off', async () => {
     t = openTestStore(SPLIT);
     // The test store runs without fsync; check both settings on real files.
-    for (const p of Object.values(t.store.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 0 });
+    for (const p of Object.values(t.store.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1 });
     await t.store.close();
     const { RevisionStore } = await import('./store.js');
     const pino = (await import('pino')).default;
     const durable = new RevisionStore({ dataDir: t.dir, topology: t.topology, fsync: true, logger: pino({ level: 'silent' }) });
-    for (const p of Object.values(durable.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 2 });
+    for (const p of Object.values(durable.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1 });
     t.store = durable;
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { makePrivateDir } from '../drivers/private-files.js';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -90,11 +90,11 @@ export class RevisionStore {
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
     this.#log = options.logger;
-    mkdirSync(options.dataDir, { recursive: true });
+    makePrivateDir(options.dataDir);
     this.#meta = new MetaStore(join(options.dataDir, 'meta.db'), options.fsync);
     this.#drivers.set(DEFAULT_BACKEND, new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }));
     for (const b of options.topology.backends) {
-      mkdirSync(join(b.path, '..'), { recursive: true });
+      makePrivateDir(join(b.path, '..'));
       this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: options.fsync }));
     }
     this.#router = new Router(options.topology);
@@ -244,7 +244,10 @@ export class RevisionStore {
         `${stranded.length} existing key(s) (first: ${stranded[0]!.key.toString()}) would move out of the default backend`,
         'route a resource before creating its objects; moving existing data is not supported yet');
     }
-    for (const b of added) this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: this.#options.fsync }));
+    for (const b of added) {
+      makePrivateDir(join(b.path, '..'));
+      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: this.#options.fsync }));
+    }
     this.#router = router;
     this.#topology = next;
     return added.map((b) => b.name);
@@ -272,8 +275,8 @@ export class RevisionStore {
     return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.keyCount()]));
   }
 
-  pragmas(): Record<string, { journalMode: string; synchronous: number }> {
-    const out: Record<string, { journalMode: string; synchronous: number }> = {};
+  pragmas(): Record<string, ReturnType<SqliteDriver['pragmas']>> {
+    const out: Record<string, ReturnType<SqliteDriver['pragmas']>> = {};
     for (const [name, d] of this.#drivers) out[name] = d.pragmas();
     out.meta = this.#meta.pragmas();
     return out;
