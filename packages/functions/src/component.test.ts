@@ -11,11 +11,12 @@ describe('component descriptors', () => {
   it('smtp: a command its own flag parser accepts, health URLs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-component-'));
     writeFileSync(join(dir, 'smtp-password'), 'pw\n');
-    const d = smtpComponent({ port: 2525, healthPort: 2526, mailDir: join(dir, 'mail'), user: 'cnpaas', passwordFile: join(dir, 'smtp-password') });
+    const d = smtpComponent({ port: 2525, healthPort: 2526, mailDir: join(dir, 'mail'), user: 'cnpaas', passwordFile: join(dir, 'smtp-password'), certFile: join(dir, 'smtp.crt'), keyFile: join(dir, 'smtp.key') });
     const [node, bin, ...args] = d.command;
     expect(node).toBe(process.execPath);
     expect(existsSync(bin!)).toBe(true);
-    expect(parseSmtpConfig(args, {})).toMatchObject({ port: 2525, auth: { user: 'cnpaas', password: 'pw' }, health: { port: 2526 } });
+    expect(parseSmtpConfig(args, {})).toMatchObject({ port: 2525, auth: { user: 'cnpaas', password: 'pw' }, certFile: join(dir, 'smtp.crt'), health: { port: 2526 } });
+    expect(d.certificates.map((c) => [c.id, c.kind])).toEqual([['smtp-serving', 'serving']]);
     expect(d.healthUrl).toBe('http://127.0.0.1:2526/healthz');
   });
 

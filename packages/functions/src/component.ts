@@ -25,7 +25,7 @@ export function manifestPath(file: string): string {
 }
 
 export interface SmtpComponentOptions {
-  /** Default 127.0.0.1 (AUTH in plain text: loopback only). */
+  /** Default 127.0.0.1. */
   host?: string;
   port: number;
   /** /healthz, /readyz, /metrics over plain HTTP on loopback. */
@@ -35,6 +35,9 @@ export interface SmtpComponentOptions {
   user: string;
   /** A file (mode 0600) whose first line is the AUTH password; the function gets the same file. */
   passwordFile: string;
+  /** The STARTTLS serving certificate (and key); the sink refuses AUTH before STARTTLS. The function trusts its CA (SMTP_CA_FILE). */
+  certFile: string;
+  keyFile: string;
   logLevel?: string;
 }
 
@@ -51,13 +54,24 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
       '--mail-dir', options.mailDir,
       '--user', options.user,
       '--password-file', options.passwordFile,
+      '--cert-file', options.certFile,
+      '--key-file', options.keyFile,
     ],
     env: { LOG_LEVEL: options.logLevel ?? 'info' },
     healthUrl: `${health}/healthz`,
     readyUrl: `${health}/readyz`,
     metricsUrl: `${health}/metrics`,
     manifests: { beforeStart: [], afterReady: [] },
-    certificates: [],
+    certificates: [
+      {
+        id: 'smtp-serving',
+        kind: 'serving',
+        purpose: 'the STARTTLS certificate of the SMTP sink; the email function checks it (SMTP_CA_FILE) before it sends the AUTH password',
+        commonName: 'cnpaas-smtp',
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+      },
+    ],
   };
 }
 

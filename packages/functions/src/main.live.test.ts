@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMail } from './mail/mail-store.js';
+import { smtpSinkPki } from './test-support.js';
 
 const SMTP = fileURLToPath(new URL('../bin/cnpaas-smtp.js', import.meta.url));
 const FUNCTION = fileURLToPath(new URL('../bin/cnpaas-email-function.js', import.meta.url));
@@ -52,6 +53,10 @@ describe('launchers', () => {
     expect(noPassword.stderr).toContain('CNPAAS_FUNCTIONS_BAD_FLAG');
     expect(noPassword.stderr).toContain('fix:');
     expect(run(SMTP, ['--mail-dir', 'm', '--insecure-no-auth', '--listen', '0.0.0.0:2525']).status).toBe(2);
+    writeFileSync(join(dir, 'pw'), 'x\n');
+    const noTls = run(SMTP, ['--mail-dir', join(dir, 'm'), '--password-file', join(dir, 'pw')]);
+    expect(noTls.status).toBe(2);
+    expect(noTls.stderr).toContain('--cert-file: is required with AUTH');
     const noCa = run(FUNCTION, ['--cert-file', 'a', '--key-file', 'b', '--kubeconfig', 'k']);
     expect(noCa.status).toBe(2);
     expect(noCa.stderr).toContain('--client-ca-file');
@@ -60,12 +65,15 @@ describe('launchers', () => {
 });
 
 describe('cnpaas-smtp', () => {
-  it('accepts authenticated mail into --mail-dir, serves health, stops cleanly on SIGTERM', async () => {
+  it('accepts mail authenticated after STARTTLS into --mail-dir, refuses AUTH in clear, serves health, stops cleanly on SIGTERM', async () => {
     const [port, healthPort] = [await freePort(), await freePort()];
     const passwordFile = join(dir, 'smtp-password');
     writeFileSync(passwordFile, 'Cli-Secret-Pw\n', { mode: 0o600 });
+    const { ca, server } = await smtpSinkPki();
+    writeFileSync(join(dir, 'smtp.crt'), server.cert);
+    writeFileSync(join(dir, 'smtp.key'), server.key, { mode: 0o600 });
     const mailDir = join(dir, 'mail');
-    const child = spawn(process.execPath, [SMTP, '--listen', `127.0.0.1:${port}`, '--listen-health', `127.0.0.1:${healthPort}`, '--mail-dir', mailDir, '--user', 'u', '--password-file', passwordFile], {
+    const child = spawn(process.execPath, [SMTP, '--listen', `127.0.0.1:${port}`, '--listen-health', `127.0.0.1:${healthPort}`, '--mail-dir', mailDir, '--user', 'u', '--password-file', passwordFile, '--cert-file', join(dir, 'smtp.crt'), '--key-file', join(dir, 'smtp.key')], {
       env: { PATH: process.env['PATH'] ?? '' },
     });
     let stdout = '';
@@ -73,7 +81,9 @@ describe('cnpaas-smtp', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 100 && !stdout.includes('"listening"'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(stdout).toContain('"listening"');
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
+    const plain = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
+    await expect(plain.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'clear', text: 'x' })).rejects.toMatchObject({ responseCode: 538 });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, requireTLS: true, tls: { ca: ca.cert }, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
     await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'cli', text: 'hello', messageId: '<cli@x>' });
     expect((await listMail(mailDir)).map((m) => m.messageId)).toEqual(['<cli@x>']);
     const health = await fetch(`http://127.0.0.1:${healthPort}/metrics`);

@@ -10,8 +10,8 @@ import { SMTP_USAGE, parseSmtpConfig, type SmtpSinkConfig } from './mail/smtp-co
 import { smtpMetricsRegistry } from './mail/smtp-metrics.js';
 import { SmtpSink } from './mail/smtp-sink.js';
 
-// Its own certificate, not one from cnpaas up's PKI: the kit's default hint would point at the wrong files.
-const PEM_HINT = 'point the flag at a readable PEM file';
+// cnpaas up issues the STARTTLS certificate from its CA; anywhere else it is the operator's own.
+const PEM_HINT = 'point the flag at a readable PEM file (cnpaas up: <state-dir>/pki/smtp-serving.crt and .key)';
 
 function readTls(config: SmtpSinkConfig): { cert: Buffer; key: Buffer } | undefined {
   if (!config.certFile || !config.keyFile) return undefined;

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectLines, testPki as kitTestPki, type Pem, type TestPki as KitTestPki } from '@cnpaas/service-kit/testing';
+import { collectLines, testCa, testLeaf, testPki as kitTestPki, type Pem, type TestPki as KitTestPki } from '@cnpaas/service-kit/testing';
 import type { EmailObject } from './email-resource.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
 import { createLogger, type Logger } from './logger.js';
@@ -22,20 +22,32 @@ export interface TestSink {
   sink: SmtpSink;
   dir: string;
   port: number;
+  /** The CA that signed the sink's STARTTLS certificate (127.0.0.1, localhost). */
+  ca: string;
   settings: SmtpSettings;
   close(): Promise<void>;
 }
 
-/** A real SMTP sink on loopback in a temp mail dir, with AUTH, and matching client settings. */
+let sinkPki: Promise<{ ca: Pem; server: Pem }> | undefined;
+
+/** One CA and serving certificate for every sink of a test file (key generation is the slow part). */
+export function smtpSinkPki(): Promise<{ ca: Pem; server: Pem }> {
+  sinkPki ??= testCa('cnpaas-test-smtp-ca').then(async (ca) => ({ ca, server: await testLeaf({ commonName: 'cnpaas-smtp', ca, usage: 'server' }) }));
+  return sinkPki;
+}
+
+/** A real SMTP sink on loopback in a temp mail dir, with STARTTLS and AUTH, and client settings that require STARTTLS and trust its CA. */
 export async function startSink(options: { faults?: SinkFaults; log?: Logger } = {}): Promise<TestSink> {
+  const { ca, server } = await smtpSinkPki();
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-mail-'));
-  const sink = new SmtpSink({ mailDir: dir, auth: { user: SMTP_USER, password: SMTP_PASSWORD }, ...options });
+  const sink = new SmtpSink({ mailDir: dir, auth: { user: SMTP_USER, password: SMTP_PASSWORD }, tls: server, ...options });
   const { port } = await sink.listen({ host: '127.0.0.1', port: 0 });
   return {
     sink,
     dir,
     port,
-    settings: { host: '127.0.0.1', port, tls: 'none', auth: { user: SMTP_USER, pass: SMTP_PASSWORD }, ca: undefined, connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 },
+    ca: ca.cert,
+    settings: { host: '127.0.0.1', port, tls: 'starttls', auth: { user: SMTP_USER, pass: SMTP_PASSWORD }, ca: Buffer.from(ca.cert), connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 },
     close: async () => {
       await sink.close();
       rmSync(dir, { recursive: true, force: true });

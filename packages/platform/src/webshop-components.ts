@@ -109,10 +109,16 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     kubeconfig: await identity(options, API_SERVER_CLIENT_NAME),
   });
 
-  // The demo's SMTP server: AUTH over plain SMTP, so loopback only; the password lives in a 0600 file.
+  // The demo's SMTP server: AUTH only after STARTTLS with a certificate from the cluster CA, which the
+  // function checks; the password lives in a 0600 file.
   const smtpUser = 'cnpaas';
   const passwordFile = smtpPasswordFile(paths);
-  const smtp = smtpComponent({ port: ports.smtp, healthPort: ports.smtpHealth, mailDir: paths.mail, user: smtpUser, passwordFile });
+  const smtpServing = await pki.ca.issue(paths.pki, {
+    name: 'smtp-serving', commonName: 'cnpaas-smtp', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+  });
+  const smtp = smtpComponent({
+    port: ports.smtp, healthPort: ports.smtpHealth, mailDir: paths.mail, user: smtpUser, passwordFile, certFile: smtpServing.cert, keyFile: smtpServing.key,
+  });
   const functionServing = await pki.ca.issue(paths.pki, {
     name: 'email-function-serving', commonName: FUNCTION_CLIENT_NAME, usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
   });
@@ -122,7 +128,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     keyFile: functionServing.key,
     clientCaFile: caFile,
     kubeconfig: await identity(options, FUNCTION_CLIENT_NAME),
-    smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'none' },
+    smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'starttls', caFile },
   });
 
   // One identity, CN cnpaas-trigger, towards kube-apiserver and towards the function.

@@ -30,12 +30,13 @@ export const SMTP_USAGE = `Usage: cnpaas-smtp [flags]
 The demo's local SMTP server: accepts mail (AUTH PLAIN/LOGIN) and stores every
 message as <id>.eml plus an <id>.json index entry in --mail-dir. Delivers nowhere.
 
-  --listen HOST:PORT         SMTP address, loopback only without TLS (default ${DEFAULT_SMTP_LISTEN})  CNPAAS_SMTP_LISTEN
+  --listen HOST:PORT         SMTP address (default ${DEFAULT_SMTP_LISTEN})                         CNPAAS_SMTP_LISTEN
   --mail-dir DIR             where messages are stored (required; cnpaas up: <state-dir>/mail)   CNPAAS_SMTP_MAIL_DIR
   --user NAME                AUTH user name (default ${DEFAULT_SMTP_USER})                               CNPAAS_SMTP_USER
   --password-file FILE       AUTH password, first line of FILE (required)                        CNPAAS_SMTP_PASSWORD_FILE
-  --insecure-no-auth         accept mail without AUTH (tests only)
-  --cert-file FILE           offer STARTTLS with this certificate (PEM)                          CNPAAS_SMTP_CERT_FILE
+  --insecure-no-auth         accept mail without AUTH (tests only; loopback only without TLS)
+  --cert-file FILE           STARTTLS certificate (PEM); required with AUTH, which is             CNPAAS_SMTP_CERT_FILE
+                             refused before STARTTLS
   --key-file FILE            its private key                                                     CNPAAS_SMTP_KEY_FILE
   --listen-health HOST:PORT  serve /healthz, /readyz, /metrics over HTTP                         CNPAAS_SMTP_LISTEN_HEALTH
   --log-level LEVEL          trace, debug, info (default), warn, error                           LOG_LEVEL
@@ -81,14 +82,16 @@ export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   const certFile = flags.value('cert-file');
   const keyFile = flags.value('key-file');
   if (!!certFile !== !!keyFile) throw flags.bad(certFile ? 'key-file' : 'cert-file', { reason: 'is required with the other one', hint: 'pass both --cert-file and --key-file, or neither' });
-  // AUTH goes over the wire in plain text without TLS: only on loopback.
-  if (!certFile && !isLoopback(host)) throw flags.bad('listen', { reason: `${host} is not a loopback address`, hint: 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS' });
-
   let auth: SmtpSinkConfig['auth'] = false;
   if (!flags.has('insecure-no-auth')) {
     const passwordFile = flags.value('password-file');
     if (!passwordFile) throw flags.bad('password-file', { reason: 'is required', hint: 'write the AUTH password to a file (mode 0600) and pass it, or --insecure-no-auth for tests' });
+    // The sink refuses AUTH before STARTTLS, so without a certificate nobody could ever log in.
+    if (!certFile) throw flags.bad('cert-file', { reason: 'is required with AUTH (the password must not cross the wire in clear)', hint: 'pass --cert-file/--key-file with a serving certificate (cnpaas up issues one from its CA)' });
     auth = { user: flags.value('user') ?? DEFAULT_SMTP_USER, password: readPasswordFile(flags, resolve(passwordFile)) };
+  } else if (!certFile && !isLoopback(host)) {
+    // Mail in clear without AUTH: only where it cannot leave this machine.
+    throw flags.bad('listen', { reason: `${host} is not a loopback address`, hint: 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS' });
   }
   const health = flags.value('listen-health') === undefined ? undefined : flags.listen('listen-health', '127.0.0.1:2526');
   return {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FunctionsError } from '../errors.js';
 import { SMTP_PASSWORD, SMTP_USER, capturingLogger, startSink, type TestSink } from '../test-support.js';
 import { listMail, readMail } from './mail-store.js';
+import { SmtpSink } from './smtp-sink.js';
 
 let sink: TestSink | undefined;
 afterEach(async () => {
@@ -10,8 +11,14 @@ afterEach(async () => {
   sink = undefined;
 });
 
+/** A client that upgrades with STARTTLS (trusting the sink's CA) before AUTH. */
 function client(port: number, auth?: { user: string; pass: string }) {
-  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...(auth ? { auth } : {}), logger: false });
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, requireTLS: true, tls: { ca: sink!.ca }, ...(auth ? { auth } : {}), logger: false });
+}
+
+/** A client that never upgrades: AUTH in clear. */
+function plainClient(port: number, auth: { user: string; pass: string }) {
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, auth, logger: false });
 }
 
 const mail = { from: 'shop@example.com', to: 'ada@example.com', subject: 'Hello', text: 'Body text', messageId: '<m-1@cnpaas.local>' };
@@ -38,6 +45,19 @@ describe('SMTP sink', () => {
     await expect(client(sink.port, { user: SMTP_USER, pass: 'wrong' }).sendMail(mail)).rejects.toMatchObject({ code: 'EAUTH', responseCode: 535 });
     expect(sink.sink.stats.authFailures).toBe(1);
     expect(await listMail(sink.dir)).toEqual([]);
+  });
+
+  it('refuses AUTH over plain text (538: STARTTLS first) and accepts it over TLS', async () => {
+    sink = await startSink();
+    await expect(plainClient(sink.port, { user: SMTP_USER, pass: SMTP_PASSWORD }).sendMail(mail)).rejects.toMatchObject({ code: 'EAUTH', responseCode: 538 });
+    expect(await listMail(sink.dir)).toEqual([]);
+    const info = await client(sink.port, { user: SMTP_USER, pass: SMTP_PASSWORD }).sendMail(mail);
+    expect(info.accepted).toEqual(['ada@example.com']);
+    expect(await listMail(sink.dir)).toHaveLength(1);
+  });
+
+  it('will not start with AUTH but without a certificate', () => {
+    expect(() => new SmtpSink({ mailDir: '/nonexistent', auth: { user: 'u', password: 'p' } })).toThrow(expect.objectContaining({ code: 'CNPAAS_FUNCTIONS_TLS', message: expect.stringMatching(/in clear/) }));
   });
 
   it('injects a temporary 451 on RCPT TO, then accepts', async () => {

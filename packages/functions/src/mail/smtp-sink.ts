@@ -4,9 +4,12 @@
  * nodemailer client speaks real SMTP to it in the demo and in tests.
  *
  * - AUTH (PLAIN, LOGIN) is required unless `auth: false`, which only tests
- *   use. Plain-text AUTH is allowed because the sink listens on loopback;
- *   with `tls` it also offers STARTTLS. Without `tls` STARTTLS is disabled,
- *   so smtp-server never presents its built-in test certificate.
+ *   use, and AUTH needs TLS: the sink offers STARTTLS with the `tls`
+ *   certificate and refuses AUTH before the client upgraded (538), so the
+ *   password never crosses even a loopback port in clear. A sink with AUTH
+ *   but no certificate is refused at construction. Without `tls` STARTTLS
+ *   is disabled, so smtp-server never presents its built-in test
+ *   certificate.
  * - `faults` let tests answer any MAIL FROM, RCPT TO or end of DATA with an
  *   SMTP error (e.g. a temporary 451), exactly as a real server would.
  * - Nothing logs addresses in full, message contents or the password.
@@ -37,7 +40,7 @@ export interface SmtpSinkOptions {
   /** Credentials clients must AUTH with; `false` accepts mail without AUTH (tests only). */
   auth: { user: string; password: string } | false;
   faults?: SinkFaults;
-  /** Serving certificate for STARTTLS; without it STARTTLS is not offered. */
+  /** Serving certificate for STARTTLS; required with `auth`. Without it STARTTLS is not offered. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Largest accepted message; default 10 MiB (advertised as SIZE). */
   maxMessageBytes?: number;
@@ -63,6 +66,11 @@ export class SmtpSink {
   readonly #options: SmtpSinkOptions;
 
   constructor(options: SmtpSinkOptions) {
+    if (options.auth !== false && !options.tls) {
+      throw new FunctionsError('CNPAAS_FUNCTIONS_TLS', 'the SMTP sink requires AUTH but has no TLS certificate: the password would cross the wire in clear', {
+        hint: 'give the sink a serving certificate (cnpaas-smtp --cert-file/--key-file) so clients AUTH after STARTTLS',
+      });
+    }
     this.#options = options;
     this.store = new MailStore(options.mailDir);
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -73,8 +81,8 @@ export class SmtpSink {
       disabledCommands: disabled,
       authMethods: ['PLAIN', 'LOGIN'],
       authOptional: options.auth === false,
-      // Loopback only (see smtp-config.ts); STARTTLS is offered when a certificate is given.
-      allowInsecureAuth: true,
+      // AUTH only after STARTTLS (smtp-server answers 538 before it).
+      allowInsecureAuth: false,
       size: maxBytes,
       ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
       onAuth: (auth, _session, callback) => {
