@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processStartTicks } from './process-cpu.js';
+import { isOurProcess } from './processes.js';
 
 const CLI = fileURLToPath(new URL('../bin/cnpaas.js', import.meta.url));
 
@@ -62,7 +64,32 @@ describe('cnpaas CLI', () => {
     const res = await cnpaas(['down', '--purge', '--state-dir', dir]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('not a cnpaas state directory, not removing it');
+    expect(readFileSync(path.join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+    // Nor does up take such a directory on: a later --purge would delete what else is in it.
+    const up = await cnpaas(['up', '--state-dir', dir]);
+    expect(up).toMatchObject({ code: 1, stderr: expect.stringContaining(`${dir} is not a cnpaas state directory`) });
+    expect(existsSync(path.join(dir, '.cnpaas-state-dir'))).toBe(false);
   });
+
+  it('up marks the state dir and records start times; down stops it; down --purge removes it', async () => {
+    const up = await cnpaas(['up', '--ports', 'auto', '--control-plane-only', '--state-dir', dir]);
+    expect(up.code, up.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);
+    const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
+    const recorded = [{ ...state.supervisor, executable: `supervise --state-dir ${dir}` }, ...Object.values(state.components)] as
+      { pid: number; startTicks: number | null; executable: string }[];
+    expect(recorded).toHaveLength(4);
+    for (const p of recorded) {
+      if (process.platform === 'linux') expect(p.startTicks).toBe(processStartTicks(p.pid));
+      expect(isOurProcess(p.pid, p.executable, p.startTicks)).toBe(true);
+    }
+    const down = await cnpaas(['down', '--purge', '--state-dir', dir]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toContain(`✓ stopped cnpaas in ${dir}`);
+    expect(down.stderr).toContain('✓ removed');
+    expect(existsSync(dir)).toBe(false);
+    for (const p of recorded) expect(isOurProcess(p.pid, p.executable, p.startTicks)).toBe(false);
+  }, 600_000);
 
   describe('with a busy fixed port', () => {
     let server: Server;
