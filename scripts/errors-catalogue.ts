@@ -50,8 +50,6 @@ export interface Registry {
   /** The code union's name, e.g. `ApiServerErrorCode`; undefined for a package without codes of its own. */
   typeName: string | undefined;
   codes: ErrorCodeDoc[];
-  /** What the registry's header comment says it is (its first paragraph). */
-  summary: string;
   /** service-kit's failure kinds (`KitFailure`), which each package files under its own codes. */
   kitFailures: string[];
 }
@@ -121,21 +119,7 @@ export function readRegistry(name: string, root = ROOT): Registry {
   const file = path.join('packages', name, 'src', 'errors.ts');
   const text = readFileSync(path.join(root, file), 'utf8');
   const sf = sourceFile(file, text);
-  const registry: Registry = { name, file, typeName: undefined, codes: [], summary: '', kitFailures: [] };
-  const header =
-    lastDocComment(text.slice(0, sf.statements.find((s) => !ts.isImportDeclaration(s))?.getStart(sf) ?? 0)) ??
-    (ts.getLeadingCommentRanges(text, 0) ?? []).map((r) => text.slice(r.pos, r.end)).find((c) => c.startsWith('/**'));
-  if (header) {
-    const paragraph: string[] = [];
-    for (const line of docLines(header)) {
-      if (!line.trim()) {
-        if (paragraph.length) break;
-        continue;
-      }
-      paragraph.push(line.trim());
-    }
-    registry.summary = paragraph.join(' ');
-  }
+  const registry: Registry = { name, file, typeName: undefined, codes: [], kitFailures: [] };
   for (const statement of sf.statements) {
     if (!ts.isTypeAliasDeclaration(statement)) continue;
     const typeName = statement.name.text;
@@ -213,7 +197,6 @@ export function renderCatalogue(registries: Registry[]): string {
   }
   for (const r of registries) {
     out.push('', `## ${r.name}`, '', `Registry: [${r.file}](../${r.file})${r.typeName ? `, \`${r.typeName}\`` : ''}.`);
-    if (r.summary) out.push(`${r.summary}`);
     if (r.kitFailures.length > 0) {
       out.push(
         '',
