@@ -5,9 +5,10 @@
  * `cnpaas up` gives kube-apiserver can be given here unchanged.
  */
 import { resolve } from 'node:path';
-import { parseDurationFlag, parseListenFlag, readFlags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
+import { parseDurationFlag, parseListenFlag, readFlags, type Flags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
 import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
+import { DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 
 export interface ApiServerConfig extends KubeconfigSource {
   host: string;
@@ -18,6 +19,10 @@ export interface ApiServerConfig extends KubeconfigSource {
   requestheaderAllowedNames: string[];
   registrationTimeoutMs: number;
   maxBodyBytes: number;
+  /** Registrations per caller per minute; 0: no limit. */
+  registrationRatePerMinute: number;
+  /** Registrations per caller at once. */
+  registrationBurst: number;
   logLevel: string;
 }
 
@@ -46,6 +51,9 @@ get an answer once the operator has made its Tenant, Namespace, User and welcome
   --registration-timeout DURATION       answer 504 when a registration takes longer than this     CNPAAS_API_REGISTRATION_TIMEOUT
                                         (default ${DEFAULT_REGISTRATION_TIMEOUT_MS / 1000}s; e.g. 500ms, 45s, 1m; below kube-apiserver's 60s)
   --max-body-bytes N                    largest request body (default ${DEFAULT_BODY_LIMIT})             CNPAAS_API_MAX_BODY_BYTES
+  --registration-rate N                 registrations per caller (front-proxy user) per minute    CNPAAS_API_REGISTRATION_RATE
+                                        (default ${DEFAULT_REGISTRATIONS_PER_MINUTE}; 0 turns the limit off); beyond it 429
+  --registration-burst N                registrations per caller at once (default ${DEFAULT_REGISTRATION_BURST})           CNPAAS_API_REGISTRATION_BURST
   --log-level LEVEL                     trace, debug, info (default), warn, error                 LOG_LEVEL
   --help, --version
 
@@ -78,6 +86,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
       kubeconfig: { type: 'string', env: 'KUBECONFIG' },
       'registration-timeout': { type: 'string', env: 'CNPAAS_API_REGISTRATION_TIMEOUT' },
       'max-body-bytes': { type: 'string', env: 'CNPAAS_API_MAX_BODY_BYTES' },
+      'registration-rate': { type: 'string', env: 'CNPAAS_API_REGISTRATION_RATE' },
+      'registration-burst': { type: 'string', env: 'CNPAAS_API_REGISTRATION_BURST' },
       'log-level': { type: 'string', env: 'LOG_LEVEL' },
     },
   });
@@ -115,6 +125,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
       hint: `the default ${DEFAULT_BODY_LIMIT} fits any registration`,
     });
   }
+  const registrationRatePerMinute = count(flags, 'registration-rate', {
+    fallback: DEFAULT_REGISTRATIONS_PER_MINUTE,
+    min: 0,
+    max: 1_000_000,
+    hint: `the default ${DEFAULT_REGISTRATIONS_PER_MINUTE} a minute suits people registering; 0 turns the limit off`,
+  });
+  const registrationBurst = count(flags, 'registration-burst', {
+    fallback: DEFAULT_REGISTRATION_BURST,
+    min: 1,
+    max: 1_000_000,
+    hint: `the default is ${DEFAULT_REGISTRATION_BURST}; at least 1, or no registration could ever pass`,
+  });
   const logLevel = flags.logLevel();
 
   return {
@@ -127,6 +149,19 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
     ...kube,
     registrationTimeoutMs,
     maxBodyBytes,
+    registrationRatePerMinute,
+    registrationBurst,
     logLevel,
   };
+}
+
+/** A whole number between `min` and `max`, `fallback` when unset. */
+function count(flags: Flags, name: string, rule: { fallback: number; min: number; max: number; hint: string }): number {
+  const text = flags.value(name);
+  if (text === undefined) return rule.fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isInteger(value) || value < rule.min || value > rule.max) {
+    throw flags.bad(name, { reason: `"${text}" is not a whole number between ${rule.min} and ${rule.max}`, hint: rule.hint });
+  }
+  return value;
 }

@@ -122,6 +122,12 @@ export type ApiServerErrorCode =
    */
   | 'CNPAAS_API_OWN_PERMISSION'
   /**
+   * This caller sent more registrations than its rate limit allows (429 TooManyRequests, with Retry-After).
+   * @fix Wait the Retry-After seconds and send it again; an operator expecting more registrations from one
+   * identity raises --registration-rate / --registration-burst (CNPAAS_API_REGISTRATION_RATE / _BURST).
+   */
+  | 'CNPAAS_API_RATE_LIMITED'
+  /**
    * A bug or an answer from the kube API that makes no sense.
    * @fix Retry; if it persists, report it with the cnpaas-api-server log lines of the request.
    */

@@ -12,6 +12,7 @@ import { kitError } from './errors.js';
 import { HttpKubeApi } from './kube-client.js';
 import { createLogger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
+import { CallerRateLimiter } from './rate-limit.js';
 import { ApiServer, type TlsMaterial } from './server.js';
 
 function readTls(config: ApiServerConfig): TlsMaterial {
@@ -37,6 +38,7 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
         metrics,
         registrationTimeoutMs: config.registrationTimeoutMs,
         bodyLimit: config.maxBodyBytes,
+        registrationLimiter: new CallerRateLimiter({ perMinute: config.registrationRatePerMinute, burst: config.registrationBurst }),
       });
       await built.app.ready();
       return built;
@@ -45,7 +47,8 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
   );
   const url = await server.listen({ host: config.host, port: config.port });
   log.info(
-    { url, version, allowedNames: config.requestheaderAllowedNames, registrationTimeoutMs: config.registrationTimeoutMs, kubeServer: kc.getCurrentCluster()?.server },
+    { url, version, allowedNames: config.requestheaderAllowedNames, registrationTimeoutMs: config.registrationTimeoutMs,
+      registrationRate: { perMinute: config.registrationRatePerMinute, burst: config.registrationBurst }, kubeServer: kc.getCurrentCluster()?.server },
     'listening',
   );
 

@@ -4,10 +4,13 @@
  * Every request except /healthz, /livez, /readyz and /metrics goes through
  *   1. authentication: the front-proxy client certificate, then X-Remote-*
  *      (front-proxy-auth.ts) → 401 Status;
- *   2. authorization: a SubjectAccessReview for the caller (authorizer.ts),
+ *   2. for a registration (POST), the caller's rate limit (rate-limit.ts)
+ *      → 429 Status with Retry-After, before the SubjectAccessReview, as
+ *      kube-apiserver's flow control runs before its authorizer;
+ *   3. authorization: a SubjectAccessReview for the caller (authorizer.ts),
  *      resource attributes for registrations, non-resource attributes for
  *      discovery and OpenAPI, as k8s.io/apiserver does → 403 Status;
- * both in `onRequest`, so a refused request's body is never read.
+ * all in `onRequest`, so a refused request's body is never read.
  *
  * The TLS handshake asks for, but does not require, a client certificate
  * (`rejectUnauthorized: false`): health and metrics stay reachable on the
@@ -40,6 +43,7 @@ import type { KubeApi, UserInfo } from './kube-client.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OPENAPI_V3_GROUP_PATH, OPENAPI_V3_ROOT, openApiV3 } from './openapi.js';
+import { CallerRateLimiter, DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-body.js';
 import { RegistrationFlow } from './registration-flow.js';
 import { failure, httpError, type KubeStatus } from './status.js';
@@ -69,6 +73,8 @@ export interface ApiServerOptions {
   authorizer?: SubjectAccessReviewAuthorizer;
   /** First pause before re-opening a failed watch (tests shorten it). */
   watchRetryDelayMs?: number;
+  /** Registrations per caller; default 5 at once, then 10 a minute (--registration-rate, --registration-burst). */
+  registrationLimiter?: CallerRateLimiter;
 }
 
 type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
@@ -79,6 +85,7 @@ type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>
  */
 export class ApiServer extends HttpsService<App, TlsMaterial> {
   readonly metrics: ApiServerMetrics;
+  readonly registrationLimiter: CallerRateLimiter;
   readonly #users = new WeakMap<FastifyRequest, UserInfo>();
   readonly #flow: RegistrationFlow;
   readonly #openapi = openApiV3();
@@ -88,6 +95,8 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
     super(app, { error: kitError, registry: metrics.registry, servingTls });
     this.metrics = metrics;
+    this.registrationLimiter = options.registrationLimiter
+      ?? new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST });
     const authorizer = options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
     this.#flow = new RegistrationFlow({
       kube: options.kube,
@@ -109,6 +118,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       if (UNAUTHENTICATED_PATHS.has(path)) return;
       const user = authenticateFrontProxy(request.raw, { allowedNames: options.allowedNames });
       this.#users.set(request, user);
+      if (request.method === 'POST' && isRegistrationsPath(path)) this.#limit(user.username);
       await authorizer.authorize(user, attributesFor(request.method, path));
     });
     app.addHook('onResponse', async (request, reply) => {
@@ -187,13 +197,30 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
   }
 
   #sendStatus(reply: FastifyReply, status: KubeStatus): FastifyReply {
+    // Retry-After goes with every Status that names a wait (429 here), as kube-apiserver sends it.
+    if (status.details?.retryAfterSeconds !== undefined) reply.header('Retry-After', String(status.details.retryAfterSeconds));
     return reply.code(status.code).type('application/json').send(status);
+  }
+
+  /** Throws 429 TooManyRequests when `caller` has no registration left in its bucket. */
+  #limit(caller: string): void {
+    const decision = this.registrationLimiter.take(caller);
+    if (decision.allowed) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    const { burst, perMinute } = this.registrationLimiter;
+    throw httpError('CNPAAS_API_RATE_LIMITED', {
+      code: 429,
+      reason: 'TooManyRequests',
+      message: `too many registrations from ${JSON.stringify(caller)}: at most ${burst} at once and ${perMinute} a minute`,
+      hint: `retry after ${retryAfterSeconds} s`,
+      details: { retryAfterSeconds },
+    });
   }
 
   #onError(error: RequestFailure | ApiServerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (error instanceof ApiServerError) {
       const status = error.status ?? failure({ code: 500, message: error.message });
-      if (status.code === 401 || status.code === 403) this.metrics.rejected.inc({ reason: error.code });
+      if (status.code === 401 || status.code === 403 || status.code === 429) this.metrics.rejected.inc({ reason: error.code });
       const line = { code: error.code, statusCode: status.code, reason: status.reason };
       if (status.code >= 500) request.log.error({ ...line, err: errorMessage(error.cause ?? error) }, error.message);
       else request.log.warn(line, error.message);
@@ -234,8 +261,13 @@ function resourceVerb(method: string, named: boolean): string {
   }
 }
 
+/** The registrations collection or one name in it. */
+function isRegistrationsPath(path: string): boolean {
+  return path === REGISTRATIONS_PATH || path.startsWith(`${REGISTRATIONS_PATH}/`);
+}
+
 export function attributesFor(method: string, path: string): Attributes {
-  if (path === REGISTRATIONS_PATH || path.startsWith(`${REGISTRATIONS_PATH}/`)) {
+  if (isRegistrationsPath(path)) {
     const name = path.slice(REGISTRATIONS_PATH.length + 1);
     return {
       resource: {

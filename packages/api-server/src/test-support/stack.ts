@@ -1,5 +1,6 @@
 /** Our server on real TLS in front of a FakeKubeApi, for the server tests. */
 import { HttpKubeApi } from '../kube-client.js';
+import { CallerRateLimiter } from '../rate-limit.js';
 import { ApiServer } from '../server.js';
 import { capturingLogger } from './capture-logs.js';
 import { FakeKubeApi } from './fake-kube-api.js';
@@ -21,6 +22,8 @@ export interface TestStack {
 export interface StackOptions {
   registrationTimeoutMs?: number;
   bodyLimit?: number;
+  /** Default: no limit, so the flow tests can register freely as one caller; the rate-limit tests pass their own. */
+  registrationLimiter?: CallerRateLimiter;
 }
 
 export async function startStack(pki: TestPki, options: StackOptions = {}): Promise<TestStack> {
@@ -35,6 +38,7 @@ export async function startStack(pki: TestPki, options: StackOptions = {}): Prom
     registrationTimeoutMs: options.registrationTimeoutMs ?? 5_000,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
     watchRetryDelayMs: 10,
+    registrationLimiter: options.registrationLimiter ?? new CallerRateLimiter({ perMinute: 0, burst: 1 }),
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
