@@ -61,13 +61,7 @@ const mailsTo = async (stateDir: string, recipients: Set<string>): Promise<Store
  */
 function windowResends(stateDir: string): Map<string, number> {
   const out = new Map<string, number>();
-  let text = '';
-  try {
-    text = readFileSync(logFile(stateDir, 'email-function'), 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
+  for (const line of readLog(stateDir, 'email-function').split('\n')) {
     if (!line.includes('claim-without-sentTimestamp')) continue;
     try {
       const entry = JSON.parse(line) as { namespace?: string; name?: string; claimAgeMs?: number };
@@ -79,43 +73,52 @@ function windowResends(stateDir: string): Map<string, number> {
   return out;
 }
 
-/** The lines of a component's log that mention `needle` (for failure reports). */
-function logLines(stateDir: string, component: string, needle: string): string[] {
+/** A component's log, or '' when it has not written one yet. */
+function readLog(stateDir: string, component: string): string {
   try {
-    return readFileSync(logFile(stateDir, component), 'utf8').split('\n').filter((l) => l.includes(needle));
+    return readFileSync(logFile(stateDir, component), 'utf8');
   } catch {
-    return [];
+    return '';
   }
 }
 
+/** The lines of a component's log that mention `needle` (for failure reports). */
+function logLines(stateDir: string, component: string, needle: string): string[] {
+  return readLog(stateDir, component)
+    .split('\n')
+    .filter((l) => l.includes(needle));
+}
+
 /** How the kills showed up in the logs: the trigger's failed attempts by reason, and Emails a killed function left claimed. */
-function faultEvidence(stateDir: string): { attempts: Record<string, number>; transportFailures: number; leftClaimed: number } {
+function faultEvidence(stateDir: string): {
+  attempts: Record<string, number>;
+  transportFailures: number;
+  leftClaimed: number;
+} {
   const attempts: Record<string, number> = {};
   let transportFailures = 0;
   const claimed = new Set<string>();
-  const lines = (component: string): Array<Record<string, unknown>> => {
-    let text = '';
-    try {
-      text = readFileSync(logFile(stateDir, component), 'utf8');
-    } catch {
-      return [];
-    }
-    return text.split('\n').flatMap((l) => {
-      try {
-        return l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : [];
-      } catch {
-        return [];
-      }
-    });
-  };
+  const lines = (component: string): Array<Record<string, unknown>> =>
+    readLog(stateDir, component)
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      });
   for (const e of lines('trigger')) {
     if (e['msg'] !== 'delivery attempt failed; retrying' && e['msg'] !== 'delivery failed') continue;
     if (e['status'] === undefined) transportFailures += 1;
-    const reason = String(e['status'] ?? e['reason'] ?? '?').replace(/\s+/g, ' ').slice(0, 60);
+    const cause = e['status'] ?? e['reason'];
+    const reason = (typeof cause === 'string' || typeof cause === 'number' ? String(cause) : '?')
+      .replace(/\s+/g, ' ')
+      .slice(0, 60);
     attempts[reason] = (attempts[reason] ?? 0) + 1;
   }
   for (const e of lines('email-function')) {
-    if (e['holder'] !== undefined) claimed.add(`${e['namespace']}/${e['name']}`);
+    if (e['holder'] !== undefined) claimed.add(`${String(e['namespace'])}/${String(e['name'])}`);
   }
   return { attempts, transportFailures, leftClaimed: claimed.size };
 }
@@ -154,11 +157,16 @@ describe('the welcome mail under faults', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       reg = res.body;
       say(`registered ${email}: ${reg.status.namespace}/${reg.status.email}`);
-      failed = await waitFor('the Email to show a send error', async () => {
-        const e = await getEmail(stack, reg.status.namespace, reg.status.email);
-        // A redelivery's claim keeps errorMessage but turns Sent back to Sending: wait for a failure's own write.
-        return e.status?.errorMessage && sentCondition(e)?.reason === 'SendFailed' ? e : undefined;
-      }, 90_000, 500);
+      failed = await waitFor(
+        'the Email to show a send error',
+        async () => {
+          const e = await getEmail(stack, reg.status.namespace, reg.status.email);
+          // A redelivery's claim keeps errorMessage but turns Sent back to Sending: wait for a failure's own write.
+          return e.status?.errorMessage && sentCondition(e)?.reason === 'SendFailed' ? e : undefined;
+        },
+        90_000,
+        500,
+      );
       say(`after ${Date.now() - stoppedAt} ms the Email says: ${failed.status?.errorMessage}`);
       expect(failed.status?.errorMessage).toMatch(/^Failed to send email: /);
       expect(failed.status?.errorTimestamp).toBeTruthy();
@@ -177,10 +185,15 @@ describe('the welcome mail under faults', () => {
     }
     step('Thaw the SMTP server (SIGCONT): the trigger redelivers, the function sends');
     const thawedAt = Date.now();
-    const sent = await waitFor('the Email\'s sentTimestamp', async () => {
-      const e = await getEmail(stack, reg.status.namespace, reg.status.email);
-      return e.status?.sentTimestamp ? e : undefined;
-    }, 120_000, 500);
+    const sent = await waitFor(
+      "the Email's sentTimestamp",
+      async () => {
+        const e = await getEmail(stack, reg.status.namespace, reg.status.email);
+        return e.status?.sentTimestamp ? e : undefined;
+      },
+      120_000,
+      500,
+    );
     const [mail] = await waitForMail(stack.stateDir, (m) => m.to.includes(email), 1, 30_000);
     say(`sent ${Date.now() - thawedAt} ms after SIGCONT: ${mail!.messageId}`);
     // Replays (the error write, the claim, sentTimestamp are all MODIFIED events) must not send again.
@@ -191,18 +204,29 @@ describe('the welcome mail under faults', () => {
     expect(sent.status?.messageId).toBe(mails[0]!.messageId);
     expect(Date.parse(sent.status!.sentTimestamp!)).toBeGreaterThan(Date.parse(failed!.status!.errorTimestamp!));
     // Sent flipped to True, so its transition time moved past the failure's.
-    expect(sentCondition(sent)).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: sent.metadata.generation });
-    expect(Date.parse(sentCondition(sent)!.lastTransitionTime)).toBeGreaterThan(Date.parse(sentCondition(failed!)!.lastTransitionTime));
+    expect(sentCondition(sent)).toMatchObject({
+      status: 'True',
+      reason: 'Accepted',
+      observedGeneration: sent.metadata.generation,
+    });
+    expect(Date.parse(sentCondition(sent)!.lastTransitionTime)).toBeGreaterThan(
+      Date.parse(sentCondition(failed!)!.lastTransitionTime),
+    );
     // Stopped, not crashed: the supervisor left the SMTP server alone.
     expect(componentPid(stack.stateDir, 'smtp')).toBe(smtpPid);
   }, 300_000);
 
   it(`sends each of ${TOTAL} welcome mails once while the function and the trigger are killed at random moments`, async () => {
-    step(`${TOTAL} registrations (${CONCURRENCY} at a time) while the email function and the trigger are SIGKILLed ${KILLS_EACH} times each`);
+    step(
+      `${TOTAL} registrations (${CONCURRENCY} at a time) while the email function and the trigger are SIGKILLed ${KILLS_EACH} times each`,
+    );
     const random = seededRandom(SEED);
     const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
     const started = Date.now();
-    const recipients = Array.from({ length: TOTAL }, (_, i) => `fault-${String(i).padStart(3, '0')}.${RUN}@example.com`);
+    const recipients = Array.from(
+      { length: TOTAL },
+      (_, i) => `fault-${String(i).padStart(3, '0')}.${RUN}@example.com`,
+    );
     const recipientSet = new Set(recipients);
     const failures: string[] = [];
     const answers: RegistrationAnswer[] = [];
@@ -210,7 +234,10 @@ describe('the welcome mail under faults', () => {
 
     const create = pool(recipients, CONCURRENCY, async (email) => {
       try {
-        const res = await stack.http.request('POST', REGISTRATIONS, { body: registrationBody(email), timeoutMs: 90_000 });
+        const res = await stack.http.request('POST', REGISTRATIONS, {
+          body: registrationBody(email),
+          timeoutMs: 90_000,
+        });
         if (res.status === 201) answers.push(res.body);
         else failures.push(`${email}: HTTP ${res.status} ${JSON.stringify(res.body?.message ?? res.body)}`);
       } catch (err) {
@@ -234,26 +261,42 @@ describe('the welcome mail under faults', () => {
     // SMTP server within the last 150 ms) while Emails are still unsent, then a random moment of 0-300 ms more.
     // The trigger goes first: while its successor waits for the leader Lease (15 s) a backlog builds, so the
     // function's kill lands in the burst that follows, and each kill leaves a backlog for the next one.
-    interface Kill { target: string; pid: number; at: number; atMs: number; pending: number }
+    interface Kill {
+      target: string;
+      pid: number;
+      at: number;
+      atMs: number;
+      pending: number;
+    }
     const kills: Kill[] = [];
     const killer = (async () => {
       const order = Array.from({ length: 2 * KILLS_EACH }, (_, i) => (i % 2 === 0 ? 'trigger' : 'email-function'));
       const lastPid: Record<string, number> = {};
       for (const target of order) {
-        const pid = await waitFor(`${target} running again`, async () => {
-          const c = await component(target);
-          return c.healthy && c.pid !== null && c.pid !== lastPid[target] ? c.pid : undefined;
-        }, 90_000, 200);
-        const flowing = await waitFor(`mail flowing with Emails unsent (before killing ${target})`, async () => {
-          const before = await mailed();
-          await sleep(150);
-          const flowingNow = (await mailed()) > before;
-          if (!flowingNow && registering) return undefined;
-          const pending = await pendingEmails();
-          if (flowingNow && (pending > 0 || kills.length === 0)) return true;
-          // Registrations over and every Email sent: nothing left to interrupt.
-          return !registering && pending === 0 ? 'done' : undefined;
-        }, 120_000, 0);
+        const pid = await waitFor(
+          `${target} running again`,
+          async () => {
+            const c = await component(target);
+            return c.healthy && c.pid !== null && c.pid !== lastPid[target] ? c.pid : undefined;
+          },
+          90_000,
+          200,
+        );
+        const flowing = await waitFor(
+          `mail flowing with Emails unsent (before killing ${target})`,
+          async () => {
+            const before = await mailed();
+            await sleep(150);
+            const flowingNow = (await mailed()) > before;
+            if (!flowingNow && registering) return undefined;
+            const pending = await pendingEmails();
+            if (flowingNow && (pending > 0 || kills.length === 0)) return true;
+            // Registrations over and every Email sent: nothing left to interrupt.
+            return !registering && pending === 0 ? 'done' : undefined;
+          },
+          120_000,
+          0,
+        );
         if (flowing === 'done') break;
         await sleep(between(0, 300));
         const at = Date.now();
@@ -275,14 +318,26 @@ describe('the welcome mail under faults', () => {
     expect(kills.filter((k) => k.pending > 0).length).toBeGreaterThanOrEqual(2 * KILLS_EACH - 1);
 
     step('Wait until every recipient has mail (bounded), then count at the SMTP server');
-    await waitFor(`mail for all ${TOTAL} recipients`, async () => {
-      const got = new Set((await mailsTo(stack.stateDir, recipientSet)).flatMap((m) => m.to.map((t) => t.toLowerCase())));
-      return got.size === TOTAL;
-    }, 240_000, 1_000);
-    const emails = await waitFor('sentTimestamp on every Email', async () => {
-      const ours = (await listEmails(stack)).filter((e) => recipientSet.has(e.spec.toAddress));
-      return ours.length === TOTAL && ours.every((e) => e.status?.sentTimestamp) ? ours : undefined;
-    }, 60_000, 1_000);
+    await waitFor(
+      `mail for all ${TOTAL} recipients`,
+      async () => {
+        const got = new Set(
+          (await mailsTo(stack.stateDir, recipientSet)).flatMap((m) => m.to.map((t) => t.toLowerCase())),
+        );
+        return got.size === TOTAL;
+      },
+      240_000,
+      1_000,
+    );
+    const emails = await waitFor(
+      'sentTimestamp on every Email',
+      async () => {
+        const ours = (await listEmails(stack)).filter((e) => recipientSet.has(e.spec.toAddress));
+        return ours.length === TOTAL && ours.every((e) => e.status?.sentTimestamp) ? ours : undefined;
+      },
+      60_000,
+      1_000,
+    );
     say(`all ${TOTAL} mails delivered ${Date.now() - started} ms after the first registration`);
     // Late replays (restarted trigger, MODIFIED events of the final status writes) must not add mail.
     await sleep(5_000);
@@ -301,7 +356,9 @@ describe('the welcome mail under faults', () => {
     // a younger claim may be taken over only by its own holder, after an attempt of its own ended without an outcome.
     for (const [ref, age] of resent) {
       if (age >= 30_000) continue;
-      const own = logLines(stack.stateDir, 'email-function', ref.split('/')[1]!).some((l) => /cannot record sentTimestamp|send failed/.test(l));
+      const own = logLines(stack.stateDir, 'email-function', ref.split('/')[1]!).some((l) =>
+        /cannot record sentTimestamp|send failed/.test(l),
+      );
       expect(own, `${ref}: a claim ${age} ms old was taken over`).toBe(true);
     }
     const duplicates: string[] = [];
@@ -317,28 +374,45 @@ describe('the welcome mail under faults', () => {
         duplicates.push(`${to}×${got.length}`);
         // Only the documented window may send twice: the function logged the re-send for this Email, the first copy
         // arrived shortly before a kill of the function (SMTP accepted, sentTimestamp not yet written), the second after it.
-        say(`duplicate ${to}: copies received ${got.map((m) => m.receivedAt).join(', ')}; function kills at ${functionKills.map((k) => new Date(k.at).toISOString()).join(', ')}`);
-        show(`email-function log for ${e.metadata.namespace}/${e.metadata.name}:`, logLines(stack.stateDir, 'email-function', e.metadata.namespace).slice(-12).join('\n'));
-        expect(resent.has(`${e.metadata.namespace}/${e.metadata.name}`), `${to} received ${got.length} mails without a logged window re-send`).toBe(true);
+        say(
+          `duplicate ${to}: copies received ${got.map((m) => m.receivedAt).join(', ')}; function kills at ${functionKills.map((k) => new Date(k.at).toISOString()).join(', ')}`,
+        );
+        show(
+          `email-function log for ${e.metadata.namespace}/${e.metadata.name}:`,
+          logLines(stack.stateDir, 'email-function', e.metadata.namespace).slice(-12).join('\n'),
+        );
+        expect(
+          resent.has(`${e.metadata.namespace}/${e.metadata.name}`),
+          `${to} received ${got.length} mails without a logged window re-send`,
+        ).toBe(true);
         expect(got, to).toHaveLength(2);
         const [first, second] = got.map((m) => Date.parse(m.receivedAt)).sort((a, b) => a - b) as [number, number];
         // (A message the function had written to the socket in full before it died still reaches the sink: allow 2 s after.)
         const kill = functionKills.find((k) => k.at - first >= -2_000 && k.at - first <= 10_000);
-        const markSentFailed = logLines(stack.stateDir, 'email-function', e.metadata.name).some((l) => l.includes('cannot record sentTimestamp'));
-        expect(kill !== undefined || markSentFailed, `${to}: first copy at ${new Date(first).toISOString()} is neither around a kill of the function nor followed by a failed sentTimestamp write`).toBe(true);
+        const markSentFailed = logLines(stack.stateDir, 'email-function', e.metadata.name).some((l) =>
+          l.includes('cannot record sentTimestamp'),
+        );
+        expect(
+          kill !== undefined || markSentFailed,
+          `${to}: first copy at ${new Date(first).toISOString()} is neither around a kill of the function nor followed by a failed sentTimestamp write`,
+        ).toBe(true);
         if (kill) expect(second, to).toBeGreaterThan(kill.at);
       }
     }
     const messageIds = new Set(mails.map((m) => m.messageId));
     const fn = await component('email-function');
     const trigger = await component('trigger');
-    say(`mails ${mails.length}, distinct Message-IDs ${messageIds.size}, recipients ${byRecipient.size}; ` +
-      `window re-sends logged ${resent.size}, duplicate mails ${duplicates.length ? duplicates.join(', ') : 'none'}; ` +
-      `restarts: email-function ${fn.restarts}, trigger ${trigger.restarts}`);
+    say(
+      `mails ${mails.length}, distinct Message-IDs ${messageIds.size}, recipients ${byRecipient.size}; ` +
+        `window re-sends logged ${resent.size}, duplicate mails ${duplicates.length ? duplicates.join(', ') : 'none'}; ` +
+        `restarts: email-function ${fn.restarts}, trigger ${trigger.restarts}`,
+    );
     expect(byRecipient.size).toBe(TOTAL);
     expect(messageIds.size).toBe(TOTAL);
     const evidence = faultEvidence(stack.stateDir);
-    say(`trigger attempts that failed, by status/reason: ${JSON.stringify(evidence.attempts)} (transport failures ${evidence.transportFailures}); Emails a killed function left claimed: ${evidence.leftClaimed}`);
+    say(
+      `trigger attempts that failed, by status/reason: ${JSON.stringify(evidence.attempts)} (transport failures ${evidence.transportFailures}); Emails a killed function left claimed: ${evidence.leftClaimed}`,
+    );
     // The kills hit deliveries in flight: the trigger's requests were cut off or refused, and at least once the
     // function died holding a claim (its successor had to wait out the claim lease).
     expect(evidence.transportFailures).toBeGreaterThanOrEqual(1);
