@@ -13,6 +13,7 @@ import {
   CATALOGUE,
   COMMAND,
   ROOT,
+  cell,
   documentationProblems,
   findRaises,
   readRegistries,
@@ -180,6 +181,12 @@ describe('the checks fail when they should (a made-up package)', () => {
 
   it("counts a kit helper's failure kinds as raised under the package's prefix", () => {
     expect(report.raised.map((r) => r.code).sort()).toEqual(['CNPAAS_DEMO_NO_FILE', 'CNPAAS_DEMO_TLS']);
+  });
+
+  it('keeps Markdown out of table cells, except in code spans', () => {
+    expect(cell('a | b, CNPAAS_API_* or <state-dir>/mail,\n `x*y` and _BURST')).toBe(
+      'a \\| b, CNPAAS_API\\_\\* or \\<state-dir>/mail, `x*y` and \\_BURST',
+    );
   });
 
   it('renders a catalogue that changes with the registry', () => {

@@ -165,8 +165,18 @@ export function documentationProblems(registries: Registry[]): Problem[] {
   return problems;
 }
 
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+/**
+ * One table cell: on one line, `|` escaped, and outside `code spans` the characters
+ * Markdown would read as emphasis or HTML (`*`, `<`, and `_` at a word's edge) escaped.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[*<]|(?<!\w)_|_(?!\w)/g, (c) => `\\${c}`)))
+    .join('')
+    .replace(/\|/g, '\\|');
 }
 
 /** The common prefix of a registry's codes up to its last `_`, e.g. `CNPAAS_API_`. */
