@@ -42,6 +42,7 @@ export {
   HASH_PREFIX,
   PasswordHasher,
   formatPasswordHash,
+  looksLikePasswordHash,
   parsePasswordHash,
   type ParsedHash,
   type PasswordHasherOptions,
@@ -57,6 +58,7 @@ export {
   checkString,
   denyInvalid,
   describeProblems,
+  keyedField,
   normaliseEmail,
   EMAIL_PATTERN,
   PERSON_NAME_PATTERN,
@@ -68,6 +70,8 @@ export { checkUserSpec, createUserValidator, USER_PASSWORD_ANNOTATION, type User
 export { checkTenantSpec, createTenantValidator, TENANT_LIMITS } from './tenant-validate.js';
 export { checkRegistrationSpec, createRegistrationValidator, MUTATING_WEBHOOK_NAME, type RegistrationValidatorOptions } from './registration-validate.js';
 export { createRegistrationMutator, defaultCompanyName, type RegistrationMutatorOptions } from './registration-mutate.js';
+export { IssuedPasswords, type IssuedPasswordsOptions } from './issued-passwords.js';
+export { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
 export {
   CLAIM_HASH_HEX_LENGTH,
   CLAIM_NAME_PREFIX,
