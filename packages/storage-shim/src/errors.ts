@@ -42,10 +42,25 @@ export const Errors = {
   stopped: etcd(GrpcStatus.UNAVAILABLE, 'etcdserver: server stopped'),
 } as const;
 
+/**
+ * The store's own limits, which etcd does not have: RESOURCE_EXHAUSTED, with
+ * a message naming the flag that sets the limit.
+ */
+export const LimitErrors = {
+  tooManyLeases: (max: number) => new EtcdError(GrpcStatus.RESOURCE_EXHAUSTED,
+    `cnpaas-store: too many leases: the store already holds ${max} (--max-leases); revoke unused leases or raise --max-leases`),
+} as const;
+
 /** mvcc-level watch errors; they travel in `cancel_reason`, not as gRPC status. */
 export const WatchErrors = {
   duplicateId: 'mvcc: duplicate watch ID provided on the WatchStream',
   emptyRange: 'mvcc: watcher range is empty',
+  /** A create refused by --max-watches-per-connection; the connection's other watchers carry on. */
+  tooManyWatchers: (max: number) =>
+    `cnpaas-store: too many watchers on this connection: ${max} already (--max-watches-per-connection); cancel unused watchers or raise --max-watches-per-connection`,
+  /** A watcher cancelled because its stream fell behind; clients watch again from the last revision they received. */
+  tooSlow: (max: number) =>
+    `cnpaas-store: watcher canceled: the client fell more than ${max} bytes behind reading this watch stream (--max-watch-pending-bytes); watch again from the last revision received`,
 } as const;
 
 export type StoreErrorCode =

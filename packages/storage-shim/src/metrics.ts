@@ -15,6 +15,9 @@ export class StoreMetrics {
   readonly revision = new Gauge({ name: 'cnpaas_store_revision', help: 'Current global revision', registers: [this.registry] });
   readonly compactRevision = new Gauge({ name: 'cnpaas_store_compact_revision', help: 'Current compact revision', registers: [this.registry] });
   readonly watchers = new Gauge({ name: 'cnpaas_store_watchers', help: 'Open watchers', registers: [this.registry] });
+  readonly slowWatchersCanceled = new Counter({
+    name: 'cnpaas_store_slow_watchers_canceled_total', help: 'Watchers canceled because their client fell behind (--max-watch-pending-bytes)', registers: [this.registry],
+  });
   readonly keys = new Gauge({ name: 'cnpaas_store_keys', help: 'Live keys per backend', labelNames: ['backend'], registers: [this.registry] });
   readonly dbSize = new Gauge({ name: 'cnpaas_store_db_size_bytes', help: 'Bytes on disk over all files', registers: [this.registry] });
 

@@ -40,7 +40,7 @@ export async function startStoreServer(config: StoreConfig, log: Logger = pino({
   for (const w of topology.warnings) log.warn(w);
   if (!config.fsync) log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');
 
-  const store = new RevisionStore({ dataDir: config.dataDir, topology, fsync: config.fsync, logger: log });
+  const store = new RevisionStore({ dataDir: config.dataDir, topology, fsync: config.fsync, logger: log, maxLeases: config.maxLeases });
   const metrics = new StoreMetrics();
   const hub = new WatchHub(store);
   const ctx: ServiceContext = {
@@ -55,6 +55,7 @@ export async function startStoreServer(config: StoreConfig, log: Logger = pino({
   let closing = false;
   const grpcServer = await startGrpcServer({
     ctx, hub, listenUrls: config.listenClientUrls, progressIntervalMs: config.progressIntervalMs,
+    watchLimits: { maxPendingBytes: config.maxWatchPendingBytes, maxWatchesPerConnection: config.maxWatchesPerConnection },
     tls: { certFile: config.certFile, keyFile: config.keyFile, trustedCaFile: config.trustedCaFile, clientCertAuth: config.clientCertAuth },
   }).catch(async (err: unknown) => {
     await store.close();

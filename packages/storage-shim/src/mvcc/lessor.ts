@@ -21,6 +21,10 @@ export class Lessor {
     this.#now = now;
   }
 
+  get size(): number {
+    return this.#leases.size;
+  }
+
   has(id: bigint): boolean {
     return this.#leases.has(id);
   }

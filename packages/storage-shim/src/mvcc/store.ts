@@ -2,7 +2,7 @@ import { makePrivateDir } from '../drivers/private-files.js';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import { EtcdError, Errors, StoreError } from '../errors.js';
+import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { Router } from '../routing/router.js';
@@ -29,6 +29,8 @@ export interface RevisionStoreOptions {
   /** Rows deleted per compaction step; steps yield to the event loop. */
   compactionBatch?: number;
   now?: () => number;
+  /** Leases the store holds at most (--max-leases); a grant beyond it is refused. Default: no limit. */
+  maxLeases?: number;
 }
 
 /** The changes of one committed revision, in the order they were made. */
@@ -408,6 +410,9 @@ export class RevisionStore {
       case 'leaseGrant': {
         const id = op.id === 0n ? this.#newLeaseId() : op.id;
         if (this.#lessor.has(id)) throw Errors.leaseExists();
+        // Checked as the grant is applied, so grants batched together cannot overshoot.
+        const max = this.#options.maxLeases;
+        if (max !== undefined && this.#lessor.size >= max) throw LimitErrors.tooManyLeases(max);
         this.#meta.putLease(id, op.ttl);
         this.#lessor.add(id, op.ttl);
         result = { id, ttl: op.ttl };

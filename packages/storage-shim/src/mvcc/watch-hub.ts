@@ -139,6 +139,8 @@ export class WatchHub {
       }
       w.nextRevision = to + 1;
       if (events.length > 0) w.sink.events(w, events, current);
+      // The sink may have removed the watcher (cancelled as too slow): it must not move to the live feed.
+      if (!this.#unsynced.has(w)) continue;
       if (w.nextRevision > current) {
         this.#unsynced.delete(w);
         w.synced = true;

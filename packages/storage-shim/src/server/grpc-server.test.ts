@@ -33,6 +33,7 @@ async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
   const hub = new WatchHub(store);
   const running = await startGrpcServer({
     ctx, hub, listenUrls: ['http://127.0.0.1:0'], tls: {}, progressIntervalMs: 600_000, shutdownGraceMs,
+    watchLimits: { maxPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000 },
   });
   cleanups.push(async () => {
     hub.close();

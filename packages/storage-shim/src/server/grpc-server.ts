@@ -10,7 +10,7 @@ import { leaseService } from './lease.js';
 import { maintenanceService } from './maintenance.js';
 import { loadEtcdProtos } from './proto.js';
 import { clearStaleSocket, withOwnerOnlyUmask } from './unix-socket.js';
-import { WatchSessions } from './watch.js';
+import { type WatchLimits, WatchSessions } from './watch.js';
 import { HeaderCodec, ResponseCodec } from './wire/etcd-messages.js';
 import { kvDefinition, watchDefinition } from './wire/service-definitions.js';
 
@@ -27,6 +27,7 @@ export interface GrpcServerOptions {
   listenUrls: string[];
   tls: TlsFiles;
   progressIntervalMs: number;
+  watchLimits: WatchLimits;
   /** How long close() lets calls finish before it cuts the connections (default 5 s). */
   shutdownGraceMs?: number;
 }
@@ -70,7 +71,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.keepalive_permit_without_calls': 1,
   });
   const pkg = loadEtcdProtos().etcdserverpb;
-  const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs);
+  const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs, options.watchLimits);
   const codec = new ResponseCodec(new HeaderCodec(BigInt(ctx.headers.clusterId), BigInt(ctx.headers.memberId)));
   server.addService(kvDefinition(codec), kvService(ctx));
   server.addService(watchDefinition(pkg.Watch!.service, codec), sessions.service());

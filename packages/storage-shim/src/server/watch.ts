@@ -5,6 +5,26 @@ import { Watcher, type WatchHub, type WatchSink } from '../mvcc/watch-hub.js';
 import type { Event } from '../types.js';
 import { type WatchResponse, eventSize } from './wire/etcd-messages.js';
 import type { ServiceContext } from './context.js';
+import { connectionOf } from './connection.js';
+
+export interface WatchLimits {
+  /** Bytes of responses a stream may have queued that the client has not taken yet (--max-watch-pending-bytes). */
+  maxPendingBytes: number;
+  /** Watchers across all watch streams of one client connection (--max-watches-per-connection). */
+  maxWatchesPerConnection: number;
+}
+
+/** Watchers open on one client connection, shared by its watch streams. */
+interface ConnectionWatchers {
+  watchers: number;
+}
+
+/** Roughly a response's encoded size: the events, plus a fixed allowance for the header and fields. */
+function responseBytes(r: WatchResponse): number {
+  let n = 64 + (r.cancelReason?.length ?? 0);
+  for (const e of r.events ?? []) n += eventSize(e);
+  return n;
+}
 
 interface StreamState {
   progressNotify: boolean;
@@ -16,12 +36,14 @@ interface StreamState {
 /** All open watch streams, so the periodic progress ticker can reach them. */
 export class WatchSessions {
   readonly #sessions = new Set<WatchSession>();
+  readonly #connections = new WeakMap<object, ConnectionWatchers>();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly hub: WatchHub,
     progressIntervalMs: number,
+    private readonly limits: WatchLimits,
   ) {
     if (progressIntervalMs > 0) {
       this.#timer = setInterval(() => {
@@ -34,7 +56,10 @@ export class WatchSessions {
   service(): grpc.UntypedServiceImplementation {
     return {
       Watch: (call: grpc.ServerDuplexStream<any, any>) => {
-        const session = new WatchSession(this.ctx, this.hub, call);
+        const key = connectionOf(call);
+        let connection = this.#connections.get(key);
+        if (!connection) this.#connections.set(key, (connection = { watchers: 0 }));
+        const session = new WatchSession(this.ctx, this.hub, call, this.limits, connection);
         this.#sessions.add(session);
         call.once('close', () => this.#sessions.delete(session));
       },
@@ -61,11 +86,15 @@ class WatchSession implements WatchSink {
   readonly #state = new Map<Watcher, StreamState>();
   #nextId = 0;
   #closed = false;
+  /** Bytes handed to grpc-js that have not gone out to the client yet. */
+  #pendingBytes = 0;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly hub: WatchHub,
     private readonly call: grpc.ServerDuplexStream<any, any>,
+    private readonly limits: WatchLimits,
+    private readonly connection: ConnectionWatchers,
   ) {
     call.on('data', (m) => this.#handle(m));
     call.on('end', () => this.close());
@@ -110,6 +139,11 @@ class WatchSession implements WatchSink {
     } else if (this.#watchers.has(id)) {
       return created(-1, WatchErrors.duplicateId);
     }
+    if (this.connection.watchers >= this.limits.maxWatchesPerConnection) {
+      // Refused like etcd refuses a single create (created + canceled with a
+      // reason), so the other watchers of the stream carry on.
+      return created(-1, WatchErrors.tooManyWatchers(this.limits.maxWatchesPerConnection));
+    }
     const filters: string[] = c.filters ?? [];
     const start = Number(c.start_revision ?? 0);
     const watcher = new Watcher(id, {
@@ -119,6 +153,7 @@ class WatchSession implements WatchSink {
       filter: { noPut: filters.includes('NOPUT'), noDelete: filters.includes('NODELETE') },
     }, this);
     this.#watchers.set(id, watcher);
+    this.connection.watchers++;
     this.#state.set(watcher, { progressNotify: !!c.progress_notify, fragment: !!c.fragment, busy: false });
     // Created goes out before any event of the watcher: the hub catches up on a later tick.
     created(id);
@@ -134,13 +169,24 @@ class WatchSession implements WatchSink {
 
   #drop(w: Watcher): void {
     this.hub.remove(w);
-    this.#watchers.delete(w.id);
+    if (this.#watchers.delete(w.id)) this.connection.watchers--;
     this.#state.delete(w);
   }
 
   events(w: Watcher, events: Event[], revision: number): void {
     const state = this.#state.get(w);
     if (!state) return;
+    if (this.#pendingBytes > this.limits.maxPendingBytes) {
+      // The client is not reading this stream: queueing more would grow
+      // without bound. Like etcd with a slow watcher it cannot catch up, end
+      // the watcher with a reason; the client watches again from the last
+      // revision it received, and gets the rest from history.
+      this.#drop(w);
+      this.#write({ revision: this.ctx.backend.revision, watchId: w.id, canceled: true, cancelReason: WatchErrors.tooSlow(this.limits.maxPendingBytes) });
+      this.ctx.log.warn({ watchId: w.id, pendingBytes: this.#pendingBytes, peer: this.call.getPeer() }, 'watcher canceled: its client is not reading the stream');
+      this.ctx.metrics.slowWatchersCanceled.inc();
+      return;
+    }
     state.busy = true;
     if (!state.fragment || events.length < 2) {
       this.#write({ revision, watchId: w.id, events });
@@ -191,6 +237,13 @@ class WatchSession implements WatchSink {
   }
 
   #write(response: WatchResponse): void {
-    if (!this.#closed) this.call.write(response);
+    if (this.#closed) return;
+    const bytes = responseBytes(response);
+    this.#pendingBytes += bytes;
+    // grpc-js calls back once the message has been handed to the connection,
+    // which HTTP/2 flow control holds back while the client does not read.
+    this.call.write(response, () => {
+      this.#pendingBytes -= bytes;
+    });
   }
 }

@@ -15,10 +15,18 @@ export interface EtcdClient {
   close(): void;
 }
 
-export function connect(target: string): EtcdClient {
+/**
+ * `ownConnection`: grpc-js shares one connection among clients of the same
+ * target and options; this gives the client a connection of its own, for
+ * tests of per-connection limits.
+ */
+export function connect(target: string, { ownConnection = false } = {}): EtcdClient {
   const pkg = loadEtcdProtos();
   const creds = grpc.credentials.createInsecure();
-  const options = { 'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 8 * 1024 * 1024 };
+  const options = {
+    'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 8 * 1024 * 1024,
+    ...(ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
+  };
   const make = (name: string) => new (pkg.etcdserverpb[name] as grpc.ServiceClientConstructor)(target, creds, options) as never;
   const clients = {
     kv: make('KV'),
