@@ -20,6 +20,18 @@ describe('parseFlags', () => {
     expect((parseFlags(['--auto-compaction-retention=2']) as StoreConfig).autoCompactionRetention).toBe(7_200_000);
   });
 
+  it('has bounded watch and lease defaults and no insecure opt-in unless asked', () => {
+    expect(parseFlags([])).toMatchObject({
+      maxWatchPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000, maxLeases: 100_000,
+      allowUnauthenticatedTcp: false, allowNonLoopbackMetrics: false,
+    });
+    expect(parseFlags(['--max-leases=5', '--max-watches-per-connection=2', '--max-watch-pending-bytes=1024',
+      '--insecure-allow-unauthenticated-tcp', '--insecure-allow-non-loopback-metrics'])).toMatchObject({
+      maxWatchPendingBytes: 1024, maxWatchesPerConnection: 2, maxLeases: 5, allowUnauthenticatedTcp: true, allowNonLoopbackMetrics: true,
+    });
+    expect(() => parseFlags(['--max-leases=0'])).toThrow('--max-leases: "0" is not a positive integer');
+  });
+
   it.each([
     [['--nope'], "Unknown option '--nope'"],
     [['--max-txn-ops=0'], '--max-txn-ops: "0" is not a positive integer'],
