@@ -25,17 +25,18 @@ describe('component descriptors', () => {
       port: 8443,
       certFile: '/s/pki/fn.crt',
       keyFile: '/s/pki/fn.key',
-      clientCaFile: '/s/pki/ca.crt',
+      clientCaFile: '/s/pki/delivery-ca.crt',
       kubeconfig: '/s/pki/fn.kubeconfig',
       smtp: { host: '127.0.0.1', port: 2525, user: 'cnpaas', passwordFile: '/s/smtp-password', tls: 'none' },
     });
     const [, bin, ...args] = d.command;
     expect(existsSync(bin!)).toBe(true);
-    expect(parseFunctionConfig(args, {})).toMatchObject({ port: 8443, clientCaFile: '/s/pki/ca.crt', allowedClientNames: ['cnpaas-trigger'] });
+    expect(parseFunctionConfig(args, {})).toMatchObject({ port: 8443, clientCaFile: '/s/pki/delivery-ca.crt', allowedClientNames: ['cnpaas-trigger'] });
     expect(JSON.stringify(d)).not.toMatch(/SMTP_PASSWORD"/);
     expect(d.env).toMatchObject({ SMTP_PASSWORD_FILE: '/s/smtp-password', SMTP_TLS: 'none' });
     for (const f of d.manifests.beforeStart) expect(existsSync(f), f).toBe(true);
-    expect(d.certificates.map((c) => c.commonName)).toEqual(['cnpaas-email-function', 'cnpaas-trigger', 'cnpaas-email-function']);
+    // Delivery runs on a CA of its own, not the cluster's.
+    expect(d.certificates.map((c) => [c.kind, c.commonName])).toEqual([['ca', 'cnpaas-delivery-ca'], ['serving', 'cnpaas-email-function'], ['client', 'cnpaas-trigger'], ['client', 'cnpaas-email-function']]);
     expect(d.healthUrl).toBe('https://127.0.0.1:8443/healthz');
   });
 });

@@ -80,7 +80,11 @@ export interface FunctionComponentOptions {
   port: number;
   certFile: string;
   keyFile: string;
-  /** CA of the trigger's client certificate. */
+  /**
+   * The delivery CA: signs the client certificate the demo HTTPTrigger presents (and this server's
+   * serving certificate). Never the cluster CA: a certificate kube-apiserver trusts must not be what
+   * delivery runs on.
+   */
   clientCaFile: string;
   kubeconfig: string;
   smtp: { host: string; port: number; user: string; passwordFile: string; tls: 'implicit' | 'starttls' | 'opportunistic' | 'none'; caFile?: string };
@@ -118,17 +122,23 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
     manifests: { beforeStart: [manifestPath('rbac.yaml')], afterReady: [] },
     certificates: [
       {
+        id: 'delivery-ca',
+        kind: 'ca',
+        purpose: 'a CA of its own for delivery, apart from the cluster CA (kube-apiserver does not trust it): --client-ca-file; signs the two certificates below',
+        commonName: 'cnpaas-delivery-ca',
+      },
+      {
         id: 'email-function-serving',
         kind: 'serving',
-        purpose: 'the HTTPS certificate the trigger checks when it POSTs an Email',
+        purpose: 'the HTTPS certificate the trigger checks when it POSTs an Email (signed by the delivery CA, the HTTPTrigger\'s caBundle)',
         commonName: FUNCTION_CLIENT_NAME,
         dnsNames: ['localhost'],
         ipAddresses: ['127.0.0.1'],
       },
       {
-        id: 'trigger-client',
+        id: 'trigger-delivery-client',
         kind: 'client',
-        purpose: 'presented by the trigger to the function (HTTPTrigger auth.tls); signed by the CA in --client-ca-file',
+        purpose: 'presented to the function by the demo HTTPTrigger (Secret email-trigger-delivery, its spec.tls.clientSecretRef); signed by the delivery CA',
         commonName: TRIGGER_CLIENT_NAME,
       },
       {
@@ -146,11 +156,10 @@ export interface TriggerComponentOptions {
   host?: string;
   /** The HTTP port of /healthz, /readyz and /metrics. */
   port: number;
-  /** Kubeconfig with the cnpaas-trigger client identity (the certificate below). */
+  /** Kubeconfig with the cnpaas-trigger client identity (towards kube-apiserver only). */
   kubeconfig: string;
-  /** The same certificate (CN cnpaas-trigger), presented to the email function. */
-  clientCertFile: string;
-  clientKeyFile: string;
+  /** host:port targets that may be called although loopback or the apiserver (cnpaas up: its email function). */
+  allowTargets?: string[];
   /** Off only for a single replica in tests. Default on (Lease cnpaas-system/cnpaas-trigger). */
   leaderElection?: boolean;
   statusIntervalSeconds?: number;
@@ -161,14 +170,17 @@ export interface TriggerComponentOptions {
 export const TRIGGER_MANIFESTS = {
   crd: 'crds/httptriggers.yaml',
   rbac: 'trigger-rbac.yaml',
+  deliverySecret: 'email-trigger-delivery-secret.yaml',
   emailTrigger: 'email-trigger.yaml',
 } as const;
 
 /**
- * The watch trigger. One identity, CN cnpaas-trigger, for both directions:
- * kube-apiserver maps it to User cnpaas-trigger (manifests/trigger-rbac.yaml)
- * and the email function allows exactly that CN. Both trust the cluster CA,
- * so one certificate is one identity to issue, rotate (SIGHUP) and revoke.
+ * The watch trigger. Its client certificate (CN cnpaas-trigger, cluster CA)
+ * is for kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml)
+ * and never leaves for a target: targets get no certificate, or the one an
+ * HTTPTrigger names in its own Secret. The demo HTTPTrigger names
+ * email-trigger-delivery, a certificate from the separate delivery CA that
+ * only the email function trusts.
  */
 export function triggerComponent(options: TriggerComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
@@ -177,10 +189,9 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
     process.execPath,
     binPath('cnpaas-trigger'),
     '--kubeconfig', options.kubeconfig,
-    '--client-cert-file', options.clientCertFile,
-    '--client-key-file', options.clientKeyFile,
     '--listen-health', listen,
   ];
+  if (options.allowTargets?.length) command.push('--allow-target', options.allowTargets.join(','));
   if (options.leaderElection === false) command.push('--no-leader-election');
   if (options.statusIntervalSeconds !== undefined) command.push('--status-interval', `${options.statusIntervalSeconds}s`);
   return {
@@ -193,14 +204,14 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
     metricsUrl: `${base}/metrics`,
     manifests: {
       beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd), manifestPath(TRIGGER_MANIFESTS.rbac)],
-      // Needs vars: emailTriggerVars(...).
-      afterReady: [manifestPath(TRIGGER_MANIFESTS.emailTrigger)],
+      // Need vars: emailTriggerVars(...). The Secret first: the HTTPTrigger names it.
+      afterReady: [manifestPath(TRIGGER_MANIFESTS.deliverySecret), manifestPath(TRIGGER_MANIFESTS.emailTrigger)],
     },
     certificates: [
       {
         id: 'trigger-client',
         kind: 'client',
-        purpose: 'the trigger\'s identity towards kube-apiserver (User cnpaas-trigger, manifests/trigger-rbac.yaml) and towards the email function (mTLS, allowed CN)',
+        purpose: 'the trigger\'s identity towards kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml); never presented to a target',
         commonName: TRIGGER_NAME,
       },
     ],
@@ -208,13 +219,18 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
 }
 
 /**
- * The `{{NAME}}` values manifests/email-trigger.yaml needs: the function's
- * POST URL (its base URL, e.g. https://127.0.0.1:8443, plus /email) and the
- * CA that signed its serving certificate, base64 of the PEM.
+ * The `{{NAME}}` values manifests/email-trigger.yaml and
+ * email-trigger-delivery-secret.yaml need: the function's POST URL (its base
+ * URL, e.g. https://127.0.0.1:8443, plus /email), the CA that signed its
+ * serving certificate, and the delivery client certificate and key, each as
+ * base64 of the PEM.
  */
-export function emailTriggerVars(options: { functionBaseUrl: string; caPem: string | Buffer }): { EMAIL_FUNCTION_URL: string; CA_BUNDLE: string } {
+export function emailTriggerVars(options: { functionBaseUrl: string; caPem: string | Buffer; delivery: { certPem: string | Buffer; keyPem: string | Buffer } }): Record<'EMAIL_FUNCTION_URL' | 'CA_BUNDLE' | 'DELIVERY_TLS_CRT' | 'DELIVERY_TLS_KEY', string> {
+  const b64 = (pem: string | Buffer): string => Buffer.from(pem).toString('base64');
   return {
     EMAIL_FUNCTION_URL: `${options.functionBaseUrl.replace(/\/+$/, '')}/email`,
-    CA_BUNDLE: Buffer.from(options.caPem).toString('base64'),
+    CA_BUNDLE: b64(options.caPem),
+    DELIVERY_TLS_CRT: b64(options.delivery.certPem),
+    DELIVERY_TLS_KEY: b64(options.delivery.keyPem),
   };
 }

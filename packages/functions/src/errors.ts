@@ -88,6 +88,13 @@ export type FunctionsErrorCode =
    */
   | 'CNPAAS_FUNCTIONS_TRIGGER_SPEC'
   /**
+   * An HTTPTrigger's target is a loopback or link-local address or the kube-apiserver (by its URL or by what its
+   * host name resolves to), and not on the trigger's --allow-target list; it is never called.
+   * @fix Point the HTTPTrigger at the service's own address, or have whoever runs cnpaas-trigger allow that
+   * host:port with --allow-target (CNPAAS_TRIGGER_ALLOW_TARGETS).
+   */
+  | 'CNPAAS_FUNCTIONS_TARGET_REFUSED'
+  /**
    * An HTTPTrigger body template does not parse, or rendering it failed.
    * @fix Fix the template at the line and column given: {{ .object }}, {{ toJson .object }}, {{ quote … }},
    * {{ index … "key" }} and {{ default "x" … }} are what it understands; keep the rendered body small.

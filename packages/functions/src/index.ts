@@ -78,7 +78,9 @@ export { compileTemplate, MAX_RENDERED_BYTES, type CompiledTemplate } from './tr
 export { planTrigger, DEFAULT_DELIVERY, type TriggerPlan, type DeliverySettings, type PlanOptions, type PlanResult } from './trigger/spec.js';
 export { ProgressTracker } from './trigger/progress.js';
 export { DeliveryQueue, type AttemptResult, type Finish, type DeliveryQueueOptions } from './trigger/delivery-queue.js';
-export { HttpDeliverer, classifyStatus, parseRetryAfter, type ClientIdentity, type HttpRequest, type HttpDelivererOptions } from './trigger/http-delivery.js';
+export { HttpDeliverer, classifyStatus, parseRetryAfter, type DeliveryTls, type HttpRequest, type HttpDelivererOptions } from './trigger/http-delivery.js';
+export { targetPolicy, refusedTarget, hostPortOf, type TargetPolicy, type TargetPolicyOptions } from './trigger/target-policy.js';
+export { loadDeliveryTls, type SecretReader } from './trigger/delivery-tls.js';
 export { WatchSource, type SourceEvent, type SourceSink, type WatchSourceOptions } from './trigger/event-source.js';
 export { TriggerStatusWriter, resumePoints, type StatusPatcher, type StatusWriterOptions, type StreamId } from './trigger/status-writer.js';
 export { TriggerRunner, type TriggerRunnerOptions, type ListerWatcherFactory, type ListScope, type EventPublisher, type Sender } from './trigger/runner.js';

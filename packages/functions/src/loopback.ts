@@ -1,6 +1,6 @@
 /**
  * Whether a listen address stays on this machine. Unauthenticated endpoints
- * (/healthz, /readyz, /metrics) and AUTH in plain text are allowed only
+ * (/healthz, /readyz, /metrics) and mail without AUTH or TLS are allowed only
  * there (docs/design.md "Security").
  */
 import { isIP } from 'node:net';

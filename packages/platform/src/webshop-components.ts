@@ -15,6 +15,7 @@ import { apiServerComponent, API_SERVER_CLIENT_NAME, manifestVars as apiServerMa
 import { emailFunctionComponent, emailTriggerVars, FUNCTION_CLIENT_NAME, smtpComponent, TRIGGER_CLIENT_NAME, triggerComponent } from '@cnpaas/functions';
 import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
+import { CertificateAuthority } from './pki.js';
 import type { ProcessSpec } from './control-plane.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import type { Ports } from './ports.js';
@@ -119,25 +120,29 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
   const smtp = smtpComponent({
     port: ports.smtp, healthPort: ports.smtpHealth, mailDir: paths.mail, user: smtpUser, passwordFile, certFile: smtpServing.cert, keyFile: smtpServing.key,
   });
-  const functionServing = await pki.ca.issue(paths.pki, {
+  // Delivery (trigger → function) runs on a CA of its own that kube-apiserver does not trust: the
+  // function's serving certificate and the demo HTTPTrigger's client certificate (a Secret it names).
+  // The trigger's cluster identity is for the apiserver only and never goes to a target.
+  const deliveryCa = await CertificateAuthority.loadOrCreate(paths.pki, 'delivery-ca', 'cnpaas-delivery-ca');
+  const functionServing = await deliveryCa.issue(paths.pki, {
     name: 'email-function-serving', commonName: FUNCTION_CLIENT_NAME, usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
   });
+  const deliveryClient = await deliveryCa.issue(paths.pki, { name: 'trigger-delivery-client', commonName: TRIGGER_CLIENT_NAME, usage: 'client' });
   const emailFunction = emailFunctionComponent({
     port: ports.emailFunction,
     certFile: functionServing.cert,
     keyFile: functionServing.key,
-    clientCaFile: caFile,
+    clientCaFile: deliveryCa.files.cert,
     kubeconfig: await identity(options, FUNCTION_CLIENT_NAME),
     smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'starttls', caFile },
   });
 
-  // One identity, CN cnpaas-trigger, towards kube-apiserver and towards the function.
-  const triggerClient = await pki.ca.issue(paths.pki, { name: TRIGGER_CLIENT_NAME, commonName: TRIGGER_CLIENT_NAME, usage: 'client' });
+  // The function listens on loopback, which the trigger refuses as a target unless allowed by name.
+  const functionHostPort = `127.0.0.1:${ports.emailFunction}`;
   const trigger = triggerComponent({
     port: ports.trigger,
     kubeconfig: await identity(options, TRIGGER_CLIENT_NAME),
-    clientCertFile: triggerClient.cert,
-    clientKeyFile: triggerClient.key,
+    allowTargets: [functionHostPort],
   });
 
   return {
@@ -156,10 +161,14 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
         removeOnStop: apiServer.manifests.afterReady.filter((f) => f.endsWith('apiservice.yaml')),
       }),
       toSpec(smtp, caFile, smtp.manifests),
-      toSpec(emailFunction, caFile, emailFunction.manifests),
+      toSpec(emailFunction, deliveryCa.files.cert, emailFunction.manifests),
       toSpec(trigger, caFile, {
         ...trigger.manifests,
-        vars: emailTriggerVars({ functionBaseUrl: `https://127.0.0.1:${ports.emailFunction}`, caPem: readFileSync(caFile) }),
+        vars: emailTriggerVars({
+          functionBaseUrl: `https://${functionHostPort}`,
+          caPem: readFileSync(deliveryCa.files.cert),
+          delivery: { certPem: readFileSync(deliveryClient.cert), keyPem: readFileSync(deliveryClient.key) },
+        }),
       }),
     ],
     admissionConfigFile: writeAdmissionConfig(options, webhookHostPort, apiserverWebhookClient),

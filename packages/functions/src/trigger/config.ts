@@ -1,20 +1,22 @@
 /**
  * The command line of cnpaas-trigger. Every flag also reads an environment
- * variable (flags win). The client certificate the trigger presents to
- * targets is a flag, never a field of the HTTPTrigger: who may create
- * triggers must not choose the trigger's identity.
+ * variable (flags win). The trigger presents no client certificate of its
+ * own to targets (its kubeconfig identity is for the apiserver only); an
+ * HTTPTrigger that needs mTLS names its own Secret. Which loopback or
+ * control-plane targets may be called is a flag (--allow-target), never a
+ * field of the HTTPTrigger: whoever creates triggers must not widen it.
  */
-import { resolve } from 'node:path';
 import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
+import { allowEntryProblem } from './target-policy.js';
 import { SYSTEM_NAMESPACE, TRIGGER_LEASE } from './types.js';
 
 export interface TriggerConfig extends KubeconfigSource {
   healthHost: string;
   healthPort: number;
-  clientCertFile: string | undefined;
-  clientKeyFile: string | undefined;
+  /** host:port targets that may be called although loopback, link-local or the apiserver. */
+  allowTargets: string[];
   leaderElection: boolean;
   clusterTriggerNamespaces: string[];
   statusIntervalMs: number;
@@ -32,8 +34,9 @@ status.lastDeliveredResourceVersion after a restart.
 
   --kubeconfig FILE               how to reach the apiserver, as cnpaas-trigger     KUBECONFIG
                                   (default: in-cluster when run in a pod)
-  --client-cert-file FILE         client certificate presented to targets (mTLS)    CNPAAS_TRIGGER_CLIENT_CERT_FILE
-  --client-key-file FILE          its private key                                   CNPAAS_TRIGGER_CLIENT_KEY_FILE
+  --allow-target HOST:PORT,...    targets that may be called although they are      CNPAAS_TRIGGER_ALLOW_TARGETS
+                                  loopback, link-local or the kube-apiserver
+                                  (default none; cnpaas up: its email function)
   --listen-health HOST:PORT       /healthz, /readyz, /metrics over plain HTTP        CNPAAS_TRIGGER_LISTEN_HEALTH
                                   (default ${DEFAULT_TRIGGER_LISTEN_HEALTH}; loopback only)
   --no-leader-election            run without the Lease ${TRIGGER_LEASE.namespace}/${TRIGGER_LEASE.name} (one replica only)
@@ -46,8 +49,10 @@ status.lastDeliveredResourceVersion after a restart.
   --log-level LEVEL               trace, debug, info (default), warn, error         LOG_LEVEL
   --help, --version
 
-SIGHUP re-reads the client certificate. /readyz answers 200 once this replica
-leads and its caches synced; a standby answers 503.
+Targets get no client certificate from the trigger: an HTTPTrigger that needs
+mTLS names a Secret in its namespace (spec.tls.clientSecretRef: tls.crt,
+tls.key, optional ca.crt). /readyz answers 200 once this replica leads and its
+caches synced; a standby answers 503.
 `;
 
 export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): TriggerConfig | 'help' | 'version' {
@@ -60,6 +65,7 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
       kubeconfig: { type: 'string', env: 'KUBECONFIG' },
       'client-cert-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_CERT_FILE' },
       'client-key-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_KEY_FILE' },
+      'allow-target': { type: 'string', env: 'CNPAAS_TRIGGER_ALLOW_TARGETS' },
       'listen-health': { type: 'string', env: 'CNPAAS_TRIGGER_LISTEN_HEALTH' },
       'no-leader-election': { type: 'boolean' },
       'cluster-trigger-namespaces': { type: 'string', env: 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES' },
@@ -78,10 +84,19 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
 
   const kube = flags.kubeconfig('pass the trigger\'s kubeconfig (client identity cnpaas-trigger), or set KUBECONFIG');
 
-  const clientCertFile = flags.value('client-cert-file');
-  const clientKeyFile = flags.value('client-key-file');
-  if (!!clientCertFile !== !!clientKeyFile) {
-    throw flags.bad(clientCertFile ? 'client-key-file' : 'client-cert-file', { reason: 'is required with the other one', hint: 'pass both --client-cert-file and --client-key-file, or neither' });
+  // These flags once handed the trigger's apiserver identity to every target; refuse them rather than ignore them.
+  for (const flag of ['client-cert-file', 'client-key-file'] as const) {
+    if (flags.value(flag) !== undefined) {
+      throw flags.bad(flag, {
+        reason: 'is no longer accepted: the trigger presents no client certificate of its own to targets',
+        hint: 'drop it; an HTTPTrigger that needs mTLS names a Secret with tls.crt and tls.key in spec.tls.clientSecretRef',
+      });
+    }
+  }
+  const allowTargets = flags.list('allow-target');
+  for (const entry of allowTargets) {
+    const problem = allowEntryProblem(entry);
+    if (problem) throw flags.bad('allow-target', { reason: problem, hint: 'e.g. --allow-target 127.0.0.1:8443,fn.example:443' });
   }
 
   // Unset means the default; a list of blanks means no namespace at all.
@@ -102,8 +117,7 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
     healthHost: host,
     healthPort: port,
     ...kube,
-    clientCertFile: clientCertFile ? resolve(clientCertFile) : undefined,
-    clientKeyFile: clientKeyFile ? resolve(clientKeyFile) : undefined,
+    allowTargets,
     leaderElection: !flags.has('no-leader-election'),
     clusterTriggerNamespaces: namespaces,
     statusIntervalMs,

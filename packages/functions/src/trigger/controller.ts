@@ -5,25 +5,29 @@
  *
  * - gone → its runner stops (status is not written: there is none);
  * - spec invalid → no runner; `Ready=False` with the reason
- *   (InvalidSpec, InvalidTemplate, NamespaceNotAllowed) and a Warning Event;
+ *   (InvalidSpec, InvalidTemplate, NamespaceNotAllowed, TargetNotAllowed,
+ *   CABundleUnavailable, ClientCertificateUnavailable) and a Warning Event;
  * - new generation or uid → the old runner stops (in-flight attempts get a
  *   grace period, its progress is written) and a new one resumes from that
  *   progress if the watch (resource, namespaces, selectors) is unchanged,
  *   else starts over with a list;
  * - same generation → nothing (the runner's own status writes come back
- *   here as updates and must not restart it).
+ *   here as updates and must not restart it), except that a trigger naming
+ *   Secrets re-reads them every minute, so a rotated certificate is used
+ *   for the next connection without a restart.
  *
  * Reconciles run only while this process holds the leader Lease (the
  * Manager's job). `TriggerSet.stopAll()` stops every runner; the process
  * calls it before the Manager releases the Lease, so two leaders never
  * deliver at once on a clean handover.
  */
-import { errorMessage, isNotFound, setCondition, type Clock, type EventInput, type Logger, type Manager, type ReconcileResult } from '@cnpaas/operator';
-import type { ClientIdentity } from './http-delivery.js';
-import { HttpDeliverer } from './http-delivery.js';
+import { isNotFound, setCondition, type Clock, type EventInput, type Logger, type Manager, type ReconcileResult } from '@cnpaas/operator';
+import { loadDeliveryTls, sameTls, type SecretReader } from './delivery-tls.js';
+import { HttpDeliverer, type DeliveryTls } from './http-delivery.js';
 import type { TriggerMetrics } from './metrics.js';
 import { TriggerRunner, streamsOf, type EventPublisher, type ListerWatcherFactory, type Sender } from './runner.js';
 import { planTrigger, type TriggerPlan } from './spec.js';
+import { targetPolicy, type TargetPolicy } from './target-policy.js';
 import { TriggerStatusWriter, resumePoints, type StatusPatcher } from './status-writer.js';
 import { HTTPTRIGGERS_RESOURCE, SYSTEM_NAMESPACE, type HTTPTrigger } from './types.js';
 
@@ -31,12 +35,12 @@ export interface TriggerControllerOptions {
   manager: Manager;
   listerWatcherFor: ListerWatcherFactory;
   statusPatcher: StatusPatcher;
-  /** Reads one key of a Secret (spec.tls.caSecretRef); undefined when missing. */
-  readSecret?: (ref: { namespace: string; name: string; key: string }) => Promise<string | undefined>;
-  /** The client certificate presented to targets (reloadable). */
-  identity?: () => ClientIdentity | undefined;
+  /** Reads a Secret the HTTPTrigger names (spec.tls.caSecretRef, spec.tls.clientSecretRef). */
+  readSecret?: SecretReader;
+  /** Which targets may be called (loopback, link-local and the apiserver only when allow-listed). */
+  targets?: TargetPolicy;
   /** Builds the HTTP sender of a runner; default `HttpDeliverer`. Tests pass their own. */
-  senderFor?: (plan: TriggerPlan, ca: string | undefined) => Sender;
+  senderFor?: (plan: TriggerPlan, tls: () => DeliveryTls) => Sender;
   events?: EventPublisher;
   metrics?: TriggerMetrics;
   clusterTriggerNamespaces?: readonly string[];
@@ -56,7 +60,12 @@ interface Running {
   generation: number;
   runner: TriggerRunner;
   status: TriggerStatusWriter;
+  /** What the runner's sender reads at each attempt; replaced when a Secret rotates. */
+  tls: { current: DeliveryTls };
 }
+
+/** How often a running trigger that names Secrets re-reads them. */
+const SECRET_REFRESH_MS = 60_000;
 
 export class TriggerSet {
   readonly #running = new Map<string, Running>();
@@ -104,6 +113,7 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
   const set = new TriggerSet();
   const clusterTriggerNamespaces = options.clusterTriggerNamespaces ?? [SYSTEM_NAMESPACE];
   const graceMs = options.stopGraceMs ?? 5_000;
+  const targets = options.targets ?? targetPolicy();
 
   async function reportInvalid(trigger: HTTPTrigger, reason: string, message: string, log: Logger): Promise<void> {
     const meta = trigger.metadata!;
@@ -130,9 +140,19 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
         if (set.closed) return;
         const uid = trigger.metadata?.uid ?? '';
         const generation = trigger.metadata?.generation ?? 0;
-        if (current && current.uid === uid && current.generation === generation) return;
+        if (current && current.uid === uid && current.generation === generation) {
+          const { plan } = current.runner;
+          if (!plan.clientSecret && !plan.ca.secretRef) return;
+          const loaded = await loadDeliveryTls(plan, options.readSecret);
+          // A Secret that went missing keeps the last good material: a brief gap in a rotation must not stop delivery.
+          if (loaded.ok && !sameTls(loaded.tls, current.tls.current)) {
+            log.info('a Secret of the HTTPTrigger changed; new connections use it');
+            current.tls.current = loaded.tls;
+          }
+          return { requeueAfterMs: SECRET_REFRESH_MS };
+        }
 
-        const planned = planTrigger(trigger, { clusterTriggerNamespaces });
+        const planned = planTrigger(trigger, { clusterTriggerNamespaces, targets });
         if (!planned.ok) {
           if (current) await set.stop(key, graceMs);
           try {
@@ -144,26 +164,15 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
         }
         const plan = planned.plan;
 
-        let ca = plan.ca.pem;
-        if (plan.ca.secretRef) {
-          const ref = plan.ca.secretRef;
-          let pem: string | undefined;
-          let problem: string | undefined;
-          try {
-            pem = await options.readSecret?.(ref);
-          } catch (err) {
-            problem = errorMessage(err);
-          }
-          if (!pem?.includes('-----BEGIN CERTIFICATE-----')) {
-            if (current) await set.stop(key, graceMs);
-            const message = `CA bundle Secret ${ref.namespace}/${ref.name} key ${ref.key}: ${problem ?? 'missing or not PEM'} (a Secret reference also needs a Role granting the trigger get on that Secret)`;
-            await reportInvalid(trigger, 'CABundleUnavailable', message, log).catch((err: unknown) => {
-              if (!isNotFound(err)) throw err;
-            });
-            return { requeueAfterMs: 30_000 };
-          }
-          ca = pem;
+        const loaded = await loadDeliveryTls(plan, options.readSecret);
+        if (!loaded.ok) {
+          if (current) await set.stop(key, graceMs);
+          await reportInvalid(trigger, loaded.reason, loaded.message, log).catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
+          return { requeueAfterMs: 30_000 };
         }
+        const tls = { current: loaded.tls };
 
         // Resume from the runner being replaced if there is one (its progress is newer than the cache's status).
         let status = trigger.status ?? {};
@@ -188,7 +197,10 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
           ...(options.clock ? { clock: options.clock } : {}),
           log,
         });
-        const sender = options.senderFor?.(plan, ca) ?? new HttpDeliverer({ ...(ca ? { ca } : {}), ...(options.identity ? { identity: options.identity } : {}), maxSockets: plan.delivery.concurrency, userAgent: `cnpaas-trigger/${options.version ?? '0'}` });
+        const currentTls = (): DeliveryTls => tls.current;
+        const sender =
+          options.senderFor?.(plan, currentTls) ??
+          new HttpDeliverer({ targets, tls: currentTls, maxSockets: plan.delivery.concurrency, userAgent: `cnpaas-trigger/${options.version ?? '0'}` });
         const runner = new TriggerRunner({
           plan,
           trigger,
@@ -202,11 +214,12 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
           ...(options.clock ? { clock: options.clock } : {}),
           log,
         });
-        set.set(key, { uid, generation, runner, status: writer });
+        set.set(key, { uid, generation, runner, status: writer, tls });
         const resume = resumePoints(status, plan.fingerprint, streams);
         log.info({ generation, resume, url: plan.url, eventTypes: [...plan.eventTypes] }, 'starting HTTPTrigger');
         runner.start(resume);
         await writer.flush();
+        return plan.clientSecret || plan.ca.secretRef ? { requeueAfterMs: SECRET_REFRESH_MS } : undefined;
       },
     },
   });

@@ -1,10 +1,12 @@
 /**
  * The trigger's Kubernetes calls over the runtime's `ResourceClient`: the
  * watched resource's list/watch, the HTTPTrigger's /status (merge patch),
- * and a Secret key for `spec.tls.caSecretRef`.
+ * and the Secrets an HTTPTrigger names (`spec.tls.caSecretRef`,
+ * `spec.tls.clientSecretRef`).
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { ResourceClient, isNotFound, type ResourceRef } from '@cnpaas/operator';
+import type { SecretReader } from './delivery-tls.js';
 import type { ListerWatcherFactory } from './runner.js';
 import type { StatusPatcher } from './status-writer.js';
 import { HTTPTRIGGERS_RESOURCE, TRIGGER_NAME } from './types.js';
@@ -24,13 +26,12 @@ export function kubeStatusPatcher(kc: KubeConfig): StatusPatcher {
   };
 }
 
-export function kubeSecretReader(kc: KubeConfig): (ref: { namespace: string; name: string; key: string }) => Promise<string | undefined> {
+export function kubeSecretReader(kc: KubeConfig): SecretReader {
   const secrets = new ResourceClient<KubernetesObject & { data?: Record<string, string> }>(kc, SECRETS);
   return async (ref) => {
     try {
       const secret = await secrets.get(ref);
-      const value = secret.data?.[ref.key];
-      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

@@ -11,6 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { TRIGGER_MANIFESTS, emailTriggerVars, manifestPath } from '../component.js';
 import { planTrigger } from './spec.js';
+import { targetPolicy } from './target-policy.js';
 import type { HTTPTrigger } from './types.js';
 
 type Doc = Record<string, any>;
@@ -108,32 +109,36 @@ describe('trigger RBAC', () => {
     expect(lease['rules']).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['cnpaas-trigger'], verbs: ['get', 'update'] },
+      // The demo HTTPTrigger's delivery certificate, by name: no other Secret.
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['email-trigger-delivery'], verbs: ['get'] },
     ]);
     expect(byName('ClusterRole', 'cnpaas-trigger-emails')['rules']).toEqual([{ apiGroups: ['webshop.cnpaas.dev'], resources: ['emails'], verbs: ['list', 'watch'] }]);
     const all = JSON.stringify(docs);
     expect(all).not.toMatch(/"\*"/);
-    expect(all).not.toMatch(/secrets|escalate|bind"|impersonate/);
+    expect(all).not.toMatch(/escalate|bind"|impersonate/);
+    expect(all.match(/secrets/g)).toHaveLength(1);
   });
 });
 
-describe('the demo trigger (email-trigger.yaml)', () => {
+describe('the demo trigger (email-trigger.yaml) and its delivery Secret', () => {
   const raw = readFileSync(manifestPath(TRIGGER_MANIFESTS.emailTrigger), 'utf8');
+  const rawSecret = readFileSync(manifestPath(TRIGGER_MANIFESTS.deliverySecret), 'utf8');
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const keyPem = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+  const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443/', caPem: pem, delivery: { certPem: pem, keyPem } });
+  const fill = (text: string): string => text.replace(/\{\{([A-Z_]+)\}\}/g, (_, n: keyof typeof vars) => vars[n]);
 
-  it('uses exactly the placeholders the platform fills', () => {
-    const names = new Set([...raw.matchAll(/\{\{([A-Z_]+)\}\}/g)].map((m) => m[1]));
-    expect([...names].sort()).toEqual(['CA_BUNDLE', 'EMAIL_FUNCTION_URL']);
-    const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443/', caPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+  it('use exactly the placeholders the platform fills', () => {
+    const names = new Set([...`${raw}${rawSecret}`.matchAll(/\{\{([A-Z_]+)\}\}/g)].map((m) => m[1]));
+    expect([...names].sort()).toEqual(['CA_BUNDLE', 'DELIVERY_TLS_CRT', 'DELIVERY_TLS_KEY', 'EMAIL_FUNCTION_URL']);
     expect(vars.EMAIL_FUNCTION_URL).toBe('https://127.0.0.1:8443/email');
     expect(Object.keys(vars).sort()).toEqual([...names].sort());
   });
 
-  it('is a valid plan once filled: all namespaces, ADDED+MODIFIED, coalesced, the function\'s CA', () => {
-    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-    const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443', caPem: pem });
-    const text = raw.replace(/\{\{([A-Z_]+)\}\}/g, (_, n: keyof typeof vars) => vars[n]);
-    const [trigger] = load(TRIGGER_MANIFESTS.emailTrigger, text) as [HTTPTrigger];
+  it('is a valid plan once filled, with the function on the allow-list: all namespaces, ADDED+MODIFIED, coalesced, the function\'s CA, the delivery Secret', () => {
+    const [trigger] = load(TRIGGER_MANIFESTS.emailTrigger, fill(raw)) as [HTTPTrigger];
     expect(trigger).toMatchObject({ apiVersion: 'platform.cnpaas.dev/v1', kind: 'HTTPTrigger', metadata: { name: 'email', namespace: 'cnpaas-system' } });
-    const planned = planTrigger({ ...trigger, metadata: { ...trigger.metadata, uid: 'u', generation: 1 } }, { clusterTriggerNamespaces: ['cnpaas-system'] });
+    const planned = planTrigger({ ...trigger, metadata: { ...trigger.metadata, uid: 'u', generation: 1 } }, { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: ['127.0.0.1:8443'] }) });
     if (!planned.ok) throw new Error(planned.message);
     const p = planned.plan;
     expect(p.namespaces).toBeUndefined();
@@ -141,6 +146,10 @@ describe('the demo trigger (email-trigger.yaml)', () => {
     expect([...p.eventTypes]).toEqual(['ADDED', 'MODIFIED']);
     expect(p.url).toBe('https://127.0.0.1:8443/email');
     expect(p.ca.pem).toBe(pem);
+    const [secret] = load(TRIGGER_MANIFESTS.deliverySecret, fill(rawSecret)) as [{ kind: string; type: string; metadata: { name: string; namespace: string }; data: Record<string, string> }];
+    expect(secret).toMatchObject({ kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'email-trigger-delivery', namespace: 'cnpaas-system' } });
+    expect(Buffer.from(secret.data['tls.key']!, 'base64').toString()).toBe(keyPem);
+    expect(p.clientSecret).toEqual({ namespace: 'cnpaas-system', name: secret.metadata.name });
     // Longer than the function's 8 s send deadline, and coalesced (see the manifest's comment).
     expect(p.delivery).toMatchObject({ timeoutMs: 15_000, coalesce: true });
     expect(p.delivery.timeoutMs).toBeGreaterThan(8_000);

@@ -9,34 +9,40 @@
  * (leadership lost, caches never synced): the supervisor restarts it.
  */
 import { randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { EventRecorder, Manager, kubeEventSink } from '@cnpaas/operator';
-import { readPem, runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
+import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { kitError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { TriggerConfig } from './config.js';
 import { addTriggerController } from './controller.js';
-import type { ClientIdentity } from './http-delivery.js';
 import { kubeListerWatcherFactory, kubeSecretReader, kubeStatusPatcher } from './kube.js';
 import { TriggerMetrics } from './metrics.js';
+import { targetPolicy, type TargetPolicy } from './target-policy.js';
 import { PLATFORM_GROUP, TRIGGER_LEASE, TRIGGER_NAME } from './types.js';
 
-const IDENTITY_HINT = 'point --client-cert-file/--client-key-file at the PEM files cnpaas up issued for cnpaas-trigger';
-
-function readIdentity(config: TriggerConfig): ClientIdentity | undefined {
-  if (!config.clientCertFile || !config.clientKeyFile) return undefined;
-  return {
-    cert: readPem(config.clientCertFile, { flag: 'client-cert-file', hint: IDENTITY_HINT, error: kitError }),
-    key: readPem(config.clientKeyFile, { flag: 'client-key-file', hint: IDENTITY_HINT, error: kitError }),
-  };
+/**
+ * The target policy: --allow-target, and the apiserver's address from the
+ * kubeconfig, with the addresses its host name resolves to now (a target
+ * that resolves there later is caught per connection by those addresses).
+ */
+async function policyFor(config: TriggerConfig, server: string | undefined): Promise<TargetPolicy> {
+  let addresses: string[] = [];
+  if (server) {
+    const host = new URL(server).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) === 0) addresses = (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+  }
+  return targetPolicy({ allow: config.allowTargets, ...(server ? { apiserverUrl: server } : {}), apiserverAddresses: addresses });
 }
 
 export async function run(config: TriggerConfig, version: string): Promise<void> {
-  let identity = readIdentity(config);
   const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the trigger\'s kubeconfig from cnpaas up', error: kitError });
   const log = createLogger({ level: config.logLevel, component: TRIGGER_NAME });
+  const targets = await policyFor(config, kc.getCurrentCluster()?.server);
   const id = `${hostname()}_${randomUUID()}`;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cnpaas_trigger_process_' });
@@ -52,7 +58,7 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     listerWatcherFor: kubeListerWatcherFactory(kc),
     statusPatcher: kubeStatusPatcher(kc),
     readSecret: kubeSecretReader(kc),
-    identity: () => identity,
+    targets,
     events,
     metrics: new TriggerMetrics(registry),
     clusterTriggerNamespaces: config.clusterTriggerNamespaces,
@@ -69,7 +75,7 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     registry,
     error: kitError,
   });
-  log.info({ health: health.url, version, leaderElection: config.leaderElection, identity: id, clientCertificate: !!identity }, 'started');
+  log.info({ health: health.url, version, leaderElection: config.leaderElection, identity: id, allowTargets: config.allowTargets, apiserver: [...targets.apiserver] }, 'started');
 
   await runUntilStopped({
     log,
@@ -87,9 +93,6 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     close: async () => {
       await triggers.stopAll();
       await health.close();
-    },
-    reload: () => {
-      identity = readIdentity(config);
     },
   });
 }

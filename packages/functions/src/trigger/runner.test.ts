@@ -18,6 +18,7 @@ import { TriggerMetrics } from './metrics.js';
 import { TriggerRunner, type ListScope } from './runner.js';
 import { planTrigger, type TriggerPlan } from './spec.js';
 import { TriggerStatusWriter, type StatusPatcher } from './status-writer.js';
+import { targetPolicy } from './target-policy.js';
 import type { HTTPTrigger, HTTPTriggerSpec } from './types.js';
 
 const log = createLogger({ level: 'silent' });
@@ -150,7 +151,7 @@ function triggerObject(spec: Partial<HTTPTriggerSpec> = {}, meta: { namespace?: 
 }
 
 function planOf(trigger: HTTPTrigger): TriggerPlan {
-  const planned = planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'] });
+  const planned = planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: ['127.0.0.1:8443'] }) });
   if (!planned.ok) throw new Error(planned.message);
   return planned.plan;
 }
@@ -377,6 +378,7 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
       listerWatcherFor: (_r, scope) => emails.view(scope),
       statusPatcher: patcher,
       senderFor: () => target,
+      targets: targetPolicy({ allow: ['127.0.0.1:8443'], apiserverUrl: 'https://10.0.0.1:6443' }),
       events: { publish: async (e) => (events.push(`${e.type} ${e.reason}`), true) },
       metrics: new TriggerMetrics(manager.metrics.registry),
       statusIntervalMs: 1_000,
@@ -427,11 +429,14 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     await running;
   });
 
-  it('reports invalid triggers in Ready=False with a Warning Event and runs nothing', async () => {
-    const { clock, triggers, patches, events, manager, set, running } = await setup();
+  it('reports invalid triggers (also loopback and apiserver targets) in Ready=False with a Warning Event and runs nothing', async () => {
+    const { clock, triggers, emails, target, patches, events, manager, set, running } = await setup();
     triggers.put(triggerObject({ url: 'http://127.0.0.1:8443/' }, { name: 'plain-http' }));
     triggers.put(triggerObject({ namespaces: ['t-1'] }, { namespace: 'shop', name: 'peeks' }));
     triggers.put(triggerObject({ body: { template: '{{ .object' } }, { name: 'broken-template' }));
+    triggers.put(triggerObject({ url: 'https://127.0.0.1:2379/v3/kv/put' }, { name: 'loopback' }));
+    triggers.put(triggerObject({ url: 'https://10.0.0.1:6443/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases/cnpaas-trigger' }, { name: 'apiserver' }));
+    emails.put(email('a'));
     await clock.advance(1_000);
     const reasons = Object.fromEntries(
       patches.map((p) => [p.key, (p.status['conditions'] as Array<{ type: string; reason: string; status: string }>)[0]!]),
@@ -439,8 +444,12 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     expect(reasons['cnpaas-system/plain-http']).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(reasons['shop/peeks']).toMatchObject({ status: 'False', reason: 'NamespaceNotAllowed' });
     expect(reasons['cnpaas-system/broken-template']).toMatchObject({ status: 'False', reason: 'InvalidTemplate' });
-    expect(events.sort()).toEqual(['Warning InvalidSpec', 'Warning InvalidTemplate', 'Warning NamespaceNotAllowed']);
+    expect(reasons['cnpaas-system/loopback']).toMatchObject({ status: 'False', reason: 'TargetNotAllowed', message: expect.stringMatching(/127\.0\.0\.1:2379: 127\.0\.0\.1 is a loopback address; .*--allow-target 127\.0\.0\.1:2379/) });
+    expect(reasons['cnpaas-system/apiserver']).toMatchObject({ status: 'False', reason: 'TargetNotAllowed', message: expect.stringContaining("the kube-apiserver's own address") });
+    expect(events.sort()).toEqual(['Warning InvalidSpec', 'Warning InvalidTemplate', 'Warning NamespaceNotAllowed', 'Warning TargetNotAllowed', 'Warning TargetNotAllowed']);
     expect(set.keys()).toEqual([]);
+    // Never called: the Email that exists would have gone out as a synthetic ADDED.
+    expect(target.requests).toEqual([]);
     // The status writes come back as updates: no second write for the same generation.
     const count = patches.length;
     await clock.advance(5_000);

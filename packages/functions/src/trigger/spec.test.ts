@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { planTrigger, type PlanResult } from './spec.js';
+import { targetPolicy, type TargetPolicy } from './target-policy.js';
 import type { HTTPTrigger, HTTPTriggerSpec } from './types.js';
 
-function plan(spec: Partial<HTTPTriggerSpec>, namespace = 'cnpaas-system'): PlanResult {
+/** The platform's allow-list: the local function's address. */
+const ALLOWED = targetPolicy({ allow: ['127.0.0.1:8443'], apiserverUrl: 'https://10.0.0.1:6443' });
+
+function plan(spec: Partial<HTTPTriggerSpec>, namespace = 'cnpaas-system', targets: TargetPolicy = ALLOWED): PlanResult {
   const trigger: HTTPTrigger = {
     metadata: { name: 't', namespace, uid: 'u', generation: 3 },
     spec: { resource: { group: 'webshop.cnpaas.dev', version: 'v1', resource: 'emails' }, url: 'https://127.0.0.1:8443/email', ...spec },
   };
-  return planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'] });
+  return planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'], targets });
 }
 
 function ok(spec: Partial<HTTPTriggerSpec>, namespace?: string) {
@@ -16,8 +20,8 @@ function ok(spec: Partial<HTTPTriggerSpec>, namespace?: string) {
   return r.plan;
 }
 
-function problem(spec: Partial<HTTPTriggerSpec>, namespace?: string): { reason: string; message: string } {
-  const r = plan(spec, namespace);
+function problem(spec: Partial<HTTPTriggerSpec>, namespace?: string, targets?: TargetPolicy): { reason: string; message: string } {
+  const r = plan(spec, namespace, targets);
   if (r.ok) throw new Error('expected the spec to be refused');
   return r;
 }
@@ -76,6 +80,9 @@ describe('planTrigger', () => {
     const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
     expect(ok({ tls: { caBundle: Buffer.from(pem).toString('base64') } }).ca).toEqual({ pem });
     expect(ok({ tls: { caSecretRef: { name: 'fn-ca' } } }).ca).toEqual({ secretRef: { namespace: 'cnpaas-system', name: 'fn-ca', key: 'ca.crt' } });
+    expect(ok({}).clientSecret).toBeUndefined();
+    expect(ok({ tls: { clientSecretRef: { name: 'fn-client' } } }, 'shop').clientSecret).toEqual({ namespace: 'shop', name: 'fn-client' });
+    expect(problem({ tls: { clientSecretRef: { name: 'Bad Name' } } }).message).toMatch(/clientSecretRef.name "Bad Name" is not a Secret name/);
     expect(problem({ resource: { version: 'v1', resource: 'Emails' } }).message).toMatch(/lower-case plural/);
   });
 
@@ -84,5 +91,25 @@ describe('planTrigger', () => {
     expect(ok({ headers: { 'x-a': 'b' }, delivery: { retries: 1 } }).fingerprint).toBe(a.fingerprint);
     expect(ok({ labelSelector: 'app=shop' }).fingerprint).not.toBe(a.fingerprint);
     expect(ok({ namespaces: ['t-1'] }).fingerprint).not.toBe(a.fingerprint);
+  });
+
+  it('refuses loopback, link-local and apiserver targets that are not allow-listed, and never runs them', () => {
+    const refused = (url: string, targets?: TargetPolicy) => problem({ url }, 'cnpaas-system', targets);
+    for (const url of ['https://127.0.0.1:9443/', 'https://127.9.9.9/', 'https://localhost:8443/', 'https://LOCALHOST.:8443/', 'https://fn.localhost/', 'https://[::1]:8443/', 'https://0.0.0.0:8443/', 'https://[::ffff:127.0.0.1]:8443/']) {
+      expect(refused(url), url).toMatchObject({ reason: 'TargetNotAllowed', message: expect.stringMatching(/loopback .*--allow-target .*never called/) });
+    }
+    expect(refused('https://169.254.169.254/latest/meta-data')).toMatchObject({ reason: 'TargetNotAllowed', message: expect.stringContaining('169.254.169.254 is a link-local address') });
+    expect(refused('https://10.0.0.1:6443/api')).toMatchObject({ reason: 'TargetNotAllowed', message: expect.stringContaining("10.0.0.1:6443: the kube-apiserver's own address") });
+    for (const host of ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'kubernetes']) {
+      expect(refused(`https://${host}/apis`).message).toContain("the kube-apiserver's in-cluster name");
+    }
+    expect(problem({ url: undefined, service: { name: 'kubernetes', namespace: 'default', port: 443 } })).toMatchObject({ reason: 'TargetNotAllowed' });
+    // Without any allow-list even the platform's own function is refused; an allow-listed apiserver is the platform's choice.
+    expect(refused('https://127.0.0.1:8443/email', targetPolicy())).toMatchObject({ reason: 'TargetNotAllowed' });
+    expect(ok({ url: 'https://127.0.0.1:8443/email' }).url).toBe('https://127.0.0.1:8443/email');
+    expect(plan({ url: 'https://10.0.0.1:6443/' }, 'cnpaas-system', targetPolicy({ allow: ['10.0.0.1:6443'], apiserverUrl: 'https://10.0.0.1:6443' })).ok).toBe(true);
+    // Ordinary addresses and names pass (names are checked again against what they resolve to, per connection).
+    expect(ok({ url: 'https://10.0.0.2:6443/' }).url).toBe('https://10.0.0.2:6443/');
+    expect(ok({ url: 'https://fn.example.com/hook' }).url).toBe('https://fn.example.com/hook');
   });
 });

@@ -12,6 +12,7 @@
  */
 import type { ResourceRef } from '@cnpaas/operator';
 import { FunctionsError, errorMessage } from '../errors.js';
+import { refusedTarget, targetPolicy, type TargetPolicy } from './target-policy.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';
 import { EVENT_TYPES, type EventType, type HTTPTrigger } from './types.js';
 
@@ -46,8 +47,10 @@ export interface TriggerPlan {
   contentType: string;
   template: CompiledTemplate | undefined;
   delivery: DeliverySettings;
-  /** PEM from spec.tls.caBundle, or where to read it. Neither: the system's roots. */
+  /** PEM from spec.tls.caBundle, or where to read it. Neither: ca.crt of the client Secret if it has one, else the system's roots. */
   ca: { pem?: string; secretRef?: { namespace: string; name: string; key: string } };
+  /** spec.tls.clientSecretRef: the Secret (tls.crt, tls.key, optional ca.crt) whose certificate is presented. Absent: none. */
+  clientSecret: { namespace: string; name: string } | undefined;
   /** Identifies the watch; resourceVersions stored under another fingerprint are not resumed from. */
   fingerprint: string;
 }
@@ -55,6 +58,8 @@ export interface TriggerPlan {
 export interface PlanOptions {
   /** Namespaces whose triggers may watch other namespaces. Default [cnpaas-system]. */
   clusterTriggerNamespaces: readonly string[];
+  /** Which targets may be called; default: no loopback or link-local address, nothing allowed. */
+  targets?: TargetPolicy;
 }
 
 export const DEFAULT_DELIVERY: DeliverySettings = {
@@ -70,10 +75,11 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'proxy-connection']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_LABEL_OR_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const PLURAL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GROUP = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export type PlanResult = { ok: true; plan: TriggerPlan } | { ok: false; reason: 'InvalidSpec' | 'NamespaceNotAllowed' | 'InvalidTemplate'; message: string };
+export type PlanResult = { ok: true; plan: TriggerPlan } | { ok: false; reason: 'InvalidSpec' | 'NamespaceNotAllowed' | 'InvalidTemplate' | 'TargetNotAllowed'; message: string };
 
 function invalid(message: string): never {
   throw new FunctionsError('CNPAAS_FUNCTIONS_TRIGGER_SPEC', message);
@@ -91,6 +97,7 @@ export function planTrigger(trigger: HTTPTrigger, options: PlanOptions): PlanRes
   } catch (err) {
     if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE') return { ok: false, reason: 'InvalidTemplate', message: err.message };
     if (err instanceof NamespaceError) return { ok: false, reason: 'NamespaceNotAllowed', message: err.message };
+    if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TARGET_REFUSED') return { ok: false, reason: 'TargetNotAllowed', message: `${err.message} (it is never called)` };
     return { ok: false, reason: 'InvalidSpec', message: err instanceof FunctionsError ? err.message : errorMessage(err) };
   }
 }
@@ -126,6 +133,8 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
   for (const t of eventTypes) if (!EVENT_TYPES.includes(t)) invalid(`spec.eventTypes: "${t}" is not ADDED, MODIFIED or DELETED`);
 
   const url = targetUrl(spec, namespace);
+  const refused = refusedTarget(new URL(url), options.targets ?? targetPolicy());
+  if (refused) throw new FunctionsError('CNPAAS_FUNCTIONS_TARGET_REFUSED', refused);
   const method = spec.method ?? 'POST';
   if (!['POST', 'PUT', 'PATCH', 'GET'].includes(method)) invalid(`spec.method "${method}" is not POST, PUT, PATCH or GET`);
 
@@ -167,6 +176,12 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
     if (!ref.name || !DNS_LABEL.test(ref.name)) invalid(`spec.tls.caSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
     ca.secretRef = { namespace, name: ref.name, key: ref.key ?? 'ca.crt' };
   }
+  let clientSecret: TriggerPlan['clientSecret'];
+  if (spec.tls?.clientSecretRef) {
+    const ref = spec.tls.clientSecretRef;
+    if (!ref.name || !DNS_LABEL_OR_SUBDOMAIN.test(ref.name)) invalid(`spec.tls.clientSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
+    clientSecret = { namespace, name: ref.name };
+  }
 
   const resource: ResourceRef = { group, version: r.version, plural: r.resource, kind: r.kind ?? '', namespaced: namespaces !== undefined };
   const labelSelector = spec.labelSelector?.trim() || undefined;
@@ -190,6 +205,7 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
     template,
     delivery,
     ca,
+    clientSecret,
     fingerprint: JSON.stringify([group, r.version, r.resource, namespaces ?? '*', labelSelector ?? '', fieldSelector ?? '']),
   };
 }
@@ -212,8 +228,8 @@ function targetUrl(spec: HTTPTrigger['spec'], namespace: string): string {
   } catch {
     invalid(`spec.url "${spec.url}" is not a URL`);
   }
-  // mTLS both ways: the trigger presents its identity and checks the target's.
-  if (url.protocol !== 'https:') invalid(`spec.url must be https:// (the trigger authenticates with a client certificate), not ${url.protocol}//`);
+  // The trigger always checks the target's certificate, and presents the HTTPTrigger's client certificate when it names one.
+  if (url.protocol !== 'https:') invalid(`spec.url must be https:// (the trigger checks the target's certificate), not ${url.protocol}//`);
   if (url.username || url.password) invalid('spec.url must not carry credentials');
   if (url.hash) invalid('spec.url must not have a #fragment');
   return url.toString();

@@ -52,7 +52,12 @@ export interface HTTPTriggerSpec {
     concurrency?: number;
     coalesce?: boolean;
   };
-  tls?: { caBundle?: string; caSecretRef?: { name: string; key?: string } };
+  /**
+   * caBundle / caSecretRef: how the target's certificate is checked.
+   * clientSecretRef: a Secret in the trigger's namespace (tls.crt, tls.key, optional ca.crt) whose
+   * certificate is presented to the target; absent, the trigger presents none.
+   */
+  tls?: { caBundle?: string; caSecretRef?: { name: string; key?: string }; clientSecretRef?: { name: string } };
 }
 
 export interface HTTPTriggerStatus {

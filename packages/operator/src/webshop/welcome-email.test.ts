@@ -16,7 +16,7 @@ function render(body: string, firstName: string, format?: 'text' | 'html') {
   if (format) template.spec!.format = format;
   const user: KubernetesObject & { spec: UserSpec } = {
     apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 't-1', namespace: 't-1', uid: 'u-1' },
-    spec: { firstName, lastName: 'Lee', email: 'ann@example.com' } as UserSpec,
+    spec: { firstName, lastName: 'Lee', email: 'ann@example.com' },
   };
   const email = welcomeEmail({ template, user, tenant: { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' }, emailName: 't-1-welcome', registrationUid: 'r' });
   return email.spec!;
