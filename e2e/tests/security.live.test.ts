@@ -13,8 +13,22 @@
  *     Status naming the missing permission; bound to ClusterRole
  *     cnpaas-registrant, the same POST answers 201 (RBAC and the API
  *     server's 10 s SAR cache may lag: polled, bounded).
+ *
+ * Who the watch trigger calls, and as whom:
+ *
+ * (c) HTTPTriggers aimed at the kube-apiserver (the trigger's own leader
+ *     Lease) and at a loopback port not on the trigger's --allow-target get
+ *     Ready=False, TargetNotAllowed, and a loopback HTTPS server that counts
+ *     connections sees none.
+ * (d) The certificate the demo HTTPTrigger delivers with (Secret
+ *     email-trigger-delivery) comes from the delivery CA: kube-apiserver
+ *     answers 401 to it, so whatever a target learns from it is useless on
+ *     the cluster. (That the trigger presents no certificate by default, and
+ *     delivers through the allow-list, is shown by the functions package's
+ *     tests and by the demo's welcome mail.)
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CertificateAuthority, type KeyPairFiles } from '@cnpaas/platform';
@@ -29,8 +43,16 @@ const RUN = Date.now().toString(36);
 const GROUP = 'webshop.cnpaas.dev';
 const SPOOF_HEADERS = { 'x-remote-user': 'cnpaas-admin', 'x-remote-group': ['system:masters', 'system:authenticated'] };
 
+// One stack for the whole file.
+let stack: DemoStack;
+beforeAll(async () => {
+  stack = await openStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
 describe('registrations: authentication and authorization', () => {
-  let stack: DemoStack;
   let pki: string;
   let caPem: Buffer;
   let direct: string;
@@ -40,7 +62,6 @@ describe('registrations: authentication and authorization', () => {
   const created: RegistrationAnswer[] = [];
 
   beforeAll(async () => {
-    stack = await openStack();
     pki = path.join(stack.stateDir, 'pki');
     caPem = readFileSync(path.join(pki, 'ca.crt'));
     direct = `https://127.0.0.1:${stack.result.ports['apiServer']}${REGISTRATIONS}`;
@@ -56,9 +77,6 @@ describe('registrations: authentication and authorization', () => {
     ids.spoofClusterCa = await clusterCa.issue(out, { name: 'spoof-front-proxy-client', commonName: 'front-proxy-client', usage: 'client' });
     ids.wrongCn = await frontProxyCa.issue(out, { name: 'front-proxy-wrong-cn', commonName: 'mallory-proxy', usage: 'client' });
     ids.mallory = await clusterCa.issue(out, { name: 'mallory', commonName: 'mallory', usage: 'client' });
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   const expectStatus = (res: TlsResponse, code: number, reason: string, message: RegExp): void => {
@@ -164,5 +182,77 @@ describe('registrations: authentication and authorization', () => {
     expect(tenants.status).toBe(403);
     const rrs = await tlsRequest(`${stack.result.server}/apis/${GROUP}/v1/registrationrequests`, { method: 'POST', ca: caPem, identity: ids.mallory, body: registrationBody(`direct.${RUN}@example.com`) });
     expect(rrs.status).toBe(403);
+  });
+});
+
+describe('the watch trigger: whom it calls, and as whom', () => {
+  let caPem: Buffer;
+  let server: https.Server;
+  let loopbackUrl: string;
+  let connections = 0;
+
+  beforeAll(async () => {
+    const pki = path.join(stack.stateDir, 'pki');
+    caPem = readFileSync(path.join(pki, 'ca.crt'));
+    const out = path.join(stack.stateDir, 'test-pki');
+    mkdirSync(out, { recursive: true, mode: 0o700 });
+    const clusterCa = await CertificateAuthority.loadOrCreate(pki, 'ca', 'cnpaas-ca');
+    const serving = await clusterCa.issue(out, { name: 'loopback-target', commonName: 'loopback-target', usage: 'server', ipAddresses: ['127.0.0.1'] });
+    // A target on this machine that anyone could aim an HTTPTrigger at: it only counts who connects.
+    server = https.createServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key), requestCert: true, rejectUnauthorized: false }, (_req, res) => res.end('{}'));
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    loopbackUrl = `https://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  const trigger = (name: string, url: string) => ({
+    apiVersion: 'platform.cnpaas.dev/v1',
+    kind: 'HTTPTrigger',
+    metadata: { name, namespace: 'cnpaas-system' },
+    spec: {
+      resource: { group: GROUP, version: 'v1', resource: 'emails', kind: 'Email' },
+      eventTypes: ['ADDED', 'MODIFIED'],
+      url,
+      method: 'PUT',
+      tls: { caBundle: caPem.toString('base64') },
+    },
+  });
+
+  it('refuses an HTTPTrigger aimed at the kube-apiserver or at a loopback port, and never calls it', async () => {
+    step('HTTPTriggers aimed at the trigger\'s own leader Lease on kube-apiserver, and at a loopback port');
+    const lease = `${stack.result.server}/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases/cnpaas-trigger`;
+    // Welcome Emails exist by now, so a running trigger would send them at once (sendInitialEvents).
+    const emails = await stack.kubectlJson<{ items: unknown[] }>(['get', `emails.${GROUP}`, '-A']);
+    expect(emails.items.length).toBeGreaterThan(0);
+    await stack.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [trigger(`to-apiserver-${RUN}`, lease), trigger(`to-loopback-${RUN}`, loopbackUrl)] }));
+    for (const name of [`to-apiserver-${RUN}`, `to-loopback-${RUN}`]) {
+      const ready = await waitFor(`${name} to report Ready=False`, async () => {
+        const t = await stack.kubectlJson<{ status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } }>(['get', 'httptriggers.platform.cnpaas.dev', name, '-n', 'cnpaas-system']);
+        return t.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+      }, 60_000, 500);
+      say(`${name}: Ready=False ${ready.reason}: ${ready.message}`);
+      expect(ready.reason).toBe('TargetNotAllowed');
+      expect(ready.message).toMatch(/--allow-target/);
+    }
+    const held = await stack.kubectlJson<{ spec: { holderIdentity: string } }>(['get', 'lease', 'cnpaas-trigger', '-n', 'cnpaas-system']);
+    expect(held.spec.holderIdentity).toBeTruthy();
+    await sleep(3_000);
+    expect(connections).toBe(0);
+    await stack.kubectl(['delete', 'httptriggers.platform.cnpaas.dev', `to-apiserver-${RUN}`, `to-loopback-${RUN}`, '-n', 'cnpaas-system']);
+  });
+
+  it('delivers to the email function with a certificate kube-apiserver does not accept', async () => {
+    step('The demo HTTPTrigger\'s delivery certificate, presented to kube-apiserver');
+    const secret = await stack.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'email-trigger-delivery', '-n', 'cnpaas-system']);
+    const out = path.join(stack.stateDir, 'test-pki');
+    const identity: KeyPairFiles = { cert: path.join(out, 'delivery.crt'), key: path.join(out, 'delivery.key') };
+    writeFileSync(identity.cert, Buffer.from(secret.data['tls.crt']!, 'base64'));
+    writeFileSync(identity.key, Buffer.from(secret.data['tls.key']!, 'base64'), { mode: 0o600 });
+    const res = await tlsRequest(`${stack.result.server}/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases`, { ca: caPem, identity });
+    say(`kube-apiserver answers ${res.status} to the delivery certificate`);
+    expect(res.status).toBe(401);
   });
 });
