@@ -68,7 +68,8 @@ export type FunctionsErrorCode =
   | 'CNPAAS_FUNCTIONS_BAD_EVENT'
   /**
    * The POST came without a client certificate signed by the function's client CA.
-   * @fix Call the function with a client certificate signed by its --client-ca-file (the trigger's --client-cert-file).
+   * @fix Call the function with a client certificate signed by its --client-ca-file (cnpaas up: the delivery CA; the
+   * HTTPTrigger names the certificate in spec.tls.clientSecretRef).
    */
   | 'CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED'
   /**

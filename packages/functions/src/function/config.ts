@@ -21,7 +21,7 @@ export interface FunctionConfig extends KubeconfigSource {
 }
 
 export const DEFAULT_FUNCTION_LISTEN = '127.0.0.1:8443';
-/** The CN of the trigger's client certificate (the live task's HTTPTrigger controller). */
+/** The CN the function lets in by default: the demo HTTPTrigger's delivery certificate (delivery CA, never the cluster CA). */
 export const TRIGGER_CLIENT_NAME = 'cnpaas-trigger';
 
 export const FUNCTION_USAGE = `Usage: cnpaas-email-function [flags]

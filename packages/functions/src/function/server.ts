@@ -15,8 +15,10 @@
  * if the claim's holder then died nobody would send that Email.
  *
  * Callers authenticate with a client certificate (mTLS), as kube-apiserver
- * does towards the webhooks: the platform's PKI already issues one identity
- * per component, and the HTTPTrigger's `auth.tls` presents one. The TLS
+ * does towards the webhooks. Under cnpaas up it comes from a delivery CA of
+ * its own, which kube-apiserver does not trust, and the HTTPTrigger presents
+ * it because it names it (spec.tls.clientSecretRef); the trigger never
+ * presents its cluster identity to a target. The TLS
  * handshake asks for but does not require a certificate, so /healthz,
  * /livez, /readyz and /metrics stay reachable without one; POST checks it.
  *
@@ -84,7 +86,7 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
       allowedNames: options.allowedClientNames ?? [],
       signer: 'the function\'s client CA',
       action: 'call the function',
-      hint: 'give the trigger the client certificate cnpaas up issued for it (HTTPTrigger auth.tls)',
+      hint: 'name the delivery certificate cnpaas up issued in the HTTPTrigger\'s spec.tls.clientSecretRef (Secret email-trigger-delivery)',
       error: kitError,
     });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {

@@ -20,7 +20,7 @@ export const HTTPTRIGGERS_RESOURCE: ResourceRef = {
   namespaced: true,
 };
 
-/** The trigger's identity: its client certificate's CN, towards kube-apiserver (RBAC user) and towards targets (the email function allows it). */
+/** The trigger's identity towards kube-apiserver (its client certificate's CN, the RBAC user); never presented to a target. The demo's delivery certificate carries the same CN from another CA. */
 export const TRIGGER_NAME = TRIGGER_CLIENT_NAME;
 /** Where the leader Lease lives; HTTPTriggers here may watch other namespaces (see spec.ts). */
 export const SYSTEM_NAMESPACE = 'cnpaas-system';
