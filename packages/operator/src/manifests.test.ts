@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { allManifests, crdManifests, manifestPath, MANIFEST_FILES } from './manifests.js';
+import { MANAGED_BY_LABEL, OPERATOR_NAME, TENANT_LABEL } from './webshop/names.js';
+import { OPERATOR_TENANT_ROLE } from './webshop/operator-access.js';
 
 type Doc = Record<string, any>;
 
@@ -127,22 +129,34 @@ describe('CRDs', () => {
 });
 
 describe('other manifests', () => {
-  it('lists every file in apply order: namespace, CRDs, RBAC, template', () => {
+  it('lists every file in apply order: namespace, CRDs, RBAC, confinement policy, template', () => {
     const files = allManifests().map((p) => p.slice(p.indexOf('/manifests/') + '/manifests/'.length));
-    expect(files).toEqual(['namespace.yaml', ...MANIFEST_FILES.crds, 'rbac.yaml', 'email-template-registration.yaml']);
+    expect(files).toEqual(['namespace.yaml', ...MANIFEST_FILES.crds, 'rbac.yaml', 'confinement-policy.yaml', 'email-template-registration.yaml']);
   });
 
-  it('RBAC binds the client-certificate user cnpaas-operator, never escalate/bind, Lease and claims only in cnpaas-system', () => {
+  it('RBAC binds the client-certificate user cnpaas-operator, never escalate, bind on one ClusterRole only, Lease and claims only in cnpaas-system', () => {
     const docs = load(manifestPath(MANIFEST_FILES.rbac));
     const bindings = docs.filter((d) => d['kind'].endsWith('Binding'));
     expect(bindings).toHaveLength(2);
-    for (const b of bindings) expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-operator' }]);
-    const allVerbs = docs.flatMap((d) => (d['rules'] ?? []).flatMap((r: Doc) => r['verbs'] as string[]));
+    for (const b of bindings) expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OPERATOR_NAME }]);
+    const rules: Doc[] = docs.flatMap((d) => d['rules'] ?? []);
+    const allVerbs = rules.flatMap((r) => r['verbs'] as string[]);
     expect(allVerbs).not.toContain('escalate');
-    expect(allVerbs).not.toContain('bind');
     expect(allVerbs).not.toContain('*');
+    // bind only on the per-namespace ClusterRole the tenant controller binds to the operator itself.
+    expect(rules.filter((r) => r['verbs'].includes('bind'))).toEqual([
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], resourceNames: [OPERATOR_TENANT_ROLE], verbs: ['bind'] },
+    ]);
     const clusterRole = docs.find((d) => d['kind'] === 'ClusterRole')!;
     const clusterResources = clusterRole['rules'].flatMap((r: Doc) => r['resources'] as string[]);
+    // No cluster-wide reach into Secrets, ServiceAccounts or Roles: those come from the per-namespace role.
+    for (const r of ['secrets', 'serviceaccounts', 'roles']) expect(clusterResources).not.toContain(r);
+    expect(clusterRole['metadata']['name']).toBe(OPERATOR_NAME);
+    const tenantRole = docs.find((d) => d['kind'] === 'ClusterRole' && d['metadata']['name'] === OPERATOR_TENANT_ROLE)!;
+    expect(tenantRole['rules'].flatMap((r: Doc) => r['resources'])).toEqual(expect.arrayContaining(['secrets', 'serviceaccounts', 'roles', 'rolebindings']));
+    // ...and it is never bound cluster-wide.
+    expect(bindings.map((b) => b['roleRef']['name'])).not.toContain(OPERATOR_TENANT_ROLE);
+    for (const r of tenantRole['rules'] as Doc[]) expect(r['verbs']).not.toEqual(expect.arrayContaining(['list']));
     expect(clusterResources).not.toContain('leases');
     expect(clusterResources).not.toContain('configmaps');
     // Escalation prevention: the operator holds what the Roles it creates grant.
@@ -156,6 +170,26 @@ describe('other manifests', () => {
       { apiGroups: ['webshop.cnpaas.dev'], resources: ['emailtemplates'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['webshop.cnpaas.dev'], resources: ['emailtemplates/status'], verbs: ['patch'] },
     ]));
+  });
+
+  it('the confinement policy matches the operator\'s identity alone, on every kind that hands out access or holds a secret, and denies', () => {
+    const [policy, binding] = load(manifestPath(MANIFEST_FILES.confinement));
+    expect(policy!['kind']).toBe('ValidatingAdmissionPolicy');
+    expect(policy!['apiVersion']).toBe('admissionregistration.k8s.io/v1');
+    expect(policy!['spec']['failurePolicy']).toBe('Fail');
+    // The one place the user name is written: the same CN the platform issues and rbac.yaml binds.
+    expect(policy!['spec']['matchConditions']).toEqual([{ name: 'is-cnpaas-operator', expression: `request.userInfo.username == '${OPERATOR_NAME}'` }]);
+    const matched = (policy!['spec']['matchConstraints']['resourceRules'] as Doc[]).flatMap((r) => {
+      expect(r['operations']).toEqual(['CREATE', 'UPDATE', 'DELETE']);
+      return (r['resources'] as string[]).map((res) => `${res}.${r['apiGroups'][0]}`);
+    });
+    expect(matched.sort()).toEqual(['clusterrolebindings.rbac.authorization.k8s.io', 'clusterroles.rbac.authorization.k8s.io', 'namespaces.', 'rolebindings.rbac.authorization.k8s.io', 'roles.rbac.authorization.k8s.io', 'secrets.', 'serviceaccounts.']);
+    // The label the policy requires is the one every child of the operator carries.
+    const text = readFileSync(manifestPath(MANIFEST_FILES.confinement), 'utf8');
+    expect(text).toContain(`labels['${MANAGED_BY_LABEL}'] == '${OPERATOR_NAME}'`);
+    expect(text).toContain(`labels['${TENANT_LABEL}']`);
+    expect(text).toContain(`object.roleRef.name == '${OPERATOR_TENANT_ROLE}'`);
+    expect(binding).toMatchObject({ kind: 'ValidatingAdmissionPolicyBinding', spec: { policyName: policy!['metadata']['name'], validationActions: ['Deny'] } });
   });
 
   it('the default EmailTemplate is registration in cnpaas-system, and renders with the operator\'s data', async () => {

@@ -1,7 +1,7 @@
 /**
  * The package's manifests (docs/design.md "Contracts between packages"), in the
  * order they must be applied: the system namespace, the five webshop CRDs,
- * the operator's RBAC, then the default EmailTemplate (which needs its CRD
+ * the operator's RBAC and its confinement policy, then the default EmailTemplate (which needs its CRD
  * Established first: the applier waits for that condition between CRDs and
  * objects of their kinds). `cnpaas up`, and later kind, apply the same files.
  */
@@ -17,6 +17,8 @@ export const MANIFEST_FILES = {
     'crds/emailtemplates.yaml',
   ],
   rbac: 'rbac.yaml',
+  /** The admission policy that keeps the operator's writes to the objects it made (see the file). */
+  confinement: 'confinement-policy.yaml',
   emailTemplate: 'email-template-registration.yaml',
 } as const;
 
@@ -32,5 +34,5 @@ export function crdManifests(): string[] {
 
 /** Every manifest, in apply order. */
 export function allManifests(): string[] {
-  return [manifestPath(MANIFEST_FILES.namespace), ...crdManifests(), manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.emailTemplate)];
+  return [manifestPath(MANIFEST_FILES.namespace), ...crdManifests(), manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.confinement), manifestPath(MANIFEST_FILES.emailTemplate)];
 }

@@ -16,7 +16,8 @@ import { registrationReconciler } from './registration-controller.js';
 import * as R from './resources.js';
 import { tenantReconciler } from './tenant-controller.js';
 import { CHILD, FakeCluster, HASH, RR_UID, claimConfigMap, registrationRequest, registrationTemplate, seedSystem } from './test-support.js';
-import type { ConfigMap, RegistrationRequest, Secret, Tenant, User } from './types.js';
+import { OPERATOR_TENANT_ROLE } from './operator-access.js';
+import type { ConfigMap, RegistrationRequest, RoleBinding, Secret, Tenant, User } from './types.js';
 import { PASSWORD_SECRET_TYPE, userReconciler } from './user-controller.js';
 
 function setup() {
@@ -116,6 +117,33 @@ describe('Tenant reconciler', () => {
     const ns = cluster.find(R.NAMESPACES, { name: 't-a' })!;
     expect(ns.metadata?.ownerReferences?.[0]).toMatchObject({ uid: tenant.metadata?.uid, controller: true, blockOwnerDeletion: true });
     expect(ns.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
+  });
+
+  it('binds the operator\'s per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready', async () => {
+    const { clock, cluster, api } = setup();
+    const tenant = cluster.seed(R.TENANTS, { metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: tenantSpec } as Tenant);
+    await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
+    expect(cluster.writes.slice(0, 3)).toEqual(['update tenants t-a', 'create namespaces t-a', 'create rolebindings t-a/cnpaas-operator']);
+    const binding = cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })!;
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_TENANT_ROLE });
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-operator' }]);
+    // The confinement policy admits only objects with the managed-by label, in a namespace with the tenant label.
+    expect(binding.metadata?.labels).toEqual(cluster.find(R.NAMESPACES, { name: 't-a' })?.metadata?.labels);
+    expect(binding.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cnpaas-operator', 'webshop.cnpaas.dev/tenant': 't-a' });
+    expect(binding.metadata?.ownerReferences?.[0]).toMatchObject({ uid: tenant.metadata?.uid, controller: true });
+    expect(cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('reports a RoleBinding cnpaas-operator it did not make as a NameConflict and leaves it alone', async () => {
+    const { clock, cluster, api } = setup();
+    cluster.seed(R.TENANTS, { metadata: { name: 't-a' }, spec: tenantSpec } as Tenant);
+    const foreign = { metadata: { name: 'cnpaas-operator', namespace: 't-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] };
+    cluster.seed(R.ROLE_BINDINGS, foreign as RoleBinding);
+    await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
+    const conditions = cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions;
+    expect(conditions?.find((c) => c.type === 'NameConflict')).toMatchObject({ status: 'True', message: expect.stringContaining('RoleBinding t-a/cnpaas-operator') });
+    expect(conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    expect(cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })?.roleRef?.name).toBe('view');
   });
 
   it('on deletion never deletes a Namespace it does not control, and then lets the Tenant go', async () => {

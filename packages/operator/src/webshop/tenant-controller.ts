@@ -12,7 +12,12 @@
  * Namespace that only that broken path removed. Here the Namespace carries
  * no finalizer of ours, and the Tenant's finalizer finds it by name and
  * checks it by owner UID.
+ *
+ * In the Namespace it also makes RoleBinding `cnpaas-operator`, the
+ * operator's own (and only) access to Secrets, ServiceAccounts and Roles
+ * (operator-access.ts).
  */
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from '../runtime/finalizers.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
@@ -22,6 +27,7 @@ import { controllerRef, isControlledBy } from '../runtime/owner-references.js';
 import { conflictMessage, controlledBy, ensureChild } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
+import { operatorAccessBinding } from './operator-access.js';
 import { MANAGED_BY_LABEL, NAME_CONFLICT_REQUEUE_MS, OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
@@ -61,24 +67,33 @@ async function applyTenant(options: TenantControllerOptions, cached: Tenant, log
   const tenant = add ? await api.tenants.jsonPatch({ name }, add) : cached;
   const status = new StatusUpdate(tenant, options.clock);
 
-  const namespace = await ensureChild({ api: api.namespaces, desired: desiredNamespace(tenant), isOurs: controlledBy(tenant) });
-  if (namespace.outcome === 'conflict') {
-    const message = conflictMessage(namespace.object, `controlled by this Tenant`);
+  const conflict = async (obj: KubernetesObject): Promise<ReconcileResult> => {
+    const kind = obj.kind ?? 'Namespace';
+    const message = conflictMessage(obj, `controlled by this Tenant`);
     status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
     if (status.changed) {
-      options.metrics?.nameConflicts.inc({ kind: 'Namespace' });
-      void options.events?.publish({ regarding: tenant, type: 'Warning', reason: 'NameConflict', action: 'CreateNamespace', note: message });
-      log.warn({ namespace: name }, 'namespace exists and is not ours; not adopting');
+      options.metrics?.nameConflicts.inc({ kind });
+      void options.events?.publish({ regarding: tenant, type: 'Warning', reason: 'NameConflict', action: `Create${kind}`, note: message });
+      log.warn({ namespace: name, kind }, 'object exists and is not ours; not adopting');
     }
     await status.write(api.tenants);
     return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
-  }
+  };
+
+  const desired = desiredNamespace(tenant);
+  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant) });
+  if (namespace.outcome === 'conflict') return conflict(namespace.object);
   if (namespace.object.metadata?.deletionTimestamp) {
     // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
     status.condition(READY, 'False', 'NamespaceTerminating', `Namespace ${name} is being deleted; it is re-created once gone`);
     await status.write(api.tenants);
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
+  // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
+  // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready (the registration
+  // controller creates the User only then).
+  const access = await ensureChild({ api: api.roleBindings, desired: operatorAccessBinding(tenant, desired.metadata?.labels ?? {}), isOurs: controlledBy(tenant) });
+  if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {
     void options.events?.publish({ regarding: tenant, type: 'Normal', reason: 'NamespaceCreated', action: 'CreateNamespace', note: `created Namespace ${name}` });
   }
