@@ -15,6 +15,8 @@ import type { TestStack } from './stack.js';
 
 export const GROUP = 'webshop.cnpaas.dev';
 export const RR_PATH = `/apis/${GROUP}/v1/registrationrequests`;
+/** The aggregated registrations API (201 once the operator has finished). */
+export const REGISTRATIONS_PATH = '/apis/api.webshop.cnpaas.dev/v1/registrations';
 export const REGISTRATION_UID_LABEL = `${GROUP}/registration-uid`;
 export const CLAIM_LABEL = `${GROUP}/email-claim`;
 export const SYSTEM_NAMESPACE = 'cnpaas-system';
