@@ -8,9 +8,14 @@
  */
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock, Manager, keyOf, type ListerWatcher, type WatchEvent, type WatchHandle, type WatchOptions } from '@cnpaas/operator';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { testCa, testLeaf } from '@cnpaas/service-kit/testing';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
+import { testPki } from '../test-support.js';
 import type { AttemptResult } from './delivery-queue.js';
 import { addTriggerController } from './controller.js';
 import type { HttpRequest } from './http-delivery.js';
@@ -355,7 +360,8 @@ describe('TriggerRunner: resume semantics', () => {
 });
 
 describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
-  async function setup() {
+  /** real: no test sender, the controller's own HttpDeliverer, with these targets allowed and these Secrets ("namespace/name" → data). */
+  async function setup(real?: { allow: string[]; secrets: Record<string, Record<string, string>> }) {
     const clock = new FakeClock(0);
     const triggers = new FakeApi();
     const emails = new FakeApi();
@@ -377,8 +383,8 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
       manager,
       listerWatcherFor: (_r, scope) => emails.view(scope),
       statusPatcher: patcher,
-      senderFor: () => target,
-      targets: targetPolicy({ allow: ['127.0.0.1:8443'], apiserverUrl: 'https://10.0.0.1:6443' }),
+      ...(real ? { readSecret: async (ref: { namespace: string; name: string }) => real.secrets[`${ref.namespace}/${ref.name}`] } : { senderFor: () => target }),
+      targets: targetPolicy({ allow: ['127.0.0.1:8443', ...(real?.allow ?? [])], apiserverUrl: 'https://10.0.0.1:6443' }),
       events: { publish: async (e) => (events.push(`${e.type} ${e.reason}`), true) },
       metrics: new TriggerMetrics(manager.metrics.registry),
       statusIntervalMs: 1_000,
@@ -457,5 +463,46 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     await set.stopAll();
     await manager.stop();
     await running;
+  });
+
+  it('as wired, delivers with no client certificate, or with the one the HTTPTrigger names in its own Secret', async () => {
+    const pki = await testPki();
+    const deliveryCa = await testCa('cnpaas-delivery-ca');
+    const deliveryClient = await testLeaf({ commonName: 'cnpaas-trigger', ca: deliveryCa, usage: 'client' });
+    const arrived: Array<{ path: string; cn: string | undefined; issuer: string | undefined }> = [];
+    // Asks for a client certificate and takes requests without one: it records what the trigger presented.
+    const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      arrived.push({ path: req.url ?? '', cn: peer.subject?.CN as string | undefined, issuer: peer.issuer?.CN as string | undefined });
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { clock, triggers, emails, manager, set, running } = await setup({
+      allow: [host],
+      secrets: { 'cnpaas-system/fn-client': { 'tls.crt': deliveryClient.cert, 'tls.key': deliveryClient.key } },
+    });
+    const caBundle = Buffer.from(pki.ca.cert).toString('base64');
+    triggers.put(triggerObject({ url: `https://${host}/plain`, tls: { caBundle } }, { name: 'plain' }));
+    triggers.put(triggerObject({ url: `https://${host}/mtls`, tls: { caBundle, clientSecretRef: { name: 'fn-client' } } }, { name: 'mtls' }));
+    triggers.put(triggerObject({ url: `https://${host}/missing`, tls: { caBundle, clientSecretRef: { name: 'absent' } } }, { name: 'missing' }));
+    emails.put(email('a'));
+    for (let i = 0; i < 100 && arrived.length < 2; i++) {
+      await clock.advance(100);
+      await sleep(20);
+    }
+    expect(arrived.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: '/mtls', cn: 'cnpaas-trigger', issuer: 'cnpaas-delivery-ca' },
+      { path: '/plain', cn: undefined, issuer: undefined },
+    ]);
+    // A named Secret that cannot be read stops that trigger with a reason, rather than sending without it.
+    const missing = triggers.objects.get('cnpaas-system/missing')!.status as { conditions?: Array<{ type: string; reason: string; message: string }> };
+    expect(missing.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'ClientCertificateUnavailable', message: expect.stringContaining('client certificate Secret cnpaas-system/absent: not found') });
+    expect(set.keys().sort()).toEqual(['cnpaas-system/mtls', 'cnpaas-system/plain']);
+    await set.stopAll();
+    await manager.stop();
+    await running;
+    await new Promise((resolve) => server.close(resolve));
   });
 });
