@@ -38,7 +38,7 @@ export interface ControlPlaneOptions {
   binaries: { kubeApiserver: string; kubeControllerManager: string };
   /** Path of the controller-manager's kubeconfig. */
   controllerManagerKubeconfig: string;
-  /** Extra kube-apiserver flags (the webhooks' admission configuration). */
+  /** Extra kube-apiserver flags (the audit log, the webhooks' admission configuration). */
   apiserverArgs?: string[];
 }
 

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { auditArgs } from './audit-log.js';
 import { ADMIN_USER, ensureClusterPki } from './cluster-pki.js';
 import { controlPlaneSpecs, demoTopology, type ProcessSpec } from './control-plane.js';
 import { PlatformError } from './errors.js';
@@ -74,7 +75,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     ...controlPlaneSpecs({
       paths, ports, pki, topology, controllerManagerKubeconfig,
       binaries: { kubeApiserver: found['kube-apiserver'].path, kubeControllerManager: found['kube-controller-manager'].path },
-      apiserverArgs: webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : [],
+      apiserverArgs: [...auditArgs(paths), ...(webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : [])],
     }),
     ...(webshop?.specs ?? []),
   ];
