@@ -24,7 +24,9 @@ export class AutoCompactor {
 
   constructor(private readonly options: AutoCompactorOptions) {
     const interval = options.mode === 'periodic' ? Math.min(options.retention / 10, 3_600_000) : 300_000;
-    this.#timer = setInterval(() => this.tick(), Math.max(interval, 1000));
+    // tick() catches its own failures, so nothing is left to reject here.
+    // tick() catches its own failures: nothing is left to reject here.
+    this.#timer = setInterval(() => void this.tick(), Math.max(interval, 1000));
     this.#timer.unref();
   }
 

@@ -472,7 +472,7 @@ export class RevisionStore {
 
   #leaseKeys(id: bigint): Buffer[] {
     const keys = [...this.#drivers.values()].flatMap((d) => d.keysWithLease(id));
-    return keys.sort(Buffer.compare);
+    return keys.sort((a, b) => Buffer.compare(a, b));
   }
 
   #newLeaseId(): bigint {

@@ -50,7 +50,7 @@ export function writeView(options: WriteViewOptions): TxnView {
     beginRevision: begin,
     compactRevision: options.compactRevision,
     changes,
-    leaseExists: options.leaseExists,
+    leaseExists: (id) => options.leaseExists(id),
     get: (key) => driverOf(key).driver.get(key),
     range(req, revision) {
       const range = toKeyRange(req.key, req.rangeEnd);

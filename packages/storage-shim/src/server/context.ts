@@ -24,10 +24,12 @@ export function checkSize(ctx: ServiceContext, request: unknown): void {
   if (size > ctx.maxRequestBytes) throw Errors.requestTooLarge();
 }
 
-type Handler = (request: any) => unknown;
-
 /** Adapts a (possibly async) handler to grpc-js, mapping errors to etcd's status codes and messages. */
-export function unary(ctx: ServiceContext, method: string, handler: Handler): grpc.handleUnaryCall<any, any> {
+export function unary<Request>(
+  ctx: ServiceContext,
+  method: string,
+  handler: (request: Request) => unknown,
+): grpc.handleUnaryCall<Request, unknown> {
   return (call, callback) => {
     const end = ctx.metrics.requestStarted(method);
     let result: unknown;
@@ -62,6 +64,6 @@ export function toServiceError(ctx: ServiceContext, method: string, err: unknown
   return { code: grpc.status.INTERNAL, details: `cnpaas-store: ${(err as Error).message}` };
 }
 
-export function unimplemented(what: string, hint: string): grpc.handleUnaryCall<any, any> {
+export function unimplemented(what: string, hint: string): grpc.handleUnaryCall<unknown, unknown> {
   return (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: `cnpaas-store: ${what} is not supported: ${hint}` });
 }

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import { type ServiceContext, toServiceError, unary } from './context.js';
+import type { LeaseGrantRequest, LeaseIdRequest, LeaseTimeToLiveRequest } from './requests.js';
 
 /** int64 for proto-loader: lease IDs use all 64 bits, so they travel as decimal strings. */
 function bigToWire(v: bigint): string | number {
@@ -10,18 +11,18 @@ function bigToWire(v: bigint): string | number {
 export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementation {
   const { backend, headers } = ctx;
   return {
-    LeaseGrant: unary(ctx, 'LeaseGrant', async (m) => {
+    LeaseGrant: unary(ctx, 'LeaseGrant', async (m: LeaseGrantRequest) => {
       const { id, ttl } = await backend.leaseGrant(BigInt(m.ID ?? 0), Number(m.TTL ?? 0));
       return { header: headers.header(), ID: bigToWire(id), TTL: ttl };
     }),
 
-    LeaseRevoke: unary(ctx, 'LeaseRevoke', async (m) => {
+    LeaseRevoke: unary(ctx, 'LeaseRevoke', async (m: LeaseIdRequest) => {
       await backend.leaseRevoke(BigInt(m.ID ?? 0));
       return { header: headers.header() };
     }),
 
-    LeaseKeepAlive: (call: grpc.ServerDuplexStream<any, any>) => {
-      call.on('data', (m: { ID?: string }) => {
+    LeaseKeepAlive: (call: grpc.ServerDuplexStream<LeaseIdRequest, unknown>) => {
+      call.on('data', (m: LeaseIdRequest) => {
         try {
           const id = BigInt(m.ID ?? 0);
           // An unknown lease answers TTL 0, not an error (etcd).
@@ -34,7 +35,7 @@ export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       call.on('error', () => {});
     },
 
-    LeaseTimeToLive: unary(ctx, 'LeaseTimeToLive', (m) => {
+    LeaseTimeToLive: unary(ctx, 'LeaseTimeToLive', (m: LeaseTimeToLiveRequest) => {
       const id = BigInt(m.ID ?? 0);
       const info = backend.leaseTimeToLive(id, !!m.keys);
       if (!info) return { header: headers.header(), ID: bigToWire(id), TTL: -1 };

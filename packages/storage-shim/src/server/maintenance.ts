@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { type ServiceContext, unary, unimplemented } from './context.js';
+import type { HashKvRequest } from './requests.js';
 
 /**
  * The etcd version Status reports. kube-apiserver enables RequestWatchProgress
@@ -40,18 +41,18 @@ export function maintenanceService(ctx: ServiceContext): grpc.UntypedServiceImpl
 
     Hash: unary(ctx, 'Hash', () => ({ header: headers.header(), hash: backend.hashKv(0).hash })),
 
-    HashKV: unary(ctx, 'HashKV', (m) => {
+    HashKV: unary(ctx, 'HashKV', (m: HashKvRequest) => {
       const { hash, revision } = backend.hashKv(Number(m.revision ?? 0));
       return { header: headers.header(), hash, compact_revision: backend.compactRevision, hash_revision: revision };
     }),
 
-    Snapshot: ((call: grpc.ServerWritableStream<any, any>) => {
+    Snapshot: ((call: grpc.ServerWritableStream<unknown, unknown>) => {
       // 'error' on a server stream ends the call with this status.
       call.emit('error', {
         code: grpc.status.UNIMPLEMENTED,
         details: 'cnpaas-store: snapshot is not supported: stop the store and copy the .db files of its --data-dir, or use sqlite3 .backup',
       });
-    }) as grpc.handleServerStreamingCall<any, any>,
+    }) as grpc.handleServerStreamingCall<unknown, unknown>,
     MoveLeader: unimplemented('MoveLeader', 'the store is a single member that is always the leader'),
     Downgrade: unimplemented('Downgrade', 'the store has no cluster version to downgrade'),
   };

@@ -6,6 +6,7 @@ import type { Event } from '../types.js';
 import { type WatchResponse, eventSize } from './wire/etcd-messages.js';
 import type { ServiceContext } from './context.js';
 import { connectionOf } from './connection.js';
+import type { WatchCreateRequest, WatchRequest } from './requests.js';
 
 export interface WatchLimits {
   /** Bytes of responses a stream may have queued that the client has not taken yet (--max-watch-pending-bytes). */
@@ -55,7 +56,7 @@ export class WatchSessions {
 
   service(): grpc.UntypedServiceImplementation {
     return {
-      Watch: (call: grpc.ServerDuplexStream<any, any>) => {
+      Watch: (call: grpc.ServerDuplexStream<WatchRequest, unknown>) => {
         const key = connectionOf(call);
         let connection = this.#connections.get(key);
         if (!connection) this.#connections.set(key, (connection = { watchers: 0 }));
@@ -92,11 +93,11 @@ class WatchSession implements WatchSink {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly hub: WatchHub,
-    private readonly call: grpc.ServerDuplexStream<any, any>,
+    private readonly call: grpc.ServerDuplexStream<WatchRequest, unknown>,
     private readonly limits: WatchLimits,
     private readonly connection: ConnectionWatchers,
   ) {
-    call.on('data', (m) => this.#handle(m));
+    call.on('data', (m: WatchRequest) => this.#handle(m));
     call.on('end', () => this.close());
     call.on('error', () => this.#release());
     call.on('cancelled', () => this.#release());
@@ -106,7 +107,7 @@ class WatchSession implements WatchSink {
     return this.#watchers.size;
   }
 
-  #handle(m: any): void {
+  #handle(m: WatchRequest): void {
     if (this.#closed) return;
     switch (m.request_union) {
       case 'create_request':
@@ -120,10 +121,13 @@ class WatchSession implements WatchSink {
           this.#write({ revision: this.ctx.backend.revision, watchId: -1 });
         }
         return;
+      case undefined:
+        // An empty request (a newer client's request kind, or none): etcd ignores it too.
+        return;
     }
   }
 
-  #create(c: any): void {
+  #create(c: WatchCreateRequest): void {
     const key: Buffer = c.key?.length ? c.key : NUL;
     const rangeEnd: Buffer = c.range_end ?? EMPTY;
     const current = this.ctx.backend.revision;
@@ -144,7 +148,7 @@ class WatchSession implements WatchSink {
       // reason), so the other watchers of the stream carry on.
       return created(-1, WatchErrors.tooManyWatchers(this.limits.maxWatchesPerConnection));
     }
-    const filters: string[] = c.filters ?? [];
+    const filters = c.filters ?? [];
     const start = Number(c.start_revision ?? 0);
     const watcher = new Watcher(id, {
       range,

@@ -83,7 +83,7 @@ async function runTarget(name: string, args: string[]): Promise<GoResults> {
   requireGo();
   const json = join(workDir, `${name}.json`);
   const run = await runScript([...args, '--json', json]);
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(json, 'utf8');
   } catch {

@@ -92,7 +92,7 @@ function buildKeys(): Buffer[] {
   // Keys at the edges of the prefixes and of the whole keyspace; these and
   // compact_rev_key live in the default backend when routed.
   keys.push(b('compact_rev_key'), b('/a'), b('/b0'), b('\x00'), b('\xff'), b('\xff\xff'));
-  return keys.sort(Buffer.compare);
+  return keys.sort((a, b) => Buffer.compare(a, b));
 }
 
 export const KEYS: readonly Buffer[] = buildKeys();
@@ -632,7 +632,9 @@ export class Generator {
       req.sort_target = r.pick(['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'] as const);
     }
     if (r.chance(0.1)) req.serializable = true;
-    if (r.chance(0.1)) req.count_only = true;
+    // Two draws, the second only when the first fails: count_only and keys_only never together.
+    const countOnly = r.chance(0.1);
+    if (countOnly) req.count_only = true;
     else if (r.chance(0.1)) req.keys_only = true;
     // With keys_only the response hides the values, so ties of a VALUE sort
     // (unstable in etcd) could not be put in a canonical order: not generated.

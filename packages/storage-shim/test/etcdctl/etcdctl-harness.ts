@@ -86,11 +86,11 @@ export function background(side: Side, args: string[]): Background {
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
-  child.stdout!.on('data', (c: Buffer) => {
+  child.stdout.on('data', (c: Buffer) => {
     stdout += c.toString();
     for (const l of listeners) l();
   });
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<CtlResult>((resolve) => {
     child.on('close', (code, signal) => {
       running.delete(child);

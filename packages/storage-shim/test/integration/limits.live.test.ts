@@ -110,7 +110,7 @@ describe('--max-watches-per-connection', () => {
 
     // The watchers already there still work.
     await call(client.kv, 'Put', { key: k('w1'), value: k('x') });
-    await a.until((r) => a.events(1).length === 1);
+    await a.until(() => a.events(1).length === 1);
 
     // Another connection has its own budget; a cancel frees a place on the first.
     const other = connect(store.target, { ownConnection: true });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEtcdProtos } from '../../src/server/proto.js';
+import type { RpcClient } from '../support/client.js';
 import { freePort } from '../support/free-port.js';
 import { startStore, type ServerHandle } from '../support/processes.js';
 
@@ -42,9 +43,9 @@ afterAll(async () => {
 
 function statusWith(creds: grpc.ChannelCredentials): Promise<unknown> {
   const Maintenance = loadEtcdProtos().etcdserverpb.Maintenance!;
-  const client = new Maintenance(`127.0.0.1:${port}`, creds) as unknown as grpc.Client & { Status: Function };
+  const client = new Maintenance(`127.0.0.1:${port}`, creds) as unknown as RpcClient;
   return new Promise((resolve, reject) => {
-    client.Status({}, { deadline: Date.now() + 5000 }, (err: Error | null, res: unknown) => {
+    client.Status!({}, { deadline: Date.now() + 5000 }, (err: Error | null, res: unknown) => {
       client.close();
       if (err) reject(err);
       else resolve(res);

@@ -6,12 +6,15 @@ import { loadEtcdProtos } from '../../src/server/proto.js';
  * Go client sends, with no client-side logic in between. Tests use it against
  * both the store and a real etcd.
  */
+/** A generated service client: its methods are looked up by name, as the tests call them. */
+export type RpcClient = grpc.Client & Record<string, (...args: any[]) => any>;
+
 export interface EtcdClient {
-  kv: grpc.Client & Record<string, Function>;
-  watch: grpc.Client & Record<string, Function>;
-  lease: grpc.Client & Record<string, Function>;
-  maintenance: grpc.Client & Record<string, Function>;
-  cluster: grpc.Client & Record<string, Function>;
+  kv: RpcClient;
+  watch: RpcClient;
+  lease: RpcClient;
+  maintenance: RpcClient;
+  cluster: RpcClient;
   close(): void;
 }
 
@@ -44,7 +47,7 @@ export function connect(target: string, { ownConnection = false } = {}): EtcdCli
 }
 
 /** Calls a unary method and resolves with the response, or rejects with the gRPC error. */
-export function call<T = any>(client: grpc.Client & Record<string, Function>, method: string, request: unknown): Promise<T> {
+export function call<T = any>(client: RpcClient, method: string, request: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
     client[method]!(request, (err: grpc.ServiceError | null, res: T) => (err ? reject(err) : resolve(res)));
   });
