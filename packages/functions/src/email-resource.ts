@@ -104,6 +104,7 @@ export const EMAIL_STATUS_SCHEMA = {
 export const EMAIL_ADDRESS_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const UID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
 /** CR, LF and other controls in a header value could forge headers; the CRD does not forbid them. */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern is for
 const CONTROL = /[\u0000-\u001f\u007f]/;
 export const MAX_BODY_BYTES = 256 * 1024;
 

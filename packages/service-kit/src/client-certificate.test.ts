@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCertificateCheck } from './client-certificate.js';
-import { TestError, httpsGet, testError as error } from './test-support.js';
+import { type TestError, httpsGet, testError as error } from './test-support.js';
 import { testPki, type Pem, type TestPki } from './testing.js';
 
 let pki: TestPki;

@@ -12,7 +12,7 @@ import type { ErrorFactory } from './errors.js';
 
 /** The subject CNs of the peer's certificate (Node gives an array when there are several). */
 export function peerCommonNames(socket: TLSSocket): string[] {
-  const cn = socket.getPeerCertificate().subject?.CN as string | string[] | undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
   return Array.isArray(cn) ? cn : cn ? [cn] : [];
 }
 

@@ -23,7 +23,7 @@ export interface RunUntilStoppedOptions {
 }
 
 export async function runUntilStopped(options: RunUntilStoppedOptions): Promise<never> {
-  const { log, reload } = options;
+  const { log } = options;
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stop.signal.aborted) return;
@@ -33,10 +33,10 @@ export async function runUntilStopped(options: RunUntilStoppedOptions): Promise<
   // Once each: a second SIGTERM kills the process the default way, should the graceful close hang.
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  if (reload) {
+  if (options.reload) {
     process.on('SIGHUP', () => {
       try {
-        reload();
+        options.reload?.();
         log.info('certificates reloaded');
       } catch (err) {
         log.error({ err: errorMessage(err) }, 'certificate reload failed; keeping the current certificates');

@@ -47,7 +47,7 @@ function mergeStatus(status: EmailStatus | undefined, patch: Record<string, unkn
     if (v === null) delete next[k];
     else next[k] = v;
   }
-  return next as EmailStatus;
+  return next;
 }
 
 export class MemoryEmailStatusStore implements EmailStatusStore {

@@ -185,7 +185,10 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
     const timeoutSeconds = this.#o.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.#random()));
     let events = 0;
     let paused = false;
+    // Declared before the call: the callback may run before watch() returns, and must then
+    // see `undefined` rather than hit the temporal dead zone of a const.
     let handle: WatchHandle | undefined;
+    // eslint-disable-next-line prefer-const -- see above
     handle = this.#o.listerWatcher.watch({ resourceVersion: this.#rv!, timeoutSeconds, allowWatchBookmarks: true }, (event) => {
       // After a pause the stream may still flush buffered lines: they are re-read from #rv later.
       if (paused || this.#stop.signal.aborted) return;

@@ -43,7 +43,7 @@ class FakeApi {
   compactedTo = 0;
   lists = 0;
   readonly watches: string[] = [];
-  failNext: unknown;
+  failNext: Error | undefined;
   readonly #active = new Set<Active>();
 
   view(scope: ListScope = {}): ListerWatcher<KubernetesObject> {

@@ -218,9 +218,7 @@ function evaluate(expr: Expr, data: unknown): unknown {
         case 'toJson':
           return new Raw(JSON.stringify(args[0] ?? null) ?? 'null');
         case 'quote': {
-          const v = args[0];
-          const text = v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-          return new Raw(JSON.stringify(text));
+          return new Raw(JSON.stringify(display(args[0])));
         }
         case 'index':
           return args.slice(1).reduce<unknown>((v, k) => (typeof k === 'string' || typeof k === 'number' ? lookup(v, k) : undefined), args[0]);
@@ -242,6 +240,7 @@ function display(value: unknown): string {
   if (value instanceof Raw) return value.text;
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Objects and arrays print as JSON; JSON data holds nothing else.
+  return JSON.stringify(value) ?? '';
 }
