@@ -121,7 +121,7 @@ describe('Tenant reconciler', () => {
 
   it('binds the operator\'s per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready', async () => {
     const { clock, cluster, api } = setup();
-    const tenant = cluster.seed(R.TENANTS, { metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: tenantSpec } as Tenant);
+    const tenant = cluster.seed<Tenant>(R.TENANTS, { metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: tenantSpec });
     await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
     expect(cluster.writes.slice(0, 3)).toEqual(['update tenants t-a', 'create namespaces t-a', 'create rolebindings t-a/cnpaas-operator']);
     const binding = cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })!;
@@ -136,7 +136,7 @@ describe('Tenant reconciler', () => {
 
   it('reports a RoleBinding cnpaas-operator it did not make as a NameConflict and leaves it alone', async () => {
     const { clock, cluster, api } = setup();
-    cluster.seed(R.TENANTS, { metadata: { name: 't-a' }, spec: tenantSpec } as Tenant);
+    cluster.seed<Tenant>(R.TENANTS, { metadata: { name: 't-a' }, spec: tenantSpec });
     const foreign = { metadata: { name: 'cnpaas-operator', namespace: 't-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] };
     cluster.seed(R.ROLE_BINDINGS, foreign as RoleBinding);
     await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
