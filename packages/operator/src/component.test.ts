@@ -14,9 +14,11 @@ describe('operatorComponent', () => {
     expect([c.healthUrl, c.readyUrl, c.metricsUrl]).toEqual(['http://127.0.0.1:8081/healthz', 'http://127.0.0.1:8081/readyz', 'http://127.0.0.1:8081/metrics']);
   });
 
-  it('applies namespace, CRDs, RBAC and template before start, all existing files', () => {
+  it('applies namespace, CRDs, RBAC, the confinement policy and template before start, all existing files', () => {
     expect(c.manifests.afterReady).toEqual([]);
-    expect(c.manifests.beforeStart).toHaveLength(8);
+    expect(c.manifests.beforeStart).toHaveLength(9);
+    // The policy that confines the operator is in force before the operator's first request.
+    expect(c.manifests.beforeStart.some((f) => f.endsWith('confinement-policy.yaml'))).toBe(true);
     for (const file of c.manifests.beforeStart) expect(existsSync(file), file).toBe(true);
   });
 
