@@ -39,7 +39,7 @@ export async function datastoreCounters(url: string): Promise<Samples> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) return new Map();
-    return parse(await res.text(), (name, labels) => {
+    return parse(await res.text(), (name) => {
       if (name === 'cnpaas_store_fsyncs_total' || name === 'etcd_disk_wal_fsync_duration_seconds_count' || name === 'etcd_disk_backend_commit_duration_seconds_count') return 'fsyncs';
       if (name === 'cnpaas_store_commit_batches_total') return 'batches';
       return undefined;

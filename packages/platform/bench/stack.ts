@@ -49,7 +49,7 @@ export function etcdVersion(binary: string): string {
     const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
     return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
   } catch (err) {
-    throw new Error(`${binary} --version failed: ${(err as Error).message}`);
+    throw new Error(`${binary} --version failed: ${(err as Error).message}`, { cause: err });
   }
 }
 

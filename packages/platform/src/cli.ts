@@ -115,8 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'supervise': {
         // Internal: started detached by `cnpaas up`. Exit explicitly once everything
         // is stopped, so no stray handle keeps `cnpaas down` waiting.
-        const code = await runSupervisor(statePaths(stateDir));
-        process.exit(code);
+        return process.exit(await runSupervisor(statePaths(stateDir)));
       }
       default:
         throw usageError(`unknown command "${command}"`);

@@ -112,7 +112,7 @@ describe('registrations survive an operator killed at random points', () => {
         try {
           process.kill(pid, 'SIGKILL');
         } catch (err) {
-          throw new Error(`could not kill operator pid ${pid}: ${(err as Error).message}`);
+          throw new Error(`could not kill operator pid ${pid}: ${(err as Error).message}`, { cause: err });
         }
         kills.push({ pid, atMs: Date.now() - started, pendingRrs: pending });
         lastPid = pid;

@@ -11,12 +11,12 @@ export interface RangeResult {
 }
 
 export class StoreClient {
-  private readonly kv: grpc.Client & Record<string, Function>;
+  private readonly kv: grpc.Client & Record<string, (...args: any[]) => any>;
 
   constructor(socket: string) {
     const pkg = loadEtcdProtos();
     const KV = pkg.etcdserverpb.KV as grpc.ServiceClientConstructor;
-    this.kv = new KV(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }) as never;
+    this.kv = new KV(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }) as unknown as typeof this.kv;
   }
 
   /** Every key under `prefix` as of `revision` (keys only). */

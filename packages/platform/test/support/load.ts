@@ -90,8 +90,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const value = `w${w}-op${op++}`;
       const base = obj.kind.collection(options.namespace);
       const action = !obj.exists ? 'create' : random() < 0.7 ? 'update' : 'delete';
-      let status = 0;
-      let message = '';
+      let status: number;
+      let message: string;
       try {
         const res = action === 'create'
           ? await options.http.request('POST', base, { body: obj.kind.create(obj.name, value) })
