@@ -44,7 +44,7 @@ describe.runIf(process.platform === 'linux')('cnpaas down and reused pids', () =
   });
 
   it('signals the pid when its start time is the one recorded', async () => {
-    record(processStartTicks(child.pid!)!);
+    record(processStartTicks(child.pid!));
     expect(await stopStack(paths, (line) => said.push(line))).toBe(true);
     expect(await exited).toBe('SIGTERM');
     expect(said).toEqual([`… stopping store (pid ${child.pid}), left by a supervisor that is gone`]);

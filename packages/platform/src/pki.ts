@@ -47,7 +47,7 @@ function writePrivate(file: string, text: string): void {
 }
 
 async function newKeyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']));
 }
 
 async function keyToPem(key: CryptoKey): Promise<string> {

@@ -52,7 +52,7 @@ function withWireSize(definition: grpc.ServiceDefinition): grpc.ServiceDefinitio
       },
     };
   }
-  return out as grpc.ServiceDefinition;
+  return out;
 }
 
 export interface RunningGrpcServer {

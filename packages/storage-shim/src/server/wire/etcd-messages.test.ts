@@ -41,7 +41,7 @@ describe('hand-written etcd codecs', () => {
         { range: { revision: 9, kvs, more: true, count: 4 } },
         { txn: { revision: 0, succeeded: false, responses: [{ deleteRange: { revision: 9, deleted: 1, prevKvs: kvs } }] } },
       ],
-    })) as any;
+    }));
     expect(txn.header).toMatchObject({ cluster_id: '18000000000000000001', member_id: '42', revision: '9', raft_term: '1' });
     expect(txn.succeeded).toBe(true);
     expect(txn.responses[0].response_range).toMatchObject({ more: true, count: '4', header: { revision: '9', cluster_id: '0' } });
@@ -51,7 +51,7 @@ describe('hand-written etcd codecs', () => {
     const w = watch.Watch!.responseDeserialize(codec.watch({
       revision: 0, watchId: -1, canceled: true, compactRevision: 3, cancelReason: 'why',
       events: [{ type: 'DELETE', kv: { ...kvs[0]!, createRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n }, prevKv: kvs[0] }],
-    })) as any;
+    }));
     expect(w).toMatchObject({ watch_id: '-1', canceled: true, compact_revision: '3', cancel_reason: 'why', header: { revision: '0', raft_term: '1' } });
     expect(w.events[0]).toMatchObject({ type: 'DELETE', kv: { key: b('a'), mod_revision: '5', version: '0' }, prev_kv: { version: '3' } });
   });

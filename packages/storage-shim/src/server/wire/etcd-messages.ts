@@ -3,7 +3,7 @@ import type {
   PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, SortOrder, SortTarget, TxnRequest, TxnResponse,
 } from '../../types.js';
 import {
-  BYTES, Reader, VARINT, Writer, bigFieldSize, bytesFieldSize, intFieldSize, lenField,
+  BYTES, type Reader, VARINT, Writer, bigFieldSize, bytesFieldSize, intFieldSize, lenField,
 } from './protobuf.js';
 
 /**

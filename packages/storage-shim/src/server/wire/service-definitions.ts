@@ -38,11 +38,11 @@ export function kvDefinition(codec: ResponseCodec): grpc.ServiceDefinition {
     DeleteRange: unaryMethod('/etcdserverpb.KV/DeleteRange', decodeDeleteRangeRequest, codec.deleteRange.bind(codec)),
     Txn: unaryMethod('/etcdserverpb.KV/Txn', decodeTxnRequest, codec.txn.bind(codec)),
     Compact: unaryMethod('/etcdserverpb.KV/Compact', decodeCompaction, (r: { revision: number }) => codec.headerOnly(r.revision)),
-  } as grpc.ServiceDefinition;
+  };
 }
 
 /** Watch requests keep proto-loader's decoder (they are rare); responses use the codec. */
 export function watchDefinition(base: grpc.ServiceDefinition, codec: ResponseCodec): grpc.ServiceDefinition {
   const watch = base.Watch!;
-  return { Watch: { ...watch, responseSerialize: (r: WatchResponse) => codec.watch(r) } } as grpc.ServiceDefinition;
+  return { Watch: { ...watch, responseSerialize: (r: WatchResponse) => codec.watch(r) } };
 }
