@@ -488,6 +488,24 @@ describe('webshop registration on a live stack', () => {
     const steal = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, { spec: { email: 'bob.jones@example.org' } });
     expect(steal.status).toBe(422);
     expect(steal.body.message).toMatch(/spec\.email: cannot be changed/);
+    // A password change through the annotation must be an acceptable hash on UPDATE too: the annotation key has
+    // dots, and an UPDATE check that split field paths on dots never looked at it.
+    const annotation = `${GROUP}/password`;
+    const secretBefore = await kubectlJson(['get', 'secret', `${a}-password`, '-n', a]);
+    const cheap = `$scrypt$ln=1,r=8,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
+    for (const [value, reason] of [
+      [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$scrypt\$…\), never a plain password/],
+      ['$scrypt$garbage-TAG', /starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/],
+      [cheap, /is a scrypt hash weaker than the required ln=15,r=8,p=3/],
+    ] as const) {
+      const change = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, { metadata: { annotations: { [annotation]: value } } });
+      expect(change.status, value).toBe(422);
+      expect(change.body.message).toContain(`metadata.annotations.${annotation}: `);
+      expect(change.body.message).toMatch(reason);
+    }
+    const userAfter = await kubectlJson(['get', users, a, '-n', a]);
+    expect(userAfter.metadata.annotations?.[annotation]).toBeUndefined();
+    expect((await kubectlJson(['get', 'secret', `${a}-password`, '-n', a])).data).toEqual(secretBefore.data);
   });
 
   it('lets exactly one of twenty simultaneous registrations of one address through; nineteen get 409', async () => {
