@@ -187,7 +187,7 @@ export class HttpKubeApi implements KubeApi {
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
       let settled = false;
-      const settle = (err?: unknown): void => {
+      const settle = (err?: Error): void => {
         if (settled) return;
         settled = true;
         if (err === undefined) resolve();
@@ -214,7 +214,8 @@ export class HttpKubeApi implements KubeApi {
         try {
           onEvent({ type: event.type, object: event.object as RegistrationRequest });
         } catch (err) {
-          settle(err);
+          // The caller's handler threw: the watch ends with that failure.
+          settle(err instanceof Error ? err : new Error(String(err)));
         }
       };
       res.setEncoding('utf8');

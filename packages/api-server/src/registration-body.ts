@@ -188,7 +188,7 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
     if (name !== undefined && name !== '' && name !== options.nameFromPath) {
       throw httpError('CNPAAS_API_BAD_BODY', {
         code: 400,
-        message: `the name of the object (${String(name)}) does not match the name on the URL (${options.nameFromPath})`,
+        message: `the name of the object (${typeof name === 'string' ? name : JSON.stringify(name)}) does not match the name on the URL (${options.nameFromPath})`,
       });
     }
     name = options.nameFromPath;

@@ -135,6 +135,8 @@ export class MemoryLease {
 
   /** A client of this Lease; `down` makes every call fail, `hang` makes them never answer. */
   client(): LeaseLock & { down: boolean; hang: boolean; getGate?: Deferred } {
+    // The client is a plain object whose methods reach this fake Lease by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const lease = this;
     const client = {
       down: false,

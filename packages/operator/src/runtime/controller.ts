@@ -55,7 +55,9 @@ export interface InformerProvider {
   informer<U extends KubernetesObject>(resource: ResourceRef): Informer<U>;
 }
 
-// Informers of any object type; the mapper decides what the objects mean.
+// Informers of any object type; the mapper decides what the objects mean. Informer<T> takes
+// handlers of T, so no narrower type admits informers of every T at once.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyInformer = Informer<any>;
 
 export interface ControllerOptions<T extends KubernetesObject> {
@@ -119,7 +121,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
    */
   owns(child: AnyInformer | ResourceRef, options: OwnsOptions = {}): this {
     const owner = this.primary.resource;
-    this.#subscribe(this.#resolve(child), (obj) => ownerKeys(obj, owner, options));
+    this.#subscribe(this.#resolve(child) as Informer<KubernetesObject>, (obj) => ownerKeys(obj, owner, options));
     return this;
   }
 
@@ -169,7 +171,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     if (!this.#sources.includes(informer)) this.#sources.push(informer);
     const keysOf = (obj: U): readonly ObjectKey[] => {
       const keys = mapper(obj);
-      return keys === undefined ? [] : typeof keys === 'string' ? [keys] : (keys as readonly ObjectKey[]);
+      return keys === undefined ? [] : typeof keys === 'string' ? [keys] : (keys);
     };
     const enqueue = (obj: U): void => {
       for (const key of keysOf(obj)) this.queue.add(key);

@@ -43,7 +43,7 @@ export function kubeEventSink(kc: KubeConfig): EventSink {
   const client = new ResourceClient(kc, EVENTS_RESOURCE);
   return {
     async create(event) {
-      await client.create(event as unknown as KubernetesObject);
+      await client.create(event);
     },
   };
 }

@@ -14,10 +14,6 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { keyOf, splitKey, type NamespacedName } from './keys.js';
 import type { JsonPatchOp } from './resource-client.js';
 
-/** Escapes one JSON Pointer segment (RFC 6901). */
-function pointerSegment(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 export function hasFinalizer(obj: KubernetesObject, finalizer: string): boolean {
   return obj.metadata?.finalizers?.includes(finalizer) ?? false;

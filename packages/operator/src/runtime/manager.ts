@@ -69,7 +69,12 @@ export interface ManagerOptions {
 
 export type ManagerState = 'idle' | 'campaigning' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+// Informers and controllers of every object type live in one manager; Informer<T> and
+// Controller<T> take handlers of T, so no narrower type admits all of them at once.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 type AnyInformer = Informer<any>;
+type AnyController = Controller<any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 export class Manager implements InformerProvider {
   readonly metrics: RuntimeMetrics;
@@ -77,7 +82,7 @@ export class Manager implements InformerProvider {
   readonly #options: ManagerOptions;
   readonly #clock: Clock;
   readonly #informers = new Map<string, AnyInformer>();
-  readonly #controllers: Controller<any>[] = [];
+  readonly #controllers: AnyController[] = [];
   readonly #stop = new AbortController();
   #elector: LeaderElector | undefined;
   #state: ManagerState = 'idle';
@@ -138,7 +143,7 @@ export class Manager implements InformerProvider {
   }
 
   /** Adds a controller built elsewhere (its informers are started and stopped by the manager too). */
-  add(controller: Controller<any>): void {
+  add(controller: AnyController): void {
     if (this.#state !== 'idle') this.#lifecycleError(`controller ${controller.name}`);
     if (this.#controllers.some((c) => c.name === controller.name)) {
       throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `two controllers are named ${controller.name}`, { hint: 'controller names label logs and metrics: make them unique' });
@@ -168,7 +173,7 @@ export class Manager implements InformerProvider {
     const le = this.#options.leaderElection;
     try {
       if (!le) return await this.#runControllers(this.#stop.signal);
-      let failure: unknown;
+      let failure: { error: unknown } | undefined;
       this.#elector = new LeaderElector({
         lock: le.lock ?? kubeLeaseLock(this.#kubeConfig('the leader Lease'), le),
         identity: le.identity ?? `${hostname()}_${randomUUID()}`,
@@ -182,14 +187,14 @@ export class Manager implements InformerProvider {
           try {
             await this.#runControllers(leading);
           } catch (err) {
-            failure = err;
+            failure = { error: err };
             throw err;
           }
         },
       });
       this.#state = 'campaigning';
       const outcome = await this.#elector.run(this.#stop.signal);
-      if (failure) throw failure;
+      if (failure) throw failure.error;
       if (outcome === 'lost') {
         throw new OperatorError(
           'CNPAAS_OPERATOR_LEADERSHIP_LOST',

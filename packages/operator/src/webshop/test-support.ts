@@ -20,7 +20,7 @@
  * `collectGarbage()` / `finishNamespaceDeletions()`, so tests decide when.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import type { FakeClock } from '../runtime/clock.js';
 import { keyOf, objectKey, type NamespacedName } from '../runtime/keys.js';
 import type { ListerWatcher } from '../runtime/list-watch.js';
@@ -203,7 +203,7 @@ export class FakeCluster {
       if (subresource === 'status') {
         merged = { ...old, status: next['status'] };
       } else {
-        merged = { ...next, status: old['status'] } as Obj;
+        merged = { ...next, status: old['status'] };
         merged.metadata = {
           ...next.metadata,
           uid: old.metadata?.uid,
@@ -281,7 +281,7 @@ export class FakeCluster {
           .filter((o) => selector.namespace === undefined || o.metadata?.namespace === selector.namespace)
           .filter((o) => matchesSelector(o, selector.labelSelector))
           .map(out);
-        return { metadata: { resourceVersion: String(c.rv) }, items } as KubernetesListObject<T>;
+        return { metadata: { resourceVersion: String(c.rv) }, items };
       },
     };
   }
