@@ -31,14 +31,24 @@ export default tseslint.config(
       // Async is part of the contract for fastify handlers and for interface methods
       // that some implementations fulfil synchronously; an await is not required.
       '@typescript-eslint/require-await': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
     // Tests read untyped JSON (API responses, reports, etcd's wire format) and
     // assert on its shape; typing every such read would add noise, not safety.
     // The promise rules above still apply to them.
-    files: ['**/*.test.ts', '**/test/**/*.ts', '**/test-support/**/*.ts', '**/test-support.ts', 'e2e/**/*.ts', '**/bench/**/*.ts'],
+    files: [
+      '**/*.test.ts',
+      '**/test/**/*.ts',
+      '**/test-support/**/*.ts',
+      '**/test-support.ts',
+      'e2e/**/*.ts',
+      '**/bench/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -59,7 +69,13 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
     },
   },
 );

@@ -20,13 +20,22 @@ const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'igno
 // the pinned version. Build them now (with progress) rather than inside a suite's setup.
 function ensureKubeBinaries() {
   const kubeNames = ['kube-apiserver', 'kube-controller-manager', 'kubectl'];
-  const fromEnv = (name) => process.env[`TEST_ASSET_${name.toUpperCase().replaceAll('-', '_')}`]
-    ?? (process.env.KUBEBUILDER_ASSETS && `${process.env.KUBEBUILDER_ASSETS}/${name}`);
-  if (kubeNames.every((name) => { const f = fromEnv(name); return f && existsSync(f); })) return true;
+  const fromEnv = (name) =>
+    process.env[`TEST_ASSET_${name.toUpperCase().replaceAll('-', '_')}`] ??
+    (process.env.KUBEBUILDER_ASSETS && `${process.env.KUBEBUILDER_ASSETS}/${name}`);
+  if (
+    kubeNames.every((name) => {
+      const f = fromEnv(name);
+      return f && existsSync(f);
+    })
+  )
+    return true;
   if (!has('go')) {
     const dir = spawnSync('bash', ['scripts/k8s/build.sh', '--print-dir'], { encoding: 'utf8' });
     if (dir.status === 0 && kubeNames.every((name) => existsSync(`${dir.stdout.trim()}/${name}`))) return true;
-    console.error('npm test needs kube-apiserver, kube-controller-manager and kubectl at the version in scripts/k8s/VERSION.');
+    console.error(
+      'npm test needs kube-apiserver, kube-controller-manager and kubectl at the version in scripts/k8s/VERSION.',
+    );
     console.error('  install Go >= 1.24 (https://go.dev/dl/) so scripts/k8s/build.sh builds them from Go modules,');
     console.error('  or point KUBEBUILDER_ASSETS (or TEST_ASSET_KUBE_APISERVER etc.) at a directory holding them');
     return false;
@@ -38,20 +47,25 @@ function ensureKubeBinaries() {
 let missing = needs.filter((n) => !has(n.bin));
 if (missing.length === 0) process.exit(ensureKubeBinaries() ? 0 : 1);
 
-const debian = existsSync('/etc/debian_version') && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+const debian =
+  existsSync('/etc/debian_version') && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
 const root = process.getuid?.() === 0;
 if (debian && root) {
   const pkgs = missing.map((n) => n.pkg);
   console.error(`installing ${pkgs.join(', ')} (needed by the tests)…`);
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit' });
+  const install =
+    update.status === 0 &&
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit' });
   missing = needs.filter((n) => !has(n.bin));
   if (install && install.status === 0 && missing.length === 0) process.exit(ensureKubeBinaries() ? 0 : 1);
 }
 
 console.error('npm test needs these programs, which are not on PATH:');
 for (const n of missing) console.error(`  ${n.bin.padEnd(8)} ${n.why}`);
-console.error(debian
-  ? `install them with: sudo apt-get install ${missing.map((n) => n.pkg).join(' ')}`
-  : `install them from your OS packages (etcd 3.4 or newer provides etcd and etcdctl), then run npm test again`);
+console.error(
+  debian
+    ? `install them with: sudo apt-get install ${missing.map((n) => n.pkg).join(' ')}`
+    : `install them from your OS packages (etcd 3.4 or newer provides etcd and etcdctl), then run npm test again`,
+);
 process.exit(1);

@@ -23,7 +23,9 @@ function run(title, command, commandArgs) {
   const started = Date.now();
   const res = spawnSync(command, commandArgs, { cwd: root, env, stdio: 'inherit' });
   if (res.status !== 0) {
-    console.error(`\nnpm run demo: "${[command, ...commandArgs].join(' ')}" failed (${res.error?.message ?? `exit ${res.status}`})`);
+    console.error(
+      `\nnpm run demo: "${[command, ...commandArgs].join(' ')}" failed (${res.error?.message ?? `exit ${res.status}`})`,
+    );
     process.exit(res.status ?? 1);
   }
   console.log(`    (${Math.round((Date.now() - started) / 1000)} s)`);
@@ -32,6 +34,9 @@ function run(title, command, commandArgs) {
 console.log('\n==> npm dependencies');
 if (!ensureDependencies()) process.exit(1);
 const version = readFileSync(`${root}scripts/k8s/VERSION`, 'utf8').trim();
-run(`kube-apiserver, kube-controller-manager, kubectl v${version} (cached, else built from Go modules: ~8 min the first time)`,
-  'bash', ['scripts/k8s/build.sh']);
+run(
+  `kube-apiserver, kube-controller-manager, kubectl v${version} (cached, else built from Go modules: ~8 min the first time)`,
+  'bash',
+  ['scripts/k8s/build.sh'],
+);
 run('the registration demo (nx run e2e)', 'npx', ['nx', 'run', 'e2e', '--output-style=stream']);

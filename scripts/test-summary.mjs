@@ -13,7 +13,8 @@ for (const file of files) {
   totals.failed += report.numFailedTests ?? 0;
   totals.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   // A suite that failed to load has no failed tests but must still count as a failure.
-  if (!report.success && (report.numFailedTests ?? 0) === 0) totals.failed += Math.max(1, report.numFailedTestSuites ?? 0);
+  if (!report.success && (report.numFailedTests ?? 0) === 0)
+    totals.failed += Math.max(1, report.numFailedTestSuites ?? 0);
 }
 if (files.length === 0) console.log('no test reports found in', dir);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -68,15 +68,20 @@ try {
       const email = `bench.${run}.${i}@example.com`;
       const t0 = performance.now();
       posted.set(email, Date.now());
-      const res = await stack.http.request('POST', API, { timeoutMs: 120_000, body: {
-        apiVersion: 'webshop.cnpaas.dev/v1',
-        kind: 'RegistrationRequest',
-        spec: {
-          user: { firstName: 'Bench', lastName: letters(i), email },
-          password: `Bench-Mark-${i}-pass!`,
-          tenant: { country: 'DE', city: 'Berlin', address: 'Main Street 1', postalCode: '10115' },
-        },
-      } }).catch((err: Error) => ({ status: 0, body: { message: err.message } }));
+      const res = await stack.http
+        .request('POST', API, {
+          timeoutMs: 120_000,
+          body: {
+            apiVersion: 'webshop.cnpaas.dev/v1',
+            kind: 'RegistrationRequest',
+            spec: {
+              user: { firstName: 'Bench', lastName: letters(i), email },
+              password: `Bench-Mark-${i}-pass!`,
+              tenant: { country: 'DE', city: 'Berlin', address: 'Main Street 1', postalCode: '10115' },
+            },
+          },
+        })
+        .catch((err: Error) => ({ status: 0, body: { message: err.message } }));
       if (res.status === 201) latencies.push(performance.now() - t0);
       else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
       if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${count} posted`);
@@ -90,7 +95,8 @@ try {
   const deadline = Date.now() + 300_000;
   while (mailed.size < latencies.length && Date.now() < deadline) {
     for (const m of await listMail(mailDir(stack.stateDir))) {
-      for (const to of m.to) if (posted.has(to) && !mailed.has(to)) mailed.set(to, Date.parse(m.receivedAt) - posted.get(to)!);
+      for (const to of m.to)
+        if (posted.has(to) && !mailed.has(to)) mailed.set(to, Date.parse(m.receivedAt) - posted.get(to)!);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -98,15 +104,22 @@ try {
   const client = process.cpuUsage(clientBefore);
   const totalSeconds = (performance.now() - started) / 1000;
 
-  if (failures.length > 0) console.log(`${failures.length} registrations failed; first 5: ${failures.slice(0, 5).join('; ')}`);
+  if (failures.length > 0)
+    console.log(`${failures.length} registrations failed; first 5: ${failures.slice(0, 5).join('; ')}`);
   if (latencies.length === 0) throw new Error('no registration succeeded: see the failures above and cnpaas logs');
   const sorted = [...latencies].sort((a, b) => a - b);
   const mailSorted = [...mailed.values()].sort((a, b) => a - b);
-  const cpu = after.components.map((c) => {
-    const used = (processCpuSeconds(c.pid) ?? 0) - (cpuBefore.get(c.name) ?? 0);
-    return { name: c.name, seconds: used, cores: used / totalSeconds };
-  }).sort((a, b) => b.seconds - a.seconds);
-  cpu.push({ name: 'bench client', seconds: (client.user + client.system) / 1e6, cores: (client.user + client.system) / 1e6 / totalSeconds });
+  const cpu = after.components
+    .map((c) => {
+      const used = (processCpuSeconds(c.pid) ?? 0) - (cpuBefore.get(c.name) ?? 0);
+      return { name: c.name, seconds: used, cores: used / totalSeconds };
+    })
+    .sort((a, b) => b.seconds - a.seconds);
+  cpu.push({
+    name: 'bench client',
+    seconds: (client.user + client.system) / 1e6,
+    cores: (client.user + client.system) / 1e6 / totalSeconds,
+  });
 
   const rows = [
     `| registrations | ${latencies.length} of ${count} answered 201 (concurrency ${concurrency}) |`,
@@ -116,9 +129,15 @@ try {
   ];
   const cpuRows = cpu.map((c) => `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} |`);
   const report = [
-    '| | |', '|---|---|', ...rows, '',
-    `CPU by process over the ${totalSeconds.toFixed(0)} s run (2 cores = 2.00):`, '',
-    '| process | CPU | cores |', '|---|---|---|', ...cpuRows,
+    '| | |',
+    '|---|---|',
+    ...rows,
+    '',
+    `CPU by process over the ${totalSeconds.toFixed(0)} s run (2 cores = 2.00):`,
+    '',
+    '| process | CPU | cores |',
+    '|---|---|---|',
+    ...cpuRows,
   ].join('\n');
   console.log(`\n${report}\n`);
 
@@ -127,7 +146,10 @@ try {
     const heading = '## Registrations through the whole stack (nx run e2e:bench)';
     const has = readFileSync(file, 'utf8').includes(heading);
     const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}`;
-    appendFileSync(file, `${has ? '' : `\n${heading}\n`}\n### ${new Date().toISOString().slice(0, 10)}: ${count} registrations at concurrency ${concurrency}\n\n${machine}.\n\n${report}\n`);
+    appendFileSync(
+      file,
+      `${has ? '' : `\n${heading}\n`}\n### ${new Date().toISOString().slice(0, 10)}: ${count} registrations at concurrency ${concurrency}\n\n${machine}.\n\n${report}\n`,
+    );
     progress(`appended to docs/benchmarks.md`);
   }
 } finally {

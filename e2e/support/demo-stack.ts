@@ -38,15 +38,20 @@ export async function openStack(progress: (line: string) => void = say): Promise
   // The test suites send tens to hundreds of registrations as one admin to load the pipeline; the API server's
   // per-caller limit (unit-tested in @cnpaas/api-server) would answer most with 429, so their stacks lift it.
   // The demo keeps the default a person gets.
-  const env = DEMO ? process.env : { ...process.env, CNPAAS_API_REGISTRATION_RATE: process.env.CNPAAS_API_REGISTRATION_RATE ?? '0' };
-  const result = await up({ stateDir, ports: DEMO ? 'fixed' : 'auto', say: progress, env }).catch(async (err: Error) => {
-    // A demo on a machine with a busy 6443 still runs, on free ports.
-    if (!DEMO || !/not free/.test(err.message)) throw err;
-    progress(`fixed ports busy (${err.message}); using free ports`);
-    return up({ stateDir, ports: 'auto', say: progress, env });
-  });
+  const env = DEMO
+    ? process.env
+    : { ...process.env, CNPAAS_API_REGISTRATION_RATE: process.env.CNPAAS_API_REGISTRATION_RATE ?? '0' };
+  const result = await up({ stateDir, ports: DEMO ? 'fixed' : 'auto', say: progress, env }).catch(
+    async (err: Error) => {
+      // A demo on a machine with a busy 6443 still runs, on free ports.
+      if (!DEMO || !/not free/.test(err.message)) throw err;
+      progress(`fixed ports busy (${err.message}); using free ports`);
+      return up({ stateDir, ports: 'auto', say: progress, env });
+    },
+  );
   const kubectlPath = result.kubectl ?? 'kubectl';
-  const kubectlRun = (args: string[], input?: string) => runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input });
+  const kubectlRun = (args: string[], input?: string) =>
+    runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input });
   const kubectl = async (args: string[], input?: string) => {
     const res = await kubectlRun(args, input);
     if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);

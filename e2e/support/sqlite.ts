@@ -11,7 +11,10 @@ export function liveKeys(stateDir: string, file: string, prefix: string): string
 export function whereKeys(stateDir: string, files: string[], needle: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const file of files) {
-    const keys = new Set([...keysContaining(path.join(stateDir, 'data'), file, 'kv', needle), ...keysContaining(path.join(stateDir, 'data'), file, 'history', needle)]);
+    const keys = new Set([
+      ...keysContaining(path.join(stateDir, 'data'), file, 'kv', needle),
+      ...keysContaining(path.join(stateDir, 'data'), file, 'history', needle),
+    ]);
     if (keys.size > 0) out[file] = [...keys].sort();
   }
   return out;

@@ -16,7 +16,13 @@ export function registrationBody(email: string, opts: { firstName?: string; pass
     spec: {
       user: { firstName: opts.firstName ?? 'Grace', lastName: 'Hopper', email },
       password: opts.password ?? 'Compiler-A0-1952!',
-      tenant: { companyName: 'Eckert-Mauchly', country: 'US', city: 'Philadelphia', address: '3747 Ridge Avenue', postalCode: '19132' },
+      tenant: {
+        companyName: 'Eckert-Mauchly',
+        country: 'US',
+        city: 'Philadelphia',
+        address: '3747 Ridge Avenue',
+        postalCode: '19132',
+      },
     },
   };
 }
@@ -39,7 +45,9 @@ export function sentCondition(email: EmailObject) {
 
 /** The component's pid as the supervisor recorded it in state.json (no health probe: works on a stopped process too). */
 export function componentPid(stateDir: string, name: string): number {
-  const state = JSON.parse(readFileSync(statePaths(stateDir).stateFile, 'utf8')) as { components: Record<string, { pid: number }> };
+  const state = JSON.parse(readFileSync(statePaths(stateDir).stateFile, 'utf8')) as {
+    components: Record<string, { pid: number }>;
+  };
   const c = state.components[name];
   if (!c) throw new Error(`no component ${name} in ${Object.keys(state.components).join(', ')}`);
   return c.pid;
@@ -48,7 +56,8 @@ export function componentPid(stateDir: string, name: string): number {
 /** Every Email in the cluster, through kube-apiserver. */
 export async function listEmails(stack: DemoStack): Promise<EmailObject[]> {
   const res = await stack.http.request('GET', EMAILS, { timeoutMs: 30_000 });
-  if (res.status !== 200) throw new Error(`GET ${EMAILS}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+  if (res.status !== 200)
+    throw new Error(`GET ${EMAILS}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
   return (res.body as { items: EmailObject[] }).items;
 }
 

@@ -32,16 +32,30 @@ describe(`${N} concurrent registrations`, () => {
     step(`${N} registrations at once through kube-apiserver`);
     const emails = Array.from({ length: N }, (_, i) => `conc-${String(i).padStart(2, '0')}.${RUN}@example.com`);
     const started = Date.now();
-    const results = await Promise.all(emails.map(async (email, i) => {
-      const t0 = Date.now();
-      const res = await stack.http.request('POST', REGISTRATIONS, { body: registrationBody(email, { firstName: `Conc ${String.fromCharCode(65 + (i % 26))}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26)]}` }), timeoutMs: 90_000 })
-        .catch((err: Error) => ({ status: 0, body: err.message }));
-      return { email, status: res.status, body: res.body as RegistrationAnswer, ms: Date.now() - t0 };
-    }));
+    const results = await Promise.all(
+      emails.map(async (email, i) => {
+        const t0 = Date.now();
+        const res = await stack.http
+          .request('POST', REGISTRATIONS, {
+            body: registrationBody(email, {
+              firstName: `Conc ${String.fromCharCode(65 + (i % 26))}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(i / 26)]}`,
+            }),
+            timeoutMs: 90_000,
+          })
+          .catch((err: Error) => ({ status: 0, body: err.message }));
+        return { email, status: res.status, body: res.body as RegistrationAnswer, ms: Date.now() - t0 };
+      }),
+    );
     const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-    say(`all answered in ${Date.now() - started} ms; per request min ${ms[0]} / median ${ms[Math.floor(N / 2)]} / max ${ms[N - 1]} ms`);
+    say(
+      `all answered in ${Date.now() - started} ms; per request min ${ms[0]} / median ${ms[Math.floor(N / 2)]} / max ${ms[N - 1]} ms`,
+    );
 
-    expect(results.filter((r) => r.status !== 201).map((r) => `${r.email}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)).toEqual([]);
+    expect(
+      results
+        .filter((r) => r.status !== 201)
+        .map((r) => `${r.email}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`),
+    ).toEqual([]);
     for (const { email, body } of results) {
       const t = body.status.tenant;
       expect(t, email).toMatch(/^t-[0-9a-f]{12}$/);
@@ -54,7 +68,9 @@ describe(`${N} concurrent registrations`, () => {
     // Where the time went: the mutating webhook hashes each password (scrypt, ~0.3 s of CPU) and has a 10 s timeout.
     const metrics = await stack.http.request('GET', '/metrics', { timeoutMs: 30_000 });
     const hooks = new Map<string, { count: number; over2_5: number; sum: number }>();
-    for (const m of String(metrics.body).matchAll(/^apiserver_admission_webhook_admission_duration_seconds_(bucket|count|sum)\{([^}]*)\} (\S+)$/gm)) {
+    for (const m of String(metrics.body).matchAll(
+      /^apiserver_admission_webhook_admission_duration_seconds_(bucket|count|sum)\{([^}]*)\} (\S+)$/gm,
+    )) {
       const labels = m[2]!;
       if (!labels.includes('operation="CREATE"')) continue;
       const name = /name="([^"]+)"/.exec(labels)?.[1] ?? '?';
@@ -66,14 +82,17 @@ describe(`${N} concurrent registrations`, () => {
     }
     for (const [name, h] of hooks) {
       if (h.count === 0) continue;
-      say(`webhook ${name}: ${h.count} CREATE calls, mean ${(h.sum / h.count).toFixed(2)} s, ${h.count + h.over2_5} over 2.5 s`);
+      say(
+        `webhook ${name}: ${h.count} CREATE calls, mean ${(h.sum / h.count).toFixed(2)} s, ${h.count + h.over2_5} over 2.5 s`,
+      );
     }
 
     step('Each answer names the objects its own request made');
     const users = (await stack.kubectlJson<{ items: any[] }>(['get', `users.${GROUP}`, '--all-namespaces'])).items;
     const userEmail = new Map(users.map((u) => [`${u.metadata.namespace}/${u.metadata.name}`, u.spec.email as string]));
     expect(users).toHaveLength(N);
-    for (const { email, body } of results) expect(userEmail.get(`${body.status.namespace}/${body.status.user}`), email).toBe(email);
+    for (const { email, body } of results)
+      expect(userEmail.get(`${body.status.namespace}/${body.status.user}`), email).toBe(email);
     const tenants = (await stack.kubectlJson<{ items: any[] }>(['get', `tenants.${GROUP}`])).items;
     expect(new Set(tenants.map((t) => t.metadata.name))).toEqual(new Set(results.map((r) => r.body.status.tenant)));
 

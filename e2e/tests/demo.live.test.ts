@@ -50,7 +50,9 @@ describe('the cnpaas registration demo', () => {
   const charlesEmail = `charles.${RUN}@example.com`;
 
   beforeAll(async () => {
-    step('Bring up the embedded stack: cnpaas-store, kube-apiserver, kube-controller-manager, webhooks, operator, API server, SMTP, function, trigger');
+    step(
+      'Bring up the embedded stack: cnpaas-store, kube-apiserver, kube-controller-manager, webhooks, operator, API server, SMTP, function, trigger',
+    );
     stack = await openStack();
   });
   afterAll(async () => {
@@ -61,26 +63,37 @@ describe('the cnpaas registration demo', () => {
   it('answers 201 to a registration sent with kubectl create --raw', async () => {
     step('Register Ada with kubectl, through the aggregated API');
     say(`$ kubectl create --raw ${API} -f ada.yaml`);
-    const body = await stack.kubectl(['create', '--raw', API, '-f', '-'], registrationYaml('Ada', 'Lovelace', `  Ada.${RUN}@Example.com `, 'Analytical Engines Ltd'));
+    const body = await stack.kubectl(
+      ['create', '--raw', API, '-f', '-'],
+      registrationYaml('Ada', 'Lovelace', `  Ada.${RUN}@Example.com `, 'Analytical Engines Ltd'),
+    );
     ada = JSON.parse(body);
     show('201 Created:', JSON.stringify(ada, null, 2));
     expect(ada.status.tenant).toMatch(/^t-[0-9a-f]{12}$/);
-    expect(ada.status).toEqual({ tenant: ada.status.tenant, namespace: ada.status.tenant, user: ada.status.tenant, email: `${ada.status.tenant}-welcome` });
+    expect(ada.status).toEqual({
+      tenant: ada.status.tenant,
+      namespace: ada.status.tenant,
+      user: ada.status.tenant,
+      email: `${ada.status.tenant}-welcome`,
+    });
     expect(JSON.stringify(ada)).not.toContain('Analytical-Engine-1843!');
   });
 
   it('answers 201 to the same API called by an HTTP client through the kube-apiserver', async () => {
     step('Register Charles with a plain HTTPS POST to the kube-apiserver (it proxies to the API server)');
     say(`POST ${stack.result.server}${API}  (client certificate: the admin's)`);
-    const res = await stack.http.request('POST', API, { timeoutMs: 60_000, body: {
-      apiVersion: 'webshop.cnpaas.dev/v1',
-      kind: 'RegistrationRequest',
-      spec: {
-        user: { firstName: 'Charles', lastName: 'Babbage', email: charlesEmail },
-        password: 'Difference-Engine-1822!',
-        tenant: { country: 'GB', city: 'London', address: '1 Dorset Street', postalCode: 'W1U 4EG' },
+    const res = await stack.http.request('POST', API, {
+      timeoutMs: 60_000,
+      body: {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'RegistrationRequest',
+        spec: {
+          user: { firstName: 'Charles', lastName: 'Babbage', email: charlesEmail },
+          password: 'Difference-Engine-1822!',
+          tenant: { country: 'GB', city: 'London', address: '1 Dorset Street', postalCode: 'W1U 4EG' },
+        },
       },
-    } });
+    });
     show(`${res.status}:`, JSON.stringify(res.body, null, 2));
     expect(res.status).toBe(201);
     charles = res.body;
@@ -97,26 +110,37 @@ describe('the cnpaas registration demo', () => {
 
     const namespace = await stack.kubectlJson(['get', 'namespace', ns]);
     show('$ kubectl get namespace', await stack.kubectl(['get', 'namespace', ns]));
-    expect(namespace.metadata.ownerReferences[0]).toMatchObject({ kind: 'Tenant', name: ada.status.tenant, controller: true });
+    expect(namespace.metadata.ownerReferences[0]).toMatchObject({
+      kind: 'Tenant',
+      name: ada.status.tenant,
+      controller: true,
+    });
 
     // The registration is done once the User exists; its own controller fills its status right after.
-    const user = await waitFor('Ada\'s User to have its password Secret', async () => {
-      const obj = await stack.kubectlJson(['get', 'user', ada.status.user, '-n', ns]);
-      return obj.status?.passwordRef ? obj : undefined;
-    }, 30_000);
+    const user = await waitFor(
+      "Ada's User to have its password Secret",
+      async () => {
+        const obj = await stack.kubectlJson(['get', 'user', ada.status.user, '-n', ns]);
+        return obj.status?.passwordRef ? obj : undefined;
+      },
+      30_000,
+    );
     show('$ kubectl get user -n ' + ns, await stack.kubectl(['get', 'user', ada.status.user, '-n', ns]));
     expect(user.spec.email).toBe(adaEmail);
     expect(user.status.passwordRef.name).toBeTruthy();
 
-    show('$ kubectl get serviceaccount,role,rolebinding,secret -n ' + ns,
-      await stack.kubectl(['get', 'serviceaccount,role,rolebinding,secret', '-n', ns]));
+    show(
+      '$ kubectl get serviceaccount,role,rolebinding,secret -n ' + ns,
+      await stack.kubectl(['get', 'serviceaccount,role,rolebinding,secret', '-n', ns]),
+    );
     const secret = await stack.kubectlJson(['get', 'secret', user.status.passwordRef.name, '-n', ns]);
     const hash = Buffer.from(Object.values(secret.data as Record<string, string>)[0]!, 'base64').toString('utf8');
     say(`the password is stored only as a hash: ${hash.slice(0, 24)}…`);
     expect(hash).toMatch(/^\$scrypt\$/);
 
     const sa = `system:serviceaccount:${ns}:${ada.status.user}`;
-    const canI = async (...args: string[]) => (await stack.kubectlRun(['auth', 'can-i', ...args, '--as', sa])).stdout.trim();
+    const canI = async (...args: string[]) =>
+      (await stack.kubectlRun(['auth', 'can-i', ...args, '--as', sa])).stdout.trim();
     const checks: Array<[string[], string]> = [
       [['get', `users.webshop.cnpaas.dev/${ada.status.user}`, '-n', ns], 'yes'],
       [['get', `tenants.webshop.cnpaas.dev/${ada.status.tenant}`], 'yes'],
@@ -134,20 +158,32 @@ describe('the cnpaas registration demo', () => {
     step('Where each object lives: one SQLite file per kind (read straight from the files)');
     const files = ['main.db', 'tenants.db', 'users.db', 'emails.db'];
     const report = await status(stack.stateDir);
-    show('keys per backend (cnpaas status):', Object.entries(report.backendKeys ?? {}).map(([b, n]) => `${b.padEnd(8)} ${n}`).join('\n'));
+    show(
+      'keys per backend (cnpaas status):',
+      Object.entries(report.backendKeys ?? {})
+        .map(([b, n]) => `${b.padEnd(8)} ${n}`)
+        .join('\n'),
+    );
     const places = {
       tenant: whereKeys(stack.stateDir, files, `/tenants/${ada.status.tenant}`),
       user: whereKeys(stack.stateDir, files, `/users/${ada.status.namespace}/`),
       email: whereKeys(stack.stateDir, files, `/emails/${ada.status.namespace}/`),
       registration: whereKeys(stack.stateDir, files, `/registrationrequests/${ada.metadata.name}`),
     };
-    show('object → file:', Object.entries(places).map(([what, where]) => `${what.padEnd(13)} ${Object.keys(where).join(', ')}`).join('\n'));
+    show(
+      'object → file:',
+      Object.entries(places)
+        .map(([what, where]) => `${what.padEnd(13)} ${Object.keys(where).join(', ')}`)
+        .join('\n'),
+    );
     expect(Object.keys(places.tenant)).toEqual(['tenants.db']);
     expect(Object.keys(places.user)).toEqual(['users.db']);
     expect(Object.keys(places.email)).toEqual(['emails.db']);
     expect(Object.keys(places.registration)).toEqual(['main.db']);
     // The registration was deleted once done: only its history remains.
-    expect(liveKeys(stack.stateDir, 'main.db', `/registry/webshop.cnpaas.dev/registrationrequests/${ada.metadata.name}`)).toEqual([]);
+    expect(
+      liveKeys(stack.stateDir, 'main.db', `/registry/webshop.cnpaas.dev/registrationrequests/${ada.metadata.name}`),
+    ).toEqual([]);
   });
 
   it('sent each welcome mail exactly once, through the trigger and the function', async () => {
@@ -157,16 +193,26 @@ describe('the cnpaas registration demo', () => {
     const adaMail = mails.find((m) => m.to.includes(adaEmail))!;
     const { raw } = await readMail(mailDir(stack.stateDir), adaMail.id);
     const parsed = await simpleParser(raw);
-    show(`$ cnpaas mail ${adaMail.id}`, `From: ${parsed.from?.text}\nTo: ${adaMail.to.join(', ')}\nSubject: ${parsed.subject}\nMessage-ID: ${parsed.messageId}\n\n${parsed.text ?? ''}`);
+    show(
+      `$ cnpaas mail ${adaMail.id}`,
+      `From: ${parsed.from?.text}\nTo: ${adaMail.to.join(', ')}\nSubject: ${parsed.subject}\nMessage-ID: ${parsed.messageId}\n\n${parsed.text ?? ''}`,
+    );
     expect(adaMail.subject).toContain('Ada');
     expect(parsed.text).toContain('Analytical Engines Ltd');
     expect(raw.toString('utf8')).not.toContain('Analytical-Engine-1843!');
 
     const email = await stack.kubectlJson(['get', 'email', ada.status.email, '-n', ada.status.namespace]);
-    show('$ kubectl get email -n ' + ada.status.namespace, await stack.kubectl(['get', 'email', ada.status.email, '-n', ada.status.namespace]));
+    show(
+      '$ kubectl get email -n ' + ada.status.namespace,
+      await stack.kubectl(['get', 'email', ada.status.email, '-n', ada.status.namespace]),
+    );
     expect(email.status.sentTimestamp).toBeTruthy();
     expect(email.status.observedGeneration).toBe(email.metadata.generation);
-    expect(sentCondition(email)).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: email.metadata.generation });
+    expect(sentCondition(email)).toMatchObject({
+      status: 'True',
+      reason: 'Accepted',
+      observedGeneration: email.metadata.generation,
+    });
     expect(email.status.messageId).toBe(adaMail.messageId);
     expect(mails.filter((m) => m.to.includes(adaEmail))).toHaveLength(1);
   });

@@ -74,8 +74,16 @@ describe('registrations: authentication and authorization', () => {
     const frontProxyCa = await CertificateAuthority.loadOrCreate(pki, 'front-proxy-ca', 'cnpaas-front-proxy-ca');
     const out = path.join(stack.stateDir, 'test-pki');
     mkdirSync(out, { recursive: true, mode: 0o700 });
-    ids.spoofClusterCa = await clusterCa.issue(out, { name: 'spoof-front-proxy-client', commonName: 'front-proxy-client', usage: 'client' });
-    ids.wrongCn = await frontProxyCa.issue(out, { name: 'front-proxy-wrong-cn', commonName: 'mallory-proxy', usage: 'client' });
+    ids.spoofClusterCa = await clusterCa.issue(out, {
+      name: 'spoof-front-proxy-client',
+      commonName: 'front-proxy-client',
+      usage: 'client',
+    });
+    ids.wrongCn = await frontProxyCa.issue(out, {
+      name: 'front-proxy-wrong-cn',
+      commonName: 'mallory-proxy',
+      usage: 'client',
+    });
     ids.mallory = await clusterCa.issue(out, { name: 'mallory', commonName: 'mallory', usage: 'client' });
   });
 
@@ -87,37 +95,103 @@ describe('registrations: authentication and authorization', () => {
 
   it('answers 401 to requests straight to its port that kube-apiserver did not proxy', async () => {
     step('Straight to the aggregated API server, bypassing kube-apiserver');
-    const attempt = async (label: string, identity: KeyPairFiles | undefined, headers: Record<string, string | string[]>) => {
+    const attempt = async (
+      label: string,
+      identity: KeyPairFiles | undefined,
+      headers: Record<string, string | string[]>,
+    ) => {
       const email = `spoof-${spoofEmails.length}.${RUN}@example.com`;
       spoofEmails.push(email);
-      const res = await tlsRequest(direct, { method: 'POST', ca: caPem, identity, headers, body: registrationBody(email), timeoutMs: 30_000 });
+      const res = await tlsRequest(direct, {
+        method: 'POST',
+        ca: caPem,
+        identity,
+        headers,
+        body: registrationBody(email),
+        timeoutMs: 30_000,
+      });
       say(`${label}: ${res.status} ${res.body?.message ?? ''}`);
       return res;
     };
 
-    expectStatus(await attempt('no client certificate', undefined, {}), 401, 'Unauthorized', /client certificate is required/);
-    expectStatus(await attempt('no client certificate, X-Remote-User: cnpaas-admin', undefined, SPOOF_HEADERS), 401, 'Unauthorized', /client certificate is required/);
-    expectStatus(await attempt('cluster-CA certificate CN=front-proxy-client, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters', ids.spoofClusterCa, SPOOF_HEADERS),
-      401, 'Unauthorized', /not signed by the front-proxy CA/);
-    expectStatus(await attempt('front-proxy-CA certificate CN=mallory-proxy, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters', ids.wrongCn, SPOOF_HEADERS),
-      401, 'Unauthorized', /CN "mallory-proxy" is not in --requestheader-allowed-names/);
+    expectStatus(
+      await attempt('no client certificate', undefined, {}),
+      401,
+      'Unauthorized',
+      /client certificate is required/,
+    );
+    expectStatus(
+      await attempt('no client certificate, X-Remote-User: cnpaas-admin', undefined, SPOOF_HEADERS),
+      401,
+      'Unauthorized',
+      /client certificate is required/,
+    );
+    expectStatus(
+      await attempt(
+        'cluster-CA certificate CN=front-proxy-client, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters',
+        ids.spoofClusterCa,
+        SPOOF_HEADERS,
+      ),
+      401,
+      'Unauthorized',
+      /not signed by the front-proxy CA/,
+    );
+    expectStatus(
+      await attempt(
+        'front-proxy-CA certificate CN=mallory-proxy, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters',
+        ids.wrongCn,
+        SPOOF_HEADERS,
+      ),
+      401,
+      'Unauthorized',
+      /CN "mallory-proxy" is not in --requestheader-allowed-names/,
+    );
     // The admin's own certificate is from the cluster CA too: kube-apiserver trusts it, this server must not.
-    expectStatus(await attempt('the admin\'s certificate (cluster CA, system:masters)', { cert: path.join(pki, 'admin.crt'), key: path.join(pki, 'admin.key') }, SPOOF_HEADERS),
-      401, 'Unauthorized', /not signed by the front-proxy CA/);
+    expectStatus(
+      await attempt(
+        "the admin's certificate (cluster CA, system:masters)",
+        { cert: path.join(pki, 'admin.crt'), key: path.join(pki, 'admin.key') },
+        SPOOF_HEADERS,
+      ),
+      401,
+      'Unauthorized',
+      /not signed by the front-proxy CA/,
+    );
   });
 
-  it('authorizes the real front-proxy certificate\'s headers with a SubjectAccessReview (the control)', async () => {
-    step('The same request with kube-apiserver\'s real front-proxy certificate: now the headers count, and are authorized');
-    const frontProxy = { cert: path.join(pki, 'front-proxy-client.crt'), key: path.join(pki, 'front-proxy-client.key') };
+  it("authorizes the real front-proxy certificate's headers with a SubjectAccessReview (the control)", async () => {
+    step(
+      "The same request with kube-apiserver's real front-proxy certificate: now the headers count, and are authorized",
+    );
+    const frontProxy = {
+      cert: path.join(pki, 'front-proxy-client.crt'),
+      key: path.join(pki, 'front-proxy-client.key'),
+    };
     const email = `spoof-${spoofEmails.length}.${RUN}@example.com`;
     spoofEmails.push(email);
-    const denied = await tlsRequest(direct, { method: 'POST', ca: caPem, identity: frontProxy, headers: { 'x-remote-user': 'mallory' }, body: registrationBody(email), timeoutMs: 30_000 });
+    const denied = await tlsRequest(direct, {
+      method: 'POST',
+      ca: caPem,
+      identity: frontProxy,
+      headers: { 'x-remote-user': 'mallory' },
+      body: registrationBody(email),
+      timeoutMs: 30_000,
+    });
     say(`front-proxy-client, X-Remote-User: mallory: ${denied.status} ${denied.body?.message ?? ''}`);
     expectStatus(denied, 403, 'Forbidden', /mallory/);
 
     const okEmail = `control.${RUN}@example.com`;
-    const ok = await tlsRequest(direct, { method: 'POST', ca: caPem, identity: frontProxy, headers: SPOOF_HEADERS, body: registrationBody(okEmail), timeoutMs: 60_000 });
-    say(`front-proxy-client, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters: ${ok.status} ${ok.body?.status?.tenant ?? ok.body?.message}`);
+    const ok = await tlsRequest(direct, {
+      method: 'POST',
+      ca: caPem,
+      identity: frontProxy,
+      headers: SPOOF_HEADERS,
+      body: registrationBody(okEmail),
+      timeoutMs: 60_000,
+    });
+    say(
+      `front-proxy-client, X-Remote-User: cnpaas-admin, X-Remote-Group: system:masters: ${ok.status} ${ok.body?.status?.tenant ?? ok.body?.message}`,
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
     created.push(ok.body);
   });
@@ -131,7 +205,9 @@ describe('registrations: authentication and authorization', () => {
     const users = await stack.kubectlJson<{ items: any[] }>(['get', `users.${GROUP}`, '--all-namespaces']);
     const tenants = await stack.kubectlJson<{ items: any[] }>(['get', `tenants.${GROUP}`]);
     const emails = await stack.kubectlJson<{ items: any[] }>(['get', `emails.${GROUP}`, '--all-namespaces']);
-    say(`RegistrationRequests ${rrs.items.length}, Users ${users.items.length}, Tenants ${tenants.items.length}, Emails ${emails.items.length}`);
+    say(
+      `RegistrationRequests ${rrs.items.length}, Users ${users.items.length}, Tenants ${tenants.items.length}, Emails ${emails.items.length}`,
+    );
     const spoofed = new Set(spoofEmails);
     expect(rrs.items.filter((r) => spoofed.has(String(r.spec?.user?.email)))).toEqual([]);
     expect(users.items.map((u) => u.spec.email)).toEqual([`control.${RUN}@example.com`]);
@@ -142,16 +218,30 @@ describe('registrations: authentication and authorization', () => {
   it('answers 403 through kube-apiserver to a user without permission, and 201 once bound to cnpaas-registrant', async () => {
     step('mallory (a cluster-CA client certificate, no groups) registers through kube-apiserver');
     const email = `mallory.${RUN}@example.com`;
-    const post = () => tlsRequest(through, { method: 'POST', ca: caPem, identity: ids.mallory, body: registrationBody(email, { firstName: 'Mallory' }), timeoutMs: 60_000 });
+    const post = () =>
+      tlsRequest(through, {
+        method: 'POST',
+        ca: caPem,
+        identity: ids.mallory,
+        body: registrationBody(email, { firstName: 'Mallory' }),
+        timeoutMs: 60_000,
+      });
 
     const denied = await post();
     say(`before the binding: ${denied.status} ${denied.body?.message ?? ''}`);
-    expectStatus(denied, 403, 'Forbidden',
-      /User "mallory" cannot create resource "registrations" in API group "api\.webshop\.cnpaas\.dev" at the cluster scope/);
+    expectStatus(
+      denied,
+      403,
+      'Forbidden',
+      /User "mallory" cannot create resource "registrations" in API group "api\.webshop\.cnpaas\.dev" at the cluster scope/,
+    );
     expect(denied.body.details).toMatchObject({ group: 'api.webshop.cnpaas.dev', kind: 'registrations' });
     // mallory is who she says she is (authenticated), just not allowed: not 401.
     const whoami = await tlsRequest(`${stack.result.server}/apis/authentication.k8s.io/v1/selfsubjectreviews`, {
-      method: 'POST', ca: caPem, identity: ids.mallory, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      method: 'POST',
+      ca: caPem,
+      identity: ids.mallory,
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
     expect(whoami.status).toBe(201);
     expect(whoami.body.status.userInfo.username).toBe('mallory');
@@ -159,28 +249,54 @@ describe('registrations: authentication and authorization', () => {
 
     step('Bind ClusterRole cnpaas-registrant to mallory');
     say('$ kubectl create clusterrolebinding mallory-registrant --clusterrole=cnpaas-registrant --user=mallory');
-    await stack.kubectl(['create', 'clusterrolebinding', 'mallory-registrant', '--clusterrole=cnpaas-registrant', '--user=mallory']);
+    await stack.kubectl([
+      'create',
+      'clusterrolebinding',
+      'mallory-registrant',
+      '--clusterrole=cnpaas-registrant',
+      '--user=mallory',
+    ]);
 
     const started = Date.now();
     const seen: number[] = [];
-    const answer = await waitFor('mallory\'s POST to stop answering 403', async () => {
-      const res = await post();
-      seen.push(res.status);
-      return res.status === 403 ? undefined : res;
-    }, 30_000, 500);
-    say(`after the binding: ${answer.status} after ${Date.now() - started} ms (answers on the way: ${seen.join(', ')})`);
+    const answer = await waitFor(
+      "mallory's POST to stop answering 403",
+      async () => {
+        const res = await post();
+        seen.push(res.status);
+        return res.status === 403 ? undefined : res;
+      },
+      30_000,
+      500,
+    );
+    say(
+      `after the binding: ${answer.status} after ${Date.now() - started} ms (answers on the way: ${seen.join(', ')})`,
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     const reg = answer.body as RegistrationAnswer;
     expect(reg.status.tenant).toMatch(/^t-[0-9a-f]{12}$/);
-    expect(reg.status).toEqual({ tenant: reg.status.tenant, namespace: reg.status.tenant, user: reg.status.tenant, email: `${reg.status.tenant}-welcome` });
+    expect(reg.status).toEqual({
+      tenant: reg.status.tenant,
+      namespace: reg.status.tenant,
+      user: reg.status.tenant,
+      email: `${reg.status.tenant}-welcome`,
+    });
     expect(JSON.stringify(reg)).not.toContain('Compiler-A0-1952!');
     const user = await stack.kubectlJson(['get', `users.${GROUP}`, reg.status.user, '-n', reg.status.namespace]);
     expect(user.spec.email).toBe(email);
 
     // The binding grants registering and nothing else.
-    const tenants = await tlsRequest(`${stack.result.server}/apis/${GROUP}/v1/tenants`, { ca: caPem, identity: ids.mallory });
+    const tenants = await tlsRequest(`${stack.result.server}/apis/${GROUP}/v1/tenants`, {
+      ca: caPem,
+      identity: ids.mallory,
+    });
     expect(tenants.status).toBe(403);
-    const rrs = await tlsRequest(`${stack.result.server}/apis/${GROUP}/v1/registrationrequests`, { method: 'POST', ca: caPem, identity: ids.mallory, body: registrationBody(`direct.${RUN}@example.com`) });
+    const rrs = await tlsRequest(`${stack.result.server}/apis/${GROUP}/v1/registrationrequests`, {
+      method: 'POST',
+      ca: caPem,
+      identity: ids.mallory,
+      body: registrationBody(`direct.${RUN}@example.com`),
+    });
     expect(rrs.status).toBe(403);
   });
 });
@@ -197,9 +313,22 @@ describe('the watch trigger: whom it calls, and as whom', () => {
     const out = path.join(stack.stateDir, 'test-pki');
     mkdirSync(out, { recursive: true, mode: 0o700 });
     const clusterCa = await CertificateAuthority.loadOrCreate(pki, 'ca', 'cnpaas-ca');
-    const serving = await clusterCa.issue(out, { name: 'loopback-target', commonName: 'loopback-target', usage: 'server', ipAddresses: ['127.0.0.1'] });
+    const serving = await clusterCa.issue(out, {
+      name: 'loopback-target',
+      commonName: 'loopback-target',
+      usage: 'server',
+      ipAddresses: ['127.0.0.1'],
+    });
     // A target on this machine that anyone could aim an HTTPTrigger at: it only counts who connects.
-    server = https.createServer({ cert: readFileSync(serving.cert), key: readFileSync(serving.key), requestCert: true, rejectUnauthorized: false }, (_req, res) => res.end('{}'));
+    server = https.createServer(
+      {
+        cert: readFileSync(serving.cert),
+        key: readFileSync(serving.key),
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (_req, res) => res.end('{}'),
+    );
     server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     loopbackUrl = `https://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
@@ -222,36 +351,72 @@ describe('the watch trigger: whom it calls, and as whom', () => {
   });
 
   it('refuses an HTTPTrigger aimed at the kube-apiserver or at a loopback port, and never calls it', async () => {
-    step('HTTPTriggers aimed at the trigger\'s own leader Lease on kube-apiserver, and at a loopback port');
+    step("HTTPTriggers aimed at the trigger's own leader Lease on kube-apiserver, and at a loopback port");
     const lease = `${stack.result.server}/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases/cnpaas-trigger`;
     // Welcome Emails exist by now, so a running trigger would send them at once (sendInitialEvents).
     const emails = await stack.kubectlJson<{ items: unknown[] }>(['get', `emails.${GROUP}`, '-A']);
     expect(emails.items.length).toBeGreaterThan(0);
-    await stack.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [trigger(`to-apiserver-${RUN}`, lease), trigger(`to-loopback-${RUN}`, loopbackUrl)] }));
+    await stack.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [trigger(`to-apiserver-${RUN}`, lease), trigger(`to-loopback-${RUN}`, loopbackUrl)],
+      }),
+    );
     for (const name of [`to-apiserver-${RUN}`, `to-loopback-${RUN}`]) {
-      const ready = await waitFor(`${name} to report Ready=False`, async () => {
-        const t = await stack.kubectlJson<{ status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } }>(['get', 'httptriggers.platform.cnpaas.dev', name, '-n', 'cnpaas-system']);
-        return t.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
-      }, 60_000, 500);
+      const ready = await waitFor(
+        `${name} to report Ready=False`,
+        async () => {
+          const t = await stack.kubectlJson<{
+            status?: { conditions?: Array<{ type: string; status: string; reason: string; message: string }> };
+          }>(['get', 'httptriggers.platform.cnpaas.dev', name, '-n', 'cnpaas-system']);
+          return t.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False');
+        },
+        60_000,
+        500,
+      );
       say(`${name}: Ready=False ${ready.reason}: ${ready.message}`);
       expect(ready.reason).toBe('TargetNotAllowed');
       expect(ready.message).toMatch(/--allow-target/);
     }
-    const held = await stack.kubectlJson<{ spec: { holderIdentity: string } }>(['get', 'lease', 'cnpaas-trigger', '-n', 'cnpaas-system']);
+    const held = await stack.kubectlJson<{ spec: { holderIdentity: string } }>([
+      'get',
+      'lease',
+      'cnpaas-trigger',
+      '-n',
+      'cnpaas-system',
+    ]);
     expect(held.spec.holderIdentity).toBeTruthy();
     await sleep(3_000);
     expect(connections).toBe(0);
-    await stack.kubectl(['delete', 'httptriggers.platform.cnpaas.dev', `to-apiserver-${RUN}`, `to-loopback-${RUN}`, '-n', 'cnpaas-system']);
+    await stack.kubectl([
+      'delete',
+      'httptriggers.platform.cnpaas.dev',
+      `to-apiserver-${RUN}`,
+      `to-loopback-${RUN}`,
+      '-n',
+      'cnpaas-system',
+    ]);
   });
 
   it('delivers to the email function with a certificate kube-apiserver does not accept', async () => {
-    step('The demo HTTPTrigger\'s delivery certificate, presented to kube-apiserver');
-    const secret = await stack.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'email-trigger-delivery', '-n', 'cnpaas-system']);
+    step("The demo HTTPTrigger's delivery certificate, presented to kube-apiserver");
+    const secret = await stack.kubectlJson<{ data: Record<string, string> }>([
+      'get',
+      'secret',
+      'email-trigger-delivery',
+      '-n',
+      'cnpaas-system',
+    ]);
     const out = path.join(stack.stateDir, 'test-pki');
     const identity: KeyPairFiles = { cert: path.join(out, 'delivery.crt'), key: path.join(out, 'delivery.key') };
     writeFileSync(identity.cert, Buffer.from(secret.data['tls.crt']!, 'base64'));
     writeFileSync(identity.key, Buffer.from(secret.data['tls.key']!, 'base64'), { mode: 0o600 });
-    const res = await tlsRequest(`${stack.result.server}/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases`, { ca: caPem, identity });
+    const res = await tlsRequest(`${stack.result.server}/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases`, {
+      ca: caPem,
+      identity,
+    });
     say(`kube-apiserver answers ${res.status} to the delivery certificate`);
     expect(res.status).toBe(401);
   });

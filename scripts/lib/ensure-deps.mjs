@@ -27,8 +27,12 @@ export function checkNodeVersion() {
   const wantMajor = Number(pinned.split('.')[0]);
   const haveMajor = Number(process.versions.node.split('.')[0]);
   if (haveMajor >= wantMajor) return true;
-  console.error(`cnpaas needs Node.js ${wantMajor} LTS or newer (pinned: ${pinned} in .nvmrc); this is ${process.version}.`);
-  console.error(`  install it from https://nodejs.org or with a version manager (nvm install, fnm use), then run the command again`);
+  console.error(
+    `cnpaas needs Node.js ${wantMajor} LTS or newer (pinned: ${pinned} in .nvmrc); this is ${process.version}.`,
+  );
+  console.error(
+    `  install it from https://nodejs.org or with a version manager (nvm install, fnm use), then run the command again`,
+  );
   return false;
 }
 
@@ -38,5 +42,7 @@ export function ensureDependencies() {
   const marker = `${repoRoot}node_modules/.package-lock.json`;
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return true;
   console.error('installing npm dependencies (npm ci)…');
-  return spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot, env: npmEnv(), stdio: 'inherit' }).status === 0;
+  return (
+    spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: repoRoot, env: npmEnv(), stdio: 'inherit' }).status === 0
+  );
 }

@@ -4,7 +4,9 @@ import { ApiServerError } from './errors.js';
 import type { SubjectAccessReviewSpec, UserInfo } from './kube-client.js';
 
 const alice: UserInfo = { username: 'alice', groups: ['system:authenticated'], extra: { b: ['2'], a: ['1'] } };
-const create = { resource: { group: 'api.webshop.cnpaas.dev', version: 'v1', resource: 'registrations', verb: 'create' } };
+const create = {
+  resource: { group: 'api.webshop.cnpaas.dev', version: 'v1', resource: 'registrations', verb: 'create' },
+};
 
 function setup(answer: (spec: SubjectAccessReviewSpec) => { allowed: boolean; denied?: boolean; reason?: string }) {
   const asked: SubjectAccessReviewSpec[] = [];
@@ -29,17 +31,25 @@ describe('SubjectAccessReviewAuthorizer', () => {
     expect(asked).toHaveLength(3);
   });
 
-  it('treats denied=true as a denial even when allowed is set, with a 403 in kube-apiserver\'s words', async () => {
+  it("treats denied=true as a denial even when allowed is set, with a 403 in kube-apiserver's words", async () => {
     const { authorizer } = setup(() => ({ allowed: true, denied: true, reason: 'explicit deny' }));
     const err = await authorizer.authorize(alice, create).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiServerError);
-    expect((err as ApiServerError).status).toMatchObject({ code: 403, reason: 'Forbidden', details: { group: 'api.webshop.cnpaas.dev', kind: 'registrations' } });
-    expect((err as ApiServerError).status!.message).toMatch(/^registrations\.api\.webshop\.cnpaas\.dev is forbidden: User "alice" cannot create resource/);
+    expect((err as ApiServerError).status).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+      details: { group: 'api.webshop.cnpaas.dev', kind: 'registrations' },
+    });
+    expect((err as ApiServerError).status!.message).toMatch(
+      /^registrations\.api\.webshop\.cnpaas\.dev is forbidden: User "alice" cannot create resource/,
+    );
   });
 
   it('words a non-resource denial as the path', async () => {
     const { authorizer } = setup(() => ({ allowed: false }));
-    const err = (await authorizer.authorize(alice, { nonResource: { path: '/apis', verb: 'get' } }).catch((e: unknown) => e)) as ApiServerError;
+    const err = (await authorizer
+      .authorize(alice, { nonResource: { path: '/apis', verb: 'get' } })
+      .catch((e: unknown) => e)) as ApiServerError;
     expect(err.status!.message).toBe('forbidden: User "alice" cannot get path "/apis"');
   });
 });

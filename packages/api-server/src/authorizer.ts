@@ -76,7 +76,10 @@ export class SubjectAccessReviewAuthorizer {
     } catch (err) {
       throw authorizerFailure(err);
     }
-    const decision: Decision = { allowed: status.allowed && status.denied !== true, reason: status.reason ?? status.evaluationError ?? '' };
+    const decision: Decision = {
+      allowed: status.allowed && status.denied !== true,
+      reason: status.reason ?? status.evaluationError ?? '',
+    };
     this.#options.metrics?.authorizations.inc({ allowed: String(decision.allowed), cached: 'false' });
     const ttl = decision.allowed ? (this.#options.allowedTtlMs ?? 10_000) : (this.#options.deniedTtlMs ?? 10_000);
     if (ttl > 0) {
@@ -98,7 +101,10 @@ export class SubjectAccessReviewAuthorizer {
       code: 403,
       message: forbiddenMessage(user, attributes, decision.reason),
       ...('resource' in attributes
-        ? { details: { group: attributes.resource.group, kind: attributes.resource.resource }, hint: 'ask an administrator to bind you the ClusterRole cnpaas-registrant' }
+        ? {
+            details: { group: attributes.resource.group, kind: attributes.resource.resource },
+            hint: 'ask an administrator to bind you the ClusterRole cnpaas-registrant',
+          }
         : {}),
     });
   }
@@ -113,7 +119,13 @@ export function reviewSpec(user: UserInfo, attributes: Attributes): SubjectAcces
   if (Object.keys(extra).length > 0) spec.extra = extra;
   if ('resource' in attributes) {
     const r = attributes.resource;
-    spec.resourceAttributes = { group: r.group, version: r.version, resource: r.resource, verb: r.verb, ...(r.name ? { name: r.name } : {}) };
+    spec.resourceAttributes = {
+      group: r.group,
+      version: r.version,
+      resource: r.resource,
+      verb: r.verb,
+      ...(r.name ? { name: r.name } : {}),
+    };
   } else {
     spec.nonResourceAttributes = { path: attributes.nonResource.path, verb: attributes.nonResource.verb };
   }

@@ -37,10 +37,17 @@ describe('component descriptor', () => {
     expect(descriptor.healthUrl).toBe('https://127.0.0.1:18443/healthz');
     expect(descriptor.readyUrl).toBe('https://127.0.0.1:18443/readyz');
     expect(descriptor.metricsUrl).toBe('https://127.0.0.1:18443/metrics');
-    expect(descriptor.manifests.beforeStart.map((f) => path.basename(f))).toEqual(['rbac.yaml', 'registrant-clusterrole.yaml']);
+    expect(descriptor.manifests.beforeStart.map((f) => path.basename(f))).toEqual([
+      'rbac.yaml',
+      'registrant-clusterrole.yaml',
+    ]);
     expect(descriptor.manifests.afterReady.map((f) => path.basename(f))).toEqual(['service.yaml', 'apiservice.yaml']);
-    for (const file of [...descriptor.manifests.beforeStart, ...descriptor.manifests.afterReady]) expect(existsSync(file), file).toBe(true);
-    expect(descriptor.certificates.find((c) => c.kind === 'serving')).toMatchObject({ dnsNames: [SERVICE_DNS_NAME, 'localhost'], ipAddresses: ['127.0.0.1'] });
+    for (const file of [...descriptor.manifests.beforeStart, ...descriptor.manifests.afterReady])
+      expect(existsSync(file), file).toBe(true);
+    expect(descriptor.certificates.find((c) => c.kind === 'serving')).toMatchObject({
+      dnsNames: [SERVICE_DNS_NAME, 'localhost'],
+      ipAddresses: ['127.0.0.1'],
+    });
     expect(SERVICE_DNS_NAME).toBe('cnpaas-api.cnpaas-system.svc');
     expect(descriptor.certificates.find((c) => c.kind === 'client')?.commonName).toBe(API_SERVER_CLIENT_NAME);
     expect(descriptor.certificates.find((c) => c.kind === 'ca')?.id).toBe('front-proxy-ca');

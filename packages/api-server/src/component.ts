@@ -47,14 +47,21 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
   const command = [
     process.execPath,
     fileURLToPath(new URL('../bin/cnpaas-api-server.js', import.meta.url)),
-    '--listen', listen,
-    '--tls-cert-file', options.tlsCertFile,
-    '--tls-private-key-file', options.tlsPrivateKeyFile,
-    '--requestheader-client-ca-file', options.requestheaderClientCaFile,
-    '--requestheader-allowed-names', (options.requestheaderAllowedNames ?? DEFAULT_ALLOWED_NAMES).join(','),
-    '--kubeconfig', options.kubeconfig,
+    '--listen',
+    listen,
+    '--tls-cert-file',
+    options.tlsCertFile,
+    '--tls-private-key-file',
+    options.tlsPrivateKeyFile,
+    '--requestheader-client-ca-file',
+    options.requestheaderClientCaFile,
+    '--requestheader-allowed-names',
+    (options.requestheaderAllowedNames ?? DEFAULT_ALLOWED_NAMES).join(','),
+    '--kubeconfig',
+    options.kubeconfig,
   ];
-  if (options.registrationTimeoutSeconds !== undefined) command.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
+  if (options.registrationTimeoutSeconds !== undefined)
+    command.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
   return {
     name: 'api-server',
     command,
@@ -79,14 +86,15 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
       {
         id: 'api-server-client',
         kind: 'client',
-        purpose: 'the api-server\'s identity towards kube-apiserver (SubjectAccessReviews, RegistrationRequests), bound by manifests/rbac.yaml',
+        purpose:
+          "the api-server's identity towards kube-apiserver (SubjectAccessReviews, RegistrationRequests), bound by manifests/rbac.yaml",
         commonName: API_SERVER_CLIENT_NAME,
       },
       {
         id: 'front-proxy-ca',
         kind: 'ca',
         purpose:
-          'the CA of kube-apiserver\'s --proxy-client-cert-file (CN front-proxy-client): the same file as its --requestheader-client-ca-file, passed as --requestheader-client-ca-file; never the cluster CA',
+          "the CA of kube-apiserver's --proxy-client-cert-file (CN front-proxy-client): the same file as its --requestheader-client-ca-file, passed as --requestheader-client-ca-file; never the cluster CA",
       },
     ],
   };

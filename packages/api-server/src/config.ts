@@ -5,7 +5,14 @@
  * `cnpaas up` gives kube-apiserver can be given here unchanged.
  */
 import { resolve } from 'node:path';
-import { parseDurationFlag, parseListenFlag, readFlags, type Flags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
+import {
+  parseDurationFlag,
+  parseListenFlag,
+  readFlags,
+  type Flags,
+  type HostPort,
+  type KubeconfigSource,
+} from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
 import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
 import { DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
@@ -98,23 +105,26 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
   if (!tlsCertFile) {
     throw flags.bad('tls-cert-file', {
       reason: 'is required',
-      hint: 'pass the serving certificate (SANs DNS:cnpaas-api.cnpaas-system.svc, DNS:localhost, IP:127.0.0.1) from cnpaas up\'s PKI',
+      hint: "pass the serving certificate (SANs DNS:cnpaas-api.cnpaas-system.svc, DNS:localhost, IP:127.0.0.1) from cnpaas up's PKI",
     });
   }
   const tlsPrivateKeyFile = flags.value('tls-private-key-file');
-  if (!tlsPrivateKeyFile) throw flags.bad('tls-private-key-file', { reason: 'is required', hint: 'pass the private key of --tls-cert-file' });
+  if (!tlsPrivateKeyFile)
+    throw flags.bad('tls-private-key-file', { reason: 'is required', hint: 'pass the private key of --tls-cert-file' });
   const requestheaderClientCaFile = flags.value('requestheader-client-ca-file');
   if (!requestheaderClientCaFile) {
     throw flags.bad('requestheader-client-ca-file', {
       reason: 'is required: without it nobody could be told apart from kube-apiserver',
-      hint: 'pass the same file as kube-apiserver\'s --requestheader-client-ca-file (the front-proxy CA)',
+      hint: "pass the same file as kube-apiserver's --requestheader-client-ca-file (the front-proxy CA)",
     });
   }
   // Unlike kube-apiserver, an empty list does not mean "any CN": a forgotten value must not widen trust.
   const names = flags.list('requestheader-allowed-names');
   const requestheaderAllowedNames = names.length > 0 ? names : [...DEFAULT_ALLOWED_NAMES];
 
-  const kube = flags.kubeconfig('pass the api-server\'s kubeconfig (client identity cnpaas-api-server), or set KUBECONFIG');
+  const kube = flags.kubeconfig(
+    "pass the api-server's kubeconfig (client identity cnpaas-api-server), or set KUBECONFIG",
+  );
   const registrationTimeoutMs = flags.duration('registration-timeout') ?? DEFAULT_REGISTRATION_TIMEOUT_MS;
 
   const bodyText = flags.value('max-body-bytes');
@@ -161,7 +171,10 @@ function count(flags: Flags, name: string, rule: { fallback: number; min: number
   if (text === undefined) return rule.fallback;
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < rule.min || value > rule.max) {
-    throw flags.bad(name, { reason: `"${text}" is not a whole number between ${rule.min} and ${rule.max}`, hint: rule.hint });
+    throw flags.bad(name, {
+      reason: `"${text}" is not a whole number between ${rule.min} and ${rule.max}`,
+      hint: rule.hint,
+    });
   }
   return value;
 }

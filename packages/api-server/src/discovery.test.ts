@@ -22,14 +22,26 @@ afterAll(async () => stack.close());
 
 describe('discovery', () => {
   it('GET /apis/<group>/v1: the APIResourceList the availability check and legacy discovery read', async () => {
-    const reply = await stack.proxied(GROUP_VERSION_PATH, { user: 'system:kube-aggregator', groups: ['system:masters'] });
+    const reply = await stack.proxied(GROUP_VERSION_PATH, {
+      user: 'system:kube-aggregator',
+      groups: ['system:masters'],
+    });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^application\/json/);
     expect(reply.json).toEqual({
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: 'api.webshop.cnpaas.dev/v1',
-      resources: [{ name: 'registrations', singularName: 'registration', namespaced: false, kind: 'Registration', verbs: ['create'], categories: ['webshop'] }],
+      resources: [
+        {
+          name: 'registrations',
+          singularName: 'registration',
+          namespaced: false,
+          kind: 'Registration',
+          verbs: ['create'],
+          categories: ['webshop'],
+        },
+      ],
     });
   });
 
@@ -49,7 +61,7 @@ describe('discovery', () => {
     });
   });
 
-  it('GET /apis with the aggregator\'s Accept: aggregated discovery v2 with its content type', async () => {
+  it("GET /apis with the aggregator's Accept: aggregated discovery v2 with its content type", async () => {
     const reply = await stack.proxied('/apis', { headers: { Accept: AGGREGATOR_ACCEPT } });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe(APIGROUP_DISCOVERY_V2);
@@ -78,13 +90,21 @@ describe('discovery', () => {
 
   it('GET /apis/<group>: the APIGroup', async () => {
     const reply = await stack.proxied('/apis/api.webshop.cnpaas.dev');
-    expect(reply.json).toMatchObject({ kind: 'APIGroup', name: 'api.webshop.cnpaas.dev', preferredVersion: { version: 'v1' } });
+    expect(reply.json).toMatchObject({
+      kind: 'APIGroup',
+      name: 'api.webshop.cnpaas.dev',
+      preferredVersion: { version: 'v1' },
+    });
   });
 
   it('negotiates in the order of the Accept header', () => {
     expect(negotiateDiscovery(AGGREGATOR_ACCEPT)).toBe('v2');
-    expect(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json')).toBe('v2beta1');
-    expect(negotiateDiscovery('application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList')).toBeUndefined();
+    expect(
+      negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json'),
+    ).toBe('v2beta1');
+    expect(
+      negotiateDiscovery('application/json, application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList'),
+    ).toBeUndefined();
     expect(negotiateDiscovery('application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList')).toBeUndefined();
     expect(negotiateDiscovery(undefined)).toBeUndefined();
   });
@@ -114,17 +134,24 @@ describe('OpenAPI v3', () => {
     expect(doc.json.openapi).toMatch(/^3\./);
     const post = doc.json.paths['/apis/api.webshop.cnpaas.dev/v1/registrations'].post;
     expect(post['x-kubernetes-action']).toBe('post');
-    expect(post['x-kubernetes-group-version-kind']).toEqual({ group: 'api.webshop.cnpaas.dev', version: 'v1', kind: 'Registration' });
+    expect(post['x-kubernetes-group-version-kind']).toEqual({
+      group: 'api.webshop.cnpaas.dev',
+      version: 'v1',
+      kind: 'Registration',
+    });
     expect(Object.keys(post.requestBody.content)).toEqual(['application/json', 'application/yaml']);
     expect(post.responses['201']).toBeDefined();
     expect(post.parameters.map((p: { name: string }) => p.name)).toContain('dryRun');
 
     const schema = doc.json.components.schemas['dev.cnpaas.webshop.api.v1.Registration'];
-    expect(schema['x-kubernetes-group-version-kind']).toEqual([{ group: 'api.webshop.cnpaas.dev', version: 'v1', kind: 'Registration' }]);
+    expect(schema['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'api.webshop.cnpaas.dev', version: 'v1', kind: 'Registration' },
+    ]);
     expect(schema.properties.spec.required).toEqual(['user', 'password', 'tenant']);
     expect(Object.keys(schema.properties.status.properties)).toEqual(['tenant', 'namespace', 'user', 'email']);
     // Every $ref resolves inside the document.
-    for (const [, name] of JSON.stringify(doc.json).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) expect(doc.json.components.schemas).toHaveProperty([name!]);
+    for (const [, name] of JSON.stringify(doc.json).matchAll(/"#\/components\/schemas\/([^"]+)"/g))
+      expect(doc.json.components.schemas).toHaveProperty([name!]);
   });
 
   it('asks to revalidate a URL without the current hash', async () => {

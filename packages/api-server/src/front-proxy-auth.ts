@@ -30,7 +30,8 @@ export const EXTRA_HEADER_PREFIX = 'x-remote-extra-';
 
 const AUTHENTICATED_GROUP = 'system:authenticated';
 const UNAUTHENTICATED_GROUP = 'system:unauthenticated';
-const HOW_TO_CALL = 'call this API through kube-apiserver, e.g. kubectl create --raw /apis/api.webshop.cnpaas.dev/v1/registrations -f registration.yaml';
+const HOW_TO_CALL =
+  'call this API through kube-apiserver, e.g. kubectl create --raw /apis/api.webshop.cnpaas.dev/v1/registrations -f registration.yaml';
 
 export interface FrontProxyAuthOptions {
   /** CNs allowed among certificates the requestheader CA signed. Never empty: see config.ts. */
@@ -83,7 +84,8 @@ export function authenticateFrontProxy(raw: IncomingMessage, options: FrontProxy
     (extra[key] ??= []).push(...values);
   }
   // k8s.io/apiserver's AuthenticatedGroupAdder: every authenticated user is in system:authenticated.
-  if (!groups.includes(AUTHENTICATED_GROUP) && !groups.includes(UNAUTHENTICATED_GROUP)) groups.push(AUTHENTICATED_GROUP);
+  if (!groups.includes(AUTHENTICATED_GROUP) && !groups.includes(UNAUTHENTICATED_GROUP))
+    groups.push(AUTHENTICATED_GROUP);
   return { username, ...(uid ? { uid } : {}), groups, extra };
 }
 

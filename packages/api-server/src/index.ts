@@ -15,7 +15,14 @@ export {
   SERVICE_DNS_NAME,
   SYSTEM_NAMESPACE,
 } from './api-group.js';
-export { failure, reasonForCode, type KubeStatus, type StatusCause, type StatusDetails, type StatusReason } from './status.js';
+export {
+  failure,
+  reasonForCode,
+  type KubeStatus,
+  type StatusCause,
+  type StatusDetails,
+  type StatusReason,
+} from './status.js';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { ApiServerMetrics } from './metrics.js';
 export {
@@ -29,16 +36,38 @@ export {
   type WatchEvent,
 } from './kube-client.js';
 export { authenticateFrontProxy, DEFAULT_ALLOWED_NAMES, type FrontProxyAuthOptions } from './front-proxy-auth.js';
-export { SubjectAccessReviewAuthorizer, reviewSpec, type Attributes, type AuthorizerOptions, type Decision } from './authorizer.js';
+export {
+  SubjectAccessReviewAuthorizer,
+  reviewSpec,
+  type Attributes,
+  type AuthorizerOptions,
+  type Decision,
+} from './authorizer.js';
 export { bodyFormat, decodeBody, toRegistrationRequest, DEFAULT_GENERATE_NAME } from './registration-body.js';
 export { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA } from './registration-schema.js';
-export { RegistrationFlow, toRegistration, createFailure, type Registration, type RegisterInput, type RegisterOutcome } from './registration-flow.js';
+export {
+  RegistrationFlow,
+  toRegistration,
+  createFailure,
+  type Registration,
+  type RegisterInput,
+  type RegisterOutcome,
+} from './registration-flow.js';
 export { apiGroupList, apiGroup, apiResourceList, apiGroupDiscoveryList, negotiateDiscovery } from './discovery.js';
 export { openApiV3, groupVersionDocument } from './openapi.js';
 export { ApiServer, UNAUTHENTICATED_PATHS, attributesFor, type ApiServerOptions, type TlsMaterial } from './server.js';
 // The servers' listen takes the kit's HostPort; the old name stays for callers.
 export type { HostPort as ListenOptions } from '@cnpaas/service-kit';
-export { MANIFEST_FILES, manifestPath, manifestVars, encodeCaBundle, renderManifest, placeholdersIn, type ManifestVars, type ManifestObject } from './manifests.js';
+export {
+  MANIFEST_FILES,
+  manifestPath,
+  manifestVars,
+  encodeCaBundle,
+  renderManifest,
+  placeholdersIn,
+  type ManifestVars,
+  type ManifestObject,
+} from './manifests.js';
 export {
   API_SERVER_CLIENT_NAME,
   REGISTRANT_CLUSTER_ROLE,
@@ -47,4 +76,13 @@ export {
   type CertificateNeed,
   type ComponentDescriptor,
 } from './component.js';
-export { parseConfig, parseListen, parseDuration, USAGE, DEFAULT_LISTEN, DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS, type ApiServerConfig } from './config.js';
+export {
+  parseConfig,
+  parseListen,
+  parseDuration,
+  USAGE,
+  DEFAULT_LISTEN,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_REGISTRATION_TIMEOUT_MS,
+  type ApiServerConfig,
+} from './config.js';

@@ -72,7 +72,14 @@ export interface SubjectAccessReviewSpec {
   uid?: string;
   groups: string[];
   extra?: Record<string, string[]>;
-  resourceAttributes?: { group: string; version: string; resource: string; verb: string; name?: string; namespace?: string };
+  resourceAttributes?: {
+    group: string;
+    version: string;
+    resource: string;
+    verb: string;
+    name?: string;
+    namespace?: string;
+  };
   nonResourceAttributes?: { path: string; verb: string };
 }
 
@@ -94,12 +101,18 @@ export interface WatchRegistrationOptions {
 
 /** What the registration flow and the authorizer need from the kube API (tests may substitute it). */
 export interface KubeApi {
-  createRegistrationRequest(object: RegistrationRequest, options: { dryRun: boolean; signal?: AbortSignal }): Promise<RegistrationRequest>;
+  createRegistrationRequest(
+    object: RegistrationRequest,
+    options: { dryRun: boolean; signal?: AbortSignal },
+  ): Promise<RegistrationRequest>;
   /** undefined when it does not exist (404). */
   getRegistrationRequest(name: string, options: { signal?: AbortSignal }): Promise<RegistrationRequest | undefined>;
   /** Resolves when the stream ends (server timeout, abort); rejects on a failure or an ERROR event. */
   watchRegistrationRequest(options: WatchRegistrationOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
-  createSubjectAccessReview(spec: SubjectAccessReviewSpec, options: { signal?: AbortSignal }): Promise<SubjectAccessReviewStatus>;
+  createSubjectAccessReview(
+    spec: SubjectAccessReviewSpec,
+    options: { signal?: AbortSignal },
+  ): Promise<SubjectAccessReviewStatus>;
 }
 
 /**
@@ -145,30 +158,53 @@ export class HttpKubeApi implements KubeApi {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   }
 
-  async createRegistrationRequest(object: RegistrationRequest, options: { dryRun: boolean; signal?: AbortSignal }): Promise<RegistrationRequest> {
+  async createRegistrationRequest(
+    object: RegistrationRequest,
+    options: { dryRun: boolean; signal?: AbortSignal },
+  ): Promise<RegistrationRequest> {
     const query = { fieldManager: 'cnpaas-api-server', ...(options.dryRun ? { dryRun: 'All' } : {}) };
-    return (await this.#json({ method: 'POST', path: REGISTRATION_REQUESTS_PATH, query, body: object, signal: options.signal })) as RegistrationRequest;
+    return (await this.#json({
+      method: 'POST',
+      path: REGISTRATION_REQUESTS_PATH,
+      query,
+      body: object,
+      signal: options.signal,
+    })) as RegistrationRequest;
   }
 
-  async getRegistrationRequest(name: string, options: { signal?: AbortSignal }): Promise<RegistrationRequest | undefined> {
+  async getRegistrationRequest(
+    name: string,
+    options: { signal?: AbortSignal },
+  ): Promise<RegistrationRequest | undefined> {
     try {
-      return (await this.#json({ method: 'GET', path: `${REGISTRATION_REQUESTS_PATH}/${encodeURIComponent(name)}`, signal: options.signal })) as RegistrationRequest;
+      return (await this.#json({
+        method: 'GET',
+        path: `${REGISTRATION_REQUESTS_PATH}/${encodeURIComponent(name)}`,
+        signal: options.signal,
+      })) as RegistrationRequest;
     } catch (err) {
       if (err instanceof KubeApiError && err.httpStatus === 404) return undefined;
       throw err;
     }
   }
 
-  async createSubjectAccessReview(spec: SubjectAccessReviewSpec, options: { signal?: AbortSignal }): Promise<SubjectAccessReviewStatus> {
+  async createSubjectAccessReview(
+    spec: SubjectAccessReviewSpec,
+    options: { signal?: AbortSignal },
+  ): Promise<SubjectAccessReviewStatus> {
     const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec };
-    const review = (await this.#json({ method: 'POST', path: SAR_PATH, body, signal: options.signal })) as { status?: SubjectAccessReviewStatus } | undefined;
+    const review = (await this.#json({ method: 'POST', path: SAR_PATH, body, signal: options.signal })) as
+      { status?: SubjectAccessReviewStatus } | undefined;
     if (!review?.status || typeof review.status.allowed !== 'boolean') {
       throw new KubeApiError('the SubjectAccessReview came back without status.allowed', 200, undefined);
     }
     return review.status;
   }
 
-  async watchRegistrationRequest(options: WatchRegistrationOptions, onEvent: (event: WatchEvent) => void): Promise<void> {
+  async watchRegistrationRequest(
+    options: WatchRegistrationOptions,
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<void> {
     const query = {
       watch: 'true',
       resourceVersion: options.resourceVersion,
@@ -179,7 +215,10 @@ export class HttpKubeApi implements KubeApi {
     const what = `watch RegistrationRequest ${options.name}`;
     let res: http.IncomingMessage;
     try {
-      res = await this.#open({ method: 'GET', path: REGISTRATION_REQUESTS_PATH, query, signal: options.signal }, options.timeoutSeconds * 1000 + WATCH_IDLE_GRACE_MS);
+      res = await this.#open(
+        { method: 'GET', path: REGISTRATION_REQUESTS_PATH, query, signal: options.signal },
+        options.timeoutSeconds * 1000 + WATCH_IDLE_GRACE_MS,
+      );
     } catch (err) {
       if (options.signal.aborted) return;
       throw err;
@@ -208,7 +247,12 @@ export class HttpKubeApi implements KubeApi {
           const status = isStatus(event.object) ? event.object : undefined;
           return settle(new KubeApiError(`${what}: ${status?.message ?? 'watch error'}`, status?.code ?? 500, status));
         }
-        if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED' && event.type !== 'BOOKMARK') {
+        if (
+          event.type !== 'ADDED' &&
+          event.type !== 'MODIFIED' &&
+          event.type !== 'DELETED' &&
+          event.type !== 'BOOKMARK'
+        ) {
           return settle(new KubeApiError(`${what}: unknown event type ${String(event.type)}`, undefined, undefined));
         }
         try {
@@ -249,7 +293,11 @@ export class HttpKubeApi implements KubeApi {
     try {
       return text ? JSON.parse(text) : undefined;
     } catch {
-      throw new KubeApiError(`${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`, res.statusCode, undefined);
+      throw new KubeApiError(
+        `${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`,
+        res.statusCode,
+        undefined,
+      );
     }
   }
 
@@ -257,10 +305,13 @@ export class HttpKubeApi implements KubeApi {
   async #open(spec: RequestSpec, idleTimeoutMs: number): Promise<http.IncomingMessage> {
     const cluster = this.#kc.getCurrentCluster();
     if (!cluster) {
-      throw new ApiServerError('CNPAAS_API_KUBECONFIG', 'the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig given with --kubeconfig' });
+      throw new ApiServerError('CNPAAS_API_KUBECONFIG', 'the kubeconfig has no current cluster', {
+        hint: 'set current-context in the kubeconfig given with --kubeconfig',
+      });
     }
     const url = new URL(cluster.server.replace(/\/+$/, '') + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const opts: https.RequestOptions = {
       method: spec.method,
@@ -278,8 +329,16 @@ export class HttpKubeApi implements KubeApi {
         if (code >= 200 && code < 300) return resolve(res);
         readBody(res).then((text) => reject(statusError(what, code, text)), reject);
       });
-      req.setTimeout(idleTimeoutMs, () => req.destroy(new KubeApiError(`${what}: no answer for ${idleTimeoutMs} ms`, undefined, undefined)));
-      req.on('error', (err) => reject(err instanceof KubeApiError ? err : new KubeApiError(`${what}: ${err.message}`, undefined, undefined, { cause: err })));
+      req.setTimeout(idleTimeoutMs, () =>
+        req.destroy(new KubeApiError(`${what}: no answer for ${idleTimeoutMs} ms`, undefined, undefined)),
+      );
+      req.on('error', (err) =>
+        reject(
+          err instanceof KubeApiError
+            ? err
+            : new KubeApiError(`${what}: ${err.message}`, undefined, undefined, { cause: err }),
+        ),
+      );
       req.end(payload);
     });
   }
@@ -302,5 +361,9 @@ function statusError(what: string, code: number, text: string): KubeApiError {
   } catch {
     // Not a Status (a proxy's HTML page, say): keep the HTTP reason phrase.
   }
-  return new KubeApiError(`${what}: HTTP ${code}: ${status?.message ?? http.STATUS_CODES[code] ?? 'error'}`, code, status);
+  return new KubeApiError(
+    `${what}: HTTP ${code}: ${status?.message ?? http.STATUS_CODES[code] ?? 'error'}`,
+    code,
+    status,
+  );
 }

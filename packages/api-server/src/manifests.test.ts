@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, APISERVICE_NAME, REGISTRATIONS, SERVICE_NAME, SYSTEM_NAMESPACE } from './api-group.js';
 import { API_SERVER_CLIENT_NAME, REGISTRANT_CLUSTER_ROLE } from './component.js';
-import { MANIFEST_FILES, encodeCaBundle, manifestPath, manifestVars, placeholdersIn, renderManifest, type ManifestObject } from './manifests.js';
+import {
+  MANIFEST_FILES,
+  encodeCaBundle,
+  manifestPath,
+  manifestVars,
+  placeholdersIn,
+  renderManifest,
+  type ManifestObject,
+} from './manifests.js';
 import { testPki } from './test-support/pki.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -30,7 +38,11 @@ describe('manifests', () => {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
       metadata: { name: APISERVICE_NAME },
-      spec: { group: API_GROUP, version: API_VERSION, service: { name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE, port: 18443 } },
+      spec: {
+        group: API_GROUP,
+        version: API_VERSION,
+        service: { name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE, port: 18443 },
+      },
     });
     const spec = apiService!['spec'] as Record<string, unknown>;
     expect(APISERVICE_NAME).toBe(`${API_VERSION}.${API_GROUP}`);
@@ -75,6 +87,8 @@ describe('manifests', () => {
   it('ship cnpaas-registrant: create on registrations, no binding', () => {
     const objects = renderManifest(MANIFEST_FILES.registrantClusterRole);
     expect(objects.map((o) => o.kind)).toEqual(['ClusterRole']);
-    expect(rules(objects, REGISTRANT_CLUSTER_ROLE)).toEqual([{ apiGroups: [API_GROUP], resources: [REGISTRATIONS.plural], verbs: ['create'] }]);
+    expect(rules(objects, REGISTRANT_CLUSTER_ROLE)).toEqual([
+      { apiGroups: [API_GROUP], resources: [REGISTRATIONS.plural], verbs: ['create'] },
+    ]);
   });
 });

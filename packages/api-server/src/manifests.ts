@@ -24,7 +24,11 @@ export const MANIFEST_FILES = {
 export type ManifestVarName = 'API_SERVER_PORT' | 'CA_BUNDLE';
 export type ManifestVars = Record<ManifestVarName, string>;
 
-export type ManifestObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+export type ManifestObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+};
 
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
@@ -41,7 +45,9 @@ export interface ManifestVarsOptions {
 /** The vars the platform passes when applying `afterReady`. */
 export function manifestVars(options: ManifestVarsOptions): ManifestVars {
   if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) {
-    throw new ApiServerError('CNPAAS_API_BAD_FLAG', `APIService port ${options.port} is not a TCP port`, { hint: 'pass the port cnpaas-api-server listens on' });
+    throw new ApiServerError('CNPAAS_API_BAD_FLAG', `APIService port ${options.port} is not a TCP port`, {
+      hint: 'pass the port cnpaas-api-server listens on',
+    });
   }
   return { API_SERVER_PORT: String(options.port), CA_BUNDLE: encodeCaBundle(options.servingCaPem) };
 }
@@ -59,7 +65,11 @@ export function encodeCaBundle(pem: string | Buffer): string {
     try {
       new X509Certificate(block);
     } catch (err) {
-      throw new ApiServerError('CNPAAS_API_TLS', `the CA bundle holds a certificate that does not parse: ${(err as Error).message}`, { cause: err });
+      throw new ApiServerError(
+        'CNPAAS_API_TLS',
+        `the CA bundle holds a certificate that does not parse: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
   return Buffer.from(text, 'utf8').toString('base64');
@@ -74,7 +84,8 @@ export function placeholdersIn(text: string): string[] {
 export function renderManifest(file: string, vars: Partial<Record<string, string>> = {}): ManifestObject[] {
   const text = readFileSync(manifestPath(file), 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = vars[name];
-    if (value === undefined) throw new ApiServerError('CNPAAS_API_BAD_FLAG', `${file} uses {{${name}}}, which was not provided`);
+    if (value === undefined)
+      throw new ApiServerError('CNPAAS_API_BAD_FLAG', `${file} uses {{${name}}}, which was not provided`);
     return value;
   });
   const objects: ManifestObject[] = [];

@@ -43,7 +43,10 @@ export function groupVersionDocument() {
             'register a person and their company: creates a RegistrationRequest (webshop.cnpaas.dev/v1) and answers once the operator has made the Tenant, Namespace, User and welcome Email',
           operationId: 'createApiWebshopCnpaasDevV1Registration',
           parameters: [
-            queryParameter('dryRun', 'All: validate through the admission webhooks without creating anything; answers with the would-be Registration'),
+            queryParameter(
+              'dryRun',
+              'All: validate through the admission webhooks without creating anything; answers with the would-be Registration',
+            ),
             queryParameter('fieldManager', 'accepted and ignored: registrations are never updated'),
             queryParameter('fieldValidation', 'accepted; unknown fields are always refused (Strict)'),
           ],
@@ -52,12 +55,19 @@ export function groupVersionDocument() {
             content: { 'application/json': body, 'application/yaml': body },
           },
           responses: {
-            '201': { description: 'Created: the Registration with the names the operator chose in status', content: { 'application/json': body } },
+            '201': {
+              description: 'Created: the Registration with the names the operator chose in status',
+              content: { 'application/json': body },
+            },
             '400': statusResponse('BadRequest: the body does not parse or has unknown fields'),
             '401': statusResponse('Unauthorized: not proxied by kube-apiserver'),
-            '403': statusResponse('Forbidden: the SubjectAccessReview denied create on registrations, or a webhook denied the request'),
+            '403': statusResponse(
+              'Forbidden: the SubjectAccessReview denied create on registrations, or a webhook denied the request',
+            ),
             '409': statusResponse('Conflict or AlreadyExists: the email or the name is taken'),
-            '422': statusResponse('Invalid: a field is missing, of the wrong type or too long, or a webhook refused its value'),
+            '422': statusResponse(
+              'Invalid: a field is missing, of the wrong type or too long, or a webhook refused its value',
+            ),
             '504': statusResponse('Timeout: the operator did not finish in time; the RegistrationRequest stays'),
           },
           'x-kubernetes-action': 'post',
@@ -68,13 +78,21 @@ export function groupVersionDocument() {
     components: {
       schemas: {
         [REGISTRATION_REF]: {
-          description: 'A registration of a person and their company. POST-only: the answer carries what was made in status.',
+          description:
+            'A registration of a person and their company. POST-only: the answer carries what was made in status.',
           type: 'object',
           required: ['spec'],
           properties: {
-            apiVersion: { description: 'api.webshop.cnpaas.dev/v1 (webshop.cnpaas.dev/v1 with kind RegistrationRequest is accepted too).', type: 'string' },
+            apiVersion: {
+              description:
+                'api.webshop.cnpaas.dev/v1 (webshop.cnpaas.dev/v1 with kind RegistrationRequest is accepted too).',
+              type: 'string',
+            },
             kind: { description: 'Registration (or RegistrationRequest).', type: 'string' },
-            metadata: { description: 'name (or generateName; default generateName reg-), labels and annotations.', allOf: [ref(OBJECT_META_REF)] },
+            metadata: {
+              description: 'name (or generateName; default generateName reg-), labels and annotations.',
+              allOf: [ref(OBJECT_META_REF)],
+            },
             spec: REGISTRATION_SPEC_SCHEMA,
             status: REGISTRATION_STATUS_SCHEMA,
           },
@@ -125,6 +143,8 @@ export function openApiV3(): OpenApiV3 {
   return {
     document,
     hash,
-    discovery: { paths: { [GROUP_VERSION_PATH.slice(1)]: { serverRelativeURL: `${OPENAPI_V3_GROUP_PATH}?hash=${hash}` } } },
+    discovery: {
+      paths: { [GROUP_VERSION_PATH.slice(1)]: { serverRelativeURL: `${OPENAPI_V3_GROUP_PATH}?hash=${hash}` } },
+    },
   };
 }

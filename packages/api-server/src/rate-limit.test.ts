@@ -54,7 +54,9 @@ describe('registration rate limit through the server', () => {
 
   beforeAll(async () => {
     pki = await testPki();
-    stack = await startStack(pki, { registrationLimiter: new CallerRateLimiter({ perMinute: 10, burst: 2, now: () => now }) });
+    stack = await startStack(pki, {
+      registrationLimiter: new CallerRateLimiter({ perMinute: 10, burst: 2, now: () => now }),
+    });
     stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!);
   });
   afterAll(async () => stack.close());
@@ -69,7 +71,8 @@ describe('registration rate limit through the server', () => {
         tenant: { country: 'GB', city: 'London', address: '1 Street', postalCode: 'SW1' },
       },
     });
-  const register = (user: string, email: string) => stack.proxied(REGISTRATIONS_PATH, { user, body: body(email), contentType: 'application/json' });
+  const register = (user: string, email: string) =>
+    stack.proxied(REGISTRATIONS_PATH, { user, body: body(email), contentType: 'application/json' });
 
   it('answers 429 TooManyRequests with Retry-After once a caller used its burst, before any SubjectAccessReview or create', async () => {
     expect((await register('mallory', 'a1@example.com')).status).toBe(201);
@@ -88,7 +91,9 @@ describe('registration rate limit through the server', () => {
       reason: 'TooManyRequests',
       details: { retryAfterSeconds: 6 },
     });
-    expect(refused.json.message).toContain('too many registrations from "mallory": at most 2 at once and 10 a minute; retry after 6 s');
+    expect(refused.json.message).toContain(
+      'too many registrations from "mallory": at most 2 at once and 10 a minute; retry after 6 s',
+    );
     expect(stack.fake.reviews.length).toBe(reviews);
     expect(stack.fake.creates.length).toBe(creates);
     expect(stack.lines.some((l) => l.includes('CNPAAS_API_RATE_LIMITED'))).toBe(true);
@@ -103,11 +108,28 @@ describe('registration rate limit through the server', () => {
   });
 
   it('is on by default with the documented numbers, and the flags (or their env twins) change them', () => {
-    expect(new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST })).toMatchObject({ perMinute: 10, burst: 5 });
-    const required = ['--tls-cert-file', 'c', '--tls-private-key-file', 'k', '--requestheader-client-ca-file', 'ca', '--kubeconfig', 'kc'];
+    expect(
+      new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST }),
+    ).toMatchObject({ perMinute: 10, burst: 5 });
+    const required = [
+      '--tls-cert-file',
+      'c',
+      '--tls-private-key-file',
+      'k',
+      '--requestheader-client-ca-file',
+      'ca',
+      '--kubeconfig',
+      'kc',
+    ];
     expect(parseConfig(required, {})).toMatchObject({ registrationRatePerMinute: 10, registrationBurst: 5 });
-    expect(parseConfig([...required, '--registration-rate', '0'], { CNPAAS_API_REGISTRATION_BURST: '20' })).toMatchObject({ registrationRatePerMinute: 0, registrationBurst: 20 });
-    expect(() => parseConfig([...required, '--registration-burst', '0'], {})).toThrow(/--registration-burst: "0" is not a whole number between 1 and 1000000/);
-    expect(() => parseConfig([...required, '--registration-rate', '1.5'], {})).toThrow(/--registration-rate: "1.5" is not a whole number/);
+    expect(
+      parseConfig([...required, '--registration-rate', '0'], { CNPAAS_API_REGISTRATION_BURST: '20' }),
+    ).toMatchObject({ registrationRatePerMinute: 0, registrationBurst: 20 });
+    expect(() => parseConfig([...required, '--registration-burst', '0'], {})).toThrow(
+      /--registration-burst: "0" is not a whole number between 1 and 1000000/,
+    );
+    expect(() => parseConfig([...required, '--registration-rate', '1.5'], {})).toThrow(
+      /--registration-rate: "1.5" is not a whole number/,
+    );
   });
 });

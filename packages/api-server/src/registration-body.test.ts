@@ -13,7 +13,13 @@ function body(): Record<string, any> {
     spec: {
       user: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', phoneNumber: '+442079460000' },
       password: SECRET,
-      tenant: { country: 'GB', city: 'London', address: '12 St James\'s Square', postalCode: 'SW1Y 4JH', taxNumber: 'GB1' },
+      tenant: {
+        country: 'GB',
+        city: 'London',
+        address: "12 St James's Square",
+        postalCode: 'SW1Y 4JH',
+        taxNumber: 'GB1',
+      },
     },
   };
 }
@@ -67,7 +73,10 @@ describe('decodeBody', () => {
   });
 
   it('stops alias bombs', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(statusOf(() => decodeBody(bomb, 'yaml')).code).toBe(400);
   });
 });
@@ -88,7 +97,9 @@ describe('toRegistrationRequest', () => {
   });
 
   it('accepts the Registration kind of our own group, and no apiVersion/kind at all', () => {
-    expect(toRegistrationRequest({ ...body(), apiVersion: 'api.webshop.cnpaas.dev/v1', kind: 'Registration' }).kind).toBe('RegistrationRequest');
+    expect(
+      toRegistrationRequest({ ...body(), apiVersion: 'api.webshop.cnpaas.dev/v1', kind: 'Registration' }).kind,
+    ).toBe('RegistrationRequest');
     const { apiVersion: _a, kind: _k, ...bare } = body();
     expect(toRegistrationRequest(bare).apiVersion).toBe('webshop.cnpaas.dev/v1');
   });
@@ -96,7 +107,9 @@ describe('toRegistrationRequest', () => {
   it('generates a name (reg-…) when the body has none, or uses its generateName', () => {
     expect(toRegistrationRequest({ ...body(), metadata: {} }).metadata).toEqual({ generateName: 'reg-' });
     expect(toRegistrationRequest({ ...body(), metadata: undefined }).metadata).toEqual({ generateName: 'reg-' });
-    expect(toRegistrationRequest({ ...body(), metadata: { generateName: 'shop-' } }).metadata).toEqual({ generateName: 'shop-' });
+    expect(toRegistrationRequest({ ...body(), metadata: { generateName: 'shop-' } }).metadata).toEqual({
+      generateName: 'shop-',
+    });
   });
 
   it('refuses another kind with 400', () => {
@@ -125,7 +138,11 @@ describe('toRegistrationRequest', () => {
     b['spec'].tenant.city = 'x'.repeat(51);
     b['spec'].password = '';
     const status = statusOf(() => toRegistrationRequest(b));
-    expect(status).toMatchObject({ code: 422, reason: 'Invalid', details: { name: 'Not_A_Name', group: 'api.webshop.cnpaas.dev', kind: 'registrations' } });
+    expect(status).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      details: { name: 'Not_A_Name', group: 'api.webshop.cnpaas.dev', kind: 'registrations' },
+    });
     expect(status.details.causes.map((c: { field: string; reason: string }) => `${c.field} ${c.reason}`)).toEqual([
       'metadata.name FieldValueInvalid',
       'spec.user.email FieldValueRequired',
@@ -146,7 +163,9 @@ describe('toRegistrationRequest', () => {
     const b = body();
     b['spec'].password = 'p'.repeat(1025);
     const status = statusOf(() => toRegistrationRequest(b));
-    expect(status.details.causes).toEqual([{ reason: 'FieldValueTooLong', field: 'spec.password', message: 'Too long: must have at most 1024 characters' }]);
+    expect(status.details.causes).toEqual([
+      { reason: 'FieldValueTooLong', field: 'spec.password', message: 'Too long: must have at most 1024 characters' },
+    ]);
     expect(status.message).not.toContain('ppp');
   });
 
@@ -157,9 +176,14 @@ describe('toRegistrationRequest', () => {
   });
 
   it('takes the name from the URL, and refuses a body naming another', () => {
-    expect(toRegistrationRequest({ ...body(), metadata: {} }, { nameFromPath: 'from-url' }).metadata.name).toBe('from-url');
+    expect(toRegistrationRequest({ ...body(), metadata: {} }, { nameFromPath: 'from-url' }).metadata.name).toBe(
+      'from-url',
+    );
     const status = statusOf(() => toRegistrationRequest(body(), { nameFromPath: 'other' }));
-    expect(status).toMatchObject({ code: 400, message: 'the name of the object (reg-1) does not match the name on the URL (other)' });
+    expect(status).toMatchObject({
+      code: 400,
+      message: 'the name of the object (reg-1) does not match the name on the URL (other)',
+    });
   });
 
   it('refuses a body that is not an object', () => {

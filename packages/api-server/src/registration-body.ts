@@ -17,7 +17,14 @@
  * kube-apiserver drops it on create when a status subresource exists.
  */
 import { parseDocument } from 'yaml';
-import { API_GROUP_VERSION, REGISTRATIONS, REGISTRATION_REQUESTS, REQUESTED_BY_ANNOTATION, WEBSHOP_GROUP, WEBSHOP_VERSION } from './api-group.js';
+import {
+  API_GROUP_VERSION,
+  REGISTRATIONS,
+  REGISTRATION_REQUESTS,
+  REQUESTED_BY_ANNOTATION,
+  WEBSHOP_GROUP,
+  WEBSHOP_VERSION,
+} from './api-group.js';
 import type { RegistrationRequest } from './kube-client.js';
 import { REGISTRATION_SPEC_SCHEMA, type Schema } from './registration-schema.js';
 import { httpError, type StatusCause } from './status.js';
@@ -48,7 +55,11 @@ export function bodyFormat(contentType: string | undefined): BodyFormat | undefi
 }
 
 function badBody(message: string) {
-  return httpError('CNPAAS_API_BAD_BODY', { code: 400, message, hint: 'send one RegistrationRequest as JSON or YAML (Content-Type application/json or application/yaml)' });
+  return httpError('CNPAAS_API_BAD_BODY', {
+    code: 400,
+    message,
+    hint: 'send one RegistrationRequest as JSON or YAML (Content-Type application/json or application/yaml)',
+  });
 }
 
 /** Bytes to a JSON value. Errors give a position at most, never the text around it. */
@@ -70,7 +81,8 @@ export function decodeBody(text: string, format: BodyFormat): unknown {
   if (problem) {
     const at = problem.linePos?.[0];
     const where = at ? ` at line ${at.line}, column ${at.col}` : '';
-    const what = problem.code === 'MULTIPLE_DOCS' ? 'holds more than one document' : `is not valid YAML (${problem.code}${where})`;
+    const what =
+      problem.code === 'MULTIPLE_DOCS' ? 'holds more than one document' : `is not valid YAML (${problem.code}${where})`;
     throw badBody(`the request body ${what}`);
   }
   try {
@@ -102,11 +114,16 @@ function schemaCauses(value: unknown, schema: Schema, path: string, out: StatusC
   }
   if (schema.type === 'object') {
     if (!isRecord(value)) {
-      out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: ${typeName(value)}: must be an object` });
+      out.push({
+        reason: 'FieldValueTypeInvalid',
+        field: path,
+        message: `Invalid value: ${typeName(value)}: must be an object`,
+      });
       return;
     }
     for (const key of schema.required ?? []) {
-      if (value[key] === undefined || value[key] === null) out.push({ reason: 'FieldValueRequired', field: `${path}.${key}`, message: 'Required value' });
+      if (value[key] === undefined || value[key] === null)
+        out.push({ reason: 'FieldValueRequired', field: `${path}.${key}`, message: 'Required value' });
     }
     for (const [key, child] of Object.entries(value)) {
       const childSchema = schema.properties[key];
@@ -115,16 +132,28 @@ function schemaCauses(value: unknown, schema: Schema, path: string, out: StatusC
     return;
   }
   if (typeof value !== 'string') {
-    out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: ${typeName(value)}: must be a string` });
+    out.push({
+      reason: 'FieldValueTypeInvalid',
+      field: path,
+      message: `Invalid value: ${typeName(value)}: must be a string`,
+    });
     return;
   }
   // Code points, as the apiserver counts OpenAPI lengths. Never quote the value: it may be the password.
   const length = [...value].length;
   if (schema.minLength !== undefined && length < schema.minLength) {
-    out.push({ reason: length === 0 ? 'FieldValueRequired' : 'FieldValueInvalid', field: path, message: length === 0 ? 'Required value' : `must be at least ${schema.minLength} characters` });
+    out.push({
+      reason: length === 0 ? 'FieldValueRequired' : 'FieldValueInvalid',
+      field: path,
+      message: length === 0 ? 'Required value' : `must be at least ${schema.minLength} characters`,
+    });
   }
   if (schema.maxLength !== undefined && length > schema.maxLength) {
-    out.push({ reason: 'FieldValueTooLong', field: path, message: `Too long: must have at most ${schema.maxLength} characters` });
+    out.push({
+      reason: 'FieldValueTooLong',
+      field: path,
+      message: `Too long: must have at most ${schema.maxLength} characters`,
+    });
   }
 }
 
@@ -136,11 +165,16 @@ function typeName(value: unknown): string {
 function checkStringMap(value: unknown, path: string, out: StatusCause[]): void {
   if (value === undefined) return;
   if (!isRecord(value)) {
-    out.push({ reason: 'FieldValueTypeInvalid', field: path, message: 'must be a map of string keys to string values' });
+    out.push({
+      reason: 'FieldValueTypeInvalid',
+      field: path,
+      message: 'must be a map of string keys to string values',
+    });
     return;
   }
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string') out.push({ reason: 'FieldValueTypeInvalid', field: `${path}[${key}]`, message: 'must be a string' });
+    if (typeof v !== 'string')
+      out.push({ reason: 'FieldValueTypeInvalid', field: `${path}[${key}]`, message: 'must be a string' });
   }
 }
 
@@ -152,7 +186,9 @@ export interface ToRegistrationRequestOptions {
 /** A decoded body to the RegistrationRequest to create, or a 400/422 Status naming the field. */
 export function toRegistrationRequest(body: unknown, options: ToRegistrationRequestOptions = {}): RegistrationRequest {
   if (!isRecord(body)) {
-    throw badBody(`the request body is ${body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`}, not an object`);
+    throw badBody(
+      `the request body is ${body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`}, not an object`,
+    );
   }
 
   const apiVersion = body['apiVersion'];
@@ -169,7 +205,12 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
 
   const unknown = Object.keys(body).filter((k) => !TOP_LEVEL_FIELDS.has(k));
   const metadata = body['metadata'] ?? {};
-  if (isRecord(metadata)) unknown.push(...Object.keys(metadata).filter((k) => !METADATA_FIELDS.has(k)).map((k) => `metadata.${k}`));
+  if (isRecord(metadata))
+    unknown.push(
+      ...Object.keys(metadata)
+        .filter((k) => !METADATA_FIELDS.has(k))
+        .map((k) => `metadata.${k}`),
+    );
   unknownFields(body['spec'], REGISTRATION_SPEC_SCHEMA, 'spec', unknown);
   if (unknown.length > 0) {
     throw httpError('CNPAAS_API_BAD_BODY', {
@@ -180,7 +221,8 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
   }
 
   const causes: StatusCause[] = [];
-  if (!isRecord(metadata)) causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata', message: 'must be an object' });
+  if (!isRecord(metadata))
+    causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata', message: 'must be an object' });
   const meta = isRecord(metadata) ? metadata : {};
   let name = meta['name'];
   const generateName = meta['generateName'];
@@ -194,7 +236,8 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
     name = options.nameFromPath;
   }
   if (name !== undefined && name !== '') {
-    if (typeof name !== 'string') causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'must be a string' });
+    if (typeof name !== 'string')
+      causes.push({ reason: 'FieldValueTypeInvalid', field: 'metadata.name', message: 'must be a string' });
     else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
       causes.push({
         reason: 'FieldValueInvalid',
@@ -209,7 +252,11 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
   checkStringMap(meta['labels'], 'metadata.labels', causes);
   checkStringMap(meta['annotations'], 'metadata.annotations', causes);
   if (isRecord(meta['annotations']) && REQUESTED_BY_ANNOTATION in meta['annotations']) {
-    causes.push({ reason: 'FieldValueForbidden', field: `metadata.annotations[${REQUESTED_BY_ANNOTATION}]`, message: 'Forbidden: set by the server to the requesting user' });
+    causes.push({
+      reason: 'FieldValueForbidden',
+      field: `metadata.annotations[${REQUESTED_BY_ANNOTATION}]`,
+      message: 'Forbidden: set by the server to the requesting user',
+    });
   }
   schemaCauses(body['spec'], REGISTRATION_SPEC_SCHEMA, 'spec', causes);
 
@@ -219,13 +266,20 @@ export function toRegistrationRequest(body: unknown, options: ToRegistrationRequ
       code: 422,
       reason: 'Invalid',
       message: `${REGISTRATIONS.kind} ${JSON.stringify(displayName ?? '')} is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-      details: { ...(displayName ? { name: displayName } : {}), group: API_GROUP_VERSION.split('/')[0]!, kind: REGISTRATIONS.plural, causes },
+      details: {
+        ...(displayName ? { name: displayName } : {}),
+        group: API_GROUP_VERSION.split('/')[0]!,
+        kind: REGISTRATIONS.plural,
+        causes,
+      },
     });
   }
 
   const outMeta: RegistrationRequest['metadata'] = {};
   if (displayName) outMeta.name = displayName;
-  else outMeta.generateName = typeof generateName === 'string' && generateName !== '' ? generateName : DEFAULT_GENERATE_NAME;
+  else
+    outMeta.generateName =
+      typeof generateName === 'string' && generateName !== '' ? generateName : DEFAULT_GENERATE_NAME;
   if (isRecord(meta['labels'])) outMeta.labels = { ...(meta['labels'] as Record<string, string>) };
   if (isRecord(meta['annotations'])) outMeta.annotations = { ...(meta['annotations'] as Record<string, string>) };
   return {

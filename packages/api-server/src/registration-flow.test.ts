@@ -26,7 +26,7 @@ function registrationBody(overrides: { name?: string; password?: string } = {}):
     spec: {
       user: { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com' },
       password: overrides.password ?? SECRET,
-      tenant: { country: 'GB', city: 'London', address: '12 St James\'s Square', postalCode: 'SW1Y 4JH' },
+      tenant: { country: 'GB', city: 'London', address: "12 St James's Square", postalCode: 'SW1Y 4JH' },
     },
   };
 }
@@ -61,7 +61,7 @@ function post(body: unknown, options: { query?: string; contentType?: string; us
 }
 
 describe('POST registrations', () => {
-  it('creates the RR as cnpaas-api-server, watches it from the create\'s resourceVersion, and answers 201 from the DELETED status', async () => {
+  it("creates the RR as cnpaas-api-server, watches it from the create's resourceVersion, and answers 201 from the DELETED status", async () => {
     stack.fake.onCreated = (rr) => setTimeout(() => stack.fake.complete(rr.metadata.name!), 50);
     const reply = await post(registrationBody({ name: 'reg-ada' }), { user: 'alice' });
 
@@ -81,15 +81,23 @@ describe('POST registrations', () => {
     expect(create).toMatchObject({ dryRun: false, clientCn: 'cnpaas-api-server', fieldManager: 'cnpaas-api-server' });
     expect(create.object.metadata.annotations?.[REQUESTED_BY_ANNOTATION]).toBe('alice');
     const added = stack.fake.history.find((e) => e.type === 'ADDED' && e.object.metadata.name === 'reg-ada')!;
-    expect(stack.fake.watches.at(-1)).toMatchObject({ resourceVersion: String(added.rv), fieldSelector: 'metadata.name=reg-ada' });
+    expect(stack.fake.watches.at(-1)).toMatchObject({
+      resourceVersion: String(added.rv),
+      fieldSelector: 'metadata.name=reg-ada',
+    });
   });
 
-  it('does not miss a DELETE that happens before the watch opens (the original demo\'s race)', async () => {
+  it("does not miss a DELETE that happens before the watch opens (the original demo's race)", async () => {
     // The operator finishes before the create's response is even sent.
     stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!, COMPLETED_STATUS('fast'));
     const reply = await post(registrationBody());
     expect(reply.status).toBe(201);
-    expect(reply.json.status).toEqual({ tenant: 't-fast', namespace: 't-fast', user: 't-fast', email: 't-fast-welcome' });
+    expect(reply.json.status).toEqual({
+      tenant: 't-fast',
+      namespace: 't-fast',
+      user: 't-fast',
+      email: 't-fast-welcome',
+    });
     // No name in the body: the apiserver generated one from reg-.
     expect(reply.json.metadata.name).toMatch(/^reg-[0-9a-f]{5}$/);
   });
@@ -109,14 +117,17 @@ describe('POST registrations', () => {
     const asYaml = await post(yaml, { contentType: 'application/yaml' });
     expect(asYaml.status).toBe(201);
     expect(asYaml.json.metadata.name).toBe('reg-yaml');
-    expect(stack.fake.creates.at(-1)!.object.spec).toMatchObject({ user: { firstName: 'Grace' }, tenant: { postalCode: '22202' } });
+    expect(stack.fake.creates.at(-1)!.object.spec).toMatchObject({
+      user: { firstName: 'Grace' },
+      tenant: { postalCode: '22202' },
+    });
 
     const asJson = await post(yaml.replace('reg-yaml', 'reg-yaml-2'), { contentType: 'application/json' });
     expect(asJson.status).toBe(201);
     expect(asJson.json.metadata.name).toBe('reg-yaml-2');
   });
 
-  it('takes the name from the URL in the original demo\'s form POST …/registrations/<name>', async () => {
+  it("takes the name from the URL in the original demo's form POST …/registrations/<name>", async () => {
     stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!);
     const reply = await post(registrationBody(), { path: `${REGISTRATIONS_PATH}/richard-kovacs` });
     expect(reply.status).toBe(201);
@@ -125,13 +136,23 @@ describe('POST registrations', () => {
 
   it('answers 504 Timeout when the operator does not finish, naming the RR and its last state, and leaves it alone', async () => {
     stack.fake.onCreated = (rr) =>
-      stack.fake.modify(rr.metadata.name!, { conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForNamespace', message: 'waiting for Namespace t-x' }] });
+      stack.fake.modify(rr.metadata.name!, {
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'WaitingForNamespace', message: 'waiting for Namespace t-x' },
+        ],
+      });
     const started = Date.now();
     const reply = await post(registrationBody({ name: 'reg-slow' }));
     const took = Date.now() - started;
 
     expect(reply.status).toBe(504);
-    expect(reply.json).toMatchObject({ kind: 'Status', status: 'Failure', code: 504, reason: 'Timeout', details: { name: 'reg-slow' } });
+    expect(reply.json).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      code: 504,
+      reason: 'Timeout',
+      details: { name: 'reg-slow' },
+    });
     expect(reply.json.message).toContain('RegistrationRequest reg-slow did not finish within 1.5s');
     expect(reply.json.message).toContain('Ready=False WaitingForNamespace: waiting for Namespace t-x');
     expect(reply.json.message).toContain('kubectl get registrationrequests.webshop.cnpaas.dev reg-slow');
@@ -140,7 +161,7 @@ describe('POST registrations', () => {
     expect(stack.fake.objects.has('reg-slow')).toBe(true);
   });
 
-  it('answers 409 when the RR is deleted without the operator\'s result', async () => {
+  it("answers 409 when the RR is deleted without the operator's result", async () => {
     stack.fake.onCreated = (rr) => stack.fake.remove(rr.metadata.name!);
     const reply = await post(registrationBody({ name: 'reg-cancelled' }));
     expect(reply.status).toBe(409);
@@ -163,7 +184,9 @@ describe('POST registrations', () => {
 
   it('after 410 Gone, finds the RR still there with a GET and watches on from its resourceVersion', async () => {
     stack.fake.onCreated = (rr) => {
-      stack.fake.modify(rr.metadata.name!, { conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForNamespace' }] });
+      stack.fake.modify(rr.metadata.name!, {
+        conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForNamespace' }],
+      });
       stack.fake.compactedRv = stack.fake.rv; // the create's resourceVersion is compacted away
       setTimeout(() => stack.fake.complete(rr.metadata.name!), 100);
     };
@@ -193,16 +216,32 @@ describe('webhook denials and kube API failures on create', () => {
       status: failure({
         code: 422,
         reason: 'Invalid',
-        message: 'admission webhook "mutate-registrationrequests.webshop.cnpaas.dev" denied the request: spec.password: must contain a digit',
+        message:
+          'admission webhook "mutate-registrationrequests.webshop.cnpaas.dev" denied the request: spec.password: must contain a digit',
         details: { causes: [{ reason: 'FieldValueInvalid', field: 'spec.password', message: 'must contain a digit' }] },
       }),
     },
     {
       what: 'a 409 Conflict for a taken email',
-      status: failure({ code: 409, reason: 'Conflict', message: 'admission webhook "validate-registrationrequests.webshop.cnpaas.dev" denied the request: email ada@example.com is already registered' }),
+      status: failure({
+        code: 409,
+        reason: 'Conflict',
+        message:
+          'admission webhook "validate-registrationrequests.webshop.cnpaas.dev" denied the request: email ada@example.com is already registered',
+      }),
     },
-    { what: 'a 400 from a webhook', status: failure({ code: 400, reason: 'BadRequest', message: 'admission webhook "x" denied the request: bad' }) },
-    { what: 'a 403 from a webhook that set no code', status: failure({ code: 403, reason: 'Forbidden', message: 'admission webhook "x" denied the request without explanation' }) },
+    {
+      what: 'a 400 from a webhook',
+      status: failure({ code: 400, reason: 'BadRequest', message: 'admission webhook "x" denied the request: bad' }),
+    },
+    {
+      what: 'a 403 from a webhook that set no code',
+      status: failure({
+        code: 403,
+        reason: 'Forbidden',
+        message: 'admission webhook "x" denied the request without explanation',
+      }),
+    },
   ];
   for (const c of cases) {
     it(`passes through ${c.what} (code, reason, message, details)`, async () => {
@@ -212,7 +251,14 @@ describe('webhook denials and kube API failures on create', () => {
       expect(stack.fake.creates.length).toBe(creates + 1);
       expect(stack.fake.objects.size).toBe(objects);
       expect(reply.status).toBe(c.status.code);
-      expect(reply.json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: c.status.code, reason: c.status.reason, message: c.status.message });
+      expect(reply.json).toMatchObject({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: c.status.code,
+        reason: c.status.reason,
+        message: c.status.message,
+      });
       if (c.status.details) expect(reply.json.details).toEqual(c.status.details);
     });
   }
@@ -222,11 +268,20 @@ describe('webhook denials and kube API failures on create', () => {
     expect((await post(registrationBody({ name: 'reg-taken' }), { query: '' })).status).toBe(504);
     const again = await post(registrationBody({ name: 'reg-taken' }));
     expect(again.status).toBe(409);
-    expect(again.json).toMatchObject({ reason: 'AlreadyExists', message: 'registrationrequests.webshop.cnpaas.dev "reg-taken" already exists' });
+    expect(again.json).toMatchObject({
+      reason: 'AlreadyExists',
+      message: 'registrationrequests.webshop.cnpaas.dev "reg-taken" already exists',
+    });
   });
 
   it('answers 503, never 500, when the apiserver fails calling a webhook', async () => {
-    stack.fake.admit = () => failure({ code: 500, reason: 'InternalError', message: 'Internal error occurred: failed calling webhook "validate-registrationrequests.webshop.cnpaas.dev": connection refused' });
+    stack.fake.admit = () =>
+      failure({
+        code: 500,
+        reason: 'InternalError',
+        message:
+          'Internal error occurred: failed calling webhook "validate-registrationrequests.webshop.cnpaas.dev": connection refused',
+      });
     const reply = await post(registrationBody());
     expect(reply.status).toBe(503);
     expect(reply.json).toMatchObject({ reason: 'ServiceUnavailable', code: 503 });
@@ -234,7 +289,13 @@ describe('webhook denials and kube API failures on create', () => {
   });
 
   it('answers 500 naming our RBAC when our own identity may not create RegistrationRequests', async () => {
-    stack.fake.admit = () => failure({ code: 403, reason: 'Forbidden', message: 'registrationrequests.webshop.cnpaas.dev is forbidden: User "cnpaas-api-server" cannot create resource "registrationrequests"' });
+    stack.fake.admit = () =>
+      failure({
+        code: 403,
+        reason: 'Forbidden',
+        message:
+          'registrationrequests.webshop.cnpaas.dev is forbidden: User "cnpaas-api-server" cannot create resource "registrationrequests"',
+      });
     const reply = await post(registrationBody());
     expect(reply.status).toBe(500);
     expect(reply.json.message).toContain('apply packages/api-server/manifests/rbac.yaml');
@@ -256,12 +317,22 @@ describe('dryRun=All', () => {
     expect(stack.fake.creates.at(-1)).toMatchObject({ dryRun: true });
     expect(stack.fake.objects.size).toBe(objectsBefore);
     expect(stack.fake.watches.length).toBe(watchesBefore);
-    expect(reply.json).toMatchObject({ kind: 'Registration', metadata: { name: 'reg-dry' }, status: {}, spec: { user: { firstName: 'Ada' } } });
+    expect(reply.json).toMatchObject({
+      kind: 'Registration',
+      metadata: { name: 'reg-dry' },
+      status: {},
+      spec: { user: { firstName: 'Ada' } },
+    });
     expect(reply.json.spec).not.toHaveProperty('password');
   });
 
   it('passes a dry-run denial through like a real one', async () => {
-    stack.fake.admit = () => failure({ code: 422, reason: 'Invalid', message: 'admission webhook "x" denied the request: spec.user.email: invalid' });
+    stack.fake.admit = () =>
+      failure({
+        code: 422,
+        reason: 'Invalid',
+        message: 'admission webhook "x" denied the request: spec.user.email: invalid',
+      });
     const reply = await post(registrationBody(), { query: '?dryRun=All' });
     expect(reply.status).toBe(422);
     expect(reply.json.message).toContain('spec.user.email: invalid');
@@ -281,7 +352,9 @@ describe('bodies refused before any create', () => {
     delete (body['spec'] as Record<string, unknown>)['tenant'];
     const reply = await post(body);
     expect(reply.status).toBe(422);
-    expect(reply.json.details.causes).toEqual([{ reason: 'FieldValueRequired', field: 'spec.tenant', message: 'Required value' }]);
+    expect(reply.json.details.causes).toEqual([
+      { reason: 'FieldValueRequired', field: 'spec.tenant', message: 'Required value' },
+    ]);
     expect(stack.fake.creates.length).toBe(before);
   });
 
@@ -296,7 +369,9 @@ describe('bodies refused before any create', () => {
   it('answers 400 for broken JSON without quoting it', async () => {
     const reply = await post(`{"spec": {"password": "${SECRET}"`);
     expect(reply.status).toBe(400);
-    expect(reply.json.message).toBe('the request body is not valid JSON; send one RegistrationRequest as JSON or YAML (Content-Type application/json or application/yaml)');
+    expect(reply.json.message).toBe(
+      'the request body is not valid JSON; send one RegistrationRequest as JSON or YAML (Content-Type application/json or application/yaml)',
+    );
     expect(reply.text).not.toContain(SECRET);
   });
 

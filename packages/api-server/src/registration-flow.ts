@@ -32,7 +32,13 @@
  * operator may still finish it, and deleting it half-way would strand the
  * children it already made. The message names it so the caller can look.
  */
-import { API_GROUP, API_GROUP_VERSION, REGISTRATIONS, REGISTRATION_UID_LABEL, REQUESTED_BY_ANNOTATION } from './api-group.js';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  REGISTRATIONS,
+  REGISTRATION_UID_LABEL,
+  REQUESTED_BY_ANNOTATION,
+} from './api-group.js';
 import { ApiServerError, errorMessage } from './errors.js';
 import { KubeApiError, type Condition, type KubeApi, type RegistrationRequest, type UserInfo } from './kube-client.js';
 import type { Logger } from './logger.js';
@@ -99,9 +105,17 @@ export class RegistrationFlow {
       state.uid = created.metadata?.uid;
       if (input.dryRun) return { code: 201, registration: toRegistration(created) };
       if (!state.name || !created.metadata.resourceVersion) {
-        throw httpError('CNPAAS_API_INTERNAL', { code: 500, message: 'the created RegistrationRequest came back without a name or resourceVersion' });
+        throw httpError('CNPAAS_API_INTERNAL', {
+          code: 500,
+          message: 'the created RegistrationRequest came back without a name or resourceVersion',
+        });
       }
-      const deleted = await this.#watchUntilDeleted({ name: state.name, resourceVersion: created.metadata.resourceVersion, state, signal });
+      const deleted = await this.#watchUntilDeleted({
+        name: state.name,
+        resourceVersion: created.metadata.resourceVersion,
+        state,
+        signal,
+      });
       if (!deleted) throw this.#aborted(deadline.signal, input, state);
       return { code: 201, registration: result(deleted) };
     } finally {
@@ -110,7 +124,12 @@ export class RegistrationFlow {
   }
 
   /** The DELETED object, or undefined when the signal ended the wait. */
-  async #watchUntilDeleted(args: { name: string; resourceVersion: string; state: FlowState; signal: AbortSignal }): Promise<RegistrationRequest | undefined> {
+  async #watchUntilDeleted(args: {
+    name: string;
+    resourceVersion: string;
+    state: FlowState;
+    signal: AbortSignal;
+  }): Promise<RegistrationRequest | undefined> {
     const { name, state, signal } = args;
     const { kube, log } = this.#options;
     let resourceVersion = args.resourceVersion;
@@ -121,7 +140,12 @@ export class RegistrationFlow {
       const stop = new AbortController();
       try {
         await kube.watchRegistrationRequest(
-          { name, resourceVersion, timeoutSeconds: Math.max(1, (deadlineAt - Date.now()) / 1000), signal: AbortSignal.any([signal, stop.signal]) },
+          {
+            name,
+            resourceVersion,
+            timeoutSeconds: Math.max(1, (deadlineAt - Date.now()) / 1000),
+            signal: AbortSignal.any([signal, stop.signal]),
+          },
           (event) => {
             const rv = event.object?.metadata?.resourceVersion;
             if (rv) resourceVersion = rv;
@@ -157,9 +181,13 @@ export class RegistrationFlow {
           resourceVersion = current.metadata.resourceVersion ?? resourceVersion;
           continue;
         }
-        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403)) throw ownPermission(err, 'watch registrationrequests');
+        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403))
+          throw ownPermission(err, 'watch registrationrequests');
         // A dropped connection, a 5xx, a watch-cache "too large resource version": try again from where we were.
-        log.warn({ name, resourceVersion, err: errorMessage(err), retryInMs: delay }, 'watch of the registration failed; re-watching');
+        log.warn(
+          { name, resourceVersion, err: errorMessage(err), retryInMs: delay },
+          'watch of the registration failed; re-watching',
+        );
         await sleep(delay, signal);
         delay = Math.min(delay * 2, 2_000);
       }
@@ -175,9 +203,15 @@ export class RegistrationFlow {
       });
     }
     const seconds = Math.round(this.#options.timeoutMs / 100) / 10;
-    const what = input.dryRun ? 'the dry-run create' : state.name ? `RegistrationRequest ${state.name}` : 'the registration';
+    const what = input.dryRun
+      ? 'the dry-run create'
+      : state.name
+        ? `RegistrationRequest ${state.name}`
+        : 'the registration';
     const ready = readyCondition(state.last);
-    const progress = ready ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}` : '';
+    const progress = ready
+      ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}`
+      : '';
     const next = state.created
       ? `; it still exists and the operator may finish it: kubectl get registrationrequests.webshop.cnpaas.dev ${state.name ?? ''}`.trimEnd()
       : input.dryRun
@@ -187,7 +221,13 @@ export class RegistrationFlow {
       code: 504,
       reason: 'Timeout',
       message: `${what} did not finish within ${seconds}s${progress}${next}`,
-      details: { ...(state.name ? { name: state.name } : {}), group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}), retryAfterSeconds: 5 },
+      details: {
+        ...(state.name ? { name: state.name } : {}),
+        group: API_GROUP,
+        kind: REGISTRATIONS.plural,
+        ...(state.uid ? { uid: state.uid } : {}),
+        retryAfterSeconds: 5,
+      },
     });
   }
 }
@@ -235,7 +275,12 @@ function result(deleted: RegistrationRequest): Registration {
       reason: 'Conflict',
       message: `RegistrationRequest ${name} was deleted before the operator finished it (status lacks ${missing.join(', ')})${ready ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}` : ''}`,
       hint: 'someone else deleted it; send the registration again',
-      details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(registration.metadata.uid ? { uid: registration.metadata.uid } : {}) },
+      details: {
+        name,
+        group: API_GROUP,
+        kind: REGISTRATIONS.plural,
+        ...(registration.metadata.uid ? { uid: registration.metadata.uid } : {}),
+      },
     });
   }
   return registration;
@@ -250,22 +295,29 @@ function result(deleted: RegistrationRequest): Registration {
  */
 export function createFailure(err: unknown): ApiServerError {
   if (err instanceof ApiServerError) return err;
-  if (!(err instanceof KubeApiError) || err.httpStatus === undefined) return kubeUnavailable(err, 'creating the RegistrationRequest');
+  if (!(err instanceof KubeApiError) || err.httpStatus === undefined)
+    return kubeUnavailable(err, 'creating the RegistrationRequest');
   const code = err.httpStatus;
   const kubeStatus = err.status;
   const message = kubeStatus?.message ?? err.message;
-  if (code === 401 || (code === 403 && /\bcannot create resource\b/.test(message))) return ownPermission(err, 'create registrationrequests');
+  if (code === 401 || (code === 403 && /\bcannot create resource\b/.test(message)))
+    return ownPermission(err, 'create registrationrequests');
   if (code === 404) {
     return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
       code: 503,
       message: `the kube API does not serve registrationrequests.webshop.cnpaas.dev (${message})`,
-      hint: 'apply the operator\'s CRDs (packages/operator/manifests/crds/)',
+      hint: "apply the operator's CRDs (packages/operator/manifests/crds/)",
       cause: err,
     });
   }
   if (code >= 400 && code < 500) {
     return new ApiServerError('CNPAAS_API_CREATE_REFUSED', message, {
-      status: failure({ code, message, ...(kubeStatus?.reason ? { reason: kubeStatus.reason } : {}), ...(kubeStatus?.details ? { details: kubeStatus.details } : {}) }),
+      status: failure({
+        code,
+        message,
+        ...(kubeStatus?.reason ? { reason: kubeStatus.reason } : {}),
+        ...(kubeStatus?.details ? { details: kubeStatus.details } : {}),
+      }),
       cause: err,
     });
   }

@@ -34,10 +34,12 @@ function compare(ours: Schema, theirs: CrdSchema, path: string): void {
 }
 
 describe('registration schema', () => {
-  const crd = parse(readFileSync(CRD, 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: Record<string, CrdSchema> } } }> } };
+  const crd = parse(readFileSync(CRD, 'utf8')) as {
+    spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: Record<string, CrdSchema> } } }> };
+  };
   const root = crd.spec.versions[0]!.schema.openAPIV3Schema.properties;
 
-  it('matches the CRD\'s spec: fields, required, lengths', () => {
+  it("matches the CRD's spec: fields, required, lengths", () => {
     compare(REGISTRATION_SPEC_SCHEMA, root['spec']!, 'spec');
   });
 

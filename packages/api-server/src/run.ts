@@ -19,13 +19,19 @@ function readTls(config: ApiServerConfig): TlsMaterial {
   return {
     cert: readPem(config.tlsCertFile, { flag: 'tls-cert-file', error: kitError }),
     key: readPem(config.tlsPrivateKeyFile, { flag: 'tls-private-key-file', error: kitError }),
-    requestheaderCa: readPem(config.requestheaderClientCaFile, { flag: 'requestheader-client-ca-file', error: kitError }),
+    requestheaderCa: readPem(config.requestheaderClientCaFile, {
+      flag: 'requestheader-client-ca-file',
+      error: kitError,
+    }),
   };
 }
 
 export async function run(config: ApiServerConfig, version: string): Promise<void> {
   const tls = readTls(config);
-  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the api-server\'s kubeconfig from cnpaas up', error: kitError });
+  const kc = loadKubeConfig(config, {
+    hint: "pass --kubeconfig with the api-server's kubeconfig from cnpaas up",
+    error: kitError,
+  });
   const log = createLogger({ level: config.logLevel });
   const metrics = new ApiServerMetrics({ processMetrics: true });
   const server = await tlsSetup(
@@ -38,17 +44,29 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
         metrics,
         registrationTimeoutMs: config.registrationTimeoutMs,
         bodyLimit: config.maxBodyBytes,
-        registrationLimiter: new CallerRateLimiter({ perMinute: config.registrationRatePerMinute, burst: config.registrationBurst }),
+        registrationLimiter: new CallerRateLimiter({
+          perMinute: config.registrationRatePerMinute,
+          burst: config.registrationBurst,
+        }),
       });
       await built.app.ready();
       return built;
     },
-    { hint: 'check that --tls-private-key-file is the key of --tls-cert-file and all three files are PEM', error: kitError },
+    {
+      hint: 'check that --tls-private-key-file is the key of --tls-cert-file and all three files are PEM',
+      error: kitError,
+    },
   );
   const url = await server.listen({ host: config.host, port: config.port });
   log.info(
-    { url, version, allowedNames: config.requestheaderAllowedNames, registrationTimeoutMs: config.registrationTimeoutMs,
-      registrationRate: { perMinute: config.registrationRatePerMinute, burst: config.registrationBurst }, kubeServer: kc.getCurrentCluster()?.server },
+    {
+      url,
+      version,
+      allowedNames: config.requestheaderAllowedNames,
+      registrationTimeoutMs: config.registrationTimeoutMs,
+      registrationRate: { perMinute: config.registrationRatePerMinute, burst: config.registrationBurst },
+      kubeServer: kc.getCurrentCluster()?.server,
+    },
     'listening',
   );
 

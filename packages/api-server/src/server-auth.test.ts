@@ -85,7 +85,10 @@ describe('front-proxy authentication', () => {
   });
 
   it('refuses a front-proxy CA certificate whose CN is not allowed', async () => {
-    const reply = await stack.direct(GROUP_VERSION_PATH, { client: pki.frontProxyOtherName, headers: { 'X-Remote-User': 'alice' } });
+    const reply = await stack.direct(GROUP_VERSION_PATH, {
+      client: pki.frontProxyOtherName,
+      headers: { 'X-Remote-User': 'alice' },
+    });
     expectStatus(reply, 401, 'Unauthorized');
     expect(reply.json.message).toContain('"someone-else" is not in --requestheader-allowed-names');
   });
@@ -111,14 +114,21 @@ describe('front-proxy authentication', () => {
   it('serves the certificate the aggregator verifies: cnpaas-api.cnpaas-system.svc from the serving CA', async () => {
     // call() verifies the server against servername cnpaas-api.cnpaas-system.svc by default; a wrong name fails the handshake.
     expect((await stack.direct('/healthz', {})).status).toBe(200);
-    await expect(stack.direct('/healthz', { servername: 'cnpaas-api.other.svc' })).rejects.toThrow(/altnames|Hostname/i);
+    await expect(stack.direct('/healthz', { servername: 'cnpaas-api.other.svc' })).rejects.toThrow(
+      /altnames|Hostname/i,
+    );
   });
 });
 
 describe('SubjectAccessReview authorization', () => {
-  it('answers 403 with kube-apiserver\'s wording and the role to ask for when the SAR denies create', async () => {
-    stack.fake.decide = (spec) => (spec.resourceAttributes ? { allowed: false, reason: 'no RBAC policy matched' } : { allowed: true });
-    const reply = await stack.proxied(REGISTRATIONS_PATH, { user: 'mallory', body: '{}', contentType: 'application/json' });
+  it("answers 403 with kube-apiserver's wording and the role to ask for when the SAR denies create", async () => {
+    stack.fake.decide = (spec) =>
+      spec.resourceAttributes ? { allowed: false, reason: 'no RBAC policy matched' } : { allowed: true };
+    const reply = await stack.proxied(REGISTRATIONS_PATH, {
+      user: 'mallory',
+      body: '{}',
+      contentType: 'application/json',
+    });
     expectStatus(reply, 403, 'Forbidden');
     expect(reply.json.message).toContain(
       'registrations.api.webshop.cnpaas.dev is forbidden: User "mallory" cannot create resource "registrations" in API group "api.webshop.cnpaas.dev" at the cluster scope: no RBAC policy matched',
@@ -135,7 +145,10 @@ describe('SubjectAccessReview authorization', () => {
     stack.fake.decide = () => ({ allowed: false, denied: true, reason: 'denied by policy' });
     const reply = await stack.proxied('/apis', { user: 'root', groups: ['system:masters'] });
     expectStatus(reply, 403, 'Forbidden');
-    expect(stack.fake.reviews.at(-1)).toMatchObject({ user: 'root', groups: ['system:masters', 'system:authenticated'] });
+    expect(stack.fake.reviews.at(-1)).toMatchObject({
+      user: 'root',
+      groups: ['system:masters', 'system:authenticated'],
+    });
   });
 
   it('answers 503 (not 403, not a hang) when the SAR itself fails', async () => {
@@ -146,15 +159,17 @@ describe('SubjectAccessReview authorization', () => {
   });
 
   it('answers 500 naming our RBAC when the kube API forbids our own SAR', async () => {
-    stack.fake.decide = () => failure({ code: 403, message: 'User "cnpaas-api-server" cannot create resource "subjectaccessreviews"' });
+    stack.fake.decide = () =>
+      failure({ code: 403, message: 'User "cnpaas-api-server" cannot create resource "subjectaccessreviews"' });
     const reply = await stack.proxied('/openapi/v3', { user: 'bob-500' });
     expectStatus(reply, 500, 'InternalError');
     expect(reply.json.message).toContain('manifests/rbac.yaml');
   });
 
-  it('reuses a decision for 10 s: the aggregator\'s repeated discovery checks cost one SAR', async () => {
+  it("reuses a decision for 10 s: the aggregator's repeated discovery checks cost one SAR", async () => {
     const user = 'system:kube-aggregator';
-    for (let i = 0; i < 3; i++) expect((await stack.proxied(GROUP_VERSION_PATH, { user, groups: ['system:masters'] })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await stack.proxied(GROUP_VERSION_PATH, { user, groups: ['system:masters'] })).status).toBe(200);
     expect(stack.fake.reviews.filter((r) => r.user === user)).toHaveLength(1);
   });
 

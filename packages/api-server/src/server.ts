@@ -36,7 +36,15 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
 import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
-import { APIGROUP_DISCOVERY_V2, APIGROUP_DISCOVERY_V2BETA1, apiGroup, apiGroupDiscoveryList, apiGroupList, apiResourceList, negotiateDiscovery } from './discovery.js';
+import {
+  APIGROUP_DISCOVERY_V2,
+  APIGROUP_DISCOVERY_V2BETA1,
+  apiGroup,
+  apiGroupDiscoveryList,
+  apiGroupList,
+  apiResourceList,
+  negotiateDiscovery,
+} from './discovery.js';
 import { ApiServerError, errorMessage, kitError } from './errors.js';
 import { authenticateFrontProxy } from './front-proxy-auth.js';
 import type { KubeApi, UserInfo } from './kube-client.js';
@@ -92,12 +100,20 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
 
   constructor(options: ApiServerOptions) {
     const metrics = options.metrics ?? new ApiServerMetrics();
-    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    const app: App = Fastify(
+      fastifyHttpsOptions({
+        tls: servingTls(options.tls),
+        log: options.log,
+        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      }),
+    );
     super(app, { error: kitError, registry: metrics.registry, servingTls });
     this.metrics = metrics;
-    this.registrationLimiter = options.registrationLimiter
-      ?? new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST });
-    const authorizer = options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
+    this.registrationLimiter =
+      options.registrationLimiter ??
+      new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST });
+    const authorizer =
+      options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
     this.#flow = new RegistrationFlow({
       kube: options.kube,
       timeoutMs: options.registrationTimeoutMs ?? DEFAULT_REGISTRATION_TIMEOUT_MS,
@@ -108,9 +124,18 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     // Every body as text; registration-body.ts decides JSON or YAML (and 415).
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    app.setErrorHandler((error: RequestFailure | ApiServerError, request, reply) => this.#onError(error, request, reply));
+    app.setErrorHandler((error: RequestFailure | ApiServerError, request, reply) =>
+      this.#onError(error, request, reply),
+    );
     app.setNotFoundHandler((request, reply) =>
-      this.#sendStatus(reply, failure({ code: 404, reason: 'NotFound', message: `the server could not find the requested resource (${request.method} ${pathOf(request.url)})` })),
+      this.#sendStatus(
+        reply,
+        failure({
+          code: 404,
+          reason: 'NotFound',
+          message: `the server could not find the requested resource (${request.method} ${pathOf(request.url)})`,
+        }),
+      ),
     );
 
     app.addHook('onRequest', async (request) => {
@@ -122,7 +147,11 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       await authorizer.authorize(user, attributesFor(request.method, path));
     });
     app.addHook('onResponse', async (request, reply) => {
-      this.metrics.requests.inc({ verb: request.method, resource: resourceLabel(pathOf(request.url)), code: String(reply.statusCode) });
+      this.metrics.requests.inc({
+        verb: request.method,
+        resource: resourceLabel(pathOf(request.url)),
+        code: String(reply.statusCode),
+      });
     });
 
     app.get('/apis', async (request, reply) => {
@@ -147,7 +176,11 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       return reply.type('application/json').send(this.#openapi.document);
     });
 
-    const register = async (request: FastifyRequest, reply: FastifyReply, nameFromPath: string | undefined): Promise<FastifyReply> => {
+    const register = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      nameFromPath: string | undefined,
+    ): Promise<FastifyReply> => {
       const started = performance.now();
       const user = this.#users.get(request)!;
       const dryRun = parseDryRun((request.query as Record<string, unknown>)['dryRun']);
@@ -159,7 +192,9 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
           hint: 'send application/json or application/yaml',
         });
       }
-      const object = toRegistrationRequest(decodeBody(typeof request.body === 'string' ? request.body : '', format), { nameFromPath });
+      const object = toRegistrationRequest(decodeBody(typeof request.body === 'string' ? request.body : '', format), {
+        nameFromPath,
+      });
       // The caller going away ends the wait (not the registration: the operator carries on).
       const gone = new AbortController();
       reply.raw.once('close', () => {
@@ -179,17 +214,26 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         throw err;
       } finally {
         const seconds = (performance.now() - started) / 1000;
-        this.metrics.registrationDuration.observe({ outcome: outcome === 'failed' ? `http_${code}` : outcome }, seconds);
+        this.metrics.registrationDuration.observe(
+          { outcome: outcome === 'failed' ? `http_${code}` : outcome },
+          seconds,
+        );
         // Who, what, how it ended. Never the body: it holds a password (and the email is personal data).
         request.log.info({ user: user.username, name, dryRun, code, ms: Math.round(seconds * 1000) }, 'registration');
       }
     };
     app.post(REGISTRATIONS_PATH, async (request, reply) => register(request, reply, undefined));
-    app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) => register(request, reply, (request.params as { name: string }).name));
+    app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) =>
+      register(request, reply, (request.params as { name: string }).name),
+    );
     const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
       this.#sendStatus(
         reply,
-        failure({ code: 405, reason: 'MethodNotAllowed', message: `the server does not allow this method on the requested resource: ${REGISTRATIONS.plural} only supports create (POST), not ${request.method}` }),
+        failure({
+          code: 405,
+          reason: 'MethodNotAllowed',
+          message: `the server does not allow this method on the requested resource: ${REGISTRATIONS.plural} only supports create (POST), not ${request.method}`,
+        }),
       );
     for (const url of [REGISTRATIONS_PATH, `${REGISTRATIONS_PATH}/:name`]) {
       app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, handler: methodNotAllowed });
@@ -198,7 +242,8 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
 
   #sendStatus(reply: FastifyReply, status: KubeStatus): FastifyReply {
     // Retry-After goes with every Status that names a wait (429 here), as kube-apiserver sends it.
-    if (status.details?.retryAfterSeconds !== undefined) reply.header('Retry-After', String(status.details.retryAfterSeconds));
+    if (status.details?.retryAfterSeconds !== undefined)
+      reply.header('Retry-After', String(status.details.retryAfterSeconds));
     return reply.code(status.code).type('application/json').send(status);
   }
 
@@ -220,7 +265,8 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
   #onError(error: RequestFailure | ApiServerError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (error instanceof ApiServerError) {
       const status = error.status ?? failure({ code: 500, message: error.message });
-      if (status.code === 401 || status.code === 403 || status.code === 429) this.metrics.rejected.inc({ reason: error.code });
+      if (status.code === 401 || status.code === 403 || status.code === 429)
+        this.metrics.rejected.inc({ reason: error.code });
       const line = { code: error.code, statusCode: status.code, reason: status.reason };
       if (status.code >= 500) request.log.error({ ...line, err: errorMessage(error.cause ?? error) }, error.message);
       else request.log.warn(line, error.message);
@@ -228,12 +274,19 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     }
     const code = failureStatus(error);
     if (code === 413) {
-      const tooLarge = httpError('CNPAAS_API_TOO_LARGE', { code: 413, message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes` });
+      const tooLarge = httpError('CNPAAS_API_TOO_LARGE', {
+        code: 413,
+        message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes`,
+      });
       this.metrics.rejected.inc({ reason: tooLarge.code });
       return this.#sendStatus(reply, tooLarge.status!);
     }
     logFailure(request.log, error, code);
-    if (code >= 500) return this.#sendStatus(reply, failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }));
+    if (code >= 500)
+      return this.#sendStatus(
+        reply,
+        failure({ code: 500, message: `internal error; see the cnpaas-api-server log for request ${request.id}` }),
+      );
     // fastify's own 4xx errors have fixed messages that never quote the body.
     return this.#sendStatus(reply, failure({ code, message: error.message }));
   }
@@ -251,13 +304,19 @@ function pathOf(url: string): string {
 /** The verb k8s.io/apiserver's RequestInfo would give (collection vs named object). */
 function resourceVerb(method: string, named: boolean): string {
   switch (method) {
-    case 'POST': return 'create';
+    case 'POST':
+      return 'create';
     case 'GET':
-    case 'HEAD': return named ? 'get' : 'list';
-    case 'PUT': return 'update';
-    case 'PATCH': return 'patch';
-    case 'DELETE': return named ? 'delete' : 'deletecollection';
-    default: return method.toLowerCase();
+    case 'HEAD':
+      return named ? 'get' : 'list';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return named ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
   }
 }
 

@@ -55,20 +55,34 @@ export interface KubeStatus {
 /** The reason kube-apiserver uses for a bare HTTP code (apimachinery's NewGenericServerResponse). */
 export function reasonForCode(code: number): StatusReason {
   switch (code) {
-    case 400: return 'BadRequest';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 405: return 'MethodNotAllowed';
-    case 409: return 'Conflict';
-    case 410: return 'Gone';
-    case 413: return 'RequestEntityTooLarge';
-    case 415: return 'UnsupportedMediaType';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 503: return 'ServiceUnavailable';
-    case 504: return 'Timeout';
-    default: return code >= 500 ? 'InternalError' : 'BadRequest';
+    case 400:
+      return 'BadRequest';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Gone';
+    case 413:
+      return 'RequestEntityTooLarge';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 503:
+      return 'ServiceUnavailable';
+    case 504:
+      return 'Timeout';
+    default:
+      return code >= 500 ? 'InternalError' : 'BadRequest';
   }
 }
 
@@ -94,7 +108,10 @@ export function failure(options: FailureOptions): KubeStatus {
 }
 
 /** An `ApiServerError` that answers with a Status built from the same message. */
-export function httpError(code: ApiServerErrorCode, options: FailureOptions & { hint?: string; cause?: unknown }): ApiServerError {
+export function httpError(
+  code: ApiServerErrorCode,
+  options: FailureOptions & { hint?: string; cause?: unknown },
+): ApiServerError {
   const message = options.hint ? `${options.message}; ${options.hint}` : options.message;
   return new ApiServerError(code, options.message, {
     ...(options.hint ? { hint: options.hint } : {}),

@@ -49,13 +49,20 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
     command: [
       process.execPath,
       binPath('cnpaas-smtp'),
-      '--listen', hostPort(host, options.port),
-      '--listen-health', hostPort(host, options.healthPort),
-      '--mail-dir', options.mailDir,
-      '--user', options.user,
-      '--password-file', options.passwordFile,
-      '--cert-file', options.certFile,
-      '--key-file', options.keyFile,
+      '--listen',
+      hostPort(host, options.port),
+      '--listen-health',
+      hostPort(host, options.healthPort),
+      '--mail-dir',
+      options.mailDir,
+      '--user',
+      options.user,
+      '--password-file',
+      options.passwordFile,
+      '--cert-file',
+      options.certFile,
+      '--key-file',
+      options.keyFile,
     ],
     env: { LOG_LEVEL: options.logLevel ?? 'info' },
     healthUrl: `${health}/healthz`,
@@ -66,7 +73,8 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
       {
         id: 'smtp-serving',
         kind: 'serving',
-        purpose: 'the STARTTLS certificate of the SMTP sink; the email function checks it (SMTP_CA_FILE) before it sends the AUTH password',
+        purpose:
+          'the STARTTLS certificate of the SMTP sink; the email function checks it (SMTP_CA_FILE) before it sends the AUTH password',
         commonName: 'cnpaas-smtp',
         dnsNames: ['localhost'],
         ipAddresses: ['127.0.0.1'],
@@ -87,7 +95,14 @@ export interface FunctionComponentOptions {
    */
   clientCaFile: string;
   kubeconfig: string;
-  smtp: { host: string; port: number; user: string; passwordFile: string; tls: 'implicit' | 'starttls' | 'opportunistic' | 'none'; caFile?: string };
+  smtp: {
+    host: string;
+    port: number;
+    user: string;
+    passwordFile: string;
+    tls: 'implicit' | 'starttls' | 'opportunistic' | 'none';
+    caFile?: string;
+  };
   logLevel?: string;
 }
 
@@ -99,12 +114,18 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
     command: [
       process.execPath,
       binPath('cnpaas-email-function'),
-      '--listen', hostPort(host, options.port),
-      '--cert-file', options.certFile,
-      '--key-file', options.keyFile,
-      '--client-ca-file', options.clientCaFile,
-      '--allowed-client-names', TRIGGER_CLIENT_NAME,
-      '--kubeconfig', options.kubeconfig,
+      '--listen',
+      hostPort(host, options.port),
+      '--cert-file',
+      options.certFile,
+      '--key-file',
+      options.keyFile,
+      '--client-ca-file',
+      options.clientCaFile,
+      '--allowed-client-names',
+      TRIGGER_CLIENT_NAME,
+      '--kubeconfig',
+      options.kubeconfig,
     ],
     // Credentials by file, never in argv or env values that `ps e` would show.
     env: {
@@ -124,13 +145,15 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
       {
         id: 'delivery-ca',
         kind: 'ca',
-        purpose: 'a CA of its own for delivery, apart from the cluster CA (kube-apiserver does not trust it): --client-ca-file; signs the two certificates below',
+        purpose:
+          'a CA of its own for delivery, apart from the cluster CA (kube-apiserver does not trust it): --client-ca-file; signs the two certificates below',
         commonName: 'cnpaas-delivery-ca',
       },
       {
         id: 'email-function-serving',
         kind: 'serving',
-        purpose: 'the HTTPS certificate the trigger checks when it POSTs an Email (signed by the delivery CA, the HTTPTrigger\'s caBundle)',
+        purpose:
+          "the HTTPS certificate the trigger checks when it POSTs an Email (signed by the delivery CA, the HTTPTrigger's caBundle)",
         commonName: FUNCTION_CLIENT_NAME,
         dnsNames: ['localhost'],
         ipAddresses: ['127.0.0.1'],
@@ -138,13 +161,15 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
       {
         id: 'trigger-delivery-client',
         kind: 'client',
-        purpose: 'presented to the function by the demo HTTPTrigger (Secret email-trigger-delivery, its spec.tls.clientSecretRef); signed by the delivery CA',
+        purpose:
+          'presented to the function by the demo HTTPTrigger (Secret email-trigger-delivery, its spec.tls.clientSecretRef); signed by the delivery CA',
         commonName: TRIGGER_CLIENT_NAME,
       },
       {
         id: 'email-function-client',
         kind: 'client',
-        purpose: 'the function\'s identity towards kube-apiserver (get emails, patch emails/status), bound by manifests/rbac.yaml',
+        purpose:
+          "the function's identity towards kube-apiserver (get emails, patch emails/status), bound by manifests/rbac.yaml",
         commonName: FUNCTION_CLIENT_NAME,
       },
     ],
@@ -188,12 +213,15 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
   const command = [
     process.execPath,
     binPath('cnpaas-trigger'),
-    '--kubeconfig', options.kubeconfig,
-    '--listen-health', listen,
+    '--kubeconfig',
+    options.kubeconfig,
+    '--listen-health',
+    listen,
   ];
   if (options.allowTargets?.length) command.push('--allow-target', options.allowTargets.join(','));
   if (options.leaderElection === false) command.push('--no-leader-election');
-  if (options.statusIntervalSeconds !== undefined) command.push('--status-interval', `${options.statusIntervalSeconds}s`);
+  if (options.statusIntervalSeconds !== undefined)
+    command.push('--status-interval', `${options.statusIntervalSeconds}s`);
   return {
     name: 'trigger',
     command,
@@ -211,7 +239,8 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
       {
         id: 'trigger-client',
         kind: 'client',
-        purpose: 'the trigger\'s identity towards kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml); never presented to a target',
+        purpose:
+          "the trigger's identity towards kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml); never presented to a target",
         commonName: TRIGGER_NAME,
       },
     ],
@@ -225,7 +254,11 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
  * serving certificate, and the delivery client certificate and key, each as
  * base64 of the PEM.
  */
-export function emailTriggerVars(options: { functionBaseUrl: string; caPem: string | Buffer; delivery: { certPem: string | Buffer; keyPem: string | Buffer } }): Record<'EMAIL_FUNCTION_URL' | 'CA_BUNDLE' | 'DELIVERY_TLS_CRT' | 'DELIVERY_TLS_KEY', string> {
+export function emailTriggerVars(options: {
+  functionBaseUrl: string;
+  caPem: string | Buffer;
+  delivery: { certPem: string | Buffer; keyPem: string | Buffer };
+}): Record<'EMAIL_FUNCTION_URL' | 'CA_BUNDLE' | 'DELIVERY_TLS_CRT' | 'DELIVERY_TLS_KEY', string> {
   const b64 = (pem: string | Buffer): string => Buffer.from(pem).toString('base64');
   return {
     EMAIL_FUNCTION_URL: `${options.functionBaseUrl.replace(/\/+$/, '')}/email`,

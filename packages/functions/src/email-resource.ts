@@ -10,7 +10,13 @@ import type { Condition, ResourceRef } from '@cnpaas/operator';
 export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
 export const WEBSHOP_VERSION = 'v1';
 
-export const EMAILS_RESOURCE: ResourceRef = { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, plural: 'emails', kind: 'Email', namespaced: true };
+export const EMAILS_RESOURCE: ResourceRef = {
+  group: WEBSHOP_GROUP,
+  version: WEBSHOP_VERSION,
+  plural: 'emails',
+  kind: 'Email',
+  namespaced: true,
+};
 
 export interface EmailSpec {
   toAddress: string;
@@ -74,7 +80,12 @@ const CONDITIONS_SCHEMA = {
     type: 'object',
     required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
     properties: {
-      type: { type: 'string', maxLength: 316, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$' },
+      type: {
+        type: 'string',
+        maxLength: 316,
+        pattern:
+          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      },
       status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
       observedGeneration: GENERATION_SCHEMA,
       lastTransitionTime: { type: 'string', format: 'date-time' },
@@ -115,18 +126,24 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export function checkEmailObject(value: unknown): { ok: true; email: EmailObject } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const obj = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const meta = (typeof obj['metadata'] === 'object' && obj['metadata'] !== null ? obj['metadata'] : {}) as Record<string, unknown>;
-  const spec = (typeof obj['spec'] === 'object' && obj['spec'] !== null ? obj['spec'] : undefined) as Record<string, unknown> | undefined;
+  const meta = (typeof obj['metadata'] === 'object' && obj['metadata'] !== null ? obj['metadata'] : {}) as Record<
+    string,
+    unknown
+  >;
+  const spec = (typeof obj['spec'] === 'object' && obj['spec'] !== null ? obj['spec'] : undefined) as
+    Record<string, unknown> | undefined;
   if (obj['kind'] !== undefined && obj['kind'] !== 'Email') problems.push('kind: must be Email');
   for (const field of ['name', 'namespace'] as const) {
     if (typeof meta[field] !== 'string' || meta[field] === '') problems.push(`metadata.${field}: required`);
   }
-  if (typeof meta['uid'] !== 'string' || !UID_PATTERN.test(meta['uid'])) problems.push('metadata.uid: required (the Message-ID derives from it)');
+  if (typeof meta['uid'] !== 'string' || !UID_PATTERN.test(meta['uid']))
+    problems.push('metadata.uid: required (the Message-ID derives from it)');
   if (!spec) problems.push('spec: required');
   else {
     for (const field of ['toAddress', 'fromAddress'] as const) {
       const v = spec[field];
-      if (typeof v !== 'string' || v.length < 5 || v.length > 256 || !EMAIL_ADDRESS_PATTERN.test(v)) problems.push(`spec.${field}: not an email address`);
+      if (typeof v !== 'string' || v.length < 5 || v.length > 256 || !EMAIL_ADDRESS_PATTERN.test(v))
+        problems.push(`spec.${field}: not an email address`);
     }
     for (const field of ['fromName', 'subject'] as const) {
       const v = spec[field];
@@ -136,9 +153,11 @@ export function checkEmailObject(value: unknown): { ok: true; email: EmailObject
     }
     const body = spec['body'];
     if (body !== undefined && typeof body !== 'string') problems.push('spec.body: must be a string');
-    else if (typeof body === 'string' && Buffer.byteLength(body) > MAX_BODY_BYTES) problems.push(`spec.body: larger than ${MAX_BODY_BYTES} bytes`);
+    else if (typeof body === 'string' && Buffer.byteLength(body) > MAX_BODY_BYTES)
+      problems.push(`spec.body: larger than ${MAX_BODY_BYTES} bytes`);
     const format = spec['format'];
-    if (format !== undefined && format !== 'text' && format !== 'html') problems.push('spec.format: must be text or html');
+    if (format !== undefined && format !== 'text' && format !== 'html')
+      problems.push('spec.format: must be text or html');
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, email: value as EmailObject };

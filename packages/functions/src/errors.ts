@@ -116,4 +116,5 @@ export class FunctionsError extends ServiceError<FunctionsErrorCode> {
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes; it has one for each. */
-export const kitError: ErrorFactory = (kind, message, options) => new FunctionsError(`CNPAAS_FUNCTIONS_${kind}`, message, options);
+export const kitError: ErrorFactory = (kind, message, options) =>
+  new FunctionsError(`CNPAAS_FUNCTIONS_${kind}`, message, options);

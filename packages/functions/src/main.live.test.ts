@@ -32,12 +32,19 @@ function freePort(): Promise<number> {
 }
 
 function run(bin: string, args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 20_000 });
+  return spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+    timeout: 20_000,
+  });
 }
 
 describe('launchers', () => {
   it('say "not built" when dist is missing', () => {
-    for (const [bin, name] of [[SMTP, 'cnpaas-smtp'], [FUNCTION, 'cnpaas-email-function']] as const) {
+    for (const [bin, name] of [
+      [SMTP, 'cnpaas-smtp'],
+      [FUNCTION, 'cnpaas-email-function'],
+    ] as const) {
       const copy = join(dir, 'unbuilt', 'bin');
       mkdirSync(copy, { recursive: true });
       copyFileSync(bin, join(copy, `${name}.js`));
@@ -73,18 +80,57 @@ describe('cnpaas-smtp', () => {
     writeFileSync(join(dir, 'smtp.crt'), server.cert);
     writeFileSync(join(dir, 'smtp.key'), server.key, { mode: 0o600 });
     const mailDir = join(dir, 'mail');
-    const child = spawn(process.execPath, [SMTP, '--listen', `127.0.0.1:${port}`, '--listen-health', `127.0.0.1:${healthPort}`, '--mail-dir', mailDir, '--user', 'u', '--password-file', passwordFile, '--cert-file', join(dir, 'smtp.crt'), '--key-file', join(dir, 'smtp.key')], {
-      env: { PATH: process.env['PATH'] ?? '' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        SMTP,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--listen-health',
+        `127.0.0.1:${healthPort}`,
+        '--mail-dir',
+        mailDir,
+        '--user',
+        'u',
+        '--password-file',
+        passwordFile,
+        '--cert-file',
+        join(dir, 'smtp.crt'),
+        '--key-file',
+        join(dir, 'smtp.key'),
+      ],
+      {
+        env: { PATH: process.env['PATH'] ?? '' },
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 100 && !stdout.includes('"listening"'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(stdout).toContain('"listening"');
-    const plain = nodemailer.createTransport({ host: '127.0.0.1', port, ignoreTLS: true, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
-    await expect(plain.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'clear', text: 'x' })).rejects.toMatchObject({ responseCode: 538 });
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, requireTLS: true, tls: { ca: ca.cert }, auth: { user: 'u', pass: 'Cli-Secret-Pw' } });
-    await transport.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'cli', text: 'hello', messageId: '<cli@x>' });
+    const plain = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      ignoreTLS: true,
+      auth: { user: 'u', pass: 'Cli-Secret-Pw' },
+    });
+    await expect(
+      plain.sendMail({ from: 'a@example.com', to: 'b@example.com', subject: 'clear', text: 'x' }),
+    ).rejects.toMatchObject({ responseCode: 538 });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port,
+      requireTLS: true,
+      tls: { ca: ca.cert },
+      auth: { user: 'u', pass: 'Cli-Secret-Pw' },
+    });
+    await transport.sendMail({
+      from: 'a@example.com',
+      to: 'b@example.com',
+      subject: 'cli',
+      text: 'hello',
+      messageId: '<cli@x>',
+    });
     expect((await listMail(mailDir)).map((m) => m.messageId)).toEqual(['<cli@x>']);
     const health = await fetch(`http://127.0.0.1:${healthPort}/metrics`);
     expect(await health.text()).toContain('cnpaas_smtp_messages_stored_total 1');

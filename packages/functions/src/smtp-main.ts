@@ -15,7 +15,10 @@ const PEM_HINT = 'point the flag at a readable PEM file (cnpaas up: <state-dir>/
 
 function readTls(config: SmtpSinkConfig): { cert: Buffer; key: Buffer } | undefined {
   if (!config.certFile || !config.keyFile) return undefined;
-  return { cert: readPem(config.certFile, { flag: 'cert-file', hint: PEM_HINT, error: kitError }), key: readPem(config.keyFile, { flag: 'key-file', hint: PEM_HINT, error: kitError }) };
+  return {
+    cert: readPem(config.certFile, { flag: 'cert-file', hint: PEM_HINT, error: kitError }),
+    key: readPem(config.keyFile, { flag: 'key-file', hint: PEM_HINT, error: kitError }),
+  };
 }
 
 async function run(config: SmtpSinkConfig, version: string): Promise<void> {
@@ -26,10 +29,24 @@ async function run(config: SmtpSinkConfig, version: string): Promise<void> {
   let health: HealthServer | undefined;
   if (config.health) {
     // Ready as soon as it listens: the sink needs nothing else.
-    health = await startHealthServer({ ...config.health, ready: () => ({ ready: true, state: 'listening' }), registry: smtpMetricsRegistry(sink.stats), error: kitError });
+    health = await startHealthServer({
+      ...config.health,
+      ready: () => ({ ready: true, state: 'listening' }),
+      registry: smtpMetricsRegistry(sink.stats),
+      error: kitError,
+    });
     log.info({ url: health.url }, 'health endpoints listening');
   }
-  log.info({ smtp: hostPort(bound.host, bound.port), mailDir: config.mailDir, auth: config.auth !== false, starttls: !!config.certFile, version }, 'listening');
+  log.info(
+    {
+      smtp: hostPort(bound.host, bound.port),
+      mailDir: config.mailDir,
+      auth: config.auth !== false,
+      starttls: !!config.certFile,
+      version,
+    },
+    'listening',
+  );
   if (config.auth === false) log.warn('--insecure-no-auth: accepting mail without AUTH');
 
   await runUntilStopped({

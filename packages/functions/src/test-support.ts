@@ -2,7 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectLines, testCa, testLeaf, testPki as kitTestPki, type Pem, type TestPki as KitTestPki } from '@cnpaas/service-kit/testing';
+import {
+  collectLines,
+  testCa,
+  testLeaf,
+  testPki as kitTestPki,
+  type Pem,
+  type TestPki as KitTestPki,
+} from '@cnpaas/service-kit/testing';
 import type { EmailObject } from './email-resource.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
 import { createLogger, type Logger } from './logger.js';
@@ -32,7 +39,10 @@ let sinkPki: Promise<{ ca: Pem; server: Pem }> | undefined;
 
 /** One CA and serving certificate for every sink of a test file (key generation is the slow part). */
 export function smtpSinkPki(): Promise<{ ca: Pem; server: Pem }> {
-  sinkPki ??= testCa('cnpaas-test-smtp-ca').then(async (ca) => ({ ca, server: await testLeaf({ commonName: 'cnpaas-smtp', ca, usage: 'server' }) }));
+  sinkPki ??= testCa('cnpaas-test-smtp-ca').then(async (ca) => ({
+    ca,
+    server: await testLeaf({ commonName: 'cnpaas-smtp', ca, usage: 'server' }),
+  }));
   return sinkPki;
 }
 
@@ -40,14 +50,27 @@ export function smtpSinkPki(): Promise<{ ca: Pem; server: Pem }> {
 export async function startSink(options: { faults?: SinkFaults; log?: Logger } = {}): Promise<TestSink> {
   const { ca, server } = await smtpSinkPki();
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-mail-'));
-  const sink = new SmtpSink({ mailDir: dir, auth: { user: SMTP_USER, password: SMTP_PASSWORD }, tls: server, ...options });
+  const sink = new SmtpSink({
+    mailDir: dir,
+    auth: { user: SMTP_USER, password: SMTP_PASSWORD },
+    tls: server,
+    ...options,
+  });
   const { port } = await sink.listen({ host: '127.0.0.1', port: 0 });
   return {
     sink,
     dir,
     port,
     ca: ca.cert,
-    settings: { host: '127.0.0.1', port, tls: 'starttls', auth: { user: SMTP_USER, pass: SMTP_PASSWORD }, ca: Buffer.from(ca.cert), connectionTimeoutMs: 2_000, socketTimeoutMs: 5_000 },
+    settings: {
+      host: '127.0.0.1',
+      port,
+      tls: 'starttls',
+      auth: { user: SMTP_USER, pass: SMTP_PASSWORD },
+      ca: Buffer.from(ca.cert),
+      connectionTimeoutMs: 2_000,
+      socketTimeoutMs: 5_000,
+    },
     close: async () => {
       await sink.close();
       rmSync(dir, { recursive: true, force: true });
@@ -58,7 +81,9 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
 let counter = 0;
 
 /** An Email as the operator creates it (spec as in the original demo). */
-export function emailObject(overrides: { name?: string; namespace?: string; uid?: string; spec?: Partial<EmailObject['spec']> } = {}): EmailObject {
+export function emailObject(
+  overrides: { name?: string; namespace?: string; uid?: string; spec?: Partial<EmailObject['spec']> } = {},
+): EmailObject {
   counter++;
   return {
     apiVersion: 'webshop.cnpaas.dev/v1',

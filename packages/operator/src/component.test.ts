@@ -10,8 +10,17 @@ describe('operatorComponent', () => {
     expect(c.command[0]).toBe(process.execPath);
     expect(c.command[1]).toMatch(/bin\/cnpaas-operator\.js$/);
     expect(existsSync(c.command[1]!)).toBe(true);
-    expect(c.command.slice(2)).toEqual(['--kubeconfig', '/state/operator.kubeconfig', '--listen-health', '127.0.0.1:8081']);
-    expect([c.healthUrl, c.readyUrl, c.metricsUrl]).toEqual(['http://127.0.0.1:8081/healthz', 'http://127.0.0.1:8081/readyz', 'http://127.0.0.1:8081/metrics']);
+    expect(c.command.slice(2)).toEqual([
+      '--kubeconfig',
+      '/state/operator.kubeconfig',
+      '--listen-health',
+      '127.0.0.1:8081',
+    ]);
+    expect([c.healthUrl, c.readyUrl, c.metricsUrl]).toEqual([
+      'http://127.0.0.1:8081/healthz',
+      'http://127.0.0.1:8081/readyz',
+      'http://127.0.0.1:8081/metrics',
+    ]);
   });
 
   it('applies namespace, CRDs, RBAC, the confinement policy and template before start, all existing files', () => {

@@ -34,8 +34,10 @@ export function operatorComponent(options: OperatorComponentOptions): ComponentD
   const command = [
     process.execPath,
     fileURLToPath(new URL('../bin/cnpaas-operator.js', import.meta.url)),
-    '--kubeconfig', options.kubeconfig,
-    '--listen-health', listen,
+    '--kubeconfig',
+    options.kubeconfig,
+    '--listen-health',
+    listen,
   ];
   if (options.claimGraceSeconds !== undefined) command.push('--claim-grace-seconds', String(options.claimGraceSeconds));
   return {
@@ -51,7 +53,8 @@ export function operatorComponent(options: OperatorComponentOptions): ComponentD
       {
         id: 'operator-client',
         kind: 'client',
-        purpose: 'the operator\'s identity towards kube-apiserver (all webshop controllers and its leader Lease), bound by manifests/rbac.yaml',
+        purpose:
+          "the operator's identity towards kube-apiserver (all webshop controllers and its leader Lease), bound by manifests/rbac.yaml",
         commonName: OPERATOR_CLIENT_NAME,
       },
     ],

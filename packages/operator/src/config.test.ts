@@ -19,8 +19,27 @@ describe('parseConfig', () => {
   });
 
   it('reads flags over env, and in-cluster when no kubeconfig is given in a pod', () => {
-    const config = parseConfig(['--listen-health', '[::1]:0', '--no-leader-election', '--claim-grace-seconds', '5', '--template', 'shop/welcome'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
-    expect(config).toMatchObject({ healthHost: '::1', healthPort: 0, inCluster: true, kubeconfig: undefined, leaderElection: false, claimGraceMs: 5_000, template: { namespace: 'shop', name: 'welcome' } });
+    const config = parseConfig(
+      [
+        '--listen-health',
+        '[::1]:0',
+        '--no-leader-election',
+        '--claim-grace-seconds',
+        '5',
+        '--template',
+        'shop/welcome',
+      ],
+      { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+    );
+    expect(config).toMatchObject({
+      healthHost: '::1',
+      healthPort: 0,
+      inCluster: true,
+      kubeconfig: undefined,
+      leaderElection: false,
+      claimGraceMs: 5_000,
+      template: { namespace: 'shop', name: 'welcome' },
+    });
   });
 
   it('refuses bad values with the flag named and a fix', () => {

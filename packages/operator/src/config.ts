@@ -56,17 +56,24 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen-health', DEFAULT_LISTEN_HEALTH);
-  const kube = flags.kubeconfig('pass the operator\'s kubeconfig (client identity cnpaas-operator), or set KUBECONFIG');
+  const kube = flags.kubeconfig("pass the operator's kubeconfig (client identity cnpaas-operator), or set KUBECONFIG");
 
   const graceText = flags.value('claim-grace-seconds') ?? String(DEFAULT_CLAIM_GRACE_SECONDS);
   if (!/^\d{1,7}$/.test(graceText)) {
-    throw flags.bad('claim-grace-seconds', { reason: `"${graceText}" is not a whole number of seconds`, hint: `e.g. --claim-grace-seconds ${DEFAULT_CLAIM_GRACE_SECONDS}` });
+    throw flags.bad('claim-grace-seconds', {
+      reason: `"${graceText}" is not a whole number of seconds`,
+      hint: `e.g. --claim-grace-seconds ${DEFAULT_CLAIM_GRACE_SECONDS}`,
+    });
   }
 
   const defaultTemplate = `${DEFAULT_TEMPLATE.namespace}/${DEFAULT_TEMPLATE.name}`;
   const templateText = flags.value('template') ?? defaultTemplate;
   const t = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(templateText);
-  if (!t) throw flags.bad('template', { reason: `"${templateText}" is not NAMESPACE/NAME`, hint: `e.g. --template ${defaultTemplate}` });
+  if (!t)
+    throw flags.bad('template', {
+      reason: `"${templateText}" is not NAMESPACE/NAME`,
+      hint: `e.g. --template ${defaultTemplate}`,
+    });
 
   return {
     healthHost: host,

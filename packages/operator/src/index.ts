@@ -3,7 +3,16 @@
  * (informers, work queue, reconcile loop, leader election, finalizers,
  * conditions, events, metrics). See README.md for the contract.
  */
-export { OperatorError, TerminalError, httpStatusOf, isNotFound, isConflict, isGone, errorMessage, type OperatorErrorCode } from './errors.js';
+export {
+  OperatorError,
+  TerminalError,
+  httpStatusOf,
+  isNotFound,
+  isConflict,
+  isGone,
+  errorMessage,
+  type OperatorErrorCode,
+} from './errors.js';
 
 export { realClock, FakeClock, sleep, type Clock, type TimerHandle } from './runtime/clock.js';
 export { objectKey, keyOf, splitKey, type ObjectKey, type NamespacedName } from './runtime/keys.js';
@@ -22,8 +31,20 @@ export {
 } from './runtime/rate-limiter.js';
 export { WorkQueue, type WorkQueueOptions, type ProcessFn } from './runtime/work-queue.js';
 
-export type { ListerWatcher, ListOptions, WatchOptions, WatchEvent, WatchEventType, WatchHandle } from './runtime/list-watch.js';
-export { ResourceClient, type ResourceClientOptions, type WriteOptions, type JsonPatchOp } from './runtime/resource-client.js';
+export type {
+  ListerWatcher,
+  ListOptions,
+  WatchOptions,
+  WatchEvent,
+  WatchEventType,
+  WatchHandle,
+} from './runtime/list-watch.js';
+export {
+  ResourceClient,
+  type ResourceClientOptions,
+  type WriteOptions,
+  type JsonPatchOp,
+} from './runtime/resource-client.js';
 export { Store } from './runtime/store.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './runtime/informer.js';
 
@@ -47,7 +68,13 @@ export {
   type FinalizerOptions,
   type FinalizerPatcher,
 } from './runtime/finalizers.js';
-export { controllerRef, controllerOf, isControlledBy, withControllerRef, type ControllerRefOptions } from './runtime/owner-references.js';
+export {
+  controllerRef,
+  controllerOf,
+  isControlledBy,
+  withControllerRef,
+  type ControllerRefOptions,
+} from './runtime/owner-references.js';
 export {
   setCondition,
   getCondition,
@@ -79,12 +106,28 @@ export {
   type VersionedRecord,
   type LeaderElectionOutcome,
 } from './runtime/leader-election.js';
-export { kubeLeaseLock, toLeaseSpec, fromLeaseSpec, LEASES_RESOURCE, type LeaseLockTarget } from './runtime/lease-lock.js';
+export {
+  kubeLeaseLock,
+  toLeaseSpec,
+  fromLeaseSpec,
+  LEASES_RESOURCE,
+  type LeaseLockTarget,
+} from './runtime/lease-lock.js';
 export { RuntimeMetrics, type ReconcileResultLabel } from './runtime/metrics.js';
-export { Manager, type ManagerOptions, type ManagerState, type LeaderElectionConfig, type InformerScope } from './runtime/manager.js';
+export {
+  Manager,
+  type ManagerOptions,
+  type ManagerState,
+  type LeaderElectionConfig,
+  type InformerScope,
+} from './runtime/manager.js';
 
 // The webshop operator built on the runtime (src/webshop/), its manifests and its component descriptor.
-export { addWebshopControllers, type WebshopControllersOptions, type WebshopControllers } from './webshop/controllers.js';
+export {
+  addWebshopControllers,
+  type WebshopControllersOptions,
+  type WebshopControllers,
+} from './webshop/controllers.js';
 export { kubeWebshopApi, kubeObjectApi, type WebshopApi, type ObjectApi } from './webshop/kube-api.js';
 export { renderTemplate, type RenderOptions } from './webshop/template.js';
 export {
@@ -126,4 +169,10 @@ export {
 export * as webshopResources from './webshop/resources.js';
 export type * from './webshop/types.js';
 export { MANIFEST_FILES, manifestPath, crdManifests, allManifests } from './manifests.js';
-export { operatorComponent, OPERATOR_CLIENT_NAME, type OperatorComponentOptions, type ComponentDescriptor, type CertificateNeed } from './component.js';
+export {
+  operatorComponent,
+  OPERATOR_CLIENT_NAME,
+  type OperatorComponentOptions,
+  type ComponentDescriptor,
+  type CertificateNeed,
+} from './component.js';

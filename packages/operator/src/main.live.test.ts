@@ -43,7 +43,10 @@ describe('cnpaas-operator', () => {
   });
 
   it('exits 2 with the fix for a bad flag, and prints --help', () => {
-    const bad = spawnSync(process.execPath, [LAUNCHER, '--listen-health', 'x'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const bad = spawnSync(process.execPath, [LAUNCHER, '--listen-health', 'x'], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '' },
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('CNPAAS_OPERATOR_BAD_FLAG');
     const help = spawnSync(process.execPath, [LAUNCHER, '--help'], { encoding: 'utf8' });
@@ -52,10 +55,23 @@ describe('cnpaas-operator', () => {
   });
 
   it('serves /healthz, is not ready without an apiserver, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [LAUNCHER, '--kubeconfig', join(dir, 'kubeconfig'), '--listen-health', '127.0.0.1:0', '--no-leader-election', '--log-level', 'info'], {
-      env: { PATH: process.env['PATH'] ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        LAUNCHER,
+        '--kubeconfig',
+        join(dir, 'kubeconfig'),
+        '--listen-health',
+        '127.0.0.1:0',
+        '--no-leader-election',
+        '--log-level',
+        'info',
+      ],
+      {
+        env: { PATH: process.env['PATH'] ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     const url = await new Promise<string>((resolve, reject) => {

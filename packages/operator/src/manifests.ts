@@ -34,5 +34,11 @@ export function crdManifests(): string[] {
 
 /** Every manifest, in apply order. */
 export function allManifests(): string[] {
-  return [manifestPath(MANIFEST_FILES.namespace), ...crdManifests(), manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.confinement), manifestPath(MANIFEST_FILES.emailTemplate)];
+  return [
+    manifestPath(MANIFEST_FILES.namespace),
+    ...crdManifests(),
+    manifestPath(MANIFEST_FILES.rbac),
+    manifestPath(MANIFEST_FILES.confinement),
+    manifestPath(MANIFEST_FILES.emailTemplate),
+  ];
 }

@@ -23,7 +23,10 @@ import { kubeWebshopApi } from './webshop/kube-api.js';
 import { LEADER_LEASE, OPERATOR_NAME, WEBSHOP_GROUP } from './webshop/names.js';
 
 export async function run(config: OperatorConfig, version: string): Promise<void> {
-  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the operator\'s kubeconfig from cnpaas up', error: kitError });
+  const kc = loadKubeConfig(config, {
+    hint: "pass --kubeconfig with the operator's kubeconfig from cnpaas up",
+    error: kitError,
+  });
   const log = createLogger({ level: config.logLevel, component: OPERATOR_NAME });
   const identity = `${hostname()}_${randomUUID()}`;
   const mgr = new Manager({
@@ -31,8 +34,19 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     log,
     ...(config.leaderElection ? { leaderElection: { ...LEADER_LEASE, identity } } : {}),
   });
-  const events = new EventRecorder({ sink: kubeEventSink(kc), reportingController: `${WEBSHOP_GROUP}/${OPERATOR_NAME}`, reportingInstance: identity, log });
-  addWebshopControllers({ manager: mgr, api: kubeWebshopApi(kc), events, template: config.template, claimGraceMs: config.claimGraceMs });
+  const events = new EventRecorder({
+    sink: kubeEventSink(kc),
+    reportingController: `${WEBSHOP_GROUP}/${OPERATOR_NAME}`,
+    reportingInstance: identity,
+    log,
+  });
+  addWebshopControllers({
+    manager: mgr,
+    api: kubeWebshopApi(kc),
+    events,
+    template: config.template,
+    claimGraceMs: config.claimGraceMs,
+  });
 
   const health = await startHealthServer({
     host: config.healthHost,

@@ -51,7 +51,10 @@ export class MemoryCollection implements ListerWatcher<KubernetesObject> {
       this.listFailures--;
       throw new ApiException(503, 'unavailable', '{}', {});
     }
-    return { metadata: { resourceVersion: String(this.rv) }, items: [...this.objects.values()].map((o) => structuredClone(o)) };
+    return {
+      metadata: { resourceVersion: String(this.rv) },
+      items: [...this.objects.values()].map((o) => structuredClone(o)),
+    };
   }
 
   watch(options: WatchOptions, onEvent: (event: WatchEvent<KubernetesObject>) => void): WatchHandle {
@@ -153,7 +156,10 @@ export class MemoryLease {
         if (lease.record) throw new ApiException(409, 'AlreadyExists', '{}', {});
         return lease.write(record);
       },
-      async update(record: LeaderElectionRecord, { resourceVersion }: { resourceVersion: string }): Promise<VersionedRecord> {
+      async update(
+        record: LeaderElectionRecord,
+        { resourceVersion }: { resourceVersion: string },
+      ): Promise<VersionedRecord> {
         await client.check();
         if (!lease.record) throw new ApiException(404, 'NotFound', '{}', {});
         if (resourceVersion !== String(lease.rv)) throw new ApiException(409, 'Conflict', '{}', {});

@@ -72,12 +72,14 @@ export interface CpuShare {
 
 export function share(from: CpuSnapshot, to: CpuSnapshot): CpuShare {
   const wall = (to.at - from.at) / 1000;
-  const rate = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || wall <= 0 ? undefined : (b - a) / wall);
+  const rate = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || wall <= 0 ? undefined : (b - a) / wall;
   const datastore = rate(from.datastore, to.datastore);
   const apiserver = rate(from.apiserver, to.apiserver);
   const client = rate(from.client, to.client) ?? 0;
   const machine = rate(from.machine, to.machine);
-  const others = machine === undefined ? undefined : Math.max(0, machine - (datastore ?? 0) - (apiserver ?? 0) - client);
+  const others =
+    machine === undefined ? undefined : Math.max(0, machine - (datastore ?? 0) - (apiserver ?? 0) - client);
   const ours = new Set([process.pid, ...to.pids]);
   const byComm = new Map<string, number>();
   for (const [pid, b] of to.processes) {
@@ -87,6 +89,9 @@ export function share(from: CpuSnapshot, to: CpuSnapshot): CpuShare {
     const used = b.cpu - (a?.cpu ?? 0);
     if (used > 0 && wall > 0) byComm.set(b.comm, (byComm.get(b.comm) ?? 0) + used / wall);
   }
-  const topOthers = [...byComm].sort((x, y) => y[1] - x[1]).slice(0, 4).map(([comm, c]) => `${comm} ${c.toFixed(2)}`);
+  const topOthers = [...byComm]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 4)
+    .map(([comm, c]) => `${comm} ${c.toFixed(2)}`);
   return { others, topOthers, datastore, apiserver, client };
 }

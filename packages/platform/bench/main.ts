@@ -13,10 +13,28 @@ import { KubeHttp } from '../src/kube-http.js';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
 import {
-  appendSection, cpuCells, loadAverage, storageCells, machine, markdownTable, notes, profileCells, resultCells, textTable, type RunResult,
+  appendSection,
+  cpuCells,
+  loadAverage,
+  storageCells,
+  machine,
+  markdownTable,
+  notes,
+  profileCells,
+  resultCells,
+  textTable,
+  type RunResult,
 } from './report.js';
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from './stack.js';
-import { PHASES, prepare, runPhase, type PhaseId, type PhaseResult, type Probe, type WorkloadOptions } from './workload.js';
+import {
+  PHASES,
+  prepare,
+  runPhase,
+  type PhaseId,
+  type PhaseResult,
+  type Probe,
+  type WorkloadOptions,
+} from './workload.js';
 
 const USAGE = `usage: npx nx run platform:bench [-- OPTIONS]
 
@@ -82,7 +100,9 @@ async function main(): Promise<void> {
   const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
   const etcdBinary = flags.etcd ?? defaultEtcd();
   const etcdVer = etcdVersion(etcdBinary);
-  log(`✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (this benchmark wants etcd 3.6, docs/design.md "Oracles": bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`);
+  log(
+    `✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (this benchmark wants etcd 3.6, docs/design.md "Oracles": bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`,
+  );
   const profileDir = flags['profile-store'] ? mkdtempSync(path.join(tmpdir(), 'cnpaas-store-prof-')) : undefined;
 
   const workload: WorkloadOptions = { count, concurrency, listRuns: 5, pagedRuns: 3, phaseMaxMs: 150_000, log };
@@ -101,9 +121,15 @@ async function main(): Promise<void> {
     // this shared machine, not minutes. Only one stack is ever under load.
     for (const kind of ['store', 'etcd'] as const) {
       const loadBefore = loadAverage();
-      log(`${kind}: starting ${kind === 'store' ? 'cnpaas-store' : `etcd ${etcdVer}`} and kube-apiserver v${kubeVersion} (load ${loadBefore})…`);
+      log(
+        `${kind}: starting ${kind === 'store' ? 'cnpaas-store' : `etcd ${etcdVer}`} and kube-apiserver v${kubeVersion} (load ${loadBefore})…`,
+      );
       const stack = await startStack({
-        kind, apiserverBinary: found['kube-apiserver'].path, etcdBinary, etcdVersion: etcdVer, log,
+        kind,
+        apiserverBinary: found['kube-apiserver'].path,
+        etcdBinary,
+        etcdVersion: etcdVer,
+        log,
         ...(kind === 'store' && profileDir ? { storeProfileDir: profileDir } : {}),
       });
       started.push(stack);
@@ -117,7 +143,10 @@ async function main(): Promise<void> {
       });
       const probe: Probe = {
         pids: () => stack.pids(),
-        counters: async () => ({ storage: await apiserverStorage(http), datastore: await datastoreCounters(stack.datastoreMetricsUrl) }),
+        counters: async () => ({
+          storage: await apiserverStorage(http),
+          datastore: await datastoreCounters(stack.datastoreMetricsUrl),
+        }),
       };
       sides.push({ kind, stack, http, probe, phases: [], loadBefore });
     }
@@ -134,7 +163,9 @@ async function main(): Promise<void> {
     for (const side of sides) side.http.close();
     await stopAll();
   }
-  const runs = new Map<DatastoreKind, RunResult>(sides.map((s) => [s.kind, { phases: s.phases, loadBefore: s.loadBefore }]));
+  const runs = new Map<DatastoreKind, RunResult>(
+    sides.map((s) => [s.kind, { phases: s.phases, loadBefore: s.loadBefore }]),
+  );
   const store = runs.get('store')!;
   const etcd = runs.get('etcd')!;
   let profiles: Map<PhaseId, ProfileSummary> | undefined;
@@ -191,12 +222,19 @@ async function main(): Promise<void> {
       '',
       markdownTable(cpu),
       '',
-      'Storage calls as kube-apiserver saw them (`etcd_request_duration_seconds` by operation: calls per API request and mean ms per call), and the datastore\'s fsyncs per API request:',
+      "Storage calls as kube-apiserver saw them (`etcd_request_duration_seconds` by operation: calls per API request and mean ms per call), and the datastore's fsyncs per API request:",
       '',
       markdownTable(storage),
       '',
       ...(prof
-        ? ['Store CPU profile (`--profile-store`: `node --cpu-prof`, self time per phase, share of the store process\'s wall time):', '', markdownTable(prof.categories), '', markdownTable(prof.functions), '']
+        ? [
+            "Store CPU profile (`--profile-store`: `node --cpu-prof`, self time per phase, share of the store process's wall time):",
+            '',
+            markdownTable(prof.categories),
+            '',
+            markdownTable(prof.functions),
+            '',
+          ]
         : []),
       ...rowNotes.map((l) => `- ${l}`),
       ...(rowNotes.length ? [''] : []),

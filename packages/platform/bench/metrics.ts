@@ -9,7 +9,10 @@ import type { KubeHttp } from '../src/kube-http.js';
 export type Samples = Map<string, number>;
 
 /** `name{labels} value` lines, keyed by name plus the labels kept. */
-export function parse(text: string, keep: (name: string, labels: Record<string, string>) => string | undefined): Samples {
+export function parse(
+  text: string,
+  keep: (name: string, labels: Record<string, string>) => string | undefined,
+): Samples {
   const out: Samples = new Map();
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
@@ -40,7 +43,12 @@ export async function datastoreCounters(url: string): Promise<Samples> {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) return new Map();
     return parse(await res.text(), (name) => {
-      if (name === 'cnpaas_store_fsyncs_total' || name === 'etcd_disk_wal_fsync_duration_seconds_count' || name === 'etcd_disk_backend_commit_duration_seconds_count') return 'fsyncs';
+      if (
+        name === 'cnpaas_store_fsyncs_total' ||
+        name === 'etcd_disk_wal_fsync_duration_seconds_count' ||
+        name === 'etcd_disk_backend_commit_duration_seconds_count'
+      )
+        return 'fsyncs';
       if (name === 'cnpaas_store_commit_batches_total') return 'batches';
       return undefined;
     });

@@ -41,10 +41,27 @@ export interface ProfileSummary {
 export function newestProfile(dir: string): string | undefined {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const main = files.filter((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
-  return (main.length > 0 ? main : files).map((f) => path.join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  return (main.length > 0 ? main : files)
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
-const SQLITE_NATIVES = new Set(['run', 'get', 'all', 'iterate', 'exec', 'prepare', 'pluck', 'raw', 'expand', 'columns', 'bind', 'pragma', 'backup', 'serialize']);
+const SQLITE_NATIVES = new Set([
+  'run',
+  'get',
+  'all',
+  'iterate',
+  'exec',
+  'prepare',
+  'pluck',
+  'raw',
+  'expand',
+  'columns',
+  'bind',
+  'pragma',
+  'backup',
+  'serialize',
+]);
 
 /** Which part of the process a frame's self time belongs to. */
 export function category(frame: CallFrame, parent: CallFrame | undefined): string {
@@ -55,7 +72,8 @@ export function category(frame: CallFrame, parent: CallFrame | undefined): strin
   // Statement methods (get, run, all) are native without a frame of their own: their time shows
   // as the calling store function's self time. exec has a JS wrapper: BEGIN IMMEDIATE and COMMIT
   // (the WAL write and its fsync, on the event loop).
-  if (url === '' && SQLITE_NATIVES.has(fn) && parent && /better-sqlite3|storage-shim/.test(parent.url)) return 'better-sqlite3 (BEGIN/COMMIT incl. the fsync)';
+  if (url === '' && SQLITE_NATIVES.has(fn) && parent && /better-sqlite3|storage-shim/.test(parent.url))
+    return 'better-sqlite3 (BEGIN/COMMIT incl. the fsync)';
   if (url.includes('better-sqlite3')) return 'better-sqlite3 (BEGIN/COMMIT incl. the fsync)';
   if (url.includes('@grpc/grpc-js')) return 'grpc-js';
   if (/node:internal\/http2|node:http2/.test(url)) return 'Node http2';
@@ -102,7 +120,9 @@ export function summarise(file: string, windowUs: [number, number], top = 12): P
     const parent = parentOf.get(id)?.callFrame;
     const where = url
       ? `${url.replace(/^file:\/\/.*?node_modules\//, '').replace(/^file:\/\/.*?packages\//, '')}:${lineNumber + 1}`
-      : parent ? `native, called from ${parent.functionName || '(anonymous)'}` : 'native';
+      : parent
+        ? `native, called from ${parent.functionName || '(anonymous)'}`
+        : 'native';
     const key = `${functionName}|${where}`;
     const entry = fns.get(key) ?? { name: functionName || '(anonymous)', where, us: 0 };
     entry.us += us;
@@ -113,6 +133,9 @@ export function summarise(file: string, windowUs: [number, number], top = 12): P
     file,
     totalUs,
     categories: [...cats].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, share: share(us) })),
-    functions: [...fns.values()].sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ name: f.name, where: f.where, share: share(f.us) })),
+    functions: [...fns.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ name: f.name, where: f.where, share: share(f.us) })),
   };
 }

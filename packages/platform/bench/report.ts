@@ -24,12 +24,32 @@ const p = (q: number) => (r: PhaseResult) => percentile(r.samples, q);
 const n = (x: number) => x.toLocaleString('en-US');
 
 const ROWS: RowSpec[] = [
-  { phase: 'create', unit: 'ops/s', value: ops, title: (o) => `create ${n(o.count)} ConfigMaps, c=${o.concurrency}: throughput` },
+  {
+    phase: 'create',
+    unit: 'ops/s',
+    value: ops,
+    title: (o) => `create ${n(o.count)} ConfigMaps, c=${o.concurrency}: throughput`,
+  },
   { phase: 'create', unit: 'ms', value: p(50), title: () => 'create: p50 latency' },
   { phase: 'create', unit: 'ms', value: p(99), title: () => 'create: p99 latency' },
-  { phase: 'list', unit: 'ms', value: p(50), title: (o) => `LIST all ${n(o.count)} (no limit), median of ${o.listRuns}` },
-  { phase: 'list-paged', unit: 'ms', value: p(50), title: (o) => `LIST limit=500, all pages, median of ${o.pagedRuns}` },
-  { phase: 'update', unit: 'ops/s', value: ops, title: (o) => `update (merge PATCH) ${n(o.count)}, c=${o.concurrency}: throughput` },
+  {
+    phase: 'list',
+    unit: 'ms',
+    value: p(50),
+    title: (o) => `LIST all ${n(o.count)} (no limit), median of ${o.listRuns}`,
+  },
+  {
+    phase: 'list-paged',
+    unit: 'ms',
+    value: p(50),
+    title: (o) => `LIST limit=500, all pages, median of ${o.pagedRuns}`,
+  },
+  {
+    phase: 'update',
+    unit: 'ops/s',
+    value: ops,
+    title: (o) => `update (merge PATCH) ${n(o.count)}, c=${o.concurrency}: throughput`,
+  },
   { phase: 'update', unit: 'ms', value: p(50), title: () => 'update: p50 latency' },
   { phase: 'update', unit: 'ms', value: p(99), title: () => 'update: p99 latency' },
   { phase: 'delete', unit: 'ops/s', value: ops, title: (o) => `delete ${n(o.count)}, c=${o.concurrency}: throughput` },
@@ -43,11 +63,19 @@ export interface RunResult {
   loadBefore: string;
 }
 
-const fmt = (unit: RowSpec['unit'], v: number) => (Number.isNaN(v) ? 'n/a' : unit === 'ops/s' ? n(Math.round(v)) : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const fmt = (unit: RowSpec['unit'], v: number) =>
+  Number.isNaN(v) ? 'n/a' : unit === 'ops/s' ? n(Math.round(v)) : v < 10 ? v.toFixed(2) : v.toFixed(1);
 const cores = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
 
 export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<RowSpec['title']>[0]): string[][] {
-  const header = ['row', 'unit', 'store', 'etcd', 'store vs etcd (ops/s: store÷etcd; ms: etcd÷store; ≥ 1× = store as good or better)', 'target ≥ 1×'];
+  const header = [
+    'row',
+    'unit',
+    'store',
+    'etcd',
+    'store vs etcd (ops/s: store÷etcd; ms: etcd÷store; ≥ 1× = store as good or better)',
+    'target ≥ 1×',
+  ];
   const rows = ROWS.map((spec) => {
     const s = store.phases.find((r) => r.id === spec.phase);
     const e = etcd.phases.find((r) => r.id === spec.phase);
@@ -69,15 +97,24 @@ export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<Row
 
 export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
   const header = [
-    'phase', 'wall s (store / etcd)', 'kube-apiserver cores (store / etcd)', 'datastore cores (store / etcd)', 'bench client cores (store / etcd)',
-    'other processes\' cores (store / etcd)',
-    'kube-apiserver CPU ms per request (store / etcd)', 'datastore CPU ms per request (store / etcd)',
-    'apiserver + datastore + client CPU ms per request (store / etcd)', 'that, etcd÷store',
+    'phase',
+    'wall s (store / etcd)',
+    'kube-apiserver cores (store / etcd)',
+    'datastore cores (store / etcd)',
+    'bench client cores (store / etcd)',
+    "other processes' cores (store / etcd)",
+    'kube-apiserver CPU ms per request (store / etcd)',
+    'datastore CPU ms per request (store / etcd)',
+    'apiserver + datastore + client CPU ms per request (store / etcd)',
+    'that, etcd÷store',
   ];
   /** CPU ms per request (for the list rows: per whole listing). */
-  const perOp = (r: PhaseResult | undefined, c: number | undefined) => (r && c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a');
+  const perOp = (r: PhaseResult | undefined, c: number | undefined) =>
+    r && c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a';
   const pipeline = (r: PhaseResult | undefined) =>
-    r && r.ok > 0 && r.cpu.apiserver !== undefined && r.cpu.datastore !== undefined ? ((r.cpu.apiserver + r.cpu.datastore + r.cpu.client) * r.wallMs) / r.ok : Number.NaN;
+    r && r.ok > 0 && r.cpu.apiserver !== undefined && r.cpu.datastore !== undefined
+      ? ((r.cpu.apiserver + r.cpu.datastore + r.cpu.client) * r.wallMs) / r.ok
+      : Number.NaN;
   const rows = store.phases.map((s) => {
     const e = etcd.phases.find((r) => r.id === s.id);
     const ps = pipeline(s);
@@ -99,36 +136,63 @@ export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
 }
 
 export function storageCells(store: RunResult, etcd: RunResult): string[][] {
-  const header = ['phase', 'storage calls per request: mean ms (store)', 'storage calls per request: mean ms (etcd)', 'fsyncs per request (store / etcd)', 'store: requests per commit batch'];
+  const header = [
+    'phase',
+    'storage calls per request: mean ms (store)',
+    'storage calls per request: mean ms (etcd)',
+    'fsyncs per request (store / etcd)',
+    'store: requests per commit batch',
+  ];
   const describe = (r: PhaseResult | undefined) => {
     if (!r || r.ok === 0) return 'n/a';
     const ops = storageOps(r.counters.storage, r.ok);
-    return ops.length ? ops.map((o) => `${o.op} ${o.perRequest.toFixed(2)}× ${o.meanMs.toFixed(1)} ms`).join(', ') : 'n/a';
+    return ops.length
+      ? ops.map((o) => `${o.op} ${o.perRequest.toFixed(2)}× ${o.meanMs.toFixed(1)} ms`).join(', ')
+      : 'n/a';
   };
   const fsyncs = (r: PhaseResult | undefined) => {
     const f = r?.counters.datastore.get('fsyncs');
     return r && f !== undefined && r.ok > 0 ? (f / r.ok).toFixed(3) : 'n/a';
   };
-  const rows = store.phases.filter((s) => !s.id.startsWith('list')).map((s) => {
-    const e = etcd.phases.find((r) => r.id === s.id);
-    const batches = s.counters.datastore.get('batches');
-    return [s.id, describe(s), describe(e), `${fsyncs(s)} / ${fsyncs(e)}`, batches ? (s.ok / batches).toFixed(1) : 'n/a'];
-  });
+  const rows = store.phases
+    .filter((s) => !s.id.startsWith('list'))
+    .map((s) => {
+      const e = etcd.phases.find((r) => r.id === s.id);
+      const batches = s.counters.datastore.get('batches');
+      return [
+        s.id,
+        describe(s),
+        describe(e),
+        `${fsyncs(s)} / ${fsyncs(e)}`,
+        batches ? (s.ok / batches).toFixed(1) : 'n/a',
+      ];
+    });
   return [header, ...rows];
 }
 
-export function profileCells(summaries: Map<PhaseId, ProfileSummary>): { categories: string[][]; functions: string[][] } | undefined {
+export function profileCells(
+  summaries: Map<PhaseId, ProfileSummary>,
+): { categories: string[][]; functions: string[][] } | undefined {
   const phases = [...summaries.keys()];
   if (phases.length === 0) return undefined;
   const names = new Map<string, number>();
-  for (const s of summaries.values()) for (const c of s.categories) names.set(c.name, (names.get(c.name) ?? 0) + c.share);
+  for (const s of summaries.values())
+    for (const c of s.categories) names.set(c.name, (names.get(c.name) ?? 0) + c.share);
   const pct = (v: number | undefined) => (v === undefined ? '—' : `${(v * 100).toFixed(0)} %`);
   const categories = [
-    ['where (self time)', ...phases.map((ph) => `${ph} (${((summaries.get(ph)!.totalUs) / 1e6).toFixed(1)} s)`)],
-    ...[...names].sort((a, b) => b[1] - a[1]).map(([name]) => [name, ...phases.map((ph) => pct(summaries.get(ph)!.categories.find((c) => c.name === name)?.share))]),
+    ['where (self time)', ...phases.map((ph) => `${ph} (${(summaries.get(ph)!.totalUs / 1e6).toFixed(1)} s)`)],
+    ...[...names]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name]) => [
+        name,
+        ...phases.map((ph) => pct(summaries.get(ph)!.categories.find((c) => c.name === name)?.share)),
+      ]),
   ];
   const first = summaries.get('create') ?? summaries.values().next().value!;
-  const functions = [['function (create phase, self time)', 'where', 'share'], ...first.functions.map((f) => [f.name, f.where, pct(f.share)])];
+  const functions = [
+    ['function (create phase, self time)', 'where', 'share'],
+    ...first.functions.map((f) => [f.name, f.where, pct(f.share)]),
+  ];
   return { categories, functions };
 }
 
@@ -146,7 +210,10 @@ export function markdownTable(cells: string[][]): string {
 /** Errors, cut-short phases and list sizes, so a surprising figure comes with its explanation. */
 export function notes(store: RunResult, etcd: RunResult): string[] {
   const out: string[] = [];
-  for (const [who, run] of [['store', store], ['etcd', etcd]] as const) {
+  for (const [who, run] of [
+    ['store', store],
+    ['etcd', etcd],
+  ] as const) {
     for (const r of run.phases) {
       if (r.errors > 0) out.push(`${who}, ${r.id}: ${r.errors} errors (first: ${r.firstError})`);
       if (r.note) out.push(`${who}, ${r.id}: ${r.note}`);
@@ -190,7 +257,9 @@ export function machine(): Machine {
 }
 
 export function loadAverage(): string {
-  return loadavg().map((l) => l.toFixed(2)).join(' / ');
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 }
 
 const INTRO = `${HEADING}

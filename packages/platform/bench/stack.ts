@@ -46,7 +46,11 @@ export function defaultEtcd(env: NodeJS.ProcessEnv = process.env): string {
 
 export function etcdVersion(binary: string): string {
   try {
-    const out = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(binary, ['--version'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
   } catch (err) {
     throw new Error(`${binary} --version failed: ${(err as Error).message}`, { cause: err });
@@ -64,8 +68,10 @@ function etcdSpec(binary: string, version: string, dataDir: string, client: numb
       binary,
       '--name=default',
       `--data-dir=${dataDir}`,
-      `--listen-client-urls=${clientUrl}`, `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
       `--initial-cluster=default=${peerUrl}`,
       // Durability stays at etcd's default: fsync on every WAL write.
       ...logging,
@@ -95,7 +101,10 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     if (options.storeProfileDir) {
       mkdirSync(options.storeProfileDir, { recursive: true });
       const [node, ...rest] = datastore.command;
-      datastore = { ...datastore, command: [node!, '--cpu-prof', `--cpu-prof-dir=${options.storeProfileDir}`, ...rest] };
+      datastore = {
+        ...datastore,
+        command: [node!, '--cpu-prof', `--cpu-prof-dir=${options.storeProfileDir}`, ...rest],
+      };
     }
     etcdServers = `unix://${paths.storeSocket}`;
     datastoreMetricsUrl = `http://127.0.0.1:${ports.storeMetrics}/metrics`;
@@ -106,7 +115,9 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     datastoreMetricsUrl = `${etcdServers}/metrics`;
   }
   const apiserver = apiserverSpec({
-    ports, pki, etcdServers,
+    ports,
+    pki,
+    etcdServers,
     binaries: { kubeApiserver: options.apiserverBinary, kubeControllerManager: '' },
     // Every LIST goes to the datastore, not the apiserver's cache.
     extraArgs: ['--watch-cache=false'],

@@ -87,7 +87,12 @@ function describe(status: number, body: Buffer): string {
 }
 
 /** Runs op(0..count-1) with `concurrency` workers, timing each request. */
-async function pool(id: PhaseId, options: WorkloadOptions, probe: Probe, op: (i: number) => Promise<{ status: number; body: Buffer }>): Promise<PhaseResult> {
+async function pool(
+  id: PhaseId,
+  options: WorkloadOptions,
+  probe: Probe,
+  op: (i: number) => Promise<{ status: number; body: Buffer }>,
+): Promise<PhaseResult> {
   const samples: number[] = [];
   let next = 0;
   let ok = 0;
@@ -119,7 +124,9 @@ async function pool(id: PhaseId, options: WorkloadOptions, probe: Probe, op: (i:
       const now = performance.now();
       if (now - lastReport > 5_000) {
         lastReport = now;
-        options.log(`    ${id}: ${ok + errors}/${options.count} (${Math.round(((ok + errors) * 1000) / (now - start))}/s)`);
+        options.log(
+          `    ${id}: ${ok + errors}/${options.count} (${Math.round(((ok + errors) * 1000) / (now - start))}/s)`,
+        );
       }
     }
   };
@@ -128,16 +135,28 @@ async function pool(id: PhaseId, options: WorkloadOptions, probe: Probe, op: (i:
   const cpu = share(before, snapshot(probe.pids()));
   const windowUs: [number, number] = [startUs, monoUs()];
   const counters = counterDelta(countersBefore, await probe.counters());
-  const result: PhaseResult = { id, ok, errors, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs, counters };
+  const result: PhaseResult = {
+    id,
+    ok,
+    errors,
+    wallMs,
+    samples: samples.sort((a, b) => a - b),
+    cpu,
+    windowUs,
+    counters,
+  };
   if (firstError !== undefined) result.firstError = firstError;
-  if (ok + errors < options.count) result.note = `cut short after ${Math.round(options.phaseMaxMs / 1000)} s: ${ok + errors} of ${options.count} requests`;
+  if (ok + errors < options.count)
+    result.note = `cut short after ${Math.round(options.phaseMaxMs / 1000)} s: ${ok + errors} of ${options.count} requests`;
   return result;
 }
 
 /** Namespace, then a warm-up that opens every keep-alive socket and exercises each verb once per worker. */
 export async function prepare(http: KubeHttp, options: WorkloadOptions): Promise<void> {
   for (const ns of [NAMESPACE, `${NAMESPACE}-warmup`]) {
-    const res = await http.raw('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+    const res = await http.raw('POST', '/api/v1/namespaces', {
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
     if (res.status !== 201) throw new Error(`creating namespace ${ns}: ${describe(res.status, res.body)}`);
   }
   // The namespace lifecycle admission plugin reads namespaces from an informer: wait until it knows ours.
@@ -154,20 +173,33 @@ export async function prepare(http: KubeHttp, options: WorkloadOptions): Promise
   const n = options.concurrency * 4;
   const each = async (verb: (i: number) => Promise<{ status: number; body: Buffer }>) => {
     let i = 0;
-    await Promise.all(Array.from({ length: options.concurrency }, async () => {
-      while (i < n) {
-        const res = await verb(i++);
-        if (res.status < 200 || res.status >= 300) throw new Error(`warm-up: ${describe(res.status, res.body)}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (i < n) {
+          const res = await verb(i++);
+          if (res.status < 200 || res.status >= 300) throw new Error(`warm-up: ${describe(res.status, res.body)}`);
+        }
+      }),
+    );
   };
-  await each((i) => http.raw('POST', base, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i) }, data: { payload: payload() } } }));
+  await each((i) =>
+    http.raw('POST', base, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i) }, data: { payload: payload() } },
+    }),
+  );
   await each((i) => http.raw('PATCH', `${base}/${name(i)}`, { body: { data: { payload: payload() } } }));
   await each(() => http.raw('GET', `${base}?limit=50`));
   await each((i) => http.raw('DELETE', `${base}/${name(i)}`));
 }
 
-async function lists(id: 'list' | 'list-paged', runs: number, expected: number, options: WorkloadOptions, probe: Probe, http: KubeHttp): Promise<PhaseResult> {
+async function lists(
+  id: 'list' | 'list-paged',
+  runs: number,
+  expected: number,
+  options: WorkloadOptions,
+  probe: Probe,
+  http: KubeHttp,
+): Promise<PhaseResult> {
   const samples: number[] = [];
   let mismatch = '';
   const countersBefore = await probe.counters();
@@ -191,7 +223,8 @@ async function lists(id: 'list' | 'list-paged', runs: number, expected: number, 
       items += list.items.length;
       pages += 1;
       cont = id === 'list-paged' ? list.metadata.continue || undefined : undefined;
-      if (r === 0 && pages === 1) note = `${(res.body.length / 1e6).toFixed(1)} MB per ${id === 'list' ? 'LIST' : 'page'}`;
+      if (r === 0 && pages === 1)
+        note = `${(res.body.length / 1e6).toFixed(1)} MB per ${id === 'list' ? 'LIST' : 'page'}`;
     } while (cont);
     if (items !== expected) mismatch = `; run ${r + 1} saw ${items} items, expected ${expected}`;
     samples.push(total);
@@ -201,7 +234,17 @@ async function lists(id: 'list' | 'list-paged', runs: number, expected: number, 
   const cpu = share(before, snapshot(probe.pids()));
   const windowUs: [number, number] = [startUs, monoUs()];
   const counters = counterDelta(countersBefore, await probe.counters());
-  return { id, ok: runs, errors: 0, wallMs, samples: samples.sort((a, b) => a - b), cpu, windowUs, counters, note: `${note}; median of ${runs} runs${mismatch}` };
+  return {
+    id,
+    ok: runs,
+    errors: 0,
+    wallMs,
+    samples: samples.sort((a, b) => a - b),
+    cpu,
+    windowUs,
+    counters,
+    note: `${note}; median of ${runs} runs${mismatch}`,
+  };
 }
 
 export const PHASES: PhaseId[] = ['create', 'list', 'list-paged', 'update', 'delete'];
@@ -210,7 +253,14 @@ export const PHASES: PhaseId[] = ['create', 'list', 'list-paged', 'update', 'del
  * Runs one phase against one stack, logging it. `done` holds the stack's
  * earlier phases (the LISTs expect as many items as the create made).
  */
-export async function runPhase(id: PhaseId, who: string, http: KubeHttp, options: WorkloadOptions, probe: Probe, done: PhaseResult[]): Promise<PhaseResult> {
+export async function runPhase(
+  id: PhaseId,
+  who: string,
+  http: KubeHttp,
+  options: WorkloadOptions,
+  probe: Probe,
+  done: PhaseResult[],
+): Promise<PhaseResult> {
   const base = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
   const created = done.find((r) => r.id === 'create')?.ok ?? options.count;
   const label = {
@@ -222,16 +272,30 @@ export async function runPhase(id: PhaseId, who: string, http: KubeHttp, options
   }[id];
   options.log(`${who}: ${label}…`);
   const r = await {
-    create: () => pool('create', options, probe, (i) =>
-      http.raw('POST', base, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: name(i), labels: { bench: 'true' } }, data: { payload: payload() } } })),
+    create: () =>
+      pool('create', options, probe, (i) =>
+        http.raw('POST', base, {
+          body: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: name(i), labels: { bench: 'true' } },
+            data: { payload: payload() },
+          },
+        }),
+      ),
     list: () => lists('list', options.listRuns, created, options, probe, http),
     'list-paged': () => lists('list-paged', options.pagedRuns, created, options, probe, http),
-    update: () => pool('update', options, probe, (i) => http.raw('PATCH', `${base}/${name(i)}`, { body: { data: { payload: payload() } } })),
+    update: () =>
+      pool('update', options, probe, (i) =>
+        http.raw('PATCH', `${base}/${name(i)}`, { body: { data: { payload: payload() } } }),
+      ),
     delete: () => pool('delete', options, probe, (i) => http.raw('DELETE', `${base}/${name(i)}`)),
   }[id]();
   const rate = id.startsWith('list')
     ? `median ${percentile(r.samples, 50).toFixed(0)} ms`
     : `${Math.round((r.ok * 1000) / r.wallMs)} ops/s, p50 ${percentile(r.samples, 50).toFixed(1)} ms, p99 ${percentile(r.samples, 99).toFixed(1)} ms`;
-  options.log(`${who}: ${label}: ${rate}${r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : ''} (other processes: ${r.cpu.others?.toFixed(2) ?? '?'} cores: ${r.cpu.topOthers.join(', ')})`);
+  options.log(
+    `${who}: ${label}: ${rate}${r.errors ? `, ${r.errors} errors (first: ${r.firstError})` : ''} (other processes: ${r.cpu.others?.toFixed(2) ?? '?'} cores: ${r.cpu.topOthers.join(', ')})`,
+  );
   return r;
 }

@@ -25,7 +25,11 @@ export function fillPlaceholders(text: string, vars: Record<string, string>, fil
   return text.replace(/\{\{([A-Z_]+)\}\}/g, (_, name: string) => {
     const value = vars[name];
     if (value === undefined) {
-      throw new PlatformError('CNPAAS_PLATFORM_STATE', `${file} uses {{${name}}}, which the platform does not provide`, 'fix the manifest or the component wiring');
+      throw new PlatformError(
+        'CNPAAS_PLATFORM_STATE',
+        `${file} uses {{${name}}}, which the platform does not provide`,
+        'fix the manifest or the component wiring',
+      );
     }
     return value;
   });
@@ -40,8 +44,12 @@ export async function applyManifests(options: ApplyOptions): Promise<void> {
         await kubectl(options, ['wait', '--for=condition=Established', '--timeout=60s', '-f', '-'], text);
       }
     } catch (err) {
-      throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `applying ${file} failed: ${(err as Error).message}`,
-        'fix the manifest; kubectl apply -f FILE shows the same error', { cause: err });
+      throw new PlatformError(
+        'CNPAAS_PLATFORM_COMPONENT_FAILED',
+        `applying ${file} failed: ${(err as Error).message}`,
+        'fix the manifest; kubectl apply -f FILE shows the same error',
+        { cause: err },
+      );
     }
   }
 }

@@ -12,10 +12,23 @@ import { describe, expect, it } from 'vitest';
 import { auditArgs, auditPolicyFile } from './audit-log.js';
 import { statePaths } from './state-dir.js';
 
-interface GroupResources { group: string; resources?: string[] }
-interface Rule { level: string; verbs?: string[]; resources?: GroupResources[]; nonResourceURLs?: string[] }
+interface GroupResources {
+  group: string;
+  resources?: string[];
+}
+interface Rule {
+  level: string;
+  verbs?: string[];
+  resources?: GroupResources[];
+  nonResourceURLs?: string[];
+}
 
-const policy = parse(readFileSync(auditPolicyFile(), 'utf8')) as { apiVersion: string; kind: string; omitStages: string[]; rules: Rule[] };
+const policy = parse(readFileSync(auditPolicyFile(), 'utf8')) as {
+  apiVersion: string;
+  kind: string;
+  omitStages: string[];
+  rules: Rule[];
+};
 
 /** audit.k8s.io's matching for a resource request: verbs, then group and resource (`r/*` matches subresources). */
 function levelOf(group: string, resource: string, verb: string): string {
@@ -23,8 +36,15 @@ function levelOf(group: string, resource: string, verb: string): string {
     if (r.nonResourceURLs) return false;
     if (r.verbs && !r.verbs.includes(verb)) return false;
     if (!r.resources) return true;
-    return r.resources.some((g) => g.group === group && (!g.resources || g.resources.some((name) =>
-      name === resource || name === '*' || (name.endsWith('/*') && resource.startsWith(name.slice(0, -1))))));
+    return r.resources.some(
+      (g) =>
+        g.group === group &&
+        (!g.resources ||
+          g.resources.some(
+            (name) =>
+              name === resource || name === '*' || (name.endsWith('/*') && resource.startsWith(name.slice(0, -1))),
+          )),
+    );
   });
   return rule?.level ?? 'None';
 }
@@ -46,7 +66,8 @@ describe('the audit policy', () => {
     ['', 'serviceaccounts/token'],
     ['authentication.k8s.io', 'tokenreviews'],
   ])('never logs a body of %s %s', (group, resource) => {
-    for (const verb of [...WRITES, 'get', 'list', 'watch']) expect(levelOf(group, resource, verb), `${verb} ${resource}`).toBe('Metadata');
+    for (const verb of [...WRITES, 'get', 'list', 'watch'])
+      expect(levelOf(group, resource, verb), `${verb} ${resource}`).toBe('Metadata');
   });
 
   it('logs other writes with their bodies, reads without', () => {

@@ -11,7 +11,10 @@ import { isOurProcess } from './processes.js';
 const CLI = fileURLToPath(new URL('../bin/cnpaas.js', import.meta.url));
 
 /** Runs the built CLI (bin → dist) as a person would. */
-function cnpaas(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cnpaas(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -35,12 +38,18 @@ describe('cnpaas CLI', () => {
 
   it('rejects unknown commands and flags with a hint', async () => {
     const unknown = await cnpaas(['frobnicate']);
-    expect(unknown).toMatchObject({ code: 2, stderr: 'cnpaas: unknown command "frobnicate"\n  fix: run cnpaas --help\n' });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: 'cnpaas: unknown command "frobnicate"\n  fix: run cnpaas --help\n',
+    });
     const flag = await cnpaas(['up', '--no-such-flag']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--no-such-flag'");
     const ports = await cnpaas(['up', '--ports', 'some', '--state-dir', dir]);
-    expect(ports).toMatchObject({ code: 2, stderr: expect.stringContaining('--ports must be auto or fixed, not "some"') });
+    expect(ports).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--ports must be auto or fixed, not "some"'),
+    });
   });
 
   it('reports a stack that is not running, exit code 3', async () => {
@@ -52,11 +61,20 @@ describe('cnpaas CLI', () => {
   });
 
   it('says what to do when there is no kubeconfig or log yet', async () => {
-    expect(await cnpaas(['kubeconfig', '--state-dir', dir])).toMatchObject({ code: 1, stderr: expect.stringContaining('run cnpaas up first') });
+    expect(await cnpaas(['kubeconfig', '--state-dir', dir])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('run cnpaas up first'),
+    });
     mkdirSync(path.join(dir, 'logs'));
     writeFileSync(path.join(dir, 'logs', 'store.log'), 'one\ntwo\nthree\n');
-    expect(await cnpaas(['logs', 'nope', '--state-dir', dir])).toMatchObject({ code: 2, stderr: expect.stringContaining('pick one of: store') });
-    expect(await cnpaas(['logs', 'store', '-n', '2', '--state-dir', dir])).toMatchObject({ code: 0, stdout: 'two\nthree\n' });
+    expect(await cnpaas(['logs', 'nope', '--state-dir', dir])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('pick one of: store'),
+    });
+    expect(await cnpaas(['logs', 'store', '-n', '2', '--state-dir', dir])).toMatchObject({
+      code: 0,
+      stdout: 'two\nthree\n',
+    });
   });
 
   it('refuses to purge a directory that is not a cnpaas state dir', async () => {
@@ -76,8 +94,10 @@ describe('cnpaas CLI', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
-    const recorded = [{ ...state.supervisor, executable: `supervise --state-dir ${dir}` }, ...Object.values(state.components)] as
-      { pid: number; startTicks: number | null; executable: string }[];
+    const recorded = [
+      { ...state.supervisor, executable: `supervise --state-dir ${dir}` },
+      ...Object.values(state.components),
+    ] as { pid: number; startTicks: number | null; executable: string }[];
     expect(recorded).toHaveLength(4);
     for (const p of recorded) {
       if (process.platform === 'linux') expect(p.startTicks).toBe(processStartTicks(p.pid));

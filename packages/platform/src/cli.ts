@@ -79,7 +79,10 @@ export async function main(argv: string[]): Promise<number> {
         const ports = values.ports ?? 'fixed';
         if (ports !== 'auto' && ports !== 'fixed') throw usageError(`--ports must be auto or fixed, not "${ports}"`);
         await up({
-          stateDir, ports, topology: values.topology, foreground: values.foreground,
+          stateDir,
+          ports,
+          topology: values.topology,
+          foreground: values.foreground,
           components: values['control-plane-only'] ? 'control-plane' : 'all',
         });
         return 0;

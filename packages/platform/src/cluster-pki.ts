@@ -7,7 +7,13 @@
 import { CertificateAuthority, ensureServiceAccountKeys, type KeyPairFiles } from './pki.js';
 
 /** The names the apiserver's serving certificate must carry (in-cluster and loopback). */
-export const APISERVER_DNS_NAMES = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+export const APISERVER_DNS_NAMES = [
+  'localhost',
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
 /** 10.0.0.1 is the first address of --service-cluster-ip-range, the `kubernetes` Service. */
 export const APISERVER_IPS = ['127.0.0.1', '10.0.0.1'];
 export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
@@ -34,13 +40,34 @@ export async function ensureClusterPki(dir: string): Promise<ClusterPki> {
     ca,
     frontProxyCa,
     apiserver: await ca.issue(dir, {
-      name: 'apiserver', commonName: 'kube-apiserver', usage: 'server', dnsNames: APISERVER_DNS_NAMES, ipAddresses: APISERVER_IPS,
+      name: 'apiserver',
+      commonName: 'kube-apiserver',
+      usage: 'server',
+      dnsNames: APISERVER_DNS_NAMES,
+      ipAddresses: APISERVER_IPS,
     }),
-    frontProxyClient: await frontProxyCa.issue(dir, { name: 'front-proxy-client', commonName: FRONT_PROXY_CLIENT_NAME, usage: 'client' }),
-    admin: await ca.issue(dir, { name: 'admin', commonName: ADMIN_USER, organizations: ['system:masters'], usage: 'client' }),
-    controllerManager: await ca.issue(dir, { name: 'kube-controller-manager', commonName: 'system:kube-controller-manager', usage: 'client' }),
+    frontProxyClient: await frontProxyCa.issue(dir, {
+      name: 'front-proxy-client',
+      commonName: FRONT_PROXY_CLIENT_NAME,
+      usage: 'client',
+    }),
+    admin: await ca.issue(dir, {
+      name: 'admin',
+      commonName: ADMIN_USER,
+      organizations: ['system:masters'],
+      usage: 'client',
+    }),
+    controllerManager: await ca.issue(dir, {
+      name: 'kube-controller-manager',
+      commonName: 'system:kube-controller-manager',
+      usage: 'client',
+    }),
     controllerManagerServing: await ca.issue(dir, {
-      name: 'kube-controller-manager-serving', commonName: 'kube-controller-manager', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+      name: 'kube-controller-manager-serving',
+      commonName: 'kube-controller-manager',
+      usage: 'server',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
     }),
     serviceAccount: ensureServiceAccountKeys(dir),
   };

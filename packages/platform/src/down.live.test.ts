@@ -28,15 +28,31 @@ describe.runIf(process.platform === 'linux')('cnpaas down and reused pids', () =
 
   function record(startTicks: number | null | undefined): void {
     writeState(paths, {
-      version: 1, ports: {}, topology: '', supervisor: null, readyAt: null,
-      components: { store: { pid: child.pid!, phase: 'ready', restarts: 0, log: '', healthUrl: '', executable: 'sleep', startTicks } },
+      version: 1,
+      ports: {},
+      topology: '',
+      supervisor: null,
+      readyAt: null,
+      components: {
+        store: {
+          pid: child.pid!,
+          phase: 'ready',
+          restarts: 0,
+          log: '',
+          healthUrl: '',
+          executable: 'sleep',
+          startTicks,
+        },
+      },
     });
   }
 
   it('does not signal a pid that now has another start time, and says why', async () => {
     record(processStartTicks(child.pid!)! + 1);
     expect(await stopStack(paths, (line) => said.push(line))).toBe(false);
-    expect(said).toEqual([`! store: pid ${child.pid} now belongs to another process (not the command line or start time cnpaas recorded); treating store as gone, not signalling it`]);
+    expect(said).toEqual([
+      `! store: pid ${child.pid} now belongs to another process (not the command line or start time cnpaas recorded); treating store as gone, not signalling it`,
+    ]);
     await sleep(200);
     expect(child.exitCode).toBeNull();
     expect(child.signalCode).toBeNull();

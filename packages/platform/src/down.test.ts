@@ -23,7 +23,10 @@ describe('cnpaas down --purge', () => {
   function stateDir(name = 'state'): string {
     const paths = statePaths(path.join(tmp, name));
     ensureStateDirs(paths, none);
-    writeFileSync(paths.stateFile, '{"version":1,"ports":{},"topology":"","supervisor":null,"components":{},"readyAt":null}\n');
+    writeFileSync(
+      paths.stateFile,
+      '{"version":1,"ports":{},"topology":"","supervisor":null,"components":{},"readyAt":null}\n',
+    );
     writeFileSync(path.join(paths.pki, 'ca.key'), 'key');
     writeFileSync(path.join(paths.logs, 'store.log'), 'log');
     return paths.root;
@@ -41,7 +44,10 @@ describe('cnpaas down --purge', () => {
     // What the purge used to accept as "ours": /etc has a pki/ on many systems.
     const dir = path.join(tmp, 'looks-like-state');
     mkdirSync(path.join(dir, 'pki'), { recursive: true });
-    writeFileSync(path.join(dir, 'state.json'), '{"version":1,"ports":{},"topology":"","supervisor":null,"components":{},"readyAt":null}\n');
+    writeFileSync(
+      path.join(dir, 'state.json'),
+      '{"version":1,"ports":{},"topology":"","supervisor":null,"components":{},"readyAt":null}\n',
+    );
     writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
     await expect(down({ stateDir: dir, purge: true, say })).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_STATE',
@@ -66,7 +72,9 @@ describe('cnpaas down --purge', () => {
   it('refuses the home directory and any directory above it, marker or not', () => {
     const home = stateDir('my-home');
     const protect = { home, system: [] };
-    expect(() => purgeStateDir(home, say, protect)).toThrow(`${home} cannot be a cnpaas state directory: it is your home directory`);
+    expect(() => purgeStateDir(home, say, protect)).toThrow(
+      `${home} cannot be a cnpaas state directory: it is your home directory`,
+    );
     writeFileSync(path.join(tmp, STATE_DIR_MARKER), 'cnpaas-state-dir 1\n');
     expect(() => purgeStateDir(tmp, say, protect)).toThrow(`it contains your home directory ${home}`);
     expect(existsSync(path.join(home, 'pki', 'ca.key'))).toBe(true);
@@ -74,7 +82,9 @@ describe('cnpaas down --purge', () => {
 
   it('refuses the filesystem root and the system directories, however they are spelled', async () => {
     expect(protectedDirProblem('/', none)).toBe('it is the filesystem root');
-    await expect(down({ stateDir: '/', purge: true, say })).rejects.toThrow('/ cannot be a cnpaas state directory: it is the filesystem root');
+    await expect(down({ stateDir: '/', purge: true, say })).rejects.toThrow(
+      '/ cannot be a cnpaas state directory: it is the filesystem root',
+    );
     // The real list, as path checks only (nothing is written there).
     expect(protectedDirProblem('/etc')).toBe('it is the system directory /etc');
     expect(protectedDirProblem('/usr/')).toBe('it is the system directory /usr');
@@ -83,7 +93,9 @@ describe('cnpaas down --purge', () => {
     const system = stateDir('system');
     const alias = path.join(tmp, 'alias');
     symlinkSync(system, alias);
-    expect(() => purgeStateDir(alias, say, { home: none.home, system: [system] })).toThrow(`it is the system directory ${system}`);
+    expect(() => purgeStateDir(alias, say, { home: none.home, system: [system] })).toThrow(
+      `it is the system directory ${system}`,
+    );
     expect(existsSync(path.join(system, 'pki', 'ca.key'))).toBe(true);
   });
 
@@ -137,11 +149,13 @@ describe('cnpaas up marks its state dir', () => {
     const paths = statePaths(path.join(tmp, 'project'));
     mkdirSync(paths.root);
     writeFileSync(path.join(paths.root, 'notes.txt'), 'mine');
-    expect(() => ensureStateDirs(paths, protect())).toThrow(expect.objectContaining({
-      code: 'CNPAAS_PLATFORM_STATE',
-      message: expect.stringContaining(`${paths.root} is not a cnpaas state directory`),
-      hint: expect.stringContaining('new or empty directory'),
-    }));
+    expect(() => ensureStateDirs(paths, protect())).toThrow(
+      expect.objectContaining({
+        code: 'CNPAAS_PLATFORM_STATE',
+        message: expect.stringContaining(`${paths.root} is not a cnpaas state directory`),
+        hint: expect.stringContaining('new or empty directory'),
+      }),
+    );
     expect(existsSync(paths.marker)).toBe(false);
     expect(existsSync(paths.pki)).toBe(false);
   });

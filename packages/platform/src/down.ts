@@ -9,8 +9,15 @@ import path from 'node:path';
 import { PlatformError } from './errors.js';
 import { identifyProcess, terminate } from './processes.js';
 import {
-  assertNotProtected, defaultProtectedDirs, displayPath, markerProblem, readState, statePaths, writeState,
-  type ProtectedDirs, type StatePaths,
+  assertNotProtected,
+  defaultProtectedDirs,
+  displayPath,
+  markerProblem,
+  readState,
+  statePaths,
+  writeState,
+  type ProtectedDirs,
+  type StatePaths,
 } from './state-dir.js';
 import { supervisorMarker } from './supervise.js';
 
@@ -29,10 +36,17 @@ interface Recorded {
 }
 
 /** Signals a recorded process if it is still ours; true if it was. A pid now used by another process is left alone. */
-async function stopRecorded(p: Recorded, graceMs: number, stopping: string, say: (line: string) => void): Promise<boolean> {
+async function stopRecorded(
+  p: Recorded,
+  graceMs: number,
+  stopping: string,
+  say: (line: string) => void,
+): Promise<boolean> {
   const identity = identifyProcess(p.pid, p.marker, p.startTicks);
   if (identity === 'other') {
-    say(`! ${p.label}: pid ${p.pid} now belongs to another process (not the command line or start time cnpaas recorded); treating ${p.label} as gone, not signalling it`);
+    say(
+      `! ${p.label}: pid ${p.pid} now belongs to another process (not the command line or start time cnpaas recorded); treating ${p.label} as gone, not signalling it`,
+    );
   }
   if (identity !== 'ours') return false;
   say(stopping);
@@ -46,13 +60,25 @@ export async function stopStack(paths: StatePaths, say: (line: string) => void):
   let stopped = false;
   const sup = state.supervisor;
   if (sup) {
-    stopped = await stopRecorded({ label: 'the supervisor', pid: sup.pid, marker: supervisorMarker(paths), startTicks: sup.startTicks }, 90_000,
-      `… stopping the supervisor (pid ${sup.pid}) and its components`, say);
+    stopped = await stopRecorded(
+      { label: 'the supervisor', pid: sup.pid, marker: supervisorMarker(paths), startTicks: sup.startTicks },
+      90_000,
+      `… stopping the supervisor (pid ${sup.pid}) and its components`,
+      say,
+    );
   }
   const after = readState(paths) ?? state;
   for (const [name, component] of Object.entries(after.components)) {
     const record = { label: name, pid: component.pid, marker: component.executable, startTicks: component.startTicks };
-    if (await stopRecorded(record, 15_000, `… stopping ${name} (pid ${component.pid}), left by a supervisor that is gone`, say)) stopped = true;
+    if (
+      await stopRecorded(
+        record,
+        15_000,
+        `… stopping ${name} (pid ${component.pid}), left by a supervisor that is gone`,
+        say,
+      )
+    )
+      stopped = true;
     component.pid = null;
     component.startTicks = null;
     component.phase = 'stopped';
@@ -79,7 +105,11 @@ export async function down(options: DownOptions): Promise<void> {
  * which is deleted, and then the link. Inside, symlinks are removed, never
  * followed, so a link to elsewhere cannot take that elsewhere with it.
  */
-export function purgeStateDir(root: string, say: (line: string) => void, protectedDirs: ProtectedDirs = defaultProtectedDirs()): void {
+export function purgeStateDir(
+  root: string,
+  say: (line: string) => void,
+  protectedDirs: ProtectedDirs = defaultProtectedDirs(),
+): void {
   let link;
   try {
     link = lstatSync(root);
@@ -91,8 +121,11 @@ export function purgeStateDir(root: string, say: (line: string) => void, protect
   assertNotProtected(real, protectedDirs);
   const problem = statSync(real).isDirectory() ? markerProblem(real) : 'it is not a directory';
   if (problem) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${real} is not a cnpaas state directory, not removing it: ${problem}`,
-      'check --state-dir / CNPAAS_STATE_DIR; a state directory left by a cnpaas without the marker can be removed by hand');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `${real} is not a cnpaas state directory, not removing it: ${problem}`,
+      'check --state-dir / CNPAAS_STATE_DIR; a state directory left by a cnpaas without the marker can be removed by hand',
+    );
   }
   removeTree(real);
   if (link.isSymbolicLink()) unlinkSync(root);

@@ -76,7 +76,9 @@ export async function resolveKubeBinary(name: KubeBinaryName, options: ResolveOp
     }
     const version = await binaryVersion(name, file);
     if (version === options.version) return { name, path: file, source: `${source} (${file})` };
-    say(`warning: ${file} (from ${source}) reports ${version ? `v${version}` : 'no version'}, not v${options.version}: skipped`);
+    say(
+      `warning: ${file} (from ${source}) reports ${version ? `v${version}` : 'no version'}, not v${options.version}: skipped`,
+    );
     tried.push(`${source}: ${file} is v${version ?? '?'}`);
   }
 
@@ -97,7 +99,8 @@ export async function resolveKubeBinary(name: KubeBinaryName, options: ResolveOp
 
   try {
     await buildFromGoModules(name, env, say);
-    if ((await binaryVersion(name, out)) === options.version) return { name, path: out, source: 'a build from Go modules' };
+    if ((await binaryVersion(name, out)) === options.version)
+      return { name, path: out, source: 'a build from Go modules' };
     tried.push(`build: ${out} does not report v${options.version}`);
   } catch (err) {
     tried.push(`build: ${(err as Error).message}`);
@@ -107,9 +110,11 @@ export async function resolveKubeBinary(name: KubeBinaryName, options: ResolveOp
     const fromPath = await onPath('kubectl');
     if (fromPath) return { name, path: fromPath, source: `PATH (${fromPath})` };
   }
-  throw new PlatformError('CNPAAS_PLATFORM_BINARY_NOT_FOUND',
+  throw new PlatformError(
+    'CNPAAS_PLATFORM_BINARY_NOT_FOUND',
     `no ${name} v${options.version} found. Tried:\n    ${tried.join('\n    ')}`,
-    `install Go >= 1.24 (https://go.dev/dl/) so scripts/k8s/build.sh can build it, or allow access to dl.k8s.io, or point ${envName(name)} or KUBEBUILDER_ASSETS at a v${options.version} binary`);
+    `install Go >= 1.24 (https://go.dev/dl/) so scripts/k8s/build.sh can build it, or allow access to dl.k8s.io, or point ${envName(name)} or KUBEBUILDER_ASSETS at a v${options.version} binary`,
+  );
 }
 
 async function onPath(command: string): Promise<string | null> {
@@ -120,7 +125,12 @@ async function onPath(command: string): Promise<string | null> {
   return null;
 }
 
-async function download(name: KubeBinaryName, version: string, out: string, say: (line: string) => void): Promise<void> {
+async function download(
+  name: KubeBinaryName,
+  version: string,
+  out: string,
+  say: (line: string) => void,
+): Promise<void> {
   const arch = ARCH[process.arch];
   if (!arch) throw new Error(`no release for ${process.arch}`);
   const url = `https://dl.k8s.io/release/v${version}/bin/linux/${arch}/${name}`;

@@ -52,7 +52,11 @@ export class KubeHttp {
   /** As the identity whose certificate `cnpaas up` wrote to `<pkiDir>/<identity>.crt` (default the admin). */
   static fromPki(server: string, pkiDir: string, identity = 'admin'): KubeHttp {
     const file = (name: string) => path.join(pkiDir, name);
-    return new KubeHttp({ server, caFile: file('ca.crt'), client: { certFile: file(`${identity}.crt`), keyFile: file(`${identity}.key`) } });
+    return new KubeHttp({
+      server,
+      caFile: file('ca.crt'),
+      client: { certFile: file(`${identity}.crt`), keyFile: file(`${identity}.key`) },
+    });
   }
 
   constructor(options: KubeHttpOptions) {
@@ -63,7 +67,9 @@ export class KubeHttp {
       keepAlive: true,
       maxSockets: options.maxSockets ?? 64,
       ca: readFileSync(options.caFile),
-      ...(options.client ? { cert: readFileSync(options.client.certFile), key: readFileSync(options.client.keyFile) } : {}),
+      ...(options.client
+        ? { cert: readFileSync(options.client.certFile), key: readFileSync(options.client.keyFile) }
+        : {}),
     });
   }
 
@@ -83,21 +89,30 @@ export class KubeHttp {
     const { body, timeoutMs = this.#timeoutMs } = options;
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = https.request(`${this.#server}${urlPath}`, {
-        method,
-        agent: this.#agent,
-        timeout: timeoutMs,
-        headers: {
-          accept: 'application/json',
-          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-          ...(payload ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+      const req = https.request(
+        `${this.#server}${urlPath}`,
+        {
+          method,
+          agent: this.#agent,
+          timeout: timeoutMs,
+          headers: {
+            accept: 'application/json',
+            ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+            ...(payload
+              ? {
+                  'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                }
+              : {}),
+          },
         },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      });
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: no answer within ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(payload);

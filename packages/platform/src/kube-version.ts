@@ -7,6 +7,7 @@ export const K8S_SCRIPTS_DIR = fileURLToPath(new URL('../../../scripts/k8s/', im
 
 export function pinnedKubeVersion(): string {
   const version = readFileSync(`${K8S_SCRIPTS_DIR}VERSION`, 'utf8').trim();
-  if (!/^1\.\d+\.\d+$/.test(version)) throw new Error(`${K8S_SCRIPTS_DIR}VERSION must hold a version like 1.34.10, got "${version}"`);
+  if (!/^1\.\d+\.\d+$/.test(version))
+    throw new Error(`${K8S_SCRIPTS_DIR}VERSION must hold a version like 1.34.10, got "${version}"`);
   return version;
 }

@@ -21,7 +21,9 @@ export interface KubectlResult {
 /** Resolves with the exit code (`auth can-i` exits 1 for "no"); never rejects. */
 export function runKubectl(options: KubectlOptions): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    const child = spawn(options.kubectl, ['--kubeconfig', options.kubeconfig, ...options.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(options.kubectl, ['--kubeconfig', options.kubeconfig, ...options.args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

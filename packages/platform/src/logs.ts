@@ -15,7 +15,10 @@ export interface LogsOptions {
 
 export function logNames(logsDir: string): string[] {
   if (!existsSync(logsDir)) return [];
-  return readdirSync(logsDir).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)).sort();
+  return readdirSync(logsDir)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => f.slice(0, -4))
+    .sort();
 }
 
 export async function logs(options: LogsOptions): Promise<void> {
@@ -23,12 +26,19 @@ export async function logs(options: LogsOptions): Promise<void> {
   const paths = statePaths(options.stateDir);
   const names = logNames(paths.logs);
   if (!options.component) {
-    write(names.length > 0 ? `logs in ${paths.logs}:\n${names.map((n) => `  ${n}`).join('\n')}\n` : `no logs in ${paths.logs}\n`);
+    write(
+      names.length > 0
+        ? `logs in ${paths.logs}:\n${names.map((n) => `  ${n}`).join('\n')}\n`
+        : `no logs in ${paths.logs}\n`,
+    );
     return;
   }
   if (!names.includes(options.component)) {
-    throw new PlatformError('CNPAAS_PLATFORM_USAGE', `no log for "${options.component}" in ${paths.logs}`,
-      names.length > 0 ? `pick one of: ${names.join(', ')}` : 'run cnpaas up first');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_USAGE',
+      `no log for "${options.component}" in ${paths.logs}`,
+      names.length > 0 ? `pick one of: ${names.join(', ')}` : 'run cnpaas up first',
+    );
   }
   const file = logFile(paths.logs, options.component);
   const lines = tailLines(file, options.lines ?? 50);

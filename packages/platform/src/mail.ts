@@ -7,7 +7,11 @@ export async function mail(stateDir: string, id: string | undefined, write: (tex
   const dir = statePaths(stateDir).mail;
   if (id) {
     const found = await readMail(dir, id).catch((err: unknown) => {
-      throw new PlatformError('CNPAAS_PLATFORM_USAGE', `no message ${id} in ${dir}: ${(err as Error).message}`, 'run cnpaas mail to list the ids');
+      throw new PlatformError(
+        'CNPAAS_PLATFORM_USAGE',
+        `no message ${id} in ${dir}: ${(err as Error).message}`,
+        'run cnpaas mail to list the ids',
+      );
     });
     write(found.raw.toString('utf8'));
     return;

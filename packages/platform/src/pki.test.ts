@@ -20,23 +20,38 @@ describe('PKI', () => {
 
   it('issues a serving certificate openssl verifies, with the names asked for', async () => {
     const ca = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    const files = await ca.issue(dir, { name: 'srv', commonName: 'srv', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    const files = await ca.issue(dir, {
+      name: 'srv',
+      commonName: 'srv',
+      usage: 'server',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    });
     expect(openssl('verify', '-CAfile', ca.files.cert, files.cert).trim()).toBe(`${files.cert}: OK`);
     const text = openssl('x509', '-in', files.cert, '-noout', '-text');
     expect(text).toContain('DNS:localhost, IP Address:127.0.0.1');
     expect(text).toContain('TLS Web Server Authentication');
     expect(text).not.toContain('TLS Web Client Authentication');
-    expect(openssl('x509', '-in', files.cert, '-noout', '-checkend', String(300 * 86_400)).trim()).toBe('Certificate will not expire');
+    expect(openssl('x509', '-in', files.cert, '-noout', '-checkend', String(300 * 86_400)).trim()).toBe(
+      'Certificate will not expire',
+    );
   });
 
   it('keeps private keys owner-only and parses them as EC P-256', async () => {
     const ca = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    const files = await ca.issue(dir, { name: 'c', commonName: 'someone', organizations: ['g1', 'g2'], usage: 'client' });
+    const files = await ca.issue(dir, {
+      name: 'c',
+      commonName: 'someone',
+      organizations: ['g1', 'g2'],
+      usage: 'client',
+    });
     for (const key of [ca.files.key, files.key]) {
       expect(statSync(key).mode & 0o777).toBe(0o600);
       expect(openssl('pkey', '-in', key, '-noout', '-text')).toContain('prime256v1');
     }
-    expect(openssl('x509', '-in', files.cert, '-noout', '-subject').trim()).toBe('subject=CN = someone, O = g1, O = g2');
+    expect(openssl('x509', '-in', files.cert, '-noout', '-subject').trim()).toBe(
+      'subject=CN = someone, O = g1, O = g2',
+    );
   });
 
   it('reuses a current certificate and reissues one whose names changed', async () => {
@@ -46,7 +61,9 @@ describe('PKI', () => {
     expect(readFileSync((await ca.issue(dir, spec)).cert, 'utf8')).toBe(first);
     const changed = readFileSync((await ca.issue(dir, { ...spec, dnsNames: ['b.example'] })).cert, 'utf8');
     expect(changed).not.toBe(first);
-    expect(openssl('x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(dir, 'srv.crt'))).toContain('DNS:b.example');
+    expect(openssl('x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(dir, 'srv.crt'))).toContain(
+      'DNS:b.example',
+    );
   });
 
   it('loads an existing CA instead of replacing it', async () => {
@@ -61,7 +78,9 @@ describe('PKI', () => {
     await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
     execFileSync('sh', ['-c', `echo garbage > ${path.join(dir, 'ca.crt')}`]);
     await expect(CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca')).rejects.toMatchObject({
-      code: 'CNPAAS_PLATFORM_PKI', message: expect.stringContaining(path.join(dir, 'ca.crt')), hint: expect.stringContaining('--purge'),
+      code: 'CNPAAS_PLATFORM_PKI',
+      message: expect.stringContaining(path.join(dir, 'ca.crt')),
+      hint: expect.stringContaining('--purge'),
     });
   });
 
@@ -70,8 +89,12 @@ describe('PKI', () => {
     expect(openssl('verify', '-CAfile', pki.frontProxyCa.files.cert, pki.frontProxyClient.cert).trim()).toMatch(/OK$/);
     // The front-proxy client must not be trusted as an ordinary client of the apiserver.
     expect(() => openssl('verify', '-CAfile', pki.ca.files.cert, pki.frontProxyClient.cert)).toThrow();
-    expect(openssl('x509', '-in', pki.admin.cert, '-noout', '-subject').trim()).toBe('subject=CN = cnpaas-admin, O = system:masters');
-    expect(openssl('x509', '-in', pki.controllerManager.cert, '-noout', '-subject').trim()).toBe('subject=CN = system:kube-controller-manager');
+    expect(openssl('x509', '-in', pki.admin.cert, '-noout', '-subject').trim()).toBe(
+      'subject=CN = cnpaas-admin, O = system:masters',
+    );
+    expect(openssl('x509', '-in', pki.controllerManager.cert, '-noout', '-subject').trim()).toBe(
+      'subject=CN = system:kube-controller-manager',
+    );
     expect(openssl('pkey', '-pubin', '-in', pki.serviceAccount.pub, '-noout', '-text')).toContain('prime256v1');
   });
 });

@@ -47,7 +47,7 @@ function writePrivate(file: string, text: string): void {
 }
 
 async function newKeyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']));
+  return await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
 }
 
 async function keyToPem(key: CryptoKey): Promise<string> {
@@ -62,8 +62,12 @@ async function importSigningKey(pem: string): Promise<CryptoKey> {
 }
 
 function pkiError(file: string, err: unknown): PlatformError {
-  return new PlatformError('CNPAAS_PLATFORM_PKI', `${file} cannot be used: ${(err as Error).message}`,
-    'remove the PKI directory (cnpaas down --purge) and run cnpaas up again to regenerate it', { cause: err });
+  return new PlatformError(
+    'CNPAAS_PLATFORM_PKI',
+    `${file} cannot be used: ${(err as Error).message}`,
+    'remove the PKI directory (cnpaas down --purge) and run cnpaas up again to regenerate it',
+    { cause: err },
+  );
 }
 
 export class CertificateAuthority {
@@ -94,7 +98,10 @@ export class CertificateAuthority {
       signingAlgorithm: SIGNING,
       extensions: [
         new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+        new x509.KeyUsagesExtension(
+          x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+          true,
+        ),
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
@@ -151,7 +158,10 @@ export class CertificateAuthority {
     if (cert.subject !== new x509.Name(subjectOf(spec.commonName, spec.organizations)).toString()) return false;
     const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
     const have = (san?.names.items ?? []).map((n) => `${n.type}:${n.value}`).sort();
-    const want = [...(spec.dnsNames ?? []).map((v) => `dns:${v}`), ...(spec.ipAddresses ?? []).map((v) => `ip:${v}`)].sort();
+    const want = [
+      ...(spec.dnsNames ?? []).map((v) => `dns:${v}`),
+      ...(spec.ipAddresses ?? []).map((v) => `ip:${v}`),
+    ].sort();
     return have.join(',') === want.join(',');
   }
 }

@@ -6,12 +6,32 @@
 import { createServer } from 'node:net';
 import { PlatformError } from './errors.js';
 
-export const PORT_NAMES = ['apiserver', 'controllerManager', 'storeMetrics', 'webhooks', 'operator', 'apiServer', 'smtp', 'smtpHealth', 'emailFunction', 'trigger'] as const;
+export const PORT_NAMES = [
+  'apiserver',
+  'controllerManager',
+  'storeMetrics',
+  'webhooks',
+  'operator',
+  'apiServer',
+  'smtp',
+  'smtpHealth',
+  'emailFunction',
+  'trigger',
+] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;
 
 export const FIXED_PORTS: Ports = {
-  apiserver: 6443, controllerManager: 10257, storeMetrics: 2381, webhooks: 9443, operator: 8081, apiServer: 8444, smtp: 2525, smtpHealth: 8025, emailFunction: 8443, trigger: 8084,
+  apiserver: 6443,
+  controllerManager: 10257,
+  storeMetrics: 2381,
+  webhooks: 9443,
+  operator: 8081,
+  apiServer: 8444,
+  smtp: 2525,
+  smtpHealth: 8025,
+  emailFunction: 8443,
+  trigger: 8084,
 };
 
 function listenOnce(port: number): Promise<number> {
@@ -40,9 +60,11 @@ export async function allocatePorts(mode: 'auto' | 'fixed'): Promise<Ports> {
       continue;
     }
     await listenOnce(ports[name]).catch((err: NodeJS.ErrnoException) => {
-      throw new PlatformError('CNPAAS_PLATFORM_PORT_IN_USE',
+      throw new PlatformError(
+        'CNPAAS_PLATFORM_PORT_IN_USE',
         `port ${ports[name]} (${name}) on 127.0.0.1 is not free: ${err.code ?? err.message}`,
-        `stop what listens there (ss -ltnp 'sport = :${ports[name]}'), or run cnpaas up --ports auto`);
+        `stop what listens there (ss -ltnp 'sport = :${ports[name]}'), or run cnpaas up --ports auto`,
+      );
     });
   }
   return ports;

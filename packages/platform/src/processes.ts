@@ -16,7 +16,12 @@ import { processStartTicks } from './process-cpu.js';
 
 export function commandLineOf(pid: number): string | null {
   try {
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    return (
+      execFileSync('ps', ['-o', 'args=', '-p', String(pid)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim() || null
+    );
   } catch {
     return null;
   }
@@ -29,7 +34,11 @@ export type ProcessIdentity = 'ours' | 'gone' | 'other';
  * `startTicks` is what was recorded at spawn; null or undefined (a state file
  * written on macOS, or by an earlier cnpaas) skips that check.
  */
-export function identifyProcess(pid: number | null | undefined, marker: string, startTicks?: number | null): ProcessIdentity {
+export function identifyProcess(
+  pid: number | null | undefined,
+  marker: string,
+  startTicks?: number | null,
+): ProcessIdentity {
   if (!pid || pid <= 0) return 'gone';
   const args = commandLineOf(pid);
   if (args === null) return 'gone';
@@ -41,12 +50,21 @@ export function identifyProcess(pid: number | null | undefined, marker: string, 
   return 'ours';
 }
 
-export function isOurProcess(pid: number | null | undefined, marker: string, startTicks?: number | null): pid is number {
+export function isOurProcess(
+  pid: number | null | undefined,
+  marker: string,
+  startTicks?: number | null,
+): pid is number {
   return identifyProcess(pid, marker, startTicks) === 'ours';
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the pid is gone (or no longer ours). */
-export async function terminate(pid: number, marker: string, graceMs: number, startTicks?: number | null): Promise<'gone' | 'killed' | 'not-ours'> {
+export async function terminate(
+  pid: number,
+  marker: string,
+  graceMs: number,
+  startTicks?: number | null,
+): Promise<'gone' | 'killed' | 'not-ours'> {
   const ours = () => isOurProcess(pid, marker, startTicks);
   if (!ours()) return 'not-ours';
   process.kill(pid, 'SIGTERM');

@@ -38,7 +38,11 @@ export interface StackPlan {
 /** Unix socket paths are limited to 107 bytes on Linux (104 on macOS). */
 const MAX_SOCKET_PATH = 100;
 
-export async function resolveAll(names: KubeBinaryName[], env: NodeJS.ProcessEnv | undefined, say: (line: string) => void) {
+export async function resolveAll(
+  names: KubeBinaryName[],
+  env: NodeJS.ProcessEnv | undefined,
+  say: (line: string) => void,
+) {
   const version = pinnedKubeVersion();
   const found: Partial<Record<KubeBinaryName, ResolvedBinary>> = {};
   for (const name of names) {
@@ -52,30 +56,57 @@ export async function resolveAll(names: KubeBinaryName[], env: NodeJS.ProcessEnv
 export async function planStack(options: PlanOptions): Promise<StackPlan> {
   const { paths, say } = options;
   if (Buffer.byteLength(paths.storeSocket) > MAX_SOCKET_PATH) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `the store's socket path ${paths.storeSocket} is longer than ${MAX_SOCKET_PATH} bytes`,
-      'use a shorter --state-dir (or CNPAAS_STATE_DIR)');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `the store's socket path ${paths.storeSocket} is longer than ${MAX_SOCKET_PATH} bytes`,
+      'use a shorter --state-dir (or CNPAAS_STATE_DIR)',
+    );
   }
   ensureStateDirs(paths);
-  const { version, found } = await resolveAll(['kube-apiserver', 'kube-controller-manager', 'kubectl'], options.env, say);
+  const { version, found } = await resolveAll(
+    ['kube-apiserver', 'kube-controller-manager', 'kubectl'],
+    options.env,
+    say,
+  );
 
   const pki = await ensureClusterPki(paths.pki);
   say(`✓ PKI in ${displayPath(paths.pki)} (cluster CA, front-proxy CA, service-account keys)`);
 
   const ports = await allocatePorts(options.ports);
   const server = `https://127.0.0.1:${ports.apiserver}`;
-  writeKubeconfig(paths.kubeconfig, { server, caFile: pki.ca.files.cert, user: ADMIN_USER, client: pki.admin, embed: true });
+  writeKubeconfig(paths.kubeconfig, {
+    server,
+    caFile: pki.ca.files.cert,
+    user: ADMIN_USER,
+    client: pki.admin,
+    embed: true,
+  });
   const controllerManagerKubeconfig = path.join(paths.pki, 'kube-controller-manager.kubeconfig');
   writeKubeconfig(controllerManagerKubeconfig, {
-    server, caFile: pki.ca.files.cert, user: 'system:kube-controller-manager', client: pki.controllerManager,
+    server,
+    caFile: pki.ca.files.cert,
+    user: 'system:kube-controller-manager',
+    client: pki.controllerManager,
   });
 
   const topology = path.resolve(options.topology ?? demoTopology());
-  const webshop = options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server });
+  const webshop =
+    options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server });
   const specs = [
     ...controlPlaneSpecs({
-      paths, ports, pki, topology, controllerManagerKubeconfig,
-      binaries: { kubeApiserver: found['kube-apiserver'].path, kubeControllerManager: found['kube-controller-manager'].path },
-      apiserverArgs: [...auditArgs(paths), ...(webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : [])],
+      paths,
+      ports,
+      pki,
+      topology,
+      controllerManagerKubeconfig,
+      binaries: {
+        kubeApiserver: found['kube-apiserver'].path,
+        kubeControllerManager: found['kube-controller-manager'].path,
+      },
+      apiserverArgs: [
+        ...auditArgs(paths),
+        ...(webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : []),
+      ],
     }),
     ...(webshop?.specs ?? []),
   ];
@@ -92,6 +123,10 @@ export function readPlan(paths: StatePaths): StackPlan {
   try {
     return JSON.parse(readFileSync(planFile(paths), 'utf8')) as StackPlan;
   } catch (err) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${planFile(paths)} cannot be read: ${(err as Error).message}`, 'run cnpaas up');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `${planFile(paths)} cannot be read: ${(err as Error).message}`,
+      'run cnpaas up',
+    );
   }
 }

@@ -81,7 +81,9 @@ export function markerProblem(dir: string): string | null {
   // A symlink could borrow another directory's marker.
   if (!stat.isFile()) return `its ${STATE_DIR_MARKER} is not a regular file`;
   const first = readFileSync(file, 'utf8').split('\n', 1)[0];
-  return first === MARKER_FIRST_LINE ? null : `its ${STATE_DIR_MARKER} starts with "${first}", not "${MARKER_FIRST_LINE}" (written by another cnpaas version?)`;
+  return first === MARKER_FIRST_LINE
+    ? null
+    : `its ${STATE_DIR_MARKER} starts with "${first}", not "${MARKER_FIRST_LINE}" (written by another cnpaas version?)`;
 }
 
 /**
@@ -96,10 +98,45 @@ export interface ProtectedDirs {
 }
 
 const SYSTEM_DIRS = [
-  '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/libx32', '/media', '/mnt', '/opt', '/proc', '/root',
-  '/run', '/sbin', '/snap', '/srv', '/sys', '/tmp', '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/usr/sbin', '/usr/share',
-  '/var', '/var/lib', '/var/log', '/var/tmp',
-  '/Applications', '/Library', '/System', '/Users', '/Volumes', '/private', '/private/etc', '/private/tmp', '/private/var',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/srv',
+  '/sys',
+  '/tmp',
+  '/usr',
+  '/usr/bin',
+  '/usr/lib',
+  '/usr/local',
+  '/usr/sbin',
+  '/usr/share',
+  '/var',
+  '/var/lib',
+  '/var/log',
+  '/var/tmp',
+  '/Applications',
+  '/Library',
+  '/System',
+  '/Users',
+  '/Volumes',
+  '/private',
+  '/private/etc',
+  '/private/tmp',
+  '/private/var',
 ];
 
 export function defaultProtectedDirs(): ProtectedDirs {
@@ -129,7 +166,8 @@ export function protectedDirProblem(dir: string, protectedDirs: ProtectedDirs = 
       if (isUnder(h, candidate)) return `it contains your home directory ${h}`;
     }
     for (const system of protectedDirs.system) {
-      if (candidate === path.resolve(system) || candidate === realOrSelf(system)) return `it is the system directory ${system}`;
+      if (candidate === path.resolve(system) || candidate === realOrSelf(system))
+        return `it is the system directory ${system}`;
     }
   }
   return null;
@@ -143,8 +181,11 @@ function isUnder(child: string, parent: string): boolean {
 export function assertNotProtected(dir: string, protectedDirs: ProtectedDirs = defaultProtectedDirs()): void {
   const problem = protectedDirProblem(dir, protectedDirs);
   if (problem) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${dir} cannot be a cnpaas state directory: ${problem}`,
-      'give cnpaas a directory of its own with --state-dir (or CNPAAS_STATE_DIR), e.g. .cnpaas in your project');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `${dir} cannot be a cnpaas state directory: ${problem}`,
+      'give cnpaas a directory of its own with --state-dir (or CNPAAS_STATE_DIR), e.g. .cnpaas in your project',
+    );
   }
 }
 
@@ -163,8 +204,11 @@ function claimStateDir(paths: StatePaths, protectedDirs: ProtectedDirs): void {
   const hasMarkerFile = exists(paths.marker);
   const earlierCnpaas = exists(paths.stateFile) || exists(path.join(paths.run, 'plan.json'));
   if (hasMarkerFile || (readdirSync(paths.root).length > 0 && !earlierCnpaas)) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${paths.root} is not a cnpaas state directory: ${problem}, and it is not empty`,
-      'give cnpaas a new or empty directory with --state-dir (or CNPAAS_STATE_DIR); it keeps its data, PKI and logs there');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `${paths.root} is not a cnpaas state directory: ${problem}, and it is not empty`,
+      'give cnpaas a new or empty directory with --state-dir (or CNPAAS_STATE_DIR); it keeps its data, PKI and logs there',
+    );
   }
   // 'wx': never write through a symlink someone placed at the marker's name.
   writeFileSync(paths.marker, MARKER_TEXT, { mode: 0o600, flag: 'wx' });
@@ -215,8 +259,11 @@ export function readState(paths: StatePaths): PlatformState | null {
     if (state.version !== 1) throw new Error(`unknown version ${String(state.version)}`);
     return state;
   } catch (err) {
-    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${paths.stateFile} is not a state file cnpaas understands: ${(err as Error).message}`,
-      'run `cnpaas down` (it stops what it can find), or remove the file if nothing is running');
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_STATE',
+      `${paths.stateFile} is not a state file cnpaas understands: ${(err as Error).message}`,
+      'run `cnpaas down` (it stops what it can find), or remove the file if nothing is running',
+    );
   }
 }
 

@@ -34,15 +34,32 @@ export async function status(stateDir: string): Promise<StatusReport> {
   const paths = statePaths(stateDir);
   const state = readState(paths);
   if (!state) {
-    return { stateDir: paths.root, running: false, supervisorPid: null, readyAt: null, ports: {}, topology: null, components: [], backendKeys: null };
+    return {
+      stateDir: paths.root,
+      running: false,
+      supervisorPid: null,
+      readyAt: null,
+      ports: {},
+      topology: null,
+      components: [],
+      backendKeys: null,
+    };
   }
-  const running = !!state.supervisor && isOurProcess(state.supervisor.pid, supervisorMarker(paths), state.supervisor.startTicks);
+  const running =
+    !!state.supervisor && isOurProcess(state.supervisor.pid, supervisorMarker(paths), state.supervisor.startTicks);
   const caFile = path.join(paths.pki, 'ca.crt');
   const components: ComponentReport[] = [];
   for (const [name, c] of Object.entries(state.components)) {
     const alive = isOurProcess(c.pid, c.executable, c.startTicks);
     const health = alive ? await probe(c.healthUrl, caFile) : { ok: false, detail: 'not running' };
-    components.push({ name, pid: alive ? c.pid : null, phase: running ? c.phase : 'stopped', restarts: c.restarts, healthy: health.ok, detail: health.detail });
+    components.push({
+      name,
+      pid: alive ? c.pid : null,
+      phase: running ? c.phase : 'stopped',
+      restarts: c.restarts,
+      healthy: health.ok,
+      detail: health.detail,
+    });
   }
   return {
     stateDir: paths.root,
@@ -61,7 +78,8 @@ async function backendKeys(port: number): Promise<Record<string, number> | null>
     const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
     if (!res.ok) return null;
     const out: Record<string, number> = {};
-    for (const m of (await res.text()).matchAll(/^cnpaas_store_keys\{backend="([^"]+)"\} (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+    for (const m of (await res.text()).matchAll(/^cnpaas_store_keys\{backend="([^"]+)"\} (\d+)$/gm))
+      out[m[1]!] = Number(m[2]);
     return out;
   } catch {
     return null;
@@ -69,17 +87,23 @@ async function backendKeys(port: number): Promise<Record<string, number> | null>
 }
 
 export function formatStatus(report: StatusReport): string {
-  const lines = [`cnpaas in ${report.stateDir}: ${report.running ? `running (supervisor pid ${report.supervisorPid}${report.readyAt ? `, ready since ${report.readyAt}` : ', starting'})` : 'not running'}`];
+  const lines = [
+    `cnpaas in ${report.stateDir}: ${report.running ? `running (supervisor pid ${report.supervisorPid}${report.readyAt ? `, ready since ${report.readyAt}` : ', starting'})` : 'not running'}`,
+  ];
   if (report.components.length > 0) {
     const width = Math.max(...report.components.map((c) => c.name.length));
     for (const c of report.components) {
-      lines.push(`  ${c.name.padEnd(width)}  ${c.healthy ? 'healthy' : 'unhealthy'}  ${c.phase.padEnd(10)} pid ${String(c.pid ?? '-').padEnd(7)} restarts ${c.restarts}  (${c.detail})`);
+      lines.push(
+        `  ${c.name.padEnd(width)}  ${c.healthy ? 'healthy' : 'unhealthy'}  ${c.phase.padEnd(10)} pid ${String(c.pid ?? '-').padEnd(7)} restarts ${c.restarts}  (${c.detail})`,
+      );
     }
   }
   if (report.topology) lines.push(`topology ${report.topology}`);
   if (report.backendKeys) {
-    for (const [backend, n] of Object.entries(report.backendKeys)) lines.push(`  backend ${backend.padEnd(12)} ${n} keys`);
+    for (const [backend, n] of Object.entries(report.backendKeys))
+      lines.push(`  backend ${backend.padEnd(12)} ${n} keys`);
   }
-  if (report.running && report.ports.apiserver) lines.push(`kube-apiserver https://127.0.0.1:${report.ports.apiserver}`);
+  if (report.running && report.ports.apiserver)
+    lines.push(`kube-apiserver https://127.0.0.1:${report.ports.apiserver}`);
   return lines.join('\n');
 }

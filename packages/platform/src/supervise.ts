@@ -23,14 +23,21 @@ function send(message: SupervisorMessage): void {
 }
 
 /** Resolves once the supervisor has stopped (signal) or failed to start. */
-export async function runSupervisor(paths: StatePaths, onMessage: (m: SupervisorMessage) => void = send): Promise<number> {
+export async function runSupervisor(
+  paths: StatePaths,
+  onMessage: (m: SupervisorMessage) => void = send,
+): Promise<number> {
   const log = pino({ base: { component: 'supervisor' } });
   const plan = readPlan(paths);
   const state: PlatformState = {
     version: 1,
     ports: plan.ports,
     topology: plan.topology,
-    supervisor: { pid: process.pid, startedAt: new Date().toISOString(), startTicks: processStartTicks(process.pid) ?? null },
+    supervisor: {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      startTicks: processStartTicks(process.pid) ?? null,
+    },
     components: {},
     readyAt: null,
   };
@@ -39,16 +46,29 @@ export async function runSupervisor(paths: StatePaths, onMessage: (m: Supervisor
   const supervisor = new Supervisor({
     specs: plan.specs,
     logsDir: paths.logs,
-    applyManifests: (files, vars) => applyManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
-    removeManifests: (files, vars) => deleteManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
+    applyManifests: (files, vars) =>
+      applyManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
+    removeManifests: (files, vars) =>
+      deleteManifests({ kubectl: plan.kubectl, kubeconfig: paths.kubeconfig, files, vars }),
     onEvent: (event) => {
       log.info(event.type === 'failed' ? { ...event, logTail: undefined } : event, `${event.name} ${event.type}`);
       onMessage(event);
     },
     onChange: (components) => {
-      state.components = Object.fromEntries(components.map((c) => [c.name, {
-        pid: c.pid, phase: c.phase, restarts: c.restarts, log: c.log, healthUrl: c.readyUrl, executable: c.executable, startTicks: c.startTicks,
-      }]));
+      state.components = Object.fromEntries(
+        components.map((c) => [
+          c.name,
+          {
+            pid: c.pid,
+            phase: c.phase,
+            restarts: c.restarts,
+            log: c.log,
+            healthUrl: c.readyUrl,
+            executable: c.executable,
+            startTicks: c.startTicks,
+          },
+        ]),
+      );
       save();
     },
   });

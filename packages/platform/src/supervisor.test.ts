@@ -45,10 +45,20 @@ describe('Supervisor', () => {
 
   it('starts in order, each after the one before is ready, logs to files, stops in reverse', async () => {
     const events: SupervisorEvent[] = [];
-    supervisor = new Supervisor({ specs: [await spec('a', 300), await spec('b'), await spec('c')], logsDir: dir, onEvent: (e) => events.push(e) });
+    supervisor = new Supervisor({
+      specs: [await spec('a', 300), await spec('b'), await spec('c')],
+      logsDir: dir,
+      onEvent: (e) => events.push(e),
+    });
     await supervisor.start();
-    expect(events.filter((e) => e.type !== 'ready').map((e) => `${e.type}:${e.name}`)).toEqual(['starting:a', 'starting:b', 'starting:c']);
-    expect(events.findIndex((e) => e.type === 'ready' && e.name === 'a')).toBeLessThan(events.findIndex((e) => e.type === 'starting' && e.name === 'b'));
+    expect(events.filter((e) => e.type !== 'ready').map((e) => `${e.type}:${e.name}`)).toEqual([
+      'starting:a',
+      'starting:b',
+      'starting:c',
+    ]);
+    expect(events.findIndex((e) => e.type === 'ready' && e.name === 'a')).toBeLessThan(
+      events.findIndex((e) => e.type === 'starting' && e.name === 'b'),
+    );
     expect(supervisor.components().map((c) => c.phase)).toEqual(['ready', 'ready', 'ready']);
     expect(readFileSync(path.join(dir, 'b.log'), 'utf8')).toContain('b listening');
     await supervisor.stop();
@@ -58,7 +68,12 @@ describe('Supervisor', () => {
 
   it('restarts a crashed component with a new pid', async () => {
     const events: SupervisorEvent[] = [];
-    supervisor = new Supervisor({ specs: [await spec('a')], logsDir: dir, restartBaseMs: 50, onEvent: (e) => events.push(e) });
+    supervisor = new Supervisor({
+      specs: [await spec('a')],
+      logsDir: dir,
+      restartBaseMs: 50,
+      onEvent: (e) => events.push(e),
+    });
     await supervisor.start();
     const first = supervisor.components()[0]!.pid!;
     process.kill(first, 'SIGKILL');
@@ -85,7 +100,8 @@ describe('Supervisor', () => {
     const a = await spec('a');
     supervisor = new Supervisor({ specs: [a, broken], logsDir: dir, onEvent: (e) => events.push(e) });
     await expect(supervisor.start()).rejects.toMatchObject({
-      code: 'CNPAAS_PLATFORM_COMPONENT_FAILED', message: 'broken did not become ready: the process exited (code 3)',
+      code: 'CNPAAS_PLATFORM_COMPONENT_FAILED',
+      message: 'broken did not become ready: the process exited (code 3)',
     });
     const failed = events.find((e) => e.type === 'failed');
     expect(failed).toMatchObject({ name: 'broken', logTail: ['bad flag --frobnicate'] });
@@ -96,6 +112,8 @@ describe('Supervisor', () => {
   it('fails a component that never answers ready within its timeout', async () => {
     const slow = { ...(await spec('slow', 60_000)), readyTimeoutMs: 4_000 };
     supervisor = new Supervisor({ specs: [slow], logsDir: dir });
-    await expect(supervisor.start()).rejects.toThrow(/slow did not become ready: .*not ready after 4 s \(last: HTTP 503\)/);
+    await expect(supervisor.start()).rejects.toThrow(
+      /slow did not become ready: .*not ready after 4 s \(last: HTTP 503\)/,
+    );
   });
 });

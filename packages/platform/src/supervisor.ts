@@ -90,8 +90,11 @@ export class Supervisor {
         entry.status.phase = 'failed';
         this.emit({ type: 'failed', name: spec.name, reason: failure, logTail });
         await this.stop();
-        throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `${spec.name} did not become ready: ${failure}`,
-          `read ${entry.status.log} (last lines above)`);
+        throw new PlatformError(
+          'CNPAAS_PLATFORM_COMPONENT_FAILED',
+          `${spec.name} did not become ready: ${failure}`,
+          `read ${entry.status.log} (last lines above)`,
+        );
       }
       const after = spec.manifests?.afterReady ?? [];
       // Registrations only once the server answers: a webhook or APIService pointing at
@@ -104,7 +107,8 @@ export class Supervisor {
   }
 
   private async apply(spec: ProcessSpec, files: string[]): Promise<void> {
-    if (!this.options.applyManifests) throw new Error(`${spec.name} has manifests but the supervisor has no way to apply them`);
+    if (!this.options.applyManifests)
+      throw new Error(`${spec.name} has manifests but the supervisor has no way to apply them`);
     try {
       await this.options.applyManifests(files, spec.manifests?.vars ?? {});
     } catch (err) {
@@ -122,7 +126,13 @@ export class Supervisor {
       const remove = entry.spec.manifests?.removeOnStop ?? [];
       if (remove.length > 0 && entry.everReady && this.options.removeManifests) {
         await this.options.removeManifests(remove, entry.spec.manifests?.vars ?? {}).catch((err: Error) =>
-          this.emit({ type: 'failed', name: entry.spec.name, reason: `removing ${remove.join(', ')}: ${err.message}`, logTail: [] }));
+          this.emit({
+            type: 'failed',
+            name: entry.spec.name,
+            reason: `removing ${remove.join(', ')}: ${err.message}`,
+            logTail: [],
+          }),
+        );
       }
       if (child && child.exitCode === null && child.signalCode === null) {
         this.emit({ type: 'stopping', name: entry.spec.name });
@@ -153,7 +163,16 @@ export class Supervisor {
     }
     const entry: Running = existing ?? {
       spec,
-      status: { name: spec.name, pid: null, phase: 'starting', restarts, log, readyUrl: spec.readyUrl, executable: executableOf(spec), startTicks: null },
+      status: {
+        name: spec.name,
+        pid: null,
+        phase: 'starting',
+        restarts,
+        log,
+        readyUrl: spec.readyUrl,
+        executable: executableOf(spec),
+        startTicks: null,
+      },
       child: null,
       exited: Promise.resolve(),
       startedAt: Date.now(),
@@ -183,7 +202,10 @@ export class Supervisor {
     entry.status.startTicks = null;
     if (this.stopping || !entry.everReady) return;
     const restarts = Date.now() - entry.startedAt > HEALTHY_AFTER_MS ? 0 : entry.status.restarts + 1;
-    const delay = Math.min(MAX_RESTART_DELAY_MS, (this.options.restartBaseMs ?? 1_000) * 2 ** Math.max(0, restarts - 1));
+    const delay = Math.min(
+      MAX_RESTART_DELAY_MS,
+      (this.options.restartBaseMs ?? 1_000) * 2 ** Math.max(0, restarts - 1),
+    );
     this.emit({ type: 'exited', name: entry.spec.name, code, signal, restartInMs: delay });
     this.setPhase(entry, 'restarting');
     entry.restartTimer = setTimeout(() => {

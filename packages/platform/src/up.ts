@@ -41,10 +41,20 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const paths = statePaths(options.stateDir);
   const existing = readState(paths);
-  if (existing?.supervisor && isOurProcess(existing.supervisor.pid, supervisorMarker(paths), existing.supervisor.startTicks)) {
-    say(`cnpaas is already running in ${paths.root} (supervisor pid ${existing.supervisor.pid}, since ${existing.supervisor.startedAt}); see cnpaas status`);
+  if (
+    existing?.supervisor &&
+    isOurProcess(existing.supervisor.pid, supervisorMarker(paths), existing.supervisor.startTicks)
+  ) {
+    say(
+      `cnpaas is already running in ${paths.root} (supervisor pid ${existing.supervisor.pid}, since ${existing.supervisor.startedAt}); see cnpaas status`,
+    );
     return {
-      alreadyRunning: true, paths, kubeconfig: paths.kubeconfig, server: `https://127.0.0.1:${existing.ports.apiserver}`, ports: existing.ports, kubectl: null,
+      alreadyRunning: true,
+      paths,
+      kubeconfig: paths.kubeconfig,
+      server: `https://127.0.0.1:${existing.ports.apiserver}`,
+      ports: existing.ports,
+      kubectl: null,
     };
   }
   if (existing) {
@@ -54,13 +64,23 @@ export async function up(options: UpOptions): Promise<UpResult> {
 
   say(`cnpaas up: state in ${paths.root}`);
   const plan = await planStack({
-    paths, ports: options.ports ?? 'fixed', topology: options.topology, components: options.components, env: options.env, say,
+    paths,
+    ports: options.ports ?? 'fixed',
+    topology: options.topology,
+    components: options.components,
+    env: options.env,
+    say,
   });
-  say(`✓ ports: ${Object.entries(plan.ports).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  say(
+    `✓ ports: ${Object.entries(plan.ports)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   const show = progressPrinter(say);
   if (options.foreground) {
     const code = await runSupervisor(paths, show);
-    if (code !== 0) throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', `see ${paths.logs}`);
+    if (code !== 0)
+      throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', `see ${paths.logs}`);
     return result(paths, plan);
   }
   await startDetached(paths, options.env ?? process.env, show);
@@ -69,18 +89,38 @@ export async function up(options: UpOptions): Promise<UpResult> {
 }
 
 function result(paths: StatePaths, plan: StackPlan): UpResult {
-  return { alreadyRunning: false, paths, kubeconfig: paths.kubeconfig, server: plan.server, ports: plan.ports, kubectl: plan.kubectl };
+  return {
+    alreadyRunning: false,
+    paths,
+    kubeconfig: paths.kubeconfig,
+    server: plan.server,
+    ports: plan.ports,
+    kubectl: plan.kubectl,
+  };
 }
 
 function progressPrinter(say: (line: string) => void): (m: SupervisorMessage) => void {
   return (m) => {
     switch (m.type) {
-      case 'starting': say(`… ${m.name} starting`); break;
-      case 'ready': say(`✓ ${m.name} ready (${(m.ms / 1000).toFixed(1)} s)`); break;
-      case 'failed': say(`✗ ${m.name} failed: ${m.reason}\n  last lines of its log:\n${m.logTail.map((l) => `    ${l}`).join('\n')}`); break;
-      case 'exited': say(`! ${m.name} exited (${m.code ?? m.signal}); restarting in ${m.restartInMs} ms`); break;
-      case 'stopping': say(`… stopping ${m.name}`); break;
-      case 'all-ready': break;
+      case 'starting':
+        say(`… ${m.name} starting`);
+        break;
+      case 'ready':
+        say(`✓ ${m.name} ready (${(m.ms / 1000).toFixed(1)} s)`);
+        break;
+      case 'failed':
+        say(
+          `✗ ${m.name} failed: ${m.reason}\n  last lines of its log:\n${m.logTail.map((l) => `    ${l}`).join('\n')}`,
+        );
+        break;
+      case 'exited':
+        say(`! ${m.name} exited (${m.code ?? m.signal}); restarting in ${m.restartInMs} ms`);
+        break;
+      case 'stopping':
+        say(`… stopping ${m.name}`);
+        break;
+      case 'all-ready':
+        break;
     }
   };
 }
@@ -99,8 +139,11 @@ function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: Supe
     child.on('message', (m: SupervisorMessage) => {
       show(m);
       if (m.type === 'failed') {
-        failed = new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `${m.name} did not become ready: ${m.reason}`,
-          `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again`);
+        failed = new PlatformError(
+          'CNPAAS_PLATFORM_COMPONENT_FAILED',
+          `${m.name} did not become ready: ${m.reason}`,
+          `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again`,
+        );
       }
       if (m.type === 'all-ready') {
         child.removeAllListeners('exit');
@@ -111,8 +154,14 @@ function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: Supe
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      reject(failed ?? new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `the supervisor exited (code ${code}) before the stack was ready`,
-        `read ${logFile(paths.logs, 'supervisor')}`));
+      reject(
+        failed ??
+          new PlatformError(
+            'CNPAAS_PLATFORM_COMPONENT_FAILED',
+            `the supervisor exited (code ${code}) before the stack was ready`,
+            `read ${logFile(paths.logs, 'supervisor')}`,
+          ),
+      );
     });
   });
 }

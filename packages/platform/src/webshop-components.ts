@@ -12,7 +12,14 @@ import { stringify } from 'yaml';
 import { allManifests, operatorComponent } from '@cnpaas/operator';
 import type { ComponentDescriptor } from '@cnpaas/service-kit';
 import { apiServerComponent, API_SERVER_CLIENT_NAME, manifestVars as apiServerManifestVars } from '@cnpaas/api-server';
-import { emailFunctionComponent, emailTriggerVars, FUNCTION_CLIENT_NAME, smtpComponent, TRIGGER_CLIENT_NAME, triggerComponent } from '@cnpaas/functions';
+import {
+  emailFunctionComponent,
+  emailTriggerVars,
+  FUNCTION_CLIENT_NAME,
+  smtpComponent,
+  TRIGGER_CLIENT_NAME,
+  triggerComponent,
+} from '@cnpaas/functions';
 import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
 import { CertificateAuthority } from './pki.js';
@@ -35,7 +42,15 @@ export interface WebshopComponents {
 }
 
 function toSpec(d: ComponentDescriptor, caFile: string, manifests: ProcessSpec['manifests']): ProcessSpec {
-  return { name: d.name, command: d.command, env: d.env, readyUrl: d.readyUrl, readyCaFile: caFile, readyTimeoutMs: 60_000, manifests };
+  return {
+    name: d.name,
+    command: d.command,
+    env: d.env,
+    readyUrl: d.readyUrl,
+    readyCaFile: caFile,
+    readyTimeoutMs: 60_000,
+    manifests,
+  };
 }
 
 /** A kubeconfig for a component's own client identity (CN = its user name in RBAC). */
@@ -51,21 +66,39 @@ async function identity(options: WebshopOptions, commonName: string): Promise<st
  * kube-apiserver presents a client certificate to the webhooks, chosen by the
  * webhook's host:port in this kubeconfig (AdmissionConfiguration kubeConfigFile).
  */
-function writeAdmissionConfig(options: WebshopOptions, webhookHostPort: string, client: { cert: string; key: string }): string {
+function writeAdmissionConfig(
+  options: WebshopOptions,
+  webhookHostPort: string,
+  client: { cert: string; key: string },
+): string {
   const kubeconfig = path.join(options.paths.pki, 'apiserver-webhook-client.kubeconfig');
-  writeFileSync(kubeconfig, stringify({
-    apiVersion: 'v1', kind: 'Config',
-    users: [{ name: webhookHostPort, user: { 'client-certificate': client.cert, 'client-key': client.key } }],
-  }), { mode: 0o600 });
-  const pluginConfig = { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'WebhookAdmissionConfiguration', kubeConfigFile: kubeconfig };
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      users: [{ name: webhookHostPort, user: { 'client-certificate': client.cert, 'client-key': client.key } }],
+    }),
+    { mode: 0o600 },
+  );
+  const pluginConfig = {
+    apiVersion: 'apiserver.config.k8s.io/v1',
+    kind: 'WebhookAdmissionConfiguration',
+    kubeConfigFile: kubeconfig,
+  };
   const file = path.join(options.paths.pki, 'admission-control.yaml');
-  writeFileSync(file, stringify({
-    apiVersion: 'apiserver.config.k8s.io/v1', kind: 'AdmissionConfiguration',
-    plugins: [
-      { name: 'ValidatingAdmissionWebhook', configuration: pluginConfig },
-      { name: 'MutatingAdmissionWebhook', configuration: pluginConfig },
-    ],
-  }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      kind: 'AdmissionConfiguration',
+      plugins: [
+        { name: 'ValidatingAdmissionWebhook', configuration: pluginConfig },
+        { name: 'MutatingAdmissionWebhook', configuration: pluginConfig },
+      ],
+    }),
+    { mode: 0o600 },
+  );
   return file;
 }
 
@@ -82,10 +115,16 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
 
   const webhookHostPort = `127.0.0.1:${ports.webhooks}`;
   const webhooksServing = await pki.ca.issue(paths.pki, {
-    name: 'webhooks-serving', commonName: 'cnpaas-webhooks', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+    name: 'webhooks-serving',
+    commonName: 'cnpaas-webhooks',
+    usage: 'server',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
   });
   const apiserverWebhookClient = await pki.ca.issue(paths.pki, {
-    name: 'apiserver-webhook-client', commonName: APISERVER_WEBHOOK_CLIENT_NAME, usage: 'client',
+    name: 'apiserver-webhook-client',
+    commonName: APISERVER_WEBHOOK_CLIENT_NAME,
+    usage: 'client',
   });
   const webhooks = webhooksComponent({
     port: ports.webhooks,
@@ -99,8 +138,11 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
 
   // The aggregator checks the name cnpaas-api.cnpaas-system.svc (not the localhost it dials).
   const apiServing = await pki.ca.issue(paths.pki, {
-    name: 'api-server-serving', commonName: 'cnpaas-api', usage: 'server',
-    dnsNames: ['cnpaas-api.cnpaas-system.svc', 'localhost'], ipAddresses: ['127.0.0.1'],
+    name: 'api-server-serving',
+    commonName: 'cnpaas-api',
+    usage: 'server',
+    dnsNames: ['cnpaas-api.cnpaas-system.svc', 'localhost'],
+    ipAddresses: ['127.0.0.1'],
   });
   const apiServer = apiServerComponent({
     port: ports.apiServer,
@@ -115,19 +157,37 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
   const smtpUser = 'cnpaas';
   const passwordFile = smtpPasswordFile(paths);
   const smtpServing = await pki.ca.issue(paths.pki, {
-    name: 'smtp-serving', commonName: 'cnpaas-smtp', usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+    name: 'smtp-serving',
+    commonName: 'cnpaas-smtp',
+    usage: 'server',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
   });
   const smtp = smtpComponent({
-    port: ports.smtp, healthPort: ports.smtpHealth, mailDir: paths.mail, user: smtpUser, passwordFile, certFile: smtpServing.cert, keyFile: smtpServing.key,
+    port: ports.smtp,
+    healthPort: ports.smtpHealth,
+    mailDir: paths.mail,
+    user: smtpUser,
+    passwordFile,
+    certFile: smtpServing.cert,
+    keyFile: smtpServing.key,
   });
   // Delivery (trigger → function) runs on a CA of its own that kube-apiserver does not trust: the
   // function's serving certificate and the demo HTTPTrigger's client certificate (a Secret it names).
   // The trigger's cluster identity is for the apiserver only and never goes to a target.
   const deliveryCa = await CertificateAuthority.loadOrCreate(paths.pki, 'delivery-ca', 'cnpaas-delivery-ca');
   const functionServing = await deliveryCa.issue(paths.pki, {
-    name: 'email-function-serving', commonName: FUNCTION_CLIENT_NAME, usage: 'server', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'],
+    name: 'email-function-serving',
+    commonName: FUNCTION_CLIENT_NAME,
+    usage: 'server',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
   });
-  const deliveryClient = await deliveryCa.issue(paths.pki, { name: 'trigger-delivery-client', commonName: TRIGGER_CLIENT_NAME, usage: 'client' });
+  const deliveryClient = await deliveryCa.issue(paths.pki, {
+    name: 'trigger-delivery-client',
+    commonName: TRIGGER_CLIENT_NAME,
+    usage: 'client',
+  });
   const emailFunction = emailFunctionComponent({
     port: ports.emailFunction,
     certFile: functionServing.cert,

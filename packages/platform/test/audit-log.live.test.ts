@@ -30,7 +30,7 @@ interface AuditEvent {
 const PASSWORD = `Audit-${randomBytes(9).toString('hex')}-Pw1!`;
 const EMAIL = `audit.${randomBytes(4).toString('hex')}@example.com`;
 
-describe('the audit log keeps registrations\' passwords and hashes out (live)', () => {
+describe("the audit log keeps registrations' passwords and hashes out (live)", () => {
   let stack: TestStack;
   let admin: KubeHttp;
   let tenant: string;
@@ -46,27 +46,62 @@ describe('the audit log keeps registrations\' passwords and hashes out (live)', 
     await stack?.stop();
   });
 
-  const auditFiles = () => readdirSync(stack.result.paths.logs).filter((f) => f.startsWith('audit')).map((f) => path.join(stack.result.paths.logs, f));
-  const readEvents = (): AuditEvent[] => auditFiles().flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent));
+  const auditFiles = () =>
+    readdirSync(stack.result.paths.logs)
+      .filter((f) => f.startsWith('audit'))
+      .map((f) => path.join(stack.result.paths.logs, f));
+  const readEvents = (): AuditEvent[] =>
+    auditFiles().flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AuditEvent),
+    );
   const find = (resource: string, verb: string, user?: string) =>
-    events.find((e) => e.objectRef?.resource === resource && !e.objectRef.subresource && e.verb === verb && (!user || e.user.username === user));
+    events.find(
+      (e) =>
+        e.objectRef?.resource === resource &&
+        !e.objectRef.subresource &&
+        e.verb === verb &&
+        (!user || e.user.username === user),
+    );
 
   it('registers someone through the aggregated API with auditing on', async () => {
     expect(auditLogFile(stack.result.paths)).toBe(path.join(stack.stateDir, 'logs', 'audit.log'));
-    const res = await admin.request('POST', REGISTRATIONS_PATH, { timeoutMs: 60_000, body: registration('audited', { email: EMAIL, password: PASSWORD }) });
+    const res = await admin.request('POST', REGISTRATIONS_PATH, {
+      timeoutMs: 60_000,
+      body: registration('audited', { email: EMAIL, password: PASSWORD }),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     tenant = res.body.status.tenant;
-    const stored = await waitFor('the password Secret', async () => {
-      const s = await admin.request('GET', `/api/v1/namespaces/${tenant}/secrets/${tenant}-password`);
-      return s.status === 200 ? s.body : undefined;
-    }, 60_000);
+    const stored = await waitFor(
+      'the password Secret',
+      async () => {
+        const s = await admin.request('GET', `/api/v1/namespaces/${tenant}/secrets/${tenant}-password`);
+        return s.status === 200 ? s.body : undefined;
+      },
+      60_000,
+    );
     hash = Buffer.from(stored.data.hash, 'base64').toString('utf8');
     expect(hash).toMatch(/^\$(scrypt|argon2id)\$/);
     // The operator's last step for this User (the annotation holding the hash removed) is in the log once it is written.
-    events = await waitFor('the User\'s password annotation removal in the audit log', async () => {
-      const all = readEvents();
-      return all.some((e) => e.objectRef?.resource === 'users' && e.objectRef.name === tenant && e.verb === 'patch' && e.user.username === 'cnpaas-operator') ? all : undefined;
-    }, 30_000, 500);
+    events = await waitFor(
+      "the User's password annotation removal in the audit log",
+      async () => {
+        const all = readEvents();
+        return all.some(
+          (e) =>
+            e.objectRef?.resource === 'users' &&
+            e.objectRef.name === tenant &&
+            e.verb === 'patch' &&
+            e.user.username === 'cnpaas-operator',
+        )
+          ? all
+          : undefined;
+      },
+      30_000,
+      500,
+    );
   });
 
   it('logs each step of it at Metadata: the registration, its RegistrationRequest, the User, the Secret', () => {
@@ -82,7 +117,10 @@ describe('the audit log keeps registrations\' passwords and hashes out (live)', 
       expect(e!.requestObject).toBeUndefined();
       expect(e!.responseObject).toBeUndefined();
     }
-    expect(steps[0]).toMatchObject({ objectRef: { apiGroup: 'api.webshop.cnpaas.dev' }, responseStatus: { code: 201 } });
+    expect(steps[0]).toMatchObject({
+      objectRef: { apiGroup: 'api.webshop.cnpaas.dev' },
+      responseStatus: { code: 201 },
+    });
     expect(steps[3]!.objectRef).toMatchObject({ namespace: tenant, name: `${tenant}-password` });
   });
 
@@ -93,7 +131,7 @@ describe('the audit log keeps registrations\' passwords and hashes out (live)', 
     expect(find('emails', 'create', 'cnpaas-operator')?.level).toBe('RequestResponse');
   });
 
-  it('has neither the password nor its hash anywhere in its bytes, but does have the person\'s address', () => {
+  it("has neither the password nor its hash anywhere in its bytes, but does have the person's address", () => {
     expect(auditFiles().reduce((n, f) => n + statSync(f).size, 0)).toBeGreaterThan(0);
     const needles = [PASSWORD, Buffer.from(PASSWORD).toString('base64'), hash, Buffer.from(hash).toString('base64')];
     const scan = scanBytes(stack.result.paths.logs, [...needles, EMAIL]);

@@ -24,14 +24,26 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeHttp, type KubeResponse } from '../src/kube-http.js';
 import { startStack, type TestStack } from './support/stack.js';
-import { GROUP, REGISTRATIONS_PATH, SYSTEM_NAMESPACE, condition, registration, waitFor } from './support/webshop-registrations.js';
+import {
+  GROUP,
+  REGISTRATIONS_PATH,
+  SYSTEM_NAMESPACE,
+  condition,
+  registration,
+  waitFor,
+} from './support/webshop-registrations.js';
 
 const OPERATOR = 'cnpaas-operator';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': OPERATOR };
 const DRY_RUN = '?dryRun=All';
 
 function secret(namespace: string, name: string, labels: Record<string, string> = {}) {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, data: { probe: Buffer.from('probe').toString('base64') } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace, labels },
+    data: { probe: Buffer.from('probe').toString('base64') },
+  };
 }
 
 /** 403, refused by the confinement policy (not by some other check that happens to say no). */
@@ -67,7 +79,7 @@ describe('the operator identity is confined to what it made (live)', () => {
     await stack?.stop();
   });
 
-  it('a registration still completes: Tenant, namespace, the operator\'s binding there, User with Secret and RBAC', async () => {
+  it("a registration still completes: Tenant, namespace, the operator's binding there, User with Secret and RBAC", async () => {
     const body = registration('confined', { email: 'grace@example.com', password: 'Cobol-Compiler-1959!' });
     const res = await admin.request('POST', REGISTRATIONS_PATH, { timeoutMs: 60_000, body });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -75,11 +87,19 @@ describe('the operator identity is confined to what it made (live)', () => {
     expect(tenant).toMatch(/^t-[0-9a-f]{12}$/);
 
     let last: any;
-    const user = await waitFor('the User to be Ready', async () => {
-      last = await stack.kubectlJson(['get', `users.${GROUP}`, tenant, '-n', tenant]);
-      return condition(last, 'Ready')?.status === 'True' && last.status?.passwordRef ? last : undefined;
-    }, 90_000).catch((err: Error) => {
-      const log = readFileSync(path.join(stack.stateDir, 'logs', 'operator.log'), 'utf8').split('\n').filter((l) => /"level":[45]/.test(l)).slice(-5).join('\n');
+    const user = await waitFor(
+      'the User to be Ready',
+      async () => {
+        last = await stack.kubectlJson(['get', `users.${GROUP}`, tenant, '-n', tenant]);
+        return condition(last, 'Ready')?.status === 'True' && last.status?.passwordRef ? last : undefined;
+      },
+      90_000,
+    ).catch((err: Error) => {
+      const log = readFileSync(path.join(stack.stateDir, 'logs', 'operator.log'), 'utf8')
+        .split('\n')
+        .filter((l) => /"level":[45]/.test(l))
+        .slice(-5)
+        .join('\n');
       throw new Error(`${err.message}; the User's status: ${JSON.stringify(last?.status)}\n${log}`);
     });
     expect(user.status.passwordRef).toEqual({ name: `${tenant}-password` });
@@ -102,18 +122,36 @@ describe('the operator identity is confined to what it made (live)', () => {
     expectPolicyDenied(await operator.request('DELETE', `/api/v1/namespaces/${SYSTEM_NAMESPACE}${DRY_RUN}`));
     expectPolicyDenied(await operator.request('DELETE', '/api/v1/namespaces/not-a-tenant'));
     // Nor make one that only looks like a tenant namespace.
-    expectPolicyDenied(await operator.request('POST', '/api/v1/namespaces', { body: { metadata: { name: 'kube-evil', labels: { ...MANAGED_BY, [`${GROUP}/tenant`]: 'kube-evil' } } } }));
+    expectPolicyDenied(
+      await operator.request('POST', '/api/v1/namespaces', {
+        body: { metadata: { name: 'kube-evil', labels: { ...MANAGED_BY, [`${GROUP}/tenant`]: 'kube-evil' } } },
+      }),
+    );
     expect((await admin.request('GET', '/api/v1/namespaces/not-a-tenant')).body.status.phase).toBe('Active');
     expect((await admin.request('GET', '/api/v1/namespaces/kube-system')).body.status.phase).toBe('Active');
   });
 
   it('may not read a Secret in cnpaas-system, nor list Secrets anywhere', async () => {
-    await stack.kubectl(['create', 'secret', 'generic', 'confinement-probe', '-n', SYSTEM_NAMESPACE, '--from-literal=token=not-for-the-operator']);
-    expect((await admin.request('GET', `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/confinement-probe`)).status).toBe(200);
+    await stack.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'confinement-probe',
+      '-n',
+      SYSTEM_NAMESPACE,
+      '--from-literal=token=not-for-the-operator',
+    ]);
+    expect(
+      (await admin.request('GET', `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/confinement-probe`)).status,
+    ).toBe(200);
     expectRbacDenied(await operator.request('GET', `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/confinement-probe`));
     expectRbacDenied(await operator.request('GET', '/api/v1/secrets'));
     expectRbacDenied(await operator.request('GET', `/api/v1/namespaces/${tenant}/secrets`));
-    expectRbacDenied(await operator.request('POST', `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets`, { body: secret(SYSTEM_NAMESPACE, 'planted', MANAGED_BY) }));
+    expectRbacDenied(
+      await operator.request('POST', `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets`, {
+        body: secret(SYSTEM_NAMESPACE, 'planted', MANAGED_BY),
+      }),
+    );
   });
 
   it('may not delete or edit ClusterRoles it did not make (cluster-admin, admin, view), even by adding its label', async () => {
@@ -126,24 +164,46 @@ describe('the operator identity is confined to what it made (live)', () => {
     const current = (await operator.request('GET', `${clusterRoles}/cluster-admin`)).body;
     const emptied = { ...current, rules: [] };
     expectPolicyDenied(await operator.request('PUT', `${clusterRoles}/cluster-admin${DRY_RUN}`, { body: emptied }));
-    const relabelled = { ...emptied, metadata: { ...current.metadata, labels: { ...current.metadata.labels, ...MANAGED_BY } } };
+    const relabelled = {
+      ...emptied,
+      metadata: { ...current.metadata, labels: { ...current.metadata.labels, ...MANAGED_BY } },
+    };
     expectPolicyDenied(await operator.request('PUT', `${clusterRoles}/cluster-admin${DRY_RUN}`, { body: relabelled }));
     for (const name of ['admin', 'view']) {
       const role = (await operator.request('GET', `${clusterRoles}/${name}`)).body;
-      expect((await operator.request('PUT', `${clusterRoles}/${name}${DRY_RUN}`, { body: { ...role, metadata: { ...role.metadata, labels: MANAGED_BY } } })).status).toBe(403);
+      expect(
+        (
+          await operator.request('PUT', `${clusterRoles}/${name}${DRY_RUN}`, {
+            body: { ...role, metadata: { ...role.metadata, labels: MANAGED_BY } },
+          })
+        ).status,
+      ).toBe(403);
     }
     expect((await admin.request('GET', `${clusterRoles}/cluster-admin`)).body.rules).toEqual(current.rules);
   });
 
   it('may bind its per-namespace role only in a tenant namespace', async () => {
     const binding = (namespace: string) => ({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
       metadata: { name: 'operator-elsewhere', namespace, labels: MANAGED_BY },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cnpaas-operator-tenant' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OPERATOR }],
     });
-    expectPolicyDenied(await operator.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings${DRY_RUN}`, { body: binding('kube-system') }));
-    expectPolicyDenied(await operator.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${SYSTEM_NAMESPACE}/rolebindings${DRY_RUN}`, { body: binding(SYSTEM_NAMESPACE) }));
+    expectPolicyDenied(
+      await operator.request(
+        'POST',
+        `/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings${DRY_RUN}`,
+        { body: binding('kube-system') },
+      ),
+    );
+    expectPolicyDenied(
+      await operator.request(
+        'POST',
+        `/apis/rbac.authorization.k8s.io/v1/namespaces/${SYSTEM_NAMESPACE}/rolebindings${DRY_RUN}`,
+        { body: binding(SYSTEM_NAMESPACE) },
+      ),
+    );
   });
 
   it('in a tenant namespace: an unlabelled Secret is refused, a labelled one is allowed and its own to update', async () => {
@@ -153,27 +213,41 @@ describe('the operator identity is confined to what it made (live)', () => {
 
     const created = await operator.request('POST', secrets, { body: secret(tenant, 'labelled', MANAGED_BY) });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const updated = await operator.request('PUT', `${secrets}/labelled`, { body: { ...created.body, data: { probe: Buffer.from('changed').toString('base64') } } });
+    const updated = await operator.request('PUT', `${secrets}/labelled`, {
+      body: { ...created.body, data: { probe: Buffer.from('changed').toString('base64') } },
+    });
     expect(updated.status, JSON.stringify(updated.body)).toBe(200);
     // Someone else's Secret in the same namespace stays out of reach: not even by adding the label.
     await stack.kubectl(['create', 'secret', 'generic', 'tenant-own', '-n', tenant, '--from-literal=k=v']);
     const theirs = (await operator.request('GET', `${secrets}/tenant-own`)).body;
-    expectPolicyDenied(await operator.request('PUT', `${secrets}/tenant-own`, { body: { ...theirs, metadata: { ...theirs.metadata, labels: MANAGED_BY } } }));
+    expectPolicyDenied(
+      await operator.request('PUT', `${secrets}/tenant-own`, {
+        body: { ...theirs, metadata: { ...theirs.metadata, labels: MANAGED_BY } },
+      }),
+    );
     // Deleting Secrets is not the operator's at all (the namespace's deletion takes them).
     expectRbacDenied(await operator.request('DELETE', `${secrets}/labelled`));
   });
 
-  it('deleting the Tenant still removes its namespace and the User\'s cluster RBAC', async () => {
+  it("deleting the Tenant still removes its namespace and the User's cluster RBAC", async () => {
     await stack.kubectl(['delete', `tenants.${GROUP}`, tenant, '--wait=false']);
-    await waitFor(`Tenant ${tenant} and Namespace ${tenant} to be gone`, async () => {
-      const [t, ns] = await Promise.all([
-        admin.request('GET', `/apis/${GROUP}/v1/tenants/${tenant}`),
-        admin.request('GET', `/api/v1/namespaces/${tenant}`),
-      ]);
-      return t.status === 404 && ns.status === 404;
-    }, 120_000, 500);
+    await waitFor(
+      `Tenant ${tenant} and Namespace ${tenant} to be gone`,
+      async () => {
+        const [t, ns] = await Promise.all([
+          admin.request('GET', `/apis/${GROUP}/v1/tenants/${tenant}`),
+          admin.request('GET', `/api/v1/namespaces/${tenant}`),
+        ]);
+        return t.status === 404 && ns.status === 404;
+      },
+      120_000,
+      500,
+    );
     for (const plural of ['clusterroles', 'clusterrolebindings']) {
-      expect((await admin.request('GET', `/apis/rbac.authorization.k8s.io/v1/${plural}/webshop-user.${tenant}.${tenant}`)).status).toBe(404);
+      expect(
+        (await admin.request('GET', `/apis/rbac.authorization.k8s.io/v1/${plural}/webshop-user.${tenant}.${tenant}`))
+          .status,
+      ).toBe(404);
     }
   });
 });

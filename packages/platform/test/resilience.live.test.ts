@@ -55,7 +55,14 @@ describe('resilience: kill -9 of the store under load', () => {
     const apiserverPid = await componentPid(stack.stateDir, 'kube-apiserver');
     expect(apiserverPid).toBeGreaterThan(0);
 
-    const load = runLoad({ http, namespace: 'load', kinds: [CONFIGMAPS, SHIRTS], workers: 8, durationMs: 30_000, seed });
+    const load = runLoad({
+      http,
+      namespace: 'load',
+      kinds: [CONFIGMAPS, SHIRTS],
+      workers: 8,
+      durationMs: 30_000,
+      seed,
+    });
     for (const round of [1, 2]) {
       await sleep(6_000);
       const storePid = await waitFor('a healthy store', 30_000, () => componentPid(stack.stateDir, 'store'));
@@ -67,9 +74,15 @@ describe('resilience: kill -9 of the store under load', () => {
       console.log(`[resilience] round ${round}: killed store pid ${storePid}, supervisor restarted it as ${restarted}`);
     }
     const result = await load;
-    console.log(`[resilience] ${result.acknowledged} acknowledged writes, ${result.unacknowledged} not acknowledged, ${result.known.length} objects with a known state`);
+    console.log(
+      `[resilience] ${result.acknowledged} acknowledged writes, ${result.unacknowledged} not acknowledged, ${result.known.length} objects with a known state`,
+    );
 
-    await waitFor('kube-apiserver /readyz', 60_000, async () => (await http.request('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200);
+    await waitFor(
+      'kube-apiserver /readyz',
+      60_000,
+      async () => (await http.request('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200,
+    );
     expect(result.contradictions).toEqual([]);
     expect(result.acknowledged).toBeGreaterThan(200);
     expect(await verifyAcknowledged(http, 'load', result.known)).toEqual([]);
@@ -79,6 +92,9 @@ describe('resilience: kill -9 of the store under load', () => {
     expect(byName['kube-apiserver']).toMatchObject({ pid: apiserverPid, restarts: 0, healthy: true });
     expect(byName.store).toMatchObject({ restarts: 2, healthy: true });
     // Writes keep working after recovery.
-    expect((await http.request('POST', CONFIGMAPS.collection('load'), { body: CONFIGMAPS.create('after-recovery', 'ok') })).status).toBe(201);
+    expect(
+      (await http.request('POST', CONFIGMAPS.collection('load'), { body: CONFIGMAPS.create('after-recovery', 'ok') }))
+        .status,
+    ).toBe(201);
   });
 });

@@ -18,7 +18,12 @@ import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 function shirt(name: string, color: string, size: string, ns = 'wardrobe'): string {
-  return stringify({ apiVersion: 'stable.example.com/v1', kind: 'Shirt', metadata: { name, namespace: ns, labels: { size } }, spec: { color, size } });
+  return stringify({
+    apiVersion: 'stable.example.com/v1',
+    kind: 'Shirt',
+    metadata: { name, namespace: ns, labels: { size } },
+    spec: { color, size },
+  });
 }
 
 describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
@@ -37,9 +42,13 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
   });
 
   it('comes up ready, with each step shown, and kubectl works', async () => {
-    expect(stack.progress.join('\n')).toMatch(/✓ store ready[\s\S]*✓ kube-apiserver ready[\s\S]*✓ kube-controller-manager ready/);
+    expect(stack.progress.join('\n')).toMatch(
+      /✓ store ready[\s\S]*✓ kube-apiserver ready[\s\S]*✓ kube-controller-manager ready/,
+    );
     const ns = await stack.kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(['get', 'namespaces']);
-    expect(ns.items.map((i) => i.metadata.name)).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
+    expect(ns.items.map((i) => i.metadata.name)).toEqual(
+      expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']),
+    );
     const version = await stack.kubectlJson<{ serverVersion: { gitVersion: string } }>(['version']);
     expect(version.serverVersion.gitVersion).toBe('v1.34.10');
   });
@@ -62,13 +71,35 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     await stack.kubectl(['create', '-f', '-'], {
       input: [shirt('blue-s', 'blue', 'S'), shirt('blue-m', 'blue', 'M'), shirt('red-m', 'red', 'M')].join('---\n'),
     });
-    const names = async (args: string[]) => (await stack.kubectl(['get', 'shirts', '-n', 'wardrobe', '-o', 'name', ...args])).trim().split('\n').sort();
-    expect(await names([])).toEqual(['shirt.stable.example.com/blue-m', 'shirt.stable.example.com/blue-s', 'shirt.stable.example.com/red-m']);
-    expect(await names(['-l', 'size=M'])).toEqual(['shirt.stable.example.com/blue-m', 'shirt.stable.example.com/red-m']);
-    expect(await names(['--field-selector', 'spec.color=blue'])).toEqual(['shirt.stable.example.com/blue-m', 'shirt.stable.example.com/blue-s']);
-    expect(await names(['--field-selector', 'spec.color=blue,spec.size=M'])).toEqual(['shirt.stable.example.com/blue-m']);
+    const names = async (args: string[]) =>
+      (await stack.kubectl(['get', 'shirts', '-n', 'wardrobe', '-o', 'name', ...args])).trim().split('\n').sort();
+    expect(await names([])).toEqual([
+      'shirt.stable.example.com/blue-m',
+      'shirt.stable.example.com/blue-s',
+      'shirt.stable.example.com/red-m',
+    ]);
+    expect(await names(['-l', 'size=M'])).toEqual([
+      'shirt.stable.example.com/blue-m',
+      'shirt.stable.example.com/red-m',
+    ]);
+    expect(await names(['--field-selector', 'spec.color=blue'])).toEqual([
+      'shirt.stable.example.com/blue-m',
+      'shirt.stable.example.com/blue-s',
+    ]);
+    expect(await names(['--field-selector', 'spec.color=blue,spec.size=M'])).toEqual([
+      'shirt.stable.example.com/blue-m',
+    ]);
 
-    await stack.kubectl(['patch', 'shirt', 'red-m', '-n', 'wardrobe', '--type=merge', '-p', '{"spec":{"color":"green"}}']);
+    await stack.kubectl([
+      'patch',
+      'shirt',
+      'red-m',
+      '-n',
+      'wardrobe',
+      '--type=merge',
+      '-p',
+      '{"spec":{"color":"green"}}',
+    ]);
     const patched = await stack.kubectlJson(['get', 'shirt', 'red-m', '-n', 'wardrobe']);
     expect(patched.spec.color).toBe('green');
     expect(patched.metadata.generation).toBe(2);
@@ -78,11 +109,17 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
 
   it('streams watch events in order from a resourceVersion', async () => {
     // `kubectl get -o json` builds its List client-side without a resourceVersion: ask the API directly.
-    const list = JSON.parse(await stack.kubectl(['get', '--raw', '/apis/stable.example.com/v1/namespaces/wardrobe/shirts']));
+    const list = JSON.parse(
+      await stack.kubectl(['get', '--raw', '/apis/stable.example.com/v1/namespaces/wardrobe/shirts']),
+    );
     const rv = list.metadata.resourceVersion as string;
     expect(rv).toMatch(/^\d+$/);
     const child = spawn(stack.result.kubectl!, [
-      '--kubeconfig', stack.result.kubeconfig, 'get', '--raw', `/apis/stable.example.com/v1/namespaces/wardrobe/shirts?watch=1&resourceVersion=${rv}`,
+      '--kubeconfig',
+      stack.result.kubeconfig,
+      'get',
+      '--raw',
+      `/apis/stable.example.com/v1/namespaces/wardrobe/shirts?watch=1&resourceVersion=${rv}`,
     ]);
     const events: Array<{ type: string; name: string; color: string }> = [];
     let buffered = '';
@@ -97,7 +134,16 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     });
     try {
       await stack.kubectl(['create', '-f', '-'], { input: shirt('black-l', 'black', 'L') });
-      await stack.kubectl(['patch', 'shirt', 'black-l', '-n', 'wardrobe', '--type=merge', '-p', '{"spec":{"color":"white"}}']);
+      await stack.kubectl([
+        'patch',
+        'shirt',
+        'black-l',
+        '-n',
+        'wardrobe',
+        '--type=merge',
+        '-p',
+        '{"spec":{"color":"white"}}',
+      ]);
       await stack.kubectl(['delete', 'shirt', 'black-l', '-n', 'wardrobe']);
       const deadline = Date.now() + 20_000;
       while (events.length < 3 && Date.now() < deadline) await sleep(100);
@@ -114,9 +160,15 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
   it('pages through 2,000 objects with limit/continue at one resourceVersion', async () => {
     await stack.kubectl(['create', 'namespace', 'paging']);
     const items = Array.from({ length: 2000 }, (_, i) => ({
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${String(i).padStart(4, '0')}` }, data: { i: String(i) },
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${String(i).padStart(4, '0')}` },
+      data: { i: String(i) },
     }));
-    await stack.kubectl(['create', '-n', 'paging', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }), timeoutMs: 300_000 });
+    await stack.kubectl(['create', '-n', 'paging', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+      timeoutMs: 300_000,
+    });
 
     const seen: string[] = [];
     const pageRvs = new Set<string>();
@@ -138,7 +190,9 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     expect(pages).toBe(5); // 2,000 ours + kube-root-ca.crt from the controller-manager
     expect(pageRvs.size).toBe(1);
 
-    const chunked = (await stack.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=300', '-o', 'name'])).trim().split('\n');
+    const chunked = (await stack.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=300', '-o', 'name']))
+      .trim()
+      .split('\n');
     expect(chunked.filter((n) => n.startsWith('configmap/cm-'))).toHaveLength(2000);
   });
 
@@ -161,8 +215,13 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     const parent = await stack.kubectlJson(['get', 'configmap', 'parent', '-n', 'default']);
     await stack.kubectl(['create', '-f', '-'], {
       input: JSON.stringify({
-        apiVersion: 'v1', kind: 'ConfigMap',
-        metadata: { name: 'child', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: parent.metadata.uid }] },
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'child',
+          namespace: 'default',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'parent', uid: parent.metadata.uid }],
+        },
         data: { a: 'b' },
       }),
     });
@@ -170,7 +229,10 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     const deadline = Date.now() + 60_000;
     let childGone = false;
     while (!childGone && Date.now() < deadline) {
-      childGone = (await stack.kubectl(['get', 'configmap', 'child', '-n', 'default', '--ignore-not-found', '-o', 'name'])).trim() === '';
+      childGone =
+        (
+          await stack.kubectl(['get', 'configmap', 'child', '-n', 'default', '--ignore-not-found', '-o', 'name'])
+        ).trim() === '';
       if (!childGone) await sleep(500);
     }
     expect(childGone).toBe(true);
@@ -179,8 +241,13 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
   it('stores events with a TTL lease', async () => {
     await stack.kubectl(['create', '-f', '-'], {
       input: JSON.stringify({
-        apiVersion: 'v1', kind: 'Event', metadata: { name: 'scenario.1', namespace: 'default' },
-        involvedObject: { kind: 'Namespace', name: 'default', apiVersion: 'v1' }, reason: 'Scenario', message: 'an event with a TTL', type: 'Normal',
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: 'scenario.1', namespace: 'default' },
+        involvedObject: { kind: 'Namespace', name: 'default', apiVersion: 'v1' },
+        reason: 'Scenario',
+        message: 'an event with a TTL',
+        type: 'Normal',
       }),
     });
     const lease = leaseOfKey(dataDir, 'main.db', '/registry/events/default/scenario.1');
@@ -192,7 +259,8 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
 
   it('routes each resource to the backend its topology names (read from the SQLite files)', async () => {
     expect(liveKeys(dataDir, 'shirts.db', '/registry/stable.example.com/shirts/wardrobe/')).toEqual([
-      '/registry/stable.example.com/shirts/wardrobe/blue-m', '/registry/stable.example.com/shirts/wardrobe/red-m',
+      '/registry/stable.example.com/shirts/wardrobe/blue-m',
+      '/registry/stable.example.com/shirts/wardrobe/red-m',
     ]);
     expect(liveKeys(dataDir, 'main.db', '/registry/stable.example.com/')).toEqual([]);
     expect(liveKeys(dataDir, 'main.db', '/registry/configmaps/paging/').length).toBeGreaterThanOrEqual(2000);

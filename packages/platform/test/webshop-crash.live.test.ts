@@ -85,14 +85,19 @@ describe('registrations survive an operator killed at random points', () => {
       let i = 0;
       while (i < TOTAL) {
         const batch = Array.from({ length: Math.min(between(2, 4), TOTAL - i) }, () => i++);
-        await Promise.all(batch.map(async (n) => {
-          const name = `crash-${String(n).padStart(2, '0')}`;
-          const email = `crash-${n}-${TAG}@example.com`;
-          const password = `Crash-${n}-${TAG}!`;
-          const res = await http.request('POST', RR_PATH, { body: registration(name, { email, password }), timeoutMs: 30_000 });
-          if (res.status === 201) submitted.push({ name, uid: res.body.metadata.uid, email, password });
-          else failures.push(`${name}: HTTP ${res.status} ${JSON.stringify(res.body?.message ?? res.body)}`);
-        }));
+        await Promise.all(
+          batch.map(async (n) => {
+            const name = `crash-${String(n).padStart(2, '0')}`;
+            const email = `crash-${n}-${TAG}@example.com`;
+            const password = `Crash-${n}-${TAG}!`;
+            const res = await http.request('POST', RR_PATH, {
+              body: registration(name, { email, password }),
+              timeoutMs: 30_000,
+            });
+            if (res.status === 201) submitted.push({ name, uid: res.body.metadata.uid, email, password });
+            else failures.push(`${name}: HTTP ${res.status} ${JSON.stringify(res.body?.message ?? res.body)}`);
+          }),
+        );
         await sleep(between(1_500, 5_000));
       }
     })();
@@ -101,10 +106,15 @@ describe('registrations survive an operator killed at random points', () => {
     const killer = (async () => {
       let lastPid: number | null = null;
       for (let k = 0; k < KILLS; k++) {
-        const pid = await waitFor(`operator ready again after kill ${k}`, async () => {
-          const op = await operator();
-          return op.healthy && op.pid !== null && op.pid !== lastPid ? op.pid : undefined;
-        }, 90_000, 100);
+        const pid = await waitFor(
+          `operator ready again after kill ${k}`,
+          async () => {
+            const op = await operator();
+            return op.healthy && op.pid !== null && op.pid !== lastPid ? op.pid : undefined;
+          },
+          90_000,
+          100,
+        );
         // A kill with nothing to do proves little: wait until registrations are waiting, then a random moment more.
         await waitFor('a pending RegistrationRequest', async () => (await pendingRrs()) > 0, 60_000, 100);
         await sleep(between(200, 3_000));
@@ -136,33 +146,55 @@ describe('registrations survive an operator killed at random points', () => {
     expect(op.pid).not.toBeNull();
     expect(kills.map((k) => k.pid)).not.toContain(op.pid);
 
-    const list = async (resource: string): Promise<any[]> => (await stack.kubectlJson<{ items: any[] }>(['get', resource, '--all-namespaces'])).items;
+    const list = async (resource: string): Promise<any[]> =>
+      (await stack.kubectlJson<{ items: any[] }>(['get', resource, '--all-namespaces'])).items;
     const uids = new Set(submitted.map((s) => s.uid));
     const ours = (items: any[]): any[] => items.filter((o) => uids.has(o.metadata?.labels?.[REGISTRATION_UID_LABEL]));
     const byUid = (items: any[]): Map<string, any[]> => {
       const m = new Map<string, any[]>();
-      for (const o of ours(items)) m.set(o.metadata.labels[REGISTRATION_UID_LABEL], [...(m.get(o.metadata.labels[REGISTRATION_UID_LABEL]) ?? []), o]);
+      for (const o of ours(items))
+        m.set(o.metadata.labels[REGISTRATION_UID_LABEL], [
+          ...(m.get(o.metadata.labels[REGISTRATION_UID_LABEL]) ?? []),
+          o,
+        ]);
       return m;
     };
-    const dupes = (m: Map<string, any[]>): string[] => [...m].filter(([, v]) => v.length !== 1).map(([k, v]) => `${k}×${v.length}`);
+    const dupes = (m: Map<string, any[]>): string[] =>
+      [...m].filter(([, v]) => v.length !== 1).map(([k, v]) => `${k}×${v.length}`);
 
     // The RR goes once its User exists; the User controller makes the User's Secret and RBAC on its own time: wait for every User Ready, bounded.
-    await waitFor('every User Ready', async () => {
-      const items = ours(await list(`users.${GROUP}`));
-      return items.length === TOTAL && items.every((u) => condition(u, 'Ready')?.status === 'True');
-    }, 60_000, 500);
+    await waitFor(
+      'every User Ready',
+      async () => {
+        const items = ours(await list(`users.${GROUP}`));
+        return items.length === TOTAL && items.every((u) => condition(u, 'Ready')?.status === 'True');
+      },
+      60_000,
+      500,
+    );
     const users = await list(`users.${GROUP}`);
     const tenants = await list(`tenants.${GROUP}`);
     const namespaces = await list('namespaces');
     const emails = await list(`emails.${GROUP}`);
     const secrets = (await list('secrets')).filter((s) => s.type === `${GROUP}/password-hash`);
 
-    for (const [kind, items] of [['Tenant', tenants], ['Namespace', namespaces], ['User', users], ['Email', emails], ['Secret', secrets]] as const) {
+    for (const [kind, items] of [
+      ['Tenant', tenants],
+      ['Namespace', namespaces],
+      ['User', users],
+      ['Email', emails],
+      ['Secret', secrets],
+    ] as const) {
       const m = byUid(items);
       expect(m.size, kind).toBe(TOTAL);
       expect(dupes(m), kind).toEqual([]);
       // Nothing was made twice under another label either.
-      expect(items.filter((o) => o.metadata?.labels?.[REGISTRATION_UID_LABEL] && !uids.has(o.metadata.labels[REGISTRATION_UID_LABEL])), kind).toEqual([]);
+      expect(
+        items.filter(
+          (o) => o.metadata?.labels?.[REGISTRATION_UID_LABEL] && !uids.has(o.metadata.labels[REGISTRATION_UID_LABEL]),
+        ),
+        kind,
+      ).toEqual([]);
     }
     expect(tenants).toHaveLength(TOTAL);
     expect(users).toHaveLength(TOTAL);
@@ -185,9 +217,12 @@ describe('registrations survive an operator killed at random points', () => {
       expect(u.status.passwordRef, name).toEqual({ name: `${name}-password` });
       expect(condition(t, 'Ready')?.status, name).toBe('True');
     }
-    for (const e of emails) expect(controllerOf(e), e.metadata.name).toMatch(new RegExp(`^User/${e.metadata.namespace}/`));
-    for (const s of secrets) expect(controllerOf(s), s.metadata.name).toMatch(new RegExp(`^User/${s.metadata.namespace}/`));
-    for (const n of ours(namespaces)) expect(controllerOf(n), n.metadata.name).toMatch(new RegExp(`^Tenant/${n.metadata.name}/`));
+    for (const e of emails)
+      expect(controllerOf(e), e.metadata.name).toMatch(new RegExp(`^User/${e.metadata.namespace}/`));
+    for (const s of secrets)
+      expect(controllerOf(s), s.metadata.name).toMatch(new RegExp(`^User/${s.metadata.namespace}/`));
+    for (const n of ours(namespaces))
+      expect(controllerOf(n), n.metadata.name).toMatch(new RegExp(`^Tenant/${n.metadata.name}/`));
 
     // Each Secret holds the hash of its own registration's password (a sample, checked with node:crypto).
     const secretByUid = new Map(secrets.map((s) => [s.metadata.labels[REGISTRATION_UID_LABEL], s]));
@@ -197,10 +232,18 @@ describe('registrations survive an operator killed at random points', () => {
       expect(await scryptMatches(s.password, hash), s.name).toBe(true);
     }
     const other = submitted.find((s) => s.uid !== sample[0]!.uid)!;
-    expect(await scryptMatches(other.password, Buffer.from(secretByUid.get(sample[0]!.uid).data.hash, 'base64').toString('utf8'))).toBe(false);
+    expect(
+      await scryptMatches(
+        other.password,
+        Buffer.from(secretByUid.get(sample[0]!.uid).data.hash, 'base64').toString('utf8'),
+      ),
+    ).toBe(false);
 
     // And no password of the fifty anywhere in the state dir's bytes.
-    const scan = scanBytes(stack.stateDir, submitted.map((s) => s.password));
+    const scan = scanBytes(
+      stack.stateDir,
+      submitted.map((s) => s.password),
+    );
     expect(scan.bytes).toBeGreaterThan(1_000_000);
     expect(Object.fromEntries(scan.hits)).toEqual({});
   }, 420_000);

@@ -76,13 +76,28 @@ describe('webshop registration on a live stack', () => {
 
   const kubectlJson = <T = any>(args: string[]): Promise<T> => stack.kubectlJson<T>(args);
   const claims = async (): Promise<Array<{ name: string; digest: string; ownerUid: string }>> => {
-    const list = await kubectlJson<{ items: any[] }>(['get', 'configmaps', '-n', SYSTEM_NAMESPACE, '-l', `${CLAIM_LABEL}=true`]);
-    return list.items.map((cm) => ({ name: cm.metadata.name, digest: cm.data?.emailSha256, ownerUid: cm.data?.ownerUid }));
+    const list = await kubectlJson<{ items: any[] }>([
+      'get',
+      'configmaps',
+      '-n',
+      SYSTEM_NAMESPACE,
+      '-l',
+      `${CLAIM_LABEL}=true`,
+    ]);
+    return list.items.map((cm) => ({
+      name: cm.metadata.name,
+      digest: cm.data?.emailSha256,
+      ownerUid: cm.data?.ownerUid,
+    }));
   };
   const tenants = async (): Promise<any[]> => (await kubectlJson<{ items: any[] }>(['get', 'tenants.' + GROUP])).items;
 
   /** Creates a registration with `kubectl create -f FILE` and waits for the operator to finish it (the RR's DELETED event). */
-  async function register(name: string, email: string, password: string): Promise<{ registered: Registered; deleted: any }> {
+  async function register(
+    name: string,
+    email: string,
+    password: string,
+  ): Promise<{ registered: Registered; deleted: any }> {
     const list = JSON.parse(await stack.kubectl(['get', '--raw', RR_PATH]));
     const watch = watchRegistrations(stack, list.metadata.resourceVersion);
     try {
@@ -90,10 +105,20 @@ describe('webshop registration on a live stack', () => {
       writeFileSync(file, stringify(registration(name, { email, password })));
       const out = await stack.kubectl(['create', '-f', file]);
       expect(out.trim()).toBe(`registrationrequest.${GROUP}/${name} created`);
-      const deleted = await waitFor(`the DELETED event of RegistrationRequest ${name}`,
-        async () => watch.events.find((e) => e.type === 'DELETED' && e.object.metadata.name === name), 60_000, 100);
+      const deleted = await waitFor(
+        `the DELETED event of RegistrationRequest ${name}`,
+        async () => watch.events.find((e) => e.type === 'DELETED' && e.object.metadata.name === name),
+        60_000,
+        100,
+      );
       const uid = deleted.object.metadata.uid as string;
-      const registered = { name, uid, tenant: `t-${uid.replace(/-/g, '').slice(0, 12)}`, email: normalise(email), password };
+      const registered = {
+        name,
+        uid,
+        tenant: `t-${uid.replace(/-/g, '').slice(0, 12)}`,
+        email: normalise(email),
+        password,
+      };
       done.push(registered);
       return { registered, deleted: deleted.object };
     } finally {
@@ -122,13 +147,18 @@ describe('webshop registration on a live stack', () => {
     // The operator's answer, as the API server reads it from the DELETED event.
     expect(deleted.status).toMatchObject({ tenant: t, namespace: t, user: t, email: `${t}-welcome` });
     expect(condition(deleted, 'Ready')).toMatchObject({ status: 'True', reason: 'Completed' });
-    for (const c of ['TenantCreated', 'NamespaceReady', 'UserCreated', 'EmailCreated']) expect(condition(deleted, c)?.status, c).toBe('True');
+    for (const c of ['TenantCreated', 'NamespaceReady', 'UserCreated', 'EmailCreated'])
+      expect(condition(deleted, c)?.status, c).toBe('True');
     expect((await kubectlRun(stack, ['get', `registrationrequests.${GROUP}`, 'ann'])).stderr).toMatch(/NotFound/);
 
-    const tenant = await waitFor('the Tenant to be Ready', async () => {
-      const obj = await kubectlJson(['get', `tenants.${GROUP}`, t]);
-      return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
-    }, 30_000);
+    const tenant = await waitFor(
+      'the Tenant to be Ready',
+      async () => {
+        const obj = await kubectlJson(['get', `tenants.${GROUP}`, t]);
+        return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
+      },
+      30_000,
+    );
     expect(tenant.metadata.labels[REGISTRATION_UID_LABEL]).toBe(registered.uid);
     expect(tenant.spec).toMatchObject({ companyName: 'Ann Smith', country: 'DE', city: 'Berlin' });
     expect(tenant.metadata.finalizers).toContain(`${GROUP}/tenant-namespace`);
@@ -137,11 +167,20 @@ describe('webshop registration on a live stack', () => {
     expect(controllerOf(ns)).toBe(`Tenant/${t}/${tenant.metadata.uid}`);
     expect(ns.metadata.labels[REGISTRATION_UID_LABEL]).toBe(registered.uid);
 
-    const user = await waitFor('the User to be Ready', async () => {
-      const obj = await kubectlJson(['get', `users.${GROUP}`, t, '-n', t]);
-      return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
-    }, 30_000);
-    expect(user.spec).toMatchObject({ firstName: 'Ann', lastName: 'Smith', email: 'ann.smith@example.com', phoneNumber: '+4930123456' });
+    const user = await waitFor(
+      'the User to be Ready',
+      async () => {
+        const obj = await kubectlJson(['get', `users.${GROUP}`, t, '-n', t]);
+        return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
+      },
+      30_000,
+    );
+    expect(user.spec).toMatchObject({
+      firstName: 'Ann',
+      lastName: 'Smith',
+      email: 'ann.smith@example.com',
+      phoneNumber: '+4930123456',
+    });
     expect(user.metadata.labels[REGISTRATION_UID_LABEL]).toBe(registered.uid);
     expect(condition(user, 'PasswordStored')).toMatchObject({ status: 'True', reason: 'Stored' });
     expect(condition(user, 'TenantAccess')).toMatchObject({ status: 'True', reason: 'Granted' });
@@ -151,13 +190,21 @@ describe('webshop registration on a live stack', () => {
     const userRef = `User/${t}/${user.metadata.uid}`;
 
     // Namespaced children: controlled by the User (the garbage collector removes them with it).
-    for (const [kind, name] of [['serviceaccount', t], ['role', t], ['rolebinding', t], ['secret', `${t}-password`], [`emails.${GROUP}`, `${t}-welcome`]] as const) {
+    for (const [kind, name] of [
+      ['serviceaccount', t],
+      ['role', t],
+      ['rolebinding', t],
+      ['secret', `${t}-password`],
+      [`emails.${GROUP}`, `${t}-welcome`],
+    ] as const) {
       const obj = await kubectlJson(['get', kind, name, '-n', t]);
       expect(controllerOf(obj), `${kind} ${name}`).toBe(userRef);
       expect(obj.metadata.labels[REGISTRATION_UID_LABEL], `${kind} ${name}`).toBe(registered.uid);
     }
     const role = await kubectlJson(['get', 'role', t, '-n', t]);
-    expect(role.rules).toEqual([{ apiGroups: [GROUP], resources: ['users'], resourceNames: [t], verbs: ['get', 'update', 'patch'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [GROUP], resources: ['users'], resourceNames: [t], verbs: ['get', 'update', 'patch'] },
+    ]);
     const binding = await kubectlJson(['get', 'rolebinding', t, '-n', t]);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: t });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: t, namespace: t }]);
@@ -179,8 +226,9 @@ describe('webshop registration on a live stack', () => {
     for (const kind of ['clusterrole', 'clusterrolebinding']) {
       expect(controllerOf(await kubectlJson(['get', kind, rbacName])), kind).toBe(`Tenant/${t}/${tenant.metadata.uid}`);
     }
-    expect((await kubectlJson(['get', 'clusterrole', rbacName])).rules)
-      .toEqual([{ apiGroups: [GROUP], resources: ['tenants'], resourceNames: [t], verbs: ['get'] }]);
+    expect((await kubectlJson(['get', 'clusterrole', rbacName])).rules).toEqual([
+      { apiGroups: [GROUP], resources: ['tenants'], resourceNames: [t], verbs: ['get'] },
+    ]);
 
     // The email claim: named by the address's digest, held by this registration.
     const held = (await claims()).filter((c) => c.digest === emailDigest('ann.smith@example.com'));
@@ -191,12 +239,18 @@ describe('webshop registration on a live stack', () => {
     expect(whereKeys(dataDir, `/registrationrequests/ann`)).toEqual({
       'main.db:history': expect.arrayContaining([`/registry/${GROUP}/registrationrequests/ann`]),
     });
-    expect(Object.keys(whereKeys(dataDir, `/${GROUP}/tenants/${t}`)).every((k) => k.startsWith('tenants.db:'))).toBe(true);
+    expect(Object.keys(whereKeys(dataDir, `/${GROUP}/tenants/${t}`)).every((k) => k.startsWith('tenants.db:'))).toBe(
+      true,
+    );
     expect(whereKeys(dataDir, `/${GROUP}/tenants/${t}`)['tenants.db:kv']).toEqual([`/registry/${GROUP}/tenants/${t}`]);
     expect(Object.keys(whereKeys(dataDir, `/${GROUP}/users/${t}/`)).every((k) => k.startsWith('users.db:'))).toBe(true);
     expect(whereKeys(dataDir, `/${GROUP}/users/${t}/`)['users.db:kv']).toEqual([`/registry/${GROUP}/users/${t}/${t}`]);
-    expect(Object.keys(whereKeys(dataDir, `/${GROUP}/emails/${t}/`)).every((k) => k.startsWith('emails.db:'))).toBe(true);
-    expect(whereKeys(dataDir, `/${GROUP}/emails/${t}/`)['emails.db:kv']).toEqual([`/registry/${GROUP}/emails/${t}/${t}-welcome`]);
+    expect(Object.keys(whereKeys(dataDir, `/${GROUP}/emails/${t}/`)).every((k) => k.startsWith('emails.db:'))).toBe(
+      true,
+    );
+    expect(whereKeys(dataDir, `/${GROUP}/emails/${t}/`)['emails.db:kv']).toEqual([
+      `/registry/${GROUP}/emails/${t}/${t}-welcome`,
+    ]);
     // Everything else of the tenant (its Secret, RBAC, Namespace) stays in main.db.
     const secretKeys = whereKeys(dataDir, `/secrets/${t}/${t}-password`);
     expect(Object.keys(secretKeys).every((k) => k.startsWith('main.db:'))).toBe(true);
@@ -206,7 +260,10 @@ describe('webshop registration on a live stack', () => {
     for (const kind of ['tenants', 'users', 'emails']) {
       const keys = liveKeys(dataDir, `${kind}.db`, '/');
       expect(keys.length, kind).toBeGreaterThan(0);
-      expect(keys.filter((k) => !k.startsWith(`/registry/${GROUP}/${kind}/`)), kind).toEqual([]);
+      expect(
+        keys.filter((k) => !k.startsWith(`/registry/${GROUP}/${kind}/`)),
+        kind,
+      ).toEqual([]);
       expect(whereKeys(dataDir, `/registry/${GROUP}/${kind}/`), kind).not.toHaveProperty('main.db:kv');
       expect(whereKeys(dataDir, `/registry/${GROUP}/${kind}/`), kind).not.toHaveProperty('main.db:history');
     }
@@ -214,36 +271,65 @@ describe('webshop registration on a live stack', () => {
   });
 
   it('checks every EmailTemplate as it is written: the shipped one is Valid, a typo elsewhere is named, a fix clears it', async () => {
-    const shipped = await waitFor('the shipped template to be checked', async () => {
-      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'registration', '-n', SYSTEM_NAMESPACE]);
-      return condition(obj, 'Valid') ? obj : undefined;
-    }, 30_000);
+    const shipped = await waitFor(
+      'the shipped template to be checked',
+      async () => {
+        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'registration', '-n', SYSTEM_NAMESPACE]);
+        return condition(obj, 'Valid') ? obj : undefined;
+      },
+      30_000,
+    );
     expect(condition(shipped, 'Valid')).toMatchObject({ status: 'True', reason: 'Renders' });
     expect(shipped.status.observedGeneration).toBe(shipped.metadata.generation);
 
     const ns = `templates-${TAG}`;
     await stack.kubectl(['create', 'namespace', ns]);
-    const template = (body: string) => stringify({
-      apiVersion: `${GROUP}/v1`,
-      kind: 'EmailTemplate',
-      metadata: { name: 'newsletter', namespace: ns },
-      spec: { displayName: 'Newsletter', fromName: 'Shop', fromAddress: 'news@example.com', subject: 'News for {{ .spec.firstName }}', body },
+    const template = (body: string) =>
+      stringify({
+        apiVersion: `${GROUP}/v1`,
+        kind: 'EmailTemplate',
+        metadata: { name: 'newsletter', namespace: ns },
+        spec: {
+          displayName: 'Newsletter',
+          fromName: 'Shop',
+          fromAddress: 'news@example.com',
+          subject: 'News for {{ .spec.firstName }}',
+          body,
+        },
+      });
+    await stack.kubectl(['apply', '-f', '-'], {
+      input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.town }}'),
     });
-    await stack.kubectl(['apply', '-f', '-'], { input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.town }}') });
-    const broken = await waitFor('Valid=False on the broken template', async () => {
-      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
-      return condition(obj, 'Valid')?.status === 'False' ? obj : undefined;
-    }, 30_000);
-    expect(condition(broken, 'Valid')).toMatchObject({ reason: 'RenderFailed', message: expect.stringContaining('spec.body: line 2, column 12: {{ .tenant.town }} unknown placeholder') });
+    const broken = await waitFor(
+      'Valid=False on the broken template',
+      async () => {
+        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
+        return condition(obj, 'Valid')?.status === 'False' ? obj : undefined;
+      },
+      30_000,
+    );
+    expect(condition(broken, 'Valid')).toMatchObject({
+      reason: 'RenderFailed',
+      message: expect.stringContaining('spec.body: line 2, column 12: {{ .tenant.town }} unknown placeholder'),
+    });
     // The Valid column people read in `kubectl get` (the CRD's printer column).
-    const [header, row] = (await stack.kubectl(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns])).trim().split('\n').map((l) => l.split(/\s{2,}/));
+    const [header, row] = (await stack.kubectl(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s{2,}/));
     expect(row![header!.indexOf('VALID')]).toBe('False');
 
-    await stack.kubectl(['apply', '-f', '-'], { input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.city }}') });
-    const fixed = await waitFor('Valid=True once fixed', async () => {
-      const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
-      return condition(obj, 'Valid')?.status === 'True' ? obj : undefined;
-    }, 30_000);
+    await stack.kubectl(['apply', '-f', '-'], {
+      input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.city }}'),
+    });
+    const fixed = await waitFor(
+      'Valid=True once fixed',
+      async () => {
+        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
+        return condition(obj, 'Valid')?.status === 'True' ? obj : undefined;
+      },
+      30_000,
+    );
     expect(fixed.metadata.generation).toBe(2);
     expect(fixed.status.observedGeneration).toBe(2);
     await stack.kubectl(['delete', 'namespace', ns, '--wait=false']);
@@ -257,40 +343,152 @@ describe('webshop registration on a live stack', () => {
     })();
     type Case = [label: string, edit: (spec: RegistrationSpec) => void, expected: RegExp[]];
     const cases: Case[] = [
-      ['password without a digit', (s) => (s.password = pw('No-Digits-Here-TAG!')), [/spec\.password: must contain a digit/]],
-      ['password without an upper-case letter', (s) => (s.password = pw('lower-only-7-TAG!')), [/spec\.password: must contain an upper-case letter/]],
-      ['password without a lower-case letter', (s) => (s.password = pw(`UPPER-ONLY-7-${TAG.toUpperCase()}!`)), [/spec\.password: must contain a lower-case letter/]],
-      ['password without a special character', (s) => (s.password = pw('NoSpecial7TAG')), [/spec\.password: must contain a special character/]],
-      ['password too short', (s) => (s.password = pw('Qk7!ab')), [/spec\.password: must be at least 8 characters long \(it has 6\)/]],
-      ['password too long (65 characters)', (s) => (s.password = pw(`Quokka-7!TAG${'z'.repeat(65 - 'Quokka-7!'.length - TAG.length)}`)), [/spec\.password: must be at most 64 characters long \(it has 65\)/]],
-      ['password with a control character', (s) => (s.password = pw('Quokka\t7!TAG')), [/spec\.password: must not contain control characters/]],
-      ['password of several weaknesses at once', (s) => (s.password = pw('quokkaTAG')), [/must contain an upper-case letter/, /must contain a digit/, /must contain a special character/]],
+      [
+        'password without a digit',
+        (s) => (s.password = pw('No-Digits-Here-TAG!')),
+        [/spec\.password: must contain a digit/],
+      ],
+      [
+        'password without an upper-case letter',
+        (s) => (s.password = pw('lower-only-7-TAG!')),
+        [/spec\.password: must contain an upper-case letter/],
+      ],
+      [
+        'password without a lower-case letter',
+        (s) => (s.password = pw(`UPPER-ONLY-7-${TAG.toUpperCase()}!`)),
+        [/spec\.password: must contain a lower-case letter/],
+      ],
+      [
+        'password without a special character',
+        (s) => (s.password = pw('NoSpecial7TAG')),
+        [/spec\.password: must contain a special character/],
+      ],
+      [
+        'password too short',
+        (s) => (s.password = pw('Qk7!ab')),
+        [/spec\.password: must be at least 8 characters long \(it has 6\)/],
+      ],
+      [
+        'password too long (65 characters)',
+        (s) => (s.password = pw(`Quokka-7!TAG${'z'.repeat(65 - 'Quokka-7!'.length - TAG.length)}`)),
+        [/spec\.password: must be at most 64 characters long \(it has 65\)/],
+      ],
+      [
+        'password with a control character',
+        (s) => (s.password = pw('Quokka\t7!TAG')),
+        [/spec\.password: must not contain control characters/],
+      ],
+      [
+        'password of several weaknesses at once',
+        (s) => (s.password = pw('quokkaTAG')),
+        [/must contain an upper-case letter/, /must contain a digit/, /must contain a special character/],
+      ],
       ['password as a number', (s) => (s.password = 12345678), [/spec\.password: must be a string/]],
       ['missing password', (s) => delete (s as Partial<RegistrationSpec>).password, [/spec\.password: is required/]],
-      ['malformed $scrypt$ "hash" sent as the password', (s) => (s.password = pw('$scrypt$not-a-hash-TAG')), [/spec\.password: starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/]],
-      ['pre-computed scrypt hash weaker than the policy', (s) => (s.password = weakHash), [/spec\.password: is a scrypt hash weaker than the required ln=15,r=8,p=3/]],
-      ['$argon2id$ prefix sent as the password', (s) => (s.password = pw('$argon2id$v=19$m=65536,t=3,p=4$TAG$abc')), [/spec\.password: starts with \$argon2, which is reserved for password hashes/]],
-      ['email without an @', (s) => (s.user['email'] = 'not-an-email'), [/spec\.user\.email: must be an email address like name@example\.com/]],
-      ['email with two dots in a row', (s) => (s.user['email'] = 'ann..smith@example.com'), [/spec\.user\.email: must not start or end the part before the @ with a dot, nor have two dots in a row/]],
-      ['email domain label starting with a hyphen', (s) => (s.user['email'] = 'ann@-example.com'), [/spec\.user\.email: must have a domain of dot-separated labels/]],
-      ['email with 65 characters before the @', (s) => (s.user['email'] = `${'a'.repeat(65)}@example.com`), [/spec\.user\.email: must have at most 64 characters before the @ \(it has 65\)/]],
-      ['email longer than 256 characters', (s) => (s.user['email'] = `${'a'.repeat(60)}@${`${'b'.repeat(60)}.`.repeat(4)}com`), [/spec\.user\.email: must be at most 256 characters long \(it has 308\)/]],
+      [
+        'malformed $scrypt$ "hash" sent as the password',
+        (s) => (s.password = pw('$scrypt$not-a-hash-TAG')),
+        [
+          /spec\.password: starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/,
+        ],
+      ],
+      [
+        'pre-computed scrypt hash weaker than the policy',
+        (s) => (s.password = weakHash),
+        [/spec\.password: is a scrypt hash weaker than the required ln=15,r=8,p=3/],
+      ],
+      [
+        '$argon2id$ prefix sent as the password',
+        (s) => (s.password = pw('$argon2id$v=19$m=65536,t=3,p=4$TAG$abc')),
+        [/spec\.password: starts with \$argon2, which is reserved for password hashes/],
+      ],
+      [
+        'email without an @',
+        (s) => (s.user['email'] = 'not-an-email'),
+        [/spec\.user\.email: must be an email address like name@example\.com/],
+      ],
+      [
+        'email with two dots in a row',
+        (s) => (s.user['email'] = 'ann..smith@example.com'),
+        [/spec\.user\.email: must not start or end the part before the @ with a dot, nor have two dots in a row/],
+      ],
+      [
+        'email domain label starting with a hyphen',
+        (s) => (s.user['email'] = 'ann@-example.com'),
+        [/spec\.user\.email: must have a domain of dot-separated labels/],
+      ],
+      [
+        'email with 65 characters before the @',
+        (s) => (s.user['email'] = `${'a'.repeat(65)}@example.com`),
+        [/spec\.user\.email: must have at most 64 characters before the @ \(it has 65\)/],
+      ],
+      [
+        'email longer than 256 characters',
+        (s) => (s.user['email'] = `${'a'.repeat(60)}@${`${'b'.repeat(60)}.`.repeat(4)}com`),
+        [/spec\.user\.email: must be at most 256 characters long \(it has 308\)/],
+      ],
       ['missing email', (s) => delete s.user['email'], [/spec\.user\.email: is required/]],
-      ['first name starting with a digit', (s) => (s.user['firstName'] = '1Ann'), [/spec\.user\.firstName: must start with a letter and contain only letters, accents, spaces, apostrophes and hyphens/]],
-      ['last name with markup', (s) => (s.user['lastName'] = 'Smith<script>'), [/spec\.user\.lastName: must start with a letter and contain only letters/]],
-      ['first name of 126 characters', (s) => (s.user['firstName'] = `A${'n'.repeat(125)}`), [/spec\.user\.firstName: must be at most 125 characters long \(it has 126\)/]],
+      [
+        'first name starting with a digit',
+        (s) => (s.user['firstName'] = '1Ann'),
+        [
+          /spec\.user\.firstName: must start with a letter and contain only letters, accents, spaces, apostrophes and hyphens/,
+        ],
+      ],
+      [
+        'last name with markup',
+        (s) => (s.user['lastName'] = 'Smith<script>'),
+        [/spec\.user\.lastName: must start with a letter and contain only letters/],
+      ],
+      [
+        'first name of 126 characters',
+        (s) => (s.user['firstName'] = `A${'n'.repeat(125)}`),
+        [/spec\.user\.firstName: must be at most 125 characters long \(it has 126\)/],
+      ],
       ['missing last name', (s) => delete s.user['lastName'], [/spec\.user\.lastName: is required/]],
-      ['phone number with spaces', (s) => (s.user['phoneNumber'] = '+49 30 123456'), [/spec\.user\.phoneNumber: must be a phone number in E\.164 form/]],
-      ['phone number starting with 0', (s) => (s.user['phoneNumber'] = '030123456'), [/spec\.user\.phoneNumber: must be a phone number in E\.164 form/]],
-      ['phone number of 5 digits', (s) => (s.user['phoneNumber'] = '+12345'), [/spec\.user\.phoneNumber: must be a phone number in E\.164 form: an optional \+, then 7 to 15 digits/]],
+      [
+        'phone number with spaces',
+        (s) => (s.user['phoneNumber'] = '+49 30 123456'),
+        [/spec\.user\.phoneNumber: must be a phone number in E\.164 form/],
+      ],
+      [
+        'phone number starting with 0',
+        (s) => (s.user['phoneNumber'] = '030123456'),
+        [/spec\.user\.phoneNumber: must be a phone number in E\.164 form/],
+      ],
+      [
+        'phone number of 5 digits',
+        (s) => (s.user['phoneNumber'] = '+12345'),
+        [/spec\.user\.phoneNumber: must be a phone number in E\.164 form: an optional \+, then 7 to 15 digits/],
+      ],
       ['missing tenant', (s) => delete (s as Partial<RegistrationSpec>).tenant, [/spec\.tenant: is required/]],
       ['missing city', (s) => delete s.tenant['city'], [/spec\.tenant\.city: is required/]],
-      ['country code with a digit', (s) => (s.tenant['country'] = 'D3'), [/spec\.tenant\.country: must be a country code of letters only/]],
-      ['country code of 4 letters', (s) => (s.tenant['country'] = 'DEUT'), [/spec\.tenant\.country: must be at most 3 characters long \(it has 4\)/]],
-      ['address of 513 characters', (s) => (s.tenant['address'] = 'x'.repeat(513)), [/spec\.tenant\.address: must be at most 512 characters long \(it has 513\)/]],
-      ['company name of 251 characters', (s) => (s.tenant['companyName'] = 'C'.repeat(251)), [/spec\.tenant\.companyName: must be at most 250 characters long \(it has 251\)/]],
+      [
+        'country code with a digit',
+        (s) => (s.tenant['country'] = 'D3'),
+        [/spec\.tenant\.country: must be a country code of letters only/],
+      ],
+      [
+        'country code of 4 letters',
+        (s) => (s.tenant['country'] = 'DEUT'),
+        [/spec\.tenant\.country: must be at most 3 characters long \(it has 4\)/],
+      ],
+      [
+        'address of 513 characters',
+        (s) => (s.tenant['address'] = 'x'.repeat(513)),
+        [/spec\.tenant\.address: must be at most 512 characters long \(it has 513\)/],
+      ],
+      [
+        'company name of 251 characters',
+        (s) => (s.tenant['companyName'] = 'C'.repeat(251)),
+        [/spec\.tenant\.companyName: must be at most 250 characters long \(it has 251\)/],
+      ],
       ['city of only spaces', (s) => (s.tenant['city'] = '   '), [/spec\.tenant\.city: must not be only spaces/]],
-      ['postal code with a line break', (s) => (s.tenant['postalCode'] = '101\n15'), [/spec\.tenant\.postalCode: must not contain control characters/]],
+      [
+        'postal code with a line break',
+        (s) => (s.tenant['postalCode'] = '101\n15'),
+        [/spec\.tenant\.postalCode: must not contain control characters/],
+      ],
     ];
     const refused: Array<{ name: string; email: string }> = [];
 
@@ -315,7 +513,11 @@ describe('webshop registration on a live stack', () => {
 
     it('refuses an invalid object name before any claim is taken', async () => {
       const email = `bad-name-${TAG}@example.com`;
-      const run = await kubectlRun(stack, ['create', '-f', '-'], JSON.stringify(registration('Bad_Name', { email, password: pw('Fine-Passw0rd-TAG') })));
+      const run = await kubectlRun(
+        stack,
+        ['create', '-f', '-'],
+        JSON.stringify(registration('Bad_Name', { email, password: pw('Fine-Passw0rd-TAG') })),
+      );
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
       expect((await claims()).some((c) => c.digest === emailDigest(email))).toBe(false);
@@ -326,24 +528,36 @@ describe('webshop registration on a live stack', () => {
       const first = done[0]!;
       const before = await claims();
       // kubectl: the message names the field and the (normalised) address.
-      const run = await kubectlRun(stack, ['create', '-f', '-'], JSON.stringify(registration('dup-kubectl', { email: ' ANN.smith@EXAMPLE.com', password: pw('Dupl1cate-TAG!') })));
+      const run = await kubectlRun(
+        stack,
+        ['create', '-f', '-'],
+        JSON.stringify(
+          registration('dup-kubectl', { email: ' ANN.smith@EXAMPLE.com', password: pw('Dupl1cate-TAG!') }),
+        ),
+      );
       expect(run.code).not.toBe(0);
       expect(run.stderr).toMatch(/Error from server \(Conflict\)/);
       expect(run.stderr).toMatch(/spec\.user\.email: the email address ann\.smith@example\.com is already registered/);
       // The HTTP API: 409, reason Conflict, the cause FieldValueDuplicate on spec.user.email.
-      const res = await http.request('POST', RR_PATH, { body: registration('dup-http', { email: 'Ann.Smith@example.com\t', password: pw('Dupl1cate-Http-TAG!') }), timeoutMs: 30_000 });
+      const res = await http.request('POST', RR_PATH, {
+        body: registration('dup-http', { email: 'Ann.Smith@example.com\t', password: pw('Dupl1cate-Http-TAG!') }),
+        timeoutMs: 30_000,
+      });
       expect(res.status).toBe(409);
       expect(res.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
       expect(res.body.message).toMatch(/already registered/);
       // Nothing persisted; the claim still belongs to the first registration.
-      for (const name of ['dup-kubectl', 'dup-http']) expect(whereKeys(dataDir, `/registrationrequests/${name}`)).toEqual({});
+      for (const name of ['dup-kubectl', 'dup-http'])
+        expect(whereKeys(dataDir, `/registrationrequests/${name}`)).toEqual({});
       expect(await claims()).toEqual(before);
       expect(before.find((c) => c.digest === emailDigest(first.email))?.ownerUid).toBe(first.uid);
     });
 
     it('takes no claim on a server-side dry run of a valid registration', async () => {
       const email = `dry-run-${TAG}@example.com`;
-      const out = await stack.kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], { input: JSON.stringify(registration('dry-run', { email, password: pw('Dry-Run-7-TAG!') })) });
+      const out = await stack.kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], {
+        input: JSON.stringify(registration('dry-run', { email, password: pw('Dry-Run-7-TAG!') })),
+      });
       const object = JSON.parse(out);
       // Policy checked by the mutating webhook, but no hash spent on a dry run: a placeholder that only passes the CRD's prefix rule…
       expect(object.spec.password).toMatch(/^\$scrypt\$dry-run-not-a-hash\$[0-9a-f]{32}$/);
@@ -354,7 +568,13 @@ describe('webshop registration on a live stack', () => {
     it('accepts the longest E.164 number (+ and 15 digits) in both the webhook and the CRD schema', async () => {
       const email = `phone15-${TAG}@example.com`;
       const out = await stack.kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], {
-        input: JSON.stringify(registration('phone15', { email, password: pw('Ph0ne-Fifteen-TAG!'), edit: (s) => (s.user['phoneNumber'] = '+123456789012345') })),
+        input: JSON.stringify(
+          registration('phone15', {
+            email,
+            password: pw('Ph0ne-Fifteen-TAG!'),
+            edit: (s) => (s.user['phoneNumber'] = '+123456789012345'),
+          }),
+        ),
       });
       expect(JSON.parse(out).spec.user.phoneNumber).toBe('+123456789012345');
     });
@@ -362,7 +582,8 @@ describe('webshop registration on a live stack', () => {
     it('refuses a plain password by the CRD rule when the mutating webhook is missing (defence in depth)', async () => {
       const saved = await kubectlJson(['get', 'mutatingwebhookconfiguration', 'cnpaas-webhooks']);
       const restore = {
-        apiVersion: saved.apiVersion, kind: saved.kind,
+        apiVersion: saved.apiVersion,
+        kind: saved.kind,
         metadata: { name: saved.metadata.name, labels: saved.metadata.labels },
         webhooks: saved.webhooks,
       };
@@ -371,13 +592,28 @@ describe('webshop registration on a live stack', () => {
       await stack.kubectl(['delete', 'mutatingwebhookconfiguration', 'cnpaas-webhooks']);
       try {
         // The apiserver drops the webhook from its admission chain shortly after the delete: probe with dry runs (never stored).
-        await waitFor('the mutating webhook gone from the admission chain', async () => {
-          const r = await kubectlRun(stack, ['create', '--dry-run=server', '-f', '-'], JSON.stringify(registration('no-mutation', { email, password })));
-          return r.code !== 0 && /must be a password hash/.test(r.stderr);
-        }, 30_000, 500);
-        const run = await kubectlRun(stack, ['create', '-f', '-'], JSON.stringify(registration('no-mutation', { email, password })));
+        await waitFor(
+          'the mutating webhook gone from the admission chain',
+          async () => {
+            const r = await kubectlRun(
+              stack,
+              ['create', '--dry-run=server', '-f', '-'],
+              JSON.stringify(registration('no-mutation', { email, password })),
+            );
+            return r.code !== 0 && /must be a password hash/.test(r.stderr);
+          },
+          30_000,
+          500,
+        );
+        const run = await kubectlRun(
+          stack,
+          ['create', '-f', '-'],
+          JSON.stringify(registration('no-mutation', { email, password })),
+        );
         expect(run.code).not.toBe(0);
-        expect(run.stderr).toMatch(/spec\.password: Invalid value: "string": must be a password hash \(\$argon2id\$\.\.\. or \$scrypt\$\.\.\.\), never a plain password: the mutating webhook mutate-registrationrequests\.webshop\.cnpaas\.dev did not run/);
+        expect(run.stderr).toMatch(
+          /spec\.password: Invalid value: "string": must be a password hash \(\$argon2id\$\.\.\. or \$scrypt\$\.\.\.\), never a plain password: the mutating webhook mutate-registrationrequests\.webshop\.cnpaas\.dev did not run/,
+        );
         expect(run.stderr).not.toContain(password);
         expect(whereKeys(dataDir, '/registrationrequests/no-mutation')).toEqual({});
         expect((await claims()).some((c) => c.digest === emailDigest(email))).toBe(false);
@@ -385,10 +621,21 @@ describe('webshop registration on a live stack', () => {
         await stack.kubectl(['create', '-f', '-'], { input: JSON.stringify(restore) });
       }
       // Back in the chain: a server-side dry run gets its password hashed again.
-      await waitFor('the mutating webhook back in the admission chain', async () => {
-        const r = await kubectlRun(stack, ['create', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(registration('probe', { email: `probe-${TAG}@example.com`, password: pw('Pr0be-Back-TAG!') })));
-        return r.code === 0 && JSON.parse(r.stdout).spec.password.startsWith('$scrypt$');
-      }, 30_000, 500);
+      await waitFor(
+        'the mutating webhook back in the admission chain',
+        async () => {
+          const r = await kubectlRun(
+            stack,
+            ['create', '--dry-run=server', '-o', 'json', '-f', '-'],
+            JSON.stringify(
+              registration('probe', { email: `probe-${TAG}@example.com`, password: pw('Pr0be-Back-TAG!') }),
+            ),
+          );
+          return r.code === 0 && JSON.parse(r.stdout).spec.password.startsWith('$scrypt$');
+        },
+        30_000,
+        500,
+      );
     });
 
     it('left no RegistrationRequest, Tenant or claim behind for any refused registration', async () => {
@@ -405,16 +652,20 @@ describe('webshop registration on a live stack', () => {
     });
   });
 
-  it('confines a tenant\'s ServiceAccount to its own User and Tenant (RBAC), with a second tenant as the other side', async () => {
+  it("confines a tenant's ServiceAccount to its own User and Tenant (RBAC), with a second tenant as the other side", async () => {
     const { registered: bob } = await register('bob', 'bob.jones@example.org', pw('B0b-Jones-TAG!'));
     const ann = done[0]!;
-    await waitFor('both Users Ready', async () => {
-      for (const r of [ann, bob]) {
-        const u = await kubectlJson(['get', `users.${GROUP}`, r.tenant, '-n', r.tenant]);
-        if (condition(u, 'Ready')?.status !== 'True') return false;
-      }
-      return true;
-    }, 30_000);
+    await waitFor(
+      'both Users Ready',
+      async () => {
+        for (const r of [ann, bob]) {
+          const u = await kubectlJson(['get', `users.${GROUP}`, r.tenant, '-n', r.tenant]);
+          if (condition(u, 'Ready')?.status !== 'True') return false;
+        }
+        return true;
+      },
+      30_000,
+    );
 
     const a = ann.tenant;
     const b = bob.tenant;
@@ -464,7 +715,9 @@ describe('webshop registration on a live stack', () => {
       return run.stdout.trim() || run.stderr.trim();
     });
     const table = matrix.map(([who, args], i) => `${who === a ? 'A' : 'B'} ${args.join(' ')} → ${answers[i]}`);
-    expect(table).toEqual(matrix.map(([who, args, expected]) => `${who === a ? 'A' : 'B'} ${args.join(' ')} → ${expected}`));
+    expect(table).toEqual(
+      matrix.map(([who, args, expected]) => `${who === a ? 'A' : 'B'} ${args.join(' ')} → ${expected}`),
+    );
 
     // The same with a real token of A's ServiceAccount (no client certificate).
     const token = (await stack.kubectl(['create', 'token', a, '-n', a])).trim();
@@ -495,10 +748,15 @@ describe('webshop registration on a live stack', () => {
     const cheap = `$scrypt$ln=1,r=8,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
     for (const [value, reason] of [
       [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$scrypt\$…\), never a plain password/],
-      ['$scrypt$garbage-TAG', /starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/],
+      [
+        '$scrypt$garbage-TAG',
+        /starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/,
+      ],
       [cheap, /is a scrypt hash weaker than the required ln=15,r=8,p=3/],
     ] as const) {
-      const change = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, { metadata: { annotations: { [annotation]: value } } });
+      const change = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, {
+        metadata: { annotations: { [annotation]: value } },
+      });
       expect(change.status, value).toBe(422);
       expect(change.body.message).toContain(`metadata.annotations.${annotation}: `);
       expect(change.body.message).toMatch(reason);
@@ -512,7 +770,13 @@ describe('webshop registration on a live stack', () => {
     const base = `race-${TAG}@example.com`;
     // 4 spellings × 5 paddings: twenty different strings, one normalised address.
     const spellings = [base, base.toUpperCase(), base.replace(/^r/, 'R'), base.replace('example.com', 'EXAMPLE.Com')];
-    const paddings: Array<(e: string) => string> = [(e) => e, (e) => ` ${e}`, (e) => `${e}  `, (e) => `\t${e} `, (e) => ` ${e}\n`];
+    const paddings: Array<(e: string) => string> = [
+      (e) => e,
+      (e) => ` ${e}`,
+      (e) => `${e}  `,
+      (e) => `\t${e} `,
+      (e) => ` ${e}\n`,
+    ];
     const variants = Array.from({ length: 20 }, (_, i) => paddings[Math.floor(i / 4)]!(spellings[i % 4]!));
     expect(new Set(variants).size).toBe(20);
     expect(new Set(variants.map(normalise))).toEqual(new Set([base]));
@@ -521,19 +785,33 @@ describe('webshop registration on a live stack', () => {
     const watch = watchRegistrations(stack, list.metadata.resourceVersion);
     let winner: RegistrationRequest & { metadata: { uid: string } };
     try {
-      const results = await Promise.all(variants.map((email, i) =>
-        http.request('POST', RR_PATH, { body: registration(`race-${String(i).padStart(2, '0')}`, { email, password: pw(`Race-${i}-TAG!`) }), timeoutMs: 60_000 })));
+      const results = await Promise.all(
+        variants.map((email, i) =>
+          http.request('POST', RR_PATH, {
+            body: registration(`race-${String(i).padStart(2, '0')}`, { email, password: pw(`Race-${i}-TAG!`) }),
+            timeoutMs: 60_000,
+          }),
+        ),
+      );
       const statuses = results.map((r) => r.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(19);
       for (const r of results.filter((x) => x.status === 409)) {
         expect(r.body).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
-        expect(r.body.message).toMatch(new RegExp(`spec\\.user\\.email: the email address ${base.replace(/\./g, '\\.')} is already (being )?registered`));
+        expect(r.body.message).toMatch(
+          new RegExp(
+            `spec\\.user\\.email: the email address ${base.replace(/\./g, '\\.')} is already (being )?registered`,
+          ),
+        );
       }
       winner = results.find((r) => r.status === 201)!.body;
       expect(winner.spec['user']).toMatchObject({ email: base });
-      await waitFor('the winning registration to complete', async () =>
-        watch.events.some((e) => e.type === 'DELETED' && e.object.metadata.uid === winner.metadata.uid), 60_000, 100);
+      await waitFor(
+        'the winning registration to complete',
+        async () => watch.events.some((e) => e.type === 'DELETED' && e.object.metadata.uid === winner.metadata.uid),
+        60_000,
+        100,
+      );
     } finally {
       watch.stop();
     }
@@ -547,24 +825,37 @@ describe('webshop registration on a live stack', () => {
     const ts = await tenants();
     expect(ts).toHaveLength(tenantsBefore + 1);
     expect(ts.filter((t) => t.metadata.labels[REGISTRATION_UID_LABEL] === winner.metadata.uid)).toHaveLength(1);
-    expect((await claims()).filter((c) => c.digest === emailDigest(base)).map((c) => c.ownerUid)).toEqual([winner.metadata.uid]);
+    expect((await claims()).filter((c) => c.digest === emailDigest(base)).map((c) => c.ownerUid)).toEqual([
+      winner.metadata.uid,
+    ]);
   });
 
-  it('removes a deleted Tenant\'s namespace and everything in it, and its cluster RBAC', async () => {
+  it("removes a deleted Tenant's namespace and everything in it, and its cluster RBAC", async () => {
     const { registered } = await register('doomed', 'doomed.tenant@example.net', pw('D00med-Tenant-TAG!'));
     const t = registered.tenant;
-    const clusterRbac = async () => (await kubectlJson<{ items: any[] }>(['get', 'clusterroles,clusterrolebindings', '-l', `${REGISTRATION_UID_LABEL}=${registered.uid}`])).items;
+    const clusterRbac = async () =>
+      (
+        await kubectlJson<{ items: any[] }>([
+          'get',
+          'clusterroles,clusterrolebindings',
+          '-l',
+          `${REGISTRATION_UID_LABEL}=${registered.uid}`,
+        ])
+      ).items;
     // The User controller grants the Tenant read after the registration is done: wait for it.
-    await waitFor('the tenant\'s cluster RBAC', async () => (await clusterRbac()).length === 2, 60_000);
+    await waitFor("the tenant's cluster RBAC", async () => (await clusterRbac()).length === 2, 60_000);
     expect(keysContaining(dataDir, 'users.db', 'kv', `/${t}/`)).not.toEqual([]);
 
     await stack.kubectl(['delete', `tenants.${GROUP}`, t, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
     await expect(stack.kubectl(['get', 'namespace', t])).rejects.toThrow(/NotFound/);
-    await waitFor('the tenant\'s cluster RBAC to be collected', async () => (await clusterRbac()).length === 0, 60_000);
+    await waitFor("the tenant's cluster RBAC to be collected", async () => (await clusterRbac()).length === 0, 60_000);
     // Nothing of the tenant is left in any backend: users, emails, secrets, service accounts, roles.
     // (Events about the cluster-scoped Tenant live in `default` and expire by their TTL lease.)
     for (const file of ['main.db', 'tenants.db', 'users.db', 'emails.db']) {
-      expect(keysContaining(dataDir, file, 'kv', `/${t}`).filter((k) => !k.startsWith('/registry/events/default/')), file).toEqual([]);
+      expect(
+        keysContaining(dataDir, file, 'kv', `/${t}`).filter((k) => !k.startsWith('/registry/events/default/')),
+        file,
+      ).toEqual([]);
     }
     // The other tenants are untouched.
     expect((await tenants()).map((x) => x.metadata.name)).toContain(done[0]!.tenant);
@@ -577,8 +868,15 @@ describe('webshop registration on a live stack', () => {
     expect(scan.files).toBeGreaterThan(20);
     expect(scan.bytes).toBeGreaterThan(1_000_000);
     // The scan does find what is there: the registered addresses are in users.db's files.
-    const control = scanBytes(stack.stateDir, done.map((r) => r.email));
-    for (const r of done) expect(control.hits.get(r.email)?.some((f) => f.startsWith(path.join('data', 'users.db'))), r.email).toBe(true);
+    const control = scanBytes(
+      stack.stateDir,
+      done.map((r) => r.email),
+    );
+    for (const r of done)
+      expect(
+        control.hits.get(r.email)?.some((f) => f.startsWith(path.join('data', 'users.db'))),
+        r.email,
+      ).toBe(true);
     expect(Object.fromEntries(scan.hits)).toEqual({});
   });
 });

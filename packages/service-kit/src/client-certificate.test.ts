@@ -23,13 +23,22 @@ afterAll(() => {
 
 /** Serves 200, or the refusal's status and `code: message`. */
 async function serve(allowedNames: string[]): Promise<string> {
-  const check = clientCertificateCheck({ allowedNames, signer: 'the test CA', action: 'call this route', hint: 'use a test certificate', error });
-  const server = https.createServer({ ...pki.server, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    check({ raw: req }).then(
-      () => res.end('ok'),
-      (err: TestError) => res.writeHead(err.httpStatus ?? 500).end(`${err.code}: ${err.message} (${err.hint})`),
-    );
+  const check = clientCertificateCheck({
+    allowedNames,
+    signer: 'the test CA',
+    action: 'call this route',
+    hint: 'use a test certificate',
+    error,
   });
+  const server = https.createServer(
+    { ...pki.server, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      check({ raw: req }).then(
+        () => res.end('ok'),
+        (err: TestError) => res.writeHead(err.httpStatus ?? 500).end(`${err.code}: ${err.message} (${err.hint})`),
+      );
+    },
+  );
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -55,7 +64,9 @@ describe('clientCertificateCheck', () => {
     const url = await serve(['kube-apiserver-webhook-client']);
     const none = await call(url);
     expect(none.status).toBe(401);
-    expect(none.text).toMatch(/^TEST_CLIENT_CERT_REQUIRED: a client certificate signed by the test CA is required \(.+\) \(use a test certificate\)$/);
+    expect(none.text).toMatch(
+      /^TEST_CLIENT_CERT_REQUIRED: a client certificate signed by the test CA is required \(.+\) \(use a test certificate\)$/,
+    );
     const stranger = await call(url, pki.strangerClient);
     expect(stranger.status).toBe(401);
     expect(stranger.text).toContain('(UNABLE_TO_VERIFY_LEAF_SIGNATURE)');

@@ -29,20 +29,30 @@ export interface ClientCertificateCheckOptions {
 }
 
 /** A fastify `onRequest` hook: 401 without a certificate from the client CA, 403 for a CN not on the list. */
-export function clientCertificateCheck(options: ClientCertificateCheckOptions): (request: { raw: IncomingMessage }) => Promise<void> {
+export function clientCertificateCheck(
+  options: ClientCertificateCheckOptions,
+): (request: { raw: IncomingMessage }) => Promise<void> {
   return async (request) => {
     const socket = request.raw.socket as TLSSocket;
     if (!socket.authorized) {
       const why = socket.authorizationError ? ` (${String(socket.authorizationError)})` : '';
-      throw options.error('CLIENT_CERT_REQUIRED', `a client certificate signed by ${options.signer} is required${why}`, { httpStatus: 401, hint: options.hint });
+      throw options.error(
+        'CLIENT_CERT_REQUIRED',
+        `a client certificate signed by ${options.signer} is required${why}`,
+        { httpStatus: 401, hint: options.hint },
+      );
     }
     if (options.allowedNames.length === 0) return;
     const names = peerCommonNames(socket);
     if (!names.some((name) => options.allowedNames.includes(name))) {
-      throw options.error('CLIENT_NOT_ALLOWED', `client certificate CN ${names.join(',') || '(none)'} may not ${options.action}`, {
-        httpStatus: 403,
-        hint: `allowed: ${options.allowedNames.join(', ')}`,
-      });
+      throw options.error(
+        'CLIENT_NOT_ALLOWED',
+        `client certificate CN ${names.join(',') || '(none)'} may not ${options.action}`,
+        {
+          httpStatus: 403,
+          hint: `allowed: ${options.allowedNames.join(', ')}`,
+        },
+      );
     }
   };
 }

@@ -50,17 +50,23 @@ export interface JsonErrorHandlerOptions {
 }
 
 /** fastify's error handler for a server that answers `{code, message, hint?}` in JSON. */
-export function jsonErrorHandler(options: JsonErrorHandlerOptions): (error: RequestFailure, request: { log: RequestLog }, reply: JsonReply) => JsonReply {
+export function jsonErrorHandler(
+  options: JsonErrorHandlerOptions,
+): (error: RequestFailure, request: { log: RequestLog }, reply: JsonReply) => JsonReply {
   return (error, request, reply) => {
     if (options.isOwn(error)) {
       const status = error.httpStatus ?? 500;
       options.rejected.inc({ reason: error.code });
       request.log.warn({ code: error.code, statusCode: status }, error.message);
-      return reply.code(status).send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+      return reply
+        .code(status)
+        .send({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
     }
     const status = failureStatus(error);
     if (status === 413) options.rejected.inc({ reason: 'BODY_TOO_LARGE' });
     logFailure(request.log, error, status);
-    return reply.code(status).send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
+    return reply
+      .code(status)
+      .send({ code: error.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : error.message });
   };
 }

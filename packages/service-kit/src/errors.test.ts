@@ -14,7 +14,13 @@ describe('ServiceError', () => {
   it('carries a code, a hint and a cause, and describes itself with the fix', () => {
     const cause = new Error('disk full');
     const err = new ShopError('SHOP_BROKEN', 'cannot write the order', { hint: 'free some space', cause });
-    expect([err.code, err.message, err.hint, err.cause, err.name]).toEqual(['SHOP_BROKEN', 'cannot write the order', 'free some space', cause, 'ShopError']);
+    expect([err.code, err.message, err.hint, err.cause, err.name]).toEqual([
+      'SHOP_BROKEN',
+      'cannot write the order',
+      'free some space',
+      cause,
+      'ShopError',
+    ]);
     expect(err.describe()).toBe('SHOP_BROKEN: cannot write the order\n  fix: free some space');
     expect(new ShopError('SHOP_BROKEN', 'no hint').describe()).toBe('SHOP_BROKEN: no hint');
   });
@@ -36,8 +42,9 @@ describe('ServiceError', () => {
     expect(new ShopError('SHOP_BROKEN', 'x') instanceof ShopErrorFromAnotherCopy).toBe(true);
   });
 
-  it('is what an ErrorFactory makes, under the package\'s own codes', () => {
-    const kitError: ErrorFactory<'BAD_FLAG'> = (kind, message, options) => new ShopError(`SHOP_${kind}`, message, options);
+  it("is what an ErrorFactory makes, under the package's own codes", () => {
+    const kitError: ErrorFactory<'BAD_FLAG'> = (kind, message, options) =>
+      new ShopError(`SHOP_${kind}`, message, options);
     const err = kitError('BAD_FLAG', '--port: "x" is not a number', { hint: 'e.g. --port 80' });
     expect(err).toBeInstanceOf(ShopError);
     expect((err as ShopError).code).toBe('SHOP_BAD_FLAG');
@@ -46,7 +53,9 @@ describe('ServiceError', () => {
 
 describe('errorMessage', () => {
   it('gives one line for anything thrown', () => {
-    expect(errorMessage(new ShopError('SHOP_BROKEN', 'cannot write', { hint: 'not in the line' }))).toBe('SHOP_BROKEN: cannot write');
+    expect(errorMessage(new ShopError('SHOP_BROKEN', 'cannot write', { hint: 'not in the line' }))).toBe(
+      'SHOP_BROKEN: cannot write',
+    );
     expect(errorMessage(new Error('first line\n    at somewhere'))).toBe('first line');
     expect(errorMessage('a string')).toBe('a string');
     expect(errorMessage(undefined)).toBe('undefined');

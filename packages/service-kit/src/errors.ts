@@ -31,7 +31,8 @@ export class ServiceError<Code extends string = string> extends Error {
     this.hint = options.hint;
     // One brand per class from the concrete one up, so `instanceof ServiceError` holds for every subclass.
     for (let type: unknown = new.target; type !== Error; type = Object.getPrototypeOf(type)) {
-      if (Object.hasOwn(type as object, 'brand')) (this as unknown as Record<symbol, true>)[(type as typeof ServiceError).brand] = true;
+      if (Object.hasOwn(type as object, 'brand'))
+        (this as unknown as Record<symbol, true>)[(type as typeof ServiceError).brand] = true;
     }
   }
 
@@ -61,7 +62,8 @@ export function errorMessage(err: unknown): string {
 }
 
 /** The failures the kit's helpers report. Each package files them under its own codes: TLS → CNPAAS_WEBHOOKS_TLS. */
-export type KitFailure = 'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED' | 'BODY_NOT_JSON';
+export type KitFailure =
+  'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED' | 'BODY_NOT_JSON';
 
 export interface KitErrorOptions extends ServiceErrorOptions {
   /** Set for failures that end an HTTP request: the status to answer with. */
@@ -73,4 +75,8 @@ export interface KitErrorOptions extends ServiceErrorOptions {
  * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
  * Each helper names the kinds it may raise, so a package only maps those it has codes for.
  */
-export type ErrorFactory<Kind extends KitFailure = KitFailure> = (kind: Kind, message: string, options: KitErrorOptions) => Error;
+export type ErrorFactory<Kind extends KitFailure = KitFailure> = (
+  kind: Kind,
+  message: string,
+  options: KitErrorOptions,
+) => Error;

@@ -20,7 +20,9 @@ function flags(argv: string[], env: NodeJS.ProcessEnv = {}): Flags {
 
 describe('readFlags', () => {
   it('answers --help, -h and --version before anything else', () => {
-    expect(readFlags({ bin: 'cnpaas-test', flags: table, argv: ['--listen', 'nonsense', '--help'], env: {}, error })).toBe('help');
+    expect(
+      readFlags({ bin: 'cnpaas-test', flags: table, argv: ['--listen', 'nonsense', '--help'], env: {}, error }),
+    ).toBe('help');
     expect(readFlags({ bin: 'cnpaas-test', flags: table, argv: ['-h'], env: {}, error })).toBe('help');
     expect(readFlags({ bin: 'cnpaas-test', flags: table, argv: ['--version'], env: {}, error })).toBe('version');
   });
@@ -55,31 +57,50 @@ describe('Flags', () => {
   });
 
   it('requires a kubeconfig outside a pod, resolves a file and keeps a KUBECONFIG list', async () => {
-    const missing = await caught(() => flags([]).kubeconfig('pass the test\'s kubeconfig'));
-    expect([missing.message, missing.hint]).toEqual(['--kubeconfig: is required outside a pod', 'pass the test\'s kubeconfig']);
-    expect(flags([], { KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubeconfig('')).toEqual({ kubeconfig: undefined, inCluster: true });
-    expect(flags(['--kubeconfig', 'rel/k.yaml']).kubeconfig('')).toEqual({ kubeconfig: resolve('rel/k.yaml'), inCluster: false });
+    const missing = await caught(() => flags([]).kubeconfig("pass the test's kubeconfig"));
+    expect([missing.message, missing.hint]).toEqual([
+      '--kubeconfig: is required outside a pod',
+      "pass the test's kubeconfig",
+    ]);
+    expect(flags([], { KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubeconfig('')).toEqual({
+      kubeconfig: undefined,
+      inCluster: true,
+    });
+    expect(flags(['--kubeconfig', 'rel/k.yaml']).kubeconfig('')).toEqual({
+      kubeconfig: resolve('rel/k.yaml'),
+      inCluster: false,
+    });
     const list = `a.yaml${delimiter}b.yaml`;
-    expect(flags([], { KUBECONFIG: list, KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubeconfig('')).toEqual({ kubeconfig: list, inCluster: false });
+    expect(flags([], { KUBECONFIG: list, KUBERNETES_SERVICE_HOST: '10.96.0.1' }).kubeconfig('')).toEqual({
+      kubeconfig: list,
+      inCluster: false,
+    });
   });
 
   it('reads the log level from --log-level or LOG_LEVEL, default info', async () => {
     expect(flags([]).logLevel()).toBe('info');
     expect(flags([], { LOG_LEVEL: 'debug' }).logLevel()).toBe('debug');
-    expect((await caught(() => flags(['--log-level', 'loud']).logLevel())).message).toBe('--log-level: "loud" is not a level');
+    expect((await caught(() => flags(['--log-level', 'loud']).logLevel())).message).toBe(
+      '--log-level: "loud" is not a level',
+    );
   });
 
   it('words a refusal as --flag: reason, with the fix as the hint', () => {
     const err = flags([]).bad('cert-file', { reason: 'is required', hint: 'pass the serving certificate' });
     expect(err).toBeInstanceOf(TestError);
-    expect((err as TestError).describe()).toBe('TEST_BAD_FLAG: --cert-file: is required\n  fix: pass the serving certificate');
+    expect((err as TestError).describe()).toBe(
+      'TEST_BAD_FLAG: --cert-file: is required\n  fix: pass the serving certificate',
+    );
   });
 });
 
 describe('parseListenFlag and parseDurationFlag', () => {
   it('name the flag and give an example', async () => {
     const err = await caught(() => parseListenFlag('9443', { flag: 'listen', example: '127.0.0.1:9443', error }));
-    expect([err.message, err.hint]).toEqual(['--listen: "9443" is not HOST:PORT', 'e.g. --listen 127.0.0.1:9443 (port 0 picks a free one; IPv6 as [::1]:9443)']);
+    expect([err.message, err.hint]).toEqual([
+      '--listen: "9443" is not HOST:PORT',
+      'e.g. --listen 127.0.0.1:9443 (port 0 picks a free one; IPv6 as [::1]:9443)',
+    ]);
   });
 
   it.each([

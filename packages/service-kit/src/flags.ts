@@ -35,7 +35,10 @@ export interface KubeconfigSource {
 
 /** Parses argv strictly; 'help' and 'version' mean the caller prints that and stops. */
 export function readFlags(options: ReadFlagsOptions): Flags | 'help' | 'version' {
-  const table: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+  const table: NonNullable<ParseArgsConfig['options']> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
+  };
   for (const [name, { type, short }] of Object.entries(options.flags)) table[name] = short ? { type, short } : { type };
   let values: Record<string, unknown>;
   try {
@@ -71,7 +74,10 @@ export class Flags {
 
   /** A comma-separated list, blanks dropped; [] when unset. */
   list(name: string): string[] {
-    return (this.value(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    return (this.value(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   /** HOST:PORT, `fallback` when unset. */
@@ -100,7 +106,8 @@ export class Flags {
   /** `--log-level` (declare it with `env: 'LOG_LEVEL'`), default info. */
   logLevel(): string {
     const level = this.value('log-level') ?? 'info';
-    if (!LOG_LEVELS.includes(level)) throw this.bad('log-level', { reason: `"${level}" is not a level`, hint: 'use debug, info, warn or error' });
+    if (!LOG_LEVELS.includes(level))
+      throw this.bad('log-level', { reason: `"${level}" is not a level`, hint: 'use debug, info, warn or error' });
     return level;
   }
 
@@ -144,6 +151,7 @@ export function parseDurationFlag(text: string, options: FlagParseOptions): numb
   if (!m) throw badFlag(options, { reason: `"${text}" is not a duration`, hint: 'use e.g. 30s, 500ms or 1m' });
   const value = Number(m[1]);
   const ms = m[2] === 'ms' ? value : m[2] === 'm' ? value * 60_000 : value * 1000;
-  if (ms < 1 || ms > 10 * 60_000) throw badFlag(options, { reason: `${text} is out of range`, hint: 'use a value between 1ms and 10m' });
+  if (ms < 1 || ms > 10 * 60_000)
+    throw badFlag(options, { reason: `${text} is out of range`, hint: 'use a value between 1ms and 10m' });
   return Math.round(ms);
 }

@@ -32,6 +32,10 @@ export function addHealthRoutes(app: HealthRouteTarget, options: HealthRoutesOpt
   const ok = async (_request: unknown, reply: HealthReply): Promise<HealthReply> => reply.type('text/plain').send('ok');
   app.get('/healthz', ok);
   app.get('/livez', ok);
-  app.get('/readyz', async (request, reply) => (options.ready() ? ok(request, reply) : reply.code(503).type('text/plain').send('not ready')));
-  app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
+  app.get('/readyz', async (request, reply) =>
+    options.ready() ? ok(request, reply) : reply.code(503).type('text/plain').send('not ready'),
+  );
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(options.registry.contentType).send(await options.registry.metrics()),
+  );
 }

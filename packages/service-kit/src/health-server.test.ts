@@ -13,7 +13,13 @@ describe('health server', () => {
     const registry = new Registry();
     new Counter({ name: 'cnpaas_test_total', help: 'test', registers: [registry] }).inc();
     let ready = false;
-    const server = await startHealthServer({ host: '127.0.0.1', port: 0, registry, error, ready: () => ({ ready, state: ready ? 'running' : 'campaigning' }) });
+    const server = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry,
+      error,
+      ready: () => ({ ready, state: ready ? 'running' : 'campaigning' }),
+    });
     servers.push(server);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${server.url}/livez`)).status).toBe(200);
@@ -27,11 +33,25 @@ describe('health server', () => {
     expect((await fetch(`${server.url}/healthz`, { method: 'POST' })).status).toBe(405);
   });
 
-  it('reports a taken port as the package\'s LISTEN error, naming --listen-health', async () => {
-    const first = await startHealthServer({ host: '127.0.0.1', port: 0, registry: new Registry(), error, ready: () => ({ ready: true, state: 'running' }) });
+  it("reports a taken port as the package's LISTEN error, naming --listen-health", async () => {
+    const first = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: new Registry(),
+      error,
+      ready: () => ({ ready: true, state: 'running' }),
+    });
     servers.push(first);
     const port = Number(new URL(first.url).port);
-    const err = await caught(() => startHealthServer({ host: '127.0.0.1', port, registry: new Registry(), error, ready: () => ({ ready: true, state: 'running' }) }));
+    const err = await caught(() =>
+      startHealthServer({
+        host: '127.0.0.1',
+        port,
+        registry: new Registry(),
+        error,
+        ready: () => ({ ready: true, state: 'running' }),
+      }),
+    );
     expect(err.code).toBe('TEST_LISTEN');
     expect(err.hint).toContain('--listen-health');
   });

@@ -23,9 +23,18 @@ export interface FastifyHttpsOptions<Log> {
 }
 
 /** For `Fastify(…)`: HTTPS, the package's logger, its body limit, 503 while closing. */
-export function fastifyHttpsOptions<Log>(options: FastifyHttpsOptions<Log>): { https: HttpsServerOptions; loggerInstance: Log; bodyLimit: number; return503OnClosing: boolean } {
+export function fastifyHttpsOptions<Log>(options: FastifyHttpsOptions<Log>): {
+  https: HttpsServerOptions;
+  loggerInstance: Log;
+  bodyLimit: number;
+  return503OnClosing: boolean;
+} {
   return {
-    https: { ...secureContext(options.tls), ...(options.tls.ca !== undefined ? { requestCert: true, rejectUnauthorized: false } : {}), minVersion: 'TLSv1.2' },
+    https: {
+      ...secureContext(options.tls),
+      ...(options.tls.ca !== undefined ? { requestCert: true, rejectUnauthorized: false } : {}),
+      minVersion: 'TLSv1.2',
+    },
     loggerInstance: options.log,
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,

@@ -54,14 +54,23 @@ function server(tls: PackageTls): TestServer {
 describe('fastifyHttpsOptions', () => {
   it('with a client CA, asks for a client certificate and verifies it, but serves a caller without one', async () => {
     const url = await server({ serving: pki.server, clientCa: pki.ca.cert }).listen({ host: '127.0.0.1', port: 0 });
-    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.client })).toMatchObject({ status: 200, text: 'authorized=true' });
-    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.strangerClient })).toMatchObject({ status: 200, text: 'authorized=false' });
+    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.client })).toMatchObject({
+      status: 200,
+      text: 'authorized=true',
+    });
+    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.strangerClient })).toMatchObject({
+      status: 200,
+      text: 'authorized=false',
+    });
     expect(await httpsGet(url, { ca: pki.ca.cert })).toMatchObject({ status: 200, text: 'authorized=false' });
   });
 
   it('without one, asks for none', async () => {
     const url = await server({ serving: pki.server }).listen({ host: '127.0.0.1', port: 0 });
-    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.client })).toMatchObject({ status: 200, text: 'authorized=false' });
+    expect(await httpsGet(url, { ca: pki.ca.cert, client: pki.client })).toMatchObject({
+      status: 200,
+      text: 'authorized=false',
+    });
   });
 });
 
@@ -92,7 +101,10 @@ describe('HttpsService', () => {
     const port = Number(new URL(await server({ serving: pki.server }).listen({ host: '127.0.0.1', port: 0 })).port);
     const second = server({ serving: pki.server });
     const err = await caught(() => second.listen({ host: '127.0.0.1', port }));
-    expect([err.code, err.hint]).toEqual(['TEST_LISTEN', 'pick a free port with --listen HOST:PORT, or stop the process that holds it']);
+    expect([err.code, err.hint]).toEqual([
+      'TEST_LISTEN',
+      'pick a free port with --listen HOST:PORT, or stop the process that holds it',
+    ]);
     expect(second.ready).toBe(false);
   });
 });

@@ -48,7 +48,12 @@ export class HttpsService<App extends HttpsApp, Tls> {
 
   /** Listens on the address `--listen` gave; resolves with the base URL, e.g. https://127.0.0.1:9443. */
   async listen(at: HostPort): Promise<string> {
-    await listenOrExplain(() => this.app.listen({ host: at.host, port: at.port }), { host: at.host, port: at.port, flag: 'listen', error: this.#options.error });
+    await listenOrExplain(() => this.app.listen({ host: at.host, port: at.port }), {
+      host: at.host,
+      port: at.port,
+      flag: 'listen',
+      error: this.#options.error,
+    });
     this.#ready = true;
     return this.url();
   }

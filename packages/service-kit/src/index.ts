@@ -4,7 +4,14 @@
  * one stays cheap: `@cnpaas/service-kit/kubeconfig` (client-node) and
  * `@cnpaas/service-kit/testing` (tests only).
  */
-export { ServiceError, errorMessage, type ServiceErrorOptions, type ErrorFactory, type KitFailure, type KitErrorOptions } from './errors.js';
+export {
+  ServiceError,
+  errorMessage,
+  type ServiceErrorOptions,
+  type ErrorFactory,
+  type KitFailure,
+  type KitErrorOptions,
+} from './errors.js';
 export type { CertificateNeed, ComponentDescriptor } from './component.js';
 export { hostPort, parseHostPort, type HostPort } from './address.js';
 export {
@@ -23,7 +30,14 @@ export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';
 export { clientCertificateCheck, peerCommonNames, type ClientCertificateCheckOptions } from './client-certificate.js';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health-server.js';
-export { HEALTH_PATHS, addHealthRoutes, type HealthReply, type HealthRouteTarget, type HealthRoutesOptions, type MetricsRegistry } from './health-routes.js';
+export {
+  HEALTH_PATHS,
+  addHealthRoutes,
+  type HealthReply,
+  type HealthRouteTarget,
+  type HealthRoutesOptions,
+  type MetricsRegistry,
+} from './health-routes.js';
 export { fastifyHttpsOptions, secureContext, type FastifyHttpsOptions, type ServingTls } from './https-options.js';
 export { HttpsService, type HttpsApp, type HttpsServiceOptions } from './https-service.js';
 export { parseJsonBodies, type ContentTypeParsers } from './json-body.js';

@@ -10,7 +10,8 @@ function echo(): Promise<LoopbackApp> {
   });
 }
 
-const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const post = (url: string, body: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 describe('parseJsonBodies (through serveJson)', () => {
   it('parses a JSON body', async () => {
@@ -33,6 +34,9 @@ describe('parseJsonBodies (through serveJson)', () => {
   it('refuses an empty JSON body the same way', async () => {
     const app = await echo();
     const reply = await post(app.url, '');
-    expect([reply.status, await reply.json()]).toEqual([400, { code: 'TEST_BODY_NOT_JSON', message: 'request body is not valid JSON' }]);
+    expect([reply.status, await reply.json()]).toEqual([
+      400,
+      { code: 'TEST_BODY_NOT_JSON', message: 'request body is not valid JSON' },
+    ]);
   });
 });

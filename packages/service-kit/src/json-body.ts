@@ -11,7 +11,11 @@ type Done = (err: Error | null, body?: unknown) => void;
 /** The part of a fastify instance this uses: the kit does not load fastify. */
 export interface ContentTypeParsers {
   removeContentTypeParser(contentType: string): unknown;
-  addContentTypeParser(contentType: string, options: { parseAs: 'string' }, parser: (request: unknown, body: string | Buffer, done: Done) => void): unknown;
+  addContentTypeParser(
+    contentType: string,
+    options: { parseAs: 'string' },
+    parser: (request: unknown, body: string | Buffer, done: Done) => void,
+  ): unknown;
 }
 
 /** Replaces the app's application/json parser; a body that is not JSON becomes the package's BODY_NOT_JSON error (400). */

@@ -16,14 +16,19 @@ afterEach(() => {
 function kubeconfig(name: string, options: { cluster?: string; user?: string; currentContext?: boolean }): string {
   const file = join(dir, name);
   const lines = ['apiVersion: v1', 'kind: Config'];
-  if (options.cluster) lines.push(`clusters: [{name: ${options.cluster}, cluster: {server: "https://127.0.0.1:6443"}}]`);
-  if (options.user) lines.push(`users: [{name: ${options.user}, user: {}}]`, `contexts: [{name: local, context: {cluster: local, user: ${options.user}}}]`);
+  if (options.cluster)
+    lines.push(`clusters: [{name: ${options.cluster}, cluster: {server: "https://127.0.0.1:6443"}}]`);
+  if (options.user)
+    lines.push(
+      `users: [{name: ${options.user}, user: {}}]`,
+      `contexts: [{name: local, context: {cluster: local, user: ${options.user}}}]`,
+    );
   if (options.currentContext) lines.push('current-context: local');
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
-const options = { hint: 'pass --kubeconfig with the test\'s kubeconfig', error };
+const options = { hint: "pass --kubeconfig with the test's kubeconfig", error };
 
 describe('loadKubeConfig', () => {
   it('loads a file with a current cluster', () => {
@@ -37,7 +42,10 @@ describe('loadKubeConfig', () => {
     const clusters = kubeconfig('clusters', { cluster: 'local' });
     const users = kubeconfig('users', { user: 'cnpaas-test', currentContext: true });
     const kc = loadKubeConfig({ kubeconfig: `${users}${delimiter}${clusters}`, inCluster: false }, options);
-    expect([kc.getCurrentCluster()?.server, kc.getCurrentUser()?.name]).toEqual(['https://127.0.0.1:6443', 'cnpaas-test']);
+    expect([kc.getCurrentCluster()?.server, kc.getCurrentUser()?.name]).toEqual([
+      'https://127.0.0.1:6443',
+      'cnpaas-test',
+    ]);
   });
 
   it('says which file it cannot load, and what to pass instead', async () => {
@@ -50,6 +58,10 @@ describe('loadKubeConfig', () => {
   it('refuses a kubeconfig without a current cluster', async () => {
     const file = kubeconfig('no-context', { cluster: 'local', user: 'cnpaas-test' });
     const err = await caught(() => loadKubeConfig({ kubeconfig: file, inCluster: false }, options));
-    expect([err.code, err.message, err.hint]).toEqual(['TEST_KUBECONFIG', `kubeconfig ${file} has no current cluster`, 'set current-context in it']);
+    expect([err.code, err.message, err.hint]).toEqual([
+      'TEST_KUBECONFIG',
+      `kubeconfig ${file} has no current cluster`,
+      'set current-context in it',
+    ]);
   });
 });

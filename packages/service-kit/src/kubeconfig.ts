@@ -27,10 +27,15 @@ export function loadKubeConfig(source: KubeconfigSource, options: LoadKubeConfig
       kc.loadFromDefault();
     } else kc.loadFromFile(source.kubeconfig!);
   } catch (err) {
-    throw options.error('KUBECONFIG', `cannot load kubeconfig ${name}: ${errorMessage(err)}`, { hint: options.hint, cause: err });
+    throw options.error('KUBECONFIG', `cannot load kubeconfig ${name}: ${errorMessage(err)}`, {
+      hint: options.hint,
+      cause: err,
+    });
   }
   if (!kc.getCurrentCluster()) {
-    throw options.error('KUBECONFIG', `kubeconfig ${name} has no current cluster`, { hint: 'set current-context in it' });
+    throw options.error('KUBECONFIG', `kubeconfig ${name} has no current cluster`, {
+      hint: 'set current-context in it',
+    });
   }
   return kc;
 }

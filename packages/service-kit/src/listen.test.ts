@@ -32,7 +32,7 @@ describe('serverUrl', () => {
 
 describe('listenOrExplain', () => {
   it('says which address is taken and which flag picks another', async () => {
-    const port = (((await listening('127.0.0.1')).address()) as { port: number }).port;
+    const port = ((await listening('127.0.0.1')).address() as { port: number }).port;
     const second = http.createServer();
     const err = await caught(() =>
       listenOrExplain(

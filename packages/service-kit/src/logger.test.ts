@@ -3,7 +3,7 @@ import { createServiceLogger, loggerFactory } from './logger.js';
 import { collectLines } from './testing.js';
 
 describe('createServiceLogger', () => {
-  it('writes JSON lines with the component, and redacts passwords, Authorization and the package\'s own paths', () => {
+  it("writes JSON lines with the component, and redacts passwords, Authorization and the package's own paths", () => {
     const { destination, lines } = collectLines();
     const log = createServiceLogger({ component: 'cnpaas-test', level: 'info', redact: ['*.token'], destination });
     const secret = 'Never-In-Logs-42!';
@@ -16,10 +16,15 @@ describe('createServiceLogger', () => {
     expect(lines).toHaveLength(5);
     for (const line of lines) expect(line).not.toContain(secret);
     const first = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(first).toMatchObject({ component: 'cnpaas-test', msg: 'flat and nested', password: '[redacted]', user: { email: 'ada@example.com' } });
+    expect(first).toMatchObject({
+      component: 'cnpaas-test',
+      msg: 'flat and nested',
+      password: '[redacted]',
+      user: { email: 'ada@example.com' },
+    });
   });
 
-  it('makes a package\'s createLogger, whose component can still be overridden', () => {
+  it("makes a package's createLogger, whose component can still be overridden", () => {
     const { destination, lines } = collectLines();
     const createLogger = loggerFactory({ component: 'cnpaas-test', redact: ['*.token'] });
     createLogger({ destination }).info({ session: { token: 'secret' } }, 'default component');

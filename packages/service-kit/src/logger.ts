@@ -45,8 +45,12 @@ export interface ServiceLoggerOptions {
 export type LoggerOptions = Partial<Pick<ServiceLoggerOptions, 'component' | 'level' | 'destination'>>;
 
 /** A package's `createLogger`: its component name (the default) and its redaction paths built in. */
-export function loggerFactory(defaults: { component: string; redact: readonly string[] }): (options?: LoggerOptions) => Logger {
-  return (options = {}) => createServiceLogger({ ...options, component: options.component ?? defaults.component, redact: defaults.redact });
+export function loggerFactory(defaults: {
+  component: string;
+  redact: readonly string[];
+}): (options?: LoggerOptions) => Logger {
+  return (options = {}) =>
+    createServiceLogger({ ...options, component: options.component ?? defaults.component, redact: defaults.redact });
 }
 
 export function createServiceLogger(options: ServiceLoggerOptions): Logger {

@@ -12,7 +12,10 @@ writeFileSync(join(dir, 'package.json'), JSON.stringify({ version: '1.2.3' }));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A program whose parse() accepts only --ok, and whose run() does `run`. */
-function main(args: string[], run = 'process.stdout.write(`ran ${config} ${version}`)'): { status: number | null; stdout: string; stderr: string } {
+function main(
+  args: string[],
+  run = 'process.stdout.write(`ran ${config} ${version}`)',
+): { status: number | null; stdout: string; stderr: string } {
   const source = `
     import { ServiceError, runMain } from '${KIT}';
     class ToolError extends ServiceError { static brand = Symbol.for('test.ToolError'); }
@@ -30,7 +33,10 @@ function main(args: string[], run = 'process.stdout.write(`ran ${config} ${versi
     });
   `;
   // With -e, argv[1] is the first argument after --: a stand-in for the script path runMain skips.
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source, '--', 'cnpaas-tool', ...args], { encoding: 'utf8', timeout: 10_000 });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', source, '--', 'cnpaas-tool', ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -45,7 +51,11 @@ describe('runMain', () => {
   });
 
   it('exits 2 for a configuration error, with what went wrong and the fix', () => {
-    expect(main([])).toEqual({ status: 2, stdout: '', stderr: 'cnpaas-tool: TOOL_BAD_FLAG: --ok: is required\n  fix: pass --ok\n' });
+    expect(main([])).toEqual({
+      status: 2,
+      stdout: '',
+      stderr: 'cnpaas-tool: TOOL_BAD_FLAG: --ok: is required\n  fix: pass --ok\n',
+    });
   });
 
   it('exits 1 with the stack for anything unexpected', () => {

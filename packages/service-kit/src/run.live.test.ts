@@ -23,9 +23,15 @@ function program(body: string): Run {
     setTimeout(() => log.info('ready'), 50);
     ${body}
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let stdout = '';
-  const lines = (): Array<Record<string, unknown>> => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (): Array<Record<string, unknown>> =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   return {
     logged: (msg) =>
@@ -51,7 +57,8 @@ function program(body: string): Run {
  * background writes, "closed" and "stopped", logged back to back, often
  * landed the other way round or not at all.
  */
-const messages = (lines: Array<Record<string, unknown>>): unknown[] => lines.map((l) => l['msg']).filter((m) => m !== 'ready');
+const messages = (lines: Array<Record<string, unknown>>): unknown[] =>
+  lines.map((l) => l['msg']).filter((m) => m !== 'ready');
 
 describe('runUntilStopped', () => {
   it('closes on SIGTERM and exits 0', async () => {
@@ -113,7 +120,12 @@ describe('runUntilStopped', () => {
     run.signal('SIGTERM');
     const { code, lines } = await run.exit;
     expect(code).toBe(0);
-    expect(messages(lines)).toEqual(['certificates reloaded', 'certificate reload failed; keeping the current certificates', 'stopping', 'stopped']);
+    expect(messages(lines)).toEqual([
+      'certificates reloaded',
+      'certificate reload failed; keeping the current certificates',
+      'stopping',
+      'stopped',
+    ]);
     expect(lines.find((l) => l['level'] === 50)).toMatchObject({ err: 'cannot read --cert-file' });
   });
 });

@@ -44,9 +44,15 @@ export interface LoopbackApp {
 }
 
 /** Closed when the test that made it ends. */
-export async function loopbackApp(setup: (app: TestApp) => void, options: { bodyLimit?: number } = {}): Promise<LoopbackApp> {
+export async function loopbackApp(
+  setup: (app: TestApp) => void,
+  options: { bodyLimit?: number } = {},
+): Promise<LoopbackApp> {
   const { destination, lines } = collectLines();
-  const app: TestApp = Fastify({ loggerInstance: createServiceLogger({ component: 'cnpaas-test', level: 'trace', destination }), ...options });
+  const app: TestApp = Fastify({
+    loggerInstance: createServiceLogger({ component: 'cnpaas-test', level: 'trace', destination }),
+    ...options,
+  });
   setup(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   onTestFinished(() => app.close());

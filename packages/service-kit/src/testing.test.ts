@@ -7,7 +7,11 @@ describe('testPki', () => {
     const pki = await testPki({ server: 'cnpaas-test-server', client: 'cnpaas-test-client' });
     const ca = new X509Certificate(pki.ca.cert);
     const cert = (pem: { cert: string }) => new X509Certificate(pem.cert);
-    expect([pki.server, pki.client, pki.otherClient].map((pem) => cert(pem).checkIssued(ca) && cert(pem).verify(ca.publicKey))).toEqual([true, true, true]);
+    expect(
+      [pki.server, pki.client, pki.otherClient].map(
+        (pem) => cert(pem).checkIssued(ca) && cert(pem).verify(ca.publicKey),
+      ),
+    ).toEqual([true, true, true]);
     expect(cert(pki.strangerClient).verify(ca.publicKey)).toBe(false);
     expect([pki.server, pki.client, pki.otherClient, pki.strangerClient].map((pem) => cert(pem).subject)).toEqual([
       'CN=cnpaas-test-server',

@@ -48,7 +48,10 @@ export interface TestLeafOptions {
 
 export async function testLeaf(options: TestLeafOptions): Promise<Pem> {
   const server = options.usage === 'server';
-  const altNames = [...(options.dnsNames ?? ['localhost']).map((value) => ({ type: 2 as const, value })), { type: 7 as const, ip: '127.0.0.1' }];
+  const altNames = [
+    ...(options.dnsNames ?? ['localhost']).map((value) => ({ type: 2 as const, value })),
+    { type: 7 as const, ip: '127.0.0.1' },
+  ];
   const pems = await generate([{ name: 'commonName', value: options.commonName }], {
     keyType: 'ec',
     algorithm: 'sha256',

@@ -19,7 +19,7 @@ export function readPem(file: string, options: ReadPemOptions): Buffer {
     return readFileSync(file);
   } catch (err) {
     throw options.error('TLS', `cannot read --${options.flag} ${file}: ${errorMessage(err)}`, {
-      hint: options.hint ?? 'point the flag at the PEM file cnpaas up\'s PKI wrote (under <state-dir>/pki/)',
+      hint: options.hint ?? "point the flag at the PEM file cnpaas up's PKI wrote (under <state-dir>/pki/)",
       cause: err,
     });
   }

@@ -35,7 +35,11 @@ function mtimeMs(file: string): number | undefined {
 /** The `go` on PATH, or undefined. */
 export function goVersion(): string | undefined {
   try {
-    return execFileSync('go', ['version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, GOTOOLCHAIN: 'local' } }).trim();
+    return execFileSync('go', ['version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, GOTOOLCHAIN: 'local' },
+    }).trim();
   } catch {
     return undefined;
   }
@@ -44,7 +48,9 @@ export function goVersion(): string | undefined {
 /** The clientv3 version the loader is built against, from go.mod. */
 export function clientV3Version(): string {
   try {
-    return /go\.etcd\.io\/etcd\/client\/v3 (\S+)/.exec(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'))?.[1] ?? 'unknown';
+    return (
+      /go\.etcd\.io\/etcd\/client\/v3 (\S+)/.exec(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'))?.[1] ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -68,13 +74,25 @@ export async function ensureGoLoader(): Promise<string | undefined> {
     return binary;
   }
   mkdirSync(cacheBinDir(), { recursive: true });
-  log(built === undefined ? 'building the Go load generator (first run only)…' : 'rebuilding the Go load generator (its sources changed)…');
+  log(
+    built === undefined
+      ? 'building the Go load generator (first run only)…'
+      : 'rebuilding the Go load generator (its sources changed)…',
+  );
   await new Promise<void>((resolveBuild, reject) => {
     execFile(
       'go',
       ['build', '-o', binary, './cmd/etcd-load'],
-      { cwd: MODULE_DIR, env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' }, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, _stdout, stderr) => (err ? reject(new Error(`go build of ${MODULE_DIR}/cmd/etcd-load failed: ${err.message}\n${stderr}`)) : resolveBuild()),
+      {
+        cwd: MODULE_DIR,
+        env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' },
+        timeout: 600_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, _stdout, stderr) =>
+        err
+          ? reject(new Error(`go build of ${MODULE_DIR}/cmd/etcd-load failed: ${err.message}\n${stderr}`))
+          : resolveBuild(),
     );
   });
   return binary;
@@ -110,19 +128,26 @@ interface GoResult {
 
 function runLoader(loader: string, args: string[], timeoutMs: number): Promise<GoResult> {
   return new Promise((resolveRun, reject) => {
-    execFile(loader, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        const why = err.killed ? `killed after ${timeoutMs} ms` : err.message.split('\n')[0];
-        reject(new Error(`etcd-load ${why}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
-        return;
-      }
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        resolveRun(JSON.parse(line) as GoResult);
-      } catch {
-        reject(new Error(`etcd-load printed no JSON result: ${JSON.stringify(stdout.slice(0, 200))}`));
-      }
-    });
+    execFile(
+      loader,
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = err.killed ? `killed after ${timeoutMs} ms` : err.message.split('\n')[0];
+          reject(
+            new Error(`etcd-load ${why}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`),
+          );
+          return;
+        }
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          resolveRun(JSON.parse(line) as GoResult);
+        } catch {
+          reject(new Error(`etcd-load printed no JSON result: ${JSON.stringify(stdout.slice(0, 200))}`));
+        }
+      },
+    );
   });
 }
 

@@ -5,7 +5,17 @@ import { freePort } from '../test/support/free-port.js';
 import { startEtcd, startStore, type ServerHandle } from '../test/support/processes.js';
 import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } from './go-client.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
-import { appendMarkdown, machine, machineLine, markdownTable, notes, ROWS, tableCells, textTable, type RowResult } from './report.js';
+import {
+  appendMarkdown,
+  machine,
+  machineLine,
+  markdownTable,
+  notes,
+  ROWS,
+  tableCells,
+  textTable,
+  type RowResult,
+} from './report.js';
 import { percentile } from './load.js';
 import {
   createRow,
@@ -73,7 +83,9 @@ async function startSubject(): Promise<{ server: ServerHandle; fsync: FsyncSourc
 }
 
 function targetFor(label: string, server: ServerHandle, fsync: FsyncSource | undefined): Target {
-  return fsync ? { label, client: connect(server.target), watchClient: connect(server.target), fsync } : { label, client: connect(server.target), watchClient: connect(server.target) };
+  return fsync
+    ? { label, client: connect(server.target), watchClient: connect(server.target), fsync }
+    : { label, client: connect(server.target), watchClient: connect(server.target) };
 }
 
 function summary(id: RowId, m: Measurement): string {
@@ -96,7 +108,10 @@ function pooled(ms: Measurement[], p: number, which: 'samples' | 'e2eSamples' = 
   const errors = ms.reduce((n, m) => n + m.errors, 0);
   const firstError = ms.find((m) => m.firstError !== undefined)?.firstError;
   const eventFirst = ms.reduce((n, m) => n + (m.eventFirst ?? 0), 0);
-  const note = ms[0]?.eventFirst !== undefined ? `${samples.length} events, ${eventFirst} arrived before the ack` : `${ms[0]?.note ?? ''}, median of ${samples.length} runs`;
+  const note =
+    ms[0]?.eventFirst !== undefined
+      ? `${samples.length} events, ${eventFirst} arrived before the ack`
+      : `${ms[0]?.note ?? ''}, median of ${samples.length} runs`;
   const m: Measurement = { value: percentile(samples, p), ops: samples.length, errors, note };
   if (firstError !== undefined) m.firstError = firstError;
   return m;
@@ -121,7 +136,9 @@ async function main(): Promise<void> {
   const info = machine();
   log(`machine: ${machineLine(info)}`);
   const go = await goLoader();
-  const goLine = go.loader ? `Go clientv3 rows: scripts/k8s/cmd/etcd-load on go.etcd.io/etcd/client/v3 ${clientV3Version()}, ${goVersion() ?? 'go version unknown'}` : undefined;
+  const goLine = go.loader
+    ? `Go clientv3 rows: scripts/k8s/cmd/etcd-load on go.etcd.io/etcd/client/v3 ${clientV3Version()}, ${goVersion() ?? 'go version unknown'}`
+    : undefined;
   log(`starting ${subjectName} and etcd (durable, loopback)…`);
   const servers: ServerHandle[] = [];
   const stopAll = () => Promise.all(servers.map((s) => s.stop().catch(() => {})));
@@ -145,14 +162,21 @@ async function main(): Promise<void> {
      * runs ops [offset, offset + count) and alternates which server goes first.
      * The servers never run at the same time, so they never compete for the CPU.
      */
-    const rounds = async (total: number, row: (t: Target, slice: Slice, round: number) => Promise<Measurement>): Promise<[Measurement[], Measurement[]]> => {
+    const rounds = async (
+      total: number,
+      row: (t: Target, slice: Slice, round: number) => Promise<Measurement>,
+    ): Promise<[Measurement[], Measurement[]]> => {
       const out = new Map<Target, Measurement[]>([
         [a, []],
         [b, []],
       ]);
       for (let r = 0; r < sizes.rounds; r++) {
         const offset = Math.floor((r * total) / sizes.rounds);
-        const slice: Slice = { offset, count: Math.floor(((r + 1) * total) / sizes.rounds) - offset, maxMs: sizes.maxRowMs };
+        const slice: Slice = {
+          offset,
+          count: Math.floor(((r + 1) * total) / sizes.rounds) - offset,
+          maxMs: sizes.maxRowMs,
+        };
         for (const t of r % 2 === 0 ? [a, b] : [b, a]) out.get(t)!.push(await row(t, slice, r));
       }
       return [out.get(a)!, out.get(b)!];
@@ -161,7 +185,11 @@ async function main(): Promise<void> {
       results.set(id, [ma, mb]);
       log(`${id}: ${subjectName} ${summary(id, ma)}, etcd ${summary(id, mb)}`);
     };
-    const throughput = async (id: RowId, total: number, row: (t: Target, slice: Slice, round: number) => Promise<Measurement>) => {
+    const throughput = async (
+      id: RowId,
+      total: number,
+      row: (t: Target, slice: Slice, round: number) => Promise<Measurement>,
+    ) => {
       const [ra, rb] = await rounds(total, row);
       record(id, best(ra), best(rb));
     };
@@ -190,10 +218,22 @@ async function main(): Promise<void> {
       const loader = go.loader;
       const ns = (name: string) => `/registry/configmaps/${name}/`;
       await throughput('go-put-c1', sizes.putC1, (t, s, r) =>
-        runGoRow(loader, goServers.get(t)!, { op: 'put', concurrency: 1, total: s.count, prefix: ns(`bench-go-put-1-r${r}`), maxMs: s.maxMs }),
+        runGoRow(loader, goServers.get(t)!, {
+          op: 'put',
+          concurrency: 1,
+          total: s.count,
+          prefix: ns(`bench-go-put-1-r${r}`),
+          maxMs: s.maxMs,
+        }),
       );
       await throughput('go-put-c64', sizes.putC64, (t, s, r) =>
-        runGoRow(loader, goServers.get(t)!, { op: 'put', concurrency: 64, total: s.count, prefix: ns(`bench-go-put-64-r${r}`), maxMs: s.maxMs }),
+        runGoRow(loader, goServers.get(t)!, {
+          op: 'put',
+          concurrency: 64,
+          total: s.count,
+          prefix: ns(`bench-go-put-64-r${r}`),
+          maxMs: s.maxMs,
+        }),
       );
       // The loader has no offset, so each create round makes its own set of new keys under
       // its own prefix; update and get round r then work on the keys create round r made.
@@ -202,11 +242,25 @@ async function main(): Promise<void> {
       await throughput('go-create-c64', sizes.objects, (t, s, r) => {
         created[r] = s.count;
         // Not cut short (as the grpc-js create row): the update and get rows need every key.
-        return runGoRow(loader, goServers.get(t)!, { op: 'create', concurrency: 64, total: s.count, keys: s.count, prefix: objectsPrefix(r), maxMs: 600_000 });
+        return runGoRow(loader, goServers.get(t)!, {
+          op: 'create',
+          concurrency: 64,
+          total: s.count,
+          keys: s.count,
+          prefix: objectsPrefix(r),
+          maxMs: 600_000,
+        });
       });
       const reuse = (op: 'update' | 'get') => (t: Target, s: Slice, r: number) => {
         const from = r % created.length;
-        return runGoRow(loader, goServers.get(t)!, { op, concurrency: 64, total: s.count, keys: created[from]!, prefix: objectsPrefix(from), maxMs: s.maxMs });
+        return runGoRow(loader, goServers.get(t)!, {
+          op,
+          concurrency: 64,
+          total: s.count,
+          keys: created[from]!,
+          prefix: objectsPrefix(from),
+          maxMs: s.maxMs,
+        });
       };
       await throughput('go-update-c64', sizes.updates, reuse('update'));
       await throughput('go-get-c64', sizes.gets, reuse('get'));

@@ -10,26 +10,114 @@ export interface RowSpec {
   title: string;
   unit: 'ops/s' | 'ms';
   better: 'higher' | 'lower';
-  goal: { kind: 'ratio-at-least'; ratio: number } | { kind: 'ratio-at-most'; ratio: number } | { kind: 'at-most-ms'; ms: number } | { kind: 'none' };
+  goal:
+    | { kind: 'ratio-at-least'; ratio: number }
+    | { kind: 'ratio-at-most'; ratio: number }
+    | { kind: 'at-most-ms'; ms: number }
+    | { kind: 'none' };
 }
 
 export const ROWS: RowSpec[] = [
-  { id: 'put-c1', title: 'Put, concurrency 1', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'put-c64', title: 'Put, concurrency 64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'create-c64', title: 'create txn (MOD==0 → put), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'update-c64', title: 'update txn (MOD==rev → put / range), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'get-c64', title: 'point Get (Range limit 1), c=64', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 1.5 } },
-  { id: 'list-10k', title: 'list 10k keys, pages of 500, pinned rev', unit: 'ms', better: 'lower', goal: { kind: 'ratio-at-most', ratio: 0.5 } },
+  {
+    id: 'put-c1',
+    title: 'Put, concurrency 1',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'put-c64',
+    title: 'Put, concurrency 64',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'create-c64',
+    title: 'create txn (MOD==0 → put), c=64',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'update-c64',
+    title: 'update txn (MOD==rev → put / range), c=64',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'get-c64',
+    title: 'point Get (Range limit 1), c=64',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 1.5 },
+  },
+  {
+    id: 'list-10k',
+    title: 'list 10k keys, pages of 500, pinned rev',
+    unit: 'ms',
+    better: 'lower',
+    goal: { kind: 'ratio-at-most', ratio: 0.5 },
+  },
   { id: 'watch-p50', title: 'watch delivery p50 (ack → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
-  { id: 'watch-p99', title: 'watch delivery p99 (ack → event)', unit: 'ms', better: 'lower', goal: { kind: 'at-most-ms', ms: 1 } },
-  { id: 'watch-e2e-p50', title: 'watch delivery p50 (put sent → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
-  { id: 'watch-e2e-p99', title: 'watch delivery p99 (put sent → event)', unit: 'ms', better: 'lower', goal: { kind: 'none' } },
+  {
+    id: 'watch-p99',
+    title: 'watch delivery p99 (ack → event)',
+    unit: 'ms',
+    better: 'lower',
+    goal: { kind: 'at-most-ms', ms: 1 },
+  },
+  {
+    id: 'watch-e2e-p50',
+    title: 'watch delivery p50 (put sent → event)',
+    unit: 'ms',
+    better: 'lower',
+    goal: { kind: 'none' },
+  },
+  {
+    id: 'watch-e2e-p99',
+    title: 'watch delivery p99 (put sent → event)',
+    unit: 'ms',
+    better: 'lower',
+    goal: { kind: 'none' },
+  },
   // Go clientv3 (kube-apiserver's client) instead of grpc-js: not bound by one JS thread at c=64. Skipped without Go.
-  { id: 'go-put-c1', title: 'Put, c=1 (Go clientv3)', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'go-put-c64', title: 'Put, c=64 (Go clientv3)', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'go-create-c64', title: 'create txn, c=64 (Go clientv3)', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'go-update-c64', title: 'update txn, c=64 (Go clientv3)', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 2 } },
-  { id: 'go-get-c64', title: 'point Get, c=64 (Go clientv3)', unit: 'ops/s', better: 'higher', goal: { kind: 'ratio-at-least', ratio: 1.5 } },
+  {
+    id: 'go-put-c1',
+    title: 'Put, c=1 (Go clientv3)',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'go-put-c64',
+    title: 'Put, c=64 (Go clientv3)',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'go-create-c64',
+    title: 'create txn, c=64 (Go clientv3)',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'go-update-c64',
+    title: 'update txn, c=64 (Go clientv3)',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 2 },
+  },
+  {
+    id: 'go-get-c64',
+    title: 'point Get, c=64 (Go clientv3)',
+    unit: 'ops/s',
+    better: 'higher',
+    goal: { kind: 'ratio-at-least', ratio: 1.5 },
+  },
 ];
 
 /** Whether a row writes (and so has an fsyncs/write figure). */
@@ -50,7 +138,8 @@ function fmtValue(unit: RowSpec['unit'], v: number | undefined): string {
   return v < 10 ? v.toFixed(3) : v.toFixed(1);
 }
 
-const fmtMs = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const fmtMs = (v: number | undefined) =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1);
 const fmtFsync = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(3));
 
 function goalText(spec: RowSpec): string {
@@ -83,11 +172,23 @@ function verdict(r: RowResult): string {
 
 /** The table as rows of cells; the first row is the header. */
 export function tableCells(results: RowResult[], subjectName: string): string[][] {
-  const header = ['row', 'unit (better)', subjectName, 'etcd', `${subjectName}/etcd`, 'target', 'verdict', `p99 ms (${subjectName} / etcd)`, `fsyncs/write (${subjectName} / etcd)`];
+  const header = [
+    'row',
+    'unit (better)',
+    subjectName,
+    'etcd',
+    `${subjectName}/etcd`,
+    'target',
+    'verdict',
+    `p99 ms (${subjectName} / etcd)`,
+    `fsyncs/write (${subjectName} / etcd)`,
+  ];
   const rows = results.map((r) => {
     const ratio = r.subject.value / r.etcd.value;
     const latencies = r.subject.p99Ms === undefined ? '' : `${fmtMs(r.subject.p99Ms)} / ${fmtMs(r.etcd.p99Ms)}`;
-    const fsyncs = isWriteRow(r.spec.id) ? `${fmtFsync(r.subject.fsyncsPerWrite)} / ${fmtFsync(r.etcd.fsyncsPerWrite)}` : '';
+    const fsyncs = isWriteRow(r.spec.id)
+      ? `${fmtFsync(r.subject.fsyncsPerWrite)} / ${fmtFsync(r.etcd.fsyncsPerWrite)}`
+      : '';
     return [
       r.spec.title,
       `${r.spec.unit} (${r.spec.better})`,
@@ -123,10 +224,15 @@ export function notes(results: RowResult[], subjectName: string): string[] {
       ['etcd', r.etcd],
     ] as const) {
       if (m.errors > 0) out.push(`${r.spec.title}: ${who} had ${m.errors} errors (first: ${m.firstError})`);
-      if (m.serverWrites !== undefined && m.serverWrites !== m.ops) out.push(`${r.spec.title}: ${who} counted ${m.serverWrites} writes, the client ${m.ops} acknowledged`);
-      if (m.note && (r.spec.id === 'list-10k' || r.spec.id === 'watch-p99')) out.push(`${r.spec.title}: ${who}: ${m.note}`);
+      if (m.serverWrites !== undefined && m.serverWrites !== m.ops)
+        out.push(`${r.spec.title}: ${who} counted ${m.serverWrites} writes, the client ${m.ops} acknowledged`);
+      if (m.note && (r.spec.id === 'list-10k' || r.spec.id === 'watch-p99'))
+        out.push(`${r.spec.title}: ${who}: ${m.note}`);
       // A Node client drives the load from one JS thread; near a full core it, not the server, sets the pace.
-      if (m.clientCpu !== undefined && m.clientCpu > 0.85) out.push(`${r.spec.title}: against ${who} the client used ${(m.clientCpu * 100).toFixed(0)}% of a core, so this figure may be client-bound`);
+      if (m.clientCpu !== undefined && m.clientCpu > 0.85)
+        out.push(
+          `${r.spec.title}: against ${who} the client used ${(m.clientCpu * 100).toFixed(0)}% of a core, so this figure may be client-bound`,
+        );
     }
   }
   return out;
@@ -154,7 +260,8 @@ export interface Machine {
 }
 
 export function machine(): Machine {
-  const etcdVersion = /etcd Version: (\S+)/.exec(run(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1] ?? 'unknown';
+  const etcdVersion =
+    /etcd Version: (\S+)/.exec(run(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1] ?? 'unknown';
   const commit = run('git', ['rev-parse', '--short', 'HEAD']);
   const dirty = run('git', ['status', '--porcelain', '--', '.']);
   return {
@@ -167,7 +274,9 @@ export function machine(): Machine {
     // Both data dirs live under the temp dir, so both servers fsync to the same device.
     filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? run('stat', ['-f', '-c', '%T', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
     commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
-    load: loadavg().map((l) => l.toFixed(2)).join(' / '),
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / '),
   };
 }
 

@@ -40,8 +40,28 @@ export interface Sizes {
   maxRowMs: number;
 }
 
-export const FULL: Sizes = { putC1: 3_000, putC64: 20_000, objects: 10_000, updates: 10_000, gets: 20_000, listRuns: 6, watchEvents: 2_000, rounds: 2, maxRowMs: 30_000 };
-export const QUICK: Sizes = { putC1: 500, putC64: 4_000, objects: 10_000, updates: 2_000, gets: 4_000, listRuns: 2, watchEvents: 400, rounds: 2, maxRowMs: 15_000 };
+export const FULL: Sizes = {
+  putC1: 3_000,
+  putC64: 20_000,
+  objects: 10_000,
+  updates: 10_000,
+  gets: 20_000,
+  listRuns: 6,
+  watchEvents: 2_000,
+  rounds: 2,
+  maxRowMs: 30_000,
+};
+export const QUICK: Sizes = {
+  putC1: 500,
+  putC64: 4_000,
+  objects: 10_000,
+  updates: 2_000,
+  gets: 4_000,
+  listRuns: 2,
+  watchEvents: 400,
+  rounds: 2,
+  maxRowMs: 15_000,
+};
 
 export interface Measurement {
   /** ops/s for throughput rows, ms for time rows. */
@@ -92,7 +112,9 @@ export type RowId =
 const VALUES: Buffer[] = Array.from({ length: 64 }, (_, i) => {
   const head = `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cm-${i}","namespace":"bench","uid":"${randomBytes(16).toString('hex')}"},"data":{"payload":"`;
   const tail = '"}}';
-  const fill = randomBytes(1024).toString('base64').slice(0, 1024 - head.length - tail.length);
+  const fill = randomBytes(1024)
+    .toString('base64')
+    .slice(0, 1024 - head.length - tail.length);
   return Buffer.from(head + fill + tail);
 });
 const value = (i: number): Buffer => VALUES[i % VALUES.length]!;
@@ -125,7 +147,11 @@ function measurement(load: LoadResult, extra: Partial<Measurement> = {}): Measur
 }
 
 /** Runs a write row between two scrapes of the server's fsync counters. */
-async function withFsyncs(target: Target, row: () => Promise<LoadResult>, extra: Partial<Measurement> = {}): Promise<Measurement> {
+async function withFsyncs(
+  target: Target,
+  row: () => Promise<LoadResult>,
+  extra: Partial<Measurement> = {},
+): Promise<Measurement> {
   const before = await scrape(target.fsync);
   const load = await row();
   const after = await scrape(target.fsync);
@@ -144,8 +170,14 @@ export async function warmUp(target: Target): Promise<void> {
     concurrency: 16,
     maxMs: 20_000,
     op: async (i) => {
-      await call(target.client.kv, 'Put', { key: Buffer.from(`/registry/configmaps/bench-warmup/${name(i % 100)}`), value: value(i) });
-      await call(target.client.kv, 'Range', { key: Buffer.from(`/registry/configmaps/bench-warmup/${name(i % 100)}`), limit: 1 });
+      await call(target.client.kv, 'Put', {
+        key: Buffer.from(`/registry/configmaps/bench-warmup/${name(i % 100)}`),
+        value: value(i),
+      });
+      await call(target.client.kv, 'Range', {
+        key: Buffer.from(`/registry/configmaps/bench-warmup/${name(i % 100)}`),
+        limit: 1,
+      });
     },
   });
 }
@@ -280,7 +312,13 @@ export async function listRow(target: Target, expected: number, runs: number): P
     keys = r.keys;
     pages = r.pages;
   }
-  const m: Measurement = { value: median(times), samples: times, ops: runs, errors: 0, note: `${keys} keys in ${pages} pages` };
+  const m: Measurement = {
+    value: median(times),
+    samples: times,
+    ops: runs,
+    errors: 0,
+    note: `${keys} keys in ${pages} pages`,
+  };
   if (keys !== expected) {
     m.errors = 1;
     m.firstError = `listed ${keys} keys, expected ${expected}`;
@@ -337,7 +375,14 @@ export async function watchRow(target: Target, slice: Slice): Promise<Measuremen
   }
   stream.cancel();
   latencies.sort((a, b) => a - b);
-  const m: Measurement = { value: percentile(latencies, 99), samples: latencies, e2eSamples: e2e, ops: latencies.length, errors, eventFirst };
+  const m: Measurement = {
+    value: percentile(latencies, 99),
+    samples: latencies,
+    e2eSamples: e2e,
+    ops: latencies.length,
+    errors,
+    eventFirst,
+  };
   if (firstError !== undefined) m.firstError = firstError;
   return m;
 }

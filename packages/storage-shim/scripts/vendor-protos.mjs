@@ -23,7 +23,7 @@ function stripOptionBlocks(text) {
   let result = '';
   let i = 0;
   const re = /option\s*\([^)]*\)\s*=\s*/g;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     result += text.slice(i, m.index);
     let j = m.index + m[0].length;
     if (text[j] === '{') {
@@ -46,11 +46,17 @@ function stripOptionBlocks(text) {
 for (const f of files) {
   let text = readFileSync(join(src, f), 'utf8');
   text = text.replace(/\/\/[^\n]*/g, '');
-  text = text.split('\n').filter((l) => !dropImport.test(l)).join('\n');
+  text = text
+    .split('\n')
+    .filter((l) => !dropImport.test(l))
+    .join('\n');
   text = stripOptionBlocks(text);
   text = text.replace(/\s*\[\([^\]]*\]/g, '');
   text = text.replace(/\{\s*\}/g, '{}').replace(/\n\s*\n(\s*\n)+/g, '\n\n');
   mkdirSync(join(out, dirname(f)), { recursive: true });
-  writeFileSync(join(out, f), `// Vendored from go.etcd.io/etcd/api/v3 (Apache-2.0) by scripts/vendor-protos.mjs.\n${text.trim()}\n`);
+  writeFileSync(
+    join(out, f),
+    `// Vendored from go.etcd.io/etcd/api/v3 (Apache-2.0) by scripts/vendor-protos.mjs.\n${text.trim()}\n`,
+  );
   console.log(`wrote ${f}`);
 }

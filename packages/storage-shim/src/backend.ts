@@ -2,8 +2,15 @@ import type { KeyRange } from './keys.js';
 import type { Change } from './mvcc/txn.js';
 import type { Revision } from './mvcc/store.js';
 import type {
-  DeleteRangeRequest, DeleteRangeResponse, LeaseInfo, PutRequest, PutResponse, RangeRequest, RangeResponse,
-  TxnRequest, TxnResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  LeaseInfo,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
 } from './types.js';
 
 /**

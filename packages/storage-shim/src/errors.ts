@@ -47,8 +47,11 @@ export const Errors = {
  * a message naming the flag that sets the limit.
  */
 export const LimitErrors = {
-  tooManyLeases: (max: number) => new EtcdError(GrpcStatus.RESOURCE_EXHAUSTED,
-    `cnpaas-store: too many leases: the store already holds ${max} (--max-leases); revoke unused leases or raise --max-leases`),
+  tooManyLeases: (max: number) =>
+    new EtcdError(
+      GrpcStatus.RESOURCE_EXHAUSTED,
+      `cnpaas-store: too many leases: the store already holds ${max} (--max-leases); revoke unused leases or raise --max-leases`,
+    ),
 } as const;
 
 /** mvcc-level watch errors; they travel in `cancel_reason`, not as gRPC status. */

@@ -35,7 +35,10 @@ async function main(): Promise<void> {
       const added = server.store.reloadTopology();
       log.info({ added }, 'topology reloaded');
     } catch (err) {
-      log.error({ err: err instanceof StoreError ? err.describe() : err }, 'topology reload refused; keeping the current routes');
+      log.error(
+        { err: err instanceof StoreError ? err.describe() : err },
+        'topology reload refused; keeping the current routes',
+      );
     }
   });
 }

@@ -24,23 +24,39 @@ export interface StoreServer {
 }
 
 /** Wires the layers together: flags → topology → revision store → gRPC and metrics servers. */
-export async function startStoreServer(config: StoreConfig, log: Logger = pino({ level: config.logLevel })): Promise<StoreServer> {
+export async function startStoreServer(
+  config: StoreConfig,
+  log: Logger = pino({ level: config.logLevel }),
+): Promise<StoreServer> {
   // Before any file is opened: a refused listener should leave nothing behind.
   for (const w of checkListenPolicy(config)) log.warn(w);
   if (existsSync(config.dataDir) && !statSync(config.dataDir).isDirectory()) {
-    throw new StoreError('CNPAAS_STORE_DATA_DIR', `--data-dir ${config.dataDir} is a file`, 'point --data-dir at a directory');
+    throw new StoreError(
+      'CNPAAS_STORE_DATA_DIR',
+      `--data-dir ${config.dataDir} is a file`,
+      'point --data-dir at a directory',
+    );
   }
   makePrivateDir(config.dataDir);
   if ((statSync(config.dataDir).mode & 0o077) !== 0) {
     // etcd warns the same way; changing the mode of a directory the operator chose is left to them.
-    log.warn({ dataDir: config.dataDir, mode: (statSync(config.dataDir).mode & 0o777).toString(8) },
-      'the data dir is readable by other users; the database files are 0600, but run chmod 700 on the directory to keep their names private too');
+    log.warn(
+      { dataDir: config.dataDir, mode: (statSync(config.dataDir).mode & 0o777).toString(8) },
+      'the data dir is readable by other users; the database files are 0600, but run chmod 700 on the directory to keep their names private too',
+    );
   }
   const topology = config.topologyFile ? loadTopology(config.topologyFile, config.dataDir) : emptyTopology();
   for (const w of topology.warnings) log.warn(w);
-  if (!config.fsync) log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');
+  if (!config.fsync)
+    log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');
 
-  const store = new RevisionStore({ dataDir: config.dataDir, topology, fsync: config.fsync, logger: log, maxLeases: config.maxLeases });
+  const store = new RevisionStore({
+    dataDir: config.dataDir,
+    topology,
+    fsync: config.fsync,
+    logger: log,
+    maxLeases: config.maxLeases,
+  });
   const metrics = new StoreMetrics();
   const hub = new WatchHub(store);
   const ctx: ServiceContext = {
@@ -54,9 +70,20 @@ export async function startStoreServer(config: StoreConfig, log: Logger = pino({
   };
   let closing = false;
   const grpcServer = await startGrpcServer({
-    ctx, hub, listenUrls: config.listenClientUrls, progressIntervalMs: config.progressIntervalMs,
-    watchLimits: { maxPendingBytes: config.maxWatchPendingBytes, maxWatchesPerConnection: config.maxWatchesPerConnection },
-    tls: { certFile: config.certFile, keyFile: config.keyFile, trustedCaFile: config.trustedCaFile, clientCertAuth: config.clientCertAuth },
+    ctx,
+    hub,
+    listenUrls: config.listenClientUrls,
+    progressIntervalMs: config.progressIntervalMs,
+    watchLimits: {
+      maxPendingBytes: config.maxWatchPendingBytes,
+      maxWatchesPerConnection: config.maxWatchesPerConnection,
+    },
+    tls: {
+      certFile: config.certFile,
+      keyFile: config.keyFile,
+      trustedCaFile: config.trustedCaFile,
+      clientCertAuth: config.clientCertAuth,
+    },
   }).catch(async (err: unknown) => {
     await store.close();
     throw err;
@@ -87,15 +114,22 @@ export async function startStoreServer(config: StoreConfig, log: Logger = pino({
   const leaseTimer = setInterval(() => store.expireLeases(), 500);
   leaseTimer.unref();
   const checkpointer = new Checkpointer(() => store.filePaths(), 1000, log);
-  const compactor = config.autoCompactionRetention > 0
-    ? new AutoCompactor({
-      mode: config.autoCompactionMode, retention: config.autoCompactionRetention, log,
-      revision: () => store.revision, compactRevision: () => store.compactRevision,
-      compact: (rev) => store.compact(rev, false),
-    })
-    : undefined;
+  const compactor =
+    config.autoCompactionRetention > 0
+      ? new AutoCompactor({
+          mode: config.autoCompactionMode,
+          retention: config.autoCompactionRetention,
+          log,
+          revision: () => store.revision,
+          compactRevision: () => store.compactRevision,
+          compact: (rev) => store.compact(rev, false),
+        })
+      : undefined;
 
-  log.info({ urls: grpcServer.urls, dataDir: config.dataDir, backends: store.backendNames, revision: store.revision }, 'cnpaas-store ready');
+  log.info(
+    { urls: grpcServer.urls, dataDir: config.dataDir, backends: store.backendNames, revision: store.revision },
+    'cnpaas-store ready',
+  );
   return {
     urls: grpcServer.urls,
     store,

@@ -87,16 +87,10 @@ export interface Compare {
 }
 
 export type RequestOp =
-  | { range: RangeRequest }
-  | { put: PutRequest }
-  | { deleteRange: DeleteRangeRequest }
-  | { txn: TxnRequest };
+  { range: RangeRequest } | { put: PutRequest } | { deleteRange: DeleteRangeRequest } | { txn: TxnRequest };
 
 export type ResponseOp =
-  | { range: RangeResponse }
-  | { put: PutResponse }
-  | { deleteRange: DeleteRangeResponse }
-  | { txn: TxnResponse };
+  { range: RangeResponse } | { put: PutResponse } | { deleteRange: DeleteRangeResponse } | { txn: TxnResponse };
 
 export interface TxnRequest {
   compare: Compare[];

@@ -23,7 +23,11 @@ describe('AdmissionReview v1', () => {
 
   it.each([
     ['not an object', [], 'not a JSON object'],
-    ['v1beta1', { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: {} }, 'apiVersion must be admission.k8s.io/v1'],
+    [
+      'v1beta1',
+      { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: {} },
+      'apiVersion must be admission.k8s.io/v1',
+    ],
     ['wrong kind', { apiVersion: 'admission.k8s.io/v1', kind: 'Review', request: {} }, 'kind must be AdmissionReview'],
     ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, 'request is missing'],
     ['no uid', review({ operation: 'CREATE', kind: {}, resource: {} }), 'request.uid is missing'],
@@ -44,7 +48,11 @@ describe('AdmissionReview v1', () => {
 
   it('answers with the same uid, apiVersion and kind', () => {
     const answer = reviewResponse(allow({ uid: 'abc' }));
-    expect(answer).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'abc', allowed: true } });
+    expect(answer).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'abc', allowed: true },
+    });
     expect('request' in answer).toBe(false);
   });
 

@@ -117,9 +117,7 @@ export interface AdmissionReview<T = AdmissionObject> {
 }
 
 /** One RFC 6902 operation; the webhooks only ever need these three. */
-export type JsonPatchOp =
-  | { op: 'add' | 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
+export type JsonPatchOp = { op: 'add' | 'replace'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /** What a handler decides for one request; `respond` turns it into the wire form. */
 export type AdmissionHandler = (request: AdmissionRequest) => Promise<AdmissionResponse>;
@@ -145,7 +143,8 @@ export function parseAdmissionReview(body: unknown): AdmissionReview & { request
   if (operation !== 'CREATE' && operation !== 'UPDATE' && operation !== 'DELETE' && operation !== 'CONNECT') {
     throw bad('request.operation must be CREATE, UPDATE, DELETE or CONNECT');
   }
-  if (!isRecord(request['kind']) || !isRecord(request['resource'])) throw bad('request.kind or request.resource is missing');
+  if (!isRecord(request['kind']) || !isRecord(request['resource']))
+    throw bad('request.kind or request.resource is missing');
   return body as unknown as AdmissionReview & { request: AdmissionRequest };
 }
 
@@ -154,7 +153,10 @@ export function reviewResponse(response: AdmissionResponse): AdmissionReview {
   return { apiVersion: ADMISSION_API_VERSION, kind: ADMISSION_KIND, response };
 }
 
-export function allow(request: Pick<AdmissionRequest, 'uid'>, options: { warnings?: string[] } = {}): AdmissionResponse {
+export function allow(
+  request: Pick<AdmissionRequest, 'uid'>,
+  options: { warnings?: string[] } = {},
+): AdmissionResponse {
   const response: AdmissionResponse = { uid: request.uid, allowed: true };
   if (options.warnings && options.warnings.length > 0) response.warnings = options.warnings;
   return response;

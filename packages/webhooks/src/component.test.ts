@@ -12,19 +12,27 @@ describe('component descriptor', () => {
     kubeconfig: '/state/pki/webhooks.kubeconfig',
   });
 
-  it('gives a command the webhooks\' own flag parser accepts', () => {
+  it("gives a command the webhooks' own flag parser accepts", () => {
     const [node, bin, ...args] = descriptor.command;
     expect(node).toBe(process.execPath);
     expect(bin).toMatch(/bin\/cnpaas-webhooks\.js$/);
     expect(existsSync(bin!)).toBe(true);
-    expect(parseConfig(args, {})).toMatchObject({ port: 9443, clientCaFile: '/state/pki/webhook-client-ca.crt', allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME] });
+    expect(parseConfig(args, {})).toMatchObject({
+      port: 9443,
+      clientCaFile: '/state/pki/webhook-client-ca.crt',
+      allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME],
+    });
   });
 
   it('names health URLs, manifests that exist, and the certificates to issue', () => {
     expect(descriptor.healthUrl).toBe('https://127.0.0.1:9443/healthz');
     expect(descriptor.readyUrl).toBe('https://127.0.0.1:9443/readyz');
-    for (const file of [...descriptor.manifests.beforeStart, ...descriptor.manifests.afterReady]) expect(existsSync(file), file).toBe(true);
-    expect(descriptor.certificates.find((c) => c.kind === 'serving')).toMatchObject({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+    for (const file of [...descriptor.manifests.beforeStart, ...descriptor.manifests.afterReady])
+      expect(existsSync(file), file).toBe(true);
+    expect(descriptor.certificates.find((c) => c.kind === 'serving')).toMatchObject({
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+    });
     expect(descriptor.certificates.map((c) => c.commonName)).toContain('cnpaas-webhooks');
   });
 });

@@ -39,12 +39,18 @@ export function webhooksComponent(options: WebhooksComponentOptions): ComponentD
     command: [
       process.execPath,
       fileURLToPath(new URL('../bin/cnpaas-webhooks.js', import.meta.url)),
-      '--listen', listen,
-      '--cert-file', options.certFile,
-      '--key-file', options.keyFile,
-      '--client-ca-file', options.clientCaFile,
-      '--allowed-client-names', APISERVER_WEBHOOK_CLIENT_NAME,
-      '--kubeconfig', options.kubeconfig,
+      '--listen',
+      listen,
+      '--cert-file',
+      options.certFile,
+      '--key-file',
+      options.keyFile,
+      '--client-ca-file',
+      options.clientCaFile,
+      '--allowed-client-names',
+      APISERVER_WEBHOOK_CLIENT_NAME,
+      '--kubeconfig',
+      options.kubeconfig,
     ],
     env: { LOG_LEVEL: options.logLevel ?? 'info' },
     healthUrl: `${base}/healthz`,
@@ -52,13 +58,17 @@ export function webhooksComponent(options: WebhooksComponentOptions): ComponentD
     metricsUrl: `${base}/metrics`,
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac)],
-      afterReady: [manifestPath(MANIFEST_FILES.mutatingWebhookConfiguration), manifestPath(MANIFEST_FILES.validatingWebhookConfiguration)],
+      afterReady: [
+        manifestPath(MANIFEST_FILES.mutatingWebhookConfiguration),
+        manifestPath(MANIFEST_FILES.validatingWebhookConfiguration),
+      ],
     },
     certificates: [
       {
         id: 'webhooks-serving',
         kind: 'serving',
-        purpose: 'the HTTPS certificate kube-apiserver checks when it calls the webhooks; its CA goes into the configurations\' caBundle',
+        purpose:
+          "the HTTPS certificate kube-apiserver checks when it calls the webhooks; its CA goes into the configurations' caBundle",
         commonName: 'cnpaas-webhooks',
         dnsNames: ['localhost'],
         ipAddresses: ['127.0.0.1'],
@@ -66,13 +76,15 @@ export function webhooksComponent(options: WebhooksComponentOptions): ComponentD
       {
         id: 'apiserver-webhook-client',
         kind: 'client',
-        purpose: 'presented by kube-apiserver to the webhooks (its --admission-control-config-file kubeConfigFile); signed by the CA in --client-ca-file',
+        purpose:
+          'presented by kube-apiserver to the webhooks (its --admission-control-config-file kubeConfigFile); signed by the CA in --client-ca-file',
         commonName: APISERVER_WEBHOOK_CLIENT_NAME,
       },
       {
         id: 'webhooks-client',
         kind: 'client',
-        purpose: 'the webhooks\' identity towards kube-apiserver (email claims, user lookups), bound by manifests/rbac.yaml',
+        purpose:
+          "the webhooks' identity towards kube-apiserver (email claims, user lookups), bound by manifests/rbac.yaml",
         commonName: WEBHOOKS_CLIENT_NAME,
       },
     ],

@@ -3,9 +3,16 @@ import { WebhooksError } from './errors.js';
 import { parseConfig, parseListen } from './config.js';
 
 const required = [
-  '--cert-file', '/pki/w.crt', '--key-file', '/pki/w.key',
-  '--client-ca-file', '/pki/ca.crt', '--allowed-client-names', 'kube-apiserver-webhook-client',
-  '--kubeconfig', '/pki/w.kubeconfig',
+  '--cert-file',
+  '/pki/w.crt',
+  '--key-file',
+  '/pki/w.key',
+  '--client-ca-file',
+  '/pki/ca.crt',
+  '--allowed-client-names',
+  'kube-apiserver-webhook-client',
+  '--kubeconfig',
+  '/pki/w.kubeconfig',
 ];
 /** `required` without one flag and its value. */
 const without = (flag: string): string[] => {
@@ -48,12 +55,26 @@ describe('flags', () => {
       KUBECONFIG: '/env/kc',
       LOG_LEVEL: 'debug',
     };
-    expect(parseConfig([], env)).toMatchObject({ port: 0, certFile: '/env/c', clientCaFile: '/env/ca', allowedClientNames: ['a', 'b'], kubeconfig: '/env/kc', logLevel: 'debug' });
-    expect(parseConfig(['--listen', '[::1]:8443', '--cert-file', '/flag/c'], env)).toMatchObject({ host: '::1', port: 8443, certFile: '/flag/c' });
+    expect(parseConfig([], env)).toMatchObject({
+      port: 0,
+      certFile: '/env/c',
+      clientCaFile: '/env/ca',
+      allowedClientNames: ['a', 'b'],
+      kubeconfig: '/env/kc',
+      logLevel: 'debug',
+    });
+    expect(parseConfig(['--listen', '[::1]:8443', '--cert-file', '/flag/c'], env)).toMatchObject({
+      host: '::1',
+      port: 8443,
+      certFile: '/flag/c',
+    });
   });
 
   it('runs in a pod without a kubeconfig', () => {
-    expect(parseConfig(without('--kubeconfig'), { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({ inCluster: true, kubeconfig: undefined });
+    expect(parseConfig(without('--kubeconfig'), { KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({
+      inCluster: true,
+      kubeconfig: undefined,
+    });
   });
 
   it('answers --help and --version', () => {
@@ -66,8 +87,14 @@ describe('flags', () => {
     [without('--key-file'), '--key-file: is required'],
     [without('--kubeconfig'), '--kubeconfig: is required outside a pod'],
     // Running on its own must not fail open: no client CA means no client check, no names means any certificate of the CA.
-    [without('--client-ca-file'), '--client-ca-file: is required: without it the admission routes would accept callers without a client certificate'],
-    [without('--allowed-client-names'), '--allowed-client-names: is required: without it any certificate signed by --client-ca-file could call the admission routes'],
+    [
+      without('--client-ca-file'),
+      '--client-ca-file: is required: without it the admission routes would accept callers without a client certificate',
+    ],
+    [
+      without('--allowed-client-names'),
+      '--allowed-client-names: is required: without it any certificate signed by --client-ca-file could call the admission routes',
+    ],
     [[...required, '--allowed-client-names', ' , '], '--allowed-client-names: is required'],
     [[...required, '--listen', '9443'], '--listen: "9443" is not HOST:PORT'],
     [[...required, '--listen', 'localhost:70000'], 'is not HOST:PORT'],

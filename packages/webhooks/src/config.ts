@@ -69,28 +69,32 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   if (!certFile) {
     throw flags.bad('cert-file', {
       reason: 'is required',
-      hint: 'pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up\'s PKI, or set CNPAAS_WEBHOOKS_CERT_FILE',
+      hint: "pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up's PKI, or set CNPAAS_WEBHOOKS_CERT_FILE",
     });
   }
   const keyFile = flags.value('key-file');
-  if (!keyFile) throw flags.bad('key-file', { reason: 'is required', hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE' });
+  if (!keyFile)
+    throw flags.bad('key-file', {
+      reason: 'is required',
+      hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE',
+    });
   // Both are required: the admission routes create email claims and see passwords, so without a client CA anyone
   // could call them, and with a CA but no names any certificate that CA ever signed (another component's) would do.
   const clientCaFile = flags.value('client-ca-file');
   if (!clientCaFile) {
     throw flags.bad('client-ca-file', {
       reason: 'is required: without it the admission routes would accept callers without a client certificate',
-      hint: 'pass the CA that signs kube-apiserver\'s webhook client certificate (cnpaas up\'s PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE',
+      hint: "pass the CA that signs kube-apiserver's webhook client certificate (cnpaas up's PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE",
     });
   }
   const allowedClientNames = flags.list('allowed-client-names');
   if (allowedClientNames.length === 0) {
     throw flags.bad('allowed-client-names', {
       reason: 'is required: without it any certificate signed by --client-ca-file could call the admission routes',
-      hint: 'pass the CN of kube-apiserver\'s webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES',
+      hint: "pass the CN of kube-apiserver's webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES",
     });
   }
-  const kube = flags.kubeconfig('pass the webhooks\' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG');
+  const kube = flags.kubeconfig("pass the webhooks' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG");
   const logLevel = flags.logLevel();
 
   return {

@@ -5,9 +5,20 @@ import { WebhooksError } from './errors.js';
 import { PasswordHasher } from './password-hash.js';
 import { createRegistrationMutator } from './registration-mutate.js';
 import { createRegistrationValidator } from './registration-validate.js';
-import { FAST_SCRYPT, MemoryClaimStore, admissionRequest, applyAdmissionPatch, registrationObject, validRegistrationSpec } from './test-support.js';
+import {
+  FAST_SCRYPT,
+  MemoryClaimStore,
+  admissionRequest,
+  applyAdmissionPatch,
+  registrationObject,
+  validRegistrationSpec,
+} from './test-support.js';
 
-const registration = (uid = randomUUID()): ClaimOwner => ({ uid, uidKind: 'registration', claimedBy: `RegistrationRequest/r-${uid.slice(0, 6)}` });
+const registration = (uid = randomUUID()): ClaimOwner => ({
+  uid,
+  uidKind: 'registration',
+  claimedBy: `RegistrationRequest/r-${uid.slice(0, 6)}`,
+});
 
 describe('email claims', () => {
   it('names a claim by a sha256 prefix of the normalised email: a valid ConfigMap name and label value', () => {
@@ -21,7 +32,9 @@ describe('email claims', () => {
     const store = new MemoryClaimStore();
     const claims = new EmailClaims({ store });
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false })),
+      Array.from({ length: 20 }, () =>
+        claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false }),
+      ),
     );
     const won = outcomes.filter((o) => o.outcome === 'claimed');
     const lost = outcomes.filter((o) => o.outcome === 'taken');
@@ -42,7 +55,9 @@ describe('email claims', () => {
     const responses = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
         // The same address in different spellings: uniqueness is case-insensitive.
-        const object = registrationObject(validRegistrationSpec({ email: i % 2 ? 'ADA@example.com' : ' ada@EXAMPLE.com' }));
+        const object = registrationObject(
+          validRegistrationSpec({ email: i % 2 ? 'ADA@example.com' : ' ada@EXAMPLE.com' }),
+        );
         const mutated = await mutate(admissionRequest(object));
         return validate(admissionRequest(applyAdmissionPatch(object, mutated)));
       }),
@@ -65,7 +80,7 @@ describe('email claims', () => {
     expect(store.claims.size).toBe(1);
   });
 
-  it('lets a registration\'s own User through (same registration UID, label on the User)', async () => {
+  it("lets a registration's own User through (same registration UID, label on the User)", async () => {
     const store = new MemoryClaimStore();
     const claims = new EmailClaims({ store });
     const uid = randomUUID();
@@ -77,7 +92,9 @@ describe('email claims', () => {
   it('writes nothing on a dry run, and still reports a claim held by someone else', async () => {
     const store = new MemoryClaimStore();
     const claims = new EmailClaims({ store });
-    expect((await claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: true })).outcome).toBe('dry-run');
+    expect((await claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: true })).outcome).toBe(
+      'dry-run',
+    );
     expect(store.calls.create).toBe(0);
     expect(store.claims.size).toBe(0);
     await claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false });
@@ -90,20 +107,36 @@ describe('email claims', () => {
     store.users.push({ namespace: 't-aaaaaaaaaaaa', name: 't-aaaaaaaaaaaa', email: 'ada@example.com' });
     const claims = new EmailClaims({ store });
     const outcome = await claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false });
-    expect(outcome).toEqual({ outcome: 'taken', by: 'user', holder: 'User/t-aaaaaaaaaaaa/t-aaaaaaaaaaaa', claimName: claimNameFor('ada@example.com') });
+    expect(outcome).toEqual({
+      outcome: 'taken',
+      by: 'user',
+      holder: 'User/t-aaaaaaaaaaaa/t-aaaaaaaaaaaa',
+      claimName: claimNameFor('ada@example.com'),
+    });
     expect(store.calls.create).toBe(0);
   });
 
-  it('does not count the User under review, nor its registration\'s User, as a duplicate', async () => {
+  it("does not count the User under review, nor its registration's User, as a duplicate", async () => {
     const store = new MemoryClaimStore();
     const uid = randomUUID();
     store.users.push({ namespace: 't-1', name: 't-1', email: 'ada@example.com', registrationUid: uid });
     const claims = new EmailClaims({ store });
-    expect((await claims.claim({ email: 'ada@example.com', owner: registration(uid), dryRun: false })).outcome).toBe('claimed');
+    expect((await claims.claim({ email: 'ada@example.com', owner: registration(uid), dryRun: false })).outcome).toBe(
+      'claimed',
+    );
     const lone = { uid: randomUUID(), uidKind: 'user' as const, claimedBy: 'User/t-1/t-1' };
     const store2 = new MemoryClaimStore();
     store2.users.push({ namespace: 't-1', name: 't-1', email: 'ada@example.com' });
-    expect((await new EmailClaims({ store: store2 }).claim({ email: 'ada@example.com', owner: lone, dryRun: false, self: { namespace: 't-1', name: 't-1' } })).outcome).toBe('claimed');
+    expect(
+      (
+        await new EmailClaims({ store: store2 }).claim({
+          email: 'ada@example.com',
+          owner: lone,
+          dryRun: false,
+          self: { namespace: 't-1', name: 't-1' },
+        })
+      ).outcome,
+    ).toBe('claimed');
   });
 
   it('takes a claim that was released between its create and its read', async () => {
@@ -128,20 +161,26 @@ describe('email claims', () => {
     // Released after each of our failed creates, and re-created by someone else before the next one.
     store.afterExists = (name) => store.claims.delete(name);
     store.beforeCreate = (name) => store.claims.set(name, reinsert);
-    await expect(claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false })).rejects.toMatchObject({ code: 'CNPAAS_WEBHOOKS_CLAIM_STORE' });
+    await expect(
+      claims.claim({ email: 'ada@example.com', owner: registration(), dryRun: false }),
+    ).rejects.toMatchObject({ code: 'CNPAAS_WEBHOOKS_CLAIM_STORE' });
   });
 
   it('reports a hash-prefix collision as a fault, never as a duplicate', async () => {
     const store = new MemoryClaimStore();
     const name = claimNameFor('ada@example.com');
     store.claims.set(name, { name, emailSha256: 'f'.repeat(64), owner: registration(), claimedAt: '' });
-    await expect(new EmailClaims({ store }).claim({ email: 'ada@example.com', owner: registration(), dryRun: false })).rejects.toThrow(/collision/);
+    await expect(
+      new EmailClaims({ store }).claim({ email: 'ada@example.com', owner: registration(), dryRun: false }),
+    ).rejects.toThrow(/collision/);
   });
 
   it('wraps store failures in CNPAAS_WEBHOOKS_CLAIM_STORE with a hint', async () => {
     const store = new MemoryClaimStore();
     store.failWith = new Error('connect ECONNREFUSED 127.0.0.1:6443');
-    const error = await new EmailClaims({ store }).claim({ email: 'ada@example.com', owner: registration(), dryRun: false }).catch((e: unknown) => e);
+    const error = await new EmailClaims({ store })
+      .claim({ email: 'ada@example.com', owner: registration(), dryRun: false })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhooksError);
     expect((error as WebhooksError).message).toBe('list users by email failed: connect ECONNREFUSED 127.0.0.1:6443');
     expect((error as WebhooksError).hint).toContain('RBAC');

@@ -143,8 +143,11 @@ export class EmailClaims {
     const digest = emailSha256(email);
 
     const users = await this.#call('list users by email', () => this.#store.listUsersByEmail(email));
-    const other = users.find((u) => !isSelf(u, request) && !(owner.uidKind === 'registration' && u.registrationUid === owner.uid));
-    if (other) return { outcome: 'taken', claimName: name, by: 'user', holder: `User/${other.namespace}/${other.name}` };
+    const other = users.find(
+      (u) => !isSelf(u, request) && !(owner.uidKind === 'registration' && u.registrationUid === owner.uid),
+    );
+    if (other)
+      return { outcome: 'taken', claimName: name, by: 'user', holder: `User/${other.namespace}/${other.name}` };
 
     if (request.dryRun) {
       const existing = await this.#call('read claim', () => this.#store.readClaim(name));
@@ -162,17 +165,25 @@ export class EmailClaims {
       if (existing.owner.uid === owner.uid) return { outcome: 'already-ours', claimName: name };
       return this.#taken(name, digest, existing);
     }
-    throw new WebhooksError('CNPAAS_WEBHOOKS_CLAIM_STORE', `email claim ${name} was created and released ${MAX_ATTEMPTS} times while this request tried to take it`, {
-      hint: 'retry the request; if it keeps happening, check what deletes claims in the system namespace',
-    });
+    throw new WebhooksError(
+      'CNPAAS_WEBHOOKS_CLAIM_STORE',
+      `email claim ${name} was created and released ${MAX_ATTEMPTS} times while this request tried to take it`,
+      {
+        hint: 'retry the request; if it keeps happening, check what deletes claims in the system namespace',
+      },
+    );
   }
 
   #taken(name: string, digest: string, existing: EmailClaim): ClaimOutcome {
     if (existing.emailSha256 !== digest) {
       // Two addresses sharing 128 bits of sha256: report it as a fault, never as a duplicate address.
-      throw new WebhooksError('CNPAAS_WEBHOOKS_CLAIM_STORE', `email claim ${name} belongs to a different address (hash prefix collision)`, {
-        hint: 'report this: the claim name needs more hash digits',
-      });
+      throw new WebhooksError(
+        'CNPAAS_WEBHOOKS_CLAIM_STORE',
+        `email claim ${name} belongs to a different address (hash prefix collision)`,
+        {
+          hint: 'report this: the claim name needs more hash digits',
+        },
+      );
     }
     return { outcome: 'taken', claimName: name, by: 'claim', holder: existing.owner.claimedBy };
   }
@@ -195,7 +206,10 @@ function isSelf(user: UserRecord, request: ClaimRequest): boolean {
 }
 
 /** The 409 for a taken address. It names the address (the requester sent it) but not who holds it. */
-export function denyEmailTaken(request: Pick<AdmissionRequest, 'uid'>, options: { email: string; field: string; outcome: ClaimOutcome & { outcome: 'taken' } }): AdmissionResponse {
+export function denyEmailTaken(
+  request: Pick<AdmissionRequest, 'uid'>,
+  options: { email: string; field: string; outcome: ClaimOutcome & { outcome: 'taken' } },
+): AdmissionResponse {
   const { email, field, outcome } = options;
   const message =
     outcome.by === 'user'

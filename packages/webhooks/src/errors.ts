@@ -94,4 +94,5 @@ export class WebhooksError extends ServiceError<WebhooksErrorCode> {
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes. */
-export const kitError: ErrorFactory = (kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options);
+export const kitError: ErrorFactory = (kind, message, options) =>
+  new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options);

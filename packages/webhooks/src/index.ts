@@ -66,10 +66,24 @@ export {
   type FieldProblem,
   type ProblemType,
 } from './validation.js';
-export { checkUserSpec, createUserValidator, USER_PASSWORD_ANNOTATION, type UserValidatorOptions } from './user-validate.js';
+export {
+  checkUserSpec,
+  createUserValidator,
+  USER_PASSWORD_ANNOTATION,
+  type UserValidatorOptions,
+} from './user-validate.js';
 export { checkTenantSpec, createTenantValidator, TENANT_LIMITS } from './tenant-validate.js';
-export { checkRegistrationSpec, createRegistrationValidator, MUTATING_WEBHOOK_NAME, type RegistrationValidatorOptions } from './registration-validate.js';
-export { createRegistrationMutator, defaultCompanyName, type RegistrationMutatorOptions } from './registration-mutate.js';
+export {
+  checkRegistrationSpec,
+  createRegistrationValidator,
+  MUTATING_WEBHOOK_NAME,
+  type RegistrationValidatorOptions,
+} from './registration-validate.js';
+export {
+  createRegistrationMutator,
+  defaultCompanyName,
+  type RegistrationMutatorOptions,
+} from './registration-mutate.js';
 export { IssuedPasswords, type IssuedPasswordsOptions } from './issued-passwords.js';
 export { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
 export {

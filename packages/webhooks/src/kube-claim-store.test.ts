@@ -19,7 +19,10 @@ interface Seen {
 }
 
 const configMaps = new Map<string, ConfigMap>();
-let users: Array<{ metadata: { namespace: string; name: string; labels?: Record<string, string> }; spec: { email: string } }> = [];
+let users: Array<{
+  metadata: { namespace: string; name: string; labels?: Record<string, string> };
+  spec: { email: string };
+}> = [];
 let fieldSelectorSupported = true;
 let usersForbidden = false;
 let seen: Seen[] = [];
@@ -54,12 +57,26 @@ beforeAll(async () => {
         return res.end(JSON.stringify(cm));
       }
       if (req.method === 'GET' && url.pathname === '/apis/webshop.cnpaas.dev/v1/users') {
-        if (usersForbidden) return status(res, 403, 'Forbidden', 'users.webshop.cnpaas.dev is forbidden: User "cnpaas-webhooks" cannot list resource "users"');
+        if (usersForbidden)
+          return status(
+            res,
+            403,
+            'Forbidden',
+            'users.webshop.cnpaas.dev is forbidden: User "cnpaas-webhooks" cannot list resource "users"',
+          );
         const selector = url.searchParams.get('fieldSelector');
-        if (selector && !fieldSelectorSupported) return status(res, 400, 'BadRequest', 'field label not supported: spec.email');
+        if (selector && !fieldSelectorSupported)
+          return status(res, 400, 'BadRequest', 'field label not supported: spec.email');
         const items = selector ? users.filter((u) => `spec.email=${u.spec.email}` === selector) : users;
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'UserList', metadata: { resourceVersion: '42' }, items }));
+        return res.end(
+          JSON.stringify({
+            apiVersion: 'webshop.cnpaas.dev/v1',
+            kind: 'UserList',
+            metadata: { resourceVersion: '42' },
+            items,
+          }),
+        );
       }
       if (req.method === 'POST' && /^\/api\/v1\/namespaces\/[^/]+\/configmaps$/.test(url.pathname)) {
         return status(res, 404, 'NotFound', `namespaces "${url.pathname.split('/')[4]}" not found`);
@@ -133,11 +150,16 @@ describe('KubeClaimStore', () => {
 
   it('lists users with a consistent read (no resourceVersion) and a field selector', async () => {
     users = [
-      { metadata: { namespace: 't-1', name: 't-1', labels: { [REGISTRATION_UID_LABEL]: 'r-1' } }, spec: { email: 'ada@example.com' } },
+      {
+        metadata: { namespace: 't-1', name: 't-1', labels: { [REGISTRATION_UID_LABEL]: 'r-1' } },
+        spec: { email: 'ada@example.com' },
+      },
       { metadata: { namespace: 't-2', name: 't-2' }, spec: { email: 'bob@example.com' } },
     ];
     const store = new KubeClaimStore(kc);
-    expect(await store.listUsersByEmail('ada@example.com')).toEqual([{ namespace: 't-1', name: 't-1', registrationUid: 'r-1' }]);
+    expect(await store.listUsersByEmail('ada@example.com')).toEqual([
+      { namespace: 't-1', name: 't-1', registrationUid: 'r-1' },
+    ]);
     const list = seen.find((s) => s.path.endsWith('/users'))!;
     expect(list.query.get('fieldSelector')).toBe('spec.email=ada@example.com');
     expect(list.query.has('resourceVersion')).toBe(false);
@@ -157,7 +179,9 @@ describe('KubeClaimStore', () => {
     const store = new KubeClaimStore(kc, { namespace: 'nowhere' });
     const error = await store.createClaim(claim('ada@example.com', 'u')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhooksError);
-    expect((error as WebhooksError).describe()).toBe('CNPAAS_WEBHOOKS_CLAIM_STORE: namespace nowhere does not exist\n  fix: create it (cnpaas up does) before registering the webhooks');
+    expect((error as WebhooksError).describe()).toBe(
+      'CNPAAS_WEBHOOKS_CLAIM_STORE: namespace nowhere does not exist\n  fix: create it (cnpaas up does) before registering the webhooks',
+    );
   });
 
   it('passes other API errors on, for EmailClaims to wrap with its hint', async () => {
@@ -175,7 +199,9 @@ describe('KubeClaimStore', () => {
   it('serves EmailClaims end to end: one winner among concurrent claims', async () => {
     const claims = new EmailClaims({ store: new KubeClaimStore(kc) });
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => claims.claim({ email: 'ada@example.com', owner: claim('x@y.zz', `uid-${i}`).owner, dryRun: false })),
+      Array.from({ length: 20 }, (_, i) =>
+        claims.claim({ email: 'ada@example.com', owner: claim('x@y.zz', `uid-${i}`).owner, dryRun: false }),
+      ),
     );
     expect(outcomes.filter((o) => o.outcome === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'taken')).toHaveLength(19);

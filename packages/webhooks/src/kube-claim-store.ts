@@ -29,8 +29,20 @@ import { WebhooksError } from './errors.js';
 import { normaliseEmail } from './validation.js';
 import { REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, WEBSHOP_GROUP, WEBSHOP_VERSION } from './webshop.js';
 
-export const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-export const USERS: ResourceRef = { group: WEBSHOP_GROUP, version: WEBSHOP_VERSION, plural: 'users', kind: 'User', namespaced: true };
+export const CONFIGMAPS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'configmaps',
+  kind: 'ConfigMap',
+  namespaced: true,
+};
+export const USERS: ResourceRef = {
+  group: WEBSHOP_GROUP,
+  version: WEBSHOP_VERSION,
+  plural: 'users',
+  kind: 'User',
+  namespaced: true,
+};
 
 export const CLAIM_LABEL = `${WEBSHOP_GROUP}/email-claim`;
 export const USER_UID_LABEL = `${WEBSHOP_GROUP}/user-uid`;
@@ -79,10 +91,19 @@ export function claimFromConfigMap(cm: ConfigMap): EmailClaim {
   const data = cm.data ?? {};
   const name = cm.metadata?.name ?? '';
   const kind = data['ownerUidKind'];
-  if (!name.startsWith(CLAIM_NAME_PREFIX) || !data['emailSha256'] || !data['ownerUid'] || (kind !== 'registration' && kind !== 'user')) {
-    throw new WebhooksError('CNPAAS_WEBHOOKS_CLAIM_STORE', `ConfigMap ${cm.metadata?.namespace ?? ''}/${name} is not an email claim (fields missing)`, {
-      hint: 'delete it: the next registration with that email re-creates it',
-    });
+  if (
+    !name.startsWith(CLAIM_NAME_PREFIX) ||
+    !data['emailSha256'] ||
+    !data['ownerUid'] ||
+    (kind !== 'registration' && kind !== 'user')
+  ) {
+    throw new WebhooksError(
+      'CNPAAS_WEBHOOKS_CLAIM_STORE',
+      `ConfigMap ${cm.metadata?.namespace ?? ''}/${name} is not an email claim (fields missing)`,
+      {
+        hint: 'delete it: the next registration with that email re-creates it',
+      },
+    );
   }
   return {
     name,
@@ -111,7 +132,10 @@ export class KubeClaimStore implements ClaimStore {
     this.#kc = kc;
     this.#namespace = options.namespace ?? SYSTEM_NAMESPACE;
     this.#timeoutMs = options.requestTimeoutMs ?? 4000;
-    this.#configMaps = new ResourceClient<ConfigMap>(kc, CONFIGMAPS, { namespace: this.#namespace, requestTimeoutMs: this.#timeoutMs });
+    this.#configMaps = new ResourceClient<ConfigMap>(kc, CONFIGMAPS, {
+      namespace: this.#namespace,
+      requestTimeoutMs: this.#timeoutMs,
+    });
   }
 
   async createClaim(claim: EmailClaim): Promise<'created' | 'exists'> {

@@ -6,7 +6,10 @@ describe('logger redaction', () => {
     const { log, lines } = capturingLogger();
     const secret = 'Never-In-Logs-42!';
     const spec = { ...validRegistrationSpec(), password: secret };
-    const request = admissionRequest(registrationObject(spec), { operation: 'UPDATE', oldObject: registrationObject(spec) });
+    const request = admissionRequest(registrationObject(spec), {
+      operation: 'UPDATE',
+      oldObject: registrationObject(spec),
+    });
     log.info({ request }, 'a review');
     log.info({ body: { request } }, 'a body');
     log.info({ spec }, 'a spec');

@@ -44,7 +44,11 @@ afterAll(() => {
 });
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, timeout: 20_000 });
+  const result = spawnSync(process.execPath, [LAUNCHER, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+    timeout: 20_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -65,8 +69,20 @@ describe('cnpaas-webhooks', () => {
 
   it('exits 2 with what went wrong and what to do', () => {
     // What every run below needs besides the flag it breaks: the client check (required, so it cannot fail open).
-    const clientCheck = ['--client-ca-file', join(dir, 'client-ca.crt'), '--allowed-client-names', 'kube-apiserver-webhook-client'];
-    const serving = ['--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'kubeconfig')];
+    const clientCheck = [
+      '--client-ca-file',
+      join(dir, 'client-ca.crt'),
+      '--allowed-client-names',
+      'kube-apiserver-webhook-client',
+    ];
+    const serving = [
+      '--cert-file',
+      join(dir, 'serving.crt'),
+      '--key-file',
+      join(dir, 'serving.key'),
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+    ];
     const noClientCa = run([...serving, '--allowed-client-names', 'kube-apiserver-webhook-client']);
     expect(noClientCa.status).toBe(2);
     expect(noClientCa.stderr).toContain('CNPAAS_WEBHOOKS_BAD_FLAG: --client-ca-file: is required');
@@ -78,15 +94,39 @@ describe('cnpaas-webhooks', () => {
     expect(noCert.status).toBe(2);
     expect(noCert.stderr).toContain('cnpaas-webhooks: CNPAAS_WEBHOOKS_BAD_FLAG: --cert-file: is required\n  fix: ');
 
-    const missingFile = run([...clientCheck, '--cert-file', join(dir, 'nope.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'kubeconfig')]);
+    const missingFile = run([
+      ...clientCheck,
+      '--cert-file',
+      join(dir, 'nope.crt'),
+      '--key-file',
+      join(dir, 'serving.key'),
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+    ]);
     expect(missingFile.status).toBe(2);
     expect(missingFile.stderr).toContain(`CNPAAS_WEBHOOKS_TLS: cannot read --cert-file ${join(dir, 'nope.crt')}`);
 
-    const wrongKey = run([...clientCheck, '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'client-ca.crt'), '--kubeconfig', join(dir, 'kubeconfig')]);
+    const wrongKey = run([
+      ...clientCheck,
+      '--cert-file',
+      join(dir, 'serving.crt'),
+      '--key-file',
+      join(dir, 'client-ca.crt'),
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+    ]);
     expect(wrongKey.status).toBe(2);
     expect(wrongKey.stderr).toContain('CNPAAS_WEBHOOKS_TLS: TLS setup failed');
 
-    const noKubeconfig = run([...clientCheck, '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--kubeconfig', join(dir, 'missing')]);
+    const noKubeconfig = run([
+      ...clientCheck,
+      '--cert-file',
+      join(dir, 'serving.crt'),
+      '--key-file',
+      join(dir, 'serving.key'),
+      '--kubeconfig',
+      join(dir, 'missing'),
+    ]);
     expect(noKubeconfig.status).toBe(2);
     expect(noKubeconfig.stderr).toContain('CNPAAS_WEBHOOKS_KUBECONFIG: cannot load kubeconfig');
   });
@@ -94,7 +134,21 @@ describe('cnpaas-webhooks', () => {
   it('serves over TLS, requires the client certificate, and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [LAUNCHER, '--listen', '127.0.0.1:0', '--cert-file', join(dir, 'serving.crt'), '--key-file', join(dir, 'serving.key'), '--client-ca-file', join(dir, 'client-ca.crt'), '--allowed-client-names', 'kube-apiserver-webhook-client', '--kubeconfig', join(dir, 'kubeconfig')],
+      [
+        LAUNCHER,
+        '--listen',
+        '127.0.0.1:0',
+        '--cert-file',
+        join(dir, 'serving.crt'),
+        '--key-file',
+        join(dir, 'serving.key'),
+        '--client-ca-file',
+        join(dir, 'client-ca.crt'),
+        '--allowed-client-names',
+        'kube-apiserver-webhook-client',
+        '--kubeconfig',
+        join(dir, 'kubeconfig'),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info' } },
     );
     let stdout = '';
@@ -111,11 +165,21 @@ describe('cnpaas-webhooks', () => {
           }
         });
       });
-      const get = (path: string, body?: string, client?: { cert: string; key: string }): Promise<{ status: number; text: string }> =>
+      const get = (
+        path: string,
+        body?: string,
+        client?: { cert: string; key: string },
+      ): Promise<{ status: number; text: string }> =>
         new Promise((resolve, reject) => {
           const req = https.request(
             `${url}${path}`,
-            { method: body ? 'POST' : 'GET', ca: pki.ca.cert, ...(client ?? {}), headers: body ? { 'content-type': 'application/json' } : {}, agent: false },
+            {
+              method: body ? 'POST' : 'GET',
+              ca: pki.ca.cert,
+              ...(client ?? {}),
+              headers: body ? { 'content-type': 'application/json' } : {},
+              agent: false,
+            },
             (res) => {
               let text = '';
               res.on('data', (c: Buffer) => (text += c.toString()));
@@ -137,13 +201,20 @@ describe('cnpaas-webhooks', () => {
           resource: { group: 'webshop.cnpaas.dev', version: 'v1', resource: 'tenants' },
           operation: 'CREATE',
           userInfo: { username: 'system:serviceaccount:cnpaas-system:operator' },
-          object: { metadata: { name: 't-0123456789ab' }, spec: { country: 'DE', city: 'Berlin', address: 'Unter den Linden 1', postalCode: '10117' } },
+          object: {
+            metadata: { name: 't-0123456789ab' },
+            spec: { country: 'DE', city: 'Berlin', address: 'Unter den Linden 1', postalCode: '10117' },
+          },
         },
       });
       expect((await get(WEBHOOKS.validateTenants.path, review)).status).toBe(401);
       const allowed = await get(WEBHOOKS.validateTenants.path, review, pki.client);
       expect(allowed.status).toBe(200);
-      expect(JSON.parse(allowed.text)).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u-1', allowed: true } });
+      expect(JSON.parse(allowed.text)).toEqual({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid: 'u-1', allowed: true },
+      });
       const metrics = await get('/metrics');
       expect(metrics.text).toContain('cnpaas_webhooks_process_cpu_seconds_total');
     } finally {

@@ -13,7 +13,13 @@ interface Webhook {
   timeoutSeconds: number;
   reinvocationPolicy?: string;
   clientConfig: { url: string; caBundle: string };
-  rules: Array<{ apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[]; scope: string }>;
+  rules: Array<{
+    apiGroups: string[];
+    apiVersions: string[];
+    resources: string[];
+    operations: string[];
+    scope: string;
+  }>;
 }
 
 let caPem: string;
@@ -21,7 +27,9 @@ beforeAll(async () => {
   caPem = (await testPki()).ca.cert;
 });
 
-function webhooksOf(objects: ReturnType<typeof renderWebhookConfigurations>['objects']): Map<string, Webhook & { configKind: string }> {
+function webhooksOf(
+  objects: ReturnType<typeof renderWebhookConfigurations>['objects'],
+): Map<string, Webhook & { configKind: string }> {
   const all = new Map<string, Webhook & { configKind: string }>();
   for (const o of objects) for (const w of o['webhooks'] as Webhook[]) all.set(w.name, { ...w, configKind: o.kind });
   return all;
@@ -35,10 +43,16 @@ describe('webhook configurations', () => {
       'ValidatingWebhookConfiguration/cnpaas-webhooks',
     ]);
     const webhooks = webhooksOf(objects);
-    expect([...webhooks.keys()].sort()).toEqual(Object.values(WEBHOOKS).map((w) => w.webhook).sort());
+    expect([...webhooks.keys()].sort()).toEqual(
+      Object.values(WEBHOOKS)
+        .map((w) => w.webhook)
+        .sort(),
+    );
     for (const route of Object.values(WEBHOOKS)) {
       const w = webhooks.get(route.webhook)!;
-      expect(w.configKind).toBe(route.type === 'mutating' ? 'MutatingWebhookConfiguration' : 'ValidatingWebhookConfiguration');
+      expect(w.configKind).toBe(
+        route.type === 'mutating' ? 'MutatingWebhookConfiguration' : 'ValidatingWebhookConfiguration',
+      );
       expect(w.clientConfig.url).toBe(`https://127.0.0.1:9443${route.path}`);
       expect(Buffer.from(w.clientConfig.caBundle, 'base64').toString()).toBe(caPem);
       expect(w.admissionReviewVersions).toEqual(['v1']);
@@ -53,27 +67,58 @@ describe('webhook configurations', () => {
   });
 
   it('declare side effects: claims only on the claim webhooks, and none on dry runs', () => {
-    const webhooks = webhooksOf(renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects);
-    expect(webhooks.get('mutate-registrationrequests.webshop.cnpaas.dev')).toMatchObject({ sideEffects: 'None', reinvocationPolicy: 'IfNeeded' });
+    const webhooks = webhooksOf(
+      renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects,
+    );
+    expect(webhooks.get('mutate-registrationrequests.webshop.cnpaas.dev')).toMatchObject({
+      sideEffects: 'None',
+      reinvocationPolicy: 'IfNeeded',
+    });
     expect(webhooks.get('validate-registrationrequests.webshop.cnpaas.dev')?.sideEffects).toBe('NoneOnDryRun');
     expect(webhooks.get('validate-users.webshop.cnpaas.dev')?.sideEffects).toBe('NoneOnDryRun');
     expect(webhooks.get('validate-tenants.webshop.cnpaas.dev')?.sideEffects).toBe('None');
   });
 
   it('scope rules exactly to their resources and operations (never status, never DELETE)', () => {
-    const webhooks = webhooksOf(renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects);
+    const webhooks = webhooksOf(
+      renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects,
+    );
     const rule = (name: string) => webhooks.get(name)!.rules;
     expect(rule('mutate-registrationrequests.webshop.cnpaas.dev')).toEqual([
-      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['registrationrequests'], operations: ['CREATE'], scope: 'Cluster' },
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        apiVersions: ['v1'],
+        resources: ['registrationrequests'],
+        operations: ['CREATE'],
+        scope: 'Cluster',
+      },
     ]);
     expect(rule('validate-registrationrequests.webshop.cnpaas.dev')).toEqual([
-      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['registrationrequests'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' },
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        apiVersions: ['v1'],
+        resources: ['registrationrequests'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Cluster',
+      },
     ]);
     expect(rule('validate-users.webshop.cnpaas.dev')).toEqual([
-      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['users'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced' },
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        apiVersions: ['v1'],
+        resources: ['users'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Namespaced',
+      },
     ]);
     expect(rule('validate-tenants.webshop.cnpaas.dev')).toEqual([
-      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: ['tenants'], operations: ['CREATE', 'UPDATE'], scope: 'Cluster' },
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        apiVersions: ['v1'],
+        resources: ['tenants'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Cluster',
+      },
     ]);
   });
 
@@ -89,9 +134,14 @@ describe('webhook configurations', () => {
   });
 
   it('refuses a CA bundle that is not PEM certificates', () => {
-    expect(() => renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: 'not pem' })).toThrow(WebhooksError);
+    expect(() => renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: 'not pem' })).toThrow(
+      WebhooksError,
+    );
     expect(() =>
-      renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }),
+      renderWebhookConfigurations({
+        baseUrl: 'https://127.0.0.1:9443',
+        caBundle: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+      }),
     ).toThrow('does not parse');
   });
 
@@ -106,10 +156,17 @@ describe('RBAC', () => {
   it('grants create/get on configmaps in cnpaas-system and list on users, to cnpaas-webhooks only', () => {
     const objects = rbacManifests();
     expect(objects.map((o) => o.kind)).toEqual(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
-    expect(objects[0]).toMatchObject({ metadata: { namespace: 'cnpaas-system' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get'] }] });
-    expect(objects[2]).toMatchObject({ rules: [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list'] }] });
+    expect(objects[0]).toMatchObject({
+      metadata: { namespace: 'cnpaas-system' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get'] }],
+    });
+    expect(objects[2]).toMatchObject({
+      rules: [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list'] }],
+    });
     for (const binding of [objects[1]!, objects[3]!]) {
-      expect(binding['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-webhooks' }]);
+      expect(binding['subjects']).toEqual([
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-webhooks' },
+      ]);
     }
   });
 });

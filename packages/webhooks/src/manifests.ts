@@ -20,7 +20,11 @@ export const MANIFEST_FILES = {
 const PLACEHOLDER_URL = '{{WEBHOOK_BASE_URL}}';
 const PLACEHOLDER_CA = '{{CA_BUNDLE}}';
 
-export type ManifestObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+export type ManifestObject = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+};
 
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
@@ -60,7 +64,7 @@ export interface RenderedWebhookConfigurations {
 export function checkWebhookBaseUrl(baseUrl: string): string {
   const bad = (why: string): WebhooksError =>
     new WebhooksError('CNPAAS_WEBHOOKS_MANIFEST', `webhook base URL ${JSON.stringify(baseUrl)} ${why}`, {
-      hint: 'pass the server\'s https URL, e.g. https://127.0.0.1:9443',
+      hint: "pass the server's https URL, e.g. https://127.0.0.1:9443",
     });
   let url: URL;
   try {
@@ -89,25 +93,39 @@ export function encodeCaBundle(caBundle: string | Buffer): string {
     try {
       new X509Certificate(block);
     } catch (err) {
-      throw new WebhooksError('CNPAAS_WEBHOOKS_MANIFEST', `the CA bundle holds a certificate that does not parse: ${(err as Error).message}`, {
-        hint: 'pass the CA certificate file cnpaas up\'s PKI wrote',
-        cause: err,
-      });
+      throw new WebhooksError(
+        'CNPAAS_WEBHOOKS_MANIFEST',
+        `the CA bundle holds a certificate that does not parse: ${(err as Error).message}`,
+        {
+          hint: "pass the CA certificate file cnpaas up's PKI wrote",
+          cause: err,
+        },
+      );
     }
   }
   return Buffer.from(pem, 'utf8').toString('base64');
 }
 
-export function renderWebhookConfigurations(options: RenderWebhookConfigurationsOptions): RenderedWebhookConfigurations {
+export function renderWebhookConfigurations(
+  options: RenderWebhookConfigurationsOptions,
+): RenderedWebhookConfigurations {
   const baseUrl = checkWebhookBaseUrl(options.baseUrl);
   const caBundle = encodeCaBundle(options.caBundle);
-  const texts = [MANIFEST_FILES.mutatingWebhookConfiguration, MANIFEST_FILES.validatingWebhookConfiguration].map((file) => {
-    const text = readFileSync(manifestPath(file), 'utf8').replaceAll(PLACEHOLDER_URL, baseUrl).replaceAll(PLACEHOLDER_CA, caBundle);
-    // Only comments may still mention a placeholder.
-    const leftover = text.split('\n').find((line) => !line.trimStart().startsWith('#') && line.includes('{{'));
-    if (leftover) throw new WebhooksError('CNPAAS_WEBHOOKS_MANIFEST', `${file} still has a placeholder after rendering: ${leftover.trim()}`);
-    return { file, text };
-  });
+  const texts = [MANIFEST_FILES.mutatingWebhookConfiguration, MANIFEST_FILES.validatingWebhookConfiguration].map(
+    (file) => {
+      const text = readFileSync(manifestPath(file), 'utf8')
+        .replaceAll(PLACEHOLDER_URL, baseUrl)
+        .replaceAll(PLACEHOLDER_CA, caBundle);
+      // Only comments may still mention a placeholder.
+      const leftover = text.split('\n').find((line) => !line.trimStart().startsWith('#') && line.includes('{{'));
+      if (leftover)
+        throw new WebhooksError(
+          'CNPAAS_WEBHOOKS_MANIFEST',
+          `${file} still has a placeholder after rendering: ${leftover.trim()}`,
+        );
+      return { file, text };
+    },
+  );
   const yaml = texts.map((t) => t.text.trimEnd()).join('\n---\n') + '\n';
   const objects = texts.flatMap((t) => parseObjects(t.text, t.file));
   return { yaml, objects };

@@ -67,14 +67,31 @@ describe('password hashing', () => {
     expect(hasher.classify('Correct-Horse-7')).toEqual({ kind: 'plaintext' });
     expect(hasher.classify(await hasher.hash('Correct-Horse-7'))).toEqual({ kind: 'hash' });
     // Stronger hashes (a later cost increase) are accepted, weaker ones are not.
-    expect(hasher.classify(await new PasswordHasher({ params: { ln: 7, r: 8, p: 2 } }).hash('x'))).toEqual({ kind: 'hash' });
-    expect(hasher.classify(await fast.hash('x'))).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('weaker than the required ln=6,r=8,p=1') });
-    expect(hasher.classify('$scrypt$Correct-Horse-7')).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('not a well-formed hash') });
-    expect(hasher.classify('$argon2id$v=19$m=65536,t=3,p=2$abc$def')).toMatchObject({ kind: 'malformed', reason: expect.stringContaining('$argon2') });
+    expect(hasher.classify(await new PasswordHasher({ params: { ln: 7, r: 8, p: 2 } }).hash('x'))).toEqual({
+      kind: 'hash',
+    });
+    expect(hasher.classify(await fast.hash('x'))).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringContaining('weaker than the required ln=6,r=8,p=1'),
+    });
+    expect(hasher.classify('$scrypt$Correct-Horse-7')).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringContaining('not a well-formed hash'),
+    });
+    expect(hasher.classify('$argon2id$v=19$m=65536,t=3,p=2$abc$def')).toMatchObject({
+      kind: 'malformed',
+      reason: expect.stringContaining('$argon2'),
+    });
   });
 
   it('refuses cost parameters out of range', () => {
-    for (const params of [{ ln: 0, r: 8, p: 1 }, { ln: 21, r: 8, p: 1 }, { ln: 15, r: 0, p: 1 }, { ln: 20, r: 32, p: 1 }, { ln: 15, r: 8, p: 1.5 }]) {
+    for (const params of [
+      { ln: 0, r: 8, p: 1 },
+      { ln: 21, r: 8, p: 1 },
+      { ln: 15, r: 0, p: 1 },
+      { ln: 20, r: 32, p: 1 },
+      { ln: 15, r: 8, p: 1.5 },
+    ]) {
       expect(() => new PasswordHasher({ params })).toThrow(WebhooksError);
     }
     try {

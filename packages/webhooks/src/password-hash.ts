@@ -75,9 +75,13 @@ export class PasswordHasher {
   constructor(options: PasswordHasherOptions = {}) {
     const params = options.params ?? DEFAULT_SCRYPT_PARAMS;
     if (!scryptParamsInRange(params)) {
-      throw new WebhooksError('CNPAAS_WEBHOOKS_HASH_PARAMS', `scrypt parameters ln=${params.ln},r=${params.r},p=${params.p} are out of range`, {
-        hint: `use 1 ≤ ln ≤ ${SCRYPT_LIMITS.maxLn}, 1 ≤ r ≤ ${SCRYPT_LIMITS.maxR}, 1 ≤ p ≤ ${SCRYPT_LIMITS.maxP} and at most ${SCRYPT_LIMITS.maxMemoryBytes / 1024 / 1024} MiB (128·2^ln·r bytes); the default is ln=15,r=8,p=3`,
-      });
+      throw new WebhooksError(
+        'CNPAAS_WEBHOOKS_HASH_PARAMS',
+        `scrypt parameters ln=${params.ln},r=${params.r},p=${params.p} are out of range`,
+        {
+          hint: `use 1 ≤ ln ≤ ${SCRYPT_LIMITS.maxLn}, 1 ≤ r ≤ ${SCRYPT_LIMITS.maxR}, 1 ≤ p ≤ ${SCRYPT_LIMITS.maxP} and at most ${SCRYPT_LIMITS.maxMemoryBytes / 1024 / 1024} MiB (128·2^ln·r bytes); the default is ln=15,r=8,p=3`,
+        },
+      );
     }
     this.params = Object.freeze({ ...params });
   }

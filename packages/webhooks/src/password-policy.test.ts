@@ -28,7 +28,9 @@ describe('password policy', () => {
     expect(describePasswordViolations(checkPasswordPolicy('abcdefgh'))).toBe(
       'must contain an upper-case letter; must contain a digit; must contain a special character (a symbol, punctuation mark or space, e.g. ! # ? -)',
     );
-    expect(describePasswordViolations(checkPasswordPolicy('Ab1!'))).toBe('must be at least 8 characters long (it has 4)');
+    expect(describePasswordViolations(checkPasswordPolicy('Ab1!'))).toBe(
+      'must be at least 8 characters long (it has 4)',
+    );
   });
 
   it('counts characters, not UTF-16 units, and knows letters and digits of every script', () => {

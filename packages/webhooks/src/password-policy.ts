@@ -44,19 +44,31 @@ export function checkPasswordPolicy(password: string): PasswordViolation[] {
   const length = [...value].length;
   const violations: PasswordViolation[] = [];
   if (length < PASSWORD_MIN_LENGTH) {
-    violations.push({ rule: 'too-short', message: `must be at least ${PASSWORD_MIN_LENGTH} characters long (it has ${length})` });
+    violations.push({
+      rule: 'too-short',
+      message: `must be at least ${PASSWORD_MIN_LENGTH} characters long (it has ${length})`,
+    });
   }
   if (length > PASSWORD_MAX_LENGTH) {
-    violations.push({ rule: 'too-long', message: `must be at most ${PASSWORD_MAX_LENGTH} characters long (it has ${length})` });
+    violations.push({
+      rule: 'too-long',
+      message: `must be at most ${PASSWORD_MAX_LENGTH} characters long (it has ${length})`,
+    });
   }
   if (!UPPER.test(value)) violations.push({ rule: 'upper', message: 'must contain an upper-case letter' });
   if (!LOWER.test(value)) violations.push({ rule: 'lower', message: 'must contain a lower-case letter' });
   if (!DIGIT.test(value)) violations.push({ rule: 'digit', message: 'must contain a digit' });
   if (!SPECIAL.test(value)) {
-    violations.push({ rule: 'special', message: 'must contain a special character (a symbol, punctuation mark or space, e.g. ! # ? -)' });
+    violations.push({
+      rule: 'special',
+      message: 'must contain a special character (a symbol, punctuation mark or space, e.g. ! # ? -)',
+    });
   }
   if (CONTROL.test(value)) {
-    violations.push({ rule: 'control', message: 'must not contain control characters (line breaks, tabs and the like)' });
+    violations.push({
+      rule: 'control',
+      message: 'must not contain control characters (line breaks, tabs and the like)',
+    });
   }
   return violations;
 }

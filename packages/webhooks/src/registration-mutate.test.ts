@@ -6,7 +6,14 @@ import { decodePatch } from './admission-review.js';
 import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
 import { PasswordHasher, formatPasswordHash, parsePasswordHash } from './password-hash.js';
 import { createRegistrationMutator, defaultCompanyName } from './registration-mutate.js';
-import { FAST_SCRYPT, GOOD_PASSWORD, admissionRequest, applyAdmissionPatch, registrationObject, validRegistrationSpec } from './test-support.js';
+import {
+  FAST_SCRYPT,
+  GOOD_PASSWORD,
+  admissionRequest,
+  applyAdmissionPatch,
+  registrationObject,
+  validRegistrationSpec,
+} from './test-support.js';
 
 type Spec = Record<string, any>;
 
@@ -24,7 +31,11 @@ describe('registration mutation', () => {
     expect(response.allowed).toBe(true);
     expect(response.patchType).toBe('JSONPatch');
     const ops = decodePatch(response);
-    expect(ops.map((op) => `${op.op} ${op.path}`)).toEqual(['replace /spec/user/email', 'add /spec/tenant/companyName', 'replace /spec/password']);
+    expect(ops.map((op) => `${op.op} ${op.path}`)).toEqual([
+      'replace /spec/user/email',
+      'add /spec/tenant/companyName',
+      'replace /spec/password',
+    ]);
     // No op carries the plain password (no `test` op, no old value).
     expect(Buffer.from(response.patch!, 'base64').toString()).not.toContain(GOOD_PASSWORD);
 
@@ -80,12 +91,37 @@ describe('registration mutation', () => {
   describe('refuses a hash sent as the password: the policy could not be checked', () => {
     const cases: Array<[string, () => Promise<string>, string]> = [
       // A strong, well-formed hash of a password that breaks every rule.
-      ['a well-formed scrypt hash at the required cost', () => hasher.hash('a'), 'spec.password: is a password hash; a registration carries the plain password'],
-      ['a scrypt hash another process issued', () => new PasswordHasher({ params: { ln: 5, r: 8, p: 1 } }).hash(GOOD_PASSWORD), 'spec.password: is a password hash'],
-      ['a weak scrypt hash', async () => formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }), 'spec.password: is a scrypt hash weaker than the required'],
-      ['an argon2id string', async () => '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaA', 'spec.password: starts with $argon2'],
-      ['a bcrypt string', async () => '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW', 'spec.password: starts like a password hash'],
-      ['a pbkdf2 PHC string', async () => '$pbkdf2-sha256$i=600000$c2FsdA$aGFzaA', 'spec.password: starts like a password hash'],
+      [
+        'a well-formed scrypt hash at the required cost',
+        () => hasher.hash('a'),
+        'spec.password: is a password hash; a registration carries the plain password',
+      ],
+      [
+        'a scrypt hash another process issued',
+        () => new PasswordHasher({ params: { ln: 5, r: 8, p: 1 } }).hash(GOOD_PASSWORD),
+        'spec.password: is a password hash',
+      ],
+      [
+        'a weak scrypt hash',
+        async () =>
+          formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }),
+        'spec.password: is a scrypt hash weaker than the required',
+      ],
+      [
+        'an argon2id string',
+        async () => '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaA',
+        'spec.password: starts with $argon2',
+      ],
+      [
+        'a bcrypt string',
+        async () => '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW',
+        'spec.password: starts like a password hash',
+      ],
+      [
+        'a pbkdf2 PHC string',
+        async () => '$pbkdf2-sha256$i=600000$c2FsdA$aGFzaA',
+        'spec.password: starts like a password hash',
+      ],
     ];
     it.each(cases)('%s', async (_label, value, expected) => {
       const spec = validRegistrationSpec() as Spec;
@@ -130,10 +166,17 @@ describe('registration mutation', () => {
       expect(counting.hashes).toBe(0);
     });
 
-    it('the placeholder passes the CRD\'s own password rules (prefix CEL rule, lengths), so the dry run is not refused there', () => {
-      const crd = parse(readFileSync(crdManifests().find((f) => f.endsWith('registrationrequests.yaml'))!, 'utf8')) as Spec;
+    it("the placeholder passes the CRD's own password rules (prefix CEL rule, lengths), so the dry run is not refused there", () => {
+      const crd = parse(
+        readFileSync(
+          crdManifests().find((f) => f.endsWith('registrationrequests.yaml'))!,
+          'utf8',
+        ),
+      ) as Spec;
       const schema = crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.password;
-      expect(schema['x-kubernetes-validations'][0].rule).toBe("self.startsWith('$argon2id$') || self.startsWith('$scrypt$')");
+      expect(schema['x-kubernetes-validations'][0].rule).toBe(
+        "self.startsWith('$argon2id$') || self.startsWith('$scrypt$')",
+      );
       const placeholder = dryRunPasswordPlaceholder();
       expect(placeholder.startsWith('$argon2id$') || placeholder.startsWith('$scrypt$')).toBe(true);
       expect(placeholder.length).toBeGreaterThanOrEqual(schema.minLength);
@@ -143,11 +186,13 @@ describe('registration mutation', () => {
     it('a placeholder is accepted on dry-run reinvocation only, never on a real request', async () => {
       const object = registrationObject(validRegistrationSpec());
       const dry = applyAdmissionPatch(object, await mutate(admissionRequest(object, { dryRun: true })));
-      expect((await mutate(admissionRequest(dry, { dryRun: true })))).toEqual({ uid: expect.any(String), allowed: true });
+      expect(await mutate(admissionRequest(dry, { dryRun: true }))).toEqual({ uid: expect.any(String), allowed: true });
       // The same placeholder sent for real (say, copied from a dry run's answer) is refused.
       const real = await mutate(admissionRequest(dry));
       expect(real.status?.code).toBe(422);
-      expect(real.status?.message).toContain('spec.password: starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash');
+      expect(real.status?.message).toContain(
+        'spec.password: starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash',
+      );
       // And one this process never issued is refused even on a dry run.
       const forged = structuredClone(object);
       (forged['spec'] as Spec).password = dryRunPasswordPlaceholder();
@@ -179,7 +224,9 @@ describe('registration mutation', () => {
   });
 
   it('hashes with the production cost by default', async () => {
-    const response = await createRegistrationMutator({ hasher: new PasswordHasher() })(admissionRequest(registrationObject(validRegistrationSpec())));
+    const response = await createRegistrationMutator({ hasher: new PasswordHasher() })(
+      admissionRequest(registrationObject(validRegistrationSpec())),
+    );
     const password = decodePatch(response).find((op) => op.path === '/spec/password');
     expect(password && 'value' in password ? password.value : '').toMatch(/^\$scrypt\$ln=15,r=8,p=3\$/);
   });

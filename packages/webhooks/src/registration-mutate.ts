@@ -43,15 +43,26 @@ export interface RegistrationMutatorOptions {
 
 /** Why a hash-shaped password is refused, after the field name; says what to send instead. */
 const SEND_PLAIN =
-  'a registration carries the plain password, sent over the API\'s TLS connection; it is checked against the password policy and hashed on the server, so a hash cannot be accepted';
+  "a registration carries the plain password, sent over the API's TLS connection; it is checked against the password policy and hashed on the server, so a hash cannot be accepted";
 
 /** Problems of spec.password at the mutating stage; `plain` is the value to hash when there are none and it is plain text. */
-function judgePassword(password: string, context: { hasher: PasswordHasher; issued: IssuedPasswords; dryRun: boolean }): { problems: FieldProblem[]; plain?: string } {
+function judgePassword(
+  password: string,
+  context: { hasher: PasswordHasher; issued: IssuedPasswords; dryRun: boolean },
+): { problems: FieldProblem[]; plain?: string } {
   // Our own value on reinvocation; a placeholder only ever within a dry run.
-  if (context.issued.has(password) && (context.dryRun || !isDryRunPasswordPlaceholder(password))) return { problems: [] };
+  if (context.issued.has(password) && (context.dryRun || !isDryRunPasswordPlaceholder(password)))
+    return { problems: [] };
   const kind = context.hasher.classify(password);
   if (kind.kind === 'plaintext') {
-    return { problems: checkPasswordPolicy(password).map((v) => ({ field: 'spec.password', type: 'FieldValueInvalid', message: v.message })), plain: password };
+    return {
+      problems: checkPasswordPolicy(password).map((v) => ({
+        field: 'spec.password',
+        type: 'FieldValueInvalid',
+        message: v.message,
+      })),
+      plain: password,
+    };
   }
   const message = kind.kind === 'malformed' ? `${kind.reason}; ${SEND_PLAIN}` : `is a password hash; ${SEND_PLAIN}`;
   return { problems: [{ field: 'spec.password', type: 'FieldValueInvalid', message }] };
@@ -75,7 +86,11 @@ export function createRegistrationMutator(options: RegistrationMutatorOptions): 
     if (request.operation !== 'CREATE') return allow(request);
     const object = request.object;
     if (!isRecord(object)) {
-      return deny(request, { code: 400, reason: 'BadRequest', message: 'a CREATE review for a RegistrationRequest must carry request.object' });
+      return deny(request, {
+        code: 400,
+        reason: 'BadRequest',
+        message: 'a CREATE review for a RegistrationRequest must carry request.object',
+      });
     }
     const name = object.metadata?.name ?? request.name;
     const target = { kind: RESOURCES.registrationRequests.kind, name, group: WEBSHOP_GROUP };
@@ -94,8 +109,13 @@ export function createRegistrationMutator(options: RegistrationMutatorOptions): 
     }
 
     const tenant = mutated?.['tenant'];
-    if (isRecord(tenant) && isRecord(user) && isBlank(tenant['companyName'])
-      && typeof user['firstName'] === 'string' && typeof user['lastName'] === 'string') {
+    if (
+      isRecord(tenant) &&
+      isRecord(user) &&
+      isBlank(tenant['companyName']) &&
+      typeof user['firstName'] === 'string' &&
+      typeof user['lastName'] === 'string'
+    ) {
       const companyName = defaultCompanyName(user['firstName'], user['lastName']);
       if (companyName !== '') {
         tenant['companyName'] = companyName;

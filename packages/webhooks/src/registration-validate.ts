@@ -35,7 +35,8 @@ export interface RegistrationSpecRule {
 
 /** Problems of a RegistrationRequest spec: user, password, tenant. */
 export function checkRegistrationSpec(spec: unknown, rule: RegistrationSpecRule): FieldProblem[] {
-  if (spec === undefined || spec === null) return [{ field: 'spec', type: 'FieldValueRequired', message: 'is required' }];
+  if (spec === undefined || spec === null)
+    return [{ field: 'spec', type: 'FieldValueRequired', message: 'is required' }];
   if (!isRecord(spec)) return [{ field: 'spec', type: 'FieldValueTypeInvalid', message: 'must be an object' }];
   const problems = checkUserSpec(spec['user'], 'spec.user', { requireNormalisedEmail: rule.requireNormalisedEmail });
   const password = spec['password'];
@@ -55,17 +56,22 @@ export function checkRegistrationSpec(spec: unknown, rule: RegistrationSpecRule)
  * or, on a dry run only, the mutating webhook's placeholder (never stored:
  * see dry-run-password.ts).
  */
-export function storedPasswordProblems(hasher: PasswordHasher, review: { dryRun: boolean }): (password: string) => FieldProblem[] {
+export function storedPasswordProblems(
+  hasher: PasswordHasher,
+  review: { dryRun: boolean },
+): (password: string) => FieldProblem[] {
   return (password) => {
     if (review.dryRun && isDryRunPasswordPlaceholder(password)) return [];
     const kind = hasher.classify(password);
     if (kind.kind === 'hash') return [];
     if (kind.kind === 'malformed') return [{ field: 'spec.password', type: 'FieldValueInvalid', message: kind.reason }];
-    return [{
-      field: 'spec.password',
-      type: 'FieldValueInvalid',
-      message: `is not hashed: the mutating webhook ${MUTATING_WEBHOOK_NAME} did not run; check that the MutatingWebhookConfiguration cnpaas-webhooks is registered`,
-    }];
+    return [
+      {
+        field: 'spec.password',
+        type: 'FieldValueInvalid',
+        message: `is not hashed: the mutating webhook ${MUTATING_WEBHOOK_NAME} did not run; check that the MutatingWebhookConfiguration cnpaas-webhooks is registered`,
+      },
+    ];
   };
 }
 
@@ -80,7 +86,11 @@ export function createRegistrationValidator(options: RegistrationValidatorOption
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow(request);
     const object = request.object;
     if (!isRecord(object)) {
-      return deny(request, { code: 400, reason: 'BadRequest', message: `a ${request.operation} review for a RegistrationRequest must carry request.object` });
+      return deny(request, {
+        code: 400,
+        reason: 'BadRequest',
+        message: `a ${request.operation} review for a RegistrationRequest must carry request.object`,
+      });
     }
     const name = object.metadata?.name ?? request.name;
     const target = { kind: RESOURCES.registrationRequests.kind, name, group: WEBSHOP_GROUP };
@@ -88,11 +98,13 @@ export function createRegistrationValidator(options: RegistrationValidatorOption
     if (request.operation === 'UPDATE') {
       const old = isRecord(request.oldObject) ? request.oldObject : {};
       if (isDeepStrictEqual(object['spec'], old['spec'])) return allow(request);
-      return denyInvalid(request, target, [{
-        field: 'spec',
-        type: 'FieldValueForbidden',
-        message: 'cannot be changed after creation; delete the RegistrationRequest and create a new one',
-      }]);
+      return denyInvalid(request, target, [
+        {
+          field: 'spec',
+          type: 'FieldValueForbidden',
+          message: 'cannot be changed after creation; delete the RegistrationRequest and create a new one',
+        },
+      ]);
     }
 
     const checkPassword = storedPasswordProblems(hasher, { dryRun: request.dryRun === true });
@@ -104,7 +116,11 @@ export function createRegistrationValidator(options: RegistrationValidatorOption
       const outcome = await claims.claim({
         email,
         // Validating admission runs after the apiserver assigned the UID; the review's uid only if it did not.
-        owner: { uid: object.metadata?.uid ?? request.uid, uidKind: 'registration', claimedBy: `RegistrationRequest/${name ?? ''}` },
+        owner: {
+          uid: object.metadata?.uid ?? request.uid,
+          uidKind: 'registration',
+          claimedBy: `RegistrationRequest/${name ?? ''}`,
+        },
         dryRun: request.dryRun === true,
       });
       if (outcome.outcome === 'taken') return denyEmailTaken(request, { email, field: 'spec.user.email', outcome });

@@ -22,8 +22,16 @@ export interface WebhookRoute {
 }
 
 export const WEBHOOKS = {
-  mutateRegistrationRequests: { path: '/mutate/registrationrequests', webhook: MUTATING_WEBHOOK_NAME, type: 'mutating' },
-  validateRegistrationRequests: { path: '/validate/registrationrequests', webhook: 'validate-registrationrequests.webshop.cnpaas.dev', type: 'validating' },
+  mutateRegistrationRequests: {
+    path: '/mutate/registrationrequests',
+    webhook: MUTATING_WEBHOOK_NAME,
+    type: 'mutating',
+  },
+  validateRegistrationRequests: {
+    path: '/validate/registrationrequests',
+    webhook: 'validate-registrationrequests.webshop.cnpaas.dev',
+    type: 'validating',
+  },
   validateUsers: { path: '/validate/users', webhook: 'validate-users.webshop.cnpaas.dev', type: 'validating' },
   validateTenants: { path: '/validate/tenants', webhook: 'validate-tenants.webshop.cnpaas.dev', type: 'validating' },
 } as const satisfies Record<string, Omit<WebhookRoute, 'handler'>>;

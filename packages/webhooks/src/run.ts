@@ -27,14 +27,26 @@ function readTls(config: WebhooksConfig): TlsMaterial {
 
 export async function run(config: WebhooksConfig, version: string): Promise<void> {
   const tls = readTls(config);
-  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the webhooks\' kubeconfig from cnpaas up', error: kitError });
+  const kc = loadKubeConfig(config, {
+    hint: "pass --kubeconfig with the webhooks' kubeconfig from cnpaas up",
+    error: kitError,
+  });
   const log = createLogger({ level: config.logLevel });
   const metrics = new WebhookMetrics({ processMetrics: true });
   const hasher = new PasswordHasher();
-  const claims = new EmailClaims({ store: new KubeClaimStore(kc), onOutcome: (outcome) => metrics.countClaim(outcome) });
+  const claims = new EmailClaims({
+    store: new KubeClaimStore(kc),
+    onOutcome: (outcome) => metrics.countClaim(outcome),
+  });
   const server = await tlsSetup(
     async () => {
-      const built = new WebhookServer({ tls, allowedClientNames: config.allowedClientNames, routes: webshopRoutes({ hasher, claims }), log, metrics });
+      const built = new WebhookServer({
+        tls,
+        allowedClientNames: config.allowedClientNames,
+        routes: webshopRoutes({ hasher, claims }),
+        log,
+        metrics,
+      });
       await built.app.ready();
       return built;
     },

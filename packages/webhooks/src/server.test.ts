@@ -36,7 +36,15 @@ interface Reply {
   peerCertificate?: X509Certificate;
 }
 
-function call(path: string, options: { body?: string | Buffer; client?: { cert: string; key: string } | undefined; method?: string; contentType?: string } = {}): Promise<Reply> {
+function call(
+  path: string,
+  options: {
+    body?: string | Buffer;
+    client?: { cert: string; key: string } | undefined;
+    method?: string;
+    contentType?: string;
+  } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       `${url}${path}`,
@@ -70,12 +78,23 @@ function call(path: string, options: { body?: string | Buffer; client?: { cert: 
 }
 
 /** As kube-apiserver calls a webhook: POST ?timeout=10s with its client certificate. */
-function review(path: string, body: unknown, client: { cert: string; key: string } | null = pki.client): Promise<Reply> {
+function review(
+  path: string,
+  body: unknown,
+  client: { cert: string; key: string } | null = pki.client,
+): Promise<Reply> {
   return call(`${path}?timeout=10s`, { body: JSON.stringify(body), client: client ?? undefined });
 }
 
-function reviewOf(spec: Record<string, unknown>, options: Parameters<typeof admissionRequest>[1] = {}): AdmissionReview {
-  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: admissionRequest(registrationObject(spec), options) };
+function reviewOf(
+  spec: Record<string, unknown>,
+  options: Parameters<typeof admissionRequest>[1] = {},
+): AdmissionReview {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: admissionRequest(registrationObject(spec), options),
+  };
 }
 
 beforeAll(async () => {
@@ -170,16 +189,23 @@ describe('webhook server over TLS', () => {
   it('refuses a CA-signed certificate whose CN is not allowed', async () => {
     const reply = await review(WEBHOOKS.validateTenants.path, reviewOf(validRegistrationSpec()), pki.otherClient);
     expect(reply.status).toBe(403);
-    expect(reply.body).toMatchObject({ code: 'CNPAAS_WEBHOOKS_CLIENT_NOT_ALLOWED', message: 'client certificate CN someone-else may not call admission routes' });
+    expect(reply.body).toMatchObject({
+      code: 'CNPAAS_WEBHOOKS_CLIENT_NOT_ALLOWED',
+      message: 'client certificate CN someone-else may not call admission routes',
+    });
   });
 
   it('serves /healthz, /readyz and /metrics without a client certificate', async () => {
     expect(await call('/readyz')).toMatchObject({ status: 200, text: 'ok' });
     const metrics = await call('/metrics');
     expect(metrics.status).toBe(200);
-    expect(metrics.text).toContain('cnpaas_webhook_admission_requests_total{webhook="mutate-registrationrequests.webshop.cnpaas.dev",operation="CREATE",allowed="true",code="200"}');
+    expect(metrics.text).toContain(
+      'cnpaas_webhook_admission_requests_total{webhook="mutate-registrationrequests.webshop.cnpaas.dev",operation="CREATE",allowed="true",code="200"}',
+    );
     expect(metrics.text).toContain('cnpaas_webhook_admission_duration_seconds_bucket');
-    expect(metrics.text).toContain('cnpaas_webhook_rejected_requests_total{reason="CNPAAS_WEBHOOKS_CLIENT_CERT_REQUIRED"}');
+    expect(metrics.text).toContain(
+      'cnpaas_webhook_rejected_requests_total{reason="CNPAAS_WEBHOOKS_CLIENT_CERT_REQUIRED"}',
+    );
   });
 
   it('refuses a body over 1 MiB with 413', async () => {
@@ -190,21 +216,32 @@ describe('webhook server over TLS', () => {
 
   it('refuses a body that is not JSON without quoting it', async () => {
     const broken = `{"apiVersion":"admission.k8s.io/v1","request":{"object":{"spec":{"password":"${SECRETS[2]}" oops}}}}`;
-    const reply = await call(`${WEBHOOKS.mutateRegistrationRequests.path}?timeout=10s`, { body: broken, client: pki.client });
+    const reply = await call(`${WEBHOOKS.mutateRegistrationRequests.path}?timeout=10s`, {
+      body: broken,
+      client: pki.client,
+    });
     expect(reply.status).toBe(400);
     expect(reply.body).toEqual({ code: 'CNPAAS_WEBHOOKS_BODY_NOT_JSON', message: 'request body is not valid JSON' });
     expect(reply.text).not.toContain(SECRETS[2]);
   });
 
   it('refuses JSON that is not an AdmissionReview with 400 and a hint', async () => {
-    const reply = await review(WEBHOOKS.validateUsers.path, { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: {} });
+    const reply = await review(WEBHOOKS.validateUsers.path, {
+      apiVersion: 'admission.k8s.io/v1beta1',
+      kind: 'AdmissionReview',
+      request: {},
+    });
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe('CNPAAS_WEBHOOKS_BAD_REVIEW');
     expect(reply.body.hint).toContain('admissionReviewVersions [v1]');
   });
 
   it('refuses other content types with 415', async () => {
-    const reply = await call(WEBHOOKS.validateUsers.path, { body: 'x', client: pki.client, contentType: 'application/yaml' });
+    const reply = await call(WEBHOOKS.validateUsers.path, {
+      body: 'x',
+      client: pki.client,
+      contentType: 'application/yaml',
+    });
     expect(reply.status).toBe(415);
   });
 
@@ -212,18 +249,33 @@ describe('webhook server over TLS', () => {
     const body = reviewOf({ ...validRegistrationSpec(), password: SECRETS[3] });
     const thrown = await review('/validate/throws', body);
     expect(thrown.status).toBe(200);
-    expect(thrown.body.response).toMatchObject({ uid: body.request!.uid, allowed: false, status: { code: 500, reason: 'InternalError' } });
-    expect(thrown.body.response.status.message).toContain(`see the cnpaas-webhooks log for review ${body.request!.uid}`);
+    expect(thrown.body.response).toMatchObject({
+      uid: body.request!.uid,
+      allowed: false,
+      status: { code: 500, reason: 'InternalError' },
+    });
+    expect(thrown.body.response.status.message).toContain(
+      `see the cnpaas-webhooks log for review ${body.request!.uid}`,
+    );
     const patched = await review('/validate/patches', reviewOf(validRegistrationSpec()));
     expect(patched.body.response).toMatchObject({ allowed: false, status: { code: 500 } });
     expect(patched.body.response.patch).toBeUndefined();
   });
 
   it('logs one line per admission with ids and outcome, never the body', async () => {
-    const admissions = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'admission');
+    const admissions = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === 'admission');
     expect(admissions.length).toBeGreaterThanOrEqual(4);
     const first = admissions[0]!;
-    expect(first).toMatchObject({ component: 'cnpaas-webhooks', webhook: 'mutate-registrationrequests.webshop.cnpaas.dev', operation: 'CREATE', allowed: true, code: 200, patched: true });
+    expect(first).toMatchObject({
+      component: 'cnpaas-webhooks',
+      webhook: 'mutate-registrationrequests.webshop.cnpaas.dev',
+      operation: 'CREATE',
+      allowed: true,
+      code: 200,
+      patched: true,
+    });
     expect(first).not.toHaveProperty('body');
     expect(first).not.toHaveProperty('patch');
   });
@@ -255,7 +307,11 @@ describe('webhook server over TLS', () => {
 
 describe('readiness', () => {
   it('is not ready before listening nor after closing', async () => {
-    const local = new WebhookServer({ tls: { key: pki.server.key, cert: pki.server.cert }, routes: [], log: capturingLogger().log });
+    const local = new WebhookServer({
+      tls: { key: pki.server.key, cert: pki.server.cert },
+      routes: [],
+      log: capturingLogger().log,
+    });
     expect((await local.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
     await local.listen({ host: '127.0.0.1', port: 0 });
     expect((await local.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
@@ -264,7 +320,11 @@ describe('readiness', () => {
 
   it('wraps a port in use in CNPAAS_WEBHOOKS_LISTEN', async () => {
     const port = Number(new URL(url).port);
-    const local = new WebhookServer({ tls: { key: pki.server.key, cert: pki.server.cert }, routes: [], log: capturingLogger().log });
+    const local = new WebhookServer({
+      tls: { key: pki.server.key, cert: pki.server.cert },
+      routes: [],
+      log: capturingLogger().log,
+    });
     await expect(local.listen({ host: '127.0.0.1', port })).rejects.toMatchObject({ code: 'CNPAAS_WEBHOOKS_LISTEN' });
     await local.close();
   });
@@ -272,7 +332,10 @@ describe('readiness', () => {
 
 describe('decodePatch on a real answer', () => {
   it('is what the apiserver decodes', async () => {
-    const reply = await review(WEBHOOKS.mutateRegistrationRequests.path, reviewOf(validRegistrationSpec({ email: 'x@example.com' })));
+    const reply = await review(
+      WEBHOOKS.mutateRegistrationRequests.path,
+      reviewOf(validRegistrationSpec({ email: 'x@example.com' })),
+    );
     expect(decodePatch(reply.body.response).map((op) => op.path)).toContain('/spec/password');
   });
 });

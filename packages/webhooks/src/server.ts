@@ -16,7 +16,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { HttpsService, clientCertificateCheck, fastifyHttpsOptions, serveJson, type ServingTls } from '@cnpaas/service-kit';
+import {
+  HttpsService,
+  clientCertificateCheck,
+  fastifyHttpsOptions,
+  serveJson,
+  type ServingTls,
+} from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   deny,
@@ -58,20 +64,31 @@ export class WebhookServer extends HttpsService<App, TlsMaterial> {
 
   constructor(options: WebhookServerOptions) {
     const metrics = options.metrics ?? new WebhookMetrics();
-    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    const app: App = Fastify(
+      fastifyHttpsOptions({
+        tls: servingTls(options.tls),
+        log: options.log,
+        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      }),
+    );
     super(app, { error: kitError, registry: metrics.registry, servingTls });
     this.metrics = metrics;
-    serveJson(app, { error: kitError, isOwn: (error) => error instanceof WebhooksError, rejected: metrics.rejectedRequests });
+    serveJson(app, {
+      error: kitError,
+      isOwn: (error) => error instanceof WebhooksError,
+      rejected: metrics.rejectedRequests,
+    });
 
-    const checkClient = options.tls.clientCa !== undefined
-      ? clientCertificateCheck({
-          allowedNames: options.allowedClientNames ?? [],
-          signer: 'the webhooks\' client CA',
-          action: 'call admission routes',
-          hint: 'give kube-apiserver --admission-control-config-file with a kubeConfigFile holding its webhook client certificate',
-          error: kitError,
-        })
-      : undefined;
+    const checkClient =
+      options.tls.clientCa !== undefined
+        ? clientCertificateCheck({
+            allowedNames: options.allowedClientNames ?? [],
+            signer: "the webhooks' client CA",
+            action: 'call admission routes',
+            hint: 'give kube-apiserver --admission-control-config-file with a kubeConfigFile holding its webhook client certificate',
+            error: kitError,
+          })
+        : undefined;
     for (const route of options.routes) {
       app.post(route.path, { ...(checkClient ? { onRequest: checkClient } : {}) }, async (request, reply) => {
         const review = parseAdmissionReview(request.body);
@@ -101,7 +118,12 @@ export class WebhookServer extends HttpsService<App, TlsMaterial> {
     const seconds = (performance.now() - started) / 1000;
     const code = response.allowed ? 200 : (response.status?.code ?? 403);
     this.metrics.admissionDuration.observe({ webhook: route.webhook }, seconds);
-    this.metrics.admissionTotal.inc({ webhook: route.webhook, operation: request.operation, allowed: String(response.allowed), code: String(code) });
+    this.metrics.admissionTotal.inc({
+      webhook: route.webhook,
+      operation: request.operation,
+      allowed: String(response.allowed),
+      code: String(code),
+    });
     log.info(
       {
         webhook: route.webhook,

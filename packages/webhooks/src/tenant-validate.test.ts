@@ -7,18 +7,35 @@ import { REGISTRATION_UID_LABEL } from './webshop.js';
 const validate = createTenantValidator();
 
 function tenant(name: string, spec: Record<string, unknown>): AdmissionObject {
-  return { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', metadata: { name, uid: 'tenant-uid', labels: { [REGISTRATION_UID_LABEL]: 'r-uid' } }, spec };
+  return {
+    apiVersion: 'webshop.cnpaas.dev/v1',
+    kind: 'Tenant',
+    metadata: { name, uid: 'tenant-uid', labels: { [REGISTRATION_UID_LABEL]: 'r-uid' } },
+    spec,
+  };
 }
 
-const good = { companyName: 'Ada Lovelace', country: 'GB', city: 'London', address: '12 St James\'s Square\nLondon', postalCode: 'SW1Y 4JH' };
+const good = {
+  companyName: 'Ada Lovelace',
+  country: 'GB',
+  city: 'London',
+  address: "12 St James's Square\nLondon",
+  postalCode: 'SW1Y 4JH',
+};
 
 describe('Tenant validation', () => {
   it('allows a valid Tenant named as its Namespace will be', async () => {
-    expect((await validate(admissionRequest(tenant('t-0123456789ab', good), { resource: 'tenants' }))).allowed).toBe(true);
+    expect((await validate(admissionRequest(tenant('t-0123456789ab', good), { resource: 'tenants' }))).allowed).toBe(
+      true,
+    );
   });
 
   it('refuses a name that cannot be a Namespace name, and bad fields, in one answer', async () => {
-    const response = await validate(admissionRequest(tenant('Tenant_1', { ...good, country: '', postalCode: 'x'.repeat(31) }), { resource: 'tenants' }));
+    const response = await validate(
+      admissionRequest(tenant('Tenant_1', { ...good, country: '', postalCode: 'x'.repeat(31) }), {
+        resource: 'tenants',
+      }),
+    );
     expect(response.status?.code).toBe(422);
     expect(response.status?.message).toContain('Tenant "Tenant_1" is invalid (3 problems)');
     expect(response.status?.message).toContain('metadata.name: must be an RFC 1123 label');
@@ -31,10 +48,15 @@ describe('Tenant validation', () => {
     const old = tenant('t-0123456789ab', { ...good, city: 'x'.repeat(60) });
     const finalizerRemoved = structuredClone(old);
     finalizerRemoved.metadata!['finalizers'] = [];
-    expect((await validate(admissionRequest(finalizerRemoved, { operation: 'UPDATE', oldObject: old, resource: 'tenants' }))).allowed).toBe(true);
+    expect(
+      (await validate(admissionRequest(finalizerRemoved, { operation: 'UPDATE', oldObject: old, resource: 'tenants' })))
+        .allowed,
+    ).toBe(true);
 
     const worse = tenant('t-0123456789ab', { ...good, city: 'x'.repeat(60), address: '' });
-    const response = await validate(admissionRequest(worse, { operation: 'UPDATE', oldObject: old, resource: 'tenants' }));
+    const response = await validate(
+      admissionRequest(worse, { operation: 'UPDATE', oldObject: old, resource: 'tenants' }),
+    );
     expect(response.status?.message).toContain('(1 problem): spec.address: must not be empty');
   });
 

@@ -24,7 +24,12 @@ export function checkTenantSpec(spec: unknown, path: string): FieldProblem[] {
   if (spec === undefined || spec === null) return [{ field: path, type: 'FieldValueRequired', message: 'is required' }];
   if (!isRecord(spec)) return [{ field: path, type: 'FieldValueTypeInvalid', message: 'must be an object' }];
   return [
-    ...checkString(spec['companyName'], { field: `${path}.companyName`, required: false, minLength: 1, maxLength: TENANT_LIMITS.companyName }),
+    ...checkString(spec['companyName'], {
+      field: `${path}.companyName`,
+      required: false,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.companyName,
+    }),
     ...checkString(spec['country'], {
       field: `${path}.country`,
       required: true,
@@ -33,15 +38,40 @@ export function checkTenantSpec(spec: unknown, path: string): FieldProblem[] {
       pattern: /^[A-Za-z]+$/,
       patternMessage: 'must be a country code of letters only (ISO 3166-1, e.g. DE or DEU)',
     }),
-    ...checkString(spec['city'], { field: `${path}.city`, required: true, minLength: 1, maxLength: TENANT_LIMITS.city }),
-    ...checkString(spec['address'], { field: `${path}.address`, required: true, minLength: 1, maxLength: TENANT_LIMITS.address, allowLineBreaks: true }),
-    ...checkString(spec['postalCode'], { field: `${path}.postalCode`, required: true, minLength: 1, maxLength: TENANT_LIMITS.postalCode }),
-    ...checkString(spec['taxNumber'], { field: `${path}.taxNumber`, required: false, minLength: 1, maxLength: TENANT_LIMITS.taxNumber }),
+    ...checkString(spec['city'], {
+      field: `${path}.city`,
+      required: true,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.city,
+    }),
+    ...checkString(spec['address'], {
+      field: `${path}.address`,
+      required: true,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.address,
+      allowLineBreaks: true,
+    }),
+    ...checkString(spec['postalCode'], {
+      field: `${path}.postalCode`,
+      required: true,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.postalCode,
+    }),
+    ...checkString(spec['taxNumber'], {
+      field: `${path}.taxNumber`,
+      required: false,
+      minLength: 1,
+      maxLength: TENANT_LIMITS.taxNumber,
+    }),
   ];
 }
 
 function badRequest(request: AdmissionRequest): ReturnType<typeof deny> {
-  return deny(request, { code: 400, reason: 'BadRequest', message: `a ${request.operation} review for a Tenant must carry request.object` });
+  return deny(request, {
+    code: 400,
+    reason: 'BadRequest',
+    message: `a ${request.operation} review for a Tenant must carry request.object`,
+  });
 }
 
 /**
@@ -57,11 +87,12 @@ export function createTenantValidator(): AdmissionHandler {
     const name = object.metadata?.name ?? request.name;
     let problems = checkTenantSpec(object['spec'], 'spec');
     if (request.operation === 'CREATE') {
-      problems.unshift(...checkDns1123Label(name, 'metadata.name', 'the Tenant\'s Namespace gets the same name'));
+      problems.unshift(...checkDns1123Label(name, 'metadata.name', "the Tenant's Namespace gets the same name"));
     } else {
       problems = ratchet(problems, { object, oldObject: request.oldObject });
     }
-    if (problems.length > 0) return denyInvalid(request, { kind: RESOURCES.tenants.kind, name, group: WEBSHOP_GROUP }, problems);
+    if (problems.length > 0)
+      return denyInvalid(request, { kind: RESOURCES.tenants.kind, name, group: WEBSHOP_GROUP }, problems);
     return allow(request);
   };
 }

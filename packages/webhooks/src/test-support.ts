@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { collectLines, testPki as kitTestPki, type TestPki } from '@cnpaas/service-kit/testing';
 import { applyPatch } from 'rfc6902';
-import { decodePatch, type AdmissionObject, type AdmissionRequest, type AdmissionResponse, type Operation } from './admission-review.js';
+import {
+  decodePatch,
+  type AdmissionObject,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type Operation,
+} from './admission-review.js';
 import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
 import { createLogger, type Logger } from './logger.js';
 import type { ScryptParams } from './password-hash.js';
@@ -16,9 +22,20 @@ export const GOOD_PASSWORD = 'Correct-Horse-7';
 
 export function validRegistrationSpec(overrides: { email?: string } = {}): Record<string, unknown> {
   return {
-    user: { firstName: 'Ada', lastName: 'Lovelace', email: overrides.email ?? 'ada@example.com', phoneNumber: '+442079460000' },
+    user: {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: overrides.email ?? 'ada@example.com',
+      phoneNumber: '+442079460000',
+    },
     password: GOOD_PASSWORD,
-    tenant: { country: 'GB', city: 'London', address: '12 St James\'s Square', postalCode: 'SW1Y 4JH', taxNumber: 'GB123456789' },
+    tenant: {
+      country: 'GB',
+      city: 'London',
+      address: "12 St James's Square",
+      postalCode: 'SW1Y 4JH',
+      taxNumber: 'GB123456789',
+    },
   };
 }
 
@@ -128,7 +145,9 @@ export class MemoryClaimStore implements ClaimStore {
     await this.#yield();
     return this.users
       .filter((u) => normaliseEmail(u.email) === email)
-      .map(({ namespace, name, registrationUid }) => (registrationUid ? { namespace, name, registrationUid } : { namespace, name }));
+      .map(({ namespace, name, registrationUid }) =>
+        registrationUid ? { namespace, name, registrationUid } : { namespace, name },
+      );
   }
 }
 

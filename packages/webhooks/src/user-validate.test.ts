@@ -16,7 +16,9 @@ beforeEach(() => {
   validate = createUserValidator({ claims: new EmailClaims({ store }), hasher });
 });
 
-function user(options: { name?: string; email?: string; registrationUid?: string; annotations?: Record<string, string> } = {}): AdmissionObject {
+function user(
+  options: { name?: string; email?: string; registrationUid?: string; annotations?: Record<string, string> } = {},
+): AdmissionObject {
   const name = options.name ?? 't-0123456789ab';
   return {
     apiVersion: 'webshop.cnpaas.dev/v1',
@@ -32,22 +34,33 @@ function user(options: { name?: string; email?: string; registrationUid?: string
   };
 }
 
-const review = (object: AdmissionObject, extra: Parameters<typeof admissionRequest>[1] = {}) => admissionRequest(object, { resource: 'users', ...extra });
+const review = (object: AdmissionObject, extra: Parameters<typeof admissionRequest>[1] = {}) =>
+  admissionRequest(object, { resource: 'users', ...extra });
 
 describe('User validation', () => {
   it('allows the User of the registration that holds the email claim', async () => {
     const registrationUid = randomUUID();
-    await new EmailClaims({ store }).claim({ email: 'ada@example.com', owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' }, dryRun: false });
+    await new EmailClaims({ store }).claim({
+      email: 'ada@example.com',
+      owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
+      dryRun: false,
+    });
     const response = await validate(review(user({ registrationUid })));
     expect(response.allowed).toBe(true);
     expect(store.claims.size).toBe(1);
   });
 
   it('refuses a User whose email another registration holds (409)', async () => {
-    await new EmailClaims({ store }).claim({ email: 'ada@example.com', owner: { uid: 'other', uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' }, dryRun: false });
+    await new EmailClaims({ store }).claim({
+      email: 'ada@example.com',
+      owner: { uid: 'other', uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
+      dryRun: false,
+    });
     const response = await validate(review(user({ registrationUid: randomUUID() })));
     expect(response.status).toMatchObject({ code: 409, reason: 'Conflict' });
-    expect(response.status?.message).toContain('spec.email: the email address ada@example.com is already being registered');
+    expect(response.status?.message).toContain(
+      'spec.email: the email address ada@example.com is already being registered',
+    );
   });
 
   it('claims the email for a User made without a registration, and keeps a second one out', async () => {
@@ -60,7 +73,11 @@ describe('User validation', () => {
   });
 
   it('refuses bad fields, a name too long for <name>-welcome, and a plain password annotation', async () => {
-    const object = user({ name: 'a'.repeat(246), email: 'Ada@Example.com', annotations: { [USER_PASSWORD_ANNOTATION]: 'Correct-Horse-7' } });
+    const object = user({
+      name: 'a'.repeat(246),
+      email: 'Ada@Example.com',
+      annotations: { [USER_PASSWORD_ANNOTATION]: 'Correct-Horse-7' },
+    });
     (object['spec'] as Record<string, unknown>)['phoneNumber'] = '555';
     const response = await validate(review(object));
     expect(response.status?.code).toBe(422);
@@ -68,13 +85,17 @@ describe('User validation', () => {
     expect(message).toContain('metadata.name: must be an RFC 1123 subdomain (at most 245');
     expect(message).toContain('spec.email: must be lower-case without surrounding spaces');
     expect(message).toContain('spec.phoneNumber: must be a phone number in E.164 form');
-    expect(message).toContain(`metadata.annotations.${USER_PASSWORD_ANNOTATION}: must be a password hash ($scrypt$…), never a plain password`);
+    expect(message).toContain(
+      `metadata.annotations.${USER_PASSWORD_ANNOTATION}: must be a password hash ($scrypt$…), never a plain password`,
+    );
     expect(message).not.toContain('Correct-Horse-7');
     expect(store.calls.create).toBe(0);
   });
 
   it('accepts a hashed password annotation', async () => {
-    const response = await validate(review(user({ annotations: { [USER_PASSWORD_ANNOTATION]: await hasher.hash('Correct-Horse-7') } })));
+    const response = await validate(
+      review(user({ annotations: { [USER_PASSWORD_ANNOTATION]: await hasher.hash('Correct-Horse-7') } })),
+    );
     expect(response.allowed).toBe(true);
   });
 
@@ -97,10 +118,15 @@ describe('User validation', () => {
 
   describe('on UPDATE still checks a new or changed password annotation', () => {
     // Well-formed, but ln=1: two iterations of scrypt's loop, cheap to brute-force.
-    const weakHash = async (): Promise<string> => formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+    const weakHash = async (): Promise<string> =>
+      formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
     it.each([
       ['plain text', async () => 'Correct-Horse-7', 'must be a password hash ($scrypt$…), never a plain password'],
-      ['a garbage hash', async () => '$scrypt$ln=15,r=8,p=3$garbage', 'starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash'],
+      [
+        'a garbage hash',
+        async () => '$scrypt$ln=15,r=8,p=3$garbage',
+        'starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash',
+      ],
       ['a below-floor hash ($scrypt$ln=1,…)', weakHash, 'is a scrypt hash weaker than the required ln=4,r=8,p=1'],
       ['a bcrypt string', async () => '$2b$10$abcdefghijklmnopqrstuu', 'starts like a password hash'],
     ])('denies %s', async (_label, value, expected) => {
@@ -112,7 +138,11 @@ describe('User validation', () => {
       expect(response.allowed).toBe(false);
       expect(response.status?.code).toBe(422);
       expect(response.status?.message).toContain(`metadata.annotations.${USER_PASSWORD_ANNOTATION}: ${expected}`);
-      expect(response.status?.details?.causes).toContainEqual({ reason: 'FieldValueInvalid', field: `metadata.annotations.${USER_PASSWORD_ANNOTATION}`, message: expect.stringContaining(expected) });
+      expect(response.status?.details?.causes).toContainEqual({
+        reason: 'FieldValueInvalid',
+        field: `metadata.annotations.${USER_PASSWORD_ANNOTATION}`,
+        message: expect.stringContaining(expected),
+      });
       expect(response.status?.message).not.toContain(password);
     });
 
@@ -122,7 +152,10 @@ describe('User validation', () => {
       changed.metadata!.annotations = { [USER_PASSWORD_ANNOTATION]: await hasher.hash('Correct-Horse-7') };
       expect((await validate(review(changed, { operation: 'UPDATE', oldObject: old }))).allowed).toBe(true);
 
-      const stale = user({ registrationUid: 'r-1', annotations: { [USER_PASSWORD_ANNOTATION]: 'stored-before-the-rule' } });
+      const stale = user({
+        registrationUid: 'r-1',
+        annotations: { [USER_PASSWORD_ANNOTATION]: 'stored-before-the-rule' },
+      });
       const relabelled = structuredClone(stale);
       relabelled.metadata!.finalizers = ['example.dev/f'];
       expect((await validate(review(relabelled, { operation: 'UPDATE', oldObject: stale }))).allowed).toBe(true);

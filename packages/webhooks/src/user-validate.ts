@@ -11,7 +11,14 @@
  * registration-uid label (copying another registration's UID would borrow
  * its claim). A tenant may update its own User, so this matters.
  */
-import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest, type AdmissionResponse } from './admission-review.js';
+import {
+  allow,
+  deny,
+  isRecord,
+  type AdmissionHandler,
+  type AdmissionRequest,
+  type AdmissionResponse,
+} from './admission-review.js';
 import { denyClaimUnavailable, denyEmailTaken, type ClaimOwner, type EmailClaims } from './email-claim.js';
 import type { PasswordHasher } from './password-hash.js';
 import {
@@ -56,7 +63,10 @@ export interface UserValidatorOptions {
   hasher: PasswordHasher;
 }
 
-function checkPasswordAnnotation(annotations: Record<string, string> | undefined, hasher: PasswordHasher): FieldProblem[] {
+function checkPasswordAnnotation(
+  annotations: Record<string, string> | undefined,
+  hasher: PasswordHasher,
+): FieldProblem[] {
   const value = annotations?.[USER_PASSWORD_ANNOTATION];
   if (value === undefined) return [];
   // The key has dots: the problem carries its path as segments, or the update's ratchet could not find it.
@@ -64,12 +74,17 @@ function checkPasswordAnnotation(annotations: Record<string, string> | undefined
   if (typeof value !== 'string') return [{ ...at, type: 'FieldValueTypeInvalid', message: 'must be a string' }];
   const kind = hasher.classify(value);
   if (kind.kind === 'hash') return [];
-  const message = kind.kind === 'plaintext' ? 'must be a password hash ($scrypt$…), never a plain password' : kind.reason;
+  const message =
+    kind.kind === 'plaintext' ? 'must be a password hash ($scrypt$…), never a plain password' : kind.reason;
   return [{ ...at, type: 'FieldValueInvalid', message }];
 }
 
 function badRequest(request: AdmissionRequest): AdmissionResponse {
-  return deny(request, { code: 400, reason: 'BadRequest', message: `a ${request.operation} review for a User must carry request.object` });
+  return deny(request, {
+    code: 400,
+    reason: 'BadRequest',
+    message: `a ${request.operation} review for a User must carry request.object`,
+  });
 }
 
 /** The User validating handler (CREATE, UPDATE); it writes a claim, so its webhook is `sideEffects: NoneOnDryRun`. */
@@ -93,7 +108,7 @@ export function createUserValidator(options: UserValidatorOptions): AdmissionHan
       problems.unshift(
         ...checkDns1123Subdomain(name, {
           field: 'metadata.name',
-          why: 'the User\'s ServiceAccount, Role, Secret and welcome Email are named after it',
+          why: "the User's ServiceAccount, Role, Secret and welcome Email are named after it",
           maxLength: USER_NAME_MAX_LENGTH,
         }),
       );
@@ -102,7 +117,11 @@ export function createUserValidator(options: UserValidatorOptions): AdmissionHan
       problems = ratchet(problems, { object, oldObject: old });
       const oldSpec = isRecord(old['spec']) ? old['spec'] : {};
       if (isRecord(spec) && spec['email'] !== oldSpec['email']) {
-        problems.push({ field: 'spec.email', type: 'FieldValueForbidden', message: 'cannot be changed: a User keeps the email address it was created with' });
+        problems.push({
+          field: 'spec.email',
+          type: 'FieldValueForbidden',
+          message: 'cannot be changed: a User keeps the email address it was created with',
+        });
       }
       if (metadata.labels?.[REGISTRATION_UID_LABEL] !== old.metadata?.labels?.[REGISTRATION_UID_LABEL]) {
         problems.push({
@@ -122,7 +141,12 @@ export function createUserValidator(options: UserValidatorOptions): AdmissionHan
       : // The validating stage sees the UID the apiserver just assigned; the review's uid only if it is absent.
         { uid: metadata.uid ?? request.uid, uidKind: 'user', claimedBy: `User/${namespace}/${name}` };
     try {
-      const outcome = await claims.claim({ email, owner, dryRun: request.dryRun === true, self: { namespace, name: name ?? '' } });
+      const outcome = await claims.claim({
+        email,
+        owner,
+        dryRun: request.dryRun === true,
+        self: { namespace, name: name ?? '' },
+      });
       if (outcome.outcome === 'taken') return denyEmailTaken(request, { email, field: 'spec.email', outcome });
       return allow(request);
     } catch (err) {

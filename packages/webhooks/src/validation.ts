@@ -11,11 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { deny, isRecord, type AdmissionResponse, type StatusCause } from './admission-review.js';
 
 export type ProblemType =
-  | 'FieldValueRequired'
-  | 'FieldValueInvalid'
-  | 'FieldValueTooLong'
-  | 'FieldValueTypeInvalid'
-  | 'FieldValueForbidden';
+  'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueTooLong' | 'FieldValueTypeInvalid' | 'FieldValueForbidden';
 
 export interface FieldProblem {
   /** Dotted path in the object, e.g. `spec.user.email`, as the denial shows it. */
@@ -66,20 +62,36 @@ export function checkString(value: unknown, rule: StringRule): FieldProblem[] {
     return [{ field, type: rule.required ? 'FieldValueRequired' : 'FieldValueInvalid', message: 'must not be empty' }];
   }
   const problems: FieldProblem[] = [];
-  if (length < min) problems.push({ field, type: 'FieldValueInvalid', message: `must be at least ${min} characters long (it has ${length})` });
+  if (length < min)
+    problems.push({
+      field,
+      type: 'FieldValueInvalid',
+      message: `must be at least ${min} characters long (it has ${length})`,
+    });
   if (rule.maxLength !== undefined && length > rule.maxLength) {
-    problems.push({ field, type: 'FieldValueTooLong', message: `must be at most ${rule.maxLength} characters long (it has ${length})` });
+    problems.push({
+      field,
+      type: 'FieldValueTooLong',
+      message: `must be at most ${rule.maxLength} characters long (it has ${length})`,
+    });
   }
-  if (min > 0 && value.trim() === '') problems.push({ field, type: 'FieldValueInvalid', message: 'must not be only spaces' });
+  if (min > 0 && value.trim() === '')
+    problems.push({ field, type: 'FieldValueInvalid', message: 'must not be only spaces' });
   if ((rule.allowLineBreaks ? CONTROL_EXCEPT_LINE_BREAKS : CONTROL).test(value)) {
     problems.push({
       field,
       type: 'FieldValueInvalid',
-      message: rule.allowLineBreaks ? 'must not contain control characters other than line breaks' : 'must not contain control characters (line breaks, tabs and the like)',
+      message: rule.allowLineBreaks
+        ? 'must not contain control characters other than line breaks'
+        : 'must not contain control characters (line breaks, tabs and the like)',
     });
   }
   if (rule.pattern && !rule.pattern.test(value)) {
-    problems.push({ field, type: 'FieldValueInvalid', message: rule.patternMessage ?? `must match ${rule.pattern.source}` });
+    problems.push({
+      field,
+      type: 'FieldValueInvalid',
+      message: rule.patternMessage ?? `must match ${rule.pattern.source}`,
+    });
   }
   return problems;
 }
@@ -139,7 +151,8 @@ export function checkEmail(value: unknown, rule: EmailRule): FieldProblem[] {
     problems.push({
       field,
       type: 'FieldValueInvalid',
-      message: 'must be an email address like name@example.com (letters, digits and . _ % + - before the @, then a domain ending in a dot and at least two letters)',
+      message:
+        'must be an email address like name@example.com (letters, digits and . _ % + - before the @, then a domain ending in a dot and at least two letters)',
     });
     return problems;
   }
@@ -147,16 +160,25 @@ export function checkEmail(value: unknown, rule: EmailRule): FieldProblem[] {
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
   if (local.length > EMAIL_LOCAL_MAX_LENGTH) {
-    problems.push({ field, type: 'FieldValueInvalid', message: `must have at most ${EMAIL_LOCAL_MAX_LENGTH} characters before the @ (it has ${local.length})` });
+    problems.push({
+      field,
+      type: 'FieldValueInvalid',
+      message: `must have at most ${EMAIL_LOCAL_MAX_LENGTH} characters before the @ (it has ${local.length})`,
+    });
   }
   if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
-    problems.push({ field, type: 'FieldValueInvalid', message: 'must not start or end the part before the @ with a dot, nor have two dots in a row' });
+    problems.push({
+      field,
+      type: 'FieldValueInvalid',
+      message: 'must not start or end the part before the @ with a dot, nor have two dots in a row',
+    });
   }
   if (!domain.split('.').every((label) => DOMAIN_LABEL.test(label))) {
     problems.push({
       field,
       type: 'FieldValueInvalid',
-      message: 'must have a domain of dot-separated labels of 1 to 63 letters, digits and hyphens, none starting or ending with a hyphen',
+      message:
+        'must have a domain of dot-separated labels of 1 to 63 letters, digits and hyphens, none starting or ending with a hyphen',
     });
   }
   return problems;
@@ -189,26 +211,33 @@ export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 export function checkDns1123Label(value: unknown, field: string, why: string): FieldProblem[] {
   if (typeof value !== 'string' || value === '') return [{ field, type: 'FieldValueRequired', message: 'is required' }];
   if (value.length > DNS1123_LABEL_MAX_LENGTH || !DNS1123_LABEL.test(value)) {
-    return [{
-      field,
-      type: 'FieldValueInvalid',
-      message: `must be an RFC 1123 label (at most ${DNS1123_LABEL_MAX_LENGTH} lower-case letters, digits and '-', starting and ending with a letter or digit) because ${why}`,
-    }];
+    return [
+      {
+        field,
+        type: 'FieldValueInvalid',
+        message: `must be an RFC 1123 label (at most ${DNS1123_LABEL_MAX_LENGTH} lower-case letters, digits and '-', starting and ending with a letter or digit) because ${why}`,
+      },
+    ];
   }
   return [];
 }
 
 /** A DNS subdomain name of at most `maxLength` characters (253 unless a derived name needs room). */
-export function checkDns1123Subdomain(value: unknown, options: { field: string; why: string; maxLength?: number }): FieldProblem[] {
+export function checkDns1123Subdomain(
+  value: unknown,
+  options: { field: string; why: string; maxLength?: number },
+): FieldProblem[] {
   const { field, why } = options;
   const max = options.maxLength ?? DNS1123_SUBDOMAIN_MAX_LENGTH;
   if (typeof value !== 'string' || value === '') return [{ field, type: 'FieldValueRequired', message: 'is required' }];
   if (value.length > max || !DNS1123_SUBDOMAIN.test(value)) {
-    return [{
-      field,
-      type: 'FieldValueInvalid',
-      message: `must be an RFC 1123 subdomain (at most ${max} lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit) because ${why}`,
-    }];
+    return [
+      {
+        field,
+        type: 'FieldValueInvalid',
+        message: `must be an RFC 1123 subdomain (at most ${max} lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit) because ${why}`,
+      },
+    ];
   }
   return [];
 }
@@ -243,8 +272,13 @@ export function valueAt(object: unknown, path: readonly string[]): unknown {
  * problem whose path does not resolve in either object compares equal and is
  * dropped, which is why dotted keys must carry `path` (see FieldProblem).
  */
-export function ratchet(problems: readonly FieldProblem[], update: { object: unknown; oldObject: unknown }): FieldProblem[] {
-  return problems.filter((p) => !isDeepStrictEqual(valueAt(update.object, problemPath(p)), valueAt(update.oldObject, problemPath(p))));
+export function ratchet(
+  problems: readonly FieldProblem[],
+  update: { object: unknown; oldObject: unknown },
+): FieldProblem[] {
+  return problems.filter(
+    (p) => !isDeepStrictEqual(valueAt(update.object, problemPath(p)), valueAt(update.oldObject, problemPath(p))),
+  );
 }
 
 export interface InvalidTarget {
@@ -260,11 +294,19 @@ export function describeProblems(problems: readonly FieldProblem[]): string {
 }
 
 /** 422 Invalid listing every problem, in the message and as `details.causes`. */
-export function denyInvalid(request: { uid: string }, target: InvalidTarget, problems: readonly FieldProblem[]): AdmissionResponse {
+export function denyInvalid(
+  request: { uid: string },
+  target: InvalidTarget,
+  problems: readonly FieldProblem[],
+): AdmissionResponse {
   const subject = target.name ? `${target.kind} "${target.name}"` : target.kind;
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   const causes: StatusCause[] = problems.map((p) => ({ reason: p.type, message: p.message, field: p.field }));
-  const details: { kind: string; group: string; causes: StatusCause[]; name?: string } = { kind: target.kind, group: target.group, causes };
+  const details: { kind: string; group: string; causes: StatusCause[]; name?: string } = {
+    kind: target.kind,
+    group: target.group,
+    causes,
+  };
   if (target.name) details.name = target.name;
   return deny(request, {
     code: 422,

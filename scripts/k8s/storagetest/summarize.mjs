@@ -31,12 +31,26 @@ const results = []; // {pkg, test, action, elapsed}
 const pkgResults = new Map(); // pkg -> {action, elapsed}
 const skipReasons = new Map(); // "pkg test" -> reason
 
-const fmt = (s) => (s === undefined ? '' : s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`);
+const fmt = (s) =>
+  s === undefined
+    ? ''
+    : s < 60
+      ? `${s.toFixed(1)}s`
+      : `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
 function skipReason(lines) {
   // "    store_test.go:42: reason\n" lines before "--- SKIP:"
-  const text = lines.filter((l) => !/^(=== |--- SKIP)/.test(l.trimStart())).join('').trim();
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join(' | ') || '(no reason given)';
+  const text = lines
+    .filter((l) => !/^(=== |--- SKIP)/.test(l.trimStart()))
+    .join('')
+    .trim();
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' | ') || '(no reason given)'
+  );
 }
 
 function onEvent(e) {
@@ -108,7 +122,9 @@ out('');
 out(`storage-test summary (${target}):`);
 for (const [pkg, r] of pkgResults) {
   const rs = top.filter((t) => t.pkg === pkg);
-  out(`  ${pkg.padEnd(10)} ${r.action.padEnd(4)} ${String(count(rs, 'pass')).padStart(4)} passed ${String(count(rs, 'fail')).padStart(3)} failed ${String(count(rs, 'skip')).padStart(3)} skipped  ${fmt(r.elapsed)}`);
+  out(
+    `  ${pkg.padEnd(10)} ${r.action.padEnd(4)} ${String(count(rs, 'pass')).padStart(4)} passed ${String(count(rs, 'fail')).padStart(3)} failed ${String(count(rs, 'skip')).padStart(3)} skipped  ${fmt(r.elapsed)}`,
+  );
 }
 out(`  subtests: ${count(sub, 'pass')} passed, ${count(sub, 'fail')} failed, ${count(sub, 'skip')} skipped`);
 for (const [t, reason] of skipReasons) if (!t.includes('/')) out(`  skipped ${t}: ${reason}`);
@@ -119,5 +135,7 @@ if (failedTests.length > 0) {
 const packageOnly = failedPkgs.filter((p) => !failedTests.some((r) => r.pkg === p));
 for (const p of packageOnly) out(`  package ${p} failed outside any test (see its output above)`);
 if (top.length === 0) out('  no test ran');
-out(`storage-test (${target}): ${count(top, 'pass')} passed, ${count(top, 'fail') + packageOnly.length} failed, ${count(top, 'skip')} skipped`);
+out(
+  `storage-test (${target}): ${count(top, 'pass')} passed, ${count(top, 'fail') + packageOnly.length} failed, ${count(top, 'skip')} skipped`,
+);
 process.exit(failedTests.length === 0 && failedPkgs.length === 0 && top.length > 0 ? 0 : 1);

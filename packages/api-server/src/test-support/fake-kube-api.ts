@@ -43,7 +43,9 @@ export const COMPLETED_STATUS = (name: string): RegistrationRequestStatus => ({
   namespace: `t-${name}`,
   user: `t-${name}`,
   email: `t-${name}-welcome`,
-  conditions: [{ type: 'Ready', status: 'True', reason: 'Completed', message: 'tenant, namespace, user and welcome email exist' }],
+  conditions: [
+    { type: 'Ready', status: 'True', reason: 'Completed', message: 'tenant, namespace, user and welcome email exist' },
+  ],
 });
 
 export class FakeKubeApi {
@@ -54,8 +56,17 @@ export class FakeKubeApi {
   /** Watches from a resourceVersion below this get 410 Gone. */
   compactedRv = 0;
 
-  readonly creates: Array<{ dryRun: boolean; clientCn: string; fieldManager: string | undefined; object: RegistrationRequest }> = [];
-  readonly watches: Array<{ resourceVersion: string | undefined; fieldSelector: string | undefined; timeoutSeconds: string | undefined }> = [];
+  readonly creates: Array<{
+    dryRun: boolean;
+    clientCn: string;
+    fieldManager: string | undefined;
+    object: RegistrationRequest;
+  }> = [];
+  readonly watches: Array<{
+    resourceVersion: string | undefined;
+    fieldSelector: string | undefined;
+    timeoutSeconds: string | undefined;
+  }> = [];
   readonly gets: string[] = [];
   readonly reviews: SubjectAccessReviewSpec[] = [];
 
@@ -76,11 +87,18 @@ export class FakeKubeApi {
   constructor(pki: TestPki) {
     this.#pki = pki;
     const app = Fastify({
-      https: { key: pki.kubeServing.key, cert: pki.kubeServing.cert, ca: pki.clusterCa.cert, requestCert: true, rejectUnauthorized: false },
+      https: {
+        key: pki.kubeServing.key,
+        cert: pki.kubeServing.cert,
+        ca: pki.clusterCa.cert,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
       forceCloseConnections: true,
     });
     this.app = app;
-    const status = (reply: { code: (c: number) => { send: (b: unknown) => unknown } }, s: KubeStatus) => reply.code(s.code).send(s);
+    const status = (reply: { code: (c: number) => { send: (b: unknown) => unknown } }, s: KubeStatus) =>
+      reply.code(s.code).send(s);
 
     app.addHook('onRequest', async (request, reply) => {
       const socket = request.raw.socket as TLSSocket;
@@ -99,7 +117,15 @@ export class FakeKubeApi {
       delete meta.generateName;
       const name = meta.name!;
       if (this.objects.has(name)) {
-        return status(reply, failure({ code: 409, reason: 'AlreadyExists', message: `registrationrequests.webshop.cnpaas.dev "${name}" already exists`, details: { name, group: 'webshop.cnpaas.dev', kind: 'registrationrequests' } }));
+        return status(
+          reply,
+          failure({
+            code: 409,
+            reason: 'AlreadyExists',
+            message: `registrationrequests.webshop.cnpaas.dev "${name}" already exists`,
+            details: { name, group: 'webshop.cnpaas.dev', kind: 'registrationrequests' },
+          }),
+        );
       }
       const denial = this.admit?.(object, dryRun);
       if (denial) return status(reply, denial);
@@ -114,7 +140,9 @@ export class FakeKubeApi {
       if (dryRun) return reply.code(201).send(stored);
       this.#record('ADDED', stored);
       this.onCreated?.(stored);
-      const created = this.history.find((e) => e.type === 'ADDED' && e.object.metadata.uid === stored.metadata.uid)!.object;
+      const created = this.history.find(
+        (e) => e.type === 'ADDED' && e.object.metadata.uid === stored.metadata.uid,
+      )!.object;
       return reply.code(201).send(created);
     });
 
@@ -122,14 +150,26 @@ export class FakeKubeApi {
       const name = (request.params as { name: string }).name;
       this.gets.push(name);
       const object = this.objects.get(name);
-      if (!object) return status(reply, failure({ code: 404, reason: 'NotFound', message: `registrationrequests.webshop.cnpaas.dev "${name}" not found` }));
+      if (!object)
+        return status(
+          reply,
+          failure({
+            code: 404,
+            reason: 'NotFound',
+            message: `registrationrequests.webshop.cnpaas.dev "${name}" not found`,
+          }),
+        );
       return reply.send(object);
     });
 
     app.get(REGISTRATION_REQUESTS_PATH, async (request, reply) => {
       const query = request.query as Record<string, string | undefined>;
       if (query['watch'] !== 'true') return status(reply, failure({ code: 405, message: 'list is not faked' }));
-      this.watches.push({ resourceVersion: query['resourceVersion'], fieldSelector: query['fieldSelector'], timeoutSeconds: query['timeoutSeconds'] });
+      this.watches.push({
+        resourceVersion: query['resourceVersion'],
+        fieldSelector: query['fieldSelector'],
+        timeoutSeconds: query['timeoutSeconds'],
+      });
       if (this.failWatches > 0) {
         this.failWatches--;
         return status(reply, failure({ code: 500, message: 'etcdserver: leader changed' }));
@@ -146,7 +186,11 @@ export class FakeKubeApi {
         return;
       }
       if (from < this.compactedRv) {
-        const gone = failure({ code: 410, reason: 'Expired', message: `too old resource version: ${from} (${this.compactedRv})` });
+        const gone = failure({
+          code: 410,
+          reason: 'Expired',
+          message: `too old resource version: ${from} (${this.compactedRv})`,
+        });
         res.end(`${JSON.stringify({ type: 'ERROR', object: gone })}\n`);
         return;
       }
@@ -158,7 +202,8 @@ export class FakeKubeApi {
         }
       } else {
         for (const event of this.history) {
-          if (event.rv > from && (!name || event.object.metadata.name === name)) res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+          if (event.rv > from && (!name || event.object.metadata.name === name))
+            res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
         }
       }
       const watcher: Watcher = { name, res };
@@ -175,7 +220,9 @@ export class FakeKubeApi {
       this.reviews.push(spec);
       const decision = this.decide(spec);
       if ('kind' in decision) return status(reply, decision);
-      return reply.code(201).send({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec, status: decision });
+      return reply
+        .code(201)
+        .send({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec, status: decision });
     });
   }
 
@@ -195,7 +242,13 @@ export class FakeKubeApi {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     kc.loadFromOptions({
       clusters: [{ name: 'fake', server: this.url(), caData: b64(this.#pki.clusterCa.cert), skipTLSVerify: false }],
-      users: [{ name: 'cnpaas-api-server', certData: b64(this.#pki.apiServerClient.cert), keyData: b64(this.#pki.apiServerClient.key) }],
+      users: [
+        {
+          name: 'cnpaas-api-server',
+          certData: b64(this.#pki.apiServerClient.cert),
+          keyData: b64(this.#pki.apiServerClient.key),
+        },
+      ],
       contexts: [{ name: 'fake', cluster: 'fake', user: 'cnpaas-api-server' }],
       currentContext: 'fake',
     });
@@ -236,7 +289,8 @@ export class FakeKubeApi {
     else this.objects.set(versioned.metadata.name!, versioned);
     this.history.push({ rv, type, object: versioned });
     for (const w of this.#watchers) {
-      if (!w.name || w.name === versioned.metadata.name) w.res.write(`${JSON.stringify({ type, object: versioned })}\n`);
+      if (!w.name || w.name === versioned.metadata.name)
+        w.res.write(`${JSON.stringify({ type, object: versioned })}\n`);
     }
   }
 }

@@ -30,14 +30,29 @@ export interface TestPki {
 }
 
 export async function testPki(): Promise<TestPki> {
-  const [servingCa, frontProxyCa, clusterCa] = await Promise.all([testCa('test-serving-ca'), testCa('test-front-proxy-ca'), testCa('test-cluster-ca')]);
-  const [serving, frontProxyClient, frontProxyOtherName, clusterSignedFrontProxyName, apiServerClient, kubeServing] = await Promise.all([
-    testLeaf({ commonName: 'cnpaas-api', ca: servingCa, usage: 'server', dnsNames: [SERVICE_DNS_NAME, 'localhost'] }),
-    testLeaf({ commonName: 'front-proxy-client', ca: frontProxyCa, usage: 'client' }),
-    testLeaf({ commonName: 'someone-else', ca: frontProxyCa, usage: 'client' }),
-    testLeaf({ commonName: 'front-proxy-client', ca: clusterCa, usage: 'client' }),
-    testLeaf({ commonName: 'cnpaas-api-server', ca: clusterCa, usage: 'client' }),
-    testLeaf({ commonName: 'kube-apiserver', ca: clusterCa, usage: 'server' }),
+  const [servingCa, frontProxyCa, clusterCa] = await Promise.all([
+    testCa('test-serving-ca'),
+    testCa('test-front-proxy-ca'),
+    testCa('test-cluster-ca'),
   ]);
-  return { servingCa, serving, frontProxyCa, frontProxyClient, frontProxyOtherName, clusterCa, clusterSignedFrontProxyName, apiServerClient, kubeServing };
+  const [serving, frontProxyClient, frontProxyOtherName, clusterSignedFrontProxyName, apiServerClient, kubeServing] =
+    await Promise.all([
+      testLeaf({ commonName: 'cnpaas-api', ca: servingCa, usage: 'server', dnsNames: [SERVICE_DNS_NAME, 'localhost'] }),
+      testLeaf({ commonName: 'front-proxy-client', ca: frontProxyCa, usage: 'client' }),
+      testLeaf({ commonName: 'someone-else', ca: frontProxyCa, usage: 'client' }),
+      testLeaf({ commonName: 'front-proxy-client', ca: clusterCa, usage: 'client' }),
+      testLeaf({ commonName: 'cnpaas-api-server', ca: clusterCa, usage: 'client' }),
+      testLeaf({ commonName: 'kube-apiserver', ca: clusterCa, usage: 'server' }),
+    ]);
+  return {
+    servingCa,
+    serving,
+    frontProxyCa,
+    frontProxyClient,
+    frontProxyOtherName,
+    clusterCa,
+    clusterSignedFrontProxyName,
+    apiServerClient,
+    kubeServing,
+  };
 }

@@ -63,7 +63,12 @@ export interface EmailStatusStore {
 
 /** The status merge patches both stores apply (RFC 7386: null removes a field). */
 export function claimPatch(claim: ClaimRecord): Record<string, unknown> {
-  return { claimedBy: claim.claimedBy, claimedTimestamp: claim.claimedTimestamp, messageId: claim.messageId, conditions: claim.conditions };
+  return {
+    claimedBy: claim.claimedBy,
+    claimedTimestamp: claim.claimedTimestamp,
+    messageId: claim.messageId,
+    conditions: claim.conditions,
+  };
 }
 
 export function sentPatch(sent: SentRecord): Record<string, unknown> {

@@ -16,7 +16,12 @@ import { listMail } from '../mail/mail-store.js';
 import { capturingLogger, emailObject, startSink, type TestSink } from '../test-support.js';
 import type { EmailRef } from './email-status-store.js';
 import { EmailDelivery, type DeliveryOutcome } from './exactly-once.js';
-import { MemoryEmailStatusStore, SimulatedCrash, type CrashPoint, type MemoryConnection } from './memory-status-store.js';
+import {
+  MemoryEmailStatusStore,
+  SimulatedCrash,
+  type CrashPoint,
+  type MemoryConnection,
+} from './memory-status-store.js';
 
 /** A small deterministic PRNG (mulberry32) so a failure reproduces with the printed seed. */
 function prng(seed: number): () => number {
@@ -39,7 +44,9 @@ const random = prng(SEED);
 
 beforeAll(async () => {
   // About one RCPT in eight answers a temporary 451: the sender retries inside the call.
-  sink = await startSink({ faults: { rcptTo: () => (++rcptCalls, random() < 0.125 ? { code: 451, message: 'try again later' } : undefined) } });
+  sink = await startSink({
+    faults: { rcptTo: () => (++rcptCalls, random() < 0.125 ? { code: 451, message: 'try again later' } : undefined) },
+  });
 });
 afterAll(async () => {
   await sink.close();
@@ -56,7 +63,13 @@ describe(`exactly-once under faults (seed ${SEED})`, () => {
     const store = new MemoryEmailStatusStore({ turns: 3 });
     // A fake clock: the test moves it past the claim lease for the final replay, as time would.
     let clock = Date.now();
-    const sender = new EmailSender({ settings: sink.settings, log, backoff: { initialMs: 10, maxMs: 50 }, deadlineMs: 3_000, random });
+    const sender = new EmailSender({
+      settings: sink.settings,
+      log,
+      backoff: { initialMs: 10, maxMs: 50 },
+      deadlineMs: 3_000,
+      random,
+    });
     let instances = 0;
     // A crash kills the whole process: every delivery it has in flight stops, also one that SMTP
     // already accepted and whose sentTimestamp write now fails. Each such failed write is a window.
@@ -68,17 +81,34 @@ describe(`exactly-once under faults (seed ${SEED})`, () => {
         try {
           return await markSent(ref, sent);
         } catch (err) {
-          if (err instanceof SimulatedCrash) windowCrashes.set(`${ref.namespace}/${ref.name}`, (windowCrashes.get(`${ref.namespace}/${ref.name}`) ?? 0) + 1);
+          if (err instanceof SimulatedCrash)
+            windowCrashes.set(
+              `${ref.namespace}/${ref.name}`,
+              (windowCrashes.get(`${ref.namespace}/${ref.name}`) ?? 0) + 1,
+            );
           throw err;
         }
       };
-      return { conn, delivery: new EmailDelivery({ store: conn, sender, log, instanceId: `fn-${++instances}`, claimLeaseMs: LEASE_MS, now: () => clock }) };
+      return {
+        conn,
+        delivery: new EmailDelivery({
+          store: conn,
+          sender,
+          log,
+          instanceId: `fn-${++instances}`,
+          claimLeaseMs: LEASE_MS,
+          now: () => clock,
+        }),
+      };
     };
     // Three replicas of the function; a crashed one is replaced by a new process (new instance id).
     const pool: Instance[] = [spawn(), spawn(), spawn()];
 
     const emails: EmailObject[] = [];
-    for (let i = 0; i < 20; i++) emails.push(store.put(emailObject({ name: `user-${i}-welcome`, namespace: `t-${String(i % 4).padStart(12, '0')}` })));
+    for (let i = 0; i < 20; i++)
+      emails.push(
+        store.put(emailObject({ name: `user-${i}-welcome`, namespace: `t-${String(i % 4).padStart(12, '0')}` })),
+      );
     const refOf = (e: EmailObject): EmailRef => ({ namespace: e.metadata.namespace, name: e.metadata.name });
 
     // Crash injection: ~15% of claims crash right after the claim (before the send); ~15% of
@@ -131,7 +161,9 @@ describe(`exactly-once under faults (seed ${SEED})`, () => {
     expect(final.every(done)).toBe(true);
     // Whatever crashed on the way, the last write of each Email is its success.
     for (const e of emails) {
-      expect(store.peek(refOf(e))!.status!.conditions, e.metadata.name).toEqual([expect.objectContaining({ type: 'Sent', status: 'True', reason: 'Accepted', observedGeneration: 1 })]);
+      expect(store.peek(refOf(e))!.status!.conditions, e.metadata.name).toEqual([
+        expect.objectContaining({ type: 'Sent', status: 'True', reason: 'Accepted', observedGeneration: 1 }),
+      ]);
     }
 
     // Count at the SMTP server.
@@ -141,14 +173,20 @@ describe(`exactly-once under faults (seed ${SEED})`, () => {
     const expected = emails.map((e) => messageIdFor(e.metadata.uid));
     expect([...perMessageId.keys()].sort()).toEqual([...expected].sort());
 
-    const windowLogs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['window'] === 'claim-without-sentTimestamp');
+    const windowLogs = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['window'] === 'claim-without-sentTimestamp');
     for (const email of emails) {
       const id = messageIdFor(email.metadata.uid);
       const copies = perMessageId.get(id)!;
       const windows = windowCrashes.get(`${email.metadata.namespace}/${email.metadata.name}`) ?? 0;
       // Each crash after SMTP accepted can cause at most one extra copy; no other path may.
       expect(copies, `${id}: ${copies} copies, ${windows} window crashes`).toBeLessThanOrEqual(1 + windows);
-      if (copies > 1) expect(windowLogs.some((l) => l['messageId'] === id), `${id} re-sent without a window log line`).toBe(true);
+      if (copies > 1)
+        expect(
+          windowLogs.some((l) => l['messageId'] === id),
+          `${id} re-sent without a window log line`,
+        ).toBe(true);
     }
     const duplicates = received.length - expected.length;
     const totalWindows = [...windowCrashes.values()].reduce((a, b) => a + b, 0);

@@ -18,12 +18,26 @@ afterEach(async () => {
   sink = undefined;
 });
 
-async function setup(options: { faults?: SinkFaults; deadlineMs?: number; now?: () => number; instanceId?: string } = {}) {
+async function setup(
+  options: { faults?: SinkFaults; deadlineMs?: number; now?: () => number; instanceId?: string } = {},
+) {
   sink = await startSink(options.faults ? { faults: options.faults } : {});
   const { log, lines } = capturingLogger();
   const store = new MemoryEmailStatusStore();
-  const sender = new EmailSender({ settings: sink.settings, log, backoff: { initialMs: 20, maxMs: 100 }, deadlineMs: options.deadlineMs ?? 2_000 });
-  const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, ...(options.now ? { now: options.now } : {}), ...(options.instanceId ? { instanceId: options.instanceId } : {}) });
+  const sender = new EmailSender({
+    settings: sink.settings,
+    log,
+    backoff: { initialMs: 20, maxMs: 100 },
+    deadlineMs: options.deadlineMs ?? 2_000,
+  });
+  const delivery = new EmailDelivery({
+    store,
+    sender,
+    log,
+    claimLeaseMs: 5_000,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.instanceId ? { instanceId: options.instanceId } : {}),
+  });
   const email = store.put(emailObject());
   const ref = { namespace: email.metadata.namespace, name: email.metadata.name };
   return { store, delivery, email, ref, log, lines, sender, sink };
@@ -33,11 +47,22 @@ describe('EmailDelivery', () => {
   it('sends once, records sentTimestamp and Sent=True, and skips every replay', async () => {
     const { delivery, store, email, ref, lines } = await setup({ now: () => T0 });
     const messageId = messageIdFor(email.metadata.uid);
-    expect(await delivery.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'sent', messageId, resent: false });
+    expect(await delivery.deliver(ref, email.metadata.uid)).toMatchObject({
+      outcome: 'sent',
+      messageId,
+      resent: false,
+    });
     const status = store.peek(ref)!.status!;
     expect(status).toMatchObject({ sentTimestamp: new Date(T0).toISOString(), messageId, observedGeneration: 1 });
     expect(status.conditions).toEqual([
-      { type: 'Sent', status: 'True', reason: 'Accepted', message: `the SMTP server accepted it as ${messageId}`, observedGeneration: 1, lastTransitionTime: rfc3339(T0) },
+      {
+        type: 'Sent',
+        status: 'True',
+        reason: 'Accepted',
+        message: `the SMTP server accepted it as ${messageId}`,
+        observedGeneration: 1,
+        lastTransitionTime: rfc3339(T0),
+      },
     ]);
     expect(await delivery.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'already-sent' });
     const all = await Promise.all([1, 2, 3].map(() => delivery.deliver(ref)));
@@ -75,7 +100,9 @@ describe('EmailDelivery', () => {
 
   it('a transient 451 inside the deadline: retried in the same call, sent once', async () => {
     let rcpt = 0;
-    const { delivery, ref, store } = await setup({ faults: { rcptTo: () => (++rcpt <= 2 ? { code: 451, message: 'try later' } : undefined) } });
+    const { delivery, ref, store } = await setup({
+      faults: { rcptTo: () => (++rcpt <= 2 ? { code: 451, message: 'try later' } : undefined) },
+    });
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'sent', attempts: 3 });
     expect(store.peek(ref)!.status!.errorMessage).toBeUndefined();
     expect(await listMail(sink!.dir)).toHaveLength(1);
@@ -91,32 +118,65 @@ describe('EmailDelivery', () => {
         return sender.send(message);
       },
     };
-    const delivery = new EmailDelivery({ store, sender: peeking, log, claimLeaseMs: 5_000, instanceId: 'fn-a', now: () => T0 });
+    const delivery = new EmailDelivery({
+      store,
+      sender: peeking,
+      log,
+      claimLeaseMs: 5_000,
+      instanceId: 'fn-a',
+      now: () => T0,
+    });
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'sent' });
     expect(during).toMatchObject({ claimedBy: 'fn-a', claimedTimestamp: new Date(T0).toISOString() });
     expect(during!.observedGeneration).toBeUndefined();
     expect(during!.conditions).toEqual([
-      { type: 'Sent', status: 'False', reason: 'Sending', message: 'claimed by function instance fn-a; sending', observedGeneration: 1, lastTransitionTime: rfc3339(T0) },
+      {
+        type: 'Sent',
+        status: 'False',
+        reason: 'Sending',
+        message: 'claimed by function instance fn-a; sending',
+        observedGeneration: 1,
+        lastTransitionTime: rfc3339(T0),
+      },
     ]);
   });
 
   it('transient failures past the deadline: error recorded, claim released, Sent keeps its transition time until the send succeeds', async () => {
     let failing = true;
     let clock = T0;
-    const { delivery, ref, store } = await setup({ deadlineMs: 300, now: () => clock, faults: { rcptTo: () => (failing ? { code: 451, message: 'try later' } : undefined) } });
+    const { delivery, ref, store } = await setup({
+      deadlineMs: 300,
+      now: () => clock,
+      faults: { rcptTo: () => (failing ? { code: 451, message: 'try later' } : undefined) },
+    });
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'retry-later', reason: 'send-failed' });
     const status = store.peek(ref)!.status!;
-    expect(status).toMatchObject({ errorMessage: expect.stringContaining('451'), errorTimestamp: new Date(T0).toISOString(), observedGeneration: 1 });
+    expect(status).toMatchObject({
+      errorMessage: expect.stringContaining('451'),
+      errorTimestamp: new Date(T0).toISOString(),
+      observedGeneration: 1,
+    });
     expect(status.claimedBy).toBeUndefined();
     expect(status.errorPermanent).toBeUndefined();
     expect(status.conditions).toEqual([
-      { type: 'Sent', status: 'False', reason: 'SendFailed', message: `${status.errorMessage}; will retry`, observedGeneration: 1, lastTransitionTime: rfc3339(T0) },
+      {
+        type: 'Sent',
+        status: 'False',
+        reason: 'SendFailed',
+        message: `${status.errorMessage}; will retry`,
+        observedGeneration: 1,
+        lastTransitionTime: rfc3339(T0),
+      },
     ]);
 
     clock = T0 + 60_000;
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'retry-later', reason: 'send-failed' });
     expect(store.peek(ref)!.status!.errorTimestamp).toBe(new Date(clock).toISOString());
-    expect(sentOf(store.peek(ref)!.status)).toMatchObject({ status: 'False', reason: 'SendFailed', lastTransitionTime: rfc3339(T0) });
+    expect(sentOf(store.peek(ref)!.status)).toMatchObject({
+      status: 'False',
+      reason: 'SendFailed',
+      lastTransitionTime: rfc3339(T0),
+    });
 
     failing = false;
     clock = T0 + 120_000;
@@ -124,19 +184,38 @@ describe('EmailDelivery', () => {
     const sent = store.peek(ref)!.status!;
     expect(sent.errorMessage).toBeUndefined();
     expect(sent.conditions).toHaveLength(1);
-    expect(sentOf(sent)).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: 1, lastTransitionTime: rfc3339(clock) });
+    expect(sentOf(sent)).toMatchObject({
+      status: 'True',
+      reason: 'Accepted',
+      observedGeneration: 1,
+      lastTransitionTime: rfc3339(clock),
+    });
     expect(await listMail(sink!.dir)).toHaveLength(1);
   });
 
   it('a permanent 550: Sent=False Rejected, not retried, replays of that generation do nothing, a new generation tries again', async () => {
     let rcpt = 0;
     let clock = T0;
-    const { delivery, ref, store } = await setup({ now: () => clock, faults: { rcptTo: () => (++rcpt, { code: 550, message: 'No such user' }) } });
+    const { delivery, ref, store } = await setup({
+      now: () => clock,
+      faults: { rcptTo: () => (++rcpt, { code: 550, message: 'No such user' }) },
+    });
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'failed' });
     const status = store.peek(ref)!.status!;
-    expect(status).toMatchObject({ errorMessage: expect.stringContaining('550'), errorPermanent: true, observedGeneration: 1 });
+    expect(status).toMatchObject({
+      errorMessage: expect.stringContaining('550'),
+      errorPermanent: true,
+      observedGeneration: 1,
+    });
     expect(status.conditions).toEqual([
-      { type: 'Sent', status: 'False', reason: 'Rejected', message: status.errorMessage, observedGeneration: 1, lastTransitionTime: rfc3339(T0) },
+      {
+        type: 'Sent',
+        status: 'False',
+        reason: 'Rejected',
+        message: status.errorMessage,
+        observedGeneration: 1,
+        lastTransitionTime: rfc3339(T0),
+      },
     ]);
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'already-failed' });
     expect(rcpt).toBe(1);
@@ -147,13 +226,22 @@ describe('EmailDelivery', () => {
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'failed' });
     expect(rcpt).toBe(2);
     expect(store.peek(ref)!.status!.observedGeneration).toBe(2);
-    expect(sentOf(store.peek(ref)!.status)).toMatchObject({ reason: 'Rejected', observedGeneration: 2, lastTransitionTime: rfc3339(T0) });
+    expect(sentOf(store.peek(ref)!.status)).toMatchObject({
+      reason: 'Rejected',
+      observedGeneration: 2,
+      lastTransitionTime: rfc3339(T0),
+    });
   });
 
-  it('a live claim of another instance: retry later, with the lease\'s remaining time', async () => {
+  it("a live claim of another instance: retry later, with the lease's remaining time", async () => {
     const { delivery, ref, store } = await setup();
     const email = store.peek(ref)!;
-    await store.claim(ref, email.metadata.resourceVersion!, { claimedBy: 'other', claimedTimestamp: new Date().toISOString(), messageId: 'x', conditions: [] });
+    await store.claim(ref, email.metadata.resourceVersion!, {
+      claimedBy: 'other',
+      claimedTimestamp: new Date().toISOString(),
+      messageId: 'x',
+      conditions: [],
+    });
     const outcome = await delivery.deliver(ref);
     expect(outcome).toMatchObject({ outcome: 'retry-later', reason: 'claimed-elsewhere' });
     expect((outcome as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(3_000);
@@ -163,9 +251,16 @@ describe('EmailDelivery', () => {
   it('an abandoned claim without sentTimestamp: logged as the window, re-sent with the same Message-ID', async () => {
     const { delivery, ref, store, lines, email } = await setup();
     const stored = store.peek(ref)!;
-    await store.claim(ref, stored.metadata.resourceVersion!, { claimedBy: 'dead', claimedTimestamp: new Date(Date.now() - 60_000).toISOString(), messageId: 'x', conditions: [] });
+    await store.claim(ref, stored.metadata.resourceVersion!, {
+      claimedBy: 'dead',
+      claimedTimestamp: new Date(Date.now() - 60_000).toISOString(),
+      messageId: 'x',
+      conditions: [],
+    });
     expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'sent', resent: true });
-    const window = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['window'] === 'claim-without-sentTimestamp');
+    const window = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['window'] === 'claim-without-sentTimestamp');
     expect(window).toHaveLength(1);
     expect(window[0]).toMatchObject({ level: 40, holder: 'dead', messageId: messageIdFor(email.metadata.uid) });
   });
@@ -174,10 +269,26 @@ describe('EmailDelivery', () => {
     const { delivery, store } = await setup({ now: () => T0 });
     const bad = store.put(emailObject({ spec: { toAddress: 'not-an-address' } }));
     const ref = { namespace: bad.metadata.namespace, name: bad.metadata.name };
-    expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'invalid', problems: ['spec.toAddress: not an email address'] });
+    expect(await delivery.deliver(ref)).toMatchObject({
+      outcome: 'invalid',
+      problems: ['spec.toAddress: not an email address'],
+    });
     const message = 'Invalid Email: spec.toAddress: not an email address';
-    expect(store.peek(ref)!.status).toMatchObject({ errorPermanent: true, errorMessage: message, observedGeneration: 1 });
-    expect(store.peek(ref)!.status!.conditions).toEqual([{ type: 'Sent', status: 'False', reason: 'Invalid', message, observedGeneration: 1, lastTransitionTime: rfc3339(T0) }]);
+    expect(store.peek(ref)!.status).toMatchObject({
+      errorPermanent: true,
+      errorMessage: message,
+      observedGeneration: 1,
+    });
+    expect(store.peek(ref)!.status!.conditions).toEqual([
+      {
+        type: 'Sent',
+        status: 'False',
+        reason: 'Invalid',
+        message,
+        observedGeneration: 1,
+        lastTransitionTime: rfc3339(T0),
+      },
+    ]);
     expect(await listMail(sink!.dir)).toHaveLength(0);
   });
 

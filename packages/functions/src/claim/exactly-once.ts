@@ -45,7 +45,12 @@ export type DeliveryOutcome =
   | { outcome: 'failed'; messageId: string; message: string }
   | { outcome: 'gone' }
   | { outcome: 'invalid'; problems: string[] }
-  | { outcome: 'retry-later'; reason: 'claimed-elsewhere' | 'send-failed' | 'conflicts'; retryAfterMs: number; messageId?: string };
+  | {
+      outcome: 'retry-later';
+      reason: 'claimed-elsewhere' | 'send-failed' | 'conflicts';
+      retryAfterMs: number;
+      messageId?: string;
+    };
 
 export interface EmailDeliveryOptions {
   store: EmailStatusStore;
@@ -78,7 +83,9 @@ export class EmailDelivery {
     this.#now = options.now ?? Date.now;
     // A lease shorter than a send lets a second instance take over a claim whose holder is still sending.
     if (this.#leaseMs <= options.sender.deadlineMs) {
-      throw new RangeError(`claimLeaseMs (${this.#leaseMs}) must exceed the send deadline (${options.sender.deadlineMs})`);
+      throw new RangeError(
+        `claimLeaseMs (${this.#leaseMs}) must exceed the send deadline (${options.sender.deadlineMs})`,
+      );
     }
   }
 
@@ -140,7 +147,13 @@ export class EmailDelivery {
         }
         resent = true;
         log.warn(
-          { ...logId, holder: status.claimedBy, claimedTimestamp: status.claimedTimestamp, claimAgeMs: age, window: 'claim-without-sentTimestamp' },
+          {
+            ...logId,
+            holder: status.claimedBy,
+            claimedTimestamp: status.claimedTimestamp,
+            claimAgeMs: age,
+            window: 'claim-without-sentTimestamp',
+          },
           'found a claim without sentTimestamp: its holder stopped after claiming, maybe after SMTP accepted; re-sending with the same Message-ID',
         );
       }
@@ -170,15 +183,29 @@ export class EmailDelivery {
           generation: metadata.generation,
           releaseClaim: true,
           resourceVersion: claimed.metadata.resourceVersion,
-          conditions: permanent ? this.#sent(claimed, 'False', 'Rejected', message) : this.#sent(claimed, 'False', 'SendFailed', `${message}; will retry`),
+          conditions: permanent
+            ? this.#sent(claimed, 'False', 'Rejected', message)
+            : this.#sent(claimed, 'False', 'SendFailed', `${message}; will retry`),
         });
-        log.warn({ ...logId, kind: err.kind, smtpCode: err.responseCode, attempts: err.attempts, recorded }, 'send failed');
+        log.warn(
+          { ...logId, kind: err.kind, smtpCode: err.responseCode, attempts: err.attempts, recorded },
+          'send failed',
+        );
         if (permanent) return { outcome: 'failed', messageId, message: err.message };
-        return { outcome: 'retry-later', reason: 'send-failed', retryAfterMs: this.#options.retryAfterMs ?? 5_000, messageId };
+        return {
+          outcome: 'retry-later',
+          reason: 'send-failed',
+          retryAfterMs: this.#options.retryAfterMs ?? 5_000,
+          messageId,
+        };
       }
 
       const conditions = this.#sent(claimed, 'True', 'Accepted', `the SMTP server accepted it as ${messageId}`);
-      await this.#markSent(ref, { sentTimestamp: this.#iso(), messageId, generation: metadata.generation, conditions }, log);
+      await this.#markSent(
+        ref,
+        { sentTimestamp: this.#iso(), messageId, generation: metadata.generation, conditions },
+        log,
+      );
       log.info({ ...logId, attempts, resent }, 'sent');
       return { outcome: 'sent', messageId, attempts, resent };
     }
@@ -191,7 +218,10 @@ export class EmailDelivery {
         return await this.#options.store.markSent(ref, sent);
       } catch (err) {
         // Until this write lands, a replay finds our claim without sentTimestamp and sends again.
-        log.error({ messageId: sent.messageId, attempt, err: errorMessage(err) }, 'sent, but cannot record sentTimestamp');
+        log.error(
+          { messageId: sent.messageId, attempt, err: errorMessage(err) },
+          'sent, but cannot record sentTimestamp',
+        );
         if (attempt >= MARK_SENT_TRIES) throw err;
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
@@ -201,7 +231,13 @@ export class EmailDelivery {
   /** `email`'s conditions with Sent set for its generation (apimachinery's SetStatusCondition rules). */
   #sent(email: EmailObject, status: 'True' | 'False', reason: SentReason, message: string): Condition[] {
     const generation = email.metadata.generation;
-    const sent = { type: SENT_CONDITION, status, reason, message, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+    const sent = {
+      type: SENT_CONDITION,
+      status,
+      reason,
+      message,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    };
     return setCondition(email.status?.conditions, sent, { now: new Date(this.#now()) }).conditions;
   }
 

@@ -16,7 +16,16 @@ import { ResourceClient, isConflict, isNotFound } from '@cnpaas/operator';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EMAILS_RESOURCE, type EmailObject } from '../email-resource.js';
 import { FunctionsError, errorMessage } from '../errors.js';
-import { claimPatch, errorPatch, sentPatch, type ClaimRecord, type EmailRef, type EmailStatusStore, type ErrorRecord, type SentRecord } from './email-status-store.js';
+import {
+  claimPatch,
+  errorPatch,
+  sentPatch,
+  type ClaimRecord,
+  type EmailRef,
+  type EmailStatusStore,
+  type ErrorRecord,
+  type SentRecord,
+} from './email-status-store.js';
 
 export const FIELD_MANAGER = 'cnpaas-email-function';
 
@@ -26,7 +35,9 @@ export class KubeEmailStatusStore implements EmailStatusStore {
   readonly #client: ResourceClient<KubeEmail>;
 
   constructor(kc: KubeConfig, options: { requestTimeoutMs?: number } = {}) {
-    this.#client = new ResourceClient<KubeEmail>(kc, EMAILS_RESOURCE, { requestTimeoutMs: options.requestTimeoutMs ?? 10_000 });
+    this.#client = new ResourceClient<KubeEmail>(kc, EMAILS_RESOURCE, {
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    });
   }
 
   async get(ref: EmailRef): Promise<EmailObject | undefined> {
@@ -40,7 +51,11 @@ export class KubeEmailStatusStore implements EmailStatusStore {
 
   async claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'> {
     try {
-      return await this.#client.mergePatch(ref, { metadata: { resourceVersion }, status: claimPatch(claim) }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      return await this.#client.mergePatch(
+        ref,
+        { metadata: { resourceVersion }, status: claimPatch(claim) },
+        { subresource: 'status', fieldManager: FIELD_MANAGER },
+      );
     } catch (err) {
       if (isConflict(err)) return 'conflict';
       throw storeError('claim', ref, err);
@@ -49,16 +64,25 @@ export class KubeEmailStatusStore implements EmailStatusStore {
 
   async markSent(ref: EmailRef, sent: SentRecord): Promise<void> {
     try {
-      await this.#client.mergePatch(ref, { status: sentPatch(sent) }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      await this.#client.mergePatch(
+        ref,
+        { status: sentPatch(sent) },
+        { subresource: 'status', fieldManager: FIELD_MANAGER },
+      );
     } catch (err) {
       throw storeError('record sentTimestamp on', ref, err);
     }
   }
 
   async recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'> {
-    const precondition = error.resourceVersion !== undefined ? { metadata: { resourceVersion: error.resourceVersion } } : {};
+    const precondition =
+      error.resourceVersion !== undefined ? { metadata: { resourceVersion: error.resourceVersion } } : {};
     try {
-      await this.#client.mergePatch(ref, { ...precondition, status: errorPatch(error) }, { subresource: 'status', fieldManager: FIELD_MANAGER });
+      await this.#client.mergePatch(
+        ref,
+        { ...precondition, status: errorPatch(error) },
+        { subresource: 'status', fieldManager: FIELD_MANAGER },
+      );
       return 'recorded';
     } catch (err) {
       if (isConflict(err)) return 'conflict';
@@ -68,8 +92,12 @@ export class KubeEmailStatusStore implements EmailStatusStore {
 }
 
 function storeError(what: string, ref: EmailRef, err: unknown): FunctionsError {
-  return new FunctionsError('CNPAAS_FUNCTIONS_STATUS_STORE', `cannot ${what} Email ${ref.namespace}/${ref.name}: ${errorMessage(err)}`, {
-    hint: 'check that kube-apiserver is up and that manifests/rbac.yaml is applied (get emails, patch emails/status)',
-    cause: err,
-  });
+  return new FunctionsError(
+    'CNPAAS_FUNCTIONS_STATUS_STORE',
+    `cannot ${what} Email ${ref.namespace}/${ref.name}: ${errorMessage(err)}`,
+    {
+      hint: 'check that kube-apiserver is up and that manifests/rbac.yaml is applied (get emails, patch emails/status)',
+      cause: err,
+    },
+  );
 }

@@ -17,7 +17,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmailObject, EmailStatus } from '../email-resource.js';
-import { claimPatch, errorPatch, sentPatch, type ClaimRecord, type EmailRef, type EmailStatusStore, type ErrorRecord, type SentRecord } from './email-status-store.js';
+import {
+  claimPatch,
+  errorPatch,
+  sentPatch,
+  type ClaimRecord,
+  type EmailRef,
+  type EmailStatusStore,
+  type ErrorRecord,
+  type SentRecord,
+} from './email-status-store.js';
 
 export type CrashPoint = 'after-claim' | 'before-mark-sent' | 'before-record-error';
 
@@ -64,7 +73,9 @@ export class MemoryEmailStatusStore implements EmailStatusStore {
   }
 
   /** Creates (or replaces) an Email; fills uid, generation and resourceVersion like the apiserver. */
-  put(email: Omit<EmailObject, 'metadata'> & { metadata: Omit<EmailObject['metadata'], 'uid'> & { uid?: string } }): EmailObject {
+  put(
+    email: Omit<EmailObject, 'metadata'> & { metadata: Omit<EmailObject['metadata'], 'uid'> & { uid?: string } },
+  ): EmailObject {
     const stored = structuredClone(email) as EmailObject;
     stored.metadata.uid ??= randomUUID();
     stored.metadata.generation ??= 1;
@@ -177,7 +188,8 @@ export class MemoryEmailStatusStore implements EmailStatusStore {
   #recordError(ref: EmailRef, error: ErrorRecord): 'recorded' | 'conflict' {
     this.calls.recordError++;
     const obj = this.#objects.get(key(ref));
-    if (obj && error.resourceVersion !== undefined && obj.metadata.resourceVersion !== error.resourceVersion) return 'conflict';
+    if (obj && error.resourceVersion !== undefined && obj.metadata.resourceVersion !== error.resourceVersion)
+      return 'conflict';
     this.#write(ref, errorPatch(error));
     return 'recorded';
   }

@@ -21,6 +21,7 @@ export interface SmtpErrorFields {
 export function classifySmtpError(err: unknown): FailureKind {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SmtpErrorFields;
   if (typeof e.permanent === 'boolean') return e.permanent ? 'permanent' : 'transient';
-  if (typeof e.responseCode === 'number') return e.responseCode >= 500 && e.responseCode !== 503 ? 'permanent' : 'transient';
+  if (typeof e.responseCode === 'number')
+    return e.responseCode >= 500 && e.responseCode !== 503 ? 'permanent' : 'transient';
   return 'transient';
 }

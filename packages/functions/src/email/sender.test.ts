@@ -16,7 +16,7 @@ afterEach(async () => {
 const fastBackoff = { initialMs: 20, maxMs: 100 };
 
 describe('classifySmtpError', () => {
-  it('follows nodemailer\'s permanent field, then the reply code; no reply is transient', () => {
+  it("follows nodemailer's permanent field, then the reply code; no reply is transient", () => {
     expect(classifySmtpError({ responseCode: 550, permanent: true })).toBe('permanent');
     expect(classifySmtpError({ responseCode: 451, permanent: false })).toBe('transient');
     expect(classifySmtpError({ responseCode: 503 })).toBe('transient');
@@ -45,7 +45,12 @@ describe('EmailSender', () => {
     expect(result.attempts).toBe(1);
     const list = await listMail(sink.dir);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ messageId: messageIdFor(email.metadata.uid), subject: email.spec.subject, to: [email.spec.toAddress], from: email.spec.fromAddress });
+    expect(list[0]).toMatchObject({
+      messageId: messageIdFor(email.metadata.uid),
+      subject: email.spec.subject,
+      to: [email.spec.toAddress],
+      from: email.spec.fromAddress,
+    });
     const { raw } = await readMail(sink.dir, list[0]!.id);
     expect(raw.toString()).toContain(SECRET_BODY);
     expect(raw.toString()).toContain(`X-Cnpaas-Email: ${email.metadata.namespace}/${email.metadata.name}`);
@@ -55,8 +60,14 @@ describe('EmailSender', () => {
 
   it('retries a temporary 451 and sends once', async () => {
     let rcpt = 0;
-    sink = await startSink({ faults: { rcptTo: () => (++rcpt === 1 ? { code: 451, message: 'Greylisted, try again' } : undefined) } });
-    const result = await new EmailSender({ settings: sink.settings, log: capturingLogger().log, backoff: fastBackoff }).send(buildMessage(emailObject()));
+    sink = await startSink({
+      faults: { rcptTo: () => (++rcpt === 1 ? { code: 451, message: 'Greylisted, try again' } : undefined) },
+    });
+    const result = await new EmailSender({
+      settings: sink.settings,
+      log: capturingLogger().log,
+      backoff: fastBackoff,
+    }).send(buildMessage(emailObject()));
     expect(result.attempts).toBe(2);
     expect(await listMail(sink.dir)).toHaveLength(1);
   });
@@ -64,7 +75,9 @@ describe('EmailSender', () => {
   it('gives up at once on a permanent 550', async () => {
     let rcpt = 0;
     sink = await startSink({ faults: { rcptTo: () => (++rcpt, { code: 550, message: 'No such user' }) } });
-    const err = await new EmailSender({ settings: sink.settings, log: capturingLogger().log, backoff: fastBackoff }).send(buildMessage(emailObject())).catch((e: unknown) => e);
+    const err = await new EmailSender({ settings: sink.settings, log: capturingLogger().log, backoff: fastBackoff })
+      .send(buildMessage(emailObject()))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SendError);
     expect(err).toMatchObject({ kind: 'permanent', attempts: 1, responseCode: 550 });
     expect(rcpt).toBe(1);
@@ -76,7 +89,9 @@ describe('EmailSender', () => {
     await sink.close();
     sink = undefined;
     const started = Date.now();
-    const err = await new EmailSender({ settings, log: capturingLogger().log, backoff: fastBackoff, deadlineMs: 500 }).send(buildMessage(emailObject())).catch((e: unknown) => e);
+    const err = await new EmailSender({ settings, log: capturingLogger().log, backoff: fastBackoff, deadlineMs: 500 })
+      .send(buildMessage(emailObject()))
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'transient' });
     expect((err as SendError).attempts).toBeGreaterThan(1);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -99,7 +114,10 @@ describe('HTML or text, as the Email says', () => {
 
   it('a text Email whose body starts with markup arrives as text/plain, verbatim, with no HTML part', async () => {
     // What a text template renders when a registrant's first name is markup.
-    for (const spec of [{ format: 'text' as const, body: `${SCRIPT}, welcome!` }, { body: `<a href="https://evil.example">x</a>, welcome!` }]) {
+    for (const spec of [
+      { format: 'text' as const, body: `${SCRIPT}, welcome!` },
+      { body: `<a href="https://evil.example">x</a>, welcome!` },
+    ]) {
       const mail = await received(spec);
       expect(mail.html).toBe(false);
       expect(mail.text?.trim()).toBe(spec.body);

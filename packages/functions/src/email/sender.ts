@@ -81,7 +81,15 @@ export class EmailSender {
       } catch (err) {
         const e = err as SmtpErrorFields;
         const kind = classifySmtpError(err);
-        const fields = { messageId: message.messageId, to, attempt, kind, smtpCode: e.responseCode, code: e.code, command: e.command };
+        const fields = {
+          messageId: message.messageId,
+          to,
+          attempt,
+          kind,
+          smtpCode: e.responseCode,
+          code: e.code,
+          command: e.command,
+        };
         if (kind === 'permanent') {
           log.warn(fields, 'SMTP refused the message permanently');
           throw new SendError(kind, errorMessage(err), attempt, e.responseCode, { cause: err });

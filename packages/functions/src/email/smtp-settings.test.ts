@@ -19,7 +19,12 @@ describe('loadSmtpSettings', () => {
     writeFileSync(join(dir, 'smtp-host'), 'mail.example\n');
     writeFileSync(join(dir, 'smtp-username'), 'bot\n');
     writeFileSync(join(dir, 'pw'), 'File-Pw\n');
-    const s = loadSmtpSettings({ SMTP_SECRETS_DIR: dir, SMTP_HOST: 'ignored', SMTP_PASSWORD_FILE: join(dir, 'pw'), SMTP_TLS: 'none' });
+    const s = loadSmtpSettings({
+      SMTP_SECRETS_DIR: dir,
+      SMTP_HOST: 'ignored',
+      SMTP_PASSWORD_FILE: join(dir, 'pw'),
+      SMTP_TLS: 'none',
+    });
     expect(s).toMatchObject({ host: 'mail.example', tls: 'none', auth: { user: 'bot', pass: 'File-Pw' } });
     expect(JSON.stringify(describeSmtpSettings(s))).not.toContain('File-Pw');
   });

@@ -51,7 +51,10 @@ export function loadSmtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
       return value === '' ? undefined : value;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw bad(`cannot read ${join(dir, name)}: ${errorMessage(err)}`, 'make the mounted SMTP secret readable by the function');
+      throw bad(
+        `cannot read ${join(dir, name)}: ${errorMessage(err)}`,
+        'make the mounted SMTP secret readable by the function',
+      );
     }
   };
   const pick = (file: string, envName: string): string | undefined => {
@@ -62,11 +65,21 @@ export function loadSmtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
   const host = pick('smtp-host', 'SMTP_HOST') ?? 'localhost';
   const portText = pick('smtp-port', 'SMTP_PORT') ?? '587';
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw bad(`SMTP port "${portText}" is not a port number`, 'set SMTP_PORT (or smtp-port) to 1-65535');
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
+    throw bad(`SMTP port "${portText}" is not a port number`, 'set SMTP_PORT (or smtp-port) to 1-65535');
 
   const legacy = env['SMTP_USE_TLS']?.trim().toLowerCase();
-  const tlsText = pick('smtp-tls', 'SMTP_TLS') ?? (legacy === undefined || legacy === '' ? (port === 465 ? 'implicit' : 'starttls') : legacy === 'false' ? 'none' : 'starttls');
-  if (!POLICIES.includes(tlsText as TlsPolicy)) throw bad(`SMTP TLS policy "${tlsText}" is unknown`, `use one of ${POLICIES.join(', ')}`);
+  const tlsText =
+    pick('smtp-tls', 'SMTP_TLS') ??
+    (legacy === undefined || legacy === ''
+      ? port === 465
+        ? 'implicit'
+        : 'starttls'
+      : legacy === 'false'
+        ? 'none'
+        : 'starttls');
+  if (!POLICIES.includes(tlsText as TlsPolicy))
+    throw bad(`SMTP TLS policy "${tlsText}" is unknown`, `use one of ${POLICIES.join(', ')}`);
 
   const user = pick('smtp-username', 'SMTP_USERNAME');
   let pass = pick('smtp-password', 'SMTP_PASSWORD');
@@ -75,12 +88,18 @@ export function loadSmtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
     try {
       pass = readFileSync(passwordFile, 'utf8').split(/\r?\n/)[0] || undefined;
     } catch (err) {
-      throw bad(`cannot read SMTP_PASSWORD_FILE ${passwordFile}: ${errorMessage(err)}`, 'point SMTP_PASSWORD_FILE at a readable file');
+      throw bad(
+        `cannot read SMTP_PASSWORD_FILE ${passwordFile}: ${errorMessage(err)}`,
+        'point SMTP_PASSWORD_FILE at a readable file',
+      );
     }
   }
   // As the original: AUTH only with both; one without the other is a mistake worth stopping for.
   if ((user === undefined) !== (pass === undefined)) {
-    throw bad(`SMTP ${user === undefined ? 'password' : 'user name'} set without the other`, 'set both SMTP_USERNAME and SMTP_PASSWORD (or SMTP_PASSWORD_FILE), or neither');
+    throw bad(
+      `SMTP ${user === undefined ? 'password' : 'user name'} set without the other`,
+      'set both SMTP_USERNAME and SMTP_PASSWORD (or SMTP_PASSWORD_FILE), or neither',
+    );
   }
   const caFile = env['SMTP_CA_FILE']?.trim();
   let ca: Buffer | undefined;
@@ -88,7 +107,10 @@ export function loadSmtpSettings(env: NodeJS.ProcessEnv): SmtpSettings {
     try {
       ca = readFileSync(caFile);
     } catch (err) {
-      throw bad(`cannot read SMTP_CA_FILE ${caFile}: ${errorMessage(err)}`, 'point SMTP_CA_FILE at the PEM CA of the SMTP server');
+      throw bad(
+        `cannot read SMTP_CA_FILE ${caFile}: ${errorMessage(err)}`,
+        'point SMTP_CA_FILE at the PEM CA of the SMTP server',
+      );
     }
   }
   return {

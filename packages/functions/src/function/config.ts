@@ -48,7 +48,10 @@ smtp-port, smtp-username, smtp-password, smtp-tls in SMTP_SECRETS_DIR.
 /healthz, /readyz and /metrics need no client certificate.
 `;
 
-export function parseFunctionConfig(argv: readonly string[], env: NodeJS.ProcessEnv): FunctionConfig | 'help' | 'version' {
+export function parseFunctionConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): FunctionConfig | 'help' | 'version' {
   const flags = readFlags({
     bin: 'cnpaas-email-function',
     argv,
@@ -70,20 +73,37 @@ export function parseFunctionConfig(argv: readonly string[], env: NodeJS.Process
 
   const { host, port } = flags.listen('listen', DEFAULT_FUNCTION_LISTEN);
   const certFile = flags.value('cert-file');
-  if (!certFile) throw flags.bad('cert-file', { reason: 'is required', hint: 'pass the serving certificate from cnpaas up\'s PKI, or set CNPAAS_FUNCTION_CERT_FILE' });
+  if (!certFile)
+    throw flags.bad('cert-file', {
+      reason: 'is required',
+      hint: "pass the serving certificate from cnpaas up's PKI, or set CNPAAS_FUNCTION_CERT_FILE",
+    });
   const keyFile = flags.value('key-file');
-  if (!keyFile) throw flags.bad('key-file', { reason: 'is required', hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE' });
+  if (!keyFile)
+    throw flags.bad('key-file', {
+      reason: 'is required',
+      hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE',
+    });
   // Every server authenticates its callers (docs/design.md "Security"): no anonymous mode.
   const clientCaFile = flags.value('client-ca-file');
-  if (!clientCaFile) throw flags.bad('client-ca-file', { reason: 'is required', hint: 'pass the CA that signs the trigger\'s client certificate' });
+  if (!clientCaFile)
+    throw flags.bad('client-ca-file', {
+      reason: 'is required',
+      hint: "pass the CA that signs the trigger's client certificate",
+    });
   // An empty list would let any certificate the CA signed POST: it means the default instead.
   const names = flags.list('allowed-client-names');
   const allowedClientNames = names.length > 0 ? names : [TRIGGER_CLIENT_NAME];
-  const kube = flags.kubeconfig('pass the function\'s kubeconfig (client identity cnpaas-email-function), or set KUBECONFIG');
+  const kube = flags.kubeconfig(
+    "pass the function's kubeconfig (client identity cnpaas-email-function), or set KUBECONFIG",
+  );
   const sendDeadlineMs = flags.duration('send-deadline') ?? 8_000;
   const claimLeaseMs = flags.duration('claim-lease') ?? 30_000;
   if (claimLeaseMs <= sendDeadlineMs) {
-    throw flags.bad('claim-lease', { reason: 'must be longer than --send-deadline', hint: 'otherwise a second instance could take over a claim whose holder is still sending' });
+    throw flags.bad('claim-lease', {
+      reason: 'must be longer than --send-deadline',
+      hint: 'otherwise a second instance could take over a claim whose holder is still sending',
+    });
   }
   const logLevel = flags.logLevel();
   return {

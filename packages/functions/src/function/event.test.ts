@@ -12,7 +12,14 @@ describe('parseEmailEvent', () => {
   });
 
   it('refuses other kinds and objects without name, namespace or uid (422)', () => {
-    for (const body of [null, [], 'x', { kind: 'Pod', metadata: { name: 'a', namespace: 'b', uid: 'c' } }, { metadata: { name: 'a', namespace: 'b' } }, { type: 'ADDED', object: null }]) {
+    for (const body of [
+      null,
+      [],
+      'x',
+      { kind: 'Pod', metadata: { name: 'a', namespace: 'b', uid: 'c' } },
+      { metadata: { name: 'a', namespace: 'b' } },
+      { type: 'ADDED', object: null },
+    ]) {
       expect(() => parseEmailEvent(body)).toThrow(FunctionsError);
     }
     try {

@@ -37,7 +37,8 @@ export function parseEmailEvent(body: unknown): EmailEvent {
   if (object['kind'] !== undefined && object['kind'] !== 'Email') throw badEvent('object is not an Email');
   const meta = (object['metadata'] ?? {}) as Record<string, unknown>;
   const { name, namespace, uid } = meta;
-  if (typeof name !== 'string' || name === '' || typeof namespace !== 'string' || namespace === '') throw badEvent('metadata.name and metadata.namespace are required');
+  if (typeof name !== 'string' || name === '' || typeof namespace !== 'string' || namespace === '')
+    throw badEvent('metadata.name and metadata.namespace are required');
   if (typeof uid !== 'string' || !UID.test(uid)) throw badEvent('metadata.uid is required');
   return { ref: { namespace, name }, uid, type: isEvent ? (envelope['type'] as string) : undefined };
 }

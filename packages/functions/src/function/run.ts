@@ -26,22 +26,45 @@ function readTls(config: FunctionConfig): TlsMaterial {
 
 export async function run(config: FunctionConfig, version: string): Promise<void> {
   const tls = readTls(config);
-  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the function\'s kubeconfig from cnpaas up', error: kitError });
+  const kc = loadKubeConfig(config, {
+    hint: "pass --kubeconfig with the function's kubeconfig from cnpaas up",
+    error: kitError,
+  });
   const settings = loadSmtpSettings(process.env);
   const log = createLogger({ level: config.logLevel });
   const metrics = new FunctionMetrics({ processMetrics: true });
   const sender = new EmailSender({ settings, log, deadlineMs: config.sendDeadlineMs });
-  const delivery = new EmailDelivery({ store: new KubeEmailStatusStore(kc), sender, log, claimLeaseMs: config.claimLeaseMs });
+  const delivery = new EmailDelivery({
+    store: new KubeEmailStatusStore(kc),
+    sender,
+    log,
+    claimLeaseMs: config.claimLeaseMs,
+  });
   const server = await tlsSetup(
     async () => {
-      const built = new EmailFunctionServer({ tls, allowedClientNames: config.allowedClientNames, delivery, log, metrics });
+      const built = new EmailFunctionServer({
+        tls,
+        allowedClientNames: config.allowedClientNames,
+        delivery,
+        log,
+        metrics,
+      });
       await built.app.ready();
       return built;
     },
     { hint: 'check that --key-file is the key of --cert-file and both are PEM', error: kitError },
   );
   const url = await server.listen({ host: config.host, port: config.port });
-  log.info({ url, version, instanceId: delivery.instanceId, smtp: describeSmtpSettings(settings), allowedClientNames: config.allowedClientNames }, 'listening');
+  log.info(
+    {
+      url,
+      version,
+      instanceId: delivery.instanceId,
+      smtp: describeSmtpSettings(settings),
+      allowedClientNames: config.allowedClientNames,
+    },
+    'listening',
+  );
 
   await runUntilStopped({ log, close: () => server.close(), reload: () => server.setTls(readTls(config)) });
 }

@@ -5,7 +5,16 @@ import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { messageIdFor } from '../email/message.js';
 import { EmailSender } from '../email/sender.js';
 import { listMail } from '../mail/mail-store.js';
-import { SECRET_BODY, SMTP_PASSWORD, capturingLogger, emailObject, startSink, testPki, type TestPki, type TestSink } from '../test-support.js';
+import {
+  SECRET_BODY,
+  SMTP_PASSWORD,
+  capturingLogger,
+  emailObject,
+  startSink,
+  testPki,
+  type TestPki,
+  type TestSink,
+} from '../test-support.js';
 import { EmailFunctionServer } from './server.js';
 
 let pki: TestPki;
@@ -19,9 +28,20 @@ const { log, lines } = capturingLogger('trace');
 beforeAll(async () => {
   pki = await testPki();
   sink = await startSink({ faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) } });
-  const sender = new EmailSender({ settings: sink.settings, log, backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 });
+  const sender = new EmailSender({
+    settings: sink.settings,
+    log,
+    backoff: { initialMs: 20, maxMs: 50 },
+    deadlineMs: 400,
+  });
   const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, retryAfterMs: 7_000 });
-  server = new EmailFunctionServer({ tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert }, allowedClientNames: ['cnpaas-trigger'], delivery, log, bodyLimit: 64 * 1024 });
+  server = new EmailFunctionServer({
+    tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert },
+    allowedClientNames: ['cnpaas-trigger'],
+    delivery,
+    log,
+    bodyLimit: 64 * 1024,
+  });
   url = await server.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
@@ -35,7 +55,10 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function call(path: string, options: { body?: unknown; raw?: string; client?: { cert: string; key: string } | null } = {}): Promise<Reply> {
+function call(
+  path: string,
+  options: { body?: unknown; raw?: string; client?: { cert: string; key: string } | null } = {},
+): Promise<Reply> {
   const client = options.client === undefined ? pki.trigger : options.client;
   const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
@@ -85,14 +108,21 @@ describe('email function server', () => {
     expect(store.peek(email.metadata)!.status).toBeUndefined();
     // Once per refused request: the hook refuses, the error handler counts.
     const metrics = String((await call('/metrics', { client: null })).body);
-    expect(metrics).toContain('cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED"} 2');
-    expect(metrics).toContain('cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED"} 1');
+    expect(metrics).toContain(
+      'cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_CERT_REQUIRED"} 2',
+    );
+    expect(metrics).toContain(
+      'cnpaas_email_function_rejected_requests_total{reason="CNPAAS_FUNCTIONS_CLIENT_NOT_ALLOWED"} 1',
+    );
   });
 
   it('sends the Email object (200 sent), then answers replays 200 already-sent', async () => {
     const email = store.put(emailObject());
     const first = await call('/', { body: email });
-    expect(first).toMatchObject({ status: 200, body: { outcome: 'sent', messageId: messageIdFor(email.metadata.uid) } });
+    expect(first).toMatchObject({
+      status: 200,
+      body: { outcome: 'sent', messageId: messageIdFor(email.metadata.uid) },
+    });
     const replay = await call('/email', { body: { type: 'ADDED', object: email } });
     expect(replay).toMatchObject({ status: 200, body: { outcome: 'already-sent' } });
     const received = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
@@ -101,8 +131,14 @@ describe('email function server', () => {
 
   it('accepts a {type, object} event and ignores DELETED', async () => {
     const email = store.put(emailObject());
-    expect(await call('/', { body: { type: 'DELETED', object: email } })).toMatchObject({ status: 200, body: { outcome: 'ignored' } });
-    expect(await call('/', { body: { type: 'ADDED', object: email } })).toMatchObject({ status: 200, body: { outcome: 'sent' } });
+    expect(await call('/', { body: { type: 'DELETED', object: email } })).toMatchObject({
+      status: 200,
+      body: { outcome: 'ignored' },
+    });
+    expect(await call('/', { body: { type: 'ADDED', object: email } })).toMatchObject({
+      status: 200,
+      body: { outcome: 'sent' },
+    });
   });
 
   it('answers 503 with Retry-After on a transient SMTP failure, and the retry sends', async () => {
@@ -117,16 +153,26 @@ describe('email function server', () => {
 
   it('answers 503 while another instance holds a live claim', async () => {
     const email = store.put(emailObject());
-    await store.claim(email.metadata, email.metadata.resourceVersion!, { claimedBy: 'other', claimedTimestamp: new Date().toISOString(), messageId: 'x', conditions: [] });
+    await store.claim(email.metadata, email.metadata.resourceVersion!, {
+      claimedBy: 'other',
+      claimedTimestamp: new Date().toISOString(),
+      messageId: 'x',
+      conditions: [],
+    });
     const reply = await call('/', { body: email });
     expect(reply).toMatchObject({ status: 503, body: { outcome: 'retry-later', reason: 'claimed-elsewhere' } });
     expect(Number(reply.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('answers 422 for a body that is not an Email event, 400 for non-JSON, 413 when too large', async () => {
-    expect(await call('/', { body: { kind: 'Pod', metadata: { name: 'x', namespace: 'y', uid: 'z' } } })).toMatchObject({ status: 422, body: { code: 'CNPAAS_FUNCTIONS_BAD_EVENT' } });
+    expect(await call('/', { body: { kind: 'Pod', metadata: { name: 'x', namespace: 'y', uid: 'z' } } })).toMatchObject(
+      { status: 422, body: { code: 'CNPAAS_FUNCTIONS_BAD_EVENT' } },
+    );
     expect(await call('/', { body: { spec: {} } })).toMatchObject({ status: 422 });
-    expect(await call('/', { raw: `{"spec":{"body":"${SECRET_BODY}"` })).toMatchObject({ status: 400, body: { code: 'CNPAAS_FUNCTIONS_BODY_NOT_JSON' } });
+    expect(await call('/', { raw: `{"spec":{"body":"${SECRET_BODY}"` })).toMatchObject({
+      status: 400,
+      body: { code: 'CNPAAS_FUNCTIONS_BODY_NOT_JSON' },
+    });
     expect((await call('/', { body: { pad: 'x'.repeat(70 * 1024) } })).status).toBe(413);
   });
 

@@ -27,7 +27,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { HttpsService, clientCertificateCheck, fastifyHttpsOptions, serveJson, type ServingTls } from '@cnpaas/service-kit';
+import {
+  HttpsService,
+  clientCertificateCheck,
+  fastifyHttpsOptions,
+  serveJson,
+  type ServingTls,
+} from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DeliveryOutcome, EmailDelivery } from '../claim/exactly-once.js';
 import { FunctionsError, errorMessage, kitError } from '../errors.js';
@@ -76,17 +82,27 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
 
   constructor(options: EmailFunctionServerOptions) {
     const metrics = options.metrics ?? new FunctionMetrics();
-    const app: App = Fastify(fastifyHttpsOptions({ tls: servingTls(options.tls), log: options.log, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }));
+    const app: App = Fastify(
+      fastifyHttpsOptions({
+        tls: servingTls(options.tls),
+        log: options.log,
+        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      }),
+    );
     super(app, { error: kitError, registry: metrics.registry, servingTls });
     this.metrics = metrics;
-    serveJson(app, { error: kitError, isOwn: (error) => error instanceof FunctionsError, rejected: metrics.rejectedRequests });
+    serveJson(app, {
+      error: kitError,
+      isOwn: (error) => error instanceof FunctionsError,
+      rejected: metrics.rejectedRequests,
+    });
 
     // A refusal reaches the error handler, which counts it in rejectedRequests.
     const onRequest = clientCertificateCheck({
       allowedNames: options.allowedClientNames ?? [],
-      signer: 'the function\'s client CA',
+      signer: "the function's client CA",
       action: 'call the function',
-      hint: 'name the delivery certificate cnpaas up issued in the HTTPTrigger\'s spec.tls.clientSecretRef (Secret email-trigger-delivery)',
+      hint: "name the delivery certificate cnpaas up issued in the HTTPTrigger's spec.tls.clientSecretRef (Secret email-trigger-delivery)",
       error: kitError,
     });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
@@ -107,7 +123,8 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
         return this.#answer(reply, { outcome: 'error', message: errorMessage(err) }, 503, started);
       }
       const status = httpStatusOf(outcome);
-      if (outcome.outcome === 'retry-later') reply.header('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
+      if (outcome.outcome === 'retry-later')
+        reply.header('retry-after', String(Math.ceil(outcome.retryAfterMs / 1000)));
       request.log.info({ ...where, outcome: outcome.outcome, code: status }, 'delivery');
       return this.#answer(reply, { ...outcome, namespace: event.ref.namespace, name: event.ref.name }, status, started);
     };
@@ -115,7 +132,12 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
     app.post('/email', { onRequest }, handler);
   }
 
-  #answer(reply: FastifyReply, body: Record<string, unknown> & { outcome: string }, status: number, started: number): FastifyReply {
+  #answer(
+    reply: FastifyReply,
+    body: Record<string, unknown> & { outcome: string },
+    status: number,
+    started: number,
+  ): FastifyReply {
     this.metrics.deliveries.inc({ outcome: body.outcome, code: String(status) });
     this.metrics.duration.observe({ outcome: body.outcome }, (performance.now() - started) / 1000);
     // A permanent SMTP error text can quote the recipient; it is in the Email's status, not in the answer.

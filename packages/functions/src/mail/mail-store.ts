@@ -48,16 +48,25 @@ export class MailStore {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new FunctionsError('CNPAAS_FUNCTIONS_MAIL_DIR', `cannot create mail directory ${this.dir}: ${errorMessage(err)}`, {
-        hint: 'pass a writable --mail-dir (cnpaas up uses <state-dir>/mail)',
-        cause: err,
-      });
+      throw new FunctionsError(
+        'CNPAAS_FUNCTIONS_MAIL_DIR',
+        `cannot create mail directory ${this.dir}: ${errorMessage(err)}`,
+        {
+          hint: 'pass a writable --mail-dir (cnpaas up uses <state-dir>/mail)',
+          cause: err,
+        },
+      );
     }
   }
 
   /** Stores one received message; resolves once both files are in place. */
   async save(raw: Buffer, envelope: StoredMail['envelope']): Promise<StoredMail> {
-    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+    const parsed = await simpleParser(raw, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      skipImageLinks: true,
+    });
     const now = new Date();
     // Sequence number: two messages in the same millisecond still sort in arrival order.
     const id = `${now.toISOString().replace(/[-:.]/g, '')}-${String(++this.#seq).padStart(4, '0')}-${randomBytes(4).toString('hex')}`;
@@ -91,9 +100,15 @@ export async function listMail(dir: string): Promise<StoredMail[]> {
     names = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new FunctionsError('CNPAAS_FUNCTIONS_MAIL_DIR', `cannot read mail directory ${dir}: ${errorMessage(err)}`, { cause: err });
+    throw new FunctionsError('CNPAAS_FUNCTIONS_MAIL_DIR', `cannot read mail directory ${dir}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
-  const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((id) => ID_PATTERN.test(id)).sort();
+  const ids = names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -5))
+    .filter((id) => ID_PATTERN.test(id))
+    .sort();
   return Promise.all(ids.map(async (id) => JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')) as StoredMail));
 }
 
@@ -101,7 +116,9 @@ export async function listMail(dir: string): Promise<StoredMail[]> {
 export async function readMail(dir: string, id: string): Promise<{ mail: StoredMail; raw: Buffer }> {
   // The id becomes a path: only our own id shape, so `../x` cannot escape the directory.
   if (!ID_PATTERN.test(id)) {
-    throw new FunctionsError('CNPAAS_FUNCTIONS_MAIL_NOT_FOUND', `"${id}" is not a mail id`, { hint: 'use an id from `cnpaas mail` (listMail)' });
+    throw new FunctionsError('CNPAAS_FUNCTIONS_MAIL_NOT_FOUND', `"${id}" is not a mail id`, {
+      hint: 'use an id from `cnpaas mail` (listMail)',
+    });
   }
   try {
     const mail = JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8')) as StoredMail;

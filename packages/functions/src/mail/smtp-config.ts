@@ -49,10 +49,14 @@ function readPasswordFile(flags: Flags, file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw flags.bad('password-file', { reason: `cannot read ${file}: ${errorMessage(err)}`, hint: 'point it at the file cnpaas up wrote, readable by this process' });
+    throw flags.bad('password-file', {
+      reason: `cannot read ${file}: ${errorMessage(err)}`,
+      hint: 'point it at the file cnpaas up wrote, readable by this process',
+    });
   }
   const line = text.split(/\r?\n/)[0] ?? '';
-  if (line === '') throw flags.bad('password-file', { reason: `${file} is empty`, hint: 'write the password on the first line' });
+  if (line === '')
+    throw flags.bad('password-file', { reason: `${file} is empty`, hint: 'write the password on the first line' });
   return line;
 }
 
@@ -81,19 +85,35 @@ export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (!mailDir) throw flags.bad('mail-dir', { reason: 'is required', hint: 'e.g. --mail-dir .cnpaas/mail' });
   const certFile = flags.value('cert-file');
   const keyFile = flags.value('key-file');
-  if (!!certFile !== !!keyFile) throw flags.bad(certFile ? 'key-file' : 'cert-file', { reason: 'is required with the other one', hint: 'pass both --cert-file and --key-file, or neither' });
+  if (!!certFile !== !!keyFile)
+    throw flags.bad(certFile ? 'key-file' : 'cert-file', {
+      reason: 'is required with the other one',
+      hint: 'pass both --cert-file and --key-file, or neither',
+    });
   let auth: SmtpSinkConfig['auth'] = false;
   if (!flags.has('insecure-no-auth')) {
     const passwordFile = flags.value('password-file');
-    if (!passwordFile) throw flags.bad('password-file', { reason: 'is required', hint: 'write the AUTH password to a file (mode 0600) and pass it, or --insecure-no-auth for tests' });
+    if (!passwordFile)
+      throw flags.bad('password-file', {
+        reason: 'is required',
+        hint: 'write the AUTH password to a file (mode 0600) and pass it, or --insecure-no-auth for tests',
+      });
     // The sink refuses AUTH before STARTTLS, so without a certificate nobody could ever log in.
-    if (!certFile) throw flags.bad('cert-file', { reason: 'is required with AUTH (the password must not cross the wire in clear)', hint: 'pass --cert-file/--key-file with a serving certificate (cnpaas up issues one from its CA)' });
+    if (!certFile)
+      throw flags.bad('cert-file', {
+        reason: 'is required with AUTH (the password must not cross the wire in clear)',
+        hint: 'pass --cert-file/--key-file with a serving certificate (cnpaas up issues one from its CA)',
+      });
     auth = { user: flags.value('user') ?? DEFAULT_SMTP_USER, password: readPasswordFile(flags, resolve(passwordFile)) };
   } else if (!certFile && !isLoopback(host)) {
     // Mail in clear without AUTH: only where it cannot leave this machine.
-    throw flags.bad('listen', { reason: `${host} is not a loopback address`, hint: 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS' });
+    throw flags.bad('listen', {
+      reason: `${host} is not a loopback address`,
+      hint: 'listen on 127.0.0.1, or pass --cert-file/--key-file for STARTTLS',
+    });
   }
-  const health = flags.value('listen-health') === undefined ? undefined : flags.listen('listen-health', '127.0.0.1:2526');
+  const health =
+    flags.value('listen-health') === undefined ? undefined : flags.listen('listen-health', '127.0.0.1:2526');
   return {
     host,
     port,

@@ -7,9 +7,21 @@ import { Counter, Registry } from 'prom-client';
 import type { SmtpSink } from './smtp-sink.js';
 
 const COUNTERS: Array<{ name: string; help: string; stat: keyof SmtpSink['stats'] }> = [
-  { name: 'cnpaas_smtp_messages_stored_total', help: 'Messages accepted and stored in the mail directory', stat: 'stored' },
-  { name: 'cnpaas_smtp_commands_refused_total', help: 'MAIL, RCPT or DATA commands refused (faults, oversize)', stat: 'refused' },
-  { name: 'cnpaas_smtp_auth_failures_total', help: 'AUTH attempts with a wrong user name or password', stat: 'authFailures' },
+  {
+    name: 'cnpaas_smtp_messages_stored_total',
+    help: 'Messages accepted and stored in the mail directory',
+    stat: 'stored',
+  },
+  {
+    name: 'cnpaas_smtp_commands_refused_total',
+    help: 'MAIL, RCPT or DATA commands refused (faults, oversize)',
+    stat: 'refused',
+  },
+  {
+    name: 'cnpaas_smtp_auth_failures_total',
+    help: 'AUTH attempts with a wrong user name or password',
+    stat: 'authFailures',
+  },
 ];
 
 export function smtpMetricsRegistry(stats: SmtpSink['stats']): Registry {

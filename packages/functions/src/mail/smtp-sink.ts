@@ -67,9 +67,13 @@ export class SmtpSink {
 
   constructor(options: SmtpSinkOptions) {
     if (options.auth !== false && !options.tls) {
-      throw new FunctionsError('CNPAAS_FUNCTIONS_TLS', 'the SMTP sink requires AUTH but has no TLS certificate: the password would cross the wire in clear', {
-        hint: 'give the sink a serving certificate (cnpaas-smtp --cert-file/--key-file) so clients AUTH after STARTTLS',
-      });
+      throw new FunctionsError(
+        'CNPAAS_FUNCTIONS_TLS',
+        'the SMTP sink requires AUTH but has no TLS certificate: the password would cross the wire in clear',
+        {
+          hint: 'give the sink a serving certificate (cnpaas-smtp --cert-file/--key-file) so clients AUTH after STARTTLS',
+        },
+      );
     }
     this.#options = options;
     this.store = new MailStore(options.mailDir);
@@ -100,8 +104,10 @@ export class SmtpSink {
         }
         callback(null, { user: auth.username });
       },
-      onMailFrom: (address, _session, callback) => callback(this.#fault(options.faults?.mailFrom?.(address.address), 'MAIL FROM')),
-      onRcptTo: (address, _session, callback) => callback(this.#fault(options.faults?.rcptTo?.(address.address), 'RCPT TO')),
+      onMailFrom: (address, _session, callback) =>
+        callback(this.#fault(options.faults?.mailFrom?.(address.address), 'MAIL FROM')),
+      onRcptTo: (address, _session, callback) =>
+        callback(this.#fault(options.faults?.rcptTo?.(address.address), 'RCPT TO')),
       onData: (stream, session, callback) => this.#onData(stream, session, maxBytes, callback),
     });
     this.#server.on('error', (err) => options.log?.error({ err: errorMessage(err) }, 'SMTP server error'));
@@ -114,7 +120,12 @@ export class SmtpSink {
     return smtpError(fault);
   }
 
-  #onData(stream: SMTPServerDataStream, session: SMTPServerSession, maxBytes: number, callback: (err?: Error | null, message?: string) => void): void {
+  #onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    maxBytes: number,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => {
       // Past the limit we only drain the stream; smtp-server flags sizeExceeded.
@@ -158,10 +169,14 @@ export class SmtpSink {
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
-          new FunctionsError('CNPAAS_FUNCTIONS_LISTEN', `SMTP sink cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`, {
-            hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
-            cause: err,
-          }),
+          new FunctionsError(
+            'CNPAAS_FUNCTIONS_LISTEN',
+            `SMTP sink cannot listen on ${options.host}:${options.port}: ${errorMessage(err)}`,
+            {
+              hint: 'pick a free port with --listen HOST:PORT, or stop the process that holds it',
+              cause: err,
+            },
+          ),
         );
       };
       this.#server.server.once('error', onError);

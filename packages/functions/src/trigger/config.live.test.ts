@@ -24,7 +24,10 @@ function badFlag(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 
 describe('cnpaas-trigger flags', () => {
   it('parses flags with env fallbacks and defaults', () => {
-    const config = parseTriggerConfig(['--kubeconfig', '/s/t.kubeconfig', '--allow-target', '127.0.0.1:8443,[::1]:9443'], { CNPAAS_TRIGGER_STATUS_INTERVAL: '5s' });
+    const config = parseTriggerConfig(
+      ['--kubeconfig', '/s/t.kubeconfig', '--allow-target', '127.0.0.1:8443,[::1]:9443'],
+      { CNPAAS_TRIGGER_STATUS_INTERVAL: '5s' },
+    );
     expect(config).toMatchObject({
       healthHost: '127.0.0.1',
       healthPort: 8084,
@@ -41,30 +44,58 @@ describe('cnpaas-trigger flags', () => {
     expect(badFlag([])).toMatch(/--kubeconfig: is required outside a pod/);
     expect(parseTriggerConfig(['--kubeconfig', 'k'], {})).toMatchObject({ allowTargets: [] });
     // The trigger's apiserver certificate once went to every target through these.
-    expect(badFlag(['--kubeconfig', 'k', '--client-cert-file', 'c'])).toMatch(/--client-cert-file: is no longer accepted: the trigger presents no client certificate of its own[\s\S]*clientSecretRef/);
-    expect(badFlag(['--kubeconfig', 'k'], { CNPAAS_TRIGGER_CLIENT_KEY_FILE: 'k' })).toMatch(/--client-key-file: is no longer accepted/);
-    expect(badFlag(['--kubeconfig', 'k', '--allow-target', '127.0.0.1'])).toMatch(/--allow-target: "127\.0\.0\.1" is not host:port/);
-    expect(badFlag(['--kubeconfig', 'k', '--allow-target', 'https://fn:443/x'])).toMatch(/--allow-target: .* is not host:port/);
+    expect(badFlag(['--kubeconfig', 'k', '--client-cert-file', 'c'])).toMatch(
+      /--client-cert-file: is no longer accepted: the trigger presents no client certificate of its own[\s\S]*clientSecretRef/,
+    );
+    expect(badFlag(['--kubeconfig', 'k'], { CNPAAS_TRIGGER_CLIENT_KEY_FILE: 'k' })).toMatch(
+      /--client-key-file: is no longer accepted/,
+    );
+    expect(badFlag(['--kubeconfig', 'k', '--allow-target', '127.0.0.1'])).toMatch(
+      /--allow-target: "127\.0\.0\.1" is not host:port/,
+    );
+    expect(badFlag(['--kubeconfig', 'k', '--allow-target', 'https://fn:443/x'])).toMatch(
+      /--allow-target: .* is not host:port/,
+    );
     expect(badFlag(['--kubeconfig', 'k', '--listen-health', '0.0.0.0:8084'])).toMatch(/not a loopback address/);
     expect(badFlag(['--kubeconfig', 'k', '--cluster-trigger-namespaces', 'Bad_NS'])).toMatch(/not a namespace name/);
     expect(badFlag(['--kubeconfig', 'k', '--nope'])).toMatch(/CNPAAS_FUNCTIONS_BAD_FLAG/);
   });
 
   it('triggerComponent: a command its flag parser accepts, manifests that exist, an apiserver identity only', () => {
-    const d = triggerComponent({ port: 8084, kubeconfig: '/s/pki/cnpaas-trigger.kubeconfig', allowTargets: ['127.0.0.1:8443'], statusIntervalSeconds: 1 });
+    const d = triggerComponent({
+      port: 8084,
+      kubeconfig: '/s/pki/cnpaas-trigger.kubeconfig',
+      allowTargets: ['127.0.0.1:8443'],
+      statusIntervalSeconds: 1,
+    });
     const [node, bin, ...args] = d.command;
     expect(node).toBe(process.execPath);
     expect(bin).toBe(BIN);
-    expect(parseTriggerConfig(args, {})).toMatchObject({ healthPort: 8084, allowTargets: ['127.0.0.1:8443'], statusIntervalMs: 1_000, leaderElection: true });
+    expect(parseTriggerConfig(args, {})).toMatchObject({
+      healthPort: 8084,
+      allowTargets: ['127.0.0.1:8443'],
+      statusIntervalMs: 1_000,
+      leaderElection: true,
+    });
     expect(d.command.join(' ')).not.toMatch(/client-(cert|key)-file/);
     expect(d.name).toBe('trigger');
     expect(d.readyUrl).toBe('http://127.0.0.1:8084/readyz');
     expect(d.metricsUrl).toBe('http://127.0.0.1:8084/metrics');
     for (const f of [...d.manifests.beforeStart, ...d.manifests.afterReady]) expect(existsSync(f), f).toBe(true);
-    expect(d.manifests.beforeStart.map((f) => f.split('/manifests/')[1])).toEqual(['crds/httptriggers.yaml', 'trigger-rbac.yaml']);
-    expect(d.manifests.afterReady.map((f) => f.split('/manifests/')[1])).toEqual(['email-trigger-delivery-secret.yaml', 'email-trigger.yaml']);
-    expect(d.certificates).toEqual([expect.objectContaining({ id: 'trigger-client', kind: 'client', commonName: 'cnpaas-trigger' })]);
-    expect(triggerComponent({ port: 1, kubeconfig: 'k', leaderElection: false }).command).toContain('--no-leader-election');
+    expect(d.manifests.beforeStart.map((f) => f.split('/manifests/')[1])).toEqual([
+      'crds/httptriggers.yaml',
+      'trigger-rbac.yaml',
+    ]);
+    expect(d.manifests.afterReady.map((f) => f.split('/manifests/')[1])).toEqual([
+      'email-trigger-delivery-secret.yaml',
+      'email-trigger.yaml',
+    ]);
+    expect(d.certificates).toEqual([
+      expect.objectContaining({ id: 'trigger-client', kind: 'client', commonName: 'cnpaas-trigger' }),
+    ]);
+    expect(triggerComponent({ port: 1, kubeconfig: 'k', leaderElection: false }).command).toContain(
+      '--no-leader-election',
+    );
   });
 });
 
@@ -83,7 +114,11 @@ describe('cnpaas-trigger launcher', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8', env, timeout: 20_000 });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--allow-target');
-    const bad = spawnSync(process.execPath, [BIN, '--kubeconfig', join(dir, 'missing.kubeconfig')], { encoding: 'utf8', env, timeout: 20_000 });
+    const bad = spawnSync(process.execPath, [BIN, '--kubeconfig', join(dir, 'missing.kubeconfig')], {
+      encoding: 'utf8',
+      env,
+      timeout: 20_000,
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/CNPAAS_FUNCTIONS_KUBECONFIG: cannot load kubeconfig .*missing\.kubeconfig[\s\S]*fix:/);
   });

@@ -55,7 +55,10 @@ tls.key, optional ca.crt). /readyz answers 200 once this replica leads and its
 caches synced; a standby answers 503.
 `;
 
-export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): TriggerConfig | 'help' | 'version' {
+export function parseTriggerConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): TriggerConfig | 'help' | 'version' {
   const flags = readFlags({
     bin: 'cnpaas-trigger',
     argv,
@@ -79,10 +82,13 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
   const { host, port } = flags.listen('listen-health', DEFAULT_TRIGGER_LISTEN_HEALTH);
   // Unauthenticated endpoints: docs/design.md "Security" allows them on loopback only.
   if (!isLoopback(host)) {
-    throw flags.bad('listen-health', { reason: `${host} is not a loopback address`, hint: '/healthz, /readyz and /metrics are unauthenticated: use 127.0.0.1 or [::1]' });
+    throw flags.bad('listen-health', {
+      reason: `${host} is not a loopback address`,
+      hint: '/healthz, /readyz and /metrics are unauthenticated: use 127.0.0.1 or [::1]',
+    });
   }
 
-  const kube = flags.kubeconfig('pass the trigger\'s kubeconfig (client identity cnpaas-trigger), or set KUBECONFIG');
+  const kube = flags.kubeconfig("pass the trigger's kubeconfig (client identity cnpaas-trigger), or set KUBECONFIG");
 
   // These flags once handed the trigger's apiserver identity to every target; refuse them rather than ignore them.
   for (const flag of ['client-cert-file', 'client-key-file'] as const) {
@@ -96,21 +102,31 @@ export function parseTriggerConfig(argv: readonly string[], env: NodeJS.ProcessE
   const allowTargets = flags.list('allow-target');
   for (const entry of allowTargets) {
     const problem = allowEntryProblem(entry);
-    if (problem) throw flags.bad('allow-target', { reason: problem, hint: 'e.g. --allow-target 127.0.0.1:8443,fn.example:443' });
+    if (problem)
+      throw flags.bad('allow-target', { reason: problem, hint: 'e.g. --allow-target 127.0.0.1:8443,fn.example:443' });
   }
 
   // Unset means the default; a list of blanks means no namespace at all.
-  const namespaces = flags.value('cluster-trigger-namespaces') === undefined ? [SYSTEM_NAMESPACE] : flags.list('cluster-trigger-namespaces');
+  const namespaces =
+    flags.value('cluster-trigger-namespaces') === undefined
+      ? [SYSTEM_NAMESPACE]
+      : flags.list('cluster-trigger-namespaces');
   for (const ns of namespaces) {
     if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns)) {
-      throw flags.bad('cluster-trigger-namespaces', { reason: `"${ns}" is not a namespace name`, hint: `e.g. --cluster-trigger-namespaces ${SYSTEM_NAMESPACE}` });
+      throw flags.bad('cluster-trigger-namespaces', {
+        reason: `"${ns}" is not a namespace name`,
+        hint: `e.g. --cluster-trigger-namespaces ${SYSTEM_NAMESPACE}`,
+      });
     }
   }
 
   const statusIntervalMs = flags.duration('status-interval') ?? 2_000;
   const maxPendingText = flags.value('max-pending') ?? '10000';
   if (!/^\d{1,7}$/.test(maxPendingText) || Number(maxPendingText) < 1) {
-    throw flags.bad('max-pending', { reason: `"${maxPendingText}" is not a positive whole number`, hint: 'e.g. --max-pending 10000' });
+    throw flags.bad('max-pending', {
+      reason: `"${maxPendingText}" is not a positive whole number`,
+      hint: 'e.g. --max-pending 10000',
+    });
   }
 
   return {

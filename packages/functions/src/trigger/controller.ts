@@ -21,7 +21,15 @@
  * calls it before the Manager releases the Lease, so two leaders never
  * deliver at once on a clean handover.
  */
-import { isNotFound, setCondition, type Clock, type EventInput, type Logger, type Manager, type ReconcileResult } from '@cnpaas/operator';
+import {
+  isNotFound,
+  setCondition,
+  type Clock,
+  type EventInput,
+  type Logger,
+  type Manager,
+  type ReconcileResult,
+} from '@cnpaas/operator';
 import { loadDeliveryTls, sameTls, type SecretReader } from './delivery-tls.js';
 import { HttpDeliverer, type DeliveryTls } from './http-delivery.js';
 import type { TriggerMetrics } from './metrics.js';
@@ -48,7 +56,11 @@ export interface TriggerControllerOptions {
   maxPending?: number;
   stopGraceMs?: number;
   /** Options passed to every runner (tests: fixed jitter, short watch backoff). */
-  runner?: { random?: () => number; watchBackoff?: { initialMs?: number; maxMs?: number }; watchTimeoutSeconds?: number };
+  runner?: {
+    random?: () => number;
+    watchBackoff?: { initialMs?: number; maxMs?: number };
+    watchTimeoutSeconds?: number;
+  };
   /** Default the real clock; tests pass the Manager's FakeClock. */
   clock?: Clock;
   log: Logger;
@@ -94,7 +106,10 @@ export class TriggerSet {
   }
 
   /** Stops the runner under `key`; returns its final resume points and status. */
-  async stop(key: string, graceMs?: number): Promise<{ running: Running; progress: Record<string, string> } | undefined> {
+  async stop(
+    key: string,
+    graceMs?: number,
+  ): Promise<{ running: Running; progress: Record<string, string> } | undefined> {
     const running = this.#running.get(key);
     if (!running) return undefined;
     this.#running.delete(key);
@@ -117,11 +132,26 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
 
   async function reportInvalid(trigger: HTTPTrigger, reason: string, message: string, log: Logger): Promise<void> {
     const meta = trigger.metadata!;
-    const { conditions, changed } = setCondition(trigger.status?.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: meta.generation });
+    const { conditions, changed } = setCondition(trigger.status?.conditions, {
+      type: 'Ready',
+      status: 'False',
+      reason,
+      message,
+      observedGeneration: meta.generation,
+    });
     if (!changed && trigger.status?.observedGeneration === meta.generation) return;
     log.warn({ reason, message }, 'HTTPTrigger cannot run');
-    void options.events?.publish({ regarding: trigger, type: 'Warning', reason, action: 'Validate', note: message } satisfies EventInput);
-    await options.statusPatcher.patch({ namespace: meta.namespace!, name: meta.name! }, { observedGeneration: meta.generation, conditions });
+    void options.events?.publish({
+      regarding: trigger,
+      type: 'Warning',
+      reason,
+      action: 'Validate',
+      note: message,
+    } satisfies EventInput);
+    await options.statusPatcher.patch(
+      { namespace: meta.namespace!, name: meta.name! },
+      { observedGeneration: meta.generation, conditions },
+    );
   }
 
   options.manager.controller<HTTPTrigger>({
@@ -200,7 +230,12 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
         const currentTls = (): DeliveryTls => tls.current;
         const sender =
           options.senderFor?.(plan, currentTls) ??
-          new HttpDeliverer({ targets, tls: currentTls, maxSockets: plan.delivery.concurrency, userAgent: `cnpaas-trigger/${options.version ?? '0'}` });
+          new HttpDeliverer({
+            targets,
+            tls: currentTls,
+            maxSockets: plan.delivery.concurrency,
+            userAgent: `cnpaas-trigger/${options.version ?? '0'}`,
+          });
         const runner = new TriggerRunner({
           plan,
           trigger,

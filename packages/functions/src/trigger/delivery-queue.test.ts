@@ -68,7 +68,7 @@ describe('DeliveryQueue', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('retries with exponential backoff, then gives up and moves on to the key\'s next event', async () => {
+  it("retries with exponential backoff, then gives up and moves on to the key's next event", async () => {
     const { calls, finished, push, answer, clock } = setup({ retries: 3 });
     push('a', 1);
     push('a', 2);
@@ -82,7 +82,12 @@ describe('DeliveryQueue', () => {
     await clock.advance(2000);
     await answer(2, { result: 'retry', reason: 'ECONNREFUSED' });
     await clock.advance(4000);
-    expect(calls.map((c) => [c.ev.n, c.attempt, c.at])).toEqual([[1, 1, 0], [1, 2, 1000], [1, 3, 3000], [1, 4, 7000]]);
+    expect(calls.map((c) => [c.ev.n, c.attempt, c.at])).toEqual([
+      [1, 1, 0],
+      [1, 2, 1000],
+      [1, 3, 3000],
+      [1, 4, 7000],
+    ]);
     await answer(3, busy);
     // 1 + 3 retries used: a1 is given up, a2 starts at once.
     expect(finished).toEqual([{ ev: 'a1', finish: { outcome: 'failed', attempts: 4, reason: 'HTTP 503' } }]);
@@ -121,7 +126,11 @@ describe('DeliveryQueue', () => {
     let n = 0;
     const finished: Finish[] = [];
     const queue = new DeliveryQueue<string>({
-      concurrency: 1, retries: 1, backoff: { initialMs: 10, maxMs: 10 }, clock, random: () => 1,
+      concurrency: 1,
+      retries: 1,
+      backoff: { initialMs: 10, maxMs: 10 },
+      clock,
+      random: () => 1,
       attempt: async () => {
         if (++n === 1) throw new Error('boom');
         return ok;
@@ -133,7 +142,7 @@ describe('DeliveryQueue', () => {
     expect(finished).toEqual([{ outcome: 'delivered', attempts: 2 }]);
   });
 
-  it('coalesces: a newer event replaces the key\'s not-yet-attempted one', async () => {
+  it("coalesces: a newer event replaces the key's not-yet-attempted one", async () => {
     const { calls, finished, push, answer, clock, queue } = setup({ coalesce: true });
     push('a', 1);
     await clock.settle(); // a1 in flight
@@ -141,7 +150,10 @@ describe('DeliveryQueue', () => {
     push('a', 3); // replaces a2
     push('a', 4); // replaces a3
     expect(queue.size).toBe(2);
-    expect(finished.map((f) => [f.ev, f.finish.outcome])).toEqual([['a2', 'superseded'], ['a3', 'superseded']]);
+    expect(finished.map((f) => [f.ev, f.finish.outcome])).toEqual([
+      ['a2', 'superseded'],
+      ['a3', 'superseded'],
+    ]);
     await answer(0, ok);
     expect(calls.map((c) => c.ev.n)).toEqual([1, 4]);
     await answer(1, ok);

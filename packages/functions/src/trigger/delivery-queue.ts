@@ -133,7 +133,10 @@ export class DeliveryQueue<E> {
     }
     if (this.#inFlight.size > 0 && graceMs > 0) {
       let timer: TimerHandle | undefined;
-      await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise<void>((r) => (timer = this.#clock.setTimeout(r, graceMs)))]);
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise<void>((r) => (timer = this.#clock.setTimeout(r, graceMs))),
+      ]);
       if (timer) this.#clock.clearTimeout(timer);
     }
     this.#abort.abort();
@@ -170,7 +173,8 @@ export class DeliveryQueue<E> {
     else if (!willRetry) this.#next(key, { outcome: 'failed', attempts: n, reason: result.reason });
     else {
       let delay = this.backoffDelay(n);
-      if (result.result === 'retry' && result.retryAfterMs !== undefined) delay = Math.min(this.#o.backoff.maxMs, Math.max(delay, result.retryAfterMs));
+      if (result.result === 'retry' && result.retryAfterMs !== undefined)
+        delay = Math.min(this.#o.backoff.maxMs, Math.max(delay, result.retryAfterMs));
       this.#waiting.set(
         key,
         this.#clock.setTimeout(() => {

@@ -17,12 +17,18 @@ import type { TriggerPlan } from './spec.js';
 /** Reads a Secret's data, base64-decoded; undefined when the Secret does not exist. */
 export type SecretReader = (ref: { namespace: string; name: string }) => Promise<Record<string, string> | undefined>;
 
-export type TlsLoad = { ok: true; tls: DeliveryTls } | { ok: false; reason: 'CABundleUnavailable' | 'ClientCertificateUnavailable'; message: string };
+export type TlsLoad =
+  | { ok: true; tls: DeliveryTls }
+  | { ok: false; reason: 'CABundleUnavailable' | 'ClientCertificateUnavailable'; message: string };
 
 const PEM_CERT = '-----BEGIN CERTIFICATE-----';
-const GRANT_HINT = 'the trigger identity needs get on that Secret (a Role with resourceNames, see manifests/trigger-rbac.yaml)';
+const GRANT_HINT =
+  'the trigger identity needs get on that Secret (a Role with resourceNames, see manifests/trigger-rbac.yaml)';
 
-async function read(readSecret: SecretReader | undefined, ref: { namespace: string; name: string }): Promise<{ data?: Record<string, string>; problem?: string }> {
+async function read(
+  readSecret: SecretReader | undefined,
+  ref: { namespace: string; name: string },
+): Promise<{ data?: Record<string, string>; problem?: string }> {
   if (!readSecret) return { problem: 'this trigger cannot read Secrets' };
   try {
     const data = await readSecret(ref);
@@ -32,7 +38,10 @@ async function read(readSecret: SecretReader | undefined, ref: { namespace: stri
   }
 }
 
-export async function loadDeliveryTls(plan: Pick<TriggerPlan, 'ca' | 'clientSecret'>, readSecret: SecretReader | undefined): Promise<TlsLoad> {
+export async function loadDeliveryTls(
+  plan: Pick<TriggerPlan, 'ca' | 'clientSecret'>,
+  readSecret: SecretReader | undefined,
+): Promise<TlsLoad> {
   const tls: DeliveryTls = {};
   if (plan.clientSecret) {
     const ref = plan.clientSecret;
@@ -41,7 +50,11 @@ export async function loadDeliveryTls(plan: Pick<TriggerPlan, 'ca' | 'clientSecr
     const key = data?.['tls.key'];
     if (!cert?.includes(PEM_CERT) || !key?.includes('PRIVATE KEY-----')) {
       const why = problem ?? 'needs tls.crt and tls.key, both PEM';
-      return { ok: false, reason: 'ClientCertificateUnavailable', message: `client certificate Secret ${ref.namespace}/${ref.name}: ${why} (${GRANT_HINT})` };
+      return {
+        ok: false,
+        reason: 'ClientCertificateUnavailable',
+        message: `client certificate Secret ${ref.namespace}/${ref.name}: ${why} (${GRANT_HINT})`,
+      };
     }
     tls.cert = cert;
     tls.key = key;
@@ -53,7 +66,11 @@ export async function loadDeliveryTls(plan: Pick<TriggerPlan, 'ca' | 'clientSecr
     const { data, problem } = await read(readSecret, ref);
     const pem = data?.[ref.key];
     if (!pem?.includes(PEM_CERT)) {
-      return { ok: false, reason: 'CABundleUnavailable', message: `CA bundle Secret ${ref.namespace}/${ref.name} key ${ref.key}: ${problem ?? 'missing or not PEM'} (${GRANT_HINT})` };
+      return {
+        ok: false,
+        reason: 'CABundleUnavailable',
+        message: `CA bundle Secret ${ref.namespace}/${ref.name} key ${ref.key}: ${problem ?? 'missing or not PEM'} (${GRANT_HINT})`,
+      };
     }
     tls.ca = pem;
   }
@@ -62,5 +79,9 @@ export async function loadDeliveryTls(plan: Pick<TriggerPlan, 'ca' | 'clientSecr
 
 /** Whether two loads carry the same material (a rotation replaces the object the deliverer holds). */
 export function sameTls(a: DeliveryTls, b: DeliveryTls): boolean {
-  return String(a.ca ?? '') === String(b.ca ?? '') && String(a.cert ?? '') === String(b.cert ?? '') && String(a.key ?? '') === String(b.key ?? '');
+  return (
+    String(a.ca ?? '') === String(b.ca ?? '') &&
+    String(a.cert ?? '') === String(b.cert ?? '') &&
+    String(a.key ?? '') === String(b.key ?? '')
+  );
 }

@@ -32,7 +32,17 @@
  * come in no order); only the checkpoint after them may become a resume point.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { errorMessage, isGone, keyOf, realClock, sleep, type Clock, type ListerWatcher, type Logger, type WatchHandle } from '@cnpaas/operator';
+import {
+  errorMessage,
+  isGone,
+  keyOf,
+  realClock,
+  sleep,
+  type Clock,
+  type ListerWatcher,
+  type Logger,
+  type WatchHandle,
+} from '@cnpaas/operator';
 import type { EventType } from './types.js';
 
 export interface SourceEvent<T extends KubernetesObject = KubernetesObject> {
@@ -136,7 +146,10 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
       } catch (err) {
         if (signal.aborted) break;
         if (isGone(err)) {
-          log.warn({ resourceVersion: this.#rv }, 'resume point compacted away (410 Gone); relisting and delivering the current objects as synthetic events');
+          log.warn(
+            { resourceVersion: this.#rv },
+            'resume point compacted away (410 Gone); relisting and delivering the current objects as synthetic events',
+          );
           this.#rv = undefined;
           relist = true;
           continue;
@@ -189,31 +202,34 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
     // see `undefined` rather than hit the temporal dead zone of a const.
     let handle: WatchHandle | undefined;
     // eslint-disable-next-line prefer-const -- see above
-    handle = this.#o.listerWatcher.watch({ resourceVersion: this.#rv!, timeoutSeconds, allowWatchBookmarks: true }, (event) => {
-      // After a pause the stream may still flush buffered lines: they are re-read from #rv later.
-      if (paused || this.#stop.signal.aborted) return;
-      // An event proves the watch works again (a quiet watch proves it when it ends normally).
-      if (events++ === 0) this.#healthy();
-      const rv = event.object?.metadata?.resourceVersion;
-      if (event.type === 'BOOKMARK') {
-        if (rv) {
-          this.#rv = rv;
-          this.#o.sink.checkpoint(rv);
+    handle = this.#o.listerWatcher.watch(
+      { resourceVersion: this.#rv!, timeoutSeconds, allowWatchBookmarks: true },
+      (event) => {
+        // After a pause the stream may still flush buffered lines: they are re-read from #rv later.
+        if (paused || this.#stop.signal.aborted) return;
+        // An event proves the watch works again (a quiet watch proves it when it ends normally).
+        if (events++ === 0) this.#healthy();
+        const rv = event.object?.metadata?.resourceVersion;
+        if (event.type === 'BOOKMARK') {
+          if (rv) {
+            this.#rv = rv;
+            this.#o.sink.checkpoint(rv);
+          }
+        } else {
+          const key = keyOf(event.object);
+          if (this.#o.trackDeletes) {
+            if (event.type === 'DELETED') this.#known.delete(key);
+            else this.#known.set(key, event.object);
+          }
+          if (rv) this.#rv = rv;
+          this.#o.sink.event({ type: event.type, object: event.object, resourceVersion: rv, synthetic: false });
         }
-      } else {
-        const key = keyOf(event.object);
-        if (this.#o.trackDeletes) {
-          if (event.type === 'DELETED') this.#known.delete(key);
-          else this.#known.set(key, event.object);
+        if (this.#o.capacity?.full()) {
+          paused = true;
+          handle?.abort();
         }
-        if (rv) this.#rv = rv;
-        this.#o.sink.event({ type: event.type, object: event.object, resourceVersion: rv, synthetic: false });
-      }
-      if (this.#o.capacity?.full()) {
-        paused = true;
-        handle?.abort();
-      }
-    });
+      },
+    );
     this.#watch = handle;
     try {
       await handle.done;

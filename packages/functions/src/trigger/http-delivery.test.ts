@@ -19,7 +19,15 @@ import { messageIdFor } from '../email/message.js';
 import { EmailSender } from '../email/sender.js';
 import { EmailFunctionServer } from '../function/server.js';
 import { listMail } from '../mail/mail-store.js';
-import { SECRET_BODY, capturingLogger, emailObject, startSink, testPki, type TestPki, type TestSink } from '../test-support.js';
+import {
+  SECRET_BODY,
+  capturingLogger,
+  emailObject,
+  startSink,
+  testPki,
+  type TestPki,
+  type TestSink,
+} from '../test-support.js';
 import { loadDeliveryTls } from './delivery-tls.js';
 import { HttpDeliverer, classifyStatus, parseRetryAfter, type DeliveryTls } from './http-delivery.js';
 import { TriggerRunner } from './runner.js';
@@ -34,17 +42,37 @@ let base: string;
 let allowed: TargetPolicy;
 /** TCP connections the server accepted: a refused target must not add one. */
 let connections = 0;
-const seen: Array<{ cn: string | undefined; authorized: boolean; issuer: string | undefined; headers: Record<string, unknown>; body: unknown }> = [];
+const seen: Array<{
+  cn: string | undefined;
+  authorized: boolean;
+  issuer: string | undefined;
+  headers: Record<string, unknown>;
+  body: unknown;
+}> = [];
 
 beforeAll(async () => {
   pki = await testPki();
   // Asks for a client certificate but takes requests without one, so the test sees what arrived.
-  app = Fastify({ https: { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false } });
+  app = Fastify({
+    https: {
+      key: pki.server.key,
+      cert: pki.server.cert,
+      ca: pki.ca.cert,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+  });
   app.server.on('connection', () => connections++);
   app.post('/ok', async (request) => {
     const socket = request.raw.socket as TLSSocket;
     const peer = socket.getPeerCertificate();
-    seen.push({ cn: peer.subject?.CN as string | undefined, authorized: socket.authorized, issuer: peer.issuer?.CN as string | undefined, headers: request.headers, body: request.body });
+    seen.push({
+      cn: peer.subject?.CN as string | undefined,
+      authorized: socket.authorized,
+      issuer: peer.issuer?.CN as string | undefined,
+      headers: request.headers,
+      body: request.body,
+    });
     return { ok: true };
   });
   app.post('/busy', async (_req, reply) => reply.code(503).header('retry-after', '7').send({ outcome: 'retry-later' }));
@@ -60,8 +88,17 @@ afterAll(async () => {
   await app.close();
 });
 
-function deliverer(client: { cert: string; key: string } | null = pki.trigger, ca: string = pki.ca.cert, targets: TargetPolicy = allowed): HttpDeliverer {
-  return new HttpDeliverer({ targets, tls: () => ({ ca, ...(client ? { cert: client.cert, key: client.key } : {}) }), maxSockets: 2, userAgent: 'cnpaas-trigger/test' });
+function deliverer(
+  client: { cert: string; key: string } | null = pki.trigger,
+  ca: string = pki.ca.cert,
+  targets: TargetPolicy = allowed,
+): HttpDeliverer {
+  return new HttpDeliverer({
+    targets,
+    tls: () => ({ ca, ...(client ? { cert: client.cert, key: client.key } : {}) }),
+    maxSockets: 2,
+    userAgent: 'cnpaas-trigger/test',
+  });
 }
 
 const request = (path: string, extra: Partial<Parameters<HttpDeliverer['send']>[0]> = {}) => ({
@@ -81,25 +118,47 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
     const last = seen.at(-1)!;
     expect(last).toMatchObject({ cn: 'cnpaas-trigger', authorized: true });
     expect(last.body).toEqual({ type: 'ADDED', object: { metadata: { name: 'a' } } });
-    expect(last.headers).toMatchObject({ 'x-cnpaas-event-type': 'ADDED', 'user-agent': 'cnpaas-trigger/test', 'content-type': 'application/json' });
+    expect(last.headers).toMatchObject({
+      'x-cnpaas-event-type': 'ADDED',
+      'user-agent': 'cnpaas-trigger/test',
+      'content-type': 'application/json',
+    });
   });
 
   it('classifies answers: 503 + Retry-After retries, 422 and redirects are permanent', async () => {
     const d = deliverer();
-    expect(await d.send(request('/busy'))).toEqual({ result: 'retry', reason: 'HTTP 503', status: 503, retryAfterMs: 7_000 });
+    expect(await d.send(request('/busy'))).toEqual({
+      result: 'retry',
+      reason: 'HTTP 503',
+      status: 503,
+      retryAfterMs: 7_000,
+    });
     expect(await d.send(request('/invalid'))).toEqual({ result: 'permanent', reason: 'HTTP 422', status: 422 });
-    expect(await d.send(request('/moved'))).toMatchObject({ result: 'permanent', status: 307, reason: expect.stringMatching(/redirects are not followed/) });
+    expect(await d.send(request('/moved'))).toMatchObject({
+      result: 'permanent',
+      status: 307,
+      reason: expect.stringMatching(/redirects are not followed/),
+    });
     expect(await d.send(request('/nowhere'))).toMatchObject({ result: 'permanent', status: 404 });
     d.close();
   });
 
   it('a timeout, a refused connection and an unknown server CA are retryable', async () => {
     const d = deliverer(pki.trigger, pki.ca.cert, targetPolicy({ allow: [new URL(base).host, '127.0.0.1:1'] }));
-    expect(await d.send(request('/slow', { timeoutMs: 200 }))).toEqual({ result: 'retry', reason: 'no answer within 200 ms' });
-    expect(await d.send(request('/ok', { url: 'https://127.0.0.1:1/ok' }))).toMatchObject({ result: 'retry', reason: expect.stringMatching(/ECONNREFUSED/) });
+    expect(await d.send(request('/slow', { timeoutMs: 200 }))).toEqual({
+      result: 'retry',
+      reason: 'no answer within 200 ms',
+    });
+    expect(await d.send(request('/ok', { url: 'https://127.0.0.1:1/ok' }))).toMatchObject({
+      result: 'retry',
+      reason: expect.stringMatching(/ECONNREFUSED/),
+    });
     d.close();
     const strangerCa = deliverer(pki.trigger, pki.strangerClient.cert);
-    expect(await strangerCa.send(request('/ok'))).toMatchObject({ result: 'retry', reason: expect.stringMatching(/certificate|CERT|verify/i) });
+    expect(await strangerCa.send(request('/ok'))).toMatchObject({
+      result: 'retry',
+      reason: expect.stringMatching(/certificate|CERT|verify/i),
+    });
     strangerCa.close();
   });
 
@@ -120,13 +179,26 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
     expect(seen.slice(-2).map((s) => s.cn)).toEqual(['someone-else', 'cnpaas-trigger']);
   });
 
-  it('never connects to a loopback target that is not allow-listed, nor to the apiserver\'s address', async () => {
+  it("never connects to a loopback target that is not allow-listed, nor to the apiserver's address", async () => {
     const before = connections;
     const strict = deliverer(pki.trigger, pki.ca.cert, targetPolicy());
     const refused = await strict.send(request('/ok'));
-    expect(refused).toMatchObject({ result: 'permanent', reason: expect.stringMatching(/^refused: 127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address; .*--allow-target 127\.0\.0\.1:\d+/) });
-    for (const url of [base.replace('127.0.0.1', 'localhost'), base.replace('127.0.0.1', '[::1]'), base.replace('127.0.0.1', '0.0.0.0'), base.replace('127.0.0.1', '[::ffff:127.0.0.1]')]) {
-      expect(await strict.send(request('/ok', { url: `${url}/ok` })), url).toMatchObject({ result: 'permanent', reason: expect.stringMatching(/^refused: /) });
+    expect(refused).toMatchObject({
+      result: 'permanent',
+      reason: expect.stringMatching(
+        /^refused: 127\.0\.0\.1:\d+: 127\.0\.0\.1 is a loopback address; .*--allow-target 127\.0\.0\.1:\d+/,
+      ),
+    });
+    for (const url of [
+      base.replace('127.0.0.1', 'localhost'),
+      base.replace('127.0.0.1', '[::1]'),
+      base.replace('127.0.0.1', '0.0.0.0'),
+      base.replace('127.0.0.1', '[::ffff:127.0.0.1]'),
+    ]) {
+      expect(await strict.send(request('/ok', { url: `${url}/ok` })), url).toMatchObject({
+        result: 'permanent',
+        reason: expect.stringMatching(/^refused: /),
+      });
     }
     strict.close();
     // The apiserver is refused by its address even when that is not loopback (no connection is tried).
@@ -135,15 +207,23 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
       result: 'permanent',
       reason: expect.stringContaining("10.0.0.1:6443: the kube-apiserver's own address"),
     });
-    expect(await apiserver.send(request('/ok', { url: 'https://kubernetes.default.svc/apis' }))).toMatchObject({ result: 'permanent', reason: expect.stringContaining('in-cluster name') });
+    expect(await apiserver.send(request('/ok', { url: 'https://kubernetes.default.svc/apis' }))).toMatchObject({
+      result: 'permanent',
+      reason: expect.stringContaining('in-cluster name'),
+    });
     apiserver.close();
     expect(connections).toBe(before);
   });
 
   it('refuses a host name that resolves to loopback when it connects, before sending a byte', async () => {
     const policy = targetPolicy();
-    const refusal = await new Promise<Error | null>((resolve) => guardedLookup(policy, new URL('https://localhost:1/'))('localhost', {}, (err) => resolve(err)));
-    expect(refusal).toMatchObject({ code: 'CNPAAS_FUNCTIONS_TARGET_REFUSED', message: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1) is a loopback address/) });
+    const refusal = await new Promise<Error | null>((resolve) =>
+      guardedLookup(policy, new URL('https://localhost:1/'))('localhost', {}, (err) => resolve(err)),
+    );
+    expect(refusal).toMatchObject({
+      code: 'CNPAAS_FUNCTIONS_TARGET_REFUSED',
+      message: expect.stringMatching(/localhost resolves to (127\.0\.0\.1|::1) is a loopback address/),
+    });
     // This machine's own name, when it resolves to loopback (as /etc/hosts often makes it), is not caught by the URL alone.
     const name = hostname().toLowerCase();
     const address = (await lookup(name).catch(() => undefined))?.address;
@@ -151,7 +231,10 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
       const before = connections;
       const d = deliverer(null, pki.ca.cert, policy);
       const url = `https://${name}:${new URL(base).port}/ok`;
-      expect(await d.send(request('/ok', { url }))).toMatchObject({ result: 'permanent', reason: expect.stringMatching(new RegExp(`^refused: .*${name} resolves to .* is a loopback address`)) });
+      expect(await d.send(request('/ok', { url }))).toMatchObject({
+        result: 'permanent',
+        reason: expect.stringMatching(new RegExp(`^refused: .*${name} resolves to .* is a loopback address`)),
+      });
       d.close();
       expect(connections).toBe(before);
     }
@@ -179,11 +262,20 @@ describe('the demo email trigger against the real email function', () => {
 
   beforeAll(async () => {
     const ca = await testCa('cnpaas-delivery-ca');
-    delivery = { ca, serving: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }), client: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }) };
+    delivery = {
+      ca,
+      serving: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }),
+      client: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }),
+    };
     sink = await startSink();
     const sender = new EmailSender({ settings: sink.settings, log, deadlineMs: 2_000 });
     const emailDelivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000 });
-    fn = new EmailFunctionServer({ tls: { key: delivery.serving.key, cert: delivery.serving.cert, clientCa: delivery.ca.cert }, allowedClientNames: ['cnpaas-trigger'], delivery: emailDelivery, log });
+    fn = new EmailFunctionServer({
+      tls: { key: delivery.serving.key, cert: delivery.serving.cert, clientCa: delivery.ca.cert },
+      allowedClientNames: ['cnpaas-trigger'],
+      delivery: emailDelivery,
+      log,
+    });
     fnUrl = await fn.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -192,7 +284,10 @@ describe('the demo email trigger against the real email function', () => {
   });
 
   /** The two manifests as cnpaas up fills them. */
-  function manifests(): { trigger: HTTPTrigger; secret: { metadata: { name: string; namespace: string }; data: Record<string, string> } } {
+  function manifests(): {
+    trigger: HTTPTrigger;
+    secret: { metadata: { name: string; namespace: string }; data: Record<string, string> };
+  } {
     const fill = (file: string): string =>
       readFileSync(manifestPath(file), 'utf8')
         .replaceAll('{{EMAIL_FUNCTION_URL}}', `${fnUrl}/email`)
@@ -204,41 +299,82 @@ describe('the demo email trigger against the real email function', () => {
     return { trigger, secret: parse(fill('email-trigger-delivery-secret.yaml')) };
   }
 
-  it('the manifest\'s template and TLS settings get each Email sent once with the delivery certificate; replays are already-sent', async () => {
+  it("the manifest's template and TLS settings get each Email sent once with the delivery certificate; replays are already-sent", async () => {
     const { trigger, secret } = manifests();
-    const planned = planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: [new URL(fnUrl).host] }) });
+    const planned = planTrigger(trigger, {
+      clusterTriggerNamespaces: ['cnpaas-system'],
+      targets: targetPolicy({ allow: [new URL(fnUrl).host] }),
+    });
     if (!planned.ok) throw new Error(planned.message);
     const plan = planned.plan;
     expect(plan.clientSecret).toEqual({ namespace: 'cnpaas-system', name: secret.metadata.name });
     // The Secret as the apiserver would hand it over (data base64-decoded).
     const loaded = await loadDeliveryTls(plan, async (ref) =>
-      ref.namespace === secret.metadata.namespace && ref.name === secret.metadata.name ? Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined,
+      ref.namespace === secret.metadata.namespace && ref.name === secret.metadata.name
+        ? Object.fromEntries(
+            Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+          )
+        : undefined,
     );
     if (!loaded.ok) throw new Error(loaded.message);
-    const status = new TriggerStatusWriter({ target: { namespace: 'cnpaas-system', name: 'email' }, patcher: { patch: async () => undefined }, initial: {}, generation: 1, fingerprint: plan.fingerprint, streams: [''], intervalMs: 1_000, log });
+    const status = new TriggerStatusWriter({
+      target: { namespace: 'cnpaas-system', name: 'email' },
+      patcher: { patch: async () => undefined },
+      initial: {},
+      generation: 1,
+      fingerprint: plan.fingerprint,
+      streams: [''],
+      intervalMs: 1_000,
+      log,
+    });
     const targets = targetPolicy({ allow: [new URL(fnUrl).host] });
     const runner = new TriggerRunner({
-      plan, trigger, status, log,
-      listerWatcherFor: () => { throw new Error('not watching in this test'); },
+      plan,
+      trigger,
+      status,
+      log,
+      listerWatcherFor: () => {
+        throw new Error('not watching in this test');
+      },
       sender: new HttpDeliverer({ targets, tls: () => loaded.tls }),
     });
     const email = store.put(emailObject());
-    const event = { type: 'ADDED' as const, object: email, resourceVersion: email.metadata.resourceVersion, synthetic: false };
+    const event = {
+      type: 'ADDED' as const,
+      object: email,
+      resourceVersion: email.metadata.resourceVersion,
+      synthetic: false,
+    };
     const req = runner.request(event);
     // Only what the function reads goes on the wire: no address, subject or body.
     expect(req.body).not.toContain(SECRET_BODY);
     expect(req.body).not.toContain(email.spec.toAddress);
     expect(JSON.parse(req.body!)).toEqual({
       type: 'ADDED',
-      object: { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Email', metadata: { namespace: email.metadata.namespace, name: email.metadata.name, uid: email.metadata.uid, resourceVersion: email.metadata.resourceVersion } },
+      object: {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'Email',
+        metadata: {
+          namespace: email.metadata.namespace,
+          name: email.metadata.name,
+          uid: email.metadata.uid,
+          resourceVersion: email.metadata.resourceVersion,
+        },
+      },
     });
     // A certificate from the cluster CA (what the trigger's apiserver identity is) gets nowhere with the function.
-    const clusterIdentity = new HttpDeliverer({ targets, tls: () => ({ ca: delivery.ca.cert, cert: pki.trigger.cert, key: pki.trigger.key }) });
+    const clusterIdentity = new HttpDeliverer({
+      targets,
+      tls: () => ({ ca: delivery.ca.cert, cert: pki.trigger.cert, key: pki.trigger.key }),
+    });
     expect(await clusterIdentity.send(req)).toMatchObject({ result: 'permanent', status: 401 });
     clusterIdentity.close();
     const sender = new HttpDeliverer({ targets, tls: () => loaded.tls });
     expect(await sender.send(req)).toEqual({ result: 'delivered', status: 200 });
-    expect(await sender.send(runner.request({ ...event, type: 'MODIFIED' }))).toEqual({ result: 'delivered', status: 200 });
+    expect(await sender.send(runner.request({ ...event, type: 'MODIFIED' }))).toEqual({
+      result: 'delivered',
+      status: 200,
+    });
     sender.close();
     const mails = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
     expect(mails).toHaveLength(1);
@@ -246,8 +382,12 @@ describe('the demo email trigger against the real email function', () => {
     expect(lines.join('\n')).not.toContain(SECRET_BODY);
   });
 
-  it('without the allow-list the demo trigger\'s loopback target is not run at all', () => {
+  it("without the allow-list the demo trigger's loopback target is not run at all", () => {
     const planned = planTrigger(manifests().trigger, { clusterTriggerNamespaces: ['cnpaas-system'] });
-    expect(planned).toMatchObject({ ok: false, reason: 'TargetNotAllowed', message: expect.stringMatching(/127\.0\.0\.1 is a loopback address; .*--allow-target .*never called/) });
+    expect(planned).toMatchObject({
+      ok: false,
+      reason: 'TargetNotAllowed',
+      message: expect.stringMatching(/127\.0\.0\.1 is a loopback address; .*--allow-target .*never called/),
+    });
   });
 });

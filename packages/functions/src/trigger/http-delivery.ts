@@ -66,9 +66,15 @@ export function classifyStatus(status: number, retryAfter?: string): AttemptResu
   const reason = `HTTP ${status}`;
   if (status === 408 || status === 425 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter);
-    return retryAfterMs === undefined ? { result: 'retry', reason, status } : { result: 'retry', reason, status, retryAfterMs };
+    return retryAfterMs === undefined
+      ? { result: 'retry', reason, status }
+      : { result: 'retry', reason, status, retryAfterMs };
   }
-  return { result: 'permanent', reason: status >= 300 && status < 400 ? `${reason} (redirects are not followed)` : reason, status };
+  return {
+    result: 'permanent',
+    reason: status >= 300 && status < 400 ? `${reason} (redirects are not followed)` : reason,
+    status,
+  };
 }
 
 export class HttpDeliverer {
@@ -94,20 +100,30 @@ export class HttpDeliverer {
     };
     try {
       return await new Promise<AttemptResult>((resolve, reject) => {
-        const req = https.request(request.url, { method: request.method, headers, agent: this.#agentFor(), signal, lookup: guardedLookup(this.#options.targets, target) }, (res) => {
-          let read = 0;
-          res.on('data', (chunk: Buffer) => {
-            read += chunk.length;
-            if (read > MAX_ANSWER_BYTES) res.destroy();
-          });
-          const done = (): void => {
-            // A string: Node keeps only the first of repeated Retry-After headers.
-            resolve(classifyStatus(res.statusCode ?? 0, res.headers['retry-after']));
-          };
-          res.on('end', done);
-          res.on('close', done);
-          res.on('error', () => done());
-        });
+        const req = https.request(
+          request.url,
+          {
+            method: request.method,
+            headers,
+            agent: this.#agentFor(),
+            signal,
+            lookup: guardedLookup(this.#options.targets, target),
+          },
+          (res) => {
+            let read = 0;
+            res.on('data', (chunk: Buffer) => {
+              read += chunk.length;
+              if (read > MAX_ANSWER_BYTES) res.destroy();
+            });
+            const done = (): void => {
+              // A string: Node keeps only the first of repeated Retry-After headers.
+              resolve(classifyStatus(res.statusCode ?? 0, res.headers['retry-after']));
+            };
+            res.on('end', done);
+            res.on('close', done);
+            res.on('error', () => done());
+          },
+        );
         req.on('error', reject);
         req.end(payload);
       });
@@ -115,7 +131,8 @@ export class HttpDeliverer {
       if (timeout.aborted) return { result: 'retry', reason: `no answer within ${request.timeoutMs} ms` };
       if (request.signal?.aborted) return { result: 'retry', reason: 'stopped' };
       // Resolved to a refused address: retrying the same name would only be refused again.
-      if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TARGET_REFUSED') return { result: 'permanent', reason: `refused: ${err.message}` };
+      if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TARGET_REFUSED')
+        return { result: 'permanent', reason: `refused: ${err.message}` };
       const code = (err as { code?: string }).code;
       return { result: 'retry', reason: code ? `${code}: ${errorMessage(err)}` : errorMessage(err) };
     }

@@ -31,7 +31,9 @@ export function kubeSecretReader(kc: KubeConfig): SecretReader {
   return async (ref) => {
     try {
       const secret = await secrets.get(ref);
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      return Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

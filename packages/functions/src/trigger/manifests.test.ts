@@ -51,8 +51,14 @@ describe('CRD httptriggers.platform.cnpaas.dev', () => {
 
   it('is namespaced HTTPTrigger in platform.cnpaas.dev/v1 with a status subresource', () => {
     expect(crd['metadata']['name']).toBe('httptriggers.platform.cnpaas.dev');
-    expect(crd['spec']).toMatchObject({ group: 'platform.cnpaas.dev', scope: 'Namespaced', names: { kind: 'HTTPTrigger', plural: 'httptriggers' } });
-    expect(crd['spec']['versions'].map((v: Doc) => [v['name'], v['served'], v['storage']])).toEqual([['v1', true, true]]);
+    expect(crd['spec']).toMatchObject({
+      group: 'platform.cnpaas.dev',
+      scope: 'Namespaced',
+      names: { kind: 'HTTPTrigger', plural: 'httptriggers' },
+    });
+    expect(crd['spec']['versions'].map((v: Doc) => [v['name'], v['served'], v['storage']])).toEqual([
+      ['v1', true, true],
+    ]);
     expect(version['subresources']).toEqual({ status: {} });
   });
 
@@ -63,25 +69,75 @@ describe('CRD httptriggers.platform.cnpaas.dev', () => {
   it('has the spec and status fields the trigger reads and writes', () => {
     const spec = schema['properties']['spec']['properties'];
     expect(Object.keys(spec).sort()).toEqual(
-      ['body', 'delivery', 'eventTypes', 'fieldSelector', 'headers', 'labelSelector', 'method', 'namespaces', 'resource', 'sendInitialEvents', 'service', 'tls', 'url'].sort(),
+      [
+        'body',
+        'delivery',
+        'eventTypes',
+        'fieldSelector',
+        'headers',
+        'labelSelector',
+        'method',
+        'namespaces',
+        'resource',
+        'sendInitialEvents',
+        'service',
+        'tls',
+        'url',
+      ].sort(),
     );
-    expect(Object.keys(spec['delivery']['properties']).sort()).toEqual(['backoff', 'coalesce', 'concurrency', 'retries', 'timeoutSeconds']);
+    expect(Object.keys(spec['delivery']['properties']).sort()).toEqual([
+      'backoff',
+      'coalesce',
+      'concurrency',
+      'retries',
+      'timeoutSeconds',
+    ]);
     expect(spec['eventTypes']['items']['enum']).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
     const status = schema['properties']['status']['properties'];
     expect(Object.keys(status).sort()).toEqual(
-      ['conditions', 'deliveredCount', 'failedCount', 'lastDeliveredResourceVersion', 'lastError', 'lastErrorTime', 'namespaceResourceVersions', 'observedGeneration', 'watchFingerprint'].sort(),
+      [
+        'conditions',
+        'deliveredCount',
+        'failedCount',
+        'lastDeliveredResourceVersion',
+        'lastError',
+        'lastErrorTime',
+        'namespaceResourceVersions',
+        'observedGeneration',
+        'watchFingerprint',
+      ].sort(),
     );
-    expect(status['conditions']['items']['required']).toEqual(['type', 'status', 'reason', 'message', 'lastTransitionTime']);
-    expect(schema['properties']['spec']['x-kubernetes-validations'][0]['rule']).toBe('has(self.url) != has(self.service)');
+    expect(status['conditions']['items']['required']).toEqual([
+      'type',
+      'status',
+      'reason',
+      'message',
+      'lastTransitionTime',
+    ]);
+    expect(schema['properties']['spec']['x-kubernetes-validations'][0]['rule']).toBe(
+      'has(self.url) != has(self.service)',
+    );
   });
 
   it('has printer columns that point at declared fields', () => {
     const columns: Doc[] = version['additionalPrinterColumns'];
-    expect(columns.map((c) => c['name'])).toEqual(['Resource', 'Ready', 'Delivered', 'Failed', 'Last-RV', 'Last-Error', 'Age']);
+    expect(columns.map((c) => c['name'])).toEqual([
+      'Resource',
+      'Ready',
+      'Delivered',
+      'Failed',
+      'Last-RV',
+      'Last-Error',
+      'Age',
+    ]);
     for (const c of columns) {
       if (c['jsonPath'].startsWith('.metadata')) continue;
       let node: Doc | undefined = schema;
-      for (const s of c['jsonPath'].replace(/\[\?.*$/, '').split('.').slice(1)) node = node?.['properties']?.[s];
+      for (const s of c['jsonPath']
+        .replace(/\[\?.*$/, '')
+        .split('.')
+        .slice(1))
+        node = node?.['properties']?.[s];
       expect(node, c['jsonPath']).toBeDefined();
     }
   });
@@ -89,13 +145,18 @@ describe('CRD httptriggers.platform.cnpaas.dev', () => {
 
 describe('trigger RBAC', () => {
   const docs = load(TRIGGER_MANIFESTS.rbac);
-  const byName = (kind: string, name: string) => docs.find((d) => d['kind'] === kind && d['metadata']['name'] === name)!;
+  const byName = (kind: string, name: string) =>
+    docs.find((d) => d['kind'] === kind && d['metadata']['name'] === name)!;
 
   it('binds every role to User cnpaas-trigger', () => {
     const bindings = docs.filter((d) => d['kind'].endsWith('Binding'));
     expect(bindings).toHaveLength(3);
-    for (const b of bindings) expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-trigger' }]);
-    for (const b of bindings) expect(docs.some((r) => r['kind'] === b['roleRef']['kind'] && r['metadata']['name'] === b['roleRef']['name'])).toBe(true);
+    for (const b of bindings)
+      expect(b['subjects']).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-trigger' }]);
+    for (const b of bindings)
+      expect(
+        docs.some((r) => r['kind'] === b['roleRef']['kind'] && r['metadata']['name'] === b['roleRef']['name']),
+      ).toBe(true);
   });
 
   it('grants exactly what the trigger uses', () => {
@@ -108,11 +169,18 @@ describe('trigger RBAC', () => {
     expect(lease['metadata']['namespace']).toBe('cnpaas-system');
     expect(lease['rules']).toEqual([
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['cnpaas-trigger'], verbs: ['get', 'update'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['cnpaas-trigger'],
+        verbs: ['get', 'update'],
+      },
       // The demo HTTPTrigger's delivery certificate, by name: no other Secret.
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['email-trigger-delivery'], verbs: ['get'] },
     ]);
-    expect(byName('ClusterRole', 'cnpaas-trigger-emails')['rules']).toEqual([{ apiGroups: ['webshop.cnpaas.dev'], resources: ['emails'], verbs: ['list', 'watch'] }]);
+    expect(byName('ClusterRole', 'cnpaas-trigger-emails')['rules']).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['emails'], verbs: ['list', 'watch'] },
+    ]);
     const all = JSON.stringify(docs);
     expect(all).not.toMatch(/"\*"/);
     expect(all).not.toMatch(/escalate|bind"|impersonate/);
@@ -125,7 +193,11 @@ describe('the demo trigger (email-trigger.yaml) and its delivery Secret', () => 
   const rawSecret = readFileSync(manifestPath(TRIGGER_MANIFESTS.deliverySecret), 'utf8');
   const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
   const keyPem = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
-  const vars = emailTriggerVars({ functionBaseUrl: 'https://127.0.0.1:8443/', caPem: pem, delivery: { certPem: pem, keyPem } });
+  const vars = emailTriggerVars({
+    functionBaseUrl: 'https://127.0.0.1:8443/',
+    caPem: pem,
+    delivery: { certPem: pem, keyPem },
+  });
   const fill = (text: string): string => text.replace(/\{\{([A-Z_]+)\}\}/g, (_, n: keyof typeof vars) => vars[n]);
 
   it('use exactly the placeholders the platform fills', () => {
@@ -135,10 +207,17 @@ describe('the demo trigger (email-trigger.yaml) and its delivery Secret', () => 
     expect(Object.keys(vars).sort()).toEqual([...names].sort());
   });
 
-  it('is a valid plan once filled, with the function on the allow-list: all namespaces, ADDED+MODIFIED, coalesced, the function\'s CA, the delivery Secret', () => {
+  it("is a valid plan once filled, with the function on the allow-list: all namespaces, ADDED+MODIFIED, coalesced, the function's CA, the delivery Secret", () => {
     const [trigger] = load(TRIGGER_MANIFESTS.emailTrigger, fill(raw)) as [HTTPTrigger];
-    expect(trigger).toMatchObject({ apiVersion: 'platform.cnpaas.dev/v1', kind: 'HTTPTrigger', metadata: { name: 'email', namespace: 'cnpaas-system' } });
-    const planned = planTrigger({ ...trigger, metadata: { ...trigger.metadata, uid: 'u', generation: 1 } }, { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: ['127.0.0.1:8443'] }) });
+    expect(trigger).toMatchObject({
+      apiVersion: 'platform.cnpaas.dev/v1',
+      kind: 'HTTPTrigger',
+      metadata: { name: 'email', namespace: 'cnpaas-system' },
+    });
+    const planned = planTrigger(
+      { ...trigger, metadata: { ...trigger.metadata, uid: 'u', generation: 1 } },
+      { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: ['127.0.0.1:8443'] }) },
+    );
     if (!planned.ok) throw new Error(planned.message);
     const p = planned.plan;
     expect(p.namespaces).toBeUndefined();
@@ -146,8 +225,14 @@ describe('the demo trigger (email-trigger.yaml) and its delivery Secret', () => 
     expect([...p.eventTypes]).toEqual(['ADDED', 'MODIFIED']);
     expect(p.url).toBe('https://127.0.0.1:8443/email');
     expect(p.ca.pem).toBe(pem);
-    const [secret] = load(TRIGGER_MANIFESTS.deliverySecret, fill(rawSecret)) as [{ kind: string; type: string; metadata: { name: string; namespace: string }; data: Record<string, string> }];
-    expect(secret).toMatchObject({ kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'email-trigger-delivery', namespace: 'cnpaas-system' } });
+    const [secret] = load(TRIGGER_MANIFESTS.deliverySecret, fill(rawSecret)) as [
+      { kind: string; type: string; metadata: { name: string; namespace: string }; data: Record<string, string> },
+    ];
+    expect(secret).toMatchObject({
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: 'email-trigger-delivery', namespace: 'cnpaas-system' },
+    });
     expect(Buffer.from(secret.data['tls.key']!, 'base64').toString()).toBe(keyPem);
     expect(p.clientSecret).toEqual({ namespace: 'cnpaas-system', name: secret.metadata.name });
     // Longer than the function's 8 s send deadline, and coalesced (see the manifest's comment).

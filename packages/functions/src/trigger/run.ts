@@ -36,11 +36,18 @@ async function policyFor(config: TriggerConfig, server: string | undefined): Pro
     const host = new URL(server).hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) === 0) addresses = (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
   }
-  return targetPolicy({ allow: config.allowTargets, ...(server ? { apiserverUrl: server } : {}), apiserverAddresses: addresses });
+  return targetPolicy({
+    allow: config.allowTargets,
+    ...(server ? { apiserverUrl: server } : {}),
+    apiserverAddresses: addresses,
+  });
 }
 
 export async function run(config: TriggerConfig, version: string): Promise<void> {
-  const kc = loadKubeConfig(config, { hint: 'pass --kubeconfig with the trigger\'s kubeconfig from cnpaas up', error: kitError });
+  const kc = loadKubeConfig(config, {
+    hint: "pass --kubeconfig with the trigger's kubeconfig from cnpaas up",
+    error: kitError,
+  });
   const log = createLogger({ level: config.logLevel, component: TRIGGER_NAME });
   const targets = await policyFor(config, kc.getCurrentCluster()?.server);
   const id = `${hostname()}_${randomUUID()}`;
@@ -52,7 +59,12 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     registry,
     ...(config.leaderElection ? { leaderElection: { ...TRIGGER_LEASE, identity: id } } : {}),
   });
-  const events = new EventRecorder({ sink: kubeEventSink(kc), reportingController: `${PLATFORM_GROUP}/${TRIGGER_NAME}`, reportingInstance: id, log });
+  const events = new EventRecorder({
+    sink: kubeEventSink(kc),
+    reportingController: `${PLATFORM_GROUP}/${TRIGGER_NAME}`,
+    reportingInstance: id,
+    log,
+  });
   const triggers = addTriggerController({
     manager: mgr,
     listerWatcherFor: kubeListerWatcherFactory(kc),
@@ -75,7 +87,17 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     registry,
     error: kitError,
   });
-  log.info({ health: health.url, version, leaderElection: config.leaderElection, identity: id, allowTargets: config.allowTargets, apiserver: [...targets.apiserver] }, 'started');
+  log.info(
+    {
+      health: health.url,
+      version,
+      leaderElection: config.leaderElection,
+      identity: id,
+      allowTargets: config.allowTargets,
+      apiserver: [...targets.apiserver],
+    },
+    'started',
+  );
 
   await runUntilStopped({
     log,

@@ -7,7 +7,15 @@
  * resourceVersion, RBAC) is proven by the live suites on a real apiserver (e2e/).
  */
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { FakeClock, Manager, keyOf, type ListerWatcher, type WatchEvent, type WatchHandle, type WatchOptions } from '@cnpaas/operator';
+import {
+  FakeClock,
+  Manager,
+  keyOf,
+  type ListerWatcher,
+  type WatchEvent,
+  type WatchHandle,
+  type WatchOptions,
+} from '@cnpaas/operator';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,7 +60,10 @@ class FakeApi {
       list: async (): Promise<KubernetesListObject<KubernetesObject>> => {
         this.lists++;
         this.#maybeFail();
-        return { metadata: { resourceVersion: String(this.rv) }, items: [...this.objects.values()].filter(inScope).map((o) => structuredClone(o)) };
+        return {
+          metadata: { resourceVersion: String(this.rv) },
+          items: [...this.objects.values()].filter(inScope).map((o) => structuredClone(o)),
+        };
       },
       watch: (options: WatchOptions, onEvent: (e: WatchEvent<KubernetesObject>) => void): WatchHandle => {
         this.watches.push(`${scope.namespace ?? '*'}@${options.resourceVersion}`);
@@ -60,7 +71,10 @@ class FakeApi {
         const done = new Promise<void>((resolve, reject) => {
           active = { scope, onEvent: (e) => inScope(e.object) && onEvent(e), end: resolve, fail: reject };
         });
-        void done.then(() => this.#active.delete(active), () => this.#active.delete(active));
+        void done.then(
+          () => this.#active.delete(active),
+          () => this.#active.delete(active),
+        );
         queueMicrotask(() => {
           try {
             this.#maybeFail();
@@ -92,12 +106,16 @@ class FakeApi {
     const obj = this.objects.get(key);
     if (!obj) return;
     this.objects.delete(key);
-    this.#emit({ type: 'DELETED', object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } } });
+    this.#emit({
+      type: 'DELETED',
+      object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } },
+    });
   }
 
   bookmark(): void {
     const rv = String(++this.rv);
-    for (const a of this.#active) a.onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: rv, namespace: a.scope.namespace } } });
+    for (const a of this.#active)
+      a.onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: rv, namespace: a.scope.namespace } } });
   }
 
   /** The server ends every open watch normally (its timeout). */
@@ -136,7 +154,9 @@ class FakeTarget {
   close(): void {}
   /** "TYPE name" for each request, in order. */
   log(): string[] {
-    return this.requests.map((r) => `${r.headers['x-cnpaas-event-type']} ${nameIn(r)}${r.headers['x-cnpaas-synthetic'] ? ' (synthetic)' : ''}`);
+    return this.requests.map(
+      (r) => `${r.headers['x-cnpaas-event-type']} ${nameIn(r)}${r.headers['x-cnpaas-synthetic'] ? ' (synthetic)' : ''}`,
+    );
   }
 }
 
@@ -144,19 +164,39 @@ function nameIn(request: HttpRequest): string {
   return (JSON.parse(request.body!) as { object: { metadata: { name: string } } }).object.metadata.name;
 }
 
-const email = (name: string, namespace = 't-1'): Obj => ({ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Email', metadata: { name, namespace }, spec: { subject: name } });
+const email = (name: string, namespace = 't-1'): Obj => ({
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'Email',
+  metadata: { name, namespace },
+  spec: { subject: name },
+});
 
-function triggerObject(spec: Partial<HTTPTriggerSpec> = {}, meta: { namespace?: string; name?: string; generation?: number } = {}): HTTPTrigger {
+function triggerObject(
+  spec: Partial<HTTPTriggerSpec> = {},
+  meta: { namespace?: string; name?: string; generation?: number } = {},
+): HTTPTrigger {
   return {
     apiVersion: 'platform.cnpaas.dev/v1',
     kind: 'HTTPTrigger',
-    metadata: { name: meta.name ?? 'email', namespace: meta.namespace ?? 'cnpaas-system', uid: 'trig-1', generation: meta.generation ?? 1 },
-    spec: { resource: { group: 'webshop.cnpaas.dev', version: 'v1', resource: 'emails', kind: 'Email' }, url: 'https://127.0.0.1:8443/email', ...spec },
+    metadata: {
+      name: meta.name ?? 'email',
+      namespace: meta.namespace ?? 'cnpaas-system',
+      uid: 'trig-1',
+      generation: meta.generation ?? 1,
+    },
+    spec: {
+      resource: { group: 'webshop.cnpaas.dev', version: 'v1', resource: 'emails', kind: 'Email' },
+      url: 'https://127.0.0.1:8443/email',
+      ...spec,
+    },
   };
 }
 
 function planOf(trigger: HTTPTrigger): TriggerPlan {
-  const planned = planTrigger(trigger, { clusterTriggerNamespaces: ['cnpaas-system'], targets: targetPolicy({ allow: ['127.0.0.1:8443'] }) });
+  const planned = planTrigger(trigger, {
+    clusterTriggerNamespaces: ['cnpaas-system'],
+    targets: targetPolicy({ allow: ['127.0.0.1:8443'] }),
+  });
   if (!planned.ok) throw new Error(planned.message);
   return planned.plan;
 }
@@ -171,14 +211,36 @@ class RecordingPatcher implements StatusPatcher {
   }
 }
 
-function runnerFor(options: { api: FakeApi; target: FakeTarget; spec?: Partial<HTTPTriggerSpec>; clock: FakeClock; patcher?: RecordingPatcher; initial?: HTTPTrigger['status'] }) {
+function runnerFor(options: {
+  api: FakeApi;
+  target: FakeTarget;
+  spec?: Partial<HTTPTriggerSpec>;
+  clock: FakeClock;
+  patcher?: RecordingPatcher;
+  initial?: HTTPTrigger['status'];
+}) {
   const trigger = triggerObject(options.spec);
   const plan = planOf(trigger);
   const patcher = options.patcher ?? new RecordingPatcher();
   const streams = plan.namespaces ?? [''];
-  const status = new TriggerStatusWriter({ target: { namespace: 'cnpaas-system', name: 'email' }, patcher, initial: options.initial ?? {}, generation: 1, fingerprint: plan.fingerprint, streams, intervalMs: 1_000, clock: options.clock, log });
+  const status = new TriggerStatusWriter({
+    target: { namespace: 'cnpaas-system', name: 'email' },
+    patcher,
+    initial: options.initial ?? {},
+    generation: 1,
+    fingerprint: plan.fingerprint,
+    streams,
+    intervalMs: 1_000,
+    clock: options.clock,
+    log,
+  });
   const runner = new TriggerRunner({
-    plan, trigger, status, log, clock: options.clock, random: () => 1,
+    plan,
+    trigger,
+    status,
+    log,
+    clock: options.clock,
+    random: () => 1,
     listerWatcherFor: (_resource, scope) => options.api.view(scope),
     sender: options.target,
     metrics: new TriggerMetrics(new Registry()),
@@ -193,7 +255,10 @@ describe('TriggerRunner: resume semantics', () => {
     const api = new FakeApi();
     const target = new FakeTarget();
     let smtpDown = true;
-    target.answer = (name) => (name === 'a' && smtpDown ? { result: 'retry', reason: 'HTTP 503', status: 503 } : { result: 'delivered', status: 200 });
+    target.answer = (name) =>
+      name === 'a' && smtpDown
+        ? { result: 'retry', reason: 'HTTP 503', status: 503 }
+        : { result: 'delivered', status: 200 };
     const spec = { delivery: { concurrency: 2, retries: 100, backoff: { initialSeconds: 1, maxSeconds: 1 } } };
     const first = runnerFor({ api, target, spec, clock });
     first.runner.start({ '': '100' });
@@ -205,7 +270,11 @@ describe('TriggerRunner: resume semantics', () => {
     expect(target.log().filter((l) => l === 'ADDED b')).toHaveLength(1);
     expect(target.log().filter((l) => l === 'ADDED a').length).toBeGreaterThan(3);
     expect(first.status.progress()).toEqual({ '': '100' });
-    expect(first.patcher.last()).toMatchObject({ deliveredCount: 1, failedCount: 0, lastDeliveredResourceVersion: '100' });
+    expect(first.patcher.last()).toMatchObject({
+      deliveredCount: 1,
+      failedCount: 0,
+      lastDeliveredResourceVersion: '100',
+    });
 
     // Crash-like stop: the in-flight retry is dropped, unfinished.
     const progress = await first.runner.stop(0);
@@ -309,7 +378,8 @@ describe('TriggerRunner: resume semantics', () => {
     const clock = new FakeClock(0);
     const api = new FakeApi();
     const target = new FakeTarget();
-    target.answer = (name) => (name === 'bad' ? { result: 'permanent', reason: 'HTTP 422', status: 422 } : { result: 'delivered', status: 200 });
+    target.answer = (name) =>
+      name === 'bad' ? { result: 'permanent', reason: 'HTTP 422', status: 422 } : { result: 'delivered', status: 200 };
     const { runner, status } = runnerFor({ api, target, clock });
     runner.start({ '': '100' });
     await clock.settle();
@@ -338,7 +408,10 @@ describe('TriggerRunner: resume semantics', () => {
     expect(status.progress()).toEqual({ 't-1': '101', 't-2': '102' });
     expect(api.watches.sort()).toEqual(['t-1@100', 't-2@100']);
     await runner.stop();
-    expect(patcher.last()).toMatchObject({ namespaceResourceVersions: { 't-1': '101', 't-2': '102' }, lastDeliveredResourceVersion: '101' });
+    expect(patcher.last()).toMatchObject({
+      namespaceResourceVersions: { 't-1': '101', 't-2': '102' },
+      lastDeliveredResourceVersion: '101',
+    });
   });
 
   it('reports a forbidden watch in Ready with the fix, and recovers', async () => {
@@ -349,7 +422,11 @@ describe('TriggerRunner: resume semantics', () => {
     const { runner, status } = runnerFor({ api, target, clock });
     runner.start({ '': '100' });
     await clock.settle();
-    expect(status.condition('Ready')).toMatchObject({ status: 'False', reason: 'Forbidden', message: expect.stringMatching(/may not list\/watch emails\.webshop\.cnpaas\.dev\/v1: grant/) });
+    expect(status.condition('Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Forbidden',
+      message: expect.stringMatching(/may not list\/watch emails\.webshop\.cnpaas\.dev\/v1: grant/),
+    });
     await clock.advance(100);
     api.put(email('a'));
     await clock.advance(100);
@@ -373,18 +450,34 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
         const current = triggers.objects.get(`${t.namespace}/${t.name}`);
         if (!current) throw new ApiException(404, 'not found', '{}', {});
         const merged = { ...current.status } as Record<string, unknown>;
-        for (const [k, v] of Object.entries(status)) if (v === null) delete merged[k]; else merged[k] = v;
+        for (const [k, v] of Object.entries(status))
+          if (v === null) delete merged[k];
+          else merged[k] = v;
         triggers.put({ ...current, status: merged }); // a status write is a MODIFIED event, like the apiserver's
       },
     };
     const events: string[] = [];
-    const manager = new Manager({ listerWatcher: () => triggers.view(), clock, log, registry: new Registry(), informerDefaults: { resyncPeriodMs: 0, watchTimeoutSeconds: 300 } });
+    const manager = new Manager({
+      listerWatcher: () => triggers.view(),
+      clock,
+      log,
+      registry: new Registry(),
+      informerDefaults: { resyncPeriodMs: 0, watchTimeoutSeconds: 300 },
+    });
     const set = addTriggerController({
       manager,
       listerWatcherFor: (_r, scope) => emails.view(scope),
       statusPatcher: patcher,
-      ...(real ? { readSecret: async (ref: { namespace: string; name: string }) => real.secrets[`${ref.namespace}/${ref.name}`] } : { senderFor: () => target }),
-      targets: targetPolicy({ allow: ['127.0.0.1:8443', ...(real?.allow ?? [])], apiserverUrl: 'https://10.0.0.1:6443' }),
+      ...(real
+        ? {
+            readSecret: async (ref: { namespace: string; name: string }) =>
+              real.secrets[`${ref.namespace}/${ref.name}`],
+          }
+        : { senderFor: () => target }),
+      targets: targetPolicy({
+        allow: ['127.0.0.1:8443', ...(real?.allow ?? [])],
+        apiserverUrl: 'https://10.0.0.1:6443',
+      }),
       events: { publish: async (e) => (events.push(`${e.type} ${e.reason}`), true) },
       metrics: new TriggerMetrics(manager.metrics.registry),
       statusIntervalMs: 1_000,
@@ -409,17 +502,30 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     expect(target.log()).toEqual(['ADDED existing (synthetic)', 'ADDED new']);
     expect(set.get('cnpaas-system/email')).toBe(runner); // its own status writes did not restart it
     const stored = triggers.objects.get('cnpaas-system/email')!.status as Record<string, unknown>;
-    expect(stored).toMatchObject({ observedGeneration: 1, lastDeliveredResourceVersion: '102', deliveredCount: 2, failedCount: 0 });
-    expect((stored['conditions'] as Array<{ type: string; status: string }>).find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(stored).toMatchObject({
+      observedGeneration: 1,
+      lastDeliveredResourceVersion: '102',
+      deliveredCount: 2,
+      failedCount: 0,
+    });
+    expect(
+      (stored['conditions'] as Array<{ type: string; status: string }>).find((c) => c.type === 'Ready')?.status,
+    ).toBe('True');
     expect(patches.length).toBeLessThan(6); // rate-limited
     const metrics = await manager.metrics.registry.metrics();
     expect(metrics).toContain('cnpaas_trigger_deliveries_total{trigger="cnpaas-system/email",outcome="delivered"} 2');
-    expect(metrics).toContain('cnpaas_trigger_delivery_attempts_total{trigger="cnpaas-system/email",result="delivered"} 2');
+    expect(metrics).toContain(
+      'cnpaas_trigger_delivery_attempts_total{trigger="cnpaas-system/email",result="delivered"} 2',
+    );
     expect(metrics).toMatch(/cnpaas_trigger_delivery_duration_seconds_count\{trigger="cnpaas-system\/email"\} 2/);
 
     // A spec change (new generation) replaces the runner; same watch, so it resumes: nothing is sent twice.
     const current = triggers.objects.get('cnpaas-system/email')!;
-    triggers.put({ ...current, metadata: { ...current.metadata, generation: 2 }, spec: { ...(current.spec as object), headers: { 'x-team': 'shop' } } });
+    triggers.put({
+      ...current,
+      metadata: { ...current.metadata, generation: 2 },
+      spec: { ...(current.spec as object), headers: { 'x-team': 'shop' } },
+    });
     await clock.advance(1_000);
     expect(set.get('cnpaas-system/email')).not.toBe(runner);
     emails.put(email('third')); // 103
@@ -441,18 +547,42 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     triggers.put(triggerObject({ namespaces: ['t-1'] }, { namespace: 'shop', name: 'peeks' }));
     triggers.put(triggerObject({ body: { template: '{{ .object' } }, { name: 'broken-template' }));
     triggers.put(triggerObject({ url: 'https://127.0.0.1:2379/v3/kv/put' }, { name: 'loopback' }));
-    triggers.put(triggerObject({ url: 'https://10.0.0.1:6443/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases/cnpaas-trigger' }, { name: 'apiserver' }));
+    triggers.put(
+      triggerObject(
+        { url: 'https://10.0.0.1:6443/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases/cnpaas-trigger' },
+        { name: 'apiserver' },
+      ),
+    );
     emails.put(email('a'));
     await clock.advance(1_000);
     const reasons = Object.fromEntries(
-      patches.map((p) => [p.key, (p.status['conditions'] as Array<{ type: string; reason: string; status: string }>)[0]!]),
+      patches.map((p) => [
+        p.key,
+        (p.status['conditions'] as Array<{ type: string; reason: string; status: string }>)[0]!,
+      ]),
     );
     expect(reasons['cnpaas-system/plain-http']).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(reasons['shop/peeks']).toMatchObject({ status: 'False', reason: 'NamespaceNotAllowed' });
     expect(reasons['cnpaas-system/broken-template']).toMatchObject({ status: 'False', reason: 'InvalidTemplate' });
-    expect(reasons['cnpaas-system/loopback']).toMatchObject({ status: 'False', reason: 'TargetNotAllowed', message: expect.stringMatching(/127\.0\.0\.1:2379: 127\.0\.0\.1 is a loopback address; .*--allow-target 127\.0\.0\.1:2379/) });
-    expect(reasons['cnpaas-system/apiserver']).toMatchObject({ status: 'False', reason: 'TargetNotAllowed', message: expect.stringContaining("the kube-apiserver's own address") });
-    expect(events.sort()).toEqual(['Warning InvalidSpec', 'Warning InvalidTemplate', 'Warning NamespaceNotAllowed', 'Warning TargetNotAllowed', 'Warning TargetNotAllowed']);
+    expect(reasons['cnpaas-system/loopback']).toMatchObject({
+      status: 'False',
+      reason: 'TargetNotAllowed',
+      message: expect.stringMatching(
+        /127\.0\.0\.1:2379: 127\.0\.0\.1 is a loopback address; .*--allow-target 127\.0\.0\.1:2379/,
+      ),
+    });
+    expect(reasons['cnpaas-system/apiserver']).toMatchObject({
+      status: 'False',
+      reason: 'TargetNotAllowed',
+      message: expect.stringContaining("the kube-apiserver's own address"),
+    });
+    expect(events.sort()).toEqual([
+      'Warning InvalidSpec',
+      'Warning InvalidTemplate',
+      'Warning NamespaceNotAllowed',
+      'Warning TargetNotAllowed',
+      'Warning TargetNotAllowed',
+    ]);
     expect(set.keys()).toEqual([]);
     // Never called: the Email that exists would have gone out as a synthetic ADDED.
     expect(target.requests).toEqual([]);
@@ -471,12 +601,19 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     const deliveryClient = await testLeaf({ commonName: 'cnpaas-trigger', ca: deliveryCa, usage: 'client' });
     const arrived: Array<{ path: string; cn: string | undefined; issuer: string | undefined }> = [];
     // Asks for a client certificate and takes requests without one: it records what the trigger presented.
-    const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, requestCert: true, rejectUnauthorized: false }, (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      arrived.push({ path: req.url ?? '', cn: peer.subject?.CN as string | undefined, issuer: peer.issuer?.CN as string | undefined });
-      req.resume();
-      req.on('end', () => res.end('{}'));
-    });
+    const server = https.createServer(
+      { key: pki.server.key, cert: pki.server.cert, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        const peer = (req.socket as TLSSocket).getPeerCertificate();
+        arrived.push({
+          path: req.url ?? '',
+          cn: peer.subject?.CN as string | undefined,
+          issuer: peer.issuer?.CN as string | undefined,
+        });
+        req.resume();
+        req.on('end', () => res.end('{}'));
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
     const { clock, triggers, emails, manager, set, running } = await setup({
@@ -485,8 +622,18 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     });
     const caBundle = Buffer.from(pki.ca.cert).toString('base64');
     triggers.put(triggerObject({ url: `https://${host}/plain`, tls: { caBundle } }, { name: 'plain' }));
-    triggers.put(triggerObject({ url: `https://${host}/mtls`, tls: { caBundle, clientSecretRef: { name: 'fn-client' } } }, { name: 'mtls' }));
-    triggers.put(triggerObject({ url: `https://${host}/missing`, tls: { caBundle, clientSecretRef: { name: 'absent' } } }, { name: 'missing' }));
+    triggers.put(
+      triggerObject(
+        { url: `https://${host}/mtls`, tls: { caBundle, clientSecretRef: { name: 'fn-client' } } },
+        { name: 'mtls' },
+      ),
+    );
+    triggers.put(
+      triggerObject(
+        { url: `https://${host}/missing`, tls: { caBundle, clientSecretRef: { name: 'absent' } } },
+        { name: 'missing' },
+      ),
+    );
     emails.put(email('a'));
     for (let i = 0; i < 100 && arrived.length < 2; i++) {
       await clock.advance(100);
@@ -497,8 +644,13 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
       { path: '/plain', cn: undefined, issuer: undefined },
     ]);
     // A named Secret that cannot be read stops that trigger with a reason, rather than sending without it.
-    const missing = triggers.objects.get('cnpaas-system/missing')!.status as { conditions?: Array<{ type: string; reason: string; message: string }> };
-    expect(missing.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ reason: 'ClientCertificateUnavailable', message: expect.stringContaining('client certificate Secret cnpaas-system/absent: not found') });
+    const missing = triggers.objects.get('cnpaas-system/missing')!.status as {
+      conditions?: Array<{ type: string; reason: string; message: string }>;
+    };
+    expect(missing.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      reason: 'ClientCertificateUnavailable',
+      message: expect.stringContaining('client certificate Secret cnpaas-system/absent: not found'),
+    });
     expect(set.keys().sort()).toEqual(['cnpaas-system/mtls', 'cnpaas-system/plain']);
     await set.stopAll();
     await manager.stop();

@@ -15,7 +15,17 @@
  * that wants neither ignores them.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { errorMessage, httpStatusOf, keyOf, realClock, type Clock, type EventInput, type ListerWatcher, type Logger, type ResourceRef } from '@cnpaas/operator';
+import {
+  errorMessage,
+  httpStatusOf,
+  keyOf,
+  realClock,
+  type Clock,
+  type EventInput,
+  type ListerWatcher,
+  type Logger,
+  type ResourceRef,
+} from '@cnpaas/operator';
 import type { AttemptResult, Finish } from './delivery-queue.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { WatchSource, type SourceEvent } from './event-source.js';
@@ -77,7 +87,10 @@ export class TriggerRunner {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #queue: DeliveryQueue<Delivery>;
-  readonly #streams = new Map<StreamId, { source: WatchSource; tracker: ProgressTracker; healthy: boolean | undefined }>();
+  readonly #streams = new Map<
+    StreamId,
+    { source: WatchSource; tracker: ProgressTracker; healthy: boolean | undefined }
+  >();
   readonly #maxPending: number;
   readonly #capacityWaiters = new Set<() => void>();
   #untrack: (() => void) | undefined;
@@ -109,7 +122,12 @@ export class TriggerRunner {
     this.#started = true;
     const { plan } = this;
     this.#untrack = this.#o.metrics?.trackPending(plan.key, () => this.#queue.size);
-    this.#o.status.setCondition({ type: 'Ready', status: 'True', reason: 'Watching', message: `watching ${describeResource(plan)}; delivering to ${plan.url}` });
+    this.#o.status.setCondition({
+      type: 'Ready',
+      status: 'True',
+      reason: 'Watching',
+      message: `watching ${describeResource(plan)}; delivering to ${plan.url}`,
+    });
     for (const stream of streamsOf(plan)) {
       const resumeFrom = resume[stream];
       const tracker = new ProgressTracker(resumeFrom);
@@ -138,7 +156,10 @@ export class TriggerRunner {
         },
       });
       this.#streams.set(stream, { source, tracker, healthy: undefined });
-      this.#log.info({ namespace: stream || '(all)', resumeFrom: resumeFrom ?? '(none: list first)' }, 'starting watch');
+      this.#log.info(
+        { namespace: stream || '(all)', resumeFrom: resumeFrom ?? '(none: list first)' },
+        'starting watch',
+      );
       source.start();
     }
   }
@@ -178,7 +199,15 @@ export class TriggerRunner {
       return;
     }
     const seq = s.tracker.add(e.resourceVersion);
-    this.#queue.push(keyOf(e.object), { stream, seq, key: keyOf(e.object), type, object: e.object, resourceVersion: e.resourceVersion, synthetic: e.synthetic });
+    this.#queue.push(keyOf(e.object), {
+      stream,
+      seq,
+      key: keyOf(e.object),
+      type,
+      object: e.object,
+      resourceVersion: e.resourceVersion,
+      synthetic: e.synthetic,
+    });
   }
 
   #deliveredType(e: SourceEvent): EventType | undefined {
@@ -200,10 +229,19 @@ export class TriggerRunner {
     if (d.synthetic) headers['x-cnpaas-synthetic'] = 'true';
     let body: string | undefined;
     if (plan.method !== 'GET') {
-      body = plan.template ? plan.template.render({ type: d.type, object: d.object, synthetic: d.synthetic }) : JSON.stringify({ type: d.type, object: d.object });
+      body = plan.template
+        ? plan.template.render({ type: d.type, object: d.object, synthetic: d.synthetic })
+        : JSON.stringify({ type: d.type, object: d.object });
       headers['content-type'] = plan.contentType;
     }
-    return { url: plan.url, method: plan.method, headers, ...(body !== undefined ? { body } : {}), timeoutMs: plan.delivery.timeoutMs, ...(signal ? { signal } : {}) };
+    return {
+      url: plan.url,
+      method: plan.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      timeoutMs: plan.delivery.timeoutMs,
+      ...(signal ? { signal } : {}),
+    };
   }
 
   async #attempt(d: Delivery, _attempt: number, signal: AbortSignal): Promise<AttemptResult> {
@@ -227,7 +265,15 @@ export class TriggerRunner {
     if (result.result === 'delivered') return;
     // Keys, versions and reasons only: never a body.
     this.#log.warn(
-      { key: d.key, eventType: d.type, resourceVersion: d.resourceVersion, attempt: n, status: result.status, reason: result.reason, willRetry },
+      {
+        key: d.key,
+        eventType: d.type,
+        resourceVersion: d.resourceVersion,
+        attempt: n,
+        status: result.status,
+        reason: result.reason,
+        willRetry,
+      },
       willRetry ? 'delivery attempt failed; retrying' : 'delivery failed',
     );
   }
@@ -240,14 +286,37 @@ export class TriggerRunner {
     this.#o.metrics?.events.inc({ trigger: this.plan.key, outcome: finish.outcome });
     if (finish.outcome === 'delivered') {
       status.recordDelivered();
-      this.#log.debug({ key: d.key, eventType: d.type, resourceVersion: d.resourceVersion, attempts: finish.attempts }, 'delivered');
-      status.setCondition({ type: 'Degraded', status: 'False', reason: 'Delivering', message: 'the last event was delivered' });
+      this.#log.debug(
+        { key: d.key, eventType: d.type, resourceVersion: d.resourceVersion, attempts: finish.attempts },
+        'delivered',
+      );
+      status.setCondition({
+        type: 'Degraded',
+        status: 'False',
+        reason: 'Delivering',
+        message: 'the last event was delivered',
+      });
     } else if (finish.outcome === 'failed') {
       const message = `${d.type} ${d.key} (resourceVersion ${d.resourceVersion ?? 'synthetic'}): gave up after ${finish.attempts} attempt(s): ${finish.reason}`;
       status.recordFailed(message);
       status.setCondition({ type: 'Degraded', status: 'True', reason: 'DeliveryFailed', message });
-      this.#log.error({ key: d.key, eventType: d.type, resourceVersion: d.resourceVersion, attempts: finish.attempts, reason: finish.reason }, 'gave up on an event; moving on');
-      void this.#o.events?.publish({ regarding: this.#o.trigger, type: 'Warning', reason: 'DeliveryFailed', action: 'Deliver', note: message });
+      this.#log.error(
+        {
+          key: d.key,
+          eventType: d.type,
+          resourceVersion: d.resourceVersion,
+          attempts: finish.attempts,
+          reason: finish.reason,
+        },
+        'gave up on an event; moving on',
+      );
+      void this.#o.events?.publish({
+        regarding: this.#o.trigger,
+        type: 'Warning',
+        reason: 'DeliveryFailed',
+        action: 'Deliver',
+        note: message,
+      });
     }
     if (this.#queue.size < this.#maxPending / 2) {
       for (const resolve of this.#capacityWaiters) resolve();
@@ -268,14 +337,32 @@ export class TriggerRunner {
         code === 403
           ? `the trigger identity may not list/watch ${where}: grant it get, list, watch on that resource (see manifests/trigger-rbac.yaml)`
           : `cannot watch ${where}: ${errorMessage(h.error)}`;
-      if (status.setCondition({ type: 'Ready', status: 'False', reason: code === 403 ? 'Forbidden' : 'WatchFailed', message })) {
-        void this.#o.events?.publish({ regarding: this.#o.trigger, type: 'Warning', reason: code === 403 ? 'Forbidden' : 'WatchFailed', action: 'Watch', note: message });
+      if (
+        status.setCondition({
+          type: 'Ready',
+          status: 'False',
+          reason: code === 403 ? 'Forbidden' : 'WatchFailed',
+          message,
+        })
+      ) {
+        void this.#o.events?.publish({
+          regarding: this.#o.trigger,
+          type: 'Warning',
+          reason: code === 403 ? 'Forbidden' : 'WatchFailed',
+          action: 'Watch',
+          note: message,
+        });
         void status.flush();
       }
       return;
     }
     if ([...this.#streams.values()].every((x) => x.healthy !== false)) {
-      status.setCondition({ type: 'Ready', status: 'True', reason: 'Watching', message: `watching ${describeResource(this.plan)}; delivering to ${this.plan.url}` });
+      status.setCondition({
+        type: 'Ready',
+        status: 'True',
+        reason: 'Watching',
+        message: `watching ${describeResource(this.plan)}; delivering to ${this.plan.url}`,
+      });
     }
   }
 

@@ -72,14 +72,30 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
 };
 
 /** Headers the trigger sets itself. */
-const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'proxy-connection']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'keep-alive',
+  'proxy-connection',
+]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_LABEL_OR_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const PLURAL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GROUP = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export type PlanResult = { ok: true; plan: TriggerPlan } | { ok: false; reason: 'InvalidSpec' | 'NamespaceNotAllowed' | 'InvalidTemplate' | 'TargetNotAllowed'; message: string };
+export type PlanResult =
+  | { ok: true; plan: TriggerPlan }
+  | {
+      ok: false;
+      reason: 'InvalidSpec' | 'NamespaceNotAllowed' | 'InvalidTemplate' | 'TargetNotAllowed';
+      message: string;
+    };
 
 function invalid(message: string): never {
   throw new FunctionsError('CNPAAS_FUNCTIONS_TRIGGER_SPEC', message);
@@ -87,7 +103,8 @@ function invalid(message: string): never {
 
 function wholeNumber(value: unknown, field: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) invalid(`${field} must be a whole number from ${min} to ${max}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    invalid(`${field} must be a whole number from ${min} to ${max}`);
   return value;
 }
 
@@ -95,10 +112,16 @@ export function planTrigger(trigger: HTTPTrigger, options: PlanOptions): PlanRes
   try {
     return { ok: true, plan: buildPlan(trigger, options) };
   } catch (err) {
-    if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE') return { ok: false, reason: 'InvalidTemplate', message: err.message };
+    if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE')
+      return { ok: false, reason: 'InvalidTemplate', message: err.message };
     if (err instanceof NamespaceError) return { ok: false, reason: 'NamespaceNotAllowed', message: err.message };
-    if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TARGET_REFUSED') return { ok: false, reason: 'TargetNotAllowed', message: `${err.message} (it is never called)` };
-    return { ok: false, reason: 'InvalidSpec', message: err instanceof FunctionsError ? err.message : errorMessage(err) };
+    if (err instanceof FunctionsError && err.code === 'CNPAAS_FUNCTIONS_TARGET_REFUSED')
+      return { ok: false, reason: 'TargetNotAllowed', message: `${err.message} (it is never called)` };
+    return {
+      ok: false,
+      reason: 'InvalidSpec',
+      message: err instanceof FunctionsError ? err.message : errorMessage(err),
+    };
   }
 }
 
@@ -113,8 +136,10 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
   const r = spec.resource ?? invalid('spec.resource is required');
   const group = r.group ?? '';
   if (group !== '' && !GROUP.test(group)) invalid(`spec.resource.group "${group}" is not an API group`);
-  if (!r.version || !/^v\d+((alpha|beta)\d+)?$/.test(r.version)) invalid(`spec.resource.version "${r.version ?? ''}" is not an API version like v1`);
-  if (!r.resource || !PLURAL.test(r.resource)) invalid(`spec.resource.resource "${r.resource ?? ''}" must be the lower-case plural of the URL, e.g. emails`);
+  if (!r.version || !/^v\d+((alpha|beta)\d+)?$/.test(r.version))
+    invalid(`spec.resource.version "${r.version ?? ''}" is not an API version like v1`);
+  if (!r.resource || !PLURAL.test(r.resource))
+    invalid(`spec.resource.resource "${r.resource ?? ''}" must be the lower-case plural of the URL, e.g. emails`);
 
   const privileged = options.clusterTriggerNamespaces.includes(namespace);
   const listed = [...new Set(spec.namespaces ?? [])].sort();
@@ -130,35 +155,56 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
   }
 
   const eventTypes = new Set<EventType>(spec.eventTypes && spec.eventTypes.length > 0 ? spec.eventTypes : EVENT_TYPES);
-  for (const t of eventTypes) if (!EVENT_TYPES.includes(t)) invalid(`spec.eventTypes: "${t}" is not ADDED, MODIFIED or DELETED`);
+  for (const t of eventTypes)
+    if (!EVENT_TYPES.includes(t)) invalid(`spec.eventTypes: "${t}" is not ADDED, MODIFIED or DELETED`);
 
   const url = targetUrl(spec, namespace);
   const refused = refusedTarget(new URL(url), options.targets ?? targetPolicy());
   if (refused) throw new FunctionsError('CNPAAS_FUNCTIONS_TARGET_REFUSED', refused);
   const method = spec.method ?? 'POST';
-  if (!['POST', 'PUT', 'PATCH', 'GET'].includes(method)) invalid(`spec.method "${method}" is not POST, PUT, PATCH or GET`);
+  if (!['POST', 'PUT', 'PATCH', 'GET'].includes(method))
+    invalid(`spec.method "${method}" is not POST, PUT, PATCH or GET`);
 
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(spec.headers ?? {})) {
     const lower = key.toLowerCase();
     if (!HEADER_NAME.test(key)) invalid(`spec.headers: "${key}" is not a header name`);
     if (RESERVED_HEADERS.has(lower) || lower.startsWith('x-cnpaas-') || lower === 'content-type') {
-      invalid(`spec.headers: ${key} is set by the trigger${lower === 'content-type' ? ' (use spec.body.contentType)' : ''}`);
+      invalid(
+        `spec.headers: ${key} is set by the trigger${lower === 'content-type' ? ' (use spec.body.contentType)' : ''}`,
+      );
     }
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) invalid(`spec.headers.${key} must be a single-line string`);
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+      invalid(`spec.headers.${key} must be a single-line string`);
     headers[lower] = value;
   }
 
   const contentType = spec.body?.contentType ?? 'application/json';
   if (/[\r\n\0]/.test(contentType)) invalid('spec.body.contentType must be a single line');
-  const template = spec.body?.template !== undefined && spec.body.template !== '' ? compileTemplate(spec.body.template) : undefined;
+  const template =
+    spec.body?.template !== undefined && spec.body.template !== '' ? compileTemplate(spec.body.template) : undefined;
 
   const d = spec.delivery ?? {};
-  const initialMs = wholeNumber(d.backoff?.initialSeconds, 'spec.delivery.backoff.initialSeconds', 1, 3600, DEFAULT_DELIVERY.backoff.initialMs / 1000) * 1000;
-  const maxMs = wholeNumber(d.backoff?.maxSeconds, 'spec.delivery.backoff.maxSeconds', 1, 86_400, DEFAULT_DELIVERY.backoff.maxMs / 1000) * 1000;
+  const initialMs =
+    wholeNumber(
+      d.backoff?.initialSeconds,
+      'spec.delivery.backoff.initialSeconds',
+      1,
+      3600,
+      DEFAULT_DELIVERY.backoff.initialMs / 1000,
+    ) * 1000;
+  const maxMs =
+    wholeNumber(
+      d.backoff?.maxSeconds,
+      'spec.delivery.backoff.maxSeconds',
+      1,
+      86_400,
+      DEFAULT_DELIVERY.backoff.maxMs / 1000,
+    ) * 1000;
   if (maxMs < initialMs) invalid('spec.delivery.backoff.maxSeconds must not be less than initialSeconds');
   const delivery: DeliverySettings = {
-    timeoutMs: wholeNumber(d.timeoutSeconds, 'spec.delivery.timeoutSeconds', 1, 300, DEFAULT_DELIVERY.timeoutMs / 1000) * 1000,
+    timeoutMs:
+      wholeNumber(d.timeoutSeconds, 'spec.delivery.timeoutSeconds', 1, 300, DEFAULT_DELIVERY.timeoutMs / 1000) * 1000,
     retries: wholeNumber(d.retries, 'spec.delivery.retries', 0, 100, DEFAULT_DELIVERY.retries),
     backoff: { initialMs, maxMs },
     concurrency: wholeNumber(d.concurrency, 'spec.delivery.concurrency', 1, 100, DEFAULT_DELIVERY.concurrency),
@@ -173,17 +219,25 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
     ca.pem = pem;
   } else if (spec.tls?.caSecretRef) {
     const ref = spec.tls.caSecretRef;
-    if (!ref.name || !DNS_LABEL.test(ref.name)) invalid(`spec.tls.caSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
+    if (!ref.name || !DNS_LABEL.test(ref.name))
+      invalid(`spec.tls.caSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
     ca.secretRef = { namespace, name: ref.name, key: ref.key ?? 'ca.crt' };
   }
   let clientSecret: TriggerPlan['clientSecret'];
   if (spec.tls?.clientSecretRef) {
     const ref = spec.tls.clientSecretRef;
-    if (!ref.name || !DNS_LABEL_OR_SUBDOMAIN.test(ref.name)) invalid(`spec.tls.clientSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
+    if (!ref.name || !DNS_LABEL_OR_SUBDOMAIN.test(ref.name))
+      invalid(`spec.tls.clientSecretRef.name "${ref.name ?? ''}" is not a Secret name`);
     clientSecret = { namespace, name: ref.name };
   }
 
-  const resource: ResourceRef = { group, version: r.version, plural: r.resource, kind: r.kind ?? '', namespaced: namespaces !== undefined };
+  const resource: ResourceRef = {
+    group,
+    version: r.version,
+    plural: r.resource,
+    kind: r.kind ?? '',
+    namespaced: namespaces !== undefined,
+  };
   const labelSelector = spec.labelSelector?.trim() || undefined;
   const fieldSelector = spec.fieldSelector?.trim() || undefined;
   return {
@@ -206,12 +260,20 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
     delivery,
     ca,
     clientSecret,
-    fingerprint: JSON.stringify([group, r.version, r.resource, namespaces ?? '*', labelSelector ?? '', fieldSelector ?? '']),
+    fingerprint: JSON.stringify([
+      group,
+      r.version,
+      r.resource,
+      namespaces ?? '*',
+      labelSelector ?? '',
+      fieldSelector ?? '',
+    ]),
   };
 }
 
 function targetUrl(spec: HTTPTrigger['spec'], namespace: string): string {
-  if ((spec.url === undefined) === (spec.service === undefined)) invalid('give exactly one of spec.url and spec.service');
+  if ((spec.url === undefined) === (spec.service === undefined))
+    invalid('give exactly one of spec.url and spec.service');
   if (spec.service) {
     const s = spec.service;
     if (!s.name || !DNS_LABEL.test(s.name)) invalid(`spec.service.name "${s.name ?? ''}" is not a Service name`);
@@ -219,7 +281,8 @@ function targetUrl(spec: HTTPTrigger['spec'], namespace: string): string {
     if (!DNS_LABEL.test(ns)) invalid(`spec.service.namespace "${ns}" is not a namespace name`);
     if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535) invalid('spec.service.port must be 1 to 65535');
     const path = s.path ?? '/';
-    if (!path.startsWith('/') || /[\s#]/.test(path)) invalid(`spec.service.path "${path}" must start with / and hold no spaces or #`);
+    if (!path.startsWith('/') || /[\s#]/.test(path))
+      invalid(`spec.service.path "${path}" must start with / and hold no spaces or #`);
     return `https://${s.name}.${ns}.svc:${s.port}${path}`;
   }
   let url: URL;
@@ -229,7 +292,8 @@ function targetUrl(spec: HTTPTrigger['spec'], namespace: string): string {
     invalid(`spec.url "${spec.url}" is not a URL`);
   }
   // The trigger always checks the target's certificate, and presents the HTTPTrigger's client certificate when it names one.
-  if (url.protocol !== 'https:') invalid(`spec.url must be https:// (the trigger checks the target's certificate), not ${url.protocol}//`);
+  if (url.protocol !== 'https:')
+    invalid(`spec.url must be https:// (the trigger checks the target's certificate), not ${url.protocol}//`);
   if (url.username || url.password) invalid('spec.url must not carry credentials');
   if (url.hash) invalid('spec.url must not have a #fragment');
   return url.toString();

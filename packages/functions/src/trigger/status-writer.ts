@@ -11,7 +11,18 @@
  * point backwards (its progress covers only events it finished), which
  * replays and never skips.
  */
-import { errorMessage, isNotFound, realClock, rfc3339, setCondition, type Clock, type Condition, type ConditionInput, type Logger, type TimerHandle } from '@cnpaas/operator';
+import {
+  errorMessage,
+  isNotFound,
+  realClock,
+  rfc3339,
+  setCondition,
+  type Clock,
+  type Condition,
+  type ConditionInput,
+  type Logger,
+  type TimerHandle,
+} from '@cnpaas/operator';
 import type { HTTPTriggerStatus } from './types.js';
 
 export interface StatusPatcher {
@@ -37,9 +48,14 @@ export interface StatusWriterOptions {
 }
 
 /** The resume points `status` holds for a watch with `fingerprint` (none when the watch changed). */
-export function resumePoints(status: HTTPTriggerStatus | undefined, fingerprint: string, streams: readonly StreamId[]): Record<StreamId, string> {
+export function resumePoints(
+  status: HTTPTriggerStatus | undefined,
+  fingerprint: string,
+  streams: readonly StreamId[],
+): Record<StreamId, string> {
   if (!status || status.watchFingerprint !== fingerprint) return {};
-  if (streams.length === 1) return status.lastDeliveredResourceVersion ? { [streams[0]!]: status.lastDeliveredResourceVersion } : {};
+  if (streams.length === 1)
+    return status.lastDeliveredResourceVersion ? { [streams[0]!]: status.lastDeliveredResourceVersion } : {};
   const out: Record<StreamId, string> = {};
   for (const s of streams) {
     const rv = status.namespaceResourceVersions?.[s];
@@ -71,7 +87,9 @@ export class TriggerStatusWriter {
     this.#clock = options.clock ?? realClock;
     const s = options.initial;
     this.#progress = resumePoints(s, options.fingerprint, options.streams);
-    this.#staleNamespaces = Object.keys(s.namespaceResourceVersions ?? {}).filter((ns) => options.streams.length === 1 || !options.streams.includes(ns));
+    this.#staleNamespaces = Object.keys(s.namespaceResourceVersions ?? {}).filter(
+      (ns) => options.streams.length === 1 || !options.streams.includes(ns),
+    );
     this.#conditions = [...(s.conditions ?? [])];
     this.#delivered = s.deliveredCount ?? 0;
     this.#failed = s.failedCount ?? 0;
@@ -96,7 +114,8 @@ export class TriggerStatusWriter {
       status.namespaceResourceVersions = { ...this.#progress };
       // For people: the smallest of the per-namespace points (etcd revisions are numbers); resuming uses the map.
       const numeric = Object.values(this.#progress).filter((v) => /^\d+$/.test(v));
-      if (numeric.length === streams.length && numeric.length > 0) status.lastDeliveredResourceVersion = numeric.reduce((a, b) => (BigInt(a) <= BigInt(b) ? a : b));
+      if (numeric.length === streams.length && numeric.length > 0)
+        status.lastDeliveredResourceVersion = numeric.reduce((a, b) => (BigInt(a) <= BigInt(b) ? a : b));
     }
     if (this.#lastError !== undefined) status.lastError = this.#lastError;
     if (this.#lastErrorTime !== undefined) status.lastErrorTime = this.#lastErrorTime;
@@ -127,7 +146,11 @@ export class TriggerStatusWriter {
 
   /** Sets a condition; true when it changed. */
   setCondition(input: Omit<ConditionInput, 'observedGeneration'>): boolean {
-    const { conditions, changed } = setCondition(this.#conditions, { ...input, observedGeneration: this.#o.generation }, { now: new Date(this.#clock.now()) });
+    const { conditions, changed } = setCondition(
+      this.#conditions,
+      { ...input, observedGeneration: this.#o.generation },
+      { now: new Date(this.#clock.now()) },
+    );
     if (!changed) return false;
     this.#conditions = conditions;
     this.#touch();
@@ -149,7 +172,10 @@ export class TriggerStatusWriter {
     // Merge patch: null removes what this writer no longer owns.
     if (this.#o.streams.length === 1) status['namespaceResourceVersions'] = null;
     else if (this.#staleNamespaces.length > 0) {
-      status['namespaceResourceVersions'] = { ...(status['namespaceResourceVersions'] as object), ...Object.fromEntries(this.#staleNamespaces.map((ns) => [ns, null])) };
+      status['namespaceResourceVersions'] = {
+        ...(status['namespaceResourceVersions'] as object),
+        ...Object.fromEntries(this.#staleNamespaces.map((ns) => [ns, null])),
+      };
     }
     if (!('lastDeliveredResourceVersion' in status)) status['lastDeliveredResourceVersion'] = null;
     this.#lastWrite = this.#clock.now();
@@ -184,9 +210,12 @@ export class TriggerStatusWriter {
     if (this.#closed || this.#gone || (this.#timer && !force)) return;
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     const wait = Math.max(0, this.#lastWrite + this.#o.intervalMs - this.#clock.now());
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush();
-    }, force ? this.#o.intervalMs : wait);
+    this.#timer = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        void this.flush();
+      },
+      force ? this.#o.intervalMs : wait,
+    );
   }
 }

@@ -35,7 +35,12 @@ export interface TargetPolicy {
 }
 
 /** The names the kube-apiserver answers to inside a cluster (the `kubernetes` Service). */
-const APISERVER_SERVICE_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+const APISERVER_SERVICE_NAMES = [
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -103,7 +108,8 @@ export function allowEntryProblem(entry: string): string | undefined {
   } catch {
     return `"${entry}" is not host:port`;
   }
-  if (!url.port || url.pathname !== '/' || url.username || url.search || `${url.host}` !== entry.toLowerCase()) return `"${entry}" is not host:port (e.g. 127.0.0.1:8443)`;
+  if (!url.port || url.pathname !== '/' || url.username || url.search || `${url.host}` !== entry.toLowerCase())
+    return `"${entry}" is not host:port (e.g. 127.0.0.1:8443)`;
   return undefined;
 }
 
@@ -117,9 +123,10 @@ export function refusedTarget(url: URL, policy: TargetPolicy): string | undefine
   if (policy.allowed.has(at)) return undefined;
   // A trailing dot names the same host (localhost. is localhost).
   const host = bare(url.hostname.toLowerCase()).replace(/\.$/, '');
-  const why = (reason: string): string => `${at}: ${reason}; targets on this machine or the control plane need --allow-target ${at} on cnpaas-trigger`;
-  if (policy.apiserver.has(at)) return why('the kube-apiserver\'s own address');
-  if (APISERVER_SERVICE_NAMES.includes(host)) return why('the kube-apiserver\'s in-cluster name');
+  const why = (reason: string): string =>
+    `${at}: ${reason}; targets on this machine or the control plane need --allow-target ${at} on cnpaas-trigger`;
+  if (policy.apiserver.has(at)) return why("the kube-apiserver's own address");
+  if (APISERVER_SERVICE_NAMES.includes(host)) return why("the kube-apiserver's in-cluster name");
   if (host === 'localhost' || host.endsWith('.localhost')) return why(`${host} is a loopback name`);
   const refused = refusedAddress(host);
   return refused ? why(refused) : undefined;
@@ -128,7 +135,7 @@ export function refusedTarget(url: URL, policy: TargetPolicy): string | undefine
 /** The error a refused connection fails with; the deliverer makes it a permanent failure. */
 export function targetRefused(message: string): FunctionsError {
   return new FunctionsError('CNPAAS_FUNCTIONS_TARGET_REFUSED', message, {
-    hint: 'point the HTTPTrigger at the service\'s own address, or have whoever runs cnpaas-trigger add the target with --allow-target host:port',
+    hint: "point the HTTPTrigger at the service's own address, or have whoever runs cnpaas-trigger add the target with --allow-target host:port",
   });
 }
 
@@ -146,8 +153,15 @@ export function guardedLookup(policy: TargetPolicy, target: URL): LookupFunction
       if (err) return (callback as (e: Error) => void)(err);
       if (!policy.allowed.has(at)) {
         for (const { address } of addresses) {
-          const why = policy.apiserver.has(join(address, port)) ? `${address} is the kube-apiserver's own address` : refusedAddress(address);
-          if (why) return (callback as (e: Error) => void)(targetRefused(`${at}: ${hostname} resolves to ${why}; targets on this machine or the control plane need --allow-target ${at} on cnpaas-trigger`));
+          const why = policy.apiserver.has(join(address, port))
+            ? `${address} is the kube-apiserver's own address`
+            : refusedAddress(address);
+          if (why)
+            return (callback as (e: Error) => void)(
+              targetRefused(
+                `${at}: ${hostname} resolves to ${why}; targets on this machine or the control plane need --allow-target ${at} on cnpaas-trigger`,
+              ),
+            );
         }
       }
       if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);

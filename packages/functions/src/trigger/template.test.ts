@@ -7,7 +7,14 @@ const event = {
   synthetic: false,
   object: {
     kind: 'Email',
-    metadata: { name: 'ada-welcome', namespace: 't-1', uid: 'u-1', generation: 2, labels: { 'app.kubernetes.io/name': 'shop' }, tags: ['a', 'b'] },
+    metadata: {
+      name: 'ada-welcome',
+      namespace: 't-1',
+      uid: 'u-1',
+      generation: 2,
+      labels: { 'app.kubernetes.io/name': 'shop' },
+      tags: ['a', 'b'],
+    },
     spec: { subject: 'Hi "you"\n', empty: '', nothing: null },
   },
 };
@@ -33,7 +40,9 @@ describe('body template', () => {
     expect(render('{{ quote .object.metadata.generation }}')).toBe('"2"');
     expect(render('{{ index .object.metadata.labels "app.kubernetes.io/name" }}')).toBe('shop');
     expect(render('{{ index .object.metadata.tags 1 }}')).toBe('b');
-    expect(render('{{ default "none" .object.spec.empty }}|{{ default "none" .object.spec.subject }}')).toBe('none|Hi "you"\n');
+    expect(render('{{ default "none" .object.spec.empty }}|{{ default "none" .object.spec.subject }}')).toBe(
+      'none|Hi "you"\n',
+    );
     expect(render('{{ quote (index .object.metadata.labels "app.kubernetes.io/name") }}')).toBe('"shop"');
     expect(render('{{ .object.metadata.generation }} {{ .synthetic }} {{ .object.metadata }}')).toBe(
       `2 false ${JSON.stringify(event.object.metadata)}`,

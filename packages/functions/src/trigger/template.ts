@@ -49,9 +49,13 @@ function templateError(message: string, source: string, offset: number): Functio
   const before = source.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - before.lastIndexOf('\n');
-  return new FunctionsError('CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE', `body template, line ${line} column ${column}: ${message}`, {
-    hint: 'write {{ .object }}, {{ toJson .object }}, {{ quote .object.metadata.name }}, {{ index .object.metadata.labels "key" }} or {{ default "x" .path }}',
-  });
+  return new FunctionsError(
+    'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE',
+    `body template, line ${line} column ${column}: ${message}`,
+    {
+      hint: 'write {{ .object }}, {{ toJson .object }}, {{ quote .object.metadata.name }}, {{ index .object.metadata.labels "key" }} or {{ default "x" .path }}',
+    },
+  );
 }
 
 /** Parses `source`; throws CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE naming the line and column of the first problem. */
@@ -78,9 +82,13 @@ export function compileTemplate(source: string): CompiledTemplate {
       for (const part of parts) {
         out += part.kind === 'text' ? part.text : display(evaluate(part.expr, data));
         if (out.length > MAX_RENDERED_BYTES) {
-          throw new FunctionsError('CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE', `the rendered body exceeds ${MAX_RENDERED_BYTES} bytes`, {
-            hint: 'send less of the object (e.g. {{ toJson .object.metadata }}) and let the target read the rest from the API',
-          });
+          throw new FunctionsError(
+            'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE',
+            `the rendered body exceeds ${MAX_RENDERED_BYTES} bytes`,
+            {
+              hint: 'send less of the object (e.g. {{ toJson .object.metadata }}) and let the target read the rest from the API',
+            },
+          );
         }
       }
       return out;
@@ -117,7 +125,8 @@ class ActionParser {
     if (this.#pos >= this.end) throw templateError('empty action', this.source, this.#pos);
     const expr = this.#pipeline();
     this.#skipSpace();
-    if (this.#pos < this.end) throw templateError(`unexpected "${this.source.slice(this.#pos, this.end).trim()}"`, this.source, this.#pos);
+    if (this.#pos < this.end)
+      throw templateError(`unexpected "${this.source.slice(this.#pos, this.end).trim()}"`, this.source, this.#pos);
     return expr;
   }
 
@@ -125,7 +134,12 @@ class ActionParser {
     this.#skipSpace();
     const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.source.slice(this.#pos, this.end))?.[0];
     if (ident && !['true', 'false', 'null'].includes(ident)) {
-      if (!Object.hasOwn(FUNCTIONS, ident)) throw templateError(`unknown function "${ident}" (known: ${Object.keys(FUNCTIONS).join(', ')})`, this.source, this.#pos);
+      if (!Object.hasOwn(FUNCTIONS, ident))
+        throw templateError(
+          `unknown function "${ident}" (known: ${Object.keys(FUNCTIONS).join(', ')})`,
+          this.source,
+          this.#pos,
+        );
       const fn = ident as FunctionName;
       const fnAt = this.#pos;
       this.#pos += ident.length;
@@ -136,9 +150,16 @@ class ActionParser {
         args.push(this.#arg());
       }
       const min = FUNCTIONS[fn];
-      if (args.length < min) throw templateError(`${fn} needs ${min === 1 ? 'an argument' : `at least ${min} arguments`}`, this.source, fnAt);
-      if ((fn === 'toJson' || fn === 'quote') && args.length > 1) throw templateError(`${fn} takes one argument`, this.source, fnAt);
-      if (fn === 'default' && args.length > 2) throw templateError('default takes two arguments: the default, then the value', this.source, fnAt);
+      if (args.length < min)
+        throw templateError(
+          `${fn} needs ${min === 1 ? 'an argument' : `at least ${min} arguments`}`,
+          this.source,
+          fnAt,
+        );
+      if ((fn === 'toJson' || fn === 'quote') && args.length > 1)
+        throw templateError(`${fn} takes one argument`, this.source, fnAt);
+      if (fn === 'default' && args.length > 2)
+        throw templateError('default takes two arguments: the default, then the value', this.source, fnAt);
       return { kind: 'call', fn, args };
     }
     return this.#arg();
@@ -167,12 +188,18 @@ class ActionParser {
         throw templateError(`bad string literal ${m[0]}`, this.source, start);
       }
     }
-    const word = /^(?:-?\d+(?:\.\d+)?|true|false|null)(?![A-Za-z0-9_])/.exec(this.source.slice(this.#pos, this.end))?.[0];
+    const word = /^(?:-?\d+(?:\.\d+)?|true|false|null)(?![A-Za-z0-9_])/.exec(
+      this.source.slice(this.#pos, this.end),
+    )?.[0];
     if (word) {
       this.#pos += word.length;
       return { kind: 'literal', value: JSON.parse(word) as unknown };
     }
-    throw templateError(`expected a path (.object…), a string, a number or "(", found "${this.source.slice(this.#pos, this.end).trim().slice(0, 20)}"`, this.source, start);
+    throw templateError(
+      `expected a path (.object…), a string, a number or "(", found "${this.source.slice(this.#pos, this.end).trim().slice(0, 20)}"`,
+      this.source,
+      start,
+    );
   }
 
   #path(): Expr {
@@ -181,7 +208,11 @@ class ActionParser {
     this.#pos += m![0].length;
     const next = this.source[this.#pos];
     if (next !== undefined && this.#pos < this.end && !/[\s()]/.test(next)) {
-      throw templateError(`bad path "${this.source.slice(start, this.#pos + 1)}": use index for keys with other characters`, this.source, start);
+      throw templateError(
+        `bad path "${this.source.slice(start, this.#pos + 1)}": use index for keys with other characters`,
+        this.source,
+        start,
+      );
     }
     const segments = m![0] === '.' ? [] : m![0].slice(1).split('.');
     return { kind: 'path', segments };
@@ -198,7 +229,8 @@ function lookup(value: unknown, key: string | number): unknown {
     const i = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : NaN;
     return Number.isInteger(i) && i >= 0 && i < value.length ? (value[i] as unknown) : undefined;
   }
-  if (typeof value === 'object' && value !== null && Object.hasOwn(value, key)) return (value as Record<string, unknown>)[String(key)];
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, key))
+    return (value as Record<string, unknown>)[String(key)];
   return undefined;
 }
 
@@ -221,7 +253,12 @@ function evaluate(expr: Expr, data: unknown): unknown {
           return new Raw(JSON.stringify(display(args[0])));
         }
         case 'index':
-          return args.slice(1).reduce<unknown>((v, k) => (typeof k === 'string' || typeof k === 'number' ? lookup(v, k) : undefined), args[0]);
+          return args
+            .slice(1)
+            .reduce<unknown>(
+              (v, k) => (typeof k === 'string' || typeof k === 'number' ? lookup(v, k) : undefined),
+              args[0],
+            );
         case 'default': {
           const [fallback, value] = args;
           return value === undefined || value === null || value === '' ? fallback : value;

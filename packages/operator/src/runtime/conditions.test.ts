@@ -6,33 +6,73 @@ const t1 = new Date('2025-01-01T00:05:00Z');
 
 describe('setCondition', () => {
   it('appends a new condition with lastTransitionTime in whole seconds', () => {
-    const r = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting', observedGeneration: 1 }, { now: t0 });
+    const r = setCondition(
+      undefined,
+      { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting', observedGeneration: 1 },
+      { now: t0 },
+    );
     expect(r.changed).toBe(true);
     expect(r.conditions).toEqual([
-      { type: 'Ready', status: 'False', reason: 'Pending', message: 'waiting', observedGeneration: 1, lastTransitionTime: '2025-01-01T00:00:00Z' },
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'Pending',
+        message: 'waiting',
+        observedGeneration: 1,
+        lastTransitionTime: '2025-01-01T00:00:00Z',
+      },
     ]);
   });
 
   it('reports no change, and keeps the same objects, when nothing differs', () => {
-    const first = setCondition([], { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 }, { now: t0 });
-    const again = setCondition(first.conditions, { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 }, { now: t1 });
+    const first = setCondition(
+      [],
+      { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 },
+      { now: t0 },
+    );
+    const again = setCondition(
+      first.conditions,
+      { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 },
+      { now: t1 },
+    );
     expect(again.changed).toBe(false);
     expect(again.conditions[0]).toBe(first.conditions[0]);
   });
 
   it('keeps lastTransitionTime when only reason, message or observedGeneration change', () => {
-    const first = setCondition([], { type: 'Ready', status: 'False', reason: 'A', message: 'a', observedGeneration: 1 }, { now: t0 });
-    const next = setCondition(first.conditions, { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 2 }, { now: t1 });
+    const first = setCondition(
+      [],
+      { type: 'Ready', status: 'False', reason: 'A', message: 'a', observedGeneration: 1 },
+      { now: t0 },
+    );
+    const next = setCondition(
+      first.conditions,
+      { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 2 },
+      { now: t1 },
+    );
     expect(next.changed).toBe(true);
-    expect(next.conditions[0]).toMatchObject({ reason: 'B', message: 'b', observedGeneration: 2, lastTransitionTime: '2025-01-01T00:00:00Z' });
-    const gen = setCondition(next.conditions, { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 3 }, { now: t1 });
+    expect(next.conditions[0]).toMatchObject({
+      reason: 'B',
+      message: 'b',
+      observedGeneration: 2,
+      lastTransitionTime: '2025-01-01T00:00:00Z',
+    });
+    const gen = setCondition(
+      next.conditions,
+      { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 3 },
+      { now: t1 },
+    );
     expect(gen.changed).toBe(true);
     expect(gen.conditions[0]?.lastTransitionTime).toBe('2025-01-01T00:00:00Z');
   });
 
   it('moves lastTransitionTime when status flips', () => {
     const first = setCondition([], { type: 'Ready', status: 'False', reason: 'A', message: '' }, { now: t0 });
-    const flipped = setCondition(first.conditions, { type: 'Ready', status: 'True', reason: 'A', message: '' }, { now: t1 });
+    const flipped = setCondition(
+      first.conditions,
+      { type: 'Ready', status: 'True', reason: 'A', message: '' },
+      { now: t1 },
+    );
     expect(flipped.changed).toBe(true);
     expect(flipped.conditions[0]?.lastTransitionTime).toBe('2025-01-01T00:05:00Z');
   });
@@ -50,7 +90,9 @@ describe('setCondition', () => {
 });
 
 describe('condition readers', () => {
-  const conditions: Condition[] = [{ type: 'Ready', status: 'True', reason: 'R', message: '', lastTransitionTime: '2024-01-01T00:00:00Z' }];
+  const conditions: Condition[] = [
+    { type: 'Ready', status: 'True', reason: 'R', message: '', lastTransitionTime: '2024-01-01T00:00:00Z' },
+  ];
 
   it('get and isTrue', () => {
     expect(getCondition(conditions, 'Ready')?.reason).toBe('R');

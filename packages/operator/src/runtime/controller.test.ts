@@ -9,15 +9,42 @@ import type { ObjectKey } from './keys.js';
 import { RuntimeMetrics } from './metrics.js';
 import type { ResourceRef } from './resource.js';
 
-const TENANTS: ResourceRef = { group: 'webshop.cnpaas.dev', version: 'v1', plural: 'tenants', kind: 'Tenant', namespaced: false };
-const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
-const USERS: ResourceRef = { group: 'webshop.cnpaas.dev', version: 'v1', plural: 'users', kind: 'User', namespaced: true };
+const TENANTS: ResourceRef = {
+  group: 'webshop.cnpaas.dev',
+  version: 'v1',
+  plural: 'tenants',
+  kind: 'Tenant',
+  namespaced: false,
+};
+const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
+const USERS: ResourceRef = {
+  group: 'webshop.cnpaas.dev',
+  version: 'v1',
+  plural: 'users',
+  kind: 'User',
+  namespaced: true,
+};
 
-const tenant = (name: string): KubernetesObject => ({ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', metadata: { name, uid: `uid-${name}` } });
+const tenant = (name: string): KubernetesObject => ({
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'Tenant',
+  metadata: { name, uid: `uid-${name}` },
+});
 const ownedNamespace = (name: string, owner: string, controller = true): KubernetesObject => ({
   apiVersion: 'v1',
   kind: 'Namespace',
-  metadata: { name, ownerReferences: [{ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', name: owner, uid: `uid-${owner}`, controller }] },
+  metadata: {
+    name,
+    ownerReferences: [
+      { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', name: owner, uid: `uid-${owner}`, controller },
+    ],
+  },
 });
 
 type Handler = (key: ObjectKey, ctx: ReconcileContext<KubernetesObject>) => Promise<ReconcileResult | void>;
@@ -27,7 +54,8 @@ function setup(handler: Handler = async () => undefined) {
   const tenantsApi = new MemoryCollection();
   const namespacesApi = new MemoryCollection();
   const usersApi = new MemoryCollection();
-  const mk = (resource: ResourceRef, api: MemoryCollection) => new Informer({ resource, listerWatcher: api, clock, log: silentLog, resyncPeriodMs: 0, random: () => 0 });
+  const mk = (resource: ResourceRef, api: MemoryCollection) =>
+    new Informer({ resource, listerWatcher: api, clock, log: silentLog, resyncPeriodMs: 0, random: () => 0 });
   const tenants = mk(TENANTS, tenantsApi);
   const namespaces = mk(NAMESPACES, namespacesApi);
   const users = mk(USERS, usersApi);
@@ -100,7 +128,10 @@ describe('Controller', () => {
     const t = setup();
     t.controller.watches(t.users, (u) => u.metadata?.labels?.['webshop.cnpaas.dev/tenant']);
     await t.controller.start();
-    t.usersApi.put({ kind: 'User', metadata: { name: 'u', namespace: 't-9', labels: { 'webshop.cnpaas.dev/tenant': 't-9' } } });
+    t.usersApi.put({
+      kind: 'User',
+      metadata: { name: 'u', namespace: 't-9', labels: { 'webshop.cnpaas.dev/tenant': 't-9' } },
+    });
     t.usersApi.put({ kind: 'User', metadata: { name: 'v', namespace: 't-9' } });
     await t.clock.settle();
     expect(t.calls.map((c) => c.key)).toEqual(['t-9']);
@@ -123,7 +154,9 @@ describe('Controller', () => {
     ]);
     expect(t.controller.queue.numRequeues('t-1')).toBe(0);
     expect(await metricValue(t.metrics, 'cnpaas_controller_reconcile_errors_total', { controller: 'tenant' })).toBe(3);
-    expect(await metricValue(t.metrics, 'cnpaas_controller_reconcile_total', { controller: 'tenant', result: 'success' })).toBe(1);
+    expect(
+      await metricValue(t.metrics, 'cnpaas_controller_reconcile_total', { controller: 'tenant', result: 'success' }),
+    ).toBe(1);
     expect(await metricValue(t.metrics, 'cnpaas_workqueue_retries_total', { name: 'tenant' })).toBe(3);
     await t.stop();
   });
@@ -136,7 +169,12 @@ describe('Controller', () => {
     await t.controller.start();
     await t.clock.advance(60_000);
     expect(t.calls).toHaveLength(1);
-    expect(await metricValue(t.metrics, 'cnpaas_controller_reconcile_total', { controller: 'tenant', result: 'terminal_error' })).toBe(1);
+    expect(
+      await metricValue(t.metrics, 'cnpaas_controller_reconcile_total', {
+        controller: 'tenant',
+        result: 'terminal_error',
+      }),
+    ).toBe(1);
     // A later change still reconciles.
     t.tenantsApi.put({ ...tenant('t-1'), spec: { changed: true } });
     await t.clock.settle();
@@ -194,6 +232,8 @@ describe('ownerKeys', () => {
       },
     };
     expect(ownerKeys(child, USERS)).toEqual(['t-1/u']);
-    expect(ownerKeys({ metadata: { name: 'cluster-scoped', ownerReferences: child.metadata?.ownerReferences } }, USERS)).toEqual([]);
+    expect(
+      ownerKeys({ metadata: { name: 'cluster-scoped', ownerReferences: child.metadata?.ownerReferences } }, USERS),
+    ).toEqual([]);
   });
 });

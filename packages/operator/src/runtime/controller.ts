@@ -171,7 +171,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     if (!this.#sources.includes(informer)) this.#sources.push(informer);
     const keysOf = (obj: U): readonly ObjectKey[] => {
       const keys = mapper(obj);
-      return keys === undefined ? [] : typeof keys === 'string' ? [keys] : (keys);
+      return keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys;
     };
     const enqueue = (obj: U): void => {
       for (const key of keysOf(obj)) this.queue.add(key);
@@ -195,7 +195,13 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     const log = this.#log.child({ key });
     const labels = { controller: this.name };
     try {
-      const result = await this.#reconciler.reconcile(key, { key, object: this.primary.store.get(key), signal, log, retries });
+      const result = await this.#reconciler.reconcile(key, {
+        key,
+        object: this.primary.store.get(key),
+        signal,
+        log,
+        retries,
+      });
       this.queue.forget(key);
       const after = result?.requeueAfterMs;
       if (after !== undefined && after > 0) {

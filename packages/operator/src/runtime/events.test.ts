@@ -9,7 +9,11 @@ const user: KubernetesObject = {
   kind: 'User',
   metadata: { name: 'u', namespace: 't-1', uid: 'uid-u', resourceVersion: '7' },
 };
-const tenant: KubernetesObject = { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', metadata: { name: 't-1', uid: 'uid-t' } };
+const tenant: KubernetesObject = {
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'Tenant',
+  metadata: { name: 't-1', uid: 'uid-t' },
+};
 
 function recorder(clock: FakeClock, fail = false) {
   const sent: EventBody[] = [];
@@ -32,7 +36,15 @@ describe('EventRecorder', () => {
   it('builds an events.k8s.io/v1 Event with a MicroTime and a reference to the object', async () => {
     const clock = new FakeClock(Date.parse('2025-01-01T00:00:05.123Z'));
     const { rec, sent } = recorder(clock);
-    expect(await rec.publish({ regarding: user, type: 'Normal', reason: 'Created', action: 'CreateSecret', note: 'password secret created' })).toBe(true);
+    expect(
+      await rec.publish({
+        regarding: user,
+        type: 'Normal',
+        reason: 'Created',
+        action: 'CreateSecret',
+        note: 'password secret created',
+      }),
+    ).toBe(true);
     expect(sent[0]).toMatchObject({
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
@@ -43,7 +55,14 @@ describe('EventRecorder', () => {
       type: 'Normal',
       reason: 'Created',
       action: 'CreateSecret',
-      regarding: { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', name: 'u', namespace: 't-1', uid: 'uid-u', resourceVersion: '7' },
+      regarding: {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'User',
+        name: 'u',
+        namespace: 't-1',
+        uid: 'uid-u',
+        resourceVersion: '7',
+      },
     });
     expect(sent[0]?.metadata.name).toMatch(/^u\.[0-9a-f]+$/);
   });

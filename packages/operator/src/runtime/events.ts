@@ -16,7 +16,13 @@ import { defaultLogger, type Logger } from './logger.js';
 import { ResourceClient } from './resource-client.js';
 import { microTime } from './timestamps.js';
 
-export const EVENTS_RESOURCE = { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true } as const;
+export const EVENTS_RESOURCE = {
+  group: 'events.k8s.io',
+  version: 'v1',
+  plural: 'events',
+  kind: 'Event',
+  namespaced: true,
+} as const;
 
 /** events.k8s.io/v1 Event, as sent. */
 export interface EventBody {
@@ -76,7 +82,12 @@ const NOTE_LIMIT = 1024;
 
 /** An ObjectReference to `obj`, as Events and other references carry it. */
 export function objectReference(obj: KubernetesObject): V1ObjectReference {
-  const ref: V1ObjectReference = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name, uid: obj.metadata?.uid };
+  const ref: V1ObjectReference = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata?.name,
+    uid: obj.metadata?.uid,
+  };
   if (obj.metadata?.namespace) ref.namespace = obj.metadata.namespace;
   if (obj.metadata?.resourceVersion) ref.resourceVersion = obj.metadata.resourceVersion;
   return ref;
@@ -104,7 +115,13 @@ export class EventRecorder {
   /** Sends the event unless it repeats a recent one. Never rejects; resolves true if sent. */
   async publish(input: EventInput): Promise<boolean> {
     const now = this.#clock.now();
-    const identity = [input.regarding.metadata?.uid ?? keyOf(input.regarding), input.type, input.reason, input.action, input.note ?? ''].join('\u0000');
+    const identity = [
+      input.regarding.metadata?.uid ?? keyOf(input.regarding),
+      input.type,
+      input.reason,
+      input.action,
+      input.note ?? '',
+    ].join('\u0000');
     const last = this.#recent.get(identity);
     if (this.#windowMs > 0 && last !== undefined && now - last < this.#windowMs) return false;
     this.#recent.set(identity, now);
@@ -116,7 +133,10 @@ export class EventRecorder {
     } catch (err) {
       // Let the next attempt through rather than suppress an event that never arrived.
       this.#recent.delete(identity);
-      this.#log.warn({ err: errorMessage(err), reason: input.reason, regarding: keyOf(input.regarding) }, 'could not record event');
+      this.#log.warn(
+        { err: errorMessage(err), reason: input.reason, regarding: keyOf(input.regarding) },
+        'could not record event',
+      );
       return false;
     }
   }
@@ -130,7 +150,10 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       // Cluster-scoped objects have their events in 'default', as client-go does.
-      metadata: { name: `${regarding.name ?? 'object'}.${nanos.toString(16)}`, namespace: regarding.namespace ?? 'default' },
+      metadata: {
+        name: `${regarding.name ?? 'object'}.${nanos.toString(16)}`,
+        namespace: regarding.namespace ?? 'default',
+      },
       eventTime: microTime(now),
       reportingController: this.#controller,
       reportingInstance: this.#instance,
@@ -139,7 +162,8 @@ export class EventRecorder {
       action: input.action,
       regarding,
     };
-    if (input.note !== undefined) event.note = input.note.length > NOTE_LIMIT ? `${input.note.slice(0, NOTE_LIMIT - 3)}...` : input.note;
+    if (input.note !== undefined)
+      event.note = input.note.length > NOTE_LIMIT ? `${input.note.slice(0, NOTE_LIMIT - 3)}...` : input.note;
     if (input.related) event.related = objectReference(input.related);
     return event;
   }

@@ -6,7 +6,11 @@ import type { JsonPatchOp } from './resource-client.js';
 const F = 'webshop.cnpaas.dev/cleanup';
 
 function obj(meta: Partial<NonNullable<KubernetesObject['metadata']>>): KubernetesObject {
-  return { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 'u', namespace: 't-1', resourceVersion: '41', ...meta } };
+  return {
+    apiVersion: 'webshop.cnpaas.dev/v1',
+    kind: 'User',
+    metadata: { name: 'u', namespace: 't-1', resourceVersion: '41', ...meta },
+  };
 }
 
 describe('finalizer patches', () => {
@@ -22,7 +26,11 @@ describe('finalizer patches', () => {
       { op: 'test', path: '/metadata/resourceVersion', value: '41' },
       { op: 'add', path: '/metadata/finalizers/-', value: F },
     ]);
-    expect(addFinalizerPatch(obj({ finalizers: [] }), F)?.[1]).toEqual({ op: 'add', path: '/metadata/finalizers/-', value: F });
+    expect(addFinalizerPatch(obj({ finalizers: [] }), F)?.[1]).toEqual({
+      op: 'add',
+      path: '/metadata/finalizers/-',
+      value: F,
+    });
   });
 
   it('adds nothing when present', () => {
@@ -40,7 +48,9 @@ describe('finalizer patches', () => {
 });
 
 /** Applies JSON patches to an in-memory object the way the apiserver would (enough ops for these tests). */
-function memoryPatcher(current: { obj: KubernetesObject }): FinalizerPatcher<KubernetesObject> & { patches: JsonPatchOp[][] } {
+function memoryPatcher(current: {
+  obj: KubernetesObject;
+}): FinalizerPatcher<KubernetesObject> & { patches: JsonPatchOp[][] } {
   const patches: JsonPatchOp[][] = [];
   return {
     patches,
@@ -50,10 +60,14 @@ function memoryPatcher(current: { obj: KubernetesObject }): FinalizerPatcher<Kub
       const meta = next.metadata!;
       for (const op of ops) {
         if (op.op === 'test') {
-          const actual = op.path === '/metadata/resourceVersion' ? meta.resourceVersion : meta.finalizers?.[Number(op.path.split('/').pop())];
+          const actual =
+            op.path === '/metadata/resourceVersion'
+              ? meta.resourceVersion
+              : meta.finalizers?.[Number(op.path.split('/').pop())];
           if (actual !== op.value) throw Object.assign(new Error('test failed'), { statusCode: 422 });
         } else if (op.op === 'add' && op.path === '/metadata/finalizers') meta.finalizers = op.value as string[];
-        else if (op.op === 'add' && op.path === '/metadata/finalizers/-') meta.finalizers = [...(meta.finalizers ?? []), op.value as string];
+        else if (op.op === 'add' && op.path === '/metadata/finalizers/-')
+          meta.finalizers = [...(meta.finalizers ?? []), op.value as string];
         else if (op.op === 'remove') meta.finalizers?.splice(Number(op.path.split('/').pop()), 1);
       }
       meta.resourceVersion = String(Number(meta.resourceVersion) + 1);

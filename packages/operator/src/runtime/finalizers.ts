@@ -14,7 +14,6 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { keyOf, splitKey, type NamespacedName } from './keys.js';
 import type { JsonPatchOp } from './resource-client.js';
 
-
 export function hasFinalizer(obj: KubernetesObject, finalizer: string): boolean {
   return obj.metadata?.finalizers?.includes(finalizer) ?? false;
 }
@@ -61,7 +60,10 @@ export interface FinalizerOptions<T extends KubernetesObject, R> {
  * object is being deleted and our finalizer is already gone). Errors from
  * the patches and the arms propagate: the reconcile retries.
  */
-export async function finalizer<T extends KubernetesObject, R>(obj: T, options: FinalizerOptions<T, R>): Promise<R | undefined> {
+export async function finalizer<T extends KubernetesObject, R>(
+  obj: T,
+  options: FinalizerOptions<T, R>,
+): Promise<R | undefined> {
   const target = splitKey(keyOf(obj));
   const patchOptions = { signal: options.signal };
   if (obj.metadata?.deletionTimestamp) {

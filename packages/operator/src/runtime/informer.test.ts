@@ -5,7 +5,13 @@ import { FakeClock } from './clock.js';
 import { Informer, type InformerOptions } from './informer.js';
 import type { ResourceRef } from './resource.js';
 
-const USERS: ResourceRef = { group: 'webshop.cnpaas.dev', version: 'v1', plural: 'users', kind: 'User', namespaced: true };
+const USERS: ResourceRef = {
+  group: 'webshop.cnpaas.dev',
+  version: 'v1',
+  plural: 'users',
+  kind: 'User',
+  namespaced: true,
+};
 
 function user(name: string, extra: Record<string, unknown> = {}): KubernetesObject {
   return { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name, namespace: 'ns' }, ...extra };
@@ -14,7 +20,15 @@ function user(name: string, extra: Record<string, unknown> = {}): KubernetesObje
 function setup(options: Partial<InformerOptions<KubernetesObject>> = {}) {
   const clock = new FakeClock(0);
   const api = new MemoryCollection();
-  const informer = new Informer({ resource: USERS, listerWatcher: api, clock, log: silentLog, random: () => 0, resyncPeriodMs: 0, ...options });
+  const informer = new Informer({
+    resource: USERS,
+    listerWatcher: api,
+    clock,
+    log: silentLog,
+    random: () => 0,
+    resyncPeriodMs: 0,
+    ...options,
+  });
   const events: string[] = [];
   informer.addEventHandler({
     onAdd: (o) => events.push(`add ${o.metadata?.name}`),
@@ -82,7 +96,12 @@ describe('Informer', () => {
     await clock.settle();
     expect(api.lists).toBe(2);
     expect(events.sort()).toEqual(['add new', 'delete goes']);
-    expect(informer.store.list().map((o) => o.metadata?.name).sort()).toEqual(['new', 'stays']);
+    expect(
+      informer.store
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['new', 'stays']);
     expect(api.watching).toBe(true);
     await informer.stop();
   });
@@ -102,8 +121,18 @@ describe('Informer', () => {
   });
 
   it('backoff grows to the cap and jitters within [cap/2, cap]', () => {
-    const low = new Informer({ resource: USERS, listerWatcher: new MemoryCollection(), log: silentLog, random: () => 0 });
-    const high = new Informer({ resource: USERS, listerWatcher: new MemoryCollection(), log: silentLog, random: () => 0.999 });
+    const low = new Informer({
+      resource: USERS,
+      listerWatcher: new MemoryCollection(),
+      log: silentLog,
+      random: () => 0,
+    });
+    const high = new Informer({
+      resource: USERS,
+      listerWatcher: new MemoryCollection(),
+      log: silentLog,
+      random: () => 0.999,
+    });
     expect([1, 2, 3].map((n) => low.backoffDelay(n))).toEqual([400, 800, 1600]);
     expect(low.backoffDelay(30)).toBe(15_000);
     expect(high.backoffDelay(30)).toBeGreaterThan(29_900);

@@ -12,7 +12,12 @@ interface Candidate {
   leadingSignal?: AbortSignal;
 }
 
-function candidate(clock: FakeClock, lease: MemoryLease, identity: string, work?: (signal: AbortSignal) => Promise<void>): Candidate {
+function candidate(
+  clock: FakeClock,
+  lease: MemoryLease,
+  identity: string,
+  work?: (signal: AbortSignal) => Promise<void>,
+): Candidate {
   const lock = lease.client();
   const log: string[] = [];
   const stop = new AbortController();
@@ -42,7 +47,13 @@ describe('LeaderElector', () => {
     await clock.settle();
     expect(a.elector.isLeader()).toBe(true);
     expect(a.log).toEqual(['started@0']);
-    expect(lease.record).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: 0, renewTime: 0, leaseTransitions: 0 });
+    expect(lease.record).toMatchObject({
+      holderIdentity: 'a',
+      leaseDurationSeconds: 15,
+      acquireTime: 0,
+      renewTime: 0,
+      leaseTransitions: 0,
+    });
 
     await clock.advance(2000);
     expect(lease.record).toMatchObject({ holderIdentity: 'a', acquireTime: 0, renewTime: 2000, leaseTransitions: 0 });
@@ -106,7 +117,13 @@ describe('LeaderElector', () => {
     const lease = new MemoryLease();
     const a = candidate(clock, lease, 'a');
     await clock.advance(3000);
-    lease.write({ holderIdentity: 'intruder', leaseDurationSeconds: 15, renewTime: 3000, acquireTime: 3000, leaseTransitions: 1 });
+    lease.write({
+      holderIdentity: 'intruder',
+      leaseDurationSeconds: 15,
+      renewTime: 3000,
+      acquireTime: 3000,
+      leaseTransitions: 1,
+    });
     // Renewals at 4 s onwards see a valid foreign holder; at 14 s the deadline passes.
     await clock.advance(10_500);
     expect(a.elector.isLeader()).toBe(true);
@@ -126,8 +143,20 @@ describe('LeaderElector', () => {
     const cLock = lease.client();
     bLock.getGate = gate;
     cLock.getGate = gate;
-    const b = new LeaderElector({ lock: bLock, identity: 'b', clock, log: silentLog, onStartedLeading: () => undefined });
-    const c = new LeaderElector({ lock: cLock, identity: 'c', clock, log: silentLog, onStartedLeading: () => undefined });
+    const b = new LeaderElector({
+      lock: bLock,
+      identity: 'b',
+      clock,
+      log: silentLog,
+      onStartedLeading: () => undefined,
+    });
+    const c = new LeaderElector({
+      lock: cLock,
+      identity: 'c',
+      clock,
+      log: silentLog,
+      onStartedLeading: () => undefined,
+    });
     const signal = new AbortController().signal;
     const results = Promise.all([b.tryAcquireOrRenew(signal), c.tryAcquireOrRenew(signal)]);
     await clock.settle();
@@ -206,8 +235,12 @@ describe('LeaderElector', () => {
 
   it('rejects settings that break the algorithm', () => {
     const base = { lock: new MemoryLease().client(), identity: 'x', onStartedLeading: () => undefined, log: silentLog };
-    expect(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(/leaseDuration must be greater/);
-    expect(() => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(/renewDeadline must be greater/);
+    expect(() => new LeaderElector({ ...base, leaseDurationMs: 10_000, renewDeadlineMs: 10_000 })).toThrow(
+      /leaseDuration must be greater/,
+    );
+    expect(() => new LeaderElector({ ...base, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 })).toThrow(
+      /renewDeadline must be greater/,
+    );
     expect(() => new LeaderElector({ ...base, identity: '' })).toThrow(/identity/);
   });
 });

@@ -47,7 +47,10 @@ export interface LeaseLock {
   /** Creates the Lease; rejects (409) when it already exists. */
   create(record: LeaderElectionRecord, signal: AbortSignal): Promise<VersionedRecord>;
   /** Replaces the Lease if it is still at `resourceVersion`; rejects with 409 otherwise. */
-  update(record: LeaderElectionRecord, options: { resourceVersion: string; signal: AbortSignal }): Promise<VersionedRecord>;
+  update(
+    record: LeaderElectionRecord,
+    options: { resourceVersion: string; signal: AbortSignal },
+  ): Promise<VersionedRecord>;
   /** For logs and metrics, e.g. 'cnpaas-system/cnpaas-operator'. */
   describe(): string;
 }
@@ -117,12 +120,15 @@ export class LeaderElector {
     this.#random = options.random ?? Math.random;
     // client-go's NewLeaderElector checks, with its reasons.
     const bad = (why: string): never => {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `leader election: ${why}`, { hint: 'use the defaults (15 s / 10 s / 2 s) unless you know why not' });
+      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `leader election: ${why}`, {
+        hint: 'use the defaults (15 s / 10 s / 2 s) unless you know why not',
+      });
     };
     if (!this.#id) bad('identity must not be empty');
     if (this.#retryMs <= 0 || this.#renewDeadlineMs <= 0 || this.#leaseMs <= 0) bad('durations must be positive');
     if (this.#leaseMs <= this.#renewDeadlineMs) bad('leaseDuration must be greater than renewDeadline');
-    if (this.#renewDeadlineMs <= JITTER_FACTOR * this.#retryMs) bad(`renewDeadline must be greater than retryPeriod·${JITTER_FACTOR}`);
+    if (this.#renewDeadlineMs <= JITTER_FACTOR * this.#retryMs)
+      bad(`renewDeadline must be greater than retryPeriod·${JITTER_FACTOR}`);
   }
 
   isLeader(): boolean {
@@ -157,7 +163,8 @@ export class LeaderElector {
     })();
     const renewed = await this.#renewUntilStopped(leading.signal);
     const outcome: LeaderElectionOutcome = renewed || signal.aborted ? 'cancelled' : 'lost';
-    if (outcome === 'lost') this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs }, 'failed to renew the lease in time; leadership lost');
+    if (outcome === 'lost')
+      this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs }, 'failed to renew the lease in time; leadership lost');
     leading.abort();
     signal.removeEventListener('abort', stepDown);
     await work;
@@ -244,7 +251,10 @@ export class LeaderElector {
       desired.leaseTransitions = current.record.leaseTransitions + 1;
     }
     try {
-      this.#observe(await abortable(this.#lock.update(desired, { resourceVersion: current.resourceVersion, signal }), signal), now);
+      this.#observe(
+        await abortable(this.#lock.update(desired, { resourceVersion: current.resourceVersion, signal }), signal),
+        now,
+      );
       return true;
     } catch (err) {
       if (isConflict(err)) this.#log.info('lost an update race for the lease (409)');
@@ -267,7 +277,13 @@ export class LeaderElector {
     const timeout = new AbortController();
     const timer = this.#clock.setTimeout(() => timeout.abort(), this.#renewDeadlineMs);
     try {
-      this.#observe(await abortable(this.#lock.update(record, { resourceVersion: this.#observedRv, signal: timeout.signal }), timeout.signal), now);
+      this.#observe(
+        await abortable(
+          this.#lock.update(record, { resourceVersion: this.#observedRv, signal: timeout.signal }),
+          timeout.signal,
+        ),
+        now,
+      );
       this.#log.info('released the leader lease');
     } catch (err) {
       this.#log.warn({ err: errorMessage(err) }, 'could not release the lease; successors wait for it to expire');
@@ -282,7 +298,8 @@ export class LeaderElector {
     this.#observedRv = current.resourceVersion;
     this.#observedTime = now;
     if (previous !== current.record.holderIdentity) {
-      if (current.record.holderIdentity !== this.#id) this.#log.info({ leader: current.record.holderIdentity }, 'new leader observed');
+      if (current.record.holderIdentity !== this.#id)
+        this.#log.info({ leader: current.record.holderIdentity }, 'new leader observed');
       this.#options.onNewLeader?.(current.record.holderIdentity);
     }
   }

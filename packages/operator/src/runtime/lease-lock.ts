@@ -9,7 +9,13 @@ import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './leader-
 import { ResourceClient } from './resource-client.js';
 import { microTime } from './timestamps.js';
 
-export const LEASES_RESOURCE = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true } as const;
+export const LEASES_RESOURCE = {
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  plural: 'leases',
+  kind: 'Lease',
+  namespaced: true,
+} as const;
 
 interface LeaseSpecJson {
   holderIdentity?: string;
@@ -72,12 +78,17 @@ export function kubeLeaseLock(kc: KubeConfig, target: LeaseLockTarget): LeaseLoc
       }
     },
     async create(record, signal) {
-      const lease: LeaseJson = { metadata: { namespace: target.namespace, name: target.name }, spec: toLeaseSpec(record) };
+      const lease: LeaseJson = {
+        metadata: { namespace: target.namespace, name: target.name },
+        spec: toLeaseSpec(record),
+      };
       return versioned(await client.create(lease, { signal }));
     },
     async update(record, { resourceVersion, signal }) {
       const base: LeaseJson =
-        last?.metadata?.resourceVersion === resourceVersion ? last : { metadata: { namespace: target.namespace, name: target.name } };
+        last?.metadata?.resourceVersion === resourceVersion
+          ? last
+          : { metadata: { namespace: target.namespace, name: target.name } };
       const lease: LeaseJson = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',

@@ -10,7 +10,13 @@ import { BASE_REDACT_PATHS, loggerFactory, type Logger } from '@cnpaas/service-k
 
 export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
-export const REDACT_PATHS = [...BASE_REDACT_PATHS, 'passwordHash', '*.passwordHash', '*.*.passwordHash', '*.*.*.passwordHash'];
+export const REDACT_PATHS = [
+  ...BASE_REDACT_PATHS,
+  'passwordHash',
+  '*.passwordHash',
+  '*.*.passwordHash',
+  '*.*.*.passwordHash',
+];
 
 /** `component` defaults to cnpaas-operator. */
 export const createLogger = loggerFactory({ component: 'cnpaas-operator', redact: REDACT_PATHS });

@@ -6,19 +6,43 @@ import { FakeClock } from './clock.js';
 import { Manager, type ManagerOptions } from './manager.js';
 import type { ResourceRef } from './resource.js';
 
-const TENANTS: ResourceRef = { group: 'webshop.cnpaas.dev', version: 'v1', plural: 'tenants', kind: 'Tenant', namespaced: false };
-const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const TENANTS: ResourceRef = {
+  group: 'webshop.cnpaas.dev',
+  version: 'v1',
+  plural: 'tenants',
+  kind: 'Tenant',
+  namespaced: false,
+};
+const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 
-const tenant = (name: string): KubernetesObject => ({ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', metadata: { name, uid: `uid-${name}` } });
+const tenant = (name: string): KubernetesObject => ({
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'Tenant',
+  metadata: { name, uid: `uid-${name}` },
+});
 
 function world() {
   const clock = new FakeClock(0);
-  const collections: Record<string, MemoryCollection> = { tenants: new MemoryCollection(), namespaces: new MemoryCollection() };
+  const collections: Record<string, MemoryCollection> = {
+    tenants: new MemoryCollection(),
+    namespaces: new MemoryCollection(),
+  };
   const lease = new MemoryLease();
   return { clock, collections, lease };
 }
 
-function manager(w: ReturnType<typeof world>, name: string, extra: Partial<ManagerOptions> = {}, reconcile?: (key: string) => Promise<void>) {
+function manager(
+  w: ReturnType<typeof world>,
+  name: string,
+  extra: Partial<ManagerOptions> = {},
+  reconcile?: (key: string) => Promise<void>,
+) {
   const reconciled: string[] = [];
   const lock = w.lease.client();
   const mgr = new Manager({
@@ -95,7 +119,9 @@ describe('Manager', () => {
     const seen: string[] = [];
     const a = manager(w, 'a', {}, async () => {
       await gate.promise;
-      seen.push(`reconcile done, watching=${w.collections['tenants']?.watching}, holder=${w.lease.record?.holderIdentity}`);
+      seen.push(
+        `reconcile done, watching=${w.collections['tenants']?.watching}, holder=${w.lease.record?.holderIdentity}`,
+      );
     });
     const run = a.mgr.start();
     await w.clock.advance(100);

@@ -119,7 +119,9 @@ export class Manager implements InformerProvider {
    * names the same resource and scope reads the same cache.
    */
   informer<T extends KubernetesObject>(resource: ResourceRef, scope: InformerScope = {}): Informer<T> {
-    const id = [resourceId(resource), scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? ''].join('|');
+    const id = [resourceId(resource), scope.namespace ?? '', scope.labelSelector ?? '', scope.fieldSelector ?? ''].join(
+      '|',
+    );
     let informer = this.#informers.get(id);
     if (!informer) {
       if (this.#state !== 'idle') this.#lifecycleError(`informer for ${resource.plural}`);
@@ -136,8 +138,16 @@ export class Manager implements InformerProvider {
   }
 
   /** Creates a controller wired to this manager's informers, clock, logger and metrics, and adds it. */
-  controller<T extends KubernetesObject>(options: Omit<ControllerOptions<T>, 'informers' | 'clock' | 'log' | 'metrics'>): Controller<T> {
-    const controller = new Controller<T>({ ...options, informers: this, clock: this.#clock, log: this.log, metrics: this.metrics });
+  controller<T extends KubernetesObject>(
+    options: Omit<ControllerOptions<T>, 'informers' | 'clock' | 'log' | 'metrics'>,
+  ): Controller<T> {
+    const controller = new Controller<T>({
+      ...options,
+      informers: this,
+      clock: this.#clock,
+      log: this.log,
+      metrics: this.metrics,
+    });
     this.add(controller);
     return controller;
   }
@@ -146,7 +156,9 @@ export class Manager implements InformerProvider {
   add(controller: AnyController): void {
     if (this.#state !== 'idle') this.#lifecycleError(`controller ${controller.name}`);
     if (this.#controllers.some((c) => c.name === controller.name)) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `two controllers are named ${controller.name}`, { hint: 'controller names label logs and metrics: make them unique' });
+      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `two controllers are named ${controller.name}`, {
+        hint: 'controller names label logs and metrics: make them unique',
+      });
     }
     this.#controllers.push(controller);
   }
@@ -156,7 +168,10 @@ export class Manager implements InformerProvider {
    * when leadership is lost or the caches do not sync in time.
    */
   start(signal?: AbortSignal): Promise<void> {
-    if (this.#run) throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', 'start() was called twice', { hint: 'create a new Manager to run again' });
+    if (this.#run)
+      throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', 'start() was called twice', {
+        hint: 'create a new Manager to run again',
+      });
     signal?.addEventListener('abort', () => this.#stop.abort(), { once: true });
     if (signal?.aborted) this.#stop.abort();
     this.#run = this.#start();
@@ -196,11 +211,9 @@ export class Manager implements InformerProvider {
       const outcome = await this.#elector.run(this.#stop.signal);
       if (failure) throw failure.error;
       if (outcome === 'lost') {
-        throw new OperatorError(
-          'CNPAAS_OPERATOR_LEADERSHIP_LOST',
-          `lost the leader Lease ${le.namespace}/${le.name}`,
-          { hint: 'exit and let the supervisor restart the process; check apiserver reachability and latency' },
-        );
+        throw new OperatorError('CNPAAS_OPERATOR_LEADERSHIP_LOST', `lost the leader Lease ${le.namespace}/${le.name}`, {
+          hint: 'exit and let the supervisor restart the process; check apiserver reachability and latency',
+        });
       }
     } finally {
       this.#state = 'stopped';
@@ -230,13 +243,13 @@ export class Manager implements InformerProvider {
     const deadline = new AbortController();
     const timer = this.#clock.setTimeout(() => deadline.abort(), timeoutMs);
     try {
-      const started = await Promise.all(this.#controllers.map((c) => c.start(AbortSignal.any([signal, deadline.signal]))));
+      const started = await Promise.all(
+        this.#controllers.map((c) => c.start(AbortSignal.any([signal, deadline.signal]))),
+      );
       if (!signal.aborted && !started.every(Boolean)) {
-        throw new OperatorError(
-          'CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT',
-          `caches did not sync within ${timeoutMs} ms`,
-          { hint: 'check that the CRDs are installed and that RBAC allows list and watch on every watched resource' },
-        );
+        throw new OperatorError('CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT', `caches did not sync within ${timeoutMs} ms`, {
+          hint: 'check that the CRDs are installed and that RBAC allows list and watch on every watched resource',
+        });
       }
     } finally {
       this.#clock.clearTimeout(timer);
@@ -259,7 +272,11 @@ export class Manager implements InformerProvider {
     const timedOut = sleep(this.#clock, graceMs, { signal: giveUp.signal }).then(() => false);
     const clean = await Promise.race([drained, timedOut]);
     giveUp.abort();
-    if (!clean) this.log.warn({ gracefulShutdownMs: graceMs }, 'reconciles still running after the grace period; stopping anyway');
+    if (!clean)
+      this.log.warn(
+        { gracefulShutdownMs: graceMs },
+        'reconciles still running after the grace period; stopping anyway',
+      );
     else this.log.info('controllers stopped');
   }
 
@@ -270,12 +287,16 @@ export class Manager implements InformerProvider {
 
   #kubeConfig(forWhat: string): KubeConfig {
     if (!this.#options.kubeConfig) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `${forWhat} needs a kubeConfig`, { hint: 'pass kubeConfig to new Manager({ kubeConfig })' });
+      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `${forWhat} needs a kubeConfig`, {
+        hint: 'pass kubeConfig to new Manager({ kubeConfig })',
+      });
     }
     return this.#options.kubeConfig;
   }
 
   #lifecycleError(what: string): never {
-    throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', `cannot add ${what}: the manager is ${this.#state}`, { hint: 'create every informer and controller before start()' });
+    throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', `cannot add ${what}: the manager is ${this.#state}`, {
+      hint: 'create every informer and controller before start()',
+    });
   }
 }

@@ -3,8 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { OperatorError } from '../errors.js';
 import { controllerOf, controllerRef, isControlledBy, withControllerRef } from './owner-references.js';
 
-const tenant: KubernetesObject = { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', metadata: { name: 't-abc', uid: 'uid-t' } };
-const user: KubernetesObject = { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 'u', namespace: 't-abc', uid: 'uid-u' } };
+const tenant: KubernetesObject = {
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'Tenant',
+  metadata: { name: 't-abc', uid: 'uid-t' },
+};
+const user: KubernetesObject = {
+  apiVersion: 'webshop.cnpaas.dev/v1',
+  kind: 'User',
+  metadata: { name: 'u', namespace: 't-abc', uid: 'uid-u' },
+};
 
 describe('owner references', () => {
   it('builds a controller reference', () => {
@@ -45,7 +53,9 @@ describe('owner references', () => {
 
   it('refuses a namespaced owner for a cluster-scoped or other-namespace object', () => {
     expect(() => withControllerRef({ kind: 'ClusterRole', metadata: { name: 'r' } }, user)).toThrow(/cannot own/);
-    expect(() => withControllerRef({ kind: 'Secret', metadata: { name: 's', namespace: 'elsewhere' } }, user)).toThrow(/cannot own/);
+    expect(() => withControllerRef({ kind: 'Secret', metadata: { name: 's', namespace: 'elsewhere' } }, user)).toThrow(
+      /cannot own/,
+    );
     const secret: KubernetesObject = { kind: 'Secret', metadata: { name: 's', namespace: 't-abc' } };
     expect(withControllerRef(secret, user).metadata?.ownerReferences?.[0]?.uid).toBe('uid-u');
   });

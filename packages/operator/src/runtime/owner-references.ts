@@ -50,7 +50,11 @@ export function isControlledBy(obj: KubernetesObject, owner: KubernetesObject): 
  * outside its namespace (the GC would treat such a reference as dangling and
  * delete the dependent).
  */
-export function withControllerRef<T extends KubernetesObject>(obj: T, owner: KubernetesObject, options: ControllerRefOptions = {}): T {
+export function withControllerRef<T extends KubernetesObject>(
+  obj: T,
+  owner: KubernetesObject,
+  options: ControllerRefOptions = {},
+): T {
   const ref = controllerRef(owner, options);
   const current = controllerOf(obj);
   if (current && current.uid !== ref.uid) {

@@ -34,7 +34,10 @@ export class ItemExponentialBackoff<K> implements RateLimiter<K> {
     this.#base = options.baseDelayMs ?? 5;
     this.#max = options.maxDelayMs ?? 1_000_000;
     if (this.#base <= 0 || this.#max < this.#base) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `backoff needs 0 < baseDelayMs ≤ maxDelayMs, got ${this.#base} and ${this.#max}`);
+      throw new OperatorError(
+        'CNPAAS_OPERATOR_INVALID_CONFIG',
+        `backoff needs 0 < baseDelayMs ≤ maxDelayMs, got ${this.#base} and ${this.#max}`,
+      );
     }
   }
 
@@ -80,7 +83,10 @@ export class TokenBucket<K> implements RateLimiter<K> {
     this.#burst = options.burst ?? 100;
     this.#clock = options.clock;
     if (this.#qps <= 0 || this.#burst < 1) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `token bucket needs qps > 0 and burst ≥ 1, got ${this.#qps} and ${this.#burst}`);
+      throw new OperatorError(
+        'CNPAAS_OPERATOR_INVALID_CONFIG',
+        `token bucket needs qps > 0 and burst ≥ 1, got ${this.#qps} and ${this.#burst}`,
+      );
     }
     this.#tokens = this.#burst;
     this.#last = this.#clock.now();

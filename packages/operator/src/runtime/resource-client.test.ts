@@ -16,8 +16,20 @@ import type { WatchEvent } from './list-watch.js';
 import { ResourceClient } from './resource-client.js';
 import type { ResourceRef } from './resource.js';
 
-const USERS: ResourceRef = { group: 'webshop.cnpaas.dev', version: 'v1', plural: 'users', kind: 'User', namespaced: true };
-const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const USERS: ResourceRef = {
+  group: 'webshop.cnpaas.dev',
+  version: 'v1',
+  plural: 'users',
+  kind: 'User',
+  namespaced: true,
+};
+const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 
 const requests: Array<{ method: string; url: URL; auth?: string; contentType?: string; body: string }> = [];
 const openWatches = new Set<http.ServerResponse>();
@@ -31,7 +43,13 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 
 function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://x');
-  requests.push({ method: req.method ?? '', url, auth: req.headers.authorization, contentType: req.headers['content-type'], body });
+  requests.push({
+    method: req.method ?? '',
+    url,
+    auth: req.headers.authorization,
+    contentType: req.headers['content-type'],
+    body,
+  });
   const p = url.pathname;
   const q = url.searchParams;
   if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users' && q.get('watch') === 'true') {
@@ -40,13 +58,33 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     res.on('close', () => openWatches.delete(res));
     const rv = q.get('resourceVersion');
     if (rv === 'old') {
-      res.write(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'too old resource version: 1 (200)' } })}\n`);
+      res.write(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'too old resource version: 1 (200)' } })}\n`,
+      );
       return; // the apiserver closes after an ERROR; leaving it open checks that the client does not wait for that
     }
     if (rv === 'hang') return; // never sends anything
-    const added = JSON.stringify({ type: 'ADDED', object: { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 'c', namespace: 't-1', resourceVersion: '201' } } });
-    const modified = JSON.stringify({ type: 'MODIFIED', object: { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 'a', namespace: 't-1', resourceVersion: '202' }, spec: { x: 1 } } });
-    const bookmark = JSON.stringify({ type: 'BOOKMARK', object: { kind: 'User', apiVersion: 'webshop.cnpaas.dev/v1', metadata: { resourceVersion: '250' } } });
+    const added = JSON.stringify({
+      type: 'ADDED',
+      object: {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'User',
+        metadata: { name: 'c', namespace: 't-1', resourceVersion: '201' },
+      },
+    });
+    const modified = JSON.stringify({
+      type: 'MODIFIED',
+      object: {
+        apiVersion: 'webshop.cnpaas.dev/v1',
+        kind: 'User',
+        metadata: { name: 'a', namespace: 't-1', resourceVersion: '202' },
+        spec: { x: 1 },
+      },
+    });
+    const bookmark = JSON.stringify({
+      type: 'BOOKMARK',
+      object: { kind: 'User', apiVersion: 'webshop.cnpaas.dev/v1', metadata: { resourceVersion: '250' } },
+    });
     // One event split over two writes, two in one write: the client must frame by newline, not by chunk.
     res.write(`${added}\n${modified.slice(0, 20)}`);
     setTimeout(() => {
@@ -58,15 +96,33 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
   if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users' && req.method === 'GET') {
     // Two pages; items without apiVersion/kind like built-in lists.
     if (!q.get('continue')) {
-      return json(res, 200, { kind: 'UserList', metadata: { resourceVersion: '200', continue: 'page-2' }, items: [{ metadata: { name: 'a', namespace: 't-1', resourceVersion: '150' } }] });
+      return json(res, 200, {
+        kind: 'UserList',
+        metadata: { resourceVersion: '200', continue: 'page-2' },
+        items: [{ metadata: { name: 'a', namespace: 't-1', resourceVersion: '150' } }],
+      });
     }
-    return json(res, 200, { kind: 'UserList', metadata: { resourceVersion: '200' }, items: [{ metadata: { name: 'b', namespace: 't-1', resourceVersion: '160' } }] });
+    return json(res, 200, {
+      kind: 'UserList',
+      metadata: { resourceVersion: '200' },
+      items: [{ metadata: { name: 'b', namespace: 't-1', resourceVersion: '160' } }],
+    });
   }
   if (p === '/api/v1/namespaces/missing') {
-    return json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'namespaces "missing" not found' });
+    return json(res, 404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: 'namespaces "missing" not found',
+    });
   }
   if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a/status' && req.method === 'PATCH') {
-    return json(res, 200, { metadata: { name: 'a', namespace: 't-1', resourceVersion: '300' }, status: JSON.parse(body).status });
+    return json(res, 200, {
+      metadata: { name: 'a', namespace: 't-1', resourceVersion: '300' },
+      status: JSON.parse(body).status,
+    });
   }
   if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a' && req.method === 'PATCH') {
     return json(res, 409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' });
@@ -81,7 +137,14 @@ let leaseRv = 10;
 function leaseHandler(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const p = new URL(req.url ?? '/', 'http://x').pathname;
   if (req.method === 'GET' && p.endsWith('/leases/cnpaas-operator')) {
-    return lease ? json(res, 200, lease) : json(res, 404, { kind: 'Status', code: 404, reason: 'NotFound', message: 'leases.coordination.k8s.io "cnpaas-operator" not found' });
+    return lease
+      ? json(res, 200, lease)
+      : json(res, 404, {
+          kind: 'Status',
+          code: 404,
+          reason: 'NotFound',
+          message: 'leases.coordination.k8s.io "cnpaas-operator" not found',
+        });
   }
   const obj = JSON.parse(body) as KubernetesObject & { spec?: Record<string, unknown> };
   if (req.method === 'POST' && p.endsWith('/leases')) {
@@ -91,7 +154,12 @@ function leaseHandler(req: http.IncomingMessage, res: http.ServerResponse, body:
   }
   if (req.method === 'PUT' && p.endsWith('/leases/cnpaas-operator')) {
     if (obj.metadata?.resourceVersion !== lease?.metadata?.resourceVersion) {
-      return json(res, 409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified; please apply your changes to the latest version and try again' });
+      return json(res, 409, {
+        kind: 'Status',
+        code: 409,
+        reason: 'Conflict',
+        message: 'the object has been modified; please apply your changes to the latest version and try again',
+      });
     }
     lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++leaseRv) } };
     return json(res, 200, lease);
@@ -132,7 +200,10 @@ describe('ResourceClient over HTTP', () => {
       ['a', 'webshop.cnpaas.dev/v1', 'User'],
       ['b', 'webshop.cnpaas.dev/v1', 'User'],
     ]);
-    expect(requests.map((r) => r.url.search)).toEqual(['?labelSelector=app%3Dx&limit=1', '?labelSelector=app%3Dx&limit=1&continue=page-2']);
+    expect(requests.map((r) => r.url.search)).toEqual([
+      '?labelSelector=app%3Dx&limit=1',
+      '?labelSelector=app%3Dx&limit=1&continue=page-2',
+    ]);
     expect(requests[0]?.auth).toBe('Bearer test-token');
   });
 
@@ -140,15 +211,20 @@ describe('ResourceClient over HTTP', () => {
     requests.length = 0;
     const client = new ResourceClient(kc, USERS, { namespace: 't-1' });
     const events: WatchEvent<KubernetesObject>[] = [];
-    const handle = client.watch({ resourceVersion: '200', timeoutSeconds: 42, allowWatchBookmarks: true }, (e) => events.push(e));
+    const handle = client.watch({ resourceVersion: '200', timeoutSeconds: 42, allowWatchBookmarks: true }, (e) =>
+      events.push(e),
+    );
     await handle.done;
-    expect(events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''} ${e.object.metadata?.resourceVersion}`)).toEqual([
-      'ADDED c 201',
-      'MODIFIED a 202',
-      'BOOKMARK  250',
-    ]);
+    expect(
+      events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''} ${e.object.metadata?.resourceVersion}`),
+    ).toEqual(['ADDED c 201', 'MODIFIED a 202', 'BOOKMARK  250']);
     const q = requests[0]?.url.searchParams;
-    expect([q?.get('watch'), q?.get('resourceVersion'), q?.get('timeoutSeconds'), q?.get('allowWatchBookmarks')]).toEqual(['true', '200', '42', 'true']);
+    expect([
+      q?.get('watch'),
+      q?.get('resourceVersion'),
+      q?.get('timeoutSeconds'),
+      q?.get('allowWatchBookmarks'),
+    ]).toEqual(['true', '200', '42', 'true']);
   });
 
   it('rejects a watch with 410 on an ERROR event, without waiting for the server to close', async () => {
@@ -171,23 +247,41 @@ describe('ResourceClient over HTTP', () => {
     expect(err).toBeInstanceOf(ApiException);
     expect(isNotFound(err)).toBe(true);
     expect((err as Error).message).toMatch(/namespaces "missing" not found/);
-    const conflict = await new ResourceClient(kc, USERS).jsonPatch({ namespace: 't-1', name: 'a' }, [{ op: 'test', path: '/metadata/resourceVersion', value: '1' }]).catch((e: unknown) => e);
+    const conflict = await new ResourceClient(kc, USERS)
+      .jsonPatch({ namespace: 't-1', name: 'a' }, [{ op: 'test', path: '/metadata/resourceVersion', value: '1' }])
+      .catch((e: unknown) => e);
     expect(httpStatusOf(conflict)).toBe(409);
     expect(requests.at(-1)?.contentType).toBe('application/json-patch+json');
   });
 
   it('merge-patches the status subresource', async () => {
-    const out = await new ResourceClient<KubernetesObject & { status?: unknown }>(kc, USERS).mergePatch({ namespace: 't-1', name: 'a' }, { status: { ready: true } }, { subresource: 'status' });
+    const out = await new ResourceClient<KubernetesObject & { status?: unknown }>(kc, USERS).mergePatch(
+      { namespace: 't-1', name: 'a' },
+      { status: { ready: true } },
+      { subresource: 'status' },
+    );
     expect(out.status).toEqual({ ready: true });
     expect(requests.at(-1)?.contentType).toBe('application/merge-patch+json');
     expect(requests.at(-1)?.url.pathname).toBe('/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a/status');
   });
 
   it('an Informer on it lists, syncs and applies watch events', async () => {
-    const informer = new Informer({ resource: USERS, listerWatcher: new ResourceClient(kc, USERS, { namespace: 't-1' }), log: silentLog, resyncPeriodMs: 0 });
+    const informer = new Informer({
+      resource: USERS,
+      listerWatcher: new ResourceClient(kc, USERS, { namespace: 't-1' }),
+      log: silentLog,
+      resyncPeriodMs: 0,
+    });
     informer.start();
     expect(await informer.waitForSync()).toBe(true);
-    await expect.poll(() => informer.store.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'b', 'c']);
+    await expect
+      .poll(() =>
+        informer.store
+          .list()
+          .map((o) => o.metadata?.name)
+          .sort(),
+      )
+      .toEqual(['a', 'b', 'c']);
     await expect.poll(() => informer.store.get('t-1/a')?.metadata?.resourceVersion).toBe('202');
     await informer.stop();
   });
@@ -199,7 +293,10 @@ describe('kubeLeaseLock over HTTP', () => {
     const signal = new AbortController().signal;
     expect(await lock.get(signal)).toBeUndefined();
     const t = Date.parse('2025-01-01T00:00:00.123Z');
-    const created = await lock.create({ holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 }, signal);
+    const created = await lock.create(
+      { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 },
+      signal,
+    );
     expect(lease?.spec).toEqual({
       holderIdentity: 'a',
       leaseDurationSeconds: 15,
@@ -213,9 +310,14 @@ describe('kubeLeaseLock over HTTP', () => {
     expect(read).toEqual(created);
     expect(read?.record).toMatchObject({ holderIdentity: 'a', renewTime: t });
 
-    const stale = await lock.update({ ...created.record, renewTime: t + 2000 }, { resourceVersion: '1', signal }).catch((e: unknown) => e);
+    const stale = await lock
+      .update({ ...created.record, renewTime: t + 2000 }, { resourceVersion: '1', signal })
+      .catch((e: unknown) => e);
     expect(httpStatusOf(stale)).toBe(409);
-    const renewed = await lock.update({ ...created.record, renewTime: t + 2000 }, { resourceVersion: created.resourceVersion, signal });
+    const renewed = await lock.update(
+      { ...created.record, renewTime: t + 2000 },
+      { resourceVersion: created.resourceVersion, signal },
+    );
     expect(Number(renewed.resourceVersion)).toBeGreaterThan(Number(created.resourceVersion));
     expect(lease?.spec?.['renewTime']).toBe('2025-01-01T00:00:02.123000Z');
     // The replace kept the metadata it read (uid), as client-go's LeaseLock does.

@@ -18,7 +18,12 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { ApiException, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiException,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { OperatorError } from '../errors.js';
 import type { NamespacedName } from './keys.js';
 import type { ListOptions, ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
@@ -89,7 +94,10 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
         signal: options.signal,
       })) as KubernetesListObject<T>;
       if (!list || !Array.isArray(list.items)) {
-        throw new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `list of ${this.resource.plural} returned no items array`);
+        throw new OperatorError(
+          'CNPAAS_OPERATOR_BAD_RESPONSE',
+          `list of ${this.resource.plural} returned no items array`,
+        );
       }
       for (const item of list.items) items.push(this.#typed(item));
       // Raw JSON: the field is `continue` (client-node's model class renames it `_continue`).
@@ -126,11 +134,23 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
             try {
               event = JSON.parse(line) as typeof event;
             } catch {
-              return fail(new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `watch of ${path} sent a line that is not JSON`));
+              return fail(
+                new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `watch of ${path} sent a line that is not JSON`),
+              );
             }
             if (event.type === 'ERROR') return fail(statusError(event.object, `watch ${path}`));
-            if (event.type !== 'ADDED' && event.type !== 'MODIFIED' && event.type !== 'DELETED' && event.type !== 'BOOKMARK') {
-              return fail(new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `watch of ${path} sent event type ${String(event.type)}`));
+            if (
+              event.type !== 'ADDED' &&
+              event.type !== 'MODIFIED' &&
+              event.type !== 'DELETED' &&
+              event.type !== 'BOOKMARK'
+            ) {
+              return fail(
+                new OperatorError(
+                  'CNPAAS_OPERATOR_BAD_RESPONSE',
+                  `watch of ${path} sent event type ${String(event.type)}`,
+                ),
+              );
             }
             onEvent({ type: event.type, object: this.#typed(event.object as T) });
           };
@@ -165,19 +185,40 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
   }
 
   async get(target: NamespacedName, options: { signal?: AbortSignal } = {}): Promise<T> {
-    return this.#typed((await this.#request({ method: 'GET', path: resourcePath(this.resource, target), signal: options.signal })) as T);
+    return this.#typed(
+      (await this.#request({ method: 'GET', path: resourcePath(this.resource, target), signal: options.signal })) as T,
+    );
   }
 
   async create(obj: T, options: WriteOptions = {}): Promise<T> {
     const body = { apiVersion: apiVersionOf(this.resource), kind: this.resource.kind, ...obj };
     const path = resourcePath(this.resource, { namespace: obj.metadata?.namespace });
-    return this.#typed((await this.#request({ method: 'POST', path, query: { fieldManager: options.fieldManager }, body, signal: options.signal })) as T);
+    return this.#typed(
+      (await this.#request({
+        method: 'POST',
+        path,
+        query: { fieldManager: options.fieldManager },
+        body,
+        signal: options.signal,
+      })) as T,
+    );
   }
 
   /** PUT: the object's metadata.resourceVersion makes it a compare-and-swap (409 on a lost race). */
   async replace(obj: T, options: WriteOptions = {}): Promise<T> {
-    const path = this.#objectPath({ namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' }, options.subresource);
-    return this.#typed((await this.#request({ method: 'PUT', path, query: { fieldManager: options.fieldManager }, body: obj, signal: options.signal })) as T);
+    const path = this.#objectPath(
+      { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' },
+      options.subresource,
+    );
+    return this.#typed(
+      (await this.#request({
+        method: 'PUT',
+        path,
+        query: { fieldManager: options.fieldManager },
+        body: obj,
+        signal: options.signal,
+      })) as T,
+    );
   }
 
   /** An RFC 6902 JSON Patch; put `test` ops first to make it conditional. */
@@ -193,16 +234,34 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
   /** Deletes; with `uid`/`resourceVersion` preconditions the delete only hits that exact object. */
   async delete(
     target: NamespacedName,
-    options: { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; signal?: AbortSignal } = {},
+    options: {
+      preconditions?: { uid?: string; resourceVersion?: string };
+      propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+      signal?: AbortSignal;
+    } = {},
   ): Promise<void> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: options.preconditions, propagationPolicy: options.propagationPolicy };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      preconditions: options.preconditions,
+      propagationPolicy: options.propagationPolicy,
+    };
     await this.#request({ method: 'DELETE', path: resourcePath(this.resource, target), body, signal: options.signal });
   }
 
   async #patch(target: NamespacedName, options: WriteOptions & { body: unknown; contentType: string }): Promise<T> {
     const { body, contentType } = options;
     const path = this.#objectPath(target, options.subresource);
-    return this.#typed((await this.#request({ method: 'PATCH', path, query: { fieldManager: options.fieldManager }, body, contentType, signal: options.signal })) as T);
+    return this.#typed(
+      (await this.#request({
+        method: 'PATCH',
+        path,
+        query: { fieldManager: options.fieldManager },
+        body,
+        contentType,
+        signal: options.signal,
+      })) as T,
+    );
   }
 
   #objectPath(target: NamespacedName, subresource: string | undefined): string {
@@ -223,7 +282,10 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
     try {
       return text ? JSON.parse(text) : undefined;
     } catch {
-      throw new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`);
+      throw new OperatorError(
+        'CNPAAS_OPERATOR_BAD_RESPONSE',
+        `${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`,
+      );
     }
   }
 
@@ -231,16 +293,21 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
   async #open(spec: RequestSpec, idleTimeoutMs: number): Promise<http.IncomingMessage> {
     const cluster = this.#kc.getCurrentCluster();
     if (!cluster) {
-      throw new OperatorError('CNPAAS_OPERATOR_NO_CLUSTER', 'the kubeconfig has no current cluster', { hint: 'set current-context in the kubeconfig, or pass one with a cluster' });
+      throw new OperatorError('CNPAAS_OPERATOR_NO_CLUSTER', 'the kubeconfig has no current cluster', {
+        hint: 'set current-context in the kubeconfig, or pass one with a cluster',
+      });
     }
     const url = new URL(cluster.server.replace(/\/+$/, '') + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
     const opts: https.RequestOptions = {
       method: spec.method,
       headers: {
         Accept: 'application/json',
-        ...(payload ? { 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': payload.length } : {}),
+        ...(payload
+          ? { 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': payload.length }
+          : {}),
       },
     };
     await this.#kc.applyToHTTPSOptions(opts);
@@ -250,11 +317,14 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         readBody(res).then(
-          (text) => reject(apiException({ status, body: text, what: `${spec.method} ${spec.path}`, headers: res.headers })),
+          (text) =>
+            reject(apiException({ status, body: text, what: `${spec.method} ${spec.path}`, headers: res.headers })),
           reject,
         );
       });
-      req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`${spec.method} ${spec.path}: no data for ${idleTimeoutMs} ms`)));
+      req.setTimeout(idleTimeoutMs, () =>
+        req.destroy(new Error(`${spec.method} ${spec.path}: no data for ${idleTimeoutMs} ms`)),
+      );
       req.on('error', reject);
       req.end(payload);
     });
@@ -271,7 +341,17 @@ function readBody(res: http.IncomingMessage): Promise<string> {
 }
 
 /** An `ApiException` like the generated APIs throw, with the Status message in the error message. */
-function apiException({ status, body, what, headers }: { status: number; body: string; what: string; headers: http.IncomingHttpHeaders }): ApiException<string> {
+function apiException({
+  status,
+  body,
+  what,
+  headers,
+}: {
+  status: number;
+  body: string;
+  what: string;
+  headers: http.IncomingHttpHeaders;
+}): ApiException<string> {
   let reason = http.STATUS_CODES[status] ?? 'error';
   try {
     const parsed = JSON.parse(body) as { message?: string };

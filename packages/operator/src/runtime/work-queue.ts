@@ -151,7 +151,12 @@ export class WorkQueue<K> {
   }
 
   #pump(): void {
-    while (this.#started && !this.#shuttingDown && this.#processing.size < this.#concurrency && this.#queue.length > 0) {
+    while (
+      this.#started &&
+      !this.#shuttingDown &&
+      this.#processing.size < this.#concurrency &&
+      this.#queue.length > 0
+    ) {
       const key = this.#queue.shift() as K;
       this.#dirty.delete(key);
       this.#processing.add(key);

@@ -8,7 +8,9 @@ import { REGISTRATION_UID_LABEL } from './names.js';
 import * as R from './resources.js';
 import { FakeCluster } from './test-support.js';
 
-const tenant = (uid: string): KubernetesObject => ({ metadata: { name: 't-1', labels: { [REGISTRATION_UID_LABEL]: uid } } });
+const tenant = (uid: string): KubernetesObject => ({
+  metadata: { name: 't-1', labels: { [REGISTRATION_UID_LABEL]: uid } },
+});
 
 describe('ensureChild', () => {
   it('creates when missing, and finds its own object on the next run without writing', async () => {
@@ -23,7 +25,12 @@ describe('ensureChild', () => {
     const cluster = new FakeCluster(new FakeClock());
     const api = cluster.api(R.TENANTS);
     cluster.seed(R.TENANTS, tenant('other'));
-    const result = await ensureChild({ api, desired: tenant('a'), isOurs: labelledFor('a'), repair: () => tenant('a') });
+    const result = await ensureChild({
+      api,
+      desired: tenant('a'),
+      isOurs: labelledFor('a'),
+      repair: () => tenant('a'),
+    });
     expect(result.outcome).toBe('conflict');
     expect(cluster.find(R.TENANTS, { name: 't-1' })?.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe('other');
     expect(cluster.writes).toEqual([]);
@@ -54,10 +61,23 @@ describe('ensureChild', () => {
     const cluster = new FakeCluster(new FakeClock());
     const api = cluster.api<KubernetesObject & { rules?: unknown[] }>(R.ROLES);
     cluster.seed(R.NAMESPACES, { metadata: { name: 'ns' } });
-    cluster.seed(R.ROLES, { metadata: { name: 'r', namespace: 'ns', labels: { [REGISTRATION_UID_LABEL]: 'a' } }, rules: [] } as KubernetesObject);
-    const desired = { metadata: { name: 'r', namespace: 'ns', labels: { [REGISTRATION_UID_LABEL]: 'a' } }, rules: [{ verbs: ['get'] }] };
-    const result = await ensureChild({ api, desired, isOurs: labelledFor('a'), repair: (e) => ((e as { rules?: unknown[] }).rules?.length ? undefined : { ...e, rules: desired.rules }) });
+    cluster.seed(R.ROLES, {
+      metadata: { name: 'r', namespace: 'ns', labels: { [REGISTRATION_UID_LABEL]: 'a' } },
+      rules: [],
+    } as KubernetesObject);
+    const desired = {
+      metadata: { name: 'r', namespace: 'ns', labels: { [REGISTRATION_UID_LABEL]: 'a' } },
+      rules: [{ verbs: ['get'] }],
+    };
+    const result = await ensureChild({
+      api,
+      desired,
+      isOurs: labelledFor('a'),
+      repair: (e) => ((e as { rules?: unknown[] }).rules?.length ? undefined : { ...e, rules: desired.rules }),
+    });
     expect(result.outcome).toBe('updated');
-    expect(cluster.find<KubernetesObject & { rules?: unknown[] }>(R.ROLES, { namespace: 'ns', name: 'r' })?.rules).toEqual([{ verbs: ['get'] }]);
+    expect(
+      cluster.find<KubernetesObject & { rules?: unknown[] }>(R.ROLES, { namespace: 'ns', name: 'r' })?.rules,
+    ).toEqual([{ verbs: ['get'] }]);
   });
 });

@@ -44,7 +44,10 @@ export async function ensureChild<T extends KubernetesObject>(options: EnsureOpt
   const repaired = options.repair?.(existing);
   if (!repaired) return { outcome: 'exists', object: existing };
   // The resourceVersion we read makes the PUT a compare-and-swap: a concurrent edit → 409 → retry.
-  const replacement = { ...repaired, metadata: { ...repaired.metadata, resourceVersion: existing.metadata?.resourceVersion } };
+  const replacement = {
+    ...repaired,
+    metadata: { ...repaired.metadata, resourceVersion: existing.metadata?.resourceVersion },
+  };
   return { outcome: 'updated', object: await api.replace(replacement) };
 }
 

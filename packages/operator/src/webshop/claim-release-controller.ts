@@ -60,7 +60,13 @@ export function readClaim(cm: ConfigMap): ClaimRecord | undefined {
   const data = cm.data ?? {};
   const name = cm.metadata?.name ?? '';
   const kind = data['ownerUidKind'];
-  if (!name.startsWith(CLAIM_NAME_PREFIX) || !data['emailSha256'] || !data['ownerUid'] || (kind !== 'registration' && kind !== 'user')) return undefined;
+  if (
+    !name.startsWith(CLAIM_NAME_PREFIX) ||
+    !data['emailSha256'] ||
+    !data['ownerUid'] ||
+    (kind !== 'registration' && kind !== 'user')
+  )
+    return undefined;
   const claimedAt = Date.parse(data['claimedAt'] ?? cm.metadata?.creationTimestamp?.toString() ?? '');
   return {
     name,
@@ -131,7 +137,11 @@ export function claimReleaseReconciler(options: ClaimReleaseOptions): Reconciler
   };
 }
 
-async function reconcileClaim(options: ClaimReleaseOptions, cm: ConfigMap, log: Logger): Promise<ReconcileResult | void> {
+async function reconcileClaim(
+  options: ClaimReleaseOptions,
+  cm: ConfigMap,
+  log: Logger,
+): Promise<ReconcileResult | void> {
   const claim = readClaim(cm);
   if (!claim) {
     log.debug('not an email claim this operator understands; leaving it');
@@ -151,12 +161,19 @@ async function reconcileClaim(options: ClaimReleaseOptions, cm: ConfigMap, log: 
   await deleteClaim(options.api, cm);
   options.metrics?.claimsReleased.inc();
   // The claim name is a hash: no personal data in the log.
-  log.info({ claim: claim.name, ownerKind: claim.ownerUidKind }, 'email claim released: its registration and user are gone');
+  log.info(
+    { claim: claim.name, ownerKind: claim.ownerUidKind },
+    'email claim released: its registration and user are gone',
+  );
 }
 
 /** Already released (by another run, or by hand) counts as done. */
 async function deleteClaim(api: WebshopApi, cm: KubernetesObject): Promise<void> {
-  await deleteIfPresent(api.configMaps, { namespace: cm.metadata?.namespace, name: cm.metadata?.name ?? '' }, {
-    preconditions: { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion },
-  });
+  await deleteIfPresent(
+    api.configMaps,
+    { namespace: cm.metadata?.namespace, name: cm.metadata?.name ?? '' },
+    {
+      preconditions: { uid: cm.metadata?.uid, resourceVersion: cm.metadata?.resourceVersion },
+    },
+  );
 }

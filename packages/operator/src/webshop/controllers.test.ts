@@ -11,11 +11,27 @@ import type { ReconcileContext, Reconciler } from '../runtime/controller.js';
 import { keyOf } from '../runtime/keys.js';
 import { silentLog } from '../test-support.js';
 import { claimReleaseReconciler, readClaim } from './claim-release-controller.js';
-import { PASSWORD_ANNOTATION, REGISTRATION_UID_LABEL, TENANT_FINALIZER, USER_FINALIZER, claimNameFor, userClusterRbacName } from './names.js';
+import {
+  PASSWORD_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  TENANT_FINALIZER,
+  USER_FINALIZER,
+  claimNameFor,
+  userClusterRbacName,
+} from './names.js';
 import { registrationReconciler } from './registration-controller.js';
 import * as R from './resources.js';
 import { tenantReconciler } from './tenant-controller.js';
-import { CHILD, FakeCluster, HASH, RR_UID, claimConfigMap, registrationRequest, registrationTemplate, seedSystem } from './test-support.js';
+import {
+  CHILD,
+  FakeCluster,
+  HASH,
+  RR_UID,
+  claimConfigMap,
+  registrationRequest,
+  registrationTemplate,
+  seedSystem,
+} from './test-support.js';
 import { OPERATOR_TENANT_ROLE } from './operator-access.js';
 import type { ConfigMap, RegistrationRequest, RoleBinding, Secret, Tenant, User } from './types.js';
 import { PASSWORD_SECRET_TYPE, userReconciler } from './user-controller.js';
@@ -35,7 +51,13 @@ async function reconcileOnce<T extends KubernetesObject>(
   target: { namespace?: string; name: string },
 ) {
   const object = cluster.find<T>(resource, target);
-  const ctx: ReconcileContext<T> = { key: object ? keyOf(object) : target.name, object, signal: new AbortController().signal, log: silentLog, retries: 0 };
+  const ctx: ReconcileContext<T> = {
+    key: object ? keyOf(object) : target.name,
+    object,
+    signal: new AbortController().signal,
+    log: silentLog,
+    retries: 0,
+  };
   return reconciler.reconcile(ctx.key, ctx);
 }
 
@@ -44,28 +66,43 @@ const tenantSpec = { country: 'DE', city: 'Berlin', address: 'x', postalCode: '1
 describe('RegistrationRequest reconciler', () => {
   it('creates the Tenant, then waits for the Namespace with a requeue-after, writing status once', async () => {
     const { clock, cluster, api } = setup();
-    const reconciler = registrationReconciler({ api, clock, template: { namespace: 'cnpaas-system', name: 'registration' } });
+    const reconciler = registrationReconciler({
+      api,
+      clock,
+      template: { namespace: 'cnpaas-system', name: 'registration' },
+    });
     await api.registrationRequests.create(registrationRequest());
     const first = await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' });
     expect(first).toEqual({ requeueAfterMs: 2_000 });
     expect(cluster.find(R.TENANTS, { name: CHILD })).toBeDefined();
     const rr = cluster.find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!;
-    expect(rr.status?.conditions?.find((c) => c.type === 'NamespaceReady')).toMatchObject({ status: 'False', reason: 'WaitingForNamespace' });
+    expect(rr.status?.conditions?.find((c) => c.type === 'NamespaceReady')).toMatchObject({
+      status: 'False',
+      reason: 'WaitingForNamespace',
+    });
     expect(rr.status?.conditions?.find((c) => c.type === 'TenantCreated')?.status).toBe('True');
     expect(rr.status?.observedGeneration).toBe(1);
 
     // Waiting again changes nothing: no status write (a write would wake the controller: a hot loop).
     const writes = cluster.writes.length;
-    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({ requeueAfterMs: 2_000 });
+    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({
+      requeueAfterMs: 2_000,
+    });
     expect(cluster.writes.length).toBe(writes);
   });
 
   it('stops at a Namespace of another registration: NameConflict, no User', async () => {
     const { clock, cluster, api } = setup();
-    const reconciler = registrationReconciler({ api, clock, template: { namespace: 'cnpaas-system', name: 'registration' } });
+    const reconciler = registrationReconciler({
+      api,
+      clock,
+      template: { namespace: 'cnpaas-system', name: 'registration' },
+    });
     cluster.seed(R.NAMESPACES, { metadata: { name: CHILD, labels: { [REGISTRATION_UID_LABEL]: 'other' } } });
     await api.registrationRequests.create(registrationRequest());
-    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({ requeueAfterMs: 60_000 });
+    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({
+      requeueAfterMs: 60_000,
+    });
     const rr = cluster.find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!;
     expect(rr.status?.conditions?.find((c) => c.type === 'NameConflict')?.message).toContain(`Namespace ${CHILD}`);
     expect(cluster.objects(R.USERS)).toEqual([]);
@@ -76,10 +113,18 @@ describe('RegistrationRequest reconciler', () => {
     await api.emailTemplates.delete({ namespace: 'cnpaas-system', name: 'registration' });
     await api.emailTemplates.create(registrationTemplate('Hi {{ .spec.fristName }}') as never);
     cluster.seed(R.NAMESPACES, { metadata: { name: CHILD, labels: { [REGISTRATION_UID_LABEL]: RR_UID } } });
-    const reconciler = registrationReconciler({ api, clock, template: { namespace: 'cnpaas-system', name: 'registration' } });
+    const reconciler = registrationReconciler({
+      api,
+      clock,
+      template: { namespace: 'cnpaas-system', name: 'registration' },
+    });
     await api.registrationRequests.create(registrationRequest());
-    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({ requeueAfterMs: 30_000 });
-    const ready = cluster.find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!.status?.conditions?.find((c) => c.type === 'Ready');
+    expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' })).toEqual({
+      requeueAfterMs: 30_000,
+    });
+    const ready = cluster
+      .find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!
+      .status?.conditions?.find((c) => c.type === 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'TemplateInvalid' });
     expect(ready?.message).toContain('{{ .spec.fristName }} unknown placeholder');
     expect(cluster.objects(R.EMAILS)).toEqual([]);
@@ -90,16 +135,26 @@ describe('RegistrationRequest reconciler', () => {
     await api.emailTemplates.delete({ namespace: 'cnpaas-system', name: 'registration' });
     await api.emailTemplates.create(registrationTemplate('{{ .metadata.annotations }}') as never);
     cluster.seed(R.NAMESPACES, { metadata: { name: CHILD, labels: { [REGISTRATION_UID_LABEL]: RR_UID } } });
-    const reconciler = registrationReconciler({ api, clock, template: { namespace: 'cnpaas-system', name: 'registration' } });
+    const reconciler = registrationReconciler({
+      api,
+      clock,
+      template: { namespace: 'cnpaas-system', name: 'registration' },
+    });
     await api.registrationRequests.create(registrationRequest());
     await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'ann-lee' });
-    expect(cluster.find<User>(R.USERS, { namespace: CHILD, name: CHILD })?.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBe(HASH);
+    expect(
+      cluster.find<User>(R.USERS, { namespace: CHILD, name: CHILD })?.metadata?.annotations?.[PASSWORD_ANNOTATION],
+    ).toBe(HASH);
     expect(cluster.objects(R.EMAILS)).toEqual([]);
   });
 
   it('does nothing for an RR that is being deleted or is gone', async () => {
     const { clock, cluster, api } = setup();
-    const reconciler = registrationReconciler({ api, clock, template: { namespace: 'cnpaas-system', name: 'registration' } });
+    const reconciler = registrationReconciler({
+      api,
+      clock,
+      template: { namespace: 'cnpaas-system', name: 'registration' },
+    });
     expect(await reconcileOnce(cluster, reconciler, R.REGISTRATION_REQUESTS, { name: 'gone' })).toBeUndefined();
     expect(cluster.writes).toEqual([]);
   });
@@ -108,42 +163,76 @@ describe('RegistrationRequest reconciler', () => {
 describe('Tenant reconciler', () => {
   it('adds its finalizer before creating the owned Namespace, and records it in status', async () => {
     const { clock, cluster, api } = setup();
-    const tenant = cluster.seed(R.TENANTS, { metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: tenantSpec } as Tenant);
+    const tenant = cluster.seed(R.TENANTS, {
+      metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } },
+      spec: tenantSpec,
+    } as Tenant);
     await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
     expect(cluster.writes.slice(0, 2)).toEqual(['update tenants t-a', 'create namespaces t-a']);
     const stored = cluster.find<Tenant>(R.TENANTS, { name: 't-a' })!;
     expect(stored.metadata?.finalizers).toEqual([TENANT_FINALIZER]);
     expect(stored.status?.namespace).toBe('t-a');
     const ns = cluster.find(R.NAMESPACES, { name: 't-a' })!;
-    expect(ns.metadata?.ownerReferences?.[0]).toMatchObject({ uid: tenant.metadata?.uid, controller: true, blockOwnerDeletion: true });
+    expect(ns.metadata?.ownerReferences?.[0]).toMatchObject({
+      uid: tenant.metadata?.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    });
     expect(ns.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
   });
 
-  it('binds the operator\'s per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready', async () => {
+  it("binds the operator's per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready", async () => {
     const { clock, cluster, api } = setup();
-    const tenant = cluster.seed<Tenant>(R.TENANTS, { metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: tenantSpec });
+    const tenant = cluster.seed<Tenant>(R.TENANTS, {
+      metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } },
+      spec: tenantSpec,
+    });
     await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
-    expect(cluster.writes.slice(0, 3)).toEqual(['update tenants t-a', 'create namespaces t-a', 'create rolebindings t-a/cnpaas-operator']);
+    expect(cluster.writes.slice(0, 3)).toEqual([
+      'update tenants t-a',
+      'create namespaces t-a',
+      'create rolebindings t-a/cnpaas-operator',
+    ]);
     const binding = cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })!;
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_TENANT_ROLE });
-    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-operator' }]);
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: OPERATOR_TENANT_ROLE,
+    });
+    expect(binding.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-operator' },
+    ]);
     // The confinement policy admits only objects with the managed-by label, in a namespace with the tenant label.
     expect(binding.metadata?.labels).toEqual(cluster.find(R.NAMESPACES, { name: 't-a' })?.metadata?.labels);
-    expect(binding.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'cnpaas-operator', 'webshop.cnpaas.dev/tenant': 't-a' });
+    expect(binding.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'cnpaas-operator',
+      'webshop.cnpaas.dev/tenant': 't-a',
+    });
     expect(binding.metadata?.ownerReferences?.[0]).toMatchObject({ uid: tenant.metadata?.uid, controller: true });
-    expect(cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(
+      cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    ).toBe('True');
   });
 
   it('reports a RoleBinding cnpaas-operator it did not make as a NameConflict and leaves it alone', async () => {
     const { clock, cluster, api } = setup();
     cluster.seed<Tenant>(R.TENANTS, { metadata: { name: 't-a' }, spec: tenantSpec });
-    const foreign = { metadata: { name: 'cnpaas-operator', namespace: 't-a' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' }, subjects: [] };
+    const foreign = {
+      metadata: { name: 'cnpaas-operator', namespace: 't-a' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [],
+    };
     cluster.seed(R.ROLE_BINDINGS, foreign as RoleBinding);
     await reconcileOnce(cluster, tenantReconciler({ api, clock }), R.TENANTS, { name: 't-a' });
     const conditions = cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions;
-    expect(conditions?.find((c) => c.type === 'NameConflict')).toMatchObject({ status: 'True', message: expect.stringContaining('RoleBinding t-a/cnpaas-operator') });
+    expect(conditions?.find((c) => c.type === 'NameConflict')).toMatchObject({
+      status: 'True',
+      message: expect.stringContaining('RoleBinding t-a/cnpaas-operator'),
+    });
     expect(conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
-    expect(cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })?.roleRef?.name).toBe('view');
+    expect(
+      cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })?.roleRef?.name,
+    ).toBe('view');
   });
 
   it('on deletion never deletes a Namespace it does not control, and then lets the Tenant go', async () => {
@@ -152,7 +241,10 @@ describe('Tenant reconciler', () => {
     cluster.seed(R.TENANTS, { metadata: { name: 't-a', finalizers: [TENANT_FINALIZER] }, spec: tenantSpec } as Tenant);
     const reconciler = tenantReconciler({ api, clock });
     await reconcileOnce(cluster, reconciler, R.TENANTS, { name: 't-a' });
-    expect(cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions?.find((c) => c.type === 'NameConflict')?.status).toBe('True');
+    expect(
+      cluster.find<Tenant>(R.TENANTS, { name: 't-a' })?.status?.conditions?.find((c) => c.type === 'NameConflict')
+        ?.status,
+    ).toBe('True');
     await api.tenants.delete({ name: 't-a' });
     await reconcileOnce(cluster, reconciler, R.TENANTS, { name: 't-a' });
     expect(cluster.find(R.NAMESPACES, { name: 't-a' })?.metadata?.deletionTimestamp).toBeUndefined();
@@ -179,11 +271,25 @@ describe('User reconciler', () => {
     const w = setup();
     const tenant = w.cluster.seed(R.TENANTS, { metadata: { name: 't-a' }, spec: tenantSpec } as Tenant);
     w.cluster.seed(R.NAMESPACES, {
-      metadata: { name: 't-a', ownerReferences: [{ apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', name: 't-a', uid: tenant.metadata!.uid!, controller: true }] },
+      metadata: {
+        name: 't-a',
+        ownerReferences: [
+          {
+            apiVersion: 'webshop.cnpaas.dev/v1',
+            kind: 'Tenant',
+            name: 't-a',
+            uid: tenant.metadata!.uid!,
+            controller: true,
+          },
+        ],
+      },
     });
     return { ...w, reconciler: userReconciler({ api: w.api, clock: w.clock }) };
   }
-  const user = (annotations?: Record<string, string>): User => ({ metadata: { name: 'u', namespace: 't-a', annotations }, spec: { firstName: 'A', lastName: 'B', email: 'a@b.cd' } });
+  const user = (annotations?: Record<string, string>): User => ({
+    metadata: { name: 'u', namespace: 't-a', annotations },
+    spec: { firstName: 'A', lastName: 'B', email: 'a@b.cd' },
+  });
 
   it('stores a newer hash (a password change) in the existing Secret and removes the annotation', async () => {
     const { cluster, api, reconciler } = userWorld();
@@ -191,7 +297,10 @@ describe('User reconciler', () => {
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     // A stronger cost than the floor is a valid newer hash too.
     const newer = '$scrypt$ln=16,r=8,p=3$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
-    await api.users.mergePatch({ namespace: 't-a', name: 'u' }, { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } });
+    await api.users.mergePatch(
+      { namespace: 't-a', name: 'u' },
+      { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } },
+    );
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     const secret = cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })!;
     expect(secret.type).toBe(PASSWORD_SECRET_TYPE);
@@ -209,7 +318,10 @@ describe('User reconciler', () => {
     expect(cluster.objects(R.SECRETS)).toEqual([]);
     const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
-    expect(stored.status?.conditions?.find((c) => c.type === 'PasswordStored')).toMatchObject({ status: 'False', reason: 'NotAHash' });
+    expect(stored.status?.conditions?.find((c) => c.type === 'PasswordStored')).toMatchObject({
+      status: 'False',
+      reason: 'NotAHash',
+    });
   });
 
   // Each shaped like a hash closely enough to pass a prefix check, which is all the controller used to ask for.
@@ -217,58 +329,96 @@ describe('User reconciler', () => {
   it.each([
     ['a below-floor scrypt hash', weakHash, 'UnacceptableHash'],
     ['a garbage value with the scrypt prefix', '$scrypt$Secret123!', 'UnacceptableHash'],
-    ['an argon2id string (not a hash the webhooks make or accept)', '$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$a2V5', 'UnacceptableHash'],
+    [
+      'an argon2id string (not a hash the webhooks make or accept)',
+      '$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$a2V5',
+      'UnacceptableHash',
+    ],
     ['a bcrypt string', '$2b$04$abcdefghijklmnopqrstuuVWXYZ0123456789abcdefghijklmno', 'UnacceptableHash'],
     ['plain text', 'Secret123!', 'NotAHash'],
-  ])('never writes %s into the Secret: removes it, PasswordStored=False and a Warning event', async (_label, value, reason) => {
-    const { cluster, api, clock } = userWorld();
-    const events: unknown[] = [];
-    const recorder = new EventRecorder({ sink: { create: async (e) => void events.push(e) }, reportingController: 'test', reportingInstance: 'test', clock, log: silentLog, dedupeWindowMs: 0 });
-    const reconciler = userReconciler({ api, clock, events: recorder });
-    cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: value }));
-    await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
-    await new Promise((r) => setImmediate(r));
-    expect(cluster.objects(R.SECRETS)).toEqual([]);
-    const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
-    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
-    expect(stored.status?.passwordRef).toBeUndefined();
-    const condition = stored.status?.conditions?.find((c) => c.type === 'PasswordStored');
-    expect(condition).toMatchObject({ status: 'False', reason });
-    expect(condition?.message).toContain('ln=15,r=8,p=3');
-    expect(condition?.message).not.toContain(value);
-    expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason, action: 'StorePassword' })]);
-  });
+  ])(
+    'never writes %s into the Secret: removes it, PasswordStored=False and a Warning event',
+    async (_label, value, reason) => {
+      const { cluster, api, clock } = userWorld();
+      const events: unknown[] = [];
+      const recorder = new EventRecorder({
+        sink: { create: async (e) => void events.push(e) },
+        reportingController: 'test',
+        reportingInstance: 'test',
+        clock,
+        log: silentLog,
+        dedupeWindowMs: 0,
+      });
+      const reconciler = userReconciler({ api, clock, events: recorder });
+      cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: value }));
+      await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+      await new Promise((r) => setImmediate(r));
+      expect(cluster.objects(R.SECRETS)).toEqual([]);
+      const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
+      expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+      expect(stored.status?.passwordRef).toBeUndefined();
+      const condition = stored.status?.conditions?.find((c) => c.type === 'PasswordStored');
+      expect(condition).toMatchObject({ status: 'False', reason });
+      expect(condition?.message).toContain('ln=15,r=8,p=3');
+      expect(condition?.message).not.toContain(value);
+      expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason, action: 'StorePassword' })]);
+    },
+  );
 
   it('keeps an already stored Secret when a later annotation is unacceptable', async () => {
     const { cluster, api, reconciler } = userWorld();
     cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
-    await api.users.mergePatch({ namespace: 't-a', name: 'u' }, { metadata: { annotations: { [PASSWORD_ANNOTATION]: weakHash } } });
+    await api.users.mergePatch(
+      { namespace: 't-a', name: 'u' },
+      { metadata: { annotations: { [PASSWORD_ANNOTATION]: weakHash } } },
+    );
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     const secret = cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })!;
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
-    expect(cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })?.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect(
+      cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })?.metadata?.annotations?.[PASSWORD_ANNOTATION],
+    ).toBeUndefined();
   });
 
   it('does not write the hash into a Secret it does not control (NameConflict)', async () => {
     const { cluster, reconciler } = userWorld();
-    cluster.seed(R.SECRETS, { metadata: { name: 'u-password', namespace: 't-a' }, data: { hash: 'b3RoZXI=' } } as Secret);
+    cluster.seed(R.SECRETS, {
+      metadata: { name: 'u-password', namespace: 't-a' },
+      data: { hash: 'b3RoZXI=' },
+    } as Secret);
     cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
-    expect(await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' })).toEqual({ requeueAfterMs: 60_000 });
-    expect(cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })?.data).toEqual({ hash: 'b3RoZXI=' });
+    expect(await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' })).toEqual({
+      requeueAfterMs: 60_000,
+    });
+    expect(cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })?.data).toEqual({
+      hash: 'b3RoZXI=',
+    });
     const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBe(HASH);
-    expect(stored.status?.conditions?.find((c) => c.type === 'NameConflict')?.message).toContain('Secret t-a/u-password');
+    expect(stored.status?.conditions?.find((c) => c.type === 'NameConflict')?.message).toContain(
+      'Secret t-a/u-password',
+    );
   });
 
   it('restores drifted Role rules', async () => {
     const { cluster, api, reconciler } = userWorld();
     cluster.seed(R.USERS, user());
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
-    await api.roles.mergePatch({ namespace: 't-a', name: 'u' }, { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] });
+    await api.roles.mergePatch(
+      { namespace: 't-a', name: 'u' },
+      { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+    );
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
-    expect(cluster.find<KubernetesObject & { rules?: unknown }>(R.ROLES, { namespace: 't-a', name: 'u' })?.rules).toEqual([
-      { apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], resourceNames: ['u'], verbs: ['get', 'update', 'patch'] },
+    expect(
+      cluster.find<KubernetesObject & { rules?: unknown }>(R.ROLES, { namespace: 't-a', name: 'u' })?.rules,
+    ).toEqual([
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        resources: ['users'],
+        resourceNames: ['u'],
+        verbs: ['get', 'update', 'patch'],
+      },
     ]);
   });
 
@@ -278,7 +428,9 @@ describe('User reconciler', () => {
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     const rbacName = userClusterRbacName('t-a', 'u');
     expect(cluster.find(R.CLUSTER_ROLES, { name: rbacName })).toBeDefined();
-    expect(cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })?.metadata?.finalizers).toEqual([USER_FINALIZER]);
+    expect(cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })?.metadata?.finalizers).toEqual([
+      USER_FINALIZER,
+    ]);
     await api.users.delete({ namespace: 't-a', name: 'u' });
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     expect(cluster.find(R.CLUSTER_ROLES, { name: rbacName })).toBeUndefined();
@@ -292,7 +444,11 @@ describe('User reconciler', () => {
     cluster.seed(R.USERS, { ...user(), metadata: { name: 'u', namespace: 'plain' } });
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 'plain', name: 'u' });
     expect(cluster.objects(R.CLUSTER_ROLES)).toEqual([]);
-    expect(cluster.find<User>(R.USERS, { namespace: 'plain', name: 'u' })?.status?.conditions?.find((c) => c.type === 'TenantAccess')?.reason).toBe('NoTenant');
+    expect(
+      cluster
+        .find<User>(R.USERS, { namespace: 'plain', name: 'u' })
+        ?.status?.conditions?.find((c) => c.type === 'TenantAccess')?.reason,
+    ).toBe('NoTenant');
   });
 });
 
@@ -313,7 +469,10 @@ describe('claim release reconciler', () => {
 
   it('waits out the grace period before releasing an orphaned claim', async () => {
     const { clock, cluster, reconciler } = claimWorld();
-    cluster.seed(R.CONFIG_MAPS, claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 20_000).toISOString() }));
+    cluster.seed(
+      R.CONFIG_MAPS,
+      claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 20_000).toISOString() }),
+    );
     expect(await reconcileOnce(cluster, reconciler, R.CONFIG_MAPS, target)).toEqual({ requeueAfterMs: 40_000 });
     expect(cluster.find(R.CONFIG_MAPS, target)).toBeDefined();
     await clock.advance(40_000);
@@ -324,8 +483,14 @@ describe('claim release reconciler', () => {
   it('keeps a claim whose User exists even when the caches have not seen it (consistent LIST by label)', async () => {
     const { clock, cluster, reconciler } = claimWorld();
     cluster.seed(R.NAMESPACES, { metadata: { name: CHILD } });
-    cluster.seed(R.USERS, { metadata: { name: CHILD, namespace: CHILD, labels: { [REGISTRATION_UID_LABEL]: RR_UID } }, spec: { firstName: 'A', lastName: 'B', email: 'ann@example.com' } } as User);
-    cluster.seed(R.CONFIG_MAPS, claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 3_600_000).toISOString() }));
+    cluster.seed(R.USERS, {
+      metadata: { name: CHILD, namespace: CHILD, labels: { [REGISTRATION_UID_LABEL]: RR_UID } },
+      spec: { firstName: 'A', lastName: 'B', email: 'ann@example.com' },
+    } as User);
+    cluster.seed(
+      R.CONFIG_MAPS,
+      claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 3_600_000).toISOString() }),
+    );
     expect(await reconcileOnce(cluster, reconciler, R.CONFIG_MAPS, target)).toBeUndefined();
     expect(cluster.find(R.CONFIG_MAPS, target)).toBeDefined();
   });
@@ -333,25 +498,47 @@ describe('claim release reconciler', () => {
   it('keeps a claim whose RegistrationRequest is still in flight (GET by the name the claim records)', async () => {
     const { clock, cluster, api, reconciler } = claimWorld();
     await api.registrationRequests.create(registrationRequest());
-    cluster.seed(R.CONFIG_MAPS, claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 3_600_000).toISOString() }));
+    cluster.seed(
+      R.CONFIG_MAPS,
+      claimConfigMap({ name, ownerUid: RR_UID, claimedAt: new Date(clock.now() - 3_600_000).toISOString() }),
+    );
     await reconcileOnce(cluster, reconciler, R.CONFIG_MAPS, target);
     expect(cluster.find(R.CONFIG_MAPS, target)).toBeDefined();
   });
 
   it('keeps a claim when a cached User holds the address under another registration', async () => {
-    const cachedUser: User = { metadata: { name: 'x', namespace: 'y', uid: 'u-1' }, spec: { firstName: 'A', lastName: 'B', email: 'ANN@example.com' } };
+    const cachedUser: User = {
+      metadata: { name: 'x', namespace: 'y', uid: 'u-1' },
+      spec: { firstName: 'A', lastName: 'B', email: 'ANN@example.com' },
+    };
     const { clock, cluster, reconciler } = claimWorld({ users: [cachedUser] });
-    cluster.seed(R.CONFIG_MAPS, claimConfigMap({ name, ownerUid: 'other-uid', claimedAt: new Date(clock.now() - 3_600_000).toISOString() }));
+    cluster.seed(
+      R.CONFIG_MAPS,
+      claimConfigMap({ name, ownerUid: 'other-uid', claimedAt: new Date(clock.now() - 3_600_000).toISOString() }),
+    );
     await reconcileOnce(cluster, reconciler, R.CONFIG_MAPS, target);
     expect(cluster.find(R.CONFIG_MAPS, target)).toBeDefined();
   });
 
   it('leaves ConfigMaps that are not claims alone, and reads the claims the webhooks write', async () => {
     const { cluster, reconciler } = claimWorld();
-    cluster.seed(R.CONFIG_MAPS, { metadata: { name: 'email-claim-zz', namespace: 'cnpaas-system' }, data: {} } as ConfigMap);
+    cluster.seed(R.CONFIG_MAPS, {
+      metadata: { name: 'email-claim-zz', namespace: 'cnpaas-system' },
+      data: {},
+    } as ConfigMap);
     await reconcileOnce(cluster, reconciler, R.CONFIG_MAPS, { namespace: 'cnpaas-system', name: 'email-claim-zz' });
     expect(cluster.find(R.CONFIG_MAPS, { namespace: 'cnpaas-system', name: 'email-claim-zz' })).toBeDefined();
-    expect(readClaim(claimConfigMap({ name, ownerUid: 'u', claimedAt: '2025-01-01T00:00:00.000Z', kind: 'user', claimedBy: 'User/a/b' }) as ConfigMap)).toMatchObject({
+    expect(
+      readClaim(
+        claimConfigMap({
+          name,
+          ownerUid: 'u',
+          claimedAt: '2025-01-01T00:00:00.000Z',
+          kind: 'user',
+          claimedBy: 'User/a/b',
+        }) as ConfigMap,
+      ),
+    ).toMatchObject({
       ownerUidKind: 'user',
       claimedBy: 'User/a/b',
       claimedAtMs: Date.UTC(2025, 0, 1),

@@ -65,7 +65,10 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
   const users = mgr.informer<User>(USERS);
   const tenantNamespaces = mgr.informer<Namespace>(NAMESPACES, { labelSelector: TENANT_LABEL });
   const templates = mgr.informer<EmailTemplate>(EMAIL_TEMPLATES);
-  const claims = mgr.informer<ConfigMap>(CONFIG_MAPS, { namespace: systemNamespace, labelSelector: `${CLAIM_LABEL}=true` });
+  const claims = mgr.informer<ConfigMap>(CONFIG_MAPS, {
+    namespace: systemNamespace,
+    labelSelector: `${CLAIM_LABEL}=true`,
+  });
 
   /** The RR whose UID a child's label names (RRs are few and short-lived: a scan is fine). */
   const registrationOf = (obj: Namespace): string | undefined => {
@@ -84,15 +87,33 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     // The Tenant controller made the Namespace: continue at once instead of at the next poll.
     .watches(tenantNamespaces, registrationOf)
     // A template added or fixed: retry the registrations waiting for it.
-    .watches(templates, (t) => (t.metadata?.namespace === template.namespace && t.metadata.name === template.name ? registrations.store.list().map((r) => keyOf(r)) : undefined));
+    .watches(templates, (t) =>
+      t.metadata?.namespace === template.namespace && t.metadata.name === template.name
+        ? registrations.store.list().map((r) => keyOf(r))
+        : undefined,
+    );
 
   const tenant = mgr
-    .controller<Tenant>({ name: 'tenant', for: tenants, concurrency, reconciler: tenantReconciler({ api, clock, events, metrics }) })
+    .controller<Tenant>({
+      name: 'tenant',
+      for: tenants,
+      concurrency,
+      reconciler: tenantReconciler({ api, clock, events, metrics }),
+    })
     .owns(tenantNamespaces);
 
-  const user = mgr.controller<User>({ name: 'user', for: users, concurrency, reconciler: userReconciler({ api, clock, events, metrics }) });
+  const user = mgr.controller<User>({
+    name: 'user',
+    for: users,
+    concurrency,
+    reconciler: userReconciler({ api, clock, events, metrics }),
+  });
 
-  const templateController = mgr.controller<EmailTemplate>({ name: 'email-template', for: templates, reconciler: templateReconciler({ api, clock, events }) });
+  const templateController = mgr.controller<EmailTemplate>({
+    name: 'email-template',
+    for: templates,
+    reconciler: templateReconciler({ api, clock, events }),
+  });
 
   const claimKey = (email: unknown): string | undefined => {
     const name = claimNameOfEmail(email);

@@ -13,7 +13,18 @@ import { ResourceClient, type JsonPatchOp } from '../runtime/resource-client.js'
 import type { ResourceRef } from '../runtime/resource.js';
 import { OPERATOR_NAME } from './names.js';
 import * as R from './resources.js';
-import type { ConfigMap, Email, EmailTemplate, Namespace, RegistrationRequest, Role, RoleBinding, Secret, Tenant, User } from './types.js';
+import type {
+  ConfigMap,
+  Email,
+  EmailTemplate,
+  Namespace,
+  RegistrationRequest,
+  Role,
+  RoleBinding,
+  Secret,
+  Tenant,
+  User,
+} from './types.js';
 
 export interface DeleteOptions {
   /** Delete only this exact object (a re-created namesake gets a new UID). */
@@ -56,7 +67,10 @@ export interface WebshopApi {
 }
 
 /** The object, or undefined on 404. */
-export async function getOrUndefined<T extends KubernetesObject>(api: ObjectApi<T>, target: NamespacedName): Promise<T | undefined> {
+export async function getOrUndefined<T extends KubernetesObject>(
+  api: ObjectApi<T>,
+  target: NamespacedName,
+): Promise<T | undefined> {
   try {
     return await api.get(target);
   } catch (err) {
@@ -66,7 +80,11 @@ export async function getOrUndefined<T extends KubernetesObject>(api: ObjectApi<
 }
 
 /** Deletes; "already gone" (404) counts as success. Returns false when it was gone. */
-export async function deleteIfPresent(api: ObjectApi<KubernetesObject>, target: NamespacedName, options?: DeleteOptions): Promise<boolean> {
+export async function deleteIfPresent(
+  api: ObjectApi<KubernetesObject>,
+  target: NamespacedName,
+  options?: DeleteOptions,
+): Promise<boolean> {
   try {
     await api.delete(target, options);
     return true;

@@ -67,9 +67,13 @@ const UID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/
  */
 export function registrationNames(uid: string | undefined): RegistrationNames {
   if (!uid || !UID.test(uid)) {
-    throw new OperatorError('CNPAAS_OPERATOR_BAD_OBJECT', `a RegistrationRequest's metadata.uid must be a UUID, got ${JSON.stringify(uid ?? null)}`, {
-      hint: 'only objects read from the apiserver carry a UID',
-    });
+    throw new OperatorError(
+      'CNPAAS_OPERATOR_BAD_OBJECT',
+      `a RegistrationRequest's metadata.uid must be a UUID, got ${JSON.stringify(uid ?? null)}`,
+      {
+        hint: 'only objects read from the apiserver carry a UID',
+      },
+    );
   }
   const base = `t-${uid.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
   return { uid, tenant: base, namespace: base, user: base, email: welcomeEmailName(base) };

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_PARAMS, classifyPasswordValue, formatPasswordHash, looksLikePasswordHash, parsePasswordHash } from './password-hash.js';
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  classifyPasswordValue,
+  formatPasswordHash,
+  looksLikePasswordHash,
+  parsePasswordHash,
+} from './password-hash.js';
 
 const SALT = 'c2FsdHNhbHRzYWx0c2FsdA';
 const KEY = 'a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';

@@ -78,9 +78,15 @@ export function scryptMemoryBytes(params: ScryptParams): number {
 export function scryptParamsInRange(params: ScryptParams): boolean {
   const { maxLn, maxR, maxP, maxMemoryBytes } = SCRYPT_LIMITS;
   return (
-    Number.isInteger(params.ln) && params.ln >= 1 && params.ln <= maxLn &&
-    Number.isInteger(params.r) && params.r >= 1 && params.r <= maxR &&
-    Number.isInteger(params.p) && params.p >= 1 && params.p <= maxP &&
+    Number.isInteger(params.ln) &&
+    params.ln >= 1 &&
+    params.ln <= maxLn &&
+    Number.isInteger(params.r) &&
+    params.r >= 1 &&
+    params.r <= maxR &&
+    Number.isInteger(params.p) &&
+    params.p >= 1 &&
+    params.p <= maxP &&
     scryptMemoryBytes(params) <= maxMemoryBytes
   );
 }
@@ -112,18 +118,23 @@ export function looksLikePasswordHash(value: string): boolean {
  * counts only when every parameter is at least the floor's, so raising the
  * floor later still accepts the stronger hashes made since.
  */
-export function classifyPasswordValue(value: string, floor: Readonly<ScryptParams> = DEFAULT_SCRYPT_PARAMS): PasswordValueKind {
+export function classifyPasswordValue(
+  value: string,
+  floor: Readonly<ScryptParams> = DEFAULT_SCRYPT_PARAMS,
+): PasswordValueKind {
   if (value.startsWith('$argon2')) {
     return {
       kind: 'malformed',
-      reason: 'starts with $argon2, which is reserved for password hashes; send the plain password, not starting with $argon2 or $scrypt$ (this webhook hashes it with scrypt)',
+      reason:
+        'starts with $argon2, which is reserved for password hashes; send the plain password, not starting with $argon2 or $scrypt$ (this webhook hashes it with scrypt)',
     };
   }
   if (!value.startsWith(HASH_PREFIX)) {
     if (!PHC_LIKE.test(value)) return { kind: 'plaintext' };
     return {
       kind: 'malformed',
-      reason: 'starts like a password hash ($id$…), which is not accepted; send the plain password, not starting with $<lower-case letters or digits>$',
+      reason:
+        'starts like a password hash ($id$…), which is not accepted; send the plain password, not starting with $<lower-case letters or digits>$',
     };
   }
   const parsed = parsePasswordHash(value);
@@ -135,7 +146,10 @@ export function classifyPasswordValue(value: string, floor: Readonly<ScryptParam
   }
   const { ln, r, p } = floor;
   if (parsed.params.ln < ln || parsed.params.r < r || parsed.params.p < p) {
-    return { kind: 'malformed', reason: `is a scrypt hash weaker than the required ln=${ln},r=${r},p=${p}; send the plain password instead` };
+    return {
+      kind: 'malformed',
+      reason: `is a scrypt hash weaker than the required ln=${ln},r=${r},p=${p}; send the plain password instead`,
+    };
   }
   return { kind: 'hash' };
 }

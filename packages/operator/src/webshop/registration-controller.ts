@@ -75,7 +75,11 @@ export function registrationReconciler(options: RegistrationControllerOptions): 
   };
 }
 
-async function reconcileRegistration(options: RegistrationControllerOptions, rr: RegistrationRequest, log: Logger): Promise<ReconcileResult | void> {
+async function reconcileRegistration(
+  options: RegistrationControllerOptions,
+  rr: RegistrationRequest,
+  log: Logger,
+): Promise<ReconcileResult | void> {
   const { api } = options;
   const names = registrationNames(rr.metadata?.uid);
   const status = new StatusUpdate(rr, options.clock);
@@ -88,7 +92,11 @@ async function reconcileRegistration(options: RegistrationControllerOptions, rr:
   const request = rr as Rr;
 
   // 1. The Tenant.
-  const tenant = await ensureChild<Tenant>({ api: api.tenants, desired: desiredTenant(request, names), isOurs: labelledFor(names.uid) });
+  const tenant = await ensureChild<Tenant>({
+    api: api.tenants,
+    desired: desiredTenant(request, names),
+    isOurs: labelledFor(names.uid),
+  });
   if (tenant.outcome === 'conflict') return nameConflict({ options, rr, status, log }, tenant.object);
   status.condition(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', `Tenant ${names.tenant} exists`);
 
@@ -96,7 +104,9 @@ async function reconcileRegistration(options: RegistrationControllerOptions, rr:
   const namespace = await getOrUndefined(api.namespaces, { name: names.namespace });
   if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict({ options, rr, status, log }, namespace);
   if (!namespace || namespace.metadata?.deletionTimestamp) {
-    const why = namespace ? `Namespace ${names.namespace} is being deleted` : `waiting for the Tenant controller to create Namespace ${names.namespace}`;
+    const why = namespace
+      ? `Namespace ${names.namespace} is being deleted`
+      : `waiting for the Tenant controller to create Namespace ${names.namespace}`;
     status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'False', 'WaitingForNamespace', why);
     status.condition(READY, 'False', 'WaitingForNamespace', why);
     await status.write(api.registrationRequests);
@@ -105,28 +115,50 @@ async function reconcileRegistration(options: RegistrationControllerOptions, rr:
   status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', `Namespace ${names.namespace} exists`);
 
   // 3a. The User, carrying the hash for the User controller to move into a Secret.
-  const user = await ensureChild<User>({ api: api.users, desired: desiredUser(request, names), isOurs: labelledFor(names.uid) });
+  const user = await ensureChild<User>({
+    api: api.users,
+    desired: desiredUser(request, names),
+    isOurs: labelledFor(names.uid),
+  });
   if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
-  status.condition(REGISTRATION_CONDITIONS.userCreated, 'True', 'Created', `User ${names.namespace}/${names.user} exists`);
+  status.condition(
+    REGISTRATION_CONDITIONS.userCreated,
+    'True',
+    'Created',
+    `User ${names.namespace}/${names.user} exists`,
+  );
 
   // 3b. The welcome Email, from the EmailTemplate.
   const templateRef = options.template;
   const template = await getOrUndefined(api.emailTemplates, templateRef);
   const templateName = `EmailTemplate ${templateRef.namespace}/${templateRef.name}`;
   if (!template?.spec?.body || !template.spec.subject) {
-    const why = template ? `${templateName} has no subject or body` : `${templateName} does not exist; apply packages/operator/manifests/email-template-registration.yaml`;
+    const why = template
+      ? `${templateName} has no subject or body`
+      : `${templateName} does not exist; apply packages/operator/manifests/email-template-registration.yaml`;
     return templateProblem({ options, rr, status, log }, template ? 'TemplateInvalid' : 'TemplateNotFound', why);
   }
   let desiredEmail;
   try {
-    desiredEmail = welcomeEmail({ template, user: user.object, tenant: request.spec.tenant, emailName: names.email, registrationUid: names.uid });
+    desiredEmail = welcomeEmail({
+      template,
+      user: user.object,
+      tenant: request.spec.tenant,
+      emailName: names.email,
+      registrationUid: names.uid,
+    });
   } catch (err) {
     if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
     return templateProblem({ options, rr, status, log }, 'TemplateInvalid', err.message);
   }
   const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
   if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
-  status.condition(REGISTRATION_CONDITIONS.emailCreated, 'True', 'Created', `Email ${names.namespace}/${names.email} exists`);
+  status.condition(
+    REGISTRATION_CONDITIONS.emailCreated,
+    'True',
+    'Created',
+    `Email ${names.namespace}/${names.email} exists`,
+  );
 
   // 4. The answer the API server reads from the DELETED event.
   status
@@ -139,9 +171,21 @@ async function reconcileRegistration(options: RegistrationControllerOptions, rr:
   if (!(await status.write(api.registrationRequests))) return;
 
   // 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile.
-  if (await deleteIfPresent(api.registrationRequests, { name: rr.metadata?.name ?? '' }, { preconditions: { uid: names.uid } }).catch(ignoreConflict)) {
+  if (
+    await deleteIfPresent(
+      api.registrationRequests,
+      { name: rr.metadata?.name ?? '' },
+      { preconditions: { uid: names.uid } },
+    ).catch(ignoreConflict)
+  ) {
     options.metrics?.registrationsCompleted.inc();
-    void options.events?.publish({ regarding: tenant.object, type: 'Normal', reason: 'Registered', action: 'CompleteRegistration', note: `registration ${names.uid} completed` });
+    void options.events?.publish({
+      regarding: tenant.object,
+      type: 'Normal',
+      reason: 'Registered',
+      action: 'CompleteRegistration',
+      note: `registration ${names.uid} completed`,
+    });
   }
   log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
 }
@@ -156,7 +200,10 @@ export function desiredTenant(rr: Rr, names: RegistrationNames): Tenant {
   return {
     apiVersion: WEBSHOP_API_VERSION,
     kind: 'Tenant',
-    metadata: { name: names.tenant, labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME } },
+    metadata: {
+      name: names.tenant,
+      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+    },
     spec: structuredClone(rr.spec.tenant),
   };
 }
@@ -182,25 +229,49 @@ interface Step {
   log: Logger;
 }
 
-async function nameConflict(step: Step, obj: { kind?: string; metadata?: { name?: string; namespace?: string } }): Promise<ReconcileResult> {
+async function nameConflict(
+  step: Step,
+  obj: { kind?: string; metadata?: { name?: string; namespace?: string } },
+): Promise<ReconcileResult> {
   const { options, rr, status, log } = step;
   const message = conflictMessage(obj, `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`);
   status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
   if (status.changed) {
     options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
-    void options.events?.publish({ regarding: rr, type: 'Warning', reason: 'NameConflict', action: 'CreateChild', note: message });
-    log.warn({ conflict: `${obj.kind ?? '?'} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` }, 'name conflict; not adopting');
+    void options.events?.publish({
+      regarding: rr,
+      type: 'Warning',
+      reason: 'NameConflict',
+      action: 'CreateChild',
+      note: message,
+    });
+    log.warn(
+      { conflict: `${obj.kind ?? '?'} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` },
+      'name conflict; not adopting',
+    );
   }
   await status.write(options.api.registrationRequests);
   // Nothing we watch says when the obstacle goes; look again now and then.
   return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
 }
 
-async function templateProblem(step: Step, reason: 'TemplateNotFound' | 'TemplateInvalid', message: string): Promise<ReconcileResult> {
+async function templateProblem(
+  step: Step,
+  reason: 'TemplateNotFound' | 'TemplateInvalid',
+  message: string,
+): Promise<ReconcileResult> {
   const { options, rr, status, log } = step;
-  status.condition(REGISTRATION_CONDITIONS.emailCreated, 'False', reason, message).condition(READY, 'False', reason, message);
+  status
+    .condition(REGISTRATION_CONDITIONS.emailCreated, 'False', reason, message)
+    .condition(READY, 'False', reason, message);
   if (status.changed) {
-    void options.events?.publish({ regarding: rr, type: 'Warning', reason, action: 'RenderWelcomeEmail', note: message });
+    void options.events?.publish({
+      regarding: rr,
+      type: 'Warning',
+      reason,
+      action: 'RenderWelcomeEmail',
+      note: message,
+    });
     log.warn({ reason }, 'welcome email template problem');
   }
   await status.write(options.api.registrationRequests);

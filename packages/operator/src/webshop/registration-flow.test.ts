@@ -21,7 +21,16 @@ import {
   userClusterRbacName,
 } from './names.js';
 import * as R from './resources.js';
-import { CHILD, FakeCluster, HASH, RR_UID, claimConfigMap, registrationRequest, registrationTemplate, seedSystem } from './test-support.js';
+import {
+  CHILD,
+  FakeCluster,
+  HASH,
+  RR_UID,
+  claimConfigMap,
+  registrationRequest,
+  registrationTemplate,
+  seedSystem,
+} from './test-support.js';
 import type { Email, RegistrationRequest, Role, RoleBinding, Secret, Tenant, User } from './types.js';
 
 function stack(options: { template?: boolean; claimGraceMs?: number } = {}) {
@@ -29,9 +38,27 @@ function stack(options: { template?: boolean; claimGraceMs?: number } = {}) {
   const cluster = new FakeCluster(clock);
   seedSystem(cluster, options);
   const events: EventBody[] = [];
-  const recorder = new EventRecorder({ sink: { create: async (e) => void events.push(e) }, reportingController: 'test', reportingInstance: 'test', clock, log: silentLog, dedupeWindowMs: 0 });
-  const mgr = new Manager({ clock, log: silentLog, listerWatcher: cluster.listerWatcher, informerDefaults: { resyncPeriodMs: 0 } });
-  const controllers = addWebshopControllers({ manager: mgr, api: cluster.webshopApi(), clock, events: recorder, claimGraceMs: options.claimGraceMs ?? 60_000 });
+  const recorder = new EventRecorder({
+    sink: { create: async (e) => void events.push(e) },
+    reportingController: 'test',
+    reportingInstance: 'test',
+    clock,
+    log: silentLog,
+    dedupeWindowMs: 0,
+  });
+  const mgr = new Manager({
+    clock,
+    log: silentLog,
+    listerWatcher: cluster.listerWatcher,
+    informerDefaults: { resyncPeriodMs: 0 },
+  });
+  const controllers = addWebshopControllers({
+    manager: mgr,
+    api: cluster.webshopApi(),
+    clock,
+    events: recorder,
+    claimGraceMs: options.claimGraceMs ?? 60_000,
+  });
   // Every RR event, to read the status the API server would read from DELETED.
   const rrEvents: WatchEvent<KubernetesObject>[] = [];
   cluster.collection(R.REGISTRATION_REQUESTS).watch({ resourceVersion: '0' }, (e) => rrEvents.push(e));
@@ -55,7 +82,10 @@ describe('the registration flow (in memory)', () => {
     expect(s.cluster.objects(R.REGISTRATION_REQUESTS)).toEqual([]);
     const deleted = s.rrEvents.find((e) => e.type === 'DELETED')?.object as RegistrationRequest | undefined;
     expect(deleted?.status).toMatchObject({ tenant: CHILD, namespace: CHILD, user: CHILD, email: `${CHILD}-welcome` });
-    expect(deleted?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Completed' });
+    expect(deleted?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Completed',
+    });
 
     const tenant = s.cluster.find<Tenant>(R.TENANTS, { name: CHILD })!;
     expect(tenant.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
@@ -64,7 +94,9 @@ describe('the registration flow (in memory)', () => {
     expect(tenant.status?.namespace).toBe(CHILD);
 
     const ns = s.cluster.find(R.NAMESPACES, { name: CHILD })!;
-    expect(ns.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Tenant', uid: tenant.metadata?.uid, controller: true })]);
+    expect(ns.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Tenant', uid: tenant.metadata?.uid, controller: true }),
+    ]);
     expect(ns.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
 
     const user = s.cluster.find<User>(R.USERS, { namespace: CHILD, name: CHILD })!;
@@ -78,14 +110,23 @@ describe('the registration flow (in memory)', () => {
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
 
     const role = s.cluster.find<Role>(R.ROLES, { namespace: CHILD, name: CHILD })!;
-    expect(role.rules).toEqual([{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], resourceNames: [CHILD], verbs: ['get', 'update', 'patch'] }]);
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['webshop.cnpaas.dev'],
+        resources: ['users'],
+        resourceNames: [CHILD],
+        verbs: ['get', 'update', 'patch'],
+      },
+    ]);
     const binding = s.cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: CHILD, name: CHILD })!;
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: CHILD, namespace: CHILD }]);
     expect(s.cluster.find(R.SERVICE_ACCOUNTS, { namespace: CHILD, name: CHILD })).toBeDefined();
 
     const rbacName = userClusterRbacName(CHILD, CHILD);
     const clusterRole = s.cluster.find<Role>(R.CLUSTER_ROLES, { name: rbacName })!;
-    expect(clusterRole.rules).toEqual([{ apiGroups: ['webshop.cnpaas.dev'], resources: ['tenants'], resourceNames: [CHILD], verbs: ['get'] }]);
+    expect(clusterRole.rules).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['tenants'], resourceNames: [CHILD], verbs: ['get'] },
+    ]);
     expect(clusterRole.metadata?.ownerReferences?.[0]?.uid).toBe(tenant.metadata?.uid);
     expect(s.cluster.find<RoleBinding>(R.CLUSTER_ROLE_BINDINGS, { name: rbacName })?.roleRef?.name).toBe(rbacName);
 
@@ -131,7 +172,8 @@ describe('the registration flow (in memory)', () => {
     await s.api.registrationRequests.create(registrationRequest());
     await s.clock.advance(10_000);
     expect(s.cluster.objects(R.REGISTRATION_REQUESTS)).toEqual([]);
-    for (const ref of [R.TENANTS, R.USERS, R.EMAILS, R.SECRETS, R.CLUSTER_ROLES]) expect(s.cluster.objects(ref)).toHaveLength(1);
+    for (const ref of [R.TENANTS, R.USERS, R.EMAILS, R.SECRETS, R.CLUSTER_ROLES])
+      expect(s.cluster.objects(ref)).toHaveLength(1);
     const user = s.cluster.find<User>(R.USERS, { namespace: CHILD, name: CHILD })!;
     expect(user.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     const creates = s.cluster.writes.filter((w) => w.startsWith('create '));
@@ -140,15 +182,23 @@ describe('the registration flow (in memory)', () => {
 
   it('never adopts a Tenant of another registration: NameConflict, nothing else created, the RR stays', async () => {
     const s = stack();
-    s.cluster.seed(R.TENANTS, { metadata: { name: CHILD, labels: { [REGISTRATION_UID_LABEL]: 'someone-else' } }, spec: { country: 'FR', city: 'Paris', address: 'x', postalCode: '1' } } as Tenant);
+    s.cluster.seed(R.TENANTS, {
+      metadata: { name: CHILD, labels: { [REGISTRATION_UID_LABEL]: 'someone-else' } },
+      spec: { country: 'FR', city: 'Paris', address: 'x', postalCode: '1' },
+    } as Tenant);
     await s.clock.advance(100);
     await s.api.registrationRequests.create(registrationRequest());
     await s.clock.advance(5_000);
     const rr = s.cluster.find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!;
-    expect(rr.status?.conditions?.find((c) => c.type === 'NameConflict')).toMatchObject({ status: 'True', reason: 'NameConflict' });
+    expect(rr.status?.conditions?.find((c) => c.type === 'NameConflict')).toMatchObject({
+      status: 'True',
+      reason: 'NameConflict',
+    });
     expect(rr.status?.conditions?.find((c) => c.type === 'NameConflict')?.message).toContain(`Tenant ${CHILD}`);
     expect(rr.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
-    expect(s.cluster.find<Tenant>(R.TENANTS, { name: CHILD })?.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe('someone-else');
+    expect(s.cluster.find<Tenant>(R.TENANTS, { name: CHILD })?.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(
+      'someone-else',
+    );
     expect(s.cluster.objects(R.USERS)).toEqual([]);
     expect(s.events.some((e) => e.reason === 'NameConflict' && e.type === 'Warning')).toBe(true);
   });
@@ -159,7 +209,10 @@ describe('the registration flow (in memory)', () => {
     await s.api.registrationRequests.create(registrationRequest());
     await s.clock.advance(5_000);
     const rr = s.cluster.find<RegistrationRequest>(R.REGISTRATION_REQUESTS, { name: 'ann-lee' })!;
-    expect(rr.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'TemplateNotFound' });
+    expect(rr.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'TemplateNotFound',
+    });
     expect(s.cluster.objects(R.EMAILS)).toEqual([]);
     expect(s.cluster.objects(R.USERS)).toHaveLength(1);
 
@@ -169,7 +222,7 @@ describe('the registration flow (in memory)', () => {
     expect(s.cluster.objects(R.EMAILS)).toHaveLength(1);
   });
 
-  it('deleting the Tenant deletes its Namespace, waits until it is gone, and removes the user\'s cluster RBAC', async () => {
+  it("deleting the Tenant deletes its Namespace, waits until it is gone, and removes the user's cluster RBAC", async () => {
     const s = stack();
     await s.clock.advance(100);
     await s.api.registrationRequests.create(registrationRequest());
@@ -200,7 +253,10 @@ describe('the registration flow (in memory)', () => {
     const s = stack({ claimGraceMs: 60_000 });
     const claimName = claimNameFor('ann@example.com');
     await s.clock.advance(100);
-    s.cluster.seed(R.CONFIG_MAPS, claimConfigMap({ name: claimName, ownerUid: RR_UID, claimedAt: new Date(s.clock.now()).toISOString() }));
+    s.cluster.seed(
+      R.CONFIG_MAPS,
+      claimConfigMap({ name: claimName, ownerUid: RR_UID, claimedAt: new Date(s.clock.now()).toISOString() }),
+    );
     await s.api.registrationRequests.create(registrationRequest());
     await s.clock.advance(120_000);
     expect(s.cluster.objects(R.REGISTRATION_REQUESTS)).toEqual([]);

@@ -44,7 +44,8 @@ export class StatusUpdate<T extends WithStatus> {
 
   /** NameConflict=False once a conflict went away; nothing when there never was one. */
   clearConflict(): this {
-    if (getCondition(this.#conditions, NAME_CONFLICT)?.status === 'True') this.condition(NAME_CONFLICT, 'False', 'Resolved', 'no object is in the way');
+    if (getCondition(this.#conditions, NAME_CONFLICT)?.status === 'True')
+      this.condition(NAME_CONFLICT, 'False', 'Resolved', 'no object is in the way');
     return this;
   }
 
@@ -63,7 +64,11 @@ export class StatusUpdate<T extends WithStatus> {
   /** Merge-patches /status when something changed. Returns false when the object is gone (nothing left to report on). */
   async write(api: ObjectApi<T>): Promise<boolean> {
     if (!this.#changed) return true;
-    const status = { ...this.#fields, conditions: this.#conditions, observedGeneration: this.#obj.metadata?.generation };
+    const status = {
+      ...this.#fields,
+      conditions: this.#conditions,
+      observedGeneration: this.#obj.metadata?.generation,
+    };
     try {
       await api.mergePatch(splitKey(keyOf(this.#obj)), { status }, { subresource: 'status' });
     } catch (err) {

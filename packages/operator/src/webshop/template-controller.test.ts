@@ -16,11 +16,24 @@ function setup(template: EmailTemplate) {
   cluster.seed(R.NAMESPACES, { metadata: { name: 'cnpaas-system' } });
   cluster.seed(R.EMAIL_TEMPLATES, template);
   const events: EventBody[] = [];
-  const recorder = new EventRecorder({ sink: { create: async (e) => void events.push(e) }, reportingController: 'test', reportingInstance: 'test', clock, log: silentLog, dedupeWindowMs: 0 });
+  const recorder = new EventRecorder({
+    sink: { create: async (e) => void events.push(e) },
+    reportingController: 'test',
+    reportingInstance: 'test',
+    clock,
+    log: silentLog,
+    dedupeWindowMs: 0,
+  });
   const reconciler = templateReconciler({ api: cluster.webshopApi(), clock, events: recorder });
   const reconcile = async () => {
     const object = cluster.find<EmailTemplate>(R.EMAIL_TEMPLATES, REF);
-    await reconciler.reconcile(keyOf(object!), { key: keyOf(object!), object, signal: new AbortController().signal, log: silentLog, retries: 0 });
+    await reconciler.reconcile(keyOf(object!), {
+      key: keyOf(object!),
+      object,
+      signal: new AbortController().signal,
+      log: silentLog,
+      retries: 0,
+    });
     return cluster.find<EmailTemplate>(R.EMAIL_TEMPLATES, REF)!;
   };
   return { clock, cluster, events, reconcile };
@@ -42,7 +55,9 @@ describe('EmailTemplate reconciler', () => {
   });
 
   it('names every problem of subject and body with its line and column, and sends one Warning', async () => {
-    const broken = registrationTemplate('Hello {{ .spec.firstName }},\nyour company: {{ .tenant.company }}\n{{ .spec.lastName');
+    const broken = registrationTemplate(
+      'Hello {{ .spec.firstName }},\nyour company: {{ .tenant.company }}\n{{ .spec.lastName',
+    );
     (broken as { spec: { subject: string } }).spec.subject = 'Hi {{ .spec.fristName }}';
     const s = setup(broken);
     const condition = valid(await s.reconcile())!;
@@ -50,7 +65,9 @@ describe('EmailTemplate reconciler', () => {
     expect(condition.message).toContain('spec.subject: line 1, column 4: {{ .spec.fristName }} unknown placeholder');
     expect(condition.message).toContain('spec.body: line 2, column 15: {{ .tenant.company }} unknown placeholder');
     expect(condition.message).toContain('line 3, column 1: "{{" is not closed by "}}"');
-    expect(condition.message).toMatch(/Placeholders available: \.metadata\.name, .*\.spec\.firstName, .*\.tenant\.taxNumber$/);
+    expect(condition.message).toMatch(
+      /Placeholders available: \.metadata\.name, .*\.spec\.firstName, .*\.tenant\.taxNumber$/,
+    );
     expect(s.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'RenderFailed']]);
 
     await s.reconcile();
@@ -72,8 +89,22 @@ describe('EmailTemplate reconciler', () => {
   });
 
   it('accepts every placeholder the welcome Email offers, in an HTML body too', async () => {
-    const all = ['.metadata.name', '.metadata.namespace', '.spec.firstName', '.spec.lastName', '.spec.email', '.spec.phoneNumber']
-      .concat(['.tenant.companyName', '.tenant.country', '.tenant.city', '.tenant.address', '.tenant.postalCode', '.tenant.taxNumber'])
+    const all = [
+      '.metadata.name',
+      '.metadata.namespace',
+      '.spec.firstName',
+      '.spec.lastName',
+      '.spec.email',
+      '.spec.phoneNumber',
+    ]
+      .concat([
+        '.tenant.companyName',
+        '.tenant.country',
+        '.tenant.city',
+        '.tenant.address',
+        '.tenant.postalCode',
+        '.tenant.taxNumber',
+      ])
       .map((p) => `{{ ${p} }}`)
       .join(' ');
     const s = setup(registrationTemplate(`<p>${all}</p>`));
@@ -84,10 +115,16 @@ describe('EmailTemplate reconciler', () => {
     const huge = setup(registrationTemplate('{{ .spec.firstName }} '.repeat(16_000)));
     const condition = valid(await huge.reconcile())!;
     expect(condition).toMatchObject({ status: 'False', reason: 'TooLarge' });
-    expect(condition.message).toBe(`spec.body is ${22 * 16_000} bytes, more than the 65536 bytes (64 KiB) a template may have; shorten it`);
+    expect(condition.message).toBe(
+      `spec.body is ${22 * 16_000} bytes, more than the 65536 bytes (64 KiB) a template may have; shorten it`,
+    );
     expect(huge.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'TooLarge']]);
 
-    expect(valid(await setup(registrationTemplate('<p>Hi {{ .spec.firstName }}</p>')).reconcile())!.message).toContain('sent as HTML, with every value HTML-escaped');
-    expect(valid(await setup(registrationTemplate('{{ .spec.firstName }}, hello')).reconcile())!.message).toContain('sent as plain text');
+    expect(valid(await setup(registrationTemplate('<p>Hi {{ .spec.firstName }}</p>')).reconcile())!.message).toContain(
+      'sent as HTML, with every value HTML-escaped',
+    );
+    expect(valid(await setup(registrationTemplate('{{ .spec.firstName }}, hello')).reconcile())!.message).toContain(
+      'sent as plain text',
+    );
   });
 });

@@ -38,12 +38,23 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
       const check = checkTemplate(object);
       const status = new StatusUpdate(object, options.clock);
       if (check.ok) {
-        status.condition(VALID, 'True', 'Renders', `subject and body render with every placeholder of a registration; the body is sent as ${check.format === 'html' ? 'HTML, with every value HTML-escaped' : 'plain text'}`);
+        status.condition(
+          VALID,
+          'True',
+          'Renders',
+          `subject and body render with every placeholder of a registration; the body is sent as ${check.format === 'html' ? 'HTML, with every value HTML-escaped' : 'plain text'}`,
+        );
       } else {
         const message = `${check.problems.join('; ')}${check.reason === 'RenderFailed' ? `. Placeholders available: ${TEMPLATE_PLACEHOLDERS.join(', ')}` : ''}`;
         status.condition(VALID, 'False', check.reason, message);
         if (status.changed) {
-          void options.events?.publish({ regarding: object, type: 'Warning', reason: check.reason, action: 'ValidateTemplate', note: message });
+          void options.events?.publish({
+            regarding: object,
+            type: 'Warning',
+            reason: check.reason,
+            action: 'ValidateTemplate',
+            note: message,
+          });
           log.warn({ problems: check.problems.length, reason: check.reason }, 'EmailTemplate does not render');
         }
       }

@@ -81,7 +81,8 @@ export function placeholderPaths(data: Record<string, unknown>, prefix = ''): st
   const paths: string[] = [];
   for (const [key, value] of Object.entries(data)) {
     const path = `${prefix}.${key}`;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) paths.push(...placeholderPaths(value as Record<string, unknown>, path));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      paths.push(...placeholderPaths(value as Record<string, unknown>, path));
     else paths.push(path);
   }
   return paths;
@@ -93,9 +94,13 @@ export function renderTemplate(options: RenderOptions): string {
   const source = options.source ?? 'template';
   const size = Buffer.byteLength(template, 'utf8');
   if (size > MAX_TEMPLATE_BYTES) {
-    throw new OperatorError('CNPAAS_OPERATOR_TEMPLATE', `${source}: ${size} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes a template may have`, {
-      hint: `shorten it to at most ${MAX_TEMPLATE_BYTES / 1024} KiB`,
-    });
+    throw new OperatorError(
+      'CNPAAS_OPERATOR_TEMPLATE',
+      `${source}: ${size} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes a template may have`,
+      {
+        hint: `shorten it to at most ${MAX_TEMPLATE_BYTES / 1024} KiB`,
+      },
+    );
   }
   const escape = options.escape === 'html' ? escapeHtml : (s: string) => s;
   const at = locator(template);
@@ -117,7 +122,9 @@ export function renderTemplate(options: RenderOptions): string {
     const inner = template.slice(open + 2, close);
     const path = inner.trim();
     if (inner.includes('{{') || !PATH.test(path)) {
-      problems.push(`${at(open)}: {{${inner.length > 80 ? `${inner.slice(0, 80)}…` : inner}}} is not a placeholder; write a dotted path like {{ .spec.firstName }}`);
+      problems.push(
+        `${at(open)}: {{${inner.length > 80 ? `${inner.slice(0, 80)}…` : inner}}} is not a placeholder; write a dotted path like {{ .spec.firstName }}`,
+      );
       continue;
     }
     const found = lookup(data, path);

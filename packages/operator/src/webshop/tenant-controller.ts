@@ -28,7 +28,14 @@ import { conflictMessage, controlledBy, ensureChild } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { operatorAccessBinding } from './operator-access.js';
-import { MANAGED_BY_LABEL, NAME_CONFLICT_REQUEUE_MS, OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
+import {
+  MANAGED_BY_LABEL,
+  NAME_CONFLICT_REQUEUE_MS,
+  OPERATOR_NAME,
+  REGISTRATION_UID_LABEL,
+  TENANT_FINALIZER,
+  TENANT_LABEL,
+} from './names.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
 
@@ -59,7 +66,11 @@ export function desiredNamespace(tenant: Tenant): Namespace {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [controllerRef(tenant)] } };
 }
 
-async function applyTenant(options: TenantControllerOptions, cached: Tenant, log: Logger): Promise<ReconcileResult | void> {
+async function applyTenant(
+  options: TenantControllerOptions,
+  cached: Tenant,
+  log: Logger,
+): Promise<ReconcileResult | void> {
   const { api } = options;
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
@@ -73,7 +84,13 @@ async function applyTenant(options: TenantControllerOptions, cached: Tenant, log
     status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
     if (status.changed) {
       options.metrics?.nameConflicts.inc({ kind });
-      void options.events?.publish({ regarding: tenant, type: 'Warning', reason: 'NameConflict', action: `Create${kind}`, note: message });
+      void options.events?.publish({
+        regarding: tenant,
+        type: 'Warning',
+        reason: 'NameConflict',
+        action: `Create${kind}`,
+        note: message,
+      });
       log.warn({ namespace: name, kind }, 'object exists and is not ours; not adopting');
     }
     await status.write(api.tenants);
@@ -85,23 +102,45 @@ async function applyTenant(options: TenantControllerOptions, cached: Tenant, log
   if (namespace.outcome === 'conflict') return conflict(namespace.object);
   if (namespace.object.metadata?.deletionTimestamp) {
     // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
-    status.condition(READY, 'False', 'NamespaceTerminating', `Namespace ${name} is being deleted; it is re-created once gone`);
+    status.condition(
+      READY,
+      'False',
+      'NamespaceTerminating',
+      `Namespace ${name} is being deleted; it is re-created once gone`,
+    );
     await status.write(api.tenants);
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
   // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready (the registration
   // controller creates the User only then).
-  const access = await ensureChild({ api: api.roleBindings, desired: operatorAccessBinding(tenant, desired.metadata?.labels ?? {}), isOurs: controlledBy(tenant) });
+  const access = await ensureChild({
+    api: api.roleBindings,
+    desired: operatorAccessBinding(tenant, desired.metadata?.labels ?? {}),
+    isOurs: controlledBy(tenant),
+  });
   if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {
-    void options.events?.publish({ regarding: tenant, type: 'Normal', reason: 'NamespaceCreated', action: 'CreateNamespace', note: `created Namespace ${name}` });
+    void options.events?.publish({
+      regarding: tenant,
+      type: 'Normal',
+      reason: 'NamespaceCreated',
+      action: 'CreateNamespace',
+      note: `created Namespace ${name}`,
+    });
   }
-  status.field('namespace', name).clearConflict().condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
+  status
+    .field('namespace', name)
+    .clearConflict()
+    .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
   await status.write(api.tenants);
 }
 
-async function finalizeTenant(options: TenantControllerOptions, tenant: Tenant, log: Logger): Promise<ReconcileResult | void> {
+async function finalizeTenant(
+  options: TenantControllerOptions,
+  tenant: Tenant,
+  log: Logger,
+): Promise<ReconcileResult | void> {
   const { api } = options;
   if (!hasFinalizer(tenant, TENANT_FINALIZER)) return;
   const name = tenant.metadata?.name ?? '';

@@ -51,7 +51,10 @@ export function matchesSelector(obj: KubernetesObject, selector: string | undefi
 
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -148,11 +151,19 @@ export class FakeCluster {
     plural: string,
     options: { times?: number; code?: number; afterWrite?: boolean } = {},
   ): void {
-    this.#injected.push({ verb, plural, times: options.times ?? 1, code: options.code ?? 500, afterWrite: options.afterWrite ?? false });
+    this.#injected.push({
+      verb,
+      plural,
+      times: options.times ?? 1,
+      code: options.code ?? 500,
+      afterWrite: options.afterWrite ?? false,
+    });
   }
 
   #check(verb: string, resource: ResourceRef, afterWrite = false): void {
-    const hit = this.#injected.find((i) => i.verb === verb && i.plural === resource.plural && i.times > 0 && i.afterWrite === afterWrite);
+    const hit = this.#injected.find(
+      (i) => i.verb === verb && i.plural === resource.plural && i.times > 0 && i.afterWrite === afterWrite,
+    );
     if (hit) {
       hit.times--;
       throw fail(hit.code, `injected failure: ${verb} ${resource.plural}${afterWrite ? ' (after the write)' : ''}`);
@@ -190,7 +201,8 @@ export class FakeCluster {
 
   api<T extends KubernetesObject>(resource: ResourceRef): ObjectApi<T> {
     const c = this.collection(resource);
-    const key = (t: NamespacedName): string => objectKey({ namespace: resource.namespaced ? t.namespace : undefined, name: t.name });
+    const key = (t: NamespacedName): string =>
+      objectKey({ namespace: resource.namespaced ? t.namespace : undefined, name: t.name });
     const read = (t: NamespacedName): Obj => {
       const o = c.objects.get(key(t));
       if (!o) throw fail(404, `${resource.plural} "${t.name}" not found`);
@@ -211,13 +223,18 @@ export class FakeCluster {
           generation: old.metadata?.generation,
           deletionTimestamp: old.metadata?.deletionTimestamp,
         };
-        if (JSON.stringify(next['spec']) !== JSON.stringify(old['spec'])) merged.metadata.generation = (old.metadata?.generation ?? 1) + 1;
+        if (JSON.stringify(next['spec']) !== JSON.stringify(old['spec']))
+          merged.metadata.generation = (old.metadata?.generation ?? 1) + 1;
       }
       merged.apiVersion = old.apiVersion;
       merged.kind = old.kind;
       const k = keyOf(merged);
       this.writes.push(`${subresource ? 'status' : 'update'} ${resource.plural} ${k}`);
-      if (merged.metadata?.deletionTimestamp && (merged.metadata.finalizers ?? []).length === 0 && resource.plural !== 'namespaces') {
+      if (
+        merged.metadata?.deletionTimestamp &&
+        (merged.metadata.finalizers ?? []).length === 0 &&
+        resource.plural !== 'namespaces'
+      ) {
         c.remove(k);
         return out(merged);
       }
@@ -229,52 +246,61 @@ export class FakeCluster {
         this.#check('get', resource);
         return out(read(t));
       },
-      create: (obj) => this.#write('create', resource, () => {
-        const o = obj as unknown as Obj;
-        const ns = o.metadata?.namespace;
-        if (resource.namespaced) {
-          const namespace = this.collection(R.NAMESPACES).objects.get(ns ?? '');
-          if (!namespace) throw fail(404, `namespaces "${ns ?? ''}" not found`);
-          if (namespace.metadata?.deletionTimestamp) throw fail(403, `namespace ${ns ?? ''} is being terminated`);
-        }
-        const k = key({ namespace: ns, name: o.metadata?.name ?? '' });
-        if (c.objects.has(k)) throw fail(409, `${resource.plural} "${o.metadata?.name ?? ''}" already exists`);
-        const stored = this.#fresh(resource, o);
-        if (resource.plural !== 'namespaces') delete stored['status'];
-        this.writes.push(`create ${resource.plural} ${k}`);
-        return out(c.put(stored));
-      }),
-      replace: (obj) => this.#write('replace', resource, () => {
-        const o = obj as unknown as Obj;
-        const old = read({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
-        const rv = o.metadata?.resourceVersion;
-        if (rv !== undefined && rv !== old.metadata?.resourceVersion) throw fail(409, 'the object has been modified');
-        return update(old, o);
-      }),
-      jsonPatch: (t, ops) => this.#write('patch', resource, () => {
-        const old = read(t);
-        return update(old, applyJsonPatch(old, ops));
-      }),
-      mergePatch: (t, patch, options = {}) => this.#write('patch', resource, () => {
-        const old = read(t);
-        return update(old, mergePatch(old, patch) as Obj, options.subresource);
-      }),
-      delete: (t, options: DeleteOptions = {}) => this.#write('delete', resource, () => {
-        const old = read(t);
-        const pre = options.preconditions;
-        if (pre?.uid !== undefined && pre.uid !== old.metadata?.uid) throw fail(409, 'precondition failed: uid');
-        if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata?.resourceVersion) throw fail(409, 'precondition failed: resourceVersion');
-        const k = key(t);
-        this.writes.push(`delete ${resource.plural} ${k}`);
-        if (old.metadata?.deletionTimestamp) return;
-        if ((old.metadata?.finalizers ?? []).length > 0 || resource.plural === 'namespaces') {
-          old.metadata = { ...old.metadata, deletionTimestamp: new Date(this.clock.now()).toISOString() as unknown as Date };
-          if (resource.plural === 'namespaces') old['status'] = { phase: 'Terminating' };
-          c.put(old);
-          return;
-        }
-        c.remove(k);
-      }),
+      create: (obj) =>
+        this.#write('create', resource, () => {
+          const o = obj as unknown as Obj;
+          const ns = o.metadata?.namespace;
+          if (resource.namespaced) {
+            const namespace = this.collection(R.NAMESPACES).objects.get(ns ?? '');
+            if (!namespace) throw fail(404, `namespaces "${ns ?? ''}" not found`);
+            if (namespace.metadata?.deletionTimestamp) throw fail(403, `namespace ${ns ?? ''} is being terminated`);
+          }
+          const k = key({ namespace: ns, name: o.metadata?.name ?? '' });
+          if (c.objects.has(k)) throw fail(409, `${resource.plural} "${o.metadata?.name ?? ''}" already exists`);
+          const stored = this.#fresh(resource, o);
+          if (resource.plural !== 'namespaces') delete stored['status'];
+          this.writes.push(`create ${resource.plural} ${k}`);
+          return out(c.put(stored));
+        }),
+      replace: (obj) =>
+        this.#write('replace', resource, () => {
+          const o = obj as unknown as Obj;
+          const old = read({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
+          const rv = o.metadata?.resourceVersion;
+          if (rv !== undefined && rv !== old.metadata?.resourceVersion) throw fail(409, 'the object has been modified');
+          return update(old, o);
+        }),
+      jsonPatch: (t, ops) =>
+        this.#write('patch', resource, () => {
+          const old = read(t);
+          return update(old, applyJsonPatch(old, ops));
+        }),
+      mergePatch: (t, patch, options = {}) =>
+        this.#write('patch', resource, () => {
+          const old = read(t);
+          return update(old, mergePatch(old, patch) as Obj, options.subresource);
+        }),
+      delete: (t, options: DeleteOptions = {}) =>
+        this.#write('delete', resource, () => {
+          const old = read(t);
+          const pre = options.preconditions;
+          if (pre?.uid !== undefined && pre.uid !== old.metadata?.uid) throw fail(409, 'precondition failed: uid');
+          if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata?.resourceVersion)
+            throw fail(409, 'precondition failed: resourceVersion');
+          const k = key(t);
+          this.writes.push(`delete ${resource.plural} ${k}`);
+          if (old.metadata?.deletionTimestamp) return;
+          if ((old.metadata?.finalizers ?? []).length > 0 || resource.plural === 'namespaces') {
+            old.metadata = {
+              ...old.metadata,
+              deletionTimestamp: new Date(this.clock.now()).toISOString() as unknown as Date,
+            };
+            if (resource.plural === 'namespaces') old['status'] = { phase: 'Terminating' };
+            c.put(old);
+            return;
+          }
+          c.remove(k);
+        }),
       list: async (selector: ListSelector = {}) => {
         this.#check('list', resource);
         const items = [...c.objects.values()]
@@ -308,21 +334,24 @@ export class FakeCluster {
   readonly listerWatcher = (resource: ResourceRef, scope: InformerScope): ListerWatcher<KubernetesObject> => {
     const c = this.collection(resource);
     const inScope = (o: KubernetesObject): boolean =>
-      (scope.namespace === undefined || o.metadata?.namespace === scope.namespace) && matchesSelector(o, scope.labelSelector);
+      (scope.namespace === undefined || o.metadata?.namespace === scope.namespace) &&
+      matchesSelector(o, scope.labelSelector);
     return {
       list: async (options) => {
         const list = await c.list();
         void options;
         return { ...list, items: list.items.filter(inScope) };
       },
-      watch: (options, onEvent) => c.watch(options, (e) => (e.type === 'BOOKMARK' || inScope(e.object) ? onEvent(e) : undefined)),
+      watch: (options, onEvent) =>
+        c.watch(options, (e) => (e.type === 'BOOKMARK' || inScope(e.object) ? onEvent(e) : undefined)),
     };
   };
 
   /** The garbage collector: deletes objects all of whose owners (by UID) are gone. Returns how many went. */
   async collectGarbage(): Promise<number> {
     const live = new Set<string>();
-    for (const c of this.#collections.values()) for (const o of c.objects.values()) if (o.metadata?.uid) live.add(o.metadata.uid);
+    for (const c of this.#collections.values())
+      for (const o of c.objects.values()) if (o.metadata?.uid) live.add(o.metadata.uid);
     let removed = 0;
     for (const [id, c] of this.#collections) {
       for (const o of [...c.objects.values()]) {
@@ -350,10 +379,14 @@ export class FakeCluster {
         for (const o of [...this.collection(ref).objects.values()]) {
           if (o.metadata?.namespace !== name) continue;
           left++;
-          if (!o.metadata.deletionTimestamp) await this.api(ref).delete({ namespace: name, name: o.metadata.name ?? '' });
+          if (!o.metadata.deletionTimestamp)
+            await this.api(ref).delete({ namespace: name, name: o.metadata.name ?? '' });
         }
       }
-      const remaining = Object.values(R).some((ref) => ref.namespaced && [...this.collection(ref).objects.values()].some((o) => o.metadata?.namespace === name));
+      const remaining = Object.values(R).some(
+        (ref) =>
+          ref.namespaced && [...this.collection(ref).objects.values()].some((o) => o.metadata?.namespace === name),
+      );
       if (left === 0 || !remaining) {
         this.writes.push(`delete namespaces ${name} (finished)`);
         namespaces.remove(name);
@@ -368,7 +401,9 @@ export const HASH = '$scrypt$ln=15,r=8,p=3$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2
 export const RR_UID = '0123abcd-4567-89ef-0123-456789abcdef';
 export const CHILD = 't-0123abcd4567';
 
-export function registrationRequest(overrides: { uid?: string; name?: string; email?: string } = {}): RegistrationRequest {
+export function registrationRequest(
+  overrides: { uid?: string; name?: string; email?: string } = {},
+): RegistrationRequest {
   return {
     apiVersion: 'webshop.cnpaas.dev/v1',
     kind: 'RegistrationRequest',
@@ -386,20 +421,38 @@ export function seedSystem(cluster: FakeCluster, options: { template?: boolean }
   if (options.template !== false) cluster.seed(R.EMAIL_TEMPLATES, registrationTemplate());
 }
 
-export function registrationTemplate(body = 'Hello {{ .spec.firstName }} {{ .spec.lastName }}, welcome to {{ .tenant.companyName }}!'): KubernetesObject {
+export function registrationTemplate(
+  body = 'Hello {{ .spec.firstName }} {{ .spec.lastName }}, welcome to {{ .tenant.companyName }}!',
+): KubernetesObject {
   return {
     metadata: { name: 'registration', namespace: 'cnpaas-system' },
-    spec: { displayName: 'Welcome', fromName: 'Webshop', fromAddress: 'shop@example.com', subject: 'Welcome, {{ .spec.firstName }}', body },
+    spec: {
+      displayName: 'Welcome',
+      fromName: 'Webshop',
+      fromAddress: 'shop@example.com',
+      subject: 'Welcome, {{ .spec.firstName }}',
+      body,
+    },
   } as KubernetesObject;
 }
 
-export function claimConfigMap(options: { name: string; ownerUid: string; claimedAt: string; email?: string; claimedBy?: string; kind?: 'registration' | 'user' }): KubernetesObject {
+export function claimConfigMap(options: {
+  name: string;
+  ownerUid: string;
+  claimedAt: string;
+  email?: string;
+  claimedBy?: string;
+  kind?: 'registration' | 'user';
+}): KubernetesObject {
   const kind = options.kind ?? 'registration';
   return {
     metadata: {
       name: options.name,
       namespace: 'cnpaas-system',
-      labels: { 'webshop.cnpaas.dev/email-claim': 'true', [kind === 'registration' ? REGISTRATION_UID_LABEL : 'webshop.cnpaas.dev/user-uid']: options.ownerUid },
+      labels: {
+        'webshop.cnpaas.dev/email-claim': 'true',
+        [kind === 'registration' ? REGISTRATION_UID_LABEL : 'webshop.cnpaas.dev/user-uid']: options.ownerUid,
+      },
     },
     data: {
       emailSha256: emailDigest(options.email ?? 'ann@example.com'),

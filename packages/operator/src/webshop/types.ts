@@ -39,7 +39,10 @@ export interface RegistrationRequestStatus {
   conditions?: Condition[];
 }
 
-export type RegistrationRequest = KubernetesObject & { spec?: RegistrationRequestSpec; status?: RegistrationRequestStatus };
+export type RegistrationRequest = KubernetesObject & {
+  spec?: RegistrationRequestSpec;
+  status?: RegistrationRequestStatus;
+};
 
 export interface TenantStatus {
   namespace?: string;

@@ -83,7 +83,10 @@ export function userReconciler(options: UserControllerOptions): Reconciler<User>
 
 /** Labels of everything made for one User. */
 function userLabels(user: User): Record<string, string> {
-  const labels: Record<string, string> = { [USER_UID_LABEL]: user.metadata?.uid ?? '', [MANAGED_BY_LABEL]: OPERATOR_NAME };
+  const labels: Record<string, string> = {
+    [USER_UID_LABEL]: user.metadata?.uid ?? '',
+    [MANAGED_BY_LABEL]: OPERATOR_NAME,
+  };
   const registrationUid = user.metadata?.labels?.[REGISTRATION_UID_LABEL];
   if (registrationUid) labels[REGISTRATION_UID_LABEL] = registrationUid;
   return labels;
@@ -94,7 +97,14 @@ function meta(user: User, name: string): KubernetesObject['metadata'] {
 }
 
 export function ownUserRules(user: User): PolicyRule[] {
-  return [{ apiGroups: [WEBSHOP_GROUP], resources: ['users'], resourceNames: [user.metadata?.name ?? ''], verbs: ['get', 'update', 'patch'] }];
+  return [
+    {
+      apiGroups: [WEBSHOP_GROUP],
+      resources: ['users'],
+      resourceNames: [user.metadata?.name ?? ''],
+      verbs: ['get', 'update', 'patch'],
+    },
+  ];
 }
 
 export function ownTenantRules(tenantName: string): PolicyRule[] {
@@ -107,12 +117,22 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /** A Role/ClusterRole whose rules drifted gets them back. */
 function repairRules(desired: Role): (existing: Role) => Role | undefined {
-  return (existing) => (sameJson(existing.rules, desired.rules) && sameJson(existing.metadata?.labels, desired.metadata?.labels) ? undefined : { ...existing, rules: desired.rules, metadata: { ...existing.metadata, labels: desired.metadata?.labels } });
+  return (existing) =>
+    sameJson(existing.rules, desired.rules) && sameJson(existing.metadata?.labels, desired.metadata?.labels)
+      ? undefined
+      : { ...existing, rules: desired.rules, metadata: { ...existing.metadata, labels: desired.metadata?.labels } };
 }
 
 /** A binding whose subjects drifted gets them back (roleRef is immutable: a wrong one is deleted and re-made). */
 function repairSubjects(desired: RoleBinding): (existing: RoleBinding) => RoleBinding | undefined {
-  return (existing) => (sameJson(existing.subjects, desired.subjects) && sameJson(existing.metadata?.labels, desired.metadata?.labels) ? undefined : { ...existing, subjects: desired.subjects, metadata: { ...existing.metadata, labels: desired.metadata?.labels } });
+  return (existing) =>
+    sameJson(existing.subjects, desired.subjects) && sameJson(existing.metadata?.labels, desired.metadata?.labels)
+      ? undefined
+      : {
+          ...existing,
+          subjects: desired.subjects,
+          metadata: { ...existing.metadata, labels: desired.metadata?.labels },
+        };
 }
 
 type Outcome = { conflict: KubernetesObject } | undefined;
@@ -134,7 +154,13 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
     status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
     if (status.changed) {
       options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
-      void options.events?.publish({ regarding: user, type: 'Warning', reason: 'NameConflict', action: 'CreateUserResources', note: message });
+      void options.events?.publish({
+        regarding: user,
+        type: 'Warning',
+        reason: 'NameConflict',
+        action: 'CreateUserResources',
+        note: message,
+      });
       log.warn({ conflict: `${obj.kind ?? '?'} ${obj.metadata?.name ?? ''}` }, 'name conflict; not adopting');
     }
     await status.write(api.users);
@@ -160,10 +186,17 @@ async function ensureNamespacedAccess(options: UserControllerOptions, user: User
   const { api } = options;
   const name = user.metadata?.name ?? '';
   const isOurs = controlledBy(user);
-  const sa = await ensureChild({ api: api.serviceAccounts, desired: withControllerRef({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(user, name) }, user), isOurs });
+  const sa = await ensureChild({
+    api: api.serviceAccounts,
+    desired: withControllerRef({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(user, name) }, user),
+    isOurs,
+  });
   if (sa.outcome === 'conflict') return { conflict: sa.object };
 
-  const role: Role = withControllerRef({ apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: ownUserRules(user) }, user);
+  const role: Role = withControllerRef(
+    { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: ownUserRules(user) },
+    user,
+  );
   const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role) });
   if (roleResult.outcome === 'conflict') return { conflict: roleResult.object };
 
@@ -180,14 +213,25 @@ async function ensureNamespacedAccess(options: UserControllerOptions, user: User
   return ensureBinding(api.roleBindings, binding, isOurs);
 }
 
-async function ensureBinding(api: WebshopApi['roleBindings'], binding: RoleBinding, isOurs: (obj: KubernetesObject) => boolean): Promise<Outcome> {
-  const result: EnsureResult<RoleBinding> = await ensureChild({ api, desired: binding, isOurs, repair: repairSubjects(binding) });
+async function ensureBinding(
+  api: WebshopApi['roleBindings'],
+  binding: RoleBinding,
+  isOurs: (obj: KubernetesObject) => boolean,
+): Promise<Outcome> {
+  const result: EnsureResult<RoleBinding> = await ensureChild({
+    api,
+    desired: binding,
+    isOurs,
+    repair: repairSubjects(binding),
+  });
   if (result.outcome === 'conflict') return { conflict: result.object };
   if (!sameJson(result.object.roleRef, binding.roleRef)) {
     // roleRef cannot be changed in place: delete this exact object; the next reconcile makes it right.
     const target = { namespace: binding.metadata?.namespace, name: binding.metadata?.name ?? '' };
     await deleteIfPresent(api, target, { preconditions: { uid: result.object.metadata?.uid } });
-    throw new Error(`${binding.kind ?? 'binding'} ${binding.metadata?.name ?? ''} had a different roleRef; deleted it to re-create`);
+    throw new Error(
+      `${binding.kind ?? 'binding'} ${binding.metadata?.name ?? ''} had a different roleRef; deleted it to re-create`,
+    );
   }
   return undefined;
 }
@@ -215,9 +259,10 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
     // plain text or a cheap hash. The message describes the rule, never the value.
     await removePasswordAnnotation(options, user, hash);
     const rule = `an exact $scrypt$ PHC string with cost at least ln=${floor.ln},r=${floor.r},p=${floor.p}`;
-    const [reason, what] = kind?.kind === 'malformed'
-      ? ['UnacceptableHash', `looked like a password hash but was not an acceptable one (${rule})`]
-      : ['NotAHash', `did not hold a password hash (${rule})`];
+    const [reason, what] =
+      kind?.kind === 'malformed'
+        ? ['UnacceptableHash', `looked like a password hash but was not an acceptable one (${rule})`]
+        : ['NotAHash', `did not hold a password hash (${rule})`];
     const message = `the ${PASSWORD_ANNOTATION} annotation ${what}; it was removed unused and no password was stored`;
     status.condition(USER_CONDITIONS.passwordStored, 'False', reason, message);
     void options.events?.publish({ regarding: user, type: 'Warning', reason, action: 'StorePassword', note: message });
@@ -227,7 +272,13 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
 
   if (hash !== undefined) {
     const secret: Secret = withControllerRef(
-      { apiVersion: 'v1', kind: 'Secret', metadata: meta(user, secretName), type: PASSWORD_SECRET_TYPE, data: { hash: Buffer.from(hash, 'utf8').toString('base64') } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: meta(user, secretName),
+        type: PASSWORD_SECRET_TYPE,
+        data: { hash: Buffer.from(hash, 'utf8').toString('base64') },
+      },
       user,
     );
     const stored = await ensureChild<Secret>({
@@ -235,21 +286,31 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
       desired: secret,
       isOurs: controlledBy(user),
       // A newer hash (a password change) replaces the old one.
-      repair: (existing) => (existing.data?.['hash'] === secret.data?.['hash'] ? undefined : { ...existing, data: secret.data }),
+      repair: (existing) =>
+        existing.data?.['hash'] === secret.data?.['hash'] ? undefined : { ...existing, data: secret.data },
     });
     if (stored.outcome === 'conflict') return { conflict: stored.object };
     // The Secret holds it now: the hash leaves the User.
     await removePasswordAnnotation(options, user, hash);
     if (stored.outcome !== 'exists') options.metrics?.passwordsStored.inc();
-    status.field('passwordRef', { name: secretName }).condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
+    status
+      .field('passwordRef', { name: secretName })
+      .condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
     return undefined;
   }
 
   const existing = await getOrUndefined(api.secrets, { namespace, name: secretName });
   if (existing && isControlledBy(existing, user)) {
-    status.field('passwordRef', { name: secretName }).condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
+    status
+      .field('passwordRef', { name: secretName })
+      .condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
   } else {
-    status.condition(USER_CONDITIONS.passwordStored, 'False', 'NoPassword', `no password hash was given (annotation ${PASSWORD_ANNOTATION})`);
+    status.condition(
+      USER_CONDITIONS.passwordStored,
+      'False',
+      'NoPassword',
+      `no password hash was given (annotation ${PASSWORD_ANNOTATION})`,
+    );
   }
   return undefined;
 }
@@ -278,7 +339,12 @@ async function ensureTenantAccess(step: TenantAccessStep): Promise<Outcome> {
   const tenant = await getOrUndefined<Tenant>(api.tenants, { name: tenantName });
   // A User in a namespace no Tenant controls (made by hand, say) has no Tenant to read.
   if (!tenant || !isControlledBy(namespace, tenant) || tenant.metadata?.deletionTimestamp) {
-    status.condition(USER_CONDITIONS.tenantAccess, 'False', 'NoTenant', `no live Tenant controls Namespace ${tenantName}`);
+    status.condition(
+      USER_CONDITIONS.tenantAccess,
+      'False',
+      'NoTenant',
+      `no live Tenant controls Namespace ${tenantName}`,
+    );
     return undefined;
   }
   const rbacName = userClusterRbacName(tenantName, user.metadata?.name ?? '');
@@ -290,7 +356,12 @@ async function ensureTenantAccess(step: TenantAccessStep): Promise<Outcome> {
     metadata: { name: rbacName, labels, ownerReferences: [controllerRef(tenant)] },
     rules: ownTenantRules(tenantName),
   };
-  const role = await ensureChild({ api: api.clusterRoles, desired: clusterRole, isOurs, repair: repairRules(clusterRole) });
+  const role = await ensureChild({
+    api: api.clusterRoles,
+    desired: clusterRole,
+    isOurs,
+    repair: repairRules(clusterRole),
+  });
   if (role.outcome === 'conflict') return { conflict: role.object };
   const binding: RoleBinding = {
     apiVersion: `${RBAC_GROUP}/v1`,
@@ -301,7 +372,12 @@ async function ensureTenantAccess(step: TenantAccessStep): Promise<Outcome> {
   };
   const bound = await ensureBinding(api.clusterRoleBindings, binding, isOurs);
   if (bound) return bound;
-  status.condition(USER_CONDITIONS.tenantAccess, 'True', 'Granted', `ServiceAccount ${user.metadata?.name ?? ''} may get Tenant ${tenantName}`);
+  status.condition(
+    USER_CONDITIONS.tenantAccess,
+    'True',
+    'Granted',
+    `ServiceAccount ${user.metadata?.name ?? ''} may get Tenant ${tenantName}`,
+  );
   return undefined;
 }
 
@@ -311,12 +387,20 @@ async function finalizeUser(options: UserControllerOptions, user: User, log: Log
   const { api } = options;
   const rbacName = userClusterRbacName(user.metadata?.namespace ?? '', user.metadata?.name ?? '');
   // Only objects made for this very User (its UID label): a successor namesake keeps its own.
-  const mine = (obj: KubernetesObject | undefined): obj is KubernetesObject => obj?.metadata?.labels?.[USER_UID_LABEL] === user.metadata?.uid;
+  const mine = (obj: KubernetesObject | undefined): obj is KubernetesObject =>
+    obj?.metadata?.labels?.[USER_UID_LABEL] === user.metadata?.uid;
   const binding = await getOrUndefined(api.clusterRoleBindings, { name: rbacName });
-  if (mine(binding)) await deleteIfPresent(api.clusterRoleBindings, { name: rbacName }, { preconditions: { uid: binding.metadata?.uid } });
+  if (mine(binding))
+    await deleteIfPresent(
+      api.clusterRoleBindings,
+      { name: rbacName },
+      { preconditions: { uid: binding.metadata?.uid } },
+    );
   const role = await getOrUndefined(api.clusterRoles, { name: rbacName });
-  if (mine(role)) await deleteIfPresent(api.clusterRoles, { name: rbacName }, { preconditions: { uid: role.metadata?.uid } });
+  if (mine(role))
+    await deleteIfPresent(api.clusterRoles, { name: rbacName }, { preconditions: { uid: role.metadata?.uid } });
   const remove = removeFinalizerPatch(user, USER_FINALIZER);
-  if (remove) await api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, remove);
+  if (remove)
+    await api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, remove);
   log.info('cluster RBAC of the user removed; finalizer removed');
 }

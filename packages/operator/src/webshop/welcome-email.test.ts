@@ -15,10 +15,18 @@ function render(body: string, firstName: string, format?: 'text' | 'html') {
   const template = registrationTemplate(body) as EmailTemplate;
   if (format) template.spec!.format = format;
   const user: KubernetesObject & { spec: UserSpec } = {
-    apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name: 't-1', namespace: 't-1', uid: 'u-1' },
+    apiVersion: 'webshop.cnpaas.dev/v1',
+    kind: 'User',
+    metadata: { name: 't-1', namespace: 't-1', uid: 'u-1' },
     spec: { firstName, lastName: 'Lee', email: 'ann@example.com' },
   };
-  const email = welcomeEmail({ template, user, tenant: { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' }, emailName: 't-1-welcome', registrationUid: 'r' });
+  const email = welcomeEmail({
+    template,
+    user,
+    tenant: { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' },
+    emailName: 't-1-welcome',
+    registrationUid: 'r',
+  });
   return email.spec!;
 }
 
@@ -36,7 +44,9 @@ describe('welcome Email format', () => {
     const spec = render('<p>Hello {{ .spec.firstName }} of {{ .tenant.companyName }}</p>', SCRIPT);
     expect(spec.format).toBe('html');
     expect(spec.body).toBe('<p>Hello &lt;script&gt;alert(1)&lt;/script&gt; of Lee &amp; Co</p>');
-    expect(render('<p>{{ .spec.firstName }}</p>', LINK).body).toBe('<p>&lt;a href=&quot;https://evil.example/?a=1&amp;b=2&quot;&gt;click&lt;/a&gt;</p>');
+    expect(render('<p>{{ .spec.firstName }}</p>', LINK).body).toBe(
+      '<p>&lt;a href=&quot;https://evil.example/?a=1&amp;b=2&quot;&gt;click&lt;/a&gt;</p>',
+    );
   });
 
   it('an explicit spec.format wins over the first character, both ways', () => {

@@ -38,11 +38,19 @@ export interface WelcomeEmailInput {
 }
 
 /** The data placeholders resolve against; optional fields are '' so templates may use them. */
-export function templateData(user: KubernetesObject & { spec?: UserSpec }, tenant: TenantSpec): Record<string, unknown> {
+export function templateData(
+  user: KubernetesObject & { spec?: UserSpec },
+  tenant: TenantSpec,
+): Record<string, unknown> {
   const spec = user.spec;
   return {
     metadata: { name: user.metadata?.name ?? '', namespace: user.metadata?.namespace ?? '' },
-    spec: { firstName: spec?.firstName ?? '', lastName: spec?.lastName ?? '', email: spec?.email ?? '', phoneNumber: spec?.phoneNumber ?? '' },
+    spec: {
+      firstName: spec?.firstName ?? '',
+      lastName: spec?.lastName ?? '',
+      email: spec?.email ?? '',
+      phoneNumber: spec?.phoneNumber ?? '',
+    },
     tenant: {
       companyName: tenant.companyName ?? '',
       country: tenant.country,
@@ -80,7 +88,8 @@ export function welcomeEmail(input: WelcomeEmailInput): Email {
   return withControllerRef(email, user);
 }
 
-export type TemplateCheck = { ok: true; format: BodyFormat } | { ok: false; reason: 'TooLarge' | 'RenderFailed'; problems: string[] };
+export type TemplateCheck =
+  { ok: true; format: BodyFormat } | { ok: false; reason: 'TooLarge' | 'RenderFailed'; problems: string[] };
 
 /**
  * Whether `template` renders, and if not why, one message per field.
@@ -90,11 +99,15 @@ export type TemplateCheck = { ok: true; format: BodyFormat } | { ok: false; reas
  */
 export function checkTemplate(template: EmailTemplate): TemplateCheck {
   const spec = template.spec;
-  if (!spec?.subject || !spec.body) return { ok: false, reason: 'RenderFailed', problems: ['spec.subject and spec.body are required'] };
+  if (!spec?.subject || !spec.body)
+    return { ok: false, reason: 'RenderFailed', problems: ['spec.subject and spec.body are required'] };
   const oversized = (['subject', 'body'] as const)
     .map((part) => ({ part, bytes: Buffer.byteLength(spec[part], 'utf8') }))
     .filter((p) => p.bytes > MAX_TEMPLATE_BYTES)
-    .map((p) => `spec.${p.part} is ${p.bytes} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes (${MAX_TEMPLATE_BYTES / 1024} KiB) a template may have; shorten it`);
+    .map(
+      (p) =>
+        `spec.${p.part} is ${p.bytes} bytes, more than the ${MAX_TEMPLATE_BYTES} bytes (${MAX_TEMPLATE_BYTES / 1024} KiB) a template may have; shorten it`,
+    );
   if (oversized.length > 0) return { ok: false, reason: 'TooLarge', problems: oversized };
   const problems: string[] = [];
   for (const render of [() => renderPart(template, 'subject', SAMPLE_DATA), () => renderBody(template, SAMPLE_DATA)]) {
@@ -105,12 +118,24 @@ export function checkTemplate(template: EmailTemplate): TemplateCheck {
       problems.push(err.message);
     }
   }
-  return problems.length === 0 ? { ok: true, format: bodyFormat(spec) } : { ok: false, reason: 'RenderFailed', problems };
+  return problems.length === 0
+    ? { ok: true, format: bodyFormat(spec) }
+    : { ok: false, reason: 'RenderFailed', problems };
 }
 
 const SAMPLE_DATA = templateData(
-  { metadata: { name: 't-0123456789ab', namespace: 't-0123456789ab' }, spec: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phoneNumber: '+4930123456' } },
-  { companyName: 'Lee & Co', country: 'DE', city: 'Berlin', address: 'Hauptstr. 1', postalCode: '10115', taxNumber: 'DE123456789' },
+  {
+    metadata: { name: 't-0123456789ab', namespace: 't-0123456789ab' },
+    spec: { firstName: 'Ann', lastName: 'Lee', email: 'ann@example.com', phoneNumber: '+4930123456' },
+  },
+  {
+    companyName: 'Lee & Co',
+    country: 'DE',
+    city: 'Berlin',
+    address: 'Hauptstr. 1',
+    postalCode: '10115',
+    taxNumber: 'DE123456789',
+  },
 );
 
 /** Every placeholder a template may use, e.g. ".spec.firstName". */

@@ -16,7 +16,9 @@ export class StoreClient {
   constructor(socket: string) {
     const pkg = loadEtcdProtos();
     const KV = pkg.etcdserverpb.KV as grpc.ServiceClientConstructor;
-    this.kv = new KV(`unix://${socket}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 }) as unknown as typeof this.kv;
+    this.kv = new KV(`unix://${socket}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': -1,
+    }) as unknown as typeof this.kv;
   }
 
   /** Every key under `prefix` as of `revision` (keys only). */
@@ -29,7 +31,10 @@ export class StoreClient {
         if (err) return reject(err);
         resolve({
           revision: Number(res.header.revision),
-          kvs: (res.kvs ?? []).map((kv: any) => ({ key: Buffer.from(kv.key).toString('utf8'), modRevision: Number(kv.mod_revision) })),
+          kvs: (res.kvs ?? []).map((kv: any) => ({
+            key: Buffer.from(kv.key).toString('utf8'),
+            modRevision: Number(kv.mod_revision),
+          })),
         });
       });
     });

@@ -20,7 +20,12 @@ export interface LoadKind {
 export const CONFIGMAPS: LoadKind = {
   name: 'configmaps',
   collection: (ns) => `/api/v1/namespaces/${ns}/configmaps`,
-  create: (name, value) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { load: 'true' } }, data: { v: value } }),
+  create: (name, value) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, labels: { load: 'true' } },
+    data: { v: value },
+  }),
   patch: (value) => ({ data: { v: value } }),
   valueOf: (o) => o.data?.v,
 };
@@ -28,7 +33,12 @@ export const CONFIGMAPS: LoadKind = {
 export const SHIRTS: LoadKind = {
   name: 'shirts',
   collection: (ns) => `/apis/stable.example.com/v1/namespaces/${ns}/shirts`,
-  create: (name, value) => ({ apiVersion: 'stable.example.com/v1', kind: 'Shirt', metadata: { name, labels: { load: 'true' } }, spec: { color: value, size: 'M' } }),
+  create: (name, value) => ({
+    apiVersion: 'stable.example.com/v1',
+    kind: 'Shirt',
+    metadata: { name, labels: { load: 'true' } },
+    spec: { color: value, size: 'M' },
+  }),
   patch: (value) => ({ spec: { color: value } }),
   valueOf: (o) => o.spec?.color,
 };
@@ -82,7 +92,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const worker = async (w: number) => {
     const random = rng(options.seed * 1000 + w);
     const pool: Known[] = options.kinds.flatMap((kind) =>
-      Array.from({ length: perWorker }, (_, i) => ({ kind, name: `load-${w}-${i}`, exists: false, value: '' })));
+      Array.from({ length: perWorker }, (_, i) => ({ kind, name: `load-${w}-${i}`, exists: false, value: '' })),
+    );
     let op = 0;
     while (Date.now() < deadline && pool.length > 0) {
       const index = Math.floor(random() * pool.length);
@@ -93,11 +104,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       let status: number;
       let message: string;
       try {
-        const res = action === 'create'
-          ? await options.http.request('POST', base, { body: obj.kind.create(obj.name, value) })
-          : action === 'update'
-            ? await options.http.request('PATCH', `${base}/${obj.name}`, { body: obj.kind.patch(value) })
-            : await options.http.request('DELETE', `${base}/${obj.name}`);
+        const res =
+          action === 'create'
+            ? await options.http.request('POST', base, { body: obj.kind.create(obj.name, value) })
+            : action === 'update'
+              ? await options.http.request('PATCH', `${base}/${obj.name}`, { body: obj.kind.patch(value) })
+              : await options.http.request('DELETE', `${base}/${obj.name}`);
         status = res.status;
         message = typeof res.body === 'object' ? String(res.body?.message ?? '') : '';
       } catch (err) {
@@ -114,7 +126,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const why = `${action} ${status} ${message.replace(/load-\d+-\d+/g, '<name>').slice(0, 160)}`;
       result.failures[why] = (result.failures[why] ?? 0) + 1;
       if ((action === 'create' && status === 409) || (action !== 'create' && status === 404)) {
-        result.contradictions.push(`${obj.kind.name}/${obj.name}: ${action} answered ${status} although the model says exists=${obj.exists}`);
+        result.contradictions.push(
+          `${obj.kind.name}/${obj.name}: ${action} answered ${status} although the model says exists=${obj.exists}`,
+        );
       }
       // The write may or may not have happened: this object's state is unknown from now on.
       pool.splice(index, 1);
@@ -130,15 +144,18 @@ export async function verifyAcknowledged(http: KubeHttp, namespace: string, know
   const actual = new Map<string, string>();
   for (const kind of new Set(known.map((k) => k.kind))) {
     const res = await http.request('GET', `${kind.collection(namespace)}?labelSelector=load%3Dtrue`);
-    if (res.status !== 200) throw new Error(`LIST ${kind.name} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`LIST ${kind.name} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 200)}`);
     for (const item of res.body.items) actual.set(`${kind.name}/${item.metadata.name}`, kind.valueOf(item));
   }
   const problems: string[] = [];
   for (const k of known) {
     const id = `${k.kind.name}/${k.name}`;
     if (k.exists && !actual.has(id)) problems.push(`${id}: acknowledged with value ${k.value} but missing`);
-    else if (k.exists && actual.get(id) !== k.value) problems.push(`${id}: acknowledged value ${k.value}, found ${actual.get(id)}`);
-    else if (!k.exists && actual.has(id)) problems.push(`${id}: acknowledged as deleted (or never created) but present`);
+    else if (k.exists && actual.get(id) !== k.value)
+      problems.push(`${id}: acknowledged value ${k.value}, found ${actual.get(id)}`);
+    else if (!k.exists && actual.has(id))
+      problems.push(`${id}: acknowledged as deleted (or never created) but present`);
   }
   return problems;
 }

@@ -37,7 +37,11 @@ spec:
 export /** The demo topology with one more backend appended: shirts in shirts.db. */
 function topologyWithShirts(dir: string): string {
   const docs = parseAllDocuments(readFileSync(demoTopology(), 'utf8')).map((d) => d.toJS());
-  docs[0].spec.backends.push({ name: 'shirts', endpoint: 'sqlite://shirts.db', customresource: { group: 'stable.example.com', kind: 'shirts' } });
+  docs[0].spec.backends.push({
+    name: 'shirts',
+    endpoint: 'sqlite://shirts.db',
+    customresource: { group: 'stable.example.com', kind: 'shirts' },
+  });
   const file = path.join(dir, 'topology.yaml');
   writeFileSync(file, stringify(docs[0]));
   return file;

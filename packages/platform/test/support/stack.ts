@@ -28,11 +28,22 @@ export async function startStack(options: StartStackOptions = {}): Promise<TestS
   const stateDir = mkdtempSync(path.join(tmpdir(), 'cnp-'));
   const progress: string[] = [];
   const result = await up({
-    stateDir, ports: 'auto', topology: options.topology, env: options.env, components: options.components ?? 'control-plane', say: (line) => progress.push(line),
+    stateDir,
+    ports: 'auto',
+    topology: options.topology,
+    env: options.env,
+    components: options.components ?? 'control-plane',
+    say: (line) => progress.push(line),
   });
   const kubectlPath = result.kubectl ?? 'kubectl';
   const kubectl: TestStack['kubectl'] = async (args, opts = {}) => {
-    const res = await runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input: opts.input, timeoutMs: opts.timeoutMs });
+    const res = await runKubectl({
+      kubectl: kubectlPath,
+      kubeconfig: result.kubeconfig,
+      args,
+      input: opts.input,
+      timeoutMs: opts.timeoutMs,
+    });
     if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
     return res.stdout;
   };

@@ -35,25 +35,44 @@ export interface RegistrationRequest {
 }
 
 /** A valid registration; `edit` changes the spec (delete a key to leave a field out). */
-export function registration(name: string, opts: { email: string; password: string; edit?: (spec: RegistrationSpec) => void }): RegistrationRequest {
+export function registration(
+  name: string,
+  opts: { email: string; password: string; edit?: (spec: RegistrationSpec) => void },
+): RegistrationRequest {
   const spec: RegistrationSpec = {
     user: { firstName: 'Ann', lastName: 'Smith', email: opts.email, phoneNumber: '+4930123456' },
     password: opts.password,
     tenant: { country: 'DE', city: 'Berlin', address: 'Main Street 1', postalCode: '10115' },
   };
   opts.edit?.(spec);
-  return { apiVersion: `${GROUP}/v1`, kind: 'RegistrationRequest', metadata: { name }, spec: spec as unknown as Record<string, unknown> };
+  return {
+    apiVersion: `${GROUP}/v1`,
+    kind: 'RegistrationRequest',
+    metadata: { name },
+    spec: spec as unknown as Record<string, unknown>,
+  };
 }
 
 export type KubectlRun = KubectlResult;
 
 /** kubectl with the stack's kubeconfig, resolving with the exit code instead of throwing. */
 export function kubectlRun(stack: TestStack, args: string[], input = '', timeoutMs = 60_000): Promise<KubectlRun> {
-  return runKubectl({ kubectl: stack.result.kubectl ?? 'kubectl', kubeconfig: stack.result.kubeconfig, args, input, timeoutMs });
+  return runKubectl({
+    kubectl: stack.result.kubectl ?? 'kubectl',
+    kubeconfig: stack.result.kubeconfig,
+    args,
+    input,
+    timeoutMs,
+  });
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -65,11 +84,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -103,7 +128,14 @@ export async function scryptMatches(password: string, phc: string): Promise<bool
   const salt = Buffer.from(m[4]!, 'base64');
   const expected = Buffer.from(m[5]!, 'base64');
   const key = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, expected.length, { N: 2 ** ln, r, p, maxmem: 256 * 2 ** ln * r }, (err, k) => (err ? reject(err) : resolve(k))));
+    scrypt(
+      password.normalize('NFKC'),
+      salt,
+      expected.length,
+      { N: 2 ** ln, r, p, maxmem: 256 * 2 ** ln * r },
+      (err, k) => (err ? reject(err) : resolve(k)),
+    ),
+  );
   return timingSafeEqual(key, expected);
 }
 
@@ -142,7 +174,10 @@ export interface ByteScan {
  * and in the JSON-escaped form a log line or a stored object would use.
  */
 export function scanBytes(dir: string, needles: readonly string[]): ByteScan {
-  const forms = needles.map((n) => ({ needle: n, forms: [...new Set([n, JSON.stringify(n).slice(1, -1)])].map((f) => Buffer.from(f, 'utf8')) }));
+  const forms = needles.map((n) => ({
+    needle: n,
+    forms: [...new Set([n, JSON.stringify(n).slice(1, -1)])].map((f) => Buffer.from(f, 'utf8')),
+  }));
   const hits = new Map<string, string[]>();
   let bytes = 0;
   const files = allFiles(dir);
@@ -155,7 +190,8 @@ export function scanBytes(dir: string, needles: readonly string[]): ByteScan {
     }
     bytes += statSync(file, { throwIfNoEntry: false })?.size ?? content.length;
     for (const { needle, forms: fs } of forms) {
-      if (fs.some((f) => content.includes(f))) hits.set(needle, [...(hits.get(needle) ?? []), path.relative(dir, file)]);
+      if (fs.some((f) => content.includes(f)))
+        hits.set(needle, [...(hits.get(needle) ?? []), path.relative(dir, file)]);
     }
   }
   return { files: files.length, bytes, hits };
@@ -165,7 +201,10 @@ interface Conditioned {
   status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
 }
 
-export function condition(obj: Conditioned, type: string): { status: string; reason?: string; message?: string } | undefined {
+export function condition(
+  obj: Conditioned,
+  type: string,
+): { status: string; reason?: string; message?: string } | undefined {
   return obj.status?.conditions?.find((c) => c.type === type);
 }
 
@@ -181,7 +220,11 @@ export interface OwnerRef {
 /** The one controller ownerReference of an object, as `Kind/name/uid`, or undefined. */
 export function controllerOf(obj: { metadata?: { ownerReferences?: OwnerRef[] } }): string | undefined {
   const refs = (obj.metadata?.ownerReferences ?? []).filter((r) => r.controller);
-  return refs.length === 1 ? `${refs[0]!.kind}/${refs[0]!.name}/${refs[0]!.uid}` : refs.length === 0 ? undefined : `several: ${JSON.stringify(refs)}`;
+  return refs.length === 1
+    ? `${refs[0]!.kind}/${refs[0]!.name}/${refs[0]!.uid}`
+    : refs.length === 0
+      ? undefined
+      : `several: ${JSON.stringify(refs)}`;
 }
 
 /** Small seeded PRNG (mulberry32) so a failing crash run can be replayed with its seed. */
@@ -204,7 +247,11 @@ export interface WatchEvent {
 /** A raw watch on RegistrationRequests from `resourceVersion` (kubectl get --raw), collecting every event. */
 export function watchRegistrations(stack: TestStack, resourceVersion: string): { events: WatchEvent[]; stop(): void } {
   const child = spawn(stack.result.kubectl ?? 'kubectl', [
-    '--kubeconfig', stack.result.kubeconfig, 'get', '--raw', `${RR_PATH}?watch=1&resourceVersion=${resourceVersion}`,
+    '--kubeconfig',
+    stack.result.kubeconfig,
+    'get',
+    '--raw',
+    `${RR_PATH}?watch=1&resourceVersion=${resourceVersion}`,
   ]);
   const events: WatchEvent[] = [];
   let buffered = '';

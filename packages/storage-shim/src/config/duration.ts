@@ -6,7 +6,7 @@ export function parseDuration(text: string): number | undefined {
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     total += Number(m[1]) * UNITS[m[2]!]!;
     matched = re.lastIndex;
   }

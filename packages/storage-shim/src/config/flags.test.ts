@@ -6,28 +6,60 @@ import { parseFlags, type StoreConfig } from './flags.js';
 describe('parseFlags', () => {
   it('takes etcd flag names in both --flag=value and --flag value forms', () => {
     const c = parseFlags([
-      '--listen-client-urls=http://127.0.0.1:1,unix:///tmp/s.sock', '--data-dir', '/tmp/d',
-      '--experimental-watch-progress-notify-interval=1s', '--auto-compaction-mode=revision', '--auto-compaction-retention=1000',
-      '--unsafe-no-fsync', '--max-txn-ops=64',
+      '--listen-client-urls=http://127.0.0.1:1,unix:///tmp/s.sock',
+      '--data-dir',
+      '/tmp/d',
+      '--experimental-watch-progress-notify-interval=1s',
+      '--auto-compaction-mode=revision',
+      '--auto-compaction-retention=1000',
+      '--unsafe-no-fsync',
+      '--max-txn-ops=64',
     ]) as StoreConfig;
     expect(c.listenClientUrls).toEqual(['http://127.0.0.1:1', 'unix:///tmp/s.sock']);
-    expect(c).toMatchObject({ dataDir: '/tmp/d', progressIntervalMs: 1000, autoCompactionMode: 'revision', autoCompactionRetention: 1000, fsync: false, maxTxnOps: 64 });
+    expect(c).toMatchObject({
+      dataDir: '/tmp/d',
+      progressIntervalMs: 1000,
+      autoCompactionMode: 'revision',
+      autoCompactionRetention: 1000,
+      fsync: false,
+      maxTxnOps: 64,
+    });
   });
 
   it('has etcd defaults', () => {
     const c = parseFlags([]) as StoreConfig;
-    expect(c).toMatchObject({ progressIntervalMs: 600_000, maxTxnOps: 128, maxRequestBytes: 1_572_864, fsync: true, autoCompactionRetention: 0 });
+    expect(c).toMatchObject({
+      progressIntervalMs: 600_000,
+      maxTxnOps: 128,
+      maxRequestBytes: 1_572_864,
+      fsync: true,
+      autoCompactionRetention: 0,
+    });
     expect((parseFlags(['--auto-compaction-retention=2']) as StoreConfig).autoCompactionRetention).toBe(7_200_000);
   });
 
   it('has bounded watch and lease defaults and no insecure opt-in unless asked', () => {
     expect(parseFlags([])).toMatchObject({
-      maxWatchPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000, maxLeases: 100_000,
-      allowUnauthenticatedTcp: false, allowNonLoopbackMetrics: false,
+      maxWatchPendingBytes: 64 * 1024 * 1024,
+      maxWatchesPerConnection: 10_000,
+      maxLeases: 100_000,
+      allowUnauthenticatedTcp: false,
+      allowNonLoopbackMetrics: false,
     });
-    expect(parseFlags(['--max-leases=5', '--max-watches-per-connection=2', '--max-watch-pending-bytes=1024',
-      '--insecure-allow-unauthenticated-tcp', '--insecure-allow-non-loopback-metrics'])).toMatchObject({
-      maxWatchPendingBytes: 1024, maxWatchesPerConnection: 2, maxLeases: 5, allowUnauthenticatedTcp: true, allowNonLoopbackMetrics: true,
+    expect(
+      parseFlags([
+        '--max-leases=5',
+        '--max-watches-per-connection=2',
+        '--max-watch-pending-bytes=1024',
+        '--insecure-allow-unauthenticated-tcp',
+        '--insecure-allow-non-loopback-metrics',
+      ]),
+    ).toMatchObject({
+      maxWatchPendingBytes: 1024,
+      maxWatchesPerConnection: 2,
+      maxLeases: 5,
+      allowUnauthenticatedTcp: true,
+      allowNonLoopbackMetrics: true,
     });
     expect(() => parseFlags(['--max-leases=0'])).toThrow('--max-leases: "0" is not a positive integer');
   });
@@ -36,7 +68,10 @@ describe('parseFlags', () => {
     [['--nope'], "Unknown option '--nope'"],
     [['--max-txn-ops=0'], '--max-txn-ops: "0" is not a positive integer'],
     [['--watch-progress-notify-interval=soon'], 'is not a duration'],
-    [['--auto-compaction-mode=revision', '--auto-compaction-retention=1h'], 'does not fit --auto-compaction-mode=revision'],
+    [
+      ['--auto-compaction-mode=revision', '--auto-compaction-retention=1h'],
+      'does not fit --auto-compaction-mode=revision',
+    ],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(() => parseFlags(argv)).toThrow(StoreError);
     expect(() => parseFlags(argv)).toThrow(message);

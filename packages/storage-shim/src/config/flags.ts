@@ -72,13 +72,17 @@ function bad(flag: string, reason: string, hint: string): StoreError {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function integer(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw bad(flag, `"${value}" is not a positive integer`, `e.g. --${flag}=${fallback}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw bad(flag, `"${value}" is not a positive integer`, `e.g. --${flag}=${fallback}`);
   return n;
 }
 
@@ -120,28 +124,43 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
   if (values.help) return 'help';
   if (values.version) return 'version';
 
-  const progressText = (values['experimental-watch-progress-notify-interval'] ?? values['watch-progress-notify-interval'] ?? '10m') as string;
+  const progressText = (values['experimental-watch-progress-notify-interval'] ??
+    values['watch-progress-notify-interval'] ??
+    '10m') as string;
   const progressIntervalMs = parseDuration(progressText);
   if (progressIntervalMs === undefined) {
-    throw bad('experimental-watch-progress-notify-interval', `"${progressText}" is not a duration`, 'e.g. 10m, 5s or 500ms');
+    throw bad(
+      'experimental-watch-progress-notify-interval',
+      `"${progressText}" is not a duration`,
+      'e.g. 10m, 5s or 500ms',
+    );
   }
   const mode = (values['auto-compaction-mode'] ?? 'periodic') as string;
-  if (mode !== 'periodic' && mode !== 'revision') throw bad('auto-compaction-mode', `"${mode}" is not a mode`, 'use periodic or revision');
+  if (mode !== 'periodic' && mode !== 'revision')
+    throw bad('auto-compaction-mode', `"${mode}" is not a mode`, 'use periodic or revision');
   const retentionText = (values['auto-compaction-retention'] ?? '0') as string;
   let retention: number | undefined;
   if (mode === 'revision') retention = /^\d+$/.test(retentionText) ? Number(retentionText) : undefined;
-  else retention = /^\d+(\.\d+)?$/.test(retentionText) ? Number(retentionText) * 3_600_000 : parseDuration(retentionText);
+  else
+    retention = /^\d+(\.\d+)?$/.test(retentionText) ? Number(retentionText) * 3_600_000 : parseDuration(retentionText);
   if (retention === undefined) {
-    throw bad('auto-compaction-retention', `"${retentionText}" does not fit --auto-compaction-mode=${mode}`,
-      mode === 'revision' ? 'give a number of revisions, e.g. 10000' : 'give a duration such as 1h or 30m (a bare number is hours)');
+    throw bad(
+      'auto-compaction-retention',
+      `"${retentionText}" does not fit --auto-compaction-mode=${mode}`,
+      mode === 'revision'
+        ? 'give a number of revisions, e.g. 10000'
+        : 'give a duration such as 1h or 30m (a bare number is hours)',
+    );
   }
   const logLevel = (values['log-level'] ?? 'info') as string;
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw bad('log-level', `"${logLevel}" is not a level`, 'use debug, info, warn or error');
   }
   return {
-    listenClientUrls: list(values['listen-client-urls'] as string | undefined).length > 0
-      ? list(values['listen-client-urls'] as string) : ['http://127.0.0.1:2379'],
+    listenClientUrls:
+      list(values['listen-client-urls'] as string | undefined).length > 0
+        ? list(values['listen-client-urls'] as string)
+        : ['http://127.0.0.1:2379'],
     listenMetricsUrls: list(values['listen-metrics-urls'] as string | undefined),
     dataDir: resolve((values['data-dir'] as string | undefined) ?? 'default.cnpaas-store'),
     topologyFile: values.topology ? resolve(values.topology as string) : undefined,
@@ -158,8 +177,16 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     logLevel,
     allowUnauthenticatedTcp: !!values['insecure-allow-unauthenticated-tcp'],
     allowNonLoopbackMetrics: !!values['insecure-allow-non-loopback-metrics'],
-    maxWatchPendingBytes: integer('max-watch-pending-bytes', values['max-watch-pending-bytes'] as string | undefined, 64 * 1024 * 1024),
-    maxWatchesPerConnection: integer('max-watches-per-connection', values['max-watches-per-connection'] as string | undefined, 10_000),
+    maxWatchPendingBytes: integer(
+      'max-watch-pending-bytes',
+      values['max-watch-pending-bytes'] as string | undefined,
+      64 * 1024 * 1024,
+    ),
+    maxWatchesPerConnection: integer(
+      'max-watches-per-connection',
+      values['max-watches-per-connection'] as string | undefined,
+      10_000,
+    ),
     maxLeases: integer('max-leases', values['max-leases'] as string | undefined, 100_000),
   };
 }

@@ -40,8 +40,11 @@ const TCP_ADDRESS = /^(\[[^\]]+\]|[^:/[\]]+):(\d+)\/?$/;
 export function parseClientUrl(url: string): ClientListener {
   const parsed = /^(https?|unix|unixs):\/\/(.+)$/.exec(url);
   if (!parsed) {
-    throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-client-urls: "${url}" has an unknown scheme`,
-      'use http://IP:PORT, https://IP:PORT or unix:///path/to/socket');
+    throw new StoreError(
+      'CNPAAS_STORE_BAD_FLAG',
+      `--listen-client-urls: "${url}" has an unknown scheme`,
+      'use http://IP:PORT, https://IP:PORT or unix:///path/to/socket',
+    );
   }
   const scheme = parsed[1] as ClientListener['scheme'];
   const rest = parsed[2]!;
@@ -49,8 +52,11 @@ export function parseClientUrl(url: string): ClientListener {
   if (scheme === 'unix' || scheme === 'unixs') return { url, scheme, secure, host: undefined, address: rest };
   const tcp = TCP_ADDRESS.exec(rest);
   if (!tcp) {
-    throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-client-urls: "${url}" is not ${scheme}://IP:PORT`,
-      `give a host and a port, e.g. ${scheme}://127.0.0.1:2379`);
+    throw new StoreError(
+      'CNPAAS_STORE_BAD_FLAG',
+      `--listen-client-urls: "${url}" is not ${scheme}://IP:PORT`,
+      `give a host and a port, e.g. ${scheme}://127.0.0.1:2379`,
+    );
   }
   return { url, scheme, secure, host: tcp[1]!.replace(/^\[|\]$/g, ''), address: rest.replace(/\/$/, '') };
 }
@@ -69,7 +75,6 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-
 /**
  * Checks every listener against the rules (README: "Who can connect") and
  * returns the warnings to log; throws a StoreError for a listener that is
@@ -81,38 +86,52 @@ export function checkListenPolicy(config: ListenPolicyConfig): string[] {
   for (const l of listeners) {
     if (config.clientCertAuth && !l.secure) {
       // grpc-js would open this listener without TLS, so the flag would protect nothing on it.
-      throw new StoreError('CNPAAS_STORE_INSECURE_LISTENER',
+      throw new StoreError(
+        'CNPAAS_STORE_INSECURE_LISTENER',
         `--client-cert-auth cannot apply to ${l.url}: ${l.scheme}:// carries no TLS, so it would accept clients without a certificate`,
-        `listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file instead, or drop ${l.url} from --listen-client-urls`);
+        `listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file instead, or drop ${l.url} from --listen-client-urls`,
+      );
     }
     if (l.host === undefined) continue;
     const authenticated = l.secure && config.clientCertAuth;
     if (authenticated) continue;
     const what = l.secure ? 'TLS without --client-cert-auth' : 'plain HTTP/2 without TLS';
     if (isLoopbackHost(l.host)) {
-      warnings.push(`${l.url} accepts ${what}: any user or process on this machine can connect and read or write every key; `
-        + 'prefer a unix:// socket (owner-only) or https:// with --client-cert-auth');
+      warnings.push(
+        `${l.url} accepts ${what}: any user or process on this machine can connect and read or write every key; ` +
+          'prefer a unix:// socket (owner-only) or https:// with --client-cert-auth',
+      );
       continue;
     }
     if (!config.allowUnauthenticatedTcp) {
-      throw new StoreError('CNPAAS_STORE_INSECURE_LISTENER',
+      throw new StoreError(
+        'CNPAAS_STORE_INSECURE_LISTENER',
         `${l.url} would accept ${what} on a non-loopback address: anyone who can reach it could read every Secret and write any key`,
-        `use https:// with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth, a unix:// socket, or a 127.0.0.1 address; `
-        + `pass --${UNAUTHENTICATED_TCP_FLAG} only if a firewall or network policy guards the address`);
+        `use https:// with --cert-file, --key-file, --trusted-ca-file and --client-cert-auth, a unix:// socket, or a 127.0.0.1 address; ` +
+          `pass --${UNAUTHENTICATED_TCP_FLAG} only if a firewall or network policy guards the address`,
+      );
     }
-    warnings.push(`--${UNAUTHENTICATED_TCP_FLAG}: ${l.url} accepts ${what} from the network; anyone who can reach it can read and write every key`);
+    warnings.push(
+      `--${UNAUTHENTICATED_TCP_FLAG}: ${l.url} accepts ${what} from the network; anyone who can reach it can read and write every key`,
+    );
   }
   for (const url of config.listenMetricsUrls) {
     const parsed = TCP_ADDRESS.exec(url.replace(/^http:\/\//, ''));
     if (!url.startsWith('http://') || !parsed) {
-      throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-metrics-urls: "${url}" is not http://IP:PORT`, 'e.g. --listen-metrics-urls=http://127.0.0.1:2381');
+      throw new StoreError(
+        'CNPAAS_STORE_BAD_FLAG',
+        `--listen-metrics-urls: "${url}" is not http://IP:PORT`,
+        'e.g. --listen-metrics-urls=http://127.0.0.1:2381',
+      );
     }
     const host = parsed[1]!.replace(/^\[|\]$/g, '');
     if (isLoopbackHost(host)) continue;
     if (!config.allowNonLoopbackMetrics) {
-      throw new StoreError('CNPAAS_STORE_INSECURE_LISTENER',
+      throw new StoreError(
+        'CNPAAS_STORE_INSECURE_LISTENER',
         `--listen-metrics-urls ${url} is not a loopback address: /metrics is unauthenticated and tells anyone who can reach it the key counts per backend and the request mix`,
-        `listen on 127.0.0.1 (and scrape through a local agent or a proxy with authentication), or pass --${NON_LOOPBACK_METRICS_FLAG} if the network is trusted`);
+        `listen on 127.0.0.1 (and scrape through a local agent or a proxy with authentication), or pass --${NON_LOOPBACK_METRICS_FLAG} if the network is trusted`,
+      );
     }
     warnings.push(`--${NON_LOOPBACK_METRICS_FLAG}: ${url} serves /metrics unauthenticated to the network`);
   }

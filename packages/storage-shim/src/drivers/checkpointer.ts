@@ -12,7 +12,8 @@ export class Checkpointer {
     this.#worker.unref();
     this.#worker.on('message', (m: unknown) => {
       if (m === 'done') this.#busy = false;
-      else if (typeof m === 'object' && m && 'error' in m) log.warn({ error: (m as { error: string }).error }, 'checkpoint failed');
+      else if (typeof m === 'object' && m && 'error' in m)
+        log.warn({ error: (m as { error: string }).error }, 'checkpoint failed');
     });
     this.#worker.on('error', (err) => log.error({ err }, 'checkpoint worker failed'));
     this.#timer = setInterval(() => {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStore, put, type TestStore } from '../mvcc/test-helpers.js';
 import { keysContaining, leaseOfKey, liveKeys } from './inspect.js';
 
-const TOPOLOGY = 'backends:\n  - name: tenants\n    endpoint: sqlite://tenants.db\n    customresource: { group: webshop.cnpaas.dev, kind: tenants }\n';
+const TOPOLOGY =
+  'backends:\n  - name: tenants\n    endpoint: sqlite://tenants.db\n    customresource: { group: webshop.cnpaas.dev, kind: tenants }\n';
 const ACME = '/registry/webshop.cnpaas.dev/tenants/acme';
 
 describe('inspect (read-only views of a data dir)', () => {
@@ -15,7 +16,11 @@ describe('inspect (read-only views of a data dir)', () => {
     await store.txn({ compare: [], success: [{ put: put(ACME, 'v1') }], failure: [] });
     await store.txn({ compare: [], success: [{ put: put(ACME, 'v2') }], failure: [] });
     const lease = await store.leaseGrant(7n, 60);
-    await store.txn({ compare: [], success: [{ put: put('/registry/events/default/e1', 'x', lease.id) }], failure: [] });
+    await store.txn({
+      compare: [],
+      success: [{ put: put('/registry/events/default/e1', 'x', lease.id) }],
+      failure: [],
+    });
 
     // Read while the store runs, as the tests and the demo do.
     expect(liveKeys(dir, 'tenants.db', '/registry/')).toEqual([ACME]);

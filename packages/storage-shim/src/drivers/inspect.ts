@@ -23,18 +23,38 @@ const utf8 = (rows: Array<{ key: Buffer }>): string[] => rows.map((r) => r.key.t
 
 /** Live keys starting with `prefix` in backend file `file` of `dataDir`, sorted. */
 export function liveKeys(dataDir: string, file: string, prefix: string): string[] {
-  return read(path.join(dataDir, file), (db) => utf8(db.prepare('SELECT key FROM kv WHERE substr(key, 1, ?) = ? ORDER BY key').all(Buffer.byteLength(prefix), Buffer.from(prefix)) as Array<{ key: Buffer }>));
+  return read(path.join(dataDir, file), (db) =>
+    utf8(
+      db
+        .prepare('SELECT key FROM kv WHERE substr(key, 1, ?) = ? ORDER BY key')
+        .all(Buffer.byteLength(prefix), Buffer.from(prefix)) as Array<{ key: Buffer }>,
+    ),
+  );
 }
 
 /** Keys containing `needle` in one table of backend file `file` of `dataDir`, in write order. */
 export function keysContaining(dataDir: string, file: string, table: KeyTable, needle: string): string[] {
-  return read(path.join(dataDir, file), (db) => utf8(db.prepare(`SELECT key FROM ${table === 'kv' ? 'kv' : 'history'} WHERE instr(key, ?) > 0 ORDER BY id`).all(Buffer.from(needle)) as Array<{ key: Buffer }>));
+  return read(path.join(dataDir, file), (db) =>
+    utf8(
+      db
+        .prepare(`SELECT key FROM ${table === 'kv' ? 'kv' : 'history'} WHERE instr(key, ?) > 0 ORDER BY id`)
+        .all(Buffer.from(needle)) as Array<{ key: Buffer }>,
+    ),
+  );
 }
 
 /** The lease `key` is attached to and its TTL in seconds, or null; `file` is a backend file of `dataDir`. */
 export function leaseOfKey(dataDir: string, file: string, key: string): { id: number; ttl: number } | null {
-  const lease = read(path.join(dataDir, file), (db) => (db.prepare('SELECT lease FROM kv WHERE key = ?').get(Buffer.from(key)) as { lease: number } | undefined)?.lease ?? 0);
+  const lease = read(
+    path.join(dataDir, file),
+    (db) =>
+      (db.prepare('SELECT lease FROM kv WHERE key = ?').get(Buffer.from(key)) as { lease: number } | undefined)
+        ?.lease ?? 0,
+  );
   if (lease === 0) return null;
-  const row = read(path.join(dataDir, 'meta.db'), (db) => db.prepare('SELECT ttl FROM leases WHERE id = ?').get(lease) as { ttl: number } | undefined);
+  const row = read(
+    path.join(dataDir, 'meta.db'),
+    (db) => db.prepare('SELECT ttl FROM leases WHERE id = ?').get(lease) as { ttl: number } | undefined,
+  );
   return row ? { id: lease, ttl: row.ttl } : null;
 }

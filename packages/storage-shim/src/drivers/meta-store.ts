@@ -101,18 +101,19 @@ export class MetaStore extends SqliteFile {
   }
 
   logged(): LoggedRevision[] {
-    const rows = this.db.prepare('SELECT revision, changes FROM txlog ORDER BY revision').all() as Array<{ revision: number; changes: Buffer }>;
-    return rows.map((r) => ({ revision: r.revision, changes: JSON.parse(r.changes.toString(), reviver) as LoggedChange[] }));
+    const rows = this.db.prepare('SELECT revision, changes FROM txlog ORDER BY revision').all() as Array<{
+      revision: number;
+      changes: Buffer;
+    }>;
+    return rows.map((r) => ({
+      revision: r.revision,
+      changes: JSON.parse(r.changes.toString(), reviver) as LoggedChange[],
+    }));
   }
 
   clearLog(): void {
     this.db.prepare('DELETE FROM txlog').run();
   }
-
-
-
-
-
 }
 
 // Buffers and bigints survive the JSON round trip as tagged strings.

@@ -50,8 +50,15 @@ describe('the files of the store', () => {
     const files = paths.filter((p) => statSync(p).isFile());
     // Every file of the three databases is there while the store runs: .db, -wal, -shm.
     expect(files.map((p) => p.slice(dataDir.length + 1)).sort()).toEqual([
-      'main.db', 'main.db-shm', 'main.db-wal', 'meta.db', 'meta.db-shm', 'meta.db-wal',
-      'secrets/secrets.db', 'secrets/secrets.db-shm', 'secrets/secrets.db-wal',
+      'main.db',
+      'main.db-shm',
+      'main.db-wal',
+      'meta.db',
+      'meta.db-shm',
+      'meta.db-wal',
+      'secrets/secrets.db',
+      'secrets/secrets.db-shm',
+      'secrets/secrets.db-wal',
     ]);
     for (const p of files) expect({ p, mode: (statSync(p).mode & 0o777).toString(8) }).toEqual({ p, mode: '600' });
     for (const p of [dataDir, ...paths.filter((x) => statSync(x).isDirectory())]) {

@@ -12,7 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cnpaas-driver-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const b = (s: string) => Buffer.from(s, 'latin1');
 const kv = (key: string, rev: number, value: string, prev?: KeyValue): KeyValue => ({
-  key: b(key), value: b(value), modRevision: rev, createRevision: prev?.createRevision ?? rev, version: (prev?.version ?? 0) + 1,
+  key: b(key),
+  value: b(value),
+  modRevision: rev,
+  createRevision: prev?.createRevision ?? rev,
+  version: (prev?.version ?? 0) + 1,
   lease: 0n,
 });
 
@@ -41,7 +45,9 @@ describe('SqliteDriver', () => {
     const at = (rev: number | null) => d.range(toKeyRange(b('k'), b('')), rev, -1).map((x) => `${x.value}`);
     expect([at(2), at(3), at(4), at(null)]).toEqual([['one'], ['two'], [], []]);
     expect(d.prevOf(b('k'), 4)?.value.toString()).toBe('two');
-    expect(d.changes(toKeyRange(b('k'), b('')), 2, 4).map((c) => `${c.deleted ? 'del' : 'put'}@${c.kv.modRevision}`)).toEqual(['put@2', 'put@3', 'del@4']);
+    expect(
+      d.changes(toKeyRange(b('k'), b('')), 2, 4).map((c) => `${c.deleted ? 'del' : 'put'}@${c.kv.modRevision}`),
+    ).toEqual(['put@2', 'put@3', 'del@4']);
     expect(d.lastRevision()).toBe(4);
     // compaction keeps what a read at >= 3 needs, and the rows written at exactly 3
     while (d.compact(3, 1) > 0);

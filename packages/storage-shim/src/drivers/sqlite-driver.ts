@@ -187,11 +187,13 @@ export class SqliteDriver extends SqliteFile {
   /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */
   changes(range: KeyRange, from: number, to: number): ChangeRow[] {
     const where = `${boundSql(boundOf(range))} AND mod_revision >= @from AND mod_revision <= @to`;
-    const rows = this.#prepared(`
+    const rows = this.#prepared(
+      `
       SELECT ${COLUMNS}, sub, 0 AS deleted FROM kv WHERE ${where}
       UNION ALL
       SELECT ${COLUMNS}, sub, deleted FROM history WHERE ${where}
-      ORDER BY mod_revision, sub`).all({ ...this.#params(range, null), from, to }) as RawChangeRow[];
+      ORDER BY mod_revision, sub`,
+    ).all({ ...this.#params(range, null), from, to }) as RawChangeRow[];
     return rows.map((row) => ({ kv: toKv(row), sub: row.sub, deleted: row.deleted === 1 }));
   }
 
@@ -207,12 +209,11 @@ export class SqliteDriver extends SqliteFile {
    */
   compact(revision: number, batch: number): number {
     // Found through history_mod: a superseded row always has mod_revision < superseded.
-    return this.#prepared(`DELETE FROM history WHERE id IN (
-        SELECT id FROM history WHERE mod_revision < @rev AND superseded <= @rev LIMIT @batch)`)
-      .run({ rev: revision, batch }).changes;
+    return this.#prepared(
+      `DELETE FROM history WHERE id IN (
+        SELECT id FROM history WHERE mod_revision < @rev AND superseded <= @rev LIMIT @batch)`,
+    ).run({ rev: revision, batch }).changes;
   }
-
-
 
   keyCount(): number {
     return this.#prepared('SELECT count(*) FROM kv').pluck().get() as number;

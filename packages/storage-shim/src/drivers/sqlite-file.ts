@@ -41,7 +41,9 @@ export class SqliteFile {
     // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db, options.path, options.migrations);
-    this.#setMeta = this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+    this.#setMeta = this.db.prepare(
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    );
     this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
   }
 

@@ -20,18 +20,25 @@ export async function startMetricsServers(options: MetricsServerOptions): Promis
   for (const url of options.urls) {
     const parsed = /^http:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url);
     if (!parsed) {
-      throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--listen-metrics-urls: "${url}" is not http://IP:PORT`, 'e.g. --listen-metrics-urls=http://127.0.0.1:2381');
+      throw new StoreError(
+        'CNPAAS_STORE_BAD_FLAG',
+        `--listen-metrics-urls: "${url}" is not http://IP:PORT`,
+        'e.g. --listen-metrics-urls=http://127.0.0.1:2381',
+      );
     }
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/metrics') {
         options.beforeScrape();
-        options.metrics.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
-          res.end(text);
-        }, (err: Error) => {
-          res.writeHead(500).end(err.message);
-        });
+        options.metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
+            res.end(text);
+          },
+          (err: Error) => {
+            res.writeHead(500).end(err.message);
+          },
+        );
         return;
       }
       if (path === '/healthz' || path === '/health' || path === '/livez') {
@@ -47,7 +54,9 @@ export async function startMetricsServers(options: MetricsServerOptions): Promis
     });
     const host = parsed[1]!.replace(/^\[|\]$/g, '');
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new StoreError('CNPAAS_STORE_LISTEN', `cannot listen on ${url}: ${err.message}`, 'pick a free port')));
+      server.once('error', (err) =>
+        reject(new StoreError('CNPAAS_STORE_LISTEN', `cannot listen on ${url}: ${err.message}`, 'pick a free port')),
+      );
       server.listen(Number(parsed[2]), host, () => resolve());
     });
     servers.push(server);

@@ -7,18 +7,27 @@ import type { SqliteDriver } from '../drivers/sqlite-driver.js';
  * mvcc rangeKeys): count is taken before the min/max filters, `more` after
  * them, and non-key sorts happen on the (limit+1) keys fetched in key order.
  */
-export function rangeAt(drivers: SqliteDriver[], req: RangeRequest, range: KeyRange, historical: number | null): Omit<RangeResponse, 'revision'> {
+export function rangeAt(
+  drivers: SqliteDriver[],
+  req: RangeRequest,
+  range: KeyRange,
+  historical: number | null,
+): Omit<RangeResponse, 'revision'> {
   if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
   const countOf = () => drivers.reduce((n, d) => n + d.count(range, historical), 0);
   if (req.countOnly) return { kvs: [], more: false, count: countOf() };
 
-  const filtered = req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
+  const filtered =
+    req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
   const fetchAll = req.sortOrder !== 'NONE' || filtered;
   const fetchLimit = !fetchAll && req.limit > 0 ? req.limit + 1 : -1;
   // Values are dropped in SQL for keys_only, unless the sort needs them.
   const dropValues = req.keysOnly && req.sortTarget !== 'VALUE';
 
-  let kvs = merge(drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)), fetchLimit);
+  let kvs = merge(
+    drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)),
+    fetchLimit,
+  );
   const count = fetchLimit > 0 && kvs.length >= fetchLimit ? countOf() : kvs.length;
 
   if (filtered) kvs = kvs.filter((kv) => passes(req, kv));

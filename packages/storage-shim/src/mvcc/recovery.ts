@@ -21,7 +21,18 @@ export function recoverLoggedRevisions(meta: MetaStore, drivers: ReadonlyMap<str
       for (const c of list) {
         const prev = d.get(c.key);
         if (c.type === 'put') {
-          d.put({ key: c.key, value: c.value, lease: c.lease, modRevision: entry.revision, createRevision: c.createRevision, version: c.version }, c.sub, prev);
+          d.put(
+            {
+              key: c.key,
+              value: c.value,
+              lease: c.lease,
+              modRevision: entry.revision,
+              createRevision: c.createRevision,
+              version: c.version,
+            },
+            c.sub,
+            prev,
+          );
         } else if (prev) {
           d.delete(c.key, entry.revision, c.sub);
         }

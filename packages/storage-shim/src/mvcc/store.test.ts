@@ -30,7 +30,11 @@ describe('revisions', () => {
     expect((await s.put(put('k', 'v'))).revision).toBe(2);
     // a delete of nothing and a failed compare change nothing
     expect((await s.deleteRange({ key: b('nope'), rangeEnd: b(''), prevKv: false })).revision).toBe(2);
-    const failed = await s.txn({ compare: [{ key: b('k'), rangeEnd: b(''), target: 'VERSION', result: 'EQUAL', number: 9n, value: b('') }], success: [{ put: put('x', '1') }], failure: [] });
+    const failed = await s.txn({
+      compare: [{ key: b('k'), rangeEnd: b(''), target: 'VERSION', result: 'EQUAL', number: 9n, value: b('') }],
+      success: [{ put: put('x', '1') }],
+      failure: [],
+    });
     expect(failed).toMatchObject({ succeeded: false, revision: 2 });
     expect((await s.txn(putTxn({ a: '1', b: '2', c: '3' }))).revision).toBe(3);
     expect(s.revision).toBe(3);
@@ -74,7 +78,8 @@ describe('reads', () => {
     await s.put(put('k', 'v2')); // 3
     await s.deleteRange({ key: b('k'), rangeEnd: b(''), prevKv: false }); // 4
     await s.put(put('k', 'v3')); // 5
-    const at = (rev: number) => s.range(rangeReq('k', '', { revision: rev })).kvs.map((kv) => `${kv.value}@${kv.version}/${kv.createRevision}`);
+    const at = (rev: number) =>
+      s.range(rangeReq('k', '', { revision: rev })).kvs.map((kv) => `${kv.value}@${kv.version}/${kv.createRevision}`);
     expect(at(2)).toEqual(['v1@1/2']);
     expect(at(3)).toEqual(['v2@2/2']);
     expect(at(4)).toEqual([]);
@@ -132,8 +137,9 @@ describe('transactions', () => {
   it('is all or nothing when an operation fails its checks', async () => {
     t = openTestStore();
     const s = t.store;
-    await expect(s.txn({ compare: [], success: [{ put: put('a', '1') }, { put: put('b', '1', 77n) }], failure: [] }))
-      .rejects.toThrow('requested lease not found');
+    await expect(
+      s.txn({ compare: [], success: [{ put: put('a', '1') }, { put: put('b', '1', 77n) }], failure: [] }),
+    ).rejects.toThrow('requested lease not found');
     expect(s.range(rangeReq('a')).kvs).toHaveLength(0);
     expect(s.revision).toBe(1);
   });
@@ -198,12 +204,19 @@ describe('durability', () => {
   it('runs every file in WAL mode with FULL sync unless fsync is off', async () => {
     t = openTestStore(SPLIT);
     // The test store runs without fsync; check both settings on real files.
-    for (const p of Object.values(t.store.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1 });
+    for (const p of Object.values(t.store.pragmas()))
+      expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1 });
     await t.store.close();
     const { RevisionStore } = await import('./store.js');
     const pino = (await import('pino')).default;
-    const durable = new RevisionStore({ dataDir: t.dir, topology: t.topology, fsync: true, logger: pino({ level: 'silent' }) });
-    for (const p of Object.values(durable.pragmas())) expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1 });
+    const durable = new RevisionStore({
+      dataDir: t.dir,
+      topology: t.topology,
+      fsync: true,
+      logger: pino({ level: 'silent' }),
+    });
+    for (const p of Object.values(durable.pragmas()))
+      expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1 });
     t.store = durable;
   });
 });
@@ -256,8 +269,12 @@ describe('auto-compaction', () => {
     for (let i = 0; i < 10; i++) await t.store.put(put('k', String(i)));
     const { AutoCompactor } = await import('./auto-compactor.js');
     const c = new AutoCompactor({
-      mode: 'revision', retention: 3, log: (await import('pino')).default({ level: 'silent' }),
-      revision: () => t.store.revision, compactRevision: () => t.store.compactRevision, compact: (rev) => t.store.compact(rev, true),
+      mode: 'revision',
+      retention: 3,
+      log: (await import('pino')).default({ level: 'silent' }),
+      revision: () => t.store.revision,
+      compactRevision: () => t.store.compactRevision,
+      compact: (rev) => t.store.compact(rev, true),
     });
     await c.tick();
     c.stop();
@@ -271,8 +288,13 @@ describe('auto-compaction', () => {
     t = openTestStore();
     const { AutoCompactor } = await import('./auto-compactor.js');
     const c = new AutoCompactor({
-      mode: 'periodic', retention: 60_000, now: () => now, log: (await import('pino')).default({ level: 'silent' }),
-      revision: () => t.store.revision, compactRevision: () => t.store.compactRevision, compact: (rev) => t.store.compact(rev, true),
+      mode: 'periodic',
+      retention: 60_000,
+      now: () => now,
+      log: (await import('pino')).default({ level: 'silent' }),
+      revision: () => t.store.revision,
+      compactRevision: () => t.store.compactRevision,
+      compact: (rev) => t.store.compact(rev, true),
     });
     await t.store.put(put('k', 'old'));
     await c.tick(); // t=0 sees revision 2

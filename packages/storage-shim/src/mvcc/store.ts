@@ -9,15 +9,28 @@ import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
 import type {
-  DeleteRangeRequest, DeleteRangeResponse, LeaseInfo, PutRequest, PutResponse, RangeRequest,
-  RangeResponse, TxnRequest, TxnResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  LeaseInfo,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
 import { type LoggedChange, MetaStore } from '../drivers/meta-store.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
-  type Change, type TxnView, applyDeleteRange, applyRange, applyStandalonePut, applyTxn, isReadOnly,
+  type Change,
+  type TxnView,
+  applyDeleteRange,
+  applyRange,
+  applyStandalonePut,
+  applyTxn,
+  isReadOnly,
 } from './txn.js';
 
 export interface RevisionStoreOptions {
@@ -94,7 +107,10 @@ export class RevisionStore {
     this.#log = options.logger;
     makePrivateDir(options.dataDir);
     this.#meta = new MetaStore(join(options.dataDir, 'meta.db'), options.fsync);
-    this.#drivers.set(DEFAULT_BACKEND, new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }));
+    this.#drivers.set(
+      DEFAULT_BACKEND,
+      new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }),
+    );
     for (const b of options.topology.backends) {
       makePrivateDir(join(b.path, '..'));
       this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: options.fsync }));
@@ -154,7 +170,13 @@ export class RevisionStore {
       for (const row of d.changes(range, from, to)) {
         const kv = row.deleted ? deleteKv(row.kv.key, row.kv.modRevision) : row.kv;
         const isCreate = !row.deleted && kv.createRevision === kv.modRevision;
-        out.push({ backend: name, type: row.deleted ? 'delete' : 'put', kv, prevKv: isCreate || !withPrev ? undefined : d.prevOf(kv.key, kv.modRevision), sub: row.sub });
+        out.push({
+          backend: name,
+          type: row.deleted ? 'delete' : 'put',
+          kv,
+          prevKv: isCreate || !withPrev ? undefined : d.prevOf(kv.key, kv.modRevision),
+          sub: row.sub,
+        });
       }
     }
     if (names.length > 1) out.sort((a, b) => a.kv.modRevision - b.kv.modRevision || a.sub - b.sub);
@@ -165,7 +187,10 @@ export class RevisionStore {
 
   leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }> {
     if (ttl > MAX_LEASE_TTL) return Promise.reject(Errors.leaseTtlTooLarge());
-    return this.#enqueue({ kind: 'leaseGrant', id, ttl: Lessor.effectiveTtl(ttl) }) as Promise<{ id: bigint; ttl: number }>;
+    return this.#enqueue({ kind: 'leaseGrant', id, ttl: Lessor.effectiveTtl(ttl) }) as Promise<{
+      id: bigint;
+      ttl: number;
+    }>;
   }
 
   leaseRevoke(id: bigint): Promise<void> {
@@ -226,25 +251,36 @@ export class RevisionStore {
   reloadTopology(): string[] {
     const file = this.#topology.file;
     if (!file) {
-      throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD', 'the store was started without --topology', 'restart it with --topology FILE');
+      throw new StoreError(
+        'CNPAAS_STORE_TOPOLOGY_RELOAD',
+        'the store was started without --topology',
+        'restart it with --topology FILE',
+      );
     }
     const next = loadTopology(file, this.#options.dataDir);
     const current = this.#topology.backends;
     for (const [i, b] of current.entries()) {
       if (!sameBackend(b, next.backends[i])) {
-        throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD', `${file}: backends[${i}] (${b.name}) was changed or removed`,
-          'only append new backends at the end; restore the existing ones as they were');
+        throw new StoreError(
+          'CNPAAS_STORE_TOPOLOGY_RELOAD',
+          `${file}: backends[${i}] (${b.name}) was changed or removed`,
+          'only append new backends at the end; restore the existing ones as they were',
+        );
       }
     }
     const added = next.backends.slice(current.length);
     const router = new Router(next);
     const main = this.#drivers.get(DEFAULT_BACKEND)!;
     const all = { start: Buffer.from([0]), end: Buffer.alloc(0) };
-    const stranded = main.range(all, null, -1, true).filter((kv) => added.some((b) => router.backendFor(kv.key) === b.name));
+    const stranded = main
+      .range(all, null, -1, true)
+      .filter((kv) => added.some((b) => router.backendFor(kv.key) === b.name));
     if (stranded.length > 0) {
-      throw new StoreError('CNPAAS_STORE_TOPOLOGY_RELOAD',
+      throw new StoreError(
+        'CNPAAS_STORE_TOPOLOGY_RELOAD',
         `${stranded.length} existing key(s) (first: ${stranded[0]!.key.toString()}) would move out of the default backend`,
-        'route a resource before creating its objects; moving existing data is not supported yet');
+        'route a resource before creating its objects; moving existing data is not supported yet',
+      );
     }
     for (const b of added) {
       makePrivateDir(join(b.path, '..'));
@@ -299,8 +335,21 @@ export class RevisionStore {
     const rev = revision <= 0 ? this.#revision : revision;
     if (rev > this.#revision) throw Errors.futureRevision();
     if (rev < this.#compactRevision) throw Errors.compacted();
-    const all = { key: Buffer.from([0]), rangeEnd: Buffer.from([0]), limit: 0, revision: rev, sortOrder: 'NONE', sortTarget: 'KEY',
-      serializable: false, keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0 } as const;
+    const all = {
+      key: Buffer.from([0]),
+      rangeEnd: Buffer.from([0]),
+      limit: 0,
+      revision: rev,
+      sortOrder: 'NONE',
+      sortTarget: 'KEY',
+      serializable: false,
+      keysOnly: false,
+      countOnly: false,
+      minModRevision: 0,
+      maxModRevision: 0,
+      minCreateRevision: 0,
+      maxCreateRevision: 0,
+    } as const;
     let hash = 0;
     for (const kv of this.range(all).kvs) {
       const head = Buffer.alloc(24);
@@ -460,13 +509,18 @@ export class RevisionStore {
     this.#meta.rollback();
     this.#load();
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
-    for (const item of items) item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+    for (const item of items)
+      item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
   }
 
   #view(changes: Change[]): TxnView {
     return writeView({
-      begin: this.#revision, compactRevision: this.#compactRevision, changes,
-      drivers: this.#drivers, router: this.#router, leaseExists: (id) => this.#lessor.has(id),
+      begin: this.#revision,
+      compactRevision: this.#compactRevision,
+      changes,
+      drivers: this.#drivers,
+      router: this.#router,
+      leaseExists: (id) => this.#lessor.has(id),
     });
   }
 
@@ -500,7 +554,8 @@ export class RevisionStore {
 
 function mayFailPartWay(txn: TxnRequest): boolean {
   return [...txn.success, ...txn.failure].some((op) =>
-    'put' in op ? op.put.ignoreValue || op.put.ignoreLease : 'txn' in op && mayFailPartWay(op.txn));
+    'put' in op ? op.put.ignoreValue || op.put.ignoreLease : 'txn' in op && mayFailPartWay(op.txn),
+  );
 }
 
 function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
@@ -511,8 +566,14 @@ function toLogged(r: Revision): { revision: number; changes: LoggedChange[] } {
   return {
     revision: r.revision,
     changes: r.changes.map((c) => ({
-      backend: c.backend, type: c.type, key: c.kv.key, sub: c.sub, createRevision: c.kv.createRevision,
-      version: c.kv.version, lease: c.kv.lease, value: c.kv.value,
+      backend: c.backend,
+      type: c.type,
+      key: c.kv.key,
+      sub: c.sub,
+      createRevision: c.kv.createRevision,
+      version: c.kv.version,
+      lease: c.kv.lease,
+      value: c.kv.value,
     })),
   };
 }

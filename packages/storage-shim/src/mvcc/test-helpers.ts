@@ -17,8 +17,17 @@ export interface TestStore {
 
 export function openTestStore(topologyYaml?: string, now?: () => number): TestStore {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mvcc-'));
-  const topology = topologyYaml ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir }) : emptyTopology();
-  const open = () => new RevisionStore({ dataDir: dir, topology, fsync: false, logger: pino({ level: 'silent' }), ...(now ? { now } : {}) });
+  const topology = topologyYaml
+    ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir })
+    : emptyTopology();
+  const open = () =>
+    new RevisionStore({
+      dataDir: dir,
+      topology,
+      fsync: false,
+      logger: pino({ level: 'silent' }),
+      ...(now ? { now } : {}),
+    });
   const t: TestStore = {
     store: open(),
     dir,
@@ -39,8 +48,20 @@ export const b = (s: string): Buffer => Buffer.from(s);
 
 export function rangeReq(key: string, rangeEnd = '', extra: Partial<RangeRequest> = {}): RangeRequest {
   return {
-    key: b(key), rangeEnd: b(rangeEnd), limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false,
-    keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0, ...extra,
+    key: b(key),
+    rangeEnd: b(rangeEnd),
+    limit: 0,
+    revision: 0,
+    sortOrder: 'NONE',
+    sortTarget: 'KEY',
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: 0,
+    maxModRevision: 0,
+    minCreateRevision: 0,
+    maxCreateRevision: 0,
+    ...extra,
   };
 }
 

@@ -1,8 +1,18 @@
 import { Errors } from '../errors.js';
 import { type KeyRange, toKeyRange } from '../keys.js';
 import type {
-  Compare, DeleteRangeRequest, DeleteRangeResponse, KeyValue, PutRequest, PutResponse, RangeRequest,
-  RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse,
+  Compare,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  KeyValue,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseOp,
+  TxnRequest,
+  TxnResponse,
 } from '../types.js';
 
 /** One key change inside a revision, in the order the transaction made it. */
@@ -37,7 +47,14 @@ function readRevision(view: TxnView): number {
 
 // --- compares (etcd apply.go applyCompare / compareKV) ---
 
-const ZERO_KV: KeyValue = { key: Buffer.alloc(0), createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0), lease: 0n };
+const ZERO_KV: KeyValue = {
+  key: Buffer.alloc(0),
+  createRevision: 0,
+  modRevision: 0,
+  version: 0,
+  value: Buffer.alloc(0),
+  lease: 0n,
+};
 
 function compareOne(c: Compare, kv: KeyValue): boolean {
   let result: number;
@@ -75,14 +92,23 @@ function cmpBig(a: bigint, b: bigint): number {
 }
 
 const ALL_KEYS: Omit<RangeRequest, 'key' | 'rangeEnd' | 'revision'> = {
-  limit: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false, keysOnly: false, countOnly: false,
-  minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+  limit: 0,
+  sortOrder: 'NONE',
+  sortTarget: 'KEY',
+  serializable: false,
+  keysOnly: false,
+  countOnly: false,
+  minModRevision: 0,
+  maxModRevision: 0,
+  minCreateRevision: 0,
+  maxCreateRevision: 0,
 };
 
 function compareHolds(view: TxnView, c: Compare): boolean {
-  const kvs = c.rangeEnd.length === 0
-    ? [view.get(c.key)].filter((kv): kv is KeyValue => kv !== undefined)
-    : view.range({ ...ALL_KEYS, key: c.key, rangeEnd: c.rangeEnd, revision: 0 }, readRevision(view)).kvs;
+  const kvs =
+    c.rangeEnd.length === 0
+      ? [view.get(c.key)].filter((kv): kv is KeyValue => kv !== undefined)
+      : view.range({ ...ALL_KEYS, key: c.key, rangeEnd: c.rangeEnd, revision: 0 }, readRevision(view)).kvs;
   // A missing key has no value to compare: always false, as in etcd.
   if (kvs.length === 0) return c.target === 'VALUE' ? false : compareOne(c, ZERO_KV);
   return kvs.every((kv) => compareOne(c, kv));

@@ -8,7 +8,12 @@ class Recorder implements WatchSink {
   readonly batches: Array<{ revision: number; events: string[] }> = [];
   compactedAt: number | undefined;
   events(_w: Watcher, events: Event[], revision: number): void {
-    this.batches.push({ revision, events: events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}${e.prevKv ? ` prev=${e.prevKv.value}` : ''}`) });
+    this.batches.push({
+      revision,
+      events: events.map(
+        (e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}${e.prevKv ? ` prev=${e.prevKv.value}` : ''}`,
+      ),
+    });
   }
   compacted(_w: Watcher, rev: number): void {
     this.compactedAt = rev;
@@ -27,12 +32,16 @@ afterEach(async () => {
 
 const tick = () => new Promise((r) => setImmediate(r));
 const watcher = (sink: WatchSink, opts: { start: number; prefix?: string; prevKv?: boolean; noPut?: boolean }) =>
-  new Watcher(1, {
-    range: toKeyRange(b(opts.prefix ?? 'p/'), b(opts.prefix ? `${opts.prefix.slice(0, -1)}0` : 'p0')),
-    startRevision: opts.start,
-    prevKv: !!opts.prevKv,
-    filter: { noPut: !!opts.noPut, noDelete: false },
-  }, sink);
+  new Watcher(
+    1,
+    {
+      range: toKeyRange(b(opts.prefix ?? 'p/'), b(opts.prefix ? `${opts.prefix.slice(0, -1)}0` : 'p0')),
+      startRevision: opts.start,
+      prevKv: !!opts.prevKv,
+      filter: { noPut: !!opts.noPut, noDelete: false },
+    },
+    sink,
+  );
 
 describe('WatchHub', () => {
   it('catches a past watcher up from history, then hands it the live feed without a gap', async () => {

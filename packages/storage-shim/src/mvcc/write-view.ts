@@ -17,8 +17,17 @@ export interface WriteViewOptions {
 }
 
 const ALL_OPTIONS: Omit<RangeRequest, 'key' | 'rangeEnd'> = {
-  limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false, keysOnly: false, countOnly: false,
-  minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+  limit: 0,
+  revision: 0,
+  sortOrder: 'NONE',
+  sortTarget: 'KEY',
+  serializable: false,
+  keysOnly: false,
+  countOnly: false,
+  minModRevision: 0,
+  maxModRevision: 0,
+  minCreateRevision: 0,
+  maxCreateRevision: 0,
 };
 
 /** A delete event's kv: only the key and the revision, as etcd sends it. */
@@ -63,7 +72,10 @@ export function writeView(options: WriteViewOptions): TxnView {
       driver.begin();
       const prev = driver.get(key);
       const kv: KeyValue = {
-        key, value, lease, modRevision: rev,
+        key,
+        value,
+        lease,
+        modRevision: rev,
         createRevision: prev ? prev.createRevision : rev,
         version: prev ? prev.version + 1 : 1,
       };
@@ -74,7 +86,12 @@ export function writeView(options: WriteViewOptions): TxnView {
     deleteRange(range) {
       const names = range.end === null ? [router.backendFor(range.start)] : router.backendsFor(range);
       const all = { ...ALL_OPTIONS, key: range.start, rangeEnd: range.end ?? Buffer.alloc(0) };
-      const live = rangeAt(names.map((n) => drivers.get(n)!), all, range, null).kvs;
+      const live = rangeAt(
+        names.map((n) => drivers.get(n)!),
+        all,
+        range,
+        null,
+      ).kvs;
       for (const prev of live) {
         const { backend, driver } = driverOf(prev.key);
         driver.begin();

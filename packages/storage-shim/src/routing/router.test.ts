@@ -3,7 +3,9 @@ import { toKeyRange, prefixEnd } from '../keys.js';
 import { Router } from './router.js';
 import { parseTopology } from './topology.js';
 
-const router = new Router(parseTopology(`
+const router = new Router(
+  parseTopology(
+    `
 backends:
   - name: tenants
     endpoint: sqlite://tenants.db
@@ -20,7 +22,10 @@ backends:
   - name: rbac
     endpoint: sqlite://rbac.db
     regexp: { prefix: "(clusterroles|roles)/" }
-`, { file: 't.yaml', dataDir: '/d' }));
+`,
+    { file: 't.yaml', dataDir: '/d' },
+  ),
+);
 
 const key = (k: string) => Buffer.from(k);
 
@@ -43,9 +48,16 @@ describe('Router', () => {
 
   it('narrows a range to the backends that can hold its keys', () => {
     const prefix = key('/registry/webshop.cnpaas.dev/tenants/');
-    expect(router.backendsFor(toKeyRange(prefix, prefixEnd(prefix))).sort()).toEqual(['main', 'rbac', 'shop', 'tenants']);
+    expect(router.backendsFor(toKeyRange(prefix, prefixEnd(prefix))).sort()).toEqual([
+      'main',
+      'rbac',
+      'shop',
+      'tenants',
+    ]);
     const pods = key('/registry/pods/default/');
     expect(router.backendsFor(toKeyRange(pods, prefixEnd(pods))).sort()).toEqual(['main', 'rbac']);
-    expect(router.backendsFor(toKeyRange(key('/registry/leases/kube-system/lock'), Buffer.alloc(0)))).toEqual(['leases']);
+    expect(router.backendsFor(toKeyRange(key('/registry/leases/kube-system/lock'), Buffer.alloc(0)))).toEqual([
+      'leases',
+    ]);
   });
 });

@@ -59,7 +59,10 @@ function route(name: string, m: Matcher): Route {
         const parts = k.slice(REGISTRY.length).split('/');
         return parts.length >= 3 && parts[1] === m.namespace && (m.kinds.length === 0 || m.kinds.includes(parts[0]!));
       };
-      const prefixes = m.kinds.length === 0 ? [Buffer.from(REGISTRY)] : m.kinds.map((k) => Buffer.from(`${REGISTRY}${k}/${m.namespace}/`));
+      const prefixes =
+        m.kinds.length === 0
+          ? [Buffer.from(REGISTRY)]
+          : m.kinds.map((k) => Buffer.from(`${REGISTRY}${k}/${m.namespace}/`));
       return { name, matches, prefixes };
     }
     case 'prefix': {

@@ -16,7 +16,8 @@ function error(text: string): StoreError {
 
 describe('parseTopology', () => {
   it('reads HariKube files: group with version, query strings, relative and absolute paths', () => {
-    const t = parseTopology(`
+    const t = parseTopology(
+      `
 backends:
   - name: tenants
     endpoint: sqlite://db/tenants.db?_journal=WAL&cache=shared
@@ -24,7 +25,9 @@ backends:
   - name: kube-system
     endpoint: sqlite:///abs/ks.db
     namespace: { namespace: kube-system, kinds: [pods] }
-`, where);
+`,
+      where,
+    );
     expect(t.backends.map((b) => [b.name, b.path])).toEqual([
       ['tenants', '/var/lib/cnpaas/db/tenants.db'],
       ['kube-system', '/abs/ks.db'],
@@ -46,18 +49,54 @@ spec:
   });
 
   it.each([
-    ['an unknown scheme', 'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]', 'backends[0].endpoint scheme "mysql" is not supported'],
-    ['a duplicate name', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: x, endpoint: "sqlite://b.db", prefix: { prefix: b } }]', 'backends[1].name "x" is used twice'],
-    ['two backends on one file', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: y, endpoint: "sqlite://a.db", prefix: { prefix: b } }]', 'backends[1].endpoint sqlite://a.db is already used by x'],
+    [
+      'an unknown scheme',
+      'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]',
+      'backends[0].endpoint scheme "mysql" is not supported',
+    ],
+    [
+      'a duplicate name',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: x, endpoint: "sqlite://b.db", prefix: { prefix: b } }]',
+      'backends[1].name "x" is used twice',
+    ],
+    [
+      'two backends on one file',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: y, endpoint: "sqlite://a.db", prefix: { prefix: b } }]',
+      'backends[1].endpoint sqlite://a.db is already used by x',
+    ],
     ['no matcher', 'backends: [{ name: x, endpoint: "sqlite://a.db" }]', 'backends[0] has no matcher'],
-    ['two matchers', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, namespace: { namespace: n } }]', 'has 2 matchers'],
-    ['a missing group', 'backends: [{ name: x, endpoint: "sqlite://a.db", customresource: { kind: k } }]', 'backends[0].customresource.group is missing'],
-    ['a bad regexp', 'backends: [{ name: x, endpoint: "sqlite://a.db", regexp: { prefix: "(" } }]', 'backends[0].regexp.prefix is not a valid regular expression'],
-    ['an unknown field', 'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, colour: red }]', 'backends[0].colour is not a known field'],
-    ['the reserved name', 'backends: [{ name: main, endpoint: "sqlite://a.db", prefix: { prefix: a } }]', '"main" is reserved'],
+    [
+      'two matchers',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, namespace: { namespace: n } }]',
+      'has 2 matchers',
+    ],
+    [
+      'a missing group',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", customresource: { kind: k } }]',
+      'backends[0].customresource.group is missing',
+    ],
+    [
+      'a bad regexp',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", regexp: { prefix: "(" } }]',
+      'backends[0].regexp.prefix is not a valid regular expression',
+    ],
+    [
+      'an unknown field',
+      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, colour: red }]',
+      'backends[0].colour is not a known field',
+    ],
+    [
+      'the reserved name',
+      'backends: [{ name: main, endpoint: "sqlite://a.db", prefix: { prefix: a } }]',
+      '"main" is reserved',
+    ],
     ['bad YAML', 'backends: [', 'is not valid YAML'],
     ['the wrong kind', 'apiVersion: v1\nkind: ConfigMap', 'has neither `backends` nor `kind: TopologyConfig`'],
-    ['a bad name', 'backends: [{ name: "Bad Name", endpoint: "sqlite://a.db", prefix: { prefix: a } }]', 'is not a valid name'],
+    [
+      'a bad name',
+      'backends: [{ name: "Bad Name", endpoint: "sqlite://a.db", prefix: { prefix: a } }]',
+      'is not a valid name',
+    ],
   ])('refuses %s, naming the file and the field', (_what, text, message) => {
     const err = error(text);
     expect(err.code).toBe('CNPAAS_STORE_BAD_TOPOLOGY');

@@ -29,8 +29,16 @@ export interface Topology {
 }
 
 const MATCHERS = ['customresource', 'namespace', 'prefix', 'regexp'] as const;
-const IGNORED_FIELDS = ['backendTLS', 'connectionPool', 'compactInterval', 'compactIntervalJitter', 'compactTimeout',
-  'compactMinRetain', 'compactBatchSize', 'disableStorageLevelFiltering'];
+const IGNORED_FIELDS = [
+  'backendTLS',
+  'connectionPool',
+  'compactInterval',
+  'compactIntervalJitter',
+  'compactTimeout',
+  'compactMinRetain',
+  'compactBatchSize',
+  'disableStorageLevelFiltering',
+];
 const KNOWN_FIELDS = new Set(['name', 'endpoint', ...MATCHERS, ...IGNORED_FIELDS]);
 const TOPOLOGY_API_VERSIONS = new Set(['platform.cnpaas.dev/v1', 'harikube.info/v1']);
 
@@ -45,7 +53,12 @@ export function loadTopology(file: string, dataDir: string): Topology {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw bad(file, '(file)', `cannot be read: ${(err as Error).message}`, 'pass --topology the path of a readable YAML file');
+    throw bad(
+      file,
+      '(file)',
+      `cannot be read: ${(err as Error).message}`,
+      'pass --topology the path of a readable YAML file',
+    );
   }
   return parseTopology(text, { file, dataDir });
 }
@@ -63,24 +76,36 @@ export function parseTopology(text: string, where: { file: string; dataDir: stri
     if (value === null || value === undefined) continue;
     const list = backendsOf(value, file, d);
     for (const raw of list) {
-      topology.backends.push(parseBackend(raw, { file, dataDir, field: `backends[${index}]`, warnings: topology.warnings }));
+      topology.backends.push(
+        parseBackend(raw, { file, dataDir, field: `backends[${index}]`, warnings: topology.warnings }),
+      );
       index++;
     }
   }
   const seen = new Map<string, string>();
   for (const [i, b] of topology.backends.entries()) {
     if (b.name === DEFAULT_BACKEND) {
-      throw bad(file, `backends[${i}].name`, `"${DEFAULT_BACKEND}" is reserved for the default backend`, 'choose another name');
+      throw bad(
+        file,
+        `backends[${i}].name`,
+        `"${DEFAULT_BACKEND}" is reserved for the default backend`,
+        'choose another name',
+      );
     }
-    if (seen.has(b.name)) throw bad(file, `backends[${i}].name`, `"${b.name}" is used twice`, 'give every backend a unique name');
+    if (seen.has(b.name))
+      throw bad(file, `backends[${i}].name`, `"${b.name}" is used twice`, 'give every backend a unique name');
     seen.set(b.name, b.path);
   }
   const paths = new Map<string, string>();
   for (const [i, b] of topology.backends.entries()) {
     const other = paths.get(b.path);
     if (other || b.path === join(dataDir, 'main.db') || b.path === join(dataDir, 'meta.db')) {
-      throw bad(file, `backends[${i}].endpoint`, `${b.endpoint} is already used by ${other ?? 'the store itself'}`,
-        'give every backend its own database file');
+      throw bad(
+        file,
+        `backends[${i}].endpoint`,
+        `${b.endpoint} is already used by ${other ?? 'the store itself'}`,
+        'give every backend its own database file',
+      );
     }
     paths.set(b.path, b.name);
   }
@@ -88,15 +113,21 @@ export function parseTopology(text: string, where: { file: string; dataDir: stri
 }
 
 function backendsOf(value: unknown, file: string, d: number): unknown[] {
-  if (!isObject(value)) throw bad(file, `document ${d + 1}`, 'must be a mapping', 'use `backends: [...]` or a TopologyConfig');
+  if (!isObject(value))
+    throw bad(file, `document ${d + 1}`, 'must be a mapping', 'use `backends: [...]` or a TopologyConfig');
   if ('backends' in value) {
-    if (!Array.isArray(value.backends)) throw bad(file, 'backends', 'must be a list', 'write `backends:` followed by `- name: ...` items');
+    if (!Array.isArray(value.backends))
+      throw bad(file, 'backends', 'must be a list', 'write `backends:` followed by `- name: ...` items');
     return value.backends;
   }
   if (value.kind === 'TopologyConfig') {
     if (typeof value.apiVersion !== 'string' || !TOPOLOGY_API_VERSIONS.has(value.apiVersion)) {
-      throw bad(file, 'apiVersion', `"${String(value.apiVersion)}" is not a TopologyConfig version`,
-        `use one of ${[...TOPOLOGY_API_VERSIONS].join(', ')}`);
+      throw bad(
+        file,
+        'apiVersion',
+        `"${String(value.apiVersion)}" is not a TopologyConfig version`,
+        `use one of ${[...TOPOLOGY_API_VERSIONS].join(', ')}`,
+      );
     }
     const spec = value.spec;
     if (!isObject(spec) || !Array.isArray(spec.backends)) {
@@ -104,7 +135,12 @@ function backendsOf(value: unknown, file: string, d: number): unknown[] {
     }
     return spec.backends;
   }
-  throw bad(file, `document ${d + 1}`, 'has neither `backends` nor `kind: TopologyConfig`', 'use `backends: [...]` at the top level');
+  throw bad(
+    file,
+    `document ${d + 1}`,
+    'has neither `backends` nor `kind: TopologyConfig`',
+    'use `backends: [...]` at the top level',
+  );
 }
 
 interface BackendContext {
@@ -118,20 +154,32 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
   const { file, field } = ctx;
   if (!isObject(raw)) throw bad(file, field, 'must be a mapping', 'each backend needs name, endpoint and one matcher');
   for (const key of Object.keys(raw)) {
-    if (!KNOWN_FIELDS.has(key)) throw bad(file, `${field}.${key}`, 'is not a known field', `known fields: ${[...KNOWN_FIELDS].join(', ')}`);
-    if (IGNORED_FIELDS.includes(key)) ctx.warnings.push(`${file}: ${field}.${key} is accepted and ignored by the SQLite driver`);
+    if (!KNOWN_FIELDS.has(key))
+      throw bad(file, `${field}.${key}`, 'is not a known field', `known fields: ${[...KNOWN_FIELDS].join(', ')}`);
+    if (IGNORED_FIELDS.includes(key))
+      ctx.warnings.push(`${file}: ${field}.${key} is accepted and ignored by the SQLite driver`);
   }
   const name = raw.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
-    throw bad(file, `${field}.name`, `${JSON.stringify(name)} is not a valid name`, 'use lower-case letters, digits and dashes');
+    throw bad(
+      file,
+      `${field}.name`,
+      `${JSON.stringify(name)} is not a valid name`,
+      'use lower-case letters, digits and dashes',
+    );
   }
   const endpoint = raw.endpoint;
-  if (typeof endpoint !== 'string') throw bad(file, `${field}.endpoint`, 'is missing', 'set endpoint: sqlite://<file>.db');
+  if (typeof endpoint !== 'string')
+    throw bad(file, `${field}.endpoint`, 'is missing', 'set endpoint: sqlite://<file>.db');
   const path = sqlitePath(endpoint, { ...ctx, field: `${field}.endpoint` });
   const present = MATCHERS.filter((m) => m in raw);
   if (present.length !== 1) {
-    throw bad(file, field, present.length === 0 ? 'has no matcher' : `has ${present.length} matchers (${present.join(', ')})`,
-      `give exactly one of ${MATCHERS.join(', ')}`);
+    throw bad(
+      file,
+      field,
+      present.length === 0 ? 'has no matcher' : `has ${present.length} matchers (${present.join(', ')})`,
+      `give exactly one of ${MATCHERS.join(', ')}`,
+    );
   }
   const kind = present[0]!;
   return { name, endpoint, path, matcher: parseMatcher(kind, raw[kind], { ...ctx, field: `${field}.${kind}` }) };
@@ -183,14 +231,22 @@ function regexp(source: string, ctx: BackendContext): RegExp {
 
 function sqlitePath(endpoint: string, ctx: BackendContext): string {
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
-  if (!match) throw bad(ctx.file, ctx.field, `"${endpoint}" is not a URL`, 'write sqlite:///abs/path.db or sqlite://rel/path.db');
+  if (!match)
+    throw bad(ctx.file, ctx.field, `"${endpoint}" is not a URL`, 'write sqlite:///abs/path.db or sqlite://rel/path.db');
   const [, scheme, rest] = match;
   if (scheme !== 'sqlite') {
-    throw bad(ctx.file, ctx.field, `scheme "${scheme}" is not supported`,
-      'this store speaks sqlite:// (Postgres comes later); other HariKube schemes (mysql, postgres, http) cannot be used yet');
+    throw bad(
+      ctx.file,
+      ctx.field,
+      `scheme "${scheme}" is not supported`,
+      'this store speaks sqlite:// (Postgres comes later); other HariKube schemes (mysql, postgres, http) cannot be used yet',
+    );
   }
   const [location, query] = rest!.split('?', 2) as [string, string | undefined];
-  if (query) ctx.warnings.push(`${ctx.file}: ${ctx.field} query "?${query}" is ignored (the store sets WAL and FULL sync itself)`);
+  if (query)
+    ctx.warnings.push(
+      `${ctx.file}: ${ctx.field} query "?${query}" is ignored (the store sets WAL and FULL sync itself)`,
+    );
   if (!location) throw bad(ctx.file, ctx.field, 'names no file', 'write sqlite://<file>.db');
   return isAbsolute(location) ? location : join(ctx.dataDir, location);
 }

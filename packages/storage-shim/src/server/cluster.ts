@@ -7,7 +7,9 @@ export function clusterService(ctx: ServiceContext): grpc.UntypedServiceImplemen
   return {
     MemberList: unary(ctx, 'MemberList', () => ({
       header: ctx.headers.header(),
-      members: [{ ID: ctx.backend.memberId, name: 'cnpaas-store', peerURLs: [], clientURLs: ctx.clientUrls, isLearner: false }],
+      members: [
+        { ID: ctx.backend.memberId, name: 'cnpaas-store', peerURLs: [], clientURLs: ctx.clientUrls, isLearner: false },
+      ],
     })),
     MemberAdd: unimplemented('MemberAdd', single),
     MemberRemove: unimplemented('MemberRemove', single),

@@ -65,5 +65,6 @@ export function toServiceError(ctx: ServiceContext, method: string, err: unknown
 }
 
 export function unimplemented(what: string, hint: string): grpc.handleUnaryCall<unknown, unknown> {
-  return (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: `cnpaas-store: ${what} is not supported: ${hint}` });
+  return (_call, callback) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: `cnpaas-store: ${what} is not supported: ${hint}` });
 }

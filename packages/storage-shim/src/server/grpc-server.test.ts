@@ -32,7 +32,12 @@ async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
   };
   const hub = new WatchHub(store);
   const running = await startGrpcServer({
-    ctx, hub, listenUrls: ['http://127.0.0.1:0'], tls: {}, progressIntervalMs: 600_000, shutdownGraceMs,
+    ctx,
+    hub,
+    listenUrls: ['http://127.0.0.1:0'],
+    tls: {},
+    progressIntervalMs: 600_000,
+    shutdownGraceMs,
     watchLimits: { maxPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000 },
   });
   cleanups.push(async () => {
@@ -45,7 +50,9 @@ async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
 
 /** The server side of every HTTP/2 connection grpc-js holds (its internals: only to stage the race below). */
 function serverSessions(running: RunningGrpcServer): http2.ServerHttp2Session[] {
-  const servers = (running.server as unknown as { http2Servers: Map<unknown, { sessions: Set<http2.ServerHttp2Session> }> }).http2Servers;
+  const servers = (
+    running.server as unknown as { http2Servers: Map<unknown, { sessions: Set<http2.ServerHttp2Session> }> }
+  ).http2Servers;
   return [...servers.values()].flatMap((s) => [...s.sessions]);
 }
 
@@ -88,7 +95,12 @@ describe('graceful stop of the gRPC server', () => {
     });
     client.on('error', () => {});
     // A call whose request never arrives keeps its connection open past a graceful close.
-    const stream = client.request({ ':method': 'POST', ':path': '/etcdserverpb.KV/Range', 'content-type': 'application/grpc', te: 'trailers' });
+    const stream = client.request({
+      ':method': 'POST',
+      ':path': '/etcdserverpb.KV/Range',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     stream.on('error', () => {});
     stream.write(Buffer.from([0, 0, 0, 0, 100])); // a message header announcing 100 bytes that never come
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));

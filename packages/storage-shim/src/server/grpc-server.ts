@@ -135,12 +135,18 @@ async function bind(server: grpc.Server, url: string, tls: TlsFiles): Promise<st
   const creds = listener.secure ? serverCredentials(tls, url) : grpc.ServerCredentials.createInsecure();
   const isUnix = listener.host === undefined;
   if (isUnix) await clearStaleSocket(listener.address);
-  const bindTo = () => new Promise<number>((resolve, reject) =>
-    server.bindAsync(isUnix ? `unix:${listener.address}` : listener.address, creds, (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const bindTo = () =>
+    new Promise<number>((resolve, reject) =>
+      server.bindAsync(isUnix ? `unix:${listener.address}` : listener.address, creds, (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
   const port = await (isUnix ? withOwnerOnlyUmask(bindTo) : bindTo()).catch((err: Error) => {
-    throw new StoreError('CNPAAS_STORE_LISTEN', `cannot listen on ${url}: ${err.message}`,
-      'pick a free port or a writable socket path, or stop the process using it');
+    throw new StoreError(
+      'CNPAAS_STORE_LISTEN',
+      `cannot listen on ${url}: ${err.message}`,
+      'pick a free port or a writable socket path, or stop the process using it',
+    );
   });
   if (isUnix) return url;
   return `${listener.scheme}://${listener.address.replace(/:\d+$/, `:${port}`)}`;
@@ -148,17 +154,28 @@ async function bind(server: grpc.Server, url: string, tls: TlsFiles): Promise<st
 
 function serverCredentials(tls: TlsFiles, url: string): grpc.ServerCredentials {
   if (!tls.certFile || !tls.keyFile) {
-    throw new StoreError('CNPAAS_STORE_TLS', `${url} needs TLS but --cert-file or --key-file is missing`,
-      'pass --cert-file and --key-file, or listen on http:// or unix://');
+    throw new StoreError(
+      'CNPAAS_STORE_TLS',
+      `${url} needs TLS but --cert-file or --key-file is missing`,
+      'pass --cert-file and --key-file, or listen on http:// or unix://',
+    );
   }
   if (tls.clientCertAuth && !tls.trustedCaFile) {
-    throw new StoreError('CNPAAS_STORE_TLS', '--client-cert-auth needs --trusted-ca-file', 'pass the CA that signs client certificates');
+    throw new StoreError(
+      'CNPAAS_STORE_TLS',
+      '--client-cert-auth needs --trusted-ca-file',
+      'pass the CA that signs client certificates',
+    );
   }
   const read = (file: string, flag: string) => {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new StoreError('CNPAAS_STORE_TLS', `${flag} ${file} cannot be read: ${(err as Error).message}`, `check the path given to ${flag}`);
+      throw new StoreError(
+        'CNPAAS_STORE_TLS',
+        `${flag} ${file} cannot be read: ${(err as Error).message}`,
+        `check the path given to ${flag}`,
+      );
     }
   };
   const ca = tls.trustedCaFile ? read(tls.trustedCaFile, '--trusted-ca-file') : null;

@@ -39,7 +39,13 @@ export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementa
       const id = BigInt(m.ID ?? 0);
       const info = backend.leaseTimeToLive(id, !!m.keys);
       if (!info) return { header: headers.header(), ID: bigToWire(id), TTL: -1 };
-      return { header: headers.header(), ID: bigToWire(id), TTL: info.ttl, grantedTTL: info.grantedTtl, keys: info.keys };
+      return {
+        header: headers.header(),
+        ID: bigToWire(id),
+        TTL: info.ttl,
+        grantedTTL: info.grantedTtl,
+        keys: info.keys,
+      };
     }),
 
     LeaseLeases: unary(ctx, 'LeaseLeases', () => ({

@@ -50,7 +50,8 @@ export function maintenanceService(ctx: ServiceContext): grpc.UntypedServiceImpl
       // 'error' on a server stream ends the call with this status.
       call.emit('error', {
         code: grpc.status.UNIMPLEMENTED,
-        details: 'cnpaas-store: snapshot is not supported: stop the store and copy the .db files of its --data-dir, or use sqlite3 .backup',
+        details:
+          'cnpaas-store: snapshot is not supported: stop the store and copy the .db files of its --data-dir, or use sqlite3 .backup',
       });
     }) as grpc.handleServerStreamingCall<unknown, unknown>,
     MoveLeader: unimplemented('MoveLeader', 'the store is a single member that is always the leader'),

@@ -16,8 +16,11 @@ function describeNonSocket(path: string): string | undefined {
     st = lstatSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StoreError('CNPAAS_STORE_SOCKET_PATH', `unix://${path}: cannot inspect the path: ${(err as Error).message}`,
-      'check the permissions of the socket directory, or choose another socket path');
+    throw new StoreError(
+      'CNPAAS_STORE_SOCKET_PATH',
+      `unix://${path}: cannot inspect the path: ${(err as Error).message}`,
+      'check the permissions of the socket directory, or choose another socket path',
+    );
   }
   if (st.isSocket()) return '';
   if (st.isSymbolicLink()) return 'a symbolic link';
@@ -37,8 +40,14 @@ function probe(path: string): Promise<'stale' | 'live'> {
     socket.once('error', (err: NodeJS.ErrnoException) => {
       socket.destroy();
       if (err.code === 'ECONNREFUSED') resolve('stale');
-      else reject(new StoreError('CNPAAS_STORE_SOCKET_PATH', `unix://${path}: cannot tell whether the existing socket is in use: ${err.message}`,
-        'remove the socket yourself if no process uses it, or choose another socket path'));
+      else
+        reject(
+          new StoreError(
+            'CNPAAS_STORE_SOCKET_PATH',
+            `unix://${path}: cannot tell whether the existing socket is in use: ${err.message}`,
+            'remove the socket yourself if no process uses it, or choose another socket path',
+          ),
+        );
     });
   });
 }
@@ -48,13 +57,18 @@ export async function clearStaleSocket(path: string): Promise<void> {
   const kind = describeNonSocket(path);
   if (kind === undefined) return;
   if (kind !== '') {
-    throw new StoreError('CNPAAS_STORE_SOCKET_PATH',
+    throw new StoreError(
+      'CNPAAS_STORE_SOCKET_PATH',
       `unix://${path}: the path exists and is ${kind}; the store replaces only a socket left behind by a stopped store`,
-      'remove it yourself if it is not needed, or choose another socket path');
+      'remove it yourself if it is not needed, or choose another socket path',
+    );
   }
   if ((await probe(path)) === 'live') {
-    throw new StoreError('CNPAAS_STORE_SOCKET_PATH', `unix://${path}: another process is listening on this socket`,
-      'stop that process (another cnpaas-store?) or choose another socket path');
+    throw new StoreError(
+      'CNPAAS_STORE_SOCKET_PATH',
+      `unix://${path}: another process is listening on this socket`,
+      'stop that process (another cnpaas-store?) or choose another socket path',
+    );
   }
   unlinkSync(path);
 }

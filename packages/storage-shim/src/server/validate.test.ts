@@ -16,8 +16,18 @@ describe('request checks (etcd v3rpc/key.go)', () => {
 
   it('limits operations per branch, not per txn', () => {
     const many = Array.from({ length: 128 }, (_, i) => p(`k${i}`));
-    expect(() => checkTxn(txn(many, many.map((_, i) => p(`f${i}`))), 128)).not.toThrow();
-    expect(() => checkTxn(txn([...many, p('one-more')]), 128)).toThrow('etcdserver: too many operations in txn request');
+    expect(() =>
+      checkTxn(
+        txn(
+          many,
+          many.map((_, i) => p(`f${i}`)),
+        ),
+        128,
+      ),
+    ).not.toThrow();
+    expect(() => checkTxn(txn([...many, p('one-more')]), 128)).toThrow(
+      'etcdserver: too many operations in txn request',
+    );
   });
 
   it.each<[string, TxnRequest]>([
@@ -29,8 +39,9 @@ describe('request checks (etcd v3rpc/key.go)', () => {
     expect(() => checkTxn(request, 128)).toThrow('etcdserver: duplicate key given in txn request');
   });
 
-  it('gives a nested txn what is left of the parent\'s op budget', () => {
-    const ranges = (n: number): RequestOp[] => Array.from({ length: n }, (_, i) => ({ range: { ...rangeReq(`r${i}`) } }));
+  it("gives a nested txn what is left of the parent's op budget", () => {
+    const ranges = (n: number): RequestOp[] =>
+      Array.from({ length: n }, (_, i) => ({ range: { ...rangeReq(`r${i}`) } }));
     expect(() => checkTxn(txn([...ranges(100), { txn: txn(ranges(27)) }]), 128)).not.toThrow();
     expect(() => checkTxn(txn([...ranges(100), { txn: txn(ranges(40)) }]), 128)).toThrow('too many operations');
   });

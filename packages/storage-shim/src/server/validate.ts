@@ -36,7 +36,6 @@ function checkOp(op: MaybeOp, maxOps: number): void {
   else checkTxnOps(op.txn, maxOps);
 }
 
-
 function checkTxnOps(r: TxnRequest, maxOps: number): void {
   const ops = Math.max(r.compare.length, r.success.length, r.failure.length);
   if (ops > maxOps) throw Errors.tooManyOps();

@@ -135,7 +135,8 @@ class WatchSession implements WatchSink {
       this.#write({ revision: current, watchId: id, created: true, canceled: !!reason, cancelReason: reason });
 
     const range = toKeyRange(key, rangeEnd);
-    if (range.end !== null && range.end.length > 0 && Buffer.compare(key, range.end) >= 0) return created(-1, WatchErrors.emptyRange);
+    if (range.end !== null && range.end.length > 0 && Buffer.compare(key, range.end) >= 0)
+      return created(-1, WatchErrors.emptyRange);
     let id = Number(c.watch_id ?? 0);
     if (id === 0) {
       while (this.#watchers.has(this.#nextId)) this.#nextId++;
@@ -150,12 +151,16 @@ class WatchSession implements WatchSink {
     }
     const filters = c.filters ?? [];
     const start = Number(c.start_revision ?? 0);
-    const watcher = new Watcher(id, {
-      range,
-      startRevision: start === 0 ? current + 1 : start,
-      prevKv: !!c.prev_kv,
-      filter: { noPut: filters.includes('NOPUT'), noDelete: filters.includes('NODELETE') },
-    }, this);
+    const watcher = new Watcher(
+      id,
+      {
+        range,
+        startRevision: start === 0 ? current + 1 : start,
+        prevKv: !!c.prev_kv,
+        filter: { noPut: filters.includes('NOPUT'), noDelete: filters.includes('NODELETE') },
+      },
+      this,
+    );
     this.#watchers.set(id, watcher);
     this.connection.watchers++;
     this.#state.set(watcher, { progressNotify: !!c.progress_notify, fragment: !!c.fragment, busy: false });
@@ -186,8 +191,16 @@ class WatchSession implements WatchSink {
       // the watcher with a reason; the client watches again from the last
       // revision it received, and gets the rest from history.
       this.#drop(w);
-      this.#write({ revision: this.ctx.backend.revision, watchId: w.id, canceled: true, cancelReason: WatchErrors.tooSlow(this.limits.maxPendingBytes) });
-      this.ctx.log.warn({ watchId: w.id, pendingBytes: this.#pendingBytes, peer: this.call.getPeer() }, 'watcher canceled: its client is not reading the stream');
+      this.#write({
+        revision: this.ctx.backend.revision,
+        watchId: w.id,
+        canceled: true,
+        cancelReason: WatchErrors.tooSlow(this.limits.maxPendingBytes),
+      });
+      this.ctx.log.warn(
+        { watchId: w.id, pendingBytes: this.#pendingBytes, peer: this.call.getPeer() },
+        'watcher canceled: its client is not reading the stream',
+      );
       this.ctx.metrics.slowWatchersCanceled.inc();
       return;
     }

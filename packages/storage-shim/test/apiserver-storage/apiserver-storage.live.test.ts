@@ -96,7 +96,9 @@ async function runTarget(name: string, args: string[]): Promise<GoResults> {
   expect(r.failed, `Go tests failed against ${name}:${report}`).toEqual([]);
   expect(r.failedSubtests, `Go subtests failed against ${name}:${report}`).toEqual([]);
   expect(r.brokenPackages, `test binaries failed outside any test against ${name}:${report}`).toEqual([]);
-  expect(r.skipped, `skipped against ${name} (list new skips with a reason in scripts/k8s/STORAGE-TESTS.md)`).toEqual(EXPECTED_SKIPS[name]);
+  expect(r.skipped, `skipped against ${name} (list new skips with a reason in scripts/k8s/STORAGE-TESTS.md)`).toEqual(
+    EXPECTED_SKIPS[name],
+  );
   expect(r.passed.length, `too few tests ran against ${name}:\n${tail(run.output)}`).toBeGreaterThanOrEqual(MIN_TESTS);
   expect(run.code, `storage-test.sh exited ${run.code}:\n${tail(run.output)}`).toBe(0);
   return r;
@@ -119,23 +121,39 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('builds the test binaries (cached when up to date)', async () => {
-    requireGo();
-    const run = await runScript(['--build-only', ...PACKAGES]);
-    expect(run.code, `storage-test.sh --build-only failed:\n${tail(run.output)}`).toBe(0);
-  }, 30 * MINUTE);
+  it(
+    'builds the test binaries (cached when up to date)',
+    async () => {
+      requireGo();
+      const run = await runScript(['--build-only', ...PACKAGES]);
+      expect(run.code, `storage-test.sh --build-only failed:\n${tail(run.output)}`).toBe(0);
+    },
+    30 * MINUTE,
+  );
 
-  it('all pass against cnpaas-store', async () => {
-    await runTarget('store', ['--target', 'store', ...PACKAGES]);
-  }, (LONG ? 40 : 20) * MINUTE);
+  it(
+    'all pass against cnpaas-store',
+    async () => {
+      await runTarget('store', ['--target', 'store', ...PACKAGES]);
+    },
+    (LONG ? 40 : 20) * MINUTE,
+  );
 
-  it('all pass against cnpaas-store routed over three backends', async () => {
-    await runTarget('routed', ['--target', 'store', '--pkg', 'etcd3', '--topology', SPLIT_TOPOLOGY]);
-  }, 20 * MINUTE);
+  it(
+    'all pass against cnpaas-store routed over three backends',
+    async () => {
+      await runTarget('routed', ['--target', 'store', '--pkg', 'etcd3', '--topology', SPLIT_TOPOLOGY]);
+    },
+    20 * MINUTE,
+  );
 
-  it('all pass against the embedded etcd 3.6 they use upstream (proves the harness)', async () => {
-    await runTarget('etcd', ['--target', 'etcd', ...PACKAGES]);
-  }, (LONG ? 40 : 20) * MINUTE);
+  it(
+    'all pass against the embedded etcd 3.6 they use upstream (proves the harness)',
+    async () => {
+      await runTarget('etcd', ['--target', 'etcd', ...PACKAGES]);
+    },
+    (LONG ? 40 : 20) * MINUTE,
+  );
 
   it('ran the same tests against the store and against etcd', () => {
     const store = results.get('store');

@@ -27,7 +27,15 @@ export interface GoResults {
 }
 
 export function parseTest2json(text: string): GoResults {
-  const r: GoResults = { passed: [], failed: [], skipped: [], failedSubtests: [], brokenPackages: [], packages: [], output: new Map() };
+  const r: GoResults = {
+    passed: [],
+    failed: [],
+    skipped: [],
+    failedSubtests: [],
+    brokenPackages: [],
+    packages: [],
+    output: new Map(),
+  };
   const buffers = new Map<string, string[]>();
   const pkgFailed = new Map<string, boolean>();
   for (const line of text.split('\n')) {

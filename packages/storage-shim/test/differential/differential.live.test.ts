@@ -50,16 +50,19 @@ interface Run {
 function parseSeed(text: string): number {
   if (text === 'random') return Math.floor(Math.random() * 2 ** 31);
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`CNPAAS_DIFF_SEED must be a non-negative integer or "random", got ${text}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`CNPAAS_DIFF_SEED must be a non-negative integer or "random", got ${text}`);
   return n >>> 0;
 }
 
 function plan(): Run[] {
   const opsEnv = process.env.CNPAAS_DIFF_OPS;
   const ops = opsEnv ? Number(opsEnv) : undefined;
-  if (ops !== undefined && !(Number.isSafeInteger(ops) && ops > 0)) throw new Error(`CNPAAS_DIFF_OPS must be a positive integer, got ${opsEnv}`);
+  if (ops !== undefined && !(Number.isSafeInteger(ops) && ops > 0))
+    throw new Error(`CNPAAS_DIFF_OPS must be a positive integer, got ${opsEnv}`);
   const topology = process.env.CNPAAS_DIFF_TOPOLOGY ?? 'both';
-  const wanted = (routed: boolean) => !(routed && SELF) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
+  const wanted = (routed: boolean) =>
+    !(routed && SELF) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
   let runs: Run[];
   if (process.env.CNPAAS_DIFF_SEED) {
     const seed = parseSeed(process.env.CNPAAS_DIFF_SEED);
@@ -107,8 +110,10 @@ function compareWatchers(a: WatcherRecord, b: WatcherRecord | undefined, out: Mi
     out.push({ where: label, oracle: 'present', subject: 'missing' });
     return;
   }
-  if (show(a.created) !== show(b.created)) out.push({ where: `${label}: Created`, oracle: a.created, subject: b.created });
-  if (show(a.canceled) !== show(b.canceled)) out.push({ where: `${label}: Canceled`, oracle: a.canceled, subject: b.canceled });
+  if (show(a.created) !== show(b.created))
+    out.push({ where: `${label}: Created`, oracle: a.created, subject: b.created });
+  if (show(a.canceled) !== show(b.canceled))
+    out.push({ where: `${label}: Canceled`, oracle: a.canceled, subject: b.canceled });
   // A watch opened exactly at the compact revision: the store keeps the rows
   // written at that revision and delivers their events (etcd 3.6, fixing
   // etcd#19179 and #18089); etcd 3.4.23 loses deletes there and has no prev_kv.
@@ -133,7 +138,15 @@ function compareWatchers(a: WatcherRecord, b: WatcherRecord | undefined, out: Mi
 
 async function runDifferential(run: Run): Promise<RunReport> {
   const startedAt = Date.now();
-  const report: RunReport = { mismatches: [], executed: 0, watchers: 0, events: 0, skippedEvents: 0, ms: 0, subjectOutput: '' };
+  const report: RunReport = {
+    mismatches: [],
+    executed: 0,
+    watchers: 0,
+    events: 0,
+    skippedEvents: 0,
+    ms: 0,
+    subjectOutput: '',
+  };
   const servers: ServerHandle[] = [];
   const sessions: Session[] = [];
   try {
@@ -152,7 +165,9 @@ async function runDifferential(run: Run): Promise<RunReport> {
     sessions.push(a, b);
     const gen = new Generator(run.seed);
     const recent: string[] = [];
-    const trace = process.env.CNPAAS_DIFF_TRACE ? `${process.env.CNPAAS_DIFF_TRACE}.${run.seed}${run.routed ? '.routed' : ''}` : null;
+    const trace = process.env.CNPAAS_DIFF_TRACE
+      ? `${process.env.CNPAAS_DIFF_TRACE}.${run.seed}${run.routed ? '.routed' : ''}`
+      : null;
     if (trace) writeFileSync(trace, '');
 
     for (let i = 0; i < run.ops && report.mismatches.length < MAX_MISMATCHES; i++) {
@@ -166,7 +181,11 @@ async function runDifferential(run: Run): Promise<RunReport> {
       }
       gen.observe(op, oa);
       const line = `#${i} ${describeOp(op)} -> ${show(oa)}`;
-      if (trace) appendFileSync(trace, `${line} (${took.toFixed(1)} ms)\n${show(oa) === show(ob) ? '' : `  ${SUBJECT}: ${show(ob)}\n`}`);
+      if (trace)
+        appendFileSync(
+          trace,
+          `${line} (${took.toFixed(1)} ms)\n${show(oa) === show(ob) ? '' : `  ${SUBJECT}: ${show(ob)}\n`}`,
+        );
       // RequestProgress answers are not compared (etcd#15220); the op only exercises the path.
       if (op.kind !== 'watchProgress' && show(oa) !== show(ob)) {
         const where = `op #${i} (${op.kind}${op.kind === 'txn' ? ` ${op.shape}` : ''})`;
@@ -180,7 +199,11 @@ async function runDifferential(run: Run): Promise<RunReport> {
     const synced = await Promise.allSettled([a.watch.sync(a.revision), b.watch.sync(b.revision)]);
     synced.forEach((s, i) => {
       if (s.status === 'rejected') {
-        report.mismatches.push({ where: `final watch sync on ${i === 0 ? 'etcd' : SUBJECT}`, oracle: 'synced', subject: String(s.reason) });
+        report.mismatches.push({
+          where: `final watch sync on ${i === 0 ? 'etcd' : SUBJECT}`,
+          oracle: 'synced',
+          subject: String(s.reason),
+        });
       }
     });
     for (const w of a.watch.watchers.values()) {
@@ -188,7 +211,11 @@ async function runDifferential(run: Run): Promise<RunReport> {
       compareWatchers(w, b.watch.watchers.get(w.label), report.mismatches, report);
     }
     if (show(a.watch.unattributed) !== show(b.watch.unattributed)) {
-      report.mismatches.push({ where: 'watch responses for no live watcher', oracle: a.watch.unattributed, subject: b.watch.unattributed });
+      report.mismatches.push({
+        where: 'watch responses for no live watcher',
+        oracle: a.watch.unattributed,
+        subject: b.watch.unattributed,
+      });
     }
     if (report.mismatches.length > 0) report.subjectOutput = subject.output();
   } finally {

@@ -192,10 +192,7 @@ export interface CompareReq {
 }
 
 export type RequestOp =
-  | { request_range: RangeReq }
-  | { request_put: PutReq }
-  | { request_delete_range: DeleteReq }
-  | { request_txn: TxnReq };
+  { request_range: RangeReq } | { request_put: PutReq } | { request_delete_range: DeleteReq } | { request_txn: TxnReq };
 
 export interface TxnReq {
   compare: CompareReq[];
@@ -455,7 +452,9 @@ export class Generator {
     // to the revision it wrote into the key.
     if (op.kind === 'txn' && op.shape === 'compact-cas' && 'ok' in outcome) {
       const res = outcome.ok as { succeeded: boolean };
-      const written = Number(op.req.success[0] && 'request_put' in op.req.success[0] ? op.req.success[0].request_put.value.toString() : 0);
+      const written = Number(
+        op.req.success[0] && 'request_put' in op.req.success[0] ? op.req.success[0].request_put.value.toString() : 0,
+      );
       if (res.succeeded && written > 0 && this.rng.chance(0.5)) {
         this.followUps.push({ kind: 'compact', revision: written, physical: false });
       }
@@ -467,7 +466,11 @@ export class Generator {
   private kubeCreate(): Op {
     const key = this.key();
     const put = this.plainPut(key, this.leaseForWrite());
-    return { kind: 'txn', shape: 'create', req: { compare: [modEquals(key, 0)], success: [{ request_put: put }], failure: [] } };
+    return {
+      kind: 'txn',
+      shape: 'create',
+      req: { compare: [modEquals(key, 0)], success: [{ request_put: put }], failure: [] },
+    };
   }
 
   private kubeUpdate(): Op {
@@ -476,7 +479,11 @@ export class Generator {
     return {
       kind: 'txn',
       shape: 'update',
-      req: { compare: [modEquals(key, this.expectedMod(key))], success: [{ request_put: put }], failure: [{ request_range: rangeOf(key) }] },
+      req: {
+        compare: [modEquals(key, this.expectedMod(key))],
+        success: [{ request_put: put }],
+        failure: [{ request_range: rangeOf(key) }],
+      },
     };
   }
 
@@ -666,7 +673,12 @@ export class Generator {
     const known = this.model.keys.get(showBytes(key));
     const unionRoll = r.next();
     // Rarely leave the union unset or set the wrong member: etcd then compares against 0 / empty.
-    const unionTarget = unionRoll < 0.04 ? null : unionRoll < 0.07 ? r.pick(['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'] as const) : target;
+    const unionTarget =
+      unionRoll < 0.04
+        ? null
+        : unionRoll < 0.07
+          ? r.pick(['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'] as const)
+          : target;
     switch (unionTarget) {
       case 'VERSION':
         c.version = known && r.chance(0.6) ? known.version : r.int(0, 4);
@@ -705,7 +717,17 @@ export class Generator {
   private genericTxn(depth: number): TxnReq {
     const r = this.rng;
     const txn: TxnReq = {
-      compare: Array.from({ length: r.weighted([[0, 1], [1, 5], [2, 2], [3, 1]]) }, () => this.compare()),
+      compare: Array.from(
+        {
+          length: r.weighted([
+            [0, 1],
+            [1, 5],
+            [2, 2],
+            [3, 1],
+          ]),
+        },
+        () => this.compare(),
+      ),
       success: Array.from({ length: r.int(0, depth === 0 ? 4 : 2) }, () => this.requestOp(depth)),
       failure: Array.from({ length: r.int(0, depth === 0 ? 3 : 2) }, () => this.requestOp(depth)),
     };
@@ -725,11 +747,13 @@ export class Generator {
       const j = r.int(0, i);
       [keys[i], keys[j]] = [keys[j]!, keys[i]!];
     }
-    const ops: RequestOp[] = keys.slice(0, r.int(5, 24)).map((key) =>
-      r.chance(0.7)
-        ? { request_put: { ...this.plainPut(key, this.leaseForWrite()), prev_kv: r.chance(0.3) } }
-        : { request_delete_range: { key, range_end: EMPTY, prev_kv: r.chance(0.5) } },
-    );
+    const ops: RequestOp[] = keys
+      .slice(0, r.int(5, 24))
+      .map((key) =>
+        r.chance(0.7)
+          ? { request_put: { ...this.plainPut(key, this.leaseForWrite()), prev_kv: r.chance(0.3) } }
+          : { request_delete_range: { key, range_end: EMPTY, prev_kv: r.chance(0.5) } },
+      );
     const compare = r.chance(0.3) ? [this.compare()] : [];
     return { compare, success: ops, failure: r.chance(0.5) ? [{ request_range: rangeOf(NUL, NUL) }] : [] };
   }
@@ -846,7 +870,8 @@ export class Generator {
 
   private tooManyOps(): TxnReq {
     const r = this.rng;
-    const ranges = (n: number): RequestOp[] => Array.from({ length: n }, () => ({ request_range: rangeOf(this.key()) }));
+    const ranges = (n: number): RequestOp[] =>
+      Array.from({ length: n }, () => ({ request_range: rangeOf(this.key()) }));
     return r.weighted<() => TxnReq>([
       // 128 is the limit and must pass.
       [() => ({ compare: [], success: ranges(r.pick([128, 129])), failure: [] }), 2],
@@ -891,7 +916,9 @@ export class Generator {
 }
 
 const del = (key: Buffer, end: Buffer): RequestOp => ({ request_delete_range: { key, range_end: end, prev_kv: true } });
-const txn = (compare: CompareReq[], success: RequestOp[], failure: RequestOp[]): RequestOp => ({ request_txn: { compare, success, failure } });
+const txn = (compare: CompareReq[], success: RequestOp[], failure: RequestOp[]): RequestOp => ({
+  request_txn: { compare, success, failure },
+});
 
 function modEquals(key: Buffer, rev: number): CompareReq {
   return { result: 'EQUAL', target: 'MOD', key, range_end: EMPTY, mod_revision: rev };

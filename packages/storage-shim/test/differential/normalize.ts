@@ -28,7 +28,8 @@ export interface LeaseNamer {
 export function showBytes(buf: Uint8Array | null | undefined): string {
   if (!buf) return '';
   let s = '';
-  for (const c of buf) s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+  for (const c of buf)
+    s += c >= 0x20 && c < 0x7f && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
   return s;
 }
 
@@ -100,11 +101,18 @@ function canonicalOrder(kvs: NKeyValue[], req: RangeReq, more: boolean, count: n
   // How many kvs etcd sorted before cutting at the limit. min/max filters run
   // before the sort but after `count`, so then it is unknown.
   const filtered = req.min_mod_revision || req.max_mod_revision || req.min_create_revision || req.max_create_revision;
-  const sorted = filtered ? Infinity : req.sort_order === 'NONE' && req.limit > 0 ? Math.min(count, req.limit + 1) : count;
+  const sorted = filtered
+    ? Infinity
+    : req.sort_order === 'NONE' && req.limit > 0
+      ? Math.min(count, req.limit + 1)
+      : count;
   const out: Array<NKeyValue | TieGroup> = groups.flat();
   const lastGroup = groups[groups.length - 1];
   if (more && sorted > GO_STABLE_SORT_MAX && lastGroup && lastGroup.length > 0) {
-    out.splice(out.length - lastGroup.length, lastGroup.length, { tiedOn: sortValue(lastGroup[0]!, req.sort_target), entries: lastGroup.length });
+    out.splice(out.length - lastGroup.length, lastGroup.length, {
+      tiedOn: sortValue(lastGroup[0]!, req.sort_target),
+      entries: lastGroup.length,
+    });
   }
   return out;
 }
@@ -137,7 +145,11 @@ function responseOp(raw: Raw, request: RequestOp | undefined, leases: LeaseNamer
   switch (which) {
     case 'response_range': {
       const req = request && 'request_range' in request ? request.request_range : undefined;
-      return { range: req ? rangeResponse(body, req, leases) : { unexpected: true, ...rangeResponse(body, defaultRange, leases) } };
+      return {
+        range: req
+          ? rangeResponse(body, req, leases)
+          : { unexpected: true, ...rangeResponse(body, defaultRange, leases) },
+      };
     }
     case 'response_put':
       return { put: putResponse(body, leases) };
@@ -271,7 +283,9 @@ export function errorOutcome(err: unknown): Outcome {
 export function stable(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return v;
   });
@@ -294,7 +308,10 @@ export function describe(value: unknown): string {
   const strip = (v: unknown): unknown => {
     if (Buffer.isBuffer(v)) return v.length > 64 ? `<${v.length} bytes>` : showBytes(v);
     // Long op lists (the 128-op limit tests) keep their head and their last entry.
-    if (Array.isArray(v)) return v.length > 8 ? [...v.slice(0, 3).map(strip), `… ${v.length - 4} more …`, strip(v[v.length - 1])] : v.map(strip);
+    if (Array.isArray(v))
+      return v.length > 8
+        ? [...v.slice(0, 3).map(strip), `… ${v.length - 4} more …`, strip(v[v.length - 1])]
+        : v.map(strip);
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {

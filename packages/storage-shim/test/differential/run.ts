@@ -113,11 +113,13 @@ export class WatchStream {
     } else {
       const w = this.live(id);
       if (!w) {
-        if (events.length > 0 || raw.canceled) this.unattributed.push({ ...watchStatus(raw), events: events.map((e) => event(e, this.leases)) });
+        if (events.length > 0 || raw.canceled)
+          this.unattributed.push({ ...watchStatus(raw), events: events.map((e) => event(e, this.leases)) });
       } else {
         for (const e of events) w.events.push(event(e, this.leases));
         if (raw.canceled) w.canceled = watchStatus(raw);
-        else if (events.length === 0) w.progressRevision = Math.max(w.progressRevision, Number(raw.header?.revision ?? 0));
+        else if (events.length === 0)
+          w.progressRevision = Math.max(w.progressRevision, Number(raw.header?.revision ?? 0));
       }
     }
     this.notify();
@@ -130,7 +132,10 @@ export class WatchStream {
         if (done()) finish();
         else if (this.failure) finish(this.failure);
       };
-      const timer = setTimeout(() => finish(new Error(`timed out after ${STEP_TIMEOUT_MS} ms waiting for ${what}`)), STEP_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => finish(new Error(`timed out after ${STEP_TIMEOUT_MS} ms waiting for ${what}`)),
+        STEP_TIMEOUT_MS,
+      );
       const finish = (err?: Error) => {
         clearTimeout(timer);
         this.listeners.delete(check);
@@ -143,7 +148,16 @@ export class WatchStream {
   }
 
   async create(label: string, request: WatchCreateReq, atCompactRevision: boolean): Promise<WatcherRecord> {
-    const w: WatcherRecord = { label, request, atCompactRevision, watchId: null, created: null, canceled: null, events: [], progressRevision: 0 };
+    const w: WatcherRecord = {
+      label,
+      request,
+      atCompactRevision,
+      watchId: null,
+      created: null,
+      canceled: null,
+      events: [],
+      progressRevision: 0,
+    };
     this.watchers.set(label, w);
     this.pendingCreates.push(w);
     this.stream.write({ create_request: goWire(request) });
@@ -177,7 +191,10 @@ export class WatchStream {
   async sync(now: number, watchers: Iterable<WatcherRecord> = this.watchers.values()): Promise<void> {
     for (const w of watchers) {
       if (!w.created || w.canceled || w.request.start_revision > now) continue;
-      await this.until(() => w.canceled !== null || w.progressRevision >= now, `watcher ${w.label} (id ${w.watchId}) to sync to revision ${now}`);
+      await this.until(
+        () => w.canceled !== null || w.progressRevision >= now,
+        `watcher ${w.label} (id ${w.watchId}) to sync to revision ${now}`,
+      );
     }
   }
 
@@ -283,7 +300,10 @@ async function dispatch(session: Session, op: Op): Promise<unknown> {
       // commits it: a compaction that overtakes an event in flight drops its
       // prev_kv. Wait until such events are out. (Watchers catching up are
       // already synced: see watchCreate.)
-      await session.watch.sync(session.revision, [...session.watch.watchers.values()].filter((w) => w.request.prev_kv));
+      await session.watch.sync(
+        session.revision,
+        [...session.watch.watchers.values()].filter((w) => w.request.prev_kv),
+      );
       return compactResponse(await call(kv, 'Compact', { revision: op.revision, physical: op.physical }));
     case 'leaseGrant': {
       const res = await call(lease, 'LeaseGrant', { TTL: op.ttl, ID: isGenerated(op.lease) ? '0' : op.lease });
@@ -293,7 +313,10 @@ async function dispatch(session: Session, op: Op): Promise<unknown> {
     case 'leaseRevoke':
       return leaseRevokeResponse(await call(lease, 'LeaseRevoke', { ID: leases.resolve(op.lease) }));
     case 'leaseTimeToLive':
-      return leaseTimeToLiveResponse(await call(lease, 'LeaseTimeToLive', { ID: leases.resolve(op.lease), keys: op.keys }), leases);
+      return leaseTimeToLiveResponse(
+        await call(lease, 'LeaseTimeToLive', { ID: leases.resolve(op.lease), keys: op.keys }),
+        leases,
+      );
     case 'leaseKeepAlive':
       return leaseKeepAliveResponse(await keepAliveOnce(session, leases.resolve(op.lease)), leases);
     case 'leaseLeases':

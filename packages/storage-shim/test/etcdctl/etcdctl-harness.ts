@@ -44,7 +44,11 @@ function baseArgs(side: Side): string[] {
 const ENV = { ...process.env, ETCDCTL_API: '3' };
 
 /** Runs one etcdctl command to completion. A hang is a failure, not a test timeout. */
-export function ctl(side: Side, args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<CtlResult> {
+export function ctl(
+  side: Side,
+  args: string[],
+  options: { stdin?: string; timeoutMs?: number } = {},
+): Promise<CtlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(ETCDCTL, [...baseArgs(side), ...args], { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,7 +57,11 @@ export function ctl(side: Side, args: string[], options: { stdin?: string; timeo
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`etcdctl ${args.join(' ')} against ${side.name} did not finish in ${options.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `etcdctl ${args.join(' ')} against ${side.name} did not finish in ${options.timeoutMs ?? 15_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, options.timeoutMs ?? 15_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -119,12 +127,20 @@ export function background(side: Side, args: string[]): Background {
             resolve(stdout);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             cleanup();
-            reject(new Error(`${side.name}: etcdctl ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before ${what}\nstdout: ${stdout}\nstderr: ${stderr}`));
+            reject(
+              new Error(
+                `${side.name}: etcdctl ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) before ${what}\nstdout: ${stdout}\nstderr: ${stderr}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`${side.name}: timed out after ${timeoutMs} ms waiting for ${what} from etcdctl ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`));
+          reject(
+            new Error(
+              `${side.name}: timed out after ${timeoutMs} ms waiting for ${what} from etcdctl ${args.join(' ')}\nstdout: ${stdout}\nstderr: ${stderr}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);
@@ -184,7 +200,8 @@ export function normalizeJson(side: Side, value: unknown, key = ''): unknown {
     }
     return out;
   }
-  if (LEASE_FIELDS.has(key) && (typeof value === 'string' || typeof value === 'number')) return leaseName(side, String(value));
+  if (LEASE_FIELDS.has(key) && (typeof value === 'string' || typeof value === 'number'))
+    return leaseName(side, String(value));
   if (typeof value === 'string') return hideEndpoint(side, value);
   return value;
 }

@@ -94,9 +94,10 @@ export function defineStep(sides: () => [Side, Side], step: Step): void {
     }
     const mode = step.compare ?? (/-w json/.test(step.cmd ?? '') ? 'json' : 'text');
     if (mode !== 'none') {
-      expect(comparable(step, store, rs, mode), `store differs from etcd for ${title}\n[store] ${describeResult(rs)}\n[etcd] ${describeResult(re)}`).toEqual(
-        comparable(step, etcd, re, mode),
-      );
+      expect(
+        comparable(step, store, rs, mode),
+        `store differs from etcd for ${title}\n[store] ${describeResult(rs)}\n[etcd] ${describeResult(re)}`,
+      ).toEqual(comparable(step, etcd, re, mode));
     }
   });
 }

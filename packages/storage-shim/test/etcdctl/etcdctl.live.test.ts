@@ -37,7 +37,9 @@ beforeAll(async () => {
   // Output formats and error texts below are etcdctl 3.4's (Debian's etcd-client); 3.5 prints some differently.
   const version = spawnSync(ETCDCTL, ['version'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
   if (!/^etcdctl version: 3\.4\./.test(version.stdout ?? '')) {
-    throw new Error(`this suite needs etcdctl 3.4 on PATH (or ETCDCTL_BIN); found: ${version.stdout || version.error?.message}`);
+    throw new Error(
+      `this suite needs etcdctl 3.4 on PATH (or ETCDCTL_BIN); found: ${version.stdout || version.error?.message}`,
+    );
   }
   const [s, e]: ServerHandle[] = await Promise.all([SELF_TEST ? startEtcd() : startStore(), startEtcd()]);
   if (!s || !e) throw new Error('servers did not start');
@@ -117,7 +119,11 @@ function expectAtomicResponses(doc: { responses: number[][]; headers: number[] }
 function dropResponses(out: unknown): unknown {
   if (Array.isArray(out)) return out.map(dropResponses);
   if (out && typeof out === 'object') {
-    return Object.fromEntries(Object.entries(out).filter(([k]) => k !== 'responses' && k !== 'headers').map(([k, v]) => [k, dropResponses(v)]));
+    return Object.fromEntries(
+      Object.entries(out)
+        .filter(([k]) => k !== 'responses' && k !== 'headers')
+        .map(([k, v]) => [k, dropResponses(v)]),
+    );
   }
   return out;
 }
@@ -145,7 +151,14 @@ scenario('put and get', [
     check: (r, s) => {
       const doc = json(r);
       expect(revision(doc)).toBe(s.rev0 + 4);
-      expect(kv(doc.prev_kv)).toEqual({ key: '/kv/a', value: '1', create: s.rev0 + 1, mod: s.rev0 + 1, version: 1, lease: '0' });
+      expect(kv(doc.prev_kv)).toEqual({
+        key: '/kv/a',
+        value: '1',
+        create: s.rev0 + 1,
+        mod: s.rev0 + 1,
+        version: 1,
+        lease: '0',
+      });
     },
   },
   // Simple output of --prev-kv: OK, then the previous key and value.
@@ -155,7 +168,9 @@ scenario('put and get', [
     check: (r, s) => {
       const doc = json(r);
       expect(revision(doc)).toBe(s.rev0 + 5);
-      expect(kvs(doc)).toEqual([{ key: '/kv/a', value: '11', create: s.rev0 + 1, mod: s.rev0 + 5, version: 3, lease: '0' }]);
+      expect(kvs(doc)).toEqual([
+        { key: '/kv/a', value: '11', create: s.rev0 + 1, mod: s.rev0 + 5, version: 3, lease: '0' },
+      ]);
       expect(Number(doc.count)).toBe(1);
       expect(doc.more).toBeUndefined();
     },
@@ -185,7 +200,9 @@ scenario('put and get', [
       const doc = json(r);
       // A historical read still reports the current revision in the header.
       expect(revision(doc)).toBe(s.rev0 + 5);
-      expect(kvs(doc)).toEqual([{ key: '/kv/a', value: '1', create: s.rev0 + 1, mod: s.rev0 + 1, version: 1, lease: '0' }]);
+      expect(kvs(doc)).toEqual([
+        { key: '/kv/a', value: '1', create: s.rev0 + 1, mod: s.rev0 + 1, version: 1, lease: '0' },
+      ]);
     },
   },
   {
@@ -209,11 +226,26 @@ scenario('put and get', [
   },
   { cmd: 'get /kv/ --prefix --keys-only', check: (r) => expect(ok(r)).toBe('/kv/a\n\n/kv/b\n\n/kv/c\n\n') },
   { cmd: 'get /kv/ --prefix --print-value-only', check: (r) => expect(ok(r)).toBe('11\n2\n0\n') },
-  { cmd: 'get /kv/ --prefix --sort-by=MODIFY --order=DESCEND -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/a', '/kv/c', '/kv/b']) },
-  { cmd: 'get /kv/ --prefix --sort-by=MODIFY --order=ASCEND -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/b', '/kv/c', '/kv/a']) },
-  { cmd: 'get /kv/ --prefix --sort-by=CREATE --order=DESCEND -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/b', '/kv/a']) },
-  { cmd: 'get /kv/ --prefix --sort-by=VALUE --order=ASCEND -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/a', '/kv/b']) },
-  { cmd: 'get /kv/ --prefix --sort-by=KEY --order=DESCEND -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/b', '/kv/a']) },
+  {
+    cmd: 'get /kv/ --prefix --sort-by=MODIFY --order=DESCEND -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/a', '/kv/c', '/kv/b']),
+  },
+  {
+    cmd: 'get /kv/ --prefix --sort-by=MODIFY --order=ASCEND -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/b', '/kv/c', '/kv/a']),
+  },
+  {
+    cmd: 'get /kv/ --prefix --sort-by=CREATE --order=DESCEND -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/b', '/kv/a']),
+  },
+  {
+    cmd: 'get /kv/ --prefix --sort-by=VALUE --order=ASCEND -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/a', '/kv/b']),
+  },
+  {
+    cmd: 'get /kv/ --prefix --sort-by=KEY --order=DESCEND -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/c', '/kv/b', '/kv/a']),
+  },
   {
     // etcd sorts the whole range, then applies the limit.
     cmd: 'get /kv/ --prefix --sort-by=VERSION --order=DESCEND --limit 1 -w json',
@@ -224,7 +256,10 @@ scenario('put and get', [
       expect(Number(doc.count)).toBe(3);
     },
   },
-  { cmd: 'get /kv/ --prefix --consistency=s -w json', check: (r) => expect(keys(json(r))).toEqual(['/kv/a', '/kv/b', '/kv/c']) },
+  {
+    cmd: 'get /kv/ --prefix --consistency=s -w json',
+    check: (r) => expect(keys(json(r))).toEqual(['/kv/a', '/kv/b', '/kv/c']),
+  },
   {
     cmd: 'get /kv/zz -w json',
     check: (r, s) => {
@@ -242,7 +277,10 @@ scenario('put and get', [
   },
   {
     cmd: 'get /kv/b -w json',
-    check: (r, s) => expect(kvs(json(r))).toEqual([{ key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' }]),
+    check: (r, s) =>
+      expect(kvs(json(r))).toEqual([
+        { key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' },
+      ]),
   },
   { cmd: 'put /kv/missing --ignore-value', check: (r) => fails(r, 'etcdserver: key not found') },
   { cmd: 'put ~fk/a va', check: (r) => expect(ok(r)).toBe('OK\n') },
@@ -271,7 +309,10 @@ scenario('put and get', [
 ]);
 
 scenario('del', [
-  ...['a', 'b', 'c', 'd', 'e'].map((k): Step => ({ cmd: `put /del/${k} v${k}`, check: (r) => expect(ok(r)).toBe('OK\n') })),
+  ...['a', 'b', 'c', 'd', 'e'].map((k): Step => ({
+    cmd: `put /del/${k} v${k}`,
+    check: (r) => expect(ok(r)).toBe('OK\n'),
+  })),
   { cmd: 'del /del/a', check: (r) => expect(ok(r)).toBe('1\n') },
   {
     // Deleting a missing key changes nothing, so it takes no revision.
@@ -317,7 +358,10 @@ scenario('del', [
     },
   },
   // History survives the delete.
-  { cmd: 'get /del/ --prefix --rev={R+10} --keys-only', check: (r) => expect(ok(r)).toBe('/del/e\n\n/del/x/1\n\n/del/x/2\n\n') },
+  {
+    cmd: 'get /del/ --prefix --rev={R+10} --keys-only',
+    check: (r) => expect(ok(r)).toBe('/del/e\n\n/del/x/1\n\n/del/x/2\n\n'),
+  },
   {
     cmd: 'put /del/a again -w json',
     check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 12),
@@ -325,7 +369,10 @@ scenario('del', [
   {
     // A recreated key starts over at version 1 with a new create revision.
     cmd: 'get /del/a -w json',
-    check: (r, s) => expect(kvs(json(r))).toEqual([{ key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' }]),
+    check: (r, s) =>
+      expect(kvs(json(r))).toEqual([
+        { key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' },
+      ]),
   },
 ]);
 
@@ -351,7 +398,9 @@ scenario('txn', [
     cmd: 'txn --interactive',
     stdin: 'version("/tx/k1") = "2"\ncreate("/tx/k2") = "0"\n\ndel /tx/k3\nput /tx/k2 y\n\nget /tx/k1\n\n',
     check: (r) =>
-      expect(ok(r)).toBe('compares:\nsuccess requests (get, put, del):\nfailure requests (get, put, del):\nSUCCESS\n\n1\n\nOK\n'),
+      expect(ok(r)).toBe(
+        'compares:\nsuccess requests (get, put, del):\nfailure requests (get, put, del):\nSUCCESS\n\n1\n\nOK\n',
+      ),
   },
   {
     cmd: 'get /tx/ --prefix -w json',
@@ -406,7 +455,11 @@ scenario('txn', [
       ]);
     },
   },
-  { cmd: 'txn', stdin: '\nput /tx/d 1\ndel /tx/d\n\n\n', check: (r) => fails(r, 'etcdserver: duplicate key given in txn request') },
+  {
+    cmd: 'txn',
+    stdin: '\nput /tx/d 1\ndel /tx/d\n\n\n',
+    check: (r) => fails(r, 'etcdserver: duplicate key given in txn request'),
+  },
   {
     cmd: 'get /tx/ --prefix -w json',
     check: (r, s) => {
@@ -453,7 +506,10 @@ scenario('watch', [
         const count = (text: string) => watchEvents(text).events.length;
         await prefixJson.waitFor((o) => count(o) >= 10, '10 events');
         await range.waitFor((o) => count(o) >= 5, '5 events');
-        await prefixText.waitFor((o) => o.split('\n').filter((l) => l === 'PUT' || l === 'DELETE').length >= 10, '10 events');
+        await prefixText.waitFor(
+          (o) => o.split('\n').filter((l) => l === 'PUT' || l === 'DELETE').length >= 10,
+          '10 events',
+        );
         await single.waitFor((o) => o.includes('DELETE'), 'the delete of /w/a');
         await sleep(300); // anything extra (duplicates) would show up now
         const doc = {
@@ -470,7 +526,14 @@ scenario('watch', [
     check: (r, s) => {
       const doc = JSON.parse(r.stdout);
       const R = (n: number) => s.rev0 + n;
-      const kvOf = (key: string, value: string, create: number, mod: number, version: number): Kv => ({ key, value, create, mod, version, lease: '0' });
+      const kvOf = (key: string, value: string, create: number, mod: number, version: number): Kv => ({
+        key,
+        value,
+        create,
+        mod,
+        version,
+        lease: '0',
+      });
       const deleted = (key: string, mod: number): Kv => ({ key, value: '', create: 0, mod, version: 0, lease: '0' });
       expect(doc.prefix.events.map(decodeEvent)).toEqual([
         { type: 'PUT', kv: kvOf('/w/a', '1', R(1), R(1), 1) },
@@ -499,16 +562,48 @@ scenario('watch', [
       // Simple output with --prev-kv prints the previous pair before the new one.
       expect(doc.prefixText).toBe(
         [
-          'PUT', '/w/a', '1',
-          'PUT', '/w/b', '1',
-          'PUT', '/w/a', '1', '/w/a', '2',
-          'PUT', '/w/b', '1', '/w/b', '2',
-          'PUT', '/w/c', '1',
-          'DELETE', '/w/a', '2', '/w/a', '',
-          'PUT', '/w/d', '1',
-          'DELETE', '/w/b', '2', '/w/b', '',
-          'DELETE', '/w/c', '1', '/w/c', '',
-          'DELETE', '/w/d', '1', '/w/d', '',
+          'PUT',
+          '/w/a',
+          '1',
+          'PUT',
+          '/w/b',
+          '1',
+          'PUT',
+          '/w/a',
+          '1',
+          '/w/a',
+          '2',
+          'PUT',
+          '/w/b',
+          '1',
+          '/w/b',
+          '2',
+          'PUT',
+          '/w/c',
+          '1',
+          'DELETE',
+          '/w/a',
+          '2',
+          '/w/a',
+          '',
+          'PUT',
+          '/w/d',
+          '1',
+          'DELETE',
+          '/w/b',
+          '2',
+          '/w/b',
+          '',
+          'DELETE',
+          '/w/c',
+          '1',
+          '/w/c',
+          '',
+          'DELETE',
+          '/w/d',
+          '1',
+          '/w/d',
+          '',
           '',
         ].join('\n'),
       );
@@ -528,7 +623,12 @@ scenario('watch', [
         }
         await sleep(200);
         const mark = w.output().length;
-        for (const args of [['put', '/wl/x', '1'], ['put', '/wl/x', '2'], ['del', '/wl/x']]) await ctl(side, args);
+        for (const args of [
+          ['put', '/wl/x', '1'],
+          ['put', '/wl/x', '2'],
+          ['del', '/wl/x'],
+        ])
+          await ctl(side, args);
         await w.waitFor((o) => o.slice(mark).includes('DELETE'), 'the delete of /wl/x');
         await sleep(200);
         return done(JSON.stringify({ after: w.output().slice(mark) }));
@@ -536,14 +636,20 @@ scenario('watch', [
         await w.stop();
       }
     },
-    check: (r) => expect(JSON.parse(r.stdout).after).toBe('PUT\n/wl/x\n1\nPUT\n/wl/x\n1\n/wl/x\n2\nDELETE\n/wl/x\n2\n/wl/x\n\n'),
+    check: (r) =>
+      expect(JSON.parse(r.stdout).after).toBe('PUT\n/wl/x\n1\nPUT\n/wl/x\n1\n/wl/x\n2\nDELETE\n/wl/x\n2\n/wl/x\n\n'),
   },
 ]);
 
 /** Lease TTLs tick down while a step runs; "remaining" is checked for range, not compared. */
 const noRemaining = (out: any) =>
   typeof out === 'string'
-    ? out.replace(/remaining\(\d+s\)/g, 'remaining(Ns)').replace(/attached keys\(\[([^\]]*)\]\)/g, (_, k: string) => `attached keys([${k.split(' ').sort().join(' ')}])`)
+    ? out
+        .replace(/remaining\(\d+s\)/g, 'remaining(Ns)')
+        .replace(
+          /attached keys\(\[([^\]]*)\]\)/g,
+          (_, k: string) => `attached keys([${k.split(' ').sort().join(' ')}])`,
+        )
     : out.map((d: any) => ({ ...d, ttl: undefined, keys: d.keys ? [...d.keys].sort() : d.keys }));
 
 scenario('lease', [
@@ -568,13 +674,25 @@ scenario('lease', [
   { cmd: 'put --lease={lease:a} /ls/y vy', check: (r) => expect(ok(r)).toBe('OK\n') },
   {
     cmd: 'get /ls/x -w json',
-    check: (r, s) => expect(kvs(json(r))).toEqual([{ key: '/ls/x', value: 'vx', create: s.rev0 + 1, mod: s.rev0 + 1, version: 1, lease: s.leases.get('a')!.toString() }]),
+    check: (r, s) =>
+      expect(kvs(json(r))).toEqual([
+        {
+          key: '/ls/x',
+          value: 'vx',
+          create: s.rev0 + 1,
+          mod: s.rev0 + 1,
+          version: 1,
+          lease: s.leases.get('a')!.toString(),
+        },
+      ]),
   },
   {
     cmd: 'lease timetolive {lease:a} --keys',
     normalize: noRemaining,
     check: (r, s) => {
-      const m = /^lease ([0-9a-f]{16}) granted with TTL\(60s\), remaining\((\d+)s\), attached keys\(\[(.*)\]\)\n$/.exec(ok(r));
+      const m = /^lease ([0-9a-f]{16}) granted with TTL\(60s\), remaining\((\d+)s\), attached keys\(\[(.*)\]\)\n$/.exec(
+        ok(r),
+      );
       expect(m, r.stdout).not.toBeNull();
       expect(BigInt(`0x${m![1]}`)).toBe(s.leases.get('a'));
       expect(Number(m![2])).toBeGreaterThanOrEqual(50);
@@ -593,7 +711,11 @@ scenario('lease', [
       expect(doc.keys.map(unb64).sort()).toEqual(['/ls/x', '/ls/y']);
     },
   },
-  { cmd: 'lease keep-alive --once {lease:a}', check: (r, s) => expect(ok(r)).toBe(`lease ${s.leases.get('a')!.toString(16).padStart(16, '0')} keepalived with TTL(60)\n`) },
+  {
+    cmd: 'lease keep-alive --once {lease:a}',
+    check: (r, s) =>
+      expect(ok(r)).toBe(`lease ${s.leases.get('a')!.toString(16).padStart(16, '0')} keepalived with TTL(60)\n`),
+  },
   {
     cmd: 'lease keep-alive --once {lease:b} -w json',
     check: (r, s) => {
@@ -604,7 +726,14 @@ scenario('lease', [
   },
   {
     cmd: 'lease list -w json',
-    normalize: (out: any[]) => out.map((d) => ({ ...d, leases: (d.leases ?? []).map((l: any) => l.id).filter((id: string) => id !== '<lease:?>').sort() })),
+    normalize: (out: any[]) =>
+      out.map((d) => ({
+        ...d,
+        leases: (d.leases ?? [])
+          .map((l: any) => l.id)
+          .filter((id: string) => id !== '<lease:?>')
+          .sort(),
+      })),
     check: (r, s) => {
       const ids = (json(r).leases ?? []).map((l: any) => BigInt(l.id));
       expect(ids).toContain(s.leases.get('a'));
@@ -654,8 +783,14 @@ scenario('lease', [
       expectAtomicResponses(doc);
     },
   },
-  { cmd: 'lease revoke {lease:a}', check: (r) => fails(r, 'failed to revoke lease (etcdserver: requested lease not found)') },
-  { cmd: 'lease timetolive {lease:a}', check: (r, s) => expect(ok(r)).toBe(`lease ${s.leases.get('a')!.toString(16).padStart(16, '0')} already expired\n`) },
+  {
+    cmd: 'lease revoke {lease:a}',
+    check: (r) => fails(r, 'failed to revoke lease (etcdserver: requested lease not found)'),
+  },
+  {
+    cmd: 'lease timetolive {lease:a}',
+    check: (r, s) => expect(ok(r)).toBe(`lease ${s.leases.get('a')!.toString(16).padStart(16, '0')} already expired\n`),
+  },
   {
     cmd: 'lease timetolive {lease:a} -w json',
     check: (r) => {
@@ -687,8 +822,16 @@ scenario('lease', [
       const started = Date.now();
       for (;;) {
         const get = parseJson((await ctl(side, ['get', '/lx/k', '-w', 'json'])).stdout);
-        if (!get.kvs) return done(JSON.stringify({ putRev: putRev - side.rev0, goneRev: revision(get) - side.rev0, waitedLong: Date.now() - started > 15_000 }));
-        if (Date.now() - started > 15_000) return done(JSON.stringify({ putRev: putRev - side.rev0, goneRev: null, waitedLong: true }));
+        if (!get.kvs)
+          return done(
+            JSON.stringify({
+              putRev: putRev - side.rev0,
+              goneRev: revision(get) - side.rev0,
+              waitedLong: Date.now() - started > 15_000,
+            }),
+          );
+        if (Date.now() - started > 15_000)
+          return done(JSON.stringify({ putRev: putRev - side.rev0, goneRev: null, waitedLong: true }));
         await sleep(250);
       }
     },
@@ -701,7 +844,8 @@ scenario('lease', [
   },
   {
     cmd: 'lease timetolive {lease:short}',
-    check: (r, s) => expect(ok(r)).toBe(`lease ${s.leases.get('short')!.toString(16).padStart(16, '0')} already expired\n`),
+    check: (r, s) =>
+      expect(ok(r)).toBe(`lease ${s.leases.get('short')!.toString(16).padStart(16, '0')} already expired\n`),
   },
 ]);
 
@@ -734,7 +878,11 @@ async function lockScenario(side: Side): Promise<CtlResult> {
       both: kvs(both),
       waiterWhileHeld,
       holderExit: holderResult.code,
-      waiter: waiterResult && { code: waiterResult.code, stdout: waiterResult.stdout, stderr: waiterResult.stderr.trim() },
+      waiter: waiterResult && {
+        code: waiterResult.code,
+        stdout: waiterResult.stdout,
+        stderr: waiterResult.stderr.trim(),
+      },
       after: kvs(after),
     };
     return done(JSON.stringify(doc));
@@ -753,7 +901,23 @@ describe('lock', () => {
     run: lockScenario,
     compare: 'json',
     normalize: (out: any[]) =>
-      out.map((d) => JSON.parse(withoutIds(JSON.stringify({ ...d, both: d.both.map((k: Kv) => ({ ...k, key: undefined, lease: undefined, create: undefined, mod: undefined })), after: d.after })))),
+      out.map((d) =>
+        JSON.parse(
+          withoutIds(
+            JSON.stringify({
+              ...d,
+              both: d.both.map((k: Kv) => ({
+                ...k,
+                key: undefined,
+                lease: undefined,
+                create: undefined,
+                mod: undefined,
+              })),
+              after: d.after,
+            }),
+          ),
+        ),
+      ),
     check: (r) => {
       const doc = JSON.parse(r.stdout);
       const m = /^\/lk\/L1\/([0-9a-f]+)$/.exec(doc.held);
@@ -875,7 +1039,9 @@ scenario('maintenance', [
     // etcdctl 3.4 opens a client per endpoint for this, dialling the endpoint string as given.
     cmd: 'endpoint status -w json',
     normalize: (out: any[]) =>
-      out.map((arr: any[]) => arr.map((e) => ({ Endpoint: e.Endpoint, revision: e.Status.header.revision, errors: e.Status.errors }))),
+      out.map((arr: any[]) =>
+        arr.map((e) => ({ Endpoint: e.Endpoint, revision: e.Status.header.revision, errors: e.Status.errors })),
+      ),
     check: (r, s) => {
       const [entry, ...rest] = json(r);
       expect(rest).toEqual([]);
@@ -923,7 +1089,9 @@ scenario('maintenance', [
     compare: 'none', // etcdctl prints the verdict on stderr, with a timing
     check: (r, s) => {
       expect(ok(r)).toBe('');
-      expect(r.stderr).toMatch(new RegExp(`^${endpointOf(s)} is healthy: successfully committed proposal: took = [\\d.]+[µnm]?s\\n$`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^${endpointOf(s)} is healthy: successfully committed proposal: took = [\\d.]+[µnm]?s\\n$`),
+      );
     },
   },
   { cmd: 'alarm list', check: (r) => expect(ok(r)).toBe('') },
@@ -963,7 +1131,9 @@ scenario('compaction', [
     check: (r) => {
       expect(r.code).toBe(5);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe('watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server\n');
+      expect(r.stderr).toBe(
+        'watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server\n',
+      );
     },
   },
   { cmd: 'compaction {R+3} --physical', check: (r, s) => expect(ok(r)).toBe(`compacted revision ${s.rev0 + 3}\n`) },
@@ -1001,4 +1171,3 @@ scenario('compaction', [
     },
   },
 ]);
-

@@ -23,7 +23,11 @@ afterAll(async () => {
   await store?.stop();
 });
 
-async function rejected(method: string, request: unknown, service: 'kv' | 'lease' = 'kv'): Promise<{ code: number; details: string }> {
+async function rejected(
+  method: string,
+  request: unknown,
+  service: 'kv' | 'lease' = 'kv',
+): Promise<{ code: number; details: string }> {
   try {
     await call(client[service], method, request);
   } catch (err) {
@@ -32,16 +36,46 @@ async function rejected(method: string, request: unknown, service: 'kv' | 'lease
   throw new Error(`${method} was accepted`);
 }
 
-describe('bad requests get etcd\'s errors and change nothing', () => {
+describe("bad requests get etcd's errors and change nothing", () => {
   it.each([
-    ['a request over 1.5 MiB', 'Put', { key: k('big'), value: Buffer.alloc(1_600_000) }, 3, 'etcdserver: request is too large'],
+    [
+      'a request over 1.5 MiB',
+      'Put',
+      { key: k('big'), value: Buffer.alloc(1_600_000) },
+      3,
+      'etcdserver: request is too large',
+    ],
     ['an empty key', 'Put', { key: Buffer.alloc(0), value: k('v') }, 3, 'etcdserver: key is not provided'],
     ['an empty range key', 'Range', { key: Buffer.alloc(0) }, 3, 'etcdserver: key is not provided'],
-    ['too many txn ops', 'Txn', { success: Array.from({ length: 129 }, (_, i) => ({ request_put: { key: k(`t${i}`), value: k('v') } })) }, 3, 'etcdserver: too many operations in txn request'],
-    ['a duplicate key in a txn', 'Txn', { success: [{ request_put: { key: k('d'), value: k('1') } }, { request_put: { key: k('d'), value: k('2') } }] }, 3, 'etcdserver: duplicate key given in txn request'],
-    ['an unknown lease', 'Put', { key: k('leased'), value: k('v'), lease: '12345' }, 5, 'etcdserver: requested lease not found'],
+    [
+      'too many txn ops',
+      'Txn',
+      { success: Array.from({ length: 129 }, (_, i) => ({ request_put: { key: k(`t${i}`), value: k('v') } })) },
+      3,
+      'etcdserver: too many operations in txn request',
+    ],
+    [
+      'a duplicate key in a txn',
+      'Txn',
+      { success: [{ request_put: { key: k('d'), value: k('1') } }, { request_put: { key: k('d'), value: k('2') } }] },
+      3,
+      'etcdserver: duplicate key given in txn request',
+    ],
+    [
+      'an unknown lease',
+      'Put',
+      { key: k('leased'), value: k('v'), lease: '12345' },
+      5,
+      'etcdserver: requested lease not found',
+    ],
     ['ignore_value on a missing key', 'Put', { key: k('missing'), ignore_value: true }, 3, 'etcdserver: key not found'],
-    ['a future revision', 'Range', { key: k('keep/0'), revision: 999 }, 11, 'etcdserver: mvcc: required revision is a future revision'],
+    [
+      'a future revision',
+      'Range',
+      { key: k('keep/0'), revision: 999 },
+      11,
+      'etcdserver: mvcc: required revision is a future revision',
+    ],
   ])('%s', async (_what, method, request, code, details) => {
     const before = await call(client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
     const err = await rejected(method, request);
@@ -53,7 +87,10 @@ describe('bad requests get etcd\'s errors and change nothing', () => {
 
   it('a lease revoke of an unknown lease', async () => {
     const err = await rejected('LeaseRevoke', { ID: '777' }, 'lease');
-    expect({ code: err.code, details: err.details }).toEqual({ code: 5, details: 'etcdserver: requested lease not found' });
+    expect({ code: err.code, details: err.details }).toEqual({
+      code: 5,
+      details: 'etcdserver: requested lease not found',
+    });
   });
 });
 
@@ -62,15 +99,23 @@ describe('bad start-up configuration stops the store with a clear message', () =
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function run(args: string[]) {
-    return spawnSync(process.execPath, [STORE_BIN, `--data-dir=${join(dir, 'data')}`, ...args], { encoding: 'utf8', timeout: 20_000 });
+    return spawnSync(process.execPath, [STORE_BIN, `--data-dir=${join(dir, 'data')}`, ...args], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
   }
 
   it('a malformed topology names the file, the field and the reason', () => {
     const file = join(dir, 'topology.yaml');
-    writeFileSync(file, 'backends:\n  - name: users\n    endpoint: postgres://db/users\n    prefix: { prefix: users }\n');
+    writeFileSync(
+      file,
+      'backends:\n  - name: users\n    endpoint: postgres://db/users\n    prefix: { prefix: users }\n',
+    );
     const r = run([`--topology=${file}`, '--listen-client-urls=http://127.0.0.1:0']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "postgres" is not supported`);
+    expect(r.stderr).toContain(
+      `CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "postgres" is not supported`,
+    );
     expect(r.stderr).toContain('fix:');
   });
 
@@ -83,12 +128,18 @@ describe('bad start-up configuration stops the store with a clear message', () =
   it('plain TCP on a non-loopback address, unless explicitly allowed', () => {
     const r = run(['--listen-client-urls=http://0.0.0.0:0']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('CNPAAS_STORE_INSECURE_LISTENER: http://0.0.0.0:0 would accept plain HTTP/2 without TLS on a non-loopback address');
+    expect(r.stderr).toContain(
+      'CNPAAS_STORE_INSECURE_LISTENER: http://0.0.0.0:0 would accept plain HTTP/2 without TLS on a non-loopback address',
+    );
     expect(r.stderr).toContain('--insecure-allow-unauthenticated-tcp');
   });
 
   it('--client-cert-auth beside a listener without TLS', () => {
-    const r = run(['--listen-client-urls=http://127.0.0.1:0', '--client-cert-auth', '--trusted-ca-file=/nonexistent/ca.crt']);
+    const r = run([
+      '--listen-client-urls=http://127.0.0.1:0',
+      '--client-cert-auth',
+      '--trusted-ca-file=/nonexistent/ca.crt',
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--client-cert-auth cannot apply to http://127.0.0.1:0');
     expect(r.stderr).toContain('fix: listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file');
@@ -102,7 +153,9 @@ describe('bad start-up configuration stops the store with a clear message', () =
   });
 
   it('a plain loopback listener starts, warning that every local user can connect', () => {
-    expect(store.output()).toContain(`${store.endpoint} accepts plain HTTP/2 without TLS: any user or process on this machine can connect`);
+    expect(store.output()).toContain(
+      `${store.endpoint} accepts plain HTTP/2 without TLS: any user or process on this machine can connect`,
+    );
   });
 
   it('an unknown flag', () => {

@@ -26,7 +26,10 @@ describe('kill -9 under write load', () => {
       // Everything acknowledged before the crash must be there, at the revision it was acknowledged with.
       for (const [key, rev] of acked) {
         const res = await call(client.kv, 'Range', { key: k(key) });
-        expect(res.kvs.map((kv: any) => Number(kv.mod_revision)), key).toEqual([rev]);
+        expect(
+          res.kvs.map((kv: any) => Number(kv.mod_revision)),
+          key,
+        ).toEqual([rev]);
       }
       const status = await call(client.maintenance, 'Status', {});
       expect(Number(status.header.revision)).toBeGreaterThanOrEqual(highest);
@@ -39,7 +42,10 @@ describe('kill -9 under write load', () => {
           const success = [{ request_put: { key: k(key), value: Buffer.alloc(512, w) } }];
           if (i % 3 === 0) success.push({ request_put: { key: k(`${key}-twin`), value: k('twin') } });
           try {
-            const res = await call(client.kv, 'Txn', { compare: [{ key: k(key), target: 'MOD', result: 'EQUAL', mod_revision: 0 }], success });
+            const res = await call(client.kv, 'Txn', {
+              compare: [{ key: k(key), target: 'MOD', result: 'EQUAL', mod_revision: 0 }],
+              success,
+            });
             const rev = Number(res.header.revision);
             acked.set(key, rev);
             if (i % 3 === 0) acked.set(`${key}-twin`, rev);

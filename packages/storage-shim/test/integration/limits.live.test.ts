@@ -65,11 +65,15 @@ describe('a watcher whose client stops reading', () => {
     await until(() => got.some(reason), 'the slow watcher to be canceled');
     const cancel = got.find(reason);
     expect(cancel.cancel_reason).toBe(
-      `cnpaas-store: watcher canceled: the client fell more than ${PENDING} bytes behind reading this watch stream (--max-watch-pending-bytes); watch again from the last revision received`);
+      `cnpaas-store: watcher canceled: the client fell more than ${PENDING} bytes behind reading this watch stream (--max-watch-pending-bytes); watch again from the last revision received`,
+    );
     expect(Number(cancel.compact_revision ?? 0)).toBe(0);
     // What it did get is an unbroken prefix, so re-watching from the last revision loses nothing; nothing follows the cancel.
     const at = got.indexOf(cancel);
-    const revisions = got.slice(0, at).flatMap((r) => r.events ?? []).map((e: any) => Number(e.kv.mod_revision));
+    const revisions = got
+      .slice(0, at)
+      .flatMap((r) => r.events ?? [])
+      .map((e: any) => Number(e.kv.mod_revision));
     expect(revisions.length).toBeGreaterThan(0);
     expect(revisions.length).toBeLessThan(puts);
     expect(revisions).toEqual(revisions.map((_, i) => first + i));
@@ -104,7 +108,8 @@ describe('--max-watches-per-connection', () => {
     const refused = b.responses.find((x) => x.canceled);
     expect(refused).toMatchObject({
       created: true,
-      cancel_reason: 'cnpaas-store: too many watchers on this connection: 3 already (--max-watches-per-connection); cancel unused watchers or raise --max-watches-per-connection',
+      cancel_reason:
+        'cnpaas-store: too many watchers on this connection: 3 already (--max-watches-per-connection); cancel unused watchers or raise --max-watches-per-connection',
     });
     expect(Number(refused.watch_id)).toBe(-1);
 
@@ -141,10 +146,14 @@ describe('--max-leases', () => {
   it('refuses a grant beyond the limit with RESOURCE_EXHAUSTED naming the flag', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await call(client.lease, 'LeaseGrant', { TTL: 60 })).ID);
-    const err = await call(client.lease, 'LeaseGrant', { TTL: 60 }).then(() => undefined, (e: grpc.ServiceError) => e);
+    const err = await call(client.lease, 'LeaseGrant', { TTL: 60 }).then(
+      () => undefined,
+      (e: grpc.ServiceError) => e,
+    );
     expect(err).toMatchObject({
       code: grpc.status.RESOURCE_EXHAUSTED,
-      details: 'cnpaas-store: too many leases: the store already holds 3 (--max-leases); revoke unused leases or raise --max-leases',
+      details:
+        'cnpaas-store: too many leases: the store already holds 3 (--max-leases); revoke unused leases or raise --max-leases',
     });
     expect((await call(client.lease, 'LeaseLeases', {})).leases).toHaveLength(3);
     await call(client.lease, 'LeaseRevoke', { ID: ids[0] });

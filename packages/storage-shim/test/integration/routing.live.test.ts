@@ -32,14 +32,22 @@ function keysIn(file: string): string[] {
 describe('the demo topology', () => {
   it('puts each kind in its own file and the rest in main.db', async () => {
     const keys = [
-      `${G}/registrationrequests/rr-1`, `${G}/tenants/t-1`, `${G}/users/t-1/t-1`, `${G}/emails/t-1/t-1-welcome`,
-      `${G}/emailtemplates/cnpaas-system/registration`, '/registry/namespaces/t-1',
+      `${G}/registrationrequests/rr-1`,
+      `${G}/tenants/t-1`,
+      `${G}/users/t-1/t-1`,
+      `${G}/emails/t-1/t-1-welcome`,
+      `${G}/emailtemplates/cnpaas-system/registration`,
+      '/registry/namespaces/t-1',
     ];
     for (const key of keys) await call(client.kv, 'Put', { key: k(key), value: k('{}') });
     expect(keysIn('tenants.db')).toEqual([`${G}/tenants/t-1`]);
     expect(keysIn('users.db')).toEqual([`${G}/users/t-1/t-1`]);
     expect(keysIn('emails.db')).toEqual([`${G}/emails/t-1/t-1-welcome`]);
-    expect(keysIn('main.db')).toEqual(['/registry/namespaces/t-1', `${G}/emailtemplates/cnpaas-system/registration`, `${G}/registrationrequests/rr-1`]);
+    expect(keysIn('main.db')).toEqual([
+      '/registry/namespaces/t-1',
+      `${G}/emailtemplates/cnpaas-system/registration`,
+      `${G}/registrationrequests/rr-1`,
+    ]);
     // one merged, key-ordered answer at one revision
     const all = await call(client.kv, 'Range', { key: k('/registry/'), range_end: k('/registry0'), limit: 4 });
     expect(all.kvs.map((kv: any) => kv.key.toString())).toEqual([...keys].sort().slice(0, 4));
@@ -61,12 +69,14 @@ describe('the demo topology', () => {
       const r = await call(client.kv, 'Range', { key: k(key) });
       expect(Number(r.kvs[0].mod_revision)).toBe(rev);
     }
-    await expect(call(client.kv, 'Txn', {
-      success: [
-        { request_put: { key: k(`${G}/tenants/t-3`), value: k('t') } },
-        { request_put: { key: k(`${G}/emails/t-3/x`), value: k('e'), lease: '999' } },
-      ],
-    })).rejects.toMatchObject({ details: 'etcdserver: requested lease not found' });
+    await expect(
+      call(client.kv, 'Txn', {
+        success: [
+          { request_put: { key: k(`${G}/tenants/t-3`), value: k('t') } },
+          { request_put: { key: k(`${G}/emails/t-3/x`), value: k('e'), lease: '999' } },
+        ],
+      }),
+    ).rejects.toMatchObject({ details: 'etcdserver: requested lease not found' });
     expect(keysIn('tenants.db')).not.toContain(`${G}/tenants/t-3`);
   });
 

@@ -20,7 +20,11 @@ let socket: string;
 
 beforeAll(async () => {
   metricsPort = await freePort();
-  store = await startStore({ topology: ONE, logLevel: 'info', extraArgs: [`--listen-metrics-urls=http://127.0.0.1:${metricsPort}`] });
+  store = await startStore({
+    topology: ONE,
+    logLevel: 'info',
+    extraArgs: [`--listen-metrics-urls=http://127.0.0.1:${metricsPort}`],
+  });
   client = connect(store.target);
   socket = join(store.dataDir, 'store.sock');
 });
@@ -43,7 +47,10 @@ describe('the store process', () => {
 
   it('reloads the topology on SIGHUP, accepting only appended backends', async () => {
     const file = join(store.dataDir, 'topology.yaml');
-    writeFileSync(file, `${ONE}  - name: second\n    endpoint: sqlite://second.db\n    prefix: { prefix: "/second/" }\n`);
+    writeFileSync(
+      file,
+      `${ONE}  - name: second\n    endpoint: sqlite://second.db\n    prefix: { prefix: "/second/" }\n`,
+    );
     store.child.kill('SIGHUP');
     await until(() => store.output().includes('topology reloaded'));
     await call(client.kv, 'Put', { key: k('/second/x'), value: k('1') });

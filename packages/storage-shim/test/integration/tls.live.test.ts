@@ -15,17 +15,57 @@ const f = (name: string) => join(dir, name);
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
 function issue(name: string, ca: string, ext: string): void {
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${name}`);
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f(`${name}.key`),
+    '-out',
+    f(`${name}.csr`),
+    '-subj',
+    `/CN=${name}`,
+  );
   writeFileSync(f(`${name}.ext`), ext);
-  openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f(`${ca}.crt`), '-CAkey', f(`${ca}.key`), '-CAcreateserial',
-    '-out', f(`${name}.crt`), '-days', '1', '-extfile', f(`${name}.ext`));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    f(`${name}.csr`),
+    '-CA',
+    f(`${ca}.crt`),
+    '-CAkey',
+    f(`${ca}.key`),
+    '-CAcreateserial',
+    '-out',
+    f(`${name}.crt`),
+    '-days',
+    '1',
+    '-extfile',
+    f(`${name}.ext`),
+  );
 }
 
 let store: ServerHandle;
 let port: number;
 beforeAll(async () => {
   for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${ca}.key`), '-out', f(`${ca}.crt`), '-days', '1', '-subj', `/CN=${ca}`);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f(`${ca}.key`),
+      '-out',
+      f(`${ca}.crt`),
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${ca}`,
+    );
   }
   issue('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   issue('client', 'ca', 'extendedKeyUsage=clientAuth\n');
@@ -33,7 +73,12 @@ beforeAll(async () => {
   port = await freePort();
   store = await startStore({
     listenUrls: [`https://127.0.0.1:${port}`],
-    extraArgs: [`--cert-file=${f('server.crt')}`, `--key-file=${f('server.key')}`, `--trusted-ca-file=${f('ca.crt')}`, '--client-cert-auth'],
+    extraArgs: [
+      `--cert-file=${f('server.crt')}`,
+      `--key-file=${f('server.key')}`,
+      `--trusted-ca-file=${f('ca.crt')}`,
+      '--client-cert-auth',
+    ],
   });
 });
 afterAll(async () => {
@@ -68,9 +113,16 @@ describe('TLS with --client-cert-auth', () => {
   });
 
   it('works with etcdctl and its --cacert/--cert/--key flags', () => {
-    const args = [`--endpoints=https://127.0.0.1:${port}`, `--cacert=${f('ca.crt')}`, `--cert=${f('client.crt')}`, `--key=${f('client.key')}`];
+    const args = [
+      `--endpoints=https://127.0.0.1:${port}`,
+      `--cacert=${f('ca.crt')}`,
+      `--cert=${f('client.crt')}`,
+      `--key=${f('client.key')}`,
+    ];
     const env = { ...process.env, ETCDCTL_API: '3' };
     expect(spawnSync('etcdctl', [...args, 'put', 'secure', 'yes'], { env, encoding: 'utf8' }).stdout).toBe('OK\n');
-    expect(spawnSync('etcdctl', [...args, 'get', 'secure', '--print-value-only'], { env, encoding: 'utf8' }).stdout).toBe('yes\n');
+    expect(
+      spawnSync('etcdctl', [...args, 'get', 'secure', '--print-value-only'], { env, encoding: 'utf8' }).stdout,
+    ).toBe('yes\n');
   });
 });

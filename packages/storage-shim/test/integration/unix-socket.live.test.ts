@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,8 +20,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cnpaas-sock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(socket: string) {
-  return spawnSync(process.execPath, [STORE_BIN, `--data-dir=${join(dir, 'refused')}`, `--listen-client-urls=unix://${socket}`],
-    { encoding: 'utf8', timeout: 20_000 });
+  return spawnSync(
+    process.execPath,
+    [STORE_BIN, `--data-dir=${join(dir, 'refused')}`, `--listen-client-urls=unix://${socket}`],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
 }
 
 describe('the unix socket path', () => {

@@ -22,12 +22,15 @@ afterAll(async () => {
   await store?.stop();
 });
 
-interface Write { revision: number; ops: Array<{ key: string; value: string | null }> }
+interface Write {
+  revision: number;
+  ops: Array<{ key: string; value: string | null }>;
+}
 
 describe('watch guarantees under concurrent writers (etcd api_guarantees)', () => {
   it('is ordered, unique, atomic, reliable and carries correct prev_kv', async () => {
     await call(client.kv, 'Put', { key: k('/w/00/seed'), value: k('seed') });
-    const start = Number((await call(client.kv, 'Range', { key: k('/w/') , limit: 1 })).header.revision);
+    const start = Number((await call(client.kv, 'Range', { key: k('/w/'), limit: 1 })).header.revision);
     const live = new WatchStream(client);
     live.create({ key: k('/w/'), range_end: k('/w0'), prev_kv: true, watch_id: 1 });
     await live.until((r) => r.some((x) => x.created));
@@ -44,8 +47,16 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
         } else if (i % 4 === 3) {
           // one revision touching two backend files
           const other = `/w/1${w}x`;
-          res = await call(client.kv, 'Txn', { success: [{ request_put: { key: k(key), value: k(`${w}.${i}`) } }, { request_put: { key: k(other), value: k(`${w}.${i}`) } }] });
-          ops = [{ key, value: `${w}.${i}` }, { key: other, value: `${w}.${i}` }];
+          res = await call(client.kv, 'Txn', {
+            success: [
+              { request_put: { key: k(key), value: k(`${w}.${i}`) } },
+              { request_put: { key: k(other), value: k(`${w}.${i}`) } },
+            ],
+          });
+          ops = [
+            { key, value: `${w}.${i}` },
+            { key: other, value: `${w}.${i}` },
+          ];
         } else {
           res = await call(client.kv, 'Put', { key: k(key), value: k(`${w}.${i}`) });
           ops = [{ key, value: `${w}.${i}` }];
@@ -80,8 +91,12 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
       // ordered
       expect(revs).toEqual([...revs].sort((a, b) => a - b));
       // unique and reliable: exactly the acknowledged writes, in revision order
-      const expected = writes.flatMap((w) => w.ops.map((o) => `${w.revision} ${o.value === null ? 'DELETE' : 'PUT'} ${o.key} ${o.value ?? ''}`));
-      const got = events.map((e: any) => `${e.kv.mod_revision} ${e.type} ${e.kv.key} ${e.type === 'DELETE' ? '' : e.kv.value}`);
+      const expected = writes.flatMap((w) =>
+        w.ops.map((o) => `${w.revision} ${o.value === null ? 'DELETE' : 'PUT'} ${o.key} ${o.value ?? ''}`),
+      );
+      const got = events.map(
+        (e: any) => `${e.kv.mod_revision} ${e.type} ${e.kv.key} ${e.type === 'DELETE' ? '' : e.kv.value}`,
+      );
       expect(got.sort()).toEqual(expected.sort());
       // prev_kv: the key's last value before this revision
       const state = new Map<string, string>();
@@ -116,7 +131,7 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
     const s = new WatchStream(client);
     s.create({ key: k('/idle/'), range_end: k('/idle0'), watch_id: 4, progress_notify: true });
     // the store under test runs with a 1 s progress interval
-    await s.until((r) => r.some((x) => Number(x.watch_id) === 4 && !x.created && !(x.events?.length)), 5000);
+    await s.until((r) => r.some((x) => Number(x.watch_id) === 4 && !x.created && !x.events?.length), 5000);
     s.close();
   });
 });

@@ -27,10 +27,12 @@ export function connect(target: string, { ownConnection = false } = {}): EtcdCli
   const pkg = loadEtcdProtos();
   const creds = grpc.credentials.createInsecure();
   const options = {
-    'grpc.max_receive_message_length': -1, 'grpc.max_send_message_length': 8 * 1024 * 1024,
+    'grpc.max_receive_message_length': -1,
+    'grpc.max_send_message_length': 8 * 1024 * 1024,
     ...(ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
   };
-  const make = (name: string) => new (pkg.etcdserverpb[name] as grpc.ServiceClientConstructor)(target, creds, options) as never;
+  const make = (name: string) =>
+    new (pkg.etcdserverpb[name] as grpc.ServiceClientConstructor)(target, creds, options) as never;
   const clients = {
     kv: make('KV'),
     watch: make('Watch'),

@@ -36,7 +36,13 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-async function handle(child: ChildProcess, port: number, dataDir: string, ownsDir: boolean, ready?: () => Promise<void>): Promise<ServerHandle> {
+async function handle(
+  child: ChildProcess,
+  port: number,
+  dataDir: string,
+  ownsDir: boolean,
+  ready?: () => Promise<void>,
+): Promise<ServerHandle> {
   const output = track(child);
   const target = `127.0.0.1:${port}`;
   const early = exited(child).then(() => {
@@ -103,7 +109,13 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
   if (options.listenUrls) args.push(`--listen-metrics-urls=http://127.0.0.1:${port}`);
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return handle(child, port, dataDir, ownsDir, options.listenUrls ? () => waitForHttpReady(`http://127.0.0.1:${port}/readyz`) : undefined);
+  return handle(
+    child,
+    port,
+    dataDir,
+    ownsDir,
+    options.listenUrls ? () => waitForHttpReady(`http://127.0.0.1:${port}/readyz`) : undefined,
+  );
 }
 
 async function waitForHttpReady(url: string, timeoutMs = 20_000): Promise<void> {

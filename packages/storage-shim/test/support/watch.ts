@@ -41,7 +41,8 @@ export class WatchStream {
     while (!predicate(this.responses)) {
       if (this.ended) throw new Error('watch stream ended');
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`watch condition not met after ${timeoutMs} ms; got ${this.responses.length} responses`);
+      if (left <= 0)
+        throw new Error(`watch condition not met after ${timeoutMs} ms; got ${this.responses.length} responses`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiters.push(() => {

@@ -1,9 +1,31 @@
 import type {
-  Compare, CompareResult, CompareTarget, DeleteRangeRequest, DeleteRangeResponse, Event, KeyValue, PutRequest,
-  PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, SortOrder, SortTarget, TxnRequest, TxnResponse,
+  Compare,
+  CompareResult,
+  CompareTarget,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  Event,
+  KeyValue,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseOp,
+  SortOrder,
+  SortTarget,
+  TxnRequest,
+  TxnResponse,
 } from '../../types.js';
 import {
-  BYTES, type Reader, VARINT, Writer, bigFieldSize, bytesFieldSize, intFieldSize, lenField,
+  BYTES,
+  type Reader,
+  VARINT,
+  Writer,
+  bigFieldSize,
+  bytesFieldSize,
+  intFieldSize,
+  lenField,
 } from './protobuf.js';
 
 /**
@@ -26,26 +48,64 @@ export const EMPTY_OP = Symbol('empty request op');
 
 export function decodeRangeRequest(r: Reader): RangeRequest {
   const m: RangeRequest = {
-    key: EMPTY, rangeEnd: EMPTY, limit: 0, revision: 0, sortOrder: 'NONE', sortTarget: 'KEY', serializable: false,
-    keysOnly: false, countOnly: false, minModRevision: 0, maxModRevision: 0, minCreateRevision: 0, maxCreateRevision: 0,
+    key: EMPTY,
+    rangeEnd: EMPTY,
+    limit: 0,
+    revision: 0,
+    sortOrder: 'NONE',
+    sortTarget: 'KEY',
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: 0,
+    maxModRevision: 0,
+    minCreateRevision: 0,
+    maxCreateRevision: 0,
   };
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: m.key = r.bytes(); break;
-      case 2: m.rangeEnd = r.bytes(); break;
-      case 3: m.limit = r.int(); break;
-      case 4: m.revision = r.int(); break;
-      case 5: m.sortOrder = SORT_ORDERS[r.varint()] ?? 'NONE'; break;
-      case 6: m.sortTarget = SORT_TARGETS[r.varint()] ?? 'KEY'; break;
-      case 7: m.serializable = r.bool(); break;
-      case 8: m.keysOnly = r.bool(); break;
-      case 9: m.countOnly = r.bool(); break;
-      case 10: m.minModRevision = r.int(); break;
-      case 11: m.maxModRevision = r.int(); break;
-      case 12: m.minCreateRevision = r.int(); break;
-      case 13: m.maxCreateRevision = r.int(); break;
-      default: r.skip(wire);
+      case 1:
+        m.key = r.bytes();
+        break;
+      case 2:
+        m.rangeEnd = r.bytes();
+        break;
+      case 3:
+        m.limit = r.int();
+        break;
+      case 4:
+        m.revision = r.int();
+        break;
+      case 5:
+        m.sortOrder = SORT_ORDERS[r.varint()] ?? 'NONE';
+        break;
+      case 6:
+        m.sortTarget = SORT_TARGETS[r.varint()] ?? 'KEY';
+        break;
+      case 7:
+        m.serializable = r.bool();
+        break;
+      case 8:
+        m.keysOnly = r.bool();
+        break;
+      case 9:
+        m.countOnly = r.bool();
+        break;
+      case 10:
+        m.minModRevision = r.int();
+        break;
+      case 11:
+        m.maxModRevision = r.int();
+        break;
+      case 12:
+        m.minCreateRevision = r.int();
+        break;
+      case 13:
+        m.maxCreateRevision = r.int();
+        break;
+      default:
+        r.skip(wire);
     }
   }
   return m;
@@ -56,13 +116,26 @@ export function decodePutRequest(r: Reader): PutRequest {
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: m.key = r.bytes(); break;
-      case 2: m.value = r.bytes(); break;
-      case 3: m.lease = r.int64(); break;
-      case 4: m.prevKv = r.bool(); break;
-      case 5: m.ignoreValue = r.bool(); break;
-      case 6: m.ignoreLease = r.bool(); break;
-      default: r.skip(wire);
+      case 1:
+        m.key = r.bytes();
+        break;
+      case 2:
+        m.value = r.bytes();
+        break;
+      case 3:
+        m.lease = r.int64();
+        break;
+      case 4:
+        m.prevKv = r.bool();
+        break;
+      case 5:
+        m.ignoreValue = r.bool();
+        break;
+      case 6:
+        m.ignoreLease = r.bool();
+        break;
+      default:
+        r.skip(wire);
     }
   }
   return m;
@@ -73,10 +146,17 @@ export function decodeDeleteRangeRequest(r: Reader): DeleteRangeRequest {
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: m.key = r.bytes(); break;
-      case 2: m.rangeEnd = r.bytes(); break;
-      case 3: m.prevKv = r.bool(); break;
-      default: r.skip(wire);
+      case 1:
+        m.key = r.bytes();
+        break;
+      case 2:
+        m.rangeEnd = r.bytes();
+        break;
+      case 3:
+        m.prevKv = r.bool();
+        break;
+      default:
+        r.skip(wire);
     }
   }
   return m;
@@ -91,13 +171,31 @@ function decodeCompare(r: Reader): Compare {
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: m.result = RESULTS[r.varint()] ?? 'EQUAL'; break;
-      case 2: m.target = TARGETS[r.varint()] ?? 'VERSION'; break;
-      case 3: m.key = r.bytes(); break;
-      case 4: case 5: case 6: case 8: member = field; number = r.int64(); break;
-      case 7: member = 7; value = r.bytes(); break;
-      case 64: m.rangeEnd = r.bytes(); break;
-      default: r.skip(wire);
+      case 1:
+        m.result = RESULTS[r.varint()] ?? 'EQUAL';
+        break;
+      case 2:
+        m.target = TARGETS[r.varint()] ?? 'VERSION';
+        break;
+      case 3:
+        m.key = r.bytes();
+        break;
+      case 4:
+      case 5:
+      case 6:
+      case 8:
+        member = field;
+        number = r.int64();
+        break;
+      case 7:
+        member = 7;
+        value = r.bytes();
+        break;
+      case 64:
+        m.rangeEnd = r.bytes();
+        break;
+      default:
+        r.skip(wire);
     }
   }
   const expected = { VERSION: 4, CREATE: 5, MOD: 6, VALUE: 7, LEASE: 8 }[m.target];
@@ -113,11 +211,20 @@ function decodeRequestOp(r: Reader): RequestOp | typeof EMPTY_OP {
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: op = { range: decodeRangeRequest(r.sub()) }; break;
-      case 2: op = { put: decodePutRequest(r.sub()) }; break;
-      case 3: op = { deleteRange: decodeDeleteRangeRequest(r.sub()) }; break;
-      case 4: op = { txn: decodeTxnRequest(r.sub()) }; break;
-      default: r.skip(wire);
+      case 1:
+        op = { range: decodeRangeRequest(r.sub()) };
+        break;
+      case 2:
+        op = { put: decodePutRequest(r.sub()) };
+        break;
+      case 3:
+        op = { deleteRange: decodeDeleteRangeRequest(r.sub()) };
+        break;
+      case 4:
+        op = { txn: decodeTxnRequest(r.sub()) };
+        break;
+      default:
+        r.skip(wire);
     }
   }
   return op;
@@ -128,10 +235,17 @@ export function decodeTxnRequest(r: Reader): TxnRequest {
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
-      case 1: m.compare.push(decodeCompare(r.sub())); break;
-      case 2: m.success.push(decodeRequestOp(r.sub()) as RequestOp); break;
-      case 3: m.failure.push(decodeRequestOp(r.sub()) as RequestOp); break;
-      default: r.skip(wire);
+      case 1:
+        m.compare.push(decodeCompare(r.sub()));
+        break;
+      case 2:
+        m.success.push(decodeRequestOp(r.sub()) as RequestOp);
+        break;
+      case 3:
+        m.failure.push(decodeRequestOp(r.sub()) as RequestOp);
+        break;
+      default:
+        r.skip(wire);
     }
   }
   return m;
@@ -183,8 +297,14 @@ export class HeaderCodec {
 }
 
 function kvSize(kv: KeyValue): number {
-  return bytesFieldSize(kv.key) + intFieldSize(kv.createRevision) + intFieldSize(kv.modRevision) + intFieldSize(kv.version)
-    + bytesFieldSize(kv.value) + bigFieldSize(kv.lease);
+  return (
+    bytesFieldSize(kv.key) +
+    intFieldSize(kv.createRevision) +
+    intFieldSize(kv.modRevision) +
+    intFieldSize(kv.version) +
+    bytesFieldSize(kv.value) +
+    bigFieldSize(kv.lease)
+  );
 }
 
 function writeKv(w: Writer, field: number, kv: KeyValue, size = kvSize(kv)): void {
@@ -310,8 +430,14 @@ export class ResponseCodec {
     const events = r.events ?? [];
     const eventSizes = events.map(eventSize);
     const reason = r.cancelReason ? Buffer.from(r.cancelReason) : EMPTY;
-    let size = this.header.fieldSize(r.revision, true) + intFieldSize(r.watchId) + (r.created ? 2 : 0) + (r.canceled ? 2 : 0)
-      + intFieldSize(r.compactRevision ?? 0) + bytesFieldSize(reason) + (r.fragment ? 2 : 0);
+    let size =
+      this.header.fieldSize(r.revision, true) +
+      intFieldSize(r.watchId) +
+      (r.created ? 2 : 0) +
+      (r.canceled ? 2 : 0) +
+      intFieldSize(r.compactRevision ?? 0) +
+      bytesFieldSize(reason) +
+      (r.fragment ? 2 : 0);
     for (const s of eventSizes) size += lenField(s);
     const w = new Writer(size);
     this.header.write(w, 1, r.revision, true);

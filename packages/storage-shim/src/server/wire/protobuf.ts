@@ -10,7 +10,10 @@ export const FIXED32 = 5;
 
 export class Reader {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly end = buf.length,
+  ) {}
 
   get done(): boolean {
     return this.pos >= this.end;
@@ -194,7 +197,8 @@ export class Writer {
   }
 
   finish(): Buffer {
-    if (this.pos !== this.buf.length) throw new Error(`protobuf size mismatch: wrote ${this.pos}, sized ${this.buf.length}`);
+    if (this.pos !== this.buf.length)
+      throw new Error(`protobuf size mismatch: wrote ${this.pos}, sized ${this.buf.length}`);
     return this.buf;
   }
 }

@@ -1,8 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import { WIRE_SIZE } from '../context.js';
 import {
-  type ResponseCodec, type WatchResponse, decodeCompaction, decodeDeleteRangeRequest, decodePutRequest,
-  decodeRangeRequest, decodeTxnRequest,
+  type ResponseCodec,
+  type WatchResponse,
+  decodeCompaction,
+  decodeDeleteRangeRequest,
+  decodePutRequest,
+  decodeRangeRequest,
+  decodeTxnRequest,
 } from './etcd-messages.js';
 import { Reader } from './protobuf.js';
 
@@ -10,7 +15,11 @@ import { Reader } from './protobuf.js';
  * grpc-js service definitions whose (de)serializers are the hand-written
  * codecs. Handlers receive and return the store's own types.
  */
-function unaryMethod<Req extends object, Res>(path: string, decode: (r: Reader) => Req, encode: (res: Res) => Buffer): grpc.MethodDefinition<Req, Res> {
+function unaryMethod<Req extends object, Res>(
+  path: string,
+  decode: (r: Reader) => Req,
+  encode: (res: Res) => Buffer,
+): grpc.MethodDefinition<Req, Res> {
   return {
     path,
     requestStream: false,
@@ -37,7 +46,9 @@ export function kvDefinition(codec: ResponseCodec): grpc.ServiceDefinition {
     Put: unaryMethod('/etcdserverpb.KV/Put', decodePutRequest, codec.put.bind(codec)),
     DeleteRange: unaryMethod('/etcdserverpb.KV/DeleteRange', decodeDeleteRangeRequest, codec.deleteRange.bind(codec)),
     Txn: unaryMethod('/etcdserverpb.KV/Txn', decodeTxnRequest, codec.txn.bind(codec)),
-    Compact: unaryMethod('/etcdserverpb.KV/Compact', decodeCompaction, (r: { revision: number }) => codec.headerOnly(r.revision)),
+    Compact: unaryMethod('/etcdserverpb.KV/Compact', decodeCompaction, (r: { revision: number }) =>
+      codec.headerOnly(r.revision),
+    ),
   };
 }
 
