@@ -230,6 +230,11 @@ export interface ComponentState {
   restarts: number;
   log: string;
   healthUrl: string;
+  /**
+   * The CA that signed the component's serving certificate (components may be served by different CAs);
+   * absent in older files, where the cluster CA is meant.
+   */
+  healthCaFile?: string | null;
   /** The executable, to recognise the pid before signalling it. */
   executable: string;
   /** The pid's start time at spawn (/proc/<pid>/stat starttime); null where there is no /proc, absent in older files. */

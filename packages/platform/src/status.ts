@@ -47,11 +47,12 @@ export async function status(stateDir: string): Promise<StatusReport> {
   }
   const running =
     !!state.supervisor && isOurProcess(state.supervisor.pid, supervisorMarker(paths), state.supervisor.startTicks);
+  // The cluster CA, for state files written before each component recorded its own.
   const caFile = path.join(paths.pki, 'ca.crt');
   const components: ComponentReport[] = [];
   for (const [name, c] of Object.entries(state.components)) {
     const alive = isOurProcess(c.pid, c.executable, c.startTicks);
-    const health = alive ? await probe(c.healthUrl, caFile) : { ok: false, detail: 'not running' };
+    const health = alive ? await probe(c.healthUrl, c.healthCaFile ?? caFile) : { ok: false, detail: 'not running' };
     components.push({
       name,
       pid: alive ? c.pid : null,

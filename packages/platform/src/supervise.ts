@@ -64,6 +64,7 @@ export async function runSupervisor(
             restarts: c.restarts,
             log: c.log,
             healthUrl: c.readyUrl,
+            healthCaFile: c.readyCaFile,
             executable: c.executable,
             startTicks: c.startTicks,
           },

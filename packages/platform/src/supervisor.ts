@@ -27,6 +27,8 @@ export interface ComponentStatus {
   restarts: number;
   log: string;
   readyUrl: string;
+  /** The CA that signed the component's serving certificate, for probing readyUrl over https. */
+  readyCaFile: string | null;
   executable: string;
   /** The pid's start time (/proc/<pid>/stat), so `cnpaas down` can tell it from a later process with the same pid; null off Linux. */
   startTicks: number | null;
@@ -170,6 +172,7 @@ export class Supervisor {
         restarts,
         log,
         readyUrl: spec.readyUrl,
+        readyCaFile: spec.readyCaFile ?? null,
         executable: executableOf(spec),
         startTicks: null,
       },

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeHttp } from '../src/kube-http.js';
+import { status } from '../src/status.js';
 import { keysContaining, liveKeys } from '@cnpaas/storage-shim/inspect';
 import { startStack, type TestStack } from './support/stack.js';
 import {
@@ -136,6 +137,13 @@ describe('webshop registration on a live stack', () => {
     http?.close();
     await stack?.stop();
     rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('reports every component healthy in `cnpaas status`, each probed with the CA that signed its serving certificate', async () => {
+    const report = await status(stack.stateDir);
+    // The email function is served by the delivery CA, not the cluster CA: probed with the wrong one it looks down.
+    expect(report.components.map((c) => c.name)).toContain('email-function');
+    expect(report.components.filter((c) => !c.healthy).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
   });
 
   it('turns `kubectl create -f` of a RegistrationRequest into a tenant with everything it needs, each kind in its own backend', async () => {
