@@ -10,7 +10,7 @@
  *   as sent (we pass its code, reason and message on to our caller);
  * - 1.4.0's `Watch` cannot be aborted before headers arrive and ignores
  *   `timeoutSeconds`; a registration must be able to give up at its deadline.
- * (@cnpaas/operator's ResourceClient has the same reasons, but no dry run.)
+ * (@cnpaas/kube's ResourceClient has the same reasons, but no dry run.)
  */
 import http from 'node:http';
 import https from 'node:https';

@@ -5,7 +5,7 @@
  * a structural schema prunes undeclared status fields, which would silently
  * drop the claim.
  */
-import type { Condition, ResourceRef } from '@cnpaas/operator';
+import type { Condition, ResourceRef } from '@cnpaas/kube';
 
 export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
 export const WEBSHOP_VERSION = 'v1';

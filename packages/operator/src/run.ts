@@ -13,11 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
+import { createLogger, EventRecorder, kubeEventSink, Manager } from '@cnpaas/kube';
 import type { OperatorConfig } from './config.js';
 import { kitError } from './errors.js';
-import { EventRecorder, kubeEventSink } from './runtime/events.js';
-import { createLogger } from './runtime/logger.js';
-import { Manager } from './runtime/manager.js';
 import { addWebshopControllers } from './webshop/controllers.js';
 import { kubeWebshopApi } from './webshop/kube-api.js';
 import { LEADER_LEASE, OPERATOR_NAME, WEBSHOP_GROUP } from './webshop/names.js';
@@ -32,6 +30,7 @@ export async function run(config: OperatorConfig, version: string): Promise<void
   const mgr = new Manager({
     kubeConfig: kc,
     log,
+    processMetricsPrefix: 'cnpaas_operator_',
     ...(config.leaderElection ? { leaderElection: { ...LEADER_LEASE, identity } } : {}),
   });
   const events = new EventRecorder({

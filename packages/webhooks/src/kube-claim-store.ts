@@ -23,7 +23,7 @@
  * with the address because the User webhook admits only normalised emails.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ResourceClient, httpStatusOf, type ResourceRef } from '@cnpaas/operator';
+import { httpStatusOf, ResourceClient, type ResourceRef } from '@cnpaas/kube';
 import { CLAIM_NAME_PREFIX, type ClaimStore, type EmailClaim, type UserRecord } from './email-claim.js';
 import { WebhooksError } from './errors.js';
 import { normaliseEmail } from './validation.js';

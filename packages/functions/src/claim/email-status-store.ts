@@ -14,7 +14,7 @@
  * protocol from the Email it read: a merge patch replaces lists whole, and
  * the function is the only writer of Email conditions, so nothing is lost.
  */
-import type { Condition } from '@cnpaas/operator';
+import type { Condition } from '@cnpaas/kube';
 import type { EmailObject } from '../email-resource.js';
 
 export interface EmailRef {

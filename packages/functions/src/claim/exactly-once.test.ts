@@ -1,4 +1,4 @@
-import { getCondition, rfc3339 } from '@cnpaas/operator';
+import { getCondition, rfc3339 } from '@cnpaas/kube';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SENT_CONDITION, type EmailStatus } from '../email-resource.js';
 import { EmailSender } from '../email/sender.js';

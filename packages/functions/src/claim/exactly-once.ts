@@ -30,7 +30,7 @@
  * read, so `lastTransitionTime` moves only when `status` flips.
  */
 import { randomUUID } from 'node:crypto';
-import { setCondition, type Condition } from '@cnpaas/operator';
+import { type Condition, setCondition } from '@cnpaas/kube';
 import { SENT_CONDITION, checkEmailObject, type EmailObject, type SentReason } from '../email-resource.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -1,5 +1,5 @@
 /**
- * EmailStatusStore on the Kubernetes API, through @cnpaas/operator's
+ * EmailStatusStore on the Kubernetes API, through @cnpaas/kube's
  * ResourceClient. Compiled and type-checked here; exercised against a real
  * kube-apiserver by the live task.
  *
@@ -12,7 +12,7 @@
  *   (Annotations would not work: a /status write of a custom resource keeps
  *   the old metadata.)
  */
-import { ResourceClient, isConflict, isNotFound } from '@cnpaas/operator';
+import { isConflict, isNotFound, ResourceClient } from '@cnpaas/kube';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EMAILS_RESOURCE, type EmailObject } from '../email-resource.js';
 import { FunctionsError, errorMessage } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The HTTPTrigger controller, on @cnpaas/operator's runtime: an informer on
+ * The HTTPTrigger controller, on the @cnpaas/kube runtime: an informer on
  * httptriggers feeds a level-triggered reconcile that keeps one
  * `TriggerRunner` per valid trigger, in line with its spec:
  *
@@ -22,14 +22,14 @@
  * deliver at once on a clean handover.
  */
 import {
-  isNotFound,
-  setCondition,
   type Clock,
   type EventInput,
+  isNotFound,
   type Logger,
   type Manager,
   type ReconcileResult,
-} from '@cnpaas/operator';
+  setCondition,
+} from '@cnpaas/kube';
 import { loadDeliveryTls, sameTls, type SecretReader } from './delivery-tls.js';
 import { HttpDeliverer, type DeliveryTls } from './http-delivery.js';
 import type { TriggerMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-import { FakeClock } from '@cnpaas/operator';
+import { FakeClock } from '@cnpaas/kube';
 import { describe, expect, it } from 'vitest';
 import { DeliveryQueue, type AttemptResult, type DeliveryQueueOptions, type Finish } from './delivery-queue.js';
 

@@ -20,7 +20,7 @@
  * Stopping drops queued events without finishing them: they were never
  * delivered, so progress does not pass them and a restart replays them.
  */
-import { realClock, type Clock, type TimerHandle } from '@cnpaas/operator';
+import { type Clock, realClock, type TimerHandle } from '@cnpaas/kube';
 import { errorMessage } from '../errors.js';
 
 export type AttemptResult =

@@ -33,16 +33,16 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
+  type Clock,
   errorMessage,
   isGone,
   keyOf,
-  realClock,
-  sleep,
-  type Clock,
   type ListerWatcher,
   type Logger,
+  realClock,
+  sleep,
   type WatchHandle,
-} from '@cnpaas/operator';
+} from '@cnpaas/kube';
 import type { EventType } from './types.js';
 
 export interface SourceEvent<T extends KubernetesObject = KubernetesObject> {

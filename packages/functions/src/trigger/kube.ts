@@ -5,7 +5,7 @@
  * `spec.tls.clientSecretRef`).
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { ResourceClient, isNotFound, type ResourceRef } from '@cnpaas/operator';
+import { isNotFound, ResourceClient, type ResourceRef } from '@cnpaas/kube';
 import type { SecretReader } from './delivery-tls.js';
 import type { ListerWatcherFactory } from './runner.js';
 import type { StatusPatcher } from './status-writer.js';

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { EventRecorder, Manager, kubeEventSink } from '@cnpaas/operator';
+import { EventRecorder, kubeEventSink, Manager } from '@cnpaas/kube';
 import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { Registry, collectDefaultMetrics } from 'prom-client';

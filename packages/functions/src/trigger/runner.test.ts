@@ -9,13 +9,13 @@
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import {
   FakeClock,
-  Manager,
   keyOf,
   type ListerWatcher,
+  Manager,
   type WatchEvent,
   type WatchHandle,
   type WatchOptions,
-} from '@cnpaas/operator';
+} from '@cnpaas/kube';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';

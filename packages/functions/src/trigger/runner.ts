@@ -16,16 +16,16 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
+  type Clock,
   errorMessage,
+  type EventInput,
   httpStatusOf,
   keyOf,
-  realClock,
-  type Clock,
-  type EventInput,
   type ListerWatcher,
   type Logger,
+  realClock,
   type ResourceRef,
-} from '@cnpaas/operator';
+} from '@cnpaas/kube';
 import type { AttemptResult, Finish } from './delivery-queue.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { WatchSource, type SourceEvent } from './event-source.js';

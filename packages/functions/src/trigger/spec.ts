@@ -10,7 +10,7 @@
  * cluster-trigger namespace (default cnpaas-system) may watch other or all
  * namespaces; any other trigger watches its own namespace only.
  */
-import type { ResourceRef } from '@cnpaas/operator';
+import type { ResourceRef } from '@cnpaas/kube';
 import { FunctionsError, errorMessage } from '../errors.js';
 import { refusedTarget, targetPolicy, type TargetPolicy } from './target-policy.js';
 import { compileTemplate, type CompiledTemplate } from './template.js';

@@ -12,17 +12,17 @@
  * replays and never skips.
  */
 import {
-  errorMessage,
-  isNotFound,
-  realClock,
-  rfc3339,
-  setCondition,
   type Clock,
   type Condition,
   type ConditionInput,
+  errorMessage,
+  isNotFound,
   type Logger,
+  realClock,
+  rfc3339,
+  setCondition,
   type TimerHandle,
-} from '@cnpaas/operator';
+} from '@cnpaas/kube';
 import type { HTTPTriggerStatus } from './types.js';
 
 export interface StatusPatcher {

@@ -6,7 +6,7 @@
  * description each.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Condition, ResourceRef } from '@cnpaas/operator';
+import type { Condition, ResourceRef } from '@cnpaas/kube';
 import { TRIGGER_CLIENT_NAME } from '../function/config.js';
 
 export const PLATFORM_GROUP = 'platform.cnpaas.dev';

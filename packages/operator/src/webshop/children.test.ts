@@ -1,7 +1,7 @@
 /** ensureChild on the in-memory apiserver (test-support.ts): a live kube-apiserver is not available to unit tests yet. */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../runtime/clock.js';
+import { FakeClock } from '@cnpaas/kube';
 import { ensureChild, labelledFor } from './children.js';
 import type { ObjectApi } from './kube-api.js';
 import { REGISTRATION_UID_LABEL } from './names.js';

@@ -10,8 +10,7 @@
  * adopted, changed or deleted: the caller reports a NameConflict.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict } from '../errors.js';
-import { isControlledBy } from '../runtime/owner-references.js';
+import { isConflict, isControlledBy } from '@cnpaas/kube';
 import { getOrUndefined, type ObjectApi } from './kube-api.js';
 import { REGISTRATION_UID_LABEL } from './names.js';
 

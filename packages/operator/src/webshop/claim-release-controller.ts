@@ -23,9 +23,7 @@
  * exactly its claim.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock, Logger, Reconciler, ReconcileResult } from '@cnpaas/kube';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { CLAIM_NAME_PREFIX, REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } from './names.js';

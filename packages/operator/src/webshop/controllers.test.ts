@@ -5,11 +5,8 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../runtime/clock.js';
-import { EventRecorder } from '../runtime/events.js';
-import type { ReconcileContext, Reconciler } from '../runtime/controller.js';
-import { keyOf } from '../runtime/keys.js';
-import { silentLog } from '../test-support.js';
+import { EventRecorder, FakeClock, keyOf, type ReconcileContext, type Reconciler } from '@cnpaas/kube';
+import { silentLog } from '@cnpaas/kube/testing';
 import { claimReleaseReconciler, readClaim } from './claim-release-controller.js';
 import {
   PASSWORD_ANNOTATION,

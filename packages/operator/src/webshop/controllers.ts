@@ -11,11 +11,15 @@
  * informer's resync re-checks every User every 10 minutes. Not watching
  * Secrets cluster-wide keeps the operator from holding list/watch on them.
  */
-import type { Controller } from '../runtime/controller.js';
-import { realClock, type Clock } from '../runtime/clock.js';
-import type { EventRecorder } from '../runtime/events.js';
-import { keyOf, objectKey } from '../runtime/keys.js';
-import type { Manager } from '../runtime/manager.js';
+import {
+  type Clock,
+  type Controller,
+  type EventRecorder,
+  keyOf,
+  type Manager,
+  objectKey,
+  realClock,
+} from '@cnpaas/kube';
 import { claimNameOfEmail, claimReleaseReconciler, DEFAULT_CLAIM_GRACE_MS } from './claim-release-controller.js';
 import type { WebshopApi } from './kube-api.js';
 import { WebshopMetrics } from './metrics.js';

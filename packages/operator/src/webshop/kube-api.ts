@@ -7,10 +7,7 @@
  * second object or delete the wrong one.
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound } from '../errors.js';
-import type { NamespacedName } from '../runtime/keys.js';
-import { ResourceClient, type JsonPatchOp } from '../runtime/resource-client.js';
-import type { ResourceRef } from '../runtime/resource.js';
+import { isNotFound, type JsonPatchOp, type NamespacedName, ResourceClient, type ResourceRef } from '@cnpaas/kube';
 import { OPERATOR_NAME } from './names.js';
 import * as R from './resources.js';
 import type {

@@ -7,7 +7,7 @@
  * operator key reads no Secret outside tenant namespaces, and the binding
  * goes with its namespace.
  */
-import { withControllerRef } from '../runtime/owner-references.js';
+import { withControllerRef } from '@cnpaas/kube';
 import { OPERATOR_NAME } from './names.js';
 import type { RoleBinding, Tenant } from './types.js';
 

@@ -21,11 +21,16 @@
  * Ready=False, TemplateNotFound), names are not the bare UID, and the RR
  * reports progress in conditions instead of an empty status.
  */
-import { OperatorError, TerminalError, isConflict } from '../errors.js';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
-import type { EventRecorder } from '../runtime/events.js';
-import type { Logger } from '../runtime/logger.js';
+import {
+  type Clock,
+  type EventRecorder,
+  isConflict,
+  type Logger,
+  type Reconciler,
+  type ReconcileResult,
+  TerminalError,
+} from '@cnpaas/kube';
+import { OperatorError } from '../errors.js';
 import { conflictMessage, ensureChild, labelledFor } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';

@@ -6,11 +6,8 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../runtime/clock.js';
-import { EventRecorder, type EventBody } from '../runtime/events.js';
-import type { WatchEvent } from '../runtime/list-watch.js';
-import { Manager } from '../runtime/manager.js';
-import { silentLog } from '../test-support.js';
+import { type EventBody, EventRecorder, FakeClock, Manager, type WatchEvent } from '@cnpaas/kube';
+import { silentLog } from '@cnpaas/kube/testing';
 import { addWebshopControllers } from './controllers.js';
 import {
   PASSWORD_ANNOTATION,

@@ -3,7 +3,7 @@
  * addresses them (no discovery). manifests/rbac.yaml grants exactly what the
  * controllers do with these.
  */
-import type { ResourceRef } from '../runtime/resource.js';
+import type { ResourceRef } from '@cnpaas/kube';
 import { WEBSHOP_GROUP, WEBSHOP_VERSION } from './names.js';
 
 const webshop = (plural: string, kind: string, namespaced: boolean): ResourceRef => ({

@@ -5,10 +5,16 @@
  * every watcher, this controller included).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound } from '../errors.js';
-import type { Clock } from '../runtime/clock.js';
-import { getCondition, setCondition, type Condition, type ConditionStatus } from '../runtime/conditions.js';
-import { keyOf, splitKey } from '../runtime/keys.js';
+import {
+  type Clock,
+  type Condition,
+  type ConditionStatus,
+  getCondition,
+  isNotFound,
+  keyOf,
+  setCondition,
+  splitKey,
+} from '@cnpaas/kube';
 import type { ObjectApi } from './kube-api.js';
 
 type WithStatus = KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } & object };

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../runtime/clock.js';
-import { EventRecorder, type EventBody } from '../runtime/events.js';
-import { keyOf } from '../runtime/keys.js';
-import { silentLog } from '../test-support.js';
+import { type EventBody, EventRecorder, FakeClock, keyOf } from '@cnpaas/kube';
+import { silentLog } from '@cnpaas/kube/testing';
 import * as R from './resources.js';
 import { VALID, templateReconciler } from './template-controller.js';
 import { FakeCluster, registrationTemplate } from './test-support.js';

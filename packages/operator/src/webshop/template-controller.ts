@@ -15,9 +15,7 @@
  * Valid=True also says whether the body goes out as HTML or text, the
  * decision every Email made from the template carries in spec.format.
  */
-import type { Clock } from '../runtime/clock.js';
-import type { Reconciler } from '../runtime/controller.js';
-import type { EventRecorder } from '../runtime/events.js';
+import type { Clock, EventRecorder, Reconciler } from '@cnpaas/kube';
 import type { WebshopApi } from './kube-api.js';
 import { StatusUpdate } from './status.js';
 import type { EmailTemplate } from './types.js';

@@ -18,12 +18,18 @@
  * (operator-access.ts).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from '../runtime/finalizers.js';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
-import type { EventRecorder } from '../runtime/events.js';
-import type { Logger } from '../runtime/logger.js';
-import { controllerRef, isControlledBy } from '../runtime/owner-references.js';
+import {
+  addFinalizerPatch,
+  type Clock,
+  controllerRef,
+  type EventRecorder,
+  hasFinalizer,
+  isControlledBy,
+  type Logger,
+  type Reconciler,
+  type ReconcileResult,
+  removeFinalizerPatch,
+} from '@cnpaas/kube';
 import { conflictMessage, controlledBy, ensureChild } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';

@@ -21,13 +21,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
-import type { FakeClock } from '../runtime/clock.js';
-import { keyOf, objectKey, type NamespacedName } from '../runtime/keys.js';
-import type { ListerWatcher } from '../runtime/list-watch.js';
-import type { InformerScope } from '../runtime/manager.js';
-import type { JsonPatchOp } from '../runtime/resource-client.js';
-import { apiVersionOf, resourceId, type ResourceRef } from '../runtime/resource.js';
-import { MemoryCollection } from '../test-support.js';
+import {
+  apiVersionOf,
+  type FakeClock,
+  type InformerScope,
+  type JsonPatchOp,
+  keyOf,
+  type ListerWatcher,
+  type NamespacedName,
+  objectKey,
+  resourceId,
+  type ResourceRef,
+} from '@cnpaas/kube';
+import { MemoryCollection } from '@cnpaas/kube/testing';
 import type { DeleteOptions, ListSelector, ObjectApi, WebshopApi } from './kube-api.js';
 import { REGISTRATION_UID_LABEL } from './names.js';
 import * as R from './resources.js';

@@ -5,7 +5,7 @@
  * that depends on a field being present checks it.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Condition } from '../runtime/conditions.js';
+import type { Condition } from '@cnpaas/kube';
 
 export interface UserSpec {
   firstName: string;

@@ -28,12 +28,19 @@
  * permission they grant (RBAC escalation prevention); see manifests/rbac.yaml.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { addFinalizerPatch, hasFinalizer, removeFinalizerPatch } from '../runtime/finalizers.js';
-import type { Clock } from '../runtime/clock.js';
-import type { ReconcileResult, Reconciler } from '../runtime/controller.js';
-import type { EventRecorder } from '../runtime/events.js';
-import type { Logger } from '../runtime/logger.js';
-import { controllerRef, isControlledBy, withControllerRef } from '../runtime/owner-references.js';
+import {
+  addFinalizerPatch,
+  type Clock,
+  controllerRef,
+  type EventRecorder,
+  hasFinalizer,
+  isControlledBy,
+  type Logger,
+  type Reconciler,
+  type ReconcileResult,
+  removeFinalizerPatch,
+  withControllerRef,
+} from '@cnpaas/kube';
 import { conflictMessage, controlledBy, ensureChild, type EnsureResult } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';

@@ -7,8 +7,8 @@
  * mail it.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { withControllerRef } from '@cnpaas/kube';
 import { OperatorError } from '../errors.js';
-import { withControllerRef } from '../runtime/owner-references.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
 import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
 import type { BodyFormat, Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';

@@ -44,7 +44,7 @@ export interface FinalizerPatcher<T extends KubernetesObject> {
 }
 
 export interface FinalizerOptions<T extends KubernetesObject, R> {
-  /** The finalizer name, domain-qualified, e.g. 'webshop.cnpaas.dev/cleanup'. */
+  /** The finalizer name, domain-qualified, e.g. 'example.dev/cleanup'. */
   name: string;
   client: FinalizerPatcher<T>;
   /** Runs while the object is live, always after the finalizer is in place. Must be idempotent. */

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { TerminalError } from '../errors.js';
-import { MemoryCollection, silentLog } from '../test-support.js';
+import { TerminalError } from './errors.js';
+import { MemoryCollection, silentLog } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Controller, ownerKeys, type ReconcileContext, type ReconcileResult } from './controller.js';
 import { Informer } from './informer.js';
@@ -10,7 +10,7 @@ import { RuntimeMetrics } from './metrics.js';
 import type { ResourceRef } from './resource.js';
 
 const TENANTS: ResourceRef = {
-  group: 'webshop.cnpaas.dev',
+  group: 'example.dev',
   version: 'v1',
   plural: 'tenants',
   kind: 'Tenant',
@@ -24,7 +24,7 @@ const NAMESPACES: ResourceRef = {
   namespaced: false,
 };
 const USERS: ResourceRef = {
-  group: 'webshop.cnpaas.dev',
+  group: 'example.dev',
   version: 'v1',
   plural: 'users',
   kind: 'User',
@@ -32,7 +32,7 @@ const USERS: ResourceRef = {
 };
 
 const tenant = (name: string): KubernetesObject => ({
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'Tenant',
   metadata: { name, uid: `uid-${name}` },
 });
@@ -41,9 +41,7 @@ const ownedNamespace = (name: string, owner: string, controller = true): Kuberne
   kind: 'Namespace',
   metadata: {
     name,
-    ownerReferences: [
-      { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'Tenant', name: owner, uid: `uid-${owner}`, controller },
-    ],
+    ownerReferences: [{ apiVersion: 'example.dev/v1', kind: 'Tenant', name: owner, uid: `uid-${owner}`, controller }],
   },
 });
 
@@ -126,11 +124,11 @@ describe('Controller', () => {
 
   it('maps events of watched resources through the mapper (watches)', async () => {
     const t = setup();
-    t.controller.watches(t.users, (u) => u.metadata?.labels?.['webshop.cnpaas.dev/tenant']);
+    t.controller.watches(t.users, (u) => u.metadata?.labels?.['example.dev/tenant']);
     await t.controller.start();
     t.usersApi.put({
       kind: 'User',
-      metadata: { name: 'u', namespace: 't-9', labels: { 'webshop.cnpaas.dev/tenant': 't-9' } },
+      metadata: { name: 'u', namespace: 't-9', labels: { 'example.dev/tenant': 't-9' } },
     });
     t.usersApi.put({ kind: 'User', metadata: { name: 'v', namespace: 't-9' } });
     await t.clock.settle();
@@ -226,7 +224,7 @@ describe('ownerKeys', () => {
         name: 's',
         namespace: 't-1',
         ownerReferences: [
-          { apiVersion: 'webshop.cnpaas.dev/v2', kind: 'User', name: 'u', uid: '1', controller: true },
+          { apiVersion: 'example.dev/v2', kind: 'User', name: 'u', uid: '1', controller: true },
           { apiVersion: 'other.dev/v1', kind: 'User', name: 'x', uid: '2', controller: true },
         ],
       },

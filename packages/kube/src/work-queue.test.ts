@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deferred, type Deferred } from '../test-support.js';
+import { deferred, type Deferred } from './testing.js';
 import { FakeClock } from './clock.js';
 import { ItemExponentialBackoff, TokenBucket } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';

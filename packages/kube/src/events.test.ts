@@ -1,16 +1,16 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { silentLog } from '../test-support.js';
+import { silentLog } from './testing.js';
 import { FakeClock } from './clock.js';
 import { EventRecorder, type EventBody } from './events.js';
 
 const user: KubernetesObject = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'User',
   metadata: { name: 'u', namespace: 't-1', uid: 'uid-u', resourceVersion: '7' },
 };
 const tenant: KubernetesObject = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'Tenant',
   metadata: { name: 't-1', uid: 'uid-t' },
 };
@@ -24,7 +24,7 @@ function recorder(clock: FakeClock, fail = false) {
         sent.push(e);
       },
     },
-    reportingController: 'webshop.cnpaas.dev/user-controller',
+    reportingController: 'example.dev/user-controller',
     reportingInstance: 'host-1',
     clock,
     log: silentLog,
@@ -50,13 +50,13 @@ describe('EventRecorder', () => {
       kind: 'Event',
       metadata: { namespace: 't-1' },
       eventTime: '2025-01-01T00:00:05.123000Z',
-      reportingController: 'webshop.cnpaas.dev/user-controller',
+      reportingController: 'example.dev/user-controller',
       reportingInstance: 'host-1',
       type: 'Normal',
       reason: 'Created',
       action: 'CreateSecret',
       regarding: {
-        apiVersion: 'webshop.cnpaas.dev/v1',
+        apiVersion: 'example.dev/v1',
         kind: 'User',
         name: 'u',
         namespace: 't-1',

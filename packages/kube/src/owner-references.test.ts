@@ -1,15 +1,15 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { OperatorError } from '../errors.js';
+import { KubeError } from './errors.js';
 import { controllerOf, controllerRef, isControlledBy, withControllerRef } from './owner-references.js';
 
 const tenant: KubernetesObject = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'Tenant',
   metadata: { name: 't-abc', uid: 'uid-t' },
 };
 const user: KubernetesObject = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'User',
   metadata: { name: 'u', namespace: 't-abc', uid: 'uid-u' },
 };
@@ -17,7 +17,7 @@ const user: KubernetesObject = {
 describe('owner references', () => {
   it('builds a controller reference', () => {
     expect(controllerRef(tenant)).toEqual({
-      apiVersion: 'webshop.cnpaas.dev/v1',
+      apiVersion: 'example.dev/v1',
       kind: 'Tenant',
       name: 't-abc',
       uid: 'uid-t',
@@ -27,7 +27,7 @@ describe('owner references', () => {
   });
 
   it('refuses an owner without uid', () => {
-    expect(() => controllerRef({ ...tenant, metadata: { name: 'x' } })).toThrow(OperatorError);
+    expect(() => controllerRef({ ...tenant, metadata: { name: 'x' } })).toThrow(KubeError);
   });
 
   it('sets, finds and checks the controller, keeping other owners', () => {

@@ -9,7 +9,7 @@
  * on transitions).
  */
 import type { KubeConfig, KubernetesObject, V1ObjectReference } from '@kubernetes/client-node';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from './errors.js';
 import { realClock, type Clock } from './clock.js';
 import { keyOf } from './keys.js';
 import { defaultLogger, type Logger } from './logger.js';
@@ -56,7 +56,7 @@ export function kubeEventSink(kc: KubeConfig): EventSink {
 
 export interface EventRecorderOptions {
   sink: EventSink;
-  /** e.g. 'webshop.cnpaas.dev/tenant-controller'. */
+  /** e.g. 'example.dev/widget-controller'. */
   reportingController: string;
   /** This process, e.g. the pod or host name. */
   reportingInstance: string;

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiException, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpStatusOf, isGone, isNotFound } from '../errors.js';
-import { silentLog } from '../test-support.js';
+import { httpStatusOf, isGone, isNotFound } from './errors.js';
+import { silentLog } from './testing.js';
 import { Informer } from './informer.js';
 import { kubeLeaseLock } from './lease-lock.js';
 import type { WatchEvent } from './list-watch.js';
@@ -17,7 +17,7 @@ import { ResourceClient } from './resource-client.js';
 import type { ResourceRef } from './resource.js';
 
 const USERS: ResourceRef = {
-  group: 'webshop.cnpaas.dev',
+  group: 'example.dev',
   version: 'v1',
   plural: 'users',
   kind: 'User',
@@ -52,7 +52,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
   });
   const p = url.pathname;
   const q = url.searchParams;
-  if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users' && q.get('watch') === 'true') {
+  if (p === '/apis/example.dev/v1/namespaces/t-1/users' && q.get('watch') === 'true') {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     openWatches.add(res);
     res.on('close', () => openWatches.delete(res));
@@ -67,7 +67,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     const added = JSON.stringify({
       type: 'ADDED',
       object: {
-        apiVersion: 'webshop.cnpaas.dev/v1',
+        apiVersion: 'example.dev/v1',
         kind: 'User',
         metadata: { name: 'c', namespace: 't-1', resourceVersion: '201' },
       },
@@ -75,7 +75,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     const modified = JSON.stringify({
       type: 'MODIFIED',
       object: {
-        apiVersion: 'webshop.cnpaas.dev/v1',
+        apiVersion: 'example.dev/v1',
         kind: 'User',
         metadata: { name: 'a', namespace: 't-1', resourceVersion: '202' },
         spec: { x: 1 },
@@ -83,7 +83,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     });
     const bookmark = JSON.stringify({
       type: 'BOOKMARK',
-      object: { kind: 'User', apiVersion: 'webshop.cnpaas.dev/v1', metadata: { resourceVersion: '250' } },
+      object: { kind: 'User', apiVersion: 'example.dev/v1', metadata: { resourceVersion: '250' } },
     });
     // One event split over two writes, two in one write: the client must frame by newline, not by chunk.
     res.write(`${added}\n${modified.slice(0, 20)}`);
@@ -93,7 +93,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     }, 10);
     return;
   }
-  if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users' && req.method === 'GET') {
+  if (p === '/apis/example.dev/v1/namespaces/t-1/users' && req.method === 'GET') {
     // Two pages; items without apiVersion/kind like built-in lists.
     if (!q.get('continue')) {
       return json(res, 200, {
@@ -118,16 +118,17 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       message: 'namespaces "missing" not found',
     });
   }
-  if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a/status' && req.method === 'PATCH') {
+  if (p === '/apis/example.dev/v1/namespaces/t-1/users/a/status' && req.method === 'PATCH') {
     return json(res, 200, {
       metadata: { name: 'a', namespace: 't-1', resourceVersion: '300' },
       status: JSON.parse(body).status,
     });
   }
-  if (p === '/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a' && req.method === 'PATCH') {
+  if (p === '/apis/example.dev/v1/namespaces/t-1/users/a' && req.method === 'PATCH') {
     return json(res, 409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' });
   }
-  if (p.startsWith('/apis/coordination.k8s.io/v1/namespaces/cnpaas-system/leases')) return leaseHandler(req, res, body);
+  if (p.startsWith('/apis/coordination.k8s.io/v1/namespaces/example-system/leases'))
+    return leaseHandler(req, res, body);
   json(res, 500, { message: `unexpected ${req.method} ${p}` });
 }
 
@@ -136,14 +137,14 @@ let lease: (KubernetesObject & { spec?: Record<string, unknown> }) | undefined;
 let leaseRv = 10;
 function leaseHandler(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const p = new URL(req.url ?? '/', 'http://x').pathname;
-  if (req.method === 'GET' && p.endsWith('/leases/cnpaas-operator')) {
+  if (req.method === 'GET' && p.endsWith('/leases/widget-operator')) {
     return lease
       ? json(res, 200, lease)
       : json(res, 404, {
           kind: 'Status',
           code: 404,
           reason: 'NotFound',
-          message: 'leases.coordination.k8s.io "cnpaas-operator" not found',
+          message: 'leases.coordination.k8s.io "widget-operator" not found',
         });
   }
   const obj = JSON.parse(body) as KubernetesObject & { spec?: Record<string, unknown> };
@@ -152,7 +153,7 @@ function leaseHandler(req: http.IncomingMessage, res: http.ServerResponse, body:
     lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++leaseRv), uid: 'lease-uid' } };
     return json(res, 201, lease);
   }
-  if (req.method === 'PUT' && p.endsWith('/leases/cnpaas-operator')) {
+  if (req.method === 'PUT' && p.endsWith('/leases/widget-operator')) {
     if (obj.metadata?.resourceVersion !== lease?.metadata?.resourceVersion) {
       return json(res, 409, {
         kind: 'Status',
@@ -197,8 +198,8 @@ describe('ResourceClient over HTTP', () => {
     const list = await client.list();
     expect(list.metadata?.resourceVersion).toBe('200');
     expect(list.items.map((i) => [i.metadata?.name, i.apiVersion, i.kind])).toEqual([
-      ['a', 'webshop.cnpaas.dev/v1', 'User'],
-      ['b', 'webshop.cnpaas.dev/v1', 'User'],
+      ['a', 'example.dev/v1', 'User'],
+      ['b', 'example.dev/v1', 'User'],
     ]);
     expect(requests.map((r) => r.url.search)).toEqual([
       '?labelSelector=app%3Dx&limit=1',
@@ -262,7 +263,7 @@ describe('ResourceClient over HTTP', () => {
     );
     expect(out.status).toEqual({ ready: true });
     expect(requests.at(-1)?.contentType).toBe('application/merge-patch+json');
-    expect(requests.at(-1)?.url.pathname).toBe('/apis/webshop.cnpaas.dev/v1/namespaces/t-1/users/a/status');
+    expect(requests.at(-1)?.url.pathname).toBe('/apis/example.dev/v1/namespaces/t-1/users/a/status');
   });
 
   it('an Informer on it lists, syncs and applies watch events', async () => {
@@ -289,7 +290,7 @@ describe('ResourceClient over HTTP', () => {
 
 describe('kubeLeaseLock over HTTP', () => {
   it('creates, reads and replaces the Lease with resourceVersion, sending MicroTimes', async () => {
-    const lock = kubeLeaseLock(kc, { namespace: 'cnpaas-system', name: 'cnpaas-operator' });
+    const lock = kubeLeaseLock(kc, { namespace: 'example-system', name: 'widget-operator' });
     const signal = new AbortController().signal;
     expect(await lock.get(signal)).toBeUndefined();
     const t = Date.parse('2025-01-01T00:00:00.123Z');
@@ -304,7 +305,7 @@ describe('kubeLeaseLock over HTTP', () => {
       renewTime: '2025-01-01T00:00:00.123000Z',
       leaseTransitions: 0,
     });
-    expect(lease?.metadata?.name).toBe('cnpaas-operator');
+    expect(lease?.metadata?.name).toBe('widget-operator');
 
     const read = await lock.get(signal);
     expect(read).toEqual(created);

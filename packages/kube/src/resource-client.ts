@@ -24,7 +24,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { OperatorError } from '../errors.js';
+import { KubeError } from './errors.js';
 import type { NamespacedName } from './keys.js';
 import type { ListOptions, ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resource.js';
@@ -94,10 +94,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
         signal: options.signal,
       })) as KubernetesListObject<T>;
       if (!list || !Array.isArray(list.items)) {
-        throw new OperatorError(
-          'CNPAAS_OPERATOR_BAD_RESPONSE',
-          `list of ${this.resource.plural} returned no items array`,
-        );
+        throw new KubeError('CNPAAS_KUBE_BAD_RESPONSE', `list of ${this.resource.plural} returned no items array`);
       }
       for (const item of list.items) items.push(this.#typed(item));
       // Raw JSON: the field is `continue` (client-node's model class renames it `_continue`).
@@ -134,9 +131,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
             try {
               event = JSON.parse(line) as typeof event;
             } catch {
-              return fail(
-                new OperatorError('CNPAAS_OPERATOR_BAD_RESPONSE', `watch of ${path} sent a line that is not JSON`),
-              );
+              return fail(new KubeError('CNPAAS_KUBE_BAD_RESPONSE', `watch of ${path} sent a line that is not JSON`));
             }
             if (event.type === 'ERROR') return fail(statusError(event.object, `watch ${path}`));
             if (
@@ -146,10 +141,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
               event.type !== 'BOOKMARK'
             ) {
               return fail(
-                new OperatorError(
-                  'CNPAAS_OPERATOR_BAD_RESPONSE',
-                  `watch of ${path} sent event type ${String(event.type)}`,
-                ),
+                new KubeError('CNPAAS_KUBE_BAD_RESPONSE', `watch of ${path} sent event type ${String(event.type)}`),
               );
             }
             onEvent({ type: event.type, object: this.#typed(event.object as T) });
@@ -282,8 +274,8 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
     try {
       return text ? JSON.parse(text) : undefined;
     } catch {
-      throw new OperatorError(
-        'CNPAAS_OPERATOR_BAD_RESPONSE',
+      throw new KubeError(
+        'CNPAAS_KUBE_BAD_RESPONSE',
         `${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`,
       );
     }
@@ -293,7 +285,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
   async #open(spec: RequestSpec, idleTimeoutMs: number): Promise<http.IncomingMessage> {
     const cluster = this.#kc.getCurrentCluster();
     if (!cluster) {
-      throw new OperatorError('CNPAAS_OPERATOR_NO_CLUSTER', 'the kubeconfig has no current cluster', {
+      throw new KubeError('CNPAAS_KUBE_NO_CLUSTER', 'the kubeconfig has no current cluster', {
         hint: 'set current-context in the kubeconfig, or pass one with a cluster',
       });
     }

@@ -1,13 +1,13 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { OperatorError } from '../errors.js';
-import { deferred, MemoryCollection, MemoryLease, silentLog } from '../test-support.js';
+import { KubeError } from './errors.js';
+import { deferred, MemoryCollection, MemoryLease, silentLog } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Manager, type ManagerOptions } from './manager.js';
 import type { ResourceRef } from './resource.js';
 
 const TENANTS: ResourceRef = {
-  group: 'webshop.cnpaas.dev',
+  group: 'example.dev',
   version: 'v1',
   plural: 'tenants',
   kind: 'Tenant',
@@ -22,7 +22,7 @@ const NAMESPACES: ResourceRef = {
 };
 
 const tenant = (name: string): KubernetesObject => ({
-  apiVersion: 'webshop.cnpaas.dev/v1',
+  apiVersion: 'example.dev/v1',
   kind: 'Tenant',
   metadata: { name, uid: `uid-${name}` },
 });
@@ -50,7 +50,7 @@ function manager(
     log: silentLog,
     listerWatcher: (resource) => w.collections[resource.plural] as MemoryCollection,
     informerDefaults: { resyncPeriodMs: 0 },
-    leaderElection: { namespace: 'cnpaas-system', name: 'cnpaas-operator', identity: name, lock },
+    leaderElection: { namespace: 'example-system', name: 'widget-operator', identity: name, lock },
     ...extra,
   });
   mgr
@@ -152,7 +152,7 @@ describe('Manager', () => {
     expect(w.lease.record?.holderIdentity).toBe('');
   });
 
-  it('rejects with CNPAAS_OPERATOR_LEADERSHIP_LOST when the lease cannot be renewed', async () => {
+  it('rejects with CNPAAS_KUBE_LEADERSHIP_LOST when the lease cannot be renewed', async () => {
     const w = world();
     const a = manager(w, 'a');
     const run = a.mgr.start().catch((e: unknown) => e);
@@ -160,19 +160,19 @@ describe('Manager', () => {
     a.lock.down = true;
     await w.clock.advance(30_000);
     const err = await run;
-    expect(err).toBeInstanceOf(OperatorError);
-    expect((err as OperatorError).code).toBe('CNPAAS_OPERATOR_LEADERSHIP_LOST');
+    expect(err).toBeInstanceOf(KubeError);
+    expect((err as KubeError).code).toBe('CNPAAS_KUBE_LEADERSHIP_LOST');
     expect(w.collections['tenants']?.watching).toBe(false);
   });
 
-  it('rejects with CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT when a cache never syncs, and releases the lease', async () => {
+  it('rejects with CNPAAS_KUBE_CACHE_SYNC_TIMEOUT when a cache never syncs, and releases the lease', async () => {
     const w = world();
     (w.collections['namespaces'] as MemoryCollection).listFailures = 1_000; // e.g. RBAC forbids listing
     const a = manager(w, 'a', { cacheSyncTimeoutMs: 60_000 });
     const run = a.mgr.start().catch((e: unknown) => e);
     await w.clock.advance(61_000);
     const err = await run;
-    expect((err as OperatorError).code).toBe('CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT');
+    expect((err as KubeError).code).toBe('CNPAAS_KUBE_CACHE_SYNC_TIMEOUT');
     expect(a.reconciled).toEqual([]);
     expect(w.lease.record?.holderIdentity).toBe('');
   });
@@ -186,7 +186,7 @@ describe('Manager', () => {
     expect(a.mgr.ready()).toBe(true);
     expect(a.reconciled).toEqual(['t-1']);
     expect(w.lease.writes).toBe(0);
-    expect(() => a.mgr.informer({ ...TENANTS, plural: 'others' })).toThrow(/CNPAAS_OPERATOR_LIFECYCLE|cannot add/);
+    expect(() => a.mgr.informer({ ...TENANTS, plural: 'others' })).toThrow(/CNPAAS_KUBE_LIFECYCLE|cannot add/);
     await a.mgr.stop();
     await run;
   });

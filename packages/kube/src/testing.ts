@@ -1,9 +1,16 @@
-/** Helpers shared by the unit tests (not exported from the package). */
+/**
+ * In-memory stand-ins for unit tests of controllers: `MemoryCollection`, a
+ * `ListerWatcher` (writes bump a resourceVersion and reach open watches; list
+ * failures, ended watches and 410 Gone on demand), `MemoryLease` for leader
+ * election with optimistic concurrency, a silent logger and `deferred()`. Its own entry point, `@cnpaas/kube/testing`, for
+ * test code only; the live tiers of the packages that use the runtime prove
+ * the same paths against a real kube-apiserver.
+ */
 import pino from 'pino';
 import { ApiException, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { keyOf } from './runtime/keys.js';
-import type { ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './runtime/list-watch.js';
-import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './runtime/leader-election.js';
+import { keyOf } from './keys.js';
+import type { ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
+import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './leader-election.js';
 
 export const silentLog = pino({ level: 'silent' });
 

@@ -6,7 +6,7 @@
  * apiserver went away for every key at once) from turning into a retry storm.
  */
 import type { Clock } from './clock.js';
-import { OperatorError } from '../errors.js';
+import { KubeError } from './errors.js';
 
 export interface RateLimiter<K> {
   /** How long `key` should wait before its next retry; records one failure. */
@@ -34,8 +34,8 @@ export class ItemExponentialBackoff<K> implements RateLimiter<K> {
     this.#base = options.baseDelayMs ?? 5;
     this.#max = options.maxDelayMs ?? 1_000_000;
     if (this.#base <= 0 || this.#max < this.#base) {
-      throw new OperatorError(
-        'CNPAAS_OPERATOR_INVALID_CONFIG',
+      throw new KubeError(
+        'CNPAAS_KUBE_INVALID_CONFIG',
         `backoff needs 0 < baseDelayMs ≤ maxDelayMs, got ${this.#base} and ${this.#max}`,
       );
     }
@@ -83,8 +83,8 @@ export class TokenBucket<K> implements RateLimiter<K> {
     this.#burst = options.burst ?? 100;
     this.#clock = options.clock;
     if (this.#qps <= 0 || this.#burst < 1) {
-      throw new OperatorError(
-        'CNPAAS_OPERATOR_INVALID_CONFIG',
+      throw new KubeError(
+        'CNPAAS_KUBE_INVALID_CONFIG',
         `token bucket needs qps > 0 and burst ≥ 1, got ${this.#qps} and ${this.#burst}`,
       );
     }

@@ -16,7 +16,7 @@
  *   global rate limit (`WorkQueue.addRateLimited`).
  */
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
-import { errorMessage, OperatorError, TerminalError } from '../errors.js';
+import { errorMessage, KubeError, TerminalError } from './errors.js';
 import { realClock, type Clock } from './clock.js';
 import type { Informer } from './informer.js';
 import { keyOf, objectKey, type ObjectKey } from './keys.js';
@@ -158,8 +158,8 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
   #resolve(source: AnyInformer | ResourceRef): AnyInformer {
     if ('store' in source) return source;
     if (!this.#provider) {
-      throw new OperatorError(
-        'CNPAAS_OPERATOR_INVALID_CONFIG',
+      throw new KubeError(
+        'CNPAAS_KUBE_INVALID_CONFIG',
         `controller ${this.name} was given a ResourceRef (${source.plural}) but no informer provider`,
         { hint: 'create the controller with manager.controller(...), or pass informers instead of ResourceRefs' },
       );

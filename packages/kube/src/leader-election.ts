@@ -20,7 +20,7 @@
  * The Kubernetes calls go through `LeaseLock`, so the algorithm runs in unit
  * tests against an in-memory lock and the fake clock.
  */
-import { errorMessage, isConflict, OperatorError } from '../errors.js';
+import { errorMessage, isConflict, KubeError } from './errors.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { defaultLogger, type Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -51,7 +51,7 @@ export interface LeaseLock {
     record: LeaderElectionRecord,
     options: { resourceVersion: string; signal: AbortSignal },
   ): Promise<VersionedRecord>;
-  /** For logs and metrics, e.g. 'cnpaas-system/cnpaas-operator'. */
+  /** For logs and metrics, e.g. 'example-system/widget-operator'. */
   describe(): string;
 }
 
@@ -120,7 +120,7 @@ export class LeaderElector {
     this.#random = options.random ?? Math.random;
     // client-go's NewLeaderElector checks, with its reasons.
     const bad = (why: string): never => {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `leader election: ${why}`, {
+      throw new KubeError('CNPAAS_KUBE_INVALID_CONFIG', `leader election: ${why}`, {
         hint: 'use the defaults (15 s / 10 s / 2 s) unless you know why not',
       });
     };

@@ -1,12 +1,12 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { MemoryCollection, silentLog } from '../test-support.js';
+import { MemoryCollection, silentLog } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Informer, type InformerOptions } from './informer.js';
 import type { ResourceRef } from './resource.js';
 
 const USERS: ResourceRef = {
-  group: 'webshop.cnpaas.dev',
+  group: 'example.dev',
   version: 'v1',
   plural: 'users',
   kind: 'User',
@@ -14,7 +14,7 @@ const USERS: ResourceRef = {
 };
 
 function user(name: string, extra: Record<string, unknown> = {}): KubernetesObject {
-  return { apiVersion: 'webshop.cnpaas.dev/v1', kind: 'User', metadata: { name, namespace: 'ns' }, ...extra };
+  return { apiVersion: 'example.dev/v1', kind: 'User', metadata: { name, namespace: 'ns' }, ...extra };
 }
 
 function setup(options: Partial<InformerOptions<KubernetesObject>> = {}) {

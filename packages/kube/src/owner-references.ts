@@ -6,7 +6,7 @@
  * through it (`Controller.owns`).
  */
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
-import { OperatorError } from '../errors.js';
+import { KubeError } from './errors.js';
 
 export interface ControllerRefOptions {
   /**
@@ -23,8 +23,8 @@ export function controllerRef(owner: KubernetesObject, options: ControllerRefOpt
   const name = owner.metadata?.name;
   const uid = owner.metadata?.uid;
   if (!apiVersion || !kind || !name || !uid) {
-    throw new OperatorError(
-      'CNPAAS_OPERATOR_OWNER_INVALID',
+    throw new KubeError(
+      'CNPAAS_KUBE_OWNER_INVALID',
       `an owner needs apiVersion, kind, metadata.name and metadata.uid; got ${kind ?? '?'} ${name ?? '?'} (uid ${uid ?? 'missing'})`,
       { hint: 'use the object as read from the API (the cache or a GET), not a locally built one' },
     );
@@ -58,16 +58,16 @@ export function withControllerRef<T extends KubernetesObject>(
   const ref = controllerRef(owner, options);
   const current = controllerOf(obj);
   if (current && current.uid !== ref.uid) {
-    throw new OperatorError(
-      'CNPAAS_OPERATOR_ALREADY_OWNED',
+    throw new KubeError(
+      'CNPAAS_KUBE_ALREADY_OWNED',
       `${obj.kind ?? 'object'} ${obj.metadata?.name ?? '?'} is already controlled by ${current.kind} ${current.name}`,
       { hint: 'an object has one controller: do not adopt objects another controller owns' },
     );
   }
   const ownerNs = owner.metadata?.namespace;
   if (ownerNs && obj.metadata?.namespace !== ownerNs) {
-    throw new OperatorError(
-      'CNPAAS_OPERATOR_CROSS_NAMESPACE_OWNER',
+    throw new KubeError(
+      'CNPAAS_KUBE_CROSS_NAMESPACE_OWNER',
       `namespaced owner ${ref.kind} ${ownerNs}/${ref.name} cannot own ${obj.kind ?? 'object'} ${obj.metadata?.namespace ?? '(cluster-scoped)'}/${obj.metadata?.name ?? '?'}`,
       { hint: 'cluster-scoped objects need a cluster-scoped owner; namespaced ones an owner in the same namespace' },
     );

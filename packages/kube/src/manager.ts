@@ -8,14 +8,14 @@
  *   finish, bounded by gracefulShutdownMs) → release the Lease.
  *
  * Losing the Lease is fatal, as in controller-runtime: `start` rejects with
- * CNPAAS_OPERATOR_LEADERSHIP_LOST and the process should exit so that its
+ * CNPAAS_KUBE_LEADERSHIP_LOST and the process should exit so that its
  * supervisor restarts it with fresh caches.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { errorMessage, OperatorError } from '../errors.js';
+import { errorMessage, KubeError } from './errors.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { Controller, type ControllerOptions, type InformerProvider } from './controller.js';
 import { Informer, type InformerOptions } from './informer.js';
@@ -28,9 +28,9 @@ import { ResourceClient } from './resource-client.js';
 import { resourceId, type ResourceRef } from './resource.js';
 
 export interface LeaderElectionConfig {
-  /** Namespace of the Lease, e.g. 'cnpaas-system'. */
+  /** Namespace of the Lease, e.g. 'example-system'. */
   namespace: string;
-  /** Name of the Lease, e.g. 'cnpaas-operator'. */
+  /** Name of the Lease, e.g. 'widget-operator'. */
   name: string;
   /** Default `<hostname>_<random uuid>`: unique even for two processes on one host. */
   identity?: string;
@@ -61,8 +61,10 @@ export interface ManagerOptions {
   cacheSyncTimeoutMs?: number;
   /** Longest wait for running reconciles on shutdown. Default 30 s (controller-runtime's). */
   gracefulShutdownMs?: number;
-  /** Default: a new registry with Node's default metrics prefixed `cnpaas_operator_`. */
+  /** Default: a new registry with Node's default metrics, prefixed `processMetricsPrefix`. */
   registry?: Registry;
+  /** The prefix of Node's default metrics in the default registry, e.g. `cnpaas_operator_`. Default `cnpaas_kube_`. */
+  processMetricsPrefix?: string;
   clock?: Clock;
   log?: Logger;
 }
@@ -95,7 +97,7 @@ export class Manager implements InformerProvider {
     let registry = options.registry;
     if (!registry) {
       registry = new Registry();
-      collectDefaultMetrics({ register: registry, prefix: 'cnpaas_operator_' });
+      collectDefaultMetrics({ register: registry, prefix: options.processMetricsPrefix ?? 'cnpaas_kube_' });
     }
     this.metrics = new RuntimeMetrics(registry);
   }
@@ -156,7 +158,7 @@ export class Manager implements InformerProvider {
   add(controller: AnyController): void {
     if (this.#state !== 'idle') this.#lifecycleError(`controller ${controller.name}`);
     if (this.#controllers.some((c) => c.name === controller.name)) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `two controllers are named ${controller.name}`, {
+      throw new KubeError('CNPAAS_KUBE_INVALID_CONFIG', `two controllers are named ${controller.name}`, {
         hint: 'controller names label logs and metrics: make them unique',
       });
     }
@@ -169,7 +171,7 @@ export class Manager implements InformerProvider {
    */
   start(signal?: AbortSignal): Promise<void> {
     if (this.#run)
-      throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', 'start() was called twice', {
+      throw new KubeError('CNPAAS_KUBE_LIFECYCLE', 'start() was called twice', {
         hint: 'create a new Manager to run again',
       });
     signal?.addEventListener('abort', () => this.#stop.abort(), { once: true });
@@ -211,7 +213,7 @@ export class Manager implements InformerProvider {
       const outcome = await this.#elector.run(this.#stop.signal);
       if (failure) throw failure.error;
       if (outcome === 'lost') {
-        throw new OperatorError('CNPAAS_OPERATOR_LEADERSHIP_LOST', `lost the leader Lease ${le.namespace}/${le.name}`, {
+        throw new KubeError('CNPAAS_KUBE_LEADERSHIP_LOST', `lost the leader Lease ${le.namespace}/${le.name}`, {
           hint: 'exit and let the supervisor restart the process; check apiserver reachability and latency',
         });
       }
@@ -247,7 +249,7 @@ export class Manager implements InformerProvider {
         this.#controllers.map((c) => c.start(AbortSignal.any([signal, deadline.signal]))),
       );
       if (!signal.aborted && !started.every(Boolean)) {
-        throw new OperatorError('CNPAAS_OPERATOR_CACHE_SYNC_TIMEOUT', `caches did not sync within ${timeoutMs} ms`, {
+        throw new KubeError('CNPAAS_KUBE_CACHE_SYNC_TIMEOUT', `caches did not sync within ${timeoutMs} ms`, {
           hint: 'check that the CRDs are installed and that RBAC allows list and watch on every watched resource',
         });
       }
@@ -287,7 +289,7 @@ export class Manager implements InformerProvider {
 
   #kubeConfig(forWhat: string): KubeConfig {
     if (!this.#options.kubeConfig) {
-      throw new OperatorError('CNPAAS_OPERATOR_INVALID_CONFIG', `${forWhat} needs a kubeConfig`, {
+      throw new KubeError('CNPAAS_KUBE_INVALID_CONFIG', `${forWhat} needs a kubeConfig`, {
         hint: 'pass kubeConfig to new Manager({ kubeConfig })',
       });
     }
@@ -295,7 +297,7 @@ export class Manager implements InformerProvider {
   }
 
   #lifecycleError(what: string): never {
-    throw new OperatorError('CNPAAS_OPERATOR_LIFECYCLE', `cannot add ${what}: the manager is ${this.#state}`, {
+    throw new KubeError('CNPAAS_KUBE_LIFECYCLE', `cannot add ${what}: the manager is ${this.#state}`, {
       hint: 'create every informer and controller before start()',
     });
   }

@@ -19,7 +19,7 @@
  * keys. A throwing handler is logged and does not disturb the informer.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { errorMessage, isGone } from '../errors.js';
+import { errorMessage, isGone } from './errors.js';
 import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
 import { keyOf, type ObjectKey } from './keys.js';
 import type { ListerWatcher, WatchEvent, WatchHandle } from './list-watch.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deferred, MemoryLease, silentLog } from '../test-support.js';
+import { deferred, MemoryLease, silentLog } from './testing.js';
 import { FakeClock } from './clock.js';
 import { LeaderElector } from './leader-election.js';
 

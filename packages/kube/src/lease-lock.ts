@@ -4,7 +4,7 @@
  * its spec, so labels or annotations others put on the Lease survive.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound } from '../errors.js';
+import { isNotFound } from './errors.js';
 import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './leader-election.js';
 import { ResourceClient } from './resource-client.js';
 import { microTime } from './timestamps.js';

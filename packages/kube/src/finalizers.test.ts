@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { addFinalizerPatch, finalizer, removeFinalizerPatch, type FinalizerPatcher } from './finalizers.js';
 import type { JsonPatchOp } from './resource-client.js';
 
-const F = 'webshop.cnpaas.dev/cleanup';
+const F = 'example.dev/cleanup';
 
 function obj(meta: Partial<NonNullable<KubernetesObject['metadata']>>): KubernetesObject {
   return {
-    apiVersion: 'webshop.cnpaas.dev/v1',
+    apiVersion: 'example.dev/v1',
     kind: 'User',
     metadata: { name: 'u', namespace: 't-1', resourceVersion: '41', ...meta },
   };
