@@ -6,6 +6,7 @@
  * welcome mail at the SMTP server. Then it shows where the CPU went, per
  * component, from /proc. `--write` appends the run to docs/benchmarks.md.
  */
+import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
 import { appendFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -150,6 +151,7 @@ try {
       file,
       `${has ? '' : `\n${heading}\n`}\n### ${new Date().toISOString().slice(0, 10)}: ${count} registrations at concurrency ${concurrency}\n\n${machine}.\n\n${report}\n`,
     );
+    await formatMarkdownFile(file);
     progress(`appended to docs/benchmarks.md`);
   }
 } finally {

@@ -4,6 +4,7 @@
  * delete of ConfigMaps), phase by phase on one stack then the other, and one
  * table comparing them. See report.ts (INTRO) for what exactly runs.
  */
+import { formatMarkdownFile } from '../../../scripts/lib/format-markdown.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -240,6 +241,7 @@ async function main(): Promise<void> {
       ...(rowNotes.length ? [''] : []),
     ].join('\n');
     appendSection(flags.out, `${section}\n`);
+    await formatMarkdownFile(flags.out);
     log(`appended to ${flags.out}`);
   }
 }

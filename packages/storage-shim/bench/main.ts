@@ -1,3 +1,4 @@
+import { formatMarkdownFile } from '../../../scripts/lib/format-markdown.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '../test/support/client.js';
@@ -305,6 +306,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n');
       appendMarkdown(flags.out, `${section}\n`);
+      await formatMarkdownFile(flags.out);
       log(`appended to ${flags.out}`);
     }
   } finally {
