@@ -1,9 +1,10 @@
 /**
  * Ports for the local stack. `fixed` uses well-known defaults (kubectl at
- * https://127.0.0.1:6443, as kubeadm); `auto` asks the kernel for free ones,
- * so tests and a second stack never collide. Loopback only.
+ * https://127.0.0.1:6443, as kubeadm); `auto` picks free ones below the
+ * kernel's ephemeral range, so tests, a second stack and the stack's own
+ * outbound connections never take a port before its server binds it. Loopback only.
  */
-import { createServer } from 'node:net';
+import { freePort, probePort } from '@cnpaas/service-kit';
 import { PlatformError } from './errors.js';
 
 export const PORT_NAMES = [
@@ -34,32 +35,17 @@ export const FIXED_PORTS: Ports = {
   trigger: 8084,
 };
 
-function listenOnce(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port, exclusive: true }, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : port;
-      server.close(() => resolve(bound));
-    });
-  });
-}
-
-/** A port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return listenOnce(0);
-}
+/** A port free on 127.0.0.1 right now, outside the kernel's ephemeral range (see service-kit's free-port.ts). */
+export { freePort };
 
 export async function allocatePorts(mode: 'auto' | 'fixed'): Promise<Ports> {
   const ports = { ...FIXED_PORTS };
   for (const name of PORT_NAMES) {
     if (mode === 'auto') {
-      ports[name] = await listenOnce(0);
+      ports[name] = await freePort();
       continue;
     }
-    await listenOnce(ports[name]).catch((err: NodeJS.ErrnoException) => {
+    await probePort(ports[name]).catch((err: NodeJS.ErrnoException) => {
       throw new PlatformError(
         'CNPAAS_PLATFORM_PORT_IN_USE',
         `port ${ports[name]} (${name}) on 127.0.0.1 is not free: ${err.code ?? err.message}`,

@@ -125,6 +125,12 @@ function progressPrinter(say: (line: string) => void): (m: SupervisorMessage) =>
   };
 }
 
+/** The component's last log line, so the error itself says why (a test report shows only the message). */
+function lastWords(logTail: readonly string[]): string {
+  const last = logTail.findLast((l) => l.trim() !== '');
+  return last === undefined ? '' : `; its log ends: ${last.trim().slice(0, 400)}`;
+}
+
 /** `env` reaches every component (e.g. KUBE_WATCHCACHE_CONSISTENCY_CHECKER=true for kube-apiserver). */
 function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: SupervisorMessage) => void): Promise<void> {
   const fd = openSync(logFile(paths.logs, 'supervisor'), 'a', 0o600);
@@ -141,7 +147,7 @@ function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: Supe
       if (m.type === 'failed') {
         failed = new PlatformError(
           'CNPAAS_PLATFORM_COMPONENT_FAILED',
-          `${m.name} did not become ready: ${m.reason}`,
+          `${m.name} did not become ready: ${m.reason}${lastWords(m.logTail)}`,
           `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again`,
         );
       }

@@ -27,6 +27,7 @@ export {
   type ReadFlagsOptions,
 } from './flags.js';
 export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './tls.js';
+export { ephemeralPortLow, freePort, probePort } from './free-port.js';
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';
 export { clientCertificateCheck, peerCommonNames, type ClientCertificateCheckOptions } from './client-certificate.js';
 export { startHealthServer, type HealthServer, type HealthServerOptions } from './health-server.js';
