@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA, type Schema } from './registration-schema.js';
 
-const CRD = new URL('../../operator/manifests/crds/registrationrequests.yaml', import.meta.url);
+const CRD = new URL('../../webshop-api/manifests/crds/registrationrequests.yaml', import.meta.url);
 
 interface CrdSchema {
   type: string;
