@@ -15,7 +15,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.crds || !values.out) {
-  process.stderr.write('usage: cli.js --crds <dir of CRD YAML> --out <dir for .ts> [--command <regenerate command>]\n');
+  process.stderr.write(
+    'usage: cnpaas-crd-codegen --crds <dir of CRD YAML> --out <dir for .ts> [--command <regenerate command>]\n',
+  );
   process.exit(2);
 }
 const root = process.cwd();
