@@ -39,6 +39,7 @@ import {
   REGISTRATION_UID_LABEL,
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
+import { REGISTRATION_REQUEST_RESOURCE } from '@cnpaas/webshop-api';
 import { ApiServerError, errorMessage } from './errors.js';
 import { KubeApiError, type Condition, type KubeApi, type RegistrationRequest, type UserInfo } from './kube-client.js';
 import type { Logger } from './logger.js';
@@ -213,7 +214,7 @@ export class RegistrationFlow {
       ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}`
       : '';
     const next = state.created
-      ? `; it still exists and the operator may finish it: kubectl get registrationrequests.webshop.cnpaas.dev ${state.name ?? ''}`.trimEnd()
+      ? `; it still exists and the operator may finish it: kubectl get ${REGISTRATION_REQUEST_RESOURCE.crdName} ${state.name ?? ''}`.trimEnd()
       : input.dryRun
         ? ''
         : '; it may or may not have been created';
@@ -305,8 +306,8 @@ export function createFailure(err: unknown): ApiServerError {
   if (code === 404) {
     return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
       code: 503,
-      message: `the kube API does not serve registrationrequests.webshop.cnpaas.dev (${message})`,
-      hint: "apply the operator's CRDs (packages/operator/manifests/crds/)",
+      message: `the kube API does not serve ${REGISTRATION_REQUEST_RESOURCE.crdName} (${message})`,
+      hint: 'apply the webshop CRDs (packages/webshop-api/manifests/crds/)',
       cause: err,
     });
   }
