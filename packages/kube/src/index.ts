@@ -40,6 +40,21 @@ export type {
   WatchEventType,
   WatchHandle,
 } from './list-watch.js';
+export {
+  KubeClient,
+  KubeApiError,
+  kubeConfigFor,
+  isStatus,
+  type KubeStatus,
+  type KubeClientOptions,
+  type KubeRequest,
+  type WatchRequest,
+  type AnyStatusOptions,
+  type KubeResponse,
+  type RawResponse,
+  type ClientIdentity,
+} from './kube-client.js';
+export { agentFor, closeIdleConnections, CREDENTIAL_CHECK_INTERVAL_MS } from './transport.js';
 export { ResourceClient, type ResourceClientOptions, type WriteOptions, type JsonPatchOp } from './resource-client.js';
 export { Store } from './store.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './informer.js';
