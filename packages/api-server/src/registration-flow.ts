@@ -40,9 +40,10 @@ import {
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
 import { ApiServerError, errorMessage } from './errors.js';
-import { KubeApiError, type Condition, type KubeApi, type RegistrationRequest, type UserInfo } from './kube-client.js';
+import { KubeApiError } from '@cnpaas/kube';
+import type { Condition, KubeApi, RegistrationRequest, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
-import { failure, httpError } from './status.js';
+import { failure, httpError, type StatusDetails } from './status.js';
 
 /** The answer: a Registration object (so kubectl can print `registration.api.webshop.cnpaas.dev/<name> created`). */
 export interface Registration {
@@ -162,7 +163,7 @@ export class RegistrationFlow {
         delay = this.#options.retryDelayMs ?? 100;
       } catch (err) {
         if (signal.aborted) break;
-        if (err instanceof KubeApiError && err.httpStatus === 410) {
+        if (err instanceof KubeApiError && err.code === 410) {
           // Our resourceVersion was compacted away: is the object still there?
           const current = await kube.getRegistrationRequest(name, { signal }).catch((e: unknown) => {
             if (signal.aborted) return undefined;
@@ -181,7 +182,7 @@ export class RegistrationFlow {
           resourceVersion = current.metadata.resourceVersion ?? resourceVersion;
           continue;
         }
-        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403))
+        if (err instanceof KubeApiError && (err.code === 401 || err.code === 403))
           throw ownPermission(err, 'watch registrationrequests');
         // A dropped connection, a 5xx, a watch-cache "too large resource version": try again from where we were.
         log.warn(
@@ -295,9 +296,8 @@ function result(deleted: RegistrationRequest): Registration {
  */
 export function createFailure(err: unknown): ApiServerError {
   if (err instanceof ApiServerError) return err;
-  if (!(err instanceof KubeApiError) || err.httpStatus === undefined)
-    return kubeUnavailable(err, 'creating the RegistrationRequest');
-  const code = err.httpStatus;
+  if (!(err instanceof KubeApiError)) return kubeUnavailable(err, 'creating the RegistrationRequest');
+  const code = err.code;
   const kubeStatus = err.status;
   const message = kubeStatus?.message ?? err.message;
   if (code === 401 || (code === 403 && /\bcannot create resource\b/.test(message)))
@@ -316,7 +316,8 @@ export function createFailure(err: unknown): ApiServerError {
         code,
         message,
         ...(kubeStatus?.reason ? { reason: kubeStatus.reason } : {}),
-        ...(kubeStatus?.details ? { details: kubeStatus.details } : {}),
+        // kube-apiserver fills every cause's reason and message (metav1.StatusCause marks them optional on the wire)
+        ...(kubeStatus?.details ? { details: kubeStatus.details as StatusDetails } : {}),
       }),
       cause: err,
     });
@@ -344,7 +345,7 @@ function kubeUnavailable(err: unknown, doing: string): ApiServerError {
 function ownPermission(err: KubeApiError, what: string): ApiServerError {
   return httpError('CNPAAS_API_OWN_PERMISSION', {
     code: 500,
-    message: `cnpaas-api-server may not ${what} (${err.httpStatus}: ${err.status?.message ?? err.message})`,
+    message: `cnpaas-api-server may not ${what} (${err.code}: ${err.status?.message ?? err.message})`,
     hint: 'apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity',
     cause: err,
   });
