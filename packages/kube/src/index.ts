@@ -57,6 +57,15 @@ export {
 export { agentFor, closeIdleConnections, CREDENTIAL_CHECK_INTERVAL_MS } from './transport.js';
 export { ResourceClient, type ResourceClientOptions, type WriteOptions, type JsonPatchOp } from './resource-client.js';
 export { Store } from './store.js';
+export { backoff, type Backoff, type BackoffSpec } from './backoff.js';
+export {
+  watcher,
+  runWatcher,
+  DEFAULT_WATCH_BACKOFF,
+  MIN_HEALTHY_WATCH_MS,
+  type WatcherEvent,
+  type WatcherOptions,
+} from './watcher.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './informer.js';
 
 export {
