@@ -32,7 +32,6 @@ export {
   type SubjectAccessReviewSpec,
   type SubjectAccessReviewStatus,
   type UserInfo,
-  type WatchEvent,
 } from './kube-api.js';
 export { authenticateFrontProxy, DEFAULT_ALLOWED_NAMES, type FrontProxyAuthOptions } from './front-proxy-auth.js';
 export {

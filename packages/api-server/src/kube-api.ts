@@ -1,15 +1,16 @@
 /**
  * What this server asks of the kube API, as its own identity
  * (cnpaas-api-server, from --kubeconfig): create a RegistrationRequest
- * (optionally as a server-side dry run), read one, watch one by name from a
- * resourceVersion, and ask a SubjectAccessReview. `HttpKubeApi` does it with
+ * (optionally as a server-side dry run), wait for one to be deleted (read
+ * and watched by name, through @cnpaas/kube's awaitCondition), and ask a
+ * SubjectAccessReview. `HttpKubeApi` does it with
  * @cnpaas/kube's client (one keep-alive connection pool, errors that carry
  * the apiserver's `Status` as `KubeApiError`); tests may substitute the
  * interface.
  */
-import { isNotFound, KubeClient, ResourceClient, type WatchEvent as KubeWatchEvent } from '@cnpaas/kube';
+import { KubeClient, ResourceClient, type ObjectWatchSource } from '@cnpaas/kube';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { REGISTRATION_REQUESTS, REGISTRATION_REQUESTS_PATH } from './api-group.js';
+import { REGISTRATION_REQUESTS } from './api-group.js';
 
 export interface ObjectMeta {
   name?: string;
@@ -45,13 +46,6 @@ export interface RegistrationRequest {
   status?: RegistrationRequestStatus;
 }
 
-export type WatchEventType = KubeWatchEvent<KubernetesObject>['type'];
-
-export interface WatchEvent {
-  type: WatchEventType;
-  object: RegistrationRequest;
-}
-
 export interface UserInfo {
   username: string;
   uid?: string;
@@ -82,25 +76,14 @@ export interface SubjectAccessReviewStatus {
   evaluationError?: string;
 }
 
-export interface WatchRegistrationOptions {
-  name: string;
-  /** Events strictly after this resourceVersion (the create's): nothing between create and watch is missed. */
-  resourceVersion: string;
-  /** Asks the apiserver to end the watch after this long (never beyond the registration's deadline). */
-  timeoutSeconds: number;
-  signal: AbortSignal;
-}
-
 /** What the registration flow and the authorizer need from the kube API (tests may substitute it). */
 export interface KubeApi {
   createRegistrationRequest(
     object: RegistrationRequest,
     options: { dryRun: boolean; signal?: AbortSignal },
   ): Promise<RegistrationRequest>;
-  /** undefined when it does not exist (404). */
-  getRegistrationRequest(name: string, options: { signal?: AbortSignal }): Promise<RegistrationRequest | undefined>;
-  /** Resolves when the stream ends (server timeout, abort); rejects on a failure or an ERROR event. */
-  watchRegistrationRequest(options: WatchRegistrationOptions, onEvent: (event: WatchEvent) => void): Promise<void>;
+  /** The RegistrationRequests, to wait on one with @cnpaas/kube's awaitCondition. */
+  readonly registrationRequests: ObjectWatchSource<KubernetesObject>;
   createSubjectAccessReview(
     spec: SubjectAccessReviewSpec,
     options: { signal?: AbortSignal },
@@ -113,12 +96,14 @@ export interface HttpKubeApiOptions {
 }
 
 const SAR_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
-/** Silence tolerated on a watch beyond its server-side timeout before we call the connection dead. */
-const WATCH_IDLE_GRACE_MS = 5_000;
 
 export class HttpKubeApi implements KubeApi {
   readonly #client: KubeClient;
   readonly #requests: ResourceClient;
+
+  get registrationRequests(): ResourceClient {
+    return this.#requests;
+  }
 
   constructor(kc: KubeConfig, options: HttpKubeApiOptions = {}) {
     this.#client = new KubeClient(kc, { requestTimeoutMs: options.requestTimeoutMs ?? 15_000 });
@@ -137,18 +122,6 @@ export class HttpKubeApi implements KubeApi {
     return created as unknown as RegistrationRequest;
   }
 
-  async getRegistrationRequest(
-    name: string,
-    options: { signal?: AbortSignal },
-  ): Promise<RegistrationRequest | undefined> {
-    try {
-      return (await this.#requests.get({ name }, options)) as unknown as RegistrationRequest;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
   async createSubjectAccessReview(
     spec: SubjectAccessReviewSpec,
     options: { signal?: AbortSignal },
@@ -164,27 +137,5 @@ export class HttpKubeApi implements KubeApi {
       throw new Error('the SubjectAccessReview came back without status.allowed');
     }
     return review.status;
-  }
-
-  async watchRegistrationRequest(
-    options: WatchRegistrationOptions,
-    onEvent: (event: WatchEvent) => void,
-  ): Promise<void> {
-    const timeoutSeconds = Math.max(1, Math.ceil(options.timeoutSeconds));
-    const handle = this.#client.watch<KubernetesObject>(
-      {
-        path: REGISTRATION_REQUESTS_PATH,
-        query: {
-          resourceVersion: options.resourceVersion,
-          fieldSelector: `metadata.name=${options.name}`,
-          allowWatchBookmarks: 'true',
-          timeoutSeconds,
-        },
-        signal: options.signal,
-        idleTimeoutMs: options.timeoutSeconds * 1000 + WATCH_IDLE_GRACE_MS,
-      },
-      (event) => onEvent({ type: event.type, object: event.object as unknown as RegistrationRequest }),
-    );
-    await handle.done;
   }
 }

@@ -40,7 +40,7 @@ import {
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
 import { ApiServerError, errorMessage } from './errors.js';
-import { KubeApiError } from '@cnpaas/kube';
+import { awaitCondition, httpStatusOf, isDeleted, KubeApiError } from '@cnpaas/kube';
 import type { Condition, KubeApi, RegistrationRequest, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { failure, httpError, type StatusDetails } from './status.js';
@@ -76,6 +76,9 @@ export interface RegisterOutcome {
   code: 201;
   registration: Registration;
 }
+
+/** awaitCondition's own timeout, beyond the registration's deadline (which ends the wait first, as its signal). */
+const WATCH_GRACE_MS = 1_000;
 
 export class RegistrationFlow {
   readonly #options: RegistrationFlowOptions;
@@ -124,7 +127,12 @@ export class RegistrationFlow {
     }
   }
 
-  /** The DELETED object, or undefined when the signal ended the wait. */
+  /**
+   * The DELETED object, or undefined when the signal ended the wait. Waits
+   * with awaitCondition: a dropped watch resumes from the last
+   * resourceVersion; after 410 Gone it reads the object with a GET, and if
+   * that finds it gone, its result is lost.
+   */
   async #watchUntilDeleted(args: {
     name: string;
     resourceVersion: string;
@@ -133,65 +141,37 @@ export class RegistrationFlow {
   }): Promise<RegistrationRequest | undefined> {
     const { name, state, signal } = args;
     const { kube, log } = this.#options;
-    let resourceVersion = args.resourceVersion;
+    const retryDelayMs = this.#options.retryDelayMs ?? 100;
     let deleted: RegistrationRequest | undefined;
-    let delay = this.#options.retryDelayMs ?? 100;
-    const deadlineAt = Date.now() + this.#options.timeoutMs;
-    while (!deleted && !signal.aborted) {
-      const stop = new AbortController();
-      try {
-        await kube.watchRegistrationRequest(
-          {
-            name,
-            resourceVersion,
-            timeoutSeconds: Math.max(1, (deadlineAt - Date.now()) / 1000),
-            signal: AbortSignal.any([signal, stop.signal]),
-          },
-          (event) => {
-            const rv = event.object?.metadata?.resourceVersion;
-            if (rv) resourceVersion = rv;
-            if (event.type === 'BOOKMARK') return;
-            // The name is ours until our object is deleted; a UID check guards against anything else.
-            if (state.uid && event.object.metadata?.uid !== state.uid) return;
-            state.last = event.object;
-            if (event.type === 'DELETED') {
-              deleted = event.object;
-              stop.abort();
-            }
-          },
-        );
-        delay = this.#options.retryDelayMs ?? 100;
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof KubeApiError && err.code === 410) {
-          // Our resourceVersion was compacted away: is the object still there?
-          const current = await kube.getRegistrationRequest(name, { signal }).catch((e: unknown) => {
-            if (signal.aborted) return undefined;
-            throw kubeUnavailable(e, 'reading the RegistrationRequest after its watch expired');
-          });
-          if (signal.aborted) break;
-          if (!current || (state.uid && current.metadata?.uid !== state.uid)) {
-            throw httpError('CNPAAS_API_RESULT_LOST', {
-              code: 500,
-              message: `RegistrationRequest ${name} is gone, but its result was lost: the watch expired (410 Gone) before its DELETED event was read`,
-              hint: `find what it made with: kubectl get tenants -l ${REGISTRATION_UID_LABEL}=${state.uid ?? '<uid>'}`,
-              details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}) },
-            });
-          }
-          state.last = current;
-          resourceVersion = current.metadata.resourceVersion ?? resourceVersion;
-          continue;
-        }
-        if (err instanceof KubeApiError && (err.code === 401 || err.code === 403))
-          throw ownPermission(err, 'watch registrationrequests');
-        // A dropped connection, a 5xx, a watch-cache "too large resource version": try again from where we were.
-        log.warn(
-          { name, resourceVersion, err: errorMessage(err), retryInMs: delay },
-          'watch of the registration failed; re-watching',
-        );
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, 2_000);
-      }
+    try {
+      deleted = (await awaitCondition(kube.registrationRequests, { name }, isDeleted(state.uid), {
+        fromResourceVersion: args.resourceVersion,
+        signal,
+        // The registration's deadline ends the wait (as `signal`); this bounds each watch to it.
+        timeoutMs: this.#options.timeoutMs + WATCH_GRACE_MS,
+        log: log.child({ registrationRequest: name }),
+        backoff: { baseMs: retryDelayMs, maxMs: Math.max(retryDelayMs, 2_000) },
+        // Our own missing permission: retrying cannot help.
+        retryable: (err) => httpStatusOf(err) !== 401 && httpStatusOf(err) !== 403,
+        onChange: (object) => {
+          // The name is ours until our object is deleted; a UID check guards against anything else.
+          if (object && (!state.uid || object.metadata?.uid === state.uid)) state.last = object as RegistrationRequest;
+        },
+      })) as RegistrationRequest | undefined;
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      if (err instanceof KubeApiError && (err.code === 401 || err.code === 403))
+        throw ownPermission(err, 'watch registrationrequests');
+      throw kubeUnavailable(err, 'waiting for the RegistrationRequest');
+    }
+    if (!deleted || (state.uid && deleted.metadata?.uid !== state.uid)) {
+      // A GET after 410 Gone found it gone (or replaced): the DELETED event with the operator's result was compacted away.
+      throw httpError('CNPAAS_API_RESULT_LOST', {
+        code: 500,
+        message: `RegistrationRequest ${name} is gone, but its result was lost: the watch expired (410 Gone) before its DELETED event was read`,
+        hint: `find what it made with: kubectl get tenants -l ${REGISTRATION_UID_LABEL}=${state.uid ?? '<uid>'}`,
+        details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}) },
+      });
     }
     return deleted;
   }
@@ -348,20 +328,5 @@ function ownPermission(err: KubeApiError, what: string): ApiServerError {
     message: `cnpaas-api-server may not ${what} (${err.code}: ${err.status?.message ?? err.message})`,
     hint: 'apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity',
     cause: err,
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -66,6 +66,13 @@ export {
   type WatcherEvent,
   type WatcherOptions,
 } from './watcher.js';
+export {
+  awaitCondition,
+  isDeleted,
+  type AwaitConditionOptions,
+  type ObjectCondition,
+  type ObjectWatchSource,
+} from './await-condition.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './informer.js';
 
 export {

@@ -7,7 +7,7 @@
  * It implements `ListerWatcher`, so an `Informer` can run on it directly.
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { KubeError } from './errors.js';
+import { isNotFound, KubeError } from './errors.js';
 import type { NamespacedName } from './keys.js';
 import { KubeClient } from './kube-client.js';
 import type { ListOptions, ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
@@ -109,6 +109,32 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
     return this.client.watch<T>({ path, query, idleTimeoutMs, signal: options.signal }, (event) =>
       onEvent({ type: event.type, object: this.#typed(event.object) }),
     );
+  }
+
+  /**
+   * A `ListerWatcher` for one object, by name: its list is a GET (404: no
+   * items, so a "relist" of a deleted object says it is gone), its watch a
+   * `metadata.name` field selector. What `awaitCondition` watches.
+   */
+  objectListerWatcher(target: NamespacedName): ListerWatcher<T> {
+    const { labelSelector: _ignored, ...options } = this.#options;
+    const one = new ResourceClient<T>(this.client, this.resource, {
+      ...options,
+      ...(target.namespace ? { namespace: target.namespace } : {}),
+      fieldSelector: `metadata.name=${target.name}`,
+    });
+    return {
+      list: async (options = {}) => {
+        try {
+          const obj = await this.get(target, options);
+          return { metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' }, items: [obj] };
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return { metadata: { resourceVersion: '' }, items: [] };
+        }
+      },
+      watch: (options, onEvent) => one.watch(options, onEvent),
+    };
   }
 
   async get(target: NamespacedName, options: { signal?: AbortSignal } = {}): Promise<T> {

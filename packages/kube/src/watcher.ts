@@ -101,15 +101,19 @@ export async function runWatcher<T extends KubernetesObject>(
   const delay = backoff({ ...DEFAULT_WATCH_BACKOFF, random, ...options.backoff });
   const retryable = options.retryable ?? (() => true);
   let rv = options.resourceVersion ?? '';
+  /** A list first: at the start without a resourceVersion, and after 410 Gone. */
+  let relist = !options.resourceVersion;
   let failures = 0;
   /** 410s since the last event: a second one means the relist did not help, so back off. */
   let goneInARow = 0;
   while (!signal.aborted) {
     try {
-      if (!rv) {
+      if (relist) {
         const list = await lw.list({ signal });
         if (signal.aborted) break;
+        // An empty resourceVersion (a list that could not say) watches from now.
         rv = list.metadata?.resourceVersion ?? '';
+        relist = false;
         onEvent({ type: 'Restarted', objects: list.items, resourceVersion: rv });
         if (signal.aborted) break;
       }
@@ -145,7 +149,7 @@ export async function runWatcher<T extends KubernetesObject>(
       if (isGone(err)) {
         // Compacted past our resourceVersion: only a fresh list can catch up.
         log.info({ resourceVersion: rv }, 'resourceVersion too old (410 Gone); relisting');
-        rv = '';
+        relist = true;
         if (++goneInARow === 1) continue;
         // Gone again with no event since the relist: relisting at once again would spin.
         failures++;
