@@ -33,7 +33,9 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
+  backoff,
   type Clock,
+  DEFAULT_WATCH_BACKOFF,
   errorMessage,
   isGone,
   keyOf,
@@ -113,10 +115,9 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
   }
 
   backoffDelay(failures: number): number {
-    const initial = this.#o.backoff?.initialMs ?? 800;
-    const max = this.#o.backoff?.maxMs ?? 30_000;
-    const capped = Math.min(max, initial * 2 ** Math.max(0, failures - 1));
-    return capped / 2 + (capped / 2) * this.#random();
+    const baseMs = this.#o.backoff?.initialMs ?? DEFAULT_WATCH_BACKOFF.baseMs;
+    const maxMs = this.#o.backoff?.maxMs ?? DEFAULT_WATCH_BACKOFF.maxMs;
+    return backoff({ baseMs, maxMs, jitter: 0.5, random: this.#random })(failures);
   }
 
   async #run(): Promise<void> {
