@@ -65,6 +65,7 @@ export {
   MIN_HEALTHY_WATCH_MS,
   type WatcherEvent,
   type WatcherOptions,
+  type RunWatcherOptions,
 } from './watcher.js';
 export {
   awaitCondition,

@@ -9,8 +9,8 @@
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.js';
-import { MemoryCollection, silentLog } from './testing.js';
-import { watcher, type WatcherEvent, type WatcherOptions } from './watcher.js';
+import { deferred, MemoryCollection, silentLog } from './testing.js';
+import { runWatcher, watcher, type WatcherEvent, type WatcherOptions } from './watcher.js';
 
 function user(name: string): KubernetesObject {
   return { apiVersion: 'example.dev/v1', kind: 'User', metadata: { name, namespace: 'ns' } };
@@ -146,5 +146,42 @@ describe('watcher()', () => {
     api.put(user('first'));
     expect(await loop).toBe('first');
     expect(api.watching).toBe(false);
+  });
+
+  it('runWatcher: a paused watch closes after the event and reopens from it after beforeWatch, without backoff', async () => {
+    const api = new MemoryCollection();
+    const clock = new FakeClock(0);
+    const stop = new AbortController();
+    let gate = deferred();
+    const reports: string[] = [];
+    api.listFailures = 1;
+    const run = runWatcher(
+      api,
+      {
+        clock,
+        log: silentLog,
+        signal: stop.signal,
+        backoff: { random: () => 0 },
+        beforeWatch: () => gate.promise,
+        onFailure: (_err, failures) => reports.push(`failure ${failures}`),
+        onSuccess: () => reports.push('ok'),
+      },
+      (event) => (event.type === 'ADDED' ? 'pause' : undefined),
+    );
+    await clock.advance(400); // the failed list's backoff
+    expect(reports).toEqual(['failure 1', 'ok']);
+    expect(api.watching).toBe(false); // beforeWatch holds the watch back
+    gate.resolve();
+    await clock.settle();
+    expect(api.watching).toBe(true);
+    gate = deferred();
+    api.put(user('a'));
+    await clock.settle();
+    expect(api.watching).toBe(false); // paused after the event, waiting in beforeWatch again
+    gate.resolve();
+    await clock.settle();
+    expect(api.watches.map((w) => w.resourceVersion)).toEqual(['100', '101']);
+    stop.abort();
+    await run;
   });
 });

@@ -30,7 +30,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { backoff, type BackoffSpec } from './backoff.js';
 import { realClock, sleep, type Clock } from './clock.js';
 import { errorMessage, isGone } from './errors.js';
-import type { ListerWatcher } from './list-watch.js';
+import type { ListerWatcher, WatchHandle } from './list-watch.js';
 import { defaultLogger, type Logger } from './logger.js';
 
 export type WatcherEvent<T extends KubernetesObject> =
@@ -83,16 +83,29 @@ export async function* watcher<T extends KubernetesObject>(
   }
 }
 
+/** What a `runWatcher` consumer may add: backpressure and health reports. */
+export interface RunWatcherOptions extends WatcherOptions {
+  /** Awaited before each watch opens (e.g. until a consumer's backlog has drained). */
+  beforeWatch?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** A list or watch failed (not 410 Gone) and will be retried after a backoff. */
+  onFailure?: ((err: unknown, failures: number) => void) | undefined;
+  /** It works (again): a list succeeded, a watch delivered its first event, or a watch ended normally. */
+  onSuccess?: (() => void) | undefined;
+}
+
 /**
  * The engine under `watcher()`, for a consumer that must see each event
  * synchronously as the watch delivers it (the informer: its store and
- * handlers are current the moment a watch callback returns). Resolves when
- * `signal` aborts; rejects with an error `retryable` refused.
+ * handlers are current the moment a watch callback returns). `onEvent` may
+ * return 'pause': the watch closes after this event and reopens from its
+ * resourceVersion after `beforeWatch` (no backoff: pausing is not a
+ * failure). Resolves when `signal` aborts; rejects with an error
+ * `retryable` refused.
  */
 export async function runWatcher<T extends KubernetesObject>(
   lw: ListerWatcher<T>,
-  options: WatcherOptions,
-  onEvent: (event: WatcherEvent<T>) => void,
+  options: RunWatcherOptions,
+  onEvent: (event: WatcherEvent<T>) => void | 'pause',
 ): Promise<void> {
   const clock = options.clock ?? realClock;
   const log = options.log ?? defaultLogger();
@@ -115,21 +128,34 @@ export async function runWatcher<T extends KubernetesObject>(
         rv = list.metadata?.resourceVersion ?? '';
         relist = false;
         onEvent({ type: 'Restarted', objects: list.items, resourceVersion: rv });
+        failures = 0;
+        options.onSuccess?.();
         if (signal.aborted) break;
       }
+      if (options.beforeWatch) await options.beforeWatch(signal);
+      if (signal.aborted) break;
       const started = clock.now();
       let events = 0;
+      let paused = false;
       const timeoutSeconds = options.watchTimeoutSeconds ?? Math.floor(300 * (1 + random()));
-      const handle = lw.watch({ resourceVersion: rv, timeoutSeconds, allowWatchBookmarks: true }, (event) => {
-        if (signal.aborted) return;
-        events++;
+      // Declared before the call: the callback may run before watch() returns (an in-memory
+      // collection), and must then see `undefined` rather than hit the temporal dead zone.
+      let handle: WatchHandle | undefined;
+      // eslint-disable-next-line prefer-const -- see above
+      handle = lw.watch({ resourceVersion: rv, timeoutSeconds, allowWatchBookmarks: true }, (event) => {
+        // After a pause the stream may still flush buffered lines: they are read again from `rv` later.
+        if (signal.aborted || paused) return;
+        if (events++ === 0) options.onSuccess?.();
         goneInARow = 0;
         const next = event.object?.metadata?.resourceVersion;
         if (next) rv = next;
         if (event.type === 'BOOKMARK' && !options.bookmarks) return;
-        onEvent(event);
+        if (onEvent(event) === 'pause') {
+          paused = true;
+          handle?.abort();
+        }
       });
-      const onAbort = (): void => handle.abort();
+      const onAbort = (): void => handle?.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
         await handle.done;
@@ -138,8 +164,9 @@ export async function runWatcher<T extends KubernetesObject>(
       }
       if (signal.aborted) break;
       const durationMs = clock.now() - started;
-      if (events > 0 || durationMs >= MIN_HEALTHY_WATCH_MS) {
+      if (paused || events > 0 || durationMs >= MIN_HEALTHY_WATCH_MS) {
         failures = 0;
+        options.onSuccess?.();
         continue;
       }
       failures++;
@@ -157,6 +184,7 @@ export async function runWatcher<T extends KubernetesObject>(
         if (!retryable(err)) throw err;
         failures++;
         log.warn({ err: errorMessage(err), failures }, 'list/watch failed; retrying after backoff');
+        options.onFailure?.(err, failures);
       }
     }
     await sleep(clock, delay(failures), { signal });
