@@ -1,15 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
+import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import { BACKEND_MIGRATIONS } from './schema.js';
 import { SqliteFile } from './sqlite-file.js';
-
-/** A change row as stored: what a watch replays. */
-export interface ChangeRow {
-  kv: KeyValue;
-  sub: number;
-  deleted: boolean;
-}
 
 interface RawRow {
   key: Buffer;
@@ -72,7 +66,7 @@ function boundSql(bound: Bound): string {
  * One SQLite file: the driver layer. It knows rows and SQL, nothing about
  * etcd requests; the revision store above decides what to write.
  */
-export class SqliteDriver extends SqliteFile {
+export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #cache = new Map<string, Statement>();
   readonly #get: Statement;
   readonly #upsert: Statement;
@@ -108,6 +102,7 @@ export class SqliteDriver extends SqliteFile {
   }
 
   /** Commits the batch and records the newest revision it holds, in the same transaction. */
+  // Synchronous on purpose: see the note in mvcc/backend.ts.
   override commit(lastRevision?: number): void {
     if (!this.inTransaction) return;
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);

@@ -55,6 +55,16 @@ export class SqliteFile {
     this.#setMeta.run(name, value);
   }
 
+  /** The file itself: what logs and errors name. */
+  get location(): string {
+    return this.path;
+  }
+
+  /** This file, for the WAL checkpointer (which opens it by path in a worker). */
+  get localFiles(): readonly string[] {
+    return [this.path];
+  }
+
   get inTransaction(): boolean {
     return this.#inTxn;
   }
@@ -109,7 +119,8 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  pragmas(): { journalMode: string; synchronous: number; secureDelete: number } {
+  /** The pragmas durability and privacy rest on: WAL, FULL sync, secure_delete. */
+  settings(): { journalMode: string; synchronous: number; secureDelete: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
@@ -122,7 +133,8 @@ export class SqliteFile {
     this.db.pragma(`wal_checkpoint(${mode})`);
   }
 
-  vacuum(): void {
+  /** VACUUM, with the WAL emptied before and after so the file really shrinks. */
+  defragment(): void {
     this.checkpoint('TRUNCATE');
     this.db.exec('VACUUM');
     this.checkpoint('TRUNCATE');

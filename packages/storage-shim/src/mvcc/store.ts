@@ -20,7 +20,8 @@ import type {
   TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import { type LoggedChange, MetaStore } from '../drivers/meta-store.js';
+import { MetaStore } from '../drivers/meta-store.js';
+import type { BackendDriver, LoggedChange, MetaBackend } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
@@ -84,10 +85,10 @@ interface Batch {
  * driver below it.
  */
 export class RevisionStore {
-  readonly #drivers = new Map<string, SqliteDriver>();
+  readonly #drivers = new Map<string, BackendDriver>();
   #router: Router;
   #topology: Topology;
-  readonly #meta: MetaStore;
+  readonly #meta: MetaBackend;
   readonly #lessor: Lessor;
   readonly #log: Logger;
   readonly #options: RevisionStoreOptions;
@@ -96,6 +97,8 @@ export class RevisionStore {
   #compactRevision = -1;
   #queue: Pending[] = [];
   #flushScheduled = false;
+  /** A batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
+  #committing: Promise<void> | undefined;
   #closed = false;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
@@ -120,8 +123,9 @@ export class RevisionStore {
     this.#lessor = new Lessor(options.now);
     this.memberId = this.#meta.identity('member_id');
     this.clusterId = this.#meta.identity('cluster_id');
-    this.#recover();
-    this.#load();
+    const recovering = this.#recover();
+    if (recovering) this.#committing = this.#settle(recovering.then(() => this.#load()));
+    else this.#load();
   }
 
   get revision(): number {
@@ -235,7 +239,7 @@ export class RevisionStore {
     const step = this.#options.compactionBatch ?? 1000;
     this.#compacting = this.#compacting.then(async () => {
       for (const d of this.#drivers.values()) {
-        while (!this.#closed && d.compact(revision, step) > 0) await new Promise((r) => setImmediate(r));
+        while (!this.#closed && (await d.compact(revision, step)) > 0) await new Promise((r) => setImmediate(r));
       }
     });
     if (physical) await this.#compacting;
@@ -291,9 +295,9 @@ export class RevisionStore {
     return added.map((b) => b.name);
   }
 
-  /** Every database file, for the checkpointer. */
+  /** Every local database file, for the checkpointer. */
   filePaths(): string[] {
-    return [...[...this.#drivers.values()].map((d) => d.path), this.#meta.path];
+    return [...[...this.#drivers.values()].flatMap((d) => d.localFiles), ...this.#meta.localFiles];
   }
 
   // --- maintenance ---
@@ -313,21 +317,17 @@ export class RevisionStore {
     return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.keyCount()]));
   }
 
-  pragmas(): Record<string, ReturnType<SqliteDriver['pragmas']>> {
-    const out: Record<string, ReturnType<SqliteDriver['pragmas']>> = {};
-    for (const [name, d] of this.#drivers) out[name] = d.pragmas();
-    out.meta = this.#meta.pragmas();
+  /** Each backend's durability settings (SQLite: its pragmas), and meta.db's. */
+  pragmas(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, d] of this.#drivers) out[name] = d.settings();
+    out.meta = this.#meta.settings();
     return out;
   }
 
   defragment(): void {
-    for (const d of this.#drivers.values()) d.vacuum();
-    this.#meta.vacuum();
-  }
-
-  checkpoint(): void {
-    for (const d of this.#drivers.values()) d.checkpoint();
-    this.#meta.checkpoint();
+    for (const d of this.#drivers.values()) d.defragment();
+    this.#meta.defragment();
   }
 
   /** crc32 over every live key at `revision` (0: current), in key order. */
@@ -364,10 +364,13 @@ export class RevisionStore {
   /** Finishes queued writes and compaction, then closes every file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    while (this.#queue.length > 0) this.#flush();
+    while (this.#queue.length > 0 || this.#committing) {
+      if (this.#committing) await this.#committing;
+      else this.#flush();
+    }
     this.#closed = true;
     await this.#compacting;
-    for (const d of this.#drivers.values()) d.close();
+    for (const d of this.#drivers.values()) await d.close();
     this.#meta.close();
   }
 
@@ -387,6 +390,8 @@ export class RevisionStore {
 
   #flush(): void {
     this.#flushScheduled = false;
+    // One batch at a time: the next one starts from the state this one commits.
+    if (this.#committing) return;
     const items = this.#queue;
     this.#queue = [];
     if (items.length === 0) return;
@@ -401,11 +406,37 @@ export class RevisionStore {
           results.push({ err });
         }
       }
-      this.#commit(batch);
+      const committing = this.#commit(batch);
+      if (committing) {
+        // An asynchronous driver: answer and notify once it has committed;
+        // writes arriving meanwhile queue up for the next batch.
+        this.#committing = this.#settle(
+          committing.then(
+            () => this.#finish(items, results, batch),
+            (err: unknown) => this.#fail(items, err),
+          ),
+        );
+        return;
+      }
     } catch (err) {
       this.#fail(items, err);
       return;
     }
+    this.#finish(items, results, batch);
+  }
+
+  /** Clears the in-flight commit when it settles, then runs what queued behind it. */
+  #settle(committing: Promise<void>): Promise<void> {
+    return committing.finally(() => {
+      this.#committing = undefined;
+      if (this.#queue.length > 0 && !this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
     this.stats.batches++;
     this.stats.writes += items.length;
     items.forEach((item, i) => {
@@ -424,7 +455,7 @@ export class RevisionStore {
    */
   #apply(op: WriteOp, batch: Batch): unknown {
     if (op.kind !== 'txn' || !mayFailPartWay(op.req)) return this.#applyOne(op, batch);
-    const files: Array<SqliteDriver | MetaStore> = [...this.#drivers.values(), this.#meta];
+    const files: Array<BackendDriver | MetaBackend> = [...this.#drivers.values(), this.#meta];
     const open = files.filter((f) => f.inTransaction);
     for (const f of open) f.savepoint();
     try {
@@ -484,7 +515,8 @@ export class RevisionStore {
     return result;
   }
 
-  #commit(batch: Batch): void {
+  /** Commits every file the batch touched; returns a promise only if a driver's commit is asynchronous. */
+  #commit(batch: Batch): Promise<void> | undefined {
     const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
     const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
     if (files > 1 && batch.revisions.length > 0) {
@@ -496,10 +528,13 @@ export class RevisionStore {
       this.#meta.commit();
       this.stats.fsyncs++;
     }
+    const pending: Array<Promise<void>> = [];
     for (const d of touched) {
-      d.commit(this.#revision);
+      const committed = d.commit(this.#revision);
+      if (committed instanceof Promise) pending.push(committed);
       this.stats.fsyncs++;
     }
+    return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
@@ -538,8 +573,8 @@ export class RevisionStore {
   }
 
   /** Re-applies logged revisions that a backend file did not commit before a crash. */
-  #recover(): void {
-    recoverLoggedRevisions(this.#meta, this.#drivers, this.#log);
+  #recover(): Promise<void> | undefined {
+    return recoverLoggedRevisions(this.#meta, this.#drivers, this.#log);
   }
 
   /** (Re)reads the store's state from disk: revision, compact revision, leases. */

@@ -1,0 +1,143 @@
+import type { KeyRange } from '../keys.js';
+import type { KeyValue } from '../types.js';
+
+/**
+ * What the revision store needs from the database behind one backend, declared
+ * here by its consumer (kine's `server.Backend` is likewise owned by the layer
+ * that uses it); the drivers under src/drivers/ implement it. It speaks rows
+ * and revisions, never etcd requests: the MVCC rules stay in this directory.
+ *
+ * Sync or async: every read, and every write inside a batch, is synchronous;
+ * only the batch boundary — `commit`, a compaction step and `close` — may
+ * return a promise (`MaybePromise`). Why:
+ *
+ * - SQLite runs in-process. Its reads are microseconds, and a group commit
+ *   that applies, commits and answers in one tick is what keeps a Range from
+ *   ever seeing half a batch. Awaiting each read would put a microtask between
+ *   every row and open exactly that window, for nothing.
+ * - A network database (PostgreSQL, MySQL) pays a round trip per statement,
+ *   so it must not be asked row by row anyway: the store hands it the batch's
+ *   rows through the same `put`/`delete` calls, which such a driver buffers,
+ *   and sends them in one transaction from `commit` — one async step per
+ *   batch, which the store awaits only when it gets a promise. SQLite keeps
+ *   returning plain values and never leaves the synchronous path.
+ * - What a network driver still needs is its reads inside a batch (a put's
+ *   previous version, compares, the keys a ranged delete removes). Every key
+ *   and range a request can read is known from the request itself, so the plan
+ *   is to load a batch's read set in one round trip before applying it and
+ *   serve these reads from it; that adds a step before `#flush` applies the
+ *   batch, not a new shape for this interface.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A revision row as stored: what a watch replays. */
+export interface ChangeRow {
+  kv: KeyValue;
+  sub: number;
+  deleted: boolean;
+}
+
+/** One backend's data: current keys, their history, and the newest revision it holds. */
+export interface BackendDriver {
+  /** Where the data lives, for logs (a file path for SQLite; never a password). */
+  readonly location: string;
+  /** Local files to checkpoint (SQLite's WAL); empty for a network database. */
+  readonly localFiles: readonly string[];
+
+  // --- reads ---
+
+  /** The newest revision this backend holds, kept even when compaction removes rows. */
+  lastRevision(): number;
+  get(key: Buffer): KeyValue | undefined;
+  /** Keys in `range` at `revision` (null: current), in key order; `limit` < 0: all. */
+  range(range: KeyRange, revision: number | null, limit: number, keysOnly?: boolean): KeyValue[];
+  count(range: KeyRange, revision: number | null): number;
+  /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */
+  changes(range: KeyRange, from: number, to: number): ChangeRow[];
+  /** The key's version that was current just before `revision`, for a watch event's prev_kv. */
+  prevOf(key: Buffer, revision: number): KeyValue | undefined;
+  keysWithLease(lease: bigint): Buffer[];
+  keyCount(): number;
+
+  // --- the write of one batch ---
+
+  readonly inTransaction: boolean;
+  /** Opens the batch's write on first use; later calls join it. */
+  begin(): void;
+  /** Appends `kv` as the key's new current version; `prev` (if any) becomes history. */
+  put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void;
+  /** Appends a delete of `key` at `revision`. */
+  delete(key: Buffer, revision: number, sub: number): void;
+  /** A point inside the batch that one request's writes can be undone to. */
+  savepoint(): void;
+  releaseSavepoint(): void;
+  rollbackToSavepoint(): void;
+  /** Makes the batch durable and records `lastRevision` with it, atomically. */
+  commit(lastRevision: number): MaybePromise<void>;
+  rollback(): void;
+
+  // --- compaction and maintenance ---
+
+  /**
+   * Removes history no read at or after `revision` can see, at most `batch`
+   * rows; returns how many it removed. Called again until it returns 0.
+   */
+  compact(revision: number, batch: number): MaybePromise<number>;
+  size(): { total: number; inUse: number };
+  defragment(): void;
+  /** The durability-relevant settings it runs with, for tests and diagnostics. */
+  settings(): Record<string, unknown>;
+  close(): MaybePromise<void>;
+}
+
+/** One change of a logged revision: enough to re-apply it to its backend. */
+export interface LoggedChange {
+  backend: string;
+  type: 'put' | 'delete';
+  key: Buffer;
+  sub: number;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+  value: Buffer;
+}
+
+export interface LoggedRevision {
+  revision: number;
+  changes: LoggedChange[];
+}
+
+/**
+ * The store-wide state no single backend owns: identity, the compact
+ * revision, leases, and the revision log that makes a write spanning
+ * backends atomic (meta.db today). Its writes join the batch like a
+ * backend's and commit first.
+ */
+export interface MetaBackend {
+  readonly location: string;
+  readonly localFiles: readonly string[];
+  /** A random, persistent ID, created on first use. */
+  identity(name: 'member_id' | 'cluster_id'): string;
+  compactRevision(): number;
+  /** The highest revision recorded here (logged writes, compactions). */
+  revisionFloor(): number;
+  /** Durable on return: a compaction is acknowledged only after it. */
+  setCompactRevision(revision: number, current: number): void;
+  leases(): Array<{ id: bigint; ttl: number }>;
+  putLease(id: bigint, ttl: number): void;
+  deleteLease(id: bigint): void;
+  /** Logs revisions that span backends; committing the log is their durability point. */
+  log(revisions: LoggedRevision[], trimUpTo: number): void;
+  logged(): LoggedRevision[];
+  clearLog(): void;
+
+  readonly inTransaction: boolean;
+  savepoint(): void;
+  releaseSavepoint(): void;
+  rollbackToSavepoint(): void;
+  commit(): void;
+  rollback(): void;
+  defragment(): void;
+  settings(): Record<string, unknown>;
+  close(): void;
+}
