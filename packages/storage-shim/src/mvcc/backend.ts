@@ -141,3 +141,28 @@ export interface MetaBackend {
   settings(): Record<string, unknown>;
   close(): void;
 }
+
+/** A backend's database as the topology names it, checked by the driver registry. */
+export interface BackendEndpoint {
+  /** The driver's scheme, e.g. `sqlite`. */
+  scheme: string;
+  /** Which database: no two backends may share one (SQLite: the absolute file path). */
+  location: string;
+}
+
+export interface OpenOptions {
+  /** false only for tests (--unsafe-no-fsync). */
+  fsync: boolean;
+}
+
+/**
+ * How the revision store gets its databases, so it never constructs a driver
+ * itself; drivers/registry.ts implements it by scheme.
+ */
+export interface BackendOpener {
+  /** meta.db in the data dir; opened first, so it also creates the data dir. */
+  openMeta(dataDir: string, options: OpenOptions): MetaBackend;
+  /** The default backend, for keys no route claims: main.db in the data dir. */
+  openDefault(dataDir: string, options: OpenOptions): BackendDriver;
+  open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
+}

@@ -1,10 +1,7 @@
-import { makePrivateDir } from '../drivers/private-files.js';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
-import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -20,8 +17,7 @@ import type {
   TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import { MetaStore } from '../drivers/meta-store.js';
-import type { BackendDriver, LoggedChange, MetaBackend } from './backend.js';
+import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
@@ -39,6 +35,8 @@ export interface RevisionStoreOptions {
   topology: Topology;
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** Opens each backend's database by its endpoint's scheme: drivers/registry.ts. */
+  opener: BackendOpener;
   logger: Logger;
   /** Rows deleted per compaction step; steps yield to the event loop. */
   compactionBatch?: number;
@@ -108,16 +106,10 @@ export class RevisionStore {
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
     this.#log = options.logger;
-    makePrivateDir(options.dataDir);
-    this.#meta = new MetaStore(join(options.dataDir, 'meta.db'), options.fsync);
-    this.#drivers.set(
-      DEFAULT_BACKEND,
-      new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }),
-    );
-    for (const b of options.topology.backends) {
-      makePrivateDir(join(b.path, '..'));
-      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: options.fsync }));
-    }
+    const { opener, dataDir, fsync } = options;
+    this.#meta = opener.openMeta(dataDir, { fsync });
+    this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, { fsync }));
+    for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, { fsync }));
     this.#router = new Router(options.topology);
     this.#topology = options.topology;
     this.#lessor = new Lessor(options.now);
@@ -286,10 +278,7 @@ export class RevisionStore {
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
-    for (const b of added) {
-      makePrivateDir(join(b.path, '..'));
-      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: this.#options.fsync }));
-    }
+    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, { fsync: this.#options.fsync }));
     this.#router = router;
     this.#topology = next;
     return added.map((b) => b.name);
@@ -594,7 +583,13 @@ function mayFailPartWay(txn: TxnRequest): boolean {
 }
 
 function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
-  return !!b && a.name === b.name && a.path === b.path && isDeepStrictEqual(a.matcher, b.matcher);
+  return (
+    !!b &&
+    a.name === b.name &&
+    a.scheme === b.scheme &&
+    a.location === b.location &&
+    isDeepStrictEqual(a.matcher, b.matcher)
+  );
 }
 
 function toLogged(r: Revision): { revision: number; changes: LoggedChange[] } {
