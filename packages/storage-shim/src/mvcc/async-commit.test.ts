@@ -76,12 +76,16 @@ describe('a driver whose commit is asynchronous', () => {
     const first = store.put(put('/a/1', 'x'));
     // Queued while the first batch's commit is in flight: it waits for the next batch.
     await new Promise((r) => setTimeout(r, 5));
+    // Until the commit lands, nobody is told of revision 2.
+    expect(store.revision).toBe(1);
+    expect(store.range(rangeReq('/a/1')).revision).toBe(1);
     const second = store.put(put('/other', 'y'));
     expect((await first).revision).toBe(2);
     expect(LateCommit.landed).toBeGreaterThanOrEqual(1);
     expect((await second).revision).toBe(3);
     expect(LateCommit.landed).toBe(2);
     expect(store.stats.batches).toBe(2);
+    expect(store.revision).toBe(3);
     // [landed before the listener ran, revision] per batch
     expect(notified).toEqual([1, 2, 2, 3]);
   });

@@ -92,6 +92,12 @@ export class RevisionStore {
   readonly #options: RevisionStoreOptions;
   readonly #listeners = new Set<CommitListener>();
   #revision = 1;
+  /**
+   * The newest revision whose batch has committed: what reads and headers
+   * report. It trails `#revision` only while an asynchronous commit is in
+   * flight, so nobody is told of a revision that could still be lost.
+   */
+  #committed = 1;
   #compactRevision = -1;
   #queue: Pending[] = [];
   #flushScheduled = false;
@@ -121,7 +127,7 @@ export class RevisionStore {
   }
 
   get revision(): number {
-    return this.#revision;
+    return this.#committed;
   }
 
   get compactRevision(): number {
@@ -140,12 +146,12 @@ export class RevisionStore {
   // --- reads ---
 
   range(req: RangeRequest): RangeResponse {
-    return applyRange(this.#view([]), req);
+    return applyRange(this.#view([], this.#committed), req);
   }
 
   /** A read-only Txn is answered on the read path; anything else is queued. */
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse> {
-    if (isReadOnly(req)) return applyTxn(this.#view([]), req);
+    if (isReadOnly(req)) return applyTxn(this.#view([], this.#committed), req);
     return this.#enqueue({ kind: 'txn', req }) as Promise<TxnResponse>;
   }
 
@@ -225,7 +231,7 @@ export class RevisionStore {
    */
   async compact(revision: number, physical: boolean): Promise<void> {
     if (revision <= this.#compactRevision) throw Errors.compacted();
-    if (revision > this.#revision) throw Errors.futureRevision();
+    if (revision > this.#committed) throw Errors.futureRevision();
     this.#meta.setCompactRevision(revision, this.#revision);
     this.#compactRevision = revision;
     const step = this.#options.compactionBatch ?? 1000;
@@ -321,8 +327,8 @@ export class RevisionStore {
 
   /** crc32 over every live key at `revision` (0: current), in key order. */
   hashKv(revision: number): { hash: number; revision: number } {
-    const rev = revision <= 0 ? this.#revision : revision;
-    if (rev > this.#revision) throw Errors.futureRevision();
+    const rev = revision <= 0 ? this.#committed : revision;
+    if (rev > this.#committed) throw Errors.futureRevision();
     if (rev < this.#compactRevision) throw Errors.compacted();
     const all = {
       key: Buffer.from([0]),
@@ -426,6 +432,8 @@ export class RevisionStore {
   }
 
   #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
+    // Batches commit one at a time, so everything applied so far is now durable.
+    this.#committed = this.#revision;
     this.stats.batches++;
     this.stats.writes += items.length;
     items.forEach((item, i) => {
@@ -464,7 +472,7 @@ export class RevisionStore {
 
   #applyOne(op: WriteOp, batch: Batch): unknown {
     const changes: Change[] = [];
-    const view = this.#view(changes);
+    const view = this.#view(changes, this.#revision);
     let result: unknown;
     switch (op.kind) {
       case 'put':
@@ -537,9 +545,9 @@ export class RevisionStore {
       item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
   }
 
-  #view(changes: Change[]): TxnView {
+  #view(changes: Change[], begin: number): TxnView {
     return writeView({
-      begin: this.#revision,
+      begin,
       compactRevision: this.#compactRevision,
       changes,
       drivers: this.#drivers,
@@ -570,6 +578,7 @@ export class RevisionStore {
   #load(): void {
     const last = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
     this.#revision = last;
+    this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
