@@ -1,5 +1,6 @@
 import type { ClientConfig } from 'pg';
-import { EndpointError } from './registry-types.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { type DriverFactory, EndpointError } from './registry-types.js';
 
 /** A PostgreSQL endpoint, split into what `pg` connects with and what may be shown. */
 export interface PostgresEndpoint {
@@ -64,3 +65,21 @@ function redactUrl(url: URL): string {
 function redact(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
+
+/**
+ * `postgres://` and `postgresql://`: one backend per database. The location
+ * is the full URL (the driver needs the password to connect); only its
+ * redacted form is ever shown.
+ */
+export const postgresFactory: DriverFactory = {
+  scheme: 'postgres',
+  aliases: ['postgresql'],
+  forms: ['postgres://user:password@host:5432/database?sslmode=disable'],
+  resolve(rest, { scheme }) {
+    const endpoint = `${scheme}://${rest}`;
+    return { location: endpoint, display: parsePostgresEndpoint(endpoint).display };
+  },
+  open(endpoint) {
+    return new PostgresDriver(parsePostgresEndpoint(endpoint.location));
+  },
+};

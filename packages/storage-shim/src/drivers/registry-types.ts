@@ -4,13 +4,19 @@ import type { BackendDriver, BackendEndpoint, OpenOptions } from '../mvcc/backen
 export interface DriverFactory {
   /** The URL scheme, without `://`. */
   readonly scheme: string;
+  /** Other schemes that mean the same driver. */
+  readonly aliases?: readonly string[];
   /** The endpoint forms it accepts, for the error that lists what is supported. */
   readonly forms: readonly string[];
   /**
    * Checks the part after `scheme://` when the topology is read, before
-   * anything is opened; returns the database's location. Throws EndpointError.
+   * anything is opened; returns the database's location and the form of the
+   * endpoint that may be shown (no password). Throws EndpointError.
    */
-  resolve(rest: string, context: { dataDir: string; warnings: string[] }): string;
+  resolve(
+    rest: string,
+    context: { scheme: string; dataDir: string; warnings: string[] },
+  ): { location: string; display: string };
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
 }
 

@@ -20,10 +20,25 @@ function refusal(endpoint: string): EndpointError {
 describe('resolveEndpoint', () => {
   it('maps sqlite:// URLs and bare paths to the SQLite driver, relative to the data dir', () => {
     const at = (endpoint: string) => resolveEndpoint(endpoint, { dataDir, warnings: [] });
-    expect(at('sqlite:///abs/a.db')).toEqual({ scheme: 'sqlite', location: '/abs/a.db' });
-    expect(at('sqlite://rel/a.db')).toEqual({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/a.db' });
-    expect(at('/abs/b.db')).toEqual({ scheme: 'sqlite', location: '/abs/b.db' });
-    expect(at('rel/b.db')).toEqual({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/b.db' });
+    expect(at('sqlite:///abs/a.db')).toEqual({
+      scheme: 'sqlite',
+      location: '/abs/a.db',
+      display: 'sqlite:///abs/a.db',
+    });
+    expect(at('sqlite://rel/a.db')).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/a.db' });
+    expect(at('/abs/b.db')).toMatchObject({ scheme: 'sqlite', location: '/abs/b.db' });
+    expect(at('rel/b.db')).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/b.db' });
+  });
+
+  it('maps postgres:// and postgresql:// to the PostgreSQL driver, showing the endpoint without its password', () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const url = `${scheme}://u:hunter2@db:5432/t?sslmode=disable`;
+      expect(resolveEndpoint(url, { dataDir, warnings: [] })).toEqual({
+        scheme: 'postgres',
+        location: url,
+        display: `${scheme}://u:***@db:5432/t?sslmode=disable`,
+      });
+    }
   });
 
   it('warns about a query string it ignores', () => {
@@ -33,11 +48,12 @@ describe('resolveEndpoint', () => {
   });
 
   it('refuses a scheme no driver is registered for, listing the supported ones and how to write them', () => {
-    for (const scheme of ['postgres', 'postgresql', 'mysql', 'http']) {
+    for (const scheme of ['mysql', 'http', 'etcd']) {
       const err = refusal(`${scheme}://user@host/db`);
-      expect(err.reason).toBe(`scheme "${scheme}" is not supported (supported: sqlite)`);
+      expect(err.reason).toBe(`scheme "${scheme}" is not supported (supported: sqlite, postgres, postgresql)`);
       expect(err.hint).toBe(`write the endpoint as one of: ${supportedEndpoints()}`);
       expect(err.hint).toContain('sqlite:///abs/path.db');
+      expect(err.hint).toContain('postgres://user:password@host:5432/database?sslmode=disable');
     }
   });
 

@@ -3,6 +3,7 @@ import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
+import { postgresFactory } from './postgres-endpoint.js';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
 export { EndpointError, type DriverFactory } from './registry-types.js';
@@ -12,11 +13,14 @@ export { EndpointError, type DriverFactory } from './registry-types.js';
  * listed: an endpoint with any other scheme stops the store at start-up with
  * the list of these.
  */
-const FACTORIES: ReadonlyMap<string, DriverFactory> = new Map([[sqliteFactory.scheme, sqliteFactory]]);
+const DRIVERS: readonly DriverFactory[] = [sqliteFactory, postgresFactory];
+const FACTORIES: ReadonlyMap<string, DriverFactory> = new Map(
+  DRIVERS.flatMap((f) => [f.scheme, ...(f.aliases ?? [])].map((s) => [s, f] as const)),
+);
 
 /** The schemes and forms the store accepts, for messages. */
 export function supportedEndpoints(): string {
-  return [...FACTORIES.values()].map((f) => f.forms.join(', ')).join('; ');
+  return DRIVERS.map((f) => f.forms.join(', ')).join('; ');
 }
 
 /**
@@ -34,7 +38,7 @@ export function resolveEndpoint(endpoint: string, context: { dataDir: string; wa
       `write the endpoint as one of: ${supportedEndpoints()}`,
     );
   }
-  return { scheme, location: factory.resolve(rest, context) };
+  return { scheme: factory.scheme, ...factory.resolve(rest, { ...context, scheme }) };
 }
 
 /** Opens each database through the driver its scheme names. */
@@ -44,7 +48,8 @@ export const registry: BackendOpener = {
     return new MetaStore(join(dataDir, 'meta.db'), options.fsync);
   },
   openDefault(dataDir, options) {
-    return sqliteFactory.open({ scheme: sqliteFactory.scheme, location: join(dataDir, 'main.db') }, options);
+    const location = join(dataDir, 'main.db');
+    return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
   },
   open(endpoint, options) {
     const factory = FACTORIES.get(endpoint.scheme);

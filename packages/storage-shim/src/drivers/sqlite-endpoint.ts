@@ -15,7 +15,7 @@ export const STORE_FILES = ['main.db', 'meta.db'] as const;
 export const sqliteFactory: DriverFactory = {
   scheme: 'sqlite',
   forms: ['sqlite:///abs/path.db', 'sqlite://rel/path.db', 'a bare file path'],
-  resolve(rest, { dataDir, warnings }) {
+  resolve(rest, { scheme, dataDir, warnings }) {
     const [location, query] = rest.split('?', 2) as [string, string | undefined];
     if (query) warnings.push(`query "?${query}" is ignored (the store sets WAL and FULL sync itself)`);
     if (!location) throw new EndpointError('names no file', 'write sqlite://<file>.db');
@@ -23,7 +23,7 @@ export const sqliteFactory: DriverFactory = {
     if (STORE_FILES.some((f) => path === join(dataDir, f))) {
       throw new EndpointError(`is already used by the store itself`, 'give every backend its own database file');
     }
-    return path;
+    return { location: path, display: `${scheme}://${rest}` };
   },
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver {
     makePrivateDir(join(endpoint.location, '..'));

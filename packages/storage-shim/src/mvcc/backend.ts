@@ -15,18 +15,18 @@ import type { KeyValue } from '../types.js';
  *   that applies, commits and answers in one tick is what keeps a Range from
  *   ever seeing half a batch. Awaiting each read would put a microtask between
  *   every row and open exactly that window, for nothing.
- * - A network database (PostgreSQL, MySQL) pays a round trip per statement,
- *   so it must not be asked row by row anyway: the store hands it the batch's
- *   rows through the same `put`/`delete` calls, which such a driver buffers,
- *   and sends them in one transaction from `commit` — one async step per
- *   batch, which the store awaits only when it gets a promise. SQLite keeps
- *   returning plain values and never leaves the synchronous path.
- * - What a network driver still needs is its reads inside a batch (a put's
- *   previous version, compares, the keys a ranged delete removes). Every key
- *   and range a request can read is known from the request itself, so the plan
- *   is to load a batch's read set in one round trip before applying it and
- *   serve these reads from it; that adds a step before `#flush` applies the
- *   batch, not a new shape for this interface.
+ * - A network database (PostgreSQL, MySQL) makes a batch durable with one
+ *   COMMIT round trip: that is the async step, which the store awaits only
+ *   when it gets a promise (new writes queue for the next batch meanwhile,
+ *   reads answer at the last committed revision). SQLite keeps returning
+ *   plain values and never leaves the synchronous path.
+ * - Its reads and rows are synchronous here. The PostgreSQL driver meets
+ *   that by waiting on a worker thread (postgres-bridge.ts): correct, but a
+ *   loopback round trip per statement with the event loop blocked. The way
+ *   out keeps this interface: a driver may buffer a batch's `put`/`delete`
+ *   rows and send them with its COMMIT, and since every key and range a
+ *   request can read is known from the request, a batch's reads can be
+ *   loaded in one round trip before `#flush` applies it.
  */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -146,8 +146,10 @@ export interface MetaBackend {
 export interface BackendEndpoint {
   /** The driver's scheme, e.g. `sqlite`. */
   scheme: string;
-  /** Which database: no two backends may share one (SQLite: the absolute file path). */
+  /** Which database: no two backends may share one (SQLite: the absolute file path). May hold a password. */
   location: string;
+  /** The endpoint as it may appear in a log or an error: never a password. */
+  display: string;
 }
 
 export interface OpenOptions {

@@ -36,6 +36,15 @@ backends:
     expect(t.warnings.join('\n')).toContain('query "?_journal=WAL&cache=shared" is ignored');
   });
 
+  it('names a duplicate PostgreSQL endpoint without its password', () => {
+    const pg = 'postgres://u:hunter2@db/t';
+    const err = error(
+      `backends: [{ name: x, endpoint: "${pg}", prefix: { prefix: a } }, { name: y, endpoint: "${pg}", prefix: { prefix: b } }]`,
+    );
+    expect(err.message).toContain('backends[1].endpoint postgres://u:***@db/t is already used by x');
+    expect(`${err.message} ${err.hint}`).not.toContain('hunter2');
+  });
+
   it('takes a bare path as a SQLite file, like sqlite://', () => {
     const t = parseTopology('backends: [{ name: x, endpoint: "db/x.db", prefix: { prefix: x } }]', where);
     expect(t.backends[0]).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/db/x.db', endpoint: 'db/x.db' });
@@ -57,7 +66,7 @@ spec:
     [
       'an unknown scheme',
       'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]',
-      'backends[0].endpoint scheme "mysql" is not supported (supported: sqlite)',
+      'backends[0].endpoint scheme "mysql" is not supported (supported: sqlite, postgres, postgresql)',
     ],
     [
       "the store's own file",

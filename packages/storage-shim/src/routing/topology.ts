@@ -18,7 +18,7 @@ export type Matcher =
 /** A backend: its name, its database (scheme + location, from the driver registry) and its matcher. */
 export interface BackendConfig extends BackendEndpoint {
   name: string;
-  /** As written in the file. */
+  /** As written in the file; may hold a password, so messages use `display`. */
   endpoint: string;
   matcher: Matcher;
 }
@@ -105,7 +105,7 @@ export function parseTopology(text: string, where: { file: string; dataDir: stri
       throw bad(
         file,
         `backends[${i}].endpoint`,
-        `${b.endpoint} is already used by ${other}`,
+        `${b.display} is already used by ${other}`,
         'give every backend its own database',
       );
     }
