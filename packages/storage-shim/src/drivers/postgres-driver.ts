@@ -2,7 +2,7 @@ import { StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
-import { PostgresBridge } from './postgres-bridge.js';
+import { PostgresBridge, PostgresQueryError } from './postgres-bridge.js';
 import type { PostgresEndpoint } from './postgres-endpoint.js';
 import { type Compiled, bind } from './sql/dialect.js';
 import { postgresDialect } from './sql/postgres-dialect.js';
@@ -62,7 +62,18 @@ export class PostgresDriver implements BackendDriver {
 
   /** Forward-only, like SQLite's user_version: the applied count is kept in meta. */
   #migrate(): void {
-    const exists = this.#db.query('reader', "SELECT to_regclass('meta') IS NOT NULL AS present").rows[0]!.present;
+    let exists: unknown;
+    try {
+      // The first query waits for both connections: a wrong host or password shows here.
+      exists = this.#db.query('reader', "SELECT to_regclass('meta') IS NOT NULL AS present").rows[0]!.present;
+    } catch (err) {
+      if (!(err instanceof PostgresQueryError)) throw err;
+      throw new StoreError(
+        'CNPAAS_STORE_BACKEND_CONNECT',
+        `${this.location}: cannot connect: ${err.message}`,
+        'check that PostgreSQL runs and that the endpoint names the right host, port, database, user and password',
+      );
+    }
     let version = exists ? Number(this.#getMeta('schema_version') ?? 0) : 0;
     const migrations = postgresDialect.migrations;
     if (version > migrations.length) {

@@ -1,4 +1,8 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePostgresEndpoint } from '../../src/drivers/postgres-endpoint.js';
@@ -11,6 +15,7 @@ import { type ServerHandle, startStore } from '../support/processes.js';
  * SQLite: etcd semantics across both, durability across a restart, and the
  * endpoint's password in no log line.
  */
+const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const missing = postgresMissing();
 if (missing) console.warn(`skipping the store-on-PostgreSQL tests: ${missing}`);
 
@@ -123,5 +128,32 @@ describe.skipIf(missing !== undefined)('a backend in PostgreSQL', () => {
     expect(Number(after.header.revision)).toBe(Number(before.header.revision));
     expect(`${log}\n${store.output()}`).not.toContain(server.password);
     expect(`${log}\n${store.output()}`).toContain('tenants');
+  });
+
+  it('stops at start-up with a clear error, and no password, when PostgreSQL refuses the login', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-refused-'));
+    try {
+      const wrong = 'wrong-pass-0815';
+      const endpoint = server.url('tenants').replace(server.password, wrong);
+      writeFileSync(join(dir, 'topology.yaml'), topology.replace(server.url('tenants'), endpoint));
+      const r = spawnSync(
+        process.execPath,
+        [
+          STORE_BIN,
+          `--data-dir=${join(dir, 'data')}`,
+          `--topology=${join(dir, 'topology.yaml')}`,
+          '--listen-client-urls=http://127.0.0.1:0',
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(
+        `CNPAAS_STORE_BACKEND_CONNECT: postgres://cnpaas:***@127.0.0.1:${server.port}/tenants`,
+      );
+      expect(r.stderr).toContain('password authentication failed');
+      expect(`${r.stdout}${r.stderr}`).not.toContain(wrong);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
