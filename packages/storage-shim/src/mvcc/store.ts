@@ -104,6 +104,8 @@ export class RevisionStore {
   /** A batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
   #committing: Promise<void> | undefined;
   #closed = false;
+  /** Set when start-up recovery failed: reads still work, writes are refused. */
+  #refusingWrites = false;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
@@ -122,8 +124,22 @@ export class RevisionStore {
     this.memberId = this.#meta.identity('member_id');
     this.clusterId = this.#meta.identity('cluster_id');
     const recovering = this.#recover();
-    if (recovering) this.#committing = this.#settle(recovering.then(() => this.#load()));
-    else this.#load();
+    if (recovering) {
+      // Only an asynchronous driver recovers in the background; writes wait for it. If
+      // it fails, the store must not write on top of a half-recovered backend: it stops
+      // taking writes (etcd's "server stopped") and says why.
+      const recovered = recovering.then(
+        () => this.#load(),
+        (err: unknown) => {
+          this.#log.error({ err }, 'recovery of logged revisions failed; refusing writes');
+          this.#refusingWrites = true;
+          for (const item of this.#queue.splice(0)) item.reject(Errors.stopped());
+        },
+      );
+      this.#committing = this.#settle(recovered);
+    } else {
+      this.#load();
+    }
   }
 
   get revision(): number {
@@ -372,7 +388,7 @@ export class RevisionStore {
   // --- the write path ---
 
   #enqueue(op: WriteOp): Promise<unknown> {
-    if (this.#closed) return Promise.reject(Errors.stopped());
+    if (this.#closed || this.#refusingWrites) return Promise.reject(Errors.stopped());
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
       if (!this.#flushScheduled) {
