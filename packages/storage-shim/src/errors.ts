@@ -114,6 +114,13 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_SCHEMA'
   /**
+   * A backend's database server (PostgreSQL) cannot be reached at start-up, or refuses the login. The message names
+   * the endpoint without its password.
+   * @fix Check that the server runs and that the host, port, database, user and password of the topology's endpoint
+   * are right (and sslmode, if the server demands TLS).
+   */
+  | 'CNPAAS_STORE_BACKEND_CONNECT'
+  /**
    * A topology reload (SIGHUP) was refused: no --topology at start, an existing backend changed or removed, or
    * existing keys would move to another backend. The store keeps the topology it has.
    * @fix Only append new backends at the end, leaving the existing ones as they were, and route a resource before

@@ -15,6 +15,7 @@ import type { ServiceContext } from './server/context.js';
 import { startGrpcServer } from './server/grpc-server.js';
 import { HeaderFactory } from './server/header.js';
 import { Checkpointer } from './drivers/checkpointer.js';
+import { registry } from './drivers/registry.js';
 
 export interface StoreServer {
   urls: string[];
@@ -54,6 +55,7 @@ export async function startStoreServer(
     dataDir: config.dataDir,
     topology,
     fsync: config.fsync,
+    opener: registry,
     logger: log,
     maxLeases: config.maxLeases,
   });

@@ -1,27 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import type { LoggedChange, LoggedRevision, MetaBackend } from '../mvcc/backend.js';
 import { SqliteFile } from './sqlite-file.js';
-
-/**
- * meta.db: what belongs to the store as a whole rather than to one backend —
- * the compact revision, leases, the member identity, and the revision log that
- * makes a write spanning several backend files atomic.
- */
-export interface LoggedChange {
-  backend: string;
-  type: 'put' | 'delete';
-  key: Buffer;
-  sub: number;
-  createRevision: number;
-  version: number;
-  lease: bigint;
-  value: Buffer;
-}
-
-export interface LoggedRevision {
-  revision: number;
-  changes: LoggedChange[];
-}
 
 const META_MIGRATIONS: readonly string[] = [
   `
@@ -31,7 +11,13 @@ const META_MIGRATIONS: readonly string[] = [
   `,
 ];
 
-export class MetaStore extends SqliteFile {
+/**
+ * meta.db: what belongs to the store as a whole rather than to one backend —
+ * the compact revision, leases, the member identity, and the revision log that
+ * makes a write spanning several backends atomic. Always a SQLite file in the
+ * data dir, whatever databases the backends use.
+ */
+export class MetaStore extends SqliteFile implements MetaBackend {
   readonly #putLease: Statement;
   readonly #deleteLease: Statement;
   readonly #log: Statement;

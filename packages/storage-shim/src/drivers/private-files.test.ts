@@ -8,6 +8,7 @@ import { RevisionStore } from '../mvcc/store.js';
 import { b, put } from '../mvcc/test-helpers.js';
 import { parseTopology } from '../routing/topology.js';
 import { makePrivateDatabase } from './private-files.js';
+import { registry } from './registry.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cnpaas-private-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -29,7 +30,7 @@ const TOPOLOGY = `backends:
 
 function open(dataDir: string): RevisionStore {
   const topology = parseTopology(TOPOLOGY, { file: join(dataDir, 'topology.yaml'), dataDir });
-  return new RevisionStore({ dataDir, topology, fsync: false, logger: pino({ level: 'silent' }) });
+  return new RevisionStore({ dataDir, topology, fsync: false, opener: registry, logger: pino({ level: 'silent' }) });
 }
 
 function walk(dir: string): string[] {

@@ -3,6 +3,11 @@ import type { Statement } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { makePrivateDatabase } from './private-files.js';
 import { migrate } from './schema.js';
+import { BackendStatements } from './sql/statements.js';
+import { sqliteDialect } from './sql/sqlite-dialect.js';
+
+// Backend files and meta.db share the `meta` table of named values.
+const META_SQL = new BackendStatements(sqliteDialect);
 
 export interface SqliteFileOptions {
   /** Absolute path of the database file. */
@@ -41,18 +46,26 @@ export class SqliteFile {
     // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
     this.db.pragma('wal_autocheckpoint = 0');
     migrate(this.db, options.path, options.migrations);
-    this.#setMeta = this.db.prepare(
-      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
-    );
-    this.#getMeta = this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck();
+    this.#setMeta = this.db.prepare(META_SQL.setMeta.text);
+    this.#getMeta = this.db.prepare(META_SQL.getMeta.text).pluck();
   }
 
   protected getMeta(name: string): unknown {
-    return this.#getMeta.get(name);
+    return this.#getMeta.get({ name });
   }
 
   protected setMeta(name: string, value: unknown): void {
-    this.#setMeta.run(name, value);
+    this.#setMeta.run({ name, value });
+  }
+
+  /** The file itself: what logs and errors name. */
+  get location(): string {
+    return this.path;
+  }
+
+  /** This file, for the WAL checkpointer (which opens it by path in a worker). */
+  get localFiles(): readonly string[] {
+    return [this.path];
   }
 
   get inTransaction(): boolean {
@@ -109,7 +122,8 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  pragmas(): { journalMode: string; synchronous: number; secureDelete: number } {
+  /** The pragmas durability and privacy rest on: WAL, FULL sync, secure_delete. */
+  settings(): { journalMode: string; synchronous: number; secureDelete: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
@@ -122,7 +136,8 @@ export class SqliteFile {
     this.db.pragma(`wal_checkpoint(${mode})`);
   }
 
-  vacuum(): void {
+  /** VACUUM, with the WAL emptied before and after so the file really shrinks. */
+  defragment(): void {
     this.checkpoint('TRUNCATE');
     this.db.exec('VACUUM');
     this.checkpoint('TRUNCATE');

@@ -1,6 +1,6 @@
 import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types.js';
 import { type KeyRange, isEmptyRange } from '../keys.js';
-import type { SqliteDriver } from '../drivers/sqlite-driver.js';
+import type { BackendDriver } from './backend.js';
 
 /**
  * etcd's Range semantics over one or more backends (apply.go Range and
@@ -8,7 +8,7 @@ import type { SqliteDriver } from '../drivers/sqlite-driver.js';
  * them, and non-key sorts happen on the (limit+1) keys fetched in key order.
  */
 export function rangeAt(
-  drivers: SqliteDriver[],
+  drivers: BackendDriver[],
   req: RangeRequest,
   range: KeyRange,
   historical: number | null,

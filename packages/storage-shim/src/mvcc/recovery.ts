@@ -1,44 +1,69 @@
 import type { Logger } from 'pino';
-import type { LoggedChange, MetaStore } from '../drivers/meta-store.js';
-import type { SqliteDriver } from '../drivers/sqlite-driver.js';
+import type { BackendDriver, LoggedChange, MaybePromise, MetaBackend } from './backend.js';
 
 /**
  * Start-up half of cross-file atomicity: meta.db's revision log is committed
  * before any backend file of a batch that spans files, so a file that missed
  * its commit (a crash in between) gets the logged revisions it lacks. Each
  * file knows the newest revision it holds, so nothing is applied twice.
+ * Returns a promise only if a driver's commit did (see backend.ts); the log is
+ * cleared once every commit has landed.
  */
-export function recoverLoggedRevisions(meta: MetaStore, drivers: ReadonlyMap<string, SqliteDriver>, log: Logger): void {
+export function recoverLoggedRevisions(
+  meta: MetaBackend,
+  drivers: ReadonlyMap<string, BackendDriver>,
+  log: Logger,
+): Promise<void> | undefined {
   const logged = meta.logged();
+  if (logged.length === 0) return undefined;
+  const work: Array<{ revision: number; backend: string; driver: BackendDriver; changes: LoggedChange[] }> = [];
   for (const entry of logged) {
     const byBackend = new Map<string, LoggedChange[]>();
     for (const c of entry.changes) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c]);
-    for (const [name, list] of byBackend) {
-      const d = drivers.get(name);
-      if (!d || d.lastRevision() >= entry.revision) continue;
-      log.warn({ backend: name, revision: entry.revision }, 're-applying a logged revision the backend lacks');
-      d.begin();
-      for (const c of list) {
-        const prev = d.get(c.key);
-        if (c.type === 'put') {
-          d.put(
-            {
-              key: c.key,
-              value: c.value,
-              lease: c.lease,
-              modRevision: entry.revision,
-              createRevision: c.createRevision,
-              version: c.version,
-            },
-            c.sub,
-            prev,
-          );
-        } else if (prev) {
-          d.delete(c.key, entry.revision, c.sub);
-        }
-      }
-      d.commit(entry.revision);
+    for (const [backend, changes] of byBackend) {
+      const driver = drivers.get(backend);
+      if (driver) work.push({ revision: entry.revision, backend, driver, changes });
     }
   }
-  if (logged.length > 0) meta.clearLog();
+  // One revision after another, each committed before the next is read:
+  // a synchronous driver runs the whole loop in this call.
+  const from = (i: number): Promise<void> | undefined => {
+    for (; i < work.length; i++) {
+      const committed = reapply(work[i]!, log);
+      if (committed instanceof Promise) return committed.then(() => from(i + 1));
+    }
+    meta.clearLog();
+    return undefined;
+  };
+  return from(0);
+}
+
+function reapply(
+  w: { revision: number; backend: string; driver: BackendDriver; changes: LoggedChange[] },
+  log: Logger,
+): MaybePromise<void> {
+  const d = w.driver;
+  if (d.lastRevision() >= w.revision) return undefined;
+  log.warn({ backend: w.backend, revision: w.revision }, 're-applying a logged revision the backend lacks');
+  d.begin();
+  for (const c of w.changes) {
+    const prev = d.get(c.key);
+    if (c.type === 'put') {
+      d.put(
+        {
+          key: c.key,
+          value: c.value,
+          lease: c.lease,
+          modRevision: w.revision,
+          createRevision: c.createRevision,
+          version: c.version,
+        },
+        c.sub,
+        prev,
+      );
+    } else if (prev) {
+      d.delete(c.key, w.revision, c.sub);
+    }
+  }
+  return d.commit(w.revision);
 }

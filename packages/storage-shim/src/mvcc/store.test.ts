@@ -209,10 +209,12 @@ describe('durability', () => {
     await t.store.close();
     const { RevisionStore } = await import('./store.js');
     const pino = (await import('pino')).default;
+    const { registry } = await import('../drivers/registry.js');
     const durable = new RevisionStore({
       dataDir: t.dir,
       topology: t.topology,
       fsync: true,
+      opener: registry,
       logger: pino({ level: 'silent' }),
     });
     for (const p of Object.values(durable.pragmas()))

@@ -1,10 +1,7 @@
-import { makePrivateDir } from '../drivers/private-files.js';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
-import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -20,7 +17,7 @@ import type {
   TxnResponse,
 } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import { type LoggedChange, MetaStore } from '../drivers/meta-store.js';
+import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
@@ -38,6 +35,8 @@ export interface RevisionStoreOptions {
   topology: Topology;
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** Opens each backend's database by its endpoint's scheme: drivers/registry.ts. */
+  opener: BackendOpener;
   logger: Logger;
   /** Rows deleted per compaction step; steps yield to the event loop. */
   compactionBatch?: number;
@@ -84,19 +83,29 @@ interface Batch {
  * driver below it.
  */
 export class RevisionStore {
-  readonly #drivers = new Map<string, SqliteDriver>();
+  readonly #drivers = new Map<string, BackendDriver>();
   #router: Router;
   #topology: Topology;
-  readonly #meta: MetaStore;
+  readonly #meta: MetaBackend;
   readonly #lessor: Lessor;
   readonly #log: Logger;
   readonly #options: RevisionStoreOptions;
   readonly #listeners = new Set<CommitListener>();
   #revision = 1;
+  /**
+   * The newest revision whose batch has committed: what reads and headers
+   * report. It trails `#revision` only while an asynchronous commit is in
+   * flight, so nobody is told of a revision that could still be lost.
+   */
+  #committed = 1;
   #compactRevision = -1;
   #queue: Pending[] = [];
   #flushScheduled = false;
+  /** A batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
+  #committing: Promise<void> | undefined;
   #closed = false;
+  /** Set when start-up recovery failed: reads still work, writes are refused. */
+  #refusingWrites = false;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
@@ -105,27 +114,36 @@ export class RevisionStore {
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
     this.#log = options.logger;
-    makePrivateDir(options.dataDir);
-    this.#meta = new MetaStore(join(options.dataDir, 'meta.db'), options.fsync);
-    this.#drivers.set(
-      DEFAULT_BACKEND,
-      new SqliteDriver({ path: join(options.dataDir, 'main.db'), fsync: options.fsync }),
-    );
-    for (const b of options.topology.backends) {
-      makePrivateDir(join(b.path, '..'));
-      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: options.fsync }));
-    }
+    const { opener, dataDir, fsync } = options;
+    this.#meta = opener.openMeta(dataDir, { fsync });
+    this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, { fsync }));
+    for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, { fsync }));
     this.#router = new Router(options.topology);
     this.#topology = options.topology;
     this.#lessor = new Lessor(options.now);
     this.memberId = this.#meta.identity('member_id');
     this.clusterId = this.#meta.identity('cluster_id');
-    this.#recover();
-    this.#load();
+    const recovering = this.#recover();
+    if (recovering) {
+      // Only an asynchronous driver recovers in the background; writes wait for it. If
+      // it fails, the store must not write on top of a half-recovered backend: it stops
+      // taking writes (etcd's "server stopped") and says why.
+      const recovered = recovering.then(
+        () => this.#load(),
+        (err: unknown) => {
+          this.#log.error({ err }, 'recovery of logged revisions failed; refusing writes');
+          this.#refusingWrites = true;
+          for (const item of this.#queue.splice(0)) item.reject(Errors.stopped());
+        },
+      );
+      this.#committing = this.#settle(recovered);
+    } else {
+      this.#load();
+    }
   }
 
   get revision(): number {
-    return this.#revision;
+    return this.#committed;
   }
 
   get compactRevision(): number {
@@ -144,12 +162,12 @@ export class RevisionStore {
   // --- reads ---
 
   range(req: RangeRequest): RangeResponse {
-    return applyRange(this.#view([]), req);
+    return applyRange(this.#view([], this.#committed), req);
   }
 
   /** A read-only Txn is answered on the read path; anything else is queued. */
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse> {
-    if (isReadOnly(req)) return applyTxn(this.#view([]), req);
+    if (isReadOnly(req)) return applyTxn(this.#view([], this.#committed), req);
     return this.#enqueue({ kind: 'txn', req }) as Promise<TxnResponse>;
   }
 
@@ -229,13 +247,13 @@ export class RevisionStore {
    */
   async compact(revision: number, physical: boolean): Promise<void> {
     if (revision <= this.#compactRevision) throw Errors.compacted();
-    if (revision > this.#revision) throw Errors.futureRevision();
+    if (revision > this.#committed) throw Errors.futureRevision();
     this.#meta.setCompactRevision(revision, this.#revision);
     this.#compactRevision = revision;
     const step = this.#options.compactionBatch ?? 1000;
     this.#compacting = this.#compacting.then(async () => {
       for (const d of this.#drivers.values()) {
-        while (!this.#closed && d.compact(revision, step) > 0) await new Promise((r) => setImmediate(r));
+        while (!this.#closed && (await d.compact(revision, step)) > 0) await new Promise((r) => setImmediate(r));
       }
     });
     if (physical) await this.#compacting;
@@ -282,18 +300,15 @@ export class RevisionStore {
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
-    for (const b of added) {
-      makePrivateDir(join(b.path, '..'));
-      this.#drivers.set(b.name, new SqliteDriver({ path: b.path, fsync: this.#options.fsync }));
-    }
+    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, { fsync: this.#options.fsync }));
     this.#router = router;
     this.#topology = next;
     return added.map((b) => b.name);
   }
 
-  /** Every database file, for the checkpointer. */
+  /** Every local database file, for the checkpointer. */
   filePaths(): string[] {
-    return [...[...this.#drivers.values()].map((d) => d.path), this.#meta.path];
+    return [...[...this.#drivers.values()].flatMap((d) => d.localFiles), ...this.#meta.localFiles];
   }
 
   // --- maintenance ---
@@ -313,27 +328,23 @@ export class RevisionStore {
     return Object.fromEntries([...this.#drivers].map(([name, d]) => [name, d.keyCount()]));
   }
 
-  pragmas(): Record<string, ReturnType<SqliteDriver['pragmas']>> {
-    const out: Record<string, ReturnType<SqliteDriver['pragmas']>> = {};
-    for (const [name, d] of this.#drivers) out[name] = d.pragmas();
-    out.meta = this.#meta.pragmas();
+  /** Each backend's durability settings (SQLite: its pragmas), and meta.db's. */
+  pragmas(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const [name, d] of this.#drivers) out[name] = d.settings();
+    out.meta = this.#meta.settings();
     return out;
   }
 
   defragment(): void {
-    for (const d of this.#drivers.values()) d.vacuum();
-    this.#meta.vacuum();
-  }
-
-  checkpoint(): void {
-    for (const d of this.#drivers.values()) d.checkpoint();
-    this.#meta.checkpoint();
+    for (const d of this.#drivers.values()) d.defragment();
+    this.#meta.defragment();
   }
 
   /** crc32 over every live key at `revision` (0: current), in key order. */
   hashKv(revision: number): { hash: number; revision: number } {
-    const rev = revision <= 0 ? this.#revision : revision;
-    if (rev > this.#revision) throw Errors.futureRevision();
+    const rev = revision <= 0 ? this.#committed : revision;
+    if (rev > this.#committed) throw Errors.futureRevision();
     if (rev < this.#compactRevision) throw Errors.compacted();
     const all = {
       key: Buffer.from([0]),
@@ -364,17 +375,20 @@ export class RevisionStore {
   /** Finishes queued writes and compaction, then closes every file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    while (this.#queue.length > 0) this.#flush();
+    while (this.#queue.length > 0 || this.#committing) {
+      if (this.#committing) await this.#committing;
+      else this.#flush();
+    }
     this.#closed = true;
     await this.#compacting;
-    for (const d of this.#drivers.values()) d.close();
+    for (const d of this.#drivers.values()) await d.close();
     this.#meta.close();
   }
 
   // --- the write path ---
 
   #enqueue(op: WriteOp): Promise<unknown> {
-    if (this.#closed) return Promise.reject(Errors.stopped());
+    if (this.#closed || this.#refusingWrites) return Promise.reject(Errors.stopped());
     return new Promise((resolve, reject) => {
       this.#queue.push({ op, resolve, reject });
       if (!this.#flushScheduled) {
@@ -387,6 +401,8 @@ export class RevisionStore {
 
   #flush(): void {
     this.#flushScheduled = false;
+    // One batch at a time: the next one starts from the state this one commits.
+    if (this.#committing) return;
     const items = this.#queue;
     this.#queue = [];
     if (items.length === 0) return;
@@ -401,11 +417,39 @@ export class RevisionStore {
           results.push({ err });
         }
       }
-      this.#commit(batch);
+      const committing = this.#commit(batch);
+      if (committing) {
+        // An asynchronous driver: answer and notify once it has committed;
+        // writes arriving meanwhile queue up for the next batch.
+        this.#committing = this.#settle(
+          committing.then(
+            () => this.#finish(items, results, batch),
+            (err: unknown) => this.#fail(items, err),
+          ),
+        );
+        return;
+      }
     } catch (err) {
       this.#fail(items, err);
       return;
     }
+    this.#finish(items, results, batch);
+  }
+
+  /** Clears the in-flight commit when it settles, then runs what queued behind it. */
+  #settle(committing: Promise<void>): Promise<void> {
+    return committing.finally(() => {
+      this.#committing = undefined;
+      if (this.#queue.length > 0 && !this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
+    // Batches commit one at a time, so everything applied so far is now durable.
+    this.#committed = this.#revision;
     this.stats.batches++;
     this.stats.writes += items.length;
     items.forEach((item, i) => {
@@ -424,7 +468,7 @@ export class RevisionStore {
    */
   #apply(op: WriteOp, batch: Batch): unknown {
     if (op.kind !== 'txn' || !mayFailPartWay(op.req)) return this.#applyOne(op, batch);
-    const files: Array<SqliteDriver | MetaStore> = [...this.#drivers.values(), this.#meta];
+    const files: Array<BackendDriver | MetaBackend> = [...this.#drivers.values(), this.#meta];
     const open = files.filter((f) => f.inTransaction);
     for (const f of open) f.savepoint();
     try {
@@ -444,7 +488,7 @@ export class RevisionStore {
 
   #applyOne(op: WriteOp, batch: Batch): unknown {
     const changes: Change[] = [];
-    const view = this.#view(changes);
+    const view = this.#view(changes, this.#revision);
     let result: unknown;
     switch (op.kind) {
       case 'put':
@@ -484,7 +528,8 @@ export class RevisionStore {
     return result;
   }
 
-  #commit(batch: Batch): void {
+  /** Commits every file the batch touched; returns a promise only if a driver's commit is asynchronous. */
+  #commit(batch: Batch): Promise<void> | undefined {
     const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
     const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
     if (files > 1 && batch.revisions.length > 0) {
@@ -496,10 +541,13 @@ export class RevisionStore {
       this.#meta.commit();
       this.stats.fsyncs++;
     }
+    const pending: Array<Promise<void>> = [];
     for (const d of touched) {
-      d.commit(this.#revision);
+      const committed = d.commit(this.#revision);
+      if (committed instanceof Promise) pending.push(committed);
       this.stats.fsyncs++;
     }
+    return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
@@ -513,9 +561,9 @@ export class RevisionStore {
       item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
   }
 
-  #view(changes: Change[]): TxnView {
+  #view(changes: Change[], begin: number): TxnView {
     return writeView({
-      begin: this.#revision,
+      begin,
       compactRevision: this.#compactRevision,
       changes,
       drivers: this.#drivers,
@@ -538,14 +586,15 @@ export class RevisionStore {
   }
 
   /** Re-applies logged revisions that a backend file did not commit before a crash. */
-  #recover(): void {
-    recoverLoggedRevisions(this.#meta, this.#drivers, this.#log);
+  #recover(): Promise<void> | undefined {
+    return recoverLoggedRevisions(this.#meta, this.#drivers, this.#log);
   }
 
   /** (Re)reads the store's state from disk: revision, compact revision, leases. */
   #load(): void {
     const last = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
     this.#revision = last;
+    this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
@@ -559,7 +608,13 @@ function mayFailPartWay(txn: TxnRequest): boolean {
 }
 
 function sameBackend(a: BackendConfig, b: BackendConfig | undefined): boolean {
-  return !!b && a.name === b.name && a.path === b.path && isDeepStrictEqual(a.matcher, b.matcher);
+  return (
+    !!b &&
+    a.name === b.name &&
+    a.scheme === b.scheme &&
+    a.location === b.location &&
+    isDeepStrictEqual(a.matcher, b.matcher)
+  );
 }
 
 function toLogged(r: Revision): { revision: number; changes: LoggedChange[] } {

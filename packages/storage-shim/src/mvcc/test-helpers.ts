@@ -5,6 +5,7 @@ import pino from 'pino';
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
 import type { RangeRequest, TxnRequest } from '../types.js';
 import { RevisionStore } from './store.js';
+import { registry } from '../drivers/registry.js';
 
 /** Test-only helpers for driving a RevisionStore in-process. */
 export interface TestStore {
@@ -25,6 +26,7 @@ export function openTestStore(topologyYaml?: string, now?: () => number): TestSt
       dataDir: dir,
       topology,
       fsync: false,
+      opener: registry,
       logger: pino({ level: 'silent' }),
       ...(now ? { now } : {}),
     });

@@ -1,6 +1,6 @@
-import type { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { toKeyRange } from '../keys.js';
 import type { Router } from '../routing/router.js';
+import type { BackendDriver } from './backend.js';
 import type { KeyValue, RangeRequest } from '../types.js';
 import { rangeAt } from './range.js';
 import type { Change, TxnView } from './txn.js';
@@ -11,7 +11,7 @@ export interface WriteViewOptions {
   compactRevision: number;
   /** Filled in as the request writes; its length is the next sub-revision. */
   changes: Change[];
-  drivers: ReadonlyMap<string, SqliteDriver>;
+  drivers: ReadonlyMap<string, BackendDriver>;
   router: Router;
   leaseExists(id: bigint): boolean;
 }

@@ -28,12 +28,26 @@ backends:
 `,
       where,
     );
-    expect(t.backends.map((b) => [b.name, b.path])).toEqual([
-      ['tenants', '/var/lib/cnpaas/db/tenants.db'],
-      ['kube-system', '/abs/ks.db'],
+    expect(t.backends.map((b) => [b.name, b.scheme, b.location])).toEqual([
+      ['tenants', 'sqlite', '/var/lib/cnpaas/db/tenants.db'],
+      ['kube-system', 'sqlite', '/abs/ks.db'],
     ]);
     expect(t.backends[0]!.matcher).toEqual({ type: 'customresource', group: 'webshop.cnpaas.dev', kind: 'tenants' });
     expect(t.warnings.join('\n')).toContain('query "?_journal=WAL&cache=shared" is ignored');
+  });
+
+  it('names a duplicate PostgreSQL endpoint without its password', () => {
+    const pg = 'postgres://u:hunter2@db/t';
+    const err = error(
+      `backends: [{ name: x, endpoint: "${pg}", prefix: { prefix: a } }, { name: y, endpoint: "${pg}", prefix: { prefix: b } }]`,
+    );
+    expect(err.message).toContain('backends[1].endpoint postgres://u:***@db/t is already used by x');
+    expect(`${err.message} ${err.hint}`).not.toContain('hunter2');
+  });
+
+  it('takes a bare path as a SQLite file, like sqlite://', () => {
+    const t = parseTopology('backends: [{ name: x, endpoint: "db/x.db", prefix: { prefix: x } }]', where);
+    expect(t.backends[0]).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/db/x.db', endpoint: 'db/x.db' });
   });
 
   it('merges several TopologyConfig documents in order', () => {
@@ -52,7 +66,12 @@ spec:
     [
       'an unknown scheme',
       'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]',
-      'backends[0].endpoint scheme "mysql" is not supported',
+      'backends[0].endpoint scheme "mysql" is not supported (supported: sqlite, postgres, postgresql)',
+    ],
+    [
+      "the store's own file",
+      'backends: [{ name: x, endpoint: "sqlite://meta.db", prefix: { prefix: x } }]',
+      'backends[0].endpoint is already used by the store itself',
     ],
     [
       'a duplicate name',

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { StoreError } from '../errors.js';
+import { EndpointError, resolveEndpoint } from '../drivers/registry.js';
+import type { BackendEndpoint } from '../mvcc/backend.js';
 
 /**
  * The topology file: HariKube's TopologyConfig format, so existing files work
@@ -14,10 +15,10 @@ export type Matcher =
   | { type: 'prefix'; prefix: string }
   | { type: 'regexp'; prefix: RegExp; key: RegExp };
 
-export interface BackendConfig {
+/** A backend: its name, its database (scheme + location, from the driver registry) and its matcher. */
+export interface BackendConfig extends BackendEndpoint {
   name: string;
-  /** Absolute path of the SQLite file. */
-  path: string;
+  /** As written in the file; may hold a password, so messages use `display`. */
   endpoint: string;
   matcher: Matcher;
 }
@@ -94,20 +95,21 @@ export function parseTopology(text: string, where: { file: string; dataDir: stri
     }
     if (seen.has(b.name))
       throw bad(file, `backends[${i}].name`, `"${b.name}" is used twice`, 'give every backend a unique name');
-    seen.set(b.name, b.path);
+    seen.set(b.name, b.location);
   }
-  const paths = new Map<string, string>();
+  const databases = new Map<string, string>();
   for (const [i, b] of topology.backends.entries()) {
-    const other = paths.get(b.path);
-    if (other || b.path === join(dataDir, 'main.db') || b.path === join(dataDir, 'meta.db')) {
+    const id = `${b.scheme}:${b.location}`;
+    const other = databases.get(id);
+    if (other) {
       throw bad(
         file,
         `backends[${i}].endpoint`,
-        `${b.endpoint} is already used by ${other ?? 'the store itself'}`,
-        'give every backend its own database file',
+        `${b.display} is already used by ${other}`,
+        'give every backend its own database',
       );
     }
-    paths.set(b.path, b.name);
+    databases.set(id, b.name);
   }
   return topology;
 }
@@ -171,7 +173,7 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
   const endpoint = raw.endpoint;
   if (typeof endpoint !== 'string')
     throw bad(file, `${field}.endpoint`, 'is missing', 'set endpoint: sqlite://<file>.db');
-  const path = sqlitePath(endpoint, { ...ctx, field: `${field}.endpoint` });
+  const database = endpointOf(endpoint, { ...ctx, field: `${field}.endpoint` });
   const present = MATCHERS.filter((m) => m in raw);
   if (present.length !== 1) {
     throw bad(
@@ -182,7 +184,12 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
     );
   }
   const kind = present[0]!;
-  return { name, endpoint, path, matcher: parseMatcher(kind, raw[kind], { ...ctx, field: `${field}.${kind}` }) };
+  return {
+    name,
+    endpoint,
+    ...database,
+    matcher: parseMatcher(kind, raw[kind], { ...ctx, field: `${field}.${kind}` }),
+  };
 }
 
 function parseMatcher(kind: (typeof MATCHERS)[number], raw: unknown, ctx: BackendContext): Matcher {
@@ -229,26 +236,17 @@ function regexp(source: string, ctx: BackendContext): RegExp {
   }
 }
 
-function sqlitePath(endpoint: string, ctx: BackendContext): string {
-  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
-  if (!match)
-    throw bad(ctx.file, ctx.field, `"${endpoint}" is not a URL`, 'write sqlite:///abs/path.db or sqlite://rel/path.db');
-  const [, scheme, rest] = match;
-  if (scheme !== 'sqlite') {
-    throw bad(
-      ctx.file,
-      ctx.field,
-      `scheme "${scheme}" is not supported`,
-      'this store speaks sqlite:// (Postgres comes later); other HariKube schemes (mysql, postgres, http) cannot be used yet',
-    );
+/** The driver registry parses the endpoint; this names the file and field when it refuses. */
+function endpointOf(endpoint: string, ctx: BackendContext): BackendEndpoint {
+  const warnings: string[] = [];
+  try {
+    return resolveEndpoint(endpoint, { dataDir: ctx.dataDir, warnings });
+  } catch (err) {
+    if (err instanceof EndpointError) throw bad(ctx.file, ctx.field, err.reason, err.hint);
+    throw err;
+  } finally {
+    for (const w of warnings) ctx.warnings.push(`${ctx.file}: ${ctx.field} ${w}`);
   }
-  const [location, query] = rest!.split('?', 2) as [string, string | undefined];
-  if (query)
-    ctx.warnings.push(
-      `${ctx.file}: ${ctx.field} query "?${query}" is ignored (the store sets WAL and FULL sync itself)`,
-    );
-  if (!location) throw bad(ctx.file, ctx.field, 'names no file', 'write sqlite://<file>.db');
-  return isAbsolute(location) ? location : join(ctx.dataDir, location);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registry } from '../drivers/registry.js';
 import { StoreMetrics } from '../metrics.js';
 import { RevisionStore } from '../mvcc/store.js';
 import { WatchHub } from '../mvcc/watch-hub.js';
@@ -20,7 +21,7 @@ afterEach(async () => {
 async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-grpc-server-'));
   const log = pino({ level: 'silent' });
-  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, logger: log });
+  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
   const ctx: ServiceContext = {
     backend: store,
     headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),

@@ -1,0 +1,100 @@
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { ClientConfig } from 'pg';
+
+export interface QueryResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number;
+}
+
+type Reply = QueryResult & { id: number; error?: { message: string; code?: string } };
+
+/** A PostgreSQL error, with the server's SQLSTATE; the message never holds the endpoint. */
+export class PostgresQueryError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Synchronous queries over asynchronous `pg`: the connections live in a
+ * worker (postgres-worker.ts) and this thread waits on a shared flag until
+ * the answer is there. It blocks the event loop for one round trip per read,
+ * which is what the synchronous read side of mvcc/backend.ts costs a network
+ * database until reads are prefetched per batch; commits and compaction do
+ * not block (`queryAsync`).
+ */
+export class PostgresBridge {
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #flag = new Int32Array(new SharedArrayBuffer(4));
+  readonly #pending = new Map<number, { resolve(r: QueryResult): void; reject(e: Error): void }>();
+  readonly #timeoutMs: number;
+  #next = 0;
+
+  constructor(config: ClientConfig, timeoutMs = 30_000) {
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#timeoutMs = timeoutMs;
+    this.#worker = new Worker(new URL('./postgres-worker.js', import.meta.url), {
+      workerData: { config, port: port2, flag: this.#flag },
+      transferList: [port2],
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (m: Reply | 'closed') => {
+      if (m === 'closed') return;
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.error) p.reject(new PostgresQueryError(m.error.message, m.error.code));
+      else p.resolve(toBuffers(m));
+    });
+  }
+
+  query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
+    const id = this.#next++;
+    Atomics.store(this.#flag, 0, 0);
+    this.#worker.postMessage({ id, conn, text, params: params.map(cloneable), sync: true });
+    if (Atomics.wait(this.#flag, 0, 0, this.#timeoutMs) === 'timed-out') {
+      throw new PostgresQueryError(`no answer from PostgreSQL within ${this.#timeoutMs} ms`, undefined);
+    }
+    const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
+    if (!reply || reply.id !== id) throw new PostgresQueryError('PostgreSQL answer out of order', undefined);
+    if (reply.error) throw new PostgresQueryError(reply.error.message, reply.error.code);
+    return toBuffers(reply);
+  }
+
+  queryAsync(conn: 'writer' | 'reader', text: string, params: unknown[] = []): Promise<QueryResult> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, conn, text, params: params.map(cloneable), sync: false });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      this.#worker.on('message', (m) => m === 'closed' && resolve());
+    });
+    this.#worker.postMessage('close');
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+    this.#port.close();
+    await this.#worker.terminate();
+  }
+}
+
+// BigInts (lease IDs) travel as decimal text, which PostgreSQL reads into BIGINT exactly.
+function cloneable(v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+function toBuffers(reply: QueryResult): QueryResult {
+  for (const row of reply.rows) {
+    for (const [k, v] of Object.entries(row)) {
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.length);
+    }
+  }
+  return { rows: reply.rows, rowCount: reply.rowCount };
+}

@@ -1,0 +1,31 @@
+import type { BackendDriver, BackendEndpoint, OpenOptions } from '../mvcc/backend.js';
+
+/** One database driver, found by the scheme of a backend's endpoint. */
+export interface DriverFactory {
+  /** The URL scheme, without `://`. */
+  readonly scheme: string;
+  /** Other schemes that mean the same driver. */
+  readonly aliases?: readonly string[];
+  /** The endpoint forms it accepts, for the error that lists what is supported. */
+  readonly forms: readonly string[];
+  /**
+   * Checks the part after `scheme://` when the topology is read, before
+   * anything is opened; returns the database's location and the form of the
+   * endpoint that may be shown (no password). Throws EndpointError.
+   */
+  resolve(
+    rest: string,
+    context: { scheme: string; dataDir: string; warnings: string[] },
+  ): { location: string; display: string };
+  open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
+}
+
+/** Why an endpoint is refused; the topology code names the file and the field. */
+export class EndpointError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(reason);
+  }
+}

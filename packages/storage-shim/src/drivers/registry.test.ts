@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EndpointError, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
+import { SqliteDriver } from './sqlite-driver.js';
+
+const dataDir = '/var/lib/cnpaas';
+
+function refusal(endpoint: string): EndpointError {
+  try {
+    resolveEndpoint(endpoint, { dataDir, warnings: [] });
+  } catch (err) {
+    if (err instanceof EndpointError) return err;
+    throw err;
+  }
+  throw new Error(`expected ${endpoint} to be refused`);
+}
+
+describe('resolveEndpoint', () => {
+  it('maps sqlite:// URLs and bare paths to the SQLite driver, relative to the data dir', () => {
+    const at = (endpoint: string) => resolveEndpoint(endpoint, { dataDir, warnings: [] });
+    expect(at('sqlite:///abs/a.db')).toEqual({
+      scheme: 'sqlite',
+      location: '/abs/a.db',
+      display: 'sqlite:///abs/a.db',
+    });
+    expect(at('sqlite://rel/a.db')).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/a.db' });
+    expect(at('/abs/b.db')).toMatchObject({ scheme: 'sqlite', location: '/abs/b.db' });
+    expect(at('rel/b.db')).toMatchObject({ scheme: 'sqlite', location: '/var/lib/cnpaas/rel/b.db' });
+  });
+
+  it('maps postgres:// and postgresql:// to the PostgreSQL driver, showing the endpoint without its password', () => {
+    for (const scheme of ['postgres', 'postgresql']) {
+      const url = `${scheme}://u:hunter2@db:5432/t?sslmode=disable`;
+      expect(resolveEndpoint(url, { dataDir, warnings: [] })).toEqual({
+        scheme: 'postgres',
+        location: url,
+        display: `${scheme}://u:***@db:5432/t?sslmode=disable`,
+      });
+    }
+  });
+
+  it('warns about a query string it ignores', () => {
+    const warnings: string[] = [];
+    resolveEndpoint('sqlite://a.db?cache=shared', { dataDir, warnings });
+    expect(warnings).toEqual(['query "?cache=shared" is ignored (the store sets WAL and FULL sync itself)']);
+  });
+
+  it('refuses a scheme no driver is registered for, listing the supported ones and how to write them', () => {
+    for (const scheme of ['mysql', 'http', 'etcd']) {
+      const err = refusal(`${scheme}://user@host/db`);
+      expect(err.reason).toBe(`scheme "${scheme}" is not supported (supported: sqlite, postgres, postgresql)`);
+      expect(err.hint).toBe(`write the endpoint as one of: ${supportedEndpoints()}`);
+      expect(err.hint).toContain('sqlite:///abs/path.db');
+      expect(err.hint).toContain('postgres://user:password@host:5432/database?sslmode=disable');
+    }
+  });
+
+  it("refuses the store's own files and an endpoint without a file", () => {
+    expect(refusal('sqlite://main.db').reason).toBe('is already used by the store itself');
+    expect(refusal(`sqlite://${dataDir}/meta.db`).reason).toBe('is already used by the store itself');
+    expect(refusal('sqlite://?x=1').reason).toBe('names no file');
+  });
+});
+
+describe('registry', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('opens a SQLite backend in a private directory it creates', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-registry-'));
+    const endpoint = resolveEndpoint('sqlite://sub/x.db', { dataDir: dir, warnings: [] });
+    const d = registry.open(endpoint, { fsync: false });
+    expect(d).toBeInstanceOf(SqliteDriver);
+    expect(d.location).toBe(join(dir, 'sub', 'x.db'));
+    expect(statSync(join(dir, 'sub')).mode & 0o777).toBe(0o700);
+    await d.close();
+  });
+});

@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
+import { MetaStore } from './meta-store.js';
+import { makePrivateDir } from './private-files.js';
+import { EndpointError, type DriverFactory } from './registry-types.js';
+import { postgresFactory } from './postgres-endpoint.js';
+import { sqliteFactory } from './sqlite-endpoint.js';
+
+export { EndpointError, type DriverFactory } from './registry-types.js';
+
+/**
+ * Scheme → driver (kine's endpoint package). Only drivers that work are
+ * listed: an endpoint with any other scheme stops the store at start-up with
+ * the list of these.
+ */
+const DRIVERS: readonly DriverFactory[] = [sqliteFactory, postgresFactory];
+const FACTORIES: ReadonlyMap<string, DriverFactory> = new Map(
+  DRIVERS.flatMap((f) => [f.scheme, ...(f.aliases ?? [])].map((s) => [s, f] as const)),
+);
+
+/** The schemes and forms the store accepts, for messages. */
+export function supportedEndpoints(): string {
+  return DRIVERS.map((f) => f.forms.join(', ')).join('; ');
+}
+
+/**
+ * Parses a topology endpoint: `scheme://rest`, or a bare path for SQLite.
+ * `warnings` collects what is accepted but ignored.
+ */
+export function resolveEndpoint(endpoint: string, context: { dataDir: string; warnings: string[] }): BackendEndpoint {
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
+  const scheme = match ? match[1]! : sqliteFactory.scheme;
+  const rest = match ? match[2]! : endpoint;
+  const factory = FACTORIES.get(scheme);
+  if (!factory) {
+    throw new EndpointError(
+      `scheme "${scheme}" is not supported (supported: ${[...FACTORIES.keys()].join(', ')})`,
+      `write the endpoint as one of: ${supportedEndpoints()}`,
+    );
+  }
+  return { scheme: factory.scheme, ...factory.resolve(rest, { ...context, scheme }) };
+}
+
+/** Opens each database through the driver its scheme names. */
+export const registry: BackendOpener = {
+  openMeta(dataDir, options) {
+    makePrivateDir(dataDir);
+    return new MetaStore(join(dataDir, 'meta.db'), options.fsync);
+  },
+  openDefault(dataDir, options) {
+    const location = join(dataDir, 'main.db');
+    return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
+  },
+  open(endpoint, options) {
+    const factory = FACTORIES.get(endpoint.scheme);
+    // resolveEndpoint checked the scheme when the topology was read.
+    if (!factory) throw new EndpointError(`scheme "${endpoint.scheme}" is not supported`, supportedEndpoints());
+    return factory.open(endpoint, options);
+  },
+};

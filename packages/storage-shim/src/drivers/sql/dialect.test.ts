@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { type Dialect, bind, compile } from './dialect.js';
+import { sqliteDialect } from './sqlite-dialect.js';
+import { BackendStatements } from './statements.js';
+
+const styled = (placeholders: Dialect['placeholders']): Dialect => ({ ...sqliteDialect, placeholders });
+const template = (p: (n: string) => string) => `a = ${p('x')} AND b = ${p('y')} AND c = ${p('x')}`;
+
+describe('compile', () => {
+  it('writes named placeholders for SQLite and binds the values object as is', () => {
+    const c = compile(sqliteDialect, template);
+    expect(c.text).toBe('a = @x AND b = @y AND c = @x');
+    const values = { x: 1, y: 2 };
+    expect(bind(c, sqliteDialect, values)).toBe(values);
+  });
+
+  it('numbers each distinct name once ($1, $2), as PostgreSQL binds them', () => {
+    const d = styled('numbered');
+    const c = compile(d, template);
+    expect(c.text).toBe('a = $1 AND b = $2 AND c = $1');
+    expect(bind(c, d, { y: 'Y', x: 'X' })).toEqual(['X', 'Y']);
+  });
+
+  it('writes one ? per occurrence, as MySQL binds them', () => {
+    const d = styled('question');
+    const c = compile(d, template);
+    expect(c.text).toBe('a = ? AND b = ? AND c = ?');
+    expect(bind(c, d, { x: 'X', y: 'Y' })).toEqual(['X', 'Y', 'X']);
+    expect(() => bind(c, d, { x: 'X' })).toThrow('parameter "y" has no value');
+  });
+});
+
+describe('BackendStatements', () => {
+  it("keeps SQLite's statements in SQLite's spelling", () => {
+    const sql = new BackendStatements(sqliteDialect);
+    expect(sql.upsert.text).toContain('ON CONFLICT (key) DO UPDATE SET create_revision = excluded.create_revision');
+    expect(sql.range('between', true, true).text).toContain("x'' AS value");
+    expect(sql.range('between', true, true).text).toContain('key >= @start AND key < @end');
+    expect(sql.compact.text).toContain('LIMIT @batch');
+    // One compiled statement per shape: the driver's prepared-statement cache is keyed by it.
+    expect(sql.count('from', false)).toBe(sql.count('from', false));
+  });
+
+  it('numbers a historical range once per distinct parameter for a $n dialect', () => {
+    const sql = new BackendStatements(styled('numbered'));
+    const range = sql.range('between', true, false);
+    expect(range.names).toEqual(['start', 'end', 'rev', 'limit']);
+    expect(range.text).not.toContain('@');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * What differs between SQL databases, for the statements in statements.ts
+ * (kine splits its SQL the same way: `generic` holds the queries, each
+ * `Dialect` only what its database spells differently). Each dialect family
+ * keeps all of its own SQL text — schema included — in its one dialect file.
+ */
+export interface Dialect {
+  readonly name: string;
+  /**
+   * How a statement names its parameters: `@name` (SQLite, bound from an
+   * object), `$1` (PostgreSQL, one number per distinct name) or `?` (MySQL,
+   * one per occurrence). Statements are written with names either way.
+   */
+  readonly placeholders: 'named' | 'numbered' | 'question';
+  /** What to bind as a LIMIT that limits nothing (SQLite -1, PostgreSQL NULL). */
+  readonly unlimited: number | bigint | null;
+  /** An empty byte string literal, for the value column of a keys_only read. */
+  readonly emptyBlob: string;
+  /** A 64-bit integer column as decimal text, so a lease ID loses no bit in JavaScript. */
+  intAsText(column: string): string;
+  /** INSERT a row, or update every other column where `conflict` already exists. */
+  upsert(table: string, columns: readonly string[], conflict: string, param: Param): string;
+  /** DELETE at most `limit` rows of `table` (which has an `id` key) matching `where`. */
+  deleteLimited(table: string, where: string, limit: string): string;
+  /**
+   * Forward-only schema migrations of a backend: the kv, history and meta
+   * tables with this database's blob type, auto-increment key and indexes.
+   */
+  readonly migrations: readonly string[];
+}
+
+/** Writes a named parameter in the dialect's placeholder style. */
+export type Param = (name: string) => string;
+
+/** A statement in one dialect, with the parameter names in binding order. */
+export interface Compiled {
+  readonly text: string;
+  /** For positional placeholders: which named value goes at each position. */
+  readonly names: readonly string[];
+}
+
+/** Builds a statement from a template that writes its parameters with `p(name)`. */
+export function compile(dialect: Dialect, template: (p: Param) => string): Compiled {
+  const names: string[] = [];
+  const p: Param = (name) => {
+    switch (dialect.placeholders) {
+      case 'named':
+        return `@${name}`;
+      case 'numbered': {
+        let i = names.indexOf(name);
+        if (i < 0) i = names.push(name) - 1;
+        return `$${i + 1}`;
+      }
+      case 'question':
+        names.push(name);
+        return '?';
+    }
+  };
+  return { text: template(p), names };
+}
+
+/** The values of a statement's parameters, in the form its driver binds them. */
+export function bind(statement: Compiled, dialect: Dialect, values: Record<string, unknown>): unknown {
+  if (dialect.placeholders === 'named') return values;
+  return statement.names.map((n) => {
+    if (!(n in values)) throw new Error(`statement parameter "${n}" has no value`);
+    return values[n];
+  });
+}

@@ -1,0 +1,62 @@
+import type { Dialect } from './dialect.js';
+
+/**
+ * SQLite's SQL, all of it that is SQLite's own: named `@param` placeholders
+ * (better-sqlite3 binds them from an object), `LIMIT -1` for no limit,
+ * `ON CONFLICT ... DO UPDATE` upserts, `INTEGER PRIMARY KEY` as the
+ * auto-increment row id, BLOB keys and values, and partial indexes.
+ */
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  placeholders: 'named',
+  unlimited: -1,
+  emptyBlob: "x''",
+  intAsText: (column) => `CAST(${column} AS TEXT)`,
+  upsert: (table, columns, conflict, p) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(p).join(', ')})
+      ON CONFLICT (${conflict}) DO UPDATE SET ${columns
+        .filter((c) => c !== conflict)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ')}`,
+  // SQLite has DELETE ... LIMIT only as a compile-time option; a subquery on the key works everywhere.
+  deleteLimited: (table, where, limit) =>
+    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`,
+  // A file's `PRAGMA user_version` counts the applied ones (schema.ts).
+  migrations: [
+    // 1: current state, MVCC history and per-file bookkeeping.
+    `
+  CREATE TABLE kv (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE,
+    create_revision INTEGER NOT NULL,
+    mod_revision INTEGER NOT NULL,
+    sub INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    lease INTEGER NOT NULL,
+    value BLOB NOT NULL
+  );
+  CREATE INDEX kv_mod ON kv (mod_revision, sub);
+  CREATE INDEX kv_lease ON kv (lease) WHERE lease <> 0;
+
+  -- Every version that is no longer current, plus delete tombstones. A row is
+  -- visible at revisions [mod_revision, superseded); a tombstone has
+  -- superseded = mod_revision and deleted = 1.
+  CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL,
+    create_revision INTEGER NOT NULL,
+    mod_revision INTEGER NOT NULL,
+    sub INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    lease INTEGER NOT NULL,
+    value BLOB NOT NULL,
+    deleted INTEGER NOT NULL,
+    superseded INTEGER NOT NULL
+  );
+  CREATE INDEX history_key ON history (key, mod_revision);
+  CREATE INDEX history_mod ON history (mod_revision, sub);
+
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+  `,
+  ],
+};

@@ -1,0 +1,134 @@
+import type { KeyRange } from '../../keys.js';
+import { type Compiled, type Dialect, compile } from './dialect.js';
+
+/**
+ * The queries of a backend, written once for every SQL database (kine's
+ * `generic`): each dialect fills in only what it spells differently. A
+ * backend holds `kv` (the current version of each key), `history` (every
+ * superseded version and delete tombstone; a row is visible at revisions
+ * [mod_revision, superseded)) and `meta` (named values such as the newest
+ * revision the backend holds).
+ *
+ * Parameters: key, start, end, rev, limit, from, to, batch, superseded, lease,
+ * name, value and the row's columns.
+ */
+export type Bound = 'one' | 'between' | 'from';
+
+export function boundOf(range: KeyRange): Bound {
+  if (range.end === null) return 'one';
+  return range.end.length === 0 ? 'from' : 'between';
+}
+
+const KV_COLUMNS = ['key', 'create_revision', 'mod_revision', 'sub', 'version', 'lease', 'value'] as const;
+
+export class BackendStatements {
+  readonly dialect: Dialect;
+  readonly get: Compiled;
+  readonly upsert: Compiled;
+  readonly tombstone: Compiled;
+  readonly deleteKv: Compiled;
+  /** Moves a key's current row to history; the database copies it without a round trip. */
+  readonly archive: Compiled;
+  readonly prevOf: Compiled;
+  readonly keysByLease: Compiled;
+  readonly keyCount: Compiled;
+  readonly compact: Compiled;
+  readonly getMeta: Compiled;
+  readonly setMeta: Compiled;
+  readonly #variants = new Map<string, Compiled>();
+
+  constructor(dialect: Dialect) {
+    this.dialect = dialect;
+    const c = (template: Parameters<typeof compile>[1]) => compile(dialect, template);
+    this.get = c((p) => `SELECT ${this.#columns(false)} FROM kv WHERE key = ${p('key')}`);
+    this.upsert = c((p) => dialect.upsert('kv', KV_COLUMNS, 'key', p));
+    this.tombstone = c(
+      (p) => `INSERT INTO history
+      (key, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
+      VALUES (${p('key')}, 0, ${p('rev')}, ${p('sub')}, 0, 0, ${dialect.emptyBlob}, 1, ${p('rev')})`,
+    );
+    this.deleteKv = c((p) => `DELETE FROM kv WHERE key = ${p('key')}`);
+    this.archive = c(
+      (p) => `INSERT INTO history
+      (key, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
+      SELECT key, create_revision, mod_revision, sub, version, lease, value, 0, ${p('superseded')} FROM kv WHERE key = ${p('key')}`,
+    );
+    this.prevOf = c(
+      (p) => `SELECT ${this.#columns(false)} FROM history
+      WHERE key = ${p('key')} AND superseded = ${p('rev')} AND mod_revision < ${p('rev')} AND deleted = 0
+      ORDER BY mod_revision DESC LIMIT 1`,
+    );
+    this.keysByLease = c((p) => `SELECT key FROM kv WHERE lease = ${p('lease')} ORDER BY key`);
+    this.keyCount = c(() => 'SELECT count(*) FROM kv');
+    // Found through history_mod: a superseded row always has mod_revision < superseded.
+    this.compact = c((p) =>
+      dialect.deleteLimited('history', `mod_revision < ${p('rev')} AND superseded <= ${p('rev')}`, p('batch')),
+    );
+    this.getMeta = c((p) => `SELECT value FROM meta WHERE name = ${p('name')}`);
+    this.setMeta = c((p) => dialect.upsert('meta', ['name', 'value'], 'name', p));
+  }
+
+  /** Keys of a range at a revision (`historical`) or now, in key order, at most `limit`. */
+  range(bound: Bound, historical: boolean, keysOnly: boolean): Compiled {
+    return this.#variant(`range:${bound}:${historical}:${keysOnly}`, (p) => {
+      const columns = this.#columns(keysOnly);
+      const where = boundSql(bound, p);
+      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ORDER BY key LIMIT ${p('limit')}`;
+      return `SELECT * FROM (
+             SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')}
+             UNION ALL
+             SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0
+           ) AS at_rev ORDER BY key LIMIT ${p('limit')}`;
+    });
+  }
+
+  count(bound: Bound, historical: boolean): Compiled {
+    return this.#variant(`count:${bound}:${historical}`, (p) => {
+      const where = boundSql(bound, p);
+      if (!historical) return `SELECT count(*) FROM kv WHERE ${where}`;
+      return `SELECT (SELECT count(*) FROM kv WHERE ${where} AND mod_revision <= ${p('rev')})
+                + (SELECT count(*) FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0)`;
+    });
+  }
+
+  /** Every change to a key of the range with from <= revision <= to, in revision order. */
+  changes(bound: Bound): Compiled {
+    return this.#variant(`changes:${bound}`, (p) => {
+      const where = `${boundSql(bound, p)} AND mod_revision >= ${p('from')} AND mod_revision <= ${p('to')}`;
+      return `
+      SELECT ${this.#columns(false)}, sub, 0 AS deleted FROM kv WHERE ${where}
+      UNION ALL
+      SELECT ${this.#columns(false)}, sub, deleted FROM history WHERE ${where}
+      ORDER BY mod_revision, sub`;
+    });
+  }
+
+  // Lease IDs are int64; read them as text so no bit is lost, and skip the
+  // common no-lease case cheaply.
+  #columns(keysOnly: boolean): string {
+    const lease = `CASE lease WHEN 0 THEN NULL ELSE ${this.dialect.intAsText('lease')} END AS lease`;
+    const value = keysOnly ? `${this.dialect.emptyBlob} AS value` : 'value';
+    return `key, create_revision, mod_revision, version,
+  ${lease}, ${value}`;
+  }
+
+  #variant(id: string, template: Parameters<typeof compile>[1]): Compiled {
+    let stmt = this.#variants.get(id);
+    if (!stmt) {
+      stmt = compile(this.dialect, template);
+      this.#variants.set(id, stmt);
+    }
+    return stmt;
+  }
+}
+
+function boundSql(bound: Bound, p: (name: string) => string): string {
+  switch (bound) {
+    case 'one':
+      return `key = ${p('start')}`;
+    case 'between':
+      return `key >= ${p('start')} AND key < ${p('end')}`;
+    case 'from':
+      return `key >= ${p('start')}`;
+  }
+}

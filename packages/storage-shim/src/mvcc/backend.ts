@@ -1,0 +1,170 @@
+import type { KeyRange } from '../keys.js';
+import type { KeyValue } from '../types.js';
+
+/**
+ * What the revision store needs from the database behind one backend, declared
+ * here by its consumer (kine's `server.Backend` is likewise owned by the layer
+ * that uses it); the drivers under src/drivers/ implement it. It speaks rows
+ * and revisions, never etcd requests: the MVCC rules stay in this directory.
+ *
+ * Sync or async: every read, and every write inside a batch, is synchronous;
+ * only the batch boundary — `commit`, a compaction step and `close` — may
+ * return a promise (`MaybePromise`). Why:
+ *
+ * - SQLite runs in-process. Its reads are microseconds, and a group commit
+ *   that applies, commits and answers in one tick is what keeps a Range from
+ *   ever seeing half a batch. Awaiting each read would put a microtask between
+ *   every row and open exactly that window, for nothing.
+ * - A network database (PostgreSQL, MySQL) makes a batch durable with one
+ *   COMMIT round trip: that is the async step, which the store awaits only
+ *   when it gets a promise (new writes queue for the next batch meanwhile,
+ *   reads answer at the last committed revision). SQLite keeps returning
+ *   plain values and never leaves the synchronous path.
+ * - Its reads and rows are synchronous here. The PostgreSQL driver meets
+ *   that by waiting on a worker thread (postgres-bridge.ts): correct, but a
+ *   loopback round trip per statement with the event loop blocked. The way
+ *   out keeps this interface: a driver may buffer a batch's `put`/`delete`
+ *   rows and send them with its COMMIT, and since every key and range a
+ *   request can read is known from the request, a batch's reads can be
+ *   loaded in one round trip before `#flush` applies it.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A revision row as stored: what a watch replays. */
+export interface ChangeRow {
+  kv: KeyValue;
+  sub: number;
+  deleted: boolean;
+}
+
+/** One backend's data: current keys, their history, and the newest revision it holds. */
+export interface BackendDriver {
+  /** Where the data lives, for logs (a file path for SQLite; never a password). */
+  readonly location: string;
+  /** Local files to checkpoint (SQLite's WAL); empty for a network database. */
+  readonly localFiles: readonly string[];
+
+  // --- reads ---
+
+  /** The newest revision this backend holds, kept even when compaction removes rows. */
+  lastRevision(): number;
+  get(key: Buffer): KeyValue | undefined;
+  /** Keys in `range` at `revision` (null: current), in key order; `limit` < 0: all. */
+  range(range: KeyRange, revision: number | null, limit: number, keysOnly?: boolean): KeyValue[];
+  count(range: KeyRange, revision: number | null): number;
+  /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */
+  changes(range: KeyRange, from: number, to: number): ChangeRow[];
+  /** The key's version that was current just before `revision`, for a watch event's prev_kv. */
+  prevOf(key: Buffer, revision: number): KeyValue | undefined;
+  keysWithLease(lease: bigint): Buffer[];
+  keyCount(): number;
+
+  // --- the write of one batch ---
+
+  readonly inTransaction: boolean;
+  /** Opens the batch's write on first use; later calls join it. */
+  begin(): void;
+  /** Appends `kv` as the key's new current version; `prev` (if any) becomes history. */
+  put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void;
+  /** Appends a delete of `key` at `revision`. */
+  delete(key: Buffer, revision: number, sub: number): void;
+  /** A point inside the batch that one request's writes can be undone to. */
+  savepoint(): void;
+  releaseSavepoint(): void;
+  rollbackToSavepoint(): void;
+  /** Makes the batch durable and records `lastRevision` with it, atomically. */
+  commit(lastRevision: number): MaybePromise<void>;
+  rollback(): void;
+
+  // --- compaction and maintenance ---
+
+  /**
+   * Removes history no read at or after `revision` can see, at most `batch`
+   * rows; returns how many it removed. Called again until it returns 0.
+   */
+  compact(revision: number, batch: number): MaybePromise<number>;
+  size(): { total: number; inUse: number };
+  defragment(): void;
+  /** The durability-relevant settings it runs with, for tests and diagnostics. */
+  settings(): Record<string, unknown>;
+  close(): MaybePromise<void>;
+}
+
+/** One change of a logged revision: enough to re-apply it to its backend. */
+export interface LoggedChange {
+  backend: string;
+  type: 'put' | 'delete';
+  key: Buffer;
+  sub: number;
+  createRevision: number;
+  version: number;
+  lease: bigint;
+  value: Buffer;
+}
+
+export interface LoggedRevision {
+  revision: number;
+  changes: LoggedChange[];
+}
+
+/**
+ * The store-wide state no single backend owns: identity, the compact
+ * revision, leases, and the revision log that makes a write spanning
+ * backends atomic (meta.db today). Its writes join the batch like a
+ * backend's and commit first.
+ */
+export interface MetaBackend {
+  readonly location: string;
+  readonly localFiles: readonly string[];
+  /** A random, persistent ID, created on first use. */
+  identity(name: 'member_id' | 'cluster_id'): string;
+  compactRevision(): number;
+  /** The highest revision recorded here (logged writes, compactions). */
+  revisionFloor(): number;
+  /** Durable on return: a compaction is acknowledged only after it. */
+  setCompactRevision(revision: number, current: number): void;
+  leases(): Array<{ id: bigint; ttl: number }>;
+  putLease(id: bigint, ttl: number): void;
+  deleteLease(id: bigint): void;
+  /** Logs revisions that span backends; committing the log is their durability point. */
+  log(revisions: LoggedRevision[], trimUpTo: number): void;
+  logged(): LoggedRevision[];
+  clearLog(): void;
+
+  readonly inTransaction: boolean;
+  savepoint(): void;
+  releaseSavepoint(): void;
+  rollbackToSavepoint(): void;
+  commit(): void;
+  rollback(): void;
+  defragment(): void;
+  settings(): Record<string, unknown>;
+  close(): void;
+}
+
+/** A backend's database as the topology names it, checked by the driver registry. */
+export interface BackendEndpoint {
+  /** The driver's scheme, e.g. `sqlite`. */
+  scheme: string;
+  /** Which database: no two backends may share one (SQLite: the absolute file path). May hold a password. */
+  location: string;
+  /** The endpoint as it may appear in a log or an error: never a password. */
+  display: string;
+}
+
+export interface OpenOptions {
+  /** false only for tests (--unsafe-no-fsync). */
+  fsync: boolean;
+}
+
+/**
+ * How the revision store gets its databases, so it never constructs a driver
+ * itself; drivers/registry.ts implements it by scheme.
+ */
+export interface BackendOpener {
+  /** meta.db in the data dir; opened first, so it also creates the data dir. */
+  openMeta(dataDir: string, options: OpenOptions): MetaBackend;
+  /** The default backend, for keys no route claims: main.db in the data dir. */
+  openDefault(dataDir: string, options: OpenOptions): BackendDriver;
+  open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
+}
