@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type TestControlPlane } from './index.js';
+import { runKubectl } from '../kubectl.js';
 import { processStartTicks } from '../process-cpu.js';
 
 const WIDGET_CRD = {
@@ -81,6 +82,22 @@ describe('startControlPlane', () => {
     expect(got.status).toBe(200);
     expect(got.body.spec).toEqual({ size: 3 });
     expect(got.body.status).toEqual({ seen: 3 });
+  });
+
+  it('issues a kubeconfig for another identity, which RBAC then judges as that user', async () => {
+    const file = await cp.kubeconfigFor('someone', ['some-group']);
+    const res = await runKubectl({ kubectl: cp.kubectl, kubeconfig: file, args: ['auth', 'whoami', '-o', 'json'] });
+    expect(res.code).toBe(0);
+    const review = JSON.parse(res.stdout);
+    expect(review.status.userInfo.username).toBe('someone');
+    expect(review.status.userInfo.groups).toContain('some-group');
+    const denied = await runKubectl({
+      kubectl: cp.kubectl,
+      kubeconfig: file,
+      args: ['get', 'widgets', '-n', 'default'],
+    });
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain('forbidden');
   });
 
   it('stop() ends every process it started and removes its temp dir', async () => {

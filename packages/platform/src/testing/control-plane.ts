@@ -58,6 +58,12 @@ export interface TestControlPlane {
   kubectl: string;
   /** The pid of each started process, by name (`store`, `kube-apiserver`, `kube-controller-manager`). */
   pids(): Record<string, number | null>;
+  /**
+   * An embedded kubeconfig for another identity: a client certificate from the
+   * control plane's CA with CN `user` (and O `groups`), so a test can run a
+   * component as itself and find out whether its RBAC is enough.
+   */
+  kubeconfigFor(user: string, groups?: string[]): Promise<string>;
   /** Applies more manifests, waiting for CRDs among them to be Established. */
   apply(sources: ManifestSource[]): Promise<void>;
   /** Stops the processes this call started (by their pids, in reverse order) and removes a temp state dir. */
@@ -145,6 +151,18 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       kubectl,
       pids: () => Object.fromEntries(running.components().map((c) => [c.name, c.pid])),
       apply,
+      kubeconfigFor: async (user, groups = []) => {
+        const id = `user-${user.replace(/[^A-Za-z0-9.-]/g, '_')}`;
+        const client = await pki.ca.issue(paths.pki, {
+          name: id,
+          commonName: user,
+          organizations: groups,
+          usage: 'client',
+        });
+        const file = path.join(paths.root, `${id}.kubeconfig`);
+        writeKubeconfig(file, { server, caFile: pki.ca.files.cert, user, client, embed: true });
+        return file;
+      },
       stop: () => (stopped ??= shutdown(running, ownDir ? root : null)),
     };
   } catch (err) {
