@@ -146,6 +146,11 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     linkNodeModules(dest);
     timings.copy = Date.now() - t0;
 
+    // nx g loads the generator from dist/, as in a fresh clone: build it first (a no-op when dist/ is current).
+    await step(
+      'build the plugin',
+      nx(['run-many', '-t', 'build', '-p', 'nx-plugin', '--output-style=stream'], 120_000),
+    );
     const generated = await step(
       'generate',
       nx(['g', '@cnpaas/nx-plugin:service', NAME, '--kind', KIND, '--no-interactive'], 60_000),
