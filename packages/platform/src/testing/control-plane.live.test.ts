@@ -3,7 +3,8 @@
  * served, an object of it round-trips through kube-apiserver and the store
  * (status subresource included), and stop() leaves no process and no temp dir.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type TestControlPlane } from './index.js';
@@ -111,6 +112,34 @@ describe('startControlPlane', () => {
       expect(alive(pid) && processStartTicks(pid) === ticks[i]).toBe(false);
     }
     expect(existsSync(cp.stateDir)).toBe(false);
+  });
+});
+
+describe('startControlPlane with a CRD the apiserver refuses', () => {
+  it("rejects naming the CRD and the apiserver's reason, and leaves no process and no temp dir", async () => {
+    const ours = () => new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('cnpaas-cp-')));
+    const before = ours();
+    const broken = { ...WIDGET_CRD, metadata: { name: 'not-the-plural.example.dev' } };
+    const error = await startControlPlane({ crds: [broken] }).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ code: 'CNPAAS_PLATFORM_COMPONENT_FAILED' });
+    expect((error as Error).message).toContain('CustomResourceDefinition not-the-plural.example.dev');
+    expect((error as Error).message).toMatch(/must be spec\.names\.plural\+"\."\+spec\.group/);
+    expect([...ours()].filter((d) => !before.has(d))).toEqual([]);
+    // No process runs from a fixture dir that was not there before (the store and kube-apiserver name theirs in argv).
+    const strays = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .flatMap((pid) => {
+        try {
+          return [/cnpaas-cp-[A-Za-z0-9]+/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[0]];
+        } catch {
+          return []; // gone meanwhile
+        }
+      })
+      .filter((dir): dir is string => dir !== undefined && !before.has(dir));
+    expect(strays).toEqual([]);
   });
 });
 
