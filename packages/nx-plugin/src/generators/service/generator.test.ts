@@ -80,6 +80,15 @@ describe('service generator', () => {
     expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
   });
 
+  it('adds the package to the root tsconfig.json references, once', async () => {
+    tree.write('tsconfig.json', JSON.stringify({ files: [], references: [{ path: './packages/kube' }] }));
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    expect(JSON.parse(tree.read('tsconfig.json', 'utf8')!).references).toEqual([
+      { path: './packages/kube' },
+      { path: './packages/stock-keeper' },
+    ]);
+  });
+
   it('takes --group and --plural', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'Policy', group: 'stock.example.com' });
     expect(tree.exists(`${ROOT}/manifests/crds/policies.yaml`)).toBe(true);

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFiles, generateFiles, logger, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { formatFiles, generateFiles, logger, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { NxPluginError } from '../../errors.js';
 import type { ServiceGeneratorSchema } from './schema.js';
 
@@ -165,6 +165,7 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
   }
   // `tmpl: ''` strips the `__tmpl__` suffix: templates are not TypeScript until they are generated.
   generateFiles(tree, TEMPLATES, root, { ...names, tmpl: '' });
+  addRootReference(tree, root);
   // Prettier over what was written: tables and wrapped lines depend on the lengths of the names.
   await formatFiles(tree);
   // After formatting, which rewrites the launcher and would drop its mode.
@@ -178,6 +179,17 @@ ${root} is ready. Next:
   npm run docs:errors                           # adds CNPAAS_${names.constantName}_* to docs/errors.md
 `);
   };
+}
+
+/** The root tsconfig.json lists every package as a project reference (`tsc -b` at the root, editors): add this one. */
+function addRootReference(tree: Tree, root: string): void {
+  if (!tree.exists('tsconfig.json')) return;
+  updateJson<{ references?: Array<{ path: string }> }>(tree, 'tsconfig.json', (json) => {
+    const references = json.references ?? [];
+    const entry = `./${root}`;
+    if (!references.some((r) => r.path === entry)) references.push({ path: entry });
+    return { ...json, references };
+  });
 }
 
 export default serviceGenerator;
