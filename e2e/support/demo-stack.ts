@@ -14,7 +14,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { down, KubeHttp, runKubectl, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
+import type { KubeClient } from '@cnpaas/kube';
+import { down, kubeClientFromPki, runKubectl, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
 import { say } from './narrate.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +24,7 @@ export const DEMO = process.env.CNPAAS_E2E_MODE === 'demo';
 export interface DemoStack {
   stateDir: string;
   result: UpResult;
-  http: KubeHttp;
+  http: KubeClient;
   kubectl(args: string[], input?: string): Promise<string>;
   /** Like kubectl, but resolves with the exit code instead of failing (`auth can-i` exits 1 for "no"). */
   kubectlRun(args: string[], input?: string): Promise<KubectlResult>;
@@ -57,7 +58,7 @@ export async function openStack(progress: (line: string) => void = say): Promise
     if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
     return res.stdout;
   };
-  const http = KubeHttp.fromPki(result.server, path.join(stateDir, 'pki'));
+  const http = kubeClientFromPki({ server: result.server, pkiDir: path.join(stateDir, 'pki') });
   return {
     stateDir,
     result,

@@ -1,52 +1,40 @@
 /**
  * The names this server serves and the one resource it writes (docs/design.md
- * "Fixed names"). Everything else in the package takes them from here, so the
+ * "Fixed names"). They are the contract's (@cnpaas/webshop-api), re-exported
+ * here so everything else in the package takes them from one module, and the
  * discovery documents, the OpenAPI document, the SubjectAccessReview and the
  * manifests cannot drift apart (manifests.test.ts checks the YAML side).
  */
+import { API_GROUP_VERSION, REGISTRATION_REQUEST_RESOURCE, SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
 
-/** The aggregated API group and version: APIService `v1.api.webshop.cnpaas.dev`. */
-export const API_GROUP = 'api.webshop.cnpaas.dev';
-export const API_VERSION = 'v1';
-export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
-export const APISERVICE_NAME = `${API_VERSION}.${API_GROUP}`;
+/** The aggregated API group and version (APIService `v1.api.webshop.cnpaas.dev`) and its one resource. */
+export {
+  API_GROUP,
+  API_VERSION,
+  API_GROUP_VERSION,
+  APISERVICE_NAME,
+  REGISTRATIONS,
+  REGISTRATIONS_PATH,
+  REQUESTED_BY_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  SYSTEM_NAMESPACE,
+  WEBSHOP_GROUP,
+  WEBSHOP_VERSION,
+} from '@cnpaas/webshop-api';
 
-/** The one resource: POST-only, cluster-scoped (a registration creates a tenant, which is cluster-scoped). */
-export const REGISTRATIONS = {
-  plural: 'registrations',
-  singular: 'registration',
-  kind: 'Registration',
-  verbs: ['create'],
-  namespaced: false,
-} as const;
-
-/** Base path of the group-version and of the collection that accepts POSTs. */
+/** Base path of the group-version. */
 export const GROUP_VERSION_PATH = `/apis/${API_GROUP_VERSION}`;
-export const REGISTRATIONS_PATH = `${GROUP_VERSION_PATH}/${REGISTRATIONS.plural}`;
 
-/** The CRD the server creates (packages/operator/manifests/crds/registrationrequests.yaml). */
-export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
-export const WEBSHOP_VERSION = 'v1';
+/** The CRD the server creates, from the contract's generated resource constant. */
 export const REGISTRATION_REQUESTS = {
-  group: WEBSHOP_GROUP,
-  version: WEBSHOP_VERSION,
-  plural: 'registrationrequests',
-  kind: 'RegistrationRequest',
+  group: REGISTRATION_REQUEST_RESOURCE.group,
+  version: REGISTRATION_REQUEST_RESOURCE.version,
+  plural: REGISTRATION_REQUEST_RESOURCE.plural,
+  kind: REGISTRATION_REQUEST_RESOURCE.kind,
 } as const;
-export const REGISTRATION_REQUESTS_PATH = `/apis/${WEBSHOP_GROUP}/${WEBSHOP_VERSION}/${REGISTRATION_REQUESTS.plural}`;
+export const REGISTRATION_REQUESTS_PATH = `/apis/${REGISTRATION_REQUEST_RESOURCE.apiVersion}/${REGISTRATION_REQUEST_RESOURCE.plural}`;
 
-/** The label the operator puts on every child of a registration (docs/design.md "The registration flow", step 4). */
-export const REGISTRATION_UID_LABEL = 'webshop.cnpaas.dev/registration-uid';
-
-/**
- * Set by this server on every RegistrationRequest it creates: who asked.
- * The create itself runs as cnpaas-api-server (see registration-flow.ts), so
- * without it the RR would not say who registered. Callers cannot set it.
- */
-export const REQUESTED_BY_ANNOTATION = `${API_GROUP}/requested-by`;
-
-/** The system namespace and the Service the APIService points at (ExternalName localhost, locally). */
-export const SYSTEM_NAMESPACE = 'cnpaas-system';
+/** The Service the APIService points at (ExternalName localhost, locally). */
 export const SERVICE_NAME = 'cnpaas-api';
 /** The name the aggregator verifies in our serving certificate: `<service>.<namespace>.svc`, never the dialled host. */
 export const SERVICE_DNS_NAME = `${SERVICE_NAME}.${SYSTEM_NAMESPACE}.svc`;

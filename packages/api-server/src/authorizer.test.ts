@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SubjectAccessReviewAuthorizer } from './authorizer.js';
 import { ApiServerError } from './errors.js';
-import type { SubjectAccessReviewSpec, UserInfo } from './kube-client.js';
+import type { SubjectAccessReviewSpec, UserInfo } from './kube-api.js';
 
 const alice: UserInfo = { username: 'alice', groups: ['system:authenticated'], extra: { b: ['2'], a: ['1'] } };
 const create = {

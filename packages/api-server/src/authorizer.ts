@@ -10,7 +10,8 @@
  * same discovery document five times in parallel every few seconds.
  */
 import { errorMessage } from './errors.js';
-import { KubeApiError, type KubeApi, type SubjectAccessReviewSpec, type UserInfo } from './kube-client.js';
+import { KubeApiError } from '@cnpaas/kube';
+import type { KubeApi, SubjectAccessReviewSpec, UserInfo } from './kube-api.js';
 import type { ApiServerMetrics } from './metrics.js';
 import { httpError } from './status.js';
 
@@ -143,10 +144,10 @@ function forbiddenMessage(user: UserInfo, attributes: Attributes, reason: string
 }
 
 function authorizerFailure(err: unknown) {
-  if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403)) {
+  if (err instanceof KubeApiError && (err.code === 401 || err.code === 403)) {
     return httpError('CNPAAS_API_OWN_PERMISSION', {
       code: 500,
-      message: `cnpaas-api-server may not create SubjectAccessReviews (${err.httpStatus}: ${err.status?.message ?? err.message})`,
+      message: `cnpaas-api-server may not create SubjectAccessReviews (${err.code}: ${err.status?.message ?? err.message})`,
       hint: 'apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity',
       cause: err,
     });

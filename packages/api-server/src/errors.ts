@@ -97,7 +97,7 @@ export type ApiServerErrorCode =
   /**
    * The kube API could not be reached or failed while creating or watching.
    * @fix Retry in a moment; if it persists, check that kube-apiserver and the admission webhooks are up and the
-   * operator's CRDs are applied (packages/operator/manifests/crds/).
+   * webshop CRDs are applied (packages/webshop-api/manifests/crds/).
    */
   | 'CNPAAS_API_KUBE_UNAVAILABLE'
   /**

@@ -17,7 +17,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { peerCommonNames } from '@cnpaas/service-kit';
-import type { UserInfo } from './kube-client.js';
+import type { UserInfo } from './kube-api.js';
 import { httpError } from './status.js';
 
 export const DEFAULT_ALLOWED_NAMES = ['front-proxy-client'];

@@ -27,14 +27,12 @@ export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './l
 export { ApiServerMetrics } from './metrics.js';
 export {
   HttpKubeApi,
-  KubeApiError,
   type KubeApi,
   type RegistrationRequest,
   type SubjectAccessReviewSpec,
   type SubjectAccessReviewStatus,
   type UserInfo,
-  type WatchEvent,
-} from './kube-client.js';
+} from './kube-api.js';
 export { authenticateFrontProxy, DEFAULT_ALLOWED_NAMES, type FrontProxyAuthOptions } from './front-proxy-auth.js';
 export {
   SubjectAccessReviewAuthorizer,

@@ -25,7 +25,7 @@ import {
   WEBSHOP_GROUP,
   WEBSHOP_VERSION,
 } from './api-group.js';
-import type { RegistrationRequest } from './kube-client.js';
+import type { RegistrationRequest } from './kube-api.js';
 import { REGISTRATION_SPEC_SCHEMA, type Schema } from './registration-schema.js';
 import { httpError, type StatusCause } from './status.js';
 

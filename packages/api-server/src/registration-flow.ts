@@ -39,10 +39,12 @@ import {
   REGISTRATION_UID_LABEL,
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
+import { REGISTRATION_REQUEST_RESOURCE } from '@cnpaas/webshop-api';
 import { ApiServerError, errorMessage } from './errors.js';
-import { KubeApiError, type Condition, type KubeApi, type RegistrationRequest, type UserInfo } from './kube-client.js';
+import { awaitCondition, httpStatusOf, isDeleted, KubeApiError } from '@cnpaas/kube';
+import type { Condition, KubeApi, RegistrationRequest, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
-import { failure, httpError } from './status.js';
+import { failure, httpError, type StatusDetails } from './status.js';
 
 /** The answer: a Registration object (so kubectl can print `registration.api.webshop.cnpaas.dev/<name> created`). */
 export interface Registration {
@@ -75,6 +77,9 @@ export interface RegisterOutcome {
   code: 201;
   registration: Registration;
 }
+
+/** awaitCondition's own timeout, beyond the registration's deadline (which ends the wait first, as its signal). */
+const WATCH_GRACE_MS = 1_000;
 
 export class RegistrationFlow {
   readonly #options: RegistrationFlowOptions;
@@ -123,7 +128,12 @@ export class RegistrationFlow {
     }
   }
 
-  /** The DELETED object, or undefined when the signal ended the wait. */
+  /**
+   * The DELETED object, or undefined when the signal ended the wait. Waits
+   * with awaitCondition: a dropped watch resumes from the last
+   * resourceVersion; after 410 Gone it reads the object with a GET, and if
+   * that finds it gone, its result is lost.
+   */
   async #watchUntilDeleted(args: {
     name: string;
     resourceVersion: string;
@@ -132,65 +142,37 @@ export class RegistrationFlow {
   }): Promise<RegistrationRequest | undefined> {
     const { name, state, signal } = args;
     const { kube, log } = this.#options;
-    let resourceVersion = args.resourceVersion;
+    const retryDelayMs = this.#options.retryDelayMs ?? 100;
     let deleted: RegistrationRequest | undefined;
-    let delay = this.#options.retryDelayMs ?? 100;
-    const deadlineAt = Date.now() + this.#options.timeoutMs;
-    while (!deleted && !signal.aborted) {
-      const stop = new AbortController();
-      try {
-        await kube.watchRegistrationRequest(
-          {
-            name,
-            resourceVersion,
-            timeoutSeconds: Math.max(1, (deadlineAt - Date.now()) / 1000),
-            signal: AbortSignal.any([signal, stop.signal]),
-          },
-          (event) => {
-            const rv = event.object?.metadata?.resourceVersion;
-            if (rv) resourceVersion = rv;
-            if (event.type === 'BOOKMARK') return;
-            // The name is ours until our object is deleted; a UID check guards against anything else.
-            if (state.uid && event.object.metadata?.uid !== state.uid) return;
-            state.last = event.object;
-            if (event.type === 'DELETED') {
-              deleted = event.object;
-              stop.abort();
-            }
-          },
-        );
-        delay = this.#options.retryDelayMs ?? 100;
-      } catch (err) {
-        if (signal.aborted) break;
-        if (err instanceof KubeApiError && err.httpStatus === 410) {
-          // Our resourceVersion was compacted away: is the object still there?
-          const current = await kube.getRegistrationRequest(name, { signal }).catch((e: unknown) => {
-            if (signal.aborted) return undefined;
-            throw kubeUnavailable(e, 'reading the RegistrationRequest after its watch expired');
-          });
-          if (signal.aborted) break;
-          if (!current || (state.uid && current.metadata?.uid !== state.uid)) {
-            throw httpError('CNPAAS_API_RESULT_LOST', {
-              code: 500,
-              message: `RegistrationRequest ${name} is gone, but its result was lost: the watch expired (410 Gone) before its DELETED event was read`,
-              hint: `find what it made with: kubectl get tenants -l ${REGISTRATION_UID_LABEL}=${state.uid ?? '<uid>'}`,
-              details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}) },
-            });
-          }
-          state.last = current;
-          resourceVersion = current.metadata.resourceVersion ?? resourceVersion;
-          continue;
-        }
-        if (err instanceof KubeApiError && (err.httpStatus === 401 || err.httpStatus === 403))
-          throw ownPermission(err, 'watch registrationrequests');
-        // A dropped connection, a 5xx, a watch-cache "too large resource version": try again from where we were.
-        log.warn(
-          { name, resourceVersion, err: errorMessage(err), retryInMs: delay },
-          'watch of the registration failed; re-watching',
-        );
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, 2_000);
-      }
+    try {
+      deleted = (await awaitCondition(kube.registrationRequests, { name }, isDeleted(state.uid), {
+        fromResourceVersion: args.resourceVersion,
+        signal,
+        // The registration's deadline ends the wait (as `signal`); this bounds each watch to it.
+        timeoutMs: this.#options.timeoutMs + WATCH_GRACE_MS,
+        log: log.child({ registrationRequest: name }),
+        backoff: { baseMs: retryDelayMs, maxMs: Math.max(retryDelayMs, 2_000) },
+        // Our own missing permission: retrying cannot help.
+        retryable: (err) => httpStatusOf(err) !== 401 && httpStatusOf(err) !== 403,
+        onChange: (object) => {
+          // The name is ours until our object is deleted; a UID check guards against anything else.
+          if (object && (!state.uid || object.metadata?.uid === state.uid)) state.last = object as RegistrationRequest;
+        },
+      })) as RegistrationRequest | undefined;
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      if (err instanceof KubeApiError && (err.code === 401 || err.code === 403))
+        throw ownPermission(err, 'watch registrationrequests');
+      throw kubeUnavailable(err, 'waiting for the RegistrationRequest');
+    }
+    if (!deleted || (state.uid && deleted.metadata?.uid !== state.uid)) {
+      // A GET after 410 Gone found it gone (or replaced): the DELETED event with the operator's result was compacted away.
+      throw httpError('CNPAAS_API_RESULT_LOST', {
+        code: 500,
+        message: `RegistrationRequest ${name} is gone, but its result was lost: the watch expired (410 Gone) before its DELETED event was read`,
+        hint: `find what it made with: kubectl get tenants -l ${REGISTRATION_UID_LABEL}=${state.uid ?? '<uid>'}`,
+        details: { name, group: API_GROUP, kind: REGISTRATIONS.plural, ...(state.uid ? { uid: state.uid } : {}) },
+      });
     }
     return deleted;
   }
@@ -213,7 +195,7 @@ export class RegistrationFlow {
       ? `; last state: Ready=${ready.status} ${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}`
       : '';
     const next = state.created
-      ? `; it still exists and the operator may finish it: kubectl get registrationrequests.webshop.cnpaas.dev ${state.name ?? ''}`.trimEnd()
+      ? `; it still exists and the operator may finish it: kubectl get ${REGISTRATION_REQUEST_RESOURCE.crdName} ${state.name ?? ''}`.trimEnd()
       : input.dryRun
         ? ''
         : '; it may or may not have been created';
@@ -295,9 +277,8 @@ function result(deleted: RegistrationRequest): Registration {
  */
 export function createFailure(err: unknown): ApiServerError {
   if (err instanceof ApiServerError) return err;
-  if (!(err instanceof KubeApiError) || err.httpStatus === undefined)
-    return kubeUnavailable(err, 'creating the RegistrationRequest');
-  const code = err.httpStatus;
+  if (!(err instanceof KubeApiError)) return kubeUnavailable(err, 'creating the RegistrationRequest');
+  const code = err.code;
   const kubeStatus = err.status;
   const message = kubeStatus?.message ?? err.message;
   if (code === 401 || (code === 403 && /\bcannot create resource\b/.test(message)))
@@ -305,8 +286,8 @@ export function createFailure(err: unknown): ApiServerError {
   if (code === 404) {
     return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
       code: 503,
-      message: `the kube API does not serve registrationrequests.webshop.cnpaas.dev (${message})`,
-      hint: "apply the operator's CRDs (packages/operator/manifests/crds/)",
+      message: `the kube API does not serve ${REGISTRATION_REQUEST_RESOURCE.crdName} (${message})`,
+      hint: 'apply the webshop CRDs (packages/webshop-api/manifests/crds/)',
       cause: err,
     });
   }
@@ -316,7 +297,8 @@ export function createFailure(err: unknown): ApiServerError {
         code,
         message,
         ...(kubeStatus?.reason ? { reason: kubeStatus.reason } : {}),
-        ...(kubeStatus?.details ? { details: kubeStatus.details } : {}),
+        // kube-apiserver fills every cause's reason and message (metav1.StatusCause marks them optional on the wire)
+        ...(kubeStatus?.details ? { details: kubeStatus.details as StatusDetails } : {}),
       }),
       cause: err,
     });
@@ -344,23 +326,8 @@ function kubeUnavailable(err: unknown, doing: string): ApiServerError {
 function ownPermission(err: KubeApiError, what: string): ApiServerError {
   return httpError('CNPAAS_API_OWN_PERMISSION', {
     code: 500,
-    message: `cnpaas-api-server may not ${what} (${err.httpStatus}: ${err.status?.message ?? err.message})`,
+    message: `cnpaas-api-server may not ${what} (${err.code}: ${err.status?.message ?? err.message})`,
     hint: 'apply packages/api-server/manifests/rbac.yaml and check that --kubeconfig holds the cnpaas-api-server identity',
     cause: err,
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -5,11 +5,12 @@
  * the CRD that we do not follow fails here.
  */
 import { readFileSync } from 'node:fs';
+import { manifestPath } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA, type Schema } from './registration-schema.js';
 
-const CRD = new URL('../../operator/manifests/crds/registrationrequests.yaml', import.meta.url);
+const CRD = manifestPath('crds/registrationrequests.yaml');
 
 interface CrdSchema {
   type: string;

@@ -9,7 +9,7 @@ import { readPem, runUntilStopped, tlsSetup } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { ApiServerConfig } from './config.js';
 import { kitError } from './errors.js';
-import { HttpKubeApi } from './kube-client.js';
+import { HttpKubeApi } from './kube-api.js';
 import { createLogger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
 import { CallerRateLimiter } from './rate-limit.js';

@@ -47,7 +47,7 @@ import {
 } from './discovery.js';
 import { ApiServerError, errorMessage, kitError } from './errors.js';
 import { authenticateFrontProxy } from './front-proxy-auth.js';
-import type { KubeApi, UserInfo } from './kube-client.js';
+import type { KubeApi, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OPENAPI_V3_GROUP_PATH, OPENAPI_V3_ROOT, openApiV3 } from './openapi.js';

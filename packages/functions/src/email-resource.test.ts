@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { manifestPath } from '@cnpaas/operator';
+import { manifestPath } from '@cnpaas/webshop-api';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { EMAIL_STATUS_SCHEMA, checkEmailObject } from './email-resource.js';

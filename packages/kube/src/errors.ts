@@ -55,6 +55,11 @@ export type KubeErrorCode =
    */
   | 'CNPAAS_KUBE_CACHE_SYNC_TIMEOUT'
   /**
+   * awaitCondition gave up: the object did not reach the condition within its timeout.
+   * @fix Check what the object reports (kubectl get -o yaml) and whether the controller that should act on it runs.
+   */
+  | 'CNPAAS_KUBE_CONDITION_TIMEOUT'
+  /**
    * The apiserver sent something that is not a watch event or list.
    * @fix Check that the kubeconfig points at a kube-apiserver (not a proxy that rewrites answers); the informer retries.
    */

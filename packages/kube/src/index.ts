@@ -40,8 +40,40 @@ export type {
   WatchEventType,
   WatchHandle,
 } from './list-watch.js';
+export {
+  KubeClient,
+  KubeApiError,
+  kubeConfigFor,
+  isStatus,
+  type KubeStatus,
+  type KubeClientOptions,
+  type KubeRequest,
+  type WatchRequest,
+  type AnyStatusOptions,
+  type KubeResponse,
+  type RawResponse,
+  type ClientIdentity,
+} from './kube-client.js';
+export { agentFor, closeIdleConnections, CREDENTIAL_CHECK_INTERVAL_MS } from './transport.js';
 export { ResourceClient, type ResourceClientOptions, type WriteOptions, type JsonPatchOp } from './resource-client.js';
 export { Store } from './store.js';
+export { backoff, type Backoff, type BackoffSpec } from './backoff.js';
+export {
+  watcher,
+  runWatcher,
+  DEFAULT_WATCH_BACKOFF,
+  MIN_HEALTHY_WATCH_MS,
+  type WatcherEvent,
+  type WatcherOptions,
+  type RunWatcherOptions,
+} from './watcher.js';
+export {
+  awaitCondition,
+  isDeleted,
+  type AwaitConditionOptions,
+  type ObjectCondition,
+  type ObjectWatchSource,
+} from './await-condition.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './informer.js';
 
 export {

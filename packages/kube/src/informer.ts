@@ -1,17 +1,13 @@
 /**
- * An informer: list, then watch from the list's resourceVersion, keeping an
- * in-memory `Store` current and telling handlers about adds, updates and
- * deletes. It does what client-go's reflector does and client-node 1.4.0's
- * `ListWatch` does not:
+ * An informer: `watcher()` plus a `Store`, keeping the store current and
+ * telling handlers about adds, updates and deletes. It does what client-go's
+ * reflector does and client-node 1.4.0's `ListWatch` does not; the
+ * list/watch recovery (backoff with jitter on any failure, relist on 410
+ * Gone, resume after a normal end, no hot loop on empty watches, random
+ * 5–10 min `timeoutSeconds`) is `watcher()`'s, and on top of it:
  *
- * - any failure (network, 5xx, 403, a failed list) restarts the loop after a
- *   capped exponential backoff with jitter, instead of stopping for good;
- * - 410 Gone (the resourceVersion was compacted) relists at once; a relist
- *   emits deletes for objects that vanished meanwhile;
- * - a watch that ends normally (server-side timeout) resumes from the last
- *   resourceVersion without relisting;
- * - `timeoutSeconds` (random 5–10 min, like client-go) plus the transport's
- *   idle timeout bound how long a silently dead connection can go unnoticed;
+ * - a relist (`Restarted`) emits deletes for objects that vanished
+ *   meanwhile, adds for new ones and updates for changed ones;
  * - every `resyncPeriodMs` each cached object is re-delivered as an update,
  *   so level-triggered controllers re-check everything now and then.
  *
@@ -19,13 +15,15 @@
  * keys. A throwing handler is logged and does not disturb the informer.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { errorMessage, isGone } from './errors.js';
-import { realClock, sleep, type Clock, type TimerHandle } from './clock.js';
+import { backoff, type Backoff } from './backoff.js';
+import { errorMessage } from './errors.js';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { keyOf, type ObjectKey } from './keys.js';
-import type { ListerWatcher, WatchEvent, WatchHandle } from './list-watch.js';
+import type { ListerWatcher, WatchEvent } from './list-watch.js';
 import { defaultLogger, type Logger } from './logger.js';
 import type { ResourceRef } from './resource.js';
 import { Store } from './store.js';
+import { DEFAULT_WATCH_BACKOFF, runWatcher } from './watcher.js';
 
 export interface EventHandler<T extends KubernetesObject> {
   onAdd?(obj: T): void;
@@ -56,9 +54,6 @@ export interface InformerOptions<T extends KubernetesObject> {
   random?: () => number;
 }
 
-/** A watch that ends this fast with no event is treated like a failure (backoff), not a normal end. */
-const MIN_HEALTHY_WATCH_MS = 1000;
-
 export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly resource: ResourceRef;
   readonly store = new Store<T>();
@@ -70,11 +65,11 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly #backoffInitial: number;
   readonly #backoffMax: number;
   readonly #random: () => number;
+  readonly #backoff: Backoff;
   readonly #handlers = new Set<EventHandler<T>>();
   readonly #syncWaiters = new Set<(synced: boolean) => void>();
   #stop = new AbortController();
   #loop: Promise<void> | undefined;
-  #watch: WatchHandle | undefined;
   #resyncTimer: TimerHandle | undefined;
   #rv = '';
   #synced = false;
@@ -86,9 +81,15 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     this.#log = (options.log ?? defaultLogger()).child({ informer: options.resource.plural });
     this.#resyncMs = options.resyncPeriodMs ?? 10 * 60_000;
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds;
-    this.#backoffInitial = options.backoff?.initialMs ?? 800;
-    this.#backoffMax = options.backoff?.maxMs ?? 30_000;
+    this.#backoffInitial = options.backoff?.initialMs ?? DEFAULT_WATCH_BACKOFF.baseMs;
+    this.#backoffMax = options.backoff?.maxMs ?? DEFAULT_WATCH_BACKOFF.maxMs;
     this.#random = options.random ?? Math.random;
+    this.#backoff = backoff({
+      ...DEFAULT_WATCH_BACKOFF,
+      baseMs: this.#backoffInitial,
+      maxMs: this.#backoffMax,
+      random: this.#random,
+    });
   }
 
   /**
@@ -138,7 +139,6 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   /** Stops watching; the store keeps its contents. Resolves when the loop has exited. */
   async stop(): Promise<void> {
     this.#stop.abort();
-    this.#watch?.abort();
     if (this.#resyncTimer) this.#clock.clearTimeout(this.#resyncTimer);
     this.#resyncTimer = undefined;
     for (const waiter of [...this.#syncWaiters]) waiter(false);
@@ -147,32 +147,22 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   }
 
   async #run(): Promise<void> {
-    const signal = this.#stop.signal;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        if (!this.#rv) await this.#relist(signal);
-        if (signal.aborted) break;
-        const { events, durationMs } = await this.#watchOnce();
-        if (events > 0 || durationMs >= MIN_HEALTHY_WATCH_MS) {
-          failures = 0;
-          continue;
-        }
-        failures++;
-        this.#log.warn({ durationMs }, 'watch ended at once without events; backing off');
-      } catch (err) {
-        if (signal.aborted) break;
-        if (isGone(err)) {
-          // Compacted past our resourceVersion: only a fresh list can catch up.
-          this.#log.info({ resourceVersion: this.#rv }, 'resourceVersion too old (410 Gone); relisting');
-          this.#rv = '';
-          continue;
-        }
-        failures++;
-        this.#log.warn({ err: errorMessage(err), failures }, 'list/watch failed; retrying after backoff');
-      }
-      await sleep(this.#clock, this.backoffDelay(failures), { signal });
-    }
+    // runWatcher, not the iterator: handlers and the store see each event synchronously, as it arrives.
+    await runWatcher(
+      this.#lw,
+      {
+        signal: this.#stop.signal,
+        clock: this.#clock,
+        log: this.#log,
+        backoff: { baseMs: this.#backoffInitial, maxMs: this.#backoffMax, random: this.#random },
+        watchTimeoutSeconds: this.#watchTimeoutSeconds,
+        bookmarks: true,
+      },
+      (event) => {
+        if (event.type === 'Restarted') this.#replace(event.objects, event.resourceVersion);
+        else this.#onWatchEvent(event);
+      },
+    );
   }
 
   /**
@@ -181,15 +171,13 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
    * failing together (the apiserver restarted) do not retry in lockstep.
    */
   backoffDelay(failures: number): number {
-    const capped = Math.min(this.#backoffMax, this.#backoffInitial * 2 ** Math.max(0, failures - 1));
-    return capped / 2 + (capped / 2) * this.#random();
+    return this.#backoff(failures);
   }
 
-  async #relist(signal: AbortSignal): Promise<void> {
-    const list = await this.#lw.list({ signal });
-    if (signal.aborted) return;
+  /** A (re)list: the store becomes exactly `items`. */
+  #replace(items: T[], resourceVersion: string): void {
     const seen = new Set<ObjectKey>();
-    for (const item of list.items) {
+    for (const item of items) {
       seen.add(keyOf(item));
       this.#upsert(item);
     }
@@ -200,8 +188,8 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
         this.#emit((h) => h.onDelete?.(obj));
       }
     }
-    this.#rv = list.metadata?.resourceVersion ?? '';
-    this.#log.debug({ items: list.items.length, resourceVersion: this.#rv }, 'listed');
+    this.#rv = resourceVersion;
+    this.#log.debug({ items: items.length, resourceVersion }, 'listed');
     if (!this.#synced) {
       this.#synced = true;
       for (const waiter of [...this.#syncWaiters]) waiter(true);
@@ -209,25 +197,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     }
   }
 
-  async #watchOnce(): Promise<{ events: number; durationMs: number }> {
-    const started = this.#clock.now();
-    let events = 0;
-    const timeoutSeconds = this.#watchTimeoutSeconds ?? Math.floor(300 * (1 + this.#random()));
-    const handle = this.#lw.watch({ resourceVersion: this.#rv, timeoutSeconds, allowWatchBookmarks: true }, (event) => {
-      events++;
-      this.#onWatchEvent(event);
-    });
-    this.#watch = handle;
-    try {
-      await handle.done;
-    } finally {
-      this.#watch = undefined;
-    }
-    return { events, durationMs: this.#clock.now() - started };
-  }
-
   #onWatchEvent(event: WatchEvent<T>): void {
-    if (this.#stop.signal.aborted) return;
     const obj = event.object;
     switch (event.type) {
       case 'ADDED':

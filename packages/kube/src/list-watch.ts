@@ -15,6 +15,8 @@ export interface WatchOptions {
   timeoutSeconds?: number;
   /** Ask for BOOKMARK events, which advance the resourceVersion without a change. */
   allowWatchBookmarks?: boolean;
+  /** Ends the watch like `abort()`. */
+  signal?: AbortSignal;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';

@@ -5,6 +5,7 @@
  * (10 qps, burst 100). The bucket keeps a burst of failures (e.g. the
  * apiserver went away for every key at once) from turning into a retry storm.
  */
+import { backoff, type Backoff } from './backoff.js';
 import type { Clock } from './clock.js';
 import { KubeError } from './errors.js';
 
@@ -24,11 +25,12 @@ export interface ExponentialBackoffOptions {
   maxDelayMs?: number;
 }
 
-/** Per-item exponential backoff: baseDelay·2^failures, capped at maxDelay. */
+/** Per-item exponential backoff: baseDelay·2^failures, capped at maxDelay, without jitter (client-go's). */
 export class ItemExponentialBackoff<K> implements RateLimiter<K> {
   readonly #failures = new Map<K, number>();
   readonly #base: number;
   readonly #max: number;
+  readonly #delay: Backoff;
 
   constructor(options: ExponentialBackoffOptions = {}) {
     this.#base = options.baseDelayMs ?? 5;
@@ -39,13 +41,13 @@ export class ItemExponentialBackoff<K> implements RateLimiter<K> {
         `backoff needs 0 < baseDelayMs ≤ maxDelayMs, got ${this.#base} and ${this.#max}`,
       );
     }
+    this.#delay = backoff({ baseMs: this.#base, maxMs: this.#max, jitter: 0 });
   }
 
   when(key: K): number {
     const n = this.#failures.get(key) ?? 0;
     this.#failures.set(key, n + 1);
-    // 2^n overflows to Infinity long before n gets large; min() caps it either way.
-    return Math.min(this.#max, this.#base * 2 ** n);
+    return this.#delay(n + 1);
   }
 
   numRequeues(key: K): number {

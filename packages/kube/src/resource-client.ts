@@ -1,31 +1,15 @@
 /**
- * A small dynamic client for one resource type, speaking raw JSON over the
- * kubeconfig's connection settings (TLS, client certificates, tokens, exec
- * plugins: all applied by `KubeConfig.applyToHTTPSOptions`).
- *
- * Why not the generated APIs or client-node's `Watch` / `ListWatch`:
- * - the generated APIs deserialize into model classes, which drop fields the
- *   1.4.0 models do not know and turn timestamps into Dates, while watch
- *   events arrive as plain JSON; a cache must hold one shape, and an update
- *   built from it must not lose fields;
- * - 1.4.0's `Watch` cannot be aborted before the response headers arrive and
- *   has no idle timeout, so a half-open connection stalls an informer
- *   silently; here every request has a socket idle timeout and aborts at once;
- * - errors carry the apiserver's `Status` message (`ApiException.body` is
- *   the raw body, as the generated APIs do it).
+ * A small dynamic client for one resource type, speaking raw JSON through
+ * `KubeClient` (the kubeconfig's TLS and credentials, one shared keep-alive
+ * connection pool per identity; why not client-node's generated APIs or
+ * `Watch`: README.md, "Where it bypasses @kubernetes/client-node").
  *
  * It implements `ListerWatcher`, so an `Informer` can run on it directly.
  */
-import http from 'node:http';
-import https from 'node:https';
-import {
-  ApiException,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { KubeError } from './errors.js';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { isNotFound, KubeError } from './errors.js';
 import type { NamespacedName } from './keys.js';
+import { KubeClient } from './kube-client.js';
 import type { ListOptions, ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
 import { apiVersionOf, resourcePath, type ResourceRef } from './resource.js';
 
@@ -50,6 +34,8 @@ export interface WriteOptions {
   /** 'status' writes the /status subresource. */
   subresource?: 'status';
   fieldManager?: string;
+  /** A server-side dry run (`dryRun=All`): admission runs, nothing is stored. */
+  dryRun?: boolean;
   signal?: AbortSignal;
 }
 
@@ -66,12 +52,19 @@ interface RequestSpec {
 const WATCH_IDLE_GRACE_MS = 30_000;
 
 export class ResourceClient<T extends KubernetesObject = KubernetesObject> implements ListerWatcher<T> {
-  readonly #kc: KubeConfig;
+  readonly client: KubeClient;
   readonly resource: ResourceRef;
   readonly #options: ResourceClientOptions;
 
-  constructor(kc: KubeConfig, resource: ResourceRef, options: ResourceClientOptions = {}) {
-    this.#kc = kc;
+  /** From a kubeconfig, or a `KubeClient` to share its settings (timeouts, clock). */
+  constructor(kc: KubeConfig | KubeClient, resource: ResourceRef, options: ResourceClientOptions = {}) {
+    this.client =
+      kc instanceof KubeClient
+        ? kc
+        : new KubeClient(
+            kc,
+            options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {},
+          );
     this.resource = resource;
     this.#options = options;
   }
@@ -104,9 +97,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
   }
 
   watch(options: WatchOptions, onEvent: (event: WatchEvent<T>) => void): WatchHandle {
-    const controller = new AbortController();
     const query = {
-      watch: 'true',
       resourceVersion: options.resourceVersion,
       allowWatchBookmarks: options.allowWatchBookmarks,
       timeoutSeconds: options.timeoutSeconds,
@@ -114,66 +105,36 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
       fieldSelector: this.#options.fieldSelector,
     };
     const path = resourcePath(this.resource, { namespace: this.#options.namespace });
-    const idleMs = (options.timeoutSeconds ?? 300) * 1000 + WATCH_IDLE_GRACE_MS;
-    const done = this.#open({ method: 'GET', path, query, signal: controller.signal }, idleMs).then(
-      (res) =>
-        new Promise<void>((resolve, reject) => {
-          let buffered = '';
-          let failed = false;
-          const fail = (err: unknown): void => {
-            failed = true;
-            res.destroy();
-            reject(err);
-          };
-          const onLine = (line: string): void => {
-            if (line.trim() === '') return;
-            let event: { type?: string; object?: unknown };
-            try {
-              event = JSON.parse(line) as typeof event;
-            } catch {
-              return fail(new KubeError('CNPAAS_KUBE_BAD_RESPONSE', `watch of ${path} sent a line that is not JSON`));
-            }
-            if (event.type === 'ERROR') return fail(statusError(event.object, `watch ${path}`));
-            if (
-              event.type !== 'ADDED' &&
-              event.type !== 'MODIFIED' &&
-              event.type !== 'DELETED' &&
-              event.type !== 'BOOKMARK'
-            ) {
-              return fail(
-                new KubeError('CNPAAS_KUBE_BAD_RESPONSE', `watch of ${path} sent event type ${String(event.type)}`),
-              );
-            }
-            onEvent({ type: event.type, object: this.#typed(event.object as T) });
-          };
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let nl: number;
-            while (!failed && (nl = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              onLine(line);
-            }
-          });
-          res.on('end', () => {
-            if (!failed && buffered) onLine(buffered);
-            if (!failed) resolve();
-          });
-          res.on('error', (err) => (controller.signal.aborted ? resolve() : fail(err)));
-          res.on('close', () => {
-            // An aborted or idle-timed-out stream closes without 'end'.
-            if (failed) return;
-            if (controller.signal.aborted) resolve();
-            else if (!res.complete) fail(new Error(`watch ${path}: connection closed mid-stream`));
-          });
-        }),
-      (err) => {
-        if (controller.signal.aborted) return;
-        throw err;
-      },
+    const idleTimeoutMs = (options.timeoutSeconds ?? 300) * 1000 + WATCH_IDLE_GRACE_MS;
+    return this.client.watch<T>({ path, query, idleTimeoutMs, signal: options.signal }, (event) =>
+      onEvent({ type: event.type, object: this.#typed(event.object) }),
     );
-    return { done, abort: () => controller.abort() };
+  }
+
+  /**
+   * A `ListerWatcher` for one object, by name: its list is a GET (404: no
+   * items, so a "relist" of a deleted object says it is gone), its watch a
+   * `metadata.name` field selector. What `awaitCondition` watches.
+   */
+  objectListerWatcher(target: NamespacedName): ListerWatcher<T> {
+    const { labelSelector: _ignored, ...options } = this.#options;
+    const one = new ResourceClient<T>(this.client, this.resource, {
+      ...options,
+      ...(target.namespace ? { namespace: target.namespace } : {}),
+      fieldSelector: `metadata.name=${target.name}`,
+    });
+    return {
+      list: async (options = {}) => {
+        try {
+          const obj = await this.get(target, options);
+          return { metadata: { resourceVersion: obj.metadata?.resourceVersion ?? '' }, items: [obj] };
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          return { metadata: { resourceVersion: '' }, items: [] };
+        }
+      },
+      watch: (options, onEvent) => one.watch(options, onEvent),
+    };
   }
 
   async get(target: NamespacedName, options: { signal?: AbortSignal } = {}): Promise<T> {
@@ -189,7 +150,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
       (await this.#request({
         method: 'POST',
         path,
-        query: { fieldManager: options.fieldManager },
+        query: { fieldManager: options.fieldManager, dryRun: options.dryRun ? 'All' : undefined },
         body,
         signal: options.signal,
       })) as T,
@@ -268,96 +229,7 @@ export class ResourceClient<T extends KubernetesObject = KubernetesObject> imple
     return obj;
   }
 
-  async #request(spec: RequestSpec): Promise<unknown> {
-    const res = await this.#open(spec, this.#options.requestTimeoutMs ?? 60_000);
-    const text = await readBody(res);
-    try {
-      return text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new KubeError(
-        'CNPAAS_KUBE_BAD_RESPONSE',
-        `${spec.method} ${spec.path} answered ${res.statusCode} with a body that is not JSON`,
-      );
-    }
+  #request(spec: RequestSpec): Promise<unknown> {
+    return this.client.json(spec);
   }
-
-  /** Sends the request; resolves with a 2xx response, rejects with `ApiException` otherwise. */
-  async #open(spec: RequestSpec, idleTimeoutMs: number): Promise<http.IncomingMessage> {
-    const cluster = this.#kc.getCurrentCluster();
-    if (!cluster) {
-      throw new KubeError('CNPAAS_KUBE_NO_CLUSTER', 'the kubeconfig has no current cluster', {
-        hint: 'set current-context in the kubeconfig, or pass one with a cluster',
-      });
-    }
-    const url = new URL(cluster.server.replace(/\/+$/, '') + spec.path);
-    for (const [k, v] of Object.entries(spec.query ?? {}))
-      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const payload = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
-    const opts: https.RequestOptions = {
-      method: spec.method,
-      headers: {
-        Accept: 'application/json',
-        ...(payload
-          ? { 'Content-Type': spec.contentType ?? 'application/json', 'Content-Length': payload.length }
-          : {}),
-      },
-    };
-    await this.#kc.applyToHTTPSOptions(opts);
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = transport.request(url, { ...opts, signal: spec.signal }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) return resolve(res);
-        readBody(res).then(
-          (text) =>
-            reject(apiException({ status, body: text, what: `${spec.method} ${spec.path}`, headers: res.headers })),
-          reject,
-        );
-      });
-      req.setTimeout(idleTimeoutMs, () =>
-        req.destroy(new Error(`${spec.method} ${spec.path}: no data for ${idleTimeoutMs} ms`)),
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-}
-
-function readBody(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-  });
-}
-
-/** An `ApiException` like the generated APIs throw, with the Status message in the error message. */
-function apiException({
-  status,
-  body,
-  what,
-  headers,
-}: {
-  status: number;
-  body: string;
-  what: string;
-  headers: http.IncomingHttpHeaders;
-}): ApiException<string> {
-  let reason = http.STATUS_CODES[status] ?? 'error';
-  try {
-    const parsed = JSON.parse(body) as { message?: string };
-    if (parsed.message) reason = parsed.message;
-  } catch {
-    // Not a Status body (a proxy's HTML page, say): keep the HTTP reason phrase.
-  }
-  const flat: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-  return new ApiException(status, `${what}: HTTP ${status}: ${reason}`, body, flat);
-}
-
-/** A watch ERROR event's Status as an `ApiException` (code 410 means: relist). */
-function statusError(status: unknown, what: string): ApiException<string> {
-  const s = (status ?? {}) as { code?: number; message?: string };
-  return new ApiException(s.code ?? 500, `${what}: ${s.message ?? 'watch error'}`, JSON.stringify(status ?? null), {});
 }

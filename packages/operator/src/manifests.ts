@@ -1,21 +1,18 @@
 /**
  * The package's manifests (docs/design.md "Contracts between packages"), in the
- * order they must be applied: the system namespace, the five webshop CRDs,
- * the operator's RBAC and its confinement policy, then the default EmailTemplate (which needs its CRD
+ * order they must be applied: the system namespace, the five webshop CRDs
+ * (shipped by @cnpaas/webshop-api), the operator's RBAC and its confinement
+ * policy, then the default EmailTemplate (which needs its CRD
  * Established first: the applier waits for that condition between CRDs and
  * objects of their kinds). `cnpaas up`, and later kind, apply the same files.
  */
 import { fileURLToPath } from 'node:url';
+import { CRD_FILES, crdManifests as webshopCrdManifests } from '@cnpaas/webshop-api';
 
 export const MANIFEST_FILES = {
   namespace: 'namespace.yaml',
-  crds: [
-    'crds/registrationrequests.yaml',
-    'crds/tenants.yaml',
-    'crds/users.yaml',
-    'crds/emails.yaml',
-    'crds/emailtemplates.yaml',
-  ],
+  /** The webshop contract's (@cnpaas/webshop-api `manifests/crds/`), the one copy; listed here for the apply order. */
+  crds: CRD_FILES,
   rbac: 'rbac.yaml',
   /** The admission policy that keeps the operator's writes to the objects it made (see the file). */
   confinement: 'confinement-policy.yaml',
@@ -27,9 +24,9 @@ export function manifestPath(file: string): string {
   return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
 }
 
-/** The CRDs alone (docs/design.md "Start order", step 4: before the webhooks and the operator). */
+/** The CRDs alone (docs/design.md "Start order", step 4: before the webhooks and the operator), from @cnpaas/webshop-api. */
 export function crdManifests(): string[] {
-  return MANIFEST_FILES.crds.map(manifestPath);
+  return webshopCrdManifests();
 }
 
 /** Every manifest, in apply order. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveAll } from '../src/stack-plan.js';
-import { KubeHttp } from '../src/kube-http.js';
+import { KubeClient } from '@cnpaas/kube';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
 import {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   interface Side {
     kind: DatastoreKind;
     stack: BenchStack;
-    http: KubeHttp;
+    http: KubeClient;
     probe: Probe;
     phases: PhaseResult[];
     loadBefore: string;
@@ -134,14 +134,16 @@ async function main(): Promise<void> {
         ...(kind === 'store' && profileDir ? { storeProfileDir: profileDir } : {}),
       });
       started.push(stack);
-      const http = new KubeHttp({
-        server: stack.server,
-        caFile: stack.pki.ca.files.cert,
-        client: { certFile: stack.pki.admin.cert, keyFile: stack.pki.admin.key },
-        // One socket per worker; a LIST of the whole collection may take long under load.
-        maxSockets: concurrency,
-        timeoutMs: 30_000,
-      });
+      // A LIST of the whole collection may take long under load. The shared agent opens a socket per
+      // concurrent request, so each worker keeps its own keep-alive connection.
+      const http = KubeClient.fromFiles(
+        {
+          server: stack.server,
+          caFile: stack.pki.ca.files.cert,
+          client: { certFile: stack.pki.admin.cert, keyFile: stack.pki.admin.key },
+        },
+        { requestTimeoutMs: 30_000 },
+      );
       const probe: Probe = {
         pids: () => stack.pids(),
         counters: async () => ({

@@ -4,7 +4,7 @@
  * (`etcd_request_duration_seconds` by operation: the same metric on both
  * datastores), and the datastore's fsyncs.
  */
-import type { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
 
 export type Samples = Map<string, number>;
 
@@ -28,7 +28,7 @@ export function parse(
 }
 
 /** The apiserver's storage calls by operation: `<op> count` and `<op> sum` (seconds). */
-export async function apiserverStorage(http: KubeHttp): Promise<Samples> {
+export async function apiserverStorage(http: KubeClient): Promise<Samples> {
   const res = await http.raw('GET', '/metrics', { timeoutMs: 20_000 });
   if (res.status !== 200) return new Map();
   return parse(res.body.toString('utf8'), (name, labels) => {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { share, snapshot, type CpuShare } from './cpu.js';
-import type { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
 import { delta, type Samples } from './metrics.js';
 
 export const NAMESPACE = 'bench';
@@ -152,7 +152,7 @@ async function pool(
 }
 
 /** Namespace, then a warm-up that opens every keep-alive socket and exercises each verb once per worker. */
-export async function prepare(http: KubeHttp, options: WorkloadOptions): Promise<void> {
+export async function prepare(http: KubeClient, options: WorkloadOptions): Promise<void> {
   for (const ns of [NAMESPACE, `${NAMESPACE}-warmup`]) {
     const res = await http.raw('POST', '/api/v1/namespaces', {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
@@ -198,7 +198,7 @@ async function lists(
   expected: number,
   options: WorkloadOptions,
   probe: Probe,
-  http: KubeHttp,
+  http: KubeClient,
 ): Promise<PhaseResult> {
   const samples: number[] = [];
   let mismatch = '';
@@ -256,7 +256,7 @@ export const PHASES: PhaseId[] = ['create', 'list', 'list-paged', 'update', 'del
 export async function runPhase(
   id: PhaseId,
   who: string,
-  http: KubeHttp,
+  http: KubeClient,
   options: WorkloadOptions,
   probe: Probe,
   done: PhaseResult[],

@@ -7,13 +7,7 @@ export { resolveKubeBinary, binaryCacheDir, type KubeBinaryName } from './kube-b
 export { pinnedKubeVersion } from './kube-version.js';
 export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from './pki.js';
 export { PlatformError, type PlatformErrorCode } from './errors.js';
-export {
-  KubeHttp,
-  type KubeHttpOptions,
-  type KubeResponse,
-  type RawResponse,
-  type RequestOptions,
-} from './kube-http.js';
+export { kubeClientFromPki, type PkiClientOptions } from './pki-client.js';
 export { mail } from './mail.js';
 export { processCpuSeconds } from './process-cpu.js';
 export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';

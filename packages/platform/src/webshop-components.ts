@@ -11,7 +11,12 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { allManifests, operatorComponent } from '@cnpaas/operator';
 import type { ComponentDescriptor } from '@cnpaas/service-kit';
-import { apiServerComponent, API_SERVER_CLIENT_NAME, manifestVars as apiServerManifestVars } from '@cnpaas/api-server';
+import {
+  apiServerComponent,
+  API_SERVER_CLIENT_NAME,
+  manifestVars as apiServerManifestVars,
+  SERVICE_DNS_NAME,
+} from '@cnpaas/api-server';
 import {
   emailFunctionComponent,
   emailTriggerVars,
@@ -141,7 +146,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     name: 'api-server-serving',
     commonName: 'cnpaas-api',
     usage: 'server',
-    dnsNames: ['cnpaas-api.cnpaas-system.svc', 'localhost'],
+    dnsNames: [SERVICE_DNS_NAME, 'localhost'],
     ipAddresses: ['127.0.0.1'],
   });
   const apiServer = apiServerComponent({

@@ -12,7 +12,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLogFile } from '../src/audit-log.js';
-import { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { startStack, type TestStack } from './support/stack.js';
 import { GROUP, REGISTRATIONS_PATH, registration, scanBytes, waitFor } from './support/webshop-registrations.js';
 
@@ -32,14 +33,14 @@ const EMAIL = `audit.${randomBytes(4).toString('hex')}@example.com`;
 
 describe("the audit log keeps registrations' passwords and hashes out (live)", () => {
   let stack: TestStack;
-  let admin: KubeHttp;
+  let admin: KubeClient;
   let tenant: string;
   let hash: string;
   let events: AuditEvent[];
 
   beforeAll(async () => {
     stack = await startStack({ components: 'all' });
-    admin = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
+    admin = kubeClientFromPki({ server: stack.result.server, pkiDir: path.join(stack.stateDir, 'pki') });
   });
   afterAll(async () => {
     admin?.close();

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../src/state-dir.js';
 import { status } from '../src/status.js';
 import { StoreClient } from './support/etcd.js';
-import { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
 import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
@@ -39,7 +40,7 @@ function metricSum(text: string, name: string, labels: Record<string, string>): 
 describe('watch cache consistency under load', () => {
   let stack: TestStack;
   let scratch: string;
-  let http: KubeHttp;
+  let http: KubeClient;
   let store: StoreClient;
 
   beforeAll(async () => {
@@ -51,7 +52,7 @@ describe('watch cache consistency under load', () => {
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'load']);
-    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = kubeClientFromPki({ server: stack.result.server, pkiDir: path.join(stack.stateDir, 'pki') });
     store = new StoreClient(statePaths(stack.stateDir).storeSocket);
   });
   afterAll(async () => {

@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeHttp, type KubeResponse } from '../src/kube-http.js';
+import type { KubeClient, KubeResponse } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { startStack, type TestStack } from './support/stack.js';
 import {
   GROUP,
@@ -62,15 +63,15 @@ function expectRbacDenied(res: KubeResponse): void {
 
 describe('the operator identity is confined to what it made (live)', () => {
   let stack: TestStack;
-  let admin: KubeHttp;
-  let operator: KubeHttp;
+  let admin: KubeClient;
+  let operator: KubeClient;
   let tenant: string;
 
   beforeAll(async () => {
     stack = await startStack({ components: 'all' });
     const pki = path.join(stack.stateDir, 'pki');
-    admin = KubeHttp.fromPki(stack.result.server, pki);
-    operator = KubeHttp.fromPki(stack.result.server, pki, OPERATOR);
+    admin = kubeClientFromPki({ server: stack.result.server, pkiDir: pki });
+    operator = kubeClientFromPki({ server: stack.result.server, pkiDir: pki, identity: OPERATOR });
     expect((await operator.request('GET', '/apis/authentication.k8s.io/v1')).status).toBe(200);
   });
   afterAll(async () => {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '../src/status.js';
-import { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
 import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
@@ -33,7 +34,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 describe('resilience: kill -9 of the store under load', () => {
   let stack: TestStack;
   let scratch: string;
-  let http: KubeHttp;
+  let http: KubeClient;
 
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-resilience-'));
@@ -41,7 +42,7 @@ describe('resilience: kill -9 of the store under load', () => {
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'load']);
-    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = kubeClientFromPki({ server: stack.result.server, pkiDir: path.join(stack.stateDir, 'pki') });
   });
   afterAll(async () => {
     http?.close();

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '../src/status.js';
-import { KubeHttp } from '../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { startStack, type TestStack } from './support/stack.js';
 import {
   GROUP,
@@ -49,14 +50,14 @@ interface Kill {
 
 describe('registrations survive an operator killed at random points', () => {
   let stack: TestStack;
-  let http: KubeHttp;
+  let http: KubeClient;
   const random = seededRandom(SEED);
   const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
 
   beforeAll(async () => {
     console.log(`webshop crash test seed: ${SEED} (replay with WEBSHOP_CRASH_SEED=${SEED})`);
     stack = await startStack({ components: 'all' });
-    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = kubeClientFromPki({ server: stack.result.server, pkiDir: path.join(stack.stateDir, 'pki') });
   });
   afterAll(async () => {
     http?.close();

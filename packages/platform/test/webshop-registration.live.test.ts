@@ -23,7 +23,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeHttp } from '../src/kube-http.js';
+import { KubeClient } from '@cnpaas/kube';
+import { kubeClientFromPki } from '../src/pki-client.js';
 import { status } from '../src/status.js';
 import { keysContaining, liveKeys } from '@cnpaas/storage-shim/inspect';
 import { startStack, type TestStack } from './support/stack.js';
@@ -69,7 +70,7 @@ interface Registered {
 
 describe('webshop registration on a live stack', () => {
   let stack: TestStack;
-  let http: KubeHttp;
+  let http: KubeClient;
   let dataDir: string;
   let scratch: string;
   /** Registrations that completed, in order: [0] from proof 1, [1] from proof 4. */
@@ -131,7 +132,7 @@ describe('webshop registration on a live stack', () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-webshop-'));
     stack = await startStack({ components: 'all' });
     dataDir = path.join(stack.stateDir, 'data');
-    http = KubeHttp.fromPki(stack.result.server, path.join(stack.stateDir, 'pki'));
+    http = kubeClientFromPki({ server: stack.result.server, pkiDir: path.join(stack.stateDir, 'pki') });
   });
   afterAll(async () => {
     http?.close();
@@ -730,7 +731,7 @@ describe('webshop registration on a live stack', () => {
     // The same with a real token of A's ServiceAccount (no client certificate).
     const token = (await stack.kubectl(['create', 'token', a, '-n', a])).trim();
     const ca = path.join(stack.stateDir, 'pki', 'ca.crt');
-    const asA = new KubeHttp({ server: stack.result.server, caFile: ca, token });
+    const asA = KubeClient.fromFiles({ server: stack.result.server, caFile: ca, token }, { requestTimeoutMs: 15_000 });
     const as = (method: string, p: string, body?: unknown) => asA.request(method, p, { body });
     const api = `/apis/${GROUP}/v1`;
     expect((await as('GET', `${api}/namespaces/${a}/users/${a}`)).status).toBe(200);

@@ -4,5 +4,5 @@ export { parseTopology, loadTopology, type Topology, type BackendConfig } from '
 export { Router } from './routing/router.js';
 export { RevisionStore } from './mvcc/store.js';
 export { EtcdError, StoreError, Errors } from './errors.js';
-export { loadEtcdProtos } from './server/proto.js';
+export { loadEtcdProtos, type EtcdProtos, type EtcdService } from './server/proto.js';
 export { EMULATED_ETCD_VERSION } from './server/maintenance.js';

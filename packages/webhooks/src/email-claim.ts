@@ -28,13 +28,17 @@
  * in-memory store that reproduces the races (test-support.ts), and runs
  * against the apiserver with kube-claim-store.ts.
  */
-import { createHash } from 'node:crypto';
+import { claimNameFor, emailSha256 } from '@cnpaas/webshop-api';
 import { WebhooksError, errorMessage } from './errors.js';
 import { deny, type AdmissionRequest, type AdmissionResponse } from './admission-review.js';
 
-/** Hex digits of sha256 kept in the claim's name: 128 bits, and short enough for a label value (≤ 63). */
-export const CLAIM_HASH_HEX_LENGTH = 32;
-export const CLAIM_NAME_PREFIX = 'email-claim-';
+/**
+ * Claim naming is the contract's (@cnpaas/webshop-api), so the operator that
+ * releases claims computes the same names: `email-claim-<first 32 hex of
+ * sha256(normalised email)>`, 128 bits, short enough for a label value (≤ 63).
+ * `claimNameFor` normalises the address itself, so a caller may pass either form.
+ */
+export { CLAIM_HASH_HEX_LENGTH, CLAIM_NAME_PREFIX, emailSha256, claimNameFor } from '@cnpaas/webshop-api';
 
 /** Who holds a claim. Two requests are "the same owner" exactly when their `uid`s are equal. */
 export interface ClaimOwner {
@@ -79,14 +83,6 @@ export interface ClaimStore {
   readClaim(name: string): Promise<EmailClaim | undefined>;
   /** Users whose `spec.email`, normalised, equals `email` (already normalised). */
   listUsersByEmail(email: string): Promise<UserRecord[]>;
-}
-
-export function emailSha256(normalisedEmail: string): string {
-  return createHash('sha256').update(normalisedEmail, 'utf8').digest('hex');
-}
-
-export function claimNameFor(normalisedEmail: string): string {
-  return CLAIM_NAME_PREFIX + emailSha256(normalisedEmail).slice(0, CLAIM_HASH_HEX_LENGTH);
 }
 
 export type ClaimOutcome =

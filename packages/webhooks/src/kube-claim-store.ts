@@ -24,10 +24,17 @@
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { httpStatusOf, ResourceClient, type ResourceRef } from '@cnpaas/kube';
+import {
+  CLAIM_LABEL,
+  CLAIMED_BY_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  SYSTEM_NAMESPACE,
+  USER_RESOURCE,
+  USER_UID_LABEL,
+} from '@cnpaas/webshop-api';
 import { CLAIM_NAME_PREFIX, type ClaimStore, type EmailClaim, type UserRecord } from './email-claim.js';
 import { WebhooksError } from './errors.js';
 import { normaliseEmail } from './validation.js';
-import { REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, WEBSHOP_GROUP, WEBSHOP_VERSION } from './webshop.js';
 
 export const CONFIGMAPS: ResourceRef = {
   group: '',
@@ -37,16 +44,15 @@ export const CONFIGMAPS: ResourceRef = {
   namespaced: true,
 };
 export const USERS: ResourceRef = {
-  group: WEBSHOP_GROUP,
-  version: WEBSHOP_VERSION,
-  plural: 'users',
-  kind: 'User',
-  namespaced: true,
+  group: USER_RESOURCE.group,
+  version: USER_RESOURCE.version,
+  plural: USER_RESOURCE.plural,
+  kind: USER_RESOURCE.kind,
+  namespaced: USER_RESOURCE.namespaced,
 };
 
-export const CLAIM_LABEL = `${WEBSHOP_GROUP}/email-claim`;
-export const USER_UID_LABEL = `${WEBSHOP_GROUP}/user-uid`;
-export const CLAIMED_BY_ANNOTATION = `${WEBSHOP_GROUP}/claimed-by`;
+/** The contract's claim label and annotation (@cnpaas/webshop-api), re-exported for the package's own API. */
+export { CLAIM_LABEL, USER_UID_LABEL, CLAIMED_BY_ANNOTATION } from '@cnpaas/webshop-api';
 
 export interface ConfigMap extends KubernetesObject {
   data?: Record<string, string>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { crdManifests } from '@cnpaas/operator';
+import { crdManifests } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodePatch } from './admission-review.js';

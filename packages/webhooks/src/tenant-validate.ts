@@ -1,22 +1,24 @@
 /**
  * Validation of Tenant specs: the Tenant kind's own webhook, and
  * `spec.tenant` of a RegistrationRequest (the operator copies one into the
- * other, so both must obey the same rules). Lengths follow the CRD
- * (the original demo's, docs/design.md "Origins"); the checks add what a length cannot say
- * (a country code is letters, no field is only spaces, no control
- * characters).
+ * other, so both must obey the same rules). Lengths and the country pattern
+ * are the CRD's (the original demo's, docs/design.md "Origins"), read from
+ * @cnpaas/webshop-api's generated limits; the checks add what a length cannot
+ * say (no field is only spaces, no control characters).
  */
+import { TENANT_LIMITS as CRD_LIMITS } from '@cnpaas/webshop-api';
 import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest } from './admission-review.js';
 import { checkDns1123Label, checkString, denyInvalid, ratchet, type FieldProblem } from './validation.js';
 import { RESOURCES, WEBSHOP_GROUP } from './webshop.js';
 
+/** The Tenant CRD's maxLengths (@cnpaas/webshop-api, generated from the CRD), by field. */
 export const TENANT_LIMITS = {
-  companyName: 250,
-  country: 3,
-  city: 50,
-  address: 512,
-  postalCode: 30,
-  taxNumber: 256,
+  companyName: CRD_LIMITS['spec.companyName'].maxLength,
+  country: CRD_LIMITS['spec.country'].maxLength,
+  city: CRD_LIMITS['spec.city'].maxLength,
+  address: CRD_LIMITS['spec.address'].maxLength,
+  postalCode: CRD_LIMITS['spec.postalCode'].maxLength,
+  taxNumber: CRD_LIMITS['spec.taxNumber'].maxLength,
 } as const;
 
 /** Problems of a TenantSpec found at `path` ('spec' or 'spec.tenant'). */
@@ -35,7 +37,7 @@ export function checkTenantSpec(spec: unknown, path: string): FieldProblem[] {
       required: true,
       minLength: 1,
       maxLength: TENANT_LIMITS.country,
-      pattern: /^[A-Za-z]+$/,
+      pattern: new RegExp(CRD_LIMITS['spec.country'].pattern),
       patternMessage: 'must be a country code of letters only (ISO 3166-1, e.g. DE or DEU)',
     }),
     ...checkString(spec['city'], {

@@ -32,13 +32,14 @@ import {
   ratchet,
   type FieldProblem,
 } from './validation.js';
+import { PASSWORD_ANNOTATION, welcomeEmailName } from '@cnpaas/webshop-api';
 import { REGISTRATION_UID_LABEL, RESOURCES, WEBSHOP_GROUP } from './webshop.js';
 
-/** The annotation that may carry a password hash onto a User; it must never hold plain text. */
-export const USER_PASSWORD_ANNOTATION = `${WEBSHOP_GROUP}/password`;
+/** The annotation that may carry a password hash onto a User (the contract's); it must never hold plain text. */
+export const USER_PASSWORD_ANNOTATION = PASSWORD_ANNOTATION;
 
-/** The operator names the welcome Email `<user>-welcome`; that name must stay within 253 characters. */
-const USER_NAME_MAX_LENGTH = 253 - '-welcome'.length;
+/** The operator names the welcome Email `<user>-welcome` (the contract's welcomeEmailName); that name must stay within 253 characters. */
+const USER_NAME_MAX_LENGTH = 253 - welcomeEmailName('').length;
 
 export interface UserSpecRule {
   /** Require `email` to be stored normalised (true for everything the apiserver stores). */

@@ -8,6 +8,7 @@
  * data, and the apiserver puts denial messages into its audit log.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { normaliseEmail, USER_LIMITS } from '@cnpaas/webshop-api';
 import { deny, isRecord, type AdmissionResponse, type StatusCause } from './admission-review.js';
 
 export type ProblemType =
@@ -99,9 +100,9 @@ export function checkString(value: unknown, rule: StringRule): FieldProblem[] {
 // ---------------------------------------------------------------------------
 // Person names, emails, phone numbers (the CRD rules of the original demo)
 
-/** The CRD's pattern for firstName/lastName. */
-export const PERSON_NAME_PATTERN = /^[\p{L}][\p{L}\p{M}\s'-]*$/u;
-export const PERSON_NAME_MAX_LENGTH = 125;
+/** The User CRD's pattern for firstName/lastName (Unicode classes, so the `u` flag). */
+export const PERSON_NAME_PATTERN = new RegExp(USER_LIMITS['spec.firstName'].pattern, 'u');
+export const PERSON_NAME_MAX_LENGTH = USER_LIMITS['spec.firstName'].maxLength;
 
 export function checkPersonName(value: unknown, field: string): FieldProblem[] {
   return checkString(value, {
@@ -114,10 +115,10 @@ export function checkPersonName(value: unknown, field: string): FieldProblem[] {
   });
 }
 
-/** The CRD's email pattern; the checks below add what it lets through. */
-export const EMAIL_PATTERN = /^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$/;
-export const EMAIL_MIN_LENGTH = 5;
-export const EMAIL_MAX_LENGTH = 256;
+/** The User CRD's email pattern and lengths; the checks below add what the pattern lets through. */
+export const EMAIL_PATTERN = new RegExp(USER_LIMITS['spec.email'].pattern);
+export const EMAIL_MIN_LENGTH = USER_LIMITS['spec.email'].minLength;
+export const EMAIL_MAX_LENGTH = USER_LIMITS['spec.email'].maxLength;
 const EMAIL_LOCAL_MAX_LENGTH = 64;
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
@@ -126,11 +127,10 @@ const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
  * lower-cased. Lower-casing the local part too is deliberate (docs/design.md
  * "The registration flow", step 3):
  * uniqueness is case-insensitive, and no mail provider in practice
- * distinguishes "Ann@" from "ann@".
+ * distinguishes "Ann@" from "ann@". The contract's (@cnpaas/webshop-api),
+ * because the operator names claims from the same form.
  */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+export { normaliseEmail } from '@cnpaas/webshop-api';
 
 export interface EmailRule {
   field: string;
@@ -184,13 +184,18 @@ export function checkEmail(value: unknown, rule: EmailRule): FieldProblem[] {
   return problems;
 }
 
-/** E.164: an optional +, then up to 15 digits, the first not 0 (the CRD's pattern). */
-export const PHONE_PATTERN = /^\+?[1-9]\d{1,14}$/;
+/** E.164: an optional +, then up to 15 digits, the first not 0 (the User CRD's pattern). */
+export const PHONE_PATTERN = new RegExp(USER_LIMITS['spec.phoneNumber'].pattern);
 const PHONE_MIN_DIGITS = 7;
 
 export function checkPhoneNumber(value: unknown, field: string): FieldProblem[] {
   const message = `must be a phone number in E.164 form: an optional +, then ${PHONE_MIN_DIGITS} to 15 digits, the first not 0, no spaces`;
-  const basic = checkString(value, { field, required: false, minLength: 1, maxLength: 16 });
+  const basic = checkString(value, {
+    field,
+    required: false,
+    minLength: 1,
+    maxLength: USER_LIMITS['spec.phoneNumber'].maxLength,
+  });
   if (basic.length > 0) return basic.map((p) => ({ ...p, message: `${p.message}; it ${message}` }));
   if (typeof value !== 'string') return [];
   // The original's maxLength 15 counted the "+" and so refused valid 15-digit numbers; count digits instead.

@@ -4,29 +4,33 @@
  * group). The shapes are what a *valid* object has; the handlers read the
  * untrusted JSON with checks and never trust these types blindly.
  */
-import type { RegistrationRequestSpec, TenantSpec, UserSpec } from '@cnpaas/operator';
+import {
+  REGISTRATION_REQUEST_RESOURCE,
+  TENANT_RESOURCE,
+  USER_RESOURCE,
+  type RegistrationRequestSpec,
+  type TenantSpec,
+  type UserSpec,
+} from '@cnpaas/webshop-api';
 import type { AdmissionObject } from './admission-review.js';
 
-export const WEBSHOP_GROUP = 'webshop.cnpaas.dev';
-export const WEBSHOP_VERSION = 'v1';
-export const SYSTEM_NAMESPACE = 'cnpaas-system';
+/** The contract's names (@cnpaas/webshop-api), re-exported for the package's own API. */
+export { WEBSHOP_GROUP, WEBSHOP_VERSION, SYSTEM_NAMESPACE, REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';
 
-/** Set by the operator on every child of a RegistrationRequest (Tenant, Namespace, User, Email). */
-export const REGISTRATION_UID_LABEL = `${WEBSHOP_GROUP}/registration-uid`;
-
+/** The three kinds the webhooks admit, as the contract's generated resource constants name them. */
 export const RESOURCES = {
-  registrationRequests: { plural: 'registrationrequests', kind: 'RegistrationRequest', namespaced: false },
-  tenants: { plural: 'tenants', kind: 'Tenant', namespaced: false },
-  users: { plural: 'users', kind: 'User', namespaced: true },
+  registrationRequests: REGISTRATION_REQUEST_RESOURCE,
+  tenants: TENANT_RESOURCE,
+  users: USER_RESOURCE,
 } as const;
 
 /**
- * The spec shapes are the operator's (one definition, @cnpaas/operator's
- * webshop types). On admission, RegistrationRequestSpec.password is still
- * plain text; the mutating webhook replaces it by a `$scrypt$` hash before
- * the CRD's CEL rule (hashes only) sees it.
+ * The spec shapes are the contract's (generated from the CRDs in
+ * @cnpaas/webshop-api). On admission, RegistrationRequestSpec.password is
+ * still plain text; the mutating webhook replaces it by a `$scrypt$` hash
+ * before the CRD's CEL rule (hashes only) sees it.
  */
-export type { UserSpec, TenantSpec, RegistrationRequestSpec } from '@cnpaas/operator';
+export type { UserSpec, TenantSpec, RegistrationRequestSpec } from '@cnpaas/webshop-api';
 
 export type RegistrationRequest = AdmissionObject & { spec?: RegistrationRequestSpec };
 export type User = AdmissionObject & { spec?: UserSpec };

@@ -21,7 +21,7 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KubeConfig } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS_PATH } from '../api-group.js';
-import type { RegistrationRequest, RegistrationRequestStatus, SubjectAccessReviewSpec } from '../kube-client.js';
+import type { RegistrationRequest, RegistrationRequestStatus, SubjectAccessReviewSpec } from '../kube-api.js';
 import { failure, type KubeStatus } from '../status.js';
 import type { TestPki } from './pki.js';
 

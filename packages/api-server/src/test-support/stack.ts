@@ -1,5 +1,5 @@
 /** Our server on real TLS in front of a FakeKubeApi, for the server tests. */
-import { HttpKubeApi } from '../kube-client.js';
+import { HttpKubeApi } from '../kube-api.js';
 import { CallerRateLimiter } from '../rate-limit.js';
 import { ApiServer } from '../server.js';
 import { capturingLogger } from './capture-logs.js';

@@ -20,7 +20,7 @@
  * Stopping drops queued events without finishing them: they were never
  * delivered, so progress does not pass them and a restart replays them.
  */
-import { type Clock, realClock, type TimerHandle } from '@cnpaas/kube';
+import { backoff, type Clock, realClock, type TimerHandle } from '@cnpaas/kube';
 import { errorMessage } from '../errors.js';
 
 export type AttemptResult =
@@ -109,8 +109,7 @@ export class DeliveryQueue<E> {
   /** The wait before attempt n+1 after n failed ones (before Retry-After). */
   backoffDelay(failures: number): number {
     const { initialMs, maxMs } = this.#o.backoff;
-    const capped = Math.min(maxMs, initialMs * 2 ** Math.max(0, failures - 1));
-    return capped / 2 + (capped / 2) * this.#random();
+    return backoff({ baseMs: initialMs, maxMs, jitter: 0.5, random: this.#random })(failures);
   }
 
   /** Resolves when nothing is queued, waiting or in flight. */

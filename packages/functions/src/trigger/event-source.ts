@@ -6,11 +6,11 @@
  * Why not the runtime's `Informer`: an informer is a cache for level-triggered
  * reconciles; it always starts with a full list and hides bookmarks and
  * resourceVersions from its handlers. A trigger is edge-triggered and must
- * resume from a stored resourceVersion, so this keeps the informer's
- * failure handling (capped exponential backoff with equal jitter, relist on
- * 410 Gone, a watch that ends at once counts as a failure, a random 5–10 min
- * server-side timeout) and hands out events, in order, with their
- * resourceVersions:
+ * resume from a stored resourceVersion, so this runs on the same engine as
+ * the informer, @cnpaas/kube's `runWatcher` (capped exponential backoff with
+ * equal jitter, relist on 410 Gone, a watch that ends at once counts as a
+ * failure, a random 5–10 min server-side timeout) and hands out its events,
+ * in order, with their resourceVersions:
  *
  * - **Resume** (`resumeFrom` set): watch from it, no list.
  * - **First start** (no resume point): list; with `sendInitialEvents` each
@@ -33,15 +33,14 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
+  backoff,
   type Clock,
-  errorMessage,
-  isGone,
+  DEFAULT_WATCH_BACKOFF,
   keyOf,
   type ListerWatcher,
   type Logger,
   realClock,
-  sleep,
-  type WatchHandle,
+  runWatcher,
 } from '@cnpaas/kube';
 import type { EventType } from './types.js';
 
@@ -76,8 +75,6 @@ export interface WatchSourceOptions<T extends KubernetesObject> {
   random?: () => number;
 }
 
-const MIN_HEALTHY_WATCH_MS = 1000;
-
 export class WatchSource<T extends KubernetesObject = KubernetesObject> {
   readonly #o: WatchSourceOptions<T>;
   readonly #clock: Clock;
@@ -85,8 +82,9 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
   readonly #known = new Map<string, T>();
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
-  #watch: WatchHandle | undefined;
   #rv: string | undefined;
+  /** A list happened before (or the stream resumed): the next list is a relist after 410 Gone. */
+  #relist: boolean;
   /** A failure was reported and no success since. */
   #unhealthy = false;
 
@@ -95,6 +93,7 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
     this.#clock = options.clock ?? realClock;
     this.#random = options.random ?? Math.random;
     this.#rv = options.resumeFrom || undefined;
+    this.#relist = this.#rv !== undefined;
   }
 
   /** The last resourceVersion handed out (event or checkpoint). */
@@ -108,112 +107,55 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
 
   async stop(): Promise<void> {
     this.#stop.abort();
-    this.#watch?.abort();
     await this.#loop;
   }
 
   backoffDelay(failures: number): number {
-    const initial = this.#o.backoff?.initialMs ?? 800;
-    const max = this.#o.backoff?.maxMs ?? 30_000;
-    const capped = Math.min(max, initial * 2 ** Math.max(0, failures - 1));
-    return capped / 2 + (capped / 2) * this.#random();
+    const baseMs = this.#o.backoff?.initialMs ?? DEFAULT_WATCH_BACKOFF.baseMs;
+    const maxMs = this.#o.backoff?.maxMs ?? DEFAULT_WATCH_BACKOFF.maxMs;
+    return backoff({ baseMs, maxMs, jitter: 0.5, random: this.#random })(failures);
   }
 
+  /** @cnpaas/kube's watcher engine does the list/watch/backoff/410 loop; this turns its events into the trigger's. */
   async #run(): Promise<void> {
-    const signal = this.#stop.signal;
-    const { sink, log } = this.#o;
-    let relist = this.#rv !== undefined;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        if (this.#rv === undefined) {
-          await this.#list(relist || this.#o.sendInitialEvents, relist);
-          relist = true;
-          failures = 0;
-          this.#healthy();
-        }
-        if (signal.aborted) break;
-        if (this.#o.capacity?.full()) await this.#o.capacity.wait(signal);
-        if (signal.aborted) break;
-        const { events, durationMs, paused } = await this.#watchOnce();
-        if (paused || events > 0 || durationMs >= MIN_HEALTHY_WATCH_MS) {
-          this.#healthy();
-          failures = 0;
-          continue;
-        }
-        failures++;
-        log.warn({ durationMs }, 'watch ended at once without events; backing off');
-      } catch (err) {
-        if (signal.aborted) break;
-        if (isGone(err)) {
-          log.warn(
-            { resourceVersion: this.#rv },
-            'resume point compacted away (410 Gone); relisting and delivering the current objects as synthetic events',
-          );
-          this.#rv = undefined;
-          relist = true;
-          continue;
-        }
-        failures++;
-        log.warn({ err: errorMessage(err), failures }, 'list/watch failed; retrying after backoff');
-        this.#unhealthy = true;
-        sink.health({ ok: false, error: err, failures });
-      }
-      await sleep(this.#clock, this.backoffDelay(failures), { signal });
-    }
-  }
-
-  #healthy(): void {
-    if (!this.#unhealthy) return;
-    this.#unhealthy = false;
-    this.#o.sink.health({ ok: true });
-  }
-
-  async #list(emit: boolean, synthesizeDeletes: boolean): Promise<void> {
-    const list = await this.#o.listerWatcher.list({ signal: this.#stop.signal });
-    if (this.#stop.signal.aborted) return;
-    const seen = new Set<string>();
-    for (const item of list.items) {
-      const key = keyOf(item);
-      seen.add(key);
-      if (this.#o.trackDeletes) this.#known.set(key, item);
-      if (emit) this.#o.sink.event({ type: 'ADDED', object: item, resourceVersion: undefined, synthetic: true });
-    }
-    if (synthesizeDeletes && this.#o.trackDeletes) {
-      for (const [key, obj] of [...this.#known]) {
-        if (seen.has(key)) continue;
-        this.#known.delete(key);
-        this.#o.sink.event({ type: 'DELETED', object: obj, resourceVersion: undefined, synthetic: true });
-      }
-    }
-    const rv = list.metadata?.resourceVersion;
-    if (!rv) throw new Error('the list answer carries no resourceVersion');
-    this.#rv = rv;
-    this.#o.sink.checkpoint(rv);
-    this.#o.log.debug({ items: list.items.length, resourceVersion: rv, emitted: emit }, 'listed');
-  }
-
-  async #watchOnce(): Promise<{ events: number; durationMs: number; paused: boolean }> {
-    const started = this.#clock.now();
-    const timeoutSeconds = this.#o.watchTimeoutSeconds ?? Math.floor(300 * (1 + this.#random()));
-    let events = 0;
-    let paused = false;
-    // Declared before the call: the callback may run before watch() returns, and must then
-    // see `undefined` rather than hit the temporal dead zone of a const.
-    let handle: WatchHandle | undefined;
-    // eslint-disable-next-line prefer-const -- see above
-    handle = this.#o.listerWatcher.watch(
-      { resourceVersion: this.#rv!, timeoutSeconds, allowWatchBookmarks: true },
+    const { sink, log, capacity } = this.#o;
+    await runWatcher(
+      this.#o.listerWatcher,
+      {
+        resourceVersion: this.#rv,
+        signal: this.#stop.signal,
+        clock: this.#clock,
+        log,
+        backoff: {
+          baseMs: this.#o.backoff?.initialMs ?? DEFAULT_WATCH_BACKOFF.baseMs,
+          maxMs: this.#o.backoff?.maxMs ?? DEFAULT_WATCH_BACKOFF.maxMs,
+          random: this.#random,
+        },
+        watchTimeoutSeconds: this.#o.watchTimeoutSeconds,
+        bookmarks: true,
+        ...(capacity
+          ? {
+              beforeWatch: async (signal: AbortSignal) => {
+                if (capacity.full()) await capacity.wait(signal);
+              },
+            }
+          : {}),
+        onSuccess: () => this.#healthy(),
+        onFailure: (error, failures) => {
+          this.#unhealthy = true;
+          sink.health({ ok: false, error, failures });
+        },
+      },
       (event) => {
-        // After a pause the stream may still flush buffered lines: they are re-read from #rv later.
-        if (paused || this.#stop.signal.aborted) return;
-        // An event proves the watch works again (a quiet watch proves it when it ends normally).
-        if (events++ === 0) this.#healthy();
+        if (event.type === 'Restarted') {
+          this.#list(event.objects, event.resourceVersion);
+          return undefined;
+        }
         const rv = event.object?.metadata?.resourceVersion;
         if (event.type === 'BOOKMARK') {
           if (rv) {
             this.#rv = rv;
-            this.#o.sink.checkpoint(rv);
+            sink.checkpoint(rv);
           }
         } else {
           const key = keyOf(event.object);
@@ -222,20 +164,49 @@ export class WatchSource<T extends KubernetesObject = KubernetesObject> {
             else this.#known.set(key, event.object);
           }
           if (rv) this.#rv = rv;
-          this.#o.sink.event({ type: event.type, object: event.object, resourceVersion: rv, synthetic: false });
+          sink.event({ type: event.type, object: event.object, resourceVersion: rv, synthetic: false });
         }
-        if (this.#o.capacity?.full()) {
-          paused = true;
-          handle?.abort();
-        }
+        // Backpressure: close the watch after this event; it reopens from #rv once the backlog drained.
+        return capacity?.full() ? 'pause' : undefined;
       },
     );
-    this.#watch = handle;
-    try {
-      await handle.done;
-    } finally {
-      this.#watch = undefined;
+  }
+
+  #healthy(): void {
+    if (!this.#unhealthy) return;
+    this.#unhealthy = false;
+    this.#o.sink.health({ ok: true });
+  }
+
+  /** A first list (initial events only with `sendInitialEvents`) or a relist after 410 Gone (always, plus deletes). */
+  #list(items: T[], rv: string): void {
+    const relist = this.#relist;
+    this.#relist = true;
+    if (relist) {
+      this.#o.log.warn(
+        { resourceVersion: this.#rv },
+        'resume point compacted away (410 Gone); relisting and delivering the current objects as synthetic events',
+      );
     }
-    return { events, durationMs: this.#clock.now() - started, paused };
+    const emit = relist || this.#o.sendInitialEvents;
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = keyOf(item);
+      seen.add(key);
+      if (this.#o.trackDeletes) this.#known.set(key, item);
+      if (emit) this.#o.sink.event({ type: 'ADDED', object: item, resourceVersion: undefined, synthetic: true });
+    }
+    if (relist && this.#o.trackDeletes) {
+      for (const [key, obj] of [...this.#known]) {
+        if (seen.has(key)) continue;
+        this.#known.delete(key);
+        this.#o.sink.event({ type: 'DELETED', object: obj, resourceVersion: undefined, synthetic: true });
+      }
+    }
+    // The watcher retries a throw here like a failed list.
+    if (!rv) throw new Error('the list answer carries no resourceVersion');
+    this.#rv = rv;
+    this.#o.sink.checkpoint(rv);
+    this.#o.log.debug({ items: items.length, resourceVersion: rv, emitted: emit }, 'listed');
   }
 }

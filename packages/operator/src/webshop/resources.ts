@@ -4,21 +4,28 @@
  * controllers do with these.
  */
 import type { ResourceRef } from '@cnpaas/kube';
-import { WEBSHOP_GROUP, WEBSHOP_VERSION } from './names.js';
+import {
+  EMAIL_RESOURCE,
+  EMAIL_TEMPLATE_RESOURCE,
+  REGISTRATION_REQUEST_RESOURCE,
+  TENANT_RESOURCE,
+  USER_RESOURCE,
+} from '@cnpaas/webshop-api';
 
-const webshop = (plural: string, kind: string, namespaced: boolean): ResourceRef => ({
-  group: WEBSHOP_GROUP,
-  version: WEBSHOP_VERSION,
-  plural,
-  kind,
-  namespaced,
+/** The webshop kinds, from the contract's generated constants (so from the CRDs). */
+const webshop = (r: ResourceRef): ResourceRef => ({
+  group: r.group,
+  version: r.version,
+  plural: r.plural,
+  kind: r.kind,
+  namespaced: r.namespaced,
 });
 
-export const REGISTRATION_REQUESTS = webshop('registrationrequests', 'RegistrationRequest', false);
-export const TENANTS = webshop('tenants', 'Tenant', false);
-export const USERS = webshop('users', 'User', true);
-export const EMAILS = webshop('emails', 'Email', true);
-export const EMAIL_TEMPLATES = webshop('emailtemplates', 'EmailTemplate', true);
+export const REGISTRATION_REQUESTS = webshop(REGISTRATION_REQUEST_RESOURCE);
+export const TENANTS = webshop(TENANT_RESOURCE);
+export const USERS = webshop(USER_RESOURCE);
+export const EMAILS = webshop(EMAIL_RESOURCE);
+export const EMAIL_TEMPLATES = webshop(EMAIL_TEMPLATE_RESOURCE);
 
 export const NAMESPACES: ResourceRef = {
   group: '',

@@ -41,6 +41,7 @@ import {
   removeFinalizerPatch,
   withControllerRef,
 } from '@cnpaas/kube';
+import { PASSWORD_SECRET_TYPE } from '@cnpaas/webshop-api';
 import { conflictMessage, controlledBy, ensureChild, type EnsureResult } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
@@ -65,8 +66,8 @@ export const USER_CONDITIONS = {
   tenantAccess: 'TenantAccess',
 } as const;
 
-/** The Secret type of password hashes: says what it holds to anyone listing Secrets. */
-export const PASSWORD_SECRET_TYPE = `${WEBSHOP_GROUP}/password-hash`;
+/** The Secret type of password hashes (the contract's): says what it holds to anyone listing Secrets. */
+export { PASSWORD_SECRET_TYPE } from '@cnpaas/webshop-api';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export interface UserControllerOptions {

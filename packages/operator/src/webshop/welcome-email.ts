@@ -8,13 +8,14 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { withControllerRef } from '@cnpaas/kube';
+import { EMAIL_LIMITS } from '@cnpaas/webshop-api';
 import { OperatorError } from '../errors.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
 import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
 import type { BodyFormat, Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';
 
 /** What the Email CRD lets spec.body hold (its maxLength); a longer rendering could never be created. */
-export const MAX_EMAIL_BODY_CHARS = 262_144;
+export const MAX_EMAIL_BODY_CHARS: number = EMAIL_LIMITS['spec.body'].maxLength;
 
 /**
  * HTML or plain text: decided here, once, from the template (its author's

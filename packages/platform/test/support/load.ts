@@ -7,7 +7,7 @@
  * answer 2xx is acknowledged; anything else (5xx, timeouts, resets while the
  * store is down) makes that object uncertain and the worker stops using it.
  */
-import type { KubeHttp } from '../../src/kube-http.js';
+import type { KubeClient } from '@cnpaas/kube';
 
 export interface LoadKind {
   name: string;
@@ -44,7 +44,7 @@ export const SHIRTS: LoadKind = {
 };
 
 export interface LoadOptions {
-  http: KubeHttp;
+  http: KubeClient;
   namespace: string;
   kinds: LoadKind[];
   workers: number;
@@ -140,7 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** Compares acknowledged state with a fresh consistent LIST; returns the differences. */
-export async function verifyAcknowledged(http: KubeHttp, namespace: string, known: Known[]): Promise<string[]> {
+export async function verifyAcknowledged(http: KubeClient, namespace: string, known: Known[]): Promise<string[]> {
   const actual = new Map<string, string>();
   for (const kind of new Set(known.map((k) => k.kind))) {
     const res = await http.request('GET', `${kind.collection(namespace)}?labelSelector=load%3Dtrue`);

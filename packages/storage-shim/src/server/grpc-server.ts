@@ -74,10 +74,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs, options.watchLimits);
   const codec = new ResponseCodec(new HeaderCodec(BigInt(ctx.headers.clusterId), BigInt(ctx.headers.memberId)));
   server.addService(kvDefinition(codec), kvService(ctx));
-  server.addService(watchDefinition(pkg.Watch!.service, codec), sessions.service());
-  server.addService(withWireSize(pkg.Lease!.service), leaseService(ctx));
-  server.addService(pkg.Maintenance!.service, maintenanceService(ctx));
-  server.addService(pkg.Cluster!.service, clusterService(ctx));
+  server.addService(watchDefinition(pkg.Watch.service, codec), sessions.service());
+  server.addService(withWireSize(pkg.Lease.service), leaseService(ctx));
+  server.addService(pkg.Maintenance.service, maintenanceService(ctx));
+  server.addService(pkg.Cluster.service, clusterService(ctx));
 
   const urls: string[] = [];
   for (const url of options.listenUrls) urls.push(await bind(server, url, options.tls));

@@ -18,8 +18,11 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_ROOT],
 };
 
+/** The services of etcd's rpc.proto; the store serves all but Auth (it authenticates by TLS client certificates). */
+export type EtcdService = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
+
 export interface EtcdProtos {
-  etcdserverpb: Record<string, grpc.ServiceClientConstructor & { service: grpc.ServiceDefinition }>;
+  etcdserverpb: Record<EtcdService, grpc.ServiceClientConstructor & { service: grpc.ServiceDefinition }>;
 }
 
 let cached: EtcdProtos | undefined;

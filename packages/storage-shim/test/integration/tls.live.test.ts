@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 function statusWith(creds: grpc.ChannelCredentials): Promise<unknown> {
-  const Maintenance = loadEtcdProtos().etcdserverpb.Maintenance!;
+  const Maintenance = loadEtcdProtos().etcdserverpb.Maintenance;
   const client = new Maintenance(`127.0.0.1:${port}`, creds) as unknown as RpcClient;
   return new Promise((resolve, reject) => {
     client.Status!({}, { deadline: Date.now() + 5000 }, (err: Error | null, res: unknown) => {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadEtcdProtos } from '../../src/server/proto.js';
+import { loadEtcdProtos, type EtcdService } from '../../src/server/proto.js';
 
 /**
  * A raw etcd v3 gRPC client over the vendored protos: the same wire messages a
@@ -31,8 +31,7 @@ export function connect(target: string, { ownConnection = false } = {}): EtcdCli
     'grpc.max_send_message_length': 8 * 1024 * 1024,
     ...(ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
   };
-  const make = (name: string) =>
-    new (pkg.etcdserverpb[name] as grpc.ServiceClientConstructor)(target, creds, options) as never;
+  const make = (name: EtcdService) => new pkg.etcdserverpb[name](target, creds, options) as never;
   const clients = {
     kv: make('KV'),
     watch: make('Watch'),
