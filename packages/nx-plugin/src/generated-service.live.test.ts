@@ -1,0 +1,190 @@
+/**
+ * The proof that the service template does not rot: in a copy of this
+ * workspace, `nx g @cnpaas/nx-plugin:service` writes a package, and that
+ * package, untouched, builds, typechecks, lints, is formatted, passes its
+ * unit tests and its live test (the bin against a real kube-apiserver on
+ * cnpaas-store), and its error codes make a clean catalogue. Any template
+ * change that breaks one of those fails here, loudly, with the command and
+ * the end of its output.
+ *
+ * The copy: the tracked files as they are in the working tree (`git ls-files`,
+ * so untracked files are not in it) plus the packages' `dist/` (only to spare
+ * `tsc -b` a rebuild; it rebuilds whatever is stale), in a temp dir.
+ * node_modules is not installed again: the copy gets a node_modules
+ * directory of symlinks to this workspace's entries, except `@cnpaas/*`, which
+ * point at the copy's own packages (the generated one included), as npm's
+ * workspace links would.
+ */
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const NAME = 'stock-keeper';
+const KIND = 'StockItem';
+
+interface Run {
+  code: number | null;
+  output: string;
+  ms: number;
+}
+
+/** The environment of the outer run without what would steer the inner Nx or vitest (task ids, tiers, workspace root). */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(NX_|VITEST|CNPAAS_TEST_TIER$|NODE_OPTIONS$|TEST$|NODE_ENV$|npm_)/.test(key)) continue;
+    env[key] = value;
+  }
+  // No colours: the assertions and a failure's tail read the output as text.
+  return { ...env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NO_COLOR: '1' };
+}
+
+/** Runs a command in the copy; on a timeout its whole process group (started here, detached) is killed. */
+function run(cwd: string, command: string[], timeoutMs: number): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const [file, ...args] = command;
+    const child = spawn(file!, args, { cwd, env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${timeoutMs} ms)`;
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, ms: Date.now() - started });
+    });
+  });
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** The workspace's tracked files, plus each package's dist/, with modes and times (so tsc -b sees dist up to date). */
+async function copyWorkspace(dest: string): Promise<void> {
+  const dists = readdirSync(path.join(ROOT, 'packages'))
+    .map((p) => path.join('packages', p, 'dist'))
+    .filter((d) => existsSync(path.join(ROOT, d)));
+  const script = `{ git ls-files -z; printf '%s\\0' ${dists.map((d) => `'${d}'`).join(' ')}; } | tar --null -T - -cf - | tar -xf - -C '${dest}'`;
+  const res = await run(ROOT, ['bash', '-c', script], 60_000);
+  if (res.code !== 0) throw new Error(`copying the workspace failed:\n${tail(res.output, 20)}`);
+}
+
+/** node_modules of symlinks into this workspace's, with @cnpaas/* pointing at the copy's packages. */
+function linkNodeModules(dest: string): void {
+  const real = path.join(ROOT, 'node_modules');
+  const modules = path.join(dest, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(real)) {
+    if (entry === '@cnpaas' || entry.startsWith('.vite')) continue;
+    symlinkSync(realpathSync(path.join(real, entry)), path.join(modules, entry));
+  }
+  relinkWorkspacePackages(dest);
+  // A package's own node_modules (a second version npm could not hoist).
+  for (const pkg of readdirSync(path.join(ROOT, 'packages'))) {
+    const own = path.join(ROOT, 'packages', pkg, 'node_modules');
+    if (existsSync(own) && readdirSync(own).length > 0)
+      symlinkSync(own, path.join(dest, 'packages', pkg, 'node_modules'));
+  }
+}
+
+/** `node_modules/@cnpaas/<x>` → the copy's package of that name, as `npm install` would link it. */
+function relinkWorkspacePackages(dest: string): void {
+  const scope = path.join(dest, 'node_modules', '@cnpaas');
+  rmSync(scope, { recursive: true, force: true });
+  mkdirSync(scope);
+  for (const pkg of readdirSync(path.join(dest, 'packages'))) {
+    const manifest = path.join(dest, 'packages', pkg, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string };
+    if (name.startsWith('@cnpaas/')) symlinkSync(path.join(dest, 'packages', pkg), path.join(scope, name.slice(8)));
+  }
+}
+
+describe('a generated service, untouched, in a copy of the workspace', () => {
+  const dest = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnpaas-gen-')));
+  const timings: Record<string, number> = {};
+  const nx = (args: string[], timeoutMs: number) =>
+    run(dest, [process.execPath, path.join(dest, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], timeoutMs);
+  const step = async (label: string, result: Promise<Run>): Promise<Run> => {
+    const res = await result;
+    timings[label] = res.ms;
+    if (res.code !== 0) throw new Error(`${label} failed (exit ${res.code}) in ${dest}:\n${tail(res.output, 60)}`);
+    return res;
+  };
+
+  afterAll(() => {
+    const total = Object.values(timings).reduce((a, b) => a + b, 0);
+    console.log(
+      `generated-service check: ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join(', ')}; total ${(total / 1000).toFixed(1)} s`,
+    );
+    if (process.env.CNPAAS_KEEP_GENERATED === '1') console.log(`kept ${dest}`);
+    else rmSync(dest, { recursive: true, force: true });
+  });
+
+  it('generates, builds, typechecks, lints, is formatted, and passes its unit and live tests', async () => {
+    const t0 = Date.now();
+    await copyWorkspace(dest);
+    linkNodeModules(dest);
+    timings.copy = Date.now() - t0;
+
+    // nx g loads the generator from dist/, as in a fresh clone: build it first (a no-op when dist/ is current).
+    await step(
+      'build the plugin',
+      nx(['run-many', '-t', 'build', '-p', 'nx-plugin', '--output-style=stream'], 120_000),
+    );
+    const generated = await step(
+      'generate',
+      nx(['g', '@cnpaas/nx-plugin:service', NAME, '--kind', KIND, '--no-interactive'], 60_000),
+    );
+    expect(generated.output).toContain(`CREATE packages/${NAME}/src/reconciler.ts`);
+    relinkWorkspacePackages(dest);
+
+    const targets = 'build,typecheck,lint,format:check,test:unit,test:live';
+    const checked = await step(
+      'build…test:live',
+      nx(['run-many', '-t', targets, '-p', NAME, '--output-style=stream', '--parallel=2'], 240_000),
+    );
+    // Each target ran for the generated project, and its tests really ran (not "no test files").
+    for (const target of targets.split(',')) {
+      const quoted = target.includes(':') ? `"${target}"` : target; // how Nx prints a target with a colon
+      expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
+    }
+    expect(checked.output).toMatch(/Tests\s+\d+ passed/);
+    expect(checked.output).toContain(`turns a new ${KIND} Ready=True for its generation`);
+
+    // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
+    const catalogue = await step(
+      'errors catalogue',
+      run(dest, [process.execPath, '--import', 'tsx', 'scripts/errors-catalogue.ts'], 60_000),
+    );
+    expect(catalogue.output).toMatch(/codes from \d+ registries/);
+    expect(readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8')).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
+    await step(
+      'errors catalogue test',
+      run(
+        path.join(dest, 'scripts'),
+        [process.execPath, path.join(dest, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'errors-catalogue.test.ts'],
+        120_000,
+      ),
+    );
+  });
+});

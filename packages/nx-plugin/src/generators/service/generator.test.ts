@@ -1,0 +1,152 @@
+/**
+ * The service generator in an in-memory Nx workspace: which files it writes,
+ * that every name is substituted, and that bad options are refused before a
+ * file is written. That the output builds, lints and passes its own tests is
+ * src/generated-service.live.test.ts's job (it needs the real workspace).
+ */
+// @nx/devkit has no exports map, so an ESM import names the file.
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing.js';
+import type { Tree } from '@nx/devkit';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { pluralOf, serviceGenerator, serviceNames, toKebab, toPascal } from './generator.js';
+
+const ROOT = 'packages/stock-keeper';
+
+describe('service generator', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+  });
+
+  it('writes the package: CRD, RBAC, bin launcher, sources and tests, with no template left over', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    const files = tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT))
+      .sort();
+    expect(files).toEqual(
+      [
+        'README.md',
+        'bin/stock-keeper.js',
+        'manifests/crds/stockitems.yaml',
+        'manifests/namespace.yaml',
+        'manifests/rbac.yaml',
+        'package.json',
+        'src/component.ts',
+        'src/config.test.ts',
+        'src/config.ts',
+        'src/controller.ts',
+        'src/errors.ts',
+        'src/index.ts',
+        'src/main.ts',
+        'src/manifests.test.ts',
+        'src/manifests.ts',
+        'src/names.ts',
+        'src/reconciler.test.ts',
+        'src/reconciler.ts',
+        'src/run.ts',
+        'src/stock-keeper.live.test.ts',
+        'src/types.ts',
+        'tsconfig.json',
+        'tsconfig.test.json',
+        'vitest.config.ts',
+      ].map((f) => `${ROOT}/${f}`),
+    );
+    for (const file of files) {
+      const text = tree.read(file, 'utf8')!;
+      expect(text, file).not.toMatch(/<%|%>|__tmpl__|__name__|__plural__/);
+    }
+  });
+
+  it('substitutes every name: package, bin, group, kind, plural, error codes, env, Lease', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
+    const pkg = JSON.parse(read('package.json'));
+    expect(pkg.name).toBe('@cnpaas/stock-keeper');
+    expect(pkg.bin).toEqual({ 'stock-keeper': 'bin/stock-keeper.js' });
+    expect(pkg.nx.targets['test:live'].parallelism).toBe(false);
+    expect(read('bin/stock-keeper.js')).toContain("new URL('../dist/main.js', import.meta.url)");
+    const crd = read('manifests/crds/stockitems.yaml');
+    expect(crd).toContain('name: stockitems.stock-keeper.cnpaas.dev');
+    expect(crd).toMatch(/kind: StockItem\n\s+listKind: StockItemList\n\s+plural: stockitems\n\s+singular: stockitem/);
+    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_FLAG'");
+    expect(read('src/errors.ts')).toContain('export class StockKeeperError');
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_LISTEN_HEALTH'");
+    expect(read('src/names.ts')).toContain("namespace: 'stock-keeper-system'");
+    expect(read('src/reconciler.ts')).toContain('export function stockItemReconciler(');
+    expect(read('src/component.ts')).toContain('export function stockKeeperComponent(');
+    expect(read('src/run.ts')).toContain("processMetricsPrefix: 'cnpaas_stock_keeper_'");
+    expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
+  });
+
+  it('adds the package to the root tsconfig.json references, once', async () => {
+    tree.write('tsconfig.json', JSON.stringify({ files: [], references: [{ path: './packages/kube' }] }));
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    expect(JSON.parse(tree.read('tsconfig.json', 'utf8')!).references).toEqual([
+      { path: './packages/kube' },
+      { path: './packages/stock-keeper' },
+    ]);
+  });
+
+  it('takes --group and --plural', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'Policy', group: 'stock.example.com' });
+    expect(tree.exists(`${ROOT}/manifests/crds/policies.yaml`)).toBe(true);
+    expect(tree.read(`${ROOT}/src/names.ts`, 'utf8')).toContain("export const GROUP = 'stock.example.com';");
+    const other = createTreeWithEmptyWorkspace();
+    await serviceGenerator(other, { name: 'stock-keeper', kind: 'Mouse', plural: 'mice' });
+    expect(other.exists(`${ROOT}/manifests/crds/mice.yaml`)).toBe(true);
+  });
+
+  it.each([
+    [{ name: 'Bad_Name', kind: 'Widget' }, /--name "Bad_Name" is not kebab-case[\s\S]*fix: use --name bad-name/],
+    [{ name: 'inventory', kind: 'lowercase' }, /--kind "lowercase" is not PascalCase[\s\S]*fix: use --kind Lowercase/],
+    [{ name: 'inventory', kind: 'stock_item' }, /fix: use --kind StockItem/],
+    [{ name: 'inventory', kind: 'Manager' }, /--kind Manager clashes/],
+    [{ name: 'service', kind: 'Widget' }, /class ServiceError/],
+    [{ name: 'inventory', kind: 'Widget', group: 'nodots' }, /--group "nodots" is not a DNS subdomain/],
+    [{ name: 'inventory', kind: 'Widget', plural: 'widget' }, /fix: use --plural widgets/],
+    [{ name: `a${'-b'.repeat(30)}`, kind: 'Widget' }, /would exceed 63/],
+  ])('refuses %j with the code and a message that names the fix, writing nothing', async (options, message) => {
+    await expect(serviceGenerator(tree, options)).rejects.toThrow(message);
+    await expect(serviceGenerator(tree, options)).rejects.toMatchObject({ code: 'CNPAAS_NX_PLUGIN_BAD_OPTION' });
+    expect(tree.listChanges().filter((c) => c.path.startsWith('packages/'))).toEqual([]);
+  });
+
+  it('refuses to overwrite a package that exists', async () => {
+    tree.write(`${ROOT}/package.json`, '{}');
+    await expect(serviceGenerator(tree, { name: 'stock-keeper', kind: 'Widget' })).rejects.toThrow(
+      /packages\/stock-keeper exists already[\s\S]*fix: pick another --name/,
+    );
+    expect(tree.read(`${ROOT}/package.json`, 'utf8')).toBe('{}');
+  });
+});
+
+describe('names', () => {
+  it('derives the case variants once', () => {
+    expect(serviceNames({ name: 'stock-keeper', kind: 'StockItem' })).toEqual({
+      name: 'stock-keeper',
+      className: 'StockKeeper',
+      propertyName: 'stockKeeper',
+      constantName: 'STOCK_KEEPER',
+      snakeName: 'stock_keeper',
+      kind: 'StockItem',
+      kindPropertyName: 'stockItem',
+      plural: 'stockitems',
+      singular: 'stockitem',
+      group: 'stock-keeper.cnpaas.dev',
+    });
+  });
+
+  it('pluralizes as kubebuilder guesses, and suggests fixed spellings', () => {
+    expect(['widget', 'policy', 'box', 'match', 'key'].map(pluralOf)).toEqual([
+      'widgets',
+      'policies',
+      'boxes',
+      'matches',
+      'keys',
+    ]);
+    expect(toKebab('StockKeeper')).toBe('stock-keeper');
+    expect(toPascal('stock-item')).toBe('StockItem');
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * `nx g @cnpaas/nx-plugin:service <name> --kind <Kind>`: writes
+ * packages/<name>/, a service wired like the webshop's packages (see
+ * files/ for the templates and docs/new-service.md for the walk-through).
+ *
+ * Every option is checked before a file is written, and every name the
+ * templates use is derived here, once, so a template never re-derives one.
+ * The generated package builds, typechecks, lints, is formatted and passes
+ * its own unit and live tests as generated: src/generated-service.live.test.ts
+ * proves that in a copy of the workspace.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatFiles, generateFiles, logger, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
+import { NxPluginError } from '../../errors.js';
+import type { ServiceGeneratorSchema } from './schema.js';
+
+/** The templates (`__tmpl__` files): the same directory from src/ under vitest and from dist/. */
+export const TEMPLATES = fileURLToPath(new URL('../../../src/generators/service/files', import.meta.url));
+
+export interface ServiceNames {
+  /** kebab-case: directory, npm name, bin, client identity, Lease, metric and label values. */
+  name: string;
+  /** PascalCase of the name: the error class, the config and component types. */
+  className: string;
+  /** camelCase of the name: the component function. */
+  propertyName: string;
+  /** UPPER_SNAKE of the name: error codes and environment variables. */
+  constantName: string;
+  /** lower_snake of the name: the metric prefix. */
+  snakeName: string;
+  kind: string;
+  /** camelCase of the kind: the reconciler factory. */
+  kindPropertyName: string;
+  plural: string;
+  singular: string;
+  group: string;
+}
+
+const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const PASCAL = /^[A-Z][a-z0-9]*([A-Z][a-z0-9]*)*$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+const PLURAL = /^[a-z][a-z0-9]*$/;
+/** `<name>-system` must be a namespace name (63 characters at most). */
+const MAX_NAME = 56;
+
+/**
+ * Identifiers the templates import or declare themselves: a kind or class
+ * name equal to one would not compile (`Manager`, `ServiceError`, …).
+ */
+const RESERVED_KINDS = new Set([
+  'Clock',
+  'Condition',
+  'Controller',
+  'KubeConfig',
+  'KubernetesObject',
+  'Manager',
+  'Reconciler',
+  'ResourceClient',
+  'ResourceRef',
+  'ServiceError',
+  'Error',
+  'Object',
+  'Promise',
+]);
+const RESERVED_CLASS_NAMES = new Set(['Service', 'Kube', 'Manager', 'Component']);
+
+function bad(message: string, hint: string): NxPluginError {
+  return new NxPluginError('CNPAAS_NX_PLUGIN_BAD_OPTION', message, hint);
+}
+
+/** `Bad_Name` → `bad-name`, `StockKeeper` → `stock-keeper`: what to suggest for a name that is not kebab-case. */
+export function toKebab(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+}
+
+/** `widget` → `Widget`, `stock_item` → `StockItem`: what to suggest for a kind that is not PascalCase. */
+export function toPascal(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1).toLowerCase())
+    .join('');
+}
+
+/** English plural of a lowercased kind, as kubebuilder guesses it; `--plural` overrides. */
+export function pluralOf(singular: string): string {
+  if (/(s|x|z|ch|sh)$/.test(singular)) return `${singular}es`;
+  if (/[^aeiou]y$/.test(singular)) return `${singular.slice(0, -1)}ies`;
+  return `${singular}s`;
+}
+
+/** Checks the options and derives every name the templates use; throws CNPAAS_NX_PLUGIN_BAD_OPTION. */
+export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
+  const name = String(options.name ?? '').trim();
+  if (!KEBAB.test(name)) {
+    const suggestion = toKebab(name) || 'inventory';
+    throw bad(
+      `--name "${name}" is not kebab-case (lowercase letters and digits, words joined by single hyphens, starting with a letter)`,
+      `use --name ${suggestion}`,
+    );
+  }
+  if (name.length > MAX_NAME) {
+    throw bad(
+      `--name "${name}" is ${name.length} characters; its namespace ${name}-system would exceed 63`,
+      `use a name of at most ${MAX_NAME} characters`,
+    );
+  }
+  const kind = String(options.kind ?? '').trim();
+  if (!PASCAL.test(kind)) {
+    const suggestion = toPascal(kind) || 'Widget';
+    throw bad(
+      `--kind "${kind}" is not PascalCase (a capital letter first, then letters and digits, like Widget or StockItem)`,
+      `use --kind ${suggestion}`,
+    );
+  }
+  if (RESERVED_KINDS.has(kind)) {
+    throw bad(`--kind ${kind} clashes with a name the generated code imports`, `pick another kind, e.g. ${kind}Spec`);
+  }
+  const className = toPascal(name);
+  if (RESERVED_CLASS_NAMES.has(className)) {
+    throw bad(
+      `--name ${name} would make a class ${className}Error, which clashes with the generated code's imports`,
+      `pick another name, e.g. --name ${name}-controller`,
+    );
+  }
+  const group = options.group ?? `${name}.cnpaas.dev`;
+  if (!DNS_SUBDOMAIN.test(group) || group.length > 253) {
+    throw bad(
+      `--group "${group}" is not a DNS subdomain with at least one dot`,
+      `use --group ${name}.example.com (lowercase, dots between labels)`,
+    );
+  }
+  const singular = kind.toLowerCase();
+  const plural = options.plural ?? pluralOf(singular);
+  if (!PLURAL.test(plural) || plural === singular) {
+    throw bad(
+      `--plural "${plural}" is not a lowercase resource name different from the singular "${singular}"`,
+      `use --plural ${pluralOf(singular)}`,
+    );
+  }
+  return {
+    name,
+    className,
+    propertyName: className[0]!.toLowerCase() + className.slice(1),
+    constantName: name.replaceAll('-', '_').toUpperCase(),
+    snakeName: name.replaceAll('-', '_'),
+    kind,
+    kindPropertyName: kind[0]!.toLowerCase() + kind.slice(1),
+    plural,
+    singular,
+    group,
+  };
+}
+
+export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSchema): Promise<GeneratorCallback> {
+  const names = serviceNames(options);
+  const root = `packages/${names.name}`;
+  if (tree.exists(root)) {
+    throw bad(`${root} exists already`, `pick another --name, or remove ${root} first`);
+  }
+  // `tmpl: ''` strips the `__tmpl__` suffix: templates are not TypeScript until they are generated.
+  generateFiles(tree, TEMPLATES, root, { ...names, tmpl: '' });
+  addRootReference(tree, root);
+  // Prettier over what was written: tables and wrapped lines depend on the lengths of the names.
+  await formatFiles(tree);
+  // After formatting, which rewrites the launcher and would drop its mode.
+  tree.changePermissions(path.posix.join(root, 'bin', `${names.name}.js`), '755');
+  return () => {
+    logger.info(`
+${root} is ready. Next:
+  npm install                                   # links @cnpaas/${names.name} and records it in package-lock.json
+  npx nx run-many -t build typecheck lint format:check test:unit -p ${names.name}
+  flock /tmp/cnpaas-live.lock npx nx run-many -t test:live -p ${names.name}
+  npm run docs:errors                           # adds CNPAAS_${names.constantName}_* to docs/errors.md
+`);
+  };
+}
+
+/** The root tsconfig.json lists every package as a project reference (`tsc -b` at the root, editors): add this one. */
+function addRootReference(tree: Tree, root: string): void {
+  if (!tree.exists('tsconfig.json')) return;
+  updateJson<{ references?: Array<{ path: string }> }>(tree, 'tsconfig.json', (json) => {
+    const references = json.references ?? [];
+    const entry = `./${root}`;
+    if (!references.some((r) => r.path === entry)) references.push({ path: entry });
+    return { ...json, references };
+  });
+}
+
+export default serviceGenerator;

@@ -1,0 +1,3 @@
+/** @cnpaas/nx-plugin: the generators of this repository (generators.json). See README.md. */
+export { serviceGenerator, serviceNames, type ServiceNames } from './generators/service/generator.js';
+export type { ServiceGeneratorSchema } from './generators/service/schema.js';
