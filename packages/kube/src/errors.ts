@@ -68,7 +68,13 @@ export type KubeErrorCode =
    * The component was already started or already stopped.
    * @fix Create every informer and controller before start(), and a new Manager to run again.
    */
-  | 'CNPAAS_KUBE_LIFECYCLE';
+  | 'CNPAAS_KUBE_LIFECYCLE'
+  /**
+   * The CRD code generator could not run: a file that is not a CustomResourceDefinition it can read (no group,
+   * scope, kind, plural, served version or schema), or Prettier, which formats its output, is not installed.
+   * @fix Correct the CRD file the message names; for the formatter, install prettier as a devDependency (npm install -D prettier).
+   */
+  | 'CNPAAS_KUBE_CODEGEN';
 
 const terminalErrorBrand = Symbol.for('cnpaas.kube.TerminalError');
 

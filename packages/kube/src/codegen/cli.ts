@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { KubeError } from '../errors.js';
 import { writeCrdFiles } from './generate-files.js';
 
 const { values } = parseArgs({
@@ -21,10 +22,17 @@ if (!values.crds || !values.out) {
   process.exit(2);
 }
 const root = process.cwd();
-const written = await writeCrdFiles({
-  crdDir: resolve(root, values.crds),
-  outDir: resolve(root, values.out),
-  command: values.command,
-  root,
-});
-for (const file of written) process.stdout.write(`wrote ${file}\n`);
+try {
+  const written = await writeCrdFiles({
+    crdDir: resolve(root, values.crds),
+    outDir: resolve(root, values.out),
+    command: values.command,
+    root,
+  });
+  for (const file of written) process.stdout.write(`wrote ${file}\n`);
+} catch (err) {
+  // A bad CRD or a missing formatter: the message and its fix, not a stack.
+  if (!(err instanceof KubeError)) throw err;
+  process.stderr.write(`cnpaas-crd-codegen: ${err.describe()}\n`);
+  process.exit(2);
+}

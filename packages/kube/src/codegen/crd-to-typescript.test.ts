@@ -81,6 +81,25 @@ describe('generateCrdModule', () => {
 
   it('refuses a file without a CRD, naming it', () => {
     expect(() => generateCrdModule('kind: ConfigMap\n', { sourceName: 'x.yaml', command: 'c' })).toThrow(/x\.yaml/);
+    expect(() => generateCrdModule('kind: ConfigMap\n', { sourceName: 'x.yaml', command: 'c' })).toThrow(
+      expect.objectContaining({
+        code: 'CNPAAS_KUBE_CODEGEN',
+        hint: expect.stringContaining('CustomResourceDefinition'),
+      }),
+    );
+  });
+
+  it('refuses a CRD without a schema, naming the kind and version', () => {
+    const crd = `kind: CustomResourceDefinition
+spec:
+  group: example.dev
+  scope: Namespaced
+  names: { kind: Widget, plural: widgets }
+  versions: [{ name: v1, served: true, storage: true }]
+`;
+    expect(() => generateCrdModule(crd, { sourceName: 'w.yaml', command: 'c' })).toThrow(
+      'w.yaml: Widget v1 has no schema.openAPIV3Schema',
+    );
   });
 
   it('turns kinds into constant names', () => {

@@ -7,7 +7,8 @@
  */
 import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { format, resolveConfig } from 'prettier';
+import type * as Prettier from 'prettier';
+import { KubeError } from '../errors.js';
 import { generateCrdModule } from './crd-to-typescript.js';
 
 export interface CrdCodegenOptions {
@@ -39,8 +40,25 @@ export async function generateCrdFiles(options: CrdCodegenOptions): Promise<Map<
 
 /** Prettier with the repository's configuration for `path`, so format:check agrees with the generator. */
 export async function formatTypeScript(text: string, path: string): Promise<string> {
+  const { format, resolveConfig } = await loadPrettier();
   const config = (await resolveConfig(path)) ?? {};
   return format(text, { ...config, filepath: path });
+}
+
+/** Prettier is an optional peer: only code generation needs it, so a controller at run time never loads it. */
+async function loadPrettier(): Promise<typeof Prettier> {
+  try {
+    return await import('prettier');
+  } catch (err) {
+    throw new KubeError(
+      'CNPAAS_KUBE_CODEGEN',
+      'the CRD code generator formats its output with Prettier, which is not installed',
+      {
+        hint: 'npm install -D prettier in the package (or workspace) that runs the generator',
+        cause: err,
+      },
+    );
+  }
 }
 
 export async function writeCrdFiles(options: CrdCodegenOptions): Promise<string[]> {
