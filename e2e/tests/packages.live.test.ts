@@ -6,7 +6,7 @@
  *
  * - @cnpaas/storage-shim: examples/embed.ts starts a store and reads back a write.
  * - @cnpaas/kube: examples/widget-controller.ts runs against a real
- *   kube-apiserver (on cnpaas-store) until a Widget it reconciles is Ready,
+ *   kube-apiserver (on cnpaas-store, from @cnpaas/platform/testing) until a Widget it reconciles is Ready,
  *   then stops cleanly on SIGTERM.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { down, runKubectl, up, type UpResult } from '@cnpaas/platform';
+import { runKubectl } from '@cnpaas/platform';
+import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { say, step } from '../support/narrate.js';
 import { waitFor } from '../support/wait.js';
@@ -44,7 +45,7 @@ function peerVersion(name: string): string {
 
 describe('the reusable packages, packed and installed in a scratch project', () => {
   let scratch: string;
-  let stateDir: string | undefined;
+  let controlPlane: TestControlPlane | undefined;
   let controller: ChildProcess | undefined;
 
   beforeAll(async () => {
@@ -82,7 +83,7 @@ describe('the reusable packages, packed and installed in a scratch project', () 
 
   afterAll(async () => {
     controller?.kill('SIGKILL');
-    if (stateDir) await down({ stateDir, purge: true, say: () => {} });
+    await controlPlane?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
@@ -109,11 +110,12 @@ describe('the reusable packages, packed and installed in a scratch project', () 
 
   it("runs @cnpaas/kube's README example against a real kube-apiserver until its Widget is Ready", async () => {
     step('a controller from the packed @cnpaas/kube: examples/widget-controller.ts');
-    stateDir = mkdtempSync(path.join(tmpdir(), 'cnp-pack-'));
-    const stack: UpResult = await up({ stateDir, ports: 'auto', components: 'control-plane', say: () => {} });
+    const crd = path.join(REPO, 'packages/kube/examples/widget-crd.yaml');
+    const stack = await startControlPlane({ crds: [crd] });
+    controlPlane = stack;
     const kubectl = async (args: string[], input?: string) => {
       const res = await runKubectl({
-        kubectl: stack.kubectl ?? 'kubectl',
+        kubectl: stack.kubectl,
         kubeconfig: stack.kubeconfig,
         args,
         ...(input === undefined ? {} : { input }),
@@ -121,8 +123,6 @@ describe('the reusable packages, packed and installed in a scratch project', () 
       if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr.trim()}`);
       return res.stdout;
     };
-    await kubectl(['apply', '-f', path.join(REPO, 'packages/kube/examples/widget-crd.yaml')]);
-    await kubectl(['wait', '--for=condition=Established', 'crd/widgets.example.dev', '--timeout=60s']);
     await kubectl(['create', 'namespace', 'example-system']);
 
     copyFileSync(

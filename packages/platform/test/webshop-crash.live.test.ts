@@ -6,6 +6,10 @@
  * Emails and password Secrets, no duplicates, every User Ready, each Secret
  * holding the hash of its own registration's password.
  *
+ * Each kill lands 0-250 ms after RegistrationRequests are seen waiting: the
+ * operator finishes one in well under a second, so a longer pause would
+ * mostly kill an idle process.
+ *
  * Randomness is seeded (WEBSHOP_CRASH_SEED to replay); the seed is printed.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +36,8 @@ import {
 
 const TOTAL = 50;
 const KILLS = 5;
+/** Registrations kept back for each kill still to come (a batch is 2–4). */
+const RESERVED_PER_KILL = 4;
 const SEED = Number(process.env['WEBSHOP_CRASH_SEED'] ?? randomBytes(4).readUInt32BE(0));
 const TAG = [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
 
@@ -81,10 +87,18 @@ describe('registrations survive an operator killed at random points', () => {
     const failures: string[] = [];
     const kills: Kill[] = [];
 
-    // Registrations in small concurrent batches, paced so they spread over the kills.
+    // The killer is armed while it waits for registrations in flight to kill the operator under.
+    let armed = false;
+
+    // Registrations in small concurrent batches, paced so they spread over the kills. The operator answers a
+    // registration in well under a second, faster than it comes back from a kill (restart backoff, then the dead
+    // leader's Lease must lapse), so a few registrations are held back for each kill still to come and sent only
+    // once the killer is armed: every kill then has work in flight, and the last batches cannot all be done first.
     const create = (async () => {
       let i = 0;
       while (i < TOTAL) {
+        if (kills.length < KILLS && TOTAL - i <= RESERVED_PER_KILL * (KILLS - kills.length))
+          await waitFor('the killer to be armed', async () => armed, 180_000, 50);
         const batch = Array.from({ length: Math.min(between(2, 4), TOTAL - i) }, () => i++);
         await Promise.all(
           batch.map(async (n) => {
@@ -116,9 +130,12 @@ describe('registrations survive an operator killed at random points', () => {
           90_000,
           100,
         );
-        // A kill with nothing to do proves little: wait until registrations are waiting, then a random moment more.
-        await waitFor('a pending RegistrationRequest', async () => (await pendingRrs()) > 0, 60_000, 100);
-        await sleep(between(200, 3_000));
+        // A kill with nothing to do proves little: wait until registrations are in flight, then a random moment
+        // shorter than the operator needs for one.
+        armed = true;
+        await waitFor('a pending RegistrationRequest', async () => (await pendingRrs()) > 0, 60_000, 50);
+        armed = false;
+        await sleep(between(0, 250));
         const pending = await pendingRrs();
         try {
           process.kill(pid, 'SIGKILL');
