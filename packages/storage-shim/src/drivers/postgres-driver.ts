@@ -11,7 +11,8 @@ import { BackendStatements, boundOf } from './sql/statements.js';
 const SQL = new BackendStatements(postgresDialect);
 const EMPTY_VALUE = Buffer.alloc(0);
 
-interface Row {
+/** A revision row as pg returns it (bigints as decimal strings). */
+export interface Row {
   key: Buffer;
   create_revision: string;
   mod_revision: string;

@@ -11,6 +11,7 @@ import { BackendStatements, boundOf } from '../../src/drivers/sql/statements.js'
 import { SqliteDriver } from '../../src/drivers/sqlite-driver.js';
 import { parsePostgresEndpoint } from '../../src/drivers/postgres-endpoint.js';
 import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
+import type { Row } from '../../src/drivers/postgres-driver.js';
 
 /**
  * The backend statements in PostgreSQL's dialect, run on a real PostgreSQL 15
@@ -27,17 +28,6 @@ let server: PostgresHandle;
 let client: pg.Client;
 let dir: string;
 let sqlite: SqliteDriver;
-
-interface Row {
-  key: Buffer;
-  create_revision: string;
-  mod_revision: string;
-  version: string;
-  lease: string | null;
-  value: Buffer;
-  sub?: number;
-  deleted?: number;
-}
 
 const toKv = (r: Row): KeyValue => ({
   key: r.key,
