@@ -40,6 +40,29 @@ export interface RangeRequest {
   maxCreateRevision: number;
 }
 
+/**
+ * A RangeRequest with etcd's defaults (every field zero, as a decoder sees an
+ * empty message) and the given fields set: the one place the defaults live.
+ */
+export function rangeRequest(fields: Partial<RangeRequest> = {}): RangeRequest {
+  return {
+    key: Buffer.alloc(0),
+    rangeEnd: Buffer.alloc(0),
+    limit: 0,
+    revision: 0,
+    sortOrder: 'NONE',
+    sortTarget: 'KEY',
+    serializable: false,
+    keysOnly: false,
+    countOnly: false,
+    minModRevision: 0,
+    maxModRevision: 0,
+    minCreateRevision: 0,
+    maxCreateRevision: 0,
+    ...fields,
+  };
+}
+
 export interface RangeResponse {
   revision: number;
   kvs: KeyValue[];

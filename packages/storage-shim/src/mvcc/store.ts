@@ -16,6 +16,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../types.js';
+import { rangeRequest } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
 import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
@@ -346,21 +347,7 @@ export class RevisionStore {
     const rev = revision <= 0 ? this.#committed : revision;
     if (rev > this.#committed) throw Errors.futureRevision();
     if (rev < this.#compactRevision) throw Errors.compacted();
-    const all = {
-      key: Buffer.from([0]),
-      rangeEnd: Buffer.from([0]),
-      limit: 0,
-      revision: rev,
-      sortOrder: 'NONE',
-      sortTarget: 'KEY',
-      serializable: false,
-      keysOnly: false,
-      countOnly: false,
-      minModRevision: 0,
-      maxModRevision: 0,
-      minCreateRevision: 0,
-      maxCreateRevision: 0,
-    } as const;
+    const all = rangeRequest({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), revision: rev });
     let hash = 0;
     for (const kv of this.range(all).kvs) {
       const head = Buffer.alloc(24);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
-import type { RangeRequest, TxnRequest } from '../types.js';
+import { type RangeRequest, type TxnRequest, rangeRequest } from '../types.js';
 import { RevisionStore } from './store.js';
 import { registry } from '../drivers/registry.js';
 
@@ -49,22 +49,7 @@ export function openTestStore(topologyYaml?: string, now?: () => number): TestSt
 export const b = (s: string): Buffer => Buffer.from(s);
 
 export function rangeReq(key: string, rangeEnd = '', extra: Partial<RangeRequest> = {}): RangeRequest {
-  return {
-    key: b(key),
-    rangeEnd: b(rangeEnd),
-    limit: 0,
-    revision: 0,
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
-    ...extra,
-  };
+  return rangeRequest({ key: b(key), rangeEnd: b(rangeEnd), ...extra });
 }
 
 export function put(key: string, value: string, lease = 0n) {

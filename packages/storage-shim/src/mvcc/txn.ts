@@ -14,6 +14,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../types.js';
+import { rangeRequest } from '../types.js';
 
 /** One key change inside a revision, in the order the transaction made it. */
 export interface Change {
@@ -91,24 +92,11 @@ function cmpBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-const ALL_KEYS: Omit<RangeRequest, 'key' | 'rangeEnd' | 'revision'> = {
-  limit: 0,
-  sortOrder: 'NONE',
-  sortTarget: 'KEY',
-  serializable: false,
-  keysOnly: false,
-  countOnly: false,
-  minModRevision: 0,
-  maxModRevision: 0,
-  minCreateRevision: 0,
-  maxCreateRevision: 0,
-};
-
 function compareHolds(view: TxnView, c: Compare): boolean {
   const kvs =
     c.rangeEnd.length === 0
       ? [view.get(c.key)].filter((kv): kv is KeyValue => kv !== undefined)
-      : view.range({ ...ALL_KEYS, key: c.key, rangeEnd: c.rangeEnd, revision: 0 }, readRevision(view)).kvs;
+      : view.range(rangeRequest({ key: c.key, rangeEnd: c.rangeEnd }), readRevision(view)).kvs;
   // A missing key has no value to compare: always false, as in etcd.
   if (kvs.length === 0) return c.target === 'VALUE' ? false : compareOne(c, ZERO_KV);
   return kvs.every((kv) => compareOne(c, kv));

@@ -1,7 +1,7 @@
 import { toKeyRange } from '../keys.js';
 import type { Router } from '../routing/router.js';
 import type { BackendDriver } from './backend.js';
-import type { KeyValue, RangeRequest } from '../types.js';
+import { type KeyValue, rangeRequest } from '../types.js';
 import { rangeAt } from './range.js';
 import type { Change, TxnView } from './txn.js';
 
@@ -15,20 +15,6 @@ export interface WriteViewOptions {
   router: Router;
   leaseExists(id: bigint): boolean;
 }
-
-const ALL_OPTIONS: Omit<RangeRequest, 'key' | 'rangeEnd'> = {
-  limit: 0,
-  revision: 0,
-  sortOrder: 'NONE',
-  sortTarget: 'KEY',
-  serializable: false,
-  keysOnly: false,
-  countOnly: false,
-  minModRevision: 0,
-  maxModRevision: 0,
-  minCreateRevision: 0,
-  maxCreateRevision: 0,
-};
 
 /** A delete event's kv: only the key and the revision, as etcd sends it. */
 export function deleteKv(key: Buffer, modRevision: number): KeyValue {
@@ -85,7 +71,7 @@ export function writeView(options: WriteViewOptions): TxnView {
     },
     deleteRange(range) {
       const names = range.end === null ? [router.backendFor(range.start)] : router.backendsFor(range);
-      const all = { ...ALL_OPTIONS, key: range.start, rangeEnd: range.end ?? Buffer.alloc(0) };
+      const all = rangeRequest({ key: range.start, rangeEnd: range.end ?? Buffer.alloc(0) });
       const live = rangeAt(
         names.map((n) => drivers.get(n)!),
         all,

@@ -17,6 +17,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../../types.js';
+import { rangeRequest } from '../../types.js';
 import {
   BYTES,
   type Reader,
@@ -47,21 +48,7 @@ export const EMPTY_OP = Symbol('empty request op');
 // --- requests ---
 
 export function decodeRangeRequest(r: Reader): RangeRequest {
-  const m: RangeRequest = {
-    key: EMPTY,
-    rangeEnd: EMPTY,
-    limit: 0,
-    revision: 0,
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: 0,
-    maxModRevision: 0,
-    minCreateRevision: 0,
-    maxCreateRevision: 0,
-  };
+  const m = rangeRequest();
   while (!r.done) {
     const [field, wire] = r.tag();
     switch (field) {
