@@ -5,8 +5,8 @@
  * apply when, and which certificates its PKI must issue. A plain object; the
  * platform decides paths and ports.
  *
- * After readyUrl answers 200 the platform applies `afterReady` with the vars
- * from `manifestVars({ port, servingCaPem })`: API_SERVER_PORT and CA_BUNDLE.
+ * After readyUrl answers 200 the platform applies `afterReady`, with the
+ * APIService in its local form from `renderLocalApiService({ port, servingCaPem })`.
  * When the server stops for good it must delete APIService
  * v1.api.webshop.cnpaas.dev (APISERVICE_NAME): an unavailable APIService
  * blocks every namespace deletion.

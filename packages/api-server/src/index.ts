@@ -59,11 +59,10 @@ export type { HostPort as ListenOptions } from '@cnpaas/service-kit';
 export {
   MANIFEST_FILES,
   manifestPath,
-  manifestVars,
   encodeCaBundle,
-  renderManifest,
-  placeholdersIn,
-  type ManifestVars,
+  readManifest,
+  renderLocalApiService,
+  type LocalApiServiceOptions,
   type ManifestObject,
 } from './manifests.js';
 export {

@@ -6,11 +6,11 @@ import {
   MANIFEST_FILES,
   encodeCaBundle,
   manifestPath,
-  manifestVars,
-  placeholdersIn,
-  renderManifest,
+  readManifest,
+  renderLocalApiService,
   type ManifestObject,
 } from './manifests.js';
+import { parseManifests } from '@cnpaas/service-kit/manifests';
 import { testPki } from './test-support/pki.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -22,17 +22,23 @@ function rules(objects: ManifestObject[], name: string): Rule[] {
 }
 
 describe('manifests', () => {
-  it('use no placeholder but API_SERVER_PORT and CA_BUNDLE, and only in apiservice.yaml (the platform fails on any other)', () => {
+  it('are the cluster form: no {{placeholder}}, and the APIService names Service cnpaas-api on 443 with no CA bundle', () => {
     for (const file of Object.values(MANIFEST_FILES)) {
-      const used = placeholdersIn(readFileSync(manifestPath(file), 'utf8'));
-      expect(used.sort(), file).toEqual(file === MANIFEST_FILES.apiService ? ['API_SERVER_PORT', 'CA_BUNDLE'] : []);
+      expect(readFileSync(manifestPath(file), 'utf8'), file).not.toMatch(/\{\{[A-Z_]+\}\}/);
     }
+    const [apiService] = readManifest(MANIFEST_FILES.apiService);
+    expect(apiService!['spec']).toMatchObject({
+      service: { name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE, port: 443 },
+    });
+    expect(apiService!['spec']).not.toHaveProperty('caBundle');
   });
 
-  it('render the APIService the aggregator accepts: integer port, base64 PEM caBundle, priorities in range', async () => {
+  it('render the local APIService the aggregator accepts: integer port, base64 PEM caBundle, priorities in range', async () => {
     const pki = await testPki();
-    const vars = manifestVars({ port: 18443, servingCaPem: pki.servingCa.cert });
-    const [apiService, ...rest] = renderManifest(MANIFEST_FILES.apiService, vars);
+    const [apiService, ...rest] = parseManifests(
+      renderLocalApiService({ port: 18443, servingCaPem: pki.servingCa.cert }),
+      'rendered',
+    );
     expect(rest).toEqual([]);
     expect(apiService).toMatchObject({
       apiVersion: 'apiregistration.k8s.io/v1',
@@ -54,14 +60,15 @@ describe('manifests', () => {
     expect(spec).not.toHaveProperty('insecureSkipTLSVerify');
   });
 
-  it('refuse to render with a var missing, and refuse a CA bundle that is not PEM', () => {
-    expect(() => renderManifest(MANIFEST_FILES.apiService, { API_SERVER_PORT: '1' })).toThrow(/CA_BUNDLE/);
+  it('refuse to render with a port that is not one, or a CA bundle that is not PEM', async () => {
+    const pki = await testPki();
     expect(() => encodeCaBundle('not a certificate')).toThrow(/no PEM certificate/);
-    expect(() => manifestVars({ port: 70000, servingCaPem: '' })).toThrow(/not a TCP port/);
+    expect(() => renderLocalApiService({ port: 70000, servingCaPem: pki.servingCa.cert })).toThrow(/not a TCP port/);
+    expect(() => renderLocalApiService({ port: 8443, servingCaPem: 'nope' })).toThrow(/no PEM certificate/);
   });
 
   it('make the Service an ExternalName to localhost in cnpaas-system', () => {
-    expect(renderManifest(MANIFEST_FILES.service)).toEqual([
+    expect(readManifest(MANIFEST_FILES.service)).toEqual([
       expect.objectContaining({
         kind: 'Service',
         metadata: expect.objectContaining({ name: SERVICE_NAME, namespace: SYSTEM_NAMESPACE }),
@@ -71,7 +78,7 @@ describe('manifests', () => {
   });
 
   it('grant cnpaas-api-server exactly what the flow uses: create/get/watch RRs, create SARs; no impersonate, no delete', () => {
-    const objects = renderManifest(MANIFEST_FILES.rbac);
+    const objects = readManifest(MANIFEST_FILES.rbac);
     expect(rules(objects, 'cnpaas-api-server')).toEqual([
       { apiGroups: ['webshop.cnpaas.dev'], resources: ['registrationrequests'], verbs: ['create', 'get', 'watch'] },
       { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
@@ -85,7 +92,7 @@ describe('manifests', () => {
   });
 
   it('ship cnpaas-registrant: create on registrations, no binding', () => {
-    const objects = renderManifest(MANIFEST_FILES.registrantClusterRole);
+    const objects = readManifest(MANIFEST_FILES.registrantClusterRole);
     expect(objects.map((o) => o.kind)).toEqual(['ClusterRole']);
     expect(rules(objects, REGISTRANT_CLUSTER_ROLE)).toEqual([
       { apiGroups: [API_GROUP], resources: [REGISTRATIONS.plural], verbs: ['create'] },

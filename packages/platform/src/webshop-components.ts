@@ -6,7 +6,7 @@
  * certificates from the cluster CA and writes each identity's kubeconfig.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { allManifests, operatorComponent } from '@cnpaas/operator';
@@ -14,7 +14,7 @@ import type { ComponentDescriptor } from '@cnpaas/service-kit';
 import {
   apiServerComponent,
   API_SERVER_CLIENT_NAME,
-  manifestVars as apiServerManifestVars,
+  renderLocalApiService,
   SERVICE_DNS_NAME,
 } from '@cnpaas/api-server';
 import {
@@ -25,7 +25,12 @@ import {
   TRIGGER_CLIENT_NAME,
   triggerComponent,
 } from '@cnpaas/functions';
-import { APISERVER_WEBHOOK_CLIENT_NAME, WEBHOOKS_CLIENT_NAME, webhooksComponent } from '@cnpaas/webhooks';
+import {
+  APISERVER_WEBHOOK_CLIENT_NAME,
+  WEBHOOKS_CLIENT_NAME,
+  renderWebhookConfigurations,
+  webhooksComponent,
+} from '@cnpaas/webhooks';
 import type { ClusterPki } from './cluster-pki.js';
 import { CertificateAuthority } from './pki.js';
 import type { ProcessSpec } from './control-plane.js';
@@ -56,6 +61,19 @@ function toSpec(d: ComponentDescriptor, caFile: string, manifests: ProcessSpec['
     readyTimeoutMs: 60_000,
     manifests,
   };
+}
+
+/**
+ * Writes the local rendering of a package's cluster-form manifests (a
+ * Service reference made a loopback URL, a CA bundle filled in) into the
+ * state dir, and returns its path.
+ */
+function localManifest(paths: StatePaths, name: string, text: string): string {
+  const dir = path.join(paths.root, 'manifests');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
 }
 
 /** A kubeconfig for a component's own client identity (CN = its user name in RBAC). */
@@ -210,20 +228,30 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     allowTargets: [functionHostPort],
   });
 
+  const apiService = localManifest(
+    options.paths,
+    'apiservice.yaml',
+    renderLocalApiService({ port: ports.apiServer, servingCaPem: readFileSync(caFile) }),
+  );
   return {
     specs: [
       toSpec(webhooks, caFile, {
         // Step 4, the CRDs (with the namespace, RBAC and default template they need), go first.
         beforeStart: [...allManifests(), ...webhooks.manifests.beforeStart],
-        afterReady: webhooks.manifests.afterReady,
-        vars: { WEBHOOK_BASE_URL: `https://${webhookHostPort}`, CA_BUNDLE: readFileSync(caFile).toString('base64') },
+        afterReady: [
+          localManifest(
+            options.paths,
+            'webhook-configurations.yaml',
+            renderWebhookConfigurations({ baseUrl: `https://${webhookHostPort}`, caBundle: readFileSync(caFile) }).yaml,
+          ),
+        ],
       }),
       toSpec(operator, caFile, { beforeStart: [], afterReady: [] }),
       toSpec(apiServer, caFile, {
-        ...apiServer.manifests,
-        vars: apiServerManifestVars({ port: ports.apiServer, servingCaPem: readFileSync(caFile) }),
+        beforeStart: apiServer.manifests.beforeStart,
+        afterReady: [...apiServer.manifests.afterReady.filter((f) => !f.endsWith('apiservice.yaml')), apiService],
         // An APIService whose server is gone blocks every namespace deletion (docs/design.md "Registrations").
-        removeOnStop: apiServer.manifests.afterReady.filter((f) => f.endsWith('apiservice.yaml')),
+        removeOnStop: [apiService],
       }),
       toSpec(smtp, caFile, smtp.manifests),
       toSpec(emailFunction, deliveryCa.files.cert, emailFunction.manifests),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WebhooksError } from './errors.js';
+import { parseManifests } from '@cnpaas/service-kit/manifests';
 import { MANIFEST_FILES, manifestPath, rbacManifests, renderWebhookConfigurations } from './manifests.js';
 import { WEBHOOKS } from './routes.js';
 import { testPki } from './test-support.js';
@@ -145,10 +146,19 @@ describe('webhook configurations', () => {
     ).toThrow('does not parse');
   });
 
-  it('keep the placeholders in the committed files', () => {
-    const text = readFileSync(manifestPath(MANIFEST_FILES.validatingWebhookConfiguration), 'utf8');
-    expect(text).toContain('url: "{{WEBHOOK_BASE_URL}}/validate/users"');
-    expect(text).toContain('caBundle: "{{CA_BUNDLE}}"');
+  it('keep the cluster form in the committed files: each webhook names Service cnpaas-webhooks on 443 at its path', () => {
+    for (const file of [MANIFEST_FILES.mutatingWebhookConfiguration, MANIFEST_FILES.validatingWebhookConfiguration]) {
+      const text = readFileSync(manifestPath(file), 'utf8');
+      expect(text, file).not.toMatch(/\{\{[A-Z_]+\}\}/);
+      for (const o of parseManifests(text, file)) {
+        for (const w of o['webhooks'] as Array<{ name: string; clientConfig: Record<string, unknown> }>) {
+          const route = Object.values(WEBHOOKS).find((r) => r.webhook === w.name)!;
+          expect(w.clientConfig, w.name).toEqual({
+            service: { name: 'cnpaas-webhooks', namespace: 'cnpaas-system', port: 443, path: route.path },
+          });
+        }
+      }
+    }
   });
 });
 
