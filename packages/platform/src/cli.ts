@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { down } from './down.js';
+import { installCommand, uninstallCommand } from './install/commands.js';
 import { describeError, PlatformError } from './errors.js';
 import { logs } from './logs.js';
 import { mail } from './mail.js';
@@ -30,6 +31,17 @@ Commands:
   logs [NAME] list the logs, or print the last lines of one
     -n N                 lines (default 50)
     -f                   follow
+  install     put the webshop into a cluster from deploy/ (docs/cluster.md)
+    --kubeconfig FILE    the cluster (default $KUBECONFIG)
+    --webhook-client-ca FILE
+                         CA of kube-apiserver's webhook client certificate (required)
+    --overlay NAME       cluster (default) or kind
+    --image-registry R   pull cnpaas images from R instead of cnpaas/
+    --no-wait            do not wait for the Deployments and the APIService
+    --timeout SECONDS    per wait (default 300)
+  uninstall   remove what cnpaas install applied, and nothing else
+    --kubeconfig FILE    the cluster (default $KUBECONFIG)
+    --delete-data        also delete webshop data (refused while any exists otherwise)
 
 Common flags:
   --state-dir DIR        default .cnpaas (env CNPAAS_STATE_DIR)
@@ -50,6 +62,13 @@ const OPTIONS = {
   json: { type: 'boolean' },
   path: { type: 'boolean' },
   n: { type: 'string', short: 'n' },
+  kubeconfig: { type: 'string' },
+  overlay: { type: 'string' },
+  'image-registry': { type: 'string' },
+  'webhook-client-ca': { type: 'string' },
+  'no-wait': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'delete-data': { type: 'boolean' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -114,6 +133,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'mail':
         await mail(stateDir, rest[0], (text) => process.stdout.write(text));
+        return 0;
+      case 'install':
+        await installCommand({ ...values, wait: !values['no-wait'] }, (line) => process.stdout.write(`${line}\n`));
+        return 0;
+      case 'uninstall':
+        await uninstallCommand(values, (line) => process.stdout.write(`${line}\n`));
         return 0;
       case 'supervise': {
         // Internal: started detached by `cnpaas up`. Exit explicitly once everything

@@ -43,7 +43,36 @@ export type PlatformErrorCode =
    * The command needs a running stack (its kubeconfig or state), and there is none.
    * @fix Run cnpaas up first.
    */
-  | 'CNPAAS_PLATFORM_NOT_RUNNING';
+  | 'CNPAAS_PLATFORM_NOT_RUNNING'
+  /**
+   * cnpaas install or uninstall could not finish: the kubeconfig or a CA file cannot be read, an overlay does not
+   * render, the cluster lacks a front-proxy CA, or applying or waiting failed (the message has kubectl's words).
+   * @fix Do what the message says; install can be run again and continues where it stopped, uninstall removes what
+   * it applied.
+   */
+  | 'CNPAAS_PLATFORM_INSTALL'
+  /**
+   * The kubeconfig's cluster does not answer.
+   * @fix Check --kubeconfig and its current context: kubectl --kubeconfig FILE version must answer.
+   */
+  | 'CNPAAS_PLATFORM_CLUSTER_UNREACHABLE'
+  /**
+   * The cluster does not serve an API the manifests use (ValidatingAdmissionPolicy, APIService, ...).
+   * @fix Install into Kubernetes 1.30 or later, with the aggregation layer on.
+   */
+  | 'CNPAAS_PLATFORM_CLUSTER_TOO_OLD'
+  /**
+   * The kubeconfig's user may not create or patch some of the objects install applies; the message lists each.
+   * Nothing was applied.
+   * @fix Install as a cluster administrator, or grant the permissions the message lists.
+   */
+  | 'CNPAAS_PLATFORM_INSTALL_FORBIDDEN'
+  /**
+   * cnpaas uninstall found webshop data (Tenants, Users, registrations, Emails) that deleting the CRDs would delete.
+   * Nothing was deleted.
+   * @fix Back the data up or remove it, or pass --delete-data.
+   */
+  | 'CNPAAS_PLATFORM_UNINSTALL_DATA';
 
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';

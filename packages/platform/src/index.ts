@@ -11,3 +11,6 @@ export { kubeClientFromPki, type PkiClientOptions } from './pki-client.js';
 export { mail } from './mail.js';
 export { processCpuSeconds } from './process-cpu.js';
 export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
+export { install, type InstallOptions, type InstallResult } from './install/install.js';
+export { uninstall, type UninstallOptions, type UninstallResult } from './install/uninstall.js';
+export { INSTALLED_BY, INSTALLED_BY_LABEL, INVENTORY } from './install/names.js';
