@@ -1,6 +1,6 @@
-/** The names `cnpaas install` writes into a cluster, in one place. */
+/** The names `cnpaas install` writes into a cluster, in one place (the system namespace is the webshop contract's). */
+export { SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
 
-export const SYSTEM_NAMESPACE = 'cnpaas-system';
 /** The server-side apply field manager of every object install applies. */
 export const FIELD_MANAGER = 'cnpaas-install';
 /** Set on every object install applies; uninstall deletes only what carries it. */
