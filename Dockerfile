@@ -53,6 +53,9 @@ LABEL org.opencontainers.image.source=${SOURCE} \
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
+# The only places a component writes (each a volume in its Deployment or container), owned by the runtime user.
+RUN mkdir -p /var/lib/cnpaas-store /var/lib/cnpaas-smtp \
+  && chown 1000:1000 /var/lib/cnpaas-store /var/lib/cnpaas-smtp
 USER 1000:1000
 
 FROM app AS store

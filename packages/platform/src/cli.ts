@@ -1,8 +1,11 @@
 /** `cnpaas` argument parsing and dispatch. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { down } from './down.js';
 import { installCommand, uninstallCommand } from './install/commands.js';
+import { writeKindFiles } from './kind/kind-files.js';
+import { pinnedKubeVersion } from './kube-version.js';
 import { describeError, PlatformError } from './errors.js';
 import { logs } from './logs.js';
 import { mail } from './mail.js';
@@ -39,6 +42,12 @@ Commands:
     --image-registry R   pull cnpaas images from R instead of cnpaas/
     --no-wait            do not wait for the Deployments and the APIService
     --timeout SECONDS    per wait (default 300)
+  kind-config write what scripts/kind/up.sh gives kind: PKI for the store and the
+              webhooks' client, the admission configuration, kind-config.yaml
+    --dir DIR            where (default .cnpaas/kind)
+    --cluster-name NAME  default cnpaas
+    --store-host HOST    the store container's name on the kind network (default cnpaas-store)
+    --node-image IMAGE   default kindest/node:v<the pinned Kubernetes version>
   uninstall   remove what cnpaas install applied, and nothing else
     --kubeconfig FILE    the cluster (default $KUBECONFIG)
     --delete-data        also delete webshop data (refused while any exists otherwise)
@@ -69,6 +78,10 @@ const OPTIONS = {
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },
   'delete-data': { type: 'boolean' },
+  dir: { type: 'string' },
+  'cluster-name': { type: 'string' },
+  'store-host': { type: 'string' },
+  'node-image': { type: 'string' },
   follow: { type: 'boolean', short: 'f' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -137,6 +150,16 @@ export async function main(argv: string[]): Promise<number> {
       case 'install':
         await installCommand({ ...values, wait: !values['no-wait'] }, (line) => process.stdout.write(`${line}\n`));
         return 0;
+      case 'kind-config': {
+        const files = await writeKindFiles({
+          dir: values.dir ?? path.join(stateDir, 'kind'),
+          clusterName: values['cluster-name'] ?? 'cnpaas',
+          storeHost: values['store-host'] ?? 'cnpaas-store',
+          nodeImage: values['node-image'] ?? `kindest/node:v${pinnedKubeVersion()}`,
+        });
+        process.stdout.write(`${files.kindConfig}\n`);
+        return 0;
+      }
       case 'uninstall':
         await uninstallCommand(values, (line) => process.stdout.write(`${line}\n`));
         return 0;

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { allManifests, operatorComponent } from '@cnpaas/operator';
 import type { ComponentDescriptor } from '@cnpaas/service-kit';
 import {
@@ -31,6 +30,7 @@ import {
   renderWebhookConfigurations,
   webhooksComponent,
 } from '@cnpaas/webhooks';
+import { admissionConfig } from './admission-config.js';
 import type { ClusterPki } from './cluster-pki.js';
 import { CertificateAuthority } from './pki.js';
 import type { ProcessSpec } from './control-plane.js';
@@ -95,33 +95,13 @@ function writeAdmissionConfig(
   client: { cert: string; key: string },
 ): string {
   const kubeconfig = path.join(options.paths.pki, 'apiserver-webhook-client.kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      users: [{ name: webhookHostPort, user: { 'client-certificate': client.cert, 'client-key': client.key } }],
-    }),
-    { mode: 0o600 },
-  );
-  const pluginConfig = {
-    apiVersion: 'apiserver.config.k8s.io/v1',
-    kind: 'WebhookAdmissionConfiguration',
-    kubeConfigFile: kubeconfig,
-  };
+  const config = admissionConfig({
+    kubeconfigPath: kubeconfig,
+    clients: [{ host: webhookHostPort, cert: client.cert, key: client.key }],
+  });
+  writeFileSync(kubeconfig, config.kubeconfig, { mode: 0o600 });
   const file = path.join(options.paths.pki, 'admission-control.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'apiserver.config.k8s.io/v1',
-      kind: 'AdmissionConfiguration',
-      plugins: [
-        { name: 'ValidatingAdmissionWebhook', configuration: pluginConfig },
-        { name: 'MutatingAdmissionWebhook', configuration: pluginConfig },
-      ],
-    }),
-    { mode: 0o600 },
-  );
+  writeFileSync(file, config.admissionConfiguration, { mode: 0o600 });
   return file;
 }
 
