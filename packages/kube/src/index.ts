@@ -54,6 +54,7 @@ export {
   type RawResponse,
   type ClientIdentity,
 } from './kube-client.js';
+export { whoAmI, type UserInfo } from './who-am-i.js';
 export { agentFor, closeIdleConnections, CREDENTIAL_CHECK_INTERVAL_MS } from './transport.js';
 export { ResourceClient, type ResourceClientOptions, type WriteOptions, type JsonPatchOp } from './resource-client.js';
 export { Store } from './store.js';

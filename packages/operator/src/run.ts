@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
-import { createLogger, EventRecorder, kubeEventSink, Manager } from '@cnpaas/kube';
+import { createLogger, EventRecorder, KubeClient, kubeEventSink, Manager, whoAmI } from '@cnpaas/kube';
 import type { OperatorConfig } from './config.js';
 import { kitError } from './errors.js';
 import { addWebshopControllers } from './webshop/controllers.js';
@@ -27,6 +27,8 @@ export async function run(config: OperatorConfig, version: string): Promise<void
   });
   const log = createLogger({ level: config.logLevel, component: OPERATOR_NAME });
   const identity = `${hostname()}_${randomUUID()}`;
+  // Its user name differs by where it runs (a certificate's CN, a ServiceAccount's name): ask.
+  const me = await whoAmI(new KubeClient(kc));
   const mgr = new Manager({
     kubeConfig: kc,
     log,
@@ -45,6 +47,7 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     events,
     template: config.template,
     claimGraceMs: config.claimGraceMs,
+    operatorUser: me.username,
   });
 
   const health = await startHealthServer({
@@ -54,7 +57,10 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     registry: mgr.metrics.registry,
     error: kitError,
   });
-  log.info({ health: health.url, version, leaderElection: config.leaderElection, identity }, 'started');
+  log.info(
+    { health: health.url, version, leaderElection: config.leaderElection, identity, user: me.username },
+    'started',
+  );
 
   await runUntilStopped({ log, run: (stop) => mgr.start(stop), close: () => health.close() });
 }

@@ -178,6 +178,18 @@ describe('Tenant reconciler', () => {
     expect(ns.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
   });
 
+  it('binds the user name the operator runs as, e.g. its ServiceAccount in a pod', async () => {
+    const { clock, cluster, api } = setup();
+    cluster.seed<Tenant>(R.TENANTS, {
+      metadata: { name: 't-a', labels: { [REGISTRATION_UID_LABEL]: RR_UID } },
+      spec: tenantSpec,
+    });
+    const operatorUser = 'system:serviceaccount:cnpaas-system:cnpaas-operator';
+    await reconcileOnce(cluster, tenantReconciler({ api, clock, operatorUser }), R.TENANTS, { name: 't-a' });
+    const binding = cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'cnpaas-operator' })!;
+    expect(binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: operatorUser }]);
+  });
+
   it("binds the operator's per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready", async () => {
     const { clock, cluster, api } = setup();
     const tenant = cluster.seed<Tenant>(R.TENANTS, {

@@ -43,6 +43,8 @@ export interface WebshopControllersOptions {
   systemNamespace?: string;
   /** Default 10 min. */
   claimGraceMs?: number;
+  /** The operator's own user name as the apiserver knows it (`whoAmI`); default cnpaas-operator. */
+  operatorUser?: string;
   /** Keys reconciled at once per controller. Default 2 (most time is spent waiting on the apiserver). */
   concurrency?: number;
 }
@@ -102,7 +104,13 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
       name: 'tenant',
       for: tenants,
       concurrency,
-      reconciler: tenantReconciler({ api, clock, events, metrics }),
+      reconciler: tenantReconciler({
+        api,
+        clock,
+        events,
+        metrics,
+        ...(options.operatorUser ? { operatorUser: options.operatorUser } : {}),
+      }),
     })
     .owns(tenantNamespaces);
 

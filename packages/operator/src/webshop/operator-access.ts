@@ -19,9 +19,17 @@ export const OPERATOR_TENANT_ROLE = 'cnpaas-operator-tenant';
 /**
  * RoleBinding `cnpaas-operator` in the Tenant's namespace, controlled by the
  * Tenant and labelled like the namespace (the confinement policy admits only
- * labelled objects in labelled tenant namespaces).
+ * labelled objects in labelled tenant namespaces). It binds `user`, the
+ * operator's own user name as the apiserver knows it (a client certificate's
+ * CN under cnpaas up, a ServiceAccount's name in a pod): the confinement
+ * policy lets the operator bind itself, and only itself, by that name.
  */
-export function operatorAccessBinding(tenant: Tenant, labels: Record<string, string>): RoleBinding {
+export function operatorAccessBinding(options: {
+  tenant: Tenant;
+  labels: Record<string, string>;
+  user: string;
+}): RoleBinding {
+  const { tenant, labels } = options;
   const namespace = tenant.metadata?.name ?? '';
   return withControllerRef<RoleBinding>(
     {
@@ -29,7 +37,7 @@ export function operatorAccessBinding(tenant: Tenant, labels: Record<string, str
       kind: 'RoleBinding',
       metadata: { name: OPERATOR_NAME, namespace, labels: { ...labels } },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: OPERATOR_TENANT_ROLE },
-      subjects: [{ apiGroup: RBAC_GROUP, kind: 'User', name: OPERATOR_NAME }],
+      subjects: [{ apiGroup: RBAC_GROUP, kind: 'User', name: options.user }],
     },
     tenant,
   );

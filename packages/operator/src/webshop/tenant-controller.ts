@@ -52,6 +52,8 @@ export interface TenantControllerOptions {
   metrics?: WebshopMetrics;
   /** How often to look while a Namespace is terminating. Default 2 s (its deletion also wakes us). */
   namespacePollMs?: number;
+  /** The operator's own user name, bound in each tenant namespace. Default cnpaas-operator. */
+  operatorUser?: string;
 }
 
 export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
@@ -122,7 +124,11 @@ async function applyTenant(
   // controller creates the User only then).
   const access = await ensureChild({
     api: api.roleBindings,
-    desired: operatorAccessBinding(tenant, desired.metadata?.labels ?? {}),
+    desired: operatorAccessBinding({
+      tenant,
+      labels: desired.metadata?.labels ?? {},
+      user: options.operatorUser ?? OPERATOR_NAME,
+    }),
     isOurs: controlledBy(tenant),
   });
   if (access.outcome === 'conflict') return conflict(access.object);
