@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadKubeConfig } from './kubeconfig.js';
+import { loadKubeConfig, POD_ROOT_ENV } from './kubeconfig.js';
 import { caught, testError as error } from './test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnpaas-service-kit-kubeconfig-'));
@@ -31,6 +31,30 @@ function kubeconfig(name: string, options: { cluster?: string; user?: string; cu
 const options = { hint: "pass --kubeconfig with the test's kubeconfig", error };
 
 describe('loadKubeConfig', () => {
+  it("in a pod: the service host and port, and the account's files under the pod root", () => {
+    const root = join(dir, 'pod');
+    const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeFileSync(join(sa, 'namespace'), 'cnpaas-system');
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      [POD_ROOT_ENV]: root,
+    });
+    try {
+      const kc = loadKubeConfig({ kubeconfig: undefined, inCluster: true }, options);
+      expect(kc.getCurrentCluster()).toMatchObject({ server: 'https://10.0.0.1:443', caFile: join(sa, 'ca.crt') });
+      expect(kc.getCurrentUser()?.authProvider?.config).toEqual({ tokenFile: join(sa, 'token') });
+      expect(kc.getContextObject(kc.getCurrentContext())?.namespace).toBe('cnpaas-system');
+    } finally {
+      for (const key of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT', POD_ROOT_ENV]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
   it('loads a file with a current cluster', () => {
     const file = kubeconfig('good', { cluster: 'local', user: 'cnpaas-test', currentContext: true });
     const kc = loadKubeConfig({ kubeconfig: file, inCluster: false }, options);

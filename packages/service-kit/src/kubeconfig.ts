@@ -16,11 +16,19 @@ export interface LoadKubeConfigOptions {
   error: ErrorFactory<'KUBECONFIG'>;
 }
 
+/**
+ * Where a pod's filesystem root is, for the in-cluster files
+ * (`<root>/var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt,namespace}`).
+ * Unset in a pod. Set only to run a container's command outside its
+ * container with the environment its pod would have (the in-cluster test).
+ */
+export const POD_ROOT_ENV = 'CNPAAS_POD_ROOT';
+
 export function loadKubeConfig(source: KubeconfigSource, options: LoadKubeConfigOptions): KubeConfig {
   const kc = new KubeConfig();
   const name = source.kubeconfig ?? '(in-cluster)';
   try {
-    if (source.inCluster) kc.loadFromCluster();
+    if (source.inCluster) kc.loadFromCluster(process.env[POD_ROOT_ENV] ?? '');
     else if (source.kubeconfig!.includes(delimiter)) {
       // client-node merges a list of files like kubectl does, but only one it reads from the environment.
       process.env['KUBECONFIG'] = source.kubeconfig;
