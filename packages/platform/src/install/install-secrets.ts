@@ -139,6 +139,9 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
             `${service}.${SYSTEM_NAMESPACE}.svc.cluster.local`,
             `${service}.${SYSTEM_NAMESPACE}`,
             service,
+            // Also localhost: a component's command run outside its pod, beside a local control plane
+            // (the in-cluster test), is reached by that name. Only this install's CA vouches for it.
+            'localhost',
           ],
           usage: 'server',
         },

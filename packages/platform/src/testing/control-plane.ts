@@ -39,6 +39,8 @@ export interface StartControlPlaneOptions {
   stateDir?: string;
   /** Also run kube-controller-manager (namespace finalization, garbage collection, service-account tokens). */
   controllerManager?: boolean;
+  /** Extra kube-apiserver flags, appended last (e.g. an --admission-control-config-file). */
+  apiserverArgs?: string[];
   /** Environment for the started processes and the binary lookup (TEST_ASSET_*, KUBEBUILDER_ASSETS). */
   env?: NodeJS.ProcessEnv;
   /** Progress lines (binary lookup, each process ready); silent by default. */
@@ -111,7 +113,13 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     };
     const specs: ProcessSpec[] = [
       storeSpec({ paths, ports, topology }),
-      apiserverSpec({ ports, pki, binaries, etcdServers: `unix://${paths.storeSocket}` }),
+      apiserverSpec({
+        ports,
+        pki,
+        binaries,
+        etcdServers: `unix://${paths.storeSocket}`,
+        ...(options.apiserverArgs ? { extraArgs: options.apiserverArgs } : {}),
+      }),
     ];
     if (options.controllerManager) {
       const controllerManagerKubeconfig = path.join(paths.pki, 'kube-controller-manager.kubeconfig');

@@ -1,0 +1,266 @@
+/**
+ * The webshop as a cluster runs it, without a node: `cnpaas install` puts the
+ * cluster overlay into a real kube-apiserver on cnpaas-store, then each
+ * Deployment's container runs "as its pod would" (support/pod.ts): the image's
+ * entry point and the Deployment's arguments, its mounted Secrets and
+ * ConfigMaps, a TokenRequest token for its own ServiceAccount, the cluster CA
+ * and KUBERNETES_SERVICE_HOST/PORT. The registration demo then passes with
+ * every component authenticated as its ServiceAccount and authorised only by
+ * the RBAC the overlay ships (no binding names a client-certificate User).
+ *
+ * What stands in for a node: each Service in front of a component is made an
+ * ExternalName to localhost and the registrations' service ports follow the
+ * local ports (there is no kube-proxy); the demo trigger's URL and the email
+ * function's SMTP host say localhost for the same reason. The serving
+ * certificates, CA bundles, client-certificate checks and tokens are the ones
+ * install made.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { listMail } from '@cnpaas/functions';
+import type { KubeClient } from '@cnpaas/kube';
+import { CertificateAuthority, install, kubeClientFromPki, runKubectl } from '@cnpaas/platform';
+import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
+import { freePort } from '@cnpaas/service-kit';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { step } from '../support/narrate.js';
+import { runPod, type Deployment, type RunningPod } from '../support/pod.js';
+import { waitFor } from '../support/wait.js';
+import { REGISTRATIONS, registrationBody, sentCondition, type EmailObject } from '../support/webshop.js';
+
+const NS = 'cnpaas-system';
+const WEBHOOK_SERVICE = `cnpaas-webhooks.${NS}.svc`;
+
+let dir: string;
+let stack: TestControlPlane;
+let admin: KubeClient;
+const pods = new Map<string, RunningPod>();
+
+async function kubectl(args: string[], input?: string): Promise<string> {
+  const res = await runKubectl({
+    kubectl: stack.kubectl,
+    kubeconfig: stack.kubeconfig,
+    args,
+    ...(input === undefined ? {} : { input }),
+  });
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr.trim()}`);
+  return res.stdout;
+}
+
+/** The Service as an ExternalName to localhost: the apiserver dials localhost:<the registration's port>. */
+async function serviceToLocalhost(name: string): Promise<void> {
+  await kubectl(['delete', 'service', '-n', NS, name]);
+  await kubectl(
+    ['create', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: NS },
+      spec: { type: 'ExternalName', externalName: 'localhost' },
+    }),
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-pods-'));
+  step("kube-apiserver's webhook client: a CA, a certificate, and its admission configuration");
+  const webhookPort = await freePort();
+  const ca = await CertificateAuthority.loadOrCreate(dir, 'webhook-client-ca', 'test webhook client CA');
+  const client = await ca.issue(dir, {
+    name: 'apiserver-webhook-client',
+    commonName: 'kube-apiserver-webhook-client',
+    usage: 'client',
+  });
+  const kubeconfigPath = path.join(dir, 'webhook-client.kubeconfig');
+  writeFileSync(
+    kubeconfigPath,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      users: [
+        {
+          name: `${WEBHOOK_SERVICE}:${webhookPort}`,
+          user: { 'client-certificate': client.cert, 'client-key': client.key },
+        },
+      ],
+    }),
+  );
+  const plugin = {
+    apiVersion: 'apiserver.config.k8s.io/v1',
+    kind: 'WebhookAdmissionConfiguration',
+    kubeConfigFile: kubeconfigPath,
+  };
+  const admission = path.join(dir, 'admission.yaml');
+  writeFileSync(
+    admission,
+    stringify({
+      apiVersion: 'apiserver.config.k8s.io/v1',
+      kind: 'AdmissionConfiguration',
+      plugins: [
+        { name: 'ValidatingAdmissionWebhook', configuration: plugin },
+        { name: 'MutatingAdmissionWebhook', configuration: plugin },
+      ],
+    }),
+  );
+
+  step('a control plane on cnpaas-store, and cnpaas install --overlay cluster into it');
+  stack = await startControlPlane({
+    controllerManager: true,
+    apiserverArgs: [`--admission-control-config-file=${admission}`],
+  });
+  admin = kubeClientFromPki({ server: stack.server, pkiDir: path.join(path.dirname(stack.kubeconfig), 'pki') });
+  const installed = await install({
+    kubeconfig: stack.kubeconfig,
+    kubectl: stack.kubectl,
+    overlay: 'cluster',
+    webhookClientCaFile: ca.files.cert,
+    wait: false,
+  });
+  const deployment = (name: string) =>
+    installed.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as unknown as Deployment;
+  const apiserver = {
+    host: '127.0.0.1',
+    port: Number(new URL(stack.server).port),
+    caPem: readFileSync(path.join(path.dirname(stack.kubeconfig), 'pki', 'ca.crt'), 'utf8'),
+  };
+  const run = async (name: string, extra: { extraArgs?: string[]; ports?: Map<number, number> } = {}) => {
+    step(`${name}, as its pod would run`);
+    const pod = await runPod({ deployment: deployment(name), admin, apiserver, dir, ...extra });
+    pods.set(name, pod);
+    return pod;
+  };
+
+  const smtp = await run('cnpaas-smtp');
+  await kubectl([
+    'patch',
+    'secret',
+    '-n',
+    NS,
+    'cnpaas-email-function-smtp',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ stringData: { 'smtp-host': 'localhost', 'smtp-port': String(smtp.ports.get(2525)) } }),
+  ]);
+  const fn = await run('cnpaas-email-function');
+  const fnTarget = `localhost:${fn.ports.get(8443)}`;
+  await kubectl([
+    'patch',
+    'httptrigger',
+    '-n',
+    NS,
+    'email',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ spec: { url: `https://${fnTarget}/email` } }),
+  ]);
+  await run('cnpaas-trigger', { extraArgs: ['--allow-target', fnTarget] });
+  await run('cnpaas-webhooks', { ports: new Map([[9443, webhookPort]]) });
+  const api = await run('cnpaas-api-server');
+  await run('cnpaas-operator');
+
+  step('the Services as ExternalNames to localhost, and the registrations on the local ports');
+  await serviceToLocalhost('cnpaas-webhooks');
+  await serviceToLocalhost('cnpaas-api');
+  for (const kind of ['mutatingwebhookconfiguration', 'validatingwebhookconfiguration']) {
+    const config = JSON.parse(await kubectl(['get', kind, 'cnpaas-webhooks', '-o', 'json'])) as {
+      webhooks: Array<{ clientConfig: { service: { port: number } } }>;
+    };
+    const patch = config.webhooks.map((_, i) => ({
+      op: 'replace',
+      path: `/webhooks/${i}/clientConfig/service/port`,
+      value: webhookPort,
+    }));
+    await kubectl(['patch', kind, 'cnpaas-webhooks', '--type=json', '-p', JSON.stringify(patch)]);
+  }
+  await kubectl([
+    'patch',
+    'apiservice',
+    'v1.api.webshop.cnpaas.dev',
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/spec/service/port', value: api.ports.get(8443) }]),
+  ]);
+  await kubectl(['wait', '--for=condition=Available', '--timeout=60s', 'apiservice/v1.api.webshop.cnpaas.dev']);
+}, 300_000);
+
+afterAll(async () => {
+  for (const pod of pods.values()) await pod.stop();
+  await stack?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the webshop with every component as its own ServiceAccount', () => {
+  it('binds no client-certificate User: every grant is to a ServiceAccount of cnpaas-system', async () => {
+    const bindings = JSON.parse(await kubectl(['get', 'clusterrolebindings,rolebindings', '-A', '-o', 'json'])) as {
+      items: Array<{ metadata: { name: string }; subjects?: Array<{ kind: string; name: string }> }>;
+    };
+    const cnpaasUsers = bindings.items.flatMap((b) =>
+      (b.subjects ?? [])
+        .filter((s) => s.kind === 'User' && s.name.startsWith('cnpaas-'))
+        .map((s) => `${b.metadata.name}: ${s.name}`),
+    );
+    expect(cnpaasUsers).toEqual([]);
+    const log = pods.get('cnpaas-operator')!.output.join('');
+    expect(log).toContain('system:serviceaccount:cnpaas-system:cnpaas-operator');
+  });
+
+  it('refuses a weak password in the webhooks pod, called by kube-apiserver with its client certificate', async () => {
+    const weak = registrationBody('weak@example.com', { password: 'password' });
+    const res = await admin.request('POST', '/apis/webshop.cnpaas.dev/v1/registrationrequests', {
+      body: { ...weak, metadata: { name: 'weak' } },
+    });
+    expect(res.status).toBe(422);
+    const message = (res.body as { message: string }).message;
+    expect(message).toMatch(/admission webhook "[a-z-]+\.webshop\.cnpaas\.dev" denied the request/);
+    expect(message).toContain('spec.password');
+  });
+
+  it('answers a registration through the aggregated API, and sends the welcome mail once', async () => {
+    const res = await admin.request('POST', REGISTRATIONS, {
+      body: registrationBody('grace@example.com'),
+      timeoutMs: 60_000,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const answer = res.body as { status: { tenant: string; namespace: string; user: string; email: string } };
+    const email = await waitFor(
+      'the welcome Email to be sent',
+      async () => {
+        const e = await admin.json<EmailObject>({
+          method: 'GET',
+          path: `/apis/webshop.cnpaas.dev/v1/namespaces/${answer.status.namespace}/emails/${answer.status.email}`,
+        });
+        return sentCondition(e)?.status === 'True' ? e : undefined;
+      },
+      60_000,
+    );
+    expect(email.spec.toAddress).toBe('grace@example.com');
+    const mailDir = path.join(pods.get('cnpaas-smtp')!.root, 'var/lib/cnpaas-smtp');
+    const mail = await waitFor(
+      'the mail at the SMTP server',
+      async () => {
+        const all = await listMail(mailDir);
+        return all.length > 0 ? all : undefined;
+      },
+      30_000,
+    );
+    expect(mail.map((m) => m.to)).toEqual([['grace@example.com']]);
+  });
+
+  it('turns a RegistrationRequest made with kubectl into a Ready Tenant with its own namespace', async () => {
+    await kubectl(
+      ['create', '-f', '-'],
+      JSON.stringify({ ...registrationBody('ada@example.com', { firstName: 'Ada' }), metadata: { name: 'ada' } }),
+    );
+    await kubectl(['wait', '--for=delete', 'registrationrequest/ada', '--timeout=60s']);
+    const tenants = JSON.parse(await kubectl(['get', 'tenants', '-o', 'json'])) as {
+      items: Array<{
+        spec: { companyName?: string };
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      }>;
+    };
+    expect(tenants.items).toHaveLength(2);
+    for (const t of tenants.items) expect(t.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+});
