@@ -1,5 +1,4 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import type { ClientConfig } from 'pg';
 
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
@@ -8,8 +7,8 @@ export interface QueryResult {
 
 type Reply = QueryResult & { id: number; error?: { message: string; code?: string } };
 
-/** A PostgreSQL error, with the server's SQLSTATE; the message never holds the endpoint. */
-export class PostgresQueryError extends Error {
+/** A database server's error, with its code (SQLSTATE, or mysql2's name); the message never holds the endpoint. */
+export class BackendQueryError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
@@ -19,26 +18,30 @@ export class PostgresQueryError extends Error {
 }
 
 /**
- * Synchronous queries over asynchronous `pg`: the connections live in a
- * worker (postgres-worker.ts) and this thread waits on a shared flag until
- * the answer is there. It blocks the event loop for one round trip per read,
+ * Synchronous queries over an asynchronous database client: the connections
+ * live in a worker (postgres-worker.ts, mysql-worker.ts, both built on
+ * sql-worker-host.ts) and this thread waits on a shared flag until the
+ * answer is there. It blocks the event loop for one round trip per read,
  * which is what the synchronous read side of mvcc/backend.ts costs a network
  * database until reads are prefetched per batch; commits and compaction do
  * not block (`queryAsync`).
  */
-export class PostgresBridge {
+export class SqlBridge {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));
   readonly #pending = new Map<number, { resolve(r: QueryResult): void; reject(e: Error): void }>();
+  readonly #server: string;
   readonly #timeoutMs: number;
   #next = 0;
 
-  constructor(config: ClientConfig, timeoutMs = 30_000) {
+  /** `server` names the database in messages ("PostgreSQL"); `config` is what the worker connects with. */
+  constructor(worker: URL, config: unknown, server: string, timeoutMs = 30_000) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
+    this.#server = server;
     this.#timeoutMs = timeoutMs;
-    this.#worker = new Worker(new URL('./postgres-worker.js', import.meta.url), {
+    this.#worker = new Worker(worker, {
       workerData: { config, port: port2, flag: this.#flag },
       transferList: [port2],
     });
@@ -48,7 +51,7 @@ export class PostgresBridge {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      if (m.error) p.reject(new PostgresQueryError(m.error.message, m.error.code));
+      if (m.error) p.reject(new BackendQueryError(m.error.message, m.error.code));
       else p.resolve(toBuffers(m));
     });
   }
@@ -56,13 +59,13 @@ export class PostgresBridge {
   query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
     const id = this.#next++;
     Atomics.store(this.#flag, 0, 0);
-    this.#worker.postMessage({ id, conn, text, params: params.map(cloneable), sync: true });
+    this.#worker.postMessage({ id, conn, text, params, sync: true });
     if (Atomics.wait(this.#flag, 0, 0, this.#timeoutMs) === 'timed-out') {
-      throw new PostgresQueryError(`no answer from PostgreSQL within ${this.#timeoutMs} ms`, undefined);
+      throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
     }
     const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
-    if (!reply || reply.id !== id) throw new PostgresQueryError('PostgreSQL answer out of order', undefined);
-    if (reply.error) throw new PostgresQueryError(reply.error.message, reply.error.code);
+    if (!reply || reply.id !== id) throw new BackendQueryError(`${this.#server} answer out of order`, undefined);
+    if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
     return toBuffers(reply);
   }
 
@@ -70,7 +73,7 @@ export class PostgresBridge {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, conn, text, params: params.map(cloneable), sync: false });
+      this.#worker.postMessage({ id, conn, text, params, sync: false });
     });
   }
 
@@ -85,11 +88,7 @@ export class PostgresBridge {
   }
 }
 
-// BigInts (lease IDs) travel as decimal text, which PostgreSQL reads into BIGINT exactly.
-function cloneable(v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
-}
-
+// Structured clone turns Buffers into Uint8Arrays on the way back.
 function toBuffers(reply: QueryResult): QueryResult {
   for (const row of reply.rows) {
     for (const [k, v] of Object.entries(row)) {
