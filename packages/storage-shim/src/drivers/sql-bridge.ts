@@ -60,11 +60,21 @@ export class SqlBridge {
     const id = this.#next++;
     Atomics.store(this.#flag, 0, 0);
     this.#worker.postMessage({ id, conn, text, params, sync: true });
-    if (Atomics.wait(this.#flag, 0, 0, this.#timeoutMs) === 'timed-out') {
-      throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
+    // Wait until the flag says answered, not merely until woken: the worker
+    // sets the flag and then notifies, and a worker thread preempted between
+    // the two sends the previous answer's notify while this one is waiting.
+    const deadline = Date.now() + this.#timeoutMs;
+    while (Atomics.load(this.#flag, 0) === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.#flag, 0, 0, left) === 'timed-out') {
+        throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
+      }
     }
     const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
-    if (!reply || reply.id !== id) throw new BackendQueryError(`${this.#server} answer out of order`, undefined);
+    if (!reply || reply.id !== id) {
+      const got = reply ? `#${reply.id}` : 'none';
+      throw new BackendQueryError(`${this.#server} answer out of order: waited for #${id}, got ${got}`, undefined);
+    }
     if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
     return toBuffers(reply);
   }
