@@ -122,8 +122,9 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_FOREIGN_SCHEMA'
   /**
-   * A backend's database has the store's schema version recorded but one of its tables (kv, history, meta) is gone:
-   * it was changed outside the store, and its data is incomplete.
+   * A backend's database has the store's schema version recorded but one of its tables (kv, history, meta) is gone,
+   * or (PostgreSQL, whose migrations are all or nothing) some of its tables without the rest: it was changed outside
+   * the store, and its data is incomplete.
    * @fix Restore the database from a backup, or point the endpoint at an empty database and copy the keys in again.
    */
   | 'CNPAAS_STORE_MISSING_TABLE'

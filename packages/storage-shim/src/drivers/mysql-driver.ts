@@ -6,6 +6,7 @@ const MYSQL: ServerSpecifics = {
   server: 'MySQL',
   dialect: mysqlDialect,
   worker: new URL('./mysql-worker.js', import.meta.url),
+  transactionalDdl: false,
   currentSchema: 'DATABASE()',
   statements: mysqlStatements,
 };

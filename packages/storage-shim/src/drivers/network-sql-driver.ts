@@ -59,6 +59,12 @@ export interface ServerSpecifics {
   readonly worker: URL;
   /** An SQL expression for the schema (PostgreSQL) or database (MySQL) the tables live in. */
   readonly currentSchema: string;
+  /**
+   * Whether DDL is part of a transaction (PostgreSQL): then a migration is
+   * all or nothing, and a part of the store's tables can only be damage. In
+   * MySQL each CREATE TABLE commits, and a part is a migration to finish.
+   */
+  readonly transactionalDdl: boolean;
   /** A migration script as the statements to send (MySQL runs one at a time). */
   statements(script: string): string[];
 }
@@ -144,11 +150,22 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }
     const version = columns.has('meta') ? Number(this.#getMeta('schema_version') ?? 0) : 0;
     const absent = Object.keys(TABLES).filter((t) => !columns.has(t));
+    const hint =
+      'the database was changed outside the store: restore it from a backup, or point the endpoint at an empty database and copy the data in again';
     if (version > 0 && absent.length > 0) {
       throw new StoreError(
         'CNPAAS_STORE_MISSING_TABLE',
         `${this.location} has the store's schema version ${version} but no table ${list(absent)}`,
-        'the database was changed outside the store: restore it from a backup, or point the endpoint at an empty database and copy the data in again',
+        hint,
+      );
+    }
+    // Some of the store's tables and no version: a first migration cut short,
+    // which only a server whose DDL commits by itself can leave behind.
+    if (version === 0 && absent.length > 0 && this.#spec.transactionalDdl) {
+      throw new StoreError(
+        'CNPAAS_STORE_MISSING_TABLE',
+        `${this.location} has the store's table(s) ${list(ours)} but no table ${list(absent)}`,
+        hint,
       );
     }
     return version;

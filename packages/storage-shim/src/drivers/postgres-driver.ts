@@ -8,6 +8,7 @@ const POSTGRES: ServerSpecifics = {
   server: 'PostgreSQL',
   dialect: postgresDialect,
   worker: new URL('./postgres-worker.js', import.meta.url),
+  transactionalDdl: true,
   currentSchema: 'current_schema()',
   // PostgreSQL runs a script of several statements, DDL included, in one transaction.
   statements: (script) => [script],

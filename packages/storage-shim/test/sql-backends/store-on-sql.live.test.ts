@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Registry from '../../src/drivers/registry.js';
 import { bind } from '../../src/drivers/sql/dialect.js';
 import { BackendStatements } from '../../src/drivers/sql/statements.js';
 import { call, connect, type EtcdClient } from '../support/client.js';
@@ -175,6 +176,22 @@ for (const kind of SQL_SERVERS) {
       expect(after.kvs).toHaveLength(2);
     });
 
+    it('reports its durability settings and its size, as the built driver reads them', async () => {
+      // The built driver: its worker is a .js file next to it.
+      const built = new URL('../../dist/drivers/registry.js', import.meta.url).href;
+      const { registry, resolveEndpoint } = (await import(built)) as typeof Registry;
+      const endpoint = resolveEndpoint(server.url('tenants'), { dataDir: tmpdir(), warnings: [] });
+      const driver = registry.open(endpoint, { fsync: true });
+      try {
+        expect(driver.location).toBe(server.display('tenants'));
+        expect(driver.settings()).toEqual(kind.settings);
+        expect(driver.size().total).toBeGreaterThan(0);
+        expect(driver.keyCount()).toBe(2);
+      } finally {
+        await driver.close();
+      }
+    });
+
     it(`stops at start-up with a clear error, and no password, when ${kind.name} refuses the login`, () => {
       const wrong = 'wrong-pass-0815';
       const r = refusedStart(routed(server.url('tenants').replace(server.password, wrong)));
@@ -214,6 +231,34 @@ for (const kind of SQL_SERVERS) {
       expect(r.output).toContain(
         `CNPAAS_STORE_MISSING_TABLE: ${server.display('damaged')} has the store's schema version 1 but no table history`,
       );
+    });
+
+    it('treats a part of its tables without meta as damage where DDL is transactional, else finishes the migration', async () => {
+      await server.createDatabase('partial');
+      const c = await server.connect('partial');
+      // kv alone, as a MySQL migration cut short after its first CREATE TABLE leaves it.
+      for (const m of kind.dialect.migrations) for (const st of kind.statements(m)) await c.query(st);
+      await c.query('DROP TABLE history');
+      await c.query('DROP TABLE meta');
+      await c.end();
+      const topology = routed(server.url('partial'));
+      if (kind.transactionalDdl) {
+        const r = refusedStart(topology);
+        expect(r.status).toBe(2);
+        expect(r.output).toContain(
+          `CNPAAS_STORE_MISSING_TABLE: ${server.display('partial')} has the store's table(s) kv but no table history, meta`,
+        );
+        return;
+      }
+      const resumed = await startStore({ topology });
+      const rc = connect(resumed.target);
+      try {
+        await call(rc.kv, 'Put', { key: k('/t/p'), value: k('1') });
+        expect(await keys('partial')).toEqual(['/t/p']);
+      } finally {
+        rc.close();
+        await resumed.stop();
+      }
     });
 
     // Only where the driver has a socket form; not a skip, since there is nothing to run.

@@ -40,6 +40,10 @@ export interface SqlServer {
   statements(script: string): string[];
   /** What the server says when it refuses a password. */
   readonly loginRefused: string;
+  /** Whether a migration is all or nothing (network-sql-driver.ts ServerSpecifics). */
+  readonly transactionalDdl: boolean;
+  /** What the driver's settings() reports for the instance start() runs. */
+  readonly settings: Record<string, unknown>;
   /** Whether the handle has `socketUrl`. */
   readonly socket: boolean;
   missing(): string | undefined;
@@ -52,6 +56,8 @@ const postgres: SqlServer = {
   statements: (script) => [script],
   loginRefused: 'password authentication failed',
   socket: false,
+  transactionalDdl: true,
+  settings: { synchronousCommit: 'on' },
   missing: postgresMissing,
   async start() {
     const server = await startPostgres();
@@ -96,6 +102,9 @@ const mariadb: SqlServer = {
   statements: mysqlStatements,
   loginRefused: 'Access denied for user',
   socket: true,
+  transactionalDdl: false,
+  // startMariadb runs without a flush per commit and without a binary log.
+  settings: { innodbFlushLogAtTrxCommit: 0, syncBinlog: 0, logBin: false },
   missing: mariadbMissing,
   async start() {
     const server = await startMariadb();
