@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -20,14 +20,19 @@ export interface MariadbHandle {
   stop(): Promise<void>;
 }
 
+/** A program on PATH or in the sbin directories, which a non-root PATH often lacks (mariadbd is in /usr/sbin). */
+function which(program: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+  return dirs
+    .filter((d) => d.startsWith('/'))
+    .map((d) => join(d, program))
+    .find((p) => existsSync(p));
+}
+
 /** Why MariaDB tests cannot run here, or undefined when they can. */
 export function mariadbMissing(): string | undefined {
-  for (const bin of ['mariadbd', 'mariadb-install-db']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'pipe' });
-    } catch {
-      return `${bin} not found on PATH (apt-get install mariadb-server)`;
-    }
+  for (const program of ['mariadbd', 'mariadb-install-db']) {
+    if (!which(program)) return `${program} not found on PATH or in /usr/sbin (apt-get install mariadb-server)`;
   }
   return undefined;
 }
@@ -53,7 +58,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
     (asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), cmd, ...args]] : [cmd, args]) as [string, string[]];
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
-  const [initCmd, initArgs] = run('mariadb-install-db', [
+  const [initCmd, initArgs] = run(which('mariadb-install-db')!, [
     '--no-defaults',
     `--datadir=${data}`,
     '--auth-root-authentication-method=normal',
@@ -62,7 +67,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
   ]);
   execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
   const port = await freePort();
-  const [cmd, args] = run('mariadbd', [
+  const [cmd, args] = run(which('mariadbd')!, [
     '--no-defaults',
     `--datadir=${data}`,
     '--bind-address=127.0.0.1',
