@@ -58,25 +58,35 @@ export class SqlBridge {
 
   query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
     const id = this.#next++;
-    Atomics.store(this.#flag, 0, 0);
+    // The flag counts the answers the worker has put on the port; the answers
+    // themselves say which query they belong to. Read the count, look for
+    // this query's answer, and sleep only while the count is unchanged: a
+    // wake-up for any other reason (another answer's notify arriving late)
+    // just looks again, and nothing posted in between is missed.
+    let seen = Atomics.load(this.#flag, 0);
     this.#worker.postMessage({ id, conn, text, params, sync: true });
-    // Wait until the flag says answered, not merely until woken: the worker
-    // sets the flag and then notifies, and a worker thread preempted between
-    // the two sends the previous answer's notify while this one is waiting.
     const deadline = Date.now() + this.#timeoutMs;
-    while (Atomics.load(this.#flag, 0) === 0) {
+    for (;;) {
+      const reply = this.#take(id);
+      if (reply) {
+        if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
+        return toBuffers(reply);
+      }
       const left = deadline - Date.now();
-      if (left <= 0 || Atomics.wait(this.#flag, 0, 0, left) === 'timed-out') {
+      if (left <= 0 || Atomics.wait(this.#flag, 0, seen, left) === 'timed-out') {
         throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
       }
+      seen = Atomics.load(this.#flag, 0);
     }
-    const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
-    if (!reply || reply.id !== id) {
-      const got = reply ? `#${reply.id}` : 'none';
-      throw new BackendQueryError(`${this.#server} answer out of order: waited for #${id}, got ${got}`, undefined);
+  }
+
+  /** This query's answer if it is on the port, dropping late answers to queries that timed out. */
+  #take(id: number): Reply | undefined {
+    for (;;) {
+      const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
+      if (!reply || reply.id === id) return reply;
+      if (reply.id > id) throw new BackendQueryError(`${this.#server} answered a query not yet asked`, undefined);
     }
-    if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
-    return toBuffers(reply);
   }
 
   queryAsync(conn: 'writer' | 'reader', text: string, params: unknown[] = []): Promise<QueryResult> {

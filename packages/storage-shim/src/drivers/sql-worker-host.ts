@@ -30,8 +30,9 @@ export function serveQueries(open: (config: unknown) => WorkerConnections): void
 
   const answer = (req: Request, reply: object): void => {
     if (req.sync) {
+      // Post, then count: the waiting thread looks for its answer whenever the count moves.
       port.postMessage({ id: req.id, ...reply });
-      Atomics.store(flag, 0, 1);
+      Atomics.add(flag, 0, 1);
       Atomics.notify(flag, 0);
     } else {
       parentPort!.postMessage({ id: req.id, ...reply });
