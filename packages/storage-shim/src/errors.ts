@@ -114,10 +114,25 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_SCHEMA'
   /**
-   * A backend's database server (PostgreSQL) cannot be reached at start-up, or refuses the login. The message names
+   * A backend's database (PostgreSQL, MySQL, MariaDB) holds something that is not the store's: tables of other
+   * programs and none of the store's, or a table of the store's name without the store's columns. The store refuses
+   * it rather than writing beside, or into, another program's data.
+   * @fix Point the endpoint at an empty database (the store creates its tables) or at one this store created; give the
+   * store a database of its own.
+   */
+  | 'CNPAAS_STORE_FOREIGN_SCHEMA'
+  /**
+   * A backend's database has the store's schema version recorded but one of its tables (kv, history, meta) is gone,
+   * or (PostgreSQL, whose migrations are all or nothing) some of its tables without the rest: it was changed outside
+   * the store, and its data is incomplete.
+   * @fix Restore the database from a backup, or point the endpoint at an empty database and copy the keys in again.
+   */
+  | 'CNPAAS_STORE_MISSING_TABLE'
+  /**
+   * A backend's database server (PostgreSQL, MySQL, MariaDB) cannot be reached at start-up, or refuses the login. The message names
    * the endpoint without its password.
    * @fix Check that the server runs and that the host, port, database, user and password of the topology's endpoint
-   * are right (and sslmode, if the server demands TLS).
+   * are right (and sslmode, or tls for MySQL, if the server demands TLS).
    */
   | 'CNPAAS_STORE_BACKEND_CONNECT'
   /**

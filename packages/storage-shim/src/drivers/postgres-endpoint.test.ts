@@ -38,6 +38,7 @@ describe('parsePostgresEndpoint', () => {
       [`postgres://u:${pass}@h/d?pool=9`, 'parameter "pool" is not supported'],
       [`postgres://u:${pass}@h/`, 'names no host or no database'],
       [`postgres://u:${pass}@h:notaport/d`, 'is not a valid URL'],
+      [`postgres://u:${SECRET}@h/d`, 'has more than one @'],
     ] as const) {
       const err = refusal(endpoint);
       expect(err.reason).toContain(reason);

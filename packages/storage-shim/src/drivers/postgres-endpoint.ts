@@ -1,4 +1,5 @@
 import type { ClientConfig } from 'pg';
+import { onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
@@ -9,7 +10,11 @@ export interface PostgresEndpoint {
   display: string;
 }
 
-const SSL_MODES = new Set(['disable', 'require', 'verify-full']);
+const SSL_MODES = {
+  disable: false,
+  require: { rejectUnauthorized: false },
+  'verify-full': { rejectUnauthorized: true },
+} as const;
 
 /**
  * Parses `postgres://user:pass@host:port/db?sslmode=disable` (or
@@ -17,16 +22,10 @@ const SSL_MODES = new Set(['disable', 'require', 'verify-full']);
  * the endpoint only in its redacted form.
  */
 export function parsePostgresEndpoint(endpoint: string): PostgresEndpoint {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new EndpointError(
-      `"${redact(endpoint)}" is not a valid URL`,
-      'write postgres://user:password@host:5432/database?sslmode=disable',
-    );
-  }
-  const display = redactUrl(url);
+  const { url, display } = parseEndpointUrl(
+    endpoint,
+    'write postgres://user:password@host:5432/database?sslmode=disable',
+  );
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new EndpointError(`${display} is not a postgres:// URL`, 'write postgres://user:password@host/database');
   }
@@ -34,36 +33,17 @@ export function parsePostgresEndpoint(endpoint: string): PostgresEndpoint {
   if (!url.hostname || !database) {
     throw new EndpointError(`${display} names no host or no database`, 'write postgres://user:password@host/database');
   }
-  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
-  if (!SSL_MODES.has(sslmode)) {
-    throw new EndpointError(
-      `${display}: sslmode "${sslmode}" is not supported`,
-      `use one of ${[...SSL_MODES].join(', ')}`,
-    );
-  }
-  for (const key of url.searchParams.keys()) {
-    if (key !== 'sslmode') throw new EndpointError(`${display}: parameter "${key}" is not supported`, 'remove it');
-  }
+  const ssl = tlsSetting(display, 'sslmode', url.searchParams.get('sslmode'), SSL_MODES, 'disable');
+  onlyParams(display, url.searchParams, ['sslmode']);
   const config: ClientConfig = {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : 5432,
     database,
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
-    ssl: sslmode === 'disable' ? false : { rejectUnauthorized: sslmode === 'verify-full' },
+    ssl,
   };
   return { config, display };
-}
-
-function redactUrl(url: URL): string {
-  const copy = new URL(url.href);
-  if (copy.password) copy.password = '***';
-  return copy.href;
-}
-
-/** For text that did not even parse as a URL: drop anything between `:` and `@` of the authority. */
-function redact(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 /**

@@ -41,6 +41,16 @@ describe('resolveEndpoint', () => {
     }
   });
 
+  it('maps mysql:// in all three forms to the MySQL driver, showing the endpoint without its password', () => {
+    for (const [url, display] of [
+      ['mysql://kine:hunter2@tcp(db:3306)/t', 'mysql://kine:***@tcp(db:3306)/t'],
+      ['mysql://kine:hunter2@db:3306/t', 'mysql://kine:***@db:3306/t'],
+      ['mysql://kine@unix(/run/mysqld/mysqld.sock)/t', 'mysql://kine@unix(/run/mysqld/mysqld.sock)/t'],
+    ]) {
+      expect(resolveEndpoint(url!, { dataDir, warnings: [] })).toEqual({ scheme: 'mysql', location: url, display });
+    }
+  });
+
   it('warns about a query string it ignores', () => {
     const warnings: string[] = [];
     resolveEndpoint('sqlite://a.db?cache=shared', { dataDir, warnings });
@@ -48,12 +58,13 @@ describe('resolveEndpoint', () => {
   });
 
   it('refuses a scheme no driver is registered for, listing the supported ones and how to write them', () => {
-    for (const scheme of ['mysql', 'http', 'etcd']) {
+    for (const scheme of ['sqlserver', 'http', 'etcd']) {
       const err = refusal(`${scheme}://user@host/db`);
-      expect(err.reason).toBe(`scheme "${scheme}" is not supported (supported: sqlite, postgres, postgresql)`);
+      expect(err.reason).toBe(`scheme "${scheme}" is not supported (supported: sqlite, postgres, postgresql, mysql)`);
       expect(err.hint).toBe(`write the endpoint as one of: ${supportedEndpoints()}`);
       expect(err.hint).toContain('sqlite:///abs/path.db');
       expect(err.hint).toContain('postgres://user:password@host:5432/database?sslmode=disable');
+      expect(err.hint).toContain('mysql://user:password@tcp(host:3306)/database');
     }
   });
 

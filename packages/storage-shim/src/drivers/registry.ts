@@ -3,6 +3,7 @@ import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
+import { mysqlFactory } from './mysql-endpoint.js';
 import { postgresFactory } from './postgres-endpoint.js';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
@@ -13,7 +14,7 @@ export { EndpointError, type DriverFactory } from './registry-types.js';
  * listed: an endpoint with any other scheme stops the store at start-up with
  * the list of these.
  */
-const DRIVERS: readonly DriverFactory[] = [sqliteFactory, postgresFactory];
+const DRIVERS: readonly DriverFactory[] = [sqliteFactory, postgresFactory, mysqlFactory];
 const FACTORIES: ReadonlyMap<string, DriverFactory> = new Map(
   DRIVERS.flatMap((f) => [f.scheme, ...(f.aliases ?? [])].map((s) => [s, f] as const)),
 );

@@ -20,8 +20,8 @@ import type { KeyValue } from '../types.js';
  *   when it gets a promise (new writes queue for the next batch meanwhile,
  *   reads answer at the last committed revision). SQLite keeps returning
  *   plain values and never leaves the synchronous path.
- * - Its reads and rows are synchronous here. The PostgreSQL driver meets
- *   that by waiting on a worker thread (postgres-bridge.ts): correct, but a
+ * - Its reads and rows are synchronous here. The PostgreSQL and MySQL drivers
+ *   meet that by waiting on a worker thread (sql-bridge.ts): correct, but a
  *   loopback round trip per statement with the event loop blocked. The way
  *   out keeps this interface: a driver may buffer a batch's `put`/`delete`
  *   rows and send them with its COMMIT, and since every key and range a

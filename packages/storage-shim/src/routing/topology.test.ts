@@ -65,8 +65,8 @@ spec:
   it.each([
     [
       'an unknown scheme',
-      'backends: [{ name: x, endpoint: "mysql://root@tcp(h)/db", prefix: { prefix: x } }]',
-      'backends[0].endpoint scheme "mysql" is not supported (supported: sqlite, postgres, postgresql)',
+      'backends: [{ name: x, endpoint: "sqlserver://sa@h/db", prefix: { prefix: x } }]',
+      'backends[0].endpoint scheme "sqlserver" is not supported (supported: sqlite, postgres, postgresql, mysql)',
     ],
     [
       "the store's own file",

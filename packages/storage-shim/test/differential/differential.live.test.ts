@@ -10,11 +10,13 @@
  * - CNPAAS_DIFF_OPS=N       operations per seed;
  * - CNPAAS_DIFF_TOPOLOGY    single | routed | both (default both);
  * - CNPAAS_DIFF_TRACE=FILE  write every op and both outcomes to FILE (one run per file: seed appended);
+ * - CNPAAS_DIFF_BACKEND     sqlite (default) | postgres | mariadb: where the store's routed keys live;
  * - CNPAAS_LONG=1           100k operations in total.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startEtcd, startStore, type ServerHandle } from '../support/processes.js';
+import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
 import { Generator, type Op } from './generator.js';
 import { describe as describeOp, stable, type NEvent } from './normalize.js';
 import { execute, Session, type WatcherRecord } from './run.js';
@@ -26,6 +28,16 @@ const PROGRESS_MS = 50;
 /** After this many mismatches a run stops: later ones are mostly echoes of the first. */
 const MAX_MISMATCHES = 25;
 const SUBJECT = SELF ? 'etcd-2' : 'cnpaas-store';
+/** Which database the store's routed backends are in; main.db and meta.db are always SQLite. */
+const BACKEND = process.env.CNPAAS_DIFF_BACKEND ?? 'sqlite';
+const NETWORK: Record<string, string> = { postgres: 'postgres', mariadb: 'mysql' };
+if (BACKEND !== 'sqlite' && !(BACKEND in NETWORK))
+  throw new Error(`CNPAAS_DIFF_BACKEND must be sqlite, postgres or mariadb, got ${BACKEND}`);
+const SQL_SERVER: SqlServer | undefined = SQL_SERVERS.find((s) => s.dialect.name === NETWORK[BACKEND]);
+const SQL_MISSING = SQL_SERVER?.missing();
+/** Names the database in test names and reports when it is not SQLite. */
+const ON = BACKEND === 'sqlite' || SELF ? '' : ` on ${SQL_SERVER!.name}`;
+if (SQL_MISSING) console.warn(`skipping the differential runs on ${BACKEND}: ${SQL_MISSING}`);
 
 /**
  * Routed run: `/a/` and `/b/` each get a SQLite file, `/c/` and the edge keys
@@ -40,6 +52,27 @@ const TOPOLOGY = `backends:
     endpoint: sqlite://beta.db
     prefix: { prefix: "/b/" }
 `;
+
+/**
+ * The topology on a network database (CNPAAS_DIFF_BACKEND): routed, `/a/`
+ * and `/b/` each get a database of their own; single, every key starting
+ * with `/` goes to one database (the edge keys `compact_rev_key`, `\x00`,
+ * `\xff…` stay in main.db, which is always SQLite).
+ */
+async function networkTopology(run: Run, sql: SqlServerHandle): Promise<string> {
+  const backends = run.routed
+    ? [
+        ['alpha', '/a/'],
+        ['beta', '/b/'],
+      ]
+    : [['all', '/']];
+  let text = 'backends:\n';
+  for (const [name, prefix] of backends) {
+    await sql.createDatabase(`diff_${name}`);
+    text += `  - name: ${name}\n    endpoint: "${sql.url(`diff_${name}`)}"\n    prefix: { prefix: "${prefix}" }\n`;
+  }
+  return text;
+}
 
 interface Run {
   seed: number;
@@ -149,12 +182,15 @@ async function runDifferential(run: Run): Promise<RunReport> {
   };
   const servers: ServerHandle[] = [];
   const sessions: Session[] = [];
+  let sql: SqlServerHandle | undefined;
   try {
+    if (SQL_SERVER && !SELF) sql = await SQL_SERVER.start();
+    const topology = sql ? await networkTopology(run, sql) : run.routed ? TOPOLOGY : undefined;
     const started = await Promise.allSettled([
       startEtcd({ progressIntervalMs: PROGRESS_MS }),
       SELF
         ? startEtcd({ progressIntervalMs: PROGRESS_MS })
-        : startStore({ progressIntervalMs: PROGRESS_MS, ...(run.routed ? { topology: TOPOLOGY } : {}) }),
+        : startStore({ progressIntervalMs: PROGRESS_MS, ...(topology ? { topology } : {}) }),
     ]);
     // Keep whichever started, so `finally` stops it even when the other failed.
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
@@ -221,6 +257,7 @@ async function runDifferential(run: Run): Promise<RunReport> {
   } finally {
     for (const s of sessions) s.close();
     await Promise.all(servers.map((s) => s.stop()));
+    await sql?.stop();
   }
   report.ms = Date.now() - startedAt;
   return report;
@@ -228,12 +265,13 @@ async function runDifferential(run: Run): Promise<RunReport> {
 
 function replay(run: Run): string {
   const topology = run.routed ? 'routed' : 'single';
-  return `CNPAAS_DIFF_SEED=${run.seed} CNPAAS_DIFF_OPS=${run.ops} CNPAAS_DIFF_TOPOLOGY=${topology}${SELF ? ' CNPAAS_DIFF_SELF=1' : ''} npx vitest run test/differential`;
+  const backend = BACKEND === 'sqlite' ? '' : ` CNPAAS_DIFF_BACKEND=${BACKEND}`;
+  return `CNPAAS_DIFF_SEED=${run.seed} CNPAAS_DIFF_OPS=${run.ops} CNPAAS_DIFF_TOPOLOGY=${topology}${backend}${SELF ? ' CNPAAS_DIFF_SELF=1' : ''} npx vitest run test/differential`;
 }
 
 function formatMismatches(run: Run, report: RunReport): string {
   const lines = [
-    `differential seed ${run.seed} (${run.routed ? 'routed, 3 backends' : 'single backend'}): ` +
+    `differential seed ${run.seed} (${run.routed ? 'routed, 3 backends' : 'single backend'}${ON}): ` +
       `${report.mismatches.length}${report.mismatches.length >= MAX_MISMATCHES ? '+' : ''} mismatch(es) between etcd 3.4.23 and ${SUBJECT}`,
     `replay: ${replay(run)}`,
   ];
@@ -249,7 +287,7 @@ function formatMismatches(run: Run, report: RunReport): string {
 
 const runs = plan();
 
-describe(`differential: etcd 3.4.23 vs ${SUBJECT}`, () => {
+describe.skipIf(SQL_MISSING !== undefined)(`differential: etcd 3.4.23 vs ${SUBJECT}${ON}`, () => {
   for (const run of runs) {
     const name = `seed ${run.seed}, ${run.ops} ops, ${run.routed ? 'routed over 3 backends' : 'single backend'}`;
     it(name, { timeout: 60_000 + run.ops * 25 }, async () => {

@@ -28,6 +28,16 @@ describe('compile', () => {
     expect(bind(c, d, { x: 'X', y: 'Y' })).toEqual(['X', 'Y', 'X']);
     expect(() => bind(c, d, { x: 'X' })).toThrow('parameter "y" has no value');
   });
+
+  it('binds a ? in the order of the text even when a fragment is written once and used twice', () => {
+    const d = styled('question');
+    const c = compile(d, (p) => {
+      const where = `k = ${p('k')}`;
+      return `SELECT ${p('a')} WHERE ${where} UNION SELECT ${p('b')} WHERE ${where}`;
+    });
+    expect(c.text).toBe('SELECT ? WHERE k = ? UNION SELECT ? WHERE k = ?');
+    expect(c.names).toEqual(['a', 'k', 'b', 'k']);
+  });
 });
 
 describe('BackendStatements', () => {

@@ -12,13 +12,18 @@ export interface Dialect {
    * one per occurrence). Statements are written with names either way.
    */
   readonly placeholders: 'named' | 'numbered' | 'question';
-  /** What to bind as a LIMIT that limits nothing (SQLite -1, PostgreSQL NULL). */
+  /** The key column as a statement must name it: `key` is a reserved word in MySQL. */
+  readonly key: string;
+  /** What to bind as a LIMIT that limits nothing (SQLite -1, PostgreSQL NULL, MySQL a huge number). */
   readonly unlimited: number | bigint | null;
   /** An empty byte string literal, for the value column of a keys_only read. */
   readonly emptyBlob: string;
   /** A 64-bit integer column as decimal text, so a lease ID loses no bit in JavaScript. */
   intAsText(column: string): string;
-  /** INSERT a row, or update every other column where `conflict` already exists. */
+  /**
+   * INSERT a row, or update every other column where `conflict` already exists.
+   * `columns` are bare names, each also its parameter's name; the dialect quotes what it must.
+   */
   upsert(table: string, columns: readonly string[], conflict: string, param: Param): string;
   /** DELETE at most `limit` rows of `table` (which has an `id` key) matching `where`. */
   deleteLimited(table: string, where: string, limit: string): string;
@@ -42,21 +47,28 @@ export interface Compiled {
 /** Builds a statement from a template that writes its parameters with `p(name)`. */
 export function compile(dialect: Dialect, template: (p: Param) => string): Compiled {
   const names: string[] = [];
-  const p: Param = (name) => {
-    switch (dialect.placeholders) {
-      case 'named':
-        return `@${name}`;
-      case 'numbered': {
+  switch (dialect.placeholders) {
+    case 'named':
+      return { text: template((name) => `@${name}`), names };
+    case 'numbered': {
+      const text = template((name) => {
         let i = names.indexOf(name);
         if (i < 0) i = names.push(name) - 1;
         return `$${i + 1}`;
-      }
-      case 'question':
+      });
+      return { text, names };
+    }
+    case 'question': {
+      // A template may write a fragment once and use it twice, so the order of
+      // the p() calls is not the order in the text: mark each parameter, then
+      // read the names off the finished text, one per `?`.
+      const text = template((name) => `{{${name}}}`).replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
         names.push(name);
         return '?';
+      });
+      return { text, names };
     }
-  };
-  return { text: template(p), names };
+  }
 }
 
 /** The values of a statement's parameters, in the form its driver binds them. */

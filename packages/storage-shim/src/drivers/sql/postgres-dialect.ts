@@ -8,6 +8,7 @@ import type { Dialect } from './dialect.js';
  */
 export const postgresDialect: Dialect = {
   name: 'postgres',
+  key: 'key',
   placeholders: 'numbered',
   unlimited: null,
   emptyBlob: "'\\x'::bytea",

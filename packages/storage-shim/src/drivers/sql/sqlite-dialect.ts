@@ -8,6 +8,7 @@ import type { Dialect } from './dialect.js';
  */
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
+  key: 'key',
   placeholders: 'named',
   unlimited: -1,
   emptyBlob: "x''",

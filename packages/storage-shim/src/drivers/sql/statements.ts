@@ -40,25 +40,26 @@ export class BackendStatements {
   constructor(dialect: Dialect) {
     this.dialect = dialect;
     const c = (template: Parameters<typeof compile>[1]) => compile(dialect, template);
-    this.get = c((p) => `SELECT ${this.#columns(false)} FROM kv WHERE key = ${p('key')}`);
+    const key = dialect.key;
+    this.get = c((p) => `SELECT ${this.#columns(false)} FROM kv WHERE ${key} = ${p('key')}`);
     this.upsert = c((p) => dialect.upsert('kv', KV_COLUMNS, 'key', p));
     this.tombstone = c(
       (p) => `INSERT INTO history
-      (key, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
+      (${key}, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
       VALUES (${p('key')}, 0, ${p('rev')}, ${p('sub')}, 0, 0, ${dialect.emptyBlob}, 1, ${p('rev')})`,
     );
-    this.deleteKv = c((p) => `DELETE FROM kv WHERE key = ${p('key')}`);
+    this.deleteKv = c((p) => `DELETE FROM kv WHERE ${key} = ${p('key')}`);
     this.archive = c(
       (p) => `INSERT INTO history
-      (key, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
-      SELECT key, create_revision, mod_revision, sub, version, lease, value, 0, ${p('superseded')} FROM kv WHERE key = ${p('key')}`,
+      (${key}, create_revision, mod_revision, sub, version, lease, value, deleted, superseded)
+      SELECT ${key}, create_revision, mod_revision, sub, version, lease, value, 0, ${p('superseded')} FROM kv WHERE ${key} = ${p('key')}`,
     );
     this.prevOf = c(
       (p) => `SELECT ${this.#columns(false)} FROM history
-      WHERE key = ${p('key')} AND superseded = ${p('rev')} AND mod_revision < ${p('rev')} AND deleted = 0
+      WHERE ${key} = ${p('key')} AND superseded = ${p('rev')} AND mod_revision < ${p('rev')} AND deleted = 0
       ORDER BY mod_revision DESC LIMIT 1`,
     );
-    this.keysByLease = c((p) => `SELECT key FROM kv WHERE lease = ${p('lease')} ORDER BY key`);
+    this.keysByLease = c((p) => `SELECT ${key} FROM kv WHERE lease = ${p('lease')} ORDER BY ${key}`);
     this.keyCount = c(() => 'SELECT count(*) FROM kv');
     // Found through history_mod: a superseded row always has mod_revision < superseded.
     this.compact = c((p) =>
@@ -72,19 +73,20 @@ export class BackendStatements {
   range(bound: Bound, historical: boolean, keysOnly: boolean): Compiled {
     return this.#variant(`range:${bound}:${historical}:${keysOnly}`, (p) => {
       const columns = this.#columns(keysOnly);
-      const where = boundSql(bound, p);
-      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ORDER BY key LIMIT ${p('limit')}`;
+      const where = boundSql(bound, this.dialect.key, p);
+      if (!historical)
+        return `SELECT ${columns} FROM kv WHERE ${where} ORDER BY ${this.dialect.key} LIMIT ${p('limit')}`;
       return `SELECT * FROM (
              SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')}
              UNION ALL
              SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0
-           ) AS at_rev ORDER BY key LIMIT ${p('limit')}`;
+           ) AS at_rev ORDER BY ${this.dialect.key} LIMIT ${p('limit')}`;
     });
   }
 
   count(bound: Bound, historical: boolean): Compiled {
     return this.#variant(`count:${bound}:${historical}`, (p) => {
-      const where = boundSql(bound, p);
+      const where = boundSql(bound, this.dialect.key, p);
       if (!historical) return `SELECT count(*) FROM kv WHERE ${where}`;
       return `SELECT (SELECT count(*) FROM kv WHERE ${where} AND mod_revision <= ${p('rev')})
                 + (SELECT count(*) FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0)`;
@@ -94,7 +96,7 @@ export class BackendStatements {
   /** Every change to a key of the range with from <= revision <= to, in revision order. */
   changes(bound: Bound): Compiled {
     return this.#variant(`changes:${bound}`, (p) => {
-      const where = `${boundSql(bound, p)} AND mod_revision >= ${p('from')} AND mod_revision <= ${p('to')}`;
+      const where = `${boundSql(bound, this.dialect.key, p)} AND mod_revision >= ${p('from')} AND mod_revision <= ${p('to')}`;
       return `
       SELECT ${this.#columns(false)}, sub, 0 AS deleted FROM kv WHERE ${where}
       UNION ALL
@@ -108,7 +110,7 @@ export class BackendStatements {
   #columns(keysOnly: boolean): string {
     const lease = `CASE lease WHEN 0 THEN NULL ELSE ${this.dialect.intAsText('lease')} END AS lease`;
     const value = keysOnly ? `${this.dialect.emptyBlob} AS value` : 'value';
-    return `key, create_revision, mod_revision, version,
+    return `${this.dialect.key}, create_revision, mod_revision, version,
   ${lease}, ${value}`;
   }
 
@@ -122,13 +124,13 @@ export class BackendStatements {
   }
 }
 
-function boundSql(bound: Bound, p: (name: string) => string): string {
+function boundSql(bound: Bound, key: string, p: (name: string) => string): string {
   switch (bound) {
     case 'one':
-      return `key = ${p('start')}`;
+      return `${key} = ${p('start')}`;
     case 'between':
-      return `key >= ${p('start')} AND key < ${p('end')}`;
+      return `${key} >= ${p('start')} AND ${key} < ${p('end')}`;
     case 'from':
-      return `key >= ${p('start')}`;
+      return `${key} >= ${p('start')}`;
   }
 }

@@ -1,0 +1,106 @@
+import type { ConnectionOptions } from 'mysql2';
+import { MysqlDriver } from './mysql-driver.js';
+import { REDACTED, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import { type DriverFactory, EndpointError } from './registry-types.js';
+
+/** A MySQL/MariaDB endpoint, split into what mysql2 connects with and what may be shown. */
+export interface MysqlEndpoint {
+  config: ConnectionOptions;
+  /** The endpoint with its password replaced by `***`: the only form that may reach a log or an error. */
+  display: string;
+}
+
+// Go's MySQL driver's `tls` values, as kine and HariKube endpoints carry them; `preferred` may fall back to plain text.
+const TLS_MODES = {
+  false: false,
+  true: { rejectUnauthorized: true },
+  'skip-verify': { rejectUnauthorized: false },
+} as const;
+
+const FORMS = [
+  'mysql://user:password@tcp(host:3306)/database',
+  'mysql://user:password@host:3306/database',
+  'mysql://user:password@unix(/path/to/mysqld.sock)/database',
+];
+const HINT = `write one of ${FORMS.join(', ')} (optionally ?tls=true|skip-verify|false)`;
+
+// Go DSN: [user[:password]@]net(address)/database[?params]. The password runs to the `@` before the
+// network, so it may hold `:`, `@` and `/`; like Go's driver, nothing in it is percent-decoded.
+const DSN = /^mysql:\/\/(?:([^:@]*)(?::(.*))?@)?(tcp|unix)\(([^)]*)\)\/([^?]*)(?:\?(.*))?$/s;
+
+/**
+ * Parses a MySQL endpoint in any of the forms kine and HariKube accept: the
+ * Go DSN with `tcp(host:port)` or `unix(/socket)`, or a plain URL
+ * (percent-encoded). The password is kept out of every message.
+ */
+export function parseMysqlEndpoint(endpoint: string): MysqlEndpoint {
+  const dsn = DSN.exec(endpoint);
+  return dsn ? fromDsn(dsn) : fromUrl(endpoint);
+}
+
+function fromDsn(m: RegExpExecArray): MysqlEndpoint {
+  const [, user = '', password, net, address = '', database = '', query] = m;
+  const params = new URLSearchParams(query ?? '');
+  const auth = user || password !== undefined ? `${user}${password ? `:${REDACTED}` : ''}@` : '';
+  const display = `mysql://${auth}${net}(${address})/${database}${query ? `?${query}` : ''}`;
+  const config: ConnectionOptions = { user, password: password ?? '', database };
+  if (net === 'unix') {
+    if (!address.startsWith('/')) throw new EndpointError(`${display}: the socket path must be absolute`, HINT);
+    config.socketPath = address;
+  } else {
+    const hostPort = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(address);
+    if (!hostPort) throw new EndpointError(`${display}: "${address}" is not host:port`, HINT);
+    config.host = hostPort[1] ?? hostPort[2];
+    config.port = port(display, hostPort[3]);
+  }
+  return finish(display, config, params);
+}
+
+function fromUrl(endpoint: string): MysqlEndpoint {
+  const { url, display } = parseEndpointUrl(endpoint, HINT);
+  if (url.protocol !== 'mysql:') throw new EndpointError(`${display} is not a mysql:// endpoint`, HINT);
+  const config: ConnectionOptions = {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: port(display, url.port || undefined),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+  };
+  if (!config.host) throw new EndpointError(`${display} names no host`, HINT);
+  return finish(display, config, url.searchParams);
+}
+
+function finish(display: string, config: ConnectionOptions, params: URLSearchParams): MysqlEndpoint {
+  if (!config.database) throw new EndpointError(`${display} names no database`, HINT);
+  if (config.database.includes('/'))
+    throw new EndpointError(`${display}: "${config.database}" is not a database name`, HINT);
+  const tls = tlsSetting(display, 'tls', params.get('tls'), TLS_MODES, 'false');
+  onlyParams(display, params, ['tls']);
+  if (tls) config.ssl = tls;
+  return { config, display };
+}
+
+function port(display: string, text: string | undefined): number {
+  if (text === undefined) return 3306;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new EndpointError(`${display}: port ${text} is out of range`, HINT);
+  return n;
+}
+
+/**
+ * `mysql://`: one backend per MySQL or MariaDB database. The location is the
+ * full endpoint (the driver needs the password to connect); only its
+ * redacted form is ever shown.
+ */
+export const mysqlFactory: DriverFactory = {
+  scheme: 'mysql',
+  forms: FORMS,
+  resolve(rest, { scheme }) {
+    const endpoint = `${scheme}://${rest}`;
+    return { location: endpoint, display: parseMysqlEndpoint(endpoint).display };
+  },
+  open(endpoint) {
+    return new MysqlDriver(parseMysqlEndpoint(endpoint.location));
+  },
+};

@@ -1,0 +1,29 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { BackendQueryError, SqlBridge } from './sql-bridge.js';
+
+const WORKER = new URL('../../test/support/bridge-worker.ts', import.meta.url);
+
+describe('SqlBridge', () => {
+  let bridge: SqlBridge | undefined;
+  afterEach(async () => {
+    await bridge?.close();
+    bridge = undefined;
+  });
+
+  it('answers each synchronous query with its own reply when a late notify wakes it early', () => {
+    bridge = new SqlBridge(WORKER, {}, 'TestDB', 5_000);
+    for (const text of ['one', 'late-notify two', 'late-notify three']) {
+      expect(bridge.query('reader', text).rows).toEqual([{ text }]);
+    }
+  });
+
+  it('gives up on a query after its timeout and answers the next one with its own reply', () => {
+    bridge = new SqlBridge(WORKER, {}, 'TestDB', 250);
+    expect(() => bridge!.query('reader', 'slow one')).toThrow(
+      new BackendQueryError('no answer from TestDB within 250 ms', undefined),
+    );
+    // The worker answers `slow one` 50 ms later, then this: the late answer comes first and must be dropped.
+    expect(bridge.query('reader', 'two').rows).toEqual([{ text: 'two' }]);
+    expect(bridge.query('reader', 'three').rows).toEqual([{ text: 'three' }]);
+  });
+});

@@ -1,0 +1,119 @@
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+
+export interface QueryResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number;
+}
+
+type Reply = QueryResult & { id: number; error?: { message: string; code?: string } };
+
+/** A database server's error, with its code (SQLSTATE, or mysql2's name); the message never holds the endpoint. */
+export class BackendQueryError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Synchronous queries over an asynchronous database client: the connections
+ * live in a worker (postgres-worker.ts, mysql-worker.ts, both built on
+ * sql-worker-host.ts) and this thread waits on a shared flag until the
+ * answer is there. It blocks the event loop for one round trip per read,
+ * which is what the synchronous read side of mvcc/backend.ts costs a network
+ * database until reads are prefetched per batch; commits and compaction do
+ * not block (`queryAsync`).
+ */
+export class SqlBridge {
+  readonly #worker: Worker;
+  readonly #port: MessagePort;
+  readonly #flag = new Int32Array(new SharedArrayBuffer(4));
+  readonly #pending = new Map<number, { resolve(r: QueryResult): void; reject(e: Error): void }>();
+  readonly #server: string;
+  readonly #timeoutMs: number;
+  #next = 0;
+
+  /** `server` names the database in messages ("PostgreSQL"); `config` is what the worker connects with. */
+  constructor(worker: URL, config: unknown, server: string, timeoutMs = 30_000) {
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#server = server;
+    this.#timeoutMs = timeoutMs;
+    this.#worker = new Worker(worker, {
+      workerData: { config, port: port2, flag: this.#flag },
+      transferList: [port2],
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (m: Reply | 'closed') => {
+      if (m === 'closed') return;
+      const p = this.#pending.get(m.id);
+      if (!p) return;
+      this.#pending.delete(m.id);
+      if (m.error) p.reject(new BackendQueryError(m.error.message, m.error.code));
+      else p.resolve(toBuffers(m));
+    });
+  }
+
+  query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
+    const id = this.#next++;
+    // The flag counts the answers the worker has put on the port; the answers
+    // themselves say which query they belong to. Read the count, look for
+    // this query's answer, and sleep only while the count is unchanged: a
+    // wake-up for any other reason (another answer's notify arriving late)
+    // just looks again, and nothing posted in between is missed.
+    let seen = Atomics.load(this.#flag, 0);
+    this.#worker.postMessage({ id, conn, text, params, sync: true });
+    const deadline = Date.now() + this.#timeoutMs;
+    for (;;) {
+      const reply = this.#take(id);
+      if (reply) {
+        if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
+        return toBuffers(reply);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.#flag, 0, seen, left) === 'timed-out') {
+        throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
+      }
+      seen = Atomics.load(this.#flag, 0);
+    }
+  }
+
+  /** This query's answer if it is on the port, dropping late answers to queries that timed out. */
+  #take(id: number): Reply | undefined {
+    for (;;) {
+      const reply = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
+      if (!reply || reply.id === id) return reply;
+      if (reply.id > id) throw new BackendQueryError(`${this.#server} answered a query not yet asked`, undefined);
+    }
+  }
+
+  queryAsync(conn: 'writer' | 'reader', text: string, params: unknown[] = []): Promise<QueryResult> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, conn, text, params, sync: false });
+    });
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      this.#worker.on('message', (m) => m === 'closed' && resolve());
+    });
+    this.#worker.postMessage('close');
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
+    this.#port.close();
+    await this.#worker.terminate();
+  }
+}
+
+// Structured clone turns Buffers into Uint8Arrays on the way back.
+function toBuffers(reply: QueryResult): QueryResult {
+  for (const row of reply.rows) {
+    for (const [k, v] of Object.entries(row)) {
+      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.length);
+    }
+  }
+  return { rows: reply.rows, rowCount: reply.rowCount };
+}
