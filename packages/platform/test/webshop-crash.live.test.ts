@@ -29,7 +29,7 @@ import {
   normalise,
   registration,
   scanBytes,
-  scryptMatches,
+  passwordMatches,
   seededRandom,
   waitFor,
 } from './support/webshop-registrations.js';
@@ -247,11 +247,11 @@ describe('registrations survive an operator killed at random points', () => {
     const sample = [...submitted].sort(() => random() - 0.5).slice(0, 4);
     for (const s of sample) {
       const hash = Buffer.from(secretByUid.get(s.uid).data.hash, 'base64').toString('utf8');
-      expect(await scryptMatches(s.password, hash), s.name).toBe(true);
+      expect(await passwordMatches(s.password, hash), s.name).toBe(true);
     }
     const other = submitted.find((s) => s.uid !== sample[0]!.uid)!;
     expect(
-      await scryptMatches(
+      await passwordMatches(
         other.password,
         Buffer.from(secretByUid.get(sample[0]!.uid).data.hash, 'base64').toString('utf8'),
       ),
