@@ -768,14 +768,20 @@ describe('webshop registration on a live stack', () => {
     // dots, and an UPDATE check that split field paths on dots never looked at it.
     const annotation = `${GROUP}/password`;
     const secretBefore = await kubectlJson(['get', 'secret', `${a}-password`, '-n', a]);
+    const cheapArgon2id = `$argon2id$v=19$m=1024,t=1,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
     const cheap = `$scrypt$ln=1,r=8,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
     for (const [value, reason] of [
-      [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$scrypt\$…\), never a plain password/],
+      [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$argon2id\$… or \$scrypt\$…\), never a plain password/],
       [
         '$scrypt$garbage-TAG',
         /starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/,
       ],
       [cheap, /is a scrypt hash weaker than the required ln=15,r=8,p=3/],
+      [cheapArgon2id, /is an argon2id hash weaker than the required m=19456,t=2,p=1/],
+      [
+        '$argon2id$garbage-TAG',
+        /starts with \$argon2id\$, which is reserved for password hashes, but is not a well-formed hash/,
+      ],
     ] as const) {
       const change = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, {
         metadata: { annotations: { [annotation]: value } },
