@@ -128,12 +128,13 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  /** The pragmas durability and privacy rest on: WAL, FULL sync, secure_delete. */
-  settings(): { journalMode: string; synchronous: number; secureDelete: number } {
+  /** The pragmas durability, privacy and a bounded WAL rest on: WAL, FULL sync, secure_delete, journal_size_limit. */
+  settings(): { journalMode: string; synchronous: number; secureDelete: number; journalSizeLimit: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
       secureDelete: this.db.pragma('secure_delete', { simple: true }) as number,
+      journalSizeLimit: this.db.pragma('journal_size_limit', { simple: true }) as number,
     };
   }
 
