@@ -97,8 +97,12 @@ describe('registrations survive an operator killed at random points', () => {
     const create = (async () => {
       let i = 0;
       while (i < TOTAL) {
-        if (kills.length < KILLS && TOTAL - i <= RESERVED_PER_KILL * (KILLS - kills.length))
-          await waitFor('the killer to be armed', async () => armed, 180_000, 50);
+        // The killer may arm, find work already pending and fire between two polls, the last time included: a
+        // kill made while waiting ends the wait too, or the last one would leave this loop waiting for good.
+        if (kills.length < KILLS && TOTAL - i <= RESERVED_PER_KILL * (KILLS - kills.length)) {
+          const killsBefore = kills.length;
+          await waitFor('the killer to be armed', async () => armed || kills.length > killsBefore, 180_000, 50);
+        }
         const batch = Array.from({ length: Math.min(between(2, 4), TOTAL - i) }, () => i++);
         await Promise.all(
           batch.map(async (n) => {
