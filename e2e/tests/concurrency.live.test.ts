@@ -65,7 +65,8 @@ describe(`${N} concurrent registrations`, () => {
     expect(new Set(results.map((r) => r.body.status.tenant)).size).toBe(N);
     expect(new Set(results.map((r) => r.body.metadata.name)).size).toBe(N);
 
-    // Where the time went: the mutating webhook hashes each password (scrypt, ~0.3 s of CPU) and has a 10 s timeout.
+    // Where the time went: the mutating webhook hashes each password (argon2id, some tens of ms of CPU) and has a
+    // 10 s timeout.
     const metrics = await stack.http.request('GET', '/metrics', { timeoutMs: 30_000 });
     const hooks = new Map<string, { count: number; over2_5: number; sum: number }>();
     for (const m of String(metrics.body).matchAll(

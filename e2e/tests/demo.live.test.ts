@@ -136,7 +136,7 @@ describe('the cnpaas registration demo', () => {
     const secret = await stack.kubectlJson(['get', 'secret', user.status.passwordRef.name, '-n', ns]);
     const hash = Buffer.from(Object.values(secret.data as Record<string, string>)[0]!, 'base64').toString('utf8');
     say(`the password is stored only as a hash: ${hash.slice(0, 24)}…`);
-    expect(hash).toMatch(/^\$scrypt\$/);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
 
     const sa = `system:serviceaccount:${ns}:${ada.status.user}`;
     const canI = async (...args: string[]) =>

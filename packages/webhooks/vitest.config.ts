@@ -1,4 +1,5 @@
 import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-// scrypt at the production cost takes a few hundred ms per hash on 2 cores, hence the margin.
+// Hashing at the production cost (argon2id, and scrypt for the hashes made before it) takes up to a few hundred ms
+// per hash on 2 cores, hence the margin.
 export default tieredConfig({ name: 'webhooks', unitTimeout: 30_000 });

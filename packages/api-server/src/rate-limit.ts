@@ -2,7 +2,7 @@
  * Registrations per caller: one token bucket per authenticated user name.
  *
  * A registration costs far more than its request: a SubjectAccessReview,
- * two admission webhooks (one scrypt hash, 32 MiB), a Tenant, a Namespace,
+ * two admission webhooks (one argon2id hash, 19 MiB), a Tenant, a Namespace,
  * RBAC, a Secret and a welcome mail. Without a limit one caller (a leaked
  * credential, a runaway script) can fill the store and the mail queue. Each
  * caller gets `burst` registrations at once and then `perMinute` a minute;

@@ -75,6 +75,7 @@ describe('POST registrations', () => {
     expect(reply.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     // Neither the password nor its hash comes back.
     expect(reply.json.spec).not.toHaveProperty('password');
+    expect(reply.text).not.toContain('$argon2id$');
     expect(reply.text).not.toContain('$scrypt$');
 
     const create = stack.fake.creates.at(-1)!;

@@ -17,7 +17,7 @@
  * 6. every EmailTemplate gets a Valid condition: the shipped one renders, a
  *    typo in another namespace is named with its position, a fix clears it.
  */
-import { randomBytes, scryptSync } from 'node:crypto';
+import { argon2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,7 +42,7 @@ import {
   pool,
   registration,
   scanBytes,
-  scryptMatches,
+  passwordMatches,
   waitFor,
   watchRegistrations,
   whereKeys,
@@ -221,13 +221,14 @@ describe('webshop registration on a live stack', () => {
     const secret = await kubectlJson(['get', 'secret', `${t}-password`, '-n', t]);
     expect(secret.type).toBe(`${GROUP}/password-hash`);
     const hash = Buffer.from(secret.data.hash, 'base64').toString('utf8');
-    expect(hash).toMatch(/^\$scrypt\$ln=15,r=8,p=3\$/);
-    expect(await scryptMatches(password, hash)).toBe(true);
-    expect(await scryptMatches(`${password}x`, hash)).toBe(false);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(await passwordMatches(password, hash)).toBe(true);
+    expect(await passwordMatches(`${password}x`, hash)).toBe(false);
 
     const email = await kubectlJson(['get', `emails.${GROUP}`, `${t}-welcome`, '-n', t]);
     expect(email.spec.toAddress).toBe('ann.smith@example.com');
     expect(email.spec.subject).toContain('Ann');
+    expect(JSON.stringify(email)).not.toContain('$argon2id$');
     expect(JSON.stringify(email)).not.toContain('$scrypt$');
 
     // Cluster-scoped access to its own Tenant: owned by the Tenant (a cluster-scoped owner).
@@ -350,6 +351,12 @@ describe('webshop registration on a live stack', () => {
       const key = scryptSync('Weak-Hash-1!', salt, 32, { N: 2 ** 10, r: 8, p: 1 });
       return `$scrypt$ln=10,r=8,p=1$${salt.toString('base64').replace(/=+$/, '')}$${key.toString('base64').replace(/=+$/, '')}`;
     })();
+    const weakArgon2idHash = (() => {
+      const salt = randomBytes(16);
+      const params = { message: 'Weak-Hash-1!', nonce: salt, memory: 4096, passes: 1, parallelism: 1, tagLength: 32 };
+      const key = argon2Sync('argon2id', params);
+      return `$argon2id$v=19$m=4096,t=1,p=1$${salt.toString('base64').replace(/=+$/, '')}$${key.toString('base64').replace(/=+$/, '')}`;
+    })();
     type Case = [label: string, edit: (spec: RegistrationSpec) => void, expected: RegExp[]];
     const cases: Case[] = [
       [
@@ -407,9 +414,16 @@ describe('webshop registration on a live stack', () => {
         [/spec\.password: is a scrypt hash weaker than the required ln=15,r=8,p=3/],
       ],
       [
+        'pre-computed argon2id hash below the floor',
+        (s) => (s.password = weakArgon2idHash),
+        [/spec\.password: is an argon2id hash weaker than the required m=19456,t=2,p=1/],
+      ],
+      [
         '$argon2id$ prefix sent as the password',
         (s) => (s.password = pw('$argon2id$v=19$m=65536,t=3,p=4$TAG$abc')),
-        [/spec\.password: starts with \$argon2, which is reserved for password hashes/],
+        [
+          /spec\.password: starts with \$argon2id\$, which is reserved for password hashes, but is not a well-formed hash/,
+        ],
       ],
       [
         'email without an @',
@@ -754,14 +768,20 @@ describe('webshop registration on a live stack', () => {
     // dots, and an UPDATE check that split field paths on dots never looked at it.
     const annotation = `${GROUP}/password`;
     const secretBefore = await kubectlJson(['get', 'secret', `${a}-password`, '-n', a]);
+    const cheapArgon2id = `$argon2id$v=19$m=1024,t=1,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
     const cheap = `$scrypt$ln=1,r=8,p=1$${Buffer.alloc(16, 7).toString('base64').replace(/=+$/, '')}$${Buffer.alloc(32, 9).toString('base64').replace(/=+$/, '')}`;
     for (const [value, reason] of [
-      [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$scrypt\$…\), never a plain password/],
+      [pw('Plain-Text-7-TAG!'), /must be a password hash \(\$argon2id\$… or \$scrypt\$…\), never a plain password/],
       [
         '$scrypt$garbage-TAG',
         /starts with \$scrypt\$, which is reserved for password hashes, but is not a well-formed hash/,
       ],
       [cheap, /is a scrypt hash weaker than the required ln=15,r=8,p=3/],
+      [cheapArgon2id, /is an argon2id hash weaker than the required m=19456,t=2,p=1/],
+      [
+        '$argon2id$garbage-TAG',
+        /starts with \$argon2id\$, which is reserved for password hashes, but is not a well-formed hash/,
+      ],
     ] as const) {
       const change = await as('PATCH', `${api}/namespaces/${a}/users/${a}`, {
         metadata: { annotations: { [annotation]: value } },

@@ -18,6 +18,7 @@ import {
   type RowResult,
 } from './report.js';
 import { percentile } from './load.js';
+import { walSize, walSizeLine } from './wal-size.js';
 import {
   createRow,
   FULL,
@@ -117,6 +118,10 @@ function pooled(ms: Measurement[], p: number, which: 'samples' | 'e2eSamples' = 
   if (firstError !== undefined) m.firstError = firstError;
   return m;
 }
+
+/** How long the bench waits after the last write before measuring the store's WAL (a few checkpointer ticks). */
+const WAL_PAUSE_MS = 5_000;
+const settle = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const GO_MISSING = 'Go is not on PATH, so the Go clientv3 rows were skipped: install Go 1.24+ to add the clientv3 rows';
 
@@ -272,6 +277,12 @@ async function main(): Promise<void> {
       t.watchClient.close();
     }
 
+    // How big the store's WAL is once writes pause: the checkpointer should have brought it back down by then.
+    const walLine =
+      flags.subject === 'store'
+        ? await settle(WAL_PAUSE_MS).then(() => walSizeLine(walSize(subject.server.dataDir), WAL_PAUSE_MS))
+        : undefined;
+
     // Rows that did not run (the Go rows without Go) are left out of the table.
     const rows: RowResult[] = ROWS.flatMap((spec) => {
       const r = results.get(spec.id);
@@ -280,6 +291,7 @@ async function main(): Promise<void> {
     const cells = tableCells(rows, subjectName);
     const rowNotes = notes(rows, subjectName);
     if (go.skipped) rowNotes.push(go.skipped);
+    if (walLine) rowNotes.push(walLine);
     const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
     console.log('');
     console.log(textTable(cells));

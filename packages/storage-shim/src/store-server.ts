@@ -55,6 +55,7 @@ export async function startStoreServer(
     dataDir: config.dataDir,
     topology,
     fsync: config.fsync,
+    walSizeLimitBytes: config.walSizeLimitBytes,
     opener: registry,
     logger: log,
     maxLeases: config.maxLeases,
@@ -115,7 +116,12 @@ export async function startStoreServer(
 
   const leaseTimer = setInterval(() => store.expireLeases(), 500);
   leaseTimer.unref();
-  const checkpointer = new Checkpointer(() => store.filePaths(), 1000, log);
+  const checkpointer = new Checkpointer({
+    paths: () => store.filePaths(),
+    intervalMs: 1000,
+    walSizeLimitBytes: config.walSizeLimitBytes,
+    log,
+  });
   const compactor =
     config.autoCompactionRetention > 0
       ? new AutoCompactor({

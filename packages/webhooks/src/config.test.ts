@@ -42,7 +42,32 @@ describe('flags', () => {
       kubeconfig: '/pki/w.kubeconfig',
       inCluster: false,
       logLevel: 'info',
+      argon2idCost: { m: 19456, t: 2, p: 1 },
     });
+  });
+
+  it('reads the argon2id cost of new hashes from --argon2id-cost or CNPAAS_WEBHOOKS_ARGON2ID_COST', () => {
+    expect(parseConfig([...required, '--argon2id-cost', 'm=65536,t=3,p=4'], {})).toMatchObject({
+      argon2idCost: { m: 65536, t: 3, p: 4 },
+    });
+    expect(parseConfig(required, { CNPAAS_WEBHOOKS_ARGON2ID_COST: 'm=19456,t=3,p=1' })).toMatchObject({
+      argon2idCost: { m: 19456, t: 3, p: 1 },
+    });
+  });
+
+  it('refuses an argon2id cost below the floor at startup, naming the setting and the floor', () => {
+    for (const [argv, env] of [
+      [[...required, '--argon2id-cost', 'm=4096,t=2,p=1'], {}],
+      [required, { CNPAAS_WEBHOOKS_ARGON2ID_COST: 'm=19456,t=1,p=1' }],
+    ] as const) {
+      const err = failure([...argv], env);
+      expect(err.code).toBe('CNPAAS_WEBHOOKS_BAD_FLAG');
+      expect(err.message).toMatch(
+        /^--argon2id-cost: m=\d+,t=\d,p=1 is below the floor m=19456,t=2,p=1 \(OWASP's minimum/,
+      );
+      expect(err.hint).toContain('CNPAAS_WEBHOOKS_ARGON2ID_COST');
+      expect(err.hint).toContain('at least m=19456,t=2,p=1');
+    }
   });
 
   it('reads environment variables, and flags win', () => {
@@ -99,6 +124,9 @@ describe('flags', () => {
     [[...required, '--listen', '9443'], '--listen: "9443" is not HOST:PORT'],
     [[...required, '--listen', 'localhost:70000'], 'is not HOST:PORT'],
     [[...required, '--log-level', 'loud'], '--log-level: "loud" is not a level'],
+    [[...required, '--argon2id-cost', '19456,2,1'], '--argon2id-cost: "19456,2,1" is not m=<KiB>,t=<passes>,p=<lanes>'],
+    [[...required, '--argon2id-cost', 'm=19456,t=2,p=0'], '--argon2id-cost: "m=19456,t=2,p=0" is not'],
+    [[...required, '--argon2id-cost', 'm=1048576,t=2,p=1'], '--argon2id-cost: m=1048576,t=2,p=1 is out of range'],
     [[...required, '--bogus'], "Unknown option '--bogus'"],
   ])('%j → %s', (argv, message) => {
     const err = failure(argv);

@@ -5,6 +5,8 @@
 import { resolve } from 'node:path';
 import { parseListenFlag, readFlags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
+import { ARGON2ID_COST_RULE, ARGON2ID_FLOOR, type Argon2Params } from './password-hash.js';
+import { argon2AtLeast, argon2ParamsInRange, formatArgon2Params } from '@cnpaas/operator';
 
 export interface WebhooksConfig extends KubeconfigSource {
   host: string;
@@ -16,6 +18,8 @@ export interface WebhooksConfig extends KubeconfigSource {
   /** Required, non-empty: the CNs allowed among those certificates. */
   allowedClientNames: string[];
   logLevel: string;
+  /** The cost of new password hashes; never below ARGON2ID_FLOOR. */
+  argon2idCost: Argon2Params;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:9443';
@@ -34,6 +38,9 @@ RegistrationRequests, Users and Tenants, and keeps emails unique with claims.
                                 (required, e.g. kube-apiserver-webhook-client)
   --kubeconfig FILE             how to reach the apiserver for claims and user        KUBECONFIG
                                 lookups (default: in-cluster when run in a pod)
+  --argon2id-cost COST          cost of new password hashes: m=KiB,t=passes,p=lanes   CNPAAS_WEBHOOKS_ARGON2ID_COST
+                                (default and floor ${formatArgon2Params(ARGON2ID_FLOOR)}, OWASP's minimum;
+                                a lower cost is refused at startup)
   --log-level LEVEL             trace, debug, info (default), warn, error             LOG_LEVEL
   --help, --version
 
@@ -60,6 +67,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
       'allowed-client-names': { type: 'string', env: 'CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES' },
       kubeconfig: { type: 'string', env: 'KUBECONFIG' },
       'log-level': { type: 'string', env: 'LOG_LEVEL' },
+      'argon2id-cost': { type: 'string', env: 'CNPAAS_WEBHOOKS_ARGON2ID_COST' },
     },
   });
   if (typeof flags === 'string') return flags;
@@ -96,6 +104,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   }
   const kube = flags.kubeconfig("pass the webhooks' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG");
   const logLevel = flags.logLevel();
+  const argon2idCost = parseArgon2idCost(flags.value('argon2id-cost'), (reason) =>
+    flags.bad('argon2id-cost', {
+      reason,
+      hint: `use ${ARGON2ID_COST_RULE}, or leave --argon2id-cost and CNPAAS_WEBHOOKS_ARGON2ID_COST unset for the floor`,
+    }),
+  );
 
   return {
     host,
@@ -106,5 +120,27 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
     allowedClientNames,
     ...kube,
     logLevel,
+    argon2idCost,
   };
+}
+
+const COST = /^m=([1-9]\d{0,8}),t=([1-9]\d{0,2}),p=([1-9]\d{0,2})$/;
+
+/**
+ * "m=19456,t=2,p=1" → the cost of new hashes. Below the floor is refused
+ * rather than clamped: a weaker setting someone wrote down on purpose must
+ * not silently become a different one.
+ */
+export function parseArgon2idCost(text: string | undefined, bad: (reason: string) => Error): Argon2Params {
+  if (text === undefined) return { ...ARGON2ID_FLOOR };
+  const m = COST.exec(text);
+  if (!m) throw bad(`"${text}" is not m=<KiB>,t=<passes>,p=<lanes>`);
+  const cost = { m: Number(m[1]), t: Number(m[2]), p: Number(m[3]) };
+  if (!argon2AtLeast(cost, ARGON2ID_FLOOR)) {
+    throw bad(
+      `${formatArgon2Params(cost)} is below the floor ${formatArgon2Params(ARGON2ID_FLOOR)} (OWASP's minimum for argon2id)`,
+    );
+  }
+  if (!argon2ParamsInRange(cost)) throw bad(`${formatArgon2Params(cost)} is out of range`);
+  return cost;
 }

@@ -49,7 +49,7 @@ describe('email claims', () => {
 
   it('through both webhooks, 20 concurrent registrations with one email: 1 allowed, 19 denied with 409', async () => {
     const store = new MemoryClaimStore();
-    const hasher = new PasswordHasher({ params: FAST_SCRYPT });
+    const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
     const mutate = createRegistrationMutator({ hasher });
     const validate = createRegistrationValidator({ claims: new EmailClaims({ store }), hasher });
     const responses = await Promise.all(

@@ -69,8 +69,8 @@ export type WebhooksErrorCode =
    */
   | 'CNPAAS_WEBHOOKS_CLAIM_STORE'
   /**
-   * Password-hash parameters that are too weak or out of range.
-   * @fix Use scrypt parameters within the limits the message gives, or the defaults.
+   * Password-hash parameters that are too weak (below the argon2id floor m=19456,t=2,p=1) or out of range.
+   * @fix Use argon2id parameters at or above the floor and within the limits the message gives, or the defaults.
    */
   | 'CNPAAS_WEBHOOKS_HASH_PARAMS'
   /**

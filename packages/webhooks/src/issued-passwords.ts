@@ -3,7 +3,7 @@
  * (hashes, dry-run placeholders), remembered for a few minutes.
  *
  * A registration must carry the plain password: a hash sent by the client
- * would skip the password policy (anyone can compute a strong scrypt hash of
+ * would skip the password policy (anyone can compute a strong argon2id hash of
  * "a"). But the mutating webhook is `reinvocationPolicy: IfNeeded`, so
  * kube-apiserver may call it again for the same request, now carrying the
  * hash it made itself; the webhook must recognise that one and leave it

@@ -129,6 +129,13 @@ describe('cnpaas-webhooks', () => {
     ]);
     expect(noKubeconfig.status).toBe(2);
     expect(noKubeconfig.stderr).toContain('CNPAAS_WEBHOOKS_KUBECONFIG: cannot load kubeconfig');
+
+    // A password-hash cost below the floor never starts a server that would make weak hashes.
+    const weakCost = run([...clientCheck, ...serving, '--argon2id-cost', 'm=8192,t=2,p=1']);
+    expect(weakCost.status).toBe(2);
+    expect(weakCost.stderr).toContain(
+      "CNPAAS_WEBHOOKS_BAD_FLAG: --argon2id-cost: m=8192,t=2,p=1 is below the floor m=19456,t=2,p=1 (OWASP's minimum for argon2id)",
+    );
   });
 
   it('serves over TLS, requires the client certificate, and stops cleanly on SIGTERM', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodePatch } from './admission-review.js';
 import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
-import { PasswordHasher, formatPasswordHash, parsePasswordHash } from './password-hash.js';
+import { PasswordHasher, formatPasswordHash, parsePasswordHash, scryptHash } from './password-hash.js';
 import { createRegistrationMutator, defaultCompanyName } from './registration-mutate.js';
 import {
   FAST_SCRYPT,
@@ -17,7 +17,7 @@ import {
 
 type Spec = Record<string, any>;
 
-const hasher = new PasswordHasher({ params: FAST_SCRYPT });
+const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
 const mutate = createRegistrationMutator({ hasher });
 
 describe('registration mutation', () => {
@@ -42,7 +42,7 @@ describe('registration mutation', () => {
     const result = applyAdmissionPatch(object, response)['spec'] as Spec;
     expect(result.user.email).toBe('ada.lovelace@example.com');
     expect(result.tenant.companyName).toBe('Ada Lovelace');
-    expect(result.password).toMatch(/^\$scrypt\$ln=4,r=8,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    expect(result.password).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
     expect(parsePasswordHash(result.password)).toBeDefined();
     expect(await hasher.verify(GOOD_PASSWORD, result.password)).toBe(true);
     // Everything else is untouched.
@@ -92,24 +92,39 @@ describe('registration mutation', () => {
     const cases: Array<[string, () => Promise<string>, string]> = [
       // A strong, well-formed hash of a password that breaks every rule.
       [
-        'a well-formed scrypt hash at the required cost',
+        'a well-formed argon2id hash at the required cost',
         () => hasher.hash('a'),
         'spec.password: is a password hash; a registration carries the plain password',
       ],
       [
-        'a scrypt hash another process issued',
-        () => new PasswordHasher({ params: { ln: 5, r: 8, p: 1 } }).hash(GOOD_PASSWORD),
+        'an argon2id hash another process issued',
+        () => new PasswordHasher({ argon2id: { m: 19456, t: 3, p: 1 } }).hash(GOOD_PASSWORD),
+        'spec.password: is a password hash',
+      ],
+      [
+        'a scrypt hash (the format made before argon2id)',
+        () => scryptHash(GOOD_PASSWORD, FAST_SCRYPT),
         'spec.password: is a password hash',
       ],
       [
         'a weak scrypt hash',
         async () =>
-          formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) }),
+          formatPasswordHash({
+            algorithm: 'scrypt',
+            params: { ln: 1, r: 8, p: 1 },
+            salt: Buffer.alloc(16, 1),
+            key: Buffer.alloc(32, 2),
+          }),
         'spec.password: is a scrypt hash weaker than the required',
       ],
       [
-        'an argon2id string',
+        'a malformed argon2id string',
         async () => '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaA',
+        'spec.password: starts with $argon2id$, which is reserved for password hashes, but is not a well-formed hash',
+      ],
+      [
+        'an argon2i string',
+        async () => '$argon2i$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaA',
         'spec.password: starts with $argon2',
       ],
       [
@@ -147,7 +162,7 @@ describe('registration mutation', () => {
     }
 
     it('check the policy but compute no hash: the password becomes a placeholder that is no usable hash', async () => {
-      const counting = new CountingHasher({ params: FAST_SCRYPT });
+      const counting = new CountingHasher({ scryptFloor: FAST_SCRYPT });
       const dryMutate = createRegistrationMutator({ hasher: counting });
       const object = registrationObject(validRegistrationSpec());
       const response = await dryMutate(admissionRequest(object, { dryRun: true }));
@@ -228,6 +243,8 @@ describe('registration mutation', () => {
       admissionRequest(registrationObject(validRegistrationSpec())),
     );
     const password = decodePatch(response).find((op) => op.path === '/spec/password');
-    expect(password && 'value' in password ? password.value : '').toMatch(/^\$scrypt\$ln=15,r=8,p=3\$/);
+    expect(password && 'value' in password ? password.value : '').toMatch(
+      /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
+    );
   });
 });

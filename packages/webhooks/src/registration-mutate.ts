@@ -5,9 +5,9 @@
  *    lower-cased), so uniqueness and the claim see one form.
  * 2. `spec.tenant.companyName` defaults to "First Last" when it is absent
  *    or blank (the original demo's rule).
- * 3. The password is checked against the policy and replaced by a scrypt
- *    hash, before anything is stored. A registration carries the plain
- *    password, never a hash: a hash-shaped value (`$scrypt$…`, `$argon2…`,
+ * 3. The password is checked against the policy and replaced by an
+ *    argon2id hash, before anything is stored. A registration carries the plain
+ *    password, never a hash: a hash-shaped value (`$argon2id$…`, `$scrypt$…`,
  *    any `$id$…` PHC or crypt string) is refused, even a well-formed strong
  *    one, because its password could not be checked against the policy.
  * 4. On a dry run the policy is checked but nothing is hashed: the password
@@ -16,7 +16,7 @@
  *
  * The handler also checks every other field, so a person learns every
  * problem of a request in one answer (the validating webhook would otherwise
- * report the rest only after the password is fixed), and so no scrypt work
+ * report the rest only after the password is fixed), and so no hashing work
  * is spent on a request that will be refused.
  *
  * Idempotent under reinvocation (`reinvocationPolicy: IfNeeded`): a second

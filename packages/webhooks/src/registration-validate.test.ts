@@ -17,7 +17,7 @@ import {
 
 type Spec = Record<string, any>;
 
-const hasher = new PasswordHasher({ params: FAST_SCRYPT });
+const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
 let store: MemoryClaimStore;
 let mutate: ReturnType<typeof createRegistrationMutator>;
 let validate: ReturnType<typeof createRegistrationValidator>;
@@ -135,6 +135,7 @@ const BAD: BadCase[] = [
     spec: spec(
       (s) =>
         (s.password = formatPasswordHash({
+          algorithm: 'scrypt',
           params: { ln: 1, r: 1, p: 1 },
           salt: Buffer.alloc(16, 1),
           key: Buffer.alloc(32, 2),
@@ -147,7 +148,12 @@ const BAD: BadCase[] = [
     name: 'pre-computed hash at the required cost (its password never met the policy)',
     spec: spec(
       (s) =>
-        (s.password = formatPasswordHash({ params: FAST_SCRYPT, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) })),
+        (s.password = formatPasswordHash({
+          algorithm: 'scrypt',
+          params: FAST_SCRYPT,
+          salt: Buffer.alloc(16, 1),
+          key: Buffer.alloc(32, 2),
+        })),
     ),
     code: 422,
     expect: [

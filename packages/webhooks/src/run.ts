@@ -33,7 +33,7 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
   });
   const log = createLogger({ level: config.logLevel });
   const metrics = new WebhookMetrics({ processMetrics: true });
-  const hasher = new PasswordHasher();
+  const hasher = new PasswordHasher({ argon2id: config.argon2idCost });
   const claims = new EmailClaims({
     store: new KubeClaimStore(kc),
     onOutcome: (outcome) => metrics.countClaim(outcome),

@@ -22,7 +22,7 @@ import {
 /** Plain passwords sent in this file; none may ever appear in a log line. */
 const SECRETS = ['Sup3r-Secret-Plain!', 'weaksecretpass', 'Leaky-J50n-Pa55!', 'Inj3cted-Handler-Pw!'];
 
-const hasher = new PasswordHasher({ params: FAST_SCRYPT });
+const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
 const store = new MemoryClaimStore();
 const { log, lines } = capturingLogger('trace');
 let pki: TestPki;

@@ -15,7 +15,10 @@ import type { ScryptParams } from './password-hash.js';
 import { normaliseEmail } from './validation.js';
 import { RESOURCES, WEBSHOP_GROUP, WEBSHOP_VERSION } from './webshop.js';
 
-/** Cheap scrypt for tests that hash many times; the production default has its own tests. */
+/**
+ * A low floor for scrypt hashes (the format made before argon2id), so tests can make and verify old-format hashes
+ * cheaply; the production floor has its own tests.
+ */
 export const FAST_SCRYPT: ScryptParams = { ln: 4, r: 8, p: 1 };
 
 export const GOOD_PASSWORD = 'Correct-Horse-7';

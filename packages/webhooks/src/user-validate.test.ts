@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AdmissionObject } from './admission-review.js';
 import { EmailClaims, claimNameFor } from './email-claim.js';
-import { PasswordHasher, formatPasswordHash } from './password-hash.js';
+import { PasswordHasher, formatPasswordHash, scryptHash } from './password-hash.js';
 import { FAST_SCRYPT, MemoryClaimStore, admissionRequest } from './test-support.js';
 import { USER_PASSWORD_ANNOTATION, createUserValidator } from './user-validate.js';
 import { REGISTRATION_UID_LABEL } from './webshop.js';
 
-const hasher = new PasswordHasher({ params: FAST_SCRYPT });
+const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
 let store: MemoryClaimStore;
 let validate: ReturnType<typeof createUserValidator>;
 
@@ -86,7 +86,7 @@ describe('User validation', () => {
     expect(message).toContain('spec.email: must be lower-case without surrounding spaces');
     expect(message).toContain('spec.phoneNumber: must be a phone number in E.164 form');
     expect(message).toContain(
-      `metadata.annotations.${USER_PASSWORD_ANNOTATION}: must be a password hash ($scrypt$…), never a plain password`,
+      `metadata.annotations.${USER_PASSWORD_ANNOTATION}: must be a password hash ($argon2id$… or $scrypt$…), never a plain password`,
     );
     expect(message).not.toContain('Correct-Horse-7');
     expect(store.calls.create).toBe(0);
@@ -95,6 +95,13 @@ describe('User validation', () => {
   it('accepts a hashed password annotation', async () => {
     const response = await validate(
       review(user({ annotations: { [USER_PASSWORD_ANNOTATION]: await hasher.hash('Correct-Horse-7') } })),
+    );
+    expect(response.allowed).toBe(true);
+  });
+
+  it('accepts a scrypt password annotation (the format made before argon2id) at or above its floor', async () => {
+    const response = await validate(
+      review(user({ annotations: { [USER_PASSWORD_ANNOTATION]: await scryptHash('Correct-Horse-7', FAST_SCRYPT) } })),
     );
     expect(response.allowed).toBe(true);
   });
@@ -119,15 +126,40 @@ describe('User validation', () => {
   describe('on UPDATE still checks a new or changed password annotation', () => {
     // Well-formed, but ln=1: two iterations of scrypt's loop, cheap to brute-force.
     const weakHash = async (): Promise<string> =>
-      formatPasswordHash({ params: { ln: 1, r: 8, p: 1 }, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+      formatPasswordHash({
+        algorithm: 'scrypt',
+        params: { ln: 1, r: 8, p: 1 },
+        salt: Buffer.alloc(16, 1),
+        key: Buffer.alloc(32, 2),
+      });
     it.each([
-      ['plain text', async () => 'Correct-Horse-7', 'must be a password hash ($scrypt$…), never a plain password'],
+      [
+        'plain text',
+        async () => 'Correct-Horse-7',
+        'must be a password hash ($argon2id$… or $scrypt$…), never a plain password',
+      ],
       [
         'a garbage hash',
         async () => '$scrypt$ln=15,r=8,p=3$garbage',
         'starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash',
       ],
       ['a below-floor hash ($scrypt$ln=1,…)', weakHash, 'is a scrypt hash weaker than the required ln=4,r=8,p=1'],
+      [
+        'a below-floor hash ($argon2id$…m=4096,t=1,…)',
+        async () =>
+          formatPasswordHash({
+            algorithm: 'argon2id',
+            params: { m: 4096, t: 1, p: 1 },
+            salt: Buffer.alloc(16, 1),
+            key: Buffer.alloc(32, 2),
+          }),
+        'is an argon2id hash weaker than the required m=19456,t=2,p=1',
+      ],
+      [
+        'a garbage argon2id hash',
+        async () => '$argon2id$v=19$m=19456,t=2,p=1$garbage',
+        'starts with $argon2id$, which is reserved for password hashes, but is not a well-formed hash',
+      ],
       ['a bcrypt string', async () => '$2b$10$abcdefghijklmnopqrstuu', 'starts like a password hash'],
     ])('denies %s', async (_label, value, expected) => {
       const old = user({ registrationUid: 'r-1' });

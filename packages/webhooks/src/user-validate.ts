@@ -76,7 +76,9 @@ function checkPasswordAnnotation(
   const kind = hasher.classify(value);
   if (kind.kind === 'hash') return [];
   const message =
-    kind.kind === 'plaintext' ? 'must be a password hash ($scrypt$…), never a plain password' : kind.reason;
+    kind.kind === 'plaintext'
+      ? 'must be a password hash ($argon2id$… or $scrypt$…), never a plain password'
+      : kind.reason;
   return [{ ...at, type: 'FieldValueInvalid', message }];
 }
 

@@ -27,7 +27,7 @@ export const RESOURCES = {
 /**
  * The spec shapes are the contract's (generated from the CRDs in
  * @cnpaas/webshop-api). On admission, RegistrationRequestSpec.password is
- * still plain text; the mutating webhook replaces it by a `$scrypt$` hash
+ * still plain text; the mutating webhook replaces it by an `$argon2id$` hash
  * before the CRD's CEL rule (hashes only) sees it.
  */
 export type { UserSpec, TenantSpec, RegistrationRequestSpec } from '@cnpaas/webshop-api';

@@ -130,7 +130,7 @@ export class FakeKubeApi {
       const denial = this.admit?.(object, dryRun);
       if (denial) return status(reply, denial);
       // What the mutating webhook does: the stored password is a hash.
-      const spec = { ...object.spec, password: '$scrypt$ln=15,r=8,p=3$c2FsdA$aGFzaA' };
+      const spec = { ...object.spec, password: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' };
       const stored: RegistrationRequest = {
         ...object,
         metadata: { ...meta, uid: randomUUID(), creationTimestamp: new Date().toISOString() },

@@ -23,6 +23,7 @@ import {
   CHILD,
   FakeCluster,
   HASH,
+  SCRYPT_HASH,
   RR_UID,
   claimConfigMap,
   registrationRequest,
@@ -305,7 +306,7 @@ describe('User reconciler', () => {
     cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
     await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
     // A stronger cost than the floor is a valid newer hash too.
-    const newer = '$scrypt$ln=16,r=8,p=3$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
+    const newer = '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
     await api.users.mergePatch(
       { namespace: 't-a', name: 'u' },
       { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } },
@@ -318,6 +319,17 @@ describe('User reconciler', () => {
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
     expect(stored.status?.conditions?.find((c) => c.type === 'TenantAccess')?.status).toBe('True');
+  });
+
+  it('stores a scrypt hash made before argon2id (at its floor) like any acceptable hash', async () => {
+    const { cluster, reconciler } = userWorld();
+    cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: SCRYPT_HASH }));
+    await reconcileOnce(cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+    const secret = cluster.find<Secret>(R.SECRETS, { namespace: 't-a', name: 'u-password' })!;
+    expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(SCRYPT_HASH);
+    const stored = cluster.find<User>(R.USERS, { namespace: 't-a', name: 'u' })!;
+    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
   });
 
   it('never stores an annotation that is not a hash, and removes it', async () => {
@@ -339,8 +351,18 @@ describe('User reconciler', () => {
     ['a below-floor scrypt hash', weakHash, 'UnacceptableHash'],
     ['a garbage value with the scrypt prefix', '$scrypt$Secret123!', 'UnacceptableHash'],
     [
-      'an argon2id string (not a hash the webhooks make or accept)',
+      'an argon2id string with a 4-byte salt and a 3-byte key',
       '$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$a2V5',
+      'UnacceptableHash',
+    ],
+    [
+      'a below-floor argon2id hash',
+      '$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U',
+      'UnacceptableHash',
+    ],
+    [
+      'an argon2i string',
+      '$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U',
       'UnacceptableHash',
     ],
     ['a bcrypt string', '$2b$04$abcdefghijklmnopqrstuuVWXYZ0123456789abcdefghijklmno', 'UnacceptableHash'],
@@ -368,6 +390,7 @@ describe('User reconciler', () => {
       expect(stored.status?.passwordRef).toBeUndefined();
       const condition = stored.status?.conditions?.find((c) => c.type === 'PasswordStored');
       expect(condition).toMatchObject({ status: 'False', reason });
+      expect(condition?.message).toContain('$argon2id$ PHC string with cost at least m=19456,t=2,p=1');
       expect(condition?.message).toContain('ln=15,r=8,p=3');
       expect(condition?.message).not.toContain(value);
       expect(events).toEqual([expect.objectContaining({ type: 'Warning', reason, action: 'StorePassword' })]);

@@ -403,7 +403,9 @@ export class FakeCluster {
 
 // Fixtures shared by the webshop tests.
 
-export const HASH = '$scrypt$ln=15,r=8,p=3$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
+export const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
+/** A hash in the format made before argon2id, at its floor: still accepted. */
+export const SCRYPT_HASH = '$scrypt$ln=15,r=8,p=3$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
 export const RR_UID = '0123abcd-4567-89ef-0123-456789abcdef';
 export const CHILD = 't-0123abcd4567';
 

@@ -13,8 +13,8 @@
  *   later password change by the User itself); once the Secret holds it, the
  *   annotation is removed, with a JSON Patch `test` on its value so a newer
  *   hash written meanwhile is never dropped. Only a value the shared hash
- *   rule accepts (password-hash.ts: an exact scrypt PHC string at or above
- *   the cost floor, the same rule the admission webhooks apply) reaches the
+ *   rule accepts (password-hash.ts: an exact argon2id or scrypt PHC string at
+ *   or above its cost floor, the same rule the admission webhooks apply) reaches the
  *   Secret; anything else is removed unused, with a PasswordStored=False
  *   condition and a Warning event saying why.
  *
@@ -57,7 +57,12 @@ import {
   passwordSecretName,
   userClusterRbacName,
 } from './names.js';
-import { DEFAULT_SCRYPT_PARAMS, classifyPasswordValue, type ScryptParams } from './password-hash.js';
+import {
+  DEFAULT_HASH_FLOOR,
+  classifyPasswordValue,
+  describeHashRule,
+  type PasswordHashFloor,
+} from './password-hash.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
 
@@ -75,8 +80,11 @@ export interface UserControllerOptions {
   clock: Clock;
   events?: EventRecorder;
   metrics?: WebshopMetrics;
-  /** The weakest scrypt cost a stored hash may have; default ln=15, r=8, p=3 (what the webhooks make and require). */
-  passwordHashFloor?: Readonly<ScryptParams>;
+  /**
+   * The weakest cost a stored hash may have, per algorithm; default argon2id m=19456,t=2,p=1 and scrypt
+   * ln=15,r=8,p=3 (what the webhooks require).
+   */
+  passwordHashFloor?: Readonly<PasswordHashFloor>;
 }
 
 export function userReconciler(options: UserControllerOptions): Reconciler<User> {
@@ -260,13 +268,13 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
   const secretName = passwordSecretName(name);
   const hash = user.metadata?.annotations?.[PASSWORD_ANNOTATION];
 
-  const floor = options.passwordHashFloor ?? DEFAULT_SCRYPT_PARAMS;
+  const floor = options.passwordHashFloor ?? DEFAULT_HASH_FLOOR;
   const kind = hash === undefined ? undefined : classifyPasswordValue(hash, floor);
   if (hash !== undefined && kind?.kind !== 'hash') {
     // The User webhook refuses this; if it was bypassed (or the webhook is older), never store (or keep) what may be
     // plain text or a cheap hash. The message describes the rule, never the value.
     await removePasswordAnnotation(options, user, hash);
-    const rule = `an exact $scrypt$ PHC string with cost at least ln=${floor.ln},r=${floor.r},p=${floor.p}`;
+    const rule = describeHashRule(floor);
     const [reason, what] =
       kind?.kind === 'malformed'
         ? ['UnacceptableHash', `looked like a password hash but was not an acceptable one (${rule})`]

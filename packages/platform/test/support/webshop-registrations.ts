@@ -1,11 +1,11 @@
 /**
  * Helpers for the webshop suites (webshop-registration, webshop-crash): RegistrationRequest bodies,
  * kubectl runs that may fail on purpose, bounded waits, independent oracles
- * (scrypt verify, claim digests) and byte-level reads of the state dir and
+ * (argon2id and scrypt verify, claim digests) and byte-level reads of the state dir and
  * the store's SQLite files.
  */
 import { spawn } from 'node:child_process';
-import { createHash, scrypt, timingSafeEqual } from 'node:crypto';
+import { argon2, createHash, scrypt, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -118,10 +118,30 @@ export function emailDigest(email: string): string {
 }
 
 /**
- * Verifies `password` against a `$scrypt$ln=..,r=..,p=..$salt$key` PHC string
- * with node:crypto directly: an oracle independent of the webhooks' hasher.
+ * Verifies `password` against an `$argon2id$v=19$m=..,t=..,p=..$salt$key` or a
+ * `$scrypt$ln=..,r=..,p=..$salt$key` PHC string with node:crypto directly: an
+ * oracle independent of the webhooks' hasher.
  */
-export async function scryptMatches(password: string, phc: string): Promise<boolean> {
+export async function passwordMatches(password: string, phc: string): Promise<boolean> {
+  const a = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(phc);
+  if (a) {
+    const expected = Buffer.from(a[5]!, 'base64');
+    const key = await new Promise<Buffer>((resolve, reject) =>
+      argon2(
+        'argon2id',
+        {
+          message: password.normalize('NFKC'),
+          nonce: Buffer.from(a[4]!, 'base64'),
+          memory: Number(a[1]),
+          passes: Number(a[2]),
+          parallelism: Number(a[3]),
+          tagLength: expected.length,
+        },
+        (err, k) => (err ? reject(err) : resolve(k)),
+      ),
+    );
+    return timingSafeEqual(key, expected);
+  }
   const m = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/.exec(phc);
   if (!m) return false;
   const [ln, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];

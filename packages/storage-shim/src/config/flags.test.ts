@@ -64,6 +64,12 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['--max-leases=0'])).toThrow('--max-leases: "0" is not a positive integer');
   });
 
+  it('bounds the SQLite WAL at 32 MiB unless told otherwise', () => {
+    expect((parseFlags([]) as StoreConfig).walSizeLimitBytes).toBe(32 * 1024 * 1024);
+    expect((parseFlags(['--wal-size-limit=1048576']) as StoreConfig).walSizeLimitBytes).toBe(1_048_576);
+    expect(() => parseFlags(['--wal-size-limit=0'])).toThrow('--wal-size-limit: "0" is not a positive integer');
+  });
+
   it.each([
     [['--nope'], "Unknown option '--nope'"],
     [['--max-txn-ops=0'], '--max-txn-ops: "0" is not a positive integer'],

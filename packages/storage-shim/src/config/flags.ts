@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { StoreError } from '../errors.js';
+import { WAL_SIZE_LIMIT_BYTES } from '../drivers/checkpointer.js';
 import { parseDuration } from './duration.js';
 
 /** The store's command line, with etcd's flag names so existing habits and scripts carry over. */
@@ -29,6 +30,8 @@ export interface StoreConfig {
   maxWatchPendingBytes: number;
   maxWatchesPerConnection: number;
   maxLeases: number;
+  /** Bytes a SQLite WAL file is cut back to once its pages are checkpointed. */
+  walSizeLimitBytes: number;
 }
 
 export const USAGE = `Usage: cnpaas-store [flags]
@@ -62,6 +65,9 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --max-watches-per-connection N
                                 watchers on one client connection (default 10000)
   --max-leases N                leases in the whole store (default 100000)
+  --wal-size-limit N            bytes a SQLite file's WAL is cut back to once checkpointed: when
+                                writes pause, or while they go on once it is past twice this
+                                (default ${WAL_SIZE_LIMIT_BYTES})
   --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
   --log-level LEVEL             trace, debug, info (default), warn, error
   --help, --version
@@ -111,6 +117,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'insecure-allow-unauthenticated-tcp': { type: 'boolean' },
         'insecure-allow-non-loopback-metrics': { type: 'boolean' },
         'max-watch-pending-bytes': { type: 'string' },
+        'wal-size-limit': { type: 'string' },
         'max-watches-per-connection': { type: 'string' },
         'max-leases': { type: 'string' },
         'log-level': { type: 'string' },
@@ -188,5 +195,6 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
       10_000,
     ),
     maxLeases: integer('max-leases', values['max-leases'] as string | undefined, 100_000),
+    walSizeLimitBytes: integer('wal-size-limit', values['wal-size-limit'] as string | undefined, WAL_SIZE_LIMIT_BYTES),
   };
 }

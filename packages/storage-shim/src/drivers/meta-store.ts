@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import type { LoggedChange, LoggedRevision, MetaBackend } from '../mvcc/backend.js';
+import type { LoggedChange, LoggedRevision, MetaBackend, OpenOptions } from '../mvcc/backend.js';
 import { SqliteFile } from './sqlite-file.js';
 
 const META_MIGRATIONS: readonly string[] = [
@@ -23,8 +23,8 @@ export class MetaStore extends SqliteFile implements MetaBackend {
   readonly #log: Statement;
   readonly #trim: Statement;
 
-  constructor(path: string, fsync: boolean) {
-    super({ path, fsync, migrations: META_MIGRATIONS });
+  constructor(path: string, options: OpenOptions) {
+    super({ path, ...options, migrations: META_MIGRATIONS });
     this.#putLease = this.db.prepare('INSERT INTO leases (id, ttl) VALUES (?, ?)');
     this.#deleteLease = this.db.prepare('DELETE FROM leases WHERE id = ?');
     this.#log = this.db.prepare('INSERT INTO txlog (revision, changes) VALUES (?, ?)');

@@ -46,7 +46,7 @@ export function resolveEndpoint(endpoint: string, context: { dataDir: string; wa
 export const registry: BackendOpener = {
   openMeta(dataDir, options) {
     makePrivateDir(dataDir);
-    return new MetaStore(join(dataDir, 'meta.db'), options.fsync);
+    return new MetaStore(join(dataDir, 'meta.db'), options);
   },
   openDefault(dataDir, options) {
     const location = join(dataDir, 'main.db');

@@ -26,6 +26,8 @@ export interface SqliteDriverOptions {
   path: string;
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** The size the WAL file is cut back to; default WAL_SIZE_LIMIT_BYTES. */
+  walSizeLimitBytes?: number;
 }
 
 const EMPTY_VALUE = Buffer.alloc(0);

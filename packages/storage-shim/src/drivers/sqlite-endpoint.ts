@@ -27,6 +27,6 @@ export const sqliteFactory: DriverFactory = {
   },
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver {
     makePrivateDir(join(endpoint.location, '..'));
-    return new SqliteDriver({ path: endpoint.location, fsync: options.fsync });
+    return new SqliteDriver({ path: endpoint.location, ...options });
   },
 };

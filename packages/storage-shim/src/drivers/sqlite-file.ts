@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { WAL_SIZE_LIMIT_BYTES } from './checkpointer.js';
 import { makePrivateDatabase } from './private-files.js';
 import { migrate } from './schema.js';
 import { BackendStatements } from './sql/statements.js';
@@ -14,6 +15,8 @@ export interface SqliteFileOptions {
   path: string;
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** The size the WAL file is cut back to (journal_size_limit); default WAL_SIZE_LIMIT_BYTES. */
+  walSizeLimitBytes?: number;
   /** Forward-only migrations; the file's user_version counts the applied ones. */
   migrations: readonly string[];
 }
@@ -45,6 +48,9 @@ export class SqliteFile {
     this.db.pragma('busy_timeout = 5000');
     // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
     this.db.pragma('wal_autocheckpoint = 0');
+    // Once a checkpoint has copied the whole WAL, the next commit starts it over from the beginning; this cuts the
+    // file back to the limit then. Without it the file keeps the size of its largest burst forever.
+    this.db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES}`);
     migrate(this.db, options.path, options.migrations);
     this.#setMeta = this.db.prepare(META_SQL.setMeta.text);
     this.#getMeta = this.db.prepare(META_SQL.getMeta.text).pluck();
@@ -122,12 +128,13 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  /** The pragmas durability and privacy rest on: WAL, FULL sync, secure_delete. */
-  settings(): { journalMode: string; synchronous: number; secureDelete: number } {
+  /** The pragmas durability, privacy and a bounded WAL rest on: WAL, FULL sync, secure_delete, journal_size_limit. */
+  settings(): { journalMode: string; synchronous: number; secureDelete: number; journalSizeLimit: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
       secureDelete: this.db.pragma('secure_delete', { simple: true }) as number,
+      journalSizeLimit: this.db.pragma('journal_size_limit', { simple: true }) as number,
     };
   }
 

@@ -155,6 +155,8 @@ export interface BackendEndpoint {
 export interface OpenOptions {
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** SQLite: the size a WAL file is cut back to (--wal-size-limit); default WAL_SIZE_LIMIT_BYTES. */
+  walSizeLimitBytes?: number;
 }
 
 /**

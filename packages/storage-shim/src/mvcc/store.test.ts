@@ -201,11 +201,11 @@ describe('leases', () => {
 });
 
 describe('durability', () => {
-  it('runs every file in WAL mode with FULL sync unless fsync is off', async () => {
+  it('runs every file in WAL mode with FULL sync unless fsync is off, its WAL cut back at the limit', async () => {
     t = openTestStore(SPLIT);
     // The test store runs without fsync; check both settings on real files.
     for (const p of Object.values(t.store.pragmas()))
-      expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1 });
+      expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1, journalSizeLimit: 32 * 1024 * 1024 });
     await t.store.close();
     const { RevisionStore } = await import('./store.js');
     const pino = (await import('pino')).default;
@@ -214,11 +214,13 @@ describe('durability', () => {
       dataDir: t.dir,
       topology: t.topology,
       fsync: true,
+      walSizeLimitBytes: 1024 * 1024,
       opener: registry,
       logger: pino({ level: 'silent' }),
     });
+    // --wal-size-limit reaches every file, meta.db and the routed backends included.
     for (const p of Object.values(durable.pragmas()))
-      expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1 });
+      expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1, journalSizeLimit: 1024 * 1024 });
     t.store = durable;
   });
 });

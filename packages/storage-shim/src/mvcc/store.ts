@@ -18,7 +18,7 @@ import type {
 } from '../types.js';
 import { rangeRequest } from '../types.js';
 import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend } from './backend.js';
+import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend, OpenOptions } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
@@ -36,6 +36,8 @@ export interface RevisionStoreOptions {
   topology: Topology;
   /** false only for tests (--unsafe-no-fsync). */
   fsync: boolean;
+  /** SQLite: the size a WAL file is cut back to (--wal-size-limit); default WAL_SIZE_LIMIT_BYTES. */
+  walSizeLimitBytes?: number;
   /** Opens each backend's database by its endpoint's scheme: drivers/registry.ts. */
   opener: BackendOpener;
   logger: Logger;
@@ -115,10 +117,11 @@ export class RevisionStore {
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
     this.#log = options.logger;
-    const { opener, dataDir, fsync } = options;
-    this.#meta = opener.openMeta(dataDir, { fsync });
-    this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, { fsync }));
-    for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, { fsync }));
+    const { opener, dataDir } = options;
+    const open = this.#openOptions();
+    this.#meta = opener.openMeta(dataDir, open);
+    this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, open));
+    for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, open));
     this.#router = new Router(options.topology);
     this.#topology = options.topology;
     this.#lessor = new Lessor(options.now);
@@ -301,10 +304,15 @@ export class RevisionStore {
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
-    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, { fsync: this.#options.fsync }));
+    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, this.#openOptions()));
     this.#router = router;
     this.#topology = next;
     return added.map((b) => b.name);
+  }
+
+  #openOptions(): OpenOptions {
+    const { fsync, walSizeLimitBytes } = this.#options;
+    return walSizeLimitBytes === undefined ? { fsync } : { fsync, walSizeLimitBytes };
   }
 
   /** Every local database file, for the checkpointer. */
