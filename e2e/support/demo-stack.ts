@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@cnpaas/kube';
-import { down, kubeClientFromPki, runKubectl, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
+import { down, kubeClientFromPki, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
+import { kubectlFor } from './kubectl.js';
 import { say } from './narrate.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,13 +52,8 @@ export async function openStack(progress: (line: string) => void = say): Promise
     },
   );
   const kubectlPath = result.kubectl ?? 'kubectl';
-  const kubectlRun = (args: string[], input?: string) =>
-    runKubectl({ kubectl: kubectlPath, kubeconfig: result.kubeconfig, args, input });
-  const kubectl = async (args: string[], input?: string) => {
-    const res = await kubectlRun(args, input);
-    if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${res.code}: ${res.stderr.trim()}`);
-    return res.stdout;
-  };
+  const kubectl = kubectlFor({ kubectl: kubectlPath, kubeconfig: result.kubeconfig });
+  const kubectlRun = kubectl.run;
   const http = kubeClientFromPki({ server: result.server, pkiDir: path.join(stateDir, 'pki') });
   return {
     stateDir,

@@ -20,11 +20,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { listMail } from '@cnpaas/functions';
 import type { KubeClient } from '@cnpaas/kube';
-import { CertificateAuthority, install, kubeClientFromPki, runKubectl } from '@cnpaas/platform';
+import { admissionConfig, CertificateAuthority, install, kubeClientFromPki } from '@cnpaas/platform';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { freePort } from '@cnpaas/service-kit';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlFor, type BoundKubectl } from '../support/kubectl.js';
 import { step } from '../support/narrate.js';
 import { runPod, type Deployment, type RunningPod } from '../support/pod.js';
 import { clusterDemo } from '../support/cluster-demo.js';
@@ -35,18 +35,8 @@ const WEBHOOK_SERVICE = `cnpaas-webhooks.${NS}.svc`;
 let dir: string;
 let stack: TestControlPlane;
 let admin: KubeClient;
+let kubectl: BoundKubectl;
 const pods = new Map<string, RunningPod>();
-
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const res = await runKubectl({
-    kubectl: stack.kubectl,
-    kubeconfig: stack.kubeconfig,
-    args,
-    ...(input === undefined ? {} : { input }),
-  });
-  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr.trim()}`);
-  return res.stdout;
-}
 
 /** The Service as an ExternalName to localhost: the apiserver dials localhost:<the registration's port>. */
 async function serviceToLocalhost(name: string): Promise<void> {
@@ -73,42 +63,20 @@ beforeAll(async () => {
     usage: 'client',
   });
   const kubeconfigPath = path.join(dir, 'webhook-client.kubeconfig');
-  writeFileSync(
+  const config = admissionConfig({
     kubeconfigPath,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      users: [
-        {
-          name: `${WEBHOOK_SERVICE}:${webhookPort}`,
-          user: { 'client-certificate': client.cert, 'client-key': client.key },
-        },
-      ],
-    }),
-  );
-  const plugin = {
-    apiVersion: 'apiserver.config.k8s.io/v1',
-    kind: 'WebhookAdmissionConfiguration',
-    kubeConfigFile: kubeconfigPath,
-  };
+    clients: [{ host: `${WEBHOOK_SERVICE}:${webhookPort}`, cert: client.cert, key: client.key }],
+  });
+  writeFileSync(kubeconfigPath, config.kubeconfig);
   const admission = path.join(dir, 'admission.yaml');
-  writeFileSync(
-    admission,
-    stringify({
-      apiVersion: 'apiserver.config.k8s.io/v1',
-      kind: 'AdmissionConfiguration',
-      plugins: [
-        { name: 'ValidatingAdmissionWebhook', configuration: plugin },
-        { name: 'MutatingAdmissionWebhook', configuration: plugin },
-      ],
-    }),
-  );
+  writeFileSync(admission, config.admissionConfiguration);
 
   step('a control plane on cnpaas-store, and cnpaas install --overlay cluster into it');
   stack = await startControlPlane({
     controllerManager: true,
     apiserverArgs: [`--admission-control-config-file=${admission}`],
   });
+  kubectl = kubectlFor(stack);
   admin = kubeClientFromPki({ server: stack.server, pkiDir: path.join(path.dirname(stack.kubeconfig), 'pki') });
   const installed = await install({
     kubeconfig: stack.kubeconfig,

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { runKubectl } from '@cnpaas/platform';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlFor } from '../support/kubectl.js';
 import { say, step } from '../support/narrate.js';
 import { waitFor } from '../support/wait.js';
 
@@ -113,16 +113,7 @@ describe('the reusable packages, packed and installed in a scratch project', () 
     const crd = path.join(REPO, 'packages/kube/examples/widget-crd.yaml');
     const stack = await startControlPlane({ crds: [crd] });
     controlPlane = stack;
-    const kubectl = async (args: string[], input?: string) => {
-      const res = await runKubectl({
-        kubectl: stack.kubectl,
-        kubeconfig: stack.kubeconfig,
-        args,
-        ...(input === undefined ? {} : { input }),
-      });
-      if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${res.stderr.trim()}`);
-      return res.stdout;
-    };
+    const kubectl = kubectlFor(stack);
     await kubectl(['create', 'namespace', 'example-system']);
 
     copyFileSync(

@@ -14,3 +14,4 @@ export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.j
 export { install, type InstallOptions, type InstallResult } from './install/install.js';
 export { uninstall, type UninstallOptions, type UninstallResult } from './install/uninstall.js';
 export { INSTALLED_BY, INSTALLED_BY_LABEL, INVENTORY } from './install/names.js';
+export { admissionConfig, type WebhookClient } from './admission-config.js';
