@@ -1,0 +1,216 @@
+/**
+ * The console in a real browser (Debian's Chromium through Playwright) on a
+ * live stack: sign a person up through the form and watch the Tenant, User
+ * and Email arrive in their own backends' columns and the mail in the
+ * inbox; a weak password is refused on the password field and makes
+ * nothing; markup in a company name stays text, in the views and in the
+ * HTML mail's sandboxed frame; axe finds no serious accessibility problem.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConsoleStack, type ConsoleStack } from './console-stack.js';
+
+const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
+const RUN = Date.now().toString(36);
+const PASSWORD = 'Analytical-Engine-1843!';
+const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Evil & Co`;
+
+interface Person {
+  firstName: string;
+  lastName: string;
+  email: string;
+  password: string;
+  companyName?: string;
+}
+
+async function fillSignup(page: Page, p: Person): Promise<void> {
+  await page.goto('#/signup');
+  await page.getByLabel('First name').fill(p.firstName);
+  await page.getByLabel('Last name').fill(p.lastName);
+  await page.getByLabel('Email').fill(p.email);
+  await page.getByLabel('Password').fill(p.password);
+  await page.getByLabel('Company name').fill(p.companyName ?? '');
+  await page.getByLabel('Country code').fill('GB');
+  await page.getByLabel('City').fill('London');
+  await page.getByLabel('Street address').fill("12 St James's Square");
+  await page.getByLabel('Postal code').fill('SW1Y 4JH');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+}
+
+/** Polls a locator's text until it matches: the views update asynchronously. */
+async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = (await locator.allTextContents()).join('\n');
+    if (pattern.test(last)) return last;
+    if (Date.now() > deadline) throw new Error(`text ${JSON.stringify(last.slice(0, 300))} never matched ${pattern}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function count(stack: ConsoleStack, path: string): Promise<number> {
+  const res = await stack.admin.request('GET', path);
+  expect(res.status).toBe(200);
+  return (res.body.items as unknown[]).length;
+}
+
+describe('cnpaas-console in a browser', () => {
+  let stack: ConsoleStack;
+  let browser: Browser;
+  let page: Page;
+  let fabric: Page;
+  let tenant = '';
+  const started = Date.now();
+
+  beforeAll(async () => {
+    stack = await openConsoleStack();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const context = await browser.newContext({ baseURL: `${stack.url}/` });
+    page = await context.newPage();
+    fabric = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+    console.log(`console browser suite: ${((Date.now() - started) / 1000).toFixed(1)} s including the stack`);
+  });
+
+  it('signs a person up and shows what was made, while the data fabric shows it arrive live in its backends', async () => {
+    // The fabric view is open first, so what follows must arrive over the event stream, not a reload.
+    await fabric.goto('#/fabric');
+    await textOf(fabric.locator('#fabric-status'), /^Live$/);
+    expect(
+      await fabric.locator('[data-backend]').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-backend'))),
+    ).toEqual(['main', 'tenants', 'users', 'emails']);
+    // The default EmailTemplate lives in main.
+    await textOf(fabric.locator('[data-backend="main"] [data-kind="EmailTemplate"]'), /registration/);
+
+    await fillSignup(page, {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: `ada.${RUN}@example.com`,
+      password: PASSWORD,
+    });
+    await page.locator('#signup-done').waitFor({ timeout: 60_000 });
+    tenant = (await page.locator('[data-made="Tenant"]').textContent()) ?? '';
+    expect(tenant).toMatch(/^t-[0-9a-f]{12}$/);
+    expect(await page.locator('[data-made="Welcome email"]').textContent()).toBe(`${tenant}-welcome`);
+    await textOf(page.locator('.made-details'), new RegExp(`User ${tenant}: Ada Lovelace`));
+
+    const tenants = fabric.locator(`[data-backend="tenants"] [data-kind="Tenant"][data-name="${tenant}"]`);
+    await textOf(tenants, /Ada Lovelace, GB/);
+    await textOf(fabric.locator(`[data-backend="users"] [data-kind="User"][data-name="${tenant}"]`), /ada\./);
+    const email = fabric.locator(`[data-backend="emails"] [data-kind="Email"][data-name="${tenant}-welcome"]`);
+    await textOf(email, /Sent: /, 60_000);
+    // Nothing of the password or its hash reached the page.
+    const html = await fabric.content();
+    expect(html).not.toContain('$scrypt$');
+    expect(html).not.toContain(PASSWORD);
+
+    // A reload mid-stream: a fresh snapshot, and the stream goes on delivering.
+    await fabric.reload();
+    await textOf(fabric.locator('#fabric-status'), /^Live$/);
+    await textOf(tenants, /Ada Lovelace/);
+  });
+
+  it('shows the welcome mail in the inbox, newest first, as text', async () => {
+    await page.goto('#/inbox');
+    const item = page.locator('.mail-item').first();
+    await textOf(item, /Welcome to the webshop, Ada/, 60_000);
+    await item.click();
+    await textOf(page.locator('#mail-subject'), /Welcome to the webshop, Ada/);
+    await textOf(page.locator('.mail-text'), new RegExp(`Your account: ${tenant}/${tenant}`));
+  });
+
+  it('shows a weak password’s refusal on the password field, in the server’s words, and makes nothing', async () => {
+    const before = {
+      tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
+      rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
+    };
+    await fillSignup(page, {
+      firstName: 'Weak',
+      lastName: 'Password',
+      email: `weak.${RUN}@example.com`,
+      password: 'weakpass',
+    });
+    const error = page.locator('.field-error[data-field="password"]');
+    const text = await textOf(error, /must contain an upper-case letter/);
+    expect(text).toMatch(/must contain a digit/);
+    expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    // Focus lands on the field to fix.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-password');
+    expect(await page.locator('.field-error[data-field="user.email"]').textContent()).toBe('');
+    expect(await page.locator('#signup-done').count()).toBe(0);
+    expect({
+      tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
+      rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
+    }).toEqual(before);
+  });
+
+  it('shows a company name with markup as text everywhere, and HTML mail only in a frame without scripts', async () => {
+    // The welcome template as HTML, so the mail arrives with an HTML part (placeholders are escaped into it).
+    const patched = await stack.admin.request(
+      'PATCH',
+      '/apis/webshop.cnpaas.dev/v1/namespaces/cnpaas-system/emailtemplates/registration',
+      {
+        body: {
+          spec: { format: 'html', body: '<p>Hello {{ .spec.firstName }}</p><p>Company: {{ .tenant.companyName }}</p>' },
+        },
+      },
+    );
+    expect(patched.status).toBe(200);
+    await fillSignup(page, {
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: `grace.${RUN}@example.com`,
+      password: PASSWORD,
+      companyName: XSS,
+    });
+    await page.locator('#signup-done').waitFor({ timeout: 60_000 });
+    const grace = (await page.locator('[data-made="Tenant"]').textContent()) ?? '';
+    await textOf(page.locator('.made-details'), /Company: <script>window\.__xss=1<\/script><img src=x/);
+    await textOf(
+      fabric.locator(`[data-kind="Tenant"][data-name="${grace}"] .summary`),
+      /^<script>window\.__xss=1<\/script>/,
+    );
+    expect(await fabric.locator('[data-backend] script, [data-backend] img').count()).toBe(0);
+
+    await page.goto('#/inbox');
+    const item = page.locator('.mail-item').first();
+    await textOf(item, /Welcome to the webshop, Grace/, 60_000);
+    await item.click();
+    const frame = page.locator('iframe.mail-html');
+    await frame.waitFor();
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    const body = await textOf(page.frameLocator('iframe.mail-html').locator('body'), /Company: <script>/);
+    expect(body).toContain('Evil & Co');
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await fabric.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  it('is keyboard usable, has a large-type mode, fits a phone, and axe finds no serious problem', async () => {
+    await page.goto('#/signup');
+    await page.reload(); // focus starts at the top of a freshly loaded page
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Sign up');
+    await page.getByRole('button', { name: 'Large type' }).press('Enter');
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe('22px');
+    await page.getByRole('button', { name: 'Large type' }).press('Enter');
+
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const view of ['signup', 'fabric', 'inbox']) {
+      await page.goto(`#/${view}`);
+      await page.locator('main h2').waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      const axe = await new AxeBuilder({ page }).exclude('iframe.mail-html').analyze();
+      const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    }
+  });
+});
