@@ -8,3 +8,4 @@ export { DirectoryInbox, type Inbox, type MailMessage, type MailSummary } from '
 export { loadBackendMap, singleBackend, type BackendMap } from './topology.js';
 export { sanitizeObject } from './sanitize.js';
 export { CONSOLE_CLIENT_NAME, manifestPath } from './manifests.js';
+export { consoleComponent, type ConsoleComponentOptions } from './component.js';

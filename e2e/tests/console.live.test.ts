@@ -1,15 +1,22 @@
 /**
- * The console in a real browser (Debian's Chromium through Playwright) on a
- * live stack: sign a person up through the form and watch the Tenant, User
- * and Email arrive in their own backends' columns and the mail in the
- * inbox; a weak password is refused on the password field and makes
+ * The web console (packages/console) in a real browser on a live stack, as
+ * `cnpaas up` starts it: sign a person up through the form and watch the
+ * Tenant, User and Email arrive in their own backends' columns and the mail
+ * in the inbox; a weak password is refused on the password field and makes
  * nothing; markup in a company name stays text, in the views and in the
- * HTML mail's sandboxed frame; axe finds no serious accessibility problem.
+ * HTML mail's sandboxed frame; keyboard, large type, a phone's width, and
+ * axe finds no serious accessibility problem.
+ *
+ * The browser is Debian's Chromium (apt-get install chromium; CNPAAS_CHROMIUM
+ * names another), driven by Playwright's library: Playwright's own browser
+ * downloads are never used. Page scripts are passed as strings, since this
+ * package's TypeScript has no DOM types.
  */
+import { existsSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConsoleStack, type ConsoleStack } from './console-stack.js';
+import { openStack, type DemoStack } from '../support/demo-stack.js';
 
 const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 const RUN = Date.now().toString(36);
@@ -49,14 +56,14 @@ async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 30_000): Pr
   }
 }
 
-async function count(stack: ConsoleStack, path: string): Promise<number> {
-  const res = await stack.admin.request('GET', path);
+async function count(stack: DemoStack, path: string): Promise<number> {
+  const res = await stack.http.request('GET', path);
   expect(res.status).toBe(200);
   return (res.body.items as unknown[]).length;
 }
 
 describe('cnpaas-console in a browser', () => {
-  let stack: ConsoleStack;
+  let stack: DemoStack;
   let browser: Browser;
   let page: Page;
   let fabric: Page;
@@ -64,9 +71,14 @@ describe('cnpaas-console in a browser', () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    stack = await openConsoleStack();
+    if (!existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CNPAAS_CHROMIUM`);
+    stack = await openStack(() => {});
+    const port = stack.result.ports['console'];
+    expect(port).toBeGreaterThan(0);
+    // --no-sandbox: CI runs as root, where Chromium's own sandbox cannot start.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    const context = await browser.newContext({ baseURL: `${stack.url}/` });
+    const context = await browser.newContext({ baseURL: `http://127.0.0.1:${port}/` });
     page = await context.newPage();
     fabric = await context.newPage();
     page.on('pageerror', (err) => {
@@ -83,9 +95,13 @@ describe('cnpaas-console in a browser', () => {
     // The fabric view is open first, so what follows must arrive over the event stream, not a reload.
     await fabric.goto('#/fabric');
     await textOf(fabric.locator('#fabric-status'), /^Live$/);
-    expect(
-      await fabric.locator('[data-backend]').evaluateAll((cols) => cols.map((c) => c.getAttribute('data-backend'))),
-    ).toEqual(['main', 'tenants', 'users', 'emails']);
+    const columns = await fabric.locator('[data-backend]').all();
+    expect(await Promise.all(columns.map((c) => c.getAttribute('data-backend')))).toEqual([
+      'main',
+      'tenants',
+      'users',
+      'emails',
+    ]);
     // The default EmailTemplate lives in main.
     await textOf(fabric.locator('[data-backend="main"] [data-kind="EmailTemplate"]'), /registration/);
 
@@ -142,7 +158,7 @@ describe('cnpaas-console in a browser', () => {
     expect(text).toMatch(/must contain a digit/);
     expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
     // Focus lands on the field to fix.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('f-password');
+    expect(await page.evaluate('document.activeElement?.id')).toBe('f-password');
     expect(await page.locator('.field-error[data-field="user.email"]').textContent()).toBe('');
     expect(await page.locator('#signup-done').count()).toBe(0);
     expect({
@@ -153,7 +169,7 @@ describe('cnpaas-console in a browser', () => {
 
   it('shows a company name with markup as text everywhere, and HTML mail only in a frame without scripts', async () => {
     // The welcome template as HTML, so the mail arrives with an HTML part (placeholders are escaped into it).
-    const patched = await stack.admin.request(
+    const patched = await stack.http.request(
       'PATCH',
       '/apis/webshop.cnpaas.dev/v1/namespaces/cnpaas-system/emailtemplates/registration',
       {
@@ -188,26 +204,26 @@ describe('cnpaas-console in a browser', () => {
     expect(await frame.getAttribute('sandbox')).toBe('');
     const body = await textOf(page.frameLocator('iframe.mail-html').locator('body'), /Company: <script>/);
     expect(body).toContain('Evil & Co');
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
-    expect(await fabric.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await fabric.evaluate('window.__xss')).toBeUndefined();
   });
 
   it('is keyboard usable, has a large-type mode, fits a phone, and axe finds no serious problem', async () => {
     await page.goto('#/signup');
     await page.reload(); // focus starts at the top of a freshly loaded page
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Sign up');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Sign up');
     await page.getByRole('button', { name: 'Large type' }).press('Enter');
-    expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe('22px');
+    expect(await page.evaluate('getComputedStyle(document.documentElement).fontSize')).toBe('22px');
     await page.getByRole('button', { name: 'Large type' }).press('Enter');
 
     await page.setViewportSize({ width: 375, height: 740 });
     for (const view of ['signup', 'fabric', 'inbox']) {
       await page.goto(`#/${view}`);
       await page.locator('main h2').waitFor();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
       const axe = await new AxeBuilder({ page }).exclude('iframe.mail-html').analyze();
       const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
