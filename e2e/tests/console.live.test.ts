@@ -120,6 +120,8 @@ describe('cnpaas-console in a browser', () => {
     const tenants = fabric.locator(`[data-backend="tenants"] [data-kind="Tenant"][data-name="${tenant}"]`);
     await textOf(tenants, /Ada Lovelace, GB/);
     await textOf(fabric.locator(`[data-backend="users"] [data-kind="User"][data-name="${tenant}"]`), /ada\./);
+    // The store's own count of live keys in the tenants backend: at least this tenant.
+    await textOf(fabric.locator('[data-backend="tenants"] .keys'), /^[1-9]\d* keys in the store$/);
     const email = fabric.locator(`[data-backend="emails"] [data-kind="Email"][data-name="${tenant}-welcome"]`);
     await textOf(email, /Sent: /, 60_000);
     // Nothing of the password or its hash reached the page.

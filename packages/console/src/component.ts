@@ -16,6 +16,8 @@ export interface ConsoleComponentOptions {
   topology: string;
   /** The SMTP sink's directory, for the inbox. */
   mailDir: string;
+  /** The store's /metrics, for live key counts per backend. */
+  storeMetricsUrl?: string;
   logLevel?: string;
 }
 
@@ -36,6 +38,7 @@ export function consoleComponent(options: ConsoleComponentOptions): ComponentDes
       options.topology,
       '--mail-dir',
       options.mailDir,
+      ...(options.storeMetricsUrl ? ['--store-metrics-url', options.storeMetricsUrl] : []),
     ],
     env: { LOG_LEVEL: options.logLevel ?? 'info' },
     healthUrl: `${base}/healthz`,

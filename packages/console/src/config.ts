@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { checkExposure } from './access.js';
 import { kitError } from './errors.js';
+import { checkStoreMetricsUrl } from './store-keys.js';
 
 export interface ConsoleConfig extends KubeconfigSource {
   host: string;
@@ -14,6 +15,7 @@ export interface ConsoleConfig extends KubeconfigSource {
   token: string | undefined;
   topology: string | undefined;
   mailDir: string | undefined;
+  storeMetricsUrl: string | undefined;
   logLevel: string;
 }
 
@@ -35,6 +37,8 @@ store backend that holds it, and read the demo inbox.
   --topology FILE        the store's topology file: one column per backend (default: one     CNPAAS_CONSOLE_TOPOLOGY
                          column, main)
   --mail-dir DIR         the demo SMTP sink's directory (<state-dir>/mail) for the inbox       CNPAAS_CONSOLE_MAIL_DIR
+  --store-metrics-url URL  the store's /metrics (e.g. http://127.0.0.1:2381/metrics): live     CNPAAS_CONSOLE_STORE_METRICS_URL
+                         key counts per backend in the data fabric's columns
   --log-level LEVEL      trace, debug, info (default), warn, error                           LOG_LEVEL
   --help, --version
 `;
@@ -52,6 +56,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
       token: { type: 'string', env: 'CNPAAS_CONSOLE_TOKEN' },
       topology: { type: 'string', env: 'CNPAAS_CONSOLE_TOPOLOGY' },
       'mail-dir': { type: 'string', env: 'CNPAAS_CONSOLE_MAIL_DIR' },
+      'store-metrics-url': { type: 'string', env: 'CNPAAS_CONSOLE_STORE_METRICS_URL' },
       'log-level': { type: 'string', env: 'LOG_LEVEL' },
     },
   });
@@ -67,12 +72,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const kube = flags.kubeconfig("pass the console's kubeconfig (identity cnpaas-console), or set KUBECONFIG");
   const topology = flags.value('topology');
   const mailDir = flags.value('mail-dir');
+  const metrics = flags.value('store-metrics-url');
   return {
     host,
     port,
     token,
     topology: topology ? resolve(topology) : undefined,
     mailDir: mailDir ? resolve(mailDir) : undefined,
+    storeMetricsUrl: metrics ? checkStoreMetricsUrl(metrics) : undefined,
     ...kube,
     logLevel: flags.logLevel(),
   };

@@ -5,12 +5,14 @@
  * browsers' event streams) get a snapshot when they join and every change
  * after, already sanitized: nothing leaves here with a password or a hash.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { watcher, type Logger, type ResourceRef } from '@cnpaas/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ConsoleKube } from './console-kube.js';
 import { errorMessage } from './errors.js';
 import { SHOWN_RESOURCES, storageKey, type ShownResource } from './resources.js';
 import { sanitizeObject } from './sanitize.js';
+import type { BackendKeys } from './store-keys.js';
 import type { BackendMap } from './topology.js';
 
 /** One object as the browser gets it. */
@@ -29,12 +31,16 @@ export interface FabricObject {
 
 export type FabricChange =
   | { type: 'upsert'; object: FabricObject }
+  /** The store's live key count per backend changed. */
+  | { type: 'keys'; keys: BackendKeys }
   | { type: 'delete'; resource: string; uid: string }
   /** A kind was relisted: its objects are now exactly these. */
   | { type: 'reset'; resource: string; objects: FabricObject[] };
 
 export interface FabricSnapshot {
   backends: readonly string[];
+  /** Live keys per backend as the store reports them; absent without --store-metrics-url or when it does not answer. */
+  keys?: BackendKeys;
   resources: { id: string; kind: string; title: string }[];
   objects: FabricObject[];
 }
@@ -44,6 +50,10 @@ export interface FabricOptions {
   backends: BackendMap;
   log: Logger;
   resources?: readonly ShownResource[];
+  /** Reads the store's key count per backend; polled while the fabric runs. */
+  storeKeys?: () => Promise<BackendKeys | undefined>;
+  /** Between two reads of storeKeys; default 2 s. */
+  keysIntervalMs?: number;
 }
 
 export function resourceKey(ref: ResourceRef): string {
@@ -58,6 +68,7 @@ export class Fabric {
   readonly #subscribers = new Set<(change: FabricChange) => void>();
   readonly #stop = new AbortController();
   #runs: Promise<void>[] = [];
+  #keys: BackendKeys | undefined;
 
   constructor(options: FabricOptions) {
     this.#options = options;
@@ -67,11 +78,13 @@ export class Fabric {
 
   start(): void {
     this.#runs = this.#resources.map((r) => this.#run(r));
+    if (this.#options.storeKeys) this.#runs.push(this.#pollKeys(this.#options.storeKeys));
   }
 
   snapshot(): FabricSnapshot {
     return {
       backends: this.#options.backends.names,
+      ...(this.#keys ? { keys: this.#keys } : {}),
       resources: this.#resources.map((r) => ({ id: resourceKey(r.ref), kind: r.ref.kind, title: r.title })),
       objects: [...this.#objects.values()].flatMap((m) => [...m.values()]),
     };
@@ -120,6 +133,20 @@ export class Fabric {
     } catch (err) {
       // watcher() retries everything by default; reaching here is a bug worth a line, not a crash.
       this.#options.log.error({ resource: id, err: errorMessage(err) }, 'data fabric watch ended');
+    }
+  }
+
+  async #pollKeys(read: () => Promise<BackendKeys | undefined>): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      const keys = await read();
+      if (signal.aborted) break;
+      if (keys && JSON.stringify(keys) !== JSON.stringify(this.#keys)) {
+        this.#keys = keys;
+        this.#emit({ type: 'keys', keys });
+      }
+      // Ends at once on close (the rejection is the abort).
+      await sleep(this.#options.keysIntervalMs ?? 2000, undefined, { signal }).catch(() => undefined);
     }
   }
 

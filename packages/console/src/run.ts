@@ -12,6 +12,7 @@ import { HttpConsoleKube } from './console-kube.js';
 import { kitError } from './errors.js';
 import { Fabric } from './fabric.js';
 import { DirectoryInbox } from './inbox.js';
+import { fetchBackendKeys } from './store-keys.js';
 import { createLogger } from './logger.js';
 import { ConsoleMetrics } from './metrics.js';
 import { ConsoleServer } from './server.js';
@@ -25,7 +26,13 @@ export async function run(config: ConsoleConfig, version: string): Promise<void>
   });
   const backends = config.topology ? loadBackendMap(config.topology) : singleBackend();
   const kube = new HttpConsoleKube(new KubeClient(kc));
-  const fabric = new Fabric({ kube, backends, log });
+  const storeMetricsUrl = config.storeMetricsUrl;
+  const fabric = new Fabric({
+    kube,
+    backends,
+    log,
+    ...(storeMetricsUrl ? { storeKeys: () => fetchBackendKeys(storeMetricsUrl) } : {}),
+  });
   const server = new ConsoleServer({
     kube,
     fabric,

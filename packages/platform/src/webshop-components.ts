@@ -223,6 +223,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     kubeconfig: await identity(options, CONSOLE_CLIENT_NAME),
     topology: options.topology,
     mailDir: paths.mail,
+    storeMetricsUrl: `http://127.0.0.1:${ports.storeMetrics}/metrics`,
   });
 
   return {

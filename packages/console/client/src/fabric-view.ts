@@ -24,12 +24,14 @@ interface FabricObject {
 
 interface Snapshot {
   backends: string[];
+  keys?: Record<string, number>;
   resources: { id: string; kind: string; title: string }[];
   objects: FabricObject[];
 }
 
 type Change =
   | { type: 'upsert'; object: FabricObject }
+  | { type: 'keys'; keys: Record<string, number> }
   | { type: 'delete'; resource: string; uid: string }
   | { type: 'reset'; resource: string; objects: FabricObject[] };
 
@@ -63,6 +65,11 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
         attrs: { 'aria-labelledby': headingId, 'data-backend': backend },
       });
       column.appendChild(el('h3', { attrs: { id: headingId } }, backend));
+      const keys = snapshot.keys?.[backend];
+      if (keys !== undefined)
+        column.appendChild(
+          el('p', { class: 'keys', attrs: { 'data-keys': String(keys) } }, `${keys} keys in the store`),
+        );
       let any = false;
       for (const resource of snapshot.resources) {
         const objects = [...state.values()]
@@ -91,6 +98,8 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
     if (change.type === 'upsert') {
       if (!state.has(change.object.uid)) fresh.add(change.object.uid);
       state.set(change.object.uid, change.object);
+    } else if (change.type === 'keys') {
+      if (snapshot) snapshot.keys = change.keys;
     } else if (change.type === 'delete') state.delete(change.uid);
     else {
       for (const [uid, o] of state) if (o.resource === change.resource) state.delete(uid);
