@@ -12,13 +12,19 @@
  * downloads are never used. Page scripts are passed as strings, since this
  * package's TypeScript has no DOM types.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@cnpaas/service-kit';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 
 const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
+const CONSOLE_BIN = fileURLToPath(new URL('../../packages/console/bin/cnpaas-console.js', import.meta.url));
 const RUN = Date.now().toString(36);
 const PASSWORD = 'Analytical-Engine-1843!';
 const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Evil & Co`;
@@ -208,6 +214,61 @@ describe('cnpaas-console in a browser', () => {
     expect(body).toContain('Evil & Co');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await fabric.evaluate('window.__xss')).toBeUndefined();
+  });
+
+  it('with a token, asks for it once, then serves the API and the event stream on the session cookie', async () => {
+    // A second console as the same identity, started by hand with a token (the stack's own has none: loopback).
+    const port = await freePort();
+    const token = `console-token-${RUN}-0123456789`;
+    const child = spawn(
+      process.execPath,
+      [
+        CONSOLE_BIN,
+        '--kubeconfig',
+        path.join(stack.stateDir, 'pki', 'cnpaas-console.kubeconfig'),
+        '--port',
+        String(port),
+      ],
+      { stdio: 'ignore', env: { ...process.env, CNPAAS_CONSOLE_TOKEN: token } },
+    );
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      for (
+        let i = 0;
+        !(await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i++
+      ) {
+        expect(i, 'the console with a token never became ready').toBeLessThan(300);
+        await sleep(100);
+      }
+      expect((await fetch(`${base}/api/fabric`)).status).toBe(401);
+      expect((await fetch(`${base}/api/fabric`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+      const context = await browser.newContext({ baseURL: `${base}/` });
+      const guarded = await context.newPage();
+      await guarded.goto('#/fabric');
+      await guarded.getByLabel('Console token').fill('not-the-token-at-all');
+      await guarded.getByRole('button', { name: 'Sign in' }).click();
+      await textOf(guarded.locator('#token-error'), /not the token/);
+      await guarded.getByLabel('Console token').fill(token);
+      await guarded.getByRole('button', { name: 'Sign in' }).click();
+      await textOf(guarded.locator('#fabric-status'), /^Live$/);
+      // No --topology: one column, main, holding every object.
+      await textOf(
+        guarded.locator(`[data-backend="main"] [data-kind="Tenant"][data-name="${tenant}"]`),
+        /Ada Lovelace/,
+      );
+      expect((await context.cookies()).map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([
+        ['cnpaas_console_session', true, 'Strict'],
+      ]);
+      await context.close();
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   it('is keyboard usable, has a large-type mode, fits a phone, and axe finds no serious problem', async () => {

@@ -29,7 +29,7 @@ function show(): void {
     if (link.dataset['view'] === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  if (view === 'signup') leave = signupView(main);
+  if (view === 'signup') leave = signupView(main, signIn);
   else if (view === 'fabric') leave = fabricView(main, signIn);
   else leave = inboxView(main, onError);
 }

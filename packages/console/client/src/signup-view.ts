@@ -4,7 +4,7 @@
  * server's words) and messages for the whole form, shown at the top. Success
  * shows what the registration made.
  */
-import { call, getJson } from './api.js';
+import { Unauthorized, call, getJson } from './api.js';
 import { append, clear, el } from './dom.js';
 import { FIELD_GROUPS, fieldId, type FieldSpec } from './form-fields.js';
 
@@ -31,7 +31,7 @@ interface Made {
   }[];
 }
 
-export function signupView(main: HTMLElement): () => void {
+export function signupView(main: HTMLElement, onUnauthorized: () => void): () => void {
   const formErrors = el('div', { class: 'form-errors', attrs: { id: 'form-errors', role: 'alert' } });
   const result = el('section', { class: 'result', attrs: { 'aria-live': 'polite', id: 'signup-result' } });
   const form = el('form', { attrs: { novalidate: '', 'aria-describedby': 'form-errors', id: 'signup-form' } });
@@ -100,6 +100,7 @@ export function signupView(main: HTMLElement): () => void {
           showRefusal({ code: answer.status, reason: '', fields: {}, form: [msg ?? `HTTP ${answer.status}`] });
         }
       } catch (err) {
+        if (err instanceof Unauthorized) return onUnauthorized();
         showRefusal({
           code: 0,
           reason: '',
