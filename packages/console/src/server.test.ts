@@ -230,6 +230,27 @@ describe('POST /api/registrations', () => {
     });
   });
 
+  it('passes a 429 on with its Retry-After, and turns kube-apiserver’s 401 for the console itself into a 502', async () => {
+    const c = start();
+    c.kube.answer = {
+      status: 429,
+      body: { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'too many registrations' },
+      retryAfter: '12',
+    };
+    const limited = await c.server.app.inject({ method: 'POST', url: '/api/registrations', payload: {} });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('12');
+    expect(limited.json().refusal).toMatchObject({ form: ['too many registrations'], retryAfterSeconds: 12 });
+
+    c.kube.answer = {
+      status: 401,
+      body: { kind: 'Status', code: 401, reason: 'Unauthorized', message: 'Unauthorized' },
+    };
+    const own = await c.server.app.inject({ method: 'POST', url: '/api/registrations', payload: {} });
+    expect(own.statusCode).toBe(502);
+    expect(own.json().refusal).toMatchObject({ code: 401, form: ['Unauthorized'] });
+  });
+
   it('refuses a body that is not JSON without echoing it', async () => {
     const c = start();
     const res = await c.server.app.inject({

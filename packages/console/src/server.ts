@@ -117,9 +117,12 @@ export class ConsoleServer {
       // The person's name and address are personal data and the body holds a password: log the outcome only.
       request.log.info({ code: answer.status }, 'registration');
       if (answer.status === 200 || answer.status === 201) return reply.code(201).send(sanitizeObject(answer.body));
-      return reply.code(answer.status >= 400 ? answer.status : 502).send({
-        refusal: refusalFromStatus(answer.status, answer.body, answer.retryAfter),
-      });
+      const refusal = refusalFromStatus(answer.status, answer.body, answer.retryAfter);
+      if (refusal.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(refusal.retryAfterSeconds));
+      // A 401 here is kube-apiserver refusing the console's own credentials, not the browser's: to the
+      // browser it is a bad gateway (its 401 means "sign in to the console").
+      const code = answer.status === 401 || answer.status < 400 ? 502 : answer.status;
+      return reply.code(code).send({ refusal });
     });
 
     app.get('/api/tenants/:name', async (request) => {
