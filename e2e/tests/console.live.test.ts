@@ -130,6 +130,16 @@ describe('cnpaas-console in a browser', () => {
     await textOf(fabric.locator('[data-backend="tenants"] .keys'), /^[1-9]\d* keys in the store$/);
     const email = fabric.locator(`[data-backend="emails"] [data-kind="Email"][data-name="${tenant}-welcome"]`);
     await textOf(email, /Sent: /, 60_000);
+    // A change redraws the columns; what the reader had open stays open, and keyboard focus stays put.
+    await tenants.locator('summary').focus();
+    await fabric.keyboard.press('Enter');
+    const label = await stack.http.request('PATCH', `/apis/webshop.cnpaas.dev/v1/tenants/${tenant}`, {
+      body: { metadata: { labels: { 'console-test': RUN } } },
+    });
+    expect(label.status).toBe(200);
+    await textOf(tenants.locator('pre'), new RegExp(`"console-test": "${RUN}"`));
+    expect(await tenants.locator('details').getAttribute('open')).toBe('');
+    expect(await fabric.evaluate(`document.activeElement?.closest('li')?.dataset.name`)).toBe(tenant);
     // Nothing of the password or its hash reached the page.
     const html = await fabric.content();
     expect(html).not.toContain('$scrypt$');

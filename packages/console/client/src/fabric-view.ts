@@ -57,6 +57,10 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
 
   const render = (): void => {
     if (!snapshot) return;
+    // A change redraws the columns: keep what the reader had open, and keyboard focus where it was.
+    const open = new Set([...columns.querySelectorAll('li[data-uid] details[open]')].map(uidOf));
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const focusedUid = focused && columns.contains(focused) ? uidOf(focused) : undefined;
     clear(columns);
     for (const backend of snapshot.backends) {
       const headingId = `backend-${backend}`;
@@ -92,6 +96,9 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
       columns.appendChild(column);
     }
     fresh.clear();
+    for (const details of columns.querySelectorAll<HTMLDetailsElement>('li[data-uid] details'))
+      if (open.has(uidOf(details))) details.open = true;
+    if (focusedUid) columns.querySelector<HTMLElement>(`li[data-uid="${CSS.escape(focusedUid)}"] summary`)?.focus();
   };
 
   const apply = (change: Change): void => {
@@ -149,11 +156,20 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
   };
 }
 
+function uidOf(node: Element): string | undefined {
+  return node.closest('li[data-uid]')?.getAttribute('data-uid') ?? undefined;
+}
+
 function objectItem(o: FabricObject, isNew: boolean): HTMLElement {
   const title = o.namespace ? `${o.namespace}/${o.name}` : o.name;
   const item = el('li', {
     class: isNew ? 'object new' : 'object',
-    attrs: { 'data-name': o.name, 'data-kind': o.kind, ...(o.namespace ? { 'data-namespace': o.namespace } : {}) },
+    attrs: {
+      'data-uid': o.uid,
+      'data-name': o.name,
+      'data-kind': o.kind,
+      ...(o.namespace ? { 'data-namespace': o.namespace } : {}),
+    },
   });
   append(item, el('span', { class: 'name' }, title));
   const summary = summaryOf(o);
