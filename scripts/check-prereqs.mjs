@@ -12,6 +12,7 @@ const needs = [
   { bin: 'etcd', pkg: 'etcd-server', why: 'the real etcd the store is checked against' },
   { bin: 'etcdctl', pkg: 'etcd-client', why: 'the etcdctl black-box suite' },
   { bin: 'openssl', pkg: 'openssl', why: 'certificates for the TLS tests' },
+  { bin: 'chromium', pkg: 'chromium', why: "the web console's browser test (Playwright drives Debian's Chromium)" },
 ];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;

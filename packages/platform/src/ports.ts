@@ -18,6 +18,7 @@ export const PORT_NAMES = [
   'smtpHealth',
   'emailFunction',
   'trigger',
+  'console',
 ] as const;
 export type PortName = (typeof PORT_NAMES)[number];
 export type Ports = Record<PortName, number>;
@@ -33,6 +34,7 @@ export const FIXED_PORTS: Ports = {
   smtpHealth: 8025,
   emailFunction: 8443,
   trigger: 8084,
+  console: 8090,
 };
 
 /** A port free on 127.0.0.1 right now, outside the kernel's ephemeral range (see service-kit's free-port.ts). */

@@ -91,7 +91,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
 
   const topology = path.resolve(options.topology ?? demoTopology());
   const webshop =
-    options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server });
+    options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server, topology });
   const specs = [
     ...controlPlaneSpecs({
       paths,

@@ -85,6 +85,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   }
   await startDetached(paths, options.env ?? process.env, show);
   say(`ready: kubectl --kubeconfig ${displayPath(paths.kubeconfig)} get ns`);
+  if (plan.specs.some((s) => s.name === 'console')) say(`web console: http://127.0.0.1:${plan.ports.console}/`);
   return result(paths, plan);
 }
 

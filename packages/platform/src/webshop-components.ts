@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CONSOLE_CLIENT_NAME, consoleComponent } from '@cnpaas/console';
 import { allManifests, operatorComponent } from '@cnpaas/operator';
 import type { ComponentDescriptor } from '@cnpaas/service-kit';
 import {
@@ -43,6 +44,8 @@ export interface WebshopOptions {
   ports: Ports;
   pki: ClusterPki;
   server: string;
+  /** The store's topology file: the console shows one column per backend. */
+  topology: string;
 }
 
 export interface WebshopComponents {
@@ -213,6 +216,16 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     'apiservice.yaml',
     renderLocalApiService({ port: ports.apiServer, servingCaPem: readFileSync(caFile) }),
   );
+
+  // The web console, last: it watches the webshop kinds and signs people up through the registrations API.
+  const webConsole = consoleComponent({
+    port: ports.console,
+    kubeconfig: await identity(options, CONSOLE_CLIENT_NAME),
+    topology: options.topology,
+    mailDir: paths.mail,
+    storeMetricsUrl: `http://127.0.0.1:${ports.storeMetrics}/metrics`,
+  });
+
   return {
     specs: [
       toSpec(webhooks, caFile, {
@@ -243,6 +256,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
           delivery: { certPem: readFileSync(deliveryClient.cert), keyPem: readFileSync(deliveryClient.key) },
         }),
       }),
+      toSpec(webConsole, caFile, webConsole.manifests),
     ],
     admissionConfigFile: writeAdmissionConfig(options, webhookHostPort, apiserverWebhookClient),
   };

@@ -1,0 +1,89 @@
+/**
+ * The console's shell: three views behind hash routes (#/signup, #/fabric,
+ * #/inbox), a large-type toggle remembered in this browser, and the
+ * sign-in prompt when the console runs with a token.
+ */
+import { ApiFailure, Unauthorized, call } from './api.js';
+import { append, clear, el } from './dom.js';
+import { fabricView } from './fabric-view.js';
+import { inboxView } from './inbox-view.js';
+import { signupView } from './signup-view.js';
+
+type View = 'signup' | 'fabric' | 'inbox';
+const VIEWS: Record<View, string> = { signup: 'Sign up', fabric: 'Data fabric', inbox: 'Inbox' };
+const LARGE_KEY = 'cnpaas-console-large-type';
+
+const main = document.getElementById('main')!;
+let leave: () => void = () => undefined;
+
+function currentView(): View {
+  const name = location.hash.replace(/^#\/?/, '');
+  return name in VIEWS ? (name as View) : 'signup';
+}
+
+function show(): void {
+  leave();
+  const view = currentView();
+  document.title = `${VIEWS[view]} · cnpaas console`;
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-view]')) {
+    if (link.dataset['view'] === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (view === 'signup') leave = signupView(main, signIn);
+  else if (view === 'fabric') leave = fabricView(main, signIn);
+  else leave = inboxView(main, onError);
+}
+
+function onError(err: unknown): void {
+  if (err instanceof Unauthorized) return signIn();
+  const message = err instanceof ApiFailure || err instanceof Error ? err.message : String(err);
+  main.prepend(el('p', { class: 'form-errors', attrs: { role: 'alert' } }, message));
+}
+
+/** The console runs with a token: ask for it once; the server answers with a session cookie. */
+function signIn(): void {
+  leave();
+  leave = () => undefined;
+  const input = el('input', { attrs: { id: 'token', type: 'password', autocomplete: 'current-password' } });
+  const error = el('p', { class: 'field-error', attrs: { id: 'token-error', role: 'alert' } });
+  input.setAttribute('aria-describedby', 'token-error');
+  const form = el(
+    'form',
+    {},
+    el('div', { class: 'field' }, el('label', { attrs: { for: 'token' } }, 'Console token'), input, error),
+    el('button', { class: 'primary', attrs: { type: 'submit' } }, 'Sign in'),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void call('api/session', { method: 'POST', body: JSON.stringify({ token: input.value }) })
+      .then(() => show())
+      .catch(() => {
+        error.textContent = 'That is not the token this console was started with.';
+        input.focus();
+      });
+  });
+  clear(main);
+  append(main, el('h2', {}, 'Sign in'), el('p', {}, 'This console asks for the token it was started with.'), form);
+  input.focus();
+}
+
+function setupLargeType(): void {
+  const button = document.getElementById('large-type')!;
+  const apply = (on: boolean): void => {
+    document.documentElement.classList.toggle('large', on);
+    button.setAttribute('aria-pressed', String(on));
+  };
+  apply(localStorage.getItem(LARGE_KEY) === '1');
+  button.addEventListener('click', () => {
+    const on = button.getAttribute('aria-pressed') !== 'true';
+    localStorage.setItem(LARGE_KEY, on ? '1' : '0');
+    apply(on);
+  });
+}
+
+setupLargeType();
+window.addEventListener('hashchange', () => {
+  show();
+  main.focus();
+});
+show();

@@ -1,0 +1,58 @@
+/**
+ * The component descriptor of the console (docs/design.md "Contracts between
+ * packages"; the type is @cnpaas/service-kit's): what the platform's one
+ * supervisor needs to run it. A plain object; the platform decides the port
+ * and the paths. On loopback, so no token: like every server of the stack.
+ */
+import { fileURLToPath } from 'node:url';
+import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { CONSOLE_CLIENT_NAME, manifestPath } from './manifests.js';
+
+export interface ConsoleComponentOptions {
+  port: number;
+  /** Kubeconfig with the cnpaas-console client identity. */
+  kubeconfig: string;
+  /** The store's topology file: one column per backend. */
+  topology: string;
+  /** The SMTP sink's directory, for the inbox. */
+  mailDir: string;
+  /** The store's /metrics, for live key counts per backend. */
+  storeMetricsUrl?: string;
+  logLevel?: string;
+}
+
+export function consoleComponent(options: ConsoleComponentOptions): ComponentDescriptor {
+  const base = `http://${hostPort('127.0.0.1', options.port)}`;
+  return {
+    name: 'console',
+    command: [
+      process.execPath,
+      fileURLToPath(new URL('../bin/cnpaas-console.js', import.meta.url)),
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--kubeconfig',
+      options.kubeconfig,
+      '--topology',
+      options.topology,
+      '--mail-dir',
+      options.mailDir,
+      ...(options.storeMetricsUrl ? ['--store-metrics-url', options.storeMetricsUrl] : []),
+    ],
+    env: { LOG_LEVEL: options.logLevel ?? 'info' },
+    healthUrl: `${base}/healthz`,
+    readyUrl: `${base}/readyz`,
+    metricsUrl: `${base}/metrics`,
+    manifests: { beforeStart: [manifestPath('rbac.yaml')], afterReady: [] },
+    certificates: [
+      {
+        id: 'console-client',
+        kind: 'client',
+        purpose:
+          "the console's identity towards kube-apiserver (read the webshop kinds, create registrations), bound by manifests/rbac.yaml",
+        commonName: CONSOLE_CLIENT_NAME,
+      },
+    ],
+  };
+}

@@ -1,0 +1,83 @@
+/** Stand-ins for the unit tests: a ConsoleKube over in-memory collections, and a server built on it. */
+import { MemoryCollection, silentLog } from '@cnpaas/kube/testing';
+import type { ListerWatcher, ResourceRef } from '@cnpaas/kube';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ConsoleKube, RawAnswer } from './console-kube.js';
+import { Fabric, resourceKey } from './fabric.js';
+import type { Inbox } from './inbox.js';
+import { SHOWN_RESOURCES } from './resources.js';
+import { ConsoleServer } from './server.js';
+import type { BackendMap } from './topology.js';
+
+export class FakeKube implements ConsoleKube {
+  readonly collections = new Map<string, MemoryCollection>();
+  readonly registered: unknown[] = [];
+  readonly reads: string[] = [];
+  answer: RawAnswer = { status: 201, body: {} };
+
+  constructor() {
+    for (const r of SHOWN_RESOURCES) this.collections.set(resourceKey(r.ref), new MemoryCollection());
+  }
+
+  collection(ref: ResourceRef): MemoryCollection {
+    return this.collections.get(resourceKey(ref))!;
+  }
+
+  async register(body: unknown): Promise<RawAnswer> {
+    this.registered.push(body);
+    return this.answer;
+  }
+
+  async get(ref: ResourceRef, target: { namespace?: string; name: string }): Promise<KubernetesObject | undefined> {
+    this.reads.push(`${ref.plural}/${target.namespace ?? ''}/${target.name}`);
+    const key = target.namespace ? `${target.namespace}/${target.name}` : target.name;
+    return this.collection(ref).objects.get(key);
+  }
+
+  async list(ref: ResourceRef, namespace?: string): Promise<KubernetesObject[]> {
+    this.reads.push(`${ref.plural}/${namespace ?? ''}`);
+    return [...this.collection(ref).objects.values()].filter((o) => !namespace || o.metadata?.namespace === namespace);
+  }
+
+  listerWatcher(ref: ResourceRef): ListerWatcher<KubernetesObject> {
+    return this.collection(ref);
+  }
+
+  close(): void {}
+}
+
+/** Tenants, users and emails each in their own backend, like the demo topology. */
+export const DEMO_BACKENDS: BackendMap = {
+  names: ['main', 'tenants', 'users', 'emails'],
+  backendFor: (key) => /^\/registry\/webshop\.cnpaas\.dev\/(tenants|users|emails)\//.exec(key)?.[1] ?? 'main',
+};
+
+export interface TestConsole {
+  kube: FakeKube;
+  fabric: Fabric;
+  server: ConsoleServer;
+  close(): Promise<void>;
+}
+
+export function testConsole(options: { host?: string; token?: string; inbox?: Inbox } = {}): TestConsole {
+  const kube = new FakeKube();
+  const fabric = new Fabric({ kube, backends: DEMO_BACKENDS, log: silentLog });
+  const server = new ConsoleServer({
+    kube,
+    fabric,
+    log: silentLog,
+    host: options.host ?? '127.0.0.1',
+    token: options.token,
+    inbox: options.inbox,
+    publicDir: '/nonexistent',
+  });
+  return {
+    kube,
+    fabric,
+    server,
+    close: async () => {
+      await server.close();
+      await fabric.close();
+    },
+  };
+}
