@@ -13,7 +13,19 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
-import { createLogger, EventRecorder, KubeClient, kubeEventSink, Manager, whoAmI } from '@cnpaas/kube';
+import {
+  backoff,
+  createLogger,
+  EventRecorder,
+  KubeClient,
+  kubeEventSink,
+  Manager,
+  realClock,
+  sleep,
+  whoAmI,
+  type Logger,
+  type UserInfo,
+} from '@cnpaas/kube';
 import type { OperatorConfig } from './config.js';
 import { kitError } from './errors.js';
 import { addWebshopControllers } from './webshop/controllers.js';
@@ -27,8 +39,6 @@ export async function run(config: OperatorConfig, version: string): Promise<void
   });
   const log = createLogger({ level: config.logLevel, component: OPERATOR_NAME });
   const identity = `${hostname()}_${randomUUID()}`;
-  // Its user name differs by where it runs (a certificate's CN, a ServiceAccount's name): ask.
-  const me = await whoAmI(new KubeClient(kc));
   const mgr = new Manager({
     kubeConfig: kc,
     log,
@@ -41,14 +51,16 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     reportingInstance: identity,
     log,
   });
-  addWebshopControllers({
-    manager: mgr,
-    api: kubeWebshopApi(kc),
-    events,
-    template: config.template,
-    claimGraceMs: config.claimGraceMs,
-    operatorUser: me.username,
-  });
+  const addControllers = (operatorUser: string): void => {
+    addWebshopControllers({
+      manager: mgr,
+      api: kubeWebshopApi(kc),
+      events,
+      template: config.template,
+      claimGraceMs: config.claimGraceMs,
+      operatorUser,
+    });
+  };
 
   const health = await startHealthServer({
     host: config.healthHost,
@@ -57,10 +69,34 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     registry: mgr.metrics.registry,
     error: kitError,
   });
-  log.info(
-    { health: health.url, version, leaderElection: config.leaderElection, identity, user: me.username },
-    'started',
-  );
+  log.info({ health: health.url, version, leaderElection: config.leaderElection, identity }, 'started');
 
-  await runUntilStopped({ log, run: (stop) => mgr.start(stop), close: () => health.close() });
+  await runUntilStopped({
+    log,
+    run: async (stop) => {
+      // Its user name differs by where it runs (a certificate's CN, a ServiceAccount's name): ask, as
+      // long as the apiserver takes to answer. /healthz answers meanwhile; /readyz stays 503.
+      const me = await askWhoAmI(new KubeClient(kc), log, stop);
+      if (!me) return;
+      log.info({ user: me.username }, 'authenticated');
+      addControllers(me.username);
+      await mgr.start(stop);
+    },
+    close: () => health.close(),
+  });
+}
+
+/** whoAmI, retried with backoff until it answers or `stop` aborts (then undefined). */
+async function askWhoAmI(client: KubeClient, log: Logger, stop: AbortSignal): Promise<UserInfo | undefined> {
+  const delay = backoff({ baseMs: 200, maxMs: 10_000 });
+  for (let attempt = 1; !stop.aborted; attempt++) {
+    try {
+      return await whoAmI(client, stop);
+    } catch (err) {
+      if (stop.aborted) break;
+      log.warn({ err: (err as Error).message, attempt }, 'cannot ask the apiserver who this operator is; retrying');
+      await sleep(realClock, delay(attempt), { signal: stop });
+    }
+  }
+  return undefined;
 }

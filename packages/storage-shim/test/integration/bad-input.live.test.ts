@@ -107,11 +107,11 @@ describe('bad start-up configuration stops the store with a clear message', () =
 
   it('a malformed topology names the file, the field and the reason', () => {
     const file = join(dir, 'topology.yaml');
-    writeFileSync(file, 'backends:\n  - name: users\n    endpoint: mysql://db/users\n    prefix: { prefix: users }\n');
+    writeFileSync(file, 'backends:\n  - name: users\n    endpoint: redis://db/users\n    prefix: { prefix: users }\n');
     const r = run([`--topology=${file}`, '--listen-client-urls=http://127.0.0.1:0']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(
-      `CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "mysql" is not supported`,
+      `CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "redis" is not supported`,
     );
     expect(r.stderr).toContain('fix:');
   });
