@@ -4,7 +4,7 @@ import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
 import { BackendQueryError, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind } from './sql/dialect.js';
-import { BackendStatements, boundOf } from './sql/statements.js';
+import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 
 const EMPTY_VALUE = Buffer.alloc(0);
 
@@ -263,15 +263,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
 
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) this.#run('writer', this.sql.archive, { superseded: kv.modRevision, key: kv.key });
-    this.#run('writer', this.sql.upsert, {
-      key: kv.key,
-      create_revision: kv.createRevision,
-      mod_revision: kv.modRevision,
-      sub,
-      version: kv.version,
-      lease: kv.lease,
-      value: kv.value,
-    });
+    this.#run('writer', this.sql.upsert, upsertValues(kv, sub));
   }
 
   delete(key: Buffer, revision: number, sub: number): void {

@@ -3,7 +3,7 @@ import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import { SqliteFile } from './sqlite-file.js';
-import { BackendStatements, boundOf } from './sql/statements.js';
+import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 import type { Compiled } from './sql/dialect.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
 
@@ -110,15 +110,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   /** Writes `kv` as the key's new current version; `prev` moves to history. */
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) this.#archive(kv.key, kv.modRevision);
-    this.#upsert.run({
-      key: kv.key,
-      create_revision: kv.createRevision,
-      mod_revision: kv.modRevision,
-      sub,
-      version: kv.version,
-      lease: kv.lease,
-      value: kv.value,
-    });
+    this.#upsert.run(upsertValues(kv, sub));
   }
 
   delete(key: Buffer, revision: number, sub: number): void {

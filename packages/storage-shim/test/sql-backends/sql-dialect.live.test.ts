@@ -6,7 +6,7 @@ import type { KeyRange } from '../../src/keys.js';
 import type { KeyValue } from '../../src/types.js';
 import type { Row } from '../../src/drivers/network-sql-driver.js';
 import { type Compiled, bind } from '../../src/drivers/sql/dialect.js';
-import { BackendStatements, boundOf } from '../../src/drivers/sql/statements.js';
+import { BackendStatements, boundOf, upsertValues } from '../../src/drivers/sql/statements.js';
 import { SqliteDriver } from '../../src/drivers/sqlite-driver.js';
 import { SQL_SERVERS, type SqlClient, type SqlServerHandle } from '../support/sql-servers.js';
 
@@ -63,15 +63,7 @@ for (const kind of SQL_SERVERS) {
     // The same row operations the SQLite driver performs, spelled in this dialect.
     async function put(kv: KeyValue, sub: number, prev: boolean): Promise<void> {
       if (prev) await q(SQL.archive, { superseded: kv.modRevision, key: kv.key });
-      await q(SQL.upsert, {
-        key: kv.key,
-        create_revision: kv.createRevision,
-        mod_revision: kv.modRevision,
-        sub,
-        version: kv.version,
-        lease: kv.lease,
-        value: kv.value,
-      });
+      await q(SQL.upsert, upsertValues(kv, sub));
     }
 
     async function remove(key: Buffer, rev: number, sub: number): Promise<void> {

@@ -1,4 +1,5 @@
 import type { KeyRange } from '../../keys.js';
+import type { KeyValue } from '../../types.js';
 import { type Compiled, type Dialect, compile } from './dialect.js';
 
 /**
@@ -12,6 +13,19 @@ import { type Compiled, type Dialect, compile } from './dialect.js';
  * Parameters: key, start, end, rev, limit, from, to, batch, superseded, lease,
  * name, value and the row's columns.
  */
+/** The named values of the `upsert` statement: a key's new current version, written in sub-revision `sub`. */
+export function upsertValues(kv: KeyValue, sub: number): Record<string, unknown> {
+  return {
+    key: kv.key,
+    create_revision: kv.createRevision,
+    mod_revision: kv.modRevision,
+    sub,
+    version: kv.version,
+    lease: kv.lease,
+    value: kv.value,
+  };
+}
+
 export type Bound = 'one' | 'between' | 'from';
 
 export function boundOf(range: KeyRange): Bound {
