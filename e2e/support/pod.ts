@@ -14,13 +14,14 @@
  * localhost by the caller (no kube-proxy here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@cnpaas/kube';
 import { freePort } from '@cnpaas/service-kit';
+import { imageTargets } from './dockerfile.js';
 import { waitFor } from './wait.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,17 +69,6 @@ function probeOk(url: string): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
   });
-}
-
-/** ENTRYPOINT of the Dockerfile stage whose image title is `image` (e.g. cnpaas-webhooks). */
-export function entrypoint(image: string): string[] {
-  const text = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
-  for (const stage of text.split(/^FROM /m)) {
-    if (!new RegExp(`org\\.opencontainers\\.image\\.title=${image}\\b`).test(stage)) continue;
-    const line = /^ENTRYPOINT (\[.*\])$/m.exec(stage);
-    if (line) return JSON.parse(line[1]!) as string[];
-  }
-  throw new Error(`the Dockerfile has no stage titled ${image} with an ENTRYPOINT`);
 }
 
 export interface RunningPod {
@@ -162,7 +152,10 @@ export async function runPod(options: RunPodOptions): Promise<RunningPod> {
     }
     return value;
   };
-  const [node, script, ...imageArgs] = entrypoint(container.image.replace(/^.*\//, '').replace(/:.*$/, ''));
+  const image = container.image.replace(/^.*\//, '').replace(/:.*$/, '');
+  const target = imageTargets().find((t) => t.image === image);
+  if (!target) throw new Error(`${name}: the Dockerfile builds no image ${image}`);
+  const [node, script, ...imageArgs] = target.entrypoint;
   if (node !== 'node') throw new Error(`${name}: the entry point does not start with node`);
   const args: string[] = [];
   for (const a of [...imageArgs, ...(container.args ?? []), ...(options.extraArgs ?? [])]) args.push(await local(a));

@@ -19,6 +19,7 @@ import { parseAllDocuments } from 'yaml';
 import { runKubectl } from '@cnpaas/platform';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageTargets } from '../support/dockerfile.js';
 import { step } from '../support/narrate.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,18 +79,13 @@ const podSpec = (d: Obj) => (d['spec'] as { template: { spec: PodSpec } }).templ
 const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   !!selector && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-/** Dockerfile component targets (stages built FROM app) and the image name each one's title label gives. */
+/** Dockerfile component targets and the image name each builds. */
 function dockerTargets(): Map<string, string> {
-  const text = readFileSync(path.join(REPO, 'Dockerfile'), 'utf8');
-  const targets = new Map<string, string>();
-  for (const m of text.matchAll(/^FROM app AS ([a-z-]+)\nLABEL org\.opencontainers\.image\.title=([a-z-]+)/gm)) {
-    targets.set(m[1]!, m[2]!);
-  }
-  return targets;
+  return new Map(imageTargets().map((t) => [t.target, t.image]));
 }
 
 /** `bash scripts/image/build.sh TARGET NAME` commands of every package's nx `image` target. */
-function imageTargets(): Array<{ pkg: string; target: string; name: string }> {
+function packageImageTargets(): Array<{ pkg: string; target: string; name: string }> {
   const out: Array<{ pkg: string; target: string; name: string }> = [];
   for (const pkg of readdirSync(path.join(REPO, 'packages'))) {
     const file = path.join(REPO, 'packages', pkg, 'package.json');
@@ -281,7 +277,7 @@ describe('images and manifests agree', () => {
       'trigger',
       'webhooks',
     ]);
-    const images = imageTargets();
+    const images = packageImageTargets();
     expect(images.map((i) => i.target).sort()).toEqual([...targets.keys()].sort());
     for (const image of images) expect(targets.get(image.target), image.target).toBe(image.name);
   });
