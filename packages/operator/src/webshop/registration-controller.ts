@@ -21,6 +21,7 @@
  * Ready=False, TemplateNotFound), names are not the bare UID, and the RR
  * reports progress in conditions instead of an empty status.
  */
+import { REGISTRATION_CONDITIONS, REGISTRATION_EVENTS } from '@cnpaas/webshop-api';
 import {
   type Clock,
   type EventRecorder,
@@ -48,12 +49,7 @@ import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
 
-export const REGISTRATION_CONDITIONS = {
-  tenantCreated: 'TenantCreated',
-  namespaceReady: 'NamespaceReady',
-  userCreated: 'UserCreated',
-  emailCreated: 'EmailCreated',
-} as const;
+export { REGISTRATION_CONDITIONS } from '@cnpaas/webshop-api';
 
 export interface RegistrationControllerOptions {
   api: WebshopApi;
@@ -187,7 +183,7 @@ async function reconcileRegistration(
     void options.events?.publish({
       regarding: tenant.object,
       type: 'Normal',
-      reason: 'Registered',
+      reason: REGISTRATION_EVENTS.registered,
       action: 'CompleteRegistration',
       note: `registration ${names.uid} completed`,
     });

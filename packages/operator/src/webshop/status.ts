@@ -15,12 +15,13 @@ import {
   setCondition,
   splitKey,
 } from '@cnpaas/kube';
+import { NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
 import type { ObjectApi } from './kube-api.js';
 
 type WithStatus = KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } & object };
 
-export const READY = 'Ready';
-export const NAME_CONFLICT = 'NameConflict';
+/** The contract's names, under the short names the controllers use. */
+export { READY_CONDITION as READY, NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
 
 export class StatusUpdate<T extends WithStatus> {
   readonly #obj: T;

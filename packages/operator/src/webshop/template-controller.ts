@@ -15,13 +15,14 @@
  * Valid=True also says whether the body goes out as HTML or text, the
  * decision every Email made from the template carries in spec.format.
  */
+import { VALID_CONDITION as VALID } from '@cnpaas/webshop-api';
 import type { Clock, EventRecorder, Reconciler } from '@cnpaas/kube';
 import type { WebshopApi } from './kube-api.js';
 import { StatusUpdate } from './status.js';
 import type { EmailTemplate } from './types.js';
 import { TEMPLATE_PLACEHOLDERS, checkTemplate } from './welcome-email.js';
 
-export const VALID = 'Valid';
+export { VALID_CONDITION as VALID } from '@cnpaas/webshop-api';
 
 export interface TemplateControllerOptions {
   api: WebshopApi;

@@ -17,6 +17,7 @@
  * operator's own (and only) access to Secrets, ServiceAccounts and Roles
  * (operator-access.ts).
  */
+import { REGISTRATION_EVENTS } from '@cnpaas/webshop-api';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   addFinalizerPatch,
@@ -136,7 +137,7 @@ async function applyTenant(
     void options.events?.publish({
       regarding: tenant,
       type: 'Normal',
-      reason: 'NamespaceCreated',
+      reason: REGISTRATION_EVENTS.namespaceCreated,
       action: 'CreateNamespace',
       note: `created Namespace ${name}`,
     });

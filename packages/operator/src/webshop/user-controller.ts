@@ -41,7 +41,7 @@ import {
   removeFinalizerPatch,
   withControllerRef,
 } from '@cnpaas/kube';
-import { PASSWORD_SECRET_TYPE } from '@cnpaas/webshop-api';
+import { PASSWORD_SECRET_TYPE, USER_CONDITIONS } from '@cnpaas/webshop-api';
 import { conflictMessage, controlledBy, ensureChild, type EnsureResult } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
@@ -66,10 +66,7 @@ import {
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
 
-export const USER_CONDITIONS = {
-  passwordStored: 'PasswordStored',
-  tenantAccess: 'TenantAccess',
-} as const;
+export { USER_CONDITIONS } from '@cnpaas/webshop-api';
 
 /** The Secret type of password hashes (the contract's): says what it holds to anyone listing Secrets. */
 export { PASSWORD_SECRET_TYPE } from '@cnpaas/webshop-api';
