@@ -10,6 +10,7 @@ import { ResourceClient, type KubeClient, type ListerWatcher, type ResourceRef }
 import { REGISTRATIONS_PATH } from '@cnpaas/webshop-api';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ConsoleError, errorMessage } from './errors.js';
+import type { TimelineEvent } from './timeline.js';
 
 export interface RawAnswer {
   status: number;
@@ -25,8 +26,19 @@ export interface ConsoleKube {
   /** Every object of a kind, in one namespace or all. */
   list(resource: ResourceRef, namespace?: string): Promise<KubernetesObject[]>;
   listerWatcher(resource: ResourceRef): ListerWatcher<KubernetesObject>;
+  /** The Events about one object (core/v1, which also serves what events.k8s.io/v1 recorders write). */
+  events(regarding: EventSubject): Promise<TimelineEvent[]>;
   close(): void;
 }
+
+/** An object Events are about. Events about a cluster-scoped object live in `default`, as recorders write them. */
+export interface EventSubject {
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+}
+
+export const CORE_EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true };
 
 /** Longer than cnpaas-api-server's own 30 s registration timeout, so its 504 Status reaches the form. */
 const REGISTER_TIMEOUT_MS = 45_000;
@@ -83,6 +95,19 @@ export class HttpConsoleKube implements ConsoleKube {
 
   listerWatcher(resource: ResourceRef): ListerWatcher<KubernetesObject> {
     return new ResourceClient(this.#client, resource);
+  }
+
+  async events(regarding: EventSubject): Promise<TimelineEvent[]> {
+    const client = new ResourceClient(this.#client, CORE_EVENTS, {
+      namespace: regarding.namespace ?? 'default',
+      // Both names come from checked object names (names.ts) or the API's own objects: no selector syntax in them.
+      fieldSelector: `involvedObject.kind=${regarding.kind},involvedObject.name=${regarding.name}`,
+    });
+    try {
+      return (await client.list()).items;
+    } catch (err) {
+      throw failed(err, `listing the events of ${regarding.kind} ${regarding.name}`);
+    }
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import { DirectoryInbox } from './inbox.js';
 import { fetchBackendKeys } from './store-keys.js';
 import { createLogger } from './logger.js';
 import { ConsoleMetrics } from './metrics.js';
+import { RegistrationHistory } from './registration-history.js';
 import { ConsoleServer } from './server.js';
 import { loadBackendMap, singleBackend } from './topology.js';
 
@@ -33,9 +34,13 @@ export async function run(config: ConsoleConfig, version: string): Promise<void>
     log,
     ...(storeMetricsUrl ? { storeKeys: () => fetchBackendKeys(storeMetricsUrl) } : {}),
   });
+  // Before the fabric starts, so it sees every RegistrationRequest the fabric sees.
+  const history = new RegistrationHistory();
+  history.follow(fabric);
   const server = new ConsoleServer({
     kube,
     fabric,
+    history,
     log,
     host: config.host,
     token: config.token,
@@ -60,6 +65,7 @@ export async function run(config: ConsoleConfig, version: string): Promise<void>
     close: async () => {
       await server.close();
       await fabric.close();
+      history.close();
       kube.close();
     },
   });

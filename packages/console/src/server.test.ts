@@ -4,6 +4,8 @@ import { ConsoleServer } from './server.js';
 import { testConsole, type TestConsole } from './test-support.js';
 import type { Inbox } from './inbox.js';
 import { EMAILS, TENANTS, USERS } from './resources.js';
+import { REGISTRATION_REQUEST_RESOURCE, REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';
+import { resourceKey } from './fabric.js';
 
 const HASH = '$scrypt$ln=15,r=8,p=3$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
 const TOKEN = 'a-console-token-of-enough-length';
@@ -94,6 +96,74 @@ describe('no password or hash reaches the browser', () => {
     const byKind = Object.fromEntries(snapshot.objects.map((o: any) => [o.kind, o.backend]));
     expect(byKind).toEqual({ Tenant: 'tenants', User: 'users', Email: 'emails' });
     expect(res.body).not.toContain('$scrypt$');
+  });
+});
+
+describe('GET /api/tenants/:name/timeline', () => {
+  const RR_UID = '92e52ff7-6f92-4a51-8a3e-0123456789ab';
+  const at = (s: number): string => new Date(Date.UTC(2026, 11, 5, 10, 0, s)).toISOString();
+
+  it('builds the steps from the RegistrationRequest the console saw, the children and the Events', async () => {
+    const c = start();
+    const rrs = c.kube.collections.get(resourceKey(REGISTRATION_REQUEST_RESOURCE))!;
+    c.fabric.start();
+    // The memory collection keeps no history to resume from: write only once the fabric's watch is open.
+    await waitFor(async () => rrs.watching);
+    rrs.put({
+      apiVersion: 'webshop.cnpaas.dev/v1',
+      kind: 'RegistrationRequest',
+      metadata: { name: 'ada', uid: RR_UID, creationTimestamp: at(0) as unknown as Date },
+      spec: { password: HASH },
+      status: {
+        conditions: [
+          { type: 'TenantCreated', status: 'True', reason: 'Created', message: '', lastTransitionTime: at(1) },
+        ],
+      },
+    } as never);
+    await waitFor(async () => c.history.get(RR_UID) !== undefined);
+    rrs.remove('ada');
+    await waitFor(async () => c.history.get(RR_UID)?.deletedAt !== undefined);
+    c.kube.collection(TENANTS).put({
+      apiVersion: 'webshop.cnpaas.dev/v1',
+      kind: 'Tenant',
+      metadata: { name: 't-92e52ff76f92', uid: 'u-tenant', labels: { [REGISTRATION_UID_LABEL]: RR_UID } },
+      spec: {},
+    } as never);
+    // Another registration's User in the same namespace is not this registration's step.
+    c.kube.collection(USERS).put({
+      apiVersion: 'webshop.cnpaas.dev/v1',
+      kind: 'User',
+      metadata: { name: 'other', namespace: 't-92e52ff76f92', uid: 'u-other', creationTimestamp: at(3) as never },
+      spec: {},
+    } as never);
+    c.kube.eventList.push({
+      reason: 'NamespaceCreated',
+      eventTime: at(2),
+      involvedObject: { kind: 'Tenant', name: 't-92e52ff76f92' },
+    });
+
+    const res = await c.server.app.inject({ url: '/api/tenants/t-92e52ff76f92/timeline' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.registrationUid).toBe(RR_UID);
+    const steps = Object.fromEntries(body.steps.map((s: any) => [s.id, s]));
+    expect(steps.request).toMatchObject({ state: 'done', time: at(0) });
+    expect(steps.tenant).toMatchObject({ state: 'done', time: at(1), mark: 'condition TenantCreated=True (Created)' });
+    expect(steps.namespace).toMatchObject({ state: 'done', time: at(2), mark: 'Event NamespaceCreated' });
+    expect(steps.user).toMatchObject({ state: 'waiting' });
+    expect(steps.deleted).toMatchObject({ state: 'done', mark: 'DELETED watch event' });
+    expect(c.kube.reads).toContain('events/default/Tenant/t-92e52ff76f92');
+    expect(res.body).not.toContain('$scrypt$');
+  });
+
+  it('answers 404 for a tenant that does not exist, and 400 for a bad name before any read', async () => {
+    const c = start();
+    expect((await c.server.app.inject({ url: '/api/tenants/t-nothing/timeline' })).statusCode).toBe(404);
+    const reads = c.kube.reads.length;
+    const bad = await c.server.app.inject({ url: '/api/tenants/..%2F..%2Fsecrets/timeline' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().code).toBe('CNPAAS_CONSOLE_BAD_NAME');
+    expect(c.kube.reads.length).toBe(reads);
   });
 });
 

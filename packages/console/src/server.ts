@@ -7,6 +7,7 @@
  *   POST /api/session                the token, once, for a session cookie (only with --token)
  *   POST /api/registrations          the sign-up form → the registrations API; a refusal per form field
  *   GET  /api/tenants/:name          one registration's objects: the Tenant, its Users and Emails
+ *   GET  /api/tenants/:name/timeline that registration's steps, each with its time and what marked it
  *   GET  /api/fabric                 the data fabric now (JSON)
  *   GET  /api/fabric/events          the same, then every change (server-sent events)
  *   GET  /api/mail, /api/mail/:id    the demo inbox, newest first; one message's text and HTML
@@ -20,6 +21,8 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from '@cnpaas/kube';
+import { REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { addHealthRoutes, listenOrExplain, serveJson, serverUrl } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AccessCheck } from './access.js';
@@ -30,8 +33,10 @@ import { isMailId, type Inbox } from './inbox.js';
 import { ConsoleMetrics } from './metrics.js';
 import { checkName } from './names.js';
 import { refusalFromStatus, toRegistrationRequest } from './registration-form.js';
+import type { RegistrationHistory } from './registration-history.js';
 import { EMAILS, TENANTS, USERS } from './resources.js';
 import { sanitizeObject } from './sanitize.js';
+import { buildTimeline } from './timeline.js';
 
 export interface ConsoleServerOptions {
   kube: ConsoleKube;
@@ -42,6 +47,8 @@ export interface ConsoleServerOptions {
   token?: string | undefined;
   /** Without one the inbox view says so. */
   inbox?: Inbox | undefined;
+  /** The RegistrationRequests the console saw; without it a timeline falls back to children and Events. */
+  history?: RegistrationHistory | undefined;
   /** The built browser assets; default dist/public next to this file. */
   publicDir?: string;
   metrics?: ConsoleMetrics;
@@ -126,14 +133,8 @@ export class ConsoleServer {
     });
 
     app.get('/api/tenants/:name', async (request) => {
-      const name = checkName((request.params as { name?: unknown }).name, { what: 'tenant', rule: 'label' });
-      const tenant = await options.kube.get(TENANTS, { name });
-      if (!tenant) {
-        throw new ConsoleError('CNPAAS_CONSOLE_NOT_FOUND', `no tenant ${name}`, {
-          httpStatus: 404,
-          hint: 'a registration makes its tenant within seconds; check the name',
-        });
-      }
+      const tenant = await this.#tenant((request.params as { name?: unknown }).name);
+      const name = tenant.metadata?.name ?? '';
       // A tenant's namespace has the tenant's name (docs/design.md "The registration flow").
       const [users, emails] = await Promise.all([options.kube.list(USERS, name), options.kube.list(EMAILS, name)]);
       return {
@@ -141,6 +142,27 @@ export class ConsoleServer {
         users: users.map((u) => sanitizeObject(u)),
         emails: emails.map((e) => sanitizeObject(e)),
       };
+    });
+
+    app.get('/api/tenants/:name/timeline', async (request) => {
+      const tenant = await this.#tenant((request.params as { name?: unknown }).name);
+      const name = tenant.metadata?.name ?? '';
+      const uid = tenant.metadata?.labels?.[REGISTRATION_UID_LABEL];
+      const [users, emails, events] = await Promise.all([
+        options.kube.list(USERS, name),
+        options.kube.list(EMAILS, name),
+        options.kube.events({ kind: TENANTS.kind, name }),
+      ]);
+      // Only this registration's children: a tenant namespace may hold more Users later.
+      const ours = (o: KubernetesObject): boolean =>
+        uid !== undefined && o.metadata?.labels?.[REGISTRATION_UID_LABEL] === uid;
+      return buildTimeline({
+        tenant: tenant,
+        registration: uid ? options.history?.get(uid) : undefined,
+        users: users.filter(ours),
+        emails: emails.filter(ours),
+        events,
+      });
     });
 
     app.get('/api/fabric', async () => options.fabric.snapshot());
@@ -172,6 +194,19 @@ export class ConsoleServer {
     if (existsSync(publicDir)) {
       void app.register(fastifyStatic, { root: publicDir, index: ['index.html'], wildcard: false });
     }
+  }
+
+  /** The Tenant named in a URL, checked first; a clear 404 when there is none. */
+  async #tenant(param: unknown): Promise<KubernetesObject> {
+    const name = checkName(param, { what: 'tenant', rule: 'label' });
+    const tenant = await this.#options.kube.get(TENANTS, { name });
+    if (!tenant) {
+      throw new ConsoleError('CNPAAS_CONSOLE_NOT_FOUND', `no tenant ${name}`, {
+        httpStatus: 404,
+        hint: 'a registration makes its tenant within seconds; check the name',
+      });
+    }
+    return tenant;
   }
 
   /** Server-sent events: a snapshot on every (re)connect, then each change; a comment now and then to keep it open. */

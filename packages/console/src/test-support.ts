@@ -2,17 +2,21 @@
 import { MemoryCollection, silentLog } from '@cnpaas/kube/testing';
 import type { ListerWatcher, ResourceRef } from '@cnpaas/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ConsoleKube, RawAnswer } from './console-kube.js';
+import type { ConsoleKube, EventSubject, RawAnswer } from './console-kube.js';
 import { Fabric, resourceKey } from './fabric.js';
+import { RegistrationHistory } from './registration-history.js';
 import type { Inbox } from './inbox.js';
 import { SHOWN_RESOURCES } from './resources.js';
 import { ConsoleServer } from './server.js';
+import type { TimelineEvent } from './timeline.js';
 import type { BackendMap } from './topology.js';
 
 export class FakeKube implements ConsoleKube {
   readonly collections = new Map<string, MemoryCollection>();
   readonly registered: unknown[] = [];
   readonly reads: string[] = [];
+  /** Events as core/v1 would list them; events() filters by involvedObject like the field selector. */
+  readonly eventList: TimelineEvent[] = [];
   answer: RawAnswer = { status: 201, body: {} };
 
   constructor() {
@@ -43,6 +47,16 @@ export class FakeKube implements ConsoleKube {
     return this.collection(ref);
   }
 
+  async events(regarding: EventSubject): Promise<TimelineEvent[]> {
+    this.reads.push(`events/${regarding.namespace ?? 'default'}/${regarding.kind}/${regarding.name}`);
+    return this.eventList.filter(
+      (e) =>
+        e.involvedObject?.kind === regarding.kind &&
+        e.involvedObject.name === regarding.name &&
+        (e.involvedObject.namespace ?? 'default') === (regarding.namespace ?? 'default'),
+    );
+  }
+
   close(): void {}
 }
 
@@ -55,6 +69,7 @@ export const DEMO_BACKENDS: BackendMap = {
 export interface TestConsole {
   kube: FakeKube;
   fabric: Fabric;
+  history: RegistrationHistory;
   server: ConsoleServer;
   close(): Promise<void>;
 }
@@ -62,9 +77,12 @@ export interface TestConsole {
 export function testConsole(options: { host?: string; token?: string; inbox?: Inbox } = {}): TestConsole {
   const kube = new FakeKube();
   const fabric = new Fabric({ kube, backends: DEMO_BACKENDS, log: silentLog });
+  const history = new RegistrationHistory();
+  history.follow(fabric);
   const server = new ConsoleServer({
     kube,
     fabric,
+    history,
     log: silentLog,
     host: options.host ?? '127.0.0.1',
     token: options.token,
@@ -74,10 +92,12 @@ export function testConsole(options: { host?: string; token?: string; inbox?: In
   return {
     kube,
     fabric,
+    history,
     server,
     close: async () => {
       await server.close();
       await fabric.close();
+      history.close();
     },
   };
 }

@@ -19,8 +19,8 @@ export const EMAILS_RESOURCE: ResourceRef = {
   namespaced: EMAIL_RESOURCE.namespaced,
 };
 
-/** The one condition type the function keeps on an Email, and its reasons. */
-export const SENT_CONDITION = 'Sent';
+/** The one condition type the function keeps on an Email (the contract's), and its reasons. */
+export { SENT_CONDITION } from '@cnpaas/webshop-api';
 export type SentReason = 'Sending' | 'Accepted' | 'SendFailed' | 'Rejected' | 'Invalid';
 
 export interface EmailMetadata {

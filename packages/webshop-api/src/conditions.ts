@@ -26,6 +26,9 @@ export const USER_CONDITIONS = {
   tenantAccess: 'TenantAccess',
 } as const;
 
+/** On an Email: True once the SMTP server accepted it (written by the email function). */
+export const SENT_CONDITION = 'Sent';
+
 /** Reasons of the Normal Events that mark a registration's milestones. */
 export const REGISTRATION_EVENTS = {
   /** regarding the Tenant: its Namespace was created. */

@@ -174,6 +174,11 @@ function objectItem(o: FabricObject, isNew: boolean): HTMLElement {
   append(item, el('span', { class: 'name' }, title));
   const summary = summaryOf(o);
   if (summary) append(item, el('span', { class: 'summary' }, summary));
+  if (o.kind === 'Tenant')
+    append(
+      item,
+      el('a', { class: 'timeline-link', attrs: { href: `#/timeline/${encodeURIComponent(o.name)}` } }, 'Timeline'),
+    );
   const ready = o.object.status?.conditions?.find((c) => c.type === 'Ready' || c.type === 'Sent' || c.type === 'Valid');
   if (ready)
     append(

@@ -1,29 +1,37 @@
 /**
- * The console's shell: three views behind hash routes (#/signup, #/fabric,
- * #/inbox), a large-type toggle remembered in this browser, and the
- * sign-in prompt when the console runs with a token.
+ * The console's shell: views behind hash routes (#/signup, #/fabric,
+ * #/timeline[/<tenant>], #/inbox), a large-type toggle remembered in this
+ * browser, and the sign-in prompt when the console runs with a token.
  */
 import { ApiFailure, Unauthorized, call } from './api.js';
 import { append, clear, el } from './dom.js';
 import { fabricView } from './fabric-view.js';
 import { inboxView } from './inbox-view.js';
 import { signupView } from './signup-view.js';
+import { timelineView } from './timeline-view.js';
 
-type View = 'signup' | 'fabric' | 'inbox';
-const VIEWS: Record<View, string> = { signup: 'Sign up', fabric: 'Data fabric', inbox: 'Inbox' };
+type View = 'signup' | 'fabric' | 'timeline' | 'inbox';
+const VIEWS: Record<View, string> = { signup: 'Sign up', fabric: 'Data fabric', timeline: 'Timeline', inbox: 'Inbox' };
 const LARGE_KEY = 'cnpaas-console-large-type';
 
 const main = document.getElementById('main')!;
 let leave: () => void = () => undefined;
 
-function currentView(): View {
-  const name = location.hash.replace(/^#\/?/, '');
-  return name in VIEWS ? (name as View) : 'signup';
+/** `#/timeline/t-abc` → view timeline, argument t-abc (the server checks the name before using it). */
+function currentRoute(): { view: View; arg?: string } {
+  const [name = '', arg] = location.hash.replace(/^#\/?/, '').split('/', 2);
+  const view = name in VIEWS ? (name as View) : 'signup';
+  if (!arg) return { view };
+  try {
+    return { view, arg: decodeURIComponent(arg) };
+  } catch {
+    return { view };
+  }
 }
 
 function show(): void {
   leave();
-  const view = currentView();
+  const { view, arg } = currentRoute();
   document.title = `${VIEWS[view]} · cnpaas console`;
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-view]')) {
     if (link.dataset['view'] === view) link.setAttribute('aria-current', 'page');
@@ -31,6 +39,7 @@ function show(): void {
   }
   if (view === 'signup') leave = signupView(main, signIn);
   else if (view === 'fabric') leave = fabricView(main, signIn);
+  else if (view === 'timeline') leave = timelineView(main, arg, onError);
   else leave = inboxView(main, onError);
 }
 

@@ -177,6 +177,14 @@ async function showResult(result: HTMLElement, answer: RegistrationAnswer): Prom
   append(result, heading, list);
   heading.focus();
   if (!s.tenant) return;
+  result.appendChild(
+    el(
+      'p',
+      {},
+      el('a', { attrs: { href: `#/timeline/${encodeURIComponent(s.tenant)}`, id: 'signup-timeline' } }, 'Its timeline'),
+      ': every step of this registration, with its time.',
+    ),
+  );
   try {
     const made = await getJson<Made>(`api/tenants/${encodeURIComponent(s.tenant)}`);
     const t = made.tenant.spec ?? {};
