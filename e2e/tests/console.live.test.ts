@@ -1,11 +1,17 @@
 /**
  * The web console (packages/console) in a real browser on a live stack, as
  * `cnpaas up` starts it: sign a person up through the form and watch the
- * Tenant, User and Email arrive in their own backends' columns and the mail
- * in the inbox; a weak password is refused on the password field and makes
- * nothing; markup in a company name stays text, in the views and in the
- * HTML mail's sandboxed frame; keyboard, large type, a phone's width, and
- * axe finds no serious accessibility problem.
+ * Tenant, User and Email arrive in their own backends' columns, in two
+ * browsers at once, and the mail in the inbox; follow the registration's
+ * timeline step by step; every refusal of the form (a weak password, a bad
+ * address, an address already registered, …) shows on the field it
+ * concerns and makes nothing; markup in a company name stays text, in the
+ * views and in the HTML mail's sandboxed frame; keyboard, large type, a
+ * phone's width, and axe finds no serious accessibility problem.
+ *
+ * Screenshots of each view go to test-results/screenshots/, or to
+ * docs/images/ (where README and docs/workshop.md use them) with
+ * CNPAAS_UPDATE_SCREENSHOTS=1.
  *
  * The browser is Debian's Chromium (apt-get install chromium; CNPAAS_CHROMIUM
  * names another), driven by Playwright's library: Playwright's own browser
@@ -13,7 +19,7 @@
  * package's TypeScript has no DOM types.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +34,18 @@ const CONSOLE_BIN = fileURLToPath(new URL('../../packages/console/bin/cnpaas-con
 const RUN = Date.now().toString(36);
 const PASSWORD = 'Analytical-Engine-1843!';
 const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Evil & Co`;
+const SCREENSHOTS = fileURLToPath(
+  new URL(
+    process.env.CNPAAS_UPDATE_SCREENSHOTS === '1' ? '../../docs/images/' : '../../test-results/screenshots/',
+    import.meta.url,
+  ),
+);
+
+/** A screenshot of one view, at a projector-like size, named for the view. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
+}
 
 interface Person {
   firstName: string;
@@ -35,19 +53,25 @@ interface Person {
   email: string;
   password: string;
   companyName?: string;
+  /** Any other field by its label, e.g. { Phone: '+4930123456' }; these win over the defaults. */
+  fields?: Record<string, string>;
 }
 
 async function fillSignup(page: Page, p: Person): Promise<void> {
   await page.goto('#/signup');
-  await page.getByLabel('First name').fill(p.firstName);
-  await page.getByLabel('Last name').fill(p.lastName);
-  await page.getByLabel('Email').fill(p.email);
-  await page.getByLabel('Password').fill(p.password);
-  await page.getByLabel('Company name').fill(p.companyName ?? '');
-  await page.getByLabel('Country code').fill('GB');
-  await page.getByLabel('City').fill('London');
-  await page.getByLabel('Street address').fill("12 St James's Square");
-  await page.getByLabel('Postal code').fill('SW1Y 4JH');
+  const values: Record<string, string> = {
+    'First name': p.firstName,
+    'Last name': p.lastName,
+    Email: p.email,
+    Password: p.password,
+    'Company name': p.companyName ?? '',
+    'Country code': 'GB',
+    City: 'London',
+    'Street address': "12 St James's Square",
+    'Postal code': 'SW1Y 4JH',
+    ...p.fields,
+  };
+  for (const [label, value] of Object.entries(values)) await page.getByLabel(label).fill(value);
   await page.getByRole('button', { name: 'Sign up' }).click();
 }
 
@@ -71,8 +95,11 @@ async function count(stack: DemoStack, path: string): Promise<number> {
 describe('cnpaas-console in a browser', () => {
   let stack: DemoStack;
   let browser: Browser;
+  /** A second Chromium, as a second person in the audience would have. */
+  let otherBrowser: Browser;
   let page: Page;
   let fabric: Page;
+  let otherFabric: Page;
   let tenant = '';
   const started = Date.now();
 
@@ -90,17 +117,22 @@ describe('cnpaas-console in a browser', () => {
     page.on('pageerror', (err) => {
       throw err;
     });
+    otherBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    otherFabric = await (await otherBrowser.newContext({ baseURL: `http://127.0.0.1:${port}/` })).newPage();
   });
   afterAll(async () => {
+    await otherBrowser?.close();
     await browser?.close();
     await stack?.close();
     console.log(`console browser suite: ${((Date.now() - started) / 1000).toFixed(1)} s including the stack`);
   });
 
   it('signs a person up and shows what was made, while the data fabric shows it arrive live in its backends', async () => {
-    // The fabric view is open first, so what follows must arrive over the event stream, not a reload.
+    // The fabric view is open first, in both browsers, so what follows must arrive over the event stream.
     await fabric.goto('#/fabric');
+    await otherFabric.goto('#/fabric');
     await textOf(fabric.locator('#fabric-status'), /^Live$/);
+    await textOf(otherFabric.locator('#fabric-status'), /^Live$/);
     const columns = await fabric.locator('[data-backend]').all();
     expect(await Promise.all(columns.map((c) => c.getAttribute('data-backend')))).toEqual([
       'main',
@@ -123,13 +155,23 @@ describe('cnpaas-console in a browser', () => {
     expect(await page.locator('[data-made="Welcome email"]').textContent()).toBe(`${tenant}-welcome`);
     await textOf(page.locator('.made-details'), new RegExp(`User ${tenant}: Ada Lovelace`));
 
+    await screenshot(page, 'signup');
     const tenants = fabric.locator(`[data-backend="tenants"] [data-kind="Tenant"][data-name="${tenant}"]`);
     await textOf(tenants, /Ada Lovelace, GB/);
+    // The other browser sees the same objects arrive in the same backends.
+    for (const [backend, kind, name] of [
+      ['tenants', 'Tenant', tenant],
+      ['users', 'User', tenant],
+      ['emails', 'Email', `${tenant}-welcome`],
+    ]) {
+      await textOf(otherFabric.locator(`[data-backend="${backend}"] [data-kind="${kind}"][data-name="${name}"]`), /\S/);
+    }
     await textOf(fabric.locator(`[data-backend="users"] [data-kind="User"][data-name="${tenant}"]`), /ada\./);
     // The store's own count of live keys in the tenants backend: at least this tenant.
-    await textOf(fabric.locator('[data-backend="tenants"] .keys'), /^[1-9]\d* keys in the store$/);
+    await textOf(fabric.locator('[data-backend="tenants"] .keys'), /^[1-9]\d* keys? in the store$/);
     const email = fabric.locator(`[data-backend="emails"] [data-kind="Email"][data-name="${tenant}-welcome"]`);
     await textOf(email, /Sent: /, 60_000);
+    await screenshot(fabric, 'fabric');
     // A change redraws the columns; what the reader had open stays open, and keyboard focus stays put.
     await tenants.locator('summary').focus();
     await fabric.keyboard.press('Enter');
@@ -138,6 +180,10 @@ describe('cnpaas-console in a browser', () => {
     });
     expect(label.status).toBe(200);
     await textOf(tenants.locator('pre'), new RegExp(`"console-test": "${RUN}"`));
+    await textOf(
+      otherFabric.locator(`[data-backend="tenants"] [data-kind="Tenant"][data-name="${tenant}"] pre`),
+      new RegExp(`"console-test": "${RUN}"`),
+    );
     expect(await tenants.locator('details').getAttribute('open')).toBe('');
     expect(await fabric.evaluate(`document.activeElement?.closest('li')?.dataset.name`)).toBe(tenant);
     // Nothing of the password or its hash reached the page.
@@ -149,6 +195,54 @@ describe('cnpaas-console in a browser', () => {
     await fabric.reload();
     await textOf(fabric.locator('#fabric-status'), /^Live$/);
     await textOf(tenants, /Ada Lovelace/);
+    const after = await stack.http.request('PATCH', `/apis/webshop.cnpaas.dev/v1/tenants/${tenant}`, {
+      body: { metadata: { labels: { 'console-test': `${RUN}-after-reload` } } },
+    });
+    expect(after.status).toBe(200);
+    await textOf(tenants.locator('summary'), /Object/);
+    await tenants.locator('summary').click();
+    await textOf(tenants.locator('pre'), new RegExp(`"console-test": "${RUN}-after-reload"`));
+    await textOf(
+      otherFabric.locator(`[data-backend="tenants"] [data-kind="Tenant"][data-name="${tenant}"] pre`),
+      new RegExp(`"console-test": "${RUN}-after-reload"`),
+    );
+  });
+
+  it('shows the registration’s timeline: every step in order, each with its time and what marked it', async () => {
+    await page.goto(`#/timeline/${tenant}`);
+    await textOf(page.locator('#timeline-status'), /^Complete$/, 60_000);
+    const steps = page.locator('#timeline-steps [data-step]');
+    expect(await steps.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-step')))).toEqual([
+      'request',
+      'tenant',
+      'namespace',
+      'user',
+      'access',
+      'email',
+      'sent',
+      'deleted',
+    ]);
+    expect(await steps.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-state')))).toEqual(
+      Array(8).fill('done'),
+    );
+    const times = await page
+      .locator('#timeline-steps time')
+      .evaluateAll((nodes) => nodes.map((n) => Date.parse(n.getAttribute('datetime') ?? '')));
+    // The console watched this registration from its start, so every step has a time, none before the request.
+    expect(times).toHaveLength(8);
+    expect(times.every((t) => t >= times[0]! && t <= Date.now())).toBe(true);
+    const marks = await page.locator('#timeline-steps .mark').allTextContents();
+    expect(marks).toEqual([
+      'metadata.creationTimestamp',
+      'condition TenantCreated=True (Created)',
+      'condition NamespaceReady=True (Exists)',
+      'condition UserCreated=True (Created)',
+      'conditions PasswordStored=True, TenantAccess=True',
+      'condition EmailCreated=True (Created)',
+      'condition Sent=True (Accepted)',
+      'Event Registered',
+    ]);
+    await screenshot(page, 'timeline');
   });
 
   it('shows the welcome mail in the inbox, newest first, as text', async () => {
@@ -158,32 +252,105 @@ describe('cnpaas-console in a browser', () => {
     await item.click();
     await textOf(page.locator('#mail-subject'), /Welcome to the webshop, Ada/);
     await textOf(page.locator('.mail-text'), new RegExp(`Your account: ${tenant}/${tenant}`));
+    await screenshot(page, 'inbox');
   });
 
-  it('shows a weak password’s refusal on the password field, in the server’s words, and makes nothing', async () => {
-    const before = {
-      tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
-      rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
-    };
-    await fillSignup(page, {
-      firstName: 'Weak',
-      lastName: 'Password',
-      email: `weak.${RUN}@example.com`,
-      password: 'weakpass',
-    });
-    const error = page.locator('.field-error[data-field="password"]');
-    const text = await textOf(error, /must contain an upper-case letter/);
-    expect(text).toMatch(/must contain a digit/);
-    expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
-    // Focus lands on the field to fix.
-    expect(await page.evaluate('document.activeElement?.id')).toBe('f-password');
-    expect(await page.locator('.field-error[data-field="user.email"]').textContent()).toBe('');
-    expect(await page.locator('#signup-done').count()).toBe(0);
-    expect({
-      tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
-      rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
-    }).toEqual(before);
-  });
+  /** Each refusal: what is wrong, the field it must show on, and words the server sends for it. */
+  const REFUSALS: { what: string; field: string; words: RegExp; person: (n: number) => Partial<Person> }[] = [
+    {
+      what: 'a weak password',
+      field: 'password',
+      words: /must contain an upper-case letter/,
+      person: () => ({ password: 'weakpass' }),
+    },
+    {
+      what: 'a password too long',
+      field: 'password',
+      words: /at most 64/,
+      person: () => ({ password: `Aa1!${'x'.repeat(70)}` }),
+    },
+    {
+      what: 'an address that is no address',
+      field: 'user.email',
+      words: /must be an email address like name@example\.com/,
+      person: () => ({ email: 'not-an-address' }),
+    },
+    {
+      what: 'an address already registered',
+      field: 'user.email',
+      words: /already registered/,
+      // Ada's, in upper case: the same address once normalised.
+      person: () => ({ email: `ADA.${RUN}@EXAMPLE.COM` }),
+    },
+    {
+      what: 'no first name',
+      field: 'user.firstName',
+      words: /required|must not be empty/i,
+      person: () => ({ firstName: '' }),
+    },
+    {
+      what: 'a phone number not in E.164 form',
+      field: 'user.phoneNumber',
+      words: /E\.164/,
+      person: () => ({ fields: { Phone: '030 123 456' } }),
+    },
+    {
+      what: 'a country that is no code',
+      field: 'tenant.country',
+      words: /country code/,
+      person: () => ({ fields: { 'Country code': 'G8' } }),
+    },
+    {
+      what: 'no city',
+      field: 'tenant.city',
+      words: /required|must not be empty/i,
+      person: () => ({ fields: { City: '' } }),
+    },
+    {
+      what: 'no postal code',
+      field: 'tenant.postalCode',
+      words: /required|must not be empty/i,
+      person: () => ({ fields: { 'Postal code': '' } }),
+    },
+  ];
+
+  it.each(REFUSALS.map((r, i) => [r.what, r, i] as const))(
+    'shows the refusal of %s on its field, in the server’s words, and makes nothing',
+    async (_what, refusal, i) => {
+      const before = {
+        tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
+        rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
+      };
+      // A fresh form: no message from the case before.
+      await page.goto('#/inbox');
+      await fillSignup(page, {
+        firstName: 'Refused',
+        lastName: `Case ${String.fromCharCode(65 + i)}`,
+        email: `refused.${i}.${RUN}@example.com`,
+        password: PASSWORD,
+        ...refusal.person(i),
+      });
+      const error = page.locator(`.field-error[data-field="${refusal.field}"]`);
+      await textOf(error, refusal.words);
+      // The field that holds the message is marked invalid and described by it.
+      const errorId = (await error.getAttribute('id')) ?? '';
+      expect(await page.locator(`[aria-describedby~="${errorId}"]`).getAttribute('aria-invalid')).toBe('true');
+      // Only that field carries a message, and focus lands on it.
+      const others = await page
+        .locator('.field-error[data-field]')
+        .evaluateAll((nodes) =>
+          nodes.filter((n) => (n.textContent ?? '') !== '').map((n) => n.getAttribute('data-field')),
+        );
+      expect(others).toEqual([refusal.field]);
+      expect(await page.evaluate('document.activeElement?.getAttribute("aria-invalid")')).toBe('true');
+      expect(await page.locator('#signup-done').count()).toBe(0);
+      if (i === 0) await screenshot(page, 'signup-refused');
+      expect({
+        tenants: await count(stack, '/apis/webshop.cnpaas.dev/v1/tenants'),
+        rrs: await count(stack, '/apis/webshop.cnpaas.dev/v1/registrationrequests'),
+      }).toEqual(before);
+    },
+  );
 
   it('shows a company name with markup as text everywhere, and HTML mail only in a frame without scripts', async () => {
     // The welcome template as HTML, so the mail arrives with an HTML part (placeholders are escaped into it).
@@ -293,7 +460,7 @@ describe('cnpaas-console in a browser', () => {
     await page.getByRole('button', { name: 'Large type' }).press('Enter');
 
     await page.setViewportSize({ width: 375, height: 740 });
-    for (const view of ['signup', 'fabric', 'inbox']) {
+    for (const view of ['signup', 'fabric', `timeline/${tenant}`, 'inbox']) {
       await page.goto(`#/${view}`);
       await page.locator('main h2').waitFor();
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
