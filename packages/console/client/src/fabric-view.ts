@@ -72,7 +72,11 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
       const keys = snapshot.keys?.[backend];
       if (keys !== undefined)
         column.appendChild(
-          el('p', { class: 'keys', attrs: { 'data-keys': String(keys) } }, `${keys} ${keys === 1 ? 'key' : 'keys'} in the store`),
+          el(
+            'p',
+            { class: 'keys', attrs: { 'data-keys': String(keys) } },
+            `${keys} ${keys === 1 ? 'key' : 'keys'} in the store`,
+          ),
         );
       let any = false;
       for (const resource of snapshot.resources) {
