@@ -94,6 +94,12 @@ LABEL org.opencontainers.image.title=cnpaas-email-function \
 EXPOSE 8443
 ENTRYPOINT ["node", "packages/functions/bin/cnpaas-email-function.js"]
 
+FROM app AS console
+LABEL org.opencontainers.image.title=cnpaas-console \
+      org.opencontainers.image.description="The webshop's web console: sign up, the data fabric live, timelines, the demo inbox"
+EXPOSE 8090
+ENTRYPOINT ["node", "packages/console/bin/cnpaas-console.js"]
+
 FROM app AS smtp
 LABEL org.opencontainers.image.title=cnpaas-smtp \
       org.opencontainers.image.description="The demo's SMTP server: stores mail, delivers nowhere"

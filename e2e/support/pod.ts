@@ -27,7 +27,7 @@ import { waitFor } from './wait.js';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SA_DIR = 'var/run/secrets/kubernetes.io/serviceaccount';
 
-type EnvVar = { name: string; value?: string };
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
 type Probe = { httpGet?: { path: string; port: string | number; scheme?: string }; exec?: { command: string[] } };
 export type Container = {
   name: string;
@@ -165,7 +165,20 @@ export async function runPod(options: RunPodOptions): Promise<RunningPod> {
     KUBERNETES_SERVICE_PORT: String(options.apiserver.port),
     CNPAAS_POD_ROOT: root,
   };
-  for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = await local(e.value);
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = await local(e.value);
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref) {
+      // As the kubelet does: the key's value from the Secret, or the pod does not start.
+      const secret = await admin.json<{ data?: Record<string, string> }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${namespace}/secrets/${ref.name}`,
+      });
+      const value = secret.data?.[ref.key];
+      if (value === undefined) throw new Error(`${name}: Secret ${ref.name} has no key ${ref.key} for $${e.name}`);
+      env[e.name] = Buffer.from(value, 'base64').toString('utf8');
+    }
+  }
   for (const p of container.ports ?? []) {
     if (!ports.has(p.containerPort)) throw new Error(`${name}: port ${p.containerPort} is not in its arguments`);
   }

@@ -28,6 +28,7 @@ import { kubectlFor, type BoundKubectl } from '../support/kubectl.js';
 import { step } from '../support/narrate.js';
 import { runPod, type Deployment, type RunningPod } from '../support/pod.js';
 import { clusterDemo } from '../support/cluster-demo.js';
+import { waitFor } from '../support/wait.js';
 
 const NS = 'cnpaas-system';
 const WEBHOOK_SERVICE = `cnpaas-webhooks.${NS}.svc`;
@@ -126,6 +127,7 @@ beforeAll(async () => {
   await run('cnpaas-webhooks', { ports: new Map([[9443, webhookPort]]) });
   const api = await run('cnpaas-api-server');
   await run('cnpaas-operator');
+  await run('cnpaas-console');
 
   step('the Services as ExternalNames to localhost, and the registrations on the local ports');
   await serviceToLocalhost('cnpaas-webhooks');
@@ -163,6 +165,45 @@ describe('the webshop with every component as its own ServiceAccount', () => {
     expect(pods.get('cnpaas-operator')!.output.join('')).toContain(
       'system:serviceaccount:cnpaas-system:cnpaas-operator',
     );
+  });
+
+  it('runs the console as its ServiceAccount: its token guards the API, and it signs people up and sees them', async () => {
+    const port = pods.get('cnpaas-console')!.ports.get(8090)!;
+    const base = `http://127.0.0.1:${port}`;
+    const secret = await admin.json<{ data: { token: string } }>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${NS}/secrets/cnpaas-console-token`,
+    });
+    const token = Buffer.from(secret.data.token, 'base64').toString('utf8');
+    expect(token.length).toBeGreaterThanOrEqual(16);
+    expect((await fetch(`${base}/api/fabric`)).status).toBe(401);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const signup = await fetch(`${base}/api/registrations`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({
+        user: { firstName: 'Console', lastName: 'Pod', email: `console.pod.${Date.now()}@example.com` },
+        password: 'Analytical-Engine-1843!',
+        tenant: { country: 'GB', city: 'London', address: '1 Pod Row', postalCode: 'SW1A 1AA' },
+      }),
+    });
+    const made = (await signup.json()) as { status?: { tenant?: string } };
+    expect(signup.status, JSON.stringify(made)).toBe(201);
+    const tenant = made.status!.tenant!;
+    // Its watches (list, watch, and the Tenant's Events) work with the ServiceAccount's RBAC alone.
+    await waitFor(
+      `the console's data fabric to show Tenant ${tenant}`,
+      async () => {
+        const fabric = (await (await fetch(`${base}/api/fabric`, { headers: auth })).json()) as {
+          objects: Array<{ kind: string; name: string }>;
+        };
+        return fabric.objects.some((o) => o.kind === 'Tenant' && o.name === tenant);
+      },
+      30_000,
+    );
+    const timeline = await fetch(`${base}/api/tenants/${tenant}/timeline`, { headers: auth });
+    expect(timeline.status).toBe(200);
+    expect(((await timeline.json()) as { steps: unknown[] }).steps).toHaveLength(8);
   });
 
   clusterDemo(() => ({

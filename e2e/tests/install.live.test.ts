@@ -175,6 +175,7 @@ describe('cnpaas install and uninstall', () => {
         'ConfigMap/cnpaas-system/cnpaas-trigger-delivery-ca',
         'HTTPTrigger/cnpaas-system/email',
         'Secret/cnpaas-system/cnpaas-api-serving',
+        'Secret/cnpaas-system/cnpaas-console-token',
         'Secret/cnpaas-system/cnpaas-email-function-serving',
         'Secret/cnpaas-system/cnpaas-email-function-smtp',
         'Secret/cnpaas-system/cnpaas-install-ca',

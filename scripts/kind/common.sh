@@ -14,7 +14,7 @@ STATE=${CNPAAS_KIND_DIR:-$root/.cnpaas/kind}
 IMAGE_REGISTRY=${IMAGE_REGISTRY:-cnpaas}
 # The images `cnpaas install --overlay kind` deploys, and the store's, as scripts/image/build.sh tags them.
 IMAGES=(store:cnpaas-store webhooks:cnpaas-webhooks operator:cnpaas-operator api-server:cnpaas-api-server
-  trigger:cnpaas-trigger email-function:cnpaas-email-function smtp:cnpaas-smtp)
+  trigger:cnpaas-trigger email-function:cnpaas-email-function smtp:cnpaas-smtp console:cnpaas-console)
 
 say() { printf '==> %s\n' "$*"; }
 die() {

@@ -4,7 +4,7 @@
  * a flag shows in `ps`.
  */
 import { resolve } from 'node:path';
-import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import { parseListenFlag, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { checkExposure } from './access.js';
 import { kitError } from './errors.js';
 import { checkStoreMetricsUrl } from './store-keys.js';
@@ -32,6 +32,8 @@ store backend that holds it, and read the demo inbox.
   --host HOST            where to listen (default ${DEFAULT_HOST}); anything but loopback        CNPAAS_CONSOLE_HOST
                          requires --token
   --port PORT            (default ${DEFAULT_PORT}; 0 picks a free one)                            CNPAAS_CONSOLE_PORT
+  --listen HOST:PORT     both at once, as the other cnpaas servers take it (not with         CNPAAS_CONSOLE_LISTEN
+                         --host or --port)
   --token TOKEN          a bearer token (at least 16 characters) every API call must carry;  CNPAAS_CONSOLE_TOKEN
                          the browser asks for it once
   --topology FILE        the store's topology file: one column per backend (default: one     CNPAAS_CONSOLE_TOPOLOGY
@@ -53,6 +55,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
       kubeconfig: { type: 'string', env: 'KUBECONFIG' },
       host: { type: 'string', env: 'CNPAAS_CONSOLE_HOST' },
       port: { type: 'string', env: 'CNPAAS_CONSOLE_PORT' },
+      listen: { type: 'string', env: 'CNPAAS_CONSOLE_LISTEN' },
       token: { type: 'string', env: 'CNPAAS_CONSOLE_TOKEN' },
       topology: { type: 'string', env: 'CNPAAS_CONSOLE_TOPOLOGY' },
       'mail-dir': { type: 'string', env: 'CNPAAS_CONSOLE_MAIL_DIR' },
@@ -61,8 +64,19 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     },
   });
   if (typeof flags === 'string') return flags;
-  const host = flags.value('host') ?? DEFAULT_HOST;
-  const portText = flags.value('port');
+  const listen = flags.value('listen');
+  if (listen !== undefined && (flags.value('host') !== undefined || flags.value('port') !== undefined)) {
+    throw flags.bad('listen', {
+      reason: 'was given with --host or --port',
+      hint: 'give --listen HOST:PORT alone, or --host and --port',
+    });
+  }
+  const address =
+    listen === undefined
+      ? undefined
+      : parseListenFlag(listen, { flag: 'listen', example: `0.0.0.0:${DEFAULT_PORT}`, error: kitError });
+  const host = address?.host ?? flags.value('host') ?? DEFAULT_HOST;
+  const portText = address ? String(address.port) : flags.value('port');
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535 || portText?.trim() === '') {
     throw flags.bad('port', { reason: `"${portText}" is not a port number`, hint: `e.g. --port ${DEFAULT_PORT}` });

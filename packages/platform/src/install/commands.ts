@@ -72,6 +72,12 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
     `  kubectl --kubeconfig ${kubeconfig} create -f examples/registration.yaml   # a registration, answered by the cluster`,
   );
   say(
+    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} port-forward svc/cnpaas-console 8090   # the web console at http://127.0.0.1:8090/`,
+  );
+  say(
+    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get secret cnpaas-console-token -o jsonpath='{.data.token}' | base64 -d   # its token`,
+  );
+  say(
     `  cnpaas uninstall --kubeconfig ${kubeconfig}                                # removes exactly what install made`,
   );
 }

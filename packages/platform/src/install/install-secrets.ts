@@ -1,7 +1,8 @@
 /**
  * The per-install values `cnpaas install` makes: a CA of its own and the
  * serving certificates it signs for each Service, the trigger's delivery CA
- * and client certificate, the demo SMTP server's password, and copies of the
+ * and client certificate, the demo SMTP server's password, the web console's
+ * token, and copies of the
  * two CAs the cluster owns (the front proxy's, for the aggregated API, and the
  * one that signs kube-apiserver's webhook client certificate).
  *
@@ -55,6 +56,12 @@ type ConfigMapObject = { data?: Record<string, string> };
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const unb64 = (text: string | undefined): string | undefined =>
   text === undefined ? undefined : Buffer.from(text, 'base64').toString('utf8');
+
+/** A random value kept in a Secret: the one already installed, else a new one (so a re-install changes nothing). */
+async function reuseOrMake(cluster: Cluster, secretName: string, key: string): Promise<string> {
+  const existing = await cluster.get<SecretObject>(`/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/${secretName}`);
+  return unb64(existing?.data?.[key]) ?? randomBytes(24).toString('base64url');
+}
 
 function secret(name: string, data: Record<string, string>, type = 'Opaque'): ManifestObject {
   return {
@@ -158,8 +165,7 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
       spec: { name: 'email-trigger-delivery', commonName: 'cnpaas-trigger', usage: 'client' },
     });
 
-    const smtpAuth = await cluster.get<SecretObject>(`/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/cnpaas-smtp-auth`);
-    const password = unb64(smtpAuth?.data?.['password']) ?? randomBytes(24).toString('base64url');
+    const password = await reuseOrMake(cluster, 'cnpaas-smtp-auth', 'password');
     objects.push(
       secret('cnpaas-smtp-auth', { password }),
       secret('cnpaas-email-function-smtp', {
@@ -170,6 +176,8 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
         'smtp-tls': 'starttls',
       }),
       configMap('cnpaas-smtp-ca', { 'ca.crt': serving.certPem }),
+      // Off loopback the console serves its API only to callers with this token (its Deployment reads it).
+      secret('cnpaas-console-token', { token: await reuseOrMake(cluster, 'cnpaas-console-token', 'token') }),
       configMap('cnpaas-apiserver-webhook-client-ca', {
         'ca.crt': checkPem(options.webhookClientCaPem, '--webhook-client-ca'),
       }),
