@@ -4,10 +4,12 @@
  * block to the next. Each script's stdout and stderr go together to a file
  * (the order a terminal shows), its stdin is /dev/null (a block that reads
  * stdin uses a here-document), and a marker on the session's own stdout
- * says it is done.
+ * says it is done. The script is read from a file and run with `eval`, so
+ * a syntax error in one block is that block's output, not the end of the
+ * session.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -35,6 +37,8 @@ export class ShellSession {
     this.#bash.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr += chunk;
     });
+    // A killed session's stdin breaks (EPIPE); its exit, below, is what reports it.
+    this.#bash.stdin.on('error', () => {});
     this.#bash.on('exit', (code, signal) => {
       this.#exited = `the shell exited (${code ?? signal})`;
       this.#waiter?.();
@@ -46,10 +50,12 @@ export class ShellSession {
     if (this.#exited) throw new Error(this.#exited);
     this.#count += 1;
     const done = `__cnpaas_workshop_done_${this.#count}__`;
+    const file = path.join(this.#outDir, `${this.#count}.sh`);
     const out = path.join(this.#outDir, `${this.#count}.out`);
+    writeFileSync(file, `${script}\n`);
     this.#stdout = '';
     this.#stderr = '';
-    this.#bash.stdin.write(`{\n${script}\n} </dev/null >'${out}' 2>&1\necho ${done}\n`);
+    this.#bash.stdin.write(`{ eval "$(< '${file}')"; } </dev/null >'${out}' 2>&1\necho ${done}\n`);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiter = null;
@@ -87,7 +93,7 @@ export class ShellSession {
   }
 
   async close(): Promise<void> {
-    if (!this.#exited) {
+    if (this.#bash.exitCode === null && this.#bash.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.#bash.once('exit', () => resolve()));
       this.#bash.stdin.end('exit\n');
       const timer = setTimeout(() => this.#kill(), 10_000);
