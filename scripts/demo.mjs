@@ -40,3 +40,18 @@ run(
   ['scripts/k8s/build.sh'],
 );
 run('the registration demo (nx run e2e)', 'npx', ['nx', 'run', 'e2e', '--output-style=stream']);
+
+if (args.includes('--keep')) {
+  // The last thing on the screen: where to look next. cnpaas console reads the kept stack's state.json.
+  const found = spawnSync(process.execPath, ['packages/platform/bin/cnpaas.js', 'console'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  console.log('\n==> the stack keeps running');
+  if (found.status === 0) console.log(`    web console: ${found.stdout.trim()}`);
+  else console.log(`    no web console: ${found.stderr.trim()}`);
+  console.log('    npx cnpaas console   # the address again (--open: in a browser)');
+  console.log('    npx cnpaas status    # components, topology, keys per backend');
+  console.log('    npx cnpaas down      # when done (--purge also removes .cnpaas/)');
+}

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@cnpaas/kube';
-import { down, kubeClientFromPki, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
+import { down, kubeClientFromPki, status, up, type KubectlResult, type UpResult } from '@cnpaas/platform';
 import { kubectlFor } from './kubectl.js';
 import { say } from './narrate.js';
 
@@ -66,6 +66,8 @@ export async function openStack(progress: (line: string) => void = say): Promise
       http.close();
       if (DEMO && (result.alreadyRunning || process.env.CNPAAS_E2E_KEEP === '1')) {
         say(`the stack keeps running in ${stateDir}: npx cnpaas status, npx cnpaas down when done`);
+        const consoleUrl = (await status(stateDir)).consoleUrl;
+        if (consoleUrl) say(`web console: ${consoleUrl} (npx cnpaas console prints it again; --open opens it)`);
         return;
       }
       await down({ stateDir, purge: !DEMO, say: DEMO ? say : () => {} });

@@ -90,8 +90,17 @@ describe('cnpaas CLI', () => {
   });
 
   it('up marks the state dir and records start times; down stops it; down --purge removes it', async () => {
-    const up = await cnpaas(['up', '--ports', 'auto', '--control-plane-only', '--state-dir', dir]);
+    expect(await cnpaas(['console', '--state-dir', dir])).toMatchObject({
+      code: 1,
+      stderr: `cnpaas: no cnpaas stack is running in ${dir}\n  fix: run cnpaas up first (with the same --state-dir or CNPAAS_STATE_DIR)\n`,
+    });
+    // CNPAAS_PORTS stands in for --ports, so a script can pick free ports without changing its command lines.
+    const up = await cnpaas(['up', '--control-plane-only', '--state-dir', dir], { CNPAAS_PORTS: 'auto' });
     expect(up.code, up.stderr).toBe(0);
+    expect(await cnpaas(['console', '--state-dir', dir])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('runs without the web console (it was started with --control-plane-only)'),
+    });
     expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
     const recorded = [
@@ -103,6 +112,15 @@ describe('cnpaas CLI', () => {
       if (process.platform === 'linux') expect(p.startTicks).toBe(processStartTicks(p.pid));
       expect(isOurProcess(p.pid, p.executable, p.startTicks)).toBe(true);
     }
+    expect(state.ports.apiserver).not.toBe(6443);
+    expect(await cnpaas(['pid', 'store', '--state-dir', dir])).toMatchObject({
+      code: 0,
+      stdout: `${state.components.store.pid}\n`,
+    });
+    expect(await cnpaas(['pid', 'operator', '--state-dir', dir])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('pick one of: store, kube-apiserver, kube-controller-manager'),
+    });
     const down = await cnpaas(['down', '--purge', '--state-dir', dir]);
     expect(down.code, down.stderr).toBe(0);
     expect(down.stderr).toContain(`✓ stopped cnpaas in ${dir}`);

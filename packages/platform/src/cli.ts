@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { componentPid } from './component-pid.js';
 import { down } from './down.js';
 import { installCommand, uninstallCommand } from './install/commands.js';
 import { writeKindFiles } from './kind/kind-files.js';
@@ -13,6 +14,7 @@ import { defaultStateDir, statePaths } from './state-dir.js';
 import { formatStatus, status } from './status.js';
 import { runSupervisor } from './supervise.js';
 import { up } from './up.js';
+import { openInBrowser, runningConsoleUrl } from './web-console.js';
 
 export const USAGE = `Usage: cnpaas <command> [flags]
 
@@ -21,14 +23,17 @@ Runs Kubernetes on cnpaas-store on this machine, without containers.
 Commands:
   up          generate the PKI once, start cnpaas-store, kube-apiserver and
               kube-controller-manager, wait until ready, write the kubeconfig
-    --ports auto|fixed   fixed (default): apiserver 6443; auto: free ports
+    --ports auto|fixed   fixed (default; env CNPAAS_PORTS): apiserver 6443; auto: free ports
     --topology FILE      store routing (default: the webshop demo topology)
     --control-plane-only only the store, kube-apiserver, kube-controller-manager
     --foreground         supervise in this process until Ctrl-C
   down        stop everything cnpaas up started
     --purge              also remove the state directory (data, PKI, logs)
-  status      each component's health, the topology, keys per backend
+  status      each component's health, the topology, keys per backend, the console
     --json               machine-readable
+  console     print the web console's address
+    --open               also open it in a browser (xdg-open or open)
+  pid NAME    print the pid of one running component (e.g. operator)
   kubeconfig  print the admin kubeconfig (--path: print its path)
   mail [ID]   list the mail the demo's SMTP server received, or print one
   logs [NAME] list the logs, or print the last lines of one
@@ -69,6 +74,7 @@ const OPTIONS = {
   'control-plane-only': { type: 'boolean' },
   purge: { type: 'boolean' },
   json: { type: 'boolean' },
+  open: { type: 'boolean' },
   path: { type: 'boolean' },
   n: { type: 'string', short: 'n' },
   kubeconfig: { type: 'string' },
@@ -108,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'up': {
-        const ports = values.ports ?? 'fixed';
+        const ports = values.ports ?? process.env.CNPAAS_PORTS ?? 'fixed';
         if (ports !== 'auto' && ports !== 'fixed') throw usageError(`--ports must be auto or fixed, not "${ports}"`);
         await up({
           stateDir,
@@ -127,6 +133,18 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
         return report.running && report.components.every((c) => c.healthy) ? 0 : 3;
       }
+      case 'console': {
+        const url = runningConsoleUrl(statePaths(stateDir));
+        process.stdout.write(`${url}\n`);
+        if (values.open) {
+          const problem = await openInBrowser({ url });
+          if (problem) process.stderr.write(`cnpaas: could not open a browser: ${problem}; open ${url} yourself\n`);
+        }
+        return 0;
+      }
+      case 'pid':
+        process.stdout.write(`${componentPid(statePaths(stateDir), rest[0])}\n`);
+        return 0;
       case 'kubeconfig': {
         const file = statePaths(stateDir).kubeconfig;
         let text: string;

@@ -40,8 +40,9 @@ export type PlatformErrorCode =
    */
   | 'CNPAAS_PLATFORM_COMPONENT_FAILED'
   /**
-   * The command needs a running stack (its kubeconfig or state), and there is none.
-   * @fix Run cnpaas up first.
+   * The command needs a running stack (its kubeconfig or state) and there is none, or the stack lacks what was
+   * asked for (cnpaas console on a --control-plane-only stack, cnpaas pid for a component that is not running).
+   * @fix Run cnpaas up first, with the same --state-dir (or CNPAAS_STATE_DIR); the message says what else to do.
    */
   | 'CNPAAS_PLATFORM_NOT_RUNNING'
   /**

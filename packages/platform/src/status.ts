@@ -8,6 +8,7 @@ import { probe } from './health.js';
 import { isOurProcess } from './processes.js';
 import { readState, statePaths } from './state-dir.js';
 import { supervisorMarker } from './supervise.js';
+import { consoleUrl } from './web-console.js';
 
 export interface ComponentReport {
   name: string;
@@ -28,6 +29,8 @@ export interface StatusReport {
   components: ComponentReport[];
   /** Live keys per backend, or null when the store does not answer. */
   backendKeys: Record<string, number> | null;
+  /** The web console's address while the stack runs (`cnpaas console`), else null. */
+  consoleUrl: string | null;
 }
 
 export async function status(stateDir: string): Promise<StatusReport> {
@@ -43,6 +46,7 @@ export async function status(stateDir: string): Promise<StatusReport> {
       topology: null,
       components: [],
       backendKeys: null,
+      consoleUrl: null,
     };
   }
   const running =
@@ -71,6 +75,7 @@ export async function status(stateDir: string): Promise<StatusReport> {
     topology: state.topology,
     components,
     backendKeys: state.ports.storeMetrics ? await backendKeys(state.ports.storeMetrics) : null,
+    consoleUrl: running ? consoleUrl(state) : null,
   };
 }
 
@@ -106,5 +111,6 @@ export function formatStatus(report: StatusReport): string {
   }
   if (report.running && report.ports.apiserver)
     lines.push(`kube-apiserver https://127.0.0.1:${report.ports.apiserver}`);
+  if (report.consoleUrl) lines.push(`web console ${report.consoleUrl}`);
   return lines.join('\n');
 }

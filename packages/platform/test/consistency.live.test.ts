@@ -9,8 +9,6 @@
  * do not work). CNPAAS_LONG=1 runs the load for 8.5 min and also requires the
  * checker's own verdict.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statePaths } from '../src/state-dir.js';
@@ -19,7 +17,7 @@ import { StoreClient } from './support/etcd.js';
 import type { KubeClient } from '@cnpaas/kube';
 import { kubeClientFromPki } from '../src/pki-client.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
-import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
+import { SHIRTS_CRD, SHIRTS_TOPOLOGY } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 const LONG = process.env.CNPAAS_LONG === '1';
@@ -39,14 +37,12 @@ function metricSum(text: string, name: string, labels: Record<string, string>): 
 
 describe('watch cache consistency under load', () => {
   let stack: TestStack;
-  let scratch: string;
   let http: KubeClient;
   let store: StoreClient;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-consistency-'));
     stack = await startStack({
-      topology: topologyWithShirts(scratch),
+      topology: SHIRTS_TOPOLOGY,
       env: { ...process.env, KUBE_WATCHCACHE_CONSISTENCY_CHECKER: 'true' },
     });
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
@@ -59,7 +55,6 @@ describe('watch cache consistency under load', () => {
     store?.close();
     http?.close();
     await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   it(

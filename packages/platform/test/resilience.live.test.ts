@@ -3,8 +3,6 @@
  * supervisor restarts the store, the apiserver recovers by itself (same pid),
  * and every write the apiserver acknowledged is still there.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +10,7 @@ import { status } from '../src/status.js';
 import type { KubeClient } from '@cnpaas/kube';
 import { kubeClientFromPki } from '../src/pki-client.js';
 import { CONFIGMAPS, SHIRTS, runLoad, verifyAcknowledged } from './support/load.js';
-import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
+import { SHIRTS_CRD, SHIRTS_TOPOLOGY } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 async function componentPid(stateDir: string, name: string): Promise<number | null> {
@@ -33,12 +31,10 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 
 describe('resilience: kill -9 of the store under load', () => {
   let stack: TestStack;
-  let scratch: string;
   let http: KubeClient;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-resilience-'));
-    stack = await startStack({ topology: topologyWithShirts(scratch) });
+    stack = await startStack({ topology: SHIRTS_TOPOLOGY });
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'load']);
@@ -47,7 +43,6 @@ describe('resilience: kill -9 of the store under load', () => {
   afterAll(async () => {
     http?.close();
     await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('recovers without help and loses no acknowledged write', async () => {

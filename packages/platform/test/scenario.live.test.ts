@@ -5,8 +5,6 @@
  * CRD, and the SQLite files are read at the end to show where objects live.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
@@ -14,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../src/index.js';
 import { status } from '../src/status.js';
 import { leaseOfKey, liveKeys } from '@cnpaas/storage-shim/inspect';
-import { SHIRTS_CRD, topologyWithShirts } from './support/shirts.js';
+import { SHIRTS_CRD, SHIRTS_FILE, SHIRTS_TOPOLOGY } from './support/shirts.js';
 import { startStack, type TestStack } from './support/stack.js';
 
 function shirt(name: string, color: string, size: string, ns = 'wardrobe'): string {
@@ -28,17 +26,14 @@ function shirt(name: string, color: string, size: string, ns = 'wardrobe'): stri
 
 describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
   let stack: TestStack;
-  let scratch: string;
   let dataDir: string;
 
   beforeAll(async () => {
-    scratch = mkdtempSync(path.join(tmpdir(), 'cnpaas-scenario-'));
-    stack = await startStack({ topology: topologyWithShirts(scratch) });
+    stack = await startStack({ topology: SHIRTS_TOPOLOGY });
     dataDir = path.join(stack.stateDir, 'data');
   });
   afterAll(async () => {
     await stack?.stop();
-    rmSync(scratch, { recursive: true, force: true });
   });
 
   it('comes up ready, with each step shown, and kubectl works', async () => {
@@ -68,9 +63,8 @@ describe('a Kubernetes control plane on cnpaas-store (cnpaas up)', () => {
     await stack.kubectl(['apply', '-f', '-'], { input: SHIRTS_CRD });
     await stack.kubectl(['wait', '--for=condition=Established', 'crd/shirts.stable.example.com', '--timeout=60s']);
     await stack.kubectl(['create', 'namespace', 'wardrobe']);
-    await stack.kubectl(['create', '-f', '-'], {
-      input: [shirt('blue-s', 'blue', 'S'), shirt('blue-m', 'blue', 'M'), shirt('red-m', 'red', 'M')].join('---\n'),
-    });
+    // The three shirts of examples/shirts/shirts.yaml (blue-s, blue-m, red-m), the workshop's own.
+    await stack.kubectl(['create', '-n', 'wardrobe', '-f', SHIRTS_FILE]);
     const names = async (args: string[]) =>
       (await stack.kubectl(['get', 'shirts', '-n', 'wardrobe', '-o', 'name', ...args])).trim().split('\n').sort();
     expect(await names([])).toEqual([
