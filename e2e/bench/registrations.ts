@@ -4,7 +4,9 @@
  * N registrations at concurrency C are POSTed to the aggregated API through
  * kube-apiserver; for each: the time from POST to 201, and from POST to the
  * welcome mail at the SMTP server. Then it shows where the CPU went, per
- * component, from /proc. `--write` appends the run to docs/benchmarks.md.
+ * component, from /proc, and how many API requests each component made per
+ * registration, from kube-apiserver's audit log (audit-requests.ts).
+ * `--write` appends the run to docs/benchmarks.md.
  */
 import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -12,7 +14,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { listMail } from '@cnpaas/functions';
 import { processCpuSeconds, status } from '@cnpaas/platform';
+import path from 'node:path';
 import { openStack } from '../support/demo-stack.js';
+import { countRequests, requestsTable } from './audit-requests.js';
 import { mailDir } from '../support/mail.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -63,6 +67,7 @@ try {
   const failures: string[] = [];
   let next = 0;
   const started = performance.now();
+  const windowStart = Date.now();
   const worker = async () => {
     while (next < count) {
       const i = next++;
@@ -101,6 +106,7 @@ try {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const windowEnd = Date.now();
   const after = await status(stack.stateDir);
   const client = process.cpuUsage(clientBefore);
   const totalSeconds = (performance.now() - started) / 1000;
@@ -139,6 +145,13 @@ try {
     '| process | CPU | cores |',
     '|---|---|---|',
     ...cpuRows,
+    '',
+    `API requests per registration, by caller (kube-apiserver's audit log over the same window):`,
+    '',
+    requestsTable(
+      countRequests({ logsDir: path.join(stack.stateDir, 'logs'), fromMs: windowStart, toMs: windowEnd }),
+      latencies.length,
+    ),
   ].join('\n');
   console.log(`\n${report}\n`);
 

@@ -30,7 +30,8 @@ export interface EnsureOptions<T extends KubernetesObject> {
 export async function ensureChild<T extends KubernetesObject>(options: EnsureOptions<T>): Promise<EnsureResult<T>> {
   const { api, desired } = options;
   const target = { namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
-  let existing = await getOrUndefined(api, target);
+  // A child the informer does not hold is most likely new: create it straight away (one request, not a 404 and a create).
+  let existing = api.cache?.likelyAbsent(desired) ? undefined : await getOrUndefined(api, target);
   if (!existing) {
     try {
       return { outcome: 'created', object: await api.create(desired) };

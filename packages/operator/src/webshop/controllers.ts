@@ -21,7 +21,7 @@ import {
   realClock,
 } from '@cnpaas/kube';
 import { claimNameOfEmail, claimReleaseReconciler, DEFAULT_CLAIM_GRACE_MS } from './claim-release-controller.js';
-import type { WebshopApi } from './kube-api.js';
+import { withCache, type WebshopApi } from './kube-api.js';
 import { WebshopMetrics } from './metrics.js';
 import { CLAIM_LABEL, DEFAULT_TEMPLATE, REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, TENANT_LABEL } from './names.js';
 import { registrationReconciler } from './registration-controller.js';
@@ -59,7 +59,7 @@ export interface WebshopControllers {
 }
 
 export function addWebshopControllers(options: WebshopControllersOptions): WebshopControllers {
-  const { manager: mgr, api, events } = options;
+  const { manager: mgr, events } = options;
   const clock = options.clock ?? realClock;
   const template = options.template ?? DEFAULT_TEMPLATE;
   const systemNamespace = options.systemNamespace ?? SYSTEM_NAMESPACE;
@@ -75,6 +75,18 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     namespace: systemNamespace,
     labelSelector: `${CLAIM_LABEL}=true`,
   });
+  // The kinds watched anyway are read from their informers (a miss still asks the apiserver: kube-api.ts).
+  const api: WebshopApi = {
+    ...options.api,
+    tenants: withCache(options.api.tenants, tenants),
+    users: withCache(options.api.users, users),
+    namespaces: withCache(
+      options.api.namespaces,
+      tenantNamespaces,
+      (ns) => TENANT_LABEL in (ns.metadata?.labels ?? {}),
+    ),
+    emailTemplates: withCache(options.api.emailTemplates, templates),
+  };
 
   /** The RR whose UID a child's label names (RRs are few and short-lived: a scan is fine). */
   const registrationOf = (obj: Namespace): string | undefined => {

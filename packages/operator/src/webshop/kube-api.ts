@@ -1,13 +1,27 @@
 /**
  * The API calls the webshop controllers make, behind one small interface
  * per resource. In the process it is `ResourceClient` (raw JSON over the
- * kubeconfig); in unit tests an in-memory apiserver (test-support.ts). The
- * controllers read children with GETs, which are consistent reads, rather
- * than from caches: a stale cache must never make the operator create a
- * second object or delete the wrong one.
+ * kubeconfig); in unit tests an in-memory apiserver (test-support.ts).
+ *
+ * Reads go to the informer's copy first when the operator watches that kind
+ * (`withCache`), as controller-runtime's client does: a copy that is there
+ * is used; a miss still asks the apiserver, so absence is always a
+ * consistent read. A stale copy cannot do harm: children have fixed names
+ * (a second create is AlreadyExists), repairs are PUTs with the copy's
+ * resourceVersion (409 if it moved), and deletes carry a UID precondition;
+ * the next reconcile sees the truth. What it saves is a GET per child per
+ * reconcile, most of the operator's requests.
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { isNotFound, type JsonPatchOp, type NamespacedName, ResourceClient, type ResourceRef } from '@cnpaas/kube';
+import {
+  isNotFound,
+  type JsonPatchOp,
+  type NamespacedName,
+  keyOf,
+  objectKey,
+  ResourceClient,
+  type ResourceRef,
+} from '@cnpaas/kube';
 import { OPERATOR_NAME } from './names.js';
 import * as R from './resources.js';
 import type {
@@ -34,8 +48,22 @@ export interface ListSelector {
   labelSelector?: string;
 }
 
+/** Where a read may be answered without a request: an informer's store. */
+export interface ObjectCache<T extends KubernetesObject> {
+  /** A private copy of the cached object, or undefined (which proves nothing: ask the apiserver). */
+  get(target: NamespacedName): T | undefined;
+  /**
+   * True when the informer has synced, would hold `obj` (its selector matches) and does not: then
+   * the object most likely does not exist, and a create is worth trying before a GET (a wrong guess
+   * costs one AlreadyExists, after which the caller reads the live object).
+   */
+  likelyAbsent(obj: T): boolean;
+}
+
 export interface ObjectApi<T extends KubernetesObject> {
   readonly resource: ResourceRef;
+  /** Set by `withCache` for the kinds the operator watches. */
+  readonly cache?: ObjectCache<T>;
   get(target: NamespacedName): Promise<T>;
   create(obj: T): Promise<T>;
   /** PUT with the object's resourceVersion: 409 on a lost race. */
@@ -63,11 +91,13 @@ export interface WebshopApi {
   clusterRoleBindings: ObjectApi<RoleBinding>;
 }
 
-/** The object, or undefined on 404. */
+/** The object (the cached copy when there is one), or undefined on 404. */
 export async function getOrUndefined<T extends KubernetesObject>(
   api: ObjectApi<T>,
   target: NamespacedName,
 ): Promise<T | undefined> {
+  const cached = api.cache?.get(target);
+  if (cached) return cached;
   try {
     return await api.get(target);
   } catch (err) {
@@ -89,6 +119,27 @@ export async function deleteIfPresent(
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+/** The same API, reading through an informer's store first (see the top of this file). */
+export function withCache<T extends KubernetesObject>(
+  api: ObjectApi<T>,
+  informer: {
+    store: { get(key: string): T | undefined };
+    hasSynced(): boolean;
+  },
+  /** The informer's label selector as a predicate; default: it watches every object of the kind. */
+  selects: (obj: T) => boolean = () => true,
+): ObjectApi<T> {
+  const { store } = informer;
+  return {
+    ...api,
+    cache: {
+      // A copy: reconcilers build patches from what they read, and must never edit the shared cache.
+      get: (target) => structuredClone(store.get(objectKey(target))),
+      likelyAbsent: (obj) => informer.hasSynced() && selects(obj) && store.get(keyOf(obj)) === undefined,
+    },
+  };
 }
 
 /** `ObjectApi` over `ResourceClient`; every write names the operator as field manager. */

@@ -4,6 +4,7 @@
  * changed (an unchanged write still bumps the resourceVersion and wakes
  * every watcher, this controller included).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   type Clock,
@@ -59,7 +60,8 @@ export class StatusUpdate<T extends WithStatus> {
   /** Sets a top-level status field (e.g. `namespace`). */
   field(name: string, value: unknown): this {
     const current = (this.#obj.status as Record<string, unknown> | undefined)?.[name];
-    if (JSON.stringify(current) !== JSON.stringify(value)) this.#changed = true;
+    // As data, not text: the apiserver may answer an object's keys in another order than we wrote them.
+    if (!isDeepStrictEqual(current, value)) this.#changed = true;
     this.#fields[name] = value;
     return this;
   }

@@ -27,6 +27,7 @@
  * The operator may create these Roles only because it holds every
  * permission they grant (RBAC escalation prevention); see manifests/rbac.yaml.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   addFinalizerPatch,
@@ -124,12 +125,17 @@ export function ownTenantRules(tenantName: string): PolicyRule[] {
   return [{ apiGroups: [WEBSHOP_GROUP], resources: ['tenants'], resourceNames: [tenantName], verbs: ['get'] }];
 }
 
+/**
+ * Equal as data, whatever the order of object keys: the apiserver answers labels sorted and rule
+ * fields in its own order, so comparing JSON text would see a change on every reconcile and
+ * rewrite an unchanged object each time.
+ */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return isDeepStrictEqual(a, b);
 }
 
 /** A Role/ClusterRole whose rules drifted gets them back. */
-function repairRules(desired: Role): (existing: Role) => Role | undefined {
+export function repairRules(desired: Role): (existing: Role) => Role | undefined {
   return (existing) =>
     sameJson(existing.rules, desired.rules) && sameJson(existing.metadata?.labels, desired.metadata?.labels)
       ? undefined
@@ -137,7 +143,7 @@ function repairRules(desired: Role): (existing: Role) => Role | undefined {
 }
 
 /** A binding whose subjects drifted gets them back (roleRef is immutable: a wrong one is deleted and re-made). */
-function repairSubjects(desired: RoleBinding): (existing: RoleBinding) => RoleBinding | undefined {
+export function repairSubjects(desired: RoleBinding): (existing: RoleBinding) => RoleBinding | undefined {
   return (existing) =>
     sameJson(existing.subjects, desired.subjects) && sameJson(existing.metadata?.labels, desired.metadata?.labels)
       ? undefined
