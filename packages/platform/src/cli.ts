@@ -45,6 +45,9 @@ Commands:
                          CA of kube-apiserver's webhook client certificate (required)
     --overlay NAME       cluster (default) or kind
     --image-registry R   pull cnpaas images from R instead of cnpaas/
+    --pki auto|self|cert-manager
+                         who issues the serving certificates: cert-manager when the cluster
+                         runs it (auto, the default), or install's own CA (self)
     --no-wait            do not wait for the Deployments and the APIService
     --timeout SECONDS    per wait (default 300)
   kind-config write what scripts/kind/up.sh gives kind: PKI for the store and the
@@ -80,6 +83,7 @@ const OPTIONS = {
   kubeconfig: { type: 'string' },
   overlay: { type: 'string' },
   'image-registry': { type: 'string' },
+  pki: { type: 'string' },
   'webhook-client-ca': { type: 'string' },
   'no-wait': { type: 'boolean' },
   timeout: { type: 'string' },

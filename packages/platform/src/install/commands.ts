@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PlatformError } from '../errors.js';
 import { resolveKubeBinary } from '../kube-binaries.js';
 import { pinnedKubeVersion } from '../kube-version.js';
+import { PKI_MODES, type PkiMode } from './cert-manager.js';
 import { install } from './install.js';
 import { OVERLAYS, SYSTEM_NAMESPACE, type Overlay } from './names.js';
 import { uninstall } from './uninstall.js';
@@ -12,6 +13,7 @@ export interface InstallFlags {
   overlay?: string | undefined;
   'image-registry'?: string | undefined;
   'webhook-client-ca'?: string | undefined;
+  pki?: string | undefined;
   wait?: boolean | undefined;
   timeout?: string | undefined;
   'delete-data'?: boolean | undefined;
@@ -55,8 +57,13 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
       'pass the CA file that signs the client certificate kube-apiserver presents to webhooks (its AdmissionConfiguration kubeConfigFile; scripts/kind/up.sh makes both); see docs/cluster.md',
     );
   }
+  const pki = (flags.pki ?? 'auto') as PkiMode;
+  if (!PKI_MODES.includes(pki)) {
+    throw usage(`--pki must be one of ${PKI_MODES.join(', ')}, not "${flags.pki}"`, 'e.g. --pki cert-manager');
+  }
   const kubeconfig = kubeconfigOf(flags);
   const result = await install({
+    pki,
     kubeconfig,
     kubectl: await kubectl(say),
     overlay,

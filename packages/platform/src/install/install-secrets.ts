@@ -19,16 +19,17 @@ import path from 'node:path';
 import { encodeCaBundle, type ManifestObject } from '@cnpaas/service-kit/manifests';
 import { PlatformError } from '../errors.js';
 import { CertificateAuthority, type CertificateSpec } from '../pki.js';
+import { servingDnsNames, type ServingSecret } from './cert-manager.js';
 import type { Cluster } from './cluster.js';
 import { SYSTEM_NAMESPACE } from './names.js';
 
 /** The Services that serve TLS, each with the Secret its pods mount (deploy/base). */
-const SERVING = [
+export const SERVING: readonly ServingSecret[] = [
   { secret: 'cnpaas-webhooks-serving', service: 'cnpaas-webhooks' },
   { secret: 'cnpaas-api-serving', service: 'cnpaas-api' },
   { secret: 'cnpaas-email-function-serving', service: 'cnpaas-email-function' },
   { secret: 'cnpaas-smtp-serving', service: 'cnpaas-smtp' },
-] as const;
+];
 
 export const SMTP_USER = 'cnpaas';
 const SMTP_PORT = 2525;
@@ -48,6 +49,8 @@ export interface InstallSecretsOptions {
   cluster: Cluster;
   /** PEM of the CA that signs kube-apiserver's webhook client certificate. */
   webhookClientCaPem: string;
+  /** cert-manager issues the serving certificates (cert-manager.ts): its CA's PEM; install then makes none. */
+  servingCaPem?: string | undefined;
 }
 
 type SecretObject = { data?: Record<string, string> };
@@ -123,37 +126,32 @@ async function loadCa(cluster: Cluster, dir: string, secretName: string, commonN
   return { ca, object: secret(secretName, { 'tls.crt': certPem, 'tls.key': keyPem }, 'kubernetes.io/tls'), certPem };
 }
 
+/** Install's own serving CA and a certificate per Service, as Secrets into `objects`; returns the CA's PEM. */
+async function issueServing(options: { cluster: Cluster; dir: string; objects: ManifestObject[] }): Promise<string> {
+  const { cluster, dir, objects } = options;
+  const serving = await loadCa(cluster, dir, 'cnpaas-install-ca', 'cnpaas install CA');
+  objects.push(serving.object);
+  for (const { secret: secretName, service } of SERVING) {
+    const pair = await issue({
+      ca: serving.ca,
+      cluster,
+      dir,
+      secretName,
+      // Also localhost (in servingDnsNames): a component's command run outside its pod, beside a local
+      // control plane (the in-cluster test), is reached by that name. Only this install's CA vouches for it.
+      spec: { name: secretName, commonName: service, dnsNames: servingDnsNames(service), usage: 'server' },
+    });
+    objects.push(secret(secretName, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem }, 'kubernetes.io/tls'));
+  }
+  return serving.certPem;
+}
+
 export async function installSecrets(options: InstallSecretsOptions): Promise<InstallSecrets> {
   const { cluster } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-install-'));
   try {
     const objects: ManifestObject[] = [];
-    const serving = await loadCa(cluster, dir, 'cnpaas-install-ca', 'cnpaas install CA');
-    objects.push(serving.object);
-    for (const { secret: secretName, service } of SERVING) {
-      const pair = await issue({
-        ca: serving.ca,
-        cluster,
-        dir,
-        secretName,
-        spec: {
-          name: secretName,
-          commonName: service,
-          dnsNames: [
-            `${service}.${SYSTEM_NAMESPACE}.svc`,
-            `${service}.${SYSTEM_NAMESPACE}.svc.cluster.local`,
-            `${service}.${SYSTEM_NAMESPACE}`,
-            service,
-            // Also localhost: a component's command run outside its pod, beside a local control plane
-            // (the in-cluster test), is reached by that name. Only this install's CA vouches for it.
-            'localhost',
-          ],
-          usage: 'server',
-        },
-      });
-      objects.push(secret(secretName, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem }, 'kubernetes.io/tls'));
-    }
-
+    const servingCaPem = options.servingCaPem ?? (await issueServing({ cluster, dir, objects }));
     // The trigger's delivery identity comes from a CA only the email function trusts.
     const deliveryCa = await loadCa(cluster, dir, 'cnpaas-trigger-delivery-ca', 'cnpaas trigger delivery CA');
     objects.push(deliveryCa.object, configMap('cnpaas-trigger-delivery-ca', { 'ca.crt': deliveryCa.certPem }));
@@ -175,7 +173,7 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
         'smtp-password': password,
         'smtp-tls': 'starttls',
       }),
-      configMap('cnpaas-smtp-ca', { 'ca.crt': serving.certPem }),
+      configMap('cnpaas-smtp-ca', { 'ca.crt': servingCaPem }),
       // Off loopback the console serves its API only to callers with this token (its Deployment reads it).
       secret('cnpaas-console-token', { token: await reuseOrMake(cluster, 'cnpaas-console-token', 'token') }),
       configMap('cnpaas-apiserver-webhook-client-ca', {
@@ -200,7 +198,7 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
 
     return {
       objects,
-      servingCaPem: serving.certPem,
+      servingCaPem,
       frontProxyAllowedNames,
       delivery: { caPem: deliveryCa.certPem, ...delivery },
     };

@@ -5,6 +5,7 @@
  * every object); then the objects go in dependency order with server-side
  * apply, each phase waiting for what the next one needs:
  *
+ *   0. with cert-manager (cert-manager.ts): the Namespace, its Issuers and Certificates, until issued;
  *   1. the Namespace and the CRDs (until Established);
  *   2. RBAC, ServiceAccounts, Secrets, ConfigMaps, Services, Deployments, PDBs, NetworkPolicies;
  *   3. the Deployments, until Available (skipped by --no-wait);
@@ -21,7 +22,8 @@ import { manifestsYaml, type ManifestObject } from '@cnpaas/service-kit/manifest
 import { PlatformError } from '../errors.js';
 import { Cluster } from './cluster.js';
 import { writeInventory } from './inventory.js';
-import { installSecrets } from './install-secrets.js';
+import { annotateInjection, awaitCertificates, certManagerObjects, choosePki, type PkiMode } from './cert-manager.js';
+import { installSecrets, SERVING } from './install-secrets.js';
 import { FIELD_MANAGER, INSTALLED_BY, INSTALLED_BY_LABEL, SYSTEM_NAMESPACE, type Overlay } from './names.js';
 import { checkApisAndAccess, checkReachable } from './preflight.js';
 import { apiserverCidrs, demoTrigger, renderOverlay, setClusterValues } from './render.js';
@@ -38,6 +40,8 @@ export interface InstallOptions {
   wait?: boolean;
   /** Per wait (default 5 minutes). */
   timeoutMs?: number;
+  /** Who issues the serving certificates: cert-manager when the cluster runs it (auto, the default), or install's own CA. */
+  pki?: PkiMode;
   say?: (line: string) => void;
 }
 
@@ -83,37 +87,15 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
   say(`✓ rendered deploy/overlays/${options.overlay}: ${rendered.length} objects`);
   // The demo trigger's kinds are in the set before the check, its values only after: check a stand-in of each.
   const demoKinds = demoTrigger({ servingCaPem: '', delivery: { certPem: '', keyPem: '' } });
-  await checkApisAndAccess(cluster, [...rendered, ...demoKinds], version);
+  const pki = await choosePki(cluster, options.pki ?? 'auto');
+  const certificates = pki === 'cert-manager' ? certManagerObjects(SERVING).map(label) : [];
+  await checkApisAndAccess(cluster, [...rendered, ...demoKinds, ...certificates], version);
   say('✓ every API the manifests use is served, and this user may create each object');
-
-  const secrets = await installSecrets({ cluster, webhookClientCaPem });
-  const cidrs = await apiserverCidrs(cluster);
-  const objects = [
-    ...setClusterValues(rendered, {
-      imageRegistry: options.imageRegistry,
-      servingCaPem: secrets.servingCaPem,
-      apiserverCidrs: cidrs,
-      frontProxyAllowedNames: secrets.frontProxyAllowedNames,
-    }),
-    ...secrets.objects,
-    ...demoTrigger({ servingCaPem: secrets.servingCaPem, delivery: secrets.delivery }),
-  ].map(label);
   say(
-    `✓ serving certificates and secrets ready; the webhooks and the API server admit the apiserver at ${cidrs.join(', ')}`,
+    pki === 'cert-manager'
+      ? '✓ the cluster runs cert-manager: it issues the serving certificates'
+      : '✓ serving certificates from install’s own CA (kept in the cluster, reused on the next install)',
   );
-
-  await writeInventory(cluster, objects);
-  const customKinds = new Set(
-    objects
-      .filter((o) => o.kind === 'CustomResourceDefinition')
-      .flatMap((o) => {
-        const { spec } = o as unknown as {
-          spec: { group: string; names: { kind: string }; versions: Array<{ name: string }> };
-        };
-        return spec.versions.map((v) => `${spec.group}/${v.name}:${spec.names.kind}`);
-      }),
-  );
-  const phase = (n: number) => objects.filter((o) => phaseOf(o, customKinds) === n);
   const apply = async (what: string, list: ManifestObject[]): Promise<void> => {
     if (list.length === 0) return;
     const res = await cluster.kubectl(
@@ -147,6 +129,50 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     say(`✓ ${done}`);
   };
 
+  let servingCaPem: string | undefined;
+  if (pki === 'cert-manager') {
+    // The namespace and cert-manager's objects go first: the CA they make is every caBundle below. The
+    // inventory lists them before they are applied, so uninstall finds them if install stops here.
+    const first = [...rendered.filter((o) => o.kind === 'Namespace').map(label), ...certificates];
+    await writeInventory(cluster, first);
+    await apply('the namespace and cert-manager’s issuers and certificates', first);
+    servingCaPem = await awaitCertificates({
+      cluster,
+      names: certificates.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name),
+      timeoutMs: options.timeoutMs ?? 300_000,
+      say,
+    });
+  }
+  const secrets = await installSecrets({ cluster, webhookClientCaPem, servingCaPem });
+  const cidrs = await apiserverCidrs(cluster);
+  const configured = setClusterValues(rendered, {
+    imageRegistry: options.imageRegistry,
+    servingCaPem: secrets.servingCaPem,
+    apiserverCidrs: cidrs,
+    frontProxyAllowedNames: secrets.frontProxyAllowedNames,
+  });
+  const objects = [
+    ...(pki === 'cert-manager' ? annotateInjection(configured) : configured),
+    ...certificates,
+    ...secrets.objects,
+    ...demoTrigger({ servingCaPem: secrets.servingCaPem, delivery: secrets.delivery }),
+  ].map(label);
+  say(
+    `✓ serving certificates and secrets ready; the webhooks and the API server admit the apiserver at ${cidrs.join(', ')}`,
+  );
+
+  await writeInventory(cluster, objects);
+  const customKinds = new Set(
+    objects
+      .filter((o) => o.kind === 'CustomResourceDefinition')
+      .flatMap((o) => {
+        const { spec } = o as unknown as {
+          spec: { group: string; names: { kind: string }; versions: Array<{ name: string }> };
+        };
+        return spec.versions.map((v) => `${spec.group}/${v.name}:${spec.names.kind}`);
+      }),
+  );
+  const phase = (n: number) => objects.filter((o) => phaseOf(o, customKinds) === n);
   await apply('the namespace and the CRDs', phase(1));
   await wait('the CRDs to be Established', 'the CRDs are Established', [
     '--for=condition=Established',
