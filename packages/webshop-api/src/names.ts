@@ -110,6 +110,16 @@ export const VERIFICATION_KEY_SECRET = {
   name: 'cnpaas-verification-key',
   key: 'key',
 } as const;
+/**
+ * The aggregated API server's own identity (its client certificate's CN). The
+ * operator binds it, per User, to a Role that reaches that User's password
+ * Secret, ServiceAccount token and status, and nothing else.
+ */
+export const API_SERVER_USER = 'cnpaas-api-server';
+/** The Role and RoleBinding `<user>-api-server` in the User's namespace that do it. */
+export function apiServerAccessName(user: string): string {
+  return `${user}-api-server`;
+}
 /** Bound into every verification token's signed payload: this key signs nothing else that could pass for one. */
 export const VERIFICATION_TOKEN_PURPOSE = `${API_GROUP}/verification`;
 /** What a verification token says, all of it public: which User (by namespace, name and UID). */
