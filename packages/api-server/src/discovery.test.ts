@@ -41,6 +41,14 @@ describe('discovery', () => {
           verbs: ['create'],
           categories: ['webshop'],
         },
+        ...['verification', 'login'].map((singular) => ({
+          name: `${singular}s`,
+          singularName: singular,
+          namespaced: false,
+          kind: singular[0]!.toUpperCase() + singular.slice(1),
+          verbs: ['create'],
+          categories: ['webshop'],
+        })),
       ],
     });
   });
@@ -82,6 +90,14 @@ describe('discovery', () => {
               verbs: ['create'],
               categories: ['webshop'],
             },
+            ...['Verification', 'Login'].map((kind) => ({
+              resource: `${kind.toLowerCase()}s`,
+              responseKind: { group: 'api.webshop.cnpaas.dev', version: 'v1', kind },
+              scope: 'Cluster',
+              singularResource: kind.toLowerCase(),
+              verbs: ['create'],
+              categories: ['webshop'],
+            })),
           ],
         },
       ],
