@@ -1,7 +1,8 @@
 /**
  * The per-install values `cnpaas install` makes: a CA of its own and the
  * serving certificates it signs for each Service, the trigger's delivery CA
- * and client certificate, the demo SMTP server's password, and copies of the
+ * and client certificate, the demo SMTP server's password, the key that
+ * signs verification links, and copies of the
  * two CAs the cluster owns (the front proxy's, for the aggregated API, and the
  * one that signs kube-apiserver's webhook client certificate).
  *
@@ -20,6 +21,8 @@ import { PlatformError } from '../errors.js';
 import { CertificateAuthority, type CertificateSpec } from '../pki.js';
 import type { Cluster } from './cluster.js';
 import { SYSTEM_NAMESPACE } from './names.js';
+import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
+import { newVerificationKey, verificationKeySecret } from '../verification-key.js';
 
 /** The Services that serve TLS, each with the Secret its pods mount (deploy/base). */
 const SERVING = [
@@ -170,6 +173,16 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
         'smtp-tls': 'starttls',
       }),
       configMap('cnpaas-smtp-ca', { 'ca.crt': serving.certPem }),
+      // Kept when present: links already mailed must stay valid across re-installs.
+      verificationKeySecret(
+        unb64(
+          (
+            await cluster.get<SecretObject>(
+              `/api/v1/namespaces/${VERIFICATION_KEY_SECRET.namespace}/secrets/${VERIFICATION_KEY_SECRET.name}`,
+            )
+          )?.data?.[VERIFICATION_KEY_SECRET.key],
+        ) ?? newVerificationKey(),
+      ),
       configMap('cnpaas-apiserver-webhook-client-ca', {
         'ca.crt': checkPem(options.webhookClientCaPem, '--webhook-client-ca'),
       }),
