@@ -1,16 +1,25 @@
 /**
- * The console's shell: three views behind hash routes (#/signup, #/fabric,
- * #/inbox), a large-type toggle remembered in this browser, and the
- * sign-in prompt when the console runs with a token.
+ * The console's shell: views behind hash routes (#/signup, #/fabric,
+ * #/inbox, #/signin, #/account), the verify page at /verify (a mailed
+ * link), a large-type toggle remembered in this browser, and the prompt
+ * for the console's own token when it runs with one.
  */
 import { ApiFailure, Unauthorized, call } from './api.js';
 import { append, clear, el } from './dom.js';
 import { fabricView } from './fabric-view.js';
 import { inboxView } from './inbox-view.js';
+import { accountView, signinView } from './signin-view.js';
 import { signupView } from './signup-view.js';
+import { verifyView } from './verify-view.js';
 
-type View = 'signup' | 'fabric' | 'inbox';
-const VIEWS: Record<View, string> = { signup: 'Sign up', fabric: 'Data fabric', inbox: 'Inbox' };
+type View = 'signup' | 'fabric' | 'inbox' | 'signin' | 'account';
+const VIEWS: Record<View, string> = {
+  signup: 'Sign up',
+  fabric: 'Data fabric',
+  inbox: 'Inbox',
+  signin: 'Sign in',
+  account: 'Your tenant',
+};
 const LARGE_KEY = 'cnpaas-console-large-type';
 
 const main = document.getElementById('main')!;
@@ -23,6 +32,12 @@ function currentView(): View {
 
 function show(): void {
   leave();
+  // A mailed verification link: /verify#token=…, its own page.
+  if (location.pathname.endsWith('/verify')) {
+    document.title = 'Verify your address · cnpaas console';
+    leave = verifyView(main);
+    return;
+  }
   const view = currentView();
   document.title = `${VIEWS[view]} · cnpaas console`;
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-view]')) {
@@ -31,6 +46,8 @@ function show(): void {
   }
   if (view === 'signup') leave = signupView(main, signIn);
   else if (view === 'fabric') leave = fabricView(main, signIn);
+  else if (view === 'signin') leave = signinView(main);
+  else if (view === 'account') leave = accountView(main);
   else leave = inboxView(main, onError);
 }
 
@@ -83,6 +100,11 @@ function setupLargeType(): void {
 
 setupLargeType();
 window.addEventListener('hashchange', () => {
+  // The nav's links are fragments: from /verify they lead back to the console's own page.
+  if (location.pathname.endsWith('/verify')) {
+    location.assign(`./${location.hash}`);
+    return;
+  }
   show();
   main.focus();
 });
