@@ -238,6 +238,19 @@ describe('webshop registration on a live stack', () => {
     }
     expect((await kubectlJson(['get', 'clusterrole', rbacName])).rules).toEqual([
       { apiGroups: [GROUP], resources: ['tenants'], resourceNames: [t], verbs: ['get'] },
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: [t], verbs: ['get'] },
+    ]);
+    // cnpaas-api-server's access to this one User (verification and sign-in), controlled by the User.
+    const apiRole = await kubectlJson(['get', 'role', `${t}-api-server`, '-n', t]);
+    expect(controllerOf(apiRole)).toBe(userRef);
+    expect(apiRole.rules).toEqual([
+      { apiGroups: [GROUP], resources: ['users'], resourceNames: [t], verbs: ['get'] },
+      { apiGroups: [GROUP], resources: ['users/status'], resourceNames: [t], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${t}-password`], verbs: ['get'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [t], verbs: ['create'] },
+    ]);
+    expect((await kubectlJson(['get', 'rolebinding', `${t}-api-server`, '-n', t])).subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
     ]);
 
     // The email claim: named by the address's digest, held by this registration.
