@@ -15,7 +15,7 @@ describe('the verification key', () => {
   });
 
   it('becomes Secret cnpaas-system/cnpaas-verification-key with the key under `key`', () => {
-    const secret = verificationKeySecret('k'.repeat(43)) as {
+    const secret = verificationKeySecret('k'.repeat(43)) as unknown as {
       metadata: { name: string; namespace: string };
       data: Record<string, string>;
     };
