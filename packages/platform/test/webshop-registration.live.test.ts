@@ -251,6 +251,7 @@ describe('webshop registration on a live stack', () => {
     ]);
     expect((await kubectlJson(['get', 'rolebinding', `${t}-api-server`, '-n', t])).subjects).toEqual([
       { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
+      { kind: 'ServiceAccount', namespace: 'cnpaas-system', name: 'cnpaas-api-server' },
     ]);
 
     // The email claim: named by the address's digest, held by this registration.

@@ -116,6 +116,8 @@ export const VERIFICATION_KEY_SECRET = {
  * Secret, ServiceAccount token and status, and nothing else.
  */
 export const API_SERVER_USER = 'cnpaas-api-server';
+/** The same server in a cluster (deploy/): its ServiceAccount. The operator's per-User RoleBinding names both. */
+export const API_SERVER_SERVICE_ACCOUNT = { namespace: SYSTEM_NAMESPACE, name: 'cnpaas-api-server' } as const;
 /** The Role and RoleBinding `<user>-api-server` in the User's namespace that do it. */
 export function apiServerAccessName(user: string): string {
   return `${user}-api-server`;

@@ -458,6 +458,37 @@ describe('User reconciler', () => {
     );
   });
 
+  it('leaves Roles and bindings alone when the apiserver only wrote their fields in another order', async () => {
+    const { cluster, api, reconciler } = userWorld();
+    cluster.seed(R.USERS, user());
+    const key = { namespace: 't-a', name: 'u' };
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    // The order kube-apiserver serialises them in (Go struct order): verbs first, kind before apiGroup.
+    await api.roles.mergePatch(
+      { namespace: 't-a', name: 'u-api-server' },
+      {
+        rules: [
+          { verbs: ['get'], apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], resourceNames: ['u'] },
+          { verbs: ['patch'], apiGroups: ['webshop.cnpaas.dev'], resources: ['users/status'], resourceNames: ['u'] },
+          { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['u-password'] },
+          { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['u'] },
+        ],
+      },
+    );
+    await api.roleBindings.mergePatch(
+      { namespace: 't-a', name: 'u-api-server' },
+      {
+        subjects: [
+          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'cnpaas-api-server' },
+          { kind: 'ServiceAccount', name: 'cnpaas-api-server', namespace: 'cnpaas-system' },
+        ],
+      },
+    );
+    const writes = cluster.writes.length;
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    expect(cluster.writes.slice(writes).filter((w) => /^update (roles|rolebindings) /.test(w))).toEqual([]);
+  });
+
   it('restores drifted Role rules', async () => {
     const { cluster, api, reconciler } = userWorld();
     cluster.seed(R.USERS, user());

@@ -27,6 +27,7 @@ export {
   userClusterRbacName,
   apiServerAccessName,
   API_SERVER_USER,
+  API_SERVER_SERVICE_ACCOUNT,
   VERIFIED_CONDITION,
   normaliseEmail,
   emailSha256,

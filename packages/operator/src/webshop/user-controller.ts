@@ -56,6 +56,7 @@ import {
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
   API_SERVER_USER,
+  API_SERVER_SERVICE_ACCOUNT,
   VERIFIED_CONDITION,
   apiServerAccessName,
   USER_FINALIZER,
@@ -154,8 +155,19 @@ export function apiServerRules(user: User): PolicyRule[] {
   ];
 }
 
+/** Key order aside: the apiserver writes fields in its Go structs' order (verbs first, kind before apiGroup). */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+  );
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
 /** A Role/ClusterRole whose rules drifted gets them back. */
@@ -298,7 +310,11 @@ async function ensureApiServerAccess(options: UserControllerOptions, user: User)
       kind: 'RoleBinding',
       metadata: meta(user, name),
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
-      subjects: [{ apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER }],
+      // The server's identity locally (its certificate's CN) and in a cluster (its ServiceAccount, deploy/).
+      subjects: [
+        { apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER },
+        { kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT },
+      ],
     },
     user,
   );
