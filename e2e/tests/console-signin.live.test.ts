@@ -3,7 +3,8 @@
  * `cnpaas up` for the file): a person signs up through the console's form,
  * the welcome mail's verification link is fetched from the demo SMTP
  * server's store and opened (Verified, in the page and on the User); the
- * same link again is refused as used, a tampered one as not valid. Signing
+ * same link again is refused as used, a tampered one as not valid, an
+ * expired one (signed with the stack's key) as expired. Signing
  * in with the right password shows the person's own User, Tenant and
  * Namespace, read with their own ServiceAccount token, and kube-apiserver
  * refuses another tenant's; a wrong password and an unknown address get the
@@ -11,9 +12,12 @@
  *
  * Debian's Chromium through Playwright's library, as in console.live.test.ts.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
 import { readMail } from '@cnpaas/functions';
+import { signToken } from '@cnpaas/service-kit';
+import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailDir, waitForMail } from '../support/mail.js';
@@ -154,6 +158,23 @@ describe('verification and sign-in in the console', () => {
     await textOf(page.locator('#verify-result'), /This link is not valid/);
     expect(await page.locator('#verify-result').getAttribute('data-outcome')).toBe('invalid');
     expect((await stack.kubectlJson(['get', 'user', '-n', adaTenant, adaTenant])).status.verifiedAt).toBe(before);
+    expect((await stack.kubectlJson(['get', 'user', '-n', charlesTenant, charlesTenant])).status.phase).toBe('Pending');
+  });
+
+  it('a genuine link past its expiry is refused as expired, and verifies nobody', async () => {
+    // Signed with the stack's own key (cnpaas up keeps it in the state dir) for Charles, an hour ago.
+    const key = Buffer.from(readFileSync(path.join(stack.stateDir, 'pki', 'verification-key'), 'utf8').trim(), 'utf8');
+    const uid = (await stack.kubectlJson(['get', 'user', '-n', charlesTenant, charlesTenant])).metadata.uid as string;
+    const token = signToken({
+      key,
+      purpose: VERIFICATION_TOKEN_PURPOSE,
+      claims: { namespace: charlesTenant, name: charlesTenant, uid },
+      expiresAt: Date.now() - 3_600_000,
+    });
+    await page.goto(`${base}`);
+    await page.goto(`${base}verify#token=${token}`);
+    await textOf(page.locator('#verify-result'), /This link has expired/);
+    expect(await page.locator('#verify-result').getAttribute('data-outcome')).toBe('expired');
     expect((await stack.kubectlJson(['get', 'user', '-n', charlesTenant, charlesTenant])).status.phase).toBe('Pending');
   });
 
