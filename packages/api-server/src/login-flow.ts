@@ -27,6 +27,7 @@ import { PasswordHasher } from '@cnpaas/webhooks';
 import { normaliseEmail, passwordSecretName } from '@cnpaas/webshop-api';
 import type { KubeApi, WebshopUser } from './kube-api.js';
 import { CallerRateLimiter, type RateDecision } from './rate-limit.js';
+import { kubeStep } from './sign-in-failure.js';
 import { httpError } from './status.js';
 
 /** TokenRequest's own minimum; long enough for a console session, short enough to matter if it leaks. */
@@ -84,7 +85,7 @@ export class LoginFlow {
     limited(this.addressLimiter.take(email), 'for this address');
 
     const { kube } = this.#options;
-    const users = await kube.findUsersByEmail(email);
+    const users = await kubeStep('list Users by address', () => kube.findUsersByEmail(email));
     const user: WebshopUser | undefined = users.length === 1 ? users[0] : undefined;
     const hash = user ? await this.#storedHash(user) : undefined;
     // Always one full hash check, against the stored hash or the dummy one: the same work either way.
@@ -100,16 +101,17 @@ export class LoginFlow {
         details: { name: key.name, kind: 'Login' },
       });
     }
-    const issued = await kube.createServiceAccountToken(key, { expirationSeconds: LOGIN_TOKEN_SECONDS });
+    const issued = await kubeStep(`create a token for ServiceAccount ${key.namespace}/${key.name}`, () =>
+      kube.createServiceAccountToken(key, { expirationSeconds: LOGIN_TOKEN_SECONDS }),
+    );
     return { ...issued, user: key, tenant: key.namespace };
   }
 
   async #storedHash(user: WebshopUser): Promise<string | undefined> {
-    const secret = await this.#options.kube.readSecretKey({
-      namespace: user.metadata.namespace,
-      name: passwordSecretName(user.metadata.name),
-      field: 'hash',
-    });
+    const name = passwordSecretName(user.metadata.name);
+    const secret = await kubeStep(`get Secret ${user.metadata.namespace}/${name}`, () =>
+      this.#options.kube.readSecretKey({ namespace: user.metadata.namespace, name, field: 'hash' }),
+    );
     return secret?.toString('utf8');
   }
 }

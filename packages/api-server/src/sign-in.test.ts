@@ -6,6 +6,7 @@
  * component.live.test.ts.
  */
 import { randomBytes } from 'node:crypto';
+import { KubeApiError } from '@cnpaas/kube';
 import { signToken } from '@cnpaas/service-kit';
 import { PasswordHasher } from '@cnpaas/webhooks';
 import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
@@ -149,6 +150,20 @@ describe('verification', () => {
     expect((await refusal(flow.verify(`${other}.${signature}`))).code).toBe('CNPAAS_API_TOKEN_INVALID');
     expect((await refusal(flow.verify('not-a-token'))).code).toBe('CNPAAS_API_TOKEN_INVALID');
     expect(kube.users.get('t-a/t-a')?.status?.verifiedAt).toBeUndefined();
+  });
+
+  it('a User the operator has not handled yet (no Role for this server: 403) is "retry in a moment" (503), not an error', async () => {
+    const { kube, flow } = setup();
+    kube.getUser = async () => {
+      throw new KubeApiError({
+        code: 403,
+        message: 'forbidden',
+        body: '{"kind":"Status","message":"users \\"t-a\\" is forbidden"}',
+      });
+    };
+    const answer = await refusal(flow.verify(link(claims)));
+    expect(answer).toMatchObject({ code: 'CNPAAS_API_OWN_PERMISSION', status: 503 });
+    expect(answer.message).toContain('<user>-api-server');
   });
 
   it('never verifies a namesake: a User with another UID, or none, is "gone" (404)', async () => {

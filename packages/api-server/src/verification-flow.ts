@@ -15,6 +15,7 @@
 import { verifyToken } from '@cnpaas/service-kit';
 import { VERIFICATION_TOKEN_PURPOSE, type VerificationClaims } from '@cnpaas/webshop-api';
 import type { KubeApi, WebshopUser } from './kube-api.js';
+import { kubeStep } from './sign-in-failure.js';
 import { httpError } from './status.js';
 import type { VerificationKey } from './verification-key.js';
 
@@ -68,14 +69,13 @@ export class VerificationFlow {
     }
     const key = { namespace: claims.namespace, name: claims.name };
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const user = await this.#options.kube.getUser(key);
+      const user = await kubeStep(`get User ${key.namespace}/${key.name}`, () => this.#options.kube.getUser(key));
       if (!user || user.metadata.uid !== claims.uid) throw userGone();
       if (user.status?.verifiedAt) throw alreadyVerified(user);
       const verifiedAt = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      const recorded = await this.#options.kube.recordVerification(key, {
-        resourceVersion: user.metadata.resourceVersion,
-        verifiedAt,
-      });
+      const recorded = await kubeStep(`patch the status of User ${key.namespace}/${key.name}`, () =>
+        this.#options.kube.recordVerification(key, { resourceVersion: user.metadata.resourceVersion, verifiedAt }),
+      );
       if (recorded === 'gone') throw userGone();
       if (recorded === 'conflict') continue;
       return { user: key, verifiedAt };
