@@ -170,7 +170,7 @@ export class HttpKubeApi implements KubeApi {
     const list = await this.#client.json<{ items?: WebshopUser[] }>({
       method: 'GET',
       path: `/apis/${USER_RESOURCE.apiVersion}/${USER_RESOURCE.plural}`,
-      query: { fieldSelector: `spec.email=${email}` },
+      query: { fieldSelector: `spec.email=${escapeFieldSelectorValue(email)}` },
     });
     return list.items ?? [];
   }
@@ -244,4 +244,9 @@ export class HttpKubeApi implements KubeApi {
 
 function userPath(key: ObjectKey): string {
   return `/apis/${USER_RESOURCE.apiVersion}/namespaces/${encodeURIComponent(key.namespace)}/${USER_RESOURCE.plural}/${encodeURIComponent(key.name)}`;
+}
+
+/** As k8s.io/apimachinery's fields.EscapeValue: `\`, `,` and `=` escaped, so a value cannot add terms to a selector. */
+export function escapeFieldSelectorValue(value: string): string {
+  return value.replace(/[\\,=]/g, (c) => `\\${c}`);
 }

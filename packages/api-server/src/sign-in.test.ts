@@ -12,7 +12,7 @@ import { PasswordHasher } from '@cnpaas/webhooks';
 import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
 import { ApiServerError } from './errors.js';
-import type { KubeApi, ObjectKey, WebshopUser } from './kube-api.js';
+import { escapeFieldSelectorValue, type KubeApi, type ObjectKey, type WebshopUser } from './kube-api.js';
 import { LOGIN_FAILED_MESSAGE, LoginFlow } from './login-flow.js';
 import { CallerRateLimiter } from './rate-limit.js';
 import { VerificationFlow } from './verification-flow.js';
@@ -270,5 +270,13 @@ describe('sign-in', () => {
     expect((await refusal(byCaller.flow.login({ caller: 'one', email: 'y@example.com', password: 'p' }))).code).toBe(
       'CNPAAS_API_LOGIN_RATE_LIMITED',
     );
+  });
+});
+
+describe('the address in a field selector', () => {
+  it('is escaped like fields.EscapeValue, so it cannot add or change terms', () => {
+    expect(escapeFieldSelectorValue('ann@example.com')).toBe('ann@example.com');
+    expect(escapeFieldSelectorValue('a,metadata.namespace=t-x')).toBe('a\\,metadata.namespace\\=t-x');
+    expect(escapeFieldSelectorValue('back\\slash')).toBe('back\\\\slash');
   });
 });
