@@ -140,8 +140,8 @@ export type ApiServerErrorCode =
   | 'CNPAAS_API_TOKEN_INVALID'
   /**
    * A genuine verification link past its expiry (410 Expired).
-   * @fix Register again with the same address once the old registration is removed, or ask the webshop's
-   * operator to verify the User by hand (kubectl patch … --subresource status).
+   * @fix No new link is sent yet: whoever runs the webshop verifies the User by hand
+   * (kubectl patch user NAME -n NS --subresource status --type merge -p '{"status":{"verifiedAt":"<now>"}}').
    */
   | 'CNPAAS_API_TOKEN_EXPIRED'
   /**

@@ -49,7 +49,8 @@ export class VerificationFlow {
           code: 410,
           reason: 'Expired',
           message: 'this verification link has expired',
-          hint: 'links work for 24 hours; ask for a new one by registering again, or ask the webshop to verify you',
+          // No new link can be sent yet, and the address stays taken while the account exists: a person can verify it.
+          hint: 'links work for 24 hours; ask the webshop to verify your address',
         });
       }
       throw httpError('CNPAAS_API_TOKEN_INVALID', {

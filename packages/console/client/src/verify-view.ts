@@ -16,7 +16,7 @@ const OUTCOMES: Record<string, { title: string; next: string }> = {
   },
   expired: {
     title: 'This link has expired',
-    next: 'Verification links work for 24 hours. Ask the webshop for a new one, or register again.',
+    next: 'Verification links work for 24 hours. Ask the webshop to verify your address for you.',
   },
   invalid: {
     title: 'This link is not valid',
