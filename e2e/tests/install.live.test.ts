@@ -182,6 +182,7 @@ describe('cnpaas install and uninstall', () => {
         'Secret/cnpaas-system/cnpaas-smtp-auth',
         'Secret/cnpaas-system/cnpaas-smtp-serving',
         'Secret/cnpaas-system/cnpaas-trigger-delivery-ca',
+        'Secret/cnpaas-system/cnpaas-verification-key',
         'Secret/cnpaas-system/cnpaas-webhooks-serving',
         'Secret/cnpaas-system/email-trigger-delivery',
       ].sort(),

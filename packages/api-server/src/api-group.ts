@@ -7,7 +7,7 @@
  */
 import { API_GROUP_VERSION, REGISTRATION_REQUEST_RESOURCE, SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
 
-/** The aggregated API group and version (APIService `v1.api.webshop.cnpaas.dev`) and its one resource. */
+/** The aggregated API group and version (APIService `v1.api.webshop.cnpaas.dev`) and its resources. */
 export {
   API_GROUP,
   API_VERSION,
@@ -15,6 +15,10 @@ export {
   APISERVICE_NAME,
   REGISTRATIONS,
   REGISTRATIONS_PATH,
+  VERIFICATIONS,
+  VERIFICATIONS_PATH,
+  LOGINS,
+  LOGINS_PATH,
   REQUESTED_BY_ANNOTATION,
   REGISTRATION_UID_LABEL,
   SYSTEM_NAMESPACE,

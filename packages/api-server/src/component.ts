@@ -15,12 +15,16 @@ import { fileURLToPath } from 'node:url';
 import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
 import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
+import { API_SERVER_USER } from '@cnpaas/webshop-api';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
 export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 
-/** The CN of the api-server's own client certificate; manifests/rbac.yaml binds it. */
-export const API_SERVER_CLIENT_NAME = 'cnpaas-api-server';
+/**
+ * The CN of the api-server's own client certificate; manifests/rbac.yaml binds it, and the operator binds it
+ * per User (the contract's name, so both agree).
+ */
+export const API_SERVER_CLIENT_NAME = API_SERVER_USER;
 /** The ClusterRole that lets people register (manifests/registrant-clusterrole.yaml). */
 export const REGISTRANT_CLUSTER_ROLE = 'cnpaas-registrant';
 

@@ -41,6 +41,14 @@ describe('discovery', () => {
           verbs: ['create'],
           categories: ['webshop'],
         },
+        ...['verification', 'login'].map((singular) => ({
+          name: `${singular}s`,
+          singularName: singular,
+          namespaced: false,
+          kind: singular[0]!.toUpperCase() + singular.slice(1),
+          verbs: ['create'],
+          categories: ['webshop'],
+        })),
       ],
     });
   });
@@ -82,6 +90,14 @@ describe('discovery', () => {
               verbs: ['create'],
               categories: ['webshop'],
             },
+            ...['Verification', 'Login'].map((kind) => ({
+              resource: `${kind.toLowerCase()}s`,
+              responseKind: { group: 'api.webshop.cnpaas.dev', version: 'v1', kind },
+              scope: 'Cluster',
+              singularResource: kind.toLowerCase(),
+              verbs: ['create'],
+              categories: ['webshop'],
+            })),
           ],
         },
       ],
@@ -149,6 +165,16 @@ describe('OpenAPI v3', () => {
     ]);
     expect(schema.properties.spec.required).toEqual(['user', 'password', 'tenant']);
     expect(Object.keys(schema.properties.status.properties)).toEqual(['tenant', 'namespace', 'user', 'email']);
+    // Verifications and logins: POST-only, each with its kind and its refusals.
+    for (const [plural, kind, refusals] of [
+      ['verifications', 'Verification', ['400', '404', '409', '410']],
+      ['logins', 'Login', ['401', '403', '429']],
+    ] as const) {
+      const op = doc.json.paths[`/apis/api.webshop.cnpaas.dev/v1/${plural}`].post;
+      expect(op['x-kubernetes-group-version-kind']).toEqual({ group: 'api.webshop.cnpaas.dev', version: 'v1', kind });
+      for (const code of refusals) expect(op.responses[code], `${plural} ${code}`).toBeDefined();
+      expect(doc.json.components.schemas[`dev.cnpaas.webshop.api.v1.${kind}`].properties.spec).toBeDefined();
+    }
     // Every $ref resolves inside the document.
     for (const [, name] of JSON.stringify(doc.json).matchAll(/"#\/components\/schemas\/([^"]+)"/g))
       expect(doc.json.components.schemas).toHaveProperty([name!]);

@@ -14,7 +14,10 @@
  * then knows `kubectl create -f` works and `kubectl get registrations` does
  * not. The kind is Registration, which is what a POST answers with.
  */
-import { API_GROUP, API_GROUP_VERSION, API_VERSION, REGISTRATIONS } from './api-group.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, LOGINS, REGISTRATIONS, VERIFICATIONS } from './api-group.js';
+
+/** Every resource this server serves, all POST-only and cluster-scoped. */
+export const SERVED_RESOURCES = [REGISTRATIONS, VERIFICATIONS, LOGINS] as const;
 
 export const APIGROUP_DISCOVERY_V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 export const APIGROUP_DISCOVERY_V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -24,16 +27,14 @@ export function apiResourceList() {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: API_GROUP_VERSION,
-    resources: [
-      {
-        name: REGISTRATIONS.plural,
-        singularName: REGISTRATIONS.singular,
-        namespaced: REGISTRATIONS.namespaced,
-        kind: REGISTRATIONS.kind,
-        verbs: [...REGISTRATIONS.verbs],
-        categories: ['webshop'],
-      },
-    ],
+    resources: SERVED_RESOURCES.map((r) => ({
+      name: r.plural,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: [...r.verbs],
+      categories: ['webshop'],
+    })),
   };
 }
 
@@ -68,16 +69,14 @@ export function apiGroupDiscoveryList(version: 'v2' | 'v2beta1') {
         versions: [
           {
             version: API_VERSION,
-            resources: [
-              {
-                resource: REGISTRATIONS.plural,
-                responseKind: { group: API_GROUP, version: API_VERSION, kind: REGISTRATIONS.kind },
-                scope: REGISTRATIONS.namespaced ? 'Namespaced' : 'Cluster',
-                singularResource: REGISTRATIONS.singular,
-                verbs: [...REGISTRATIONS.verbs],
-                categories: ['webshop'],
-              },
-            ],
+            resources: SERVED_RESOURCES.map((r) => ({
+              resource: r.plural,
+              responseKind: { group: API_GROUP, version: API_VERSION, kind: r.kind },
+              scope: r.namespaced ? 'Namespaced' : 'Cluster',
+              singularResource: r.singular,
+              verbs: [...r.verbs],
+              categories: ['webshop'],
+            })),
             freshness: 'Current',
           },
         ],

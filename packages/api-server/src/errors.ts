@@ -128,6 +128,49 @@ export type ApiServerErrorCode =
    */
   | 'CNPAAS_API_RATE_LIMITED'
   /**
+   * Too many sign-in attempts from this caller or for this address (429 TooManyRequests, with Retry-After).
+   * @fix Wait the Retry-After seconds and try again (per address: 5 at once, then 10 a minute).
+   */
+  | 'CNPAAS_API_LOGIN_RATE_LIMITED'
+  /**
+   * A verification link that is not one of ours: changed, cut short, or signed with another key (400).
+   * @fix Open the link exactly as the welcome mail has it (a mail program may have broken it across lines); if it
+   * still fails, register again to get a new mail.
+   */
+  | 'CNPAAS_API_TOKEN_INVALID'
+  /**
+   * A genuine verification link past its expiry (410 Expired).
+   * @fix No new link is sent yet: whoever runs the webshop verifies the User by hand
+   * (kubectl patch user NAME -n NS --subresource status --type merge -p '{"status":{"verifiedAt":"<now>"}}').
+   */
+  | 'CNPAAS_API_TOKEN_EXPIRED'
+  /**
+   * The verification link was used before: the address is verified already (409 Conflict). Links work once.
+   * @fix Nothing to do: sign in with the address and password.
+   */
+  | 'CNPAAS_API_ALREADY_VERIFIED'
+  /**
+   * The link names a User that no longer exists, or a namesake made later (404).
+   * @fix Register again; the old account is gone.
+   */
+  | 'CNPAAS_API_USER_GONE'
+  /**
+   * Sign-in refused: the address is not registered or the password is wrong, deliberately not saying which (401).
+   * @fix Check the address and the password and try again.
+   */
+  | 'CNPAAS_API_LOGIN_FAILED'
+  /**
+   * Sign-in with the right password before the address was verified (403).
+   * @fix Open the verification link in the welcome mail, then sign in again.
+   */
+  | 'CNPAAS_API_NOT_VERIFIED'
+  /**
+   * The verification key Secret (cnpaas-system/cnpaas-verification-key) is missing, unreadable or too short (503).
+   * @fix Run cnpaas up or cnpaas install (they make it), or create it: 32 random bytes under key `key`; check that
+   * packages/api-server/manifests/rbac.yaml is applied.
+   */
+  | 'CNPAAS_API_VERIFICATION_KEY'
+  /**
    * A bug or an answer from the kube API that makes no sense.
    * @fix Retry; if it persists, report it with the cnpaas-api-server log lines of the request.
    */

@@ -8,7 +8,8 @@
  * the apiserver's `Status` as `KubeApiError`); tests may substitute the
  * interface.
  */
-import { KubeClient, ResourceClient, type ObjectWatchSource } from '@cnpaas/kube';
+import { isConflict, isNotFound, KubeClient, ResourceClient, type ObjectWatchSource } from '@cnpaas/kube';
+import { USER_RESOURCE } from '@cnpaas/webshop-api';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS } from './api-group.js';
 
@@ -76,8 +77,42 @@ export interface SubjectAccessReviewStatus {
   evaluationError?: string;
 }
 
+/** A webshop User, as far as verification and sign-in read it. */
+export interface WebshopUser {
+  metadata: ObjectMeta & { name: string; namespace: string; uid: string; resourceVersion: string };
+  spec?: { email?: string };
+  status?: { phase?: string; verifiedAt?: string };
+}
+
+export interface ObjectKey {
+  namespace: string;
+  name: string;
+}
+
+/** A bound ServiceAccount token from the TokenRequest API. */
+export interface IssuedToken {
+  token: string;
+  expirationTimestamp: string;
+}
+
 /** What the registration flow and the authorizer need from the kube API (tests may substitute it). */
 export interface KubeApi {
+  /** One User (per-User Role `<user>-api-server`); undefined when it does not exist. */
+  getUser(key: ObjectKey): Promise<WebshopUser | undefined>;
+  /** Every User with this (normalised) address, across namespaces (a field selector on spec.email). */
+  findUsersByEmail(email: string): Promise<WebshopUser[]>;
+  /**
+   * Merge-patches status.verifiedAt, only if the User is still at `resourceVersion`: 'conflict' when someone
+   * wrote it meanwhile (the caller reads again), 'gone' when it was deleted.
+   */
+  recordVerification(
+    key: ObjectKey,
+    options: { resourceVersion: string; verifiedAt: string },
+  ): Promise<WebshopUser | 'conflict' | 'gone'>;
+  /** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
+  readSecretKey(key: ObjectKey & { field: string }): Promise<Buffer | undefined>;
+  /** A token for a ServiceAccount (TokenRequest), valid for `expirationSeconds`. */
+  createServiceAccountToken(key: ObjectKey, options: { expirationSeconds: number }): Promise<IssuedToken>;
   createRegistrationRequest(
     object: RegistrationRequest,
     options: { dryRun: boolean; signal?: AbortSignal },
@@ -122,6 +157,73 @@ export class HttpKubeApi implements KubeApi {
     return created as unknown as RegistrationRequest;
   }
 
+  async getUser(key: ObjectKey): Promise<WebshopUser | undefined> {
+    try {
+      return await this.#client.json<WebshopUser>({ method: 'GET', path: userPath(key) });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async findUsersByEmail(email: string): Promise<WebshopUser[]> {
+    const list = await this.#client.json<{ items?: WebshopUser[] }>({
+      method: 'GET',
+      path: `/apis/${USER_RESOURCE.apiVersion}/${USER_RESOURCE.plural}`,
+      query: { fieldSelector: `spec.email=${escapeFieldSelectorValue(email)}` },
+    });
+    return list.items ?? [];
+  }
+
+  async recordVerification(
+    key: ObjectKey,
+    options: { resourceVersion: string; verifiedAt: string },
+  ): Promise<WebshopUser | 'conflict' | 'gone'> {
+    try {
+      return await this.#client.json<WebshopUser>({
+        method: 'PATCH',
+        path: `${userPath(key)}/status`,
+        contentType: 'application/merge-patch+json',
+        // The resourceVersion makes the patch conditional: two uses of one link cannot both win.
+        body: { metadata: { resourceVersion: options.resourceVersion }, status: { verifiedAt: options.verifiedAt } },
+        query: { fieldManager: 'cnpaas-api-server' },
+      });
+    } catch (err) {
+      if (isConflict(err)) return 'conflict';
+      if (isNotFound(err)) return 'gone';
+      throw err;
+    }
+  }
+
+  async readSecretKey(key: ObjectKey & { field: string }): Promise<Buffer | undefined> {
+    try {
+      const secret = await this.#client.json<{ data?: Record<string, string> }>({
+        method: 'GET',
+        path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/secrets/${encodeURIComponent(key.name)}`,
+      });
+      const value = secret.data?.[key.field];
+      return value === undefined ? undefined : Buffer.from(value, 'base64');
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async createServiceAccountToken(key: ObjectKey, options: { expirationSeconds: number }): Promise<IssuedToken> {
+    const review = await this.#client.json<{ status?: Partial<IssuedToken> }>({
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(key.namespace)}/serviceaccounts/${encodeURIComponent(key.name)}/token`,
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: options.expirationSeconds },
+      },
+    });
+    const { token, expirationTimestamp } = review.status ?? {};
+    if (!token || !expirationTimestamp) throw new Error('the TokenRequest came back without a token');
+    return { token, expirationTimestamp };
+  }
+
   async createSubjectAccessReview(
     spec: SubjectAccessReviewSpec,
     options: { signal?: AbortSignal },
@@ -138,4 +240,13 @@ export class HttpKubeApi implements KubeApi {
     }
     return review.status;
   }
+}
+
+function userPath(key: ObjectKey): string {
+  return `/apis/${USER_RESOURCE.apiVersion}/namespaces/${encodeURIComponent(key.namespace)}/${USER_RESOURCE.plural}/${encodeURIComponent(key.name)}`;
+}
+
+/** As k8s.io/apimachinery's fields.EscapeValue: `\`, `,` and `=` escaped, so a value cannot add terms to a selector. */
+export function escapeFieldSelectorValue(value: string): string {
+  return value.replace(/[\\,=]/g, (c) => `\\${c}`);
 }

@@ -11,6 +11,7 @@ import {
   type ManifestObject,
 } from './manifests.js';
 import { parseManifests } from '@cnpaas/service-kit/manifests';
+import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
 import { testPki } from './test-support/pki.js';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -77,12 +78,24 @@ describe('manifests', () => {
     ]);
   });
 
-  it('grant cnpaas-api-server exactly what the flow uses: create/get/watch RRs, create SARs; no impersonate, no delete', () => {
+  it('grant cnpaas-api-server exactly what the flow uses: create/get/watch RRs, create SARs, list Users, the verification key by name; no impersonate, no delete', () => {
     const objects = readManifest(MANIFEST_FILES.rbac);
     expect(rules(objects, 'cnpaas-api-server')).toEqual([
       { apiGroups: ['webshop.cnpaas.dev'], resources: ['registrationrequests'], verbs: ['create', 'get', 'watch'] },
       { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list'] },
     ]);
+    // The one Secret it reads cluster-side, by name, in cnpaas-system only.
+    const keyRole = objects.find(
+      (o) => o.kind === 'Role' && o.metadata.namespace === VERIFICATION_KEY_SECRET.namespace,
+    );
+    expect(keyRole?.['rules']).toEqual([
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [VERIFICATION_KEY_SECRET.name], verbs: ['get'] },
+    ]);
+    expect(objects.find((o) => o.kind === 'RoleBinding')).toMatchObject({
+      roleRef: { kind: 'Role', name: keyRole?.metadata.name },
+      subjects: [{ kind: 'User', name: API_SERVER_CLIENT_NAME }],
+    });
     const binding = objects.find((o) => o.kind === 'ClusterRoleBinding');
     expect(binding).toMatchObject({
       roleRef: { kind: 'ClusterRole', name: 'cnpaas-api-server' },

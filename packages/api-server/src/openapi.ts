@@ -10,13 +10,25 @@
  * that URL, so the hash must change whenever the document does.
  */
 import { createHash } from 'node:crypto';
-import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
+import {
+  API_GROUP,
+  API_VERSION,
+  GROUP_VERSION_PATH,
+  LOGINS,
+  LOGINS_PATH,
+  REGISTRATIONS,
+  REGISTRATIONS_PATH,
+  VERIFICATIONS,
+  VERIFICATIONS_PATH,
+} from './api-group.js';
 import { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA } from './registration-schema.js';
 
 export const OPENAPI_V3_ROOT = '/openapi/v3';
 export const OPENAPI_V3_GROUP_PATH = `${OPENAPI_V3_ROOT}${GROUP_VERSION_PATH}`;
 
 const REGISTRATION_REF = 'dev.cnpaas.webshop.api.v1.Registration';
+const VERIFICATION_REF = 'dev.cnpaas.webshop.api.v1.Verification';
+const LOGIN_REF = 'dev.cnpaas.webshop.api.v1.Login';
 const OBJECT_META_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const STATUS_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -29,6 +41,52 @@ function queryParameter(name: string, description: string) {
 function statusResponse(description: string) {
   return { description, content: { 'application/json': { schema: ref(STATUS_REF) } } };
 }
+
+/** POST-only operations of verifications and logins: body, answer and the refusals each has. */
+function createOperation(options: {
+  kind: string;
+  refName: string;
+  description: string;
+  responses: Record<string, string>;
+}) {
+  const body = { schema: ref(options.refName) };
+  return {
+    post: {
+      tags: ['apiWebshopCnpaasDev_v1'],
+      description: options.description,
+      operationId: `createApiWebshopCnpaasDevV1${options.kind}`,
+      requestBody: { required: true, content: { 'application/json': body, 'application/yaml': body } },
+      responses: {
+        '201': { description: 'Created', content: { 'application/json': body } },
+        ...Object.fromEntries(Object.entries(options.responses).map(([code, text]) => [code, statusResponse(text)])),
+      },
+      'x-kubernetes-action': 'post',
+      'x-kubernetes-group-version-kind': { group: API_GROUP, version: API_VERSION, kind: options.kind },
+    },
+  };
+}
+
+function objectSchema(options: { kind: string; description: string; spec: object; status: object }) {
+  return {
+    description: options.description,
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: { description: 'api.webshop.cnpaas.dev/v1', type: 'string' },
+      kind: { description: options.kind, type: 'string' },
+      metadata: { description: 'Ignored.', allOf: [ref(OBJECT_META_REF)] },
+      spec: options.spec,
+      status: options.status,
+    },
+    'x-kubernetes-group-version-kind': [{ group: API_GROUP, version: API_VERSION, kind: options.kind }],
+  };
+}
+
+const USER_REF_SCHEMA = {
+  description: 'The User: namespace and name.',
+  type: 'object',
+  properties: { namespace: { type: 'string' }, name: { type: 'string' } },
+};
 
 export function groupVersionDocument() {
   const body = { schema: ref(REGISTRATION_REF) };
@@ -74,6 +132,31 @@ export function groupVersionDocument() {
           'x-kubernetes-group-version-kind': gvk,
         },
       },
+      [VERIFICATIONS_PATH]: createOperation({
+        kind: VERIFICATIONS.kind,
+        refName: VERIFICATION_REF,
+        description:
+          "accept the verification link of a welcome mail: records the User's status.verifiedAt once; the operator then sets phase Verified",
+        responses: {
+          '400': 'BadRequest: the link is not valid (changed, cut short, or signed with another key)',
+          '403': 'Forbidden: the SubjectAccessReview denied create on verifications',
+          '404': 'NotFound: the account the link is for no longer exists',
+          '409': 'Conflict: the link was already used',
+          '410': 'Expired: the link has expired',
+          '503': 'ServiceUnavailable: the verification key cannot be read',
+        },
+      }),
+      [LOGINS_PATH]: createOperation({
+        kind: LOGINS.kind,
+        refName: LOGIN_REF,
+        description:
+          "sign in with an address and a password: answers with a 600 s token of the User's own ServiceAccount",
+        responses: {
+          '401': 'Unauthorized: the address or the password is not right (one answer for both)',
+          '403': 'Forbidden: the address is not verified yet, or the SubjectAccessReview denied create on logins',
+          '429': 'TooManyRequests: too many attempts from this caller or for this address',
+        },
+      }),
     },
     components: {
       schemas: {
@@ -98,6 +181,43 @@ export function groupVersionDocument() {
           },
           'x-kubernetes-group-version-kind': [gvk],
         },
+        [VERIFICATION_REF]: objectSchema({
+          kind: VERIFICATIONS.kind,
+          description: 'The use of a verification link. POST-only.',
+          spec: {
+            type: 'object',
+            required: ['token'],
+            properties: { token: { description: 'The token from the link (after #token=).', type: 'string' } },
+          },
+          status: {
+            type: 'object',
+            properties: {
+              user: USER_REF_SCHEMA,
+              verifiedAt: { description: 'When it was recorded.', type: 'string', format: 'date-time' },
+            },
+          },
+        }),
+        [LOGIN_REF]: objectSchema({
+          kind: LOGINS.kind,
+          description: 'A sign-in. POST-only; nothing is stored.',
+          spec: {
+            type: 'object',
+            required: ['email', 'password'],
+            properties: {
+              email: { description: 'The address registered (any case).', type: 'string' },
+              password: { description: 'The password.', type: 'string', format: 'password' },
+            },
+          },
+          status: {
+            type: 'object',
+            properties: {
+              token: { description: "A token of the User's own ServiceAccount.", type: 'string' },
+              expirationTimestamp: { type: 'string', format: 'date-time' },
+              user: USER_REF_SCHEMA,
+              tenant: { description: 'The Tenant, whose Namespace has the same name.', type: 'string' },
+            },
+          },
+        }),
         [OBJECT_META_REF]: {
           description: 'The subset of ObjectMeta a registration uses.',
           type: 'object',

@@ -4,7 +4,9 @@
  * Every request except /healthz, /livez, /readyz and /metrics goes through
  *   1. authentication: the front-proxy client certificate, then X-Remote-*
  *      (front-proxy-auth.ts) → 401 Status;
- *   2. for a registration (POST), the caller's rate limit (rate-limit.ts)
+ *   2. for a registration (POST), the caller's rate limit (rate-limit.ts;
+ *      logins have their own limits, per caller and per address, in
+ *      login-flow.ts)
  *      → 429 Status with Retry-After, before the SubjectAccessReview, as
  *      kube-apiserver's flow control runs before its authorizer;
  *   3. authorization: a SubjectAccessReview for the caller (authorizer.ts),
@@ -33,7 +35,18 @@ import {
   type ServingTls,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, REGISTRATIONS, REGISTRATIONS_PATH } from './api-group.js';
+import {
+  API_GROUP,
+  API_GROUP_VERSION,
+  API_VERSION,
+  GROUP_VERSION_PATH,
+  LOGINS,
+  LOGINS_PATH,
+  REGISTRATIONS,
+  REGISTRATIONS_PATH,
+  VERIFICATIONS,
+  VERIFICATIONS_PATH,
+} from './api-group.js';
 import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
 import {
@@ -44,6 +57,7 @@ import {
   apiGroupList,
   apiResourceList,
   negotiateDiscovery,
+  SERVED_RESOURCES,
 } from './discovery.js';
 import { ApiServerError, errorMessage, kitError } from './errors.js';
 import { authenticateFrontProxy } from './front-proxy-auth.js';
@@ -55,6 +69,10 @@ import { CallerRateLimiter, DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PE
 import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-body.js';
 import { RegistrationFlow } from './registration-flow.js';
 import { failure, httpError, type KubeStatus } from './status.js';
+import { LoginFlow } from './login-flow.js';
+import { toLogin, toVerification } from './sign-in-body.js';
+import { VerificationFlow } from './verification-flow.js';
+import { VerificationKey } from './verification-key.js';
 
 /** Answered without a client certificate or a SubjectAccessReview (docs/design.md "Security": loopback-only, unauthenticated). */
 export const UNAUTHENTICATED_PATHS = new Set(HEALTH_PATHS);
@@ -83,6 +101,12 @@ export interface ApiServerOptions {
   watchRetryDelayMs?: number;
   /** Registrations per caller; default 5 at once, then 10 a minute (--registration-rate, --registration-burst). */
   registrationLimiter?: CallerRateLimiter;
+  /** Default: a LoginFlow on `kube` with its default rate limits and the webhooks' PasswordHasher. */
+  loginFlow?: LoginFlow;
+  /** Default: the Secret cnpaas-system/cnpaas-verification-key read through `kube`. */
+  verificationKey?: Pick<VerificationKey, 'get'>;
+  /** Milliseconds since the epoch (token expiry, verifiedAt); for tests. */
+  now?: () => number;
 }
 
 type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
@@ -96,6 +120,8 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
   readonly registrationLimiter: CallerRateLimiter;
   readonly #users = new WeakMap<FastifyRequest, UserInfo>();
   readonly #flow: RegistrationFlow;
+  readonly #verification: VerificationFlow;
+  readonly loginFlow: LoginFlow;
   readonly #openapi = openApiV3();
 
   constructor(options: ApiServerOptions) {
@@ -120,6 +146,13 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       log: options.log,
       ...(options.watchRetryDelayMs !== undefined ? { retryDelayMs: options.watchRetryDelayMs } : {}),
     });
+
+    this.#verification = new VerificationFlow({
+      kube: options.kube,
+      key: options.verificationKey ?? new VerificationKey({ kube: options.kube }),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.loginFlow = options.loginFlow ?? new LoginFlow({ kube: options.kube });
 
     // Every body as text; registration-body.ts decides JSON or YAML (and 415).
     app.removeAllContentTypeParsers();
@@ -226,17 +259,76 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) =>
       register(request, reply, (request.params as { name: string }).name),
     );
-    const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
-      this.#sendStatus(
-        reply,
-        failure({
-          code: 405,
-          reason: 'MethodNotAllowed',
-          message: `the server does not allow this method on the requested resource: ${REGISTRATIONS.plural} only supports create (POST), not ${request.method}`,
-        }),
-      );
-    for (const url of [REGISTRATIONS_PATH, `${REGISTRATIONS_PATH}/:name`]) {
-      app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, handler: methodNotAllowed });
+    const readBody = (request: FastifyRequest): unknown => {
+      const format = bodyFormat(request.headers['content-type']);
+      if (!format) {
+        throw httpError('CNPAAS_API_UNSUPPORTED_MEDIA_TYPE', {
+          code: 415,
+          message: `the body's Content-Type ${JSON.stringify(request.headers['content-type'])} is not supported`,
+          hint: 'send application/json or application/yaml',
+        });
+      }
+      return decodeBody(typeof request.body === 'string' ? request.body : '', format);
+    };
+    app.post(VERIFICATIONS_PATH, async (request, reply) => {
+      const user = this.#users.get(request)!;
+      const { token } = toVerification(readBody(request));
+      let code = 500;
+      try {
+        const result = await this.#verification.verify(token);
+        code = 201;
+        // The token is not echoed back: the answer names the account and when it was verified.
+        return await reply.code(201).type('application/json').send({
+          apiVersion: API_GROUP_VERSION,
+          kind: VERIFICATIONS.kind,
+          metadata: {},
+          spec: {},
+          status: result,
+        });
+      } catch (err) {
+        code = err instanceof ApiServerError && err.status ? err.status.code : 500;
+        throw err;
+      } finally {
+        // Never the token: it is the link.
+        request.log.info({ user: user.username, code }, 'verification');
+      }
+    });
+    app.post(LOGINS_PATH, async (request, reply) => {
+      const user = this.#users.get(request)!;
+      const body = toLogin(readBody(request));
+      let code = 500;
+      try {
+        const result = await this.loginFlow.login({ caller: user.username, ...body });
+        code = 201;
+        return await reply.code(201).type('application/json').send({
+          apiVersion: API_GROUP_VERSION,
+          kind: LOGINS.kind,
+          metadata: {},
+          spec: {},
+          status: result,
+        });
+      } catch (err) {
+        code = err instanceof ApiServerError && err.status ? err.status.code : 500;
+        throw err;
+      } finally {
+        // Never the address (personal data, and a log of who tried which address), the password or the token.
+        request.log.info({ user: user.username, code }, 'login');
+      }
+    });
+
+    for (const resource of SERVED_RESOURCES) {
+      const path = `/apis/${API_GROUP_VERSION}/${resource.plural}`;
+      const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
+        this.#sendStatus(
+          reply,
+          failure({
+            code: 405,
+            reason: 'MethodNotAllowed',
+            message: `the server does not allow this method on the requested resource: ${resource.plural} only supports create (POST), not ${request.method}`,
+          }),
+        );
+      const urls = resource === REGISTRATIONS ? [path, `${path}/:name`] : [path];
+      for (const url of urls) app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, handler: methodNotAllowed });
     }
   }
 
@@ -326,6 +418,21 @@ function isRegistrationsPath(path: string): boolean {
 }
 
 export function attributesFor(method: string, path: string): Attributes {
+  for (const resource of [VERIFICATIONS, LOGINS]) {
+    const base = resource === VERIFICATIONS ? VERIFICATIONS_PATH : LOGINS_PATH;
+    if (path === base || path.startsWith(`${base}/`)) {
+      const name = path.slice(base.length + 1);
+      return {
+        resource: {
+          group: API_GROUP,
+          version: API_VERSION,
+          resource: resource.plural,
+          verb: resourceVerb(method, name !== ''),
+          ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
+        },
+      };
+    }
+  }
   if (isRegistrationsPath(path)) {
     const name = path.slice(REGISTRATIONS_PATH.length + 1);
     return {
@@ -345,6 +452,8 @@ export function attributesFor(method: string, path: string): Attributes {
 function resourceLabel(path: string): string {
   if (UNAUTHENTICATED_PATHS.has(path)) return 'health';
   if (path.startsWith(REGISTRATIONS_PATH)) return REGISTRATIONS.plural;
+  if (path.startsWith(VERIFICATIONS_PATH)) return VERIFICATIONS.plural;
+  if (path.startsWith(LOGINS_PATH)) return LOGINS.plural;
   if (path.startsWith(OPENAPI_V3_ROOT)) return 'openapi';
   if (path === '/apis' || path.startsWith('/apis/')) return 'discovery';
   return 'other';

@@ -6,9 +6,9 @@
  * authenticates the console, proxies to cnpaas-api-server, and that one
  * asks kube-apiserver whether the console may create registrations.
  */
-import { ResourceClient, type KubeClient, type ListerWatcher, type ResourceRef } from '@cnpaas/kube';
-import { REGISTRATIONS_PATH } from '@cnpaas/webshop-api';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient, ResourceClient, type ListerWatcher, type ResourceRef } from '@cnpaas/kube';
+import { LOGINS_PATH, REGISTRATIONS_PATH, VERIFICATIONS_PATH } from '@cnpaas/webshop-api';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ConsoleError, errorMessage } from './errors.js';
 import type { TimelineEvent } from './timeline.js';
 
@@ -18,9 +18,31 @@ export interface RawAnswer {
   retryAfter?: string | undefined;
 }
 
+/** A read made with a signed-in person's own token: what kube-apiserver said, refusals included. */
+export interface UserRead {
+  status: number;
+  object?: KubernetesObject | undefined;
+  /** kube-apiserver's own message for a refusal (a Status's message). */
+  message?: string | undefined;
+}
+
+/** The kube API as the person who signed in (their ServiceAccount token), not as the console. */
+export interface UserKube {
+  /** Who the token is (SelfSubjectReview): `system:serviceaccount:<namespace>:<name>`, or the refusal. */
+  whoAmI(): Promise<{ status: number; username?: string | undefined; message?: string | undefined }>;
+  read(resource: ResourceRef, target: { namespace?: string; name: string }): Promise<UserRead>;
+  close(): void;
+}
+
 export interface ConsoleKube {
   /** POST a RegistrationRequest to the registrations API; any HTTP status resolves. */
   register(body: unknown, signal?: AbortSignal): Promise<RawAnswer>;
+  /** POST a Verification (the token from a mailed link) to the verifications API; any status resolves. */
+  verify(body: unknown): Promise<RawAnswer>;
+  /** POST a Login to the logins API; any status resolves. The answer holds the person's token. */
+  login(body: unknown): Promise<RawAnswer>;
+  /** A client that sends `token` as its bearer token to the same kube-apiserver. */
+  asUser(token: string): UserKube;
   /** One object, or undefined when it does not exist. */
   get(resource: ResourceRef, target: { namespace?: string; name: string }): Promise<KubernetesObject | undefined>;
   /** Every object of a kind, in one namespace or all. */
@@ -51,14 +73,38 @@ export class HttpConsoleKube implements ConsoleKube {
   }
 
   async register(body: unknown, signal?: AbortSignal): Promise<RawAnswer> {
+    return this.#post(REGISTRATIONS_PATH, body, {
+      what: 'sending the registration',
+      timeoutMs: REGISTER_TIMEOUT_MS,
+      signal,
+    });
+  }
+
+  async verify(body: unknown): Promise<RawAnswer> {
+    return this.#post(VERIFICATIONS_PATH, body, { what: 'sending the verification', timeoutMs: 15_000 });
+  }
+
+  async login(body: unknown): Promise<RawAnswer> {
+    return this.#post(LOGINS_PATH, body, { what: 'signing in', timeoutMs: 15_000 });
+  }
+
+  asUser(token: string): UserKube {
+    return new HttpUserKube(userClient(this.#client.kubeConfig, token));
+  }
+
+  async #post(
+    path: string,
+    body: unknown,
+    options: { what: string; timeoutMs: number; signal?: AbortSignal | undefined },
+  ): Promise<RawAnswer> {
     const res = await this.#client
-      .raw('POST', REGISTRATIONS_PATH, {
+      .raw('POST', path, {
         body,
-        timeoutMs: REGISTER_TIMEOUT_MS,
-        ...(signal ? { signal } : {}),
+        timeoutMs: options.timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
       })
       .catch((err: unknown) => {
-        throw unavailable(err, 'sending the registration');
+        throw unavailable(err, options.what);
       });
     const text = res.body.toString('utf8');
     let parsed: unknown = text;
@@ -108,6 +154,73 @@ export class HttpConsoleKube implements ConsoleKube {
     } catch (err) {
       throw failed(err, `listing the events of ${regarding.kind} ${regarding.name}`);
     }
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}
+
+/**
+ * A client for the same kube-apiserver (its address and CA from the console's kubeconfig) that
+ * authenticates with `token` only: none of the console's own credentials go with it.
+ */
+function userClient(kc: KubeConfig, token: string): KubeClient {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster)
+    throw new ConsoleError('CNPAAS_CONSOLE_KUBE_UNAVAILABLE', 'the console kubeconfig names no cluster', {
+      httpStatus: 503,
+      hint: "pass --kubeconfig with the console's own identity",
+    });
+  const user = new KubeConfig();
+  user.loadFromOptions({
+    clusters: [{ ...cluster, name: 'cluster' }],
+    users: [{ name: 'person', token }],
+    contexts: [{ name: 'person', cluster: 'cluster', user: 'person' }],
+    currentContext: 'person',
+  });
+  return new KubeClient(user, { requestTimeoutMs: 15_000 });
+}
+
+function messageOf(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every read is a plain HTTP exchange: a 403 is an answer to show, not an error. */
+class HttpUserKube implements UserKube {
+  readonly #client: KubeClient;
+
+  constructor(client: KubeClient) {
+    this.#client = client;
+  }
+
+  async whoAmI(): Promise<{ status: number; username?: string | undefined; message?: string | undefined }> {
+    const res = await this.#client
+      .raw('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      })
+      .catch((err: unknown) => {
+        throw unavailable(err, 'asking who the signed-in token is');
+      });
+    if (res.status !== 201 && res.status !== 200) return { status: res.status, message: messageOf(res.body) };
+    const review = JSON.parse(res.body.toString('utf8')) as { status?: { userInfo?: { username?: string } } };
+    return { status: res.status, username: review.status?.userInfo?.username };
+  }
+
+  async read(resource: ResourceRef, target: { namespace?: string; name: string }): Promise<UserRead> {
+    const group = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
+    const ns = resource.namespaced && target.namespace ? `/namespaces/${encodeURIComponent(target.namespace)}` : '';
+    const path = `${group}${ns}/${resource.plural}/${encodeURIComponent(target.name)}`;
+    const res = await this.#client.raw('GET', path).catch((err: unknown) => {
+      throw unavailable(err, `reading ${resource.plural} ${target.name}`);
+    });
+    if (res.status !== 200) return { status: res.status, message: messageOf(res.body) };
+    return { status: 200, object: JSON.parse(res.body.toString('utf8')) as KubernetesObject };
   }
 
   close(): void {

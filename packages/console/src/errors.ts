@@ -81,7 +81,13 @@ export type ConsoleErrorCode =
    * The mail directory cannot be read.
    * @fix Pass --mail-dir with the SMTP sink's directory (cnpaas up uses <state-dir>/mail), readable by the console.
    */
-  | 'CNPAAS_CONSOLE_MAIL';
+  | 'CNPAAS_CONSOLE_MAIL'
+  /**
+   * A signed-in view was asked for without the person's token (header X-User-Token), or with one kube-apiserver no
+   * longer accepts (sign-in tokens last 10 minutes), or one that is not a webshop User's ServiceAccount.
+   * @fix Sign in again on the console's Sign in page.
+   */
+  | 'CNPAAS_CONSOLE_SIGNED_OUT';
 
 export interface ConsoleErrorOptions extends ServiceErrorOptions {
   /** The HTTP status when this error ends a request. */

@@ -34,6 +34,14 @@ export const SHOWN_RESOURCES: readonly ShownResource[] = [
 export const TENANTS = ref(TENANT_RESOURCE);
 export const USERS = ref(USER_RESOURCE);
 export const EMAILS = ref(EMAIL_RESOURCE);
+/** Namespaces: a signed-in person may read their own (the tenant's), nothing else. */
+export const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+};
 
 /** kube-apiserver's default --etcd-prefix, which cnpaas up keeps. */
 export const ETCD_PREFIX = '/registry';

@@ -6,6 +6,10 @@
  *   GET  /api/config                 backends, whether a token and an inbox are in play
  *   POST /api/session                the token, once, for a session cookie (only with --token)
  *   POST /api/registrations          the sign-up form → the registrations API; a refusal per form field
+ *   POST /api/verifications          a mailed link's token → the verifications API; what came of it
+ *   POST /api/logins                 address and password → the logins API; the person's 10-minute token
+ *   GET  /api/me                     with X-User-Token: the person's own User, Tenant and Namespace, read as them
+ *   GET  /api/me/tenants/:name       with X-User-Token: any Tenant, read as them (someone else's is refused)
  *   GET  /api/tenants/:name          one registration's objects: the Tenant, its Users and Emails
  *   GET  /api/tenants/:name/timeline that registration's steps, each with its time and what marked it
  *   GET  /api/fabric                 the data fabric now (JSON)
@@ -26,7 +30,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { addHealthRoutes, listenOrExplain, serveJson, serverUrl } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AccessCheck } from './access.js';
-import type { ConsoleKube } from './console-kube.js';
+import type { ConsoleKube, UserRead } from './console-kube.js';
 import { ConsoleError, kitError } from './errors.js';
 import type { Fabric, FabricChange } from './fabric.js';
 import { isMailId, type Inbox } from './inbox.js';
@@ -34,7 +38,8 @@ import { ConsoleMetrics } from './metrics.js';
 import { checkName } from './names.js';
 import { refusalFromStatus, toRegistrationRequest } from './registration-form.js';
 import type { RegistrationHistory } from './registration-history.js';
-import { EMAILS, TENANTS, USERS } from './resources.js';
+import { EMAILS, NAMESPACES, TENANTS, USERS } from './resources.js';
+import { toLogin, toVerification, userOfServiceAccount, userToken, verificationOutcome } from './sign-in.js';
 import { sanitizeObject } from './sanitize.js';
 import { buildTimeline } from './timeline.js';
 
@@ -132,6 +137,76 @@ export class ConsoleServer {
       return reply.code(code).send({ refusal });
     });
 
+    app.post('/api/verifications', async (request, reply) => {
+      const answer = await options.kube.verify(toVerification(request.body));
+      const outcome = verificationOutcome(answer.status);
+      // Never the token: it is the link.
+      request.log.info({ code: answer.status, outcome }, 'verification');
+      const message = (answer.body as { message?: unknown } | null)?.message;
+      const status = (answer.body as { status?: unknown } | null)?.status;
+      const code = outcome === 'verified' ? 201 : outcome === 'unavailable' ? 502 : answer.status;
+      return reply.code(code).send({
+        outcome,
+        ...(typeof message === 'string' ? { message } : {}),
+        ...(outcome === 'verified' ? { status } : {}),
+      });
+    });
+
+    app.post('/api/logins', async (request, reply) => {
+      const answer = await options.kube.login(toLogin(request.body));
+      // Never the address, the password or the token.
+      request.log.info({ code: answer.status }, 'login');
+      if (answer.status === 201 || answer.status === 200) {
+        const status = (answer.body as { status?: unknown } | null)?.status;
+        return reply.code(201).header('Cache-Control', 'no-store').send(status);
+      }
+      const body = answer.body as { message?: unknown; reason?: unknown; details?: { kind?: unknown } } | null;
+      const message =
+        typeof body?.message === 'string' ? body.message : `the logins API answered HTTP ${answer.status}`;
+      // The API server's own 401 (wrong address or password, details.kind Login) is the person's refusal; any other
+      // 401 is kube-apiserver refusing the console's credentials. To the browser 401 means "the console's token".
+      const refused = answer.status === 401 && body?.details?.kind === 'Login';
+      const code = refused ? 403 : answer.status === 401 || answer.status < 400 ? 502 : answer.status;
+      const retry = answer.retryAfter;
+      if (retry) void reply.header('Retry-After', retry);
+      return reply.code(code).send({ message, reason: refused ? 'LoginFailed' : body?.reason });
+    });
+
+    app.get('/api/me', async (request, reply) => {
+      const kube = options.kube.asUser(userToken(request.headers));
+      try {
+        const who = await kube.whoAmI();
+        if (who.status === 401) throw signedOut();
+        const me = userOfServiceAccount(who.username);
+        // Every read with the person's own token: what loads is what their RBAC allows.
+        const [user, tenant, namespace] = await Promise.all([
+          kube.read(USERS, me),
+          kube.read(TENANTS, { name: me.namespace }),
+          kube.read(NAMESPACES, { name: me.namespace }),
+        ]);
+        return reply.header('Cache-Control', 'no-store').send({
+          username: who.username,
+          user: shown(user),
+          tenant: shown(tenant),
+          namespace: shown(namespace),
+        });
+      } finally {
+        kube.close();
+      }
+    });
+
+    app.get('/api/me/tenants/:name', async (request, reply) => {
+      const name = checkName((request.params as { name?: unknown }).name, { what: 'tenant', rule: 'label' });
+      const kube = options.kube.asUser(userToken(request.headers));
+      try {
+        const read = await kube.read(TENANTS, { name });
+        if (read.status === 401) throw signedOut();
+        return reply.header('Cache-Control', 'no-store').send(shown(read));
+      } finally {
+        kube.close();
+      }
+    });
+
     app.get('/api/tenants/:name', async (request) => {
       const tenant = await this.#tenant((request.params as { name?: unknown }).name);
       const name = tenant.metadata?.name ?? '';
@@ -193,6 +268,8 @@ export class ConsoleServer {
     const publicDir = options.publicDir ?? new URL('./public/', import.meta.url).pathname;
     if (existsSync(publicDir)) {
       void app.register(fastifyStatic, { root: publicDir, index: ['index.html'], wildcard: false });
+      // The target of a mailed verification link: the same page, whose script reads the token from the fragment.
+      app.get('/verify', async (_request, reply) => reply.sendFile('index.html'));
     }
   }
 
@@ -249,4 +326,18 @@ export class ConsoleServer {
     for (const res of this.#streams) res.end();
     await this.app.close();
   }
+}
+
+function signedOut(): ConsoleError {
+  return new ConsoleError('CNPAAS_CONSOLE_SIGNED_OUT', 'your sign-in has expired', {
+    httpStatus: 403,
+    hint: 'sign in again',
+  });
+}
+
+/** A read as the person: the sanitized object, or kube-apiserver's refusal as it said it. */
+function shown(read: UserRead): { status: number; object?: unknown; message?: string } {
+  return read.object
+    ? { status: read.status, object: sanitizeObject(read.object) }
+    : { status: read.status, ...(read.message ? { message: read.message } : {}) };
 }

@@ -2,7 +2,7 @@
 import { MemoryCollection, silentLog } from '@cnpaas/kube/testing';
 import type { ListerWatcher, ResourceRef } from '@cnpaas/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ConsoleKube, EventSubject, RawAnswer } from './console-kube.js';
+import type { ConsoleKube, EventSubject, RawAnswer, UserKube, UserRead } from './console-kube.js';
 import { Fabric, resourceKey } from './fabric.js';
 import { RegistrationHistory } from './registration-history.js';
 import type { Inbox } from './inbox.js';
@@ -18,6 +18,13 @@ export class FakeKube implements ConsoleKube {
   /** Events as core/v1 would list them; events() filters by involvedObject like the field selector. */
   readonly eventList: TimelineEvent[] = [];
   answer: RawAnswer = { status: 201, body: {} };
+  readonly verified: unknown[] = [];
+  readonly logins: unknown[] = [];
+  verifyAnswer: RawAnswer = { status: 201, body: {} };
+  loginAnswer: RawAnswer = { status: 201, body: {} };
+  /** Tokens kube-apiserver would accept: who each is, and the objects (`plural/namespace/name`) it may get. */
+  readonly people = new Map<string, { username: string; may: Set<string> }>();
+  readonly userReads: string[] = [];
 
   constructor() {
     for (const r of SHOWN_RESOURCES) this.collections.set(resourceKey(r.ref), new MemoryCollection());
@@ -41,6 +48,38 @@ export class FakeKube implements ConsoleKube {
   async list(ref: ResourceRef, namespace?: string): Promise<KubernetesObject[]> {
     this.reads.push(`${ref.plural}/${namespace ?? ''}`);
     return [...this.collection(ref).objects.values()].filter((o) => !namespace || o.metadata?.namespace === namespace);
+  }
+
+  async verify(body: unknown): Promise<RawAnswer> {
+    this.verified.push(body);
+    return this.verifyAnswer;
+  }
+
+  async login(body: unknown): Promise<RawAnswer> {
+    this.logins.push(body);
+    return this.loginAnswer;
+  }
+
+  asUser(token: string): UserKube {
+    const person = this.people.get(token);
+    return {
+      whoAmI: async () =>
+        person ? { status: 201, username: person.username } : { status: 401, message: 'Unauthorized' },
+      read: async (ref, target): Promise<UserRead> => {
+        const id = `${ref.plural}/${target.namespace ?? ''}/${target.name}`;
+        this.userReads.push(`${token}:${id}`);
+        if (!person) return { status: 401, message: 'Unauthorized' };
+        if (!person.may.has(id))
+          return {
+            status: 403,
+            message: `${ref.plural} "${target.name}" is forbidden: User "${person.username}" cannot get resource "${ref.plural}"`,
+          };
+        const key = target.namespace ? `${target.namespace}/${target.name}` : target.name;
+        const object = this.collections.get(resourceKey(ref))?.objects.get(key) ?? { metadata: { name: target.name } };
+        return { status: 200, object };
+      },
+      close: () => undefined,
+    };
   }
 
   listerWatcher(ref: ResourceRef): ListerWatcher<KubernetesObject> {

@@ -103,6 +103,8 @@ export interface FunctionComponentOptions {
     tls: 'implicit' | 'starttls' | 'opportunistic' | 'none';
     caFile?: string;
   };
+  /** The console's verify page, for the links in welcome mails (--verify-url); default the function's. */
+  verifyUrl?: string;
   logLevel?: string;
 }
 
@@ -126,6 +128,7 @@ export function emailFunctionComponent(options: FunctionComponentOptions): Compo
       TRIGGER_CLIENT_NAME,
       '--kubeconfig',
       options.kubeconfig,
+      ...(options.verifyUrl ? ['--verify-url', options.verifyUrl] : []),
     ],
     // Credentials by file, never in argv or env values that `ps e` would show.
     env: {

@@ -30,6 +30,8 @@ export interface EmailMetadata {
   resourceVersion?: string;
   generation?: number;
   labels?: Record<string, string>;
+  /** The welcome mail's controller is its User: whose address a verification link is for. */
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
 }
 
 export interface EmailObject {

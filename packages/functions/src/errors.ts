@@ -100,7 +100,16 @@ export type FunctionsErrorCode =
    * @fix Fix the template at the line and column given: {{ .object }}, {{ toJson .object }}, {{ quote … }},
    * {{ index … "key" }} and {{ default "x" … }} are what it understands; keep the rendered body small.
    */
-  | 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE';
+  | 'CNPAAS_FUNCTIONS_TRIGGER_TEMPLATE'
+  /**
+   * An Email's body asks for {{ .verificationUrl }} but the link cannot be made: the verification key Secret
+   * (cnpaas-system/cnpaas-verification-key) is missing or unreadable (retried), or the Email has no controlling
+   * User to verify (permanent), or --verify-url is not an http(s) URL.
+   * @fix cnpaas up and cnpaas install make the Secret (32 random bytes under key `key`); apply
+   * packages/functions/manifests/rbac.yaml; use the placeholder only in Emails a User owns (the welcome mail);
+   * pass --verify-url as the console's http(s)://host:port/verify.
+   */
+  | 'CNPAAS_FUNCTIONS_VERIFICATION_LINK';
 
 export class FunctionsError extends ServiceError<FunctionsErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.functions.FunctionsError');

@@ -58,7 +58,23 @@ describe('launchers', () => {
     const noCa = run(FUNCTION, ['--cert-file', 'a', '--key-file', 'b', '--kubeconfig', 'k']);
     expect(noCa.status).toBe(2);
     expect(noCa.stderr).toContain('--client-ca-file');
+    const badVerifyUrl = run(FUNCTION, [
+      '--cert-file',
+      'a',
+      '--key-file',
+      'b',
+      '--client-ca-file',
+      'c',
+      '--kubeconfig',
+      'k',
+      '--verify-url',
+      'http://console.example/verify#already-a-fragment',
+    ]);
+    expect(badVerifyUrl.status).toBe(2);
+    expect(badVerifyUrl.stderr).toContain('--verify-url');
+    expect(badVerifyUrl.stderr).toContain('without a #fragment');
     expect(run(FUNCTION, ['--help']).stdout).toContain('SMTP_PASSWORD_FILE');
+    expect(run(FUNCTION, ['--help']).stdout).toContain('--verify-url');
   });
 });
 

@@ -38,6 +38,7 @@ import type { ProcessSpec } from './control-plane.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import type { Ports } from './ports.js';
 import type { StatePaths } from './state-dir.js';
+import { loadOrCreateVerificationKey, verificationKeySecret } from './verification-key.js';
 
 export interface WebshopOptions {
   paths: StatePaths;
@@ -75,7 +76,8 @@ function localManifest(paths: StatePaths, name: string, text: string): string {
   const dir = path.join(paths.root, 'manifests');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
-  writeFileSync(file, text);
+  // 0600: one of them holds the verification key.
+  writeFileSync(file, text, { mode: 0o600 });
   return file;
 }
 
@@ -201,6 +203,8 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     clientCaFile: deliveryCa.files.cert,
     kubeconfig: await identity(options, FUNCTION_CLIENT_NAME),
     smtp: { host: '127.0.0.1', port: ports.smtp, user: smtpUser, passwordFile, tls: 'starttls', caFile },
+    // Links in mails point at the console this stack starts.
+    verifyUrl: `http://127.0.0.1:${ports.console}/verify`,
   });
 
   // The function listens on loopback, which the trigger refuses as a target unless allowed by name.
@@ -210,6 +214,13 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
     kubeconfig: await identity(options, TRIGGER_CLIENT_NAME),
     allowTargets: [functionHostPort],
   });
+
+  // The key that signs verification links; applied before the api-server starts (the function starts later).
+  const verificationKey = localManifest(
+    options.paths,
+    'verification-key-secret.json',
+    JSON.stringify(verificationKeySecret(loadOrCreateVerificationKey(paths.pki))),
+  );
 
   const apiService = localManifest(
     options.paths,
@@ -241,7 +252,7 @@ export async function webshopComponents(options: WebshopOptions): Promise<Websho
       }),
       toSpec(operator, caFile, { beforeStart: [], afterReady: [] }),
       toSpec(apiServer, caFile, {
-        beforeStart: apiServer.manifests.beforeStart,
+        beforeStart: [...apiServer.manifests.beforeStart, verificationKey],
         afterReady: [...apiServer.manifests.afterReady.filter((f) => !f.endsWith('apiservice.yaml')), apiService],
         // An APIService whose server is gone blocks every namespace deletion (docs/design.md "Registrations").
         removeOnStop: [apiService],

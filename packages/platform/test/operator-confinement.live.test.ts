@@ -207,6 +207,28 @@ describe('the operator identity is confined to what it made (live)', () => {
     );
   });
 
+  it('may bind cnpaas-api-server in a tenant namespace to a Role only, never to a ClusterRole', async () => {
+    const binding = (roleRef: { kind: string; name: string }) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'api-server-probe', namespace: tenant, labels: MANAGED_BY },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...roleRef },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' }],
+    });
+    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${tenant}/rolebindings${DRY_RUN}`;
+    // What the User controller makes: the per-User Role (it exists since the registration above).
+    const own = await operator.request('POST', path, { body: binding({ kind: 'Role', name: `${tenant}-api-server` }) });
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    // The operator may bind cnpaas-operator-tenant (for itself), but not to the api-server's identity.
+    expectPolicyDenied(
+      await operator.request('POST', path, { body: binding({ kind: 'ClusterRole', name: 'cnpaas-operator-tenant' }) }),
+    );
+    // Another User subject stays refused.
+    const other = binding({ kind: 'Role', name: `${tenant}-api-server` });
+    other.subjects = [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'someone' }];
+    expectPolicyDenied(await operator.request('POST', path, { body: other }));
+  });
+
   it('in a tenant namespace: an unlabelled Secret is refused, a labelled one is allowed and its own to update', async () => {
     const secrets = `/api/v1/namespaces/${tenant}/secrets`;
     expectPolicyDenied(await operator.request('POST', secrets, { body: secret(tenant, 'unlabelled') }));

@@ -238,6 +238,20 @@ describe('webshop registration on a live stack', () => {
     }
     expect((await kubectlJson(['get', 'clusterrole', rbacName])).rules).toEqual([
       { apiGroups: [GROUP], resources: ['tenants'], resourceNames: [t], verbs: ['get'] },
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: [t], verbs: ['get'] },
+    ]);
+    // cnpaas-api-server's access to this one User (verification and sign-in), controlled by the User.
+    const apiRole = await kubectlJson(['get', 'role', `${t}-api-server`, '-n', t]);
+    expect(controllerOf(apiRole)).toBe(userRef);
+    expect(apiRole.rules).toEqual([
+      { apiGroups: [GROUP], resources: ['users'], resourceNames: [t], verbs: ['get'] },
+      { apiGroups: [GROUP], resources: ['users/status'], resourceNames: [t], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${t}-password`], verbs: ['get'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [t], verbs: ['create'] },
+    ]);
+    expect((await kubectlJson(['get', 'rolebinding', `${t}-api-server`, '-n', t])).subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
+      { kind: 'ServiceAccount', namespace: 'cnpaas-system', name: 'cnpaas-api-server' },
     ]);
 
     // The email claim: named by the address's digest, held by this registration.
@@ -700,6 +714,9 @@ describe('webshop registration on a live stack', () => {
       [a, ['update', `${users}/${a}`, '-n', a], 'yes'],
       [a, ['patch', `${users}/${a}`, '-n', a], 'yes'],
       [a, ['get', `${tenantsRes}/${a}`], 'yes'],
+      // Its own Namespace (the console's tenant view reads it), and no other.
+      [a, ['get', `namespaces/${a}`], 'yes'],
+      [a, ['get', `namespaces/${b}`], 'no'],
       [b, ['get', `${users}/${b}`, '-n', b], 'yes'],
       [b, ['get', `${tenantsRes}/${b}`], 'yes'],
       // Its own objects, beyond what the Role grants.
@@ -793,6 +810,36 @@ describe('webshop registration on a live stack', () => {
     const userAfter = await kubectlJson(['get', users, a, '-n', a]);
     expect(userAfter.metadata.annotations?.[annotation]).toBeUndefined();
     expect((await kubectlJson(['get', 'secret', `${a}-password`, '-n', a])).data).toEqual(secretBefore.data);
+
+    // What verifying and signing in need, and no more: cnpaas-api-server reaches each User's objects by name only
+    // (the Role <user>-api-server the operator makes), and the verification key is the one Secret it and the
+    // email function read in cnpaas-system.
+    const key = 'secrets/cnpaas-verification-key';
+    const services: Array<[who: string, args: string[], expected: 'yes' | 'no']> = [
+      ['cnpaas-api-server', ['get', `${users}/${a}`, '-n', a], 'yes'],
+      ['cnpaas-api-server', ['patch', `${users}/${a}`, '--subresource=status', '-n', a], 'yes'],
+      ['cnpaas-api-server', ['get', `secrets/${a}-password`, '-n', a], 'yes'],
+      ['cnpaas-api-server', ['create', `serviceaccounts/${a}`, '--subresource=token', '-n', a], 'yes'],
+      ['cnpaas-api-server', ['list', users, '--all-namespaces'], 'yes'],
+      ['cnpaas-api-server', ['get', key, '-n', SYSTEM_NAMESPACE], 'yes'],
+      ['cnpaas-api-server', ['patch', `${users}/${a}`, '-n', a], 'no'],
+      ['cnpaas-api-server', ['patch', `${users}/someone-else`, '--subresource=status', '-n', a], 'no'],
+      ['cnpaas-api-server', ['get', `secrets/${b}`, '-n', a], 'no'],
+      ['cnpaas-api-server', ['list', 'secrets', '-n', a], 'no'],
+      ['cnpaas-api-server', ['create', 'serviceaccounts/default', '--subresource=token', '-n', a], 'no'],
+      ['cnpaas-api-server', ['get', 'secrets/cnpaas-smtp-password', '-n', SYSTEM_NAMESPACE], 'no'],
+      ['cnpaas-api-server', ['list', 'secrets', '-n', SYSTEM_NAMESPACE], 'no'],
+      ['cnpaas-email-function', ['get', key, '-n', SYSTEM_NAMESPACE], 'yes'],
+      ['cnpaas-email-function', ['get', `secrets/${a}-password`, '-n', a], 'no'],
+      ['cnpaas-email-function', ['list', 'secrets', '-n', SYSTEM_NAMESPACE], 'no'],
+    ];
+    const serviceAnswers = await pool(services, 4, async ([who, args]) => {
+      const run = await kubectlRun(stack, ['auth', 'can-i', ...args, '--as', who]);
+      return run.stdout.trim() || run.stderr.trim();
+    });
+    expect(services.map(([who, args], i) => `${who} ${args.join(' ')} → ${serviceAnswers[i]}`)).toEqual(
+      services.map(([who, args, expected]) => `${who} ${args.join(' ')} → ${expected}`),
+    );
   });
 
   it('lets exactly one of twenty simultaneous registrations of one address through; nineteen get 409', async () => {

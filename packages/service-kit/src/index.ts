@@ -26,6 +26,16 @@ export {
   type KubeconfigSource,
   type ReadFlagsOptions,
 } from './flags.js';
+export {
+  MAX_TOKEN_LENGTH,
+  MIN_TOKEN_KEY_BYTES,
+  signToken,
+  verifyToken,
+  type SignTokenOptions,
+  type TokenCheck,
+  type TokenClaims,
+  type VerifyTokenOptions,
+} from './signed-token.js';
 export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './tls.js';
 export { ephemeralPortLow, freePort, probePort } from './free-port.js';
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';

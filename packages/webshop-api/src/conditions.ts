@@ -20,10 +20,14 @@ export const REGISTRATION_CONDITIONS = {
   emailCreated: 'EmailCreated',
 } as const;
 
-/** On a User: its password Secret, and its ServiceAccount's access to its own Tenant. */
+/** On a User: its email address was verified through the link in its welcome mail. */
+export const VERIFIED_CONDITION = 'Verified';
+
+/** On a User: its password Secret, its ServiceAccount's access to its own Tenant, its verified address. */
 export const USER_CONDITIONS = {
   passwordStored: 'PasswordStored',
   tenantAccess: 'TenantAccess',
+  verified: VERIFIED_CONDITION,
 } as const;
 
 /** On an Email: True once the SMTP server accepted it (written by the email function). */

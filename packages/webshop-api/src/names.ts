@@ -75,6 +75,69 @@ export const REGISTRATIONS_PATH = `/apis/${API_GROUP_VERSION}/${REGISTRATIONS.pl
 /** Set by the api-server on every RegistrationRequest it creates: who asked (the create runs as the server). */
 export const REQUESTED_BY_ANNOTATION = `${API_GROUP}/requested-by`;
 
+/**
+ * Verifying an address and signing in (docs/design.md "Verification and
+ * sign-in"): two more POST-only, cluster-scoped resources of the aggregated
+ * API. Neither stores anything under its own name: a verification records
+ * `status.verifiedAt` on the User, a login answers with a short-lived token
+ * for the User's ServiceAccount.
+ */
+export const VERIFICATIONS = {
+  plural: 'verifications',
+  singular: 'verification',
+  kind: 'Verification',
+  verbs: ['create'],
+  namespaced: false,
+} as const;
+export const VERIFICATIONS_PATH = `/apis/${API_GROUP_VERSION}/${VERIFICATIONS.plural}`;
+export const LOGINS = {
+  plural: 'logins',
+  singular: 'login',
+  kind: 'Login',
+  verbs: ['create'],
+  namespaced: false,
+} as const;
+export const LOGINS_PATH = `/apis/${API_GROUP_VERSION}/${LOGINS.plural}`;
+
+/**
+ * The key that signs verification links: Secret `cnpaas-verification-key`
+ * in the system namespace, key `key` (32 random bytes), made by `cnpaas up`
+ * and `cnpaas install`. The email function signs with it, cnpaas-api-server
+ * checks with it; each may read that one Secret only (RBAC resourceNames).
+ */
+export const VERIFICATION_KEY_SECRET = {
+  namespace: SYSTEM_NAMESPACE,
+  name: 'cnpaas-verification-key',
+  key: 'key',
+} as const;
+/**
+ * The aggregated API server's own identity (its client certificate's CN). The
+ * operator binds it, per User, to a Role that reaches that User's password
+ * Secret, ServiceAccount token and status, and nothing else.
+ */
+export const API_SERVER_USER = 'cnpaas-api-server';
+/** The same server in a cluster (deploy/): its ServiceAccount. The operator's per-User RoleBinding names both. */
+export const API_SERVER_SERVICE_ACCOUNT = { namespace: SYSTEM_NAMESPACE, name: 'cnpaas-api-server' } as const;
+/** The Role and RoleBinding `<user>-api-server` in the User's namespace that do it. */
+export function apiServerAccessName(user: string): string {
+  return `${user}-api-server`;
+}
+/** Bound into every verification token's signed payload: this key signs nothing else that could pass for one. */
+export const VERIFICATION_TOKEN_PURPOSE = `${API_GROUP}/verification`;
+/** What a verification token says, all of it public: which User (by namespace, name and UID). */
+export interface VerificationClaims {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+/**
+ * The placeholder for the verification link in an EmailTemplate. The
+ * operator leaves it in the Email as it is; the email function replaces it
+ * with a freshly signed link when it sends, so the token exists only in the
+ * mail, never in a stored object.
+ */
+export const VERIFICATION_URL_PLACEHOLDER = '{{ .verificationUrl }}';
+
 /** What one registration's children are called. */
 export interface RegistrationNames {
   /** The RR's UID, as put on every child's registration-uid label. */

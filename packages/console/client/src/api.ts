@@ -33,7 +33,11 @@ export async function call<T = unknown>(path: string, init: RequestInit = {}): P
   const res = await fetch(path, {
     ...init,
     credentials: 'same-origin',
-    headers: { Accept: 'application/json', ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
+    headers: {
+      Accept: 'application/json',
+      ...(init.body ? { 'Content-Type': 'application/json' } : {}),
+      ...(init.headers as Record<string, string> | undefined),
+    },
   });
   const text = await res.text();
   let body: unknown = text;

@@ -1,17 +1,27 @@
 /**
  * The console's shell: views behind hash routes (#/signup, #/fabric,
- * #/timeline[/<tenant>], #/inbox), a large-type toggle remembered in this
- * browser, and the sign-in prompt when the console runs with a token.
+ * #/timeline[/<tenant>], #/inbox, #/signin, #/account), the verify page at
+ * /verify (a mailed link), a large-type toggle remembered in this browser,
+ * and the prompt for the console's own token when it runs with one.
  */
 import { ApiFailure, Unauthorized, call } from './api.js';
 import { append, clear, el } from './dom.js';
 import { fabricView } from './fabric-view.js';
 import { inboxView } from './inbox-view.js';
+import { accountView, signinView } from './signin-view.js';
 import { signupView } from './signup-view.js';
 import { timelineView } from './timeline-view.js';
+import { verifyView } from './verify-view.js';
 
-type View = 'signup' | 'fabric' | 'timeline' | 'inbox';
-const VIEWS: Record<View, string> = { signup: 'Sign up', fabric: 'Data fabric', timeline: 'Timeline', inbox: 'Inbox' };
+type View = 'signup' | 'fabric' | 'timeline' | 'inbox' | 'signin' | 'account';
+const VIEWS: Record<View, string> = {
+  signup: 'Sign up',
+  fabric: 'Data fabric',
+  timeline: 'Timeline',
+  inbox: 'Inbox',
+  signin: 'Sign in',
+  account: 'Your tenant',
+};
 const LARGE_KEY = 'cnpaas-console-large-type';
 
 const main = document.getElementById('main')!;
@@ -31,6 +41,12 @@ function currentRoute(): { view: View; arg?: string } {
 
 function show(): void {
   leave();
+  // A mailed verification link: /verify#token=…, its own page.
+  if (location.pathname.endsWith('/verify')) {
+    document.title = 'Verify your address · cnpaas console';
+    leave = verifyView(main);
+    return;
+  }
   const { view, arg } = currentRoute();
   document.title = `${VIEWS[view]} · cnpaas console`;
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-view]')) {
@@ -40,6 +56,8 @@ function show(): void {
   if (view === 'signup') leave = signupView(main, signIn);
   else if (view === 'fabric') leave = fabricView(main, signIn);
   else if (view === 'timeline') leave = timelineView(main, arg, onError);
+  else if (view === 'signin') leave = signinView(main);
+  else if (view === 'account') leave = accountView(main);
   else leave = inboxView(main, onError);
 }
 
@@ -92,6 +110,11 @@ function setupLargeType(): void {
 
 setupLargeType();
 window.addEventListener('hashchange', () => {
+  // The nav's links are fragments: from /verify they lead back to the console's own page.
+  if (location.pathname.endsWith('/verify')) {
+    location.assign(`./${location.hash}`);
+    return;
+  }
   show();
   main.focus();
 });

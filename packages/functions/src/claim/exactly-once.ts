@@ -36,6 +36,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { buildMessage, messageIdFor } from '../email/message.js';
 import { SendError, type EmailSender } from '../email/sender.js';
+import type { Personalised } from '../email/verification-link.js';
 import type { EmailRef, EmailStatusStore } from './email-status-store.js';
 
 export type DeliveryOutcome =
@@ -47,7 +48,7 @@ export type DeliveryOutcome =
   | { outcome: 'invalid'; problems: string[] }
   | {
       outcome: 'retry-later';
-      reason: 'claimed-elsewhere' | 'send-failed' | 'conflicts';
+      reason: 'claimed-elsewhere' | 'send-failed' | 'conflicts' | 'not-ready';
       retryAfterMs: number;
       messageId?: string;
     };
@@ -60,6 +61,11 @@ export interface EmailDeliveryOptions {
   instanceId?: string;
   /** A foreign claim younger than this is live. Must exceed the send deadline; default 30 s. */
   claimLeaseMs?: number;
+  /**
+   * What the mail gets at send time that the stored Email must not hold (the verification link,
+   * email/verification-link.ts); applied before the claim, so a key that cannot be read leaves no claim.
+   */
+  personalise?: (email: EmailObject) => Promise<Personalised>;
   /** Retry-After for transient send failures; default 5 s. */
   retryAfterMs?: number;
   now?: () => number;
@@ -158,6 +164,31 @@ export class EmailDelivery {
         );
       }
 
+      const personalised: Personalised = this.#options.personalise
+        ? await this.#options.personalise(email)
+        : { ok: true, email };
+      if (!personalised.ok) {
+        const message = `Cannot make the verification link: ${personalised.message}`;
+        log.warn({ ...logId, permanent: personalised.permanent }, 'cannot make the verification link; not sending');
+        if (personalised.permanent) {
+          await store.recordError(ref, {
+            message,
+            timestamp: this.#iso(),
+            permanent: true,
+            generation: metadata.generation,
+            releaseClaim: false,
+            conditions: this.#sent(email, 'False', 'Invalid', message),
+          });
+          return { outcome: 'invalid', problems: [personalised.message] };
+        }
+        return {
+          outcome: 'retry-later',
+          reason: 'not-ready',
+          retryAfterMs: this.#options.retryAfterMs ?? 5_000,
+          messageId,
+        };
+      }
+
       const claimed = await store.claim(ref, metadata.resourceVersion ?? '', {
         claimedBy: this.instanceId,
         claimedTimestamp: this.#iso(),
@@ -171,7 +202,7 @@ export class EmailDelivery {
 
       let attempts: number;
       try {
-        ({ attempts } = await sender.send(buildMessage(email)));
+        ({ attempts } = await sender.send(buildMessage(personalised.email)));
       } catch (err) {
         if (!(err instanceof SendError)) throw err;
         const permanent = err.kind === 'permanent';

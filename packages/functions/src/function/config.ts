@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from '../errors.js';
+import { DEFAULT_VERIFY_URL, checkVerifyUrl } from '../email/verification-link.js';
 
 export interface FunctionConfig extends KubeconfigSource {
   host: string;
@@ -17,6 +18,8 @@ export interface FunctionConfig extends KubeconfigSource {
   allowedClientNames: string[];
   sendDeadlineMs: number;
   claimLeaseMs: number;
+  /** The console's verify page: where `{{ .verificationUrl }}` links point. */
+  verifyUrl: string;
   logLevel: string;
 }
 
@@ -39,6 +42,8 @@ status.sentTimestamp or status.errorMessage.
   --kubeconfig FILE           how to reach the apiserver (default: in-cluster)        KUBECONFIG
   --send-deadline DURATION    all SMTP attempts of one delivery (default 8s)          CNPAAS_FUNCTION_SEND_DEADLINE
   --claim-lease DURATION      a claim older than this is abandoned (default 30s)      CNPAAS_FUNCTION_CLAIM_LEASE
+  --verify-url URL            the console's verify page, for {{ .verificationUrl }}    CNPAAS_FUNCTION_VERIFY_URL
+                              in mails (default ${DEFAULT_VERIFY_URL})
   --log-level LEVEL           trace, debug, info (default), warn, error               LOG_LEVEL
   --help, --version
 
@@ -66,6 +71,7 @@ export function parseFunctionConfig(
       kubeconfig: { type: 'string', env: 'KUBECONFIG' },
       'send-deadline': { type: 'string', env: 'CNPAAS_FUNCTION_SEND_DEADLINE' },
       'claim-lease': { type: 'string', env: 'CNPAAS_FUNCTION_CLAIM_LEASE' },
+      'verify-url': { type: 'string', env: 'CNPAAS_FUNCTION_VERIFY_URL' },
       'log-level': { type: 'string', env: 'LOG_LEVEL' },
     },
   });
@@ -105,6 +111,16 @@ export function parseFunctionConfig(
       hint: 'otherwise a second instance could take over a claim whose holder is still sending',
     });
   }
+  const verifyUrlText = flags.value('verify-url') ?? DEFAULT_VERIFY_URL;
+  let verifyUrl: string;
+  try {
+    verifyUrl = checkVerifyUrl(verifyUrlText);
+  } catch {
+    throw flags.bad('verify-url', {
+      reason: `${JSON.stringify(verifyUrlText)} is not an http(s) URL without a #fragment`,
+      hint: `pass the console's verify page, e.g. ${DEFAULT_VERIFY_URL}`,
+    });
+  }
   const logLevel = flags.logLevel();
   return {
     host,
@@ -116,6 +132,7 @@ export function parseFunctionConfig(
     ...kube,
     sendDeadlineMs,
     claimLeaseMs,
+    verifyUrl,
     logLevel,
   };
 }

@@ -9,6 +9,8 @@ import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { EmailDelivery } from '../claim/exactly-once.js';
 import { KubeEmailStatusStore } from '../claim/kube-status-store.js';
 import { EmailSender } from '../email/sender.js';
+import { KubeVerificationKey } from '../email/verification-key.js';
+import { VerificationLinks } from '../email/verification-link.js';
 import { describeSmtpSettings, loadSmtpSettings } from '../email/smtp-settings.js';
 import { kitError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -34,8 +36,11 @@ export async function run(config: FunctionConfig, version: string): Promise<void
   const log = createLogger({ level: config.logLevel });
   const metrics = new FunctionMetrics({ processMetrics: true });
   const sender = new EmailSender({ settings, log, deadlineMs: config.sendDeadlineMs });
+  const verificationKey = new KubeVerificationKey(kc);
+  const links = new VerificationLinks({ key: () => verificationKey.get(), baseUrl: config.verifyUrl });
   const delivery = new EmailDelivery({
     store: new KubeEmailStatusStore(kc),
+    personalise: (email) => links.personalise(email),
     sender,
     log,
     claimLeaseMs: config.claimLeaseMs,
@@ -62,9 +67,17 @@ export async function run(config: FunctionConfig, version: string): Promise<void
       instanceId: delivery.instanceId,
       smtp: describeSmtpSettings(settings),
       allowedClientNames: config.allowedClientNames,
+      verifyUrl: config.verifyUrl,
     },
     'listening',
   );
 
-  await runUntilStopped({ log, close: () => server.close(), reload: () => server.setTls(readTls(config)) });
+  await runUntilStopped({
+    log,
+    close: async () => {
+      await server.close();
+      verificationKey.close();
+    },
+    reload: () => server.setTls(readTls(config)),
+  });
 }

@@ -321,6 +321,31 @@ describe('User reconciler', () => {
     expect(stored.status?.conditions?.find((c) => c.type === 'TenantAccess')?.status).toBe('True');
   });
 
+  it('derives phase and the Verified condition from status.verifiedAt, keeping verifiedAt, idempotently', async () => {
+    const { cluster, api, reconciler } = userWorld();
+    cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: HASH }));
+    const key = { namespace: 't-a', name: 'u' };
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    let stored = cluster.find<User>(R.USERS, key)!;
+    expect(stored.status?.phase).toBe('Pending');
+    expect(stored.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({ status: 'False' });
+
+    // What cnpaas-api-server records when a link is accepted: verifiedAt, nothing else.
+    await api.users.mergePatch(key, { status: { verifiedAt: '2026-01-01T10:00:00Z' } }, { subresource: 'status' });
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    stored = cluster.find<User>(R.USERS, key)!;
+    expect(stored.status?.phase).toBe('Verified');
+    expect(stored.status?.verifiedAt).toBe('2026-01-01T10:00:00Z');
+    const verified = stored.status?.conditions?.find((c) => c.type === 'Verified');
+    expect(verified).toMatchObject({ status: 'True', reason: 'LinkAccepted' });
+    expect(verified?.message).toContain('2026-01-01T10:00:00Z');
+
+    // Level-triggered: another pass writes nothing.
+    const writes = cluster.writes.length;
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    expect(cluster.writes.slice(writes).filter((w) => w.startsWith('status '))).toEqual([]);
+  });
+
   it('stores a scrypt hash made before argon2id (at its floor) like any acceptable hash', async () => {
     const { cluster, reconciler } = userWorld();
     cluster.seed(R.USERS, user({ [PASSWORD_ANNOTATION]: SCRYPT_HASH }));
@@ -431,6 +456,37 @@ describe('User reconciler', () => {
     expect(stored.status?.conditions?.find((c) => c.type === 'NameConflict')?.message).toContain(
       'Secret t-a/u-password',
     );
+  });
+
+  it('leaves Roles and bindings alone when the apiserver only wrote their fields in another order', async () => {
+    const { cluster, api, reconciler } = userWorld();
+    cluster.seed(R.USERS, user());
+    const key = { namespace: 't-a', name: 'u' };
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    // The order kube-apiserver serialises them in (Go struct order): verbs first, kind before apiGroup.
+    await api.roles.mergePatch(
+      { namespace: 't-a', name: 'u-api-server' },
+      {
+        rules: [
+          { verbs: ['get'], apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], resourceNames: ['u'] },
+          { verbs: ['patch'], apiGroups: ['webshop.cnpaas.dev'], resources: ['users/status'], resourceNames: ['u'] },
+          { verbs: ['get'], apiGroups: [''], resources: ['secrets'], resourceNames: ['u-password'] },
+          { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['u'] },
+        ],
+      },
+    );
+    await api.roleBindings.mergePatch(
+      { namespace: 't-a', name: 'u-api-server' },
+      {
+        subjects: [
+          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'cnpaas-api-server' },
+          { kind: 'ServiceAccount', name: 'cnpaas-api-server', namespace: 'cnpaas-system' },
+        ],
+      },
+    );
+    const writes = cluster.writes.length;
+    await reconcileOnce(cluster, reconciler, R.USERS, key);
+    expect(cluster.writes.slice(writes).filter((w) => /^update (roles|rolebindings) /.test(w))).toEqual([]);
   });
 
   it('restores drifted Role rules', async () => {

@@ -123,7 +123,32 @@ describe('the registration flow (in memory)', () => {
     const clusterRole = s.cluster.find<Role>(R.CLUSTER_ROLES, { name: rbacName })!;
     expect(clusterRole.rules).toEqual([
       { apiGroups: ['webshop.cnpaas.dev'], resources: ['tenants'], resourceNames: [CHILD], verbs: ['get'] },
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: [CHILD], verbs: ['get'] },
     ]);
+    // cnpaas-api-server's access to this one User: every rule names its object.
+    const apiRole = s.cluster.find<Role>(R.ROLES, { namespace: CHILD, name: `${CHILD}-api-server` })!;
+    expect(apiRole.rules).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], resourceNames: [CHILD], verbs: ['get'] },
+      { apiGroups: ['webshop.cnpaas.dev'], resources: ['users/status'], resourceNames: [CHILD], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: [`${CHILD}-password`], verbs: ['get'] },
+      { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [CHILD], verbs: ['create'] },
+    ]);
+    const apiBinding = s.cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: CHILD, name: `${CHILD}-api-server` })!;
+    expect(apiBinding.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
+      { kind: 'ServiceAccount', namespace: 'cnpaas-system', name: 'cnpaas-api-server' },
+    ]);
+    expect(apiBinding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: `${CHILD}-api-server`,
+    });
+    // Not verified yet: Pending, and the condition says what it waits for.
+    expect(user.status?.phase).toBe('Pending');
+    expect(user.status?.conditions?.find((c) => c.type === 'Verified')).toMatchObject({
+      status: 'False',
+      reason: 'WaitingForLink',
+    });
     expect(clusterRole.metadata?.ownerReferences?.[0]?.uid).toBe(tenant.metadata?.uid);
     expect(s.cluster.find<RoleBinding>(R.CLUSTER_ROLE_BINDINGS, { name: rbacName })?.roleRef?.name).toBe(rbacName);
 

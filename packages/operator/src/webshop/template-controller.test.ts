@@ -64,7 +64,7 @@ describe('EmailTemplate reconciler', () => {
     expect(condition.message).toContain('spec.body: line 2, column 15: {{ .tenant.company }} unknown placeholder');
     expect(condition.message).toContain('line 3, column 1: "{{" is not closed by "}}"');
     expect(condition.message).toMatch(
-      /Placeholders available: \.metadata\.name, .*\.spec\.firstName, .*\.tenant\.taxNumber$/,
+      /Placeholders available: \.metadata\.name, .*\.spec\.firstName, .*\.tenant\.taxNumber, \.verificationUrl$/,
     );
     expect(s.events.map((e) => [e.type, e.reason])).toEqual([['Warning', 'RenderFailed']]);
 
@@ -102,6 +102,7 @@ describe('EmailTemplate reconciler', () => {
         '.tenant.address',
         '.tenant.postalCode',
         '.tenant.taxNumber',
+        '.verificationUrl',
       ])
       .map((p) => `{{ ${p} }}`)
       .join(' ');

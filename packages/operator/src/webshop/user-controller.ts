@@ -7,6 +7,10 @@
  * - ServiceAccount `<user>`;
  * - Role and RoleBinding `<user>`: get/update/patch on this User only
  *   (`resourceNames`);
+ * - Role and RoleBinding `<user>-api-server`: what cnpaas-api-server needs
+ *   to verify this User's address and sign it in (get this User, patch its
+ *   status, get its password Secret, create a token for its ServiceAccount),
+ *   each by `resourceNames`, so the api-server reaches no other User's;
  * - Secret `<user>-password` holding the password hash, and
  *   `status.passwordRef` naming it. The hash arrives in the User's
  *   `webshop.cnpaas.dev/password` annotation (from the registration, or a
@@ -20,7 +24,7 @@
  *
  * Cluster-scoped, for reading the Tenant (which is cluster-scoped too):
  * ClusterRole and ClusterRoleBinding `webshop-user.<namespace>.<user>`
- * (`get` on that Tenant by `resourceNames`). A cluster-scoped object can
+ * (`get` on that Tenant and on its Namespace, by `resourceNames`). A cluster-scoped object can
  * only have a cluster-scoped owner, so the Tenant owns them; the User's
  * finalizer deletes them when the User goes (docs/design.md "The registration flow").
  *
@@ -52,6 +56,9 @@ import {
   OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
+  API_SERVER_USER,
+  API_SERVER_SERVICE_ACCOUNT,
+  apiServerAccessName,
   USER_FINALIZER,
   USER_UID_LABEL,
   WEBSHOP_GROUP,
@@ -121,10 +128,30 @@ export function ownUserRules(user: User): PolicyRule[] {
   ];
 }
 
+/** A tenant's namespace has the tenant's name: the User may read both (the console's tenant view does). */
 export function ownTenantRules(tenantName: string): PolicyRule[] {
-  return [{ apiGroups: [WEBSHOP_GROUP], resources: ['tenants'], resourceNames: [tenantName], verbs: ['get'] }];
+  return [
+    { apiGroups: [WEBSHOP_GROUP], resources: ['tenants'], resourceNames: [tenantName], verbs: ['get'] },
+    { apiGroups: [''], resources: ['namespaces'], resourceNames: [tenantName], verbs: ['get'] },
+  ];
 }
 
+/**
+ * What cnpaas-api-server may do about this one User: read it and record its
+ * verification (verifications), read its password hash and mint a token for
+ * its ServiceAccount (logins). Every rule names its object.
+ */
+export function apiServerRules(user: User): PolicyRule[] {
+  const name = user.metadata?.name ?? '';
+  return [
+    { apiGroups: [WEBSHOP_GROUP], resources: ['users'], resourceNames: [name], verbs: ['get'] },
+    { apiGroups: [WEBSHOP_GROUP], resources: ['users/status'], resourceNames: [name], verbs: ['patch'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [passwordSecretName(name)], verbs: ['get'] },
+    { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [name], verbs: ['create'] },
+  ];
+}
+
+/** Key order aside: the apiserver writes fields in its Go structs' order (verbs first, kind before apiGroup). */
 /**
  * Equal as data, whatever the order of object keys: the apiserver answers labels sorted and rule
  * fields in its own order, so comparing JSON text would see a change on every reconcile and
@@ -196,8 +223,31 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
   if (tenantAccess) return conflict(tenantAccess.conflict);
 
   status.clearConflict().condition(READY, 'True', 'Ready', 'service account, role, binding and password secret exist');
-  if (!user.status?.phase) status.field('phase', 'Pending');
+  verification(user, status);
   await status.write(api.users);
+}
+
+/**
+ * Phase and the Verified condition, from status.verifiedAt alone (level-triggered: whoever wrote it, and
+ * however often this runs, the outcome is the same). cnpaas-api-server writes verifiedAt when a
+ * verification link is accepted; the operator owns phase and conditions.
+ */
+function verification(user: User, status: StatusUpdate<User>): void {
+  const verifiedAt = user.status?.verifiedAt;
+  if (verifiedAt) {
+    status
+      .field('phase', 'Verified')
+      .condition(USER_CONDITIONS.verified, 'True', 'LinkAccepted', `the email address was verified at ${verifiedAt}`);
+  } else {
+    status
+      .field('phase', 'Pending')
+      .condition(
+        USER_CONDITIONS.verified,
+        'False',
+        'WaitingForLink',
+        'the verification link in the welcome mail has not been opened yet',
+      );
+  }
 }
 
 /** ServiceAccount, Role and RoleBinding `<user>` in the User's namespace. */
@@ -226,6 +276,36 @@ async function ensureNamespacedAccess(options: UserControllerOptions, user: User
       metadata: meta(user, name),
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: user.metadata?.namespace ?? '' }],
+    },
+    user,
+  );
+  const bound = await ensureBinding(api.roleBindings, binding, isOurs);
+  if (bound) return bound;
+  return ensureApiServerAccess(options, user);
+}
+
+/** Role and RoleBinding `<user>-api-server`: cnpaas-api-server's access to this one User (apiServerRules). */
+async function ensureApiServerAccess(options: UserControllerOptions, user: User): Promise<Outcome> {
+  const { api } = options;
+  const name = apiServerAccessName(user.metadata?.name ?? '');
+  const isOurs = controlledBy(user);
+  const role: Role = withControllerRef(
+    { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: apiServerRules(user) },
+    user,
+  );
+  const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role) });
+  if (roleResult.outcome === 'conflict') return { conflict: roleResult.object };
+  const binding: RoleBinding = withControllerRef(
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta(user, name),
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
+      // The server's identity locally (its certificate's CN) and in a cluster (its ServiceAccount, deploy/).
+      subjects: [
+        { apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER },
+        { kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT },
+      ],
     },
     user,
   );

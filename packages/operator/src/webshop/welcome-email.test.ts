@@ -49,6 +49,13 @@ describe('welcome Email format', () => {
     );
   });
 
+  it('{{ .verificationUrl }} stays a placeholder in text and HTML, for the email function to fill in at send time', () => {
+    expect(render('Confirm: {{ .verificationUrl }}', 'Ann').body).toBe('Confirm: {{ .verificationUrl }}');
+    expect(render('<a href="{{ .verificationUrl }}">confirm</a>', 'Ann').body).toBe(
+      '<a href="{{ .verificationUrl }}">confirm</a>',
+    );
+  });
+
   it('an explicit spec.format wins over the first character, both ways', () => {
     const html = render('Hello {{ .spec.firstName }}<br>', SCRIPT, 'html');
     expect(html).toMatchObject({ format: 'html', body: 'Hello &lt;script&gt;alert(1)&lt;/script&gt;<br>' });

@@ -2,13 +2,14 @@
  * The welcome Email of a registration, rendered from an EmailTemplate.
  *
  * The template sees only what a welcome mail needs: the User's name,
- * namespace and spec, and the Tenant's spec. Never the User's annotations:
+ * namespace and spec, the Tenant's spec, and `{{ .verificationUrl }}`,
+ * which stays a placeholder until the email function sends the mail. Never the User's annotations:
  * one of them carries the password hash, and a template must not be able to
  * mail it.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { withControllerRef } from '@cnpaas/kube';
-import { EMAIL_LIMITS } from '@cnpaas/webshop-api';
+import { EMAIL_LIMITS, VERIFICATION_URL_PLACEHOLDER } from '@cnpaas/webshop-api';
 import { OperatorError } from '../errors.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
 import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
@@ -60,6 +61,9 @@ export function templateData(
       postalCode: tenant.postalCode,
       taxNumber: tenant.taxNumber ?? '',
     },
+    // Rendered as itself: the email function puts a freshly signed link there when it sends, so the
+    // token is in the mail only, never in the Email object (docs/design.md "Verification and sign-in").
+    verificationUrl: VERIFICATION_URL_PLACEHOLDER,
   };
 }
 

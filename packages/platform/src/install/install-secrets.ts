@@ -2,7 +2,7 @@
  * The per-install values `cnpaas install` makes: a CA of its own and the
  * serving certificates it signs for each Service, the trigger's delivery CA
  * and client certificate, the demo SMTP server's password, the web console's
- * token, and copies of the
+ * token, the key that signs verification links, and copies of the
  * two CAs the cluster owns (the front proxy's, for the aggregated API, and the
  * one that signs kube-apiserver's webhook client certificate).
  *
@@ -22,6 +22,8 @@ import { CertificateAuthority, type CertificateSpec } from '../pki.js';
 import { servingDnsNames, type ServingSecret } from './cert-manager.js';
 import type { Cluster } from './cluster.js';
 import { SYSTEM_NAMESPACE } from './names.js';
+import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
+import { newVerificationKey, verificationKeySecret } from '../verification-key.js';
 
 /** The Services that serve TLS, each with the Secret its pods mount (deploy/base). */
 export const SERVING: readonly ServingSecret[] = [
@@ -176,6 +178,16 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
       configMap('cnpaas-smtp-ca', { 'ca.crt': servingCaPem }),
       // Off loopback the console serves its API only to callers with this token (its Deployment reads it).
       secret('cnpaas-console-token', { token: await reuseOrMake(cluster, 'cnpaas-console-token', 'token') }),
+      // Kept when present: links already mailed must stay valid across re-installs.
+      verificationKeySecret(
+        unb64(
+          (
+            await cluster.get<SecretObject>(
+              `/api/v1/namespaces/${VERIFICATION_KEY_SECRET.namespace}/secrets/${VERIFICATION_KEY_SECRET.name}`,
+            )
+          )?.data?.[VERIFICATION_KEY_SECRET.key],
+        ) ?? newVerificationKey(),
+      ),
       configMap('cnpaas-apiserver-webhook-client-ca', {
         'ca.crt': checkPem(options.webhookClientCaPem, '--webhook-client-ca'),
       }),

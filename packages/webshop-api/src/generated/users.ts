@@ -30,8 +30,10 @@ export interface UserSpec {
 
 /** What the operator made for this User. */
 export interface UserStatus {
-  /** Pending until the email address is verified, then Validated (verification is a later feature; today every User stays Pending). */
-  phase?: 'Pending' | 'Validated';
+  /** Pending until the person opened the verification link of their welcome mail, then Verified. The operator sets it from verifiedAt. */
+  phase?: 'Pending' | 'Verified';
+  /** When the verification link was accepted (RFC 3339). Written once by cnpaas-api-server (the verifications resource of api.webshop.cnpaas.dev), which refuses a second use of a link once it is set; the operator derives phase and the Verified condition from it. */
+  verifiedAt?: string;
   /** The Secret in this namespace that holds the password hash (key hash). Set once the operator moved the hash there. */
   passwordRef?: {
     /** Name of the Secret (<user>-password). */
@@ -39,7 +41,7 @@ export interface UserStatus {
   };
   /** The metadata.generation the operator last acted on. Equal to metadata.generation when the status is current. */
   observedGeneration?: number;
-  /** The latest observations of the object's state (metav1.Condition). Ready says whether the operator's work for this object is done; NameConflict=True means an object the operator needs exists, is not its own, and was left untouched. */
+  /** The latest observations of the object's state (metav1.Condition). Ready says whether the operator's work for this object is done; Verified says whether the email address is verified; NameConflict=True means an object the operator needs exists, is not its own, and was left untouched. */
   conditions?: {
     /** The aspect this condition is about, in CamelCase (for example Ready or NameConflict). */
     type: string;
@@ -117,10 +119,16 @@ export const USER_SCHEMA = {
       properties: {
         phase: {
           description:
-            'Pending until the email address is verified, then Validated (verification is a later feature; today every User stays Pending).',
+            'Pending until the person opened the verification link of their welcome mail, then Verified. The operator sets it from verifiedAt.',
           type: 'string',
-          enum: ['Pending', 'Validated'],
+          enum: ['Pending', 'Verified'],
           default: 'Pending',
+        },
+        verifiedAt: {
+          description:
+            'When the verification link was accepted (RFC 3339). Written once by cnpaas-api-server (the verifications resource of api.webshop.cnpaas.dev), which refuses a second use of a link once it is set; the operator derives phase and the Verified condition from it.',
+          type: 'string',
+          format: 'date-time',
         },
         passwordRef: {
           description:
@@ -143,7 +151,7 @@ export const USER_SCHEMA = {
         },
         conditions: {
           description:
-            "The latest observations of the object's state (metav1.Condition). Ready says whether the operator's work for this object is done; NameConflict=True means an object the operator needs exists, is not its own, and was left untouched.",
+            "The latest observations of the object's state (metav1.Condition). Ready says whether the operator's work for this object is done; Verified says whether the email address is verified; NameConflict=True means an object the operator needs exists, is not its own, and was left untouched.",
           type: 'array',
           maxItems: 32,
           'x-kubernetes-list-type': 'map',
@@ -221,7 +229,10 @@ export const USER_LIMITS = {
     pattern: '^\\+?[1-9]\\d{1,14}$',
   },
   'status.phase': {
-    enum: ['Pending', 'Validated'],
+    enum: ['Pending', 'Verified'],
+  },
+  'status.verifiedAt': {
+    format: 'date-time',
   },
   'status.observedGeneration': {
     format: 'int64',
@@ -279,7 +290,7 @@ export const USER_PRINTER_COLUMNS = [
     name: 'Phase',
     type: 'string',
     jsonPath: '.status.phase',
-    description: 'Pending or Validated.',
+    description: 'Pending until the address is verified, then Verified.',
   },
   {
     name: 'Ready',
