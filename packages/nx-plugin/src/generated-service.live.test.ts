@@ -170,6 +170,8 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     }
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
     expect(checked.output).toContain(`turns a new ${KIND} Ready=True for its generation`);
+    expect(checked.output).toContain('is called by kube-apiserver, which refuses a blank description');
+    expect(checked.output).toContain(`keeps ${KIND}s in their own database, as topology.yaml routes them`);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
