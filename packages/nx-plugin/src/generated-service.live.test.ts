@@ -169,9 +169,19 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
     }
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
-    expect(checked.output).toContain(`turns a new ${KIND} Ready=True for its generation`);
-    expect(checked.output).toContain('is called by kube-apiserver, which refuses a blank description');
-    expect(checked.output).toContain(`keeps ${KIND}s in their own database, as topology.yaml routes them`);
+    // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
+    const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const passed = report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
+    expect(passed.map((a) => a.title).sort()).toEqual(
+      [
+        `turns a new ${KIND} Ready=True for its generation`,
+        'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
+        `keeps ${KIND}s in their own database, as topology.yaml routes them`,
+        'answers /readyz once it leads, and stops cleanly on SIGTERM',
+      ].sort(),
+    );
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
