@@ -3,7 +3,9 @@
  * workspace, `nx g @cnpaas/nx-plugin:service` writes a package, and that
  * package, untouched, builds, typechecks, lints, is formatted, passes its
  * unit tests and its live test (the bin against a real kube-apiserver on
- * cnpaas-store), and its error codes make a clean catalogue. Any template
+ * cnpaas-store), and its error codes make a clean catalogue. A second
+ * service, generated with `--function`, builds, typechecks, lints, is
+ * formatted and passes its unit tests (the function's among them). Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -34,6 +36,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
 const KIND = 'StockItem';
+/** A second service, with --function: built, linted and unit-tested (its live test is the same as the first's). */
+const FN_NAME = 'shelf-keeper';
+const FN_KIND = 'Shelf';
 
 interface Run {
   code: number | null;
@@ -183,13 +188,36 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       ].sort(),
     );
 
+    await step(
+      'generate --function',
+      nx(['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--no-interactive'], 60_000),
+    );
+    relinkWorkspacePackages(dest);
+    const unitTargets = 'build,typecheck,lint,format:check,test:unit';
+    const fn = await step(
+      'with --function: build…test:unit',
+      nx(['run-many', '-t', unitTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 180_000),
+    );
+    for (const target of unitTargets.split(',')) {
+      const quoted = target.includes(':') ? `"${target}"` : target;
+      expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
+    }
+    const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
+      testResults: Array<{ name: string; status: string }>;
+    };
+    expect(fnUnit.testResults.filter((f) => f.name.endsWith('src/function.test.ts')).map((f) => f.status)).toEqual([
+      'passed',
+    ]);
+
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
       'errors catalogue',
       run(dest, [process.execPath, '--import', 'tsx', 'scripts/errors-catalogue.ts'], 60_000),
     );
     expect(catalogue.output).toMatch(/codes from \d+ registries/);
-    expect(readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8')).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
+    const errorsDoc = readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8');
+    expect(errorsDoc).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
+    expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_BAD_EVENT');
     await step(
       'errors catalogue test',
       run(

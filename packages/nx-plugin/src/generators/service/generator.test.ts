@@ -116,6 +116,39 @@ describe('service generator', () => {
     expect(topology).toContain('customresource: { group: stock-keeper.cnpaas.dev/v1, kind: stockitems }');
   });
 
+  it('--function adds the HTTPTrigger, the function and its test, and wires them in; without it there is no trace of them', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', function: true });
+    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
+    for (const file of ['manifests/httptrigger.yaml', 'src/function.ts', 'src/function.test.ts'])
+      expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
+    const trigger = read('manifests/httptrigger.yaml');
+    expect(trigger).toContain('kind: HTTPTrigger');
+    expect(trigger).toMatch(
+      /group: stock-keeper\.cnpaas\.dev\n\s+version: v1\n\s+resource: stockitems\n\s+kind: StockItem/,
+    );
+    expect(trigger).toContain('path: /functions/stockitems');
+    expect(read('src/function.ts')).toContain('export function addStockItemFunction(');
+    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_EVENT'");
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'");
+    expect(read('src/run.ts')).toContain('addStockItemFunction(server.app');
+    expect(read('src/manifests.ts')).toContain("httpTrigger: 'httptrigger.yaml'");
+    expect(read('README.md')).toContain('## The function (`--function`)');
+    for (const file of tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(tree.read(file, 'utf8'), file).not.toMatch(/<%|%>|withFunction/);
+
+    const plain = createTreeWithEmptyWorkspace();
+    await serviceGenerator(plain, { name: 'stock-keeper', kind: 'StockItem' });
+    expect(plain.exists(`${ROOT}/src/function.ts`)).toBe(false);
+    for (const file of plain
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(plain.read(file, 'utf8'), file).not.toMatch(/HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names/);
+  });
+
   it('adds the package to the root tsconfig.json references, once', async () => {
     tree.write('tsconfig.json', JSON.stringify({ files: [], references: [{ path: './packages/kube' }] }));
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
