@@ -83,9 +83,16 @@ function tail(text: string, lines: number): string {
 
 /** The workspace's tracked files, plus each package's dist/, with modes and times (so tsc -b sees dist up to date). */
 async function copyWorkspace(dest: string): Promise<void> {
-  const dists = readdirSync(path.join(ROOT, 'packages'))
-    .map((p) => path.join('packages', p, 'dist'))
-    .filter((d) => existsSync(path.join(ROOT, d)));
+  // Only tracked packages' dist/: a package generated here and not committed (the test's own name, say) stays out.
+  const listed = await run(ROOT, ['git', 'ls-files', '--', 'packages/*/package.json'], 30_000);
+  if (listed.code !== 0) throw new Error(`git ls-files failed:\n${tail(listed.output, 20)}`);
+  const tracked = new Set(
+    listed.output
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => path.dirname(f)),
+  );
+  const dists = [...tracked].map((p) => path.join(p, 'dist')).filter((d) => existsSync(path.join(ROOT, d)));
   const script = `{ git ls-files -z; printf '%s\\0' ${dists.map((d) => `'${d}'`).join(' ')}; } | tar --null -T - -cf - | tar -xf - -C '${dest}'`;
   const res = await run(ROOT, ['bash', '-c', script], 60_000);
   if (res.code !== 0) throw new Error(`copying the workspace failed:\n${tail(res.output, 20)}`);
@@ -104,7 +111,8 @@ function linkNodeModules(dest: string): void {
   // A package's own node_modules (a second version npm could not hoist).
   for (const pkg of readdirSync(path.join(ROOT, 'packages'))) {
     const own = path.join(ROOT, 'packages', pkg, 'node_modules');
-    if (existsSync(own) && readdirSync(own).length > 0)
+    // Only packages the copy has (an untracked one is not in it).
+    if (existsSync(own) && readdirSync(own).length > 0 && existsSync(path.join(dest, 'packages', pkg)))
       symlinkSync(own, path.join(dest, 'packages', pkg, 'node_modules'));
   }
 }
