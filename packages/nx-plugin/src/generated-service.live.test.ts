@@ -3,7 +3,9 @@
  * workspace, `nx g @cnpaas/nx-plugin:service` writes a package, and that
  * package, untouched, builds, typechecks, lints, is formatted, passes its
  * unit tests and its live test (the bin against a real kube-apiserver on
- * cnpaas-store), and its error codes make a clean catalogue. Any template
+ * cnpaas-store), and its error codes make a clean catalogue. A second
+ * service, generated with `--function`, builds, typechecks, lints, is
+ * formatted and passes its unit tests (the function's among them). Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -34,6 +36,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
 const KIND = 'StockItem';
+/** A second service, with --function: built, linted and unit-tested (its live test is the same as the first's). */
+const FN_NAME = 'shelf-keeper';
+const FN_KIND = 'Shelf';
 
 interface Run {
   code: number | null;
@@ -78,9 +83,16 @@ function tail(text: string, lines: number): string {
 
 /** The workspace's tracked files, plus each package's dist/, with modes and times (so tsc -b sees dist up to date). */
 async function copyWorkspace(dest: string): Promise<void> {
-  const dists = readdirSync(path.join(ROOT, 'packages'))
-    .map((p) => path.join('packages', p, 'dist'))
-    .filter((d) => existsSync(path.join(ROOT, d)));
+  // Only tracked packages' dist/: a package generated here and not committed (the test's own name, say) stays out.
+  const listed = await run(ROOT, ['git', 'ls-files', '--', 'packages/*/package.json'], 30_000);
+  if (listed.code !== 0) throw new Error(`git ls-files failed:\n${tail(listed.output, 20)}`);
+  const tracked = new Set(
+    listed.output
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => path.dirname(f)),
+  );
+  const dists = [...tracked].map((p) => path.join(p, 'dist')).filter((d) => existsSync(path.join(ROOT, d)));
   const script = `{ git ls-files -z; printf '%s\\0' ${dists.map((d) => `'${d}'`).join(' ')}; } | tar --null -T - -cf - | tar -xf - -C '${dest}'`;
   const res = await run(ROOT, ['bash', '-c', script], 60_000);
   if (res.code !== 0) throw new Error(`copying the workspace failed:\n${tail(res.output, 20)}`);
@@ -99,7 +111,8 @@ function linkNodeModules(dest: string): void {
   // A package's own node_modules (a second version npm could not hoist).
   for (const pkg of readdirSync(path.join(ROOT, 'packages'))) {
     const own = path.join(ROOT, 'packages', pkg, 'node_modules');
-    if (existsSync(own) && readdirSync(own).length > 0)
+    // Only packages the copy has (an untracked one is not in it).
+    if (existsSync(own) && readdirSync(own).length > 0 && existsSync(path.join(dest, 'packages', pkg)))
       symlinkSync(own, path.join(dest, 'packages', pkg, 'node_modules'));
   }
 }
@@ -169,7 +182,40 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
     }
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
-    expect(checked.output).toContain(`turns a new ${KIND} Ready=True for its generation`);
+    // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
+    const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const passed = report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
+    expect(passed.map((a) => a.title).sort()).toEqual(
+      [
+        `turns a new ${KIND} Ready=True for its generation`,
+        'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
+        `keeps ${KIND}s in their own database, as topology.yaml routes them`,
+        'answers /readyz once it leads, and stops cleanly on SIGTERM',
+      ].sort(),
+    );
+
+    await step(
+      'generate --function',
+      nx(['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--no-interactive'], 60_000),
+    );
+    relinkWorkspacePackages(dest);
+    const unitTargets = 'build,typecheck,lint,format:check,test:unit';
+    const fn = await step(
+      'with --function: build…test:unit',
+      nx(['run-many', '-t', unitTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 180_000),
+    );
+    for (const target of unitTargets.split(',')) {
+      const quoted = target.includes(':') ? `"${target}"` : target;
+      expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
+    }
+    const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
+      testResults: Array<{ name: string; status: string }>;
+    };
+    expect(fnUnit.testResults.filter((f) => f.name.endsWith('src/function.test.ts')).map((f) => f.status)).toEqual([
+      'passed',
+    ]);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
@@ -177,7 +223,9 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       run(dest, [process.execPath, '--import', 'tsx', 'scripts/errors-catalogue.ts'], 60_000),
     );
     expect(catalogue.output).toMatch(/codes from \d+ registries/);
-    expect(readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8')).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
+    const errorsDoc = readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8');
+    expect(errorsDoc).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
+    expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_BAD_EVENT');
     await step(
       'errors catalogue test',
       run(

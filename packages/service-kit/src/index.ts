@@ -74,3 +74,31 @@ export {
 } from './logger.js';
 export { runMain, type MainOptions } from './main.js';
 export { runUntilStopped, type RunUntilStoppedOptions } from './run.js';
+export {
+  ADMISSION_API_VERSION,
+  ADMISSION_KIND,
+  ADMISSION_REVIEW_HINT,
+  admissionReviewProblem,
+  allow,
+  allowWithPatch,
+  decodePatch,
+  deny,
+  isRecord,
+  pointerSegment,
+  reviewResponse,
+  type AdmissionHandler,
+  type AdmissionObject,
+  type AdmissionRequest,
+  type AdmissionResponse,
+  type AdmissionReview,
+  type CheckedAdmissionReview,
+  type DenyOptions,
+  type GroupVersionKind,
+  type GroupVersionResource,
+  type JsonPatchOp,
+  type ObjectMeta,
+  type Operation,
+  type Status,
+  type StatusCause,
+  type UserInfo,
+} from './admission-review.js';

@@ -18,7 +18,7 @@ describe('service generator', () => {
     tree = createTreeWithEmptyWorkspace();
   });
 
-  it('writes the package: CRD, RBAC, bin launcher, sources and tests, with no template left over', async () => {
+  it('writes the package: CRD, RBAC, webhook configuration, topology, bin launcher, sources and tests, with no template left over', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
     const files = tree
       .listChanges()
@@ -32,6 +32,7 @@ describe('service generator', () => {
         'manifests/crds/stockitems.yaml',
         'manifests/namespace.yaml',
         'manifests/rbac.yaml',
+        'manifests/validating-webhook-configuration.yaml',
         'package.json',
         'src/component.ts',
         'src/config.test.ts',
@@ -48,6 +49,12 @@ describe('service generator', () => {
         'src/run.ts',
         'src/stock-keeper.live.test.ts',
         'src/types.ts',
+        'src/validation.test.ts',
+        'src/validation.ts',
+        'src/webhook-server.test.ts',
+        'src/webhook-server.ts',
+        'src/webhook.ts',
+        'topology.yaml',
         'tsconfig.json',
         'tsconfig.test.json',
         'vitest.config.ts',
@@ -78,6 +85,68 @@ describe('service generator', () => {
     expect(read('src/component.ts')).toContain('export function stockKeeperComponent(');
     expect(read('src/run.ts')).toContain("processMetricsPrefix: 'cnpaas_stock_keeper_'");
     expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
+    expect(pkg.files).toContain('topology.yaml');
+  });
+
+  it('substitutes the names in the webhook and the topology', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
+    const webhook = read('manifests/validating-webhook-configuration.yaml');
+    expect(webhook).toContain('- name: validate-stockitems.stock-keeper.cnpaas.dev');
+    // Prettier may wrap the flow mapping (the in-memory workspace has no .prettierrc): look for each entry.
+    for (const entry of [
+      'name: stock-keeper',
+      'namespace: stock-keeper-system',
+      'port: 443',
+      'path: /validate/stockitems',
+    ])
+      expect(webhook).toContain(entry);
+    expect(webhook).toMatch(
+      /apiGroups: \[stock-keeper\.cnpaas\.dev\]\n\s+apiVersions: \[v1\]\n\s+resources: \[stockitems\]/,
+    );
+    expect(webhook).not.toContain('caBundle:');
+    expect(read('src/webhook.ts')).toContain("path: '/validate/stockitems'");
+    expect(read('src/webhook.ts')).toContain('export function stockItemValidator(');
+    expect(read('src/validation.ts')).toContain('export function checkStockItem(');
+    expect(read('src/webhook-server.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_REVIEW'");
+    expect(read('src/webhook-server.ts')).toContain("name: 'cnpaas_stock_keeper_admission_total'");
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_TLS_CERT_FILE'");
+    const topology = read('topology.yaml');
+    expect(topology).toContain('endpoint: sqlite://stock-keeper.db');
+    expect(topology).toContain('customresource: { group: stock-keeper.cnpaas.dev/v1, kind: stockitems }');
+  });
+
+  it('--function adds the HTTPTrigger, the function and its test, and wires them in; without it there is no trace of them', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', function: true });
+    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
+    for (const file of ['manifests/httptrigger.yaml', 'src/function.ts', 'src/function.test.ts'])
+      expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
+    const trigger = read('manifests/httptrigger.yaml');
+    expect(trigger).toContain('kind: HTTPTrigger');
+    expect(trigger).toMatch(
+      /group: stock-keeper\.cnpaas\.dev\n\s+version: v1\n\s+resource: stockitems\n\s+kind: StockItem/,
+    );
+    expect(trigger).toContain('path: /functions/stockitems');
+    expect(read('src/function.ts')).toContain('export function addStockItemFunction(');
+    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_EVENT'");
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'");
+    expect(read('src/run.ts')).toContain('addStockItemFunction(server.app');
+    expect(read('src/manifests.ts')).toContain("httpTrigger: 'httptrigger.yaml'");
+    expect(read('README.md')).toContain('## The function (`--function`)');
+    for (const file of tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(tree.read(file, 'utf8'), file).not.toMatch(/<%|%>|withFunction/);
+
+    const plain = createTreeWithEmptyWorkspace();
+    await serviceGenerator(plain, { name: 'stock-keeper', kind: 'StockItem' });
+    expect(plain.exists(`${ROOT}/src/function.ts`)).toBe(false);
+    for (const file of plain
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(plain.read(file, 'utf8'), file).not.toMatch(/HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names/);
   });
 
   it('adds the package to the root tsconfig.json references, once', async () => {
@@ -92,6 +161,10 @@ describe('service generator', () => {
   it('takes --group and --plural', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'Policy', group: 'stock.example.com' });
     expect(tree.exists(`${ROOT}/manifests/crds/policies.yaml`)).toBe(true);
+    expect(tree.read(`${ROOT}/topology.yaml`, 'utf8')).toContain('group: stock.example.com/v1, kind: policies');
+    expect(tree.read(`${ROOT}/manifests/validating-webhook-configuration.yaml`, 'utf8')).toContain(
+      'name: validate-policies.stock.example.com',
+    );
     expect(tree.read(`${ROOT}/src/names.ts`, 'utf8')).toContain("export const GROUP = 'stock.example.com';");
     const other = createTreeWithEmptyWorkspace();
     await serviceGenerator(other, { name: 'stock-keeper', kind: 'Mouse', plural: 'mice' });

@@ -17,6 +17,10 @@ import type { ServiceGeneratorSchema } from './schema.js';
 
 /** The templates (`__tmpl__` files): the same directory from src/ under vitest and from dist/. */
 export const TEMPLATES = fileURLToPath(new URL('../../../src/generators/service/files', import.meta.url));
+/** The templates only `--function` writes (the rest take `withFunction` to wire them in). */
+export const FUNCTION_TEMPLATES = fileURLToPath(
+  new URL('../../../src/generators/service/files-function', import.meta.url),
+);
 
 export interface ServiceNames {
   /** kebab-case: directory, npm name, bin, client identity, Lease, metric and label values. */
@@ -164,7 +168,9 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
     throw bad(`${root} exists already`, `pick another --name, or remove ${root} first`);
   }
   // `tmpl: ''` strips the `__tmpl__` suffix: templates are not TypeScript until they are generated.
-  generateFiles(tree, TEMPLATES, root, { ...names, tmpl: '' });
+  const withFunction = options.function === true;
+  generateFiles(tree, TEMPLATES, root, { ...names, withFunction, tmpl: '' });
+  if (withFunction) generateFiles(tree, FUNCTION_TEMPLATES, root, { ...names, withFunction, tmpl: '' });
   addRootReference(tree, root);
   // Prettier over what was written: tables and wrapped lines depend on the lengths of the names.
   await formatFiles(tree);

@@ -8,4 +8,6 @@ export interface ServiceGeneratorSchema {
   group?: string;
   /** The kind's plural resource name; default derived from the kind. */
   plural?: string;
+  /** Also an HTTPTrigger (platform.cnpaas.dev/v1) for the kind and an HTTP function handler stub. */
+  function?: boolean;
 }
