@@ -2,7 +2,7 @@ import { StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
-import { BackendQueryError, SqlBridge } from './sql-bridge.js';
+import { BackendQueryError, type QueryResult, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind } from './sql/dialect.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 
@@ -86,6 +86,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   protected readonly sql: BackendStatements;
   readonly #spec: ServerSpecifics;
   #inTxn = false;
+  /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
+  commitNotice: string | undefined;
 
   constructor(spec: ServerSpecifics, display: string, config: unknown) {
     this.location = display;
@@ -289,6 +291,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   commit(lastRevision: number): Promise<void> | undefined {
     if (!this.#inTxn) return undefined;
     this.#run('writer', this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) });
+    if (this.commitNotice) this.db.query('writer', this.commitNotice);
     this.#inTxn = false;
     return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
   }
@@ -297,6 +300,56 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (!this.#inTxn) return;
     this.#inTxn = false;
     this.db.query('writer', 'ROLLBACK');
+  }
+
+  // --- for the store meta that shares this database (postgres-shared-meta.ts) ---
+
+  /** A statement inside the open batch if there is one, otherwise on the reader (autocommit). */
+  statement(text: string, params: unknown[] = []): QueryResult {
+    return this.db.query(this.#conn, text, params);
+  }
+
+  /** A statement that belongs to the batch: opens it on first use, like a row write. */
+  batchStatement(text: string, params: unknown[] = []): QueryResult {
+    this.begin();
+    return this.db.query('writer', text, params);
+  }
+
+  /** A statement on the reader that does not block the event loop. */
+  readAsync(text: string, params: unknown[] = []): Promise<QueryResult> {
+    return this.db.queryAsync('reader', text, params);
+  }
+
+  /** Statements on the writer in one transaction of their own (set-up). */
+  setup(statements: readonly string[]): void {
+    if (this.#inTxn) throw new Error('setup inside a batch');
+    this.db.query('writer', 'BEGIN');
+    try {
+      for (const s of statements) this.db.query('writer', s);
+      this.db.query('writer', 'COMMIT');
+    } catch (err) {
+      this.db.query('writer', 'ROLLBACK');
+      throw err;
+    }
+  }
+
+  /**
+   * Opens the batch's transaction and runs `lock` in it, without blocking
+   * the event loop while the lock is waited for: reads keep answering from
+   * the reader meanwhile, since the batch counts as open only once it holds
+   * the lock.
+   */
+  async beginLocked(lock: string): Promise<QueryResult> {
+    if (this.#inTxn) throw new Error('beginLocked inside a batch');
+    await this.db.queryAsync('writer', 'BEGIN');
+    try {
+      const result = await this.db.queryAsync('writer', lock);
+      this.#inTxn = true;
+      return result;
+    } catch (err) {
+      await this.db.queryAsync('writer', 'ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   /** On the reader: it must not wait for, or join, a batch's transaction. */

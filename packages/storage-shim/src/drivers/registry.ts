@@ -4,7 +4,9 @@ import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
-import { postgresFactory } from './postgres-endpoint.js';
+import { parsePostgresEndpoint, postgresFactory } from './postgres-endpoint.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { PostgresSharedMeta } from './postgres-shared-meta.js';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
 export { EndpointError, type DriverFactory } from './registry-types.js';
@@ -51,6 +53,22 @@ export const registry: BackendOpener = {
   openDefault(dataDir, options) {
     const location = join(dataDir, 'main.db');
     return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
+  },
+  openShared(endpoint, _options, log) {
+    if (endpoint.scheme !== postgresFactory.scheme) {
+      throw new EndpointError(
+        `--main-endpoint ${endpoint.display}: only PostgreSQL can hold a main backend that replicas share`,
+        'give a postgres:// endpoint, or leave --main-endpoint out to keep main.db and meta.db in the data dir',
+      );
+    }
+    const { config } = parsePostgresEndpoint(endpoint.location);
+    const main = new PostgresDriver(parsePostgresEndpoint(endpoint.location));
+    try {
+      return { main, meta: new PostgresSharedMeta(main, config, log) };
+    } catch (err) {
+      void main.close();
+      throw err;
+    }
   },
   open(endpoint, options) {
     const factory = FACTORIES.get(endpoint.scheme);
