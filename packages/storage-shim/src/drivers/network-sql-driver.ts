@@ -291,9 +291,14 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   commit(lastRevision: number): Promise<void> | undefined {
     if (!this.#inTxn) return undefined;
     this.#run('writer', this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) });
-    if (this.commitNotice) this.db.query('writer', this.commitNotice);
     this.#inTxn = false;
-    return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
+    if (!this.commitNotice) return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
+    // Sent ahead of the COMMIT without waiting (the connection runs them in order). If the
+    // notice failed, PostgreSQL turns the COMMIT into a rollback without an error, so the
+    // batch fails on the notice's error.
+    const notice = this.db.queryAsync('writer', this.commitNotice);
+    const committed = this.db.queryAsync('writer', 'COMMIT');
+    return Promise.all([notice, committed]).then(() => undefined);
   }
 
   rollback(): void {

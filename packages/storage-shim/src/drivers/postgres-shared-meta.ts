@@ -48,8 +48,9 @@ export class PostgresSharedMeta implements MetaBackend {
     // A replica that loses PostgreSQL while it holds the lock must not hold it
     // forever (a partition), and a batch must not wait forever for a lock.
     main.setup(["SET SESSION idle_in_transaction_session_timeout = '15s'", "SET SESSION lock_timeout = '20s'"]);
-    main.commitNotice = `NOTIFY ${COMMIT_CHANNEL}`;
-    this.sequencer = new Sequencer(main, listen, log);
+    // The payload names the committing replica, so that it does not wake itself.
+    main.commitNotice = `NOTIFY ${COMMIT_CHANNEL}, '${this.#memberId}'`;
+    this.sequencer = new Sequencer({ main, listen, log, self: this.#memberId });
     this.leaseTable = new SharedLeases(main);
   }
 
@@ -132,17 +133,24 @@ export class PostgresSharedMeta implements MetaBackend {
 const LOCK = `SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE`;
 const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
 
+interface SequencerOptions {
+  main: NetworkSqlDriver;
+  /** What the LISTEN connection connects with. */
+  listen: pg.ClientConfig;
+  log: Logger;
+  /** This replica's member ID: its own commits' notifications are ignored. */
+  self: string;
+}
+
 class Sequencer implements RevisionSequencer {
   readonly #main: NetworkSqlDriver;
-  readonly #listen: pg.ClientConfig;
-  readonly #log: Logger;
+  readonly #options: SequencerOptions;
   #listener: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(main: NetworkSqlDriver, listen: pg.ClientConfig, log: Logger) {
-    this.#main = main;
-    this.#listen = listen;
-    this.#log = log;
+  constructor(options: SequencerOptions) {
+    this.#main = options.main;
+    this.#options = options;
   }
 
   async lock(): Promise<number> {
@@ -165,17 +173,20 @@ class Sequencer implements RevisionSequencer {
   subscribe(wake: () => void): () => void {
     this.#timer = setInterval(wake, POLL_MS);
     this.#timer.unref();
-    const client = new pg.Client(this.#listen);
+    const { listen, log, self } = this.#options;
+    const client = new pg.Client(listen);
     this.#listener = client;
-    client.on('notification', () => wake());
+    client.on('notification', (n) => {
+      if (n.payload !== self) wake();
+    });
     client.on('error', (err) => {
-      this.#log.warn({ err: err.message }, 'replica commit notifications stopped; polling every 250 ms');
+      log.warn({ err: err.message }, 'replica commit notifications stopped; polling every 250 ms');
     });
     client
       .connect()
       .then(() => client.query(`LISTEN ${COMMIT_CHANNEL}`))
       .catch((err: unknown) => {
-        this.#log.warn({ err: (err as Error).message }, 'cannot listen for replica commits; polling every 250 ms');
+        log.warn({ err: (err as Error).message }, 'cannot listen for replica commits; polling every 250 ms');
       });
     return () => this.close();
   }
