@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { formatMarkdownFile } from '../../../scripts/lib/format-markdown.js';
 import { call, connect, type EtcdClient } from '../test/support/client.js';
 import { startPostgres } from '../test/support/postgres.js';
@@ -64,10 +63,7 @@ async function subject(url: string, replicas: number): Promise<{ stores: ServerH
 const server = await startPostgres();
 const results: Record<string, Record<Row, { opsPerSec: number; errors: number }>> = {};
 try {
-  const admin = new pg.Client({ connectionString: server.url() });
-  await admin.connect();
-  for (const db of ['one', 'two']) await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
+  for (const db of ['one', 'two']) await server.createDatabase(db);
   for (const [label, db, n] of [
     ['1 store', 'one', 1],
     ['2 replicas', 'two', 2],

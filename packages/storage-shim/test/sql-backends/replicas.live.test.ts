@@ -55,11 +55,7 @@ describe.skipIf(missing !== undefined)('replicas on one PostgreSQL database', ()
 
   beforeAll(async () => {
     pgServer = await startPostgres();
-    const admin = await import('pg');
-    const c = new admin.default.Client({ connectionString: pgServer.url() });
-    await c.connect();
-    await c.query('CREATE DATABASE shared');
-    await c.end();
+    await pgServer.createDatabase('shared');
     // One after the other: the first creates the tables, the second finds them.
     a = await replica(pgServer.url('shared'));
     b = await replica(pgServer.url('shared'));
