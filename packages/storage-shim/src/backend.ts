@@ -29,6 +29,12 @@ export interface Backend {
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse>;
   compact(revision: number, physical: boolean): Promise<void>;
 
+  /**
+   * Replicas: catches up with the revisions other store processes committed
+   * (docs/replicas.md), as a linearizable read does; absent or a no-op otherwise.
+   */
+  sync?(): void;
+
   changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[];
   onCommit(listener: (revisions: Revision[]) => void): () => void;
 

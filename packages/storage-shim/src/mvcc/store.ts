@@ -220,6 +220,11 @@ export class RevisionStore {
     return this.#enqueue({ kind: 'deleteRange', req }) as Promise<DeleteRangeResponse>;
   }
 
+  /** Replicas: catches up with every revision committed anywhere (see #linearize). */
+  sync(): void {
+    this.#linearize();
+  }
+
   /** Every change with from <= revision <= to in the backends that may hold `range`, in order. */
   changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[] {
     const out: Change[] = [];
