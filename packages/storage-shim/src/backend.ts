@@ -37,6 +37,11 @@ export interface Backend {
 
   changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[];
   onCommit(listener: (revisions: Revision[]) => void): () => void;
+  /**
+   * Replicas: called with the compact revision when another process compacted
+   * history this one had not delivered yet (it lagged behind the compaction).
+   */
+  onCompactedAhead?(listener: (compactRevision: number) => void): () => void;
 
   leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }>;
   leaseRevoke(id: bigint): Promise<{ revision: number } | void>;

@@ -111,6 +111,7 @@ export class RevisionStore {
   readonly #log: Logger;
   readonly #options: RevisionStoreOptions;
   readonly #listeners = new Set<CommitListener>();
+  readonly #compactedAhead = new Set<(compactRevision: number) => void>();
   #revision = 1;
   /**
    * The newest revision whose batch has committed: what reads and headers
@@ -194,6 +195,11 @@ export class RevisionStore {
   onCommit(listener: CommitListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onCompactedAhead(listener: (compactRevision: number) => void): () => void {
+    this.#compactedAhead.add(listener);
+    return () => this.#compactedAhead.delete(listener);
   }
 
   // --- reads ---
@@ -510,16 +516,23 @@ export class RevisionStore {
    */
   #catchUp(latest: number): void {
     if (latest <= this.#committed) return;
+    // Read before the rows: a compaction past the first revision this replica has not
+    // delivered may have removed some of them (a replica that lagged, e.g. cut off).
+    const from = this.#committed + 1;
+    const compact = Math.max(this.#compactRevision, this.#meta.compactRevision());
     const all = { start: Buffer.from([0]), end: Buffer.alloc(0) };
     const revisions: Revision[] = [];
-    for (const c of this.changes(all, this.#committed + 1, latest, true)) {
+    for (const c of this.changes(all, from, latest, true)) {
       const last = revisions.at(-1);
       if (last?.revision === c.kv.modRevision) last.changes.push(c);
       else revisions.push({ revision: c.kv.modRevision, changes: [c] });
     }
     this.#revision = latest;
     this.#committed = latest;
-    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+    this.#compactRevision = Math.max(compact, this.#meta.compactRevision());
+    // Watchers that still need a revision below it can no longer get every event: like
+    // etcd's, they are told they were compacted (before anything newer reaches them).
+    if (compact > from) for (const l of this.#compactedAhead) l(compact);
     if (revisions.length > 0) for (const l of this.#listeners) l(revisions);
   }
 

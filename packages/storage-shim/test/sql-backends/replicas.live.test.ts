@@ -185,6 +185,31 @@ describe.skipIf(missing !== undefined)('replicas on one PostgreSQL database', ()
     }
   }, 20_000);
 
+  it('cuts a live watch off as compacted on a replica that lagged behind another replica’s compaction', async () => {
+    const start = (await range(cb, '/lag/', '/lag0')).revision + 1;
+    const watch = new WatchStream(cb);
+    watch.create({ key: k('/lag/'), range_end: k('/lag0'), start_revision: start, watch_id: 1 });
+    await watch.until((rs) => rs.some((r) => r.created));
+    // B hears nothing while it is stopped; A writes, overwrites and compacts past it.
+    process.kill(b.child.pid!, 'SIGSTOP');
+    let compactAt: number;
+    try {
+      await put(ca, '/lag/k', 'v1');
+      await put(ca, '/lag/k', 'v2');
+      compactAt = await put(ca, '/lag/k', 'v3');
+      await call(ca.kv, 'Compact', { revision: compactAt, physical: true });
+    } finally {
+      process.kill(b.child.pid!, 'SIGCONT');
+    }
+    // v1 and v2 are gone from history: B cannot deliver them, so it says so, as etcd does.
+    await watch.until((rs) => rs.some((r) => r.canceled), 10_000);
+    const canceled = watch.responses.find((r) => r.canceled);
+    expect(Number(canceled.compact_revision)).toBe(compactAt);
+    expect(eventLog(watch, 1)).toEqual([]);
+    watch.close();
+    expect((await range(cb, '/lag/', '/lag0')).kvs).toEqual([`/lag/k=v3@${compactAt}/${compactAt - 2}/3`]);
+  }, 30_000);
+
   it('loses no acknowledged write when a replica is killed under load, and an etcd client fails over', async () => {
     const acked = new Map<string, number>();
     let stop = false;
