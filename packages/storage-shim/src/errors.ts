@@ -143,7 +143,7 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_TOPOLOGY_RELOAD'
   /**
-   * The store was started with --main-endpoint (replicas sharing one PostgreSQL database) and a topology that routes
+   * The store was started with --main-endpoint (replicas sharing one database) and a topology that routes
    * keys to other backends. Replicas keep every key in the shared database, so that one transaction there orders
    * every write.
    * @fix Leave --topology out (or give it no backends) when replicas share --main-endpoint, or run a single store
@@ -154,7 +154,7 @@ export type StoreErrorCode =
    * Another cnpaas-store process already runs on this --data-dir. main.db and meta.db are local files that one process
    * owns: two stores on one data dir would each take revisions of their own.
    * @fix Stop the other store first, or give each store its own --data-dir. To run several stores on the same data,
-   * put the main backend in PostgreSQL with --main-endpoint (docs/replicas.md).
+   * put the main backend in a network database with --main-endpoint (docs/replicas.md).
    */
   | 'CNPAAS_STORE_DATA_DIR_LOCKED';
 

@@ -30,10 +30,10 @@ function mainEndpoint(config: StoreConfig): BackendEndpoint {
   const warnings: string[] = [];
   try {
     const endpoint = resolveEndpoint(config.mainEndpoint!, { dataDir: config.dataDir, warnings });
-    if (endpoint.scheme !== 'postgres') {
+    if (endpoint.scheme !== 'postgres' && endpoint.scheme !== 'mysql') {
       throw new EndpointError(
-        `${endpoint.display} is not a PostgreSQL database`,
-        'replicas share the main backend in PostgreSQL: give a postgres:// endpoint, or leave --main-endpoint out',
+        `${endpoint.display} is not a PostgreSQL, MySQL or MariaDB database`,
+        'replicas share the main backend in a network database: give a postgres:// or mysql:// endpoint, or leave --main-endpoint out',
       );
     }
     return endpoint;

@@ -10,7 +10,7 @@ export interface StoreConfig {
   listenMetricsUrls: string[];
   dataDir: string;
   topologyFile: string | undefined;
-  /** Where the default backend and the store's meta live when not in the data dir: a shared PostgreSQL database (replicas). */
+  /** Where the default backend and the store's meta live when not in the data dir: a shared network database (replicas). */
   mainEndpoint: string | undefined;
   certFile: string | undefined;
   keyFile: string | undefined;
@@ -45,9 +45,10 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --data-dir DIR                where main.db, meta.db and relative backend files live
                                 (default ./default.cnpaas-store)
   --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
-  --main-endpoint URL           keep the default backend and the store's meta in this PostgreSQL
-                                database instead of main.db and meta.db, so that several stores
-                                (replicas) can serve the same data at once; no --topology backends
+  --main-endpoint URL           keep the default backend and the store's meta in this PostgreSQL,
+                                MySQL or MariaDB database instead of main.db and meta.db, so that
+                                several stores (replicas) can serve the same data at once; no
+                                --topology backends
   --cert-file, --key-file FILE  serving certificate for https:// URLs
   --trusted-ca-file FILE        CA for client certificates
   --client-cert-auth            require a client certificate signed by --trusted-ca-file (https:// only)

@@ -28,7 +28,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
     throw new StoreError(
       'CNPAAS_STORE_DATA_DIR_LOCKED',
       `another cnpaas-store already runs on --data-dir ${dataDir}`,
-      'stop the other store first or give this one its own --data-dir; stores that share data put the main backend in PostgreSQL with --main-endpoint (docs/replicas.md)',
+      'stop the other store first or give this one its own --data-dir; stores that share data put the main backend in a network database with --main-endpoint (docs/replicas.md)',
     );
   }
   return {

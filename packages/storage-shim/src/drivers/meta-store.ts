@@ -17,8 +17,8 @@ const META_MIGRATIONS: readonly string[] = [
  * meta.db: what belongs to the store as a whole rather than to one backend —
  * the compact revision, leases, the member identity, and the revision log that
  * makes a write spanning several backends atomic. Always a SQLite file in the
- * data dir (unless replicas share a main backend in PostgreSQL:
- * postgres-shared-meta.ts), and owned by one process: opening it locks the
+ * data dir (unless replicas share a main backend in a network database:
+ * shared-meta.ts), and owned by one process: opening it locks the
  * data dir (data-dir-lock.ts).
  */
 export class MetaStore extends SqliteFile implements MetaBackend {

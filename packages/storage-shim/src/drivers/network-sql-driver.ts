@@ -196,6 +196,11 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }
   }
 
+  /** The SQL dialect of its database (for the replicas' shared meta beside its tables). */
+  get dialect(): Dialect {
+    return this.#spec.dialect;
+  }
+
   get inTransaction(): boolean {
     return this.#inTxn;
   }
@@ -307,7 +312,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     this.db.query('writer', 'ROLLBACK');
   }
 
-  // --- for the store meta that shares this database (postgres-shared-meta.ts) ---
+  // --- for the store meta that shares this database (shared-meta.ts) ---
 
   /** A statement inside the open batch if there is one, otherwise on the reader (autocommit). */
   statement(text: string, params: unknown[] = []): QueryResult {

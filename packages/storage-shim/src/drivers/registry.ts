@@ -5,8 +5,13 @@ import { makePrivateDir } from './private-files.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
 import { parsePostgresEndpoint, postgresFactory } from './postgres-endpoint.js';
+import { MysqlDriver } from './mysql-driver.js';
+import { parseMysqlEndpoint } from './mysql-endpoint.js';
+import type { NetworkSqlDriver } from './network-sql-driver.js';
+import { postgresCommitListener } from './postgres-commit-listener.js';
 import { PostgresDriver } from './postgres-driver.js';
-import { PostgresSharedMeta } from './postgres-shared-meta.js';
+import { type CommitNotifier, SharedMeta } from './shared-meta.js';
+import type { Logger } from 'pino';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
 export { EndpointError, type DriverFactory } from './registry-types.js';
@@ -44,6 +49,16 @@ export function resolveEndpoint(endpoint: string, context: { dataDir: string; wa
   return { scheme: factory.scheme, ...factory.resolve(rest, { ...context, scheme }) };
 }
 
+/** The main backend and the replicas' meta beside it; the driver is closed again if the meta cannot start. */
+function shared(main: NetworkSqlDriver, log: Logger, notifier?: CommitNotifier) {
+  try {
+    return { main, meta: new SharedMeta({ main, log, ...(notifier ? { notifier } : {}) }) };
+  } catch (err) {
+    void main.close();
+    throw err;
+  }
+}
+
 /** Opens each database through the driver its scheme names. */
 export const registry: BackendOpener = {
   openMeta(dataDir, options) {
@@ -55,20 +70,16 @@ export const registry: BackendOpener = {
     return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
   },
   openShared(endpoint, _options, log) {
-    if (endpoint.scheme !== postgresFactory.scheme) {
-      throw new EndpointError(
-        `--main-endpoint ${endpoint.display}: only PostgreSQL can hold a main backend that replicas share`,
-        'give a postgres:// endpoint, or leave --main-endpoint out to keep main.db and meta.db in the data dir',
-      );
+    if (endpoint.scheme === postgresFactory.scheme) {
+      const parsed = parsePostgresEndpoint(endpoint.location);
+      return shared(new PostgresDriver(parsed), log, postgresCommitListener(parsed.config));
     }
-    const { config } = parsePostgresEndpoint(endpoint.location);
-    const main = new PostgresDriver(parsePostgresEndpoint(endpoint.location));
-    try {
-      return { main, meta: new PostgresSharedMeta(main, config, log) };
-    } catch (err) {
-      void main.close();
-      throw err;
-    }
+    if (endpoint.scheme === mysqlFactory.scheme)
+      return shared(new MysqlDriver(parseMysqlEndpoint(endpoint.location)), log);
+    throw new EndpointError(
+      `--main-endpoint ${endpoint.display}: only PostgreSQL, MySQL and MariaDB can hold a main backend that replicas share`,
+      'give a postgres:// or mysql:// endpoint, or leave --main-endpoint out to keep main.db and meta.db in the data dir',
+    );
   },
   open(endpoint, options) {
     const factory = FACTORIES.get(endpoint.scheme);

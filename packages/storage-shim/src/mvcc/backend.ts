@@ -119,7 +119,7 @@ export interface MetaBackend {
   readonly location: string;
   /**
    * Present when other store processes may write the same databases (the
-   * main backend and meta in one shared PostgreSQL database): revisions are
+   * main backend and meta in one shared network database): revisions are
    * then taken under a lock in the database, not from this process's memory.
    */
   readonly sequencer?: RevisionSequencer;

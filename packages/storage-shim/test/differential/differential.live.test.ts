@@ -11,8 +11,9 @@
  * - CNPAAS_DIFF_TOPOLOGY    single | routed | both (default both);
  * - CNPAAS_DIFF_TRACE=FILE  write every op and both outcomes to FILE (one run per file: seed appended);
  * - CNPAAS_DIFF_BACKEND     sqlite (default) | postgres | mariadb: where the store's routed keys live;
- *                           replicas: two stores on one PostgreSQL database (--main-endpoint,
- *                           docs/replicas.md), requests to one and watches on the other;
+ *                           replicas (replicas-mariadb): two stores on one PostgreSQL (MariaDB)
+ *                           database (--main-endpoint, docs/replicas.md), requests to one and
+ *                           watches on the other;
  * - CNPAAS_LONG=1           100k operations in total.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -32,10 +33,17 @@ const MAX_MISMATCHES = 25;
 const SUBJECT = SELF ? 'etcd-2' : 'cnpaas-store';
 /** Which database the store's routed backends are in; main.db and meta.db are always SQLite. */
 const BACKEND = process.env.CNPAAS_DIFF_BACKEND ?? 'sqlite';
-const NETWORK: Record<string, string> = { postgres: 'postgres', mariadb: 'mysql', replicas: 'postgres' };
+const NETWORK: Record<string, string> = {
+  postgres: 'postgres',
+  mariadb: 'mysql',
+  replicas: 'postgres',
+  'replicas-mariadb': 'mysql',
+};
 if (BACKEND !== 'sqlite' && !(BACKEND in NETWORK))
-  throw new Error(`CNPAAS_DIFF_BACKEND must be sqlite, postgres, mariadb or replicas, got ${BACKEND}`);
-const REPLICAS = BACKEND === 'replicas' && !SELF;
+  throw new Error(
+    `CNPAAS_DIFF_BACKEND must be sqlite, postgres, mariadb, replicas or replicas-mariadb, got ${BACKEND}`,
+  );
+const REPLICAS = BACKEND.startsWith('replicas') && !SELF;
 const SQL_SERVER: SqlServer | undefined = SQL_SERVERS.find((s) => s.dialect.name === NETWORK[BACKEND]);
 const SQL_MISSING = SQL_SERVER?.missing();
 /** Names the database in test names and reports when it is not SQLite. */
