@@ -67,6 +67,13 @@ export interface ServerSpecifics {
   readonly transactionalDdl: boolean;
   /** A migration script as the statements to send (MySQL runs one at a time). */
   statements(script: string): string[];
+  /**
+   * A statement that serializes migrations of stores starting together on
+   * one database (replicas), taken inside each migration's transaction
+   * (PostgreSQL: a transaction-scoped advisory lock). Without one, the
+   * migrations must be safe to run twice (MySQL's `IF NOT EXISTS`).
+   */
+  readonly migrationLock?: string;
 }
 
 /**
@@ -186,6 +193,14 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     for (let version = from; version < migrations.length; version++) {
       this.db.query('writer', 'BEGIN');
       try {
+        if (this.#spec.migrationLock) {
+          this.db.query('writer', this.#spec.migrationLock);
+          // Another store may have applied it while this one waited for the lock.
+          if (this.#appliedUnderLock() > version) {
+            this.db.query('writer', 'COMMIT');
+            continue;
+          }
+        }
         for (const s of this.#spec.statements(migrations[version]!)) this.db.query('writer', s);
         this.#run('writer', this.sql.setMeta, { name: 'schema_version', value: String(version + 1) });
         this.db.query('writer', 'COMMIT');
@@ -199,6 +214,16 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** The SQL dialect of its database (for the replicas' shared meta beside its tables). */
   get dialect(): Dialect {
     return this.#spec.dialect;
+  }
+
+  /** The schema version as committed now, read inside the migration's transaction. */
+  #appliedUnderLock(): number {
+    const meta = this.db.query(
+      'writer',
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ${this.#spec.currentSchema} AND table_name = 'meta'`,
+    ).rows[0]!;
+    if (Number(meta.n) === 0) return 0;
+    return Number(this.#run('writer', this.sql.getMeta, { name: 'schema_version' }).rows[0]?.value ?? 0);
   }
 
   get inTransaction(): boolean {
