@@ -29,8 +29,19 @@ export interface Backend {
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse>;
   compact(revision: number, physical: boolean): Promise<void>;
 
+  /**
+   * Replicas: catches up with the revisions other store processes committed
+   * (docs/replicas.md), as a linearizable read does; absent or a no-op otherwise.
+   */
+  sync?(): void;
+
   changes(range: KeyRange, from: number, to: number, withPrev: boolean): Change[];
   onCommit(listener: (revisions: Revision[]) => void): () => void;
+  /**
+   * Replicas: called with the compact revision when another process compacted
+   * history this one had not delivered yet (it lagged behind the compaction).
+   */
+  onCompactedAhead?(listener: (compactRevision: number) => void): () => void;
 
   leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }>;
   leaseRevoke(id: bigint): Promise<{ revision: number } | void>;

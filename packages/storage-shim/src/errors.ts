@@ -141,7 +141,22 @@ export type StoreErrorCode =
    * @fix Only append new backends at the end, leaving the existing ones as they were, and route a resource before
    * its objects are created; restart with --topology FILE if the store was started without one.
    */
-  | 'CNPAAS_STORE_TOPOLOGY_RELOAD';
+  | 'CNPAAS_STORE_TOPOLOGY_RELOAD'
+  /**
+   * The store was started with --main-endpoint (replicas sharing one database) and a topology that routes
+   * keys to other backends. Replicas keep every key in the shared database, so that one transaction there orders
+   * every write.
+   * @fix Leave --topology out (or give it no backends) when replicas share --main-endpoint, or run a single store
+   * without --main-endpoint to route keys to several backends.
+   */
+  | 'CNPAAS_STORE_REPLICA_TOPOLOGY'
+  /**
+   * Another cnpaas-store process already runs on this --data-dir. main.db and meta.db are local files that one process
+   * owns: two stores on one data dir would each take revisions of their own.
+   * @fix Stop the other store first, or give each store its own --data-dir. To run several stores on the same data,
+   * put the main backend in a network database with --main-endpoint (docs/replicas.md).
+   */
+  | 'CNPAAS_STORE_DATA_DIR_LOCKED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

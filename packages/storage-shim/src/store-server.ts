@@ -3,6 +3,7 @@ import { makePrivateDir } from './drivers/private-files.js';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { StoreConfig } from './config/flags.js';
+import type { BackendEndpoint } from './mvcc/backend.js';
 import { checkListenPolicy } from './config/listen-policy.js';
 import { StoreError } from './errors.js';
 import { startMetricsServers } from './http/metrics-server.js';
@@ -15,13 +16,31 @@ import type { ServiceContext } from './server/context.js';
 import { startGrpcServer } from './server/grpc-server.js';
 import { HeaderFactory } from './server/header.js';
 import { Checkpointer } from './drivers/checkpointer.js';
-import { registry } from './drivers/registry.js';
+import { EndpointError, registry, resolveEndpoint } from './drivers/registry.js';
 
 export interface StoreServer {
   urls: string[];
   store: RevisionStore;
   /** Graceful stop: in-flight batch finishes, watchers get a cancel, files close. */
   close(): Promise<void>;
+}
+
+/** --main-endpoint, checked like a topology endpoint; the error names the flag, never the password. */
+function mainEndpoint(config: StoreConfig): BackendEndpoint {
+  const warnings: string[] = [];
+  try {
+    const endpoint = resolveEndpoint(config.mainEndpoint!, { dataDir: config.dataDir, warnings });
+    if (endpoint.scheme !== 'postgres' && endpoint.scheme !== 'mysql') {
+      throw new EndpointError(
+        `${endpoint.display} is not a PostgreSQL, MySQL or MariaDB database`,
+        'replicas share the main backend in a network database: give a postgres:// or mysql:// endpoint, or leave --main-endpoint out',
+      );
+    }
+    return endpoint;
+  } catch (err) {
+    if (!(err instanceof EndpointError)) throw err;
+    throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--main-endpoint: ${err.reason}`, err.hint);
+  }
 }
 
 /** Wires the layers together: flags → topology → revision store → gRPC and metrics servers. */
@@ -54,6 +73,7 @@ export async function startStoreServer(
   const store = new RevisionStore({
     dataDir: config.dataDir,
     topology,
+    mainEndpoint: config.mainEndpoint === undefined ? undefined : mainEndpoint(config),
     fsync: config.fsync,
     walSizeLimitBytes: config.walSizeLimitBytes,
     opener: registry,

@@ -45,6 +45,14 @@ export interface StartControlPlaneOptions {
   env?: NodeJS.ProcessEnv;
   /** Progress lines (binary lookup, each process ready); silent by default. */
   log?: (line: string) => void;
+  /**
+   * Run `count` store replicas instead of one, sharing the PostgreSQL
+   * database `mainEndpoint` (the store's `--main-endpoint`, docs/replicas.md),
+   * and give kube-apiserver all of them in `--etcd-servers`. Processes are
+   * named `store-0`, `store-1`, …; a `topology` with backends is refused by
+   * the store in this mode.
+   */
+  storeReplicas?: { mainEndpoint: string; count: number };
 }
 
 export interface TestControlPlane {
@@ -111,13 +119,16 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       kubeApiserver: found['kube-apiserver'] ?? '',
       kubeControllerManager: found['kube-controller-manager'] ?? '',
     };
+    const stores = options.storeReplicas
+      ? await replicaSpecs({ paths, ports, topology, ...options.storeReplicas })
+      : [{ spec: storeSpec({ paths, ports, topology }), socket: paths.storeSocket }];
     const specs: ProcessSpec[] = [
-      storeSpec({ paths, ports, topology }),
+      ...stores.map((s) => s.spec),
       apiserverSpec({
         ports,
         pki,
         binaries,
-        etcdServers: `unix://${paths.storeSocket}`,
+        etcdServers: stores.map((s) => `unix://${s.socket}`).join(','),
         ...(options.apiserverArgs ? { extraArgs: options.apiserverArgs } : {}),
       }),
     ];
@@ -177,6 +188,31 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     await shutdown(supervisor, ownDir ? root : null);
     throw err;
   }
+}
+
+/** One store process per replica: each with its own data dir, socket and metrics port, all on one database. */
+async function replicaSpecs(options: {
+  paths: ReturnType<typeof statePaths>;
+  ports: Ports;
+  topology: string;
+  mainEndpoint: string;
+  count: number;
+}): Promise<Array<{ spec: ProcessSpec; socket: string }>> {
+  const out: Array<{ spec: ProcessSpec; socket: string }> = [];
+  for (let i = 0; i < options.count; i++) {
+    const paths = {
+      ...options.paths,
+      data: `${options.paths.data}-${i}`,
+      storeSocket: path.join(options.paths.run, `store-${i}.sock`),
+    };
+    const ports = { ...options.ports, storeMetrics: await freePort() };
+    const spec = storeSpec({ paths, ports, topology: options.topology });
+    out.push({
+      spec: { ...spec, name: `store-${i}`, command: [...spec.command, '--main-endpoint', options.mainEndpoint] },
+      socket: paths.storeSocket,
+    });
+  }
+  return out;
 }
 
 /**

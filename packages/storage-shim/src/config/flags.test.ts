@@ -26,6 +26,12 @@ describe('parseFlags', () => {
     });
   });
 
+  it('takes --main-endpoint as given (checked when the store opens it), and leaves it unset by default', () => {
+    const url = 'postgres://u:p@127.0.0.1:5432/store?sslmode=disable';
+    expect((parseFlags([`--main-endpoint=${url}`]) as StoreConfig).mainEndpoint).toBe(url);
+    expect((parseFlags([]) as StoreConfig).mainEndpoint).toBeUndefined();
+  });
+
   it('has etcd defaults', () => {
     const c = parseFlags([]) as StoreConfig;
     expect(c).toMatchObject({

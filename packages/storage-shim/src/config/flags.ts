@@ -10,6 +10,8 @@ export interface StoreConfig {
   listenMetricsUrls: string[];
   dataDir: string;
   topologyFile: string | undefined;
+  /** Where the default backend and the store's meta live when not in the data dir: a shared network database (replicas). */
+  mainEndpoint: string | undefined;
   certFile: string | undefined;
   keyFile: string | undefined;
   trustedCaFile: string | undefined;
@@ -43,6 +45,10 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --data-dir DIR                where main.db, meta.db and relative backend files live
                                 (default ./default.cnpaas-store)
   --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
+  --main-endpoint URL           keep the default backend and the store's meta in this PostgreSQL,
+                                MySQL or MariaDB database instead of main.db and meta.db, so that
+                                several stores (replicas) can serve the same data at once; no
+                                --topology backends
   --cert-file, --key-file FILE  serving certificate for https:// URLs
   --trusted-ca-file FILE        CA for client certificates
   --client-cert-auth            require a client certificate signed by --trusted-ca-file (https:// only)
@@ -103,6 +109,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'listen-metrics-urls': { type: 'string' },
         'data-dir': { type: 'string' },
         topology: { type: 'string' },
+        'main-endpoint': { type: 'string' },
         'cert-file': { type: 'string' },
         'key-file': { type: 'string' },
         'trusted-ca-file': { type: 'string' },
@@ -171,6 +178,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     listenMetricsUrls: list(values['listen-metrics-urls'] as string | undefined),
     dataDir: resolve((values['data-dir'] as string | undefined) ?? 'default.cnpaas-store'),
     topologyFile: values.topology ? resolve(values.topology as string) : undefined,
+    mainEndpoint: values['main-endpoint'] as string | undefined,
     certFile: values['cert-file'] as string | undefined,
     keyFile: values['key-file'] as string | undefined,
     trustedCaFile: values['trusted-ca-file'] as string | undefined,

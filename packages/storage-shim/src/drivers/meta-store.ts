@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { LoggedChange, LoggedRevision, MetaBackend, OpenOptions } from '../mvcc/backend.js';
+import { dirname } from 'node:path';
+import { lockDataDir } from './data-dir-lock.js';
 import { SqliteFile } from './sqlite-file.js';
 
 const META_MIGRATIONS: readonly string[] = [
@@ -15,16 +17,27 @@ const META_MIGRATIONS: readonly string[] = [
  * meta.db: what belongs to the store as a whole rather than to one backend —
  * the compact revision, leases, the member identity, and the revision log that
  * makes a write spanning several backends atomic. Always a SQLite file in the
- * data dir, whatever databases the backends use.
+ * data dir (unless replicas share a main backend in a network database:
+ * shared-meta.ts), and owned by one process: opening it locks the
+ * data dir (data-dir-lock.ts).
  */
 export class MetaStore extends SqliteFile implements MetaBackend {
   readonly #putLease: Statement;
   readonly #deleteLease: Statement;
   readonly #log: Statement;
   readonly #trim: Statement;
+  readonly #lock: { release(): void };
 
   constructor(path: string, options: OpenOptions) {
-    super({ path, ...options, migrations: META_MIGRATIONS });
+    // Before the file is opened: a second process must not touch it at all.
+    const lock = lockDataDir(dirname(path));
+    try {
+      super({ path, ...options, migrations: META_MIGRATIONS });
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    this.#lock = lock;
     this.#putLease = this.db.prepare('INSERT INTO leases (id, ttl) VALUES (?, ?)');
     this.#deleteLease = this.db.prepare('DELETE FROM leases WHERE id = ?');
     this.#log = this.db.prepare('INSERT INTO txlog (revision, changes) VALUES (?, ?)');
@@ -99,6 +112,11 @@ export class MetaStore extends SqliteFile implements MetaBackend {
 
   clearLog(): void {
     this.db.prepare('DELETE FROM txlog').run();
+  }
+
+  override close(): void {
+    super.close();
+    this.#lock.release();
   }
 }
 

@@ -2,7 +2,7 @@ import { StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
-import { BackendQueryError, SqlBridge } from './sql-bridge.js';
+import { BackendQueryError, type QueryResult, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind } from './sql/dialect.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 
@@ -67,6 +67,13 @@ export interface ServerSpecifics {
   readonly transactionalDdl: boolean;
   /** A migration script as the statements to send (MySQL runs one at a time). */
   statements(script: string): string[];
+  /**
+   * A statement that serializes migrations of stores starting together on
+   * one database (replicas), taken inside each migration's transaction
+   * (PostgreSQL: a transaction-scoped advisory lock). Without one, the
+   * migrations must be safe to run twice (MySQL's `IF NOT EXISTS`).
+   */
+  readonly migrationLock?: string;
 }
 
 /**
@@ -86,6 +93,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   protected readonly sql: BackendStatements;
   readonly #spec: ServerSpecifics;
   #inTxn = false;
+  /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
+  commitNotice: string | undefined;
 
   constructor(spec: ServerSpecifics, display: string, config: unknown) {
     this.location = display;
@@ -184,6 +193,14 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     for (let version = from; version < migrations.length; version++) {
       this.db.query('writer', 'BEGIN');
       try {
+        if (this.#spec.migrationLock) {
+          this.db.query('writer', this.#spec.migrationLock);
+          // Another store may have applied it while this one waited for the lock.
+          if (this.#appliedUnderLock() > version) {
+            this.db.query('writer', 'COMMIT');
+            continue;
+          }
+        }
         for (const s of this.#spec.statements(migrations[version]!)) this.db.query('writer', s);
         this.#run('writer', this.sql.setMeta, { name: 'schema_version', value: String(version + 1) });
         this.db.query('writer', 'COMMIT');
@@ -192,6 +209,21 @@ export abstract class NetworkSqlDriver implements BackendDriver {
         throw err;
       }
     }
+  }
+
+  /** The SQL dialect of its database (for the replicas' shared meta beside its tables). */
+  get dialect(): Dialect {
+    return this.#spec.dialect;
+  }
+
+  /** The schema version as committed now, read inside the migration's transaction. */
+  #appliedUnderLock(): number {
+    const meta = this.db.query(
+      'writer',
+      `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ${this.#spec.currentSchema} AND table_name = 'meta'`,
+    ).rows[0]!;
+    if (Number(meta.n) === 0) return 0;
+    return Number(this.#run('writer', this.sql.getMeta, { name: 'schema_version' }).rows[0]?.value ?? 0);
   }
 
   get inTransaction(): boolean {
@@ -290,13 +322,69 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (!this.#inTxn) return undefined;
     this.#run('writer', this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) });
     this.#inTxn = false;
-    return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
+    if (!this.commitNotice) return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
+    // Sent ahead of the COMMIT without waiting (the connection runs them in order). If the
+    // notice failed, PostgreSQL turns the COMMIT into a rollback without an error, so the
+    // batch fails on the notice's error.
+    const notice = this.db.queryAsync('writer', this.commitNotice);
+    const committed = this.db.queryAsync('writer', 'COMMIT');
+    return Promise.all([notice, committed]).then(() => undefined);
   }
 
   rollback(): void {
     if (!this.#inTxn) return;
     this.#inTxn = false;
     this.db.query('writer', 'ROLLBACK');
+  }
+
+  // --- for the store meta that shares this database (shared-meta.ts) ---
+
+  /** A statement inside the open batch if there is one, otherwise on the reader (autocommit). */
+  statement(text: string, params: unknown[] = []): QueryResult {
+    return this.db.query(this.#conn, text, params);
+  }
+
+  /** A statement that belongs to the batch: opens it on first use, like a row write. */
+  batchStatement(text: string, params: unknown[] = []): QueryResult {
+    this.begin();
+    return this.db.query('writer', text, params);
+  }
+
+  /** A statement on the reader that does not block the event loop. */
+  readAsync(text: string, params: unknown[] = []): Promise<QueryResult> {
+    return this.db.queryAsync('reader', text, params);
+  }
+
+  /** Statements on the writer in one transaction of their own (set-up). */
+  setup(statements: readonly string[]): void {
+    if (this.#inTxn) throw new Error('setup inside a batch');
+    this.db.query('writer', 'BEGIN');
+    try {
+      for (const s of statements) this.db.query('writer', s);
+      this.db.query('writer', 'COMMIT');
+    } catch (err) {
+      this.db.query('writer', 'ROLLBACK');
+      throw err;
+    }
+  }
+
+  /**
+   * Opens the batch's transaction and runs `lock` in it, without blocking
+   * the event loop while the lock is waited for: reads keep answering from
+   * the reader meanwhile, since the batch counts as open only once it holds
+   * the lock.
+   */
+  async beginLocked(lock: string): Promise<QueryResult> {
+    if (this.#inTxn) throw new Error('beginLocked inside a batch');
+    await this.db.queryAsync('writer', 'BEGIN');
+    try {
+      const result = await this.db.queryAsync('writer', lock);
+      this.#inTxn = true;
+      return result;
+    } catch (err) {
+      await this.db.queryAsync('writer', 'ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   /** On the reader: it must not wait for, or join, a batch's transaction. */

@@ -12,6 +12,8 @@ const POSTGRES: ServerSpecifics = {
   currentSchema: 'current_schema()',
   // PostgreSQL runs a script of several statements, DDL included, in one transaction.
   statements: (script) => [script],
+  // Stores that start together on a fresh database (replicas) migrate one at a time.
+  migrationLock: 'SELECT pg_advisory_xact_lock(7165064463812390513)',
 };
 
 /** One backend in a PostgreSQL database (network-sql-driver.ts), plus what only PostgreSQL reports. */

@@ -49,7 +49,7 @@ describe('the files of the store', () => {
     await store.leaseGrant(0n, 60);
     const paths = walk(dataDir);
     const files = paths.filter((p) => statSync(p).isFile());
-    // Every file of the three databases is there while the store runs: .db, -wal, -shm.
+    // Every file of the three databases is there while the store runs: .db, -wal, -shm; and the data dir's lock.
     expect(files.map((p) => p.slice(dataDir.length + 1)).sort()).toEqual([
       'main.db',
       'main.db-shm',
@@ -60,6 +60,7 @@ describe('the files of the store', () => {
       'secrets/secrets.db',
       'secrets/secrets.db-shm',
       'secrets/secrets.db-wal',
+      'store.lock',
     ]);
     for (const p of files) expect({ p, mode: (statSync(p).mode & 0o777).toString(8) }).toEqual({ p, mode: '600' });
     for (const p of [dataDir, ...paths.filter((x) => statSync(x).isDirectory())]) {

@@ -4,7 +4,14 @@ import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
-import { postgresFactory } from './postgres-endpoint.js';
+import { parsePostgresEndpoint, postgresFactory } from './postgres-endpoint.js';
+import { MysqlDriver } from './mysql-driver.js';
+import { parseMysqlEndpoint } from './mysql-endpoint.js';
+import type { NetworkSqlDriver } from './network-sql-driver.js';
+import { postgresCommitListener } from './postgres-commit-listener.js';
+import { PostgresDriver } from './postgres-driver.js';
+import { type CommitNotifier, SharedMeta } from './shared-meta.js';
+import type { Logger } from 'pino';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
 export { EndpointError, type DriverFactory } from './registry-types.js';
@@ -42,6 +49,16 @@ export function resolveEndpoint(endpoint: string, context: { dataDir: string; wa
   return { scheme: factory.scheme, ...factory.resolve(rest, { ...context, scheme }) };
 }
 
+/** The main backend and the replicas' meta beside it; the driver is closed again if the meta cannot start. */
+function shared(main: NetworkSqlDriver, log: Logger, notifier?: CommitNotifier) {
+  try {
+    return { main, meta: new SharedMeta({ main, log, ...(notifier ? { notifier } : {}) }) };
+  } catch (err) {
+    void main.close();
+    throw err;
+  }
+}
+
 /** Opens each database through the driver its scheme names. */
 export const registry: BackendOpener = {
   openMeta(dataDir, options) {
@@ -51,6 +68,18 @@ export const registry: BackendOpener = {
   openDefault(dataDir, options) {
     const location = join(dataDir, 'main.db');
     return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
+  },
+  openShared(endpoint, _options, log) {
+    if (endpoint.scheme === postgresFactory.scheme) {
+      const parsed = parsePostgresEndpoint(endpoint.location);
+      return shared(new PostgresDriver(parsed), log, postgresCommitListener(parsed.config));
+    }
+    if (endpoint.scheme === mysqlFactory.scheme)
+      return shared(new MysqlDriver(parseMysqlEndpoint(endpoint.location)), log);
+    throw new EndpointError(
+      `--main-endpoint ${endpoint.display}: only PostgreSQL, MySQL and MariaDB can hold a main backend that replicas share`,
+      'give a postgres:// or mysql:// endpoint, or leave --main-endpoint out to keep main.db and meta.db in the data dir',
+    );
   },
   open(endpoint, options) {
     const factory = FACTORIES.get(endpoint.scheme);

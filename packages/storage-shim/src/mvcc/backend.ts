@@ -1,5 +1,7 @@
+import type { Logger } from 'pino';
 import type { KeyRange } from '../keys.js';
 import type { KeyValue } from '../types.js';
+import type { LeaseTable } from './lessor.js';
 
 /**
  * What the revision store needs from the database behind one backend, declared
@@ -115,6 +117,14 @@ export interface LoggedRevision {
  */
 export interface MetaBackend {
   readonly location: string;
+  /**
+   * Present when other store processes may write the same databases (the
+   * main backend and meta in one shared network database): revisions are
+   * then taken under a lock in the database, not from this process's memory.
+   */
+  readonly sequencer?: RevisionSequencer;
+  /** Present with `sequencer`: leases live in the shared database, with its clock, not in memory. */
+  readonly leaseTable?: LeaseTable;
   readonly localFiles: readonly string[];
   /** A random, persistent ID, created on first use. */
   identity(name: 'member_id' | 'cluster_id'): string;
@@ -140,6 +150,24 @@ export interface MetaBackend {
   defragment(): void;
   settings(): Record<string, unknown>;
   close(): void;
+}
+
+/**
+ * The store-wide write lock of replicas (docs/replicas.md). Every batch runs
+ * inside `lock()`: the main backend's transaction is open and holds the one
+ * row that records the newest revision, so no other process can take a
+ * revision until this batch has committed or rolled back. Revisions are
+ * therefore taken, committed and made visible in one order everywhere.
+ */
+export interface RevisionSequencer {
+  /** Opens the main backend's batch holding the lock; resolves with the newest committed revision. */
+  lock(): Promise<number>;
+  /** The newest committed revision, read without the lock (what a follower polls). */
+  latest(): Promise<number>;
+  /** The same, synchronously, for a linearizable read. */
+  latestNow(): number;
+  /** Calls `wake` whenever another process may have committed; returns a stop function. */
+  subscribe(wake: () => void): () => void;
 }
 
 /** A backend's database as the topology names it, checked by the driver registry. */
@@ -168,5 +196,11 @@ export interface BackendOpener {
   openMeta(dataDir: string, options: OpenOptions): MetaBackend;
   /** The default backend, for keys no route claims: main.db in the data dir. */
   openDefault(dataDir: string, options: OpenOptions): BackendDriver;
+  /**
+   * The default backend and meta together in one network database that
+   * several store processes share (--main-endpoint): the meta's sequencer and
+   * lease table are set.
+   */
+  openShared?(endpoint: BackendEndpoint, options: OpenOptions, log: Logger): { meta: MetaBackend; main: BackendDriver };
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
 }

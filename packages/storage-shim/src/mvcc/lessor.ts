@@ -13,7 +13,28 @@ export interface Lease {
   expiresAt: number;
 }
 
-export class Lessor {
+/**
+ * What the store needs of its leases. `Lessor` keeps them in memory (one
+ * process); replicas keep them in the shared database (docs/replicas.md),
+ * where `add`, `delete` and `clear` have nothing to do because the batch's
+ * meta writes are the leases.
+ */
+export interface LeaseTable {
+  readonly size: number;
+  has(id: bigint): boolean;
+  get(id: bigint): { ttl: number } | undefined;
+  add(id: bigint, ttl: number): void;
+  delete(id: bigint): void;
+  /** Renews the lease; returns its TTL, or 0 if it does not exist. */
+  renew(id: bigint): number;
+  /** Whole seconds left, -1 if it does not exist. */
+  remaining(id: bigint): number;
+  ids(): bigint[];
+  expired(): bigint[];
+  clear(): void;
+}
+
+export class Lessor implements LeaseTable {
   readonly #leases = new Map<bigint, Lease>();
   readonly #now: () => number;
 

@@ -17,8 +17,16 @@ import type {
   TxnResponse,
 } from '../types.js';
 import { rangeRequest } from '../types.js';
-import { Lessor, MAX_LEASE_TTL } from './lessor.js';
-import type { BackendDriver, BackendOpener, LoggedChange, MetaBackend, OpenOptions } from './backend.js';
+import { type LeaseTable, Lessor, MAX_LEASE_TTL } from './lessor.js';
+import type {
+  BackendDriver,
+  BackendEndpoint,
+  BackendOpener,
+  LoggedChange,
+  MetaBackend,
+  OpenOptions,
+  RevisionSequencer,
+} from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
@@ -46,6 +54,12 @@ export interface RevisionStoreOptions {
   now?: () => number;
   /** Leases the store holds at most (--max-leases); a grant beyond it is refused. Default: no limit. */
   maxLeases?: number;
+  /**
+   * --main-endpoint: the main backend and meta in one network database that
+   * other store processes may share (replicas, docs/replicas.md). Unset:
+   * main.db and meta.db in the data dir, owned by this process alone.
+   */
+  mainEndpoint?: BackendEndpoint;
 }
 
 /** The changes of one committed revision, in the order they were made. */
@@ -90,10 +104,14 @@ export class RevisionStore {
   #router: Router;
   #topology: Topology;
   readonly #meta: MetaBackend;
-  readonly #lessor: Lessor;
+  readonly #lessor: LeaseTable;
+  /** Replicas only: the lock every batch takes in the shared database. */
+  readonly #sequencer: RevisionSequencer | undefined;
+  #unfollow: (() => void) | undefined;
   readonly #log: Logger;
   readonly #options: RevisionStoreOptions;
   readonly #listeners = new Set<CommitListener>();
+  readonly #compactedAhead = new Set<(compactRevision: number) => void>();
   #revision = 1;
   /**
    * The newest revision whose batch has committed: what reads and headers
@@ -119,12 +137,21 @@ export class RevisionStore {
     this.#log = options.logger;
     const { opener, dataDir } = options;
     const open = this.#openOptions();
-    this.#meta = opener.openMeta(dataDir, open);
-    this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, open));
-    for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, open));
+    if (options.mainEndpoint) {
+      if (options.topology.backends.length > 0) throw replicaTopology(options.topology.backends.length);
+      if (!opener.openShared) throw new Error('this opener cannot open a shared main backend');
+      const shared = opener.openShared(options.mainEndpoint, open, options.logger);
+      this.#meta = shared.meta;
+      this.#drivers.set(DEFAULT_BACKEND, shared.main);
+    } else {
+      this.#meta = opener.openMeta(dataDir, open);
+      this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, open));
+      for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, open));
+    }
+    this.#sequencer = this.#meta.sequencer;
     this.#router = new Router(options.topology);
     this.#topology = options.topology;
-    this.#lessor = new Lessor(options.now);
+    this.#lessor = this.#meta.leaseTable ?? new Lessor(options.now);
     this.memberId = this.#meta.identity('member_id');
     this.clusterId = this.#meta.identity('cluster_id');
     const recovering = this.#recover();
@@ -144,6 +171,13 @@ export class RevisionStore {
     } else {
       this.#load();
     }
+    // Replicas: another process's commits are read back from the shared database and fed to the watchers.
+    this.#unfollow = this.#sequencer?.subscribe(() => this.#follow());
+  }
+
+  /** True when other store processes may share this store's databases (--main-endpoint). */
+  get shared(): boolean {
+    return this.#sequencer !== undefined;
   }
 
   get revision(): number {
@@ -163,15 +197,24 @@ export class RevisionStore {
     return () => this.#listeners.delete(listener);
   }
 
+  onCompactedAhead(listener: (compactRevision: number) => void): () => void {
+    this.#compactedAhead.add(listener);
+    return () => this.#compactedAhead.delete(listener);
+  }
+
   // --- reads ---
 
   range(req: RangeRequest): RangeResponse {
-    return applyRange(this.#view([], this.#committed), req);
+    if (!req.serializable) this.#linearize();
+    return applyRange(this.#readView(), req);
   }
 
   /** A read-only Txn is answered on the read path; anything else is queued. */
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse> {
-    if (isReadOnly(req)) return applyTxn(this.#view([], this.#committed), req);
+    if (isReadOnly(req)) {
+      this.#linearize();
+      return applyTxn(this.#readView(), req);
+    }
     return this.#enqueue({ kind: 'txn', req }) as Promise<TxnResponse>;
   }
 
@@ -181,6 +224,11 @@ export class RevisionStore {
 
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse> {
     return this.#enqueue({ kind: 'deleteRange', req }) as Promise<DeleteRangeResponse>;
+  }
+
+  /** Replicas: catches up with every revision committed anywhere (see #linearize). */
+  sync(): void {
+    this.#linearize();
   }
 
   /** Every change with from <= revision <= to in the backends that may hold `range`, in order. */
@@ -250,6 +298,7 @@ export class RevisionStore {
    * `physical` waits for them.
    */
   async compact(revision: number, physical: boolean): Promise<void> {
+    this.#linearize();
     if (revision <= this.#compactRevision) throw Errors.compacted();
     if (revision > this.#committed) throw Errors.futureRevision();
     this.#meta.setCompactRevision(revision, this.#revision);
@@ -271,6 +320,8 @@ export class RevisionStore {
    * default backend: moving data between files is a migration, not a reload.
    */
   reloadTopology(): string[] {
+    if (this.#sequencer)
+      throw replicaTopology(loadTopology(this.#topology.file ?? '', this.#options.dataDir).backends.length);
     const file = this.#topology.file;
     if (!file) {
       throw new StoreError(
@@ -357,7 +408,7 @@ export class RevisionStore {
     if (rev < this.#compactRevision) throw Errors.compacted();
     const all = rangeRequest({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]), revision: rev });
     let hash = 0;
-    for (const kv of this.range(all).kvs) {
+    for (const kv of applyRange(this.#readView(), all).kvs) {
       const head = Buffer.alloc(24);
       head.writeBigInt64BE(BigInt(kv.createRevision), 0);
       head.writeBigInt64BE(BigInt(kv.modRevision), 8);
@@ -375,6 +426,7 @@ export class RevisionStore {
       else this.#flush();
     }
     this.#closed = true;
+    this.#unfollow?.();
     await this.#compacting;
     for (const d of this.#drivers.values()) await d.close();
     this.#meta.close();
@@ -397,10 +449,36 @@ export class RevisionStore {
   #flush(): void {
     this.#flushScheduled = false;
     // One batch at a time: the next one starts from the state this one commits.
-    if (this.#committing) return;
+    if (this.#committing || this.#queue.length === 0) return;
+    const sequencer = this.#sequencer;
+    if (!sequencer) {
+      const committing = this.#runBatch();
+      if (committing) this.#committing = this.#settle(committing);
+      return;
+    }
+    // Replicas: take the shared lock first (without blocking the event loop), then
+    // deliver whatever other processes committed before it, then apply this
+    // batch against the database's current state and commit it holding the lock.
+    this.#committing = this.#settle(
+      sequencer.lock().then(
+        (latest) => {
+          try {
+            this.#catchUp(latest);
+          } catch (err) {
+            this.#fail(this.#queue.splice(0), err);
+            return undefined;
+          }
+          return this.#runBatch();
+        },
+        (err: unknown) => this.#fail(this.#queue.splice(0), err),
+      ),
+    );
+  }
+
+  /** Applies and commits what is queued; returns a promise only if a driver's commit is asynchronous. */
+  #runBatch(): Promise<void> | undefined {
     const items = this.#queue;
     this.#queue = [];
-    if (items.length === 0) return;
     const batch: Batch = { revisions: [] };
     const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
     try {
@@ -416,19 +494,80 @@ export class RevisionStore {
       if (committing) {
         // An asynchronous driver: answer and notify once it has committed;
         // writes arriving meanwhile queue up for the next batch.
-        this.#committing = this.#settle(
-          committing.then(
-            () => this.#finish(items, results, batch),
-            (err: unknown) => this.#fail(items, err),
-          ),
+        return committing.then(
+          () => this.#finish(items, results, batch),
+          (err: unknown) => this.#fail(items, err),
         );
-        return;
       }
     } catch (err) {
       this.#fail(items, err);
-      return;
+      return undefined;
     }
     this.#finish(items, results, batch);
+    return undefined;
+  }
+
+  /**
+   * Replicas: delivers the revisions other processes committed after
+   * `#committed` up to `latest`, in revision order, to the commit listeners
+   * (the watch hub), and moves this process's revision to `latest`. Every
+   * revision up to `latest` is committed (the lock orders commits), so the
+   * window read here has no holes and nothing in it changes later.
+   */
+  #catchUp(latest: number): void {
+    if (latest <= this.#committed) return;
+    // Read before the rows: a compaction past the first revision this replica has not
+    // delivered may have removed some of them (a replica that lagged, e.g. cut off).
+    const from = this.#committed + 1;
+    const compact = Math.max(this.#compactRevision, this.#meta.compactRevision());
+    const all = { start: Buffer.from([0]), end: Buffer.alloc(0) };
+    const revisions: Revision[] = [];
+    for (const c of this.changes(all, from, latest, true)) {
+      const last = revisions.at(-1);
+      if (last?.revision === c.kv.modRevision) last.changes.push(c);
+      else revisions.push({ revision: c.kv.modRevision, changes: [c] });
+    }
+    this.#revision = latest;
+    this.#committed = latest;
+    this.#compactRevision = Math.max(compact, this.#meta.compactRevision());
+    // Watchers that still need a revision below it can no longer get every event: like
+    // etcd's, they are told they were compacted (before anything newer reaches them).
+    if (compact > from) for (const l of this.#compactedAhead) l(compact);
+    if (revisions.length > 0) for (const l of this.#listeners) l(revisions);
+  }
+
+  /**
+   * Replicas: a woken or polling follower reads the newest revision without
+   * the lock and catches up to it. It runs as the in-flight step, so no batch
+   * of this process interleaves with it.
+   */
+  #follow(): void {
+    const sequencer = this.#sequencer;
+    if (!sequencer || this.#closed || this.#committing || this.#queue.length > 0) return;
+    this.#committing = this.#settle(
+      sequencer.latest().then(
+        (latest) => {
+          try {
+            this.#catchUp(latest);
+          } catch (err) {
+            this.#log.warn({ err }, "reading other replicas' commits failed; retrying");
+          }
+        },
+        (err: unknown) => this.#log.warn({ err }, 'reading the newest revision failed; retrying'),
+      ),
+    );
+  }
+
+  /**
+   * Replicas: a linearizable read first catches up with the database, so it
+   * sees every write any replica acknowledged before it began (one round trip).
+   * While this process's own batch is committing, no other process can have
+   * committed since its lock was taken: the revisions past `#committed` are
+   * then its own, not yet acknowledged, and the read answers without them.
+   */
+  #linearize(): void {
+    if (!this.#sequencer || this.#revision !== this.#committed) return;
+    this.#catchUp(this.#sequencer.latestNow());
   }
 
   /** Clears the in-flight commit when it settles, then runs what queued behind it. */
@@ -550,7 +689,11 @@ export class RevisionStore {
     this.#log.error({ err }, 'write batch failed; rolled back');
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
-    this.#load();
+    // Replicas must not jump to the database's revision here: the revisions in
+    // between would never reach the watchers. Undo this batch's and let the
+    // next lock or poll catch up.
+    if (this.#sequencer) this.#revision = this.#committed;
+    else this.#load();
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
     for (const item of items)
       item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
@@ -564,6 +707,23 @@ export class RevisionStore {
       drivers: this.#drivers,
       router: this.#router,
       leaseExists: (id) => this.#lessor.has(id),
+    });
+  }
+
+  /**
+   * What a read outside a batch sees. Replicas read at `#committed`
+   * explicitly: another process may have committed newer rows since, and a
+   * response must never hold a row newer than its header's revision.
+   */
+  #readView(): TxnView {
+    return writeView({
+      begin: this.#committed,
+      compactRevision: this.#compactRevision,
+      changes: [],
+      drivers: this.#drivers,
+      router: this.#router,
+      leaseExists: (id) => this.#lessor.has(id),
+      pinned: this.#sequencer !== undefined,
     });
   }
 
@@ -594,6 +754,14 @@ export class RevisionStore {
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
   }
+}
+
+function replicaTopology(backends: number): StoreError {
+  return new StoreError(
+    'CNPAAS_STORE_REPLICA_TOPOLOGY',
+    `--main-endpoint is set (replicas share one database) and the topology routes keys to ${backends} other backend(s)`,
+    'leave --topology out when replicas share --main-endpoint, or run one store without --main-endpoint to route keys',
+  );
 }
 
 function mayFailPartWay(txn: TxnRequest): boolean {

@@ -4,7 +4,7 @@ import type { Change } from './txn.js';
 import type { Revision } from './store.js';
 import type { Backend } from '../backend.js';
 
-type HistorySource = Pick<Backend, 'revision' | 'compactRevision' | 'changes' | 'onCommit'>;
+type HistorySource = Pick<Backend, 'revision' | 'compactRevision' | 'changes' | 'onCommit' | 'onCompactedAhead'>;
 
 export interface WatchFilter {
   noPut: boolean;
@@ -56,10 +56,12 @@ export class WatchHub {
   readonly #unsynced = new Set<Watcher>();
   #catchUpScheduled = false;
   readonly #unsubscribe: () => void;
+  readonly #unsubscribeCompacted: (() => void) | undefined;
 
   constructor(store: HistorySource) {
     this.#store = store;
     this.#unsubscribe = store.onCommit((revisions) => this.#publish(revisions));
+    this.#unsubscribeCompacted = store.onCompactedAhead?.((rev) => this.#cutOff(rev));
   }
 
   get size(): number {
@@ -90,6 +92,7 @@ export class WatchHub {
 
   close(): void {
     this.#unsubscribe();
+    this.#unsubscribeCompacted?.();
     this.#synced.clear();
     this.#unsynced.clear();
   }
@@ -108,6 +111,20 @@ export class WatchHub {
       const last = revisions.at(-1)!.revision;
       if (last >= w.nextRevision) w.nextRevision = last + 1;
       if (events) w.sink.events(w, events, last);
+    }
+  }
+
+  /**
+   * Replicas: history below `compactRevision` was compacted before this
+   * process delivered it, so a live watcher that still needs a revision below
+   * it is cut off as compacted, as a watcher that falls behind a compaction is.
+   */
+  #cutOff(compactRevision: number): void {
+    for (const w of this.#synced) {
+      if (w.nextRevision >= compactRevision) continue;
+      this.#synced.delete(w);
+      w.compacted = true;
+      w.sink.compacted(w, compactRevision);
     }
   }
 

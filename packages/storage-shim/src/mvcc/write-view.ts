@@ -14,6 +14,11 @@ export interface WriteViewOptions {
   drivers: ReadonlyMap<string, BackendDriver>;
   router: Router;
   leaseExists(id: bigint): boolean;
+  /**
+   * Read every key at `begin` explicitly, even as of now: set for reads of
+   * replicas, whose databases may already hold another process's newer rows.
+   */
+  pinned?: boolean;
 }
 
 /** A delete event's kv: only the key and the revision, as etcd sends it. */
@@ -46,12 +51,15 @@ export function writeView(options: WriteViewOptions): TxnView {
     compactRevision: options.compactRevision,
     changes,
     leaseExists: (id) => options.leaseExists(id),
-    get: (key) => driverOf(key).driver.get(key),
+    get: (key) =>
+      options.pinned
+        ? driverOf(key).driver.range({ start: key, end: null }, begin, 1)[0]
+        : driverOf(key).driver.get(key),
     range(req, revision) {
       const range = toKeyRange(req.key, req.rangeEnd);
       const current = begin + (changes.length > 0 ? 1 : 0);
       const files = router.backendsFor(range).map((n) => drivers.get(n)!);
-      return rangeAt(files, req, range, revision >= current ? null : revision);
+      return rangeAt(files, req, range, revision >= current && !options.pinned ? null : revision);
     },
     put(key, value, lease) {
       const { backend, driver } = driverOf(key);

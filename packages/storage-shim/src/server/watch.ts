@@ -130,6 +130,8 @@ class WatchSession implements WatchSink {
   #create(c: WatchCreateRequest): void {
     const key: Buffer = c.key?.length ? c.key : NUL;
     const rangeEnd: Buffer = c.range_end ?? EMPTY;
+    // Replicas: first hear of every write acknowledged anywhere, so "now" is the same revision on any of them.
+    this.ctx.backend.sync?.();
     const current = this.ctx.backend.revision;
     const created = (id: number, reason?: string) =>
       this.#write({ revision: current, watchId: id, created: true, canceled: !!reason, cancelReason: reason });

@@ -11,6 +11,9 @@
  * - CNPAAS_DIFF_TOPOLOGY    single | routed | both (default both);
  * - CNPAAS_DIFF_TRACE=FILE  write every op and both outcomes to FILE (one run per file: seed appended);
  * - CNPAAS_DIFF_BACKEND     sqlite (default) | postgres | mariadb: where the store's routed keys live;
+ *                           replicas (replicas-mariadb): two stores on one PostgreSQL (MariaDB)
+ *                           database (--main-endpoint, docs/replicas.md), requests to one and
+ *                           watches on the other;
  * - CNPAAS_LONG=1           100k operations in total.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -30,13 +33,22 @@ const MAX_MISMATCHES = 25;
 const SUBJECT = SELF ? 'etcd-2' : 'cnpaas-store';
 /** Which database the store's routed backends are in; main.db and meta.db are always SQLite. */
 const BACKEND = process.env.CNPAAS_DIFF_BACKEND ?? 'sqlite';
-const NETWORK: Record<string, string> = { postgres: 'postgres', mariadb: 'mysql' };
+const NETWORK: Record<string, string> = {
+  postgres: 'postgres',
+  mariadb: 'mysql',
+  replicas: 'postgres',
+  'replicas-mariadb': 'mysql',
+};
 if (BACKEND !== 'sqlite' && !(BACKEND in NETWORK))
-  throw new Error(`CNPAAS_DIFF_BACKEND must be sqlite, postgres or mariadb, got ${BACKEND}`);
+  throw new Error(
+    `CNPAAS_DIFF_BACKEND must be sqlite, postgres, mariadb, replicas or replicas-mariadb, got ${BACKEND}`,
+  );
+const REPLICAS = BACKEND.startsWith('replicas') && !SELF;
 const SQL_SERVER: SqlServer | undefined = SQL_SERVERS.find((s) => s.dialect.name === NETWORK[BACKEND]);
 const SQL_MISSING = SQL_SERVER?.missing();
 /** Names the database in test names and reports when it is not SQLite. */
-const ON = BACKEND === 'sqlite' || SELF ? '' : ` on ${SQL_SERVER!.name}`;
+const ON =
+  BACKEND === 'sqlite' || SELF ? '' : REPLICAS ? ` as two replicas on ${SQL_SERVER!.name}` : ` on ${SQL_SERVER!.name}`;
 if (SQL_MISSING) console.warn(`skipping the differential runs on ${BACKEND}: ${SQL_MISSING}`);
 
 /**
@@ -94,8 +106,9 @@ function plan(): Run[] {
   if (ops !== undefined && !(Number.isSafeInteger(ops) && ops > 0))
     throw new Error(`CNPAAS_DIFF_OPS must be a positive integer, got ${opsEnv}`);
   const topology = process.env.CNPAAS_DIFF_TOPOLOGY ?? 'both';
+  // Replicas keep every key in their one database: no routed runs.
   const wanted = (routed: boolean) =>
-    !(routed && SELF) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
+    !(routed && (SELF || REPLICAS)) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
   let runs: Run[];
   if (process.env.CNPAAS_DIFF_SEED) {
     const seed = parseSeed(process.env.CNPAAS_DIFF_SEED);
@@ -185,19 +198,27 @@ async function runDifferential(run: Run): Promise<RunReport> {
   let sql: SqlServerHandle | undefined;
   try {
     if (SQL_SERVER && !SELF) sql = await SQL_SERVER.start();
-    const topology = sql ? await networkTopology(run, sql) : run.routed ? TOPOLOGY : undefined;
+    let subjectStart: () => Promise<ServerHandle>;
+    if (SELF) subjectStart = () => startEtcd({ progressIntervalMs: PROGRESS_MS });
+    else if (REPLICAS) {
+      await sql!.createDatabase('diff_shared');
+      const args = [`--main-endpoint=${sql!.url('diff_shared')}`];
+      subjectStart = () => startStore({ progressIntervalMs: PROGRESS_MS, extraArgs: args });
+    } else {
+      const topology = sql ? await networkTopology(run, sql) : run.routed ? TOPOLOGY : undefined;
+      subjectStart = () => startStore({ progressIntervalMs: PROGRESS_MS, ...(topology ? { topology } : {}) });
+    }
     const started = await Promise.allSettled([
       startEtcd({ progressIntervalMs: PROGRESS_MS }),
-      SELF
-        ? startEtcd({ progressIntervalMs: PROGRESS_MS })
-        : startStore({ progressIntervalMs: PROGRESS_MS, ...(topology ? { topology } : {}) }),
+      subjectStart(),
+      ...(REPLICAS ? [subjectStart()] : []),
     ]);
     // Keep whichever started, so `finally` stops it even when the other failed.
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    const [etcd, subject] = servers as [ServerHandle, ServerHandle];
+    const [etcd, subject, watched] = servers as [ServerHandle, ServerHandle, ServerHandle | undefined];
     const a = new Session('etcd', etcd.target);
-    const b = new Session(SUBJECT, subject.target);
+    const b = new Session(SUBJECT, subject.target, watched?.target);
     sessions.push(a, b);
     const gen = new Generator(run.seed);
     const recent: string[] = [];
@@ -253,7 +274,7 @@ async function runDifferential(run: Run): Promise<RunReport> {
         subject: b.watch.unattributed,
       });
     }
-    if (report.mismatches.length > 0) report.subjectOutput = subject.output();
+    if (report.mismatches.length > 0) report.subjectOutput = subject.output() + (watched?.output() ?? '');
   } finally {
     for (const s of sessions) s.close();
     await Promise.all(servers.map((s) => s.stop()));

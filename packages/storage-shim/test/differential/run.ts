@@ -212,17 +212,23 @@ export class Session {
   /** The highest header revision this server reported: its "now" for sync barriers. */
   revision = 1;
 
+  readonly #watchClient: EtcdClient | undefined;
+
+  /** `watchTarget`: watch through another server than the requests (a second store replica). */
   constructor(
     readonly name: string,
     target: string,
+    watchTarget?: string,
   ) {
     this.client = connect(target);
-    this.watch = new WatchStream(this.client, this.leases);
+    this.#watchClient = watchTarget === undefined ? undefined : connect(watchTarget);
+    this.watch = new WatchStream(this.#watchClient ?? this.client, this.leases);
   }
 
   close(): void {
     this.watch.close();
     this.client.close();
+    this.#watchClient?.close();
   }
 }
 

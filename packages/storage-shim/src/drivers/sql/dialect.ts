@@ -32,6 +32,24 @@ export interface Dialect {
    * tables with this database's blob type, auto-increment key and indexes.
    */
   readonly migrations: readonly string[];
+  /** What replicas need of this database (drivers/shared-meta.ts); absent where they are not supported. */
+  readonly shared?: SharedMetaSql;
+}
+
+/**
+ * The SQL of replicas' shared meta, beside a backend's tables
+ * (docs/replicas.md): the leases table, the rows every replica expects in
+ * `meta`, and the database's clock.
+ */
+export interface SharedMetaSql {
+  /** Milliseconds since the epoch on the database server's clock. */
+  readonly nowMs: string;
+  /** Run in one transaction at start-up; creating what is already there is a no-op. */
+  setup(clusterId: string): string[];
+  /** Session settings of the writer connection (bounds on how long a lock may be held or waited for). */
+  readonly session: readonly string[];
+  /** Sets `compact_revision` to the parameter `rev` unless it is already higher. */
+  readonly raiseCompact: (p: Param) => string;
 }
 
 /** Writes a named parameter in the dialect's placeholder style. */

@@ -43,6 +43,22 @@ export const mysqlDialect: Dialect = {
         .join(', ')}`,
   // ORDER BY id makes the rows deleted deterministic, which statement-based replication requires.
   deleteLimited: (table, where, limit) => `DELETE FROM ${table} WHERE ${where} ORDER BY id LIMIT ${limit}`,
+  shared: {
+    nowMs: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',
+    // CREATE TABLE commits by itself in MySQL; IF NOT EXISTS and INSERT IGNORE make a second run, or a race, harmless.
+    setup: (clusterId) => [
+      'CREATE TABLE IF NOT EXISTS store_leases (id BIGINT NOT NULL PRIMARY KEY, ttl BIGINT NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB',
+      "INSERT IGNORE INTO meta (name, value) VALUES ('last_revision', '0')",
+      `INSERT IGNORE INTO meta (name, value) VALUES ('cluster_id', '${clusterId}')`,
+    ],
+    // A batch waits 20 s for the revision lock at most. MySQL has no idle-in-transaction
+    // timeout: a replica cut off while it holds the lock holds it until the server drops
+    // its connection (docs/replicas.md).
+    session: ['SET SESSION innodb_lock_wait_timeout = 20'],
+    raiseCompact: (p) =>
+      `INSERT INTO meta (name, value) VALUES ('compact_revision', ${p('rev')})
+       ON DUPLICATE KEY UPDATE value = CAST(GREATEST(CAST(value AS SIGNED), CAST(VALUES(value) AS SIGNED)) AS CHAR)`,
+  },
   // DDL commits implicitly in MySQL, so a migration is not atomic: each
   // statement is written to be run again (IF NOT EXISTS, indexes inside
   // CREATE TABLE) and a migration interrupted half-way completes on the next

@@ -21,6 +21,21 @@ export const postgresDialect: Dialect = {
         .join(', ')}`,
   deleteLimited: (table, where, limit) =>
     `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`,
+  shared: {
+    nowMs: '(extract(epoch from clock_timestamp()) * 1000)::bigint',
+    setup: (clusterId) => [
+      // Replicas that start together on a fresh database create these one at a time.
+      'SELECT pg_advisory_xact_lock(7165064463812390514)',
+      'CREATE TABLE IF NOT EXISTS store_leases (id BIGINT PRIMARY KEY, ttl BIGINT NOT NULL, expires_at BIGINT NOT NULL)',
+      "INSERT INTO meta (name, value) VALUES ('last_revision', '0') ON CONFLICT (name) DO NOTHING",
+      `INSERT INTO meta (name, value) VALUES ('cluster_id', '${clusterId}') ON CONFLICT (name) DO NOTHING`,
+    ],
+    // A replica cut off while it holds the revision lock loses it after 15 s; a batch waits 20 s for it at most.
+    session: ["SET SESSION idle_in_transaction_session_timeout = '15s'", "SET SESSION lock_timeout = '20s'"],
+    raiseCompact: (p) =>
+      `INSERT INTO meta (name, value) VALUES ('compact_revision', ${p('rev')}) ON CONFLICT (name)
+       DO UPDATE SET value = greatest(meta.value::bigint, excluded.value::bigint)::text`,
+  },
   migrations: [
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.
     `

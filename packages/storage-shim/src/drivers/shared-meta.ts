@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { LoggedRevision, MetaBackend, RevisionSequencer } from '../mvcc/backend.js';
+import type { LeaseTable } from '../mvcc/lessor.js';
+import type { NetworkSqlDriver } from './network-sql-driver.js';
+import { type Param, type SharedMetaSql, bind, compile } from './sql/dialect.js';
+
+/** How often a replica looks for others' commits when no notification woke it. */
+export const POLL_MS = 250;
+/** ... and where the database has no notifications (MySQL): this is then the watch latency across replicas. */
+export const NO_NOTIFY_POLL_MS = 50;
+
+/**
+ * A way for replicas to wake each other on commit (PostgreSQL's
+ * LISTEN/NOTIFY: postgres-commit-listener.ts). Without one, replicas poll.
+ */
+export interface CommitNotifier {
+  /** The statement a batch runs before its COMMIT, naming the committing replica. */
+  notice(self: string): string;
+  /** Calls `wake` when another replica committed; returns a stop function. */
+  listen(options: { self: string; wake: () => void; log: Logger }): () => void;
+}
+
+/**
+ * The store meta of replicas (docs/replicas.md): it lives in the main
+ * backend's database, beside `kv` and `history`, so that one transaction
+ * there covers a batch's rows, its leases and its revision.
+ *
+ * - The main backend's `meta` row `last_revision` is the sequencing lock: a
+ *   batch locks it (`SELECT ... FOR UPDATE`) before it reads anything or
+ *   takes a revision, and writes it in the same COMMIT.
+ * - `compact_revision` and `cluster_id` are rows of the same `meta` table.
+ * - Leases are rows of `store_leases` with an expiry on the database's clock.
+ * - There is no revision log: a batch touches one database, so its COMMIT
+ *   is atomic by itself. Replicas refuse routed backends (store.ts).
+ *
+ * The SQL that differs between databases is the dialect's `shared`.
+ */
+export class SharedMeta implements MetaBackend {
+  readonly location: string;
+  readonly localFiles: readonly string[] = [];
+  readonly sequencer: RevisionSequencer;
+  readonly leaseTable: LeaseTable;
+  readonly #sql: Sql;
+  /** The member ID of this process: replicas share the cluster ID, each has its own member ID. */
+  readonly #memberId = randomId();
+
+  constructor(options: { main: NetworkSqlDriver; notifier?: CommitNotifier; log: Logger }) {
+    const { main, notifier, log } = options;
+    const shared = main.dialect.shared;
+    if (!shared) throw new Error(`replicas are not supported on ${main.dialect.name}`);
+    this.#sql = new Sql(main, shared);
+    this.location = main.location;
+    main.setup(shared.setup(randomId()));
+    main.setup(shared.session);
+    if (notifier) main.commitNotice = notifier.notice(this.#memberId);
+    this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId });
+    this.leaseTable = new SharedLeases(this.#sql);
+  }
+
+  identity(name: 'member_id' | 'cluster_id'): string {
+    if (name === 'member_id') return this.#memberId;
+    return String(this.#get('cluster_id'));
+  }
+
+  compactRevision(): number {
+    const v = this.#get('compact_revision');
+    return v === undefined ? -1 : Number(v);
+  }
+
+  /** The main backend's `last_revision` is the floor; the meta adds nothing to it. */
+  revisionFloor(): number {
+    return 0;
+  }
+
+  /** Never lowers it: replicas that compact at once leave the highest revision. */
+  setCompactRevision(revision: number): void {
+    this.#sql.run('raiseCompact', this.#sql.shared.raiseCompact, { rev: String(revision) });
+  }
+
+  leases(): Array<{ id: bigint; ttl: number }> {
+    return this.#sql
+      .run('leases', (_, id) => `SELECT ${id('id')} AS id, ttl FROM store_leases`, {})
+      .rows.map((r) => ({ id: BigInt(r.id as string), ttl: Number(r.ttl) }));
+  }
+
+  putLease(id: bigint, ttl: number): void {
+    this.#sql.run(
+      'putLease',
+      (p) =>
+        `INSERT INTO store_leases (id, ttl, expires_at) VALUES (${p('id')}, ${p('ttl')}, ${this.#sql.shared.nowMs} + ${p('ms')})`,
+      { id: id.toString(), ttl, ms: ttl * 1000 },
+      true,
+    );
+  }
+
+  deleteLease(id: bigint): void {
+    this.#sql.run('deleteLease', (p) => `DELETE FROM store_leases WHERE id = ${p('id')}`, { id: id.toString() }, true);
+  }
+
+  log(): void {
+    throw new Error('replicas keep every write in one database and need no revision log');
+  }
+
+  logged(): LoggedRevision[] {
+    return [];
+  }
+
+  clearLog(): void {}
+
+  /** Its writes are the main backend's batch: that driver opens, commits and rolls it back. */
+  get inTransaction(): boolean {
+    return false;
+  }
+
+  savepoint(): void {}
+  releaseSavepoint(): void {}
+  rollbackToSavepoint(): void {}
+  commit(): void {}
+  rollback(): void {}
+  defragment(): void {}
+
+  settings(): Record<string, unknown> {
+    return { shared: true };
+  }
+
+  close(): void {
+    (this.sequencer as Sequencer).close();
+  }
+
+  #get(name: string): string | undefined {
+    return this.#sql.run('get', (p) => `SELECT value FROM meta WHERE name = ${p('name')}`, { name }).rows[0]?.value as
+      string | undefined;
+  }
+}
+
+/** Statements in the main backend's dialect, compiled once each. */
+class Sql {
+  readonly #main: NetworkSqlDriver;
+  readonly #compiled = new Map<string, ReturnType<typeof compile>>();
+  readonly shared: SharedMetaSql;
+
+  constructor(main: NetworkSqlDriver, shared: SharedMetaSql) {
+    this.#main = main;
+    this.shared = shared;
+  }
+
+  /** `inBatch`: a write of the batch (opens it on first use); otherwise inside the open batch or on the reader. */
+  run(
+    name: string,
+    template: (p: Param, asText: (column: string) => string) => string,
+    values: Record<string, unknown>,
+    inBatch = false,
+  ) {
+    const dialect = this.#main.dialect;
+    let stmt = this.#compiled.get(name);
+    if (!stmt) {
+      stmt = compile(dialect, (p) => template(p, (c) => dialect.intAsText(c)));
+      this.#compiled.set(name, stmt);
+    }
+    const params = bind(stmt, dialect, values) as unknown[];
+    return inBatch ? this.#main.batchStatement(stmt.text, params) : this.#main.statement(stmt.text, params);
+  }
+}
+
+const LOCK = `SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE`;
+const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
+
+interface SequencerOptions {
+  main: NetworkSqlDriver;
+  notifier: CommitNotifier | undefined;
+  log: Logger;
+  /** This replica's member ID: its own commits' notifications are ignored. */
+  self: string;
+}
+
+class Sequencer implements RevisionSequencer {
+  readonly #main: NetworkSqlDriver;
+  readonly #options: SequencerOptions;
+  #stopListening: (() => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: SequencerOptions) {
+    this.#main = options.main;
+    this.#options = options;
+  }
+
+  async lock(): Promise<number> {
+    return revisionOf((await this.#main.beginLocked(LOCK)).rows[0]);
+  }
+
+  async latest(): Promise<number> {
+    return revisionOf((await this.#main.readAsync(LATEST)).rows[0]);
+  }
+
+  latestNow(): number {
+    return revisionOf(this.#main.statement(LATEST).rows[0]);
+  }
+
+  /** A notification wakes the replica as soon as another commits; a slow poll covers one that never came. */
+  subscribe(wake: () => void): () => void {
+    const { notifier, log, self } = this.#options;
+    this.#timer = setInterval(wake, notifier ? POLL_MS : NO_NOTIFY_POLL_MS);
+    this.#timer.unref();
+    this.#stopListening = notifier?.listen({ self, wake, log });
+    return () => this.close();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#stopListening?.();
+    this.#stopListening = undefined;
+  }
+}
+
+function revisionOf(row: Record<string, unknown> | undefined): number {
+  return Math.max(1, Number(row?.value ?? 0));
+}
+
+function randomId(): string {
+  return BigInt.asUintN(63, randomBytes(8).readBigUInt64BE()).toString();
+}
+
+/** Leases as rows of the shared database, timed by its clock (see LeaseTable). */
+class SharedLeases implements LeaseTable {
+  readonly #sql: Sql;
+
+  constructor(sql: Sql) {
+    this.#sql = sql;
+  }
+
+  get size(): number {
+    return Number(this.#sql.run('leaseCount', () => 'SELECT count(*) AS n FROM store_leases', {}).rows[0]!.n);
+  }
+
+  has(id: bigint): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  get(id: bigint): { ttl: number } | undefined {
+    const row = this.#sql.run('lease', (p) => `SELECT ttl FROM store_leases WHERE id = ${p('id')}`, {
+      id: id.toString(),
+    }).rows[0];
+    return row && { ttl: Number(row.ttl) };
+  }
+
+  /** The grant's row is written by the batch (SharedMeta.putLease). */
+  add(): void {}
+  delete(): void {}
+  clear(): void {}
+
+  /** A lease whose time is up is not renewed: some replica is about to revoke it. */
+  renew(id: bigint): number {
+    const now = this.#sql.shared.nowMs;
+    const updated = this.#sql.run(
+      'renew',
+      (p) => `UPDATE store_leases SET expires_at = ${now} + ttl * 1000 WHERE id = ${p('id')} AND expires_at > ${now}`,
+      { id: id.toString() },
+    );
+    if (updated.rowCount === 0) return 0;
+    return this.get(id)?.ttl ?? 0;
+  }
+
+  remaining(id: bigint): number {
+    const now = this.#sql.shared.nowMs;
+    const row = this.#sql.run(
+      'remaining',
+      (p) => `SELECT expires_at - ${now} AS left_ms FROM store_leases WHERE id = ${p('id')}`,
+      { id: id.toString() },
+    ).rows[0];
+    return row ? Math.max(0, Math.trunc(Number(row.left_ms) / 1000)) : -1;
+  }
+
+  ids(): bigint[] {
+    return this.#sql
+      .run('leaseIds', (_, asText) => `SELECT ${asText('id')} AS id FROM store_leases`, {})
+      .rows.map((r) => BigInt(r.id as string));
+  }
+
+  /** Every replica asks; the revoke is idempotent under the lock, so only one of them deletes the keys. */
+  expired(): bigint[] {
+    const now = this.#sql.shared.nowMs;
+    return this.#sql
+      .run('expired', (_, asText) => `SELECT ${asText('id')} AS id FROM store_leases WHERE expires_at <= ${now}`, {})
+      .rows.map((r) => BigInt(r.id as string));
+  }
+}

@@ -1,0 +1,116 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const BIN = '/usr/lib/postgresql/15/bin';
+/** The superuser the test instance is created with; its password is random per instance. */
+export const PG_USER = 'cnpaas';
+
+export interface PostgresHandle {
+  port: number;
+  password: string;
+  /** postgres://cnpaas:<password>@127.0.0.1:<port>/<database>?sslmode=disable */
+  url(database?: string): string;
+  /** Creates an empty database (a name of letters, digits and underscores). */
+  createDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Why PostgreSQL tests cannot run here, or undefined when they can. */
+export function postgresMissing(): string | undefined {
+  if (!existsSync(join(BIN, 'initdb')) || !existsSync(join(BIN, 'postgres'))) {
+    return `PostgreSQL 15 binaries not found in ${BIN} (apt-get install postgresql-15)`;
+  }
+  return undefined;
+}
+
+/**
+ * Starts a throw-away PostgreSQL 15 on `port` (a free loopback port the caller
+ * picked: each package has its own picker), in its own temp dir. Exported as
+ * `@cnpaas/storage-shim/testing` for other packages' live tests of replicas
+ * (docs/replicas.md); the store itself never uses it. postgres refuses to run as root, so when the tests run as root the
+ * cluster belongs to the `postgres` system user and runs under setpriv (which
+ * execs, so the pid we hold is the postmaster's and we stop it by that pid).
+ */
+export async function startPostgres(port: number): Promise<PostgresHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-'));
+  const password = `pw-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(join(dir, 'pwfile'), `${password}\n`, { mode: 0o600 });
+  const asOwner: string[] = [];
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    chownSync(dir, uid, gid);
+    chownSync(join(dir, 'pwfile'), uid, gid);
+    asOwner.push('setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--');
+  }
+  const run = (cmd: string, args: string[]) =>
+    (asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const data = join(dir, 'data');
+  const [initCmd, initArgs] = run(join(BIN, 'initdb'), [
+    '-D',
+    data,
+    '-U',
+    PG_USER,
+    `--pwfile=${join(dir, 'pwfile')}`,
+    '--auth=scram-sha-256',
+    '--no-sync',
+    '--encoding=UTF8',
+    '--locale=C',
+  ]);
+  execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
+  const [cmd, args] = run(join(BIN, 'postgres'), [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dir}`,
+    '-c',
+    'fsync=off',
+  ]);
+  const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = (database = 'postgres') =>
+    `postgres://${PG_USER}:${password}@127.0.0.1:${port}/${database}?sslmode=disable`;
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGINT'); // fast shutdown
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: PG_USER, password, database: 'postgres' });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await stop();
+        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const createDatabase = async (name: string) => {
+    if (!/^\w+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+    const admin = new pg.Client({ connectionString: url() });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+  };
+  return { port, password, url, createDatabase, stop };
+}
