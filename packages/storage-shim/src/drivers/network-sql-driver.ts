@@ -116,10 +116,13 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       ).rows;
     } catch (err) {
       if (!(err instanceof BackendQueryError)) throw err;
+      const unresolved = err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN';
       throw new StoreError(
         'CNPAAS_STORE_BACKEND_CONNECT',
-        `${this.location}: cannot connect: ${err.message}`,
-        `check that ${this.#spec.server} runs and that the endpoint names the right host, port, database, user and password`,
+        `${this.location}: cannot connect: ${unresolved ? 'the host name does not resolve: ' : ''}${err.message}`,
+        unresolved
+          ? "correct the host in the endpoint, or make the name resolvable from the store's machine (DNS, /etc/hosts)"
+          : `check that ${this.#spec.server} runs and that the endpoint names the right host, port, database, user and password`,
       );
     }
     const columns = new Map<string, Set<string>>();
