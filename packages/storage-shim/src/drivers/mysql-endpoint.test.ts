@@ -24,7 +24,8 @@ describe('parseMysqlEndpoint', () => {
       user: 'kine',
       password: SECRET,
       database: 'tenants',
-      ssl: { rejectUnauthorized: true },
+      // Like Go's tls=true: the chain and the host name are checked.
+      ssl: { rejectUnauthorized: true, verifyIdentity: true },
     });
     expect(e.display).toBe('mysql://kine:***@tcp(db.example:3307)/tenants?tls=true');
     expect(parseMysqlEndpoint('mysql://u:p@tcp([::1])/d').config).toMatchObject({ host: '::1', port: 3306 });

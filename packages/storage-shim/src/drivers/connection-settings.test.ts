@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StoreError } from '../errors.js';
+import { parseTopology } from '../routing/topology.js';
+import { readPassword } from './connection-settings.js';
+import { withSecrets } from './network-endpoint.js';
+
+const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
+const SECRET = 'hunter2-secret';
+
+function backend(endpoint: string, extra: string): string {
+  return `backends:\n  - name: tenants\n    endpoint: "${endpoint}"\n    prefix: { prefix: /t/ }\n${extra
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => `    ${l}\n`)
+    .join('')}`;
+}
+
+function refused(text: string): StoreError {
+  try {
+    parseTopology(text, where);
+  } catch (err) {
+    if (err instanceof StoreError) return err;
+    throw err;
+  }
+  throw new Error('expected the topology to be refused');
+}
+
+function openRefused(fn: () => unknown): StoreError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StoreError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('a backend password from a file or a variable', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-credentials-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps where the password is, a relative file resolved against the topology file, and never the password', () => {
+    const t = parseTopology(backend('postgres://store@db:5432/tenants', 'passwordFile: secrets/tenants'), where);
+    expect(t.backends[0]!.connection).toEqual({ password: { file: '/etc/cnpaas/secrets/tenants' } });
+    expect(t.backends[0]!.display).toBe('postgres://store@db:5432/tenants');
+    const e = parseTopology(backend('mysql://store@tcp(db:3306)/users', 'passwordEnv: USERS_DB_PASSWORD'), where);
+    expect(e.backends[0]!.connection).toEqual({ password: { env: 'USERS_DB_PASSWORD' } });
+  });
+
+  it('refuses a password in two places, naming the backend and the fix, without showing the password', () => {
+    const both = refused(backend(`postgres://store:${SECRET}@db/tenants`, 'passwordFile: /run/pw'));
+    expect(both.code).toBe('CNPAAS_STORE_BAD_TOPOLOGY');
+    expect(both.message).toContain(
+      'backends[0].endpoint postgres://store:***@db/tenants carries a password and passwordFile is set too',
+    );
+    expect(both.hint).toContain('remove the password from the endpoint');
+    expect(`${both.message}${both.hint}`).not.toContain(SECRET);
+    const dsn = refused(backend(`mysql://store:${SECRET}@tcp(db)/users`, 'passwordEnv: PW'));
+    expect(dsn.message).toContain('passwordEnv is set too');
+    expect(`${dsn.message}${dsn.hint}`).not.toContain(SECRET);
+    const two = refused(backend('postgres://store@db/tenants', 'passwordFile: /run/pw\npasswordEnv: PW'));
+    expect(two.message).toContain('backends[0] (tenants).passwordFile and passwordEnv are both set');
+  });
+
+  it('refuses a variable name that is not one, an empty value and a password for a SQLite file', () => {
+    expect(refused(backend('postgres://store@db/t', 'passwordEnv: "$PW"')).message).toContain(
+      'is not an environment variable name',
+    );
+    expect(refused(backend('postgres://store@db/t', 'passwordFile: ""')).message).toContain(
+      'passwordFile must be a non-empty string',
+    );
+    expect(refused(backend('sqlite://t.db', 'passwordFile: /run/pw')).message).toContain(
+      'is a SQLite file, which has no password',
+    );
+  });
+
+  it('reads the password when the backend opens: one trailing newline dropped; missing, unset and empty refused', () => {
+    const file = join(dir, 'pw');
+    writeFileSync(file, `${SECRET}\n`);
+    expect(readPassword({ file }, 'backend tenants')).toBe(SECRET);
+    expect(withSecrets({ user: 'u', ssl: false }, { password: { file } }, 'b')).toEqual({
+      user: 'u',
+      ssl: false,
+      password: SECRET,
+    });
+    const missing = openRefused(() => readPassword({ file: join(dir, 'nope') }, 'backend tenants (postgres://db/t)'));
+    expect(missing.code).toBe('CNPAAS_STORE_BACKEND_CREDENTIALS');
+    expect(missing.message).toBe(
+      `backend tenants (postgres://db/t): passwordFile ${join(dir, 'nope')} cannot be read: ENOENT`,
+    );
+    writeFileSync(join(dir, 'empty'), '\n');
+    expect(openRefused(() => readPassword({ file: join(dir, 'empty') }, 'b')).message).toContain('is empty');
+    const name = 'CNPAAS_TEST_UNSET_PASSWORD_VAR';
+    delete process.env[name];
+    const unset = openRefused(() => readPassword({ env: name }, 'backend tenants'));
+    expect(unset.message).toBe(`backend tenants: passwordEnv ${name} is not set`);
+    expect(unset.hint).toBe(`set ${name} to the password in the store's environment`);
+    process.env[name] = '';
+    try {
+      expect(openRefused(() => readPassword({ env: name }, 'b')).message).toContain('is empty');
+      process.env[name] = SECRET;
+      expect(readPassword({ env: name }, 'b')).toBe(SECRET);
+    } finally {
+      delete process.env[name];
+    }
+  });
+});
