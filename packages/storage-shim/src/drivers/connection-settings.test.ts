@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import { readPassword } from './connection-settings.js';
+import { parseMysqlEndpoint } from './mysql-endpoint.js';
 import { withSecrets } from './network-endpoint.js';
+import { parsePostgresEndpoint } from './postgres-endpoint.js';
 
 const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
 const SECRET = 'hunter2-secret';
@@ -106,5 +108,60 @@ describe('a backend password from a file or a variable', () => {
     } finally {
       delete process.env[name];
     }
+  });
+});
+
+describe('backendTLS', () => {
+  it('turns TLS on, verifying unless skipVerify, with relative files against the topology file', () => {
+    const t = parseTopology(
+      backend('postgres://store@db/t', 'backendTLS: { caFile: tls/ca.crt, certFile: /c.crt, keyFile: /c.key }'),
+      where,
+    );
+    expect(t.backends[0]!.connection.tls).toEqual({
+      caFile: '/etc/cnpaas/tls/ca.crt',
+      certFile: '/c.crt',
+      keyFile: '/c.key',
+      skipVerify: false,
+    });
+    expect(parsePostgresEndpoint('postgres://store@db/t', t.backends[0]!.connection).config.ssl).toEqual({
+      rejectUnauthorized: true,
+    });
+    const skip = parseTopology(backend('mysql://s@tcp(db)/u', 'backendTLS: { skipVerify: true }'), where);
+    expect(parseMysqlEndpoint('mysql://s@tcp(db)/u', skip.backends[0]!.connection).config.ssl).toEqual({
+      rejectUnauthorized: false,
+    });
+  });
+
+  it('refuses an endpoint mode that contradicts it, and pairs or fields that make no sense', () => {
+    const off = refused(backend('postgres://store@db/t?sslmode=disable', 'backendTLS: { caFile: /ca.crt }'));
+    expect(off.message).toContain('sslmode=disable contradicts backendTLS (verify the server)');
+    expect(off.hint).toContain('drop sslmode from the endpoint or write sslmode=verify-full');
+    expect(refused(backend('mysql://s@tcp(db)/u?tls=true', 'backendTLS: { skipVerify: true }')).hint).toContain(
+      'tls=skip-verify',
+    );
+    expect(refused(backend('postgres://s@db/t', 'backendTLS: { certFile: /c.crt }')).message).toContain(
+      'backends[0] (tenants).backendTLS.certFile is set without its pair',
+    );
+    expect(refused(backend('postgres://s@db/t', 'backendTLS: { skipVerify: true, caFile: /ca }')).message).toContain(
+      'caFile and serverName would be ignored',
+    );
+    expect(refused(backend('postgres://s@db/t', 'backendTLS: { insecure: true }')).message).toContain(
+      'backendTLS.insecure is not a known field',
+    );
+    expect(refused(backend('mysql://s@tcp(db)/u', 'backendTLS: { serverName: db.example }')).message).toContain(
+      'serverName is not supported for MySQL',
+    );
+    expect(refused(backend('sqlite://t.db', 'backendTLS: { skipVerify: true }')).message).toContain('has no TLS');
+  });
+
+  it('reads the files when the backend opens, naming a missing one', () => {
+    const config = parsePostgresEndpoint('postgres://s@db/t', {
+      tls: { caFile: '/nonexistent/ca.crt', skipVerify: false },
+    });
+    const err = openRefused(() =>
+      withSecrets(config.config, { tls: { caFile: '/nonexistent/ca.crt', skipVerify: false } }, 'backend tenants'),
+    );
+    expect(err.code).toBe('CNPAAS_STORE_BACKEND_TLS');
+    expect(err.message).toBe('backend tenants: backendTLS.caFile /nonexistent/ca.crt cannot be read: ENOENT');
   });
 });
