@@ -165,3 +165,36 @@ describe('backendTLS', () => {
     expect(err.message).toBe('backend tenants: backendTLS.caFile /nonexistent/ca.crt cannot be read: ENOENT');
   });
 });
+
+describe('connectionPool', () => {
+  it('honours connectTimeout (default 10 s) and warns, naming each field, about what it ignores', () => {
+    const t = parseTopology(
+      backend('postgres://s@db/t', 'connectionPool: { maxOpen: 10, maxIdle: 2, maxLifeTime: 1h, connectTimeout: 3s }'),
+      where,
+    );
+    expect(t.backends[0]!.connection.pool).toEqual({ connectTimeoutMs: 3000 });
+    expect(parsePostgresEndpoint('postgres://s@db/t', t.backends[0]!.connection).config.connectionTimeoutMillis).toBe(
+      3000,
+    );
+    expect(t.warnings).toEqual([
+      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxIdle is ignored: the backend keeps its two connections open',
+      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxLifeTime is ignored: the backend keeps its two connections for its lifetime',
+    ]);
+    const m = parseTopology(backend('mysql://s@tcp(db)/u', 'connectionPool: { maxOpen: 0 }'), where);
+    expect(parseMysqlEndpoint('mysql://s@tcp(db)/u', m.backends[0]!.connection).config.connectTimeout).toBe(10_000);
+    const lite = parseTopology(backend('sqlite://t.db', 'connectionPool: { maxOpen: 4 }'), where);
+    expect(lite.warnings.join('\n')).toContain('a SQLite file has no connections to pool');
+  });
+
+  it('refuses a maxOpen of 1, a connect timeout out of range and unknown fields', () => {
+    expect(refused(backend('postgres://s@db/t', 'connectionPool: { maxOpen: 1 }')).message).toContain(
+      'a backend needs two connections',
+    );
+    expect(refused(backend('postgres://s@db/t', 'connectionPool: { connectTimeout: 1m }')).message).toContain(
+      'is not a duration from 1ms to 25s',
+    );
+    expect(refused(backend('postgres://s@db/t', 'connectionPool: { size: 3 }')).message).toContain(
+      'connectionPool.size is not a known field',
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from '../config/duration.js';
 import { StoreError } from '../errors.js';
 import type { BackendEndpoint } from '../mvcc/backend.js';
 
@@ -23,9 +24,26 @@ export interface BackendTls {
   skipVerify: boolean;
 }
 
+/**
+ * What the store honours of HariKube's `connectionPool`. A backend holds
+ * exactly two connections (a writer for its batch's transaction, a reader for
+ * everything else, sql-worker-host.ts), opened at start and kept: maxOpen
+ * only has to allow them, and maxIdle, maxLifeTime and maxIdleTime have
+ * nothing to act on. `connectTimeout` (ours) bounds each connection attempt,
+ * DNS included.
+ */
+export interface ConnectionPool {
+  connectTimeoutMs: number;
+}
+
+/** Below the 30 s a query waits for its answer (sql-bridge.ts), so a connect error is what the store reports. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const MAX_CONNECT_TIMEOUT_MS = 25_000;
+
 export interface ConnectionSettings {
   password?: PasswordSource;
   tls?: BackendTls;
+  pool?: ConnectionPool;
 }
 
 /**
@@ -47,9 +65,9 @@ export type SettingRefusal = (field: string, reason: string, hint: string) => Er
  */
 export function parseConnectionSettings(
   raw: Record<string, unknown>,
-  context: { baseDir: string; refuse: SettingRefusal },
+  context: { baseDir: string; refuse: SettingRefusal; warn: (field: string, text: string) => void },
 ): ConnectionSettings {
-  const { baseDir, refuse } = context;
+  const { baseDir, refuse, warn } = context;
   const settings: ConnectionSettings = {};
   const text = (field: string, value: unknown): string => {
     if (typeof value !== 'string' || value === '') throw refuse(field, 'must be a non-empty string', `set ${field}`);
@@ -113,7 +131,60 @@ export function parseConnectionSettings(
     }
     settings.tls = result;
   }
+  if (raw.connectionPool !== undefined && raw.connectionPool !== null) {
+    settings.pool = parsePool(raw.connectionPool, { refuse, warn });
+  }
   return settings;
+}
+
+const IGNORED_POOL_FIELDS: Readonly<Record<string, string>> = {
+  maxIdle: 'the backend keeps its two connections open',
+  maxLifeTime: 'the backend keeps its two connections for its lifetime',
+  maxIdleLifeTime: 'the backend keeps its two connections for its lifetime',
+  maxIdleTime: 'the backend keeps its two connections for its lifetime',
+};
+
+function parsePool(
+  raw: unknown,
+  context: { refuse: SettingRefusal; warn: (field: string, text: string) => void },
+): ConnectionPool {
+  const { refuse, warn } = context;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw refuse('connectionPool', 'must be a mapping', 'e.g. connectionPool: { connectTimeout: 5s }');
+  }
+  const pool = raw as Record<string, unknown>;
+  const known = ['maxOpen', 'connectTimeout', ...Object.keys(IGNORED_POOL_FIELDS)];
+  for (const key of Object.keys(pool)) {
+    if (!known.includes(key))
+      throw refuse(`connectionPool.${key}`, 'is not a known field', `known fields: ${known.join(', ')}`);
+    if (key in IGNORED_POOL_FIELDS) warn(`connectionPool.${key}`, `is ignored: ${IGNORED_POOL_FIELDS[key]}`);
+  }
+  if (pool.maxOpen !== undefined) {
+    const n = pool.maxOpen;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      throw refuse('connectionPool.maxOpen', 'must be a whole number, 0 for no limit', 'e.g. maxOpen: 10');
+    }
+    if (n === 1) {
+      throw refuse(
+        'connectionPool.maxOpen',
+        'is 1, but a backend needs two connections (one for its write batch, one for reads)',
+        'set maxOpen to 2 or more, or 0 for no limit',
+      );
+    }
+  }
+  let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+  if (pool.connectTimeout !== undefined) {
+    const ms = typeof pool.connectTimeout === 'string' ? parseDuration(pool.connectTimeout) : undefined;
+    if (ms === undefined || ms < 1 || ms > MAX_CONNECT_TIMEOUT_MS) {
+      throw refuse(
+        'connectionPool.connectTimeout',
+        `${JSON.stringify(pool.connectTimeout)} is not a duration from 1ms to ${MAX_CONNECT_TIMEOUT_MS / 1000}s`,
+        'write e.g. connectTimeout: 5s',
+      );
+    }
+    connectTimeoutMs = ms;
+  }
+  return { connectTimeoutMs };
 }
 
 /** The endpoint's settings, if the registry was handed a topology backend. */

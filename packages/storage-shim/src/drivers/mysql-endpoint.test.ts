@@ -26,6 +26,7 @@ describe('parseMysqlEndpoint', () => {
       database: 'tenants',
       // Like Go's tls=true: the chain and the host name are checked.
       ssl: { rejectUnauthorized: true, verifyIdentity: true },
+      connectTimeout: 10_000,
     });
     expect(e.display).toBe('mysql://kine:***@tcp(db.example:3307)/tenants?tls=true');
     expect(parseMysqlEndpoint('mysql://u:p@tcp([::1])/d').config).toMatchObject({ host: '::1', port: 3306 });
@@ -36,7 +37,13 @@ describe('parseMysqlEndpoint', () => {
 
   it('reads a unix socket DSN, with or without a password', () => {
     const e = parseMysqlEndpoint('mysql://store@unix(/run/mysqld/mysqld.sock)/kube');
-    expect(e.config).toEqual({ socketPath: '/run/mysqld/mysqld.sock', user: 'store', password: '', database: 'kube' });
+    expect(e.config).toEqual({
+      socketPath: '/run/mysqld/mysqld.sock',
+      user: 'store',
+      password: '',
+      database: 'kube',
+      connectTimeout: 10_000,
+    });
     expect(e.display).toBe('mysql://store@unix(/run/mysqld/mysqld.sock)/kube');
     expect(parseMysqlEndpoint('mysql://store:pw@unix(/s.sock)/kube').display).toBe(
       'mysql://store:***@unix(/s.sock)/kube',
@@ -45,7 +52,14 @@ describe('parseMysqlEndpoint', () => {
 
   it('reads the plain URL form, percent-decoding user, password and database', () => {
     const e = parseMysqlEndpoint(`mysql://kine:${encodeURIComponent(SECRET)}@10.0.0.5/t%2Dx`);
-    expect(e.config).toEqual({ host: '10.0.0.5', port: 3306, user: 'kine', password: SECRET, database: 't-x' });
+    expect(e.config).toEqual({
+      host: '10.0.0.5',
+      port: 3306,
+      user: 'kine',
+      password: SECRET,
+      database: 't-x',
+      connectTimeout: 10_000,
+    });
     expect(e.display).toBe('mysql://kine:***@10.0.0.5/t%2Dx');
   });
 

@@ -1,6 +1,11 @@
 import type { ConnectionOptions } from 'mysql2';
 import { MysqlDriver } from './mysql-driver.js';
-import { backendLabel, connectionOf, type ConnectionSettings } from './connection-settings.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  backendLabel,
+  connectionOf,
+  type ConnectionSettings,
+} from './connection-settings.js';
 import { REDACTED, onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
@@ -87,6 +92,7 @@ function finish(
     tls: connection.tls,
   });
   onlyParams(display, params, ['tls']);
+  config.connectTimeout = connection.pool?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (connection.tls?.serverName !== undefined) {
     throw new EndpointError(
       `${display}: backendTLS.serverName is not supported for MySQL (its client checks the endpoint's host)`,

@@ -1,5 +1,10 @@
 import type { ClientConfig } from 'pg';
-import { backendLabel, connectionOf, type ConnectionSettings } from './connection-settings.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  backendLabel,
+  connectionOf,
+  type ConnectionSettings,
+} from './connection-settings.js';
 import { onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
@@ -49,6 +54,7 @@ export function parsePostgresEndpoint(endpoint: string, connection: ConnectionSe
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     ssl,
+    connectionTimeoutMillis: connection.pool?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
   return { config, display };
 }

@@ -23,6 +23,8 @@ export const sqliteFactory: DriverFactory = {
         'drop passwordFile, passwordEnv and backendTLS from this backend',
       );
     }
+    if (connection.pool)
+      warnings.push('has connectionPool, which is ignored: a SQLite file has no connections to pool');
     if (query) warnings.push(`query "?${query}" is ignored (the store sets WAL and FULL sync itself)`);
     if (!location) throw new EndpointError('names no file', 'write sqlite://<file>.db');
     const path = isAbsolute(location) ? location : join(dataDir, location);

@@ -42,9 +42,8 @@ export interface Topology {
 }
 
 const MATCHERS = ['customresource', 'namespace', 'prefix', 'regexp'] as const;
-const CONNECTION_FIELDS = ['passwordFile', 'passwordEnv', 'backendTLS'];
+const CONNECTION_FIELDS = ['passwordFile', 'passwordEnv', 'backendTLS', 'connectionPool'];
 const IGNORED_FIELDS = [
-  'connectionPool',
   'compactInterval',
   'compactIntervalJitter',
   'compactTimeout',
@@ -190,6 +189,7 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
   const connection = parseConnectionSettings(raw, {
     baseDir: dirname(resolve(file)),
     refuse: (f, reason, hint) => bad(file, `${named}.${f}`, reason, hint),
+    warn: (f, text) => ctx.warnings.push(`${file}: ${named}.${f} ${text}`),
   });
   const database = endpointOf(endpoint, { ...ctx, field: `${field}.endpoint`, connection });
   const present = MATCHERS.filter((m) => m in raw);
