@@ -30,6 +30,8 @@ describe('parseMysqlEndpoint', () => {
     });
     expect(e.display).toBe('mysql://kine:***@tcp(db.example:3307)/tenants?tls=true');
     expect(parseMysqlEndpoint('mysql://u:p@tcp([::1])/d').config).toMatchObject({ host: '::1', port: 3306 });
+    // mysql2 can check no host name for an IP address: the chain only.
+    expect(parseMysqlEndpoint('mysql://u:p@tcp(10.0.0.5)/d?tls=true').config.ssl).toEqual({ rejectUnauthorized: true });
     expect(parseMysqlEndpoint('mysql://u:p@tcp(h)/d?tls=skip-verify').config.ssl).toEqual({
       rejectUnauthorized: false,
     });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'mysql2';
 import { MysqlDriver } from './mysql-driver.js';
 import {
@@ -99,8 +100,10 @@ function finish(
       'name the server in the endpoint by the host name its certificate carries, and drop serverName',
     );
   }
-  // mysql2 checks the certificate's host name only when asked to.
-  if (tls) config.ssl = tls.rejectUnauthorized ? { ...tls, verifyIdentity: true } : tls;
+  // mysql2 checks the certificate's host name only when asked to, and cannot for an IP address (it would check
+  // "localhost" instead): then the chain alone is verified.
+  if (tls)
+    config.ssl = tls.rejectUnauthorized && isIP(config.host ?? '') === 0 ? { ...tls, verifyIdentity: true } : tls;
   return { config, display };
 }
 

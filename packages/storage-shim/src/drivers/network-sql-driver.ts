@@ -121,7 +121,10 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     } catch (err) {
       if (!(err instanceof BackendQueryError)) throw err;
       const unresolved = err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN';
-      const untrusted = err.code !== undefined && UNTRUSTED_CERTIFICATE.test(err.code);
+      // mysql2 reports a failed verification under its own code (HANDSHAKE_SSL_ERROR) with Node's message.
+      const untrusted =
+        (err.code !== undefined && UNTRUSTED_CERTIFICATE.test(err.code)) ||
+        /certificate (chain|has expired)|unable to verify|altnames/i.test(err.message);
       const what = unresolved
         ? 'the host name does not resolve: '
         : untrusted
