@@ -170,7 +170,9 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
     if (!KNOWN_FIELDS.has(key))
       throw bad(file, `${field}.${key}`, 'is not a known field', `known fields: ${[...KNOWN_FIELDS].join(', ')}`);
     if (IGNORED_FIELDS.includes(key))
-      ctx.warnings.push(`${file}: ${field}.${key} is accepted and ignored by the SQLite driver`);
+      ctx.warnings.push(
+        `${file}: ${field}.${key} is accepted and ignored: ${key.startsWith('compact') ? 'the store compacts every backend itself (--auto-compaction-*)' : 'the store has no storage-level filtering to turn off'}`,
+      );
   }
   const name = raw.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
