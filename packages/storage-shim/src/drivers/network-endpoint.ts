@@ -97,7 +97,7 @@ export interface TlsOptions {
 /**
  * What a worker connects with that the topology only points at: the password
  * from its file or variable and backendTLS's files, read when the backend
- * opens. Refuses a password from two places.
+ * opens (the endpoint's parser has already refused a password in two places).
  */
 export function withSecrets<C extends object>(config: C, connection: ConnectionSettings, label: string): C {
   // pg's and mysql2's options both name these two `password` and `ssl`.
