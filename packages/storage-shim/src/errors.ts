@@ -136,6 +136,18 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_BACKEND_CONNECT'
   /**
+   * A backend's password could not be read when it opened: its `passwordFile` is missing, unreadable or empty, or its
+   * `passwordEnv` variable is unset or empty. The message names the backend, the file or variable, never the password.
+   * @fix Create the file (readable by the store) or set the variable in the store's environment, or correct the
+   * topology's passwordFile/passwordEnv.
+   */
+  | 'CNPAAS_STORE_BACKEND_CREDENTIALS'
+  /**
+   * A file named by a backend's `backendTLS` (caFile, certFile, keyFile) could not be read when the backend opened.
+   * @fix Create the file (readable by the store) or correct the path in the topology.
+   */
+  | 'CNPAAS_STORE_BACKEND_TLS'
+  /**
    * A topology reload (SIGHUP) was refused: no --topology at start, an existing backend changed or removed, or
    * existing keys would move to another backend. The store keeps the topology it has.
    * @fix Only append new backends at the end, leaving the existing ones as they were, and route a resource before

@@ -24,10 +24,14 @@ describe('parseMysqlEndpoint', () => {
       user: 'kine',
       password: SECRET,
       database: 'tenants',
-      ssl: { rejectUnauthorized: true },
+      // Like Go's tls=true: the chain and the host name are checked.
+      ssl: { rejectUnauthorized: true, verifyIdentity: true },
+      connectTimeout: 10_000,
     });
     expect(e.display).toBe('mysql://kine:***@tcp(db.example:3307)/tenants?tls=true');
     expect(parseMysqlEndpoint('mysql://u:p@tcp([::1])/d').config).toMatchObject({ host: '::1', port: 3306 });
+    // mysql2 can check no host name for an IP address: the chain only.
+    expect(parseMysqlEndpoint('mysql://u:p@tcp(10.0.0.5)/d?tls=true').config.ssl).toEqual({ rejectUnauthorized: true });
     expect(parseMysqlEndpoint('mysql://u:p@tcp(h)/d?tls=skip-verify').config.ssl).toEqual({
       rejectUnauthorized: false,
     });
@@ -35,7 +39,13 @@ describe('parseMysqlEndpoint', () => {
 
   it('reads a unix socket DSN, with or without a password', () => {
     const e = parseMysqlEndpoint('mysql://store@unix(/run/mysqld/mysqld.sock)/kube');
-    expect(e.config).toEqual({ socketPath: '/run/mysqld/mysqld.sock', user: 'store', password: '', database: 'kube' });
+    expect(e.config).toEqual({
+      socketPath: '/run/mysqld/mysqld.sock',
+      user: 'store',
+      password: '',
+      database: 'kube',
+      connectTimeout: 10_000,
+    });
     expect(e.display).toBe('mysql://store@unix(/run/mysqld/mysqld.sock)/kube');
     expect(parseMysqlEndpoint('mysql://store:pw@unix(/s.sock)/kube').display).toBe(
       'mysql://store:***@unix(/s.sock)/kube',
@@ -44,7 +54,14 @@ describe('parseMysqlEndpoint', () => {
 
   it('reads the plain URL form, percent-decoding user, password and database', () => {
     const e = parseMysqlEndpoint(`mysql://kine:${encodeURIComponent(SECRET)}@10.0.0.5/t%2Dx`);
-    expect(e.config).toEqual({ host: '10.0.0.5', port: 3306, user: 'kine', password: SECRET, database: 't-x' });
+    expect(e.config).toEqual({
+      host: '10.0.0.5',
+      port: 3306,
+      user: 'kine',
+      password: SECRET,
+      database: 't-x',
+      connectTimeout: 10_000,
+    });
     expect(e.display).toBe('mysql://kine:***@10.0.0.5/t%2Dx');
   });
 

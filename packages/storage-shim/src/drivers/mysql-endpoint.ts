@@ -1,6 +1,13 @@
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'mysql2';
 import { MysqlDriver } from './mysql-driver.js';
-import { REDACTED, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  backendLabel,
+  connectionOf,
+  type ConnectionSettings,
+} from './connection-settings.js';
+import { REDACTED, onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
 /** A MySQL/MariaDB endpoint, split into what mysql2 connects with and what may be shown. */
@@ -33,12 +40,12 @@ const DSN = /^mysql:\/\/(?:([^:@]*)(?::(.*))?@)?(tcp|unix)\(([^)]*)\)\/([^?]*)(?
  * Go DSN with `tcp(host:port)` or `unix(/socket)`, or a plain URL
  * (percent-encoded). The password is kept out of every message.
  */
-export function parseMysqlEndpoint(endpoint: string): MysqlEndpoint {
+export function parseMysqlEndpoint(endpoint: string, connection: ConnectionSettings = {}): MysqlEndpoint {
   const dsn = DSN.exec(endpoint);
-  return dsn ? fromDsn(dsn) : fromUrl(endpoint);
+  return dsn ? fromDsn(dsn, connection) : fromUrl(endpoint, connection);
 }
 
-function fromDsn(m: RegExpExecArray): MysqlEndpoint {
+function fromDsn(m: RegExpExecArray, connection: ConnectionSettings): MysqlEndpoint {
   const [, user = '', password, net, address = '', database = '', query] = m;
   const params = new URLSearchParams(query ?? '');
   const auth = user || password !== undefined ? `${user}${password ? `:${REDACTED}` : ''}@` : '';
@@ -53,10 +60,11 @@ function fromDsn(m: RegExpExecArray): MysqlEndpoint {
     config.host = hostPort[1] ?? hostPort[2];
     config.port = port(display, hostPort[3]);
   }
-  return finish(display, config, params);
+  onePassword(display, !!password, connection);
+  return finish(display, config, { params, connection });
 }
 
-function fromUrl(endpoint: string): MysqlEndpoint {
+function fromUrl(endpoint: string, connection: ConnectionSettings): MysqlEndpoint {
   const { url, display } = parseEndpointUrl(endpoint, HINT);
   if (url.protocol !== 'mysql:') throw new EndpointError(`${display} is not a mysql:// endpoint`, HINT);
   const config: ConnectionOptions = {
@@ -67,16 +75,35 @@ function fromUrl(endpoint: string): MysqlEndpoint {
     database: decodeURIComponent(url.pathname.replace(/^\//, '')),
   };
   if (!config.host) throw new EndpointError(`${display} names no host`, HINT);
-  return finish(display, config, url.searchParams);
+  onePassword(display, url.password !== '', connection);
+  return finish(display, config, { params: url.searchParams, connection });
 }
 
-function finish(display: string, config: ConnectionOptions, params: URLSearchParams): MysqlEndpoint {
+function finish(
+  display: string,
+  config: ConnectionOptions,
+  query: { params: URLSearchParams; connection: ConnectionSettings },
+): MysqlEndpoint {
+  const { params, connection } = query;
   if (!config.database) throw new EndpointError(`${display} names no database`, HINT);
   if (config.database.includes('/'))
     throw new EndpointError(`${display}: "${config.database}" is not a database name`, HINT);
-  const tls = tlsSetting(display, 'tls', params.get('tls'), TLS_MODES, 'false');
+  const tls = tlsSetting(display, { name: 'tls', value: params.get('tls') }, TLS_MODES, {
+    fallback: 'false',
+    tls: connection.tls,
+  });
   onlyParams(display, params, ['tls']);
-  if (tls) config.ssl = tls;
+  config.connectTimeout = connection.pool?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (connection.tls?.serverName !== undefined) {
+    throw new EndpointError(
+      `${display}: backendTLS.serverName is not supported for MySQL (its client checks the endpoint's host)`,
+      'name the server in the endpoint by the host name its certificate carries, and drop serverName',
+    );
+  }
+  // mysql2 checks the certificate's host name only when asked to, and cannot for an IP address (it would check
+  // "localhost" instead): then the chain alone is verified.
+  if (tls)
+    config.ssl = tls.rejectUnauthorized && isIP(config.host ?? '') === 0 ? { ...tls, verifyIdentity: true } : tls;
   return { config, display };
 }
 
@@ -96,11 +123,13 @@ function port(display: string, text: string | undefined): number {
 export const mysqlFactory: DriverFactory = {
   scheme: 'mysql',
   forms: FORMS,
-  resolve(rest, { scheme }) {
+  resolve(rest, { scheme, connection }) {
     const endpoint = `${scheme}://${rest}`;
-    return { location: endpoint, display: parseMysqlEndpoint(endpoint).display };
+    return { location: endpoint, display: parseMysqlEndpoint(endpoint, connection).display };
   },
   open(endpoint) {
-    return new MysqlDriver(parseMysqlEndpoint(endpoint.location));
+    const connection = connectionOf(endpoint);
+    const parsed = parseMysqlEndpoint(endpoint.location, connection);
+    return new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
   },
 };

@@ -1,3 +1,4 @@
+import { type BackendTls, type ConnectionSettings, readPassword, readTlsFile } from './connection-settings.js';
 import { EndpointError } from './registry-types.js';
 
 /**
@@ -47,27 +48,82 @@ export function redactText(text: string): string {
 }
 
 /**
- * The TLS setting an endpoint's `param` asks for, from the database's own
- * spelling of the modes (`modes` maps each accepted value); no value means
- * `fallback`.
+ * The TLS setting of a backend: the endpoint's `param` in the database's own
+ * spelling of the modes (`modes` maps each accepted value), and the
+ * topology's `backendTLS`, which turns TLS on and says whether to verify. When
+ * both are given they must agree; neither means `fallback`.
  */
 export function tlsSetting(
   display: string,
-  param: string,
-  value: string | null,
+  param: { name: string; value: string | null },
   modes: Readonly<Record<string, TlsSetting>>,
-  fallback: string,
+  context: { fallback: string; tls: BackendTls | undefined },
 ): TlsSetting {
-  const mode = value ?? fallback;
-  if (!Object.hasOwn(modes, mode)) {
+  const { name, value } = param;
+  const { fallback, tls } = context;
+  if (value !== null && !Object.hasOwn(modes, value)) {
     throw new EndpointError(
-      `${display}: ${param} "${mode}" is not supported`,
+      `${display}: ${name} "${value}" is not supported`,
       `use one of ${Object.keys(modes).join(', ')}`,
     );
   }
-  const setting = modes[mode]!;
+  if (tls) {
+    const wanted: TlsSetting = { rejectUnauthorized: !tls.skipVerify };
+    const named = value === null ? undefined : modes[value]!;
+    if (named !== undefined && (named === false || named.rejectUnauthorized !== wanted.rejectUnauthorized)) {
+      const agree = Object.entries(modes).find(([, m]) => m !== false && m.rejectUnauthorized === !tls.skipVerify);
+      throw new EndpointError(
+        `${display}: ${name}=${value} contradicts backendTLS (${tls.skipVerify ? 'skipVerify: true' : 'verify the server'})`,
+        `drop ${name} from the endpoint${agree ? ` or write ${name}=${agree[0]}` : ''}, or change backendTLS`,
+      );
+    }
+    return wanted;
+  }
+  const setting = modes[value ?? fallback]!;
   // A copy: a client may keep, and change, the object it is given.
   return setting === false ? false : { ...setting };
+}
+
+/** The TLS options a client connects with: the mode, and backendTLS's files read now. */
+export interface TlsOptions {
+  rejectUnauthorized: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** The name the server's certificate is checked against instead of the host (the worker applies it). */
+  serverName?: string;
+}
+
+/**
+ * What a worker connects with that the topology only points at: the password
+ * from its file or variable and backendTLS's files, read when the backend
+ * opens (the endpoint's parser has already refused a password in two places).
+ */
+export function withSecrets<C extends object>(config: C, connection: ConnectionSettings, label: string): C {
+  // pg's and mysql2's options both name these two `password` and `ssl`.
+  const out = { ...config } as C & { password?: string; ssl?: TlsSetting | TlsOptions };
+  if (connection.password) out.password = readPassword(connection.password, label);
+  const tls = connection.tls;
+  if (tls && out.ssl) {
+    const options: TlsOptions = { ...out.ssl };
+    if (tls.caFile) options.ca = readTlsFile(tls.caFile, 'caFile', label).toString('utf8');
+    if (tls.certFile) options.cert = readTlsFile(tls.certFile, 'certFile', label).toString('utf8');
+    if (tls.keyFile) options.key = readTlsFile(tls.keyFile, 'keyFile', label).toString('utf8');
+    if (tls.serverName) options.serverName = tls.serverName;
+    out.ssl = options;
+  }
+  return out;
+}
+
+/** Refuses a password in the endpoint when passwordFile or passwordEnv names another place for it. */
+export function onePassword(display: string, inUrl: boolean, connection: ConnectionSettings): void {
+  if (inUrl && connection.password) {
+    const field = 'file' in connection.password ? 'passwordFile' : 'passwordEnv';
+    throw new EndpointError(
+      `${display} carries a password and ${field} is set too`,
+      `remove the password from the endpoint (keep user@host) or drop ${field}`,
+    );
+  }
 }
 
 /** Refuses every query parameter but the ones a driver understands. */

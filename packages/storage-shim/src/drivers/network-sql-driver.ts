@@ -32,6 +32,10 @@ export function toKv(r: Record<string, unknown>): KeyValue {
   };
 }
 
+/** Node's codes for a server certificate that fails verification (chain or host name). */
+const UNTRUSTED_CERTIFICATE =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED|CERT_)/;
+
 /** The store's tables and the columns each must have; anything else in their place is not ours. */
 const TABLES: Readonly<Record<string, readonly string[]>> = {
   kv: ['id', 'key', 'create_revision', 'mod_revision', 'sub', 'version', 'lease', 'value'],
@@ -125,10 +129,24 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       ).rows;
     } catch (err) {
       if (!(err instanceof BackendQueryError)) throw err;
+      const unresolved = err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN';
+      // mysql2 reports a failed verification under its own code (HANDSHAKE_SSL_ERROR) with Node's message.
+      const untrusted =
+        (err.code !== undefined && UNTRUSTED_CERTIFICATE.test(err.code)) ||
+        /certificate (chain|has expired)|unable to verify|altnames/i.test(err.message);
+      const what = unresolved
+        ? 'the host name does not resolve: '
+        : untrusted
+          ? "the server's TLS certificate is not trusted: "
+          : '';
       throw new StoreError(
         'CNPAAS_STORE_BACKEND_CONNECT',
-        `${this.location}: cannot connect: ${err.message}`,
-        `check that ${this.#spec.server} runs and that the endpoint names the right host, port, database, user and password`,
+        `${this.location}: cannot connect: ${what}${err.message}`,
+        unresolved
+          ? "correct the host in the endpoint, or make the name resolvable from the store's machine (DNS, /etc/hosts)"
+          : untrusted
+            ? "set backendTLS.caFile to the CA that issued the server's certificate, and connect by a name the certificate carries (or set backendTLS.serverName)"
+            : `check that ${this.#spec.server} runs and that the endpoint names the right host, port, database, user and password`,
       );
     }
     const columns = new Map<string, Set<string>>();

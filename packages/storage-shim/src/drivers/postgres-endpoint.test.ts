@@ -26,6 +26,7 @@ describe('parsePostgresEndpoint', () => {
       user: 'kine',
       password: SECRET,
       ssl: false,
+      connectionTimeoutMillis: 10_000,
     });
     expect(e.display).toBe('postgres://kine:***@db.example:6432/tenants?sslmode=disable');
     expect(parsePostgresEndpoint('postgresql://u@[::1]/d').config).toMatchObject({ host: '::1', port: 5432 });

@@ -1,5 +1,11 @@
 import type { ClientConfig } from 'pg';
-import { onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  backendLabel,
+  connectionOf,
+  type ConnectionSettings,
+} from './connection-settings.js';
+import { onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
@@ -18,10 +24,12 @@ const SSL_MODES = {
 
 /**
  * Parses `postgres://user:pass@host:port/db?sslmode=disable` (or
- * `postgresql://`). The password is kept out of every message: errors name
- * the endpoint only in its redacted form.
+ * `postgresql://`) with the backend's connection settings. The password is
+ * kept out of every message: errors name the endpoint only in its redacted
+ * form. A password from passwordFile/passwordEnv is not read here
+ * (`withSecrets` does, when the backend opens).
  */
-export function parsePostgresEndpoint(endpoint: string): PostgresEndpoint {
+export function parsePostgresEndpoint(endpoint: string, connection: ConnectionSettings = {}): PostgresEndpoint {
   const { url, display } = parseEndpointUrl(
     endpoint,
     'write postgres://user:password@host:5432/database?sslmode=disable',
@@ -33,8 +41,12 @@ export function parsePostgresEndpoint(endpoint: string): PostgresEndpoint {
   if (!url.hostname || !database) {
     throw new EndpointError(`${display} names no host or no database`, 'write postgres://user:password@host/database');
   }
-  const ssl = tlsSetting(display, 'sslmode', url.searchParams.get('sslmode'), SSL_MODES, 'disable');
+  const ssl = tlsSetting(display, { name: 'sslmode', value: url.searchParams.get('sslmode') }, SSL_MODES, {
+    fallback: 'disable',
+    tls: connection.tls,
+  });
   onlyParams(display, url.searchParams, ['sslmode']);
+  onePassword(display, url.password !== '', connection);
   const config: ClientConfig = {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : 5432,
@@ -42,6 +54,7 @@ export function parsePostgresEndpoint(endpoint: string): PostgresEndpoint {
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     ssl,
+    connectionTimeoutMillis: connection.pool?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
   return { config, display };
 }
@@ -55,11 +68,13 @@ export const postgresFactory: DriverFactory = {
   scheme: 'postgres',
   aliases: ['postgresql'],
   forms: ['postgres://user:password@host:5432/database?sslmode=disable'],
-  resolve(rest, { scheme }) {
+  resolve(rest, { scheme, connection }) {
     const endpoint = `${scheme}://${rest}`;
-    return { location: endpoint, display: parsePostgresEndpoint(endpoint).display };
+    return { location: endpoint, display: parsePostgresEndpoint(endpoint, connection).display };
   },
   open(endpoint) {
-    return new PostgresDriver(parsePostgresEndpoint(endpoint.location));
+    const connection = connectionOf(endpoint);
+    const parsed = parsePostgresEndpoint(endpoint.location, connection);
+    return new PostgresDriver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
   },
 };

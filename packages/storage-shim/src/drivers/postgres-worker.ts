@@ -1,5 +1,22 @@
+import { checkServerIdentity } from 'node:tls';
 import pg from 'pg';
+import type { TlsOptions } from './network-endpoint.js';
 import { serveQueries } from './sql-worker-host.js';
+
+/**
+ * backendTLS.serverName: pg checks the certificate against the endpoint's
+ * host, so the name it must carry instead is checked here (a function cannot
+ * cross into the worker, only the name).
+ */
+function clientConfig(config: pg.ClientConfig): pg.ClientConfig {
+  const ssl = config.ssl as TlsOptions | false | undefined;
+  if (!ssl || ssl.serverName === undefined) return config;
+  const { serverName, ...options } = ssl;
+  return {
+    ...config,
+    ssl: { ...options, checkServerIdentity: (_host, cert) => checkServerIdentity(serverName, cert) },
+  };
+}
 
 /**
  * The PostgreSQL connections of one backend, in their own thread
@@ -7,10 +24,8 @@ import { serveQueries } from './sql-worker-host.js';
  * synchronously while it runs here.
  */
 serveQueries((config) => {
-  const clients = {
-    writer: new pg.Client(config as pg.ClientConfig),
-    reader: new pg.Client(config as pg.ClientConfig),
-  };
+  const options = clientConfig(config as pg.ClientConfig);
+  const clients = { writer: new pg.Client(options), reader: new pg.Client(options) };
   // BIGINT columns come back as text; the driver converts them, so nothing is lost above 2^53.
   return {
     ready: Promise.all([clients.writer.connect(), clients.reader.connect()]),

@@ -1,4 +1,5 @@
 import type { BackendDriver, BackendEndpoint, OpenOptions } from '../mvcc/backend.js';
+import type { ConnectionSettings } from './connection-settings.js';
 
 /** One database driver, found by the scheme of a backend's endpoint. */
 export interface DriverFactory {
@@ -11,11 +12,13 @@ export interface DriverFactory {
   /**
    * Checks the part after `scheme://` when the topology is read, before
    * anything is opened; returns the database's location and the form of the
-   * endpoint that may be shown (no password). Throws EndpointError.
+   * endpoint that may be shown (no password). `connection` holds the
+   * topology's passwordFile/passwordEnv and backendTLS, to be checked
+   * against the endpoint. Throws EndpointError.
    */
   resolve(
     rest: string,
-    context: { scheme: string; dataDir: string; warnings: string[] },
+    context: { scheme: string; dataDir: string; warnings: string[]; connection: ConnectionSettings },
   ): { location: string; display: string };
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
 }

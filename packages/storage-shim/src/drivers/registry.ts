@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
+import type { ConnectionSettings } from './connection-settings.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
 import { parsePostgresEndpoint, postgresFactory } from './postgres-endpoint.js';
@@ -32,10 +33,14 @@ export function supportedEndpoints(): string {
 }
 
 /**
- * Parses a topology endpoint: `scheme://rest`, or a bare path for SQLite.
- * `warnings` collects what is accepted but ignored.
+ * Parses a topology endpoint: `scheme://rest`, or a bare path for SQLite,
+ * with the backend's connection settings (none if not given). `warnings`
+ * collects what is accepted but ignored.
  */
-export function resolveEndpoint(endpoint: string, context: { dataDir: string; warnings: string[] }): BackendEndpoint {
+export function resolveEndpoint(
+  endpoint: string,
+  context: { dataDir: string; warnings: string[]; connection?: ConnectionSettings },
+): BackendEndpoint {
   const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/.exec(endpoint);
   const scheme = match ? match[1]! : sqliteFactory.scheme;
   const rest = match ? match[2]! : endpoint;
@@ -46,7 +51,8 @@ export function resolveEndpoint(endpoint: string, context: { dataDir: string; wa
       `write the endpoint as one of: ${supportedEndpoints()}`,
     );
   }
-  return { scheme: factory.scheme, ...factory.resolve(rest, { ...context, scheme }) };
+  const { dataDir, warnings, connection = {} } = context;
+  return { scheme: factory.scheme, ...factory.resolve(rest, { scheme, dataDir, warnings, connection }) };
 }
 
 /** The main backend and the replicas' meta beside it; the driver is closed again if the meta cannot start. */

@@ -27,6 +27,10 @@ interface Request {
 export function serveQueries(open: (config: unknown) => WorkerConnections): void {
   const { config, port, flag } = workerData as { config: unknown; port: MessagePort; flag: Int32Array };
   const connections = open(config);
+  // A connection that fails before the first query arrives (a host that does not resolve fails at once) would
+  // otherwise be an unhandled rejection, which ends the worker: the waiting thread would hear nothing until its
+  // timeout. Every query still sees the failure through its own `ready.then`.
+  connections.ready.catch(() => undefined);
 
   const answer = (req: Request, reply: object): void => {
     if (req.sync) {

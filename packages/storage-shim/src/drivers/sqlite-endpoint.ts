@@ -15,8 +15,16 @@ export const STORE_FILES = ['main.db', 'meta.db'] as const;
 export const sqliteFactory: DriverFactory = {
   scheme: 'sqlite',
   forms: ['sqlite:///abs/path.db', 'sqlite://rel/path.db', 'a bare file path'],
-  resolve(rest, { scheme, dataDir, warnings }) {
+  resolve(rest, { scheme, dataDir, warnings, connection }) {
     const [location, query] = rest.split('?', 2) as [string, string | undefined];
+    if (connection.password || connection.tls) {
+      throw new EndpointError(
+        `is a SQLite file, which has no ${connection.password ? 'password' : 'TLS'}`,
+        'drop passwordFile, passwordEnv and backendTLS from this backend',
+      );
+    }
+    if (connection.pool)
+      warnings.push('has connectionPool, which is ignored: a SQLite file has no connections to pool');
     if (query) warnings.push(`query "?${query}" is ignored (the store sets WAL and FULL sync itself)`);
     if (!location) throw new EndpointError('names no file', 'write sqlite://<file>.db');
     const path = isAbsolute(location) ? location : join(dataDir, location);

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { StoreError } from '../errors.js';
+import {
+  type ConnectedEndpoint,
+  type ConnectionSettings,
+  parseConnectionSettings,
+} from '../drivers/connection-settings.js';
 import { EndpointError, resolveEndpoint } from '../drivers/registry.js';
 import type { BackendEndpoint } from '../mvcc/backend.js';
 
@@ -15,11 +21,17 @@ export type Matcher =
   | { type: 'prefix'; prefix: string }
   | { type: 'regexp'; prefix: RegExp; key: RegExp };
 
-/** A backend: its name, its database (scheme + location, from the driver registry) and its matcher. */
-export interface BackendConfig extends BackendEndpoint {
+/**
+ * A backend: its name, its database (scheme + location, from the driver
+ * registry), how to connect to it beyond the endpoint (where its password is,
+ * TLS) and its matcher. The store hands this object to the driver registry,
+ * which reads `connection` from it.
+ */
+export interface BackendConfig extends ConnectedEndpoint {
   name: string;
   /** As written in the file; may hold a password, so messages use `display`. */
   endpoint: string;
+  connection: ConnectionSettings;
   matcher: Matcher;
 }
 
@@ -30,9 +42,8 @@ export interface Topology {
 }
 
 const MATCHERS = ['customresource', 'namespace', 'prefix', 'regexp'] as const;
+const CONNECTION_FIELDS = ['passwordFile', 'passwordEnv', 'backendTLS', 'connectionPool'];
 const IGNORED_FIELDS = [
-  'backendTLS',
-  'connectionPool',
   'compactInterval',
   'compactIntervalJitter',
   'compactTimeout',
@@ -40,7 +51,7 @@ const IGNORED_FIELDS = [
   'compactBatchSize',
   'disableStorageLevelFiltering',
 ];
-const KNOWN_FIELDS = new Set(['name', 'endpoint', ...MATCHERS, ...IGNORED_FIELDS]);
+const KNOWN_FIELDS = new Set(['name', 'endpoint', ...MATCHERS, ...CONNECTION_FIELDS, ...IGNORED_FIELDS]);
 const TOPOLOGY_API_VERSIONS = new Set(['platform.cnpaas.dev/v1', 'harikube.info/v1']);
 
 export const DEFAULT_BACKEND = 'main';
@@ -159,7 +170,9 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
     if (!KNOWN_FIELDS.has(key))
       throw bad(file, `${field}.${key}`, 'is not a known field', `known fields: ${[...KNOWN_FIELDS].join(', ')}`);
     if (IGNORED_FIELDS.includes(key))
-      ctx.warnings.push(`${file}: ${field}.${key} is accepted and ignored by the SQLite driver`);
+      ctx.warnings.push(
+        `${file}: ${field}.${key} is accepted and ignored: ${key.startsWith('compact') ? 'the store compacts every backend itself (--auto-compaction-*)' : 'the store has no storage-level filtering to turn off'}`,
+      );
   }
   const name = raw.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
@@ -173,7 +186,14 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
   const endpoint = raw.endpoint;
   if (typeof endpoint !== 'string')
     throw bad(file, `${field}.endpoint`, 'is missing', 'set endpoint: sqlite://<file>.db');
-  const database = endpointOf(endpoint, { ...ctx, field: `${field}.endpoint` });
+  // Name the backend too: its index alone is hard to find in a long file.
+  const named = `${field} (${name})`;
+  const connection = parseConnectionSettings(raw, {
+    baseDir: dirname(resolve(file)),
+    refuse: (f, reason, hint) => bad(file, `${named}.${f}`, reason, hint),
+    warn: (f, text) => ctx.warnings.push(`${file}: ${named}.${f} ${text}`),
+  });
+  const database = endpointOf(endpoint, { ...ctx, field: `${field}.endpoint`, connection });
   const present = MATCHERS.filter((m) => m in raw);
   if (present.length !== 1) {
     throw bad(
@@ -188,6 +208,7 @@ function parseBackend(raw: unknown, ctx: BackendContext): BackendConfig {
     name,
     endpoint,
     ...database,
+    connection,
     matcher: parseMatcher(kind, raw[kind], { ...ctx, field: `${field}.${kind}` }),
   };
 }
@@ -237,10 +258,10 @@ function regexp(source: string, ctx: BackendContext): RegExp {
 }
 
 /** The driver registry parses the endpoint; this names the file and field when it refuses. */
-function endpointOf(endpoint: string, ctx: BackendContext): BackendEndpoint {
+function endpointOf(endpoint: string, ctx: BackendContext & { connection: ConnectionSettings }): BackendEndpoint {
   const warnings: string[] = [];
   try {
-    return resolveEndpoint(endpoint, { dataDir: ctx.dataDir, warnings });
+    return resolveEndpoint(endpoint, { dataDir: ctx.dataDir, warnings, connection: ctx.connection });
   } catch (err) {
     if (err instanceof EndpointError) throw bad(ctx.file, ctx.field, err.reason, err.hint);
     throw err;

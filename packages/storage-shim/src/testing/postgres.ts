@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,8 @@ export const PG_USER = 'cnpaas';
 export interface PostgresHandle {
   port: number;
   password: string;
+  /** The directory of the server's unix socket (what `host` names for a socket connection). */
+  socketDir: string;
   /** postgres://cnpaas:<password>@127.0.0.1:<port>/<database>?sslmode=disable */
   url(database?: string): string;
   /** Creates an empty database (a name of letters, digits and underscores). */
@@ -26,6 +28,13 @@ export function postgresMissing(): string | undefined {
   return undefined;
 }
 
+/** PEM texts for a server that accepts TCP logins only over TLS, with a client certificate from `ca`. */
+export interface PostgresTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 /**
  * Starts a throw-away PostgreSQL 15 on `port` (a free loopback port the caller
  * picked: each package has its own picker), in its own temp dir. Exported as
@@ -33,8 +42,11 @@ export function postgresMissing(): string | undefined {
  * (docs/replicas.md); the store itself never uses it. postgres refuses to run as root, so when the tests run as root the
  * cluster belongs to the `postgres` system user and runs under setpriv (which
  * execs, so the pid we hold is the postmaster's and we stop it by that pid).
+ * With `tls`, TCP logins need TLS and a client certificate issued by `tls.ca`
+ * for the user (clientcert=verify-full); the unix socket still takes the
+ * password alone.
  */
-export async function startPostgres(port: number): Promise<PostgresHandle> {
+export async function startPostgres(port: number, options: { tls?: PostgresTls } = {}): Promise<PostgresHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-'));
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(dir, 'pwfile'), `${password}\n`, { mode: 0o600 });
@@ -61,6 +73,23 @@ export async function startPostgres(port: number): Promise<PostgresHandle> {
     '--locale=C',
   ]);
   execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    const owned = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      if (asOwner.length > 0) chownSync(join(dir, name), statSync(dir).uid, statSync(dir).gid);
+      return join(dir, name);
+    };
+    const hba = owned(
+      'pg_hba.conf',
+      'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n',
+    );
+    tlsArgs.push(
+      ...['-c', 'ssl=on', '-c', `ssl_cert_file=${owned('server.crt', options.tls.cert)}`],
+      ...['-c', `ssl_key_file=${owned('server.key', options.tls.key)}`],
+      ...['-c', `ssl_ca_file=${owned('ca.crt', options.tls.ca)}`, '-c', `hba_file=${hba}`],
+    );
+  }
   const [cmd, args] = run(join(BIN, 'postgres'), [
     '-D',
     data,
@@ -72,6 +101,7 @@ export async function startPostgres(port: number): Promise<PostgresHandle> {
     `unix_socket_directories=${dir}`,
     '-c',
     'fsync=off',
+    ...tlsArgs,
   ]);
   const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -88,7 +118,8 @@ export async function startPostgres(port: number): Promise<PostgresHandle> {
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: PG_USER, password, database: 'postgres' });
+    // Over the socket: a server with `tls` takes no plain TCP login.
+    const client = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
     try {
       await client.connect();
       await client.end();
@@ -104,7 +135,7 @@ export async function startPostgres(port: number): Promise<PostgresHandle> {
   }
   const createDatabase = async (name: string) => {
     if (!/^\w+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
-    const admin = new pg.Client({ connectionString: url() });
+    const admin = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
     await admin.connect();
     try {
       await admin.query(`CREATE DATABASE ${name}`);
@@ -112,5 +143,5 @@ export async function startPostgres(port: number): Promise<PostgresHandle> {
       await admin.end();
     }
   };
-  return { port, password, url, createDatabase, stop };
+  return { port, password, socketDir: dir, url, createDatabase, stop };
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -43,8 +43,12 @@ export function mariadbMissing(): string | undefined {
  * user when the tests run as root, under setpriv (which execs, so the pid we
  * hold is mariadbd's and we stop it by that pid). root can log in only over
  * the socket in the temp dir; the store logs in over TCP with a password.
+ * With `tls` (PEM texts), the server offers TLS and the store's account over
+ * TCP must log in with a client certificate issued by `tls.ca` (REQUIRE X509).
  */
-export async function startMariadb(): Promise<MariadbHandle> {
+export async function startMariadb(
+  options: { tls?: { cert: string; key: string; ca: string } } = {},
+): Promise<MariadbHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mariadb-'));
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const asOwner: string[] = [];
@@ -66,6 +70,19 @@ export async function startMariadb(): Promise<MariadbHandle> {
     '--skip-name-resolve',
   ]);
   execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    const owned = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      if (asOwner.length > 0) chownSync(join(dir, name), statSync(dir).uid, statSync(dir).gid);
+      return join(dir, name);
+    };
+    tlsArgs.push(
+      `--ssl-cert=${owned('server.crt', options.tls.cert)}`,
+      `--ssl-key=${owned('server.key', options.tls.key)}`,
+      `--ssl-ca=${owned('ca.crt', options.tls.ca)}`,
+    );
+  }
   const port = await freePort();
   const [cmd, args] = run(which('mariadbd')!, [
     '--no-defaults',
@@ -79,6 +96,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
     '--innodb-buffer-pool-size=32M',
     // Throw-away data: no flush per commit, as the PostgreSQL tests run with fsync=off.
     '--innodb-flush-log-at-trx-commit=0',
+    ...tlsArgs,
   ]);
   const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -122,6 +140,7 @@ export async function startMariadb(): Promise<MariadbHandle> {
     GRANT ALL ON *.* TO '${MARIADB_USER}'@'127.0.0.1';
     GRANT ALL ON *.* TO '${MARIADB_USER}'@'localhost';
   `);
+  if (options.tls) await admin(`ALTER USER '${MARIADB_USER}'@'127.0.0.1' REQUIRE X509`);
   const url = (database: string) => `mysql://${MARIADB_USER}:${password}@tcp(127.0.0.1:${port})/${database}`;
   return { port, password, socket, url, admin, stop };
 }
