@@ -22,6 +22,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
+import { screenshot } from '../support/screenshots.js';
 
 const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 const RUN = Date.now().toString(36);
@@ -123,6 +124,7 @@ describe('verification and sign-in in the console', () => {
   it('opening the link verifies the address: the page says so, the User is Verified with a condition', async () => {
     await page.goto(link);
     await textOf(page.locator('#verify-result'), /Your address is verified/);
+    await screenshot(page, 'verify');
     expect(await page.locator('#verify-result').getAttribute('data-outcome')).toBe('verified');
     // The token leaves the address bar once read.
     expect(page.url()).toBe(`${base}verify`);
@@ -195,6 +197,7 @@ describe('verification and sign-in in the console', () => {
     await page.locator('#other-tenant').fill(charlesTenant);
     await page.getByRole('button', { name: 'Try to read it' }).click();
     const refused = await textOf(page.locator('#other-result'), /Refused by the API server \(HTTP 403\)/);
+    await screenshot(page, 'account');
     expect(refused).toMatch(new RegExp(`tenants.webshop.cnpaas.dev "${charlesTenant}" is forbidden`));
     expect(await page.locator('#other-result [data-read]').getAttribute('data-read')).toBe('refused');
   });

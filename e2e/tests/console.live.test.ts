@@ -19,7 +19,7 @@
  * package's TypeScript has no DOM types.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -28,24 +28,13 @@ import { chromium, type Browser, type Locator, type Page } from '@playwright/tes
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cnpaas/service-kit';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
+import { screenshot } from '../support/screenshots.js';
 
 const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 const CONSOLE_BIN = fileURLToPath(new URL('../../packages/console/bin/cnpaas-console.js', import.meta.url));
 const RUN = Date.now().toString(36);
 const PASSWORD = 'Analytical-Engine-1843!';
 const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">Evil & Co`;
-const SCREENSHOTS = fileURLToPath(
-  new URL(
-    process.env.CNPAAS_UPDATE_SCREENSHOTS === '1' ? '../../docs/images/' : '../../test-results/screenshots/',
-    import.meta.url,
-  ),
-);
-
-/** A screenshot of one view, at a projector-like size, named for the view. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `console-${name}.png`), fullPage: true });
-}
 
 interface Person {
   firstName: string;
