@@ -270,50 +270,54 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       }
       return decodeBody(typeof request.body === 'string' ? request.body : '', format);
     };
-    app.post(VERIFICATIONS_PATH, async (request, reply) => {
-      const user = this.#users.get(request)!;
-      const { token } = toVerification(readBody(request));
+    /**
+     * One create-only resource answered 201 with its result as status; the log line says who and the
+     * code, never the body (a verification token is the link; an address is personal data, and a
+     * password or the returned token a credential).
+     */
+    const createOnly = async (options: {
+      request: FastifyRequest;
+      reply: FastifyReply;
+      kind: string;
+      what: string;
+      run: () => Promise<unknown>;
+    }): Promise<FastifyReply> => {
+      const user = this.#users.get(options.request)!;
       let code = 500;
       try {
-        const result = await this.#verification.verify(token);
+        const status = await options.run();
         code = 201;
-        // The token is not echoed back: the answer names the account and when it was verified.
-        return await reply.code(201).type('application/json').send({
-          apiVersion: API_GROUP_VERSION,
-          kind: VERIFICATIONS.kind,
-          metadata: {},
-          spec: {},
-          status: result,
-        });
+        return await options.reply
+          .code(201)
+          .type('application/json')
+          .send({ apiVersion: API_GROUP_VERSION, kind: options.kind, metadata: {}, spec: {}, status });
       } catch (err) {
         code = err instanceof ApiServerError && err.status ? err.status.code : 500;
         throw err;
       } finally {
-        // Never the token: it is the link.
-        request.log.info({ user: user.username, code }, 'verification');
+        options.request.log.info({ user: user.username, code }, options.what);
       }
+    };
+    app.post(VERIFICATIONS_PATH, async (request, reply) => {
+      const { token } = toVerification(readBody(request));
+      return createOnly({
+        request,
+        reply,
+        kind: VERIFICATIONS.kind,
+        what: 'verification',
+        run: () => this.#verification.verify(token),
+      });
     });
     app.post(LOGINS_PATH, async (request, reply) => {
-      const user = this.#users.get(request)!;
       const body = toLogin(readBody(request));
-      let code = 500;
-      try {
-        const result = await this.loginFlow.login({ caller: user.username, ...body });
-        code = 201;
-        return await reply.code(201).type('application/json').send({
-          apiVersion: API_GROUP_VERSION,
-          kind: LOGINS.kind,
-          metadata: {},
-          spec: {},
-          status: result,
-        });
-      } catch (err) {
-        code = err instanceof ApiServerError && err.status ? err.status.code : 500;
-        throw err;
-      } finally {
-        // Never the address (personal data, and a log of who tried which address), the password or the token.
-        request.log.info({ user: user.username, code }, 'login');
-      }
+      const caller = this.#users.get(request)!.username;
+      return createOnly({
+        request,
+        reply,
+        kind: LOGINS.kind,
+        what: 'login',
+        run: () => this.loginFlow.login({ caller, ...body }),
+      });
     });
 
     for (const resource of SERVED_RESOURCES) {
