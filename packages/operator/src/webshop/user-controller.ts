@@ -262,35 +262,44 @@ async function ensureNamespacedAccess(options: UserControllerOptions, user: User
   });
   if (sa.outcome === 'conflict') return { conflict: sa.object };
 
-  const role: Role = withControllerRef(
-    { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: ownUserRules(user) },
+  const bound = await ensureRoleAndBinding({
+    api,
     user,
-  );
-  const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role) });
-  if (roleResult.outcome === 'conflict') return { conflict: roleResult.object };
-
-  const binding: RoleBinding = withControllerRef(
-    {
-      apiVersion: `${RBAC_GROUP}/v1`,
-      kind: 'RoleBinding',
-      metadata: meta(user, name),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: user.metadata?.namespace ?? '' }],
-    },
-    user,
-  );
-  const bound = await ensureBinding(api.roleBindings, binding, isOurs);
+    name,
+    rules: ownUserRules(user),
+    subjects: [{ kind: 'ServiceAccount', name, namespace: user.metadata?.namespace ?? '' }],
+  });
   if (bound) return bound;
   return ensureApiServerAccess(options, user);
 }
 
 /** Role and RoleBinding `<user>-api-server`: cnpaas-api-server's access to this one User (apiServerRules). */
 async function ensureApiServerAccess(options: UserControllerOptions, user: User): Promise<Outcome> {
-  const { api } = options;
-  const name = apiServerAccessName(user.metadata?.name ?? '');
+  return ensureRoleAndBinding({
+    api: options.api,
+    user,
+    name: apiServerAccessName(user.metadata?.name ?? ''),
+    rules: apiServerRules(user),
+    // The server's identity locally (its certificate's CN) and in a cluster (its ServiceAccount, deploy/).
+    subjects: [
+      { apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER },
+      { kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT },
+    ],
+  });
+}
+
+/** A Role `name` in the User's namespace with these rules, and a RoleBinding of the same name to `subjects`, both controlled by the User. */
+async function ensureRoleAndBinding(options: {
+  api: WebshopApi;
+  user: User;
+  name: string;
+  rules: PolicyRule[];
+  subjects: NonNullable<RoleBinding['subjects']>;
+}): Promise<Outcome> {
+  const { api, user, name } = options;
   const isOurs = controlledBy(user);
   const role: Role = withControllerRef(
-    { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: apiServerRules(user) },
+    { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: options.rules },
     user,
   );
   const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role) });
@@ -301,11 +310,7 @@ async function ensureApiServerAccess(options: UserControllerOptions, user: User)
       kind: 'RoleBinding',
       metadata: meta(user, name),
       roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name },
-      // The server's identity locally (its certificate's CN) and in a cluster (its ServiceAccount, deploy/).
-      subjects: [
-        { apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER },
-        { kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT },
-      ],
+      subjects: options.subjects,
     },
     user,
   );
