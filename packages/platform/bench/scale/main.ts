@@ -20,6 +20,7 @@ import { appendSection, loadAverage, machine, markdownTable, textTable } from '.
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
+import { mergeSorted, score } from './score.js';
 import { quantile, runScaleLoad, type ScaleLoadResult } from './workload.js';
 
 const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
@@ -97,25 +98,6 @@ interface SideResult {
   load: ScaleLoadResult;
   samples: ResourceSample[];
   loadBefore: string;
-}
-
-/** The public benchmark's score: checks over a latency blend, punished hard for failures. */
-export function score(r: ScaleLoadResult): number {
-  const all = mergeSorted(r);
-  const med = quantile(all, 0.5);
-  const p90 = quantile(all, 0.9);
-  const p95 = quantile(all, 0.95);
-  const failedShare = r.checks === 0 ? 1 : r.failed / r.checks;
-  return Math.floor((r.checks / (med * 0.2 + p90 * 0.3 + p95 * 0.5)) * Math.pow(1 - failedShare, 7));
-}
-
-function mergeSorted(r: ScaleLoadResult): Float64Array {
-  const a = r.creates.sorted();
-  const b = r.reads.sorted();
-  const all = new Float64Array(a.length + b.length);
-  all.set(a);
-  all.set(b, a.length);
-  return all.sort();
 }
 
 async function expectStatus(
