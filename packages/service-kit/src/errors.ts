@@ -65,6 +65,13 @@ export function errorMessage(err: unknown): string {
 export type KitFailure =
   'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED' | 'BODY_NOT_JSON';
 
+/**
+ * The failures of `authenticateFrontProxy`, apart from `KitFailure`: only an
+ * aggregated API server has codes for them, and a package's `ErrorFactory`
+ * (all of `KitFailure` by default) must not have to.
+ */
+export type FrontProxyFailure = 'UNAUTHENTICATED' | 'PROXY_NOT_ALLOWED' | 'NO_USER';
+
 export interface KitErrorOptions extends ServiceErrorOptions {
   /** Set for failures that end an HTTP request: the status to answer with. */
   httpStatus?: number;
@@ -75,7 +82,7 @@ export interface KitErrorOptions extends ServiceErrorOptions {
  * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
  * Each helper names the kinds it may raise, so a package only maps those it has codes for.
  */
-export type ErrorFactory<Kind extends KitFailure = KitFailure> = (
+export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure = KitFailure> = (
   kind: Kind,
   message: string,
   options: KitErrorOptions,

@@ -9,6 +9,7 @@ export {
   errorMessage,
   type ServiceErrorOptions,
   type ErrorFactory,
+  type FrontProxyFailure,
   type KitFailure,
   type KitErrorOptions,
 } from './errors.js';
@@ -102,3 +103,36 @@ export {
   type StatusCause,
   type UserInfo,
 } from './admission-review.js';
+export {
+  DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
+  EXTRA_HEADER_PREFIX,
+  GROUP_HEADER,
+  UID_HEADER,
+  USER_HEADER,
+  authenticateFrontProxy,
+  type FrontProxyAuthOptions,
+  type ProxiedUser,
+} from './front-proxy-auth.js';
+export {
+  APIGROUP_DISCOVERY_V2,
+  APIGROUP_DISCOVERY_V2BETA1,
+  addDiscoveryRoutes,
+  apiGroup,
+  apiGroupDiscoveryList,
+  apiGroupList,
+  apiResourceList,
+  negotiateDiscovery,
+  type DiscoveryReply,
+  type DiscoveryRouteTarget,
+  type ServedGroupVersion,
+  type ServedResource,
+} from './discovery.js';
+export {
+  kubeFailure,
+  reasonForCode,
+  type KubeFailureOptions,
+  type KubeStatus,
+  type KubeStatusCause,
+  type StatusDetails,
+  type StatusReason,
+} from './kube-status.js';
