@@ -7,27 +7,14 @@
  * CA (server.ts passes it as the sole `ca`).
  */
 import type { IncomingMessage } from 'node:http';
-import {
-  authenticateFrontProxy as authenticate,
-  DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
-  type ErrorFactory,
-  type FrontProxyFailure,
-} from '@cnpaas/service-kit';
+import { authenticateFrontProxy as authenticate, DEFAULT_REQUESTHEADER_ALLOWED_NAMES } from '@cnpaas/service-kit';
+import { proxyError } from './errors.js';
 import type { UserInfo } from './kube-api.js';
-import { httpError } from './status.js';
 
 export const DEFAULT_ALLOWED_NAMES: readonly string[] = DEFAULT_REQUESTHEADER_ALLOWED_NAMES;
 
 const HOW_TO_CALL =
   'call this API through kube-apiserver, e.g. kubectl create --raw /apis/api.webshop.cnpaas.dev/v1/registrations -f registration.yaml';
-
-/** The kit's refusals as CNPAAS_API_* errors carrying their 401 Status. */
-const proxyError: ErrorFactory<FrontProxyFailure> = (kind, message, options) =>
-  httpError(`CNPAAS_API_${kind}`, {
-    code: options.httpStatus ?? 401,
-    message,
-    ...(options.hint ? { hint: options.hint } : {}),
-  });
 
 export interface FrontProxyAuthOptions {
   /** CNs allowed among certificates the requestheader CA signed. Never empty: see config.ts. */

@@ -52,7 +52,7 @@ export {
 } from './health-routes.js';
 export { fastifyHttpsOptions, secureContext, type FastifyHttpsOptions, type ServingTls } from './https-options.js';
 export { HttpsService, type HttpsApp, type HttpsServiceOptions } from './https-service.js';
-export { parseJsonBodies, type ContentTypeParsers } from './json-body.js';
+export { parseJsonBodies, type ContentTypeParsers, type ParseJsonBodiesOptions } from './json-body.js';
 export { serveJson, type JsonApp, type ServeJsonOptions } from './json-server.js';
 export {
   failureStatus,
