@@ -341,7 +341,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     if (error instanceof ApiServerError) {
       const status = error.status ?? failure({ code: 500, message: error.message });
       if (status.code === 401 || status.code === 403 || status.code === 429)
-        this.metrics.rejected.inc({ reason: error.code });
+        this.metrics.rejectedRequests.inc({ reason: error.code });
       const line = { code: error.code, statusCode: status.code, reason: status.reason };
       if (status.code >= 500) request.log.error({ ...line, err: errorMessage(error.cause ?? error) }, error.message);
       else request.log.warn(line, error.message);
@@ -353,7 +353,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         code: 413,
         message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes`,
       });
-      this.metrics.rejected.inc({ reason: tooLarge.code });
+      this.metrics.rejectedRequests.inc({ reason: tooLarge.code });
       return this.#sendStatus(reply, tooLarge.status!);
     }
     logFailure(request.log, error, code);
