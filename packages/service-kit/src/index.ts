@@ -75,6 +75,7 @@ export {
 } from './logger.js';
 export { runMain, type MainOptions } from './main.js';
 export { runUntilStopped, type RunUntilStoppedOptions } from './run.js';
+export { serveUntilStopped, type ServeUntilStoppedOptions, type ServedHttps } from './serve.js';
 export {
   ADMISSION_API_VERSION,
   ADMISSION_KIND,
