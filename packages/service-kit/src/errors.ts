@@ -47,6 +47,24 @@ export class ServiceError<Code extends string = string> extends Error {
 }
 
 /**
+ * A `ServiceError` that may end an HTTP request (a JSON server's refusal):
+ * it carries the status to answer with. The base of the error classes of
+ * the packages that answer with `jsonErrorHandler`.
+ */
+export class HttpServiceError<Code extends string = string> extends ServiceError<Code> {
+  static override readonly brand: symbol = Symbol.for('cnpaas.service-kit.HttpServiceError');
+  override readonly name: string = 'HttpServiceError';
+
+  /** The HTTP status to answer with when this error ends a request; 500 when unset. */
+  readonly httpStatus: number | undefined;
+
+  constructor(code: Code, message: string, options: KitErrorOptions = {}) {
+    super(code, message, options);
+    this.httpStatus = options.httpStatus;
+  }
+}
+
+/**
  * A one-line description of any thrown value, for logs and messages.
  * client-node's `ApiException` message spans lines (code, message, the whole
  * body, every header); only its "Message:" line is worth showing.

@@ -5,6 +5,7 @@
  * `@cnpaas/service-kit/testing` (tests only).
  */
 export {
+  HttpServiceError,
   ServiceError,
   errorMessage,
   type ServiceErrorOptions,
