@@ -12,6 +12,7 @@ import { isConflict, isNotFound, KubeClient, ResourceClient, type ObjectWatchSou
 import { USER_RESOURCE } from '@cnpaas/webshop-api';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS } from './api-group.js';
+import type { ProxiedUser } from '@cnpaas/service-kit';
 
 export interface ObjectMeta {
   name?: string;
@@ -47,12 +48,8 @@ export interface RegistrationRequest {
   status?: RegistrationRequestStatus;
 }
 
-export interface UserInfo {
-  username: string;
-  uid?: string;
-  groups: string[];
-  extra: Record<string, string[]>;
-}
+/** The caller kube-apiserver vouched for (@cnpaas/service-kit's front-proxy authentication). */
+export type UserInfo = ProxiedUser;
 
 export interface SubjectAccessReviewSpec {
   user: string;

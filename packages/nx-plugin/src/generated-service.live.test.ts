@@ -4,8 +4,10 @@
  * package, untouched, builds, typechecks, lints, is formatted, passes its
  * unit tests and its live test (the bin against a real kube-apiserver on
  * cnpaas-store), and its error codes make a clean catalogue. A second
- * service, generated with `--function`, builds, typechecks, lints, is
- * formatted and passes its unit tests (the function's among them). Any template
+ * service, generated with `--function --api`, builds, typechecks, lints, is
+ * formatted and passes its unit tests (the function's and the API server's
+ * among them) and its live test, in which kube-apiserver's aggregator routes
+ * the generated API group to it. Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -36,7 +38,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
 const KIND = 'StockItem';
-/** A second service, with --function: built, linted and unit-tested (its live test is the same as the first's). */
+/** A second service, with --function and --api: built, linted, unit- and live-tested (the live test adds the aggregated API). */
 const FN_NAME = 'shelf-keeper';
 const FN_KIND = 'Shelf';
 
@@ -197,25 +199,38 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     );
 
     await step(
-      'generate --function',
-      nx(['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--no-interactive'], 60_000),
+      'generate --function --api',
+      nx(
+        ['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--api', '--no-interactive'],
+        60_000,
+      ),
     );
     relinkWorkspacePackages(dest);
-    const unitTargets = 'build,typecheck,lint,format:check,test:unit';
+    const fnTargets = 'build,typecheck,lint,format:check,test:unit,test:live';
     const fn = await step(
-      'with --function: build…test:unit',
-      nx(['run-many', '-t', unitTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 180_000),
+      'with --function --api: build…test:live',
+      nx(['run-many', '-t', fnTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 240_000),
     );
-    for (const target of unitTargets.split(',')) {
+    for (const target of fnTargets.split(',')) {
       const quoted = target.includes(':') ? `"${target}"` : target;
       expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
     }
     const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
       testResults: Array<{ name: string; status: string }>;
     };
-    expect(fnUnit.testResults.filter((f) => f.name.endsWith('src/function.test.ts')).map((f) => f.status)).toEqual([
-      'passed',
-    ]);
+    for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
+      expect(
+        fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
+        file,
+      ).toEqual(['passed']);
+    const fnLive = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-live.json`), 'utf8')) as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const fnPassed = fnLive.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
+    expect(fnPassed.map((a) => a.title)).toContain(
+      `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
+    );
+    expect(fnPassed).toHaveLength(5);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
@@ -226,6 +241,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     const errorsDoc = readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8');
     expect(errorsDoc).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
     expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_BAD_EVENT');
+    expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_UNAUTHENTICATED');
     await step(
       'errors catalogue test',
       run(
