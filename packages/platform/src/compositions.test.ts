@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
+import { allocatePorts } from './ports.js';
 
 const WEBSHOP_DIR = fileURLToPath(new URL('../../webshop', import.meta.url));
 
@@ -40,6 +41,11 @@ describe('loading service compositions', () => {
     );
     const services = await loadServices(['@cnpaas/webshop', extra]);
     expect(wantedPorts(services)).toMatchObject({ console: 8090, extraHealth: 9900 });
+    // Two defaults on one number cannot both bind: refused before anything starts (auto ports are free anyway).
+    await expect(allocatePorts('fixed', { a: 9901, b: 9901 })).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_PORT_IN_USE',
+      message: 'ports a and b both default to 9901',
+    });
   });
 
   it('refuses a package it cannot find, one that exports no composition, and a port name taken', async () => {

@@ -26,6 +26,20 @@ export { freePort };
 /** `wanted`: the services' ports with their fixed defaults, already checked for clashes (see compositions.ts). */
 export async function allocatePorts(mode: 'auto' | 'fixed', wanted: Record<string, number> = {}): Promise<Ports> {
   const ports: Ports = { ...FIXED_PORTS, ...wanted };
+  if (mode === 'fixed') {
+    const byNumber = new Map<number, string>();
+    for (const [name, port] of Object.entries(ports)) {
+      const other = byNumber.get(port);
+      if (other) {
+        throw new PlatformError(
+          'CNPAAS_PLATFORM_PORT_IN_USE',
+          `ports ${other} and ${name} both default to ${port}`,
+          "run cnpaas up --ports auto, or change one service's default",
+        );
+      }
+      byNumber.set(port, name);
+    }
+  }
   for (const name of Object.keys(ports)) {
     if (mode === 'auto') {
       ports[name] = await freePort();

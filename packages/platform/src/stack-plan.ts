@@ -69,6 +69,8 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       'use a shorter --state-dir (or CNPAAS_STATE_DIR)',
     );
   }
+  // First: a service that cannot be loaded is refused before anything is written or started.
+  const services = await loadServices(options.services ?? DEFAULT_SERVICES);
   ensureStateDirs(paths);
   const { version, found } = await resolveAll(
     ['kube-apiserver', 'kube-controller-manager', 'kubectl'],
@@ -79,7 +81,6 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   const pki = await ensureClusterPki(paths.pki);
   say(`✓ PKI in ${displayPath(paths.pki)} (cluster CA, front-proxy CA, service-account keys)`);
 
-  const services = await loadServices(options.services ?? DEFAULT_SERVICES);
   say(`✓ services: ${services.map((s) => s.composition.name).join(', ')}`);
   const ports = await allocatePorts(options.ports, wantedPorts(services));
   const server = `https://127.0.0.1:${ports.apiserver}`;
