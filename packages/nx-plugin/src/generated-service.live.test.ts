@@ -279,10 +279,16 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       // Its webhook ran, called by kube-apiserver with the platform's webhook client certificate.
       const bad = await kubectl(['create', '-f', manifest('blank', '   ')]);
       expect(bad.code).not.toBe(0);
-      expect(bad.output).toContain(
-        `admission webhook "validate-${KIND.toLowerCase()}s.${NAME}.cnpaas.dev" denied the request`,
+      // kubectl prints the Status's causes: the webhook's rule (the CRD itself only asks for one character).
+      expect(bad.output).toContain(`The ${KIND} "blank" is invalid`);
+      expect(bad.output).toContain('spec.description: Invalid value: must not be blank');
+      // And the webhook's own log says it was called, by kube-apiserver, and refused.
+      const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
+      expect(log).toMatch(
+        new RegExp(
+          `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
+        ),
       );
-      expect(bad.output).toContain('spec.description');
       // Its one object is in its own database, as its topology fragment routes it.
       const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
       const report = JSON.parse(status.output) as { backendKeys: Record<string, number>; topology: string };
