@@ -111,7 +111,9 @@ describe('cnpaas CLI', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(await cnpaas(['console', '--state-dir', dir])).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('runs without the web console (it was started with --control-plane-only)'),
+      stderr: expect.stringContaining(
+        'runs without the web console (started with --control-plane-only, or with --service',
+      ),
     });
     expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));
