@@ -7,7 +7,9 @@
  * service, generated with `--function --api`, builds, typechecks, lints, is
  * formatted and passes its unit tests (the function's and the API server's
  * among them) and its live test, in which kube-apiserver's aggregator routes
- * the generated API group to it. Any template
+ * the generated API group to it. Then the first runs under `cnpaas up
+ * --service` (its composition): an object of its kind turns Ready, its
+ * webhook refuses a bad one, its key is in its own database. Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -29,6 +31,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -250,5 +253,66 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
         120_000,
       ),
     );
+  });
+
+  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database', async () => {
+    // The first test left the generated, built package in the copy; the platform's CLI there runs it alone.
+    expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
+    // Short: the store's socket lives in it (at most ~100 bytes).
+    const stateDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-')));
+    const cnpaas = (args: string[], timeoutMs: number) =>
+      run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
+    const manifest = (name: string, description: string) => {
+      const file = path.join(stateDir, `${name}.json`);
+      const object = {
+        apiVersion: `${NAME}.cnpaas.dev/v1`,
+        kind: KIND,
+        metadata: { name, namespace: 'default' },
+        spec: { description },
+      };
+      writeFileSync(file, JSON.stringify(object));
+      return file;
+    };
+    try {
+      const up = await step(
+        'cnpaas up --service',
+        cnpaas(['up', '--service', `packages/${NAME}`, '--ports', 'auto', '--state-dir', stateDir], 180_000),
+      );
+      expect(up.output).toContain(`✓ services: ${NAME}`);
+      expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
+      const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
+      const kubectl = (args: string[]) =>
+        run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
+      const resource = `${KIND.toLowerCase()}s.${NAME}.cnpaas.dev`;
+
+      // Its controller ran: Ready=True for the first generation.
+      await step('kubectl create (good)', kubectl(['create', '-f', manifest('first', 'ten boxes of screws')]));
+      await step(
+        'kubectl wait Ready',
+        kubectl(['wait', '--for=condition=Ready', `${resource}/first`, '-n', 'default', '--timeout=60s']),
+      );
+      // Its webhook ran, called by kube-apiserver with the platform's webhook client certificate.
+      const bad = await kubectl(['create', '-f', manifest('blank', '   ')]);
+      expect(bad.code).not.toBe(0);
+      // kubectl prints the Status's causes: the webhook's rule (the CRD itself only asks for one character).
+      expect(bad.output).toContain(`The ${KIND} "blank" is invalid`);
+      expect(bad.output).toContain('spec.description: Invalid value: must not be blank');
+      // And the webhook's own log says it was called, by kube-apiserver, and refused.
+      const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
+      expect(log).toMatch(
+        new RegExp(
+          `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
+        ),
+      );
+      // Its one object is in its own database, as its topology fragment routes it.
+      const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
+      const report = JSON.parse(status.output) as { backendKeys: Record<string, number>; topology: string };
+      expect(report.topology).toBe(path.join(dest, 'packages', NAME, 'topology.yaml'));
+      expect(report.backendKeys[NAME]).toBe(1);
+    } finally {
+      const down = await cnpaas(['down', '--purge', '--state-dir', stateDir], 120_000);
+      timings['cnpaas down'] = down.ms;
+      expect(down.code, down.output).toBe(0);
+    }
   });
 });

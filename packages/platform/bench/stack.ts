@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
-import { apiserverSpec, demoTopology, storeSpec, type ProcessSpec } from '../src/control-plane.js';
-import { freePort, PORT_NAMES, type Ports } from '../src/ports.js';
+import { webshopTopology } from '@cnpaas/webshop';
+import { apiserverSpec, storeSpec, type ProcessSpec } from '../src/control-plane.js';
+import { freePort, PLATFORM_PORT_NAMES, type Ports } from '../src/ports.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
 import { Supervisor } from '../src/supervisor.js';
 
@@ -97,7 +98,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   ensureStateDirs(paths);
   const pki = await ensureClusterPki(paths.pki);
   // Only the apiserver and the store's metrics listen; the other components do not run here.
-  const ports = Object.fromEntries(PORT_NAMES.map((name) => [name, 0])) as Ports;
+  const ports = Object.fromEntries(PLATFORM_PORT_NAMES.map((name) => [name, 0])) as Ports;
   ports.apiserver = await freePort();
   ports.storeMetrics = await freePort();
 
@@ -106,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   let datastoreMetricsUrl: string;
   if (options.kind === 'store') {
     // Exactly as `cnpaas up` runs it: unix socket, durable (no --unsafe-no-fsync), demo topology.
-    datastore = storeSpec({ paths, ports, topology: options.topology ?? demoTopology() });
+    datastore = storeSpec({ paths, ports, topology: options.topology ?? webshopTopology() });
     if (options.storeProfileDir) {
       mkdirSync(options.storeProfileDir, { recursive: true });
       const [node, ...rest] = datastore.command;

@@ -15,6 +15,16 @@ export {
   type KitErrorOptions,
 } from './errors.js';
 export type { CertificateNeed, ComponentDescriptor } from './component.js';
+export {
+  APISERVER_WEBHOOK_CLIENT_NAME,
+  type ComposedComponent,
+  type CompositionContext,
+  type IssueRequest,
+  type IssuedFiles,
+  type OwnCa,
+  type ServiceCommand,
+  type ServiceComposition,
+} from './composition.js';
 export { hostPort, parseHostPort, type HostPort } from './address.js';
 export {
   Flags,

@@ -35,6 +35,7 @@ describe('service generator', () => {
         'manifests/validating-webhook-configuration.yaml',
         'package.json',
         'src/component.ts',
+        'src/composition.ts',
         'src/config.test.ts',
         'src/config.ts',
         'src/controller.ts',
@@ -83,6 +84,11 @@ describe('service generator', () => {
     expect(read('src/names.ts')).toContain("namespace: 'stock-keeper-system'");
     expect(read('src/reconciler.ts')).toContain('export function stockItemReconciler(');
     expect(read('src/component.ts')).toContain('export function stockKeeperComponent(');
+    // The package is a service composition: cnpaas up --service runs it.
+    expect(read('src/composition.ts')).toContain('export const service: ServiceComposition = {');
+    expect(read('src/composition.ts')).toContain("health: 'stockKeeperHealth'");
+    expect(read('src/composition.ts')).toContain("webhook: 'stockKeeperWebhook'");
+    expect(read('src/index.ts')).toContain("export { service, PORT_NAMES } from './composition.js';");
     expect(read('src/run.ts')).toContain("processMetricsPrefix: 'cnpaas_stock_keeper_'");
     expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
     expect(pkg.files).toContain('topology.yaml');

@@ -208,6 +208,7 @@ ${root} is ready. Next:
   npm install                                   # links @cnpaas/${names.name} and records it in package-lock.json
   npx nx run-many -t build typecheck lint format:check test:unit -p ${names.name}
   flock /tmp/cnpaas-live.lock npx nx run-many -t test:live -p ${names.name}
+  npx cnpaas up --service ${root}   # runs it (add --service @cnpaas/webshop to run both)
   npm run docs:errors                           # adds CNPAAS_${names.constantName}_* to docs/errors.md
 `);
   };
