@@ -3,6 +3,7 @@ import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import { SqliteFile } from './sqlite-file.js';
+import type { Datasync } from './wal-sync.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 import type { Compiled } from './sql/dialect.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
@@ -28,6 +29,8 @@ export interface SqliteDriverOptions {
   fsync: boolean;
   /** The size the WAL file is cut back to; default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
+  /** Tests: what the WAL sync calls instead of fs.fdatasync. */
+  datasync?: Datasync;
 }
 
 const EMPTY_VALUE = Buffer.alloc(0);
@@ -61,7 +64,8 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #keysByLease: Statement;
 
   constructor(options: SqliteDriverOptions) {
-    super({ ...options, migrations: sqliteDialect.migrations });
+    // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
+    super({ ...options, migrations: sqliteDialect.migrations, syncAfterCommit: true });
     this.#get = this.#prepared(SQL.get);
     this.#upsert = this.#prepared(SQL.upsert);
     this.#tombstone = this.#prepared(SQL.tombstone);
@@ -76,12 +80,16 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     return Number(this.getMeta('last_revision') ?? 0);
   }
 
-  /** Commits the batch and records the newest revision it holds, in the same transaction. */
-  // Synchronous on purpose: see the note in mvcc/backend.ts.
-  override commit(lastRevision?: number): void {
-    if (!this.inTransaction) return;
+  /**
+   * Commits the batch and records the newest revision it holds, in the same transaction. COMMIT itself is
+   * synchronous (see the note in mvcc/backend.ts); with fsync the promise resolves once the WAL is on disk, and
+   * until then the revision store answers reads at the revision before this batch.
+   */
+  commit(lastRevision?: number): Promise<void> | undefined {
+    if (!this.inTransaction) return undefined;
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
-    super.commit();
+    this.commitTransaction();
+    return this.syncsAfterCommit ? this.syncWal() : undefined;
   }
 
   get(key: Buffer): KeyValue | undefined {

@@ -14,14 +14,15 @@ import type { LeaseTable } from './lessor.js';
  * return a promise (`MaybePromise`). Why:
  *
  * - SQLite runs in-process. Its reads are microseconds, and a group commit
- *   that applies, commits and answers in one tick is what keeps a Range from
- *   ever seeing half a batch. Awaiting each read would put a microtask between
- *   every row and open exactly that window, for nothing.
+ *   that applies and COMMITs in one tick is what keeps a Range from ever
+ *   seeing half a batch. Awaiting each read would put a microtask between
+ *   every row and open exactly that window, for nothing. With fsync, its
+ *   `commit` then returns the WAL's fdatasync, which runs in libuv's thread
+ *   pool (drivers/wal-sync.ts), so the event loop serves while the disk works.
  * - A network database (PostgreSQL, MySQL) makes a batch durable with one
  *   COMMIT round trip: that is the async step, which the store awaits only
  *   when it gets a promise (new writes queue for the next batch meanwhile,
- *   reads answer at the last committed revision). SQLite keeps returning
- *   plain values and never leaves the synchronous path.
+ *   reads answer at the last committed revision).
  * - Its reads and rows are synchronous here. The PostgreSQL and MySQL drivers
  *   meet that by waiting on a worker thread (sql-bridge.ts): correct, but a
  *   loopback round trip per statement with the event loop blocked. The way
@@ -74,7 +75,14 @@ export interface BackendDriver {
   savepoint(): void;
   releaseSavepoint(): void;
   rollbackToSavepoint(): void;
-  /** Makes the batch durable and records `lastRevision` with it, atomically. */
+  /**
+   * Makes the batch durable and records `lastRevision` with it, atomically.
+   * The batch may be visible to this driver's reads before a returned promise
+   * resolves (SQLite: COMMIT has run, the WAL's sync has not), so meanwhile
+   * the store reads only at an explicit revision, the last durable one, and
+   * answers nobody. A rejection with `CNPAAS_STORE_FSYNC_FAILED` means the
+   * rows are committed but may not be on disk: the store stops taking writes.
+   */
   commit(lastRevision: number): MaybePromise<void>;
   rollback(): void;
 

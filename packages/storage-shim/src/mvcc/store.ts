@@ -114,9 +114,10 @@ export class RevisionStore {
   readonly #compactedAhead = new Set<(compactRevision: number) => void>();
   #revision = 1;
   /**
-   * The newest revision whose batch has committed: what reads and headers
+   * The newest revision whose batch is durable: what reads and headers
    * report. It trails `#revision` only while an asynchronous commit is in
-   * flight, so nobody is told of a revision that could still be lost.
+   * flight (a network COMMIT, or a SQLite file's WAL sync), so nobody is told
+   * of a revision that could still be lost; reads meanwhile are pinned to it.
    */
   #committed = 1;
   #compactRevision = -1;
@@ -686,6 +687,10 @@ export class RevisionStore {
 
   /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
   #fail(items: Pending[], err: unknown): void {
+    if (err instanceof StoreError && err.code === 'CNPAAS_STORE_FSYNC_FAILED') {
+      this.#failSync(items, err);
+      return;
+    }
     this.#log.error({ err }, 'write batch failed; rolled back');
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
@@ -697,6 +702,19 @@ export class RevisionStore {
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
     for (const item of items)
       item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+  }
+
+  /**
+   * A file committed the batch but could not make it durable. Its rows are in
+   * the file and cannot be rolled back, nor acknowledged: reads stay pinned
+   * to the last durable revision, and the store takes no more writes (a later
+   * sync could succeed without the lost pages). A restart starts from disk.
+   */
+  #failSync(items: Pending[], err: StoreError): void {
+    this.#log.error({ err }, 'a commit could not be made durable; refusing writes until restarted');
+    this.#refusingWrites = true;
+    for (const item of [...items, ...this.#queue.splice(0)])
+      item.reject(new EtcdError(14, `etcdserver: ${err.message}`));
   }
 
   #view(changes: Change[], begin: number): TxnView {
@@ -711,9 +729,12 @@ export class RevisionStore {
   }
 
   /**
-   * What a read outside a batch sees. Replicas read at `#committed`
-   * explicitly: another process may have committed newer rows since, and a
-   * response must never hold a row newer than its header's revision.
+   * What a read outside a batch sees. It reads at `#committed` explicitly
+   * whenever the databases may hold newer rows: replicas always (another
+   * process may have committed since), and anyone while a batch's commit is
+   * in flight (a SQLite file's rows are visible to its connection from
+   * COMMIT on, before its WAL sync makes them durable). A response never
+   * holds a row newer than its header's revision, nor one that could be lost.
    */
   #readView(): TxnView {
     return writeView({
@@ -723,7 +744,7 @@ export class RevisionStore {
       drivers: this.#drivers,
       router: this.#router,
       leaseExists: (id) => this.#lessor.has(id),
-      pinned: this.#sequencer !== undefined,
+      pinned: this.#sequencer !== undefined || this.#revision !== this.#committed,
     });
   }
 

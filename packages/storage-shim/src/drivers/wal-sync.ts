@@ -1,0 +1,95 @@
+import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { StoreError } from '../errors.js';
+
+/** How the file's data reaches the disk: node's `fs.fdatasync` unless a test slows or fails it. */
+export type Datasync = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
+
+/**
+ * Makes a SQLite file's committed WAL frames durable from libuv's thread pool,
+ * so the event loop keeps serving while the disk works.
+ *
+ * The file runs `synchronous=NORMAL` in WAL mode: COMMIT appends its frames to
+ * the `-wal` file without an fsync. One `fdatasync` of that file afterwards
+ * gives what FULL gives, an fsync of the WAL after the commit's frames were
+ * written. Why the one descriptor keeps naming the right file:
+ *
+ * - SQLite never replaces the `-wal` file while a connection holds the
+ *   database open: a checkpoint that starts the log over rewrites it from the
+ *   beginning, and `journal_size_limit` or a TRUNCATE checkpoint truncates it
+ *   in place (the same inode; sqlite-file.test.ts checks it). Only the last
+ *   connection's close deletes it, and this descriptor is closed first.
+ * - Frames a checkpoint copies into the database file before this sync runs
+ *   are durable there: in WAL mode with NORMAL (and FULL, which the checkpoint
+ *   worker runs) a checkpoint syncs the WAL before copying and the database
+ *   file after, before the log is started over or truncated.
+ *
+ * Commits arriving while a sync runs share the next one (their frames may have
+ * been written after the running sync began, so it does not cover them). After
+ * a failed sync the kernel may have dropped the dirty pages and a later sync
+ * could succeed without them (PostgreSQL's "fsyncgate"), so every later sync
+ * of the file fails too: the store stops taking writes.
+ */
+export class WalSync {
+  readonly #walPath: string;
+  readonly #datasync: Datasync;
+  #fd: number | undefined;
+  #inFlight: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+  #failed: StoreError | undefined;
+
+  constructor(databasePath: string, datasync: Datasync = fdatasync) {
+    this.#walPath = `${databasePath}-wal`;
+    this.#datasync = datasync;
+  }
+
+  /** Resolves once every frame committed before this call is on disk. */
+  sync(): Promise<void> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    if (!this.#inFlight) {
+      this.#inFlight = this.#run().finally(() => {
+        this.#inFlight = undefined;
+      });
+      return this.#inFlight;
+    }
+    this.#next ??= this.#inFlight
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.#next = undefined;
+        return this.sync();
+      });
+    return this.#next;
+  }
+
+  /** True when the descriptor still names the file at the WAL's path (same device and inode). */
+  sameFile(): boolean {
+    if (this.#fd === undefined) return true;
+    const open = fstatSync(this.#fd);
+    const now = statSync(this.#walPath, { throwIfNoEntry: false });
+    return now !== undefined && now.ino === open.ino && now.dev === open.dev;
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #run(): Promise<void> {
+    // Opened on the first sync: the `-wal` file exists once a transaction has committed. Read-only is enough for
+    // fdatasync on Linux, and this descriptor never writes.
+    const fd = (this.#fd ??= openSync(this.#walPath, 'r'));
+    return new Promise((resolve, reject) =>
+      this.#datasync(fd, (err) => {
+        if (!err) return resolve();
+        this.#failed = new StoreError(
+          'CNPAAS_STORE_FSYNC_FAILED',
+          `${this.#walPath}: fdatasync failed (${err.code ?? err.message}); writes since the last successful sync may not be on disk`,
+          'check the disk and the file system the data dir is on, then restart the store; it re-reads what is on disk',
+        );
+        reject(this.#failed);
+      }),
+    );
+  }
+}

@@ -1,0 +1,229 @@
+import Database from 'better-sqlite3';
+import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registry } from '../drivers/registry.js';
+import { SqliteDriver } from '../drivers/sqlite-driver.js';
+import type { Datasync } from '../drivers/wal-sync.js';
+import { parseTopology } from '../routing/topology.js';
+import type { BackendOpener } from './backend.js';
+import { type Revision, RevisionStore } from './store.js';
+import { b, put, rangeReq } from './test-helpers.js';
+
+/**
+ * The SQLite write path with fsync on: COMMIT writes the WAL, the WAL's
+ * fdatasync runs in the thread pool, and only then is the batch answered,
+ * visible and watched. The fdatasync here is the real one, held back (or
+ * failed) on demand, so "pending" is a state the test controls.
+ */
+class HeldSync {
+  calls = 0;
+  hold = false;
+  fail: string | undefined;
+  readonly #held: Array<() => void> = [];
+
+  readonly datasync: Datasync = (fd, done) => {
+    this.calls++;
+    const run = () => {
+      if (this.fail) {
+        const err: NodeJS.ErrnoException = new Error(`${this.fail}: i/o error`);
+        err.code = this.fail;
+        done(err);
+        return;
+      }
+      fdatasync(fd, done);
+    };
+    if (this.hold) this.#held.push(run);
+    else run();
+  };
+
+  get pending(): number {
+    return this.#held.length;
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const run of this.#held.splice(0)) run();
+  }
+}
+
+let dir: string;
+let store: RevisionStore;
+let sync: HeldSync;
+
+function open(): RevisionStore {
+  const opener: BackendOpener = {
+    openMeta: (dataDir, options) => registry.openMeta(dataDir, options),
+    openDefault: (dataDir, options) =>
+      new SqliteDriver({ path: join(dataDir, 'main.db'), fsync: options.fsync, datasync: sync.datasync }),
+    open: (endpoint, options) =>
+      new SqliteDriver({ path: endpoint.location, fsync: options.fsync, datasync: sync.datasync }),
+  };
+  const topology = parseTopology('backends: [{ name: a, endpoint: "sqlite://a.db", prefix: { prefix: "/a/" } }]', {
+    file: join(dir, 'topology.yaml'),
+    dataDir: dir,
+  });
+  return new RevisionStore({ dataDir: dir, topology, fsync: true, opener, logger: pino({ level: 'silent' }) });
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 2));
+  expect(check()).toBe(true);
+}
+
+const values = (s: RevisionStore, key: string, end = '') =>
+  s.range(rangeReq(key, end)).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
+
+afterEach(async () => {
+  sync.release();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a SQLite commit synced off the event loop', () => {
+  it('answers, shows and watches a batch only after its WAL sync; reads meanwhile see the last durable revision', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    await store.put(put('/a/k', 'v1'));
+    await store.put(put('/m/gone', 'x'));
+    const durable = store.revision;
+    const notified: number[] = [];
+    store.onCommit((revisions: Revision[]) => notified.push(...revisions.map((r) => r.revision)));
+
+    sync.hold = true;
+    let acked = false;
+    const update = store.txn({
+      compare: [],
+      success: [
+        { put: put('/a/k', 'v2') },
+        { put: put('/a/new', 'n') },
+        { deleteRange: { key: b('/m/gone'), rangeEnd: Buffer.alloc(0), prevKv: false } },
+      ],
+      failure: [],
+    });
+    void Promise.resolve(update).then(() => (acked = true));
+    // COMMIT has run in both files (the rows are in them); their WAL syncs are what is pending.
+    await until(() => sync.pending === 2);
+    const onDisk = new Database(join(dir, 'a.db'), { readonly: true });
+    expect(onDisk.prepare("SELECT value FROM kv WHERE key = CAST('/a/k' AS BLOB)").pluck().get()).toEqual(b('v2'));
+    onDisk.close();
+
+    expect(acked).toBe(false);
+    expect(notified).toEqual([]);
+    expect(store.revision).toBe(durable);
+    // Point reads, ranges, counts, a read-only txn and a read at the pending revision: none sees it.
+    expect(values(store, '/a/k')).toEqual([`/a/k=v1@${durable - 1}`]);
+    expect(values(store, '/m/gone')).toEqual([`/m/gone=x@${durable}`]);
+    expect(values(store, '/', '0')).toEqual([`/a/k=v1@${durable - 1}`, `/m/gone=x@${durable}`]);
+    expect(store.range(rangeReq('/', '0', { countOnly: true })).count).toBe(2);
+    expect(store.range(rangeReq('/a/', '/a0', { limit: 1 }))).toMatchObject({
+      count: 1,
+      more: false,
+      revision: durable,
+    });
+    const txn = await store.txn({
+      compare: [
+        { key: b('/a/k'), target: 'VALUE', result: 'EQUAL', value: b('v1'), number: 0n, rangeEnd: Buffer.alloc(0) },
+      ],
+      success: [{ range: rangeReq('/a/new') }],
+      failure: [],
+    });
+    expect(txn).toMatchObject({ succeeded: true, revision: durable });
+    expect(() => store.range(rangeReq('/a/k', '', { revision: durable + 1 }))).toThrow('future revision');
+    expect(store.hashKv(0).revision).toBe(durable);
+
+    // Writes arriving meanwhile wait for the next batch.
+    const next = store.put(put('/a/later', 'l'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(sync.calls).toBe(4);
+
+    sync.release();
+    expect((await update).revision).toBe(durable + 1);
+    expect((await next).revision).toBe(durable + 2);
+    expect(sync.calls).toBe(5);
+    expect(notified).toEqual([durable + 1, durable + 2]);
+    expect(values(store, '/', '0')).toEqual([
+      `/a/k=v2@${durable + 1}`,
+      `/a/later=l@${durable + 2}`,
+      `/a/new=n@${durable + 1}`,
+    ]);
+  });
+
+  it('syncs every file a cross-file batch touched before answering it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    sync.hold = true;
+    let acked = false;
+    const both = store.txn({
+      compare: [],
+      success: [{ put: put('/a/x', '1') }, { put: put('/m/x', '2') }],
+      failure: [],
+    });
+    void Promise.resolve(both).then(() => (acked = true));
+    await until(() => sync.pending === 2);
+    expect(acked).toBe(false);
+    expect(values(store, '/', '0')).toEqual([]);
+    sync.release();
+    expect((await both).revision).toBe(2);
+    expect(values(store, '/', '0')).toEqual(['/a/x=1@2', '/m/x=2@2']);
+  });
+
+  it('refuses the batch whose sync failed and every write after it, and never shows its rows', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    await store.put(put('/a/k', 'v1'));
+    sync.fail = 'EIO';
+    await expect(store.put(put('/a/k', 'v2'))).rejects.toThrow(/fdatasync failed \(EIO\)/);
+    expect(store.revision).toBe(2);
+    expect(values(store, '/a/k')).toEqual(['/a/k=v1@2']);
+    sync.fail = undefined;
+    // A later sync could succeed without the pages the failed one lost: no more writes until a restart.
+    await expect(store.put(put('/m/other', 'x'))).rejects.toThrow('etcdserver: server stopped');
+    await store.close();
+    // The restart starts from what is on disk (here the kernel kept the page: v2 is there).
+    store = open();
+    expect((await store.put(put('/m/after', 'y'))).revision).toBe(4);
+  });
+});
+
+describe('the WAL descriptor', () => {
+  it('keeps naming the -wal file across checkpoints that restart, truncate and vacuum it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    const path = join(dir, 'solo.db');
+    const driver = new SqliteDriver({ path, fsync: true, datasync: sync.datasync });
+    const other = new Database(path);
+    try {
+      const write = async (n: number) => {
+        driver.begin();
+        driver.put(
+          { key: b(`/k${n}`), value: Buffer.alloc(4096, n), createRevision: n, modRevision: n, version: 1, lease: 0n },
+          0,
+          undefined,
+        );
+        await driver.commit(n);
+      };
+      await write(2);
+      expect(driver.walDescriptorIsCurrent()).toBe(true);
+      for (const mode of ['PASSIVE', 'RESTART', 'TRUNCATE']) {
+        // The checkpoint worker's connection, as in checkpoint-worker.ts.
+        other.pragma(`wal_checkpoint(${mode})`);
+        await write(3);
+        expect(driver.walDescriptorIsCurrent(), mode).toBe(true);
+      }
+      driver.defragment();
+      await write(4);
+      expect(driver.walDescriptorIsCurrent()).toBe(true);
+      expect(sync.calls).toBe(5);
+    } finally {
+      other.close();
+      driver.close();
+    }
+  });
+});
