@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
+import { PrefixCounts } from './prefix-counts.js';
 import { SqliteFile } from './sqlite-file.js';
 import type { Datasync } from './wal-sync.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
@@ -62,6 +63,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #archiveStmt: Statement;
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
+  readonly #counts: PrefixCounts;
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -73,6 +75,11 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     this.#archiveStmt = this.#prepared(SQL.archive);
     this.#prevOf = this.#prepared(SQL.prevOf);
     this.#keysByLease = this.db.prepare(SQL.keysByLease.text).pluck();
+    this.#counts = new PrefixCounts(this.db);
+    if (this.getMeta('counts_built') === undefined) {
+      this.#counts.rebuild(this.lastRevision());
+      this.setMeta('counts_built', 1);
+    }
   }
 
   /** The newest revision written to this file, kept even when compaction removes rows. */
@@ -111,6 +118,8 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   }
 
   count(range: KeyRange, revision: number | null): number {
+    const counted = this.#counts.count(range, revision);
+    if (counted !== undefined) return counted;
     const stmt = this.#prepared(SQL.count(boundOf(range), revision !== null));
     return stmt.pluck().get(this.#params(range, revision)) as number;
   }
@@ -118,13 +127,14 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   /** Writes `kv` as the key's new current version; `prev` moves to history. */
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) this.#archive(kv.key, kv.modRevision);
+    else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
-    this.#deleteKv.run({ key });
+    if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
   }
 
   /** Moves the key's current row to history; SQLite copies it without a round trip through JS. */
