@@ -677,10 +677,17 @@ export class RevisionStore {
       this.stats.fsyncs++;
     }
     const pending: Array<Promise<void>> = [];
-    for (const d of touched) {
-      const committed = d.commit(this.#revision);
-      if (committed instanceof Promise) pending.push(committed);
-      this.stats.fsyncs++;
+    try {
+      for (const d of touched) {
+        const committed = d.commit(this.#revision);
+        if (committed instanceof Promise) pending.push(committed);
+        this.stats.fsyncs++;
+      }
+    } catch (err) {
+      // A later file's COMMIT failed after earlier ones returned their sync: the batch fails here, and those
+      // syncs must not become unhandled rejections (a failed one also fails that file's next sync).
+      for (const p of pending) p.catch(() => undefined);
+      throw err;
     }
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
@@ -713,6 +720,9 @@ export class RevisionStore {
   #failSync(items: Pending[], err: StoreError): void {
     this.#log.error({ err }, 'a commit could not be made durable; refusing writes until restarted');
     this.#refusingWrites = true;
+    // Nothing is open after a COMMIT; this only ends a transaction some other path may have left.
+    for (const d of this.#drivers.values()) d.rollback();
+    this.#meta.rollback();
     for (const item of [...items, ...this.#queue.splice(0)])
       item.reject(new EtcdError(14, `etcdserver: ${err.message}`));
   }
