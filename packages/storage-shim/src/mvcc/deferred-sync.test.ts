@@ -191,6 +191,87 @@ describe('a SQLite commit synced off the event loop', () => {
   });
 });
 
+describe('a batch overlapping the sync of the one before', () => {
+  const inFile = (file: string, key: string): boolean => {
+    const raw = new Database(join(dir, file), { readonly: true });
+    try {
+      return raw.prepare('SELECT 1 FROM kv WHERE key = ?').get(b(key)) !== undefined;
+    } finally {
+      raw.close();
+    }
+  };
+  const createIfAbsent = (key: string) => ({
+    compare: [
+      {
+        key: b(key),
+        target: 'MOD' as const,
+        result: 'EQUAL' as const,
+        number: 0n,
+        value: Buffer.alloc(0),
+        rangeEnd: Buffer.alloc(0),
+      },
+    ],
+    success: [{ put: put(key, 'created') }],
+    failure: [{ range: rangeReq(key) }],
+  });
+
+  it('is applied while the first syncs when it writes only that file, and answered after it, in order', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    const answered: string[] = [];
+    const track = <T>(name: string, p: Promise<T> | T) => Promise.resolve(p).then((r) => (answered.push(name), r));
+    sync.hold = true;
+    const first = track('first', store.put(put('/a/1', 'one')));
+    await until(() => sync.pending === 1);
+    const second = track('second', store.put(put('/a/2', 'two')));
+    // Its compare reads the first batch's (not yet durable) row: its answer must wait for that batch too.
+    const refused = track('refused', store.txn(createIfAbsent('/a/1')));
+    const elsewhere = track('elsewhere', store.put(put('/m/x', 'main')));
+    await until(() => inFile('a.db', '/a/2'));
+    await new Promise((r) => setTimeout(r, 20));
+    // The write to another file waits: it could otherwise reach the disk without the first batch.
+    expect(inFile('main.db', '/m/x')).toBe(false);
+    expect(answered).toEqual([]);
+    expect(store.revision).toBe(1);
+    expect(values(store, '/', '0')).toEqual([]);
+
+    sync.release();
+    expect((await first).revision).toBe(2);
+    expect((await second).revision).toBe(3);
+    expect(await refused).toMatchObject({ succeeded: false, revision: 3 });
+    expect((await elsewhere).revision).toBe(4);
+    expect(answered.slice(0, 2)).toEqual(['first', 'second']);
+    expect(answered).toContain('refused');
+    expect(answered.at(-1)).toBe('elsewhere');
+    expect(values(store, '/', '0')).toEqual(['/a/1=one@2', '/a/2=two@3', '/m/x=main@4']);
+  });
+
+  it('is refused, never shown, when the batch under it could not be made durable', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    await store.put(put('/a/0', 'zero'));
+    sync.hold = true;
+    const first = store.put(put('/a/1', 'one'));
+    await until(() => sync.pending === 1);
+    // Overlaps alone and writes nothing: its answer rests on the first batch's row all the same.
+    const refused = Promise.resolve(store.txn(createIfAbsent('/a/1')));
+    await new Promise((r) => setTimeout(r, 10));
+    // Two batches in flight: this one waits for the next round, and is refused with the store.
+    const second = store.put(put('/a/2', 'two'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(inFile('a.db', '/a/2')).toBe(false);
+    sync.fail = 'EIO';
+    sync.release();
+    await expect(first).rejects.toThrow(/fdatasync failed \(EIO\)/);
+    await expect(refused).rejects.toThrow(/could not be made durable/);
+    await expect(second).rejects.toThrow(/fdatasync failed \(EIO\)/);
+    expect(store.revision).toBe(2);
+    expect(values(store, '/', '0')).toEqual(['/a/0=zero@2']);
+  });
+});
+
 describe('the WAL descriptor', () => {
   it('keeps naming the -wal file across checkpoints that restart, truncate and vacuum it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
-import type { KeyRange } from '../keys.js';
+import { type KeyRange, toKeyRange } from '../keys.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -91,6 +91,9 @@ interface Pending {
 
 interface Batch {
   revisions: Revision[];
+  /** The store's revision before the batch, and after it was applied. */
+  before: number;
+  after: number;
 }
 
 /**
@@ -123,8 +126,12 @@ export class RevisionStore {
   #compactRevision = -1;
   #queue: Pending[] = [];
   #flushScheduled = false;
-  /** A batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
+  /** The newest batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
   #committing: Promise<void> | undefined;
+  /** Batches in flight: one, or two while a batch overlaps the sync of the one before (#overlappable). */
+  #inFlight = 0;
+  /** The only file whose WAL sync the batches in flight wait for, when they committed nothing else (#overlappable). */
+  #syncingFile: string | undefined;
   #closed = false;
   /** Set when start-up recovery failed: reads still work, writes are refused. */
   #refusingWrites = false;
@@ -449,11 +456,14 @@ export class RevisionStore {
 
   #flush(): void {
     this.#flushScheduled = false;
-    // One batch at a time: the next one starts from the state this one commits.
-    if (this.#committing || this.#queue.length === 0) return;
+    // One batch at a time: the next one starts from the state this one commits. The exception: a batch that
+    // writes only the file whose WAL the batch in flight is syncing may be applied and committed meanwhile.
+    if (this.#queue.length === 0) return;
+    const overlapping = this.#committing ? this.#overlappable() : this.#queue.length;
+    if (overlapping === 0) return;
     const sequencer = this.#sequencer;
     if (!sequencer) {
-      const committing = this.#runBatch();
+      const committing = this.#runBatch(this.#committing, overlapping);
       if (committing) this.#committing = this.#settle(committing);
       return;
     }
@@ -476,11 +486,14 @@ export class RevisionStore {
     );
   }
 
-  /** Applies and commits what is queued; returns a promise only if a driver's commit is asynchronous. */
-  #runBatch(): Promise<void> | undefined {
-    const items = this.#queue;
-    this.#queue = [];
-    const batch: Batch = { revisions: [] };
+  /**
+   * Applies and commits what is queued; returns a promise only if a driver's commit is asynchronous, or if the
+   * batch overlaps `previous` (a batch still syncing): then it is answered only after that one, and only if that
+   * one became durable, since it was applied on top of it.
+   */
+  #runBatch(previous?: Promise<void>, count = this.#queue.length): Promise<void> | undefined {
+    const items = this.#queue.splice(0, count);
+    const batch: Batch = { revisions: [], before: this.#revision, after: this.#revision };
     const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
     try {
       for (const item of items) {
@@ -491,21 +504,60 @@ export class RevisionStore {
           results.push({ err });
         }
       }
+      batch.after = this.#revision;
       const committing = this.#commit(batch);
-      if (committing) {
+      const durable = previous ? afterBoth(previous, committing) : committing;
+      if (durable) {
         // An asynchronous driver: answer and notify once it has committed;
         // writes arriving meanwhile queue up for the next batch.
-        return committing.then(
-          () => this.#finish(items, results, batch),
+        return durable.then(
+          () => {
+            if (previous && this.#refusingWrites) this.#failSync(items, syncLost());
+            else this.#finish(items, results, batch);
+          },
           (err: unknown) => this.#fail(items, err),
         );
       }
     } catch (err) {
-      this.#fail(items, err);
+      this.#fail(items, err, previous ? batch.before : undefined);
       return undefined;
     }
     this.#finish(items, results, batch);
     return undefined;
+  }
+
+  /**
+   * How many of the queued requests, from the front, may be applied while
+   * the batch in flight syncs (0: none, wait for it): only behind a single
+   * batch, on one store process (not replicas), when that batch committed one
+   * backend file and nothing else, and only requests that can write nothing
+   * but that file. Within one SQLite file a crash
+   * keeps a prefix of its WAL, so the overlapping batch can never outlive the
+   * one it was applied on top of; across files it could, so anything that
+   * may touch another file, meta.db (leases, cross-file writes) included,
+   * waits as before.
+   */
+  #overlappable(): number {
+    const file = this.#syncingFile;
+    if (file === undefined || this.#inFlight !== 1 || this.#sequencer || this.#refusingWrites) return 0;
+    const only = (range: KeyRange) =>
+      (range.end === null ? [this.#router.backendFor(range.start)] : this.#router.backendsFor(range)).every(
+        (name) => name === file,
+      );
+    const writesOnlyFile = ({ op }: Pending): boolean => {
+      switch (op.kind) {
+        case 'put':
+          return this.#router.backendFor(op.req.key) === file;
+        case 'deleteRange':
+          return only(toKeyRange(op.req.key, op.req.rangeEnd));
+        case 'txn':
+          return txnWritesOnly(op.req, only);
+        default:
+          return false;
+      }
+    };
+    const first = this.#queue.findIndex((item) => !writesOnlyFile(item));
+    return first < 0 ? this.#queue.length : first;
   }
 
   /**
@@ -571,10 +623,14 @@ export class RevisionStore {
     this.#catchUp(this.#sequencer.latestNow());
   }
 
-  /** Clears the in-flight commit when it settles, then runs what queued behind it. */
+  /** Clears the in-flight commit when the last one settles, then runs what queued behind it. */
   #settle(committing: Promise<void>): Promise<void> {
+    this.#inFlight++;
     return committing.finally(() => {
-      this.#committing = undefined;
+      if (--this.#inFlight === 0) {
+        this.#committing = undefined;
+        this.#syncingFile = undefined;
+      }
       if (this.#queue.length > 0 && !this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -583,8 +639,8 @@ export class RevisionStore {
   }
 
   #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
-    // Batches commit one at a time, so everything applied so far is now durable.
-    this.#committed = this.#revision;
+    // Batches finish in order, so everything up to this batch is now durable (a batch overlapping it may not be).
+    this.#committed = batch.after;
     this.stats.batches++;
     this.stats.writes += items.length;
     items.forEach((item, i) => {
@@ -672,7 +728,8 @@ export class RevisionStore {
       // durability point; start-up re-applies what a backend file lacks.
       this.#meta.log(batch.revisions.map(toLogged), batch.revisions[0]!.revision - 1);
     }
-    if (this.#meta.inTransaction) {
+    const metaTouched = this.#meta.inTransaction;
+    if (metaTouched) {
       this.#meta.commit();
       this.stats.fsyncs++;
     }
@@ -683,6 +740,13 @@ export class RevisionStore {
         if (committed instanceof Promise) pending.push(committed);
         this.stats.fsyncs++;
       }
+      // What a next batch may overlap (#overlappable): one file's sync and nothing else. A batch that wrote nothing
+      // leaves it as it was.
+      if (touched.length > 0 || metaTouched) {
+        const name = touched.length === 1 && !metaTouched ? this.#nameOf(touched[0]!) : undefined;
+        this.#syncingFile =
+          pending.length === 1 && (this.#inFlight === 0 || name === this.#syncingFile) ? name : undefined;
+      }
     } catch (err) {
       // A later file's COMMIT failed after earlier ones returned their sync: the batch fails here, and those
       // syncs must not become unhandled rejections (a failed one also fails that file's next sync).
@@ -692,8 +756,11 @@ export class RevisionStore {
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
-  /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
-  #fail(items: Pending[], err: unknown): void {
+  /**
+   * A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. A batch that overlapped
+   * one still syncing goes back to `revertTo`, its own start: reloading would count that one as durable.
+   */
+  #fail(items: Pending[], err: unknown, revertTo?: number): void {
     if (err instanceof StoreError && err.code === 'CNPAAS_STORE_FSYNC_FAILED') {
       this.#failSync(items, err);
       return;
@@ -705,6 +772,7 @@ export class RevisionStore {
     // between would never reach the watchers. Undo this batch's and let the
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
+    else if (revertTo !== undefined) this.#revision = revertTo;
     else this.#load();
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
     for (const item of items)
@@ -725,6 +793,11 @@ export class RevisionStore {
     this.#meta.rollback();
     for (const item of [...items, ...this.#queue.splice(0)])
       item.reject(new EtcdError(14, `etcdserver: ${err.message}`));
+  }
+
+  #nameOf(driver: BackendDriver): string | undefined {
+    for (const [name, d] of this.#drivers) if (d === driver) return name;
+    return undefined;
   }
 
   #view(changes: Change[], begin: number): TxnView {
@@ -793,6 +866,32 @@ function replicaTopology(backends: number): StoreError {
     `--main-endpoint is set (replicas share one database) and the topology routes keys to ${backends} other backend(s)`,
     'leave --topology out when replicas share --main-endpoint, or run one store without --main-endpoint to route keys',
   );
+}
+
+/** Resolves when both have settled, rejecting with `committing`'s error; `previous` never rejects (#settle). */
+function afterBoth(previous: Promise<void>, committing: Promise<void> | undefined): Promise<void> {
+  return Promise.allSettled([previous, committing]).then(([, c]) => {
+    if (c.status === 'rejected') throw c.reason;
+  });
+}
+
+/** The error an overlapping batch gets when the batch under it could not be made durable. */
+function syncLost(): StoreError {
+  return new StoreError(
+    'CNPAAS_STORE_FSYNC_FAILED',
+    'the batch this one was applied on top of could not be made durable',
+    'check the disk and the file system under the data dir, then restart the store',
+  );
+}
+
+/** True when every write in the txn, on either branch and in nested txns, lands in ranges `only` accepts. */
+function txnWritesOnly(txn: TxnRequest, only: (range: KeyRange) => boolean): boolean {
+  return [...txn.success, ...txn.failure].every((op) => {
+    if ('put' in op) return only({ start: op.put.key, end: null });
+    if ('deleteRange' in op) return only(toKeyRange(op.deleteRange.key, op.deleteRange.rangeEnd));
+    if ('txn' in op) return txnWritesOnly(op.txn, only);
+    return true;
+  });
 }
 
 function mayFailPartWay(txn: TxnRequest): boolean {
