@@ -84,6 +84,15 @@ export interface BackendDriver {
    * rows are committed but may not be on disk: the store stops taking writes.
    */
   commit(lastRevision: number): MaybePromise<void>;
+  /**
+   * Optional; true when `commit` has committed the batch by the time it
+   * returns and its promise only makes it durable (SQLite with the WAL synced
+   * afterwards). The store may then apply and commit the next batch, if it
+   * writes only this backend, before that promise resolves; the next commit's
+   * promise must resolve after this one's. Unset (PostgreSQL, MySQL): the
+   * promise is the COMMIT itself and the next batch waits for it.
+   */
+  readonly syncsAfterCommit?: boolean;
   rollback(): void;
 
   // --- compaction and maintenance ---

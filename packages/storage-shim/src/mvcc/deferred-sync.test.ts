@@ -8,7 +8,7 @@ import { registry } from '../drivers/registry.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import type { Datasync } from '../drivers/wal-sync.js';
 import { parseTopology } from '../routing/topology.js';
-import type { BackendOpener } from './backend.js';
+import type { BackendDriver, BackendOpener } from './backend.js';
 import { type Revision, RevisionStore } from './store.js';
 import { b, put, rangeReq } from './test-helpers.js';
 
@@ -53,13 +53,23 @@ let dir: string;
 let store: RevisionStore;
 let sync: HeldSync;
 
-function open(): RevisionStore {
+/** `overlap: false` hides the drivers' syncsAfterCommit, as a network database's driver has none. */
+function open({ overlap = true } = {}): RevisionStore {
+  const driver = (path: string, fsync: boolean): BackendDriver => {
+    const d = new SqliteDriver({ path, fsync, datasync: sync.datasync });
+    if (overlap) return d;
+    return new Proxy(d, {
+      get(target, prop) {
+        if (prop === 'syncsAfterCommit') return undefined;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
   const opener: BackendOpener = {
     openMeta: (dataDir, options) => registry.openMeta(dataDir, options),
-    openDefault: (dataDir, options) =>
-      new SqliteDriver({ path: join(dataDir, 'main.db'), fsync: options.fsync, datasync: sync.datasync }),
-    open: (endpoint, options) =>
-      new SqliteDriver({ path: endpoint.location, fsync: options.fsync, datasync: sync.datasync }),
+    openDefault: (dataDir, options) => driver(join(dataDir, 'main.db'), options.fsync),
+    open: (endpoint, options) => driver(endpoint.location, options.fsync),
   };
   const topology = parseTopology('backends: [{ name: a, endpoint: "sqlite://a.db", prefix: { prefix: "/a/" } }]', {
     file: join(dir, 'topology.yaml'),
@@ -245,6 +255,20 @@ describe('a batch overlapping the sync of the one before', () => {
     expect(answered).toContain('refused');
     expect(answered.at(-1)).toBe('elsewhere');
     expect(values(store, '/', '0')).toEqual(['/a/1=one@2', '/a/2=two@3', '/m/x=main@4']);
+  });
+
+  it('waits, as before, when the driver cannot commit before the previous commit resolved', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open({ overlap: false });
+    sync.hold = true;
+    const first = store.put(put('/a/1', 'one'));
+    await until(() => sync.pending === 1);
+    const second = store.put(put('/a/2', 'two'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(inFile('a.db', '/a/2')).toBe(false);
+    sync.release();
+    expect([(await first).revision, (await second).revision]).toEqual([2, 3]);
   });
 
   it('is refused, never shown, when the batch under it could not be made durable', async () => {

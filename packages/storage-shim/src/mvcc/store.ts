@@ -743,7 +743,9 @@ export class RevisionStore {
       // What a next batch may overlap (#overlappable): one file's sync and nothing else. A batch that wrote nothing
       // leaves it as it was.
       if (touched.length > 0 || metaTouched) {
-        const name = touched.length === 1 && !metaTouched ? this.#nameOf(touched[0]!) : undefined;
+        // Only a driver whose commit is done when it returns (SQLite); a network COMMIT in flight is not.
+        const only = touched.length === 1 && !metaTouched ? touched[0]! : undefined;
+        const name = only?.syncsAfterCommit === true ? this.#nameOf(only) : undefined;
         this.#syncingFile =
           pending.length === 1 && (this.#inFlight === 0 || name === this.#syncingFile) ? name : undefined;
       }
