@@ -531,11 +531,10 @@ export class RevisionStore {
    * the batch in flight syncs (0: none, wait for it): only behind a single
    * batch, on one store process (not replicas), when that batch committed one
    * backend file and nothing else, and only requests that can write nothing
-   * but that file. Within one SQLite file a crash
-   * keeps a prefix of its WAL, so the overlapping batch can never outlive the
-   * one it was applied on top of; across files it could, so anything that
-   * may touch another file, meta.db (leases, cross-file writes) included,
-   * waits as before.
+   * but that file. Within one SQLite file a crash keeps a prefix of its WAL,
+   * so the overlapping batch can never outlive the one it was applied on top
+   * of; across files it could, so anything that may touch another file,
+   * meta.db (leases, cross-file writes) included, waits as before.
    */
   #overlappable(): number {
     const file = this.#syncingFile;
