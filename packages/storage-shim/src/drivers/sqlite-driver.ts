@@ -4,7 +4,7 @@ import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import { PrefixCounts } from './prefix-counts.js';
 import { SqliteFile } from './sqlite-file.js';
-import type { Datasync } from './wal-sync.js';
+import type { Datasync, DatasyncNow } from './wal-sync.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 import type { Compiled } from './sql/dialect.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
@@ -30,8 +30,9 @@ export interface SqliteDriverOptions {
   fsync: boolean;
   /** The size the WAL file is cut back to; default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
-  /** Tests: what the WAL sync calls instead of fs.fdatasync. */
+  /** Tests: what the WAL sync calls instead of fs.fdatasync (and fs.fdatasyncSync). */
   datasync?: Datasync;
+  datasyncNow?: DatasyncNow;
 }
 
 const EMPTY_VALUE = Buffer.alloc(0);
@@ -90,13 +91,15 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   /**
    * Commits the batch and records the newest revision it holds, in the same transaction. COMMIT itself is
    * synchronous (see the note in mvcc/backend.ts); with fsync the promise resolves once the WAL is on disk, and
-   * until then the revision store answers reads at the revision before this batch.
+   * until then the revision store answers reads at the revision before this batch. A lone batch (`alone`) is
+   * synced on this thread instead when no pooled sync is pending: durable on return.
    */
-  commit(lastRevision?: number): Promise<void> | undefined {
+  commit(lastRevision?: number, alone = false): Promise<void> | undefined {
     if (!this.inTransaction) return undefined;
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
     this.commitTransaction();
-    return this.syncsAfterCommit ? this.syncWal() : undefined;
+    if (!this.syncsAfterCommit || (alone && this.syncWalNow())) return undefined;
+    return this.syncWal();
   }
 
   get(key: Buffer): KeyValue | undefined {

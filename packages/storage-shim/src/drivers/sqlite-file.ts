@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { WAL_SIZE_LIMIT_BYTES } from './checkpointer.js';
-import { type Datasync, WalSync } from './wal-sync.js';
+import { type Datasync, type DatasyncNow, WalSync } from './wal-sync.js';
 import { makePrivateDatabase } from './private-files.js';
 import { migrate } from './schema.js';
 import { BackendStatements } from './sql/statements.js';
@@ -26,8 +26,9 @@ export interface SqliteFileOptions {
    * commits a revision that spans files.
    */
   syncAfterCommit?: boolean;
-  /** Tests: what `syncWal` calls instead of fs.fdatasync. */
+  /** Tests: what `syncWal` calls instead of fs.fdatasync, and `syncWalNow` instead of fs.fdatasyncSync. */
   datasync?: Datasync;
+  datasyncNow?: DatasyncNow;
 }
 
 /**
@@ -60,7 +61,7 @@ export class SqliteFile {
     // before it acknowledges anything. NORMAL still syncs around checkpoints.
     const deferred = options.fsync && options.syncAfterCommit === true;
     this.db.pragma(`synchronous = ${options.fsync ? (deferred ? 'NORMAL' : 'FULL') : 'OFF'}`);
-    this.#walSync = deferred ? new WalSync(options.path, options.datasync) : undefined;
+    this.#walSync = deferred ? new WalSync(options.path, options.datasync, options.datasyncNow) : undefined;
     this.db.pragma('busy_timeout = 5000');
     // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
     this.db.pragma('wal_autocheckpoint = 0');
@@ -121,6 +122,11 @@ export class SqliteFile {
   /** syncAfterCommit: resolves once everything committed so far is on disk (an fdatasync of the WAL). */
   syncWal(): Promise<void> {
     return this.#walSync ? this.#walSync.sync() : Promise.resolve();
+  }
+
+  /** syncAfterCommit: the same sync on this thread, unless a pooled one is running or queued (then false). */
+  syncWalNow(): boolean {
+    return this.#walSync ? this.#walSync.syncNow() : true;
   }
 
   /** syncAfterCommit: whether the WAL descriptor still names the `-wal` file (tests; wal-sync.ts says why it does). */

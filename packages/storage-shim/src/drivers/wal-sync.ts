@@ -1,8 +1,10 @@
-import { closeSync, fdatasync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, statSync } from 'node:fs';
 import { StoreError } from '../errors.js';
 
 /** How the file's data reaches the disk: node's `fs.fdatasync` unless a test slows or fails it. */
 export type Datasync = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
+/** The same on the calling thread: node's `fs.fdatasyncSync` unless a test counts or fails it. */
+export type DatasyncNow = (fd: number) => void;
 
 /**
  * Makes a SQLite file's committed WAL frames durable from libuv's thread pool,
@@ -32,14 +34,16 @@ export type Datasync = (fd: number, done: (err: NodeJS.ErrnoException | null) =>
 export class WalSync {
   readonly #walPath: string;
   readonly #datasync: Datasync;
+  readonly #datasyncNow: DatasyncNow;
   #fd: number | undefined;
   #inFlight: Promise<void> | undefined;
   #next: Promise<void> | undefined;
   #failed: StoreError | undefined;
 
-  constructor(databasePath: string, datasync: Datasync = fdatasync) {
+  constructor(databasePath: string, datasync: Datasync = fdatasync, datasyncNow: DatasyncNow = fdatasyncSync) {
     this.#walPath = `${databasePath}-wal`;
     this.#datasync = datasync;
+    this.#datasyncNow = datasyncNow;
   }
 
   /** Resolves once every frame committed before this call is on disk. */
@@ -63,6 +67,23 @@ export class WalSync {
     return this.#next;
   }
 
+  /**
+   * The same sync on the calling thread, for a commit nobody else waits on: the thread pool's round trip (wake a
+   * pool thread, sync, wake the event loop) costs a lone writer more than blocking for the sync. Never while a
+   * pooled sync runs or is queued, so the two cannot overtake each other.
+   */
+  syncNow(): boolean {
+    if (this.#failed) throw this.#failed;
+    if (this.#inFlight || this.#next) return false;
+    const fd = this.#open();
+    try {
+      this.#datasyncNow(fd);
+    } catch (err) {
+      throw this.#fail(err as NodeJS.ErrnoException);
+    }
+    return true;
+  }
+
   /** True when the descriptor still names the file at the WAL's path (same device and inode). */
   sameFile(): boolean {
     if (this.#fd === undefined) return true;
@@ -77,19 +98,27 @@ export class WalSync {
   }
 
   #run(): Promise<void> {
-    // Opened on the first sync: the `-wal` file exists once a transaction has committed. Read-only is enough for
-    // fdatasync on Linux, and this descriptor never writes.
-    const fd = (this.#fd ??= openSync(this.#walPath, 'r'));
+    const fd = this.#open();
     return new Promise((resolve, reject) =>
       this.#datasync(fd, (err) => {
         if (!err) return resolve();
-        this.#failed = new StoreError(
-          'CNPAAS_STORE_FSYNC_FAILED',
-          `${this.#walPath}: fdatasync failed (${err.code ?? err.message}); writes since the last successful sync may not be on disk`,
-          'check the disk and the file system the data dir is on, then restart the store; it re-reads what is on disk',
-        );
-        reject(this.#failed);
+        reject(this.#fail(err));
       }),
     );
+  }
+
+  /** Opened on the first sync: the `-wal` file exists once a transaction has committed. */
+  #open(): number {
+    // Read-only is enough for fdatasync on Linux, and this descriptor never writes.
+    return (this.#fd ??= openSync(this.#walPath, 'r'));
+  }
+
+  #fail(err: NodeJS.ErrnoException): StoreError {
+    this.#failed = new StoreError(
+      'CNPAAS_STORE_FSYNC_FAILED',
+      `${this.#walPath}: fdatasync failed (${err.code ?? err.message}); writes since the last successful sync may not be on disk`,
+      'check the disk and the file system the data dir is on, then restart the store; it re-reads what is on disk',
+    );
+    return this.#failed;
   }
 }

@@ -82,8 +82,11 @@ export interface BackendDriver {
    * the store reads only at an explicit revision, the last durable one, and
    * answers nobody. A rejection with `CNPAAS_STORE_FSYNC_FAILED` means the
    * rows are committed but may not be on disk: the store stops taking writes.
+   * `alone`: the batch is one request and no other batch is in flight, so
+   * nothing would use the event loop while it syncs; a driver may then sync
+   * on the calling thread and return nothing (SQLite does).
    */
-  commit(lastRevision: number): MaybePromise<void>;
+  commit(lastRevision: number, alone?: boolean): MaybePromise<void>;
   /**
    * Optional; true when `commit` has committed the batch by the time it
    * returns and its promise only makes it durable (SQLite with the WAL synced

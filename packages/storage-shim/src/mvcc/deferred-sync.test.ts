@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { fdatasync, mkdtempSync, rmSync } from 'node:fs';
+import { fdatasync, fdatasyncSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../drivers/registry.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
-import type { Datasync } from '../drivers/wal-sync.js';
+import type { Datasync, DatasyncNow } from '../drivers/wal-sync.js';
 import { parseTopology } from '../routing/topology.js';
 import type { BackendDriver, BackendOpener } from './backend.js';
 import { type Revision, RevisionStore } from './store.js';
@@ -19,7 +19,9 @@ import { b, put, rangeReq } from './test-helpers.js';
  * failed) on demand, so "pending" is a state the test controls.
  */
 class HeldSync {
+  /** Syncs through the thread pool, and on the event loop's thread (a lone batch). */
   calls = 0;
+  nowCalls = 0;
   hold = false;
   fail: string | undefined;
   readonly #held: Array<() => void> = [];
@@ -27,17 +29,27 @@ class HeldSync {
   readonly datasync: Datasync = (fd, done) => {
     this.calls++;
     const run = () => {
-      if (this.fail) {
-        const err: NodeJS.ErrnoException = new Error(`${this.fail}: i/o error`);
-        err.code = this.fail;
-        done(err);
-        return;
-      }
-      fdatasync(fd, done);
+      const err = this.#error();
+      if (err) done(err);
+      else fdatasync(fd, done);
     };
     if (this.hold) this.#held.push(run);
     else run();
   };
+
+  readonly datasyncNow: DatasyncNow = (fd) => {
+    this.nowCalls++;
+    const err = this.#error();
+    if (err) throw err;
+    fdatasyncSync(fd);
+  };
+
+  #error(): NodeJS.ErrnoException | undefined {
+    if (!this.fail) return undefined;
+    const err: NodeJS.ErrnoException = new Error(`${this.fail}: i/o error`);
+    err.code = this.fail;
+    return err;
+  }
 
   get pending(): number {
     return this.#held.length;
@@ -56,7 +68,7 @@ let sync: HeldSync;
 /** `overlap: false` hides the drivers' syncsAfterCommit, as a network database's driver has none. */
 function open({ overlap = true } = {}): RevisionStore {
   const driver = (path: string, fsync: boolean): BackendDriver => {
-    const d = new SqliteDriver({ path, fsync, datasync: sync.datasync });
+    const d = new SqliteDriver({ path, fsync, datasync: sync.datasync, datasyncNow: sync.datasyncNow });
     if (overlap) return d;
     return new Proxy(d, {
       get(target, prop) {
@@ -103,8 +115,11 @@ describe('a SQLite commit synced off the event loop', () => {
     const notified: number[] = [];
     store.onCommit((revisions: Revision[]) => notified.push(...revisions.map((r) => r.revision)));
 
+    // Both lone writes above were synced on the event loop's thread; two requests in one batch use the pool.
+    expect([sync.nowCalls, sync.calls]).toEqual([2, 0]);
     sync.hold = true;
     let acked = false;
+    const companion = store.put(put('/a/c', 'c'));
     const update = store.txn({
       compare: [],
       success: [
@@ -145,20 +160,23 @@ describe('a SQLite commit synced off the event loop', () => {
     expect(() => store.range(rangeReq('/a/k', '', { revision: durable + 1 }))).toThrow('future revision');
     expect(store.hashKv(0).revision).toBe(durable);
 
-    // Writes arriving meanwhile wait for the next batch.
+    // Writes arriving meanwhile wait for the next batch (this one spans files: nothing may overlap it).
     const next = store.put(put('/a/later', 'l'));
     await new Promise((r) => setTimeout(r, 10));
-    expect(sync.calls).toBe(4);
+    expect(sync.calls).toBe(2);
 
     sync.release();
-    expect((await update).revision).toBe(durable + 1);
-    expect((await next).revision).toBe(durable + 2);
-    expect(sync.calls).toBe(5);
-    expect(notified).toEqual([durable + 1, durable + 2]);
+    expect((await companion).revision).toBe(durable + 1);
+    expect((await update).revision).toBe(durable + 2);
+    expect((await next).revision).toBe(durable + 3);
+    // The last one was alone again, with nothing in flight.
+    expect([sync.nowCalls, sync.calls]).toEqual([3, 2]);
+    expect(notified).toEqual([durable + 1, durable + 2, durable + 3]);
     expect(values(store, '/', '0')).toEqual([
-      `/a/k=v2@${durable + 1}`,
-      `/a/later=l@${durable + 2}`,
-      `/a/new=n@${durable + 1}`,
+      `/a/c=c@${durable + 1}`,
+      `/a/k=v2@${durable + 2}`,
+      `/a/later=l@${durable + 3}`,
+      `/a/new=n@${durable + 2}`,
     ]);
   });
 
@@ -180,6 +198,18 @@ describe('a SQLite commit synced off the event loop', () => {
     sync.release();
     expect((await both).revision).toBe(2);
     expect(values(store, '/', '0')).toEqual(['/a/x=1@2', '/m/x=2@2']);
+  });
+
+  it('syncs a lone write with nothing in flight on the event loop thread: durable when answered, no pool round trip', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-deferred-sync-'));
+    sync = new HeldSync();
+    store = open();
+    sync.hold = true;
+    // Held syncs would never return: the lone write does not wait for one.
+    expect((await store.put(put('/a/k', 'v'))).revision).toBe(2);
+    expect((await store.txn({ compare: [], success: [{ put: put('/m/k', 'v') }], failure: [] })).revision).toBe(3);
+    expect([sync.nowCalls, sync.calls, sync.pending]).toEqual([2, 0, 0]);
+    expect(values(store, '/', '0')).toEqual(['/a/k=v@2', '/m/k=v@3']);
   });
 
   it('refuses the batch whose sync failed and every write after it, and never shows its rows', async () => {
@@ -232,7 +262,9 @@ describe('a batch overlapping the sync of the one before', () => {
     const answered: string[] = [];
     const track = <T>(name: string, p: Promise<T> | T) => Promise.resolve(p).then((r) => (answered.push(name), r));
     sync.hold = true;
+    // Two requests, so the batch syncs in the pool (a lone one, with nothing in flight, syncs inline).
     const first = track('first', store.put(put('/a/1', 'one')));
+    const companion = track('companion', store.put(put('/a/1b', 'b')));
     await until(() => sync.pending === 1);
     const second = track('second', store.put(put('/a/2', 'two')));
     // Its compare reads the first batch's (not yet durable) row: its answer must wait for that batch too.
@@ -248,13 +280,14 @@ describe('a batch overlapping the sync of the one before', () => {
 
     sync.release();
     expect((await first).revision).toBe(2);
-    expect((await second).revision).toBe(3);
-    expect(await refused).toMatchObject({ succeeded: false, revision: 3 });
-    expect((await elsewhere).revision).toBe(4);
-    expect(answered.slice(0, 2)).toEqual(['first', 'second']);
+    expect((await companion).revision).toBe(3);
+    expect((await second).revision).toBe(4);
+    expect(await refused).toMatchObject({ succeeded: false, revision: 4 });
+    expect((await elsewhere).revision).toBe(5);
+    expect(answered.slice(0, 3)).toEqual(['first', 'companion', 'second']);
     expect(answered).toContain('refused');
     expect(answered.at(-1)).toBe('elsewhere');
-    expect(values(store, '/', '0')).toEqual(['/a/1=one@2', '/a/2=two@3', '/m/x=main@4']);
+    expect(values(store, '/', '0')).toEqual(['/a/1=one@2', '/a/1b=b@3', '/a/2=two@4', '/m/x=main@5']);
   });
 
   it('waits, as before, when the driver cannot commit before the previous commit resolved', async () => {
@@ -262,13 +295,13 @@ describe('a batch overlapping the sync of the one before', () => {
     sync = new HeldSync();
     store = open({ overlap: false });
     sync.hold = true;
-    const first = store.put(put('/a/1', 'one'));
+    const first = [store.put(put('/a/1', 'one')), store.put(put('/a/1b', 'b'))];
     await until(() => sync.pending === 1);
     const second = store.put(put('/a/2', 'two'));
     await new Promise((r) => setTimeout(r, 20));
     expect(inFile('a.db', '/a/2')).toBe(false);
     sync.release();
-    expect([(await first).revision, (await second).revision]).toEqual([2, 3]);
+    expect([...(await Promise.all(first)).map((r) => r.revision), (await second).revision]).toEqual([2, 3, 4]);
   });
 
   it('is refused, never shown, when the batch under it could not be made durable', async () => {
@@ -278,6 +311,7 @@ describe('a batch overlapping the sync of the one before', () => {
     await store.put(put('/a/0', 'zero'));
     sync.hold = true;
     const first = store.put(put('/a/1', 'one'));
+    const companion = store.put(put('/a/1b', 'b'));
     await until(() => sync.pending === 1);
     // Overlaps alone and writes nothing: its answer rests on the first batch's row all the same.
     const refused = Promise.resolve(store.txn(createIfAbsent('/a/1')));
@@ -289,6 +323,7 @@ describe('a batch overlapping the sync of the one before', () => {
     sync.fail = 'EIO';
     sync.release();
     await expect(first).rejects.toThrow(/fdatasync failed \(EIO\)/);
+    await expect(companion).rejects.toThrow(/fdatasync failed \(EIO\)/);
     await expect(refused).rejects.toThrow(/could not be made durable/);
     await expect(second).rejects.toThrow(/fdatasync failed \(EIO\)/);
     expect(store.revision).toBe(2);

@@ -505,7 +505,8 @@ export class RevisionStore {
         }
       }
       batch.after = this.#revision;
-      const committing = this.#commit(batch);
+      // A lone request with nothing in flight: no other request would use the event loop during its sync.
+      const committing = this.#commit(batch, items.length === 1 && !previous && this.#inFlight === 0);
       const durable = previous ? afterBoth(previous, committing) : committing;
       if (durable) {
         // An asynchronous driver: answer and notify once it has committed;
@@ -719,7 +720,7 @@ export class RevisionStore {
   }
 
   /** Commits every file the batch touched; returns a promise only if a driver's commit is asynchronous. */
-  #commit(batch: Batch): Promise<void> | undefined {
+  #commit(batch: Batch, alone = false): Promise<void> | undefined {
     const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
     const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
     if (files > 1 && batch.revisions.length > 0) {
@@ -735,7 +736,7 @@ export class RevisionStore {
     const pending: Array<Promise<void>> = [];
     try {
       for (const d of touched) {
-        const committed = d.commit(this.#revision);
+        const committed = d.commit(this.#revision, alone && touched.length === 1);
         if (committed instanceof Promise) pending.push(committed);
         this.stats.fsyncs++;
       }
