@@ -75,7 +75,7 @@ export class WalSync {
   syncNow(): boolean {
     if (this.#failed) throw this.#failed;
     if (this.#inFlight || this.#next) return false;
-    const fd = this.#open();
+    const fd = this.#open(); // throws a failed sync of its own
     try {
       this.#datasyncNow(fd);
     } catch (err) {
@@ -98,7 +98,13 @@ export class WalSync {
   }
 
   #run(): Promise<void> {
-    const fd = this.#open();
+    let fd: number;
+    try {
+      fd = this.#open();
+    } catch {
+      // #open recorded the failure.
+      return Promise.reject(this.#failed!);
+    }
     return new Promise((resolve, reject) =>
       this.#datasync(fd, (err) => {
         if (!err) return resolve();
@@ -107,10 +113,17 @@ export class WalSync {
     );
   }
 
-  /** Opened on the first sync: the `-wal` file exists once a transaction has committed. */
+  /**
+   * Opened on the first sync: the `-wal` file exists once a transaction has committed. Failing to open it is a
+   * failed sync like any other (the commit's rows are in the file, and nobody may be told of them).
+   */
   #open(): number {
-    // Read-only is enough for fdatasync on Linux, and this descriptor never writes.
-    return (this.#fd ??= openSync(this.#walPath, 'r'));
+    try {
+      // Read-only is enough for fdatasync on Linux, and this descriptor never writes.
+      return (this.#fd ??= openSync(this.#walPath, 'r'));
+    } catch (err) {
+      throw this.#fail(err as NodeJS.ErrnoException);
+    }
   }
 
   #fail(err: NodeJS.ErrnoException): StoreError {
