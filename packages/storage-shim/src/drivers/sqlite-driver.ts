@@ -109,11 +109,15 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
 
   /** Keys in `range` at `revision` (null: current), in key order. */
   range(range: KeyRange, revision: number | null, limit: number, keysOnly = false): KeyValue[] {
-    if (range.end === null && revision === null) {
-      // The hot path of every Get: one prepared point lookup, no ORDER BY/LIMIT plan.
+    if (range.end === null) {
+      // The hot path of every Get: one prepared point lookup, no ORDER BY/LIMIT plan. At a past revision it still
+      // answers when the current row is no newer (nothing changed the key since): the case of a Get pinned to the
+      // last durable revision while a batch syncs. Otherwise history has the answer.
       const kv = this.get(range.start);
-      if (!kv) return [];
-      return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
+      if (revision === null || (kv && kv.modRevision <= revision)) {
+        if (!kv) return [];
+        return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
+      }
     }
     const stmt = this.#prepared(SQL.range(boundOf(range), revision !== null, keysOnly));
     const rows = stmt.all(this.#params(range, revision, limit < 0 ? sqliteDialect.unlimited : limit)) as RawRow[];
