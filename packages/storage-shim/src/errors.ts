@@ -168,7 +168,15 @@ export type StoreErrorCode =
    * @fix Stop the other store first, or give each store its own --data-dir. To run several stores on the same data,
    * put the main backend in a network database with --main-endpoint (docs/replicas.md).
    */
-  | 'CNPAAS_STORE_DATA_DIR_LOCKED';
+  | 'CNPAAS_STORE_DATA_DIR_LOCKED'
+  /**
+   * Making a SQLite file's committed writes durable (an fdatasync of its `-wal` file) failed, e.g. on an I/O error or
+   * a full or vanished disk. The writes waiting for it were not acknowledged, and the store takes no more writes: after
+   * a failed sync the kernel may have dropped the data, and a later sync could report success without it.
+   * @fix Check the disk and the file system under the data dir (the message names the file and the error), then
+   * restart the store; it starts from what is on disk.
+   */
+  | 'CNPAAS_STORE_FSYNC_FAILED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
