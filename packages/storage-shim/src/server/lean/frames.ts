@@ -88,11 +88,13 @@ export function frameMessage(message: Buffer): Buffer {
 const TIMEOUT_UNITS_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
 /**
- * A `grpc-timeout` header in milliseconds: up to 8 digits and a unit
- * (gRPC over HTTP/2). undefined when the header is malformed.
+ * A `grpc-timeout` header in whole milliseconds, read as grpc-js reads it
+ * (digits and a unit anywhere in the value; fractions of a millisecond
+ * dropped), so both paths give a call the same deadline. undefined when no
+ * timeout can be read.
  */
 export function parseGrpcTimeout(value: string): number | undefined {
-  const match = /^(\d{1,8})([HMSmun])$/.exec(value.trim());
+  const match = /(\d{1,8})\s*([HMSmun])/.exec(value);
   if (!match) return undefined;
-  return Number(match[1]) * TIMEOUT_UNITS_MS[match[2]!]!;
+  return (Number(match[1]) * TIMEOUT_UNITS_MS[match[2]!]!) | 0;
 }

@@ -167,7 +167,10 @@ export function serveUnary(
   options: {
     codec: LeanCodec;
     maxReceiveBytes: number;
-    handler: (call: { request: unknown; getPeer(): string }, callback: (err: CallError | null, res?: unknown) => void) => void;
+    handler: (
+      call: { request: unknown; getPeer(): string },
+      callback: (err: CallError | null, res?: unknown) => void,
+    ) => void;
   },
 ): void {
   const { codec, handler } = options;
@@ -184,7 +187,10 @@ export function serveUnary(
   stream.on('end', () => {
     if (call.done) return;
     if (extra)
-      return call.sendStatus(UNIMPLEMENTED, `Received a second request message for server streaming method ${codec.path}`);
+      return call.sendStatus(
+        UNIMPLEMENTED,
+        `Received a second request message for server streaming method ${codec.path}`,
+      );
     if (request === undefined)
       return call.sendStatus(UNIMPLEMENTED, `Received no request message for server streaming method ${codec.path}`);
     if (call.reader.pendingBytes > 0) return call.sendStatus(INTERNAL, 'Received a truncated message');
