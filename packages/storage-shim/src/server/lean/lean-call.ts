@@ -77,10 +77,12 @@ class CallStream {
     stream.on('error', () => {});
     stream.once('close', () => {
       if (this.#timer) clearTimeout(this.#timer);
-      if (this.done) return;
-      // Closed before a status went out: the client reset the stream, or the connection went.
+      // Closed before a status went out (the client reset the stream, or the
+      // connection went), or after one: either way the call is over, and
+      // like grpc-js the handler hears it once, so a stream ended by an
+      // error status (a framing error, a bad timeout) releases what it holds.
       this.done = true;
-      this.onCancel();
+      this.#notifyCancel();
     });
     const timeout = headers['grpc-timeout'];
     if (typeof timeout === 'string') {
@@ -91,11 +93,19 @@ class CallStream {
         this.#timer = setTimeout(() => {
           if (this.done) return;
           this.sendStatus(DEADLINE_EXCEEDED, 'Deadline exceeded');
-          this.onCancel();
+          this.#notifyCancel();
         }, ms);
         this.#timer.unref();
       }
     }
+  }
+
+  #cancelNotified = false;
+
+  #notifyCancel(): void {
+    if (this.#cancelNotified) return;
+    this.#cancelNotified = true;
+    this.onCancel();
   }
 
   /** Messages completed by a DATA chunk; a framing error ends the call with its status. */
@@ -136,7 +146,7 @@ class CallStream {
     if (this.done) return;
     this.done = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.stream.destroyed || this.stream.closed) return;
+    if (this.stream.destroyed || this.stream.closed) return this.#notifyCancel();
     if (this.#headersSent) {
       if (code !== OK) this.#trailers = { 'grpc-status': String(code), 'grpc-message': encodeURI(details) };
       this.stream.end();
@@ -149,6 +159,9 @@ class CallStream {
     }
     // Drain whatever the client still sends, so its stream can close.
     this.stream.resume();
+    // The call is over once its status is out, even while the client keeps
+    // its side open: the handler releases what it holds now (grpc-js too).
+    this.#notifyCancel();
   }
 
   sendError(err: CallError): void {
@@ -217,8 +230,9 @@ export function serveUnary(
 /**
  * A bidirectional call as grpc-js hands it to a handler, for what the
  * store's stream handlers use of it: 'data' per request, 'end' at the
- * client's half-close, 'cancelled' when the client goes away or the deadline
- * passes, 'close' when the stream is gone; write(message, callback), end(),
+ * client's half-close, 'cancelled' once when the call is over (the client
+ * went away, the deadline passed, or a status ended it; as in grpc-js also
+ * after a normal end), 'close' when the stream is gone; write(message, callback), end(),
  * destroy(error), getPeer(). `[CONNECTION]` names the HTTP/2 session, for
  * per-connection limits (connection.ts).
  */
@@ -251,9 +265,8 @@ export class LeanDuplexCall extends EventEmitter {
         try {
           decoded = this.options.codec.decode(m);
         } catch {
+          // The handler hears 'cancelled' once the stream closes.
           this.#call.sendStatus(INTERNAL, 'Error deserializing request');
-          this.cancelled = true;
-          this.emit('cancelled', 'cancelled');
           return;
         }
         this.emit('data', decoded);

@@ -39,7 +39,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(impl: GrpcImpl): Promise<RunningGrpcServer> {
+/** The server, and the watch hub behind it: a watcher still registered there has leaked. */
+async function start(impl: GrpcImpl): Promise<RunningGrpcServer & { hub: WatchHub }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lean-grpc-'));
   const log = pino({ level: 'silent' });
   const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
@@ -68,7 +69,7 @@ async function start(impl: GrpcImpl): Promise<RunningGrpcServer> {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return running;
+  return Object.assign(running, { hub });
 }
 
 function connect(url: string): http2.ClientHttp2Session {
@@ -275,7 +276,8 @@ describe.each<GrpcImpl>(['lean', 'grpc-js'])('gRPC framing on the %s path', (imp
     w.stream.write(Buffer.concat([watchCreate('x', 1), watchCreate('y', 2)]));
     await until(() => running.sessions.watcherCount === 2, 'two watchers');
     w.stream.close(http2.constants.NGHTTP2_CANCEL);
-    await until(() => running.sessions.watcherCount === 0, 'the watchers to be released');
+    await until(() => running.hub.size === 0, 'the watchers to be released');
+    expect(running.sessions.watcherCount).toBe(0);
     const p = rawCall(client, '/etcdserverpb.KV/Put');
     p.stream.end(put('x', 'after'));
     expect((await p.reply).status).toBe(0);
@@ -293,7 +295,7 @@ describe.each<GrpcImpl>(['lean', 'grpc-js'])('gRPC framing on the %s path', (imp
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     // The created response went out first, so the status travels in trailers.
     expect(reply.trailersOnly).toBe(false);
-    await until(() => running.sessions.watcherCount === 0, 'the watcher to be released');
+    await until(() => running.hub.size === 0, 'the watcher to be released');
   });
 
   it('refuses a message beyond the receive limit with RESOURCE_EXHAUSTED, before reading it', async () => {
@@ -309,6 +311,19 @@ describe.each<GrpcImpl>(['lean', 'grpc-js'])('gRPC framing on the %s path', (imp
       message: `Received message larger than max (${MAX_RECEIVE + 1} vs ${MAX_RECEIVE})`,
       trailersOnly: true,
     });
+  });
+
+  it('releases the watchers of a watch stream ended by an oversized message', async () => {
+    const running = await start(impl);
+    const client = connect(running.urls[0]!);
+    const w = rawCall(client, '/etcdserverpb.Watch/Watch');
+    w.stream.write(watchCreate('o', 1));
+    await until(() => running.sessions.watcherCount === 1, 'the watcher');
+    const prefix = Buffer.alloc(5);
+    prefix.writeUInt32BE(MAX_RECEIVE + 1, 1);
+    w.stream.write(prefix);
+    expect(await w.reply).toMatchObject({ status: grpc.status.RESOURCE_EXHAUSTED, trailersOnly: false });
+    await until(() => running.hub.size === 0, 'the watcher to be released');
   });
 
   it('refuses a write past --max-request-bytes but within the limit with etcd’s error', async () => {
