@@ -62,6 +62,8 @@ class CallStream {
   /** Set once a status went out or the stream closed: nothing more is sent. */
   done = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Set once the handler has heard that the call is over. */
+  #cancelNotified = false;
   /** What the trailers will say once the response ends: OK unless a status said otherwise. */
   #trailers: http2.OutgoingHttpHeaders = OK_TRAILERS;
   readonly reader: MessageReader;
@@ -91,16 +93,12 @@ class CallStream {
         process.nextTick(() => this.sendStatus(INTERNAL, `Invalid grpc-timeout value "${timeout}"`));
       } else {
         this.#timer = setTimeout(() => {
-          if (this.done) return;
-          this.sendStatus(DEADLINE_EXCEEDED, 'Deadline exceeded');
-          this.#notifyCancel();
+          if (!this.done) this.sendStatus(DEADLINE_EXCEEDED, 'Deadline exceeded');
         }, ms);
         this.#timer.unref();
       }
     }
   }
-
-  #cancelNotified = false;
 
   #notifyCancel(): void {
     if (this.#cancelNotified) return;
