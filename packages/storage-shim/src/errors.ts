@@ -104,6 +104,13 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_TLS'
   /**
+   * The lean gRPC path (--grpc-impl=lean) could not take over KV and Watch from grpc-js: the grpc-js in use keeps its
+   * HTTP/2 servers differently from the version the store was built against.
+   * @fix Start the store with --grpc-impl=grpc-js (every method is then served by grpc-js), and install the grpc-js
+   * version the store pins.
+   */
+  | 'CNPAAS_STORE_GRPC_IMPL'
+  /**
    * --data-dir cannot be used (a file, or not creatable).
    * @fix Point --data-dir at a directory the store may create and own.
    */
