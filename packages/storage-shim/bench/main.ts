@@ -7,6 +7,7 @@ import { freePort } from '../test/support/free-port.js';
 import { startEtcd, startStore, type ServerHandle } from '../test/support/processes.js';
 import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } from './go-client.js';
 import { ensureKine, kineVersion, startKine } from './kine.js';
+import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
 import {
   appendMarkdown,
@@ -54,10 +55,11 @@ import {
  *   --backend=postgres the store on a private PostgreSQL (--main-endpoint), and a third column:
  *   --backend=mysql    kine (scripts/k8s/build-kine.sh) on its own database of the same server
  *   --json=FILE        also write the rows as JSON (the live test reads it)
+ *   --profile=DIR      run the store under node --cpu-prof into DIR and add a summary of its main thread's profile
  */
 
 const USAGE =
-  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--backend=sqlite|postgres|mysql] [--json=FILE]';
+  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--backend=sqlite|postgres|mysql] [--json=FILE] [--profile=DIR]';
 const { values: flags } = parseArgs({
   options: {
     write: { type: 'boolean', default: false },
@@ -67,6 +69,7 @@ const { values: flags } = parseArgs({
     subject: { type: 'string', default: 'store' },
     backend: { type: 'string', default: 'sqlite' },
     json: { type: 'string' },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -118,7 +121,8 @@ async function startSubject(
   const extraArgs = [`--listen-metrics-urls=${metricsUrl}`];
   // On a network database all of the store's state lives there (default backend and meta), as all of kine's does.
   if (sql) extraArgs.push(`--main-endpoint=${sql.storeEndpoint}`);
-  const server = await startStore({ extraArgs });
+  const nodeArgs = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`] : [];
+  const server = await startStore({ extraArgs, nodeArgs });
   // The store's fsync counter counts its SQLite files; on a network database the server does the fsyncs.
   return { server, fsync: sql ? undefined : storeFsyncs(metricsUrl) };
 }
@@ -190,6 +194,15 @@ async function kineBinary(): Promise<{ binary: string | undefined; skipped?: str
     return { binary: undefined, skipped: why };
   }
 }
+
+/** Where the store's main thread spends its time, by what is on the stack. */
+const PROFILE_GROUPS: Record<string, (f: { functionName: string; url: string }) => boolean> = {
+  'waiting for the database (synchronous SqlBridge.query)': (f) =>
+    f.functionName === 'query' && /sql-bridge\.[jt]s$/.test(f.url),
+  'idle (event loop waiting)': (f) => f.functionName === '(idle)',
+  'gRPC and HTTP/2': (f) => f.url.includes('@grpc/grpc-js') || f.url.includes('internal/http2'),
+  'garbage collection': (f) => f.functionName === '(garbage collector)',
+};
 
 /** One server under test: a column of the table. */
 interface Column {
@@ -407,6 +420,17 @@ async function main(): Promise<void> {
     });
     const cells = tableCells(rows, subjectName);
     const rowNotes = notes(rows, subjectName);
+    if (flags.profile && flags.subject === 'store') {
+      // node writes the profile when the store exits.
+      await subject.server.stop();
+      servers.splice(servers.indexOf(subject.server), 1);
+      const file = mainThreadProfile(resolve(flags.profile));
+      if (file) {
+        const summary = summariseProfile(file, PROFILE_GROUPS);
+        rowNotes.push(...profileLines(summary));
+        log(`store CPU profile: ${file}`);
+      } else rowNotes.push(`--profile: the store wrote no profile into ${flags.profile}`);
+    }
     if (go.skipped) rowNotes.push(go.skipped);
     if (kine?.skipped) rowNotes.push(kine.skipped);
     if (walLine) rowNotes.push(walLine);
