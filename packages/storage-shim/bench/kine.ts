@@ -54,6 +54,15 @@ export async function ensureKine(): Promise<{ binary: string } | { missing: stri
   return { binary };
 }
 
+/**
+ * kine's connection pool. Its default has no limit on open connections and
+ * keeps 2 idle: at concurrency 64 it opened a connection per request beyond
+ * those and ran into PostgreSQL's max_connections (100), failing requests with
+ * "too many clients". One connection per in-flight request, kept open, is how
+ * one would run it for this load.
+ */
+export const KINE_POOL = ['--datastore-max-open-connections=64', '--datastore-max-idle-connections=64'];
+
 export interface KineHandle {
   /** host:port */
   target: string;
@@ -79,6 +88,7 @@ export async function startKine(binary: string, endpoint: string): Promise<KineH
       `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       // As the store and etcd in this bench: progress notifications every second.
       '--watch-progress-notify-interval=1s',
+      ...KINE_POOL,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -6,7 +6,7 @@ import { connect } from '../test/support/client.js';
 import { freePort } from '../test/support/free-port.js';
 import { startEtcd, startStore, type ServerHandle } from '../test/support/processes.js';
 import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } from './go-client.js';
-import { ensureKine, kineVersion, startKine } from './kine.js';
+import { ensureKine, KINE_POOL, kineVersion, startKine } from './kine.js';
 import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
 import {
@@ -437,7 +437,7 @@ async function main(): Promise<void> {
     const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
     const backendLines = sql
       ? [
-          `backend: the store on ${sql.server} (--main-endpoint: its default backend and its meta in one database)${kineServer ? `; kine ${kineVersion()} on its own database of the same server` : ''}; etcd on its own data dir`,
+          `backend: the store on ${sql.server} (--main-endpoint: its default backend and its meta in one database)${kineServer ? `; kine ${kineVersion()} (${KINE_POOL.join(' ')}) on its own database of the same server` : ''}; etcd on its own data dir`,
           `durability: ${sql.durability}; etcd fsyncs its WAL before it acknowledges`,
         ]
       : [];

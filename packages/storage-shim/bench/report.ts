@@ -340,6 +340,18 @@ client kube-apiserver uses (at concurrency 64 the grpc-js client can saturate
 its one JS thread; the Go client does not). The Go rows are skipped when Go is
 not installed. Values are ~1 KiB, keys \`/registry/configmaps/<ns>/<name>\`.
 
+With \`--backend=postgres\` or \`--backend=mysql\` (\`npx nx run storage-shim:bench
+-- --backend=postgres --write\`) the store keeps all of its state in a private
+PostgreSQL or MariaDB that the bench starts, durable (PostgreSQL \`fsync=on\`,
+\`synchronous_commit=on\`; MariaDB \`innodb_flush_log_at_trx_commit=1\`; read back
+from the server and printed in the section), and a third column runs kine,
+k3s's etcd shim (version pinned in \`scripts/k8s/KINE_VERSION\`, built by
+\`scripts/k8s/build-kine.sh\`), on its own database of the same server. Those
+sections add store/kine ratios and the target of ≥ 1.5× kine on every write
+row and ≤ 0.67× kine's time on the list; a row kine refuses shows as "n/a
+(why)". \`--profile=DIR\` adds where the store's main thread spent its time.
+Run it under \`flock /tmp/cnpaas-live.lock\` on a shared machine.
+
 `;
 
 export function appendMarkdown(file: string, section: string): void {
