@@ -85,7 +85,7 @@ export function summariseProfile(
 export function profileLines(s: ProfileSummary): string[] {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   return [
-    `store CPU profile (main thread, whole run, ${(s.totalMs / 1000).toFixed(1)} s sampled): ${s.groups.map((g) => `${g.name} ${pct(g.share)}`).join('; ')}`,
+    `store CPU profile (main thread, whole run, ${(s.totalMs / 1000).toFixed(1)} s sampled; share of the time with such a frame on the stack, so groups overlap): ${s.groups.map((g) => `${g.name} ${pct(g.share)}`).join('; ')}`,
     `store CPU profile, top functions by self time: ${s.top.map((t) => `${t.name} ${pct(t.share)}`).join(', ')}`,
   ];
 }
