@@ -130,7 +130,12 @@ const http = createServer((req, res) => {
       const name = newName();
       await db.create(name);
       live.set(name, kind);
-      return reply(res, 201, { name, endpoint: db.endpoint(name, true), bare: db.endpoint(name, false), password: db.password });
+      return reply(res, 201, {
+        name,
+        endpoint: db.endpoint(name, true),
+        bare: db.endpoint(name, false),
+        password: db.password,
+      });
     }
     const drop = /^\/databases\/(cst_[0-9a-f]+_\d+)$/.exec(url.pathname);
     if (req.method === 'DELETE' && drop) {
