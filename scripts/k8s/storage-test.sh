@@ -332,6 +332,7 @@ export CNPAAS_STORAGE_TEST_TARGET=$target
 # runs for this script's lifetime, on a socket in a private temp dir.
 databases_pid=
 databases_dir=
+# shellcheck disable=SC2317 # called by the EXIT trap
 stop_databases() {
   if [[ -n $databases_pid ]]; then
     kill -TERM "$databases_pid" 2>/dev/null || true
