@@ -184,6 +184,9 @@ func startStores(t testing.TB, cfg *embed.Config) []string {
 		dir := cfg.Dir
 		if dir == "" || i > 0 {
 			dir = t.TempDir() // each replica has a data dir of its own (docs/replicas.md)
+			if err := os.Chmod(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
 		}
 		stores[i] = launchStore(t, storeLaunch{
 			dataDir:          dir,
