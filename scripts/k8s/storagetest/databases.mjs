@@ -60,8 +60,8 @@ async function openPostgres(url) {
   return {
     password: String(config.password ?? ''),
     endpoint,
-    // WAL_LOG (15's default) copies the template through the WAL; FILE_COPY copies files and
-    // checkpoints, which the test servers (fsync=off) make cheap: measured faster here.
+    // WAL_LOG (15's default) writes the whole template through the WAL; FILE_COPY copies its
+    // files and checkpoints, which a test server with fsync=off makes cheap (not compared here).
     create: (name) => admin.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`),
     drop: (name) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
     close: () => admin.end(),
