@@ -621,6 +621,10 @@ export class RevisionStore {
   #linearize(): void {
     if (!this.#sequencer || this.#revision !== this.#committed) return;
     this.#catchUp(this.#sequencer.latestNow());
+    // A Compact on another replica takes no revision, so the catch-up may have had nothing to
+    // read: without this a read below the new compact revision was answered, from rows that
+    // compaction is deleting, instead of failing as compacted.
+    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
   }
 
   /** Clears the in-flight commit when the last one settles, then runs what queued behind it. */
