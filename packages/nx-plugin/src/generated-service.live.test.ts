@@ -47,7 +47,10 @@ const FN_KIND = 'Shelf';
 
 interface Run {
   code: number | null;
+  /** stdout and stderr as they came, for failure messages. */
   output: string;
+  /** stdout alone: what a command's machine-readable answer is in (Node's own warnings go to stderr). */
+  stdout: string;
   ms: number;
 }
 
@@ -69,7 +72,11 @@ function run(cwd: string, command: string[], timeoutMs: number): Promise<Run> {
     const [file, ...args] = command;
     const child = spawn(file!, args, { cwd, env: cleanEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      stdout += c.toString();
+    });
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const timer = setTimeout(() => {
       output += `\n(killed after ${timeoutMs} ms)`;
@@ -77,7 +84,7 @@ function run(cwd: string, command: string[], timeoutMs: number): Promise<Run> {
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, output, ms: Date.now() - started });
+      resolve({ code, output, stdout, ms: Date.now() - started });
     });
   });
 }
@@ -306,7 +313,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       );
       // Its one object is in its own database, as its topology fragment routes it.
       const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
-      const report = JSON.parse(status.output) as { backendKeys: Record<string, number>; topology: string };
+      const report = JSON.parse(status.stdout) as { backendKeys: Record<string, number>; topology: string };
       expect(report.topology).toBe(path.join(dest, 'packages', NAME, 'topology.yaml'));
       expect(report.backendKeys[NAME]).toBe(1);
     } finally {
