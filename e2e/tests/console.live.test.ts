@@ -452,7 +452,10 @@ describe('cnpaas-console in a browser', () => {
     for (const view of ['signup', 'fabric', `timeline/${tenant}`, 'inbox']) {
       await page.goto(`#/${view}`);
       await page.locator('main h2').waitFor();
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      expect(
+        await page.evaluate<number>('document.documentElement.scrollWidth'),
+        `#/${view} on a phone`,
+      ).toBeLessThanOrEqual(375);
       const axe = await new AxeBuilder({ page }).exclude('iframe.mail-html').analyze();
       const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
