@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveAll } from '../src/stack-plan.js';
+import { positiveInteger } from './args.js';
 import { KubeClient } from '@cnpaas/kube';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
@@ -64,16 +65,8 @@ if (flags.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const positive = (name: string, v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 1) {
-    process.stderr.write(`--${name} must be a positive integer, got ${v}\n${USAGE}`);
-    process.exit(2);
-  }
-  return x;
-};
-const count = positive('count', flags.count);
-const concurrency = positive('concurrency', flags.concurrency);
+const count = positiveInteger('count', flags.count, USAGE);
+const concurrency = positiveInteger('concurrency', flags.concurrency, USAGE);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** The whole run's bound: two stacks started, five phases each, stopped. */

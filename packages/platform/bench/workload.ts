@@ -71,7 +71,8 @@ const name = (i: number) => `cm-${String(i).padStart(5, '0')}`;
 /** ~1 KiB of incompressible text (768 random bytes in base64). */
 const payload = () => randomBytes(768).toString('base64');
 
-export function percentile(sorted: number[], p: number): number {
+/** The p-th percentile (0–100) of sorted samples, nearest rank; NaN when there are none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;

@@ -16,12 +16,14 @@ import { parseArgs } from 'node:util';
 import { KubeClient } from '@cnpaas/kube';
 import { formatMarkdownFile } from '../../../../scripts/lib/format-markdown.js';
 import { resolveAll } from '../../src/stack-plan.js';
+import { positiveInteger } from '../args.js';
 import { appendSection, loadAverage, machine, markdownTable, textTable } from '../report.js';
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
 import { mergeSorted, score } from './score.js';
-import { quantile, runScaleLoad, type ScaleLoadResult } from './workload.js';
+import { percentile } from '../workload.js';
+import { runScaleLoad, type ScaleLoadResult } from './workload.js';
 
 const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
 
@@ -57,14 +59,9 @@ function usageError(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}`);
   process.exit(2);
 }
-const positive = (name: string, v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 1) usageError(`--${name} must be a positive integer, got ${v}`);
-  return x;
-};
-const objects = positive('objects', flags.objects);
-const durationMs = positive('duration', flags.duration) * 1000;
-const concurrency = positive('concurrency', flags.concurrency);
+const objects = positiveInteger('objects', flags.objects, USAGE);
+const durationMs = positiveInteger('duration', flags.duration, USAGE) * 1000;
+const concurrency = positiveInteger('concurrency', flags.concurrency, USAGE);
 const datastores = flags.datastores.split(',').map((s) => s.trim());
 for (const d of datastores)
   if (d !== 'store' && d !== 'etcd') usageError(`--datastores takes store, etcd or both (comma-separated), got ${d}`);
@@ -251,28 +248,28 @@ function summaryCells(sides: SideResult[]): string[][] {
       'all requests p50 / p90 / p95 / p99, ms',
       (s) => {
         const all = mergeSorted(s.load);
-        return [0.5, 0.9, 0.95, 0.99].map((q) => ms(quantile(all, q))).join(' / ');
+        return [50, 90, 95, 99].map((p) => ms(percentile(all, p))).join(' / ');
       },
     ],
     [
       'create p50 / p99, ms',
       (s) => {
         const c = s.load.creates.sorted();
-        return `${ms(quantile(c, 0.5))} / ${ms(quantile(c, 0.99))}`;
+        return `${ms(percentile(c, 50))} / ${ms(percentile(c, 99))}`;
       },
     ],
     [
       'read by label p50 / p99, ms',
       (s) => {
         const r = s.load.reads.sorted();
-        return `${ms(quantile(r, 0.5))} / ${ms(quantile(r, 0.99))}`;
+        return `${ms(percentile(r, 50))} / ${ms(percentile(r, 99))}`;
       },
     ],
     [
       'read by label p99, last tenth of the run, ms',
       (s) => {
         const r = s.load.reads.sorted(Math.floor(s.load.reads.length * 0.9));
-        return ms(quantile(r, 0.99));
+        return ms(percentile(r, 99));
       },
     ],
     [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mergeSorted, score } from './score.js';
-import { quantile, Samples } from './workload.js';
+import { percentile } from '../workload.js';
+import { Samples } from './workload.js';
 
 function samples(values: number[]): Samples {
   const s = new Samples();
@@ -13,7 +14,7 @@ describe('the scale run score', () => {
     // 100 latencies 1..100 ms: median 50, p90 90, p95 95 → blend 10 + 27 + 47.5 = 84.5.
     const creates = samples(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
     const reads = samples(Array.from({ length: 50 }, (_, i) => 2 * i + 2));
-    expect(quantile(mergeSorted({ creates, reads }), 0.5)).toBe(50);
+    expect(percentile(mergeSorted({ creates, reads }), 50)).toBe(50);
     expect(score({ creates, reads, checks: 100, failed: 0 })).toBe(Math.floor(100 / 84.5));
     expect(score({ creates, reads, checks: 100_000, failed: 0 })).toBe(Math.floor(100_000 / 84.5));
   });
@@ -32,6 +33,6 @@ describe('the scale run score', () => {
     const sorted = s.sorted();
     expect(sorted[0]).toBe(1);
     expect(sorted[69_999]).toBe(70_000);
-    expect(quantile(s.sorted(69_000), 1)).toBe(1000);
+    expect(percentile(s.sorted(69_000), 100)).toBe(1000);
   });
 });

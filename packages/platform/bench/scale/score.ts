@@ -3,7 +3,8 @@
  * scale: checks over a blend of the median, p90 and p95 latency (ms), punished
  * hard for failures (a 10 % failure share takes the score to 48 %).
  */
-import { quantile, type ScaleLoadResult } from './workload.js';
+import { percentile } from '../workload.js';
+import type { ScaleLoadResult } from './workload.js';
 
 /** All requests' latencies, creates and reads, sorted. */
 export function mergeSorted(r: Pick<ScaleLoadResult, 'creates' | 'reads'>): Float64Array {
@@ -19,6 +20,6 @@ export function mergeSorted(r: Pick<ScaleLoadResult, 'creates' | 'reads'>): Floa
 export function score(r: Pick<ScaleLoadResult, 'creates' | 'reads' | 'checks' | 'failed'>): number {
   if (r.checks === 0) return 0;
   const all = mergeSorted(r);
-  const blend = quantile(all, 0.5) * 0.2 + quantile(all, 0.9) * 0.3 + quantile(all, 0.95) * 0.5;
+  const blend = percentile(all, 50) * 0.2 + percentile(all, 90) * 0.3 + percentile(all, 95) * 0.5;
   return Math.floor((r.checks / blend) * Math.pow(1 - r.failed / r.checks, 7));
 }

@@ -51,11 +51,6 @@ export class Samples {
   }
 }
 
-export function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 export interface ScaleLoadResult {
   wallMs: number;
   /** Objects the apiserver answered 201 for. */
