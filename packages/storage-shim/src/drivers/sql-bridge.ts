@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { isConnectionError } from './connection-errors.js';
 
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
@@ -14,6 +15,11 @@ export class BackendQueryError extends Error {
     readonly code: string | undefined,
   ) {
     super(message);
+  }
+
+  /** The connection failed, not the statement: the server is down, restarting or unreachable; retrying may work. */
+  get connectionLost(): boolean {
+    return this.code === 'TIMEOUT' || isConnectionError(this);
   }
 }
 
@@ -34,6 +40,11 @@ export class SqlBridge {
   readonly #server: string;
   readonly #timeoutMs: number;
   #next = 0;
+  /**
+   * Turns a lost connection into the error callers should see (the driver
+   * sets it once the backend is open: a retryable UNAVAILABLE naming it).
+   */
+  unavailable: ((err: BackendQueryError) => Error) | undefined;
 
   /** `server` names the database in messages ("PostgreSQL"); `config` is what the worker connects with. */
   constructor(worker: URL, config: unknown, server: string, timeoutMs = 30_000) {
@@ -51,7 +62,7 @@ export class SqlBridge {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      if (m.error) p.reject(new BackendQueryError(m.error.message, m.error.code));
+      if (m.error) p.reject(this.#error(m.error));
       else p.resolve(toBuffers(m));
     });
   }
@@ -69,15 +80,20 @@ export class SqlBridge {
     for (;;) {
       const reply = this.#take(id);
       if (reply) {
-        if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
+        if (reply.error) throw this.#error(reply.error);
         return toBuffers(reply);
       }
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(this.#flag, 0, seen, left) === 'timed-out') {
-        throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
+        throw this.#error({ message: `no answer from ${this.#server} within ${this.#timeoutMs} ms`, code: 'TIMEOUT' });
       }
       seen = Atomics.load(this.#flag, 0);
     }
+  }
+
+  #error(e: { message: string; code?: string | undefined }): Error {
+    const err = new BackendQueryError(e.message, e.code);
+    return this.unavailable && err.connectionLost ? this.unavailable(err) : err;
   }
 
   /** This query's answer if it is on the port, dropping late answers to queries that timed out. */

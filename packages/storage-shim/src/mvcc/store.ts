@@ -127,6 +127,16 @@ export class RevisionStore {
   #closed = false;
   /** Set when start-up recovery failed: reads still work, writes are refused. */
   #refusingWrites = false;
+  /**
+   * One store process (no sequencer): set when an asynchronous COMMIT failed
+   * (a network database went away mid-commit). Its outcome is unknown, and a
+   * batch spanning backends may have committed in some and not others, so
+   * before the next batch takes a revision the store re-applies the revision
+   * log and catches up with what the databases hold (#resync); until that
+   * works, writes are refused with the backend's UNAVAILABLE.
+   */
+  #resync = false;
+  #resyncTimer: NodeJS.Timeout | undefined;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
@@ -226,9 +236,18 @@ export class RevisionStore {
     return this.#enqueue({ kind: 'deleteRange', req }) as Promise<DeleteRangeResponse>;
   }
 
-  /** Replicas: catches up with every revision committed anywhere (see #linearize). */
+  /**
+   * Replicas: catches up with every revision committed anywhere (see
+   * #linearize). A watch create calls it; while the database is unreachable
+   * it stays at this replica's revision (nobody can commit without the
+   * database), and the watch catches up with the rest once it is back.
+   */
   sync(): void {
-    this.#linearize();
+    try {
+      this.#linearize();
+    } catch (err) {
+      this.#log.warn({ err }, 'cannot read the newest revision; watching from this replica’s revision');
+    }
   }
 
   /** Every change with from <= revision <= to in the backends that may hold `range`, in order. */
@@ -304,12 +323,17 @@ export class RevisionStore {
     this.#meta.setCompactRevision(revision, this.#revision);
     this.#compactRevision = revision;
     const step = this.#options.compactionBatch ?? 1000;
-    this.#compacting = this.#compacting.then(async () => {
+    const steps = this.#compacting.then(async () => {
       for (const d of this.#drivers.values()) {
         while (!this.#closed && (await d.compact(revision, step)) > 0) await new Promise((r) => setImmediate(r));
       }
     });
-    if (physical) await this.#compacting;
+    // A backend that is down fails its steps; the compact revision is recorded, the rows go with the next
+    // compaction. The chain itself must never reject: nothing else awaits it, and it would end the process.
+    this.#compacting = steps.catch((err: unknown) =>
+      this.#log.warn({ err }, 'compaction stopped early; the next compaction removes the rest'),
+    );
+    if (physical) await steps;
   }
 
   // --- topology ---
@@ -426,6 +450,7 @@ export class RevisionStore {
       else this.#flush();
     }
     this.#closed = true;
+    clearInterval(this.#resyncTimer);
     this.#unfollow?.();
     await this.#compacting;
     for (const d of this.#drivers.values()) await d.close();
@@ -449,8 +474,19 @@ export class RevisionStore {
   #flush(): void {
     this.#flushScheduled = false;
     // One batch at a time: the next one starts from the state this one commits.
-    if (this.#committing || this.#queue.length === 0) return;
+    if (this.#committing || (this.#queue.length === 0 && !this.#resync)) return;
     const sequencer = this.#sequencer;
+    if (!sequencer && this.#resync) {
+      this.#committing = this.#settle(
+        Promise.resolve()
+          .then(() => this.#resynced())
+          .then(
+            () => (this.#queue.length > 0 ? this.#runBatch() : undefined),
+            (err: unknown) => this.#fail(this.#queue.splice(0), err, 'resync'),
+          ),
+      );
+      return;
+    }
     if (!sequencer) {
       const committing = this.#runBatch();
       if (committing) this.#committing = this.#settle(committing);
@@ -496,7 +532,7 @@ export class RevisionStore {
         // writes arriving meanwhile queue up for the next batch.
         return committing.then(
           () => this.#finish(items, results, batch),
-          (err: unknown) => this.#fail(items, err),
+          (err: unknown) => this.#fail(items, err, 'commit'),
         );
       }
     } catch (err) {
@@ -684,8 +720,13 @@ export class RevisionStore {
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
-  /** A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. */
-  #fail(items: Pending[], err: unknown): void {
+  /**
+   * A failed batch leaves nothing half-applied: roll back, reload, refuse the
+   * batch. `stage` says where it failed: applying its rows (nothing of it was
+   * committed), an asynchronous COMMIT (outcome unknown), or the resync after
+   * an earlier failed COMMIT.
+   */
+  #fail(items: Pending[], err: unknown, stage: 'rows' | 'commit' | 'resync' = 'rows'): void {
     this.#log.error({ err }, 'write batch failed; rolled back');
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
@@ -693,10 +734,59 @@ export class RevisionStore {
     // between would never reach the watchers. Undo this batch's and let the
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
-    else this.#load();
+    else if (stage !== 'rows') this.#startResync();
+    else {
+      try {
+        this.#load();
+      } catch {
+        // A backend is unreachable. Nothing of this batch was committed (its rows failed before any
+        // COMMIT), so the committed state is still exact; only this batch's leases are undone.
+        this.#revision = this.#committed;
+        this.#loadLeases();
+      }
+    }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
-    for (const item of items)
-      item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+    for (const item of items) {
+      if (full) item.reject(Errors.noSpace());
+      else if (err instanceof EtcdError) item.reject(err);
+      else item.reject(new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+    }
+  }
+
+  /** Writes wait for #resynced; a timer retries it while no write comes, so reads catch up too. */
+  #startResync(): void {
+    this.#revision = this.#committed;
+    this.#resync = true;
+    this.#resyncTimer ??= setInterval(() => {
+      if (!this.#flushScheduled) this.#flush();
+    }, RESYNC_RETRY_MS);
+    this.#resyncTimer.unref();
+  }
+
+  /**
+   * After a failed asynchronous COMMIT: re-applies the revision log (a batch
+   * that spanned backends is completed in every one of them), then moves to
+   * the newest revision the databases hold and delivers the revisions past
+   * `#committed` to the watchers (a COMMIT whose answer was lost may have
+   * landed), so they see no gap and the next batch takes no revision twice.
+   * Throws (UNAVAILABLE) while a backend is still down.
+   */
+  #resynced(): Promise<void> | undefined {
+    const caughtUp = (): void => {
+      const latest = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
+      this.#catchUp(latest);
+      this.#revision = this.#committed;
+      this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+      this.#loadLeases();
+      this.#resync = false;
+      clearInterval(this.#resyncTimer);
+      this.#resyncTimer = undefined;
+      this.#log.info({ revision: this.#committed }, 'backends reachable again; writes resume');
+    };
+    const recovering = this.#recover();
+    if (recovering) return recovering.then(caughtUp);
+    caughtUp();
+    return undefined;
   }
 
   #view(changes: Change[], begin: number): TxnView {
@@ -751,10 +841,26 @@ export class RevisionStore {
     this.#revision = last;
     this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
+    this.#loadLeases();
+  }
+
+  #loadLeases(): void {
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
   }
+
+  /** The network backends that cannot be reached now, each with why (the readiness check). */
+  async unreachableBackends(): Promise<Array<{ backend: string; location: string; reason: string }>> {
+    const checks = [...this.#drivers].map(async ([backend, d]) => {
+      const reason = await d.unreachable?.();
+      return reason === undefined ? undefined : { backend, location: d.location, reason };
+    });
+    return (await Promise.all(checks)).filter((c) => c !== undefined);
+  }
 }
+
+/** How often a store whose COMMIT failed looks whether its backends are back, while no write comes. */
+const RESYNC_RETRY_MS = 500;
 
 function replicaTopology(backends: number): StoreError {
   return new StoreError(
