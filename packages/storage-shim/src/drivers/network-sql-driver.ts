@@ -1,5 +1,4 @@
-import { EtcdError, StoreError } from '../errors.js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { BackendUnavailableError, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
@@ -361,8 +360,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     // committed before the answer was lost), as etcd's "request timed out" does; the store
     // finds out from the tables once the server is back (store.ts #fail).
     const outcome = (err: unknown): never => {
-      if (err instanceof EtcdError && err.code === GrpcStatus.UNAVAILABLE) {
-        throw new EtcdError(err.code, `${err.message}; the write may or may not have been applied`);
+      if (err instanceof BackendUnavailableError) {
+        throw new BackendUnavailableError(`${err.message}; the write may or may not have been applied`);
       }
       throw err;
     };
@@ -462,9 +461,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
 }
 
 /** What a request that meets an outage of the backend's server gets: retryable, naming the backend, no password. */
-function unavailable(location: string, server: string, reason: string): EtcdError {
-  return new EtcdError(
-    GrpcStatus.UNAVAILABLE,
+function unavailable(location: string, server: string, reason: string): BackendUnavailableError {
+  return new BackendUnavailableError(
     `etcdserver: backend ${location} is unavailable (${server}: ${reason}); retry once it is back`,
   );
 }

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
+import { BackendUnavailableError, EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
@@ -522,22 +522,32 @@ export class RevisionStore {
         try {
           results.push({ ok: this.#apply(item.op, batch) });
         } catch (err) {
-          if (!(err instanceof EtcdError)) throw err;
+          // An unreachable backend fails the batch, not the request: the request may have written
+          // to another backend already, and that part must not be committed without the rest.
+          if (!(err instanceof EtcdError) || err instanceof BackendUnavailableError) throw err;
           results.push({ err });
         }
-      }
-      const committing = this.#commit(batch);
-      if (committing) {
-        // An asynchronous driver: answer and notify once it has committed;
-        // writes arriving meanwhile queue up for the next batch.
-        return committing.then(
-          () => this.#finish(items, results, batch),
-          (err: unknown) => this.#fail(items, err, 'commit'),
-        );
       }
     } catch (err) {
       this.#fail(items, err);
       return undefined;
+    }
+    let committing: Promise<void> | undefined;
+    try {
+      committing = this.#commit(batch);
+    } catch (err) {
+      // Some files of the batch may have committed before this one failed (the revision log first):
+      // the store resyncs from the log and the databases before the next write.
+      this.#fail(items, err, 'commit');
+      return undefined;
+    }
+    if (committing) {
+      // An asynchronous driver: answer and notify once it has committed;
+      // writes arriving meanwhile queue up for the next batch.
+      return committing.then(
+        () => this.#finish(items, results, batch),
+        (err: unknown) => this.#fail(items, err, 'commit'),
+      );
     }
     this.#finish(items, results, batch);
     return undefined;
@@ -646,7 +656,7 @@ export class RevisionStore {
       for (const f of open) f.releaseSavepoint();
       return result;
     } catch (err) {
-      if (err instanceof EtcdError) {
+      if (err instanceof EtcdError && !(err instanceof BackendUnavailableError)) {
         for (const f of files) {
           if (open.includes(f)) f.rollbackToSavepoint();
           else f.rollback();
@@ -813,7 +823,9 @@ export class RevisionStore {
       drivers: this.#drivers,
       router: this.#router,
       leaseExists: (id) => this.#lessor.has(id),
-      pinned: this.#sequencer !== undefined,
+      // While a resync is pending, a batch over several backends may be committed in some of them:
+      // reads at `#committed` do not see that revision until the resync completes it everywhere.
+      pinned: this.#sequencer !== undefined || this.#resync,
     });
   }
 
