@@ -17,4 +17,3 @@ export function isConnectionError(err: { code?: string; message?: string }): boo
     err.message ?? '',
   );
 }
-

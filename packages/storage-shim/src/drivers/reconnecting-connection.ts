@@ -100,4 +100,3 @@ export class ReconnectingConnection<C> {
     if (attempt) await attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
   }
 }
-

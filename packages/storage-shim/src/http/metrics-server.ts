@@ -34,7 +34,9 @@ export async function startMetricsServers(options: MetricsServerOptions): Promis
           options.beforeScrape();
         } catch (err) {
           // A network backend that is down cannot report its size or keys; the rest of the metrics still can.
-          res.writeHead(503, { 'content-type': 'text/plain' }).end(`cannot read the backends: ${(err as Error).message}`);
+          res
+            .writeHead(503, { 'content-type': 'text/plain' })
+            .end(`cannot read the backends: ${(err as Error).message}`);
           return;
         }
         options.metrics.registry.metrics().then(

@@ -783,7 +783,11 @@ export class RevisionStore {
    */
   #resynced(): Promise<void> | undefined {
     const caughtUp = (): void => {
-      const latest = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
+      const latest = Math.max(
+        1,
+        this.#meta.revisionFloor(),
+        ...[...this.#drivers.values()].map((d) => d.lastRevision()),
+      );
       this.#catchUp(latest);
       this.#revision = this.#committed;
       this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
