@@ -143,12 +143,16 @@ export async function startStoreServer(
     throw err;
   }
 
+  let leasesFailing = false;
   const leaseTimer = setInterval(() => {
     try {
       store.expireLeases();
+      leasesFailing = false;
     } catch (err) {
       // Replicas read expired leases from the database; while it is unreachable, they wait for it.
-      log.warn({ err }, 'cannot look for expired leases; trying again');
+      // One line per outage, not one every 500 ms.
+      if (!leasesFailing) log.warn({ err }, 'cannot look for expired leases; trying again every 500 ms');
+      leasesFailing = true;
     }
   }, 500);
   leaseTimer.unref();
