@@ -737,7 +737,9 @@ export class RevisionStore {
    * an earlier failed COMMIT.
    */
   #fail(items: Pending[], err: unknown, stage: 'rows' | 'commit' | 'resync' = 'rows'): void {
-    this.#log.error({ err }, 'write batch failed; rolled back');
+    // A resync retried by its timer while a backend stays away has no requests: one line per outage is
+    // enough (the failed batch that started it), not one every retry.
+    if (stage !== 'resync' || items.length > 0) this.#log.error({ err }, 'write batch failed; rolled back');
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
     // Replicas must not jump to the database's revision here: the revisions in
