@@ -407,6 +407,12 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return this.db.queryAsync('reader', text, params);
   }
 
+  /** Session settings of the writer, kept on every connection it opens after a server restart. */
+  sessionSettings(statements: readonly string[]): void {
+    if (this.#inTxn) throw new Error('session settings inside a batch');
+    for (const s of statements) this.db.session('writer', s);
+  }
+
   /** Statements on the writer in one transaction of their own (set-up). */
   setup(statements: readonly string[]): void {
     if (this.#inTxn) throw new Error('setup inside a batch');

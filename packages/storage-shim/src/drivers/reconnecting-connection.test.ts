@@ -84,4 +84,19 @@ describe('ReconnectingConnection', () => {
     await conn.query('SELECT 4', []);
     expect(server.ran).toEqual(['1:SELECT 1', '2:SELECT 4']);
   });
+
+  it('sets the session settings again on a connection opened after the old one ended', async () => {
+    const server = fakeServer();
+    const conn = new ReconnectingConnection(server.connector);
+    await conn.setSession("SET lock_timeout = '20s'");
+    await conn.query('SELECT 1', []);
+    server.drop();
+    await conn.query('SELECT 2', []);
+    expect(server.ran).toEqual([
+      "1:SET lock_timeout = '20s'",
+      '1:SELECT 1',
+      "2:SET lock_timeout = '20s'",
+      '2:SELECT 2',
+    ]);
+  });
 });

@@ -38,6 +38,8 @@ export class ReconnectingConnection<C> {
   #lostInTxn: Error | undefined;
   #pausedUntil = 0;
   #lastError: Error | undefined;
+  /** Session settings every connection needs (replicas' lock timeouts): run on each new one before any query. */
+  #session: string[] = [];
 
   constructor(connector: Connector<C>) {
     this.#connector = connector;
@@ -46,7 +48,18 @@ export class ReconnectingConnection<C> {
   open(): Promise<C> {
     if (this.#conn) return this.#conn;
     if (Date.now() < this.#pausedUntil && this.#lastError) return Promise.reject(this.#lastError);
-    const attempt: Promise<C> = this.#connector.connect((err) => this.#lost(attempt, err));
+    const session = [...this.#session];
+    const attempt: Promise<C> = this.#connector
+      .connect((err) => this.#lost(attempt, err))
+      .then(async (c) => {
+        try {
+          for (const statement of session) await this.#connector.query(c, statement, []);
+          return c;
+        } catch (err) {
+          await this.#connector.end(c).catch(() => undefined);
+          throw err;
+        }
+      });
     this.#conn = attempt;
     attempt.catch((err: Error) => {
       if (this.#conn === attempt) this.#conn = undefined;
@@ -92,6 +105,13 @@ export class ReconnectingConnection<C> {
     } finally {
       if (ends) this.#inTxn = false;
     }
+  }
+
+  /** Runs a session setting now and on every connection opened later (after a server restart). */
+  async setSession(statement: string): Promise<{ rows: unknown[]; rowCount: number }> {
+    const result = await this.query(statement, []);
+    this.#session.push(statement);
+    return result;
   }
 
   async close(): Promise<void> {

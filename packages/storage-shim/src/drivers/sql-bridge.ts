@@ -67,7 +67,12 @@ export class SqlBridge {
     });
   }
 
-  query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
+  /** A session setting for `conn`: applied now, and by the worker to every connection it opens later. */
+  session(conn: 'writer' | 'reader', text: string): QueryResult {
+    return this.query(conn, text, [], true);
+  }
+
+  query(conn: 'writer' | 'reader', text: string, params: unknown[] = [], session = false): QueryResult {
     const id = this.#next++;
     // The flag counts the answers the worker has put on the port; the answers
     // themselves say which query they belong to. Read the count, look for
@@ -75,7 +80,7 @@ export class SqlBridge {
     // wake-up for any other reason (another answer's notify arriving late)
     // just looks again, and nothing posted in between is missed.
     let seen = Atomics.load(this.#flag, 0);
-    this.#worker.postMessage({ id, conn, text, params, sync: true });
+    this.#worker.postMessage({ id, conn, text, params, sync: true, session });
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
       const reply = this.#take(id);

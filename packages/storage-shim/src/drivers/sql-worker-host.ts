@@ -23,6 +23,8 @@ interface Request {
   params: unknown[];
   /** Answer on the sync port and wake the waiting thread, or post back asynchronously. */
   sync: boolean;
+  /** A session setting: run now and again on every new connection (reconnecting-connection.ts). */
+  session?: boolean;
 }
 
 export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
@@ -53,7 +55,8 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
     }
     // Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes.
     const params = req.params.map((p) => (p instanceof Uint8Array ? Buffer.from(p.buffer, p.byteOffset, p.length) : p));
-    slots[req.conn].query(req.text, params).then(
+    const slot = slots[req.conn];
+    (req.session ? slot.setSession(req.text) : slot.query(req.text, params)).then(
       (r) => answer(req, r),
       (err: unknown) => {
         const e = err as { message?: string; code?: string };
