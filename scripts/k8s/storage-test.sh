@@ -40,7 +40,13 @@ date), then runs them with -test.parallel 1 -test.timeout 15m, like kine.
   --extended      also ${EXTENDED_PKGS[*]}
                   (built on first use; run with Go's default -test.parallel)
   --topology FILE run the store with --topology FILE (relative sqlite://
-                  paths land in each test's own data dir)
+                  paths land in each test's own data dir; {{postgres:NAME}}
+                  and {{mysql:NAME}} endpoints become fresh databases)
+  --backend B     where the store keeps the keys no route claims and its
+                  meta: sqlite (default: main.db, meta.db), postgres or mysql
+                  (a fresh database per test, --main-endpoint)
+  --replicas N    N stores per test on that one database (needs --backend
+                  postgres or mysql); the client gets all of their endpoints
   --json FILE     also write the go test2json event stream to FILE
   -v, --verbose   print every test's output, not only failures'
   --build-only    build the test binaries and exit
@@ -64,6 +70,8 @@ target=store
 run_regex=
 json_out=
 topology=
+backend=sqlite
+replicas=1
 verbose=0
 build_only=0
 force=0
@@ -99,6 +107,18 @@ while (($# > 0)); do
     shift
     ;;
   --topology=*) topology=${1#--topology=} ;;
+  --backend)
+    (($# >= 2)) || die "--backend needs sqlite, postgres or mysql"
+    backend=$2
+    shift
+    ;;
+  --backend=*) backend=${1#--backend=} ;;
+  --replicas)
+    (($# >= 2)) || die "--replicas needs a number"
+    replicas=$2
+    shift
+    ;;
+  --replicas=*) replicas=${1#--replicas=} ;;
   --json)
     (($# >= 2)) || die "--json needs a file"
     json_out=$2
@@ -137,6 +157,32 @@ if [[ -n $topology ]]; then
   [[ -f $topology ]] || die "--topology: no such file: $topology"
   topology=$(cd "$(dirname "$topology")" && pwd)/$(basename "$topology")
 fi
+case $backend in
+sqlite | postgres | mysql) ;;
+*) die "--backend must be sqlite, postgres or mysql, got '$backend'" ;;
+esac
+[[ $replicas =~ ^[1-9][0-9]*$ ]] || die "--replicas must be a number of stores (1 or more), got '$replicas'"
+if [[ $backend != sqlite || $replicas != 1 ]]; then
+  [[ $target == store ]] || die "--backend and --replicas only apply to --target store"
+fi
+((replicas == 1)) || [[ $backend != sqlite ]] ||
+  die "--replicas $replicas needs --backend postgres or mysql: replicas share one network database (docs/replicas.md)"
+# The database servers a run needs, and the variable that must name each.
+needs_servers=()
+[[ $backend != sqlite ]] && needs_servers+=("$backend")
+if [[ -n $topology ]]; then
+  grep -q '{{postgres:' "$topology" && needs_servers+=(postgres)
+  grep -q '{{mysql:' "$topology" && needs_servers+=(mysql)
+fi
+for s in "${needs_servers[@]}"; do
+  var=CNPAAS_STORAGE_TEST_POSTGRES
+  example='postgres://user:password@127.0.0.1:5432/postgres?sslmode=disable'
+  if [[ $s == mysql ]]; then
+    var=CNPAAS_STORAGE_TEST_MYSQL
+    example='mysql://user:password@tcp(127.0.0.1:3306)/mysql'
+  fi
+  [[ -n ${!var:-} ]] || die "this run needs a $s server: set $var to an account that may create and drop databases (e.g. $example); test/apiserver-storage/ in packages/storage-shim starts one"
+done
 
 # --- prerequisites ------------------------------------------------------------
 VERSION=$(tr -d ' \t\r\n' <"$SCRIPT_DIR/VERSION")
@@ -277,8 +323,39 @@ if [[ $target == store ]]; then
   else
     unset CNPAAS_STORE_TOPOLOGY
   fi
+  export CNPAAS_STORAGE_TEST_MAIN=$backend CNPAAS_STORAGE_TEST_REPLICAS=$replicas
 fi
 export CNPAAS_STORAGE_TEST_TARGET=$target
+
+# --- databases --------------------------------------------------------------------
+# databases.mjs hands each test fresh databases on the servers named above; it
+# runs for this script's lifetime, on a socket in a private temp dir.
+databases_pid=
+databases_dir=
+# shellcheck disable=SC2317 # called by the EXIT trap
+stop_databases() {
+  if [[ -n $databases_pid ]]; then
+    kill -TERM "$databases_pid" 2>/dev/null || true
+    wait "$databases_pid" 2>/dev/null || true
+  fi
+  [[ -n $databases_dir ]] && rm -rf "$databases_dir"
+  return 0
+}
+if ((${#needs_servers[@]} > 0)); then
+  databases_dir=$(mktemp -d "${TMPDIR:-/tmp}/cst-db.XXXXXX")
+  trap stop_databases EXIT
+  node "$SCRIPT_DIR/storagetest/databases.mjs" --socket "$databases_dir/d.sock" &
+  databases_pid=$!
+  for _ in $(seq 100); do
+    [[ -S $databases_dir/d.sock ]] && break
+    kill -0 "$databases_pid" 2>/dev/null || die "storagetest/databases.mjs exited at start-up (see above)"
+    sleep 0.1
+  done
+  [[ -S $databases_dir/d.sock ]] || die "storagetest/databases.mjs did not listen on $databases_dir/d.sock within 10 s"
+  export CNPAAS_STORAGE_TEST_DATABASES=$databases_dir/d.sock
+else
+  unset CNPAAS_STORAGE_TEST_DATABASES
+fi
 
 # --- run ------------------------------------------------------------------------------
 skip=$SKIP_STORE
@@ -296,8 +373,13 @@ parallel_args() {
 }
 
 summary_args=(--target "$target")
+where=$target
+if [[ $target == store ]]; then
+  where="store on $backend${topology:+, topology $(basename "$topology")}"
+  ((replicas == 1)) || where+=", $replicas replicas"
+fi
 ((verbose)) && summary_args+=(--verbose)
-say "running against $target: ${selected[*]} (${run_regex:+-run $run_regex, }-test.timeout 15m)"
+say "running against $where: ${selected[*]} (${run_regex:+-run $run_regex, }-test.timeout 15m)"
 start=$SECONDS
 run_all() {
   local p name rc=0 par=()
@@ -311,11 +393,12 @@ run_all() {
   return "$rc"
 }
 status=0
+# Not exec'd: the EXIT trap stops databases.mjs and drops what is left.
 if [[ -n $json_out ]]; then
   mkdir -p "$(dirname "$json_out")"
   run_all | tee "$json_out" | node "$SCRIPT_DIR/storagetest/summarize.mjs" "${summary_args[@]}" || status=1
 else
   run_all | node "$SCRIPT_DIR/storagetest/summarize.mjs" "${summary_args[@]}" || status=1
 fi
-say "ran against $target in $(fmt_secs $((SECONDS - start)))"
+say "ran against $where in $(fmt_secs $((SECONDS - start)))"
 exit "$status"

@@ -4,7 +4,6 @@
  * authentication flags keep kube-apiserver's own names, so the values
  * `cnpaas up` gives kube-apiserver can be given here unchanged.
  */
-import { resolve } from 'node:path';
 import {
   parseDurationFlag,
   parseListenFlag,
@@ -101,26 +100,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen', DEFAULT_LISTEN);
-  const tlsCertFile = flags.value('tls-cert-file');
-  if (!tlsCertFile) {
-    throw flags.bad('tls-cert-file', {
-      reason: 'is required',
-      hint: "pass the serving certificate (SANs DNS:cnpaas-api.cnpaas-system.svc, DNS:localhost, IP:127.0.0.1) from cnpaas up's PKI",
-    });
-  }
-  const tlsPrivateKeyFile = flags.value('tls-private-key-file');
-  if (!tlsPrivateKeyFile)
-    throw flags.bad('tls-private-key-file', { reason: 'is required', hint: 'pass the private key of --tls-cert-file' });
-  const requestheaderClientCaFile = flags.value('requestheader-client-ca-file');
-  if (!requestheaderClientCaFile) {
-    throw flags.bad('requestheader-client-ca-file', {
-      reason: 'is required: without it nobody could be told apart from kube-apiserver',
-      hint: "pass the same file as kube-apiserver's --requestheader-client-ca-file (the front-proxy CA)",
-    });
-  }
-  // Unlike kube-apiserver, an empty list does not mean "any CN": a forgotten value must not widen trust.
-  const names = flags.list('requestheader-allowed-names');
-  const requestheaderAllowedNames = names.length > 0 ? names : [...DEFAULT_ALLOWED_NAMES];
+  const tlsCertFile = flags.requiredFile('tls-cert-file', {
+    hint: "pass the serving certificate (SANs DNS:cnpaas-api.cnpaas-system.svc, DNS:localhost, IP:127.0.0.1) from cnpaas up's PKI",
+  });
+  const tlsPrivateKeyFile = flags.requiredFile('tls-private-key-file', {
+    hint: 'pass the private key of --tls-cert-file',
+  });
+  const requestheaderClientCaFile = flags.requiredFile('requestheader-client-ca-file', {
+    reason: 'is required: without it nobody could be told apart from kube-apiserver',
+    hint: "pass the same file as kube-apiserver's --requestheader-client-ca-file (the front-proxy CA)",
+  });
+  // Unlike kube-apiserver, an empty list does not mean "any CN".
+  const requestheaderAllowedNames = flags.names('requestheader-allowed-names', { fallback: DEFAULT_ALLOWED_NAMES });
 
   const kube = flags.kubeconfig(
     "pass the api-server's kubeconfig (client identity cnpaas-api-server), or set KUBECONFIG",
@@ -152,9 +143,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
   return {
     host,
     port,
-    tlsCertFile: resolve(tlsCertFile),
-    tlsPrivateKeyFile: resolve(tlsPrivateKeyFile),
-    requestheaderClientCaFile: resolve(requestheaderClientCaFile),
+    tlsCertFile,
+    tlsPrivateKeyFile,
+    requestheaderClientCaFile,
     requestheaderAllowedNames,
     ...kube,
     registrationTimeoutMs,

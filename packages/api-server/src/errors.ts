@@ -10,7 +10,13 @@
  * and an `instanceof` that holds across two copies of this package.
  * `errorMessage` is the kit's.
  */
-import { ServiceError, type ErrorFactory, type ServiceErrorOptions } from '@cnpaas/service-kit';
+import {
+  ServiceError,
+  kubeFailure,
+  type ErrorFactory,
+  type FrontProxyFailure,
+  type ServiceErrorOptions,
+} from '@cnpaas/service-kit';
 import type { KubeStatus } from './status.js';
 
 export { errorMessage } from '@cnpaas/service-kit';
@@ -196,3 +202,13 @@ export class ApiServerError extends ServiceError<ApiServerErrorCode> {
 /** The kit's failures (flags, certificate files, kubeconfig, listen) under this package's codes. */
 export const kitError: ErrorFactory<'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN'> = (kind, message, options) =>
   new ApiServerError(`CNPAAS_API_${kind}`, message, options);
+
+/** The front-proxy authentication's refusals (service-kit's) under this package's codes, each with its 401 Status. */
+export const proxyError: ErrorFactory<FrontProxyFailure> = (kind, message, options) =>
+  new ApiServerError(`CNPAAS_API_${kind}`, message, {
+    ...(options.hint ? { hint: options.hint } : {}),
+    status: kubeFailure({
+      code: options.httpStatus ?? 401,
+      message: options.hint ? `${message}; ${options.hint}` : message,
+    }),
+  });

@@ -9,50 +9,33 @@
  * interface.
  */
 import { isConflict, isNotFound, KubeClient, ResourceClient, type ObjectWatchSource } from '@cnpaas/kube';
-import { USER_RESOURCE } from '@cnpaas/webshop-api';
+import {
+  USER_RESOURCE,
+  type RegistrationRequest as ContractRegistrationRequest,
+  type RegistrationRequestStatus,
+  type User,
+} from '@cnpaas/webshop-api';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS } from './api-group.js';
+import type { ObjectMeta, ProxiedUser } from '@cnpaas/service-kit';
 
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-
-export interface RegistrationRequestStatus {
-  tenant?: string;
-  namespace?: string;
-  user?: string;
-  email?: string;
-  conditions?: Condition[];
-}
-
-export interface RegistrationRequest {
-  apiVersion: string;
-  kind: string;
+/**
+ * A RegistrationRequest as this server handles it: the contract's object (its
+ * status as the operator writes it) with metadata always present (as JSON,
+ * not client-node's parsed form), and the
+ * spec as the client sent it. The CRD's schema and the admission webhooks
+ * judge the spec; this server passes it on untouched.
+ */
+export type RegistrationRequest = Omit<ContractRegistrationRequest, 'metadata' | 'spec'> & {
   metadata: ObjectMeta;
   spec: Record<string, unknown>;
-  status?: RegistrationRequestStatus;
-}
+};
 
-export interface UserInfo {
-  username: string;
-  uid?: string;
-  groups: string[];
-  extra: Record<string, string[]>;
-}
+/** One of a RegistrationRequest's status conditions (metav1.Condition, as the contract declares it). */
+export type RegistrationCondition = NonNullable<RegistrationRequestStatus['conditions']>[number];
+
+/** The caller kube-apiserver vouched for (@cnpaas/service-kit's front-proxy authentication). */
+export type UserInfo = ProxiedUser;
 
 export interface SubjectAccessReviewSpec {
   user: string;
@@ -77,12 +60,10 @@ export interface SubjectAccessReviewStatus {
   evaluationError?: string;
 }
 
-/** A webshop User, as far as verification and sign-in read it. */
-export interface WebshopUser {
+/** A webshop User as verification and sign-in read it: the contract's User, always with its identity. */
+export type WebshopUser = User & {
   metadata: ObjectMeta & { name: string; namespace: string; uid: string; resourceVersion: string };
-  spec?: { email?: string };
-  status?: { phase?: string; verifiedAt?: string };
-}
+};
 
 export interface ObjectKey {
   namespace: string;

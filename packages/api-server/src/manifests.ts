@@ -7,11 +7,11 @@
  *   beforeStart: rbac.yaml (the server's identity), registrant-clusterrole.yaml
  *   afterReady:  service.yaml (local only: an ExternalName to localhost), apiservice.yaml (rendered)
  */
-import { fileURLToPath } from 'node:url';
 import {
   encodeCaBundle as encodePemBundle,
   localApiService,
   manifestsYaml,
+  packageManifestPath,
   readManifests,
   type ManifestObject,
 } from '@cnpaas/service-kit/manifests';
@@ -28,7 +28,7 @@ export const MANIFEST_FILES = {
 
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
-  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+  return packageManifestPath(import.meta.url, file);
 }
 
 /** The objects of one file in manifests/, as they are. */

@@ -3,20 +3,24 @@
  * (`apiserver_request_total`, `apiserver_request_duration_seconds`) with our
  * prefix, so a dashboard can put the aggregator's view and ours side by side.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ServiceMetrics } from '@cnpaas/service-kit/metrics';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
-export class ApiServerMetrics {
-  readonly registry: Registry;
+export class ApiServerMetrics extends ServiceMetrics {
   readonly requests: Counter<'verb' | 'resource' | 'code'>;
   readonly registrationDuration: Histogram<'outcome'>;
-  readonly rejected: Counter<'reason'>;
   readonly authorizations: Counter<'allowed' | 'cached'>;
 
   constructor(options: { registry?: Registry; processMetrics?: boolean } = {}) {
-    this.registry = options.registry ?? new Registry();
-    const registers = [this.registry];
-    // Off by default: the process collectors start timers, which unit tests do not want.
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cnpaas_api_' });
+    super({
+      ...options,
+      processMetricsPrefix: 'cnpaas_api_',
+      rejectedRequests: {
+        name: 'cnpaas_api_rejected_requests_total',
+        help: 'Requests refused before a handler ran, per CNPAAS_API_* code (authentication, authorization, body)',
+      },
+    });
+    const registers = this.registers;
     this.requests = new Counter({
       name: 'cnpaas_api_requests_total',
       help: 'Requests answered, per verb, resource (or discovery/openapi) and HTTP code',
@@ -28,12 +32,6 @@ export class ApiServerMetrics {
       help: 'Time from a registration POST to its answer (create, then watch until the operator deleted the RegistrationRequest), per outcome',
       labelNames: ['outcome'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60],
-      registers,
-    });
-    this.rejected = new Counter({
-      name: 'cnpaas_api_rejected_requests_total',
-      help: 'Requests refused before a handler ran, per CNPAAS_API_* code (authentication, authorization, body)',
-      labelNames: ['reason'],
       registers,
     });
     this.authorizations = new Counter({

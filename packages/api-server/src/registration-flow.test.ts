@@ -139,7 +139,13 @@ describe('POST registrations', () => {
     stack.fake.onCreated = (rr) =>
       stack.fake.modify(rr.metadata.name!, {
         conditions: [
-          { type: 'Ready', status: 'False', reason: 'WaitingForNamespace', message: 'waiting for Namespace t-x' },
+          {
+            type: 'Ready',
+            status: 'False',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+            reason: 'WaitingForNamespace',
+            message: 'waiting for Namespace t-x',
+          },
         ],
       });
     const started = Date.now();
@@ -186,7 +192,15 @@ describe('POST registrations', () => {
   it('after 410 Gone, finds the RR still there with a GET and watches on from its resourceVersion', async () => {
     stack.fake.onCreated = (rr) => {
       stack.fake.modify(rr.metadata.name!, {
-        conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForNamespace' }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            lastTransitionTime: '2026-01-01T00:00:00Z',
+            reason: 'WaitingForNamespace',
+            message: '',
+          },
+        ],
       });
       stack.fake.compactedRv = stack.fake.rv; // the create's resourceVersion is compacted away
       setTimeout(() => stack.fake.complete(rr.metadata.name!), 100);

@@ -42,7 +42,7 @@ import {
 import { REGISTRATION_REQUEST_RESOURCE } from '@cnpaas/webshop-api';
 import { ApiServerError, errorMessage } from './errors.js';
 import { awaitCondition, httpStatusOf, isDeleted, KubeApiError } from '@cnpaas/kube';
-import type { Condition, KubeApi, RegistrationRequest, UserInfo } from './kube-api.js';
+import type { KubeApi, RegistrationCondition, RegistrationRequest, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { failure, httpError, type StatusDetails } from './status.js';
 
@@ -223,7 +223,7 @@ interface FlowState {
   created: boolean;
 }
 
-function readyCondition(rr: RegistrationRequest | undefined): Condition | undefined {
+function readyCondition(rr: RegistrationRequest | undefined): RegistrationCondition | undefined {
   return rr?.status?.conditions?.find((c) => c.type === 'Ready');
 }
 

@@ -5,7 +5,7 @@
  * Loaded by main.ts only after the flags parsed, so `--help` and flag errors
  * answer without loading fastify and client-node.
  */
-import { readPem, runUntilStopped, tlsSetup } from '@cnpaas/service-kit';
+import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { ApiServerConfig } from './config.js';
 import { kitError } from './errors.js';
@@ -27,6 +27,7 @@ function readTls(config: ApiServerConfig): TlsMaterial {
 }
 
 export async function run(config: ApiServerConfig, version: string): Promise<void> {
+  // The certificate files first: a missing one is the first thing to fix.
   const tls = readTls(config);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the api-server's kubeconfig from cnpaas up",
@@ -34,9 +35,12 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
   });
   const log = createLogger({ level: config.logLevel });
   const metrics = new ApiServerMetrics({ processMetrics: true });
-  const server = await tlsSetup(
-    async () => {
-      const built = new ApiServer({
+  // Registrations in flight finish when it stops, each within its timeout.
+  await serveUntilStopped({
+    readTls: () => readTls(config),
+    tls,
+    build: (tls) =>
+      new ApiServer({
         tls,
         allowedNames: config.requestheaderAllowedNames,
         kube: new HttpKubeApi(kc),
@@ -48,27 +52,22 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
           perMinute: config.registrationRatePerMinute,
           burst: config.registrationBurst,
         }),
-      });
-      await built.app.ready();
-      return built;
-    },
-    {
-      hint: 'check that --tls-private-key-file is the key of --tls-cert-file and all three files are PEM',
-      error: kitError,
-    },
-  );
-  const url = await server.listen({ host: config.host, port: config.port });
-  log.info(
-    {
-      url,
-      version,
-      allowedNames: config.requestheaderAllowedNames,
-      registrationTimeoutMs: config.registrationTimeoutMs,
-      registrationRate: { perMinute: config.registrationRatePerMinute, burst: config.registrationBurst },
-      kubeServer: kc.getCurrentCluster()?.server,
-    },
-    'listening',
-  );
-
-  await runUntilStopped({ log, close: () => server.close(), reload: () => server.setTls(readTls(config)) });
+      }),
+    at: config,
+    log,
+    error: kitError,
+    tlsHint: 'check that --tls-private-key-file is the key of --tls-cert-file and all three files are PEM',
+    listening: (url) =>
+      log.info(
+        {
+          url,
+          version,
+          allowedNames: config.requestheaderAllowedNames,
+          registrationTimeoutMs: config.registrationTimeoutMs,
+          registrationRate: { perMinute: config.registrationRatePerMinute, burst: config.registrationBurst },
+          kubeServer: kc.getCurrentCluster()?.server,
+        },
+        'listening',
+      ),
+  });
 }

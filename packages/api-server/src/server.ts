@@ -28,6 +28,7 @@ import type { Server as HttpsServer } from 'node:https';
 import {
   HEALTH_PATHS,
   HttpsService,
+  addDiscoveryRoutes,
   failureStatus,
   fastifyHttpsOptions,
   logFailure,
@@ -39,7 +40,6 @@ import {
   API_GROUP,
   API_GROUP_VERSION,
   API_VERSION,
-  GROUP_VERSION_PATH,
   LOGINS,
   LOGINS_PATH,
   REGISTRATIONS,
@@ -49,16 +49,7 @@ import {
 } from './api-group.js';
 import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
-import {
-  APIGROUP_DISCOVERY_V2,
-  APIGROUP_DISCOVERY_V2BETA1,
-  apiGroup,
-  apiGroupDiscoveryList,
-  apiGroupList,
-  apiResourceList,
-  negotiateDiscovery,
-  SERVED_RESOURCES,
-} from './discovery.js';
+import { SERVED_GROUP_VERSION, SERVED_RESOURCES } from './discovery.js';
 import { ApiServerError, errorMessage, kitError } from './errors.js';
 import { authenticateFrontProxy } from './front-proxy-auth.js';
 import type { KubeApi, UserInfo } from './kube-api.js';
@@ -187,19 +178,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       });
     });
 
-    app.get('/apis', async (request, reply) => {
-      const version = negotiateDiscovery(request.headers.accept);
-      reply.header('Vary', 'Accept');
-      if (version) {
-        // Verbatim, as kube-apiserver sends it: for a string or object fastify would re-format the
-        // parameters and append a charset; a Buffer keeps the header as set.
-        reply.header('Content-Type', version === 'v2' ? APIGROUP_DISCOVERY_V2 : APIGROUP_DISCOVERY_V2BETA1);
-        return reply.send(Buffer.from(JSON.stringify(apiGroupDiscoveryList(version))));
-      }
-      return reply.type('application/json').send(apiGroupList());
-    });
-    app.get(`/apis/${API_GROUP}`, async (_request, reply) => reply.type('application/json').send(apiGroup()));
-    app.get(GROUP_VERSION_PATH, async (_request, reply) => reply.type('application/json').send(apiResourceList()));
+    addDiscoveryRoutes(app, SERVED_GROUP_VERSION);
     app.get(OPENAPI_V3_ROOT, async (_request, reply) => reply.type('application/json').send(this.#openapi.discovery));
     app.get(OPENAPI_V3_GROUP_PATH, async (request, reply) => {
       const hash = (request.query as Record<string, unknown>)['hash'];
@@ -362,7 +341,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     if (error instanceof ApiServerError) {
       const status = error.status ?? failure({ code: 500, message: error.message });
       if (status.code === 401 || status.code === 403 || status.code === 429)
-        this.metrics.rejected.inc({ reason: error.code });
+        this.metrics.rejectedRequests.inc({ reason: error.code });
       const line = { code: error.code, statusCode: status.code, reason: status.reason };
       if (status.code >= 500) request.log.error({ ...line, err: errorMessage(error.cause ?? error) }, error.message);
       else request.log.warn(line, error.message);
@@ -374,7 +353,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         code: 413,
         message: `the request body is larger than the limit of ${this.app.initialConfig.bodyLimit} bytes`,
       });
-      this.metrics.rejected.inc({ reason: tooLarge.code });
+      this.metrics.rejectedRequests.inc({ reason: tooLarge.code });
       return this.#sendStatus(reply, tooLarge.status!);
     }
     logFailure(request.log, error, code);

@@ -36,7 +36,7 @@ class MemoryKube implements Pick<
   addUser(name: string, options: { email: string; verifiedAt?: string; uid?: string }): WebshopUser {
     const user: WebshopUser = {
       metadata: { namespace: name, name, uid: options.uid ?? UID, resourceVersion: String(this.#rv++) },
-      spec: { email: options.email },
+      spec: { firstName: 'Ada', lastName: 'Lovelace', email: options.email },
       status: options.verifiedAt ? { verifiedAt: options.verifiedAt } : {},
     };
     this.users.set(`${name}/${name}`, user);

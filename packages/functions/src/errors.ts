@@ -13,7 +13,7 @@
  * and an `instanceof` that holds across two copies of this package.
  * `errorMessage` is the kit's.
  */
-import { ServiceError, type ErrorFactory, type KitErrorOptions } from '@cnpaas/service-kit';
+import { HttpServiceError, type ErrorFactory } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
@@ -111,17 +111,9 @@ export type FunctionsErrorCode =
    */
   | 'CNPAAS_FUNCTIONS_VERIFICATION_LINK';
 
-export class FunctionsError extends ServiceError<FunctionsErrorCode> {
+export class FunctionsError extends HttpServiceError<FunctionsErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.functions.FunctionsError');
   override readonly name = 'FunctionsError';
-
-  /** The HTTP status to answer with when this error ends a request; 500 when unset. */
-  readonly httpStatus: number | undefined;
-
-  constructor(code: FunctionsErrorCode, message: string, options: KitErrorOptions = {}) {
-    super(code, message, options);
-    this.httpStatus = options.httpStatus;
-  }
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes; it has one for each. */

@@ -4,8 +4,12 @@
  * package, untouched, builds, typechecks, lints, is formatted, passes its
  * unit tests and its live test (the bin against a real kube-apiserver on
  * cnpaas-store), and its error codes make a clean catalogue. A second
- * service, generated with `--function`, builds, typechecks, lints, is
- * formatted and passes its unit tests (the function's among them). Any template
+ * service, generated with `--function --api`, builds, typechecks, lints, is
+ * formatted and passes its unit tests (the function's and the API server's
+ * among them) and its live test, in which kube-apiserver's aggregator routes
+ * the generated API group to it. Then the first runs under `cnpaas up
+ * --service` (its composition): an object of its kind turns Ready, its
+ * webhook refuses a bad one, its key is in its own database. Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -27,6 +31,7 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,7 +41,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
 const KIND = 'StockItem';
-/** A second service, with --function: built, linted and unit-tested (its live test is the same as the first's). */
+/** A second service, with --function and --api: built, linted, unit- and live-tested (the live test adds the aggregated API). */
 const FN_NAME = 'shelf-keeper';
 const FN_KIND = 'Shelf';
 
@@ -197,25 +202,38 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     );
 
     await step(
-      'generate --function',
-      nx(['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--no-interactive'], 60_000),
+      'generate --function --api',
+      nx(
+        ['g', '@cnpaas/nx-plugin:service', FN_NAME, '--kind', FN_KIND, '--function', '--api', '--no-interactive'],
+        60_000,
+      ),
     );
     relinkWorkspacePackages(dest);
-    const unitTargets = 'build,typecheck,lint,format:check,test:unit';
+    const fnTargets = 'build,typecheck,lint,format:check,test:unit,test:live';
     const fn = await step(
-      'with --function: build…test:unit',
-      nx(['run-many', '-t', unitTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 180_000),
+      'with --function --api: build…test:live',
+      nx(['run-many', '-t', fnTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 240_000),
     );
-    for (const target of unitTargets.split(',')) {
+    for (const target of fnTargets.split(',')) {
       const quoted = target.includes(':') ? `"${target}"` : target;
       expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
     }
     const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
       testResults: Array<{ name: string; status: string }>;
     };
-    expect(fnUnit.testResults.filter((f) => f.name.endsWith('src/function.test.ts')).map((f) => f.status)).toEqual([
-      'passed',
-    ]);
+    for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
+      expect(
+        fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
+        file,
+      ).toEqual(['passed']);
+    const fnLive = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-live.json`), 'utf8')) as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const fnPassed = fnLive.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
+    expect(fnPassed.map((a) => a.title)).toContain(
+      `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
+    );
+    expect(fnPassed).toHaveLength(5);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
@@ -226,6 +244,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     const errorsDoc = readFileSync(path.join(dest, 'docs', 'errors.md'), 'utf8');
     expect(errorsDoc).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG');
     expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_BAD_EVENT');
+    expect(errorsDoc).toContain('CNPAAS_SHELF_KEEPER_UNAUTHENTICATED');
     await step(
       'errors catalogue test',
       run(
@@ -234,5 +253,66 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
         120_000,
       ),
     );
+  });
+
+  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database', async () => {
+    // The first test left the generated, built package in the copy; the platform's CLI there runs it alone.
+    expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
+    // Short: the store's socket lives in it (at most ~100 bytes).
+    const stateDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-')));
+    const cnpaas = (args: string[], timeoutMs: number) =>
+      run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
+    const manifest = (name: string, description: string) => {
+      const file = path.join(stateDir, `${name}.json`);
+      const object = {
+        apiVersion: `${NAME}.cnpaas.dev/v1`,
+        kind: KIND,
+        metadata: { name, namespace: 'default' },
+        spec: { description },
+      };
+      writeFileSync(file, JSON.stringify(object));
+      return file;
+    };
+    try {
+      const up = await step(
+        'cnpaas up --service',
+        cnpaas(['up', '--service', `packages/${NAME}`, '--ports', 'auto', '--state-dir', stateDir], 180_000),
+      );
+      expect(up.output).toContain(`✓ services: ${NAME}`);
+      expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
+      const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
+      const kubectl = (args: string[]) =>
+        run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
+      const resource = `${KIND.toLowerCase()}s.${NAME}.cnpaas.dev`;
+
+      // Its controller ran: Ready=True for the first generation.
+      await step('kubectl create (good)', kubectl(['create', '-f', manifest('first', 'ten boxes of screws')]));
+      await step(
+        'kubectl wait Ready',
+        kubectl(['wait', '--for=condition=Ready', `${resource}/first`, '-n', 'default', '--timeout=60s']),
+      );
+      // Its webhook ran, called by kube-apiserver with the platform's webhook client certificate.
+      const bad = await kubectl(['create', '-f', manifest('blank', '   ')]);
+      expect(bad.code).not.toBe(0);
+      // kubectl prints the Status's causes: the webhook's rule (the CRD itself only asks for one character).
+      expect(bad.output).toContain(`The ${KIND} "blank" is invalid`);
+      expect(bad.output).toContain('spec.description: Invalid value: must not be blank');
+      // And the webhook's own log says it was called, by kube-apiserver, and refused.
+      const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
+      expect(log).toMatch(
+        new RegExp(
+          `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
+        ),
+      );
+      // Its one object is in its own database, as its topology fragment routes it.
+      const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
+      const report = JSON.parse(status.output) as { backendKeys: Record<string, number>; topology: string };
+      expect(report.topology).toBe(path.join(dest, 'packages', NAME, 'topology.yaml'));
+      expect(report.backendKeys[NAME]).toBe(1);
+    } finally {
+      const down = await cnpaas(['down', '--purge', '--state-dir', stateDir], 120_000);
+      timings['cnpaas down'] = down.ms;
+      expect(down.code, down.output).toBe(0);
+    }
   });
 });

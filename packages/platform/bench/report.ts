@@ -287,13 +287,21 @@ datastore and client): when the path saturates both cores, as it does here,
 that ratio is the throughput ratio to expect on a quiet machine.
 `;
 
-export function appendSection(file: string, section: string): void {
+/**
+ * Appends a dated section; the first one under `intro.heading` also writes
+ * the intro (which starts with that heading).
+ */
+export function appendSection(
+  file: string,
+  section: string,
+  intro: { heading: string; text: string } = { heading: HEADING, text: INTRO },
+): void {
   let text = '';
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     // created below
   }
-  const head = text.includes(HEADING) ? '' : `${text === '' || text.endsWith('\n\n') ? '' : '\n'}${INTRO}\n`;
+  const head = text.includes(intro.heading) ? '' : `${text === '' || text.endsWith('\n\n') ? '' : '\n'}${intro.text}\n`;
   appendFileSync(file, `${head}${section}`);
 }

@@ -10,8 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
-import { apiserverSpec, demoTopology, storeSpec, type ProcessSpec } from '../src/control-plane.js';
-import { freePort, PORT_NAMES, type Ports } from '../src/ports.js';
+import { webshopTopology } from '@cnpaas/webshop';
+import { apiserverSpec, storeSpec, type ProcessSpec } from '../src/control-plane.js';
+import { freePort, PLATFORM_PORT_NAMES, type Ports } from '../src/ports.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
 import { Supervisor } from '../src/supervisor.js';
 
@@ -23,6 +24,8 @@ export interface BenchStack {
   pki: ClusterPki;
   /** The datastore's Prometheus endpoint. */
   datastoreMetricsUrl: string;
+  /** Where the datastore keeps its files (the store's backends, or etcd's data dir), for disk use. */
+  dataDir: string;
   /** Current pids by role, for the CPU figures. */
   pids(): { datastore: number | null; apiserver: number | null };
   stop(): Promise<void>;
@@ -35,6 +38,13 @@ export interface StackOptions {
   etcdVersion: string;
   /** Store only: write a V8 CPU profile of the store process into this dir. */
   storeProfileDir?: string;
+  /** Store only: the topology file (default: the demo topology, as `cnpaas up` uses). */
+  topology?: string;
+  /**
+   * kube-apiserver's watch cache. Off by default, so every LIST reaches the
+   * datastore; the scale run keeps it on, as a default cluster has it.
+   */
+  watchCache?: boolean;
   log: (line: string) => void;
 }
 
@@ -88,7 +98,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   ensureStateDirs(paths);
   const pki = await ensureClusterPki(paths.pki);
   // Only the apiserver and the store's metrics listen; the other components do not run here.
-  const ports = Object.fromEntries(PORT_NAMES.map((name) => [name, 0])) as Ports;
+  const ports = Object.fromEntries(PLATFORM_PORT_NAMES.map((name) => [name, 0])) as Ports;
   ports.apiserver = await freePort();
   ports.storeMetrics = await freePort();
 
@@ -97,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   let datastoreMetricsUrl: string;
   if (options.kind === 'store') {
     // Exactly as `cnpaas up` runs it: unix socket, durable (no --unsafe-no-fsync), demo topology.
-    datastore = storeSpec({ paths, ports, topology: demoTopology() });
+    datastore = storeSpec({ paths, ports, topology: options.topology ?? webshopTopology() });
     if (options.storeProfileDir) {
       mkdirSync(options.storeProfileDir, { recursive: true });
       const [node, ...rest] = datastore.command;
@@ -119,8 +129,8 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     pki,
     etcdServers,
     binaries: { kubeApiserver: options.apiserverBinary, kubeControllerManager: '' },
-    // Every LIST goes to the datastore, not the apiserver's cache.
-    extraArgs: ['--watch-cache=false'],
+    // Unless asked for the cache, every LIST goes to the datastore.
+    extraArgs: options.watchCache ? [] : ['--watch-cache=false'],
   });
 
   const supervisor = new Supervisor({
@@ -146,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     server: `https://127.0.0.1:${ports.apiserver}`,
     pki,
     datastoreMetricsUrl,
+    dataDir: options.kind === 'store' ? paths.data : path.join(paths.data, 'etcd'),
     pids: () => ({ datastore: pidOf(datastore.name), apiserver: pidOf(apiserver.name) }),
     stop: async () => {
       try {

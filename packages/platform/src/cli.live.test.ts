@@ -75,6 +75,18 @@ describe('cnpaas CLI', () => {
       code: 0,
       stdout: 'two\nthree\n',
     });
+    // `cnpaas mail` is the webshop composition's command.
+    expect(await cnpaas(['mail', '--state-dir', dir])).toMatchObject({ code: 0, stdout: `no mail in ${dir}/mail\n` });
+    expect(await cnpaas(['mail', 'nope', '--state-dir', dir])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('cnpaas: CNPAAS_WEBSHOP_NO_SUCH_MAIL: no message nope in'),
+    });
+  });
+
+  it('refuses a --service that exports no composition, naming it, and starts nothing', async () => {
+    const res = await cnpaas(['up', '--service', dir, '--state-dir', path.join(dir, 'state')]);
+    expect(res).toMatchObject({ code: 1, stderr: expect.stringContaining(`${dir} has no package.json`) });
+    expect(existsSync(path.join(dir, 'state', 'state.json'))).toBe(false);
   });
 
   it('refuses to purge a directory that is not a cnpaas state dir', async () => {
@@ -99,7 +111,9 @@ describe('cnpaas CLI', () => {
     expect(up.code, up.stderr).toBe(0);
     expect(await cnpaas(['console', '--state-dir', dir])).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('runs without the web console (it was started with --control-plane-only)'),
+      stderr: expect.stringContaining(
+        'runs without the web console (started with --control-plane-only, or with --service',
+      ),
     });
     expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);
     const state = JSON.parse(readFileSync(path.join(dir, 'state.json'), 'utf8'));

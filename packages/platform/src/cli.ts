@@ -9,7 +9,7 @@ import { writeKindFiles } from './kind/kind-files.js';
 import { pinnedKubeVersion } from './kube-version.js';
 import { describeError, PlatformError } from './errors.js';
 import { logs } from './logs.js';
-import { mail } from './mail.js';
+import { DEFAULT_SERVICES, loadServices } from './compositions.js';
 import { defaultStateDir, statePaths } from './state-dir.js';
 import { formatStatus, status } from './status.js';
 import { runSupervisor } from './supervise.js';
@@ -24,7 +24,10 @@ Commands:
   up          generate the PKI once, start cnpaas-store, kube-apiserver and
               kube-controller-manager, wait until ready, write the kubeconfig
     --ports auto|fixed   fixed (default; env CNPAAS_PORTS): apiserver 6443; auto: free ports
-    --topology FILE      store routing (default: the webshop demo topology)
+    --service PKG        run this service: a package name or directory exporting a
+                         service composition (repeatable; default @cnpaas/webshop, which
+                         a --service replaces: name it too to run both)
+    --topology FILE      the whole store routing (default: the services' topologies, merged)
     --control-plane-only only the store, kube-apiserver, kube-controller-manager
     --foreground         supervise in this process until Ctrl-C
   down        stop everything cnpaas up started
@@ -36,6 +39,7 @@ Commands:
   pid NAME    print the pid of one running component (e.g. operator)
   kubeconfig  print the admin kubeconfig (--path: print its path)
   mail [ID]   list the mail the demo's SMTP server received, or print one
+              (added by the webshop's composition; --service adds a service's commands)
   logs [NAME] list the logs, or print the last lines of one
     -n N                 lines (default 50)
     -f                   follow
@@ -73,6 +77,7 @@ const OPTIONS = {
   'state-dir': { type: 'string' },
   ports: { type: 'string' },
   topology: { type: 'string' },
+  service: { type: 'string', multiple: true },
   foreground: { type: 'boolean' },
   'control-plane-only': { type: 'boolean' },
   purge: { type: 'boolean' },
@@ -124,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
           stateDir,
           ports,
           topology: values.topology,
+          services: values.service,
           foreground: values.foreground,
           components: values['control-plane-only'] ? 'control-plane' : 'all',
         });
@@ -166,9 +172,6 @@ export async function main(argv: string[]): Promise<number> {
         await logs({ stateDir, component: rest[0], lines, follow: values.follow });
         return 0;
       }
-      case 'mail':
-        await mail(stateDir, rest[0], (text) => process.stdout.write(text));
-        return 0;
       case 'install':
         await installCommand({ ...values, wait: !values['no-wait'] }, (line) => process.stdout.write(`${line}\n`));
         return 0;
@@ -190,8 +193,14 @@ export async function main(argv: string[]): Promise<number> {
         // is stopped, so no stray handle keeps `cnpaas down` waiting.
         return process.exit(await runSupervisor(statePaths(stateDir)));
       }
-      default:
-        throw usageError(`unknown command "${command}"`);
+      default: {
+        // A command a service adds (the webshop's `cnpaas mail`).
+        const services = await loadServices(values.service ?? DEFAULT_SERVICES);
+        const found = services.flatMap((s) => s.composition.commands ?? []).find((c) => c.name === command);
+        if (!found) throw usageError(`unknown command "${command}"`);
+        await found.run({ stateDir, args: rest, write: (text) => process.stdout.write(text) });
+        return 0;
+      }
     }
   } catch (err) {
     process.stderr.write(`cnpaas: ${describeError(err)}\n`);

@@ -48,11 +48,6 @@ function storeBin(): string {
   return path.resolve(path.dirname(entry), '..', 'bin', 'cnpaas-store.js');
 }
 
-export function demoTopology(): string {
-  const entry = fileURLToPath(import.meta.resolve('@cnpaas/storage-shim'));
-  return path.resolve(path.dirname(entry), '..', 'topologies', 'demo.yaml');
-}
-
 export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
 
 /** The in-cluster controllers the platform needs: namespaces, garbage collection, service accounts. */

@@ -3,6 +3,8 @@
  * running `cnpaas` has a stable `CNPAAS_PLATFORM_*` code, says what went wrong
  * and what to do about it.
  */
+import { ServiceError } from '@cnpaas/service-kit';
+
 export type PlatformErrorCode =
   /**
    * The command line is wrong: an unknown command or flag, a bad value, or a name (component, mail id) that does not exist.
@@ -73,7 +75,14 @@ export type PlatformErrorCode =
    * Nothing was deleted.
    * @fix Back the data up or remove it, or pass --delete-data.
    */
-  | 'CNPAAS_PLATFORM_UNINSTALL_DATA';
+  | 'CNPAAS_PLATFORM_UNINSTALL_DATA'
+  /**
+   * A service named with cnpaas up --service cannot be loaded or does not export a valid composition, or two
+   * services clash: the same port name, component name, file name or store route.
+   * @fix Name a workspace package (e.g. @cnpaas/webshop) or a package directory whose built entry point exports
+   * `service: ServiceComposition` (build it first); rename what the message says two services share.
+   */
+  | 'CNPAAS_PLATFORM_SERVICE';
 
 export class PlatformError extends Error {
   override readonly name = 'PlatformError';
@@ -93,5 +102,7 @@ export function describeError(err: unknown): string {
   if (err instanceof PlatformError) {
     return err.hint ? `${err.message}\n  fix: ${err.hint}` : err.message;
   }
+  // A service's own command (cnpaas mail) fails with its package's coded error.
+  if (err instanceof ServiceError) return err.describe();
   return err instanceof Error ? err.message : String(err);
 }

@@ -8,7 +8,7 @@ export { pinnedKubeVersion } from './kube-version.js';
 export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from './pki.js';
 export { PlatformError, type PlatformErrorCode } from './errors.js';
 export { kubeClientFromPki, type PkiClientOptions } from './pki-client.js';
-export { mail } from './mail.js';
+export { DEFAULT_SERVICES, loadServices, type LoadedService } from './compositions.js';
 export { processCpuSeconds } from './process-cpu.js';
 export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 export { install, type InstallOptions, type InstallResult } from './install/install.js';

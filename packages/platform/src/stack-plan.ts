@@ -7,20 +7,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { auditArgs } from './audit-log.js';
 import { ADMIN_USER, ensureClusterPki } from './cluster-pki.js';
-import { controlPlaneSpecs, demoTopology, type ProcessSpec } from './control-plane.js';
+import { composeServices } from './compose.js';
+import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
+import { controlPlaneSpecs, type ProcessSpec } from './control-plane.js';
 import { PlatformError } from './errors.js';
 import { resolveKubeBinary, type KubeBinaryName, type ResolvedBinary } from './kube-binaries.js';
 import { pinnedKubeVersion } from './kube-version.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { allocatePorts, type Ports } from './ports.js';
 import { displayPath, ensureStateDirs, type StatePaths } from './state-dir.js';
-import { webshopComponents } from './webshop-components.js';
+import { mergeTopologies } from './topology-merge.js';
 
 export interface PlanOptions {
   paths: StatePaths;
   ports: 'auto' | 'fixed';
+  /** The whole store routing; default the services' topology fragments, merged. */
   topology?: string;
-  /** `control-plane`: only the store, kube-apiserver and kube-controller-manager. */
+  /** Packages (names or directories) that export a service composition; default the webshop. */
+  services?: readonly string[];
+  /** `control-plane`: only the store, kube-apiserver and kube-controller-manager (on the services' topology). */
   components?: 'all' | 'control-plane';
   env?: NodeJS.ProcessEnv;
   say: (line: string) => void;
@@ -30,6 +35,8 @@ export interface StackPlan {
   version: string;
   ports: Ports;
   topology: string;
+  /** The services composed, with the entry points they were loaded from. */
+  services: Array<{ name: string; entry: string }>;
   server: string;
   kubectl: string;
   specs: ProcessSpec[];
@@ -62,6 +69,8 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       'use a shorter --state-dir (or CNPAAS_STATE_DIR)',
     );
   }
+  // First: a service that cannot be loaded is refused before anything is written or started.
+  const services = await loadServices(options.services ?? DEFAULT_SERVICES);
   ensureStateDirs(paths);
   const { version, found } = await resolveAll(
     ['kube-apiserver', 'kube-controller-manager', 'kubectl'],
@@ -72,7 +81,8 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   const pki = await ensureClusterPki(paths.pki);
   say(`✓ PKI in ${displayPath(paths.pki)} (cluster CA, front-proxy CA, service-account keys)`);
 
-  const ports = await allocatePorts(options.ports);
+  say(`✓ services: ${services.map((s) => s.composition.name).join(', ')}`);
+  const ports = await allocatePorts(options.ports, wantedPorts(services));
   const server = `https://127.0.0.1:${ports.apiserver}`;
   writeKubeconfig(paths.kubeconfig, {
     server,
@@ -89,9 +99,20 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     client: pki.controllerManager,
   });
 
-  const topology = path.resolve(options.topology ?? demoTopology());
-  const webshop =
-    options.components === 'control-plane' ? null : await webshopComponents({ paths, ports, pki, server, topology });
+  const topology = path.resolve(
+    options.topology ??
+      mergeTopologies({
+        fragments: services.flatMap(({ composition: c }) =>
+          c.topology ? [{ service: c.name, file: c.topology }] : [],
+        ),
+        out: path.join(paths.run, 'topology.yaml'),
+        dataDir: paths.data,
+      }),
+  );
+  const composed =
+    options.components === 'control-plane'
+      ? null
+      : await composeServices({ services, paths, ports, pki, server, topology });
   const specs = [
     ...controlPlaneSpecs({
       paths,
@@ -105,12 +126,20 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
       },
       apiserverArgs: [
         ...auditArgs(paths),
-        ...(webshop ? [`--admission-control-config-file=${webshop.admissionConfigFile}`] : []),
+        ...(composed?.admissionConfigFile ? [`--admission-control-config-file=${composed.admissionConfigFile}`] : []),
       ],
     }),
-    ...(webshop?.specs ?? []),
+    ...(composed?.specs ?? []),
   ];
-  const plan: StackPlan = { version, ports, topology, server, kubectl: found.kubectl.path, specs };
+  const plan: StackPlan = {
+    version,
+    ports,
+    topology,
+    services: services.map((s) => ({ name: s.composition.name, entry: s.entry })),
+    server,
+    kubectl: found.kubectl.path,
+    specs,
+  };
   writeFileSync(planFile(paths), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
   return plan;
 }

@@ -18,6 +18,8 @@ export interface UpOptions {
   stateDir: string;
   ports?: 'auto' | 'fixed';
   topology?: string;
+  /** Packages (names or directories) exporting a service composition; default the webshop (@cnpaas/webshop). */
+  services?: readonly string[];
   /** `control-plane`: only the store, kube-apiserver and kube-controller-manager. */
   components?: 'all' | 'control-plane';
   /** Run the supervisor in this process until SIGTERM/SIGINT (containers, debugging). */
@@ -67,6 +69,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
     paths,
     ports: options.ports ?? 'fixed',
     topology: options.topology,
+    services: options.services,
     components: options.components,
     env: options.env,
     say,

@@ -11,7 +11,7 @@ import { isOurProcess } from './processes.js';
 import { readState, type PlatformState, type StatePaths } from './state-dir.js';
 import { supervisorMarker } from './supervise.js';
 
-/** The console's address from a state file, or null when the stack runs without it (`--control-plane-only`). */
+/** The console's address from a state file, or null when the stack runs without it (`--control-plane-only`, no webshop). */
 export function consoleUrl(state: Pick<PlatformState, 'ports' | 'components'>): string | null {
   const port = state.ports.console;
   if (port === undefined || !state.components.console) return null;
@@ -32,8 +32,8 @@ export function runningConsoleUrl(paths: StatePaths): string {
   if (url === null) {
     throw new PlatformError(
       'CNPAAS_PLATFORM_NOT_RUNNING',
-      `the stack in ${paths.root} runs without the web console (it was started with --control-plane-only)`,
-      'run cnpaas down, then cnpaas up without --control-plane-only',
+      `the stack in ${paths.root} runs without the web console (started with --control-plane-only, or with --service and not the webshop)`,
+      'run cnpaas down, then cnpaas up without --control-plane-only, with the webshop (the default, or --service @cnpaas/webshop)',
     );
   }
   return url;

@@ -8,14 +8,14 @@ import { readFileSync } from 'node:fs';
 import { Router, loadTopology } from '@cnpaas/storage-shim';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { demoTopology } from '../src/control-plane.js';
+import { webshopTopology } from '@cnpaas/webshop';
 import { SHIRTS_CRD, SHIRTS_FILE, SHIRTS_TOPOLOGY } from './support/shirts.js';
 
 const DATA = '/var/lib/cnpaas-example/data';
 
 describe('the shirts example', () => {
   const workshop = loadTopology(SHIRTS_TOPOLOGY, DATA);
-  const demo = loadTopology(demoTopology(), DATA);
+  const demo = loadTopology(webshopTopology(), DATA);
 
   it('routes with the demo topology first, unchanged, then shirts to shirts.db', () => {
     expect(workshop.warnings).toEqual([]);

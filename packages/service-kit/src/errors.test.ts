@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceError, errorMessage, type ErrorFactory } from './errors.js';
+import { HttpServiceError, ServiceError, errorMessage, type ErrorFactory } from './errors.js';
 
 class ShopError extends ServiceError<'SHOP_BROKEN' | 'SHOP_BAD_FLAG'> {
   static override readonly brand = Symbol.for('test.ShopError');
@@ -48,6 +48,19 @@ describe('ServiceError', () => {
     const err = kitError('BAD_FLAG', '--port: "x" is not a number', { hint: 'e.g. --port 80' });
     expect(err).toBeInstanceOf(ShopError);
     expect((err as ShopError).code).toBe('SHOP_BAD_FLAG');
+  });
+});
+
+describe('HttpServiceError', () => {
+  it('carries the status a request ends with, and a subclass is still told apart by its brand', () => {
+    class JsonError extends HttpServiceError<'X_BAD'> {
+      static override readonly brand = Symbol.for('cnpaas.test.JsonError');
+    }
+    const err = new JsonError('X_BAD', 'bad body', { httpStatus: 400, hint: 'send JSON' });
+    expect([err.httpStatus, err.hint]).toEqual([400, 'send JSON']);
+    expect(err instanceof ServiceError && err instanceof HttpServiceError && err instanceof JsonError).toBe(true);
+    expect(new HttpServiceError('X_BAD', 'no status').httpStatus).toBeUndefined();
+    expect(new HttpServiceError('X_BAD', 'other') instanceof JsonError).toBe(false);
   });
 });
 

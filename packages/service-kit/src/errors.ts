@@ -47,6 +47,24 @@ export class ServiceError<Code extends string = string> extends Error {
 }
 
 /**
+ * A `ServiceError` that may end an HTTP request (a JSON server's refusal):
+ * it carries the status to answer with. The base of the error classes of
+ * the packages that answer with `jsonErrorHandler`.
+ */
+export class HttpServiceError<Code extends string = string> extends ServiceError<Code> {
+  static override readonly brand: symbol = Symbol.for('cnpaas.service-kit.HttpServiceError');
+  override readonly name: string = 'HttpServiceError';
+
+  /** The HTTP status to answer with when this error ends a request; 500 when unset. */
+  readonly httpStatus: number | undefined;
+
+  constructor(code: Code, message: string, options: KitErrorOptions = {}) {
+    super(code, message, options);
+    this.httpStatus = options.httpStatus;
+  }
+}
+
+/**
  * A one-line description of any thrown value, for logs and messages.
  * client-node's `ApiException` message spans lines (code, message, the whole
  * body, every header); only its "Message:" line is worth showing.
@@ -65,6 +83,13 @@ export function errorMessage(err: unknown): string {
 export type KitFailure =
   'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN' | 'CLIENT_CERT_REQUIRED' | 'CLIENT_NOT_ALLOWED' | 'BODY_NOT_JSON';
 
+/**
+ * The failures of `authenticateFrontProxy`, apart from `KitFailure`: only an
+ * aggregated API server has codes for them, and a package's `ErrorFactory`
+ * (all of `KitFailure` by default) must not have to.
+ */
+export type FrontProxyFailure = 'UNAUTHENTICATED' | 'PROXY_NOT_ALLOWED' | 'NO_USER';
+
 export interface KitErrorOptions extends ServiceErrorOptions {
   /** Set for failures that end an HTTP request: the status to answer with. */
   httpStatus?: number;
@@ -75,7 +100,7 @@ export interface KitErrorOptions extends ServiceErrorOptions {
  * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
  * Each helper names the kinds it may raise, so a package only maps those it has codes for.
  */
-export type ErrorFactory<Kind extends KitFailure = KitFailure> = (
+export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure = KitFailure> = (
   kind: Kind,
   message: string,
   options: KitErrorOptions,

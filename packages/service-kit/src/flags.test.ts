@@ -49,6 +49,20 @@ describe('Flags', () => {
     expect(flags([], { TEST_NAMES: ' , ' }).list('names')).toEqual([]);
   });
 
+  it('requires files as absolute paths, and CNs with a default or refused when empty (never "any CN")', async () => {
+    expect(flags(['--names', 'ca.crt']).requiredFile('names', { hint: 'pass it' })).toBe(resolve('ca.crt'));
+    const missing = await caught(() => flags([]).requiredFile('names', { hint: 'pass the CA' }));
+    expect(missing.describe()).toBe('TEST_BAD_FLAG: --names: is required\n  fix: pass the CA');
+    expect(flags([], { TEST_NAMES: ' , ' }).names('names', { fallback: ['front-proxy-client'] })).toEqual([
+      'front-proxy-client',
+    ]);
+    expect(flags(['--names', 'a,b']).names('names', { fallback: ['c'] })).toEqual(['a', 'b']);
+    const empty = await caught(() =>
+      flags([]).names('names', { required: { reason: 'is required: any CN would do', hint: 'pass a CN' } }),
+    );
+    expect(empty.message).toBe('--names: is required: any CN would do');
+  });
+
   it('reads listen addresses and durations, with defaults', () => {
     expect(flags([]).listen('listen', '127.0.0.1:8081')).toEqual({ host: '127.0.0.1', port: 8081 });
     expect(flags(['--listen', '[::1]:0']).listen('listen', '127.0.0.1:8081')).toEqual({ host: '::1', port: 0 });

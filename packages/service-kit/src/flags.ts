@@ -80,6 +80,28 @@ export class Flags {
       .filter(Boolean);
   }
 
+  /**
+   * A file that must be given (a certificate, a key, a CA), as an absolute
+   * path: relative to the working directory the process started in.
+   */
+  requiredFile(name: string, problem: { hint: string; reason?: string }): string {
+    const file = this.value(name);
+    if (!file) throw this.bad(name, { reason: problem.reason ?? 'is required', hint: problem.hint });
+    return resolve(file);
+  }
+
+  /**
+   * Client certificate CNs (a comma-separated list). Empty never means "any
+   * CN": a forgotten value must not widen trust, so it is `fallback`, or
+   * refused with `required` when there is no default.
+   */
+  names(name: string, rule: { fallback: readonly string[] } | { required: FlagProblem }): string[] {
+    const names = this.list(name);
+    if (names.length > 0) return names;
+    if ('fallback' in rule) return [...rule.fallback];
+    throw this.bad(name, rule.required);
+  }
+
   /** HOST:PORT, `fallback` when unset. */
   listen(name: string, fallback: string): HostPort {
     return parseListenFlag(this.value(name) ?? fallback, { flag: name, example: fallback, error: this.#options.error });

@@ -5,14 +5,26 @@
  * `@cnpaas/service-kit/testing` (tests only).
  */
 export {
+  HttpServiceError,
   ServiceError,
   errorMessage,
   type ServiceErrorOptions,
   type ErrorFactory,
+  type FrontProxyFailure,
   type KitFailure,
   type KitErrorOptions,
 } from './errors.js';
 export type { CertificateNeed, ComponentDescriptor } from './component.js';
+export {
+  APISERVER_WEBHOOK_CLIENT_NAME,
+  type ComposedComponent,
+  type CompositionContext,
+  type IssueRequest,
+  type IssuedFiles,
+  type OwnCa,
+  type ServiceCommand,
+  type ServiceComposition,
+} from './composition.js';
 export { hostPort, parseHostPort, type HostPort } from './address.js';
 export {
   Flags,
@@ -51,7 +63,7 @@ export {
 } from './health-routes.js';
 export { fastifyHttpsOptions, secureContext, type FastifyHttpsOptions, type ServingTls } from './https-options.js';
 export { HttpsService, type HttpsApp, type HttpsServiceOptions } from './https-service.js';
-export { parseJsonBodies, type ContentTypeParsers } from './json-body.js';
+export { parseJsonBodies, type ContentTypeParsers, type ParseJsonBodiesOptions } from './json-body.js';
 export { serveJson, type JsonApp, type ServeJsonOptions } from './json-server.js';
 export {
   failureStatus,
@@ -74,6 +86,7 @@ export {
 } from './logger.js';
 export { runMain, type MainOptions } from './main.js';
 export { runUntilStopped, type RunUntilStoppedOptions } from './run.js';
+export { serveUntilStopped, type ServeUntilStoppedOptions, type ServedHttps } from './serve.js';
 export {
   ADMISSION_API_VERSION,
   ADMISSION_KIND,
@@ -102,3 +115,36 @@ export {
   type StatusCause,
   type UserInfo,
 } from './admission-review.js';
+export {
+  DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
+  EXTRA_HEADER_PREFIX,
+  GROUP_HEADER,
+  UID_HEADER,
+  USER_HEADER,
+  authenticateFrontProxy,
+  type FrontProxyAuthOptions,
+  type ProxiedUser,
+} from './front-proxy-auth.js';
+export {
+  APIGROUP_DISCOVERY_V2,
+  APIGROUP_DISCOVERY_V2BETA1,
+  addDiscoveryRoutes,
+  apiGroup,
+  apiGroupDiscoveryList,
+  apiGroupList,
+  apiResourceList,
+  negotiateDiscovery,
+  type DiscoveryReply,
+  type DiscoveryRouteTarget,
+  type ServedGroupVersion,
+  type ServedResource,
+} from './discovery.js';
+export {
+  kubeFailure,
+  reasonForCode,
+  type KubeFailureOptions,
+  type KubeStatus,
+  type KubeStatusCause,
+  type StatusDetails,
+  type StatusReason,
+} from './kube-status.js';

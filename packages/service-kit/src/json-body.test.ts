@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseJsonBodies } from './json-body.js';
 import { serveJson } from './json-server.js';
 import { TestError, loopbackApp, testError as error, type LoopbackApp } from './test-support.js';
 
@@ -38,5 +39,18 @@ describe('parseJsonBodies (through serveJson)', () => {
       400,
       { code: 'TEST_BODY_NOT_JSON', message: 'request body is not valid JSON' },
     ]);
+  });
+});
+
+describe('parseJsonBodies with anyContentType', () => {
+  it('reads a body of any Content-Type as JSON, as kubectl create --raw sends it', async () => {
+    const app = await loopbackApp((fastify) => {
+      parseJsonBodies(fastify, { error, anyContentType: true });
+      fastify.post('/', async (request) => ({ got: request.body }));
+    });
+    for (const type of ['application/vnd.kubernetes.protobuf', 'application/json']) {
+      const reply = await fetch(app.url, { method: 'POST', headers: { 'content-type': type }, body: '{"a":1}' });
+      expect([reply.status, await reply.json()]).toEqual([200, { got: { a: 1 } }]);
+    }
   });
 });

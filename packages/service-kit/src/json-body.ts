@@ -18,10 +18,21 @@ export interface ContentTypeParsers {
   ): unknown;
 }
 
+export interface ParseJsonBodiesOptions {
+  error: ErrorFactory<'BODY_NOT_JSON'>;
+  /**
+   * Read a body of any Content-Type as JSON, not only application/json:
+   * for a server behind kube-apiserver, since `kubectl create --raw -f`
+   * labels the file with its own client's content type, not the file's.
+   */
+  anyContentType?: boolean;
+}
+
 /** Replaces the app's application/json parser; a body that is not JSON becomes the package's BODY_NOT_JSON error (400). */
-export function parseJsonBodies(app: ContentTypeParsers, options: { error: ErrorFactory<'BODY_NOT_JSON'> }): void {
+export function parseJsonBodies(app: ContentTypeParsers, options: ParseJsonBodiesOptions): void {
+  const contentType = options.anyContentType ? '*' : 'application/json';
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser(contentType, { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, JSON.parse(body as string));
     } catch {

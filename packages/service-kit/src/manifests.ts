@@ -12,6 +12,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ErrorFactory } from './errors.js';
 
@@ -20,6 +21,15 @@ export type ManifestObject = Record<string, unknown> & {
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
 };
+
+/**
+ * The absolute path of `manifests/<file>` in the package of the module at
+ * `moduleUrl` (its `import.meta.url`), for a module directly in `src/` or
+ * `dist/`: the same file under vitest and once built.
+ */
+export function packageManifestPath(moduleUrl: string, file: string): string {
+  return fileURLToPath(new URL(`../manifests/${file}`, moduleUrl));
+}
 
 /** Every object in a multi-document YAML text; `source` names it in errors. */
 export function parseManifests(text: string, source: string): ManifestObject[] {

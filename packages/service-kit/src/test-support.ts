@@ -66,9 +66,13 @@ export interface HttpsReply {
 }
 
 /** A GET over TLS trusting `ca`, with a client certificate or none; a new connection each time. */
-export function httpsGet(url: string, options: { ca: string; client?: Pem | undefined }): Promise<HttpsReply> {
+export function httpsGet(
+  url: string,
+  options: { ca: string; client?: Pem | undefined; headers?: Record<string, string | string[]> },
+): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { ca: options.ca, ...(options.client ?? {}), agent: false }, (res) => {
+    const tls = { ca: options.ca, ...(options.client ?? {}), agent: false as const };
+    const req = https.request(url, { ...tls, headers: options.headers ?? {} }, (res) => {
       const peerCertificate = (res.socket as TLSSocket).getPeerX509Certificate();
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));

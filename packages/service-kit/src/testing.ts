@@ -71,6 +71,8 @@ export interface TestPkiOptions {
   server: string;
   /** CN of the client certificate the server lets in. */
   client: string;
+  /** DNS names of the serving certificate; default localhost. An aggregated API's needs `<service>.<namespace>.svc`. */
+  serverDnsNames?: string[];
 }
 
 /** A server that checks client certificates, and the callers a test needs to prove it. */
@@ -89,7 +91,12 @@ export interface TestPki {
 export async function testPki(options: TestPkiOptions): Promise<TestPki> {
   const [ca, stranger] = await Promise.all([testCa('cnpaas-test-ca'), testCa('some-other-ca')]);
   const [server, client, otherClient, strangerClient] = await Promise.all([
-    testLeaf({ commonName: options.server, ca, usage: 'server' }),
+    testLeaf({
+      commonName: options.server,
+      ca,
+      usage: 'server',
+      ...(options.serverDnsNames ? { dnsNames: options.serverDnsNames } : {}),
+    }),
     testLeaf({ commonName: options.client, ca, usage: 'client' }),
     testLeaf({ commonName: 'someone-else', ca, usage: 'client' }),
     testLeaf({ commonName: options.client, ca: stranger, usage: 'client' }),

@@ -45,11 +45,12 @@ export function goVersion(): string | undefined {
   }
 }
 
-/** The clientv3 version the loader is built against, from go.mod. */
+/** The clientv3 version the loader is built against, from go.mod's require (not the comment above it). */
 export function clientV3Version(): string {
   try {
     return (
-      /go\.etcd\.io\/etcd\/client\/v3 (\S+)/.exec(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'))?.[1] ?? 'unknown'
+      /^\s*go\.etcd\.io\/etcd\/client\/v3 (v\S+)/m.exec(readFileSync(join(MODULE_DIR, 'go.mod'), 'utf8'))?.[1] ??
+      'unknown'
     );
   } catch {
     return 'unknown';

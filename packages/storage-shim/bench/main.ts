@@ -1,10 +1,13 @@
 import { formatMarkdownFile } from '../../../scripts/lib/format-markdown.js';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '../test/support/client.js';
 import { freePort } from '../test/support/free-port.js';
 import { startEtcd, startStore, type ServerHandle } from '../test/support/processes.js';
 import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } from './go-client.js';
+import { ensureKine, KINE_POOL, kineVersion, startKine } from './kine.js';
+import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
 import {
   appendMarkdown,
@@ -18,6 +21,7 @@ import {
   type RowResult,
 } from './report.js';
 import { percentile } from './load.js';
+import { BACKENDS, sqlMissing, startSqlBench, type Backend, type SqlBench } from './sql-backend.js';
 import { walSize, walSizeLine } from './wal-size.js';
 import {
   createRow,
@@ -44,18 +48,28 @@ import {
  * twice: with a grpc-js client, and with the Go clientv3 load generator
  * (scripts/k8s/cmd/etcd-load, built on first use; skipped without Go).
  *
- *   --write          append a dated section to docs/benchmarks.md (or --out=FILE)
- *   --quick          smaller counts (a smoke run; figures are noisier)
- *   --subject=etcd   run etcd against etcd, to validate the harness itself
+ *   --write            append a dated section to docs/benchmarks.md (or --out=FILE)
+ *   --quick            smaller counts (a smoke run; figures are noisier)
+ *   --count=N          N operations per row and N objects to list (a check that every column fills, not a measurement)
+ *   --subject=etcd     run etcd against etcd, to validate the harness itself
+ *   --backend=postgres the store on a private PostgreSQL (--main-endpoint), and a third column:
+ *   --backend=mysql    kine (scripts/k8s/build-kine.sh) on its own database of the same server
+ *   --json=FILE        also write the rows as JSON (the live test reads it)
+ *   --profile=DIR      run the store under node --cpu-prof into DIR and add a summary of its main thread's profile
  */
 
-const USAGE = 'usage: bench [--write [--out=FILE]] [--quick] [--subject=store|etcd]';
+const USAGE =
+  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--backend=sqlite|postgres|mysql] [--json=FILE] [--profile=DIR]';
 const { values: flags } = parseArgs({
   options: {
     write: { type: 'boolean', default: false },
     out: { type: 'string', default: resolve(import.meta.dirname, '../../../docs/benchmarks.md') },
     quick: { type: 'boolean', default: false },
+    count: { type: 'string' },
     subject: { type: 'string', default: 'store' },
+    backend: { type: 'string', default: 'sqlite' },
+    json: { type: 'string' },
+    profile: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -63,16 +77,40 @@ if (flags.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (flags.subject !== 'store' && flags.subject !== 'etcd') {
-  console.error(USAGE);
+const usageError = (why: string): never => {
+  console.error(`bench: ${why}\n${USAGE}`);
   process.exit(2);
-}
+};
+if (flags.subject !== 'store' && flags.subject !== 'etcd')
+  usageError(`--subject must be store or etcd, not ${flags.subject}`);
+if (!(BACKENDS as readonly string[]).includes(flags.backend))
+  usageError(`--backend must be one of ${BACKENDS.join(', ')}, not ${flags.backend}`);
+const backend = flags.backend as Backend;
+if (backend !== 'sqlite' && flags.subject === 'etcd')
+  usageError('--subject=etcd checks the harness with etcd on both sides; it takes no --backend');
+const count = flags.count === undefined ? undefined : Number(flags.count);
+if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 100_000))
+  usageError(`--count must be a whole number from 1 to 100000, not ${flags.count}`);
 const subjectName = flags.subject === 'store' ? 'store' : 'etcd#2';
-const sizes: Sizes = flags.quick ? QUICK : FULL;
+/** --count: every row N operations, one list run, two rounds (so both orders run). */
+const counted = (n: number): Sizes => ({
+  putC1: n,
+  putC64: n,
+  objects: n,
+  updates: n,
+  gets: n,
+  listRuns: 2,
+  watchEvents: n,
+  rounds: 2,
+  maxRowMs: 15_000,
+});
+const sizes: Sizes = count !== undefined ? counted(count) : flags.quick ? QUICK : FULL;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-async function startSubject(): Promise<{ server: ServerHandle; fsync: FsyncSource | undefined }> {
+async function startSubject(
+  sql: SqlBench | undefined,
+): Promise<{ server: ServerHandle; fsync: FsyncSource | undefined }> {
   if (flags.subject === 'etcd') {
     const server = await startEtcd();
     return { server, fsync: etcdFsyncs(server.endpoint) };
@@ -80,8 +118,13 @@ async function startSubject(): Promise<{ server: ServerHandle; fsync: FsyncSourc
   const port = await freePort();
   const metricsUrl = `http://127.0.0.1:${port}`;
   // Durable on purpose: no --unsafe-no-fsync, so the figures include the fsyncs an acknowledged write owes.
-  const server = await startStore({ extraArgs: [`--listen-metrics-urls=${metricsUrl}`] });
-  return { server, fsync: storeFsyncs(metricsUrl) };
+  const extraArgs = [`--listen-metrics-urls=${metricsUrl}`];
+  // On a network database all of the store's state lives there (default backend and meta), as all of kine's does.
+  if (sql) extraArgs.push(`--main-endpoint=${sql.storeEndpoint}`);
+  const nodeArgs = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`] : [];
+  const server = await startStore({ extraArgs, nodeArgs });
+  // The store's fsync counter counts its SQLite files; on a network database the server does the fsyncs.
+  return { server, fsync: sql ? undefined : storeFsyncs(metricsUrl) };
 }
 
 function targetFor(label: string, server: ServerHandle, fsync: FsyncSource | undefined): Target {
@@ -138,44 +181,113 @@ async function goLoader(): Promise<{ loader: string | undefined; skipped?: strin
   }
 }
 
+/** kine, built before any server starts; absent (with the reason) when it cannot be had. */
+async function kineBinary(): Promise<{ binary: string | undefined; skipped?: string }> {
+  try {
+    const k = await ensureKine();
+    if ('binary' in k) return { binary: k.binary };
+    log(`note: ${k.missing}`);
+    return { binary: undefined, skipped: k.missing };
+  } catch (err) {
+    const why = `kine did not build, so the kine column is empty: ${err instanceof Error ? err.message.trim() : String(err)}`;
+    log(`note: ${why}`);
+    return { binary: undefined, skipped: why };
+  }
+}
+
+/** Where the store's main thread spends its time, by what is on the stack. */
+const PROFILE_GROUPS: Record<string, (f: { functionName: string; url: string }) => boolean> = {
+  'waiting for the database (synchronous SqlBridge.query)': (f) =>
+    f.functionName === 'query' && /sql-bridge\.[jt]s$/.test(f.url),
+  'idle (event loop waiting)': (f) => f.functionName === '(idle)',
+  'gRPC and HTTP/2': (f) => f.url.includes('@grpc/grpc-js') || f.url.includes('internal/http2'),
+  'garbage collection': (f) => f.functionName === '(garbage collector)',
+};
+
+/** One server under test: a column of the table. */
+interface Column {
+  target: Target;
+  go: GoServer;
+  /** kine answers what it does not implement with an error: its rows turn that into "n/a (why)" instead of stopping the run. */
+  tolerant: boolean;
+}
+
+/** A row that threw (a request kine refuses, a watch it does not create) as a measurement with every operation failed. */
+async function guarded(row: () => Promise<Measurement>): Promise<Measurement> {
+  try {
+    return await row();
+  } catch (err) {
+    return { value: Number.NaN, ops: 0, errors: 1, firstError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 async function main(): Promise<void> {
   const info = machine();
   log(`machine: ${machineLine(info)}`);
+  if (backend !== 'sqlite') {
+    const missing = sqlMissing(backend);
+    if (missing) throw new Error(`--backend=${backend} needs the database server: ${missing}`);
+  }
   const go = await goLoader();
   const goLine = go.loader
     ? `Go clientv3 rows: scripts/k8s/cmd/etcd-load on go.etcd.io/etcd/client/v3 ${clientV3Version()}, ${goVersion() ?? 'go version unknown'}`
     : undefined;
-  log(`starting ${subjectName} and etcd (durable, loopback)…`);
-  const servers: ServerHandle[] = [];
-  const stopAll = () => Promise.all(servers.map((s) => s.stop().catch(() => {})));
+  const kine = backend === 'sqlite' ? undefined : await kineBinary();
+  const servers: Array<{ stop(): Promise<void> }> = [];
+  // In reverse: the store and kine stop before the database they use.
+  const stopAll = async () => {
+    for (const s of servers.splice(0).reverse()) await s.stop().catch(() => {});
+  };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    const [subject, etcdServer] = await Promise.all([startSubject(), startEtcd()]);
+    let sql: SqlBench | undefined;
+    if (backend !== 'sqlite') {
+      log(`starting a private ${backend === 'postgres' ? 'PostgreSQL' : 'MariaDB'} (durable, loopback)…`);
+      sql = await startSqlBench(backend);
+      servers.push(sql);
+      log(`${sql.server}: ${sql.durability}`);
+    }
+    log(`starting ${subjectName}, etcd${kine?.binary ? ' and kine' : ''} (durable, loopback)…`);
+    const [subject, etcdServer] = await Promise.all([startSubject(sql), startEtcd()]);
     servers.push(subject.server, etcdServer);
+    const kineServer = sql && kine?.binary ? await startKine(kine.binary, sql.kineEndpoint) : undefined;
+    if (kineServer) servers.push(kineServer);
+
     const a = targetFor(subjectName, subject.server, subject.fsync);
     const b = targetFor('etcd', etcdServer, etcdFsyncs(etcdServer.endpoint));
-    const targets = [a, b] as const;
-    const goServers = new Map<Target, GoServer>([
-      [a, subject.fsync ? { target: subject.server.target, fsync: subject.fsync } : { target: subject.server.target }],
-      [b, { target: etcdServer.target, fsync: etcdFsyncs(etcdServer.endpoint) }],
-    ]);
+    const columns: Column[] = [
+      {
+        target: a,
+        go: subject.fsync ? { target: subject.server.target, fsync: subject.fsync } : { target: subject.server.target },
+        tolerant: false,
+      },
+      { target: b, go: { target: etcdServer.target, fsync: etcdFsyncs(etcdServer.endpoint) }, tolerant: false },
+    ];
+    if (kineServer) {
+      const target: Target = {
+        label: 'kine',
+        client: connect(kineServer.target),
+        watchClient: connect(kineServer.target),
+      };
+      columns.push({ target, go: { target: kineServer.target }, tolerant: true });
+    }
+    const names = columns.map((c) => c.target.label);
 
-    for (const t of targets) await warmUp(t);
+    for (const c of columns)
+      await (c.tolerant ? guarded(() => warmUp(c.target).then(() => ({}) as Measurement)) : warmUp(c.target));
 
-    const results = new Map<RowId, [Measurement, Measurement]>();
+    const results = new Map<RowId, Measurement[]>();
     /**
-     * Runs `total` operations of a row on both servers, split into rounds; round r
-     * runs ops [offset, offset + count) and alternates which server goes first.
-     * The servers never run at the same time, so they never compete for the CPU.
+     * Runs `total` operations of a row on every server, split into rounds; round r
+     * runs ops [offset, offset + count) and alternates the servers' order
+     * (forwards, then backwards). The servers never run at the same time, so
+     * they never compete for the CPU.
      */
     const rounds = async (
       total: number,
-      row: (t: Target, slice: Slice, round: number) => Promise<Measurement>,
-    ): Promise<[Measurement[], Measurement[]]> => {
-      const out = new Map<Target, Measurement[]>([
-        [a, []],
-        [b, []],
-      ]);
+      row: (c: Column, slice: Slice, round: number) => Promise<Measurement>,
+    ): Promise<Measurement[][]> => {
+      const out = columns.map((): Measurement[] => []);
       for (let r = 0; r < sizes.rounds; r++) {
         const offset = Math.floor((r * total) / sizes.rounds);
         const slice: Slice = {
@@ -183,39 +295,56 @@ async function main(): Promise<void> {
           count: Math.floor(((r + 1) * total) / sizes.rounds) - offset,
           maxMs: sizes.maxRowMs,
         };
-        for (const t of r % 2 === 0 ? [a, b] : [b, a]) out.get(t)!.push(await row(t, slice, r));
+        const order = columns.map((_, i) => i);
+        if (r % 2 === 1) order.reverse();
+        for (const i of order) {
+          const c = columns[i]!;
+          out[i]!.push(await (c.tolerant ? guarded(() => row(c, slice, r)) : row(c, slice, r)));
+        }
       }
-      return [out.get(a)!, out.get(b)!];
+      return out;
     };
-    const record = (id: RowId, ma: Measurement, mb: Measurement) => {
-      results.set(id, [ma, mb]);
-      log(`${id}: ${subjectName} ${summary(id, ma)}, etcd ${summary(id, mb)}`);
+    const record = (id: RowId, ms: Measurement[]) => {
+      results.set(id, ms);
+      log(`${id}: ${ms.map((m, i) => `${names[i]} ${summary(id, m)}`).join(', ')}`);
     };
     const throughput = async (
       id: RowId,
       total: number,
-      row: (t: Target, slice: Slice, round: number) => Promise<Measurement>,
-    ) => {
-      const [ra, rb] = await rounds(total, row);
-      record(id, best(ra), best(rb));
-    };
+      row: (c: Column, slice: Slice, round: number) => Promise<Measurement>,
+    ) => record(id, (await rounds(total, row)).map(best));
 
-    await throughput('put-c1', sizes.putC1, (t, s) => putRow(t, 1, s));
-    await throughput('put-c64', sizes.putC64, (t, s) => putRow(t, 64, s));
-    const objects = new Map<Target, Objects>(targets.map((t) => [t, newObjects(sizes.objects)]));
-    await throughput('create-c64', sizes.objects, (t, s) => createRow(t, objects.get(t)!, s));
-    await throughput('update-c64', sizes.updates, (t, s) => updateRow(t, objects.get(t)!, s));
-    await throughput('get-c64', sizes.gets, (t, s) => getRow(t, objects.get(t)!, s));
+    await throughput('put-c1', sizes.putC1, (c, s) => putRow(c.target, 1, s));
+    await throughput('put-c64', sizes.putC64, (c, s) => putRow(c.target, 64, s));
+    const objects = new Map<Column, Objects>(columns.map((c) => [c, newObjects(sizes.objects)]));
+    await throughput('create-c64', sizes.objects, (c, s) => createRow(c.target, objects.get(c)!, s));
+    await throughput('update-c64', sizes.updates, (c, s) => updateRow(c.target, objects.get(c)!, s));
+    await throughput('get-c64', sizes.gets, (c, s) => getRow(c.target, objects.get(c)!, s));
     {
-      const [ra, rb] = await rounds(sizes.listRuns, (t, s) => listRow(t, sizes.objects, s.count));
-      record('list-10k', pooled(ra, 50), pooled(rb, 50));
+      const rs = await rounds(sizes.listRuns, (c, s) => listRow(c.target, sizes.objects, s.count));
+      record(
+        'list-10k',
+        rs.map((r) => pooled(r, 50)),
+      );
     }
     {
-      const [ra, rb] = await rounds(sizes.watchEvents, watchRow);
-      record('watch-p50', pooled(ra, 50), pooled(rb, 50));
-      record('watch-p99', pooled(ra, 99), pooled(rb, 99));
-      record('watch-e2e-p50', pooled(ra, 50, 'e2eSamples'), pooled(rb, 50, 'e2eSamples'));
-      record('watch-e2e-p99', pooled(ra, 99, 'e2eSamples'), pooled(rb, 99, 'e2eSamples'));
+      const rs = await rounds(sizes.watchEvents, (c, s) => watchRow(c.target, s));
+      record(
+        'watch-p50',
+        rs.map((r) => pooled(r, 50)),
+      );
+      record(
+        'watch-p99',
+        rs.map((r) => pooled(r, 99)),
+      );
+      record(
+        'watch-e2e-p50',
+        rs.map((r) => pooled(r, 50, 'e2eSamples')),
+      );
+      record(
+        'watch-e2e-p99',
+        rs.map((r) => pooled(r, 99, 'e2eSamples')),
+      );
     }
 
     // The throughput rows again, driven by the Go clientv3 loader (one process per round and server).
@@ -223,8 +352,8 @@ async function main(): Promise<void> {
     if (go.loader) {
       const loader = go.loader;
       const ns = (name: string) => `/registry/configmaps/${name}/`;
-      await throughput('go-put-c1', sizes.putC1, (t, s, r) =>
-        runGoRow(loader, goServers.get(t)!, {
+      await throughput('go-put-c1', sizes.putC1, (c, s, r) =>
+        runGoRow(loader, c.go, {
           op: 'put',
           concurrency: 1,
           total: s.count,
@@ -232,8 +361,8 @@ async function main(): Promise<void> {
           maxMs: s.maxMs,
         }),
       );
-      await throughput('go-put-c64', sizes.putC64, (t, s, r) =>
-        runGoRow(loader, goServers.get(t)!, {
+      await throughput('go-put-c64', sizes.putC64, (c, s, r) =>
+        runGoRow(loader, c.go, {
           op: 'put',
           concurrency: 64,
           total: s.count,
@@ -245,10 +374,10 @@ async function main(): Promise<void> {
       // its own prefix; update and get round r then work on the keys create round r made.
       const created: number[] = [];
       const objectsPrefix = (r: number) => ns(`bench-go-objects-r${r}`);
-      await throughput('go-create-c64', sizes.objects, (t, s, r) => {
+      await throughput('go-create-c64', sizes.objects, (c, s, r) => {
         created[r] = s.count;
         // Not cut short (as the grpc-js create row): the update and get rows need every key.
-        return runGoRow(loader, goServers.get(t)!, {
+        return runGoRow(loader, c.go, {
           op: 'create',
           concurrency: 64,
           total: s.count,
@@ -257,9 +386,9 @@ async function main(): Promise<void> {
           maxMs: 600_000,
         });
       });
-      const reuse = (op: 'update' | 'get') => (t: Target, s: Slice, r: number) => {
+      const reuse = (op: 'update' | 'get') => (c: Column, s: Slice, r: number) => {
         const from = r % created.length;
-        return runGoRow(loader, goServers.get(t)!, {
+        return runGoRow(loader, c.go, {
           op,
           concurrency: 64,
           total: s.count,
@@ -272,43 +401,96 @@ async function main(): Promise<void> {
       await throughput('go-get-c64', sizes.gets, reuse('get'));
     }
 
-    for (const t of targets) {
-      t.client.close();
-      t.watchClient.close();
+    for (const c of columns) {
+      c.target.client.close();
+      c.target.watchClient.close();
     }
 
     // How big the store's WAL is once writes pause: the checkpointer should have brought it back down by then.
     const walLine =
-      flags.subject === 'store'
+      flags.subject === 'store' && !sql
         ? await settle(WAL_PAUSE_MS).then(() => walSizeLine(walSize(subject.server.dataDir), WAL_PAUSE_MS))
         : undefined;
 
     // Rows that did not run (the Go rows without Go) are left out of the table.
     const rows: RowResult[] = ROWS.flatMap((spec) => {
       const r = results.get(spec.id);
-      return r ? [{ spec, subject: r[0], etcd: r[1] }] : [];
+      if (!r) return [];
+      return [r[2] ? { spec, subject: r[0]!, etcd: r[1]!, kine: r[2] } : { spec, subject: r[0]!, etcd: r[1]! }];
     });
     const cells = tableCells(rows, subjectName);
     const rowNotes = notes(rows, subjectName);
+    if (flags.profile && flags.subject === 'store') {
+      // node writes the profile when the store exits.
+      await subject.server.stop();
+      servers.splice(servers.indexOf(subject.server), 1);
+      const file = mainThreadProfile(resolve(flags.profile));
+      if (file) {
+        const summary = summariseProfile(file, PROFILE_GROUPS);
+        rowNotes.push(...profileLines(summary));
+        log(`store CPU profile: ${file}`);
+      } else rowNotes.push(`--profile: the store wrote no profile into ${flags.profile}`);
+    }
     if (go.skipped) rowNotes.push(go.skipped);
+    if (kine?.skipped) rowNotes.push(kine.skipped);
     if (walLine) rowNotes.push(walLine);
     const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
+    const backendLines = sql
+      ? [
+          `backend: the store on ${sql.server} (--main-endpoint: its default backend and its meta in one database)${kineServer ? `; kine ${kineVersion()} (${KINE_POOL.join(' ')}) on its own database of the same server` : ''}; etcd on its own data dir`,
+          `durability: ${sql.durability}; etcd fsyncs its WAL before it acknowledges`,
+        ]
+      : [];
     console.log('');
     console.log(textTable(cells));
     console.log('');
     console.log(`machine: ${machineLine(info)}`);
+    for (const l of backendLines) console.log(l);
     if (goLine) console.log(goLine);
     console.log(sizesLine);
     for (const n of rowNotes) console.log(`note: ${n}`);
 
+    if (flags.json) {
+      const json = rows.map((r) => ({
+        id: r.spec.id,
+        title: r.spec.title,
+        unit: r.spec.unit,
+        subject: r.subject,
+        etcd: r.etcd,
+        ...(r.kine ? { kine: r.kine } : {}),
+      }));
+      const strip = (m: Measurement) => ({ ...m, samples: undefined, e2eSamples: undefined });
+      writeFileSync(
+        flags.json,
+        `${JSON.stringify(
+          {
+            backend,
+            columns: names,
+            ...(sql ? { server: sql.server, durability: sql.durability } : {}),
+            rows: json.map((r) => ({
+              ...r,
+              subject: strip(r.subject),
+              etcd: strip(r.etcd),
+              ...(r.kine ? { kine: strip(r.kine) } : {}),
+            })),
+            notes: rowNotes,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    }
+
     if (flags.write) {
+      const on = sql ? ` (store and kine on ${sql.server})` : '';
       const section = [
-        `## ${info.date}${flags.subject === 'etcd' ? ' (harness check: etcd against etcd)' : ''}${flags.quick ? ' (quick run)' : ''}`,
+        `## ${info.date}${on}${flags.subject === 'etcd' ? ' (harness check: etcd against etcd)' : ''}${flags.quick || count !== undefined ? ' (quick run)' : ''}`,
         '',
         `- machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}`,
         `- node ${info.node}, etcd ${info.etcd}, data dirs on ${info.filesystem}`,
         `- load average at start: ${info.load}`,
         `- commit ${info.commit}`,
+        ...backendLines.map((l) => `- ${l}`),
         ...(goLine ? [`- ${goLine}`] : []),
         `- ${sizesLine}`,
         '',

@@ -130,6 +130,27 @@ export interface RowResult {
   spec: RowSpec;
   subject: Measurement;
   etcd: Measurement;
+  /** kine on the same kind of database, with `--backend postgres|mysql`. */
+  kine?: Measurement;
+}
+
+/** What the store on a network database is held to against kine on the same database. */
+export const KINE_RATIO = 1.5;
+
+/** The kine goal of a row: every write row and the paginated list; none elsewhere. */
+export function kineGoal(id: RowId): RowSpec['goal'] {
+  if (isWriteRow(id)) return { kind: 'ratio-at-least', ratio: KINE_RATIO };
+  if (id === 'list-10k') return { kind: 'ratio-at-most', ratio: Number((1 / KINE_RATIO).toFixed(2)) };
+  return { kind: 'none' };
+}
+
+/**
+ * Why a row has no kine figure: every operation failed, as when kine does not
+ * implement the request (it serves the apiserver's forms, not all of etcd).
+ */
+export function unsupported(m: Measurement | undefined): string | undefined {
+  if (!m || m.ops > 0 || m.errors === 0) return undefined;
+  return (m.firstError ?? 'every request failed').replace(/\s+/g, ' ').slice(0, 120);
 }
 
 function fmtValue(unit: RowSpec['unit'], v: number | undefined): string {
@@ -142,61 +163,81 @@ const fmtMs = (v: number | undefined) =>
   v === undefined || Number.isNaN(v) ? 'n/a' : v < 10 ? v.toFixed(2) : v.toFixed(1);
 const fmtFsync = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(3));
 
-function goalText(spec: RowSpec): string {
-  switch (spec.goal.kind) {
+function goalText(goal: RowSpec['goal'], other: string): string {
+  switch (goal.kind) {
     case 'ratio-at-least':
-      return `≥ ${spec.goal.ratio}× etcd`;
+      return `≥ ${goal.ratio}× ${other}`;
     case 'ratio-at-most':
-      return `≤ ${spec.goal.ratio}× etcd's time`;
+      return `≤ ${goal.ratio}× ${other}'s time`;
     case 'at-most-ms':
-      return `≤ ${spec.goal.ms} ms`;
+      return `≤ ${goal.ms} ms`;
     case 'none':
       return '—';
   }
 }
 
-function verdict(r: RowResult): string {
-  if (r.subject.errors > 0) return 'ERRORS';
-  const ratio = r.subject.value / r.etcd.value;
-  switch (r.spec.goal.kind) {
+function verdict(goal: RowSpec['goal'], subject: Measurement, other: Measurement): string {
+  if (subject.errors > 0) return 'ERRORS';
+  const ratio = subject.value / other.value;
+  switch (goal.kind) {
     case 'ratio-at-least':
-      return ratio >= r.spec.goal.ratio ? 'met' : 'MISSED';
+      return ratio >= goal.ratio ? 'met' : 'MISSED';
     case 'ratio-at-most':
-      return ratio <= r.spec.goal.ratio ? 'met' : 'MISSED';
+      return ratio <= goal.ratio ? 'met' : 'MISSED';
     case 'at-most-ms':
-      return r.subject.value <= r.spec.goal.ms ? 'met' : 'MISSED';
+      return subject.value <= goal.ms ? 'met' : 'MISSED';
     case 'none':
       return '';
   }
 }
 
-/** The table as rows of cells; the first row is the header. */
+const ratioText = (a: Measurement, b: Measurement) => {
+  const ratio = a.value / b.value;
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a';
+};
+
+/** The table as rows of cells; the first row is the header. The kine columns appear when any row has kine. */
 export function tableCells(results: RowResult[], subjectName: string): string[][] {
+  const withKine = results.some((r) => r.kine !== undefined);
   const header = [
     'row',
     'unit (better)',
     subjectName,
     'etcd',
+    ...(withKine ? ['kine'] : []),
     `${subjectName}/etcd`,
     'target',
     'verdict',
-    `p99 ms (${subjectName} / etcd)`,
+    ...(withKine ? [`${subjectName}/kine`, 'kine target', 'verdict (kine)'] : []),
+    `p99 ms (${subjectName} / etcd${withKine ? ' / kine' : ''})`,
     `fsyncs/write (${subjectName} / etcd)`,
   ];
   const rows = results.map((r) => {
-    const ratio = r.subject.value / r.etcd.value;
-    const latencies = r.subject.p99Ms === undefined ? '' : `${fmtMs(r.subject.p99Ms)} / ${fmtMs(r.etcd.p99Ms)}`;
+    const kineCells: string[] = [];
+    const kineMissing = unsupported(r.kine);
+    if (withKine && r.kine && kineMissing === undefined) {
+      const goal = kineGoal(r.spec.id);
+      kineCells.push(ratioText(r.subject, r.kine), goalText(goal, 'kine'), verdict(goal, r.subject, r.kine));
+    } else if (withKine) {
+      kineCells.push('n/a', goalText(kineGoal(r.spec.id), 'kine'), 'n/a');
+    }
+    const kineP99 = withKine ? ` / ${kineMissing === undefined ? fmtMs(r.kine?.p99Ms) : 'n/a'}` : '';
+    const latencies =
+      r.subject.p99Ms === undefined ? '' : `${fmtMs(r.subject.p99Ms)} / ${fmtMs(r.etcd.p99Ms)}${kineP99}`;
     const fsyncs = isWriteRow(r.spec.id)
       ? `${fmtFsync(r.subject.fsyncsPerWrite)} / ${fmtFsync(r.etcd.fsyncsPerWrite)}`
       : '';
+    const kineValue = kineMissing === undefined ? fmtValue(r.spec.unit, r.kine?.value) : `n/a (${kineMissing})`;
     return [
       r.spec.title,
       `${r.spec.unit} (${r.spec.better})`,
       fmtValue(r.spec.unit, r.subject.value),
       fmtValue(r.spec.unit, r.etcd.value),
-      Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a',
-      goalText(r.spec),
-      verdict(r),
+      ...(withKine ? [kineValue] : []),
+      ratioText(r.subject, r.etcd),
+      goalText(r.spec.goal, 'etcd'),
+      verdict(r.spec.goal, r.subject, r.etcd),
+      ...kineCells,
       latencies,
       fsyncs,
     ];
@@ -219,10 +260,13 @@ export function markdownTable(cells: string[][]): string {
 export function notes(results: RowResult[], subjectName: string): string[] {
   const out: string[] = [];
   for (const r of results) {
-    for (const [who, m] of [
+    const measured: Array<readonly [string, Measurement]> = [
       [subjectName, r.subject],
       ['etcd', r.etcd],
-    ] as const) {
+    ];
+    // A row kine does not implement shows as n/a in the table; its other errors are noted like anyone's.
+    if (r.kine && unsupported(r.kine) === undefined) measured.push(['kine', r.kine]);
+    for (const [who, m] of measured) {
       if (m.errors > 0) out.push(`${r.spec.title}: ${who} had ${m.errors} errors (first: ${m.firstError})`);
       if (m.serverWrites !== undefined && m.serverWrites !== m.ops)
         out.push(`${r.spec.title}: ${who} counted ${m.serverWrites} writes, the client ${m.ops} acknowledged`);
@@ -295,6 +339,18 @@ load generator \`scripts/k8s/cmd/etcd-load\` on go.etcd.io/etcd/client/v3, the
 client kube-apiserver uses (at concurrency 64 the grpc-js client can saturate
 its one JS thread; the Go client does not). The Go rows are skipped when Go is
 not installed. Values are ~1 KiB, keys \`/registry/configmaps/<ns>/<name>\`.
+
+With \`--backend=postgres\` or \`--backend=mysql\` (\`npx nx run storage-shim:bench
+-- --backend=postgres --write\`) the store keeps all of its state in a private
+PostgreSQL or MariaDB that the bench starts, durable (PostgreSQL \`fsync=on\`,
+\`synchronous_commit=on\`; MariaDB \`innodb_flush_log_at_trx_commit=1\`; read back
+from the server and printed in the section), and a third column runs kine,
+k3s's etcd shim (version pinned in \`scripts/k8s/KINE_VERSION\`, built by
+\`scripts/k8s/build-kine.sh\`), on its own database of the same server. Those
+sections add store/kine ratios and the target of ≥ 1.5× kine on every write
+row and ≤ 0.67× kine's time on the list; a row kine refuses shows as "n/a
+(why)". \`--profile=DIR\` adds where the store's main thread spent its time.
+Run it under \`flock /tmp/cnpaas-live.lock\` on a shared machine.
 
 `;
 

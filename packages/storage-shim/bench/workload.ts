@@ -338,15 +338,31 @@ export async function watchRow(target: Target, slice: Slice): Promise<Measuremen
   const stream = (target.watchClient.watch as any).Watch() as grpc.ClientDuplexStream<any, any>;
   const arrivals = new Map<string, (t: number) => void>();
   let createdResolve!: () => void;
-  const created = new Promise<void>((r) => (createdResolve = r));
+  let createdReject!: (err: Error) => void;
+  const created = new Promise<void>((resolve, reject) => {
+    createdResolve = resolve;
+    createdReject = reject;
+  });
   stream.on('data', (res: any) => {
     const now = performance.now();
     if (res.created) createdResolve();
     for (const ev of res.events ?? []) arrivals.get(ev.kv.key.toString())?.(now);
   });
-  stream.on('error', () => {}); // the cancel at the end surfaces as an error
+  // Before the watch exists an error means the server refused it; after, it is the cancel at the end.
+  stream.on('error', (err: Error) => createdReject(err));
   stream.write({ create_request: { key: Buffer.from(prefix), range_end: prefixEnd(prefix) } });
-  await created;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the watch was not created within 10 s')), 10_000);
+  });
+  try {
+    await Promise.race([created, timeout]);
+  } catch (err) {
+    stream.cancel();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 
   const latencies: number[] = [];
   const e2e: number[] = [];

@@ -116,6 +116,13 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_TLS'
   /**
+   * The lean gRPC path (--grpc-impl=lean) could not take over KV and Watch from grpc-js: the grpc-js in use keeps its
+   * HTTP/2 servers differently from the version the store was built against.
+   * @fix Start the store with --grpc-impl=grpc-js (every method is then served by grpc-js), and install the grpc-js
+   * version the store pins.
+   */
+  | 'CNPAAS_STORE_GRPC_IMPL'
+  /**
    * --data-dir cannot be used (a file, or not creatable).
    * @fix Point --data-dir at a directory the store may create and own.
    */
@@ -180,7 +187,15 @@ export type StoreErrorCode =
    * @fix Stop the other store first, or give each store its own --data-dir. To run several stores on the same data,
    * put the main backend in a network database with --main-endpoint (docs/replicas.md).
    */
-  | 'CNPAAS_STORE_DATA_DIR_LOCKED';
+  | 'CNPAAS_STORE_DATA_DIR_LOCKED'
+  /**
+   * Making a SQLite file's committed writes durable (an fdatasync of its `-wal` file) failed, e.g. on an I/O error or
+   * a full or vanished disk. The writes waiting for it were not acknowledged, and the store takes no more writes: after
+   * a failed sync the kernel may have dropped the data, and a later sync could report success without it.
+   * @fix Check the disk and the file system under the data dir (the message names the file and the error), then
+   * restart the store; it starts from what is on disk.
+   */
+  | 'CNPAAS_STORE_FSYNC_FAILED';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -96,6 +96,7 @@ export async function startStoreServer(
     ctx,
     hub,
     listenUrls: config.listenClientUrls,
+    impl: config.grpcImpl,
     progressIntervalMs: config.progressIntervalMs,
     watchLimits: {
       maxPendingBytes: config.maxWatchPendingBytes,
@@ -175,7 +176,13 @@ export async function startStoreServer(
       : undefined;
 
   log.info(
-    { urls: grpcServer.urls, dataDir: config.dataDir, backends: store.backendNames, revision: store.revision },
+    {
+      urls: grpcServer.urls,
+      dataDir: config.dataDir,
+      backends: store.backendNames,
+      revision: store.revision,
+      grpcImpl: config.grpcImpl,
+    },
     'cnpaas-store ready',
   );
   return {

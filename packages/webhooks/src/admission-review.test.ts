@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  allow,
-  allowWithPatch,
-  decodePatch,
-  deny,
-  parseAdmissionReview,
-  pointerSegment,
-  reviewResponse,
-} from './admission-review.js';
+import { allow, allowWithPatch, decodePatch, deny, pointerSegment, reviewResponse } from '@cnpaas/service-kit';
+import { parseAdmissionReview } from './admission-review.js';
 import { WebhooksError } from './errors.js';
 import { admissionRequest, registrationObject, validRegistrationSpec } from './test-support.js';
 

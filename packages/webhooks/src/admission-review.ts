@@ -1,36 +1,10 @@
 /**
  * AdmissionReview v1: the types and answer helpers are @cnpaas/service-kit's
- * (every webhook server shares them); this adds the webhooks' own error for a
- * body that is not a review.
+ * (every webhook server shares them; import them from there); this adds the
+ * webhooks' own error for a body that is not a review.
  */
 import { ADMISSION_REVIEW_HINT, admissionReviewProblem, type CheckedAdmissionReview } from '@cnpaas/service-kit';
 import { WebhooksError } from './errors.js';
-
-export {
-  ADMISSION_API_VERSION,
-  ADMISSION_KIND,
-  allow,
-  allowWithPatch,
-  decodePatch,
-  deny,
-  isRecord,
-  pointerSegment,
-  reviewResponse,
-  type AdmissionHandler,
-  type AdmissionObject,
-  type AdmissionRequest,
-  type AdmissionResponse,
-  type AdmissionReview,
-  type DenyOptions,
-  type GroupVersionKind,
-  type GroupVersionResource,
-  type JsonPatchOp,
-  type ObjectMeta,
-  type Operation,
-  type Status,
-  type StatusCause,
-  type UserInfo,
-} from '@cnpaas/service-kit';
 
 /** Checks the envelope and returns the review; a body that is not one is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */
 export function parseAdmissionReview(body: unknown): CheckedAdmissionReview {

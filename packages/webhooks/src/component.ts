@@ -8,15 +8,15 @@
  * CA bundle).
  */
 import { fileURLToPath } from 'node:url';
-import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { APISERVER_WEBHOOK_CLIENT_NAME, hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
 export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 
 /** The CN of the webhooks' own client certificate; manifests/rbac.yaml binds it. */
 export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
-/** The CN the webhooks accept from kube-apiserver's webhook client certificate. */
-export const APISERVER_WEBHOOK_CLIENT_NAME = 'kube-apiserver-webhook-client';
+/** The CN the webhooks accept from kube-apiserver's webhook client certificate (the platform's contract). */
+export { APISERVER_WEBHOOK_CLIENT_NAME };
 
 export interface WebhooksComponentOptions {
   /** Default 127.0.0.1. */

@@ -2,7 +2,6 @@
  * The command line of cnpaas-webhooks. Every flag also reads an environment
  * variable (flags win), so a supervisor can pass either.
  */
-import { resolve } from 'node:path';
 import { parseListenFlag, readFlags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
 import { ARGON2ID_COST_RULE, ARGON2ID_FLOOR, type Argon2Params } from './password-hash.js';
@@ -73,35 +72,24 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen', DEFAULT_LISTEN);
-  const certFile = flags.value('cert-file');
-  if (!certFile) {
-    throw flags.bad('cert-file', {
-      reason: 'is required',
-      hint: "pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up's PKI, or set CNPAAS_WEBHOOKS_CERT_FILE",
-    });
-  }
-  const keyFile = flags.value('key-file');
-  if (!keyFile)
-    throw flags.bad('key-file', {
-      reason: 'is required',
-      hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE',
-    });
+  const certFile = flags.requiredFile('cert-file', {
+    hint: "pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up's PKI, or set CNPAAS_WEBHOOKS_CERT_FILE",
+  });
+  const keyFile = flags.requiredFile('key-file', {
+    hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE',
+  });
   // Both are required: the admission routes create email claims and see passwords, so without a client CA anyone
   // could call them, and with a CA but no names any certificate that CA ever signed (another component's) would do.
-  const clientCaFile = flags.value('client-ca-file');
-  if (!clientCaFile) {
-    throw flags.bad('client-ca-file', {
-      reason: 'is required: without it the admission routes would accept callers without a client certificate',
-      hint: "pass the CA that signs kube-apiserver's webhook client certificate (cnpaas up's PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE",
-    });
-  }
-  const allowedClientNames = flags.list('allowed-client-names');
-  if (allowedClientNames.length === 0) {
-    throw flags.bad('allowed-client-names', {
+  const clientCaFile = flags.requiredFile('client-ca-file', {
+    reason: 'is required: without it the admission routes would accept callers without a client certificate',
+    hint: "pass the CA that signs kube-apiserver's webhook client certificate (cnpaas up's PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE",
+  });
+  const allowedClientNames = flags.names('allowed-client-names', {
+    required: {
       reason: 'is required: without it any certificate signed by --client-ca-file could call the admission routes',
       hint: "pass the CN of kube-apiserver's webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES",
-    });
-  }
+    },
+  });
   const kube = flags.kubeconfig("pass the webhooks' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG");
   const logLevel = flags.logLevel();
   const argon2idCost = parseArgon2idCost(flags.value('argon2id-cost'), (reason) =>
@@ -114,9 +102,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   return {
     host,
     port,
-    certFile: resolve(certFile),
-    keyFile: resolve(keyFile),
-    clientCaFile: resolve(clientCaFile),
+    certFile,
+    keyFile,
+    clientCaFile,
     allowedClientNames,
     ...kube,
     logLevel,

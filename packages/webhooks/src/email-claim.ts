@@ -30,7 +30,7 @@
  */
 import { claimNameFor, emailSha256 } from '@cnpaas/webshop-api';
 import { WebhooksError, errorMessage } from './errors.js';
-import { deny, type AdmissionRequest, type AdmissionResponse } from './admission-review.js';
+import { deny, type AdmissionRequest, type AdmissionResponse } from '@cnpaas/service-kit';
 
 /**
  * Claim naming is the contract's (@cnpaas/webshop-api), so the operator that

@@ -15,7 +15,7 @@
  * and an `instanceof` that holds across two copies of this package.
  * `errorMessage` is the kit's.
  */
-import { ServiceError, type ErrorFactory, type KitErrorOptions } from '@cnpaas/service-kit';
+import { HttpServiceError, type ErrorFactory } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
@@ -80,17 +80,9 @@ export type WebhooksErrorCode =
    */
   | 'CNPAAS_WEBHOOKS_MANIFEST';
 
-export class WebhooksError extends ServiceError<WebhooksErrorCode> {
+export class WebhooksError extends HttpServiceError<WebhooksErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.webhooks.WebhooksError');
   override readonly name = 'WebhooksError';
-
-  /** The HTTP status to answer with when this error ends a request; 500 when unset. */
-  readonly httpStatus: number | undefined;
-
-  constructor(code: WebhooksErrorCode, message: string, options: KitErrorOptions = {}) {
-    super(code, message, options);
-    this.httpStatus = options.httpStatus;
-  }
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes. */

@@ -3,31 +3,8 @@
  * hashing, validation, email claims) and their HTTPS server. See README.md.
  */
 export { WebhooksError, errorMessage, type WebhooksErrorCode } from './errors.js';
-export {
-  ADMISSION_API_VERSION,
-  ADMISSION_KIND,
-  allow,
-  allowWithPatch,
-  deny,
-  decodePatch,
-  parseAdmissionReview,
-  reviewResponse,
-  pointerSegment,
-  type AdmissionHandler,
-  type AdmissionObject,
-  type AdmissionRequest,
-  type AdmissionResponse,
-  type AdmissionReview,
-  type DenyOptions,
-  type GroupVersionKind,
-  type GroupVersionResource,
-  type JsonPatchOp,
-  type ObjectMeta,
-  type Operation,
-  type Status,
-  type StatusCause,
-  type UserInfo,
-} from './admission-review.js';
+// The AdmissionReview types and answers are @cnpaas/service-kit's; import them from there.
+export { parseAdmissionReview } from './admission-review.js';
 export {
   PASSWORD_MIN_LENGTH,
   PASSWORD_MAX_LENGTH,

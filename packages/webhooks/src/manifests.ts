@@ -5,11 +5,11 @@
  * unchanged); `cnpaas up` applies a local rendering of the configurations,
  * made here, only after the server is ready.
  */
-import { fileURLToPath } from 'node:url';
 import {
   encodeCaBundle as encodePemBundle,
   localWebhookConfiguration,
   manifestsYaml,
+  packageManifestPath,
   readManifests,
   type ManifestObject,
 } from '@cnpaas/service-kit/manifests';
@@ -25,7 +25,7 @@ export const MANIFEST_FILES = {
 
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
-  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+  return packageManifestPath(import.meta.url, file);
 }
 
 /** manifests/rbac.yaml: the webhooks' own permissions (claims, user lookup). */

@@ -3,21 +3,25 @@
  * admission metrics (`apiserver_admission_webhook_*`) so the two sides of a
  * call line up on one dashboard.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ServiceMetrics } from '@cnpaas/service-kit/metrics';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ClaimOutcome } from './email-claim.js';
 
-export class WebhookMetrics {
-  readonly registry: Registry;
+export class WebhookMetrics extends ServiceMetrics {
   readonly admissionTotal: Counter<'webhook' | 'operation' | 'allowed' | 'code'>;
   readonly admissionDuration: Histogram<'webhook'>;
   readonly claimsTotal: Counter<'outcome'>;
-  readonly rejectedRequests: Counter<'reason'>;
 
   constructor(options: { registry?: Registry; processMetrics?: boolean } = {}) {
-    this.registry = options.registry ?? new Registry();
-    const registers = [this.registry];
-    // Off by default: the process collectors start timers, which unit tests do not want.
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'cnpaas_webhooks_' });
+    super({
+      ...options,
+      processMetricsPrefix: 'cnpaas_webhooks_',
+      rejectedRequests: {
+        name: 'cnpaas_webhook_rejected_requests_total',
+        help: 'Requests refused before any handler ran, per reason (client certificate, body not a review, too large)',
+      },
+    });
+    const registers = this.registers;
     this.admissionTotal = new Counter({
       name: 'cnpaas_webhook_admission_requests_total',
       help: 'Admission reviews answered, per webhook, operation, decision and status code (200 when allowed)',
@@ -35,12 +39,6 @@ export class WebhookMetrics {
       name: 'cnpaas_webhook_email_claims_total',
       help: 'Email claim attempts per outcome: claimed, already-ours, dry-run, taken',
       labelNames: ['outcome'],
-      registers,
-    });
-    this.rejectedRequests = new Counter({
-      name: 'cnpaas_webhook_rejected_requests_total',
-      help: 'Requests refused before any handler ran, per reason (client certificate, body not a review, too large)',
-      labelNames: ['reason'],
       registers,
     });
   }

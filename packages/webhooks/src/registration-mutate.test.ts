@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { crdManifests } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { decodePatch } from './admission-review.js';
+import { decodePatch } from '@cnpaas/service-kit';
 import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
 import { PasswordHasher, formatPasswordHash, parsePasswordHash, scryptHash } from './password-hash.js';
 import { createRegistrationMutator, defaultCompanyName } from './registration-mutate.js';

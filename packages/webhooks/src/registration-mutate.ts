@@ -25,7 +25,7 @@
  * empty patch. Patches never carry the plain password
  * (no `test` op on it): the apiserver may log patches at high verbosity.
  */
-import { allow, allowWithPatch, deny, isRecord, type AdmissionHandler, type JsonPatchOp } from './admission-review.js';
+import { allow, allowWithPatch, deny, isRecord, type AdmissionHandler, type JsonPatchOp } from '@cnpaas/service-kit';
 import { dryRunPasswordPlaceholder, isDryRunPasswordPlaceholder } from './dry-run-password.js';
 import { IssuedPasswords } from './issued-passwords.js';
 import type { PasswordHasher } from './password-hash.js';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AdmissionObject, AdmissionResponse } from './admission-review.js';
+import type { AdmissionObject, AdmissionResponse } from '@cnpaas/service-kit';
 import { dryRunPasswordPlaceholder } from './dry-run-password.js';
 import { EmailClaims, claimNameFor, emailSha256 } from './email-claim.js';
 import { PasswordHasher, formatPasswordHash } from './password-hash.js';

@@ -15,7 +15,7 @@
  * does not see.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { allow, deny, isRecord, type AdmissionHandler, type AdmissionResponse } from './admission-review.js';
+import { allow, deny, isRecord, type AdmissionHandler, type AdmissionResponse } from '@cnpaas/service-kit';
 import { isDryRunPasswordPlaceholder } from './dry-run-password.js';
 import { denyClaimUnavailable, denyEmailTaken, type EmailClaims } from './email-claim.js';
 import type { PasswordHasher } from './password-hash.js';

@@ -3,7 +3,7 @@
  * which webhook name. manifests/*.yaml register the same paths and names;
  * manifests.test.ts checks that the two agree.
  */
-import type { AdmissionHandler } from './admission-review.js';
+import type { AdmissionHandler } from '@cnpaas/service-kit';
 import type { EmailClaims } from './email-claim.js';
 import type { PasswordHasher } from './password-hash.js';
 import { createRegistrationMutator } from './registration-mutate.js';

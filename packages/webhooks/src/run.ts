@@ -5,7 +5,7 @@
  * only after the flags parsed, so `--help` and flag errors answer without
  * loading fastify and client-node.
  */
-import { readPem, runUntilStopped, tlsSetup } from '@cnpaas/service-kit';
+import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { WebhooksConfig } from './config.js';
 import { EmailClaims } from './email-claim.js';
@@ -26,6 +26,7 @@ function readTls(config: WebhooksConfig): TlsMaterial {
 }
 
 export async function run(config: WebhooksConfig, version: string): Promise<void> {
+  // The certificate files first: a missing one is the first thing to fix.
   const tls = readTls(config);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the webhooks' kubeconfig from cnpaas up",
@@ -38,22 +39,21 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
     store: new KubeClaimStore(kc),
     onOutcome: (outcome) => metrics.countClaim(outcome),
   });
-  const server = await tlsSetup(
-    async () => {
-      const built = new WebhookServer({
+  await serveUntilStopped({
+    readTls: () => readTls(config),
+    tls,
+    build: (tls) =>
+      new WebhookServer({
         tls,
         allowedClientNames: config.allowedClientNames,
         routes: webshopRoutes({ hasher, claims }),
         log,
         metrics,
-      });
-      await built.app.ready();
-      return built;
-    },
-    { hint: 'check that --key-file is the key of --cert-file and both are PEM', error: kitError },
-  );
-  const url = await server.listen({ host: config.host, port: config.port });
-  log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening');
-
-  await runUntilStopped({ log, close: () => server.close(), reload: () => server.setTls(readTls(config)) });
+      }),
+    at: config,
+    log,
+    error: kitError,
+    tlsHint: 'check that --key-file is the key of --cert-file and both are PEM',
+    listening: (url) => log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening'),
+  });
 }

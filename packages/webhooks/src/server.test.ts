@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowWithPatch, decodePatch, type AdmissionReview } from './admission-review.js';
+import { allowWithPatch, decodePatch, type AdmissionReview } from '@cnpaas/service-kit';
 import { EmailClaims } from './email-claim.js';
 import { PasswordHasher } from './password-hash.js';
 import { WEBHOOKS, webshopRoutes, type WebhookRoute } from './routes.js';

@@ -20,17 +20,15 @@ import {
   HttpsService,
   clientCertificateCheck,
   fastifyHttpsOptions,
+  deny,
+  reviewResponse,
   serveJson,
+  type AdmissionRequest,
+  type AdmissionResponse,
   type ServingTls,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import {
-  deny,
-  parseAdmissionReview,
-  reviewResponse,
-  type AdmissionRequest,
-  type AdmissionResponse,
-} from './admission-review.js';
+import { parseAdmissionReview } from './admission-review.js';
 import { WebhooksError, errorMessage, kitError } from './errors.js';
 import type { Logger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';

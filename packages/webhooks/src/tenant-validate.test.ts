@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AdmissionObject } from './admission-review.js';
+import type { AdmissionObject } from '@cnpaas/service-kit';
 import { createTenantValidator } from './tenant-validate.js';
 import { admissionRequest } from './test-support.js';
 import { REGISTRATION_UID_LABEL } from './webshop.js';

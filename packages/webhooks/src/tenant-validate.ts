@@ -7,7 +7,7 @@
  * say (no field is only spaces, no control characters).
  */
 import { TENANT_LIMITS as CRD_LIMITS } from '@cnpaas/webshop-api';
-import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest } from './admission-review.js';
+import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest } from '@cnpaas/service-kit';
 import { checkDns1123Label, checkString, denyInvalid, ratchet, type FieldProblem } from './validation.js';
 import { RESOURCES, WEBSHOP_GROUP } from './webshop.js';
 

@@ -8,7 +8,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
   type Operation,
-} from './admission-review.js';
+} from '@cnpaas/service-kit';
 import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
 import { createLogger, type Logger } from './logger.js';
 import type { ScryptParams } from './password-hash.js';

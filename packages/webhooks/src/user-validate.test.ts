@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AdmissionObject } from './admission-review.js';
+import type { AdmissionObject } from '@cnpaas/service-kit';
 import { EmailClaims, claimNameFor } from './email-claim.js';
 import { PasswordHasher, formatPasswordHash, scryptHash } from './password-hash.js';
 import { FAST_SCRYPT, MemoryClaimStore, admissionRequest } from './test-support.js';

@@ -18,7 +18,7 @@ import {
   type AdmissionHandler,
   type AdmissionRequest,
   type AdmissionResponse,
-} from './admission-review.js';
+} from '@cnpaas/service-kit';
 import { denyClaimUnavailable, denyEmailTaken, type ClaimOwner, type EmailClaims } from './email-claim.js';
 import type { PasswordHasher } from './password-hash.js';
 import {

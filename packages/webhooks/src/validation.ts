@@ -9,7 +9,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { normaliseEmail, USER_LIMITS } from '@cnpaas/webshop-api';
-import { deny, isRecord, type AdmissionResponse, type StatusCause } from './admission-review.js';
+import { deny, isRecord, type AdmissionResponse, type StatusCause } from '@cnpaas/service-kit';
 
 export type ProblemType =
   'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueTooLong' | 'FieldValueTypeInvalid' | 'FieldValueForbidden';

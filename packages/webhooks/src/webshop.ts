@@ -12,7 +12,7 @@ import {
   type TenantSpec,
   type UserSpec,
 } from '@cnpaas/webshop-api';
-import type { AdmissionObject } from './admission-review.js';
+import type { AdmissionObject } from '@cnpaas/service-kit';
 
 /** The contract's names (@cnpaas/webshop-api), re-exported for the package's own API. */
 export { WEBSHOP_GROUP, WEBSHOP_VERSION, SYSTEM_NAMESPACE, REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';

@@ -21,7 +21,8 @@ import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { KubeConfig } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS_PATH } from '../api-group.js';
-import type { RegistrationRequest, RegistrationRequestStatus, SubjectAccessReviewSpec } from '../kube-api.js';
+import type { RegistrationRequestStatus } from '@cnpaas/webshop-api';
+import type { RegistrationRequest, SubjectAccessReviewSpec } from '../kube-api.js';
 import { failure, type KubeStatus } from '../status.js';
 import type { TestPki } from './pki.js';
 
@@ -44,7 +45,13 @@ export const COMPLETED_STATUS = (name: string): RegistrationRequestStatus => ({
   user: `t-${name}`,
   email: `t-${name}-welcome`,
   conditions: [
-    { type: 'Ready', status: 'True', reason: 'Completed', message: 'tenant, namespace, user and welcome email exist' },
+    {
+      type: 'Ready',
+      status: 'True',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+      reason: 'Completed',
+      message: 'tenant, namespace, user and welcome email exist',
+    },
   ],
 });
 

@@ -4,7 +4,6 @@
  * environment or a mounted secret directory only (email/smtp-settings.ts),
  * never from argv, which `ps` shows to everyone.
  */
-import { resolve } from 'node:path';
 import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from '../errors.js';
 import { DEFAULT_VERIFY_URL, checkVerifyUrl } from '../email/verification-link.js';
@@ -78,28 +77,18 @@ export function parseFunctionConfig(
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen', DEFAULT_FUNCTION_LISTEN);
-  const certFile = flags.value('cert-file');
-  if (!certFile)
-    throw flags.bad('cert-file', {
-      reason: 'is required',
-      hint: "pass the serving certificate from cnpaas up's PKI, or set CNPAAS_FUNCTION_CERT_FILE",
-    });
-  const keyFile = flags.value('key-file');
-  if (!keyFile)
-    throw flags.bad('key-file', {
-      reason: 'is required',
-      hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE',
-    });
+  const certFile = flags.requiredFile('cert-file', {
+    hint: "pass the serving certificate from cnpaas up's PKI, or set CNPAAS_FUNCTION_CERT_FILE",
+  });
+  const keyFile = flags.requiredFile('key-file', {
+    hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE',
+  });
   // Every server authenticates its callers (docs/design.md "Security"): no anonymous mode.
-  const clientCaFile = flags.value('client-ca-file');
-  if (!clientCaFile)
-    throw flags.bad('client-ca-file', {
-      reason: 'is required',
-      hint: "pass the CA that signs the trigger's client certificate",
-    });
+  const clientCaFile = flags.requiredFile('client-ca-file', {
+    hint: "pass the CA that signs the trigger's client certificate",
+  });
   // An empty list would let any certificate the CA signed POST: it means the default instead.
-  const names = flags.list('allowed-client-names');
-  const allowedClientNames = names.length > 0 ? names : [TRIGGER_CLIENT_NAME];
+  const allowedClientNames = flags.names('allowed-client-names', { fallback: [TRIGGER_CLIENT_NAME] });
   const kube = flags.kubeconfig(
     "pass the function's kubeconfig (client identity cnpaas-email-function), or set KUBECONFIG",
   );
@@ -125,9 +114,9 @@ export function parseFunctionConfig(
   return {
     host,
     port,
-    certFile: resolve(certFile),
-    keyFile: resolve(keyFile),
-    clientCaFile: resolve(clientCaFile),
+    certFile,
+    keyFile,
+    clientCaFile,
     allowedClientNames,
     ...kube,
     sendDeadlineMs,

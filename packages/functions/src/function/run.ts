@@ -4,7 +4,7 @@
  * (SIGTERM/SIGINT stop after requests in flight, SIGHUP reloads the
  * certificates). Loaded by function-main.ts only after the flags parsed.
  */
-import { readPem, runUntilStopped, tlsSetup } from '@cnpaas/service-kit';
+import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { EmailDelivery } from '../claim/exactly-once.js';
 import { KubeEmailStatusStore } from '../claim/kube-status-store.js';
@@ -27,6 +27,7 @@ function readTls(config: FunctionConfig): TlsMaterial {
 }
 
 export async function run(config: FunctionConfig, version: string): Promise<void> {
+  // The certificate files first: a missing one is the first thing to fix.
   const tls = readTls(config);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the function's kubeconfig from cnpaas up",
@@ -45,39 +46,33 @@ export async function run(config: FunctionConfig, version: string): Promise<void
     log,
     claimLeaseMs: config.claimLeaseMs,
   });
-  const server = await tlsSetup(
-    async () => {
-      const built = new EmailFunctionServer({
+  await serveUntilStopped({
+    readTls: () => readTls(config),
+    tls,
+    build: (tls) =>
+      new EmailFunctionServer({
         tls,
         allowedClientNames: config.allowedClientNames,
         delivery,
         log,
         metrics,
-      });
-      await built.app.ready();
-      return built;
-    },
-    { hint: 'check that --key-file is the key of --cert-file and both are PEM', error: kitError },
-  );
-  const url = await server.listen({ host: config.host, port: config.port });
-  log.info(
-    {
-      url,
-      version,
-      instanceId: delivery.instanceId,
-      smtp: describeSmtpSettings(settings),
-      allowedClientNames: config.allowedClientNames,
-      verifyUrl: config.verifyUrl,
-    },
-    'listening',
-  );
-
-  await runUntilStopped({
+      }),
+    at: config,
     log,
-    close: async () => {
-      await server.close();
-      verificationKey.close();
-    },
-    reload: () => server.setTls(readTls(config)),
+    error: kitError,
+    tlsHint: 'check that --key-file is the key of --cert-file and both are PEM',
+    listening: (url) =>
+      log.info(
+        {
+          url,
+          version,
+          instanceId: delivery.instanceId,
+          smtp: describeSmtpSettings(settings),
+          allowedClientNames: config.allowedClientNames,
+          verifyUrl: config.verifyUrl,
+        },
+        'listening',
+      ),
+    close: () => verificationKey.close(),
   });
 }

@@ -23,7 +23,7 @@ import { servingDnsNames, type ServingSecret } from './cert-manager.js';
 import type { Cluster } from './cluster.js';
 import { SYSTEM_NAMESPACE } from './names.js';
 import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
-import { newVerificationKey, verificationKeySecret } from '../verification-key.js';
+import { newVerificationKey, verificationKeySecret } from '@cnpaas/webshop';
 
 /** The Services that serve TLS, each with the Secret its pods mount (deploy/base). */
 export const SERVING: readonly ServingSecret[] = [

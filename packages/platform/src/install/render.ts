@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { emailTriggerVars, manifestPath, TRIGGER_MANIFESTS } from '@cnpaas/functions';
 import { parseManifests, type ManifestObject } from '@cnpaas/service-kit/manifests';
+import { clusterDemoTrigger } from '@cnpaas/webshop';
 import { fillPlaceholders } from '../apply-manifests.js';
 import { PlatformError } from '../errors.js';
 import type { Cluster } from './cluster.js';
@@ -118,21 +118,16 @@ export async function apiserverCidrs(cluster: Cluster): Promise<string[]> {
 }
 
 /**
- * The demo's HTTPTrigger and its delivery Secret, from the functions
- * package's own files: the function's in-cluster URL, the serving CA, and
- * the delivery client certificate.
+ * The demo's HTTPTrigger and its delivery Secret, from the webshop's
+ * composition: the functions package's files, filled with the function's
+ * in-cluster URL, the serving CA, and the delivery client certificate.
  */
 export function demoTrigger(options: {
   servingCaPem: string;
   delivery: { certPem: string; keyPem: string };
 }): ManifestObject[] {
-  const vars = emailTriggerVars({
-    functionBaseUrl: `https://cnpaas-email-function.${SYSTEM_NAMESPACE}.svc`,
-    caPem: options.servingCaPem,
-    delivery: options.delivery,
-  });
-  return [TRIGGER_MANIFESTS.deliverySecret, TRIGGER_MANIFESTS.emailTrigger].flatMap((file) => {
-    const source = manifestPath(file);
-    return parseManifests(fillPlaceholders(readFileSync(source, 'utf8'), vars, source), source);
-  });
+  const { files, vars } = clusterDemoTrigger({ namespace: SYSTEM_NAMESPACE, ...options });
+  return files.flatMap((source) =>
+    parseManifests(fillPlaceholders(readFileSync(source, 'utf8'), vars, source), source),
+  );
 }

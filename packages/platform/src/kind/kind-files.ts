@@ -23,7 +23,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { APISERVER_WEBHOOK_CLIENT_NAME } from '@cnpaas/webhooks';
+import { APISERVER_WEBHOOK_CLIENT_NAME } from '@cnpaas/service-kit';
 import { admissionConfig } from '../admission-config.js';
 import { CertificateAuthority } from '../pki.js';
 

@@ -64,6 +64,12 @@ export interface TestControlPlane {
   server: string;
   /** The state dir: `logs/<name>.log` holds each process's output. */
   stateDir: string;
+  /**
+   * kube-apiserver's `--requestheader-client-ca-file`: the CA of the
+   * front-proxy client certificate it presents to aggregated API servers
+   * (their `--requestheader-client-ca-file`).
+   */
+  frontProxyCaFile: string;
   /** The pinned kubectl, for tests that want to drive the API as a person does. */
   kubectl: string;
   /** The pid of each started process, by name (`store`, `kube-apiserver`, `kube-controller-manager`). */
@@ -167,6 +173,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       kubeConfig,
       server,
       stateDir: root,
+      frontProxyCaFile: pki.frontProxyCa.files.cert,
       kubectl,
       pids: () => Object.fromEntries(running.components().map((c) => [c.name, c.pid])),
       apply,

@@ -76,8 +76,25 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['--wal-size-limit=0'])).toThrow('--wal-size-limit: "0" is not a positive integer');
   });
 
+  it('serves KV and Watch on the lean path unless --grpc-impl or CNPAAS_STORE_GRPC_IMPL says grpc-js', () => {
+    const saved = process.env.CNPAAS_STORE_GRPC_IMPL;
+    try {
+      delete process.env.CNPAAS_STORE_GRPC_IMPL;
+      expect((parseFlags([]) as StoreConfig).grpcImpl).toBe('lean');
+      expect((parseFlags(['--grpc-impl=grpc-js']) as StoreConfig).grpcImpl).toBe('grpc-js');
+      process.env.CNPAAS_STORE_GRPC_IMPL = 'grpc-js';
+      expect((parseFlags([]) as StoreConfig).grpcImpl).toBe('grpc-js');
+      // The flag wins over the environment.
+      expect((parseFlags(['--grpc-impl=lean']) as StoreConfig).grpcImpl).toBe('lean');
+    } finally {
+      if (saved === undefined) delete process.env.CNPAAS_STORE_GRPC_IMPL;
+      else process.env.CNPAAS_STORE_GRPC_IMPL = saved;
+    }
+  });
+
   it.each([
     [['--nope'], "Unknown option '--nope'"],
+    [['--grpc-impl=fast'], '--grpc-impl: "fast" is not an implementation'],
     [['--max-txn-ops=0'], '--max-txn-ops: "0" is not a positive integer'],
     [['--watch-progress-notify-interval=soon'], 'is not a duration'],
     [

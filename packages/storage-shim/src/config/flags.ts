@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { StoreError } from '../errors.js';
 import { WAL_SIZE_LIMIT_BYTES } from '../drivers/checkpointer.js';
 import { parseDuration } from './duration.js';
+import type { GrpcImpl } from '../server/lean/lean-paths.js';
 
 /** The store's command line, with etcd's flag names so existing habits and scripts carry over. */
 export interface StoreConfig {
@@ -34,6 +35,8 @@ export interface StoreConfig {
   maxLeases: number;
   /** Bytes a SQLite WAL file is cut back to once its pages are checkpointed. */
   walSizeLimitBytes: number;
+  /** Who serves KV and Watch: the lean path on node:http2, or grpc-js like every other service. */
+  grpcImpl: GrpcImpl;
 }
 
 export const USAGE = `Usage: cnpaas-store [flags]
@@ -74,6 +77,8 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --wal-size-limit N            bytes a SQLite file's WAL is cut back to once checkpointed: when
                                 writes pause, or while they go on once it is past twice this
                                 (default ${WAL_SIZE_LIMIT_BYTES})
+  --grpc-impl IMPL              who serves KV and Watch: lean (default; straight on node:http2) or
+                                grpc-js (as every other service); env CNPAAS_STORE_GRPC_IMPL
   --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
   --log-level LEVEL             trace, debug, info (default), warn, error
   --help, --version
@@ -128,6 +133,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'max-watches-per-connection': { type: 'string' },
         'max-leases': { type: 'string' },
         'log-level': { type: 'string' },
+        'grpc-impl': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -170,7 +176,11 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw bad('log-level', `"${logLevel}" is not a level`, 'use debug, info, warn or error');
   }
+  const grpcImpl = (values['grpc-impl'] ?? process.env.CNPAAS_STORE_GRPC_IMPL ?? 'lean') as string;
+  if (grpcImpl !== 'lean' && grpcImpl !== 'grpc-js')
+    throw bad('grpc-impl', `"${grpcImpl}" is not an implementation`, 'use lean or grpc-js');
   return {
+    grpcImpl,
     listenClientUrls:
       list(values['listen-client-urls'] as string | undefined).length > 0
         ? list(values['listen-client-urls'] as string)

@@ -68,6 +68,9 @@ function round(path: string, limit: number): void {
   if (!db) {
     db = new Database(path);
     db.pragma(`journal_size_limit = ${limit}`);
+    // The store's backend files commit with NORMAL and sync their WAL afterwards (wal-sync.ts); a checkpoint syncs
+    // the WAL before copying it and the database file before the log starts over, so nothing synced is lost to it.
+    db.pragma('synchronous = FULL');
     connections.set(path, db);
   }
   const state = states.get(path) ?? { log: -1, waitMs: FIRST_WAIT_MS };

@@ -110,6 +110,14 @@ export class MetaStore extends SqliteFile implements MetaBackend {
     }));
   }
 
+  /**
+   * Commits the batch's part in meta.db, durable on return (FULL: the fsync is inside COMMIT): the revision log of a
+   * write spanning files must be on disk before any backend file commits it.
+   */
+  commit(): void {
+    this.commitTransaction();
+  }
+
   clearLog(): void {
     this.db.prepare('DELETE FROM txlog').run();
   }

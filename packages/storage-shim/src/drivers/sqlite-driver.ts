@@ -2,7 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
+import { PrefixCounts } from './prefix-counts.js';
 import { SqliteFile } from './sqlite-file.js';
+import type { Datasync, DatasyncNow } from './wal-sync.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
 import type { Compiled } from './sql/dialect.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
@@ -28,6 +30,9 @@ export interface SqliteDriverOptions {
   fsync: boolean;
   /** The size the WAL file is cut back to; default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
+  /** Tests: what the WAL sync calls instead of fs.fdatasync (and fs.fdatasyncSync). */
+  datasync?: Datasync;
+  datasyncNow?: DatasyncNow;
 }
 
 const EMPTY_VALUE = Buffer.alloc(0);
@@ -59,9 +64,11 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #archiveStmt: Statement;
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
+  readonly #counts: PrefixCounts;
 
   constructor(options: SqliteDriverOptions) {
-    super({ ...options, migrations: sqliteDialect.migrations });
+    // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
+    super({ ...options, migrations: sqliteDialect.migrations, syncAfterCommit: true });
     this.#get = this.#prepared(SQL.get);
     this.#upsert = this.#prepared(SQL.upsert);
     this.#tombstone = this.#prepared(SQL.tombstone);
@@ -69,6 +76,11 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     this.#archiveStmt = this.#prepared(SQL.archive);
     this.#prevOf = this.#prepared(SQL.prevOf);
     this.#keysByLease = this.db.prepare(SQL.keysByLease.text).pluck();
+    this.#counts = new PrefixCounts(this.db);
+    if (this.getMeta('counts_built') === undefined) {
+      this.#counts.rebuild(this.lastRevision());
+      this.setMeta('counts_built', 1);
+    }
   }
 
   /** The newest revision written to this file, kept even when compaction removes rows. */
@@ -76,12 +88,18 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     return Number(this.getMeta('last_revision') ?? 0);
   }
 
-  /** Commits the batch and records the newest revision it holds, in the same transaction. */
-  // Synchronous on purpose: see the note in mvcc/backend.ts.
-  override commit(lastRevision?: number): void {
-    if (!this.inTransaction) return;
+  /**
+   * Commits the batch and records the newest revision it holds, in the same transaction. COMMIT itself is
+   * synchronous (see the note in mvcc/backend.ts); with fsync the promise resolves once the WAL is on disk, and
+   * until then the revision store answers reads at the revision before this batch. A lone batch (`alone`) is
+   * synced on this thread instead when no pooled sync is pending: durable on return.
+   */
+  commit(lastRevision?: number, alone = false): Promise<void> | undefined {
+    if (!this.inTransaction) return undefined;
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
-    super.commit();
+    this.commitTransaction();
+    if (!this.syncsAfterCommit || (alone && this.syncWalNow())) return undefined;
+    return this.syncWal();
   }
 
   get(key: Buffer): KeyValue | undefined {
@@ -91,11 +109,15 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
 
   /** Keys in `range` at `revision` (null: current), in key order. */
   range(range: KeyRange, revision: number | null, limit: number, keysOnly = false): KeyValue[] {
-    if (range.end === null && revision === null) {
-      // The hot path of every Get: one prepared point lookup, no ORDER BY/LIMIT plan.
+    if (range.end === null) {
+      // The hot path of every Get: one prepared point lookup, no ORDER BY/LIMIT plan. At a past revision it still
+      // answers when the current row is no newer (nothing changed the key since): the case of a Get pinned to the
+      // last durable revision while a batch syncs. Otherwise history has the answer.
       const kv = this.get(range.start);
-      if (!kv) return [];
-      return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
+      if (revision === null || (kv && kv.modRevision <= revision)) {
+        if (!kv) return [];
+        return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
+      }
     }
     const stmt = this.#prepared(SQL.range(boundOf(range), revision !== null, keysOnly));
     const rows = stmt.all(this.#params(range, revision, limit < 0 ? sqliteDialect.unlimited : limit)) as RawRow[];
@@ -103,6 +125,8 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   }
 
   count(range: KeyRange, revision: number | null): number {
+    const counted = this.#counts.count(range, revision);
+    if (counted !== undefined) return counted;
     const stmt = this.#prepared(SQL.count(boundOf(range), revision !== null));
     return stmt.pluck().get(this.#params(range, revision)) as number;
   }
@@ -110,13 +134,14 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   /** Writes `kv` as the key's new current version; `prev` moves to history. */
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) this.#archive(kv.key, kv.modRevision);
+    else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
-    this.#deleteKv.run({ key });
+    if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
   }
 
   /** Moves the key's current row to history; SQLite copies it without a round trip through JS. */

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { WAL_SIZE_LIMIT_BYTES } from './checkpointer.js';
+import { type Datasync, type DatasyncNow, WalSync } from './wal-sync.js';
 import { makePrivateDatabase } from './private-files.js';
 import { migrate } from './schema.js';
 import { BackendStatements } from './sql/statements.js';
@@ -19,6 +20,15 @@ export interface SqliteFileOptions {
   walSizeLimitBytes?: number;
   /** Forward-only migrations; the file's user_version counts the applied ones. */
   migrations: readonly string[];
+  /**
+   * With fsync: make a commit durable after COMMIT, from the thread pool (`syncWal`, wal-sync.ts), instead of inside
+   * it. The backend files do; meta.db does not, since its revision log must be on disk before any backend file
+   * commits a revision that spans files.
+   */
+  syncAfterCommit?: boolean;
+  /** Tests: what `syncWal` calls instead of fs.fdatasync, and `syncWalNow` instead of fs.fdatasyncSync. */
+  datasync?: Datasync;
+  datasyncNow?: DatasyncNow;
 }
 
 /**
@@ -32,6 +42,8 @@ export class SqliteFile {
   readonly db: Database.Database;
   readonly #setMeta: Statement;
   readonly #getMeta: Statement;
+  /** Set when commits are synced after COMMIT (syncAfterCommit): the WAL's descriptor and its pending sync. */
+  readonly #walSync: WalSync | undefined;
   #inTxn = false;
 
   constructor(options: SqliteFileOptions) {
@@ -42,9 +54,14 @@ export class SqliteFile {
     // overwritten with zeros instead of lingering in free pages of the file.
     this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced on every commit, so an acknowledged write
-    // survives power loss. kine runs NORMAL, which does not.
-    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'OFF'}`);
+    // FULL: the WAL is fsynced inside every COMMIT, so an acknowledged write
+    // survives power loss (kine runs NORMAL, which does not). syncAfterCommit
+    // keeps that guarantee with NORMAL: COMMIT only writes the WAL, and the
+    // caller awaits `syncWal()`, an fdatasync of the WAL off the event loop,
+    // before it acknowledges anything. NORMAL still syncs around checkpoints.
+    const deferred = options.fsync && options.syncAfterCommit === true;
+    this.db.pragma(`synchronous = ${options.fsync ? (deferred ? 'NORMAL' : 'FULL') : 'OFF'}`);
+    this.#walSync = deferred ? new WalSync(options.path, options.datasync, options.datasyncNow) : undefined;
     this.db.pragma('busy_timeout = 5000');
     // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
     this.db.pragma('wal_autocheckpoint = 0');
@@ -86,11 +103,35 @@ export class SqliteFile {
     }
   }
 
-  /** Commits the batch: with FULL sync, this is the fsync an acknowledgement waits for. */
-  commit(): void {
+  /**
+   * Commits the batch. With FULL sync, this is the fsync an acknowledgement waits for; with syncAfterCommit the
+   * commit is visible to this connection now and durable once `syncWal()` resolves. Each kind of file says what its
+   * `commit` returns (meta-store.ts, sqlite-driver.ts).
+   */
+  protected commitTransaction(): void {
     if (!this.#inTxn) return;
     this.db.exec('COMMIT');
     this.#inTxn = false;
+  }
+
+  /** True when commits are made durable by `syncWal()` rather than inside COMMIT. */
+  get syncsAfterCommit(): boolean {
+    return this.#walSync !== undefined;
+  }
+
+  /** syncAfterCommit: resolves once everything committed so far is on disk (an fdatasync of the WAL). */
+  syncWal(): Promise<void> {
+    return this.#walSync ? this.#walSync.sync() : Promise.resolve();
+  }
+
+  /** syncAfterCommit: the same sync on this thread, unless a pooled one is running or queued (then false). */
+  syncWalNow(): boolean {
+    return this.#walSync ? this.#walSync.syncNow() : true;
+  }
+
+  /** syncAfterCommit: whether the WAL descriptor still names the `-wal` file (tests; wal-sync.ts says why it does). */
+  walDescriptorIsCurrent(): boolean {
+    return this.#walSync?.sameFile() ?? true;
   }
 
   rollback(): void {
@@ -128,11 +169,23 @@ export class SqliteFile {
     return { total, inUse: (pages - free) * pageSize };
   }
 
-  /** The pragmas durability, privacy and a bounded WAL rest on: WAL, FULL sync, secure_delete, journal_size_limit. */
-  settings(): { journalMode: string; synchronous: number; secureDelete: number; journalSizeLimit: number } {
+  /**
+   * The settings durability, privacy and a bounded WAL rest on: WAL, the sync level (FULL, or NORMAL with
+   * `commitSync: 'fdatasync'`, the WAL synced after each COMMIT), secure_delete, journal_size_limit.
+   */
+  settings(): {
+    journalMode: string;
+    synchronous: number;
+    commitSync: 'in-commit' | 'fdatasync' | 'none';
+    secureDelete: number;
+    journalSizeLimit: number;
+  } {
+    const synchronous = this.db.pragma('synchronous', { simple: true }) as number;
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
-      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+      synchronous,
+      // How a commit reaches the disk: inside COMMIT (FULL), by the fdatasync after it, or not at all (tests).
+      commitSync: this.#walSync ? 'fdatasync' : synchronous >= 2 ? 'in-commit' : 'none',
       secureDelete: this.db.pragma('secure_delete', { simple: true }) as number,
       journalSizeLimit: this.db.pragma('journal_size_limit', { simple: true }) as number,
     };
@@ -152,6 +205,8 @@ export class SqliteFile {
 
   close(): void {
     this.rollback();
+    // Before the connection: its close may delete the `-wal` file this descriptor names.
+    this.#walSync?.close();
     this.db.close();
   }
 }

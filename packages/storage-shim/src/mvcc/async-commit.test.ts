@@ -28,10 +28,10 @@ function lateCommit(d: SqliteDriver): BackendDriver {
     if (LateCommit.loseAnswerNext) {
       // The COMMIT lands, and the connection drops before its answer does: the outcome is unknown to the store.
       LateCommit.loseAnswerNext = false;
-      d.commit(lastRevision);
+      void d.commit(lastRevision); // fsync off: COMMIT is all there is
       return new Promise((_, reject) => setTimeout(() => reject(new Error('connection lost')), 20));
     }
-    d.commit(lastRevision);
+    void d.commit(lastRevision); // fsync off: COMMIT is all there is
     return new Promise((resolve) =>
       setTimeout(() => {
         LateCommit.landed++;

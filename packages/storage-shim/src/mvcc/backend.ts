@@ -14,14 +14,15 @@ import type { LeaseTable } from './lessor.js';
  * return a promise (`MaybePromise`). Why:
  *
  * - SQLite runs in-process. Its reads are microseconds, and a group commit
- *   that applies, commits and answers in one tick is what keeps a Range from
- *   ever seeing half a batch. Awaiting each read would put a microtask between
- *   every row and open exactly that window, for nothing.
+ *   that applies and COMMITs in one tick is what keeps a Range from ever
+ *   seeing half a batch. Awaiting each read would put a microtask between
+ *   every row and open exactly that window, for nothing. With fsync, its
+ *   `commit` then returns the WAL's fdatasync, which runs in libuv's thread
+ *   pool (drivers/wal-sync.ts), so the event loop serves while the disk works.
  * - A network database (PostgreSQL, MySQL) makes a batch durable with one
  *   COMMIT round trip: that is the async step, which the store awaits only
  *   when it gets a promise (new writes queue for the next batch meanwhile,
- *   reads answer at the last committed revision). SQLite keeps returning
- *   plain values and never leaves the synchronous path.
+ *   reads answer at the last committed revision).
  * - Its reads and rows are synchronous here. The PostgreSQL and MySQL drivers
  *   meet that by waiting on a worker thread (sql-bridge.ts): correct, but a
  *   loopback round trip per statement with the event loop blocked. The way
@@ -80,8 +81,27 @@ export interface BackendDriver {
   savepoint(): void;
   releaseSavepoint(): void;
   rollbackToSavepoint(): void;
-  /** Makes the batch durable and records `lastRevision` with it, atomically. */
-  commit(lastRevision: number): MaybePromise<void>;
+  /**
+   * Makes the batch durable and records `lastRevision` with it, atomically.
+   * The batch may be visible to this driver's reads before a returned promise
+   * resolves (SQLite: COMMIT has run, the WAL's sync has not), so meanwhile
+   * the store reads only at an explicit revision, the last durable one, and
+   * answers nobody. A rejection with `CNPAAS_STORE_FSYNC_FAILED` means the
+   * rows are committed but may not be on disk: the store stops taking writes.
+   * `alone`: the batch is one request and no other batch is in flight, so
+   * nothing would use the event loop while it syncs; a driver may then sync
+   * on the calling thread and return nothing (SQLite does).
+   */
+  commit(lastRevision: number, alone?: boolean): MaybePromise<void>;
+  /**
+   * Optional; true when `commit` has committed the batch by the time it
+   * returns and its promise only makes it durable (SQLite with the WAL synced
+   * afterwards). The store may then apply and commit the next batch, if it
+   * writes only this backend, before that promise resolves; the next commit's
+   * promise must resolve after this one's. Unset (PostgreSQL, MySQL): the
+   * promise is the COMMIT itself and the next batch waits for it.
+   */
+  readonly syncsAfterCommit?: boolean;
   rollback(): void;
 
   // --- compaction and maintenance ---

@@ -201,11 +201,17 @@ describe('leases', () => {
 });
 
 describe('durability', () => {
-  it('runs every file in WAL mode with FULL sync unless fsync is off, its WAL cut back at the limit', async () => {
+  it('syncs every commit of every file unless fsync is off (backends after COMMIT, meta.db in it), its WAL cut back at the limit', async () => {
     t = openTestStore(SPLIT);
     // The test store runs without fsync; check both settings on real files.
     for (const p of Object.values(t.store.pragmas()))
-      expect(p).toEqual({ journalMode: 'wal', synchronous: 0, secureDelete: 1, journalSizeLimit: 32 * 1024 * 1024 });
+      expect(p).toEqual({
+        journalMode: 'wal',
+        synchronous: 0,
+        commitSync: 'none',
+        secureDelete: 1,
+        journalSizeLimit: 32 * 1024 * 1024,
+      });
     await t.store.close();
     const { RevisionStore } = await import('./store.js');
     const pino = (await import('pino')).default;
@@ -218,9 +224,16 @@ describe('durability', () => {
       opener: registry,
       logger: pino({ level: 'silent' }),
     });
-    // --wal-size-limit reaches every file, meta.db and the routed backends included.
-    for (const p of Object.values(durable.pragmas()))
-      expect(p).toEqual({ journalMode: 'wal', synchronous: 2, secureDelete: 1, journalSizeLimit: 1024 * 1024 });
+    // --wal-size-limit reaches every file, meta.db and the routed backends included. The backend files commit with
+    // NORMAL and are acknowledged only after an fdatasync of their WAL; meta.db's revision log is synced inside its
+    // COMMIT (FULL), before any backend file commits a revision that spans files.
+    const pragmas = durable.pragmas();
+    expect(Object.keys(pragmas).sort()).toEqual(['alpha', 'beta', 'main', 'meta'].sort());
+    for (const [name, p] of Object.entries(pragmas)) {
+      const sync =
+        name === 'meta' ? { synchronous: 2, commitSync: 'in-commit' } : { synchronous: 1, commitSync: 'fdatasync' };
+      expect(p, name).toEqual({ journalMode: 'wal', ...sync, secureDelete: 1, journalSizeLimit: 1024 * 1024 });
+    }
     t.store = durable;
   });
 });

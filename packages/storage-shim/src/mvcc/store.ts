@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { BackendUnavailableError, EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
-import type { KeyRange } from '../keys.js';
+import { type KeyRange, toKeyRange } from '../keys.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -91,6 +91,9 @@ interface Pending {
 
 interface Batch {
   revisions: Revision[];
+  /** The store's revision before the batch, and after it was applied. */
+  before: number;
+  after: number;
 }
 
 /**
@@ -114,16 +117,21 @@ export class RevisionStore {
   readonly #compactedAhead = new Set<(compactRevision: number) => void>();
   #revision = 1;
   /**
-   * The newest revision whose batch has committed: what reads and headers
+   * The newest revision whose batch is durable: what reads and headers
    * report. It trails `#revision` only while an asynchronous commit is in
-   * flight, so nobody is told of a revision that could still be lost.
+   * flight (a network COMMIT, or a SQLite file's WAL sync), so nobody is told
+   * of a revision that could still be lost; reads meanwhile are pinned to it.
    */
   #committed = 1;
   #compactRevision = -1;
   #queue: Pending[] = [];
   #flushScheduled = false;
-  /** A batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
+  /** The newest batch (or start-up recovery) whose commit is still in flight; only asynchronous drivers leave one. */
   #committing: Promise<void> | undefined;
+  /** Batches in flight: one, or two while a batch overlaps the sync of the one before (#overlappable). */
+  #inFlight = 0;
+  /** The only file whose WAL sync the batches in flight wait for, when they committed nothing else (#overlappable). */
+  #syncingFile: string | undefined;
   #closed = false;
   /** Set when start-up recovery failed: reads still work, writes are refused. */
   #refusingWrites = false;
@@ -137,6 +145,12 @@ export class RevisionStore {
    */
   #resync = false;
   #resyncTimer: NodeJS.Timeout | undefined;
+  /**
+   * The WAL syncs of the files a failed batch did commit before a later
+   * file's COMMIT threw: the resync waits for them, so it never reports a
+   * revision before it is durable (a failed one stops writes, #failSync).
+   */
+  #abandonedSyncs: Promise<PromiseSettledResult<void>[]> | undefined;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
@@ -473,22 +487,27 @@ export class RevisionStore {
 
   #flush(): void {
     this.#flushScheduled = false;
-    // One batch at a time: the next one starts from the state this one commits.
-    if (this.#committing || (this.#queue.length === 0 && !this.#resync)) return;
+    if (this.#queue.length === 0 && !this.#resync) return;
     const sequencer = this.#sequencer;
     if (!sequencer && this.#resync) {
+      // After a failed COMMIT nothing overlaps: the resync runs alone, then what queued behind it.
+      if (this.#committing) return;
       this.#committing = this.#settle(
         Promise.resolve()
           .then(() => this.#resynced())
           .then(
             () => (this.#queue.length > 0 ? this.#runBatch() : undefined),
-            (err: unknown) => this.#fail(this.#queue.splice(0), err, 'resync'),
+            (err: unknown) => this.#fail(this.#queue.splice(0), err, { stage: 'resync' }),
           ),
       );
       return;
     }
+    // One batch at a time: the next one starts from the state this one commits. The exception: a batch that
+    // writes only the file whose WAL the batch in flight is syncing may be applied and committed meanwhile.
+    const overlapping = this.#committing ? this.#overlappable() : this.#queue.length;
+    if (overlapping === 0) return;
     if (!sequencer) {
-      const committing = this.#runBatch();
+      const committing = this.#runBatch(this.#committing, overlapping);
       if (committing) this.#committing = this.#settle(committing);
       return;
     }
@@ -511,11 +530,14 @@ export class RevisionStore {
     );
   }
 
-  /** Applies and commits what is queued; returns a promise only if a driver's commit is asynchronous. */
-  #runBatch(): Promise<void> | undefined {
-    const items = this.#queue;
-    this.#queue = [];
-    const batch: Batch = { revisions: [] };
+  /**
+   * Applies and commits what is queued; returns a promise only if a driver's commit is asynchronous, or if the
+   * batch overlaps `previous` (a batch still syncing): then it is answered only after that one, and only if that
+   * one became durable, since it was applied on top of it.
+   */
+  #runBatch(previous?: Promise<void>, count = this.#queue.length): Promise<void> | undefined {
+    const items = this.#queue.splice(0, count);
+    const batch: Batch = { revisions: [], before: this.#revision, after: this.#revision };
     const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
     try {
       for (const item of items) {
@@ -528,29 +550,69 @@ export class RevisionStore {
           results.push({ err });
         }
       }
+      batch.after = this.#revision;
     } catch (err) {
-      this.#fail(items, err);
+      this.#fail(items, err, previous ? { revertTo: batch.before } : {});
       return undefined;
     }
     let committing: Promise<void> | undefined;
     try {
-      committing = this.#commit(batch);
+      // A lone request with nothing in flight: no other request would use the event loop during its sync.
+      committing = this.#commit(batch, items.length === 1 && !previous && this.#inFlight === 0);
     } catch (err) {
-      // Some files of the batch may have committed before this one failed (the revision log first):
-      // the store resyncs from the log and the databases before the next write.
-      this.#fail(items, err, 'commit');
+      // A batch overlapping a sync wrote one SQLite file and nothing else, so its failed COMMIT left nothing of
+      // it: back to its start. Otherwise some files of the batch may have committed before this one failed (the
+      // revision log first): the store resyncs from the log and the databases before the next write.
+      this.#fail(items, err, previous ? { revertTo: batch.before } : { stage: 'commit' });
       return undefined;
     }
-    if (committing) {
-      // An asynchronous driver: answer and notify once it has committed;
+    const durable = previous ? afterBoth(previous, committing) : committing;
+    if (durable) {
+      // An asynchronous driver (or a WAL sync): answer and notify once it is durable;
       // writes arriving meanwhile queue up for the next batch.
-      return committing.then(
-        () => this.#finish(items, results, batch),
-        (err: unknown) => this.#fail(items, err, 'commit'),
+      return durable.then(
+        () => {
+          if (previous && this.#refusingWrites) this.#failSync(items, syncLost());
+          else this.#finish(items, results, batch);
+        },
+        (err: unknown) => this.#fail(items, err, { stage: 'commit' }),
       );
     }
     this.#finish(items, results, batch);
     return undefined;
+  }
+
+  /**
+   * How many of the queued requests, from the front, may be applied while
+   * the batch in flight syncs (0: none, wait for it): only behind a single
+   * batch, on one store process (not replicas), when that batch committed one
+   * backend file and nothing else, and only requests that can write nothing
+   * but that file. Within one SQLite file a crash keeps a prefix of its WAL,
+   * so the overlapping batch can never outlive the one it was applied on top
+   * of; across files it could, so anything that may touch another file,
+   * meta.db (leases, cross-file writes) included, waits as before.
+   */
+  #overlappable(): number {
+    const file = this.#syncingFile;
+    if (file === undefined || this.#inFlight !== 1 || this.#sequencer || this.#refusingWrites || this.#resync) return 0;
+    const only = (range: KeyRange) =>
+      (range.end === null ? [this.#router.backendFor(range.start)] : this.#router.backendsFor(range)).every(
+        (name) => name === file,
+      );
+    const writesOnlyFile = ({ op }: Pending): boolean => {
+      switch (op.kind) {
+        case 'put':
+          return this.#router.backendFor(op.req.key) === file;
+        case 'deleteRange':
+          return only(toKeyRange(op.req.key, op.req.rangeEnd));
+        case 'txn':
+          return txnWritesOnly(op.req, only);
+        default:
+          return false;
+      }
+    };
+    const first = this.#queue.findIndex((item) => !writesOnlyFile(item));
+    return first < 0 ? this.#queue.length : first;
   }
 
   /**
@@ -614,12 +676,20 @@ export class RevisionStore {
   #linearize(): void {
     if (!this.#sequencer || this.#revision !== this.#committed) return;
     this.#catchUp(this.#sequencer.latestNow());
+    // A Compact on another replica takes no revision, so the catch-up may have had nothing to
+    // read: without this a read below the new compact revision was answered, from rows that
+    // compaction is deleting, instead of failing as compacted.
+    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
   }
 
-  /** Clears the in-flight commit when it settles, then runs what queued behind it. */
+  /** Clears the in-flight commit when the last one settles, then runs what queued behind it. */
   #settle(committing: Promise<void>): Promise<void> {
+    this.#inFlight++;
     return committing.finally(() => {
-      this.#committing = undefined;
+      if (--this.#inFlight === 0) {
+        this.#committing = undefined;
+        this.#syncingFile = undefined;
+      }
       if (this.#queue.length > 0 && !this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -628,8 +698,8 @@ export class RevisionStore {
   }
 
   #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
-    // Batches commit one at a time, so everything applied so far is now durable.
-    this.#committed = this.#revision;
+    // Batches finish in order, so everything up to this batch is now durable (a batch overlapping it may not be).
+    this.#committed = batch.after;
     this.stats.batches++;
     this.stats.writes += items.length;
     items.forEach((item, i) => {
@@ -709,7 +779,7 @@ export class RevisionStore {
   }
 
   /** Commits every file the batch touched; returns a promise only if a driver's commit is asynchronous. */
-  #commit(batch: Batch): Promise<void> | undefined {
+  #commit(batch: Batch, alone = false): Promise<void> | undefined {
     const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
     const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
     if (files > 1 && batch.revisions.length > 0) {
@@ -717,15 +787,33 @@ export class RevisionStore {
       // durability point; start-up re-applies what a backend file lacks.
       this.#meta.log(batch.revisions.map(toLogged), batch.revisions[0]!.revision - 1);
     }
-    if (this.#meta.inTransaction) {
+    const metaTouched = this.#meta.inTransaction;
+    if (metaTouched) {
       this.#meta.commit();
       this.stats.fsyncs++;
     }
     const pending: Array<Promise<void>> = [];
-    for (const d of touched) {
-      const committed = d.commit(this.#revision);
-      if (committed instanceof Promise) pending.push(committed);
-      this.stats.fsyncs++;
+    try {
+      for (const d of touched) {
+        const committed = d.commit(this.#revision, alone && touched.length === 1);
+        if (committed instanceof Promise) pending.push(committed);
+        this.stats.fsyncs++;
+      }
+      // What a next batch may overlap (#overlappable): one file's sync and nothing else. A batch that wrote nothing
+      // leaves it as it was.
+      if (touched.length > 0 || metaTouched) {
+        // Only a driver whose commit is done when it returns (SQLite); a network COMMIT in flight is not.
+        const only = touched.length === 1 && !metaTouched ? touched[0]! : undefined;
+        const name = only?.syncsAfterCommit === true ? this.#nameOf(only) : undefined;
+        this.#syncingFile =
+          pending.length === 1 && (this.#inFlight === 0 || name === this.#syncingFile) ? name : undefined;
+      }
+    } catch (err) {
+      // A later file's COMMIT failed after earlier ones returned their sync: the batch fails here, and those
+      // syncs must not become unhandled rejections (a failed one also fails that file's next sync).
+      for (const p of pending) p.catch(() => undefined);
+      if (pending.length > 0) this.#abandonedSyncs = Promise.allSettled(pending);
+      throw err;
     }
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
@@ -733,10 +821,22 @@ export class RevisionStore {
   /**
    * A failed batch leaves nothing half-applied: roll back, reload, refuse the
    * batch. `stage` says where it failed: applying its rows (nothing of it was
-   * committed), an asynchronous COMMIT (outcome unknown), or the resync after
-   * an earlier failed COMMIT.
+   * committed), a COMMIT (outcome unknown), or the resync after an earlier
+   * failed COMMIT. A batch that overlapped one still syncing goes back to
+   * `revertTo`, its own start: reloading would count that one as durable. A
+   * lost WAL sync is not a failed batch but a store that can no longer
+   * promise durability (#failSync).
    */
-  #fail(items: Pending[], err: unknown, stage: 'rows' | 'commit' | 'resync' = 'rows'): void {
+  #fail(
+    items: Pending[],
+    err: unknown,
+    options: { stage?: 'rows' | 'commit' | 'resync'; revertTo?: number } = {},
+  ): void {
+    if (err instanceof StoreError && err.code === 'CNPAAS_STORE_FSYNC_FAILED') {
+      this.#failSync(items, err);
+      return;
+    }
+    const stage = options.stage ?? 'rows';
     // A resync retried by its timer while a backend stays away has no requests: one line per outage is
     // enough (the failed batch that started it), not one every retry.
     if (stage !== 'resync' || items.length > 0) this.#log.error({ err }, 'write batch failed; rolled back');
@@ -746,6 +846,7 @@ export class RevisionStore {
     // between would never reach the watchers. Undo this batch's and let the
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
+    else if (options.revertTo !== undefined) this.#revision = options.revertTo;
     else if (stage !== 'rows') this.#startResync();
     else {
       try {
@@ -784,6 +885,15 @@ export class RevisionStore {
    * Throws (UNAVAILABLE) while a backend is still down.
    */
   #resynced(): Promise<void> | undefined {
+    const syncs = this.#abandonedSyncs;
+    if (syncs) {
+      this.#abandonedSyncs = undefined;
+      return syncs.then((settled) => {
+        const lost = settled.find((r) => r.status === 'rejected');
+        if (lost) throw lost.reason;
+        return this.#resynced();
+      });
+    }
     const caughtUp = (): void => {
       const latest = Math.max(
         1,
@@ -805,6 +915,31 @@ export class RevisionStore {
     return undefined;
   }
 
+  /**
+   * A file committed the batch but could not make it durable. Its rows are in
+   * the file and cannot be rolled back, nor acknowledged: reads stay pinned
+   * to the last durable revision, and the store takes no more writes (a later
+   * sync could succeed without the lost pages). A restart starts from disk.
+   */
+  #failSync(items: Pending[], err: StoreError): void {
+    this.#log.error({ err }, 'a commit could not be made durable; refusing writes until restarted');
+    this.#refusingWrites = true;
+    // No resync either: it would report what the files hold, and that may not be durable.
+    this.#resync = false;
+    clearInterval(this.#resyncTimer);
+    this.#resyncTimer = undefined;
+    // Nothing is open after a COMMIT; this only ends a transaction some other path may have left.
+    for (const d of this.#drivers.values()) d.rollback();
+    this.#meta.rollback();
+    for (const item of [...items, ...this.#queue.splice(0)])
+      item.reject(new EtcdError(14, `etcdserver: ${err.message}`));
+  }
+
+  #nameOf(driver: BackendDriver): string | undefined {
+    for (const [name, d] of this.#drivers) if (d === driver) return name;
+    return undefined;
+  }
+
   #view(changes: Change[], begin: number): TxnView {
     return writeView({
       begin,
@@ -817,9 +952,12 @@ export class RevisionStore {
   }
 
   /**
-   * What a read outside a batch sees. Replicas read at `#committed`
-   * explicitly: another process may have committed newer rows since, and a
-   * response must never hold a row newer than its header's revision.
+   * What a read outside a batch sees. It reads at `#committed` explicitly
+   * whenever the databases may hold newer rows: replicas always (another
+   * process may have committed since), and anyone while a batch's commit is
+   * in flight (a SQLite file's rows are visible to its connection from
+   * COMMIT on, before its WAL sync makes them durable). A response never
+   * holds a row newer than its header's revision, nor one that could be lost.
    */
   #readView(): TxnView {
     return writeView({
@@ -831,7 +969,7 @@ export class RevisionStore {
       leaseExists: (id) => this.#lessor.has(id),
       // While a resync is pending, a batch over several backends may be committed in some of them:
       // reads at `#committed` do not see that revision until the resync completes it everywhere.
-      pinned: this.#sequencer !== undefined || this.#resync,
+      pinned: this.#sequencer !== undefined || this.#revision !== this.#committed || this.#resync,
     });
   }
 
@@ -886,6 +1024,32 @@ function replicaTopology(backends: number): StoreError {
     `--main-endpoint is set (replicas share one database) and the topology routes keys to ${backends} other backend(s)`,
     'leave --topology out when replicas share --main-endpoint, or run one store without --main-endpoint to route keys',
   );
+}
+
+/** Resolves when both have settled, rejecting with `committing`'s error; `previous` never rejects (#settle). */
+function afterBoth(previous: Promise<void>, committing: Promise<void> | undefined): Promise<void> {
+  return Promise.allSettled([previous, committing]).then(([, c]) => {
+    if (c.status === 'rejected') throw c.reason;
+  });
+}
+
+/** The error an overlapping batch gets when the batch under it could not be made durable. */
+function syncLost(): StoreError {
+  return new StoreError(
+    'CNPAAS_STORE_FSYNC_FAILED',
+    'the batch this one was applied on top of could not be made durable',
+    'check the disk and the file system under the data dir, then restart the store',
+  );
+}
+
+/** True when every write in the txn, on either branch and in nested txns, lands in ranges `only` accepts. */
+function txnWritesOnly(txn: TxnRequest, only: (range: KeyRange) => boolean): boolean {
+  return [...txn.success, ...txn.failure].every((op) => {
+    if ('put' in op) return only({ start: op.put.key, end: null });
+    if ('deleteRange' in op) return only(toKeyRange(op.deleteRange.key, op.deleteRange.rangeEnd));
+    if ('txn' in op) return txnWritesOnly(op.txn, only);
+    return true;
+  });
 }
 
 function mayFailPartWay(txn: TxnRequest): boolean {

@@ -9,6 +9,7 @@ import { kvService } from './kv.js';
 import { leaseService } from './lease.js';
 import { maintenanceService } from './maintenance.js';
 import { loadEtcdProtos } from './proto.js';
+import { type GrpcImpl, attachLeanPaths, leanMethods } from './lean/lean-paths.js';
 import { clearStaleSocket, withOwnerOnlyUmask } from './unix-socket.js';
 import { type WatchLimits, WatchSessions } from './watch.js';
 import { HeaderCodec, ResponseCodec } from './wire/etcd-messages.js';
@@ -30,6 +31,8 @@ export interface GrpcServerOptions {
   watchLimits: WatchLimits;
   /** How long close() lets calls finish before it cuts the connections (default 5 s). */
   shutdownGraceMs?: number;
+  /** Who serves KV and Watch: the lean path on node:http2 (default) or grpc-js like every other service. */
+  impl?: GrpcImpl;
 }
 
 /** How long a graceful stop waits for calls to finish (etcd: its request timeout, 7 s by default). */
@@ -73,14 +76,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const pkg = loadEtcdProtos().etcdserverpb;
   const sessions = new WatchSessions(ctx, hub, options.progressIntervalMs, options.watchLimits);
   const codec = new ResponseCodec(new HeaderCodec(BigInt(ctx.headers.clusterId), BigInt(ctx.headers.memberId)));
-  server.addService(kvDefinition(codec), kvService(ctx));
-  server.addService(watchDefinition(pkg.Watch.service, codec), sessions.service());
+  const kv = { definition: kvDefinition(codec), implementation: kvService(ctx) };
+  const watch = { definition: watchDefinition(pkg.Watch.service, codec), implementation: sessions.service() };
+  server.addService(kv.definition, kv.implementation);
+  server.addService(watch.definition, watch.implementation);
   server.addService(withWireSize(pkg.Lease.service), leaseService(ctx));
   server.addService(pkg.Maintenance.service, maintenanceService(ctx));
   server.addService(pkg.Cluster.service, clusterService(ctx));
 
   const urls: string[] = [];
   for (const url of options.listenUrls) urls.push(await bind(server, url, options.tls));
+  if ((options.impl ?? 'lean') === 'lean') {
+    const methods = [kv, watch].flatMap((s) => leanMethods(s.definition, s.implementation));
+    try {
+      attachLeanPaths(server, methods, { maxReceiveBytes: ctx.maxRequestBytes + GRPC_OVERHEAD_BYTES });
+    } catch (err) {
+      server.forceShutdown();
+      sessions.close();
+      throw err;
+    }
+  }
   ctx.clientUrls.splice(0, ctx.clientUrls.length, ...urls);
   return {
     server,

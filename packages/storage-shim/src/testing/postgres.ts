@@ -48,9 +48,13 @@ export interface PostgresTls {
  * execs, so the pid we hold is the postmaster's and we stop it by that pid).
  * With `tls`, TCP logins need TLS and a client certificate issued by `tls.ca`
  * for the user (clientcert=verify-full); the unix socket still takes the
- * password alone.
+ * password alone. Tests run with fsync=off (throw-away data); `fsync: true`
+ * keeps PostgreSQL's durable default, as the store benchmark needs.
  */
-export async function startPostgres(port: number, options: { tls?: PostgresTls } = {}): Promise<PostgresHandle> {
+export async function startPostgres(
+  port: number,
+  options: { tls?: PostgresTls; fsync?: boolean } = {},
+): Promise<PostgresHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-'));
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   writeFileSync(join(dir, 'pwfile'), `${password}\n`, { mode: 0o600 });
@@ -104,7 +108,7 @@ export async function startPostgres(port: number, options: { tls?: PostgresTls }
     '-c',
     `unix_socket_directories=${dir}`,
     '-c',
-    'fsync=off',
+    `fsync=${options.fsync ? 'on' : 'off'}`,
     ...tlsArgs,
   ]);
   let log = '';

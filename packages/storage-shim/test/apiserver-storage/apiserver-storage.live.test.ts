@@ -5,10 +5,17 @@
  * with the test-server hook swapped for scripts/k8s/storagetest/testserver
  * and runs them; see scripts/k8s/STORAGE-TESTS.md.
  *
- * Four runs: the store (one SQLite file), the store routed over three
- * backends (scripts/k8s/storagetest/topology-split.yaml), and the unmodified embedded etcd 3.6
- * the suite uses upstream, which proves the harness. Every top-level Go test
- * must pass on each, and the same tests must run on each.
+ * Runs: the store (one SQLite file), the store routed over three SQLite
+ * backends (scripts/k8s/storagetest/topology-split.yaml), the store with
+ * everything on PostgreSQL, everything on MariaDB, routed over PostgreSQL,
+ * MariaDB and SQLite at once (topology-mixed.yaml), two store replicas on one
+ * PostgreSQL database with the client spread over both, and the unmodified
+ * embedded etcd 3.6 the suite uses upstream, which proves the harness. Every
+ * top-level Go test must pass on each, and the same tests must run on each.
+ *
+ * The database servers are started once for this file (test/support/), and
+ * storage-test.sh creates a fresh database on them for every store a test
+ * starts. A server whose binaries are missing skips its runs, saying why.
  *
  * Needs Go (>= 1.24) on PATH; the first build takes a few minutes and is
  * cached in ${CNPAAS_CACHE_DIR:-~/.cache/cnpaas}/storage-test/.
@@ -22,22 +29,41 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MariadbHandle, mariadbMissing, startMariadb } from '../support/mariadb.js';
+import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
 import { failureReport, parseTest2json, type GoResults } from './go-results.js';
 
 const REPO = resolve(import.meta.dirname, '../../../..');
 const SCRIPT = join(REPO, 'scripts/k8s/storage-test.sh');
 const SPLIT_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-split.yaml');
+const MIXED_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-mixed.yaml');
 const MINUTE = 60_000;
 const LONG = process.env.CNPAAS_LONG === '1';
 const PACKAGES = LONG ? ['--extended'] : [];
 /** Tests each run is allowed to skip, by target (STORAGE-TESTS.md lists them with reasons). */
-const EXPECTED_SKIPS: Record<string, string[]> = { store: [], routed: [], etcd: [] };
+const EXPECTED_SKIPS: Record<string, string[]> = {
+  store: [],
+  routed: [],
+  postgres: [],
+  mariadb: [],
+  mixed: [],
+  replicas: [],
+  etcd: [],
+};
 /** A floor on top-level tests, so an empty or truncated run cannot pass (v0.34.10: 73 in etcd3, 86 by default, 280 extended). */
 const MIN_TESTS = 70;
 
 let workDir: string;
 let running: ChildProcess | undefined;
 const results = new Map<string, GoResults>();
+/** How long each run took, printed at the end (CI's budget; STORAGE-TESTS.md "Timings"). */
+const timings = new Map<string, number>();
+const POSTGRES_MISSING = postgresMissing();
+const MARIADB_MISSING = mariadbMissing();
+if (POSTGRES_MISSING) console.warn(`skipping the storage tests on PostgreSQL: ${POSTGRES_MISSING}`);
+if (MARIADB_MISSING) console.warn(`skipping the storage tests on MariaDB: ${MARIADB_MISSING}`);
+let postgres: PostgresHandle | undefined;
+let mariadb: MariadbHandle | undefined;
 
 interface ScriptRun {
   code: number | null;
@@ -46,8 +72,17 @@ interface ScriptRun {
 
 /** Runs storage-test.sh; its own process group, so a timeout can stop the test binary and stores too. */
 function runScript(args: string[]): Promise<ScriptRun> {
+  // The servers' admin URLs (with their throw-away passwords) go to the script through its environment only.
+  const env = { ...process.env };
+  if (postgres) env.CNPAAS_STORAGE_TEST_POSTGRES = postgres.url('postgres');
+  if (mariadb) env.CNPAAS_STORAGE_TEST_MYSQL = mariadb.url('mysql');
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [SCRIPT, ...args], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [SCRIPT, ...args], {
+      cwd: REPO,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running = child;
     let output = '';
     const append = (chunk: Buffer) => {
@@ -82,7 +117,9 @@ function requireGo(): void {
 async function runTarget(name: string, args: string[]): Promise<GoResults> {
   requireGo();
   const json = join(workDir, `${name}.json`);
+  const started = Date.now();
   const run = await runScript([...args, '--json', json]);
+  timings.set(name, Date.now() - started);
   let text: string;
   try {
     text = readFileSync(json, 'utf8');
@@ -105,11 +142,14 @@ async function runTarget(name: string, args: string[]): Promise<GoResults> {
 }
 
 describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'cnpaas-apiserver-storage-'));
-  });
+    // Once for the whole file: each run gets fresh databases on them (storagetest/databases.mjs).
+    if (!POSTGRES_MISSING) postgres = await startPostgres();
+    if (!MARIADB_MISSING) mariadb = await startMariadb();
+  }, 2 * MINUTE);
 
-  afterAll(() => {
+  afterAll(async () => {
     // A timed-out run: stop the script's process group (the test binary and its stores).
     if (running?.pid) {
       try {
@@ -118,8 +158,12 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
         /* already gone */
       }
     }
+    await postgres?.stop();
+    await mariadb?.stop();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+    const seconds = [...timings].map(([name, ms]) => `${name} ${Math.round(ms / 1000)} s`);
+    if (seconds.length > 0) console.log(`storage-test runs: ${seconds.join(', ')}`);
+  }, 2 * MINUTE);
 
   it(
     'builds the test binaries (cached when up to date)',
@@ -147,6 +191,42 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     20 * MINUTE,
   );
 
+  it.skipIf(POSTGRES_MISSING !== undefined)(
+    'all pass against cnpaas-store with everything on PostgreSQL',
+    async () => {
+      await runTarget('postgres', ['--target', 'store', '--backend', 'postgres', ...PACKAGES]);
+    },
+    (LONG ? 40 : 20) * MINUTE,
+  );
+
+  it.skipIf(MARIADB_MISSING !== undefined)(
+    'all pass against cnpaas-store with everything on MariaDB',
+    async () => {
+      await runTarget('mariadb', ['--target', 'store', '--backend', 'mysql', ...PACKAGES]);
+    },
+    (LONG ? 40 : 20) * MINUTE,
+  );
+
+  it.skipIf(POSTGRES_MISSING !== undefined || MARIADB_MISSING !== undefined)(
+    'all pass against cnpaas-store routed over PostgreSQL, MariaDB and SQLite at once',
+    async () => {
+      await runTarget('mixed', ['--target', 'store', '--pkg', 'etcd3', '--topology', MIXED_TOPOLOGY]);
+    },
+    20 * MINUTE,
+  );
+
+  // The overlay gives the client both replicas' endpoints; clientv3 balances
+  // round robin per RPC and per watch stream, so a test's write and the read
+  // or watch that must see it go to different processes, and the overlay
+  // fails any test in which one replica served none of 8 or more requests.
+  it.skipIf(POSTGRES_MISSING !== undefined)(
+    'all pass against two cnpaas-store replicas on one PostgreSQL database, the client on both',
+    async () => {
+      await runTarget('replicas', ['--target', 'store', '--backend', 'postgres', '--replicas', '2', ...PACKAGES]);
+    },
+    (LONG ? 40 : 20) * MINUTE,
+  );
+
   it(
     'all pass against the embedded etcd 3.6 they use upstream (proves the harness)',
     async () => {
@@ -161,7 +241,14 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     if (!store || !etcd) throw new Error('a run above did not finish');
     const names = (r: GoResults) => [...r.passed, ...r.failed, ...r.skipped].sort();
     expect(names(store)).toEqual(names(etcd));
-    const routed = results.get('routed');
-    if (routed) expect(names(routed)).toEqual(names(etcd).filter((n) => n.startsWith('etcd3/')));
+    const etcd3Only = names(etcd).filter((n) => n.startsWith('etcd3/'));
+    for (const run of ['routed', 'mixed']) {
+      const r = results.get(run);
+      if (r) expect(names(r), run).toEqual(etcd3Only);
+    }
+    for (const run of ['postgres', 'mariadb', 'replicas']) {
+      const r = results.get(run);
+      if (r) expect(names(r), run).toEqual(names(etcd));
+    }
   });
 });

@@ -98,6 +98,23 @@ function statusWith(creds: grpc.ChannelCredentials): Promise<unknown> {
   });
 }
 
+/** A KV call: with --grpc-impl=lean (the default) it is served by the lean path, not grpc-js. */
+function rangeWith(creds: grpc.ChannelCredentials): Promise<unknown> {
+  const KV = loadEtcdProtos().etcdserverpb.KV;
+  const client = new KV(`127.0.0.1:${port}`, creds) as unknown as RpcClient;
+  return new Promise((resolve, reject) => {
+    client.Range!(
+      { key: Buffer.from('secure') },
+      { deadline: Date.now() + 5000 },
+      (err: Error | null, res: unknown) => {
+        client.close();
+        if (err) reject(err);
+        else resolve(res);
+      },
+    );
+  });
+}
+
 const ca = () => readFileSync(f('ca.crt'));
 
 describe('TLS with --client-cert-auth', () => {
@@ -110,6 +127,14 @@ describe('TLS with --client-cert-auth', () => {
     await expect(statusWith(grpc.credentials.createSsl(ca()))).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     const intruder = grpc.credentials.createSsl(ca(), readFileSync(f('intruder.key')), readFileSync(f('intruder.crt')));
     await expect(statusWith(intruder)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+  });
+
+  it('holds KV calls, served by the lean gRPC path, to the same certificates', async () => {
+    const client = grpc.credentials.createSsl(ca(), readFileSync(f('client.key')), readFileSync(f('client.crt')));
+    await expect(rangeWith(client)).resolves.toMatchObject({ count: '0' });
+    await expect(rangeWith(grpc.credentials.createSsl(ca()))).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    const intruder = grpc.credentials.createSsl(ca(), readFileSync(f('intruder.key')), readFileSync(f('intruder.crt')));
+    await expect(rangeWith(intruder)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
   });
 
   it('works with etcdctl and its --cacert/--cert/--key flags', () => {

@@ -212,6 +212,17 @@ for (const kind of SQL_SERVERS) {
       expect((await range(cb, '/lag/', '/lag0')).kvs).toEqual([`/lag/k=v3@${compactAt}/${compactAt - 2}/3`]);
     }, 30_000);
 
+    it('refuses a read below a compaction another replica made, as compacted', async () => {
+      // Kubernetes' storage tests on two replicas found this: a Compact takes no revision, so
+      // B had nothing to catch up on and answered reads below the compact revision.
+      const first = await put(ca, '/cmp/k', 'v1');
+      const second = await put(ca, '/cmp/k', 'v2');
+      await range(cb, '/cmp/', '/cmp0'); // B is at `second` before the compaction
+      await call(ca.kv, 'Compact', { revision: second, physical: true });
+      await expect(range(cb, '/cmp/', '/cmp0', first)).rejects.toThrow('required revision has been compacted');
+      expect((await range(cb, '/cmp/', '/cmp0', second)).kvs).toEqual([`/cmp/k=v2@${second}/${first}/2`]);
+    }, 20_000);
+
     it('loses no acknowledged write when a replica is killed under load, and an etcd client fails over', async () => {
       const acked = new Map<string, number>();
       let stop = false;

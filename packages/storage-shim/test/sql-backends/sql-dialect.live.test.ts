@@ -116,7 +116,7 @@ for (const kind of SQL_SERVERS) {
       await q(SQL.setMeta, { name: 'last_revision', value: '5' });
       await q(SQL.setMeta, { name: 'last_revision', value: '6' });
       await client.query('COMMIT');
-      sqlite.commit(6);
+      await sqlite.commit(6);
     }, 60_000);
 
     afterAll(async () => {

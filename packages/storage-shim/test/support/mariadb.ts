@@ -49,9 +49,11 @@ export function mariadbMissing(): string | undefined {
  * the socket in the temp dir; the store logs in over TCP with a password.
  * With `tls` (PEM texts), the server offers TLS and the store's account over
  * TCP must log in with a client certificate issued by `tls.ca` (REQUIRE X509).
+ * Tests flush the redo log about once a second (throw-away data); `durable:
+ * true` flushes it at every commit, InnoDB's default, as the store benchmark needs.
  */
 export async function startMariadb(
-  options: { tls?: { cert: string; key: string; ca: string } } = {},
+  options: { tls?: { cert: string; key: string; ca: string }; durable?: boolean } = {},
 ): Promise<MariadbHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mariadb-'));
   const password = `pw-${Math.random().toString(36).slice(2)}`;
@@ -99,7 +101,7 @@ export async function startMariadb(
     '--skip-log-bin',
     '--innodb-buffer-pool-size=32M',
     // Throw-away data: no flush per commit, as the PostgreSQL tests run with fsync=off.
-    '--innodb-flush-log-at-trx-commit=0',
+    `--innodb-flush-log-at-trx-commit=${options.durable ? 1 : 0}`,
     ...tlsArgs,
   ]);
   let log = '';

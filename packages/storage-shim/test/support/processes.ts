@@ -86,6 +86,8 @@ export interface StoreOptions {
   listenUrls?: string[];
   progressIntervalMs?: number;
   logLevel?: string;
+  /** Flags for node itself, before the store's script (the benchmark's --profile passes --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /** Starts the built cnpaas-store on a free loopback port with its own data dir. */
@@ -108,7 +110,7 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
   }
   if (options.listenUrls) args.push(`--listen-metrics-urls=http://127.0.0.1:${port}`);
   args.push(...(options.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   return handle(
     child,
     port,

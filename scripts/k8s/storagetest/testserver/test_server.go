@@ -8,6 +8,11 @@
 //   - CNPAAS_STORAGE_TEST_TARGET=store (or unset): RunEtcd starts a fresh
 //     cnpaas-store process per call (node $CNPAAS_STORE_BIN) on a unix socket
 //     with a temp data dir and returns the same wrapped client upstream does.
+//     With CNPAAS_STORAGE_TEST_MAIN=postgres|mysql the store keeps everything
+//     in a fresh database of that server (--main-endpoint), and with
+//     CNPAAS_STORAGE_TEST_REPLICAS=N it starts N stores on that database and
+//     gives the client all of them. A topology may name fresh databases as
+//     {{postgres:NAME}} / {{mysql:NAME}} (databases.go).
 //   - CNPAAS_STORAGE_TEST_TARGET=etcd: RunEtcd and NewTestConfig are
 //     upstream's own code (upstream_test_server.go: upstream's
 //     test_server.go with only the two function names changed), so the same
@@ -18,11 +23,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,6 +55,12 @@ const (
 	EnvNode = "CNPAAS_NODE"
 	// EnvTopology is an optional --topology file for the store.
 	EnvTopology = "CNPAAS_STORE_TOPOLOGY"
+	// EnvMain is where the default backend and the meta live: "" or "sqlite"
+	// (main.db and meta.db in the data dir), "postgres" or "mysql" (a fresh
+	// database of that server, --main-endpoint).
+	EnvMain = "CNPAAS_STORAGE_TEST_MAIN"
+	// EnvReplicas is how many stores share that database (default 1).
+	EnvReplicas = "CNPAAS_STORAGE_TEST_REPLICAS"
 )
 
 const (
@@ -96,10 +110,14 @@ func RunEtcd(t testing.TB, cfg *embed.Config) *kubernetes.Client {
 	if cfg == nil {
 		cfg = NewTestConfig(t)
 	}
-	endpoint := startStore(t, cfg)
+	endpoints := startStores(t, cfg)
 
+	// With several replicas the client gets every endpoint, as kube-apiserver
+	// gets --etcd-servers=a,b: clientv3 balances round robin over them, per
+	// RPC and per watch stream, so a test's writes, reads and watches land on
+	// different processes.
 	client, err := kubernetes.New(clientv3.Config{
-		Endpoints:   []string{endpoint},
+		Endpoints:   endpoints,
 		DialTimeout: 10 * time.Second,
 		DialOptions: []grpc.DialOption{grpc.WithBlock()},
 		Logger:      zaptest.NewLogger(t, zaptest.Level(zapcore.ErrorLevel)).Named("etcd-client"),
@@ -123,8 +141,117 @@ func progressInterval(cfg *embed.Config) time.Duration {
 	return defaultProgressNotifyInterval
 }
 
-// startStore runs cnpaas-store for one test and returns its client URL.
-func startStore(t testing.TB, cfg *embed.Config) string {
+func replicaCount(t testing.TB) int {
+	v := os.Getenv(EnvReplicas)
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: give a number of stores, 1 or more", EnvReplicas, v)
+	}
+	return n
+}
+
+// startStores runs the store(s) for one test, each on a fresh database if
+// the run asks for one, and returns their client URLs. One cleanup checks
+// that every replica served requests, then stops them all.
+func startStores(t testing.TB, cfg *embed.Config) []string {
+	t.Helper()
+	replicas := replicaCount(t)
+	var extra []string
+	env := os.Environ()
+	switch main := os.Getenv(EnvMain); main {
+	case "", "sqlite":
+		if replicas > 1 {
+			t.Fatalf("%s=%d needs %s=postgres or mysql: replicas share a network database", EnvReplicas, replicas, EnvMain)
+		}
+	case "postgres", "mysql":
+		db := freshDatabase(t, main)
+		extra = append(extra, "--main-endpoint", db.Endpoint)
+	default:
+		t.Fatalf("%s=%q: use sqlite, postgres or mysql", EnvMain, main)
+	}
+	if topo := os.Getenv(EnvTopology); topo != "" {
+		rendered, topoEnv := renderTopology(t, topo)
+		extra = append(extra, "--topology", rendered)
+		env = append(env, topoEnv...)
+	}
+
+	stores := make([]*storeProcess, replicas)
+	endpoints := make([]string, replicas)
+	for i := range stores {
+		dir := cfg.Dir
+		if dir == "" || i > 0 {
+			dir = t.TempDir() // each replica has a data dir of its own (docs/replicas.md)
+			if err := os.Chmod(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stores[i] = launchStore(t, storeLaunch{
+			dataDir:          dir,
+			progressInterval: progressInterval(cfg),
+			extraArgs:        extra,
+			env:              env,
+			metrics:          replicas > 1,
+		})
+		endpoints[i] = stores[i].endpoint
+	}
+	t.Cleanup(func() {
+		if replicas > 1 {
+			checkEveryReplicaServed(t, stores)
+		}
+		for _, s := range stores {
+			s.stop(t)
+		}
+	})
+	return endpoints
+}
+
+// checkEveryReplicaServed fails a test in which one replica did all the
+// work: then it tested one process, not the replicas. A test with only a
+// handful of requests may by chance have sent them all to one.
+func checkEveryReplicaServed(t testing.TB, stores []*storeProcess) {
+	const minRequests = 8
+	served := make([]int, len(stores))
+	total := 0
+	for i, s := range stores {
+		n, err := s.requestsServed()
+		if err != nil {
+			t.Errorf("reading replica %d's metrics: %v", i, err)
+			return
+		}
+		served[i] = n
+		total += n
+	}
+	for i, n := range served {
+		if n == 0 && total >= minRequests {
+			t.Errorf("replica %d served none of the test's %d requests (per replica: %v): the client did not spread them", i, total, served)
+		}
+	}
+}
+
+type storeLaunch struct {
+	dataDir          string
+	progressInterval time.Duration
+	extraArgs        []string
+	env              []string
+	// metrics: also listen for /metrics on a free loopback port.
+	metrics bool
+}
+
+type storeProcess struct {
+	endpoint   string
+	metricsURL string
+	cmd        *exec.Cmd
+	runDir     string
+	logPath    string
+	exited     chan struct{}
+	waitErr    error
+}
+
+// launchStore starts one cnpaas-store and waits until its socket accepts.
+func launchStore(t testing.TB, l storeLaunch) *storeProcess {
 	t.Helper()
 	bin := os.Getenv(EnvStoreBin)
 	if bin == "" {
@@ -134,9 +261,6 @@ func startStore(t testing.TB, cfg *embed.Config) string {
 	if node == "" {
 		node = "node"
 	}
-	if cfg.Dir == "" {
-		cfg.Dir = t.TempDir()
-	}
 
 	// A short directory of its own for the socket (sun_path is 108 bytes;
 	// test temp dirs carry the test name) and the store's log.
@@ -145,86 +269,139 @@ func startStore(t testing.TB, cfg *embed.Config) string {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(runDir, "s.sock")
-	logPath := filepath.Join(runDir, "store.log")
-	endpoint := (&url.URL{Scheme: "unix", Path: sock}).String() // unix:///tmp/cstNNN/s.sock
+	s := &storeProcess{
+		endpoint: (&url.URL{Scheme: "unix", Path: sock}).String(), // unix:///tmp/cstNNN/s.sock
+		runDir:   runDir,
+		logPath:  filepath.Join(runDir, "store.log"),
+		exited:   make(chan struct{}),
+	}
 
 	args := []string{
 		bin,
-		"--data-dir", cfg.Dir,
-		"--listen-client-urls", endpoint,
+		"--data-dir", l.dataDir,
+		"--listen-client-urls", s.endpoint,
 		"--unsafe-no-fsync",
-		"--experimental-watch-progress-notify-interval", progressInterval(cfg).String(),
+		"--experimental-watch-progress-notify-interval", l.progressInterval.String(),
 		"--log-level", "warn",
 	}
-	if topo := os.Getenv(EnvTopology); topo != "" {
-		args = append(args, "--topology", topo)
+	if l.metrics {
+		port, err := freeLoopbackPort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.metricsURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+		args = append(args, "--listen-metrics-urls", s.metricsURL)
 	}
-	logFile, err := os.Create(logPath)
+	args = append(args, l.extraArgs...)
+	logFile, err := os.Create(s.logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(node, args...)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	if err := cmd.Start(); err != nil {
+	s.cmd = exec.Command(node, args...)
+	s.cmd.Env = l.env
+	s.cmd.Stdout = logFile
+	s.cmd.Stderr = logFile
+	if err := s.cmd.Start(); err != nil {
 		logFile.Close()
 		os.RemoveAll(runDir)
 		t.Fatalf("starting %s %s: %v", node, bin, err)
 	}
 	logFile.Close()
-	pid := cmd.Process.Pid
-	exited := make(chan struct{})
-	var waitErr error
 	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
+		s.waitErr = s.cmd.Wait()
+		close(s.exited)
 	}()
-
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-			t.Errorf("cnpaas-store (pid %d) exited before the test ended: %v\n%s", pid, waitErr, logTail(logPath))
-		default:
-			// Graceful stop first (the store must finish and exit 0), then
-			// SIGKILL; only ever the pid started here.
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-				if waitErr != nil {
-					t.Errorf("cnpaas-store (pid %d) did not stop cleanly on SIGTERM: %v\n%s", pid, waitErr, logTail(logPath))
-				}
-			case <-time.After(stopTimeout):
-				_ = cmd.Process.Kill()
-				<-exited
-				t.Errorf("cnpaas-store (pid %d) did not stop within %v of SIGTERM; killed\n%s", pid, stopTimeout, logTail(logPath))
-			}
-		}
-		if t.Failed() {
-			t.Logf("cnpaas-store log (%s):\n%s", logPath, logTail(logPath))
-		}
-		os.RemoveAll(runDir)
-	})
 
 	deadline := time.Now().Add(startTimeout)
 	for {
 		select {
-		case <-exited:
-			t.Fatalf("cnpaas-store exited during start-up: %v\n%s", waitErr, logTail(logPath))
+		case <-s.exited:
+			t.Fatalf("cnpaas-store exited during start-up: %v\n%s", s.waitErr, logTail(s.logPath))
 		default:
 		}
 		conn, err := net.DialTimeout("unix", sock, time.Second)
 		if err == nil {
 			conn.Close()
-			return endpoint
+			return s
 		}
 		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ENOENT) {
+			s.kill()
 			t.Fatalf("dialing cnpaas-store at %s: %v", sock, err)
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("cnpaas-store did not listen on %s within %v\n%s", sock, startTimeout, logTail(logPath))
+			s.kill()
+			t.Fatalf("cnpaas-store did not listen on %s within %v\n%s", sock, startTimeout, logTail(s.logPath))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// kill ends a store that never became ready (only the pid started here).
+func (s *storeProcess) kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	os.RemoveAll(s.runDir)
+}
+
+// stop sends SIGTERM (the store must finish and exit 0), then SIGKILL; only
+// ever the pid started here.
+func (s *storeProcess) stop(t testing.TB) {
+	pid := s.cmd.Process.Pid
+	select {
+	case <-s.exited:
+		t.Errorf("cnpaas-store (pid %d) exited before the test ended: %v\n%s", pid, s.waitErr, logTail(s.logPath))
+	default:
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.exited:
+			if s.waitErr != nil {
+				t.Errorf("cnpaas-store (pid %d) did not stop cleanly on SIGTERM: %v\n%s", pid, s.waitErr, logTail(s.logPath))
+			}
+		case <-time.After(stopTimeout):
+			_ = s.cmd.Process.Kill()
+			<-s.exited
+			t.Errorf("cnpaas-store (pid %d) did not stop within %v of SIGTERM; killed\n%s", pid, stopTimeout, logTail(s.logPath))
+		}
+	}
+	if t.Failed() {
+		t.Logf("cnpaas-store log (%s):\n%s", s.logPath, logTail(s.logPath))
+	}
+	os.RemoveAll(s.runDir)
+}
+
+// requestsServed sums the store's cnpaas_store_requests_total.
+func (s *storeProcess) requestsServed() (int, error) {
+	resp, err := http.Get(s.metricsURL + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	total := 0.0
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.HasPrefix(line, "cnpaas_store_requests_total") {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			return 0, fmt.Errorf("metrics line %q: %v", line, err)
+		}
+		total += v
+	}
+	return int(total), nil
+}
+
+func freeLoopbackPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // logTail returns the last few KiB of the store's log.

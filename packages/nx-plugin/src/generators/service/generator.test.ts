@@ -35,6 +35,7 @@ describe('service generator', () => {
         'manifests/validating-webhook-configuration.yaml',
         'package.json',
         'src/component.ts',
+        'src/composition.ts',
         'src/config.test.ts',
         'src/config.ts',
         'src/controller.ts',
@@ -83,6 +84,11 @@ describe('service generator', () => {
     expect(read('src/names.ts')).toContain("namespace: 'stock-keeper-system'");
     expect(read('src/reconciler.ts')).toContain('export function stockItemReconciler(');
     expect(read('src/component.ts')).toContain('export function stockKeeperComponent(');
+    // The package is a service composition: cnpaas up --service runs it.
+    expect(read('src/composition.ts')).toContain('export const service: ServiceComposition = {');
+    expect(read('src/composition.ts')).toContain("health: 'stockKeeperHealth'");
+    expect(read('src/composition.ts')).toContain("webhook: 'stockKeeperWebhook'");
+    expect(read('src/index.ts')).toContain("export { service, PORT_NAMES } from './composition.js';");
     expect(read('src/run.ts')).toContain("processMetricsPrefix: 'cnpaas_stock_keeper_'");
     expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
     expect(pkg.files).toContain('topology.yaml');
@@ -149,6 +155,55 @@ describe('service generator', () => {
       expect(plain.read(file, 'utf8'), file).not.toMatch(/HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names/);
   });
 
+  it('--api adds the APIService, its Service, the API server and its test, and wires them in; without it there is no trace of them', async () => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', api: true });
+    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
+    for (const file of [
+      'manifests/apiservice.yaml',
+      'manifests/api-service.yaml',
+      'src/api-server.ts',
+      'src/api-server.test.ts',
+    ])
+      expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
+    expect(tree.exists(`${ROOT}/src/function.ts`)).toBe(false);
+    const apiService = read('manifests/apiservice.yaml');
+    expect(apiService).toContain('kind: APIService');
+    expect(apiService).toContain('name: v1.api.stock-keeper.cnpaas.dev');
+    expect(apiService).toMatch(
+      /group: api\.stock-keeper\.cnpaas\.dev\n\s+version: v1\n\s+service:\n\s+name: stock-keeper-api\n\s+namespace: stock-keeper-system\n\s+port: 443/,
+    );
+    expect(apiService).not.toContain('caBundle:');
+    expect(read('manifests/api-service.yaml')).toMatch(/type: ExternalName\n\s+externalName: localhost/);
+    const names = read('src/names.ts');
+    expect(names).toContain("export const API_GROUP = 'api.stock-keeper.cnpaas.dev';");
+    expect(names).toContain("plural: 'stockitemrequests'");
+    expect(names).toContain("kind: 'StockItemRequest'");
+    expect(read('src/api-server.ts')).toContain('export function parseStockItemRequest(');
+    expect(read('src/api-server.ts')).toContain('authenticateFrontProxy(request.raw');
+    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_UNAUTHENTICATED'");
+    expect(read('src/errors.ts')).toContain('export const proxyError: ErrorFactory<FrontProxyFailure>');
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_REQUESTHEADER_CLIENT_CA_FILE'");
+    expect(read('src/run.ts')).toContain('new ApiServer({');
+    expect(read('src/manifests.ts')).toContain('export function localApiManifests(');
+    expect(read('manifests/rbac.yaml')).toContain('verbs: [get, list, watch, create]');
+    expect(read('src/stock-keeper.live.test.ts')).toContain("'--requestheader-client-ca-file',");
+    expect(read('README.md')).toContain('## The aggregated API (`--api`)');
+    for (const file of tree
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(tree.read(file, 'utf8'), file).not.toMatch(/<%|%>|withApi/);
+
+    const plain = createTreeWithEmptyWorkspace();
+    await serviceGenerator(plain, { name: 'stock-keeper', kind: 'StockItem', function: true });
+    expect(plain.exists(`${ROOT}/src/api-server.ts`)).toBe(false);
+    for (const file of plain
+      .listChanges()
+      .map((c) => c.path)
+      .filter((p) => p.startsWith(ROOT)))
+      expect(plain.read(file, 'utf8'), file).not.toMatch(/APIService|requestheader|front-proxy|api-server|REQUESTS\b/);
+  });
+
   it('adds the package to the root tsconfig.json references, once', async () => {
     tree.write('tsconfig.json', JSON.stringify({ files: [], references: [{ path: './packages/kube' }] }));
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
@@ -208,6 +263,10 @@ describe('names', () => {
       plural: 'stockitems',
       singular: 'stockitem',
       group: 'stock-keeper.cnpaas.dev',
+      apiGroup: 'api.stock-keeper.cnpaas.dev',
+      requestKind: 'StockItemRequest',
+      requestSingular: 'stockitemrequest',
+      requestPlural: 'stockitemrequests',
     });
   });
 

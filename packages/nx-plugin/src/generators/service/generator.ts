@@ -21,6 +21,8 @@ export const TEMPLATES = fileURLToPath(new URL('../../../src/generators/service/
 export const FUNCTION_TEMPLATES = fileURLToPath(
   new URL('../../../src/generators/service/files-function', import.meta.url),
 );
+/** The templates only `--api` writes (the rest take `withApi` to wire them in). */
+export const API_TEMPLATES = fileURLToPath(new URL('../../../src/generators/service/files-api', import.meta.url));
 
 export interface ServiceNames {
   /** kebab-case: directory, npm name, bin, client identity, Lease, metric and label values. */
@@ -39,6 +41,12 @@ export interface ServiceNames {
   plural: string;
   singular: string;
   group: string;
+  /** The aggregated API group of `--api`: `api.<group>`. */
+  apiGroup: string;
+  /** `--api`'s one resource, a request that creates one object of the kind: `<Kind>Request`, `<singular>requests`. */
+  requestKind: string;
+  requestSingular: string;
+  requestPlural: string;
 }
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -66,6 +74,10 @@ const RESERVED_KINDS = new Set([
   'Error',
   'Object',
   'Promise',
+  // --api's server imports these too.
+  'ApiServer',
+  'KubeApiError',
+  'Counter',
 ]);
 const RESERVED_CLASS_NAMES = new Set(['Service', 'Kube', 'Manager', 'Component']);
 
@@ -147,6 +159,13 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
       `use --plural ${pluralOf(singular)}`,
     );
   }
+  const apiGroup = `api.${group}`;
+  if (apiGroup.length > 253) {
+    throw bad(
+      `--group "${group}" is too long for its API group ${apiGroup} (253 characters at most)`,
+      'use a shorter --group',
+    );
+  }
   return {
     name,
     className,
@@ -158,6 +177,10 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
     plural,
     singular,
     group,
+    apiGroup,
+    requestKind: `${kind}Request`,
+    requestSingular: `${singular}request`,
+    requestPlural: `${singular}requests`,
   };
 }
 
@@ -169,8 +192,11 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
   }
   // `tmpl: ''` strips the `__tmpl__` suffix: templates are not TypeScript until they are generated.
   const withFunction = options.function === true;
-  generateFiles(tree, TEMPLATES, root, { ...names, withFunction, tmpl: '' });
-  if (withFunction) generateFiles(tree, FUNCTION_TEMPLATES, root, { ...names, withFunction, tmpl: '' });
+  const withApi = options.api === true;
+  const substitutions = { ...names, withFunction, withApi, tmpl: '' };
+  generateFiles(tree, TEMPLATES, root, substitutions);
+  if (withFunction) generateFiles(tree, FUNCTION_TEMPLATES, root, substitutions);
+  if (withApi) generateFiles(tree, API_TEMPLATES, root, substitutions);
   addRootReference(tree, root);
   // Prettier over what was written: tables and wrapped lines depend on the lengths of the names.
   await formatFiles(tree);
@@ -182,6 +208,7 @@ ${root} is ready. Next:
   npm install                                   # links @cnpaas/${names.name} and records it in package-lock.json
   npx nx run-many -t build typecheck lint format:check test:unit -p ${names.name}
   flock /tmp/cnpaas-live.lock npx nx run-many -t test:live -p ${names.name}
+  npx cnpaas up --service ${root}   # runs it (add --service @cnpaas/webshop to run both)
   npm run docs:errors                           # adds CNPAAS_${names.constantName}_* to docs/errors.md
 `);
   };

@@ -10,4 +10,6 @@ export interface ServiceGeneratorSchema {
   plural?: string;
   /** Also an HTTPTrigger (platform.cnpaas.dev/v1) for the kind and an HTTP function handler stub. */
   function?: boolean;
+  /** Also an aggregated API group `api.<group>` (APIService, a front-proxy-authenticated HTTPS server with discovery and a create endpoint). */
+  api?: boolean;
 }

@@ -59,5 +59,10 @@ export const sqliteDialect: Dialect = {
 
   CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
   `,
+    // 2: live keys per directory prefix, kept with every create and delete (prefix-counts.ts). The driver fills it
+    // from kv the first time it opens a file that had none.
+    `
+  CREATE TABLE counts (prefix BLOB PRIMARY KEY, n INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;
+  `,
   ],
 };

@@ -2,15 +2,14 @@
  * The key that signs verification links (docs/design.md "Verification and
  * sign-in"): Secret cnpaas-system/cnpaas-verification-key, key `key`, made
  * once and then kept, so links already mailed stay valid across restarts
- * and re-installs. `cnpaas up` keeps it in the state directory's PKI (0600,
- * like the CA keys) and applies it before the api-server starts; `cnpaas
- * install` keeps it in the cluster only and reuses what is there. The email
+ * and re-installs. Under `cnpaas up` the webshop's composition keeps it in
+ * the state directory's PKI (a secret file, 0600, like the CA keys) and
+ * applies it before the api-server starts; `cnpaas install` keeps it in the
+ * cluster only and reuses what is there. The email
  * function signs with it, cnpaas-api-server checks with it; each may GET
  * this one Secret and no other in cnpaas-system.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
 
@@ -30,14 +29,10 @@ export function verificationKeySecret(key: string): ManifestObject {
   };
 }
 
-/** The key in `dir` (file `verification-key`, 0600), made on first use. */
-export function loadOrCreateVerificationKey(dir: string): string {
-  const file = path.join(dir, 'verification-key');
-  if (existsSync(file)) {
-    const key = readFileSync(file, 'utf8').trim();
-    if (key.length >= 32) return key;
-  }
-  const key = newVerificationKey();
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+/** The secret file's name in the state directory's PKI. */
+export const VERIFICATION_KEY_FILE = 'verification-key';
+
+/** A kept key is reused only while it still has the length a new one has (256 bits as text). */
+export function isUsableVerificationKey(text: string): boolean {
+  return text.trim().length >= 32;
 }

@@ -1,0 +1,171 @@
+/**
+ * The scale run's load, shaped like the public "six kinds, create and read
+ * back by label" benchmark: each virtual user loops; one iteration creates one
+ * object of each of the six kinds under one name, then reads each kind back
+ * with `?labelSelector=name=<name>` and checks that exactly that object comes
+ * back. Every request is one check. The run stops at a target object count,
+ * at a time limit, or when the stack runs out (a sustained wall of failures,
+ * or a process gone), whichever comes first, and says which.
+ */
+import type { KubeClient } from '@cnpaas/kube';
+import { collectionPath, KINDS, object } from './kinds.js';
+
+export interface ScaleLoadOptions {
+  /** Objects to create in all (spread evenly over the six kinds). */
+  objects: number;
+  durationMs: number;
+  /** Virtual users, each with one iteration in flight. */
+  concurrency: number;
+  /** Called every few seconds with progress; also where the resource samples are taken. */
+  onTick: (progress: Progress) => void;
+  /** True while the stack's processes are alive. */
+  alive: () => boolean;
+  log: (line: string) => void;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  created: number;
+  checks: number;
+  failed: number;
+}
+
+/** Latencies in ms, kept compactly: 2 M requests fit in 16 MB. */
+export class Samples {
+  #buf = new Float64Array(1 << 16);
+  #n = 0;
+  push(ms: number): void {
+    if (this.#n === this.#buf.length) {
+      const next = new Float64Array(this.#buf.length * 2);
+      next.set(this.#buf);
+      this.#buf = next;
+    }
+    this.#buf[this.#n++] = ms;
+  }
+  get length(): number {
+    return this.#n;
+  }
+  /** Sorted copy of the samples from `from` on. */
+  sorted(from = 0): Float64Array {
+    return this.#buf.slice(from, this.#n).sort();
+  }
+}
+
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export interface ScaleLoadResult {
+  wallMs: number;
+  /** Objects the apiserver answered 201 for. */
+  created: number;
+  checks: number;
+  failed: number;
+  creates: Samples;
+  reads: Samples;
+  /** Why the run ended: 'objects', 'time' or what ran out. */
+  stop: string;
+  /** The first few distinct failure messages, with how often each came. */
+  failures: Map<string, number>;
+}
+
+/** After this many failed checks in a row the stack is taken to have run out. */
+const WALL_OF_FAILURES = 500;
+
+function describe(status: number, body: Buffer): string {
+  try {
+    const { message } = JSON.parse(body.toString('utf8')) as { message?: unknown };
+    if (typeof message !== 'string') return `HTTP ${status}`;
+    return `HTTP ${status}: ${message.replace(/[0-9a-f]{8,}|\d+/g, 'N').slice(0, 160)}`;
+  } catch {
+    return `HTTP ${status}`;
+  }
+}
+
+export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions): Promise<ScaleLoadResult> {
+  const creates = new Samples();
+  const reads = new Samples();
+  const failures = new Map<string, number>();
+  const iterations = Math.ceil(options.objects / KINDS.length);
+  let nextIteration = 0;
+  let created = 0;
+  let checks = 0;
+  let failed = 0;
+  let inARow = 0;
+  let stop = '';
+  const start = performance.now();
+  const deadline = start + options.durationMs;
+
+  const fail = (why: string) => {
+    failed += 1;
+    inARow += 1;
+    if (failures.size < 8 || failures.has(why)) failures.set(why, (failures.get(why) ?? 0) + 1);
+    if (inARow >= WALL_OF_FAILURES && !stop) stop = `ran out: ${inARow} failed checks in a row (first kind: ${why})`;
+  };
+  const pass = () => {
+    inARow = 0;
+  };
+
+  const iteration = async (i: number) => {
+    const name = `o-${i.toString(36).padStart(5, '0')}`;
+    for (const k of KINDS) {
+      if (created >= options.objects) break;
+      const t0 = performance.now();
+      checks += 1;
+      try {
+        const res = await http.raw('POST', collectionPath(k), { body: object(k, name, i) });
+        creates.push(performance.now() - t0);
+        if (res.status === 201) {
+          created += 1;
+          pass();
+        } else fail(`create: ${describe(res.status, res.body)}`);
+      } catch (err) {
+        fail(`create: ${(err as Error).message.slice(0, 160)}`);
+      }
+    }
+    for (const k of KINDS) {
+      const t0 = performance.now();
+      checks += 1;
+      try {
+        const res = await http.raw('GET', `${collectionPath(k)}?labelSelector=${encodeURIComponent(`name=${name}`)}`);
+        reads.push(performance.now() - t0);
+        if (res.status !== 200) {
+          fail(`read: ${describe(res.status, res.body)}`);
+          continue;
+        }
+        const list = JSON.parse(res.body.toString('utf8')) as { items: { metadata: { name: string } }[] };
+        if (list.items.length === 1 && list.items[0]!.metadata.name === name) pass();
+        else fail(`read: ${list.items.length} items for the selector, expected exactly the one created`);
+      } catch (err) {
+        fail(`read: ${(err as Error).message.slice(0, 160)}`);
+      }
+    }
+  };
+
+  const tick = setInterval(() => {
+    options.onTick({ elapsedMs: performance.now() - start, created, checks, failed });
+    if (!options.alive() && !stop) stop = 'ran out: a process of the stack exited';
+  }, 5_000);
+  try {
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (!stop) {
+          if (nextIteration >= iterations || created >= options.objects) {
+            stop ||= 'objects';
+            break;
+          }
+          if (performance.now() >= deadline) {
+            stop ||= 'time';
+            break;
+          }
+          await iteration(nextIteration++);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(tick);
+  }
+  options.onTick({ elapsedMs: performance.now() - start, created, checks, failed });
+  return { wallMs: performance.now() - start, created, checks, failed, creates, reads, stop, failures };
+}

@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
+import { allocatePorts } from './ports.js';
+
+const WEBSHOP_DIR = fileURLToPath(new URL('../../webshop', import.meta.url));
+
+describe('loading service compositions', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-services-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A package directory whose entry exports `source`. */
+  function fixture(name: string, source: string): string {
+    const pkg = path.join(dir, name);
+    mkdirSync(pkg);
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name, type: 'module', exports: './index.js' }));
+    writeFileSync(path.join(pkg, 'index.js'), source);
+    return pkg;
+  }
+
+  it('runs the webshop by default, found by package name or by its directory', async () => {
+    expect(DEFAULT_SERVICES).toEqual(['@cnpaas/webshop']);
+    const [byName] = await loadServices(DEFAULT_SERVICES);
+    expect(byName!.composition.name).toBe('webshop');
+    expect(byName!.entry).toBe(path.join(WEBSHOP_DIR, 'dist', 'index.js'));
+    expect(Object.keys(byName!.composition.ports)).toContain('console');
+    const [byDir] = await loadServices([path.relative(process.cwd(), WEBSHOP_DIR)]);
+    expect(byDir!.entry).toBe(byName!.entry);
+  });
+
+  it('collects every service’s ports with their fixed defaults', async () => {
+    const extra = fixture(
+      'extra',
+      "export const service = { name: 'extra', ports: { extraHealth: 9900 }, components: async () => [] };",
+    );
+    const services = await loadServices(['@cnpaas/webshop', extra]);
+    expect(wantedPorts(services)).toMatchObject({ console: 8090, extraHealth: 9900 });
+    // Two defaults on one number cannot both bind: refused before anything starts (auto ports are free anyway).
+    await expect(allocatePorts('fixed', { a: 9901, b: 9901 })).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_PORT_IN_USE',
+      message: 'ports a and b both default to 9901',
+    });
+  });
+
+  it('refuses a package it cannot find, one that exports no composition, and a port name taken', async () => {
+    await expect(loadServices(['@cnpaas/no-such-service'])).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message: expect.stringContaining('cannot find package @cnpaas/no-such-service') as string,
+    });
+    const empty = fixture('empty', 'export const other = 1;');
+    await expect(loadServices([empty])).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message: `${empty} exports no \`service\``,
+    });
+    const badPort = fixture(
+      'bad-port',
+      "export const service = { name: 'bad-port', ports: { x: 70000 }, components: async () => [] };",
+    );
+    await expect(loadServices([badPort])).rejects.toMatchObject({
+      message: `${badPort}: service.ports.x is 70000, not a port number`,
+    });
+    const clash = fixture(
+      'clash',
+      "export const service = { name: 'clash', ports: { console: 9999 }, components: async () => [] };",
+    );
+    await expect(loadServices(['@cnpaas/webshop', clash])).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message: `${clash} declares port "console", which webshop already has`,
+    });
+    const apiserver = fixture(
+      'apiserver',
+      "export const service = { name: 'own', ports: { apiserver: 1 }, components: async () => [] };",
+    );
+    await expect(loadServices([apiserver])).rejects.toMatchObject({
+      message: `${apiserver} declares port "apiserver", which the platform already has`,
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import pg from 'pg';
+import { freePort } from '../test/support/free-port.js';
+import { mariadbMissing, startMariadb } from '../test/support/mariadb.js';
+import { postgresMissing, startPostgres } from '../src/testing/postgres.js';
+
+/**
+ * The network database behind `--backend postgres|mysql`: one private server,
+ * durable (unlike the tests' throw-away instances), with one database for the
+ * store and one for kine, so both sides commit to the same server with the
+ * same settings. The rows never run two servers at once, so they do not
+ * compete for it.
+ */
+
+export type Backend = 'sqlite' | 'postgres' | 'mysql';
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres', 'mysql'];
+
+export interface SqlBench {
+  /** "PostgreSQL 15.18", "MariaDB 10.11.19" */
+  server: string;
+  /** The store's --main-endpoint (holds a password: never log it). */
+  storeEndpoint: string;
+  /** kine's --endpoint (holds a password: never log it). */
+  kineEndpoint: string;
+  /** The durability settings the server reports, as one line for the output. */
+  durability: string;
+  stop(): Promise<void>;
+}
+
+/** Why this backend cannot run here, or undefined. */
+export function sqlMissing(backend: Exclude<Backend, 'sqlite'>): string | undefined {
+  return backend === 'postgres' ? postgresMissing() : mariadbMissing();
+}
+
+/** The databases' names on the shared server. */
+const STORE_DB = 'cnpaas_store';
+const KINE_DB = 'kine';
+
+async function startPostgresBench(): Promise<SqlBench> {
+  // fsync on: the tests' instances turn it off, a benchmark of durable stores must not.
+  const server = await startPostgres(await freePort(), { fsync: true });
+  try {
+    await server.createDatabase(STORE_DB);
+    await server.createDatabase(KINE_DB);
+    const admin = new pg.Client({ connectionString: server.url() });
+    await admin.connect();
+    let durability: string;
+    let version: string;
+    try {
+      const show = async (name: string) => (await admin.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]!;
+      version = (await show('server_version')).split(' ')[0]!;
+      durability = `PostgreSQL fsync=${await show('fsync')}, synchronous_commit=${await show('synchronous_commit')}, wal_sync_method=${await show('wal_sync_method')}, full_page_writes=${await show('full_page_writes')} (server settings; neither the store nor kine changes them per session)`;
+    } finally {
+      await admin.end();
+    }
+    return {
+      server: `PostgreSQL ${version}`,
+      storeEndpoint: server.url(STORE_DB),
+      kineEndpoint: server.url(KINE_DB),
+      durability,
+      stop: () => server.stop(),
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+async function startMariadbBench(): Promise<SqlBench> {
+  // A flush of the redo log at every commit (InnoDB's default); the tests' instances flush once a second.
+  const server = await startMariadb({ durable: true });
+  try {
+    await server.admin(`CREATE DATABASE ${STORE_DB}; CREATE DATABASE ${KINE_DB}`);
+    const rows = (await server.admin(
+      'SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_flush_method AS method, @@innodb_doublewrite AS doublewrite, @@log_bin AS log_bin',
+    )) as Array<Record<string, unknown>>;
+    const r = rows[0]!;
+    const durability = `MariaDB innodb_flush_log_at_trx_commit=${String(r.flush)}, innodb_flush_method=${String(r.method)}, innodb_doublewrite=${String(r.doublewrite)}, log_bin=${String(r.log_bin)} (server settings; neither the store nor kine changes them per session)`;
+    return {
+      server: `MariaDB ${String(r.version).split('-')[0]}`,
+      // The store's mysql:// endpoint takes kine's form (README, "MySQL and MariaDB"); kine's own is mysql://user:pw@tcp(host:port)/db.
+      storeEndpoint: server.url(STORE_DB),
+      kineEndpoint: server.url(KINE_DB),
+      durability,
+      stop: () => server.stop(),
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+export function startSqlBench(backend: Exclude<Backend, 'sqlite'>): Promise<SqlBench> {
+  return backend === 'postgres' ? startPostgresBench() : startMariadbBench();
+}
