@@ -19,6 +19,18 @@ export class EtcdError extends Error {
   }
 }
 
+/**
+ * A backend's database server cannot be reached (down, restarting, cut off):
+ * UNAVAILABLE, which clients retry. Unlike the other EtcdErrors it is not one
+ * request's answer: inside a write batch it fails the whole batch, so that a
+ * request is never committed with part of its writes (mvcc/store.ts).
+ */
+export class BackendUnavailableError extends EtcdError {
+  constructor(message: string) {
+    super(GrpcStatus.UNAVAILABLE, message);
+  }
+}
+
 function etcd(code: GrpcStatus, message: string): () => EtcdError {
   return () => new EtcdError(code, message);
 }

@@ -117,7 +117,16 @@ export async function startStoreServer(
     metricsServers = await startMetricsServers({
       urls: config.listenMetricsUrls,
       metrics,
-      ready: () => !closing,
+      ready: async () => {
+        if (closing) return { ok: false, detail: 'stopping' };
+        const down = await store.unreachableBackends();
+        if (down.length === 0) return { ok: true, detail: 'ok' };
+        // Named by backend and endpoint (never a password), so the operator sees which database is away.
+        return {
+          ok: false,
+          detail: down.map((d) => `backend ${d.backend} (${d.location}) unreachable: ${d.reason}`).join('\n'),
+        };
+      },
       beforeScrape: () => {
         metrics.revision.set(store.revision);
         metrics.compactRevision.set(store.compactRevision);
@@ -135,7 +144,18 @@ export async function startStoreServer(
     throw err;
   }
 
-  const leaseTimer = setInterval(() => store.expireLeases(), 500);
+  let leasesFailing = false;
+  const leaseTimer = setInterval(() => {
+    try {
+      store.expireLeases();
+      leasesFailing = false;
+    } catch (err) {
+      // Replicas read expired leases from the database; while it is unreachable, they wait for it.
+      // One line per outage, not one every 500 ms.
+      if (!leasesFailing) log.warn({ err }, 'cannot look for expired leases; trying again every 500 ms');
+      leasesFailing = true;
+    }
+  }, 500);
   leaseTimer.unref();
   const checkpointer = new Checkpointer({
     paths: () => store.filePaths(),

@@ -4,37 +4,37 @@ import { serveQueries } from './sql-worker-host.js';
 
 /**
  * The MySQL/MariaDB connections of one backend, in their own thread
- * (sql-worker-host.ts), so that sql-bridge.ts can wait for a query
- * synchronously while it runs here.
+ * (sql-worker-host.ts, which opens a connection again after the server
+ * restarts), so that sql-bridge.ts can wait for a query synchronously while
+ * it runs here.
  */
-async function connect(config: mysql.ConnectionOptions): Promise<mysql.Connection> {
-  const c = await mysql.createConnection(config);
-  // A connection that drops between queries reports it here; the next query then fails with the reason.
-  c.on('error', () => undefined);
-  for (const s of MYSQL_SESSION) await c.query(s);
-  return c;
-}
-
-serveQueries((config) => {
+serveQueries<mysql.Connection>((config) => {
   const options: mysql.ConnectionOptions = {
     ...(config as mysql.ConnectionOptions),
     // BIGINT columns (revisions, counts) come back as decimal text; the driver converts them.
     supportBigNumbers: true,
     bigNumberStrings: true,
   };
-  const ready = Promise.all([connect(options), connect(options)]);
   return {
-    ready,
-    async query(conn, text, params) {
-      const [writer, reader] = await ready;
+    async connect(lost) {
+      const c = await mysql.createConnection(options);
+      // A connection that drops (the server restarted) reports it here; the next query opens another.
+      c.on('error', lost);
+      c.on('end', () => lost(new Error('connection lost')));
+      try {
+        for (const s of MYSQL_SESSION) await c.query(s);
+      } catch (err) {
+        c.destroy();
+        throw err;
+      }
+      return c;
+    },
+    async query(c, text, params) {
       // Text protocol: mysql2 escapes each value into the statement (Buffer as X'..', BigInt as a literal).
-      const [result] = await (conn === 'writer' ? writer : reader).query(text, params);
+      const [result] = await c.query(text, params);
       if (Array.isArray(result)) return { rows: result, rowCount: result.length };
       return { rows: [], rowCount: (result as mysql.ResultSetHeader).affectedRows };
     },
-    async close() {
-      const [writer, reader] = await ready;
-      await Promise.all([writer.end(), reader.end()]);
-    },
+    end: (c) => c.end(),
   };
 });

@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { BackendUnavailableError, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
@@ -110,6 +110,22 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     } catch (err) {
       void this.db.close();
       throw err;
+    }
+    // From here on a lost connection is an outage, not a bad endpoint: the worker connects again by
+    // itself, and a request that meets the outage gets a retryable UNAVAILABLE naming the backend.
+    this.db.unavailable = (err) => unavailable(this.location, spec.server, err.message);
+  }
+
+  /**
+   * Whether the database answers now (the readiness check): undefined when it
+   * does, otherwise why not. It never blocks the event loop.
+   */
+  async unreachable(): Promise<string | undefined> {
+    try {
+      await this.db.queryAsync('reader', 'SELECT 1');
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
     }
   }
 
@@ -340,19 +356,37 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (!this.#inTxn) return undefined;
     this.#run('writer', this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) });
     this.#inTxn = false;
-    if (!this.commitNotice) return this.db.queryAsync('writer', 'COMMIT').then(() => undefined);
+    // A connection lost while the COMMIT is in flight leaves its outcome unknown (it may have
+    // committed before the answer was lost), as etcd's "request timed out" does; the store
+    // finds out from the tables once the server is back (store.ts #fail).
+    const outcome = (err: unknown): never => {
+      if (err instanceof BackendUnavailableError) {
+        throw new BackendUnavailableError(`${err.message}; the write may or may not have been applied`);
+      }
+      throw err;
+    };
+    if (!this.commitNotice) return this.db.queryAsync('writer', 'COMMIT').then(() => undefined, outcome);
     // Sent ahead of the COMMIT without waiting (the connection runs them in order). If the
     // notice failed, PostgreSQL turns the COMMIT into a rollback without an error, so the
     // batch fails on the notice's error.
     const notice = this.db.queryAsync('writer', this.commitNotice);
     const committed = this.db.queryAsync('writer', 'COMMIT');
-    return Promise.all([notice, committed]).then(() => undefined);
+    return Promise.all([notice, committed]).then(() => undefined, outcome);
   }
 
+  /**
+   * Never throws: the store rolls back every backend after a failed batch, and
+   * one whose connection is gone has nothing left to roll back (the server
+   * ended the transaction with the connection).
+   */
   rollback(): void {
     if (!this.#inTxn) return;
     this.#inTxn = false;
-    this.db.query('writer', 'ROLLBACK');
+    try {
+      this.db.query('writer', 'ROLLBACK');
+    } catch {
+      // The connection is gone, and the transaction with it; the next BEGIN opens a new one.
+    }
   }
 
   // --- for the store meta that shares this database (shared-meta.ts) ---
@@ -371,6 +405,12 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** A statement on the reader that does not block the event loop. */
   readAsync(text: string, params: unknown[] = []): Promise<QueryResult> {
     return this.db.queryAsync('reader', text, params);
+  }
+
+  /** Session settings of the writer, kept on every connection it opens after a server restart. */
+  sessionSettings(statements: readonly string[]): void {
+    if (this.#inTxn) throw new Error('session settings inside a batch');
+    for (const s of statements) this.db.session('writer', s);
   }
 
   /** Statements on the writer in one transaction of their own (set-up). */
@@ -424,6 +464,13 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (this.#inTxn) this.rollback();
     await this.db.close();
   }
+}
+
+/** What a request that meets an outage of the backend's server gets: retryable, naming the backend, no password. */
+function unavailable(location: string, server: string, reason: string): BackendUnavailableError {
+  return new BackendUnavailableError(
+    `etcdserver: backend ${location} is unavailable (${server}: ${reason}); retry once it is back`,
+  );
 }
 
 function params(range: KeyRange, revision: number | null): Record<string, unknown> {

@@ -20,23 +20,35 @@ function clientConfig(config: pg.ClientConfig): pg.ClientConfig {
 
 /**
  * The PostgreSQL connections of one backend, in their own thread
- * (sql-worker-host.ts), so that sql-bridge.ts can wait for a query
- * synchronously while it runs here.
+ * (sql-worker-host.ts, which opens a connection again after the server
+ * restarts), so that sql-bridge.ts can wait for a query synchronously while
+ * it runs here.
  */
-serveQueries((config) => {
+serveQueries<pg.Client>((config) => {
   const options = clientConfig(config as pg.ClientConfig);
-  const clients = { writer: new pg.Client(options), reader: new pg.Client(options) };
-  // BIGINT columns come back as text; the driver converts them, so nothing is lost above 2^53.
   return {
-    ready: Promise.all([clients.writer.connect(), clients.reader.connect()]),
-    async query(conn, text, params) {
+    async connect(lost) {
+      const client = new pg.Client(options);
+      // Without a listener, a connection the server ends (a restart) would throw in this thread and end it.
+      client.on('error', lost);
+      client.on('end', () => lost(new Error('Connection terminated unexpectedly')));
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      return client;
+    },
+    // BIGINT columns come back as text; the driver converts them, so nothing is lost above 2^53.
+    async query(client, text, params) {
       // pg does not bind BigInt; as decimal text PostgreSQL reads a lease ID into BIGINT exactly.
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
-      const result = await clients[conn].query({ text, values });
+      const result = await client.query({ text, values });
       // A script of several statements (a migration) answers with one result each; the last one counts.
       const r = (Array.isArray(result) ? result.at(-1) : result) as pg.QueryResult;
       return { rows: r.rows as unknown[], rowCount: r.rowCount ?? 0 };
     },
-    close: () => Promise.all([clients.writer.end(), clients.reader.end()]),
+    end: (client) => client.end(),
   };
 });

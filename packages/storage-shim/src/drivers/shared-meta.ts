@@ -52,7 +52,8 @@ export class SharedMeta implements MetaBackend {
     this.#sql = new Sql(main, shared);
     this.location = main.location;
     main.setup(shared.setup(randomId()));
-    main.setup(shared.session);
+    // Kept on a connection opened after the server restarts: the lock timeouts matter most then.
+    main.sessionSettings(shared.session);
     if (notifier) main.commitNotice = notifier.notice(this.#memberId);
     this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId });
     this.leaseTable = new SharedLeases(this.#sql);

@@ -30,7 +30,7 @@ describe('SqlBridge', () => {
       }
     }
     expect(() => bridge!.query('reader', 'slow one')).toThrow(
-      new BackendQueryError('no answer from TestDB within 250 ms', undefined),
+      new BackendQueryError('no answer from TestDB within 250 ms', 'TIMEOUT'),
     );
     // The worker answers `slow one` 50 ms later, then this: the late answer comes first and must be dropped.
     expect(bridge.query('reader', 'two').rows).toEqual([{ text: 'two' }]);

@@ -1,4 +1,5 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { isConnectionError } from './connection-errors.js';
 
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
@@ -14,6 +15,11 @@ export class BackendQueryError extends Error {
     readonly code: string | undefined,
   ) {
     super(message);
+  }
+
+  /** The connection failed, not the statement: the server is down, restarting or unreachable; retrying may work. */
+  get connectionLost(): boolean {
+    return this.code === 'TIMEOUT' || isConnectionError(this);
   }
 }
 
@@ -34,6 +40,11 @@ export class SqlBridge {
   readonly #server: string;
   readonly #timeoutMs: number;
   #next = 0;
+  /**
+   * Turns a lost connection into the error callers should see (the driver
+   * sets it once the backend is open: a retryable UNAVAILABLE naming it).
+   */
+  unavailable: ((err: BackendQueryError) => Error) | undefined;
 
   /** `server` names the database in messages ("PostgreSQL"); `config` is what the worker connects with. */
   constructor(worker: URL, config: unknown, server: string, timeoutMs = 30_000) {
@@ -51,12 +62,17 @@ export class SqlBridge {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      if (m.error) p.reject(new BackendQueryError(m.error.message, m.error.code));
+      if (m.error) p.reject(this.#error(m.error));
       else p.resolve(toBuffers(m));
     });
   }
 
-  query(conn: 'writer' | 'reader', text: string, params: unknown[] = []): QueryResult {
+  /** A session setting for `conn`: applied now, and by the worker to every connection it opens later. */
+  session(conn: 'writer' | 'reader', text: string): QueryResult {
+    return this.query(conn, text, [], true);
+  }
+
+  query(conn: 'writer' | 'reader', text: string, params: unknown[] = [], session = false): QueryResult {
     const id = this.#next++;
     // The flag counts the answers the worker has put on the port; the answers
     // themselves say which query they belong to. Read the count, look for
@@ -64,20 +80,25 @@ export class SqlBridge {
     // wake-up for any other reason (another answer's notify arriving late)
     // just looks again, and nothing posted in between is missed.
     let seen = Atomics.load(this.#flag, 0);
-    this.#worker.postMessage({ id, conn, text, params, sync: true });
+    this.#worker.postMessage({ id, conn, text, params, sync: true, session });
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
       const reply = this.#take(id);
       if (reply) {
-        if (reply.error) throw new BackendQueryError(reply.error.message, reply.error.code);
+        if (reply.error) throw this.#error(reply.error);
         return toBuffers(reply);
       }
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(this.#flag, 0, seen, left) === 'timed-out') {
-        throw new BackendQueryError(`no answer from ${this.#server} within ${this.#timeoutMs} ms`, undefined);
+        throw this.#error({ message: `no answer from ${this.#server} within ${this.#timeoutMs} ms`, code: 'TIMEOUT' });
       }
       seen = Atomics.load(this.#flag, 0);
     }
+  }
+
+  #error(e: { message: string; code?: string | undefined }): Error {
+    const err = new BackendQueryError(e.message, e.code);
+    return this.unavailable && err.connectionLost ? this.unavailable(err) : err;
   }
 
   /** This query's answer if it is on the port, dropping late answers to queries that timed out. */

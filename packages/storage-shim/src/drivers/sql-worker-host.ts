@@ -1,4 +1,8 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { isConnectionError } from './connection-errors.js';
+import { ReconnectingConnection, type Connector } from './reconnecting-connection.js';
+
+export type { Connector } from './reconnecting-connection.js';
 
 /**
  * The worker side of sql-bridge.ts, for any database client: it receives
@@ -7,13 +11,10 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
  * message. Two connections: `writer` holds a batch's transaction, `reader`
  * answers reads outside a batch (and compaction) at the committed state.
  * Each connection runs its queries in the order they arrive.
+ * A connection that ends is opened again by the next query that needs it
+ * (reconnecting-connection.ts), so the store carries on by itself once the
+ * server is back.
  */
-export interface WorkerConnections {
-  /** Settles when both connections are open; a query waits for it. */
-  readonly ready: Promise<unknown>;
-  query(conn: 'writer' | 'reader', text: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
-  close(): Promise<unknown>;
-}
 
 interface Request {
   id: number;
@@ -22,15 +23,19 @@ interface Request {
   params: unknown[];
   /** Answer on the sync port and wake the waiting thread, or post back asynchronously. */
   sync: boolean;
+  /** A session setting: run now and again on every new connection (reconnecting-connection.ts). */
+  session?: boolean;
 }
 
-export function serveQueries(open: (config: unknown) => WorkerConnections): void {
+export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
   const { config, port, flag } = workerData as { config: unknown; port: MessagePort; flag: Int32Array };
-  const connections = open(config);
-  // A connection that fails before the first query arrives (a host that does not resolve fails at once) would
-  // otherwise be an unhandled rejection, which ends the worker: the waiting thread would hear nothing until its
-  // timeout. Every query still sees the failure through its own `ready.then`.
-  connections.ready.catch(() => undefined);
+  const connector = open(config);
+  const slots = { writer: new ReconnectingConnection(connector), reader: new ReconnectingConnection(connector) };
+  // Both connections open at once, so that the first query shows a wrong host or password. A failure before
+  // the first query arrives (a host that does not resolve fails at once) must not be an unhandled rejection,
+  // which would end the worker; the first query tries again and reports it.
+  slots.writer.open().catch(() => undefined);
+  slots.reader.open().catch(() => undefined);
 
   const answer = (req: Request, reply: object): void => {
     if (req.sync) {
@@ -45,23 +50,19 @@ export function serveQueries(open: (config: unknown) => WorkerConnections): void
 
   parentPort!.on('message', (req: Request | 'close') => {
     if (req === 'close') {
-      void connections.ready
-        .catch(() => undefined)
-        .then(() => connections.close())
-        .catch(() => undefined)
-        .finally(() => parentPort!.postMessage('closed'));
+      void Promise.all([slots.writer.close(), slots.reader.close()]).finally(() => parentPort!.postMessage('closed'));
       return;
     }
     // Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes.
     const params = req.params.map((p) => (p instanceof Uint8Array ? Buffer.from(p.buffer, p.byteOffset, p.length) : p));
-    connections.ready
-      .then(() => connections.query(req.conn, req.text, params))
-      .then(
-        (r) => answer(req, r),
-        (err: unknown) => {
-          const e = err as { message?: string; code?: string };
-          answer(req, { error: { message: e.message ?? String(err), code: e.code } });
-        },
-      );
+    const slot = slots[req.conn];
+    (req.session ? slot.setSession(req.text) : slot.query(req.text, params)).then(
+      (r) => answer(req, r),
+      (err: unknown) => {
+        const e = err as { message?: string; code?: string };
+        const code = e.code ?? (isConnectionError(e) ? 'CONNECTION_LOST' : undefined);
+        answer(req, { error: { message: e.message ?? String(err), code } });
+      },
+    );
   });
 }

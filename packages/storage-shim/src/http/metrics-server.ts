@@ -7,7 +7,8 @@ export interface MetricsServerOptions {
   metrics: StoreMetrics;
   /** Refreshes gauges just before a scrape. */
   beforeScrape(): void;
-  ready(): boolean;
+  /** Whether the store serves requests now, and what /readyz says: `ok`, or which backend is down and why. */
+  ready(): Promise<{ ok: boolean; detail: string }>;
 }
 
 /**
@@ -29,7 +30,15 @@ export async function startMetricsServers(options: MetricsServerOptions): Promis
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/metrics') {
-        options.beforeScrape();
+        try {
+          options.beforeScrape();
+        } catch (err) {
+          // A network backend that is down cannot report its size or keys; the rest of the metrics still can.
+          res
+            .writeHead(503, { 'content-type': 'text/plain' })
+            .end(`cannot read the backends: ${(err as Error).message}`);
+          return;
+        }
         options.metrics.registry.metrics().then(
           (text) => {
             res.writeHead(200, { 'content-type': options.metrics.registry.contentType });
@@ -46,8 +55,10 @@ export async function startMetricsServers(options: MetricsServerOptions): Promis
         return;
       }
       if (path === '/readyz') {
-        const ok = options.ready();
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
+        options.ready().then(
+          ({ ok, detail }) => res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(detail),
+          (err: Error) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${err.message}`),
+        );
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz');

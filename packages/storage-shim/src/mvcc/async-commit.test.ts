@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../drivers/registry.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
+import { BackendUnavailableError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import type { BackendDriver, BackendOpener } from './backend.js';
 import { RevisionStore } from './store.js';
@@ -15,13 +16,19 @@ import { b, put, rangeReq } from './test-helpers.js';
  * database's will be: real SQLite files underneath, whose commits only
  * report back a little later (or fail).
  */
-const LateCommit = { landed: 0, failNext: false };
+const LateCommit = { landed: 0, failNext: false, loseAnswerNext: false, unreachable: false };
 
 function lateCommit(d: SqliteDriver): BackendDriver {
   const commit = (lastRevision: number): Promise<void> => {
     if (LateCommit.failNext) {
       LateCommit.failNext = false;
       d.rollback();
+      return new Promise((_, reject) => setTimeout(() => reject(new Error('connection lost')), 20));
+    }
+    if (LateCommit.loseAnswerNext) {
+      // The COMMIT lands, and the connection drops before its answer does: the outcome is unknown to the store.
+      LateCommit.loseAnswerNext = false;
+      void d.commit(lastRevision); // fsync off: COMMIT is all there is
       return new Promise((_, reject) => setTimeout(() => reject(new Error('connection lost')), 20));
     }
     void d.commit(lastRevision); // fsync off: COMMIT is all there is
@@ -32,10 +39,18 @@ function lateCommit(d: SqliteDriver): BackendDriver {
       }, 20),
     );
   };
+  // A server that went away: every row write fails as a network driver's does.
+  const write =
+    (name: 'put' | 'delete') =>
+    (...args: unknown[]): void => {
+      if (LateCommit.unreachable) throw new BackendUnavailableError('etcdserver: backend test is unavailable');
+      (d[name] as (...a: unknown[]) => void)(...args);
+    };
   // Everything else is the real driver's; its methods use private fields, so bind them to it.
   return new Proxy(d, {
     get(target, prop) {
       if (prop === 'commit') return commit;
+      if (prop === 'put' || prop === 'delete') return write(prop);
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -46,6 +61,13 @@ const late: BackendOpener = {
   openMeta: (dataDir, options) => registry.openMeta(dataDir, options),
   openDefault: (dataDir, options) =>
     lateCommit(new SqliteDriver({ path: join(dataDir, 'main.db'), fsync: options.fsync })),
+  open: (endpoint, options) => lateCommit(new SqliteDriver({ path: endpoint.location, fsync: options.fsync })),
+};
+
+/** The default backend as is, the routed one (`/a/`) with a late commit that can become unreachable. */
+const lateRouted: BackendOpener = {
+  openMeta: (dataDir, options) => registry.openMeta(dataDir, options),
+  openDefault: (dataDir, options) => registry.openDefault(dataDir, options),
   open: (endpoint, options) => lateCommit(new SqliteDriver({ path: endpoint.location, fsync: options.fsync })),
 };
 
@@ -61,6 +83,7 @@ function open(opener: BackendOpener): RevisionStore {
 }
 
 afterEach(async () => {
+  LateCommit.unreachable = false;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -98,6 +121,54 @@ describe('a driver whose commit is asynchronous', () => {
     expect(store.revision).toBe(1);
     expect((await store.put(put('/a/kept', 'y'))).revision).toBe(2);
     expect(store.range(rangeReq('/a/', '/a0')).kvs.map((kv) => kv.key.toString())).toEqual(['/a/kept']);
+  });
+
+  it('after a COMMIT whose answer was lost, finds the revision in the database and tells the watchers, once', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-async-commit-'));
+    store = open(late);
+    const notified: string[] = [];
+    store.onCommit((revisions) => {
+      for (const r of revisions) notified.push(`${r.revision}:${r.changes.map((c) => String(c.kv.key)).join(',')}`);
+    });
+    LateCommit.loseAnswerNext = true;
+    await expect(store.put(put('/a/landed', 'x'))).rejects.toThrow('etcdserver: connection lost');
+    // The next write first catches up with what the database holds: it takes revision 3, never 2 again.
+    expect((await store.put(put('/a/next', 'y'))).revision).toBe(3);
+    expect(notified).toEqual(['2:/a/landed', '3:/a/next']);
+    expect(store.range(rangeReq('/a/', '/a0')).kvs.map((kv) => `${kv.key}@${kv.modRevision}`)).toEqual([
+      '/a/landed@2',
+      '/a/next@3',
+    ]);
+  });
+
+  it('resyncs by itself after a failed COMMIT when no write comes, so reads catch up too', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-async-commit-'));
+    store = open(late);
+    LateCommit.loseAnswerNext = true;
+    await expect(store.put(put('/a/landed', 'x'))).rejects.toThrow('etcdserver: connection lost');
+    // Until then reads stay at the acknowledged revision.
+    expect(store.range(rangeReq('/a/landed')).kvs).toEqual([]);
+    const deadline = Date.now() + 5_000;
+    while (store.revision < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(store.range(rangeReq('/a/landed')).kvs.map((kv) => kv.modRevision)).toEqual([2]);
+  });
+
+  it('fails the whole batch when a backend is unreachable, so no txn over two backends commits in one', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-async-commit-'));
+    store = open(lateRouted);
+    LateCommit.unreachable = true;
+    // The txn writes main.db first, then the unreachable backend; a put to main.db alone shares its batch.
+    const txn = store.txn({
+      compare: [],
+      success: [{ put: put('/m/x', '1') }, { put: put('/a/x', '2') }],
+      failure: [],
+    });
+    const alone = store.put(put('/m/alone', '3'));
+    await expect(txn).rejects.toThrow('etcdserver: backend test is unavailable');
+    await expect(alone).rejects.toThrow('etcdserver: backend test is unavailable');
+    LateCommit.unreachable = false;
+    expect(store.range(rangeReq('/', '0')).kvs).toEqual([]);
+    expect((await store.put(put('/m/y', '4'))).revision).toBe(2);
   });
 
   it('close waits for the commit in flight, so nothing acknowledged is lost', async () => {

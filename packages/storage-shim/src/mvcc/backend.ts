@@ -61,6 +61,12 @@ export interface BackendDriver {
   prevOf(key: Buffer, revision: number): KeyValue | undefined;
   keysWithLease(lease: bigint): Buffer[];
   keyCount(): number;
+  /**
+   * Network databases: resolves to why the server cannot be reached now, or
+   * undefined when it answers (the readiness check; never blocks the event
+   * loop). An embedded file has none.
+   */
+  unreachable?(): Promise<string | undefined>;
 
   // --- the write of one batch ---
 

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
-import { EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
+import { BackendUnavailableError, EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import { type KeyRange, toKeyRange } from '../keys.js';
 import { Router } from '../routing/router.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
@@ -135,6 +135,22 @@ export class RevisionStore {
   #closed = false;
   /** Set when start-up recovery failed: reads still work, writes are refused. */
   #refusingWrites = false;
+  /**
+   * One store process (no sequencer): set when an asynchronous COMMIT failed
+   * (a network database went away mid-commit). Its outcome is unknown, and a
+   * batch spanning backends may have committed in some and not others, so
+   * before the next batch takes a revision the store re-applies the revision
+   * log and catches up with what the databases hold (#resync); until that
+   * works, writes are refused with the backend's UNAVAILABLE.
+   */
+  #resync = false;
+  #resyncTimer: NodeJS.Timeout | undefined;
+  /**
+   * The WAL syncs of the files a failed batch did commit before a later
+   * file's COMMIT threw: the resync waits for them, so it never reports a
+   * revision before it is durable (a failed one stops writes, #failSync).
+   */
+  #abandonedSyncs: Promise<PromiseSettledResult<void>[]> | undefined;
   #compacting: Promise<void> = Promise.resolve();
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
@@ -234,9 +250,18 @@ export class RevisionStore {
     return this.#enqueue({ kind: 'deleteRange', req }) as Promise<DeleteRangeResponse>;
   }
 
-  /** Replicas: catches up with every revision committed anywhere (see #linearize). */
+  /**
+   * Replicas: catches up with every revision committed anywhere (see
+   * #linearize). A watch create calls it; while the database is unreachable
+   * it stays at this replica's revision (nobody can commit without the
+   * database), and the watch catches up with the rest once it is back.
+   */
   sync(): void {
-    this.#linearize();
+    try {
+      this.#linearize();
+    } catch (err) {
+      this.#log.warn({ err }, 'cannot read the newest revision; watching from this replica’s revision');
+    }
   }
 
   /** Every change with from <= revision <= to in the backends that may hold `range`, in order. */
@@ -312,12 +337,17 @@ export class RevisionStore {
     this.#meta.setCompactRevision(revision, this.#revision);
     this.#compactRevision = revision;
     const step = this.#options.compactionBatch ?? 1000;
-    this.#compacting = this.#compacting.then(async () => {
+    const steps = this.#compacting.then(async () => {
       for (const d of this.#drivers.values()) {
         while (!this.#closed && (await d.compact(revision, step)) > 0) await new Promise((r) => setImmediate(r));
       }
     });
-    if (physical) await this.#compacting;
+    // A backend that is down fails its steps; the compact revision is recorded, the rows go with the next
+    // compaction. The chain itself must never reject: nothing else awaits it, and it would end the process.
+    this.#compacting = steps.catch((err: unknown) =>
+      this.#log.warn({ err }, 'compaction stopped early; the next compaction removes the rest'),
+    );
+    if (physical) await steps;
   }
 
   // --- topology ---
@@ -434,6 +464,7 @@ export class RevisionStore {
       else this.#flush();
     }
     this.#closed = true;
+    clearInterval(this.#resyncTimer);
     this.#unfollow?.();
     await this.#compacting;
     for (const d of this.#drivers.values()) await d.close();
@@ -456,12 +487,25 @@ export class RevisionStore {
 
   #flush(): void {
     this.#flushScheduled = false;
+    if (this.#queue.length === 0 && !this.#resync) return;
+    const sequencer = this.#sequencer;
+    if (!sequencer && this.#resync) {
+      // After a failed COMMIT nothing overlaps: the resync runs alone, then what queued behind it.
+      if (this.#committing) return;
+      this.#committing = this.#settle(
+        Promise.resolve()
+          .then(() => this.#resynced())
+          .then(
+            () => (this.#queue.length > 0 ? this.#runBatch() : undefined),
+            (err: unknown) => this.#fail(this.#queue.splice(0), err, { stage: 'resync' }),
+          ),
+      );
+      return;
+    }
     // One batch at a time: the next one starts from the state this one commits. The exception: a batch that
     // writes only the file whose WAL the batch in flight is syncing may be applied and committed meanwhile.
-    if (this.#queue.length === 0) return;
     const overlapping = this.#committing ? this.#overlappable() : this.#queue.length;
     if (overlapping === 0) return;
-    const sequencer = this.#sequencer;
     if (!sequencer) {
       const committing = this.#runBatch(this.#committing, overlapping);
       if (committing) this.#committing = this.#settle(committing);
@@ -500,28 +544,39 @@ export class RevisionStore {
         try {
           results.push({ ok: this.#apply(item.op, batch) });
         } catch (err) {
-          if (!(err instanceof EtcdError)) throw err;
+          // An unreachable backend fails the batch, not the request: the request may have written
+          // to another backend already, and that part must not be committed without the rest.
+          if (!(err instanceof EtcdError) || err instanceof BackendUnavailableError) throw err;
           results.push({ err });
         }
       }
       batch.after = this.#revision;
-      // A lone request with nothing in flight: no other request would use the event loop during its sync.
-      const committing = this.#commit(batch, items.length === 1 && !previous && this.#inFlight === 0);
-      const durable = previous ? afterBoth(previous, committing) : committing;
-      if (durable) {
-        // An asynchronous driver: answer and notify once it has committed;
-        // writes arriving meanwhile queue up for the next batch.
-        return durable.then(
-          () => {
-            if (previous && this.#refusingWrites) this.#failSync(items, syncLost());
-            else this.#finish(items, results, batch);
-          },
-          (err: unknown) => this.#fail(items, err),
-        );
-      }
     } catch (err) {
-      this.#fail(items, err, previous ? batch.before : undefined);
+      this.#fail(items, err, previous ? { revertTo: batch.before } : {});
       return undefined;
+    }
+    let committing: Promise<void> | undefined;
+    try {
+      // A lone request with nothing in flight: no other request would use the event loop during its sync.
+      committing = this.#commit(batch, items.length === 1 && !previous && this.#inFlight === 0);
+    } catch (err) {
+      // A batch overlapping a sync wrote one SQLite file and nothing else, so its failed COMMIT left nothing of
+      // it: back to its start. Otherwise some files of the batch may have committed before this one failed (the
+      // revision log first): the store resyncs from the log and the databases before the next write.
+      this.#fail(items, err, previous ? { revertTo: batch.before } : { stage: 'commit' });
+      return undefined;
+    }
+    const durable = previous ? afterBoth(previous, committing) : committing;
+    if (durable) {
+      // An asynchronous driver (or a WAL sync): answer and notify once it is durable;
+      // writes arriving meanwhile queue up for the next batch.
+      return durable.then(
+        () => {
+          if (previous && this.#refusingWrites) this.#failSync(items, syncLost());
+          else this.#finish(items, results, batch);
+        },
+        (err: unknown) => this.#fail(items, err, { stage: 'commit' }),
+      );
     }
     this.#finish(items, results, batch);
     return undefined;
@@ -539,7 +594,7 @@ export class RevisionStore {
    */
   #overlappable(): number {
     const file = this.#syncingFile;
-    if (file === undefined || this.#inFlight !== 1 || this.#sequencer || this.#refusingWrites) return 0;
+    if (file === undefined || this.#inFlight !== 1 || this.#sequencer || this.#refusingWrites || this.#resync) return 0;
     const only = (range: KeyRange) =>
       (range.end === null ? [this.#router.backendFor(range.start)] : this.#router.backendsFor(range)).every(
         (name) => name === file,
@@ -671,7 +726,7 @@ export class RevisionStore {
       for (const f of open) f.releaseSavepoint();
       return result;
     } catch (err) {
-      if (err instanceof EtcdError) {
+      if (err instanceof EtcdError && !(err instanceof BackendUnavailableError)) {
         for (const f of files) {
           if (open.includes(f)) f.rollbackToSavepoint();
           else f.rollback();
@@ -757,32 +812,107 @@ export class RevisionStore {
       // A later file's COMMIT failed after earlier ones returned their sync: the batch fails here, and those
       // syncs must not become unhandled rejections (a failed one also fails that file's next sync).
       for (const p of pending) p.catch(() => undefined);
+      if (pending.length > 0) this.#abandonedSyncs = Promise.allSettled(pending);
       throw err;
     }
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /**
-   * A failed commit leaves nothing half-applied: roll back, reload, refuse the batch. A batch that overlapped
-   * one still syncing goes back to `revertTo`, its own start: reloading would count that one as durable.
+   * A failed batch leaves nothing half-applied: roll back, reload, refuse the
+   * batch. `stage` says where it failed: applying its rows (nothing of it was
+   * committed), a COMMIT (outcome unknown), or the resync after an earlier
+   * failed COMMIT. A batch that overlapped one still syncing goes back to
+   * `revertTo`, its own start: reloading would count that one as durable. A
+   * lost WAL sync is not a failed batch but a store that can no longer
+   * promise durability (#failSync).
    */
-  #fail(items: Pending[], err: unknown, revertTo?: number): void {
+  #fail(
+    items: Pending[],
+    err: unknown,
+    options: { stage?: 'rows' | 'commit' | 'resync'; revertTo?: number } = {},
+  ): void {
     if (err instanceof StoreError && err.code === 'CNPAAS_STORE_FSYNC_FAILED') {
       this.#failSync(items, err);
       return;
     }
-    this.#log.error({ err }, 'write batch failed; rolled back');
+    const stage = options.stage ?? 'rows';
+    // A resync retried by its timer while a backend stays away has no requests: one line per outage is
+    // enough (the failed batch that started it), not one every retry.
+    if (stage !== 'resync' || items.length > 0) this.#log.error({ err }, 'write batch failed; rolled back');
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
     // Replicas must not jump to the database's revision here: the revisions in
     // between would never reach the watchers. Undo this batch's and let the
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
-    else if (revertTo !== undefined) this.#revision = revertTo;
-    else this.#load();
+    else if (options.revertTo !== undefined) this.#revision = options.revertTo;
+    else if (stage !== 'rows') this.#startResync();
+    else {
+      try {
+        this.#load();
+      } catch {
+        // A backend is unreachable. Nothing of this batch was committed (its rows failed before any
+        // COMMIT), so the committed state is still exact; only this batch's leases are undone.
+        this.#revision = this.#committed;
+        this.#loadLeases();
+      }
+    }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
-    for (const item of items)
-      item.reject(full ? Errors.noSpace() : new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+    for (const item of items) {
+      if (full) item.reject(Errors.noSpace());
+      else if (err instanceof EtcdError) item.reject(err);
+      else item.reject(new EtcdError(14, `etcdserver: ${(err as Error).message}`));
+    }
+  }
+
+  /** Writes wait for #resynced; a timer retries it while no write comes, so reads catch up too. */
+  #startResync(): void {
+    this.#revision = this.#committed;
+    this.#resync = true;
+    this.#resyncTimer ??= setInterval(() => {
+      if (!this.#flushScheduled) this.#flush();
+    }, RESYNC_RETRY_MS);
+    this.#resyncTimer.unref();
+  }
+
+  /**
+   * After a failed asynchronous COMMIT: re-applies the revision log (a batch
+   * that spanned backends is completed in every one of them), then moves to
+   * the newest revision the databases hold and delivers the revisions past
+   * `#committed` to the watchers (a COMMIT whose answer was lost may have
+   * landed), so they see no gap and the next batch takes no revision twice.
+   * Throws (UNAVAILABLE) while a backend is still down.
+   */
+  #resynced(): Promise<void> | undefined {
+    const syncs = this.#abandonedSyncs;
+    if (syncs) {
+      this.#abandonedSyncs = undefined;
+      return syncs.then((settled) => {
+        const lost = settled.find((r) => r.status === 'rejected');
+        if (lost) throw lost.reason;
+        return this.#resynced();
+      });
+    }
+    const caughtUp = (): void => {
+      const latest = Math.max(
+        1,
+        this.#meta.revisionFloor(),
+        ...[...this.#drivers.values()].map((d) => d.lastRevision()),
+      );
+      this.#catchUp(latest);
+      this.#revision = this.#committed;
+      this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+      this.#loadLeases();
+      this.#resync = false;
+      clearInterval(this.#resyncTimer);
+      this.#resyncTimer = undefined;
+      this.#log.info({ revision: this.#committed }, 'backends reachable again; writes resume');
+    };
+    const recovering = this.#recover();
+    if (recovering) return recovering.then(caughtUp);
+    caughtUp();
+    return undefined;
   }
 
   /**
@@ -794,6 +924,10 @@ export class RevisionStore {
   #failSync(items: Pending[], err: StoreError): void {
     this.#log.error({ err }, 'a commit could not be made durable; refusing writes until restarted');
     this.#refusingWrites = true;
+    // No resync either: it would report what the files hold, and that may not be durable.
+    this.#resync = false;
+    clearInterval(this.#resyncTimer);
+    this.#resyncTimer = undefined;
     // Nothing is open after a COMMIT; this only ends a transaction some other path may have left.
     for (const d of this.#drivers.values()) d.rollback();
     this.#meta.rollback();
@@ -833,7 +967,9 @@ export class RevisionStore {
       drivers: this.#drivers,
       router: this.#router,
       leaseExists: (id) => this.#lessor.has(id),
-      pinned: this.#sequencer !== undefined || this.#revision !== this.#committed,
+      // While a resync is pending, a batch over several backends may be committed in some of them:
+      // reads at `#committed` do not see that revision until the resync completes it everywhere.
+      pinned: this.#sequencer !== undefined || this.#revision !== this.#committed || this.#resync,
     });
   }
 
@@ -861,10 +997,26 @@ export class RevisionStore {
     this.#revision = last;
     this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
+    this.#loadLeases();
+  }
+
+  #loadLeases(): void {
     this.#lessor.clear();
     for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
   }
+
+  /** The network backends that cannot be reached now, each with why (the readiness check). */
+  async unreachableBackends(): Promise<Array<{ backend: string; location: string; reason: string }>> {
+    const checks = [...this.#drivers].map(async ([backend, d]) => {
+      const reason = await d.unreachable?.();
+      return reason === undefined ? undefined : { backend, location: d.location, reason };
+    });
+    return (await Promise.all(checks)).filter((c) => c !== undefined);
+  }
 }
+
+/** How often a store whose COMMIT failed looks whether its backends are back, while no write comes. */
+const RESYNC_RETRY_MS = 500;
 
 function replicaTopology(backends: number): StoreError {
   return new StoreError(

@@ -42,6 +42,8 @@ export class Watcher {
 
 /** etcd syncs a slow watcher at most this many revisions at a time. */
 const CATCH_UP_REVISIONS = 1000;
+/** How soon a catch-up that failed (a backend down) is tried again. */
+const CATCH_UP_RETRY_MS = 200;
 
 /**
  * Fans committed revisions out to watchers, fed in-process by the store's
@@ -137,6 +139,15 @@ export class WatchHub {
     });
   }
 
+  #retryLater(): void {
+    if (this.#catchUpScheduled) return;
+    this.#catchUpScheduled = true;
+    setTimeout(() => {
+      this.#catchUpScheduled = false;
+      this.#catchUp();
+    }, CATCH_UP_RETRY_MS).unref();
+  }
+
   /** One window of history for every unsynced watcher, then yield. */
   #catchUp(): void {
     const current = this.#store.revision;
@@ -150,7 +161,16 @@ export class WatchHub {
       }
       const to = Math.min(current, w.nextRevision + CATCH_UP_REVISIONS - 1);
       const events: Event[] = [];
-      for (const c of this.#store.changes(w.options.range, w.nextRevision, to, w.options.prevKv)) {
+      let changes: Change[];
+      try {
+        changes = this.#store.changes(w.options.range, w.nextRevision, to, w.options.prevKv);
+      } catch {
+        // A backend's server is unreachable (it answers UNAVAILABLE): the watcher stays where it
+        // was, and the same window is read again shortly, so it gets every event once it is back.
+        this.#retryLater();
+        return;
+      }
+      for (const c of changes) {
         const e = toEvent(w, c);
         if (e) events.push(e);
       }

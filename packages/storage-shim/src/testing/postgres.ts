@@ -17,6 +17,10 @@ export interface PostgresHandle {
   url(database?: string): string;
   /** Creates an empty database (a name of letters, digits and underscores). */
   createDatabase(name: string): Promise<void>;
+  /** Fast shutdown keeping the data dir (a restart's first half): every session ends. */
+  shutdown(): Promise<void>;
+  /** Starts the server again on the same port and data dir after `shutdown`, and waits until it takes logins. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,36 +111,47 @@ export async function startPostgres(
     `fsync=${options.fsync ? 'on' : 'off'}`,
     ...tlsArgs,
   ]);
-  const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child: ChildProcess;
+  let exited: Promise<void>;
   const url = (database = 'postgres') =>
     `postgres://${PG_USER}:${password}@127.0.0.1:${port}/${database}?sslmode=disable`;
-  const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGINT'); // fast shutdown
+  /** Fast shutdown (SIGINT to the postmaster, as `pg_ctl -m fast`): sessions end, the data stays. */
+  const shutdown = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      process.kill(child.pid, 'SIGINT');
       await exited;
     }
+  };
+  const stop = async () => {
+    await shutdown();
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    // Over the socket: a server with `tls` takes no plain TCP login.
-    const client = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await stop();
-        throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
+  /** Starts the postmaster on the port and data dir, and waits until it takes logins. */
+  const launch = async () => {
+    child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const running = child;
+    running.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+    exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      // Over the socket: a server with `tls` takes no plain TCP login.
+      const client = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
+      try {
+        await client.connect();
+        await client.end();
+        return;
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        if (running.exitCode !== null || Date.now() > deadline) {
+          await stop();
+          throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-  }
+  };
+  await launch();
   const createDatabase = async (name: string) => {
     if (!/^\w+$/.test(name)) throw new Error(`not a plain database name: ${name}`);
     const admin = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
@@ -147,5 +162,5 @@ export async function startPostgres(
       await admin.end();
     }
   };
-  return { port, password, socketDir: dir, url, createDatabase, stop };
+  return { port, password, socketDir: dir, url, createDatabase, stop, shutdown, start: launch };
 }

@@ -17,6 +17,10 @@ export interface MariadbHandle {
   url(database: string): string;
   /** Runs statements as root over the socket (creating databases, inspecting tables). */
   admin(sql: string, database?: string): Promise<unknown>;
+  /** A clean shutdown keeping the data dir (a restart's first half): every session ends. */
+  shutdown(): Promise<void>;
+  /** Starts the server again on the same port and data dir after `shutdown`, and waits until it takes logins. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,15 +104,18 @@ export async function startMariadb(
     `--innodb-flush-log-at-trx-commit=${options.durable ? 1 : 0}`,
     ...tlsArgs,
   ]);
-  const child: ChildProcess = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
+  let child: ChildProcess;
+  let exited: Promise<void>;
+  /** A clean shutdown (SIGTERM to mariadbd): every session ends, the data stays. */
+  const shutdown = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM'); // clean shutdown
+      process.kill(child.pid, 'SIGTERM');
       await exited;
     }
+  };
+  const stop = async () => {
+    await shutdown();
     rmSync(dir, { recursive: true, force: true });
   };
   const admin = async (sql: string, database?: string) => {
@@ -119,19 +126,27 @@ export async function startMariadb(
       await c.end();
     }
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await admin('SELECT 1');
-      break;
-    } catch (err) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        await stop();
-        throw new Error(`MariaDB did not start: ${(err as Error).message}\n${log}`, { cause: err });
+  /** Starts mariadbd on the port and data dir, and waits until it takes logins. */
+  const launch = async () => {
+    child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const running = child;
+    running.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+    exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await admin('SELECT 1');
+        return;
+      } catch (err) {
+        if (running.exitCode !== null || Date.now() > deadline) {
+          await stop();
+          throw new Error(`MariaDB did not start: ${(err as Error).message}\n${log}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 200));
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-  }
+  };
+  await launch();
   // Root only over the socket; the store's account has a password, over TCP and over the socket.
   await admin(`
     DELETE FROM mysql.global_priv WHERE user = 'root' AND host <> 'localhost';
@@ -144,5 +159,5 @@ export async function startMariadb(
   `);
   if (options.tls) await admin(`ALTER USER '${MARIADB_USER}'@'127.0.0.1' REQUIRE X509`);
   const url = (database: string) => `mysql://${MARIADB_USER}:${password}@tcp(127.0.0.1:${port})/${database}`;
-  return { port, password, socket, url, admin, stop };
+  return { port, password, socket, url, admin, stop, shutdown, start: launch };
 }

@@ -1,0 +1,122 @@
+import { isConnectionError } from './connection-errors.js';
+
+/** How a worker opens, uses and closes one connection of its database client. */
+export interface Connector<C> {
+  /** Opens one connection; `lost` is called if it ends on its own afterwards. */
+  connect(lost: (err: Error) => void): Promise<C>;
+  query(c: C, text: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
+  end(c: C): Promise<unknown>;
+}
+
+/** After a failed connection attempt, queries fail at once for this long instead of each trying again. */
+export const RECONNECT_PAUSE_MS = 250;
+
+class ConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'CONNECTION_LOST',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One named connection of a worker (sql-worker-host.ts). A connection that
+ * ends (the server restarted, the network dropped) is opened again by the
+ * next query that needs it. A transaction cannot outlive its connection:
+ * after one was lost inside a transaction, every statement fails (code
+ * CONNECTION_LOST) until the driver's ROLLBACK, which is then answered here
+ * (the server already rolled it back); only the next BEGIN opens a new
+ * connection, so the rest of a batch never runs outside the transaction it
+ * started in.
+ */
+export class ReconnectingConnection<C> {
+  readonly #connector: Connector<C>;
+  #conn: Promise<C> | undefined;
+  #inTxn = false;
+  /** Why the connection that held the open transaction ended; set until the driver rolls back. */
+  #lostInTxn: Error | undefined;
+  #pausedUntil = 0;
+  #lastError: Error | undefined;
+  /** Session settings every connection needs (replicas' lock timeouts): run on each new one before any query. */
+  #session: string[] = [];
+
+  constructor(connector: Connector<C>) {
+    this.#connector = connector;
+  }
+
+  open(): Promise<C> {
+    if (this.#conn) return this.#conn;
+    if (Date.now() < this.#pausedUntil && this.#lastError) return Promise.reject(this.#lastError);
+    const session = [...this.#session];
+    const attempt: Promise<C> = this.#connector
+      .connect((err) => this.#lost(attempt, err))
+      .then(async (c) => {
+        try {
+          for (const statement of session) await this.#connector.query(c, statement, []);
+          return c;
+        } catch (err) {
+          await this.#connector.end(c).catch(() => undefined);
+          throw err;
+        }
+      });
+    this.#conn = attempt;
+    attempt.catch((err: Error) => {
+      if (this.#conn === attempt) this.#conn = undefined;
+      this.#lastError = err;
+      this.#pausedUntil = Date.now() + RECONNECT_PAUSE_MS;
+    });
+    return attempt;
+  }
+
+  #lost(attempt: Promise<C>, err: Error): void {
+    if (this.#conn !== attempt) return;
+    this.#conn = undefined;
+    if (this.#inTxn) {
+      this.#inTxn = false;
+      this.#lostInTxn = err;
+    }
+    // Release the client's resources; it is not queryable any more.
+    attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
+  }
+
+  async query(text: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> {
+    const verb = /^\s*(\w+)(\s+TO\b)?/i.exec(text);
+    const word = verb?.[1]?.toUpperCase();
+    // ROLLBACK TO SAVEPOINT stays inside the transaction.
+    const ends = (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2];
+    if (this.#lostInTxn) {
+      if (word === 'ROLLBACK' && ends) {
+        this.#lostInTxn = undefined;
+        return { rows: [], rowCount: 0 };
+      }
+      throw new ConnectionError(
+        `the connection was lost inside a transaction, which the server rolled back (${this.#lostInTxn.message})`,
+      );
+    }
+    const attempt = this.open();
+    const c = await attempt;
+    if (word === 'BEGIN' || word === 'START') this.#inTxn = true;
+    try {
+      return await this.#connector.query(c, text, params);
+    } catch (err) {
+      if (isConnectionError(err as Error)) this.#lost(attempt, err as Error);
+      throw err;
+    } finally {
+      if (ends) this.#inTxn = false;
+    }
+  }
+
+  /** Runs a session setting now and on every connection opened later (after a server restart). */
+  async setSession(statement: string): Promise<{ rows: unknown[]; rowCount: number }> {
+    const result = await this.query(statement, []);
+    this.#session.push(statement);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    const attempt = this.#conn;
+    this.#conn = undefined;
+    if (attempt) await attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
+  }
+}
