@@ -3,7 +3,6 @@ import { chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { freePort } from './free-port.js';
 
 /** The account the store logs in with; its password is random per instance. */
 export const MARIADB_USER = 'cnpaas';
@@ -42,7 +41,8 @@ export function mariadbMissing(): string | undefined {
 }
 
 /**
- * Starts a throw-away MariaDB on a free loopback port, in its own temp dir,
+ * Starts a throw-away MariaDB on `port` (a free loopback port the caller
+ * picked, as for startPostgres), in its own temp dir,
  * with a password account for the store. mariadbd runs as the `mysql` system
  * user when the tests run as root, under setpriv (which execs, so the pid we
  * hold is mariadbd's and we stop it by that pid). root can log in only over
@@ -51,8 +51,10 @@ export function mariadbMissing(): string | undefined {
  * TCP must log in with a client certificate issued by `tls.ca` (REQUIRE X509).
  * Tests flush the redo log about once a second (throw-away data); `durable:
  * true` flushes it at every commit, InnoDB's default, as the store benchmark needs.
+ * Exported as `@cnpaas/storage-shim/testing` beside startPostgres.
  */
 export async function startMariadb(
+  port: number,
   options: { tls?: { cert: string; key: string; ca: string }; durable?: boolean } = {},
 ): Promise<MariadbHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mariadb-'));
@@ -89,7 +91,6 @@ export async function startMariadb(
       `--ssl-ca=${owned('ca.crt', options.tls.ca)}`,
     );
   }
-  const port = await freePort();
   const [cmd, args] = run(which('mariadbd')!, [
     '--no-defaults',
     `--datadir=${data}`,
