@@ -15,7 +15,7 @@ Usage: $PROG [--out DIR] [--force] [--pushdown] [TARGET...]
 
 Targets: kube-apiserver, kube-controller-manager, kubectl (the default is all
 three), etcd-load, etcd (the reference etcd 3.6 for the apiserver benchmark),
-all (the three plus etcd-load and etcd).
+all (the three plus etcd-load and etcd), kube-apiserver-pushdown (= --pushdown).
 
   --out DIR   where the kube binaries go (env CNPAAS_K8S_BIN_DIR); default
               \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/k8s/<version>-<os>-<arch>
@@ -69,6 +69,7 @@ while (($# > 0)); do
   --print-dir) print_dir=1 ;;
   all) targets+=("${KUBE_BINS[@]}" etcd-load etcd) ;;
   kube-apiserver | kube-controller-manager | kubectl | etcd-load | etcd) targets+=("$1") ;;
+  kube-apiserver-pushdown) pushdown=1 ;;
   *)
     usage >&2
     die "unknown argument: $1"
