@@ -3,7 +3,7 @@ import { makePrivateDir } from './drivers/private-files.js';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { StoreConfig } from './config/flags.js';
-import type { BackendEndpoint } from './mvcc/backend.js';
+import type { ConnectedEndpoint } from './drivers/connection-settings.js';
 import { checkListenPolicy } from './config/listen-policy.js';
 import { StoreError } from './errors.js';
 import { startMetricsServers } from './http/metrics-server.js';
@@ -26,7 +26,7 @@ export interface StoreServer {
 }
 
 /** --main-endpoint, checked like a topology endpoint; the error names the flag, never the password. */
-function mainEndpoint(config: StoreConfig): BackendEndpoint {
+function mainEndpoint(config: StoreConfig): ConnectedEndpoint {
   const warnings: string[] = [];
   try {
     const endpoint = resolveEndpoint(config.mainEndpoint!, {
@@ -40,7 +40,8 @@ function mainEndpoint(config: StoreConfig): BackendEndpoint {
         'replicas share the main backend in a network database: give a postgres:// or mysql:// endpoint, or leave --main-endpoint out',
       );
     }
-    return endpoint;
+    // The password's source travels with the endpoint; the driver reads it when it connects.
+    return config.mainPassword ? { ...endpoint, connection: { password: config.mainPassword } } : endpoint;
   } catch (err) {
     if (!(err instanceof EndpointError)) throw err;
     throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--main-endpoint: ${err.reason}`, err.hint);

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
-import type { ConnectionSettings } from './connection-settings.js';
+import { type ConnectionSettings, connectionOf } from './connection-settings.js';
+import { withSecrets } from './network-endpoint.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
 import { parsePostgresEndpoint, postgresFactory } from './postgres-endpoint.js';
@@ -76,12 +77,18 @@ export const registry: BackendOpener = {
     return sqliteFactory.open({ scheme: sqliteFactory.scheme, location, display: location }, options);
   },
   openShared(endpoint, _options, log) {
+    // The password may come from --main-password-file/-env rather than the URL: read it now, as open() does.
+    const connection = connectionOf(endpoint);
+    const label = `--main-endpoint ${endpoint.display}`;
     if (endpoint.scheme === postgresFactory.scheme) {
-      const parsed = parsePostgresEndpoint(endpoint.location);
-      return shared(new PostgresDriver(parsed), log, postgresCommitListener(parsed.config));
+      const parsed = parsePostgresEndpoint(endpoint.location, connection);
+      const config = withSecrets(parsed.config, connection, label);
+      return shared(new PostgresDriver({ ...parsed, config }), log, postgresCommitListener(config));
     }
-    if (endpoint.scheme === mysqlFactory.scheme)
-      return shared(new MysqlDriver(parseMysqlEndpoint(endpoint.location)), log);
+    if (endpoint.scheme === mysqlFactory.scheme) {
+      const parsed = parseMysqlEndpoint(endpoint.location, connection);
+      return shared(new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, label) }), log);
+    }
     throw new EndpointError(
       `--main-endpoint ${endpoint.display}: only PostgreSQL, MySQL and MariaDB can hold a main backend that replicas share`,
       'give a postgres:// or mysql:// endpoint, or leave --main-endpoint out to keep main.db and meta.db in the data dir',

@@ -62,11 +62,11 @@ for (const kind of SQL_SERVERS) {
       a = await replica(sqlServer.url('shared'));
       // The second keeps the password off its command line (ps shows it): the URL
       // without it, and the password from a 0600 file.
-      const url = new URL(sqlServer.url('shared'));
       const passwordFile = join(mkdtempSync(join(tmpdir(), 'cnpaas-replica-pw-')), 'password');
-      writeFileSync(passwordFile, `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
-      url.password = '';
-      b = await replica(url.href, [`--main-password-file=${passwordFile}`]);
+      writeFileSync(passwordFile, `${sqlServer.password}\n`, { mode: 0o600 });
+      b = await replica(sqlServer.url('shared').replace(`:${sqlServer.password}@`, '@'), [
+        `--main-password-file=${passwordFile}`,
+      ]);
       ca = connect(a.target);
       cb = connect(b.target);
     }, 90_000);
