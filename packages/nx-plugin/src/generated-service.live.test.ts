@@ -358,8 +358,8 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const answer = JSON.parse(created.stdout) as { kind: string; status: { name: string; uid: string } };
       expect(answer.kind).toBe(`${FN_KIND}Request`);
       expect(answer.status.name).toBe('from-api');
-      // The object it made, with the uid it named, turns Ready under its controller.
-      const shelves = `shelves.${FN_NAME}.cnpaas.dev`;
+      // The object it made, with the uid it named, turns Ready under its controller (kubectl takes the singular).
+      const shelves = `${FN_KIND.toLowerCase()}.${FN_NAME}.cnpaas.dev`;
       await step(
         'kubectl wait Ready (made through the API)',
         kubectl(['wait', '--for=condition=Ready', `${shelves}/from-api`, '-n', 'default', '--timeout=60s']),
