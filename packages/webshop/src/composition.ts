@@ -27,6 +27,7 @@ import {
 } from '@cnpaas/functions';
 import { WEBHOOKS_CLIENT_NAME, renderWebhookConfigurations, webhooksComponent } from '@cnpaas/webhooks';
 import { randomBytes } from 'node:crypto';
+import { clusterPart } from './cluster-part.js';
 import { MAIL_DIR, mailCommand } from './mail-command.js';
 import {
   isUsableVerificationKey,
@@ -217,6 +218,7 @@ export const service: ServiceComposition = {
   ports: WEBSHOP_PORTS,
   topology: webshopTopology(),
   commands: [mailCommand],
+  cluster: clusterPart,
   async components(ctx) {
     const ports = ctx.ports as WebshopPorts;
     const webhooksComponent = await webhooks(ctx, ports);

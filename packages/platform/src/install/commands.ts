@@ -11,6 +11,8 @@ import { uninstall } from './uninstall.js';
 export interface InstallFlags {
   kubeconfig?: string | undefined;
   overlay?: string | undefined;
+  /** Services to install (`--service`, repeatable); default the webshop. */
+  service?: string[] | undefined;
   'image-registry'?: string | undefined;
   'webhook-client-ca'?: string | undefined;
   pki?: string | undefined;
@@ -67,6 +69,7 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
     kubeconfig,
     kubectl: await kubectl(say),
     overlay,
+    services: flags.service,
     imageRegistry: flags['image-registry'],
     webhookClientCaFile: path.resolve(caFile),
     wait: flags.wait !== false,
