@@ -1,11 +1,12 @@
 /**
  * `cnpaas install`: puts services into any cluster (the webshop by default,
  * or those named with `--service`, as for `cnpaas up`), each from its
- * composition's cluster part: its Kustomize overlay, its TLS Services and its
- * per-install objects (@cnpaas/service-kit's `ServiceClusterPart`). Everything that can be checked is checked before the
- * first write (the cluster answers, serves the APIs, lets the caller create
- * every object); then the objects go in dependency order with server-side
- * apply, each phase waiting for what the next one needs:
+ * composition's cluster part: its Kustomize overlay, its TLS Services and
+ * its per-install objects (@cnpaas/service-kit's `ServiceClusterPart`).
+ * Everything that can be checked is checked before the first write (the
+ * cluster answers, serves the APIs, lets the caller create every object);
+ * then the objects go in dependency order with server-side apply, each phase
+ * waiting for what the next one needs:
  *
  *   0. with cert-manager (cert-manager.ts): the Namespace, its Issuers and Certificates, until issued;
  *   1. the Namespace and the CRDs (until Established);
