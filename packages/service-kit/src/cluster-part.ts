@@ -62,4 +62,6 @@ export interface ServiceClusterPart {
    * an empty `servingCaPem`), so install can check the caller may create them, and once to apply them.
    */
   objects(ctx: ClusterContext): Promise<ManifestObject[]>;
+  /** Commands to try once it is installed, one a line, printed under install's "Next:". */
+  nextSteps?(options: { kubeconfig: string; namespace: string }): string[];
 }

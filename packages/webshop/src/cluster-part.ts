@@ -87,4 +87,13 @@ async function objects(ctx: ClusterContext): Promise<ManifestObject[]> {
   ];
 }
 
-export const clusterPart: ServiceClusterPart = { deployDir: DEPLOY_DIR, serving: SERVING, objects };
+/** A registration, the console and its token: what to try first. */
+function nextSteps({ kubeconfig, namespace }: { kubeconfig: string; namespace: string }): string[] {
+  return [
+    `kubectl --kubeconfig ${kubeconfig} create -f examples/registration.yaml   # a registration, answered by the cluster`,
+    `kubectl --kubeconfig ${kubeconfig} -n ${namespace} port-forward svc/cnpaas-console 8090   # the web console at http://127.0.0.1:8090/`,
+    `kubectl --kubeconfig ${kubeconfig} -n ${namespace} get secret cnpaas-console-token -o jsonpath='{.data.token}' | base64 -d   # its token`,
+  ];
+}
+
+export const clusterPart: ServiceClusterPart = { deployDir: DEPLOY_DIR, serving: SERVING, objects, nextSteps };

@@ -61,6 +61,12 @@ describe("the services' cluster parts, as install uses them", () => {
     const password = decode(data(byName('Secret', 'cnpaas-smtp-auth'))['password']!);
     expect(password.length).toBeGreaterThanOrEqual(24);
     expect(decode(data(byName('Secret', 'cnpaas-email-function-smtp'))['smtp-password']!)).toBe(password);
+    // What install suggests next comes from the part too, with the caller's kubeconfig.
+    expect(part.nextSteps?.({ kubeconfig: '/k', namespace: 'cnpaas-system' })).toEqual([
+      'kubectl --kubeconfig /k create -f examples/registration.yaml   # a registration, answered by the cluster',
+      'kubectl --kubeconfig /k -n cnpaas-system port-forward svc/cnpaas-console 8090   # the web console at http://127.0.0.1:8090/',
+      "kubectl --kubeconfig /k -n cnpaas-system get secret cnpaas-console-token -o jsonpath='{.data.token}' | base64 -d   # its token",
+    ]);
   });
 
   it('refuses a certificate from a CA the part did not make with ownCa', async () => {

@@ -78,15 +78,7 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
   });
   say(`\ncnpaas is installed (${result.objects.length} objects, Kubernetes ${result.version}). Next:`);
   say(`  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get deployments`);
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} create -f examples/registration.yaml   # a registration, answered by the cluster`,
-  );
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} port-forward svc/cnpaas-console 8090   # the web console at http://127.0.0.1:8090/`,
-  );
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get secret cnpaas-console-token -o jsonpath='{.data.token}' | base64 -d   # its token`,
-  );
+  for (const line of result.nextSteps) say(`  ${line}`);
   say(
     `  cnpaas uninstall --kubeconfig ${kubeconfig}                                # removes exactly what install made`,
   );

@@ -56,6 +56,8 @@ export interface InstallOptions {
 export interface InstallResult {
   objects: ManifestObject[];
   version: string;
+  /** The services' commands to try next (their cluster parts' `nextSteps`). */
+  nextSteps: string[];
 }
 
 const PHASE_1 = new Set(['Namespace', 'CustomResourceDefinition']);
@@ -228,5 +230,8 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     }
   }
   await apply('the custom resources', phase(5));
-  return { objects, version };
+  const nextSteps = parts.flatMap(
+    (p) => p.nextSteps?.({ kubeconfig: options.kubeconfig, namespace: SYSTEM_NAMESPACE }) ?? [],
+  );
+  return { objects, version, nextSteps };
 }
