@@ -63,7 +63,7 @@ else
     --volume "$STATE/store:/etc/cnpaas-store:ro" \
     --volume "$STATE/store-data:/var/lib/cnpaas-store" \
     "${IMAGE_REGISTRY}/cnpaas-store:${version}" \
-    --topology /app/packages/storage-shim/topologies/demo.yaml \
+    --topology /app/packages/webshop/topologies/demo.yaml \
     --listen-client-urls https://0.0.0.0:2379 \
     --cert-file /etc/cnpaas-store/store.crt --key-file /etc/cnpaas-store/store.key \
     --trusted-ca-file /etc/cnpaas-store/store-ca.crt --client-cert-auth \

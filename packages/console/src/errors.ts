@@ -33,7 +33,7 @@ export type ConsoleErrorCode =
   | 'CNPAAS_CONSOLE_TOKEN_REQUIRED'
   /**
    * The topology file cannot be read or is not a valid TopologyConfig.
-   * @fix Pass --topology with the file the store runs with (cnpaas up uses packages/storage-shim/topologies/demo.yaml).
+   * @fix Pass --topology with the file the store runs with (`cnpaas status` names it; the webshop's alone is packages/webshop/topologies/demo.yaml).
    */
   | 'CNPAAS_CONSOLE_TOPOLOGY'
   /**

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { storageKey, EMAILS, TENANTS, USERS } from './resources.js';
 import { loadBackendMap } from './topology.js';
 
-const DEMO = fileURLToPath(new URL('../../storage-shim/topologies/demo.yaml', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../webshop/topologies/demo.yaml', import.meta.url));
 
 describe('the store’s topology', () => {
   it('gives the demo topology’s backends, main first, and routes each webshop key as the store does', () => {

@@ -7,9 +7,11 @@
  * service, generated with `--function --api`, builds, typechecks, lints, is
  * formatted and passes its unit tests (the function's and the API server's
  * among them) and its live test, in which kube-apiserver's aggregator routes
- * the generated API group to it. Then the first runs under `cnpaas up
- * --service` (its composition): an object of its kind turns Ready, its
- * webhook refuses a bad one, its key is in its own database. Any template
+ * the generated API group to it. Then both run together under `cnpaas up
+ * --service` (their compositions): an object of the first's kind turns
+ * Ready, its webhook refuses a bad one, its key is in its own database; a
+ * request POSTed to the second's aggregated API through kube-apiserver
+ * creates an object of its kind, which turns Ready. Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -262,8 +264,8 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     );
   });
 
-  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database', async () => {
-    // The first test left the generated, built package in the copy; the platform's CLI there runs it alone.
+  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database; the --api one answers through kube-apiserver', async () => {
+    // The first test left both generated, built packages in the copy; the platform's CLI there runs them, without the webshop.
     expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
     // Short: the store's socket lives in it (at most ~100 bytes).
     const stateDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-')));
@@ -283,10 +285,24 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     try {
       const up = await step(
         'cnpaas up --service',
-        cnpaas(['up', '--service', `packages/${NAME}`, '--ports', 'auto', '--state-dir', stateDir], 180_000),
+        cnpaas(
+          [
+            'up',
+            '--service',
+            `packages/${NAME}`,
+            '--service',
+            `packages/${FN_NAME}`,
+            '--ports',
+            'auto',
+            '--state-dir',
+            stateDir,
+          ],
+          180_000,
+        ),
       );
-      expect(up.output).toContain(`✓ services: ${NAME}`);
+      expect(up.output).toContain(`✓ services: ${NAME}, ${FN_NAME}`);
       expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
+      expect(up.output).toMatch(new RegExp(`✓ ${FN_NAME} ready`));
       const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
       const kubectl = (args: string[]) =>
         run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
@@ -311,11 +327,52 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
           `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
         ),
       );
-      // Its one object is in its own database, as its topology fragment routes it.
+
+      // The second's aggregated API: the composition started its API server, and the APIService it
+      // registered turns Available once kube-apiserver's aggregator reaches it with the front-proxy certificate.
+      const apiGroup = `api.${FN_NAME}.cnpaas.dev`;
+      await step(
+        'kubectl wait APIService Available',
+        kubectl(['wait', '--for=condition=Available', `apiservice/v1.${apiGroup}`, '--timeout=60s']),
+      );
+      const requestFile = path.join(stateDir, 'shelf-request.json');
+      writeFileSync(
+        requestFile,
+        JSON.stringify({
+          apiVersion: `${apiGroup}/v1`,
+          kind: `${FN_KIND}Request`,
+          metadata: { name: 'from-api' },
+          spec: { description: 'made through the aggregated API' },
+        }),
+      );
+      const created = await step(
+        'kubectl create --raw (aggregated API)',
+        kubectl([
+          'create',
+          '--raw',
+          `/apis/${apiGroup}/v1/namespaces/default/${FN_KIND.toLowerCase()}requests`,
+          '-f',
+          requestFile,
+        ]),
+      );
+      const answer = JSON.parse(created.stdout) as { kind: string; status: { name: string; uid: string } };
+      expect(answer.kind).toBe(`${FN_KIND}Request`);
+      expect(answer.status.name).toBe('from-api');
+      // The object it made, with the uid it named, turns Ready under its controller (kubectl takes the singular).
+      const shelves = `${FN_KIND.toLowerCase()}.${FN_NAME}.cnpaas.dev`;
+      await step(
+        'kubectl wait Ready (made through the API)',
+        kubectl(['wait', '--for=condition=Ready', `${shelves}/from-api`, '-n', 'default', '--timeout=60s']),
+      );
+      const made = await kubectl(['get', shelves, 'from-api', '-n', 'default', '-o', 'jsonpath={.metadata.uid}']);
+      expect(made.stdout).toBe(answer.status.uid);
+
+      // Each one's object is in its own database, as its topology fragment routes it (merged into one file).
       const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
       const report = JSON.parse(status.stdout) as { backendKeys: Record<string, number>; topology: string };
-      expect(report.topology).toBe(path.join(dest, 'packages', NAME, 'topology.yaml'));
+      expect(report.topology).toBe(path.join(stateDir, 'run', 'topology.yaml'));
       expect(report.backendKeys[NAME]).toBe(1);
+      expect(report.backendKeys[FN_NAME]).toBe(1);
     } finally {
       const down = await cnpaas(['down', '--purge', '--state-dir', stateDir], 120_000);
       timings['cnpaas down'] = down.ms;

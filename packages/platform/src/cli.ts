@@ -45,6 +45,8 @@ Commands:
     -f                   follow
   install     put the webshop into a cluster from deploy/ (docs/cluster.md)
     --kubeconfig FILE    the cluster (default $KUBECONFIG)
+    --service PKG        install this service, from its composition's cluster part
+                         (repeatable; default @cnpaas/webshop, as for up)
     --webhook-client-ca FILE
                          CA of kube-apiserver's webhook client certificate (required)
     --overlay NAME       cluster (default) or kind

@@ -80,5 +80,19 @@ describe('loading service compositions', () => {
     await expect(loadServices([apiserver])).rejects.toMatchObject({
       message: `${apiserver} declares port "apiserver", which the platform already has`,
     });
+    // A cluster part (for cnpaas install) must name a directory of overlays and have its objects.
+    const noDeploy = fixture(
+      'no-deploy',
+      "export const service = { name: 'no-deploy', ports: {}, components: async () => [], cluster: { deployDir: '/nonexistent/deploy', serving: [], objects: async () => [] } };",
+    );
+    await expect(loadServices([noDeploy])).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message: `${noDeploy}: service.cluster.deployDir "/nonexistent/deploy" is not a directory`,
+    });
+  });
+
+  it("loads the webshop's cluster part: deploy/ of this checkout", async () => {
+    const [webshop] = await loadServices(DEFAULT_SERVICES);
+    expect(webshop!.composition.cluster?.deployDir).toBe(fileURLToPath(new URL('../../../deploy/', import.meta.url)));
   });
 });

@@ -93,6 +93,15 @@ function checkComposition(spec: string, value: unknown): ServiceComposition {
   if (s.topology !== undefined && (typeof s.topology !== 'string' || !existsSync(s.topology))) {
     throw serviceError(`${spec}: service.topology ${JSON.stringify(s.topology)} is not a file`, fix);
   }
+  if (s.cluster !== undefined) {
+    const c = s.cluster as Partial<NonNullable<ServiceComposition['cluster']>> | null;
+    if (typeof c?.deployDir !== 'string' || !existsSync(c.deployDir)) {
+      throw serviceError(`${spec}: service.cluster.deployDir ${JSON.stringify(c?.deployDir)} is not a directory`, fix);
+    }
+    if (!Array.isArray(c.serving) || typeof c.objects !== 'function') {
+      throw serviceError(`${spec}: service.cluster needs serving (a list) and objects(ctx)`, fix);
+    }
+  }
   return s as ServiceComposition;
 }
 

@@ -16,6 +16,7 @@
  * by the names the service gives them, so a service prefixes its names with
  * its own (the platform refuses a name two services use).
  */
+import type { ServiceClusterPart } from './cluster-part.js';
 import type { ComponentDescriptor } from './component.js';
 
 /**
@@ -124,4 +125,6 @@ export interface ServiceComposition {
   /** Phase 2: its components in start order. */
   components(ctx: CompositionContext): Promise<ComposedComponent[]>;
   commands?: readonly ServiceCommand[];
+  /** What `cnpaas install` puts into a cluster for it (cluster-part.ts); without it, install refuses the service. */
+  cluster?: ServiceClusterPart;
 }

@@ -15,6 +15,13 @@ export {
   type KitErrorOptions,
 } from './errors.js';
 export type { CertificateNeed, ComponentDescriptor } from './component.js';
+export type {
+  ClusterCa,
+  ClusterContext,
+  ClusterIssueRequest,
+  ServiceClusterPart,
+  ServingSecret,
+} from './cluster-part.js';
 export {
   APISERVER_WEBHOOK_CLIENT_NAME,
   type ComposedComponent,

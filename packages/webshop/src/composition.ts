@@ -8,7 +8,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import { CONSOLE_CLIENT_NAME, consoleComponent } from '@cnpaas/console';
 import { allManifests, OPERATOR_CLIENT_NAME, operatorComponent } from '@cnpaas/operator';
 import type { ComposedComponent, CompositionContext, ServiceComposition } from '@cnpaas/service-kit';
@@ -28,6 +27,7 @@ import {
 } from '@cnpaas/functions';
 import { WEBHOOKS_CLIENT_NAME, renderWebhookConfigurations, webhooksComponent } from '@cnpaas/webhooks';
 import { randomBytes } from 'node:crypto';
+import { clusterPart } from './cluster-part.js';
 import { MAIL_DIR, mailCommand } from './mail-command.js';
 import {
   isUsableVerificationKey,
@@ -49,10 +49,10 @@ export const WEBSHOP_PORTS = {
 } as const;
 type WebshopPorts = Record<keyof typeof WEBSHOP_PORTS, number>;
 
-/** The demo's routing: tenants, users and emails each in their own SQLite file. */
+/** The demo's routing (topologies/demo.yaml): tenants, users and emails each in their own SQLite file. */
 export function webshopTopology(): string {
-  const entry = fileURLToPath(import.meta.resolve('@cnpaas/storage-shim'));
-  return path.resolve(path.dirname(entry), '..', 'topologies', 'demo.yaml');
+  // The same from src/ under vitest and from dist/.
+  return fileURLToPath(new URL('../topologies/demo.yaml', import.meta.url));
 }
 
 const LOOPBACK = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
@@ -218,6 +218,7 @@ export const service: ServiceComposition = {
   ports: WEBSHOP_PORTS,
   topology: webshopTopology(),
   commands: [mailCommand],
+  cluster: clusterPart,
   async components(ctx) {
     const ports = ctx.ports as WebshopPorts;
     const webhooksComponent = await webhooks(ctx, ports);

@@ -17,6 +17,7 @@
  * they count as install's own.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServingSecret } from '@cnpaas/service-kit';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
 import { PlatformError } from '../errors.js';
 import type { Cluster } from './cluster.js';
@@ -33,12 +34,6 @@ const SELF_SIGNED_ISSUER = 'cnpaas-selfsigned';
 const CA_ISSUER = 'cnpaas-ca';
 export const CA_CERTIFICATE = 'cnpaas-ca';
 const CA_SECRET = 'cnpaas-cert-manager-ca';
-
-/** A serving Secret the Deployments mount, and the Service whose names its certificate carries. */
-export interface ServingSecret {
-  secret: string;
-  service: string;
-}
 
 /** The DNS names of a Service's serving certificate (localhost: a component run beside a local control plane). */
 export function servingDnsNames(service: string): string[] {

@@ -11,6 +11,8 @@ import { uninstall } from './uninstall.js';
 export interface InstallFlags {
   kubeconfig?: string | undefined;
   overlay?: string | undefined;
+  /** Services to install (`--service`, repeatable); default the webshop. */
+  service?: string[] | undefined;
   'image-registry'?: string | undefined;
   'webhook-client-ca'?: string | undefined;
   pki?: string | undefined;
@@ -67,6 +69,7 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
     kubeconfig,
     kubectl: await kubectl(say),
     overlay,
+    services: flags.service,
     imageRegistry: flags['image-registry'],
     webhookClientCaFile: path.resolve(caFile),
     wait: flags.wait !== false,
@@ -75,15 +78,7 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
   });
   say(`\ncnpaas is installed (${result.objects.length} objects, Kubernetes ${result.version}). Next:`);
   say(`  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get deployments`);
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} create -f examples/registration.yaml   # a registration, answered by the cluster`,
-  );
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} port-forward svc/cnpaas-console 8090   # the web console at http://127.0.0.1:8090/`,
-  );
-  say(
-    `  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get secret cnpaas-console-token -o jsonpath='{.data.token}' | base64 -d   # its token`,
-  );
+  for (const line of result.nextSteps) say(`  ${line}`);
   say(
     `  cnpaas uninstall --kubeconfig ${kubeconfig}                                # removes exactly what install made`,
   );

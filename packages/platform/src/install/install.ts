@@ -1,9 +1,12 @@
 /**
- * `cnpaas install`: puts the webshop into any cluster from deploy/'s
- * Kustomize overlays. Everything that can be checked is checked before the
- * first write (the cluster answers, serves the APIs, lets the caller create
- * every object); then the objects go in dependency order with server-side
- * apply, each phase waiting for what the next one needs:
+ * `cnpaas install`: puts services into any cluster (the webshop by default,
+ * or those named with `--service`, as for `cnpaas up`), each from its
+ * composition's cluster part: its Kustomize overlay, its TLS Services and
+ * its per-install objects (@cnpaas/service-kit's `ServiceClusterPart`).
+ * Everything that can be checked is checked before the first write (the
+ * cluster answers, serves the APIs, lets the caller create every object);
+ * then the objects go in dependency order with server-side apply, each phase
+ * waiting for what the next one needs:
  *
  *   0. with cert-manager (cert-manager.ts): the Namespace, its Issuers and Certificates, until issued;
  *   1. the Namespace and the CRDs (until Established);
@@ -11,28 +14,33 @@
  *   3. the Deployments, until Available (skipped by --no-wait);
  *   4. the webhook configurations and the APIService (only now: failurePolicy Fail and an
  *      unavailable APIService would otherwise break the cluster while the pods start);
- *   5. the custom resources (the welcome EmailTemplate, the demo's HTTPTrigger).
+ *   5. the custom resources (the webshop's welcome EmailTemplate and demo HTTPTrigger, say).
  *
  * Every object carries the label cnpaas.dev/installed-by=cnpaas-install, and
  * an inventory ConfigMap in kube-system lists them, so `cnpaas uninstall`
  * removes exactly what install made.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ServiceClusterPart } from '@cnpaas/service-kit';
 import { manifestsYaml, type ManifestObject } from '@cnpaas/service-kit/manifests';
+import { DEFAULT_SERVICES, loadServices } from '../compositions.js';
 import { PlatformError } from '../errors.js';
 import { Cluster } from './cluster.js';
 import { writeInventory } from './inventory.js';
 import { annotateInjection, awaitCertificates, certManagerObjects, choosePki, type PkiMode } from './cert-manager.js';
-import { installSecrets, SERVING } from './install-secrets.js';
+import { installSecrets, partObjectsPreview, servingSecrets } from './install-secrets.js';
 import { FIELD_MANAGER, INSTALLED_BY, INSTALLED_BY_LABEL, SYSTEM_NAMESPACE, type Overlay } from './names.js';
 import { checkApisAndAccess, checkReachable } from './preflight.js';
-import { apiserverCidrs, demoTrigger, renderOverlay, setClusterValues } from './render.js';
+import { apiserverCidrs, renderOverlay, setClusterValues } from './render.js';
 
 export interface InstallOptions {
   kubeconfig: string;
   /** The pinned kubectl. */
   kubectl: string;
   overlay: Overlay;
+  /** The services to install: package names or directories, as `cnpaas up --service` (default the webshop). */
+  services?: readonly string[] | undefined;
   imageRegistry?: string | undefined;
   /** File with the PEM CA that signs kube-apiserver's webhook client certificate. */
   webhookClientCaFile: string;
@@ -48,10 +56,26 @@ export interface InstallOptions {
 export interface InstallResult {
   objects: ManifestObject[];
   version: string;
+  /** The services' commands to try next (their cluster parts' `nextSteps`). */
+  nextSteps: string[];
 }
 
 const PHASE_1 = new Set(['Namespace', 'CustomResourceDefinition']);
 const PHASE_4 = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
+
+/** Each service's cluster part; a service without one is refused before anything is read. */
+async function clusterParts(specs: readonly string[]): Promise<ServiceClusterPart[]> {
+  return (await loadServices(specs)).map(({ spec, composition }) => {
+    if (!composition.cluster) {
+      throw new PlatformError(
+        'CNPAAS_PLATFORM_SERVICE',
+        `${spec} (service ${composition.name}) has no cluster part, so cnpaas install cannot put it into a cluster`,
+        'add `cluster` (a ServiceClusterPart from @cnpaas/service-kit: its deploy/ directory, TLS Services and per-install objects) to its composition, or leave it out of --service',
+      );
+    }
+    return composition.cluster;
+  });
+}
 
 function label(o: ManifestObject): ManifestObject {
   return { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [INSTALLED_BY_LABEL]: INSTALLED_BY } } };
@@ -79,17 +103,22 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       { cause: err },
     );
   }
+  const parts = await clusterParts(options.services ?? DEFAULT_SERVICES);
   const cluster = new Cluster({ kubeconfig: options.kubeconfig, kubectl: options.kubectl });
 
   const version = await checkReachable(cluster);
   say(`✓ cluster ${cluster.server} answers (Kubernetes ${version})`);
-  const rendered = await renderOverlay(cluster, options.overlay);
-  say(`✓ rendered deploy/overlays/${options.overlay}: ${rendered.length} objects`);
-  // The demo trigger's kinds are in the set before the check, its values only after: check a stand-in of each.
-  const demoKinds = demoTrigger({ servingCaPem: '', delivery: { certPem: '', keyPem: '' } });
+  const rendered: ManifestObject[] = [];
+  for (const part of parts) {
+    const objects = await renderOverlay(cluster, options.overlay, part.deployDir);
+    say(`✓ rendered ${path.basename(part.deployDir)}/overlays/${options.overlay}: ${objects.length} objects`);
+    rendered.push(...objects);
+  }
+  // The parts' objects are in the set before the check, their values only after: check a preview of them.
+  const preview = await partObjectsPreview(parts);
   const pki = await choosePki(cluster, options.pki ?? 'auto');
-  const certificates = pki === 'cert-manager' ? certManagerObjects(SERVING).map(label) : [];
-  await checkApisAndAccess(cluster, [...rendered, ...demoKinds, ...certificates], version);
+  const certificates = pki === 'cert-manager' ? certManagerObjects(servingSecrets(parts)).map(label) : [];
+  await checkApisAndAccess(cluster, [...rendered, ...preview, ...certificates], version);
   say('✓ every API the manifests use is served, and this user may create each object');
   say(
     pki === 'cert-manager'
@@ -143,7 +172,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       say,
     });
   }
-  const secrets = await installSecrets({ cluster, webhookClientCaPem, servingCaPem });
+  const secrets = await installSecrets({ cluster, parts, webhookClientCaPem, servingCaPem });
   const cidrs = await apiserverCidrs(cluster);
   const configured = setClusterValues(rendered, {
     imageRegistry: options.imageRegistry,
@@ -155,7 +184,6 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     ...(pki === 'cert-manager' ? annotateInjection(configured) : configured),
     ...certificates,
     ...secrets.objects,
-    ...demoTrigger({ servingCaPem: secrets.servingCaPem, delivery: secrets.delivery }),
   ].map(label);
   say(
     `✓ serving certificates and secrets ready; the webhooks and the API server admit the apiserver at ${cidrs.join(', ')}`,
@@ -202,5 +230,8 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     }
   }
   await apply('the custom resources', phase(5));
-  return { objects, version };
+  const nextSteps = parts.flatMap(
+    (p) => p.nextSteps?.({ kubeconfig: options.kubeconfig, namespace: SYSTEM_NAMESPACE }) ?? [],
+  );
+  return { objects, version, nextSteps };
 }

@@ -3,28 +3,19 @@
  * Kustomize, then the values only the target cluster knows set on the parsed
  * objects (never by text): the image registry, the serving CA as each
  * webhook's and the APIService's caBundle, the apiserver's addresses in the
- * NetworkPolicies, the front proxy's names, and the demo's HTTPTrigger with
- * its delivery Secret.
+ * NetworkPolicies and the front proxy's names. The overlay is the
+ * service's (its cluster part's `deployDir`).
  */
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { parseManifests, type ManifestObject } from '@cnpaas/service-kit/manifests';
-import { clusterDemoTrigger } from '@cnpaas/webshop';
-import { fillPlaceholders } from '../apply-manifests.js';
 import { PlatformError } from '../errors.js';
 import type { Cluster } from './cluster.js';
-import { APISERVER_PLACEHOLDER_CIDR, IMAGE_PREFIX, SYSTEM_NAMESPACE, type Overlay } from './names.js';
+import { APISERVER_PLACEHOLDER_CIDR, IMAGE_PREFIX, type Overlay } from './names.js';
 
-/** deploy/ of this checkout (the platform runs from the monorepo, src or dist). */
-export const DEPLOY_DIR = fileURLToPath(new URL('../../../../deploy/', import.meta.url));
-
-export async function renderOverlay(
-  cluster: Cluster,
-  overlay: Overlay,
-  deployDir = DEPLOY_DIR,
-): Promise<ManifestObject[]> {
-  const dir = `${deployDir}overlays/${overlay}`;
+/** `<deployDir>/overlays/<overlay>`, rendered by Kustomize. */
+export async function renderOverlay(cluster: Cluster, overlay: Overlay, deployDir: string): Promise<ManifestObject[]> {
+  const dir = path.join(deployDir, 'overlays', overlay);
   const res = await cluster.kubectl(['kustomize', dir]);
   if (res.code !== 0) {
     throw new PlatformError(
@@ -115,19 +106,4 @@ export async function apiserverCidrs(cluster: Cluster): Promise<string[]> {
     if (isIP(host)) ips = [host];
   }
   return [...new Set(ips)].map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`));
-}
-
-/**
- * The demo's HTTPTrigger and its delivery Secret, from the webshop's
- * composition: the functions package's files, filled with the function's
- * in-cluster URL, the serving CA, and the delivery client certificate.
- */
-export function demoTrigger(options: {
-  servingCaPem: string;
-  delivery: { certPem: string; keyPem: string };
-}): ManifestObject[] {
-  const { files, vars } = clusterDemoTrigger({ namespace: SYSTEM_NAMESPACE, ...options });
-  return files.flatMap((source) =>
-    parseManifests(fillPlaceholders(readFileSync(source, 'utf8'), vars, source), source),
-  );
 }

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { startStore, type ServerHandle } from '../support/processes.js';
 
-const DEMO = readFileSync(resolve(import.meta.dirname, '../../topologies/demo.yaml'), 'utf8');
+const TOPOLOGY = readFileSync(resolve(import.meta.dirname, '../fixtures/three-kinds.yaml'), 'utf8');
 const k = (s: string) => Buffer.from(s);
-const G = '/registry/webshop.cnpaas.dev';
+const G = '/registry/shop.example.com';
 
 let store: ServerHandle;
 let client: EtcdClient;
 beforeAll(async () => {
-  store = await startStore({ topology: DEMO });
+  store = await startStore({ topology: TOPOLOGY });
   client = connect(store.target);
 });
 afterAll(async () => {
@@ -29,7 +29,7 @@ function keysIn(file: string): string[] {
   }
 }
 
-describe('the demo topology', () => {
+describe('a topology of three kinds', () => {
   it('puts each kind in its own file and the rest in main.db', async () => {
     const keys = [
       `${G}/registrationrequests/rr-1`,

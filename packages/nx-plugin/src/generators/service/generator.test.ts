@@ -187,6 +187,13 @@ describe('service generator', () => {
     expect(read('src/manifests.ts')).toContain('export function localApiManifests(');
     expect(read('manifests/rbac.yaml')).toContain('verbs: [get, list, watch, create]');
     expect(read('src/stock-keeper.live.test.ts')).toContain("'--requestheader-client-ca-file',");
+    // cnpaas up runs the API server too: its port, the front-proxy CA, the local APIService removed on stop.
+    const composition = read('src/composition.ts');
+    expect(composition).toContain("api: 'stockKeeperApi'");
+    expect(composition).toContain('api: { port: apiPort, requestheaderClientCaFile: ctx.frontProxyCaFile }');
+    expect(composition).toContain("dnsNames: ['localhost', API_SERVICE_DNS_NAME]");
+    expect(composition).toContain('removeOnStop: [apiManifests]');
+    expect(read('src/component.ts')).toContain("'--listen-api',");
     expect(read('README.md')).toContain('## The aggregated API (`--api`)');
     for (const file of tree
       .listChanges()
