@@ -196,11 +196,12 @@ describe.skipIf(missing !== undefined)('selector push-down through kube-apiserve
       );
       const patch = (name: string, tier: string) =>
         client.request('PATCH', `${RESOURCE}/${name}`, { body: { metadata: { labels: { tier } } } });
-      await patch('w-01', 'db'); // web → db: leaves the selection
+      // widget(i) has tier TIERS[i % 3]: w-03 web, w-02 cache, w-04 db.
+      await patch('w-03', 'db'); // web → db: leaves the selection
       await patch('w-02', 'web'); // cache → web: enters it
       await patch('w-02', 'cache'); // and leaves again
-      await patch('w-01', 'web'); // back in
-      await patch('w-04', 'db'); // never in it: no event
+      await patch('w-03', 'web'); // back in
+      await patch('w-04', 'cache'); // never in it: no event
       const deadline = Date.now() + 20_000;
       while (seen.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       await new Promise((r) => setTimeout(r, 500)); // room for an event that should not come
@@ -210,7 +211,7 @@ describe.skipIf(missing !== undefined)('selector push-down through kube-apiserve
     };
     const want = await events(oracle);
     const typeAndName = (e: string) => e.split(' ').slice(0, 2).join(' ');
-    expect(want.map(typeAndName)).toEqual(['DELETED w-01', 'ADDED w-02', 'DELETED w-02', 'ADDED w-01']);
+    expect(want.map(typeAndName)).toEqual(['DELETED w-03', 'ADDED w-02', 'DELETED w-02', 'ADDED w-03']);
     expect(await events(pushed)).toEqual(want);
   });
 });
