@@ -275,7 +275,8 @@ function requirement(key: string, operator: LabelOperator, values: string[]): La
         `value '${v}' of '${key}': a valid label value must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
       );
   }
-  return { key, operator, values };
+  // Sorted, as Go's set List() gives them.
+  return { key, operator, values: [...values].sort() };
 }
 
 // --- the selector ---
