@@ -23,10 +23,13 @@ describe('field selector parsing', () => {
       ],
     ],
     // Empty terms are skipped.
-    ['a=1,,b=2,', [
-      { field: 'a', operator: '=', value: '1' },
-      { field: 'b', operator: '=', value: '2' },
-    ]],
+    [
+      'a=1,,b=2,',
+      [
+        { field: 'a', operator: '=', value: '1' },
+        { field: 'b', operator: '=', value: '2' },
+      ],
+    ],
     // Escapes: the value is "x,y=z\".
     ['spec.v=x\\,y\\=z\\\\', [{ field: 'spec.v', operator: '=', value: 'x,y=z\\' }]],
     // The leftmost operator splits: the field is "a" and the value "=b" would be refused, so escape it.

@@ -82,7 +82,8 @@ function unescapeValue(value: string): string {
       out += c;
       escaped = false;
     } else if (c === '\\') escaped = true;
-    else if (c === ',' || c === '=') throw new SelectorSyntaxError(`invalid character '${c}' in value: escape it as '\\${c}'`);
+    else if (c === ',' || c === '=')
+      throw new SelectorSyntaxError(`invalid character '${c}' in value: escape it as '\\${c}'`);
     else out += c;
   }
   if (escaped) throw new SelectorSyntaxError(`invalid escape sequence '\\' at the end of a value`);
@@ -96,7 +97,8 @@ export function parseFieldSelector(selector: string): FieldSelector {
   for (const part of splitTerms(selector)) {
     if (part === '') continue;
     const term = splitTerm(part);
-    if (!term) throw new SelectorSyntaxError(`can't understand '${part}': expected field=value, field==value or field!=value`);
+    if (!term)
+      throw new SelectorSyntaxError(`can't understand '${part}': expected field=value, field==value or field!=value`);
     terms.push({ ...term, value: unescapeValue(term.value) });
   }
   return new FieldSelector(terms);

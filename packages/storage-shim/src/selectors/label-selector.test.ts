@@ -29,7 +29,13 @@ describe('label selector parsing', () => {
     ['tier<10', [{ key: 'tier', operator: '<', values: ['10'] }]],
     // An exact value may be empty: `app=` selects objects whose label is "".
     ['app=', [{ key: 'app', operator: '=', values: [''] }]],
-    ['app=,b', [{ key: 'app', operator: '=', values: [''] }, { key: 'b', operator: 'exists', values: [] }]],
+    [
+      'app=,b',
+      [
+        { key: 'app', operator: '=', values: [''] },
+        { key: 'b', operator: 'exists', values: [] },
+      ],
+    ],
     // `()` and empty entries in a set stand for the empty value.
     ['app in ()', [{ key: 'app', operator: 'in', values: [''] }]],
     ['app in (,a)', [{ key: 'app', operator: 'in', values: ['', 'a'] }]],
@@ -49,7 +55,10 @@ describe('label selector parsing', () => {
       ],
     ],
     // kube-controller-manager's metadata informers under HariKube's patch.
-    ['!skip-controller-manager-metadata-caching', [{ key: 'skip-controller-manager-metadata-caching', operator: '!', values: [] }]],
+    [
+      '!skip-controller-manager-metadata-caching',
+      [{ key: 'skip-controller-manager-metadata-caching', operator: '!', values: [] }],
+    ],
   ])('parses %j', (selector, requirements) => {
     expect(parseLabelSelector(selector).requirements).toEqual(requirements);
   });

@@ -31,21 +31,7 @@ export class SelectorSyntaxError extends Error {
 
 // --- lexer (labels/selector.go Lexer) ---
 
-type Token =
-  | 'end'
-  | 'identifier'
-  | 'in'
-  | 'notin'
-  | '!'
-  | '='
-  | '=='
-  | '!='
-  | '>'
-  | '<'
-  | '('
-  | ')'
-  | ','
-  | 'error';
+type Token = 'end' | 'identifier' | 'in' | 'notin' | '!' | '=' | '==' | '!=' | '>' | '<' | '(' | ')' | ',' | 'error';
 
 const SYMBOLS: ReadonlyMap<string, Token> = new Map<string, Token>([
   ['!', '!'],
@@ -125,7 +111,8 @@ class Parser {
   }
 
   #as(l: Lexeme, context: Context): Lexeme {
-    if (context === 'values' && (l.token === 'in' || l.token === 'notin')) return { token: 'identifier', literal: l.literal };
+    if (context === 'values' && (l.token === 'in' || l.token === 'notin'))
+      return { token: 'identifier', literal: l.literal };
     return l;
   }
 }
@@ -242,7 +229,9 @@ const INT64_MAX = 2n ** 63n - 1n;
 function checkKey(key: string): void {
   const parts = key.split('/');
   if (parts.length > 2)
-    fail(`key '${key}': a qualified name is an optional DNS subdomain prefix and '/' and a name (e.g. 'example.com/MyName')`);
+    fail(
+      `key '${key}': a qualified name is an optional DNS subdomain prefix and '/' and a name (e.g. 'example.com/MyName')`,
+    );
   const name = parts.at(-1)!;
   if (parts.length === 2) {
     const prefix = parts[0]!;
