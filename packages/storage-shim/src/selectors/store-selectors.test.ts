@@ -51,7 +51,7 @@ afterEach(async () => {
   await t.dispose();
 });
 
-async function seed(pods: Pod[]): Promise<void> {
+async function putPods(pods: Pod[]): Promise<void> {
   for (const p of pods) await t.store.put(put(podKey(p), podValue(p).toString()));
 }
 
@@ -101,7 +101,7 @@ const SELECTORS: Array<[string, string]> = [
 describe('Range with a selector', () => {
   it.each(SELECTORS)('label %j field %j: exactly the matching keys, count of matches', async (label, field) => {
     t = openTestStore(TOPOLOGY);
-    await seed(fleet());
+    await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: label, fieldSelector: field });
     const expected = reference(req);
     const got = t.store.range(req);
@@ -115,7 +115,7 @@ describe('Range with a selector', () => {
 
   it('pages through the matches with limit and more, at one revision, across backends', async () => {
     t = openTestStore(TOPOLOGY);
-    await seed(fleet());
+    await putPods(fleet());
     const label = 'app!=db';
     const all = reference(rangeReq(PODS, PODS_END, { labelSelector: label }));
     expect(all.length).toBeGreaterThan(10);
@@ -131,7 +131,7 @@ describe('Range with a selector', () => {
       expect(keys(page.kvs)).toEqual(keys(rest.slice(0, 4)));
       expect(page.more).toBe(rest.length > 4);
       seen.push(...keys(page.kvs));
-      if (pages++ === 0) await seed([{ ns: 'blue', name: 'p99', labels: { app: 'web' } }]);
+      if (pages++ === 0) await putPods([{ ns: 'blue', name: 'p99', labels: { app: 'web' } }]);
       if (!page.more) break;
       from = `${page.kvs.at(-1)!.key.toString()}\0`;
     }
@@ -141,9 +141,9 @@ describe('Range with a selector', () => {
 
   it('answers at a past revision with the labels the objects had then', async () => {
     t = openTestStore(TOPOLOGY);
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'web' } }]);
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'web' } }]);
     const before = t.store.revision;
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'db' } }]);
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'db' } }]);
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
     expect(keys(t.store.range(req).kvs)).toEqual([]);
     expect(keys(t.store.range({ ...req, revision: before }).kvs)).toEqual(['/registry/pods/red/a']);
@@ -151,7 +151,7 @@ describe('Range with a selector', () => {
 
   it('keeps keys_only, sorting and the mod-revision filters working on the matches', async () => {
     t = openTestStore(TOPOLOGY);
-    await seed(fleet());
+    await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
     const expected = keys(reference(req));
 
@@ -172,7 +172,7 @@ describe('Range with a selector', () => {
 
   it('keeps values it cannot read (protobuf) and filters inside a txn', async () => {
     t = openTestStore(TOPOLOGY);
-    await seed([
+    await putPods([
       { ns: 'red', name: 'a', labels: { app: 'web' } },
       { ns: 'red', name: 'b', labels: { app: 'db' } },
     ]);
@@ -201,9 +201,80 @@ describe('Range with a selector', () => {
 
   it('answers exactly as before when the selectors are empty', async () => {
     t = openTestStore(TOPOLOGY);
-    await seed(fleet());
+    await putPods(fleet());
     const plain = rangeReq(PODS, PODS_END, { limit: 5 });
     expect(t.store.range({ ...plain, labelSelector: '', fieldSelector: '' })).toEqual(t.store.range(plain));
+  });
+});
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed by its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('Range with a selector, seeded random histories', () => {
+  const LABEL_SELECTORS = ['a=1', 'a!=1', 'a in (1,2)', 'a notin (2)', 'a', '!a', 'b>1', 'b<2,a', '!a,!b', 'a=1,b!=0'];
+  const FIELD_SELECTORS = ['', 'spec.nodeName=n1', 'spec.nodeName!=n1', 'metadata.namespace=blue'];
+
+  it.each([1, 2, 3])('seed %i: every page, at every revision, is the reference page', async (seed) => {
+    t = openTestStore(TOPOLOGY);
+    const next = random(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const revisions: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const p: Pod = { ns: pick(['red', 'blue', 'green']), name: `p${Math.floor(next() * 25)}` };
+      if (next() < 0.15) {
+        await t.store.deleteRange({ key: b(podKey(p)), rangeEnd: b(''), prevKv: false });
+      } else {
+        const labels: Record<string, string> = {};
+        if (next() < 0.6) labels.a = pick(['0', '1', '2']);
+        if (next() < 0.5) labels.b = pick(['0', '1', '2', 'x']);
+        await putPods([
+          { ...p, ...(next() < 0.9 ? { labels } : {}), ...(next() < 0.7 ? { node: pick(['n1', 'n2']) } : {}) },
+        ]);
+      }
+      if (i % 30 === 29) revisions.push(t.store.revision);
+    }
+    // The run must exercise something: multi-page answers and empty ones.
+    let queries = 0;
+    let pages = 0;
+    let empty = 0;
+    for (const revision of revisions) {
+      for (const labelSelector of LABEL_SELECTORS) {
+        queries++;
+        const fieldSelector = pick(FIELD_SELECTORS);
+        const limit = 1 + Math.floor(next() * 6);
+        const all = reference(rangeReq(PODS, PODS_END, { labelSelector, fieldSelector, revision }));
+        let from = PODS;
+        const seen: string[] = [];
+        for (let page = 0; page < 100; page++) {
+          const got = t.store.range(rangeReq(from, PODS_END, { labelSelector, fieldSelector, limit, revision }));
+          const rest = all.filter((kv) => kv.key.toString() >= from);
+          const context = { seed, revision, labelSelector, fieldSelector, limit, from };
+          expect({ ...context, keys: keys(got.kvs), count: got.count, more: got.more }).toEqual({
+            ...context,
+            keys: keys(rest.slice(0, limit)),
+            count: rest.length,
+            more: rest.length > limit,
+          });
+          seen.push(...keys(got.kvs));
+          pages++;
+          if (!got.more) break;
+          from = `${got.kvs.at(-1)!.key.toString()}\0`;
+        }
+        expect(seen).toEqual(keys(all));
+        if (all.length === 0) empty++;
+      }
+    }
+    expect(pages).toBeGreaterThan(queries * 2);
+    expect(empty).toBeLessThan(queries / 2);
   });
 });
 
@@ -242,12 +313,12 @@ describe('Watch with a selector', () => {
 
   /** Entering, changing inside, leaving the selection, and changes that never touch it. */
   async function story(): Promise<void> {
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'web' } }]); // enters (created matching)
-    await seed([{ ns: 'blue', name: 'b', labels: { app: 'db' } }]); // never matches
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'web', v: '2' } }]); // changes, still matches
-    await seed([{ ns: 'blue', name: 'b', labels: { app: 'web' } }]); // enters by update
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'db' } }]); // leaves: old value matched
-    await seed([{ ns: 'red', name: 'a', labels: { app: 'db', v: '3' } }]); // outside, stays outside
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'web' } }]); // enters (created matching)
+    await putPods([{ ns: 'blue', name: 'b', labels: { app: 'db' } }]); // never matches
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'web', v: '2' } }]); // changes, still matches
+    await putPods([{ ns: 'blue', name: 'b', labels: { app: 'web' } }]); // enters by update
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'db' } }]); // leaves: old value matched
+    await putPods([{ ns: 'red', name: 'a', labels: { app: 'db', v: '3' } }]); // outside, stays outside
     await t.store.deleteRange({ key: b(`${PODS}red/a`), rangeEnd: b(''), prevKv: false }); // deleted while outside
     await t.store.deleteRange({ key: b(`${PODS}blue/b`), rangeEnd: b(''), prevKv: false }); // deleted while inside
   }
@@ -286,7 +357,7 @@ describe('Watch with a selector', () => {
       expect(rec.seen).toEqual(EXPECTED);
       // `!=` selects objects without the label: a pod with no labels is seen.
       const none = watch(hub, { start, label: 'app!=web', prevKv: false });
-      await seed([{ ns: 'green', name: 'c' }]);
+      await putPods([{ ns: 'green', name: 'c' }]);
       for (let i = 0; i < 5 && none.seen.length < 6; i++) await tick();
       // Created without matching, never matched, stopped matching before its delete: left out.
       expect(none.seen).toEqual(['PUT blue/b', 'PUT blue/b', 'PUT red/a', 'PUT red/a', 'DELETE red/a', 'PUT green/c']);
