@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EtcdError } from '../errors.js';
 import { compileSelector } from './selector.js';
 import { readStoredObject } from './stored-object.js';
@@ -119,5 +119,20 @@ describe('selecting stored objects', () => {
     const o = readStoredObject(json({ metadata: { name: 'a' } }))!;
     expect(o.field('metadata.constructor')).toBeUndefined();
     expect(o.field('toString')).toBeUndefined();
+  });
+  it('parses a value once however many selectors read it (one Buffer, many watchers)', () => {
+    const spy = vi.spyOn(JSON, 'parse');
+    try {
+      const value = json({ metadata: { name: 'n', labels: { node: 'a' } } });
+      const selectors = ['node=a', 'node=b', 'node!=c', '!node'].map((l) => compileSelector({ labelSelector: l })!);
+      expect(selectors.map((s) => s.mayMatch(value))).toEqual([true, false, true, false]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      // A copy with other bytes is its own value.
+      const other = json({ metadata: { name: 'n', labels: { node: 'b' } } });
+      expect(selectors.map((s) => s.mayMatch(other))).toEqual([false, true, true, false]);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -33,8 +33,24 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A committed change reaches every live watcher as the same Buffer, and each
+ * selecting watcher (a kubelet's `spec.nodeName=…`, say) reads it: the value
+ * is parsed once per Buffer, not once per watcher. Keyed by identity, so the
+ * entries go with the Buffers.
+ */
+const parsed = new WeakMap<Buffer, StoredObject | null>();
+
 /** The object a value holds, or undefined when it is not a JSON object (protobuf, other bytes). */
 export function readStoredObject(value: Buffer): StoredObject | undefined {
+  const known = parsed.get(value);
+  if (known !== undefined) return known ?? undefined;
+  const object = parse(value);
+  parsed.set(value, object ?? null);
+  return object;
+}
+
+function parse(value: Buffer): StoredObject | undefined {
   if (value.length === 0 || value[0] !== 0x7b /* { */) return undefined;
   if (value.subarray(0, PROTOBUF_MAGIC.length).equals(PROTOBUF_MAGIC)) return undefined;
   let parsed: unknown;
