@@ -90,6 +90,7 @@ export async function startStoreServer(
     clientUrls: [],
     log,
     metrics,
+    ignoreSelectors: !config.selectorPushdown,
   };
   let closing = false;
   const grpcServer = await startGrpcServer({
@@ -182,6 +183,7 @@ export async function startStoreServer(
       backends: store.backendNames,
       revision: store.revision,
       grpcImpl: config.grpcImpl,
+      selectorPushdown: config.selectorPushdown,
     },
     'cnpaas-store ready',
   );

@@ -34,7 +34,7 @@ afterEach(async () => {
 
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
-async function start(impl: GrpcImpl): Promise<{ kv: Client; watch: Client }> {
+async function start(impl: GrpcImpl, ignoreSelectors = false): Promise<{ kv: Client; watch: Client }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-selectors-'));
   const log = pino({ level: 'silent' });
   const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
@@ -46,6 +46,7 @@ async function start(impl: GrpcImpl): Promise<{ kv: Client; watch: Client }> {
     clientUrls: [],
     log,
     metrics: new StoreMetrics(),
+    ignoreSelectors,
   };
   const hub = new WatchHub(store);
   const running = await startGrpcServer({
@@ -148,5 +149,30 @@ describe.each<GrpcImpl>(['grpc-js', 'lean'])('selector push-down over gRPC (%s)'
     expect(events.map((e) => e.kv.key.toString())).toEqual(['/registry/pods/default/a', '/registry/pods/default/a']);
     // The second event is the object leaving the selection: its prev_kv still matches.
     expect(JSON.parse(events[1]!.prev_kv!.value.toString())).toMatchObject({ metadata: { labels: { app: 'web' } } });
+  });
+  it('ignores the selector fields with --selector-pushdown=off, as etcd does', async () => {
+    const { kv, watch } = await start(impl, true);
+    const range = { key: b('/registry/pods/'), range_end: b('/registry/pods0') };
+    const stream = (watch.Watch as () => grpc.ClientDuplexStream<object, Record<string, unknown>>)();
+    cleanups.push(() => {
+      stream.cancel();
+    });
+    stream.on('error', () => {});
+    const replies: Array<Record<string, unknown>> = [];
+    stream.on('data', (m: Record<string, unknown>) => replies.push(m));
+    // Not even a bad selector is looked at.
+    stream.write({ create_request: { ...range, labelSelector: 'app in web' } });
+    for (let i = 0; i < 200 && replies.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(replies[0]).toMatchObject({ created: true, canceled: false });
+    await unary(kv, 'Put', { key: b('/registry/pods/default/a'), value: pod('a', { app: 'web' }) });
+    await unary(kv, 'Put', { key: b('/registry/pods/default/b'), value: pod('b', { app: 'db' }) });
+    const all = await unary<RangeReply>(kv, 'Range', { ...range, labelSelector: 'app=web', fieldSelector: 'x' });
+    expect(all.kvs.map((x) => x.key.toString())).toEqual(['/registry/pods/default/a', '/registry/pods/default/b']);
+    const txn = await unary<{ responses: Array<{ response_range: RangeReply }> }>(kv, 'Txn', {
+      success: [{ request_range: { ...range, labelSelector: 'app=web' } }],
+    });
+    expect(txn.responses[0]!.response_range.count).toBe('2');
+    for (let i = 0; i < 200 && replies.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(replies.slice(1).flatMap((r) => (r.events as unknown[]).length)).toEqual([1, 1]);
   });
 });

@@ -154,7 +154,7 @@ class WatchSession implements WatchSink {
     }
     let selector: StoreSelector | undefined;
     try {
-      selector = compileSelector(c);
+      selector = this.ctx.ignoreSelectors ? undefined : compileSelector(c);
     } catch (err) {
       // Refused like any bad create: created + canceled, with the reason.
       return created(-1, (err as Error).message);
