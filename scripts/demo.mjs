@@ -4,19 +4,43 @@
 //   2. the pinned kube binaries (scripts/k8s/build.sh: cached, else built from Go modules);
 //   3. nx run e2e, which builds the packages and runs the demo on a live stack in .cnpaas/.
 // `npm run demo -- --keep` leaves the stack running for exploring (cnpaas status, kubectl).
+// `npm run demo -- --topology examples/topologies/mixed.yaml` runs it with tenants in PostgreSQL and users in MariaDB.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ensureDependencies, npmEnv, repoRoot as root } from './lib/ensure-deps.mjs';
 
+const USAGE = 'usage: npm run demo [-- [--keep] [--topology FILE]]';
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => a !== '--keep');
+let topology;
+const unknown = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--keep') continue;
+  if (args[i] === '--topology' || args[i].startsWith('--topology=')) {
+    topology = args[i].includes('=') ? args[i].slice('--topology='.length) : args[++i];
+    if (!topology) {
+      console.error(`npm run demo: --topology needs a file, e.g. examples/topologies/mixed.yaml\n  ${USAGE}`);
+      process.exit(2);
+    }
+    continue;
+  }
+  unknown.push(args[i]);
+}
 if (unknown.length > 0) {
-  console.error(`npm run demo: unknown argument ${unknown.join(' ')}\n  usage: npm run demo [-- --keep]`);
+  console.error(`npm run demo: unknown argument ${unknown.join(' ')}\n  ${USAGE}`);
+  process.exit(2);
+}
+if (topology && !existsSync(resolve(process.env.INIT_CWD ?? process.cwd(), topology))) {
+  console.error(
+    `npm run demo: --topology ${topology} does not exist (paths are relative to ${process.env.INIT_CWD ?? process.cwd()})`,
+  );
   process.exit(2);
 }
 
 const env = npmEnv();
 if (args.includes('--keep')) env.CNPAAS_E2E_KEEP = '1';
+// The stack runs on this topology; the databases it names are started when not running (e2e/support/local-databases.ts).
+if (topology) env.CNPAAS_E2E_TOPOLOGY = resolve(process.env.INIT_CWD ?? process.cwd(), topology);
 
 function run(title, command, commandArgs) {
   console.log(`\n==> ${title}`);

@@ -12,7 +12,7 @@ import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { say, show, step } from '../support/narrate.js';
 import { waitFor } from '../support/wait.js';
-import { liveKeys, whereKeys } from '../support/sqlite.js';
+import { liveKeys } from '../support/sqlite.js';
 import { sentCondition } from '../support/webshop.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -155,8 +155,10 @@ describe('the cnpaas registration demo', () => {
   });
 
   it('routed each object to its own database', async () => {
-    step('Where each object lives: one SQLite file per kind (read straight from the files)');
-    const files = ['main.db', 'tenants.db', 'users.db', 'emails.db'];
+    const backends = await stack.backends();
+    step(
+      `Where each object lives: one database per kind (${backends.map((b) => `${b.name} in ${b.where}`).join(', ')}; read straight from each)`,
+    );
     const report = await status(stack.stateDir);
     show(
       'keys per backend (cnpaas status):',
@@ -164,22 +166,29 @@ describe('the cnpaas registration demo', () => {
         .map(([b, n]) => `${b.padEnd(8)} ${n}`)
         .join('\n'),
     );
-    const places = {
-      tenant: whereKeys(stack.stateDir, files, `/tenants/${ada.status.tenant}`),
-      user: whereKeys(stack.stateDir, files, `/users/${ada.status.namespace}/`),
-      email: whereKeys(stack.stateDir, files, `/emails/${ada.status.namespace}/`),
-      registration: whereKeys(stack.stateDir, files, `/registrationrequests/${ada.metadata.name}`),
+    /** The backends holding a key (live or historical) that contains `needle`. */
+    const whereIs = async (needle: string) => {
+      const found: string[] = [];
+      for (const b of backends) if ((await b.keysContaining(needle)).length > 0) found.push(b.name);
+      return found;
     };
+    const places = {
+      tenant: await whereIs(`/tenants/${ada.status.tenant}`),
+      user: await whereIs(`/users/${ada.status.namespace}/`),
+      email: await whereIs(`/emails/${ada.status.namespace}/`),
+      registration: await whereIs(`/registrationrequests/${ada.metadata.name}`),
+    };
+    const where = (name: string) => backends.find((b) => b.name === name)?.where ?? name;
     show(
-      'object → file:',
+      'object → backend:',
       Object.entries(places)
-        .map(([what, where]) => `${what.padEnd(13)} ${Object.keys(where).join(', ')}`)
+        .map(([what, found]) => `${what.padEnd(13)} ${found.map((b) => `${b} (${where(b)})`).join(', ')}`)
         .join('\n'),
     );
-    expect(Object.keys(places.tenant)).toEqual(['tenants.db']);
-    expect(Object.keys(places.user)).toEqual(['users.db']);
-    expect(Object.keys(places.email)).toEqual(['emails.db']);
-    expect(Object.keys(places.registration)).toEqual(['main.db']);
+    expect(places.tenant).toEqual(['tenants']);
+    expect(places.user).toEqual(['users']);
+    expect(places.email).toEqual(['emails']);
+    expect(places.registration).toEqual(['main']);
     // The registration was deleted once done: only its history remains.
     expect(
       liveKeys(stack.stateDir, 'main.db', `/registry/webshop.cnpaas.dev/registrationrequests/${ada.metadata.name}`),

@@ -11,15 +11,20 @@ GO_MIN_MINOR=24 # go.mod says go 1.24.0
 
 usage() {
   cat <<EOF
-Usage: $PROG [--out DIR] [--force] [TARGET...]
+Usage: $PROG [--out DIR] [--force] [--pushdown] [TARGET...]
 
 Targets: kube-apiserver, kube-controller-manager, kubectl (the default is all
 three), etcd-load, etcd (the reference etcd 3.6 for the apiserver benchmark),
-all (the three plus etcd-load and etcd).
+all (the three plus etcd-load and etcd), kube-apiserver-pushdown (= --pushdown).
 
   --out DIR   where the kube binaries go (env CNPAAS_K8S_BIN_DIR); default
               \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/k8s/<version>-<os>-<arch>
   --force     rebuild even if a binary with the right version is present
+  --pushdown  build kube-apiserver-pushdown instead: kube-apiserver with the
+              small patch in pushdown/ that sends each LIST's and WATCH's
+              label and field selectors to the datastore (cnpaas-store can
+              then filter in the database). Opt-in; the plain kube-apiserver
+              stays the default everywhere. See pushdown/README.md.
   --print-dir print the kube binaries' directory and exit
 
 etcd-load and etcd go to \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/bin/.
@@ -44,6 +49,7 @@ human_size() {
 # --- arguments --------------------------------------------------------------
 out_dir=${CNPAAS_K8S_BIN_DIR:-}
 force=0
+pushdown=0
 print_dir=0
 targets=()
 while (($# > 0)); do
@@ -59,9 +65,11 @@ while (($# > 0)); do
     ;;
   --out=*) out_dir=${1#--out=} ;;
   --force) force=1 ;;
+  --pushdown) pushdown=1 ;;
   --print-dir) print_dir=1 ;;
   all) targets+=("${KUBE_BINS[@]}" etcd-load etcd) ;;
   kube-apiserver | kube-controller-manager | kubectl | etcd-load | etcd) targets+=("$1") ;;
+  kube-apiserver-pushdown) pushdown=1 ;;
   *)
     usage >&2
     die "unknown argument: $1"
@@ -69,6 +77,11 @@ while (($# > 0)); do
   esac
   shift
 done
+if ((pushdown)); then
+  ((${#targets[@]} == 0)) || [[ ${targets[*]} == kube-apiserver ]] ||
+    die "--pushdown builds kube-apiserver-pushdown only; drop the other targets (${targets[*]})"
+  targets=(kube-apiserver-pushdown)
+fi
 ((${#targets[@]} > 0)) || targets=("${KUBE_BINS[@]}")
 
 # --- version pin ------------------------------------------------------------
@@ -210,13 +223,66 @@ build_tool() {
   say "built $name in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
 }
 
+# --- kube-apiserver with the selector push-down patch ------------------------
+# The three patched modules are copied out of the module cache, patched, and
+# swapped in through a generated -modfile, so go.mod, go.sum and the module
+# cache stay untouched and the plain binaries never see the patch.
+PUSHDOWN_MODULES=(
+  "go.etcd.io/etcd/api/v3 etcd-api.patch"
+  "go.etcd.io/etcd/client/v3 etcd-client.patch"
+  "k8s.io/apiserver apiserver.patch"
+)
+
+build_pushdown() {
+  local name=kube-apiserver-pushdown bin="$out_dir/kube-apiserver-pushdown" start ldflags
+  local src="$cache_dir/k8s/pushdown-src/$VERSION" entry module patch_file dir version
+  if ((!force)) && has_pinned_version kube-apiserver "$bin"; then
+    local newest=0 f
+    for f in "$SCRIPT_DIR"/pushdown/*.patch; do [[ $f -nt $bin ]] && newest=1; done
+    if ((!newest)); then
+      say "$name v$VERSION already in $out_dir, skipping"
+      return 0
+    fi
+  fi
+  ensure_modules k8s.io/kubernetes/cmd/kube-apiserver
+  rm -rf "$src"
+  mkdir -p "$src"
+  cp go.mod "$src/go.mod"
+  cp go.sum "$src/go.sum"
+  for entry in "${PUSHDOWN_MODULES[@]}"; do
+    read -r module patch_file <<<"$entry"
+    dir=$(go list -m -f '{{.Dir}}' "$module") || die "go list -m $module failed"
+    version=$(go list -m -f '{{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}' "$module")
+    [[ -d $dir ]] || die "$module $version is not in the module cache ($dir)"
+    cp -r "$dir" "$src/$patch_file.d"
+    chmod -R u+w "$src/$patch_file.d"
+    patch --quiet --forward -p1 -d "$src/$patch_file.d" <"$SCRIPT_DIR/pushdown/$patch_file" ||
+      die "pushdown/$patch_file does not apply to $module $version; go.mod moved past the version it was written for. Re-make it as pushdown/README.md says."
+    # Drop any replace of this module, then point it at the patched copy.
+    sed -i "\#^[[:space:]]*$module =>#d" "$src/go.mod"
+    printf 'replace %s => %s\n' "$module" "$src/$patch_file.d" >>"$src/go.mod"
+  done
+  mkdir -p "$out_dir"
+  ldflags="-s -w $(version_ldflags)"
+  tmp_bin="$out_dir/.$name.tmp.$$"
+  say "building $name v$VERSION for $GOOS/$GOARCH (kube-apiserver + pushdown/*.patch) ..."
+  start=$SECONDS
+  CGO_ENABLED=0 go build -modfile="$src/go.mod" "${GO_BUILD_FLAGS[@]}" -ldflags="$ldflags" \
+    -o "$tmp_bin" k8s.io/kubernetes/cmd/kube-apiserver ||
+    die "go build of the push-down kube-apiserver failed"
+  mv -f "$tmp_bin" "$bin"
+  tmp_bin=
+  say "built $name in $(fmt_secs $((SECONDS - start))) ($(human_size "$bin")) -> $bin"
+}
+
 wanted_kube=()
 for t in "${targets[@]}"; do
-  [[ $t == etcd-load || $t == etcd ]] || wanted_kube+=("$t")
+  [[ $t == etcd-load || $t == etcd || $t == kube-apiserver-pushdown ]] || wanted_kube+=("$t")
 done
 for t in "${targets[@]}"; do
   case $t in
   etcd-load | etcd) build_tool "$t" ;;
+  kube-apiserver-pushdown) build_pushdown ;;
   *) build_kube "$t" ;;
   esac
 done

@@ -16,7 +16,12 @@ import { K8S_SCRIPTS_DIR } from './kube-version.js';
 
 const run = promisify(execFile);
 
-export type KubeBinaryName = 'kube-apiserver' | 'kube-controller-manager' | 'kubectl';
+/**
+ * `kube-apiserver-pushdown` is kube-apiserver with the selector push-down
+ * patch (scripts/k8s/pushdown/README.md): opt-in, never downloaded (nobody
+ * publishes it), built from the same modules by scripts/k8s/build.sh.
+ */
+export type KubeBinaryName = 'kube-apiserver' | 'kube-controller-manager' | 'kubectl' | 'kube-apiserver-pushdown';
 
 export interface ResolvedBinary {
   name: KubeBinaryName;
@@ -83,7 +88,9 @@ export async function resolveKubeBinary(name: KubeBinaryName, options: ResolveOp
   }
 
   const out = path.join(binaryCacheDir(options.version, env), name);
-  if (env.CI === 'true' || env.CI === '1') {
+  if (name === 'kube-apiserver-pushdown') {
+    tried.push('download: not published anywhere (a local patch)');
+  } else if (env.CI === 'true' || env.CI === '1') {
     tried.push('download: skipped because CI is set');
   } else if (process.platform !== 'linux') {
     tried.push(`download: dl.k8s.io publishes ${name} for linux only`);

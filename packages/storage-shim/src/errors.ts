@@ -171,7 +171,7 @@ export type StoreErrorCode =
    * A backend's password could not be read when it opened: its `passwordFile` is missing, unreadable or empty, or its
    * `passwordEnv` variable is unset or empty. The message names the backend, the file or variable, never the password.
    * @fix Create the file (readable by the store) or set the variable in the store's environment, or correct the
-   * topology's passwordFile/passwordEnv.
+   * topology's passwordFile/passwordEnv (--main-password-file/--main-password-env for --main-endpoint).
    */
   | 'CNPAAS_STORE_BACKEND_CREDENTIALS'
   /**

@@ -29,7 +29,11 @@ export interface StoreServer {
 function mainEndpoint(config: StoreConfig): BackendEndpoint {
   const warnings: string[] = [];
   try {
-    const endpoint = resolveEndpoint(config.mainEndpoint!, { dataDir: config.dataDir, warnings });
+    const endpoint = resolveEndpoint(config.mainEndpoint!, {
+      dataDir: config.dataDir,
+      warnings,
+      ...(config.mainPassword ? { connection: { password: config.mainPassword } } : {}),
+    });
     if (endpoint.scheme !== 'postgres' && endpoint.scheme !== 'mysql') {
       throw new EndpointError(
         `${endpoint.display} is not a PostgreSQL, MySQL or MariaDB database`,

@@ -53,7 +53,18 @@ export interface StartControlPlaneOptions {
    * the store in this mode.
    */
   storeReplicas?: { mainEndpoint: string; count: number };
+  /**
+   * Run `kube-apiserver-pushdown` (scripts/k8s/pushdown/README.md), which
+   * sends each LIST's and WATCH's selectors to the store, instead of the plain
+   * build; with `--storage-media-type=application/json` (the store reads the
+   * values it filters) and `--watch-cache=false` (with the cache on, nothing
+   * is pushed down). `apiserverArgs` still come last.
+   */
+  selectorPushdown?: boolean;
 }
+
+/** The kube-apiserver flags push-down needs (see StartControlPlaneOptions.selectorPushdown). */
+export const SELECTOR_PUSHDOWN_ARGS = ['--storage-media-type=application/json', '--watch-cache=false'];
 
 export interface TestControlPlane {
   /** Path of an admin kubeconfig (`system:masters`, client certificate embedded). */
@@ -98,7 +109,8 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
   let supervisor: Supervisor | null = null;
   try {
     for (const dir of [paths.data, paths.logs, paths.run, paths.pki]) mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const wanted: KubeBinaryName[] = ['kube-apiserver', 'kubectl'];
+    const apiserverBinary: KubeBinaryName = options.selectorPushdown ? 'kube-apiserver-pushdown' : 'kube-apiserver';
+    const wanted: KubeBinaryName[] = [apiserverBinary, 'kubectl'];
     if (options.controllerManager) wanted.push('kube-controller-manager');
     const found = await resolveBinaries(wanted, options.env, log);
     const pki = await ensureClusterPki(paths.pki);
@@ -122,7 +134,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       writeFileSync(topology, SINGLE_FILE_TOPOLOGY);
     }
     const binaries = {
-      kubeApiserver: found['kube-apiserver'] ?? '',
+      kubeApiserver: found[apiserverBinary] ?? '',
       kubeControllerManager: found['kube-controller-manager'] ?? '',
     };
     const stores = options.storeReplicas
@@ -135,7 +147,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
         pki,
         binaries,
         etcdServers: stores.map((s) => `unix://${s.socket}`).join(','),
-        ...(options.apiserverArgs ? { extraArgs: options.apiserverArgs } : {}),
+        extraArgs: [...(options.selectorPushdown ? SELECTOR_PUSHDOWN_ARGS : []), ...(options.apiserverArgs ?? [])],
       }),
     ];
     if (options.controllerManager) {

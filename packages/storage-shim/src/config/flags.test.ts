@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../errors.js';
 import { parseDuration } from './duration.js';
@@ -30,6 +31,28 @@ describe('parseFlags', () => {
     const url = 'postgres://u:p@127.0.0.1:5432/store?sslmode=disable';
     expect((parseFlags([`--main-endpoint=${url}`]) as StoreConfig).mainEndpoint).toBe(url);
     expect((parseFlags([]) as StoreConfig).mainEndpoint).toBeUndefined();
+  });
+
+  it('takes the --main-endpoint password from a file or a variable, one of them, only beside --main-endpoint', () => {
+    const url = 'postgres://u@127.0.0.1:5432/store?sslmode=disable';
+    expect((parseFlags([`--main-endpoint=${url}`, '--main-password-file=pw']) as StoreConfig).mainPassword).toEqual({
+      file: resolve('pw'),
+      setBy: '--main-password-file',
+    });
+    expect((parseFlags([`--main-endpoint=${url}`, '--main-password-env=PG_PW']) as StoreConfig).mainPassword).toEqual({
+      env: 'PG_PW',
+      setBy: '--main-password-env',
+    });
+    expect((parseFlags([`--main-endpoint=${url}`]) as StoreConfig).mainPassword).toBeUndefined();
+    expect(() => parseFlags([`--main-endpoint=${url}`, '--main-password-file=pw', '--main-password-env=X'])).toThrow(
+      '--main-password-file: and --main-password-env are both given',
+    );
+    expect(() => parseFlags(['--main-password-file=pw'])).toThrow(
+      '--main-password-file: is given without --main-endpoint',
+    );
+    expect(() => parseFlags([`--main-endpoint=${url}`, '--main-password-env=1X'])).toThrow(
+      '"1X" is not an environment variable name',
+    );
   });
 
   it('has etcd defaults', () => {

@@ -4,6 +4,7 @@ import { StoreError } from '../errors.js';
 import { WAL_SIZE_LIMIT_BYTES } from '../drivers/checkpointer.js';
 import { parseDuration } from './duration.js';
 import type { GrpcImpl } from '../server/lean/lean-paths.js';
+import type { PasswordSource } from '../drivers/connection-settings.js';
 
 /** The store's command line, with etcd's flag names so existing habits and scripts carry over. */
 export interface StoreConfig {
@@ -13,6 +14,8 @@ export interface StoreConfig {
   topologyFile: string | undefined;
   /** Where the default backend and the store's meta live when not in the data dir: a shared network database (replicas). */
   mainEndpoint: string | undefined;
+  /** Where --main-endpoint's password comes from when it is not in the URL (a command line is visible in ps). */
+  mainPassword: PasswordSource | undefined;
   certFile: string | undefined;
   keyFile: string | undefined;
   trustedCaFile: string | undefined;
@@ -54,6 +57,9 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
                                 MySQL or MariaDB database instead of main.db and meta.db, so that
                                 several stores (replicas) can serve the same data at once; no
                                 --topology backends
+  --main-password-file FILE     the --main-endpoint password, read from FILE (one trailing newline
+                                dropped) instead of the URL, which other users can see in ps
+  --main-password-env NAME      the same, from the environment variable NAME
   --cert-file, --key-file FILE  serving certificate for https:// URLs
   --trusted-ca-file FILE        CA for client certificates
   --client-cert-auth            require a client certificate signed by --trusted-ca-file (https:// only)
@@ -93,6 +99,29 @@ function bad(flag: string, reason: string, hint: string): StoreError {
   return new StoreError('CNPAAS_STORE_BAD_FLAG', `--${flag}: ${reason}`, hint);
 }
 
+/** --main-password-file or --main-password-env: one of them, and only beside --main-endpoint. */
+function mainPassword(values: Record<string, string | boolean | undefined>): PasswordSource | undefined {
+  const file = values['main-password-file'] as string | undefined;
+  const env = values['main-password-env'] as string | undefined;
+  if (file === undefined && env === undefined) return undefined;
+  const flag = file !== undefined ? 'main-password-file' : 'main-password-env';
+  if (file !== undefined && env !== undefined)
+    throw bad(
+      flag,
+      'and --main-password-env are both given',
+      'keep one of them: the password comes from one place only',
+    );
+  if (values['main-endpoint'] === undefined)
+    throw bad(flag, 'is given without --main-endpoint', 'add --main-endpoint URL (without the password), or drop it');
+  if (file !== undefined) {
+    if (file === '') throw bad(flag, 'is empty', 'give the path of a file that holds the password');
+    return { file: resolve(file), setBy: '--main-password-file' };
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env!))
+    throw bad(flag, `"${env}" is not an environment variable name`, 'give a name like CNPAAS_MAIN_PASSWORD');
+  return { env: env!, setBy: '--main-password-env' };
+}
+
 function list(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -120,6 +149,8 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'data-dir': { type: 'string' },
         topology: { type: 'string' },
         'main-endpoint': { type: 'string' },
+        'main-password-file': { type: 'string' },
+        'main-password-env': { type: 'string' },
         'cert-file': { type: 'string' },
         'key-file': { type: 'string' },
         'trusted-ca-file': { type: 'string' },
@@ -199,6 +230,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     dataDir: resolve((values['data-dir'] as string | undefined) ?? 'default.cnpaas-store'),
     topologyFile: values.topology ? resolve(values.topology as string) : undefined,
     mainEndpoint: values['main-endpoint'] as string | undefined,
+    mainPassword: mainPassword(values),
     certFile: values['cert-file'] as string | undefined,
     keyFile: values['key-file'] as string | undefined,
     trustedCaFile: values['trusted-ca-file'] as string | undefined,

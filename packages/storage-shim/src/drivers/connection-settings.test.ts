@@ -60,6 +60,14 @@ describe('a backend password from a file or a variable', () => {
     );
     expect(both.hint).toContain('remove the password from the endpoint');
     expect(`${both.message}${both.hint}`).not.toContain(SECRET);
+    // A password set by a flag (--main-password-file) is named by that flag.
+    const flag = { password: { file: '/run/pw', setBy: '--main-password-file' } };
+    expect(() => parsePostgresEndpoint(`postgres://store:${SECRET}@db/tenants`, flag)).toThrow(
+      'carries a password and --main-password-file is set too',
+    );
+    expect(openRefused(() => readPassword({ env: 'CNPAAS_UNSET_PW', setBy: '--main-password-env' }, 'b')).message).toBe(
+      'b: --main-password-env CNPAAS_UNSET_PW is not set',
+    );
     const dsn = refused(backend(`mysql://store:${SECRET}@tcp(db)/users`, 'passwordEnv: PW'));
     expect(dsn.message).toContain('passwordEnv is set too');
     expect(`${dsn.message}${dsn.hint}`).not.toContain(SECRET);

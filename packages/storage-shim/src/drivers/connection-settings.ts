@@ -12,7 +12,15 @@ import type { BackendEndpoint } from '../mvcc/backend.js';
  * password ever sits in the parsed topology, and a program that only reads the
  * topology for its routes (the console) needs no access to them.
  */
-export type PasswordSource = { file: string } | { env: string };
+export type PasswordSource = ({ file: string } | { env: string }) & {
+  /** How the user set it, for messages: the topology's passwordFile/passwordEnv unless a flag says otherwise. */
+  setBy?: string;
+};
+
+/** The name the user gave this password source under, for a message that tells them what to change. */
+export function passwordSetting(source: PasswordSource): string {
+  return source.setBy ?? ('file' in source ? 'passwordFile' : 'passwordEnv');
+}
 
 /** HariKube's `backendTLS` (caFile, certFile, keyFile, skipVerify), plus `serverName`. */
 export interface BackendTls {
@@ -211,14 +219,14 @@ export function readPassword(source: PasswordSource, label: string): string {
     } catch (err) {
       throw new StoreError(
         'CNPAAS_STORE_BACKEND_CREDENTIALS',
-        `${label}: passwordFile ${source.file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-        'create the file (readable by the store) or correct the path in the topology',
+        `${label}: ${passwordSetting(source)} ${source.file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        `create the file (readable by the store) or correct the path given to ${passwordSetting(source)}`,
       );
     }
     if (value === '') {
       throw new StoreError(
         'CNPAAS_STORE_BACKEND_CREDENTIALS',
-        `${label}: passwordFile ${source.file} is empty`,
+        `${label}: ${passwordSetting(source)} ${source.file} is empty`,
         'write the password into the file',
       );
     }
@@ -228,7 +236,7 @@ export function readPassword(source: PasswordSource, label: string): string {
   if (value === undefined || value === '') {
     throw new StoreError(
       'CNPAAS_STORE_BACKEND_CREDENTIALS',
-      `${label}: passwordEnv ${source.env} is ${value === undefined ? 'not set' : 'empty'}`,
+      `${label}: ${passwordSetting(source)} ${source.env} is ${value === undefined ? 'not set' : 'empty'}`,
       `set ${source.env} to the password in the store's environment`,
     );
   }

@@ -1,4 +1,10 @@
-import { type BackendTls, type ConnectionSettings, readPassword, readTlsFile } from './connection-settings.js';
+import {
+  type BackendTls,
+  type ConnectionSettings,
+  passwordSetting,
+  readPassword,
+  readTlsFile,
+} from './connection-settings.js';
 import { EndpointError } from './registry-types.js';
 
 /**
@@ -118,7 +124,7 @@ export function withSecrets<C extends object>(config: C, connection: ConnectionS
 /** Refuses a password in the endpoint when passwordFile or passwordEnv names another place for it. */
 export function onePassword(display: string, inUrl: boolean, connection: ConnectionSettings): void {
   if (inUrl && connection.password) {
-    const field = 'file' in connection.password ? 'passwordFile' : 'passwordEnv';
+    const field = passwordSetting(connection.password);
     throw new EndpointError(
       `${display} carries a password and ${field} is set too`,
       `remove the password from the endpoint (keep user@host) or drop ${field}`,
