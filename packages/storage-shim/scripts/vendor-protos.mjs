@@ -43,6 +43,25 @@ function stripOptionBlocks(text) {
   return result + text.slice(i);
 }
 
+// Selector push-down: the fields HariKube's patched kube-apiserver sets on
+// etcd's messages. The store reads them (src/selectors/); etcd ignores them.
+const PUSHDOWN = {
+  RangeRequest: ['string labelSelector = 14;', 'string fieldSelector = 15;'],
+  WatchCreateRequest: ['string labelSelector = 9;', 'string fieldSelector = 10;'],
+};
+
+function addPushdownFields(text) {
+  for (const [message, fields] of Object.entries(PUSHDOWN)) {
+    const start = text.indexOf(`message ${message} {`);
+    if (start < 0) throw new Error(`message ${message} not found`);
+    // The message's closing brace: the first line that is exactly "}" after its start.
+    const end = text.indexOf('\n}', start);
+    const added = fields.map((f) => `\n  ${f}`).join('');
+    text = `${text.slice(0, end)}\n\n  // cnpaas: selector push-down (not in etcd's rpc.proto).${added}${text.slice(end)}`;
+  }
+  return text;
+}
+
 for (const f of files) {
   let text = readFileSync(join(src, f), 'utf8');
   text = text.replace(/\/\/[^\n]*/g, '');
@@ -53,6 +72,7 @@ for (const f of files) {
   text = stripOptionBlocks(text);
   text = text.replace(/\s*\[\([^\]]*\]/g, '');
   text = text.replace(/\{\s*\}/g, '{}').replace(/\n\s*\n(\s*\n)+/g, '\n\n');
+  if (f === 'etcdserverpb/rpc.proto') text = addPushdownFields(text);
   mkdirSync(join(out, dirname(f)), { recursive: true });
   writeFileSync(
     join(out, f),

@@ -66,6 +66,19 @@ export const LimitErrors = {
     ),
 } as const;
 
+/**
+ * A bad label or field selector on a Range or Watch (selector push-down):
+ * INVALID_ARGUMENT with the store's code, the selector and the reason.
+ */
+export function badSelector(bad: { kind: 'label' | 'field'; selector: string; reason: string }): EtcdError {
+  const code: StoreErrorCode = 'CNPAAS_STORE_BAD_SELECTOR';
+  return new EtcdError(
+    GrpcStatus.INVALID_ARGUMENT,
+    `cnpaas-store: ${code}: invalid ${bad.kind} selector ${JSON.stringify(bad.selector)}: ${bad.reason}; ` +
+      `write it as kubectl accepts it (docs/errors.md, ${code})`,
+  );
+}
+
 /** mvcc-level watch errors; they travel in `cancel_reason`, not as gRPC status. */
 export const WatchErrors = {
   duplicateId: 'mvcc: duplicate watch ID provided on the WatchStream',
@@ -195,7 +208,16 @@ export type StoreErrorCode =
    * @fix Check the disk and the file system under the data dir (the message names the file and the error), then
    * restart the store; it starts from what is on disk.
    */
-  | 'CNPAAS_STORE_FSYNC_FAILED';
+  | 'CNPAAS_STORE_FSYNC_FAILED'
+  /**
+   * A Range or Watch request carried a label or field selector (selector push-down, sent by a kube-apiserver built
+   * with it) that is not valid Kubernetes selector syntax. The request is answered with INVALID_ARGUMENT naming the
+   * selector and what is wrong in it.
+   * @fix Send the selector in the form kubectl accepts (`-l`, `--field-selector`): labels `key=value`, `key!=value`,
+   * `key in (a,b)`, `key notin (a,b)`, `key`, `!key`, `key>1`, `key<1`; fields `path=value`, `path!=value`, with
+   * `\\`, `\,` and `\=` escaping those characters in a value.
+   */
+  | 'CNPAAS_STORE_BAD_SELECTOR';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -95,6 +95,7 @@ export async function startStoreServer(
     clientUrls: [],
     log,
     metrics,
+    ignoreSelectors: !config.selectorPushdown,
   };
   let closing = false;
   const grpcServer = await startGrpcServer({
@@ -187,6 +188,7 @@ export async function startStoreServer(
       backends: store.backendNames,
       revision: store.revision,
       grpcImpl: config.grpcImpl,
+      selectorPushdown: config.selectorPushdown,
     },
     'cnpaas-store ready',
   );

@@ -38,6 +38,13 @@ export interface RangeRequest {
   maxModRevision: number;
   minCreateRevision: number;
   maxCreateRevision: number;
+  /**
+   * Selector push-down (fields 14 and 15, as HariKube's patched
+   * kube-apiserver sends them): Kubernetes label and field selector strings.
+   * Absent or empty: no selector. See src/selectors/.
+   */
+  labelSelector?: string;
+  fieldSelector?: string;
 }
 
 /**

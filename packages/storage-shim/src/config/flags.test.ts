@@ -99,6 +99,13 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['--wal-size-limit=0'])).toThrow('--wal-size-limit: "0" is not a positive integer');
   });
 
+  it('filters by pushed-down selectors unless --selector-pushdown=off', () => {
+    expect((parseFlags([]) as StoreConfig).selectorPushdown).toBe(true);
+    expect((parseFlags(['--selector-pushdown=off']) as StoreConfig).selectorPushdown).toBe(false);
+    expect((parseFlags(['--selector-pushdown', 'on']) as StoreConfig).selectorPushdown).toBe(true);
+    expect(() => parseFlags(['--selector-pushdown=no'])).toThrow('--selector-pushdown: "no" is not a setting');
+  });
+
   it('serves KV and Watch on the lean path unless --grpc-impl or CNPAAS_STORE_GRPC_IMPL says grpc-js', () => {
     const saved = process.env.CNPAAS_STORE_GRPC_IMPL;
     try {

@@ -40,6 +40,8 @@ export interface StoreConfig {
   walSizeLimitBytes: number;
   /** Who serves KV and Watch: the lean path on node:http2, or grpc-js like every other service. */
   grpcImpl: GrpcImpl;
+  /** Selector push-down: false makes the store ignore the selector fields, as etcd does. */
+  selectorPushdown: boolean;
 }
 
 export const USAGE = `Usage: cnpaas-store [flags]
@@ -85,6 +87,9 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
                                 (default ${WAL_SIZE_LIMIT_BYTES})
   --grpc-impl IMPL              who serves KV and Watch: lean (default; straight on node:http2) or
                                 grpc-js (as every other service); env CNPAAS_STORE_GRPC_IMPL
+  --selector-pushdown on|off    filter Range and Watch by the label and field selectors a
+                                push-down kube-apiserver sends (default on; off: ignore them,
+                                as etcd does, and let kube-apiserver filter everything)
   --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
   --log-level LEVEL             trace, debug, info (default), warn, error
   --help, --version
@@ -165,6 +170,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'max-leases': { type: 'string' },
         'log-level': { type: 'string' },
         'grpc-impl': { type: 'string' },
+        'selector-pushdown': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -210,8 +216,12 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
   const grpcImpl = (values['grpc-impl'] ?? process.env.CNPAAS_STORE_GRPC_IMPL ?? 'lean') as string;
   if (grpcImpl !== 'lean' && grpcImpl !== 'grpc-js')
     throw bad('grpc-impl', `"${grpcImpl}" is not an implementation`, 'use lean or grpc-js');
+  const pushdown = (values['selector-pushdown'] ?? 'on') as string;
+  if (pushdown !== 'on' && pushdown !== 'off')
+    throw bad('selector-pushdown', `"${pushdown}" is not a setting`, 'use on or off');
   return {
     grpcImpl,
+    selectorPushdown: pushdown === 'on',
     listenClientUrls:
       list(values['listen-client-urls'] as string | undefined).length > 0
         ? list(values['listen-client-urls'] as string)

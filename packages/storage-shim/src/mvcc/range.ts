@@ -1,11 +1,17 @@
 import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types.js';
 import { type KeyRange, isEmptyRange } from '../keys.js';
 import type { BackendDriver } from './backend.js';
+import { compileSelector } from '../selectors/selector.js';
 
 /**
  * etcd's Range semantics over one or more backends (apply.go Range and
  * mvcc rangeKeys): count is taken before the min/max filters, `more` after
  * them, and non-key sorts happen on the (limit+1) keys fetched in key order.
+ *
+ * With a label or field selector (selector push-down) only the keys the
+ * selector may match exist for the request: `count` counts them, `limit`
+ * and `more` are about them. Every key of the range is read, with its value,
+ * to decide.
  */
 export function rangeAt(
   drivers: BackendDriver[],
@@ -15,21 +21,24 @@ export function rangeAt(
 ): Omit<RangeResponse, 'revision'> {
   if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
   const countOf = () => drivers.reduce((n, d) => n + d.count(range, historical), 0);
-  if (req.countOnly) return { kvs: [], more: false, count: countOf() };
+  const selector = compileSelector(req);
+  if (req.countOnly && !selector) return { kvs: [], more: false, count: countOf() };
 
   const filtered =
     req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
-  const fetchAll = req.sortOrder !== 'NONE' || filtered;
+  const fetchAll = req.sortOrder !== 'NONE' || filtered || selector !== undefined;
   const fetchLimit = !fetchAll && req.limit > 0 ? req.limit + 1 : -1;
   // Values are dropped in SQL for keys_only, unless the sort needs them.
-  const dropValues = req.keysOnly && req.sortTarget !== 'VALUE';
+  const dropValues = req.keysOnly && req.sortTarget !== 'VALUE' && !selector;
 
   let kvs = merge(
     drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)),
     fetchLimit,
   );
+  if (selector) kvs = kvs.filter((kv) => selector.mayMatch(kv.value));
   const count = fetchLimit > 0 && kvs.length >= fetchLimit ? countOf() : kvs.length;
 
+  if (req.countOnly) return { kvs: [], more: false, count };
   if (filtered) kvs = kvs.filter((kv) => passes(req, kv));
   let order = req.sortOrder;
   if (req.sortTarget !== 'KEY' && order === 'NONE') order = 'ASCEND';

@@ -3,6 +3,7 @@ import type { Event } from '../types.js';
 import type { Change } from './txn.js';
 import type { Revision } from './store.js';
 import type { Backend } from '../backend.js';
+import type { StoreSelector } from '../selectors/selector.js';
 
 type HistorySource = Pick<Backend, 'revision' | 'compactRevision' | 'changes' | 'onCommit' | 'onCompactedAhead'>;
 
@@ -17,6 +18,8 @@ export interface WatcherOptions {
   startRevision: number;
   prevKv: boolean;
   filter: WatchFilter;
+  /** Selector push-down: only changes into, within or out of the selection (see toEvent). */
+  selector?: StoreSelector | undefined;
 }
 
 /** Where a watcher's output goes: the gRPC watch stream it belongs to. */
@@ -163,7 +166,9 @@ export class WatchHub {
       const events: Event[] = [];
       let changes: Change[];
       try {
-        changes = this.#store.changes(w.options.range, w.nextRevision, to, w.options.prevKv);
+        // A selector needs the previous value to see an object leave the selection.
+        const withPrev = w.options.prevKv || w.options.selector !== undefined;
+        changes = this.#store.changes(w.options.range, w.nextRevision, to, withPrev);
       } catch {
         // A backend's server is unreachable (it answers UNAVAILABLE): the watcher stays where it
         // was, and the same window is read again shortly, so it gets every event once it is back.
@@ -191,11 +196,25 @@ export class WatchHub {
 function toEvent(w: Watcher, c: Change): Event | undefined {
   if (c.type === 'put' ? w.options.filter.noPut : w.options.filter.noDelete) return undefined;
   const isCreate = c.type === 'put' && c.kv.createRevision === c.kv.modRevision;
+  if (w.options.selector && !selected(w.options.selector, c, isCreate)) return undefined;
   return {
     type: c.type === 'put' ? 'PUT' : 'DELETE',
     kv: c.kv,
     prevKv: w.options.prevKv && !isCreate ? c.prevKv : undefined,
   };
+}
+
+/**
+ * A change a selecting watcher must see: the new value may match, or the old
+ * one did (kube-apiserver turns "no longer matches" into DELETED, from the
+ * event's prev_kv). A delete carries no value, so only its previous value
+ * counts. Without the previous value of an update the store cannot tell, and
+ * keeps the event.
+ */
+function selected(selector: StoreSelector, c: Change, isCreate: boolean): boolean {
+  if (c.type === 'put' && selector.mayMatch(c.kv.value)) return true;
+  if (c.prevKv) return selector.mayMatch(c.prevKv.value);
+  return !isCreate;
 }
 
 export type { Revision };

@@ -14,6 +14,8 @@ export interface ServiceContext {
   clientUrls: string[];
   log: Logger;
   metrics: StoreMetrics;
+  /** --selector-pushdown=off: Range and Watch ignore the selector fields, as etcd does. */
+  ignoreSelectors?: boolean;
 }
 
 /** The encoded size of a request, attached by the deserializer (see grpc-server.ts). */

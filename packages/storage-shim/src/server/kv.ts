@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { DeleteRangeRequest, PutRequest, RangeRequest, TxnRequest } from '../types.js';
 import { type ServiceContext, checkSize, unary } from './context.js';
 import { checkDelete, checkPut, checkRange, checkTxn } from './validate.js';
+import { dropRangeSelectors, dropTxnSelectors } from './selector-pushdown.js';
 
 /**
  * etcdserverpb.KV: Range, Put, DeleteRange, Txn, Compact. Requests arrive
@@ -12,6 +13,7 @@ export function kvService(ctx: ServiceContext): grpc.UntypedServiceImplementatio
   const { backend } = ctx;
   return {
     Range: unary(ctx, 'Range', (req: RangeRequest) => {
+      if (ctx.ignoreSelectors) dropRangeSelectors(req);
       checkRange(req);
       return backend.range(req);
     }),
@@ -29,6 +31,7 @@ export function kvService(ctx: ServiceContext): grpc.UntypedServiceImplementatio
     }),
 
     Txn: unary(ctx, 'Txn', (req: TxnRequest) => {
+      if (ctx.ignoreSelectors) dropTxnSelectors(req);
       checkTxn(req, ctx.maxTxnOps);
       checkSize(ctx, req);
       return backend.txn(req);

@@ -37,6 +37,9 @@ export interface WatchCreateRequest {
   prev_kv?: boolean;
   watch_id?: WireInt64;
   fragment?: boolean;
+  /** Selector push-down (fields 9 and 10): see src/selectors/. */
+  labelSelector?: string;
+  fieldSelector?: string;
 }
 
 export type WatchRequest =

@@ -1,11 +1,14 @@
 import { Errors } from '../errors.js';
 import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from '../types.js';
 import { EMPTY_OP } from './wire/etcd-messages.js';
+import { compileSelector } from '../selectors/selector.js';
 
 /** Request checks etcd makes before a request reaches the store (v3rpc/key.go), in the same order. */
 
 export function checkRange(r: RangeRequest): void {
   if (r.key.length === 0) throw Errors.emptyKey();
+  // A bad push-down selector is refused here, before the request reaches a write batch.
+  compileSelector(r);
 }
 
 export function checkPut(r: PutRequest): void {

@@ -7,6 +7,7 @@ import { type WatchResponse, eventSize } from './wire/etcd-messages.js';
 import type { ServiceContext } from './context.js';
 import { connectionOf } from './connection.js';
 import type { WatchCreateRequest, WatchRequest } from './requests.js';
+import { type StoreSelector, compileSelector } from '../selectors/selector.js';
 
 export interface WatchLimits {
   /** Bytes of responses a stream may have queued that the client has not taken yet (--max-watch-pending-bytes). */
@@ -151,6 +152,13 @@ class WatchSession implements WatchSink {
       // reason), so the other watchers of the stream carry on.
       return created(-1, WatchErrors.tooManyWatchers(this.limits.maxWatchesPerConnection));
     }
+    let selector: StoreSelector | undefined;
+    try {
+      selector = this.ctx.ignoreSelectors ? undefined : compileSelector(c);
+    } catch (err) {
+      // Refused like any bad create: created + canceled, with the reason.
+      return created(-1, (err as Error).message);
+    }
     const filters = c.filters ?? [];
     const start = Number(c.start_revision ?? 0);
     const watcher = new Watcher(
@@ -160,6 +168,7 @@ class WatchSession implements WatchSink {
         startRevision: start === 0 ? current + 1 : start,
         prevKv: !!c.prev_kv,
         filter: { noPut: filters.includes('NOPUT'), noDelete: filters.includes('NODELETE') },
+        selector,
       },
       this,
     );

@@ -141,4 +141,56 @@ describe('hand-written etcd codecs', () => {
       prev_kv: { version: '3' },
     });
   });
+  it('decode the selector push-down fields (RangeRequest 14/15, WatchCreateRequest 9/10), also inside a txn', () => {
+    const request = {
+      key: b('/registry/pods/'),
+      range_end: b('/registry/pods0'),
+      labelSelector: 'app in (web,db)',
+      fieldSelector: 'spec.nodeName=n1',
+    };
+    const range = decodeRangeRequest(new Reader(kv.Range!.requestSerialize(request)));
+    expect(range).toMatchObject({ labelSelector: 'app in (web,db)', fieldSelector: 'spec.nodeName=n1' });
+    const txn = decodeTxnRequest(new Reader(kv.Txn!.requestSerialize({ success: [{ request_range: request }] })));
+    expect(txn.success[0]).toMatchObject({
+      range: { labelSelector: 'app in (web,db)', fieldSelector: 'spec.nodeName=n1' },
+    });
+    // Without them the request decodes as before: no selector fields at all.
+    const plain = decodeRangeRequest(new Reader(kv.Range!.requestSerialize({ key: b('a') })));
+    expect('labelSelector' in plain || 'fieldSelector' in plain).toBe(false);
+    // Watch requests keep proto-loader's decoder, which now knows fields 9 and 10.
+    const create = {
+      create_request: { key: b('/registry/pods/'), labelSelector: '!skip', fieldSelector: 'metadata.name=a' },
+    };
+    const decoded = watch.Watch!.requestDeserialize(watch.Watch!.requestSerialize(create)) as {
+      create_request: { labelSelector: string; fieldSelector: string };
+    };
+    expect(decoded.create_request).toMatchObject({ labelSelector: '!skip', fieldSelector: 'metadata.name=a' });
+    // The field numbers on the wire are HariKube's: 14/15 and 9/10.
+    const tags = (buf: Buffer) => {
+      const r = new Reader(buf);
+      const out: number[] = [];
+      while (!r.done) {
+        const [field, wire] = r.tag();
+        out.push(field);
+        r.skip(wire);
+      }
+      return out;
+    };
+    expect(tags(kv.Range!.requestSerialize({ labelSelector: 'a', fieldSelector: 'b' }))).toEqual([14, 15]);
+    const createBytes = watch.Watch!.requestSerialize({ create_request: { labelSelector: 'a', fieldSelector: 'b' } });
+    const outer = new Reader(createBytes);
+    outer.tag();
+    expect(tags(outer.bytes())).toEqual([9, 10]);
+  });
+  it('skip unknown length-delimited fields to their end', () => {
+    // field 20 (bytes) "xyz", then field 1 (key) "a", then field 3 (limit) 5
+    const buf = Buffer.concat([
+      Buffer.from([0xa2, 0x01, 3]),
+      b('xyz'),
+      Buffer.from([0x0a, 1]),
+      b('a'),
+      Buffer.from([0x18, 5]),
+    ]);
+    expect(decodeRangeRequest(new Reader(buf))).toMatchObject({ key: b('a'), limit: 5 });
+  });
 });

@@ -91,6 +91,13 @@ export function decodeRangeRequest(r: Reader): RangeRequest {
       case 13:
         m.maxCreateRevision = r.int();
         break;
+      // Selector push-down: not in etcd's rpc.proto (see src/selectors/).
+      case 14:
+        m.labelSelector = r.bytes().toString('utf8');
+        break;
+      case 15:
+        m.fieldSelector = r.bytes().toString('utf8');
+        break;
       default:
         r.skip(wire);
     }

@@ -91,9 +91,13 @@ export class Reader {
       case FIXED64:
         this.pos += 8;
         return;
-      case BYTES:
-        this.pos += this.varint();
+      case BYTES: {
+        // Not `this.pos += this.varint()`: that adds the length to pos as it was before the length was read.
+        const len = this.varint();
+        this.pos += len;
+        if (this.pos > this.end) throw new RangeError('truncated bytes');
         return;
+      }
       case FIXED32:
         this.pos += 4;
         return;
