@@ -14,29 +14,19 @@ const POSTGRES: ServerSpecifics = {
   statements: (script) => [script],
   // Stores that start together on a fresh database (replicas) migrate one at a time.
   migrationLock: 'SELECT pg_advisory_xact_lock(7165064463812390513)',
+  // PostgreSQL keeps no free pages apart: what the tables take is all in use.
+  sizeQuery:
+    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS total, '0' AS free FROM pg_class c WHERE c.relname IN ('kv', 'history', 'meta') AND c.relnamespace = current_schema()::regnamespace",
+  defragment: 'VACUUM kv, history',
+  durability: {
+    query: 'SHOW synchronous_commit',
+    settings: (row) => ({ synchronousCommit: row.synchronous_commit }),
+  },
 };
 
-/** One backend in a PostgreSQL database (network-sql-driver.ts), plus what only PostgreSQL reports. */
+/** One backend in a PostgreSQL database (network-sql-driver.ts). */
 export class PostgresDriver extends NetworkSqlDriver {
   constructor(endpoint: PostgresEndpoint) {
     super(POSTGRES, endpoint.display, endpoint.config);
-  }
-
-  size(): { total: number; inUse: number } {
-    const row = this.db.query(
-      'reader',
-      "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS total FROM pg_class c WHERE c.relname IN ('kv', 'history', 'meta') AND c.relnamespace = current_schema()::regnamespace",
-    ).rows[0]!;
-    const total = Number(row.total);
-    return { total, inUse: total };
-  }
-
-  defragment(): void {
-    this.db.query('reader', 'VACUUM kv, history');
-  }
-
-  settings(): Record<string, unknown> {
-    const row = this.db.query('reader', 'SHOW synchronous_commit').rows[0]!;
-    return { synchronousCommit: row.synchronous_commit };
   }
 }
