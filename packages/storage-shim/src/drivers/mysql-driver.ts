@@ -1,4 +1,5 @@
-import type { MysqlEndpoint } from './mysql-endpoint.js';
+import type { ConnectionOptions } from 'mysql2';
+import type { ParsedEndpoint } from './network-endpoint.js';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
 import { mysqlDialect, mysqlStatements } from './sql/mysql-dialect.js';
 
@@ -22,6 +23,9 @@ const MYSQL: ServerSpecifics = {
     }),
   },
 };
+
+/** A MySQL/MariaDB endpoint, split into what mysql2 connects with and what may be shown. */
+export type MysqlEndpoint = ParsedEndpoint<ConnectionOptions>;
 
 /** One backend in a MySQL or MariaDB database (network-sql-driver.ts). */
 export class MysqlDriver extends NetworkSqlDriver {

@@ -83,7 +83,7 @@ export interface ServerSpecifics {
   /** The statement that rebuilds the tables, giving freed pages back. */
   readonly defragment: string;
   /** What decides whether a COMMIT that was answered survives a crash of the server: a query, and its row as settings. */
-  readonly durability: { query: string; settings(row: Record<string, unknown>): Record<string, unknown> };
+  readonly durability: { query: string; settings: (row: Record<string, unknown>) => Record<string, unknown> };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { PostgresEndpoint } from './postgres-endpoint.js';
+import type { ClientConfig } from 'pg';
+import type { ParsedEndpoint } from './network-endpoint.js';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
 import { postgresDialect } from './sql/postgres-dialect.js';
 
@@ -23,6 +24,9 @@ const POSTGRES: ServerSpecifics = {
     settings: (row) => ({ synchronousCommit: row.synchronous_commit }),
   },
 };
+
+/** A PostgreSQL endpoint, split into what `pg` connects with and what may be shown. */
+export type PostgresEndpoint = ParsedEndpoint<ClientConfig>;
 
 /** One backend in a PostgreSQL database (network-sql-driver.ts). */
 export class PostgresDriver extends NetworkSqlDriver {

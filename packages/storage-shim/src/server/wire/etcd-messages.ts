@@ -234,105 +234,107 @@ function writeKv(w: Writer, field: number, kv: KeyValue, size = kvSize(kv)): voi
   w.bigField(6, kv.lease);
 }
 
+/** One response message: its body's size and its writer; `full` marks a top-level header. */
+interface MessageCodec<T> {
+  size(m: T, full: boolean): number;
+  write(w: Writer, m: T, full: boolean): void;
+}
+
+/** A top-level response, in a buffer of exactly its size. */
+function encode<T>(codec: MessageCodec<T>, m: T): Buffer {
+  const w = new Writer(codec.size(m, true));
+  codec.write(w, m, true);
+  return w.finish();
+}
+
+/** A message inside another one, as the length-delimited field `field`. */
+function writeNested<T>(w: Writer, field: number, codec: MessageCodec<T>, m: T): void {
+  w.tag(field, BYTES);
+  w.varint(codec.size(m, false));
+  codec.write(w, m, false);
+}
+
 export class ResponseCodec {
+  readonly #range: MessageCodec<RangeResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
+      for (const kv of r.kvs) n += lenField(kvSize(kv));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      for (const kv of r.kvs) writeKv(w, 2, kv);
+      w.boolField(3, r.more);
+      w.intField(4, r.count);
+    },
+  };
+
+  readonly #put: MessageCodec<PutResponse> = {
+    size: (r, full) => this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0),
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      if (r.prevKv) writeKv(w, 2, r.prevKv);
+    },
+  };
+
+  readonly #delete: MessageCodec<DeleteRangeResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
+      for (const kv of r.prevKvs) n += lenField(kvSize(kv));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      w.intField(2, r.deleted);
+      for (const kv of r.prevKvs) writeKv(w, 3, kv);
+    },
+  };
+
+  readonly #txn: MessageCodec<TxnResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
+      for (const op of r.responses) n += lenField(this.#op.size(op, false));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      w.boolField(2, r.succeeded);
+      for (const op of r.responses) writeNested(w, 3, this.#op, op);
+    },
+  };
+
+  /** A ResponseOp: the one member it has, as its field (1 to 4). */
+  readonly #op: MessageCodec<ResponseOp> = {
+    size: (op) => {
+      if ('range' in op) return lenField(this.#range.size(op.range, false));
+      if ('put' in op) return lenField(this.#put.size(op.put, false));
+      if ('deleteRange' in op) return lenField(this.#delete.size(op.deleteRange, false));
+      return lenField(this.#txn.size(op.txn, false));
+    },
+    write: (w, op) => {
+      if ('range' in op) writeNested(w, 1, this.#range, op.range);
+      else if ('put' in op) writeNested(w, 2, this.#put, op.put);
+      else if ('deleteRange' in op) writeNested(w, 3, this.#delete, op.deleteRange);
+      else writeNested(w, 4, this.#txn, op.txn);
+    },
+  };
+
   constructor(readonly header: HeaderCodec) {}
 
-  // Each message has a body size and a writer; `full` marks top-level headers.
-  #rangeSize(r: RangeResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
-    for (const kv of r.kvs) n += lenField(kvSize(kv));
-    return n;
-  }
-
-  #writeRange(w: Writer, r: RangeResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    for (const kv of r.kvs) writeKv(w, 2, kv);
-    w.boolField(3, r.more);
-    w.intField(4, r.count);
-  }
-
-  #putSize(r: PutResponse, full: boolean): number {
-    return this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0);
-  }
-
-  #writePut(w: Writer, r: PutResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    if (r.prevKv) writeKv(w, 2, r.prevKv);
-  }
-
-  #deleteSize(r: DeleteRangeResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
-    for (const kv of r.prevKvs) n += lenField(kvSize(kv));
-    return n;
-  }
-
-  #writeDelete(w: Writer, r: DeleteRangeResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    w.intField(2, r.deleted);
-    for (const kv of r.prevKvs) writeKv(w, 3, kv);
-  }
-
-  #opSize(op: ResponseOp): number {
-    if ('range' in op) return lenField(this.#rangeSize(op.range, false));
-    if ('put' in op) return lenField(this.#putSize(op.put, false));
-    if ('deleteRange' in op) return lenField(this.#deleteSize(op.deleteRange, false));
-    return lenField(this.#txnSize(op.txn, false));
-  }
-
-  #txnSize(r: TxnResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
-    for (const op of r.responses) n += lenField(this.#opSize(op));
-    return n;
-  }
-
-  #writeTxn(w: Writer, r: TxnResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    w.boolField(2, r.succeeded);
-    for (const op of r.responses) {
-      w.tag(3, BYTES);
-      w.varint(this.#opSize(op));
-      if ('range' in op) {
-        w.tag(1, BYTES);
-        w.varint(this.#rangeSize(op.range, false));
-        this.#writeRange(w, op.range, false);
-      } else if ('put' in op) {
-        w.tag(2, BYTES);
-        w.varint(this.#putSize(op.put, false));
-        this.#writePut(w, op.put, false);
-      } else if ('deleteRange' in op) {
-        w.tag(3, BYTES);
-        w.varint(this.#deleteSize(op.deleteRange, false));
-        this.#writeDelete(w, op.deleteRange, false);
-      } else {
-        w.tag(4, BYTES);
-        w.varint(this.#txnSize(op.txn, false));
-        this.#writeTxn(w, op.txn, false);
-      }
-    }
-  }
-
   range(r: RangeResponse): Buffer {
-    const w = new Writer(this.#rangeSize(r, true));
-    this.#writeRange(w, r, true);
-    return w.finish();
+    return encode(this.#range, r);
   }
 
   put(r: PutResponse): Buffer {
-    const w = new Writer(this.#putSize(r, true));
-    this.#writePut(w, r, true);
-    return w.finish();
+    return encode(this.#put, r);
   }
 
   deleteRange(r: DeleteRangeResponse): Buffer {
-    const w = new Writer(this.#deleteSize(r, true));
-    this.#writeDelete(w, r, true);
-    return w.finish();
+    return encode(this.#delete, r);
   }
 
   txn(r: TxnResponse): Buffer {
-    const w = new Writer(this.#txnSize(r, true));
-    this.#writeTxn(w, r, true);
-    return w.finish();
+    return encode(this.#txn, r);
   }
 
   /** A response carrying only the header (Compact, and others). */
