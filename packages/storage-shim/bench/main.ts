@@ -352,24 +352,16 @@ async function main(): Promise<void> {
     if (go.loader) {
       const loader = go.loader;
       const ns = (name: string) => `/registry/configmaps/${name}/`;
-      await throughput('go-put-c1', sizes.putC1, (c, s, r) =>
+      const goPuts = (concurrency: number) => (c: Column, s: Slice, r: number) =>
         runGoRow(loader, c.go, {
           op: 'put',
-          concurrency: 1,
+          concurrency,
           total: s.count,
-          prefix: ns(`bench-go-put-1-r${r}`),
+          prefix: ns(`bench-go-put-${concurrency}-r${r}`),
           maxMs: s.maxMs,
-        }),
-      );
-      await throughput('go-put-c64', sizes.putC64, (c, s, r) =>
-        runGoRow(loader, c.go, {
-          op: 'put',
-          concurrency: 64,
-          total: s.count,
-          prefix: ns(`bench-go-put-64-r${r}`),
-          maxMs: s.maxMs,
-        }),
-      );
+        });
+      await throughput('go-put-c1', sizes.putC1, goPuts(1));
+      await throughput('go-put-c64', sizes.putC64, goPuts(64));
       // The loader has no offset, so each create round makes its own set of new keys under
       // its own prefix; update and get round r then work on the keys create round r made.
       const created: number[] = [];
