@@ -14,19 +14,8 @@ import { positiveInteger } from './args.js';
 import { KubeClient } from '@cnpaas/kube';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
-import {
-  appendSection,
-  cpuCells,
-  loadAverage,
-  storageCells,
-  machine,
-  markdownTable,
-  notes,
-  profileCells,
-  resultCells,
-  textTable,
-  type RunResult,
-} from './report.js';
+import { appendSection, cpuCells, storageCells, notes, profileCells, resultCells, type RunResult } from './report.js';
+import { benchMachine, loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from './stack.js';
 import {
   PHASES,
@@ -89,7 +78,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
+  const info = benchMachine();
   log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
   const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
   const etcdBinary = flags.etcd ?? defaultEtcd();

@@ -3,9 +3,7 @@
  * ≥ 1× always means "the store at least as good"), the CPU table, the
  * machine description and the section appended to docs/benchmarks.md.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { storageOps } from './metrics.js';
 import type { ProfileSummary } from './profile.js';
 import { percentile, type PhaseId, type PhaseResult } from './workload.js';
@@ -196,17 +194,6 @@ export function profileCells(
   return { categories, functions };
 }
 
-export function textTable(cells: string[][]): string {
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => [...row[c]!].length)));
-  const line = (row: string[]) => row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
-export function markdownTable(cells: string[][]): string {
-  const row = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [row(cells[0]!), row(cells[0]!.map(() => '---')), ...cells.slice(1).map(row)].join('\n');
-}
-
 /** Errors, cut-short phases and list sizes, so a surprising figure comes with its explanation. */
 export function notes(store: RunResult, etcd: RunResult): string[] {
   const out: string[] = [];
@@ -220,46 +207,6 @@ export function notes(store: RunResult, etcd: RunResult): string[] {
     }
   }
   return out;
-}
-
-function run(cmd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-export interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  kernel: string;
-  node: string;
-  filesystem: string;
-  commit: string;
-  load: string;
-}
-
-export function machine(): Machine {
-  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = run('git', ['status', '--porcelain', '--', '.']);
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    kernel: `Linux ${release()}`,
-    node: process.version,
-    filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
-    commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
-    load: loadAverage(),
-  };
-}
-
-export function loadAverage(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
 }
 
 const INTRO = `${HEADING}

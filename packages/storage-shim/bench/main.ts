@@ -9,17 +9,8 @@ import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } f
 import { ensureKine, KINE_POOL, kineVersion, startKine } from './kine.js';
 import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
-import {
-  appendMarkdown,
-  machine,
-  machineLine,
-  markdownTable,
-  notes,
-  ROWS,
-  tableCells,
-  textTable,
-  type RowResult,
-} from './report.js';
+import { appendMarkdown, machine, machineLine, notes, ROWS, tableCells, type RowResult } from './report.js';
+import { markdownTable, textTable } from '../src/testing/bench-report.js';
 import { percentile } from './load.js';
 import { BACKENDS, sqlMissing, startSqlBench, type Backend, type SqlBench } from './sql-backend.js';
 import { walSize, walSizeLine } from './wal-size.js';

@@ -17,7 +17,8 @@ import { KubeClient } from '@cnpaas/kube';
 import { formatMarkdownFile } from '../../../../scripts/lib/format-markdown.js';
 import { resolveAll } from '../../src/stack-plan.js';
 import { positiveInteger } from '../args.js';
-import { appendSection, loadAverage, machine, markdownTable, textTable } from '../report.js';
+import { appendSection } from '../report.js';
+import { benchMachine, loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
 import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
@@ -306,7 +307,7 @@ function growthCells(side: SideResult): string[][] {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
+  const info = benchMachine();
   log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
   const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
   const etcdBinary = flags.etcd ?? defaultEtcd();
