@@ -94,43 +94,43 @@ export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<Row
 }
 
 export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
-  const header = [
-    'phase',
-    'wall s (store / etcd)',
-    'kube-apiserver cores (store / etcd)',
-    'datastore cores (store / etcd)',
-    'bench client cores (store / etcd)',
-    "other processes' cores (store / etcd)",
-    'kube-apiserver CPU ms per request (store / etcd)',
-    'datastore CPU ms per request (store / etcd)',
-    'apiserver + datastore + client CPU ms per request (store / etcd)',
-    'that, etcd÷store',
-  ];
   /** CPU ms per request (for the list rows: per whole listing). */
-  const perOp = (r: PhaseResult | undefined, c: number | undefined) =>
-    r && c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a';
+  const perOp = (r: PhaseResult, c: number | undefined) =>
+    c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a';
   const pipeline = (r: PhaseResult | undefined) =>
     r && r.ok > 0 && r.cpu.apiserver !== undefined && r.cpu.datastore !== undefined
       ? ((r.cpu.apiserver + r.cpu.datastore + r.cpu.client) * r.wallMs) / r.ok
       : Number.NaN;
+  const ms = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
+  /** Each column's title, and its cell from the store's phase and etcd's (as "store / etcd" where it has both). */
+  const columns: Array<[title: string, cell: (s: PhaseResult, e: PhaseResult | undefined) => string]> = [
+    ['phase', (s) => s.id],
+    ['wall s (store / etcd)', both((r) => (r.wallMs / 1000).toFixed(1))],
+    ['kube-apiserver cores (store / etcd)', both((r) => cores(r.cpu.apiserver))],
+    ['datastore cores (store / etcd)', both((r) => cores(r.cpu.datastore))],
+    ['bench client cores (store / etcd)', both((r) => cores(r.cpu.client))],
+    ["other processes' cores (store / etcd)", both((r) => cores(r.cpu.others))],
+    ['kube-apiserver CPU ms per request (store / etcd)', both((r) => perOp(r, r.cpu.apiserver))],
+    ['datastore CPU ms per request (store / etcd)', both((r) => perOp(r, r.cpu.datastore))],
+    ['apiserver + datastore + client CPU ms per request (store / etcd)', both((r) => ms(pipeline(r)))],
+    [
+      'that, etcd÷store',
+      (s, e) => {
+        const ratio = pipeline(e) / pipeline(s);
+        return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a';
+      },
+    ],
+  ];
   const rows = store.phases.map((s) => {
     const e = etcd.phases.find((r) => r.id === s.id);
-    const ps = pipeline(s);
-    const pe = pipeline(e);
-    return [
-      s.id,
-      `${(s.wallMs / 1000).toFixed(1)} / ${e ? (e.wallMs / 1000).toFixed(1) : 'n/a'}`,
-      `${cores(s.cpu.apiserver)} / ${cores(e?.cpu.apiserver)}`,
-      `${cores(s.cpu.datastore)} / ${cores(e?.cpu.datastore)}`,
-      `${cores(s.cpu.client)} / ${cores(e?.cpu.client)}`,
-      `${cores(s.cpu.others)} / ${cores(e?.cpu.others)}`,
-      `${perOp(s, s.cpu.apiserver)} / ${perOp(e, e?.cpu.apiserver)}`,
-      `${perOp(s, s.cpu.datastore)} / ${perOp(e, e?.cpu.datastore)}`,
-      `${Number.isNaN(ps) ? 'n/a' : ps.toFixed(2)} / ${Number.isNaN(pe) ? 'n/a' : pe.toFixed(2)}`,
-      Number.isFinite(pe / ps) ? `${(pe / ps).toFixed(2)}×` : 'n/a',
-    ];
+    return columns.map(([, cell]) => cell(s, e));
   });
-  return [header, ...rows];
+  return [columns.map(([title]) => title), ...rows];
+}
+
+/** A cell of one figure for the store's phase and etcd's: "store / etcd", n/a for a phase etcd did not run. */
+function both(figure: (r: PhaseResult) => string): (s: PhaseResult, e: PhaseResult | undefined) => string {
+  return (s, e) => `${figure(s)} / ${e ? figure(e) : 'n/a'}`;
 }
 
 export function storageCells(store: RunResult, etcd: RunResult): string[][] {
