@@ -48,6 +48,7 @@ import {
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
+import { liveObjectReconciler } from './live-object.js';
 
 export { REGISTRATION_CONDITIONS } from '@cnpaas/webshop-api';
 
@@ -67,13 +68,8 @@ export interface RegistrationControllerOptions {
 type Rr = RegistrationRequest & { spec: NonNullable<RegistrationRequest['spec']> };
 
 export function registrationReconciler(options: RegistrationControllerOptions): Reconciler<RegistrationRequest> {
-  return {
-    async reconcile(_key, { object, log }) {
-      // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
-      if (!object || object.metadata?.deletionTimestamp) return;
-      return reconcileRegistration(options, object, log);
-    },
-  };
+  // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
+  return liveObjectReconciler({ apply: (rr, log) => reconcileRegistration(options, rr, log) });
 }
 
 async function reconcileRegistration(

@@ -45,6 +45,7 @@ import {
 } from './names.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
+import { liveObjectReconciler } from './live-object.js';
 
 export interface TenantControllerOptions {
   api: WebshopApi;
@@ -58,13 +59,10 @@ export interface TenantControllerOptions {
 }
 
 export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
-  return {
-    async reconcile(_key, { object, log }) {
-      if (!object) return;
-      if (object.metadata?.deletionTimestamp) return finalizeTenant(options, object, log);
-      return applyTenant(options, object, log);
-    },
-  };
+  return liveObjectReconciler({
+    apply: (tenant, log) => applyTenant(options, tenant, log),
+    finalize: (tenant, log) => finalizeTenant(options, tenant, log),
+  });
 }
 
 export function desiredNamespace(tenant: Tenant): Namespace {
