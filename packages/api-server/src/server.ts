@@ -401,8 +401,11 @@ function isRegistrationsPath(path: string): boolean {
 }
 
 export function attributesFor(method: string, path: string): Attributes {
-  for (const resource of [VERIFICATIONS, LOGINS]) {
-    const base = resource === VERIFICATIONS ? VERIFICATIONS_PATH : LOGINS_PATH;
+  for (const [resource, base] of [
+    [VERIFICATIONS, VERIFICATIONS_PATH],
+    [LOGINS, LOGINS_PATH],
+    [REGISTRATIONS, REGISTRATIONS_PATH],
+  ] as const) {
     if (path === base || path.startsWith(`${base}/`)) {
       const name = path.slice(base.length + 1);
       return {
@@ -411,23 +414,11 @@ export function attributesFor(method: string, path: string): Attributes {
           version: API_VERSION,
           resource: resource.plural,
           verb: resourceVerb(method, name !== ''),
+          // A name on a create is not part of the request's attributes in Kubernetes either.
           ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
         },
       };
     }
-  }
-  if (isRegistrationsPath(path)) {
-    const name = path.slice(REGISTRATIONS_PATH.length + 1);
-    return {
-      resource: {
-        group: API_GROUP,
-        version: API_VERSION,
-        resource: REGISTRATIONS.plural,
-        verb: resourceVerb(method, name !== ''),
-        // A name on a create is not part of the request's attributes in Kubernetes either.
-        ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
-      },
-    };
   }
   return { nonResource: { path, verb: method.toLowerCase() } };
 }

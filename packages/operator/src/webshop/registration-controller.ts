@@ -118,12 +118,7 @@ async function reconcileRegistration(
     isOurs: labelledFor(names.uid),
   });
   if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
-  status.condition(
-    REGISTRATION_CONDITIONS.userCreated,
-    'True',
-    'Created',
-    `User ${names.namespace}/${names.user} exists`,
-  );
+  childExists(status, REGISTRATION_CONDITIONS.userCreated, `User ${names.namespace}/${names.user}`);
 
   // 3b. The welcome Email, from the EmailTemplate.
   const templateRef = options.template;
@@ -150,12 +145,7 @@ async function reconcileRegistration(
   }
   const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
   if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
-  status.condition(
-    REGISTRATION_CONDITIONS.emailCreated,
-    'True',
-    'Created',
-    `Email ${names.namespace}/${names.email} exists`,
-  );
+  childExists(status, REGISTRATION_CONDITIONS.emailCreated, `Email ${names.namespace}/${names.email}`);
 
   // 4. The answer the API server reads from the DELETED event.
   status
@@ -273,4 +263,9 @@ async function templateProblem(
   }
   await status.write(options.api.registrationRequests);
   return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
+}
+
+/** Records that a child the registration makes exists now. */
+function childExists(status: StatusUpdate<RegistrationRequest>, condition: string, child: string): void {
+  status.condition(condition, 'True', 'Created', `${child} exists`);
 }
