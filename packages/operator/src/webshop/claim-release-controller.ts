@@ -23,13 +23,13 @@
  * exactly its claim.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Clock, Logger, Reconciler, ReconcileResult } from '@cnpaas/kube';
+import type { Clock, Reconciler } from '@cnpaas/kube';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { readEmailClaim } from '@cnpaas/webshop-api';
 import { REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } from './names.js';
 import type { ConfigMap, RegistrationRequest, User } from './types.js';
-import { liveObjectReconciler } from './live-object.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 /** What the webhooks store in a claim's data (kube-claim-store.ts `claimToConfigMap`). */
 export interface ClaimRecord {
@@ -115,14 +115,10 @@ async function holderExists(api: WebshopApi, claim: ClaimRecord): Promise<boolea
 }
 
 export function claimReleaseReconciler(options: ClaimReleaseOptions): Reconciler<ConfigMap> {
-  return liveObjectReconciler({ apply: (cm, log) => reconcileClaim(options, cm, log) });
+  return liveObjectReconciler(options, { apply: reconcileClaim });
 }
 
-async function reconcileClaim(
-  options: ClaimReleaseOptions,
-  cm: ConfigMap,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const reconcileClaim: ObjectStep<ClaimReleaseOptions, ConfigMap> = async (options, cm, log) => {
   const claim = readClaim(cm);
   if (!claim) {
     log.debug('not an email claim this operator understands; leaving it');
@@ -146,7 +142,7 @@ async function reconcileClaim(
     { claim: claim.name, ownerKind: claim.ownerUidKind },
     'email claim released: its registration and user are gone',
   );
-}
+};
 
 /** Already released (by another run, or by hand) counts as done. */
 async function deleteClaim(api: WebshopApi, cm: KubernetesObject): Promise<void> {

@@ -48,7 +48,7 @@ import {
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
-import { liveObjectReconciler } from './live-object.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 export { REGISTRATION_CONDITIONS } from '@cnpaas/webshop-api';
 
@@ -69,14 +69,14 @@ type Rr = RegistrationRequest & { spec: NonNullable<RegistrationRequest['spec']>
 
 export function registrationReconciler(options: RegistrationControllerOptions): Reconciler<RegistrationRequest> {
   // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
-  return liveObjectReconciler({ apply: (rr, log) => reconcileRegistration(options, rr, log) });
+  return liveObjectReconciler(options, { apply: reconcileRegistration });
 }
 
-async function reconcileRegistration(
-  options: RegistrationControllerOptions,
-  rr: RegistrationRequest,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const reconcileRegistration: ObjectStep<RegistrationControllerOptions, RegistrationRequest> = async (
+  options,
+  rr,
+  log,
+) => {
   const { api } = options;
   const names = registrationNames(rr.metadata?.uid);
   const status = new StatusUpdate(rr, options.clock);
@@ -175,7 +175,7 @@ async function reconcileRegistration(
     });
   }
   log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
-}
+};
 
 /** 409 on a delete with a UID precondition: the name now belongs to another RR, ours is gone. */
 function ignoreConflict(err: unknown): false {

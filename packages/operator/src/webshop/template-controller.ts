@@ -32,8 +32,8 @@ export interface TemplateControllerOptions {
 }
 
 export function templateReconciler(options: TemplateControllerOptions): Reconciler<EmailTemplate> {
-  return liveObjectReconciler({
-    apply: async (object, log) => {
+  return liveObjectReconciler(options, {
+    apply: async (_options, object, log) => {
       const check = checkTemplate(object);
       const status = new StatusUpdate(object, options.clock);
       if (check.ok) {

@@ -26,7 +26,6 @@ import {
   type EventRecorder,
   hasFinalizer,
   isControlledBy,
-  type Logger,
   type Reconciler,
   type ReconcileResult,
   removeFinalizerPatch,
@@ -45,7 +44,7 @@ import {
 } from './names.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
-import { liveObjectReconciler } from './live-object.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 export interface TenantControllerOptions {
   api: WebshopApi;
@@ -59,10 +58,7 @@ export interface TenantControllerOptions {
 }
 
 export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
-  return liveObjectReconciler({
-    apply: (tenant, log) => applyTenant(options, tenant, log),
-    finalize: (tenant, log) => finalizeTenant(options, tenant, log),
-  });
+  return liveObjectReconciler(options, { apply: applyTenant, finalize: finalizeTenant });
 }
 
 export function desiredNamespace(tenant: Tenant): Namespace {
@@ -73,11 +69,7 @@ export function desiredNamespace(tenant: Tenant): Namespace {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [controllerRef(tenant)] } };
 }
 
-async function applyTenant(
-  options: TenantControllerOptions,
-  cached: Tenant,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, cached, log) => {
   const { api } = options;
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
@@ -145,13 +137,9 @@ async function applyTenant(
     .clearConflict()
     .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
   await status.write(api.tenants);
-}
+};
 
-async function finalizeTenant(
-  options: TenantControllerOptions,
-  tenant: Tenant,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, tenant, log) => {
   const { api } = options;
   if (!hasFinalizer(tenant, TENANT_FINALIZER)) return;
   const name = tenant.metadata?.name ?? '';
@@ -170,4 +158,4 @@ async function finalizeTenant(
   const remove = removeFinalizerPatch(tenant, TENANT_FINALIZER);
   if (remove) await api.tenants.jsonPatch({ name }, remove);
   log.info({ namespace: name }, 'namespace gone; tenant finalizer removed');
-}
+};

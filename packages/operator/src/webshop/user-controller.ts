@@ -94,10 +94,7 @@ export interface UserControllerOptions {
 }
 
 export function userReconciler(options: UserControllerOptions): Reconciler<User> {
-  return liveObjectReconciler({
-    apply: (user, log) => applyUser(options, user, log),
-    finalize: (user, log) => finalizeUser(options, user, log),
-  });
+  return liveObjectReconciler(options, { apply: applyUser, finalize: finalizeUser });
 }
 
 /** Labels of everything made for one User. */
