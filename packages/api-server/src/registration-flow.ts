@@ -40,11 +40,12 @@ import {
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
 import { REGISTRATION_REQUEST_RESOURCE } from '@cnpaas/webshop-api';
-import { ApiServerError, errorMessage } from './errors.js';
+import { ApiServerError } from './errors.js';
 import { awaitCondition, httpStatusOf, isDeleted, KubeApiError } from '@cnpaas/kube';
 import type { KubeApi, RegistrationCondition, RegistrationRequest, UserInfo } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { failure, httpError, type StatusDetails } from './status.js';
+import { kubeApiUnavailable, kubeUnavailable } from './sign-in-failure.js';
 
 /** The answer: a Registration object (so kubectl can print `registration.api.webshop.cnpaas.dev/<name> created`). */
 export interface Registration {
@@ -304,22 +305,10 @@ export function createFailure(err: unknown): ApiServerError {
     });
   }
   // 5xx: typically "failed calling webhook" (the webhook server is down) or an overloaded apiserver.
-  return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
+  return kubeApiUnavailable(err, {
     code: code === 504 ? 504 : 503,
     message: `the kube API could not create the RegistrationRequest: ${message}`,
     hint: 'retry in a moment; if it persists, check that the admission webhooks and kube-apiserver are up',
-    details: { retryAfterSeconds: 2 },
-    cause: err,
-  });
-}
-
-function kubeUnavailable(err: unknown, doing: string): ApiServerError {
-  return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
-    code: 503,
-    message: `the kube API failed while ${doing}: ${errorMessage(err)}`,
-    hint: 'retry in a moment; if it persists, check that kube-apiserver is reachable from cnpaas-api-server',
-    details: { retryAfterSeconds: 2 },
-    cause: err,
   });
 }
 

@@ -188,14 +188,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       return reply.type('application/json').send(this.#openapi.document);
     });
 
-    const register = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      nameFromPath: string | undefined,
-    ): Promise<FastifyReply> => {
-      const started = performance.now();
-      const user = this.#users.get(request)!;
-      const dryRun = parseDryRun((request.query as Record<string, unknown>)['dryRun']);
+    const readBody = (request: FastifyRequest): unknown => {
       const format = bodyFormat(request.headers['content-type']);
       if (!format) {
         throw httpError('CNPAAS_API_UNSUPPORTED_MEDIA_TYPE', {
@@ -204,9 +197,17 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
           hint: 'send application/json or application/yaml',
         });
       }
-      const object = toRegistrationRequest(decodeBody(typeof request.body === 'string' ? request.body : '', format), {
-        nameFromPath,
-      });
+      return decodeBody(typeof request.body === 'string' ? request.body : '', format);
+    };
+    const register = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      nameFromPath: string | undefined,
+    ): Promise<FastifyReply> => {
+      const started = performance.now();
+      const user = this.#users.get(request)!;
+      const dryRun = parseDryRun((request.query as Record<string, unknown>)['dryRun']);
+      const object = toRegistrationRequest(readBody(request), { nameFromPath });
       // The caller going away ends the wait (not the registration: the operator carries on).
       const gone = new AbortController();
       reply.raw.once('close', () => {
@@ -238,17 +239,6 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) =>
       register(request, reply, (request.params as { name: string }).name),
     );
-    const readBody = (request: FastifyRequest): unknown => {
-      const format = bodyFormat(request.headers['content-type']);
-      if (!format) {
-        throw httpError('CNPAAS_API_UNSUPPORTED_MEDIA_TYPE', {
-          code: 415,
-          message: `the body's Content-Type ${JSON.stringify(request.headers['content-type'])} is not supported`,
-          hint: 'send application/json or application/yaml',
-        });
-      }
-      return decodeBody(typeof request.body === 'string' ? request.body : '', format);
-    };
     /**
      * One create-only resource answered 201 with its result as status; the log line says who and the
      * code, never the body (a verification token is the link; an address is personal data, and a
@@ -401,8 +391,11 @@ function isRegistrationsPath(path: string): boolean {
 }
 
 export function attributesFor(method: string, path: string): Attributes {
-  for (const resource of [VERIFICATIONS, LOGINS]) {
-    const base = resource === VERIFICATIONS ? VERIFICATIONS_PATH : LOGINS_PATH;
+  for (const [resource, base] of [
+    [VERIFICATIONS, VERIFICATIONS_PATH],
+    [LOGINS, LOGINS_PATH],
+    [REGISTRATIONS, REGISTRATIONS_PATH],
+  ] as const) {
     if (path === base || path.startsWith(`${base}/`)) {
       const name = path.slice(base.length + 1);
       return {
@@ -411,23 +404,11 @@ export function attributesFor(method: string, path: string): Attributes {
           version: API_VERSION,
           resource: resource.plural,
           verb: resourceVerb(method, name !== ''),
+          // A name on a create is not part of the request's attributes in Kubernetes either.
           ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
         },
       };
     }
-  }
-  if (isRegistrationsPath(path)) {
-    const name = path.slice(REGISTRATIONS_PATH.length + 1);
-    return {
-      resource: {
-        group: API_GROUP,
-        version: API_VERSION,
-        resource: REGISTRATIONS.plural,
-        verb: resourceVerb(method, name !== ''),
-        // A name on a create is not part of the request's attributes in Kubernetes either.
-        ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
-      },
-    };
   }
   return { nonResource: { path, verb: method.toLowerCase() } };
 }

@@ -21,12 +21,29 @@ export function signInFailure(err: unknown, doing: string): ApiServerError {
       cause: err,
     });
   }
+  return kubeUnavailable(err, doing);
+}
+
+/** The kube API failed, for a reason retrying may cure: 503 (or 504, a timeout) with Retry-After. */
+export function kubeApiUnavailable(
+  err: unknown,
+  answer: { code?: 503 | 504; message: string; hint: string },
+): ApiServerError {
+  const { code = 503, message, hint } = answer;
   return httpError('CNPAAS_API_KUBE_UNAVAILABLE', {
-    code: 503,
-    message: `the kube API failed while ${doing}: ${errorMessage(err)}`,
-    hint: 'retry in a moment; if it persists, check that kube-apiserver is reachable from cnpaas-api-server',
+    code,
+    message,
+    hint,
     details: { retryAfterSeconds: 2 },
     cause: err,
+  });
+}
+
+/** The kube API failed while `doing` something (any flow's kube call). */
+export function kubeUnavailable(err: unknown, doing: string): ApiServerError {
+  return kubeApiUnavailable(err, {
+    message: `the kube API failed while ${doing}: ${errorMessage(err)}`,
+    hint: 'retry in a moment; if it persists, check that kube-apiserver is reachable from cnpaas-api-server',
   });
 }
 

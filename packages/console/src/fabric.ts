@@ -15,8 +15,8 @@ import { sanitizeObject } from './sanitize.js';
 import type { BackendKeys } from './store-keys.js';
 import type { BackendMap } from './topology.js';
 
-/** One object as the browser gets it. */
-export interface FabricObject {
+/** One object as the browser gets it (which reads `O` of it: by default, all). */
+export interface FabricObject<O = KubernetesObject> {
   /** e.g. webshop.cnpaas.dev/tenants: groups objects under their kind. */
   resource: string;
   kind: string;
@@ -26,23 +26,23 @@ export interface FabricObject {
   backend: string;
   /** The etcd key kube-apiserver stores it under. */
   key: string;
-  object: KubernetesObject;
+  object: O;
 }
 
-export type FabricChange =
-  | { type: 'upsert'; object: FabricObject }
+export type FabricChange<O = KubernetesObject> =
+  | { type: 'upsert'; object: FabricObject<O> }
   /** The store's live key count per backend changed. */
   | { type: 'keys'; keys: BackendKeys }
   | { type: 'delete'; resource: string; uid: string }
   /** A kind was relisted: its objects are now exactly these. */
-  | { type: 'reset'; resource: string; objects: FabricObject[] };
+  | { type: 'reset'; resource: string; objects: FabricObject<O>[] };
 
-export interface FabricSnapshot {
+export interface FabricSnapshot<O = KubernetesObject> {
   backends: readonly string[];
   /** Live keys per backend as the store reports them; absent without --store-metrics-url or when it does not answer. */
   keys?: BackendKeys;
   resources: { id: string; kind: string; title: string }[];
-  objects: FabricObject[];
+  objects: FabricObject<O>[];
 }
 
 export interface FabricOptions {

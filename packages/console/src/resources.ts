@@ -5,13 +5,10 @@
  * its default --etcd-prefix), routed by the same Router the store runs.
  */
 import type { ResourceRef } from '@cnpaas/kube';
-import {
-  EMAIL_RESOURCE,
-  EMAIL_TEMPLATE_RESOURCE,
-  REGISTRATION_REQUEST_RESOURCE,
-  TENANT_RESOURCE,
-  USER_RESOURCE,
-} from '@cnpaas/webshop-api';
+import { EMAIL_TEMPLATES, EMAILS, REGISTRATION_REQUESTS, TENANTS, USERS } from '@cnpaas/webshop-api';
+
+/** The kinds the console reads, from the contract; of Namespaces, a signed-in person may read their own (the tenant's) only. */
+export { EMAILS, NAMESPACES, TENANTS, USERS } from '@cnpaas/webshop-api';
 
 export interface ShownResource {
   ref: ResourceRef;
@@ -19,29 +16,13 @@ export interface ShownResource {
   title: string;
 }
 
-function ref(r: { group: string; version: string; plural: string; kind: string; namespaced: boolean }): ResourceRef {
-  return { group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced };
-}
-
 export const SHOWN_RESOURCES: readonly ShownResource[] = [
-  { ref: ref(TENANT_RESOURCE), title: 'Tenants' },
-  { ref: ref(USER_RESOURCE), title: 'Users' },
-  { ref: ref(EMAIL_RESOURCE), title: 'Emails' },
-  { ref: ref(REGISTRATION_REQUEST_RESOURCE), title: 'RegistrationRequests' },
-  { ref: ref(EMAIL_TEMPLATE_RESOURCE), title: 'EmailTemplates' },
+  { ref: TENANTS, title: 'Tenants' },
+  { ref: USERS, title: 'Users' },
+  { ref: EMAILS, title: 'Emails' },
+  { ref: REGISTRATION_REQUESTS, title: 'RegistrationRequests' },
+  { ref: EMAIL_TEMPLATES, title: 'EmailTemplates' },
 ];
-
-export const TENANTS = ref(TENANT_RESOURCE);
-export const USERS = ref(USER_RESOURCE);
-export const EMAILS = ref(EMAIL_RESOURCE);
-/** Namespaces: a signed-in person may read their own (the tenant's), nothing else. */
-export const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 
 /** kube-apiserver's default --etcd-prefix, which cnpaas up keeps. */
 export const ETCD_PREFIX = '/registry';

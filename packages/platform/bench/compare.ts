@@ -8,26 +8,13 @@ import { formatMarkdownFile } from '../../../scripts/lib/format-markdown.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { resolveAll } from '../src/stack-plan.js';
-import { positiveInteger } from './args.js';
+import { benchFlags, positiveInteger } from './args.js';
 import { KubeClient } from '@cnpaas/kube';
 import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
-import {
-  appendSection,
-  cpuCells,
-  loadAverage,
-  storageCells,
-  machine,
-  markdownTable,
-  notes,
-  profileCells,
-  resultCells,
-  textTable,
-  type RunResult,
-} from './report.js';
-import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from './stack.js';
+import { appendSection, cpuCells, storageCells, notes, profileCells, resultCells, type RunResult } from './report.js';
+import { loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
+import { benchSubjects, startStack, type BenchStack, type DatastoreKind } from './stack.js';
 import {
   PHASES,
   prepare,
@@ -50,21 +37,14 @@ const USAGE = `usage: npx nx run platform:bench [-- OPTIONS]
   --help
 `;
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = benchFlags(
+  {
     count: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '32' },
-    etcd: { type: 'string' },
     'profile-store': { type: 'boolean', default: false },
-    write: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.resolve(import.meta.dirname, '../../../docs/benchmarks.md') },
-    help: { type: 'boolean', default: false },
   },
-});
-if (flags.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+  USAGE,
+);
 const count = positiveInteger('count', flags.count, USAGE);
 const concurrency = positiveInteger('concurrency', flags.concurrency, USAGE);
 
@@ -89,11 +69,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
-  log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
-  const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
-  const etcdBinary = flags.etcd ?? defaultEtcd();
-  const etcdVer = etcdVersion(etcdBinary);
+  const { info, kubeVersion, apiserver, etcdBinary, etcdVer } = await benchSubjects(flags.etcd, log);
   log(
     `✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (this benchmark wants etcd 3.6, docs/design.md "Oracles": bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`,
   );
@@ -120,7 +96,7 @@ async function main(): Promise<void> {
       );
       const stack = await startStack({
         kind,
-        apiserverBinary: found['kube-apiserver'].path,
+        apiserverBinary: apiserver,
         etcdBinary,
         etcdVersion: etcdVer,
         log,
@@ -183,7 +159,7 @@ async function main(): Promise<void> {
   const rowNotes = notes(store, etcd);
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}`,
-    `Node ${info.node}; kube-apiserver v${kubeVersion} (${found['kube-apiserver'].path}) with --watch-cache=false; etcd ${etcdVer} (${etcdBinary}), default durability (fsync on)`,
+    `Node ${info.node}; kube-apiserver v${kubeVersion} (${apiserver}) with --watch-cache=false; etcd ${etcdVer} (${etcdBinary}), default durability (fsync on)`,
     'store durability: durable (no --unsafe-no-fsync), unix socket, demo topology, as `cnpaas up` runs it',
     `workload: ${count} ConfigMaps with ~1 KiB of data each in one namespace; writes at concurrency ${concurrency}; both stacks up, each phase on one then the other (store first in create, LIST limit=500 and delete; etcd first in LIST all and update)`,
     `load average at start: ${store.loadBefore} (the machine is shared with other people's test runs: see "other processes" below)`,

@@ -3,9 +3,7 @@
  * ≥ 1× always means "the store at least as good"), the CPU table, the
  * machine description and the section appended to docs/benchmarks.md.
  */
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { storageOps } from './metrics.js';
 import type { ProfileSummary } from './profile.js';
 import { percentile, type PhaseId, type PhaseResult } from './workload.js';
@@ -96,43 +94,43 @@ export function resultCells(store: RunResult, etcd: RunResult, o: Parameters<Row
 }
 
 export function cpuCells(store: RunResult, etcd: RunResult): string[][] {
-  const header = [
-    'phase',
-    'wall s (store / etcd)',
-    'kube-apiserver cores (store / etcd)',
-    'datastore cores (store / etcd)',
-    'bench client cores (store / etcd)',
-    "other processes' cores (store / etcd)",
-    'kube-apiserver CPU ms per request (store / etcd)',
-    'datastore CPU ms per request (store / etcd)',
-    'apiserver + datastore + client CPU ms per request (store / etcd)',
-    'that, etcd÷store',
-  ];
   /** CPU ms per request (for the list rows: per whole listing). */
-  const perOp = (r: PhaseResult | undefined, c: number | undefined) =>
-    r && c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a';
+  const perOp = (r: PhaseResult, c: number | undefined) =>
+    c !== undefined && r.ok > 0 ? ((c * r.wallMs) / r.ok).toFixed(2) : 'n/a';
   const pipeline = (r: PhaseResult | undefined) =>
     r && r.ok > 0 && r.cpu.apiserver !== undefined && r.cpu.datastore !== undefined
       ? ((r.cpu.apiserver + r.cpu.datastore + r.cpu.client) * r.wallMs) / r.ok
       : Number.NaN;
+  const ms = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
+  /** Each column's title, and its cell from the store's phase and etcd's (as "store / etcd" where it has both). */
+  const columns: Array<[title: string, cell: (s: PhaseResult, e: PhaseResult | undefined) => string]> = [
+    ['phase', (s) => s.id],
+    ['wall s (store / etcd)', both((r) => (r.wallMs / 1000).toFixed(1))],
+    ['kube-apiserver cores (store / etcd)', both((r) => cores(r.cpu.apiserver))],
+    ['datastore cores (store / etcd)', both((r) => cores(r.cpu.datastore))],
+    ['bench client cores (store / etcd)', both((r) => cores(r.cpu.client))],
+    ["other processes' cores (store / etcd)", both((r) => cores(r.cpu.others))],
+    ['kube-apiserver CPU ms per request (store / etcd)', both((r) => perOp(r, r.cpu.apiserver))],
+    ['datastore CPU ms per request (store / etcd)', both((r) => perOp(r, r.cpu.datastore))],
+    ['apiserver + datastore + client CPU ms per request (store / etcd)', both((r) => ms(pipeline(r)))],
+    [
+      'that, etcd÷store',
+      (s, e) => {
+        const ratio = pipeline(e) / pipeline(s);
+        return Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a';
+      },
+    ],
+  ];
   const rows = store.phases.map((s) => {
     const e = etcd.phases.find((r) => r.id === s.id);
-    const ps = pipeline(s);
-    const pe = pipeline(e);
-    return [
-      s.id,
-      `${(s.wallMs / 1000).toFixed(1)} / ${e ? (e.wallMs / 1000).toFixed(1) : 'n/a'}`,
-      `${cores(s.cpu.apiserver)} / ${cores(e?.cpu.apiserver)}`,
-      `${cores(s.cpu.datastore)} / ${cores(e?.cpu.datastore)}`,
-      `${cores(s.cpu.client)} / ${cores(e?.cpu.client)}`,
-      `${cores(s.cpu.others)} / ${cores(e?.cpu.others)}`,
-      `${perOp(s, s.cpu.apiserver)} / ${perOp(e, e?.cpu.apiserver)}`,
-      `${perOp(s, s.cpu.datastore)} / ${perOp(e, e?.cpu.datastore)}`,
-      `${Number.isNaN(ps) ? 'n/a' : ps.toFixed(2)} / ${Number.isNaN(pe) ? 'n/a' : pe.toFixed(2)}`,
-      Number.isFinite(pe / ps) ? `${(pe / ps).toFixed(2)}×` : 'n/a',
-    ];
+    return columns.map(([, cell]) => cell(s, e));
   });
-  return [header, ...rows];
+  return [columns.map(([title]) => title), ...rows];
+}
+
+/** A cell of one figure for the store's phase and etcd's: "store / etcd", n/a for a phase etcd did not run. */
+function both(figure: (r: PhaseResult) => string): (s: PhaseResult, e: PhaseResult | undefined) => string {
+  return (s, e) => `${figure(s)} / ${e ? figure(e) : 'n/a'}`;
 }
 
 export function storageCells(store: RunResult, etcd: RunResult): string[][] {
@@ -196,17 +194,6 @@ export function profileCells(
   return { categories, functions };
 }
 
-export function textTable(cells: string[][]): string {
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => [...row[c]!].length)));
-  const line = (row: string[]) => row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
-export function markdownTable(cells: string[][]): string {
-  const row = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [row(cells[0]!), row(cells[0]!.map(() => '---')), ...cells.slice(1).map(row)].join('\n');
-}
-
 /** Errors, cut-short phases and list sizes, so a surprising figure comes with its explanation. */
 export function notes(store: RunResult, etcd: RunResult): string[] {
   const out: string[] = [];
@@ -220,46 +207,6 @@ export function notes(store: RunResult, etcd: RunResult): string[] {
     }
   }
   return out;
-}
-
-function run(cmd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-export interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  kernel: string;
-  node: string;
-  filesystem: string;
-  commit: string;
-  load: string;
-}
-
-export function machine(): Machine {
-  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = run('git', ['status', '--porcelain', '--', '.']);
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    kernel: `Linux ${release()}`,
-    node: process.version,
-    filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
-    commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
-    load: loadAverage(),
-  };
-}
-
-export function loadAverage(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
 }
 
 const INTRO = `${HEADING}

@@ -9,10 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { type BenchMachine, benchMachine } from '@cnpaas/storage-shim/bench-report';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
 import { webshopTopology } from '@cnpaas/webshop';
 import { apiserverSpec, storeSpec, type ProcessSpec } from '../src/control-plane.js';
 import { freePort, PLATFORM_PORT_NAMES, type Ports } from '../src/ports.js';
+import { resolveAll } from '../src/stack-plan.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
 import { Supervisor } from '../src/supervisor.js';
 
@@ -166,4 +168,16 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       }
     },
   };
+}
+
+/** What a benchmark runs on and compares: the machine (logged), the kube-apiserver, and etcd (`--etcd` or the default). */
+export async function benchSubjects(
+  etcdFlag: string | undefined,
+  log: (line: string) => void,
+): Promise<{ info: BenchMachine; kubeVersion: string; apiserver: string; etcdBinary: string; etcdVer: string }> {
+  const info = benchMachine();
+  log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
+  const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
+  const etcdBinary = etcdFlag ?? defaultEtcd();
+  return { info, kubeVersion, apiserver: found['kube-apiserver'].path, etcdBinary, etcdVer: etcdVersion(etcdBinary) };
 }

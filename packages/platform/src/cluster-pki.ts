@@ -4,6 +4,8 @@
  * kubeconfig is in system:masters; kube-controller-manager is the
  * `system:kube-controller-manager` user the bootstrap RBAC already binds.
  */
+import path from 'node:path';
+import { writeKubeconfig } from './kubeconfig.js';
 import { CertificateAuthority, ensureServiceAccountKeys, type KeyPairFiles } from './pki.js';
 
 /** The names the apiserver's serving certificate must carry (in-cluster and loopback). */
@@ -71,4 +73,21 @@ export async function ensureClusterPki(dir: string): Promise<ClusterPki> {
     }),
     serviceAccount: ensureServiceAccountKeys(dir),
   };
+}
+
+/** The person's kubeconfig: the admin's certificate, its PEMs embedded so the file works on its own. */
+export function writeAdminKubeconfig(file: string, server: string, pki: ClusterPki): void {
+  writeKubeconfig(file, { server, caFile: pki.ca.files.cert, user: ADMIN_USER, client: pki.admin, embed: true });
+}
+
+/** kube-controller-manager's kubeconfig, next to its certificate in `pkiDir` (referring to the files); returns its path. */
+export function writeControllerManagerKubeconfig(pkiDir: string, server: string, pki: ClusterPki): string {
+  const file = path.join(pkiDir, 'kube-controller-manager.kubeconfig');
+  writeKubeconfig(file, {
+    server,
+    caFile: pki.ca.files.cert,
+    user: 'system:kube-controller-manager',
+    client: pki.controllerManager,
+  });
+  return file;
 }

@@ -6,14 +6,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { auditArgs } from './audit-log.js';
-import { ADMIN_USER, ensureClusterPki } from './cluster-pki.js';
+import { ensureClusterPki, writeAdminKubeconfig, writeControllerManagerKubeconfig } from './cluster-pki.js';
 import { composeServices } from './compose.js';
 import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
 import { controlPlaneSpecs, type ProcessSpec } from './control-plane.js';
 import { PlatformError } from './errors.js';
 import { resolveKubeBinary, type KubeBinaryName, type ResolvedBinary } from './kube-binaries.js';
 import { pinnedKubeVersion } from './kube-version.js';
-import { writeKubeconfig } from './kubeconfig.js';
 import { allocatePorts, type Ports } from './ports.js';
 import { displayPath, ensureStateDirs, type StatePaths } from './state-dir.js';
 import { mergeTopologies } from './topology-merge.js';
@@ -84,20 +83,8 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
   say(`✓ services: ${services.map((s) => s.composition.name).join(', ')}`);
   const ports = await allocatePorts(options.ports, wantedPorts(services));
   const server = `https://127.0.0.1:${ports.apiserver}`;
-  writeKubeconfig(paths.kubeconfig, {
-    server,
-    caFile: pki.ca.files.cert,
-    user: ADMIN_USER,
-    client: pki.admin,
-    embed: true,
-  });
-  const controllerManagerKubeconfig = path.join(paths.pki, 'kube-controller-manager.kubeconfig');
-  writeKubeconfig(controllerManagerKubeconfig, {
-    server,
-    caFile: pki.ca.files.cert,
-    user: 'system:kube-controller-manager',
-    client: pki.controllerManager,
-  });
+  writeAdminKubeconfig(paths.kubeconfig, server, pki);
+  const controllerManagerKubeconfig = writeControllerManagerKubeconfig(paths.pki, server, pki);
 
   const topology = path.resolve(
     options.topology ??

@@ -9,17 +9,8 @@ import { clientV3Version, ensureGoLoader, goVersion, runGoRow, type GoServer } f
 import { ensureKine, KINE_POOL, kineVersion, startKine } from './kine.js';
 import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
-import {
-  appendMarkdown,
-  machine,
-  machineLine,
-  markdownTable,
-  notes,
-  ROWS,
-  tableCells,
-  textTable,
-  type RowResult,
-} from './report.js';
+import { appendMarkdown, machine, machineLine, notes, ROWS, tableCells, type RowResult } from './report.js';
+import { markdownTable, textTable } from '../src/testing/bench-report.js';
 import { percentile } from './load.js';
 import { BACKENDS, sqlMissing, startSqlBench, type Backend, type SqlBench } from './sql-backend.js';
 import { walSize, walSizeLine } from './wal-size.js';
@@ -352,24 +343,16 @@ async function main(): Promise<void> {
     if (go.loader) {
       const loader = go.loader;
       const ns = (name: string) => `/registry/configmaps/${name}/`;
-      await throughput('go-put-c1', sizes.putC1, (c, s, r) =>
+      const goPuts = (concurrency: number) => (c: Column, s: Slice, r: number) =>
         runGoRow(loader, c.go, {
           op: 'put',
-          concurrency: 1,
+          concurrency,
           total: s.count,
-          prefix: ns(`bench-go-put-1-r${r}`),
+          prefix: ns(`bench-go-put-${concurrency}-r${r}`),
           maxMs: s.maxMs,
-        }),
-      );
-      await throughput('go-put-c64', sizes.putC64, (c, s, r) =>
-        runGoRow(loader, c.go, {
-          op: 'put',
-          concurrency: 64,
-          total: s.count,
-          prefix: ns(`bench-go-put-64-r${r}`),
-          maxMs: s.maxMs,
-        }),
-      );
+        });
+      await throughput('go-put-c1', sizes.putC1, goPuts(1));
+      await throughput('go-put-c64', sizes.putC64, goPuts(64));
       // The loader has no offset, so each create round makes its own set of new keys under
       // its own prefix; update and get round r then work on the keys create round r made.
       const created: number[] = [];

@@ -5,7 +5,8 @@ import { call, connect, type EtcdClient } from '../test/support/client.js';
 import { startPostgres } from '../test/support/postgres.js';
 import { startStore, type ServerHandle } from '../test/support/processes.js';
 import { runLoad } from './load.js';
-import { appendMarkdown, machine, machineLine, markdownTable } from './report.js';
+import { appendMarkdown, machine, machineLine } from './report.js';
+import { markdownTable } from '../src/testing/bench-report.js';
 
 /**
  * `npm run bench:replicas`: Put and the apiserver's create txn at concurrency

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname } from 'node:path';
+import { type BenchMachine, benchMachine, commandOutput } from '../src/testing/bench-report.js';
 import type { Measurement, RowId } from './workload.js';
 
 /** What a row measures and the goal it is held against. */
@@ -245,17 +244,6 @@ export function tableCells(results: RowResult[], subjectName: string): string[][
   return [header, ...rows];
 }
 
-export function textTable(cells: string[][]): string {
-  const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => [...row[c]!].length)));
-  const line = (row: string[]) => row.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ');
-  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
-}
-
-export function markdownTable(cells: string[][]): string {
-  const row = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [row(cells[0]!), row(cells[0]!.map(() => '---')), ...cells.slice(1).map(row)].join('\n');
-}
-
 /** Errors, server-side write counts and row notes, so a surprising figure comes with its explanation. */
 export function notes(results: RowResult[], subjectName: string): string[] {
   const out: string[] = [];
@@ -282,46 +270,14 @@ export function notes(results: RowResult[], subjectName: string): string[] {
   return out;
 }
 
-function run(cmd: string, args: string[]): string | undefined {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-export interface Machine {
-  date: string;
-  cpu: string;
-  cores: number;
-  kernel: string;
-  node: string;
+/** The machine, and the etcd the store is compared with. */
+export interface Machine extends BenchMachine {
   etcd: string;
-  filesystem: string;
-  commit: string;
-  /** 1/5/15-minute load averages when the run started: other work on the box skews every figure. */
-  load: string;
 }
 
 export function machine(): Machine {
-  const etcdVersion =
-    /etcd Version: (\S+)/.exec(run(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1] ?? 'unknown';
-  const commit = run('git', ['rev-parse', '--short', 'HEAD']);
-  const dirty = run('git', ['status', '--porcelain', '--', '.']);
-  return {
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    kernel: `Linux ${release()}`,
-    node: process.version,
-    etcd: etcdVersion,
-    // Both data dirs live under the temp dir, so both servers fsync to the same device.
-    filesystem: `${run('findmnt', ['-n', '-o', 'FSTYPE', '--target', tmpdir()]) ?? run('stat', ['-f', '-c', '%T', tmpdir()]) ?? 'unknown'} (${tmpdir()})`,
-    commit: commit ? `${commit}${dirty ? ' + uncommitted changes' : ''}` : 'unknown',
-    load: loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' / '),
-  };
+  const etcd = /etcd Version: (\S+)/.exec(commandOutput(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1];
+  return { ...benchMachine(), etcd: etcd ?? 'unknown' };
 }
 
 export function machineLine(m: Machine): string {

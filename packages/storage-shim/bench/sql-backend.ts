@@ -35,28 +35,18 @@ export function sqlMissing(backend: Exclude<Backend, 'sqlite'>): string | undefi
 const STORE_DB = 'cnpaas_store';
 const KINE_DB = 'kine';
 
-async function startPostgresBench(): Promise<SqlBench> {
-  // fsync on: the tests' instances turn it off, a benchmark of durable stores must not.
-  const server = await startPostgres(await freePort(), { fsync: true });
+/** A started server with the store's and kine's databases in it: what the bench reports, or the server stopped again. */
+async function benchOn(
+  server: { url(database: string): string; stop(): Promise<void> },
+  setUp: () => Promise<{ server: string; durability: string }>,
+): Promise<SqlBench> {
   try {
-    await server.createDatabase(STORE_DB);
-    await server.createDatabase(KINE_DB);
-    const admin = new pg.Client({ connectionString: server.url() });
-    await admin.connect();
-    let durability: string;
-    let version: string;
-    try {
-      const show = async (name: string) => (await admin.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]!;
-      version = (await show('server_version')).split(' ')[0]!;
-      durability = `PostgreSQL fsync=${await show('fsync')}, synchronous_commit=${await show('synchronous_commit')}, wal_sync_method=${await show('wal_sync_method')}, full_page_writes=${await show('full_page_writes')} (server settings; neither the store nor kine changes them per session)`;
-    } finally {
-      await admin.end();
-    }
+    const reported = await setUp();
     return {
-      server: `PostgreSQL ${version}`,
+      ...reported,
+      // The store's mysql:// endpoint takes kine's form (README, "MySQL and MariaDB"); kine's own is mysql://user:pw@tcp(host:port)/db.
       storeEndpoint: server.url(STORE_DB),
       kineEndpoint: server.url(KINE_DB),
-      durability,
       stop: () => server.stop(),
     };
   } catch (err) {
@@ -65,28 +55,37 @@ async function startPostgresBench(): Promise<SqlBench> {
   }
 }
 
+async function startPostgresBench(): Promise<SqlBench> {
+  // fsync on: the tests' instances turn it off, a benchmark of durable stores must not.
+  const server = await startPostgres(await freePort(), { fsync: true });
+  return benchOn(server, async () => {
+    await server.createDatabase(STORE_DB);
+    await server.createDatabase(KINE_DB);
+    const admin = new pg.Client({ connectionString: server.url() });
+    await admin.connect();
+    try {
+      const show = async (name: string) => (await admin.query<Record<string, string>>(`SHOW ${name}`)).rows[0]![name]!;
+      const version = (await show('server_version')).split(' ')[0]!;
+      const durability = `PostgreSQL fsync=${await show('fsync')}, synchronous_commit=${await show('synchronous_commit')}, wal_sync_method=${await show('wal_sync_method')}, full_page_writes=${await show('full_page_writes')} (server settings; neither the store nor kine changes them per session)`;
+      return { server: `PostgreSQL ${version}`, durability };
+    } finally {
+      await admin.end();
+    }
+  });
+}
+
 async function startMariadbBench(): Promise<SqlBench> {
   // A flush of the redo log at every commit (InnoDB's default); the tests' instances flush once a second.
   const server = await startMariadb({ durable: true });
-  try {
+  return benchOn(server, async () => {
     await server.admin(`CREATE DATABASE ${STORE_DB}; CREATE DATABASE ${KINE_DB}`);
     const rows = (await server.admin(
       'SELECT VERSION() AS version, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_flush_method AS method, @@innodb_doublewrite AS doublewrite, @@log_bin AS log_bin',
     )) as Array<Record<string, unknown>>;
     const r = rows[0]!;
     const durability = `MariaDB innodb_flush_log_at_trx_commit=${String(r.flush)}, innodb_flush_method=${String(r.method)}, innodb_doublewrite=${String(r.doublewrite)}, log_bin=${String(r.log_bin)} (server settings; neither the store nor kine changes them per session)`;
-    return {
-      server: `MariaDB ${String(r.version).split('-')[0]}`,
-      // The store's mysql:// endpoint takes kine's form (README, "MySQL and MariaDB"); kine's own is mysql://user:pw@tcp(host:port)/db.
-      storeEndpoint: server.url(STORE_DB),
-      kineEndpoint: server.url(KINE_DB),
-      durability,
-      stop: () => server.stop(),
-    };
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
+    return { server: `MariaDB ${String(r.version).split('-')[0]}`, durability };
+  });
 }
 
 export function startSqlBench(backend: Exclude<Backend, 'sqlite'>): Promise<SqlBench> {

@@ -146,16 +146,19 @@ function measurement(load: LoadResult, extra: Partial<Measurement> = {}): Measur
   return m;
 }
 
-/** Runs a write row between two scrapes of the server's fsync counters. */
-async function withFsyncs(
+/**
+ * Runs a write row over `slice` (each op gets its number within the slice) between two scrapes
+ * of the server's fsync counters. It stops at the slice's time cap unless the row gives its own.
+ */
+async function writeRow(
   target: Target,
-  row: () => Promise<LoadResult>,
-  extra: Partial<Measurement> = {},
+  slice: Slice,
+  row: { concurrency: number; maxMs?: number; op: (j: number) => Promise<void> },
 ): Promise<Measurement> {
   const before = await scrape(target.fsync);
-  const load = await row();
+  const load = await runLoad({ total: slice.count, maxMs: slice.maxMs, ...row });
   const after = await scrape(target.fsync);
-  const m = measurement(load, extra);
+  const m = measurement(load);
   if (before && after && load.ops > 0) {
     m.fsyncsPerWrite = (after.fsyncs - before.fsyncs) / load.ops;
     if (before.writes !== undefined && after.writes !== undefined) m.serverWrites = after.writes - before.writes;
@@ -192,14 +195,10 @@ export interface Slice {
 /** Plain Puts of new keys, as etcd's own `benchmark put` does them. */
 export function putRow(target: Target, concurrency: 1 | 64, slice: Slice): Promise<Measurement> {
   const ns = `/registry/configmaps/bench-put-${concurrency}/`;
-  return withFsyncs(target, () =>
-    runLoad({
-      total: slice.count,
-      concurrency,
-      maxMs: slice.maxMs,
-      op: (i) => call(target.client.kv, 'Put', { key: Buffer.from(ns + name(slice.offset + i)), value: value(i) }),
-    }),
-  );
+  return writeRow(target, slice, {
+    concurrency,
+    op: (i) => call(target.client.kv, 'Put', { key: Buffer.from(ns + name(slice.offset + i)), value: value(i) }),
+  });
 }
 
 /** State the create row leaves for the update, get and list rows. */
@@ -215,54 +214,47 @@ export function newObjects(count: number): Objects {
 /** T1, the apiserver's create: Txn{MOD(key) == 0 → Put}, for objects offset … offset+count-1. */
 export function createRow(target: Target, objects: Objects, slice: Slice): Promise<Measurement> {
   const { modRevision } = objects;
-  return withFsyncs(target, () =>
-    runLoad({
-      total: slice.count,
-      concurrency: 64,
-      // The list row needs every object, so this row is not cut short by the cap.
-      maxMs: Number.POSITIVE_INFINITY,
-      op: async (j) => {
-        const i = slice.offset + j;
-        const key = listKey(i);
-        const res = await call(target.client.kv, 'Txn', {
-          compare: [{ key, target: 'MOD', result: 'EQUAL', mod_revision: '0' }],
-          success: [{ request_put: { key, value: value(i) } }],
-          failure: [],
-        });
-        if (!res.succeeded) throw new Error(`create of ${key} did not succeed`);
-        modRevision[i] = res.header.revision;
-      },
-    }),
-  );
+  return writeRow(target, slice, {
+    concurrency: 64,
+    // The list row needs every object, so this row is not cut short by the cap.
+    maxMs: Number.POSITIVE_INFINITY,
+    op: async (j) => {
+      const i = slice.offset + j;
+      const key = listKey(i);
+      const res = await call(target.client.kv, 'Txn', {
+        compare: [{ key, target: 'MOD', result: 'EQUAL', mod_revision: '0' }],
+        success: [{ request_put: { key, value: value(i) } }],
+        failure: [],
+      });
+      if (!res.succeeded) throw new Error(`create of ${key} did not succeed`);
+      modRevision[i] = res.header.revision;
+    },
+  });
 }
 
 /** T2, GuaranteedUpdate: Txn{MOD(key) == rev → Put, else Range(key)}. */
 export function updateRow(target: Target, objects: Objects, slice: Slice): Promise<Measurement> {
   const n = objects.modRevision.length;
-  return withFsyncs(target, () =>
-    runLoad({
-      total: slice.count,
-      concurrency: 64,
-      maxMs: slice.maxMs,
-      // Op i and i+n hit the same key; ops are handed out in order and at most 64 are in flight, so they never overlap.
-      op: async (j) => {
-        const i = slice.offset + j;
-        const k = i % n;
-        const key = listKey(k);
-        const res = await call(target.client.kv, 'Txn', {
-          compare: [{ key, target: 'MOD', result: 'EQUAL', mod_revision: objects.modRevision[k] }],
-          success: [{ request_put: { key, value: value(i + 7) } }],
-          failure: [{ request_range: { key } }],
-        });
-        if (!res.succeeded) {
-          const current = res.responses?.[0]?.response_range?.kvs?.[0];
-          if (current) objects.modRevision[k] = current.mod_revision;
-          throw new Error(`update of ${key} at ${objects.modRevision[k]} conflicted`);
-        }
-        objects.modRevision[k] = res.header.revision;
-      },
-    }),
-  );
+  return writeRow(target, slice, {
+    concurrency: 64,
+    // Op i and i+n hit the same key; ops are handed out in order and at most 64 are in flight, so they never overlap.
+    op: async (j) => {
+      const i = slice.offset + j;
+      const k = i % n;
+      const key = listKey(k);
+      const res = await call(target.client.kv, 'Txn', {
+        compare: [{ key, target: 'MOD', result: 'EQUAL', mod_revision: objects.modRevision[k] }],
+        success: [{ request_put: { key, value: value(i + 7) } }],
+        failure: [{ request_range: { key } }],
+      });
+      if (!res.succeeded) {
+        const current = res.responses?.[0]?.response_range?.kvs?.[0];
+        if (current) objects.modRevision[k] = current.mod_revision;
+        throw new Error(`update of ${key} at ${objects.modRevision[k]} conflicted`);
+      }
+      objects.modRevision[k] = res.header.revision;
+    },
+  });
 }
 
 /** The apiserver's Get: Range{key, limit: 1}, linearizable. */

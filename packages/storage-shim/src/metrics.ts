@@ -17,51 +17,27 @@ export class StoreMetrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
     registers: [this.registry],
   });
-  readonly writes = new Gauge({
-    name: 'cnpaas_store_writes_total',
-    help: 'Acknowledged write requests (counter)',
-    registers: [this.registry],
-  });
-  readonly batches = new Gauge({
-    name: 'cnpaas_store_commit_batches_total',
-    help: 'Group commits (counter)',
-    registers: [this.registry],
-  });
-  readonly fsyncs = new Gauge({
-    name: 'cnpaas_store_fsyncs_total',
-    help: 'File commits that fsync (counter)',
-    registers: [this.registry],
-  });
-  readonly revision = new Gauge({
-    name: 'cnpaas_store_revision',
-    help: 'Current global revision',
-    registers: [this.registry],
-  });
-  readonly compactRevision = new Gauge({
-    name: 'cnpaas_store_compact_revision',
-    help: 'Current compact revision',
-    registers: [this.registry],
-  });
-  readonly watchers = new Gauge({ name: 'cnpaas_store_watchers', help: 'Open watchers', registers: [this.registry] });
+  readonly writes = this.#gauge('writes_total', 'Acknowledged write requests (counter)');
+  readonly batches = this.#gauge('commit_batches_total', 'Group commits (counter)');
+  readonly fsyncs = this.#gauge('fsyncs_total', 'File commits that fsync (counter)');
+  readonly revision = this.#gauge('revision', 'Current global revision');
+  readonly compactRevision = this.#gauge('compact_revision', 'Current compact revision');
+  readonly watchers = this.#gauge('watchers', 'Open watchers');
   readonly slowWatchersCanceled = new Counter({
     name: 'cnpaas_store_slow_watchers_canceled_total',
     help: 'Watchers canceled because their client fell behind (--max-watch-pending-bytes)',
     registers: [this.registry],
   });
-  readonly keys = new Gauge({
-    name: 'cnpaas_store_keys',
-    help: 'Live keys per backend',
-    labelNames: ['backend'],
-    registers: [this.registry],
-  });
-  readonly dbSize = new Gauge({
-    name: 'cnpaas_store_db_size_bytes',
-    help: 'Bytes on disk over all files',
-    registers: [this.registry],
-  });
+  readonly keys = this.#gauge('keys', 'Live keys per backend', ['backend']);
+  readonly dbSize = this.#gauge('db_size_bytes', 'Bytes on disk over all files');
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cnpaas_store_' });
+  }
+
+  /** A gauge of this store, named with its `cnpaas_store_` prefix. */
+  #gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+    return new Gauge({ name: `cnpaas_store_${name}`, help, labelNames, registers: [this.registry] });
   }
 
   /** Returns a function that records the request's outcome and latency. */

@@ -31,8 +31,9 @@ import {
   SYSTEM_NAMESPACE,
   USER_RESOURCE,
   USER_UID_LABEL,
+  readEmailClaim,
 } from '@cnpaas/webshop-api';
-import { CLAIM_NAME_PREFIX, type ClaimStore, type EmailClaim, type UserRecord } from './email-claim.js';
+import { type ClaimStore, type EmailClaim, type UserRecord } from './email-claim.js';
 import { WebhooksError } from './errors.js';
 import { normaliseEmail } from './validation.js';
 
@@ -94,28 +95,21 @@ export function claimToConfigMap(claim: EmailClaim, namespace: string = SYSTEM_N
 
 /** Reads a claim back; a ConfigMap that does not have the claim's fields is reported, not guessed at. */
 export function claimFromConfigMap(cm: ConfigMap): EmailClaim {
-  const data = cm.data ?? {};
-  const name = cm.metadata?.name ?? '';
-  const kind = data['ownerUidKind'];
-  if (
-    !name.startsWith(CLAIM_NAME_PREFIX) ||
-    !data['emailSha256'] ||
-    !data['ownerUid'] ||
-    (kind !== 'registration' && kind !== 'user')
-  ) {
+  const claim = readEmailClaim(cm);
+  if (!claim) {
     throw new WebhooksError(
       'CNPAAS_WEBHOOKS_CLAIM_STORE',
-      `ConfigMap ${cm.metadata?.namespace ?? ''}/${name} is not an email claim (fields missing)`,
+      `ConfigMap ${cm.metadata?.namespace ?? ''}/${cm.metadata?.name ?? ''} is not an email claim (fields missing)`,
       {
         hint: 'delete it: the next registration with that email re-creates it',
       },
     );
   }
   return {
-    name,
-    emailSha256: data['emailSha256'],
-    owner: { uid: data['ownerUid'], uidKind: kind, claimedBy: data['claimedBy'] ?? '' },
-    claimedAt: data['claimedAt'] ?? '',
+    name: claim.name,
+    emailSha256: claim.emailSha256,
+    owner: { uid: claim.ownerUid, uidKind: claim.ownerUidKind, claimedBy: claim.claimedBy },
+    claimedAt: claim.claimedAt ?? '',
   };
 }
 

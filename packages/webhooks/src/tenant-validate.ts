@@ -8,7 +8,14 @@
  */
 import { TENANT_LIMITS as CRD_LIMITS } from '@cnpaas/webshop-api';
 import { allow, deny, isRecord, type AdmissionHandler, type AdmissionRequest } from '@cnpaas/service-kit';
-import { checkDns1123Label, checkString, denyInvalid, ratchet, type FieldProblem } from './validation.js';
+import {
+  checkDns1123Label,
+  checkString,
+  denyInvalid,
+  ratchet,
+  type FieldProblem,
+  type StringRule,
+} from './validation.js';
 import { RESOURCES, WEBSHOP_GROUP } from './webshop.js';
 
 /** The Tenant CRD's maxLengths (@cnpaas/webshop-api, generated from the CRD), by field. */
@@ -21,51 +28,36 @@ export const TENANT_LIMITS = {
   taxNumber: CRD_LIMITS['spec.taxNumber'].maxLength,
 } as const;
 
+/**
+ * Each TenantSpec field's rule beyond its name and CRD maxLength (every
+ * field that is there holds at least one character), in the order they are
+ * reported.
+ */
+const TENANT_FIELDS: ReadonlyArray<
+  [keyof typeof TENANT_LIMITS, Omit<StringRule, 'field' | 'minLength' | 'maxLength'>]
+> = [
+  ['companyName', { required: false }],
+  [
+    'country',
+    {
+      required: true,
+      pattern: new RegExp(CRD_LIMITS['spec.country'].pattern),
+      patternMessage: 'must be a country code of letters only (ISO 3166-1, e.g. DE or DEU)',
+    },
+  ],
+  ['city', { required: true }],
+  ['address', { required: true, allowLineBreaks: true }],
+  ['postalCode', { required: true }],
+  ['taxNumber', { required: false }],
+];
+
 /** Problems of a TenantSpec found at `path` ('spec' or 'spec.tenant'). */
 export function checkTenantSpec(spec: unknown, path: string): FieldProblem[] {
   if (spec === undefined || spec === null) return [{ field: path, type: 'FieldValueRequired', message: 'is required' }];
   if (!isRecord(spec)) return [{ field: path, type: 'FieldValueTypeInvalid', message: 'must be an object' }];
-  return [
-    ...checkString(spec['companyName'], {
-      field: `${path}.companyName`,
-      required: false,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.companyName,
-    }),
-    ...checkString(spec['country'], {
-      field: `${path}.country`,
-      required: true,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.country,
-      pattern: new RegExp(CRD_LIMITS['spec.country'].pattern),
-      patternMessage: 'must be a country code of letters only (ISO 3166-1, e.g. DE or DEU)',
-    }),
-    ...checkString(spec['city'], {
-      field: `${path}.city`,
-      required: true,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.city,
-    }),
-    ...checkString(spec['address'], {
-      field: `${path}.address`,
-      required: true,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.address,
-      allowLineBreaks: true,
-    }),
-    ...checkString(spec['postalCode'], {
-      field: `${path}.postalCode`,
-      required: true,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.postalCode,
-    }),
-    ...checkString(spec['taxNumber'], {
-      field: `${path}.taxNumber`,
-      required: false,
-      minLength: 1,
-      maxLength: TENANT_LIMITS.taxNumber,
-    }),
-  ];
+  return TENANT_FIELDS.flatMap(([name, rule]) =>
+    checkString(spec[name], { field: `${path}.${name}`, minLength: 1, maxLength: TENANT_LIMITS[name], ...rule }),
+  );
 }
 
 function badRequest(request: AdmissionRequest): ReturnType<typeof deny> {

@@ -9,6 +9,8 @@ export * from './generated/users.js';
 export * from './generated/emails.js';
 export * from './generated/emailtemplates.js';
 export * from './names.js';
+export * from './email-claims.js';
+export * from './resource-refs.js';
 export * from './conditions.js';
 export * from './objects.js';
 export * from './crds.js';

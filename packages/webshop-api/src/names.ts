@@ -63,15 +63,16 @@ export const API_VERSION = 'v1';
 export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
 /** The APIService that registers the aggregated API: `<version>.<group>`. */
 export const APISERVICE_NAME = `${API_VERSION}.${API_GROUP}`;
+/** A POST-only, cluster-scoped resource of the aggregated API, and the path it is created at. */
+function createOnly<const N extends { plural: string; singular: string; kind: string }>(names: N) {
+  const resource = { ...names, verbs: ['create'] as const, namespaced: false as const };
+  return { resource, path: `/apis/${API_GROUP_VERSION}/${names.plural}` };
+}
+
 /** POST-only, cluster-scoped (a registration creates a tenant, which is cluster-scoped). */
-export const REGISTRATIONS = {
-  plural: 'registrations',
-  singular: 'registration',
-  kind: 'Registration',
-  verbs: ['create'],
-  namespaced: false,
-} as const;
-export const REGISTRATIONS_PATH = `/apis/${API_GROUP_VERSION}/${REGISTRATIONS.plural}`;
+const registrations = createOnly({ plural: 'registrations', singular: 'registration', kind: 'Registration' });
+export const REGISTRATIONS = registrations.resource;
+export const REGISTRATIONS_PATH = registrations.path;
 /** Set by the api-server on every RegistrationRequest it creates: who asked (the create runs as the server). */
 export const REQUESTED_BY_ANNOTATION = `${API_GROUP}/requested-by`;
 
@@ -82,22 +83,12 @@ export const REQUESTED_BY_ANNOTATION = `${API_GROUP}/requested-by`;
  * `status.verifiedAt` on the User, a login answers with a short-lived token
  * for the User's ServiceAccount.
  */
-export const VERIFICATIONS = {
-  plural: 'verifications',
-  singular: 'verification',
-  kind: 'Verification',
-  verbs: ['create'],
-  namespaced: false,
-} as const;
-export const VERIFICATIONS_PATH = `/apis/${API_GROUP_VERSION}/${VERIFICATIONS.plural}`;
-export const LOGINS = {
-  plural: 'logins',
-  singular: 'login',
-  kind: 'Login',
-  verbs: ['create'],
-  namespaced: false,
-} as const;
-export const LOGINS_PATH = `/apis/${API_GROUP_VERSION}/${LOGINS.plural}`;
+const verifications = createOnly({ plural: 'verifications', singular: 'verification', kind: 'Verification' });
+export const VERIFICATIONS = verifications.resource;
+export const VERIFICATIONS_PATH = verifications.path;
+const logins = createOnly({ plural: 'logins', singular: 'login', kind: 'Login' });
+export const LOGINS = logins.resource;
+export const LOGINS_PATH = logins.path;
 
 /**
  * The key that signs verification links: Secret `cnpaas-verification-key`

@@ -57,16 +57,16 @@ export function webshopTopology(): string {
 
 const LOOPBACK = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
 
+/** A serving certificate from the cluster CA for a component listening on loopback: `<name>-serving`, CN `cnpaas-<name>`. */
+function loopbackServing(ctx: CompositionContext, name: string): ReturnType<CompositionContext['issue']> {
+  return ctx.issue({ name: `${name}-serving`, commonName: `cnpaas-${name}`, usage: 'server', ...LOOPBACK });
+}
+
 async function webhooks(ctx: CompositionContext, ports: WebshopPorts): Promise<ComposedComponent> {
   const hostPort = `127.0.0.1:${ports.webhooks}`;
   // kube-apiserver calls them with its webhook client certificate (from the cluster CA).
   ctx.admitFrom(hostPort);
-  const serving = await ctx.issue({
-    name: 'webhooks-serving',
-    commonName: 'cnpaas-webhooks',
-    usage: 'server',
-    ...LOOPBACK,
-  });
+  const serving = await loopbackServing(ctx, 'webhooks');
   const descriptor = webhooksComponent({
     port: ports.webhooks,
     certFile: serving.cert,
@@ -140,12 +140,7 @@ async function mailPath(ctx: CompositionContext, ports: WebshopPorts): Promise<C
     make: () => `${randomBytes(18).toString('base64url')}\n`,
   });
   const mailDir = ctx.dir(MAIL_DIR);
-  const smtpServing = await ctx.issue({
-    name: 'smtp-serving',
-    commonName: 'cnpaas-smtp',
-    usage: 'server',
-    ...LOOPBACK,
-  });
+  const smtpServing = await loopbackServing(ctx, 'smtp');
   const smtp = smtpComponent({
     port: ports.smtp,
     healthPort: ports.smtpHealth,

@@ -38,6 +38,12 @@ export function clear(node: Node): void {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
+/** Replaces what `main` shows with a view: its heading, the lead paragraph saying what it is, then its parts. */
+export function showView(main: HTMLElement, intro: { title: string; lead: string }, ...parts: Child[]): void {
+  clear(main);
+  append(main, el('h2', {}, intro.title), el('p', { class: 'lead' }, intro.lead), ...parts);
+}
+
 /** A short time like 14:03:27, or the text as it came when it is not a date. */
 export function timeOf(iso: string | undefined): string {
   if (!iso) return '';

@@ -5,35 +5,18 @@
  * connection or a reload EventSource reconnects and the new snapshot
  * replaces everything, so nothing is missed or doubled.
  */
-import { append, clear, el, timeOf } from './dom.js';
+import type { FabricChange, FabricObject as Served, FabricSnapshot } from '../../src/fabric.js';
+import { append, clear, el, showView, timeOf } from './dom.js';
 
-interface FabricObject {
-  resource: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  uid: string;
-  backend: string;
-  key: string;
-  object: {
-    metadata?: { creationTimestamp?: string };
-    spec?: Record<string, unknown>;
-    status?: { conditions?: { type: string; status: string; reason?: string }[] };
-  };
+/** What this view reads of each object. */
+interface ShownObject {
+  metadata?: { creationTimestamp?: string };
+  spec?: Record<string, unknown>;
+  status?: { conditions?: { type: string; status: string; reason?: string }[] };
 }
-
-interface Snapshot {
-  backends: string[];
-  keys?: Record<string, number>;
-  resources: { id: string; kind: string; title: string }[];
-  objects: FabricObject[];
-}
-
-type Change =
-  | { type: 'upsert'; object: FabricObject }
-  | { type: 'keys'; keys: Record<string, number> }
-  | { type: 'delete'; resource: string; uid: string }
-  | { type: 'reset'; resource: string; objects: FabricObject[] };
+type FabricObject = Served<ShownObject>;
+type Snapshot = FabricSnapshot<ShownObject>;
+type Change = FabricChange<ShownObject>;
 
 export function fabricView(main: HTMLElement, onUnauthorized: () => void): () => void {
   const state = new Map<string, FabricObject>(); // uid → object
@@ -42,15 +25,12 @@ export function fabricView(main: HTMLElement, onUnauthorized: () => void): () =>
   const columns = el('div', { class: 'columns', attrs: { id: 'fabric-columns' } });
   const fresh = new Set<string>();
 
-  clear(main);
-  append(
+  showView(
     main,
-    el('h2', {}, 'Data fabric'),
-    el(
-      'p',
-      { class: 'lead' },
-      'Every webshop object in the store backend that holds it: one column per backend of the topology.',
-    ),
+    {
+      title: 'Data fabric',
+      lead: 'Every webshop object in the store backend that holds it: one column per backend of the topology.',
+    },
     live,
     columns,
   );

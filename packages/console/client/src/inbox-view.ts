@@ -5,7 +5,7 @@
  * as text.
  */
 import { getJson } from './api.js';
-import { append, clear, el, timeOf } from './dom.js';
+import { append, clear, el, showView, timeOf } from './dom.js';
 
 interface MailSummary {
   id: string;
@@ -30,11 +30,9 @@ export function inboxView(main: HTMLElement, onError: (err: unknown) => void): (
   let selected: string | undefined;
   let shownIds = '';
 
-  clear(main);
-  append(
+  showView(
     main,
-    el('h2', {}, 'Inbox'),
-    el('p', { class: 'lead' }, 'Mail the demo SMTP server received, newest first.'),
+    { title: 'Inbox', lead: 'Mail the demo SMTP server received, newest first.' },
     status,
     el('div', { class: 'inbox' }, el('nav', { attrs: { 'aria-label': 'Messages' } }, list), reader),
   );

@@ -8,7 +8,7 @@
  * kube-apiserver, and the page says so in the server's own words.
  */
 import { call } from './api.js';
-import { append, clear, el } from './dom.js';
+import { append, clear, el, showView } from './dom.js';
 import { currentSession, endSession, personHeaders, saveSession, type Session } from './session.js';
 
 interface Read {
@@ -61,11 +61,9 @@ export function signinView(main: HTMLElement): () => void {
         submit.disabled = false;
       });
   });
-  clear(main);
-  append(
+  showView(
     main,
-    el('h2', {}, 'Sign in'),
-    el('p', { class: 'lead' }, 'Sign in with the address you registered and verified, and your password.'),
+    { title: 'Sign in', lead: 'Sign in with the address you registered and verified, and your password.' },
     form,
   );
   email.focus();

@@ -5,7 +5,7 @@
  * shows what the registration made.
  */
 import { Unauthorized, call, getJson } from './api.js';
-import { append, clear, el } from './dom.js';
+import { append, clear, el, showView } from './dom.js';
 import { FIELD_GROUPS, fieldId, type FieldSpec } from './form-fields.js';
 
 interface Refusal {
@@ -115,15 +115,12 @@ export function signupView(main: HTMLElement, onUnauthorized: () => void): () =>
   });
   formErrors.tabIndex = -1;
 
-  clear(main);
-  append(
+  showView(
     main,
-    el('h2', {}, 'Sign up'),
-    el(
-      'p',
-      { class: 'lead' },
-      'One registration makes a tenant with its own namespace, a user with a password and a welcome email.',
-    ),
+    {
+      title: 'Sign up',
+      lead: 'One registration makes a tenant with its own namespace, a user with a password and a welcome email.',
+    },
     form,
     result,
   );

@@ -101,11 +101,18 @@ function invalid(message: string): never {
   throw new FunctionsError('CNPAAS_FUNCTIONS_TRIGGER_SPEC', message);
 }
 
-function wholeNumber(value: unknown, field: string, min: number, max: number, fallback: number): number {
+/** A whole number from `min` to `max` at `field` of the spec, or `fallback` where it is absent. */
+function wholeNumber(value: unknown, rule: { field: string; min: number; max: number; fallback: number }): number {
+  const { field, min, max, fallback } = rule;
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     invalid(`${field} must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+/** A whole number of seconds from 1 to `max` at `field` of the spec, in milliseconds (`fallbackMs` where absent). */
+function secondsAsMs(value: unknown, rule: { field: string; max: number; fallbackMs: number }): number {
+  return wholeNumber(value, { field: rule.field, min: 1, max: rule.max, fallback: rule.fallbackMs / 1000 }) * 1000;
 }
 
 export function planTrigger(trigger: HTTPTrigger, options: PlanOptions): PlanResult {
@@ -185,29 +192,37 @@ function buildPlan(trigger: HTTPTrigger, options: PlanOptions): TriggerPlan {
     spec.body?.template !== undefined && spec.body.template !== '' ? compileTemplate(spec.body.template) : undefined;
 
   const d = spec.delivery ?? {};
-  const initialMs =
-    wholeNumber(
-      d.backoff?.initialSeconds,
-      'spec.delivery.backoff.initialSeconds',
-      1,
-      3600,
-      DEFAULT_DELIVERY.backoff.initialMs / 1000,
-    ) * 1000;
-  const maxMs =
-    wholeNumber(
-      d.backoff?.maxSeconds,
-      'spec.delivery.backoff.maxSeconds',
-      1,
-      86_400,
-      DEFAULT_DELIVERY.backoff.maxMs / 1000,
-    ) * 1000;
+  const backoff = DEFAULT_DELIVERY.backoff;
+  const initialMs = secondsAsMs(d.backoff?.initialSeconds, {
+    field: 'spec.delivery.backoff.initialSeconds',
+    max: 3600,
+    fallbackMs: backoff.initialMs,
+  });
+  const maxMs = secondsAsMs(d.backoff?.maxSeconds, {
+    field: 'spec.delivery.backoff.maxSeconds',
+    max: 86_400,
+    fallbackMs: backoff.maxMs,
+  });
   if (maxMs < initialMs) invalid('spec.delivery.backoff.maxSeconds must not be less than initialSeconds');
   const delivery: DeliverySettings = {
-    timeoutMs:
-      wholeNumber(d.timeoutSeconds, 'spec.delivery.timeoutSeconds', 1, 300, DEFAULT_DELIVERY.timeoutMs / 1000) * 1000,
-    retries: wholeNumber(d.retries, 'spec.delivery.retries', 0, 100, DEFAULT_DELIVERY.retries),
+    timeoutMs: secondsAsMs(d.timeoutSeconds, {
+      field: 'spec.delivery.timeoutSeconds',
+      max: 300,
+      fallbackMs: DEFAULT_DELIVERY.timeoutMs,
+    }),
+    retries: wholeNumber(d.retries, {
+      field: 'spec.delivery.retries',
+      min: 0,
+      max: 100,
+      fallback: DEFAULT_DELIVERY.retries,
+    }),
     backoff: { initialMs, maxMs },
-    concurrency: wholeNumber(d.concurrency, 'spec.delivery.concurrency', 1, 100, DEFAULT_DELIVERY.concurrency),
+    concurrency: wholeNumber(d.concurrency, {
+      field: 'spec.delivery.concurrency',
+      min: 1,
+      max: 100,
+      fallback: DEFAULT_DELIVERY.concurrency,
+    }),
     coalesce: d.coalesce ?? DEFAULT_DELIVERY.coalesce,
   };
 

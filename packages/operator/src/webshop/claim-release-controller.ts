@@ -23,11 +23,13 @@
  * exactly its claim.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Clock, Logger, Reconciler, ReconcileResult } from '@cnpaas/kube';
+import type { Clock, Reconciler } from '@cnpaas/kube';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
-import { CLAIM_NAME_PREFIX, REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } from './names.js';
+import { readEmailClaim } from '@cnpaas/webshop-api';
+import { REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } from './names.js';
 import type { ConfigMap, RegistrationRequest, User } from './types.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 /** What the webhooks store in a claim's data (kube-claim-store.ts `claimToConfigMap`). */
 export interface ClaimRecord {
@@ -55,26 +57,12 @@ export const DEFAULT_CLAIM_GRACE_MS = 10 * 60_000;
 
 /** The claim in `cm`, or undefined when it is not one this controller understands (then it is left alone). */
 export function readClaim(cm: ConfigMap): ClaimRecord | undefined {
-  const data = cm.data ?? {};
-  const name = cm.metadata?.name ?? '';
-  const kind = data['ownerUidKind'];
-  if (
-    !name.startsWith(CLAIM_NAME_PREFIX) ||
-    !data['emailSha256'] ||
-    !data['ownerUid'] ||
-    (kind !== 'registration' && kind !== 'user')
-  )
-    return undefined;
-  const claimedAt = Date.parse(data['claimedAt'] ?? cm.metadata?.creationTimestamp?.toString() ?? '');
-  return {
-    name,
-    emailSha256: data['emailSha256'],
-    ownerUid: data['ownerUid'],
-    ownerUidKind: kind,
-    claimedBy: data['claimedBy'] ?? '',
-    // No readable time: treat it as brand new, so the grace period still applies in full.
-    claimedAtMs: Number.isNaN(claimedAt) ? Number.POSITIVE_INFINITY : claimedAt,
-  };
+  const claim = readEmailClaim(cm);
+  if (!claim) return undefined;
+  const { claimedAt: written, ...fields } = claim;
+  const claimedAt = Date.parse(written ?? cm.metadata?.creationTimestamp?.toString() ?? '');
+  // No readable time: treat it as brand new, so the grace period still applies in full.
+  return { ...fields, claimedAtMs: Number.isNaN(claimedAt) ? Number.POSITIVE_INFINITY : claimedAt };
 }
 
 // Objects in a cache are replaced, never mutated: their email digest can be remembered per object.
@@ -127,19 +115,10 @@ async function holderExists(api: WebshopApi, claim: ClaimRecord): Promise<boolea
 }
 
 export function claimReleaseReconciler(options: ClaimReleaseOptions): Reconciler<ConfigMap> {
-  return {
-    async reconcile(_key, { object, log }) {
-      if (!object || object.metadata?.deletionTimestamp) return;
-      return reconcileClaim(options, object, log);
-    },
-  };
+  return liveObjectReconciler(options, { apply: reconcileClaim });
 }
 
-async function reconcileClaim(
-  options: ClaimReleaseOptions,
-  cm: ConfigMap,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const reconcileClaim: ObjectStep<ClaimReleaseOptions, ConfigMap> = async (options, cm, log) => {
   const claim = readClaim(cm);
   if (!claim) {
     log.debug('not an email claim this operator understands; leaving it');
@@ -163,7 +142,7 @@ async function reconcileClaim(
     { claim: claim.name, ownerKind: claim.ownerUidKind },
     'email claim released: its registration and user are gone',
   );
-}
+};
 
 /** Already released (by another run, or by hand) counts as done. */
 async function deleteClaim(api: WebshopApi, cm: KubernetesObject): Promise<void> {

@@ -48,6 +48,7 @@ import {
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 export { REGISTRATION_CONDITIONS } from '@cnpaas/webshop-api';
 
@@ -67,20 +68,15 @@ export interface RegistrationControllerOptions {
 type Rr = RegistrationRequest & { spec: NonNullable<RegistrationRequest['spec']> };
 
 export function registrationReconciler(options: RegistrationControllerOptions): Reconciler<RegistrationRequest> {
-  return {
-    async reconcile(_key, { object, log }) {
-      // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
-      if (!object || object.metadata?.deletionTimestamp) return;
-      return reconcileRegistration(options, object, log);
-    },
-  };
+  // Gone (we deleted it: done) or being deleted by someone else: nothing to do.
+  return liveObjectReconciler(options, { apply: reconcileRegistration });
 }
 
-async function reconcileRegistration(
-  options: RegistrationControllerOptions,
-  rr: RegistrationRequest,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const reconcileRegistration: ObjectStep<RegistrationControllerOptions, RegistrationRequest> = async (
+  options,
+  rr,
+  log,
+) => {
   const { api } = options;
   const names = registrationNames(rr.metadata?.uid);
   const status = new StatusUpdate(rr, options.clock);
@@ -122,12 +118,7 @@ async function reconcileRegistration(
     isOurs: labelledFor(names.uid),
   });
   if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
-  status.condition(
-    REGISTRATION_CONDITIONS.userCreated,
-    'True',
-    'Created',
-    `User ${names.namespace}/${names.user} exists`,
-  );
+  childExists(status, REGISTRATION_CONDITIONS.userCreated, `User ${names.namespace}/${names.user}`);
 
   // 3b. The welcome Email, from the EmailTemplate.
   const templateRef = options.template;
@@ -154,12 +145,7 @@ async function reconcileRegistration(
   }
   const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
   if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
-  status.condition(
-    REGISTRATION_CONDITIONS.emailCreated,
-    'True',
-    'Created',
-    `Email ${names.namespace}/${names.email} exists`,
-  );
+  childExists(status, REGISTRATION_CONDITIONS.emailCreated, `Email ${names.namespace}/${names.email}`);
 
   // 4. The answer the API server reads from the DELETED event.
   status
@@ -189,7 +175,7 @@ async function reconcileRegistration(
     });
   }
   log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
-}
+};
 
 /** 409 on a delete with a UID precondition: the name now belongs to another RR, ours is gone. */
 function ignoreConflict(err: unknown): false {
@@ -277,4 +263,9 @@ async function templateProblem(
   }
   await status.write(options.api.registrationRequests);
   return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
+}
+
+/** Records that a child the registration makes exists now. */
+function childExists(status: StatusUpdate<RegistrationRequest>, condition: string, child: string): void {
+  status.condition(condition, 'True', 'Created', `${child} exists`);
 }

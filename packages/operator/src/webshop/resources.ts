@@ -4,36 +4,9 @@
  * controllers do with these.
  */
 import type { ResourceRef } from '@cnpaas/kube';
-import {
-  EMAIL_RESOURCE,
-  EMAIL_TEMPLATE_RESOURCE,
-  REGISTRATION_REQUEST_RESOURCE,
-  TENANT_RESOURCE,
-  USER_RESOURCE,
-} from '@cnpaas/webshop-api';
+/** The webshop kinds and their Namespaces, from the contract (so from the CRDs). */
+export { EMAIL_TEMPLATES, EMAILS, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from '@cnpaas/webshop-api';
 
-/** The webshop kinds, from the contract's generated constants (so from the CRDs). */
-const webshop = (r: ResourceRef): ResourceRef => ({
-  group: r.group,
-  version: r.version,
-  plural: r.plural,
-  kind: r.kind,
-  namespaced: r.namespaced,
-});
-
-export const REGISTRATION_REQUESTS = webshop(REGISTRATION_REQUEST_RESOURCE);
-export const TENANTS = webshop(TENANT_RESOURCE);
-export const USERS = webshop(USER_RESOURCE);
-export const EMAILS = webshop(EMAIL_RESOURCE);
-export const EMAIL_TEMPLATES = webshop(EMAIL_TEMPLATE_RESOURCE);
-
-export const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
 export const SERVICE_ACCOUNTS: ResourceRef = {
   group: '',
   version: 'v1',

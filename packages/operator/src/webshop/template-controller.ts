@@ -21,6 +21,7 @@ import type { WebshopApi } from './kube-api.js';
 import { StatusUpdate } from './status.js';
 import type { EmailTemplate } from './types.js';
 import { TEMPLATE_PLACEHOLDERS, checkTemplate } from './welcome-email.js';
+import { liveObjectReconciler } from './live-object.js';
 
 export { VALID_CONDITION as VALID } from '@cnpaas/webshop-api';
 
@@ -31,9 +32,8 @@ export interface TemplateControllerOptions {
 }
 
 export function templateReconciler(options: TemplateControllerOptions): Reconciler<EmailTemplate> {
-  return {
-    async reconcile(_key, { object, log }) {
-      if (!object || object.metadata?.deletionTimestamp) return;
+  return liveObjectReconciler(options, {
+    apply: async (_options, object, log) => {
       const check = checkTemplate(object);
       const status = new StatusUpdate(object, options.clock);
       if (check.ok) {
@@ -59,5 +59,5 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
       }
       await status.write(options.api.emailTemplates);
     },
-  };
+  });
 }

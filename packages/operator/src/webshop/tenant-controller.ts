@@ -26,7 +26,6 @@ import {
   type EventRecorder,
   hasFinalizer,
   isControlledBy,
-  type Logger,
   type Reconciler,
   type ReconcileResult,
   removeFinalizerPatch,
@@ -45,6 +44,7 @@ import {
 } from './names.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
+import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
 export interface TenantControllerOptions {
   api: WebshopApi;
@@ -58,13 +58,7 @@ export interface TenantControllerOptions {
 }
 
 export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
-  return {
-    async reconcile(_key, { object, log }) {
-      if (!object) return;
-      if (object.metadata?.deletionTimestamp) return finalizeTenant(options, object, log);
-      return applyTenant(options, object, log);
-    },
-  };
+  return liveObjectReconciler(options, { apply: applyTenant, finalize: finalizeTenant });
 }
 
 export function desiredNamespace(tenant: Tenant): Namespace {
@@ -75,11 +69,7 @@ export function desiredNamespace(tenant: Tenant): Namespace {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [controllerRef(tenant)] } };
 }
 
-async function applyTenant(
-  options: TenantControllerOptions,
-  cached: Tenant,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, cached, log) => {
   const { api } = options;
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
@@ -147,13 +137,9 @@ async function applyTenant(
     .clearConflict()
     .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
   await status.write(api.tenants);
-}
+};
 
-async function finalizeTenant(
-  options: TenantControllerOptions,
-  tenant: Tenant,
-  log: Logger,
-): Promise<ReconcileResult | void> {
+const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, tenant, log) => {
   const { api } = options;
   if (!hasFinalizer(tenant, TENANT_FINALIZER)) return;
   const name = tenant.metadata?.name ?? '';
@@ -172,4 +158,4 @@ async function finalizeTenant(
   const remove = removeFinalizerPatch(tenant, TENANT_FINALIZER);
   if (remove) await api.tenants.jsonPatch({ name }, remove);
   log.info({ namespace: name }, 'namespace gone; tenant finalizer removed');
-}
+};

@@ -73,6 +73,7 @@ import {
 } from './password-hash.js';
 import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
 import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
+import { liveObjectReconciler } from './live-object.js';
 
 export { USER_CONDITIONS } from '@cnpaas/webshop-api';
 
@@ -93,13 +94,7 @@ export interface UserControllerOptions {
 }
 
 export function userReconciler(options: UserControllerOptions): Reconciler<User> {
-  return {
-    async reconcile(_key, { object, log }) {
-      if (!object) return;
-      if (object.metadata?.deletionTimestamp) return finalizeUser(options, object, log);
-      return applyUser(options, object, log);
-    },
-  };
+  return liveObjectReconciler(options, { apply: applyUser, finalize: finalizeUser });
 }
 
 /** Labels of everything made for one User. */

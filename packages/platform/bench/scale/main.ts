@@ -12,13 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { KubeClient } from '@cnpaas/kube';
 import { formatMarkdownFile } from '../../../../scripts/lib/format-markdown.js';
-import { resolveAll } from '../../src/stack-plan.js';
-import { positiveInteger } from '../args.js';
-import { appendSection, loadAverage, machine, markdownTable, textTable } from '../report.js';
-import { defaultEtcd, etcdVersion, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
+import { benchFlags, positiveInteger } from '../args.js';
+import { appendSection } from '../report.js';
+import { loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
+import { benchSubjects, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
 import { mergeSorted, score } from './score.js';
@@ -37,24 +36,17 @@ const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
   --help
 `;
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = benchFlags(
+  {
     scale: { type: 'boolean', default: true },
     objects: { type: 'string', default: '1000000' },
     duration: { type: 'string', default: '3600' },
     concurrency: { type: 'string', default: '10' },
     datastores: { type: 'string', default: 'store,etcd' },
     'watch-cache': { type: 'string', default: 'on' },
-    etcd: { type: 'string' },
-    write: { type: 'boolean', default: false },
-    out: { type: 'string', default: path.resolve(import.meta.dirname, '../../../../docs/benchmarks.md') },
-    help: { type: 'boolean', default: false },
   },
-});
-if (flags.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
+  USAGE,
+);
 function usageError(message: string): never {
   process.stderr.write(`${message}\n\n${USAGE}`);
   process.exit(2);
@@ -306,14 +298,9 @@ function growthCells(side: SideResult): string[][] {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
-  log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
-  const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
-  const etcdBinary = flags.etcd ?? defaultEtcd();
-  const etcdVer = etcdVersion(etcdBinary);
+  const { info, kubeVersion, apiserver, etcdBinary, etcdVer } = await benchSubjects(flags.etcd, log);
   const sides: SideResult[] = [];
-  for (const kind of datastores as DatastoreKind[])
-    sides.push(await runSide(kind, found['kube-apiserver'].path, etcdBinary, etcdVer));
+  for (const kind of datastores as DatastoreKind[]) sides.push(await runSide(kind, apiserver, etcdBinary, etcdVer));
 
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}; Node ${info.node}`,

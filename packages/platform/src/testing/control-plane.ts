@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { ADMIN_USER, ensureClusterPki } from '../cluster-pki.js';
+import { ensureClusterPki, writeAdminKubeconfig, writeControllerManagerKubeconfig } from '../cluster-pki.js';
 import { apiserverSpec, controllerManagerSpec, storeSpec, type ProcessSpec } from '../control-plane.js';
 import { PlatformError } from '../errors.js';
 import { resolveKubeBinary, type KubeBinaryName } from '../kube-binaries.js';
@@ -121,13 +121,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       controllerManager: await freePort(),
     };
     const server = `https://127.0.0.1:${ports.apiserver}`;
-    writeKubeconfig(paths.kubeconfig, {
-      server,
-      caFile: pki.ca.files.cert,
-      user: ADMIN_USER,
-      client: pki.admin,
-      embed: true,
-    });
+    writeAdminKubeconfig(paths.kubeconfig, server, pki);
     let topology = options.topology;
     if (topology === undefined) {
       topology = path.join(paths.run, 'topology.yaml');
@@ -151,13 +145,7 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
       }),
     ];
     if (options.controllerManager) {
-      const controllerManagerKubeconfig = path.join(paths.pki, 'kube-controller-manager.kubeconfig');
-      writeKubeconfig(controllerManagerKubeconfig, {
-        server,
-        caFile: pki.ca.files.cert,
-        user: 'system:kube-controller-manager',
-        client: pki.controllerManager,
-      });
+      const controllerManagerKubeconfig = writeControllerManagerKubeconfig(paths.pki, server, pki);
       specs.push(controllerManagerSpec({ paths, ports, pki, topology, binaries, controllerManagerKubeconfig }));
     }
     const env = options.env;

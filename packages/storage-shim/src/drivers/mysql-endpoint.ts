@@ -1,21 +1,9 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'mysql2';
-import { MysqlDriver } from './mysql-driver.js';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  backendLabel,
-  connectionOf,
-  type ConnectionSettings,
-} from './connection-settings.js';
-import { REDACTED, onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
+import { MysqlDriver, type MysqlEndpoint } from './mysql-driver.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionSettings } from './connection-settings.js';
+import { REDACTED, networkFactory, onePassword, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
-
-/** A MySQL/MariaDB endpoint, split into what mysql2 connects with and what may be shown. */
-export interface MysqlEndpoint {
-  config: ConnectionOptions;
-  /** The endpoint with its password replaced by `***`: the only form that may reach a log or an error. */
-  display: string;
-}
 
 // Go's MySQL driver's `tls` values, as kine and HariKube endpoints carry them; `preferred` may fall back to plain text.
 const TLS_MODES = {
@@ -115,21 +103,10 @@ function port(display: string, text: string | undefined): number {
   return n;
 }
 
-/**
- * `mysql://`: one backend per MySQL or MariaDB database. The location is the
- * full endpoint (the driver needs the password to connect); only its
- * redacted form is ever shown.
- */
-export const mysqlFactory: DriverFactory = {
+/** `mysql://`: one backend per MySQL or MariaDB database. */
+export const mysqlFactory: DriverFactory = networkFactory({
   scheme: 'mysql',
   forms: FORMS,
-  resolve(rest, { scheme, connection }) {
-    const endpoint = `${scheme}://${rest}`;
-    return { location: endpoint, display: parseMysqlEndpoint(endpoint, connection).display };
-  },
-  open(endpoint) {
-    const connection = connectionOf(endpoint);
-    const parsed = parseMysqlEndpoint(endpoint.location, connection);
-    return new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
-  },
-};
+  parse: parseMysqlEndpoint,
+  driver: (endpoint) => new MysqlDriver(endpoint),
+});

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import { MYSQL_SESSION } from './sql/mysql-dialect.js';
+import { openWatched } from './reconnecting-connection.js';
 import { serveQueries } from './sql-worker-host.js';
 
 /**
@@ -16,19 +17,16 @@ serveQueries<mysql.Connection>((config) => {
     bigNumberStrings: true,
   };
   return {
-    async connect(lost) {
-      const c = await mysql.createConnection(options);
-      // A connection that drops (the server restarted) reports it here; the next query opens another.
-      c.on('error', lost);
-      c.on('end', () => lost(new Error('connection lost')));
-      try {
-        for (const s of MYSQL_SESSION) await c.query(s);
-      } catch (err) {
-        c.destroy();
-        throw err;
-      }
-      return c;
-    },
+    // A connection that drops (the server restarted) reports it; the next query opens another.
+    connect: (lost) =>
+      openWatched(mysql.createConnection(options), {
+        lost,
+        endMessage: 'connection lost',
+        ready: async (c) => {
+          for (const s of MYSQL_SESSION) await c.query(s);
+        },
+        discard: (c) => c.destroy(),
+      }),
     async query(c, text, params) {
       // Text protocol: mysql2 escapes each value into the statement (Buffer as X'..', BigInt as a literal).
       const [result] = await c.query(text, params);

@@ -1,11 +1,14 @@
+import type { BackendDriver } from '../mvcc/backend.js';
 import {
   type BackendTls,
   type ConnectionSettings,
+  backendLabel,
+  connectionOf,
   passwordSetting,
   readPassword,
   readTlsFile,
 } from './connection-settings.js';
-import { EndpointError } from './registry-types.js';
+import { type DriverFactory, EndpointError } from './registry-types.js';
 
 /**
  * What the endpoints of network databases (postgres-endpoint.ts,
@@ -137,4 +140,39 @@ export function onlyParams(display: string, params: URLSearchParams, allowed: re
   for (const key of params.keys()) {
     if (!allowed.includes(key)) throw new EndpointError(`${display}: parameter "${key}" is not supported`, 'remove it');
   }
+}
+
+/** A network database's endpoint, split into what its client connects with and what may be shown. */
+export interface ParsedEndpoint<C> {
+  config: C;
+  /** The endpoint with its password replaced by `***`: the only form that may reach a log or an error. */
+  display: string;
+}
+
+/**
+ * The driver factory of a network database: one backend per database. The
+ * location is the full endpoint (the driver needs the password to connect);
+ * only its redacted form is ever shown. A password or TLS file from the
+ * backend's connection settings is read when the backend opens.
+ */
+export function networkFactory<C extends object>(database: {
+  scheme: string;
+  aliases?: readonly string[];
+  forms: readonly string[];
+  parse: (endpoint: string, connection: ConnectionSettings) => ParsedEndpoint<C>;
+  driver: (endpoint: ParsedEndpoint<C>) => BackendDriver;
+}): DriverFactory {
+  const { parse, driver, ...names } = database;
+  return {
+    ...names,
+    resolve(rest, { scheme, connection }) {
+      const endpoint = `${scheme}://${rest}`;
+      return { location: endpoint, display: parse(endpoint, connection).display };
+    },
+    open(endpoint) {
+      const connection = connectionOf(endpoint);
+      const parsed = parse(endpoint.location, connection);
+      return driver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
+    },
+  };
 }

@@ -78,6 +78,12 @@ export interface ServerSpecifics {
    * migrations must be safe to run twice (MySQL's `IF NOT EXISTS`).
    */
   readonly migrationLock?: string;
+  /** A query for the bytes the store's tables take, as decimal text: `total` in use, `free` held but unused. */
+  readonly sizeQuery: string;
+  /** The statement that rebuilds the tables, giving freed pages back. */
+  readonly defragment: string;
+  /** What decides whether a COMMIT that was answered survives a crash of the server: a query, and its row as settings. */
+  readonly durability: { query: string; settings: (row: Record<string, unknown>) => Record<string, unknown> };
 }
 
 /**
@@ -87,8 +93,8 @@ export interface ServerSpecifics {
  * mvcc/backend.ts, so the event loop is free while the server makes it
  * durable. Reads are synchronous through sql-bridge.ts: inside a batch on the
  * writer (they must see the batch's own rows), otherwise on the reader, at
- * the committed state. Subclasses add what only their server has: size,
- * defragmentation, durability settings.
+ * the committed state. What only its server has (size, defragmentation,
+ * durability settings) comes from its ServerSpecifics.
  */
 export abstract class NetworkSqlDriver implements BackendDriver {
   readonly location: string;
@@ -456,9 +462,20 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return r.rowCount;
   }
 
-  abstract size(): { total: number; inUse: number };
-  abstract defragment(): void;
-  abstract settings(): Record<string, unknown>;
+  size(): { total: number; inUse: number } {
+    const row = this.db.query('reader', this.#spec.sizeQuery).rows[0]!;
+    const total = Number(row.total);
+    return { total: total + Number(row.free), inUse: total };
+  }
+
+  defragment(): void {
+    this.db.query('reader', this.#spec.defragment);
+  }
+
+  settings(): Record<string, unknown> {
+    const { query, settings } = this.#spec.durability;
+    return settings(this.db.query('reader', query).rows[0]!);
+  }
 
   async close(): Promise<void> {
     if (this.#inTxn) this.rollback();

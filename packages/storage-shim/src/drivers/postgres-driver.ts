@@ -1,4 +1,5 @@
-import type { PostgresEndpoint } from './postgres-endpoint.js';
+import type { ClientConfig } from 'pg';
+import type { ParsedEndpoint } from './network-endpoint.js';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
 import { postgresDialect } from './sql/postgres-dialect.js';
 
@@ -14,29 +15,22 @@ const POSTGRES: ServerSpecifics = {
   statements: (script) => [script],
   // Stores that start together on a fresh database (replicas) migrate one at a time.
   migrationLock: 'SELECT pg_advisory_xact_lock(7165064463812390513)',
+  // PostgreSQL keeps no free pages apart: what the tables take is all in use.
+  sizeQuery:
+    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS total, '0' AS free FROM pg_class c WHERE c.relname IN ('kv', 'history', 'meta') AND c.relnamespace = current_schema()::regnamespace",
+  defragment: 'VACUUM kv, history',
+  durability: {
+    query: 'SHOW synchronous_commit',
+    settings: (row) => ({ synchronousCommit: row.synchronous_commit }),
+  },
 };
 
-/** One backend in a PostgreSQL database (network-sql-driver.ts), plus what only PostgreSQL reports. */
+/** A PostgreSQL endpoint, split into what `pg` connects with and what may be shown. */
+export type PostgresEndpoint = ParsedEndpoint<ClientConfig>;
+
+/** One backend in a PostgreSQL database (network-sql-driver.ts). */
 export class PostgresDriver extends NetworkSqlDriver {
   constructor(endpoint: PostgresEndpoint) {
     super(POSTGRES, endpoint.display, endpoint.config);
-  }
-
-  size(): { total: number; inUse: number } {
-    const row = this.db.query(
-      'reader',
-      "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS total FROM pg_class c WHERE c.relname IN ('kv', 'history', 'meta') AND c.relnamespace = current_schema()::regnamespace",
-    ).rows[0]!;
-    const total = Number(row.total);
-    return { total, inUse: total };
-  }
-
-  defragment(): void {
-    this.db.query('reader', 'VACUUM kv, history');
-  }
-
-  settings(): Record<string, unknown> {
-    const row = this.db.query('reader', 'SHOW synchronous_commit').rows[0]!;
-    return { synchronousCommit: row.synchronous_commit };
   }
 }

@@ -1,20 +1,8 @@
 import type { ClientConfig } from 'pg';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  backendLabel,
-  connectionOf,
-  type ConnectionSettings,
-} from './connection-settings.js';
-import { onePassword, onlyParams, parseEndpointUrl, tlsSetting, withSecrets } from './network-endpoint.js';
-import { PostgresDriver } from './postgres-driver.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionSettings } from './connection-settings.js';
+import { networkFactory, onePassword, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import { PostgresDriver, type PostgresEndpoint } from './postgres-driver.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
-
-/** A PostgreSQL endpoint, split into what `pg` connects with and what may be shown. */
-export interface PostgresEndpoint {
-  config: ClientConfig;
-  /** The endpoint with its password replaced by `***`: the only form that may reach a log or an error. */
-  display: string;
-}
 
 const SSL_MODES = {
   disable: false,
@@ -59,22 +47,11 @@ export function parsePostgresEndpoint(endpoint: string, connection: ConnectionSe
   return { config, display };
 }
 
-/**
- * `postgres://` and `postgresql://`: one backend per database. The location
- * is the full URL (the driver needs the password to connect); only its
- * redacted form is ever shown.
- */
-export const postgresFactory: DriverFactory = {
+/** `postgres://` and `postgresql://`: one backend per database. */
+export const postgresFactory: DriverFactory = networkFactory({
   scheme: 'postgres',
   aliases: ['postgresql'],
   forms: ['postgres://user:password@host:5432/database?sslmode=disable'],
-  resolve(rest, { scheme, connection }) {
-    const endpoint = `${scheme}://${rest}`;
-    return { location: endpoint, display: parsePostgresEndpoint(endpoint, connection).display };
-  },
-  open(endpoint) {
-    const connection = connectionOf(endpoint);
-    const parsed = parsePostgresEndpoint(endpoint.location, connection);
-    return new PostgresDriver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
-  },
-};
+  parse: parsePostgresEndpoint,
+  driver: (endpoint) => new PostgresDriver(endpoint),
+});

@@ -1,6 +1,7 @@
 import { checkServerIdentity } from 'node:tls';
 import pg from 'pg';
 import type { TlsOptions } from './network-endpoint.js';
+import { openWatched } from './reconnecting-connection.js';
 import { serveQueries } from './sql-worker-host.js';
 
 /**
@@ -27,19 +28,13 @@ function clientConfig(config: pg.ClientConfig): pg.ClientConfig {
 serveQueries<pg.Client>((config) => {
   const options = clientConfig(config as pg.ClientConfig);
   return {
-    async connect(lost) {
-      const client = new pg.Client(options);
-      // Without a listener, a connection the server ends (a restart) would throw in this thread and end it.
-      client.on('error', lost);
-      client.on('end', () => lost(new Error('Connection terminated unexpectedly')));
-      try {
-        await client.connect();
-      } catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-      }
-      return client;
-    },
+    connect: (lost) =>
+      openWatched(new pg.Client(options), {
+        lost,
+        endMessage: 'Connection terminated unexpectedly',
+        ready: (client) => client.connect(),
+        discard: (client) => client.end().catch(() => undefined),
+      }),
     // BIGINT columns come back as text; the driver converts them, so nothing is lost above 2^53.
     async query(client, text, params) {
       // pg does not bind BigInt; as decimal text PostgreSQL reads a lease ID into BIGINT exactly.

@@ -120,3 +120,36 @@ export class ReconnectingConnection<C> {
     if (attempt) await attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
   }
 }
+
+/** What a client's connection reports its end through. */
+interface Watchable {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+}
+
+/**
+ * Opens one connection the way both workers do: from the start, `lost` hears
+ * when it ends (without a listener, a connection the server ends would throw
+ * in the worker's thread and end it), and a connection that fails to get
+ * `ready` is closed again by `discard` before the error is passed on.
+ */
+export async function openWatched<C extends Watchable>(
+  created: C | Promise<C>,
+  steps: {
+    lost: (err: Error) => void;
+    endMessage: string;
+    ready: (c: C) => Promise<unknown>;
+    discard: (c: C) => unknown;
+  },
+): Promise<C> {
+  const c = await created;
+  c.on('error', steps.lost);
+  c.on('end', () => steps.lost(new Error(steps.endMessage)));
+  try {
+    await steps.ready(c);
+  } catch (err) {
+    await steps.discard(c);
+    throw err;
+  }
+  return c;
+}

@@ -516,15 +516,8 @@ export class RevisionStore {
     // batch against the database's current state and commit it holding the lock.
     this.#committing = this.#settle(
       sequencer.lock().then(
-        (latest) => {
-          try {
-            this.#catchUp(latest);
-          } catch (err) {
-            this.#fail(this.#queue.splice(0), err);
-            return undefined;
-          }
-          return this.#runBatch();
-        },
+        (latest) =>
+          this.#caughtUpTo(latest, (err) => this.#fail(this.#queue.splice(0), err)) ? this.#runBatch() : undefined,
         (err: unknown) => this.#fail(this.#queue.splice(0), err),
       ),
     );
@@ -615,6 +608,17 @@ export class RevisionStore {
     return first < 0 ? this.#queue.length : first;
   }
 
+  /** Catches up to `latest`; whether it could, `failed` hearing why not. */
+  #caughtUpTo(latest: number, failed: (err: unknown) => void): boolean {
+    try {
+      this.#catchUp(latest);
+      return true;
+    } catch (err) {
+      failed(err);
+      return false;
+    }
+  }
+
   /**
    * Replicas: delivers the revisions other processes committed after
    * `#committed` up to `latest`, in revision order, to the commit listeners
@@ -655,11 +659,9 @@ export class RevisionStore {
     this.#committing = this.#settle(
       sequencer.latest().then(
         (latest) => {
-          try {
-            this.#catchUp(latest);
-          } catch (err) {
-            this.#log.warn({ err }, "reading other replicas' commits failed; retrying");
-          }
+          this.#caughtUpTo(latest, (err) =>
+            this.#log.warn({ err }, "reading other replicas' commits failed; retrying"),
+          );
         },
         (err: unknown) => this.#log.warn({ err }, 'reading the newest revision failed; retrying'),
       ),

@@ -133,22 +133,16 @@ export class WatchHub {
     }
   }
 
-  #scheduleCatchUp(): void {
+  /** One catch-up at a time: right after this turn of the event loop, or (a retry) `delayMs` later. */
+  #scheduleCatchUp(delayMs = 0): void {
     if (this.#catchUpScheduled) return;
     this.#catchUpScheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.#catchUpScheduled = false;
       this.#catchUp();
-    });
-  }
-
-  #retryLater(): void {
-    if (this.#catchUpScheduled) return;
-    this.#catchUpScheduled = true;
-    setTimeout(() => {
-      this.#catchUpScheduled = false;
-      this.#catchUp();
-    }, CATCH_UP_RETRY_MS).unref();
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs).unref();
   }
 
   /** One window of history for every unsynced watcher, then yield. */
@@ -172,7 +166,7 @@ export class WatchHub {
       } catch {
         // A backend's server is unreachable (it answers UNAVAILABLE): the watcher stays where it
         // was, and the same window is read again shortly, so it gets every event once it is back.
-        this.#retryLater();
+        this.#scheduleCatchUp(CATCH_UP_RETRY_MS);
         return;
       }
       for (const c of changes) {

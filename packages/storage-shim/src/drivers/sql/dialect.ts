@@ -97,3 +97,19 @@ export function bind(statement: Compiled, dialect: Dialect, values: Record<strin
     return values[n];
   });
 }
+
+/** The standard `ON CONFLICT ... DO UPDATE` upsert, as SQLite and PostgreSQL both spell it. */
+export const onConflictUpsert: Dialect['upsert'] = (table, columns, conflict, p) =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(p).join(', ')})
+      ON CONFLICT (${conflict}) DO UPDATE SET ${columns
+        .filter((c) => c !== conflict)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(', ')}`;
+
+/**
+ * A limited DELETE through a subquery on the row id: SQLite has DELETE ...
+ * LIMIT only as a compile-time option, PostgreSQL not at all, and the
+ * subquery works in both.
+ */
+export const deleteLimitedById: Dialect['deleteLimited'] = (table, where, limit) =>
+  `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`;

@@ -17,6 +17,16 @@ export const MYSQL_SESSION: readonly string[] = [
 
 const quote = (column: string) => (column === 'key' ? '`key`' : column);
 
+// The columns a key's revision has both in kv (its current one) and in history (every one).
+const REVISION_COLUMNS = `id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    \`key\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL,
+    create_revision BIGINT NOT NULL,
+    mod_revision BIGINT NOT NULL,
+    sub INTEGER NOT NULL,
+    version BIGINT NOT NULL,
+    lease BIGINT NOT NULL,
+    value LONGBLOB NOT NULL`;
+
 /**
  * MySQL's SQL, in the subset MariaDB, MySQL 8 and TiDB all run: `?`
  * placeholders (one per occurrence), a huge LIMIT for no limit (MySQL has no
@@ -67,28 +77,14 @@ export const mysqlDialect: Dialect = {
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.
     `
   CREATE TABLE IF NOT EXISTS kv (
-    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    \`key\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL,
-    create_revision BIGINT NOT NULL,
-    mod_revision BIGINT NOT NULL,
-    sub INTEGER NOT NULL,
-    version BIGINT NOT NULL,
-    lease BIGINT NOT NULL,
-    value LONGBLOB NOT NULL,
+    ${REVISION_COLUMNS},
     UNIQUE KEY kv_key (\`key\`),
     KEY kv_mod (mod_revision, sub),
     KEY kv_lease (lease)
   ) ENGINE=InnoDB;
 
   CREATE TABLE IF NOT EXISTS history (
-    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    \`key\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL,
-    create_revision BIGINT NOT NULL,
-    mod_revision BIGINT NOT NULL,
-    sub INTEGER NOT NULL,
-    version BIGINT NOT NULL,
-    lease BIGINT NOT NULL,
-    value LONGBLOB NOT NULL,
+    ${REVISION_COLUMNS},
     deleted INTEGER NOT NULL,
     superseded BIGINT NOT NULL,
     KEY history_key (\`key\`, mod_revision),

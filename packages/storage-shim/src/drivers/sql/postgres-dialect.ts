@@ -1,4 +1,4 @@
-import type { Dialect } from './dialect.js';
+import { type Dialect, deleteLimitedById, onConflictUpsert } from './dialect.js';
 
 /**
  * PostgreSQL's SQL: `$1` placeholders (one number per distinct parameter),
@@ -13,14 +13,8 @@ export const postgresDialect: Dialect = {
   unlimited: null,
   emptyBlob: "'\\x'::bytea",
   intAsText: (column) => `${column}::text`,
-  upsert: (table, columns, conflict, p) =>
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(p).join(', ')})
-      ON CONFLICT (${conflict}) DO UPDATE SET ${columns
-        .filter((c) => c !== conflict)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ')}`,
-  deleteLimited: (table, where, limit) =>
-    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`,
+  upsert: onConflictUpsert,
+  deleteLimited: deleteLimitedById,
   shared: {
     nowMs: '(extract(epoch from clock_timestamp()) * 1000)::bigint',
     setup: (clusterId) => [

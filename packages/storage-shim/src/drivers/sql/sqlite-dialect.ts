@@ -1,4 +1,4 @@
-import type { Dialect } from './dialect.js';
+import { type Dialect, deleteLimitedById, onConflictUpsert } from './dialect.js';
 
 /**
  * SQLite's SQL, all of it that is SQLite's own: named `@param` placeholders
@@ -13,15 +13,8 @@ export const sqliteDialect: Dialect = {
   unlimited: -1,
   emptyBlob: "x''",
   intAsText: (column) => `CAST(${column} AS TEXT)`,
-  upsert: (table, columns, conflict, p) =>
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(p).join(', ')})
-      ON CONFLICT (${conflict}) DO UPDATE SET ${columns
-        .filter((c) => c !== conflict)
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ')}`,
-  // SQLite has DELETE ... LIMIT only as a compile-time option; a subquery on the key works everywhere.
-  deleteLimited: (table, where, limit) =>
-    `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`,
+  upsert: onConflictUpsert,
+  deleteLimited: deleteLimitedById,
   // A file's `PRAGMA user_version` counts the applied ones (schema.ts).
   migrations: [
     // 1: current state, MVCC history and per-file bookkeeping.

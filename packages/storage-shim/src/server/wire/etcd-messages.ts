@@ -47,114 +47,66 @@ export const EMPTY_OP = Symbol('empty request op');
 
 // --- requests ---
 
-export function decodeRangeRequest(r: Reader): RangeRequest {
-  const m = rangeRequest();
+/** How to read one field's value off the wire, by the kind of value the message gives it. */
+const READ = {
+  bytes: (r: Reader) => r.bytes(),
+  int: (r: Reader) => r.int(),
+  int64: (r: Reader) => r.int64(),
+  bool: (r: Reader) => r.bool(),
+  string: (r: Reader) => r.bytes().toString('utf8'),
+  sortOrder: (r: Reader): SortOrder => SORT_ORDERS[r.varint()] ?? 'NONE',
+  sortTarget: (r: Reader): SortTarget => SORT_TARGETS[r.varint()] ?? 'KEY',
+};
+type Kind = keyof typeof READ;
+/** The properties of M that hold what `READ[K]` returns. */
+type PropsOf<M, K extends Kind> = { [P in keyof M]-?: ReturnType<(typeof READ)[K]> extends M[P] ? P : never }[keyof M];
+/** A message's scalar fields: by the kind of their value, each property with its field number. */
+type FieldSpec<M> = { [K in Kind]?: Partial<Record<PropsOf<M, K>, number>> };
+
+/** Hands each field of a message, in wire order, to `read`; the ones it does not take are skipped. */
+function readFields(r: Reader, read: (field: number) => boolean): void {
   while (!r.done) {
     const [field, wire] = r.tag();
-    switch (field) {
-      case 1:
-        m.key = r.bytes();
-        break;
-      case 2:
-        m.rangeEnd = r.bytes();
-        break;
-      case 3:
-        m.limit = r.int();
-        break;
-      case 4:
-        m.revision = r.int();
-        break;
-      case 5:
-        m.sortOrder = SORT_ORDERS[r.varint()] ?? 'NONE';
-        break;
-      case 6:
-        m.sortTarget = SORT_TARGETS[r.varint()] ?? 'KEY';
-        break;
-      case 7:
-        m.serializable = r.bool();
-        break;
-      case 8:
-        m.keysOnly = r.bool();
-        break;
-      case 9:
-        m.countOnly = r.bool();
-        break;
-      case 10:
-        m.minModRevision = r.int();
-        break;
-      case 11:
-        m.maxModRevision = r.int();
-        break;
-      case 12:
-        m.minCreateRevision = r.int();
-        break;
-      case 13:
-        m.maxCreateRevision = r.int();
-        break;
-      // Selector push-down: not in etcd's rpc.proto (see src/selectors/).
-      case 14:
-        m.labelSelector = r.bytes().toString('utf8');
-        break;
-      case 15:
-        m.fieldSelector = r.bytes().toString('utf8');
-        break;
-      default:
-        r.skip(wire);
-    }
+    if (!read(field)) r.skip(wire);
   }
-  return m;
 }
 
-export function decodePutRequest(r: Reader): PutRequest {
-  const m: PutRequest = { key: EMPTY, value: EMPTY, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false };
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    switch (field) {
-      case 1:
-        m.key = r.bytes();
-        break;
-      case 2:
-        m.value = r.bytes();
-        break;
-      case 3:
-        m.lease = r.int64();
-        break;
-      case 4:
-        m.prevKv = r.bool();
-        break;
-      case 5:
-        m.ignoreValue = r.bool();
-        break;
-      case 6:
-        m.ignoreLease = r.bool();
-        break;
-      default:
-        r.skip(wire);
-    }
+/** A decoder for a message of scalar fields, from the field number of each property. */
+function scalarDecoder<M extends object>(create: () => M, spec: FieldSpec<M>): (r: Reader) => M {
+  const byField: Array<[prop: string, read: (r: Reader) => unknown]> = [];
+  for (const [kind, props] of Object.entries(spec) as Array<[Kind, Record<string, number>]>) {
+    for (const [prop, field] of Object.entries(props)) byField[field] = [prop, READ[kind]];
   }
-  return m;
+  return (r) => {
+    const m = create();
+    readFields(r, (field) => {
+      const known = byField[field];
+      if (known) (m as Record<string, unknown>)[known[0]] = known[1](r);
+      return known !== undefined;
+    });
+    return m;
+  };
 }
 
-export function decodeDeleteRangeRequest(r: Reader): DeleteRangeRequest {
-  const m: DeleteRangeRequest = { key: EMPTY, rangeEnd: EMPTY, prevKv: false };
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    switch (field) {
-      case 1:
-        m.key = r.bytes();
-        break;
-      case 2:
-        m.rangeEnd = r.bytes();
-        break;
-      case 3:
-        m.prevKv = r.bool();
-        break;
-      default:
-        r.skip(wire);
-    }
-  }
-  return m;
-}
+export const decodeRangeRequest = scalarDecoder<RangeRequest>(rangeRequest, {
+  bytes: { key: 1, rangeEnd: 2 },
+  int: { limit: 3, revision: 4, minModRevision: 10, maxModRevision: 11, minCreateRevision: 12, maxCreateRevision: 13 },
+  sortOrder: { sortOrder: 5 },
+  sortTarget: { sortTarget: 6 },
+  bool: { serializable: 7, keysOnly: 8, countOnly: 9 },
+  // Selector push-down: not in etcd's rpc.proto (see src/selectors/).
+  string: { labelSelector: 14, fieldSelector: 15 },
+});
+
+export const decodePutRequest = scalarDecoder<PutRequest>(
+  () => ({ key: EMPTY, value: EMPTY, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false }),
+  { bytes: { key: 1, value: 2 }, int64: { lease: 3 }, bool: { prevKv: 4, ignoreValue: 5, ignoreLease: 6 } },
+);
+
+export const decodeDeleteRangeRequest = scalarDecoder<DeleteRangeRequest>(
+  () => ({ key: EMPTY, rangeEnd: EMPTY, prevKv: false }),
+  { bytes: { key: 1, rangeEnd: 2 }, bool: { prevKv: 3 } },
+);
 
 function decodeCompare(r: Reader): Compare {
   const m: Compare = { result: 'EQUAL', target: 'VERSION', key: EMPTY, rangeEnd: EMPTY, number: 0n, value: EMPTY };
@@ -162,36 +114,35 @@ function decodeCompare(r: Reader): Compare {
   let member = 0;
   let number = 0n;
   let value: Buffer = EMPTY;
-  while (!r.done) {
-    const [field, wire] = r.tag();
+  readFields(r, (field) => {
     switch (field) {
       case 1:
         m.result = RESULTS[r.varint()] ?? 'EQUAL';
-        break;
+        return true;
       case 2:
         m.target = TARGETS[r.varint()] ?? 'VERSION';
-        break;
+        return true;
       case 3:
         m.key = r.bytes();
-        break;
+        return true;
       case 4:
       case 5:
       case 6:
       case 8:
         member = field;
         number = r.int64();
-        break;
+        return true;
       case 7:
         member = 7;
         value = r.bytes();
-        break;
+        return true;
       case 64:
         m.rangeEnd = r.bytes();
-        break;
+        return true;
       default:
-        r.skip(wire);
+        return false;
     }
-  }
+  });
   const expected = { VERSION: 4, CREATE: 5, MOD: 6, VALUE: 7, LEASE: 8 }[m.target];
   if (member === expected) {
     if (member === 7) m.value = value;
@@ -202,59 +153,33 @@ function decodeCompare(r: Reader): Compare {
 
 function decodeRequestOp(r: Reader): RequestOp | typeof EMPTY_OP {
   let op: RequestOp | typeof EMPTY_OP = EMPTY_OP;
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    switch (field) {
-      case 1:
-        op = { range: decodeRangeRequest(r.sub()) };
-        break;
-      case 2:
-        op = { put: decodePutRequest(r.sub()) };
-        break;
-      case 3:
-        op = { deleteRange: decodeDeleteRangeRequest(r.sub()) };
-        break;
-      case 4:
-        op = { txn: decodeTxnRequest(r.sub()) };
-        break;
-      default:
-        r.skip(wire);
-    }
-  }
+  readFields(r, (field) => {
+    if (field === 1) op = { range: decodeRangeRequest(r.sub()) };
+    else if (field === 2) op = { put: decodePutRequest(r.sub()) };
+    else if (field === 3) op = { deleteRange: decodeDeleteRangeRequest(r.sub()) };
+    else if (field === 4) op = { txn: decodeTxnRequest(r.sub()) };
+    else return false;
+    return true;
+  });
   return op;
 }
 
 export function decodeTxnRequest(r: Reader): TxnRequest {
   const m: TxnRequest = { compare: [], success: [], failure: [] };
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    switch (field) {
-      case 1:
-        m.compare.push(decodeCompare(r.sub()));
-        break;
-      case 2:
-        m.success.push(decodeRequestOp(r.sub()) as RequestOp);
-        break;
-      case 3:
-        m.failure.push(decodeRequestOp(r.sub()) as RequestOp);
-        break;
-      default:
-        r.skip(wire);
-    }
-  }
+  readFields(r, (field) => {
+    if (field === 1) m.compare.push(decodeCompare(r.sub()));
+    else if (field === 2) m.success.push(decodeRequestOp(r.sub()) as RequestOp);
+    else if (field === 3) m.failure.push(decodeRequestOp(r.sub()) as RequestOp);
+    else return false;
+    return true;
+  });
   return m;
 }
 
-export function decodeCompaction(r: Reader): { revision: number; physical: boolean } {
-  const m = { revision: 0, physical: false };
-  while (!r.done) {
-    const [field, wire] = r.tag();
-    if (field === 1) m.revision = r.int();
-    else if (field === 2) m.physical = r.bool();
-    else r.skip(wire);
-  }
-  return m;
-}
+export const decodeCompaction = scalarDecoder(() => ({ revision: 0, physical: false }), {
+  int: { revision: 1 },
+  bool: { physical: 2 },
+});
 
 // --- responses ---
 
@@ -312,105 +237,107 @@ function writeKv(w: Writer, field: number, kv: KeyValue, size = kvSize(kv)): voi
   w.bigField(6, kv.lease);
 }
 
+/** One response message: its body's size and its writer; `full` marks a top-level header. */
+interface MessageCodec<T> {
+  size(m: T, full: boolean): number;
+  write(w: Writer, m: T, full: boolean): void;
+}
+
+/** A top-level response, in a buffer of exactly its size. */
+function encode<T>(codec: MessageCodec<T>, m: T): Buffer {
+  const w = new Writer(codec.size(m, true));
+  codec.write(w, m, true);
+  return w.finish();
+}
+
+/** A message inside another one, as the length-delimited field `field`. */
+function writeNested<T>(w: Writer, field: number, codec: MessageCodec<T>, m: T): void {
+  w.tag(field, BYTES);
+  w.varint(codec.size(m, false));
+  codec.write(w, m, false);
+}
+
 export class ResponseCodec {
+  readonly #range: MessageCodec<RangeResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
+      for (const kv of r.kvs) n += lenField(kvSize(kv));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      for (const kv of r.kvs) writeKv(w, 2, kv);
+      w.boolField(3, r.more);
+      w.intField(4, r.count);
+    },
+  };
+
+  readonly #put: MessageCodec<PutResponse> = {
+    size: (r, full) => this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0),
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      if (r.prevKv) writeKv(w, 2, r.prevKv);
+    },
+  };
+
+  readonly #delete: MessageCodec<DeleteRangeResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
+      for (const kv of r.prevKvs) n += lenField(kvSize(kv));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      w.intField(2, r.deleted);
+      for (const kv of r.prevKvs) writeKv(w, 3, kv);
+    },
+  };
+
+  readonly #txn: MessageCodec<TxnResponse> = {
+    size: (r, full) => {
+      let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
+      for (const op of r.responses) n += lenField(this.#op.size(op, false));
+      return n;
+    },
+    write: (w, r, full) => {
+      this.header.write(w, 1, r.revision, full);
+      w.boolField(2, r.succeeded);
+      for (const op of r.responses) writeNested(w, 3, this.#op, op);
+    },
+  };
+
+  /** A ResponseOp: the one member it has, as its field (1 to 4). */
+  readonly #op: MessageCodec<ResponseOp> = {
+    size: (op) => {
+      if ('range' in op) return lenField(this.#range.size(op.range, false));
+      if ('put' in op) return lenField(this.#put.size(op.put, false));
+      if ('deleteRange' in op) return lenField(this.#delete.size(op.deleteRange, false));
+      return lenField(this.#txn.size(op.txn, false));
+    },
+    write: (w, op) => {
+      if ('range' in op) writeNested(w, 1, this.#range, op.range);
+      else if ('put' in op) writeNested(w, 2, this.#put, op.put);
+      else if ('deleteRange' in op) writeNested(w, 3, this.#delete, op.deleteRange);
+      else writeNested(w, 4, this.#txn, op.txn);
+    },
+  };
+
   constructor(readonly header: HeaderCodec) {}
 
-  // Each message has a body size and a writer; `full` marks top-level headers.
-  #rangeSize(r: RangeResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
-    for (const kv of r.kvs) n += lenField(kvSize(kv));
-    return n;
-  }
-
-  #writeRange(w: Writer, r: RangeResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    for (const kv of r.kvs) writeKv(w, 2, kv);
-    w.boolField(3, r.more);
-    w.intField(4, r.count);
-  }
-
-  #putSize(r: PutResponse, full: boolean): number {
-    return this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0);
-  }
-
-  #writePut(w: Writer, r: PutResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    if (r.prevKv) writeKv(w, 2, r.prevKv);
-  }
-
-  #deleteSize(r: DeleteRangeResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
-    for (const kv of r.prevKvs) n += lenField(kvSize(kv));
-    return n;
-  }
-
-  #writeDelete(w: Writer, r: DeleteRangeResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    w.intField(2, r.deleted);
-    for (const kv of r.prevKvs) writeKv(w, 3, kv);
-  }
-
-  #opSize(op: ResponseOp): number {
-    if ('range' in op) return lenField(this.#rangeSize(op.range, false));
-    if ('put' in op) return lenField(this.#putSize(op.put, false));
-    if ('deleteRange' in op) return lenField(this.#deleteSize(op.deleteRange, false));
-    return lenField(this.#txnSize(op.txn, false));
-  }
-
-  #txnSize(r: TxnResponse, full: boolean): number {
-    let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
-    for (const op of r.responses) n += lenField(this.#opSize(op));
-    return n;
-  }
-
-  #writeTxn(w: Writer, r: TxnResponse, full: boolean): void {
-    this.header.write(w, 1, r.revision, full);
-    w.boolField(2, r.succeeded);
-    for (const op of r.responses) {
-      w.tag(3, BYTES);
-      w.varint(this.#opSize(op));
-      if ('range' in op) {
-        w.tag(1, BYTES);
-        w.varint(this.#rangeSize(op.range, false));
-        this.#writeRange(w, op.range, false);
-      } else if ('put' in op) {
-        w.tag(2, BYTES);
-        w.varint(this.#putSize(op.put, false));
-        this.#writePut(w, op.put, false);
-      } else if ('deleteRange' in op) {
-        w.tag(3, BYTES);
-        w.varint(this.#deleteSize(op.deleteRange, false));
-        this.#writeDelete(w, op.deleteRange, false);
-      } else {
-        w.tag(4, BYTES);
-        w.varint(this.#txnSize(op.txn, false));
-        this.#writeTxn(w, op.txn, false);
-      }
-    }
-  }
-
   range(r: RangeResponse): Buffer {
-    const w = new Writer(this.#rangeSize(r, true));
-    this.#writeRange(w, r, true);
-    return w.finish();
+    return encode(this.#range, r);
   }
 
   put(r: PutResponse): Buffer {
-    const w = new Writer(this.#putSize(r, true));
-    this.#writePut(w, r, true);
-    return w.finish();
+    return encode(this.#put, r);
   }
 
   deleteRange(r: DeleteRangeResponse): Buffer {
-    const w = new Writer(this.#deleteSize(r, true));
-    this.#writeDelete(w, r, true);
-    return w.finish();
+    return encode(this.#delete, r);
   }
 
   txn(r: TxnResponse): Buffer {
-    const w = new Writer(this.#txnSize(r, true));
-    this.#writeTxn(w, r, true);
-    return w.finish();
+    return encode(this.#txn, r);
   }
 
   /** A response carrying only the header (Compact, and others). */
