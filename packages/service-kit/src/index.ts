@@ -29,12 +29,14 @@ export { hostPort, parseHostPort, type HostPort } from './address.js';
 export {
   Flags,
   LOG_LEVELS,
+  flagTable,
   parseDurationFlag,
   parseListenFlag,
   readFlags,
   type FlagParseOptions,
   type FlagProblem,
   type FlagTable,
+  type FlagTableOptions,
   type KubeconfigSource,
   type ReadFlagsOptions,
 } from './flags.js';
@@ -49,6 +51,25 @@ export {
   type VerifyTokenOptions,
 } from './signed-token.js';
 export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './tls.js';
+export {
+  MTLS_SERVING_FLAGS,
+  MTLS_TLS_HINT,
+  mtlsServingTls,
+  readMtlsMaterial,
+  readMtlsServing,
+  serveMtlsUntilStopped,
+  type MtlsFiles,
+  type MtlsMaterial,
+  type MtlsServingConfig,
+  type MtlsServingRules,
+  type ServeMtlsOptions,
+} from './mtls-serving.js';
+export {
+  MtlsJsonService,
+  type JsonServiceMetrics,
+  type MtlsJsonServerKind,
+  type MtlsJsonServerOptions,
+} from './mtls-json-service.js';
 export { ephemeralPortLow, freePort, probePort } from './free-port.js';
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';
 export { clientCertificateCheck, peerCommonNames, type ClientCertificateCheckOptions } from './client-certificate.js';
