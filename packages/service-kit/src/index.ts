@@ -14,7 +14,13 @@ export {
   type KitFailure,
   type KitErrorOptions,
 } from './errors.js';
-export type { CertificateNeed, ComponentDescriptor } from './component.js';
+export {
+  nodeProcess,
+  type CertificateNeed,
+  type ComponentDescriptor,
+  type NodeProcess,
+  type NodeProcessOptions,
+} from './component.js';
 export {
   APISERVER_WEBHOOK_CLIENT_NAME,
   type ComposedComponent,
@@ -54,6 +60,7 @@ export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './
 export {
   MTLS_SERVING_FLAGS,
   MTLS_TLS_HINT,
+  mtlsServingArgs,
   mtlsServingTls,
   readMtlsMaterial,
   readMtlsServing,
@@ -61,6 +68,7 @@ export {
   type MtlsFiles,
   type MtlsMaterial,
   type MtlsServingConfig,
+  type MtlsServingArgsOptions,
   type MtlsServingRules,
   type ServeMtlsOptions,
 } from './mtls-serving.js';
@@ -100,6 +108,7 @@ export {
   BASE_REDACT_PATHS,
   createServiceLogger,
   loggerFactory,
+  redactAtDepths,
   type DestinationStream,
   type Logger,
   type LoggerOptions,

@@ -39,6 +39,31 @@ export interface MtlsServingRules {
   allowedNames: { fallback: readonly string[] } | { required: FlagProblem };
 }
 
+export interface MtlsServingArgsOptions {
+  /** HOST:PORT. */
+  listen: string;
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string;
+  allowedClientNames: readonly string[];
+}
+
+/** The five flags as a supervisor passes them (a component descriptor's command). */
+export function mtlsServingArgs(options: MtlsServingArgsOptions): string[] {
+  return [
+    '--listen',
+    options.listen,
+    '--cert-file',
+    options.certFile,
+    '--key-file',
+    options.keyFile,
+    '--client-ca-file',
+    options.clientCaFile,
+    '--allowed-client-names',
+    options.allowedClientNames.join(','),
+  ];
+}
+
 /** The five flags, checked (every server authenticates its callers: no anonymous mode). */
 export function readMtlsServing(flags: Flags, rules: MtlsServingRules): MtlsServingConfig {
   const { host, port } = flags.listen('listen', rules.listen);
