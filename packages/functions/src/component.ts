@@ -5,7 +5,13 @@
  * Plain objects; the platform decides paths and ports and passes them in.
  * The shape is @cnpaas/service-kit's, as for every runnable package.
  */
-import { hostPort, mtlsServingArgs, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
+import {
+  hostPort,
+  mtlsServingArgs,
+  nodeProcess,
+  type ComponentDescriptor,
+  type MtlsComponentOptions,
+} from '@cnpaas/service-kit';
 import { packageManifestPath } from '@cnpaas/service-kit/manifests';
 import { TRIGGER_CLIENT_NAME } from './function/config.js';
 import { TRIGGER_NAME } from './trigger/types.js';
@@ -81,18 +87,13 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
   };
 }
 
-export interface FunctionComponentOptions {
-  host?: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
+export interface FunctionComponentOptions extends MtlsComponentOptions {
   /**
    * The delivery CA: signs the client certificate the demo HTTPTrigger presents (and this server's
    * serving certificate). Never the cluster CA: a certificate kube-apiserver trusts must not be what
    * delivery runs on.
    */
   clientCaFile: string;
-  kubeconfig: string;
   smtp: {
     host: string;
     port: number;
@@ -103,7 +104,6 @@ export interface FunctionComponentOptions {
   };
   /** The console's verify page, for the links in welcome mails (--verify-url); default the function's. */
   verifyUrl?: string;
-  logLevel?: string;
 }
 
 export function emailFunctionComponent(options: FunctionComponentOptions): ComponentDescriptor {

@@ -65,6 +65,7 @@ export {
   readMtlsMaterial,
   readMtlsServing,
   serveMtlsUntilStopped,
+  type MtlsComponentOptions,
   type MtlsFiles,
   type MtlsMaterial,
   type MtlsServingConfig,

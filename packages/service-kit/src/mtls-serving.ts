@@ -39,6 +39,20 @@ export interface MtlsServingRules {
   allowedNames: { fallback: readonly string[] } | { required: FlagProblem };
 }
 
+/** What the platform passes the component descriptor of such a server. */
+export interface MtlsComponentOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /** The CA of the callers' client certificates. */
+  clientCaFile: string;
+  /** Kubeconfig with the server's own client identity. */
+  kubeconfig: string;
+  logLevel?: string;
+}
+
 export interface MtlsServingArgsOptions {
   /** HOST:PORT. */
   listen: string;

@@ -13,6 +13,7 @@ import {
   mtlsServingArgs,
   nodeProcess,
   type ComponentDescriptor,
+  type MtlsComponentOptions,
 } from '@cnpaas/service-kit';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
@@ -23,18 +24,8 @@ export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
 /** The CN the webhooks accept from kube-apiserver's webhook client certificate (the platform's contract). */
 export { APISERVER_WEBHOOK_CLIENT_NAME };
 
-export interface WebhooksComponentOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
-  /** CA of kube-apiserver's webhook client certificate. */
-  clientCaFile: string;
-  /** Kubeconfig with the cnpaas-webhooks client identity. */
-  kubeconfig: string;
-  logLevel?: string;
-}
+/** `clientCaFile`: the CA of kube-apiserver's webhook client certificate; `kubeconfig`: the cnpaas-webhooks identity. */
+export type WebhooksComponentOptions = MtlsComponentOptions;
 
 export function webhooksComponent(options: WebhooksComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
