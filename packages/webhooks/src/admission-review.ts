@@ -8,5 +8,8 @@ import { WebhooksError } from './errors.js';
 
 /** Checks the envelope and returns the review; a body that is not one is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */
 export function parseAdmissionReview(body: unknown): CheckedAdmissionReview {
-  return parseReview(body, (kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options));
+  return parseReview(
+    body,
+    (_kind, message, options) => new WebhooksError('CNPAAS_WEBHOOKS_BAD_REVIEW', message, options),
+  );
 }
