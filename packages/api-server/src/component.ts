@@ -11,8 +11,7 @@
  * v1.api.webshop.cnpaas.dev (APISERVICE_NAME): an unavailable APIService
  * blocks every namespace deletion.
  */
-import { fileURLToPath } from 'node:url';
-import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
 import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
 import { API_SERVER_USER } from '@cnpaas/webshop-api';
@@ -47,10 +46,7 @@ export interface ApiServerComponentOptions {
 
 export function apiServerComponent(options: ApiServerComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const base = `https://${listen}`;
-  const command = [
-    process.execPath,
-    fileURLToPath(new URL('../bin/cnpaas-api-server.js', import.meta.url)),
+  const args = [
     '--listen',
     listen,
     '--tls-cert-file',
@@ -65,14 +61,14 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
     options.kubeconfig,
   ];
   if (options.registrationTimeoutSeconds !== undefined)
-    command.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
+    args.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
   return {
-    name: 'api-server',
-    command,
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${base}/healthz`,
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    ...nodeProcess('api-server', {
+      bin: new URL('../bin/cnpaas-api-server.js', import.meta.url),
+      args,
+      baseUrl: `https://${listen}`,
+      logLevel: options.logLevel,
+    }),
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.registrantClusterRole)],
       afterReady: [manifestPath(MANIFEST_FILES.service), manifestPath(MANIFEST_FILES.apiService)],

@@ -5,6 +5,7 @@
  * `cnpaas up` gives kube-apiserver can be given here unchanged.
  */
 import {
+  flagTable,
   parseDurationFlag,
   parseListenFlag,
   readFlags,
@@ -83,19 +84,21 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
     argv,
     env,
     error: kitError,
-    flags: {
-      listen: { type: 'string', env: 'CNPAAS_API_LISTEN' },
-      'tls-cert-file': { type: 'string', env: 'CNPAAS_API_TLS_CERT_FILE' },
-      'tls-private-key-file': { type: 'string', env: 'CNPAAS_API_TLS_PRIVATE_KEY_FILE' },
-      'requestheader-client-ca-file': { type: 'string', env: 'CNPAAS_API_REQUESTHEADER_CLIENT_CA_FILE' },
-      'requestheader-allowed-names': { type: 'string', env: 'CNPAAS_API_REQUESTHEADER_ALLOWED_NAMES' },
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      'registration-timeout': { type: 'string', env: 'CNPAAS_API_REGISTRATION_TIMEOUT' },
-      'max-body-bytes': { type: 'string', env: 'CNPAAS_API_MAX_BODY_BYTES' },
-      'registration-rate': { type: 'string', env: 'CNPAAS_API_REGISTRATION_RATE' },
-      'registration-burst': { type: 'string', env: 'CNPAAS_API_REGISTRATION_BURST' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_API',
+      strings: [
+        'listen',
+        'tls-cert-file',
+        'tls-private-key-file',
+        'requestheader-client-ca-file',
+        'requestheader-allowed-names',
+        'registration-timeout',
+        'max-body-bytes',
+        'registration-rate',
+        'registration-burst',
+      ],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
 

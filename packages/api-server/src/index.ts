@@ -3,18 +3,7 @@
  * (registrations) behind kube-apiserver. See README.md.
  */
 export { ApiServerError, errorMessage, type ApiServerErrorCode } from './errors.js';
-export {
-  API_GROUP,
-  API_VERSION,
-  API_GROUP_VERSION,
-  APISERVICE_NAME,
-  REGISTRATIONS,
-  REGISTRATIONS_PATH,
-  REQUESTED_BY_ANNOTATION,
-  SERVICE_NAME,
-  SERVICE_DNS_NAME,
-  SYSTEM_NAMESPACE,
-} from './api-group.js';
+export * from './api-group.js';
 export {
   failure,
   reasonForCode,

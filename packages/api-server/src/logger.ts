@@ -12,13 +12,10 @@ import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
 
 export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
+/** Besides the kit's: a registration's `spec.password` on its own and under every name the code holds one by. */
 export const REDACT_PATHS = [
   ...BASE_REDACT_PATHS,
-  'spec.password',
-  'object.spec.password',
-  'body.spec.password',
-  'req.body.spec.password',
-  'registration.spec.password',
+  ...['', 'object.', 'body.', 'req.body.', 'registration.'].map((parent) => `${parent}spec.password`),
 ];
 
 /** `component` defaults to cnpaas-api-server. */

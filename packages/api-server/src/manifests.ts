@@ -11,9 +11,7 @@ import {
   encodeCaBundle as encodePemBundle,
   localApiService,
   manifestsYaml,
-  packageManifestPath,
-  readManifests,
-  type ManifestObject,
+  packageManifests,
 } from '@cnpaas/service-kit/manifests';
 import { ApiServerError } from './errors.js';
 
@@ -26,15 +24,8 @@ export const MANIFEST_FILES = {
   apiService: 'apiservice.yaml',
 } as const;
 
-/** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
-export function manifestPath(file: string): string {
-  return packageManifestPath(import.meta.url, file);
-}
-
-/** The objects of one file in manifests/, as they are. */
-export function readManifest(file: string): ManifestObject[] {
-  return readManifests(manifestPath(file));
-}
+/** A file in manifests/: its absolute path (the same from src/ under vitest and from dist/), its objects as they are. */
+export const { path: manifestPath, read: readManifest } = packageManifests(import.meta.url);
 
 /** base64 of the PEM text (the APIService's caBundle), after checking every certificate in it parses. */
 export function encodeCaBundle(pem: string | Buffer): string {

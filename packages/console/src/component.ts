@@ -4,8 +4,7 @@
  * supervisor needs to run it. A plain object; the platform decides the port
  * and the paths. On loopback, so no token: like every server of the stack.
  */
-import { fileURLToPath } from 'node:url';
-import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { CONSOLE_CLIENT_NAME, manifestPath } from './manifests.js';
 
 export interface ConsoleComponentOptions {
@@ -22,28 +21,25 @@ export interface ConsoleComponentOptions {
 }
 
 export function consoleComponent(options: ConsoleComponentOptions): ComponentDescriptor {
-  const base = `http://${hostPort('127.0.0.1', options.port)}`;
   return {
-    name: 'console',
-    command: [
-      process.execPath,
-      fileURLToPath(new URL('../bin/cnpaas-console.js', import.meta.url)),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(options.port),
-      '--kubeconfig',
-      options.kubeconfig,
-      '--topology',
-      options.topology,
-      '--mail-dir',
-      options.mailDir,
-      ...(options.storeMetricsUrl ? ['--store-metrics-url', options.storeMetricsUrl] : []),
-    ],
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${base}/healthz`,
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    ...nodeProcess('console', {
+      bin: new URL('../bin/cnpaas-console.js', import.meta.url),
+      args: [
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(options.port),
+        '--kubeconfig',
+        options.kubeconfig,
+        '--topology',
+        options.topology,
+        '--mail-dir',
+        options.mailDir,
+        ...(options.storeMetricsUrl ? ['--store-metrics-url', options.storeMetricsUrl] : []),
+      ],
+      baseUrl: `http://${hostPort('127.0.0.1', options.port)}`,
+      logLevel: options.logLevel,
+    }),
     manifests: { beforeStart: [manifestPath('rbac.yaml')], afterReady: [] },
     certificates: [
       {

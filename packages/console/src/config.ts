@@ -4,7 +4,7 @@
  * a flag shows in `ps`.
  */
 import { resolve } from 'node:path';
-import { parseListenFlag, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import { flagTable, parseListenFlag, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { checkExposure } from './access.js';
 import { kitError } from './errors.js';
 import { checkStoreMetricsUrl } from './store-keys.js';
@@ -51,17 +51,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     argv,
     env,
     error: kitError,
-    flags: {
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      host: { type: 'string', env: 'CNPAAS_CONSOLE_HOST' },
-      port: { type: 'string', env: 'CNPAAS_CONSOLE_PORT' },
-      listen: { type: 'string', env: 'CNPAAS_CONSOLE_LISTEN' },
-      token: { type: 'string', env: 'CNPAAS_CONSOLE_TOKEN' },
-      topology: { type: 'string', env: 'CNPAAS_CONSOLE_TOPOLOGY' },
-      'mail-dir': { type: 'string', env: 'CNPAAS_CONSOLE_MAIL_DIR' },
-      'store-metrics-url': { type: 'string', env: 'CNPAAS_CONSOLE_STORE_METRICS_URL' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_CONSOLE',
+      strings: ['host', 'port', 'listen', 'token', 'topology', 'mail-dir', 'store-metrics-url'],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
   const listen = flags.value('listen');

@@ -1,9 +1,10 @@
 /** The console's manifests (its least-privilege RBAC), shipped in the package's manifests/. */
-import { fileURLToPath } from 'node:url';
+import { packageManifestPath } from '@cnpaas/service-kit/manifests';
 
 /** The CN of the console's client certificate; manifests/rbac.yaml binds it. */
 export const CONSOLE_CLIENT_NAME = 'cnpaas-console';
 
+/** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: 'rbac.yaml'): string {
-  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+  return packageManifestPath(import.meta.url, file);
 }

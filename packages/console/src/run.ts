@@ -7,16 +7,14 @@
 import { KubeClient } from '@cnpaas/kube';
 import { runUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
+import { assembleConsole } from './assemble.js';
 import type { ConsoleConfig } from './config.js';
 import { HttpConsoleKube } from './console-kube.js';
 import { kitError } from './errors.js';
-import { Fabric } from './fabric.js';
 import { DirectoryInbox } from './inbox.js';
 import { fetchBackendKeys } from './store-keys.js';
 import { createLogger } from './logger.js';
 import { ConsoleMetrics } from './metrics.js';
-import { RegistrationHistory } from './registration-history.js';
-import { ConsoleServer } from './server.js';
 import { loadBackendMap, singleBackend } from './topology.js';
 
 export async function run(config: ConsoleConfig, version: string): Promise<void> {
@@ -28,20 +26,10 @@ export async function run(config: ConsoleConfig, version: string): Promise<void>
   const backends = config.topology ? loadBackendMap(config.topology) : singleBackend();
   const kube = new HttpConsoleKube(new KubeClient(kc));
   const storeMetricsUrl = config.storeMetricsUrl;
-  const fabric = new Fabric({
+  const { fabric, history, server } = assembleConsole({
     kube,
-    backends,
     log,
-    ...(storeMetricsUrl ? { storeKeys: () => fetchBackendKeys(storeMetricsUrl) } : {}),
-  });
-  // Before the fabric starts, so it sees every RegistrationRequest the fabric sees.
-  const history = new RegistrationHistory();
-  history.follow(fabric);
-  const server = new ConsoleServer({
-    kube,
-    fabric,
-    history,
-    log,
+    fabric: { backends, ...(storeMetricsUrl ? { storeKeys: () => fetchBackendKeys(storeMetricsUrl) } : {}) },
     host: config.host,
     token: config.token,
     inbox: config.mailDir ? new DirectoryInbox(config.mailDir) : undefined,

@@ -3,11 +3,12 @@ import { MemoryCollection, silentLog } from '@cnpaas/kube/testing';
 import type { ListerWatcher, ResourceRef } from '@cnpaas/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ConsoleKube, EventSubject, RawAnswer, UserKube, UserRead } from './console-kube.js';
-import { Fabric, resourceKey } from './fabric.js';
-import { RegistrationHistory } from './registration-history.js';
+import { assembleConsole } from './assemble.js';
+import { resourceKey, type Fabric } from './fabric.js';
+import type { RegistrationHistory } from './registration-history.js';
 import type { Inbox } from './inbox.js';
 import { SHOWN_RESOURCES } from './resources.js';
-import { ConsoleServer } from './server.js';
+import type { ConsoleServer } from './server.js';
 import type { TimelineEvent } from './timeline.js';
 import type { BackendMap } from './topology.js';
 
@@ -115,14 +116,10 @@ export interface TestConsole {
 
 export function testConsole(options: { host?: string; token?: string; inbox?: Inbox } = {}): TestConsole {
   const kube = new FakeKube();
-  const fabric = new Fabric({ kube, backends: DEMO_BACKENDS, log: silentLog });
-  const history = new RegistrationHistory();
-  history.follow(fabric);
-  const server = new ConsoleServer({
+  const { fabric, history, server } = assembleConsole({
     kube,
-    fabric,
-    history,
     log: silentLog,
+    fabric: { backends: DEMO_BACKENDS },
     host: options.host ?? '127.0.0.1',
     token: options.token,
     inbox: options.inbox,

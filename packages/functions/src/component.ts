@@ -5,8 +5,14 @@
  * Plain objects; the platform decides paths and ports and passes them in.
  * The shape is @cnpaas/service-kit's, as for every runnable package.
  */
-import { fileURLToPath } from 'node:url';
-import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import {
+  hostPort,
+  mtlsServingArgs,
+  nodeProcess,
+  type ComponentDescriptor,
+  type MtlsComponentOptions,
+} from '@cnpaas/service-kit';
+import { packageManifestPath } from '@cnpaas/service-kit/manifests';
 import { TRIGGER_CLIENT_NAME } from './function/config.js';
 import { TRIGGER_NAME } from './trigger/types.js';
 
@@ -16,12 +22,13 @@ export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
 export const FUNCTION_CLIENT_NAME = 'cnpaas-email-function';
 export { TRIGGER_CLIENT_NAME };
 
-function binPath(name: string): string {
-  return fileURLToPath(new URL(`../bin/${name}.js`, import.meta.url));
+function binUrl(name: string): URL {
+  return new URL(`../bin/${name}.js`, import.meta.url);
 }
 
+/** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
-  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+  return packageManifestPath(import.meta.url, file);
 }
 
 export interface SmtpComponentOptions {
@@ -43,31 +50,28 @@ export interface SmtpComponentOptions {
 
 export function smtpComponent(options: SmtpComponentOptions): ComponentDescriptor {
   const host = options.host ?? '127.0.0.1';
-  const health = `http://${hostPort(host, options.healthPort)}`;
   return {
-    name: 'smtp',
-    command: [
-      process.execPath,
-      binPath('cnpaas-smtp'),
-      '--listen',
-      hostPort(host, options.port),
-      '--listen-health',
-      hostPort(host, options.healthPort),
-      '--mail-dir',
-      options.mailDir,
-      '--user',
-      options.user,
-      '--password-file',
-      options.passwordFile,
-      '--cert-file',
-      options.certFile,
-      '--key-file',
-      options.keyFile,
-    ],
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${health}/healthz`,
-    readyUrl: `${health}/readyz`,
-    metricsUrl: `${health}/metrics`,
+    ...nodeProcess('smtp', {
+      bin: binUrl('cnpaas-smtp'),
+      args: [
+        '--listen',
+        hostPort(host, options.port),
+        '--listen-health',
+        hostPort(host, options.healthPort),
+        '--mail-dir',
+        options.mailDir,
+        '--user',
+        options.user,
+        '--password-file',
+        options.passwordFile,
+        '--cert-file',
+        options.certFile,
+        '--key-file',
+        options.keyFile,
+      ],
+      baseUrl: `http://${hostPort(host, options.healthPort)}`,
+      logLevel: options.logLevel,
+    }),
     manifests: { beforeStart: [], afterReady: [] },
     certificates: [
       {
@@ -83,18 +87,13 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
   };
 }
 
-export interface FunctionComponentOptions {
-  host?: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
+export interface FunctionComponentOptions extends MtlsComponentOptions {
   /**
    * The delivery CA: signs the client certificate the demo HTTPTrigger presents (and this server's
    * serving certificate). Never the cluster CA: a certificate kube-apiserver trusts must not be what
    * delivery runs on.
    */
   clientCaFile: string;
-  kubeconfig: string;
   smtp: {
     host: string;
     port: number;
@@ -105,44 +104,31 @@ export interface FunctionComponentOptions {
   };
   /** The console's verify page, for the links in welcome mails (--verify-url); default the function's. */
   verifyUrl?: string;
-  logLevel?: string;
 }
 
 export function emailFunctionComponent(options: FunctionComponentOptions): ComponentDescriptor {
-  const host = options.host ?? '127.0.0.1';
-  const base = `https://${hostPort(host, options.port)}`;
+  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
   return {
-    name: 'email-function',
-    command: [
-      process.execPath,
-      binPath('cnpaas-email-function'),
-      '--listen',
-      hostPort(host, options.port),
-      '--cert-file',
-      options.certFile,
-      '--key-file',
-      options.keyFile,
-      '--client-ca-file',
-      options.clientCaFile,
-      '--allowed-client-names',
-      TRIGGER_CLIENT_NAME,
-      '--kubeconfig',
-      options.kubeconfig,
-      ...(options.verifyUrl ? ['--verify-url', options.verifyUrl] : []),
-    ],
-    // Credentials by file, never in argv or env values that `ps e` would show.
-    env: {
-      LOG_LEVEL: options.logLevel ?? 'info',
-      SMTP_HOST: options.smtp.host,
-      SMTP_PORT: String(options.smtp.port),
-      SMTP_USERNAME: options.smtp.user,
-      SMTP_PASSWORD_FILE: options.smtp.passwordFile,
-      SMTP_TLS: options.smtp.tls,
-      ...(options.smtp.caFile ? { SMTP_CA_FILE: options.smtp.caFile } : {}),
-    },
-    healthUrl: `${base}/healthz`,
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    ...nodeProcess('email-function', {
+      bin: binUrl('cnpaas-email-function'),
+      args: [
+        ...mtlsServingArgs({ ...options, listen, allowedClientNames: [TRIGGER_CLIENT_NAME] }),
+        '--kubeconfig',
+        options.kubeconfig,
+        ...(options.verifyUrl ? ['--verify-url', options.verifyUrl] : []),
+      ],
+      baseUrl: `https://${listen}`,
+      logLevel: options.logLevel,
+      // Credentials by file, never in argv or env values that `ps e` would show.
+      env: {
+        SMTP_HOST: options.smtp.host,
+        SMTP_PORT: String(options.smtp.port),
+        SMTP_USERNAME: options.smtp.user,
+        SMTP_PASSWORD_FILE: options.smtp.passwordFile,
+        SMTP_TLS: options.smtp.tls,
+        ...(options.smtp.caFile ? { SMTP_CA_FILE: options.smtp.caFile } : {}),
+      },
+    }),
     manifests: { beforeStart: [manifestPath('rbac.yaml')], afterReady: [] },
     certificates: [
       {
@@ -212,27 +198,18 @@ export const TRIGGER_MANIFESTS = {
  */
 export function triggerComponent(options: TriggerComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const base = `http://${listen}`;
-  const command = [
-    process.execPath,
-    binPath('cnpaas-trigger'),
-    '--kubeconfig',
-    options.kubeconfig,
-    '--listen-health',
-    listen,
-  ];
-  if (options.allowTargets?.length) command.push('--allow-target', options.allowTargets.join(','));
-  if (options.leaderElection === false) command.push('--no-leader-election');
-  if (options.statusIntervalSeconds !== undefined)
-    command.push('--status-interval', `${options.statusIntervalSeconds}s`);
+  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listen];
+  if (options.allowTargets?.length) args.push('--allow-target', options.allowTargets.join(','));
+  if (options.leaderElection === false) args.push('--no-leader-election');
+  if (options.statusIntervalSeconds !== undefined) args.push('--status-interval', `${options.statusIntervalSeconds}s`);
   return {
-    name: 'trigger',
-    command,
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${base}/healthz`,
-    // 200 once this replica leads and its caches synced; a standby answers 503.
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    // /readyz: 200 once this replica leads and its caches synced; a standby answers 503.
+    ...nodeProcess('trigger', {
+      bin: binUrl('cnpaas-trigger'),
+      args,
+      baseUrl: `http://${listen}`,
+      logLevel: options.logLevel,
+    }),
     manifests: {
       beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd), manifestPath(TRIGGER_MANIFESTS.rbac)],
       // Need vars: emailTriggerVars(...). The Secret first: the HTTPTrigger names it.

@@ -6,27 +6,17 @@
  * - `redact` still covers every path a body, a password or an SMTP auth
  *   object can take, should anyone log one by mistake.
  */
-import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
+import { BASE_REDACT_PATHS, loggerFactory, redactAtDepths } from '@cnpaas/service-kit';
 
 export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
 /** Besides the kit's (passwords, bodies, Authorization): SMTP auth objects, message parts, a trigger's body template. */
 export const REDACT_PATHS = [
   ...BASE_REDACT_PATHS,
-  'pass',
-  '*.pass',
-  '*.*.pass',
-  'auth',
-  '*.auth',
+  ...redactAtDepths('pass', 3),
+  ...redactAtDepths('auth', 2),
   '*.*.body',
-  'spec.body',
-  '*.spec.body',
-  'text',
-  '*.text',
-  'html',
-  '*.html',
-  'raw',
-  '*.raw',
+  ...['spec.body', 'text', 'html', 'raw'].flatMap((path) => redactAtDepths(path, 2)),
 ];
 
 /** `component` defaults to cnpaas-email-function; the SMTP sink and the trigger pass their own. */

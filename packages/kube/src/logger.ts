@@ -6,17 +6,11 @@
  * every `body` (docs/design.md "The registration flow", step 3, defence in
  * depth). The runtime itself logs keys, never object bodies.
  */
-import { BASE_REDACT_PATHS, loggerFactory, type Logger } from '@cnpaas/service-kit';
+import { BASE_REDACT_PATHS, loggerFactory, redactAtDepths, type Logger } from '@cnpaas/service-kit';
 
 export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
-export const REDACT_PATHS = [
-  ...BASE_REDACT_PATHS,
-  'passwordHash',
-  '*.passwordHash',
-  '*.*.passwordHash',
-  '*.*.*.passwordHash',
-];
+export const REDACT_PATHS = [...BASE_REDACT_PATHS, ...redactAtDepths('passwordHash', 4)];
 
 /** `component` defaults to cnpaas-kube: a process passes its own name. */
 export const createLogger = loggerFactory({ component: 'cnpaas-kube', redact: REDACT_PATHS });

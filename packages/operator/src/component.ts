@@ -6,8 +6,7 @@
  * its PKI must issue. A plain object; the platform decides paths and ports
  * and passes them in.
  */
-import { fileURLToPath } from 'node:url';
-import { hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { allManifests } from './manifests.js';
 import { OPERATOR_NAME } from './webshop/names.js';
 
@@ -30,24 +29,16 @@ export interface OperatorComponentOptions {
 
 export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const base = `http://${listen}`;
-  const command = [
-    process.execPath,
-    fileURLToPath(new URL('../bin/cnpaas-operator.js', import.meta.url)),
-    '--kubeconfig',
-    options.kubeconfig,
-    '--listen-health',
-    listen,
-  ];
-  if (options.claimGraceSeconds !== undefined) command.push('--claim-grace-seconds', String(options.claimGraceSeconds));
+  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listen];
+  if (options.claimGraceSeconds !== undefined) args.push('--claim-grace-seconds', String(options.claimGraceSeconds));
   return {
-    name: 'operator',
-    command,
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${base}/healthz`,
-    // 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    // /readyz: 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
+    ...nodeProcess('operator', {
+      bin: new URL('../bin/cnpaas-operator.js', import.meta.url),
+      args,
+      baseUrl: `http://${listen}`,
+      logLevel: options.logLevel,
+    }),
     manifests: { beforeStart: allManifests(), afterReady: [] },
     certificates: [
       {

@@ -2,7 +2,7 @@
  * The command line of cnpaas-operator. Every flag also reads an environment
  * variable (flags win), so a supervisor can pass either.
  */
-import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import { flagTable, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
 import { DEFAULT_TEMPLATE, LEADER_LEASE } from './webshop/names.js';
 
@@ -44,14 +44,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     argv,
     env,
     error: kitError,
-    flags: {
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      'listen-health': { type: 'string', env: 'CNPAAS_OPERATOR_LISTEN_HEALTH' },
-      'no-leader-election': { type: 'boolean' },
-      'claim-grace-seconds': { type: 'string', env: 'CNPAAS_OPERATOR_CLAIM_GRACE_SECONDS' },
-      template: { type: 'string', env: 'CNPAAS_OPERATOR_TEMPLATE' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_OPERATOR',
+      strings: ['listen-health', 'claim-grace-seconds', 'template'],
+      booleans: ['no-leader-election'],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
 

@@ -6,7 +6,7 @@
  * Established first: the applier waits for that condition between CRDs and
  * objects of their kinds). `cnpaas up`, and later kind, apply the same files.
  */
-import { fileURLToPath } from 'node:url';
+import { packageManifestPath } from '@cnpaas/service-kit/manifests';
 import { CRD_FILES, crdManifests as webshopCrdManifests } from '@cnpaas/webshop-api';
 
 export const MANIFEST_FILES = {
@@ -21,7 +21,7 @@ export const MANIFEST_FILES = {
 
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
 export function manifestPath(file: string): string {
-  return fileURLToPath(new URL(`../manifests/${file}`, import.meta.url));
+  return packageManifestPath(import.meta.url, file);
 }
 
 /** The CRDs alone (docs/design.md "Start order", step 4: before the webhooks and the operator), from @cnpaas/webshop-api. */

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ADMISSION_REVIEW_HINT,
   admissionReviewProblem,
   allow,
   allowWithPatch,
   decodePatch,
   deny,
+  parseAdmissionReview,
   pointerSegment,
   reviewResponse,
 } from './admission-review.js';
+import type { ErrorFactory } from './errors.js';
+import { TestError, caught } from './test-support.js';
 
 const review = (request: unknown): unknown => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request });
 const request = { uid: 'u1', operation: 'CREATE', kind: {}, resource: {} };
@@ -15,6 +19,16 @@ const request = { uid: 'u1', operation: 'CREATE', kind: {}, resource: {} };
 describe('AdmissionReview v1', () => {
   it('finds nothing wrong with a review as kube-apiserver sends it', () => {
     expect(admissionReviewProblem(JSON.parse(JSON.stringify(review(request))))).toBeUndefined();
+  });
+
+  it("parses a review, and refuses anything else as the package's BAD_REVIEW (400) with the hint", async () => {
+    const body = review(request);
+    const badReview: ErrorFactory<'BAD_REVIEW'> = (kind, message, options) =>
+      new TestError(`TEST_${kind}`, message, options);
+    expect(parseAdmissionReview(body, badReview)).toBe(body);
+    const bad = await caught(() => parseAdmissionReview({ kind: 'AdmissionReview' }, badReview));
+    expect([bad.code, bad.httpStatus, bad.hint]).toEqual(['TEST_BAD_REVIEW', 400, ADMISSION_REVIEW_HINT]);
+    expect(bad.message).toMatch(/^request body is not an AdmissionReview: apiVersion must be/);
   });
 
   it.each([

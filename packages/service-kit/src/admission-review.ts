@@ -9,6 +9,8 @@
  * the exact `apiVersion`/`kind`, and a validating webhook must not send a
  * patch. The helpers here build answers that pass those checks.
  */
+import type { AdmissionFailure, ErrorFactory } from './errors.js';
+
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
 
@@ -150,6 +152,18 @@ export function admissionReviewProblem(body: unknown): string | undefined {
 
 /** The body as a review with a request, after `admissionReviewProblem` found nothing wrong. */
 export type CheckedAdmissionReview = AdmissionReview & { request: AdmissionRequest };
+
+/** Checks the envelope and returns the review; a body that is not one is the package's BAD_REVIEW error (HTTP 400). */
+export function parseAdmissionReview(body: unknown, error: ErrorFactory<AdmissionFailure>): CheckedAdmissionReview {
+  const problem = admissionReviewProblem(body);
+  if (problem !== undefined) {
+    throw error('BAD_REVIEW', `request body is not an AdmissionReview: ${problem}`, {
+      hint: ADMISSION_REVIEW_HINT,
+      httpStatus: 400,
+    });
+  }
+  return body as CheckedAdmissionReview;
+}
 
 /** The review sent back: same apiVersion and kind as the request, only a response. */
 export function reviewResponse(response: AdmissionResponse): AdmissionReview {

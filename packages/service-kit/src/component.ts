@@ -5,6 +5,7 @@
  * its PKI must issue. Each runnable package exports a function that returns
  * one; the platform decides paths and ports and passes them in.
  */
+import { fileURLToPath } from 'node:url';
 
 export interface CertificateNeed {
   /** A short id the platform can key files by. */
@@ -35,4 +36,35 @@ export interface ComponentDescriptor {
     afterReady: string[];
   };
   certificates: CertificateNeed[];
+}
+
+/** The part of a descriptor every node process of the stack has alike. */
+export type NodeProcess = Pick<
+  ComponentDescriptor,
+  'name' | 'command' | 'env' | 'healthUrl' | 'readyUrl' | 'metricsUrl'
+>;
+
+export interface NodeProcessOptions {
+  /** The package's bin script, e.g. `new URL('../bin/cnpaas-webhooks.js', import.meta.url)`. */
+  bin: URL;
+  /** Its flags, in order. */
+  args: readonly string[];
+  /** Where /healthz, /readyz and /metrics answer, e.g. `https://127.0.0.1:9443`. */
+  baseUrl: string;
+  /** LOG_LEVEL; default info. */
+  logLevel?: string | undefined;
+  /** More of the environment, e.g. files that hold credentials (never a secret's value: `ps e` shows it). */
+  env?: Record<string, string>;
+}
+
+/** This node running the bin with its flags, LOG_LEVEL, and the health routes on one base URL. */
+export function nodeProcess(name: string, options: NodeProcessOptions): NodeProcess {
+  return {
+    name,
+    command: [process.execPath, fileURLToPath(options.bin), ...options.args],
+    env: { LOG_LEVEL: options.logLevel ?? 'info', ...options.env },
+    healthUrl: `${options.baseUrl}/healthz`,
+    readyUrl: `${options.baseUrl}/readyz`,
+    metricsUrl: `${options.baseUrl}/metrics`,
+  };
 }

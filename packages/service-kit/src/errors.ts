@@ -90,6 +90,9 @@ export type KitFailure =
  */
 export type FrontProxyFailure = 'UNAUTHENTICATED' | 'PROXY_NOT_ALLOWED' | 'NO_USER';
 
+/** The failure of `parseAdmissionReview`: only an admission webhook server has a code for it. */
+export type AdmissionFailure = 'BAD_REVIEW';
+
 export interface KitErrorOptions extends ServiceErrorOptions {
   /** Set for failures that end an HTTP request: the status to answer with. */
   httpStatus?: number;
@@ -100,7 +103,7 @@ export interface KitErrorOptions extends ServiceErrorOptions {
  * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
  * Each helper names the kinds it may raise, so a package only maps those it has codes for.
  */
-export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure = KitFailure> = (
+export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure | AdmissionFailure = KitFailure> = (
   kind: Kind,
   message: string,
   options: KitErrorOptions,

@@ -17,6 +17,36 @@ export type FlagTable = Record<string, { type: 'string' | 'boolean'; short?: str
 
 type FlagError = ErrorFactory<'BAD_FLAG'>;
 
+export interface FlagTableOptions {
+  /** The environment variables' prefix, e.g. `CNPAAS_WEBHOOKS`: `--cert-file` reads `CNPAAS_WEBHOOKS_CERT_FILE`. */
+  envPrefix: string;
+  /** String flags whose environment variable is the prefix and the flag's name, upper-cased, dashes as underscores. */
+  strings: readonly string[];
+  /** String flags whose environment variable is named otherwise, e.g. `{ 'allow-target': 'CNPAAS_TRIGGER_ALLOW_TARGETS' }`. */
+  renamed?: Readonly<Record<string, string>>;
+  /** Switches: no environment variable stands in for them. */
+  booleans?: readonly string[];
+  /** Adds `--kubeconfig` (KUBECONFIG), for `Flags.kubeconfig`. */
+  kubeconfig?: boolean;
+}
+
+/**
+ * A program's flag table the way every cnpaas program names its flags'
+ * environment variables, with `--log-level` (LOG_LEVEL) added, so that a
+ * package lists its flags' names instead of restating the convention.
+ */
+export function flagTable(options: FlagTableOptions): FlagTable {
+  const table: FlagTable = {};
+  if (options.kubeconfig) table['kubeconfig'] = { type: 'string', env: 'KUBECONFIG' };
+  for (const name of options.strings) {
+    table[name] = { type: 'string', env: `${options.envPrefix}_${name.toUpperCase().replaceAll('-', '_')}` };
+  }
+  for (const [name, env] of Object.entries(options.renamed ?? {})) table[name] = { type: 'string', env };
+  for (const name of options.booleans ?? []) table[name] = { type: 'boolean' };
+  table['log-level'] = { type: 'string', env: 'LOG_LEVEL' };
+  return table;
+}
+
 export interface ReadFlagsOptions {
   /** The program's name, for the hint after an unknown flag. */
   bin: string;
@@ -62,9 +92,14 @@ export class Flags {
 
   /** The flag's value, else its environment variable's; trimmed, undefined when blank. */
   value(name: string): string | undefined {
-    const envName = this.#options.flags[name]?.env;
+    const envName = this.envName(name);
     const value = (this.#values[name] as string | undefined) ?? (envName ? this.#options.env[envName] : undefined);
     return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  /** The environment variable that stands in for the flag, for hints. */
+  envName(name: string): string | undefined {
+    return this.#options.flags[name]?.env;
   }
 
   /** A boolean flag. */

@@ -10,11 +10,18 @@ export {
   errorMessage,
   type ServiceErrorOptions,
   type ErrorFactory,
+  type AdmissionFailure,
   type FrontProxyFailure,
   type KitFailure,
   type KitErrorOptions,
 } from './errors.js';
-export type { CertificateNeed, ComponentDescriptor } from './component.js';
+export {
+  nodeProcess,
+  type CertificateNeed,
+  type ComponentDescriptor,
+  type NodeProcess,
+  type NodeProcessOptions,
+} from './component.js';
 export type {
   ClusterCa,
   ClusterContext,
@@ -36,12 +43,14 @@ export { hostPort, parseHostPort, type HostPort } from './address.js';
 export {
   Flags,
   LOG_LEVELS,
+  flagTable,
   parseDurationFlag,
   parseListenFlag,
   readFlags,
   type FlagParseOptions,
   type FlagProblem,
   type FlagTable,
+  type FlagTableOptions,
   type KubeconfigSource,
   type ReadFlagsOptions,
 } from './flags.js';
@@ -56,6 +65,28 @@ export {
   type VerifyTokenOptions,
 } from './signed-token.js';
 export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './tls.js';
+export {
+  MTLS_SERVING_FLAGS,
+  MTLS_TLS_HINT,
+  mtlsServingArgs,
+  mtlsServingTls,
+  readMtlsMaterial,
+  readMtlsServing,
+  serveMtlsUntilStopped,
+  type MtlsComponentOptions,
+  type MtlsFiles,
+  type MtlsMaterial,
+  type MtlsServingConfig,
+  type MtlsServingArgsOptions,
+  type MtlsServingRules,
+  type ServeMtlsOptions,
+} from './mtls-serving.js';
+export {
+  MtlsJsonService,
+  type JsonServiceMetrics,
+  type MtlsJsonServerKind,
+  type MtlsJsonServerOptions,
+} from './mtls-json-service.js';
 export { ephemeralPortLow, freePort, probePort } from './free-port.js';
 export { listenOrExplain, serverUrl, type ListenOrExplainOptions } from './listen.js';
 export { clientCertificateCheck, peerCommonNames, type ClientCertificateCheckOptions } from './client-certificate.js';
@@ -86,6 +117,7 @@ export {
   BASE_REDACT_PATHS,
   createServiceLogger,
   loggerFactory,
+  redactAtDepths,
   type DestinationStream,
   type Logger,
   type LoggerOptions,
@@ -104,6 +136,7 @@ export {
   decodePatch,
   deny,
   isRecord,
+  parseAdmissionReview,
   pointerSegment,
   reviewResponse,
   type AdmissionHandler,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createServiceLogger, loggerFactory } from './logger.js';
+import { BASE_REDACT_PATHS, createServiceLogger, loggerFactory, redactAtDepths } from './logger.js';
 import { collectLines } from './testing.js';
 
 describe('createServiceLogger', () => {
@@ -45,5 +45,20 @@ describe('createServiceLogger', () => {
       if (saved === undefined) delete process.env['LOG_LEVEL'];
       else process.env['LOG_LEVEL'] = saved;
     }
+  });
+});
+
+describe('redactAtDepths', () => {
+  it('names the path itself and under each level of objects above it, as pino reads them', () => {
+    expect(redactAtDepths('pass', 3)).toEqual(['pass', '*.pass', '*.*.pass']);
+    expect(redactAtDepths('spec.body', 1)).toEqual(['spec.body']);
+    expect(BASE_REDACT_PATHS.slice(0, 6)).toEqual([
+      'password',
+      '*.password',
+      '*.*.password',
+      '*.*.*.password',
+      '*.*.*.*.password',
+      '*.*.*.*.*.password',
+    ]);
   });
 });

@@ -16,14 +16,14 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { DestinationStream, Logger } from 'pino';
 
+/** `path` itself and under 1 … `depth - 1` levels of any objects: `*.path`, `*.*.path`, … (pino's redact paths). */
+export function redactAtDepths(path: string, depth: number): string[] {
+  return Array.from({ length: depth }, (_, level) => `${'*.'.repeat(level)}${path}`);
+}
+
 /** What every process redacts: a password at the depths our objects nest it, whole bodies, and an Authorization header. */
 export const BASE_REDACT_PATHS = [
-  'password',
-  '*.password',
-  '*.*.password',
-  '*.*.*.password',
-  '*.*.*.*.password',
-  '*.*.*.*.*.password',
+  ...redactAtDepths('password', 6),
   // A request, response or message body has no business in a log line.
   'body',
   '*.body',

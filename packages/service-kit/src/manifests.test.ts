@@ -4,6 +4,7 @@ import {
   localApiService,
   localWebhookConfiguration,
   manifestsYaml,
+  packageManifests,
   parseManifests,
   type ManifestObject,
 } from './manifests.js';
@@ -32,6 +33,12 @@ spec:
 `;
 
 describe('manifests', () => {
+  it("find a package's manifests/ from a module in src/ or dist/", () => {
+    const manifests = packageManifests(new URL('../src/manifests.ts', import.meta.url).href);
+    expect(manifests.path('rbac.yaml')).toBe(new URL('../manifests/rbac.yaml', import.meta.url).pathname);
+    expect(() => manifests.read('none.yaml')).toThrow(/ENOENT.*manifests\/none\.yaml/);
+  });
+
   it('parse every document, and name the source of a YAML error', () => {
     expect(parseManifests(CONFIG, 'demo.yaml').map((o) => o.kind)).toEqual([
       'ValidatingWebhookConfiguration',

@@ -31,6 +31,19 @@ export function packageManifestPath(moduleUrl: string, file: string): string {
   return fileURLToPath(new URL(`../manifests/${file}`, moduleUrl));
 }
 
+/** A package's own `manifests/`, for the module at `moduleUrl` (see `packageManifestPath`). */
+export interface PackageManifests {
+  /** The absolute path of `manifests/<file>`. */
+  path: (file: string) => string;
+  /** Its objects, as they are. */
+  read: (file: string) => ManifestObject[];
+}
+
+export function packageManifests(moduleUrl: string): PackageManifests {
+  const path = (file: string): string => packageManifestPath(moduleUrl, file);
+  return { path, read: (file) => readManifests(path(file)) };
+}
+
 /** Every object in a multi-document YAML text; `source` names it in errors. */
 export function parseManifests(text: string, source: string): ManifestObject[] {
   const objects: ManifestObject[] = [];

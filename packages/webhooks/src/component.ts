@@ -7,8 +7,14 @@
  * webhook configurations, rendered with `renderWebhookConfigurations` (URL,
  * CA bundle).
  */
-import { fileURLToPath } from 'node:url';
-import { APISERVER_WEBHOOK_CLIENT_NAME, hostPort, type ComponentDescriptor } from '@cnpaas/service-kit';
+import {
+  APISERVER_WEBHOOK_CLIENT_NAME,
+  hostPort,
+  mtlsServingArgs,
+  nodeProcess,
+  type ComponentDescriptor,
+  type MtlsComponentOptions,
+} from '@cnpaas/service-kit';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
 export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
@@ -18,44 +24,22 @@ export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
 /** The CN the webhooks accept from kube-apiserver's webhook client certificate (the platform's contract). */
 export { APISERVER_WEBHOOK_CLIENT_NAME };
 
-export interface WebhooksComponentOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
-  /** CA of kube-apiserver's webhook client certificate. */
-  clientCaFile: string;
-  /** Kubeconfig with the cnpaas-webhooks client identity. */
-  kubeconfig: string;
-  logLevel?: string;
-}
+/** `clientCaFile`: the CA of kube-apiserver's webhook client certificate; `kubeconfig`: the cnpaas-webhooks identity. */
+export type WebhooksComponentOptions = MtlsComponentOptions;
 
 export function webhooksComponent(options: WebhooksComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const base = `https://${listen}`;
   return {
-    name: 'webhooks',
-    command: [
-      process.execPath,
-      fileURLToPath(new URL('../bin/cnpaas-webhooks.js', import.meta.url)),
-      '--listen',
-      listen,
-      '--cert-file',
-      options.certFile,
-      '--key-file',
-      options.keyFile,
-      '--client-ca-file',
-      options.clientCaFile,
-      '--allowed-client-names',
-      APISERVER_WEBHOOK_CLIENT_NAME,
-      '--kubeconfig',
-      options.kubeconfig,
-    ],
-    env: { LOG_LEVEL: options.logLevel ?? 'info' },
-    healthUrl: `${base}/healthz`,
-    readyUrl: `${base}/readyz`,
-    metricsUrl: `${base}/metrics`,
+    ...nodeProcess('webhooks', {
+      bin: new URL('../bin/cnpaas-webhooks.js', import.meta.url),
+      args: [
+        ...mtlsServingArgs({ ...options, listen, allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME] }),
+        '--kubeconfig',
+        options.kubeconfig,
+      ],
+      baseUrl: `https://${listen}`,
+      logLevel: options.logLevel,
+    }),
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac)],
       afterReady: [

@@ -2,20 +2,22 @@
  * The command line of cnpaas-webhooks. Every flag also reads an environment
  * variable (flags win), so a supervisor can pass either.
  */
-import { parseListenFlag, readFlags, type HostPort, type KubeconfigSource } from '@cnpaas/service-kit';
+import {
+  MTLS_SERVING_FLAGS,
+  flagTable,
+  parseListenFlag,
+  readFlags,
+  readMtlsServing,
+  type HostPort,
+  type KubeconfigSource,
+  type MtlsServingConfig,
+} from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
 import { ARGON2ID_COST_RULE, ARGON2ID_FLOOR, type Argon2Params } from './password-hash.js';
 import { argon2AtLeast, argon2ParamsInRange, formatArgon2Params } from '@cnpaas/operator';
 
-export interface WebhooksConfig extends KubeconfigSource {
-  host: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
-  /** Required: the admission routes accept only certificates this CA signed. */
-  clientCaFile: string;
-  /** Required, non-empty: the CNs allowed among those certificates. */
-  allowedClientNames: string[];
+/** Both client certificate settings are required: the admission routes accept only certificates the CA signed with those CNs. */
+export interface WebhooksConfig extends KubeconfigSource, MtlsServingConfig {
   logLevel: string;
   /** The cost of new password hashes; never below ARGON2ID_FLOOR. */
   argon2idCost: Argon2Params;
@@ -58,36 +60,29 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
     argv,
     env,
     error: kitError,
-    flags: {
-      listen: { type: 'string', env: 'CNPAAS_WEBHOOKS_LISTEN' },
-      'cert-file': { type: 'string', env: 'CNPAAS_WEBHOOKS_CERT_FILE' },
-      'key-file': { type: 'string', env: 'CNPAAS_WEBHOOKS_KEY_FILE' },
-      'client-ca-file': { type: 'string', env: 'CNPAAS_WEBHOOKS_CLIENT_CA_FILE' },
-      'allowed-client-names': { type: 'string', env: 'CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES' },
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-      'argon2id-cost': { type: 'string', env: 'CNPAAS_WEBHOOKS_ARGON2ID_COST' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_WEBHOOKS',
+      strings: [...MTLS_SERVING_FLAGS, 'argon2id-cost'],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
 
-  const { host, port } = flags.listen('listen', DEFAULT_LISTEN);
-  const certFile = flags.requiredFile('cert-file', {
-    hint: "pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up's PKI, or set CNPAAS_WEBHOOKS_CERT_FILE",
-  });
-  const keyFile = flags.requiredFile('key-file', {
-    hint: 'pass the private key of --cert-file, or set CNPAAS_WEBHOOKS_KEY_FILE',
-  });
   // Both are required: the admission routes create email claims and see passwords, so without a client CA anyone
   // could call them, and with a CA but no names any certificate that CA ever signed (another component's) would do.
-  const clientCaFile = flags.requiredFile('client-ca-file', {
-    reason: 'is required: without it the admission routes would accept callers without a client certificate',
-    hint: "pass the CA that signs kube-apiserver's webhook client certificate (cnpaas up's PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE",
-  });
-  const allowedClientNames = flags.names('allowed-client-names', {
-    required: {
-      reason: 'is required: without it any certificate signed by --client-ca-file could call the admission routes',
-      hint: "pass the CN of kube-apiserver's webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES",
+  const serving = readMtlsServing(flags, {
+    listen: DEFAULT_LISTEN,
+    certHint:
+      "pass the serving certificate (SANs IP:127.0.0.1 and DNS:localhost) from cnpaas up's PKI, or set CNPAAS_WEBHOOKS_CERT_FILE",
+    clientCa: {
+      reason: 'is required: without it the admission routes would accept callers without a client certificate',
+      hint: "pass the CA that signs kube-apiserver's webhook client certificate (cnpaas up's PKI), or set CNPAAS_WEBHOOKS_CLIENT_CA_FILE",
+    },
+    allowedNames: {
+      required: {
+        reason: 'is required: without it any certificate signed by --client-ca-file could call the admission routes',
+        hint: "pass the CN of kube-apiserver's webhook client certificate (kube-apiserver-webhook-client), or set CNPAAS_WEBHOOKS_ALLOWED_CLIENT_NAMES",
+      },
     },
   });
   const kube = flags.kubeconfig("pass the webhooks' kubeconfig (client identity cnpaas-webhooks), or set KUBECONFIG");
@@ -100,12 +95,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
   );
 
   return {
-    host,
-    port,
-    certFile,
-    keyFile,
-    clientCaFile,
-    allowedClientNames,
+    ...serving,
     ...kube,
     logLevel,
     argon2idCost,

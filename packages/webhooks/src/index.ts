@@ -14,23 +14,7 @@ export {
   type PasswordRule,
   type PasswordViolation,
 } from './password-policy.js';
-export {
-  ARGON2ID_FLOOR,
-  DEFAULT_HASH_FLOOR,
-  DEFAULT_SCRYPT_PARAMS,
-  HASH_PREFIX,
-  PasswordHasher,
-  SCRYPT_PREFIX,
-  formatPasswordHash,
-  looksLikePasswordHash,
-  parsePasswordHash,
-  type Argon2Params,
-  type ParsedHash,
-  type PasswordHashFloor,
-  type PasswordHasherOptions,
-  type PasswordValueKind,
-  type ScryptParams,
-} from './password-hash.js';
+export * from './password-hash.js';
 export {
   checkDns1123Label,
   checkDns1123Subdomain,

@@ -6,22 +6,19 @@
  * - `redact` still covers every path a password can take in the objects we
  *   handle, should anyone log one by mistake (docs/design.md "The registration flow", step 3).
  */
-import { BASE_REDACT_PATHS, loggerFactory } from '@cnpaas/service-kit';
+import { BASE_REDACT_PATHS, loggerFactory, redactAtDepths } from '@cnpaas/service-kit';
 
 export type { Logger, LoggerOptions } from '@cnpaas/service-kit';
 
+/** Besides the kit's: `spec.password` of a review's object and old object, wherever the review sits, and patches. */
 export const REDACT_PATHS = [
   ...BASE_REDACT_PATHS,
   'spec.password',
-  'request.object.spec.password',
-  'request.oldObject.spec.password',
-  'body.request.object.spec.password',
-  'body.request.oldObject.spec.password',
-  'req.body.request.object.spec.password',
-  'req.body.request.oldObject.spec.password',
+  ...['', 'body.', 'req.body.'].flatMap((parent) =>
+    ['object', 'oldObject'].map((object) => `${parent}request.${object}.spec.password`),
+  ),
   // JSON patches carry the hash.
-  'patch',
-  '*.patch',
+  ...redactAtDepths('patch', 2),
 ];
 
 /** `component` defaults to cnpaas-webhooks. */

@@ -9,8 +9,7 @@ import {
   encodeCaBundle as encodePemBundle,
   localWebhookConfiguration,
   manifestsYaml,
-  packageManifestPath,
-  readManifests,
+  packageManifests,
   type ManifestObject,
 } from '@cnpaas/service-kit/manifests';
 import { WebhooksError } from './errors.js';
@@ -23,14 +22,14 @@ export const MANIFEST_FILES = {
   validatingWebhookConfiguration: 'validating-webhook-configuration.yaml',
 } as const;
 
+const manifests = packageManifests(import.meta.url);
+
 /** Absolute path of a file in manifests/ (the same from src/ under vitest and from dist/). */
-export function manifestPath(file: string): string {
-  return packageManifestPath(import.meta.url, file);
-}
+export const manifestPath = manifests.path;
 
 /** manifests/rbac.yaml: the webhooks' own permissions (claims, user lookup). */
 export function rbacManifests(): ManifestObject[] {
-  return readManifests(manifestPath(MANIFEST_FILES.rbac));
+  return manifests.read(MANIFEST_FILES.rbac);
 }
 
 export interface RenderWebhookConfigurationsOptions {
@@ -85,7 +84,7 @@ export function renderWebhookConfigurations(
   const baseUrl = checkWebhookBaseUrl(options.baseUrl);
   const caBundle = encodeCaBundle(options.caBundle);
   const objects = [MANIFEST_FILES.mutatingWebhookConfiguration, MANIFEST_FILES.validatingWebhookConfiguration]
-    .flatMap((file) => readManifests(manifestPath(file)))
+    .flatMap((file) => manifests.read(file))
     .map((config) => localWebhookConfiguration(config, { baseUrl, caBundle }));
   const yaml = manifestsYaml(objects);
   return { yaml, objects };

@@ -5,7 +5,7 @@
  * only after the flags parsed, so `--help` and flag errors answer without
  * loading fastify and client-node.
  */
-import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
+import { readMtlsMaterial, serveMtlsUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { WebhooksConfig } from './config.js';
 import { EmailClaims } from './email-claim.js';
@@ -15,19 +15,11 @@ import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { PasswordHasher } from './password-hash.js';
 import { webshopRoutes } from './routes.js';
-import { WebhookServer, type TlsMaterial } from './server.js';
-
-function readTls(config: WebhooksConfig): TlsMaterial {
-  return {
-    cert: readPem(config.certFile, { flag: 'cert-file', error: kitError }),
-    key: readPem(config.keyFile, { flag: 'key-file', error: kitError }),
-    clientCa: readPem(config.clientCaFile, { flag: 'client-ca-file', error: kitError }),
-  };
-}
+import { WebhookServer } from './server.js';
 
 export async function run(config: WebhooksConfig, version: string): Promise<void> {
   // The certificate files first: a missing one is the first thing to fix.
-  const tls = readTls(config);
+  const tls = readMtlsMaterial(config, kitError);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the webhooks' kubeconfig from cnpaas up",
     error: kitError,
@@ -39,8 +31,8 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
     store: new KubeClaimStore(kc),
     onOutcome: (outcome) => metrics.countClaim(outcome),
   });
-  await serveUntilStopped({
-    readTls: () => readTls(config),
+  await serveMtlsUntilStopped({
+    config,
     tls,
     build: (tls) =>
       new WebhookServer({
@@ -50,10 +42,8 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
         log,
         metrics,
       }),
-    at: config,
     log,
     error: kitError,
-    tlsHint: 'check that --key-file is the key of --cert-file and both are PEM',
     listening: (url) => log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening'),
   });
 }

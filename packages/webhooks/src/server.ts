@@ -17,15 +17,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
-  HttpsService,
+  MtlsJsonService,
   clientCertificateCheck,
-  fastifyHttpsOptions,
   deny,
   reviewResponse,
-  serveJson,
   type AdmissionRequest,
   type AdmissionResponse,
-  type ServingTls,
+  type MtlsJsonServerKind,
+  type MtlsJsonServerOptions,
+  type MtlsMaterial,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { parseAdmissionReview } from './admission-review.js';
@@ -36,46 +36,22 @@ import type { WebhookRoute } from './routes.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-export interface TlsMaterial {
-  key: string | Buffer;
-  cert: string | Buffer;
-  /** CA that signs the clients' certificates (kube-apiserver's webhook client cert). Unset: no client certificate required. */
-  clientCa?: string | Buffer | undefined;
-}
+/** `clientCa` signs the clients' certificates (kube-apiserver's webhook client cert). Unset: no client certificate required. */
+export type TlsMaterial = MtlsMaterial;
 
-export interface WebhookServerOptions {
-  tls: TlsMaterial;
+/** `bodyLimit` defaults to 1 MiB. */
+export interface WebhookServerOptions extends MtlsJsonServerOptions<Logger, WebhookMetrics> {
   /** With `tls.clientCa`: the certificate's subject CN must be one of these. Empty or unset: any certificate the CA signed. */
   allowedClientNames?: readonly string[];
   routes: readonly WebhookRoute[];
-  log: Logger;
-  metrics?: WebhookMetrics;
-  /** Largest request body in bytes; default 1 MiB. */
-  bodyLimit?: number;
 }
 
 type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
 
-/** Health routes, listen, url, setTls and close: the kit's HttpsService. */
-export class WebhookServer extends HttpsService<App, TlsMaterial> {
-  readonly metrics: WebhookMetrics;
-
+/** Health routes, listen, url, setTls, close, JSON bodies and errors: the kit's MtlsJsonService. */
+export class WebhookServer extends MtlsJsonService<App, Logger, WebhookMetrics> {
   constructor(options: WebhookServerOptions) {
-    const metrics = options.metrics ?? new WebhookMetrics();
-    const app: App = Fastify(
-      fastifyHttpsOptions({
-        tls: servingTls(options.tls),
-        log: options.log,
-        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      }),
-    );
-    super(app, { error: kitError, registry: metrics.registry, servingTls });
-    this.metrics = metrics;
-    serveJson(app, {
-      error: kitError,
-      isOwn: (error) => error instanceof WebhooksError,
-      rejected: metrics.rejectedRequests,
-    });
+    super(options, SERVER_KIND);
 
     const checkClient =
       options.tls.clientCa !== undefined
@@ -88,7 +64,7 @@ export class WebhookServer extends HttpsService<App, TlsMaterial> {
           })
         : undefined;
     for (const route of options.routes) {
-      app.post(route.path, { ...(checkClient ? { onRequest: checkClient } : {}) }, async (request, reply) => {
+      this.app.post(route.path, { ...(checkClient ? { onRequest: checkClient } : {}) }, async (request, reply) => {
         const review = parseAdmissionReview(request.body);
         const response = await this.#admit(route, review.request, request.log);
         return reply.send(reviewResponse(response));
@@ -145,6 +121,11 @@ export class WebhookServer extends HttpsService<App, TlsMaterial> {
   }
 }
 
-function servingTls(tls: TlsMaterial): ServingTls {
-  return { key: tls.key, cert: tls.cert, ca: tls.clientCa };
-}
+/** How the kit's base builds this server: fastify, its metrics and body limit, its errors. */
+const SERVER_KIND: MtlsJsonServerKind<App, Logger, WebhookMetrics> = {
+  fastify: (options) => Fastify(options),
+  metrics: () => new WebhookMetrics(),
+  bodyLimit: DEFAULT_BODY_LIMIT,
+  error: kitError,
+  isOwn: (error) => error instanceof WebhooksError,
+};

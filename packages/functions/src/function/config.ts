@@ -4,17 +4,18 @@
  * environment or a mounted secret directory only (email/smtp-settings.ts),
  * never from argv, which `ps` shows to everyone.
  */
-import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import {
+  MTLS_SERVING_FLAGS,
+  flagTable,
+  readFlags,
+  readMtlsServing,
+  type KubeconfigSource,
+  type MtlsServingConfig,
+} from '@cnpaas/service-kit';
 import { kitError } from '../errors.js';
 import { DEFAULT_VERIFY_URL, checkVerifyUrl } from '../email/verification-link.js';
 
-export interface FunctionConfig extends KubeconfigSource {
-  host: string;
-  port: number;
-  certFile: string;
-  keyFile: string;
-  clientCaFile: string;
-  allowedClientNames: string[];
+export interface FunctionConfig extends KubeconfigSource, MtlsServingConfig {
   sendDeadlineMs: number;
   claimLeaseMs: number;
   /** The console's verify page: where `{{ .verificationUrl }}` links point. */
@@ -61,34 +62,22 @@ export function parseFunctionConfig(
     argv,
     env,
     error: kitError,
-    flags: {
-      listen: { type: 'string', env: 'CNPAAS_FUNCTION_LISTEN' },
-      'cert-file': { type: 'string', env: 'CNPAAS_FUNCTION_CERT_FILE' },
-      'key-file': { type: 'string', env: 'CNPAAS_FUNCTION_KEY_FILE' },
-      'client-ca-file': { type: 'string', env: 'CNPAAS_FUNCTION_CLIENT_CA_FILE' },
-      'allowed-client-names': { type: 'string', env: 'CNPAAS_FUNCTION_ALLOWED_CLIENT_NAMES' },
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      'send-deadline': { type: 'string', env: 'CNPAAS_FUNCTION_SEND_DEADLINE' },
-      'claim-lease': { type: 'string', env: 'CNPAAS_FUNCTION_CLAIM_LEASE' },
-      'verify-url': { type: 'string', env: 'CNPAAS_FUNCTION_VERIFY_URL' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_FUNCTION',
+      strings: [...MTLS_SERVING_FLAGS, 'send-deadline', 'claim-lease', 'verify-url'],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
 
-  const { host, port } = flags.listen('listen', DEFAULT_FUNCTION_LISTEN);
-  const certFile = flags.requiredFile('cert-file', {
-    hint: "pass the serving certificate from cnpaas up's PKI, or set CNPAAS_FUNCTION_CERT_FILE",
-  });
-  const keyFile = flags.requiredFile('key-file', {
-    hint: 'pass the private key of --cert-file, or set CNPAAS_FUNCTION_KEY_FILE',
-  });
   // Every server authenticates its callers (docs/design.md "Security"): no anonymous mode.
-  const clientCaFile = flags.requiredFile('client-ca-file', {
-    hint: "pass the CA that signs the trigger's client certificate",
+  const serving = readMtlsServing(flags, {
+    listen: DEFAULT_FUNCTION_LISTEN,
+    certHint: "pass the serving certificate from cnpaas up's PKI, or set CNPAAS_FUNCTION_CERT_FILE",
+    clientCa: { hint: "pass the CA that signs the trigger's client certificate" },
+    // An empty list would let any certificate the CA signed POST: it means the default instead.
+    allowedNames: { fallback: [TRIGGER_CLIENT_NAME] },
   });
-  // An empty list would let any certificate the CA signed POST: it means the default instead.
-  const allowedClientNames = flags.names('allowed-client-names', { fallback: [TRIGGER_CLIENT_NAME] });
   const kube = flags.kubeconfig(
     "pass the function's kubeconfig (client identity cnpaas-email-function), or set KUBECONFIG",
   );
@@ -112,12 +101,7 @@ export function parseFunctionConfig(
   }
   const logLevel = flags.logLevel();
   return {
-    host,
-    port,
-    certFile,
-    keyFile,
-    clientCaFile,
-    allowedClientNames,
+    ...serving,
     ...kube,
     sendDeadlineMs,
     claimLeaseMs,

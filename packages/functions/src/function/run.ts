@@ -4,7 +4,7 @@
  * (SIGTERM/SIGINT stop after requests in flight, SIGHUP reloads the
  * certificates). Loaded by function-main.ts only after the flags parsed.
  */
-import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
+import { readMtlsMaterial, serveMtlsUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { EmailDelivery } from '../claim/exactly-once.js';
 import { KubeEmailStatusStore } from '../claim/kube-status-store.js';
@@ -16,19 +16,11 @@ import { kitError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { FunctionConfig } from './config.js';
 import { FunctionMetrics } from './metrics.js';
-import { EmailFunctionServer, type TlsMaterial } from './server.js';
-
-function readTls(config: FunctionConfig): TlsMaterial {
-  return {
-    cert: readPem(config.certFile, { flag: 'cert-file', error: kitError }),
-    key: readPem(config.keyFile, { flag: 'key-file', error: kitError }),
-    clientCa: readPem(config.clientCaFile, { flag: 'client-ca-file', error: kitError }),
-  };
-}
+import { EmailFunctionServer } from './server.js';
 
 export async function run(config: FunctionConfig, version: string): Promise<void> {
   // The certificate files first: a missing one is the first thing to fix.
-  const tls = readTls(config);
+  const tls = readMtlsMaterial(config, kitError);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the function's kubeconfig from cnpaas up",
     error: kitError,
@@ -46,8 +38,8 @@ export async function run(config: FunctionConfig, version: string): Promise<void
     log,
     claimLeaseMs: config.claimLeaseMs,
   });
-  await serveUntilStopped({
-    readTls: () => readTls(config),
+  await serveMtlsUntilStopped({
+    config,
     tls,
     build: (tls) =>
       new EmailFunctionServer({
@@ -57,10 +49,8 @@ export async function run(config: FunctionConfig, version: string): Promise<void
         log,
         metrics,
       }),
-    at: config,
     log,
     error: kitError,
-    tlsHint: 'check that --key-file is the key of --cert-file and both are PEM',
     listening: (url) =>
       log.info(
         {

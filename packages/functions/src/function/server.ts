@@ -28,11 +28,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
-  HttpsService,
+  MtlsJsonService,
   clientCertificateCheck,
-  fastifyHttpsOptions,
-  serveJson,
-  type ServingTls,
+  type MtlsJsonServerKind,
+  type MtlsJsonServerOptions,
+  type MtlsFiles,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DeliveryOutcome, EmailDelivery } from '../claim/exactly-once.js';
@@ -46,21 +46,14 @@ export const DEFAULT_BODY_LIMIT = 512 * 1024;
 /** Retry-After when the Kubernetes API could not be reached. */
 const STORE_RETRY_AFTER_S = 5;
 
-export interface TlsMaterial {
-  key: string | Buffer;
-  cert: string | Buffer;
-  /** CA that signs the callers' client certificates. */
-  clientCa: string | Buffer;
-}
+/** The serving certificate, its key and the CA that signs the callers' client certificates (required). */
+export type TlsMaterial = MtlsFiles;
 
-export interface EmailFunctionServerOptions {
+export interface EmailFunctionServerOptions extends MtlsJsonServerOptions<Logger, FunctionMetrics> {
   tls: TlsMaterial;
   /** CNs allowed to POST; empty: any certificate the client CA signed. */
   allowedClientNames?: readonly string[];
   delivery: Pick<EmailDelivery, 'deliver'>;
-  log: Logger;
-  metrics?: FunctionMetrics;
-  bodyLimit?: number;
 }
 
 export function httpStatusOf(outcome: DeliveryOutcome): number {
@@ -76,26 +69,10 @@ export function httpStatusOf(outcome: DeliveryOutcome): number {
 
 type App = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, Logger>;
 
-/** Health routes, listen, url, setTls and close: the kit's HttpsService. */
-export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
-  readonly metrics: FunctionMetrics;
-
+/** Health routes, listen, url, setTls, close, JSON bodies and errors: the kit's MtlsJsonService. */
+export class EmailFunctionServer extends MtlsJsonService<App, Logger, FunctionMetrics> {
   constructor(options: EmailFunctionServerOptions) {
-    const metrics = options.metrics ?? new FunctionMetrics();
-    const app: App = Fastify(
-      fastifyHttpsOptions({
-        tls: servingTls(options.tls),
-        log: options.log,
-        bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      }),
-    );
-    super(app, { error: kitError, registry: metrics.registry, servingTls });
-    this.metrics = metrics;
-    serveJson(app, {
-      error: kitError,
-      isOwn: (error) => error instanceof FunctionsError,
-      rejected: metrics.rejectedRequests,
-    });
+    super(options, SERVER_KIND);
 
     // A refusal reaches the error handler, which counts it in rejectedRequests.
     const onRequest = clientCertificateCheck({
@@ -128,8 +105,8 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
       request.log.info({ ...where, outcome: outcome.outcome, code: status }, 'delivery');
       return this.#answer(reply, { ...outcome, namespace: event.ref.namespace, name: event.ref.name }, status, started);
     };
-    app.post('/', { onRequest }, handler);
-    app.post('/email', { onRequest }, handler);
+    this.app.post('/', { onRequest }, handler);
+    this.app.post('/email', { onRequest }, handler);
   }
 
   #answer(
@@ -146,6 +123,11 @@ export class EmailFunctionServer extends HttpsService<App, TlsMaterial> {
   }
 }
 
-function servingTls(tls: TlsMaterial): ServingTls {
-  return { key: tls.key, cert: tls.cert, ca: tls.clientCa };
-}
+/** How the kit's base builds this server: fastify, its metrics and body limit, its errors. */
+const SERVER_KIND: MtlsJsonServerKind<App, Logger, FunctionMetrics> = {
+  fastify: (options) => Fastify(options),
+  metrics: () => new FunctionMetrics(),
+  bodyLimit: DEFAULT_BODY_LIMIT,
+  error: kitError,
+  isOwn: (error) => error instanceof FunctionsError,
+};

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readFlags, type Flags } from '@cnpaas/service-kit';
+import { flagTable, readFlags, type Flags } from '@cnpaas/service-kit';
 import { errorMessage, kitError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
 
@@ -66,17 +66,11 @@ export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     argv,
     env,
     error: kitError,
-    flags: {
-      listen: { type: 'string', env: 'CNPAAS_SMTP_LISTEN' },
-      'mail-dir': { type: 'string', env: 'CNPAAS_SMTP_MAIL_DIR' },
-      user: { type: 'string', env: 'CNPAAS_SMTP_USER' },
-      'password-file': { type: 'string', env: 'CNPAAS_SMTP_PASSWORD_FILE' },
-      'insecure-no-auth': { type: 'boolean' },
-      'cert-file': { type: 'string', env: 'CNPAAS_SMTP_CERT_FILE' },
-      'key-file': { type: 'string', env: 'CNPAAS_SMTP_KEY_FILE' },
-      'listen-health': { type: 'string', env: 'CNPAAS_SMTP_LISTEN_HEALTH' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_SMTP',
+      strings: ['listen', 'mail-dir', 'user', 'password-file', 'cert-file', 'key-file', 'listen-health'],
+      booleans: ['insecure-no-auth'],
+    }),
   });
   if (typeof flags === 'string') return flags;
 

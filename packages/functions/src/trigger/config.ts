@@ -6,7 +6,7 @@
  * control-plane targets may be called is a flag (--allow-target), never a
  * field of the HTTPTrigger: whoever creates triggers must not widen it.
  */
-import { readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
+import { flagTable, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { kitError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
 import { allowEntryProblem } from './target-policy.js';
@@ -64,18 +64,16 @@ export function parseTriggerConfig(
     argv,
     env,
     error: kitError,
-    flags: {
-      kubeconfig: { type: 'string', env: 'KUBECONFIG' },
-      'client-cert-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_CERT_FILE' },
-      'client-key-file': { type: 'string', env: 'CNPAAS_TRIGGER_CLIENT_KEY_FILE' },
-      'allow-target': { type: 'string', env: 'CNPAAS_TRIGGER_ALLOW_TARGETS' },
-      'listen-health': { type: 'string', env: 'CNPAAS_TRIGGER_LISTEN_HEALTH' },
-      'no-leader-election': { type: 'boolean' },
-      'cluster-trigger-namespaces': { type: 'string', env: 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES' },
-      'status-interval': { type: 'string', env: 'CNPAAS_TRIGGER_STATUS_INTERVAL' },
-      'max-pending': { type: 'string', env: 'CNPAAS_TRIGGER_MAX_PENDING' },
-      'log-level': { type: 'string', env: 'LOG_LEVEL' },
-    },
+    flags: flagTable({
+      envPrefix: 'CNPAAS_TRIGGER',
+      strings: ['client-cert-file', 'client-key-file', 'listen-health', 'status-interval', 'max-pending'],
+      renamed: {
+        'allow-target': 'CNPAAS_TRIGGER_ALLOW_TARGETS',
+        'cluster-trigger-namespaces': 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES',
+      },
+      booleans: ['no-leader-election'],
+      kubeconfig: true,
+    }),
   });
   if (typeof flags === 'string') return flags;
 
