@@ -17,7 +17,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
+  ADMISSION_REVIEW_HINT,
   HttpsService,
+  admissionReviewProblem,
   clientCertificateCheck,
   fastifyHttpsOptions,
   deny,
@@ -25,10 +27,10 @@ import {
   serveJson,
   type AdmissionRequest,
   type AdmissionResponse,
+  type CheckedAdmissionReview,
   type ServingTls,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { parseAdmissionReview } from './admission-review.js';
 import { WebhooksError, errorMessage, kitError } from './errors.js';
 import type { Logger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
@@ -147,4 +149,16 @@ export class WebhookServer extends HttpsService<App, TlsMaterial> {
 
 function servingTls(tls: TlsMaterial): ServingTls {
   return { key: tls.key, cert: tls.cert, ca: tls.clientCa };
+}
+
+/** The envelope checked by the kit; a body that is not a review is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */
+function parseAdmissionReview(body: unknown): CheckedAdmissionReview {
+  const problem = admissionReviewProblem(body);
+  if (problem !== undefined) {
+    throw new WebhooksError('CNPAAS_WEBHOOKS_BAD_REVIEW', `request body is not an AdmissionReview: ${problem}`, {
+      hint: ADMISSION_REVIEW_HINT,
+      httpStatus: 400,
+    });
+  }
+  return body as CheckedAdmissionReview;
 }
