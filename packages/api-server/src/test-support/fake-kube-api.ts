@@ -22,7 +22,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { KubeConfig } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS_PATH } from '../api-group.js';
 import type { RegistrationRequestStatus } from '@cnpaas/webshop-api';
-import type { RegistrationRequest, SubjectAccessReviewSpec } from '../kube-api.js';
+import type { SubjectAccessReviewSpec } from '../authorizer.js';
+import type { RegistrationRequest } from '../registration-body.js';
 import { failure, type KubeStatus } from '../status.js';
 import type { TestPki } from './pki.js';
 
