@@ -29,7 +29,7 @@ import type { WebshopMetrics } from './metrics.js';
 import { CLAIM_NAME_PREFIX, REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } from './names.js';
 import type { ConfigMap, RegistrationRequest, User } from './types.js';
 
-/** What the webhooks store in a claim's data (kube-claim-store.ts `claimToConfigMap`). */
+/** What the webhooks store in a claim's data (email-claim.ts `claimToConfigMap`). */
 export interface ClaimRecord {
   name: string;
   emailSha256: string;
