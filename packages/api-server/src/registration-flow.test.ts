@@ -107,7 +107,13 @@ describe('POST registrations', () => {
         ],
       });
       stack.fake.compactedRv = stack.fake.rv; // the create's resourceVersion is compacted away
-      setTimeout(() => stack.fake.complete(rr.metadata.name!), 100);
+      // Finish only once the GET has seen it still there: a fixed delay lost that race on a loaded machine.
+      const name = rr.metadata.name!;
+      const finish = setInterval(() => {
+        if (!stack.fake.gets.includes(name)) return;
+        clearInterval(finish);
+        stack.fake.complete(name);
+      }, 10);
     };
     const reply = await post(registrationBody({ name: 'reg-compacted' }));
     expect(reply.status).toBe(201);
