@@ -1,4 +1,5 @@
 import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-// Unit tests run on the fake clock; the one HTTP test uses a loopback server, so files may run in parallel.
-export default tieredConfig({ name: 'kube' });
+// Unit tests run on the fake clock and a loopback server, so they may run in parallel; live files each start a
+// control plane, so they run one after another.
+export default tieredConfig({ name: 'kube', liveSerial: true });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SubjectAccessReviewAuthorizer } from './authorizer.js';
+import { SubjectAccessReviewAuthorizer, type SubjectAccessReviewSpec, type UserInfo } from './authorizer.js';
 import { ApiServerError } from './errors.js';
-import type { SubjectAccessReviewSpec, UserInfo } from './kube-api.js';
 
 const alice: UserInfo = { username: 'alice', groups: ['system:authenticated'], extra: { b: ['2'], a: ['1'] } };
 const create = {
@@ -12,7 +11,7 @@ function setup(answer: (spec: SubjectAccessReviewSpec) => { allowed: boolean; de
   const asked: SubjectAccessReviewSpec[] = [];
   let now = 1_000_000;
   const authorizer = new SubjectAccessReviewAuthorizer({
-    kube: { createSubjectAccessReview: async (spec) => (asked.push(spec), answer(spec)) },
+    askReview: async (spec) => (asked.push(spec), answer(spec)),
     now: () => now,
   });
   return { authorizer, asked, advance: (ms: number) => (now += ms) };

@@ -10,10 +10,57 @@
  * same discovery document five times in parallel every few seconds.
  */
 import { errorMessage } from './errors.js';
-import { KubeApiError } from '@cnpaas/kube';
-import type { KubeApi, SubjectAccessReviewSpec, UserInfo } from './kube-api.js';
+import { KubeApiError, type KubeClient } from '@cnpaas/kube';
+import type { ProxiedUser } from '@cnpaas/service-kit';
 import type { ApiServerMetrics } from './metrics.js';
 import { httpError } from './status.js';
+
+/** The caller kube-apiserver vouched for (@cnpaas/service-kit's front-proxy authentication). */
+export type UserInfo = ProxiedUser;
+
+export interface SubjectAccessReviewSpec {
+  user: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+  resourceAttributes?: {
+    group: string;
+    version: string;
+    resource: string;
+    verb: string;
+    name?: string;
+    namespace?: string;
+  };
+  nonResourceAttributes?: { path: string; verb: string };
+}
+
+export interface SubjectAccessReviewStatus {
+  allowed: boolean;
+  denied?: boolean;
+  reason?: string;
+  evaluationError?: string;
+}
+
+/** Asks one SubjectAccessReview and returns its status. */
+export type AskReview = (spec: SubjectAccessReviewSpec) => Promise<SubjectAccessReviewStatus>;
+
+const SAR_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+
+/** `AskReview` through @cnpaas/kube's client, as this server's identity (RBAC: create subjectaccessreviews). */
+export function askReviewWith(client: KubeClient): AskReview {
+  return async (spec) => {
+    const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec };
+    const review = await client.json<{ status?: SubjectAccessReviewStatus } | undefined>({
+      method: 'POST',
+      path: SAR_PATH,
+      body,
+    });
+    if (!review?.status || typeof review.status.allowed !== 'boolean') {
+      throw new Error('the SubjectAccessReview came back without status.allowed');
+    }
+    return review.status;
+  };
+}
 
 export interface ResourceAttributes {
   group: string;
@@ -36,7 +83,8 @@ export interface Decision {
 }
 
 export interface AuthorizerOptions {
-  kube: Pick<KubeApi, 'createSubjectAccessReview'>;
+  /** Asks the SubjectAccessReview: `askReviewWith(client)`, or a stand-in in the unit tests of the cache. */
+  askReview: AskReview;
   metrics?: ApiServerMetrics;
   /** How long a decision is reused; default 10 s for both. 0 disables the cache. */
   allowedTtlMs?: number;
@@ -73,7 +121,7 @@ export class SubjectAccessReviewAuthorizer {
     this.#cache.delete(key);
     let status;
     try {
-      status = await this.#options.kube.createSubjectAccessReview(spec, {});
+      status = await this.#options.askReview(spec);
     } catch (err) {
       throw authorizerFailure(err);
     }

@@ -11,9 +11,13 @@
  * v1.api.webshop.cnpaas.dev (APISERVICE_NAME): an unavailable APIService
  * blocks every namespace deletion.
  */
-import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
+import {
+  DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
+  hostPort,
+  nodeProcess,
+  type ComponentDescriptor,
+} from '@cnpaas/service-kit';
 import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
-import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
 import { API_SERVER_USER } from '@cnpaas/webshop-api';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
@@ -56,7 +60,7 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
     '--requestheader-client-ca-file',
     options.requestheaderClientCaFile,
     '--requestheader-allowed-names',
-    (options.requestheaderAllowedNames ?? DEFAULT_ALLOWED_NAMES).join(','),
+    (options.requestheaderAllowedNames ?? DEFAULT_REQUESTHEADER_ALLOWED_NAMES).join(','),
     '--kubeconfig',
     options.kubeconfig,
   ];

@@ -5,6 +5,7 @@
  * `cnpaas up` gives kube-apiserver can be given here unchanged.
  */
 import {
+  DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
   flagTable,
   parseDurationFlag,
   parseListenFlag,
@@ -14,7 +15,6 @@ import {
   type KubeconfigSource,
 } from '@cnpaas/service-kit';
 import { kitError } from './errors.js';
-import { DEFAULT_ALLOWED_NAMES } from './front-proxy-auth.js';
 import { DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 
 export interface ApiServerConfig extends KubeconfigSource {
@@ -51,7 +51,7 @@ get an answer once the operator has made its Tenant, Namespace, User and welcome
   --requestheader-client-ca-file FILE   the front-proxy CA: only requests with a client           CNPAAS_API_REQUESTHEADER_CLIENT_CA_FILE
                                         certificate it signed are served (required)
   --requestheader-allowed-names CNS     comma-separated CNs allowed among those certificates      CNPAAS_API_REQUESTHEADER_ALLOWED_NAMES
-                                        (default ${DEFAULT_ALLOWED_NAMES.join(',')})
+                                        (default ${DEFAULT_REQUESTHEADER_ALLOWED_NAMES.join(',')})
   --kubeconfig FILE                     this server's own identity (cnpaas-api-server), for       KUBECONFIG
                                         SubjectAccessReviews and RegistrationRequests
                                         (default: in-cluster when run in a pod)
@@ -114,7 +114,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
     hint: "pass the same file as kube-apiserver's --requestheader-client-ca-file (the front-proxy CA)",
   });
   // Unlike kube-apiserver, an empty list does not mean "any CN".
-  const requestheaderAllowedNames = flags.names('requestheader-allowed-names', { fallback: DEFAULT_ALLOWED_NAMES });
+  const requestheaderAllowedNames = flags.names('requestheader-allowed-names', {
+    fallback: DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
+  });
 
   const kube = flags.kubeconfig(
     "pass the api-server's kubeconfig (client identity cnpaas-api-server), or set KUBECONFIG",

@@ -14,23 +14,26 @@ export {
 } from './status.js';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { ApiServerMetrics } from './metrics.js';
-export {
-  HttpKubeApi,
-  type KubeApi,
-  type RegistrationRequest,
-  type SubjectAccessReviewSpec,
-  type SubjectAccessReviewStatus,
-  type UserInfo,
-} from './kube-api.js';
-export { authenticateFrontProxy, DEFAULT_ALLOWED_NAMES, type FrontProxyAuthOptions } from './front-proxy-auth.js';
+export { HttpKubeApi, type KubeApi } from './kube-api.js';
 export {
   SubjectAccessReviewAuthorizer,
+  askReviewWith,
   reviewSpec,
+  type AskReview,
   type Attributes,
   type AuthorizerOptions,
   type Decision,
+  type SubjectAccessReviewSpec,
+  type SubjectAccessReviewStatus,
+  type UserInfo,
 } from './authorizer.js';
-export { bodyFormat, decodeBody, toRegistrationRequest, DEFAULT_GENERATE_NAME } from './registration-body.js';
+export {
+  bodyFormat,
+  decodeBody,
+  toRegistrationRequest,
+  DEFAULT_GENERATE_NAME,
+  type RegistrationRequest,
+} from './registration-body.js';
 export { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA } from './registration-schema.js';
 export {
   RegistrationFlow,

@@ -1,64 +1,17 @@
 /**
- * What this server asks of the kube API, as its own identity
- * (cnpaas-api-server, from --kubeconfig): create a RegistrationRequest
- * (optionally as a server-side dry run), wait for one to be deleted (read
- * and watched by name, through @cnpaas/kube's awaitCondition), and ask a
- * SubjectAccessReview. `HttpKubeApi` does it with
- * @cnpaas/kube's client (one keep-alive connection pool, errors that carry
- * the apiserver's `Status` as `KubeApiError`); tests may substitute the
- * interface.
+ * What verification and sign-in ask of the kube API about Users, as this
+ * server's own identity (cnpaas-api-server, from --kubeconfig): read a
+ * User, find Users by address, record a verification only if the User is
+ * unchanged, read a key of a Secret, and mint a ServiceAccount token.
+ * `HttpKubeApi` does it with @cnpaas/kube's client (one keep-alive
+ * connection pool, errors that carry the apiserver's `Status` as
+ * `KubeApiError`) and hands that client to the registration flow and the
+ * authorizer, which use it directly; tests may substitute the interface.
  */
-import { isConflict, isNotFound, KubeClient, ResourceClient, type ObjectWatchSource } from '@cnpaas/kube';
-import {
-  USER_RESOURCE,
-  type RegistrationRequest as ContractRegistrationRequest,
-  type RegistrationRequestStatus,
-  type User,
-} from '@cnpaas/webshop-api';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { REGISTRATION_REQUESTS } from './api-group.js';
-import type { ObjectMeta, ProxiedUser } from '@cnpaas/service-kit';
-
-/**
- * A RegistrationRequest as this server handles it: the contract's object (its
- * status as the operator writes it) with metadata always present (as JSON,
- * not client-node's parsed form), and the
- * spec as the client sent it. The CRD's schema and the admission webhooks
- * judge the spec; this server passes it on untouched.
- */
-export type RegistrationRequest = Omit<ContractRegistrationRequest, 'metadata' | 'spec'> & {
-  metadata: ObjectMeta;
-  spec: Record<string, unknown>;
-};
-
-/** One of a RegistrationRequest's status conditions (metav1.Condition, as the contract declares it). */
-export type RegistrationCondition = NonNullable<RegistrationRequestStatus['conditions']>[number];
-
-/** The caller kube-apiserver vouched for (@cnpaas/service-kit's front-proxy authentication). */
-export type UserInfo = ProxiedUser;
-
-export interface SubjectAccessReviewSpec {
-  user: string;
-  uid?: string;
-  groups: string[];
-  extra?: Record<string, string[]>;
-  resourceAttributes?: {
-    group: string;
-    version: string;
-    resource: string;
-    verb: string;
-    name?: string;
-    namespace?: string;
-  };
-  nonResourceAttributes?: { path: string; verb: string };
-}
-
-export interface SubjectAccessReviewStatus {
-  allowed: boolean;
-  denied?: boolean;
-  reason?: string;
-  evaluationError?: string;
-}
+import { isConflict, isNotFound, KubeClient } from '@cnpaas/kube';
+import { USER_RESOURCE, type User } from '@cnpaas/webshop-api';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ObjectMeta } from '@cnpaas/service-kit';
 
 /** A webshop User as verification and sign-in read it: the contract's User, always with its identity. */
 export type WebshopUser = User & {
@@ -76,8 +29,10 @@ export interface IssuedToken {
   expirationTimestamp: string;
 }
 
-/** What the registration flow and the authorizer need from the kube API (tests may substitute it). */
+/** What verification and sign-in need from the kube API (tests may substitute it). */
 export interface KubeApi {
+  /** @cnpaas/kube's client as this server's identity: the registration flow and the authorizer call it directly. */
+  readonly client: KubeClient;
   /** One User (per-User Role `<user>-api-server`); undefined when it does not exist. */
   getUser(key: ObjectKey): Promise<WebshopUser | undefined>;
   /** Every User with this (normalised) address, across namespaces (a field selector on spec.email). */
@@ -94,16 +49,6 @@ export interface KubeApi {
   readSecretKey(key: ObjectKey & { field: string }): Promise<Buffer | undefined>;
   /** A token for a ServiceAccount (TokenRequest), valid for `expirationSeconds`. */
   createServiceAccountToken(key: ObjectKey, options: { expirationSeconds: number }): Promise<IssuedToken>;
-  createRegistrationRequest(
-    object: RegistrationRequest,
-    options: { dryRun: boolean; signal?: AbortSignal },
-  ): Promise<RegistrationRequest>;
-  /** The RegistrationRequests, to wait on one with @cnpaas/kube's awaitCondition. */
-  readonly registrationRequests: ObjectWatchSource<KubernetesObject>;
-  createSubjectAccessReview(
-    spec: SubjectAccessReviewSpec,
-    options: { signal?: AbortSignal },
-  ): Promise<SubjectAccessReviewStatus>;
 }
 
 export interface HttpKubeApiOptions {
@@ -111,31 +56,15 @@ export interface HttpKubeApiOptions {
   requestTimeoutMs?: number;
 }
 
-const SAR_PATH = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
-
 export class HttpKubeApi implements KubeApi {
   readonly #client: KubeClient;
-  readonly #requests: ResourceClient;
 
-  get registrationRequests(): ResourceClient {
-    return this.#requests;
+  get client(): KubeClient {
+    return this.#client;
   }
 
   constructor(kc: KubeConfig, options: HttpKubeApiOptions = {}) {
     this.#client = new KubeClient(kc, { requestTimeoutMs: options.requestTimeoutMs ?? 15_000 });
-    this.#requests = new ResourceClient(this.#client, { ...REGISTRATION_REQUESTS, namespaced: false });
-  }
-
-  async createRegistrationRequest(
-    object: RegistrationRequest,
-    options: { dryRun: boolean; signal?: AbortSignal },
-  ): Promise<RegistrationRequest> {
-    const created = await this.#requests.create(object as unknown as KubernetesObject, {
-      fieldManager: 'cnpaas-api-server',
-      dryRun: options.dryRun,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    return created as unknown as RegistrationRequest;
   }
 
   async getUser(key: ObjectKey): Promise<WebshopUser | undefined> {
@@ -203,23 +132,6 @@ export class HttpKubeApi implements KubeApi {
     const { token, expirationTimestamp } = review.status ?? {};
     if (!token || !expirationTimestamp) throw new Error('the TokenRequest came back without a token');
     return { token, expirationTimestamp };
-  }
-
-  async createSubjectAccessReview(
-    spec: SubjectAccessReviewSpec,
-    options: { signal?: AbortSignal },
-  ): Promise<SubjectAccessReviewStatus> {
-    const body = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec };
-    const review = await this.#client.json<{ status?: SubjectAccessReviewStatus } | undefined>({
-      method: 'POST',
-      path: SAR_PATH,
-      body,
-      signal: options.signal,
-    });
-    if (!review?.status || typeof review.status.allowed !== 'boolean') {
-      throw new Error('the SubjectAccessReview came back without status.allowed');
-    }
-    return review.status;
   }
 }
 

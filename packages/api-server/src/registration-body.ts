@@ -25,9 +25,28 @@ import {
   WEBSHOP_GROUP,
   WEBSHOP_VERSION,
 } from './api-group.js';
-import type { RegistrationRequest } from './kube-api.js';
 import { REGISTRATION_SPEC_SCHEMA, type Schema } from './registration-schema.js';
 import { httpError, type StatusCause } from './status.js';
+import type { ObjectMeta } from '@cnpaas/service-kit';
+import type {
+  RegistrationRequest as ContractRegistrationRequest,
+  RegistrationRequestStatus,
+} from '@cnpaas/webshop-api';
+
+/**
+ * A RegistrationRequest as this server handles it: the contract's object (its
+ * status as the operator writes it) with metadata always present (as JSON,
+ * not client-node's parsed form), and the
+ * spec as the client sent it. The CRD's schema and the admission webhooks
+ * judge the spec; this server passes it on untouched.
+ */
+export type RegistrationRequest = Omit<ContractRegistrationRequest, 'metadata' | 'spec'> & {
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+};
+
+/** One of a RegistrationRequest's status conditions (metav1.Condition, as the contract declares it). */
+export type RegistrationCondition = NonNullable<RegistrationRequestStatus['conditions']>[number];
 
 /** Names given when the body names none: `reg-` plus the apiserver's random suffix. */
 export const DEFAULT_GENERATE_NAME = 'reg-';

@@ -1,15 +1,19 @@
 /**
- * The registration flow end to end through our TLS server: create, watch
- * from the create's resourceVersion until DELETED, answer 201 from the
- * status; timeouts, webhook denials, dry runs, dropped and expired watches.
+ * The registration flow through our TLS server, for the faults a real
+ * kube-apiserver cannot be made to produce on cue: an operator that finishes
+ * before the create's response is sent (a DELETE before the watch opens),
+ * failed and dropped watches, compacted resourceVersions (410), the
+ * webhooks' denials and a failed webhook call; and bodies refused before any
+ * create.
  *
- * The kube API is a fake (test-support/fake-kube-api.ts) that plays the
- * webhooks and the operator. That is acceptable here only because the live
- * suites in e2e/ run the real stack: only a real kube-apiserver with the real
- * webhooks and operator proves their actual denials, codes and timing.
+ * The kube API here is test-support/fake-kube-api.ts, for that fault
+ * injection only. The API semantics (create as our identity, AlreadyExists,
+ * the CRD's 422, dry runs, the watch from the create's resourceVersion,
+ * DELETED, RBAC refusals) are proven against a real kube-apiserver in
+ * registration-flow.live.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REGISTRATIONS_PATH, REQUESTED_BY_ANNOTATION } from './api-group.js';
+import { REGISTRATIONS_PATH } from './api-group.js';
 import { failure } from './status.js';
 import { COMPLETED_STATUS } from './test-support/fake-kube-api.js';
 import { testPki, type TestPki } from './test-support/pki.js';
@@ -61,33 +65,6 @@ function post(body: unknown, options: { query?: string; contentType?: string; us
 }
 
 describe('POST registrations', () => {
-  it("creates the RR as cnpaas-api-server, watches it from the create's resourceVersion, and answers 201 from the DELETED status", async () => {
-    stack.fake.onCreated = (rr) => setTimeout(() => stack.fake.complete(rr.metadata.name!), 50);
-    const reply = await post(registrationBody({ name: 'reg-ada' }), { user: 'alice' });
-
-    expect(reply.status).toBe(201);
-    expect(reply.json).toMatchObject({
-      apiVersion: 'api.webshop.cnpaas.dev/v1',
-      kind: 'Registration',
-      metadata: { name: 'reg-ada' },
-      status: { tenant: 't-reg-ada', namespace: 't-reg-ada', user: 't-reg-ada', email: 't-reg-ada-welcome' },
-    });
-    expect(reply.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
-    // Neither the password nor its hash comes back.
-    expect(reply.json.spec).not.toHaveProperty('password');
-    expect(reply.text).not.toContain('$argon2id$');
-    expect(reply.text).not.toContain('$scrypt$');
-
-    const create = stack.fake.creates.at(-1)!;
-    expect(create).toMatchObject({ dryRun: false, clientCn: 'cnpaas-api-server', fieldManager: 'cnpaas-api-server' });
-    expect(create.object.metadata.annotations?.[REQUESTED_BY_ANNOTATION]).toBe('alice');
-    const added = stack.fake.history.find((e) => e.type === 'ADDED' && e.object.metadata.name === 'reg-ada')!;
-    expect(stack.fake.watches.at(-1)).toMatchObject({
-      resourceVersion: String(added.rv),
-      fieldSelector: 'metadata.name=reg-ada',
-    });
-  });
-
   it("does not miss a DELETE that happens before the watch opens (the original demo's race)", async () => {
     // The operator finishes before the create's response is even sent.
     stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!, COMPLETED_STATUS('fast'));
@@ -101,79 +78,6 @@ describe('POST registrations', () => {
     });
     // No name in the body: the apiserver generated one from reg-.
     expect(reply.json.metadata.name).toMatch(/^reg-[0-9a-f]{5}$/);
-  });
-
-  it('accepts a YAML body, and YAML sent as application/json (kubectl create --raw -f file.yaml)', async () => {
-    stack.fake.onCreated = (rr) => setTimeout(() => stack.fake.complete(rr.metadata.name!), 10);
-    const yaml = [
-      'apiVersion: webshop.cnpaas.dev/v1',
-      'kind: RegistrationRequest',
-      'metadata:',
-      '  name: reg-yaml',
-      'spec:',
-      '  user: {firstName: Grace, lastName: Hopper, email: grace@example.com}',
-      `  password: "${SECRET}"`,
-      '  tenant: {country: US, city: Arlington, address: 1 Navy Way, postalCode: "22202"}',
-    ].join('\n');
-    const asYaml = await post(yaml, { contentType: 'application/yaml' });
-    expect(asYaml.status).toBe(201);
-    expect(asYaml.json.metadata.name).toBe('reg-yaml');
-    expect(stack.fake.creates.at(-1)!.object.spec).toMatchObject({
-      user: { firstName: 'Grace' },
-      tenant: { postalCode: '22202' },
-    });
-
-    const asJson = await post(yaml.replace('reg-yaml', 'reg-yaml-2'), { contentType: 'application/json' });
-    expect(asJson.status).toBe(201);
-    expect(asJson.json.metadata.name).toBe('reg-yaml-2');
-  });
-
-  it("takes the name from the URL in the original demo's form POST …/registrations/<name>", async () => {
-    stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!);
-    const reply = await post(registrationBody(), { path: `${REGISTRATIONS_PATH}/richard-kovacs` });
-    expect(reply.status).toBe(201);
-    expect(reply.json.metadata.name).toBe('richard-kovacs');
-  });
-
-  it('answers 504 Timeout when the operator does not finish, naming the RR and its last state, and leaves it alone', async () => {
-    stack.fake.onCreated = (rr) =>
-      stack.fake.modify(rr.metadata.name!, {
-        conditions: [
-          {
-            type: 'Ready',
-            status: 'False',
-            lastTransitionTime: '2026-01-01T00:00:00Z',
-            reason: 'WaitingForNamespace',
-            message: 'waiting for Namespace t-x',
-          },
-        ],
-      });
-    const started = Date.now();
-    const reply = await post(registrationBody({ name: 'reg-slow' }));
-    const took = Date.now() - started;
-
-    expect(reply.status).toBe(504);
-    expect(reply.json).toMatchObject({
-      kind: 'Status',
-      status: 'Failure',
-      code: 504,
-      reason: 'Timeout',
-      details: { name: 'reg-slow' },
-    });
-    expect(reply.json.message).toContain('RegistrationRequest reg-slow did not finish within 1.5s');
-    expect(reply.json.message).toContain('Ready=False WaitingForNamespace: waiting for Namespace t-x');
-    expect(reply.json.message).toContain('kubectl get registrationrequests.webshop.cnpaas.dev reg-slow');
-    expect(took).toBeGreaterThanOrEqual(1_400);
-    expect(took).toBeLessThan(4_000);
-    expect(stack.fake.objects.has('reg-slow')).toBe(true);
-  });
-
-  it("answers 409 when the RR is deleted without the operator's result", async () => {
-    stack.fake.onCreated = (rr) => stack.fake.remove(rr.metadata.name!);
-    const reply = await post(registrationBody({ name: 'reg-cancelled' }));
-    expect(reply.status).toBe(409);
-    expect(reply.json).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
-    expect(reply.json.message).toContain('status lacks tenant, namespace, user, email');
   });
 
   it('re-watches from the last resourceVersion after a failed or dropped watch', async () => {
@@ -203,7 +107,13 @@ describe('POST registrations', () => {
         ],
       });
       stack.fake.compactedRv = stack.fake.rv; // the create's resourceVersion is compacted away
-      setTimeout(() => stack.fake.complete(rr.metadata.name!), 100);
+      // Finish only once the GET has seen it still there: a fixed delay lost that race on a loaded machine.
+      const name = rr.metadata.name!;
+      const finish = setInterval(() => {
+        if (!stack.fake.gets.includes(name)) return;
+        clearInterval(finish);
+        stack.fake.complete(name);
+      }, 10);
     };
     const reply = await post(registrationBody({ name: 'reg-compacted' }));
     expect(reply.status).toBe(201);
@@ -278,17 +188,6 @@ describe('webhook denials and kube API failures on create', () => {
     });
   }
 
-  it('passes through 409 AlreadyExists for a taken name', async () => {
-    stack.fake.onCreated = () => undefined;
-    expect((await post(registrationBody({ name: 'reg-taken' }), { query: '' })).status).toBe(504);
-    const again = await post(registrationBody({ name: 'reg-taken' }));
-    expect(again.status).toBe(409);
-    expect(again.json).toMatchObject({
-      reason: 'AlreadyExists',
-      message: 'registrationrequests.webshop.cnpaas.dev "reg-taken" already exists',
-    });
-  });
-
   it('answers 503, never 500, when the apiserver fails calling a webhook', async () => {
     stack.fake.admit = () =>
       failure({
@@ -302,57 +201,9 @@ describe('webhook denials and kube API failures on create', () => {
     expect(reply.json).toMatchObject({ reason: 'ServiceUnavailable', code: 503 });
     expect(reply.json.message).toContain('failed calling webhook');
   });
-
-  it('answers 500 naming our RBAC when our own identity may not create RegistrationRequests', async () => {
-    stack.fake.admit = () =>
-      failure({
-        code: 403,
-        reason: 'Forbidden',
-        message:
-          'registrationrequests.webshop.cnpaas.dev is forbidden: User "cnpaas-api-server" cannot create resource "registrationrequests"',
-      });
-    const reply = await post(registrationBody());
-    expect(reply.status).toBe(500);
-    expect(reply.json.message).toContain('apply packages/api-server/manifests/rbac.yaml');
-  });
 });
 
 describe('dryRun=All', () => {
-  it('does a server-side dry-run create, stores and watches nothing, and answers 201 with the would-be Registration', async () => {
-    let admittedDryRun: boolean | undefined;
-    stack.fake.admit = (_object, dryRun) => {
-      admittedDryRun = dryRun;
-      return undefined;
-    };
-    const objectsBefore = stack.fake.objects.size;
-    const watchesBefore = stack.fake.watches.length;
-    const reply = await post(registrationBody({ name: 'reg-dry' }), { query: '?dryRun=All' });
-    expect(reply.status).toBe(201);
-    expect(admittedDryRun).toBe(true);
-    expect(stack.fake.creates.at(-1)).toMatchObject({ dryRun: true });
-    expect(stack.fake.objects.size).toBe(objectsBefore);
-    expect(stack.fake.watches.length).toBe(watchesBefore);
-    expect(reply.json).toMatchObject({
-      kind: 'Registration',
-      metadata: { name: 'reg-dry' },
-      status: {},
-      spec: { user: { firstName: 'Ada' } },
-    });
-    expect(reply.json.spec).not.toHaveProperty('password');
-  });
-
-  it('passes a dry-run denial through like a real one', async () => {
-    stack.fake.admit = () =>
-      failure({
-        code: 422,
-        reason: 'Invalid',
-        message: 'admission webhook "x" denied the request: spec.user.email: invalid',
-      });
-    const reply = await post(registrationBody(), { query: '?dryRun=All' });
-    expect(reply.status).toBe(422);
-    expect(reply.json.message).toContain('spec.user.email: invalid');
-  });
-
   it('refuses dryRun values Kubernetes does not define', async () => {
     const reply = await post(registrationBody(), { query: '?dryRun=true' });
     expect(reply.status).toBe(400);

@@ -36,13 +36,16 @@ import {
   API_GROUP,
   API_GROUP_VERSION,
   REGISTRATIONS,
+  REGISTRATION_REQUESTS,
   REGISTRATION_UID_LABEL,
   REQUESTED_BY_ANNOTATION,
 } from './api-group.js';
 import { REGISTRATION_REQUEST_RESOURCE } from '@cnpaas/webshop-api';
 import { ApiServerError } from './errors.js';
-import { awaitCondition, httpStatusOf, isDeleted, KubeApiError } from '@cnpaas/kube';
-import type { KubeApi, RegistrationCondition, RegistrationRequest, UserInfo } from './kube-api.js';
+import { awaitCondition, httpStatusOf, isDeleted, KubeApiError, ResourceClient, type KubeClient } from '@cnpaas/kube';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { UserInfo } from './authorizer.js';
+import type { RegistrationCondition, RegistrationRequest } from './registration-body.js';
 import type { Logger } from './logger.js';
 import { failure, httpError, type StatusDetails } from './status.js';
 import { kubeApiUnavailable, kubeUnavailable } from './sign-in-failure.js';
@@ -58,7 +61,8 @@ export interface Registration {
 }
 
 export interface RegistrationFlowOptions {
-  kube: KubeApi;
+  /** @cnpaas/kube's client as this server's identity (RBAC: create, get, watch registrationrequests). */
+  client: KubeClient;
   /** The whole budget of one registration, create included. */
   timeoutMs: number;
   log: Logger;
@@ -84,9 +88,11 @@ const WATCH_GRACE_MS = 1_000;
 
 export class RegistrationFlow {
   readonly #options: RegistrationFlowOptions;
+  readonly #requests: ResourceClient;
 
   constructor(options: RegistrationFlowOptions) {
     this.#options = options;
+    this.#requests = new ResourceClient(options.client, { ...REGISTRATION_REQUESTS, namespaced: false });
   }
 
   /** 201 with the Registration, or throws an `ApiServerError` carrying the Status to answer. */
@@ -101,7 +107,11 @@ export class RegistrationFlow {
     try {
       let created: RegistrationRequest;
       try {
-        created = await this.#options.kube.createRegistrationRequest(object, { dryRun: input.dryRun, signal });
+        created = (await this.#requests.create(object as unknown as KubernetesObject, {
+          fieldManager: 'cnpaas-api-server',
+          dryRun: input.dryRun,
+          signal,
+        })) as unknown as RegistrationRequest;
       } catch (err) {
         if (signal.aborted) throw this.#aborted(deadline.signal, input, state);
         throw createFailure(err);
@@ -142,11 +152,11 @@ export class RegistrationFlow {
     signal: AbortSignal;
   }): Promise<RegistrationRequest | undefined> {
     const { name, state, signal } = args;
-    const { kube, log } = this.#options;
+    const { log } = this.#options;
     const retryDelayMs = this.#options.retryDelayMs ?? 100;
     let deleted: RegistrationRequest | undefined;
     try {
-      deleted = (await awaitCondition(kube.registrationRequests, { name }, isDeleted(state.uid), {
+      deleted = (await awaitCondition(this.#requests, { name }, isDeleted(state.uid), {
         fromResourceVersion: args.resourceVersion,
         signal,
         // The registration's deadline ends the wait (as `signal`); this bounds each watch to it.

@@ -3,7 +3,8 @@
  *
  * Every request except /healthz, /livez, /readyz and /metrics goes through
  *   1. authentication: the front-proxy client certificate, then X-Remote-*
- *      (front-proxy-auth.ts) → 401 Status;
+ *      (@cnpaas/service-kit's `authenticateFrontProxy`, the requestheader
+ *      scheme) → 401 Status;
  *   2. for a registration (POST), the caller's rate limit (rate-limit.ts;
  *      logins have their own limits, per caller and per address, in
  *      login-flow.ts)
@@ -29,6 +30,7 @@ import {
   HEALTH_PATHS,
   HttpsService,
   addDiscoveryRoutes,
+  authenticateFrontProxy,
   failureStatus,
   fastifyHttpsOptions,
   logFailure,
@@ -47,12 +49,11 @@ import {
   VERIFICATIONS,
   VERIFICATIONS_PATH,
 } from './api-group.js';
-import { SubjectAccessReviewAuthorizer, type Attributes } from './authorizer.js';
+import { askReviewWith, SubjectAccessReviewAuthorizer, type Attributes, type UserInfo } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
 import { SERVED_GROUP_VERSION, SERVED_RESOURCES } from './discovery.js';
-import { ApiServerError, errorMessage, kitError } from './errors.js';
-import { authenticateFrontProxy } from './front-proxy-auth.js';
-import type { KubeApi, UserInfo } from './kube-api.js';
+import { ApiServerError, errorMessage, kitError, proxyError } from './errors.js';
+import type { KubeApi } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OPENAPI_V3_GROUP_PATH, OPENAPI_V3_ROOT, openApiV3 } from './openapi.js';
@@ -65,7 +66,12 @@ import { toLogin, toVerification } from './sign-in-body.js';
 import { VerificationFlow } from './verification-flow.js';
 import { VerificationKey } from './verification-key.js';
 
+/** The fix a 401 names: come through the aggregator, as every caller of this API must. */
+const HOW_TO_CALL =
+  'call this API through kube-apiserver, e.g. kubectl create --raw /apis/api.webshop.cnpaas.dev/v1/registrations -f registration.yaml';
+
 /** Answered without a client certificate or a SubjectAccessReview (docs/design.md "Security": loopback-only, unauthenticated). */
+
 export const UNAUTHENTICATED_PATHS = new Set(HEALTH_PATHS);
 
 export interface TlsMaterial {
@@ -130,9 +136,10 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
       options.registrationLimiter ??
       new CallerRateLimiter({ perMinute: DEFAULT_REGISTRATIONS_PER_MINUTE, burst: DEFAULT_REGISTRATION_BURST });
     const authorizer =
-      options.authorizer ?? new SubjectAccessReviewAuthorizer({ kube: options.kube, metrics: this.metrics });
+      options.authorizer ??
+      new SubjectAccessReviewAuthorizer({ askReview: askReviewWith(options.kube.client), metrics: this.metrics });
     this.#flow = new RegistrationFlow({
-      kube: options.kube,
+      client: options.kube.client,
       timeoutMs: options.registrationTimeoutMs ?? DEFAULT_REGISTRATION_TIMEOUT_MS,
       log: options.log,
       ...(options.watchRetryDelayMs !== undefined ? { retryDelayMs: options.watchRetryDelayMs } : {}),
@@ -165,7 +172,11 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
     app.addHook('onRequest', async (request) => {
       const path = pathOf(request.url);
       if (UNAUTHENTICATED_PATHS.has(path)) return;
-      const user = authenticateFrontProxy(request.raw, { allowedNames: options.allowedNames });
+      const user = authenticateFrontProxy(request.raw, {
+        allowedNames: options.allowedNames,
+        hint: HOW_TO_CALL,
+        error: proxyError,
+      });
       this.#users.set(request, user);
       if (request.method === 'POST' && isRegistrationsPath(path)) this.#limit(user.username);
       await authorizer.authorize(user, attributesFor(request.method, path));

@@ -1,17 +1,16 @@
 /**
- * ResourceClient against a real loopback HTTP server that speaks the
- * apiserver's list/watch wire protocol (paged JSON lists, newline-delimited
- * watch events, Status bodies). The full behaviour against a real
- * kube-apiserver is covered by the later integration suite.
+ * How ResourceClient reads a watch stream, against a loopback HTTP server
+ * that frames and cuts it on cue (kept for that fault injection only): one
+ * event split across chunks and two in one chunk, bookmarks, an ERROR event
+ * on a stream the server leaves open, a stream that never sends anything.
+ * Lists, errors, the status subresource, an Informer and the Lease lock are
+ * tested against a real kube-apiserver in resource-client.live.test.ts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiException, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpStatusOf, isGone, isNotFound } from './errors.js';
-import { silentLog } from './testing.js';
-import { Informer } from './informer.js';
-import { kubeLeaseLock } from './lease-lock.js';
+import { isGone } from './errors.js';
 import type { WatchEvent } from './list-watch.js';
 import { ResourceClient } from './resource-client.js';
 import type { ResourceRef } from './resource.js';
@@ -22,13 +21,6 @@ const USERS: ResourceRef = {
   plural: 'users',
   kind: 'User',
   namespaced: true,
-};
-const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
 };
 
 const requests: Array<{ method: string; url: URL; auth?: string; contentType?: string; body: string }> = [];
@@ -89,83 +81,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     res.write(`${added}\n${modified.slice(0, 20)}`);
     setTimeout(() => {
       res.write(`${modified.slice(20)}\n${bookmark}\n`);
-      if (rv !== 'stay-open') res.end();
+      res.end();
     }, 10);
     return;
   }
-  if (p === '/apis/example.dev/v1/namespaces/t-1/users' && req.method === 'GET') {
-    // Two pages; items without apiVersion/kind like built-in lists.
-    if (!q.get('continue')) {
-      return json(res, 200, {
-        kind: 'UserList',
-        metadata: { resourceVersion: '200', continue: 'page-2' },
-        items: [{ metadata: { name: 'a', namespace: 't-1', resourceVersion: '150' } }],
-      });
-    }
-    return json(res, 200, {
-      kind: 'UserList',
-      metadata: { resourceVersion: '200' },
-      items: [{ metadata: { name: 'b', namespace: 't-1', resourceVersion: '160' } }],
-    });
-  }
-  if (p === '/api/v1/namespaces/missing') {
-    return json(res, 404, {
-      kind: 'Status',
-      apiVersion: 'v1',
-      status: 'Failure',
-      reason: 'NotFound',
-      code: 404,
-      message: 'namespaces "missing" not found',
-    });
-  }
-  if (p === '/apis/example.dev/v1/namespaces/t-1/users/a/status' && req.method === 'PATCH') {
-    return json(res, 200, {
-      metadata: { name: 'a', namespace: 't-1', resourceVersion: '300' },
-      status: JSON.parse(body).status,
-    });
-  }
-  if (p === '/apis/example.dev/v1/namespaces/t-1/users/a' && req.method === 'PATCH') {
-    return json(res, 409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' });
-  }
-  if (p.startsWith('/apis/coordination.k8s.io/v1/namespaces/example-system/leases'))
-    return leaseHandler(req, res, body);
   json(res, 500, { message: `unexpected ${req.method} ${p}` });
-}
-
-/** One Lease with the apiserver's create / get / replace-with-resourceVersion rules. */
-let lease: (KubernetesObject & { spec?: Record<string, unknown> }) | undefined;
-let leaseRv = 10;
-function leaseHandler(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-  const p = new URL(req.url ?? '/', 'http://x').pathname;
-  if (req.method === 'GET' && p.endsWith('/leases/widget-operator')) {
-    return lease
-      ? json(res, 200, lease)
-      : json(res, 404, {
-          kind: 'Status',
-          code: 404,
-          reason: 'NotFound',
-          message: 'leases.coordination.k8s.io "widget-operator" not found',
-        });
-  }
-  const obj = JSON.parse(body) as KubernetesObject & { spec?: Record<string, unknown> };
-  if (req.method === 'POST' && p.endsWith('/leases')) {
-    if (lease) return json(res, 409, { kind: 'Status', code: 409, reason: 'AlreadyExists', message: 'already exists' });
-    lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++leaseRv), uid: 'lease-uid' } };
-    return json(res, 201, lease);
-  }
-  if (req.method === 'PUT' && p.endsWith('/leases/widget-operator')) {
-    if (obj.metadata?.resourceVersion !== lease?.metadata?.resourceVersion) {
-      return json(res, 409, {
-        kind: 'Status',
-        code: 409,
-        reason: 'Conflict',
-        message: 'the object has been modified; please apply your changes to the latest version and try again',
-      });
-    }
-    lease = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(++leaseRv) } };
-    return json(res, 200, lease);
-  }
-  json(res, 405, { message: 'method not allowed' });
 }
 
 beforeAll(async () => {
@@ -192,22 +112,6 @@ afterAll(async () => {
 });
 
 describe('ResourceClient over HTTP', () => {
-  it('lists every page, sends the token and selectors, and fills in apiVersion/kind', async () => {
-    requests.length = 0;
-    const client = new ResourceClient(kc, USERS, { namespace: 't-1', labelSelector: 'app=x', pageSize: 1 });
-    const list = await client.list();
-    expect(list.metadata?.resourceVersion).toBe('200');
-    expect(list.items.map((i) => [i.metadata?.name, i.apiVersion, i.kind])).toEqual([
-      ['a', 'example.dev/v1', 'User'],
-      ['b', 'example.dev/v1', 'User'],
-    ]);
-    expect(requests.map((r) => r.url.search)).toEqual([
-      '?labelSelector=app%3Dx&limit=1',
-      '?labelSelector=app%3Dx&limit=1&continue=page-2',
-    ]);
-    expect(requests[0]?.auth).toBe('Bearer test-token');
-  });
-
   it('streams watch events framed by newline, with bookmarks and the watch parameters', async () => {
     requests.length = 0;
     const client = new ResourceClient(kc, USERS, { namespace: 't-1' });
@@ -226,6 +130,7 @@ describe('ResourceClient over HTTP', () => {
       q?.get('timeoutSeconds'),
       q?.get('allowWatchBookmarks'),
     ]).toEqual(['true', '200', '42', 'true']);
+    expect(requests[0]?.auth).toBe('Bearer test-token');
   });
 
   it('rejects a watch with 410 on an ERROR event, without waiting for the server to close', async () => {
@@ -241,87 +146,5 @@ describe('ResourceClient over HTTP', () => {
     await new Promise((r) => setTimeout(r, 20));
     handle.abort();
     await expect(handle.done).resolves.toBeUndefined();
-  });
-
-  it('throws ApiException with the Status message on errors', async () => {
-    const err = await new ResourceClient(kc, NAMESPACES).get({ name: 'missing' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiException);
-    expect(isNotFound(err)).toBe(true);
-    expect((err as Error).message).toMatch(/namespaces "missing" not found/);
-    const conflict = await new ResourceClient(kc, USERS)
-      .jsonPatch({ namespace: 't-1', name: 'a' }, [{ op: 'test', path: '/metadata/resourceVersion', value: '1' }])
-      .catch((e: unknown) => e);
-    expect(httpStatusOf(conflict)).toBe(409);
-    expect(requests.at(-1)?.contentType).toBe('application/json-patch+json');
-  });
-
-  it('merge-patches the status subresource', async () => {
-    const out = await new ResourceClient<KubernetesObject & { status?: unknown }>(kc, USERS).mergePatch(
-      { namespace: 't-1', name: 'a' },
-      { status: { ready: true } },
-      { subresource: 'status' },
-    );
-    expect(out.status).toEqual({ ready: true });
-    expect(requests.at(-1)?.contentType).toBe('application/merge-patch+json');
-    expect(requests.at(-1)?.url.pathname).toBe('/apis/example.dev/v1/namespaces/t-1/users/a/status');
-  });
-
-  it('an Informer on it lists, syncs and applies watch events', async () => {
-    const informer = new Informer({
-      resource: USERS,
-      listerWatcher: new ResourceClient(kc, USERS, { namespace: 't-1' }),
-      log: silentLog,
-      resyncPeriodMs: 0,
-    });
-    informer.start();
-    expect(await informer.waitForSync()).toBe(true);
-    await expect
-      .poll(() =>
-        informer.store
-          .list()
-          .map((o) => o.metadata?.name)
-          .sort(),
-      )
-      .toEqual(['a', 'b', 'c']);
-    await expect.poll(() => informer.store.get('t-1/a')?.metadata?.resourceVersion).toBe('202');
-    await informer.stop();
-  });
-});
-
-describe('kubeLeaseLock over HTTP', () => {
-  it('creates, reads and replaces the Lease with resourceVersion, sending MicroTimes', async () => {
-    const lock = kubeLeaseLock(kc, { namespace: 'example-system', name: 'widget-operator' });
-    const signal = new AbortController().signal;
-    expect(await lock.get(signal)).toBeUndefined();
-    const t = Date.parse('2025-01-01T00:00:00.123Z');
-    const created = await lock.create(
-      { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 },
-      signal,
-    );
-    expect(lease?.spec).toEqual({
-      holderIdentity: 'a',
-      leaseDurationSeconds: 15,
-      acquireTime: '2025-01-01T00:00:00.123000Z',
-      renewTime: '2025-01-01T00:00:00.123000Z',
-      leaseTransitions: 0,
-    });
-    expect(lease?.metadata?.name).toBe('widget-operator');
-
-    const read = await lock.get(signal);
-    expect(read).toEqual(created);
-    expect(read?.record).toMatchObject({ holderIdentity: 'a', renewTime: t });
-
-    const stale = await lock
-      .update({ ...created.record, renewTime: t + 2000 }, { resourceVersion: '1', signal })
-      .catch((e: unknown) => e);
-    expect(httpStatusOf(stale)).toBe(409);
-    const renewed = await lock.update(
-      { ...created.record, renewTime: t + 2000 },
-      { resourceVersion: created.resourceVersion, signal },
-    );
-    expect(Number(renewed.resourceVersion)).toBeGreaterThan(Number(created.resourceVersion));
-    expect(lease?.spec?.['renewTime']).toBe('2025-01-01T00:00:02.123000Z');
-    // The replace kept the metadata it read (uid), as client-go's LeaseLock does.
-    expect(lease?.metadata?.uid).toBe('lease-uid');
   });
 });

@@ -103,3 +103,5 @@ export async function testPki(options: TestPkiOptions): Promise<TestPki> {
   ]);
   return { ca, server, client, otherClient, strangerClient };
 }
+
+export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAuditOptions } from './request-audit.js';

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { EmailClaims, claimNameFor, emailSha256, type ClaimOutcome, type ClaimOwner } from './email-claim.js';
+import {
+  EmailClaims,
+  claimFromConfigMap,
+  claimNameFor,
+  claimToConfigMap,
+  emailSha256,
+  type ClaimOutcome,
+  type ClaimOwner,
+  type EmailClaim,
+} from './email-claim.js';
 import { WebhooksError } from './errors.js';
 import { PasswordHasher } from './password-hash.js';
 import { createRegistrationMutator } from './registration-mutate.js';
@@ -13,6 +22,7 @@ import {
   registrationObject,
   validRegistrationSpec,
 } from './test-support.js';
+import { REGISTRATION_UID_LABEL } from './webshop.js';
 
 const registration = (uid = randomUUID()): ClaimOwner => ({
   uid,
@@ -195,5 +205,34 @@ describe('email claims', () => {
     await claims.claim({ email: 'a@example.com', owner: registration(), dryRun: false });
     await claims.claim({ email: 'b@example.com', owner, dryRun: true });
     expect(seen).toEqual(['claimed', 'already-ours', 'taken', 'dry-run']);
+  });
+});
+
+describe('claim ConfigMaps', () => {
+  const claim = (email: string, uid: string): EmailClaim => ({
+    name: claimNameFor(email),
+    emailSha256: emailSha256(email),
+    owner: { uid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
+    claimedAt: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('round-trip: labels name the owner, the data holds the digest but not the address', () => {
+    const c = claim('ada@example.com', 'uid-1');
+    const cm = claimToConfigMap(c);
+    expect(cm.metadata).toMatchObject({
+      name: c.name,
+      namespace: 'cnpaas-system',
+      labels: { 'webshop.cnpaas.dev/email-claim': 'true', [REGISTRATION_UID_LABEL]: 'uid-1' },
+      annotations: { 'webshop.cnpaas.dev/claimed-by': 'RegistrationRequest/r-1' },
+    });
+    expect(cm.immutable).toBe(true);
+    expect(JSON.stringify(cm)).not.toContain('ada@example.com');
+    expect(claimFromConfigMap(cm)).toEqual(c);
+    const lone = claimToConfigMap({ ...c, owner: { uid: 'u-2', uidKind: 'user', claimedBy: 'User/a/b' } });
+    expect(lone.metadata?.labels).toMatchObject({ 'webshop.cnpaas.dev/user-uid': 'u-2' });
+  });
+
+  it('refuses to read a ConfigMap that is not a claim', () => {
+    expect(() => claimFromConfigMap({ metadata: { name: 'email-claim-x' }, data: {} })).toThrow(WebhooksError);
   });
 });

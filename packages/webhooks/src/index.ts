@@ -3,8 +3,7 @@
  * hashing, validation, email claims) and their HTTPS server. See README.md.
  */
 export { WebhooksError, errorMessage, type WebhooksErrorCode } from './errors.js';
-// The AdmissionReview types and answers are @cnpaas/service-kit's; import them from there.
-export { parseAdmissionReview } from './admission-review.js';
+// The AdmissionReview types, checks and answers are @cnpaas/service-kit's; import them from there.
 export {
   PASSWORD_MIN_LENGTH,
   PASSWORD_MAX_LENGTH,
@@ -65,8 +64,6 @@ export {
   type EmailClaim,
   type EmailClaimsOptions,
   type UserRecord,
-} from './email-claim.js';
-export {
   CLAIM_LABEL,
   CLAIMED_BY_ANNOTATION,
   USER_UID_LABEL,
@@ -74,7 +71,7 @@ export {
   claimFromConfigMap,
   claimToConfigMap,
   type KubeClaimStoreOptions,
-} from './kube-claim-store.js';
+} from './email-claim.js';
 export { createLogger, REDACT_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { WebhookMetrics } from './metrics.js';
 export { WEBHOOKS, webshopRoutes, type WebhookRoute, type WebshopRoutesOptions } from './routes.js';

@@ -8,9 +8,8 @@
 import { readMtlsMaterial, serveMtlsUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { WebhooksConfig } from './config.js';
-import { EmailClaims } from './email-claim.js';
+import { EmailClaims, KubeClaimStore } from './email-claim.js';
 import { kitError } from './errors.js';
-import { KubeClaimStore } from './kube-claim-store.js';
 import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { PasswordHasher } from './password-hash.js';

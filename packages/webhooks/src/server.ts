@@ -18,17 +18,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
   MtlsJsonService,
+  parseAdmissionReview as parseReview,
   clientCertificateCheck,
   deny,
   reviewResponse,
   type AdmissionRequest,
   type AdmissionResponse,
+  type CheckedAdmissionReview,
   type MtlsJsonServerKind,
   type MtlsJsonServerOptions,
   type MtlsMaterial,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { parseAdmissionReview } from './admission-review.js';
 import { WebhooksError, errorMessage, kitError } from './errors.js';
 import type { Logger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
@@ -129,3 +130,11 @@ const SERVER_KIND: MtlsJsonServerKind<App, Logger, WebhookMetrics> = {
   error: kitError,
   isOwn: (error) => error instanceof WebhooksError,
 };
+
+/** The envelope checked by the kit; a body that is not a review is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */
+function parseAdmissionReview(body: unknown): CheckedAdmissionReview {
+  return parseReview(
+    body,
+    (_kind, message, options) => new WebhooksError('CNPAAS_WEBHOOKS_BAD_REVIEW', message, options),
+  );
+}

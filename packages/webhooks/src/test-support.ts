@@ -98,9 +98,14 @@ interface MemoryClaimStoreOptions {
 }
 
 /**
- * An in-memory ClaimStore with the apiserver's semantics: `createClaim` is
- * an atomic create-if-absent, and every call yields first, so concurrent
- * requests really overlap (each one sees "no claim" before any is created).
+ * An in-memory ClaimStore, kept for fault injection only: a store that fails
+ * (`failWith`), a claim released between our create and our read
+ * (`afterExists`), another writer getting there first (`beforeCreate`), and
+ * concurrent requests that really overlap (every call yields first). A real
+ * apiserver cannot be made to do these on cue. The API semantics themselves
+ * (AlreadyExists, NotFound, the consistent User LIST, Forbidden) are proven
+ * against a real kube-apiserver in email-claim.live.test.ts. `createClaim`
+ * is an atomic create-if-absent, as there.
  */
 export class MemoryClaimStore implements ClaimStore {
   readonly claims = new Map<string, EmailClaim>();

@@ -1,18 +1,19 @@
 /**
- * A small fake of kube-apiserver for the registration-flow and auth tests:
- * RegistrationRequest create (with dryRun), get, watch (from a
- * resourceVersion, by metadata.name, with compaction and dropped streams),
- * and SubjectAccessReview, served over real HTTPS with client-certificate
- * authentication of cnpaas-api-server.
+ * A small fake of kube-apiserver, kept for fault injection only: watches
+ * that fail (500) or drop mid-stream, compacted resourceVersions (410 Gone),
+ * webhook denials and failed webhook calls as Statuses of our choosing, an
+ * "operator" that finishes before the create's response is sent, and
+ * SubjectAccessReviews that fail. A real apiserver cannot be made to do
+ * these on cue. Everything else (create as our identity, AlreadyExists, the
+ * CRD's 422, dry runs, the watch from the create's resourceVersion, DELETED,
+ * RBAC refusals) is tested against a real kube-apiserver in
+ * registration-flow.live.test.ts.
  *
- * A fake is used only because these are unit tests: the live suites in
- * e2e/ run the real stack (kube-apiserver, webhooks, operator, aggregator),
- * and only they prove the aggregator path, the webhooks' real denials and the
- * operator's real timing. What the fake must get right, it does as
- * kube-apiserver does: one global resourceVersion, watches that replay
- * everything after the given resourceVersion (so a DELETE that happened
- * before the watch opened is still delivered), 410 for compacted versions,
- * Status bodies on errors.
+ * Served over real HTTPS with client-certificate authentication of
+ * cnpaas-api-server. What it must get right it does as kube-apiserver does:
+ * one global resourceVersion, watches that replay everything after the given
+ * resourceVersion (so a DELETE that happened before the watch opened is
+ * still delivered), 410 for compacted versions, Status bodies on errors.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,7 +23,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { KubeConfig } from '@kubernetes/client-node';
 import { REGISTRATION_REQUESTS_PATH } from '../api-group.js';
 import type { RegistrationRequestStatus } from '@cnpaas/webshop-api';
-import type { RegistrationRequest, SubjectAccessReviewSpec } from '../kube-api.js';
+import type { SubjectAccessReviewSpec } from '../authorizer.js';
+import type { RegistrationRequest } from '../registration-body.js';
 import { failure, type KubeStatus } from '../status.js';
 import type { TestPki } from './pki.js';
 

@@ -1,4 +1,10 @@
-/** Our server on real TLS in front of a FakeKubeApi, for the server tests. */
+/**
+ * Our server on real TLS, for the server tests: in front of a real
+ * kube-apiserver (`startServer` with the kubeconfig of a control plane from
+ * @cnpaas/platform/testing), or in front of a FakeKubeApi (`startStack`) for
+ * the faults a real apiserver cannot be made to produce on cue.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeApi } from '../kube-api.js';
 import { CallerRateLimiter } from '../rate-limit.js';
 import { ApiServer } from '../server.js';
@@ -7,9 +13,8 @@ import { FakeKubeApi } from './fake-kube-api.js';
 import { call, type CallOptions, type Reply } from './https-call.js';
 import type { Pem, TestPki } from './pki.js';
 
-export interface TestStack {
+export interface ServerStack {
   server: ApiServer;
-  fake: FakeKubeApi;
   url: string;
   lines: string[];
   /** A request as the aggregator proxies it: front-proxy certificate, X-Remote-* for `user`. */
@@ -19,6 +24,10 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+export interface TestStack extends ServerStack {
+  fake: FakeKubeApi;
+}
+
 export interface StackOptions {
   registrationTimeoutMs?: number;
   bodyLimit?: number;
@@ -26,14 +35,17 @@ export interface StackOptions {
   registrationLimiter?: CallerRateLimiter;
 }
 
-export async function startStack(pki: TestPki, options: StackOptions = {}): Promise<TestStack> {
-  const fake = new FakeKubeApi(pki);
-  await fake.start();
+/** Our server acting as the identity in `kubeConfig`. */
+export async function startServer(
+  pki: TestPki,
+  kubeConfig: KubeConfig,
+  options: StackOptions = {},
+): Promise<ServerStack> {
   const { log, lines } = capturingLogger('trace');
   const server = new ApiServer({
     tls: { key: pki.serving.key, cert: pki.serving.cert, requestheaderCa: pki.frontProxyCa.cert },
     allowedNames: ['front-proxy-client'],
-    kube: new HttpKubeApi(fake.kubeConfig(), { requestTimeoutMs: 5_000 }),
+    kube: new HttpKubeApi(kubeConfig, { requestTimeoutMs: 5_000 }),
     log,
     registrationTimeoutMs: options.registrationTimeoutMs ?? 5_000,
     ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
@@ -43,7 +55,6 @@ export async function startStack(pki: TestPki, options: StackOptions = {}): Prom
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     server,
-    fake,
     url,
     lines,
     proxied: (path, o = {}) =>
@@ -54,8 +65,20 @@ export async function startStack(pki: TestPki, options: StackOptions = {}): Prom
         headers: { 'X-Remote-User': o.user ?? 'alice', 'X-Remote-Group': o.groups ?? ['webshop-signup'], ...o.headers },
       }),
     direct: (path, o) => call(url, path, { ca: pki.servingCa.cert, ...o }),
+    close: () => server.close(),
+  };
+}
+
+/** Our server in front of a FakeKubeApi. */
+export async function startStack(pki: TestPki, options: StackOptions = {}): Promise<TestStack> {
+  const fake = new FakeKubeApi(pki);
+  await fake.start();
+  const stack = await startServer(pki, fake.kubeConfig(), options);
+  return {
+    ...stack,
+    fake,
     close: async () => {
-      await server.close();
+      await stack.close();
       await fake.close();
     },
   };

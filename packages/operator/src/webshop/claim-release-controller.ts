@@ -31,7 +31,7 @@ import { REGISTRATION_UID_LABEL, claimNameFor, emailSha256, normaliseEmail } fro
 import type { ConfigMap, RegistrationRequest, User } from './types.js';
 import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
-/** What the webhooks store in a claim's data (kube-claim-store.ts `claimToConfigMap`). */
+/** What the webhooks store in a claim's data (email-claim.ts `claimToConfigMap`). */
 export interface ClaimRecord {
   name: string;
   emailSha256: string;
