@@ -25,12 +25,15 @@ export interface OperatorComponentOptions {
   logLevel?: string;
   /** Minimum age of an email claim before it may be released; default the operator's (10 min). */
   claimGraceSeconds?: number;
+  /** cnpaas-api-server's client-certificate user, when it runs with one (`--api-server-user`). */
+  apiServerUser?: string;
 }
 
 export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {
   const listen = hostPort(options.host ?? '127.0.0.1', options.port);
   const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listen];
   if (options.claimGraceSeconds !== undefined) args.push('--claim-grace-seconds', String(options.claimGraceSeconds));
+  if (options.apiServerUser !== undefined) args.push('--api-server-user', options.apiServerUser);
   return {
     // /readyz: 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
     ...nodeProcess('operator', {

@@ -14,6 +14,7 @@ describe('parseConfig', () => {
       leaderElection: true,
       claimGraceMs: 600_000,
       template: { namespace: 'cnpaas-system', name: 'registration' },
+      apiServerUser: undefined,
       logLevel: 'info',
     });
   });
@@ -29,7 +30,7 @@ describe('parseConfig', () => {
         '--template',
         'shop/welcome',
       ],
-      { KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+      { KUBERNETES_SERVICE_HOST: '10.0.0.1', CNPAAS_OPERATOR_API_SERVER_USER: 'cnpaas-api-server' },
     );
     expect(config).toMatchObject({
       healthHost: '::1',
@@ -39,6 +40,7 @@ describe('parseConfig', () => {
       leaderElection: false,
       claimGraceMs: 5_000,
       template: { namespace: 'shop', name: 'welcome' },
+      apiServerUser: 'cnpaas-api-server',
     });
   });
 
@@ -50,6 +52,7 @@ describe('parseConfig', () => {
       [['--template', 'registration'], env, /--template: "registration" is not NAMESPACE\/NAME/],
       [['--log-level', 'loud'], env, /--log-level/],
       [['--bogus'], env, /bogus/],
+      [['--api-server-user', 'a b'], env, /--api-server-user: "a b" is not a user name/],
     ];
     for (const [argv, e, message] of cases) {
       let err: unknown;

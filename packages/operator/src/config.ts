@@ -13,6 +13,11 @@ export interface OperatorConfig extends KubeconfigSource {
   leaderElection: boolean;
   claimGraceMs: number;
   template: { namespace: string; name: string };
+  /**
+   * The client-certificate user cnpaas-api-server runs as (`cnpaas up`); the per-User RoleBindings
+   * name it instead of the ServiceAccount cnpaas-system/cnpaas-api-server a cluster runs it as.
+   */
+  apiServerUser: string | undefined;
   logLevel: string;
 }
 
@@ -32,6 +37,10 @@ The webshop controllers: RegistrationRequest, Tenant, User and email-claim relea
                                  (default ${DEFAULT_CLAIM_GRACE_SECONDS})
   --template NAMESPACE/NAME      the welcome EmailTemplate                            CNPAAS_OPERATOR_TEMPLATE
                                  (default ${DEFAULT_TEMPLATE.namespace}/${DEFAULT_TEMPLATE.name})
+  --api-server-user NAME         cnpaas-api-server's client-certificate user, bound   CNPAAS_OPERATOR_API_SERVER_USER
+                                 in each User's <user>-api-server RoleBinding instead
+                                 of the ServiceAccount cnpaas-system/cnpaas-api-server
+                                 (cnpaas up passes it; a cluster leaves it out)
   --log-level LEVEL              trace, debug, info (default), warn, error            LOG_LEVEL
   --help, --version
 
@@ -46,7 +55,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     error: kitError,
     flags: flagTable({
       envPrefix: 'CNPAAS_OPERATOR',
-      strings: ['listen-health', 'claim-grace-seconds', 'template'],
+      strings: ['listen-health', 'claim-grace-seconds', 'template', 'api-server-user'],
       booleans: ['no-leader-election'],
       kubeconfig: true,
     }),
@@ -73,6 +82,13 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
       hint: `e.g. --template ${defaultTemplate}`,
     });
 
+  const apiServerUser = flags.value('api-server-user');
+  if (apiServerUser !== undefined && !/^[A-Za-z0-9][-A-Za-z0-9_.:@]*$/.test(apiServerUser))
+    throw flags.bad('api-server-user', {
+      reason: `"${apiServerUser}" is not a user name`,
+      hint: "give the CN of the api-server's client certificate, e.g. --api-server-user cnpaas-api-server",
+    });
+
   return {
     healthHost: host,
     healthPort: port,
@@ -80,6 +96,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     leaderElection: !flags.has('no-leader-election'),
     claimGraceMs: Number(graceText) * 1000,
     template: { namespace: t[1]!, name: t[3]! },
+    apiServerUser,
     logLevel: flags.logLevel(),
   };
 }

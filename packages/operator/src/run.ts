@@ -59,6 +59,7 @@ export async function run(config: OperatorConfig, version: string): Promise<void
       template: config.template,
       claimGraceMs: config.claimGraceMs,
       operatorUser,
+      ...(config.apiServerUser ? { apiServerUser: config.apiServerUser } : {}),
     });
   };
 

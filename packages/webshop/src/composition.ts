@@ -220,6 +220,8 @@ export const service: ServiceComposition = {
     const operator = operatorComponent({
       port: ports.operator,
       kubeconfig: await ctx.kubeconfigFor(OPERATOR_CLIENT_NAME),
+      // Here the registrations API runs as its certificate's CN, so that is the identity to bind.
+      apiServerUser: API_SERVER_CLIENT_NAME,
     });
     const api = await apiServer(ctx, ports);
     const mail = await mailPath(ctx, ports);

@@ -458,6 +458,22 @@ describe('User reconciler', () => {
     );
   });
 
+  it("binds cnpaas-api-server's ServiceAccount, or only its client-certificate user when the operator is told it runs as one", async () => {
+    const bindingOf = async (options: { apiServerUser?: string }) => {
+      const w = userWorld();
+      w.cluster.seed(R.USERS, user());
+      const reconciler = userReconciler({ api: w.api, clock: w.clock, ...options });
+      await reconcileOnce(w.cluster, reconciler, R.USERS, { namespace: 't-a', name: 'u' });
+      return w.cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: 't-a', name: 'u-api-server' })!.subjects;
+    };
+    expect(await bindingOf({})).toEqual([
+      { kind: 'ServiceAccount', namespace: 'cnpaas-system', name: 'cnpaas-api-server' },
+    ]);
+    expect(await bindingOf({ apiServerUser: 'cnpaas-api-server' })).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
+    ]);
+  });
+
   it('leaves Roles and bindings alone when the apiserver only wrote their fields in another order', async () => {
     const { cluster, api, reconciler } = userWorld();
     cluster.seed(R.USERS, user());
@@ -478,10 +494,7 @@ describe('User reconciler', () => {
     await api.roleBindings.mergePatch(
       { namespace: 't-a', name: 'u-api-server' },
       {
-        subjects: [
-          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'cnpaas-api-server' },
-          { kind: 'ServiceAccount', name: 'cnpaas-api-server', namespace: 'cnpaas-system' },
-        ],
+        subjects: [{ namespace: 'cnpaas-system', name: 'cnpaas-api-server', kind: 'ServiceAccount' }],
       },
     );
     const writes = cluster.writes.length;

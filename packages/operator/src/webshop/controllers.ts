@@ -45,6 +45,8 @@ export interface WebshopControllersOptions {
   claimGraceMs?: number;
   /** The operator's own user name as the apiserver knows it (`whoAmI`); default cnpaas-operator. */
   operatorUser?: string;
+  /** cnpaas-api-server's client-certificate user, bound instead of its ServiceAccount (see user-controller.ts). */
+  apiServerUser?: string;
   /** Keys reconciled at once per controller. Default 2 (most time is spent waiting on the apiserver). */
   concurrency?: number;
 }
@@ -130,7 +132,13 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     name: 'user',
     for: users,
     concurrency,
-    reconciler: userReconciler({ api, clock, events, metrics }),
+    reconciler: userReconciler({
+      api,
+      clock,
+      events,
+      metrics,
+      ...(options.apiServerUser ? { apiServerUser: options.apiServerUser } : {}),
+    }),
   });
 
   const templateController = mgr.controller<EmailTemplate>({

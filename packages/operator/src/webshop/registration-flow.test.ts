@@ -135,7 +135,6 @@ describe('the registration flow (in memory)', () => {
     ]);
     const apiBinding = s.cluster.find<RoleBinding>(R.ROLE_BINDINGS, { namespace: CHILD, name: `${CHILD}-api-server` })!;
     expect(apiBinding.subjects).toEqual([
-      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'cnpaas-api-server' },
       { kind: 'ServiceAccount', namespace: 'cnpaas-system', name: 'cnpaas-api-server' },
     ]);
     expect(apiBinding.roleRef).toEqual({

@@ -56,7 +56,6 @@ import {
   OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
-  API_SERVER_USER,
   API_SERVER_SERVICE_ACCOUNT,
   apiServerAccessName,
   USER_FINALIZER,
@@ -91,6 +90,12 @@ export interface UserControllerOptions {
    * ln=15,r=8,p=3 (what the webhooks require).
    */
   passwordHashFloor?: Readonly<PasswordHashFloor>;
+  /**
+   * Who cnpaas-api-server is: a client-certificate user on `cnpaas up` (its CN), else, in a
+   * cluster, the ServiceAccount cnpaas-system/cnpaas-api-server. Only that one identity is
+   * bound: a User subject in a cluster would let anyone who gets a certificate with that CN act as it.
+   */
+  apiServerUser?: string;
 }
 
 export function userReconciler(options: UserControllerOptions): Reconciler<User> {
@@ -275,11 +280,9 @@ async function ensureApiServerAccess(options: UserControllerOptions, user: User)
     user,
     name: apiServerAccessName(user.metadata?.name ?? ''),
     rules: apiServerRules(user),
-    // The server's identity locally (its certificate's CN) and in a cluster (its ServiceAccount, deploy/).
-    subjects: [
-      { apiGroup: RBAC_GROUP, kind: 'User', name: API_SERVER_USER },
-      { kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT },
-    ],
+    subjects: options.apiServerUser
+      ? [{ apiGroup: RBAC_GROUP, kind: 'User', name: options.apiServerUser }]
+      : [{ kind: 'ServiceAccount', ...API_SERVER_SERVICE_ACCOUNT }],
   });
 }
 
