@@ -12,7 +12,7 @@ import path from 'node:path';
 import { type BenchMachine, benchMachine } from '@cnpaas/storage-shim/bench-report';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
 import { webshopTopology } from '@cnpaas/webshop';
-import { apiserverSpec, storeSpec, type ProcessSpec } from '../src/control-plane.js';
+import { apiserverSpec, SELECTOR_PUSHDOWN_ARGS, storeSpec, type ProcessSpec } from '../src/control-plane.js';
 import { freePort, PLATFORM_PORT_NAMES, type Ports } from '../src/ports.js';
 import { resolveAll } from '../src/stack-plan.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
@@ -47,6 +47,8 @@ export interface StackOptions {
    * datastore; the scale run keeps it on, as a default cluster has it.
    */
   watchCache?: boolean;
+  /** Store only: `apiserverBinary` is kube-apiserver-pushdown; its flags (SELECTOR_PUSHDOWN_ARGS) replace watchCache. */
+  selectorPushdown?: boolean;
   log: (line: string) => void;
 }
 
@@ -132,7 +134,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     etcdServers,
     binaries: { kubeApiserver: options.apiserverBinary, kubeControllerManager: '' },
     // Unless asked for the cache, every LIST goes to the datastore.
-    extraArgs: options.watchCache ? [] : ['--watch-cache=false'],
+    extraArgs: options.selectorPushdown ? SELECTOR_PUSHDOWN_ARGS : options.watchCache ? [] : ['--watch-cache=false'],
   });
 
   const supervisor = new Supervisor({

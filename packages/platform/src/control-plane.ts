@@ -91,6 +91,13 @@ export function storeSpec(options: Pick<ControlPlaneOptions, 'paths' | 'ports' |
   };
 }
 
+/**
+ * The kube-apiserver flags selector push-down needs (scripts/k8s/pushdown/README.md), with
+ * kube-apiserver-pushdown: values the store can read (JSON), and no watch cache, which would
+ * otherwise list and watch without a selector.
+ */
+export const SELECTOR_PUSHDOWN_ARGS = ['--storage-media-type=application/json', '--watch-cache=false'];
+
 export interface ApiserverSpecOptions extends Pick<ControlPlaneOptions, 'ports' | 'pki' | 'binaries'> {
   etcdServers: string;
   /** Appended last, so they override (benchmarks turn the watch cache off). */

@@ -17,6 +17,7 @@ import { formatMarkdownFile } from '../../../../scripts/lib/format-markdown.js';
 import { benchFlags, positiveInteger } from '../args.js';
 import { appendSection } from '../report.js';
 import { loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
+import { resolveAll } from '../../src/stack-plan.js';
 import { benchSubjects, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
@@ -31,6 +32,8 @@ const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
   --concurrency N    virtual users (default 10)
   --datastores LIST  store,etcd (default), or one of them
   --watch-cache on|off  kube-apiserver's watch cache (default on, as in a default cluster)
+  --pushdown         the store's side runs kube-apiserver-pushdown (scripts/k8s/build.sh --pushdown),
+                     which sends each selector to the store, with its watch cache off and JSON values
   --etcd PATH        etcd binary (default: \${CNPAAS_CACHE_DIR:-~/.cache/cnpaas}/bin/etcd if built, else /usr/bin/etcd)
   --write            append a dated section to docs/benchmarks.md (or --out FILE)
   --help
@@ -44,6 +47,7 @@ const flags = benchFlags(
     concurrency: { type: 'string', default: '10' },
     datastores: { type: 'string', default: 'store,etcd' },
     'watch-cache': { type: 'string', default: 'on' },
+    pushdown: { type: 'boolean', default: false },
   },
   USAGE,
 );
@@ -60,6 +64,12 @@ for (const d of datastores)
 if (flags['watch-cache'] !== 'on' && flags['watch-cache'] !== 'off')
   usageError(`--watch-cache takes on or off, got ${flags['watch-cache']}`);
 const watchCache = flags['watch-cache'] === 'on';
+const pushdown = flags.pushdown;
+/** How kube-apiserver runs on one side, for the progress line and the report. */
+const apiserverMode = (kind: DatastoreKind) =>
+  pushdown && kind === 'store'
+    ? 'kube-apiserver-pushdown (selectors evaluated in the store), watch cache off'
+    : `kube-apiserver, unmodified, watch cache ${watchCache ? 'on' : 'off'}`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -155,7 +165,7 @@ async function runSide(
   process.once('SIGTERM', stopOnSignal);
   try {
     log(
-      `${kind}: starting ${kind === 'store' ? 'cnpaas-store (one SQLite backend per kind)' : `etcd ${etcdVer}`} and kube-apiserver, watch cache ${watchCache ? 'on' : 'off'} (load ${loadBefore})…`,
+      `${kind}: starting ${kind === 'store' ? 'cnpaas-store (one SQLite backend per kind)' : `etcd ${etcdVer}`} and ${apiserverMode(kind)} (load ${loadBefore})…`,
     );
     stack = await startStack({
       kind,
@@ -164,7 +174,7 @@ async function runSide(
       etcdVersion: etcdVer,
       watchCache,
       log,
-      ...(kind === 'store' ? { topology: writeTopology(scratch) } : {}),
+      ...(kind === 'store' ? { topology: writeTopology(scratch), selectorPushdown: pushdown } : {}),
     });
     const http = KubeClient.fromFiles(
       {
@@ -299,12 +309,16 @@ function growthCells(side: SideResult): string[][] {
 
 async function main(): Promise<void> {
   const { info, kubeVersion, apiserver, etcdBinary, etcdVer } = await benchSubjects(flags.etcd, log);
+  const pushdownBinary = pushdown
+    ? (await resolveAll(['kube-apiserver-pushdown'], process.env, log)).found['kube-apiserver-pushdown'].path
+    : apiserver;
   const sides: SideResult[] = [];
-  for (const kind of datastores as DatastoreKind[]) sides.push(await runSide(kind, apiserver, etcdBinary, etcdVer));
+  for (const kind of datastores as DatastoreKind[])
+    sides.push(await runSide(kind, kind === 'store' ? pushdownBinary : apiserver, etcdBinary, etcdVer));
 
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}; Node ${info.node}`,
-    `kube-apiserver v${kubeVersion}, unmodified, watch cache ${watchCache ? 'on' : 'off'}; etcd ${etcdVer} (${etcdBinary}) with its default 2 GiB space quota and fsync; the store durable, one SQLite backend per kind`,
+    `kube-apiserver v${kubeVersion}: ${datastores.map((d) => `${d} side ${apiserverMode(d as DatastoreKind)}`).join('; ')}; etcd ${etcdVer} (${etcdBinary}) with its default 2 GiB space quota and fsync; the store durable, one SQLite backend per kind`,
     `workload: up to ${num(objects)} objects over ${KINDS.length} CRD kinds (${GROUP}), ${concurrency} virtual users, each iteration one create per kind then one read per kind by \`labelSelector=name=<name>\`; at most ${Math.round(durationMs / 1000)} s per datastore, one datastore at a time`,
     `load average before each side: ${sides.map((s) => `${s.kind} ${s.loadBefore}`).join('; ')}`,
     `commit ${info.commit}`,

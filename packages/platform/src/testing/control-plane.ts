@@ -17,7 +17,13 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { ensureClusterPki, writeAdminKubeconfig, writeControllerManagerKubeconfig } from '../cluster-pki.js';
-import { apiserverSpec, controllerManagerSpec, storeSpec, type ProcessSpec } from '../control-plane.js';
+import {
+  apiserverSpec,
+  controllerManagerSpec,
+  storeSpec,
+  type ProcessSpec,
+  SELECTOR_PUSHDOWN_ARGS,
+} from '../control-plane.js';
 import { PlatformError } from '../errors.js';
 import { resolveKubeBinary, type KubeBinaryName } from '../kube-binaries.js';
 import { pinnedKubeVersion } from '../kube-version.js';
@@ -62,9 +68,6 @@ export interface StartControlPlaneOptions {
    */
   selectorPushdown?: boolean;
 }
-
-/** The kube-apiserver flags push-down needs (see StartControlPlaneOptions.selectorPushdown). */
-export const SELECTOR_PUSHDOWN_ARGS = ['--storage-media-type=application/json', '--watch-cache=false'];
 
 export interface TestControlPlane {
   /** Path of an admin kubeconfig (`system:masters`, client certificate embedded). */
