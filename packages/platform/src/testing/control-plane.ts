@@ -209,6 +209,7 @@ async function replicaSpecs(options: {
   count: number;
 }): Promise<Array<{ spec: ProcessSpec; socket: string }>> {
   const out: Array<{ spec: ProcessSpec; socket: string }> = [];
+  const main = mainEndpointArgs(options.mainEndpoint, options.paths.run);
   for (let i = 0; i < options.count; i++) {
     const paths = {
       ...options.paths,
@@ -218,11 +219,30 @@ async function replicaSpecs(options: {
     const ports = { ...options.ports, storeMetrics: await freePort() };
     const spec = storeSpec({ paths, ports, topology: options.topology });
     out.push({
-      spec: { ...spec, name: `store-${i}`, command: [...spec.command, '--main-endpoint', options.mainEndpoint] },
+      spec: { ...spec, name: `store-${i}`, command: [...spec.command, ...main] },
       socket: paths.storeSocket,
     });
   }
   return out;
+}
+
+/**
+ * `--main-endpoint`, with a password in a URL moved into a 0600 file beside
+ * the plan (`--main-password-file`): a command line is readable by every
+ * user of the machine through ps.
+ */
+function mainEndpointArgs(endpoint: string, runDir: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return ['--main-endpoint', endpoint]; // not URL-shaped (a Go DSN): as given
+  }
+  if (!url.password) return ['--main-endpoint', endpoint];
+  const file = path.join(runDir, 'main-endpoint.password');
+  writeFileSync(file, `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
+  url.password = '';
+  return ['--main-endpoint', url.href, '--main-password-file', file];
 }
 
 /**
