@@ -14,7 +14,7 @@
  * that topology; the PostgreSQL and MariaDB servers it names are started
  * first when they are not running (local-databases.ts).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,9 +89,10 @@ export async function openStack(progress: (line: string) => void = say): Promise
     kubectlJson: async (args) => JSON.parse(await kubectl([...args, '-o', 'json'])),
     async backends() {
       if (databases) return databases.backends;
-      // The services' merged topology, as cnpaas up wrote it: SQLite files only, nothing to start.
+      // The topology cnpaas up planned with (one service's file, or the services' merged one): SQLite only here.
+      const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { topology: string };
       const merged = await startLocalDatabases({
-        topologyFile: path.join(stateDir, 'run', 'topology.yaml'),
+        topologyFile: plan.topology,
         dataDir: path.join(stateDir, 'data'),
         env,
       });
