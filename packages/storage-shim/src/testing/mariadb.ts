@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverDir } from './server-dir.js';
 import mysql from 'mysql2/promise';
 
 /** The account the store logs in with; its password is random per instance. */
@@ -57,17 +57,8 @@ export async function startMariadb(
   port: number,
   options: { tls?: { cert: string; key: string; ca: string }; durable?: boolean } = {},
 ): Promise<MariadbHandle> {
-  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mariadb-'));
+  const { dir, run, owned } = serverDir('cnpaas-mariadb-', 'mysql');
   const password = `pw-${Math.random().toString(36).slice(2)}`;
-  const asOwner: string[] = [];
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'mysql'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'mysql'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-    asOwner.push('setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--');
-  }
-  const run = (cmd: string, args: string[]) =>
-    (asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), cmd, ...args]] : [cmd, args]) as [string, string[]];
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
   const [initCmd, initArgs] = run(which('mariadb-install-db')!, [
@@ -80,11 +71,6 @@ export async function startMariadb(
   execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
   const tlsArgs: string[] = [];
   if (options.tls) {
-    const owned = (name: string, text: string) => {
-      writeFileSync(join(dir, name), text, { mode: 0o600 });
-      if (asOwner.length > 0) chownSync(join(dir, name), statSync(dir).uid, statSync(dir).gid);
-      return join(dir, name);
-    };
     tlsArgs.push(
       `--ssl-cert=${owned('server.crt', options.tls.cert)}`,
       `--ssl-key=${owned('server.key', options.tls.key)}`,

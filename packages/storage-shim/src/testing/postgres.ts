@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { serverDir } from './server-dir.js';
 import pg from 'pg';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -55,26 +55,16 @@ export async function startPostgres(
   port: number,
   options: { tls?: PostgresTls; fsync?: boolean } = {},
 ): Promise<PostgresHandle> {
-  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-'));
+  const { dir, run, owned } = serverDir('cnpaas-pg-', 'postgres');
   const password = `pw-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(join(dir, 'pwfile'), `${password}\n`, { mode: 0o600 });
-  const asOwner: string[] = [];
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-    chownSync(join(dir, 'pwfile'), uid, gid);
-    asOwner.push('setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--');
-  }
-  const run = (cmd: string, args: string[]) =>
-    (asOwner.length > 0 ? [asOwner[0]!, [...asOwner.slice(1), cmd, ...args]] : [cmd, args]) as [string, string[]];
+  const pwfile = owned('pwfile', `${password}\n`);
   const data = join(dir, 'data');
   const [initCmd, initArgs] = run(join(BIN, 'initdb'), [
     '-D',
     data,
     '-U',
     PG_USER,
-    `--pwfile=${join(dir, 'pwfile')}`,
+    `--pwfile=${pwfile}`,
     '--auth=scram-sha-256',
     '--no-sync',
     '--encoding=UTF8',
@@ -83,11 +73,6 @@ export async function startPostgres(
   execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
   const tlsArgs: string[] = [];
   if (options.tls) {
-    const owned = (name: string, text: string) => {
-      writeFileSync(join(dir, name), text, { mode: 0o600 });
-      if (asOwner.length > 0) chownSync(join(dir, name), statSync(dir).uid, statSync(dir).gid);
-      return join(dir, name);
-    };
     const hba = owned(
       'pg_hba.conf',
       'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n',
