@@ -110,10 +110,16 @@ export async function startLocalDatabases(options: {
             `backend ${backend.name}: a ${kind} the demo starts has the user ${user}; write ${user}@ in its endpoint`,
           );
         }
-        const server = isPostgres ? await startPostgres(port) : await startMariadb(port);
-        stops.push(() => server.stop());
-        if (isPostgres) await (server as Awaited<ReturnType<typeof startPostgres>>).createDatabase(database);
-        else await (server as Awaited<ReturnType<typeof startMariadb>>).admin(`CREATE DATABASE \`${database}\``);
+        // Registered for stop() before the database is made, so a failed CREATE leaves no server behind.
+        const server = isPostgres
+          ? await startPostgres(port).then((pgServer) => {
+              stops.push(() => pgServer.stop());
+              return pgServer.createDatabase(database).then(() => pgServer);
+            })
+          : await startMariadb(port).then((mariadb) => {
+              stops.push(() => mariadb.stop());
+              return mariadb.admin(`CREATE DATABASE \`${database}\``).then(() => mariadb);
+            });
         env[passwordVar] = server.password;
         started.push(`${backend.name}: started a throw-away ${kind} on 127.0.0.1:${port} (database ${database})`);
       }
