@@ -24,6 +24,7 @@
  * workspace links would.
  */
 import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -37,7 +38,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -377,6 +378,102 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const down = await cnpaas(['down', '--purge', '--state-dir', stateDir], 120_000);
       timings['cnpaas down'] = down.ms;
       expect(down.code, down.output).toBe(0);
+    }
+  });
+  it('installs into a cluster with cnpaas install --service: its overlay in the install namespace, the serving certificate, the CA bundles', async () => {
+    // The copy's own platform (built by the first test) boots the cluster: a control plane with no nodes,
+    // so pods stay Pending and install runs with --no-wait; the objects are what is checked.
+    const built = (file: string) => pathToFileURL(path.join(dest, 'packages', 'platform', 'dist', file)).href;
+    const { startControlPlane } = (await import(built('testing/index.js'))) as {
+      startControlPlane: () => Promise<{ kubeconfig: string; kubectl: string; stop(): Promise<void> }>;
+    };
+    const { CertificateAuthority } = (await import(built('index.js'))) as {
+      CertificateAuthority: {
+        loadOrCreate: (dir: string, name: string, cn: string) => Promise<{ files: { cert: string } }>;
+      };
+    };
+    const caDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-ca-')));
+    const cp = await startControlPlane();
+    try {
+      const ca = await CertificateAuthority.loadOrCreate(caDir, 'webhook-client-ca', 'test webhook client CA');
+      const cnpaas = (args: string[]) =>
+        run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], 180_000);
+      const installed = await step(
+        'cnpaas install --service',
+        cnpaas([
+          'install',
+          '--service',
+          `packages/${NAME}`,
+          '--service',
+          `packages/${FN_NAME}`,
+          '--overlay',
+          'kind',
+          '--no-wait',
+          '--kubeconfig',
+          cp.kubeconfig,
+          '--webhook-client-ca',
+          ca.files.cert,
+        ]),
+      );
+      expect(installed.output).toContain(`rendered deploy/overlays/kind`);
+      expect(installed.output).toContain('cnpaas is installed');
+      expect(installed.output).toContain(`rollout status deployment/${NAME}`);
+      const get = async <T>(args: string[]): Promise<T> => {
+        const res = await run(dest, [cp.kubectl, '--kubeconfig', cp.kubeconfig, 'get', ...args, '-o', 'json'], 60_000);
+        if (res.code !== 0) throw new Error(`kubectl get ${args.join(' ')}: ${tail(res.output, 10)}`);
+        return JSON.parse(res.stdout) as T;
+      };
+      const NS = 'cnpaas-system';
+
+      // Each service's Deployment, as deploy/base and the kind overlay make it, runs as its ServiceAccount.
+      for (const name of [NAME, FN_NAME]) {
+        const deployment = await get<{
+          spec: {
+            replicas: number;
+            template: {
+              spec: { serviceAccountName: string; containers: Array<{ image: string; imagePullPolicy: string }> };
+            };
+          };
+        }>(['deployment', '-n', NS, name]);
+        expect(deployment.spec.replicas).toBe(1);
+        expect(deployment.spec.template.spec.serviceAccountName).toBe(name);
+        expect(deployment.spec.template.spec.containers[0]).toMatchObject({
+          image: `cnpaas/${name}:0.1.0`,
+          imagePullPolicy: 'IfNotPresent',
+        });
+        const binding = await get<{ subjects: unknown[] }>(['clusterrolebinding', name]);
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace: NS }]);
+      }
+      // The serving certificate names the Service the webhook configuration points at, and the CA bundle
+      // install injected is the CA that signed it.
+      const serving = await get<{ type: string; data: Record<string, string> }>([
+        'secret',
+        '-n',
+        NS,
+        `${NAME}-serving`,
+      ]);
+      expect(serving.type).toBe('kubernetes.io/tls');
+      const cert = new X509Certificate(Buffer.from(serving.data['tls.crt']!, 'base64'));
+      expect(cert.subjectAltName).toContain(`DNS:${NAME}.${NS}.svc`);
+      const webhook = await get<{
+        webhooks: Array<{ clientConfig: { caBundle: string; service: Record<string, unknown> } }>;
+      }>(['validatingwebhookconfiguration', NAME]);
+      expect(webhook.webhooks[0]!.clientConfig.service).toMatchObject({ name: NAME, namespace: NS, port: 443 });
+      const caBundle = new X509Certificate(Buffer.from(webhook.webhooks[0]!.clientConfig.caBundle, 'base64'));
+      expect(cert.verify(caBundle.publicKey)).toBe(true);
+      // The --api one's APIService names the same Service, on the API's port, with the same CA bundle.
+      const apiService = await get<{ spec: { service: unknown; caBundle: string } }>([
+        'apiservice',
+        `v1.api.${FN_NAME}.cnpaas.dev`,
+      ]);
+      expect(apiService.spec.service).toEqual({ name: FN_NAME, namespace: NS, port: 8443 });
+      expect(apiService.spec.caBundle).toBe(webhook.webhooks[0]!.clientConfig.caBundle);
+      // The CA copies the Deployments mount are in the same namespace.
+      await get(['configmap', '-n', NS, 'cnpaas-apiserver-webhook-client-ca']);
+      await get(['configmap', '-n', NS, 'cnpaas-front-proxy-ca']);
+    } finally {
+      await cp.stop();
+      rmSync(caDir, { recursive: true, force: true });
     }
   });
 });

@@ -29,11 +29,20 @@ describe('service generator', () => {
       [
         'README.md',
         'bin/stock-keeper.js',
+        'deploy/base/deployment.yaml',
+        'deploy/base/kustomization.yaml',
+        'deploy/base/networkpolicy.yaml',
+        'deploy/base/service.yaml',
+        'deploy/base/serviceaccount.yaml',
+        'deploy/overlays/cluster/kustomization.yaml',
+        'deploy/overlays/kind/kustomization.yaml',
         'manifests/crds/stockitems.yaml',
+        'manifests/kustomization.yaml',
         'manifests/namespace.yaml',
         'manifests/rbac.yaml',
         'manifests/validating-webhook-configuration.yaml',
         'package.json',
+        'src/cluster-part.ts',
         'src/component.ts',
         'src/composition.ts',
         'src/config.test.ts',
@@ -209,6 +218,27 @@ describe('service generator', () => {
       .map((c) => c.path)
       .filter((p) => p.startsWith(ROOT)))
       expect(plain.read(file, 'utf8'), file).not.toMatch(/APIService|requestheader|front-proxy|api-server|REQUESTS\b/);
+  });
+
+  it("adds the service's stage to the workspace Dockerfile, once, and leaves a workspace without one alone", async () => {
+    tree.write(
+      'Dockerfile',
+      'FROM node:24 AS build\nFROM node:24 AS app\n\nFROM app AS webhooks\nENTRYPOINT ["node"]\n',
+    );
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
+    const text = tree.read('Dockerfile', 'utf8')!;
+    expect(text).toContain('FROM app AS stock-keeper\nLABEL org.opencontainers.image.title=stock-keeper');
+    expect(text).toContain('ENTRYPOINT ["node", "packages/stock-keeper/bin/stock-keeper.js"]');
+    expect(text.startsWith('FROM node:24 AS build\nFROM node:24 AS app\n\nFROM app AS webhooks')).toBe(true);
+    // The image deploy/base names, built by the package's image target.
+    expect(tree.read(`${ROOT}/deploy/base/deployment.yaml`, 'utf8')).toContain('image: cnpaas/stock-keeper:0.1.0');
+    expect(JSON.parse(tree.read(`${ROOT}/package.json`, 'utf8')!).nx.targets.image.options.commands).toEqual([
+      'bash scripts/image/build.sh stock-keeper stock-keeper',
+    ]);
+
+    const other = createTreeWithEmptyWorkspace();
+    await serviceGenerator(other, { name: 'stock-keeper', kind: 'StockItem' });
+    expect(other.exists('Dockerfile')).toBe(false);
   });
 
   it('adds the package to the root tsconfig.json references, once', async () => {

@@ -198,6 +198,7 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
   if (withFunction) generateFiles(tree, FUNCTION_TEMPLATES, root, substitutions);
   if (withApi) generateFiles(tree, API_TEMPLATES, root, substitutions);
   addRootReference(tree, root);
+  addImageTarget(tree, names, withApi);
   // Prettier over what was written: tables and wrapped lines depend on the lengths of the names.
   await formatFiles(tree);
   // After formatting, which rewrites the launcher and would drop its mode.
@@ -223,6 +224,26 @@ function addRootReference(tree: Tree, root: string): void {
     if (!references.some((r) => r.path === entry)) references.push({ path: entry });
     return { ...json, references };
   });
+}
+
+/**
+ * The workspace's multi-target Dockerfile builds one image per component (`FROM app AS <target>`, the
+ * package's `image` target calls scripts/image/build.sh with it): add this service's stage, the one
+ * deploy/base/deployment.yaml names. A workspace without that Dockerfile gets none.
+ */
+function addImageTarget(tree: Tree, names: ServiceNames, withApi: boolean): void {
+  const file = 'Dockerfile';
+  const text = tree.exists(file) ? tree.read(file, 'utf8') : null;
+  if (text === null || !/^FROM .* AS app$/m.test(text)) return;
+  if (new RegExp(`^FROM .* AS ${names.name}$`, 'm').test(text)) return;
+  const stage = [
+    `FROM app AS ${names.name}`,
+    `LABEL org.opencontainers.image.title=${names.name} \\`,
+    `      org.opencontainers.image.description="${names.name}: the ${names.kind} controller and its validating webhook${withApi ? ', and its aggregated API' : ''}"`,
+    withApi ? 'EXPOSE 9443 8443' : 'EXPOSE 9443',
+    `ENTRYPOINT ["node", "packages/${names.name}/bin/${names.name}.js"]`,
+  ].join('\n');
+  tree.write(file, `${text.replace(/\n*$/, '\n')}\n${stage}\n`);
 }
 
 export default serviceGenerator;
