@@ -38,6 +38,11 @@ export interface KubeApi {
   /** Every User with this (normalised) address, across namespaces (a field selector on spec.email). */
   findUsersByEmail(email: string): Promise<WebshopUser[]>;
   /**
+   * The User `key` read with this server's own `list` on Users (a field selector on metadata.name), for
+   * when the per-User Role that lets it GET one is missing: undefined when no such User exists.
+   */
+  findUser(key: ObjectKey): Promise<WebshopUser | undefined>;
+  /**
    * Merge-patches status.verifiedAt, only if the User is still at `resourceVersion`: 'conflict' when someone
    * wrote it meanwhile (the caller reads again), 'gone' when it was deleted.
    */
@@ -83,6 +88,15 @@ export class HttpKubeApi implements KubeApi {
       query: { fieldSelector: `spec.email=${escapeFieldSelectorValue(email)}` },
     });
     return list.items ?? [];
+  }
+
+  async findUser(key: ObjectKey): Promise<WebshopUser | undefined> {
+    const list = await this.#client.json<{ items?: WebshopUser[] }>({
+      method: 'GET',
+      path: `/apis/${USER_RESOURCE.apiVersion}/namespaces/${encodeURIComponent(key.namespace)}/${USER_RESOURCE.plural}`,
+      query: { fieldSelector: `metadata.name=${escapeFieldSelectorValue(key.name)}` },
+    });
+    return list.items?.[0];
   }
 
   async recordVerification(

@@ -27,7 +27,7 @@ const UID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 /** The in-memory User API; `beforeWrite` injects another writer between our read and our write. */
 class MemoryKube implements Pick<
   KubeApi,
-  'getUser' | 'recordVerification' | 'findUsersByEmail' | 'readSecretKey' | 'createServiceAccountToken'
+  'getUser' | 'findUser' | 'recordVerification' | 'findUsersByEmail' | 'readSecretKey' | 'createServiceAccountToken'
 > {
   users = new Map<string, WebshopUser>();
   secrets = new Map<string, Buffer>();
@@ -49,6 +49,9 @@ class MemoryKube implements Pick<
   async getUser(key: ObjectKey) {
     const user = this.users.get(`${key.namespace}/${key.name}`);
     return user ? structuredClone(user) : undefined;
+  }
+  async findUser(key: ObjectKey) {
+    return this.getUser(key);
   }
   async recordVerification(key: ObjectKey, options: { resourceVersion: string; verifiedAt: string }) {
     const hook = this.beforeWrite;

@@ -3,8 +3,9 @@
  * cnpaas-api-server: the User read by name through a per-User Role like the
  * operator's `<user>-api-server`, the one-time record as a status
  * merge-patch under a resourceVersion precondition, and the answers when
- * RBAC or the object says no. The race (another use between our read and our
- * write) and the token checks stay in sign-in.test.ts.
+ * RBAC or the object says no, with the server's own RBAC (manifests/rbac.yaml)
+ * applied. The race (another use between our read and our write) and the
+ * token checks stay in sign-in.test.ts.
  *
  * One control plane for the file; every test has its own namespace.
  */
@@ -13,9 +14,10 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ResourceClient } from '@cnpaas/kube';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { signToken } from '@cnpaas/service-kit';
-import { manifestPath, USER_RESOURCE, VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
+import { manifestPath, SYSTEM_NAMESPACE, USER_RESOURCE, VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiServerError } from './errors.js';
+import { MANIFEST_FILES as API_SERVER_MANIFESTS, manifestPath as apiServerManifest } from './manifests.js';
 import { HttpKubeApi, type WebshopUser } from './kube-api.js';
 import { VerificationFlow } from './verification-flow.js';
 
@@ -31,6 +33,11 @@ let users: ResourceClient<WebshopUser & KubernetesObject>;
 
 beforeAll(async () => {
   cp = await startControlPlane({ crds: [manifestPath('crds/users.yaml')] });
+  // The server's own RBAC (list Users across namespaces), as `cnpaas up` applies it.
+  await cp.apply([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } },
+    apiServerManifest(API_SERVER_MANIFESTS.rbac),
+  ]);
   const kc = new KubeConfig();
   kc.loadFromFile(await cp.kubeconfigFor(IDENTITY));
   kube = new HttpKubeApi(kc, { requestTimeoutMs: 5_000 });
@@ -154,5 +161,22 @@ describe('verification on a real apiserver', () => {
       (await refusal(flow.verify(link({ namespace: 't-nouser', name: 't-nouser', uid: first.metadata.uid })))).status,
     ).toBe(404);
     expect((await users.get(key)).status?.verifiedAt).toBeUndefined();
+  });
+  it('a link to a User that is gone along with its Role (garbage collection took both) is "gone" (404), not "retry"', async () => {
+    const user = (await tenant('t-deleted', { user: true, role: true }))!;
+    const key = { namespace: 't-deleted', name: 't-deleted' };
+    await users.delete(key);
+    // What garbage collection does once the User is gone: its Role and RoleBinding go with it.
+    for (const plural of ['rolebindings', 'roles']) {
+      await new ResourceClient(cp.kubeConfig, {
+        group: 'rbac.authorization.k8s.io',
+        version: 'v1',
+        plural,
+        kind: plural === 'roles' ? 'Role' : 'RoleBinding',
+        namespaced: true,
+      }).delete({ namespace: key.namespace, name: `${key.name}-api-server` });
+    }
+    const answer = await refusal(flow.verify(link({ ...key, uid: user.metadata.uid })));
+    expect(answer).toMatchObject({ code: 'CNPAAS_API_USER_GONE', status: 404 });
   });
 });

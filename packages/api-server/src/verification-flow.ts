@@ -15,12 +15,13 @@
 import { verifyToken } from '@cnpaas/service-kit';
 import { VERIFICATION_TOKEN_PURPOSE, type VerificationClaims } from '@cnpaas/webshop-api';
 import type { KubeApi, WebshopUser } from './kube-api.js';
-import { kubeStep } from './sign-in-failure.js';
+import { KubeApiError } from '@cnpaas/kube';
+import { kubeStep, signInFailure } from './sign-in-failure.js';
 import { httpError } from './status.js';
 import type { VerificationKey } from './verification-key.js';
 
 export interface VerificationFlowOptions {
-  kube: Pick<KubeApi, 'getUser' | 'recordVerification'>;
+  kube: Pick<KubeApi, 'getUser' | 'findUser' | 'recordVerification'>;
   key: Pick<VerificationKey, 'get'>;
   now?: () => number;
 }
@@ -70,7 +71,7 @@ export class VerificationFlow {
     }
     const key = { namespace: claims.namespace, name: claims.name };
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const user = await kubeStep(`get User ${key.namespace}/${key.name}`, () => this.#options.kube.getUser(key));
+      const user = await this.#readUser(key, claims.uid);
       if (!user || user.metadata.uid !== claims.uid) throw userGone();
       if (user.status?.verifiedAt) throw alreadyVerified(user);
       const verifiedAt = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -87,6 +88,26 @@ export class VerificationFlow {
       message: 'the account changed while it was being verified, several times in a row',
       hint: 'open the link again',
     });
+  }
+
+  /**
+   * The User, read by name through the per-User Role `<user>-api-server`. Without that Role (403) the
+   * User either is not handled by the operator yet (retry: 503) or is gone, and garbage collection took
+   * its Role with it: this server's own `list` on Users tells the two apart, so a link to a deleted
+   * account is answered "gone" rather than "retry" until it expires.
+   */
+  async #readUser(key: { namespace: string; name: string }, uid: string): Promise<WebshopUser | undefined> {
+    const doing = `get User ${key.namespace}/${key.name}`;
+    try {
+      return await this.#options.kube.getUser(key);
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.code === 403)) throw signInFailure(err, doing);
+      const listed = await kubeStep(`list Users named ${key.name} in ${key.namespace}`, () =>
+        this.#options.kube.findUser(key),
+      );
+      if (!listed || listed.metadata.uid !== uid) return listed;
+      throw signInFailure(err, doing);
+    }
   }
 }
 
