@@ -127,7 +127,13 @@ describe('ReconnectingConnection', () => {
     await conn.query('BEGIN', []);
     await conn.query('SELECT lock FOR UPDATE', []);
     await conn.query('COMMIT', []);
-    expect(server.ran).toEqual(['1:BEGIN', '1:SELECT lock FOR UPDATE', '2:BEGIN', '2:SELECT lock FOR UPDATE', '2:COMMIT']);
+    expect(server.ran).toEqual([
+      '1:BEGIN',
+      '1:SELECT lock FOR UPDATE',
+      '2:BEGIN',
+      '2:SELECT lock FOR UPDATE',
+      '2:COMMIT',
+    ]);
   });
 
   it('a COMMIT whose connection ends while it runs leaves nothing to refuse', async () => {
