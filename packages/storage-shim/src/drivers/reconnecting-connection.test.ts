@@ -143,6 +143,10 @@ describe('ReconnectingConnection', () => {
     await conn.query('INSERT a', []);
     server.dropOn('COMMIT');
     await expect(conn.query('COMMIT', [])).rejects.toThrow(/Connection terminated/);
+    // A ROLLBACK behind it has nothing to roll back, and is answered even while the server stays away.
+    server.up = false;
+    await conn.query('ROLLBACK', []);
+    server.up = true;
     await conn.query('SELECT 1', []);
     await conn.query('BEGIN', []);
     await conn.query('COMMIT', []);

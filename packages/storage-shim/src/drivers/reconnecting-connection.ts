@@ -93,8 +93,11 @@ export class ReconnectingConnection<C> {
     // the driver sends none after a failed COMMIT (the COMMIT ended its batch) or a failed BEGIN (nothing
     // began), so every later BEGIN was refused here without ever opening a new connection.
     if (lost && (ends || starts)) this.#lostInTxn = undefined;
+    // With no connection open there is no transaction to roll back (it ended with its connection): answered
+    // here, so that a driver's ROLLBACK after a COMMIT that lost its connection does not fail in its turn
+    // (connection refused while the server is away) and hide the COMMIT's error.
+    if (word === 'ROLLBACK' && ends && !this.#conn) return { rows: [], rowCount: 0 };
     if (lost && !starts) {
-      if (word === 'ROLLBACK' && ends) return { rows: [], rowCount: 0 };
       throw new ConnectionError(
         `the connection was lost inside a transaction, which the server rolled back (${lost.message})`,
       );
