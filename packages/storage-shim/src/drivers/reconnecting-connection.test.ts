@@ -6,7 +6,13 @@ function fakeServer() {
   let next = 0;
   let up = true;
   let current: { id: number; lost: (err: Error) => void; alive: boolean } | undefined;
+  let dropOn: string | undefined;
   const ran: string[] = [];
+  const drop = () => {
+    const c = current!;
+    c.alive = false;
+    c.lost(new Error('terminating connection due to administrator command'));
+  };
   const connector: Connector<number> = {
     connect(lost) {
       if (!up) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
@@ -15,6 +21,12 @@ function fakeServer() {
     },
     query(c, text) {
       if (!current?.alive || current.id !== c) {
+        return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      if (dropOn === text) {
+        // The server ends the connection while this statement runs: the client hears the end, then the error.
+        dropOn = undefined;
+        drop();
         return Promise.reject(new Error('Connection terminated unexpectedly'));
       }
       ran.push(`${c}:${text}`);
@@ -28,10 +40,10 @@ function fakeServer() {
     get connections() {
       return next;
     },
-    drop() {
-      const c = current!;
-      c.alive = false;
-      c.lost(new Error('terminating connection due to administrator command'));
+    drop,
+    /** Ends the connection while `text` runs, instead of answering it. */
+    dropOn(text: string) {
+      dropOn = text;
     },
     set up(value: boolean) {
       up = value;
@@ -59,7 +71,6 @@ describe('ReconnectingConnection', () => {
       code: 'CONNECTION_LOST',
       message: expect.stringMatching(/lost inside a transaction, which the server rolled back/),
     });
-    await expect(conn.query('COMMIT', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
     // A savepoint rollback stays inside the lost transaction and fails too.
     await expect(conn.query('ROLLBACK TO SAVEPOINT request', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
     await conn.query('ROLLBACK', []);
@@ -98,5 +109,61 @@ describe('ReconnectingConnection', () => {
       "2:SET lock_timeout = '20s'",
       '2:SELECT 2',
     ]);
+  });
+
+  // The replica restart stall: after the server's restart a replica's writer refused every BEGIN for good,
+  // because the driver sends no ROLLBACK after a failed COMMIT or BEGIN, and only a ROLLBACK cleared the state.
+  it('a COMMIT refused after the loss ends the lost transaction: the next BEGIN runs on a new connection', async () => {
+    const server = fakeServer();
+    const conn = new ReconnectingConnection(server.connector);
+    await conn.query('BEGIN', []);
+    await conn.query('SELECT lock FOR UPDATE', []);
+    server.drop();
+    await expect(conn.query("NOTIFY c, 'me'", [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    await expect(conn.query('COMMIT', [])).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+      message: expect.stringMatching(/lost inside a transaction, which the server rolled back/),
+    });
+    await conn.query('BEGIN', []);
+    await conn.query('SELECT lock FOR UPDATE', []);
+    await conn.query('COMMIT', []);
+    expect(server.ran).toEqual([
+      '1:BEGIN',
+      '1:SELECT lock FOR UPDATE',
+      '2:BEGIN',
+      '2:SELECT lock FOR UPDATE',
+      '2:COMMIT',
+    ]);
+  });
+
+  it('a COMMIT whose connection ends while it runs leaves nothing to refuse', async () => {
+    const server = fakeServer();
+    const conn = new ReconnectingConnection(server.connector);
+    await conn.query('BEGIN', []);
+    await conn.query('INSERT a', []);
+    server.dropOn('COMMIT');
+    await expect(conn.query('COMMIT', [])).rejects.toThrow(/Connection terminated/);
+    // A ROLLBACK behind it has nothing to roll back, and is answered even while the server stays away.
+    server.up = false;
+    await conn.query('ROLLBACK', []);
+    server.up = true;
+    await conn.query('SELECT 1', []);
+    await conn.query('BEGIN', []);
+    await conn.query('COMMIT', []);
+    expect(server.ran).toEqual(['1:BEGIN', '1:INSERT a', '2:SELECT 1', '2:BEGIN', '2:COMMIT']);
+  });
+
+  it('a BEGIN whose connection ends while it runs: what follows it fails, and the next BEGIN runs', async () => {
+    const server = fakeServer();
+    const conn = new ReconnectingConnection(server.connector);
+    await conn.query('SELECT 1', []);
+    server.dropOn('BEGIN');
+    await expect(conn.query('BEGIN', [])).rejects.toThrow(/Connection terminated/);
+    // A statement sent behind the failed BEGIN must not run outside a transaction on a new connection.
+    await expect(conn.query('INSERT a', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    await conn.query('BEGIN', []);
+    await conn.query('INSERT b', []);
+    await conn.query('COMMIT', []);
+    expect(server.ran).toEqual(['1:SELECT 1', '2:BEGIN', '2:INSERT b', '2:COMMIT']);
   });
 });

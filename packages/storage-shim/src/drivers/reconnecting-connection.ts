@@ -24,11 +24,12 @@ class ConnectionError extends Error {
  * One named connection of a worker (sql-worker-host.ts). A connection that
  * ends (the server restarted, the network dropped) is opened again by the
  * next query that needs it. A transaction cannot outlive its connection:
- * after one was lost inside a transaction, every statement fails (code
- * CONNECTION_LOST) until the driver's ROLLBACK, which is then answered here
- * (the server already rolled it back); only the next BEGIN opens a new
- * connection, so the rest of a batch never runs outside the transaction it
- * started in.
+ * after one was lost inside a transaction, every statement of it fails (code
+ * CONNECTION_LOST) until the statement that ends it, so the rest of a batch
+ * never runs outside the transaction it started in. Whatever ends or starts
+ * a transaction clears that state: the driver's ROLLBACK is answered here
+ * (the server already rolled it back), its COMMIT fails (nothing was
+ * committed), and a BEGIN starts the next transaction on a new connection.
  */
 export class ReconnectingConnection<C> {
   readonly #connector: Connector<C>;
@@ -85,25 +86,38 @@ export class ReconnectingConnection<C> {
     const word = verb?.[1]?.toUpperCase();
     // ROLLBACK TO SAVEPOINT stays inside the transaction.
     const ends = (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2];
-    if (this.#lostInTxn) {
-      if (word === 'ROLLBACK' && ends) {
-        this.#lostInTxn = undefined;
-        return { rows: [], rowCount: 0 };
-      }
+    const starts = word === 'BEGIN' || word === 'START';
+    const lost = this.#lostInTxn;
+    // The lost transaction ends with the statement that ends it, whichever it is, and a BEGIN means the
+    // driver has left it. Waiting for a ROLLBACK alone stalled a replica for good after a server restart:
+    // the driver sends none after a failed COMMIT (the COMMIT ended its batch) or a failed BEGIN (nothing
+    // began), so every later BEGIN was refused here without ever opening a new connection.
+    if (lost && (ends || starts)) this.#lostInTxn = undefined;
+    // With no connection open there is no transaction to roll back (it ended with its connection): answered
+    // here, so that a driver's ROLLBACK after a COMMIT that lost its connection does not fail in its turn
+    // (connection refused while the server is away) and hide the COMMIT's error.
+    if (word === 'ROLLBACK' && ends && !this.#conn) return { rows: [], rowCount: 0 };
+    if (lost && !starts) {
       throw new ConnectionError(
-        `the connection was lost inside a transaction, which the server rolled back (${this.#lostInTxn.message})`,
+        `the connection was lost inside a transaction, which the server rolled back (${lost.message})`,
       );
     }
     const attempt = this.open();
     const c = await attempt;
-    if (word === 'BEGIN' || word === 'START') this.#inTxn = true;
+    if (starts) this.#inTxn = true;
     try {
       return await this.#connector.query(c, text, params);
     } catch (err) {
       if (isConnectionError(err as Error)) this.#lost(attempt, err as Error);
       throw err;
     } finally {
-      if (ends) this.#inTxn = false;
+      if (ends) {
+        this.#inTxn = false;
+        // A COMMIT or ROLLBACK whose connection ended under it (the end may be heard before or after its
+        // own error) ended the transaction either way, the driver reporting a COMMIT's unknown outcome:
+        // nothing of that transaction follows that would have to be refused.
+        this.#lostInTxn = undefined;
+      }
     }
   }
 
