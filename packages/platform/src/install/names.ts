@@ -1,5 +1,4 @@
-/** The names `cnpaas install` writes into a cluster, in one place (the system namespace is the webshop contract's). */
-export { SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
+/** The names `cnpaas install` writes into a cluster, in one place (the namespace is the services' own). */
 
 /** The server-side apply field manager of every object install applies. */
 export const FIELD_MANAGER = 'cnpaas-install';
