@@ -91,8 +91,6 @@ export {
   smtpComponent,
   triggerComponent,
   manifestPath,
-  type CertificateNeed,
-  type ComponentDescriptor,
   type FunctionComponentOptions,
   type SmtpComponentOptions,
   type TriggerComponentOptions,
