@@ -2,13 +2,13 @@
  * The serving certificates from cert-manager, when the cluster runs it.
  *
  * Install then makes no serving key of its own. It applies a chain of
- * cert-manager objects in cnpaas-system: a self-signed Issuer, a CA
+ * cert-manager objects in the services' namespace: a self-signed Issuer, a CA
  * Certificate from it (ten years), a CA Issuer on that CA, and one
  * Certificate per serving Secret the Deployments mount (the same Secret
  * names and DNS names install would issue itself). It waits until each is
  * Ready and reads the CA from the CA Certificate's Secret: that PEM is the
- * caBundle of the webhook configurations, the APIService and the demo
- * trigger, as with install's own CA. cert-manager renews the serving
+ * caBundle of the webhook configurations, the APIService and whatever a
+ * service's objects call (a trigger, say), as with install's own CA. cert-manager renews the serving
  * certificates by itself; the webhook configurations and the APIService also
  * carry cert-manager's `inject-ca-from` annotation, so its CA injector keeps
  * their caBundle current if the CA is ever re-issued.
