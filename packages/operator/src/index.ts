@@ -44,8 +44,4 @@ export { LEADER_LEASE, OPERATOR_NAME, registrationNames } from './webshop/names.
 export * as webshopResources from './webshop/resources.js';
 export type * from './webshop/types.js';
 export { MANIFEST_FILES, manifestPath, crdManifests, allManifests } from './manifests.js';
-export {
-  operatorComponent,
-  OPERATOR_CLIENT_NAME,
-  type OperatorComponentOptions,
-} from './component.js';
+export { operatorComponent, OPERATOR_CLIENT_NAME, type OperatorComponentOptions } from './component.js';
