@@ -17,7 +17,8 @@
  *   `new StoreError('CNPAAS_STORE_…')`), a literal first argument of a class
  *   declared in errors.ts, or a `code: '…'` field with the package's prefix;
  * - the kit's failures: errors.ts maps service-kit's failure kinds to codes
- *   (`kitError = (kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
+ *   (`kitError = kitErrors('CNPAAS_X_', XError)`, or by hand as
+ *   `(kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
  *   that hands `kitError` to a kit helper raises the kinds that helper's
  *   `ErrorFactory<…>` parameter names, so `readPem(…, { error: kitError })`
  *   raises CNPAAS_X_TLS.
@@ -313,7 +314,7 @@ function firstParameterKinds(checker: ts.TypeChecker, type: ts.Type, at: ts.Node
 
 interface KitFactory {
   symbol: ts.Symbol;
-  /** `CNPAAS_X_` in `new XError(\`CNPAAS_X_${kind}\`)`. */
+  /** `CNPAAS_X_` in `kitErrors('CNPAAS_X_', XError)` or `new XError(\`CNPAAS_X_${kind}\`)`. */
   prefix: string;
   declaration: ts.Node;
 }
@@ -333,8 +334,20 @@ function registryShapes(
     if (!ts.isVariableStatement(statement)) continue;
     for (const decl of statement.declarationList.declarations) {
       const init = decl.initializer;
-      if (!init || !(ts.isArrowFunction(init) || ts.isFunctionExpression(init)) || !ts.isIdentifier(decl.name))
+      if (!init || !ts.isIdentifier(decl.name)) continue;
+      // service-kit's builder: the prefix is its first argument.
+      if (
+        ts.isCallExpression(init) &&
+        ts.isIdentifier(init.expression) &&
+        init.expression.text === 'kitErrors' &&
+        init.arguments[0] &&
+        ts.isStringLiteral(init.arguments[0])
+      ) {
+        const symbol = checker.getSymbolAtLocation(decl.name);
+        if (symbol) kit.push({ symbol, prefix: init.arguments[0].text, declaration: decl.name });
         continue;
+      }
+      if (!(ts.isArrowFunction(init) || ts.isFunctionExpression(init))) continue;
       const param = init.parameters[0]?.name;
       let prefix: string | undefined;
       const visit = (node: ts.Node): void => {

@@ -24,12 +24,8 @@ path on stdout (progress goes to stderr).
 USAGE
 }
 
-say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
-fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$SCRIPT_DIR/common.sh"
 
 force=0
 print_path=0

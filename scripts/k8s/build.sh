@@ -31,14 +31,8 @@ etcd-load and etcd go to \${CNPAAS_CACHE_DIR:-\$HOME/.cache/cnpaas}/bin/.
 EOF
 }
 
-say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-  say "error: $*"
-  exit 1
-}
-
-# Formats a number of seconds as e.g. 3m07s.
-fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$SCRIPT_DIR/common.sh"
 
 human_size() {
   local bytes

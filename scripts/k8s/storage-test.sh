@@ -58,12 +58,9 @@ The last line is: storage-test (<target>): N passed, N failed, N skipped
 EOF
 }
 
-say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-die() {
-  say "error: $*"
-  exit 2
-}
-fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+DIE_STATUS=2
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$SCRIPT_DIR/common.sh"
 
 # --- arguments --------------------------------------------------------------
 target=store

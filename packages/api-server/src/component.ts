@@ -21,8 +21,6 @@ import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
 import { API_SERVER_USER } from '@cnpaas/webshop-api';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
-export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
-
 /**
  * The CN of the api-server's own client certificate; manifests/rbac.yaml binds it, and the operator binds it
  * per User (the contract's name, so both agree).

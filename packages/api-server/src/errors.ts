@@ -12,6 +12,7 @@
  */
 import {
   ServiceError,
+  kitErrors,
   kubeFailure,
   type ErrorFactory,
   type FrontProxyFailure,
@@ -189,7 +190,6 @@ export interface ApiServerErrorOptions extends ServiceErrorOptions {
 
 export class ApiServerError extends ServiceError<ApiServerErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.api-server.ApiServerError');
-  override readonly name = 'ApiServerError';
 
   readonly status: KubeStatus | undefined;
 
@@ -200,8 +200,10 @@ export class ApiServerError extends ServiceError<ApiServerErrorCode> {
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN'> = (kind, message, options) =>
-  new ApiServerError(`CNPAAS_API_${kind}`, message, options);
+export const kitError: ErrorFactory<'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN'> = kitErrors(
+  'CNPAAS_API_',
+  ApiServerError,
+);
 
 /** The front-proxy authentication's refusals (service-kit's) under this package's codes, each with its 401 Status. */
 export const proxyError: ErrorFactory<FrontProxyFailure> = (kind, message, options) =>

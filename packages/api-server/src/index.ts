@@ -62,8 +62,6 @@ export {
   REGISTRANT_CLUSTER_ROLE,
   apiServerComponent,
   type ApiServerComponentOptions,
-  type CertificateNeed,
-  type ComponentDescriptor,
 } from './component.js';
 export {
   parseConfig,

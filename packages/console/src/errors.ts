@@ -2,11 +2,12 @@
  * The error registry of the console package.
  *
  * `ConsoleError` carries a stable `CNPAAS_CONSOLE_*` code, a hint that says
- * what to do and, when it ends a request, the HTTP status to answer with.
+ * what to do and, when it ends a request, the HTTP status to answer with
+ * (500 when it names none): the kit's `HttpServiceError`.
  * The browser gets `{ code, message, hint }`; a 5xx gets only the code and
  * a pointer to the log.
  */
-import { ServiceError, type ErrorFactory, type ServiceErrorOptions } from '@cnpaas/service-kit';
+import { HttpServiceError, kitErrors, type ErrorFactory } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
@@ -89,26 +90,12 @@ export type ConsoleErrorCode =
    */
   | 'CNPAAS_CONSOLE_SIGNED_OUT';
 
-export interface ConsoleErrorOptions extends ServiceErrorOptions {
-  /** The HTTP status when this error ends a request. */
-  httpStatus?: number;
-}
-
-export class ConsoleError extends ServiceError<ConsoleErrorCode> {
+export class ConsoleError extends HttpServiceError<ConsoleErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.console.ConsoleError');
-  override readonly name = 'ConsoleError';
-
-  readonly httpStatus: number;
-
-  constructor(code: ConsoleErrorCode, message: string, options: ConsoleErrorOptions = {}) {
-    super(code, message, options);
-    this.httpStatus = options.httpStatus ?? 500;
-  }
 }
 
 /** The kit's failures (flags, kubeconfig, listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN' | 'BODY_NOT_JSON'> = (
-  kind,
-  message,
-  options,
-) => new ConsoleError(`CNPAAS_CONSOLE_${kind}`, message, options);
+export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN' | 'BODY_NOT_JSON'> = kitErrors(
+  'CNPAAS_CONSOLE_',
+  ConsoleError,
+);

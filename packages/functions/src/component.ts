@@ -16,8 +16,6 @@ import { packageManifestPath } from '@cnpaas/service-kit/manifests';
 import { TRIGGER_CLIENT_NAME } from './function/config.js';
 import { TRIGGER_NAME } from './trigger/types.js';
 
-export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
-
 /** The CN of the function's own client certificate; manifests/rbac.yaml binds it. */
 export const FUNCTION_CLIENT_NAME = 'cnpaas-email-function';
 export { TRIGGER_CLIENT_NAME };

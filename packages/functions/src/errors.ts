@@ -13,7 +13,7 @@
  * and an `instanceof` that holds across two copies of this package.
  * `errorMessage` is the kit's.
  */
-import { HttpServiceError, type ErrorFactory } from '@cnpaas/service-kit';
+import { HttpServiceError, kitErrors } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
@@ -113,9 +113,7 @@ export type FunctionsErrorCode =
 
 export class FunctionsError extends HttpServiceError<FunctionsErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.functions.FunctionsError');
-  override readonly name = 'FunctionsError';
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes; it has one for each. */
-export const kitError: ErrorFactory = (kind, message, options) =>
-  new FunctionsError(`CNPAAS_FUNCTIONS_${kind}`, message, options);
+export const kitError = kitErrors('CNPAAS_FUNCTIONS_', FunctionsError);

@@ -52,16 +52,8 @@ export {
   type EmailSenderOptions,
   type SendResult,
 } from './email/sender.js';
-export {
-  claimPatch,
-  errorPatch,
-  sentPatch,
-  type ClaimRecord,
-  type EmailRef,
-  type EmailStatusStore,
-  type ErrorRecord,
-  type SentRecord,
-} from './claim/email-status-store.js';
+// The whole module is the store contract (its records, the interface and the patches): all of it is public.
+export * from './claim/email-status-store.js';
 export {
   EmailDelivery,
   DEFAULT_CLAIM_LEASE_MS,
@@ -99,8 +91,6 @@ export {
   smtpComponent,
   triggerComponent,
   manifestPath,
-  type CertificateNeed,
-  type ComponentDescriptor,
   type FunctionComponentOptions,
   type SmtpComponentOptions,
   type TriggerComponentOptions,

@@ -80,7 +80,6 @@ const terminalErrorBrand = Symbol.for('cnpaas.kube.TerminalError');
 
 export class KubeError extends ServiceError<KubeErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.kube.KubeError');
-  override readonly name = 'KubeError';
 }
 
 /**

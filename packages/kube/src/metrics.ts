@@ -3,6 +3,7 @@
  * (`controller_runtime_reconcile_total` → `cnpaas_controller_reconcile_total`
  * and so on) so existing dashboards translate one-to-one.
  */
+import { ScrapeGauge } from '@cnpaas/service-kit/metrics';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ReconcileResultLabel = 'success' | 'requeue_after' | 'error' | 'terminal_error';
@@ -17,8 +18,8 @@ export class RuntimeMetrics {
   readonly queueRetries: Counter<'name'>;
   readonly activeWorkers: Gauge<'controller'>;
   readonly isLeader: Gauge<'lease'>;
-  readonly #queues = new Map<string, () => number>();
-  readonly #workers = new Map<string, () => number>();
+  readonly #queueDepth: ScrapeGauge<'name'>;
+  readonly #activeWorkers: ScrapeGauge<'controller'>;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -48,33 +49,27 @@ export class RuntimeMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
-    const queues = this.#queues;
-    this.queueDepth = new Gauge({
+    // Read at scrape time: cheaper and never stale, unlike updating on every add.
+    this.#queueDepth = new ScrapeGauge({
       name: 'cnpaas_workqueue_depth',
       help: 'Keys ready and waiting for a worker, per queue',
-      labelNames: ['name'],
+      label: 'name',
       registers,
-      // Read at scrape time: cheaper and never stale, unlike updating on every add.
-      collect() {
-        for (const [name, depth] of queues) this.set({ name }, depth());
-      },
     });
+    this.queueDepth = this.#queueDepth.gauge;
     this.queueRetries = new Counter({
       name: 'cnpaas_workqueue_retries_total',
       help: 'Rate-limited requeues (retries after an error), per queue',
       labelNames: ['name'],
       registers,
     });
-    const workers = this.#workers;
-    this.activeWorkers = new Gauge({
+    this.#activeWorkers = new ScrapeGauge({
       name: 'cnpaas_controller_active_workers',
       help: 'Reconciles running now, per controller',
-      labelNames: ['controller'],
+      label: 'controller',
       registers,
-      collect() {
-        for (const [controller, active] of workers) this.set({ controller }, active());
-      },
     });
+    this.activeWorkers = this.#activeWorkers.gauge;
     this.isLeader = new Gauge({
       name: 'cnpaas_leader_election_is_leader',
       help: '1 while this process holds the leader Lease',
@@ -85,7 +80,7 @@ export class RuntimeMetrics {
 
   /** Reports a queue's depth and active workers at every scrape. */
   trackQueue(name: string, queue: { len(): number; activeCount(): number }): void {
-    this.#queues.set(name, () => queue.len());
-    this.#workers.set(name, () => queue.activeCount());
+    this.#queueDepth.track(name, () => queue.len());
+    this.#activeWorkers.track(name, () => queue.activeCount());
   }
 }

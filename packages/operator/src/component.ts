@@ -10,8 +10,6 @@ import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service
 import { allManifests } from './manifests.js';
 import { OPERATOR_NAME } from './webshop/names.js';
 
-export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
-
 /** The CN of the operator's client certificate; manifests/rbac.yaml binds it (a User, not a ServiceAccount). */
 export const OPERATOR_CLIENT_NAME = OPERATOR_NAME;
 

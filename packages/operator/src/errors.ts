@@ -8,7 +8,7 @@
  * across two copies of this package), `describe()` and `hint` from
  * @cnpaas/service-kit's `ServiceError`.
  */
-import { ServiceError, type ErrorFactory } from '@cnpaas/service-kit';
+import { kitErrors, ServiceError, type ErrorFactory } from '@cnpaas/service-kit';
 
 export type OperatorErrorCode =
   /**
@@ -40,9 +40,10 @@ export type OperatorErrorCode =
 
 export class OperatorError extends ServiceError<OperatorErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.operator.OperatorError');
-  override readonly name = 'OperatorError';
 }
 
 /** The kit's failures (flags, kubeconfig, the health server's listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN'> = (kind, message, options) =>
-  new OperatorError(`CNPAAS_OPERATOR_${kind}`, message, options);
+export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN'> = kitErrors(
+  'CNPAAS_OPERATOR_',
+  OperatorError,
+);

@@ -39,33 +39,9 @@ export {
   type PasswordValueKind,
   type ScryptParams,
 } from './webshop/password-hash.js';
-export {
-  WEBSHOP_GROUP,
-  WEBSHOP_VERSION,
-  SYSTEM_NAMESPACE,
-  DEFAULT_TEMPLATE,
-  LEADER_LEASE,
-  OPERATOR_NAME,
-  REGISTRATION_UID_LABEL,
-  USER_UID_LABEL,
-  TENANT_LABEL,
-  PASSWORD_ANNOTATION,
-  TENANT_FINALIZER,
-  USER_FINALIZER,
-  registrationNames,
-  welcomeEmailName,
-  passwordSecretName,
-  userClusterRbacName,
-  claimNameFor,
-  type RegistrationNames,
-} from './webshop/names.js';
+// The operator's own names; the webshop's fixed names and child naming are @cnpaas/webshop-api's, imported from there.
+export { LEADER_LEASE, OPERATOR_NAME, registrationNames } from './webshop/names.js';
 export * as webshopResources from './webshop/resources.js';
 export type * from './webshop/types.js';
 export { MANIFEST_FILES, manifestPath, crdManifests, allManifests } from './manifests.js';
-export {
-  operatorComponent,
-  OPERATOR_CLIENT_NAME,
-  type OperatorComponentOptions,
-  type ComponentDescriptor,
-  type CertificateNeed,
-} from './component.js';
+export { operatorComponent, OPERATOR_CLIENT_NAME, type OperatorComponentOptions } from './component.js';

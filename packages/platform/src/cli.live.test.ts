@@ -33,6 +33,8 @@ describe('cnpaas CLI', () => {
     const help = await cnpaas(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('cnpaas <command>');
+    // A service's commands are listed from its composition (the default service adds cnpaas mail).
+    expect(help.stdout).toContain("\n  mail [ID]   list the mail the demo's SMTP server received, or print one\n");
     expect((await cnpaas([])).code).toBe(2);
   });
 
@@ -112,7 +114,7 @@ describe('cnpaas CLI', () => {
     expect(await cnpaas(['console', '--state-dir', dir])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining(
-        'runs without the web console (started with --control-plane-only, or with --service',
+        'runs without a web console (started with --control-plane-only, or with services that have no component console)',
       ),
     });
     expect(readFileSync(path.join(dir, '.cnpaas-state-dir'), 'utf8')).toMatch(/^cnpaas-state-dir 1\n/);

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { componentPid } from './component-pid.js';
 import { down } from './down.js';
 import { installCommand, uninstallCommand } from './install/commands.js';
-import { writeKindFiles } from './kind/kind-files.js';
+import { webhookHosts, writeKindFiles } from './kind/kind-files.js';
 import { pinnedKubeVersion } from './kube-version.js';
 import { describeError, PlatformError } from './errors.js';
 import { logs } from './logs.js';
@@ -16,7 +16,10 @@ import { runSupervisor } from './supervise.js';
 import { up } from './up.js';
 import { openInBrowser, runningConsoleUrl } from './web-console.js';
 
-export const USAGE = `Usage: cnpaas <command> [flags]
+/** The whole `--help`; `services` lists the commands the services add (their compositions' `commands`). */
+export function usage(services: string): string {
+  const defaults = DEFAULT_SERVICES.join(', ');
+  return `Usage: cnpaas <command> [flags]
 
 Runs Kubernetes on cnpaas-store on this machine, without containers.
 
@@ -25,7 +28,7 @@ Commands:
               kube-controller-manager, wait until ready, write the kubeconfig
     --ports auto|fixed   fixed (default; env CNPAAS_PORTS): apiserver 6443; auto: free ports
     --service PKG        run this service: a package name or directory exporting a
-                         service composition (repeatable; default @cnpaas/webshop, which
+                         service composition (repeatable; default ${defaults}, which
                          a --service replaces: name it too to run both)
     --topology FILE      the whole store routing (default: the services' topologies, merged)
     --control-plane-only only the store, kube-apiserver, kube-controller-manager
@@ -38,15 +41,13 @@ Commands:
     --open               also open it in a browser (xdg-open or open)
   pid NAME    print the pid of one running component (e.g. operator)
   kubeconfig  print the admin kubeconfig (--path: print its path)
-  mail [ID]   list the mail the demo's SMTP server received, or print one
-              (added by the webshop's composition; --service adds a service's commands)
   logs [NAME] list the logs, or print the last lines of one
     -n N                 lines (default 50)
     -f                   follow
-  install     put the webshop into a cluster from deploy/ (docs/cluster.md)
+  install     put the services into a cluster from their deploy/ (docs/cluster.md)
     --kubeconfig FILE    the cluster (default $KUBECONFIG)
     --service PKG        install this service, from its composition's cluster part
-                         (repeatable; default @cnpaas/webshop, as for up)
+                         (repeatable; default ${defaults}, as for up)
     --webhook-client-ca FILE
                          CA of kube-apiserver's webhook client certificate (required)
     --overlay NAME       cluster (default) or kind
@@ -58,13 +59,18 @@ Commands:
     --timeout SECONDS    per wait (default 300)
   kind-config write what scripts/kind/up.sh gives kind: PKI for the store and the
               webhooks' client, the admission configuration, kind-config.yaml
+    --service PKG        name the admission webhooks of this service's cluster part
+                         (repeatable; default ${defaults}, as for up)
     --dir DIR            where (default .cnpaas/kind)
     --cluster-name NAME  default cnpaas
     --store-host HOST    the store container's name on the kind network (default cnpaas-store)
     --node-image IMAGE   default kindest/node:v<the pinned Kubernetes version>
   uninstall   remove what cnpaas install applied, and nothing else
     --kubeconfig FILE    the cluster (default $KUBECONFIG)
-    --delete-data        also delete webshop data (refused while any exists otherwise)
+    --delete-data        also delete the data the installed CRDs hold (refused while
+                         any exists otherwise)
+
+${services}
 
 Common flags:
   --state-dir DIR        default .cnpaas (env CNPAAS_STATE_DIR)
@@ -74,6 +80,20 @@ Kube binaries (pinned in scripts/k8s/VERSION) come from TEST_ASSET_<NAME>,
 KUBEBUILDER_ASSETS, ~/.cache/cnpaas/k8s/, a download (not in CI), or a build
 from Go modules (scripts/k8s/build.sh, needs Go >= 1.24).
 `;
+}
+
+/** The `--help` section of the commands the services add (the default services, or each --service). */
+async function serviceCommandsUsage(specs: readonly string[]): Promise<string> {
+  const heading = `Commands the services add (${specs.join(', ')}; --service for others'):`;
+  try {
+    const commands = (await loadServices(specs)).flatMap((s) => s.composition.commands ?? []);
+    const lines = commands.map((c) => `  ${c.usage.padEnd(10)}  ${c.summary}`);
+    return [heading, ...(lines.length > 0 ? lines : ['  (none)'])].join('\n');
+  } catch (err) {
+    // Help still helps when a service does not load (not built yet): say why its commands are missing.
+    return `${heading}\n  (not listed: ${describeError(err).split('\n')[0]})`;
+  }
+}
 
 const OPTIONS = {
   'state-dir': { type: 'string' },
@@ -118,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || !command) {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage(await serviceCommandsUsage(values.service ?? DEFAULT_SERVICES)));
     return command || values.help ? 0 : 2;
   }
   const stateDir = defaultStateDir(values['state-dir']);
@@ -183,6 +203,9 @@ export async function main(argv: string[]): Promise<number> {
           clusterName: values['cluster-name'] ?? 'cnpaas',
           storeHost: values['store-host'] ?? 'cnpaas-store',
           nodeImage: values['node-image'] ?? `kindest/node:v${pinnedKubeVersion()}`,
+          webhookHosts: webhookHosts(
+            (await loadServices(values.service ?? DEFAULT_SERVICES)).flatMap((s) => s.composition.cluster ?? []),
+          ),
         });
         process.stdout.write(`${files.kindConfig}\n`);
         return 0;
@@ -196,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
         return process.exit(await runSupervisor(statePaths(stateDir)));
       }
       default: {
-        // A command a service adds (the webshop's `cnpaas mail`).
+        // A command a service adds (say, `cnpaas mail` of the default service).
         const services = await loadServices(values.service ?? DEFAULT_SERVICES);
         const found = services.flatMap((s) => s.composition.commands ?? []).find((c) => c.name === command);
         if (!found) throw usageError(`unknown command "${command}"`);

@@ -153,7 +153,7 @@ export async function composeServices(options: ComposeOptions): Promise<Composed
         const dir = path.join(paths.root, 'manifests');
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         const file = path.join(dir, name);
-        // 0600: a local rendering may hold a key (the webshop's verification key Secret).
+        // 0600: a local rendering may hold a key (a Secret a service renders locally).
         writeFileSync(file, text, { mode: 0o600 });
         return file;
       },

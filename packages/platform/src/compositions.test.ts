@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
+import { webhookHosts } from './kind/kind-files.js';
 import { allocatePorts } from './ports.js';
 
 const WEBSHOP_DIR = fileURLToPath(new URL('../../webshop', import.meta.url));
@@ -89,10 +90,22 @@ describe('loading service compositions', () => {
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: `${noDeploy}: service.cluster.deployDir "/nonexistent/deploy" is not a directory`,
     });
+    // ... and the namespace its workloads go in, as Kubernetes would accept it.
+    const badNamespace = fixture(
+      'bad-namespace',
+      `export const service = { name: 'bad-namespace', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'Shop_System', serving: [], objects: async () => [] } };`,
+    );
+    await expect(loadServices([badNamespace])).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message: `${badNamespace}: service.cluster.namespace "Shop_System" is not a namespace name`,
+    });
   });
 
   it("loads the webshop's cluster part: deploy/ of this checkout", async () => {
     const [webshop] = await loadServices(DEFAULT_SERVICES);
     expect(webshop!.composition.cluster?.deployDir).toBe(fileURLToPath(new URL('../../../deploy/', import.meta.url)));
+    // The namespace install uses and the webhook hosts kind-config names are the composition's, not the platform's.
+    expect(webshop!.composition.cluster?.namespace).toBe('cnpaas-system');
+    expect(webhookHosts([webshop!.composition.cluster!])).toEqual(['cnpaas-webhooks.cnpaas-system.svc']);
   });
 });

@@ -2,7 +2,8 @@
  * Which services `cnpaas up` runs, and loading them: each is a package that
  * exports `service: ServiceComposition` (@cnpaas/service-kit), named by its
  * package name (resolved from the workspace's node_modules) or by its
- * directory. The webshop runs when no service is named.
+ * directory. DEFAULT_SERVICES run when no service is named: the one place the
+ * platform names a service, so that a bare `cnpaas up` runs the worked example.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -97,6 +98,13 @@ function checkComposition(spec: string, value: unknown): ServiceComposition {
     const c = s.cluster as Partial<NonNullable<ServiceComposition['cluster']>> | null;
     if (typeof c?.deployDir !== 'string' || !existsSync(c.deployDir)) {
       throw serviceError(`${spec}: service.cluster.deployDir ${JSON.stringify(c?.deployDir)} is not a directory`, fix);
+    }
+    // A DNS label: Kubernetes refuses any other namespace name.
+    if (typeof c.namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(c.namespace)) {
+      throw serviceError(
+        `${spec}: service.cluster.namespace ${JSON.stringify(c.namespace)} is not a namespace name`,
+        fix,
+      );
     }
     if (!Array.isArray(c.serving) || typeof c.objects !== 'function') {
       throw serviceError(`${spec}: service.cluster needs serving (a list) and objects(ctx)`, fix);

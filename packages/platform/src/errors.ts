@@ -71,16 +71,18 @@ export type PlatformErrorCode =
    */
   | 'CNPAAS_PLATFORM_INSTALL_FORBIDDEN'
   /**
-   * cnpaas uninstall found webshop data (Tenants, Users, registrations, Emails) that deleting the CRDs would delete.
-   * Nothing was deleted.
+   * cnpaas uninstall found custom resources it did not install (the services' data) that deleting their CRDs would
+   * delete. Nothing was deleted.
    * @fix Back the data up or remove it, or pass --delete-data.
    */
   | 'CNPAAS_PLATFORM_UNINSTALL_DATA'
   /**
    * A service named with cnpaas up --service cannot be loaded or does not export a valid composition, or two
-   * services clash: the same port name, component name, file name or store route.
-   * @fix Name a workspace package (e.g. @cnpaas/webshop) or a package directory whose built entry point exports
-   * `service: ServiceComposition` (build it first); rename what the message says two services share.
+   * services clash: the same port name, component name, file name or store route; or cnpaas install is asked
+   * for services in different namespaces.
+   * @fix Name a workspace package or a package directory whose built entry point exports
+   * `service: ServiceComposition` (build it first); rename what the message says two services share; install
+   * services of different namespaces with one cnpaas install each.
    */
   | 'CNPAAS_PLATFORM_SERVICE';
 
@@ -102,7 +104,7 @@ export function describeError(err: unknown): string {
   if (err instanceof PlatformError) {
     return err.hint ? `${err.message}\n  fix: ${err.hint}` : err.message;
   }
-  // A service's own command (cnpaas mail) fails with its package's coded error.
+  // A service's own command (say, cnpaas mail) fails with its package's coded error.
   if (err instanceof ServiceError) return err.describe();
   return err instanceof Error ? err.message : String(err);
 }

@@ -22,7 +22,7 @@ export interface PlanOptions {
   ports: 'auto' | 'fixed';
   /** The whole store routing; default the services' topology fragments, merged. */
   topology?: string;
-  /** Packages (names or directories) that export a service composition; default the webshop. */
+  /** Packages (names or directories) that export a service composition; default DEFAULT_SERVICES (compositions.ts). */
   services?: readonly string[];
   /** `control-plane`: only the store, kube-apiserver and kube-controller-manager (on the services' topology). */
   components?: 'all' | 'control-plane';

@@ -16,8 +16,6 @@ export interface StatePaths {
   run: string;
   kubeconfig: string;
   stateFile: string;
-  /** Mail received by the demo's SMTP server (`cnpaas mail`). */
-  mail: string;
   /** The store's unix socket (mode 0600): kube-apiserver's only way in. */
   storeSocket: string;
   /** Written by `cnpaas up`; `cnpaas down --purge` deletes only a directory that has it. */
@@ -34,7 +32,6 @@ export function statePaths(root: string): StatePaths {
     run: path.join(abs, 'run'),
     kubeconfig: path.join(abs, 'kubeconfig'),
     stateFile: path.join(abs, 'state.json'),
-    mail: path.join(abs, 'mail'),
     storeSocket: path.join(abs, 'run', 'store.sock'),
     marker: path.join(abs, STATE_DIR_MARKER),
   };

@@ -18,7 +18,7 @@ export interface UpOptions {
   stateDir: string;
   ports?: 'auto' | 'fixed';
   topology?: string;
-  /** Packages (names or directories) exporting a service composition; default the webshop (@cnpaas/webshop). */
+  /** Packages (names or directories) exporting a service composition; default DEFAULT_SERVICES (compositions.ts). */
   services?: readonly string[];
   /** `control-plane`: only the store, kube-apiserver and kube-controller-manager. */
   components?: 'all' | 'control-plane';

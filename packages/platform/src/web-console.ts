@@ -6,12 +6,13 @@
  * goes into the URL.
  */
 import { spawn } from 'node:child_process';
+import { DEFAULT_SERVICES } from './compositions.js';
 import { PlatformError } from './errors.js';
 import { isOurProcess } from './processes.js';
 import { readState, type PlatformState, type StatePaths } from './state-dir.js';
 import { supervisorMarker } from './supervise.js';
 
-/** The console's address from a state file, or null when the stack runs without it (`--control-plane-only`, no webshop). */
+/** The console's address from a state file, or null when the stack runs without it (`--control-plane-only`, no service that has one). */
 export function consoleUrl(state: Pick<PlatformState, 'ports' | 'components'>): string | null {
   const port = state.ports.console;
   if (port === undefined || !state.components.console) return null;
@@ -32,8 +33,8 @@ export function runningConsoleUrl(paths: StatePaths): string {
   if (url === null) {
     throw new PlatformError(
       'CNPAAS_PLATFORM_NOT_RUNNING',
-      `the stack in ${paths.root} runs without the web console (started with --control-plane-only, or with --service and not the webshop)`,
-      'run cnpaas down, then cnpaas up without --control-plane-only, with the webshop (the default, or --service @cnpaas/webshop)',
+      `the stack in ${paths.root} runs without a web console (started with --control-plane-only, or with services that have no component console)`,
+      `run cnpaas down, then cnpaas up without --control-plane-only and with a service that has one (without --service: ${DEFAULT_SERVICES.join(', ')})`,
     );
   }
   return url;

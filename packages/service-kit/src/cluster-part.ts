@@ -55,8 +55,18 @@ export interface ClusterContext {
 export interface ServiceClusterPart {
   /** A directory with one Kustomize overlay per `cnpaas install --overlay` name, under `overlays/<name>/`. */
   deployDir: string;
+  /**
+   * The namespace the overlay puts the service's workloads in. Install keeps its Secrets and ConfigMaps for
+   * the service there (the serving Secrets its pods mount among them) and hands it to `objects(ctx)`.
+   */
+  namespace: string;
   /** The Services that serve TLS, each with the Secret its pods mount. */
   serving: readonly ServingSecret[];
+  /**
+   * The Services (in `namespace`) kube-apiserver calls as admission webhooks: `cnpaas kind-config` gives
+   * kube-apiserver its webhook client certificate for each one's host.
+   */
+  admissionWebhooks?: readonly string[];
   /**
    * The per-install Secrets, ConfigMaps and custom resources. Called once before anything is written (with
    * an empty `servingCaPem`), so install can check the caller may create them, and once to apply them.

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HttpServiceError, ServiceError, errorMessage, type ErrorFactory } from './errors.js';
+import { HttpServiceError, ServiceError, errorMessage, kitErrors, type ErrorFactory } from './errors.js';
 
 class ShopError extends ServiceError<'SHOP_BROKEN' | 'SHOP_BAD_FLAG'> {
   static override readonly brand = Symbol.for('test.ShopError');
-  override readonly name = 'ShopError';
 }
 
 class OtherError extends ServiceError<'OTHER'> {
@@ -49,6 +48,22 @@ describe('ServiceError', () => {
     expect(err).toBeInstanceOf(ShopError);
     expect((err as ShopError).code).toBe('SHOP_BAD_FLAG');
   });
+
+  it('is what kitErrors makes from a code prefix and the class', () => {
+    const kitError: ErrorFactory<'BAD_FLAG'> = kitErrors('SHOP_', ShopError);
+    const err = kitError('BAD_FLAG', '--port: "x" is not a number', { hint: 'e.g. --port 80' });
+    expect(err).toBeInstanceOf(ShopError);
+    expect([(err as ShopError).code, err.message, (err as ShopError).hint, err.name]).toEqual([
+      'SHOP_BAD_FLAG',
+      '--port: "x" is not a number',
+      'e.g. --port 80',
+      'ShopError',
+    ]);
+    // A kind the class has no code for does not compile: the mapping is checked, not cast.
+    // @ts-expect-error SHOP_TLS is not a ShopError code
+    const unchecked: ErrorFactory<'TLS'> = kitErrors('SHOP_', ShopError);
+    expect(typeof unchecked).toBe('function');
+  });
 });
 
 describe('HttpServiceError', () => {
@@ -60,6 +75,12 @@ describe('HttpServiceError', () => {
     expect([err.httpStatus, err.hint]).toEqual([400, 'send JSON']);
     expect(err instanceof ServiceError && err instanceof HttpServiceError && err instanceof JsonError).toBe(true);
     expect(new HttpServiceError('X_BAD', 'no status').httpStatus).toBeUndefined();
+    // Each error is named after its class, without restating it.
+    expect([err.name, new HttpServiceError('X_BAD', 'x').name, new ServiceError('X', 'x').name]).toEqual([
+      'JsonError',
+      'HttpServiceError',
+      'ServiceError',
+    ]);
     expect(new HttpServiceError('X_BAD', 'other') instanceof JsonError).toBe(false);
   });
 });

@@ -7,7 +7,11 @@
  * `instanceof` goes by a `Symbol.for` brand, not the prototype chain, so it
  * also holds across two copies of a package (the undici pattern): a service
  * may bundle its own copy. Each subclass sets its own `brand`, or it could
- * not be told apart from its siblings.
+ * not be told apart from its siblings. Its `name` is its class's name.
+ *
+ * A package's registry is then its code union (one doc comment per code:
+ * scripts/errors-catalogue.ts makes docs/errors.md of them), its class with
+ * its brand, and `kitErrors` for the kit's failures under its codes.
  */
 
 export interface ServiceErrorOptions {
@@ -19,7 +23,8 @@ export interface ServiceErrorOptions {
 export class ServiceError<Code extends string = string> extends Error {
   static readonly brand: symbol = Symbol.for('cnpaas.service-kit.ServiceError');
 
-  override readonly name: string = 'ServiceError';
+  /** The concrete class's name (`WebhooksError`, …), as `Error` subclasses name themselves. */
+  override readonly name: string;
   readonly hint: string | undefined;
 
   constructor(
@@ -28,6 +33,7 @@ export class ServiceError<Code extends string = string> extends Error {
     options: ServiceErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
+    this.name = new.target.name;
     this.hint = options.hint;
     // One brand per class from the concrete one up, so `instanceof ServiceError` holds for every subclass.
     for (let type: unknown = new.target; type !== Error; type = Object.getPrototypeOf(type)) {
@@ -53,7 +59,6 @@ export class ServiceError<Code extends string = string> extends Error {
  */
 export class HttpServiceError<Code extends string = string> extends ServiceError<Code> {
   static override readonly brand: symbol = Symbol.for('cnpaas.service-kit.HttpServiceError');
-  override readonly name: string = 'HttpServiceError';
 
   /** The HTTP status to answer with when this error ends a request; 500 when unset. */
   readonly httpStatus: number | undefined;
@@ -100,7 +105,7 @@ export interface KitErrorOptions extends ServiceErrorOptions {
 
 /**
  * Makes the package's own error for one of the kit's failures, e.g.
- * `(kind, message, options) => new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options)`.
+ * `kitErrors('CNPAAS_WEBHOOKS_', WebhooksError)`: TLS → a `CNPAAS_WEBHOOKS_TLS` WebhooksError.
  * Each helper names the kinds it may raise, so a package only maps those it has codes for.
  */
 export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure | AdmissionFailure = KitFailure> = (
@@ -108,3 +113,19 @@ export type ErrorFactory<Kind extends KitFailure | FrontProxyFailure | Admission
   message: string,
   options: KitErrorOptions,
 ) => Error;
+
+/**
+ * The `ErrorFactory` that files each kit failure under the package's code `<prefix><KIND>`:
+ * `kitErrors('CNPAAS_WEBHOOKS_', WebhooksError)` makes TLS a `CNPAAS_WEBHOOKS_TLS` WebhooksError.
+ * The class must take every such code, so a package cannot map a kind it has no code for.
+ */
+export function kitErrors<
+  Prefix extends string,
+  Kind extends KitFailure | FrontProxyFailure | AdmissionFailure = KitFailure,
+>(
+  prefix: Prefix,
+  // NoInfer: the prefix and the kinds come from the call, and the class is only checked against them.
+  ErrorClass: NoInfer<new (code: `${Prefix}${Kind}`, message: string, options: KitErrorOptions) => Error>,
+): ErrorFactory<Kind> {
+  return (kind, message, options) => new ErrorClass(`${prefix}${kind}`, message, options);
+}

@@ -8,6 +8,7 @@ export {
   HttpServiceError,
   ServiceError,
   errorMessage,
+  kitErrors,
   type ServiceErrorOptions,
   type ErrorFactory,
   type AdmissionFailure,

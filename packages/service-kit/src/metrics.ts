@@ -8,6 +8,8 @@
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
+export { ScrapeGauge, type ScrapeGaugeOptions } from './scrape-gauge.js';
+
 export interface ServiceMetricsOptions {
   /** Default: a registry of its own. */
   registry?: Registry | undefined;

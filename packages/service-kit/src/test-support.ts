@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
-import { ServiceError, type ErrorFactory } from './errors.js';
+import { kitErrors, ServiceError } from './errors.js';
 import { serverUrl } from './listen.js';
 import { createServiceLogger, type Logger } from './logger.js';
 import { collectLines, type Pem } from './testing.js';
@@ -13,7 +13,6 @@ import { collectLines, type Pem } from './testing.js';
 /** What a package's error registry would be: its class, and its ErrorFactory under the codes TEST_*. */
 export class TestError extends ServiceError {
   static override readonly brand = Symbol.for('cnpaas.service-kit.test.TestError');
-  override readonly name = 'TestError';
   readonly httpStatus: number | undefined;
 
   constructor(code: string, message: string, options: { hint?: string; cause?: unknown; httpStatus?: number } = {}) {
@@ -22,7 +21,7 @@ export class TestError extends ServiceError {
   }
 }
 
-export const testError: ErrorFactory = (kind, message, options) => new TestError(`TEST_${kind}`, message, options);
+export const testError = kitErrors('TEST_', TestError);
 
 /** The TestError `fn` throws or rejects with. */
 export async function caught(fn: () => unknown): Promise<TestError> {

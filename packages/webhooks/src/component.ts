@@ -17,8 +17,6 @@ import {
 } from '@cnpaas/service-kit';
 import { MANIFEST_FILES, manifestPath } from './manifests.js';
 
-export type { CertificateNeed, ComponentDescriptor } from '@cnpaas/service-kit';
-
 /** The CN of the webhooks' own client certificate; manifests/rbac.yaml binds it. */
 export const WEBHOOKS_CLIENT_NAME = 'cnpaas-webhooks';
 /** The CN the webhooks accept from kube-apiserver's webhook client certificate (the platform's contract). */

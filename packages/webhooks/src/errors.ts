@@ -15,7 +15,7 @@
  * and an `instanceof` that holds across two copies of this package.
  * `errorMessage` is the kit's.
  */
-import { HttpServiceError, type ErrorFactory } from '@cnpaas/service-kit';
+import { HttpServiceError, kitErrors } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
@@ -82,9 +82,7 @@ export type WebhooksErrorCode =
 
 export class WebhooksError extends HttpServiceError<WebhooksErrorCode> {
   static override readonly brand = Symbol.for('cnpaas.webhooks.WebhooksError');
-  override readonly name = 'WebhooksError';
 }
 
 /** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes. */
-export const kitError: ErrorFactory = (kind, message, options) =>
-  new WebhooksError(`CNPAAS_WEBHOOKS_${kind}`, message, options);
+export const kitError = kitErrors('CNPAAS_WEBHOOKS_', WebhooksError);

@@ -93,8 +93,6 @@ export {
   APISERVER_WEBHOOK_CLIENT_NAME,
   WEBHOOKS_CLIENT_NAME,
   webhooksComponent,
-  type CertificateNeed,
-  type ComponentDescriptor,
   type WebhooksComponentOptions,
 } from './component.js';
 export { parseConfig, parseListen, USAGE, DEFAULT_LISTEN, type WebhooksConfig } from './config.js';

@@ -12,16 +12,19 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ClusterContext, ServiceClusterPart } from '@cnpaas/service-kit';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
-import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
+import { SYSTEM_NAMESPACE, VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
 import { clusterDemoTrigger } from './cluster-demo-trigger.js';
 import { newVerificationKey, verificationKeySecret } from './verification-key.js';
 
 /** deploy/ of this checkout: the webshop's Kustomize base and overlays (the same from src/ and dist/). */
 export const DEPLOY_DIR = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 
+/** The admission webhooks' Service (deploy/base). */
+const WEBHOOKS_SERVICE = 'cnpaas-webhooks';
+
 /** The Services that serve TLS, each with the Secret its pods mount (deploy/base). */
 export const SERVING = [
-  { secret: 'cnpaas-webhooks-serving', service: 'cnpaas-webhooks' },
+  { secret: 'cnpaas-webhooks-serving', service: WEBHOOKS_SERVICE },
   { secret: 'cnpaas-api-serving', service: 'cnpaas-api' },
   { secret: 'cnpaas-email-function-serving', service: 'cnpaas-email-function' },
   { secret: 'cnpaas-smtp-serving', service: 'cnpaas-smtp' },
@@ -96,4 +99,11 @@ function nextSteps({ kubeconfig, namespace }: { kubeconfig: string; namespace: s
   ];
 }
 
-export const clusterPart: ServiceClusterPart = { deployDir: DEPLOY_DIR, serving: SERVING, objects, nextSteps };
+export const clusterPart: ServiceClusterPart = {
+  deployDir: DEPLOY_DIR,
+  namespace: SYSTEM_NAMESPACE,
+  serving: SERVING,
+  admissionWebhooks: [WEBHOOKS_SERVICE],
+  objects,
+  nextSteps,
+};

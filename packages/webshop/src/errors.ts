@@ -13,7 +13,6 @@ export type WebshopErrorCode =
 
 export class WebshopError extends ServiceError<WebshopErrorCode> {
   static override readonly brand: symbol = Symbol.for('cnpaas.webshop.WebshopError');
-  override readonly name = 'WebshopError';
 
   constructor(code: WebshopErrorCode, message: string, options?: ServiceErrorOptions) {
     super(code, message, options);

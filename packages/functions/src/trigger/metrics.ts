@@ -1,5 +1,6 @@
 /** Prometheus metrics of the trigger, next to the runtime's on the manager's registry. */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ScrapeGauge } from '@cnpaas/service-kit/metrics';
+import { Counter, type Gauge, Histogram, type Registry } from 'prom-client';
 
 export class TriggerMetrics {
   /** Finished events, per trigger (namespace/name) and outcome: delivered, failed (given up), superseded (coalesced). */
@@ -9,7 +10,7 @@ export class TriggerMetrics {
   readonly latency: Histogram<'trigger'>;
   readonly watchFailures: Counter<'trigger'>;
   readonly pending: Gauge<'trigger'>;
-  readonly #pending = new Map<string, () => number>();
+  readonly #pending: ScrapeGauge<'trigger'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -38,23 +39,16 @@ export class TriggerMetrics {
       labelNames: ['trigger'],
       registers,
     });
-    const pending = this.#pending;
-    this.pending = new Gauge({
+    this.#pending = new ScrapeGauge({
       name: 'cnpaas_trigger_pending_events',
       help: 'Events queued, in backoff or in flight, per trigger',
-      labelNames: ['trigger'],
+      label: 'trigger',
       registers,
-      collect() {
-        this.reset();
-        for (const [trigger, size] of pending) this.set({ trigger }, size());
-      },
     });
+    this.pending = this.#pending.gauge;
   }
 
   trackPending(trigger: string, size: () => number): () => void {
-    this.#pending.set(trigger, size);
-    return () => {
-      if (this.#pending.get(trigger) === size) this.#pending.delete(trigger);
-    };
+    return this.#pending.track(trigger, size);
   }
 }

@@ -2,13 +2,13 @@
  * The serving certificates from cert-manager, when the cluster runs it.
  *
  * Install then makes no serving key of its own. It applies a chain of
- * cert-manager objects in cnpaas-system: a self-signed Issuer, a CA
+ * cert-manager objects in the services' namespace: a self-signed Issuer, a CA
  * Certificate from it (ten years), a CA Issuer on that CA, and one
  * Certificate per serving Secret the Deployments mount (the same Secret
  * names and DNS names install would issue itself). It waits until each is
  * Ready and reads the CA from the CA Certificate's Secret: that PEM is the
- * caBundle of the webhook configurations, the APIService and the demo
- * trigger, as with install's own CA. cert-manager renews the serving
+ * caBundle of the webhook configurations, the APIService and whatever a
+ * service's objects call (a trigger, say), as with install's own CA. cert-manager renews the serving
  * certificates by itself; the webhook configurations and the APIService also
  * carry cert-manager's `inject-ca-from` annotation, so its CA injector keeps
  * their caBundle current if the CA is ever re-issued.
@@ -21,7 +21,7 @@ import type { ServingSecret } from '@cnpaas/service-kit';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
 import { PlatformError } from '../errors.js';
 import type { Cluster } from './cluster.js';
-import { INSTALLED_BY, INSTALLED_BY_LABEL, SYSTEM_NAMESPACE } from './names.js';
+import { INSTALLED_BY, INSTALLED_BY_LABEL } from './names.js';
 
 export const CERT_MANAGER_API = 'cert-manager.io/v1';
 /** cert-manager's CA injector fills caBundle from the named Certificate's CA. */
@@ -36,11 +36,11 @@ export const CA_CERTIFICATE = 'cnpaas-ca';
 const CA_SECRET = 'cnpaas-cert-manager-ca';
 
 /** The DNS names of a Service's serving certificate (localhost: a component run beside a local control plane). */
-export function servingDnsNames(service: string): string[] {
+export function servingDnsNames({ service, namespace }: { service: string; namespace: string }): string[] {
   return [
-    `${service}.${SYSTEM_NAMESPACE}.svc`,
-    `${service}.${SYSTEM_NAMESPACE}.svc.cluster.local`,
-    `${service}.${SYSTEM_NAMESPACE}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+    `${service}.${namespace}`,
     service,
     'localhost',
   ];
@@ -67,17 +67,14 @@ export async function choosePki(cluster: Cluster, mode: PkiMode): Promise<'self'
   return 'self';
 }
 
-function object(kind: string, name: string, spec: object): ManifestObject {
-  return {
+/** The Issuers and Certificates, in the order they depend on each other, in the install's `namespace`. */
+export function certManagerObjects(serving: readonly ServingSecret[], namespace: string): ManifestObject[] {
+  const object = (kind: string, name: string, spec: object): ManifestObject => ({
     apiVersion: CERT_MANAGER_API,
     kind,
-    metadata: { name, namespace: SYSTEM_NAMESPACE },
+    metadata: { name, namespace },
     spec,
-  };
-}
-
-/** The Issuers and Certificates, in the order they depend on each other. */
-export function certManagerObjects(serving: readonly ServingSecret[]): ManifestObject[] {
+  });
   const secretTemplate = { labels: { [INSTALLED_BY_LABEL]: INSTALLED_BY } };
   return [
     object('Issuer', SELF_SIGNED_ISSUER, { selfSigned: {} }),
@@ -95,7 +92,7 @@ export function certManagerObjects(serving: readonly ServingSecret[]): ManifestO
     ...serving.map(({ secret, service }) =>
       object('Certificate', secret, {
         commonName: service,
-        dnsNames: servingDnsNames(service),
+        dnsNames: servingDnsNames({ service, namespace }),
         secretName: secret,
         secretTemplate,
         usages: ['server auth', 'digital signature', 'key encipherment'],
@@ -115,11 +112,12 @@ type CertificateStatus = { status?: { conditions?: Array<{ type: string; status:
  */
 export async function awaitCertificates(options: {
   cluster: Cluster;
+  namespace: string;
   names: readonly string[];
   timeoutMs: number;
   say: (line: string) => void;
 }): Promise<string> {
-  const { cluster, names, say } = options;
+  const { cluster, namespace, names, say } = options;
   const deadline = Date.now() + options.timeoutMs;
   say(
     `… waiting for cert-manager to issue ${names.length} certificates (up to ${Math.round(options.timeoutMs / 1000)}s)`,
@@ -130,7 +128,7 @@ export async function awaitCertificates(options: {
     const still: string[] = [];
     for (const name of pending) {
       const cert = await cluster.get<CertificateStatus>(
-        `/apis/${CERT_MANAGER_API}/namespaces/${SYSTEM_NAMESPACE}/certificates/${name}`,
+        `/apis/${CERT_MANAGER_API}/namespaces/${namespace}/certificates/${name}`,
       );
       const ready = cert?.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready?.status !== 'True') {
@@ -144,20 +142,20 @@ export async function awaitCertificates(options: {
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `cert-manager did not issue ${pending.join(', ')} in time${last ? ` (last: ${last})` : ''}`,
-        `look at kubectl -n ${SYSTEM_NAMESPACE} describe certificate ${pending[0]} and cert-manager's logs; run cnpaas install again once fixed, or pass --pki self`,
+        `look at kubectl -n ${namespace} describe certificate ${pending[0]} and cert-manager's logs; run cnpaas install again once fixed, or pass --pki self`,
       );
     }
     await sleep(500);
   }
   const secret = await cluster.read<{ data?: Record<string, string> }>(
-    `/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/${CA_SECRET}`,
+    `/api/v1/namespaces/${namespace}/secrets/${CA_SECRET}`,
   );
   const pem = Buffer.from(secret.data?.['ca.crt'] ?? secret.data?.['tls.crt'] ?? '', 'base64').toString('utf8');
   if (!pem.includes('BEGIN CERTIFICATE')) {
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
-      `cert-manager's CA Secret ${SYSTEM_NAMESPACE}/${CA_SECRET} holds no certificate`,
-      `look at kubectl -n ${SYSTEM_NAMESPACE} describe certificate ${CA_CERTIFICATE}; run cnpaas install again once fixed`,
+      `cert-manager's CA Secret ${namespace}/${CA_SECRET} holds no certificate`,
+      `look at kubectl -n ${namespace} describe certificate ${CA_CERTIFICATE}; run cnpaas install again once fixed`,
     );
   }
   say(`✓ cert-manager issued the serving certificates`);
@@ -165,7 +163,7 @@ export async function awaitCertificates(options: {
 }
 
 /** The webhook configurations and the APIService name the Certificate their CA comes from, for cert-manager's injector. */
-export function annotateInjection(objects: ManifestObject[]): ManifestObject[] {
+export function annotateInjection(objects: ManifestObject[], namespace: string): ManifestObject[] {
   const injected = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
   return objects.map((o) => {
     if (!injected.has(o.kind)) return o;
@@ -174,7 +172,7 @@ export function annotateInjection(objects: ManifestObject[]): ManifestObject[] {
       ...o,
       metadata: {
         ...metadata,
-        annotations: { ...metadata.annotations, [INJECT_CA_FROM]: `${SYSTEM_NAMESPACE}/${CA_CERTIFICATE}` },
+        annotations: { ...metadata.annotations, [INJECT_CA_FROM]: `${namespace}/${CA_CERTIFICATE}` },
       },
     };
   });

@@ -17,27 +17,28 @@ import { PlatformError } from '../errors.js';
 import type { CertificateAuthority } from '../pki.js';
 import type { Cluster } from './cluster.js';
 import { installedValue, keptCa, keptCertificate } from './kept-pki.js';
-import { SYSTEM_NAMESPACE } from './names.js';
 
 /** Every part's objects, each part's own CAs' Secrets first. `dir` is private and removed by the caller. */
 export async function clusterPartObjects(options: {
   parts: readonly ServiceClusterPart[];
+  /** The install's namespace (every part's). */
+  namespace: string;
   /** Undefined: read nothing (the check before the first write). */
   cluster: Cluster | undefined;
   dir: string;
   servingCaPem: string;
 }): Promise<ManifestObject[]> {
-  const { cluster, dir } = options;
+  const { cluster, dir, namespace } = options;
   const cas = new Map<string, CertificateAuthority>();
   const out: ManifestObject[] = [];
   for (const part of options.parts) {
     const ownCas: ManifestObject[] = [];
     const ctx: ClusterContext = {
-      namespace: SYSTEM_NAMESPACE,
+      namespace,
       servingCaPem: options.servingCaPem,
-      installed: async (secretName, key) => (cluster ? installedValue(cluster, secretName, key) : undefined),
+      installed: async (name, key) => (cluster ? installedValue(cluster, { namespace, name }, key) : undefined),
       async ownCa({ secret, commonName }): Promise<ClusterCa> {
-        const kept = await keptCa({ cluster, dir, secretName: secret, commonName });
+        const kept = await keptCa({ cluster, dir, secret: { namespace, name: secret }, commonName });
         cas.set(secret, kept.ca);
         ownCas.push(kept.object);
         return { secret, certPem: kept.certPem };
@@ -55,7 +56,7 @@ export async function clusterPartObjects(options: {
           ca,
           cluster,
           dir,
-          secretName: request.secret,
+          secret: { namespace, name: request.secret },
           spec: {
             name: request.secret,
             commonName: request.commonName,

@@ -33,7 +33,13 @@ describe("the services' cluster parts, as install uses them", () => {
       'cnpaas-email-function',
       'cnpaas-smtp',
     ]);
-    const objects = await clusterPartObjects({ parts: [part], cluster: undefined, dir, servingCaPem: 'SERVING-CA' });
+    const objects = await clusterPartObjects({
+      parts: [part],
+      namespace: part.namespace,
+      cluster: undefined,
+      dir,
+      servingCaPem: 'SERVING-CA',
+    });
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
       'Secret/cnpaas-system/cnpaas-trigger-delivery-ca',
       'ConfigMap/cnpaas-system/cnpaas-trigger-delivery-ca',
@@ -72,6 +78,7 @@ describe("the services' cluster parts, as install uses them", () => {
   it('refuses a certificate from a CA the part did not make with ownCa', async () => {
     const part: ServiceClusterPart = {
       deployDir: dir,
+      namespace: 'x-system',
       serving: [],
       objects: async (ctx) => {
         await ctx.issue({ secret: 'x', commonName: 'x', usage: 'client', ca: { secret: 'nobody', certPem: '' } });
@@ -79,7 +86,7 @@ describe("the services' cluster parts, as install uses them", () => {
       },
     };
     await expect(
-      clusterPartObjects({ parts: [part], cluster: undefined, dir, servingCaPem: '' }),
+      clusterPartObjects({ parts: [part], namespace: part.namespace, cluster: undefined, dir, servingCaPem: '' }),
     ).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: expect.stringContaining('CA nobody, which ctx.ownCa did not make') as string,
@@ -110,6 +117,34 @@ describe("the services' cluster parts, as install uses them", () => {
     ).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: `${pkg} (service local-only) has no cluster part, so cnpaas install cannot put it into a cluster`,
+    });
+  });
+
+  it('refuses services in two namespaces before it asks the cluster anything', async () => {
+    const pkg = path.join(dir, 'elsewhere');
+    mkdirSync(pkg);
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({ name: 'elsewhere', type: 'module', exports: './index.js' }),
+    );
+    writeFileSync(
+      path.join(pkg, 'index.js'),
+      `export const service = { name: 'elsewhere', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'elsewhere', serving: [], objects: async () => [] } };`,
+    );
+    const ca = path.join(dir, 'ca.crt');
+    writeFileSync(ca, 'not read before the services are');
+    await expect(
+      install({
+        kubeconfig: path.join(dir, 'no-such.kubeconfig'),
+        kubectl: '/nonexistent/kubectl',
+        overlay: 'cluster',
+        services: ['@cnpaas/webshop', pkg],
+        webhookClientCaFile: ca,
+      }),
+    ).rejects.toMatchObject({
+      code: 'CNPAAS_PLATFORM_SERVICE',
+      message:
+        'the services to install name 2 namespaces (cnpaas-system, elsewhere), and one install puts its services into one',
     });
   });
 });

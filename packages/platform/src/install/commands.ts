@@ -5,13 +5,13 @@ import { resolveKubeBinary } from '../kube-binaries.js';
 import { pinnedKubeVersion } from '../kube-version.js';
 import { PKI_MODES, type PkiMode } from './cert-manager.js';
 import { install } from './install.js';
-import { OVERLAYS, SYSTEM_NAMESPACE, type Overlay } from './names.js';
+import { OVERLAYS, type Overlay } from './names.js';
 import { uninstall } from './uninstall.js';
 
 export interface InstallFlags {
   kubeconfig?: string | undefined;
   overlay?: string | undefined;
-  /** Services to install (`--service`, repeatable); default the webshop. */
+  /** Services to install (`--service`, repeatable); default the default services (compositions.ts). */
   service?: string[] | undefined;
   'image-registry'?: string | undefined;
   'webhook-client-ca'?: string | undefined;
@@ -77,7 +77,7 @@ export async function installCommand(flags: InstallFlags, say: Say): Promise<voi
     say,
   });
   say(`\ncnpaas is installed (${result.objects.length} objects, Kubernetes ${result.version}). Next:`);
-  say(`  kubectl --kubeconfig ${kubeconfig} -n ${SYSTEM_NAMESPACE} get deployments`);
+  say(`  kubectl --kubeconfig ${kubeconfig} -n ${result.namespace} get deployments`);
   for (const line of result.nextSteps) say(`  ${line}`);
   say(
     `  cnpaas uninstall --kubeconfig ${kubeconfig}                                # removes exactly what install made`,

@@ -5,8 +5,8 @@
  * the one that signs kube-apiserver's webhook client certificate), and each
  * service's own values from its cluster part (cluster-context.ts).
  *
- * Everything lives in the cluster, as Secrets and ConfigMaps in cnpaas-system,
- * so running install again reuses it: a certificate is re-issued only when it
+ * Everything lives in the cluster, as Secrets and ConfigMaps in the services'
+ * namespace (their cluster parts name it), so running install again reuses it: a certificate is re-issued only when it
  * is missing, near expiry or names other hosts, and a password never changes.
  * The CA's key is handled in a private temporary directory that is removed
  * before this returns (the CA class works on files).
@@ -21,7 +21,6 @@ import { servingDnsNames } from './cert-manager.js';
 import type { Cluster } from './cluster.js';
 import { clusterPartObjects } from './cluster-context.js';
 import { keptCa, keptCertificate, secret } from './kept-pki.js';
-import { SYSTEM_NAMESPACE } from './names.js';
 
 export interface InstallSecrets {
   /** Secrets, ConfigMaps and the services' custom resources, to apply with the Deployments. */
@@ -36,6 +35,8 @@ export interface InstallSecretsOptions {
   cluster: Cluster;
   /** The services' cluster parts, in order. */
   parts: readonly ServiceClusterPart[];
+  /** Where the Secrets and ConfigMaps go: the parts' namespace. */
+  namespace: string;
   /** PEM of the CA that signs kube-apiserver's webhook client certificate. */
   webhookClientCaPem: string;
   /** cert-manager issues the serving certificates (cert-manager.ts): its CA's PEM; install then makes none. */
@@ -44,8 +45,8 @@ export interface InstallSecretsOptions {
 
 type ConfigMapObject = { data?: Record<string, string> };
 
-function configMap(name: string, data: Record<string, string>): ManifestObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: SYSTEM_NAMESPACE }, data };
+function configMap(namespace: string, name: string, data: Record<string, string>): ManifestObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data };
 }
 
 /** Every Service the parts list, with the Secret its pods mount. */
@@ -72,47 +73,58 @@ function checkPem(pem: string, what: string): string {
 async function issueServing(options: {
   cluster: Cluster;
   dir: string;
+  namespace: string;
   serving: readonly ServingSecret[];
   objects: ManifestObject[];
 }): Promise<string> {
-  const { cluster, dir, objects } = options;
-  const serving = await keptCa({ cluster, dir, secretName: 'cnpaas-install-ca', commonName: 'cnpaas install CA' });
+  const { cluster, dir, namespace, objects } = options;
+  const serving = await keptCa({
+    cluster,
+    dir,
+    secret: { namespace, name: 'cnpaas-install-ca' },
+    commonName: 'cnpaas install CA',
+  });
   objects.push(serving.object);
-  for (const { secret: secretName, service } of options.serving) {
+  for (const { secret: name, service } of options.serving) {
+    const ref = { namespace, name };
     const pair = await keptCertificate({
       ca: serving.ca,
       cluster,
       dir,
-      secretName,
+      secret: ref,
       // Also localhost (in servingDnsNames): a component's command run outside its pod, beside a local
       // control plane (the in-cluster test), is reached by that name. Only this install's CA vouches for it.
-      spec: { name: secretName, commonName: service, dnsNames: servingDnsNames(service), usage: 'server' },
+      spec: { name, commonName: service, dnsNames: servingDnsNames({ service, namespace }), usage: 'server' },
     });
-    objects.push(secret(secretName, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem }, 'kubernetes.io/tls'));
+    objects.push(secret(ref, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem }, 'kubernetes.io/tls'));
   }
   return serving.certPem;
 }
 
 /** What the parts will add, made without reading the cluster: for the check before anything is written. */
-export async function partObjectsPreview(parts: readonly ServiceClusterPart[]): Promise<ManifestObject[]> {
+export async function partObjectsPreview(
+  parts: readonly ServiceClusterPart[],
+  namespace: string,
+): Promise<ManifestObject[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-install-'));
   try {
-    return await clusterPartObjects({ parts, cluster: undefined, dir, servingCaPem: '' });
+    return await clusterPartObjects({ parts, namespace, cluster: undefined, dir, servingCaPem: '' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export async function installSecrets(options: InstallSecretsOptions): Promise<InstallSecrets> {
-  const { cluster, parts } = options;
+  const { cluster, parts, namespace } = options;
   const dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-install-'));
   try {
     const objects: ManifestObject[] = [];
     const servingCaPem =
-      options.servingCaPem ?? (await issueServing({ cluster, dir, serving: servingSecrets(parts), objects }));
-    objects.push(...(await clusterPartObjects({ parts, cluster, dir, servingCaPem })));
+      options.servingCaPem ??
+      (await issueServing({ cluster, dir, namespace, serving: servingSecrets(parts), objects }));
+    objects.push(...(await clusterPartObjects({ parts, namespace, cluster, dir, servingCaPem })));
     objects.push(
-      configMap('cnpaas-apiserver-webhook-client-ca', {
+      configMap(namespace, 'cnpaas-apiserver-webhook-client-ca', {
         'ca.crt': checkPem(options.webhookClientCaPem, '--webhook-client-ca'),
       }),
     );
@@ -128,7 +140,7 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
         'start kube-apiserver with --requestheader-client-ca-file and --proxy-client-cert-file (kubeadm and kind do)',
       );
     }
-    objects.push(configMap('cnpaas-front-proxy-ca', { 'ca.crt': frontProxyCa }));
+    objects.push(configMap(namespace, 'cnpaas-front-proxy-ca', { 'ca.crt': frontProxyCa }));
     const names = auth?.data?.['requestheader-allowed-names'];
     const frontProxyAllowedNames = names ? (JSON.parse(names) as string[]) : [];
 

@@ -1,5 +1,5 @@
 /**
- * `cnpaas install`: puts services into any cluster (the webshop by default,
+ * `cnpaas install`: puts services into any cluster (the default services,
  * or those named with `--service`, as for `cnpaas up`), each from its
  * composition's cluster part: its Kustomize overlay, its TLS Services and
  * its per-install objects (@cnpaas/service-kit's `ServiceClusterPart`).
@@ -14,7 +14,7 @@
  *   3. the Deployments, until Available (skipped by --no-wait);
  *   4. the webhook configurations and the APIService (only now: failurePolicy Fail and an
  *      unavailable APIService would otherwise break the cluster while the pods start);
- *   5. the custom resources (the webshop's welcome EmailTemplate and demo HTTPTrigger, say).
+ *   5. the custom resources (a service's default templates and triggers, say).
  *
  * Every object carries the label cnpaas.dev/installed-by=cnpaas-install, and
  * an inventory ConfigMap in kube-system lists them, so `cnpaas uninstall`
@@ -30,7 +30,7 @@ import { Cluster } from './cluster.js';
 import { writeInventory } from './inventory.js';
 import { annotateInjection, awaitCertificates, certManagerObjects, choosePki, type PkiMode } from './cert-manager.js';
 import { installSecrets, partObjectsPreview, servingSecrets } from './install-secrets.js';
-import { FIELD_MANAGER, INSTALLED_BY, INSTALLED_BY_LABEL, SYSTEM_NAMESPACE, type Overlay } from './names.js';
+import { FIELD_MANAGER, INSTALLED_BY, INSTALLED_BY_LABEL, type Overlay } from './names.js';
 import { checkApisAndAccess, checkReachable } from './preflight.js';
 import { apiserverCidrs, renderOverlay, setClusterValues } from './render.js';
 
@@ -39,7 +39,7 @@ export interface InstallOptions {
   /** The pinned kubectl. */
   kubectl: string;
   overlay: Overlay;
-  /** The services to install: package names or directories, as `cnpaas up --service` (default the webshop). */
+  /** The services to install: package names or directories, as `cnpaas up --service` (default DEFAULT_SERVICES). */
   services?: readonly string[] | undefined;
   imageRegistry?: string | undefined;
   /** File with the PEM CA that signs kube-apiserver's webhook client certificate. */
@@ -56,6 +56,8 @@ export interface InstallOptions {
 export interface InstallResult {
   objects: ManifestObject[];
   version: string;
+  /** The namespace the services' workloads went into (their cluster parts'). */
+  namespace: string;
   /** The services' commands to try next (their cluster parts' `nextSteps`). */
   nextSteps: string[];
 }
@@ -63,9 +65,13 @@ export interface InstallResult {
 const PHASE_1 = new Set(['Namespace', 'CustomResourceDefinition']);
 const PHASE_4 = new Set(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'APIService']);
 
-/** Each service's cluster part; a service without one is refused before anything is read. */
-async function clusterParts(specs: readonly string[]): Promise<ServiceClusterPart[]> {
-  return (await loadServices(specs)).map(({ spec, composition }) => {
+/**
+ * Each service's cluster part, and the namespace they share; a service without one, or services in two
+ * namespaces (install keeps one set of serving certificates and copies of the cluster's CAs), are refused
+ * before anything is read.
+ */
+async function clusterParts(specs: readonly string[]): Promise<{ parts: ServiceClusterPart[]; namespace: string }> {
+  const parts = (await loadServices(specs)).map(({ spec, composition }) => {
     if (!composition.cluster) {
       throw new PlatformError(
         'CNPAAS_PLATFORM_SERVICE',
@@ -75,6 +81,15 @@ async function clusterParts(specs: readonly string[]): Promise<ServiceClusterPar
     }
     return composition.cluster;
   });
+  const namespaces = [...new Set(parts.map((p) => p.namespace))];
+  if (namespaces.length !== 1) {
+    throw new PlatformError(
+      'CNPAAS_PLATFORM_SERVICE',
+      `the services to install name ${namespaces.length} namespaces (${namespaces.join(', ')}), and one install puts its services into one`,
+      'install services that share a namespace together (their cluster parts name it), and the others with a separate cnpaas install',
+    );
+  }
+  return { parts, namespace: namespaces[0]! };
 }
 
 function label(o: ManifestObject): ManifestObject {
@@ -103,7 +118,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       { cause: err },
     );
   }
-  const parts = await clusterParts(options.services ?? DEFAULT_SERVICES);
+  const { parts, namespace } = await clusterParts(options.services ?? DEFAULT_SERVICES);
   const cluster = new Cluster({ kubeconfig: options.kubeconfig, kubectl: options.kubectl });
 
   const version = await checkReachable(cluster);
@@ -115,10 +130,10 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     rendered.push(...objects);
   }
   // The parts' objects are in the set before the check, their values only after: check a preview of them.
-  const preview = await partObjectsPreview(parts);
+  const preview = await partObjectsPreview(parts, namespace);
   const pki = await choosePki(cluster, options.pki ?? 'auto');
-  const certificates = pki === 'cert-manager' ? certManagerObjects(servingSecrets(parts)).map(label) : [];
-  await checkApisAndAccess(cluster, [...rendered, ...preview, ...certificates], version);
+  const certificates = pki === 'cert-manager' ? certManagerObjects(servingSecrets(parts), namespace).map(label) : [];
+  await checkApisAndAccess({ cluster, objects: [...rendered, ...preview, ...certificates], version, namespace });
   say('✓ every API the manifests use is served, and this user may create each object');
   say(
     pki === 'cert-manager'
@@ -152,7 +167,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `${what} did not happen within ${timeout}: ${res.stderr.trim() || res.stdout.trim()}`,
-        `look at kubectl -n ${SYSTEM_NAMESPACE} get pods,events; run cnpaas install again once fixed, or pass --no-wait`,
+        `look at kubectl -n ${namespace} get pods,events; run cnpaas install again once fixed, or pass --no-wait`,
       );
     }
     say(`✓ ${done}`);
@@ -167,12 +182,13 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     await apply('the namespace and cert-manager’s issuers and certificates', first);
     servingCaPem = await awaitCertificates({
       cluster,
+      namespace,
       names: certificates.filter((o) => o.kind === 'Certificate').map((o) => o.metadata.name),
       timeoutMs: options.timeoutMs ?? 300_000,
       say,
     });
   }
-  const secrets = await installSecrets({ cluster, parts, webhookClientCaPem, servingCaPem });
+  const secrets = await installSecrets({ cluster, parts, namespace, webhookClientCaPem, servingCaPem });
   const cidrs = await apiserverCidrs(cluster);
   const configured = setClusterValues(rendered, {
     imageRegistry: options.imageRegistry,
@@ -181,7 +197,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     frontProxyAllowedNames: secrets.frontProxyAllowedNames,
   });
   const objects = [
-    ...(pki === 'cert-manager' ? annotateInjection(configured) : configured),
+    ...(pki === 'cert-manager' ? annotateInjection(configured, namespace) : configured),
     ...certificates,
     ...secrets.objects,
   ].map(label);
@@ -215,7 +231,7 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       await wait(`deployment ${d.metadata.name} to be Available`, `deployment ${d.metadata.name} is Available`, [
         '--for=condition=Available',
         '-n',
-        d.metadata.namespace ?? SYSTEM_NAMESPACE,
+        d.metadata.namespace ?? namespace,
         `deployment/${d.metadata.name}`,
       ]);
     }
@@ -230,8 +246,6 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     }
   }
   await apply('the custom resources', phase(5));
-  const nextSteps = parts.flatMap(
-    (p) => p.nextSteps?.({ kubeconfig: options.kubeconfig, namespace: SYSTEM_NAMESPACE }) ?? [],
-  );
-  return { objects, version, nextSteps };
+  const nextSteps = parts.flatMap((p) => p.nextSteps?.({ kubeconfig: options.kubeconfig, namespace }) ?? []);
+  return { objects, version, namespace, nextSteps };
 }

@@ -1,6 +1,6 @@
 /**
  * The list of what `cnpaas install` applied, kept in the cluster (a ConfigMap
- * in kube-system, which outlives cnpaas-system) so that `cnpaas uninstall`
+ * in kube-system, which outlives the services' namespace) so that `cnpaas uninstall`
  * needs no local state and removes exactly those objects. It names objects;
  * it holds no contents.
  */

@@ -10,7 +10,6 @@ import path from 'node:path';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
 import { CertificateAuthority, type CertificateSpec } from '../pki.js';
 import type { Cluster } from './cluster.js';
-import { SYSTEM_NAMESPACE } from './names.js';
 
 type SecretObject = { data?: Record<string, string> };
 
@@ -18,26 +17,41 @@ const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64
 const unb64 = (text: string | undefined): string | undefined =>
   text === undefined ? undefined : Buffer.from(text, 'base64').toString('utf8');
 
-/** Key `key` of an installed Secret, decoded; undefined when there is none. */
-export async function installedValue(cluster: Cluster, secretName: string, key: string): Promise<string | undefined> {
-  const found = await cluster.get<SecretObject>(`/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/${secretName}`);
-  return unb64(found?.data?.[key]);
+/** An installed Secret: `name` in the install's `namespace`. */
+export interface SecretRef {
+  namespace: string;
+  name: string;
 }
 
-export function secret(name: string, data: Record<string, string>, type = 'Opaque'): ManifestObject {
+async function readSecret(cluster: Cluster, ref: SecretRef): Promise<SecretObject | undefined> {
+  return cluster.get<SecretObject>(`/api/v1/namespaces/${ref.namespace}/secrets/${ref.name}`);
+}
+
+/** Key `key` of an installed Secret, decoded; undefined when there is none. */
+export async function installedValue(cluster: Cluster, ref: SecretRef, key: string): Promise<string | undefined> {
+  return unb64((await readSecret(cluster, ref))?.data?.[key]);
+}
+
+export function secret(ref: SecretRef, data: Record<string, string>, type = 'Opaque'): ManifestObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, namespace: SYSTEM_NAMESPACE },
+    metadata: { name: ref.name, namespace: ref.namespace },
     type,
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
   };
 }
 
 /** Writes an existing key pair from a Secret into `dir` as `<name>.{crt,key}`, so the CA class reuses it. */
-async function restore(cluster: Cluster | undefined, dir: string, secretName: string, name: string): Promise<void> {
+async function restore(options: {
+  cluster: Cluster | undefined;
+  dir: string;
+  secret: SecretRef;
+  name: string;
+}): Promise<void> {
+  const { cluster, dir, name } = options;
   if (!cluster) return;
-  const found = await cluster.get<SecretObject>(`/api/v1/namespaces/${SYSTEM_NAMESPACE}/secrets/${secretName}`);
+  const found = await readSecret(cluster, options.secret);
   const cert = unb64(found?.data?.['tls.crt']);
   const key = unb64(found?.data?.['tls.key']);
   if (cert && key) {
@@ -51,10 +65,10 @@ export async function keptCertificate(options: {
   ca: CertificateAuthority;
   cluster: Cluster | undefined;
   dir: string;
-  secretName: string;
+  secret: SecretRef;
   spec: CertificateSpec;
 }): Promise<{ certPem: string; keyPem: string }> {
-  await restore(options.cluster, options.dir, options.secretName, options.spec.name);
+  await restore({ cluster: options.cluster, dir: options.dir, secret: options.secret, name: options.spec.name });
   const files = await options.ca.issue(options.dir, options.spec);
   return { certPem: readFileSync(files.cert, 'utf8'), keyPem: readFileSync(files.key, 'utf8') };
 }
@@ -63,13 +77,18 @@ export async function keptCertificate(options: {
 export async function keptCa(options: {
   cluster: Cluster | undefined;
   dir: string;
-  secretName: string;
+  secret: SecretRef;
   commonName: string;
 }): Promise<{ ca: CertificateAuthority; object: ManifestObject; certPem: string }> {
-  const { cluster, dir, secretName, commonName } = options;
-  await restore(cluster, dir, secretName, secretName);
-  const ca = await CertificateAuthority.loadOrCreate(dir, secretName, commonName);
+  const { cluster, dir, commonName } = options;
+  const { name } = options.secret;
+  await restore({ cluster, dir, secret: options.secret, name });
+  const ca = await CertificateAuthority.loadOrCreate(dir, name, commonName);
   const certPem = readFileSync(ca.files.cert, 'utf8');
   const keyPem = readFileSync(ca.files.key, 'utf8');
-  return { ca, object: secret(secretName, { 'tls.crt': certPem, 'tls.key': keyPem }, 'kubernetes.io/tls'), certPem };
+  return {
+    ca,
+    object: secret(options.secret, { 'tls.crt': certPem, 'tls.key': keyPem }, 'kubernetes.io/tls'),
+    certPem,
+  };
 }

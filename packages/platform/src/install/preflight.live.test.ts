@@ -33,16 +33,17 @@ describe('install preflight', () => {
   it('names every kind the cluster does not serve, as an older Kubernetes would lack it', async () => {
     const version = await checkReachable(cluster);
     expect(version).toMatch(/^v1\.\d+\.\d+/);
-    const err = await checkApisAndAccess(
+    const err = await checkApisAndAccess({
       cluster,
-      [
+      objects: [
         object('v1', 'ConfigMap', 'default'),
         // What a cluster before 1.30 answers for: no v1 ValidatingAdmissionPolicy.
         object('admissionregistration.k8s.io/v1alpha9', 'ValidatingAdmissionPolicy'),
         object('example.dev/v1', 'Widget', 'default'),
       ],
       version,
-    ).then(
+      namespace: 'default',
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -66,7 +67,12 @@ describe('install preflight', () => {
       },
     } as unknown as ManifestObject;
     await expect(
-      checkApisAndAccess(cluster, [crd, object('example.dev/v1', 'Widget', 'default')], 'v1'),
+      checkApisAndAccess({
+        cluster,
+        objects: [crd, object('example.dev/v1', 'Widget', 'default')],
+        version: 'v1',
+        namespace: 'default',
+      }),
     ).resolves.toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
 import { PlatformError } from '../errors.js';
 import type { Cluster } from './cluster.js';
-import { INVENTORY, SYSTEM_NAMESPACE } from './names.js';
+import { INVENTORY } from './names.js';
 
 /** GET /version; the cluster's "1.34.10"-style version. */
 export async function checkReachable(cluster: Cluster): Promise<string> {
@@ -69,11 +69,15 @@ async function targets(cluster: Cluster, objects: readonly ManifestObject[]) {
   return { found, missing: [...new Set(missing)] };
 }
 
-export async function checkApisAndAccess(
-  cluster: Cluster,
-  objects: readonly ManifestObject[],
-  version: string,
-): Promise<void> {
+export async function checkApisAndAccess(options: {
+  cluster: Cluster;
+  objects: readonly ManifestObject[];
+  /** The cluster's Kubernetes version, for the message. */
+  version: string;
+  /** The install's namespace, where it reads back its own Secrets. */
+  namespace: string;
+}): Promise<void> {
+  const { cluster, objects, version, namespace } = options;
   const { found, missing } = await targets(cluster, objects);
   if (missing.length > 0) {
     throw new PlatformError(
@@ -95,7 +99,7 @@ export async function checkApisAndAccess(
     }
   }
   // What install reads and keeps besides: its own Secrets (reused on a second run), the two cluster facts, the inventory.
-  add({ verb: 'get', group: '', resource: 'secrets', namespace: SYSTEM_NAMESPACE });
+  add({ verb: 'get', group: '', resource: 'secrets', namespace });
   add({ verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices', namespace: 'default' });
   add({
     verb: 'get',

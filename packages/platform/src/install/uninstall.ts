@@ -1,9 +1,9 @@
 /**
  * `cnpaas uninstall`: removes what `cnpaas install` applied, as its inventory
  * lists it, and nothing else: an object that no longer carries the
- * installed-by label (someone replaced it) is left alone and named. Webshop
- * data (Tenants, Users, registrations, Emails) would go with the CRDs, so
- * uninstall refuses while any exists unless told --delete-data.
+ * installed-by label (someone replaced it) is left alone and named. The
+ * services' data (custom resources install did not make) would go with the
+ * CRDs, so uninstall refuses while any exists unless told --delete-data.
  *
  * Order: the webhook configurations and the APIService first (so no request
  * is sent to pods about to go), then the custom resources, the workloads and
@@ -18,7 +18,7 @@ import { INSTALLED_BY, INSTALLED_BY_LABEL, INVENTORY } from './names.js';
 export interface UninstallOptions {
   kubeconfig: string;
   kubectl: string;
-  /** Also delete webshop data the CRDs hold (default false: refuse while there is any). */
+  /** Also delete the data the CRDs hold (default false: refuse while there is any). */
   deleteData?: boolean;
   /** How long to wait for the namespace and the CRDs to be gone (default 2 minutes). */
   timeoutMs?: number;
@@ -75,7 +75,7 @@ export async function uninstall(options: UninstallOptions): Promise<UninstallRes
   if (data.length > 0 && !options.deleteData) {
     throw new PlatformError(
       'CNPAAS_PLATFORM_UNINSTALL_DATA',
-      `the cluster holds webshop data that goes with the CRDs: ${data.join(', ')}`,
+      `the cluster holds data that goes with the installed CRDs: ${data.join(', ')}`,
       'back it up or remove it, or pass --delete-data to delete it with cnpaas; nothing was deleted',
     );
   }

@@ -17,7 +17,8 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { freePort } from '@cnpaas/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_DIR, writeKindFiles, type KindFiles } from './kind-files.js';
+import { service as webshop } from '@cnpaas/webshop';
+import { NODE_DIR, webhookHosts, writeKindFiles, type KindFiles } from './kind-files.js';
 
 const run = promisify(execFile);
 const STORE_BIN = fileURLToPath(new URL('../../../storage-shim/bin/cnpaas-store.js', import.meta.url));
@@ -37,6 +38,8 @@ beforeAll(async () => {
     clusterName: 'demo',
     storeHost: 'cnpaas-store',
     nodeImage: 'kindest/node:v1.34.10',
+    // The default service's, as cnpaas kind-config finds them.
+    webhookHosts: webhookHosts([webshop.cluster!]),
   });
 });
 

@@ -23,13 +23,17 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { APISERVER_WEBHOOK_CLIENT_NAME } from '@cnpaas/service-kit';
+import { APISERVER_WEBHOOK_CLIENT_NAME, type ServiceClusterPart } from '@cnpaas/service-kit';
 import { admissionConfig } from '../admission-config.js';
 import { CertificateAuthority } from '../pki.js';
 
 /** Where the node (and kube-apiserver's pod) sees the directory. */
 export const NODE_DIR = '/etc/cnpaas';
-export const WEBHOOK_SERVICE_HOST = 'cnpaas-webhooks.cnpaas-system.svc';
+
+/** The host of each admission webhook Service the services' cluster parts name: `<service>.<namespace>.svc`. */
+export function webhookHosts(parts: readonly ServiceClusterPart[]): string[] {
+  return parts.flatMap((p) => (p.admissionWebhooks ?? []).map((service) => `${service}.${p.namespace}.svc`));
+}
 
 export interface KindFilesOptions {
   /** Written here (created if missing); mounted into the node. */
@@ -40,6 +44,8 @@ export interface KindFilesOptions {
   storeHost: string;
   /** kindest/node image of the pinned Kubernetes version. */
   nodeImage: string;
+  /** Where kube-apiserver presents its webhook client certificate (`webhookHosts` of the services). */
+  webhookHosts: readonly string[];
 }
 
 export interface KindFiles {
@@ -92,11 +98,13 @@ export async function writeKindFiles(options: KindFilesOptions): Promise<KindFil
   const admission = admissionConfig({
     kubeconfigPath: inNode(kubeconfigFile),
     // The apiserver looks a Service webhook up as <service>.<namespace>.svc, with :<port> unless 443.
-    clients: [WEBHOOK_SERVICE_HOST, `${WEBHOOK_SERVICE_HOST}:443`].map((host) => ({
-      host,
-      cert: inNode(webhookClient.cert),
-      key: inNode(webhookClient.key),
-    })),
+    clients: options.webhookHosts
+      .flatMap((host) => [host, `${host}:443`])
+      .map((host) => ({
+        host,
+        cert: inNode(webhookClient.cert),
+        key: inNode(webhookClient.key),
+      })),
   });
   writeFileSync(kubeconfigFile, admission.kubeconfig, { mode: 0o600 });
   const admissionFile = path.join(pki, 'admission-control.yaml');

@@ -4,7 +4,7 @@
  * with the given CRDs applied and Established. It reuses what `cnpaas up`
  * uses (the process specs, the cluster PKI, the supervisor, the pinned
  * binaries) but runs in the test's process, with no detached supervisor, no
- * state.json and no webshop: a test gets an API server and nothing else.
+ * state.json and no service: a test gets an API server and nothing else.
  *
  * kube-controller-manager is left out unless asked for, so a boot takes a few
  * seconds. Without it nothing garbage-collects, namespaces are never
@@ -247,8 +247,8 @@ function mainEndpointArgs(endpoint: string, runDir: string): string[] {
 
 /**
  * The pinned binaries, found as `cnpaas up` finds them. Not stack-plan's
- * `resolveAll`: that module loads the webshop's components, which a test of
- * another service has no use for.
+ * `resolveAll`: that module loads the default services' compositions, which
+ * a test of another service has no use for.
  */
 async function resolveBinaries(
   names: KubeBinaryName[],
