@@ -96,6 +96,22 @@ function label(o: ManifestObject): ManifestObject {
   return { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [INSTALLED_BY_LABEL]: INSTALLED_BY } } };
 }
 
+/**
+ * The services' namespace as an object install applies, when no overlay declares it (a service that
+ * installs beside others, like a generated one, leaves it to whoever comes first). Never a namespace
+ * someone else made: install would label it as its own, and uninstall would delete it with their objects.
+ */
+async function installNamespace(
+  cluster: Cluster,
+  namespace: string,
+  rendered: readonly ManifestObject[],
+): Promise<ManifestObject | undefined> {
+  if (rendered.some((o) => o.kind === 'Namespace' && o.metadata.name === namespace)) return undefined;
+  const existing = await cluster.get<ManifestObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}`);
+  if (existing && existing.metadata.labels?.[INSTALLED_BY_LABEL] !== INSTALLED_BY) return undefined;
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+}
+
 /** Where each object goes: 1 namespace and CRDs, 2 the rest of the built-in kinds, 4 registrations, 5 custom resources. */
 function phaseOf(o: ManifestObject, customKinds: Set<string>): 1 | 2 | 4 | 5 {
   if (PHASE_1.has(o.kind)) return 1;
@@ -128,6 +144,11 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     const objects = await renderOverlay(cluster, options.overlay, part.deployDir);
     say(`✓ rendered ${path.basename(part.deployDir)}/overlays/${options.overlay}: ${objects.length} objects`);
     rendered.push(...objects);
+  }
+  const ownNamespace = await installNamespace(cluster, namespace, rendered);
+  if (ownNamespace) {
+    rendered.unshift(ownNamespace);
+    say(`✓ no overlay makes namespace ${namespace}: install makes it, and uninstall removes it`);
   }
   // The parts' objects are in the set before the check, their values only after: check a preview of them.
   const preview = await partObjectsPreview(parts, namespace);
