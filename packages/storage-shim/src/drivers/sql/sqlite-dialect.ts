@@ -57,5 +57,20 @@ export const sqliteDialect: Dialect = {
     `
   CREATE TABLE counts (prefix BLOB PRIMARY KEY, n INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;
   `,
+    // 3: the label index (selectors/label-index.ts): one row per label of each stored version, visible at revisions
+    // [revision, superseded) like a history row; an open row has superseded = LABEL_OPEN. The primary key answers a
+    // lookup by label in key order; label_index_closing finds a key's open rows when it changes and the closed rows
+    // compaction removes. The driver fills it from kv and history the first time it opens a file that had none.
+    `
+  CREATE TABLE label_index (
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    key BLOB NOT NULL,
+    revision INTEGER NOT NULL,
+    superseded INTEGER NOT NULL,
+    PRIMARY KEY (name, value, key, revision)
+  ) WITHOUT ROWID;
+  CREATE INDEX label_index_closing ON label_index (superseded, key);
+  `,
   ],
 };
