@@ -78,7 +78,7 @@ export class SqliteLabelIndex {
     const past = this.#db.prepare(SQL.pastVersions.text);
     type Version = { id: number; key: Buffer; mod_revision: number; superseded?: number; value: Buffer };
     for (const stmt of [current, past]) {
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const rows = stmt.all({ after, limit: BUILD_BATCH }) as Version[];
         if (rows.length === 0) break;
         for (const row of rows) {

@@ -36,7 +36,12 @@ export class LabelIndexStatements {
     const c = (template: Parameters<typeof compile>[1]) => compile(dialect, template);
     const key = dialect.key;
     this.insert = c((p) =>
-      dialect.upsert('label_index', ['name', 'value', 'key', 'revision', 'superseded'], 'name, value, key, revision', p),
+      dialect.upsert(
+        'label_index',
+        ['name', 'value', 'key', 'revision', 'superseded'],
+        'name, value, key, revision',
+        p,
+      ),
     );
     this.close = c(
       (p) => `UPDATE label_index SET superseded = ${p('rev')} WHERE superseded = ${p('open')} AND ${key} = ${p('key')}`,
@@ -59,7 +64,9 @@ export class LabelIndexStatements {
    * The versions of keys in the range visible now (`historical` false) or at
    * `rev` whose rows carry label `name` — with `value` (`byValue`) or any
    * value — in key order. The index is the outer loop: a lookup touches the
-   * rows of its label, never the rest of the range.
+   * rows of its label, never the rest of the range. (`+l.superseded`: not an
+   * index term, or SQLite walks label_index_closing through every open row of
+   * the range instead of the primary key's rows of this label.)
    */
   lookup(bound: Bound, historical: boolean, byValue: boolean): Compiled {
     return this.#variant(`lookup:${bound}:${historical}:${byValue}`, (p) => {
@@ -67,9 +74,9 @@ export class LabelIndexStatements {
       const label = `l.name = ${p('name')}${byValue ? ` AND l.value = ${p('value')}` : ''} AND ${boundSql(bound, `l.${key}`, p)}`;
       if (!historical)
         return `SELECT ${this.#columns('k')} FROM label_index l CROSS JOIN kv k
-          WHERE ${label} AND l.superseded = ${p('open')} AND k.${key} = l.${key}
+          WHERE ${label} AND +l.superseded = ${p('open')} AND k.${key} = l.${key}
           ORDER BY l.${key}`;
-      const visible = `${label} AND l.revision <= ${p('rev')} AND l.superseded > ${p('rev')}`;
+      const visible = `${label} AND l.revision <= ${p('rev')} AND +l.superseded > ${p('rev')}`;
       return `SELECT * FROM (
           SELECT ${this.#columns('k')} FROM label_index l CROSS JOIN kv k
           WHERE ${visible} AND k.${key} = l.${key} AND k.mod_revision = l.revision
