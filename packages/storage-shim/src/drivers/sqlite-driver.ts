@@ -146,16 +146,17 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) {
       this.#archive(kv.key, kv.modRevision);
-      this.#labels.closed(kv.key, kv.modRevision);
+      this.#labels.closed(prev, kv.modRevision);
     } else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
     this.#labels.written(kv.key, kv.modRevision, kv.value);
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
+    const current = this.get(key);
+    if (current) this.#labels.closed(current, revision);
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
-    this.#labels.closed(key, revision);
     if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
   }
 

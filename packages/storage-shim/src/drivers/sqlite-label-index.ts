@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { KeyRange } from '../keys.js';
 import type { LabelLookup } from '../mvcc/backend.js';
+import type { KeyValue } from '../types.js';
 import { UNREADABLE, labelRowsOf } from '../selectors/label-index.js';
 import type { Compiled } from './sql/dialect.js';
 import { LABEL_OPEN, LabelIndexStatements } from './sql/label-index-statements.js';
@@ -31,18 +32,23 @@ export class SqliteLabelIndex {
     this.#compact = db.prepare(SQL.compact.text);
   }
 
-  /** The rows of the version of `key` written at `revision`; call `closed` first for a key that had one. */
+  /** The rows of the version of `key` written at `revision`; call `closed` first for the version it replaces. */
   written(key: Buffer, revision: number, value: Buffer): void {
     for (const [name, label] of labelRowsOf(value))
       this.#insert.run({ name, value: label, key, revision, superseded: LABEL_OPEN });
   }
 
-  /** The key's current version stops being visible at `revision` (superseded or deleted). */
-  closed(key: Buffer, revision: number): void {
-    this.#close.run({ key, rev: revision, open: LABEL_OPEN });
+  /**
+   * The key's current version `version` stops being visible at `revision`
+   * (superseded or deleted). Its rows are found by their labels, read from
+   * its value, so the open rows need no index of their own.
+   */
+  closed(version: KeyValue, revision: number): void {
+    for (const [name, label] of labelRowsOf(version.value))
+      this.#close.run({ name, value: label, key: version.key, revision: version.modRevision, rev: revision });
   }
 
-  /** Removes rows of versions compacted at `revision`, about `batch` keys' worth; returns how many. */
+  /** Removes at most `batch` rows of versions compacted at `revision`; returns how many. */
   compact(revision: number, batch: number): number {
     return this.#compact.run({ rev: revision, batch }).changes;
   }

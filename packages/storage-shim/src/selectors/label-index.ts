@@ -17,6 +17,10 @@ import { readStoredObject } from './stored-object.js';
  * instead (`UNREADABLE`), and every lookup returns the marked keys too:
  * `mayMatch` keeps such a value, so the index must never leave it out. A JSON
  * object without `metadata.labels` has no labels and gets no row at all.
+ *
+ * A version's rows are found again (to close them) by reading its labels
+ * from its value with `labelRowsOf`, so the rows must follow from the value
+ * alone: a change to what `labelRowsOf` returns needs the index rebuilt.
  */
 
 /**

@@ -21,9 +21,9 @@ export const LABEL_OPEN = Number.MAX_SAFE_INTEGER;
 export class LabelIndexStatements {
   /** One row of a new version; a rewrite of the same version reopens it. */
   readonly insert: Compiled;
-  /** Closes a key's open rows at `rev`: its version was superseded or deleted then. */
+  /** Closes one row of the version of `key` written at `revision`: it stops being visible at `rev`. */
   readonly close: Compiled;
-  /** Removes at most about `batch` keys' rows that no read at or after `rev` can see (history's rule). */
+  /** Removes at most `batch` rows that no read at or after `rev` can see (history's rule). */
   readonly compact: Compiled;
   /** Versions to build the index from (a file written before it existed), `limit` at a time. */
   readonly currentVersions: Compiled;
@@ -44,12 +44,15 @@ export class LabelIndexStatements {
       ),
     );
     this.close = c(
-      (p) => `UPDATE label_index SET superseded = ${p('rev')} WHERE superseded = ${p('open')} AND ${key} = ${p('key')}`,
+      (p) => `UPDATE label_index SET superseded = ${p('rev')}
+        WHERE name = ${p('name')} AND value = ${p('value')} AND ${key} = ${p('key')} AND revision = ${p('revision')}`,
     );
-    const removable = (p: (name: string) => string) => `superseded <= ${p('rev')} AND revision < ${p('rev')}`;
+    // The literal bound is label_index_closed's own condition, so that the database may use that partial index.
+    const removable = (p: (name: string) => string) =>
+      `superseded < ${LABEL_OPEN} AND superseded <= ${p('rev')} AND revision < ${p('rev')}`;
     this.compact = c(
-      (p) => `DELETE FROM label_index WHERE ${removable(p)} AND ${key} IN (
-        SELECT ${key} FROM label_index WHERE ${removable(p)} LIMIT ${p('batch')})`,
+      (p) => `DELETE FROM label_index WHERE (name, value, ${key}, revision) IN (
+        SELECT name, value, ${key}, revision FROM label_index WHERE ${removable(p)} LIMIT ${p('batch')})`,
     );
     this.currentVersions = c(
       (p) => `SELECT id, ${key}, mod_revision, value FROM kv WHERE id > ${p('after')} ORDER BY id LIMIT ${p('limit')}`,
@@ -65,8 +68,8 @@ export class LabelIndexStatements {
    * `rev` whose rows carry label `name` — with `value` (`byValue`) or any
    * value — in key order. The index is the outer loop: a lookup touches the
    * rows of its label, never the rest of the range. (`+l.superseded`: not an
-   * index term, or SQLite walks label_index_closing through every open row of
-   * the range instead of the primary key's rows of this label.)
+   * index term, so the planner never prefers label_index_closed to the
+   * primary key's rows of this label.)
    */
   lookup(bound: Bound, historical: boolean, byValue: boolean): Compiled {
     return this.#variant(`lookup:${bound}:${historical}:${byValue}`, (p) => {

@@ -58,9 +58,10 @@ export const sqliteDialect: Dialect = {
   CREATE TABLE counts (prefix BLOB PRIMARY KEY, n INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;
   `,
     // 3: the label index (selectors/label-index.ts): one row per label of each stored version, visible at revisions
-    // [revision, superseded) like a history row; an open row has superseded = LABEL_OPEN. The primary key answers a
-    // lookup by label in key order; label_index_closing finds a key's open rows when it changes and the closed rows
-    // compaction removes. The driver fills it from kv and history the first time it opens a file that had none.
+    // [revision, superseded) like a history row; an open row has superseded = LABEL_OPEN (2^53 - 1). The primary key
+    // answers a lookup by label in key order, and closes a version's rows when it is superseded or deleted. Only
+    // closed rows are in label_index_closed, which compaction walks: the open rows, nearly all of them, are stored
+    // once. The driver fills the table from kv and history the first time it opens a file that had none.
     `
   CREATE TABLE label_index (
     name TEXT NOT NULL,
@@ -70,7 +71,7 @@ export const sqliteDialect: Dialect = {
     superseded INTEGER NOT NULL,
     PRIMARY KEY (name, value, key, revision)
   ) WITHOUT ROWID;
-  CREATE INDEX label_index_closing ON label_index (superseded, key);
+  CREATE INDEX label_index_closed ON label_index (superseded) WHERE superseded < 9007199254740991;
   `,
   ],
 };
