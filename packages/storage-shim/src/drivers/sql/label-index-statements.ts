@@ -8,8 +8,10 @@ import { type Compiled, type Dialect, compile } from './dialect.js';
 export const LABEL_OPEN = Number.MAX_SAFE_INTEGER;
 
 /**
- * The label index's queries (selectors/label-index.ts), written once for
- * every SQL database like statements.ts. The `label_index` table holds
+ * The label index's queries (selectors/label-index.ts), written against the
+ * dialect like statements.ts. Only SQLite runs them so far; PostgreSQL could
+ * take them as they are, MySQL would need its own compaction (it refuses
+ * LIMIT in an IN subquery) and upsert columns. The `label_index` table holds
  * (name, value, key, revision, superseded): one row per label of the version
  * of `key` written at `revision`, visible at [revision, superseded) exactly as
  * that version's row is. So a row visible at a revision names the version
