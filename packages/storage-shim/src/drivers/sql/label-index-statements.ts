@@ -9,8 +9,8 @@ export const LABEL_OPEN = Number.MAX_SAFE_INTEGER;
 
 /**
  * The label index's queries (selectors/label-index.ts), written against the
- * dialect like statements.ts. Only SQLite runs them so far; PostgreSQL could
- * take them as they are, MySQL would need its own compaction (it refuses
+ * dialect like statements.ts. Only SQLite runs them so far; PostgreSQL should
+ * take them as they are (not yet run there), MySQL would need its own compaction (it refuses
  * LIMIT in an IN subquery) and upsert columns. The `label_index` table holds
  * (name, value, key, revision, superseded): one row per label of the version
  * of `key` written at `revision`, visible at [revision, superseded) exactly as
