@@ -2,7 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
+import type { LabelLookup } from '../mvcc/backend.js';
 import { PrefixCounts } from './prefix-counts.js';
+import { SqliteLabelIndex } from './sqlite-label-index.js';
 import { SqliteFile } from './sqlite-file.js';
 import type { Datasync, DatasyncNow } from './wal-sync.js';
 import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
@@ -65,6 +67,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
   readonly #counts: PrefixCounts;
+  readonly #labels: SqliteLabelIndex;
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -80,6 +83,14 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     if (this.getMeta('counts_built') === undefined) {
       this.#counts.rebuild(this.lastRevision());
       this.setMeta('counts_built', 1);
+    }
+    this.#labels = new SqliteLabelIndex(this.db);
+    if (this.getMeta('labels_built') === undefined) {
+      // A file from before the label index: the migration made the table, this fills it, once.
+      this.db.transaction(() => {
+        this.#labels.build();
+        this.setMeta('labels_built', 1);
+      })();
     }
   }
 
@@ -133,12 +144,17 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
 
   /** Writes `kv` as the key's new current version; `prev` moves to history. */
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
-    if (prev) this.#archive(kv.key, kv.modRevision);
-    else this.#counts.created(kv.key, kv.modRevision);
+    if (prev) {
+      this.#archive(kv.key, kv.modRevision);
+      this.#labels.closed(prev, kv.modRevision);
+    } else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
+    this.#labels.written(kv.key, kv.modRevision, kv.value);
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
+    const current = this.get(key);
+    if (current) this.#labels.closed(current, revision);
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
     if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
@@ -176,7 +192,12 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    * call again until 0.
    */
   compact(revision: number, batch: number): number {
-    return this.#prepared(SQL.compact).run({ rev: revision, batch }).changes;
+    return this.#prepared(SQL.compact).run({ rev: revision, batch }).changes + this.#labels.compact(revision, batch);
+  }
+
+  /** A label-selected range from the label index (selectors/label-index.ts). */
+  rangeByLabel(range: KeyRange, revision: number | null, lookup: LabelLookup): KeyValue[] {
+    return this.#labels.lookup<RawRow>(range, revision, lookup).map(toKv);
   }
 
   keyCount(): number {

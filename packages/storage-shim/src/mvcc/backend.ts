@@ -33,6 +33,12 @@ import type { LeaseTable } from './lessor.js';
  */
 export type MaybePromise<T> = T | Promise<T>;
 
+/** One label requirement an index can answer: `name` is set, to one of `values` (null: to any value). */
+export interface LabelLookup {
+  name: string;
+  values: readonly string[] | null;
+}
+
 /** A revision row as stored: what a watch replays. */
 export interface ChangeRow {
   kv: KeyValue;
@@ -61,6 +67,14 @@ export interface BackendDriver {
   prevOf(key: Buffer, revision: number): KeyValue | undefined;
   keysWithLease(lease: bigint): Buffer[];
   keyCount(): number;
+  /**
+   * Optional (the label index, selectors/label-index.ts): the versions visible
+   * at `revision` (null: current) of the keys in `range` whose labels answer
+   * `lookup`, together with every key whose labels could not be read (a
+   * protobuf or other non-JSON value), in key order. The caller still applies
+   * the whole selector to them. A driver without it is scanned.
+   */
+  rangeByLabel?(range: KeyRange, revision: number | null, lookup: LabelLookup): KeyValue[];
   /**
    * Network databases: resolves to why the server cannot be reached now, or
    * undefined when it answers (the readiness check; never blocks the event

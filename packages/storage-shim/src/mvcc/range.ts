@@ -2,6 +2,7 @@ import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types
 import { type KeyRange, isEmptyRange } from '../keys.js';
 import type { BackendDriver } from './backend.js';
 import { compileSelector } from '../selectors/selector.js';
+import { selectedCandidates } from '../selectors/label-index.js';
 
 /**
  * etcd's Range semantics over one or more backends (apply.go Range and
@@ -10,8 +11,10 @@ import { compileSelector } from '../selectors/selector.js';
  *
  * With a label or field selector (selector push-down) only the keys the
  * selector may match exist for the request: `count` counts them, `limit`
- * and `more` are about them. Every key of the range is read, with its value,
- * to decide.
+ * and `more` are about them. The candidates come from each backend's label
+ * index when the selector has a requirement it answers, otherwise every key
+ * of the range is read, with its value (selectors/label-index.ts); either way
+ * the whole selector decides.
  */
 export function rangeAt(
   drivers: BackendDriver[],
@@ -32,7 +35,9 @@ export function rangeAt(
   const dropValues = req.keysOnly && req.sortTarget !== 'VALUE' && !selector;
 
   let kvs = merge(
-    drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)),
+    selector
+      ? selectedCandidates(drivers, range, historical, selector)
+      : drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)),
     fetchLimit,
   );
   if (selector) kvs = kvs.filter((kv) => selector.mayMatch(kv.value));

@@ -57,5 +57,21 @@ export const sqliteDialect: Dialect = {
     `
   CREATE TABLE counts (prefix BLOB PRIMARY KEY, n INTEGER NOT NULL, changed INTEGER NOT NULL) WITHOUT ROWID;
   `,
+    // 3: the label index (selectors/label-index.ts): one row per label of each stored version, visible at revisions
+    // [revision, superseded) like a history row; an open row has superseded = LABEL_OPEN (2^53 - 1). The primary key
+    // answers a lookup by label in key order, and closes a version's rows when it is superseded or deleted. Only
+    // closed rows are in label_index_closed, which compaction walks: the open rows, nearly all of them, are stored
+    // once. The driver fills the table from kv and history the first time it opens a file that had none.
+    `
+  CREATE TABLE label_index (
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    key BLOB NOT NULL,
+    revision INTEGER NOT NULL,
+    superseded INTEGER NOT NULL,
+    PRIMARY KEY (name, value, key, revision)
+  ) WITHOUT ROWID;
+  CREATE INDEX label_index_closed ON label_index (superseded) WHERE superseded < 9007199254740991;
+  `,
   ],
 };

@@ -138,7 +138,7 @@ export class BackendStatements {
   }
 }
 
-function boundSql(bound: Bound, key: string, p: (name: string) => string): string {
+export function boundSql(bound: Bound, key: string, p: (name: string) => string): string {
   switch (bound) {
     case 'one':
       return `${key} = ${p('start')}`;

@@ -1,0 +1,113 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { KeyRange } from '../keys.js';
+import type { LabelLookup } from '../mvcc/backend.js';
+import type { KeyValue } from '../types.js';
+import { UNREADABLE, labelRowsOf } from '../selectors/label-index.js';
+import type { Compiled } from './sql/dialect.js';
+import { LABEL_OPEN, LabelIndexStatements } from './sql/label-index-statements.js';
+import { boundOf } from './sql/statements.js';
+import { sqliteDialect } from './sql/sqlite-dialect.js';
+
+const SQL = new LabelIndexStatements(sqliteDialect);
+
+/** How many versions the build reads per statement: bounded memory however large the file. */
+const BUILD_BATCH = 1000;
+
+/**
+ * A SQLite backend's label index (selectors/label-index.ts says what it
+ * holds): rows written and closed inside the driver's batch transaction, with
+ * the version they describe, so the index is never ahead of or behind the data.
+ */
+export class SqliteLabelIndex {
+  readonly #db: Database;
+  readonly #insert: Statement;
+  readonly #close: Statement;
+  readonly #compact: Statement;
+  readonly #lookups = new Map<Compiled, Statement>();
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#insert = db.prepare(SQL.insert.text);
+    this.#close = db.prepare(SQL.close.text);
+    this.#compact = db.prepare(SQL.compact.text);
+  }
+
+  /** The rows of the version of `key` written at `revision`; call `closed` first for the version it replaces. */
+  written(key: Buffer, revision: number, value: Buffer): void {
+    for (const [name, label] of labelRowsOf(value))
+      this.#insert.run({ name, value: label, key, revision, superseded: LABEL_OPEN });
+  }
+
+  /**
+   * The key's current version `version` stops being visible at `revision`
+   * (superseded or deleted). Its rows are found by their labels, read from
+   * its value, so the open rows need no index of their own.
+   */
+  closed(version: KeyValue, revision: number): void {
+    for (const [name, label] of labelRowsOf(version.value))
+      this.#close.run({ name, value: label, key: version.key, revision: version.modRevision, rev: revision });
+  }
+
+  /** Removes at most `batch` rows of versions compacted at `revision`; returns how many. */
+  compact(revision: number, batch: number): number {
+    return this.#compact.run({ rev: revision, batch }).changes;
+  }
+
+  /** The raw version rows `lookup` selects in `range` at `revision` (null: now), plus unreadable ones, in key order. */
+  lookup<Row extends { key: Buffer }>(range: KeyRange, revision: number | null, lookup: LabelLookup): Row[] {
+    const bound = boundOf(range);
+    const historical = revision !== null;
+    const params: Record<string, unknown> = { start: range.start, open: LABEL_OPEN };
+    if (range.end !== null && range.end.length > 0) params.end = range.end;
+    if (historical) params.rev = revision;
+    const run = (name: string, value: string | null) =>
+      this.#statement(SQL.lookup(bound, historical, value !== null)).all({
+        ...params,
+        name,
+        ...(value !== null ? { value } : {}),
+      }) as Row[];
+    const lists = [run(UNREADABLE[0], UNREADABLE[1])];
+    if (lookup.values === null) lists.push(run(lookup.name, null));
+    else for (const value of lookup.values) lists.push(run(lookup.name, value));
+    const nonEmpty = lists.filter((l) => l.length > 0);
+    if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+    // A version has one value per label and a marker only when it has no readable labels: the lists are disjoint.
+    return nonEmpty.flat().sort((a, b) => Buffer.compare(a.key, b.key));
+  }
+
+  /**
+   * Fills the index from every stored version, current and past (a file the
+   * store wrote before it had the index), in the caller's transaction.
+   */
+  build(): void {
+    const current = this.#db.prepare(SQL.currentVersions.text);
+    const past = this.#db.prepare(SQL.pastVersions.text);
+    type Version = { id: number; key: Buffer; mod_revision: number; superseded?: number; value: Buffer };
+    for (const stmt of [current, past]) {
+      for (let after = 0; ;) {
+        const rows = stmt.all({ after, limit: BUILD_BATCH }) as Version[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          for (const [name, label] of labelRowsOf(row.value))
+            this.#insert.run({
+              name,
+              value: label,
+              key: row.key,
+              revision: row.mod_revision,
+              superseded: row.superseded ?? LABEL_OPEN,
+            });
+        }
+        after = rows.at(-1)!.id;
+      }
+    }
+  }
+
+  #statement(sql: Compiled): Statement {
+    let stmt = this.#lookups.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql.text);
+      this.#lookups.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
