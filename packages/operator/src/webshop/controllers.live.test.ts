@@ -560,6 +560,21 @@ describe('User reconciler (live)', () => {
     expect(await absent(() => admin.users.get(key))).toBe(true);
   });
 
+  it('serves no User outside a tenant namespace: says so on the User instead of retrying a refused create', async () => {
+    // The operator holds no access there (no RoleBinding of its own, and the confinement policy
+    // admits its writes only in tenant namespaces): every create would be refused, on every retry.
+    await namespace('plain-users');
+    await admin.users.create(user('plain-users'));
+    const { api, writes } = recorded(env.operator);
+    const key = { namespace: 'plain-users', name: 'u' };
+    expect(await reconcileOnce(userReconciler({ api, clock: realClock }), admin.users, key)).toBeUndefined();
+    expect(conditionOf(await admin.users.get(key), 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NotATenantNamespace',
+    });
+    expect(writes).toEqual(['status users plain-users/u']);
+  });
+
   it('grants no Tenant access in a tenant-labelled namespace no Tenant controls', async () => {
     // Such a namespace as the operator can work in: labelled like a tenant's, with its RoleBinding.
     const ns = 't-no-tenant';
