@@ -25,6 +25,7 @@ import { silentLog } from '@cnpaas/kube/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { claimReleaseReconciler, readClaim } from './claim-release-controller.js';
 import {
+  absent,
   conditionOf,
   kubeConfigFrom,
   reconcileOnce,
@@ -78,15 +79,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.cp.stop();
 });
-
-const absent = async (read: () => Promise<unknown>): Promise<boolean> =>
-  read().then(
-    () => false,
-    (err: { code?: number }) => {
-      if (err.code === 404) return true;
-      throw err;
-    },
-  );
 
 /** A RegistrationRequest as the apiserver stores it: the UID (and so every child's name) is the server's. */
 async function register(name: string): Promise<{ rr: RegistrationRequest; child: string; uid: string }> {

@@ -128,3 +128,13 @@ export const conditionOf = (
     | undefined,
   type: string,
 ) => obj?.status?.conditions?.find((c) => c.type === type);
+
+/** True when `read` answers 404; any other failure is thrown. */
+export const absent = async (read: () => Promise<unknown>): Promise<boolean> =>
+  read().then(
+    () => false,
+    (err: unknown) => {
+      if (isNotFound(err)) return true;
+      throw err;
+    },
+  );
