@@ -192,8 +192,8 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
   const ns = await getOrUndefined(api.namespaces, { name: namespace });
   if (!ns || ns.metadata?.deletionTimestamp) return;
   // The operator holds access only in tenant namespaces (its RoleBinding there; the confinement policy
-  // admits its writes nowhere else): for a User elsewhere every create is refused, on every retry, and a
-  // finalizer added first would hold the User. Say so on the User once, and make nothing.
+  // admits its writes nowhere else): for a User elsewhere every create is refused (403), retried with
+  // backoff forever, after a finalizer was put on for RBAC never made. Say so on the User once, make nothing.
   if (ns.metadata?.labels?.[TENANT_LABEL] !== namespace) {
     const status = new StatusUpdate(cached, options.clock);
     status.condition(
