@@ -12,15 +12,12 @@
  * One control plane for the file; each test registers its own address, so the
  * tests do not see each other's objects.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { awaitCondition, EventRecorder, isDeleted, kubeEventSink, Manager, ResourceClient } from '@cnpaas/kube';
 import { silentLog } from '@cnpaas/kube/testing';
-import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
-import { crdManifests as webshopCrds } from '@cnpaas/webshop-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MANIFEST_FILES, manifestPath } from '../manifests.js';
 import { addWebshopControllers, type WebshopControllers } from './controllers.js';
 import { kubeWebshopApi, type WebshopApi } from './kube-api.js';
+import { absent, conditionOf, startOperatorControlPlane, type OperatorControlPlane } from './live-test-support.js';
 import {
   OPERATOR_NAME,
   PASSWORD_ANNOTATION,
@@ -45,28 +42,16 @@ const TEMPLATE = {
   ...registrationTemplate(),
 } as EmailTemplate;
 
-let cp: TestControlPlane;
+let cp: OperatorControlPlane['cp'];
 /** The admin's view, for the test's own reads and writes. */
 let admin: WebshopApi;
-let operatorKc: KubeConfig;
-
-const kubeConfigFrom = (file: string): KubeConfig => {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
-};
+let operatorKc: OperatorControlPlane['operatorKc'];
 
 beforeAll(async () => {
-  cp = await startControlPlane({ crds: webshopCrds(), controllerManager: true });
   // The system namespace, the operator's RBAC and its confinement policy. The template is the tests' own.
-  await cp.apply([
-    manifestPath(MANIFEST_FILES.namespace),
-    manifestPath(MANIFEST_FILES.rbac),
-    manifestPath(MANIFEST_FILES.confinement),
-  ]);
-  admin = kubeWebshopApi(cp.kubeConfig);
+  const env = await startOperatorControlPlane({ controllerManager: true });
+  ({ cp, admin, operatorKc } = env);
   await admin.emailTemplates.create(TEMPLATE);
-  operatorKc = kubeConfigFrom(await cp.kubeconfigFor(OPERATOR_NAME));
 }, 180_000);
 
 afterAll(async () => {
@@ -129,20 +114,6 @@ async function untilUserReady(child: string): Promise<void> {
     expect(conditionOf(user, 'Ready')?.status).toBe('True');
   }, SETTLE);
 }
-
-const conditionOf = (
-  obj: { status?: { conditions?: Array<{ type: string; status: string; reason?: string }> } } | undefined,
-  type: string,
-) => obj?.status?.conditions?.find((c) => c.type === type);
-
-const absent = async (read: () => Promise<unknown>): Promise<boolean> =>
-  read().then(
-    () => false,
-    (err: { code?: number }) => {
-      if (err.code === 404) return true;
-      throw err;
-    },
-  );
 
 describe('the registration flow on a real kube-apiserver', () => {
   it('turns a RegistrationRequest into Tenant, Namespace, User, Secret, RBAC and welcome Email, then deletes it', async () => {

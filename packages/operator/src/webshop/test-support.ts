@@ -1,8 +1,10 @@
 /**
- * An in-memory apiserver for the webshop controllers' unit tests (not
- * exported, not built). A live kube-apiserver is not available to these unit
- * tests yet; this fake reproduces the API behaviour the controllers depend
- * on, and nothing more:
+ * An in-memory apiserver for the webshop tests that inject faults (not
+ * exported, not built): one request failing before or after its write
+ * (`failNext`), another writer acting at an exact moment. Everything else is
+ * proven on a real kube-apiserver, as the operator, in the *.live.test.ts
+ * files. This fake reproduces the API behaviour the controllers depend on,
+ * and nothing more:
  *
  * - create: 409 when the name is taken, 404 in a missing namespace, 403 in
  *   a terminating one; uid, creationTimestamp, generation, resourceVersion;
@@ -15,9 +17,9 @@
  * - informers: `listerWatcher` serves MemoryCollections filtered by the
  *   informer's namespace and label selector.
  *
- * What kube-controller-manager does (garbage collection, emptying and
- * removing terminating namespaces) happens only when a test calls
- * `collectGarbage()` / `finishNamespaceDeletions()`, so tests decide when.
+ * It has no RBAC, no admission, no CRD schema and no kube-controller-manager
+ * (garbage collection, namespace deletion): what depends on those is tested
+ * live only.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
@@ -200,8 +202,11 @@ export class FakeCluster {
       creationTimestamp: new Date(this.clock.now()).toISOString() as unknown as Date,
       generation: 1,
     };
-    if (resource.plural === 'namespaces') stored['status'] = { phase: 'Active' };
-    else if (!stored.metadata.namespace && resource.namespaced) throw fail(400, 'namespace required');
+    if (resource.plural === 'namespaces') {
+      // kube-apiserver labels every Namespace with its own name.
+      stored.metadata.labels = { ...stored.metadata.labels, 'kubernetes.io/metadata.name': stored.metadata.name ?? '' };
+      stored['status'] = { phase: 'Active' };
+    } else if (!stored.metadata.namespace && resource.namespaced) throw fail(400, 'namespace required');
     return stored;
   }
 
@@ -352,53 +357,6 @@ export class FakeCluster {
         c.watch(options, (e) => (e.type === 'BOOKMARK' || inScope(e.object) ? onEvent(e) : undefined)),
     };
   };
-
-  /** The garbage collector: deletes objects all of whose owners (by UID) are gone. Returns how many went. */
-  async collectGarbage(): Promise<number> {
-    const live = new Set<string>();
-    for (const c of this.#collections.values())
-      for (const o of c.objects.values()) if (o.metadata?.uid) live.add(o.metadata.uid);
-    let removed = 0;
-    for (const [id, c] of this.#collections) {
-      for (const o of [...c.objects.values()]) {
-        const owners = o.metadata?.ownerReferences ?? [];
-        if (owners.length > 0 && owners.every((r) => !live.has(r.uid))) {
-          const plural = id.split('/')[2]!;
-          const ref = Object.values(R).find((r) => r.plural === plural)!;
-          await this.api(ref).delete({ namespace: o.metadata?.namespace, name: o.metadata?.name ?? '' });
-          removed++;
-        }
-      }
-    }
-    return removed;
-  }
-
-  /** The namespace controller: deletes everything in terminating namespaces; removes a namespace once empty. */
-  async finishNamespaceDeletions(): Promise<void> {
-    const namespaces = this.collection(R.NAMESPACES);
-    for (const ns of [...namespaces.objects.values()]) {
-      if (!ns.metadata?.deletionTimestamp) continue;
-      const name = ns.metadata.name ?? '';
-      let left = 0;
-      // Objects held by a finalizer outlive this pass: decided from the state at the start, so how far
-      // the controllers get while the deletes are awaited does not change the outcome of one call.
-      let held = 0;
-      for (const ref of Object.values(R)) {
-        if (!ref.namespaced) continue;
-        for (const o of [...this.collection(ref).objects.values()]) {
-          if (o.metadata?.namespace !== name) continue;
-          left++;
-          if ((o.metadata.finalizers ?? []).length > 0) held++;
-          if (!o.metadata.deletionTimestamp)
-            await this.api(ref).delete({ namespace: name, name: o.metadata.name ?? '' });
-        }
-      }
-      if (left === 0 || held === 0) {
-        this.writes.push(`delete namespaces ${name} (finished)`);
-        namespaces.remove(name);
-      }
-    }
-  }
 }
 
 // Fixtures shared by the webshop tests.

@@ -60,6 +60,7 @@ import {
   apiServerAccessName,
   USER_FINALIZER,
   USER_UID_LABEL,
+  TENANT_LABEL,
   WEBSHOP_GROUP,
   passwordSecretName,
   userClusterRbacName,
@@ -190,6 +191,20 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
   // Creates in a terminating namespace are refused; the User is about to be deleted anyway.
   const ns = await getOrUndefined(api.namespaces, { name: namespace });
   if (!ns || ns.metadata?.deletionTimestamp) return;
+  // The operator holds access only in tenant namespaces (its RoleBinding there; the confinement policy
+  // admits its writes nowhere else): for a User elsewhere every create is refused (403), retried with
+  // backoff forever, after a finalizer was put on for RBAC never made. Say so on the User once, make nothing.
+  if (ns.metadata?.labels?.[TENANT_LABEL] !== namespace) {
+    const status = new StatusUpdate(cached, options.clock);
+    status.condition(
+      READY,
+      'False',
+      'NotATenantNamespace',
+      `Namespace ${namespace} is not a tenant namespace (labelled ${TENANT_LABEL}=${namespace}); the operator serves Users only in the namespaces of their Tenants`,
+    );
+    await status.write(api.users);
+    return;
+  }
 
   // The finalizer goes on before any cluster-scoped RBAC exists: what we make, we remove.
   const add = addFinalizerPatch(cached, USER_FINALIZER);

@@ -1,0 +1,82 @@
+/**
+ * ensureChild on a real kube-apiserver on cnpaas-store (@cnpaas/platform/testing),
+ * as the operator's own identity under its RBAC and confinement policy: the
+ * AlreadyExists, the UIDs and resourceVersions are the apiserver's, and a
+ * repair is a real compare-and-swap. Losing the create race (GET said missing,
+ * CREATE says AlreadyExists) needs another writer at one exact moment, so it
+ * stays in memory (children.test.ts).
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureChild, labelledFor } from './children.js';
+import { recorded, startOperatorControlPlane, type OperatorControlPlane } from './live-test-support.js';
+import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL } from './names.js';
+import type { Role, Tenant } from './types.js';
+
+let env: OperatorControlPlane;
+
+beforeAll(async () => {
+  env = await startOperatorControlPlane();
+}, 180_000);
+
+afterAll(async () => {
+  await env?.cp.stop();
+});
+
+const tenant = (name: string, uid: string): Tenant => ({
+  metadata: { name, labels: { [REGISTRATION_UID_LABEL]: uid } },
+  spec: { country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' },
+});
+
+describe('ensureChild (live)', () => {
+  it('creates when missing, and finds its own object on the next run without writing', async () => {
+    const { api, writes } = recorded(env.operator);
+    const first = await ensureChild({ api: api.tenants, desired: tenant('ch-create', 'a'), isOurs: labelledFor('a') });
+    expect(first.outcome).toBe('created');
+    const second = await ensureChild({ api: api.tenants, desired: tenant('ch-create', 'a'), isOurs: labelledFor('a') });
+    expect(second.outcome).toBe('exists');
+    // The same object the apiserver made: its UID, unchanged since.
+    expect(second.object.metadata?.uid).toBe(first.object.metadata?.uid);
+    expect(second.object.metadata?.resourceVersion).toBe(first.object.metadata?.resourceVersion);
+    expect(writes).toEqual(['create tenants ch-create']);
+  });
+
+  it('reports a conflict for an object that is not ours and leaves it untouched', async () => {
+    const theirs = await env.admin.tenants.create(tenant('ch-conflict', 'other'));
+    const { api, writes } = recorded(env.operator);
+    const result = await ensureChild({
+      api: api.tenants,
+      desired: tenant('ch-conflict', 'a'),
+      isOurs: labelledFor('a'),
+      repair: () => tenant('ch-conflict', 'a'),
+    });
+    expect(result.outcome).toBe('conflict');
+    const stored = await env.admin.tenants.get({ name: 'ch-conflict' });
+    expect(stored.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe('other');
+    expect(stored.metadata?.resourceVersion).toBe(theirs.metadata?.resourceVersion);
+    expect(writes).toEqual([]);
+  });
+
+  it('repairs a drifted object of ours with a compare-and-swap replace', async () => {
+    // A ClusterRole the operator may write: named webshop-user.*, labelled as its own.
+    const name = 'webshop-user.children-repair';
+    const labels = { [MANAGED_BY_LABEL]: OPERATOR_NAME, [REGISTRATION_UID_LABEL]: 'a' };
+    const drifted = await env.admin.clusterRoles.create({ metadata: { name, labels }, rules: [] });
+    const rules = [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['tenants'], resourceNames: ['x'], verbs: ['get'] }];
+    const { api, writes } = recorded(env.operator);
+    const result = await ensureChild<Role>({
+      api: api.clusterRoles,
+      desired: { metadata: { name, labels }, rules },
+      isOurs: labelledFor('a'),
+      repair: (e) => (e.rules?.length ? undefined : { ...e, rules }),
+    });
+    expect(result.outcome).toBe('updated');
+    expect(writes).toEqual([`update clusterroles ${name}`]);
+    expect((await env.admin.clusterRoles.get({ name })).rules).toEqual(rules);
+    // The replace carried the resourceVersion it read: one from before a change is refused (409).
+    await expect(
+      env.operator.clusterRoles.replace({ ...(drifted as KubernetesObject), rules: [] } as Role),
+    ).rejects.toMatchObject({ code: 409 });
+    expect((await env.admin.clusterRoles.get({ name })).rules).toEqual(rules);
+  });
+});
