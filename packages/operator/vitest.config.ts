@@ -1,4 +1,5 @@
 import { tieredConfig } from '../../scripts/lib/vitest-tiers.js';
 
-// Unit tests run on the fake clock; the one HTTP test uses a loopback server, so files may run in parallel.
-export default tieredConfig({ name: 'operator' });
+// Unit tests run on the fake clock and may run in parallel; each live file boots its own control
+// plane, so live files run one at a time (four at once would crowd two cores).
+export default tieredConfig({ name: 'operator', liveSerial: true });
