@@ -180,4 +180,67 @@ describe.skipIf(missing !== undefined)('replicas on a topology routed over Postg
       watch.close();
     }, 60_000);
   }
+
+  it('kill -9 of replicas under txns over three databases from three replicas: whole or absent, no gap, same watch', async () => {
+    const start = (await range(ca)).revision + 1;
+    const streams = [await watchFrom(ca, start), await watchFrom(cb, start)];
+    // C is killed from outside at whatever point it is; D kills itself between two databases' commits.
+    const c = await replica();
+    const d = await replica({ CNPAAS_STORE_TEST_CRASH: 'between-commits:12' });
+    const [cc, cd] = [connect(c.target), connect(d.target)];
+    const acked = new Map<string, number>();
+    let stop = false;
+    const writer = async (client: EtcdClient, name: string) => {
+      // Bounded in count as well as by the kills.
+      for (let i = 0; i < 200 && !stop; i++) {
+        try {
+          acked.set(`${name}i${i}`, await spanning(client, `${name}i${i}`));
+        } catch {
+          return; // its replica was killed mid-request: not acknowledged
+        }
+      }
+    };
+    const writers = [ca, ca, cb, cb, cc, cc, cd, cd].map((client, w) => writer(client, `L${w}`));
+    try {
+      await new Promise((r) => setTimeout(r, 800));
+      await c.kill();
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      await Promise.all(writers);
+      expect(d.child.signalCode, 'D reached its crash point').toBe('SIGKILL');
+    } finally {
+      stop = true;
+      cc.close();
+      cd.close();
+      await c.stop();
+      await d.stop();
+    }
+    expect([...acked.keys()].filter((id) => /^L[45]/.test(id)).length).toBeGreaterThan(0);
+    // A last write takes the lock: whatever a dead replica left logged is completed before it.
+    const last = await put(cb, '/r/s/load-done', 'x');
+    expect(last).toBeGreaterThan(Math.max(...acked.values()));
+    const now = await range(ca);
+    expect(await range(cb)).toEqual(now);
+    const at = new Map(now.kvs.map((kv) => [kv.split('=')[0]!, Number(kv.split('@')[1]!.split('/')[0])]));
+    for (const [id, rev] of acked) for (const bk of BACKENDS) expect(at.get(`/r/${bk}/${id}`), `${bk} ${id}`).toBe(rev);
+    // Anything not acknowledged (the killed replicas' last txns) is in all three databases at one revision, or in none.
+    const ids = new Set([...at.keys()].filter((key) => /^\/r\/[spm]\/L\d/.test(key)).map((key) => key.slice(5)));
+    for (const id of ids) {
+      const revs = BACKENDS.map((bk) => at.get(`/r/${bk}/${id}`));
+      expect(revs, id).toEqual([revs[0], revs[0], revs[0]]);
+    }
+    // D died with a txn logged and committed in the routed databases only: it was completed, not lost.
+    expect([...ids].some((id) => /^L[67]/.test(id) && !acked.has(id))).toBe(true);
+    // Both watches: every revision from `start` to the last write, once each, in order, each txn's three puts together.
+    await Promise.all(
+      streams.map((s) => s.until(() => s.events(1).some((e: any) => Number(e.kv.mod_revision) === last), 20_000)),
+    );
+    const [logA, logB] = streams.map(eventLog);
+    for (const s of streams) s.close();
+    expect(logB).toEqual(logA);
+    const revs = logA!.map((e) => Number(e.split(' ')[1]!.split('@')[1]));
+    expect([...new Set(revs)]).toEqual(Array.from({ length: last - start + 1 }, (_, i) => start + i));
+    expect(revs).toEqual([...revs].sort((x, y) => x - y));
+    expect(logA!.length).toBe((last - start) * 3 + 1);
+  }, 120_000);
 });
