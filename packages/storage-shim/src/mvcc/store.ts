@@ -157,6 +157,15 @@ export class RevisionStore {
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
   readonly clusterId: string;
+  /**
+   * Settles once start-up recovery is done (at once when nothing was
+   * logged, or every driver is synchronous). Until then a backend may hold
+   * a logged revision that another lacks, and a read would see it in part:
+   * the server listens only after it (store-server.ts). A failed recovery
+   * leaves a store that refuses writes; this rejects only if the state
+   * could not be read afterwards, and the store cannot start then.
+   */
+  readonly recovered: Promise<void>;
 
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
@@ -196,8 +205,10 @@ export class RevisionStore {
         },
       );
       this.#committing = this.#settle(recovered);
+      this.recovered = this.#committing;
     } else {
       this.#load();
+      this.recovered = Promise.resolve();
     }
     // Replicas: another process's commits are read back from the shared database and fed to the watchers.
     this.#unfollow = this.#sequencer?.subscribe(() => this.#follow());
