@@ -186,7 +186,7 @@ describe.skipIf(missing !== undefined)('replicas on a topology routed over Postg
     const streams = [await watchFrom(ca, start), await watchFrom(cb, start)];
     // C is killed from outside at whatever point it is; D kills itself between two databases' commits.
     const c = await replica();
-    const d = await replica({ CNPAAS_STORE_TEST_CRASH: 'between-commits:12' });
+    const d = await replica({ CNPAAS_STORE_TEST_CRASH: 'between-commits:5' });
     const [cc, cd] = [connect(c.target), connect(d.target)];
     const acked = new Map<string, number>();
     let stop = false;
@@ -201,13 +201,16 @@ describe.skipIf(missing !== undefined)('replicas on a topology routed over Postg
       }
     };
     const writers = [ca, ca, cb, cb, cc, cc, cd, cd].map((client, w) => writer(client, `L${w}`));
+    const dDied = new Promise<void>((r) => d.child.once('exit', () => r()));
     try {
-      await new Promise((r) => setTimeout(r, 800));
+      // D dies at its fifth batch (however long the machine takes to get there); C a moment later.
+      await Promise.race([dDied, new Promise((r) => setTimeout(r, 20_000))]);
+      expect(d.child.signalCode, 'D reached its crash point').toBe('SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
       await c.kill();
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 300));
       stop = true;
       await Promise.all(writers);
-      expect(d.child.signalCode, 'D reached its crash point').toBe('SIGKILL');
     } finally {
       stop = true;
       cc.close();
