@@ -187,11 +187,11 @@ export type StoreErrorCode =
    */
   | 'CNPAAS_STORE_TOPOLOGY_RELOAD'
   /**
-   * The store was started with --main-endpoint (replicas sharing one database) and a topology that routes
-   * keys to other backends. Replicas keep every key in the shared database, so that one transaction there orders
-   * every write.
-   * @fix Leave --topology out (or give it no backends) when replicas share --main-endpoint, or run a single store
-   * without --main-endpoint to route keys to several backends.
+   * Replicas (--main-endpoint) and the topology do not fit together: a routed backend is a SQLite file, which
+   * replicas on other hosts cannot share; a topology reload (SIGHUP) on one replica, which would route keys unlike
+   * the others; or a revision another replica logged for a backend this replica's topology lacks.
+   * @fix Put every routed backend in PostgreSQL, MySQL or MariaDB (or run one store without --main-endpoint to keep
+   * SQLite files), give every replica the same --topology file, and restart the replicas to change it.
    */
   | 'CNPAAS_STORE_REPLICA_TOPOLOGY'
   /**

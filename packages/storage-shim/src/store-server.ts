@@ -85,6 +85,8 @@ export async function startStoreServer(
     logger: log,
     maxLeases: config.maxLeases,
   });
+  // A txn over several backends that a crash left in some of them is completed before anyone can read it.
+  await store.recovered;
   const metrics = new StoreMetrics();
   const hub = new WatchHub(store);
   const ctx: ServiceContext = {

@@ -1,8 +1,9 @@
 import type { Statement } from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import type { LoggedChange, LoggedRevision, MetaBackend, OpenOptions } from '../mvcc/backend.js';
+import type { LoggedRevision, MetaBackend, OpenOptions } from '../mvcc/backend.js';
 import { dirname } from 'node:path';
 import { lockDataDir } from './data-dir-lock.js';
+import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import { SqliteFile } from './sqlite-file.js';
 
 const META_MIGRATIONS: readonly string[] = [
@@ -95,7 +96,7 @@ export class MetaStore extends SqliteFile implements MetaBackend {
   log(revisions: LoggedRevision[], trimUpTo: number): void {
     this.begin();
     this.#trim.run(trimUpTo);
-    for (const r of revisions) this.#log.run(r.revision, Buffer.from(JSON.stringify(r.changes, replacer)));
+    for (const r of revisions) this.#log.run(r.revision, encodeChanges(r.changes));
     this.setMeta('revision_floor', revisions.at(-1)!.revision);
   }
 
@@ -106,7 +107,7 @@ export class MetaStore extends SqliteFile implements MetaBackend {
     }>;
     return rows.map((r) => ({
       revision: r.revision,
-      changes: JSON.parse(r.changes.toString(), reviver) as LoggedChange[],
+      changes: decodeChanges(r.changes),
     }));
   }
 
@@ -126,22 +127,4 @@ export class MetaStore extends SqliteFile implements MetaBackend {
     super.close();
     this.#lock.release();
   }
-}
-
-// Buffers and bigints survive the JSON round trip as tagged strings.
-function replacer(this: unknown, _key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return { $big: value.toString() };
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') {
-    return { $buf: Buffer.from((value as { data: number[] }).data).toString('base64') };
-  }
-  return value;
-}
-
-function reviver(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object') {
-    const v = value as { $big?: string; $buf?: string };
-    if (v.$big !== undefined) return BigInt(v.$big);
-    if (v.$buf !== undefined) return Buffer.from(v.$buf, 'base64');
-  }
-  return value;
 }

@@ -408,6 +408,27 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return this.db.query('writer', text, params);
   }
 
+  /**
+   * A statement on the reader, outside the batch, committed on its own
+   * (autocommit) while the batch stays open: the replicas' revision log is
+   * committed this way before any database commits the batch.
+   */
+  outsideBatch(text: string, params: unknown[] = []): QueryResult {
+    return this.db.query('reader', text, params);
+  }
+
+  /**
+   * Opens the batch and reads `last_revision` holding its row: a COMMIT of
+   * this database still in flight from another process (one that died
+   * right after sending it) is waited for, not read around. What completing
+   * a dead replica's logged revision checks before applying it here.
+   */
+  lockedLastRevision(): number {
+    this.begin();
+    const row = this.db.query('writer', "SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE").rows[0];
+    return Number(row?.value ?? 0);
+  }
+
   /** A statement on the reader that does not block the event loop. */
   readAsync(text: string, params: unknown[] = []): Promise<QueryResult> {
     return this.db.queryAsync('reader', text, params);
@@ -436,15 +457,18 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * Opens the batch's transaction and runs `lock` in it, without blocking
    * the event loop while the lock is waited for: reads keep answering from
    * the reader meanwhile, since the batch counts as open only once it holds
-   * the lock.
+   * the lock. `then` are statements sent right behind it without waiting
+   * (the connection runs them in order, so each reads what was committed
+   * once the lock was held): no extra round trip. Resolves with the lock's
+   * result followed by theirs.
    */
-  async beginLocked(lock: string): Promise<QueryResult> {
+  async beginLocked(lock: string, then: readonly string[] = []): Promise<QueryResult[]> {
     if (this.#inTxn) throw new Error('beginLocked inside a batch');
     await this.db.queryAsync('writer', 'BEGIN');
     try {
-      const result = await this.db.queryAsync('writer', lock);
+      const results = await Promise.all([lock, ...then].map((q) => this.db.queryAsync('writer', q)));
       this.#inTxn = true;
-      return result;
+      return results;
     } catch (err) {
       await this.db.queryAsync('writer', 'ROLLBACK').catch(() => undefined);
       throw err;

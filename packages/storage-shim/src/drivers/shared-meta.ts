@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LoggedRevision, MetaBackend, RevisionSequencer } from '../mvcc/backend.js';
+import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
 import type { NetworkSqlDriver } from './network-sql-driver.js';
 import { type Param, type SharedMetaSql, bind, compile } from './sql/dialect.js';
@@ -31,8 +32,12 @@ export interface CommitNotifier {
  *   takes a revision, and writes it in the same COMMIT.
  * - `compact_revision` and `cluster_id` are rows of the same `meta` table.
  * - Leases are rows of `store_leases` with an expiry on the database's clock.
- * - There is no revision log: a batch touches one database, so its COMMIT
- *   is atomic by itself. Replicas refuse routed backends (store.ts).
+ * - A batch that also writes routed backends (other databases) logs its
+ *   revisions in `store_txlog`, committed on a connection of its own while
+ *   the lock is held, before any database commits the batch; the main
+ *   backend's COMMIT drops them again. Entries above `last_revision` were
+ *   left by a replica that died in between: the next lock holder completes
+ *   them (mvcc/replica-completion.ts).
  *
  * The SQL that differs between databases is the dialect's `shared`.
  */
@@ -55,7 +60,7 @@ export class SharedMeta implements MetaBackend {
     // Kept on a connection opened after the server restarts: the lock timeouts matter most then.
     main.sessionSettings(shared.session);
     if (notifier) main.commitNotice = notifier.notice(this.#memberId);
-    this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId });
+    this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId, sql: this.#sql });
     this.leaseTable = new SharedLeases(this.#sql);
   }
 
@@ -99,10 +104,26 @@ export class SharedMeta implements MetaBackend {
     this.#sql.run('deleteLease', (p) => `DELETE FROM store_leases WHERE id = ${p('id')}`, { id: id.toString() }, true);
   }
 
-  log(): void {
-    throw new Error('replicas keep every write in one database and need no revision log');
+  /**
+   * Committed before this returns, on the reader (autocommit), while the
+   * batch holds the lock: other databases may commit the batch only once it
+   * is logged. One statement, so a batch's revisions are logged whole.
+   */
+  log(revisions: LoggedRevision[]): void {
+    const values: Record<string, unknown> = {};
+    revisions.forEach((r, i) => {
+      values[`r${i}`] = r.revision;
+      values[`c${i}`] = encodeChanges(r.changes);
+    });
+    const stmt = compile(
+      this.#sql.dialect,
+      (p) =>
+        `INSERT INTO store_txlog (revision, changes) VALUES ${revisions.map((_, i) => `(${p(`r${i}`)}, ${p(`c${i}`)})`).join(', ')}`,
+    );
+    this.#sql.outsideBatch(stmt.text, bind(stmt, this.#sql.dialect, values) as unknown[]);
   }
 
+  /** Replicas complete logged revisions under the lock (RevisionSequencer.lock), not at start-up. */
   logged(): LoggedRevision[] {
     return [];
   }
@@ -146,6 +167,14 @@ class Sql {
     this.shared = shared;
   }
 
+  get dialect() {
+    return this.#main.dialect;
+  }
+
+  outsideBatch(text: string, params: unknown[]) {
+    return this.#main.outsideBatch(text, params);
+  }
+
   /** `inBatch`: a write of the batch (opens it on first use); otherwise inside the open batch or on the reader. */
   run(
     name: string,
@@ -166,6 +195,8 @@ class Sql {
 
 const LOCK = `SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE`;
 const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
+/** Normally empty: each batch's COMMIT drops its own entries. Sent right behind LOCK, so it reads after the lock is held. */
+const LOGGED = 'SELECT revision, changes FROM store_txlog ORDER BY revision';
 
 interface SequencerOptions {
   main: NetworkSqlDriver;
@@ -173,6 +204,7 @@ interface SequencerOptions {
   log: Logger;
   /** This replica's member ID: its own commits' notifications are ignored. */
   self: string;
+  sql: Sql;
 }
 
 class Sequencer implements RevisionSequencer {
@@ -186,8 +218,23 @@ class Sequencer implements RevisionSequencer {
     this.#options = options;
   }
 
-  async lock(): Promise<number> {
-    return revisionOf((await this.#main.beginLocked(LOCK)).rows[0]);
+  async lock(): Promise<{ latest: number; logged: LoggedRevision[] }> {
+    const [locked, log] = await this.#main.beginLocked(LOCK, [LOGGED]);
+    const latest = revisionOf(locked!.rows[0]);
+    const logged = log!.rows
+      .map((r) => ({ revision: Number(r.revision), changes: r.changes as Buffer }))
+      .filter((r) => r.revision > latest)
+      .map((r) => ({ revision: r.revision, changes: decodeChanges(r.changes) }));
+    return { latest, logged };
+  }
+
+  forgetLogged(revision: number): void {
+    this.#options.sql.run(
+      'forgetLogged',
+      (p) => `DELETE FROM store_txlog WHERE revision <= ${p('rev')}`,
+      { rev: revision },
+      true,
+    );
   }
 
   async latest(): Promise<number> {

@@ -81,6 +81,13 @@ export interface BackendDriver {
    * loop). An embedded file has none.
    */
   unreachable?(): Promise<string | undefined>;
+  /**
+   * Network databases: opens the batch and reads `lastRevision` holding the
+   * row that records it, so a COMMIT another process sent just before it
+   * died is waited for rather than missed (replicas completing a logged
+   * revision, replica-completion.ts).
+   */
+  lockedLastRevision?(): number;
 
   // --- the write of one batch ---
 
@@ -176,7 +183,12 @@ export interface MetaBackend {
   leases(): Array<{ id: bigint; ttl: number }>;
   putLease(id: bigint, ttl: number): void;
   deleteLease(id: bigint): void;
-  /** Logs revisions that span backends; committing the log is their durability point. */
+  /**
+   * Logs revisions that span backends; committing the log is their
+   * durability point. meta.db: joins the batch, which commits it first.
+   * Replicas: committed on a connection of its own before this returns,
+   * while the batch (and the revision lock) stays open.
+   */
   log(revisions: LoggedRevision[], trimUpTo: number): void;
   logged(): LoggedRevision[];
   clearLog(): void;
@@ -200,8 +212,15 @@ export interface MetaBackend {
  * therefore taken, committed and made visible in one order everywhere.
  */
 export interface RevisionSequencer {
-  /** Opens the main backend's batch holding the lock; resolves with the newest committed revision. */
-  lock(): Promise<number>;
+  /**
+   * Opens the main backend's batch holding the lock; resolves with the
+   * newest committed revision and the logged revisions above it. Those were
+   * left by a replica that died between its databases' commits: the holder
+   * of the lock completes them before anything else (replica-completion.ts).
+   */
+  lock(): Promise<{ latest: number; logged: LoggedRevision[] }>;
+  /** Inside the locked batch: drops the log entries up to `revision`; they go with the batch's COMMIT. */
+  forgetLogged(revision: number): void;
   /** The newest committed revision, read without the lock (what a follower polls). */
   latest(): Promise<number>;
   /** The same, synchronously, for a linearizable read. */

@@ -45,8 +45,14 @@ function reapply(
   const d = w.driver;
   if (d.lastRevision() >= w.revision) return undefined;
   log.warn({ backend: w.backend, revision: w.revision }, 're-applying a logged revision the backend lacks');
+  applyLogged(d, w.revision, w.changes);
+  return d.commit(w.revision);
+}
+
+/** Writes one logged revision's changes to a backend's open batch (opening it), as the commit path wrote them. */
+export function applyLogged(d: BackendDriver, revision: number, changes: readonly LoggedChange[]): void {
   d.begin();
-  for (const c of w.changes) {
+  for (const c of changes) {
     const prev = d.get(c.key);
     if (c.type === 'put') {
       d.put(
@@ -54,7 +60,7 @@ function reapply(
           key: c.key,
           value: c.value,
           lease: c.lease,
-          modRevision: w.revision,
+          modRevision: revision,
           createRevision: c.createRevision,
           version: c.version,
         },
@@ -62,8 +68,7 @@ function reapply(
         prev,
       );
     } else if (prev) {
-      d.delete(c.key, w.revision, c.sub);
+      d.delete(c.key, revision, c.sub);
     }
   }
-  return d.commit(w.revision);
 }

@@ -28,6 +28,8 @@ import type {
   RevisionSequencer,
 } from './backend.js';
 import { recoverLoggedRevisions } from './recovery.js';
+import { commitInOrder } from './replica-commit.js';
+import { completeLogged } from './replica-completion.js';
 import { deleteKv, writeView } from './write-view.js';
 import {
   type Change,
@@ -155,6 +157,15 @@ export class RevisionStore {
   readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
   readonly memberId: string;
   readonly clusterId: string;
+  /**
+   * Settles once start-up recovery is done (at once when nothing was
+   * logged, or every driver is synchronous). Until then a backend may hold
+   * a logged revision that another lacks, and a read would see it in part:
+   * the server listens only after it (store-server.ts). A failed recovery
+   * leaves a store that refuses writes; this rejects only if the state
+   * could not be read afterwards, and the store cannot start then.
+   */
+  readonly recovered: Promise<void>;
 
   constructor(options: RevisionStoreOptions) {
     this.#options = options;
@@ -162,11 +173,13 @@ export class RevisionStore {
     const { opener, dataDir } = options;
     const open = this.#openOptions();
     if (options.mainEndpoint) {
-      if (options.topology.backends.length > 0) throw replicaTopology(options.topology.backends.length);
+      const local = options.topology.backends.find((b) => b.scheme === 'sqlite');
+      if (local) throw replicaLocalBackend(local);
       if (!opener.openShared) throw new Error('this opener cannot open a shared main backend');
       const shared = opener.openShared(options.mainEndpoint, open, options.logger);
       this.#meta = shared.meta;
       this.#drivers.set(DEFAULT_BACKEND, shared.main);
+      for (const b of options.topology.backends) this.#drivers.set(b.name, opener.open(b, open));
     } else {
       this.#meta = opener.openMeta(dataDir, open);
       this.#drivers.set(DEFAULT_BACKEND, opener.openDefault(dataDir, open));
@@ -192,8 +205,10 @@ export class RevisionStore {
         },
       );
       this.#committing = this.#settle(recovered);
+      this.recovered = this.#committing;
     } else {
       this.#load();
+      this.recovered = Promise.resolve();
     }
     // Replicas: another process's commits are read back from the shared database and fed to the watchers.
     this.#unfollow = this.#sequencer?.subscribe(() => this.#follow());
@@ -358,8 +373,7 @@ export class RevisionStore {
    * default backend: moving data between files is a migration, not a reload.
    */
   reloadTopology(): string[] {
-    if (this.#sequencer)
-      throw replicaTopology(loadTopology(this.#topology.file ?? '', this.#options.dataDir).backends.length);
+    if (this.#sequencer) throw replicaReload();
     const file = this.#topology.file;
     if (!file) {
       throw new StoreError(
@@ -511,16 +525,37 @@ export class RevisionStore {
       if (committing) this.#committing = this.#settle(committing);
       return;
     }
-    // Replicas: take the shared lock first (without blocking the event loop), then
-    // deliver whatever other processes committed before it, then apply this
-    // batch against the database's current state and commit it holding the lock.
-    this.#committing = this.#settle(
-      sequencer.lock().then(
-        (latest) =>
-          this.#caughtUpTo(latest, (err) => this.#fail(this.#queue.splice(0), err)) ? this.#runBatch() : undefined,
-        (err: unknown) => this.#fail(this.#queue.splice(0), err),
-      ),
-    );
+    this.#committing = this.#settle(this.#lockedBatch(sequencer));
+  }
+
+  /**
+   * Replicas: take the shared lock first (without blocking the event loop),
+   * complete what a dead replica logged and did not commit everywhere, then
+   * deliver whatever other processes committed before the lock, then apply
+   * this batch against the database's current state and commit it holding
+   * the lock.
+   */
+  async #lockedBatch(sequencer: RevisionSequencer): Promise<void> {
+    let latest: number;
+    try {
+      let locked = await sequencer.lock();
+      while (locked.logged.length > 0) {
+        const completed = await completeLogged({
+          logged: locked.logged,
+          drivers: this.#drivers,
+          sequencer,
+          log: this.#log,
+        });
+        // Delivered like another replica's commit: read back from the databases, with prev_kv.
+        this.#catchUp(completed);
+        locked = await sequencer.lock();
+      }
+      latest = locked.latest;
+    } catch (err) {
+      this.#fail(this.#queue.splice(0), err);
+      return;
+    }
+    if (this.#caughtUpTo(latest, (err) => this.#fail(this.#queue.splice(0), err))) await this.#runBatch();
   }
 
   /**
@@ -782,6 +817,7 @@ export class RevisionStore {
 
   /** Commits every file the batch touched; returns a promise only if a driver's commit is asynchronous. */
   #commit(batch: Batch, alone = false): Promise<void> | undefined {
+    if (this.#sequencer) return this.#commitReplica(batch, this.#sequencer);
     const touched = [...this.#drivers.values()].filter((d) => d.inTransaction);
     const files = touched.length + (this.#meta.inTransaction ? 1 : 0);
     if (files > 1 && batch.revisions.length > 0) {
@@ -818,6 +854,25 @@ export class RevisionStore {
       throw err;
     }
     return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
+  }
+
+  /**
+   * Replicas: the routed databases commit after the revision log and before
+   * the main database, whose COMMIT releases the lock (replica-commit.ts).
+   */
+  #commitReplica(batch: Batch, sequencer: RevisionSequencer): Promise<void> {
+    const main = this.#drivers.get(DEFAULT_BACKEND)!;
+    const routed = [...this.#drivers.values()].filter((d) => d !== main && d.inTransaction);
+    this.stats.fsyncs += 1 + routed.length;
+    this.#syncingFile = undefined;
+    return commitInOrder({
+      main,
+      routed,
+      meta: this.#meta,
+      sequencer,
+      revisions: batch.revisions.map(toLogged),
+      lastRevision: this.#revision,
+    });
   }
 
   /**
@@ -995,7 +1050,11 @@ export class RevisionStore {
 
   /** (Re)reads the store's state from disk: revision, compact revision, leases. */
   #load(): void {
-    const last = Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
+    // Replicas: a routed database may hold a revision the main database has not committed (a replica died in
+    // between, or is committing now); only the main database's `last_revision` is committed everywhere.
+    const last = this.#sequencer
+      ? Math.max(1, this.#drivers.get(DEFAULT_BACKEND)!.lastRevision())
+      : Math.max(1, this.#meta.revisionFloor(), ...[...this.#drivers.values()].map((d) => d.lastRevision()));
     this.#revision = last;
     this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
@@ -1020,11 +1079,21 @@ export class RevisionStore {
 /** How often a store whose COMMIT failed looks whether its backends are back, while no write comes. */
 const RESYNC_RETRY_MS = 500;
 
-function replicaTopology(backends: number): StoreError {
+/** Replicas on different hosts cannot share a file: each would write a SQLite file of its own. */
+function replicaLocalBackend(b: BackendConfig): StoreError {
   return new StoreError(
     'CNPAAS_STORE_REPLICA_TOPOLOGY',
-    `--main-endpoint is set (replicas share one database) and the topology routes keys to ${backends} other backend(s)`,
-    'leave --topology out when replicas share --main-endpoint, or run one store without --main-endpoint to route keys',
+    `--main-endpoint is set (replicas share their databases) and the topology's backend "${b.name}" is a SQLite file (${b.display}), which replicas on other hosts cannot share`,
+    `put backend "${b.name}" in PostgreSQL, MySQL or MariaDB (a postgres:// or mysql:// endpoint), or run one store without --main-endpoint to keep it in a SQLite file`,
+  );
+}
+
+/** Every replica must route alike, and one replica's reload would change its routing alone. */
+function replicaReload(): StoreError {
+  return new StoreError(
+    'CNPAAS_STORE_REPLICA_TOPOLOGY',
+    'the topology of a replica (--main-endpoint) cannot be reloaded: the other replicas would keep routing keys the old way',
+    'change the topology file of every replica, then restart the replicas',
   );
 }
 

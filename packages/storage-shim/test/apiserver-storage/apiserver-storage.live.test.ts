@@ -9,7 +9,9 @@
  * backends (scripts/k8s/storagetest/topology-split.yaml), the store with
  * everything on PostgreSQL, everything on MariaDB, routed over PostgreSQL,
  * MariaDB and SQLite at once (topology-mixed.yaml), two store replicas on one
- * PostgreSQL database with the client spread over both, and the unmodified
+ * PostgreSQL database with the client spread over both, two replicas whose
+ * topology routes namespaces to MariaDB and a second PostgreSQL database
+ * (topology-replicas.yaml), and the unmodified
  * embedded etcd 3.6 the suite uses upstream, which proves the harness. Every
  * top-level Go test must pass on each, and the same tests must run on each.
  *
@@ -37,6 +39,7 @@ const REPO = resolve(import.meta.dirname, '../../../..');
 const SCRIPT = join(REPO, 'scripts/k8s/storage-test.sh');
 const SPLIT_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-split.yaml');
 const MIXED_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-mixed.yaml');
+const REPLICAS_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-replicas.yaml');
 const MINUTE = 60_000;
 const LONG = process.env.CNPAAS_LONG === '1';
 const PACKAGES = LONG ? ['--extended'] : [];
@@ -48,6 +51,7 @@ const EXPECTED_SKIPS: Record<string, string[]> = {
   mariadb: [],
   mixed: [],
   replicas: [],
+  'replicas-routed': [],
   etcd: [],
 };
 /** A floor on top-level tests, so an empty or truncated run cannot pass (v0.34.10: 73 in etcd3, 86 by default, 280 extended). */
@@ -227,6 +231,25 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     (LONG ? 40 : 20) * MINUTE,
   );
 
+  it.skipIf(POSTGRES_MISSING !== undefined || MARIADB_MISSING !== undefined)(
+    'all pass against two cnpaas-store replicas routed over PostgreSQL, MariaDB and a second PostgreSQL database',
+    async () => {
+      await runTarget('replicas-routed', [
+        '--target',
+        'store',
+        '--backend',
+        'postgres',
+        '--replicas',
+        '2',
+        '--pkg',
+        'etcd3',
+        '--topology',
+        REPLICAS_TOPOLOGY,
+      ]);
+    },
+    20 * MINUTE,
+  );
+
   it(
     'all pass against the embedded etcd 3.6 they use upstream (proves the harness)',
     async () => {
@@ -242,7 +265,7 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     const names = (r: GoResults) => [...r.passed, ...r.failed, ...r.skipped].sort();
     expect(names(store)).toEqual(names(etcd));
     const etcd3Only = names(etcd).filter((n) => n.startsWith('etcd3/'));
-    for (const run of ['routed', 'mixed']) {
+    for (const run of ['routed', 'mixed', 'replicas-routed']) {
       const r = results.get(run);
       if (r) expect(names(r), run).toEqual(etcd3Only);
     }

@@ -106,9 +106,8 @@ function plan(): Run[] {
   if (ops !== undefined && !(Number.isSafeInteger(ops) && ops > 0))
     throw new Error(`CNPAAS_DIFF_OPS must be a positive integer, got ${opsEnv}`);
   const topology = process.env.CNPAAS_DIFF_TOPOLOGY ?? 'both';
-  // Replicas keep every key in their one database: no routed runs.
   const wanted = (routed: boolean) =>
-    !(routed && (SELF || REPLICAS)) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
+    !(routed && SELF) && (topology === 'both' || topology === (routed ? 'routed' : 'single'));
   let runs: Run[];
   if (process.env.CNPAAS_DIFF_SEED) {
     const seed = parseSeed(process.env.CNPAAS_DIFF_SEED);
@@ -203,7 +202,10 @@ async function runDifferential(run: Run): Promise<RunReport> {
     else if (REPLICAS) {
       await sql!.createDatabase('diff_shared');
       const args = [`--main-endpoint=${sql!.url('diff_shared')}`];
-      subjectStart = () => startStore({ progressIntervalMs: PROGRESS_MS, extraArgs: args });
+      // Routed: `/a/` and `/b/` in databases of their own beside the shared main one, the same file for both.
+      const topology = run.routed ? await networkTopology(run, sql!) : undefined;
+      subjectStart = () =>
+        startStore({ progressIntervalMs: PROGRESS_MS, extraArgs: args, ...(topology ? { topology } : {}) });
     } else {
       const topology = sql ? await networkTopology(run, sql) : run.routed ? TOPOLOGY : undefined;
       subjectStart = () => startStore({ progressIntervalMs: PROGRESS_MS, ...(topology ? { topology } : {}) });

@@ -309,7 +309,7 @@ describe('what replicas are not', () => {
     }
   }, 60_000);
 
-  it('refuses routed backends beside --main-endpoint, and a main endpoint that is not a network database', () => {
+  it('refuses a routed SQLite backend beside --main-endpoint, and a main endpoint that is not a network database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnpaas-replica-refused-'));
     try {
       const topology = join(dir, 'topology.yaml');
@@ -321,6 +321,9 @@ describe('what replicas are not', () => {
       ]);
       expect(routed.status).toBe(2);
       expect(routed.output).toContain('CNPAAS_STORE_REPLICA_TOPOLOGY');
+      // Names the backend and the way out.
+      expect(routed.output).toContain('backend "t" is a SQLite file');
+      expect(routed.output).toContain('put backend "t" in PostgreSQL, MySQL or MariaDB');
       const sqlite = refusedStart([`--data-dir=${join(dir, 'b')}`, `--main-endpoint=sqlite://${join(dir, 'main.db')}`]);
       expect(sqlite.status).toBe(2);
       expect(sqlite.output).toContain('CNPAAS_STORE_BAD_FLAG');

@@ -88,6 +88,8 @@ export interface StoreOptions {
   logLevel?: string;
   /** Flags for node itself, before the store's script (the benchmark's --profile passes --cpu-prof). */
   nodeArgs?: string[];
+  /** More environment for the store (a crash point, src/mvcc/crash-point.ts). */
+  env?: Record<string, string>;
 }
 
 /** Starts the built cnpaas-store on a free loopback port with its own data dir. */
@@ -110,7 +112,10 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
   }
   if (options.listenUrls) args.push(`--listen-metrics-urls=http://127.0.0.1:${port}`);
   args.push(...(options.extraArgs ?? []));
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   return handle(
     child,
     port,

@@ -38,8 +38,9 @@ export interface Dialect {
 
 /**
  * The SQL of replicas' shared meta, beside a backend's tables
- * (docs/replicas.md): the leases table, the rows every replica expects in
- * `meta`, and the database's clock.
+ * (docs/replicas.md): the leases table, the revision log of batches that
+ * span databases, the rows every replica expects in `meta`, and the
+ * database's clock.
  */
 export interface SharedMetaSql {
   /** Milliseconds since the epoch on the database server's clock. */

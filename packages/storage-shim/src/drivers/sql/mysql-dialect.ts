@@ -58,6 +58,7 @@ export const mysqlDialect: Dialect = {
     // CREATE TABLE commits by itself in MySQL; IF NOT EXISTS and INSERT IGNORE make a second run, or a race, harmless.
     setup: (clusterId) => [
       'CREATE TABLE IF NOT EXISTS store_leases (id BIGINT NOT NULL PRIMARY KEY, ttl BIGINT NOT NULL, expires_at BIGINT NOT NULL) ENGINE=InnoDB',
+      'CREATE TABLE IF NOT EXISTS store_txlog (revision BIGINT NOT NULL PRIMARY KEY, changes LONGBLOB NOT NULL) ENGINE=InnoDB',
       "INSERT IGNORE INTO meta (name, value) VALUES ('last_revision', '0')",
       `INSERT IGNORE INTO meta (name, value) VALUES ('cluster_id', '${clusterId}')`,
     ],

@@ -21,6 +21,7 @@ export const postgresDialect: Dialect = {
       // Replicas that start together on a fresh database create these one at a time.
       'SELECT pg_advisory_xact_lock(7165064463812390514)',
       'CREATE TABLE IF NOT EXISTS store_leases (id BIGINT PRIMARY KEY, ttl BIGINT NOT NULL, expires_at BIGINT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS store_txlog (revision BIGINT PRIMARY KEY, changes BYTEA NOT NULL)',
       "INSERT INTO meta (name, value) VALUES ('last_revision', '0') ON CONFLICT (name) DO NOTHING",
       `INSERT INTO meta (name, value) VALUES ('cluster_id', '${clusterId}') ON CONFLICT (name) DO NOTHING`,
     ],
