@@ -12,7 +12,13 @@ import path from 'node:path';
 import { type BenchMachine, benchMachine } from '@cnpaas/storage-shim/bench-report';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
 import { webshopTopology } from '@cnpaas/webshop';
-import { apiserverSpec, SELECTOR_PUSHDOWN_ARGS, storeSpec, type ProcessSpec } from '../src/control-plane.js';
+import {
+  apiserverSpec,
+  SELECTOR_PUSHDOWN_ARGS,
+  STORE_PUSHDOWN_ARGS,
+  storeSpec,
+  type ProcessSpec,
+} from '../src/control-plane.js';
 import { freePort, PLATFORM_PORT_NAMES, type Ports } from '../src/ports.js';
 import { resolveAll } from '../src/stack-plan.js';
 import { ensureStateDirs, statePaths } from '../src/state-dir.js';
@@ -111,7 +117,12 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
   let datastoreMetricsUrl: string;
   if (options.kind === 'store') {
     // Exactly as `cnpaas up` runs it: unix socket, durable (no --unsafe-no-fsync), demo topology.
-    datastore = storeSpec({ paths, ports, topology: options.topology ?? webshopTopology() });
+    datastore = storeSpec({
+      paths,
+      ports,
+      topology: options.topology ?? webshopTopology(),
+      extraArgs: options.selectorPushdown ? STORE_PUSHDOWN_ARGS : [],
+    });
     if (options.storeProfileDir) {
       mkdirSync(options.storeProfileDir, { recursive: true });
       const [node, ...rest] = datastore.command;

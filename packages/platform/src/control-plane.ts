@@ -69,7 +69,12 @@ export function controlPlaneSpecs(options: ControlPlaneOptions): ProcessSpec[] {
   ];
 }
 
-export function storeSpec(options: Pick<ControlPlaneOptions, 'paths' | 'ports' | 'topology'>): ProcessSpec {
+export function storeSpec(
+  options: Pick<ControlPlaneOptions, 'paths' | 'ports' | 'topology'> & {
+    /** Appended last (STORE_PUSHDOWN_ARGS with selector push-down). */
+    extraArgs?: readonly string[];
+  },
+): ProcessSpec {
   const { paths, ports } = options;
   return {
     name: 'store',
@@ -85,6 +90,7 @@ export function storeSpec(options: Pick<ControlPlaneOptions, 'paths' | 'ports' |
       `unix://${paths.storeSocket}`,
       '--listen-metrics-urls',
       `http://127.0.0.1:${ports.storeMetrics}`,
+      ...(options.extraArgs ?? []),
     ],
     readyUrl: `http://127.0.0.1:${ports.storeMetrics}/readyz`,
     readyTimeoutMs: 30_000,
@@ -97,6 +103,12 @@ export function storeSpec(options: Pick<ControlPlaneOptions, 'paths' | 'ports' |
  * otherwise list and watch without a selector.
  */
 export const SELECTOR_PUSHDOWN_ARGS = ['--storage-media-type=application/json', '--watch-cache=false'];
+
+/**
+ * The store's side of push-down: a label index in each SQLite backend, so a label-selected LIST
+ * reads only the objects that carry the label (off by default, as it costs rows on every write).
+ */
+export const STORE_PUSHDOWN_ARGS = ['--label-index=on'];
 
 export interface ApiserverSpecOptions extends Pick<ControlPlaneOptions, 'ports' | 'pki' | 'binaries'> {
   etcdServers: string;

@@ -81,6 +81,7 @@ export async function startStoreServer(
     mainEndpoint: config.mainEndpoint === undefined ? undefined : mainEndpoint(config),
     fsync: config.fsync,
     walSizeLimitBytes: config.walSizeLimitBytes,
+    labelIndex: config.labelIndex,
     opener: registry,
     logger: log,
     maxLeases: config.maxLeases,

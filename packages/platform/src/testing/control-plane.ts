@@ -23,6 +23,7 @@ import {
   storeSpec,
   type ProcessSpec,
   SELECTOR_PUSHDOWN_ARGS,
+  STORE_PUSHDOWN_ARGS,
 } from '../control-plane.js';
 import { PlatformError } from '../errors.js';
 import { resolveKubeBinary, type KubeBinaryName } from '../kube-binaries.js';
@@ -64,7 +65,8 @@ export interface StartControlPlaneOptions {
    * sends each LIST's and WATCH's selectors to the store, instead of the plain
    * build; with `--storage-media-type=application/json` (the store reads the
    * values it filters) and `--watch-cache=false` (with the cache on, nothing
-   * is pushed down). `apiserverArgs` still come last.
+   * is pushed down), and the store with its label index
+   * (`--label-index=on`). `apiserverArgs` still come last.
    */
   selectorPushdown?: boolean;
 }
@@ -136,7 +138,17 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
     };
     const stores = options.storeReplicas
       ? await replicaSpecs({ paths, ports, topology, ...options.storeReplicas })
-      : [{ spec: storeSpec({ paths, ports, topology }), socket: paths.storeSocket }];
+      : [
+          {
+            spec: storeSpec({
+              paths,
+              ports,
+              topology,
+              extraArgs: options.selectorPushdown ? STORE_PUSHDOWN_ARGS : [],
+            }),
+            socket: paths.storeSocket,
+          },
+        ];
     const specs: ProcessSpec[] = [
       ...stores.map((s) => s.spec),
       apiserverSpec({

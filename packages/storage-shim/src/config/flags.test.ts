@@ -99,6 +99,13 @@ describe('parseFlags', () => {
     expect(() => parseFlags(['--wal-size-limit=0'])).toThrow('--wal-size-limit: "0" is not a positive integer');
   });
 
+  it('keeps a label index only with --label-index=on', () => {
+    expect((parseFlags([]) as StoreConfig).labelIndex).toBe(false);
+    expect((parseFlags(['--label-index=on']) as StoreConfig).labelIndex).toBe(true);
+    expect((parseFlags(['--label-index', 'off']) as StoreConfig).labelIndex).toBe(false);
+    expect(() => parseFlags(['--label-index=yes'])).toThrow('--label-index: "yes" is not a setting');
+  });
+
   it('filters by pushed-down selectors unless --selector-pushdown=off', () => {
     expect((parseFlags([]) as StoreConfig).selectorPushdown).toBe(true);
     expect((parseFlags(['--selector-pushdown=off']) as StoreConfig).selectorPushdown).toBe(false);

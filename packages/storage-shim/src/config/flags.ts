@@ -42,6 +42,8 @@ export interface StoreConfig {
   grpcImpl: GrpcImpl;
   /** Selector push-down: false makes the store ignore the selector fields, as etcd does. */
   selectorPushdown: boolean;
+  /** Keep a label index in each SQLite backend, so a label-selected Range reads only what may match. */
+  labelIndex: boolean;
 }
 
 export const USAGE = `Usage: cnpaas-store [flags]
@@ -90,6 +92,10 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --selector-pushdown on|off    filter Range and Watch by the label and field selectors a
                                 push-down kube-apiserver sends (default on; off: ignore them,
                                 as etcd does, and let kube-apiserver filter everything)
+  --label-index on|off          keep a label index in each SQLite backend, written with every
+                                version, so a label-selected Range reads only the objects that
+                                carry the label (default off: no cost per write; turn it on with
+                                push-down and kube-apiserver storing JSON)
   --unsafe-no-fsync             do not fsync commits (tests only: writes can be lost on power loss)
   --log-level LEVEL             trace, debug, info (default), warn, error
   --help, --version
@@ -171,6 +177,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'log-level': { type: 'string' },
         'grpc-impl': { type: 'string' },
         'selector-pushdown': { type: 'string' },
+        'label-index': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -219,9 +226,13 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
   const pushdown = (values['selector-pushdown'] ?? 'on') as string;
   if (pushdown !== 'on' && pushdown !== 'off')
     throw bad('selector-pushdown', `"${pushdown}" is not a setting`, 'use on or off');
+  const labelIndex = (values['label-index'] ?? 'off') as string;
+  if (labelIndex !== 'on' && labelIndex !== 'off')
+    throw bad('label-index', `"${labelIndex}" is not a setting`, 'use on or off');
   return {
     grpcImpl,
     selectorPushdown: pushdown === 'on',
+    labelIndex: labelIndex === 'on',
     listenClientUrls:
       list(values['listen-client-urls'] as string | undefined).length > 0
         ? list(values['listen-client-urls'] as string)

@@ -32,6 +32,8 @@ export interface SqliteDriverOptions {
   fsync: boolean;
   /** The size the WAL file is cut back to; default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
+  /** Keep the label index (--label-index); without it a file's index is dropped and a label-selected Range scans. */
+  labelIndex?: boolean;
   /** Tests: what the WAL sync calls instead of fs.fdatasync (and fs.fdatasyncSync). */
   datasync?: Datasync;
   datasyncNow?: DatasyncNow;
@@ -67,7 +69,8 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
   readonly #counts: PrefixCounts;
-  readonly #labels: SqliteLabelIndex;
+  /** Undefined without --label-index: nothing written per version, and rangeByLabel scans. */
+  readonly #labels: SqliteLabelIndex | undefined;
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -84,14 +87,31 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
       this.#counts.rebuild(this.lastRevision());
       this.setMeta('counts_built', 1);
     }
-    this.#labels = new SqliteLabelIndex(this.db);
-    if (this.getMeta('labels_built') === undefined) {
-      // A file from before the label index: the migration made the table, this fills it, once.
+    this.#labels = this.#openLabelIndex(options.labelIndex === true);
+  }
+
+  /**
+   * The index is kept only when asked for: every version costs a row per label (a marker row for a
+   * value whose labels cannot be read, as kube-apiserver's default protobuf ones), which a store that
+   * never receives a selector would pay for nothing. `labels_built` says the table is complete; a
+   * store started without the index empties it and clears the mark, so the next start with it fills
+   * it again from the rows (as for a file from before the index), in one transaction.
+   */
+  #openLabelIndex(wanted: boolean): SqliteLabelIndex | undefined {
+    const index = new SqliteLabelIndex(this.db);
+    const built = this.getMeta('labels_built') !== undefined;
+    if (wanted && !built) {
       this.db.transaction(() => {
-        this.#labels.build();
+        index.build();
         this.setMeta('labels_built', 1);
       })();
+    } else if (!wanted && built) {
+      this.db.transaction(() => {
+        index.clear();
+        this.db.prepare('DELETE FROM meta WHERE name = ?').run('labels_built');
+      })();
     }
+    return wanted ? index : undefined;
   }
 
   /** The newest revision written to this file, kept even when compaction removes rows. */
@@ -146,15 +166,17 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
     if (prev) {
       this.#archive(kv.key, kv.modRevision);
-      this.#labels.closed(prev, kv.modRevision);
+      this.#labels?.closed(prev, kv.modRevision);
     } else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
-    this.#labels.written(kv.key, kv.modRevision, kv.value);
+    this.#labels?.written(kv.key, kv.modRevision, kv.value);
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
-    const current = this.get(key);
-    if (current) this.#labels.closed(current, revision);
+    if (this.#labels) {
+      const current = this.get(key);
+      if (current) this.#labels.closed(current, revision);
+    }
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
     if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
@@ -192,11 +214,14 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    * call again until 0.
    */
   compact(revision: number, batch: number): number {
-    return this.#prepared(SQL.compact).run({ rev: revision, batch }).changes + this.#labels.compact(revision, batch);
+    return (
+      this.#prepared(SQL.compact).run({ rev: revision, batch }).changes + (this.#labels?.compact(revision, batch) ?? 0)
+    );
   }
 
   /** A label-selected range from the label index (selectors/label-index.ts). */
   rangeByLabel(range: KeyRange, revision: number | null, lookup: LabelLookup): KeyValue[] {
+    if (!this.#labels) return this.range(range, revision, -1, false);
     return this.#labels.lookup<RawRow>(range, revision, lookup).map(toKv);
   }
 

@@ -40,7 +40,7 @@ function fill(d: SqliteDriver): number {
 
 describe('SqliteDriver label index', () => {
   it('reads only the labelled keys, now and at a past revision, plus the unreadable ones', () => {
-    const d = new SqliteDriver({ path: join(dir, 'a.db'), fsync: false });
+    const d = new SqliteDriver({ path: join(dir, 'a.db'), fsync: false, labelIndex: true });
     const last = fill(d);
     const rare = { name: 'app', values: ['rare'] };
     expect(keysOf(d.rangeByLabel(ALL, null, rare))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
@@ -63,7 +63,7 @@ describe('SqliteDriver label index', () => {
 
   it('builds the index at open for a file written before it existed, and answers the same', () => {
     const path = join(dir, 'b.db');
-    const d = new SqliteDriver({ path, fsync: false });
+    const d = new SqliteDriver({ path, fsync: false, labelIndex: true });
     fill(d);
     const before = [null, 301, 302].map((rev) => keysOf(d.rangeByLabel(ALL, rev, { name: 'app', values: ['rare'] })));
     d.close();
@@ -75,7 +75,7 @@ describe('SqliteDriver label index', () => {
     raw.pragma('user_version = 2');
     raw.close();
 
-    const reopened = new SqliteDriver({ path, fsync: false });
+    const reopened = new SqliteDriver({ path, fsync: false, labelIndex: true });
     const after = [null, 301, 302].map((rev) =>
       keysOf(reopened.rangeByLabel(ALL, rev, { name: 'app', values: ['rare'] })),
     );
@@ -89,7 +89,7 @@ describe('SqliteDriver label index', () => {
 
   it('writes no label row for an object without labels, one per label otherwise', () => {
     const path = join(dir, 'c.db');
-    const d = new SqliteDriver({ path, fsync: false });
+    const d = new SqliteDriver({ path, fsync: false, labelIndex: true });
     d.begin();
     d.put(version('/registry/a', 2, JSON.stringify({ kind: 'Status', metadata: { name: 'a' } })), 0, undefined);
     d.put(version('/registry/b', 3, object({ x: '1', y: '2' })), 0, undefined);
@@ -101,5 +101,32 @@ describe('SqliteDriver label index', () => {
       ['y', '2', b('/registry/b')],
     ]);
     raw.close();
+  });
+  it('costs nothing without --label-index, and is emptied then rebuilt when the setting changes', () => {
+    const path = join(dir, 'd.db');
+    const count = () => {
+      const raw = new Database(path, { readonly: true });
+      const rows = raw.prepare('SELECT count(*) FROM label_index').pluck().get() as number;
+      const built = raw.prepare("SELECT count(*) FROM meta WHERE name = 'labels_built'").pluck().get() as number;
+      raw.close();
+      return { rows, built };
+    };
+    const rare = { name: 'app', values: ['rare'] };
+    // Off (the default): no row for any version, and a label-selected read scans.
+    const off = new SqliteDriver({ path, fsync: false });
+    fill(off);
+    expect(off.rangeByLabel(ALL, null, rare)).toHaveLength(300); // every live key, the protobuf one among them
+    off.close();
+    expect(count()).toEqual({ rows: 0, built: 0 });
+    // On: filled from the rows at open, and it answers as the index does.
+    const on = new SqliteDriver({ path, fsync: false, labelIndex: true });
+    expect(keysOf(on.rangeByLabel(ALL, null, rare))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
+    expect(keysOf(on.rangeByLabel(ALL, 301, rare))).toHaveLength(3); // before the relabel and the delete
+    on.close();
+    expect(count().rows).toBeGreaterThan(300);
+    expect(count().built).toBe(1);
+    // Off again: emptied, so that writes made meanwhile cannot leave it stale for the next start with it.
+    new SqliteDriver({ path, fsync: false }).close();
+    expect(count()).toEqual({ rows: 0, built: 0 });
   });
 });

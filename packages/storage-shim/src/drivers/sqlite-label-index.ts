@@ -75,6 +75,11 @@ export class SqliteLabelIndex {
     return nonEmpty.flat().sort((a, b) => Buffer.compare(a.key, b.key));
   }
 
+  /** Removes every row (the store runs without the index now), in the caller's transaction. */
+  clear(): void {
+    this.#db.prepare('DELETE FROM label_index').run();
+  }
+
   /**
    * Fills the index from every stored version, current and past (a file the
    * store wrote before it had the index), in the caller's transaction.

@@ -244,6 +244,8 @@ export interface OpenOptions {
   fsync: boolean;
   /** SQLite: the size a WAL file is cut back to (--wal-size-limit); default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
+  /** SQLite: keep the label index (--label-index); off drops one a file has, so turning it on rebuilds it. */
+  labelIndex?: boolean;
 }
 
 /**

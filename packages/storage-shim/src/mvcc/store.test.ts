@@ -258,7 +258,7 @@ describe('crash recovery', () => {
 describe('lease expiry', () => {
   it('deletes the keys of an expired lease in one revision, and a restart restarts the clock', async () => {
     let now = 1_000_000;
-    t = openTestStore(SPLIT, () => now);
+    t = openTestStore(SPLIT, { now: () => now });
     const { id } = await t.store.leaseGrant(0n, 10);
     await t.store.put(put('/a/e', '1', id));
     await t.store.put(put('/c/e', '2', id));

@@ -48,6 +48,8 @@ export interface RevisionStoreOptions {
   fsync: boolean;
   /** SQLite: the size a WAL file is cut back to (--wal-size-limit); default WAL_SIZE_LIMIT_BYTES. */
   walSizeLimitBytes?: number;
+  /** SQLite: keep a label index per backend (--label-index). */
+  labelIndex?: boolean;
   /** Opens each backend's database by its endpoint's scheme: drivers/registry.ts. */
   opener: BackendOpener;
   logger: Logger;
@@ -414,8 +416,12 @@ export class RevisionStore {
   }
 
   #openOptions(): OpenOptions {
-    const { fsync, walSizeLimitBytes } = this.#options;
-    return walSizeLimitBytes === undefined ? { fsync } : { fsync, walSizeLimitBytes };
+    const { fsync, walSizeLimitBytes, labelIndex } = this.#options;
+    return {
+      fsync,
+      ...(walSizeLimitBytes === undefined ? {} : { walSizeLimitBytes }),
+      ...(labelIndex ? { labelIndex } : {}),
+    };
   }
 
   /** Every local database file, for the checkpointer. */

@@ -16,7 +16,15 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
-export function openTestStore(topologyYaml?: string, now?: () => number): TestStore {
+export interface TestStoreOptions {
+  /** The store's clock (lease expiry). */
+  now?: () => number;
+  /** Keep a label index in each SQLite backend (--label-index). */
+  labelIndex?: boolean;
+}
+
+export function openTestStore(topologyYaml?: string, options: TestStoreOptions = {}): TestStore {
+  const { now, labelIndex } = options;
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mvcc-'));
   const topology = topologyYaml
     ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir })
@@ -29,6 +37,7 @@ export function openTestStore(topologyYaml?: string, now?: () => number): TestSt
       opener: registry,
       logger: pino({ level: 'silent' }),
       ...(now ? { now } : {}),
+      ...(labelIndex ? { labelIndex } : {}),
     });
   const t: TestStore = {
     store: open(),

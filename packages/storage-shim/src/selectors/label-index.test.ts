@@ -119,7 +119,7 @@ describe('label index', () => {
     'answers exactly as the scan, across backends, revisions, label changes, deletes and compaction (seed %i)',
     async (seed) => {
       const rnd = random(seed);
-      t = openTestStore(TOPOLOGY);
+      t = openTestStore(TOPOLOGY, { labelIndex: true });
       const revisions: number[] = [];
       let compacted = 0;
       let checks = 0;
@@ -157,7 +157,7 @@ describe('label index', () => {
   );
 
   it('pages a selected list at the first page revision while objects change labels and go away', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(TOPOLOGY, { labelIndex: true });
     for (let i = 0; i < 30; i++) {
       const ns = NAMESPACES[i % 3]!;
       await t.store.put(
@@ -188,7 +188,7 @@ describe('label index', () => {
   });
 
   it('leaves no index row behind the versions compaction removed', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(TOPOLOGY, { labelIndex: true });
     for (let i = 0; i < 20; i++) {
       const key = `${PODS}red/p${i % 4}`;
       await t.store.put(put(key, JSON.stringify({ metadata: { labels: { app: `v${i}`, keep: 'x' } } })));
@@ -245,7 +245,7 @@ describe('selectedCandidates', () => {
   it('reads a backend through its index when the selector allows, and scans otherwise', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnpaas-candidates-'));
     try {
-      const d = new SqliteDriver({ path: join(dir, 'a.db'), fsync: false });
+      const d = new SqliteDriver({ path: join(dir, 'a.db'), fsync: false, labelIndex: true });
       d.begin();
       for (let i = 0; i < 50; i++) {
         const labels = i % 10 === 0 ? { app: 'rare' } : { app: 'common' };
