@@ -87,6 +87,12 @@ export interface ServerSpecifics {
 }
 
 /**
+ * Reads `last_revision` holding its row until the transaction ends: the replicas' revision lock
+ * (shared-meta.ts) on the main database, and the check before completing a revision in a routed one.
+ */
+export const LOCK_LAST_REVISION = "SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE";
+
+/**
  * One backend in a network SQL database (the same tables as a SQLite file,
  * in the database's dialect). A batch's rows go to the `writer` connection
  * inside one transaction; its COMMIT is the asynchronous step of
@@ -425,7 +431,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    */
   lockedLastRevision(): number {
     this.begin();
-    const row = this.db.query('writer', "SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE").rows[0];
+    const row = this.db.query('writer', LOCK_LAST_REVISION).rows[0];
     return Number(row?.value ?? 0);
   }
 

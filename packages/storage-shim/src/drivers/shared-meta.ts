@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LoggedRevision, MetaBackend, RevisionSequencer } from '../mvcc/backend.js';
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
-import type { NetworkSqlDriver } from './network-sql-driver.js';
+import { LOCK_LAST_REVISION, type NetworkSqlDriver } from './network-sql-driver.js';
 import { type Param, type SharedMetaSql, bind, compile } from './sql/dialect.js';
 
 /** How often a replica looks for others' commits when no notification woke it. */
@@ -193,9 +193,8 @@ class Sql {
   }
 }
 
-const LOCK = `SELECT value FROM meta WHERE name = 'last_revision' FOR UPDATE`;
 const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
-/** Normally empty: each batch's COMMIT drops its own entries. Sent right behind LOCK, so it reads after the lock is held. */
+/** Normally empty: each batch's COMMIT drops its own entries. Sent right behind the lock, so it reads after the lock is held. */
 const LOGGED = 'SELECT revision, changes FROM store_txlog ORDER BY revision';
 
 interface SequencerOptions {
@@ -219,7 +218,7 @@ class Sequencer implements RevisionSequencer {
   }
 
   async lock(): Promise<{ latest: number; logged: LoggedRevision[] }> {
-    const [locked, log] = await this.#main.beginLocked(LOCK, [LOGGED]);
+    const [locked, log] = await this.#main.beginLocked(LOCK_LAST_REVISION, [LOGGED]);
     const latest = revisionOf(locked!.rows[0]);
     const logged = log!.rows
       .map((r) => ({ revision: Number(r.revision), changes: r.changes as Buffer }))

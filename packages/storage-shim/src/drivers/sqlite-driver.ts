@@ -1,8 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
-import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
-import type { LabelLookup } from '../mvcc/backend.js';
+import type { BackendDriver, ChangeRow, LabelLookup } from '../mvcc/backend.js';
 import { PrefixCounts } from './prefix-counts.js';
 import { SqliteLabelIndex } from './sqlite-label-index.js';
 import { SqliteFile } from './sqlite-file.js';

@@ -18,9 +18,7 @@ export function recoverLoggedRevisions(
   if (logged.length === 0) return undefined;
   const work: Array<{ revision: number; backend: string; driver: BackendDriver; changes: LoggedChange[] }> = [];
   for (const entry of logged) {
-    const byBackend = new Map<string, LoggedChange[]>();
-    for (const c of entry.changes) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c]);
-    for (const [backend, changes] of byBackend) {
+    for (const [backend, changes] of changesByBackend(entry.changes)) {
       const driver = drivers.get(backend);
       if (driver) work.push({ revision: entry.revision, backend, driver, changes });
     }
@@ -47,6 +45,17 @@ function reapply(
   log.warn({ backend: w.backend, revision: w.revision }, 're-applying a logged revision the backend lacks');
   applyLogged(d, w.revision, w.changes);
   return d.commit(w.revision);
+}
+
+/** A logged revision's changes by the backend they go to, each backend's in their logged order. */
+export function changesByBackend(changes: readonly LoggedChange[]): Map<string, LoggedChange[]> {
+  const out = new Map<string, LoggedChange[]>();
+  for (const c of changes) {
+    const list = out.get(c.backend);
+    if (list) list.push(c);
+    else out.set(c.backend, [c]);
+  }
+  return out;
 }
 
 /** Writes one logged revision's changes to a backend's open batch (opening it), as the commit path wrote them. */

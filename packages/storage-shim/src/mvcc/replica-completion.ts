@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { StoreError } from '../errors.js';
 import { DEFAULT_BACKEND } from '../routing/topology.js';
-import type { BackendDriver, LoggedChange, LoggedRevision, RevisionSequencer } from './backend.js';
-import { applyLogged } from './recovery.js';
+import type { BackendDriver, LoggedRevision, RevisionSequencer } from './backend.js';
+import { applyLogged, changesByBackend } from './recovery.js';
 
 export interface Completion {
   /** Entries above the main database's `last_revision`, in revision order, read holding the lock. */
@@ -27,7 +27,7 @@ export interface Completion {
 export async function completeLogged(c: Completion): Promise<number> {
   const main = c.drivers.get(DEFAULT_BACKEND)!;
   for (const entry of c.logged) {
-    for (const [backend, changes] of byBackend(entry.changes)) {
+    for (const [backend, changes] of changesByBackend(entry.changes)) {
       if (backend === DEFAULT_BACKEND) continue;
       const d = c.drivers.get(backend);
       if (!d) throw unknownBackend(backend, entry.revision);
@@ -51,12 +51,6 @@ export async function completeLogged(c: Completion): Promise<number> {
   await main.commit(top);
   c.log.warn({ revision: top }, 'completed the revisions of a replica that died between its commits');
   return top;
-}
-
-function byBackend(changes: readonly LoggedChange[]): Map<string, LoggedChange[]> {
-  const out = new Map<string, LoggedChange[]>();
-  for (const ch of changes) out.set(ch.backend, [...(out.get(ch.backend) ?? []), ch]);
-  return out;
 }
 
 /** A replica logged a write to a backend this one does not route to: their topologies differ. */

@@ -68,3 +68,28 @@ export function put(key: string, value: string, lease = 0n) {
 export function putTxn(keys: Record<string, string>): TxnRequest {
   return { compare: [], success: Object.entries(keys).map(([k, v]) => ({ put: put(k, v) })), failure: [] };
 }
+
+/** Pods under /registry/pods/ routed by namespace: red and blue each to a SQLite file of their own, the rest to main.db. */
+export const ROUTED_PODS_TOPOLOGY = `
+backends:
+  - name: red
+    endpoint: sqlite://red.db
+    namespace: { namespace: red }
+  - name: blue
+    endpoint: sqlite://blue.db
+    namespace: { namespace: blue }
+`;
+export const PODS = '/registry/pods/';
+export const PODS_END = '/registry/pods0';
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed by its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -3,7 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { b, openTestStore, put, rangeReq, type TestStore } from '../mvcc/test-helpers.js';
+import {
+  b,
+  openTestStore,
+  PODS,
+  PODS_END,
+  put,
+  rangeReq,
+  ROUTED_PODS_TOPOLOGY,
+  seededRandom,
+  type TestStore,
+} from '../mvcc/test-helpers.js';
 import type { KeyValue, RangeRequest } from '../types.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { toKeyRange } from '../keys.js';
@@ -21,31 +31,7 @@ import { indexLookup, labelRowsOf, selectedCandidates, UNREADABLE } from './labe
  * with the same evaluator.
  */
 
-const TOPOLOGY = `
-backends:
-  - name: red
-    endpoint: sqlite://red.db
-    namespace: { namespace: red }
-  - name: blue
-    endpoint: sqlite://blue.db
-    namespace: { namespace: blue }
-`;
-
-const PODS = '/registry/pods/';
-const PODS_END = '/registry/pods0';
 const NAMESPACES = ['red', 'blue', 'green'];
-
-/** mulberry32: a seeded generator, so a failure reproduces from the seed in its message. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let t: TestStore;
 afterEach(async () => {
@@ -118,8 +104,8 @@ describe('label index', () => {
   it.each([1, 2, 3])(
     'answers exactly as the scan, across backends, revisions, label changes, deletes and compaction (seed %i)',
     async (seed) => {
-      const rnd = random(seed);
-      t = openTestStore(TOPOLOGY, { labelIndex: true });
+      const rnd = seededRandom(seed);
+      t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
       const revisions: number[] = [];
       let compacted = 0;
       let checks = 0;
@@ -157,7 +143,7 @@ describe('label index', () => {
   );
 
   it('pages a selected list at the first page revision while objects change labels and go away', async () => {
-    t = openTestStore(TOPOLOGY, { labelIndex: true });
+    t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
     for (let i = 0; i < 30; i++) {
       const ns = NAMESPACES[i % 3]!;
       await t.store.put(
@@ -188,7 +174,7 @@ describe('label index', () => {
   });
 
   it('leaves no index row behind the versions compaction removed', async () => {
-    t = openTestStore(TOPOLOGY, { labelIndex: true });
+    t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
     for (let i = 0; i < 20; i++) {
       const key = `${PODS}red/p${i % 4}`;
       await t.store.put(put(key, JSON.stringify({ metadata: { labels: { app: `v${i}`, keep: 'x' } } })));

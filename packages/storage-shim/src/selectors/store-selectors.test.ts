@@ -2,7 +2,17 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdError } from '../errors.js';
 import { toKeyRange } from '../keys.js';
-import { b, openTestStore, put, rangeReq, type TestStore } from '../mvcc/test-helpers.js';
+import {
+  b,
+  openTestStore,
+  PODS,
+  PODS_END,
+  put,
+  rangeReq,
+  ROUTED_PODS_TOPOLOGY,
+  seededRandom,
+  type TestStore,
+} from '../mvcc/test-helpers.js';
 import { WatchHub, Watcher, type WatchSink } from '../mvcc/watch-hub.js';
 import type { Event, KeyValue, RangeRequest } from '../types.js';
 import { compileSelector } from './selector.js';
@@ -14,19 +24,6 @@ import { compileSelector } from './selector.js';
  * selector, filtered here with the same evaluator: the store must return
  * exactly those keys, with count, limit and more about them.
  */
-
-const TOPOLOGY = `
-backends:
-  - name: red
-    endpoint: sqlite://red.db
-    namespace: { namespace: red }
-  - name: blue
-    endpoint: sqlite://blue.db
-    namespace: { namespace: blue }
-`;
-
-const PODS = '/registry/pods/';
-const PODS_END = '/registry/pods0';
 
 interface Pod {
   ns: string;
@@ -100,7 +97,7 @@ const SELECTORS: Array<[string, string]> = [
 
 describe('Range with a selector', () => {
   it.each(SELECTORS)('label %j field %j: exactly the matching keys, count of matches', async (label, field) => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: label, fieldSelector: field });
     const expected = reference(req);
@@ -114,7 +111,7 @@ describe('Range with a selector', () => {
   });
 
   it('pages through the matches with limit and more, at one revision, across backends', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods(fleet());
     const label = 'app!=db';
     const all = reference(rangeReq(PODS, PODS_END, { labelSelector: label }));
@@ -140,7 +137,7 @@ describe('Range with a selector', () => {
   });
 
   it('answers at a past revision with the labels the objects had then', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods([{ ns: 'red', name: 'a', labels: { app: 'web' } }]);
     const before = t.store.revision;
     await putPods([{ ns: 'red', name: 'a', labels: { app: 'db' } }]);
@@ -150,7 +147,7 @@ describe('Range with a selector', () => {
   });
 
   it('keeps keys_only, sorting and the mod-revision filters working on the matches', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
     const expected = keys(reference(req));
@@ -171,7 +168,7 @@ describe('Range with a selector', () => {
   });
 
   it('keeps values it cannot read (protobuf) and filters inside a txn', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods([
       { ns: 'red', name: 'a', labels: { app: 'web' } },
       { ns: 'red', name: 'b', labels: { app: 'db' } },
@@ -200,32 +197,20 @@ describe('Range with a selector', () => {
   });
 
   it('answers exactly as before when the selectors are empty', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods(fleet());
     const plain = rangeReq(PODS, PODS_END, { limit: 5 });
     expect(t.store.range({ ...plain, labelSelector: '', fieldSelector: '' })).toEqual(t.store.range(plain));
   });
 });
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed by its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('Range with a selector, seeded random histories', () => {
   const LABEL_SELECTORS = ['a=1', 'a!=1', 'a in (1,2)', 'a notin (2)', 'a', '!a', 'b>1', 'b<2,a', '!a,!b', 'a=1,b!=0'];
   const FIELD_SELECTORS = ['', 'spec.nodeName=n1', 'spec.nodeName!=n1', 'metadata.namespace=blue'];
 
   it.each([1, 2, 3])('seed %i: every page, at every revision, is the reference page', async (seed) => {
-    t = openTestStore(TOPOLOGY);
-    const next = random(seed);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    const next = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const revisions: number[] = [];
     for (let i = 0; i < 120; i++) {
@@ -326,7 +311,7 @@ describe('Watch with a selector', () => {
   const EXPECTED = ['PUT red/a', 'PUT red/a', 'PUT blue/b', 'PUT red/a', 'DELETE blue/b'];
 
   it('sends what enters, changes inside or leaves the selection, live', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     const hub = new WatchHub(t.store);
     try {
       const withPrev = watch(hub, { start: t.store.revision + 1, label: 'app=web', prevKv: true });
@@ -347,7 +332,7 @@ describe('Watch with a selector', () => {
   });
 
   it('sends the same events when catching up from history', async () => {
-    t = openTestStore(TOPOLOGY);
+    t = openTestStore(ROUTED_PODS_TOPOLOGY);
     const hub = new WatchHub(t.store);
     try {
       const start = t.store.revision + 1;
