@@ -6,8 +6,9 @@
  * service's own values from its cluster part (cluster-context.ts).
  *
  * Everything lives in the cluster, as Secrets and ConfigMaps in the services'
- * namespace (their cluster parts name it), so running install again reuses it: a certificate is re-issued only when it
- * is missing, near expiry or names other hosts, and a password never changes.
+ * namespace (their cluster parts name it), so running install again reuses
+ * it: a certificate is re-issued only when it is missing, near expiry or
+ * names other hosts, and a password never changes.
  * The CA's key is handled in a private temporary directory that is removed
  * before this returns (the CA class works on files).
  */
