@@ -68,8 +68,13 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   readonly #prevOf: Statement;
   readonly #keysByLease: Statement;
   readonly #counts: PrefixCounts;
-  /** Undefined without --label-index: nothing written per version, and rangeByLabel scans. */
+  /** Undefined without --label-index: nothing written per version. */
   readonly #labels: SqliteLabelIndex | undefined;
+  /**
+   * A label-selected range from the label index (selectors/label-index.ts); absent without
+   * --label-index, and a driver without it is scanned, as any other.
+   */
+  readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookup: LabelLookup) => KeyValue[];
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -86,7 +91,10 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
       this.#counts.rebuild(this.lastRevision());
       this.setMeta('counts_built', 1);
     }
-    this.#labels = this.#openLabelIndex(options.labelIndex === true);
+    const labels = this.#openLabelIndex(options.labelIndex === true);
+    this.#labels = labels;
+    if (labels)
+      this.rangeByLabel = (range, revision, lookup) => labels.lookup<RawRow>(range, revision, lookup).map(toKv);
   }
 
   /**
@@ -216,12 +224,6 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     return (
       this.#prepared(SQL.compact).run({ rev: revision, batch }).changes + (this.#labels?.compact(revision, batch) ?? 0)
     );
-  }
-
-  /** A label-selected range from the label index (selectors/label-index.ts). */
-  rangeByLabel(range: KeyRange, revision: number | null, lookup: LabelLookup): KeyValue[] {
-    if (!this.#labels) return this.range(range, revision, -1, false);
-    return this.#labels.lookup<RawRow>(range, revision, lookup).map(toKv);
   }
 
   keyCount(): number {
