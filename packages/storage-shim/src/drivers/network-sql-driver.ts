@@ -2,11 +2,31 @@ import { BackendUnavailableError, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
-import { BackendQueryError, type QueryResult, SqlBridge } from './sql-bridge.js';
-import { type Compiled, type Dialect, bind } from './sql/dialect.js';
-import { BackendStatements, boundOf, upsertValues } from './sql/statements.js';
+import { BackendQueryError, type QueryResult, type ScriptStatement, SqlBridge } from './sql-bridge.js';
+import { type Compiled, type Dialect, bind, rowValues } from './sql/dialect.js';
+import { BackendStatements, boundOf, historyValues, upsertValues } from './sql/statements.js';
 
 const EMPTY_VALUE = Buffer.alloc(0);
+
+/** Rows per multi-row statement, and the bytes of values one may carry (MySQL's max_allowed_packet is 16 MiB or more). */
+const ROWS_PER_STATEMENT = 256;
+const BYTES_PER_STATEMENT = 4 * 1024 * 1024;
+
+/** A key's current row as a batch knows it, with the sub-revision it was written in (history keeps it). */
+interface KnownRow {
+  kv: KeyValue;
+  sub: number;
+}
+
+/** A row write of the open batch, held until the batch is sent (`#script`). */
+type BufferedWrite =
+  /** The key's current version moves to history; known here, so written from memory. */
+  | { kind: 'archive'; row: KnownRow; superseded: number }
+  /** The same, for a version this batch has not read: the database copies it from kv. */
+  | { kind: 'archiveCopy'; key: Buffer; superseded: number }
+  | { kind: 'tombstone'; key: Buffer; revision: number; sub: number }
+  | { kind: 'put'; row: KnownRow }
+  | { kind: 'remove'; key: Buffer };
 
 /** A revision row as a network database's client returns it (BIGINTs as decimal strings). */
 export interface Row {
@@ -94,13 +114,25 @@ export const LOCK_LAST_REVISION = "SELECT value FROM meta WHERE name = 'last_rev
 
 /**
  * One backend in a network SQL database (the same tables as a SQLite file,
- * in the database's dialect). A batch's rows go to the `writer` connection
- * inside one transaction; its COMMIT is the asynchronous step of
- * mvcc/backend.ts, so the event loop is free while the server makes it
- * durable. Reads are synchronous through sql-bridge.ts: inside a batch on the
- * writer (they must see the batch's own rows), otherwise on the reader, at
- * the committed state. What only its server has (size, defragmentation,
- * durability settings) comes from its ServerSpecifics.
+ * in the database's dialect). What only its server has (size,
+ * defragmentation, durability settings) comes from its ServerSpecifics.
+ *
+ * A batch costs few round trips, whatever its size:
+ * - Before it is applied, the store hands over the keys its requests will
+ *   read one by one (`prefetch`): one query loads them all, without blocking
+ *   the event loop. The batch's point reads are then answered from memory,
+ *   as are reads of keys it wrote itself.
+ * - Its row writes are held here and sent with its COMMIT as one script:
+ *   the superseded versions and tombstones as one multi-row INSERT into
+ *   history (from memory), the keys' final rows as one multi-row upsert and
+ *   one DELETE. The database gets the same rows as it would one statement
+ *   per write, in one transaction.
+ * - Its COMMIT is the asynchronous step of mvcc/backend.ts: the event loop
+ *   is free while the server makes it durable.
+ *
+ * Other reads are synchronous through sql-bridge.ts: inside a batch on the
+ * writer, after sending what the batch holds (they must see its rows),
+ * otherwise on the reader, at the committed state.
  */
 export abstract class NetworkSqlDriver implements BackendDriver {
   readonly location: string;
@@ -109,6 +141,15 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   protected readonly sql: BackendStatements;
   readonly #spec: ServerSpecifics;
   #inTxn = false;
+  /** The batch's BEGIN is sent with its first statement (`#script`), not on its own. */
+  #beginPending = false;
+  /** Keys the batch knows the current row of (null: none), from `prefetch`, its reads and its writes. */
+  #known = new Map<string, KnownRow | null>();
+  /** Set by `prefetch` until the batch ends: `#known` answers reads from then on. */
+  #prefetched = false;
+  #writes: BufferedWrite[] = [];
+  /** `#known` as it was at the savepoint, to go back to. */
+  #atSavepoint: Map<string, KnownRow | null> | undefined;
   /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
   commitNotice: string | undefined;
 
@@ -285,8 +326,14 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return this.db.query(conn, stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]);
   }
 
+  /** A read of more than a known key: inside a batch it must see the batch's rows, so they are sent first. */
+  #read(stmt: Compiled, values: Record<string, unknown>) {
+    if (this.#inTxn) this.#sendHeld();
+    return this.#run(this.#conn, stmt, values);
+  }
+
   #getMeta(name: string): string | undefined {
-    const row = this.#run(this.#conn, this.sql.getMeta, { name }).rows[0];
+    const row = this.#read(this.sql.getMeta, { name }).rows[0];
     return row?.value as string | undefined;
   }
 
@@ -295,8 +342,66 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   }
 
   get(key: Buffer): KeyValue | undefined {
-    const row = this.#run(this.#conn, this.sql.get, { key }).rows[0];
-    return row && toKv(row);
+    const tracked = this.#inTxn || this.#prefetched;
+    const k = key.toString('latin1');
+    if (tracked) {
+      const known = this.#known.get(k);
+      if (known !== undefined) return known?.kv;
+    }
+    // A key the batch has not written: what the database holds is its row, flushed rows or not.
+    const row = this.#run(this.#conn, this.sql.getMany(1), { k0: key }).rows[0];
+    const known = row ? { kv: toKv(row), sub: Number(row.sub) } : null;
+    if (tracked) this.#known.set(k, known);
+    return known?.kv;
+  }
+
+  /**
+   * Loads the current rows of `keys` for the batch about to be applied, in
+   * one query per few hundred keys, without blocking the event loop: its
+   * point reads then wait for nothing. Inside a transaction already open
+   * (a replica's batch holds the revision lock) on the writer, after the
+   * lock; otherwise on the reader, which sees every committed batch.
+   */
+  async prefetch(keys: readonly Buffer[]): Promise<void> {
+    this.#prefetched = true;
+    const wanted = new Map<string, Buffer>();
+    for (const key of keys) {
+      const k = key.toString('latin1');
+      if (!this.#known.has(k)) wanted.set(k, key);
+    }
+    if (wanted.size === 0) return;
+    const conn = this.#conn;
+    const all = [...wanted.values()];
+    const chunks: Array<Promise<QueryResult>> = [];
+    for (let at = 0; at < all.length; at += ROWS_PER_STATEMENT) {
+      const chunk = all.slice(at, at + ROWS_PER_STATEMENT);
+      // Statements for a power-of-two number of keys, the last one repeated: few distinct texts.
+      const n = 2 ** Math.ceil(Math.log2(chunk.length));
+      const stmt = this.sql.getMany(n);
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) values[`k${i}`] = chunk[Math.min(i, chunk.length - 1)];
+      chunks.push(this.db.queryAsync(conn, stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]));
+    }
+    const results = await Promise.all(chunks);
+    // Writes of the batch may not have started yet, so nothing here is newer than the database.
+    for (const k of wanted.keys()) if (!this.#known.has(k)) this.#known.set(k, null);
+    for (const r of results) {
+      for (const row of r.rows)
+        this.#known.set((row.key as Buffer).toString('latin1'), { kv: toKv(row), sub: Number(row.sub) });
+    }
+  }
+
+  /** The batch was applied: what it loaded and did not write is forgotten (what it wrote, at its COMMIT). */
+  endBatch(): void {
+    if (!this.#inTxn) this.#forgetBatch();
+  }
+
+  #forgetBatch(): void {
+    this.#known.clear();
+    this.#prefetched = false;
+    this.#writes = [];
+    this.#beginPending = false;
+    this.#atSavepoint = undefined;
   }
 
   range(range: KeyRange, revision: number | null, limit: number, keysOnly = false): KeyValue[] {
@@ -307,67 +412,179 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }
     const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
     const values = { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit };
-    return this.#run(this.#conn, stmt, values).rows.map(toKv);
+    return this.#read(stmt, values).rows.map(toKv);
   }
 
   count(range: KeyRange, revision: number | null): number {
     const stmt = this.sql.count(boundOf(range), revision !== null);
-    return Number(Object.values(this.#run(this.#conn, stmt, params(range, revision)).rows[0]!)[0]);
+    return Number(Object.values(this.#read(stmt, params(range, revision)).rows[0]!)[0]);
   }
 
   changes(range: KeyRange, from: number, to: number): ChangeRow[] {
-    const rows = this.#run(this.#conn, this.sql.changes(boundOf(range)), { ...params(range, null), from, to }).rows;
+    const rows = this.#read(this.sql.changes(boundOf(range)), { ...params(range, null), from, to }).rows;
     return rows.map((r) => ({ kv: toKv(r), sub: Number(r.sub), deleted: Number(r.deleted) === 1 }));
   }
 
   prevOf(key: Buffer, revision: number): KeyValue | undefined {
-    const row = this.#run(this.#conn, this.sql.prevOf, { key, rev: revision }).rows[0];
+    const row = this.#read(this.sql.prevOf, { key, rev: revision }).rows[0];
     return row && toKv(row);
   }
 
   keysWithLease(lease: bigint): Buffer[] {
-    return this.#run(this.#conn, this.sql.keysByLease, { lease }).rows.map((r) => r.key as Buffer);
+    return this.#read(this.sql.keysByLease, { lease }).rows.map((r) => r.key as Buffer);
   }
 
   keyCount(): number {
-    return Number(Object.values(this.#run(this.#conn, this.sql.keyCount, {}).rows[0]!)[0]);
+    return Number(Object.values(this.#read(this.sql.keyCount, {}).rows[0]!)[0]);
   }
 
+  /** Opens the batch; its BEGIN goes to the database with the batch's first statement. */
   begin(): void {
     if (this.#inTxn) return;
-    this.db.query('writer', 'BEGIN');
     this.#inTxn = true;
+    this.#beginPending = true;
   }
 
   put(kv: KeyValue, sub: number, prev: KeyValue | undefined): void {
-    if (prev) this.#run('writer', this.sql.archive, { superseded: kv.modRevision, key: kv.key });
-    this.#run('writer', this.sql.upsert, upsertValues(kv, sub));
+    const k = kv.key.toString('latin1');
+    if (prev) this.#archive(kv.key, k, kv.modRevision);
+    const row = { kv, sub };
+    this.#writes.push({ kind: 'put', row });
+    this.#known.set(k, row);
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
-    this.#run('writer', this.sql.archive, { superseded: revision, key });
-    this.#run('writer', this.sql.tombstone, { key, rev: revision, sub });
-    this.#run('writer', this.sql.deleteKv, { key });
+    const k = key.toString('latin1');
+    this.#archive(key, k, revision);
+    this.#writes.push({ kind: 'tombstone', key, revision, sub }, { kind: 'remove', key });
+    this.#known.set(k, null);
+  }
+
+  /** The key's current version becomes history, superseded at `revision`. */
+  #archive(key: Buffer, k: string, revision: number): void {
+    const known = this.#known.get(k);
+    if (known) this.#writes.push({ kind: 'archive', row: known, superseded: revision });
+    // Not read by this batch, so not written by it either: the database's kv row is the version.
+    else if (known === undefined) this.#writes.push({ kind: 'archiveCopy', key, superseded: revision });
+  }
+
+  /** Sends what the batch holds (and its BEGIN) now, and waits: a read or savepoint must come after it. */
+  #sendHeld(): void {
+    const script = this.#script();
+    if (script.length > 0) this.db.script('writer', script);
+  }
+
+  /** Only the BEGIN: for a statement of the batch on tables its held rows do not touch. */
+  #sendBegin(): void {
+    if (!this.#beginPending) return;
+    this.#beginPending = false;
+    this.db.query('writer', 'BEGIN');
+  }
+
+  /**
+   * The held writes as statements, in an order that gives the same tables
+   * as running them one by one: the versions copied from kv first (before
+   * any kv row of this script changes), then history's new rows, then each
+   * key's final kv row (a key written twice is upserted once, as it ends).
+   */
+  #script(): ScriptStatement[] {
+    const out: ScriptStatement[] = [];
+    if (this.#beginPending) out.push({ text: 'BEGIN', params: [] });
+    this.#beginPending = false;
+    const history: Array<Record<string, unknown>> = [];
+    const final = new Map<string, KnownRow | Buffer>();
+    for (const w of this.#writes) {
+      switch (w.kind) {
+        case 'archiveCopy':
+          out.push(this.#statement(this.sql.archive, { superseded: w.superseded, key: w.key }));
+          break;
+        case 'archive':
+          history.push(historyValues(w.row.kv, w.row.sub, { deleted: false, superseded: w.superseded }));
+          break;
+        case 'tombstone':
+          history.push(historyValues(deletedKv(w.key, w.revision), w.sub, { deleted: true, superseded: w.revision }));
+          break;
+        case 'put':
+          final.set(w.row.kv.key.toString('latin1'), w.row);
+          break;
+        case 'remove':
+          final.set(w.key.toString('latin1'), w.key);
+          break;
+      }
+    }
+    this.#writes = [];
+    out.push(...this.#rows(history, (n) => this.sql.historyRows(n)));
+    const removed: Array<Record<string, unknown>> = [];
+    const upserted: Array<Record<string, unknown>> = [];
+    for (const v of final.values()) {
+      if (Buffer.isBuffer(v)) removed.push({ k: v });
+      else upserted.push(upsertValues(v.kv, v.sub));
+    }
+    out.push(...this.#rows(removed, (n) => this.sql.deleteKvMany(n)));
+    out.push(...this.#rows(upserted, (n) => this.sql.upsertRows(n)));
+    return out;
+  }
+
+  /** Multi-row statements for `rows`, cut by row count and by the bytes of their values. */
+  #rows(rows: Array<Record<string, unknown>>, statement: (n: number) => Compiled): ScriptStatement[] {
+    const out: ScriptStatement[] = [];
+    let at = 0;
+    while (at < rows.length) {
+      let end = at;
+      let bytes = 0;
+      while (end < rows.length && end - at < ROWS_PER_STATEMENT) {
+        const value = rows[end]!.value;
+        bytes += Buffer.isBuffer(value) ? value.length : 0;
+        if (bytes > BYTES_PER_STATEMENT && end > at) break;
+        end++;
+      }
+      const values: Record<string, unknown> = {};
+      for (let i = at; i < end; i++) rowValues(rows[i]!, i - at, values);
+      out.push(this.#statement(statement(end - at), values));
+      at = end;
+    }
+    return out;
+  }
+
+  #statement(stmt: Compiled, values: Record<string, unknown>): ScriptStatement {
+    return { text: stmt.text, params: bind(stmt, this.#spec.dialect, values) as unknown[] };
   }
 
   savepoint(): void {
+    this.#sendHeld();
     this.db.query('writer', 'SAVEPOINT request');
+    this.#atSavepoint = new Map(this.#known);
   }
 
   releaseSavepoint(): void {
+    this.#sendHeld();
     this.db.query('writer', 'RELEASE SAVEPOINT request');
+    this.#atSavepoint = undefined;
   }
 
   rollbackToSavepoint(): void {
+    // Everything held was written after the savepoint (it sent what came before).
+    this.#writes = [];
     this.db.query('writer', 'ROLLBACK TO SAVEPOINT request');
     this.db.query('writer', 'RELEASE SAVEPOINT request');
+    if (this.#atSavepoint) this.#known = this.#atSavepoint;
+    this.#atSavepoint = undefined;
   }
 
-  /** Records the revision in the batch, then COMMITs without blocking: the store awaits it. */
+  /**
+   * Sends the batch — its BEGIN if not yet sent, its held rows, the revision,
+   * the replicas' notice, the COMMIT — as one script, without blocking: the
+   * store awaits it. If a statement fails, the worker rolls the transaction
+   * back before answering.
+   */
   commit(lastRevision: number): Promise<void> | undefined {
     if (!this.#inTxn) return undefined;
-    this.#run('writer', this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) });
+    const script = this.#script();
+    script.push(this.#statement(this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) }));
+    if (this.commitNotice) script.push({ text: this.commitNotice, params: [] });
+    script.push({ text: 'COMMIT', params: [] });
     this.#inTxn = false;
+    this.#forgetBatch();
     // A connection lost while the COMMIT is in flight leaves its outcome unknown (it may have
     // committed before the answer was lost), as etcd's "request timed out" does; the store
     // finds out from the tables once the server is back (store.ts #fail).
@@ -377,13 +594,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       }
       throw err;
     };
-    if (!this.commitNotice) return this.db.queryAsync('writer', 'COMMIT').then(() => undefined, outcome);
-    // Sent ahead of the COMMIT without waiting (the connection runs them in order). If the
-    // notice failed, PostgreSQL turns the COMMIT into a rollback without an error, so the
-    // batch fails on the notice's error.
-    const notice = this.db.queryAsync('writer', this.commitNotice);
-    const committed = this.db.queryAsync('writer', 'COMMIT');
-    return Promise.all([notice, committed]).then(() => undefined, outcome);
+    return this.db.scriptAsync('writer', script, true).then(() => undefined, outcome);
   }
 
   /**
@@ -392,8 +603,12 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * ended the transaction with the connection).
    */
   rollback(): void {
-    if (!this.#inTxn) return;
+    const sent = !this.#beginPending;
+    const open = this.#inTxn;
     this.#inTxn = false;
+    this.#forgetBatch();
+    // Nothing was sent of a batch whose BEGIN is still held: there is nothing to roll back.
+    if (!open || !sent) return;
     try {
       this.db.query('writer', 'ROLLBACK');
     } catch {
@@ -403,14 +618,20 @@ export abstract class NetworkSqlDriver implements BackendDriver {
 
   // --- for the store meta that shares this database (shared-meta.ts) ---
 
-  /** A statement inside the open batch if there is one, otherwise on the reader (autocommit). */
+  /**
+   * A statement inside the open batch if there is one, otherwise on the
+   * reader (autocommit). Only for the store meta's own tables, which the
+   * batch's held rows do not touch.
+   */
   statement(text: string, params: unknown[] = []): QueryResult {
+    this.#sendBegin();
     return this.db.query(this.#conn, text, params);
   }
 
-  /** A statement that belongs to the batch: opens it on first use, like a row write. */
+  /** A statement that belongs to the batch: opens it on first use, like a row write (the meta's tables only). */
   batchStatement(text: string, params: unknown[] = []): QueryResult {
     this.begin();
+    this.#sendBegin();
     return this.db.query('writer', text, params);
   }
 
@@ -431,6 +652,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    */
   lockedLastRevision(): number {
     this.begin();
+    this.#sendBegin();
     const row = this.db.query('writer', LOCK_LAST_REVISION).rows[0];
     return Number(row?.value ?? 0);
   }
@@ -470,6 +692,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    */
   async beginLocked(lock: string, then: readonly string[] = []): Promise<QueryResult[]> {
     if (this.#inTxn) throw new Error('beginLocked inside a batch');
+    this.#forgetBatch();
     await this.db.queryAsync('writer', 'BEGIN');
     try {
       const results = await Promise.all([lock, ...then].map((q) => this.db.queryAsync('writer', q)));
@@ -529,4 +752,9 @@ function params(range: KeyRange, revision: number | null): Record<string, unknow
 
 function list(names: readonly string[]): string {
   return names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
+}
+
+/** A tombstone's row: the key, the revision of its delete, nothing else. */
+function deletedKv(key: Buffer, revision: number): KeyValue {
+  return { key, createRevision: 0, modRevision: revision, version: 0, lease: 0n, value: EMPTY_VALUE };
 }

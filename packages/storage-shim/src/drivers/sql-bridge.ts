@@ -1,5 +1,8 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
+import type { ScriptStatement, WorkerRequest } from './sql-worker-host.js';
+
+export type { ScriptStatement } from './sql-worker-host.js';
 
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
@@ -73,6 +76,24 @@ export class SqlBridge {
   }
 
   query(conn: 'writer' | 'reader', text: string, params: unknown[] = [], session = false): QueryResult {
+    return this.#wait({ conn, text, params, session });
+  }
+
+  /**
+   * Statements run in order on `conn` in one round trip to the worker,
+   * stopping at the first that fails; answers with the last one's result.
+   * `rollbackOnError`: the script is a whole transaction, rolled back by the
+   * worker if a statement of it fails.
+   */
+  script(conn: 'writer' | 'reader', script: ScriptStatement[]): QueryResult {
+    return this.#wait({ conn, text: '', params: [], script });
+  }
+
+  scriptAsync(conn: 'writer' | 'reader', script: ScriptStatement[], rollbackOnError = false): Promise<QueryResult> {
+    return this.#post({ conn, text: '', params: [], script, rollbackOnError });
+  }
+
+  #wait(req: Omit<WorkerRequest, 'id' | 'sync'>): QueryResult {
     const id = this.#next++;
     // The flag counts the answers the worker has put on the port; the answers
     // themselves say which query they belong to. Read the count, look for
@@ -80,7 +101,7 @@ export class SqlBridge {
     // wake-up for any other reason (another answer's notify arriving late)
     // just looks again, and nothing posted in between is missed.
     let seen = Atomics.load(this.#flag, 0);
-    this.#worker.postMessage({ id, conn, text, params, sync: true, session });
+    this.#worker.postMessage({ ...req, id, sync: true });
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
       const reply = this.#take(id);
@@ -111,10 +132,14 @@ export class SqlBridge {
   }
 
   queryAsync(conn: 'writer' | 'reader', text: string, params: unknown[] = []): Promise<QueryResult> {
+    return this.#post({ conn, text, params });
+  }
+
+  #post(req: Omit<WorkerRequest, 'id' | 'sync'>): Promise<QueryResult> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, conn, text, params, sync: false });
+      this.#worker.postMessage({ ...req, id, sync: false });
     });
   }
 

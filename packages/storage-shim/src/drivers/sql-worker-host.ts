@@ -16,11 +16,26 @@ export type { Connector } from './reconnecting-connection.js';
  * server is back.
  */
 
-interface Request {
+/** One statement of a script. */
+export interface ScriptStatement {
+  text: string;
+  params: unknown[];
+}
+
+/** A message to the worker: sql-bridge.ts sends it. */
+export interface WorkerRequest {
   id: number;
   conn: 'writer' | 'reader';
   text: string;
   params: unknown[];
+  /**
+   * Instead of `text`: statements run one after another on the connection,
+   * stopping at the first that fails, with one answer for all of them (the
+   * last one's rows). A batch's rows and its COMMIT travel as one message.
+   */
+  script?: ScriptStatement[];
+  /** A script that holds a whole transaction: if a statement fails, roll it back before answering. */
+  rollbackOnError?: boolean;
   /** Answer on the sync port and wake the waiting thread, or post back asynchronously. */
   sync: boolean;
   /** A session setting: run now and again on every new connection (reconnecting-connection.ts). */
@@ -37,7 +52,7 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
   slots.writer.open().catch(() => undefined);
   slots.reader.open().catch(() => undefined);
 
-  const answer = (req: Request, reply: object): void => {
+  const answer = (req: WorkerRequest, reply: object): void => {
     if (req.sync) {
       // Post, then count: the waiting thread looks for its answer whenever the count moves.
       port.postMessage({ id: req.id, ...reply });
@@ -48,15 +63,18 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
     }
   };
 
-  parentPort!.on('message', (req: Request | 'close') => {
+  parentPort!.on('message', (req: WorkerRequest | 'close') => {
     if (req === 'close') {
       void Promise.all([slots.writer.close(), slots.reader.close()]).finally(() => parentPort!.postMessage('closed'));
       return;
     }
-    // Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes.
-    const params = req.params.map((p) => (p instanceof Uint8Array ? Buffer.from(p.buffer, p.byteOffset, p.length) : p));
     const slot = slots[req.conn];
-    (req.session ? slot.setSession(req.text) : slot.query(req.text, params)).then(
+    const run = req.script
+      ? runScript(slot, req.script, req.rollbackOnError === true)
+      : req.session
+        ? slot.setSession(req.text)
+        : slot.query(req.text, asBuffers(req.params));
+    run.then(
       (r) => answer(req, r),
       (err: unknown) => {
         const e = err as { message?: string; code?: string };
@@ -65,4 +83,28 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
       },
     );
   });
+}
+
+// Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes.
+function asBuffers(params: unknown[]): unknown[] {
+  return params.map((p) => (p instanceof Uint8Array ? Buffer.from(p.buffer, p.byteOffset, p.length) : p));
+}
+
+async function runScript<C>(
+  slot: ReconnectingConnection<C>,
+  script: ScriptStatement[],
+  rollbackOnError: boolean,
+): Promise<{ rows: unknown[]; rowCount: number }> {
+  let last: { rows: unknown[]; rowCount: number } = { rows: [], rowCount: 0 };
+  for (const s of script) {
+    try {
+      last = await slot.query(s.text, asBuffers(s.params));
+    } catch (err) {
+      // MySQL keeps a transaction open after a failed statement, with the statements before it applied:
+      // the driver would take it for ended (its COMMIT was in this script), and the next BEGIN would commit it.
+      if (rollbackOnError) await slot.query('ROLLBACK', []).catch(() => undefined);
+      throw err;
+    }
+  }
+  return last;
 }

@@ -23,13 +23,14 @@ import type { LeaseTable } from './lessor.js';
  *   COMMIT round trip: that is the async step, which the store awaits only
  *   when it gets a promise (new writes queue for the next batch meanwhile,
  *   reads answer at the last committed revision).
- * - Its reads and rows are synchronous here. The PostgreSQL and MySQL drivers
- *   meet that by waiting on a worker thread (sql-bridge.ts): correct, but a
- *   loopback round trip per statement with the event loop blocked. The way
- *   out keeps this interface: a driver may buffer a batch's `put`/`delete`
- *   rows and send them with its COMMIT, and since every key and range a
- *   request can read is known from the request, a batch's reads can be
- *   loaded in one round trip before `#flush` applies it.
+ * - Its reads and rows are synchronous here too, and kept off the network:
+ *   every key a request reads one by one is known from the request, so the
+ *   store hands a batch's keys to `prefetch` (asynchronous, one round trip)
+ *   before applying it, and the driver answers the batch's point reads from
+ *   memory; it holds the batch's `put`/`delete` rows and sends them with its
+ *   COMMIT. What is left synchronous — a range read inside a batch, or any
+ *   read outside one — waits on a worker thread (sql-bridge.ts), a loopback
+ *   round trip with the event loop blocked.
  */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -88,6 +89,17 @@ export interface BackendDriver {
    * revision, replica-completion.ts).
    */
   lockedLastRevision?(): number;
+
+  /**
+   * Optional (network databases): loads the current rows of `keys` before the
+   * batch that reads them is applied, so that its `get`s wait for nothing.
+   * Called with no other batch of this process in flight; a replica calls it
+   * holding the revision lock. What it loaded is forgotten when the batch
+   * commits or rolls back, or at `endBatch` if the batch wrote nothing here.
+   */
+  prefetch?(keys: readonly Buffer[]): Promise<void>;
+  /** Optional: the batch has been applied; what `prefetch` loaded is no longer needed unless the batch wrote here. */
+  endBatch?(): void;
 
   // --- the write of one batch ---
 

@@ -27,6 +27,7 @@ import type {
   OpenOptions,
   RevisionSequencer,
 } from './backend.js';
+import { prefetchBatch } from './batch-reads.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { commitInOrder } from './replica-commit.js';
 import { completeLogged } from './replica-completion.js';
@@ -516,7 +517,7 @@ export class RevisionStore {
         Promise.resolve()
           .then(() => this.#resynced())
           .then(
-            () => (this.#queue.length > 0 ? this.#runBatch() : undefined),
+            () => (this.#queue.length > 0 ? this.#runBatch(undefined, this.#queue.splice(0)) : undefined),
             (err: unknown) => this.#fail(this.#queue.splice(0), err, { stage: 'resync' }),
           ),
       );
@@ -527,7 +528,15 @@ export class RevisionStore {
     const overlapping = this.#committing ? this.#overlappable() : this.#queue.length;
     if (overlapping === 0) return;
     if (!sequencer) {
-      const committing = this.#runBatch(this.#committing, overlapping);
+      const items = this.#queue.splice(0, overlapping);
+      // A batch applied on top of one still syncing writes one SQLite file: nothing to load ahead.
+      const loading = this.#committing ? undefined : this.#prefetch(items);
+      const committing = loading
+        ? loading.then(
+            () => this.#runBatch(undefined, items),
+            (err: unknown) => this.#fail(items, err),
+          )
+        : this.#runBatch(this.#committing, items);
       if (committing) this.#committing = this.#settle(committing);
       return;
     }
@@ -561,7 +570,27 @@ export class RevisionStore {
       this.#fail(this.#queue.splice(0), err);
       return;
     }
-    if (this.#caughtUpTo(latest, (err) => this.#fail(this.#queue.splice(0), err))) await this.#runBatch();
+    if (!this.#caughtUpTo(latest, (err) => this.#fail(this.#queue.splice(0), err))) return;
+    // Taken now: requests that arrive while the batch's reads load wait for the next batch.
+    const items = this.#queue.splice(0);
+    try {
+      await this.#prefetch(items);
+    } catch (err) {
+      this.#fail(items, err);
+      return;
+    }
+    await this.#runBatch(undefined, items);
+  }
+
+  /**
+   * Loads the rows `items` will read, from the backends that load ahead
+   * (network databases): one round trip each that leaves the event loop
+   * free, instead of one blocking round trip per read. Undefined when no
+   * such backend is read.
+   */
+  #prefetch(items: readonly Pending[]): Promise<void> | undefined {
+    if (!this.#loadsAhead) return undefined;
+    return prefetchBatch({ ops: items.map((i) => i.op), drivers: this.#drivers, router: this.#router });
   }
 
   /**
@@ -569,8 +598,7 @@ export class RevisionStore {
    * batch overlaps `previous` (a batch still syncing): then it is answered only after that one, and only if that
    * one became durable, since it was applied on top of it.
    */
-  #runBatch(previous?: Promise<void>, count = this.#queue.length): Promise<void> | undefined {
-    const items = this.#queue.splice(0, count);
+  #runBatch(previous: Promise<void> | undefined, items: Pending[]): Promise<void> | undefined {
     const batch: Batch = { revisions: [], before: this.#revision, after: this.#revision };
     const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
     try {
@@ -588,6 +616,8 @@ export class RevisionStore {
     } catch (err) {
       this.#fail(items, err, previous ? { revertTo: batch.before } : {});
       return undefined;
+    } finally {
+      if (this.#loadsAhead) for (const d of this.#drivers.values()) d.endBatch?.();
     }
     let committing: Promise<void> | undefined;
     try {
@@ -996,6 +1026,12 @@ export class RevisionStore {
     this.#meta.rollback();
     for (const item of [...items, ...this.#queue.splice(0)])
       item.reject(new EtcdError(14, `etcdserver: ${err.message}`));
+  }
+
+  /** Whether some backend loads a batch's reads ahead (BackendDriver.prefetch): a network database. */
+  get #loadsAhead(): boolean {
+    for (const d of this.#drivers.values()) if (d.prefetch) return true;
+    return false;
   }
 
   #nameOf(driver: BackendDriver): string | undefined {

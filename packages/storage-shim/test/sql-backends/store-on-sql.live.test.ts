@@ -138,6 +138,92 @@ for (const kind of SQL_SERVERS) {
       );
     });
 
+    it('keeps every version when the requests of one batch write the same keys over and over', async () => {
+      // Sent without waiting, so that they reach the store together and are applied as few batches: the
+      // driver holds a batch's rows and sends each key's final row once, its older versions into history.
+      type Kv = { key: Buffer; value: Buffer; mod_revision: string; create_revision: string; version: string };
+      const keys = ['/t/c0', '/t/c1', '/t/c2'];
+      const ops = Array.from({ length: 90 }, (_, i) => {
+        const key = keys[(i * 7) % keys.length]!;
+        return i % 5 === 4
+          ? call(client.kv, 'DeleteRange', { key: k(key), prev_kv: true }).then((r) => ({ key, r, value: '' }))
+          : call(client.kv, 'Put', { key: k(key), value: k(`v${i}`), prev_kv: true }).then((r) => ({
+              key,
+              r,
+              value: `v${i}`,
+            }));
+      });
+      const done = await Promise.all(ops);
+      // Each put, and each delete that found its key, took a revision of its own; replay them in that order.
+      const changes = done
+        .filter((d) => d.value !== '' || Number(d.r.deleted) === 1)
+        .sort((a, b) => Number(a.r.header.revision) - Number(b.r.header.revision));
+      const first = Number(changes[0]!.r.header.revision);
+      expect(changes.map((c) => Number(c.r.header.revision))).toEqual(changes.map((_, i) => first + i));
+      const model = new Map<string, { value: string; mod: number; create: number; version: number }>();
+      const states = new Map<number, string[]>();
+      const show = (m: typeof model) =>
+        [...m]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, v]) => `${key}=${v.value}@${v.create}/${v.mod}/${v.version}`);
+      states.set(first - 1, show(model));
+      const expectedEvents: string[] = [];
+      for (const c of changes) {
+        const rev = Number(c.r.header.revision);
+        const prev = model.get(c.key);
+        const put = c.value !== '';
+        const prevKv = put ? c.r.prev_kv : c.r.prev_kvs[0];
+        // Each request saw the state the ones before it left, within its batch too.
+        expect(prevKv ? `${prevKv.value}@${prevKv.mod_revision}` : '-').toBe(prev ? `${prev.value}@${prev.mod}` : '-');
+        if (put) {
+          model.set(c.key, {
+            value: c.value,
+            mod: rev,
+            create: prev?.create ?? rev,
+            version: (prev?.version ?? 0) + 1,
+          });
+          expectedEvents.push(`PUT ${c.key}=${c.value} prev=${prev?.value ?? '-'}`);
+        } else {
+          model.delete(c.key);
+          expectedEvents.push(`DELETE ${c.key} prev=${prev!.value}`);
+        }
+        states.set(rev, show(model));
+      }
+      // Every revision reads back as the model says: kv for the newest, history for every older one.
+      for (const [rev, state] of states) {
+        const r = await call(client.kv, 'Range', { key: k('/t/c'), range_end: k('/t/d'), revision: rev });
+        expect(
+          r.kvs.map((kv: Kv) => `${kv.key}=${kv.value}@${kv.create_revision}/${kv.mod_revision}/${kv.version}`),
+          `at revision ${rev}`,
+        ).toEqual(state);
+      }
+      // A watch from the first revision replays the same changes, with each one's prev_kv.
+      type Event = { type?: string; kv: { key: Buffer; value: Buffer }; prev_kv?: { value: Buffer } };
+      const events = await new Promise<Event[]>((resolve, reject) => {
+        const stream = client.watch.Watch!() as ClientDuplexStream<unknown, unknown>;
+        const got: Event[] = [];
+        stream.on('data', (r: { events?: Event[] }) => {
+          got.push(...(r.events ?? []));
+          if (got.length >= changes.length) {
+            stream.end();
+            resolve(got);
+          }
+        });
+        stream.on('error', reject);
+        stream.write({
+          create_request: { key: k('/t/c'), range_end: k('/t/d'), start_revision: first, prev_kv: true },
+        });
+      });
+      expect(
+        events.map((e) =>
+          e.type === 'DELETE'
+            ? `DELETE ${e.kv.key} prev=${e.prev_kv?.value ?? '-'}`
+            : `PUT ${e.kv.key}=${e.kv.value} prev=${e.prev_kv?.value ?? '-'}`,
+        ),
+      ).toEqual(expectedEvents);
+      await call(client.kv, 'DeleteRange', { key: k('/t/c'), range_end: k('/t/d') });
+    });
+
     it('keeps every acknowledged write across a restart, and the password out of its log', async () => {
       const before = await call(client.kv, 'Range', { key: k('/t/'), range_end: k('/t0') });
       client.close();

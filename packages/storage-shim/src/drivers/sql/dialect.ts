@@ -21,10 +21,13 @@ export interface Dialect {
   /** A 64-bit integer column as decimal text, so a lease ID loses no bit in JavaScript. */
   intAsText(column: string): string;
   /**
-   * INSERT a row, or update every other column where `conflict` already exists.
-   * `columns` are bare names, each also its parameter's name; the dialect quotes what it must.
+   * INSERT a row (or `rows` rows), or update every other column where
+   * `conflict` already exists. `columns` are bare names, and the parameters
+   * are named as `valueRows` names them; the dialect quotes what it must.
+   * The rows must not repeat a `conflict` value (PostgreSQL refuses to update
+   * one row twice in a statement).
    */
-  upsert(table: string, columns: readonly string[], conflict: string, param: Param): string;
+  upsert(table: string, columns: readonly string[], conflict: string, param: Param, rows?: number): string;
   /** DELETE at most `limit` rows of `table` (which has an `id` key) matching `where`. */
   deleteLimited(table: string, where: string, limit: string): string;
   /**
@@ -99,9 +102,23 @@ export function bind(statement: Compiled, dialect: Dialect, values: Record<strin
   });
 }
 
+/**
+ * `(…), (…)`: the parameters of one row named by their columns (`key`), or,
+ * given a number of rows, by column and row number (`key0`, `key1`, …).
+ */
+export function valueRows(columns: readonly string[], p: Param, rows?: number): string {
+  if (rows === undefined) return `(${columns.map(p).join(', ')})`;
+  return Array.from({ length: rows }, (_, i) => `(${columns.map((c) => p(`${c}${i}`)).join(', ')})`).join(', ');
+}
+
+/** The named values of row `i` of a `valueRows` statement of several rows. */
+export function rowValues(values: Record<string, unknown>, i: number, into: Record<string, unknown>): void {
+  for (const [column, value] of Object.entries(values)) into[`${column}${i}`] = value;
+}
+
 /** The standard `ON CONFLICT ... DO UPDATE` upsert, as SQLite and PostgreSQL both spell it. */
-export const onConflictUpsert: Dialect['upsert'] = (table, columns, conflict, p) =>
-  `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(p).join(', ')})
+export const onConflictUpsert: Dialect['upsert'] = (table, columns, conflict, p, rows) =>
+  `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${valueRows(columns, p, rows)}
       ON CONFLICT (${conflict}) DO UPDATE SET ${columns
         .filter((c) => c !== conflict)
         .map((c) => `${c} = excluded.${c}`)

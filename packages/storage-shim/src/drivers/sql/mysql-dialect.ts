@@ -1,4 +1,4 @@
-import type { Dialect } from './dialect.js';
+import { type Dialect, valueRows } from './dialect.js';
 
 /** Longest key a MySQL backend holds: InnoDB indexes at most 3072 bytes, and history_key adds mod_revision. */
 export const MYSQL_MAX_KEY_BYTES = 3000;
@@ -45,8 +45,8 @@ export const mysqlDialect: Dialect = {
   unlimited: Number.MAX_SAFE_INTEGER,
   emptyBlob: "X''",
   intAsText: (column) => `CAST(${column} AS CHAR)`,
-  upsert: (table, columns, conflict, p) =>
-    `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES (${columns.map(p).join(', ')})
+  upsert: (table, columns, conflict, p, rows) =>
+    `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES ${valueRows(columns, p, rows)}
       ON DUPLICATE KEY UPDATE ${columns
         .filter((c) => c !== conflict)
         .map((c) => `${quote(c)} = VALUES(${quote(c)})`)

@@ -1,6 +1,6 @@
 import type { KeyRange } from '../../keys.js';
 import type { KeyValue } from '../../types.js';
-import { type Compiled, type Dialect, compile } from './dialect.js';
+import { type Compiled, type Dialect, compile, valueRows } from './dialect.js';
 
 /**
  * The queries of a backend, written once for every SQL database (kine's
@@ -34,6 +34,16 @@ export function boundOf(range: KeyRange): Bound {
 }
 
 const KV_COLUMNS = ['key', 'create_revision', 'mod_revision', 'sub', 'version', 'lease', 'value'] as const;
+const HISTORY_COLUMNS = [...KV_COLUMNS, 'deleted', 'superseded'] as const;
+
+/** The named values of a `historyRows` row: a superseded version (`deleted` 0) or a delete's tombstone (1). */
+export function historyValues(
+  kv: KeyValue,
+  sub: number,
+  row: { deleted: boolean; superseded: number },
+): Record<string, unknown> {
+  return { ...upsertValues(kv, sub), deleted: row.deleted ? 1 : 0, superseded: row.superseded };
+}
 
 export class BackendStatements {
   readonly dialect: Dialect;
@@ -81,6 +91,38 @@ export class BackendStatements {
     );
     this.getMeta = c((p) => `SELECT value FROM meta WHERE name = ${p('name')}`);
     this.setMeta = c((p) => dialect.upsert('meta', ['name', 'value'], 'name', p));
+  }
+
+  /**
+   * The current rows of `n` keys (`k0`, `k1`, …), each with the sub-revision
+   * it was written in: a batch's point reads, loaded in one round trip.
+   */
+  getMany(n: number): Compiled {
+    return this.#variant(`getMany:${n}`, (p) => {
+      const keys = Array.from({ length: n }, (_, i) => p(`k${i}`)).join(', ');
+      return `SELECT ${this.#columns(false)}, sub FROM kv WHERE ${this.dialect.key} IN (${keys})`;
+    });
+  }
+
+  /** `n` rows into history (`historyValues`, numbered as `valueRows` does): written from memory, not copied from kv. */
+  historyRows(n: number): Compiled {
+    return this.#variant(`historyRows:${n}`, (p) => {
+      const columns = HISTORY_COLUMNS.map((c) => (c === 'key' ? this.dialect.key : c)).join(', ');
+      return `INSERT INTO history (${columns}) VALUES ${valueRows(HISTORY_COLUMNS, p, n)}`;
+    });
+  }
+
+  /** `n` keys' new current rows (`upsertValues`, numbered as `valueRows` does), each key once. */
+  upsertRows(n: number): Compiled {
+    return this.#variant(`upsertRows:${n}`, (p) => this.dialect.upsert('kv', KV_COLUMNS, 'key', p, n));
+  }
+
+  /** Removes the current rows of `n` keys (`k0`, `k1`, …). */
+  deleteKvMany(n: number): Compiled {
+    return this.#variant(`deleteKvMany:${n}`, (p) => {
+      const keys = Array.from({ length: n }, (_, i) => p(`k${i}`)).join(', ');
+      return `DELETE FROM kv WHERE ${this.dialect.key} IN (${keys})`;
+    });
   }
 
   /** Keys of a range at a revision (`historical`) or now, in key order, at most `limit`. */

@@ -1,0 +1,74 @@
+import type { Router } from '../routing/router.js';
+import type { DeleteRangeRequest, PutRequest, RequestOp, TxnRequest } from '../types.js';
+import type { BackendDriver } from './backend.js';
+
+/** The requests of a batch that read keys while they are applied. */
+export type ReadingWrite =
+  | { kind: 'put'; req: PutRequest }
+  | { kind: 'deleteRange'; req: DeleteRangeRequest }
+  | { kind: 'txn'; req: TxnRequest }
+  | { kind: 'leaseGrant' | 'leaseRevoke' };
+
+/**
+ * The keys a write reads one at a time while it is applied (write-view.ts):
+ * a put reads its key's current version; a compare, a range or a delete of
+ * one key reads that key. Both branches of a transaction count, since which
+ * one runs is known only once its compares are read. Ranges of several keys
+ * are read as ranges and are not listed.
+ */
+export function keysRead(op: ReadingWrite, out: Buffer[] = []): Buffer[] {
+  switch (op.kind) {
+    case 'put':
+      out.push(op.req.key);
+      break;
+    case 'deleteRange':
+      if (op.req.rangeEnd.length === 0) out.push(op.req.key);
+      break;
+    case 'txn':
+      txnKeys(op.req, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function txnKeys(txn: TxnRequest, out: Buffer[]): void {
+  for (const c of txn.compare) if (c.rangeEnd.length === 0) out.push(c.key);
+  for (const op of [...txn.success, ...txn.failure]) opKeys(op, out);
+}
+
+function opKeys(op: RequestOp, out: Buffer[]): void {
+  if ('put' in op) out.push(op.put.key);
+  else if ('deleteRange' in op) {
+    if (op.deleteRange.rangeEnd.length === 0) out.push(op.deleteRange.key);
+  } else if ('range' in op) {
+    if (op.range.rangeEnd.length === 0) out.push(op.range.key);
+  } else txnKeys(op.txn, out);
+}
+
+/**
+ * Loads what `ops` will read from every backend that can load ahead
+ * (BackendDriver.prefetch), all at once; undefined when none of them holds
+ * a key the batch reads, so a batch on SQLite files alone stays synchronous.
+ */
+export function prefetchBatch(options: {
+  ops: readonly ReadingWrite[];
+  drivers: ReadonlyMap<string, BackendDriver>;
+  router: Router;
+}): Promise<void> | undefined {
+  const byBackend = new Map<string, Buffer[]>();
+  for (const op of options.ops) {
+    for (const key of keysRead(op)) {
+      const backend = options.router.backendFor(key);
+      if (!options.drivers.get(backend)?.prefetch) continue;
+      let keys = byBackend.get(backend);
+      if (!keys) byBackend.set(backend, (keys = []));
+      keys.push(key);
+    }
+  }
+  if (byBackend.size === 0) return undefined;
+  return Promise.all([...byBackend].map(([backend, keys]) => options.drivers.get(backend)!.prefetch!(keys))).then(
+    () => undefined,
+  );
+}
