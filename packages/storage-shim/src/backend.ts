@@ -23,7 +23,7 @@ export interface Backend {
   readonly memberId: string;
   readonly clusterId: string;
 
-  range(req: RangeRequest): RangeResponse;
+  range(req: RangeRequest): RangeResponse | Promise<RangeResponse>;
   put(req: PutRequest): Promise<PutResponse>;
   deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
   txn(req: TxnRequest): TxnResponse | Promise<TxnResponse>;

@@ -415,6 +415,22 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return this.#read(stmt, values).rows.map(toKv);
   }
 
+  /** On the reader: it never waits for, or sees, a batch's transaction. */
+  async rangeAsync(range: KeyRange, revision: number | null, limit: number, keysOnly = false): Promise<KeyValue[]> {
+    const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
+    const values = { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit };
+    return (await this.#runAsync(stmt, values)).rows.map(toKv);
+  }
+
+  async countAsync(range: KeyRange, revision: number | null): Promise<number> {
+    const stmt = this.sql.count(boundOf(range), revision !== null);
+    return Number(Object.values((await this.#runAsync(stmt, params(range, revision))).rows[0]!)[0]);
+  }
+
+  #runAsync(stmt: Compiled, values: Record<string, unknown>): Promise<QueryResult> {
+    return this.db.queryAsync('reader', stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]);
+  }
+
   count(range: KeyRange, revision: number | null): number {
     const stmt = this.sql.count(boundOf(range), revision !== null);
     return Number(Object.values(this.#read(stmt, params(range, revision)).rows[0]!)[0]);

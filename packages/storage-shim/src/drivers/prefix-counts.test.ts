@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TestStore, b, openTestStore, put, rangeReq } from '../mvcc/test-helpers.js';
+import { type TestStore, b, openTestStore, put, rangeReq, rangeOf } from '../mvcc/test-helpers.js';
 import { countedPrefixes } from './prefix-counts.js';
 
 const SPLIT = `
@@ -86,13 +86,13 @@ describe('per-prefix counts', () => {
     for (const revision of atRevisions) {
       for (const prefix of PREFIXES) {
         const at = revision === null ? {} : { revision };
-        const full = t.store.range(rangeReq(prefix, end(prefix), at)).kvs.length;
+        const full = rangeOf(t.store, rangeReq(prefix, end(prefix), at)).kvs.length;
         expect(
-          t.store.range(rangeReq(prefix, end(prefix), { ...at, countOnly: true })).count,
+          rangeOf(t.store, rangeReq(prefix, end(prefix), { ...at, countOnly: true })).count,
           `${prefix}@${revision}`,
         ).toBe(full);
         // A limited page counts the whole range too (what kube-apiserver's remainingItemCount comes from).
-        const page = t.store.range(rangeReq(prefix, end(prefix), { ...at, limit: 2 }));
+        const page = rangeOf(t.store, rangeReq(prefix, end(prefix), { ...at, limit: 2 }));
         expect(page.count, `${prefix}@${revision} limit 2`).toBe(full);
         counted += full;
       }
@@ -114,15 +114,17 @@ describe('per-prefix counts', () => {
     raw.close();
     const s = t.reopen();
     const count = (revision = 0) =>
-      s.range(rangeReq('/registry/configmaps/default/', '/registry/configmaps/default0', { countOnly: true, revision }))
-        .count;
+      rangeOf(
+        s,
+        rangeReq('/registry/configmaps/default/', '/registry/configmaps/default0', { countOnly: true, revision }),
+      ).count;
     expect(count()).toBe(999);
     // Before the last create: counted from the rows, 5 keys. An update does not move `changed`, a create does.
     expect(count(before)).toBe(5);
     expect(count(afterUpdate)).toBe(5);
     // A range that is not exactly the prefix (a list's later page) is counted from the rows.
     expect(
-      s.range(rangeReq('/registry/configmaps/default/cm-2', '/registry/configmaps/default0', { countOnly: true }))
+      rangeOf(s, rangeReq('/registry/configmaps/default/cm-2', '/registry/configmaps/default0', { countOnly: true }))
         .count,
     ).toBe(4);
   });
@@ -141,7 +143,7 @@ describe('per-prefix counts', () => {
     raw.close();
     const s = t.reopen();
     const prefix = '/registry/example.dev/widgets/team-a/';
-    expect(s.range(rangeReq(prefix, end(prefix), { countOnly: true })).count).toBe(6);
+    expect(rangeOf(s, rangeReq(prefix, end(prefix), { countOnly: true })).count).toBe(6);
     const rebuilt = new Database(`${t.dir}/widgets.db`, { readonly: true });
     const rows = rebuilt.prepare('SELECT CAST(prefix AS TEXT) AS prefix, n FROM counts ORDER BY prefix').all();
     rebuilt.close();

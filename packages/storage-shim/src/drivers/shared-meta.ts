@@ -194,6 +194,7 @@ class Sql {
 }
 
 const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
+const LINEARIZABLE = `SELECT name, value FROM meta WHERE name IN ('last_revision', 'compact_revision')`;
 /** Normally empty: each batch's COMMIT drops its own entries. Sent right behind the lock, so it reads after the lock is held. */
 const LOGGED = 'SELECT revision, changes FROM store_txlog ORDER BY revision';
 
@@ -242,6 +243,13 @@ class Sequencer implements RevisionSequencer {
 
   latestNow(): number {
     return revisionOf(this.#main.statement(LATEST).rows[0]);
+  }
+
+  async linearizable(): Promise<{ latest: number; compactRevision: number }> {
+    const rows = (await this.#main.readAsync(LINEARIZABLE)).rows;
+    const value = (name: string) => rows.find((r) => r.name === name);
+    const compact = value('compact_revision');
+    return { latest: revisionOf(value('last_revision')), compactRevision: compact ? Number(compact.value) : -1 };
   }
 
   /** A notification wakes the replica as soon as another commits; a slow poll covers one that never came. */

@@ -9,7 +9,7 @@ import { BackendUnavailableError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import type { BackendDriver, BackendOpener } from './backend.js';
 import { RevisionStore } from './store.js';
-import { b, put, rangeReq } from './test-helpers.js';
+import { b, put, rangeReq, rangeOf } from './test-helpers.js';
 
 /**
  * The write path with a driver whose commit is asynchronous, as a network
@@ -101,7 +101,7 @@ describe('a driver whose commit is asynchronous', () => {
     await new Promise((r) => setTimeout(r, 5));
     // Until the commit lands, nobody is told of revision 2.
     expect(store.revision).toBe(1);
-    expect(store.range(rangeReq('/a/1')).revision).toBe(1);
+    expect(rangeOf(store, rangeReq('/a/1')).revision).toBe(1);
     const second = store.put(put('/other', 'y'));
     expect((await first).revision).toBe(2);
     expect(LateCommit.landed).toBeGreaterThanOrEqual(1);
@@ -120,7 +120,7 @@ describe('a driver whose commit is asynchronous', () => {
     await expect(store.put(put('/a/lost', 'x'))).rejects.toThrow('etcdserver: connection lost');
     expect(store.revision).toBe(1);
     expect((await store.put(put('/a/kept', 'y'))).revision).toBe(2);
-    expect(store.range(rangeReq('/a/', '/a0')).kvs.map((kv) => kv.key.toString())).toEqual(['/a/kept']);
+    expect(rangeOf(store, rangeReq('/a/', '/a0')).kvs.map((kv) => kv.key.toString())).toEqual(['/a/kept']);
   });
 
   it('after a COMMIT whose answer was lost, finds the revision in the database and tells the watchers, once', async () => {
@@ -135,7 +135,7 @@ describe('a driver whose commit is asynchronous', () => {
     // The next write first catches up with what the database holds: it takes revision 3, never 2 again.
     expect((await store.put(put('/a/next', 'y'))).revision).toBe(3);
     expect(notified).toEqual(['2:/a/landed', '3:/a/next']);
-    expect(store.range(rangeReq('/a/', '/a0')).kvs.map((kv) => `${kv.key}@${kv.modRevision}`)).toEqual([
+    expect(rangeOf(store, rangeReq('/a/', '/a0')).kvs.map((kv) => `${kv.key}@${kv.modRevision}`)).toEqual([
       '/a/landed@2',
       '/a/next@3',
     ]);
@@ -147,10 +147,10 @@ describe('a driver whose commit is asynchronous', () => {
     LateCommit.loseAnswerNext = true;
     await expect(store.put(put('/a/landed', 'x'))).rejects.toThrow('etcdserver: connection lost');
     // Until then reads stay at the acknowledged revision.
-    expect(store.range(rangeReq('/a/landed')).kvs).toEqual([]);
+    expect(rangeOf(store, rangeReq('/a/landed')).kvs).toEqual([]);
     const deadline = Date.now() + 5_000;
     while (store.revision < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(store.range(rangeReq('/a/landed')).kvs.map((kv) => kv.modRevision)).toEqual([2]);
+    expect(rangeOf(store, rangeReq('/a/landed')).kvs.map((kv) => kv.modRevision)).toEqual([2]);
   });
 
   it('fails the whole batch when a backend is unreachable, so no txn over two backends commits in one', async () => {
@@ -167,7 +167,7 @@ describe('a driver whose commit is asynchronous', () => {
     await expect(txn).rejects.toThrow('etcdserver: backend test is unavailable');
     await expect(alone).rejects.toThrow('etcdserver: backend test is unavailable');
     LateCommit.unreachable = false;
-    expect(store.range(rangeReq('/', '0')).kvs).toEqual([]);
+    expect(rangeOf(store, rangeReq('/', '0')).kvs).toEqual([]);
     expect((await store.put(put('/m/y', '4'))).revision).toBe(2);
   });
 
@@ -179,7 +179,7 @@ describe('a driver whose commit is asynchronous', () => {
     await store.close();
     expect((await pending).revision).toBe(2);
     store = open(registry);
-    expect(store.range(rangeReq('/a/k')).kvs[0]?.value).toEqual(b('v'));
+    expect(rangeOf(store, rangeReq('/a/k')).kvs[0]?.value).toEqual(b('v'));
   });
 
   describe('start-up recovery of a logged revision a backend lacks', () => {
@@ -199,7 +199,7 @@ describe('a driver whose commit is asynchronous', () => {
       await crashBetweenCommits();
       store = open(late);
       expect((await store.put(put('/m/y', '3'))).revision).toBe(3);
-      const got = store.range(rangeReq('/', '0')).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
+      const got = rangeOf(store, rangeReq('/', '0')).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
       expect(got).toEqual(['/a/x=1@2', '/m/x=2@2', '/m/y=3@3']);
     });
 
@@ -209,7 +209,7 @@ describe('a driver whose commit is asynchronous', () => {
       store = open(late);
       await expect(store.put(put('/m/y', '3'))).rejects.toThrow('etcdserver: server stopped');
       await expect(store.put(put('/m/z', '4'))).rejects.toThrow('etcdserver: server stopped');
-      expect(store.range(rangeReq('/a/x')).kvs.map((kv) => String(kv.value))).toEqual(['1']);
+      expect(rangeOf(store, rangeReq('/a/x')).kvs.map((kv) => String(kv.value))).toEqual(['1']);
     });
   });
 });

@@ -91,6 +91,13 @@ export interface BackendDriver {
   lockedLastRevision?(): number;
 
   /**
+   * Optional (network databases): `range` and `count` outside a batch, without
+   * blocking the event loop; the store reads at an explicit revision then,
+   * since a batch may commit while the read is on its way.
+   */
+  rangeAsync?(range: KeyRange, revision: number | null, limit: number, keysOnly?: boolean): Promise<KeyValue[]>;
+  countAsync?(range: KeyRange, revision: number | null): Promise<number>;
+  /**
    * Optional (network databases): loads the current rows of `keys` before the
    * batch that reads them is applied, so that its `get`s wait for nothing.
    * Called with no other batch of this process in flight; a replica calls it
@@ -237,6 +244,8 @@ export interface RevisionSequencer {
   latest(): Promise<number>;
   /** The same, synchronously, for a linearizable read. */
   latestNow(): number;
+  /** What a linearizable read needs, in one round trip that does not block: the newest revision and the compact revision. */
+  linearizable(): Promise<{ latest: number; compactRevision: number }>;
   /** Calls `wake` whenever another process may have committed; returns a stop function. */
   subscribe(wake: () => void): () => void;
 }

@@ -24,27 +24,74 @@ export function rangeAt(
 ): Omit<RangeResponse, 'revision'> {
   if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
   const countOf = () => drivers.reduce((n, d) => n + d.count(range, historical), 0);
-  const selector = compileSelector(req);
+  const plan = planRange(req);
+  const { selector, fetchLimit } = plan;
   if (req.countOnly && !selector) return { kvs: [], more: false, count: countOf() };
-
-  const filtered =
-    req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
-  const fetchAll = req.sortOrder !== 'NONE' || filtered || selector !== undefined;
-  const fetchLimit = !fetchAll && req.limit > 0 ? req.limit + 1 : -1;
-  // Values are dropped in SQL for keys_only, unless the sort needs them.
-  const dropValues = req.keysOnly && req.sortTarget !== 'VALUE' && !selector;
-
   let kvs = merge(
     selector
       ? selectedCandidates(drivers, range, historical, selector)
-      : drivers.map((d) => d.range(range, historical, fetchLimit, dropValues)),
+      : drivers.map((d) => d.range(range, historical, fetchLimit, plan.dropValues)),
     fetchLimit,
   );
   if (selector) kvs = kvs.filter((kv) => selector.mayMatch(kv.value));
-  const count = fetchLimit > 0 && kvs.length >= fetchLimit ? countOf() : kvs.length;
+  return finishRange(req, kvs, fullPage(plan, kvs) ? countOf() : kvs.length);
+}
 
+/** The drivers' asynchronous reads (BackendDriver.rangeAsync and countAsync). */
+export type AsyncReader = Required<Pick<BackendDriver, 'rangeAsync' | 'countAsync'>>;
+
+/**
+ * `rangeAt` over backends that read without blocking the event loop (a
+ * network database): the same rows, counts and answer, with the page's rows
+ * and then, only if the page is full, the count each read in one round trip.
+ * Without a selector (those are evaluated on the synchronous path).
+ */
+export async function rangeAtAsync(
+  drivers: AsyncReader[],
+  req: RangeRequest,
+  range: KeyRange,
+  historical: number | null,
+): Promise<Omit<RangeResponse, 'revision'>> {
+  if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
+  const countOf = async () =>
+    (await Promise.all(drivers.map((d) => d.countAsync(range, historical)))).reduce((a, b) => a + b, 0);
+  if (req.countOnly) return { kvs: [], more: false, count: await countOf() };
+  const plan = planRange(req);
+  const pages = await Promise.all(
+    drivers.map((d) => d.rangeAsync(range, historical, plan.fetchLimit, plan.dropValues)),
+  );
+  const kvs = merge(pages, plan.fetchLimit);
+  return finishRange(req, kvs, fullPage(plan, kvs) ? await countOf() : kvs.length);
+}
+
+interface RangePlan {
+  selector: ReturnType<typeof compileSelector>;
+  /** Keys to read in key order: limit + 1 (to know `more`), or -1 for all when a filter or sort needs them all. */
+  fetchLimit: number;
+  /** Values are dropped in SQL for keys_only, unless the sort or a selector needs them. */
+  dropValues: boolean;
+}
+
+function planRange(req: RangeRequest): RangePlan {
+  const selector = compileSelector(req);
+  const fetchAll = req.sortOrder !== 'NONE' || revisionFiltered(req) || selector !== undefined;
+  return {
+    selector,
+    fetchLimit: !fetchAll && req.limit > 0 ? req.limit + 1 : -1,
+    dropValues: req.keysOnly && req.sortTarget !== 'VALUE' && !selector,
+  };
+}
+
+/** A page that filled its limit does not know how many keys the range holds: they are counted. */
+function fullPage(plan: RangePlan, kvs: readonly KeyValue[]): boolean {
+  return plan.fetchLimit > 0 && kvs.length >= plan.fetchLimit;
+}
+
+/** The revision filters, the sort, the limit and keys_only, on the keys read (count taken before them). */
+function finishRange(req: RangeRequest, read: KeyValue[], count: number): Omit<RangeResponse, 'revision'> {
+  let kvs = read;
   if (req.countOnly) return { kvs: [], more: false, count };
-  if (filtered) kvs = kvs.filter((kv) => passes(req, kv));
+  if (revisionFiltered(req)) kvs = kvs.filter((kv) => passes(req, kv));
   let order = req.sortOrder;
   if (req.sortTarget !== 'KEY' && order === 'NONE') order = 'ASCEND';
   if (order !== 'NONE' && !(req.sortTarget === 'KEY' && order === 'ASCEND')) {
@@ -58,6 +105,10 @@ export function rangeAt(
   }
   if (req.keysOnly) kvs = kvs.map((kv) => (kv.value.length === 0 ? kv : { ...kv, value: Buffer.alloc(0) }));
   return { kvs, more, count };
+}
+
+function revisionFiltered(req: RangeRequest): boolean {
+  return req.minModRevision > 0 || req.maxModRevision > 0 || req.minCreateRevision > 0 || req.maxCreateRevision > 0;
 }
 
 function passes(req: RangeRequest, kv: KeyValue): boolean {

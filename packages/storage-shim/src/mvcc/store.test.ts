@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdError } from '../errors.js';
-import { b, openTestStore, put, putTxn, rangeReq, type TestStore } from './test-helpers.js';
+import { b, openTestStore, put, putTxn, rangeReq, type TestStore, rangeOf } from './test-helpers.js';
 import type { Revision } from './store.js';
 
 const SPLIT = `
@@ -60,10 +60,10 @@ describe('revisions', () => {
     await s.put(put('/a/1', 'a1'));
     await s.put(put('/c/3', 'c3'));
     await s.put(put('/a/9', 'a9'));
-    const all = s.range(rangeReq('/', '0'));
+    const all = rangeOf(s, rangeReq('/', '0'));
     expect(keys(all.kvs)).toEqual(['/a/1', '/a/9', '/b/2', '/c/3']);
     expect(all.kvs.map((kv) => kv.modRevision)).toEqual([3, 5, 2, 4]);
-    const page = s.range(rangeReq('/', '0', { limit: 2 }));
+    const page = rangeOf(s, rangeReq('/', '0', { limit: 2 }));
     expect(page).toMatchObject({ more: true, count: 4 });
     expect(keys(page.kvs)).toEqual(['/a/1', '/a/9']);
     expect(t.store.keyCounts()).toEqual({ main: 1, alpha: 2, beta: 1 });
@@ -79,14 +79,16 @@ describe('reads', () => {
     await s.deleteRange({ key: b('k'), rangeEnd: b(''), prevKv: false }); // 4
     await s.put(put('k', 'v3')); // 5
     const at = (rev: number) =>
-      s.range(rangeReq('k', '', { revision: rev })).kvs.map((kv) => `${kv.value}@${kv.version}/${kv.createRevision}`);
+      rangeOf(s, rangeReq('k', '', { revision: rev })).kvs.map(
+        (kv) => `${kv.value}@${kv.version}/${kv.createRevision}`,
+      );
     expect(at(2)).toEqual(['v1@1/2']);
     expect(at(3)).toEqual(['v2@2/2']);
     expect(at(4)).toEqual([]);
     expect(at(5)).toEqual(['v3@1/5']);
-    expect(() => s.range(rangeReq('k', '', { revision: 6 }))).toThrow('required revision is a future revision');
+    expect(() => rangeOf(s, rangeReq('k', '', { revision: 6 }))).toThrow('required revision is a future revision');
     await s.compact(3, true);
-    expect(() => s.range(rangeReq('k', '', { revision: 2 }))).toThrow('required revision has been compacted');
+    expect(() => rangeOf(s, rangeReq('k', '', { revision: 2 }))).toThrow('required revision has been compacted');
     expect(at(3)).toEqual(['v2@2/2']);
     await expect(s.compact(3, false)).rejects.toThrow('has been compacted');
     await expect(s.compact(9, false)).rejects.toThrow('future revision');
@@ -98,10 +100,10 @@ describe('reads', () => {
     for (const k of ['a', 'b', 'c', 'd']) await s.put(put(k, k));
     await s.put(put('a', 'again'));
     // mod revisions: b=3, c=4, d=5, a=6
-    const filtered = s.range(rangeReq('a', 'z', { minModRevision: 4 }));
+    const filtered = rangeOf(s, rangeReq('a', 'z', { minModRevision: 4 }));
     expect(filtered.count).toBe(4);
     expect(keys(filtered.kvs)).toEqual(['a', 'c', 'd']);
-    const byMod = s.range(rangeReq('a', 'z', { sortTarget: 'MOD', sortOrder: 'DESCEND', limit: 2 }));
+    const byMod = rangeOf(s, rangeReq('a', 'z', { sortTarget: 'MOD', sortOrder: 'DESCEND', limit: 2 }));
     expect(keys(byMod.kvs)).toEqual(['a', 'd']);
     expect(byMod.more).toBe(true);
   });
@@ -131,7 +133,7 @@ describe('transactions', () => {
     expect(res.succeeded).toBe(true);
     const read = res.responses[1] as { range: { kvs: Array<{ value: Buffer }> } };
     expect(read.range.kvs[0]!.value.toString()).toBe('2');
-    expect(s.range(rangeReq('n')).kvs[0]!.value.toString()).toBe('yes');
+    expect(rangeOf(s, rangeReq('n')).kvs[0]!.value.toString()).toBe('yes');
   });
 
   it('is all or nothing when an operation fails its checks', async () => {
@@ -140,7 +142,7 @@ describe('transactions', () => {
     await expect(
       s.txn({ compare: [], success: [{ put: put('a', '1') }, { put: put('b', '1', 77n) }], failure: [] }),
     ).rejects.toThrow('requested lease not found');
-    expect(s.range(rangeReq('a')).kvs).toHaveLength(0);
+    expect(rangeOf(s, rangeReq('a')).kvs).toHaveLength(0);
     expect(s.revision).toBe(1);
   });
 
@@ -160,7 +162,7 @@ describe('transactions', () => {
     const good = s.put(put('/a/other', '1'));
     await expect(bad).rejects.toThrow('etcdserver: key not found');
     expect((await good).revision).toBe(3);
-    expect(keys(s.range(rangeReq('/', '0')).kvs)).toEqual(['/a/other', '/b/keep']);
+    expect(keys(rangeOf(s, rangeReq('/', '0')).kvs)).toEqual(['/a/other', '/b/keep']);
     expect(s.revision).toBe(3);
   });
 
@@ -188,7 +190,7 @@ describe('leases', () => {
     expect(s2.leaseTimeToLive(id, true)?.keys.map(String)).toEqual(['/a/l', '/b/l']);
     await s2.leaseRevoke(id);
     expect(s2.revision).toBe(4);
-    expect(s2.range(rangeReq('/', '0')).count).toBe(0);
+    expect(rangeOf(s2, rangeReq('/', '0')).count).toBe(0);
     await expect(s2.leaseRevoke(id)).rejects.toBeInstanceOf(EtcdError);
   });
 
@@ -249,7 +251,7 @@ describe('crash recovery', () => {
     beta.exec("DELETE FROM kv; UPDATE meta SET value = 1 WHERE name = 'last_revision'");
     beta.close();
     const s = t.reopen();
-    const got = s.range(rangeReq('/', '0')).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
+    const got = rangeOf(s, rangeReq('/', '0')).kvs.map((kv) => `${kv.key}=${kv.value}@${kv.modRevision}`);
     expect(got).toEqual(['/a/x=1@2', '/b/x=2@2']);
     expect(s.revision).toBe(2);
   });
@@ -296,8 +298,8 @@ describe('auto-compaction', () => {
     await c.tick();
     c.stop();
     expect(t.store.compactRevision).toBe(8);
-    expect(() => t.store.range(rangeReq('k', '', { revision: 7 }))).toThrow('compacted');
-    expect(t.store.range(rangeReq('k', '', { revision: 8 })).kvs[0]!.value.toString()).toBe('6');
+    expect(() => rangeOf(t.store, rangeReq('k', '', { revision: 7 }))).toThrow('compacted');
+    expect(rangeOf(t.store, rangeReq('k', '', { revision: 8 })).kvs[0]!.value.toString()).toBe('6');
   });
 
   it('keeps the configured span of time', async () => {

@@ -31,12 +31,13 @@ import { prefetchBatch } from './batch-reads.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { commitInOrder } from './replica-commit.js';
 import { completeLogged } from './replica-completion.js';
-import { deleteKv, writeView } from './write-view.js';
+import { deleteKv, readsAsync, writeView } from './write-view.js';
 import {
   type Change,
   type TxnView,
   applyDeleteRange,
   applyRange,
+  applyRangeAsync,
   applyStandalonePut,
   applyTxn,
   isReadOnly,
@@ -246,9 +247,31 @@ export class RevisionStore {
 
   // --- reads ---
 
-  range(req: RangeRequest): RangeResponse {
+  /**
+   * Answered synchronously from SQLite files; from network databases without
+   * blocking the event loop (a promise), at the last committed revision.
+   */
+  range(req: RangeRequest): RangeResponse | Promise<RangeResponse> {
+    if (this.#readsAsync(req)) return this.#rangeAsync(req);
     if (!req.serializable) this.#linearize();
     return applyRange(this.#readView(), req);
+  }
+
+  /** Whether every backend the range reads is a network database, and no selector needs the synchronous path. */
+  #readsAsync(req: RangeRequest): boolean {
+    if (!this.#loadsAhead || req.labelSelector || req.fieldSelector) return false;
+    const range = toKeyRange(req.key, req.rangeEnd);
+    const names = range.end === null ? [this.#router.backendFor(range.start)] : this.#router.backendsFor(range);
+    return names.every((n) => readsAsync(this.#drivers.get(n)!));
+  }
+
+  async #rangeAsync(req: RangeRequest): Promise<RangeResponse> {
+    if (!req.serializable && this.#sequencer) {
+      const { latest, compactRevision } = await this.#sequencer.linearizable();
+      this.#linearizeTo(latest, compactRevision);
+    }
+    // Pinned: a batch may commit while the read is on its way, and the answer must not hold it.
+    return applyRangeAsync(this.#readView(true), req);
   }
 
   /** A read-only Txn is answered on the read path; anything else is queued. */
@@ -749,10 +772,21 @@ export class RevisionStore {
   #linearize(): void {
     if (!this.#sequencer || this.#revision !== this.#committed) return;
     this.#catchUp(this.#sequencer.latestNow());
+    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+  }
+
+  /**
+   * #linearize with the newest revision and compact revision read without
+   * blocking. If this process's own batch took the lock meanwhile, nobody
+   * else can have committed since it caught up, and there is nothing to do.
+   */
+  #linearizeTo(latest: number, compactRevision: number): void {
+    if (this.#revision !== this.#committed) return;
+    this.#catchUp(latest);
     // A Compact on another replica takes no revision, so the catch-up may have had nothing to
     // read: without this a read below the new compact revision was answered, from rows that
     // compaction is deleting, instead of failing as compacted.
-    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+    this.#compactRevision = Math.max(this.#compactRevision, compactRevision);
   }
 
   /** Clears the in-flight commit when the last one settles, then runs what queued behind it. */
@@ -1058,7 +1092,7 @@ export class RevisionStore {
    * COMMIT on, before its WAL sync makes them durable). A response never
    * holds a row newer than its header's revision, nor one that could be lost.
    */
-  #readView(): TxnView {
+  #readView(pinned = false): TxnView {
     return writeView({
       begin: this.#committed,
       compactRevision: this.#compactRevision,
@@ -1068,7 +1102,7 @@ export class RevisionStore {
       leaseExists: (id) => this.#lessor.has(id),
       // While a resync is pending, a batch over several backends may be committed in some of them:
       // reads at `#committed` do not see that revision until the resync completes it everywhere.
-      pinned: this.#sequencer !== undefined || this.#revision !== this.#committed || this.#resync,
+      pinned: pinned || this.#sequencer !== undefined || this.#revision !== this.#committed || this.#resync,
     });
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
-import { type RangeRequest, type TxnRequest, rangeRequest } from '../types.js';
+import { type RangeRequest, type RangeResponse, type TxnRequest, rangeRequest } from '../types.js';
 import { RevisionStore } from './store.js';
 import { registry } from '../drivers/registry.js';
 
@@ -92,4 +92,11 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A Range on a store of SQLite files, which answers it synchronously (RevisionStore.range). */
+export function rangeOf(store: RevisionStore, req: RangeRequest): RangeResponse {
+  const answer = store.range(req);
+  if (answer instanceof Promise) throw new Error('a store of SQLite files answered a Range asynchronously');
+  return answer;
 }

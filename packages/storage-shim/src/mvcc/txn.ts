@@ -35,6 +35,8 @@ export interface TxnView {
   readonly changes: readonly Change[];
   get(key: Buffer): KeyValue | undefined;
   range(req: RangeRequest, revision: number): Omit<RangeResponse, 'revision'>;
+  /** The same without blocking the event loop, where every backend of the range reads asynchronously. */
+  rangeAsync?(req: RangeRequest, revision: number): Promise<Omit<RangeResponse, 'revision'>>;
   leaseExists(id: bigint): boolean;
   put(key: Buffer, value: Buffer, lease: bigint): void;
   /** Deletes the live keys of `range` in key order; returns their previous values. */
@@ -142,11 +144,23 @@ export function isReadOnly(txn: TxnRequest): boolean {
 // --- operations ---
 
 export function applyRange(view: TxnView, req: RangeRequest): RangeResponse {
+  const { current, revision } = rangeRevision(view, req);
+  return { ...view.range(req, revision), revision: current };
+}
+
+/** `applyRange` through the view's asynchronous reads (TxnView.rangeAsync). */
+export async function applyRangeAsync(view: TxnView, req: RangeRequest): Promise<RangeResponse> {
+  const { current, revision } = rangeRevision(view, req);
+  return { ...(await view.rangeAsync!(req, revision)), revision: current };
+}
+
+/** The revision a Range reads at, refused when it is in the future or compacted; `current` heads the answer. */
+function rangeRevision(view: TxnView, req: RangeRequest): { current: number; revision: number } {
   const current = readRevision(view);
   const revision = req.revision <= 0 ? current : req.revision;
   if (revision > current) throw Errors.futureRevision();
   if (revision < view.compactRevision) throw Errors.compacted();
-  return { ...view.range(req, revision), revision: current };
+  return { current, revision };
 }
 
 export function applyPut(view: TxnView, req: PutRequest): PutResponse {

@@ -1,8 +1,8 @@
 import { toKeyRange } from '../keys.js';
 import type { Router } from '../routing/router.js';
 import type { BackendDriver } from './backend.js';
-import { type KeyValue, rangeRequest } from '../types.js';
-import { rangeAt } from './range.js';
+import { type KeyValue, type RangeRequest, rangeRequest } from '../types.js';
+import { type AsyncReader, rangeAt, rangeAtAsync } from './range.js';
 import type { Change, TxnView } from './txn.js';
 
 export interface WriteViewOptions {
@@ -46,6 +46,14 @@ export function writeView(options: WriteViewOptions): TxnView {
     return { backend, driver: drivers.get(backend)! };
   };
 
+  /** The files a range reads, and at which revision: null (as of now) unless it is older or the view is pinned. */
+  const target = (req: RangeRequest, revision: number) => {
+    const range = toKeyRange(req.key, req.rangeEnd);
+    const current = begin + (changes.length > 0 ? 1 : 0);
+    const files = router.backendsFor(range).map((n) => drivers.get(n)!);
+    return { range, files, historical: revision >= current && !options.pinned ? null : revision };
+  };
+
   return {
     beginRevision: begin,
     compactRevision: options.compactRevision,
@@ -56,10 +64,13 @@ export function writeView(options: WriteViewOptions): TxnView {
         ? driverOf(key).driver.range({ start: key, end: null }, begin, 1)[0]
         : driverOf(key).driver.get(key),
     range(req, revision) {
-      const range = toKeyRange(req.key, req.rangeEnd);
-      const current = begin + (changes.length > 0 ? 1 : 0);
-      const files = router.backendsFor(range).map((n) => drivers.get(n)!);
-      return rangeAt(files, req, range, revision >= current && !options.pinned ? null : revision);
+      const { range, files, historical } = target(req, revision);
+      return rangeAt(files, req, range, historical);
+    },
+    rangeAsync(req, revision) {
+      const { range, files, historical } = target(req, revision);
+      if (!files.every(readsAsync)) throw new Error('rangeAsync over a backend that reads only synchronously');
+      return rangeAtAsync(files, req, range, historical);
     },
     put(key, value, lease) {
       const { backend, driver } = driverOf(key);
@@ -96,4 +107,9 @@ export function writeView(options: WriteViewOptions): TxnView {
       return live;
     },
   };
+}
+
+/** Whether a backend reads without blocking the event loop (a network database). */
+export function readsAsync(driver: BackendDriver): driver is BackendDriver & AsyncReader {
+  return driver.rangeAsync !== undefined && driver.countAsync !== undefined;
 }

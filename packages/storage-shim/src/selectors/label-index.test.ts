@@ -13,6 +13,7 @@ import {
   ROUTED_PODS_TOPOLOGY,
   seededRandom,
   type TestStore,
+  rangeOf,
 } from '../mvcc/test-helpers.js';
 import type { KeyValue, RangeRequest } from '../types.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
@@ -86,7 +87,13 @@ function randomSelector(rnd: () => number): { label: string; field: string } {
 /** What the store must answer: the unselected Range at that revision, filtered and cut here. */
 function reference(req: RangeRequest): { keys: string[]; count: number; more: boolean } {
   const selector = compileSelector(req)!;
-  const all = t.store.range({ ...req, labelSelector: undefined, fieldSelector: undefined, limit: 0, countOnly: false });
+  const all = rangeOf(t.store, {
+    ...req,
+    labelSelector: undefined,
+    fieldSelector: undefined,
+    limit: 0,
+    countOnly: false,
+  });
   const matching = all.kvs.filter((kv) => selector.mayMatch(kv.value));
   if (req.countOnly) return { keys: [], count: matching.length, more: false };
   const page = req.limit > 0 ? matching.slice(0, req.limit) : matching;
@@ -94,7 +101,7 @@ function reference(req: RangeRequest): { keys: string[]; count: number; more: bo
 }
 
 function check(req: RangeRequest, seed: number): void {
-  const got = t.store.range(req);
+  const got = rangeOf(t.store, req);
   const want = reference(req);
   const what = `seed ${seed}, ${JSON.stringify({ l: req.labelSelector, f: req.fieldSelector, rev: req.revision, limit: req.limit, from: req.key.toString() })}`;
   expect({ keys: keys(got.kvs), count: got.count, more: got.more }, what).toEqual(want);
@@ -157,7 +164,7 @@ describe('label index', () => {
     const seen: string[] = [];
     let from = PODS;
     for (let page = 0; ; page++) {
-      const got = t.store.range(rangeReq(from, PODS_END, { labelSelector: label, limit: 4, revision }));
+      const got = rangeOf(t.store, rangeReq(from, PODS_END, { labelSelector: label, limit: 4, revision }));
       seen.push(...keys(got.kvs));
       // Between pages: relabel one match, delete another; the pinned pages must not notice.
       const victim = all[page * 2];

@@ -12,6 +12,7 @@ import {
   ROUTED_PODS_TOPOLOGY,
   seededRandom,
   type TestStore,
+  rangeOf,
 } from '../mvcc/test-helpers.js';
 import { WatchHub, Watcher, type WatchSink } from '../mvcc/watch-hub.js';
 import type { Event, KeyValue, RangeRequest } from '../types.js';
@@ -76,7 +77,7 @@ const keys = (kvs: KeyValue[]) => kvs.map((kv) => kv.key.toString());
 /** The answer the store must give: the unfiltered answer, filtered with the same evaluator. */
 function reference(req: RangeRequest): KeyValue[] {
   const selector = compileSelector(req)!;
-  const all = t.store.range({ ...req, labelSelector: undefined, fieldSelector: undefined, limit: 0 });
+  const all = rangeOf(t.store, { ...req, labelSelector: undefined, fieldSelector: undefined, limit: 0 });
   return all.kvs.filter((kv) => selector.mayMatch(kv.value));
 }
 
@@ -101,12 +102,12 @@ describe('Range with a selector', () => {
     await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: label, fieldSelector: field });
     const expected = reference(req);
-    const got = t.store.range(req);
+    const got = rangeOf(t.store, req);
     expect(keys(got.kvs)).toEqual(keys(expected));
     expect(got.count).toBe(expected.length);
     expect(got.more).toBe(false);
     // count_only counts the same keys.
-    const counted = t.store.range({ ...req, countOnly: true });
+    const counted = rangeOf(t.store, { ...req, countOnly: true });
     expect(counted).toMatchObject({ kvs: [], count: expected.length, more: false });
   });
 
@@ -122,7 +123,7 @@ describe('Range with a selector', () => {
     let from = PODS;
     let pages = 0;
     for (;;) {
-      const page = t.store.range(rangeReq(from, PODS_END, { labelSelector: label, limit: 4, revision }));
+      const page = rangeOf(t.store, rangeReq(from, PODS_END, { labelSelector: label, limit: 4, revision }));
       const rest = all.filter((kv) => kv.key.toString() >= from);
       expect(page.count).toBe(rest.length);
       expect(keys(page.kvs)).toEqual(keys(rest.slice(0, 4)));
@@ -142,8 +143,8 @@ describe('Range with a selector', () => {
     const before = t.store.revision;
     await putPods([{ ns: 'red', name: 'a', labels: { app: 'db' } }]);
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
-    expect(keys(t.store.range(req).kvs)).toEqual([]);
-    expect(keys(t.store.range({ ...req, revision: before }).kvs)).toEqual(['/registry/pods/red/a']);
+    expect(keys(rangeOf(t.store, req).kvs)).toEqual([]);
+    expect(keys(rangeOf(t.store, { ...req, revision: before }).kvs)).toEqual(['/registry/pods/red/a']);
   });
 
   it('keeps keys_only, sorting and the mod-revision filters working on the matches', async () => {
@@ -152,16 +153,16 @@ describe('Range with a selector', () => {
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
     const expected = keys(reference(req));
 
-    const keysOnly = t.store.range({ ...req, keysOnly: true });
+    const keysOnly = rangeOf(t.store, { ...req, keysOnly: true });
     expect(keys(keysOnly.kvs)).toEqual(expected);
     expect(keysOnly.kvs.every((kv) => kv.value.length === 0)).toBe(true);
 
-    const desc = t.store.range({ ...req, sortOrder: 'DESCEND', sortTarget: 'KEY', limit: 3 });
+    const desc = rangeOf(t.store, { ...req, sortOrder: 'DESCEND', sortTarget: 'KEY', limit: 3 });
     expect(keys(desc.kvs)).toEqual([...expected].reverse().slice(0, 3));
     expect(desc).toMatchObject({ more: true, count: expected.length });
 
     // etcd counts before the min/max filters; with a selector, the matches before them.
-    const recent = t.store.range({ ...req, minModRevision: 20 });
+    const recent = rangeOf(t.store, { ...req, minModRevision: 20 });
     const modOf = new Map(reference(req).map((kv) => [kv.key.toString(), kv.modRevision]));
     expect(keys(recent.kvs)).toEqual(expected.filter((k) => modOf.get(k)! >= 20));
     expect(recent.count).toBe(expected.length);
@@ -178,7 +179,7 @@ describe('Range with a selector', () => {
       value: Buffer.concat([b('k8s\x00'), Buffer.from([0x0a, 0x02, 0x76, 0x31])]),
     });
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
-    expect(keys(t.store.range(req).kvs)).toEqual(['/registry/pods/red/a', '/registry/pods/red/c']);
+    expect(keys(rangeOf(t.store, req).kvs)).toEqual(['/registry/pods/red/a', '/registry/pods/red/c']);
     const txn = await t.store.txn({ compare: [], success: [{ range: req }], failure: [] });
     const inner = txn.responses[0]!;
     expect('range' in inner && keys(inner.range.kvs)).toEqual(['/registry/pods/red/a', '/registry/pods/red/c']);
@@ -186,7 +187,7 @@ describe('Range with a selector', () => {
 
   it('refuses a bad selector with INVALID_ARGUMENT and CNPAAS_STORE_BAD_SELECTOR', () => {
     t = openTestStore();
-    const attempt = () => t.store.range(rangeReq(PODS, PODS_END, { labelSelector: 'app in web' }));
+    const attempt = () => rangeOf(t.store, rangeReq(PODS, PODS_END, { labelSelector: 'app in web' }));
     expect(attempt).toThrow(EtcdError);
     expect(attempt).toThrow(/CNPAAS_STORE_BAD_SELECTOR: invalid label selector "app in web"/);
     try {
@@ -200,7 +201,7 @@ describe('Range with a selector', () => {
     t = openTestStore(ROUTED_PODS_TOPOLOGY);
     await putPods(fleet());
     const plain = rangeReq(PODS, PODS_END, { limit: 5 });
-    expect(t.store.range({ ...plain, labelSelector: '', fieldSelector: '' })).toEqual(t.store.range(plain));
+    expect(rangeOf(t.store, { ...plain, labelSelector: '', fieldSelector: '' })).toEqual(rangeOf(t.store, plain));
   });
 });
 
@@ -240,7 +241,7 @@ describe('Range with a selector, seeded random histories', () => {
         let from = PODS;
         const seen: string[] = [];
         for (let page = 0; page < 100; page++) {
-          const got = t.store.range(rangeReq(from, PODS_END, { labelSelector, fieldSelector, limit, revision }));
+          const got = rangeOf(t.store, rangeReq(from, PODS_END, { labelSelector, fieldSelector, limit, revision }));
           const rest = all.filter((kv) => kv.key.toString() >= from);
           const context = { seed, revision, labelSelector, fieldSelector, limit, from };
           expect({ ...context, keys: keys(got.kvs), count: got.count, more: got.more }).toEqual({
