@@ -58,10 +58,13 @@ export async function ensureKine(): Promise<{ binary: string } | { missing: stri
  * kine's connection pool. Its default has no limit on open connections and
  * keeps 2 idle: at concurrency 64 it opened a connection per request beyond
  * those and ran into PostgreSQL's max_connections (100), failing requests with
- * "too many clients". One connection per in-flight request, kept open, is how
- * one would run it for this load.
+ * "too many clients". A pool of exactly 64 hung for good once at concurrency
+ * 64: every connection sat idle in a transaction, each request waiting for a
+ * second connection the pool no longer had. Twice the concurrency, kept open,
+ * is how one would run it for this load (the bench's PostgreSQL allows 200
+ * connections, MariaDB its default 151).
  */
-export const KINE_POOL = ['--datastore-max-open-connections=64', '--datastore-max-idle-connections=64'];
+export const KINE_POOL = ['--datastore-max-open-connections=128', '--datastore-max-idle-connections=128'];
 
 export interface KineHandle {
   /** host:port */

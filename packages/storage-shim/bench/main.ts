@@ -203,12 +203,27 @@ interface Column {
   tolerant: boolean;
 }
 
-/** A row that threw (a request kine refuses, a watch it does not create) as a measurement with every operation failed. */
+/** How long a row of a tolerant column may run before it counts as failed: a subject that hangs must not stop the run. */
+const TOLERANT_ROW_DEADLINE_MS = 300_000;
+
+/**
+ * A row that threw (a request kine refuses, a watch it does not create) or
+ * did not finish in time, as a measurement with every operation failed.
+ */
 async function guarded(row: () => Promise<Measurement>): Promise<Measurement> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${TOLERANT_ROW_DEADLINE_MS / 1000} s`)),
+      TOLERANT_ROW_DEADLINE_MS,
+    );
+  });
   try {
-    return await row();
+    return await Promise.race([row(), deadline]);
   } catch (err) {
     return { value: Number.NaN, ops: 0, errors: 1, firstError: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

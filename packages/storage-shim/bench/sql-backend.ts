@@ -57,7 +57,8 @@ async function benchOn(
 
 async function startPostgresBench(): Promise<SqlBench> {
   // fsync on: the tests' instances turn it off, a benchmark of durable stores must not.
-  const server = await startPostgres(await freePort(), { fsync: true });
+  // Room for kine's pool (bench/kine.ts) beside the store's few connections.
+  const server = await startPostgres(await freePort(), { fsync: true, maxConnections: 200 });
   return benchOn(server, async () => {
     await server.createDatabase(STORE_DB);
     await server.createDatabase(KINE_DB);

@@ -49,11 +49,13 @@ export interface PostgresTls {
  * With `tls`, TCP logins need TLS and a client certificate issued by `tls.ca`
  * for the user (clientcert=verify-full); the unix socket still takes the
  * password alone. Tests run with fsync=off (throw-away data); `fsync: true`
- * keeps PostgreSQL's durable default, as the store benchmark needs.
+ * keeps PostgreSQL's durable default, as the store benchmark needs;
+ * `maxConnections` raises the server's limit of 100 (the benchmark's kine
+ * keeps a large pool).
  */
 export async function startPostgres(
   port: number,
-  options: { tls?: PostgresTls; fsync?: boolean } = {},
+  options: { tls?: PostgresTls; fsync?: boolean; maxConnections?: number } = {},
 ): Promise<PostgresHandle> {
   const { dir, run, owned } = serverDir('cnpaas-pg-', 'postgres');
   const password = `pw-${Math.random().toString(36).slice(2)}`;
@@ -94,6 +96,7 @@ export async function startPostgres(
     `unix_socket_directories=${dir}`,
     '-c',
     `fsync=${options.fsync ? 'on' : 'off'}`,
+    ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
     ...tlsArgs,
   ]);
   let log = '';
