@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
-import { readPassword } from './connection-settings.js';
+import { DEFAULT_READ_POOL, readPassword } from './connection-settings.js';
 import { parseMysqlEndpoint } from './mysql-endpoint.js';
 import { withSecrets } from './network-endpoint.js';
 import { parsePostgresEndpoint } from './postgres-endpoint.js';
@@ -175,20 +175,23 @@ describe('backendTLS', () => {
 });
 
 describe('connectionPool', () => {
-  it('honours connectTimeout (default 10 s) and warns, naming each field, about what it ignores', () => {
+  it('honours connectTimeout (default 10 s) and maxOpen (readers beside the writer and the reader), and warns, naming each field, about what it ignores', () => {
     const t = parseTopology(
       backend('postgres://s@db/t', 'connectionPool: { maxOpen: 10, maxIdle: 2, maxLifeTime: 1h, connectTimeout: 3s }'),
       where,
     );
-    expect(t.backends[0]!.connection.pool).toEqual({ connectTimeoutMs: 3000 });
+    expect(t.backends[0]!.connection.pool).toEqual({ connectTimeoutMs: 3000, readPool: 8 });
     expect(parsePostgresEndpoint('postgres://s@db/t', t.backends[0]!.connection).config.connectionTimeoutMillis).toBe(
       3000,
     );
     expect(t.warnings).toEqual([
-      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxIdle is ignored: the backend keeps its two connections open',
-      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxLifeTime is ignored: the backend keeps its two connections for its lifetime',
+      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxIdle is ignored: the backend keeps its connections open',
+      '/etc/cnpaas/topology.yaml: backends[0] (tenants).connectionPool.maxLifeTime is ignored: the backend keeps its connections for its lifetime',
     ]);
     const m = parseTopology(backend('mysql://s@tcp(db)/u', 'connectionPool: { maxOpen: 0 }'), where);
+    expect(m.backends[0]!.connection.pool?.readPool).toBe(DEFAULT_READ_POOL);
+    const two = parseTopology(backend('mysql://s@tcp(db)/u', 'connectionPool: { maxOpen: 2 }'), where);
+    expect(two.backends[0]!.connection.pool?.readPool).toBe(0);
     expect(parseMysqlEndpoint('mysql://s@tcp(db)/u', m.backends[0]!.connection).config.connectTimeout).toBe(10_000);
     const lite = parseTopology(backend('sqlite://t.db', 'connectionPool: { maxOpen: 4 }'), where);
     expect(lite.warnings.join('\n')).toContain('a SQLite file has no connections to pool');

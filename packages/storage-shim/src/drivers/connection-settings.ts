@@ -33,16 +33,22 @@ export interface BackendTls {
 }
 
 /**
- * What the store honours of HariKube's `connectionPool`. A backend holds
- * exactly two connections (a writer for its batch's transaction, a reader for
- * everything else, sql-worker-host.ts), opened at start and kept: maxOpen
- * only has to allow them, and maxIdle, maxLifeTime and maxIdleTime have
- * nothing to act on. `connectTimeout` (ours) bounds each connection attempt,
- * DNS included.
+ * What the store honours of HariKube's `connectionPool`. A backend holds a
+ * writer for its batch's transaction, a reader for the synchronous reads, and
+ * `readPool` connections for the reads that do not block (Ranges outside a
+ * batch; sql-worker-host.ts), each opened on first use and kept: `maxOpen`
+ * bounds them all (at least the first two; `maxOpen - 2` readers, none left
+ * means the asynchronous reads share the reader), and maxIdle, maxLifeTime
+ * and maxIdleTime have nothing to act on. `connectTimeout` (ours) bounds each
+ * connection attempt, DNS included.
  */
 export interface ConnectionPool {
   connectTimeoutMs: number;
+  readPool: number;
 }
+
+/** Connections for asynchronous reads when `maxOpen` does not say (0 or unset): concurrent Ranges then run side by side. */
+export const DEFAULT_READ_POOL = 4;
 
 /** Below the 30 s a query waits for its answer (sql-bridge.ts), so a connect error is what the store reports. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -146,10 +152,10 @@ export function parseConnectionSettings(
 }
 
 const IGNORED_POOL_FIELDS: Readonly<Record<string, string>> = {
-  maxIdle: 'the backend keeps its two connections open',
-  maxLifeTime: 'the backend keeps its two connections for its lifetime',
-  maxIdleLifeTime: 'the backend keeps its two connections for its lifetime',
-  maxIdleTime: 'the backend keeps its two connections for its lifetime',
+  maxIdle: 'the backend keeps its connections open',
+  maxLifeTime: 'the backend keeps its connections for its lifetime',
+  maxIdleLifeTime: 'the backend keeps its connections for its lifetime',
+  maxIdleTime: 'the backend keeps its connections for its lifetime',
 };
 
 function parsePool(
@@ -192,7 +198,8 @@ function parsePool(
     }
     connectTimeoutMs = ms;
   }
-  return { connectTimeoutMs };
+  const maxOpen = typeof pool.maxOpen === 'number' ? pool.maxOpen : 0;
+  return { connectTimeoutMs, readPool: maxOpen === 0 ? DEFAULT_READ_POOL : maxOpen - 2 };
 }
 
 /** The endpoint's settings, if the registry was handed a topology backend. */

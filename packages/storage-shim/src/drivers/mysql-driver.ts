@@ -30,6 +30,6 @@ export type MysqlEndpoint = ParsedEndpoint<ConnectionOptions>;
 /** One backend in a MySQL or MariaDB database (network-sql-driver.ts). */
 export class MysqlDriver extends NetworkSqlDriver {
   constructor(endpoint: MysqlEndpoint) {
-    super(MYSQL, endpoint.display, endpoint.config);
+    super(MYSQL, endpoint);
   }
 }

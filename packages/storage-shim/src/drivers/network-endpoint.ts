@@ -2,6 +2,7 @@ import type { BackendDriver } from '../mvcc/backend.js';
 import {
   type BackendTls,
   type ConnectionSettings,
+  DEFAULT_READ_POOL,
   backendLabel,
   connectionOf,
   passwordSetting,
@@ -145,6 +146,8 @@ export function onlyParams(display: string, params: URLSearchParams, allowed: re
 /** A network database's endpoint, split into what its client connects with and what may be shown. */
 export interface ParsedEndpoint<C> {
   config: C;
+  /** Connections for asynchronous reads (ConnectionPool.readPool). */
+  readPool?: number;
   /** The endpoint with its password replaced by `***`: the only form that may reach a log or an error. */
   display: string;
 }
@@ -172,7 +175,11 @@ export function networkFactory<C extends object>(database: {
     open(endpoint) {
       const connection = connectionOf(endpoint);
       const parsed = parse(endpoint.location, connection);
-      return driver({ ...parsed, config: withSecrets(parsed.config, connection, backendLabel(endpoint)) });
+      return driver({
+        ...parsed,
+        config: withSecrets(parsed.config, connection, backendLabel(endpoint)),
+        readPool: connection.pool?.readPool ?? DEFAULT_READ_POOL,
+      });
     },
   };
 }

@@ -2,6 +2,7 @@ import { BackendUnavailableError, StoreError } from '../errors.js';
 import type { KeyRange } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
+import type { ParsedEndpoint } from './network-endpoint.js';
 import { BackendQueryError, type QueryResult, type ScriptStatement, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind, rowValues } from './sql/dialect.js';
 import { BackendStatements, boundOf, historyValues, upsertValues } from './sql/statements.js';
@@ -153,11 +154,15 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
   commitNotice: string | undefined;
 
-  constructor(spec: ServerSpecifics, display: string, config: unknown) {
-    this.location = display;
+  constructor(spec: ServerSpecifics, endpoint: ParsedEndpoint<unknown>) {
+    this.location = endpoint.display;
     this.#spec = spec;
     this.sql = new BackendStatements(spec.dialect);
-    this.db = new SqlBridge(spec.worker, config, spec.server);
+    this.db = new SqlBridge(spec.worker, {
+      config: endpoint.config,
+      server: spec.server,
+      readPool: endpoint.readPool ?? 0,
+    });
     try {
       this.#migrate(this.#schemaVersion());
     } catch (err) {

@@ -31,6 +31,6 @@ export type PostgresEndpoint = ParsedEndpoint<ClientConfig>;
 /** One backend in a PostgreSQL database (network-sql-driver.ts). */
 export class PostgresDriver extends NetworkSqlDriver {
   constructor(endpoint: PostgresEndpoint) {
-    super(POSTGRES, endpoint.display, endpoint.config);
+    super(POSTGRES, endpoint);
   }
 }

@@ -212,6 +212,8 @@ class Sequencer implements RevisionSequencer {
   readonly #options: SequencerOptions;
   #stopListening: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The linearizable read not yet sent, that reads arriving now join. */
+  #nextRead: Promise<{ latest: number; compactRevision: number }> | undefined;
 
   constructor(options: SequencerOptions) {
     this.#main = options.main;
@@ -245,11 +247,26 @@ class Sequencer implements RevisionSequencer {
     return revisionOf(this.#main.statement(LATEST).rows[0]);
   }
 
-  async linearizable(): Promise<{ latest: number; compactRevision: number }> {
-    const rows = (await this.#main.readAsync(LINEARIZABLE)).rows;
-    const value = (name: string) => rows.find((r) => r.name === name);
-    const compact = value('compact_revision');
-    return { latest: revisionOf(value('last_revision')), compactRevision: compact ? Number(compact.value) : -1 };
+  /**
+   * Reads that arrive together share one query, sent once they are all in
+   * (etcd batches its ReadIndex requests the same way): it starts after each
+   * of them began, so it sees every write acknowledged before any of them.
+   */
+  linearizable(): Promise<{ latest: number; compactRevision: number }> {
+    this.#nextRead ??= new Promise((resolve, reject) => {
+      setImmediate(() => {
+        this.#nextRead = undefined;
+        this.#main.readAsync(LINEARIZABLE).then((r) => {
+          const value = (name: string) => r.rows.find((row) => row.name === name);
+          const compact = value('compact_revision');
+          resolve({
+            latest: revisionOf(value('last_revision')),
+            compactRevision: compact ? Number(compact.value) : -1,
+          });
+        }, reject);
+      });
+    });
+    return this.#nextRead;
   }
 
   /** A notification wakes the replica as soon as another commits; a slow poll covers one that never came. */

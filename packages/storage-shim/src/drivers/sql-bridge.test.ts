@@ -11,14 +11,14 @@ describe('SqlBridge', () => {
   });
 
   it('answers each synchronous query with its own reply when a late notify wakes it early', () => {
-    bridge = new SqlBridge(WORKER, {}, 'TestDB', 5_000);
+    bridge = new SqlBridge(WORKER, { config: {}, server: 'TestDB', timeoutMs: 5_000 });
     for (const text of ['one', 'late-notify two', 'late-notify three']) {
       expect(bridge.query('reader', text).rows).toEqual([{ text }]);
     }
   });
 
   it('gives up on a query after its timeout and answers the next one with its own reply', () => {
-    bridge = new SqlBridge(WORKER, {}, 'TestDB', 250);
+    bridge = new SqlBridge(WORKER, { config: {}, server: 'TestDB', timeoutMs: 250 });
     // On a loaded machine the worker itself may take longer than 250 ms to start (it loads TypeScript): wait
     // until it answers, so that the timings below are the worker's, not its start-up's.
     for (let tries = 0; ; tries++) {

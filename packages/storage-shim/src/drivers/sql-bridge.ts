@@ -49,14 +49,19 @@ export class SqlBridge {
    */
   unavailable: ((err: BackendQueryError) => Error) | undefined;
 
-  /** `server` names the database in messages ("PostgreSQL"); `config` is what the worker connects with. */
-  constructor(worker: URL, config: unknown, server: string, timeoutMs = 30_000) {
+  /**
+   * `server` names the database in messages ("PostgreSQL"); `config` is what
+   * the worker connects with; `readPool` how many connections it keeps for
+   * asynchronous reads on `reader` (0: they share the reader).
+   */
+  constructor(worker: URL, options: { config: unknown; server: string; timeoutMs?: number; readPool?: number }) {
+    const { config, server, timeoutMs = 30_000, readPool = 0 } = options;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
     this.#server = server;
     this.#timeoutMs = timeoutMs;
     this.#worker = new Worker(worker, {
-      workerData: { config, port: port2, flag: this.#flag },
+      workerData: { config, port: port2, flag: this.#flag, readPool },
       transferList: [port2],
     });
     this.#worker.unref();

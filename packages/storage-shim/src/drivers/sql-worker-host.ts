@@ -8,8 +8,9 @@ export type { Connector } from './reconnecting-connection.js';
  * The worker side of sql-bridge.ts, for any database client: it receives
  * queries, runs them on the named connection and answers either on the sync
  * port (waking the thread that waits in Atomics.wait) or as an ordinary
- * message. Two connections: `writer` holds a batch's transaction, `reader`
- * answers reads outside a batch (and compaction) at the committed state.
+ * message. `writer` holds a batch's transaction; `reader` answers reads
+ * outside a batch (and compaction) at the committed state, the asynchronous
+ * ones on a pool of reader connections (`readPool`) when there is one.
  * Each connection runs its queries in the order they arrive.
  * A connection that ends is opened again by the next query that needs it
  * (reconnecting-connection.ts), so the store carries on by itself once the
@@ -43,9 +44,26 @@ export interface WorkerRequest {
 }
 
 export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
-  const { config, port, flag } = workerData as { config: unknown; port: MessagePort; flag: Int32Array };
+  const { config, port, flag, readPool } = workerData as {
+    config: unknown;
+    port: MessagePort;
+    flag: Int32Array;
+    readPool: number;
+  };
   const connector = open(config);
   const slots = { writer: new ReconnectingConnection(connector), reader: new ReconnectingConnection(connector) };
+  // Asynchronous reads run side by side on connections of their own, opened on first use: one connection
+  // runs its queries one after another, and concurrent Ranges would queue behind each other on the reader.
+  const pool = Array.from({ length: readPool }, () => ({ conn: new ReconnectingConnection(connector), busy: 0 }));
+  const pooled = async (text: string, params: unknown[]) => {
+    const least = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
+    least.busy++;
+    try {
+      return await least.conn.query(text, params);
+    } finally {
+      least.busy--;
+    }
+  };
   // Both connections open at once, so that the first query shows a wrong host or password. A failure before
   // the first query arrives (a host that does not resolve fails at once) must not be an unhandled rejection,
   // which would end the worker; the first query tries again and reports it.
@@ -65,7 +83,9 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
 
   parentPort!.on('message', (req: WorkerRequest | 'close') => {
     if (req === 'close') {
-      void Promise.all([slots.writer.close(), slots.reader.close()]).finally(() => parentPort!.postMessage('closed'));
+      void Promise.all([slots.writer.close(), slots.reader.close(), ...pool.map((p) => p.conn.close())]).finally(() =>
+        parentPort!.postMessage('closed'),
+      );
       return;
     }
     const slot = slots[req.conn];
@@ -73,7 +93,9 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
       ? runScript(slot, req.script, req.rollbackOnError === true)
       : req.session
         ? slot.setSession(req.text)
-        : slot.query(req.text, asBuffers(req.params));
+        : req.conn === 'reader' && !req.sync && pool.length > 0
+          ? pooled(req.text, asBuffers(req.params))
+          : slot.query(req.text, asBuffers(req.params));
     run.then(
       (r) => answer(req, r),
       (err: unknown) => {
