@@ -48,7 +48,7 @@ export interface ConnectionPool {
 }
 
 /** Connections for asynchronous reads when `maxOpen` does not say (0 or unset): concurrent Ranges then run side by side. */
-export const DEFAULT_READ_POOL = 4;
+export const DEFAULT_READ_POOL = 8;
 
 /** Below the 30 s a query waits for its answer (sql-bridge.ts), so a connect error is what the store reports. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

@@ -415,15 +415,21 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       if (!kv) return [];
       return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
     }
-    const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
-    const values = { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit };
+    const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
     return this.#read(stmt, values).rows.map(toKv);
+  }
+
+  #rangeQuery(range: KeyRange, revision: number | null, limit: number, keysOnly: boolean) {
+    if (range.end === null && revision !== null && !keysOnly && limit !== 0) {
+      return { stmt: this.sql.pointAt, values: params(range, revision) };
+    }
+    const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
+    return { stmt, values: { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit } };
   }
 
   /** On the reader: it never waits for, or sees, a batch's transaction. */
   async rangeAsync(range: KeyRange, revision: number | null, limit: number, keysOnly = false): Promise<KeyValue[]> {
-    const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
-    const values = { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit };
+    const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
     return (await this.#runAsync(stmt, values)).rows.map(toKv);
   }
 

@@ -57,11 +57,15 @@ export async function rangeAtAsync(
     (await Promise.all(drivers.map((d) => d.countAsync(range, historical)))).reduce((a, b) => a + b, 0);
   if (req.countOnly) return { kvs: [], more: false, count: await countOf() };
   const plan = planRange(req);
+  // A page of a list (several keys, a limit) is usually full and then counted: the count is read beside the
+  // rows rather than after them. A point read never fills a page, and is not counted.
+  const counting = range.end !== null && plan.fetchLimit > 0 ? countOf() : undefined;
+  counting?.catch(() => undefined);
   const pages = await Promise.all(
     drivers.map((d) => d.rangeAsync(range, historical, plan.fetchLimit, plan.dropValues)),
   );
   const kvs = merge(pages, plan.fetchLimit);
-  return finishRange(req, kvs, fullPage(plan, kvs) ? await countOf() : kvs.length);
+  return finishRange(req, kvs, fullPage(plan, kvs) ? await (counting ?? countOf()) : kvs.length);
 }
 
 interface RangePlan {

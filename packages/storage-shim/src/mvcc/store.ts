@@ -266,8 +266,19 @@ export class RevisionStore {
   }
 
   async #rangeAsync(req: RangeRequest): Promise<RangeResponse> {
-    if (!req.serializable && this.#sequencer) {
-      const { latest, compactRevision } = await this.#sequencer.linearizable();
+    const linearizing = !req.serializable ? this.#sequencer?.linearizable() : undefined;
+    if (linearizing && req.revision > 0 && req.revision <= this.#committed) {
+      // A revision this replica already holds (a list's next page): its rows are read while the newest
+      // revision is, since catching up cannot change them; only the header and a compaction can.
+      const reading = applyRangeAsync(this.#readView(true), req);
+      reading.catch(() => undefined);
+      const { latest, compactRevision } = await linearizing;
+      this.#linearizeTo(latest, compactRevision);
+      if (req.revision < this.#compactRevision) throw Errors.compacted();
+      return { ...(await reading), revision: this.#committed };
+    }
+    if (linearizing) {
+      const { latest, compactRevision } = await linearizing;
       this.#linearizeTo(latest, compactRevision);
     }
     // Pinned: a batch may commit while the read is on its way, and the answer must not hold it.

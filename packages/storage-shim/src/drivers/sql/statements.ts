@@ -125,6 +125,25 @@ export class BackendStatements {
     });
   }
 
+  /**
+   * One key at revision `rev` (a pinned point read): its kv row if that is
+   * not newer, and only otherwise its newest history version up to `rev`.
+   * The database stops after the first part when it answers, so a key with a
+   * long history costs one index lookup, not a scan of its versions. For the
+   * server databases only: SQLite takes no parenthesized member in a UNION.
+   */
+  get pointAt(): Compiled {
+    return this.#variant('pointAt', (p) => {
+      const key = this.dialect.key;
+      const columns = this.#columns(false);
+      return `SELECT ${columns} FROM kv WHERE ${key} = ${p('start')} AND mod_revision <= ${p('rev')}
+        UNION ALL
+        (SELECT ${columns} FROM history WHERE ${key} = ${p('start')} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0
+         ORDER BY mod_revision DESC LIMIT 1)
+        LIMIT 1`;
+    });
+  }
+
   /** Keys of a range at a revision (`historical`) or now, in key order, at most `limit`. */
   range(bound: Bound, historical: boolean, keysOnly: boolean): Compiled {
     return this.#variant(`range:${bound}:${historical}:${keysOnly}`, (p) => {
