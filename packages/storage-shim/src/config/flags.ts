@@ -59,8 +59,8 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
   --main-endpoint URL           keep the default backend and the store's meta in this PostgreSQL,
                                 MySQL or MariaDB database instead of main.db and meta.db, so that
-                                several stores (replicas) can serve the same data at once; no
-                                --topology backends
+                                several stores (replicas) can serve the same data at once; their
+                                --topology must route alike, to network databases only
   --main-password-file FILE     the --main-endpoint password, read from FILE (one trailing newline
                                 dropped) instead of the URL, which other users can see in ps
   --main-password-env NAME      the same, from the environment variable NAME
