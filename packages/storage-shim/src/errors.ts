@@ -188,12 +188,25 @@ export type StoreErrorCode =
   | 'CNPAAS_STORE_TOPOLOGY_RELOAD'
   /**
    * Replicas (--main-endpoint) and the topology do not fit together: a routed backend is a SQLite file, which
-   * replicas on other hosts cannot share; a topology reload (SIGHUP) on one replica, which would route keys unlike
-   * the others; or a revision another replica logged for a backend this replica's topology lacks.
+   * replicas on other hosts cannot share; RevisionStore.reloadTopology called on a replica by a program that embeds
+   * the store (cnpaas-store itself answers SIGHUP with the check of CNPAAS_STORE_REPLICA_TOPOLOGY_MISMATCH); or a
+   * revision another replica logged for a backend this replica's topology lacks.
    * @fix Put every routed backend in PostgreSQL, MySQL or MariaDB (or run one store without --main-endpoint to keep
-   * SQLite files), give every replica the same --topology file, and restart the replicas to change it.
+   * SQLite files), and give every replica the same --topology file.
    */
   | 'CNPAAS_STORE_REPLICA_TOPOLOGY'
+  /**
+   * A replica's topology routes keys unlike the one recorded in the main database (--main-endpoint) by the replicas
+   * that share it: a backend added, missing or in another order, claiming other keys, or in another database (scheme,
+   * user, host, port or database; passwords, TLS and connectionPool do not count). The message names each backend
+   * that differs. Raised at start-up (the replica starts nothing), by a SIGHUP reload whose file now routes keys
+   * differently (the replica keeps its routes), and by a running replica after another one replaced the recorded
+   * topology with --replace-topology (it takes no more requests, stops and exits with code 2).
+   * @fix Start the replica with the same topology file as the running replicas. To change the topology of all of
+   * them: stop every replica, change every replica's file, start one with --replace-topology and the others as usual
+   * (docs/replicas.md, "Changing the topology").
+   */
+  | 'CNPAAS_STORE_REPLICA_TOPOLOGY_MISMATCH'
   /**
    * Another cnpaas-store process already runs on this --data-dir. main.db and meta.db are local files that one process
    * owns: two stores on one data dir would each take revisions of their own.

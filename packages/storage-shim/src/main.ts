@@ -30,9 +30,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // A replica whose topology another replica replaced has closed itself; it exits like a refused start.
+  void server.stoppedItself.then((reason) => {
+    process.stderr.write(`cnpaas-store: ${reason.describe()}\n`);
+    process.exit(2);
+  });
   process.on('SIGHUP', () => {
     try {
-      const added = server.store.reloadTopology();
+      const added = server.reloadTopology();
       log.info({ added }, 'topology reloaded');
     } catch (err) {
       log.error(

@@ -11,22 +11,39 @@ import { StoreMetrics } from './metrics.js';
 import { AutoCompactor } from './mvcc/auto-compactor.js';
 import { RevisionStore } from './mvcc/store.js';
 import { WatchHub } from './mvcc/watch-hub.js';
-import { emptyTopology, loadTopology } from './routing/topology.js';
+import { routingFingerprint } from './routing/routing-fingerprint.js';
+import { type Topology, emptyTopology, loadTopology } from './routing/topology.js';
 import type { ServiceContext } from './server/context.js';
 import { startGrpcServer } from './server/grpc-server.js';
 import { HeaderFactory } from './server/header.js';
 import { Checkpointer } from './drivers/checkpointer.js';
-import { EndpointError, registry, resolveEndpoint } from './drivers/registry.js';
+import { EndpointError, databaseIdentity, registry, resolveEndpoint } from './drivers/registry.js';
+import { type SharedMainEndpoint, SharedTopology } from './drivers/shared-topology.js';
 
 export interface StoreServer {
   urls: string[];
   store: RevisionStore;
+  /**
+   * Settles only if the server stopped by itself, with why: a replica whose
+   * topology is no longer the one recorded in the main database (another
+   * replica was started with --replace-topology). It has closed by then.
+   */
+  stoppedItself: Promise<StoreError>;
+  /**
+   * SIGHUP: re-reads the topology file. One store adds the backends appended
+   * at its end (RevisionStore.reloadTopology); a replica accepts a file that
+   * routes keys as before and refuses any other. Returns the backends added.
+   */
+  reloadTopology(): string[];
   /** Graceful stop: in-flight batch finishes, watchers get a cancel, files close. */
   close(): Promise<void>;
 }
 
-/** --main-endpoint, checked like a topology endpoint; the error names the flag, never the password. */
-function mainEndpoint(config: StoreConfig): ConnectedEndpoint {
+/**
+ * --main-endpoint, checked like a topology endpoint; the error names the flag, never the password.
+ * It carries the topology the replicas must share to the shared meta that checks it (shared-topology.ts).
+ */
+function mainEndpoint(config: StoreConfig, topology: SharedTopology): SharedMainEndpoint {
   const warnings: string[] = [];
   try {
     const endpoint = resolveEndpoint(config.mainEndpoint!, {
@@ -41,7 +58,10 @@ function mainEndpoint(config: StoreConfig): ConnectedEndpoint {
       );
     }
     // The password's source travels with the endpoint; the driver reads it when it connects.
-    return config.mainPassword ? { ...endpoint, connection: { password: config.mainPassword } } : endpoint;
+    const connected: ConnectedEndpoint = config.mainPassword
+      ? { ...endpoint, connection: { password: config.mainPassword } }
+      : endpoint;
+    return { ...connected, topology };
   } catch (err) {
     if (!(err instanceof EndpointError)) throw err;
     throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--main-endpoint: ${err.reason}`, err.hint);
@@ -75,10 +95,11 @@ export async function startStoreServer(
   if (!config.fsync)
     log.warn('--unsafe-no-fsync: commits are not fsynced; acknowledged writes can be lost on power loss (tests only)');
 
+  const shared = config.mainEndpoint === undefined ? undefined : sharedTopology(config, topology);
   const store = new RevisionStore({
     dataDir: config.dataDir,
     topology,
-    mainEndpoint: config.mainEndpoint === undefined ? undefined : mainEndpoint(config),
+    mainEndpoint: shared && mainEndpoint(config, shared),
     fsync: config.fsync,
     walSizeLimitBytes: config.walSizeLimitBytes,
     labelIndex: config.labelIndex,
@@ -88,6 +109,13 @@ export async function startStoreServer(
   });
   // A txn over several backends that a crash left in some of them is completed before anyone can read it.
   await store.recovered;
+  try {
+    // Every backend opened: only now is this replica's topology recorded as the one all replicas share.
+    shared?.record();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const metrics = new StoreMetrics();
   const hub = new WatchHub(store);
   const ctx: ServiceContext = {
@@ -184,6 +212,14 @@ export async function startStoreServer(
         })
       : undefined;
 
+  let stopItself: (reason: StoreError) => void = () => {};
+  const stoppedItself = new Promise<StoreError>((resolve) => (stopItself = resolve));
+  shared?.onStale((reason) => {
+    log.error({ err: reason.describe() }, "the recorded topology is not this replica's any more; stopping");
+    // Out of the request that noticed it: closing waits for that request's batch to end.
+    setImmediate(() => void server.close().finally(() => stopItself(reason)));
+  });
+
   log.info(
     {
       urls: grpcServer.urls,
@@ -195,9 +231,24 @@ export async function startStoreServer(
     },
     'cnpaas-store ready',
   );
-  return {
+  const server: StoreServer = {
     urls: grpcServer.urls,
     store,
+    stoppedItself,
+    reloadTopology() {
+      if (!shared) return store.reloadTopology();
+      if (!config.topologyFile) {
+        throw new StoreError(
+          'CNPAAS_STORE_TOPOLOGY_RELOAD',
+          'the replica was started without --topology, so there is no file to read again',
+          'change the topology of replicas as docs/replicas.md describes ("Changing the topology")',
+        );
+      }
+      const next = loadTopology(config.topologyFile, config.dataDir);
+      shared.checkReload(routingFingerprint(next, databaseIdentity), config.topologyFile);
+      // Routed as before: connection settings (passwords, TLS, timeouts) are read when a backend opens.
+      return [];
+    },
     async close() {
       if (closing) return;
       closing = true;
@@ -210,4 +261,14 @@ export async function startStoreServer(
       await store.close();
     },
   };
+  return server;
+}
+
+/** What the replicas of one main database must agree on, from this replica's topology and flags. */
+function sharedTopology(config: StoreConfig, topology: Topology): SharedTopology {
+  return new SharedTopology({
+    fingerprint: routingFingerprint(topology, databaseIdentity),
+    file: topology.file,
+    replace: config.replaceTopology,
+  });
 }

@@ -55,6 +55,13 @@ describe('parseFlags', () => {
     );
   });
 
+  it('takes --replace-topology only beside --main-endpoint', () => {
+    const url = 'postgres://u@127.0.0.1:5432/store?sslmode=disable';
+    expect((parseFlags([`--main-endpoint=${url}`, '--replace-topology']) as StoreConfig).replaceTopology).toBe(true);
+    expect((parseFlags([`--main-endpoint=${url}`]) as StoreConfig).replaceTopology).toBe(false);
+    expect(() => parseFlags(['--replace-topology'])).toThrow('--replace-topology: is given without --main-endpoint');
+  });
+
   it('has etcd defaults', () => {
     const c = parseFlags([]) as StoreConfig;
     expect(c).toMatchObject({

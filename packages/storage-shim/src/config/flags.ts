@@ -16,6 +16,8 @@ export interface StoreConfig {
   mainEndpoint: string | undefined;
   /** Where --main-endpoint's password comes from when it is not in the URL (a command line is visible in ps). */
   mainPassword: PasswordSource | undefined;
+  /** Record this replica's topology in the main database, replacing the one there (docs/replicas.md). */
+  replaceTopology: boolean;
   certFile: string | undefined;
   keyFile: string | undefined;
   trustedCaFile: string | undefined;
@@ -57,11 +59,15 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --topology FILE               backend routing (HariKube TopologyConfig format); SIGHUP reloads it
   --main-endpoint URL           keep the default backend and the store's meta in this PostgreSQL,
                                 MySQL or MariaDB database instead of main.db and meta.db, so that
-                                several stores (replicas) can serve the same data at once; no
-                                --topology backends
+                                several stores (replicas) can serve the same data at once; their
+                                --topology must route alike, to network databases only
   --main-password-file FILE     the --main-endpoint password, read from FILE (one trailing newline
                                 dropped) instead of the URL, which other users can see in ps
   --main-password-env NAME      the same, from the environment variable NAME
+  --replace-topology            record this replica's --topology in the --main-endpoint database as
+                                the one every replica must run with, replacing the recorded one
+                                (replicas still running with the old one stop); only after
+                                stopping every replica, as docs/replicas.md describes
   --cert-file, --key-file FILE  serving certificate for https:// URLs
   --trusted-ca-file FILE        CA for client certificates
   --client-cert-auth            require a client certificate signed by --trusted-ca-file (https:// only)
@@ -157,6 +163,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'main-endpoint': { type: 'string' },
         'main-password-file': { type: 'string' },
         'main-password-env': { type: 'string' },
+        'replace-topology': { type: 'boolean' },
         'cert-file': { type: 'string' },
         'key-file': { type: 'string' },
         'trusted-ca-file': { type: 'string' },
@@ -226,6 +233,13 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
   const pushdown = (values['selector-pushdown'] ?? 'on') as string;
   if (pushdown !== 'on' && pushdown !== 'off')
     throw bad('selector-pushdown', `"${pushdown}" is not a setting`, 'use on or off');
+  if (values['replace-topology'] && values['main-endpoint'] === undefined) {
+    throw bad(
+      'replace-topology',
+      'is given without --main-endpoint',
+      'only replicas record their topology: add --main-endpoint URL, or drop --replace-topology',
+    );
+  }
   const labelIndex = (values['label-index'] ?? 'off') as string;
   if (labelIndex !== 'on' && labelIndex !== 'off')
     throw bad('label-index', `"${labelIndex}" is not a setting`, 'use on or off');
@@ -242,6 +256,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     topologyFile: values.topology ? resolve(values.topology as string) : undefined,
     mainEndpoint: values['main-endpoint'] as string | undefined,
     mainPassword: mainPassword(values),
+    replaceTopology: !!values['replace-topology'],
     certFile: values['cert-file'] as string | undefined,
     keyFile: values['key-file'] as string | undefined,
     trustedCaFile: values['trusted-ca-file'] as string | undefined,

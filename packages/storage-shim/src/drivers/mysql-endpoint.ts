@@ -2,7 +2,15 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'mysql2';
 import { MysqlDriver, type MysqlEndpoint } from './mysql-driver.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionSettings } from './connection-settings.js';
-import { REDACTED, networkFactory, onePassword, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import {
+  REDACTED,
+  hostPort,
+  networkFactory,
+  onePassword,
+  onlyParams,
+  parseEndpointUrl,
+  tlsSetting,
+} from './network-endpoint.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
 // Go's MySQL driver's `tls` values, as kine and HariKube endpoints carry them; `preferred` may fall back to plain text.
@@ -109,4 +117,7 @@ export const mysqlFactory: DriverFactory = networkFactory({
   forms: FORMS,
   parse: parseMysqlEndpoint,
   driver: (endpoint) => new MysqlDriver(endpoint),
+  // The Go DSN form, whichever form the endpoint was written in.
+  identify: (c) =>
+    `mysql://${encodeURIComponent(c.user ?? '')}@${c.socketPath ? `unix(${c.socketPath})` : `tcp(${hostPort(c.host, c.port)})`}/${c.database ?? ''}`,
 });

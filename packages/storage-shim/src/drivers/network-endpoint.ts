@@ -164,10 +164,15 @@ export function networkFactory<C extends object>(database: {
   forms: readonly string[];
   parse: (endpoint: string, connection: ConnectionSettings) => ParsedEndpoint<C>;
   driver: (endpoint: ParsedEndpoint<C>) => BackendDriver;
+  /** The database a parsed endpoint connects to (DriverFactory.identity), from its client options. */
+  identify: (config: C) => string;
 }): DriverFactory {
-  const { parse, driver, ...names } = database;
+  const { parse, driver, identify, ...names } = database;
   return {
     ...names,
+    identity(endpoint) {
+      return identify(parse(endpoint.location, connectionOf(endpoint)).config);
+    },
     resolve(rest, { scheme, connection }) {
       const endpoint = `${scheme}://${rest}`;
       return { location: endpoint, display: parse(endpoint, connection).display };
@@ -182,4 +187,13 @@ export function networkFactory<C extends object>(database: {
       });
     },
   };
+}
+
+/**
+ * `host:port` as a database identity writes it: the host in lower case (DNS
+ * names are case-insensitive), an IPv6 address in brackets.
+ */
+export function hostPort(host: string | undefined, port: number | undefined): string {
+  const h = (host ?? '').toLowerCase();
+  return `${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

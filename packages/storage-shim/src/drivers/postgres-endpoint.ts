@@ -1,6 +1,6 @@
 import type { ClientConfig } from 'pg';
 import { DEFAULT_CONNECT_TIMEOUT_MS, type ConnectionSettings } from './connection-settings.js';
-import { networkFactory, onePassword, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
+import { hostPort, networkFactory, onePassword, onlyParams, parseEndpointUrl, tlsSetting } from './network-endpoint.js';
 import { PostgresDriver, type PostgresEndpoint } from './postgres-driver.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
 
@@ -54,4 +54,7 @@ export const postgresFactory: DriverFactory = networkFactory({
   forms: ['postgres://user:password@host:5432/database?sslmode=disable'],
   parse: parsePostgresEndpoint,
   driver: (endpoint) => new PostgresDriver(endpoint),
+  // The user belongs to it: PostgreSQL looks for unqualified tables in a schema named after the user first.
+  identify: (c) =>
+    `postgres://${encodeURIComponent(c.user ?? '')}@${hostPort(c.host, c.port)}/${encodeURIComponent(c.database ?? '')}`,
 });

@@ -21,6 +21,13 @@ export interface DriverFactory {
     context: { scheme: string; dataDir: string; warnings: string[]; connection: ConnectionSettings },
   ): { location: string; display: string };
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver;
+  /**
+   * The database a resolved endpoint names, as replicas compare their
+   * topologies (routing/routing-fingerprint.ts): scheme, user, server and
+   * database, written one way whichever form the endpoint took. Never the
+   * password, nor a setting that may differ per replica (TLS, timeouts).
+   */
+  identity(endpoint: BackendEndpoint): string;
 }
 
 /** Why an endpoint is refused; the topology code names the file and the field. */

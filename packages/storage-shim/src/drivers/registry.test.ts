@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EndpointError, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
+import { EndpointError, databaseIdentity, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
 import { SqliteDriver } from './sqlite-driver.js';
 
 const dataDir = '/var/lib/cnpaas';
@@ -49,6 +49,29 @@ describe('resolveEndpoint', () => {
     ]) {
       expect(resolveEndpoint(url!, { dataDir, warnings: [] })).toEqual({ scheme: 'mysql', location: url, display });
     }
+  });
+
+  it('names each database one way, without its password or TLS setting, whatever form its endpoint took', () => {
+    const identity = (endpoint: string) => databaseIdentity(resolveEndpoint(endpoint, { dataDir, warnings: [] }));
+    for (const url of [
+      'postgres://u:hunter2@db:5432/t?sslmode=disable',
+      'postgresql://u@DB/t?sslmode=verify-full',
+      'postgres://u:other@db:5432/t',
+    ]) {
+      expect(identity(url)).toBe('postgres://u@db:5432/t');
+    }
+    expect(identity('postgres://u@[::1]:6432/t')).toBe('postgres://u@[::1]:6432/t');
+    for (const url of [
+      'mysql://kine:hunter2@tcp(db:3306)/t',
+      'mysql://kine@db/t?tls=true',
+      'mysql://kine:x@DB:3306/t',
+    ]) {
+      expect(identity(url)).toBe('mysql://kine@tcp(db:3306)/t');
+    }
+    expect(identity('mysql://kine@unix(/run/mysqld/mysqld.sock)/t')).toBe(
+      'mysql://kine@unix(/run/mysqld/mysqld.sock)/t',
+    );
+    expect(identity('sqlite://rel/a.db')).toBe('sqlite:///var/lib/cnpaas/rel/a.db');
   });
 
   it('warns about a query string it ignores', () => {

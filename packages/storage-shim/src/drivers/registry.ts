@@ -13,6 +13,7 @@ import type { NetworkSqlDriver } from './network-sql-driver.js';
 import { postgresCommitListener } from './postgres-commit-listener.js';
 import { PostgresDriver } from './postgres-driver.js';
 import { type CommitNotifier, SharedMeta } from './shared-meta.js';
+import type { SharedMainEndpoint } from './shared-topology.js';
 import type { Logger } from 'pino';
 import { sqliteFactory } from './sqlite-endpoint.js';
 
@@ -56,10 +57,31 @@ export function resolveEndpoint(
   return { scheme: factory.scheme, ...factory.resolve(rest, { scheme, dataDir, warnings, connection }) };
 }
 
-/** The main backend and the replicas' meta beside it; the driver is closed again if the meta cannot start. */
-function shared(main: NetworkSqlDriver, log: Logger, notifier?: CommitNotifier) {
+/** The database an endpoint resolved by resolveEndpoint names (DriverFactory.identity). */
+export function databaseIdentity(endpoint: BackendEndpoint): string {
+  const factory = FACTORIES.get(endpoint.scheme);
+  if (!factory) throw new EndpointError(`scheme "${endpoint.scheme}" is not supported`, supportedEndpoints());
+  return factory.identity(endpoint);
+}
+
+/**
+ * The main backend and the replicas' meta beside it, agreeing first on the
+ * topology the endpoint carries (store-server.ts); the driver is closed again
+ * if the meta cannot start.
+ */
+function shared(opening: {
+  endpoint: BackendEndpoint;
+  main: NetworkSqlDriver;
+  log: Logger;
+  notifier?: CommitNotifier;
+}) {
+  const { endpoint, main, log, notifier } = opening;
+  const { topology } = endpoint as SharedMainEndpoint;
   try {
-    return { main, meta: new SharedMeta({ main, log, ...(notifier ? { notifier } : {}) }) };
+    return {
+      main,
+      meta: new SharedMeta({ main, log, ...(notifier ? { notifier } : {}), ...(topology ? { topology } : {}) }),
+    };
   } catch (err) {
     void main.close();
     throw err;
@@ -83,11 +105,13 @@ export const registry: BackendOpener = {
     if (endpoint.scheme === postgresFactory.scheme) {
       const parsed = parsePostgresEndpoint(endpoint.location, connection);
       const config = withSecrets(parsed.config, connection, label);
-      return shared(new PostgresDriver({ ...parsed, config }), log, postgresCommitListener(config));
+      const main = new PostgresDriver({ ...parsed, config });
+      return shared({ endpoint, main, log, notifier: postgresCommitListener(config) });
     }
     if (endpoint.scheme === mysqlFactory.scheme) {
       const parsed = parseMysqlEndpoint(endpoint.location, connection);
-      return shared(new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, label) }), log);
+      const main = new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, label) });
+      return shared({ endpoint, main, log });
     }
     throw new EndpointError(
       `--main-endpoint ${endpoint.display}: only PostgreSQL, MySQL and MariaDB can hold a main backend that replicas share`,

@@ -4,6 +4,7 @@ import type { LoggedRevision, MetaBackend, RevisionSequencer } from '../mvcc/bac
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
 import { LOCK_LAST_REVISION, type NetworkSqlDriver } from './network-sql-driver.js';
+import { type SharedTopology, TOPOLOGY_DIGEST_ROW } from './shared-topology.js';
 import { type Param, type SharedMetaSql, bind, compile } from './sql/dialect.js';
 
 /** How often a replica looks for others' commits when no notification woke it. */
@@ -38,6 +39,8 @@ export interface CommitNotifier {
  *   backend's COMMIT drops them again. Entries above `last_revision` were
  *   left by a replica that died in between: the next lock holder completes
  *   them (mvcc/replica-completion.ts).
+ * - `topology` and `topology_digest` record the routing every replica must
+ *   share (shared-topology.ts); the digest is read with the revision.
  *
  * The SQL that differs between databases is the dialect's `shared`.
  */
@@ -50,8 +53,13 @@ export class SharedMeta implements MetaBackend {
   /** The member ID of this process: replicas share the cluster ID, each has its own member ID. */
   readonly #memberId = randomId();
 
-  constructor(options: { main: NetworkSqlDriver; notifier?: CommitNotifier; log: Logger }) {
-    const { main, notifier, log } = options;
+  /**
+   * `topology`: the routing this replica runs with, compared with the one
+   * recorded before any routed database is opened; without it (a
+   * RevisionStore built without store-server.ts) nothing is compared.
+   */
+  constructor(options: { main: NetworkSqlDriver; notifier?: CommitNotifier; log: Logger; topology?: SharedTopology }) {
+    const { main, notifier, log, topology } = options;
     const shared = main.dialect.shared;
     if (!shared) throw new Error(`replicas are not supported on ${main.dialect.name}`);
     this.#sql = new Sql(main, shared);
@@ -59,8 +67,9 @@ export class SharedMeta implements MetaBackend {
     main.setup(shared.setup(randomId()));
     // Kept on a connection opened after the server restarts: the lock timeouts matter most then.
     main.sessionSettings(shared.session);
+    topology?.compare(this.#sql, { location: this.location, log });
     if (notifier) main.commitNotice = notifier.notice(this.#memberId);
-    this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId, sql: this.#sql });
+    this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId, sql: this.#sql, topology });
     this.leaseTable = new SharedLeases(this.#sql);
   }
 
@@ -193,10 +202,17 @@ class Sql {
   }
 }
 
-const LATEST = `SELECT value FROM meta WHERE name = 'last_revision'`;
-const LINEARIZABLE = `SELECT name, value FROM meta WHERE name IN ('last_revision', 'compact_revision')`;
+/**
+ * The newest revision; with the compact revision for a linearizable read. Each reads the recorded
+ * topology's digest in the same statement: one snapshot, so a replica whose topology was replaced
+ * never reads a revision written under the new one without noticing (shared-topology.ts).
+ */
+const LATEST = `SELECT name, value FROM meta WHERE name IN ('last_revision', '${TOPOLOGY_DIGEST_ROW}')`;
+const LINEARIZABLE = `SELECT name, value FROM meta WHERE name IN ('last_revision', 'compact_revision', '${TOPOLOGY_DIGEST_ROW}')`;
 /** Normally empty: each batch's COMMIT drops its own entries. Sent right behind the lock, so it reads after the lock is held. */
 const LOGGED = 'SELECT revision, changes FROM store_txlog ORDER BY revision';
+/** Sent behind the lock too: a topology recorded since this replica started refuses its batch. */
+const TOPOLOGY_DIGEST = `SELECT value FROM meta WHERE name = '${TOPOLOGY_DIGEST_ROW}'`;
 
 interface SequencerOptions {
   main: NetworkSqlDriver;
@@ -205,6 +221,7 @@ interface SequencerOptions {
   /** This replica's member ID: its own commits' notifications are ignored. */
   self: string;
   sql: Sql;
+  topology: SharedTopology | undefined;
 }
 
 class Sequencer implements RevisionSequencer {
@@ -221,7 +238,16 @@ class Sequencer implements RevisionSequencer {
   }
 
   async lock(): Promise<{ latest: number; logged: LoggedRevision[] }> {
-    const [locked, log] = await this.#main.beginLocked(LOCK_LAST_REVISION, [LOGGED]);
+    const topology = this.#options.topology;
+    const [locked, log, digest] = await this.#main.beginLocked(
+      LOCK_LAST_REVISION,
+      topology ? [LOGGED, TOPOLOGY_DIGEST] : [LOGGED],
+    );
+    if (topology && !topology.agrees(digest!.rows[0]?.value)) {
+      // Nothing of the batch is written: give the lock back, then say why (verify throws).
+      this.#main.rollback();
+      topology.verify(digest!.rows[0]?.value);
+    }
     const latest = revisionOf(locked!.rows[0]);
     const logged = log!.rows
       .map((r) => ({ revision: Number(r.revision), changes: r.changes as Buffer }))
@@ -240,11 +266,21 @@ class Sequencer implements RevisionSequencer {
   }
 
   async latest(): Promise<number> {
-    return revisionOf((await this.#main.readAsync(LATEST)).rows[0]);
+    return revisionOf(this.#checked((await this.#main.readAsync(LATEST)).rows)('last_revision'));
   }
 
   latestNow(): number {
-    return revisionOf(this.#main.statement(LATEST).rows[0]);
+    return revisionOf(this.#checked(this.#main.statement(LATEST).rows)('last_revision'));
+  }
+
+  /**
+   * The rows of `meta` a query returned, by name, once the recorded topology is found to be this replica's: a
+   * replica whose topology was replaced must not catch up or answer, since those revisions may be routed anew.
+   */
+  #checked(rows: Array<Record<string, unknown>>): (name: string) => Record<string, unknown> | undefined {
+    const value = (name: string) => rows.find((row) => row.name === name);
+    this.#options.topology?.verify(value(TOPOLOGY_DIGEST_ROW)?.value);
+    return value;
   }
 
   /**
@@ -257,12 +293,16 @@ class Sequencer implements RevisionSequencer {
       setImmediate(() => {
         this.#nextRead = undefined;
         this.#main.readAsync(LINEARIZABLE).then((r) => {
-          const value = (name: string) => r.rows.find((row) => row.name === name);
-          const compact = value('compact_revision');
-          resolve({
-            latest: revisionOf(value('last_revision')),
-            compactRevision: compact ? Number(compact.value) : -1,
-          });
+          try {
+            const value = this.#checked(r.rows);
+            const compact = value('compact_revision');
+            resolve({
+              latest: revisionOf(value('last_revision')),
+              compactRevision: compact ? Number(compact.value) : -1,
+            });
+          } catch (err) {
+            reject(err);
+          }
         }, reject);
       });
     });

@@ -33,6 +33,7 @@ export const sqliteFactory: DriverFactory = {
     }
     return { location: path, display: `${scheme}://${rest}` };
   },
+  identity: (endpoint) => `sqlite://${endpoint.location}`,
   open(endpoint: BackendEndpoint, options: OpenOptions): BackendDriver {
     makePrivateDir(join(endpoint.location, '..'));
     return new SqliteDriver({ path: endpoint.location, ...options });

@@ -1,8 +1,7 @@
 import { type KeyRange, isEmptyRange, rangesOverlap, prefixEnd } from '../keys.js';
+import { REGISTRY, keyPrefix } from './key-prefix.js';
 import type { Matcher, Topology } from './topology.js';
 import { DEFAULT_BACKEND } from './topology.js';
-
-const REGISTRY = '/registry/';
 
 interface Route {
   name: string;
@@ -48,8 +47,9 @@ export class Router {
 
 function route(name: string, m: Matcher): Route {
   switch (m.type) {
-    case 'customresource': {
-      const prefix = m.kind ? `${REGISTRY}${m.group}/${m.kind}/` : `${REGISTRY}${m.group}/`;
+    case 'customresource':
+    case 'prefix': {
+      const prefix = keyPrefix(m);
       return { name, matches: (k) => k.startsWith(prefix), prefixes: [Buffer.from(prefix, 'latin1')] };
     }
     case 'namespace': {
@@ -64,11 +64,6 @@ function route(name: string, m: Matcher): Route {
           ? [Buffer.from(REGISTRY)]
           : m.kinds.map((k) => Buffer.from(`${REGISTRY}${k}/${m.namespace}/`));
       return { name, matches, prefixes };
-    }
-    case 'prefix': {
-      // HariKube's prefix is relative to /registry/; an absolute one starts with '/'.
-      const prefix = m.prefix.startsWith('/') ? m.prefix : `${REGISTRY}${m.prefix}`;
-      return { name, matches: (k) => k.startsWith(prefix), prefixes: [Buffer.from(prefix, 'latin1')] };
     }
     case 'regexp':
       return {

@@ -19,7 +19,8 @@ export type Matcher =
   | { type: 'customresource'; group: string; kind?: string }
   | { type: 'namespace'; namespace: string; kinds: string[] }
   | { type: 'prefix'; prefix: string }
-  | { type: 'regexp'; prefix: RegExp; key: RegExp };
+  /** `keySource`: the pattern `key` was made from, as the file wrote it (`prefix`'s when `key` is not given). */
+  | { type: 'regexp'; prefix: RegExp; key: RegExp; keySource: string };
 
 /**
  * A backend: its name, its database (scheme + location, from the driver
@@ -242,9 +243,12 @@ function parseMatcher(kind: (typeof MATCHERS)[number], raw: unknown, ctx: Backen
     case 'prefix':
       return { type: 'prefix', prefix: str('prefix', true)! };
     case 'regexp': {
-      const prefix = regexp(str('prefix', true)!, { ...ctx, field: `${field}.prefix` });
+      const prefixSource = str('prefix', true)!;
+      const prefix = regexp(prefixSource, { ...ctx, field: `${field}.prefix` });
       const keySource = str('key', false);
-      return { type: 'regexp', prefix, key: keySource ? regexp(keySource, { ...ctx, field: `${field}.key` }) : prefix };
+      return keySource
+        ? { type: 'regexp', prefix, key: regexp(keySource, { ...ctx, field: `${field}.key` }), keySource }
+        : { type: 'regexp', prefix, key: prefix, keySource: prefixSource };
     }
   }
 }

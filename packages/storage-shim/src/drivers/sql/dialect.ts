@@ -54,6 +54,12 @@ export interface SharedMetaSql {
   readonly session: readonly string[];
   /** Sets `compact_revision` to the parameter `rev` unless it is already higher. */
   readonly raiseCompact: (p: Param) => string;
+  /**
+   * Inserts `meta` rows (`rows`: a VALUES list of (name, value)), leaving
+   * each row that exists as it is, in one statement: of two replicas
+   * racing, one inserts and the other reads what it inserted.
+   */
+  insertIfAbsent(rows: string): string;
 }
 
 /** Writes a named parameter in the dialect's placeholder style. */
