@@ -172,7 +172,14 @@ export interface TriggerComponentOptions {
   kubeconfig: string;
   /** host:port targets that may be called although loopback or the apiserver (cnpaas up: its email function). */
   allowTargets?: string[];
-  /** Off only for a single replica in tests. Default on (Lease cnpaas-system/cnpaas-trigger). */
+  /**
+   * A service's own trigger instance: it runs only the HTTPTriggers labelled with this class
+   * (`--trigger-class`), beside the demo's, which leaves them alone. The component and the identity its
+   * kubeconfig must hold are `<class>-trigger`; its RBAC and HTTPTriggers are the service's manifests, so
+   * the descriptor applies only the CRD.
+   */
+  triggerClass?: string;
+  /** Off only for a single replica in tests. Default on (Lease cnpaas-system/cnpaas-trigger, or cnpaas-trigger-<class>). */
   leaderElection?: boolean;
   statusIntervalSeconds?: number;
   logLevel?: string;
@@ -200,29 +207,42 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
   if (options.allowTargets?.length) args.push('--allow-target', options.allowTargets.join(','));
   if (options.leaderElection === false) args.push('--no-leader-election');
   if (options.statusIntervalSeconds !== undefined) args.push('--status-interval', `${options.statusIntervalSeconds}s`);
+  const { triggerClass } = options;
+  if (triggerClass !== undefined) args.push('--trigger-class', triggerClass);
+  const identity = triggerClass === undefined ? TRIGGER_NAME : triggerIdentity(triggerClass);
   return {
     // /readyz: 200 once this replica leads and its caches synced; a standby answers 503.
-    ...nodeProcess('trigger', {
+    ...nodeProcess(triggerClass === undefined ? 'trigger' : identity, {
       bin: binUrl('cnpaas-trigger'),
       args,
       baseUrl: `http://${listen}`,
       logLevel: options.logLevel,
     }),
-    manifests: {
-      beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd), manifestPath(TRIGGER_MANIFESTS.rbac)],
-      // Need vars: emailTriggerVars(...). The Secret first: the HTTPTrigger names it.
-      afterReady: [manifestPath(TRIGGER_MANIFESTS.deliverySecret), manifestPath(TRIGGER_MANIFESTS.emailTrigger)],
-    },
+    manifests:
+      triggerClass === undefined
+        ? {
+            beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd), manifestPath(TRIGGER_MANIFESTS.rbac)],
+            // Need vars: emailTriggerVars(...). The Secret first: the HTTPTrigger names it.
+            afterReady: [manifestPath(TRIGGER_MANIFESTS.deliverySecret), manifestPath(TRIGGER_MANIFESTS.emailTrigger)],
+          }
+        : { beforeStart: [manifestPath(TRIGGER_MANIFESTS.crd)], afterReady: [] },
     certificates: [
       {
-        id: 'trigger-client',
+        id: triggerClass === undefined ? 'trigger-client' : `${identity}-client`,
         kind: 'client',
         purpose:
-          "the trigger's identity towards kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml); never presented to a target",
-        commonName: TRIGGER_NAME,
+          triggerClass === undefined
+            ? "the trigger's identity towards kube-apiserver only (User cnpaas-trigger, manifests/trigger-rbac.yaml); never presented to a target"
+            : `the identity of the trigger of class ${triggerClass} towards kube-apiserver only, bound by its service's RBAC; never presented to a target`,
+        commonName: identity,
       },
     ],
   };
+}
+
+/** The component and client identity of the trigger instance of `triggerClass`. */
+export function triggerIdentity(triggerClass: string): string {
+  return `${triggerClass}-trigger`;
 }
 
 /**

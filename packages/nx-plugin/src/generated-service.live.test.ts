@@ -11,7 +11,10 @@
  * --service` (their compositions): an object of the first's kind turns
  * Ready, its webhook refuses a bad one, its key is in its own database; a
  * request POSTed to the second's aggregated API through kube-apiserver
- * creates an object of its kind, which turns Ready. Any template
+ * creates an object of its kind, which turns Ready, and which the second's
+ * own trigger delivers to its function, which records that it handled it.
+ * Both install into a real kube-apiserver with `cnpaas install`, the second
+ * with its trigger, HTTPTrigger and delivery certificate. Any template
  * change that breaks one of those fails here, loudly, with the command and
  * the end of its output.
  *
@@ -240,10 +243,13 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
     };
     const fnPassed = fnLive.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
-    expect(fnPassed.map((a) => a.title)).toContain(
-      `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
+    expect(fnPassed.map((a) => a.title)).toEqual(
+      expect.arrayContaining([
+        `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
+        `handles a trigger event as its own identity: reads the ${FN_KIND} and records status.handled, once`,
+      ]),
     );
-    expect(fnPassed).toHaveLength(5);
+    expect(fnPassed).toHaveLength(6);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
@@ -265,7 +271,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     );
   });
 
-  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database; the --api one answers through kube-apiserver', async () => {
+  it('runs under cnpaas up --service: a new one turns Ready, its webhook refuses a bad one, its row lands in its own database; the --api one answers through kube-apiserver, and its trigger delivers to its function', async () => {
     // The first test left both generated, built packages in the copy; the platform's CLI there runs them, without the webshop.
     expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
     // Short: the store's socket lives in it (at most ~100 bytes).
@@ -304,6 +310,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(up.output).toContain(`✓ services: ${NAME}, ${FN_NAME}`);
       expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
       expect(up.output).toMatch(new RegExp(`✓ ${FN_NAME} ready`));
+      expect(up.output).toMatch(new RegExp(`✓ ${FN_NAME}-trigger ready`));
       const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
       const kubectl = (args: string[]) =>
         run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
@@ -368,6 +375,34 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const made = await kubectl(['get', shelves, 'from-api', '-n', 'default', '-o', 'jsonpath={.metadata.uid}']);
       expect(made.stdout).toBe(answer.status.uid);
 
+      // Its own trigger (cnpaas-trigger --trigger-class, started by the composition) saw it ADDED and POSTed it,
+      // with the delivery certificate, to the function on loopback, which recorded that it handled it.
+      await step(
+        'kubectl wait handled (trigger → function)',
+        kubectl([
+          'wait',
+          '--for=jsonpath={.status.handled.event}=ADDED',
+          `${shelves}/from-api`,
+          '-n',
+          'default',
+          '--timeout=60s',
+        ]),
+      );
+      const handled = await kubectl(['get', shelves, 'from-api', '-n', 'default', '-o', 'jsonpath={.status.handled}']);
+      expect(JSON.parse(handled.stdout)).toMatchObject({ generation: 1, event: 'ADDED' });
+      const fnLog = readFileSync(path.join(stateDir, 'logs', `${FN_NAME}.log`), 'utf8');
+      expect(fnLog).toMatch(/"type":"ADDED","key":"default\/from-api","outcome":"handled","generation":1/);
+      const httpTrigger = await kubectl([
+        'get',
+        'httptrigger',
+        FN_NAME,
+        '-n',
+        'cnpaas-system',
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].reason}',
+      ]);
+      expect(httpTrigger.stdout).toBe('Watching');
+
       // Each one's object is in its own database, as its topology fragment routes it (merged into one file).
       const status = await step('cnpaas status', cnpaas(['status', '--json', '--state-dir', stateDir], 60_000));
       const report = JSON.parse(status.stdout) as { backendKeys: Record<string, number>; topology: string };
@@ -418,6 +453,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(installed.output).toContain(`rendered deploy/overlays/kind`);
       expect(installed.output).toContain('cnpaas is installed');
       expect(installed.output).toContain(`rollout status deployment/${NAME}`);
+      expect(installed.output).toContain(`rollout status deployment/${FN_NAME}-trigger`);
       const get = async <T>(args: string[]): Promise<T> => {
         const res = await run(dest, [cp.kubectl, '--kubeconfig', cp.kubeconfig, 'get', ...args, '-o', 'json'], 60_000);
         if (res.code !== 0) throw new Error(`kubectl get ${args.join(' ')}: ${tail(res.output, 10)}`);
@@ -471,6 +507,70 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       // The CA copies the Deployments mount are in the same namespace.
       await get(['configmap', '-n', NS, 'cnpaas-apiserver-webhook-client-ca']);
       await get(['configmap', '-n', NS, 'cnpaas-front-proxy-ca']);
+
+      // The --function one's trigger: its own Deployment and identity, running only its class.
+      const trigger = await get<{
+        spec: {
+          template: {
+            spec: {
+              serviceAccountName: string;
+              containers: Array<{ image: string; imagePullPolicy: string; args: string[] }>;
+            };
+          };
+        };
+      }>(['deployment', '-n', NS, `${FN_NAME}-trigger`]);
+      expect(trigger.spec.template.spec.serviceAccountName).toBe(`${FN_NAME}-trigger`);
+      expect(trigger.spec.template.spec.containers[0]).toMatchObject({
+        image: 'cnpaas/cnpaas-trigger:0.1.0',
+        imagePullPolicy: 'IfNotPresent',
+      });
+      expect(trigger.spec.template.spec.containers[0]!.args.join(' ')).toContain(`--trigger-class ${FN_NAME}`);
+      for (const binding of [`clusterrolebinding/${FN_NAME}-trigger`, `rolebinding/${FN_NAME}-trigger`])
+        expect((await get<{ subjects: unknown[] }>(['-n', NS, binding])).subjects, binding).toEqual([
+          { kind: 'ServiceAccount', name: `${FN_NAME}-trigger`, namespace: NS },
+        ]);
+      // Its HTTPTrigger, for that class, at the Service, with the CA bundle that verifies the serving certificate.
+      const httpTrigger = await get<{
+        metadata: { labels: Record<string, string> };
+        spec: { service: unknown; tls: { caBundle: string; clientSecretRef: { name: string } } };
+      }>(['httptrigger', '-n', NS, FN_NAME]);
+      expect(httpTrigger.metadata.labels['platform.cnpaas.dev/trigger-class']).toBe(FN_NAME);
+      expect(httpTrigger.spec.service).toEqual({
+        name: FN_NAME,
+        namespace: NS,
+        port: 443,
+        path: `/functions/${FN_KIND.toLowerCase()}s`,
+      });
+      const fnServing = await get<{ data: Record<string, string> }>(['secret', '-n', NS, `${FN_NAME}-serving`]);
+      const fnCert = new X509Certificate(Buffer.from(fnServing.data['tls.crt']!, 'base64'));
+      expect(fnCert.subjectAltName).toContain(`DNS:${FN_NAME}.${NS}.svc`);
+      expect(fnCert.verify(new X509Certificate(Buffer.from(httpTrigger.spec.tls.caBundle, 'base64')).publicKey)).toBe(
+        true,
+      );
+      // The certificate it presents: from the service's own delivery CA, the one the function mounts.
+      const delivery = await get<{ type: string; data: Record<string, string> }>([
+        'secret',
+        '-n',
+        NS,
+        httpTrigger.spec.tls.clientSecretRef.name,
+      ]);
+      expect(delivery.type).toBe('kubernetes.io/tls');
+      const deliveryCert = new X509Certificate(Buffer.from(delivery.data['tls.crt']!, 'base64'));
+      expect(deliveryCert.subject).toBe(`CN=${FN_NAME}-trigger-delivery`);
+      const deliveryCa = await get<{ data: Record<string, string> }>(['configmap', '-n', NS, `${FN_NAME}-delivery-ca`]);
+      expect(deliveryCert.verify(new X509Certificate(deliveryCa.data['ca.crt']!).publicKey)).toBe(true);
+      const fn = await get<{
+        spec: {
+          template: { spec: { containers: Array<{ args: string[] }>; volumes: Array<Record<string, unknown>> } };
+        };
+      }>(['deployment', '-n', NS, FN_NAME]);
+      expect(fn.spec.template.spec.containers[0]!.args.join(' ')).toContain(
+        `--trigger-ca-file /etc/${FN_NAME}/trigger-ca/ca.crt --allowed-trigger-names ${FN_NAME}-trigger-delivery`,
+      );
+      expect(fn.spec.template.spec.volumes).toContainEqual({
+        name: 'trigger-ca',
+        configMap: expect.objectContaining({ name: `${FN_NAME}-delivery-ca` }),
+      });
     } finally {
       await cp.stop();
       rmSync(caDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { triggerComponent } from '../component.js';
+import { triggerComponent, triggerIdentity } from '../component.js';
 import { FunctionsError } from '../errors.js';
 import { parseTriggerConfig } from './config.js';
 
@@ -37,7 +37,21 @@ describe('cnpaas-trigger flags', () => {
       clusterTriggerNamespaces: ['cnpaas-system'],
       statusIntervalMs: 5_000,
       maxPending: 10_000,
+      triggerClass: undefined,
     });
+  });
+
+  it('--trigger-class: a DNS label, also from CNPAAS_TRIGGER_CLASS; anything else is refused with the fix', () => {
+    expect(parseTriggerConfig(['--kubeconfig', 'k', '--trigger-class', 'shelf-keeper'], {})).toMatchObject({
+      triggerClass: 'shelf-keeper',
+    });
+    expect(parseTriggerConfig(['--kubeconfig', 'k'], { CNPAAS_TRIGGER_CLASS: 'inventory' })).toMatchObject({
+      triggerClass: 'inventory',
+    });
+    expect(badFlag(['--kubeconfig', 'k', '--trigger-class', 'Shelf_Keeper'])).toMatch(
+      /--trigger-class: "Shelf_Keeper" is not a DNS label[\s\S]*fix: e\.g\. --trigger-class inventory/,
+    );
+    expect(badFlag(['--kubeconfig', 'k', '--trigger-class', 'x'.repeat(64)])).toMatch(/is not a DNS label/);
   });
 
   it('refuses missing kubeconfig, a client certificate of its own, a malformed allow-list, a non-loopback health port', () => {
@@ -96,6 +110,27 @@ describe('cnpaas-trigger flags', () => {
     expect(triggerComponent({ port: 1, kubeconfig: 'k', leaderElection: false }).command).toContain(
       '--no-leader-election',
     );
+  });
+
+  it("triggerComponent with a class: a service's own instance, named and identified after it, applying only the CRD", () => {
+    const d = triggerComponent({
+      port: 18_084,
+      kubeconfig: '/s/pki/shelf-keeper-trigger.kubeconfig',
+      allowTargets: ['127.0.0.1:19443'],
+      triggerClass: 'shelf-keeper',
+    });
+    expect(parseTriggerConfig(d.command.slice(2), {})).toMatchObject({
+      healthPort: 18_084,
+      allowTargets: ['127.0.0.1:19443'],
+      triggerClass: 'shelf-keeper',
+      leaderElection: true,
+    });
+    expect(d.name).toBe(triggerIdentity('shelf-keeper'));
+    expect(d.name).toBe('shelf-keeper-trigger');
+    // Not the demo's RBAC (User cnpaas-trigger) nor its HTTPTrigger: the service brings its own.
+    expect(d.manifests.beforeStart.map((f) => f.split('/manifests/')[1])).toEqual(['crds/httptriggers.yaml']);
+    expect(d.manifests.afterReady).toEqual([]);
+    expect(d.certificates).toEqual([expect.objectContaining({ kind: 'client', commonName: 'shelf-keeper-trigger' })]);
   });
 });
 

@@ -10,7 +10,7 @@ import { flagTable, readFlags, type KubeconfigSource } from '@cnpaas/service-kit
 import { kitError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
 import { allowEntryProblem } from './target-policy.js';
-import { SYSTEM_NAMESPACE, TRIGGER_LEASE } from './types.js';
+import { SYSTEM_NAMESPACE, TRIGGER_CLASS_LABEL, TRIGGER_CLASS_PATTERN, TRIGGER_LEASE } from './types.js';
 
 export interface TriggerConfig extends KubeconfigSource {
   healthHost: string;
@@ -18,6 +18,8 @@ export interface TriggerConfig extends KubeconfigSource {
   /** host:port targets that may be called although loopback, link-local or the apiserver. */
   allowTargets: string[];
   leaderElection: boolean;
+  /** Run only the HTTPTriggers labelled with this class (unset: only those without the label). */
+  triggerClass: string | undefined;
   clusterTriggerNamespaces: string[];
   statusIntervalMs: number;
   maxPending: number;
@@ -28,9 +30,9 @@ export const DEFAULT_TRIGGER_LISTEN_HEALTH = '127.0.0.1:8084';
 
 export const TRIGGER_USAGE = `Usage: cnpaas-trigger [flags]
 
-Runs every HTTPTrigger (platform.cnpaas.dev/v1): watches the resource it
-names and POSTs each matching event to its URL, at least once, resuming from
-status.lastDeliveredResourceVersion after a restart.
+Runs the HTTPTriggers (platform.cnpaas.dev/v1) of its class: watches the
+resource each names and POSTs each matching event to its URL, at least once,
+resuming from status.lastDeliveredResourceVersion after a restart.
 
   --kubeconfig FILE               how to reach the apiserver, as cnpaas-trigger     KUBECONFIG
                                   (default: in-cluster when run in a pod)
@@ -39,7 +41,11 @@ status.lastDeliveredResourceVersion after a restart.
                                   (default none; cnpaas up: its email function)
   --listen-health HOST:PORT       /healthz, /readyz, /metrics over plain HTTP        CNPAAS_TRIGGER_LISTEN_HEALTH
                                   (default ${DEFAULT_TRIGGER_LISTEN_HEALTH}; loopback only)
-  --no-leader-election            run without the Lease ${TRIGGER_LEASE.namespace}/${TRIGGER_LEASE.name} (one replica only)
+  --trigger-class NAME            run only the HTTPTriggers labelled                 CNPAAS_TRIGGER_CLASS
+                                  ${TRIGGER_CLASS_LABEL}=NAME, on the Lease
+                                  ${TRIGGER_LEASE.namespace}/${TRIGGER_LEASE.name}-NAME (default: only those
+                                  without the label, on ${TRIGGER_LEASE.namespace}/${TRIGGER_LEASE.name})
+  --no-leader-election            run without the Lease (one replica only)
   --cluster-trigger-namespaces NS comma-separated namespaces whose triggers may       CNPAAS_TRIGGER_CLUSTER_NAMESPACES
                                   watch other namespaces (default ${SYSTEM_NAMESPACE})
   --status-interval DURATION      at most one status write per trigger per interval CNPAAS_TRIGGER_STATUS_INTERVAL
@@ -70,6 +76,7 @@ export function parseTriggerConfig(
       renamed: {
         'allow-target': 'CNPAAS_TRIGGER_ALLOW_TARGETS',
         'cluster-trigger-namespaces': 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES',
+        'trigger-class': 'CNPAAS_TRIGGER_CLASS',
       },
       booleans: ['no-leader-election'],
       kubeconfig: true,
@@ -118,6 +125,14 @@ export function parseTriggerConfig(
     }
   }
 
+  const triggerClass = flags.value('trigger-class') || undefined;
+  if (triggerClass !== undefined && !TRIGGER_CLASS_PATTERN.test(triggerClass)) {
+    throw flags.bad('trigger-class', {
+      reason: `"${triggerClass}" is not a DNS label (lower-case letters, digits and "-", at most 63)`,
+      hint: 'e.g. --trigger-class inventory, the label value of the HTTPTriggers this instance runs',
+    });
+  }
+
   const statusIntervalMs = flags.duration('status-interval') ?? 2_000;
   const maxPendingText = flags.value('max-pending') ?? '10000';
   if (!/^\d{1,7}$/.test(maxPendingText) || Number(maxPendingText) < 1) {
@@ -133,6 +148,7 @@ export function parseTriggerConfig(
     ...kube,
     allowTargets,
     leaderElection: !flags.has('no-leader-election'),
+    triggerClass,
     clusterTriggerNamespaces: namespaces,
     statusIntervalMs,
     maxPending: Number(maxPendingText),

@@ -1,9 +1,11 @@
 /**
  * The HTTPTrigger controller, on the @cnpaas/kube runtime: an informer on
- * httptriggers feeds a level-triggered reconcile that keeps one
+ * the httptriggers of this instance's class (a label selector, types.ts
+ * `triggerSelector`) feeds a level-triggered reconcile that keeps one
  * `TriggerRunner` per valid trigger, in line with its spec:
  *
- * - gone → its runner stops (status is not written: there is none);
+ * - gone, or relabelled to another class → its runner stops (status is not
+ *   written: there is none, or it is the other instance's now);
  * - spec invalid → no runner; `Ready=False` with the reason
  *   (InvalidSpec, InvalidTemplate, NamespaceNotAllowed, TargetNotAllowed,
  *   CABundleUnavailable, ClientCertificateUnavailable) and a Warning Event;
@@ -37,10 +39,15 @@ import { TriggerRunner, streamsOf, type EventPublisher, type ListerWatcherFactor
 import { planTrigger, type TriggerPlan } from './spec.js';
 import { targetPolicy, type TargetPolicy } from './target-policy.js';
 import { TriggerStatusWriter, resumePoints, type StatusPatcher } from './status-writer.js';
-import { HTTPTRIGGERS_RESOURCE, SYSTEM_NAMESPACE, type HTTPTrigger } from './types.js';
+import { HTTPTRIGGERS_RESOURCE, SYSTEM_NAMESPACE, triggerSelector, type HTTPTrigger } from './types.js';
 
 export interface TriggerControllerOptions {
   manager: Manager;
+  /**
+   * Run only the HTTPTriggers labelled with this class (types.ts TRIGGER_CLASS_LABEL); unset, only those
+   * without the label. The informer selects them server-side, so a trigger of another class is never seen.
+   */
+  triggerClass?: string;
   listerWatcherFor: ListerWatcherFactory;
   statusPatcher: StatusPatcher;
   /** Reads a Secret the HTTPTrigger names (spec.tls.caSecretRef, spec.tls.clientSecretRef). */
@@ -156,7 +163,9 @@ export function addTriggerController(options: TriggerControllerOptions): Trigger
 
   options.manager.controller<HTTPTrigger>({
     name: 'httptrigger',
-    for: HTTPTRIGGERS_RESOURCE,
+    for: options.manager.informer<HTTPTrigger>(HTTPTRIGGERS_RESOURCE, {
+      labelSelector: triggerSelector(options.triggerClass),
+    }),
     reconciler: {
       async reconcile(key, { object: trigger, log }): Promise<ReconcileResult | void> {
         const current = set.entry(key);

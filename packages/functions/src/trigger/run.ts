@@ -1,8 +1,9 @@
 /**
  * Wires the cnpaas-trigger process: kubeconfig (identity cnpaas-trigger),
  * logger, the Manager with leader election on Lease
- * cnpaas-system/cnpaas-trigger, the HTTPTrigger controller, the health
- * server, and signals. Loaded by trigger-main.ts only after the flags parsed.
+ * cnpaas-system/cnpaas-trigger (`cnpaas-trigger-<class>` with
+ * --trigger-class), the HTTPTrigger controller, the health server, and
+ * signals. Loaded by trigger-main.ts only after the flags parsed.
  *
  * Exit: 0 after SIGTERM/SIGINT (runners stop first, flushing their resume
  * points, then the Manager releases the Lease); 1 when the Manager fails
@@ -23,7 +24,7 @@ import { addTriggerController } from './controller.js';
 import { kubeListerWatcherFactory, kubeSecretReader, kubeStatusPatcher } from './kube.js';
 import { TriggerMetrics } from './metrics.js';
 import { targetPolicy, type TargetPolicy } from './target-policy.js';
-import { PLATFORM_GROUP, TRIGGER_LEASE, TRIGGER_NAME } from './types.js';
+import { PLATFORM_GROUP, TRIGGER_NAME, triggerLease } from './types.js';
 
 /**
  * The target policy: --allow-target, and the apiserver's address from the
@@ -53,11 +54,12 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
   const id = `${hostname()}_${randomUUID()}`;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cnpaas_trigger_process_' });
+  const lease = triggerLease(config.triggerClass);
   const mgr = new Manager({
     kubeConfig: kc,
     log,
     registry,
-    ...(config.leaderElection ? { leaderElection: { ...TRIGGER_LEASE, identity: id } } : {}),
+    ...(config.leaderElection ? { leaderElection: { ...lease, identity: id } } : {}),
   });
   const events = new EventRecorder({
     sink: kubeEventSink(kc),
@@ -69,6 +71,7 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     manager: mgr,
     listerWatcherFor: kubeListerWatcherFactory(kc),
     statusPatcher: kubeStatusPatcher(kc),
+    ...(config.triggerClass ? { triggerClass: config.triggerClass } : {}),
     readSecret: kubeSecretReader(kc),
     targets,
     events,
@@ -92,6 +95,8 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
       health: health.url,
       version,
       leaderElection: config.leaderElection,
+      ...(config.leaderElection ? { lease: `${lease.namespace}/${lease.name}` } : {}),
+      triggerClass: config.triggerClass ?? null,
       identity: id,
       allowTargets: config.allowTargets,
       apiserver: [...targets.apiserver],

@@ -32,21 +32,36 @@ import { TriggerRunner, type ListScope } from './runner.js';
 import { planTrigger, type TriggerPlan } from './spec.js';
 import { TriggerStatusWriter, type StatusPatcher } from './status-writer.js';
 import { targetPolicy } from './target-policy.js';
-import type { HTTPTrigger, HTTPTriggerSpec } from './types.js';
+import { TRIGGER_CLASS_LABEL, type HTTPTrigger, type HTTPTriggerSpec } from './types.js';
 
 const log = createLogger({ level: 'silent' });
 type Obj = KubernetesObject & { spec?: unknown; status?: object };
 
 interface Active {
   scope: ListScope;
-  onEvent(e: WatchEvent<KubernetesObject>): void;
+  /** `prev`: the object before a MODIFIED, to tell one that left or entered the scope (as the apiserver does). */
+  onEvent(e: WatchEvent<KubernetesObject>, prev?: KubernetesObject): void;
   end(): void;
   fail(err: unknown): void;
 }
 
+/** The two forms `triggerSelector` makes, `key=value` and `!key`, as kube-apiserver reads them (comma = and). */
+function matchesLabels(o: KubernetesObject, selector: string | undefined): boolean {
+  const labels = o.metadata?.labels ?? {};
+  return (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      if (term.startsWith('!')) return !(term.slice(1) in labels);
+      const [key, value] = term.split('=');
+      if (value === undefined) throw new Error(`the fake reads only key=value and !key, not ${term}`);
+      return labels[key!] === value;
+    });
+}
+
 class FakeApi {
   readonly objects = new Map<string, Obj>();
-  readonly history: Array<{ rv: number; event: WatchEvent<KubernetesObject> }> = [];
+  readonly history: Array<{ rv: number; event: WatchEvent<KubernetesObject>; prev?: KubernetesObject }> = [];
   rv = 100;
   compactedTo = 0;
   lists = 0;
@@ -55,7 +70,8 @@ class FakeApi {
   readonly #active = new Set<Active>();
 
   view(scope: ListScope = {}): ListerWatcher<KubernetesObject> {
-    const inScope = (o: KubernetesObject) => !scope.namespace || o.metadata?.namespace === scope.namespace;
+    const inScope = (o: KubernetesObject) =>
+      (!scope.namespace || o.metadata?.namespace === scope.namespace) && matchesLabels(o, scope.labelSelector);
     return {
       list: async (): Promise<KubernetesListObject<KubernetesObject>> => {
         this.lists++;
@@ -69,7 +85,19 @@ class FakeApi {
         this.watches.push(`${scope.namespace ?? '*'}@${options.resourceVersion}`);
         let active!: Active;
         const done = new Promise<void>((resolve, reject) => {
-          active = { scope, onEvent: (e) => inScope(e.object) && onEvent(e), end: resolve, fail: reject };
+          active = {
+            scope,
+            onEvent: (e, prev) => {
+              // kube-apiserver's watch with a selector: an object that leaves it is DELETED, one that enters ADDED.
+              const now = inScope(e.object);
+              const before = prev !== undefined && inScope(prev);
+              if (e.type === 'MODIFIED' && prev !== undefined && now !== before)
+                onEvent({ ...e, type: now ? 'ADDED' : 'DELETED' });
+              else if (now) onEvent(e);
+            },
+            end: resolve,
+            fail: reject,
+          };
         });
         void done.then(
           () => this.#active.delete(active),
@@ -80,7 +108,7 @@ class FakeApi {
             this.#maybeFail();
             const from = Number(options.resourceVersion);
             if (from < this.compactedTo) throw new ApiException(410, 'too old resource version', '{}', {});
-            for (const h of this.history) if (h.rv > from) active.onEvent(structuredClone(h.event));
+            for (const h of this.history) if (h.rv > from) active.onEvent(structuredClone(h.event), h.prev);
             this.#active.add(active);
           } catch (err) {
             active.fail(err);
@@ -93,12 +121,13 @@ class FakeApi {
 
   put(obj: Obj): Obj {
     const key = keyOf(obj);
-    const type = this.objects.has(key) ? 'MODIFIED' : 'ADDED';
+    const prev = this.objects.get(key);
+    const type = prev ? 'MODIFIED' : 'ADDED';
     const stored = structuredClone(obj);
     stored.metadata = { ...stored.metadata, resourceVersion: String(++this.rv) };
     if (type === 'ADDED') stored.metadata.uid ??= `uid-${stored.metadata.name}`;
     this.objects.set(key, stored);
-    this.#emit({ type, object: stored });
+    this.#emit({ type, object: stored }, prev);
     return stored;
   }
 
@@ -129,9 +158,9 @@ class FakeApi {
     this.history.length = 0;
   }
 
-  #emit(event: WatchEvent<KubernetesObject>): void {
-    this.history.push({ rv: this.rv, event: structuredClone(event) });
-    for (const a of this.#active) a.onEvent(structuredClone(event));
+  #emit(event: WatchEvent<KubernetesObject>, prev?: KubernetesObject): void {
+    this.history.push({ rv: this.rv, event: structuredClone(event), ...(prev ? { prev } : {}) });
+    for (const a of this.#active) a.onEvent(structuredClone(event), prev);
   }
 
   #maybeFail(): void {
@@ -437,11 +466,18 @@ describe('TriggerRunner: resume semantics', () => {
 });
 
 describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
-  /** real: no test sender, the controller's own HttpDeliverer, with these targets allowed and these Secrets ("namespace/name" → data). */
-  async function setup(real?: { allow: string[]; secrets: Record<string, Record<string, string>> }) {
-    const clock = new FakeClock(0);
-    const triggers = new FakeApi();
-    const emails = new FakeApi();
+  /**
+   * real: no test sender, the controller's own HttpDeliverer, with these targets allowed and these Secrets
+   * ("namespace/name" → data). instance: its trigger class, and the clock and collections of another
+   * instance to share (two trigger processes on one apiserver).
+   */
+  async function setup(
+    real?: { allow: string[]; secrets: Record<string, Record<string, string>> },
+    instance: { triggerClass?: string; shared?: { clock: FakeClock; triggers: FakeApi; emails: FakeApi } } = {},
+  ) {
+    const clock = instance.shared?.clock ?? new FakeClock(0);
+    const triggers = instance.shared?.triggers ?? new FakeApi();
+    const emails = instance.shared?.emails ?? new FakeApi();
     const target = new FakeTarget();
     const patches: Array<{ key: string; status: Record<string, unknown> }> = [];
     const patcher: StatusPatcher = {
@@ -458,7 +494,7 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     };
     const events: string[] = [];
     const manager = new Manager({
-      listerWatcher: () => triggers.view(),
+      listerWatcher: (_resource, scope) => triggers.view(scope),
       clock,
       log,
       registry: new Registry(),
@@ -466,6 +502,7 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     });
     const set = addTriggerController({
       manager,
+      ...(instance.triggerClass ? { triggerClass: instance.triggerClass } : {}),
       listerWatcherFor: (_r, scope) => emails.view(scope),
       statusPatcher: patcher,
       ...(real
@@ -539,6 +576,45 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
     await set.stopAll();
     await manager.stop();
     await running;
+  });
+
+  it('runs only the HTTPTriggers of its class: the default instance the unlabelled ones, a class instance its own; a relabelled one moves over', async () => {
+    const demo = await setup();
+    const shelf = await setup(undefined, { triggerClass: 'shelf-keeper', shared: demo });
+    const { clock, triggers, emails } = demo;
+    const labelled = (name: string, triggerClass: string) => {
+      const t = triggerObject({}, { name });
+      t.metadata!.uid = `trig-${name}`;
+      t.metadata!.labels = { [TRIGGER_CLASS_LABEL]: triggerClass };
+      return t;
+    };
+    emails.put(email('existing'));
+    triggers.put(triggerObject());
+    triggers.put(labelled('shelf', 'shelf-keeper'));
+    triggers.put(labelled('other', 'someone-else'));
+    await clock.advance(1_000);
+    expect(demo.set.keys()).toEqual(['cnpaas-system/email']);
+    expect(shelf.set.keys()).toEqual(['cnpaas-system/shelf']);
+    // Each delivered its own trigger's events; nobody wrote the status of a trigger of another class.
+    expect(demo.target.log()).toEqual(['ADDED existing (synthetic)']);
+    expect(shelf.target.log()).toEqual(['ADDED existing (synthetic)']);
+    expect(new Set(demo.patches.map((p) => p.key))).toEqual(new Set(['cnpaas-system/email']));
+    expect(new Set(shelf.patches.map((p) => p.key))).toEqual(new Set(['cnpaas-system/shelf']));
+    expect(triggers.objects.get('cnpaas-system/other')!.status).toBeUndefined();
+
+    // Without the label, the trigger is the default instance's: the class instance stops it, the default one runs it.
+    const moved = structuredClone(triggers.objects.get('cnpaas-system/shelf')!);
+    moved.metadata!.labels = {};
+    triggers.put(moved);
+    await clock.advance(1_000);
+    expect(shelf.set.keys()).toEqual([]);
+    expect(demo.set.keys().sort()).toEqual(['cnpaas-system/email', 'cnpaas-system/shelf']);
+
+    for (const i of [demo, shelf]) {
+      await i.set.stopAll();
+      await i.manager.stop();
+      await i.running;
+    }
   });
 
   it('reports invalid triggers (also loopback and apiserver targets) in Ready=False with a Warning Event and runs nothing', async () => {

@@ -25,7 +25,34 @@ export const HTTPTRIGGERS_RESOURCE: ResourceRef = {
 export const TRIGGER_NAME = TRIGGER_CLIENT_NAME;
 /** Where the leader Lease lives; HTTPTriggers here may watch other namespaces (see spec.ts). */
 export const SYSTEM_NAMESPACE = 'cnpaas-system';
-export const TRIGGER_LEASE = { namespace: SYSTEM_NAMESPACE, name: TRIGGER_NAME } as const;
+
+/**
+ * The label that hands an HTTPTrigger to one trigger instance, the way
+ * `service.kubernetes.io/service-proxy-name` hands a Service to one proxy:
+ * an instance started with `--trigger-class NAME` runs only the HTTPTriggers
+ * labelled `NAME`, and one started without it runs only those without the
+ * label. A service that brings its own trigger (a generated `--function`
+ * service: its function listens on loopback, which only its own trigger's
+ * `--allow-target` names) labels its HTTPTrigger, and the demo's trigger
+ * leaves it alone.
+ */
+export const TRIGGER_CLASS_LABEL = `${HTTP_TRIGGER_RESOURCE.group}/trigger-class`;
+
+/** A class: a DNS label, so that it is a label value and `cnpaas-trigger-<class>` a Lease name. */
+export const TRIGGER_CLASS_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Which HTTPTriggers an instance of `triggerClass` (none: the default instance) runs, as a label selector. */
+export function triggerSelector(triggerClass?: string): string {
+  return triggerClass ? `${TRIGGER_CLASS_LABEL}=${triggerClass}` : `!${TRIGGER_CLASS_LABEL}`;
+}
+
+/** The Lease the replicas of one class campaign for: two classes never wait for each other. */
+export function triggerLease(triggerClass?: string): { namespace: string; name: string } {
+  return { namespace: SYSTEM_NAMESPACE, name: triggerClass ? `${TRIGGER_NAME}-${triggerClass}` : TRIGGER_NAME };
+}
+
+/** The default instance's Lease. */
+export const TRIGGER_LEASE = triggerLease();
 
 /** The watch event types a trigger may send, as the CRD's enum lists them. */
 export type EventType = NonNullable<HTTPTriggerSpec['eventTypes']>[number];

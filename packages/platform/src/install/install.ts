@@ -33,6 +33,7 @@ import { installSecrets, partObjectsPreview, servingSecrets } from './install-se
 import { FIELD_MANAGER, INSTALLED_BY, INSTALLED_BY_LABEL, type Overlay } from './names.js';
 import { checkApisAndAccess, checkReachable } from './preflight.js';
 import { apiserverCidrs, renderOverlay, setClusterValues } from './render.js';
+import { uniqueObjects } from './unique-objects.js';
 
 export interface InstallOptions {
   kubeconfig: string;
@@ -154,7 +155,9 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
   const preview = await partObjectsPreview(parts, namespace);
   const pki = await choosePki(cluster, options.pki ?? 'auto');
   const certificates = pki === 'cert-manager' ? certManagerObjects(servingSecrets(parts), namespace).map(label) : [];
-  await checkApisAndAccess({ cluster, objects: [...rendered, ...preview, ...certificates], version, namespace });
+  // Refuses two services' differing copies of one object before anything is written.
+  const checked = uniqueObjects([...rendered, ...preview, ...certificates]);
+  await checkApisAndAccess({ cluster, objects: checked, version, namespace });
   say('✓ every API the manifests use is served, and this user may create each object');
   say(
     pki === 'cert-manager'
@@ -217,11 +220,11 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     apiserverCidrs: cidrs,
     frontProxyAllowedNames: secrets.frontProxyAllowedNames,
   });
-  const objects = [
+  const objects = uniqueObjects([
     ...(pki === 'cert-manager' ? annotateInjection(configured, namespace) : configured),
     ...certificates,
     ...secrets.objects,
-  ].map(label);
+  ]).map(label);
   say(
     `✓ serving certificates and secrets ready; the webhooks and the API server admit the apiserver at ${cidrs.join(', ')}`,
   );

@@ -131,10 +131,16 @@ describe('service generator', () => {
     expect(topology).toContain('customresource: { group: stock-keeper.cnpaas.dev/v1, kind: stockitems }');
   });
 
-  it('--function adds the HTTPTrigger, the function and its test, and wires them in; without it there is no trace of them', async () => {
+  it('--function adds the HTTPTrigger, its trigger, the function and its test, and wires them in; without it there is no trace of them', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', function: true });
     const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
-    for (const file of ['manifests/httptrigger.yaml', 'src/function.ts', 'src/function.test.ts'])
+    for (const file of [
+      'manifests/httptrigger.yaml',
+      'manifests/trigger-rbac.yaml',
+      'deploy/base/trigger.yaml',
+      'src/function.ts',
+      'src/function.test.ts',
+    ])
       expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
     const trigger = read('manifests/httptrigger.yaml');
     expect(trigger).toContain('kind: HTTPTrigger');
@@ -142,9 +148,31 @@ describe('service generator', () => {
       /group: stock-keeper\.cnpaas\.dev\n\s+version: v1\n\s+resource: stockitems\n\s+kind: StockItem/,
     );
     expect(trigger).toContain('path: /functions/stockitems');
+    // Its own trigger runs it, and no other: the class label, the trigger's identity, RBAC and Deployment.
+    expect(trigger).toContain('platform.cnpaas.dev/trigger-class: stock-keeper');
+    expect(read('manifests/trigger-rbac.yaml')).toContain('resourceNames: [cnpaas-trigger-stock-keeper]');
+    expect(read('manifests/kustomization.yaml')).toContain('- trigger-rbac.yaml');
+    expect(read('deploy/base/trigger.yaml')).toMatch(/- --trigger-class\n\s+- stock-keeper\n/);
+    expect(read('deploy/base/kustomization.yaml')).toContain(
+      'labelSelector: app.kubernetes.io/name=stock-keeper-trigger',
+    );
+    expect(read('deploy/base/networkpolicy.yaml')).toContain('app.kubernetes.io/name: stock-keeper-trigger');
+    expect(read('deploy/base/deployment.yaml')).toContain('configMap: { name: stock-keeper-delivery-ca }');
+    const composition = read('src/composition.ts');
+    expect(composition).toContain("trigger: 'stockKeeperTrigger'");
+    expect(composition).toContain('triggerClass: TRIGGER.name');
+    expect(composition).toContain('allowTargets: [webhookHostPort]');
+    expect(composition).toMatch(/ctx\.ownCa\(\{\s*name: TRIGGER\.deliveryCa,/);
+    expect(read('src/cluster-part.ts')).toMatch(/clusterTriggerManifests\(\{\s*namespace: ctx\.namespace,/);
+    expect(read('src/names.ts')).toContain("identity: 'stock-keeper-trigger'");
+    expect(read('package.json')).toContain('"@cnpaas/functions": "0.1.0"');
+    expect(read('tsconfig.json')).toContain('{ "path": "../functions" }');
     expect(read('src/function.ts')).toContain('export function addStockItemFunction(');
+    expect(read('src/types.ts')).toContain('handled?: StockItemHandled;');
+    expect(read('manifests/crds/stockitems.yaml')).toMatch(/\n {16}handled:\n/);
     expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_EVENT'");
     expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'");
+    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_TRIGGER_CA_FILE'");
     expect(read('src/run.ts')).toContain('addStockItemFunction(server.app');
     expect(read('src/manifests.ts')).toContain("httpTrigger: 'httptrigger.yaml'");
     expect(read('README.md')).toContain('## The function (`--function`)');
@@ -161,7 +189,9 @@ describe('service generator', () => {
       .listChanges()
       .map((c) => c.path)
       .filter((p) => p.startsWith(ROOT)))
-      expect(plain.read(file, 'utf8'), file).not.toMatch(/HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names/);
+      expect(plain.read(file, 'utf8'), file).not.toMatch(
+        /HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names|trigger-ca-file|trigger-class|@cnpaas\/functions|handled/,
+      );
   });
 
   it('--api adds the APIService, its Service, the API server and its test, and wires them in; without it there is no trace of them', async () => {
