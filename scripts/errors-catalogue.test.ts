@@ -95,24 +95,17 @@ const FIXTURE_ERRORS = `/**
  */
 type ErrorFactory<Kind extends string = 'TLS' | 'LISTEN'> = (kind: Kind, message: string) => Error;
 
-export type DemoErrorCode =
-  /**
-   * The file is missing.
-   * @fix Create it.
-   */
-  | 'CNPAAS_DEMO_NO_FILE'
-  /**
-   * A certificate cannot be read.
-   * @fix Pass a PEM file.
-   */
-  | 'CNPAAS_DEMO_TLS'
-  /**
-   * Cannot listen.
-   * @fix Pick a free port.
-   */
-  | 'CNPAAS_DEMO_LISTEN'
-  /** Only a meaning, no fix. */
-  | 'CNPAAS_DEMO_UNUSED';
+export const DEMO_ERROR_CODES = {
+  CNPAAS_DEMO_NO_FILE: { meaning: 'The file is missing.', fix: 'Create it.' },
+  CNPAAS_DEMO_TLS: {
+    meaning: 'A certificate cannot be read.',
+    fix: 'Pass a PEM file.',
+  },
+  CNPAAS_DEMO_LISTEN: { meaning: 'Cannot listen.', fix: 'Pick a free port.' },
+  CNPAAS_DEMO_UNUSED: { meaning: 'Only a meaning, no fix.', fix: '' },
+};
+
+export type DemoErrorCode = keyof typeof DEMO_ERROR_CODES;
 
 export class DemoError extends Error {
   constructor(readonly code: DemoErrorCode, message: string) {
@@ -156,7 +149,7 @@ describe('the checks fail when they should (a made-up package)', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('reads codes, meanings and fixes from the registry', () => {
+  it("reads codes, meanings and fixes from the registry's table", () => {
     expect(registry.codes.map((c) => [c.code, c.meaning, c.fix])).toEqual([
       ['CNPAAS_DEMO_NO_FILE', 'The file is missing.', 'Create it.'],
       ['CNPAAS_DEMO_TLS', 'A certificate cannot be read.', 'Pass a PEM file.'],
@@ -165,9 +158,23 @@ describe('the checks fail when they should (a made-up package)', () => {
     ]);
   });
 
+  it('refuses an errors.ts with two code tables, which would make the registry ambiguous', () => {
+    const other = mkdtempSync(path.join(tmpdir(), 'errors-catalogue-'));
+    try {
+      writeFixture(other, {
+        'errors.ts': `${FIXTURE_ERRORS}\nexport const MORE = { CNPAAS_DEMO_MORE: { meaning: 'm', fix: 'f' } };\n`,
+      });
+      expect(() => readRegistries(other)).toThrow(
+        /packages\/demo\/src\/errors.ts: one code table per registry, found 2/,
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('flags a code without a fix', () => {
     expect(documentationProblems([registry]).map((p) => p.message)).toEqual([
-      expect.stringMatching(/^CNPAAS_DEMO_UNUSED .* has no @fix/),
+      expect.stringMatching(/^CNPAAS_DEMO_UNUSED .* has no fix/),
     ]);
   });
 

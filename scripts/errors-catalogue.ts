@@ -6,16 +6,19 @@
  *     npm run docs:errors                     # rewrite docs/errors.md
  *     node --import tsx scripts/errors-catalogue.ts --check   # exit 1 if it is stale
  *
- * A registry is the exported `…ErrorCode` union in errors.ts. Each member
- * carries a doc comment: the first paragraph says what the code means, the
- * `@fix` tag what to do about it. Nothing is written by hand in the doc.
+ * A registry is the table of codes in errors.ts, usually the `codes` of
+ * service-kit's `defineErrors`: `CNPAAS_X_WHAT: { meaning: '…', fix: '…' }`
+ * per code, literal strings, so this script reads them without running the
+ * package. Its exported `…ErrorCode` type names the union in the doc.
+ * Nothing is written by hand in the doc.
  *
  * "Raised" is worked out with the TypeScript checker over each package's
  * built sources (its tsconfig.json: tests and test support excluded):
  * - a string literal whose contextual type is the package's code union
  *   (`new ApiServerError('CNPAAS_API_…')`, `httpError('CNPAAS_API_…')`,
  *   `new StoreError('CNPAAS_STORE_…')`), a literal first argument of a class
- *   declared in errors.ts, or a `code: '…'` field with the package's prefix;
+ *   errors.ts declares or makes with `defineErrors`, or a `code: '…'` field
+ *   with the package's prefix;
  * - the kit's failures: errors.ts maps service-kit's failure kinds to codes
  *   (`kitError = kitErrors('CNPAAS_X_', XError)`, or by hand as
  *   `(kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
@@ -35,11 +38,11 @@ export const COMMAND = 'npm run docs:errors';
 
 export interface ErrorCodeDoc {
   code: string;
-  /** What it means: the member's doc comment, before any tag. */
+  /** What it means: the entry's `meaning`. */
   meaning: string;
-  /** What to do: the member's `@fix` tag. */
+  /** What to do: the entry's `fix`. */
   fix: string;
-  /** 1-based line of the member in errors.ts. */
+  /** 1-based line of the entry in errors.ts. */
   line: number;
 }
 
@@ -72,40 +75,37 @@ function sourceFile(file: string, text = readFileSync(file, 'utf8')): ts.SourceF
   return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
 }
 
-/** The text of a `/** … *\/` comment without its delimiters and leading stars, as lines. */
-function docLines(comment: string): string[] {
-  return comment
-    .replace(/^\/\*\*/, '')
-    .replace(/\*\/$/, '')
-    .split('\n')
-    .map((line) => line.replace(/^\s*\* ?/, '').trimEnd());
+function propertyName(node: ts.PropertyName): string | undefined {
+  return ts.isIdentifier(node) || ts.isStringLiteral(node) ? node.text : undefined;
 }
 
-/** Splits a doc comment into its description and its `@fix` tag; other tags are ignored. */
-function parseDoc(comment: string): { meaning: string; fix: string } {
-  const parts: Record<string, string[]> = { '': [] };
-  let current = '';
-  for (const line of docLines(comment)) {
-    const tag = /^\s*@(\w+)\s*(.*)$/.exec(line);
-    if (tag) {
-      current = tag[1]!;
-      parts[current] = [tag[2]!];
-    } else {
-      (parts[current] ??= []).push(line);
-    }
+function isCode(name: string | undefined): name is string {
+  return name !== undefined && /^[A-Z][A-Z0-9_]*$/.test(name);
+}
+
+/** A code table: an object literal of `CODE: { meaning, fix }` entries, and nothing else. */
+function isCodeTable(node: ts.Node): node is ts.ObjectLiteralExpression {
+  return (
+    ts.isObjectLiteralExpression(node) &&
+    node.properties.length > 0 &&
+    node.properties.every(
+      (p) =>
+        ts.isPropertyAssignment(p) &&
+        isCode(propertyName(p.name)) &&
+        ts.isObjectLiteralExpression(p.initializer) &&
+        p.initializer.properties.some((q) => q.name !== undefined && propertyName(q.name) === 'meaning'),
+    )
+  );
+}
+
+/** An entry's field as written; '' unless it is one literal string (the doc is made without running the code). */
+function literalField(entry: ts.ObjectLiteralExpression, field: 'meaning' | 'fix'): string {
+  for (const p of entry.properties) {
+    if (!ts.isPropertyAssignment(p) || propertyName(p.name) !== field) continue;
+    if (ts.isStringLiteral(p.initializer) || ts.isNoSubstitutionTemplateLiteral(p.initializer))
+      return p.initializer.text.replace(/\s+/g, ' ').trim();
   }
-  const join = (lines: string[] | undefined) =>
-    (lines ?? [])
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .join(' ');
-  return { meaning: join(parts['']), fix: join(parts.fix) };
-}
-
-/** The last doc comment in `text`, if any. */
-function lastDocComment(text: string): string | undefined {
-  const all = text.match(/\/\*\*[\s\S]*?\*\//g);
-  return all?.at(-1);
+  return '';
 }
 
 function stringMembers(type: ts.TypeNode): ts.LiteralTypeNode[] {
@@ -115,7 +115,7 @@ function stringMembers(type: ts.TypeNode): ts.LiteralTypeNode[] {
   return [];
 }
 
-/** Reads one package's registry: the exported `…ErrorCode` union, each member with its doc comment. */
+/** Reads one package's registry: its code table, each entry with its meaning and fix, and its exported `…ErrorCode` type. */
 export function readRegistry(name: string, root = ROOT): Registry {
   const file = path.join('packages', name, 'src', 'errors.ts');
   const text = readFileSync(path.join(root, file), 'utf8');
@@ -126,19 +126,28 @@ export function readRegistry(name: string, root = ROOT): Registry {
     const typeName = statement.name.text;
     if (typeName === 'KitFailure')
       registry.kitFailures = stringMembers(statement.type).map((m) => (m.literal as ts.StringLiteral).text);
-    if (!/ErrorCode$/.test(typeName)) continue;
     const exported = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-    if (!exported) continue;
-    registry.typeName = typeName;
-    // A member's comment sits before its `|`, so read the text since the previous member (or the `=`).
-    let from = statement.type.pos;
-    for (const member of stringMembers(statement.type)) {
-      const code = (member.literal as ts.StringLiteral).text;
-      const comment = lastDocComment(text.slice(from, member.getStart(sf)));
-      from = member.end;
-      const doc = comment ? parseDoc(comment) : { meaning: '', fix: '' };
-      registry.codes.push({ code, ...doc, line: sf.getLineAndCharacterOfPosition(member.getStart(sf)).line + 1 });
-    }
+    if (exported && /ErrorCode$/.test(typeName)) registry.typeName = typeName;
+  }
+  const tables: ts.ObjectLiteralExpression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isCodeTable(node)) tables.push(node);
+    else ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  if (tables.length > 1) {
+    const lines = tables.map((t) => sf.getLineAndCharacterOfPosition(t.getStart(sf)).line + 1);
+    throw new Error(`${file}: one code table per registry, found ${tables.length} (lines ${lines.join(', ')})`);
+  }
+  for (const entry of tables[0]?.properties ?? []) {
+    const assignment = entry as ts.PropertyAssignment;
+    const fields = assignment.initializer as ts.ObjectLiteralExpression;
+    registry.codes.push({
+      code: propertyName(assignment.name)!,
+      meaning: literalField(fields, 'meaning'),
+      fix: literalField(fields, 'fix'),
+      line: sf.getLineAndCharacterOfPosition(assignment.getStart(sf)).line + 1,
+    });
   }
   return registry;
 }
@@ -155,9 +164,9 @@ export function documentationProblems(registries: Registry[]): Problem[] {
     for (const c of r.codes) {
       const where = `${r.file}:${c.line}`;
       if (!c.meaning)
-        problems.push({ registry: r.name, message: `${c.code} (${where}) has no doc comment saying what it means` });
+        problems.push({ registry: r.name, message: `${c.code} (${where}) has no meaning: say what the code means` });
       if (!c.fix)
-        problems.push({ registry: r.name, message: `${c.code} (${where}) has no @fix line saying what to do` });
+        problems.push({ registry: r.name, message: `${c.code} (${where}) has no fix: say what to do about it` });
       const other = seen.get(c.code);
       if (other) problems.push({ registry: r.name, message: `${c.code} (${where}) is also registered in ${other}` });
       seen.set(c.code, where);
@@ -319,7 +328,7 @@ interface KitFactory {
   declaration: ts.Node;
 }
 
-/** The registry's classes and its kit factory (an exported function building codes from a template). */
+/** The registry's classes (declared, or made by `defineErrors`) and its kit factory (an exported function building codes from a template). */
 function registryShapes(
   checker: ts.TypeChecker,
   errorsFile: ts.SourceFile,
@@ -335,6 +344,12 @@ function registryShapes(
     for (const decl of statement.declarationList.declarations) {
       const init = decl.initializer;
       if (!init || !ts.isIdentifier(decl.name)) continue;
+      // service-kit's defineErrors makes the registry's class.
+      if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'defineErrors') {
+        const symbol = checker.getSymbolAtLocation(decl.name);
+        if (symbol) classes.add(symbol);
+        continue;
+      }
       // service-kit's builder: the prefix is its first argument.
       if (
         ts.isCallExpression(init) &&

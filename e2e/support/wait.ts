@@ -1,4 +1,4 @@
-/** Bounded polling and seeded randomness for the e2e suites. */
+/** Bounded polling and a bounded worker pool for the e2e suites. */
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Polls `probe` until it returns something other than undefined/false; throws after `timeoutMs`, naming `what` and the last error. */
@@ -24,18 +24,6 @@ export async function waitFor<T>(
     }
     await sleep(intervalMs);
   }
-}
-
-/** mulberry32: a small, fast, seedable PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight; results in input order. */

@@ -55,7 +55,6 @@ export {
   readManifest,
   renderLocalApiService,
   type LocalApiServiceOptions,
-  type ManifestObject,
 } from './manifests.js';
 export {
   API_SERVER_CLIENT_NAME,

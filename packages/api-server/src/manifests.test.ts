@@ -2,15 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_GROUP, API_VERSION, APISERVICE_NAME, REGISTRATIONS, SERVICE_NAME, SYSTEM_NAMESPACE } from './api-group.js';
 import { API_SERVER_CLIENT_NAME, REGISTRANT_CLUSTER_ROLE } from './component.js';
-import {
-  MANIFEST_FILES,
-  encodeCaBundle,
-  manifestPath,
-  readManifest,
-  renderLocalApiService,
-  type ManifestObject,
-} from './manifests.js';
-import { parseManifests } from '@cnpaas/service-kit/manifests';
+import { MANIFEST_FILES, encodeCaBundle, manifestPath, readManifest, renderLocalApiService } from './manifests.js';
+import { parseManifests, type ManifestObject } from '@cnpaas/service-kit/manifests';
 import { VERIFICATION_KEY_SECRET } from '@cnpaas/webshop-api';
 import { testPki } from './test-support/pki.js';
 

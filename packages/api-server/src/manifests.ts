@@ -15,8 +15,6 @@ import {
 } from '@cnpaas/service-kit/manifests';
 import { ApiServerError } from './errors.js';
 
-export type { ManifestObject } from '@cnpaas/service-kit/manifests';
-
 export const MANIFEST_FILES = {
   rbac: 'rbac.yaml',
   registrantClusterRole: 'registrant-clusterrole.yaml',

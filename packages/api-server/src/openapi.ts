@@ -32,6 +32,10 @@ const LOGIN_REF = 'dev.cnpaas.webshop.api.v1.Login';
 const OBJECT_META_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 const STATUS_REF = 'io.k8s.apimachinery.pkg.apis.meta.v1.Status';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+/** The field schemas the documents use again and again. */
+const STRING = { type: 'string' };
+const DATE_TIME = { type: 'string', format: 'date-time' };
+const STRING_MAP = { type: 'object', additionalProperties: { type: 'string', default: '' } };
 const gvk = { group: API_GROUP, version: API_VERSION, kind: REGISTRATIONS.kind };
 
 function queryParameter(name: string, description: string) {
@@ -85,7 +89,7 @@ function objectSchema(options: { kind: string; description: string; spec: object
 const USER_REF_SCHEMA = {
   description: 'The User: namespace and name.',
   type: 'object',
-  properties: { namespace: { type: 'string' }, name: { type: 'string' } },
+  properties: { namespace: STRING, name: STRING },
 };
 
 export function groupVersionDocument() {
@@ -212,7 +216,7 @@ export function groupVersionDocument() {
             type: 'object',
             properties: {
               token: { description: "A token of the User's own ServiceAccount.", type: 'string' },
-              expirationTimestamp: { type: 'string', format: 'date-time' },
+              expirationTimestamp: DATE_TIME,
               user: USER_REF_SCHEMA,
               tenant: { description: 'The Tenant, whose Namespace has the same name.', type: 'string' },
             },
@@ -222,23 +226,23 @@ export function groupVersionDocument() {
           description: 'The subset of ObjectMeta a registration uses.',
           type: 'object',
           properties: {
-            name: { type: 'string' },
-            generateName: { type: 'string' },
-            uid: { type: 'string' },
-            creationTimestamp: { type: 'string', format: 'date-time' },
-            labels: { type: 'object', additionalProperties: { type: 'string', default: '' } },
-            annotations: { type: 'object', additionalProperties: { type: 'string', default: '' } },
+            name: STRING,
+            generateName: STRING,
+            uid: STRING,
+            creationTimestamp: DATE_TIME,
+            labels: STRING_MAP,
+            annotations: STRING_MAP,
           },
         },
         [STATUS_REF]: {
           description: 'Status is the return value for calls that do not return other objects.',
           type: 'object',
           properties: {
-            apiVersion: { type: 'string' },
-            kind: { type: 'string' },
-            status: { type: 'string' },
-            message: { type: 'string' },
-            reason: { type: 'string' },
+            apiVersion: STRING,
+            kind: STRING,
+            status: STRING,
+            message: STRING,
+            reason: STRING,
             code: { type: 'integer', format: 'int32' },
             details: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           },

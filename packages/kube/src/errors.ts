@@ -11,76 +11,70 @@
  *
  * Classes use `Symbol.for` brands so `instanceof` also holds across two copies
  * of this package (the undici pattern): a service may bundle its own copy.
- * `KubeError` gets its brand, `describe()` and `hint` from
- * @cnpaas/service-kit's `ServiceError`.
+ * `KubeError` is made from the table of codes below by @cnpaas/service-kit's
+ * `defineErrors` (so are the code union and docs/errors.md): a
+ * `ServiceError`, with its brand, `describe()` and `hint`.
  */
-import { ServiceError } from '@cnpaas/service-kit';
+import { defineErrors, ServiceError } from '@cnpaas/service-kit';
 import { ApiException } from '@kubernetes/client-node';
 
-export type KubeErrorCode =
-  /**
-   * Options that cannot work together (e.g. renewDeadline ≥ leaseDuration), or a runtime part built without what it
-   * needs (a kubeConfig, a unique controller name).
-   * @fix Correct the options the message names; the defaults work unless there is a reason to change them.
-   */
-  | 'CNPAAS_KUBE_INVALID_CONFIG'
-  /**
-   * The kubeconfig has no current cluster.
-   * @fix Set current-context in the kubeconfig, or pass one with a cluster.
-   */
-  | 'CNPAAS_KUBE_NO_CLUSTER'
-  /**
-   * An owner object lacks apiVersion, kind, name or uid.
-   * @fix Use the owner as read from the API (the cache or a GET), not a locally built object.
-   */
-  | 'CNPAAS_KUBE_OWNER_INVALID'
-  /**
-   * The object already has a different controller owner.
-   * @fix Do not adopt an object another controller owns: an object has one controller.
-   */
-  | 'CNPAAS_KUBE_ALREADY_OWNED'
-  /**
-   * A namespaced owner was given to an object in another namespace or a cluster-scoped one.
-   * @fix Give cluster-scoped objects a cluster-scoped owner, and namespaced ones an owner in the same namespace.
-   */
-  | 'CNPAAS_KUBE_CROSS_NAMESPACE_OWNER'
-  /**
-   * The leader Lease could not be renewed in time; the process should exit and restart.
-   * @fix Let the supervisor restart the process; if it recurs, check the apiserver's reachability and latency.
-   */
-  | 'CNPAAS_KUBE_LEADERSHIP_LOST'
-  /**
-   * The informer caches did not sync before the deadline.
-   * @fix Check that the CRDs are installed and that RBAC allows list and watch on every watched resource.
-   */
-  | 'CNPAAS_KUBE_CACHE_SYNC_TIMEOUT'
-  /**
-   * awaitCondition gave up: the object did not reach the condition within its timeout.
-   * @fix Check what the object reports (kubectl get -o yaml) and whether the controller that should act on it runs.
-   */
-  | 'CNPAAS_KUBE_CONDITION_TIMEOUT'
-  /**
-   * The apiserver sent something that is not a watch event or list.
-   * @fix Check that the kubeconfig points at a kube-apiserver (not a proxy that rewrites answers); the informer retries.
-   */
-  | 'CNPAAS_KUBE_BAD_RESPONSE'
-  /**
-   * The component was already started or already stopped.
-   * @fix Create every informer and controller before start(), and a new Manager to run again.
-   */
-  | 'CNPAAS_KUBE_LIFECYCLE'
-  /**
-   * The CRD code generator could not run: a file that is not a CustomResourceDefinition it can read (no group,
-   * scope, kind, plural, served version or schema), or Prettier, which formats its output, is not installed.
-   * @fix Correct the CRD file the message names; for the formatter, install prettier as a devDependency (npm install -D prettier).
-   */
-  | 'CNPAAS_KUBE_CODEGEN';
+export const KubeError = defineErrors({
+  package: 'kube',
+  name: 'KubeError',
+  base: ServiceError,
+  codes: {
+    CNPAAS_KUBE_INVALID_CONFIG: {
+      meaning:
+        'Options that cannot work together (e.g. renewDeadline ≥ leaseDuration), or a runtime part built without what it needs (a kubeConfig, a unique controller name).',
+      fix: 'Correct the options the message names; the defaults work unless there is a reason to change them.',
+    },
+    CNPAAS_KUBE_NO_CLUSTER: {
+      meaning: 'The kubeconfig has no current cluster.',
+      fix: 'Set current-context in the kubeconfig, or pass one with a cluster.',
+    },
+    CNPAAS_KUBE_OWNER_INVALID: {
+      meaning: 'An owner object lacks apiVersion, kind, name or uid.',
+      fix: 'Use the owner as read from the API (the cache or a GET), not a locally built object.',
+    },
+    CNPAAS_KUBE_ALREADY_OWNED: {
+      meaning: 'The object already has a different controller owner.',
+      fix: 'Do not adopt an object another controller owns: an object has one controller.',
+    },
+    CNPAAS_KUBE_CROSS_NAMESPACE_OWNER: {
+      meaning: 'A namespaced owner was given to an object in another namespace or a cluster-scoped one.',
+      fix: 'Give cluster-scoped objects a cluster-scoped owner, and namespaced ones an owner in the same namespace.',
+    },
+    CNPAAS_KUBE_LEADERSHIP_LOST: {
+      meaning: 'The leader Lease could not be renewed in time; the process should exit and restart.',
+      fix: "Let the supervisor restart the process; if it recurs, check the apiserver's reachability and latency.",
+    },
+    CNPAAS_KUBE_CACHE_SYNC_TIMEOUT: {
+      meaning: 'The informer caches did not sync before the deadline.',
+      fix: 'Check that the CRDs are installed and that RBAC allows list and watch on every watched resource.',
+    },
+    CNPAAS_KUBE_CONDITION_TIMEOUT: {
+      meaning: 'awaitCondition gave up: the object did not reach the condition within its timeout.',
+      fix: 'Check what the object reports (kubectl get -o yaml) and whether the controller that should act on it runs.',
+    },
+    CNPAAS_KUBE_BAD_RESPONSE: {
+      meaning: 'The apiserver sent something that is not a watch event or list.',
+      fix: 'Check that the kubeconfig points at a kube-apiserver (not a proxy that rewrites answers); the informer retries.',
+    },
+    CNPAAS_KUBE_LIFECYCLE: {
+      meaning: 'The component was already started or already stopped.',
+      fix: 'Create every informer and controller before start(), and a new Manager to run again.',
+    },
+    CNPAAS_KUBE_CODEGEN: {
+      meaning:
+        'The CRD code generator could not run: a file that is not a CustomResourceDefinition it can read (no group, scope, kind, plural, served version or schema), or Prettier, which formats its output, is not installed.',
+      fix: 'Correct the CRD file the message names; for the formatter, install prettier as a devDependency (npm install -D prettier).',
+    },
+  },
+});
+export type KubeError = InstanceType<typeof KubeError>;
+export type KubeErrorCode = KubeError['code'];
 
 const terminalErrorBrand = Symbol.for('cnpaas.kube.TerminalError');
-
-export class KubeError extends ServiceError<KubeErrorCode> {
-  static override readonly brand = Symbol.for('cnpaas.kube.KubeError');
-}
 
 /**
  * Thrown from `reconcile` when retrying cannot succeed (a spec that can never

@@ -99,7 +99,7 @@ export class Manager implements InformerProvider {
       registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: options.processMetricsPrefix ?? 'cnpaas_kube_' });
     }
-    this.metrics = new RuntimeMetrics(registry);
+    this.metrics = new RuntimeMetrics({ registry });
   }
 
   get state(): ManagerState {

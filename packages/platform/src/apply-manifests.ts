@@ -28,7 +28,7 @@ export function fillPlaceholders(text: string, vars: Record<string, string>, fil
       throw new PlatformError(
         'CNPAAS_PLATFORM_STATE',
         `${file} uses {{${name}}}, which the platform does not provide`,
-        'fix the manifest or the component wiring',
+        { hint: 'fix the manifest or the component wiring' },
       );
     }
     return value;
@@ -47,8 +47,7 @@ export async function applyManifests(options: ApplyOptions): Promise<void> {
       throw new PlatformError(
         'CNPAAS_PLATFORM_COMPONENT_FAILED',
         `applying ${file} failed: ${(err as Error).message}`,
-        'fix the manifest; kubectl apply -f FILE shows the same error',
-        { cause: err },
+        { hint: 'fix the manifest; kubectl apply -f FILE shows the same error', cause: err },
       );
     }
   }

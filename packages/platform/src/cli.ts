@@ -124,7 +124,7 @@ const OPTIONS = {
 } as const;
 
 function usageError(message: string): PlatformError {
-  return new PlatformError('CNPAAS_PLATFORM_USAGE', message, 'run cnpaas --help');
+  return new PlatformError('CNPAAS_PLATFORM_USAGE', message, { hint: 'run cnpaas --help' });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -183,7 +183,9 @@ export async function main(argv: string[]): Promise<number> {
         try {
           text = readFileSync(file, 'utf8');
         } catch {
-          throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `${file} does not exist`, 'run cnpaas up first');
+          throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `${file} does not exist`, {
+            hint: 'run cnpaas up first',
+          });
         }
         process.stdout.write(values.path ? `${file}\n` : text);
         return 0;

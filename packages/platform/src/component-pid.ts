@@ -11,11 +11,9 @@ import { readState, type StatePaths } from './state-dir.js';
 export function componentPid(paths: StatePaths, name: string | undefined): number {
   const state = readState(paths);
   if (!state) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_NOT_RUNNING',
-      `no cnpaas stack in ${paths.root}`,
-      'run cnpaas up first (with the same --state-dir or CNPAAS_STATE_DIR)',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `no cnpaas stack in ${paths.root}`, {
+      hint: 'run cnpaas up first (with the same --state-dir or CNPAAS_STATE_DIR)',
+    });
   }
   const names = Object.keys(state.components);
   const component = name === undefined ? undefined : state.components[name];
@@ -23,15 +21,13 @@ export function componentPid(paths: StatePaths, name: string | undefined): numbe
     throw new PlatformError(
       'CNPAAS_PLATFORM_USAGE',
       name === undefined ? 'cnpaas pid needs a component name' : `no component "${name}" in ${paths.root}`,
-      `pick one of: ${names.join(', ')}`,
+      { hint: `pick one of: ${names.join(', ')}` },
     );
   }
   if (!isOurProcess(component.pid, component.executable, component.startTicks)) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_NOT_RUNNING',
-      `${name} is not running (phase ${component.phase})`,
-      'see cnpaas status; the supervisor restarts a crashed component within seconds',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `${name} is not running (phase ${component.phase})`, {
+      hint: 'see cnpaas status; the supervisor restarts a crashed component within seconds',
+    });
   }
   return component.pid;
 }

@@ -68,17 +68,15 @@ class Claims {
       throw new PlatformError(
         'CNPAAS_PLATFORM_SERVICE',
         `${service} asked for ${kind} "${name}", which is not a plain file name`,
-        'use lower-case letters, digits, ".", "_" and "-", prefixed with the service name',
+        { hint: 'use lower-case letters, digits, ".", "_" and "-", prefixed with the service name' },
       );
     }
     const key = `${kind} ${name}`;
     const owner = this.owners.get(key);
     if (owner !== undefined && owner !== service) {
-      throw new PlatformError(
-        'CNPAAS_PLATFORM_SERVICE',
-        `${service} and ${owner} both use ${kind} "${name}"`,
-        `prefix the ${kind} with the service's own name`,
-      );
+      throw new PlatformError('CNPAAS_PLATFORM_SERVICE', `${service} and ${owner} both use ${kind} "${name}"`, {
+        hint: `prefix the ${kind} with the service's own name`,
+      });
     }
     this.owners.set(key, service);
   }
@@ -108,7 +106,7 @@ export async function composeServices(options: ComposeOptions): Promise<Composed
           throw new PlatformError(
             'CNPAAS_PLATFORM_SERVICE',
             `${service} asked for a certificate from CA "${request.ca!.name}", which ctx.ownCa did not make`,
-            'pass the OwnCa that ctx.ownCa returned',
+            { hint: 'pass the OwnCa that ctx.ownCa returned' },
           );
         }
         const { name, commonName, usage, dnsNames, ipAddresses } = request;
@@ -133,7 +131,7 @@ export async function composeServices(options: ComposeOptions): Promise<Composed
           throw new PlatformError(
             'CNPAAS_PLATFORM_SERVICE',
             `${service} asked for directory "${name}", which is the platform's`,
-            "use a directory named after the service's data",
+            { hint: "use a directory named after the service's data" },
           );
         }
         const dir = path.join(paths.root, name);

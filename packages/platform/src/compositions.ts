@@ -24,7 +24,7 @@ export interface LoadedService {
 }
 
 function serviceError(message: string, hint: string): PlatformError {
-  return new PlatformError('CNPAAS_PLATFORM_SERVICE', message, hint);
+  return new PlatformError('CNPAAS_PLATFORM_SERVICE', message, { hint });
 }
 
 const BUILD_HINT = 'build it first (npx nx run-many -t build -p <project>)';

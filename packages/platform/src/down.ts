@@ -124,7 +124,9 @@ export function purgeStateDir(
     throw new PlatformError(
       'CNPAAS_PLATFORM_STATE',
       `${real} is not a cnpaas state directory, not removing it: ${problem}`,
-      'check --state-dir / CNPAAS_STATE_DIR; a state directory left by a cnpaas without the marker can be removed by hand',
+      {
+        hint: 'check --state-dir / CNPAAS_STATE_DIR; a state directory left by a cnpaas without the marker can be removed by hand',
+      },
     );
   }
   removeTree(real);

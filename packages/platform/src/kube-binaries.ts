@@ -120,7 +120,9 @@ export async function resolveKubeBinary(name: KubeBinaryName, options: ResolveOp
   throw new PlatformError(
     'CNPAAS_PLATFORM_BINARY_NOT_FOUND',
     `no ${name} v${options.version} found. Tried:\n    ${tried.join('\n    ')}`,
-    `install Go >= 1.24 (https://go.dev/dl/) so scripts/k8s/build.sh can build it, or allow access to dl.k8s.io, or point ${envName(name)} or KUBEBUILDER_ASSETS at a v${options.version} binary`,
+    {
+      hint: `install Go >= 1.24 (https://go.dev/dl/) so scripts/k8s/build.sh can build it, or allow access to dl.k8s.io, or point ${envName(name)} or KUBEBUILDER_ASSETS at a v${options.version} binary`,
+    },
   );
 }
 

@@ -34,11 +34,9 @@ export async function logs(options: LogsOptions): Promise<void> {
     return;
   }
   if (!names.includes(options.component)) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_USAGE',
-      `no log for "${options.component}" in ${paths.logs}`,
-      names.length > 0 ? `pick one of: ${names.join(', ')}` : 'run cnpaas up first',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_USAGE', `no log for "${options.component}" in ${paths.logs}`, {
+      hint: names.length > 0 ? `pick one of: ${names.join(', ')}` : 'run cnpaas up first',
+    });
   }
   const file = logFile(paths.logs, options.component);
   const lines = tailLines(file, options.lines ?? 50);

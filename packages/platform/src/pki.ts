@@ -62,12 +62,10 @@ async function importSigningKey(pem: string): Promise<CryptoKey> {
 }
 
 function pkiError(file: string, err: unknown): PlatformError {
-  return new PlatformError(
-    'CNPAAS_PLATFORM_PKI',
-    `${file} cannot be used: ${(err as Error).message}`,
-    'remove the PKI directory (cnpaas down --purge) and run cnpaas up again to regenerate it',
-    { cause: err },
-  );
+  return new PlatformError('CNPAAS_PLATFORM_PKI', `${file} cannot be used: ${(err as Error).message}`, {
+    hint: 'remove the PKI directory (cnpaas down --purge) and run cnpaas up again to regenerate it',
+    cause: err,
+  });
 }
 
 export class CertificateAuthority {

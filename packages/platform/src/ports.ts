@@ -31,11 +31,9 @@ export async function allocatePorts(mode: 'auto' | 'fixed', wanted: Record<strin
     for (const [name, port] of Object.entries(ports)) {
       const other = byNumber.get(port);
       if (other) {
-        throw new PlatformError(
-          'CNPAAS_PLATFORM_PORT_IN_USE',
-          `ports ${other} and ${name} both default to ${port}`,
-          "run cnpaas up --ports auto, or change one service's default",
-        );
+        throw new PlatformError('CNPAAS_PLATFORM_PORT_IN_USE', `ports ${other} and ${name} both default to ${port}`, {
+          hint: "run cnpaas up --ports auto, or change one service's default",
+        });
       }
       byNumber.set(port, name);
     }
@@ -49,7 +47,7 @@ export async function allocatePorts(mode: 'auto' | 'fixed', wanted: Record<strin
       throw new PlatformError(
         'CNPAAS_PLATFORM_PORT_IN_USE',
         `port ${ports[name]} (${name}) on 127.0.0.1 is not free: ${err.code ?? err.message}`,
-        `stop what listens there (ss -ltnp 'sport = :${ports[name]}'), or run cnpaas up --ports auto`,
+        { hint: `stop what listens there (ss -ltnp 'sport = :${ports[name]}'), or run cnpaas up --ports auto` },
       );
     });
   }

@@ -65,7 +65,7 @@ export async function planStack(options: PlanOptions): Promise<StackPlan> {
     throw new PlatformError(
       'CNPAAS_PLATFORM_STATE',
       `the store's socket path ${paths.storeSocket} is longer than ${MAX_SOCKET_PATH} bytes`,
-      'use a shorter --state-dir (or CNPAAS_STATE_DIR)',
+      { hint: 'use a shorter --state-dir (or CNPAAS_STATE_DIR)' },
     );
   }
   // First: a service that cannot be loaded is refused before anything is written or started.
@@ -139,10 +139,8 @@ export function readPlan(paths: StatePaths): StackPlan {
   try {
     return JSON.parse(readFileSync(planFile(paths), 'utf8')) as StackPlan;
   } catch (err) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_STATE',
-      `${planFile(paths)} cannot be read: ${(err as Error).message}`,
-      'run cnpaas up',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${planFile(paths)} cannot be read: ${(err as Error).message}`, {
+      hint: 'run cnpaas up',
+    });
   }
 }

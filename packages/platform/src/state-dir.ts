@@ -178,11 +178,9 @@ function isUnder(child: string, parent: string): boolean {
 export function assertNotProtected(dir: string, protectedDirs: ProtectedDirs = defaultProtectedDirs()): void {
   const problem = protectedDirProblem(dir, protectedDirs);
   if (problem) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_STATE',
-      `${dir} cannot be a cnpaas state directory: ${problem}`,
-      'give cnpaas a directory of its own with --state-dir (or CNPAAS_STATE_DIR), e.g. .cnpaas in your project',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_STATE', `${dir} cannot be a cnpaas state directory: ${problem}`, {
+      hint: 'give cnpaas a directory of its own with --state-dir (or CNPAAS_STATE_DIR), e.g. .cnpaas in your project',
+    });
   }
 }
 
@@ -204,7 +202,9 @@ function claimStateDir(paths: StatePaths, protectedDirs: ProtectedDirs): void {
     throw new PlatformError(
       'CNPAAS_PLATFORM_STATE',
       `${paths.root} is not a cnpaas state directory: ${problem}, and it is not empty`,
-      'give cnpaas a new or empty directory with --state-dir (or CNPAAS_STATE_DIR); it keeps its data, PKI and logs there',
+      {
+        hint: 'give cnpaas a new or empty directory with --state-dir (or CNPAAS_STATE_DIR); it keeps its data, PKI and logs there',
+      },
     );
   }
   // 'wx': never write through a symlink someone placed at the marker's name.
@@ -264,7 +264,7 @@ export function readState(paths: StatePaths): PlatformState | null {
     throw new PlatformError(
       'CNPAAS_PLATFORM_STATE',
       `${paths.stateFile} is not a state file cnpaas understands: ${(err as Error).message}`,
-      'run `cnpaas down` (it stops what it can find), or remove the file if nothing is running',
+      { hint: 'run `cnpaas down` (it stops what it can find), or remove the file if nothing is running' },
     );
   }
 }

@@ -92,11 +92,9 @@ export class Supervisor {
         entry.status.phase = 'failed';
         this.emit({ type: 'failed', name: spec.name, reason: failure, logTail });
         await this.stop();
-        throw new PlatformError(
-          'CNPAAS_PLATFORM_COMPONENT_FAILED',
-          `${spec.name} did not become ready: ${failure}`,
-          `read ${entry.status.log} (last lines above)`,
-        );
+        throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', `${spec.name} did not become ready: ${failure}`, {
+          hint: `read ${entry.status.log} (last lines above)`,
+        });
       }
       const after = spec.manifests?.afterReady ?? [];
       // Registrations only once the server answers: a webhook or APIService pointing at

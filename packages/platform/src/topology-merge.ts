@@ -41,11 +41,9 @@ function overlaps(a: string, b: string): boolean {
 }
 
 function clash(what: string, a: string, b: string): PlatformError {
-  return new PlatformError(
-    'CNPAAS_PLATFORM_SERVICE',
-    `the store topologies of ${a} and ${b} both have ${what}`,
-    "give each service's topology fragment its own backend names, databases and kinds, or pass one --topology FILE with the whole routing",
-  );
+  return new PlatformError('CNPAAS_PLATFORM_SERVICE', `the store topologies of ${a} and ${b} both have ${what}`, {
+    hint: "give each service's topology fragment its own backend names, databases and kinds, or pass one --topology FILE with the whole routing",
+  });
 }
 
 /** Checks the fragments against each other and returns the file the store runs on (`out` when merged). */
@@ -69,7 +67,7 @@ export function mergeTopologies(options: {
       throw new PlatformError(
         'CNPAAS_PLATFORM_SERVICE',
         `the store topology of ${service} (${file}) is not valid: ${(err as Error).message}`,
-        'fix the file (packages/storage-shim/README.md describes the format)',
+        { hint: 'fix the file (packages/storage-shim/README.md describes the format)' },
       );
     }
     for (const b of backends) {

@@ -83,7 +83,9 @@ export async function up(options: UpOptions): Promise<UpResult> {
   if (options.foreground) {
     const code = await runSupervisor(paths, show);
     if (code !== 0)
-      throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', `see ${paths.logs}`);
+      throw new PlatformError('CNPAAS_PLATFORM_COMPONENT_FAILED', 'the stack did not start', {
+        hint: `see ${paths.logs}`,
+      });
     return result(paths, plan);
   }
   await startDetached(paths, options.env ?? process.env, show);
@@ -152,7 +154,7 @@ function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: Supe
         failed = new PlatformError(
           'CNPAAS_PLATFORM_COMPONENT_FAILED',
           `${m.name} did not become ready: ${m.reason}${lastWords(m.logTail)}`,
-          `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again`,
+          { hint: `read ${logFile(paths.logs, m.name)}; fix the cause and run cnpaas up again` },
         );
       }
       if (m.type === 'all-ready') {
@@ -169,7 +171,7 @@ function startDetached(paths: StatePaths, env: NodeJS.ProcessEnv, show: (m: Supe
           new PlatformError(
             'CNPAAS_PLATFORM_COMPONENT_FAILED',
             `the supervisor exited (code ${code}) before the stack was ready`,
-            `read ${logFile(paths.logs, 'supervisor')}`,
+            { hint: `read ${logFile(paths.logs, 'supervisor')}` },
           ),
       );
     });

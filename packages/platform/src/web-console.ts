@@ -23,18 +23,18 @@ export function consoleUrl(state: Pick<PlatformState, 'ports' | 'components'>): 
 export function runningConsoleUrl(paths: StatePaths): string {
   const state = readState(paths);
   if (!state?.supervisor || !isOurProcess(state.supervisor.pid, supervisorMarker(paths), state.supervisor.startTicks)) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_NOT_RUNNING',
-      `no cnpaas stack is running in ${paths.root}`,
-      'run cnpaas up first (with the same --state-dir or CNPAAS_STATE_DIR)',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_NOT_RUNNING', `no cnpaas stack is running in ${paths.root}`, {
+      hint: 'run cnpaas up first (with the same --state-dir or CNPAAS_STATE_DIR)',
+    });
   }
   const url = consoleUrl(state);
   if (url === null) {
     throw new PlatformError(
       'CNPAAS_PLATFORM_NOT_RUNNING',
       `the stack in ${paths.root} runs without a web console (started with --control-plane-only, or with services that have no component console)`,
-      `run cnpaas down, then cnpaas up without --control-plane-only and with a service that has one (without --service: ${DEFAULT_SERVICES.join(', ')})`,
+      {
+        hint: `run cnpaas down, then cnpaas up without --control-plane-only and with a service that has one (without --service: ${DEFAULT_SERVICES.join(', ')})`,
+      },
     );
   }
   return url;

@@ -14,6 +14,8 @@
  * its brand, and `kitErrors` for the kit's failures under its codes.
  */
 
+import type { KubeStatus } from './kube-status.js';
+
 export interface ServiceErrorOptions {
   /** What to do about it, shown after "fix:". */
   hint?: string;
@@ -52,20 +54,29 @@ export class ServiceError<Code extends string = string> extends Error {
   }
 }
 
+export interface HttpServiceErrorOptions extends KitErrorOptions {
+  /** For a server behind the aggregator, which answers in `metav1.Status`: the Status to answer with. */
+  status?: KubeStatus;
+}
+
 /**
- * A `ServiceError` that may end an HTTP request (a JSON server's refusal):
- * it carries the status to answer with. The base of the error classes of
- * the packages that answer with `jsonErrorHandler`.
+ * A `ServiceError` that may end an HTTP request: it carries what to answer
+ * with, the status of a JSON server's refusal (`jsonErrorHandler`) or the
+ * whole `metav1.Status` of a server behind the aggregator. The base of the
+ * error classes of the packages that serve requests.
  */
 export class HttpServiceError<Code extends string = string> extends ServiceError<Code> {
   static override readonly brand: symbol = Symbol.for('cnpaas.service-kit.HttpServiceError');
 
   /** The HTTP status to answer with when this error ends a request; 500 when unset. */
   readonly httpStatus: number | undefined;
+  /** The Status to answer with, for a server that answers in them. */
+  readonly status: KubeStatus | undefined;
 
-  constructor(code: Code, message: string, options: KitErrorOptions = {}) {
+  constructor(code: Code, message: string, options: HttpServiceErrorOptions = {}) {
     super(code, message, options);
     this.httpStatus = options.httpStatus;
+    this.status = options.status;
   }
 }
 

@@ -10,12 +10,20 @@ export {
   errorMessage,
   kitErrors,
   type ServiceErrorOptions,
+  type HttpServiceErrorOptions,
   type ErrorFactory,
   type AdmissionFailure,
   type FrontProxyFailure,
   type KitFailure,
   type KitErrorOptions,
 } from './errors.js';
+export {
+  defineErrors,
+  type DefineErrorsOptions,
+  type ErrorCodeInfo,
+  type ErrorCodeTable,
+  type RegisteredErrorClass,
+} from './define-errors.js';
 export {
   nodeProcess,
   type CertificateNeed,

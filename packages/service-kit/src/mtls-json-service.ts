@@ -13,7 +13,7 @@ import { HttpsService, type HttpsApp } from './https-service.js';
 import { serveJson, type JsonApp } from './json-server.js';
 import { mtlsServingTls, type MtlsMaterial } from './mtls-serving.js';
 
-/** What the base needs of the package's metrics (a `ServiceMetrics`). */
+/** What the base needs of the package's metrics (a `defineMetrics` class with a `rejectedRequests` counter). */
 export interface JsonServiceMetrics {
   readonly registry: MetricsRegistry;
   readonly rejectedRequests: JsonErrorHandlerOptions['rejected'];

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { testPki } from './testing.js';
+import { seededRandom, testPki } from './testing.js';
 
 describe('testPki', () => {
   it('signs the server, the allowed client and another CN with one CA, and the stranger with another', async () => {
@@ -20,5 +20,20 @@ describe('testPki', () => {
       'CN=cnpaas-test-client',
     ]);
     expect(cert(pki.server).checkIP('127.0.0.1')).toBe('127.0.0.1');
+  });
+});
+
+describe('seededRandom', () => {
+  it('gives the same numbers in [0, 1) for the same seed, so a printed seed replays a run', () => {
+    const a = seededRandom(20260101);
+    const b = seededRandom(20260101);
+    const first = [a(), a(), a()];
+    expect([b(), b(), b()]).toEqual(first);
+    // mulberry32's own sequence: seeds printed by earlier runs still replay them.
+    expect(first).toEqual([0.2559139896184206, 0.5929048631805927, 0.8053383126389235]);
+    const other = seededRandom(20260102);
+    expect([other(), other(), other()]).not.toEqual(first);
+    const many = Array.from({ length: 1000 }, seededRandom(7));
+    expect(many.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 });

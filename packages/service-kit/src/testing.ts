@@ -105,3 +105,4 @@ export async function testPki(options: TestPkiOptions): Promise<TestPki> {
 }
 
 export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAuditOptions } from './request-audit.js';
+export { seededRandom } from './seeded-random.js';

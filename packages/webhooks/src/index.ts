@@ -85,7 +85,6 @@ export {
   renderWebhookConfigurations,
   checkWebhookBaseUrl,
   encodeCaBundle,
-  type ManifestObject,
   type RenderWebhookConfigurationsOptions,
   type RenderedWebhookConfigurations,
 } from './manifests.js';

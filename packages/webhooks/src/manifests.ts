@@ -14,8 +14,6 @@ import {
 } from '@cnpaas/service-kit/manifests';
 import { WebhooksError } from './errors.js';
 
-export type { ManifestObject } from '@cnpaas/service-kit/manifests';
-
 export const MANIFEST_FILES = {
   rbac: 'rbac.yaml',
   mutatingWebhookConfiguration: 'mutating-webhook-configuration.yaml',

@@ -46,20 +46,22 @@ const runId = randomBytes(3).toString('hex');
 let counter = 0;
 const newName = () => `cst_${runId}_${++counter}`;
 
+/** A URL endpoint (postgres://, mysql://host) naming database `name`, with or without its password. */
+function urlEndpoint(url, name, withPassword) {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  if (!withPassword) u.password = '';
+  return u.toString();
+}
+
 /** One server: how to reach it as admin, and how to spell a database's endpoint. */
 async function openPostgres(url) {
   const { config } = parsePostgresEndpoint(url);
   const admin = new pg.Client(config);
   await admin.connect();
-  const endpoint = (name, withPassword) => {
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    if (!withPassword) u.password = '';
-    return u.toString();
-  };
   return {
     password: String(config.password ?? ''),
-    endpoint,
+    endpoint: (name, withPassword) => urlEndpoint(url, name, withPassword),
     // WAL_LOG (15's default) writes the whole template through the WAL; FILE_COPY copies its
     // files and checkpoints, which a test server with fsync=off makes cheap (not compared here).
     create: (name) => admin.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`),
@@ -79,10 +81,7 @@ async function openMysql(url) {
       const login = user || password !== undefined ? `${user}${withPassword && password ? `:${password}` : ''}@` : '';
       return `${scheme}${login}${address}/${name}${query}`;
     }
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    if (!withPassword) u.password = '';
-    return u.toString();
+    return urlEndpoint(url, name, withPassword);
   };
   return {
     password: String(config.password ?? ''),

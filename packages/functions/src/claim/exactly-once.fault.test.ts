@@ -8,6 +8,7 @@
  * its Email went through the window (a crash after SMTP accepted), which
  * must have been logged.
  */
+import { seededRandom } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailObject } from '../email-resource.js';
 import { messageIdFor } from '../email/message.js';
@@ -23,24 +24,12 @@ import {
   type MemoryConnection,
 } from './memory-status-store.js';
 
-/** A small deterministic PRNG (mulberry32) so a failure reproduces with the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env['CNPAAS_FAULT_SEED'] ?? 20260101);
 const LEASE_MS = 60_000;
 
 let sink: TestSink;
 let rcptCalls = 0;
-const random = prng(SEED);
+const random = seededRandom(SEED);
 
 beforeAll(async () => {
   // About one RCPT in eight answers a temporary 451: the sender retries inside the call.

@@ -75,7 +75,7 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     readSecret: kubeSecretReader(kc),
     targets,
     events,
-    metrics: new TriggerMetrics(registry),
+    metrics: new TriggerMetrics({ registry }),
     clusterTriggerNamespaces: config.clusterTriggerNamespaces,
     statusIntervalMs: config.statusIntervalMs,
     maxPending: config.maxPending,

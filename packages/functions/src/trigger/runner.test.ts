@@ -272,7 +272,7 @@ function runnerFor(options: {
     random: () => 1,
     listerWatcherFor: (_resource, scope) => options.api.view(scope),
     sender: options.target,
-    metrics: new TriggerMetrics(new Registry()),
+    metrics: new TriggerMetrics(),
     watchBackoff: { initialMs: 100, maxMs: 100 },
   });
   return { runner, status, patcher, plan };
@@ -516,7 +516,7 @@ describe('HTTPTrigger controller (runtime Manager, in-memory API)', () => {
         apiserverUrl: 'https://10.0.0.1:6443',
       }),
       events: { publish: async (e) => (events.push(`${e.type} ${e.reason}`), true) },
-      metrics: new TriggerMetrics(manager.metrics.registry),
+      metrics: new TriggerMetrics({ registry: manager.metrics.registry }),
       statusIntervalMs: 1_000,
       clock,
       runner: { random: () => 1, watchBackoff: { initialMs: 100, maxMs: 100 } },

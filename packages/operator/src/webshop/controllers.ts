@@ -66,7 +66,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
   const template = options.template ?? DEFAULT_TEMPLATE;
   const systemNamespace = options.systemNamespace ?? SYSTEM_NAMESPACE;
   const concurrency = options.concurrency ?? 2;
-  const metrics = new WebshopMetrics(mgr.metrics.registry);
+  const metrics = new WebshopMetrics({ registry: mgr.metrics.registry });
 
   const registrations = mgr.informer<RegistrationRequest>(REGISTRATION_REQUESTS);
   const tenants = mgr.informer<Tenant>(TENANTS);

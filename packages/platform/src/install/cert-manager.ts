@@ -61,7 +61,9 @@ export async function choosePki(cluster: Cluster, mode: PkiMode): Promise<'self'
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
       `--pki cert-manager, but the cluster does not serve ${CERT_MANAGER_API} Certificates and Issuers`,
-      'install cert-manager first (https://cert-manager.io/docs/installation/), or pass --pki self to let cnpaas install make its own CA',
+      {
+        hint: 'install cert-manager first (https://cert-manager.io/docs/installation/), or pass --pki self to let cnpaas install make its own CA',
+      },
     );
   }
   return 'self';
@@ -142,7 +144,9 @@ export async function awaitCertificates(options: {
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `cert-manager did not issue ${pending.join(', ')} in time${last ? ` (last: ${last})` : ''}`,
-        `look at kubectl -n ${namespace} describe certificate ${pending[0]} and cert-manager's logs; run cnpaas install again once fixed, or pass --pki self`,
+        {
+          hint: `look at kubectl -n ${namespace} describe certificate ${pending[0]} and cert-manager's logs; run cnpaas install again once fixed, or pass --pki self`,
+        },
       );
     }
     await sleep(500);
@@ -155,7 +159,9 @@ export async function awaitCertificates(options: {
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
       `cert-manager's CA Secret ${namespace}/${CA_SECRET} holds no certificate`,
-      `look at kubectl -n ${namespace} describe certificate ${CA_CERTIFICATE}; run cnpaas install again once fixed`,
+      {
+        hint: `look at kubectl -n ${namespace} describe certificate ${CA_CERTIFICATE}; run cnpaas install again once fixed`,
+      },
     );
   }
   say(`✓ cert-manager issued the serving certificates`);

@@ -49,7 +49,7 @@ export async function clusterPartObjects(options: {
           throw new PlatformError(
             'CNPAAS_PLATFORM_SERVICE',
             `a cluster part asked for a certificate from CA ${request.ca.secret}, which ctx.ownCa did not make`,
-            'pass the ClusterCa that ctx.ownCa returned in the same objects(ctx) call',
+            { hint: 'pass the ClusterCa that ctx.ownCa returned in the same objects(ctx) call' },
           );
         }
         return keptCertificate({

@@ -37,8 +37,7 @@ export class Cluster {
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `the kubeconfig ${options.kubeconfig} cannot be read: ${(err as Error).message}`,
-        'pass --kubeconfig FILE naming a kubeconfig for the cluster to install into',
-        { cause: err },
+        { hint: 'pass --kubeconfig FILE naming a kubeconfig for the cluster to install into', cause: err },
       );
     }
     this.server = kc.getCurrentCluster()?.server ?? '(no current cluster)';

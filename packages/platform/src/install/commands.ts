@@ -24,7 +24,7 @@ export interface InstallFlags {
 type Say = (line: string) => void;
 
 function usage(message: string, hint: string): PlatformError {
-  return new PlatformError('CNPAAS_PLATFORM_USAGE', message, hint);
+  return new PlatformError('CNPAAS_PLATFORM_USAGE', message, { hint });
 }
 
 function kubeconfigOf(flags: InstallFlags): string {

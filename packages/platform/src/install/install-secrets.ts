@@ -60,12 +60,10 @@ function checkPem(pem: string, what: string): string {
   encodeCaBundle(
     pem,
     (_kind, message, options) =>
-      new PlatformError(
-        'CNPAAS_PLATFORM_INSTALL',
-        `${what} is not a PEM CA certificate: ${message}`,
-        'pass the CA certificate file (-----BEGIN CERTIFICATE-----...)',
-        { cause: options.cause },
-      ),
+      new PlatformError('CNPAAS_PLATFORM_INSTALL', `${what} is not a PEM CA certificate: ${message}`, {
+        hint: 'pass the CA certificate file (-----BEGIN CERTIFICATE-----...)',
+        cause: options.cause,
+      }),
   );
   return pem;
 }
@@ -138,7 +136,9 @@ export async function installSecrets(options: InstallSecretsOptions): Promise<In
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         'the cluster has no front-proxy CA (kube-system/extension-apiserver-authentication has no requestheader-client-ca-file), so no aggregated API can authenticate the apiserver',
-        'start kube-apiserver with --requestheader-client-ca-file and --proxy-client-cert-file (kubeadm and kind do)',
+        {
+          hint: 'start kube-apiserver with --requestheader-client-ca-file and --proxy-client-cert-file (kubeadm and kind do)',
+        },
       );
     }
     objects.push(configMap(namespace, 'cnpaas-front-proxy-ca', { 'ca.crt': frontProxyCa }));

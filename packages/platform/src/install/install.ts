@@ -77,7 +77,9 @@ async function clusterParts(specs: readonly string[]): Promise<{ parts: ServiceC
       throw new PlatformError(
         'CNPAAS_PLATFORM_SERVICE',
         `${spec} (service ${composition.name}) has no cluster part, so cnpaas install cannot put it into a cluster`,
-        'add `cluster` (a ServiceClusterPart from @cnpaas/service-kit: its deploy/ directory, TLS Services and per-install objects) to its composition, or leave it out of --service',
+        {
+          hint: 'add `cluster` (a ServiceClusterPart from @cnpaas/service-kit: its deploy/ directory, TLS Services and per-install objects) to its composition, or leave it out of --service',
+        },
       );
     }
     return composition.cluster;
@@ -87,7 +89,9 @@ async function clusterParts(specs: readonly string[]): Promise<{ parts: ServiceC
     throw new PlatformError(
       'CNPAAS_PLATFORM_SERVICE',
       `the services to install name ${namespaces.length} namespaces (${namespaces.join(', ')}), and one install puts its services into one`,
-      'install services that share a namespace together (their cluster parts name it), and the others with a separate cnpaas install',
+      {
+        hint: 'install services that share a namespace together (their cluster parts name it), and the others with a separate cnpaas install',
+      },
     );
   }
   return { parts, namespace: namespaces[0]! };
@@ -131,8 +135,10 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
       `--webhook-client-ca ${options.webhookClientCaFile} cannot be read: ${(err as Error).message}`,
-      'pass the CA file that signs the client certificate kube-apiserver presents to admission webhooks',
-      { cause: err },
+      {
+        hint: 'pass the CA file that signs the client certificate kube-apiserver presents to admission webhooks',
+        cause: err,
+      },
     );
   }
   const { parts, namespace } = await clusterParts(options.services ?? DEFAULT_SERVICES);
@@ -172,11 +178,9 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       120_000,
     );
     if (res.code !== 0) {
-      throw new PlatformError(
-        'CNPAAS_PLATFORM_INSTALL',
-        `applying ${what} failed: ${res.stderr.trim()}`,
-        'fix the cause and run cnpaas install again (it continues where it stopped), or cnpaas uninstall',
-      );
+      throw new PlatformError('CNPAAS_PLATFORM_INSTALL', `applying ${what} failed: ${res.stderr.trim()}`, {
+        hint: 'fix the cause and run cnpaas install again (it continues where it stopped), or cnpaas uninstall',
+      });
     }
     say(`✓ applied ${what} (${list.length} objects)`);
   };
@@ -191,7 +195,9 @@ export async function install(options: InstallOptions): Promise<InstallResult> {
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `${what} did not happen within ${timeout}: ${res.stderr.trim() || res.stdout.trim()}`,
-        `look at kubectl -n ${namespace} get pods,events; run cnpaas install again once fixed, or pass --no-wait`,
+        {
+          hint: `look at kubectl -n ${namespace} get pods,events; run cnpaas install again once fixed, or pass --no-wait`,
+        },
       );
     }
     say(`✓ ${done}`);

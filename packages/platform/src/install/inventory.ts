@@ -50,8 +50,7 @@ export async function readInventory(cluster: Cluster): Promise<InventoryEntry[] 
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
       `the inventory ${INVENTORY.namespace}/${INVENTORY.name} does not parse: ${(err as Error).message}`,
-      'run cnpaas install again to rewrite it, then cnpaas uninstall',
-      { cause: err },
+      { hint: 'run cnpaas install again to rewrite it, then cnpaas uninstall', cause: err },
     );
   }
 }

@@ -22,8 +22,10 @@ export async function checkReachable(cluster: Cluster): Promise<string> {
     throw new PlatformError(
       'CNPAAS_PLATFORM_CLUSTER_UNREACHABLE',
       `no cluster answers at ${cluster.server}: ${(err as Error).message}`,
-      'check --kubeconfig and its current context (kubectl --kubeconfig FILE version should answer)',
-      { cause: err },
+      {
+        hint: 'check --kubeconfig and its current context (kubectl --kubeconfig FILE version should answer)',
+        cause: err,
+      },
     );
   }
 }
@@ -83,7 +85,9 @@ export async function checkApisAndAccess(options: {
     throw new PlatformError(
       'CNPAAS_PLATFORM_CLUSTER_TOO_OLD',
       `the cluster (Kubernetes ${version}) does not serve ${missing.join(', ')}`,
-      'install into Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA there), with the aggregation layer on',
+      {
+        hint: 'install into Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA there), with the aggregation layer on',
+      },
     );
   }
   const checks = new Map<
@@ -123,7 +127,9 @@ export async function checkApisAndAccess(options: {
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL_FORBIDDEN',
       `the kubeconfig's user may not ${denied.sort().join('; ')}`,
-      'install as a cluster administrator (cluster-admin), or grant those permissions first; nothing was applied',
+      {
+        hint: 'install as a cluster administrator (cluster-admin), or grant those permissions first; nothing was applied',
+      },
     );
   }
 }

@@ -18,11 +18,9 @@ export async function renderOverlay(cluster: Cluster, overlay: Overlay, deployDi
   const dir = path.join(deployDir, 'overlays', overlay);
   const res = await cluster.kubectl(['kustomize', dir]);
   if (res.code !== 0) {
-    throw new PlatformError(
-      'CNPAAS_PLATFORM_INSTALL',
-      `kubectl kustomize ${dir} failed: ${res.stderr.trim()}`,
-      'fix the overlay; `kubectl kustomize DIR` shows the same error',
-    );
+    throw new PlatformError('CNPAAS_PLATFORM_INSTALL', `kubectl kustomize ${dir} failed: ${res.stderr.trim()}`, {
+      hint: 'fix the overlay; `kubectl kustomize DIR` shows the same error',
+    });
   }
   return parseManifests(res.stdout, dir);
 }
@@ -47,7 +45,7 @@ export function setClusterValues(objects: readonly ManifestObject[], values: Clu
     throw new PlatformError(
       'CNPAAS_PLATFORM_INSTALL',
       'the apiserver publishes no endpoint addresses (no EndpointSlice of Service default/kubernetes), and the kubeconfig names it by host name',
-      'check the cluster: kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes',
+      { hint: 'check the cluster: kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes' },
     );
   }
   return objects.map((original) => {

@@ -76,7 +76,7 @@ export async function uninstall(options: UninstallOptions): Promise<UninstallRes
     throw new PlatformError(
       'CNPAAS_PLATFORM_UNINSTALL_DATA',
       `the cluster holds data that goes with the installed CRDs: ${data.join(', ')}`,
-      'back it up or remove it, or pass --delete-data to delete it with cnpaas; nothing was deleted',
+      { hint: 'back it up or remove it, or pass --delete-data to delete it with cnpaas; nothing was deleted' },
     );
   }
 
@@ -119,11 +119,9 @@ export async function uninstall(options: UninstallOptions): Promise<UninstallRes
         : `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${e.name}`;
     while ((await cluster.get(path)) !== undefined) {
       if (Date.now() > deadline) {
-        throw new PlatformError(
-          'CNPAAS_PLATFORM_INSTALL',
-          `${e.kind} ${e.name} is still terminating`,
-          `look at kubectl get ${e.kind.toLowerCase()} ${e.name} -o yaml (its conditions say what blocks it)`,
-        );
+        throw new PlatformError('CNPAAS_PLATFORM_INSTALL', `${e.kind} ${e.name} is still terminating`, {
+          hint: `look at kubectl get ${e.kind.toLowerCase()} ${e.name} -o yaml (its conditions say what blocks it)`,
+        });
       }
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -308,7 +308,7 @@ function readText(file: string): string {
     throw new PlatformError(
       'CNPAAS_PLATFORM_COMPONENT_FAILED',
       `cannot read the manifest ${file}: ${(err as Error).message}`,
-      'pass startControlPlane an existing file, or the object itself',
+      { hint: 'pass startControlPlane an existing file, or the object itself' },
     );
   }
 }
@@ -322,7 +322,7 @@ async function applyAndWait(options: ApplyOptions): Promise<void> {
         throw new PlatformError(
           'CNPAAS_PLATFORM_COMPONENT_FAILED',
           `kubectl ${args[0]} of ${origin} failed: ${res.stderr.trim() || `exit ${res.code}`}`,
-          'fix the manifest; kubectl apply -f FILE against the test control plane shows the same error',
+          { hint: 'fix the manifest; kubectl apply -f FILE against the test control plane shows the same error' },
         );
       }
     };

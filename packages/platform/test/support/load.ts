@@ -8,6 +8,7 @@
  * store is down) makes that object uncertain and the worker stops using it.
  */
 import type { KubeClient } from '@cnpaas/kube';
+import { seededRandom } from '@cnpaas/service-kit/testing';
 
 export interface LoadKind {
   name: string;
@@ -72,25 +73,13 @@ export interface LoadResult {
   contradictions: string[];
 }
 
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed by seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result: LoadResult = { acknowledged: 0, unacknowledged: 0, failures: {}, known: [], contradictions: [] };
   const deadline = Date.now() + options.durationMs;
   const perWorker = options.namesPerWorker ?? 10;
 
   const worker = async (w: number) => {
-    const random = rng(options.seed * 1000 + w);
+    const random = seededRandom(options.seed * 1000 + w);
     const pool: Known[] = options.kinds.flatMap((kind) =>
       Array.from({ length: perWorker }, (_, i) => ({ kind, name: `load-${w}-${i}`, exists: false, value: '' })),
     );

@@ -247,18 +247,6 @@ export function controllerOf(obj: { metadata?: { ownerReferences?: OwnerRef[] } 
       : `several: ${JSON.stringify(refs)}`;
 }
 
-/** Small seeded PRNG (mulberry32) so a failing crash run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface WatchEvent {
   type: string;
   object: any;

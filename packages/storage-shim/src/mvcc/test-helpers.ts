@@ -82,18 +82,6 @@ backends:
 export const PODS = '/registry/pods/';
 export const PODS_END = '/registry/pods0';
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed by its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A Range on a store of SQLite files, which answers it synchronously (RevisionStore.range). */
 export function rangeOf(store: RevisionStore, req: RangeRequest): RangeResponse {
   const answer = store.range(req);

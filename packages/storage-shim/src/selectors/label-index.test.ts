@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom } from '@cnpaas/service-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   b,
@@ -11,7 +12,6 @@ import {
   put,
   rangeReq,
   ROUTED_PODS_TOPOLOGY,
-  seededRandom,
   type TestStore,
   rangeOf,
 } from '../mvcc/test-helpers.js';

@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { seededRandom } from '@cnpaas/service-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EtcdError } from '../errors.js';
 import { toKeyRange } from '../keys.js';
@@ -10,7 +11,6 @@ import {
   put,
   rangeReq,
   ROUTED_PODS_TOPOLOGY,
-  seededRandom,
   type TestStore,
   rangeOf,
 } from '../mvcc/test-helpers.js';

@@ -87,8 +87,8 @@ describe('service generator', () => {
     const crd = read('manifests/crds/stockitems.yaml');
     expect(crd).toContain('name: stockitems.stock-keeper.cnpaas.dev');
     expect(crd).toMatch(/kind: StockItem\n\s+listKind: StockItemList\n\s+plural: stockitems\n\s+singular: stockitem/);
-    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_FLAG'");
-    expect(read('src/errors.ts')).toContain('export class StockKeeperError');
+    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG: {');
+    expect(read('src/errors.ts')).toContain('export const StockKeeperError = defineErrors({');
     expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_LISTEN_HEALTH'");
     expect(read('src/names.ts')).toContain("namespace: 'stock-keeper-system'");
     expect(read('src/reconciler.ts')).toContain('export function stockItemReconciler(');
@@ -170,7 +170,7 @@ describe('service generator', () => {
     expect(read('src/function.ts')).toContain('export function addStockItemFunction(');
     expect(read('src/types.ts')).toContain('handled?: StockItemHandled;');
     expect(read('manifests/crds/stockitems.yaml')).toMatch(/\n {16}handled:\n/);
-    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_EVENT'");
+    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_BAD_EVENT: {');
     expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'");
     expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_TRIGGER_CA_FILE'");
     expect(read('src/run.ts')).toContain('addStockItemFunction(server.app');
@@ -219,7 +219,7 @@ describe('service generator', () => {
     expect(names).toContain("kind: 'StockItemRequest'");
     expect(read('src/api-server.ts')).toContain('export function parseStockItemRequest(');
     expect(read('src/api-server.ts')).toContain('authenticateFrontProxy(request.raw');
-    expect(read('src/errors.ts')).toContain("'CNPAAS_STOCK_KEEPER_UNAUTHENTICATED'");
+    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_UNAUTHENTICATED: {');
     expect(read('src/errors.ts')).toContain('export const proxyError: ErrorFactory<FrontProxyFailure>');
     expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_REQUESTHEADER_CLIENT_CA_FILE'");
     expect(read('src/run.ts')).toContain('new ApiServer({');
