@@ -31,7 +31,9 @@ export function uniqueObjects(objects: readonly ManifestObject[]): ManifestObjec
       throw new PlatformError(
         'CNPAAS_PLATFORM_INSTALL',
         `two of the services to install bring ${o.kind} ${where}, and the two copies differ`,
-        'make them the same (take the object from the package that owns it), or install those services with separate cnpaas installs',
+        {
+          hint: 'make them the same (take the object from the package that owns it), or install those services with separate cnpaas installs',
+        },
       );
     }
   }
