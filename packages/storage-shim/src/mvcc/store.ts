@@ -782,8 +782,7 @@ export class RevisionStore {
    */
   #linearize(): void {
     if (!this.#sequencer || this.#revision !== this.#committed) return;
-    this.#catchUp(this.#sequencer.latestNow());
-    this.#compactRevision = Math.max(this.#compactRevision, this.#meta.compactRevision());
+    this.#linearizeTo(this.#sequencer.latestNow(), this.#meta.compactRevision());
   }
 
   /**
