@@ -196,4 +196,27 @@ describe('ReconnectingConnection', () => {
       '2:SELECT 1',
     ]);
   });
+
+  it('hands the client one statement at a time, in the order they arrived', async () => {
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const connector: Connector<number> = {
+      connect: () => Promise.resolve(1),
+      async query(_c, text) {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, text === 'slow' ? 20 : 1));
+        order.push(text);
+        running--;
+        if (text === 'fails') throw new Error('syntax error');
+        return { rows: [], rowCount: 0 };
+      },
+      end: () => Promise.resolve(),
+    };
+    const conn = new ReconnectingConnection(connector);
+    const done = await Promise.allSettled(['slow', 'fails', 'b', 'c'].map((t) => conn.query(t, [])));
+    expect(done.map((d) => d.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(order).toEqual(['slow', 'fails', 'b', 'c']);
+    expect(most).toBe(1);
+  });
 });

@@ -59,6 +59,12 @@ export class ReconnectingConnection<C> {
   #lastError: Error | undefined;
   /** Session settings every connection needs (replicas' lock timeouts): run on each new one before any query. */
   #session: string[] = [];
+  /**
+   * The statement the connection runs now: the next waits for it. Clients queue
+   * by themselves, but node-postgres deprecates being handed a query while one
+   * runs, so the order of arrival is kept here.
+   */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(connector: Connector<C>) {
     this.#connector = connector;
@@ -141,8 +147,10 @@ export class ReconnectingConnection<C> {
     const attempt = this.open();
     const c = await attempt;
     if (starts) this.#inTxn = true;
+    const turn = this.#turn.then(() => exec(c));
+    this.#turn = turn.catch(() => undefined);
     try {
-      return await exec(c);
+      return await turn;
     } catch (err) {
       if (isConnectionError(err as Error)) this.#lost(attempt, err as Error);
       throw err;
