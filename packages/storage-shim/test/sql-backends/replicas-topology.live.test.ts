@@ -6,6 +6,7 @@ import { call, connect, type EtcdClient } from '../support/client.js';
 import { MARIADB_USER } from '../support/mariadb.js';
 import { PG_USER } from '../support/postgres.js';
 import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
 
 /**
@@ -135,11 +136,7 @@ ${extra}`;
     }, 90_000);
 
     afterAll(async () => {
-      ca?.close();
-      cb?.close();
-      await a?.stop();
-      await b?.stop();
-      await sql?.stop();
+      await shutDown(ca, cb, a, b, sql);
       rmSync(dir, { recursive: true, force: true });
     });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
 import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 /**
@@ -70,13 +71,7 @@ for (const kind of SQL_SERVERS) {
       cb = connect(b.target);
     }, 90_000);
 
-    afterAll(async () => {
-      ca?.close();
-      cb?.close();
-      await a?.stop();
-      await b?.stop();
-      await sqlServer?.stop();
-    });
+    afterAll(() => shutDown(ca, cb, a, b, sqlServer));
 
     it('takes writes on either replica in one revision sequence, and reads the same at every revision', async () => {
       const revisions: number[] = [];

@@ -7,6 +7,7 @@ import { bind } from '../../src/drivers/sql/dialect.js';
 import { BackendStatements } from '../../src/drivers/sql/statements.js';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
 import { tenantsTopology } from '../support/topology.js';
 
@@ -47,11 +48,7 @@ for (const kind of SQL_SERVERS) {
       client = connect(store.target);
     }, 60_000);
 
-    afterAll(async () => {
-      client?.close();
-      await store?.stop();
-      await server?.stop();
-    });
+    afterAll(() => shutDown(client, store, server));
 
     it(`stores routed keys in ${kind.name} under the one global revision`, async () => {
       const a = await call(client.kv, 'Put', { key: k('/t/a'), value: k('1') });
