@@ -25,7 +25,7 @@ import { REGISTRATION_REQUESTS, REGISTRATIONS_PATH, REQUESTED_BY_ANNOTATION } fr
 import type { RegistrationRequest } from './registration-body.js';
 import { testPki, type TestPki } from './test-support/pki.js';
 import { startServer, type ServerStack } from './test-support/stack.js';
-import { completedStatus, registrationBody } from './test-support/registrations.js';
+import { answeredStatus, completedStatus, registrationBody } from './test-support/registrations.js';
 
 const IDENTITY = 'cnpaas-api-server';
 /** May ask SubjectAccessReviews but not create RegistrationRequests. */
@@ -157,7 +157,7 @@ describe('POST registrations on a real apiserver', () => {
       apiVersion: 'api.webshop.cnpaas.dev/v1',
       kind: 'Registration',
       metadata: { name },
-      status: { tenant: 't-reg-ada', namespace: 't-reg-ada', user: 't-reg-ada', email: 't-reg-ada-welcome' },
+      status: answeredStatus('reg-ada'),
     });
     expect(answer.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.json.metadata.uid).toBe(stored.metadata.uid);
@@ -187,12 +187,7 @@ describe('POST registrations on a real apiserver', () => {
     await operate(stored.metadata.name!, { status: completedStatus('fast'), remove: true });
     const answer = await reply;
     expect(answer.status).toBe(201);
-    expect(answer.json.status).toEqual({
-      tenant: 't-fast',
-      namespace: 't-fast',
-      user: 't-fast',
-      email: 't-fast-welcome',
-    });
+    expect(answer.json.status).toEqual(answeredStatus('fast'));
     // kube-apiserver's generateName: the prefix and five random characters.
     expect(answer.json.metadata.name).toMatch(/^reg-[a-z0-9]{5}$/);
     expect(answer.json.metadata.name).toBe(stored.metadata.name);

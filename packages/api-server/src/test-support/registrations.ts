@@ -33,3 +33,11 @@ export const completedStatus = (name: string): RegistrationRequestStatus => ({
     },
   ],
 });
+
+/** What the API answers in `status` for a completed registration of `name`: the children's names, no conditions. */
+export const answeredStatus = (name: string) => ({
+  tenant: `t-${name}`,
+  namespace: `t-${name}`,
+  user: `t-${name}`,
+  email: `t-${name}-welcome`,
+});
