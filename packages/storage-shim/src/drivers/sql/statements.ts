@@ -156,13 +156,14 @@ export class BackendStatements {
       const key = this.dialect.key;
       const columns = this.#columns(keysOnly);
       const where = boundSql(bound, key, p);
-      const ordered = `ORDER BY ${key} LIMIT ${p('limit')}`;
-      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ${ordered}`;
+      // A function, so that `limit` is numbered after `rev` (placeholders are numbered as first named).
+      const ordered = () => `ORDER BY ${key} LIMIT ${p('limit')}`;
+      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ${ordered()}`;
       return `SELECT * FROM (
-             SELECT * FROM (SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')} ${ordered}) AS live
+             SELECT * FROM (SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')} ${ordered()}) AS live
              UNION ALL
-             SELECT * FROM (SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0 ${ordered}) AS past
-           ) AS at_rev ${ordered}`;
+             SELECT * FROM (SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0 ${ordered()}) AS past
+           ) AS at_rev ${ordered()}`;
     });
   }
 
