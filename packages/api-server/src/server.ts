@@ -52,7 +52,7 @@ import {
 import { askReviewWith, SubjectAccessReviewAuthorizer, type Attributes, type UserInfo } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
 import { SERVED_GROUP_VERSION, SERVED_RESOURCES } from './discovery.js';
-import { ApiServerError, errorMessage, kitError, proxyError } from './errors.js';
+import { ApiServerError, errorMessage, proxyError } from './errors.js';
 import type { KubeApi } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
@@ -130,7 +130,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       }),
     );
-    super(app, { error: kitError, registry: metrics.registry, servingTls });
+    super(app, { error: ApiServerError.kit, registry: metrics.registry, servingTls });
     this.metrics = metrics;
     this.registrationLimiter =
       options.registrationLimiter ??

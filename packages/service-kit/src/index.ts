@@ -22,6 +22,7 @@ export {
   type DefineErrorsOptions,
   type ErrorCodeInfo,
   type ErrorCodeTable,
+  type KitKindsOf,
   type RegisteredErrorClass,
 } from './define-errors.js';
 export {
