@@ -32,20 +32,17 @@ import {
   TerminalError,
 } from '@cnpaas/kube';
 import { OperatorError } from '../errors.js';
-import { conflictMessage, ensureChild, labelledFor } from './children.js';
+import { childLabels, ensureChild, labelledFor, reportNameConflict } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import {
-  MANAGED_BY_LABEL,
-  NAME_CONFLICT_REQUEUE_MS,
-  OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
   WEBSHOP_API_VERSION,
   registrationNames,
   type RegistrationNames,
 } from './names.js';
-import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import { READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
 import { liveObjectReconciler, type ObjectStep } from './live-object.js';
@@ -189,7 +186,7 @@ export function desiredTenant(rr: Rr, names: RegistrationNames): Tenant {
     kind: 'Tenant',
     metadata: {
       name: names.tenant,
-      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      labels: childLabels(names.uid),
     },
     spec: structuredClone(rr.spec.tenant),
   };
@@ -202,7 +199,7 @@ export function desiredUser(rr: Rr, names: RegistrationNames): User {
     metadata: {
       name: names.user,
       namespace: names.namespace,
-      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      labels: childLabels(names.uid),
       annotations: { [PASSWORD_ANNOTATION]: rr.spec.password },
     },
     spec: structuredClone(rr.spec.user),
@@ -221,25 +218,15 @@ async function nameConflict(
   obj: { kind?: string; metadata?: { name?: string; namespace?: string } },
 ): Promise<ReconcileResult> {
   const { options, rr, status, log } = step;
-  const message = conflictMessage(obj, `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`);
-  status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
-  if (status.changed) {
-    options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
-    void options.events?.publish({
-      regarding: rr,
-      type: 'Warning',
-      reason: 'NameConflict',
-      action: 'CreateChild',
-      note: message,
-    });
-    log.warn(
-      { conflict: `${obj.kind ?? '?'} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` },
-      'name conflict; not adopting',
-    );
-  }
-  await status.write(options.api.registrationRequests);
-  // Nothing we watch says when the obstacle goes; look again now and then.
-  return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+  return reportNameConflict(obj, {
+    options,
+    regarding: rr,
+    status,
+    api: options.api.registrationRequests,
+    log,
+    expected: `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`,
+    action: 'CreateChild',
+  });
 }
 
 async function templateProblem(

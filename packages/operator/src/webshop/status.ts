@@ -19,7 +19,10 @@ import {
 import { NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
 import type { ObjectApi } from './kube-api.js';
 
-type WithStatus = KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } & object };
+/** An object with conditions in its status: what the controllers write. */
+export type WithStatus = KubernetesObject & {
+  status?: { conditions?: Condition[]; observedGeneration?: number } & object;
+};
 
 /** The contract's names, under the short names the controllers use. */
 export { READY_CONDITION as READY, NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
