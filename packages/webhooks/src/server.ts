@@ -127,8 +127,7 @@ const SERVER_KIND: MtlsJsonServerKind<App, Logger, WebhookMetrics> = {
   fastify: (options) => Fastify(options),
   metrics: () => new WebhookMetrics(),
   bodyLimit: DEFAULT_BODY_LIMIT,
-  error: WebhooksError.kit,
-  isOwn: (error) => error instanceof WebhooksError,
+  errors: WebhooksError,
 };
 
 /** The envelope checked by the kit; a body that is not a review is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */

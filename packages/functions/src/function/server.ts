@@ -128,6 +128,5 @@ const SERVER_KIND: MtlsJsonServerKind<App, Logger, FunctionMetrics> = {
   fastify: (options) => Fastify(options),
   metrics: () => new FunctionMetrics(),
   bodyLimit: DEFAULT_BODY_LIMIT,
-  error: FunctionsError.kit,
-  isOwn: (error) => error instanceof FunctionsError,
+  errors: FunctionsError,
 };
