@@ -88,11 +88,8 @@ export function childLabels(registrationUid: string | undefined): Record<string,
 /** What a controller reports a NameConflict on, and through what. */
 export interface NameConflictReport<T extends WithStatus> {
   options: { events?: EventRecorder | undefined; metrics?: WebshopMetrics | undefined };
-  /** The object whose child is in the way: its status says so, and the event is about it. */
-  regarding: T;
+  /** The status of the object whose child is in the way: it says so, and the event is about that object. */
   status: StatusUpdate<T>;
-  /** Where `regarding`'s status is written. */
-  api: ObjectApi<T>;
   log: Logger;
   /** Whose the object should have been: `controlled by this Tenant`. */
   expected: string;
@@ -115,7 +112,7 @@ export async function reportNameConflict<T extends WithStatus>(
   if (status.changed) {
     options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
     void options.events?.publish({
-      regarding: report.regarding,
+      regarding: status.object,
       type: 'Warning',
       reason: 'NameConflict',
       action: report.action,
@@ -123,6 +120,6 @@ export async function reportNameConflict<T extends WithStatus>(
     });
     report.log.warn({ conflict: describeObject(obj) }, 'name conflict; not adopting');
   }
-  await status.write(report.api);
+  await status.write();
   return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
 }

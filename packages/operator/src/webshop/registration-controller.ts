@@ -76,11 +76,11 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
 ) => {
   const { api } = options;
   const names = registrationNames(rr.metadata?.uid);
-  const status = new StatusUpdate(rr, options.clock);
+  const status = new StatusUpdate(rr, { api: api.registrationRequests, clock: options.clock });
   const spec = rr.spec;
   if (!spec?.user || !spec.tenant || !spec.password) {
     status.condition(READY, 'False', 'InvalidSpec', 'spec.user, spec.tenant and spec.password are all required');
-    await status.write(api.registrationRequests);
+    await status.write();
     throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
   }
   const request = rr as Rr;
@@ -103,7 +103,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
       : `waiting for the Tenant controller to create Namespace ${names.namespace}`;
     status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'False', 'WaitingForNamespace', why);
     status.condition(READY, 'False', 'WaitingForNamespace', why);
-    await status.write(api.registrationRequests);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', `Namespace ${names.namespace} exists`);
@@ -152,7 +152,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     .field('email', names.email)
     .clearConflict()
     .condition(READY, 'True', 'Completed', 'tenant, namespace, user and welcome email exist');
-  if (!(await status.write(api.registrationRequests))) return;
+  if (!(await status.write())) return;
 
   // 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile.
   if (
@@ -213,16 +213,14 @@ interface Step {
   log: Logger;
 }
 
-async function nameConflict(
+function nameConflict(
   step: Step,
   obj: { kind?: string; metadata?: { name?: string; namespace?: string } },
 ): Promise<ReconcileResult> {
-  const { options, rr, status, log } = step;
+  const { options, status, log } = step;
   return reportNameConflict(obj, {
     options,
-    regarding: rr,
     status,
-    api: options.api.registrationRequests,
     log,
     expected: `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`,
     action: 'CreateChild',
@@ -248,7 +246,7 @@ async function templateProblem(
     });
     log.warn({ reason }, 'welcome email template problem');
   }
-  await status.write(options.api.registrationRequests);
+  await status.write();
   return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
 }
 

@@ -63,14 +63,12 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
   const tenant = await withFinalizer(api.tenants, cached, TENANT_FINALIZER);
-  const status = new StatusUpdate(tenant, options.clock);
+  const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
 
   const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
     reportNameConflict(obj, {
       options,
-      regarding: tenant,
       status,
-      api: api.tenants,
       log,
       expected: 'controlled by this Tenant',
       action: `Create${obj.kind ?? 'Namespace'}`,
@@ -87,7 +85,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       'NamespaceTerminating',
       `Namespace ${name} is being deleted; it is re-created once gone`,
     );
-    await status.write(api.tenants);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
@@ -116,7 +114,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     .field('namespace', name)
     .clearConflict()
     .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
-  await status.write(api.tenants);
+  await status.write();
 };
 
 const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, tenant, log) => {
@@ -130,9 +128,9 @@ const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (optio
       await deleteIfPresent(api.namespaces, { name }, { preconditions: { uid: namespace.metadata?.uid } });
       log.info({ namespace: name }, 'deleting the tenant namespace');
     }
-    const status = new StatusUpdate(tenant, options.clock);
+    const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
     status.condition(READY, 'False', 'Deleting', `waiting for Namespace ${name} to be deleted`);
-    await status.write(api.tenants);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   await dropFinalizer(api.tenants, tenant, TENANT_FINALIZER);

@@ -186,26 +186,24 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
   // admits its writes nowhere else): for a User elsewhere every create is refused (403), retried with
   // backoff forever, after a finalizer was put on for RBAC never made. Say so on the User once, make nothing.
   if (ns.metadata?.labels?.[TENANT_LABEL] !== namespace) {
-    const status = new StatusUpdate(cached, options.clock);
+    const status = new StatusUpdate(cached, { api: api.users, clock: options.clock });
     status.condition(
       READY,
       'False',
       'NotATenantNamespace',
       `Namespace ${namespace} is not a tenant namespace (labelled ${TENANT_LABEL}=${namespace}); the operator serves Users only in the namespaces of their Tenants`,
     );
-    await status.write(api.users);
+    await status.write();
     return;
   }
 
   // The finalizer goes on before any cluster-scoped RBAC exists: what we make, we remove.
   const user = await withFinalizer(api.users, cached, USER_FINALIZER);
-  const status = new StatusUpdate(user, options.clock);
+  const status = new StatusUpdate(user, { api: api.users, clock: options.clock });
   const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
     reportNameConflict(obj, {
       options,
-      regarding: user,
       status,
-      api: api.users,
       log,
       expected: 'controlled by this User (or its Tenant)',
       action: 'CreateUserResources',
@@ -222,7 +220,7 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
 
   status.clearConflict().condition(READY, 'True', 'Ready', 'service account, role, binding and password secret exist');
   verification(user, status);
-  await status.write(api.users);
+  await status.write();
 }
 
 /**
