@@ -25,7 +25,8 @@
  *   `(kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
  *   that hands that factory to a kit helper raises the kinds that helper's
  *   `ErrorFactory<…>` parameter names, so `readPem(…, { error: XError.kit })`
- *   raises CNPAAS_X_TLS.
+ *   raises CNPAAS_X_TLS; handing the class where its `kit` is taken
+ *   (`MtlsJsonServerKind`'s `errors: XError`) raises the kinds that `kit` takes.
  * Comparisons (`err.code === '…'`), metric labels and env names are not raises.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -468,6 +469,19 @@ export function findRaises(
           : ts.isPropertyAccessExpression(node) && node.name.text === 'kit'
             ? classKit.find((k) => resolved(checker, checker.getSymbolAtLocation(node.expression)) === k.symbol)
             : undefined;
+        // The class itself handed where its `kit` is used (`MtlsJsonServerKind`'s `errors`): the kinds
+        // that parameter's `kit` takes are raised, as if `XError.kit` had been handed over.
+        const handedClass =
+          !factory && ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node.parent)
+            ? classKit.find(
+                (k) => k.declaration !== node && resolved(checker, checker.getSymbolAtLocation(node)) === k.symbol,
+              )
+            : undefined;
+        const expectedKit = handedClass && checker.getContextualType(node)?.getProperty('kit');
+        if (handedClass && expectedKit) {
+          for (const kind of firstParameterKinds(checker, checker.getTypeOfSymbolAtLocation(expectedKit, node), node))
+            add(`${handedClass.prefix}${kind}`, node);
+        }
         if (factory) {
           if (!ts.isImportSpecifier(node.parent) && !ts.isExportSpecifier(node.parent)) {
             const parent = node.parent;
