@@ -112,7 +112,10 @@ export function defineErrors(
 
     // A getter, so `this` is the class it is read from: the package's own declaration, which extends this one.
     static get kit(): ErrorFactory<KitKind> {
-      if (prefix === undefined) throw new Error(`defineErrors(${options.name}): kit needs a prefix`);
+      if (prefix === undefined)
+        throw new Error(
+          `defineErrors(${options.name}): kit needs a prefix; pass the one every code starts with (prefix: 'CNPAAS_X_')`,
+        );
       return kitErrors(prefix, this);
     }
   };
