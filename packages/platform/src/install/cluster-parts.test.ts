@@ -25,6 +25,28 @@ describe("the services' cluster parts, as install uses them", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** A service package in the temp dir whose entry exports `service` as the given source. */
+  function servicePackage(name: string, serviceSource: string): string {
+    const pkg = path.join(dir, name);
+    mkdirSync(pkg);
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name, type: 'module', exports: './index.js' }));
+    writeFileSync(path.join(pkg, 'index.js'), `export const service = ${serviceSource};`);
+    return pkg;
+  }
+
+  /** install with a cluster that does not exist: any refusal must come before it is asked anything. */
+  function installWithoutCluster(services: string[]): ReturnType<typeof install> {
+    const ca = path.join(dir, 'ca.crt');
+    writeFileSync(ca, 'not read before the services are');
+    return install({
+      kubeconfig: path.join(dir, 'no-such.kubeconfig'),
+      kubectl: '/nonexistent/kubectl',
+      overlay: 'cluster',
+      services,
+      webhookClientCaFile: ca,
+    });
+  }
+
   it("makes the webshop's per-install objects: its delivery CA first, the demo trigger filled in", async () => {
     const part = webshop.cluster!;
     expect(part.serving.map((s) => s.service)).toEqual([
@@ -94,54 +116,19 @@ describe("the services' cluster parts, as install uses them", () => {
   });
 
   it('refuses a service without a cluster part before it asks the cluster anything', async () => {
-    const pkg = path.join(dir, 'local-only');
-    mkdirSync(pkg);
-    writeFileSync(
-      path.join(pkg, 'package.json'),
-      JSON.stringify({ name: 'local-only', type: 'module', exports: './index.js' }),
-    );
-    writeFileSync(
-      path.join(pkg, 'index.js'),
-      "export const service = { name: 'local-only', ports: {}, components: async () => [] };",
-    );
-    const ca = path.join(dir, 'ca.crt');
-    writeFileSync(ca, 'not read before the services are');
-    await expect(
-      install({
-        kubeconfig: path.join(dir, 'no-such.kubeconfig'),
-        kubectl: '/nonexistent/kubectl',
-        overlay: 'cluster',
-        services: [pkg],
-        webhookClientCaFile: ca,
-      }),
-    ).rejects.toMatchObject({
+    const pkg = servicePackage('local-only', "{ name: 'local-only', ports: {}, components: async () => [] }");
+    await expect(installWithoutCluster([pkg])).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: `${pkg} (service local-only) has no cluster part, so cnpaas install cannot put it into a cluster`,
     });
   });
 
   it('refuses services in two namespaces before it asks the cluster anything', async () => {
-    const pkg = path.join(dir, 'elsewhere');
-    mkdirSync(pkg);
-    writeFileSync(
-      path.join(pkg, 'package.json'),
-      JSON.stringify({ name: 'elsewhere', type: 'module', exports: './index.js' }),
+    const pkg = servicePackage(
+      'elsewhere',
+      `{ name: 'elsewhere', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'elsewhere', serving: [], objects: async () => [] } }`,
     );
-    writeFileSync(
-      path.join(pkg, 'index.js'),
-      `export const service = { name: 'elsewhere', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'elsewhere', serving: [], objects: async () => [] } };`,
-    );
-    const ca = path.join(dir, 'ca.crt');
-    writeFileSync(ca, 'not read before the services are');
-    await expect(
-      install({
-        kubeconfig: path.join(dir, 'no-such.kubeconfig'),
-        kubectl: '/nonexistent/kubectl',
-        overlay: 'cluster',
-        services: ['@cnpaas/webshop', pkg],
-        webhookClientCaFile: ca,
-      }),
-    ).rejects.toMatchObject({
+    await expect(installWithoutCluster(['@cnpaas/webshop', pkg])).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message:
         'the services to install name 2 namespaces (cnpaas-system, elsewhere), and one install puts its services into one',
