@@ -17,6 +17,8 @@ import { EmailSender, type EmailSenderOptions } from './email/sender.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
 import { EmailFunctionServer, type EmailFunctionServerOptions } from './function/server.js';
 import { createLogger, type Logger } from './logger.js';
+import { messageIdFor } from './email/message.js';
+import { listMail, type StoredMail } from './mail/mail-store.js';
 import { SmtpSink, type SinkFaults } from './mail/smtp-sink.js';
 
 export const SMTP_USER = 'cnpaas-test';
@@ -36,6 +38,8 @@ export interface TestSink {
   /** The CA that signed the sink's STARTTLS certificate (127.0.0.1, localhost). */
   ca: string;
   settings: SmtpSettings;
+  /** The mails the sink holds for this Email: those with the Message-ID its delivery derives from the UID. */
+  mailFor(email: EmailObject): Promise<StoredMail[]>;
   close(): Promise<void>;
 }
 
@@ -75,6 +79,7 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
       connectionTimeoutMs: 2_000,
       socketTimeoutMs: 5_000,
     },
+    mailFor: async (email) => (await listMail(dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid)),
     close: async () => {
       await sink.close();
       rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,6 @@ import { httpsCall } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { messageIdFor } from '../email/message.js';
-import { listMail } from '../mail/mail-store.js';
 import {
   SECRET_BODY,
   SMTP_PASSWORD,
@@ -94,7 +93,7 @@ describe('email function server', () => {
     });
     const replay = await call('/email', { body: { type: 'ADDED', object: email } });
     expect(replay).toMatchObject({ status: 200, body: { outcome: 'already-sent' } });
-    const received = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
+    const received = await sink.mailFor(email);
     expect(received).toHaveLength(1);
   });
 

@@ -14,8 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { manifestPath } from '../component.js';
-import { messageIdFor } from '../email/message.js';
-import { listMail } from '../mail/mail-store.js';
 import {
   SECRET_BODY,
   capturingLogger,
@@ -368,7 +366,7 @@ describe('the demo email trigger against the real email function', () => {
       status: 200,
     });
     sender.close();
-    const mails = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
+    const mails = await sink.mailFor(email);
     expect(mails).toHaveLength(1);
     expect(store.peek(email.metadata)!.status?.sentTimestamp).toBeTruthy();
     expect(lines.join('\n')).not.toContain(SECRET_BODY);
