@@ -102,10 +102,10 @@ export interface RegistrationWebhooks {
    * webhook, its patch applied, then the validating webhook. `stored` is
    * the object as it would be persisted, only when both allowed it.
    */
-  admit(
+  admit: (
     spec: unknown,
     options?: { dryRun?: boolean; uid?: string },
-  ): Promise<{ response: AdmissionResponse; stored?: AdmissionObject }>;
+  ) => Promise<{ response: AdmissionResponse; stored?: AdmissionObject }>;
 }
 
 /** Both registration webhooks over one in-memory claim store, hashing with FAST_SCRYPT. */
@@ -118,7 +118,7 @@ export function registrationWebhooks(store = new MemoryClaimStore()): Registrati
     hasher,
     mutate,
     validate,
-    async admit(spec, options = {}) {
+    admit: async (spec, options = {}) => {
       const object = registrationObject(spec, options.uid ? { uid: options.uid } : {});
       const dryRun = options.dryRun ?? false;
       const mutated = await mutate(admissionRequest(object, { dryRun }));
