@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_DNS_NAME } from './api-group.js';
 import { API_SERVER_CLIENT_NAME, apiServerComponent } from './component.js';
@@ -55,16 +53,10 @@ describe('component descriptor', () => {
 });
 
 describe('bin launcher', () => {
-  it('says "not built" and exits 1 when dist is missing', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-api-bin-'));
-    mkdirSync(path.join(dir, 'bin'));
-    const bin = path.join(dir, 'bin', 'cnpaas-api-server.js');
-    copyFileSync(new URL('../bin/cnpaas-api-server.js', import.meta.url), bin);
-    const result = await promisify(execFile)(process.execPath, [bin]).then(
-      () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
-    );
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('not built: run npm run build');
+  it('says "not built" and exits 1 when dist is missing', () => {
+    expect(runUnbuiltLauncher(new URL('../bin/cnpaas-api-server.js', import.meta.url))).toEqual({
+      status: 1,
+      stderr: 'cnpaas-api-server: not built: run npm run build',
+    });
   });
 });

@@ -4,13 +4,14 @@ import {
   REGISTRATION_UID_LABEL,
   SENT_CONDITION,
   USER_CONDITIONS,
-  type Email,
-  type RegistrationRequest,
-  type Tenant,
-  type User,
+  WEBSHOP_API_VERSION,
 } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
-import { buildTimeline, type TimelineEvent } from './timeline.js';
+import { buildTimeline, type SeenRegistration, type TimelineEvent, type TimelineInput } from './timeline.js';
+
+type RegistrationRequest = SeenRegistration['object'];
+type User = TimelineInput['users'][number];
+type Email = TimelineInput['emails'][number];
 
 const UID = '92e52ff7-6f92-4a51-8a3e-0123456789ab';
 const T = (s: number): string => new Date(Date.UTC(2026, 11, 5, 10, 0, s)).toISOString();
@@ -22,46 +23,46 @@ const cond = (type: string, status: 'True' | 'False', reason: string, at: number
   lastTransitionTime: T(at),
 });
 
+/**
+ * A webshop object as the console reads it, created at second `at`. The
+ * timeline never reads a spec, so it is empty; creationTimestamp is the
+ * string the apiserver sends, not the Date the generated type declares.
+ */
+function webshop<T>(
+  kind: string,
+  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string> },
+  at: number,
+  status?: object,
+): T {
+  const object = {
+    apiVersion: WEBSHOP_API_VERSION,
+    kind,
+    metadata: { ...metadata, creationTimestamp: T(at) },
+    spec: {},
+  };
+  return (status ? { ...object, status } : object) as unknown as T;
+}
+
 const labels = { [REGISTRATION_UID_LABEL]: UID };
-const tenant: Tenant = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
-  kind: 'Tenant',
-  metadata: { name: 't-92e52ff76f92', uid: 'tenant-uid', labels, creationTimestamp: T(1) as unknown as Date },
-  spec: {} as Tenant['spec'],
-};
-const rr: RegistrationRequest = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
-  kind: 'RegistrationRequest',
-  metadata: { name: 'ada', uid: UID, creationTimestamp: T(0) as unknown as Date },
-  spec: {} as RegistrationRequest['spec'],
-  status: {
-    conditions: [
-      cond(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', 1),
-      cond(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', 2),
-      cond(REGISTRATION_CONDITIONS.userCreated, 'True', 'Created', 3),
-      cond(REGISTRATION_CONDITIONS.emailCreated, 'True', 'Created', 4),
-    ],
-  },
-};
-const user: User = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
-  kind: 'User',
-  metadata: { name: 't-92e52ff76f92', namespace: 't-92e52ff76f92', labels, creationTimestamp: T(3) as unknown as Date },
-  spec: {} as User['spec'],
-  status: {
-    conditions: [
-      cond(USER_CONDITIONS.passwordStored, 'True', 'Stored', 5),
-      cond(USER_CONDITIONS.tenantAccess, 'True', 'Granted', 6),
-    ],
-  },
-};
-const email: Email = {
-  apiVersion: 'webshop.cnpaas.dev/v1',
-  kind: 'Email',
-  metadata: { name: 'welcome', namespace: 't-92e52ff76f92', labels, creationTimestamp: T(4) as unknown as Date },
-  spec: {} as Email['spec'],
-  status: { sentTimestamp: T(7), conditions: [cond(SENT_CONDITION, 'True', 'Accepted', 7)] },
-};
+const tenant = webshop<TimelineInput['tenant']>('Tenant', { name: 't-92e52ff76f92', uid: 'tenant-uid', labels }, 1);
+const rr = webshop<RegistrationRequest>('RegistrationRequest', { name: 'ada', uid: UID }, 0, {
+  conditions: [
+    cond(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', 1),
+    cond(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', 2),
+    cond(REGISTRATION_CONDITIONS.userCreated, 'True', 'Created', 3),
+    cond(REGISTRATION_CONDITIONS.emailCreated, 'True', 'Created', 4),
+  ],
+});
+const user = webshop<User>('User', { name: 't-92e52ff76f92', namespace: 't-92e52ff76f92', labels }, 3, {
+  conditions: [
+    cond(USER_CONDITIONS.passwordStored, 'True', 'Stored', 5),
+    cond(USER_CONDITIONS.tenantAccess, 'True', 'Granted', 6),
+  ],
+});
+const email = webshop<Email>('Email', { name: 'welcome', namespace: 't-92e52ff76f92', labels }, 4, {
+  sentTimestamp: T(7),
+  conditions: [cond(SENT_CONDITION, 'True', 'Accepted', 7)],
+});
 const registered: TimelineEvent = { reason: REGISTRATION_EVENTS.registered, eventTime: T(8), message: 'completed' };
 const namespaceCreated: TimelineEvent = { reason: REGISTRATION_EVENTS.namespaceCreated, eventTime: T(2) };
 

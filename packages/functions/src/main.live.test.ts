@@ -3,11 +3,12 @@
  * will run them. (The test target depends on the build, so dist/ exists.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@cnpaas/service-kit';
+import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMail } from './mail/mail-store.js';
@@ -36,12 +37,7 @@ describe('launchers', () => {
       [SMTP, 'cnpaas-smtp'],
       [FUNCTION, 'cnpaas-email-function'],
     ] as const) {
-      const copy = join(dir, 'unbuilt', 'bin');
-      mkdirSync(copy, { recursive: true });
-      copyFileSync(bin, join(copy, `${name}.js`));
-      const result = spawnSync(process.execPath, [join(copy, `${name}.js`)], { encoding: 'utf8' });
-      expect(result.status).toBe(1);
-      expect(result.stderr.trim()).toBe(`${name}: not built: run npm run build`);
+      expect(runUnbuiltLauncher(bin), name).toEqual({ status: 1, stderr: `${name}: not built: run npm run build` });
     }
   });
 

@@ -10,9 +10,15 @@ import {
   type Pem,
   type TestPki as KitTestPki,
 } from '@cnpaas/service-kit/testing';
+import { EmailDelivery, type EmailDeliveryOptions } from './claim/exactly-once.js';
+import type { MemoryEmailStatusStore } from './claim/memory-status-store.js';
 import type { EmailObject } from './email-resource.js';
+import { EmailSender, type EmailSenderOptions } from './email/sender.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
+import { EmailFunctionServer, type EmailFunctionServerOptions } from './function/server.js';
 import { createLogger, type Logger } from './logger.js';
+import { messageIdFor } from './email/message.js';
+import { listMail, type StoredMail } from './mail/mail-store.js';
 import { SmtpSink, type SinkFaults } from './mail/smtp-sink.js';
 
 export const SMTP_USER = 'cnpaas-test';
@@ -32,6 +38,8 @@ export interface TestSink {
   /** The CA that signed the sink's STARTTLS certificate (127.0.0.1, localhost). */
   ca: string;
   settings: SmtpSettings;
+  /** The mails the sink holds for this Email: those with the Message-ID its delivery derives from the UID. */
+  mailFor(email: EmailObject): Promise<StoredMail[]>;
   close(): Promise<void>;
 }
 
@@ -71,9 +79,58 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
       connectionTimeoutMs: 2_000,
       socketTimeoutMs: 5_000,
     },
+    mailFor: async (email) => (await listMail(dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid)),
     close: async () => {
       await sink.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface EmailFunctionFixture {
+  server: EmailFunctionServer;
+  url: string;
+  sink: TestSink;
+  /** Stops the server, then the sink. */
+  close(): Promise<void>;
+}
+
+export interface EmailFunctionFixtureOptions {
+  /** The serving certificate and the CA whose client certificates it takes. */
+  tls: EmailFunctionServerOptions['tls'];
+  store: MemoryEmailStatusStore;
+  log: Logger;
+  faults?: SinkFaults;
+  sender?: Pick<EmailSenderOptions, 'backoff' | 'deadlineMs'>;
+  delivery?: Pick<EmailDeliveryOptions, 'retryAfterMs'>;
+  bodyLimit?: number;
+}
+
+/**
+ * The email function as `cnpaas up` runs it, on a loopback port: a real SMTP
+ * sink, the sender and the exactly-once delivery over `store`, and the mTLS
+ * server that takes only cnpaas-trigger's client certificate.
+ */
+export async function startEmailFunction(options: EmailFunctionFixtureOptions): Promise<EmailFunctionFixture> {
+  const { store, log } = options;
+  const sink = await startSink(options.faults ? { faults: options.faults } : {});
+  const sender = new EmailSender({ settings: sink.settings, log, ...options.sender });
+  const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, ...options.delivery });
+  const server = new EmailFunctionServer({
+    tls: options.tls,
+    allowedClientNames: ['cnpaas-trigger'],
+    delivery,
+    log,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+  });
+  const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    server,
+    url,
+    sink,
+    close: async () => {
+      await server.close();
+      await sink.close();
     },
   };
 }

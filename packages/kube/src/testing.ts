@@ -2,7 +2,8 @@
  * In-memory stand-ins for unit tests of controllers: `MemoryCollection`, a
  * `ListerWatcher` (writes bump a resourceVersion and reach open watches; list
  * failures, ended watches and 410 Gone on demand), `MemoryLease` for leader
- * election with optimistic concurrency, a silent logger and `deferred()`. Its own entry point, `@cnpaas/kube/testing`, for
+ * election with optimistic concurrency, a silent logger, `deferred()` and
+ * `undescribedProperties` (the CRD schema paths `kubectl explain` leaves bare). Its own entry point, `@cnpaas/kube/testing`, for
  * test code only; the live tiers of the packages that use the runtime prove
  * the same paths against a real kube-apiserver.
  */
@@ -12,6 +13,8 @@ import { keyOf } from './keys.js';
 import type { ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
 import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './leader-election.js';
 import type { ResourceRef } from './resource.js';
+
+export { undescribedProperties } from './schema-descriptions.js';
 
 export const silentLog = pino({ level: 'silent' });
 

@@ -5,10 +5,11 @@
  * health server, graceful SIGTERM), not the controllers.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const LAUNCHER = fileURLToPath(new URL('../bin/cnpaas-operator.js', import.meta.url));
@@ -34,12 +35,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cnpaas-operator', () => {
   it('says "not built" when dist is missing', () => {
-    const copy = join(dir, 'unbuilt', 'bin');
-    mkdirSync(copy, { recursive: true });
-    copyFileSync(LAUNCHER, join(copy, 'cnpaas-operator.js'));
-    const result = spawnSync(process.execPath, [join(copy, 'cnpaas-operator.js')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('cnpaas-operator: not built: run npm run build');
+    expect(runUnbuiltLauncher(LAUNCHER)).toEqual({
+      status: 1,
+      stderr: 'cnpaas-operator: not built: run npm run build',
+    });
   });
 
   it('exits 2 with the fix for a bad flag, and prints --help', () => {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { undescribedProperties } from '@cnpaas/kube/testing';
 import { describe, expect, it } from 'vitest';
 import { allManifests, crdManifests, manifestPath, MANIFEST_FILES } from './manifests.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, TENANT_LABEL } from './webshop/names.js';
@@ -22,28 +23,6 @@ function load(path: string): Doc[] {
 
 const crds = new Map(crdManifests().map((p) => [load(p)[0]!['spec']['names']['kind'] as string, load(p)[0]!]));
 const schemaOf = (kind: string): Doc => crds.get(kind)!['spec']['versions'][0]['schema']['openAPIV3Schema'];
-
-/**
- * Paths of schema properties without a description. The top-level
- * `metadata` is exempt: kube-apiserver rejects anything there but `type`.
- */
-function undescribed(schema: Doc, path: string, top = true): string[] {
-  const missing: string[] = [];
-  for (const [name, prop] of Object.entries<Doc>(schema['properties'] ?? {})) {
-    const at = `${path}.${name}`;
-    if (top && name === 'metadata') {
-      expect(prop, `${at} may only say type: object`).toEqual({ type: 'object' });
-      continue;
-    }
-    if (typeof prop['description'] !== 'string' || prop['description'].trim() === '') missing.push(at);
-    missing.push(...undescribed(prop, at, false));
-  }
-  if (schema['items']) {
-    if (!schema['items']['description']) missing.push(`${path}[]`);
-    missing.push(...undescribed(schema['items'], `${path}[]`, false));
-  }
-  return missing;
-}
 
 describe('CRDs', () => {
   const expected: Array<[kind: string, plural: string, scope: string, selectable: string[], status: boolean]> = [
@@ -86,7 +65,7 @@ describe('CRDs', () => {
   );
 
   it.each(expected.map((e) => e[0]))('%s: every schema property has a description', (kind) => {
-    expect(undescribed(schemaOf(kind), kind)).toEqual([]);
+    expect(undescribedProperties(schemaOf(kind), kind)).toEqual([]);
   });
 
   it('has the printer columns people look at', () => {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { writeServicePackage } from './test-support/service-package.js';
+import { useTempDir } from './test-support/temp-dir.js';
 import { DEFAULT_SERVICES, loadServices, wantedPorts } from './compositions.js';
 import { webhookHosts } from './kind/kind-files.js';
 import { allocatePorts } from './ports.js';
@@ -10,20 +10,9 @@ import { allocatePorts } from './ports.js';
 const WEBSHOP_DIR = fileURLToPath(new URL('../../webshop', import.meta.url));
 
 describe('loading service compositions', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-services-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('cnpaas-services-');
 
-  /** A package directory whose entry exports `source`. */
-  function fixture(name: string, source: string): string {
-    const pkg = path.join(dir, name);
-    mkdirSync(pkg);
-    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name, type: 'module', exports: './index.js' }));
-    writeFileSync(path.join(pkg, 'index.js'), source);
-    return pkg;
-  }
+  const fixture = (name: string, source: string): string => writeServicePackage(tmp.dir, name, source);
 
   it('runs the webshop by default, found by package name or by its directory', async () => {
     expect(DEFAULT_SERVICES).toEqual(['@cnpaas/webshop']);
@@ -93,7 +82,7 @@ describe('loading service compositions', () => {
     // ... and the namespace its workloads go in, as Kubernetes would accept it.
     const badNamespace = fixture(
       'bad-namespace',
-      `export const service = { name: 'bad-namespace', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'Shop_System', serving: [], objects: async () => [] } };`,
+      `export const service = { name: 'bad-namespace', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(tmp.dir)}, namespace: 'Shop_System', serving: [], objects: async () => [] } };`,
     );
     await expect(loadServices([badNamespace])).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',

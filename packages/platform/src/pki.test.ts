@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.js';
 import { ensureClusterPki } from './cluster-pki.js';
 import { CertificateAuthority } from './pki.js';
 
@@ -12,15 +12,11 @@ function openssl(...args: string[]): string {
 }
 
 describe('PKI', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-pki-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('cnpaas-pki-');
 
   it('issues a serving certificate openssl verifies, with the names asked for', async () => {
-    const ca = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    const files = await ca.issue(dir, {
+    const ca = await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
+    const files = await ca.issue(tmp.dir, {
       name: 'srv',
       commonName: 'srv',
       usage: 'server',
@@ -38,8 +34,8 @@ describe('PKI', () => {
   });
 
   it('keeps private keys owner-only and parses them as EC P-256', async () => {
-    const ca = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    const files = await ca.issue(dir, {
+    const ca = await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
+    const files = await ca.issue(tmp.dir, {
       name: 'c',
       commonName: 'someone',
       organizations: ['g1', 'g2'],
@@ -55,37 +51,37 @@ describe('PKI', () => {
   });
 
   it('reuses a current certificate and reissues one whose names changed', async () => {
-    const ca = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
+    const ca = await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
     const spec = { name: 'srv', commonName: 'srv', usage: 'server' as const, dnsNames: ['a.example'] };
-    const first = readFileSync((await ca.issue(dir, spec)).cert, 'utf8');
-    expect(readFileSync((await ca.issue(dir, spec)).cert, 'utf8')).toBe(first);
-    const changed = readFileSync((await ca.issue(dir, { ...spec, dnsNames: ['b.example'] })).cert, 'utf8');
+    const first = readFileSync((await ca.issue(tmp.dir, spec)).cert, 'utf8');
+    expect(readFileSync((await ca.issue(tmp.dir, spec)).cert, 'utf8')).toBe(first);
+    const changed = readFileSync((await ca.issue(tmp.dir, { ...spec, dnsNames: ['b.example'] })).cert, 'utf8');
     expect(changed).not.toBe(first);
-    expect(openssl('x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(dir, 'srv.crt'))).toContain(
+    expect(openssl('x509', '-noout', '-ext', 'subjectAltName', '-in', path.join(tmp.dir, 'srv.crt'))).toContain(
       'DNS:b.example',
     );
   });
 
   it('loads an existing CA instead of replacing it', async () => {
-    const a = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    const b = await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
+    const a = await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
+    const b = await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
     expect(b.certificate.serialNumber).toBe(a.certificate.serialNumber);
-    const leaf = await b.issue(dir, { name: 'x', commonName: 'x', usage: 'client' });
+    const leaf = await b.issue(tmp.dir, { name: 'x', commonName: 'x', usage: 'client' });
     expect(openssl('verify', '-CAfile', a.files.cert, leaf.cert).trim()).toBe(`${leaf.cert}: OK`);
   });
 
   it('names the file and the fix when a CA file is corrupt', async () => {
-    await CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca');
-    execFileSync('sh', ['-c', `echo garbage > ${path.join(dir, 'ca.crt')}`]);
-    await expect(CertificateAuthority.loadOrCreate(dir, 'ca', 'test-ca')).rejects.toMatchObject({
+    await CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca');
+    execFileSync('sh', ['-c', `echo garbage > ${path.join(tmp.dir, 'ca.crt')}`]);
+    await expect(CertificateAuthority.loadOrCreate(tmp.dir, 'ca', 'test-ca')).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_PKI',
-      message: expect.stringContaining(path.join(dir, 'ca.crt')),
+      message: expect.stringContaining(path.join(tmp.dir, 'ca.crt')),
       hint: expect.stringContaining('--purge'),
     });
   });
 
   it('builds the control plane PKI with separate CAs and least identities', async () => {
-    const pki = await ensureClusterPki(dir);
+    const pki = await ensureClusterPki(tmp.dir);
     expect(openssl('verify', '-CAfile', pki.frontProxyCa.files.cert, pki.frontProxyClient.cert).trim()).toMatch(/OK$/);
     // The front-proxy client must not be trusted as an ordinary client of the apiserver.
     expect(() => openssl('verify', '-CAfile', pki.ca.files.cert, pki.frontProxyClient.cert)).toThrow();

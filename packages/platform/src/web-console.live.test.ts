@@ -1,26 +1,22 @@
 /** `cnpaas console --open`'s opener, with real child processes standing in for xdg-open. */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.js';
 import { openInBrowser } from './web-console.js';
 
 describe('opening the console in a browser', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cnp-opener-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('cnp-opener-');
 
   function opener(name: string, body: string): string {
-    const file = path.join(dir, name);
+    const file = path.join(tmp.dir, name);
     writeFileSync(file, `#!/bin/sh\n${body}\n`);
     chmodSync(file, 0o755);
     return file;
   }
 
   it('hands the address to the opener and reports success', async () => {
-    const seen = path.join(dir, 'seen');
+    const seen = path.join(tmp.dir, 'seen');
     const command = opener('ok-open', `printf '%s' "$1" > '${seen}'`);
     expect(await openInBrowser({ url: 'http://127.0.0.1:40017/', command })).toBeNull();
     expect(readFileSync(seen, 'utf8')).toBe('http://127.0.0.1:40017/');
@@ -30,7 +26,7 @@ describe('opening the console in a browser', () => {
     // xdg-open exits 3 when it finds no way to open a URL, as on a server.
     const failing = opener('no-desktop', 'exit 3');
     expect(await openInBrowser({ url: 'http://127.0.0.1:1/', command: failing })).toBe(`${failing} exited with 3`);
-    const missing = path.join(dir, 'not-installed');
+    const missing = path.join(tmp.dir, 'not-installed');
     expect(await openInBrowser({ url: 'http://127.0.0.1:1/', command: missing })).toMatch(
       new RegExp(`^${missing} could not run \\(.*ENOENT`),
     );

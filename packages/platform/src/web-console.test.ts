@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './test-support/temp-dir.js';
 import { statePaths, type ComponentState } from './state-dir.js';
 import { browserOpener, consoleUrl, runningConsoleUrl } from './web-console.js';
 
@@ -24,17 +24,13 @@ describe('the web console address', () => {
   });
 
   describe('of a stack that is not running', () => {
-    let dir: string;
-    beforeEach(() => {
-      dir = mkdtempSync(path.join(tmpdir(), 'cnp-console-url-'));
-    });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const tmp = useTempDir('cnp-console-url-');
 
     it('is refused with the way out when there is no state at all', () => {
-      expect(() => runningConsoleUrl(statePaths(dir))).toThrow(
+      expect(() => runningConsoleUrl(statePaths(tmp.dir))).toThrow(
         expect.objectContaining({
           code: 'CNPAAS_PLATFORM_NOT_RUNNING',
-          message: `no cnpaas stack is running in ${dir}`,
+          message: `no cnpaas stack is running in ${tmp.dir}`,
           hint: expect.stringContaining('run cnpaas up first'),
         }),
       );
@@ -50,8 +46,8 @@ describe('the web console address', () => {
         components: { console: component },
         readyAt: null,
       };
-      writeFileSync(path.join(dir, 'state.json'), JSON.stringify(state));
-      expect(() => runningConsoleUrl(statePaths(dir))).toThrow(/no cnpaas stack is running/);
+      writeFileSync(path.join(tmp.dir, 'state.json'), JSON.stringify(state));
+      expect(() => runningConsoleUrl(statePaths(tmp.dir))).toThrow(/no cnpaas stack is running/);
     });
   });
 });

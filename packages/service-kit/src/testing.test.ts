@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededRandom, testPki } from './testing.js';
+import { runUnbuiltLauncher, seededRandom, testPki } from './testing.js';
 
 describe('testPki', () => {
   it('signs the server, the allowed client and another CN with one CA, and the stranger with another', async () => {
@@ -35,5 +39,35 @@ describe('seededRandom', () => {
     expect([other(), other(), other()]).not.toEqual(first);
     const many = Array.from({ length: 1000 }, seededRandom(7));
     expect(many.every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('runUnbuiltLauncher', () => {
+  it('runs a copy of the launcher with no dist/ beside it and leaves the original alone', () => {
+    // A launcher in the committed shape, in a package whose dist/ does exist: only the copy lacks it.
+    const pkg = mkdtempSync(join(tmpdir(), 'cnpaas-launcher-'));
+    try {
+      mkdirSync(join(pkg, 'bin'));
+      mkdirSync(join(pkg, 'dist'));
+      writeFileSync(join(pkg, 'dist', 'main.js'), "console.log('built');\n");
+      const launcher = join(pkg, 'bin', 'cnpaas-example.js');
+      writeFileSync(
+        launcher,
+        [
+          "import { existsSync } from 'node:fs';",
+          "const entry = new URL('../dist/main.js', import.meta.url);",
+          "if (!existsSync(entry)) { console.error('cnpaas-example: not built: run npm run build'); process.exit(1); }",
+          'await import(entry.href);',
+          '',
+        ].join('\n'),
+      );
+      expect(runUnbuiltLauncher(launcher)).toEqual({
+        status: 1,
+        stderr: 'cnpaas-example: not built: run npm run build',
+      });
+      expect(spawnSync(process.execPath, [launcher], { encoding: 'utf8' }).stdout).toBe('built\n');
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
   });
 });

@@ -4,11 +4,12 @@
  * depends on the build, so dist/ exists here.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOKS } from './routes.js';
 import { testPki, type TestPki } from './test-support.js';
@@ -54,12 +55,10 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 
 describe('cnpaas-webhooks', () => {
   it('says "not built" when dist is missing', () => {
-    const copy = join(dir, 'unbuilt', 'bin');
-    mkdirSync(copy, { recursive: true });
-    copyFileSync(LAUNCHER, join(copy, 'cnpaas-webhooks.js'));
-    const result = spawnSync(process.execPath, [join(copy, 'cnpaas-webhooks.js')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('cnpaas-webhooks: not built: run npm run build');
+    expect(runUnbuiltLauncher(LAUNCHER)).toEqual({
+      status: 1,
+      stderr: 'cnpaas-webhooks: not built: run npm run build',
+    });
   });
 
   it('prints usage and version', () => {

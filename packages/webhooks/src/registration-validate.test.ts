@@ -1,46 +1,30 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AdmissionObject, AdmissionResponse } from '@cnpaas/service-kit';
 import { dryRunPasswordPlaceholder } from './dry-run-password.js';
-import { EmailClaims, claimNameFor, emailSha256 } from './email-claim.js';
-import { PasswordHasher, formatPasswordHash } from './password-hash.js';
-import { createRegistrationMutator } from './registration-mutate.js';
-import { createRegistrationValidator } from './registration-validate.js';
+import { claimNameFor, emailSha256 } from './email-claim.js';
+import { formatPasswordHash } from './password-hash.js';
 import {
   FAST_SCRYPT,
   GOOD_PASSWORD,
-  MemoryClaimStore,
   admissionRequest,
   applyAdmissionPatch,
   registrationObject,
+  registrationWebhooks,
   validRegistrationSpec,
+  type MemoryClaimStore,
+  type RegistrationWebhooks,
 } from './test-support.js';
 
 type Spec = Record<string, any>;
 
-const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
 let store: MemoryClaimStore;
-let mutate: ReturnType<typeof createRegistrationMutator>;
-let validate: ReturnType<typeof createRegistrationValidator>;
+let hasher: RegistrationWebhooks['hasher'];
+let mutate: RegistrationWebhooks['mutate'];
+let validate: RegistrationWebhooks['validate'];
+let admit: RegistrationWebhooks['admit'];
 
 beforeEach(() => {
-  store = new MemoryClaimStore();
-  const claims = new EmailClaims({ store });
-  mutate = createRegistrationMutator({ hasher });
-  validate = createRegistrationValidator({ claims, hasher });
+  ({ store, hasher, mutate, validate, admit } = registrationWebhooks());
 });
-
-/** What kube-apiserver does: mutating webhook, apply its patch, validating webhook. */
-async function admit(
-  spec: unknown,
-  options: { dryRun?: boolean; uid?: string } = {},
-): Promise<{ response: AdmissionResponse; stored?: AdmissionObject }> {
-  const object = registrationObject(spec, options.uid ? { uid: options.uid } : {});
-  const mutated = await mutate(admissionRequest(object, { dryRun: options.dryRun ?? false }));
-  if (!mutated.allowed) return { response: mutated };
-  const patched = applyAdmissionPatch(object, mutated);
-  const validated = await validate(admissionRequest(patched, { dryRun: options.dryRun ?? false }));
-  return validated.allowed ? { response: validated, stored: patched } : { response: validated };
-}
 
 function spec(change: (s: Spec) => void): Spec {
   const s = validRegistrationSpec() as Spec;

@@ -9,9 +9,11 @@ import {
   type AdmissionResponse,
   type Operation,
 } from '@cnpaas/service-kit';
-import type { ClaimStore, EmailClaim, UserRecord } from './email-claim.js';
+import { EmailClaims, type ClaimStore, type EmailClaim, type UserRecord } from './email-claim.js';
 import { createLogger, type Logger } from './logger.js';
-import type { ScryptParams } from './password-hash.js';
+import { PasswordHasher, type ScryptParams } from './password-hash.js';
+import { createRegistrationMutator } from './registration-mutate.js';
+import { createRegistrationValidator } from './registration-validate.js';
 import { normaliseEmail } from './validation.js';
 import { RESOURCES, WEBSHOP_GROUP, WEBSHOP_VERSION } from './webshop.js';
 
@@ -88,6 +90,44 @@ export function applyAdmissionPatch<T extends object>(object: T, response: Admis
   const failed = results.find((r) => r !== null);
   if (failed) throw new Error(`patch did not apply: ${failed.message}`);
   return copy;
+}
+
+export interface RegistrationWebhooks {
+  store: MemoryClaimStore;
+  hasher: PasswordHasher;
+  mutate: ReturnType<typeof createRegistrationMutator>;
+  validate: ReturnType<typeof createRegistrationValidator>;
+  /**
+   * What kube-apiserver does with a RegistrationRequest: the mutating
+   * webhook, its patch applied, then the validating webhook. `stored` is
+   * the object as it would be persisted, only when both allowed it.
+   */
+  admit: (
+    spec: unknown,
+    options?: { dryRun?: boolean; uid?: string },
+  ) => Promise<{ response: AdmissionResponse; stored?: AdmissionObject }>;
+}
+
+/** Both registration webhooks over one in-memory claim store, hashing with FAST_SCRYPT. */
+export function registrationWebhooks(store = new MemoryClaimStore()): RegistrationWebhooks {
+  const hasher = new PasswordHasher({ scryptFloor: FAST_SCRYPT });
+  const mutate = createRegistrationMutator({ hasher });
+  const validate = createRegistrationValidator({ claims: new EmailClaims({ store }), hasher });
+  return {
+    store,
+    hasher,
+    mutate,
+    validate,
+    admit: async (spec, options = {}) => {
+      const object = registrationObject(spec, options.uid ? { uid: options.uid } : {});
+      const dryRun = options.dryRun ?? false;
+      const mutated = await mutate(admissionRequest(object, { dryRun }));
+      if (!mutated.allowed) return { response: mutated };
+      const patched = applyAdmissionPatch(object, mutated);
+      const validated = await validate(admissionRequest(patched, { dryRun }));
+      return validated.allowed ? { response: validated, stored: patched } : { response: validated };
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,25 +1,22 @@
 import { httpsCall } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmailDelivery } from '../claim/exactly-once.js';
 import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { messageIdFor } from '../email/message.js';
-import { EmailSender } from '../email/sender.js';
-import { listMail } from '../mail/mail-store.js';
 import {
   SECRET_BODY,
   SMTP_PASSWORD,
   capturingLogger,
   emailObject,
-  startSink,
+  startEmailFunction,
   testPki,
+  type EmailFunctionFixture,
   type TestPki,
   type TestSink,
 } from '../test-support.js';
-import { EmailFunctionServer } from './server.js';
 
 let pki: TestPki;
+let fn: EmailFunctionFixture;
 let sink: TestSink;
-let server: EmailFunctionServer;
 let url: string;
 let failRcpt = false;
 const store = new MemoryEmailStatusStore();
@@ -27,27 +24,18 @@ const { log, lines } = capturingLogger('trace');
 
 beforeAll(async () => {
   pki = await testPki();
-  sink = await startSink({ faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) } });
-  const sender = new EmailSender({
-    settings: sink.settings,
-    log,
-    backoff: { initialMs: 20, maxMs: 50 },
-    deadlineMs: 400,
-  });
-  const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, retryAfterMs: 7_000 });
-  server = new EmailFunctionServer({
+  fn = await startEmailFunction({
     tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert },
-    allowedClientNames: ['cnpaas-trigger'],
-    delivery,
+    store,
     log,
+    faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) },
+    sender: { backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 },
+    delivery: { retryAfterMs: 7_000 },
     bodyLimit: 64 * 1024,
   });
-  url = await server.listen({ host: '127.0.0.1', port: 0 });
+  ({ sink, url } = fn);
 });
-afterAll(async () => {
-  await server.close();
-  await sink.close();
-});
+afterAll(() => fn.close());
 
 interface Reply {
   status: number;
@@ -105,7 +93,7 @@ describe('email function server', () => {
     });
     const replay = await call('/email', { body: { type: 'ADDED', object: email } });
     expect(replay).toMatchObject({ status: 200, body: { outcome: 'already-sent' } });
-    const received = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
+    const received = await sink.mailFor(email);
     expect(received).toHaveLength(1);
   });
 

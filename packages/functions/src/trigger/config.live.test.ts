@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { triggerComponent, triggerIdentity } from '../component.js';
 import { FunctionsError } from '../errors.js';
@@ -136,12 +137,7 @@ describe('cnpaas-trigger flags', () => {
 
 describe('cnpaas-trigger launcher', () => {
   it('says "not built" when dist is missing', () => {
-    const copy = join(dir, 'unbuilt', 'bin');
-    mkdirSync(copy, { recursive: true });
-    copyFileSync(BIN, join(copy, 'cnpaas-trigger.js'));
-    const result = spawnSync(process.execPath, [join(copy, 'cnpaas-trigger.js')], { encoding: 'utf8' });
-    expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('cnpaas-trigger: not built: run npm run build');
+    expect(runUnbuiltLauncher(BIN)).toEqual({ status: 1, stderr: 'cnpaas-trigger: not built: run npm run build' });
   });
 
   it('built: --help exits 0, a configuration error exits 2 with a fix', () => {

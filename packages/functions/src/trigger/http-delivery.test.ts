@@ -12,19 +12,15 @@ import { testCa, testLeaf } from '@cnpaas/service-kit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EmailDelivery } from '../claim/exactly-once.js';
 import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { manifestPath } from '../component.js';
-import { messageIdFor } from '../email/message.js';
-import { EmailSender } from '../email/sender.js';
-import { EmailFunctionServer } from '../function/server.js';
-import { listMail } from '../mail/mail-store.js';
 import {
   SECRET_BODY,
   capturingLogger,
   emailObject,
-  startSink,
+  startEmailFunction,
   testPki,
+  type EmailFunctionFixture,
   type TestPki,
   type TestSink,
 } from '../test-support.js';
@@ -253,7 +249,7 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
 
 describe('the demo email trigger against the real email function', () => {
   let sink: TestSink;
-  let fn: EmailFunctionServer;
+  let fn: EmailFunctionFixture;
   let fnUrl: string;
   /** The delivery CA (apart from the cluster CA pki.ca): signs the function's serving and the trigger's delivery certificate. */
   let delivery: { ca: { cert: string }; serving: { cert: string; key: string }; client: { cert: string; key: string } };
@@ -267,21 +263,15 @@ describe('the demo email trigger against the real email function', () => {
       serving: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }),
       client: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }),
     };
-    sink = await startSink();
-    const sender = new EmailSender({ settings: sink.settings, log, deadlineMs: 2_000 });
-    const emailDelivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000 });
-    fn = new EmailFunctionServer({
+    fn = await startEmailFunction({
       tls: { key: delivery.serving.key, cert: delivery.serving.cert, clientCa: delivery.ca.cert },
-      allowedClientNames: ['cnpaas-trigger'],
-      delivery: emailDelivery,
+      store,
       log,
+      sender: { deadlineMs: 2_000 },
     });
-    fnUrl = await fn.listen({ host: '127.0.0.1', port: 0 });
+    ({ sink, url: fnUrl } = fn);
   });
-  afterAll(async () => {
-    await fn.close();
-    await sink.close();
-  });
+  afterAll(() => fn.close());
 
   /** The two manifests as cnpaas up fills them. */
   function manifests(): {
@@ -376,7 +366,7 @@ describe('the demo email trigger against the real email function', () => {
       status: 200,
     });
     sender.close();
-    const mails = (await listMail(sink.dir)).filter((m) => m.messageId === messageIdFor(email.metadata.uid));
+    const mails = await sink.mailFor(email);
     expect(mails).toHaveLength(1);
     expect(store.peek(email.metadata)!.status?.sentTimestamp).toBeTruthy();
     expect(lines.join('\n')).not.toContain(SECRET_BODY);

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
+import { undescribedProperties } from '@cnpaas/kube/testing';
 import { describe, expect, it } from 'vitest';
 import { TRIGGER_MANIFESTS, emailTriggerVars, manifestPath } from '../component.js';
 import { planTrigger } from './spec.js';
@@ -21,27 +22,6 @@ function load(file: string, text = readFileSync(manifestPath(file), 'utf8')): Do
     expect(d.errors, file).toEqual([]);
     return d.toJS() as Doc;
   });
-}
-
-function undescribed(schema: Doc, path: string, top = true): string[] {
-  const missing: string[] = [];
-  for (const [name, prop] of Object.entries<Doc>(schema['properties'] ?? {})) {
-    const at = `${path}.${name}`;
-    if (top && name === 'metadata') {
-      expect(prop, `${at} may only say type: object`).toEqual({ type: 'object' });
-      continue;
-    }
-    if (typeof prop['description'] !== 'string' || prop['description'].trim() === '') missing.push(at);
-    missing.push(...undescribed(prop, at, false));
-  }
-  for (const child of ['items', 'additionalProperties'] as const) {
-    const sub = schema[child];
-    if (sub && typeof sub === 'object') {
-      if (!sub['description']) missing.push(`${path}[${child}]`);
-      missing.push(...undescribed(sub, `${path}[]`, false));
-    }
-  }
-  return missing;
 }
 
 describe('CRD httptriggers.platform.cnpaas.dev', () => {
@@ -63,7 +43,7 @@ describe('CRD httptriggers.platform.cnpaas.dev', () => {
   });
 
   it('describes every property (kubectl explain)', () => {
-    expect(undescribed(schema, 'HTTPTrigger')).toEqual([]);
+    expect(undescribedProperties(schema, 'HTTPTrigger')).toEqual([]);
   });
 
   it('has the spec and status fields the trigger reads and writes', () => {

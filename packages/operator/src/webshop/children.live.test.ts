@@ -7,21 +7,13 @@
  * stays in memory (children.test.ts).
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureChild, labelledFor } from './children.js';
-import { recorded, startOperatorControlPlane, type OperatorControlPlane } from './live-test-support.js';
+import { recorded, useOperatorControlPlane } from './live-test-support.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL } from './names.js';
 import type { Role, Tenant } from './types.js';
 
-let env: OperatorControlPlane;
-
-beforeAll(async () => {
-  env = await startOperatorControlPlane();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.cp.stop();
-});
+const env = useOperatorControlPlane();
 
 const tenant = (name: string, uid: string): Tenant => ({
   metadata: { name, labels: { [REGISTRATION_UID_LABEL]: uid } },

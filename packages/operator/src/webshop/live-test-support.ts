@@ -11,6 +11,7 @@ import { isNotFound, keyOf, type NamespacedName, type ReconcileContext, type Rec
 import { silentLog } from '@cnpaas/kube/testing';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { crdManifests as webshopCrds } from '@cnpaas/webshop-api';
+import { afterAll, beforeAll } from 'vitest';
 import { MANIFEST_FILES, manifestPath } from '../manifests.js';
 import { kubeWebshopApi, type ObjectApi, type WebshopApi } from './kube-api.js';
 import { OPERATOR_NAME } from './names.js';
@@ -42,6 +43,22 @@ export async function startOperatorControlPlane(
   ]);
   const operatorKc = kubeConfigFrom(await cp.kubeconfigFor(OPERATOR_NAME));
   return { cp, admin: kubeWebshopApi(cp.kubeConfig), operatorKc, operator: kubeWebshopApi(operatorKc) };
+}
+
+/**
+ * One operator control plane for the calling test file: started in
+ * beforeAll, stopped in afterAll. The returned object is filled in when
+ * beforeAll has run, so tests (not the file's top level) read it.
+ */
+export function useOperatorControlPlane(options: { controllerManager?: boolean } = {}): OperatorControlPlane {
+  const env = {} as OperatorControlPlane;
+  beforeAll(async () => {
+    Object.assign(env, await startOperatorControlPlane(options));
+  }, 180_000);
+  afterAll(async () => {
+    await env.cp?.stop();
+  });
+  return env;
 }
 
 /** The object, or undefined on 404. */

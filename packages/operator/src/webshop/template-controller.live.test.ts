@@ -11,22 +11,14 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { EVENTS_RESOURCE, type EventBody, EventRecorder, FakeClock, kubeEventSink, ResourceClient } from '@cnpaas/kube';
 import { silentLog } from '@cnpaas/kube/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { recorded, reconcileOnce, startOperatorControlPlane, type OperatorControlPlane } from './live-test-support.js';
+import { describe, expect, it, vi } from 'vitest';
+import { recorded, reconcileOnce, useOperatorControlPlane } from './live-test-support.js';
 import { OPERATOR_NAME, SYSTEM_NAMESPACE } from './names.js';
 import { VALID, templateReconciler } from './template-controller.js';
 import { registrationTemplate } from './test-support.js';
 import type { EmailTemplate } from './types.js';
 
-let env: OperatorControlPlane;
-
-beforeAll(async () => {
-  env = await startOperatorControlPlane();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.cp.stop();
-});
+const env = useOperatorControlPlane();
 
 type StoredEvent = KubernetesObject & Partial<EventBody>;
 

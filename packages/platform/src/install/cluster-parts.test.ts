@@ -5,13 +5,14 @@
  * is asked anything.
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { service as webshop } from '@cnpaas/webshop';
 import type { ServiceClusterPart } from '@cnpaas/service-kit';
 import type { ManifestObject } from '@cnpaas/service-kit/manifests';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { writeServicePackage } from '../test-support/service-package.js';
+import { useTempDir } from '../test-support/temp-dir.js';
 import { clusterPartObjects } from './cluster-context.js';
 import { install } from './install.js';
 
@@ -19,11 +20,20 @@ const decode = (b64: string): string => Buffer.from(b64, 'base64').toString('utf
 const data = (o: ManifestObject | undefined): Record<string, string> => (o?.['data'] ?? {}) as Record<string, string>;
 
 describe("the services' cluster parts, as install uses them", () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'cnpaas-parts-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useTempDir('cnpaas-parts-');
+
+  /** install with a cluster that does not exist: any refusal must come before it is asked anything. */
+  function installWithoutCluster(services: string[]): ReturnType<typeof install> {
+    const ca = path.join(tmp.dir, 'ca.crt');
+    writeFileSync(ca, 'not read before the services are');
+    return install({
+      kubeconfig: path.join(tmp.dir, 'no-such.kubeconfig'),
+      kubectl: '/nonexistent/kubectl',
+      overlay: 'cluster',
+      services,
+      webhookClientCaFile: ca,
+    });
+  }
 
   it("makes the webshop's per-install objects: its delivery CA first, the demo trigger filled in", async () => {
     const part = webshop.cluster!;
@@ -37,7 +47,7 @@ describe("the services' cluster parts, as install uses them", () => {
       parts: [part],
       namespace: part.namespace,
       cluster: undefined,
-      dir,
+      dir: tmp.dir,
       servingCaPem: 'SERVING-CA',
     });
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
@@ -77,7 +87,7 @@ describe("the services' cluster parts, as install uses them", () => {
 
   it('refuses a certificate from a CA the part did not make with ownCa', async () => {
     const part: ServiceClusterPart = {
-      deployDir: dir,
+      deployDir: tmp.dir,
       namespace: 'x-system',
       serving: [],
       objects: async (ctx) => {
@@ -86,7 +96,13 @@ describe("the services' cluster parts, as install uses them", () => {
       },
     };
     await expect(
-      clusterPartObjects({ parts: [part], namespace: part.namespace, cluster: undefined, dir, servingCaPem: '' }),
+      clusterPartObjects({
+        parts: [part],
+        namespace: part.namespace,
+        cluster: undefined,
+        dir: tmp.dir,
+        servingCaPem: '',
+      }),
     ).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: expect.stringContaining('CA nobody, which ctx.ownCa did not make') as string,
@@ -94,54 +110,24 @@ describe("the services' cluster parts, as install uses them", () => {
   });
 
   it('refuses a service without a cluster part before it asks the cluster anything', async () => {
-    const pkg = path.join(dir, 'local-only');
-    mkdirSync(pkg);
-    writeFileSync(
-      path.join(pkg, 'package.json'),
-      JSON.stringify({ name: 'local-only', type: 'module', exports: './index.js' }),
-    );
-    writeFileSync(
-      path.join(pkg, 'index.js'),
+    const pkg = writeServicePackage(
+      tmp.dir,
+      'local-only',
       "export const service = { name: 'local-only', ports: {}, components: async () => [] };",
     );
-    const ca = path.join(dir, 'ca.crt');
-    writeFileSync(ca, 'not read before the services are');
-    await expect(
-      install({
-        kubeconfig: path.join(dir, 'no-such.kubeconfig'),
-        kubectl: '/nonexistent/kubectl',
-        overlay: 'cluster',
-        services: [pkg],
-        webhookClientCaFile: ca,
-      }),
-    ).rejects.toMatchObject({
+    await expect(installWithoutCluster([pkg])).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message: `${pkg} (service local-only) has no cluster part, so cnpaas install cannot put it into a cluster`,
     });
   });
 
   it('refuses services in two namespaces before it asks the cluster anything', async () => {
-    const pkg = path.join(dir, 'elsewhere');
-    mkdirSync(pkg);
-    writeFileSync(
-      path.join(pkg, 'package.json'),
-      JSON.stringify({ name: 'elsewhere', type: 'module', exports: './index.js' }),
+    const pkg = writeServicePackage(
+      tmp.dir,
+      'elsewhere',
+      `export const service = { name: 'elsewhere', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(tmp.dir)}, namespace: 'elsewhere', serving: [], objects: async () => [] } };`,
     );
-    writeFileSync(
-      path.join(pkg, 'index.js'),
-      `export const service = { name: 'elsewhere', ports: {}, components: async () => [], cluster: { deployDir: ${JSON.stringify(dir)}, namespace: 'elsewhere', serving: [], objects: async () => [] } };`,
-    );
-    const ca = path.join(dir, 'ca.crt');
-    writeFileSync(ca, 'not read before the services are');
-    await expect(
-      install({
-        kubeconfig: path.join(dir, 'no-such.kubeconfig'),
-        kubectl: '/nonexistent/kubectl',
-        overlay: 'cluster',
-        services: ['@cnpaas/webshop', pkg],
-        webhookClientCaFile: ca,
-      }),
-    ).rejects.toMatchObject({
+    await expect(installWithoutCluster(['@cnpaas/webshop', pkg])).rejects.toMatchObject({
       code: 'CNPAAS_PLATFORM_SERVICE',
       message:
         'the services to install name 2 namespaces (cnpaas-system, elsewhere), and one install puts its services into one',
