@@ -6,10 +6,12 @@
  * welcome mail at the SMTP server. Then it shows where the CPU went, per
  * component, from /proc, and how many API requests each component made per
  * registration, from kube-apiserver's audit log (audit-requests.ts).
- * `--write` appends the run to docs/benchmarks.md.
+ * `--write` appends the run to docs/benchmarks.md. `--cpu-prof DIR` runs every
+ * Node component with `--cpu-prof` into DIR (written when the stack stops) and
+ * names each profile's process in DIR/components.json.
  */
 import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { listMail } from '@cnpaas/functions';
@@ -26,11 +28,12 @@ const { values } = parseArgs({
     count: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '10' },
     write: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write]');
+  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR]');
   process.exit(0);
 }
 const count = Number(values.count);
@@ -55,10 +58,28 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
+const profileDir = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined;
+if (profileDir) {
+  mkdirSync(profileDir, { recursive: true });
+  // The supervisor passes its environment on to every component it starts; Go's binaries ignore this.
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+}
+/** The machine's 1, 5 and 15 minute load averages: other work on it shows in the latency. */
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const loadAtStart = loadAverage();
 const stack = await openStack(progress);
 try {
   const run = Date.now().toString(36);
   const before = await status(stack.stateDir);
+  if (profileDir)
+    writeFileSync(
+      path.join(profileDir, 'components.json'),
+      JSON.stringify(Object.fromEntries(before.components.map((c) => [c.pid, c.name]))),
+    );
   const cpuBefore = new Map(before.components.map((c) => [c.name, processCpuSeconds(c.pid)]));
   const clientBefore = process.cpuUsage();
 
@@ -134,16 +155,25 @@ try {
     `| POST → 201 p50 / p95 / p99 | ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} / ${percentile(sorted, 99).toFixed(0)} ms |`,
     `| POST → mail received p50 / p99 | ${mailSorted.length ? `${percentile(mailSorted, 50)} / ${percentile(mailSorted, 99)} ms (${mailSorted.length} mails)` : 'no mail'} |`,
   ];
-  const cpuRows = cpu.map((c) => `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} |`);
+  const perRegistration = (seconds: number) => `${((seconds / latencies.length) * 1000).toFixed(0)} ms`;
+  const cpuTotal = cpu.reduce((n, c) => n + c.seconds, 0);
+  const cpuRows = [
+    ...cpu.map(
+      (c) => `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} | ${perRegistration(c.seconds)} |`,
+    ),
+    `| **all processes** | **${cpuTotal.toFixed(1)} s** | **${(cpuTotal / totalSeconds).toFixed(2)}** | **${perRegistration(cpuTotal)}** |`,
+  ];
   const report = [
     '| | |',
     '|---|---|',
     ...rows,
     '',
+    `Load average (1, 5, 15 min) before the stack started: ${loadAtStart}; after the run: ${loadAverage()}.`,
+    '',
     `CPU by process over the ${totalSeconds.toFixed(0)} s run (2 cores = 2.00):`,
     '',
-    '| process | CPU | cores |',
-    '|---|---|---|',
+    '| process | CPU | cores | per registration |',
+    '|---|---|---|---|',
     ...cpuRows,
     '',
     `API requests per registration, by caller (kube-apiserver's audit log over the same window):`,
