@@ -25,6 +25,7 @@ import { REGISTRATION_CONDITIONS, REGISTRATION_EVENTS } from '@cnpaas/webshop-ap
 import {
   type Clock,
   type EventRecorder,
+  isConditionTrue,
   isConflict,
   type Logger,
   type Reconciler,
@@ -87,18 +88,26 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
   }
   const request = rr as Rr;
+  // A child an earlier reconcile recorded as made is read (cache, else GET), not created again: under
+  // load the informer often lags behind our own create, and a create that fails costs two requests.
+  const made = (condition: string): 'present' | undefined =>
+    isConditionTrue(rr.status?.conditions, condition) ? 'present' : undefined;
 
   // 1. The Tenant.
   const tenant = await ensureChild<Tenant>({
     api: api.tenants,
     desired: desiredTenant(request, names),
     isOurs: labelledFor(names.uid),
+    expect: made(REGISTRATION_CONDITIONS.tenantCreated),
   });
   if (tenant.outcome === 'conflict') return nameConflict({ options, rr, status, log }, tenant.object);
   status.condition(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', `Tenant ${names.tenant} exists`);
 
-  // 2. Its Namespace, made by the Tenant controller.
-  const namespace = await getOrUndefined(api.namespaces, { name: names.namespace });
+  // 2. Its Namespace, made by the Tenant controller. A Tenant created just now has none yet, and the
+  // Namespace's event wakes us when it comes; only a namesake someone else made could be there, which
+  // the next reconcile reads (our status write below wakes it). Without a cache (tests), always read.
+  const justCreated = tenant.outcome === 'created' && api.namespaces.cache !== undefined;
+  const namespace = justCreated ? undefined : await getOrUndefined(api.namespaces, { name: names.namespace });
   if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict({ options, rr, status, log }, namespace);
   if (!namespace || namespace.metadata?.deletionTimestamp) {
     const why = namespace
@@ -116,6 +125,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     api: api.users,
     desired: desiredUser(request, names),
     isOurs: labelledFor(names.uid),
+    expect: made(REGISTRATION_CONDITIONS.userCreated),
   });
   if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
   childExists(status, REGISTRATION_CONDITIONS.userCreated, `User ${names.namespace}/${names.user}`);
@@ -143,7 +153,13 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
     return templateProblem({ options, rr, status, log }, 'TemplateInvalid', err.message);
   }
-  const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
+  const email = await ensureChild({
+    api: api.emails,
+    desired: desiredEmail,
+    isOurs: labelledFor(names.uid),
+    // Emails are not watched: without the condition, the Email is most likely still to be made.
+    expect: made(REGISTRATION_CONDITIONS.emailCreated) ?? 'absent',
+  });
   if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
   childExists(status, REGISTRATION_CONDITIONS.emailCreated, `Email ${names.namespace}/${names.email}`);
 

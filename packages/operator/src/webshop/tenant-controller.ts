@@ -75,6 +75,9 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
   const add = addFinalizerPatch(cached, TENANT_FINALIZER);
   const tenant = add ? await api.tenants.jsonPatch({ name }, add) : cached;
+  // Without our finalizer the Tenant was never reconciled: its Namespace and RoleBinding are most likely
+  // not there yet, so they are created without a GET first.
+  const expect = add ? 'absent' : undefined;
   const status = new StatusUpdate(tenant, options.clock);
 
   const conflict = async (obj: KubernetesObject): Promise<ReconcileResult> => {
@@ -97,7 +100,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
   };
 
   const desired = desiredNamespace(tenant);
-  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant) });
+  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant), expect });
   if (namespace.outcome === 'conflict') return conflict(namespace.object);
   if (namespace.object.metadata?.deletionTimestamp) {
     // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
@@ -121,6 +124,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       user: options.operatorUser ?? OPERATOR_NAME,
     }),
     isOurs: controlledBy(tenant),
+    expect,
   });
   if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {
