@@ -150,6 +150,29 @@ describe('RegistrationRequest reconciler (live)', () => {
     ]);
   });
 
+  it('only deletes an RR that is Completed at its generation (a copy the cache still holds after its own status write)', async () => {
+    const { api, requests } = recorded(env.operator);
+    const reconciler = registrationReconciler({ api, clock: realClock, template: TEMPLATE_REF });
+    const { rr } = await register('reg-completed');
+    const key = { name: 'reg-completed' };
+    const completed = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Completed',
+      message: 'tenant, namespace, user and welcome email exist',
+      observedGeneration: rr.metadata?.generation,
+      lastTransitionTime: new Date().toISOString(),
+    };
+    await admin.registrationRequests.mergePatch(
+      key,
+      { status: { conditions: [completed] } },
+      { subresource: 'status' },
+    );
+    await reconcileOnce(reconciler, admin.registrationRequests, key);
+    expect(requests).toEqual(['delete registrationrequests reg-completed']);
+    expect(await absent(() => admin.registrationRequests.get(key))).toBe(true);
+  });
+
   it('stops at a Namespace of another registration: NameConflict, no User', async () => {
     const reconciler = registrationReconciler({ api: env.operator, clock: realClock, template: TEMPLATE_REF });
     const { child } = await register('reg-ns-conflict');

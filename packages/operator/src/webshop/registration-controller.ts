@@ -25,6 +25,7 @@ import { REGISTRATION_CONDITIONS, REGISTRATION_EVENTS } from '@cnpaas/webshop-ap
 import {
   type Clock,
   type EventRecorder,
+  getCondition,
   isConditionTrue,
   isConflict,
   type Logger,
@@ -88,6 +89,13 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
   }
   const request = rr as Rr;
+  // Completed at this generation: the pass that wrote it found every child, and all that is left is the
+  // delete. Typically this is the wake-up by our own status write, on a copy the informer still holds
+  // while the RR's DELETED event is on its way (the delete then answers 404 and nothing happens).
+  const ready = getCondition(rr.status?.conditions, READY);
+  if (ready?.status === 'True' && ready.reason === 'Completed' && ready.observedGeneration === rr.metadata?.generation)
+    return finish({ options, rr, names, log });
+
   // A child an earlier reconcile recorded as made is read (cache, else GET), not created again: under
   // load the informer often lags behind our own create, and a create that fails costs two requests.
   const made = (condition: string): 'present' | undefined =>
@@ -172,26 +180,35 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     .clearConflict()
     .condition(READY, 'True', 'Completed', 'tenant, namespace, user and welcome email exist');
   if (!(await status.write(api.registrationRequests))) return;
-
-  // 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile.
-  if (
-    await deleteIfPresent(
-      api.registrationRequests,
-      { name: rr.metadata?.name ?? '' },
-      { preconditions: { uid: names.uid } },
-    ).catch(ignoreConflict)
-  ) {
-    options.metrics?.registrationsCompleted.inc();
-    void options.events?.publish({
-      regarding: tenant.object,
-      type: 'Normal',
-      reason: REGISTRATION_EVENTS.registered,
-      action: 'CompleteRegistration',
-      note: `registration ${names.uid} completed`,
-    });
-  }
-  log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
+  await finish({ options, rr, names, log, tenant: tenant.object });
 };
+
+/** 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile. */
+async function finish(step: {
+  options: RegistrationControllerOptions;
+  rr: RegistrationRequest;
+  names: RegistrationNames;
+  log: Logger;
+  tenant?: Tenant;
+}): Promise<void> {
+  const { options, rr, names, log } = step;
+  const deleted = await deleteIfPresent(
+    options.api.registrationRequests,
+    { name: rr.metadata?.name ?? '' },
+    { preconditions: { uid: names.uid } },
+  ).catch(ignoreConflict);
+  if (!deleted) return;
+  options.metrics?.registrationsCompleted.inc();
+  const tenant = step.tenant ?? (await getOrUndefined(options.api.tenants, { name: names.tenant }));
+  void options.events?.publish({
+    regarding: tenant ?? rr,
+    type: 'Normal',
+    reason: REGISTRATION_EVENTS.registered,
+    action: 'CompleteRegistration',
+    note: `registration ${names.uid} completed`,
+  });
+  log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
+}
 
 /** 409 on a delete with a UID precondition: the name now belongs to another RR, ours is gone. */
 function ignoreConflict(err: unknown): false {
