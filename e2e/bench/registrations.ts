@@ -8,7 +8,10 @@
  * registration, from kube-apiserver's audit log (audit-requests.ts).
  * `--write` appends the run to docs/benchmarks.md. `--cpu-prof DIR` runs every
  * Node component with `--cpu-prof` into DIR (written when the stack stops) and
- * names each profile's process in DIR/components.json.
+ * names each profile's process in DIR/components.json. `--idle S` first
+ * measures each process's CPU over S seconds with nothing to do, and the
+ * CPU table then also shows what each used above that rate: the part the
+ * registrations caused, whatever the length of the run.
  */
 import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,17 +32,23 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '10' },
     write: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    idle: { type: 'string', default: '0' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR]');
+  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR] [--idle SECONDS]');
   process.exit(0);
 }
 const count = Number(values.count);
 const concurrency = Number(values.concurrency);
+const idleSeconds = Number(values.idle);
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
   console.error('--count and --concurrency must be whole numbers ≥ 1');
+  process.exit(2);
+}
+if (!(idleSeconds >= 0 && idleSeconds <= 600)) {
+  console.error('--idle must be a number of seconds from 0 to 600');
   process.exit(2);
 }
 
@@ -80,7 +89,16 @@ try {
       path.join(profileDir, 'components.json'),
       JSON.stringify(Object.fromEntries(before.components.map((c) => [c.pid, c.name]))),
     );
-  const cpuBefore = new Map(before.components.map((c) => [c.name, processCpuSeconds(c.pid)]));
+  const cpuNow = () => new Map(before.components.map((c) => [c.name, processCpuSeconds(c.pid) ?? 0]));
+  // Cores each process uses with nothing to do (watches, leases, resyncs), over --idle seconds.
+  const idleCores = new Map<string, number>();
+  if (idleSeconds > 0) {
+    progress(`measuring idle CPU for ${idleSeconds} s`);
+    const idleFrom = cpuNow();
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    for (const [name, seconds] of cpuNow()) idleCores.set(name, (seconds - (idleFrom.get(name) ?? 0)) / idleSeconds);
+  }
+  const cpuBefore = cpuNow();
   const clientBefore = process.cpuUsage();
 
   const posted = new Map<string, number>();
@@ -174,11 +192,21 @@ try {
   ];
   const perRegistration = (seconds: number) => `${((seconds / latencies.length) * 1000).toFixed(0)} ms`;
   const cpuTotal = cpu.reduce((n, c) => n + c.seconds, 0);
+  const aboveIdle = (c: { name: string; seconds: number }) =>
+    Math.max(0, c.seconds - (idleCores.get(c.name) ?? 0) * totalSeconds);
+  const idleColumn = (c: { name: string; seconds: number }) =>
+    idleSeconds > 0 ? ` ${(idleCores.get(c.name) ?? 0).toFixed(3)} | ${perRegistration(aboveIdle(c))} |` : '';
+  const aboveIdleTotal = cpu.reduce((n, c) => n + aboveIdle(c), 0);
   const cpuRows = [
     ...cpu.map(
-      (c) => `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} | ${perRegistration(c.seconds)} |`,
+      (c) =>
+        `| ${c.name} | ${c.seconds.toFixed(1)} s | ${c.cores.toFixed(2)} | ${perRegistration(c.seconds)} |${idleColumn(c)}`,
     ),
-    `| **all processes** | **${cpuTotal.toFixed(1)} s** | **${(cpuTotal / totalSeconds).toFixed(2)}** | **${perRegistration(cpuTotal)}** |`,
+    `| **all processes** | **${cpuTotal.toFixed(1)} s** | **${(cpuTotal / totalSeconds).toFixed(2)}** | **${perRegistration(cpuTotal)}** |${
+      idleSeconds > 0
+        ? ` **${[...idleCores.values()].reduce((a, b) => a + b, 0).toFixed(3)}** | **${perRegistration(aboveIdleTotal)}** |`
+        : ''
+    }`,
   ];
   const report = [
     '| | |',
@@ -189,8 +217,10 @@ try {
     '',
     `CPU by process over the ${totalSeconds.toFixed(0)} s run (2 cores = 2.00):`,
     '',
-    '| process | CPU | cores | per registration |',
-    '|---|---|---|---|',
+    idleSeconds > 0
+      ? `| process | CPU | cores | per registration | cores idle (${idleSeconds} s before) | per registration above idle |`
+      : '| process | CPU | cores | per registration |',
+    idleSeconds > 0 ? '|---|---|---|---|---|---|' : '|---|---|---|---|',
     ...cpuRows,
     '',
     `API requests per registration, by caller (kube-apiserver's audit log over the same window):`,
