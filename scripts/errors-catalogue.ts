@@ -20,11 +20,13 @@
  *   errors.ts declares or makes with `defineErrors`, or a `code: '…'` field
  *   with the package's prefix;
  * - the kit's failures: errors.ts maps service-kit's failure kinds to codes
- *   (`kitError = kitErrors('CNPAAS_X_', XError)`, or by hand as
+ *   (the `prefix` of `defineErrors`, whose class's `kit` files each kind under
+ *   it; `kitError = kitErrors('CNPAAS_X_', XError)`; or by hand as
  *   `(kind) => new XError(\`CNPAAS_X_${kind}\`)`); every place
- *   that hands `kitError` to a kit helper raises the kinds that helper's
- *   `ErrorFactory<…>` parameter names, so `readPem(…, { error: kitError })`
- *   raises CNPAAS_X_TLS.
+ *   that hands that factory to a kit helper raises the kinds that helper's
+ *   `ErrorFactory<…>` parameter names, so `readPem(…, { error: XError.kit })`
+ *   raises CNPAAS_X_TLS; handing the class where its `kit` is taken
+ *   (`MtlsJsonServerKind`'s `errors: XError`) raises the kinds that `kit` takes.
  * Comparisons (`err.code === '…'`), metric labels and env names are not raises.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -323,22 +325,42 @@ function firstParameterKinds(checker: ts.TypeChecker, type: ts.Type, at: ts.Node
 
 interface KitFactory {
   symbol: ts.Symbol;
-  /** `CNPAAS_X_` in `kitErrors('CNPAAS_X_', XError)` or `new XError(\`CNPAAS_X_${kind}\`)`. */
+  /** `CNPAAS_X_` in `kitErrors('CNPAAS_X_', XError)`, `new XError(\`CNPAAS_X_${kind}\`)` or `defineErrors({ prefix })`. */
   prefix: string;
   declaration: ts.Node;
 }
 
-/** The registry's classes (declared, or made by `defineErrors`) and its kit factory (an exported function building codes from a template). */
+/** A `defineErrors({ …, prefix: 'CNPAAS_X_' })` call: the prefix its class's `kit` files the kit's failures under. */
+function defineErrorsPrefix(node: ts.Expression | undefined): string | undefined {
+  if (!node || !ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return undefined;
+  const options = node.arguments[0];
+  if (node.expression.text !== 'defineErrors' || !options || !ts.isObjectLiteralExpression(options)) return undefined;
+  for (const p of options.properties) {
+    if (ts.isPropertyAssignment(p) && propertyName(p.name) === 'prefix' && ts.isStringLiteral(p.initializer))
+      return p.initializer.text;
+  }
+  return undefined;
+}
+
+/**
+ * The registry's classes (declared, or made by `defineErrors`) and its kit factories: an exported
+ * function building codes from a template, or the `kit` of a class `defineErrors` made with a prefix
+ * (keyed by the class: `XError.kit` is found by what it is read from).
+ */
 function registryShapes(
   checker: ts.TypeChecker,
   errorsFile: ts.SourceFile,
-): { classes: Set<ts.Symbol>; kit: KitFactory[] } {
+): { classes: Set<ts.Symbol>; kit: KitFactory[]; classKit: KitFactory[] } {
   const classes = new Set<ts.Symbol>();
   const kit: KitFactory[] = [];
+  const classKit: KitFactory[] = [];
   for (const statement of errorsFile.statements) {
     if (ts.isClassDeclaration(statement) && statement.name) {
       const symbol = checker.getSymbolAtLocation(statement.name);
       if (symbol) classes.add(symbol);
+      const base = statement.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
+      const prefix = defineErrorsPrefix(base?.expression);
+      if (symbol && prefix !== undefined) classKit.push({ symbol, prefix, declaration: statement.name });
     }
     if (!ts.isVariableStatement(statement)) continue;
     for (const decl of statement.declarationList.declarations) {
@@ -348,6 +370,8 @@ function registryShapes(
       if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === 'defineErrors') {
         const symbol = checker.getSymbolAtLocation(decl.name);
         if (symbol) classes.add(symbol);
+        const prefix = defineErrorsPrefix(init);
+        if (symbol && prefix !== undefined) classKit.push({ symbol, prefix, declaration: decl.name });
         continue;
       }
       // service-kit's builder: the prefix is its first argument.
@@ -378,7 +402,7 @@ function registryShapes(
       if (prefix && symbol) kit.push({ symbol, prefix, declaration: decl.name });
     }
   }
-  return { classes, kit };
+  return { classes, kit, classKit };
 }
 
 /** Where each package raises which codes. */
@@ -397,7 +421,7 @@ export function findRaises(
     const prefix = codePrefix([...registered]);
     const errorsFile = program.getSourceFile(path.join(root, registry.file));
     if (!errorsFile) throw new Error(`${registry.file} is not among the package's built sources`);
-    const { classes, kit } = registryShapes(checker, errorsFile);
+    const { classes, kit, classKit } = registryShapes(checker, errorsFile);
     const raises: Raise[] = [];
     const add = (code: string, node: ts.Node) => {
       const sf = node.getSourceFile();
@@ -439,11 +463,27 @@ export function findRaises(
             node.text.startsWith(prefix);
           if (expectsCode || classArgument || codeField) add(node.text, node);
         }
-        if (ts.isIdentifier(node)) {
-          const factory = kit.find(
-            (k) => k.declaration !== node && resolved(checker, checker.getSymbolAtLocation(node)) === k.symbol,
-          );
-          if (factory && !ts.isImportSpecifier(node.parent) && !ts.isExportSpecifier(node.parent)) {
+        // `kitError` (an exported factory) or `XError.kit` (the factory of a class made with a prefix).
+        const factory = ts.isIdentifier(node)
+          ? kit.find((k) => k.declaration !== node && resolved(checker, checker.getSymbolAtLocation(node)) === k.symbol)
+          : ts.isPropertyAccessExpression(node) && node.name.text === 'kit'
+            ? classKit.find((k) => resolved(checker, checker.getSymbolAtLocation(node.expression)) === k.symbol)
+            : undefined;
+        // The class itself handed where its `kit` is used (`MtlsJsonServerKind`'s `errors`): the kinds
+        // that parameter's `kit` takes are raised, as if `XError.kit` had been handed over.
+        const handedClass =
+          !factory && ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node.parent)
+            ? classKit.find(
+                (k) => k.declaration !== node && resolved(checker, checker.getSymbolAtLocation(node)) === k.symbol,
+              )
+            : undefined;
+        const expectedKit = handedClass && checker.getContextualType(node)?.getProperty('kit');
+        if (handedClass && expectedKit) {
+          for (const kind of firstParameterKinds(checker, checker.getTypeOfSymbolAtLocation(expectedKit, node), node))
+            add(`${handedClass.prefix}${kind}`, node);
+        }
+        if (factory) {
+          if (!ts.isImportSpecifier(node.parent) && !ts.isExportSpecifier(node.parent)) {
             const parent = node.parent;
             let kinds: string[];
             if (ts.isCallExpression(parent) && parent.expression === node) {

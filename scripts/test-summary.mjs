@@ -29,7 +29,10 @@ for (const file of files) {
 if (files.length === 0) console.log('no test reports found in', dir);
 for (const f of failures) {
   console.log(`FAILED ${f.where} › ${f.title}`);
-  const lines = f.message.split('\n').filter((l) => l.trim() !== '').slice(0, 8);
+  const lines = f.message
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, 8);
   for (const line of lines) console.log(`    ${line.slice(0, 300)}`);
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

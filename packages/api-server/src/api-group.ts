@@ -5,7 +5,17 @@
  * discovery documents, the OpenAPI document, the SubjectAccessReview and the
  * manifests cannot drift apart (manifests.test.ts checks the YAML side).
  */
-import { API_GROUP_VERSION, REGISTRATION_REQUEST_RESOURCE, SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
+import {
+  API_GROUP_VERSION,
+  LOGINS,
+  LOGINS_PATH,
+  REGISTRATION_REQUEST_RESOURCE,
+  REGISTRATIONS,
+  REGISTRATIONS_PATH,
+  SYSTEM_NAMESPACE,
+  VERIFICATIONS,
+  VERIFICATIONS_PATH,
+} from '@cnpaas/webshop-api';
 
 /** The aggregated API group and version (APIService `v1.api.webshop.cnpaas.dev`) and its resources. */
 export {
@@ -28,6 +38,27 @@ export {
 
 /** Base path of the group-version. */
 export const GROUP_VERSION_PATH = `/apis/${API_GROUP_VERSION}`;
+
+/**
+ * The resources this server serves, each with the path it is created at: the routes, their
+ * authorization attributes and metric labels, and the OpenAPI document read both from here.
+ */
+export const SERVED = {
+  registrations: { ...REGISTRATIONS, path: REGISTRATIONS_PATH },
+  verifications: { ...VERIFICATIONS, path: VERIFICATIONS_PATH },
+  logins: { ...LOGINS, path: LOGINS_PATH },
+} as const;
+
+export type ServedResource = (typeof SERVED)[keyof typeof SERVED];
+
+/** The served resource a request path is under (its collection, or one name in it), with that name ('' for none). */
+export function servedAt(path: string): { resource: ServedResource; name: string } | undefined {
+  for (const resource of Object.values(SERVED)) {
+    if (path === resource.path || path.startsWith(`${resource.path}/`))
+      return { resource, name: path.slice(resource.path.length + 1) };
+  }
+  return undefined;
+}
 
 /** The CRD the server creates, from the contract's generated resource constant. */
 export const REGISTRATION_REQUESTS = {

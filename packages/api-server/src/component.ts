@@ -13,8 +13,8 @@
  */
 import {
   DEFAULT_REQUESTHEADER_ALLOWED_NAMES,
-  hostPort,
-  nodeProcess,
+  listenAddress,
+  listeningProcess,
   type ComponentDescriptor,
 } from '@cnpaas/service-kit';
 import { SERVICE_DNS_NAME, SERVICE_NAME } from './api-group.js';
@@ -47,10 +47,9 @@ export interface ApiServerComponentOptions {
 }
 
 export function apiServerComponent(options: ApiServerComponentOptions): ComponentDescriptor {
-  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
   const args = [
     '--listen',
-    listen,
+    listenAddress(options),
     '--tls-cert-file',
     options.tlsCertFile,
     '--tls-private-key-file',
@@ -65,11 +64,11 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
   if (options.registrationTimeoutSeconds !== undefined)
     args.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
   return {
-    ...nodeProcess('api-server', {
+    ...listeningProcess('api-server', {
+      ...options,
       bin: new URL('../bin/cnpaas-api-server.js', import.meta.url),
+      scheme: 'https',
       args,
-      baseUrl: `https://${listen}`,
-      logLevel: options.logLevel,
     }),
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.registrantClusterRole)],

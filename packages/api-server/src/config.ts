@@ -14,7 +14,7 @@ import {
   type HostPort,
   type KubeconfigSource,
 } from '@cnpaas/service-kit';
-import { kitError } from './errors.js';
+import { ApiServerError } from './errors.js';
 import { DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 
 export interface ApiServerConfig extends KubeconfigSource {
@@ -70,12 +70,12 @@ certificate files.
 
 /** "127.0.0.1:8443", "localhost:8443", "[::1]:8443". */
 export function parseListen(text: string): HostPort {
-  return parseListenFlag(text, { flag: 'listen', example: DEFAULT_LISTEN, error: kitError });
+  return parseListenFlag(text, { flag: 'listen', example: DEFAULT_LISTEN, error: ApiServerError.kit });
 }
 
 /** "30s", "500ms", "2m", or a bare number of seconds, to milliseconds. */
 export function parseDuration(text: string, flag: string): number {
-  return parseDurationFlag(text, { flag, error: kitError });
+  return parseDurationFlag(text, { flag, error: ApiServerError.kit });
 }
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ApiServerConfig | 'help' | 'version' {
@@ -83,7 +83,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ap
     bin: 'cnpaas-api-server',
     argv,
     env,
-    error: kitError,
+    error: ApiServerError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_API',
       strings: [

@@ -12,13 +12,14 @@
  * `instanceof` that holds across two copies of this package. `errorMessage`
  * is the kit's.
  */
-import { defineErrors, kitErrors, kubeFailure, type ErrorFactory, type FrontProxyFailure } from '@cnpaas/service-kit';
+import { defineErrors, kubeFailure, type ErrorFactory, type FrontProxyFailure } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
-export const ApiServerError = defineErrors({
+export class ApiServerError extends defineErrors({
   package: 'api-server',
   name: 'ApiServerError',
+  prefix: 'CNPAAS_API_',
   codes: {
     CNPAAS_API_BAD_FLAG: {
       meaning: 'A command-line flag or environment variable is missing or malformed.',
@@ -147,15 +148,8 @@ export const ApiServerError = defineErrors({
       fix: 'Retry; if it persists, report it with the cnpaas-api-server log lines of the request.',
     },
   },
-});
-export type ApiServerError = InstanceType<typeof ApiServerError>;
+}) {}
 export type ApiServerErrorCode = ApiServerError['code'];
-
-/** The kit's failures (flags, certificate files, kubeconfig, listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'TLS' | 'KUBECONFIG' | 'LISTEN'> = kitErrors(
-  'CNPAAS_API_',
-  ApiServerError,
-);
 
 /** The front-proxy authentication's refusals (service-kit's) under this package's codes, each with its 401 Status. */
 export const proxyError: ErrorFactory<FrontProxyFailure> = (kind, message, options) =>

@@ -10,17 +10,7 @@
  * that URL, so the hash must change whenever the document does.
  */
 import { createHash } from 'node:crypto';
-import {
-  API_GROUP,
-  API_VERSION,
-  GROUP_VERSION_PATH,
-  LOGINS,
-  LOGINS_PATH,
-  REGISTRATIONS,
-  REGISTRATIONS_PATH,
-  VERIFICATIONS,
-  VERIFICATIONS_PATH,
-} from './api-group.js';
+import { API_GROUP, API_VERSION, GROUP_VERSION_PATH, SERVED } from './api-group.js';
 import { REGISTRATION_SPEC_SCHEMA, REGISTRATION_STATUS_SCHEMA } from './registration-schema.js';
 
 export const OPENAPI_V3_ROOT = '/openapi/v3';
@@ -36,7 +26,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const STRING = { type: 'string' };
 const DATE_TIME = { type: 'string', format: 'date-time' };
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string', default: '' } };
-const gvk = { group: API_GROUP, version: API_VERSION, kind: REGISTRATIONS.kind };
+const gvk = { group: API_GROUP, version: API_VERSION, kind: SERVED.registrations.kind };
 
 function queryParameter(name: string, description: string) {
   return { name, in: 'query', description, schema: { type: 'string', uniqueItems: true } };
@@ -98,7 +88,7 @@ export function groupVersionDocument() {
     openapi: '3.0.0',
     info: { title: 'cnpaas api-server', version: API_VERSION },
     paths: {
-      [REGISTRATIONS_PATH]: {
+      [SERVED.registrations.path]: {
         post: {
           tags: ['apiWebshopCnpaasDev_v1'],
           description:
@@ -136,8 +126,8 @@ export function groupVersionDocument() {
           'x-kubernetes-group-version-kind': gvk,
         },
       },
-      [VERIFICATIONS_PATH]: createOperation({
-        kind: VERIFICATIONS.kind,
+      [SERVED.verifications.path]: createOperation({
+        kind: SERVED.verifications.kind,
         refName: VERIFICATION_REF,
         description:
           "accept the verification link of a welcome mail: records the User's status.verifiedAt once; the operator then sets phase Verified",
@@ -150,8 +140,8 @@ export function groupVersionDocument() {
           '503': 'ServiceUnavailable: the verification key cannot be read',
         },
       }),
-      [LOGINS_PATH]: createOperation({
-        kind: LOGINS.kind,
+      [SERVED.logins.path]: createOperation({
+        kind: SERVED.logins.kind,
         refName: LOGIN_REF,
         description:
           "sign in with an address and a password: answers with a 600 s token of the User's own ServiceAccount",
@@ -186,7 +176,7 @@ export function groupVersionDocument() {
           'x-kubernetes-group-version-kind': [gvk],
         },
         [VERIFICATION_REF]: objectSchema({
-          kind: VERIFICATIONS.kind,
+          kind: SERVED.verifications.kind,
           description: 'The use of a verification link. POST-only.',
           spec: {
             type: 'object',
@@ -202,7 +192,7 @@ export function groupVersionDocument() {
           },
         }),
         [LOGIN_REF]: objectSchema({
-          kind: LOGINS.kind,
+          kind: SERVED.logins.kind,
           description: 'A sign-in. POST-only; nothing is stored.',
           spec: {
             type: 'object',

@@ -25,6 +25,7 @@ import { REGISTRATION_REQUESTS, REGISTRATIONS_PATH, REQUESTED_BY_ANNOTATION } fr
 import type { RegistrationRequest } from './registration-body.js';
 import { testPki, type TestPki } from './test-support/pki.js';
 import { startServer, type ServerStack } from './test-support/stack.js';
+import { answeredStatus, completedStatus, registrationBody } from './test-support/registrations.js';
 
 const IDENTITY = 'cnpaas-api-server';
 /** May ask SubjectAccessReviews but not create RegistrationRequests. */
@@ -101,19 +102,6 @@ afterAll(async () => {
   for (const line of stack.lines) expect(line).not.toContain(SECRET);
 });
 
-function registrationBody(overrides: { name?: string; password?: string } = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'webshop.cnpaas.dev/v1',
-    kind: 'RegistrationRequest',
-    metadata: overrides.name ? { name: overrides.name } : {},
-    spec: {
-      user: { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com' },
-      password: overrides.password ?? HASH,
-      tenant: { country: 'GB', city: 'London', address: "12 St James's Square", postalCode: 'SW1Y 4JH' },
-    },
-  };
-}
-
 function post(
   body: unknown,
   options: { query?: string; contentType?: string; user?: string; path?: string; on?: ServerStack } = {},
@@ -125,22 +113,6 @@ function post(
     ...(options.user ? { user: options.user } : {}),
   });
 }
-
-const completed = (name: string): RegistrationRequestStatus => ({
-  tenant: `t-${name}`,
-  namespace: `t-${name}`,
-  user: `t-${name}`,
-  email: `t-${name}-welcome`,
-  conditions: [
-    {
-      type: 'Ready',
-      status: 'True',
-      lastTransitionTime: '2026-01-01T00:00:00Z',
-      reason: 'Completed',
-      message: 'tenant, namespace, user and welcome email exist',
-    },
-  ],
-});
 
 /** The RegistrationRequest as it was created, once it exists (found by name, or by the only new reg- name). */
 async function created(name: string | ((names: string[]) => string | undefined)): Promise<RegistrationRequest> {
@@ -175,9 +147,9 @@ const byIdentity = (verb: string, name?: string) => (r: AuditedRequest) =>
 describe('POST registrations on a real apiserver', () => {
   it("creates the RR as cnpaas-api-server, watches it from the create's resourceVersion, and answers 201 from the DELETED status", async () => {
     const name = 'reg-ada';
-    const reply = post(registrationBody({ name }), { user: 'alice' });
+    const reply = post(registrationBody(HASH, name), { user: 'alice' });
     const stored = await created(name);
-    await operate(name, { status: completed(name), remove: true });
+    await operate(name, { status: completedStatus(name), remove: true });
     const answer = await reply;
 
     expect(answer.status).toBe(201);
@@ -185,7 +157,7 @@ describe('POST registrations on a real apiserver', () => {
       apiVersion: 'api.webshop.cnpaas.dev/v1',
       kind: 'Registration',
       metadata: { name },
-      status: { tenant: 't-reg-ada', namespace: 't-reg-ada', user: 't-reg-ada', email: 't-reg-ada-welcome' },
+      status: answeredStatus('reg-ada'),
     });
     expect(answer.json.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(answer.json.metadata.uid).toBe(stored.metadata.uid);
@@ -210,17 +182,12 @@ describe('POST registrations on a real apiserver', () => {
 
   it('generates a name from reg- when the body has none', async () => {
     const before = new Set((await requests.list()).items.map((i) => i.metadata!.name!));
-    const reply = post(registrationBody());
+    const reply = post(registrationBody(HASH));
     const stored = await created((names) => names.find((n) => n.startsWith('reg-') && !before.has(n)));
-    await operate(stored.metadata.name!, { status: completed('fast'), remove: true });
+    await operate(stored.metadata.name!, { status: completedStatus('fast'), remove: true });
     const answer = await reply;
     expect(answer.status).toBe(201);
-    expect(answer.json.status).toEqual({
-      tenant: 't-fast',
-      namespace: 't-fast',
-      user: 't-fast',
-      email: 't-fast-welcome',
-    });
+    expect(answer.json.status).toEqual(answeredStatus('fast'));
     // kube-apiserver's generateName: the prefix and five random characters.
     expect(answer.json.metadata.name).toMatch(/^reg-[a-z0-9]{5}$/);
     expect(answer.json.metadata.name).toBe(stored.metadata.name);
@@ -240,28 +207,28 @@ describe('POST registrations on a real apiserver', () => {
     const asYaml = post(yaml, { contentType: 'application/yaml' });
     const stored = await created('reg-yaml');
     expect(stored.spec).toMatchObject({ user: { firstName: 'Grace' }, tenant: { postalCode: '22202' } });
-    await operate('reg-yaml', { status: completed('reg-yaml'), remove: true });
+    await operate('reg-yaml', { status: completedStatus('reg-yaml'), remove: true });
     expect((await asYaml).status).toBe(201);
     expect((await asYaml).json.metadata.name).toBe('reg-yaml');
 
     const asJson = post(yaml.replace('reg-yaml', 'reg-yaml-2'), { contentType: 'application/json' });
     await created('reg-yaml-2');
-    await operate('reg-yaml-2', { status: completed('reg-yaml-2'), remove: true });
+    await operate('reg-yaml-2', { status: completedStatus('reg-yaml-2'), remove: true });
     expect((await asJson).status).toBe(201);
     expect((await asJson).json.metadata.name).toBe('reg-yaml-2');
   });
 
   it("takes the name from the URL in the original demo's form POST …/registrations/<name>", async () => {
-    const reply = post(registrationBody(), { path: `${REGISTRATIONS_PATH}/richard-kovacs` });
+    const reply = post(registrationBody(HASH), { path: `${REGISTRATIONS_PATH}/richard-kovacs` });
     await created('richard-kovacs');
-    await operate('richard-kovacs', { status: completed('richard-kovacs'), remove: true });
+    await operate('richard-kovacs', { status: completedStatus('richard-kovacs'), remove: true });
     expect((await reply).status).toBe(201);
     expect((await reply).json.metadata.name).toBe('richard-kovacs');
   });
 
   it('answers 504 Timeout when the operator does not finish, naming the RR and its last state, and leaves it alone', async () => {
     const started = Date.now();
-    const reply = post(registrationBody({ name: 'reg-slow' }));
+    const reply = post(registrationBody(HASH, 'reg-slow'));
     await created('reg-slow');
     await operate('reg-slow', {
       status: {
@@ -297,7 +264,7 @@ describe('POST registrations on a real apiserver', () => {
   });
 
   it("answers 409 when the RR is deleted without the operator's result", async () => {
-    const reply = post(registrationBody({ name: 'reg-cancelled' }));
+    const reply = post(registrationBody(HASH, 'reg-cancelled'));
     await created('reg-cancelled');
     await operate('reg-cancelled', { remove: true });
     const answer = await reply;
@@ -310,8 +277,8 @@ describe('POST registrations on a real apiserver', () => {
 describe('refusals of the create', () => {
   it('passes through 409 AlreadyExists for a taken name', async () => {
     // The first one times out and stays: nobody plays the operator for it.
-    expect((await post(registrationBody({ name: 'reg-taken' }))).status).toBe(504);
-    const again = await post(registrationBody({ name: 'reg-taken' }));
+    expect((await post(registrationBody(HASH, 'reg-taken'))).status).toBe(504);
+    const again = await post(registrationBody(HASH, 'reg-taken'));
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({
       reason: 'AlreadyExists',
@@ -321,7 +288,7 @@ describe('refusals of the create', () => {
 
   it("passes through the CRD's 422 Invalid for a plain password (code, reason, message, causes), storing nothing", async () => {
     for (const query of ['', '?dryRun=All']) {
-      const reply = await post(registrationBody({ name: 'reg-plain', password: SECRET }), { query });
+      const reply = await post(registrationBody(SECRET, 'reg-plain'), { query });
       expect(reply.status).toBe(422);
       expect(reply.json).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Invalid' });
       expect(reply.json.message).toContain('must be a password hash');
@@ -336,7 +303,7 @@ describe('refusals of the create', () => {
   it('answers 500 naming our RBAC when our own identity may not create RegistrationRequests', async () => {
     const weak = await startServer(pki, kubeConfigFrom(await cp.kubeconfigFor(WITHOUT_CREATE)));
     try {
-      const reply = await post(registrationBody({ name: 'reg-forbidden' }), { on: weak });
+      const reply = await post(registrationBody(HASH, 'reg-forbidden'), { on: weak });
       expect(reply.status).toBe(500);
       expect(reply.json.message).toContain('apply packages/api-server/manifests/rbac.yaml');
       const [create] = await audit.waitFor(
@@ -352,7 +319,7 @@ describe('refusals of the create', () => {
   it('refuses a caller the SubjectAccessReview does not allow, before any create', async () => {
     // Not in webshop-signup: the real RBAC grants them nothing.
     const reply = await stack.proxied(REGISTRATIONS_PATH, {
-      body: JSON.stringify(registrationBody({ name: 'reg-stranger' })),
+      body: JSON.stringify(registrationBody(HASH, 'reg-stranger')),
       contentType: 'application/json',
       user: 'mallory',
       groups: ['someone-else'],
@@ -369,7 +336,7 @@ describe('refusals of the create', () => {
 
 describe('dryRun=All on a real apiserver', () => {
   it('does a server-side dry-run create, stores and watches nothing, and answers 201 with the would-be Registration', async () => {
-    const reply = await post(registrationBody({ name: 'reg-dry' }), { query: '?dryRun=All' });
+    const reply = await post(registrationBody(HASH, 'reg-dry'), { query: '?dryRun=All' });
     expect(reply.status).toBe(201);
     expect(reply.json).toMatchObject({
       kind: 'Registration',

@@ -15,25 +15,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRATIONS_PATH } from './api-group.js';
 import { failure } from './status.js';
-import { COMPLETED_STATUS } from './test-support/fake-kube-api.js';
 import { testPki, type TestPki } from './test-support/pki.js';
 import { startStack, type TestStack } from './test-support/stack.js';
+import { answeredStatus, completedStatus, registrationBody } from './test-support/registrations.js';
 
 /** Sent in this file; must never appear in a log line or an answer. */
 const SECRET = 'Sup3r-Secret-Plain!';
-
-function registrationBody(overrides: { name?: string; password?: string } = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'webshop.cnpaas.dev/v1',
-    kind: 'RegistrationRequest',
-    metadata: overrides.name ? { name: overrides.name } : {},
-    spec: {
-      user: { firstName: 'Ada', lastName: 'Lovelace', email: 'Ada@Example.com' },
-      password: overrides.password ?? SECRET,
-      tenant: { country: 'GB', city: 'London', address: "12 St James's Square", postalCode: 'SW1Y 4JH' },
-    },
-  };
-}
 
 let pki: TestPki;
 let stack: TestStack;
@@ -67,15 +54,10 @@ function post(body: unknown, options: { query?: string; contentType?: string; us
 describe('POST registrations', () => {
   it("does not miss a DELETE that happens before the watch opens (the original demo's race)", async () => {
     // The operator finishes before the create's response is even sent.
-    stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!, COMPLETED_STATUS('fast'));
-    const reply = await post(registrationBody());
+    stack.fake.onCreated = (rr) => stack.fake.complete(rr.metadata.name!, completedStatus('fast'));
+    const reply = await post(registrationBody(SECRET));
     expect(reply.status).toBe(201);
-    expect(reply.json.status).toEqual({
-      tenant: 't-fast',
-      namespace: 't-fast',
-      user: 't-fast',
-      email: 't-fast-welcome',
-    });
+    expect(reply.json.status).toEqual(answeredStatus('fast'));
     // No name in the body: the apiserver generated one from reg-.
     expect(reply.json.metadata.name).toMatch(/^reg-[0-9a-f]{5}$/);
   });
@@ -85,7 +67,7 @@ describe('POST registrations', () => {
     stack.fake.dropWatches = 1;
     stack.fake.onCreated = (rr) => setTimeout(() => stack.fake.complete(rr.metadata.name!), 100);
     const before = stack.fake.watches.length;
-    const reply = await post(registrationBody({ name: 'reg-flaky' }));
+    const reply = await post(registrationBody(SECRET, 'reg-flaky'));
     expect(reply.status).toBe(201);
     expect(reply.json.status.tenant).toBe('t-reg-flaky');
     const watches = stack.fake.watches.slice(before);
@@ -115,7 +97,7 @@ describe('POST registrations', () => {
         stack.fake.complete(name);
       }, 10);
     };
-    const reply = await post(registrationBody({ name: 'reg-compacted' }));
+    const reply = await post(registrationBody(SECRET, 'reg-compacted'));
     expect(reply.status).toBe(201);
     expect(stack.fake.gets).toContain('reg-compacted');
     stack.fake.compactedRv = 0;
@@ -126,7 +108,7 @@ describe('POST registrations', () => {
       stack.fake.complete(rr.metadata.name!);
       stack.fake.compactedRv = stack.fake.rv + 1;
     };
-    const reply = await post(registrationBody({ name: 'reg-lost' }));
+    const reply = await post(registrationBody(SECRET, 'reg-lost'));
     stack.fake.compactedRv = 0;
     expect(reply.status).toBe(500);
     expect(reply.json.message).toContain('result was lost');
@@ -172,7 +154,7 @@ describe('webhook denials and kube API failures on create', () => {
     it(`passes through ${c.what} (code, reason, message, details)`, async () => {
       stack.fake.admit = () => c.status;
       const [creates, objects] = [stack.fake.creates.length, stack.fake.objects.size];
-      const reply = await post(registrationBody());
+      const reply = await post(registrationBody(SECRET));
       expect(stack.fake.creates.length).toBe(creates + 1);
       expect(stack.fake.objects.size).toBe(objects);
       expect(reply.status).toBe(c.status.code);
@@ -196,7 +178,7 @@ describe('webhook denials and kube API failures on create', () => {
         message:
           'Internal error occurred: failed calling webhook "validate-registrationrequests.webshop.cnpaas.dev": connection refused',
       });
-    const reply = await post(registrationBody());
+    const reply = await post(registrationBody(SECRET));
     expect(reply.status).toBe(503);
     expect(reply.json).toMatchObject({ reason: 'ServiceUnavailable', code: 503 });
     expect(reply.json.message).toContain('failed calling webhook');
@@ -205,7 +187,7 @@ describe('webhook denials and kube API failures on create', () => {
 
 describe('dryRun=All', () => {
   it('refuses dryRun values Kubernetes does not define', async () => {
-    const reply = await post(registrationBody(), { query: '?dryRun=true' });
+    const reply = await post(registrationBody(SECRET), { query: '?dryRun=true' });
     expect(reply.status).toBe(400);
     expect(reply.json.message).toContain('the only supported value is All');
   });
@@ -214,7 +196,7 @@ describe('dryRun=All', () => {
 describe('bodies refused before any create', () => {
   it('names the field in a 422 and creates nothing', async () => {
     const before = stack.fake.creates.length;
-    const body = registrationBody();
+    const body = registrationBody(SECRET);
     delete (body['spec'] as Record<string, unknown>)['tenant'];
     const reply = await post(body);
     expect(reply.status).toBe(422);
@@ -225,7 +207,7 @@ describe('bodies refused before any create', () => {
   });
 
   it('refuses an unknown field with 400 naming it', async () => {
-    const body = registrationBody();
+    const body = registrationBody(SECRET);
     (body['spec'] as Record<string, unknown>)['admin'] = true;
     const reply = await post(body);
     expect(reply.status).toBe(400);
@@ -242,13 +224,13 @@ describe('bodies refused before any create', () => {
   });
 
   it('answers 415 for a Content-Type that is neither JSON nor YAML', async () => {
-    const reply = await post(JSON.stringify(registrationBody()), { contentType: 'text/plain' });
+    const reply = await post(JSON.stringify(registrationBody(SECRET)), { contentType: 'text/plain' });
     expect(reply.status).toBe(415);
     expect(reply.json).toMatchObject({ kind: 'Status', reason: 'UnsupportedMediaType' });
   });
 
   it('answers 413 for a body over the limit', async () => {
-    const big = registrationBody();
+    const big = registrationBody(SECRET);
     (big['metadata'] as Record<string, unknown>)['annotations'] = { pad: 'x'.repeat(70 * 1024) };
     const reply = await post(big);
     expect(reply.status).toBe(413);

@@ -8,7 +8,7 @@
 import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { ApiServerConfig } from './config.js';
-import { kitError } from './errors.js';
+import { ApiServerError } from './errors.js';
 import { HttpKubeApi } from './kube-api.js';
 import { createLogger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
@@ -17,11 +17,11 @@ import { ApiServer, type TlsMaterial } from './server.js';
 
 function readTls(config: ApiServerConfig): TlsMaterial {
   return {
-    cert: readPem(config.tlsCertFile, { flag: 'tls-cert-file', error: kitError }),
-    key: readPem(config.tlsPrivateKeyFile, { flag: 'tls-private-key-file', error: kitError }),
+    cert: readPem(config.tlsCertFile, { flag: 'tls-cert-file', error: ApiServerError.kit }),
+    key: readPem(config.tlsPrivateKeyFile, { flag: 'tls-private-key-file', error: ApiServerError.kit }),
     requestheaderCa: readPem(config.requestheaderClientCaFile, {
       flag: 'requestheader-client-ca-file',
-      error: kitError,
+      error: ApiServerError.kit,
     }),
   };
 }
@@ -31,7 +31,7 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
   const tls = readTls(config);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the api-server's kubeconfig from cnpaas up",
-    error: kitError,
+    error: ApiServerError.kit,
   });
   const log = createLogger({ level: config.logLevel });
   const metrics = new ApiServerMetrics({ processMetrics: true });
@@ -55,7 +55,7 @@ export async function run(config: ApiServerConfig, version: string): Promise<voi
       }),
     at: config,
     log,
-    error: kitError,
+    error: ApiServerError.kit,
     tlsHint: 'check that --tls-private-key-file is the key of --tls-cert-file and all three files are PEM',
     listening: (url) =>
       log.info(

@@ -38,21 +38,11 @@ import {
   type ServingTls,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  API_GROUP,
-  API_GROUP_VERSION,
-  API_VERSION,
-  LOGINS,
-  LOGINS_PATH,
-  REGISTRATIONS,
-  REGISTRATIONS_PATH,
-  VERIFICATIONS,
-  VERIFICATIONS_PATH,
-} from './api-group.js';
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, SERVED, servedAt } from './api-group.js';
 import { askReviewWith, SubjectAccessReviewAuthorizer, type Attributes, type UserInfo } from './authorizer.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
-import { SERVED_GROUP_VERSION, SERVED_RESOURCES } from './discovery.js';
-import { ApiServerError, errorMessage, kitError, proxyError } from './errors.js';
+import { SERVED_GROUP_VERSION } from './discovery.js';
+import { ApiServerError, errorMessage, proxyError } from './errors.js';
 import type { KubeApi } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
@@ -130,7 +120,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
       }),
     );
-    super(app, { error: kitError, registry: metrics.registry, servingTls });
+    super(app, { error: ApiServerError.kit, registry: metrics.registry, servingTls });
     this.metrics = metrics;
     this.registrationLimiter =
       options.registrationLimiter ??
@@ -246,8 +236,8 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         request.log.info({ user: user.username, name, dryRun, code, ms: Math.round(seconds * 1000) }, 'registration');
       }
     };
-    app.post(REGISTRATIONS_PATH, async (request, reply) => register(request, reply, undefined));
-    app.post(`${REGISTRATIONS_PATH}/:name`, async (request, reply) =>
+    app.post(SERVED.registrations.path, async (request, reply) => register(request, reply, undefined));
+    app.post(`${SERVED.registrations.path}/:name`, async (request, reply) =>
       register(request, reply, (request.params as { name: string }).name),
     );
     /**
@@ -278,30 +268,30 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
         options.request.log.info({ user: user.username, code }, options.what);
       }
     };
-    app.post(VERIFICATIONS_PATH, async (request, reply) => {
+    app.post(SERVED.verifications.path, async (request, reply) => {
       const { token } = toVerification(readBody(request));
       return createOnly({
         request,
         reply,
-        kind: VERIFICATIONS.kind,
+        kind: SERVED.verifications.kind,
         what: 'verification',
         run: () => this.#verification.verify(token),
       });
     });
-    app.post(LOGINS_PATH, async (request, reply) => {
+    app.post(SERVED.logins.path, async (request, reply) => {
       const body = toLogin(readBody(request));
       const caller = this.#users.get(request)!.username;
       return createOnly({
         request,
         reply,
-        kind: LOGINS.kind,
+        kind: SERVED.logins.kind,
         what: 'login',
         run: () => this.loginFlow.login({ caller, ...body }),
       });
     });
 
-    for (const resource of SERVED_RESOURCES) {
-      const path = `/apis/${API_GROUP_VERSION}/${resource.plural}`;
+    for (const resource of Object.values(SERVED)) {
+      const { path } = resource;
       const methodNotAllowed = async (request: FastifyRequest, reply: FastifyReply) =>
         this.#sendStatus(
           reply,
@@ -311,7 +301,7 @@ export class ApiServer extends HttpsService<App, TlsMaterial> {
             message: `the server does not allow this method on the requested resource: ${resource.plural} only supports create (POST), not ${request.method}`,
           }),
         );
-      const urls = resource === REGISTRATIONS ? [path, `${path}/:name`] : [path];
+      const urls = resource === SERVED.registrations ? [path, `${path}/:name`] : [path];
       for (const url of urls) app.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url, handler: methodNotAllowed });
     }
   }
@@ -398,37 +388,29 @@ function resourceVerb(method: string, named: boolean): string {
 
 /** The registrations collection or one name in it. */
 function isRegistrationsPath(path: string): boolean {
-  return path === REGISTRATIONS_PATH || path.startsWith(`${REGISTRATIONS_PATH}/`);
+  return servedAt(path)?.resource === SERVED.registrations;
 }
 
 export function attributesFor(method: string, path: string): Attributes {
-  for (const [resource, base] of [
-    [VERIFICATIONS, VERIFICATIONS_PATH],
-    [LOGINS, LOGINS_PATH],
-    [REGISTRATIONS, REGISTRATIONS_PATH],
-  ] as const) {
-    if (path === base || path.startsWith(`${base}/`)) {
-      const name = path.slice(base.length + 1);
-      return {
-        resource: {
-          group: API_GROUP,
-          version: API_VERSION,
-          resource: resource.plural,
-          verb: resourceVerb(method, name !== ''),
-          // A name on a create is not part of the request's attributes in Kubernetes either.
-          ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
-        },
-      };
-    }
-  }
-  return { nonResource: { path, verb: method.toLowerCase() } };
+  const served = servedAt(path);
+  if (!served) return { nonResource: { path, verb: method.toLowerCase() } };
+  const { resource, name } = served;
+  return {
+    resource: {
+      group: API_GROUP,
+      version: API_VERSION,
+      resource: resource.plural,
+      verb: resourceVerb(method, name !== ''),
+      // A name on a create is not part of the request's attributes in Kubernetes either.
+      ...(name && method !== 'POST' ? { name: decodeURIComponent(name) } : {}),
+    },
+  };
 }
 
 function resourceLabel(path: string): string {
   if (UNAUTHENTICATED_PATHS.has(path)) return 'health';
-  if (path.startsWith(REGISTRATIONS_PATH)) return REGISTRATIONS.plural;
-  if (path.startsWith(VERIFICATIONS_PATH)) return VERIFICATIONS.plural;
-  if (path.startsWith(LOGINS_PATH)) return LOGINS.plural;
+  const served = servedAt(path);
+  if (served) return served.resource.plural;
   if (path.startsWith(OPENAPI_V3_ROOT)) return 'openapi';
   if (path === '/apis' || path.startsWith('/apis/')) return 'discovery';
   return 'other';

@@ -14,11 +14,11 @@ import { signToken } from '@cnpaas/service-kit';
 import { PasswordHasher } from '@cnpaas/webhooks';
 import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
-import { ApiServerError } from './errors.js';
 import { escapeFieldSelectorValue, type KubeApi, type ObjectKey, type WebshopUser } from './kube-api.js';
 import { LOGIN_FAILED_MESSAGE, LoginFlow } from './login-flow.js';
 import { CallerRateLimiter } from './rate-limit.js';
 import { VerificationFlow } from './verification-flow.js';
+import { refusal } from './test-support/refusal.js';
 
 const KEY = randomBytes(32);
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -87,16 +87,6 @@ function link(claims: Record<string, string>, options: { key?: Buffer; expiresAt
     claims,
     expiresAt: options.expiresAt ?? NOW + 3_600_000,
   });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiServerError);
-  const e = err as ApiServerError;
-  return { code: e.code, status: e.status!.code, message: e.status!.message };
 }
 
 describe('verification', () => {

@@ -16,10 +16,10 @@ import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testi
 import { signToken } from '@cnpaas/service-kit';
 import { manifestPath, SYSTEM_NAMESPACE, USER_RESOURCE, VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiServerError } from './errors.js';
 import { MANIFEST_FILES as API_SERVER_MANIFESTS, manifestPath as apiServerManifest } from './manifests.js';
 import { HttpKubeApi, type WebshopUser } from './kube-api.js';
 import { VerificationFlow } from './verification-flow.js';
+import { refusal } from './test-support/refusal.js';
 
 const IDENTITY = 'cnpaas-api-server';
 const KEY = randomBytes(32);
@@ -85,16 +85,6 @@ async function tenant(name: string, options: { user: boolean; role: boolean }): 
 
 function link(claims: Record<string, string>): string {
   return signToken({ key: KEY, purpose: VERIFICATION_TOKEN_PURPOSE, claims, expiresAt: NOW + 3_600_000 });
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiServerError);
-  const e = err as ApiServerError;
-  return { code: e.code, status: e.status!.code, message: e.status!.message };
 }
 
 describe('verification on a real apiserver', () => {

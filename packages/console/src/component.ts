@@ -4,7 +4,7 @@
  * supervisor needs to run it. A plain object; the platform decides the port
  * and the paths. On loopback, so no token: like every server of the stack.
  */
-import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { listeningProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { CONSOLE_CLIENT_NAME, manifestPath } from './manifests.js';
 
 export interface ConsoleComponentOptions {
@@ -22,8 +22,10 @@ export interface ConsoleComponentOptions {
 
 export function consoleComponent(options: ConsoleComponentOptions): ComponentDescriptor {
   return {
-    ...nodeProcess('console', {
+    ...listeningProcess('console', {
+      ...options,
       bin: new URL('../bin/cnpaas-console.js', import.meta.url),
+      scheme: 'http',
       args: [
         '--host',
         '127.0.0.1',
@@ -37,8 +39,6 @@ export function consoleComponent(options: ConsoleComponentOptions): ComponentDes
         options.mailDir,
         ...(options.storeMetricsUrl ? ['--store-metrics-url', options.storeMetricsUrl] : []),
       ],
-      baseUrl: `http://${hostPort('127.0.0.1', options.port)}`,
-      logLevel: options.logLevel,
     }),
     manifests: { beforeStart: [manifestPath('rbac.yaml')], afterReady: [] },
     certificates: [

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { flagTable, parseListenFlag, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
 import { checkExposure } from './access.js';
-import { kitError } from './errors.js';
+import { ConsoleError } from './errors.js';
 import { checkStoreMetricsUrl } from './store-keys.js';
 
 export interface ConsoleConfig extends KubeconfigSource {
@@ -50,7 +50,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
     bin: 'cnpaas-console',
     argv,
     env,
-    error: kitError,
+    error: ConsoleError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_CONSOLE',
       strings: ['host', 'port', 'listen', 'token', 'topology', 'mail-dir', 'store-metrics-url'],
@@ -68,7 +68,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   const address =
     listen === undefined
       ? undefined
-      : parseListenFlag(listen, { flag: 'listen', example: `0.0.0.0:${DEFAULT_PORT}`, error: kitError });
+      : parseListenFlag(listen, { flag: 'listen', example: `0.0.0.0:${DEFAULT_PORT}`, error: ConsoleError.kit });
   const host = address?.host ?? flags.value('host') ?? DEFAULT_HOST;
   const portText = address ? String(address.port) : flags.value('port');
   const port = portText === undefined ? DEFAULT_PORT : Number(portText);

@@ -9,13 +9,14 @@
  * The browser gets `{ code, message, hint }`; a 5xx gets only the code and
  * a pointer to the log.
  */
-import { defineErrors, kitErrors, type ErrorFactory } from '@cnpaas/service-kit';
+import { defineErrors } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
-export const ConsoleError = defineErrors({
+export class ConsoleError extends defineErrors({
   package: 'console',
   name: 'ConsoleError',
+  prefix: 'CNPAAS_CONSOLE_',
   codes: {
     CNPAAS_CONSOLE_BAD_FLAG: {
       meaning: 'A command-line flag or environment variable is missing or malformed.',
@@ -80,12 +81,5 @@ export const ConsoleError = defineErrors({
       fix: "Sign in again on the console's Sign in page.",
     },
   },
-});
-export type ConsoleError = InstanceType<typeof ConsoleError>;
+}) {}
 export type ConsoleErrorCode = ConsoleError['code'];
-
-/** The kit's failures (flags, kubeconfig, listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN' | 'BODY_NOT_JSON'> = kitErrors(
-  'CNPAAS_CONSOLE_',
-  ConsoleError,
-);

@@ -10,7 +10,7 @@ import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { assembleConsole } from './assemble.js';
 import type { ConsoleConfig } from './config.js';
 import { HttpConsoleKube } from './console-kube.js';
-import { kitError } from './errors.js';
+import { ConsoleError } from './errors.js';
 import { DirectoryInbox } from './inbox.js';
 import { fetchBackendKeys } from './store-keys.js';
 import { createLogger } from './logger.js';
@@ -21,7 +21,7 @@ export async function run(config: ConsoleConfig, version: string): Promise<void>
   const log = createLogger({ level: config.logLevel });
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the console's own identity (cnpaas-console)",
-    error: kitError,
+    error: ConsoleError.kit,
   });
   const backends = config.topology ? loadBackendMap(config.topology) : singleBackend();
   const kube = new HttpConsoleKube(new KubeClient(kc));

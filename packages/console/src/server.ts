@@ -31,7 +31,7 @@ import { addHealthRoutes, listenOrExplain, serveJson, serverUrl } from '@cnpaas/
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AccessCheck } from './access.js';
 import type { ConsoleKube, UserRead } from './console-kube.js';
-import { ConsoleError, kitError } from './errors.js';
+import { ConsoleError } from './errors.js';
 import type { Fabric, FabricChange } from './fabric.js';
 import { isMailId, type Inbox } from './inbox.js';
 import { ConsoleMetrics } from './metrics.js';
@@ -93,7 +93,7 @@ export class ConsoleServer {
     const app: App = Fastify({ loggerInstance: options.log, bodyLimit: BODY_LIMIT, return503OnClosing: true });
     this.app = app;
     serveJson(app, {
-      error: kitError,
+      error: ConsoleError.kit,
       isOwn: (error): error is ConsoleError => error instanceof ConsoleError,
       rejected: this.metrics.rejected,
     });
@@ -315,7 +315,7 @@ export class ConsoleServer {
   }
 
   async listen(options: { host: string; port: number }): Promise<string> {
-    await listenOrExplain(() => this.app.listen(options), { ...options, flag: 'port', error: kitError });
+    await listenOrExplain(() => this.app.listen(options), { ...options, flag: 'port', error: ConsoleError.kit });
     this.#listening = true;
     return serverUrl(this.app.server, 'http');
   }

@@ -6,9 +6,9 @@
  * The shape is @cnpaas/service-kit's, as for every runnable package.
  */
 import {
-  hostPort,
-  mtlsServingArgs,
-  nodeProcess,
+  listenAddress,
+  listeningProcess,
+  mtlsProcess,
   type ComponentDescriptor,
   type MtlsComponentOptions,
 } from '@cnpaas/service-kit';
@@ -47,15 +47,20 @@ export interface SmtpComponentOptions {
 }
 
 export function smtpComponent(options: SmtpComponentOptions): ComponentDescriptor {
-  const host = options.host ?? '127.0.0.1';
+  const { host } = options;
   return {
-    ...nodeProcess('smtp', {
+    // /healthz, /readyz and /metrics on the health port.
+    ...listeningProcess('smtp', {
+      host,
+      port: options.healthPort,
+      logLevel: options.logLevel,
       bin: binUrl('cnpaas-smtp'),
+      scheme: 'http',
       args: [
         '--listen',
-        hostPort(host, options.port),
+        listenAddress({ host, port: options.port }),
         '--listen-health',
-        hostPort(host, options.healthPort),
+        listenAddress({ host, port: options.healthPort }),
         '--mail-dir',
         options.mailDir,
         '--user',
@@ -67,8 +72,6 @@ export function smtpComponent(options: SmtpComponentOptions): ComponentDescripto
         '--key-file',
         options.keyFile,
       ],
-      baseUrl: `http://${hostPort(host, options.healthPort)}`,
-      logLevel: options.logLevel,
     }),
     manifests: { beforeStart: [], afterReady: [] },
     certificates: [
@@ -105,18 +108,12 @@ export interface FunctionComponentOptions extends MtlsComponentOptions {
 }
 
 export function emailFunctionComponent(options: FunctionComponentOptions): ComponentDescriptor {
-  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
   return {
-    ...nodeProcess('email-function', {
+    ...mtlsProcess('email-function', {
+      ...options,
       bin: binUrl('cnpaas-email-function'),
-      args: [
-        ...mtlsServingArgs({ ...options, listen, allowedClientNames: [TRIGGER_CLIENT_NAME] }),
-        '--kubeconfig',
-        options.kubeconfig,
-        ...(options.verifyUrl ? ['--verify-url', options.verifyUrl] : []),
-      ],
-      baseUrl: `https://${listen}`,
-      logLevel: options.logLevel,
+      allowedClientNames: [TRIGGER_CLIENT_NAME],
+      args: options.verifyUrl ? ['--verify-url', options.verifyUrl] : [],
       // Credentials by file, never in argv or env values that `ps e` would show.
       env: {
         SMTP_HOST: options.smtp.host,
@@ -202,8 +199,7 @@ export const TRIGGER_MANIFESTS = {
  * only the email function trusts.
  */
 export function triggerComponent(options: TriggerComponentOptions): ComponentDescriptor {
-  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listen];
+  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listenAddress(options)];
   if (options.allowTargets?.length) args.push('--allow-target', options.allowTargets.join(','));
   if (options.leaderElection === false) args.push('--no-leader-election');
   if (options.statusIntervalSeconds !== undefined) args.push('--status-interval', `${options.statusIntervalSeconds}s`);
@@ -212,11 +208,11 @@ export function triggerComponent(options: TriggerComponentOptions): ComponentDes
   const identity = triggerClass === undefined ? TRIGGER_NAME : triggerIdentity(triggerClass);
   return {
     // /readyz: 200 once this replica leads and its caches synced; a standby answers 503.
-    ...nodeProcess(triggerClass === undefined ? 'trigger' : identity, {
+    ...listeningProcess(triggerClass === undefined ? 'trigger' : identity, {
+      ...options,
       bin: binUrl('cnpaas-trigger'),
+      scheme: 'http',
       args,
-      baseUrl: `http://${listen}`,
-      logLevel: options.logLevel,
     }),
     manifests:
       triggerClass === undefined

@@ -14,13 +14,14 @@
  * `ServiceError`: `describe()`, and an `instanceof` that holds across two
  * copies of this package. `errorMessage` is the kit's.
  */
-import { defineErrors, kitErrors } from '@cnpaas/service-kit';
+import { defineErrors } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
-export const FunctionsError = defineErrors({
+export class FunctionsError extends defineErrors({
   package: 'functions',
   name: 'FunctionsError',
+  prefix: 'CNPAAS_FUNCTIONS_',
   codes: {
     CNPAAS_FUNCTIONS_BAD_FLAG: {
       meaning: 'A command-line flag or environment variable is missing or malformed.',
@@ -89,9 +90,5 @@ export const FunctionsError = defineErrors({
       fix: "cnpaas up and cnpaas install make the Secret (32 random bytes under key `key`); apply packages/functions/manifests/rbac.yaml; use the placeholder only in Emails a User owns (the welcome mail); pass --verify-url as the console's http(s)://host:port/verify.",
     },
   },
-});
-export type FunctionsError = InstanceType<typeof FunctionsError>;
+}) {}
 export type FunctionsErrorCode = FunctionsError['code'];
-
-/** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes; it has one for each. */
-export const kitError = kitErrors('CNPAAS_FUNCTIONS_', FunctionsError);

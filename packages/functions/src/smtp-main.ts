@@ -4,7 +4,7 @@
  * fix on stderr), 1 for anything unexpected.
  */
 import { hostPort, readPem, runMain, runUntilStopped, startHealthServer, type HealthServer } from '@cnpaas/service-kit';
-import { kitError } from './errors.js';
+import { FunctionsError } from './errors.js';
 import { createLogger } from './logger.js';
 import { SMTP_USAGE, parseSmtpConfig, type SmtpSinkConfig } from './mail/smtp-config.js';
 import { smtpMetricsRegistry } from './mail/smtp-metrics.js';
@@ -16,8 +16,8 @@ const PEM_HINT = 'point the flag at a readable PEM file (cnpaas up: <state-dir>/
 function readTls(config: SmtpSinkConfig): { cert: Buffer; key: Buffer } | undefined {
   if (!config.certFile || !config.keyFile) return undefined;
   return {
-    cert: readPem(config.certFile, { flag: 'cert-file', hint: PEM_HINT, error: kitError }),
-    key: readPem(config.keyFile, { flag: 'key-file', hint: PEM_HINT, error: kitError }),
+    cert: readPem(config.certFile, { flag: 'cert-file', hint: PEM_HINT, error: FunctionsError.kit }),
+    key: readPem(config.keyFile, { flag: 'key-file', hint: PEM_HINT, error: FunctionsError.kit }),
   };
 }
 
@@ -33,7 +33,7 @@ async function run(config: SmtpSinkConfig, version: string): Promise<void> {
       ...config.health,
       ready: () => ({ ready: true, state: 'listening' }),
       registry: smtpMetricsRegistry(sink.stats),
-      error: kitError,
+      error: FunctionsError.kit,
     });
     log.info({ url: health.url }, 'health endpoints listening');
   }

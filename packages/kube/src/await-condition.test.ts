@@ -13,10 +13,9 @@ import { FakeClock } from './clock.js';
 import { KubeError } from './errors.js';
 import type { NamespacedName } from './keys.js';
 import type { ListerWatcher } from './list-watch.js';
-import type { ResourceRef } from './resource.js';
-import { MemoryCollection, silentLog, type TestObject } from './testing.js';
+import { MemoryCollection, silentLog, type TestObject, TEST_KINDS } from './testing.js';
 
-const USERS: ResourceRef = { group: 'example.dev', version: 'v1', plural: 'users', kind: 'User', namespaced: true };
+const { users: USERS } = TEST_KINDS;
 
 /** objectListerWatcher over the in-memory collection, as ResourceClient does it over HTTP: GET, then a watch by name. */
 function source(api: MemoryCollection): ObjectWatchSource<KubernetesObject> & { gets: number } {

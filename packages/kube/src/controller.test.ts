@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { TerminalError } from './errors.js';
-import { MemoryCollection, silentLog, type TestObject } from './testing.js';
+import { MemoryCollection, silentLog, TEST_KINDS, type TestObject } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Controller, ownerKeys, type ReconcileContext, type ReconcileResult } from './controller.js';
 import { Informer } from './informer.js';
@@ -9,27 +9,7 @@ import type { ObjectKey } from './keys.js';
 import { RuntimeMetrics } from './metrics.js';
 import type { ResourceRef } from './resource.js';
 
-const TENANTS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'tenants',
-  kind: 'Tenant',
-  namespaced: false,
-};
-const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
-const USERS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'users',
-  kind: 'User',
-  namespaced: true,
-};
+const { tenants: TENANTS, users: USERS, namespaces: NAMESPACES } = TEST_KINDS;
 
 const tenant = (name: string): KubernetesObject => ({
   apiVersion: 'example.dev/v1',

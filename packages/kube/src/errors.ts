@@ -18,9 +18,10 @@
 import { defineErrors, ServiceError } from '@cnpaas/service-kit';
 import { ApiException } from '@kubernetes/client-node';
 
-export const KubeError = defineErrors({
+export class KubeError extends defineErrors({
   package: 'kube',
   name: 'KubeError',
+  prefix: 'CNPAAS_KUBE_',
   base: ServiceError,
   codes: {
     CNPAAS_KUBE_INVALID_CONFIG: {
@@ -70,8 +71,7 @@ export const KubeError = defineErrors({
       fix: 'Correct the CRD file the message names; for the formatter, install prettier as a devDependency (npm install -D prettier).',
     },
   },
-});
-export type KubeError = InstanceType<typeof KubeError>;
+}) {}
 export type KubeErrorCode = KubeError['code'];
 
 const terminalErrorBrand = Symbol.for('cnpaas.kube.TerminalError');

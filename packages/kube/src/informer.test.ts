@@ -1,17 +1,10 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { MemoryCollection, silentLog } from './testing.js';
+import { MemoryCollection, silentLog, TEST_KINDS } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Informer, type InformerOptions } from './informer.js';
-import type { ResourceRef } from './resource.js';
 
-const USERS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'users',
-  kind: 'User',
-  namespaced: true,
-};
+const { users: USERS } = TEST_KINDS;
 
 function user(name: string, extra: Record<string, unknown> = {}): KubernetesObject {
   return { apiVersion: 'example.dev/v1', kind: 'User', metadata: { name, namespace: 'ns' }, ...extra };

@@ -1,25 +1,11 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubeError } from './errors.js';
-import { deferred, MemoryCollection, MemoryLease, silentLog } from './testing.js';
+import { deferred, MemoryCollection, MemoryLease, silentLog, TEST_KINDS } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Manager, type ManagerOptions } from './manager.js';
-import type { ResourceRef } from './resource.js';
 
-const TENANTS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'tenants',
-  kind: 'Tenant',
-  namespaced: false,
-};
-const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
+const { tenants: TENANTS, namespaces: NAMESPACES } = TEST_KINDS;
 
 const tenant = (name: string): KubernetesObject => ({
   apiVersion: 'example.dev/v1',

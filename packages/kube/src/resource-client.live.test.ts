@@ -12,50 +12,17 @@
  * One control plane for the file; every test has its own namespace.
  */
 import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
-import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
+import { startControlPlane, type TestControlPlane, widgetCrd } from '@cnpaas/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpStatusOf, isNotFound } from './errors.js';
 import { Informer } from './informer.js';
 import { kubeLeaseLock } from './lease-lock.js';
 import { ResourceClient } from './resource-client.js';
-import type { ResourceRef } from './resource.js';
-import { silentLog } from './testing.js';
+import { silentLog, TEST_KINDS } from './testing.js';
 
-const WIDGETS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'widgets',
-  kind: 'Widget',
-  namespaced: true,
-};
-const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true };
-const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  kind: 'Namespace',
-  namespaced: false,
-};
+const { widgets: WIDGETS, namespaces: NAMESPACES, configMaps: CONFIGMAPS } = TEST_KINDS;
 
-const WIDGET_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'widgets.example.dev' },
-  spec: {
-    group: 'example.dev',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-    scope: 'Namespaced',
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
+const WIDGET_CRD = widgetCrd();
 
 type Widget = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 

@@ -13,15 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGone } from './errors.js';
 import type { WatchEvent } from './list-watch.js';
 import { ResourceClient } from './resource-client.js';
-import type { ResourceRef } from './resource.js';
+import { TEST_KINDS } from './testing.js';
 
-const USERS: ResourceRef = {
-  group: 'example.dev',
-  version: 'v1',
-  plural: 'users',
-  kind: 'User',
-  namespaced: true,
-};
+const { users: USERS } = TEST_KINDS;
 
 const requests: Array<{ method: string; url: URL; auth?: string; contentType?: string; body: string }> = [];
 const openWatches = new Set<http.ServerResponse>();

@@ -11,8 +11,18 @@ import { ApiException, type KubernetesListObject, type KubernetesObject } from '
 import { keyOf } from './keys.js';
 import type { ListerWatcher, WatchEvent, WatchHandle, WatchOptions } from './list-watch.js';
 import type { LeaderElectionRecord, LeaseLock, VersionedRecord } from './leader-election.js';
+import type { ResourceRef } from './resource.js';
 
 export const silentLog = pino({ level: 'silent' });
+
+/** Kinds for tests: three made-up example.dev kinds (install widgets' CRD where a real apiserver serves them), two built-ins. */
+export const TEST_KINDS = {
+  tenants: { group: 'example.dev', version: 'v1', plural: 'tenants', kind: 'Tenant', namespaced: false },
+  users: { group: 'example.dev', version: 'v1', plural: 'users', kind: 'User', namespaced: true },
+  widgets: { group: 'example.dev', version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true },
+  namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
+  configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+} as const satisfies Record<string, ResourceRef>;
 
 export interface Deferred<T = void> {
   promise: Promise<T>;

@@ -6,7 +6,7 @@
  * its PKI must issue. A plain object; the platform decides paths and ports
  * and passes them in.
  */
-import { hostPort, nodeProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { listenAddress, listeningProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
 import { allManifests } from './manifests.js';
 import { OPERATOR_NAME } from './webshop/names.js';
 
@@ -28,17 +28,16 @@ export interface OperatorComponentOptions {
 }
 
 export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {
-  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
-  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listen];
+  const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listenAddress(options)];
   if (options.claimGraceSeconds !== undefined) args.push('--claim-grace-seconds', String(options.claimGraceSeconds));
   if (options.apiServerUser !== undefined) args.push('--api-server-user', options.apiServerUser);
   return {
     // /readyz: 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
-    ...nodeProcess('operator', {
+    ...listeningProcess('operator', {
+      ...options,
       bin: new URL('../bin/cnpaas-operator.js', import.meta.url),
+      scheme: 'http',
       args,
-      baseUrl: `http://${listen}`,
-      logLevel: options.logLevel,
     }),
     manifests: { beforeStart: allManifests(), afterReady: [] },
     certificates: [

@@ -3,7 +3,7 @@
  * variable (flags win), so a supervisor can pass either.
  */
 import { flagTable, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
-import { kitError } from './errors.js';
+import { OperatorError } from './errors.js';
 import { DEFAULT_TEMPLATE, LEADER_LEASE } from './webshop/names.js';
 
 export interface OperatorConfig extends KubeconfigSource {
@@ -52,7 +52,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Op
     bin: 'cnpaas-operator',
     argv,
     env,
-    error: kitError,
+    error: OperatorError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_OPERATOR',
       strings: ['listen-health', 'claim-grace-seconds', 'template', 'api-server-user'],

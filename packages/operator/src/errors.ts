@@ -10,11 +10,12 @@
  * `instanceof` also holds across two copies of this package), `describe()`
  * and `hint`.
  */
-import { defineErrors, kitErrors, ServiceError, type ErrorFactory } from '@cnpaas/service-kit';
+import { defineErrors, ServiceError } from '@cnpaas/service-kit';
 
-export const OperatorError = defineErrors({
+export class OperatorError extends defineErrors({
   package: 'operator',
   name: 'OperatorError',
+  prefix: 'CNPAAS_OPERATOR_',
   base: ServiceError,
   codes: {
     CNPAAS_OPERATOR_BAD_FLAG: {
@@ -38,12 +39,5 @@ export const OperatorError = defineErrors({
       fix: 'Pass objects as read from the API (the cache or a GET): only those carry a UID.',
     },
   },
-});
-export type OperatorError = InstanceType<typeof OperatorError>;
+}) {}
 export type OperatorErrorCode = OperatorError['code'];
-
-/** The kit's failures (flags, kubeconfig, the health server's listen) under this package's codes. */
-export const kitError: ErrorFactory<'BAD_FLAG' | 'KUBECONFIG' | 'LISTEN'> = kitErrors(
-  'CNPAAS_OPERATOR_',
-  OperatorError,
-);

@@ -27,7 +27,7 @@ import {
   type UserInfo,
 } from '@cnpaas/kube';
 import type { OperatorConfig } from './config.js';
-import { kitError } from './errors.js';
+import { OperatorError } from './errors.js';
 import { addWebshopControllers } from './webshop/controllers.js';
 import { kubeWebshopApi } from './webshop/kube-api.js';
 import { LEADER_LEASE, OPERATOR_NAME, WEBSHOP_GROUP } from './webshop/names.js';
@@ -35,7 +35,7 @@ import { LEADER_LEASE, OPERATOR_NAME, WEBSHOP_GROUP } from './webshop/names.js';
 export async function run(config: OperatorConfig, version: string): Promise<void> {
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the operator's kubeconfig from cnpaas up",
-    error: kitError,
+    error: OperatorError.kit,
   });
   const log = createLogger({ level: config.logLevel, component: OPERATOR_NAME });
   const identity = `${hostname()}_${randomUUID()}`;
@@ -68,7 +68,7 @@ export async function run(config: OperatorConfig, version: string): Promise<void
     port: config.healthPort,
     ready: () => ({ ready: mgr.ready(), state: mgr.state }),
     registry: mgr.metrics.registry,
-    error: kitError,
+    error: OperatorError.kit,
   });
   log.info({ health: health.url, version, leaderElection: config.leaderElection, identity }, 'started');
 

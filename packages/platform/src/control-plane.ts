@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClusterPki } from './cluster-pki.js';
+import { FRONT_PROXY_CLIENT_NAME, type ClusterPki } from './cluster-pki.js';
+import type { KeyPairFiles } from './pki.js';
 import type { Ports } from './ports.js';
 import type { StatePaths } from './state-dir.js';
 
@@ -116,20 +117,54 @@ export interface ApiserverSpecOptions extends Pick<ControlPlaneOptions, 'ports' 
   extraArgs?: string[];
 }
 
-export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
-  const { ports, pki } = options;
+interface KubeComponentOptions {
+  name: string;
+  binary: string;
+  /** Its HTTPS port on 127.0.0.1. */
+  port: number;
+  /** Its serving certificate and key, signed by the cluster CA. */
+  serving: KeyPairFiles;
+  /** Checked against the cluster CA. */
+  readyPath: '/readyz' | '/healthz';
+  readyTimeoutMs: number;
+  pki: ClusterPki;
+  /** Its own flags, after the serving ones. */
+  flags: string[];
+}
+
+/** A Kubernetes control-plane binary serving HTTPS on loopback with a certificate of the cluster CA. */
+function kubeComponentSpec(options: KubeComponentOptions): ProcessSpec {
   return {
-    name: 'kube-apiserver',
+    name: options.name,
     command: [
-      options.binaries.kubeApiserver,
-      `--etcd-servers=${options.etcdServers}`,
+      options.binary,
       '--bind-address=127.0.0.1',
-      `--secure-port=${ports.apiserver}`,
+      `--secure-port=${options.port}`,
+      `--tls-cert-file=${options.serving.cert}`,
+      `--tls-private-key-file=${options.serving.key}`,
+      ...options.flags,
+    ],
+    readyUrl: `https://127.0.0.1:${options.port}${options.readyPath}`,
+    readyCaFile: options.pki.ca.files.cert,
+    readyTimeoutMs: options.readyTimeoutMs,
+  };
+}
+
+export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
+  const { pki } = options;
+  return kubeComponentSpec({
+    name: 'kube-apiserver',
+    binary: options.binaries.kubeApiserver,
+    port: options.ports.apiserver,
+    serving: pki.apiserver,
+    readyPath: '/readyz',
+    readyTimeoutMs: 120_000,
+    pki,
+    flags: [
+      `--etcd-servers=${options.etcdServers}`,
       // Loopback with no default route: the only combination kube-apiserver 1.34 accepts.
       '--advertise-address=127.0.0.1',
       '--endpoint-reconciler-type=none',
-      `--tls-cert-file=${pki.apiserver.cert}`,
-      `--tls-private-key-file=${pki.apiserver.key}`,
       `--client-ca-file=${pki.ca.files.cert}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${pki.serviceAccount.pub}`,
@@ -139,7 +174,7 @@ export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
       '--allow-privileged=false',
       '--profiling=false',
       `--requestheader-client-ca-file=${pki.frontProxyCa.files.cert}`,
-      '--requestheader-allowed-names=front-proxy-client',
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
       '--requestheader-username-headers=X-Remote-User',
       '--requestheader-group-headers=X-Remote-Group',
       '--requestheader-extra-headers-prefix=X-Remote-Extra-',
@@ -150,25 +185,23 @@ export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
       '--v=1',
       ...(options.extraArgs ?? []),
     ],
-    readyUrl: `https://127.0.0.1:${ports.apiserver}/readyz`,
-    readyCaFile: pki.ca.files.cert,
-    readyTimeoutMs: 120_000,
-  };
+  });
 }
 
 export function controllerManagerSpec(options: ControlPlaneOptions): ProcessSpec {
-  const { ports, pki } = options;
-  return {
+  const { pki } = options;
+  return kubeComponentSpec({
     name: 'kube-controller-manager',
-    command: [
-      options.binaries.kubeControllerManager,
+    binary: options.binaries.kubeControllerManager,
+    port: options.ports.controllerManager,
+    serving: pki.controllerManagerServing,
+    readyPath: '/healthz',
+    readyTimeoutMs: 60_000,
+    pki,
+    flags: [
       `--kubeconfig=${options.controllerManagerKubeconfig}`,
       `--authentication-kubeconfig=${options.controllerManagerKubeconfig}`,
       `--authorization-kubeconfig=${options.controllerManagerKubeconfig}`,
-      '--bind-address=127.0.0.1',
-      `--secure-port=${ports.controllerManager}`,
-      `--tls-cert-file=${pki.controllerManagerServing.cert}`,
-      `--tls-private-key-file=${pki.controllerManagerServing.key}`,
       // Each controller acts as its own service account, bound by the bootstrap RBAC.
       '--use-service-account-credentials=true',
       `--service-account-private-key-file=${pki.serviceAccount.key}`,
@@ -178,8 +211,5 @@ export function controllerManagerSpec(options: ControlPlaneOptions): ProcessSpec
       `--controllers=${CONTROLLERS.join(',')}`,
       '--v=1',
     ],
-    readyUrl: `https://127.0.0.1:${ports.controllerManager}/healthz`,
-    readyCaFile: pki.ca.files.cert,
-    readyTimeoutMs: 60_000,
-  };
+  });
 }

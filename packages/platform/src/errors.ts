@@ -7,9 +7,10 @@
  */
 import { defineErrors, ServiceError } from '@cnpaas/service-kit';
 
-export const PlatformError = defineErrors({
+export class PlatformError extends defineErrors({
   package: 'platform',
   name: 'PlatformError',
+  prefix: 'CNPAAS_PLATFORM_',
   base: ServiceError,
   codes: {
     CNPAAS_PLATFORM_USAGE: {
@@ -73,8 +74,7 @@ export const PlatformError = defineErrors({
       fix: 'Name a workspace package or a package directory whose built entry point exports `service: ServiceComposition` (build it first); rename what the message says two services share; install services of different namespaces with one cnpaas install each.',
     },
   },
-});
-export type PlatformError = InstanceType<typeof PlatformError>;
+}) {}
 export type PlatformErrorCode = PlatformError['code'];
 
 /** One line for humans: the message, then the hint. */

@@ -17,7 +17,7 @@ import { KubeClient } from '@cnpaas/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryCacheDir } from '../src/kube-binaries.js';
 import { pinnedKubeVersion } from '../src/kube-version.js';
-import { startControlPlane, type TestControlPlane } from '../src/testing/index.js';
+import { startControlPlane, type TestControlPlane, widgetCrd } from '../src/testing/index.js';
 
 const PUSHDOWN_BINARY = path.join(binaryCacheDir(pinnedKubeVersion()), 'kube-apiserver-pushdown');
 const missing =
@@ -28,30 +28,12 @@ if (missing) console.warn(`skipping the selector push-down test: ${missing}`);
 
 const GROUP = 'pushdown.example.dev';
 const RESOURCE = `/apis/${GROUP}/v1/namespaces/default/widgets`;
-const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `widgets.${GROUP}` },
-  spec: {
-    group: GROUP,
-    scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        selectableFields: [{ jsonPath: '.spec.color' }],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } },
-          },
-        },
-      },
-    ],
-  },
-};
+const CRD = widgetCrd({
+  group: GROUP,
+  status: false,
+  selectableFields: [{ jsonPath: '.spec.color' }],
+  schema: { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } } },
+});
 
 const COUNT = 48;
 const COLORS = ['red', 'green', 'blue'];

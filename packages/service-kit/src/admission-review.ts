@@ -10,21 +10,10 @@
  * patch. The helpers here build answers that pass those checks.
  */
 import type { AdmissionFailure, ErrorFactory } from './errors.js';
+import type { GroupVersionKind, GroupVersionResource } from './group-version.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
-
-export interface GroupVersionKind {
-  group: string;
-  version: string;
-  kind: string;
-}
-
-export interface GroupVersionResource {
-  group: string;
-  version: string;
-  resource: string;
-}
 
 export interface UserInfo {
   username?: string;

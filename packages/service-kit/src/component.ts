@@ -6,6 +6,7 @@
  * one; the platform decides paths and ports and passes them in.
  */
 import { fileURLToPath } from 'node:url';
+import { hostPort } from './address.js';
 
 export interface CertificateNeed {
   /** A short id the platform can key files by. */
@@ -54,7 +55,7 @@ export interface NodeProcessOptions {
   /** LOG_LEVEL; default info. */
   logLevel?: string | undefined;
   /** More of the environment, e.g. files that hold credentials (never a secret's value: `ps e` shows it). */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
 }
 
 /** This node running the bin with its flags, LOG_LEVEL, and the health routes on one base URL. */
@@ -67,4 +68,38 @@ export function nodeProcess(name: string, options: NodeProcessOptions): NodeProc
     readyUrl: `${options.baseUrl}/readyz`,
     metricsUrl: `${options.baseUrl}/metrics`,
   };
+}
+
+/** Where a component listens and how much it logs: what the platform passes every descriptor. */
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  host?: string | undefined;
+  port: number;
+  /** LOG_LEVEL; default info. */
+  logLevel?: string | undefined;
+}
+
+/** HOST:PORT of a component's listener: its host, or 127.0.0.1. */
+export function listenAddress(options: ListenOptions): string {
+  return hostPort(options.host ?? '127.0.0.1', options.port);
+}
+
+export interface ListeningProcessOptions extends ListenOptions, Pick<NodeProcessOptions, 'bin' | 'args' | 'env'> {
+  /** How its health routes are reached where it listens: `https` on its TLS port, `http` on a health port. */
+  scheme: 'http' | 'https';
+}
+
+/**
+ * `nodeProcess` for a component that serves /healthz, /readyz and /metrics
+ * where it listens: the base URL and LOG_LEVEL come from the descriptor's
+ * own options (`{ ...options, bin, scheme, args }`).
+ */
+export function listeningProcess(name: string, options: ListeningProcessOptions): NodeProcess {
+  return nodeProcess(name, {
+    bin: options.bin,
+    args: options.args,
+    baseUrl: `${options.scheme}://${listenAddress(options)}`,
+    logLevel: options.logLevel,
+    env: options.env,
+  });
 }

@@ -12,6 +12,7 @@
  * - `GET /apis/<group>`: the APIGroup. The aggregator serves this one itself
  *   from APIService objects; ours is for direct callers.
  */
+import type { GroupVersion } from './group-version.js';
 
 /** One resource of the group, as discovery lists it. */
 export interface ServedResource {
@@ -23,9 +24,7 @@ export interface ServedResource {
 }
 
 /** A group-version a server serves, with every resource in it. */
-export interface ServedGroupVersion {
-  group: string;
-  version: string;
+export interface ServedGroupVersion extends GroupVersion {
   resources: readonly ServedResource[];
   /** `kubectl get <category>` lists the resources in it; none by default. */
   categories?: readonly string[];

@@ -9,9 +9,9 @@
  * may bundle its own copy. Each subclass sets its own `brand`, or it could
  * not be told apart from its siblings. Its `name` is its class's name.
  *
- * A package's registry is then its code union (one doc comment per code:
- * scripts/errors-catalogue.ts makes docs/errors.md of them), its class with
- * its brand, and `kitErrors` for the kit's failures under its codes.
+ * A package's registry is one table of codes made into its class by
+ * `defineErrors` (define-errors.ts), whose `kit` files the kit's failures
+ * under those codes (`kitErrors`, below).
  */
 
 import type { KubeStatus } from './kube-status.js';

@@ -22,12 +22,17 @@ export {
   type DefineErrorsOptions,
   type ErrorCodeInfo,
   type ErrorCodeTable,
+  type KitKindsOf,
   type RegisteredErrorClass,
 } from './define-errors.js';
 export {
+  listenAddress,
+  listeningProcess,
   nodeProcess,
   type CertificateNeed,
   type ComponentDescriptor,
+  type ListenOptions,
+  type ListeningProcessOptions,
   type NodeProcess,
   type NodeProcessOptions,
 } from './component.js';
@@ -77,6 +82,7 @@ export { readPem, tlsSetup, type ReadPemOptions, type TlsSetupOptions } from './
 export {
   MTLS_SERVING_FLAGS,
   MTLS_TLS_HINT,
+  mtlsProcess,
   mtlsServingArgs,
   mtlsServingTls,
   readMtlsMaterial,
@@ -85,13 +91,16 @@ export {
   type MtlsComponentOptions,
   type MtlsFiles,
   type MtlsMaterial,
+  type MtlsProcessOptions,
   type MtlsServingConfig,
   type MtlsServingArgsOptions,
   type MtlsServingRules,
   type ServeMtlsOptions,
 } from './mtls-serving.js';
+export type { GroupVersion, GroupVersionKind, GroupVersionResource } from './group-version.js';
 export {
   MtlsJsonService,
+  type AnsweringErrors,
   type JsonServiceMetrics,
   type MtlsJsonServerKind,
   type MtlsJsonServerOptions,
@@ -155,8 +164,6 @@ export {
   type AdmissionReview,
   type CheckedAdmissionReview,
   type DenyOptions,
-  type GroupVersionKind,
-  type GroupVersionResource,
   type JsonPatchOp,
   type ObjectMeta,
   type Operation,

@@ -5,7 +5,7 @@
  * (HttpsService), the JSON body parser and the error handler, and keeps the
  * package's metrics. The package adds its routes in its constructor.
  */
-import type { JsonErrorHandlerOptions } from './error-handler.js';
+import type { AnsweredError, JsonErrorHandlerOptions } from './error-handler.js';
 import type { ErrorFactory } from './errors.js';
 import type { MetricsRegistry } from './health-routes.js';
 import { fastifyHttpsOptions } from './https-options.js';
@@ -19,16 +19,26 @@ export interface JsonServiceMetrics {
   readonly rejectedRequests: JsonErrorHandlerOptions['rejected'];
 }
 
+/**
+ * The package's error class (`defineErrors`): its errors are answered with their code, message and
+ * hint, and its `kit` reports the server's LISTEN and BODY_NOT_JSON failures.
+ */
+export interface AnsweringErrors {
+  readonly kit: ErrorFactory<'LISTEN' | 'BODY_NOT_JSON'>;
+  readonly prototype: AnsweredError;
+  [Symbol.hasInstance](value: unknown): boolean;
+}
+
 /** What every server of a package has in common, declared once beside its class. */
-export interface MtlsJsonServerKind<App, Log, Metrics> extends Pick<JsonErrorHandlerOptions, 'isOwn'> {
+export interface MtlsJsonServerKind<App, Log, Metrics> {
   /** `(options) => Fastify(options)`: the package loads fastify, the kit does not. */
   fastify(options: ReturnType<typeof fastifyHttpsOptions<Log>>): App;
   /** Metrics of its own, when the caller passes none. */
   metrics(): Metrics;
   /** The default largest request body, in bytes. */
   bodyLimit: number;
-  /** The package's LISTEN and BODY_NOT_JSON errors. */
-  error: ErrorFactory<'LISTEN' | 'BODY_NOT_JSON'>;
+  /** The package's error class. */
+  errors: AnsweringErrors;
 }
 
 /** The options every such server takes. */
@@ -56,8 +66,13 @@ export class MtlsJsonService<
         bodyLimit: options.bodyLimit ?? kind.bodyLimit,
       }),
     );
-    super(app, { error: kind.error, registry: metrics.registry, servingTls: mtlsServingTls });
+    const { errors } = kind;
+    super(app, { error: errors.kit, registry: metrics.registry, servingTls: mtlsServingTls });
     this.metrics = metrics;
-    serveJson(app, { error: kind.error, isOwn: kind.isOwn, rejected: metrics.rejectedRequests });
+    serveJson(app, {
+      error: errors.kit,
+      isOwn: (error): error is AnsweredError => error instanceof errors,
+      rejected: metrics.rejectedRequests,
+    });
   }
 }

@@ -7,6 +7,13 @@
  * that both servers read, check and reload them alike.
  */
 import type { HostPort } from './address.js';
+import {
+  listeningProcess,
+  listenAddress,
+  type ListenOptions,
+  type NodeProcess,
+  type NodeProcessOptions,
+} from './component.js';
 import type { ErrorFactory } from './errors.js';
 import type { Flags, FlagProblem } from './flags.js';
 import type { ServingTls } from './https-options.js';
@@ -40,17 +47,13 @@ export interface MtlsServingRules {
 }
 
 /** What the platform passes the component descriptor of such a server. */
-export interface MtlsComponentOptions {
-  /** Default 127.0.0.1. */
-  host?: string;
-  port: number;
+export interface MtlsComponentOptions extends ListenOptions {
   certFile: string;
   keyFile: string;
   /** The CA of the callers' client certificates. */
   clientCaFile: string;
   /** Kubeconfig with the server's own client identity. */
   kubeconfig: string;
-  logLevel?: string;
 }
 
 export interface MtlsServingArgsOptions {
@@ -76,6 +79,31 @@ export function mtlsServingArgs(options: MtlsServingArgsOptions): string[] {
     '--allowed-client-names',
     options.allowedClientNames.join(','),
   ];
+}
+
+export interface MtlsProcessOptions extends MtlsComponentOptions, Pick<NodeProcessOptions, 'bin' | 'env'> {
+  /** The CNs it lets in among the client certificates `clientCaFile` signed. */
+  allowedClientNames: readonly string[];
+  /** Its own flags, after the five and --kubeconfig. */
+  args?: readonly string[];
+}
+
+/**
+ * The process of such a server in a component descriptor: the five flags and
+ * --kubeconfig, then its own; /healthz, /readyz and /metrics on the same HTTPS
+ * port (they need no client certificate).
+ */
+export function mtlsProcess(name: string, options: MtlsProcessOptions): NodeProcess {
+  return listeningProcess(name, {
+    ...options,
+    scheme: 'https',
+    args: [
+      ...mtlsServingArgs({ ...options, listen: listenAddress(options) }),
+      '--kubeconfig',
+      options.kubeconfig,
+      ...(options.args ?? []),
+    ],
+  });
 }
 
 /** The five flags, checked (every server authenticates its callers: no anonymous mode). */

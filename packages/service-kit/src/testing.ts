@@ -1,8 +1,8 @@
 /**
  * Helpers for tests that run the real parts: certificates for real TLS
  * (CAs and leaves, generated per run; `testPki` for a server that checks
- * client certificates) and a log destination whose lines the
- * test reads back. Its own entry point, `@cnpaas/service-kit/testing`, for
+ * client certificates), one HTTPS call read to the end (httpsCall) and a
+ * log destination whose lines the test reads back. Its own entry point, `@cnpaas/service-kit/testing`, for
  * test code only: it needs `selfsigned`, which packages have as a
  * devDependency.
  */
@@ -106,3 +106,4 @@ export async function testPki(options: TestPkiOptions): Promise<TestPki> {
 
 export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAuditOptions } from './request-audit.js';
 export { seededRandom } from './seeded-random.js';
+export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.js';

@@ -9,9 +9,7 @@
  */
 import {
   APISERVER_WEBHOOK_CLIENT_NAME,
-  hostPort,
-  mtlsServingArgs,
-  nodeProcess,
+  mtlsProcess,
   type ComponentDescriptor,
   type MtlsComponentOptions,
 } from '@cnpaas/service-kit';
@@ -26,17 +24,11 @@ export { APISERVER_WEBHOOK_CLIENT_NAME };
 export type WebhooksComponentOptions = MtlsComponentOptions;
 
 export function webhooksComponent(options: WebhooksComponentOptions): ComponentDescriptor {
-  const listen = hostPort(options.host ?? '127.0.0.1', options.port);
   return {
-    ...nodeProcess('webhooks', {
+    ...mtlsProcess('webhooks', {
+      ...options,
       bin: new URL('../bin/cnpaas-webhooks.js', import.meta.url),
-      args: [
-        ...mtlsServingArgs({ ...options, listen, allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME] }),
-        '--kubeconfig',
-        options.kubeconfig,
-      ],
-      baseUrl: `https://${listen}`,
-      logLevel: options.logLevel,
+      allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME],
     }),
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac)],

@@ -12,7 +12,7 @@ import {
   type KubeconfigSource,
   type MtlsServingConfig,
 } from '@cnpaas/service-kit';
-import { kitError } from './errors.js';
+import { WebhooksError } from './errors.js';
 import { ARGON2ID_COST_RULE, ARGON2ID_FLOOR, type Argon2Params } from './password-hash.js';
 import { argon2AtLeast, argon2ParamsInRange, formatArgon2Params } from '@cnpaas/operator';
 
@@ -51,7 +51,7 @@ certificate files.
 
 /** "127.0.0.1:9443", "localhost:9443", "[::1]:9443". */
 export function parseListen(text: string): HostPort {
-  return parseListenFlag(text, { flag: 'listen', example: DEFAULT_LISTEN, error: kitError });
+  return parseListenFlag(text, { flag: 'listen', example: DEFAULT_LISTEN, error: WebhooksError.kit });
 }
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): WebhooksConfig | 'help' | 'version' {
@@ -59,7 +59,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): We
     bin: 'cnpaas-webhooks',
     argv,
     env,
-    error: kitError,
+    error: WebhooksError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_WEBHOOKS',
       strings: [...MTLS_SERVING_FLAGS, 'argon2id-cost'],

@@ -16,13 +16,14 @@
  * `ServiceError`: `describe()`, and an `instanceof` that holds across two
  * copies of this package. `errorMessage` is the kit's.
  */
-import { defineErrors, kitErrors } from '@cnpaas/service-kit';
+import { defineErrors } from '@cnpaas/service-kit';
 
 export { errorMessage } from '@cnpaas/service-kit';
 
-export const WebhooksError = defineErrors({
+export class WebhooksError extends defineErrors({
   package: 'webhooks',
   name: 'WebhooksError',
+  prefix: 'CNPAAS_WEBHOOKS_',
   codes: {
     CNPAAS_WEBHOOKS_BAD_FLAG: {
       meaning: 'A command-line flag or environment variable is missing or malformed.',
@@ -69,9 +70,5 @@ export const WebhooksError = defineErrors({
       fix: "Pass the server's https URL (e.g. https://127.0.0.1:9443) and the PEM CA certificate that signed its serving certificate (cnpaas up's PKI has it).",
     },
   },
-});
-export type WebhooksError = InstanceType<typeof WebhooksError>;
+}) {}
 export type WebhooksErrorCode = WebhooksError['code'];
-
-/** The kit's failures (flags, certificate files, kubeconfig, listen, client certificates) under this package's codes. */
-export const kitError = kitErrors('CNPAAS_WEBHOOKS_', WebhooksError);

@@ -9,7 +9,7 @@ import { readMtlsMaterial, serveMtlsUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { WebhooksConfig } from './config.js';
 import { EmailClaims, KubeClaimStore } from './email-claim.js';
-import { kitError } from './errors.js';
+import { WebhooksError } from './errors.js';
 import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { PasswordHasher } from './password-hash.js';
@@ -18,10 +18,10 @@ import { WebhookServer } from './server.js';
 
 export async function run(config: WebhooksConfig, version: string): Promise<void> {
   // The certificate files first: a missing one is the first thing to fix.
-  const tls = readMtlsMaterial(config, kitError);
+  const tls = readMtlsMaterial(config, WebhooksError.kit);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the webhooks' kubeconfig from cnpaas up",
-    error: kitError,
+    error: WebhooksError.kit,
   });
   const log = createLogger({ level: config.logLevel });
   const metrics = new WebhookMetrics({ processMetrics: true });
@@ -42,7 +42,7 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
         metrics,
       }),
     log,
-    error: kitError,
+    error: WebhooksError.kit,
     listening: (url) => log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening'),
   });
 }

@@ -1,8 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowWithPatch, decodePatch, type AdmissionReview } from '@cnpaas/service-kit';
+import { httpsCall } from '@cnpaas/service-kit/testing';
 import { EmailClaims } from './email-claim.js';
 import { PasswordHasher } from './password-hash.js';
 import { WEBHOOKS, webshopRoutes, type WebhookRoute } from './routes.js';
@@ -31,12 +30,13 @@ let url: string;
 
 interface Reply {
   status: number;
+  /** The JSON body, or undefined when it is not JSON. */
   body: any;
   text: string;
   peerCertificate?: X509Certificate;
 }
 
-function call(
+async function call(
   path: string,
   options: {
     body?: string | Buffer;
@@ -45,36 +45,19 @@ function call(
     contentType?: string;
   } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${url}${path}`,
-      {
-        method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
-        ca: pki.ca.cert,
-        ...(options.client ? { cert: options.client.cert, key: options.client.key } : {}),
-        headers: options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const raw = (res.socket as TLSSocket).getPeerX509Certificate?.();
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body, text, ...(raw ? { peerCertificate: raw } : {}) });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
+  const r = await httpsCall(`${url}${path}`, {
+    ca: pki.ca.cert,
+    client: options.client,
+    body: options.body,
+    method: options.method,
+    contentType: options.contentType ?? 'application/json',
   });
+  return {
+    status: r.status,
+    body: r.json,
+    text: r.text,
+    ...(r.peerCertificate ? { peerCertificate: r.peerCertificate } : {}),
+  };
 }
 
 /** As kube-apiserver calls a webhook: POST ?timeout=10s with its client certificate. */

@@ -30,7 +30,7 @@ import {
   type MtlsMaterial,
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { WebhooksError, errorMessage, kitError } from './errors.js';
+import { WebhooksError, errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import type { WebhookRoute } from './routes.js';
@@ -61,7 +61,7 @@ export class WebhookServer extends MtlsJsonService<App, Logger, WebhookMetrics> 
             signer: "the webhooks' client CA",
             action: 'call admission routes',
             hint: 'give kube-apiserver --admission-control-config-file with a kubeConfigFile holding its webhook client certificate',
-            error: kitError,
+            error: WebhooksError.kit,
           })
         : undefined;
     for (const route of options.routes) {
@@ -127,14 +127,10 @@ const SERVER_KIND: MtlsJsonServerKind<App, Logger, WebhookMetrics> = {
   fastify: (options) => Fastify(options),
   metrics: () => new WebhookMetrics(),
   bodyLimit: DEFAULT_BODY_LIMIT,
-  error: kitError,
-  isOwn: (error) => error instanceof WebhooksError,
+  errors: WebhooksError,
 };
 
 /** The envelope checked by the kit; a body that is not a review is CNPAAS_WEBHOOKS_BAD_REVIEW (HTTP 400). */
 function parseAdmissionReview(body: unknown): CheckedAdmissionReview {
-  return parseReview(
-    body,
-    (_kind, message, options) => new WebhooksError('CNPAAS_WEBHOOKS_BAD_REVIEW', message, options),
-  );
+  return parseReview(body, WebhooksError.kit);
 }

@@ -6,9 +6,10 @@
  */
 import { defineErrors, ServiceError } from '@cnpaas/service-kit';
 
-export const WebshopError = defineErrors({
+export class WebshopError extends defineErrors({
   package: 'webshop',
   name: 'WebshopError',
+  prefix: 'CNPAAS_WEBSHOP_',
   base: ServiceError,
   codes: {
     CNPAAS_WEBSHOP_NO_SUCH_MAIL: {
@@ -16,6 +17,5 @@ export const WebshopError = defineErrors({
       fix: 'Run cnpaas mail (no id) to list the ids, and pass one of them.',
     },
   },
-});
-export type WebshopError = InstanceType<typeof WebshopError>;
+}) {}
 export type WebshopErrorCode = WebshopError['code'];

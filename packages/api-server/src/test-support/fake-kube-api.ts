@@ -27,6 +27,7 @@ import type { SubjectAccessReviewSpec } from '../authorizer.js';
 import type { RegistrationRequest } from '../registration-body.js';
 import { failure, type KubeStatus } from '../status.js';
 import type { TestPki } from './pki.js';
+import { completedStatus } from './registrations.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -40,22 +41,6 @@ export interface SarDecision {
   denied?: boolean;
   reason?: string;
 }
-
-export const COMPLETED_STATUS = (name: string): RegistrationRequestStatus => ({
-  tenant: `t-${name}`,
-  namespace: `t-${name}`,
-  user: `t-${name}`,
-  email: `t-${name}-welcome`,
-  conditions: [
-    {
-      type: 'Ready',
-      status: 'True',
-      lastTransitionTime: '2026-01-01T00:00:00Z',
-      reason: 'Completed',
-      message: 'tenant, namespace, user and welcome email exist',
-    },
-  ],
-});
 
 export class FakeKubeApi {
   readonly app: FastifyInstance<HttpsServer, IncomingMessage, ServerResponse>;
@@ -286,7 +271,7 @@ export class FakeKubeApi {
   }
 
   /** What the operator does when it is done: write the four names, then delete. */
-  complete(name: string, status: RegistrationRequestStatus = COMPLETED_STATUS(name)): void {
+  complete(name: string, status: RegistrationRequestStatus = completedStatus(name)): void {
     this.modify(name, status);
     this.remove(name);
   }

@@ -61,7 +61,46 @@ export interface EmailStatusStore {
   recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'>;
 }
 
-/** The status merge patches both stores apply (RFC 7386: null removes a field). */
+/** Which of the protocol's writes a status patch is: the stores name their failures and fault points by it. */
+export type StatusWrite = 'claim' | 'sent' | 'error';
+
+/** One write of the protocol as the apiserver takes it: a merge patch on /status, maybe conditional. */
+export interface StatusPatch {
+  write: StatusWrite;
+  /** Apply only while the Email is still at this version; undefined: unconditionally. */
+  resourceVersion?: string | undefined;
+  /** RFC 7386: null removes a field. */
+  status: Record<string, unknown>;
+}
+
+/**
+ * The protocol's three writes, each made once here from its record: the
+ * claim and an error record are conditional on the version the caller read,
+ * sentTimestamp is not. A store supplies the read and the one status patch
+ * the apiserver offers (KubeEmailStatusStore over HTTP, the in-memory store
+ * with its fault points).
+ */
+export abstract class StatusPatchStore implements EmailStatusStore {
+  abstract get(ref: EmailRef): Promise<EmailObject | undefined>;
+
+  /** Applies the patch; 'conflict' when it is conditional and the Email has moved on (HTTP 409). */
+  protected abstract patchStatus(ref: EmailRef, patch: StatusPatch): Promise<EmailObject | 'conflict'>;
+
+  claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'> {
+    return this.patchStatus(ref, { write: 'claim', resourceVersion, status: claimPatch(claim) });
+  }
+
+  async markSent(ref: EmailRef, sent: SentRecord): Promise<void> {
+    await this.patchStatus(ref, { write: 'sent', status: sentPatch(sent) });
+  }
+
+  async recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'> {
+    const patch = { write: 'error', resourceVersion: error.resourceVersion, status: errorPatch(error) } as const;
+    return (await this.patchStatus(ref, patch)) === 'conflict' ? 'conflict' : 'recorded';
+  }
+}
+
+/** The status merge patches of the three writes (RFC 7386: null removes a field). */
 export function claimPatch(claim: ClaimRecord): Record<string, unknown> {
   return {
     claimedBy: claim.claimedBy,

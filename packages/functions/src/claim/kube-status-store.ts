@@ -5,7 +5,8 @@
  *
  * - `get` is a plain GET: the apiserver serves it from etcd (our store), not
  *   from a cache, so a claim written a moment ago is always seen.
- * - Every write is a JSON merge patch on the /status subresource. The claim
+ * - Every write is a JSON merge patch on the /status subresource (the one
+ *   patch of StatusPatchStore, which makes it from each record). The claim
  *   carries `metadata.resourceVersion`: the apiserver compares it with the
  *   stored version before applying the patch (also on /status) and answers
  *   409 Conflict when they differ; that is the claim's compare-and-swap.
@@ -16,25 +17,24 @@ import { isConflict, isNotFound, ResourceClient } from '@cnpaas/kube';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EMAILS_RESOURCE, type EmailObject } from '../email-resource.js';
 import { FunctionsError, errorMessage } from '../errors.js';
-import {
-  claimPatch,
-  errorPatch,
-  sentPatch,
-  type ClaimRecord,
-  type EmailRef,
-  type EmailStatusStore,
-  type ErrorRecord,
-  type SentRecord,
-} from './email-status-store.js';
+import { StatusPatchStore, type EmailRef, type StatusPatch, type StatusWrite } from './email-status-store.js';
 
 export const FIELD_MANAGER = 'cnpaas-email-function';
 
 type KubeEmail = EmailObject & { metadata: EmailObject['metadata'] };
 
-export class KubeEmailStatusStore implements EmailStatusStore {
+/** What a failed write could not do, for its error message. */
+const FAILED_WRITE: Record<StatusWrite, string> = {
+  claim: 'claim',
+  sent: 'record sentTimestamp on',
+  error: 'record an error on',
+};
+
+export class KubeEmailStatusStore extends StatusPatchStore {
   readonly #client: ResourceClient<KubeEmail>;
 
   constructor(kc: KubeConfig, options: { requestTimeoutMs?: number } = {}) {
+    super();
     this.#client = new ResourceClient<KubeEmail>(kc, EMAILS_RESOURCE, {
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     });
@@ -49,44 +49,19 @@ export class KubeEmailStatusStore implements EmailStatusStore {
     }
   }
 
-  async claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'> {
+  protected override async patchStatus(ref: EmailRef, patch: StatusPatch): Promise<EmailObject | 'conflict'> {
+    const { resourceVersion } = patch;
+    const precondition = resourceVersion !== undefined ? { metadata: { resourceVersion } } : {};
     try {
       return await this.#client.mergePatch(
         ref,
-        { metadata: { resourceVersion }, status: claimPatch(claim) },
+        { ...precondition, status: patch.status },
         { subresource: 'status', fieldManager: FIELD_MANAGER },
       );
     } catch (err) {
-      if (isConflict(err)) return 'conflict';
-      throw storeError('claim', ref, err);
-    }
-  }
-
-  async markSent(ref: EmailRef, sent: SentRecord): Promise<void> {
-    try {
-      await this.#client.mergePatch(
-        ref,
-        { status: sentPatch(sent) },
-        { subresource: 'status', fieldManager: FIELD_MANAGER },
-      );
-    } catch (err) {
-      throw storeError('record sentTimestamp on', ref, err);
-    }
-  }
-
-  async recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'> {
-    const precondition =
-      error.resourceVersion !== undefined ? { metadata: { resourceVersion: error.resourceVersion } } : {};
-    try {
-      await this.#client.mergePatch(
-        ref,
-        { ...precondition, status: errorPatch(error) },
-        { subresource: 'status', fieldManager: FIELD_MANAGER },
-      );
-      return 'recorded';
-    } catch (err) {
-      if (isConflict(err)) return 'conflict';
-      throw storeError('record an error on', ref, err);
+      // sentTimestamp has no 'conflict' answer: a 409 there is a failure like any other.
+      if (patch.write !== 'sent' && isConflict(err)) return 'conflict';
+      throw storeError(FAILED_WRITE[patch.write], ref, err);
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * An in-memory EmailStatusStore with the apiserver's semantics that the
  * protocol relies on: every write takes a new resourceVersion, `claim` is an
- * atomic compare-and-swap on it, status writes are RFC 7386 merge patches.
+ * atomic compare-and-swap on it, status writes are RFC 7386 merge patches
+ * (the one conditional patch StatusPatchStore makes the three writes of).
  * Every call yields to the event loop first, so concurrent deliveries really
  * interleave as they would over HTTP.
  *
@@ -17,16 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EmailObject, EmailStatus } from '../email-resource.js';
-import {
-  claimPatch,
-  errorPatch,
-  sentPatch,
-  type ClaimRecord,
-  type EmailRef,
-  type EmailStatusStore,
-  type ErrorRecord,
-  type SentRecord,
-} from './email-status-store.js';
+import { StatusPatchStore, type EmailRef, type StatusPatch, type StatusWrite } from './email-status-store.js';
 
 export type CrashPoint = 'after-claim' | 'before-mark-sent' | 'before-record-error';
 
@@ -42,9 +34,19 @@ export class SimulatedCrash extends Error {
   }
 }
 
-export interface MemoryConnection extends EmailStatusStore {
-  readonly dead: boolean;
-}
+/** Where each write may crash: the claim once applied, the others before they apply. */
+const CRASH_POINTS: Record<StatusWrite, { point: CrashPoint; applied: boolean }> = {
+  claim: { point: 'after-claim', applied: true },
+  sent: { point: 'before-mark-sent', applied: false },
+  error: { point: 'before-record-error', applied: false },
+};
+
+/** The counter of `calls` each write counts in. */
+const CALL_OF: Record<StatusWrite, 'claim' | 'markSent' | 'recordError'> = {
+  claim: 'claim',
+  sent: 'markSent',
+  error: 'recordError',
+};
 
 function key(ref: EmailRef): string {
   return `${ref.namespace}/${ref.name}`;
@@ -59,7 +61,91 @@ function mergeStatus(status: EmailStatus | undefined, patch: Record<string, unkn
   return next;
 }
 
-export class MemoryEmailStatusStore implements EmailStatusStore {
+function notFound(ref: EmailRef): Error {
+  return Object.assign(new Error(`emails "${ref.name}" not found`), { statusCode: 404 });
+}
+
+/** The store's objects and counters, which every connection reads and writes. */
+interface MemoryState {
+  readonly objects: Map<string, EmailObject>;
+  readonly calls: MemoryEmailStatusStore['calls'];
+  /** The next resourceVersion. */
+  nextVersion(): string;
+  /** True once for each 409 `conflictNext` asked for. */
+  takeInjectedConflict(): boolean;
+}
+
+/** One simulated process's connection to the store: once it crashes, every call through it fails. */
+export class MemoryConnection extends StatusPatchStore {
+  readonly #state: MemoryState;
+  readonly #turns: number;
+  readonly #crashAt: () => MemoryEmailStatusStore['crashAt'];
+  #dead = false;
+
+  constructor(state: MemoryState, options: { turns: number; crashAt: () => MemoryEmailStatusStore['crashAt'] }) {
+    super();
+    this.#state = state;
+    this.#turns = options.turns;
+    this.#crashAt = options.crashAt;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  get(ref: EmailRef): Promise<EmailObject | undefined> {
+    return this.#guard(() => {
+      this.#state.calls.get++;
+      const obj = this.#state.objects.get(key(ref));
+      return obj ? structuredClone(obj) : undefined;
+    });
+  }
+
+  // Public here: the store's own calls go through a fresh connection each.
+  override patchStatus(ref: EmailRef, patch: StatusPatch): Promise<EmailObject | 'conflict'> {
+    const crash = CRASH_POINTS[patch.write];
+    return this.#guard(() => {
+      if (!crash.applied) this.#crash(crash.point, ref);
+      const result = this.#apply(ref, patch);
+      if (crash.applied && result !== 'conflict') this.#crash(crash.point, ref);
+      return result;
+    });
+  }
+
+  /** The apiserver's merge patch on /status: check and set with no await in between, its compare-and-swap. */
+  #apply(ref: EmailRef, patch: StatusPatch): EmailObject | 'conflict' {
+    const { calls } = this.#state;
+    calls[CALL_OF[patch.write]]++;
+    const obj = this.#state.objects.get(key(ref));
+    if (!obj) throw notFound(ref);
+    // An injected 409 on a claim: another writer really moves the version first.
+    if (patch.write === 'claim' && this.#state.takeInjectedConflict())
+      obj.metadata.resourceVersion = this.#state.nextVersion();
+    if (patch.resourceVersion !== undefined && obj.metadata.resourceVersion !== patch.resourceVersion) {
+      if (patch.write === 'claim') calls.conflicts++;
+      return 'conflict';
+    }
+    obj.status = mergeStatus(obj.status, patch.status);
+    obj.metadata.resourceVersion = this.#state.nextVersion();
+    return structuredClone(obj);
+  }
+
+  async #guard<T>(fn: () => T): Promise<T> {
+    if (this.#dead) throw new SimulatedCrash('this process crashed');
+    for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#dead) throw new SimulatedCrash('this process crashed');
+    return fn();
+  }
+
+  #crash(point: CrashPoint, ref: EmailRef): void {
+    if (this.#crashAt()?.(point, ref)) {
+      this.#dead = true;
+      throw new SimulatedCrash(`crashed at ${point}`);
+    }
+  }
+}
+
+export class MemoryEmailStatusStore extends StatusPatchStore {
   readonly #objects = new Map<string, EmailObject>();
   #rv = 1;
   #conflicts = 0;
@@ -67,8 +153,19 @@ export class MemoryEmailStatusStore implements EmailStatusStore {
   /** Decides, per call, whether the calling connection crashes at that point. */
   crashAt: ((point: CrashPoint, ref: EmailRef) => boolean) | undefined;
   readonly #turns: number;
+  readonly #state: MemoryState = {
+    objects: this.#objects,
+    calls: this.calls,
+    nextVersion: () => String(++this.#rv),
+    takeInjectedConflict: () => {
+      if (this.#conflicts === 0) return false;
+      this.#conflicts--;
+      return true;
+    },
+  };
 
   constructor(options: { turns?: number } = {}) {
+    super();
     this.#turns = options.turns ?? 2;
   }
 
@@ -100,97 +197,15 @@ export class MemoryEmailStatusStore implements EmailStatusStore {
 
   /** A connection for one simulated process; see the file comment. */
   connect(): MemoryConnection {
-    let dead = false;
-    const guard = async <T>(fn: () => T | Promise<T>): Promise<T> => {
-      if (dead) throw new SimulatedCrash('this process crashed');
-      for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (dead) throw new SimulatedCrash('this process crashed');
-      return fn();
-    };
-    const crash = (point: CrashPoint, ref: EmailRef): void => {
-      if (this.crashAt?.(point, ref)) {
-        dead = true;
-        throw new SimulatedCrash(`crashed at ${point}`);
-      }
-    };
-    return {
-      get dead() {
-        return dead;
-      },
-      get: (ref) => guard(() => this.#get(ref)),
-      claim: (ref, rv, claim) =>
-        guard(() => {
-          const result = this.#claim(ref, rv, claim);
-          if (result !== 'conflict') crash('after-claim', ref);
-          return result;
-        }),
-      markSent: (ref, sent) =>
-        guard(() => {
-          crash('before-mark-sent', ref);
-          this.#markSent(ref, sent);
-        }),
-      recordError: (ref, error) =>
-        guard(() => {
-          crash('before-record-error', ref);
-          return this.#recordError(ref, error);
-        }),
-    };
+    return new MemoryConnection(this.#state, { turns: this.#turns, crashAt: () => this.crashAt });
   }
 
   // The store itself is a connection that never crashes.
   get(ref: EmailRef): Promise<EmailObject | undefined> {
     return this.connect().get(ref);
   }
-  claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): Promise<EmailObject | 'conflict'> {
-    return this.connect().claim(ref, resourceVersion, claim);
-  }
-  markSent(ref: EmailRef, sent: SentRecord): Promise<void> {
-    return this.connect().markSent(ref, sent);
-  }
-  recordError(ref: EmailRef, error: ErrorRecord): Promise<'recorded' | 'conflict'> {
-    return this.connect().recordError(ref, error);
-  }
 
-  #get(ref: EmailRef): EmailObject | undefined {
-    this.calls.get++;
-    return this.peek(ref);
-  }
-
-  #write(ref: EmailRef, patch: Record<string, unknown>): EmailObject {
-    const obj = this.#objects.get(key(ref));
-    if (!obj) throw Object.assign(new Error(`emails "${ref.name}" not found`), { statusCode: 404 });
-    obj.status = mergeStatus(obj.status, patch);
-    obj.metadata.resourceVersion = String(++this.#rv);
-    return structuredClone(obj);
-  }
-
-  #claim(ref: EmailRef, resourceVersion: string, claim: ClaimRecord): EmailObject | 'conflict' {
-    this.calls.claim++;
-    const obj = this.#objects.get(key(ref));
-    if (obj && this.#conflicts > 0) {
-      this.#conflicts--;
-      obj.metadata.resourceVersion = String(++this.#rv);
-    }
-    // Check and set with no await in between: the apiserver's compare-and-swap.
-    if (!obj || obj.metadata.resourceVersion !== resourceVersion) {
-      this.calls.conflicts++;
-      if (!obj) throw Object.assign(new Error(`emails "${ref.name}" not found`), { statusCode: 404 });
-      return 'conflict';
-    }
-    return this.#write(ref, claimPatch(claim));
-  }
-
-  #markSent(ref: EmailRef, sent: SentRecord): void {
-    this.calls.markSent++;
-    this.#write(ref, sentPatch(sent));
-  }
-
-  #recordError(ref: EmailRef, error: ErrorRecord): 'recorded' | 'conflict' {
-    this.calls.recordError++;
-    const obj = this.#objects.get(key(ref));
-    if (obj && error.resourceVersion !== undefined && obj.metadata.resourceVersion !== error.resourceVersion)
-      return 'conflict';
-    this.#write(ref, errorPatch(error));
-    return 'recorded';
+  protected override patchStatus(ref: EmailRef, patch: StatusPatch): Promise<EmailObject | 'conflict'> {
+    return this.connect().patchStatus(ref, patch);
   }
 }

@@ -12,7 +12,7 @@ import {
   type KubeconfigSource,
   type MtlsServingConfig,
 } from '@cnpaas/service-kit';
-import { kitError } from '../errors.js';
+import { FunctionsError } from '../errors.js';
 import { DEFAULT_VERIFY_URL, checkVerifyUrl } from '../email/verification-link.js';
 
 export interface FunctionConfig extends KubeconfigSource, MtlsServingConfig {
@@ -61,7 +61,7 @@ export function parseFunctionConfig(
     bin: 'cnpaas-email-function',
     argv,
     env,
-    error: kitError,
+    error: FunctionsError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_FUNCTION',
       strings: [...MTLS_SERVING_FLAGS, 'send-deadline', 'claim-lease', 'verify-url'],

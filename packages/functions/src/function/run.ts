@@ -12,7 +12,7 @@ import { EmailSender } from '../email/sender.js';
 import { KubeVerificationKey } from '../email/verification-key.js';
 import { VerificationLinks } from '../email/verification-link.js';
 import { describeSmtpSettings, loadSmtpSettings } from '../email/smtp-settings.js';
-import { kitError } from '../errors.js';
+import { FunctionsError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { FunctionConfig } from './config.js';
 import { FunctionMetrics } from './metrics.js';
@@ -20,10 +20,10 @@ import { EmailFunctionServer } from './server.js';
 
 export async function run(config: FunctionConfig, version: string): Promise<void> {
   // The certificate files first: a missing one is the first thing to fix.
-  const tls = readMtlsMaterial(config, kitError);
+  const tls = readMtlsMaterial(config, FunctionsError.kit);
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the function's kubeconfig from cnpaas up",
-    error: kitError,
+    error: FunctionsError.kit,
   });
   const settings = loadSmtpSettings(process.env);
   const log = createLogger({ level: config.logLevel });
@@ -50,7 +50,7 @@ export async function run(config: FunctionConfig, version: string): Promise<void
         metrics,
       }),
     log,
-    error: kitError,
+    error: FunctionsError.kit,
     listening: (url) =>
       log.info(
         {

@@ -1,4 +1,4 @@
-import https from 'node:https';
+import { httpsCall } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailDelivery } from '../claim/exactly-once.js';
 import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
@@ -51,44 +51,24 @@ afterAll(async () => {
 
 interface Reply {
   status: number;
+  /** The JSON body, or the text of a text/plain answer. */
   body: any;
   headers: Record<string, string | string[] | undefined>;
 }
 
-function call(
+async function call(
   path: string,
   options: { body?: unknown; raw?: string; client?: { cert: string; key: string } | null } = {},
 ): Promise<Reply> {
   const client = options.client === undefined ? pki.trigger : options.client;
   const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${url}${path}`,
-      {
-        method: payload === undefined ? 'GET' : 'POST',
-        ca: pki.ca.cert,
-        ...(client ? { cert: client.cert, key: client.key } : {}),
-        headers: payload === undefined ? {} : { 'content-type': 'application/json' },
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // text/plain answers
-          }
-          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+  const r = await httpsCall(`${url}${path}`, {
+    ca: pki.ca.cert,
+    client: client ?? undefined,
+    body: payload,
+    contentType: 'application/json',
   });
+  return { status: r.status, body: r.json === undefined ? r.text : r.json, headers: r.headers };
 }
 
 describe('email function server', () => {

@@ -36,7 +36,7 @@ import {
 } from '@cnpaas/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DeliveryOutcome, EmailDelivery } from '../claim/exactly-once.js';
-import { FunctionsError, errorMessage, kitError } from '../errors.js';
+import { FunctionsError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { parseEmailEvent } from './event.js';
 import { FunctionMetrics } from './metrics.js';
@@ -80,7 +80,7 @@ export class EmailFunctionServer extends MtlsJsonService<App, Logger, FunctionMe
       signer: "the function's client CA",
       action: 'call the function',
       hint: "name the delivery certificate cnpaas up issued in the HTTPTrigger's spec.tls.clientSecretRef (Secret email-trigger-delivery)",
-      error: kitError,
+      error: FunctionsError.kit,
     });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const started = performance.now();
@@ -128,6 +128,5 @@ const SERVER_KIND: MtlsJsonServerKind<App, Logger, FunctionMetrics> = {
   fastify: (options) => Fastify(options),
   metrics: () => new FunctionMetrics(),
   bodyLimit: DEFAULT_BODY_LIMIT,
-  error: kitError,
-  isOwn: (error) => error instanceof FunctionsError,
+  errors: FunctionsError,
 };

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flagTable, readFlags, type Flags } from '@cnpaas/service-kit';
-import { errorMessage, kitError } from '../errors.js';
+import { FunctionsError, errorMessage } from '../errors.js';
 import { isLoopback } from '../loopback.js';
 
 export interface SmtpSinkConfig {
@@ -65,7 +65,7 @@ export function parseSmtpConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     bin: 'cnpaas-smtp',
     argv,
     env,
-    error: kitError,
+    error: FunctionsError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_SMTP',
       strings: ['listen', 'mail-dir', 'user', 'password-file', 'cert-file', 'key-file', 'listen-health'],

@@ -7,7 +7,7 @@
  * field of the HTTPTrigger: whoever creates triggers must not widen it.
  */
 import { flagTable, readFlags, type KubeconfigSource } from '@cnpaas/service-kit';
-import { kitError } from '../errors.js';
+import { FunctionsError } from '../errors.js';
 import { isLoopback } from '../loopback.js';
 import { allowEntryProblem } from './target-policy.js';
 import { SYSTEM_NAMESPACE, TRIGGER_CLASS_LABEL, TRIGGER_CLASS_PATTERN, TRIGGER_LEASE } from './types.js';
@@ -69,7 +69,7 @@ export function parseTriggerConfig(
     bin: 'cnpaas-trigger',
     argv,
     env,
-    error: kitError,
+    error: FunctionsError.kit,
     flags: flagTable({
       envPrefix: 'CNPAAS_TRIGGER',
       strings: ['client-cert-file', 'client-key-file', 'listen-health', 'status-interval', 'max-pending'],

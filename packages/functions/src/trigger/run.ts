@@ -17,7 +17,7 @@ import { EventRecorder, kubeEventSink, Manager } from '@cnpaas/kube';
 import { runUntilStopped, startHealthServer } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { kitError } from '../errors.js';
+import { FunctionsError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { TriggerConfig } from './config.js';
 import { addTriggerController } from './controller.js';
@@ -47,7 +47,7 @@ async function policyFor(config: TriggerConfig, server: string | undefined): Pro
 export async function run(config: TriggerConfig, version: string): Promise<void> {
   const kc = loadKubeConfig(config, {
     hint: "pass --kubeconfig with the trigger's kubeconfig from cnpaas up",
-    error: kitError,
+    error: FunctionsError.kit,
   });
   const log = createLogger({ level: config.logLevel, component: TRIGGER_NAME });
   const targets = await policyFor(config, kc.getCurrentCluster()?.server);
@@ -88,7 +88,7 @@ export async function run(config: TriggerConfig, version: string): Promise<void>
     port: config.healthPort,
     ready: () => ({ ready: mgr.ready(), state: mgr.state }),
     registry,
-    error: kitError,
+    error: FunctionsError.kit,
   });
   log.info(
     {

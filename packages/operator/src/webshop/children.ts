@@ -13,9 +13,11 @@
  * adopted, changed or deleted: the caller reports a NameConflict.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict, isControlledBy } from '@cnpaas/kube';
+import { isConflict, isControlledBy, type EventRecorder, type Logger, type ReconcileResult } from '@cnpaas/kube';
 import { getOrUndefined, type ObjectApi } from './kube-api.js';
-import { REGISTRATION_UID_LABEL } from './names.js';
+import type { WebshopMetrics } from './metrics.js';
+import { MANAGED_BY_LABEL, NAME_CONFLICT_REQUEUE_MS, OPERATOR_NAME, REGISTRATION_UID_LABEL } from './names.js';
+import { NAME_CONFLICT, READY, type StatusUpdate, type WithStatus } from './status.js';
 
 export type EnsureResult<T extends KubernetesObject> =
   | { outcome: 'created' | 'exists' | 'updated'; object: T }
@@ -86,4 +88,54 @@ export function describeObject(obj: KubernetesObject): string {
 /** The message of a NameConflict condition: what is in the way and how to clear it. Names only, never bodies. */
 export function conflictMessage(obj: KubernetesObject, expected: string): string {
   return `${describeObject(obj)} exists and is not ${expected}; it was left untouched. Delete or rename it to let this finish`;
+}
+
+/**
+ * The labels of every child the operator makes: managed by it and, when there is one, the
+ * registration it belongs to (a child's children carry their parent's on).
+ */
+export function childLabels(registrationUid: string | undefined): Record<string, string> {
+  return {
+    ...(registrationUid ? { [REGISTRATION_UID_LABEL]: registrationUid } : {}),
+    [MANAGED_BY_LABEL]: OPERATOR_NAME,
+  };
+}
+
+/** What a controller reports a NameConflict on, and through what. */
+export interface NameConflictReport<T extends WithStatus> {
+  options: { events?: EventRecorder | undefined; metrics?: WebshopMetrics | undefined };
+  /** The status of the object whose child is in the way: it says so, and the event is about that object. */
+  status: StatusUpdate<T>;
+  log: Logger;
+  /** Whose the object should have been: `controlled by this Tenant`. */
+  expected: string;
+  /** The event's action, e.g. `CreateNamespace`. */
+  action: string;
+}
+
+/**
+ * An object in the way that is not ours: NameConflict=True and Ready=False on the status (the
+ * metric, the Warning event and the log line only when that is news), then a look again later,
+ * since nothing the controller watches says when the obstacle goes.
+ */
+export async function reportNameConflict<T extends WithStatus>(
+  obj: KubernetesObject,
+  report: NameConflictReport<T>,
+): Promise<ReconcileResult> {
+  const { status, options } = report;
+  const message = conflictMessage(obj, report.expected);
+  status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
+  if (status.changed) {
+    options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
+    void options.events?.publish({
+      regarding: status.object,
+      type: 'Warning',
+      reason: 'NameConflict',
+      action: report.action,
+      note: message,
+    });
+    report.log.warn({ conflict: describeObject(obj) }, 'name conflict; not adopting');
+  }
+  await status.write();
+  return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
 }

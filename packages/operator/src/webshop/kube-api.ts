@@ -14,11 +14,13 @@
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import {
+  addFinalizerPatch,
   isNotFound,
   type JsonPatchOp,
   type NamespacedName,
   keyOf,
   objectKey,
+  removeFinalizerPatch,
   ResourceClient,
   type ResourceRef,
 } from '@cnpaas/kube';
@@ -119,6 +121,33 @@ export async function deleteIfPresent(
     if (isNotFound(err)) return false;
     throw err;
   }
+}
+
+/**
+ * The object with `finalizer` on it: patched (the JSON Patch tests the list it read, so a concurrent
+ * change is a 409 and a retry) unless it has it already.
+ */
+export async function withFinalizer<T extends KubernetesObject>(
+  api: ObjectApi<T>,
+  obj: T,
+  finalizer: string,
+): Promise<T> {
+  const add = addFinalizerPatch(obj, finalizer);
+  return add ? api.jsonPatch(targetOf(obj), add) : obj;
+}
+
+/** Takes `finalizer` off the object when it is on: the last step of a finalize. */
+export async function dropFinalizer<T extends KubernetesObject>(
+  api: ObjectApi<T>,
+  obj: T,
+  finalizer: string,
+): Promise<void> {
+  const remove = removeFinalizerPatch(obj, finalizer);
+  if (remove) await api.jsonPatch(targetOf(obj), remove);
+}
+
+function targetOf(obj: KubernetesObject): NamespacedName {
+  return { namespace: obj.metadata?.namespace, name: obj.metadata?.name ?? '' };
 }
 
 /** The same API, reading through an informer's store first (see the top of this file). */

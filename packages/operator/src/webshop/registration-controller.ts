@@ -34,20 +34,17 @@ import {
   TerminalError,
 } from '@cnpaas/kube';
 import { OperatorError } from '../errors.js';
-import { conflictMessage, ensureChild, labelledFor } from './children.js';
+import { childLabels, ensureChild, labelledFor, reportNameConflict } from './children.js';
 import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import {
-  MANAGED_BY_LABEL,
-  NAME_CONFLICT_REQUEUE_MS,
-  OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
   WEBSHOP_API_VERSION,
   registrationNames,
   type RegistrationNames,
 } from './names.js';
-import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import { READY, StatusUpdate } from './status.js';
 import type { RegistrationRequest, Tenant, User } from './types.js';
 import { welcomeEmail } from './welcome-email.js';
 import { liveObjectReconciler, type ObjectStep } from './live-object.js';
@@ -81,11 +78,11 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
 ) => {
   const { api } = options;
   const names = registrationNames(rr.metadata?.uid);
-  const status = new StatusUpdate(rr, options.clock);
+  const status = new StatusUpdate(rr, { api: api.registrationRequests, clock: options.clock });
   const spec = rr.spec;
   if (!spec?.user || !spec.tenant || !spec.password) {
     status.condition(READY, 'False', 'InvalidSpec', 'spec.user, spec.tenant and spec.password are all required');
-    await status.write(api.registrationRequests);
+    await status.write();
     throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
   }
   const request = rr as Rr;
@@ -123,7 +120,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
       : `waiting for the Tenant controller to create Namespace ${names.namespace}`;
     status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'False', 'WaitingForNamespace', why);
     status.condition(READY, 'False', 'WaitingForNamespace', why);
-    await status.write(api.registrationRequests);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', `Namespace ${names.namespace} exists`);
@@ -179,7 +176,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     .field('email', names.email)
     .clearConflict()
     .condition(READY, 'True', 'Completed', 'tenant, namespace, user and welcome email exist');
-  if (!(await status.write(api.registrationRequests))) return;
+  if (!(await status.write())) return;
   await finish({ options, rr, names, log, tenant: tenant.object });
 };
 
@@ -225,7 +222,7 @@ export function desiredTenant(rr: Rr, names: RegistrationNames): Tenant {
     kind: 'Tenant',
     metadata: {
       name: names.tenant,
-      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      labels: childLabels(names.uid),
     },
     spec: structuredClone(rr.spec.tenant),
   };
@@ -238,7 +235,7 @@ export function desiredUser(rr: Rr, names: RegistrationNames): User {
     metadata: {
       name: names.user,
       namespace: names.namespace,
-      labels: { [REGISTRATION_UID_LABEL]: names.uid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      labels: childLabels(names.uid),
       annotations: { [PASSWORD_ANNOTATION]: rr.spec.password },
     },
     spec: structuredClone(rr.spec.user),
@@ -252,30 +249,18 @@ interface Step {
   log: Logger;
 }
 
-async function nameConflict(
+function nameConflict(
   step: Step,
   obj: { kind?: string; metadata?: { name?: string; namespace?: string } },
 ): Promise<ReconcileResult> {
-  const { options, rr, status, log } = step;
-  const message = conflictMessage(obj, `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`);
-  status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
-  if (status.changed) {
-    options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
-    void options.events?.publish({
-      regarding: rr,
-      type: 'Warning',
-      reason: 'NameConflict',
-      action: 'CreateChild',
-      note: message,
-    });
-    log.warn(
-      { conflict: `${obj.kind ?? '?'} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}` },
-      'name conflict; not adopting',
-    );
-  }
-  await status.write(options.api.registrationRequests);
-  // Nothing we watch says when the obstacle goes; look again now and then.
-  return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+  const { options, status, log } = step;
+  return reportNameConflict(obj, {
+    options,
+    status,
+    log,
+    expected: `part of this registration (its ${REGISTRATION_UID_LABEL} label differs)`,
+    action: 'CreateChild',
+  });
 }
 
 async function templateProblem(
@@ -297,7 +282,7 @@ async function templateProblem(
     });
     log.warn({ reason }, 'welcome email template problem');
   }
-  await status.write(options.api.registrationRequests);
+  await status.write();
   return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
 }
 

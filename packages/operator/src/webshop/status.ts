@@ -19,21 +19,27 @@ import {
 import { NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
 import type { ObjectApi } from './kube-api.js';
 
-type WithStatus = KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } & object };
+/** An object with conditions in its status: what the controllers write. */
+export type WithStatus = KubernetesObject & {
+  status?: { conditions?: Condition[]; observedGeneration?: number } & object;
+};
 
 /** The contract's names, under the short names the controllers use. */
 export { READY_CONDITION as READY, NAME_CONFLICT_CONDITION as NAME_CONFLICT } from '@cnpaas/webshop-api';
 
 export class StatusUpdate<T extends WithStatus> {
   readonly #obj: T;
+  readonly #api: ObjectApi<T>;
   readonly #clock: Clock;
   #conditions: Condition[];
   readonly #fields: Record<string, unknown> = {};
   #changed = false;
 
-  constructor(obj: T, clock: Clock) {
+  /** `api`: where the object's status is written. */
+  constructor(obj: T, options: { api: ObjectApi<T>; clock: Clock }) {
     this.#obj = obj;
-    this.#clock = clock;
+    this.#api = options.api;
+    this.#clock = options.clock;
     this.#conditions = [...(obj.status?.conditions ?? [])];
     if (obj.status?.observedGeneration !== obj.metadata?.generation) this.#changed = true;
   }
@@ -66,12 +72,17 @@ export class StatusUpdate<T extends WithStatus> {
     return this;
   }
 
+  /** The object whose status this is. */
+  get object(): T {
+    return this.#obj;
+  }
+
   get changed(): boolean {
     return this.#changed;
   }
 
   /** Merge-patches /status when something changed. Returns false when the object is gone (nothing left to report on). */
-  async write(api: ObjectApi<T>): Promise<boolean> {
+  async write(): Promise<boolean> {
     if (!this.#changed) return true;
     const status = {
       ...this.#fields,
@@ -79,7 +90,7 @@ export class StatusUpdate<T extends WithStatus> {
       observedGeneration: this.#obj.metadata?.generation,
     };
     try {
-      await api.mergePatch(splitKey(keyOf(this.#obj)), { status }, { subresource: 'status' });
+      await this.#api.mergePatch(splitKey(keyOf(this.#obj)), { status }, { subresource: 'status' });
     } catch (err) {
       if (isNotFound(err)) return false;
       throw err;

@@ -35,7 +35,7 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
   return liveObjectReconciler(options, {
     apply: async (_options, object, log) => {
       const check = checkTemplate(object);
-      const status = new StatusUpdate(object, options.clock);
+      const status = new StatusUpdate(object, { api: options.api.emailTemplates, clock: options.clock });
       if (check.ok) {
         status.condition(
           VALID,
@@ -57,7 +57,7 @@ export function templateReconciler(options: TemplateControllerOptions): Reconcil
           log.warn({ problems: check.problems.length, reason: check.reason }, 'EmailTemplate does not render');
         }
       }
-      await status.write(options.api.emailTemplates);
+      await status.write();
     },
   });
 }

@@ -20,7 +20,6 @@
 import { REGISTRATION_EVENTS } from '@cnpaas/webshop-api';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
-  addFinalizerPatch,
   type Clock,
   controllerRef,
   type EventRecorder,
@@ -28,21 +27,13 @@ import {
   isControlledBy,
   type Reconciler,
   type ReconcileResult,
-  removeFinalizerPatch,
 } from '@cnpaas/kube';
-import { conflictMessage, controlledBy, ensureChild } from './children.js';
-import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import { childLabels, controlledBy, ensureChild, reportNameConflict } from './children.js';
+import { deleteIfPresent, dropFinalizer, getOrUndefined, withFinalizer, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { operatorAccessBinding } from './operator-access.js';
-import {
-  MANAGED_BY_LABEL,
-  NAME_CONFLICT_REQUEUE_MS,
-  OPERATOR_NAME,
-  REGISTRATION_UID_LABEL,
-  TENANT_FINALIZER,
-  TENANT_LABEL,
-} from './names.js';
-import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import { OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
+import { READY, StatusUpdate } from './status.js';
 import type { Namespace, Tenant } from './types.js';
 import { liveObjectReconciler, type ObjectStep } from './live-object.js';
 
@@ -63,9 +54,7 @@ export function tenantReconciler(options: TenantControllerOptions): Reconciler<T
 
 export function desiredNamespace(tenant: Tenant): Namespace {
   const name = tenant.metadata?.name ?? '';
-  const labels: Record<string, string> = { [TENANT_LABEL]: name, [MANAGED_BY_LABEL]: OPERATOR_NAME };
-  const registrationUid = tenant.metadata?.labels?.[REGISTRATION_UID_LABEL];
-  if (registrationUid) labels[REGISTRATION_UID_LABEL] = registrationUid;
+  const labels = { [TENANT_LABEL]: name, ...childLabels(tenant.metadata?.labels?.[REGISTRATION_UID_LABEL]) };
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels, ownerReferences: [controllerRef(tenant)] } };
 }
 
@@ -73,31 +62,20 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
   const { api } = options;
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
-  const add = addFinalizerPatch(cached, TENANT_FINALIZER);
-  const tenant = add ? await api.tenants.jsonPatch({ name }, add) : cached;
   // Without our finalizer the Tenant was never reconciled: its Namespace and RoleBinding are most likely
   // not there yet, so they are created without a GET first.
-  const expect = add ? 'absent' : undefined;
-  const status = new StatusUpdate(tenant, options.clock);
+  const expect = hasFinalizer(cached, TENANT_FINALIZER) ? undefined : 'absent';
+  const tenant = await withFinalizer(api.tenants, cached, TENANT_FINALIZER);
+  const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
 
-  const conflict = async (obj: KubernetesObject): Promise<ReconcileResult> => {
-    const kind = obj.kind ?? 'Namespace';
-    const message = conflictMessage(obj, `controlled by this Tenant`);
-    status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
-    if (status.changed) {
-      options.metrics?.nameConflicts.inc({ kind });
-      void options.events?.publish({
-        regarding: tenant,
-        type: 'Warning',
-        reason: 'NameConflict',
-        action: `Create${kind}`,
-        note: message,
-      });
-      log.warn({ namespace: name, kind }, 'object exists and is not ours; not adopting');
-    }
-    await status.write(api.tenants);
-    return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
-  };
+  const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
+    reportNameConflict(obj, {
+      options,
+      status,
+      log,
+      expected: 'controlled by this Tenant',
+      action: `Create${obj.kind ?? 'Namespace'}`,
+    });
 
   const desired = desiredNamespace(tenant);
   const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant), expect });
@@ -110,7 +88,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       'NamespaceTerminating',
       `Namespace ${name} is being deleted; it is re-created once gone`,
     );
-    await status.write(api.tenants);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
@@ -140,7 +118,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     .field('namespace', name)
     .clearConflict()
     .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
-  await status.write(api.tenants);
+  await status.write();
 };
 
 const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, tenant, log) => {
@@ -154,12 +132,11 @@ const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (optio
       await deleteIfPresent(api.namespaces, { name }, { preconditions: { uid: namespace.metadata?.uid } });
       log.info({ namespace: name }, 'deleting the tenant namespace');
     }
-    const status = new StatusUpdate(tenant, options.clock);
+    const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
     status.condition(READY, 'False', 'Deleting', `waiting for Namespace ${name} to be deleted`);
-    await status.write(api.tenants);
+    await status.write();
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
-  const remove = removeFinalizerPatch(tenant, TENANT_FINALIZER);
-  if (remove) await api.tenants.jsonPatch({ name }, remove);
+  await dropFinalizer(api.tenants, tenant, TENANT_FINALIZER);
   log.info({ namespace: name }, 'namespace gone; tenant finalizer removed');
 };

@@ -34,7 +34,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import {
-  addFinalizerPatch,
   type Clock,
   controllerRef,
   type EventRecorder,
@@ -43,17 +42,20 @@ import {
   type Logger,
   type Reconciler,
   type ReconcileResult,
-  removeFinalizerPatch,
   withControllerRef,
 } from '@cnpaas/kube';
 import { PASSWORD_SECRET_TYPE, USER_CONDITIONS } from '@cnpaas/webshop-api';
-import { conflictMessage, controlledBy, ensureChild, type EnsureOptions, type EnsureResult } from './children.js';
-import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import {
+  childLabels,
+  controlledBy,
+  ensureChild,
+  reportNameConflict,
+  type EnsureOptions,
+  type EnsureResult,
+} from './children.js';
+import { deleteIfPresent, dropFinalizer, getOrUndefined, withFinalizer, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import {
-  MANAGED_BY_LABEL,
-  NAME_CONFLICT_REQUEUE_MS,
-  OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
   API_SERVER_SERVICE_ACCOUNT,
@@ -71,7 +73,7 @@ import {
   describeHashRule,
   type PasswordHashFloor,
 } from './password-hash.js';
-import { NAME_CONFLICT, READY, StatusUpdate } from './status.js';
+import { READY, StatusUpdate } from './status.js';
 import type { PolicyRule, Role, RoleBinding, Secret, Tenant, User } from './types.js';
 import { liveObjectReconciler } from './live-object.js';
 
@@ -105,13 +107,10 @@ export function userReconciler(options: UserControllerOptions): Reconciler<User>
 
 /** Labels of everything made for one User. */
 function userLabels(user: User): Record<string, string> {
-  const labels: Record<string, string> = {
+  return {
     [USER_UID_LABEL]: user.metadata?.uid ?? '',
-    [MANAGED_BY_LABEL]: OPERATOR_NAME,
+    ...childLabels(user.metadata?.labels?.[REGISTRATION_UID_LABEL]),
   };
-  const registrationUid = user.metadata?.labels?.[REGISTRATION_UID_LABEL];
-  if (registrationUid) labels[REGISTRATION_UID_LABEL] = registrationUid;
-  return labels;
 }
 
 function meta(user: User, name: string): KubernetesObject['metadata'] {
@@ -186,7 +185,6 @@ type Outcome = { conflict: KubernetesObject } | undefined;
 
 async function applyUser(options: UserControllerOptions, cached: User, log: Logger): Promise<ReconcileResult | void> {
   const { api } = options;
-  const name = cached.metadata?.name ?? '';
   const namespace = cached.metadata?.namespace ?? '';
   // Creates in a terminating namespace are refused; the User is about to be deleted anyway.
   const ns = await getOrUndefined(api.namespaces, { name: namespace });
@@ -195,41 +193,31 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
   // admits its writes nowhere else): for a User elsewhere every create is refused (403), retried with
   // backoff forever, after a finalizer was put on for RBAC never made. Say so on the User once, make nothing.
   if (ns.metadata?.labels?.[TENANT_LABEL] !== namespace) {
-    const status = new StatusUpdate(cached, options.clock);
+    const status = new StatusUpdate(cached, { api: api.users, clock: options.clock });
     status.condition(
       READY,
       'False',
       'NotATenantNamespace',
       `Namespace ${namespace} is not a tenant namespace (labelled ${TENANT_LABEL}=${namespace}); the operator serves Users only in the namespaces of their Tenants`,
     );
-    await status.write(api.users);
+    await status.write();
     return;
   }
 
   // The finalizer goes on before any cluster-scoped RBAC exists: what we make, we remove.
-  const add = addFinalizerPatch(cached, USER_FINALIZER);
-  const user = add ? await api.users.jsonPatch({ namespace, name }, add) : cached;
   // Without our finalizer the User was never reconciled: its children most likely do not exist yet, so
   // each is created without a GET first (eight 404s fewer per new User).
-  const expect = add ? 'absent' : undefined;
-  const status = new StatusUpdate(user, options.clock);
-  const conflict = async (obj: KubernetesObject): Promise<ReconcileResult> => {
-    const message = conflictMessage(obj, `controlled by this User (or its Tenant)`);
-    status.condition(NAME_CONFLICT, 'True', 'NameConflict', message).condition(READY, 'False', 'NameConflict', message);
-    if (status.changed) {
-      options.metrics?.nameConflicts.inc({ kind: obj.kind ?? 'unknown' });
-      void options.events?.publish({
-        regarding: user,
-        type: 'Warning',
-        reason: 'NameConflict',
-        action: 'CreateUserResources',
-        note: message,
-      });
-      log.warn({ conflict: `${obj.kind ?? '?'} ${obj.metadata?.name ?? ''}` }, 'name conflict; not adopting');
-    }
-    await status.write(api.users);
-    return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
-  };
+  const expect = hasFinalizer(cached, USER_FINALIZER) ? undefined : 'absent';
+  const user = await withFinalizer(api.users, cached, USER_FINALIZER);
+  const status = new StatusUpdate(user, { api: api.users, clock: options.clock });
+  const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
+    reportNameConflict(obj, {
+      options,
+      status,
+      log,
+      expected: 'controlled by this User (or its Tenant)',
+      action: 'CreateUserResources',
+    });
 
   const namespaced = await ensureNamespacedAccess({ options, user, expect });
   if (namespaced) return conflict(namespaced.conflict);
@@ -242,7 +230,7 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
 
   status.clearConflict().condition(READY, 'True', 'Ready', 'service account, role, binding and password secret exist');
   verification(user, status);
-  await status.write(api.users);
+  await status.write();
 }
 
 /**
@@ -535,8 +523,6 @@ async function finalizeUser(options: UserControllerOptions, user: User, log: Log
   const role = await getOrUndefined(api.clusterRoles, { name: rbacName });
   if (mine(role))
     await deleteIfPresent(api.clusterRoles, { name: rbacName }, { preconditions: { uid: role.metadata?.uid } });
-  const remove = removeFinalizerPatch(user, USER_FINALIZER);
-  if (remove)
-    await api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, remove);
+  await dropFinalizer(api.users, user, USER_FINALIZER);
   log.info('cluster RBAC of the user removed; finalizer removed');
 }

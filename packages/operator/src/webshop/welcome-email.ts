@@ -11,7 +11,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { withControllerRef } from '@cnpaas/kube';
 import { EMAIL_LIMITS, VERIFICATION_URL_PLACEHOLDER } from '@cnpaas/webshop-api';
 import { OperatorError } from '../errors.js';
-import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL, WEBSHOP_API_VERSION } from './names.js';
+import { childLabels } from './children.js';
+import { WEBSHOP_API_VERSION } from './names.js';
 import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template.js';
 import type { BodyFormat, Email, EmailTemplate, EmailTemplateSpec, TenantSpec, UserSpec } from './types.js';
 
@@ -78,7 +79,7 @@ export function welcomeEmail(input: WelcomeEmailInput): Email {
     metadata: {
       name: input.emailName,
       namespace: user.metadata?.namespace,
-      labels: { [REGISTRATION_UID_LABEL]: input.registrationUid, [MANAGED_BY_LABEL]: OPERATOR_NAME },
+      labels: childLabels(input.registrationUid),
     },
     spec: {
       toAddress: user.spec?.email ?? '',

@@ -7,37 +7,19 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlPlane, type TestControlPlane } from './index.js';
+import { startControlPlane, type TestControlPlane, widgetCrd } from './index.js';
 import { runKubectl } from '../kubectl.js';
 import { processStartTicks } from '../process-cpu.js';
 
-const WIDGET_CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'widgets.example.dev' },
-  spec: {
-    group: 'example.dev',
-    scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: {
-              spec: { type: 'object', properties: { size: { type: 'integer' } } },
-              status: { type: 'object', properties: { seen: { type: 'integer' } } },
-            },
-          },
-        },
-      },
-    ],
+const WIDGET_CRD = widgetCrd({
+  schema: {
+    type: 'object',
+    properties: {
+      spec: { type: 'object', properties: { size: { type: 'integer' } } },
+      status: { type: 'object', properties: { seen: { type: 'integer' } } },
+    },
   },
-};
+});
 
 function alive(pid: number): boolean {
   try {

@@ -8,3 +8,4 @@ export {
   type StartControlPlaneOptions,
   type TestControlPlane,
 } from './control-plane.js';
+export { widgetCrd, type WidgetCrdOptions } from './widget-crd.js';

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { MYSQL_SESSION } from './sql/mysql-dialect.js';
-import { openWatched } from './reconnecting-connection.js';
+import { openWatched, type StatementResult } from './reconnecting-connection.js';
 import { serveQueries } from './sql-worker-host.js';
 
 /**
@@ -15,6 +15,9 @@ serveQueries<mysql.Connection>((config) => {
     // BIGINT columns (revisions, counts) come back as decimal text; the driver converts them.
     supportBigNumbers: true,
     bigNumberStrings: true,
+    // A batch's statements go as one message (`many`). Every value is still escaped by mysql2 into the
+    // text, as for a single statement: nothing reaches the server unescaped.
+    multipleStatements: true,
   };
   return {
     // A connection that drops (the server restarted) reports it; the next query opens another.
@@ -30,9 +33,23 @@ serveQueries<mysql.Connection>((config) => {
     async query(c, text, params) {
       // Text protocol: mysql2 escapes each value into the statement (Buffer as X'..', BigInt as a literal).
       const [result] = await c.query(text, params);
-      if (Array.isArray(result)) return { rows: result, rowCount: result.length };
-      return { rows: [], rowCount: (result as mysql.ResultSetHeader).affectedRows };
+      return answer(result);
+    },
+    async many(c, statements) {
+      const text = statements.map((s) => c.format(s.text, s.params)).join(';\n');
+      const [results] = await c.query(text);
+      // With several statements, mysql2 answers an array with each one's result.
+      const each = results as unknown as mysql.QueryResult[];
+      if (each.length !== statements.length) {
+        throw new Error(`MySQL answered ${each.length} result(s) to a script of ${statements.length} statement(s)`);
+      }
+      return each.map(answer);
     },
     end: (c) => c.end(),
   };
 });
+
+function answer(result: mysql.QueryResult): StatementResult {
+  if (Array.isArray(result)) return { rows: result, rowCount: result.length };
+  return { rows: [], rowCount: (result as mysql.ResultSetHeader).affectedRows };
+}

@@ -127,7 +127,10 @@ export const LOCK_LAST_REVISION = "SELECT value FROM meta WHERE name = 'last_rev
  *   the superseded versions and tombstones as one multi-row INSERT into
  *   history (from memory), the keys' final rows as one multi-row upsert and
  *   one DELETE. The database gets the same rows as it would one statement
- *   per write, in one transaction.
+ *   per write, in one transaction. A script is one message to the server
+ *   (the worker's Connector.many), not one round trip per statement.
+ * - Under a revision lock (replicas), the lock and the batch's loads are
+ *   one message too (`beginLocked`): two round trips a batch in all.
  * - Its COMMIT is the asynchronous step of mvcc/backend.ts: the event loop
  *   is free while the server makes it durable.
  *
@@ -369,25 +372,35 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    */
   async prefetch(keys: readonly Buffer[]): Promise<void> {
     this.#prefetched = true;
+    const ahead = this.#readAhead(keys);
+    if (ahead.statements.length === 0) return;
+    const conn = this.#conn;
+    const results = await Promise.all(ahead.statements.map((s) => this.db.queryAsync(conn, s.text, s.params)));
+    this.#learn(ahead.wanted, results);
+  }
+
+  /** The statements that load the rows of `keys` the batch does not know yet: one per few hundred keys. */
+  #readAhead(keys: readonly Buffer[]): { wanted: Map<string, Buffer>; statements: ScriptStatement[] } {
     const wanted = new Map<string, Buffer>();
     for (const key of keys) {
       const k = key.toString('latin1');
       if (!this.#known.has(k)) wanted.set(k, key);
     }
-    if (wanted.size === 0) return;
-    const conn = this.#conn;
     const all = [...wanted.values()];
-    const chunks: Array<Promise<QueryResult>> = [];
+    const statements: ScriptStatement[] = [];
     for (let at = 0; at < all.length; at += ROWS_PER_STATEMENT) {
       const chunk = all.slice(at, at + ROWS_PER_STATEMENT);
       // Statements for a power-of-two number of keys, the last one repeated: few distinct texts.
       const n = 2 ** Math.ceil(Math.log2(chunk.length));
-      const stmt = this.sql.getMany(n);
       const values: Record<string, unknown> = {};
       for (let i = 0; i < n; i++) values[`k${i}`] = chunk[Math.min(i, chunk.length - 1)];
-      chunks.push(this.db.queryAsync(conn, stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]));
+      statements.push(this.#statement(this.sql.getMany(n), values));
     }
-    const results = await Promise.all(chunks);
+    return { wanted, statements };
+  }
+
+  /** Records what the read-ahead statements found: the wanted keys they did not return have no row. */
+  #learn(wanted: ReadonlyMap<string, Buffer>, results: readonly QueryResult[]): void {
     // Writes of the batch may not have started yet, so nothing here is newer than the database.
     for (const k of wanted.keys()) if (!this.#known.has(k)) this.#known.set(k, null);
     for (const r of results) {
@@ -712,23 +725,30 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * Opens the batch's transaction and runs `lock` in it, without blocking
    * the event loop while the lock is waited for: reads keep answering from
    * the reader meanwhile, since the batch counts as open only once it holds
-   * the lock. `then` are statements sent right behind it without waiting
-   * (the connection runs them in order, so each reads what was committed
-   * once the lock was held): no extra round trip. Resolves with the lock's
-   * result followed by theirs.
+   * the lock. `then` are statements run right behind it in the same message
+   * (so each reads what was committed once the lock was held), and so are
+   * the loads of `readAhead`, the keys the batch will read (`prefetch`):
+   * BEGIN, the lock, its reads and the batch's cost one round trip.
+   * Resolves with the lock's result followed by those of `then`.
    */
-  async beginLocked(lock: string, then: readonly string[] = []): Promise<QueryResult[]> {
+  async beginLocked(options: {
+    lock: string;
+    then?: readonly string[];
+    readAhead?: readonly Buffer[];
+  }): Promise<QueryResult[]> {
+    const { lock, then = [], readAhead = [] } = options;
     if (this.#inTxn) throw new Error('beginLocked inside a batch');
     this.#forgetBatch();
-    await this.db.queryAsync('writer', 'BEGIN');
-    try {
-      const results = await Promise.all([lock, ...then].map((q) => this.db.queryAsync('writer', q)));
-      this.#inTxn = true;
-      return results;
-    } catch (err) {
-      await this.db.queryAsync('writer', 'ROLLBACK').catch(() => undefined);
-      throw err;
+    const ahead = this.#readAhead(readAhead);
+    const script = [...['BEGIN', lock, ...then].map((text) => ({ text, params: [] })), ...ahead.statements];
+    const { results } = await this.db.scriptAsync('writer', script, true);
+    this.#inTxn = true;
+    const answers = results!.slice(1, 2 + then.length);
+    if (ahead.statements.length > 0) {
+      this.#prefetched = true;
+      this.#learn(ahead.wanted, results!.slice(2 + then.length));
     }
+    return answers;
   }
 
   /** On the reader: it must not wait for, or join, a batch's transaction. */

@@ -1,7 +1,8 @@
 import { checkServerIdentity } from 'node:tls';
 import pg from 'pg';
 import type { TlsOptions } from './network-endpoint.js';
-import { openWatched } from './reconnecting-connection.js';
+import { inlineScript } from './postgres-literals.js';
+import { openWatched, type StatementResult } from './reconnecting-connection.js';
 import { serveQueries } from './sql-worker-host.js';
 
 /**
@@ -41,9 +42,23 @@ serveQueries<pg.Client>((config) => {
       const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
       const result = await client.query({ text, values });
       // A script of several statements (a migration) answers with one result each; the last one counts.
-      const r = (Array.isArray(result) ? result.at(-1) : result) as pg.QueryResult;
-      return { rows: r.rows as unknown[], rowCount: r.rowCount ?? 0 };
+      return answer((Array.isArray(result) ? result.at(-1) : result) as pg.QueryResult);
+    },
+    // One simple-query message: the statements with their parameters written in (postgres-literals.ts).
+    async many(client, statements) {
+      const result = (await client.query(inlineScript(statements))) as pg.QueryResult | pg.QueryResult[];
+      const results = Array.isArray(result) ? result : [result];
+      if (results.length !== statements.length) {
+        throw new Error(
+          `PostgreSQL answered ${results.length} result(s) to a script of ${statements.length} statement(s)`,
+        );
+      }
+      return results.map(answer);
     },
     end: (client) => client.end(),
   };
 });
+
+function answer(r: pg.QueryResult): StatementResult {
+  return { rows: r.rows as unknown[], rowCount: r.rowCount ?? 0 };
+}

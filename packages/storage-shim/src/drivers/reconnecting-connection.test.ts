@@ -32,6 +32,14 @@ function fakeServer() {
       ran.push(`${c}:${text}`);
       return Promise.resolve({ rows: [], rowCount: 0 });
     },
+    // One message for several statements: recorded as one entry, so the tests see what travelled together.
+    many(c, statements) {
+      if (!current?.alive || current.id !== c) {
+        return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      ran.push(`${c}:${statements.map((s) => s.text).join('; ')}`);
+      return Promise.resolve(statements.map(() => ({ rows: [], rowCount: 0 })));
+    },
     end: () => Promise.resolve(),
   };
   return {
@@ -165,5 +173,50 @@ describe('ReconnectingConnection', () => {
     await conn.query('INSERT b', []);
     await conn.query('COMMIT', []);
     expect(server.ran).toEqual(['1:SELECT 1', '2:BEGIN', '2:INSERT b', '2:COMMIT']);
+  });
+
+  it('sends a script as one message, and counts it as the transaction its first and last statements open and end', async () => {
+    const server = fakeServer();
+    const conn = new ReconnectingConnection(server.connector);
+    const script = (...texts: string[]) => texts.map((text) => ({ text, params: [] }));
+    expect(await conn.script(script('BEGIN', 'SELECT lock FOR UPDATE', 'SELECT log'))).toHaveLength(3);
+    // The script left a transaction open: a connection lost now takes it, and what follows is refused.
+    server.drop();
+    await expect(conn.script(script('INSERT a', 'COMMIT'))).rejects.toMatchObject({
+      code: 'CONNECTION_LOST',
+      message: expect.stringMatching(/lost inside a transaction/),
+    });
+    // That script ended the lost transaction (its last statement is a COMMIT): the next one runs.
+    await conn.script(script('BEGIN', 'INSERT b', 'COMMIT'));
+    // A single statement needs no script message.
+    await conn.script(script('SELECT 1'));
+    expect(server.ran).toEqual([
+      '1:BEGIN; SELECT lock FOR UPDATE; SELECT log',
+      '2:BEGIN; INSERT b; COMMIT',
+      '2:SELECT 1',
+    ]);
+  });
+
+  it('hands the client one statement at a time, in the order they arrived', async () => {
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const connector: Connector<number> = {
+      connect: () => Promise.resolve(1),
+      async query(_c, text) {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, text === 'slow' ? 20 : 1));
+        order.push(text);
+        running--;
+        if (text === 'fails') throw new Error('syntax error');
+        return { rows: [], rowCount: 0 };
+      },
+      end: () => Promise.resolve(),
+    };
+    const conn = new ReconnectingConnection(connector);
+    const done = await Promise.allSettled(['slow', 'fails', 'b', 'c'].map((t) => conn.query(t, [])));
+    expect(done.map((d) => d.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(order).toEqual(['slow', 'fails', 'b', 'c']);
+    expect(most).toBe(1);
   });
 });

@@ -1,10 +1,28 @@
 import { isConnectionError } from './connection-errors.js';
 
+/** What one statement answers. */
+export interface StatementResult {
+  rows: unknown[];
+  rowCount: number;
+}
+
+/** One statement of a script, with its parameters. */
+export interface ScriptStatement {
+  text: string;
+  params: unknown[];
+}
+
 /** How a worker opens, uses and closes one connection of its database client. */
 export interface Connector<C> {
   /** Opens one connection; `lost` is called if it ends on its own afterwards. */
   connect(lost: (err: Error) => void): Promise<C>;
-  query(c: C, text: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
+  query(c: C, text: string, params: unknown[]): Promise<StatementResult>;
+  /**
+   * Several statements in one message to the server (one round trip), their
+   * parameters written into the text by the client's own escaping; stops at
+   * the first that fails. Without it a script runs one statement at a time.
+   */
+  many?(c: C, statements: readonly ScriptStatement[]): Promise<StatementResult[]>;
   end(c: C): Promise<unknown>;
 }
 
@@ -41,6 +59,12 @@ export class ReconnectingConnection<C> {
   #lastError: Error | undefined;
   /** Session settings every connection needs (replicas' lock timeouts): run on each new one before any query. */
   #session: string[] = [];
+  /**
+   * The statement the connection runs now: the next waits for it. Clients queue
+   * by themselves, but node-postgres deprecates being handed a query while one
+   * runs, so the order of arrival is kept here.
+   */
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(connector: Connector<C>) {
     this.#connector = connector;
@@ -81,12 +105,30 @@ export class ReconnectingConnection<C> {
     attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
   }
 
-  async query(text: string, params: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> {
-    const verb = /^\s*(\w+)(\s+TO\b)?/i.exec(text);
-    const word = verb?.[1]?.toUpperCase();
-    // ROLLBACK TO SAVEPOINT stays inside the transaction.
-    const ends = (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2];
-    const starts = word === 'BEGIN' || word === 'START';
+  query(text: string, params: unknown[]): Promise<StatementResult> {
+    return this.#run(text, text, (c) => this.#connector.query(c, text, params));
+  }
+
+  /**
+   * Statements one after another, stopping at the first that fails, with the
+   * answer of each: in one message to the server when the client can send
+   * several (Connector.many), otherwise one at a time. A script that begins
+   * a transaction, or ends one, counts as its first or last statement would.
+   */
+  async script(statements: readonly ScriptStatement[]): Promise<StatementResult[]> {
+    const connector = this.#connector;
+    if (!connector.many || statements.length < 2) {
+      const results: StatementResult[] = [];
+      for (const s of statements) results.push(await this.query(s.text, s.params));
+      return results;
+    }
+    return this.#run(statements[0]!.text, statements.at(-1)!.text, (c) => connector.many!(c, statements));
+  }
+
+  /** Runs `exec` on the connection; `first` and `last` are the texts of its first and last statement. */
+  async #run<R>(first: string, last: string, exec: (c: C) => Promise<R>): Promise<R> {
+    const ends = endsTransaction(last);
+    const starts = startsTransaction(first);
     const lost = this.#lostInTxn;
     // The lost transaction ends with the statement that ends it, whichever it is, and a BEGIN means the
     // driver has left it. Waiting for a ROLLBACK alone stalled a replica for good after a server restart:
@@ -96,7 +138,7 @@ export class ReconnectingConnection<C> {
     // With no connection open there is no transaction to roll back (it ended with its connection): answered
     // here, so that a driver's ROLLBACK after a COMMIT that lost its connection does not fail in its turn
     // (connection refused while the server is away) and hide the COMMIT's error.
-    if (word === 'ROLLBACK' && ends && !this.#conn) return { rows: [], rowCount: 0 };
+    if (first === last && ends && /^\s*ROLLBACK\b/i.test(first) && !this.#conn) return { rows: [], rowCount: 0 } as R;
     if (lost && !starts) {
       throw new ConnectionError(
         `the connection was lost inside a transaction, which the server rolled back (${lost.message})`,
@@ -105,8 +147,10 @@ export class ReconnectingConnection<C> {
     const attempt = this.open();
     const c = await attempt;
     if (starts) this.#inTxn = true;
+    const turn = this.#turn.then(() => exec(c));
+    this.#turn = turn.catch(() => undefined);
     try {
-      return await this.#connector.query(c, text, params);
+      return await turn;
     } catch (err) {
       if (isConnectionError(err as Error)) this.#lost(attempt, err as Error);
       throw err;
@@ -122,7 +166,7 @@ export class ReconnectingConnection<C> {
   }
 
   /** Runs a session setting now and on every connection opened later (after a server restart). */
-  async setSession(statement: string): Promise<{ rows: unknown[]; rowCount: number }> {
+  async setSession(statement: string): Promise<StatementResult> {
     const result = await this.query(statement, []);
     this.#session.push(statement);
     return result;
@@ -133,6 +177,20 @@ export class ReconnectingConnection<C> {
     this.#conn = undefined;
     if (attempt) await attempt.then((c) => this.#connector.end(c)).catch(() => undefined);
   }
+}
+
+const VERB = /^\s*(\w+)(\s+TO\b)?/i;
+
+/** COMMIT or ROLLBACK (ROLLBACK TO SAVEPOINT stays inside the transaction). */
+function endsTransaction(text: string): boolean {
+  const verb = VERB.exec(text);
+  const word = verb?.[1]?.toUpperCase();
+  return (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2];
+}
+
+function startsTransaction(text: string): boolean {
+  const word = VERB.exec(text)?.[1]?.toUpperCase();
+  return word === 'BEGIN' || word === 'START';
 }
 
 /** What a client's connection reports its end through. */

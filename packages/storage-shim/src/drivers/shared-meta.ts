@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { LoggedRevision, MetaBackend, RevisionSequencer } from '../mvcc/backend.js';
+import type { LoggedRevision, MetaBackend, ReadAhead, RevisionSequencer } from '../mvcc/backend.js';
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
 import { LOCK_LAST_REVISION, type NetworkSqlDriver } from './network-sql-driver.js';
@@ -237,12 +237,14 @@ class Sequencer implements RevisionSequencer {
     this.#options = options;
   }
 
-  async lock(): Promise<{ latest: number; logged: LoggedRevision[] }> {
+  /** The lock, its reads and the batch's reads of the main backend: one round trip. */
+  async lock(readAhead?: ReadAhead): Promise<{ latest: number; logged: LoggedRevision[] }> {
     const topology = this.#options.topology;
-    const [locked, log, digest] = await this.#main.beginLocked(
-      LOCK_LAST_REVISION,
-      topology ? [LOGGED, TOPOLOGY_DIGEST] : [LOGGED],
-    );
+    const [locked, log, digest] = await this.#main.beginLocked({
+      lock: LOCK_LAST_REVISION,
+      then: topology ? [LOGGED, TOPOLOGY_DIGEST] : [LOGGED],
+      readAhead: readAhead?.get(this.#main) ?? [],
+    });
     if (topology && !topology.agrees(digest!.rows[0]?.value)) {
       // Nothing of the batch is written: give the lock back, then say why (verify throws).
       this.#main.rollback();

@@ -7,6 +7,8 @@ export type { ScriptStatement } from './sql-worker-host.js';
 export interface QueryResult {
   rows: Array<Record<string, unknown>>;
   rowCount: number;
+  /** A script's answer: each statement's result, in order (`rows` and `rowCount` are the last one's). */
+  results?: QueryResult[];
 }
 
 type Reply = QueryResult & { id: number; error?: { message: string; code?: string } };
@@ -85,8 +87,10 @@ export class SqlBridge {
   }
 
   /**
-   * Statements run in order on `conn` in one round trip to the worker,
-   * stopping at the first that fails; answers with the last one's result.
+   * Statements run in order on `conn` in one round trip to the worker (and
+   * one to the server where its client sends several at once), stopping at
+   * the first that fails; answers with the last one's result, and each
+   * one's in `results`.
    * `rollbackOnError`: the script is a whole transaction, rolled back by the
    * worker if a statement of it fails.
    */
@@ -161,10 +165,18 @@ export class SqlBridge {
 
 // Structured clone turns Buffers into Uint8Arrays on the way back.
 function toBuffers(reply: QueryResult): QueryResult {
-  for (const row of reply.rows) {
-    for (const [k, v] of Object.entries(row)) {
-      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.length);
+  const fix = (result: QueryResult) => {
+    for (const row of result.rows) {
+      for (const [k, v] of Object.entries(row)) {
+        if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.length);
+      }
     }
+  };
+  if (reply.results) {
+    // The last result's rows are the same objects as `rows` (one structured clone keeps them shared).
+    for (const r of reply.results) fix(r);
+    return { rows: reply.rows, rowCount: reply.rowCount, results: reply.results };
   }
+  fix(reply);
   return { rows: reply.rows, rowCount: reply.rowCount };
 }

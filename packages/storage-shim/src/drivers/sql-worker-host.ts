@@ -1,8 +1,8 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
-import { ReconnectingConnection, type Connector } from './reconnecting-connection.js';
+import { ReconnectingConnection, type Connector, type ScriptStatement } from './reconnecting-connection.js';
 
-export type { Connector } from './reconnecting-connection.js';
+export type { Connector, ScriptStatement } from './reconnecting-connection.js';
 
 /**
  * The worker side of sql-bridge.ts, for any database client: it receives
@@ -17,12 +17,6 @@ export type { Connector } from './reconnecting-connection.js';
  * server is back.
  */
 
-/** One statement of a script. */
-export interface ScriptStatement {
-  text: string;
-  params: unknown[];
-}
-
 /** A message to the worker: sql-bridge.ts sends it. */
 export interface WorkerRequest {
   id: number;
@@ -32,7 +26,9 @@ export interface WorkerRequest {
   /**
    * Instead of `text`: statements run one after another on the connection,
    * stopping at the first that fails, with one answer for all of them (the
-   * last one's rows). A batch's rows and its COMMIT travel as one message.
+   * last one's rows, and each one's in `results`). A batch's rows and its
+   * COMMIT travel as one message, to the worker and, where the client can
+   * send several statements at once, to the server.
    */
   script?: ScriptStatement[];
   /** A script that holds a whole transaction: if a statement fails, roll it back before answering. */
@@ -116,17 +112,16 @@ async function runScript<C>(
   slot: ReconnectingConnection<C>,
   script: ScriptStatement[],
   rollbackOnError: boolean,
-): Promise<{ rows: unknown[]; rowCount: number }> {
-  let last: { rows: unknown[]; rowCount: number } = { rows: [], rowCount: 0 };
-  for (const s of script) {
-    try {
-      last = await slot.query(s.text, asBuffers(s.params));
-    } catch (err) {
-      // MySQL keeps a transaction open after a failed statement, with the statements before it applied:
-      // the driver would take it for ended (its COMMIT was in this script), and the next BEGIN would commit it.
-      if (rollbackOnError) await slot.query('ROLLBACK', []).catch(() => undefined);
-      throw err;
-    }
+): Promise<{ rows: unknown[]; rowCount: number; results: Array<{ rows: unknown[]; rowCount: number }> }> {
+  try {
+    const results = await slot.script(script.map((s) => ({ text: s.text, params: asBuffers(s.params) })));
+    const last = results.at(-1) ?? { rows: [], rowCount: 0 };
+    return { ...last, results };
+  } catch (err) {
+    // MySQL keeps a transaction open after a failed statement, with the statements before it applied, and
+    // PostgreSQL keeps it open and refusing: the driver would take it for ended (its COMMIT was in this
+    // script), and the next BEGIN would commit it (MySQL) or fail (PostgreSQL).
+    if (rollbackOnError) await slot.query('ROLLBACK', []).catch(() => undefined);
+    throw err;
   }
-  return last;
 }

@@ -230,6 +230,9 @@ export interface MetaBackend {
  * revision until this batch has committed or rolled back. Revisions are
  * therefore taken, committed and made visible in one order everywhere.
  */
+/** The keys a batch will read one by one, by the backend that holds them (mvcc/batch-reads.ts). */
+export type ReadAhead = ReadonlyMap<BackendDriver, readonly Buffer[]>;
+
 export interface RevisionSequencer {
   /**
    * Opens the main backend's batch holding the lock; resolves with the
@@ -237,7 +240,7 @@ export interface RevisionSequencer {
    * left by a replica that died between its databases' commits: the holder
    * of the lock completes them before anything else (replica-completion.ts).
    */
-  lock(): Promise<{ latest: number; logged: LoggedRevision[] }>;
+  lock(readAhead?: ReadAhead): Promise<{ latest: number; logged: LoggedRevision[] }>;
   /** Inside the locked batch: drops the log entries up to `revision`; they go with the batch's COMMIT. */
   forgetLogged(revision: number): void;
   /** The newest committed revision, read without the lock (what a follower polls). */

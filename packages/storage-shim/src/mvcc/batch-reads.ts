@@ -47,6 +47,25 @@ function opKeys(op: RequestOp, out: Buffer[]): void {
   } else txnKeys(op.txn, out);
 }
 
+/** The keys `ops` will read, by the backend that holds them, for the backends that load ahead. */
+export function keysByBackend(options: {
+  ops: readonly ReadingWrite[];
+  drivers: ReadonlyMap<string, BackendDriver>;
+  router: Router;
+}): Map<BackendDriver, Buffer[]> {
+  const byBackend = new Map<BackendDriver, Buffer[]>();
+  for (const op of options.ops) {
+    for (const key of keysRead(op)) {
+      const driver = options.drivers.get(options.router.backendFor(key));
+      if (!driver?.prefetch) continue;
+      let keys = byBackend.get(driver);
+      if (!keys) byBackend.set(driver, (keys = []));
+      keys.push(key);
+    }
+  }
+  return byBackend;
+}
+
 /**
  * Loads what `ops` will read from every backend that can load ahead
  * (BackendDriver.prefetch), all at once; undefined when none of them holds
@@ -57,18 +76,7 @@ export function prefetchBatch(options: {
   drivers: ReadonlyMap<string, BackendDriver>;
   router: Router;
 }): Promise<void> | undefined {
-  const byBackend = new Map<string, Buffer[]>();
-  for (const op of options.ops) {
-    for (const key of keysRead(op)) {
-      const backend = options.router.backendFor(key);
-      if (!options.drivers.get(backend)?.prefetch) continue;
-      let keys = byBackend.get(backend);
-      if (!keys) byBackend.set(backend, (keys = []));
-      keys.push(key);
-    }
-  }
+  const byBackend = keysByBackend(options);
   if (byBackend.size === 0) return undefined;
-  return Promise.all([...byBackend].map(([backend, keys]) => options.drivers.get(backend)!.prefetch!(keys))).then(
-    () => undefined,
-  );
+  return Promise.all([...byBackend].map(([driver, keys]) => driver.prefetch!(keys))).then(() => undefined);
 }

@@ -25,9 +25,10 @@ import type {
   LoggedChange,
   MetaBackend,
   OpenOptions,
+  ReadAhead,
   RevisionSequencer,
 } from './backend.js';
-import { prefetchBatch } from './batch-reads.js';
+import { keysByBackend, prefetchBatch } from './batch-reads.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { commitInOrder } from './replica-commit.js';
 import { completeLogged } from './replica-completion.js';
@@ -587,7 +588,7 @@ export class RevisionStore {
   async #lockedBatch(sequencer: RevisionSequencer): Promise<void> {
     let latest: number;
     try {
-      let locked = await sequencer.lock();
+      let locked = await sequencer.lock(this.#readAhead());
       while (locked.logged.length > 0) {
         const completed = await completeLogged({
           logged: locked.logged,
@@ -597,7 +598,7 @@ export class RevisionStore {
         });
         // Delivered like another replica's commit: read back from the databases, with prev_kv.
         this.#catchUp(completed);
-        locked = await sequencer.lock();
+        locked = await sequencer.lock(this.#readAhead());
       }
       latest = locked.latest;
     } catch (err) {
@@ -614,6 +615,12 @@ export class RevisionStore {
       return;
     }
     await this.#runBatch(undefined, items);
+  }
+
+  /** The keys the queued requests will read, for the lock to load from the main backend as it is taken. */
+  #readAhead(): ReadAhead | undefined {
+    if (!this.#loadsAhead) return undefined;
+    return keysByBackend({ ops: this.#queue.map((i) => i.op), drivers: this.#drivers, router: this.#router });
   }
 
   /**

@@ -1,17 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registry } from '../drivers/registry.js';
-import { StoreMetrics } from '../metrics.js';
-import { RevisionStore } from '../mvcc/store.js';
-import { WatchHub } from '../mvcc/watch-hub.js';
-import { emptyTopology } from '../routing/topology.js';
-import type { ServiceContext } from '../server/context.js';
-import { startGrpcServer } from '../server/grpc-server.js';
-import { HeaderFactory } from '../server/header.js';
+import { startInProcessServer } from '../../test/support/in-process-server.js';
 import type { GrpcImpl } from '../server/lean/lean-paths.js';
 import { loadEtcdProtos } from '../server/proto.js';
 
@@ -35,28 +24,11 @@ afterEach(async () => {
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
 async function start(impl: GrpcImpl, ignoreSelectors = false): Promise<{ kv: Client; watch: Client }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-selectors-'));
-  const log = pino({ level: 'silent' });
-  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
-  const ctx: ServiceContext = {
-    backend: store,
-    headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),
-    maxTxnOps: 128,
-    maxRequestBytes: 1024 * 1024,
-    clientUrls: [],
-    log,
-    metrics: new StoreMetrics(),
-    ignoreSelectors,
-  };
-  const hub = new WatchHub(store);
-  const running = await startGrpcServer({
-    ctx,
-    hub,
+  const running = await startInProcessServer({
     impl,
-    listenUrls: ['http://127.0.0.1:0'],
-    tls: {},
-    progressIntervalMs: 600_000,
-    watchLimits: { maxPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 100 },
+    ignoreSelectors,
+    maxRequestBytes: 1024 * 1024,
+    maxWatchesPerConnection: 100,
   });
   const address = running.urls[0]!.replace('http://', '');
   const kv = new pkg.KV(address, grpc.credentials.createInsecure()) as unknown as Client;
@@ -65,9 +37,7 @@ async function start(impl: GrpcImpl, ignoreSelectors = false): Promise<{ kv: Cli
     kv.close();
     watch.close();
     await running.close();
-    hub.close();
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await running.release();
   });
   return { kv, watch };
 }

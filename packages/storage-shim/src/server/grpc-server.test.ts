@@ -1,17 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registry } from '../drivers/registry.js';
-import { StoreMetrics } from '../metrics.js';
-import { RevisionStore } from '../mvcc/store.js';
-import { WatchHub } from '../mvcc/watch-hub.js';
-import { emptyTopology } from '../routing/topology.js';
-import type { ServiceContext } from './context.js';
-import { startGrpcServer, type RunningGrpcServer } from './grpc-server.js';
-import { HeaderFactory } from './header.js';
+import { startInProcessServer } from '../../test/support/in-process-server.js';
+import type { RunningGrpcServer } from './grpc-server.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -19,33 +9,8 @@ afterEach(async () => {
 });
 
 async function start(shutdownGraceMs: number): Promise<RunningGrpcServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-grpc-server-'));
-  const log = pino({ level: 'silent' });
-  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
-  const ctx: ServiceContext = {
-    backend: store,
-    headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),
-    maxTxnOps: 128,
-    maxRequestBytes: 1572864,
-    clientUrls: [],
-    log,
-    metrics: new StoreMetrics(),
-  };
-  const hub = new WatchHub(store);
-  const running = await startGrpcServer({
-    ctx,
-    hub,
-    listenUrls: ['http://127.0.0.1:0'],
-    tls: {},
-    progressIntervalMs: 600_000,
-    shutdownGraceMs,
-    watchLimits: { maxPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000 },
-  });
-  cleanups.push(async () => {
-    hub.close();
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const running = await startInProcessServer({ shutdownGraceMs });
+  cleanups.push(() => running.release());
   return running;
 }
 

@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverDir } from './server-dir.js';
+import { serverProcess } from './server-process.js';
 import mysql from 'mysql2/promise';
 
 /** The account the store logs in with; its password is random per instance. */
@@ -77,7 +78,7 @@ export async function startMariadb(
       `--ssl-ca=${owned('ca.crt', options.tls.ca)}`,
     );
   }
-  const [cmd, args] = run(which('mariadbd')!, [
+  const argv = run(which('mariadbd')!, [
     '--no-defaults',
     `--datadir=${data}`,
     '--bind-address=127.0.0.1',
@@ -91,20 +92,6 @@ export async function startMariadb(
     `--innodb-flush-log-at-trx-commit=${options.durable ? 1 : 0}`,
     ...tlsArgs,
   ]);
-  let log = '';
-  let child: ChildProcess;
-  let exited: Promise<void>;
-  /** A clean shutdown (SIGTERM to mariadbd): every session ends, the data stays. */
-  const shutdown = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGTERM');
-      await exited;
-    }
-  };
-  const stop = async () => {
-    await shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  };
   const admin = async (sql: string, database?: string) => {
     const c = await mysql.createConnection({ socketPath: socket, user: 'root', database, multipleStatements: true });
     try {
@@ -113,26 +100,14 @@ export async function startMariadb(
       await c.end();
     }
   };
-  /** Starts mariadbd on the port and data dir, and waits until it takes logins. */
-  const launch = async () => {
-    child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const running = child;
-    running.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-    exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await admin('SELECT 1');
-        return;
-      } catch (err) {
-        if (running.exitCode !== null || Date.now() > deadline) {
-          await stop();
-          throw new Error(`MariaDB did not start: ${(err as Error).message}\n${log}`, { cause: err });
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  };
+  // A clean shutdown is SIGTERM to mariadbd.
+  const { launch, shutdown, stop } = serverProcess({
+    name: 'MariaDB',
+    argv,
+    dir,
+    stopSignal: 'SIGTERM',
+    ready: async () => void (await admin('SELECT 1')),
+  });
   await launch();
   // Root only over the socket; the store's account has a password, over TCP and over the socket.
   await admin(`

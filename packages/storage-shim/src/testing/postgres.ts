@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverDir } from './server-dir.js';
+import { serverProcess } from './server-process.js';
 import pg from 'pg';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -85,7 +86,7 @@ export async function startPostgres(
       ...['-c', `ssl_ca_file=${owned('ca.crt', options.tls.ca)}`, '-c', `hba_file=${hba}`],
     );
   }
-  const [cmd, args] = run(join(BIN, 'postgres'), [
+  const argv = run(join(BIN, 'postgres'), [
     '-D',
     data,
     '-p',
@@ -99,46 +100,24 @@ export async function startPostgres(
     ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
     ...tlsArgs,
   ]);
-  let log = '';
-  let child: ChildProcess;
-  let exited: Promise<void>;
   const url = (database = 'postgres') =>
     `postgres://${PG_USER}:${password}@127.0.0.1:${port}/${database}?sslmode=disable`;
-  /** Fast shutdown (SIGINT to the postmaster, as `pg_ctl -m fast`): sessions end, the data stays. */
-  const shutdown = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGINT');
-      await exited;
-    }
-  };
-  const stop = async () => {
-    await shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  /** Starts the postmaster on the port and data dir, and waits until it takes logins. */
-  const launch = async () => {
-    child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const running = child;
-    running.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
-    exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+  // A clean shutdown is the fast one, SIGINT to the postmaster, as `pg_ctl -m fast`.
+  const { launch, shutdown, stop } = serverProcess({
+    name: 'PostgreSQL',
+    argv,
+    dir,
+    stopSignal: 'SIGINT',
+    ready: async () => {
       // Over the socket: a server with `tls` takes no plain TCP login.
       const client = new pg.Client({ host: dir, port, user: PG_USER, password, database: 'postgres' });
       try {
         await client.connect();
-        await client.end();
-        return;
-      } catch (err) {
+      } finally {
         await client.end().catch(() => undefined);
-        if (running.exitCode !== null || Date.now() > deadline) {
-          await stop();
-          throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
-        }
-        await new Promise((r) => setTimeout(r, 200));
       }
-    }
-  };
+    },
+  });
   await launch();
   const createDatabase = async (name: string) => {
     if (!/^\w+$/.test(name)) throw new Error(`not a plain database name: ${name}`);

@@ -7,6 +7,10 @@
  * and sometimes stale. Because the model only ever sees the oracle's answers,
  * a seed replays the same sequence whatever the store under test answers.
  */
+// The key helpers and the sort enums are the store's own: they only shape the
+// requests and the model of what etcd answered, never what is compared.
+import { EMPTY, inRange, NUL, prefixEnd, toKeyRange } from '../../src/keys.js';
+import type { SortOrder, SortTarget } from '../../src/types.js';
 import { showBytes, type Outcome } from './normalize.js';
 
 // ---------------------------------------------------------------------------
@@ -97,8 +101,6 @@ function buildKeys(): Buffer[] {
 
 export const KEYS: readonly Buffer[] = buildKeys();
 export const COMPACT_KEY = b('compact_rev_key');
-const NUL = b('\x00');
-const EMPTY = Buffer.alloc(0);
 
 export const VALUES: readonly Buffer[] = [
   EMPTY,
@@ -112,25 +114,6 @@ export const VALUES: readonly Buffer[] = [
   b('x'.repeat(200)),
 ];
 
-/** clientv3.GetPrefixRangeEnd. */
-export function prefixEnd(prefix: Buffer): Buffer {
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    if (prefix[i]! < 0xff) {
-      const end = Buffer.from(prefix.subarray(0, i + 1));
-      end[i] = prefix[i]! + 1;
-      return end;
-    }
-  }
-  return NUL;
-}
-
-/** Whether `key` lies in an etcd request range (empty end: one key; `\0`: every key >= start). */
-export function inRange(key: Buffer, start: Buffer, end: Buffer): boolean {
-  if (end.length === 0) return key.equals(start);
-  if (Buffer.compare(key, start) < 0) return false;
-  return (end.length === 1 && end[0] === 0) || Buffer.compare(key, end) < 0;
-}
-
 // ---------------------------------------------------------------------------
 // Operations (requests in proto-loader's object form)
 
@@ -140,9 +123,6 @@ export function inRange(key: Buffer, start: Buffer, end: Buffer): boolean {
  * server, which is the lease-ID bijection.
  */
 export type LeaseRef = string;
-
-export type SortOrder = 'NONE' | 'ASCEND' | 'DESCEND';
-export type SortTarget = 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
 
 export interface RangeReq {
   key: Buffer;
@@ -332,7 +312,7 @@ export class Model {
   }
 
   private forget(start: Buffer, end: Buffer): void {
-    for (const k of KEYS) if (inRange(k, start, end)) this.keys.set(showBytes(k), null);
+    for (const k of KEYS) if (inRange(toKeyRange(start, end), k)) this.keys.set(showBytes(k), null);
   }
 
   private learnTxn(req: TxnReq, res: Record<string, any>, rev: number): void {

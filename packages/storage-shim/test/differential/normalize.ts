@@ -15,7 +15,8 @@
  * - LeaseLeases is sorted by (mapped) ID.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { RangeReq, RequestOp, TxnReq } from './generator.js';
+// A value import back into the generator: rangeOf is only called once both modules have loaded.
+import { rangeOf, type RangeReq, type RequestOp, type TxnReq } from './generator.js';
 
 export type Outcome = { ok: unknown } | { error: { code: string; details: string } };
 
@@ -148,7 +149,7 @@ function responseOp(raw: Raw, request: RequestOp | undefined, leases: LeaseNamer
       return {
         range: req
           ? rangeResponse(body, req, leases)
-          : { unexpected: true, ...rangeResponse(body, defaultRange, leases) },
+          : { unexpected: true, ...rangeResponse(body, rangeOf(Buffer.alloc(0)), leases) },
       };
     }
     case 'response_put':
@@ -161,22 +162,6 @@ function responseOp(raw: Raw, request: RequestOp | undefined, leases: LeaseNamer
     }
   }
 }
-
-const defaultRange: RangeReq = {
-  key: Buffer.alloc(0),
-  range_end: Buffer.alloc(0),
-  limit: 0,
-  revision: 0,
-  sort_order: 'NONE',
-  sort_target: 'KEY',
-  serializable: false,
-  keys_only: false,
-  count_only: false,
-  min_mod_revision: 0,
-  max_mod_revision: 0,
-  min_create_revision: 0,
-  max_create_revision: 0,
-};
 
 export interface NTxnResponse {
   revision: number;

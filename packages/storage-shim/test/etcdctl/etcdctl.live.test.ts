@@ -12,6 +12,7 @@ import {
   parseJson,
   parseJsonLines,
   unb64,
+  type Background,
   type CtlResult,
   type Side,
 } from './etcdctl-harness.js';
@@ -113,6 +114,42 @@ function expectAtomicResponses(doc: { responses: number[][]; headers: number[] }
       expect(doc.headers[i]!, 'response header revision below its events').toBeGreaterThanOrEqual(rev);
     }
   });
+}
+
+type WatchDoc = ReturnType<typeof watchEvents>;
+
+/**
+ * A step that runs `etcdctl watch …args -w json` in the background: `drive`
+ * waits for the events (and makes the writes the watch must see next); after
+ * a pause for late events the step's output is every event, compared without
+ * how each server grouped them into responses. `check` gets the events
+ * decoded, and the whole document for the atomicity check.
+ */
+function watchJsonStep(options: {
+  title: string;
+  args: (side: Side) => string[];
+  drive: (w: Background, side: Side) => Promise<unknown>;
+  check: (events: WatchEvent[], side: Side, doc: WatchDoc) => void;
+}): Step {
+  return {
+    title: options.title,
+    compare: 'json',
+    normalize: dropResponses,
+    run: async (side) => {
+      const w = background(side, ['watch', ...options.args(side), '-w', 'json']);
+      try {
+        await options.drive(w, side);
+        await sleep(200);
+        return done(JSON.stringify(watchEvents(w.output())));
+      } finally {
+        await w.stop();
+      }
+    },
+    check: (r, side) => {
+      const doc = JSON.parse(r.stdout) as WatchDoc;
+      options.check(doc.events.map(decodeEvent), side, doc);
+    },
+  };
 }
 
 /** How events are grouped into responses is the server's choice (etcd batches catch-up); only atomicity is checked, not compared. */
@@ -760,29 +797,18 @@ scenario('lease', [
       expect(revision(doc)).toBe(s.rev0 + 3);
     },
   },
-  {
+  watchJsonStep({
     title: 'watch --prefix /ls/ --rev={R+3} -w json shows both lease deletes at one revision',
-    compare: 'json',
-    normalize: dropResponses,
-    run: async (side) => {
-      const w = background(side, ['watch', '--prefix', '/ls/', `--rev=${side.rev0 + 3}`, '-w', 'json']);
-      try {
-        await w.waitFor((o) => watchEvents(o).events.length >= 2, '2 events');
-        await sleep(200);
-        return done(JSON.stringify(watchEvents(w.output())));
-      } finally {
-        await w.stop();
-      }
-    },
-    check: (r, s) => {
-      const doc = JSON.parse(r.stdout);
-      expect(doc.events.map(decodeEvent).map((e: WatchEvent) => [e.type, e.kv.key, e.kv.mod])).toEqual([
+    args: (side) => ['--prefix', '/ls/', `--rev=${side.rev0 + 3}`],
+    drive: (w) => w.waitFor((o) => watchEvents(o).events.length >= 2, '2 events'),
+    check: (events, s, doc) => {
+      expect(events.map((e) => [e.type, e.kv.key, e.kv.mod])).toEqual([
         ['DELETE', '/ls/x', s.rev0 + 3],
         ['DELETE', '/ls/y', s.rev0 + 3],
       ]);
       expectAtomicResponses(doc);
     },
-  },
+  }),
   {
     cmd: 'lease revoke {lease:a}',
     check: (r) => fails(r, 'failed to revoke lease (etcdserver: requested lease not found)'),
@@ -1137,30 +1163,21 @@ scenario('compaction', [
     },
   },
   { cmd: 'compaction {R+3} --physical', check: (r, s) => expect(ok(r)).toBe(`compacted revision ${s.rev0 + 3}\n`) },
-  {
+  watchJsonStep({
     title: 'watch /cp/a --rev={R+3} -w json replays from the compact revision',
-    compare: 'json',
-    normalize: dropResponses,
-    run: async (side) => {
-      const w = background(side, ['watch', '/cp/a', `--rev=${side.rev0 + 3}`, '-w', 'json']);
-      try {
-        await w.waitFor((o) => watchEvents(o).events.length >= 1, 'the event at the compact revision');
-        await ctl(side, ['put', '/cp/a', '4']);
-        await w.waitFor((o) => watchEvents(o).events.length >= 2, 'the new event');
-        await sleep(200);
-        return done(JSON.stringify(watchEvents(w.output())));
-      } finally {
-        await w.stop();
-      }
+    args: (side) => ['/cp/a', `--rev=${side.rev0 + 3}`],
+    drive: async (w, side) => {
+      await w.waitFor((o) => watchEvents(o).events.length >= 1, 'the event at the compact revision');
+      await ctl(side, ['put', '/cp/a', '4']);
+      await w.waitFor((o) => watchEvents(o).events.length >= 2, 'the new event');
     },
-    check: (r, s) => {
-      const doc = JSON.parse(r.stdout);
-      expect(doc.events.map(decodeEvent).map((e: WatchEvent) => [e.kv.value, e.kv.mod, e.kv.version])).toEqual([
+    check: (events, s) => {
+      expect(events.map((e) => [e.kv.value, e.kv.mod, e.kv.version])).toEqual([
         ['3', s.rev0 + 3, 3],
         ['4', s.rev0 + 4, 4],
       ]);
     },
-  },
+  }),
   {
     // Compaction takes no revision and keeps the latest version.
     cmd: 'get /cp/a -w json',

@@ -3,24 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { call } from '../support/client.js';
+import { useStore } from '../support/store-suite.js';
 
 const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const k = (s: string) => Buffer.from(s);
 
-let store: ServerHandle;
-let client: EtcdClient;
-
+const suite = useStore();
 beforeAll(async () => {
-  store = await startStore();
-  client = connect(store.target);
-  for (let i = 0; i < 5; i++) await call(client.kv, 'Put', { key: k(`keep/${i}`), value: k(`v${i}`) });
-});
-
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
+  for (let i = 0; i < 5; i++) await call(suite.client.kv, 'Put', { key: k(`keep/${i}`), value: k(`v${i}`) });
 });
 
 async function rejected(
@@ -29,7 +20,7 @@ async function rejected(
   service: 'kv' | 'lease' = 'kv',
 ): Promise<{ code: number; details: string }> {
   try {
-    await call(client[service], method, request);
+    await call(suite.client[service], method, request);
   } catch (err) {
     return err as { code: number; details: string };
   }
@@ -77,10 +68,10 @@ describe("bad requests get etcd's errors and change nothing", () => {
       'etcdserver: mvcc: required revision is a future revision',
     ],
   ])('%s', async (_what, method, request, code, details) => {
-    const before = await call(client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
+    const before = await call(suite.client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
     const err = await rejected(method, request);
     expect({ code: err.code, details: err.details }).toEqual({ code, details });
-    const after = await call(client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
+    const after = await call(suite.client.kv, 'Range', { key: k('keep/'), range_end: k('keep0') });
     expect(after.header.revision).toBe(before.header.revision);
     expect(after.kvs.map((kv: any) => kv.value.toString())).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
   });
@@ -150,8 +141,8 @@ describe('bad start-up configuration stops the store with a clear message', () =
   });
 
   it('a plain loopback listener starts, warning that every local user can connect', () => {
-    expect(store.output()).toContain(
-      `${store.endpoint} accepts plain HTTP/2 without TLS: any user or process on this machine can connect`,
+    expect(suite.store.output()).toContain(
+      `${suite.store.endpoint} accepts plain HTTP/2 without TLS: any user or process on this machine can connect`,
     );
   });
 

@@ -3,14 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, connect } from '../support/client.js';
+import { readModRevisions } from '../support/kill-under-load.js';
 import { startStore } from '../support/processes.js';
+import { routedTopology } from '../support/topology.js';
 
-const ROUTED = `
-backends:
-  - name: alpha
-    endpoint: sqlite://alpha.db
-    prefix: { prefix: "/a/" }
-`;
+const ROUTED = routedTopology([{ name: 'alpha', endpoint: 'sqlite://alpha.db', prefix: '/a/' }]);
 const k = (s: string) => Buffer.from(s);
 const ROUNDS = 10;
 const WRITERS = 8;
@@ -94,11 +91,8 @@ describe('kill -9 right after acknowledgements', () => {
     }
     expect(created.size).toBeGreaterThan(ROUNDS * 20);
     const store = await startStore({ dataDir, topology: ROUTED });
-    const client = connect(store.target);
-    const all = await call(client.kv, 'Range', { key: k('/'), range_end: k('0'), keys_only: true });
-    const present = new Map(all.kvs.map((kv: any) => [kv.key.toString(), Number(kv.mod_revision)]));
-    for (const [key, rev] of created) expect(present.get(key), key).toBe(rev);
-    client.close();
+    const present = await readModRevisions(store, '/', '0');
     await store.stop();
+    for (const [key, rev] of created) expect(present.kvs.get(key), key).toBe(rev);
   }, 180_000);
 });

@@ -3,14 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, connect } from '../support/client.js';
+import { killUnderLoad, readModRevisions } from '../support/kill-under-load.js';
 import { startStore } from '../support/processes.js';
+import { routedTopology } from '../support/topology.js';
 
-const ROUTED = `
-backends:
-  - name: alpha
-    endpoint: sqlite://alpha.db
-    prefix: { prefix: "/a/" }
-`;
+const ROUTED = routedTopology([{ name: 'alpha', endpoint: 'sqlite://alpha.db', prefix: '/a/' }]);
 const k = (s: string) => Buffer.from(s);
 
 describe('kill -9 under write load', () => {
@@ -34,41 +31,27 @@ describe('kill -9 under write load', () => {
       const status = await call(client.maintenance, 'Status', {});
       expect(Number(status.header.revision)).toBeGreaterThanOrEqual(highest);
 
-      let stop = false;
-      const writer = async (w: number) => {
-        for (let i = 0; !stop; i++) {
-          // Alternate a single-backend create and a txn spanning two backend files.
-          const key = `/${i % 2 ? 'a' : 'c'}/r${round}/w${w}/${i}`;
-          const success = [{ request_put: { key: k(key), value: Buffer.alloc(512, w) } }];
-          if (i % 3 === 0) success.push({ request_put: { key: k(`${key}-twin`), value: k('twin') } });
-          try {
-            const res = await call(client.kv, 'Txn', {
-              compare: [{ key: k(key), target: 'MOD', result: 'EQUAL', mod_revision: 0 }],
-              success,
-            });
-            const rev = Number(res.header.revision);
-            acked.set(key, rev);
-            if (i % 3 === 0) acked.set(`${key}-twin`, rev);
-            highest = Math.max(highest, rev);
-          } catch {
-            return; // the store went away mid-request: not acknowledged
-          }
-        }
+      const write = async (w: number, i: number) => {
+        // Alternate a single-backend create and a txn spanning two backend files.
+        const key = `/${i % 2 ? 'a' : 'c'}/r${round}/w${w}/${i}`;
+        const success = [{ request_put: { key: k(key), value: Buffer.alloc(512, w) } }];
+        if (i % 3 === 0) success.push({ request_put: { key: k(`${key}-twin`), value: k('twin') } });
+        const res = await call(client.kv, 'Txn', {
+          compare: [{ key: k(key), target: 'MOD', result: 'EQUAL', mod_revision: 0 }],
+          success,
+        });
+        const rev = Number(res.header.revision);
+        acked.set(key, rev);
+        if (i % 3 === 0) acked.set(`${key}-twin`, rev);
+        highest = Math.max(highest, rev);
       };
-      const writers = Array.from({ length: 8 }, (_, w) => writer(w));
-      await new Promise((r) => setTimeout(r, 400 + round * 150));
-      await store.kill();
-      stop = true;
-      await Promise.all(writers);
+      await killUnderLoad(store, { writers: 8, killAfterMs: 400 + round * 150 }, write);
       client.close();
     }
     expect(acked.size).toBeGreaterThan(100);
     const store = await startStore({ dataDir, topology: ROUTED });
-    const client = connect(store.target);
-    const all = await call(client.kv, 'Range', { key: k('/'), range_end: k('0'), keys_only: true });
-    const present = new Map(all.kvs.map((kv: any) => [kv.key.toString(), Number(kv.mod_revision)]));
-    for (const [key, rev] of acked) expect(present.get(key), key).toBe(rev);
-    client.close();
+    const present = await readModRevisions(store, '/', '0');
     await store.stop();
+    for (const [key, rev] of acked) expect(present.kvs.get(key), key).toBe(rev);
   }, 120_000);
 });

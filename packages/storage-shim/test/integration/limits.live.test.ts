@@ -1,24 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { call, connect } from '../support/client.js';
+import { useStore } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 const k = (s: string) => Buffer.from(s);
 const PENDING = 256 * 1024;
 
-let store: ServerHandle;
-let client: EtcdClient;
-
-beforeAll(async () => {
-  store = await startStore({
-    extraArgs: [`--max-watch-pending-bytes=${PENDING}`, '--max-watches-per-connection=3', '--max-leases=3'],
-  });
-  client = connect(store.target);
-});
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
+const suite = useStore({
+  extraArgs: [`--max-watch-pending-bytes=${PENDING}`, '--max-watches-per-connection=3', '--max-leases=3'],
 });
 
 async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -31,7 +21,7 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 20_000)
 
 describe('a watcher whose client stops reading', () => {
   it('is canceled with a reason naming the flag, and the store and other watchers carry on', async () => {
-    const slowClient = connect(store.target);
+    const slowClient = connect(suite.store.target);
     const slow = (slowClient.watch as any).Watch() as grpc.ClientDuplexStream<any, any>;
     const got: any[] = [];
     slow.on('data', (r: any) => got.push(r));
@@ -42,7 +32,7 @@ describe('a watcher whose client stops reading', () => {
     // From here the client takes nothing off the stream, so HTTP/2 flow control backs up into the store.
     slow.pause();
 
-    const healthy = new WatchStream(client);
+    const healthy = new WatchStream(suite.client);
     healthy.create({ key: k('slow/'), range_end: k('slow0'), watch_id: 7 });
     await healthy.until((r) => r.some((x) => x.created));
 
@@ -50,14 +40,14 @@ describe('a watcher whose client stops reading', () => {
     const puts = 400;
     let first = 0;
     for (let i = 0; i < puts; i++) {
-      const r = await call(client.kv, 'Put', { key: k(`slow/${String(i).padStart(4, '0')}`), value });
+      const r = await call(suite.client.kv, 'Put', { key: k(`slow/${String(i).padStart(4, '0')}`), value });
       if (i === 0) first = Number(r.header.revision);
     }
 
     // The reading watcher got every event; the store still answers.
     await healthy.until((r) => r.flatMap((x) => x.events ?? []).length === puts);
     expect(healthy.responses.some((r) => r.canceled)).toBe(false);
-    await expect(call(client.maintenance, 'Status', {})).resolves.toMatchObject({ version: '3.6.4' });
+    await expect(call(suite.client.maintenance, 'Status', {})).resolves.toMatchObject({ version: '3.6.4' });
     healthy.close();
 
     slow.resume();
@@ -79,7 +69,7 @@ describe('a watcher whose client stops reading', () => {
     expect(revisions).toEqual(revisions.map((_, i) => first + i));
     await new Promise((r) => setTimeout(r, 200));
     expect(got.slice(at + 1).filter((r) => Number(r.watch_id) === slowId)).toEqual([]);
-    expect(store.output()).toContain('watcher canceled: its client is not reading the stream');
+    expect(suite.store.output()).toContain('watcher canceled: its client is not reading the stream');
 
     // Re-watching from the next revision gets exactly the rest, from history.
     const again = new WatchStream(slowClient);
@@ -93,7 +83,7 @@ describe('a watcher whose client stops reading', () => {
 
 describe('--max-watches-per-connection', () => {
   it('refuses a create beyond the limit across the streams of one connection, and only on that connection', async () => {
-    const one = connect(store.target, { ownConnection: true });
+    const one = connect(suite.store.target, { ownConnection: true });
     const a = new WatchStream(one);
     const b = new WatchStream(one);
     a.create({ key: k('w1'), watch_id: 1 });
@@ -114,11 +104,11 @@ describe('--max-watches-per-connection', () => {
     expect(Number(refused.watch_id)).toBe(-1);
 
     // The watchers already there still work.
-    await call(client.kv, 'Put', { key: k('w1'), value: k('x') });
+    await call(suite.client.kv, 'Put', { key: k('w1'), value: k('x') });
     await a.until(() => a.events(1).length === 1);
 
     // Another connection has its own budget; a cancel frees a place on the first.
-    const other = connect(store.target, { ownConnection: true });
+    const other = connect(suite.store.target, { ownConnection: true });
     const c = new WatchStream(other);
     for (const id of [1, 2, 3]) c.create({ key: k(`o${id}`), watch_id: id });
     await c.until((r) => r.filter((x) => x.created).length === 3);
@@ -145,8 +135,8 @@ describe('--max-watches-per-connection', () => {
 describe('--max-leases', () => {
   it('refuses a grant beyond the limit with RESOURCE_EXHAUSTED naming the flag', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await call(client.lease, 'LeaseGrant', { TTL: 60 })).ID);
-    const err = await call(client.lease, 'LeaseGrant', { TTL: 60 }).then(
+    for (let i = 0; i < 3; i++) ids.push((await call(suite.client.lease, 'LeaseGrant', { TTL: 60 })).ID);
+    const err = await call(suite.client.lease, 'LeaseGrant', { TTL: 60 }).then(
       () => undefined,
       (e: grpc.ServiceError) => e,
     );
@@ -155,8 +145,8 @@ describe('--max-leases', () => {
       details:
         'cnpaas-store: too many leases: the store already holds 3 (--max-leases); revoke unused leases or raise --max-leases',
     });
-    expect((await call(client.lease, 'LeaseLeases', {})).leases).toHaveLength(3);
-    await call(client.lease, 'LeaseRevoke', { ID: ids[0] });
-    await expect(call(client.lease, 'LeaseGrant', { TTL: 60 })).resolves.toMatchObject({ TTL: '60' });
+    expect((await call(suite.client.lease, 'LeaseLeases', {})).leases).toHaveLength(3);
+    await call(suite.client.lease, 'LeaseRevoke', { ID: ids[0] });
+    await expect(call(suite.client.lease, 'LeaseGrant', { TTL: 60 })).resolves.toMatchObject({ TTL: '60' });
   });
 });

@@ -1,27 +1,18 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../support/client.js';
+import { useStore } from '../support/store-suite.js';
 
 const TOPOLOGY = readFileSync(resolve(import.meta.dirname, '../fixtures/three-kinds.yaml'), 'utf8');
 const k = (s: string) => Buffer.from(s);
 const G = '/registry/shop.example.com';
 
-let store: ServerHandle;
-let client: EtcdClient;
-beforeAll(async () => {
-  store = await startStore({ topology: TOPOLOGY });
-  client = connect(store.target);
-});
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
-});
+const suite = useStore({ topology: TOPOLOGY });
 
 function keysIn(file: string): string[] {
-  const db = new Database(join(store.dataDir, file), { readonly: true });
+  const db = new Database(join(suite.store.dataDir, file), { readonly: true });
   try {
     return (db.prepare('SELECT key FROM kv ORDER BY key').pluck().all() as Buffer[]).map(String);
   } finally {
@@ -39,7 +30,7 @@ describe('a topology of three kinds', () => {
       `${G}/emailtemplates/cnpaas-system/registration`,
       '/registry/namespaces/t-1',
     ];
-    for (const key of keys) await call(client.kv, 'Put', { key: k(key), value: k('{}') });
+    for (const key of keys) await call(suite.client.kv, 'Put', { key: k(key), value: k('{}') });
     expect(keysIn('tenants.db')).toEqual([`${G}/tenants/t-1`]);
     expect(keysIn('users.db')).toEqual([`${G}/users/t-1/t-1`]);
     expect(keysIn('emails.db')).toEqual([`${G}/emails/t-1/t-1-welcome`]);
@@ -49,14 +40,14 @@ describe('a topology of three kinds', () => {
       `${G}/registrationrequests/rr-1`,
     ]);
     // one merged, key-ordered answer at one revision
-    const all = await call(client.kv, 'Range', { key: k('/registry/'), range_end: k('/registry0'), limit: 4 });
+    const all = await call(suite.client.kv, 'Range', { key: k('/registry/'), range_end: k('/registry0'), limit: 4 });
     expect(all.kvs.map((kv: any) => kv.key.toString())).toEqual([...keys].sort().slice(0, 4));
     expect(Number(all.count)).toBe(6);
     expect(all.more).toBe(true);
   });
 
   it('commits a transaction over three files at one revision, or not at all', async () => {
-    const ok = await call(client.kv, 'Txn', {
+    const ok = await call(suite.client.kv, 'Txn', {
       success: [
         { request_put: { key: k(`${G}/tenants/t-2`), value: k('t') } },
         { request_put: { key: k(`${G}/users/t-2/t-2`), value: k('u') } },
@@ -66,11 +57,11 @@ describe('a topology of three kinds', () => {
     expect(ok.succeeded).toBe(true);
     const rev = Number(ok.header.revision);
     for (const key of [`${G}/tenants/t-2`, `${G}/users/t-2/t-2`]) {
-      const r = await call(client.kv, 'Range', { key: k(key) });
+      const r = await call(suite.client.kv, 'Range', { key: k(key) });
       expect(Number(r.kvs[0].mod_revision)).toBe(rev);
     }
     await expect(
-      call(client.kv, 'Txn', {
+      call(suite.client.kv, 'Txn', {
         success: [
           { request_put: { key: k(`${G}/tenants/t-3`), value: k('t') } },
           { request_put: { key: k(`${G}/emails/t-3/x`), value: k('e'), lease: '999' } },
@@ -81,7 +72,7 @@ describe('a topology of three kinds', () => {
   });
 
   it('reports its size and an etcd version the apiserver accepts', async () => {
-    const status = await call(client.maintenance, 'Status', {});
+    const status = await call(suite.client.maintenance, 'Status', {});
     expect(Number(status.dbSize)).toBeGreaterThan(0);
     expect(status.version).toBe('3.6.4');
   });

@@ -1,9 +1,10 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, connect } from '../support/client.js';
 import { freePort } from '../support/free-port.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { startStore } from '../support/processes.js';
+import { useStore } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 const k = (s: string) => Buffer.from(s);
@@ -13,29 +14,20 @@ const ONE = `backends:
     prefix: { prefix: "/first/" }
 `;
 
-let store: ServerHandle;
-let client: EtcdClient;
 let metricsPort: number;
 let socket: string;
 
-beforeAll(async () => {
+const suite = useStore(async () => {
   metricsPort = await freePort();
-  store = await startStore({
-    topology: ONE,
-    logLevel: 'info',
-    extraArgs: [`--listen-metrics-urls=http://127.0.0.1:${metricsPort}`],
-  });
-  client = connect(store.target);
-  socket = join(store.dataDir, 'store.sock');
+  return { topology: ONE, logLevel: 'info', extraArgs: [`--listen-metrics-urls=http://127.0.0.1:${metricsPort}`] };
 });
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
+beforeAll(() => {
+  socket = join(suite.store.dataDir, 'store.sock');
 });
 
 describe('the store process', () => {
   it('serves /metrics, /healthz and /readyz', async () => {
-    await call(client.kv, 'Put', { key: k('m'), value: k('1') });
+    await call(suite.client.kv, 'Put', { key: k('m'), value: k('1') });
     const base = `http://127.0.0.1:${metricsPort}`;
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^cnpaas_store_revision 2$/m);
@@ -46,28 +38,28 @@ describe('the store process', () => {
   });
 
   it('reloads the topology on SIGHUP, accepting only appended backends', async () => {
-    const file = join(store.dataDir, 'topology.yaml');
+    const file = join(suite.store.dataDir, 'topology.yaml');
     writeFileSync(
       file,
       `${ONE}  - name: second\n    endpoint: sqlite://second.db\n    prefix: { prefix: "/second/" }\n`,
     );
-    store.child.kill('SIGHUP');
-    await until(() => store.output().includes('topology reloaded'));
-    await call(client.kv, 'Put', { key: k('/second/x'), value: k('1') });
-    expect(statSync(join(store.dataDir, 'second.db')).size).toBeGreaterThan(0);
+    suite.store.child.kill('SIGHUP');
+    await until(() => suite.store.output().includes('topology reloaded'));
+    await call(suite.client.kv, 'Put', { key: k('/second/x'), value: k('1') });
+    expect(statSync(join(suite.store.dataDir, 'second.db')).size).toBeGreaterThan(0);
 
     writeFileSync(file, ONE.replace('/first/', '/other/'));
-    store.child.kill('SIGHUP');
-    await until(() => store.output().includes('topology reload refused'));
-    expect(store.output()).toContain('backends[0] (first) was changed or removed');
-    const r = await call(client.kv, 'Range', { key: k('/second/x') });
+    suite.store.child.kill('SIGHUP');
+    await until(() => suite.store.output().includes('topology reload refused'));
+    expect(suite.store.output()).toContain('backends[0] (first) was changed or removed');
+    const r = await call(suite.client.kv, 'Range', { key: k('/second/x') });
     expect(r.kvs).toHaveLength(1);
   });
 });
 
 describe('listening on a unix socket and stopping gracefully', () => {
   it('makes the socket owner-only, cancels watchers on SIGTERM and exits 0', async () => {
-    const dataDir = store.dataDir;
+    const dataDir = suite.store.dataDir;
     const other = await startStore({ extraListenUrls: [`unix://${socket}`], dataDir: join(dataDir, 'second-store') });
     expect(statSync(socket).mode & 0o777).toBe(0o600);
     const viaSocket = connect(`unix://${socket}`);

@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../support/client.js';
+import { useStore } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 const k = (s: string) => Buffer.from(s);
-let store: ServerHandle;
-let client: EtcdClient;
-beforeAll(async () => {
-  // A small request cap, so one revision's events exceed it and must be fragmented.
-  store = await startStore({ extraArgs: ['--max-request-bytes=4096'] });
-  client = connect(store.target);
-});
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
-});
+// A small request cap, so one revision's events exceed it and must be fragmented.
+const suite = useStore({ extraArgs: ['--max-request-bytes=4096'] });
 
 describe('watch fragment', () => {
   it('splits a revision too big for one response, marking every part but the last', async () => {
     const value = Buffer.alloc(1000, 'x');
-    for (const n of ['a', 'b', 'c']) await call(client.kv, 'Put', { key: k(`f/${n}`), value });
+    for (const n of ['a', 'b', 'c']) await call(suite.client.kv, 'Put', { key: k(`f/${n}`), value });
     // With prev_kv each event carries two values: the revision's events outgrow the 4 KiB cap.
-    const s = new WatchStream(client);
+    const s = new WatchStream(suite.client);
     s.create({ key: k('f/'), range_end: k('f0'), fragment: true, prev_kv: true, watch_id: 1 });
     s.create({ key: k('f/'), range_end: k('f0'), prev_kv: true, watch_id: 2 });
     await s.until((r) => r.filter((x) => x.created).length === 2);
-    const res = await call(client.kv, 'Txn', {
+    const res = await call(suite.client.kv, 'Txn', {
       success: ['a', 'b', 'c'].map((n) => ({ request_put: { key: k(`f/${n}`), value } })),
     });
     const rev = String(res.header.revision);

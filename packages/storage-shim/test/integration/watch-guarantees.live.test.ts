@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, connect, type EtcdClient } from '../support/client.js';
-import { startStore, type ServerHandle } from '../support/processes.js';
+import { describe, expect, it } from 'vitest';
+import { call } from '../support/client.js';
+import { useStore } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 const k = (s: string) => Buffer.from(s);
@@ -11,16 +11,7 @@ backends:
     prefix: { prefix: "/w/1" }
 `;
 
-let store: ServerHandle;
-let client: EtcdClient;
-beforeAll(async () => {
-  store = await startStore({ topology: ROUTED });
-  client = connect(store.target);
-});
-afterAll(async () => {
-  client?.close();
-  await store?.stop();
-});
+const suite = useStore({ topology: ROUTED });
 
 interface Write {
   revision: number;
@@ -29,9 +20,9 @@ interface Write {
 
 describe('watch guarantees under concurrent writers (etcd api_guarantees)', () => {
   it('is ordered, unique, atomic, reliable and carries correct prev_kv', async () => {
-    await call(client.kv, 'Put', { key: k('/w/00/seed'), value: k('seed') });
-    const start = Number((await call(client.kv, 'Range', { key: k('/w/'), limit: 1 })).header.revision);
-    const live = new WatchStream(client);
+    await call(suite.client.kv, 'Put', { key: k('/w/00/seed'), value: k('seed') });
+    const start = Number((await call(suite.client.kv, 'Range', { key: k('/w/'), limit: 1 })).header.revision);
+    const live = new WatchStream(suite.client);
     live.create({ key: k('/w/'), range_end: k('/w0'), prev_kv: true, watch_id: 1 });
     await live.until((r) => r.some((x) => x.created));
 
@@ -42,12 +33,12 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
         let res: any;
         let ops: Write['ops'];
         if (i % 7 === 6) {
-          res = await call(client.kv, 'DeleteRange', { key: k(key) });
+          res = await call(suite.client.kv, 'DeleteRange', { key: k(key) });
           ops = Number(res.deleted) > 0 ? [{ key, value: null }] : [];
         } else if (i % 4 === 3) {
           // one revision touching two backend files
           const other = `/w/1${w}x`;
-          res = await call(client.kv, 'Txn', {
+          res = await call(suite.client.kv, 'Txn', {
             success: [
               { request_put: { key: k(key), value: k(`${w}.${i}`) } },
               { request_put: { key: k(other), value: k(`${w}.${i}`) } },
@@ -58,7 +49,7 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
             { key: other, value: `${w}.${i}` },
           ];
         } else {
-          res = await call(client.kv, 'Put', { key: k(key), value: k(`${w}.${i}`) });
+          res = await call(suite.client.kv, 'Put', { key: k(key), value: k(`${w}.${i}`) });
           ops = [{ key, value: `${w}.${i}` }];
         }
         if (ops.length > 0) writes.push({ revision: Number(res.header.revision), ops });
@@ -70,7 +61,7 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
     await live.until(() => live.events(1).length >= total);
 
     // A watcher opened afterwards in the past must replay exactly the same history.
-    const replay = new WatchStream(client);
+    const replay = new WatchStream(suite.client);
     replay.create({ key: k('/w/'), range_end: k('/w0'), prev_kv: true, start_revision: start + 1, watch_id: 7 });
     await replay.until(() => replay.events(7).length >= total);
 
@@ -114,10 +105,10 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
   }, 60_000);
 
   it('answers RequestProgress only when caught up, with the current revision', async () => {
-    const s = new WatchStream(client);
+    const s = new WatchStream(suite.client);
     s.create({ key: k('/p/'), range_end: k('/p0'), watch_id: 3 });
     await s.until((r) => r.some((x) => x.created));
-    const put = await call(client.kv, 'Put', { key: k('/p/x'), value: k('1') });
+    const put = await call(suite.client.kv, 'Put', { key: k('/p/x'), value: k('1') });
     await s.until(() => s.events(3).length === 1);
     s.requestProgress();
     await s.until((r) => r.some((x) => Number(x.watch_id) === -1));
@@ -128,7 +119,7 @@ describe('watch guarantees under concurrent writers (etcd api_guarantees)', () =
   });
 
   it('sends periodic progress to progress_notify watchers that are idle', async () => {
-    const s = new WatchStream(client);
+    const s = new WatchStream(suite.client);
     s.create({ key: k('/idle/'), range_end: k('/idle0'), watch_id: 4, progress_notify: true });
     // the store under test runs with a 1 s progress interval
     await s.until((r) => r.some((x) => Number(x.watch_id) === 4 && !x.created && !x.events?.length), 5000);

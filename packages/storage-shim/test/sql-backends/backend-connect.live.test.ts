@@ -1,45 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { type Server, type Socket, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusedStart } from '../support/processes.js';
+import { tenantsTopology } from '../support/topology.js';
 
 /**
  * A backend that cannot be reached stops the store at start-up quickly and
  * says why: a host that does not resolve at once, a server that accepts the
  * connection but never answers after connectionPool.connectTimeout.
  */
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
-const routed = (endpoint: string, extra = '') =>
-  `backends:\n  - name: tenants\n    endpoint: "${endpoint}"\n    prefix: { prefix: "/t/" }\n${extra}`;
-
-/** Starts a store that must refuse to start; its exit status, what it printed and how long it took. */
-function refusedStart(topology: string, env: NodeJS.ProcessEnv = process.env) {
-  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-connect-refused-'));
-  try {
-    writeFileSync(join(dir, 'topology.yaml'), topology);
-    const started = Date.now();
-    const r = spawnSync(
-      process.execPath,
-      [
-        STORE_BIN,
-        `--data-dir=${join(dir, 'data')}`,
-        `--topology=${join(dir, 'topology.yaml')}`,
-        '--listen-client-urls=http://127.0.0.1:0',
-      ],
-      { encoding: 'utf8', timeout: 40_000, env },
-    );
-    return { status: r.status, output: `${r.stdout}${r.stderr}`, ms: Date.now() - started };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('a backend whose host does not resolve', () => {
   for (const endpoint of ['postgres://store@db.nosuch.invalid/t', 'mysql://store@tcp(db.nosuch.invalid:3306)/t']) {
-    it(`stops the store at once, naming the DNS failure: ${endpoint}`, () => {
-      const r = refusedStart(routed(endpoint));
+    it(`stops the store at once, naming the DNS failure: ${endpoint}`, async () => {
+      const r = await refusedStart({ topology: tenantsTopology(endpoint) });
       expect(r.status).toBe(2);
       expect(r.output).toContain(
         `CNPAAS_STORE_BACKEND_CONNECT: ${endpoint}: cannot connect: the host name does not resolve`,
@@ -66,9 +39,9 @@ describe('a server that accepts the connection and never answers', () => {
   });
 
   for (const endpoint of ['postgres://store@127.0.0.1:PORT/t', 'mysql://store@tcp(127.0.0.1:PORT)/t']) {
-    it(`stops the store after connectionPool.connectTimeout: ${endpoint}`, () => {
+    it(`stops the store after connectionPool.connectTimeout: ${endpoint}`, async () => {
       const ep = endpoint.replace('PORT', String(port));
-      const r = refusedStart(routed(ep, '    connectionPool: { connectTimeout: 1s }\n'));
+      const r = await refusedStart({ topology: tenantsTopology(ep, '    connectionPool: { connectTimeout: 1s }\n') });
       expect(r.status).toBe(2);
       expect(r.output).toContain(`CNPAAS_STORE_BACKEND_CONNECT: ${ep}: cannot connect:`);
       expect(r.output).toMatch(/timed? ?out/i);

@@ -1,12 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect } from '../support/client.js';
 import { freePort } from '../support/free-port.js';
-import { startStore } from '../support/processes.js';
+import { refusedStart, startStore } from '../support/processes.js';
 import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
+import { tenantsTopology } from '../support/topology.js';
 
 /**
  * A backend's password from a file or an environment variable instead of the
@@ -14,32 +14,7 @@ import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
  * and neither its log nor its errors show it; a missing file or unset
  * variable stops it at start-up.
  */
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const k = (s: string) => Buffer.from(s);
-const routed = (endpoint: string, extra = '') =>
-  `backends:\n  - name: tenants\n    endpoint: "${endpoint}"\n    prefix: { prefix: "/t/" }\n${extra}`;
-
-/** Starts a store that must refuse to start; its exit status, what it printed and how long it took. */
-function refusedStart(topology: string, env: NodeJS.ProcessEnv = process.env) {
-  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-credentials-refused-'));
-  try {
-    writeFileSync(join(dir, 'topology.yaml'), topology);
-    const started = Date.now();
-    const r = spawnSync(
-      process.execPath,
-      [
-        STORE_BIN,
-        `--data-dir=${join(dir, 'data')}`,
-        `--topology=${join(dir, 'topology.yaml')}`,
-        '--listen-client-urls=http://127.0.0.1:0',
-      ],
-      { encoding: 'utf8', timeout: 40_000, env },
-    );
-    return { status: r.status, output: `${r.stdout}${r.stderr}`, ms: Date.now() - started };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 for (const kind of SQL_SERVERS) {
   const missing = kind.missing();
@@ -73,7 +48,7 @@ for (const kind of SQL_SERVERS) {
         for (const [i, source] of sources.entries()) {
           const metricsPort = await freePort();
           const store = await startStore({
-            topology: routed(bare('tenants'), source),
+            topology: tenantsTopology(bare('tenants'), source),
             logLevel: 'debug',
             extraArgs: [`--listen-metrics-urls=http://127.0.0.1:${metricsPort}`],
           });
@@ -103,25 +78,28 @@ for (const kind of SQL_SERVERS) {
       }
     });
 
-    it('stops at start-up naming the backend and the file or variable when the password cannot be had', () => {
+    it('stops at start-up naming the backend and the file or variable when the password cannot be had', async () => {
       const gone = join(dir, 'no-such-file');
-      const r = refusedStart(routed(bare('tenants'), `    passwordFile: ${gone}\n`));
+      const r = await refusedStart({ topology: tenantsTopology(bare('tenants'), `    passwordFile: ${gone}\n`) });
       expect(r.status).toBe(2);
       expect(r.output).toContain(
         `CNPAAS_STORE_BACKEND_CREDENTIALS: backend tenants (${bare('tenants')}): passwordFile ${gone} cannot be read: ENOENT`,
       );
       const env = { ...process.env };
       delete env.CNPAAS_TEST_UNSET_DB_PASSWORD;
-      const u = refusedStart(routed(bare('tenants'), '    passwordEnv: CNPAAS_TEST_UNSET_DB_PASSWORD\n'), env);
+      const u = await refusedStart({
+        topology: tenantsTopology(bare('tenants'), '    passwordEnv: CNPAAS_TEST_UNSET_DB_PASSWORD\n'),
+        env,
+      });
       expect(u.status).toBe(2);
       expect(u.output).toContain('passwordEnv CNPAAS_TEST_UNSET_DB_PASSWORD is not set');
     });
 
-    it('shows a wrong password from a file as a refused login, without the password', () => {
+    it('shows a wrong password from a file as a refused login, without the password', async () => {
       const file = join(dir, 'wrong');
       const wrong = 'wrong-pass-4711';
       writeFileSync(file, wrong, { mode: 0o600 });
-      const r = refusedStart(routed(bare('tenants'), `    passwordFile: ${file}\n`));
+      const r = await refusedStart({ topology: tenantsTopology(bare('tenants'), `    passwordFile: ${file}\n`) });
       expect(r.status).toBe(2);
       expect(r.output).toContain('CNPAAS_STORE_BACKEND_CONNECT');
       expect(r.output).toContain(kind.loginRefused);

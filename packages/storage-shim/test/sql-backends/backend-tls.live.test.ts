@@ -1,14 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect } from '../support/client.js';
-import { OpensslCa } from '../support/openssl-ca.js';
+import { type Issued, OpensslCa } from '../support/openssl-ca.js';
 import { MARIADB_USER, type MariadbHandle, mariadbMissing, startMariadb } from '../support/mariadb.js';
 import { PG_USER, type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
-import { startStore } from '../support/processes.js';
+import { refusedStart, startStore } from '../support/processes.js';
+import { tenantsTopology } from '../support/topology.js';
 
 /**
  * backendTLS against a real PostgreSQL and MariaDB that takes TCP logins only over TLS
@@ -17,26 +17,33 @@ import { startStore } from '../support/processes.js';
  * server its CA did not sign, or whose certificate lacks serverName, with a
  * clear error.
  */
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const k = (s: string) => Buffer.from(s);
 const missing = postgresMissing();
 const mariadbAbsent = mariadbMissing();
 if (mariadbAbsent) console.warn(`skipping the MariaDB TLS tests: ${mariadbAbsent}`);
 if (missing) console.warn(`skipping the PostgreSQL TLS tests: ${missing}`);
 
-function refusedStart(dir: string, text: string): { status: number | null; output: string } {
-  writeFileSync(join(dir, 'refused.yaml'), text);
-  const r = spawnSync(
-    process.execPath,
-    [
-      STORE_BIN,
-      `--data-dir=${mkdtempSync(join(dir, 'data-'))}`,
-      `--topology=${join(dir, 'refused.yaml')}`,
-      '--listen-client-urls=http://127.0.0.1:0',
-    ],
-    { encoding: 'utf8', timeout: 40_000 },
-  );
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+/** backendTLS that verifies the server with `ca`, and logs in with `client` when given. */
+function backendTls(ca: OpensslCa, client?: Issued, serverName?: string): string {
+  const fields = [`caFile: ${ca.certFile}`];
+  if (client) fields.push(`certFile: ${client.certFile}`, `keyFile: ${client.keyFile}`);
+  if (serverName) fields.push(`serverName: ${serverName}`);
+  return `{ ${fields.join(', ')} }`;
+}
+
+/** Starts a store on `topology`, writes `key` through it and reads it back; what the store printed. */
+async function writeThrough(topology: string, key: string): Promise<string> {
+  const store = await startStore({ topology });
+  const c = connect(store.target);
+  try {
+    await call(c.kv, 'Put', { key: k(key), value: k('1') });
+    const got = await call(c.kv, 'Range', { key: k(key) });
+    expect(String(got.kvs[0].value)).toBe('1');
+    return store.output();
+  } finally {
+    c.close();
+    await store.stop();
+  }
 }
 
 describe.skipIf(missing !== undefined)('a PostgreSQL backend over verified TLS', () => {
@@ -44,12 +51,12 @@ describe.skipIf(missing !== undefined)('a PostgreSQL backend over verified TLS',
   let server: PostgresHandle;
   let ca: OpensslCa;
   let otherCa: OpensslCa;
-  let client: { certFile: string; keyFile: string };
+  let client: Issued;
   let passwordFile: string;
   let endpoint: string;
 
   const topology = (tls: string) =>
-    `backends:\n  - name: tenants\n    endpoint: "${endpoint}"\n    prefix: { prefix: "/t/" }\n    passwordFile: ${passwordFile}\n    backendTLS: ${tls}\n`;
+    tenantsTopology(endpoint, `    passwordFile: ${passwordFile}\n    backendTLS: ${tls}\n`);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cnpaas-pg-tls-'));
@@ -82,19 +89,8 @@ describe.skipIf(missing !== undefined)('a PostgreSQL backend over verified TLS',
   });
 
   it('connects with the server verified by caFile and a client certificate, and stores keys', async () => {
-    const store = await startStore({
-      topology: topology(`{ caFile: ${ca.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile} }`),
-    });
-    const c = connect(store.target);
-    try {
-      await call(c.kv, 'Put', { key: k('/t/a'), value: k('1') });
-      const got = await call(c.kv, 'Range', { key: k('/t/a') });
-      expect(String(got.kvs[0].value)).toBe('1');
-      expect(store.output()).not.toContain(server.password);
-    } finally {
-      c.close();
-      await store.stop();
-    }
+    const output = await writeThrough(topology(backendTls(ca, client)), '/t/a');
+    expect(output).not.toContain(server.password);
     // The key is in the database (read over the socket): the server takes TCP logins only over TLS with a certificate.
     const admin = new pg.Client({
       host: server.socketDir,
@@ -111,11 +107,8 @@ describe.skipIf(missing !== undefined)('a PostgreSQL backend over verified TLS',
     }
   });
 
-  it('refuses a server whose certificate another CA signed, saying so', () => {
-    const r = refusedStart(
-      dir,
-      topology(`{ caFile: ${otherCa.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile} }`),
-    );
+  it('refuses a server whose certificate another CA signed, saying so', async () => {
+    const r = await refusedStart({ topology: topology(backendTls(otherCa, client)) });
     expect(r.status).toBe(2);
     expect(r.output).toContain(
       `CNPAAS_STORE_BACKEND_CONNECT: ${endpoint}: cannot connect: the server's TLS certificate is not trusted`,
@@ -124,25 +117,16 @@ describe.skipIf(missing !== undefined)('a PostgreSQL backend over verified TLS',
   });
 
   it('checks the certificate against serverName when one is given', async () => {
-    const r = refusedStart(
-      dir,
-      topology(
-        `{ caFile: ${ca.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile}, serverName: other-db.example }`,
-      ),
-    );
+    const r = await refusedStart({ topology: topology(backendTls(ca, client, 'other-db.example')) });
     expect(r.status).toBe(2);
     expect(r.output).toContain("the server's TLS certificate is not trusted");
     expect(r.output).toContain('other-db.example');
-    const store = await startStore({
-      topology: topology(
-        `{ caFile: ${ca.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile}, serverName: tenants-db.example }`,
-      ),
-    });
+    const store = await startStore({ topology: topology(backendTls(ca, client, 'tenants-db.example')) });
     await store.stop();
   });
 
-  it('is refused by the server without the client certificate', () => {
-    const r = refusedStart(dir, topology(`{ caFile: ${ca.certFile} }`));
+  it('is refused by the server without the client certificate', async () => {
+    const r = await refusedStart({ topology: topology(backendTls(ca)) });
     expect(r.status).toBe(2);
     expect(r.output).toContain('CNPAAS_STORE_BACKEND_CONNECT');
     expect(r.output).toMatch(/certificate/i);
@@ -154,7 +138,7 @@ describe.skipIf(mariadbAbsent !== undefined)('a MariaDB backend over verified TL
   let server: MariadbHandle;
   let ca: OpensslCa;
   let otherCa: OpensslCa;
-  let client: { certFile: string; keyFile: string };
+  let client: Issued;
   let endpoint: string;
   const variable = 'CNPAAS_TEST_USERS_DB_PASSWORD';
 
@@ -180,33 +164,20 @@ describe.skipIf(mariadbAbsent !== undefined)('a MariaDB backend over verified TL
   });
 
   it('connects with the server verified by caFile and a client certificate, and stores keys', async () => {
-    const store = await startStore({
-      topology: topology(`{ caFile: ${ca.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile} }`),
-    });
-    const c = connect(store.target);
-    try {
-      await call(c.kv, 'Put', { key: k('/u/a'), value: k('1') });
-      expect(String((await call(c.kv, 'Range', { key: k('/u/a') })).kvs[0].value)).toBe('1');
-    } finally {
-      c.close();
-      await store.stop();
-    }
+    await writeThrough(topology(backendTls(ca, client)), '/u/a');
     const rows = (await server.admin("SELECT count(*) AS n FROM kv WHERE `key` = '/u/a'", 'users')) as Array<{
       n: number;
     }>;
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
-  it('refuses a server whose certificate another CA signed, and is refused without a client certificate', () => {
-    const wrong = refusedStart(
-      dir,
-      topology(`{ caFile: ${otherCa.certFile}, certFile: ${client.certFile}, keyFile: ${client.keyFile} }`),
-    );
+  it('refuses a server whose certificate another CA signed, and is refused without a client certificate', async () => {
+    const wrong = await refusedStart({ topology: topology(backendTls(otherCa, client)) });
     expect(wrong.status).toBe(2);
     expect(wrong.output).toContain(
       `CNPAAS_STORE_BACKEND_CONNECT: ${endpoint}: cannot connect: the server's TLS certificate is not trusted`,
     );
-    const anonymous = refusedStart(dir, topology(`{ caFile: ${ca.certFile} }`));
+    const anonymous = await refusedStart({ topology: topology(backendTls(ca)) });
     expect(anonymous.status).toBe(2);
     expect(anonymous.output).toContain('CNPAAS_STORE_BACKEND_CONNECT');
     expect(anonymous.output).toContain('Access denied');

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect } from '../support/client.js';
+import { killUnderLoad, readModRevisions } from '../support/kill-under-load.js';
 import { type ServerHandle, startStore } from '../support/processes.js';
 import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
+import { routedTopology } from '../support/topology.js';
 
 /**
  * A write that spans backends (docs/design.md, "Cross-backend writes") on
@@ -32,14 +34,10 @@ describe.skipIf(missing !== undefined)(
       await pg.createDatabase('crashp');
       await my.createDatabase('crashm');
       dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-xcrash-'));
-      topology = `backends:
-  - name: pgb
-    endpoint: ${pg.url('crashp')}
-    prefix: { prefix: "/x/p/" }
-  - name: myb
-    endpoint: ${my.url('crashm')}
-    prefix: { prefix: "/x/m/" }
-`;
+      topology = routedTopology([
+        { name: 'pgb', endpoint: pg.url('crashp'), prefix: '/x/p/' },
+        { name: 'myb', endpoint: my.url('crashm'), prefix: '/x/m/' },
+      ]);
     }, 120_000);
 
     afterAll(async () => {
@@ -67,18 +65,7 @@ describe.skipIf(missing !== undefined)(
       }
     }
 
-    async function keysAt(store: ServerHandle) {
-      const client = connect(store.target);
-      try {
-        const r = await call(client.kv, 'Range', { key: k('/x/'), range_end: k('/x0') });
-        return {
-          revision: Number(r.header.revision),
-          kvs: new Map((r.kvs as any[]).map((kv) => [String(kv.key), Number(kv.mod_revision)])),
-        };
-      } finally {
-        client.close();
-      }
-    }
+    const keysAt = (store: ServerHandle) => readModRevisions(store, '/x/', '/x0');
 
     it('completes a logged txn in every network backend that lacks it, at its revision, before the next write', async () => {
       for (const lacking of [['pgb', 'myb'], ['myb']] as const) {
@@ -120,29 +107,17 @@ describe.skipIf(missing !== undefined)(
           for (const b of ['p', 'm', 's']) expect(before.kvs.get(`/x/${b}/${id}`), `/x/${b}/${id}`).toBe(rev);
         }
         const client = connect(store.target);
-        let stop = false;
-        const writer = async (w: number) => {
-          // Bounded in count as well as by the kill.
-          for (let i = 0; i < 500 && !stop; i++) {
-            const id = `r${round}w${w}i${i}`;
-            try {
-              const res = await call(client.kv, 'Txn', {
-                compare: [],
-                success: ['p', 'm', 's'].map((b) => ({ request_put: { key: k(`/x/${b}/${id}`), value: k(id) } })),
-              });
-              const rev = Number(res.header.revision);
-              acked.set(id, rev);
-              highest = Math.max(highest, rev);
-            } catch {
-              return; // the store went away mid-request: not acknowledged
-            }
-          }
+        const write = async (w: number, i: number) => {
+          const id = `r${round}w${w}i${i}`;
+          const res = await call(client.kv, 'Txn', {
+            compare: [],
+            success: ['p', 'm', 's'].map((b) => ({ request_put: { key: k(`/x/${b}/${id}`), value: k(id) } })),
+          });
+          const rev = Number(res.header.revision);
+          acked.set(id, rev);
+          highest = Math.max(highest, rev);
         };
-        const writers = Array.from({ length: 4 }, (_, w) => writer(w));
-        await new Promise((r) => setTimeout(r, 700 + round * 200));
-        await store.kill();
-        stop = true;
-        await Promise.all(writers);
+        await killUnderLoad(store, { writers: 4, killAfterMs: 700 + round * 200, maxWrites: 500 }, write);
         client.close();
       }
       expect(acked.size).toBeGreaterThan(20);

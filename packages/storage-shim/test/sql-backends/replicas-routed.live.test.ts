@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
+import { routedTopology } from '../support/topology.js';
 import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
 import { WatchStream } from '../support/watch.js';
 
@@ -74,27 +76,16 @@ describe.skipIf(missing !== undefined)('replicas on a topology routed over Postg
     await pg.createDatabase('main');
     await pg.createDatabase('routed');
     await my.createDatabase('routedm');
-    topology = `backends:
-  - name: pgr
-    endpoint: ${pg.url('routed')}
-    prefix: { prefix: "/r/p/" }
-  - name: myr
-    endpoint: ${my.url('routedm')}
-    prefix: { prefix: "/r/m/" }
-`;
+    topology = routedTopology([
+      { name: 'pgr', endpoint: pg.url('routed'), prefix: '/r/p/' },
+      { name: 'myr', endpoint: my.url('routedm'), prefix: '/r/m/' },
+    ]);
     [a, b] = await Promise.all([replica(), replica()]);
     ca = connect(a.target);
     cb = connect(b.target);
   }, 120_000);
 
-  afterAll(async () => {
-    ca?.close();
-    cb?.close();
-    await a?.stop();
-    await b?.stop();
-    await pg?.stop();
-    await my?.stop();
-  });
+  afterAll(() => shutDown(ca, cb, a, b, pg, my));
 
   it('takes writes to every database on either replica in one sequence; both watches see the same stream', async () => {
     const start = (await range(ca)).revision + 1;

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { MARIADB_USER } from '../support/mariadb.js';
 import { PG_USER } from '../support/postgres.js';
-import { type ServerHandle, startStore } from '../support/processes.js';
+import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
 
 /**
@@ -19,7 +19,6 @@ import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sq
  * and a replica left running on the old topology stops instead of writing
  * keys where the others no longer look for them.
  */
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const CODE = 'CNPAAS_STORE_REPLICA_TOPOLOGY_MISMATCH';
 const k = (s: string) => Buffer.from(s);
 
@@ -31,27 +30,6 @@ async function put(client: EtcdClient, key: string, value: string): Promise<numb
 async function get(client: EtcdClient, key: string): Promise<string | undefined> {
   const r = await call(client.kv, 'Range', { key: k(key) });
   return (r.kvs as any[])[0]?.value.toString();
-}
-
-/** A store that must refuse to start: its exit status and everything it printed. */
-function refusedStart(args: string[]): Promise<{ status: number | null; output: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-refused-'));
-  const child = spawn(
-    process.execPath,
-    [STORE_BIN, '--listen-client-urls=http://127.0.0.1:0', `--data-dir=${dataDir}`, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((r) =>
-    child.once('exit', (status) => {
-      clearTimeout(timer);
-      rmSync(dataDir, { recursive: true, force: true });
-      r({ status, output });
-    }),
-  );
 }
 
 /** The pino lines a store printed with message `msg`, parsed. */
@@ -158,11 +136,7 @@ ${extra}`;
     }, 90_000);
 
     afterAll(async () => {
-      ca?.close();
-      cb?.close();
-      await a?.stop();
-      await b?.stop();
-      await sql?.stop();
+      await shutDown(ca, cb, a, b, sql);
       rmSync(dir, { recursive: true, force: true });
     });
 
@@ -171,7 +145,7 @@ ${extra}`;
       const before = await recorded();
       expect(before).toContain(identity(server, sql, 'ra'));
 
-      const refused = await refusedStart([`--topology=${t2}`, main()]);
+      const refused = await refusedStart({ extraArgs: [`--topology=${t2}`, main()] });
       expect(refused.status).toBe(2);
       expect(refused.output).toContain(CODE);
       // It names the backend and both databases, and the way out, never the password.
@@ -268,7 +242,7 @@ ${extra}`;
         expect(await keys('rb')).not.toContain('/t/r/stale');
 
         // The old file is refused from now on; the new one starts without the flag and reads what C wrote.
-        const old = await refusedStart([`--topology=${t1}`, main()]);
+        const old = await refusedStart({ extraArgs: [`--topology=${t1}`, main()] });
         expect(old.status).toBe(2);
         expect(old.output).toContain(CODE);
         b = await startStore({ topology: topology('rb'), extraArgs: [main()] });

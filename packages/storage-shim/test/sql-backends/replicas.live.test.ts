@@ -1,12 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, connect, type EtcdClient } from '../support/client.js';
 import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
-import { type ServerHandle, startStore } from '../support/processes.js';
+import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { WatchStream } from '../support/watch.js';
 
 /**
@@ -17,7 +18,6 @@ import { WatchStream } from '../support/watch.js';
  * and killing a replica loses no acknowledged write.
  */
 const run = promisify(execFile);
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const k = (s: string) => Buffer.from(s);
 
 interface Put {
@@ -71,13 +71,7 @@ for (const kind of SQL_SERVERS) {
       cb = connect(b.target);
     }, 90_000);
 
-    afterAll(async () => {
-      ca?.close();
-      cb?.close();
-      await a?.stop();
-      await b?.stop();
-      await sqlServer?.stop();
-    });
+    afterAll(() => shutDown(ca, cb, a, b, sqlServer));
 
     it('takes writes on either replica in one revision sequence, and reads the same at every revision', async () => {
       const revisions: number[] = [];
@@ -278,20 +272,11 @@ for (const kind of SQL_SERVERS) {
   });
 }
 
-/** Starts a store that must refuse to start; its exit status and what it printed. */
-function refusedStart(args: string[]): { status: number | null; output: string } {
-  const r = spawnSync(process.execPath, [STORE_BIN, '--listen-client-urls=http://127.0.0.1:0', ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
-
 describe('what replicas are not', () => {
   it('refuses a second store on a data dir that another store runs on, until that one stops', async () => {
     const first = await startStore();
     try {
-      const second = refusedStart([`--data-dir=${first.dataDir}`]);
+      const second = await refusedStart({ dataDir: first.dataDir });
       expect(second.status).toBe(2);
       expect(second.output).toContain('CNPAAS_STORE_DATA_DIR_LOCKED');
       expect(second.output).toContain('--main-endpoint');
@@ -309,22 +294,23 @@ describe('what replicas are not', () => {
     }
   }, 60_000);
 
-  it('refuses a routed SQLite backend beside --main-endpoint, and a main endpoint that is not a network database', () => {
+  it('refuses a routed SQLite backend beside --main-endpoint, and a main endpoint that is not a network database', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnpaas-replica-refused-'));
     try {
-      const topology = join(dir, 'topology.yaml');
-      writeFileSync(topology, 'backends:\n  - name: t\n    endpoint: sqlite://t.db\n    prefix: { prefix: "/t/" }\n');
-      const routed = refusedStart([
-        `--data-dir=${join(dir, 'a')}`,
-        `--topology=${topology}`,
-        '--main-endpoint=postgres://u:secret-pw@127.0.0.1:1/db?sslmode=disable',
-      ]);
+      const routed = await refusedStart({
+        dataDir: join(dir, 'a'),
+        topology: 'backends:\n  - name: t\n    endpoint: sqlite://t.db\n    prefix: { prefix: "/t/" }\n',
+        extraArgs: ['--main-endpoint=postgres://u:secret-pw@127.0.0.1:1/db?sslmode=disable'],
+      });
       expect(routed.status).toBe(2);
       expect(routed.output).toContain('CNPAAS_STORE_REPLICA_TOPOLOGY');
       // Names the backend and the way out.
       expect(routed.output).toContain('backend "t" is a SQLite file');
       expect(routed.output).toContain('put backend "t" in PostgreSQL, MySQL or MariaDB');
-      const sqlite = refusedStart([`--data-dir=${join(dir, 'b')}`, `--main-endpoint=sqlite://${join(dir, 'main.db')}`]);
+      const sqlite = await refusedStart({
+        dataDir: join(dir, 'b'),
+        extraArgs: [`--main-endpoint=sqlite://${join(dir, 'main.db')}`],
+      });
       expect(sqlite.status).toBe(2);
       expect(sqlite.output).toContain('CNPAAS_STORE_BAD_FLAG');
       expect(sqlite.output).toContain('is not a PostgreSQL, MySQL or MariaDB database');

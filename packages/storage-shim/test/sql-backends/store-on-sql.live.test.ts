@@ -1,16 +1,15 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Registry from '../../src/drivers/registry.js';
 import { bind } from '../../src/drivers/sql/dialect.js';
 import { BackendStatements } from '../../src/drivers/sql/statements.js';
 import { call, connect, type EtcdClient } from '../support/client.js';
-import { type ServerHandle, startStore } from '../support/processes.js';
+import { refusedStart, type ServerHandle, startStore } from '../support/processes.js';
+import { shutDown } from '../support/store-suite.js';
 import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
+import { tenantsTopology } from '../support/topology.js';
 
 /**
  * cnpaas-store with one backend in a real network database (PostgreSQL 15,
@@ -18,31 +17,7 @@ import { SQL_SERVERS, type SqlServerHandle } from '../support/sql-servers.js';
  * across a restart, the endpoint's password in no log line, and a database
  * that is not the store's refused at start-up.
  */
-const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 const k = (s: string) => Buffer.from(s);
-const routed = (endpoint: string) =>
-  `backends:\n  - name: tenants\n    endpoint: "${endpoint}"\n    prefix: { prefix: "/t/" }\n`;
-
-/** Starts a store that must refuse to start; its exit status and what it printed. */
-function refusedStart(topology: string): { status: number | null; output: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-sql-refused-'));
-  try {
-    writeFileSync(join(dir, 'topology.yaml'), topology);
-    const r = spawnSync(
-      process.execPath,
-      [
-        STORE_BIN,
-        `--data-dir=${join(dir, 'data')}`,
-        `--topology=${join(dir, 'topology.yaml')}`,
-        '--listen-client-urls=http://127.0.0.1:0',
-      ],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 for (const kind of SQL_SERVERS) {
   const missing = kind.missing();
@@ -68,16 +43,12 @@ for (const kind of SQL_SERVERS) {
     beforeAll(async () => {
       server = await kind.start();
       await server.createDatabase('tenants');
-      topology = routed(server.url('tenants'));
+      topology = tenantsTopology(server.url('tenants'));
       store = await startStore({ topology, logLevel: 'debug' });
       client = connect(store.target);
     }, 60_000);
 
-    afterAll(async () => {
-      client?.close();
-      await store?.stop();
-      await server?.stop();
-    });
+    afterAll(() => shutDown(client, store, server));
 
     it(`stores routed keys in ${kind.name} under the one global revision`, async () => {
       const a = await call(client.kv, 'Put', { key: k('/t/a'), value: k('1') });
@@ -278,9 +249,11 @@ for (const kind of SQL_SERVERS) {
       }
     });
 
-    it(`stops at start-up with a clear error, and no password, when ${kind.name} refuses the login`, () => {
+    it(`stops at start-up with a clear error, and no password, when ${kind.name} refuses the login`, async () => {
       const wrong = 'wrong-pass-0815';
-      const r = refusedStart(routed(server.url('tenants').replace(server.password, wrong)));
+      const r = await refusedStart({
+        topology: tenantsTopology(server.url('tenants').replace(server.password, wrong)),
+      });
       expect(r.status).toBe(2);
       expect(r.output).toContain(`CNPAAS_STORE_BACKEND_CONNECT: ${server.display('tenants')}`);
       expect(r.output).toContain(kind.loginRefused);
@@ -296,7 +269,7 @@ for (const kind of SQL_SERVERS) {
         const c = await server.connect(database);
         await c.query(create);
         await c.end();
-        const r = refusedStart(routed(server.url(database)));
+        const r = await refusedStart({ topology: tenantsTopology(server.url(database)) });
         expect(r.status).toBe(2);
         expect(r.output).toContain(`CNPAAS_STORE_FOREIGN_SCHEMA: ${server.display(database)}`);
         expect(r.output).toContain(says);
@@ -312,7 +285,7 @@ for (const kind of SQL_SERVERS) {
       await c.query(setMeta.text, bind(setMeta, kind.dialect, { name: 'schema_version', value: '1' }) as unknown[]);
       await c.query('DROP TABLE history');
       await c.end();
-      const r = refusedStart(routed(server.url('damaged')));
+      const r = await refusedStart({ topology: tenantsTopology(server.url('damaged')) });
       expect(r.status).toBe(2);
       expect(r.output).toContain(
         `CNPAAS_STORE_MISSING_TABLE: ${server.display('damaged')} has the store's schema version 1 but no table history`,
@@ -327,9 +300,9 @@ for (const kind of SQL_SERVERS) {
       await c.query('DROP TABLE history');
       await c.query('DROP TABLE meta');
       await c.end();
-      const topology = routed(server.url('partial'));
+      const topology = tenantsTopology(server.url('partial'));
       if (kind.transactionalDdl) {
-        const r = refusedStart(topology);
+        const r = await refusedStart({ topology });
         expect(r.status).toBe(2);
         expect(r.output).toContain(
           `CNPAAS_STORE_MISSING_TABLE: ${server.display('partial')} has the store's table(s) kv but no table history, meta`,
@@ -351,7 +324,7 @@ for (const kind of SQL_SERVERS) {
     if (kind.socket) {
       it('reaches the server over its unix socket', async () => {
         await server.createDatabase('bysocket');
-        const other = await startStore({ topology: routed(server.socketUrl!('bysocket')), logLevel: 'debug' });
+        const other = await startStore({ topology: tenantsTopology(server.socketUrl!('bysocket')), logLevel: 'debug' });
         const c = connect(other.target);
         try {
           await call(c.kv, 'Put', { key: k('/t/s'), value: k('1') });

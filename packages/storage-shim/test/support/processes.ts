@@ -21,10 +21,11 @@ export interface ServerHandle {
 
 const STORE_BIN = resolve(import.meta.dirname, '../../bin/cnpaas-store.js');
 
-function track(child: ChildProcess): () => string {
+/** The child's output as it comes, the last `limit` characters of it. */
+function track(child: ChildProcess, limit = 20_000): () => string {
   let buffer = '';
   const append = (chunk: Buffer) => {
-    buffer = (buffer + chunk.toString()).slice(-20_000);
+    buffer = (buffer + chunk.toString()).slice(-limit);
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
@@ -123,6 +124,59 @@ export async function startStore(options: StoreOptions = {}): Promise<ServerHand
     ownsDir,
     options.listenUrls ? () => waitForHttpReady(`http://127.0.0.1:${port}/readyz`) : undefined,
   );
+}
+
+export interface RefusedStartOptions {
+  /** Topology YAML text, written to a file beside the data dir. */
+  topology?: string;
+  /** The data dir; by default a fresh one that is removed afterwards. */
+  dataDir?: string;
+  extraArgs?: string[];
+  /** The store's whole environment; by default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** How long the store may take to refuse before it is killed (and the caller sees no exit status). */
+  timeoutMs?: number;
+}
+
+export interface RefusedStart {
+  status: number | null;
+  /** stdout and stderr together. */
+  output: string;
+  /** From the spawn to the exit. */
+  ms: number;
+}
+
+/**
+ * Starts the built cnpaas-store where it must refuse to start: its exit
+ * status, everything it printed and how long it took. It runs without
+ * blocking this process, so servers the test holds in-process keep answering.
+ */
+export async function refusedStart(options: RefusedStartOptions = {}): Promise<RefusedStart> {
+  const dir = mkdtempSync(join(tmpdir(), 'cnpaas-refused-'));
+  try {
+    const args = [
+      STORE_BIN,
+      '--listen-client-urls=http://127.0.0.1:0',
+      `--data-dir=${options.dataDir ?? join(dir, 'data')}`,
+    ];
+    if (options.topology !== undefined) {
+      const file = join(dir, 'topology.yaml');
+      writeFileSync(file, options.topology);
+      args.push(`--topology=${file}`);
+    }
+    args.push(...(options.extraArgs ?? []));
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
+    // All of it: a test asserts what the refusal does not print, too.
+    const output = track(child, Infinity);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 40_000);
+    // 'close', not 'exit': the last of the output may still be in the pipes at exit.
+    await new Promise((r) => child.once('close', r));
+    clearTimeout(timer);
+    return { status: child.exitCode, output: output(), ms: Date.now() - started };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function waitForHttpReady(url: string, timeoutMs = 20_000): Promise<void> {

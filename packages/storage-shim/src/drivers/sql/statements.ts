@@ -144,18 +144,26 @@ export class BackendStatements {
     });
   }
 
-  /** Keys of a range at a revision (`historical`) or now, in key order, at most `limit`. */
+  /**
+   * Keys of a range at a revision (`historical`) or now, in key order, at
+   * most `limit`. At a revision each table is read in key order and cut at
+   * `limit` before the two are merged (a key is in at most one of them):
+   * left to merge whole tables, PostgreSQL sorted every row of the rest of
+   * the range, values and all, for each page of a paginated list.
+   */
   range(bound: Bound, historical: boolean, keysOnly: boolean): Compiled {
     return this.#variant(`range:${bound}:${historical}:${keysOnly}`, (p) => {
+      const key = this.dialect.key;
       const columns = this.#columns(keysOnly);
-      const where = boundSql(bound, this.dialect.key, p);
-      if (!historical)
-        return `SELECT ${columns} FROM kv WHERE ${where} ORDER BY ${this.dialect.key} LIMIT ${p('limit')}`;
+      const where = boundSql(bound, key, p);
+      // A function, so that `limit` is numbered after `rev` (placeholders are numbered as first named).
+      const ordered = () => `ORDER BY ${key} LIMIT ${p('limit')}`;
+      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ${ordered()}`;
       return `SELECT * FROM (
-             SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')}
+             SELECT * FROM (SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')} ${ordered()}) AS live
              UNION ALL
-             SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0
-           ) AS at_rev ORDER BY ${this.dialect.key} LIMIT ${p('limit')}`;
+             SELECT * FROM (SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0 ${ordered()}) AS past
+           ) AS at_rev ${ordered()}`;
     });
   }
 

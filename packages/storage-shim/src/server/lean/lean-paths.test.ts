@@ -1,18 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { registry } from '../../drivers/registry.js';
-import { StoreMetrics } from '../../metrics.js';
-import { RevisionStore } from '../../mvcc/store.js';
-import { WatchHub } from '../../mvcc/watch-hub.js';
-import { emptyTopology } from '../../routing/topology.js';
-import type { ServiceContext } from '../context.js';
-import { startGrpcServer, type RunningGrpcServer } from '../grpc-server.js';
-import { HeaderFactory } from '../header.js';
+import { type InProcessServer, startInProcessServer } from '../../../test/support/in-process-server.js';
 import { loadEtcdProtos } from '../proto.js';
 import { kvDefinition, watchDefinition } from '../wire/service-definitions.js';
 import { HeaderCodec, ResponseCodec } from '../wire/etcd-messages.js';
@@ -39,37 +28,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The server, and the watch hub behind it: a watcher still registered there has leaked. */
-async function start(impl: GrpcImpl): Promise<RunningGrpcServer & { hub: WatchHub }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lean-grpc-'));
-  const log = pino({ level: 'silent' });
-  const store = new RevisionStore({ dataDir, topology: emptyTopology(), fsync: false, opener: registry, logger: log });
-  const ctx: ServiceContext = {
-    backend: store,
-    headers: new HeaderFactory(store.clusterId, store.memberId, () => store.revision),
-    maxTxnOps: 128,
-    maxRequestBytes: MAX_REQUEST_BYTES,
-    clientUrls: [],
-    log,
-    metrics: new StoreMetrics(),
-  };
-  const hub = new WatchHub(store);
-  const running = await startGrpcServer({
-    ctx,
-    hub,
-    impl,
-    listenUrls: ['http://127.0.0.1:0'],
-    tls: {},
-    progressIntervalMs: 600_000,
-    watchLimits: { maxPendingBytes: 64 * 1024 * 1024, maxWatchesPerConnection: 10_000 },
-  });
+async function start(impl: GrpcImpl): Promise<InProcessServer> {
+  const running = await startInProcessServer({ impl, maxRequestBytes: MAX_REQUEST_BYTES });
   cleanups.push(async () => {
     await running.close();
-    hub.close();
-    await store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await running.release();
   });
-  return Object.assign(running, { hub });
+  return running;
 }
 
 function connect(url: string): http2.ClientHttp2Session {
