@@ -73,8 +73,12 @@ export function countRequests(options: { logsDir: string; fromMs: number; toMs: 
   return [...counts.values()].sort((a, b) => b.count - a.count);
 }
 
-/** A markdown table: requests per registration by component, with each one's three commonest requests. */
-export function requestsTable(counts: RequestCount[], registrations: number): string {
+/**
+ * Markdown: requests per registration by component, with each one's three commonest requests, then every
+ * request of each caller that makes at least `detailFrom` per registration (default 0.5), so a change to
+ * any component shows which of its calls moved.
+ */
+export function requestsTable(counts: RequestCount[], registrations: number, detailFrom = 0.5): string {
   const byWho = new Map<string, RequestCount[]>();
   for (const c of counts) byWho.set(c.who, [...(byWho.get(c.who) ?? []), c]);
   const rows = [...byWho.entries()]
@@ -82,6 +86,7 @@ export function requestsTable(counts: RequestCount[], registrations: number): st
     .sort((a, b) => b.total - a.total);
   const total = rows.reduce((n, r) => n + r.total, 0);
   const per = (n: number) => (n / registrations).toFixed(1);
+  const detailed = rows.filter((r) => r.total / registrations >= detailFrom);
   return [
     '| caller | requests per registration | commonest |',
     '|---|---|---|',
@@ -94,10 +99,10 @@ export function requestsTable(counts: RequestCount[], registrations: number): st
     ),
     `| **all** | **${per(total)}** | |`,
     '',
-    `Every request of the busiest caller, ${rows[0]?.who ?? 'none'}, per registration:`,
+    `Every request of each caller above ${detailFrom} per registration:`,
     '',
-    '| request | per registration |',
-    '|---|---|',
-    ...(rows[0]?.list ?? []).map((c) => `| ${c.what} | ${per(c.count)} |`),
+    '| caller | request | per registration |',
+    '|---|---|---|',
+    ...detailed.flatMap((r) => r.list.map((c) => `| ${r.who} | ${c.what} | ${per(c.count)} |`)),
   ].join('\n');
 }

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { TerminalError } from './errors.js';
-import { MemoryCollection, silentLog, TEST_KINDS } from './testing.js';
+import { MemoryCollection, silentLog, TEST_KINDS, type TestObject } from './testing.js';
 import { FakeClock } from './clock.js';
 import { Controller, ownerKeys, type ReconcileContext, type ReconcileResult } from './controller.js';
 import { Informer } from './informer.js';
@@ -194,6 +194,47 @@ describe('Controller', () => {
     expect(t.calls).toHaveLength(2);
     expect((t.calls[1]?.object as { spec?: { i: number } }).spec?.i).toBe(9);
     await t.stop();
+  });
+
+  it('skips updates of the primary that wakeOnUpdate turns down, never an add, a delete or a resync', async () => {
+    const clock = new FakeClock(0);
+    const api = new MemoryCollection();
+    const tenants = new Informer({
+      resource: TENANTS,
+      listerWatcher: api,
+      clock,
+      log: silentLog,
+      resyncPeriodMs: 60_000,
+      random: () => 0,
+    });
+    const seen: string[] = [];
+    const specOf = (obj: KubernetesObject | undefined) => JSON.stringify((obj as TestObject | undefined)?.spec);
+    const controller = new Controller({
+      name: 'tenant',
+      for: tenants,
+      clock,
+      log: silentLog,
+      reconciler: { reconcile: async (key, ctx) => void seen.push(`${key} ${specOf(ctx.object)}`) },
+      // Only a spec change matters: a status write alone does not wake the controller.
+      wakeOnUpdate: (o, n) => specOf(o) !== specOf(n),
+    });
+    await controller.start();
+    api.put({ ...tenant('t-1'), spec: { a: 1 } });
+    await clock.settle();
+    api.put({ ...tenant('t-1'), spec: { a: 1 }, status: { ready: true } });
+    await clock.settle();
+    expect(seen).toEqual(['t-1 {"a":1}']);
+    api.put({ ...tenant('t-1'), spec: { a: 2 }, status: { ready: true } });
+    await clock.settle();
+    expect(seen).toEqual(['t-1 {"a":1}', 't-1 {"a":2}']);
+    await clock.advance(60_000);
+    await clock.settle();
+    expect(seen).toHaveLength(3);
+    api.remove('t-1');
+    await clock.settle();
+    expect(seen).toEqual(['t-1 {"a":1}', 't-1 {"a":2}', 't-1 {"a":2}', 't-1 undefined']);
+    await controller.stop();
+    await tenants.stop();
   });
 });
 

@@ -74,6 +74,13 @@ export interface ControllerOptions<T extends KubernetesObject> {
   log?: Logger;
   metrics?: RuntimeMetrics;
   rateLimiter?: RateLimiter<ObjectKey>;
+  /**
+   * Whether an update of a primary object wakes the controller (controller-runtime's update
+   * predicates); default: every update does. Adds, deletes and the informer's resync always wake
+   * it. For changes the reconciler itself makes and never needs to see again, e.g. its own status
+   * writes: each would otherwise cost a reconcile that finds nothing to do.
+   */
+  wakeOnUpdate?: (oldObj: T, newObj: T) => boolean;
 }
 
 export interface OwnsOptions {
@@ -111,7 +118,7 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
       onProcessError: (key, err) => this.#log.error({ key, err: errorMessage(err) }, 'reconcile wrapper failed'),
     });
     this.#metrics?.trackQueue(this.name, this.queue);
-    this.#subscribe(this.primary, (obj) => keyOf(obj));
+    this.#subscribe(this.primary, (obj) => keyOf(obj), options.wakeOnUpdate);
   }
 
   /**
@@ -167,7 +174,11 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
     return this.#provider.informer(source);
   }
 
-  #subscribe<U extends KubernetesObject>(informer: Informer<U>, mapper: KeyMapper<U>): void {
+  #subscribe<U extends KubernetesObject>(
+    informer: Informer<U>,
+    mapper: KeyMapper<U>,
+    wakeOnUpdate?: (oldObj: U, newObj: U) => boolean,
+  ): void {
     if (!this.#sources.includes(informer)) this.#sources.push(informer);
     const keysOf = (obj: U): readonly ObjectKey[] => {
       const keys = mapper(obj);
@@ -181,6 +192,8 @@ export class Controller<T extends KubernetesObject = KubernetesObject> {
       // Both sides: a child that changed owner must wake the old owner as well as the new.
       // One Set, so a key named by both is added once (two adds could start a second run).
       onUpdate: (oldObj, newObj) => {
+        // A resync re-delivers the cached object as its own update: that always wakes.
+        if (wakeOnUpdate && oldObj !== newObj && !wakeOnUpdate(oldObj, newObj)) return;
         const keys = new Set(keysOf(newObj));
         if (oldObj !== newObj) for (const key of keysOf(oldObj)) keys.add(key);
         for (const key of keys) this.queue.add(key);

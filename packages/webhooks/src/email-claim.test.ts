@@ -85,6 +85,36 @@ describe('email claims', () => {
     expect((await claims.claim({ email: 'ada@example.com', owner: user, dryRun: false })).outcome).toBe('already-ours');
   });
 
+  it("answers a registration's User that expects to hold the claim with one read, and takes the full path otherwise", async () => {
+    const store = new MemoryClaimStore();
+    const claims = new EmailClaims({ store });
+    const uid = randomUUID();
+    await claims.claim({ email: 'ada@example.com', owner: registration(uid), dryRun: false });
+    const before = { ...store.calls };
+    const user = { uid, uidKind: 'registration' as const, claimedBy: 'User/t-1/t-1' };
+    const self = { namespace: 't-1', name: 't-1' };
+    expect(
+      await claims.claim({ email: 'ada@example.com', owner: user, dryRun: false, self, likelyHeld: true }),
+    ).toEqual({ outcome: 'already-ours', claimName: claimNameFor('ada@example.com') });
+    expect(store.calls).toEqual({ ...before, read: before.read + 1 });
+    // Held by another registration: the LIST and the create still run, and the answer is the full path's.
+    const other = { uid: randomUUID(), uidKind: 'registration' as const, claimedBy: 'User/t-2/t-2' };
+    const taken = await claims.claim({
+      email: 'ada@example.com',
+      owner: other,
+      dryRun: false,
+      self: { namespace: 't-2', name: 't-2' },
+      likelyHeld: true,
+    });
+    expect(taken).toMatchObject({ outcome: 'taken', by: 'claim' });
+    expect(store.calls.list).toBe(before.list + 1);
+    // Not held at all (released, or never taken): the full path claims it, after the LIST.
+    const fresh = { uid: randomUUID(), uidKind: 'registration' as const, claimedBy: 'User/t-3/t-3' };
+    const claimed = await claims.claim({ email: 'bea@example.com', owner: fresh, dryRun: false, likelyHeld: true });
+    expect(claimed.outcome).toBe('claimed');
+    expect(store.calls.list).toBe(before.list + 2);
+  });
+
   it('writes nothing on a dry run, and still reports a claim held by someone else', async () => {
     const store = new MemoryClaimStore();
     const claims = new EmailClaims({ store });

@@ -12,7 +12,12 @@
  *
  * - The same owner asking again (the apiserver retrying a webhook call for
  *   the same object, or the operator creating the User of the registration
- *   that holds the claim) finds the claim is its own and is allowed.
+ *   that holds the claim) finds the claim is its own and is allowed. A
+ *   registration's User reads the claim first (`likelyHeld`): when it is its
+ *   registration's, that is the whole answer, one GET instead of the LIST,
+ *   a failed create and a GET. The LIST ran when the registration took the
+ *   claim, and since then no other User can have got the address without
+ *   the claim.
  * - On a dry run nothing is written (the webhook declares
  *   `sideEffects: NoneOnDryRun`): the existing claim and users are checked
  *   read-only.
@@ -117,6 +122,12 @@ export interface ClaimRequest {
   dryRun: boolean;
   /** The object under review, when it is a User: it is not its own duplicate (UPDATE, or a create retried). */
   self?: { namespace: string; name: string };
+  /**
+   * The owner most likely holds the claim already (a registration's User: the registration took it). The
+   * claim is read first, and if it is the owner's the answer is `already-ours`; otherwise (none, or
+   * someone else's) the full path decides. Not on a dry run, which takes the full read-only path.
+   */
+  likelyHeld?: boolean;
 }
 
 export interface EmailClaimsOptions {
@@ -152,6 +163,11 @@ export class EmailClaims {
     const { email, owner } = request;
     const name = claimNameFor(email);
     const digest = emailSha256(email);
+
+    if (request.likelyHeld && !request.dryRun) {
+      const held = await this.#call('read claim', () => this.#store.readClaim(name));
+      if (held?.owner.uid === owner.uid) return { outcome: 'already-ours', claimName: name };
+    }
 
     const users = await this.#call('list users by email', () => this.#store.listUsersByEmail(email));
     const other = users.find(

@@ -50,6 +50,18 @@ describe('User validation', () => {
     expect(store.claims.size).toBe(1);
   });
 
+  it("checks the User of a registration against its registration's claim with one read, no LIST and no create", async () => {
+    const registrationUid = randomUUID();
+    await new EmailClaims({ store }).claim({
+      email: 'ada@example.com',
+      owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
+      dryRun: false,
+    });
+    const before = { ...store.calls };
+    expect((await validate(review(user({ registrationUid })))).allowed).toBe(true);
+    expect(store.calls).toEqual({ ...before, read: before.read + 1 });
+  });
+
   it('refuses a User whose email another registration holds (409)', async () => {
     await new EmailClaims({ store }).claim({
       email: 'ada@example.com',

@@ -149,6 +149,8 @@ export function createUserValidator(options: UserValidatorOptions): AdmissionHan
         owner,
         dryRun: request.dryRun === true,
         self: { namespace, name: name ?? '' },
+        // The operator's User of a registration: the registration took the claim moments ago.
+        likelyHeld: registrationUid !== undefined,
       });
       if (outcome.outcome === 'taken') return denyEmailTaken(request, { email, field: 'spec.email', outcome });
       return allow(request);

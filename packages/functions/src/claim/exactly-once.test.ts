@@ -72,6 +72,35 @@ describe('EmailDelivery', () => {
     expect(lines.join('\n')).not.toContain(SMTP_PASSWORD);
   });
 
+  it('answers a replay of an Email it knows sent from memory by UID, and reads one without a UID or of another UID', async () => {
+    const { delivery, store, email, ref } = await setup();
+    expect(await delivery.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'sent' });
+    const reads = store.calls.get;
+    // The trigger's replays after the claim and sentTimestamp writes: no read, the same answer as from the status.
+    expect(await delivery.deliver(ref, email.metadata.uid)).toEqual({
+      outcome: 'already-sent',
+      messageId: messageIdFor(email.metadata.uid),
+    });
+    expect(store.calls.get).toBe(reads);
+    expect(await delivery.deliver(ref)).toMatchObject({ outcome: 'already-sent' });
+    expect(store.calls.get).toBe(reads + 1);
+    // A namesake made later is another Email: it is read (and here found to be a different one).
+    expect(await delivery.deliver(ref, 'another-uid')).toEqual({ outcome: 'gone' });
+    expect(store.calls.get).toBe(reads + 2);
+    expect(await listMail(sink!.dir)).toHaveLength(1);
+  });
+
+  it('learns from a read that an Email was sent (by another instance) and reads it no more', async () => {
+    const { store, ref, email, sender, log } = await setup();
+    const a = new EmailDelivery({ store: store.connect(), sender, log, claimLeaseMs: 5_000 });
+    const b = new EmailDelivery({ store: store.connect(), sender, log, claimLeaseMs: 5_000 });
+    expect(await a.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'sent' });
+    expect(await b.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'already-sent' });
+    const reads = store.calls.get;
+    expect(await b.deliver(ref, email.metadata.uid)).toMatchObject({ outcome: 'already-sent' });
+    expect(store.calls.get).toBe(reads);
+  });
+
   it('coalesces concurrent calls in one process into one send', async () => {
     const { delivery, ref } = await setup();
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => delivery.deliver(ref)));

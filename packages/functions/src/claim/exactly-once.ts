@@ -23,7 +23,12 @@
  *    here widens the window). Permanent failure → error, done. Transient →
  *    error, release the claim, "retry later" so the trigger tries again.
  *
- * Concurrent calls for the same Email in one process share one run.
+ * Concurrent calls for the same Email in one process share one run, and a
+ * call for an Email (by UID) that this process saw with `sentTimestamp`, or
+ * recorded it on, is answered "already sent" without reading it again:
+ * step 1 from memory. The trigger delivers the Email again for each status
+ * write (the claim, then `sentTimestamp`), so this spares a GET per write;
+ * `sentTimestamp` is never removed, so the answer cannot go stale.
  *
  * Every write also sets the `Sent` condition (Sending, Accepted, SendFailed,
  * Rejected, Invalid), computed here from the conditions of the Email it
@@ -74,6 +79,8 @@ export interface EmailDeliveryOptions {
 export const DEFAULT_CLAIM_LEASE_MS = 30_000;
 const MAX_ROUNDS = 5;
 const MARK_SENT_TRIES = 3;
+/** UIDs of Emails known sent that a process remembers; the oldest are forgotten first (and then read again). */
+const REMEMBERED_SENT = 4096;
 
 export class EmailDelivery {
   readonly instanceId: string;
@@ -81,6 +88,8 @@ export class EmailDelivery {
   readonly #leaseMs: number;
   readonly #now: () => number;
   readonly #inFlight = new Map<string, Promise<DeliveryOutcome>>();
+  /** UIDs of Emails with sentTimestamp, in the order learnt (a Set iterates oldest first). */
+  readonly #sentUids = new Set<string>();
 
   constructor(options: EmailDeliveryOptions) {
     this.#options = options;
@@ -97,6 +106,8 @@ export class EmailDelivery {
 
   /** Delivers the Email `ref` names; `uid` (from the event) skips a different Email that reuses the name. */
   deliver(ref: EmailRef, uid?: string): Promise<DeliveryOutcome> {
+    if (uid !== undefined && this.#sentUids.has(uid))
+      return Promise.resolve({ outcome: 'already-sent', messageId: messageIdFor(uid) });
     const key = `${ref.namespace}/${ref.name}`;
     const running = this.#inFlight.get(key);
     if (running) return running;
@@ -134,6 +145,7 @@ export class EmailDelivery {
       const messageId = messageIdFor(metadata.uid);
       const logId = { uid: metadata.uid, messageId };
       if (status.sentTimestamp) {
+        this.#rememberSent(metadata.uid);
         log.info({ ...logId, sentTimestamp: status.sentTimestamp }, 'already sent; skipping');
         return { outcome: 'already-sent', messageId };
       }
@@ -237,6 +249,7 @@ export class EmailDelivery {
         { sentTimestamp: this.#iso(), messageId, generation: metadata.generation, conditions },
         log,
       );
+      this.#rememberSent(metadata.uid);
       log.info({ ...logId, attempts, resent }, 'sent');
       return { outcome: 'sent', messageId, attempts, resent };
     }
@@ -257,6 +270,11 @@ export class EmailDelivery {
         await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
+  }
+
+  #rememberSent(uid: string): void {
+    this.#sentUids.add(uid);
+    if (this.#sentUids.size > REMEMBERED_SENT) this.#sentUids.delete(this.#sentUids.values().next().value as string);
   }
 
   /** `email`'s conditions with Sent set for its generation (apimachinery's SetStatusCondition rules). */

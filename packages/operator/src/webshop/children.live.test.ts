@@ -9,6 +9,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ensureChild, labelledFor } from './children.js';
+import { withCache } from './kube-api.js';
 import { recorded, useOperatorControlPlane } from './live-test-support.js';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, REGISTRATION_UID_LABEL } from './names.js';
 import type { Role, Tenant } from './types.js';
@@ -47,6 +48,46 @@ describe('ensureChild (live)', () => {
     expect(stored.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe('other');
     expect(stored.metadata?.resourceVersion).toBe(theirs.metadata?.resourceVersion);
     expect(writes).toEqual([]);
+  });
+
+  it('creates a child expected absent without a GET, and still finds its own or refuses another', async () => {
+    const { api, requests } = recorded(env.operator);
+    const desired = tenant('ch-absent', 'a');
+    const created = await ensureChild({ api: api.tenants, desired, isOurs: labelledFor('a'), expect: 'absent' });
+    expect(created.outcome).toBe('created');
+    expect(requests).toEqual(['create tenants ch-absent']);
+    // A wrong guess: AlreadyExists, then the GET that tells ours from someone else's.
+    const again = await ensureChild({ api: api.tenants, desired, isOurs: labelledFor('a'), expect: 'absent' });
+    expect(again).toMatchObject({ outcome: 'exists', object: { metadata: { uid: created.object.metadata?.uid } } });
+    const theirs = await ensureChild({
+      api: api.tenants,
+      desired: tenant('ch-absent', 'b'),
+      isOurs: labelledFor('b'),
+      expect: 'absent',
+    });
+    expect(theirs.outcome).toBe('conflict');
+    expect(requests.slice(1)).toEqual([
+      'create tenants ch-absent',
+      'get tenants ch-absent',
+      'create tenants ch-absent',
+      'get tenants ch-absent',
+    ]);
+    expect((await env.admin.tenants.get({ name: 'ch-absent' })).metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe('a');
+  });
+
+  it('reads a child expected present although a synced cache lacks it, instead of trying a create', async () => {
+    await env.admin.tenants.create(tenant('ch-present', 'a'));
+    const { api, requests } = recorded(env.operator);
+    // An informer that has synced but not seen this Tenant yet (it lags behind the create).
+    const tenants = withCache(api.tenants, { store: { get: () => undefined }, hasSynced: () => true });
+    const result = await ensureChild({
+      api: tenants,
+      desired: tenant('ch-present', 'a'),
+      isOurs: labelledFor('a'),
+      expect: 'present',
+    });
+    expect(result.outcome).toBe('exists');
+    expect(requests).toEqual(['get tenants ch-present']);
   });
 
   it('repairs a drifted object of ours with a compare-and-swap replace', async () => {

@@ -5,6 +5,9 @@
  *   GET → missing: CREATE → AlreadyExists (someone, maybe our previous run,
  *   was faster): GET again → is it ours? yes: carry on / no: conflict.
  *
+ * The GET is skipped for a child that is most likely new (`expect`), since a
+ * create that finds it taken is answered AlreadyExists just the same.
+ *
  * "Ours" is decided by the caller (the registration-uid label, or a
  * controller ownerReference), and an object that is not ours is never
  * adopted, changed or deleted: the caller reports a NameConflict.
@@ -27,13 +30,26 @@ export interface EnsureOptions<T extends KubernetesObject> {
   isOurs(existing: T): boolean;
   /** For an existing object of ours: the corrected object if it drifted, else undefined. */
   repair?(existing: T): T | undefined;
+  /**
+   * What the caller knows about the child, which decides the first request:
+   * - `absent`: it is most likely new (its owner was never reconciled before): create it straight away;
+   * - `present`: an earlier reconcile made it (the owner's status says so): read it, from the cache or
+   *   with a GET, even when a lagging cache does not hold it yet;
+   * - undefined: the informer decides where there is one (a synced cache that lacks it: create first),
+   *   else a GET.
+   * A wrong guess costs one request more (AlreadyExists then a GET, or a 404 then a create), never a
+   * wrong outcome.
+   */
+  expect?: 'absent' | 'present';
 }
 
 export async function ensureChild<T extends KubernetesObject>(options: EnsureOptions<T>): Promise<EnsureResult<T>> {
   const { api, desired } = options;
   const target = { namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
-  // A child the informer does not hold is most likely new: create it straight away (one request, not a 404 and a create).
-  let existing = api.cache?.likelyAbsent(desired) ? undefined : await getOrUndefined(api, target);
+  // A child that is most likely new is created straight away (one request, not a 404 and a create).
+  const createFirst =
+    options.expect === 'absent' || (options.expect === undefined && api.cache?.likelyAbsent(desired) === true);
+  let existing = createFirst ? undefined : await getOrUndefined(api, target);
   if (!existing) {
     try {
       return { outcome: 'created', object: await api.create(desired) };

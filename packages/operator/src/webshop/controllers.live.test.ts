@@ -33,7 +33,7 @@ import {
   startOperatorControlPlane,
   type OperatorControlPlane,
 } from './live-test-support.js';
-import { kubeWebshopApi, type WebshopApi } from './kube-api.js';
+import { kubeWebshopApi, withCache, type WebshopApi } from './kube-api.js';
 import {
   MANAGED_BY_LABEL,
   OPERATOR_NAME,
@@ -119,6 +119,58 @@ describe('RegistrationRequest reconciler (live)', () => {
     expect(await reconcileOnce(reconciler, admin.registrationRequests, key)).toEqual({ requeueAfterMs: 2_000 });
     expect(writes.slice(before)).toEqual([]);
     expect((await admin.registrationRequests.get(key)).metadata?.resourceVersion).toBe(rr.metadata?.resourceVersion);
+  });
+
+  it('reads the children its status records as made when a lagging cache lacks them, and creates the Email without a GET', async () => {
+    const { api: plain, requests } = recorded(env.operator);
+    // Informers that have synced but not yet seen the Tenant and the User this RR made a moment ago.
+    const lagging = { store: { get: () => undefined }, hasSynced: () => true };
+    const api = { ...plain, tenants: withCache(plain.tenants, lagging), users: withCache(plain.users, lagging) };
+    const reconciler = registrationReconciler({ api, clock: realClock, template: TEMPLATE_REF });
+    const { child, uid } = await register('reg-lagging');
+    const key = { name: 'reg-lagging' };
+    expect(await reconcileOnce(reconciler, admin.registrationRequests, key)).toEqual({ requeueAfterMs: 2_000 });
+    expect(requests).toEqual([
+      `create tenants ${child}`,
+      `get namespaces ${child}`,
+      'status registrationrequests reg-lagging',
+    ]);
+    // TenantCreated=True: the Tenant is read, although the cache says nothing of it (no create, no 409).
+    await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+    const before = requests.length;
+    await reconcileOnce(reconciler, admin.registrationRequests, key);
+    expect(requests.slice(before)).toEqual([
+      `get tenants ${child}`,
+      `get namespaces ${child}`,
+      `create users ${child}/${child}`,
+      `get emailtemplates ${TEMPLATE_REF.namespace}/${TEMPLATE_REF.name}`,
+      `create emails ${child}/${registrationNames(uid).email}`,
+      'status registrationrequests reg-lagging',
+      'delete registrationrequests reg-lagging',
+    ]);
+  });
+
+  it('only deletes an RR that is Completed at its generation (a copy the cache still holds after its own status write)', async () => {
+    const { api, requests } = recorded(env.operator);
+    const reconciler = registrationReconciler({ api, clock: realClock, template: TEMPLATE_REF });
+    const { rr } = await register('reg-completed');
+    const key = { name: 'reg-completed' };
+    const completed = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Completed',
+      message: 'tenant, namespace, user and welcome email exist',
+      observedGeneration: rr.metadata?.generation,
+      lastTransitionTime: new Date().toISOString(),
+    };
+    await admin.registrationRequests.mergePatch(
+      key,
+      { status: { conditions: [completed] } },
+      { subresource: 'status' },
+    );
+    await reconcileOnce(reconciler, admin.registrationRequests, key);
+    expect(requests).toEqual(['delete registrationrequests reg-completed']);
+    expect(await absent(() => admin.registrationRequests.get(key))).toBe(true);
   });
 
   it('stops at a Namespace of another registration: NameConflict, no User', async () => {
@@ -218,6 +270,22 @@ describe('Tenant reconciler (live)', () => {
     await expect(asServiceAccount.secrets.get({ namespace: 't-sa', name: 'none' })).rejects.toMatchObject({
       code: 404,
     });
+  });
+
+  it("makes a new Tenant's Namespace and RoleBinding without reading them first, and only reads them after", async () => {
+    const { api, requests } = recorded(env.operator);
+    await tenant('t-fresh', { labels: { [REGISTRATION_UID_LABEL]: RR_UID } });
+    await reconcileOnce(tenantReconciler({ api, clock: realClock }), admin.tenants, { name: 't-fresh' });
+    expect(requests).toEqual([
+      'patch tenants t-fresh',
+      'create namespaces t-fresh',
+      'create rolebindings t-fresh/cnpaas-operator',
+      'status tenants t-fresh',
+    ]);
+    // With its finalizer on, the Tenant was reconciled before: its children are read, not created again.
+    const before = requests.length;
+    await reconcileOnce(tenantReconciler({ api, clock: realClock }), admin.tenants, { name: 't-fresh' });
+    expect(requests.slice(before)).toEqual(['get namespaces t-fresh', 'get rolebindings t-fresh/cnpaas-operator']);
   });
 
   it("binds the operator's per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready", async () => {
@@ -320,8 +388,8 @@ describe('User reconciler (live)', () => {
   async function userWorld(ns: string, options: { apiServerUser?: string; events?: EventRecorder } = {}) {
     await tenant(ns);
     await reconcileOnce(tenantReconciler({ api: env.operator, clock: realClock }), admin.tenants, { name: ns });
-    const { api, writes } = recorded(env.operator);
-    return { api, writes, reconciler: userReconciler({ api, clock: realClock, ...options }) };
+    const { api, writes, requests } = recorded(env.operator);
+    return { api, writes, requests, reconciler: userReconciler({ api, clock: realClock, ...options }) };
   }
   const user = (ns: string, annotations?: Record<string, string>): User => ({
     metadata: { name: 'u', namespace: ns, annotations },
@@ -345,6 +413,25 @@ describe('User reconciler (live)', () => {
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
     expect(conditionOf(stored, 'TenantAccess')?.status).toBe('True');
+  });
+
+  it("creates a new User's eight children without reading them first, and only reads them after", async () => {
+    const ns = 't-fresh-user';
+    const { reconciler, requests } = await userWorld(ns);
+    const key = { namespace: ns, name: 'u' };
+    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
+    await reconcileOnce(reconciler, admin.users, key);
+    const children =
+      /^(get|create|update) (serviceaccounts|roles|rolebindings|secrets|clusterroles|clusterrolebindings) /;
+    const first = requests.filter((r) => children.test(r));
+    expect(first).toHaveLength(8);
+    expect(first.filter((r) => !r.startsWith('create '))).toEqual([]);
+    // The finalizer says it was reconciled before: each child is read once, nothing is created or rewritten.
+    const before = requests.length;
+    await reconcileOnce(reconciler, admin.users, key);
+    const second = requests.slice(before).filter((r) => children.test(r));
+    expect(second).toHaveLength(8);
+    expect(second.filter((r) => !r.startsWith('get '))).toEqual([]);
   });
 
   it('derives phase and the Verified condition from status.verifiedAt, keeping verifiedAt, idempotently', async () => {

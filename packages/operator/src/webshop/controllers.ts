@@ -23,7 +23,17 @@ import {
 import { claimNameOfEmail, claimReleaseReconciler, DEFAULT_CLAIM_GRACE_MS } from './claim-release-controller.js';
 import { withCache, type WebshopApi } from './kube-api.js';
 import { WebshopMetrics } from './metrics.js';
-import { CLAIM_LABEL, DEFAULT_TEMPLATE, REGISTRATION_UID_LABEL, SYSTEM_NAMESPACE, TENANT_LABEL } from './names.js';
+import {
+  CLAIM_LABEL,
+  DEFAULT_TEMPLATE,
+  PASSWORD_ANNOTATION,
+  REGISTRATION_UID_LABEL,
+  SYSTEM_NAMESPACE,
+  TENANT_FINALIZER,
+  TENANT_LABEL,
+  USER_FINALIZER,
+} from './names.js';
+import { changedBeyondOwnWrites } from './own-writes.js';
 import { registrationReconciler } from './registration-controller.js';
 import { CONFIG_MAPS, EMAIL_TEMPLATES, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from './resources.js';
 import { templateReconciler } from './template-controller.js';
@@ -102,6 +112,8 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
       name: 'registration',
       for: registrations,
       concurrency,
+      // Its own status writes (waiting, done) need no reconcile: the Namespace's event or the requeue does.
+      wakeOnUpdate: changedBeyondOwnWrites(),
       reconciler: registrationReconciler({ api, clock, template, events, metrics }),
     })
     // The Tenant controller made the Namespace: continue at once instead of at the next poll.
@@ -118,6 +130,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
       name: 'tenant',
       for: tenants,
       concurrency,
+      wakeOnUpdate: changedBeyondOwnWrites({ finalizer: TENANT_FINALIZER }),
       reconciler: tenantReconciler({
         api,
         clock,
@@ -132,6 +145,12 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
     name: 'user',
     for: users,
     concurrency,
+    // cnpaas-api-server records verifiedAt, from which the phase follows: that change wakes it.
+    wakeOnUpdate: changedBeyondOwnWrites({
+      finalizer: USER_FINALIZER,
+      consumedAnnotation: PASSWORD_ANNOTATION,
+      statusKept: ['verifiedAt'],
+    }),
     reconciler: userReconciler({
       api,
       clock,

@@ -97,37 +97,58 @@ export async function reconcileOnce<T extends KubernetesObject>(
 /**
  * The same API, noting each write that succeeded as "verb plural [namespace/]name" (verbs: create,
  * update, patch, status, delete), so a test can say which requests a reconcile made and in which
- * order. Every call still goes to the apiserver.
+ * order; and in `requests`, every call as it is made, reads and failed writes included ("get",
+ * "list" too), so a test can count what a reconcile cost. Every call still goes to the apiserver.
  */
-export function recorded(api: WebshopApi): { api: WebshopApi; writes: string[] } {
+export function recorded(api: WebshopApi): { api: WebshopApi; writes: string[]; requests: string[] } {
   const writes: string[] = [];
+  const requests: string[] = [];
   const wrap = <T extends KubernetesObject>(o: ObjectApi<T>): ObjectApi<T> => {
+    const named = (verb: string, target: { namespace?: string; name?: string }): string =>
+      `${verb} ${o.resource.plural} ${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`;
     const note = (verb: string, target: { namespace?: string; name?: string }): void => {
-      writes.push(`${verb} ${o.resource.plural} ${target.namespace ? `${target.namespace}/` : ''}${target.name ?? ''}`);
+      writes.push(named(verb, target));
+    };
+    const ask = (verb: string, target: { namespace?: string; name?: string }): void => {
+      requests.push(named(verb, target));
     };
     return {
       ...o,
+      get: (target) => {
+        ask('get', target);
+        return o.get(target);
+      },
+      list: (selector) => {
+        requests.push(`list ${o.resource.plural}`);
+        return o.list(selector);
+      },
       create: async (obj) => {
+        ask('create', obj.metadata ?? {});
         const out = await o.create(obj);
         note('create', obj.metadata ?? {});
         return out;
       },
       replace: async (obj) => {
+        ask('update', obj.metadata ?? {});
         const out = await o.replace(obj);
         note('update', obj.metadata ?? {});
         return out;
       },
       jsonPatch: async (target, ops) => {
+        ask('patch', target);
         const out = await o.jsonPatch(target, ops);
         note('patch', target);
         return out;
       },
       mergePatch: async (target, patch, options) => {
+        const verb = options?.subresource === 'status' ? 'status' : 'patch';
+        ask(verb, target);
         const out = await o.mergePatch(target, patch, options);
-        note(options?.subresource === 'status' ? 'status' : 'patch', target);
+        note(verb, target);
         return out;
       },
       delete: async (target, options) => {
+        ask('delete', target);
         await o.delete(target, options);
         note('delete', target);
       },
@@ -136,7 +157,7 @@ export function recorded(api: WebshopApi): { api: WebshopApi; writes: string[] }
   const out = Object.fromEntries(
     Object.entries(api).map(([name, objectApi]) => [name, wrap(objectApi as ObjectApi<KubernetesObject>)]),
   ) as unknown as WebshopApi;
-  return { api: out, writes };
+  return { api: out, writes, requests };
 }
 
 export const conditionOf = (

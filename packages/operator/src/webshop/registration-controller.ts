@@ -25,6 +25,8 @@ import { REGISTRATION_CONDITIONS, REGISTRATION_EVENTS } from '@cnpaas/webshop-ap
 import {
   type Clock,
   type EventRecorder,
+  getCondition,
+  isConditionTrue,
   isConflict,
   type Logger,
   type Reconciler,
@@ -84,18 +86,33 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     throw new TerminalError(`RegistrationRequest ${names.uid} has an incomplete spec`);
   }
   const request = rr as Rr;
+  // Completed at this generation: the pass that wrote it found every child, and all that is left is the
+  // delete. Typically this is the wake-up by our own status write, on a copy the informer still holds
+  // while the RR's DELETED event is on its way (the delete then answers 404 and nothing happens).
+  const ready = getCondition(rr.status?.conditions, READY);
+  if (ready?.status === 'True' && ready.reason === 'Completed' && ready.observedGeneration === rr.metadata?.generation)
+    return finish({ options, rr, names, log });
+
+  // A child an earlier reconcile recorded as made is read (cache, else GET), not created again: under
+  // load the informer often lags behind our own create, and a create that fails costs two requests.
+  const made = (condition: string): 'present' | undefined =>
+    isConditionTrue(rr.status?.conditions, condition) ? 'present' : undefined;
 
   // 1. The Tenant.
   const tenant = await ensureChild<Tenant>({
     api: api.tenants,
     desired: desiredTenant(request, names),
     isOurs: labelledFor(names.uid),
+    expect: made(REGISTRATION_CONDITIONS.tenantCreated),
   });
   if (tenant.outcome === 'conflict') return nameConflict({ options, rr, status, log }, tenant.object);
   status.condition(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', `Tenant ${names.tenant} exists`);
 
-  // 2. Its Namespace, made by the Tenant controller.
-  const namespace = await getOrUndefined(api.namespaces, { name: names.namespace });
+  // 2. Its Namespace, made by the Tenant controller. A Tenant created just now has none yet, and the
+  // Namespace's event wakes us when it comes; only a namesake someone else made could be there, which
+  // the next reconcile reads (our status write below wakes it). Without a cache (tests), always read.
+  const justCreated = tenant.outcome === 'created' && api.namespaces.cache !== undefined;
+  const namespace = justCreated ? undefined : await getOrUndefined(api.namespaces, { name: names.namespace });
   if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict({ options, rr, status, log }, namespace);
   if (!namespace || namespace.metadata?.deletionTimestamp) {
     const why = namespace
@@ -113,6 +130,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     api: api.users,
     desired: desiredUser(request, names),
     isOurs: labelledFor(names.uid),
+    expect: made(REGISTRATION_CONDITIONS.userCreated),
   });
   if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
   childExists(status, REGISTRATION_CONDITIONS.userCreated, `User ${names.namespace}/${names.user}`);
@@ -140,7 +158,13 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
     return templateProblem({ options, rr, status, log }, 'TemplateInvalid', err.message);
   }
-  const email = await ensureChild({ api: api.emails, desired: desiredEmail, isOurs: labelledFor(names.uid) });
+  const email = await ensureChild({
+    api: api.emails,
+    desired: desiredEmail,
+    isOurs: labelledFor(names.uid),
+    // Emails are not watched: without the condition, the Email is most likely still to be made.
+    expect: made(REGISTRATION_CONDITIONS.emailCreated) ?? 'absent',
+  });
   if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
   childExists(status, REGISTRATION_CONDITIONS.emailCreated, `Email ${names.namespace}/${names.email}`);
 
@@ -153,18 +177,30 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     .clearConflict()
     .condition(READY, 'True', 'Completed', 'tenant, namespace, user and welcome email exist');
   if (!(await status.write())) return;
+  await finish({ options, rr, names, log, tenant: tenant.object });
+};
 
-  // 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile.
-  if (
-    await deleteIfPresent(
-      api.registrationRequests,
-      { name: rr.metadata?.name ?? '' },
-      { preconditions: { uid: names.uid } },
-    ).catch(ignoreConflict)
-  ) {
-    options.metrics?.registrationsCompleted.inc();
-    void options.events?.publish({
-      regarding: tenant.object,
+/** 5. Done: the RR goes. The UID precondition spares a new RR that reused the name meanwhile. */
+async function finish(step: {
+  options: RegistrationControllerOptions;
+  rr: RegistrationRequest;
+  names: RegistrationNames;
+  log: Logger;
+  tenant?: Tenant;
+}): Promise<void> {
+  const { options, rr, names, log } = step;
+  const deleted = await deleteIfPresent(
+    options.api.registrationRequests,
+    { name: rr.metadata?.name ?? '' },
+    { preconditions: { uid: names.uid } },
+  ).catch(ignoreConflict);
+  if (!deleted) return;
+  options.metrics?.registrationsCompleted.inc();
+  if (options.events) {
+    // The event is about the Tenant; a delete retried after the pass that saw it reads it (a cache hit, mostly).
+    const tenant = step.tenant ?? (await getOrUndefined(options.api.tenants, { name: names.tenant }));
+    void options.events.publish({
+      regarding: tenant ?? rr,
       type: 'Normal',
       reason: REGISTRATION_EVENTS.registered,
       action: 'CompleteRegistration',
@@ -172,7 +208,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     });
   }
   log.info({ tenant: names.tenant, user: `${names.namespace}/${names.user}` }, 'registration completed');
-};
+}
 
 /** 409 on a delete with a UID precondition: the name now belongs to another RR, ours is gone. */
 function ignoreConflict(err: unknown): false {

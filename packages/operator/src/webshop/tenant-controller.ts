@@ -62,6 +62,9 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
   const { api } = options;
   const name = cached.metadata?.name ?? '';
   // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
+  // Without our finalizer the Tenant was never reconciled: its Namespace and RoleBinding are most likely
+  // not there yet, so they are created without a GET first.
+  const expect = hasFinalizer(cached, TENANT_FINALIZER) ? undefined : 'absent';
   const tenant = await withFinalizer(api.tenants, cached, TENANT_FINALIZER);
   const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
 
@@ -75,7 +78,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     });
 
   const desired = desiredNamespace(tenant);
-  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant) });
+  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant), expect });
   if (namespace.outcome === 'conflict') return conflict(namespace.object);
   if (namespace.object.metadata?.deletionTimestamp) {
     // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
@@ -99,6 +102,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       user: options.operatorUser ?? OPERATOR_NAME,
     }),
     isOurs: controlledBy(tenant),
+    expect,
   });
   if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {
