@@ -109,3 +109,5 @@ export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAudit
 export { seededRandom } from './seeded-random.js';
 export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.js';
 export { runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
+export { thrownBy } from './testing/thrown-by.js';
+export { userKubeConfig, type KubeconfigIssuer } from './testing/user-kube-config.js';

@@ -1,3 +1,4 @@
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { WebhooksError } from './errors.js';
 import { parseConfig, parseListen } from './config.js';
@@ -20,15 +21,8 @@ const without = (flag: string): string[] => {
   return [...required.slice(0, i), ...required.slice(i + 2)];
 };
 
-function failure(argv: string[], env: NodeJS.ProcessEnv = {}): WebhooksError {
-  try {
-    parseConfig(argv, env);
-  } catch (err) {
-    if (err instanceof WebhooksError) return err;
-    throw err;
-  }
-  throw new Error('expected parseConfig to throw');
-}
+const failure = (argv: string[], env: NodeJS.ProcessEnv = {}): WebhooksError =>
+  thrownBy(WebhooksError, () => parseConfig(argv, env));
 
 describe('flags', () => {
   it('reads flags with defaults', () => {

@@ -1,3 +1,4 @@
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { FunctionsError } from '../errors.js';
 import { MAX_RENDERED_BYTES, compileTemplate } from './template.js';
@@ -21,15 +22,7 @@ const event = {
 
 const render = (source: string, data: unknown = event) => compileTemplate(source).render(data);
 
-function compileError(source: string): FunctionsError {
-  try {
-    compileTemplate(source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(FunctionsError);
-    return err as FunctionsError;
-  }
-  throw new Error(`expected ${JSON.stringify(source)} not to compile`);
-}
+const compileError = (source: string): FunctionsError => thrownBy(FunctionsError, () => compileTemplate(source));
 
 describe('body template', () => {
   it('renders paths, toJson, quote, index and default', () => {
