@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@cnpaas/service-kit';
-import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMail } from './mail/mail-store.js';
@@ -37,7 +37,7 @@ describe('launchers', () => {
       [SMTP, 'cnpaas-smtp'],
       [FUNCTION, 'cnpaas-email-function'],
     ] as const) {
-      expect(runUnbuiltLauncher(bin), name).toEqual({ status: 1, stderr: `${name}: not built: run npm run build` });
+      expect(runUnbuiltLauncher(bin), name).toEqual(notBuiltRun(name));
     }
   });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runUnbuiltLauncher, thrownBy } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher, thrownBy } from '@cnpaas/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { triggerComponent, triggerIdentity } from '../component.js';
 import { FunctionsError } from '../errors.js';
@@ -130,7 +130,7 @@ describe('cnpaas-trigger flags', () => {
 
 describe('cnpaas-trigger launcher', () => {
   it('says "not built" when dist is missing', () => {
-    expect(runUnbuiltLauncher(BIN)).toEqual({ status: 1, stderr: 'cnpaas-trigger: not built: run npm run build' });
+    expect(runUnbuiltLauncher(BIN)).toEqual(notBuiltRun('cnpaas-trigger'));
   });
 
   it('built: --help exits 0, a configuration error exits 2 with a fix', () => {
