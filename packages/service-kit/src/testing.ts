@@ -111,3 +111,4 @@ export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.
 export { notBuiltRun, runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
 export { thrownBy } from './testing/thrown-by.js';
 export { userKubeConfig, type KubeconfigIssuer } from './testing/user-kube-config.js';
+export { testMtlsComponentOptions } from './testing/mtls-component-options.js';
