@@ -50,6 +50,9 @@ const KIND = 'StockItem';
 /** A second service, with --function and --api: built, linted, unit- and live-tested (the live test adds the aggregated API). */
 const FN_NAME = 'shelf-keeper';
 const FN_KIND = 'Shelf';
+// The plurals as the generator spells them (Shelf is shelves), not re-derived here.
+const STOCK = serviceNames({ name: NAME, kind: KIND });
+const SHELF = serviceNames({ name: FN_NAME, kind: FN_KIND });
 
 interface Run {
   code: number | null;
@@ -209,7 +212,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       [
         `turns a new ${KIND} Ready=True for its generation`,
         'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
-        `keeps ${KIND}s in their own database, as topology.yaml routes them`,
+        `keeps ${STOCK.kindPlural} in their own database, as topology.yaml routes them`,
         'answers /readyz once it leads, and stops cleanly on SIGTERM',
       ].sort(),
     );
@@ -314,7 +317,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
       const kubectl = (args: string[]) =>
         run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
-      const resource = `${KIND.toLowerCase()}s.${NAME}.cnpaas.dev`;
+      const resource = `${STOCK.plural}.${NAME}.cnpaas.dev`;
 
       // Its controller ran: Ready=True for the first generation.
       await step('kubectl create (good)', kubectl(['create', '-f', manifest('first', 'ten boxes of screws')]));
@@ -332,7 +335,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
       expect(log).toMatch(
         new RegExp(
-          `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
+          `"webhook":"validate-${STOCK.plural}\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
         ),
       );
 
@@ -539,7 +542,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
         name: FN_NAME,
         namespace: NS,
         port: 443,
-        path: `/functions/${FN_KIND.toLowerCase()}s`,
+        path: `/functions/${SHELF.plural}`,
       });
       const fnServing = await get<{ data: Record<string, string> }>(['secret', '-n', NS, `${FN_NAME}-serving`]);
       const fnCert = new X509Certificate(Buffer.from(fnServing.data['tls.crt']!, 'base64'));
