@@ -43,6 +43,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serviceNames } from './generators/service/generator.js';
+import {
+  checkedBlock,
+  readNewServiceDoc,
+  testCountsOf,
+  testCountsOfReport,
+  type VitestReport,
+} from './generators/service/new-service-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
@@ -203,6 +211,14 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
     }
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
+    // docs/new-service.md shows this run's unit counts (section 2): they must be today's, file by file.
+    const doc = readNewServiceDoc();
+    const unitReport = JSON.parse(
+      readFileSync(path.join(dest, 'test-results', `${NAME}-unit.json`), 'utf8'),
+    ) as VitestReport;
+    expect(testCountsOfReport(unitReport, path.join(dest, 'packages', NAME)), 'docs/new-service.md section 2').toEqual(
+      testCountsOf(checkedBlock(doc, 'unit tests')),
+    );
     // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
     const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
       testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
@@ -234,9 +250,12 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const quoted = target.includes(':') ? `"${target}"` : target;
       expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
     }
-    const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
-      testResults: Array<{ name: string; status: string }>;
-    };
+    const fnUnit = JSON.parse(
+      readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8'),
+    ) as VitestReport;
+    expect(testCountsOfReport(fnUnit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
+      testCountsOf(checkedBlock(doc, 'unit tests --function --api')),
+    );
     for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
       expect(
         fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
