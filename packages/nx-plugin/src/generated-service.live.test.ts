@@ -350,6 +350,9 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       // kubectl prints the Status's causes: the webhook's rule (the CRD itself only asks for one character).
       expect(bad.output).toContain(`The ${KIND} "blank" is invalid`);
       expect(bad.output).toContain('spec.description: Invalid value: must not be blank');
+      expect(bad.output, 'each cause printed once, as field: message').not.toContain(
+        'spec.description: spec.description',
+      );
       // And the webhook's own log says it was called, by kube-apiserver, and refused.
       const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
       expect(log).toMatch(
