@@ -29,6 +29,13 @@ type BufferedWrite =
   | { kind: 'put'; row: KnownRow }
   | { kind: 'remove'; key: Buffer };
 
+/** A point read waiting to be sent with the others of its turn (`NetworkSqlDriver.#pointAsync`). */
+interface PointRead {
+  key: Buffer;
+  resolve(kvs: KeyValue[]): void;
+  reject(err: unknown): void;
+}
+
 /** A revision row as a network database's client returns it (BIGINTs as decimal strings). */
 export interface Row {
   key: Buffer;
@@ -154,6 +161,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   #writes: BufferedWrite[] = [];
   /** `#known` as it was at the savepoint, to go back to. */
   #atSavepoint: Map<string, KnownRow | null> | undefined;
+  /** Point reads of this turn of the event loop, by revision, until `#sendPoints` sends them. */
+  #points: Map<number, PointRead[]> | undefined;
   /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
   commitNotice: string | undefined;
 
@@ -442,8 +451,62 @@ export abstract class NetworkSqlDriver implements BackendDriver {
 
   /** On the reader: it never waits for, or sees, a batch's transaction. */
   async rangeAsync(range: KeyRange, revision: number | null, limit: number, keysOnly = false): Promise<KeyValue[]> {
+    if (range.end === null && revision !== null && !keysOnly && limit !== 0)
+      return this.#pointAsync(range.start, revision);
     const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
     return (await this.#runAsync(stmt, values)).rows.map(toKv);
+  }
+
+  /**
+   * A point read at `revision`, sent with the others that arrive in the same
+   * turn of the event loop as one statement per revision (a few hundred keys
+   * at most): under concurrent Gets one round trip answers many of them,
+   * where each would otherwise wait its turn on one of the read pool's
+   * connections.
+   */
+  #pointAsync(key: Buffer, revision: number): Promise<KeyValue[]> {
+    return new Promise((resolve, reject) => {
+      if (!this.#points) {
+        this.#points = new Map();
+        setImmediate(() => this.#sendPoints());
+      }
+      let waiting = this.#points.get(revision);
+      if (!waiting) this.#points.set(revision, (waiting = []));
+      waiting.push({ key, resolve, reject });
+    });
+  }
+
+  #sendPoints(): void {
+    const points = this.#points!;
+    this.#points = undefined;
+    for (const [revision, waiting] of points) {
+      for (let at = 0; at < waiting.length; at += ROWS_PER_STATEMENT) {
+        const chunk = waiting.slice(at, at + ROWS_PER_STATEMENT);
+        const keys = [...new Map(chunk.map((w) => [w.key.toString('latin1'), w.key])).values()];
+        // One key: the statement that stops at the first row found. More: a power-of-two count, the last
+        // key repeated, so that few distinct texts are prepared.
+        let stmt = this.sql.pointAt;
+        const values: Record<string, unknown> = { rev: revision };
+        if (keys.length === 1) values.start = keys[0];
+        else {
+          const n = 2 ** Math.ceil(Math.log2(keys.length));
+          stmt = this.sql.pointsAt(n);
+          for (let i = 0; i < n; i++) values[`k${i}`] = keys[Math.min(i, keys.length - 1)];
+        }
+        this.#runAsync(stmt, values).then(
+          (r) => {
+            const found = new Map(r.rows.map((row) => [(row.key as Buffer).toString('latin1'), toKv(row)]));
+            for (const w of chunk) {
+              const kv = found.get(w.key.toString('latin1'));
+              w.resolve(kv ? [kv] : []);
+            }
+          },
+          (err: unknown) => {
+            for (const w of chunk) w.reject(err);
+          },
+        );
+      }
+    }
   }
 
   async countAsync(range: KeyRange, revision: number | null): Promise<number> {

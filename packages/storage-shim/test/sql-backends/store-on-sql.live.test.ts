@@ -1,6 +1,7 @@
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Registry from '../../src/drivers/registry.js';
 import { bind } from '../../src/drivers/sql/dialect.js';
@@ -247,6 +248,48 @@ for (const kind of SQL_SERVERS) {
       } finally {
         await driver.close();
       }
+    });
+
+    // Last of the tests on the suite's store: its keys under /t/ would show in the others' ranges and watches.
+    it('answers concurrent point reads at many revisions, sent together, each with its own version', async () => {
+      // Each key gets versions over several revisions; some are deleted, one is recreated.
+      const history = new Map<string, Array<{ revision: number; value: string | null }>>();
+      const write = async (key: string, value: string | null) => {
+        const r =
+          value === null
+            ? await call(client.kv, 'DeleteRange', { key: k(key) })
+            : await call(client.kv, 'Put', { key: k(key), value: k(value) });
+        const revision = Number(r.header.revision);
+        history.set(key, [...(history.get(key) ?? []), { revision, value }]);
+        return revision;
+      };
+      const first = await write('/t/pt/0', 'a0');
+      for (let i = 1; i < 6; i++) await write(`/t/pt/${i}`, `a${i}`);
+      for (let i = 0; i < 6; i += 2) await write(`/t/pt/${i}`, `b${i}`);
+      await write('/t/pt/1', null);
+      await write('/t/pt/3', null);
+      await write('/t/pt/3', 'c3');
+      const last = await write('/t/pt/5', 'c5');
+      const at = (key: string, revision: number) =>
+        (history.get(key) ?? []).filter((v) => v.revision <= revision).at(-1)?.value ?? undefined;
+
+      const asks: Array<{ key: string; revision: number }> = [];
+      for (let revision = first - 1; revision <= last; revision++)
+        for (const key of [...history.keys(), '/t/pt/never']) asks.push({ key, revision });
+      const answers = await Promise.all(
+        asks.map(({ key, revision }) =>
+          call(client.kv, 'Range', { key: k(key), revision: revision === last ? 0 : revision }),
+        ),
+      );
+      const wrong = asks.flatMap(({ key, revision }, i) => {
+        const got = (answers[i]!.kvs as Array<{ value: Buffer }>).map((kv) => String(kv.value));
+        const want = at(key, revision);
+        return isDeepStrictEqual(got, want === undefined || want === null ? [] : [want])
+          ? []
+          : [`${key}@${revision}: ${JSON.stringify(got)}, want ${want ?? 'nothing'}`];
+      });
+      expect(wrong).toEqual([]);
+      expect(asks.length).toBeGreaterThan(80);
     });
 
     it(`stops at start-up with a clear error, and no password, when ${kind.name} refuses the login`, async () => {

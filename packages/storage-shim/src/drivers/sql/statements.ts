@@ -126,6 +126,24 @@ export class BackendStatements {
   }
 
   /**
+   * `n` keys (`k0`, `k1`, …) at revision `rev`, each as `pointAt` reads it:
+   * its kv row if that is not newer, otherwise the one history version
+   * visible at `rev` (versions of a key are visible over disjoint spans, so
+   * at most one row per key comes back, from one side or the other). For the
+   * server databases, which answer concurrent point reads as one statement.
+   */
+  pointsAt(n: number): Compiled {
+    return this.#variant(`pointsAt:${n}`, (p) => {
+      const key = this.dialect.key;
+      const columns = this.#columns(false);
+      const keys = Array.from({ length: n }, (_, i) => p(`k${i}`)).join(', ');
+      return `SELECT ${columns} FROM kv WHERE ${key} IN (${keys}) AND mod_revision <= ${p('rev')}
+        UNION ALL
+        SELECT ${columns} FROM history WHERE ${key} IN (${keys}) AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0`;
+    });
+  }
+
+  /**
    * One key at revision `rev` (a pinned point read): its kv row if that is
    * not newer, and only otherwise its newest history version up to `rev`.
    * The database stops after the first part when it answers, so a key with a
