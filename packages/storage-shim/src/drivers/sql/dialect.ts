@@ -142,8 +142,8 @@ export const deleteLimitedById: Dialect['deleteLimited'] = (table, where, limit)
 
 /** A database's column types for the schema's kv and history tables. */
 export interface RevisionColumnTypes {
-  /** The key column's name as the database must write it (`Dialect.key`). */
-  readonly keyName: string;
+  /** The key column's name as the database must write it (`Dialect.key`); default `key`. */
+  readonly keyName?: string;
   /** The auto-increment row id, PRIMARY KEY included. */
   readonly rowId: string;
   /** The key: bytes, compared byte by byte. */
@@ -162,7 +162,7 @@ export interface RevisionColumnTypes {
 export function revisionColumns(types: RevisionColumnTypes, keyConstraint = ''): string {
   return [
     `id ${types.rowId}`,
-    `${types.keyName} ${types.key} NOT NULL${keyConstraint}`,
+    `${types.keyName ?? 'key'} ${types.key} NOT NULL${keyConstraint}`,
     `create_revision ${types.int64} NOT NULL`,
     `mod_revision ${types.int64} NOT NULL`,
     'sub INTEGER NOT NULL',

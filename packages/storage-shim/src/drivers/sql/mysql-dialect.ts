@@ -18,7 +18,7 @@ export const MYSQL_SESSION: readonly string[] = [
 const quote = (column: string) => (column === 'key' ? '`key`' : column);
 
 const MYSQL_TYPES: RevisionColumnTypes = {
-  keyName: '`key`',
+  keyName: quote('key'),
   rowId: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
   key: `VARBINARY(${MYSQL_MAX_KEY_BYTES})`,
   int64: 'BIGINT',
@@ -37,7 +37,7 @@ const MYSQL_TYPES: RevisionColumnTypes = {
  */
 export const mysqlDialect: Dialect = {
   name: 'mysql',
-  key: MYSQL_TYPES.keyName,
+  key: quote('key'),
   placeholders: 'question',
   // Bound as a number literal: LIMIT takes no expression, and 2^53 - 1 rows is no limit.
   unlimited: Number.MAX_SAFE_INTEGER,

@@ -1,18 +1,4 @@
-import {
-  type Dialect,
-  type RevisionColumnTypes,
-  deleteLimitedById,
-  onConflictUpsert,
-  revisionTables,
-} from './dialect.js';
-
-const POSTGRES_TYPES: RevisionColumnTypes = {
-  keyName: 'key',
-  rowId: 'BIGSERIAL PRIMARY KEY',
-  key: 'BYTEA',
-  int64: 'BIGINT',
-  value: 'BYTEA',
-};
+import { type Dialect, deleteLimitedById, onConflictUpsert, revisionTables } from './dialect.js';
 
 /**
  * PostgreSQL's SQL: `$1` placeholders (one number per distinct parameter),
@@ -48,7 +34,7 @@ export const postgresDialect: Dialect = {
   },
   migrations: [
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.
-    `${revisionTables(POSTGRES_TYPES)}
+    `${revisionTables({ rowId: 'BIGSERIAL PRIMARY KEY', key: 'BYTEA', int64: 'BIGINT', value: 'BYTEA' })}
   CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
   `,
   ],

@@ -1,18 +1,4 @@
-import {
-  type Dialect,
-  type RevisionColumnTypes,
-  deleteLimitedById,
-  onConflictUpsert,
-  revisionTables,
-} from './dialect.js';
-
-const SQLITE_TYPES: RevisionColumnTypes = {
-  keyName: 'key',
-  rowId: 'INTEGER PRIMARY KEY',
-  key: 'BLOB',
-  int64: 'INTEGER',
-  value: 'BLOB',
-};
+import { type Dialect, deleteLimitedById, onConflictUpsert, revisionTables } from './dialect.js';
 
 /**
  * SQLite's SQL, all of it that is SQLite's own: named `@param` placeholders
@@ -32,7 +18,7 @@ export const sqliteDialect: Dialect = {
   // A file's `PRAGMA user_version` counts the applied ones (schema.ts).
   migrations: [
     // 1: current state, MVCC history and per-file bookkeeping.
-    `${revisionTables(SQLITE_TYPES)}
+    `${revisionTables({ rowId: 'INTEGER PRIMARY KEY', key: 'BLOB', int64: 'INTEGER', value: 'BLOB' })}
   CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
   `,
     // 2: live keys per directory prefix, kept with every create and delete (prefix-counts.ts). The driver fills it
