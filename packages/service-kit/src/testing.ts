@@ -109,3 +109,4 @@ export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAudit
 export { seededRandom } from './seeded-random.js';
 export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.js';
 export { runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
+export { thrown } from './testing/thrown.js';

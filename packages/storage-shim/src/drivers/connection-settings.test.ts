@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrown } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import { DEFAULT_READ_POOL, readPassword } from './connection-settings.js';
@@ -20,25 +21,8 @@ function backend(endpoint: string, extra: string): string {
     .join('')}`;
 }
 
-function refused(text: string): StoreError {
-  try {
-    parseTopology(text, where);
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected the topology to be refused');
-}
-
-function openRefused(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+const refused = (text: string): StoreError => thrown(StoreError, () => parseTopology(text, where));
+const openRefused = (fn: () => unknown): StoreError => thrown(StoreError, fn);
 
 describe('a backend password from a file or a variable', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-credentials-'));

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from './topology.js';
 
 const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
 
-function error(text: string): StoreError {
-  try {
-    parseTopology(text, where);
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected the topology to be refused');
-}
+const error = (text: string): StoreError => thrown(StoreError, () => parseTopology(text, where));
 
 describe('parseTopology', () => {
   it('reads HariKube files: group with version, query strings, relative and absolute paths', () => {
