@@ -30,23 +30,12 @@ describe('isLoopbackHost', () => {
 });
 
 describe('parseClientUrl', () => {
-  it('splits TCP and unix listeners', () => {
-    expect(parseClientUrl('http://[::1]:2379')).toMatchObject({
-      scheme: 'http',
-      host: '::1',
-      address: '[::1]:2379',
-      secure: false,
-    });
-    expect(parseClientUrl('https://0.0.0.0:2379/')).toMatchObject({
-      host: '0.0.0.0',
-      address: '0.0.0.0:2379',
-      secure: true,
-    });
-    expect(parseClientUrl('unix:///run/s.sock')).toMatchObject({
-      scheme: 'unix',
-      host: undefined,
-      address: '/run/s.sock',
-    });
+  it.each([
+    ['http://[::1]:2379', { scheme: 'http', host: '::1', address: '[::1]:2379', secure: false }],
+    ['https://0.0.0.0:2379/', { host: '0.0.0.0', address: '0.0.0.0:2379', secure: true }],
+    ['unix:///run/s.sock', { scheme: 'unix', host: undefined, address: '/run/s.sock' }],
+  ])('splits %s', (url, listener) => {
+    expect(parseClientUrl(url)).toMatchObject(listener);
   });
   it('refuses a TCP URL without a port, naming the form', () => {
     expect(() => parseClientUrl('http://127.0.0.1')).toThrow('"http://127.0.0.1" is not http://IP:PORT');

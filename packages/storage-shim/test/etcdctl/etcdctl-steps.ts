@@ -146,6 +146,16 @@ export function kvs(doc: any): Kv[] {
   return (doc.kvs ?? []).map(kv);
 }
 
+/** A check that a write was answered at revision rev0 + n of the scenario. */
+export function wroteAt(n: number): NonNullable<Step['check']> {
+  return (r, side) => expect(revision(json(r))).toBe(side.rev0 + n);
+}
+
+/** A check that a get found exactly these key-values, written against the side (its rev0, its leases). */
+export function found(expected: (side: Side) => Kv[]): NonNullable<Step['check']> {
+  return (r, side) => expect(kvs(json(r))).toEqual(expected(side));
+}
+
 export function keys(doc: any): string[] {
   return kvs(doc).map((k) => k.key);
 }

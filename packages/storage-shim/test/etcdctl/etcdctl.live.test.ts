@@ -16,7 +16,20 @@ import {
   type CtlResult,
   type Side,
 } from './etcdctl-harness.js';
-import { defineStep, fails, json, keys, kv, kvs, ok, revision, type Kv, type Step } from './etcdctl-steps.js';
+import {
+  defineStep,
+  fails,
+  found,
+  json,
+  keys,
+  kv,
+  kvs,
+  ok,
+  revision,
+  type Kv,
+  type Step,
+  wroteAt,
+} from './etcdctl-steps.js';
 
 /**
  * etcdctl (Debian's 3.4.23, API v3) against the store, as a black box, with a
@@ -181,7 +194,7 @@ describe('fresh server', () => {
 
 scenario('put and get', [
   { cmd: 'put /kv/a 1', check: (r) => expect(ok(r)).toBe('OK\n') },
-  { cmd: 'put /kv/b 2 -w json', check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 2) },
+  { cmd: 'put /kv/b 2 -w json', check: wroteAt(2) },
   { cmd: 'put /kv/c 0', check: (r) => expect(ok(r)).toBe('OK\n') },
   {
     cmd: 'put /kv/a 11 --prev-kv -w json',
@@ -310,14 +323,11 @@ scenario('put and get', [
   { cmd: "put '' x", check: (r) => fails(r, 'etcdserver: key is not provided') },
   {
     cmd: 'put /kv/b --ignore-value -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 6),
+    check: wroteAt(6),
   },
   {
     cmd: 'get /kv/b -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        { key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' },
-      ]),
+    check: found((s) => [{ key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' }]),
   },
   { cmd: 'put /kv/missing --ignore-value', check: (r) => fails(r, 'etcdserver: key not found') },
   { cmd: 'put ~fk/a va', check: (r) => expect(ok(r)).toBe('OK\n') },
@@ -401,15 +411,14 @@ scenario('del', [
   },
   {
     cmd: 'put /del/a again -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 12),
+    check: wroteAt(12),
   },
   {
     // A recreated key starts over at version 1 with a new create revision.
     cmd: 'get /del/a -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        { key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' },
-      ]),
+    check: found((s) => [
+      { key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' },
+    ]),
   },
 ]);
 
@@ -711,17 +720,16 @@ scenario('lease', [
   { cmd: 'put --lease={lease:a} /ls/y vy', check: (r) => expect(ok(r)).toBe('OK\n') },
   {
     cmd: 'get /ls/x -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        {
-          key: '/ls/x',
-          value: 'vx',
-          create: s.rev0 + 1,
-          mod: s.rev0 + 1,
-          version: 1,
-          lease: s.leases.get('a')!.toString(),
-        },
-      ]),
+    check: found((s) => [
+      {
+        key: '/ls/x',
+        value: 'vx',
+        create: s.rev0 + 1,
+        mod: s.rev0 + 1,
+        version: 1,
+        lease: s.leases.get('a')!.toString(),
+      },
+    ]),
   },
   {
     cmd: 'lease timetolive {lease:a} --keys',
@@ -834,7 +842,7 @@ scenario('lease', [
   {
     // Revoking a lease with no keys changes nothing, so it takes no revision.
     cmd: 'get /ls/ --prefix -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 3),
+    check: wroteAt(3),
   },
   {
     title: 'a lease of 2s expires and takes its key with it, in one revision',
