@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_DNS_NAME } from './api-group.js';
 import { API_SERVER_CLIENT_NAME, apiServerComponent } from './component.js';
@@ -54,9 +54,8 @@ describe('component descriptor', () => {
 
 describe('bin launcher', () => {
   it('says "not built" and exits 1 when dist is missing', () => {
-    expect(runUnbuiltLauncher(new URL('../bin/cnpaas-api-server.js', import.meta.url))).toEqual({
-      status: 1,
-      stderr: 'cnpaas-api-server: not built: run npm run build',
-    });
+    expect(runUnbuiltLauncher(new URL('../bin/cnpaas-api-server.js', import.meta.url))).toEqual(
+      notBuiltRun('cnpaas-api-server'),
+    );
   });
 });

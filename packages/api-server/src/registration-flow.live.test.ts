@@ -15,10 +15,10 @@
  *
  * One control plane for the file; every test uses its own names.
  */
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ResourceClient } from '@cnpaas/kube';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
-import { requestAudit, type AuditedRequest, type RequestAudit } from '@cnpaas/service-kit/testing';
+import { requestAudit, userKubeConfig, type AuditedRequest, type RequestAudit } from '@cnpaas/service-kit/testing';
 import { manifestPath, SYSTEM_NAMESPACE, type RegistrationRequestStatus } from '@cnpaas/webshop-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRATION_REQUESTS, REGISTRATIONS_PATH, REQUESTED_BY_ANNOTATION } from './api-group.js';
@@ -48,12 +48,6 @@ let pki: TestPki;
 let stack: ServerStack;
 /** The test's own admin view of RegistrationRequests: it plays the operator. */
 let requests: ResourceClient<RegistrationRequest & KubernetesObject>;
-
-function kubeConfigFrom(file: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
-}
 
 beforeAll(async () => {
   audit = requestAudit({ users: [IDENTITY, WITHOUT_CREATE] });
@@ -87,7 +81,7 @@ beforeAll(async () => {
     },
   ]);
   pki = await testPki();
-  stack = await startServer(pki, kubeConfigFrom(await cp.kubeconfigFor(IDENTITY)), {
+  stack = await startServer(pki, await userKubeConfig(cp, IDENTITY), {
     registrationTimeoutMs: TIMEOUT_MS,
   });
   requests = new ResourceClient(cp.kubeConfig, { ...REGISTRATION_REQUESTS, namespaced: false });
@@ -301,7 +295,7 @@ describe('refusals of the create', () => {
   });
 
   it('answers 500 naming our RBAC when our own identity may not create RegistrationRequests', async () => {
-    const weak = await startServer(pki, kubeConfigFrom(await cp.kubeconfigFor(WITHOUT_CREATE)));
+    const weak = await startServer(pki, await userKubeConfig(cp, WITHOUT_CREATE));
     try {
       const reply = await post(registrationBody(HASH, 'reg-forbidden'), { on: weak });
       expect(reply.status).toBe(500);

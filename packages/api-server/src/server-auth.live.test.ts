@@ -9,9 +9,8 @@
  *
  * One control plane for the file.
  */
-import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
-import { requestAudit, type RequestAudit } from '@cnpaas/service-kit/testing';
+import { requestAudit, userKubeConfig, type RequestAudit } from '@cnpaas/service-kit/testing';
 import { SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUP_VERSION_PATH, REGISTRATIONS_PATH } from './api-group.js';
@@ -28,18 +27,12 @@ let audit: RequestAudit;
 let pki: TestPki;
 let stack: ServerStack;
 
-async function kubeConfigFor(user: string): Promise<KubeConfig> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(await cp.kubeconfigFor(user));
-  return kc;
-}
-
 beforeAll(async () => {
   audit = requestAudit({ users: [IDENTITY, UNBOUND] });
   cp = await startControlPlane({ apiserverArgs: audit.apiserverArgs });
   await cp.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } }, RBAC]);
   pki = await testPki();
-  stack = await startServer(pki, await kubeConfigFor(IDENTITY));
+  stack = await startServer(pki, await userKubeConfig(cp, IDENTITY));
 }, 120_000);
 
 afterAll(async () => {
@@ -84,7 +77,7 @@ describe('SubjectAccessReview authorization on a real apiserver', () => {
   });
 
   it('answers 500 naming our RBAC when the kube API forbids our own SAR', async () => {
-    const weak = await startServer(pki, await kubeConfigFor(UNBOUND));
+    const weak = await startServer(pki, await userKubeConfig(cp, UNBOUND));
     try {
       const reply = await weak.proxied('/openapi/v3', { user: 'bob-500' });
       expect(reply.status).toBe(500);

@@ -10,10 +10,11 @@
  * One control plane for the file; every test has its own namespace.
  */
 import { randomBytes } from 'node:crypto';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { ResourceClient } from '@cnpaas/kube';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { signToken } from '@cnpaas/service-kit';
+import { userKubeConfig } from '@cnpaas/service-kit/testing';
 import { manifestPath, SYSTEM_NAMESPACE, USER_RESOURCE, VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILES as API_SERVER_MANIFESTS, manifestPath as apiServerManifest } from './manifests.js';
@@ -38,9 +39,7 @@ beforeAll(async () => {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } },
     apiServerManifest(API_SERVER_MANIFESTS.rbac),
   ]);
-  const kc = new KubeConfig();
-  kc.loadFromFile(await cp.kubeconfigFor(IDENTITY));
-  kube = new HttpKubeApi(kc, { requestTimeoutMs: 5_000 });
+  kube = new HttpKubeApi(await userKubeConfig(cp, IDENTITY), { requestTimeoutMs: 5_000 });
   flow = new VerificationFlow({ kube, key: { get: async () => KEY }, now: () => NOW });
   users = new ResourceClient(cp.kubeConfig, USERS);
 }, 120_000);

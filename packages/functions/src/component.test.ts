@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testMtlsComponentOptions } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { emailFunctionComponent, smtpComponent } from './component.js';
 import { parseFunctionConfig } from './function/config.js';
@@ -34,21 +35,14 @@ describe('component descriptors', () => {
   });
 
   it('function: a command its flag parser accepts, SMTP password by file, manifests and certificates', () => {
+    const options = testMtlsComponentOptions('email-function', 8443);
     const d = emailFunctionComponent({
-      port: 8443,
-      certFile: '/s/pki/fn.crt',
-      keyFile: '/s/pki/fn.key',
-      clientCaFile: '/s/pki/delivery-ca.crt',
-      kubeconfig: '/s/pki/fn.kubeconfig',
+      ...options,
       smtp: { host: '127.0.0.1', port: 2525, user: 'cnpaas', passwordFile: '/s/smtp-password', tls: 'none' },
     });
     const [, bin, ...args] = d.command;
     expect(existsSync(bin!)).toBe(true);
-    expect(parseFunctionConfig(args, {})).toMatchObject({
-      port: 8443,
-      clientCaFile: '/s/pki/delivery-ca.crt',
-      allowedClientNames: ['cnpaas-trigger'],
-    });
+    expect(parseFunctionConfig(args, {})).toMatchObject({ ...options, allowedClientNames: ['cnpaas-trigger'] });
     expect(JSON.stringify(d)).not.toMatch(/SMTP_PASSWORD"/);
     expect(d.env).toMatchObject({ SMTP_PASSWORD_FILE: '/s/smtp-password', SMTP_TLS: 'none' });
     for (const f of d.manifests.beforeStart) expect(existsSync(f), f).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@cnpaas/service-kit';
-import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMail } from './mail/mail-store.js';
@@ -16,10 +16,11 @@ import { smtpSinkPki } from './test-support.js';
 
 const SMTP = fileURLToPath(new URL('../bin/cnpaas-smtp.js', import.meta.url));
 const FUNCTION = fileURLToPath(new URL('../bin/cnpaas-email-function.js', import.meta.url));
-let dir: string;
+const dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-main-'));
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'cnpaas-functions-main-'));
+  // A password file, so the sink gets as far as asking for its certificate.
+  writeFileSync(join(dir, 'pw'), 'x\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,40 +38,63 @@ describe('launchers', () => {
       [SMTP, 'cnpaas-smtp'],
       [FUNCTION, 'cnpaas-email-function'],
     ] as const) {
-      expect(runUnbuiltLauncher(bin), name).toEqual({ status: 1, stderr: `${name}: not built: run npm run build` });
+      expect(runUnbuiltLauncher(bin), name).toEqual(notBuiltRun(name));
     }
   });
 
-  it('exit 2 with a fix for configuration errors; --help exits 0', () => {
-    const noPassword = run(SMTP, ['--mail-dir', join(dir, 'm')]);
-    expect(noPassword.status).toBe(2);
-    expect(noPassword.stderr).toContain('CNPAAS_FUNCTIONS_BAD_FLAG');
-    expect(noPassword.stderr).toContain('fix:');
-    expect(run(SMTP, ['--mail-dir', 'm', '--insecure-no-auth', '--listen', '0.0.0.0:2525']).status).toBe(2);
-    writeFileSync(join(dir, 'pw'), 'x\n');
-    const noTls = run(SMTP, ['--mail-dir', join(dir, 'm'), '--password-file', join(dir, 'pw')]);
-    expect(noTls.status).toBe(2);
-    expect(noTls.stderr).toContain('--cert-file: is required with AUTH');
-    const noCa = run(FUNCTION, ['--cert-file', 'a', '--key-file', 'b', '--kubeconfig', 'k']);
-    expect(noCa.status).toBe(2);
-    expect(noCa.stderr).toContain('--client-ca-file');
-    const badVerifyUrl = run(FUNCTION, [
-      '--cert-file',
-      'a',
-      '--key-file',
-      'b',
-      '--client-ca-file',
-      'c',
-      '--kubeconfig',
-      'k',
-      '--verify-url',
-      'http://console.example/verify#already-a-fragment',
-    ]);
-    expect(badVerifyUrl.status).toBe(2);
-    expect(badVerifyUrl.stderr).toContain('--verify-url');
-    expect(badVerifyUrl.stderr).toContain('without a #fragment');
-    expect(run(FUNCTION, ['--help']).stdout).toContain('SMTP_PASSWORD_FILE');
-    expect(run(FUNCTION, ['--help']).stdout).toContain('--verify-url');
+  it.each([
+    {
+      case: 'smtp without a password',
+      bin: SMTP,
+      args: ['--mail-dir', join(dir, 'm')],
+      stderr: ['CNPAAS_FUNCTIONS_BAD_FLAG', 'fix:'],
+    },
+    {
+      case: 'smtp without AUTH off loopback',
+      bin: SMTP,
+      args: ['--mail-dir', 'm', '--insecure-no-auth', '--listen', '0.0.0.0:2525'],
+      stderr: ['--listen: 0.0.0.0 is not a loopback address'],
+    },
+    {
+      case: 'smtp with AUTH but no certificate',
+      bin: SMTP,
+      args: ['--mail-dir', join(dir, 'm'), '--password-file', join(dir, 'pw')],
+      stderr: ['--cert-file: is required with AUTH'],
+    },
+    {
+      case: 'the function without a client CA',
+      bin: FUNCTION,
+      args: ['--cert-file', 'a', '--key-file', 'b', '--kubeconfig', 'k'],
+      stderr: ['--client-ca-file'],
+    },
+    {
+      case: 'the function with a --verify-url that has a fragment',
+      bin: FUNCTION,
+      args: [
+        '--cert-file',
+        'a',
+        '--key-file',
+        'b',
+        '--client-ca-file',
+        'c',
+        '--kubeconfig',
+        'k',
+        '--verify-url',
+        'http://console.example/verify#already-a-fragment',
+      ],
+      stderr: ['--verify-url', 'without a #fragment'],
+    },
+  ])('exit 2 with a fix for configuration errors: $case', ({ bin, args, stderr }) => {
+    const result = run(bin, args);
+    expect(result.status).toBe(2);
+    for (const text of stderr) expect(result.stderr).toContain(text);
+  });
+
+  it("--help exits 0 and names the function's settings", () => {
+    const help = run(FUNCTION, ['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('SMTP_PASSWORD_FILE');
+    expect(help.stdout).toContain('--verify-url');
   });
 });
 

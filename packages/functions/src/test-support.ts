@@ -88,7 +88,6 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
 }
 
 export interface EmailFunctionFixture {
-  server: EmailFunctionServer;
   url: string;
   sink: TestSink;
   /** Stops the server, then the sink. */
@@ -125,7 +124,6 @@ export async function startEmailFunction(options: EmailFunctionFixtureOptions): 
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
-    server,
     url,
     sink,
     close: async () => {

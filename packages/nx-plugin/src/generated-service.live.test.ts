@@ -43,6 +43,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { serviceNames } from './generators/service/generator.js';
+import {
+  checkedBlock,
+  readNewServiceDoc,
+  testCountsOf,
+  testCountsOfReport,
+  type VitestReport,
+} from './generators/service/new-service-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NAME = 'stock-keeper';
@@ -50,6 +58,9 @@ const KIND = 'StockItem';
 /** A second service, with --function and --api: built, linted, unit- and live-tested (the live test adds the aggregated API). */
 const FN_NAME = 'shelf-keeper';
 const FN_KIND = 'Shelf';
+// The plurals as the generator spells them (Shelf is shelves), not re-derived here.
+const STOCK = serviceNames({ name: NAME, kind: KIND });
+const SHELF = serviceNames({ name: FN_NAME, kind: FN_KIND });
 
 interface Run {
   code: number | null;
@@ -200,6 +211,14 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
     }
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
+    // docs/new-service.md shows this run's unit counts (section 2): they must be today's, file by file.
+    const doc = readNewServiceDoc();
+    const unitReport = JSON.parse(
+      readFileSync(path.join(dest, 'test-results', `${NAME}-unit.json`), 'utf8'),
+    ) as VitestReport;
+    expect(testCountsOfReport(unitReport, path.join(dest, 'packages', NAME)), 'docs/new-service.md section 2').toEqual(
+      testCountsOf(checkedBlock(doc, 'unit tests')),
+    );
     // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
     const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
       testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
@@ -209,7 +228,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       [
         `turns a new ${KIND} Ready=True for its generation`,
         'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
-        `keeps ${KIND}s in their own database, as topology.yaml routes them`,
+        `keeps ${STOCK.kindPlural} in their own database, as topology.yaml routes them`,
         'answers /readyz once it leads, and stops cleanly on SIGTERM',
       ].sort(),
     );
@@ -231,9 +250,12 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const quoted = target.includes(':') ? `"${target}"` : target;
       expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
     }
-    const fnUnit = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8')) as {
-      testResults: Array<{ name: string; status: string }>;
-    };
+    const fnUnit = JSON.parse(
+      readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8'),
+    ) as VitestReport;
+    expect(testCountsOfReport(fnUnit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
+      testCountsOf(checkedBlock(doc, 'unit tests --function --api')),
+    );
     for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
       expect(
         fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
@@ -314,7 +336,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       const plan = JSON.parse(readFileSync(path.join(stateDir, 'run', 'plan.json'), 'utf8')) as { kubectl: string };
       const kubectl = (args: string[]) =>
         run(dest, [plan.kubectl, '--kubeconfig', path.join(stateDir, 'kubeconfig'), ...args], 90_000);
-      const resource = `${KIND.toLowerCase()}s.${NAME}.cnpaas.dev`;
+      const resource = `${STOCK.plural}.${NAME}.cnpaas.dev`;
 
       // Its controller ran: Ready=True for the first generation.
       await step('kubectl create (good)', kubectl(['create', '-f', manifest('first', 'ten boxes of screws')]));
@@ -328,11 +350,14 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       // kubectl prints the Status's causes: the webhook's rule (the CRD itself only asks for one character).
       expect(bad.output).toContain(`The ${KIND} "blank" is invalid`);
       expect(bad.output).toContain('spec.description: Invalid value: must not be blank');
+      expect(bad.output, 'each cause printed once, as field: message').not.toContain(
+        'spec.description: spec.description',
+      );
       // And the webhook's own log says it was called, by kube-apiserver, and refused.
       const log = readFileSync(path.join(stateDir, 'logs', `${NAME}.log`), 'utf8');
       expect(log).toMatch(
         new RegExp(
-          `"webhook":"validate-${KIND.toLowerCase()}s\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
+          `"webhook":"validate-${STOCK.plural}\\.${NAME}\\.cnpaas\\.dev".*"name":"blank","allowed":false,"code":422`,
         ),
       );
 
@@ -539,7 +564,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
         name: FN_NAME,
         namespace: NS,
         port: 443,
-        path: `/functions/${FN_KIND.toLowerCase()}s`,
+        path: `/functions/${SHELF.plural}`,
       });
       const fnServing = await get<{ data: Record<string, string> }>(['secret', '-n', NS, `${FN_NAME}-serving`]);
       const fnCert = new X509Certificate(Buffer.from(fnServing.data['tls.crt']!, 'base64'));

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runUnbuiltLauncher, seededRandom, testPki } from './testing.js';
+import { notBuiltRun, runUnbuiltLauncher, seededRandom, testPki } from './testing.js';
 
 describe('testPki', () => {
   it('signs the server, the allowed client and another CN with one CA, and the stranger with another', async () => {
@@ -61,10 +61,9 @@ describe('runUnbuiltLauncher', () => {
           '',
         ].join('\n'),
       );
-      expect(runUnbuiltLauncher(launcher)).toEqual({
-        status: 1,
-        stderr: 'cnpaas-example: not built: run npm run build',
-      });
+      const answer = runUnbuiltLauncher(launcher);
+      expect(answer).toEqual({ status: 1, stderr: 'cnpaas-example: not built: run npm run build' });
+      expect(notBuiltRun('cnpaas-example')).toEqual(answer);
       expect(spawnSync(process.execPath, [launcher], { encoding: 'utf8' }).stdout).toBe('built\n');
     } finally {
       rmSync(pkg, { recursive: true, force: true });

@@ -108,5 +108,7 @@ export async function testPki(options: TestPkiOptions): Promise<TestPki> {
 export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAuditOptions } from './request-audit.js';
 export { seededRandom } from './seeded-random.js';
 export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.js';
-export { runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
-export { thrown } from './testing/thrown.js';
+export { notBuiltRun, runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
+export { thrownBy } from './testing/thrown-by.js';
+export { userKubeConfig, type KubeconfigIssuer } from './testing/user-kube-config.js';
+export { testMtlsComponentOptions } from './testing/mtls-component-options.js';

@@ -29,3 +29,8 @@ export function runUnbuiltLauncher(launcher: string | URL): UnbuiltRun {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** What `runUnbuiltLauncher` must get from the launcher of bin `name`: exit 1 and the one line that says what to run. */
+export function notBuiltRun(name: string): UnbuiltRun {
+  return { status: 1, stderr: `${name}: not built: run npm run build` };
+}

@@ -170,6 +170,11 @@ export const STORE_ERROR_CODES = {
       'A topology reload (SIGHUP) was refused: no --topology at start, an existing backend changed or removed, or existing keys would move to another backend. The store keeps the topology it has.',
     fix: 'Only append new backends at the end, leaving the existing ones as they were, and route a resource before its objects are created; restart with --topology FILE if the store was started without one.',
   },
+  CNPAAS_STORE_TOPOLOGY_MOVES_KEYS: {
+    meaning:
+      'The topology the store starts with (or the one a replica records with --replace-topology) routes keys that are already stored to another backend than the one holding them. A read would not find them and a write would make a second copy, so the store refuses to start; it moves no data between backends. Checked whenever the routing differs from the one the data was last served under. The message names each backend, how many of its keys are affected, and the first of them with the backend they would be looked for in.',
+    fix: 'Start with the topology those keys were written under. To give a resource a backend of its own, route it before its objects are created; to move existing objects, copy them to the new backend while the old topology still serves them, then switch.',
+  },
   CNPAAS_STORE_REPLICA_TOPOLOGY: {
     meaning:
       "Replicas (--main-endpoint) and the topology do not fit together: a routed backend is a SQLite file, which replicas on other hosts cannot share; RevisionStore.reloadTopology called on a replica by a program that embeds the store (cnpaas-store itself answers SIGHUP with the check of CNPAAS_STORE_REPLICA_TOPOLOGY_MISMATCH); or a revision another replica logged for a backend this replica's topology lacks.",

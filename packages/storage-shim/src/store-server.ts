@@ -11,7 +11,7 @@ import { StoreMetrics } from './metrics.js';
 import { AutoCompactor } from './mvcc/auto-compactor.js';
 import { RevisionStore } from './mvcc/store.js';
 import { WatchHub } from './mvcc/watch-hub.js';
-import { routingFingerprint } from './routing/routing-fingerprint.js';
+import { encodeFingerprint, routingFingerprint } from './routing/routing-fingerprint.js';
 import { type Topology, emptyTopology, loadTopology } from './routing/topology.js';
 import type { ServiceContext } from './server/context.js';
 import { startGrpcServer } from './server/grpc-server.js';
@@ -110,6 +110,15 @@ export async function startStoreServer(
   // A txn over several backends that a crash left in some of them is completed before anyone can read it.
   await store.recovered;
   try {
+    // No stored key may change backend: the store moves no data. Checked only when the routing changed.
+    if (!shared) {
+      store.adoptRouting({
+        encoded: encodeFingerprint(routingFingerprint(topology, databaseIdentity)),
+        source: config.topologyFile ? `--topology ${config.topologyFile}` : 'no --topology (every key in main.db)',
+      });
+    } else if (shared.replacesRecorded) {
+      store.checkPlacement(`--topology ${config.topologyFile ?? '(none)'}`);
+    }
     // Every backend opened: only now is this replica's topology recorded as the one all replicas share.
     shared?.record();
   } catch (err) {

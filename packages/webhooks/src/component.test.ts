@@ -1,27 +1,19 @@
 import { existsSync } from 'node:fs';
+import { testMtlsComponentOptions } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { APISERVER_WEBHOOK_CLIENT_NAME, webhooksComponent } from './component.js';
 import { parseConfig } from './config.js';
 
 describe('component descriptor', () => {
-  const descriptor = webhooksComponent({
-    port: 9443,
-    certFile: '/state/pki/webhooks.crt',
-    keyFile: '/state/pki/webhooks.key',
-    clientCaFile: '/state/pki/webhook-client-ca.crt',
-    kubeconfig: '/state/pki/webhooks.kubeconfig',
-  });
+  const options = testMtlsComponentOptions('webhooks', 9443);
+  const descriptor = webhooksComponent(options);
 
   it("gives a command the webhooks' own flag parser accepts", () => {
     const [node, bin, ...args] = descriptor.command;
     expect(node).toBe(process.execPath);
     expect(bin).toMatch(/bin\/cnpaas-webhooks\.js$/);
     expect(existsSync(bin!)).toBe(true);
-    expect(parseConfig(args, {})).toMatchObject({
-      port: 9443,
-      clientCaFile: '/state/pki/webhook-client-ca.crt',
-      allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME],
-    });
+    expect(parseConfig(args, {})).toMatchObject({ ...options, allowedClientNames: [APISERVER_WEBHOOK_CLIENT_NAME] });
   });
 
   it('names health URLs, manifests that exist, and the certificates to issue', () => {

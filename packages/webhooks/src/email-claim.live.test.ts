@@ -11,10 +11,10 @@
  * namespaces so the tests do not see each other's objects.
  */
 import { readFileSync } from 'node:fs';
-import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testing';
 import { ResourceClient } from '@cnpaas/kube';
-import { requestAudit, type RequestAudit } from '@cnpaas/service-kit/testing';
+import { requestAudit, userKubeConfig, type RequestAudit } from '@cnpaas/service-kit/testing';
 import { manifestPath, SYSTEM_NAMESPACE } from '@cnpaas/webshop-api';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,12 +45,6 @@ let webhooks: KubeConfig;
 let unbound: KubeConfig;
 let users: ResourceClient<KubernetesObject>;
 
-function kubeConfigFrom(file: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(file);
-  return kc;
-}
-
 beforeAll(async () => {
   audit = requestAudit({ users: [IDENTITY, UNBOUND] });
   cp = await startControlPlane({ crds: [USERS_CRD], apiserverArgs: audit.apiserverArgs });
@@ -63,8 +57,8 @@ beforeAll(async () => {
     })),
     RBAC,
   ]);
-  webhooks = kubeConfigFrom(await cp.kubeconfigFor(IDENTITY));
-  unbound = kubeConfigFrom(await cp.kubeconfigFor(UNBOUND));
+  webhooks = await userKubeConfig(cp, IDENTITY);
+  unbound = await userKubeConfig(cp, UNBOUND);
   users = new ResourceClient(cp.kubeConfig, USERS);
 }, 120_000);
 

@@ -14,23 +14,8 @@ export {
   type PasswordViolation,
 } from './password-policy.js';
 export * from './password-hash.js';
-export {
-  checkDns1123Label,
-  checkDns1123Subdomain,
-  checkEmail,
-  checkPersonName,
-  checkPhoneNumber,
-  checkString,
-  denyInvalid,
-  describeProblems,
-  keyedField,
-  normaliseEmail,
-  EMAIL_PATTERN,
-  PERSON_NAME_PATTERN,
-  PHONE_PATTERN,
-  type FieldProblem,
-  type ProblemType,
-} from './validation.js';
+// The field checks a webhook is built from, with their rules and limits.
+export * from './validation.js';
 export {
   checkUserSpec,
   createUserValidator,

@@ -9,18 +9,18 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APISERVER_WEBHOOK_CLIENT_NAME } from './component.js';
 import { WEBHOOKS } from './routes.js';
 import { testPki, type TestPki } from './test-support.js';
 
 const LAUNCHER = fileURLToPath(new URL('../bin/cnpaas-webhooks.js', import.meta.url));
 
-let dir: string;
+const dir = mkdtempSync(join(tmpdir(), 'cnpaas-webhooks-main-'));
 let pki: TestPki;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cnpaas-webhooks-main-'));
   pki = await testPki();
   writeFileSync(join(dir, 'serving.crt'), pki.server.cert);
   writeFileSync(join(dir, 'serving.key'), pki.server.key);
@@ -44,6 +44,23 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// The flags a run needs: the client check (required, so it cannot fail open) and the serving files. A case below
+// leaves one out or points a file elsewhere.
+const clientCheck = () => [
+  '--client-ca-file',
+  join(dir, 'client-ca.crt'),
+  '--allowed-client-names',
+  APISERVER_WEBHOOK_CLIENT_NAME,
+];
+const serving = (files: { cert?: string; key?: string; kubeconfig?: string } = {}) => [
+  '--cert-file',
+  join(dir, files.cert ?? 'serving.crt'),
+  '--key-file',
+  join(dir, files.key ?? 'serving.key'),
+  '--kubeconfig',
+  join(dir, files.kubeconfig ?? 'kubeconfig'),
+];
+
 function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [LAUNCHER, ...args], {
     encoding: 'utf8',
@@ -55,10 +72,7 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 
 describe('cnpaas-webhooks', () => {
   it('says "not built" when dist is missing', () => {
-    expect(runUnbuiltLauncher(LAUNCHER)).toEqual({
-      status: 1,
-      stderr: 'cnpaas-webhooks: not built: run npm run build',
-    });
+    expect(runUnbuiltLauncher(LAUNCHER)).toEqual(notBuiltRun('cnpaas-webhooks'));
   });
 
   it('prints usage and version', () => {
@@ -66,97 +80,55 @@ describe('cnpaas-webhooks', () => {
     expect(run(['--version'])).toMatchObject({ status: 0, stdout: 'cnpaas-webhooks 0.1.0\n' });
   });
 
-  it('exits 2 with what went wrong and what to do', () => {
-    // What every run below needs besides the flag it breaks: the client check (required, so it cannot fail open).
-    const clientCheck = [
-      '--client-ca-file',
-      join(dir, 'client-ca.crt'),
-      '--allowed-client-names',
-      'kube-apiserver-webhook-client',
-    ];
-    const serving = [
-      '--cert-file',
-      join(dir, 'serving.crt'),
-      '--key-file',
-      join(dir, 'serving.key'),
-      '--kubeconfig',
-      join(dir, 'kubeconfig'),
-    ];
-    const noClientCa = run([...serving, '--allowed-client-names', 'kube-apiserver-webhook-client']);
-    expect(noClientCa.status).toBe(2);
-    expect(noClientCa.stderr).toContain('CNPAAS_WEBHOOKS_BAD_FLAG: --client-ca-file: is required');
-    const noNames = run([...serving, '--client-ca-file', join(dir, 'client-ca.crt')]);
-    expect(noNames.status).toBe(2);
-    expect(noNames.stderr).toContain('CNPAAS_WEBHOOKS_BAD_FLAG: --allowed-client-names: is required');
-
-    const noCert = run(['--kubeconfig', join(dir, 'kubeconfig')]);
-    expect(noCert.status).toBe(2);
-    expect(noCert.stderr).toContain('cnpaas-webhooks: CNPAAS_WEBHOOKS_BAD_FLAG: --cert-file: is required\n  fix: ');
-
-    const missingFile = run([
-      ...clientCheck,
-      '--cert-file',
-      join(dir, 'nope.crt'),
-      '--key-file',
-      join(dir, 'serving.key'),
-      '--kubeconfig',
-      join(dir, 'kubeconfig'),
-    ]);
-    expect(missingFile.status).toBe(2);
-    expect(missingFile.stderr).toContain(`CNPAAS_WEBHOOKS_TLS: cannot read --cert-file ${join(dir, 'nope.crt')}`);
-
-    const wrongKey = run([
-      ...clientCheck,
-      '--cert-file',
-      join(dir, 'serving.crt'),
-      '--key-file',
-      join(dir, 'client-ca.crt'),
-      '--kubeconfig',
-      join(dir, 'kubeconfig'),
-    ]);
-    expect(wrongKey.status).toBe(2);
-    expect(wrongKey.stderr).toContain('CNPAAS_WEBHOOKS_TLS: TLS setup failed');
-
-    const noKubeconfig = run([
-      ...clientCheck,
-      '--cert-file',
-      join(dir, 'serving.crt'),
-      '--key-file',
-      join(dir, 'serving.key'),
-      '--kubeconfig',
-      join(dir, 'missing'),
-    ]);
-    expect(noKubeconfig.status).toBe(2);
-    expect(noKubeconfig.stderr).toContain('CNPAAS_WEBHOOKS_KUBECONFIG: cannot load kubeconfig');
-
-    // A password-hash cost below the floor never starts a server that would make weak hashes.
-    const weakCost = run([...clientCheck, ...serving, '--argon2id-cost', 'm=8192,t=2,p=1']);
-    expect(weakCost.status).toBe(2);
-    expect(weakCost.stderr).toContain(
-      "CNPAAS_WEBHOOKS_BAD_FLAG: --argon2id-cost: m=8192,t=2,p=1 is below the floor m=19456,t=2,p=1 (OWASP's minimum for argon2id)",
-    );
+  it.each([
+    {
+      case: 'no client CA',
+      args: [...serving(), '--allowed-client-names', APISERVER_WEBHOOK_CLIENT_NAME],
+      stderr: 'CNPAAS_WEBHOOKS_BAD_FLAG: --client-ca-file: is required',
+    },
+    {
+      case: 'no allowed client names',
+      args: [...serving(), '--client-ca-file', join(dir, 'client-ca.crt')],
+      stderr: 'CNPAAS_WEBHOOKS_BAD_FLAG: --allowed-client-names: is required',
+    },
+    {
+      case: 'no serving certificate',
+      args: ['--kubeconfig', join(dir, 'kubeconfig')],
+      stderr: 'cnpaas-webhooks: CNPAAS_WEBHOOKS_BAD_FLAG: --cert-file: is required\n  fix: ',
+    },
+    {
+      case: 'a certificate file that is not there',
+      args: [...clientCheck(), ...serving({ cert: 'nope.crt' })],
+      stderr: `CNPAAS_WEBHOOKS_TLS: cannot read --cert-file ${join(dir, 'nope.crt')}`,
+    },
+    {
+      case: "a key that is not the certificate's",
+      args: [...clientCheck(), ...serving({ key: 'client-ca.crt' })],
+      stderr: 'CNPAAS_WEBHOOKS_TLS: TLS setup failed',
+    },
+    {
+      case: 'no kubeconfig at the path',
+      args: [...clientCheck(), ...serving({ kubeconfig: 'missing' })],
+      stderr: 'CNPAAS_WEBHOOKS_KUBECONFIG: cannot load kubeconfig',
+    },
+    {
+      // A password-hash cost below the floor never starts a server that would make weak hashes.
+      case: 'an argon2id cost below the floor',
+      args: [...clientCheck(), ...serving(), '--argon2id-cost', 'm=8192,t=2,p=1'],
+      stderr:
+        "CNPAAS_WEBHOOKS_BAD_FLAG: --argon2id-cost: m=8192,t=2,p=1 is below the floor m=19456,t=2,p=1 (OWASP's minimum for argon2id)",
+    },
+  ])('exits 2 with what went wrong and what to do: $case', ({ args, stderr }) => {
+    const result = run(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(stderr);
   });
 
   it('serves over TLS, requires the client certificate, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        LAUNCHER,
-        '--listen',
-        '127.0.0.1:0',
-        '--cert-file',
-        join(dir, 'serving.crt'),
-        '--key-file',
-        join(dir, 'serving.key'),
-        '--client-ca-file',
-        join(dir, 'client-ca.crt'),
-        '--allowed-client-names',
-        'kube-apiserver-webhook-client',
-        '--kubeconfig',
-        join(dir, 'kubeconfig'),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info' } },
-    );
+    const child = spawn(process.execPath, [LAUNCHER, '--listen', '127.0.0.1:0', ...serving(), ...clientCheck()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'info' },
+    });
     let stdout = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {

@@ -80,46 +80,17 @@ describe('webhook configurations', () => {
     expect(webhooks.get('validate-tenants.webshop.cnpaas.dev')?.sideEffects).toBe('None');
   });
 
-  it('scope rules exactly to their resources and operations (never status, never DELETE)', () => {
+  it.each([
+    ['mutate-registrationrequests.webshop.cnpaas.dev', 'registrationrequests', ['CREATE'], 'Cluster'],
+    ['validate-registrationrequests.webshop.cnpaas.dev', 'registrationrequests', ['CREATE', 'UPDATE'], 'Cluster'],
+    ['validate-users.webshop.cnpaas.dev', 'users', ['CREATE', 'UPDATE'], 'Namespaced'],
+    ['validate-tenants.webshop.cnpaas.dev', 'tenants', ['CREATE', 'UPDATE'], 'Cluster'],
+  ])('%s has one rule, exactly for %s on %j (never status, never DELETE)', (name, resource, operations, scope) => {
     const webhooks = webhooksOf(
       renderWebhookConfigurations({ baseUrl: 'https://127.0.0.1:9443', caBundle: caPem }).objects,
     );
-    const rule = (name: string) => webhooks.get(name)!.rules;
-    expect(rule('mutate-registrationrequests.webshop.cnpaas.dev')).toEqual([
-      {
-        apiGroups: ['webshop.cnpaas.dev'],
-        apiVersions: ['v1'],
-        resources: ['registrationrequests'],
-        operations: ['CREATE'],
-        scope: 'Cluster',
-      },
-    ]);
-    expect(rule('validate-registrationrequests.webshop.cnpaas.dev')).toEqual([
-      {
-        apiGroups: ['webshop.cnpaas.dev'],
-        apiVersions: ['v1'],
-        resources: ['registrationrequests'],
-        operations: ['CREATE', 'UPDATE'],
-        scope: 'Cluster',
-      },
-    ]);
-    expect(rule('validate-users.webshop.cnpaas.dev')).toEqual([
-      {
-        apiGroups: ['webshop.cnpaas.dev'],
-        apiVersions: ['v1'],
-        resources: ['users'],
-        operations: ['CREATE', 'UPDATE'],
-        scope: 'Namespaced',
-      },
-    ]);
-    expect(rule('validate-tenants.webshop.cnpaas.dev')).toEqual([
-      {
-        apiGroups: ['webshop.cnpaas.dev'],
-        apiVersions: ['v1'],
-        resources: ['tenants'],
-        operations: ['CREATE', 'UPDATE'],
-        scope: 'Cluster',
-      },
+    expect(webhooks.get(name)!.rules).toEqual([
+      { apiGroups: ['webshop.cnpaas.dev'], apiVersions: ['v1'], resources: [resource], operations, scope },
     ]);
   });
 

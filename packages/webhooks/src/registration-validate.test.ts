@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dryRunPasswordPlaceholder } from './dry-run-password.js';
 import { claimNameFor, emailSha256 } from './email-claim.js';
-import { formatPasswordHash } from './password-hash.js';
+import { formatPasswordHash, type ScryptParams } from './password-hash.js';
 import {
   FAST_SCRYPT,
   GOOD_PASSWORD,
@@ -42,6 +42,34 @@ interface BadCase {
   expect: string[];
 }
 
+/** A valid spec with the field at `path` (dotted, under spec) set to `value`, or removed when it is undefined. */
+function withField(path: string, value: unknown): Spec {
+  const s = validRegistrationSpec() as Spec;
+  const keys = path.split('.');
+  const last = keys.pop()!;
+  const parent = keys.reduce((o: Spec, key) => o[key], s);
+  if (value === undefined) delete parent[last];
+  else parent[last] = value;
+  return s;
+}
+
+/**
+ * Cases for one field, each row `[case, value, ...problems]`: the field at `path` set to the value makes the
+ * registration invalid (422), with each problem said of that field.
+ */
+function invalidField(path: string, rows: Array<[name: string, value: unknown, ...problems: string[]]>): BadCase[] {
+  return rows.map(([name, value, ...problems]) => ({
+    name,
+    spec: withField(path, value),
+    code: 422,
+    expect: problems.map((problem) => `spec.${path}: ${problem}`),
+  }));
+}
+
+/** A well-formed scrypt hash with these parameters (of no password in particular). */
+const scryptHashWith = (params: ScryptParams): string =>
+  formatPasswordHash({ algorithm: 'scrypt', params, salt: Buffer.alloc(16, 1), key: Buffer.alloc(32, 2) });
+
 const existingClaim = (store: MemoryClaimStore, email: string): void => {
   store.claims.set(claimNameFor(email), {
     name: claimNameFor(email),
@@ -53,210 +81,88 @@ const existingClaim = (store: MemoryClaimStore, email: string): void => {
 
 const BAD: BadCase[] = [
   // Weak passwords, one rule at a time.
-  {
-    name: 'password too short',
-    spec: spec((s) => (s.password = 'Ab1!xy')),
-    code: 422,
-    expect: ['spec.password: must be at least 8 characters long (it has 6)'],
-  },
-  {
-    name: 'password too long',
-    spec: spec((s) => (s.password = 'Aa1!' + 'x'.repeat(61))),
-    code: 422,
-    expect: ['spec.password: must be at most 64 characters long (it has 65)'],
-  },
-  {
-    name: 'password without upper-case',
-    spec: spec((s) => (s.password = 'correct-horse-7')),
-    code: 422,
-    expect: ['spec.password: must contain an upper-case letter'],
-  },
-  {
-    name: 'password without lower-case',
-    spec: spec((s) => (s.password = 'CORRECT-HORSE-7')),
-    code: 422,
-    expect: ['spec.password: must contain a lower-case letter'],
-  },
-  {
-    name: 'password without digit',
-    spec: spec((s) => (s.password = 'Correct-Horse-x')),
-    code: 422,
-    expect: ['spec.password: must contain a digit'],
-  },
-  {
-    name: 'password without special character',
-    spec: spec((s) => (s.password = 'CorrectHorse7')),
-    code: 422,
-    expect: ['spec.password: must contain a special character'],
-  },
-  {
-    name: 'password breaking four rules names all four',
-    spec: spec((s) => (s.password = 'abc')),
-    code: 422,
-    expect: [
-      'spec.password: must be at least 8 characters long (it has 3)',
-      'spec.password: must contain an upper-case letter',
-      'spec.password: must contain a digit',
-      'spec.password: must contain a special character',
+  ...invalidField('password', [
+    ['password too short', 'Ab1!xy', 'must be at least 8 characters long (it has 6)'],
+    ['password too long', 'Aa1!' + 'x'.repeat(61), 'must be at most 64 characters long (it has 65)'],
+    ['password without upper-case', 'correct-horse-7', 'must contain an upper-case letter'],
+    ['password without lower-case', 'CORRECT-HORSE-7', 'must contain a lower-case letter'],
+    ['password without digit', 'Correct-Horse-x', 'must contain a digit'],
+    ['password without special character', 'CorrectHorse7', 'must contain a special character'],
+    [
+      'password breaking four rules names all four',
+      'abc',
+      'must be at least 8 characters long (it has 3)',
+      'must contain an upper-case letter',
+      'must contain a digit',
+      'must contain a special character',
     ],
-  },
-  {
-    name: 'password with a line break',
-    spec: spec((s) => (s.password = 'Correct\nHorse7')),
-    code: 422,
-    expect: ['spec.password: must not contain control characters'],
-  },
-  {
-    name: 'plaintext posing as a hash',
-    spec: spec((s) => (s.password = '$scrypt$ln=15,r=8,p=3$not-a-hash')),
-    code: 422,
-    expect: [
-      'spec.password: starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash',
+    ['password with a line break', 'Correct\nHorse7', 'must not contain control characters'],
+    [
+      'plaintext posing as a hash',
+      '$scrypt$ln=15,r=8,p=3$not-a-hash',
+      'starts with $scrypt$, which is reserved for password hashes, but is not a well-formed hash',
     ],
-  },
-  {
-    name: 'pre-computed hash weaker than required',
-    spec: spec(
-      (s) =>
-        (s.password = formatPasswordHash({
-          algorithm: 'scrypt',
-          params: { ln: 1, r: 1, p: 1 },
-          salt: Buffer.alloc(16, 1),
-          key: Buffer.alloc(32, 2),
-        })),
-    ),
-    code: 422,
-    expect: ['spec.password: is a scrypt hash weaker than the required ln=4,r=8,p=1'],
-  },
-  {
-    name: 'pre-computed hash at the required cost (its password never met the policy)',
-    spec: spec(
-      (s) =>
-        (s.password = formatPasswordHash({
-          algorithm: 'scrypt',
-          params: FAST_SCRYPT,
-          salt: Buffer.alloc(16, 1),
-          key: Buffer.alloc(32, 2),
-        })),
-    ),
-    code: 422,
-    expect: [
-      "spec.password: is a password hash; a registration carries the plain password, sent over the API's TLS connection",
+    [
+      'pre-computed hash weaker than required',
+      scryptHashWith({ ln: 1, r: 1, p: 1 }),
+      'is a scrypt hash weaker than the required ln=4,r=8,p=1',
     ],
-  },
-  {
-    name: 'argon2 hash',
-    spec: spec((s) => (s.password = '$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHQ$aGFzaA')),
-    code: 422,
-    expect: ['spec.password: starts with $argon2'],
-  },
+    [
+      'pre-computed hash at the required cost (its password never met the policy)',
+      scryptHashWith(FAST_SCRYPT),
+      "is a password hash; a registration carries the plain password, sent over the API's TLS connection",
+    ],
+    ['argon2 hash', '$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHQ$aGFzaA', 'starts with $argon2'],
+  ]),
   // Emails.
-  {
-    name: 'email without @',
-    spec: spec((s) => (s.user.email = 'ada.example.com')),
-    code: 422,
-    expect: ['spec.user.email: must be an email address like name@example.com'],
-  },
-  {
-    name: 'email without top-level domain',
-    spec: spec((s) => (s.user.email = 'ada@example')),
-    code: 422,
-    expect: ['spec.user.email: must be an email address like name@example.com'],
-  },
-  {
-    name: 'email with two dots in a row',
-    spec: spec((s) => (s.user.email = 'ada..l@example.com')),
-    code: 422,
-    expect: ['spec.user.email: must not start or end the part before the @ with a dot, nor have two dots in a row'],
-  },
-  {
-    name: 'email domain label starting with a hyphen',
-    spec: spec((s) => (s.user.email = 'ada@-example.com')),
-    code: 422,
-    expect: ['spec.user.email: must have a domain of dot-separated labels'],
-  },
-  {
-    name: 'email too short',
-    spec: spec((s) => (s.user.email = 'a@b')),
-    code: 422,
-    expect: ['spec.user.email: must be at least 5 characters long (it has 3)'],
-  },
-  {
-    name: 'email too long',
-    spec: spec((s) => (s.user.email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.com`)),
-    code: 422,
-    expect: ['spec.user.email: must be at most 256 characters long (it has 257)'],
-  },
-  {
-    name: 'email local part over 64',
-    spec: spec((s) => (s.user.email = `${'a'.repeat(65)}@example.com`)),
-    code: 422,
-    expect: ['spec.user.email: must have at most 64 characters before the @ (it has 65)'],
-  },
-  // Person names.
-  {
-    name: 'first name with a digit',
-    spec: spec((s) => (s.user.firstName = 'Ada2')),
-    code: 422,
-    expect: [
-      'spec.user.firstName: must start with a letter and contain only letters, accents, spaces, apostrophes and hyphens',
+  ...invalidField('user.email', [
+    ['email without @', 'ada.example.com', 'must be an email address like name@example.com'],
+    ['email without top-level domain', 'ada@example', 'must be an email address like name@example.com'],
+    [
+      'email with two dots in a row',
+      'ada..l@example.com',
+      'must not start or end the part before the @ with a dot, nor have two dots in a row',
     ],
-  },
-  {
-    name: 'first name starting with a hyphen',
-    spec: spec((s) => (s.user.firstName = '-Ada')),
-    code: 422,
-    expect: ['spec.user.firstName: must start with a letter'],
-  },
-  {
-    name: 'empty last name',
-    spec: spec((s) => (s.user.lastName = '')),
-    code: 422,
-    expect: ['spec.user.lastName: must not be empty'],
-  },
-  {
-    name: 'first name too long',
-    spec: spec((s) => (s.user.firstName = 'A'.repeat(126))),
-    code: 422,
-    expect: ['spec.user.firstName: must be at most 125 characters long (it has 126)'],
-  },
-  {
-    name: 'last name with a line break',
-    spec: spec((s) => (s.user.lastName = 'Love\nlace')),
-    code: 422,
-    expect: ['spec.user.lastName: must not contain control characters'],
-  },
-  {
-    name: 'first name not a string',
-    spec: spec((s) => (s.user.firstName = 42)),
-    code: 422,
-    expect: ['spec.user.firstName: must be a string'],
-  },
+    ['email domain label starting with a hyphen', 'ada@-example.com', 'must have a domain of dot-separated labels'],
+    ['email too short', 'a@b', 'must be at least 5 characters long (it has 3)'],
+    [
+      'email too long',
+      `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.com`,
+      'must be at most 256 characters long (it has 257)',
+    ],
+    [
+      'email local part over 64',
+      `${'a'.repeat(65)}@example.com`,
+      'must have at most 64 characters before the @ (it has 65)',
+    ],
+  ]),
+  // Person names.
+  ...invalidField('user.firstName', [
+    [
+      'first name with a digit',
+      'Ada2',
+      'must start with a letter and contain only letters, accents, spaces, apostrophes and hyphens',
+    ],
+    ['first name starting with a hyphen', '-Ada', 'must start with a letter'],
+    ['first name too long', 'A'.repeat(126), 'must be at most 125 characters long (it has 126)'],
+    ['first name not a string', 42, 'must be a string'],
+  ]),
+  ...invalidField('user.lastName', [
+    ['empty last name', '', 'must not be empty'],
+    ['last name with a line break', 'Love\nlace', 'must not contain control characters'],
+  ]),
   // Phone numbers.
-  {
-    name: 'phone starting with 0',
-    spec: spec((s) => (s.user.phoneNumber = '02079460000')),
-    code: 422,
-    expect: ['spec.user.phoneNumber: must be a phone number in E.164 form'],
-  },
-  {
-    name: 'phone with spaces',
-    spec: spec((s) => (s.user.phoneNumber = '+44 20 7946 0000')),
-    code: 422,
-    expect: ['spec.user.phoneNumber: must be a phone number in E.164 form'],
-  },
-  {
-    name: 'phone too short',
-    spec: spec((s) => (s.user.phoneNumber = '+123456')),
-    code: 422,
-    expect: ['spec.user.phoneNumber: must be a phone number in E.164 form: an optional +, then 7 to 15 digits'],
-  },
+  ...invalidField('user.phoneNumber', [
+    ['phone starting with 0', '02079460000', 'must be a phone number in E.164 form'],
+    ['phone with spaces', '+44 20 7946 0000', 'must be a phone number in E.164 form'],
+    ['phone too short', '+123456', 'must be a phone number in E.164 form: an optional +, then 7 to 15 digits'],
+  ]),
   // Missing fields.
   { name: 'no spec', spec: undefined, code: 422, expect: ['spec: is required'] },
-  { name: 'no user', spec: spec((s) => delete s.user), code: 422, expect: ['spec.user: is required'] },
-  { name: 'no password', spec: spec((s) => delete s.password), code: 422, expect: ['spec.password: is required'] },
-  { name: 'no tenant', spec: spec((s) => delete s.tenant), code: 422, expect: ['spec.tenant: is required'] },
-  { name: 'no email', spec: spec((s) => delete s.user.email), code: 422, expect: ['spec.user.email: is required'] },
+  ...invalidField('user', [['no user', undefined, 'is required']]),
+  ...invalidField('password', [['no password', undefined, 'is required']]),
+  ...invalidField('tenant', [['no tenant', undefined, 'is required']]),
+  ...invalidField('user.email', [['no email', undefined, 'is required']]),
   {
     name: 'no country, no city',
     spec: spec((s) => {
@@ -266,55 +172,27 @@ const BAD: BadCase[] = [
     code: 422,
     expect: ['spec.tenant.country: is required', 'spec.tenant.city: is required'],
   },
-  {
-    name: 'city only spaces',
-    spec: spec((s) => (s.tenant.city = '   ')),
-    code: 422,
-    expect: ['spec.tenant.city: must not be only spaces'],
-  },
+  ...invalidField('tenant.city', [
+    ['city only spaces', '   ', 'must not be only spaces'],
+    ['city too long', 'x'.repeat(51), 'must be at most 50 characters long (it has 51)'],
+  ]),
   // Oversized and malformed tenant fields.
-  {
-    name: 'country code too long',
-    spec: spec((s) => (s.tenant.country = 'GBRX')),
-    code: 422,
-    expect: ['spec.tenant.country: must be at most 3 characters long (it has 4)'],
-  },
-  {
-    name: 'country code with digits',
-    spec: spec((s) => (s.tenant.country = '12')),
-    code: 422,
-    expect: ['spec.tenant.country: must be a country code of letters only'],
-  },
-  {
-    name: 'city too long',
-    spec: spec((s) => (s.tenant.city = 'x'.repeat(51))),
-    code: 422,
-    expect: ['spec.tenant.city: must be at most 50 characters long (it has 51)'],
-  },
-  {
-    name: 'address too long',
-    spec: spec((s) => (s.tenant.address = 'x'.repeat(513))),
-    code: 422,
-    expect: ['spec.tenant.address: must be at most 512 characters long (it has 513)'],
-  },
-  {
-    name: 'postal code too long',
-    spec: spec((s) => (s.tenant.postalCode = '9'.repeat(31))),
-    code: 422,
-    expect: ['spec.tenant.postalCode: must be at most 30 characters long (it has 31)'],
-  },
-  {
-    name: 'tax number too long',
-    spec: spec((s) => (s.tenant.taxNumber = 'T'.repeat(257))),
-    code: 422,
-    expect: ['spec.tenant.taxNumber: must be at most 256 characters long (it has 257)'],
-  },
-  {
-    name: 'company name too long',
-    spec: spec((s) => (s.tenant.companyName = 'C'.repeat(251))),
-    code: 422,
-    expect: ['spec.tenant.companyName: must be at most 250 characters long (it has 251)'],
-  },
+  ...invalidField('tenant.country', [
+    ['country code too long', 'GBRX', 'must be at most 3 characters long (it has 4)'],
+    ['country code with digits', '12', 'must be a country code of letters only'],
+  ]),
+  ...invalidField('tenant.address', [
+    ['address too long', 'x'.repeat(513), 'must be at most 512 characters long (it has 513)'],
+  ]),
+  ...invalidField('tenant.postalCode', [
+    ['postal code too long', '9'.repeat(31), 'must be at most 30 characters long (it has 31)'],
+  ]),
+  ...invalidField('tenant.taxNumber', [
+    ['tax number too long', 'T'.repeat(257), 'must be at most 256 characters long (it has 257)'],
+  ]),
+  ...invalidField('tenant.companyName', [
+    ['company name too long', 'C'.repeat(251), 'must be at most 250 characters long (it has 251)'],
+  ]),
   // Every problem at once.
   {
     name: 'weak password, bad email and missing city together',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmissionObject } from '@cnpaas/service-kit';
 import { createTenantValidator } from './tenant-validate.js';
-import { admissionRequest } from './test-support.js';
+import { admissionRequest, validTenantSpec } from './test-support.js';
 import { REGISTRATION_UID_LABEL } from './webshop.js';
 
 const validate = createTenantValidator();
@@ -15,17 +15,12 @@ function tenant(name: string, spec: Record<string, unknown>): AdmissionObject {
   };
 }
 
-const good = {
-  companyName: 'Ada Lovelace',
-  country: 'GB',
-  city: 'London',
-  address: "12 St James's Square\nLondon",
-  postalCode: 'SW1Y 4JH',
-};
+const good = validTenantSpec();
 
 describe('Tenant validation', () => {
-  it('allows a valid Tenant named as its Namespace will be', async () => {
-    expect((await validate(admissionRequest(tenant('t-0123456789ab', good), { resource: 'tenants' }))).allowed).toBe(
+  it('allows a valid Tenant named as its Namespace will be, its address on more than one line', async () => {
+    const spec = { ...good, address: "12 St James's Square\nLondon" };
+    expect((await validate(admissionRequest(tenant('t-0123456789ab', spec), { resource: 'tenants' }))).allowed).toBe(
       true,
     );
   });

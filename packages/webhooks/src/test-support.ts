@@ -44,6 +44,11 @@ export function validRegistrationSpec(overrides: { email?: string } = {}): Recor
   };
 }
 
+/** The Tenant the operator makes of validRegistrationSpec: its tenant part, with the company name the webhook defaults. */
+export function validTenantSpec(): Record<string, unknown> {
+  return { ...(validRegistrationSpec()['tenant'] as Record<string, unknown>), companyName: 'Ada Lovelace' };
+}
+
 export function registrationObject(spec: unknown, options: { name?: string; uid?: string } = {}): AdmissionObject {
   return {
     apiVersion: `${WEBSHOP_GROUP}/${WEBSHOP_VERSION}`,

@@ -37,14 +37,18 @@ function user(
 const review = (object: AdmissionObject, extra: Parameters<typeof admissionRequest>[1] = {}) =>
   admissionRequest(object, { resource: 'users', ...extra });
 
+/** ada@example.com claimed as a registration does it, by the registration with this UID. */
+const claimedByRegistration = (registrationUid: string) =>
+  new EmailClaims({ store }).claim({
+    email: 'ada@example.com',
+    owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
+    dryRun: false,
+  });
+
 describe('User validation', () => {
   it('allows the User of the registration that holds the email claim', async () => {
     const registrationUid = randomUUID();
-    await new EmailClaims({ store }).claim({
-      email: 'ada@example.com',
-      owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
-      dryRun: false,
-    });
+    await claimedByRegistration(registrationUid);
     const response = await validate(review(user({ registrationUid })));
     expect(response.allowed).toBe(true);
     expect(store.claims.size).toBe(1);
@@ -52,22 +56,14 @@ describe('User validation', () => {
 
   it("checks the User of a registration against its registration's claim with one read, no LIST and no create", async () => {
     const registrationUid = randomUUID();
-    await new EmailClaims({ store }).claim({
-      email: 'ada@example.com',
-      owner: { uid: registrationUid, uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
-      dryRun: false,
-    });
+    await claimedByRegistration(registrationUid);
     const before = { ...store.calls };
     expect((await validate(review(user({ registrationUid })))).allowed).toBe(true);
     expect(store.calls).toEqual({ ...before, read: before.read + 1 });
   });
 
   it('refuses a User whose email another registration holds (409)', async () => {
-    await new EmailClaims({ store }).claim({
-      email: 'ada@example.com',
-      owner: { uid: 'other', uidKind: 'registration', claimedBy: 'RegistrationRequest/r-1' },
-      dryRun: false,
-    });
+    await claimedByRegistration('other');
     const response = await validate(review(user({ registrationUid: randomUUID() })));
     expect(response.status).toMatchObject({ code: 409, reason: 'Conflict' });
     expect(response.status?.message).toContain(

@@ -42,6 +42,22 @@ export interface SarDecision {
   reason?: string;
 }
 
+const OBJECT_STATUS = {
+  404: { reason: 'NotFound', what: 'not found' },
+  409: { reason: 'AlreadyExists', what: 'already exists' },
+} as const;
+
+/** kube-apiserver's answer about one RegistrationRequest by name: AlreadyExists or NotFound, with its details. */
+function objectStatus(code: 404 | 409, name: string): KubeStatus {
+  const { reason, what } = OBJECT_STATUS[code];
+  return failure({
+    code,
+    reason,
+    message: `registrationrequests.webshop.cnpaas.dev "${name}" ${what}`,
+    details: { name, group: 'webshop.cnpaas.dev', kind: 'registrationrequests' },
+  });
+}
+
 export class FakeKubeApi {
   readonly app: FastifyInstance<HttpsServer, IncomingMessage, ServerResponse>;
   readonly objects = new Map<string, RegistrationRequest>();
@@ -110,17 +126,7 @@ export class FakeKubeApi {
       if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomUUID().slice(0, 5)}`;
       delete meta.generateName;
       const name = meta.name!;
-      if (this.objects.has(name)) {
-        return status(
-          reply,
-          failure({
-            code: 409,
-            reason: 'AlreadyExists',
-            message: `registrationrequests.webshop.cnpaas.dev "${name}" already exists`,
-            details: { name, group: 'webshop.cnpaas.dev', kind: 'registrationrequests' },
-          }),
-        );
-      }
+      if (this.objects.has(name)) return status(reply, objectStatus(409, name));
       const denial = this.admit?.(object, dryRun);
       if (denial) return status(reply, denial);
       // What the mutating webhook does: the stored password is a hash.
@@ -144,15 +150,7 @@ export class FakeKubeApi {
       const name = (request.params as { name: string }).name;
       this.gets.push(name);
       const object = this.objects.get(name);
-      if (!object)
-        return status(
-          reply,
-          failure({
-            code: 404,
-            reason: 'NotFound',
-            message: `registrationrequests.webshop.cnpaas.dev "${name}" not found`,
-          }),
-        );
+      if (!object) return status(reply, objectStatus(404, name));
       return reply.send(object);
     });
 

@@ -11,13 +11,10 @@ import {
   testPki,
   type EmailFunctionFixture,
   type TestPki,
-  type TestSink,
 } from '../test-support.js';
 
 let pki: TestPki;
 let fn: EmailFunctionFixture;
-let sink: TestSink;
-let url: string;
 let failRcpt = false;
 const store = new MemoryEmailStatusStore();
 const { log, lines } = capturingLogger('trace');
@@ -33,7 +30,6 @@ beforeAll(async () => {
     delivery: { retryAfterMs: 7_000 },
     bodyLimit: 64 * 1024,
   });
-  ({ sink, url } = fn);
 });
 afterAll(() => fn.close());
 
@@ -50,7 +46,7 @@ async function call(
 ): Promise<Reply> {
   const client = options.client === undefined ? pki.trigger : options.client;
   const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  const r = await httpsCall(`${url}${path}`, {
+  const r = await httpsCall(`${fn.url}${path}`, {
     ca: pki.ca.cert,
     client: client ?? undefined,
     body: payload,
@@ -93,7 +89,7 @@ describe('email function server', () => {
     });
     const replay = await call('/email', { body: { type: 'ADDED', object: email } });
     expect(replay).toMatchObject({ status: 200, body: { outcome: 'already-sent' } });
-    const received = await sink.mailFor(email);
+    const received = await fn.sink.mailFor(email);
     expect(received).toHaveLength(1);
   });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runUnbuiltLauncher } from '@cnpaas/service-kit/testing';
+import { notBuiltRun, runUnbuiltLauncher, thrownBy } from '@cnpaas/service-kit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { triggerComponent, triggerIdentity } from '../component.js';
 import { FunctionsError } from '../errors.js';
@@ -13,15 +13,8 @@ const BIN = fileURLToPath(new URL('../../bin/cnpaas-trigger.js', import.meta.url
 const dir = mkdtempSync(join(tmpdir(), 'cnpaas-trigger-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function badFlag(argv: string[], env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseTriggerConfig(argv, env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(FunctionsError);
-    return (err as FunctionsError).describe();
-  }
-  throw new Error('expected a flag error');
-}
+const badFlag = (argv: string[], env: NodeJS.ProcessEnv = {}): string =>
+  thrownBy(FunctionsError, () => parseTriggerConfig(argv, env)).describe();
 
 describe('cnpaas-trigger flags', () => {
   it('parses flags with env fallbacks and defaults', () => {
@@ -137,7 +130,7 @@ describe('cnpaas-trigger flags', () => {
 
 describe('cnpaas-trigger launcher', () => {
   it('says "not built" when dist is missing', () => {
-    expect(runUnbuiltLauncher(BIN)).toEqual({ status: 1, stderr: 'cnpaas-trigger: not built: run npm run build' });
+    expect(runUnbuiltLauncher(BIN)).toEqual(notBuiltRun('cnpaas-trigger'));
   });
 
   it('built: --help exits 0, a configuration error exits 2 with a fix', () => {

@@ -122,24 +122,18 @@ describe('DeliveryQueue', () => {
   });
 
   it('treats a thrown attempt as retryable', async () => {
-    const clock = new FakeClock(0);
     let n = 0;
-    const finished: Finish[] = [];
-    const queue = new DeliveryQueue<string>({
-      concurrency: 1,
+    const { finished, push, clock } = setup({
       retries: 1,
       backoff: { initialMs: 10, maxMs: 10 },
-      clock,
-      random: () => 1,
       attempt: async () => {
         if (++n === 1) throw new Error('boom');
         return ok;
       },
-      onFinish: (_e, f) => finished.push(f),
     });
-    queue.push('k', 'x');
+    push('k', 1);
     await clock.advance(10);
-    expect(finished).toEqual([{ outcome: 'delivered', attempts: 2 }]);
+    expect(finished).toEqual([{ ev: 'k1', finish: { outcome: 'delivered', attempts: 2 } }]);
   });
 
   it("coalesces: a newer event replaces the key's not-yet-attempted one", async () => {

@@ -22,7 +22,6 @@ import {
   testPki,
   type EmailFunctionFixture,
   type TestPki,
-  type TestSink,
 } from '../test-support.js';
 import { loadDeliveryTls } from './delivery-tls.js';
 import { HttpDeliverer, classifyStatus, parseRetryAfter, type DeliveryTls } from './http-delivery.js';
@@ -248,9 +247,7 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
 });
 
 describe('the demo email trigger against the real email function', () => {
-  let sink: TestSink;
   let fn: EmailFunctionFixture;
-  let fnUrl: string;
   /** The delivery CA (apart from the cluster CA pki.ca): signs the function's serving and the trigger's delivery certificate. */
   let delivery: { ca: { cert: string }; serving: { cert: string; key: string }; client: { cert: string; key: string } };
   const store = new MemoryEmailStatusStore();
@@ -269,7 +266,6 @@ describe('the demo email trigger against the real email function', () => {
       log,
       sender: { deadlineMs: 2_000 },
     });
-    ({ sink, url: fnUrl } = fn);
   });
   afterAll(() => fn.close());
 
@@ -280,7 +276,7 @@ describe('the demo email trigger against the real email function', () => {
   } {
     const fill = (file: string): string =>
       readFileSync(manifestPath(file), 'utf8')
-        .replaceAll('{{EMAIL_FUNCTION_URL}}', `${fnUrl}/email`)
+        .replaceAll('{{EMAIL_FUNCTION_URL}}', `${fn.url}/email`)
         .replaceAll('{{CA_BUNDLE}}', Buffer.from(delivery.ca.cert).toString('base64'))
         .replaceAll('{{DELIVERY_TLS_CRT}}', Buffer.from(delivery.client.cert).toString('base64'))
         .replaceAll('{{DELIVERY_TLS_KEY}}', Buffer.from(delivery.client.key).toString('base64'));
@@ -293,7 +289,7 @@ describe('the demo email trigger against the real email function', () => {
     const { trigger, secret } = manifests();
     const planned = planTrigger(trigger, {
       clusterTriggerNamespaces: ['cnpaas-system'],
-      targets: targetPolicy({ allow: [new URL(fnUrl).host] }),
+      targets: targetPolicy({ allow: [new URL(fn.url).host] }),
     });
     if (!planned.ok) throw new Error(planned.message);
     const plan = planned.plan;
@@ -317,7 +313,7 @@ describe('the demo email trigger against the real email function', () => {
       intervalMs: 1_000,
       log,
     });
-    const targets = targetPolicy({ allow: [new URL(fnUrl).host] });
+    const targets = targetPolicy({ allow: [new URL(fn.url).host] });
     const runner = new TriggerRunner({
       plan,
       trigger,
@@ -366,7 +362,7 @@ describe('the demo email trigger against the real email function', () => {
       status: 200,
     });
     sender.close();
-    const mails = await sink.mailFor(email);
+    const mails = await fn.sink.mailFor(email);
     expect(mails).toHaveLength(1);
     expect(store.peek(email.metadata)!.status?.sentTimestamp).toBeTruthy();
     expect(lines.join('\n')).not.toContain(SECRET_BODY);

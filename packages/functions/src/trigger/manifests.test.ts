@@ -24,6 +24,9 @@ function load(file: string, text = readFileSync(manifestPath(file), 'utf8')): Do
   });
 }
 
+/** The properties a schema node declares, sorted. */
+const propertyNames = (node: Doc): string[] => Object.keys(node['properties']).sort();
+
 describe('CRD httptriggers.platform.cnpaas.dev', () => {
   const [crd] = load(TRIGGER_MANIFESTS.crd) as [Doc];
   const version = crd['spec']['versions'][0];
@@ -47,47 +50,43 @@ describe('CRD httptriggers.platform.cnpaas.dev', () => {
   });
 
   it('has the spec and status fields the trigger reads and writes', () => {
-    const spec = schema['properties']['spec']['properties'];
-    expect(Object.keys(spec).sort()).toEqual(
-      [
-        'body',
-        'delivery',
-        'eventTypes',
-        'fieldSelector',
-        'headers',
-        'labelSelector',
-        'method',
-        'namespaces',
-        'resource',
-        'sendInitialEvents',
-        'service',
-        'tls',
-        'url',
-      ].sort(),
-    );
-    expect(Object.keys(spec['delivery']['properties']).sort()).toEqual([
+    const spec = schema['properties']['spec'];
+    expect(propertyNames(spec)).toEqual([
+      'body',
+      'delivery',
+      'eventTypes',
+      'fieldSelector',
+      'headers',
+      'labelSelector',
+      'method',
+      'namespaces',
+      'resource',
+      'sendInitialEvents',
+      'service',
+      'tls',
+      'url',
+    ]);
+    expect(propertyNames(spec['properties']['delivery'])).toEqual([
       'backoff',
       'coalesce',
       'concurrency',
       'retries',
       'timeoutSeconds',
     ]);
-    expect(spec['eventTypes']['items']['enum']).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
-    const status = schema['properties']['status']['properties'];
-    expect(Object.keys(status).sort()).toEqual(
-      [
-        'conditions',
-        'deliveredCount',
-        'failedCount',
-        'lastDeliveredResourceVersion',
-        'lastError',
-        'lastErrorTime',
-        'namespaceResourceVersions',
-        'observedGeneration',
-        'watchFingerprint',
-      ].sort(),
-    );
-    expect(status['conditions']['items']['required']).toEqual([
+    expect(spec['properties']['eventTypes']['items']['enum']).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    const status = schema['properties']['status'];
+    expect(propertyNames(status)).toEqual([
+      'conditions',
+      'deliveredCount',
+      'failedCount',
+      'lastDeliveredResourceVersion',
+      'lastError',
+      'lastErrorTime',
+      'namespaceResourceVersions',
+      'observedGeneration',
+      'watchFingerprint',
+    ]);
+    expect(status['properties']['conditions']['items']['required']).toEqual([
       'type',
       'status',
       'reason',

@@ -240,6 +240,9 @@ class RecordingPatcher implements StatusPatcher {
   }
 }
 
+/** A fresh clock, in-memory apiserver and delivery target: what a runner (or two in turn) works against. */
+const fakes = () => ({ clock: new FakeClock(0), api: new FakeApi(), target: new FakeTarget() });
+
 function runnerFor(options: {
   api: FakeApi;
   target: FakeTarget;
@@ -280,9 +283,7 @@ function runnerFor(options: {
 
 describe('TriggerRunner: resume semantics', () => {
   it('never moves the resume point past an undelivered event; a restart replays it, nothing is skipped', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     let smtpDown = true;
     target.answer = (name) =>
       name === 'a' && smtpDown
@@ -326,9 +327,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('on 410 Gone at resume: relists and delivers the current objects as synthetic ADDED, then resumes at the list', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     api.put(email('old')); // 101
     api.put(email('gone')); // 102
     api.remove('t-1/gone'); // 103
@@ -349,9 +348,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('a relist mid-run synthesizes DELETED for objects that vanished while the watch was gone', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     const { runner, status } = runnerFor({ api, target, clock, spec: { eventTypes: ['ADDED', 'DELETED'] } });
     runner.start({ '': '100' });
     await clock.settle();
@@ -371,9 +368,7 @@ describe('TriggerRunner: resume semantics', () => {
 
   it('first start: existing objects go out as synthetic ADDED (sendInitialEvents), or not at all when off', async () => {
     for (const sendInitialEvents of [true, false]) {
-      const clock = new FakeClock(0);
-      const api = new FakeApi();
-      const target = new FakeTarget();
+      const { clock, api, target } = fakes();
       api.put(email('before')); // 101
       const { runner, status } = runnerFor({ api, target, clock, spec: { sendInitialEvents } });
       runner.start({});
@@ -387,9 +382,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('filters event types; unwanted events still move the resume point; synthetic objects go out as MODIFIED for a MODIFIED-only trigger', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     api.put(email('existing')); // 101
     const { runner, status } = runnerFor({ api, target, clock, spec: { eventTypes: ['MODIFIED'] } });
     runner.start({});
@@ -404,9 +397,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('gives up on an event after its retries, records it, and goes on', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     target.answer = (name) =>
       name === 'bad' ? { result: 'permanent', reason: 'HTTP 422', status: 422 } : { result: 'delivered', status: 200 };
     const { runner, status } = runnerFor({ api, target, clock });
@@ -424,9 +415,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('with several namespaces keeps one resume point per namespace', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     const { runner, status, patcher } = runnerFor({ api, target, clock, spec: { namespaces: ['t-1', 't-2'] } });
     runner.start({ 't-1': '100', 't-2': '100' });
     await clock.settle();
@@ -444,9 +433,7 @@ describe('TriggerRunner: resume semantics', () => {
   });
 
   it('reports a forbidden watch in Ready with the fix, and recovers', async () => {
-    const clock = new FakeClock(0);
-    const api = new FakeApi();
-    const target = new FakeTarget();
+    const { clock, api, target } = fakes();
     api.failNext = new ApiException(403, 'forbidden', '{}', {});
     const { runner, status } = runnerFor({ api, target, clock });
     runner.start({ '': '100' });

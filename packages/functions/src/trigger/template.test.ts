@@ -1,3 +1,4 @@
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { FunctionsError } from '../errors.js';
 import { MAX_RENDERED_BYTES, compileTemplate } from './template.js';
@@ -21,38 +22,32 @@ const event = {
 
 const render = (source: string, data: unknown = event) => compileTemplate(source).render(data);
 
-function compileError(source: string): FunctionsError {
-  try {
-    compileTemplate(source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(FunctionsError);
-    return err as FunctionsError;
-  }
-  throw new Error(`expected ${JSON.stringify(source)} not to compile`);
-}
+const compileError = (source: string): FunctionsError => thrownBy(FunctionsError, () => compileTemplate(source));
 
 describe('body template', () => {
-  it('renders paths, toJson, quote, index and default', () => {
-    expect(render('{{ .type }}/{{.object.metadata.name}}')).toBe('ADDED/ada-welcome');
-    expect(JSON.parse(render('{{ toJson .object.metadata.tags }}'))).toEqual(['a', 'b']);
-    expect(JSON.parse(render('{{ toJson . }}'))).toEqual(event);
-    expect(render('{{ quote .object.spec.subject }}')).toBe('"Hi \\"you\\"\\n"');
-    expect(render('{{ quote .object.metadata.generation }}')).toBe('"2"');
-    expect(render('{{ index .object.metadata.labels "app.kubernetes.io/name" }}')).toBe('shop');
-    expect(render('{{ index .object.metadata.tags 1 }}')).toBe('b');
-    expect(render('{{ default "none" .object.spec.empty }}|{{ default "none" .object.spec.subject }}')).toBe(
-      'none|Hi "you"\n',
-    );
-    expect(render('{{ quote (index .object.metadata.labels "app.kubernetes.io/name") }}')).toBe('"shop"');
-    expect(render('{{ .object.metadata.generation }} {{ .synthetic }} {{ .object.metadata }}')).toBe(
+  it.each([
+    ['{{ .type }}/{{.object.metadata.name}}', 'ADDED/ada-welcome'],
+    ['{{ quote .object.spec.subject }}', '"Hi \\"you\\"\\n"'],
+    ['{{ quote .object.metadata.generation }}', '"2"'],
+    ['{{ index .object.metadata.labels "app.kubernetes.io/name" }}', 'shop'],
+    ['{{ index .object.metadata.tags 1 }}', 'b'],
+    ['{{ default "none" .object.spec.empty }}|{{ default "none" .object.spec.subject }}', 'none|Hi "you"\n'],
+    ['{{ quote (index .object.metadata.labels "app.kubernetes.io/name") }}', '"shop"'],
+    [
+      '{{ .object.metadata.generation }} {{ .synthetic }} {{ .object.metadata }}',
       `2 false ${JSON.stringify(event.object.metadata)}`,
-    );
+    ],
+    // Missing values: empty, null in toJson, "" in quote.
+    ['[{{ .object.nope.deeper }}]', '[]'],
+    ['{{ toJson .object.nope }}', 'null'],
+    ['{{ quote .object.spec.nothing }}', '""'],
+  ])('renders %s as %j', (source, expected) => {
+    expect(render(source)).toBe(expected);
   });
 
-  it('renders missing values as empty, null in toJson, "" in quote', () => {
-    expect(render('[{{ .object.nope.deeper }}]')).toBe('[]');
-    expect(render('{{ toJson .object.nope }}')).toBe('null');
-    expect(render('{{ quote .object.spec.nothing }}')).toBe('""');
+  it('renders toJson of a value and of the whole event', () => {
+    expect(JSON.parse(render('{{ toJson .object.metadata.tags }}'))).toEqual(['a', 'b']);
+    expect(JSON.parse(render('{{ toJson . }}'))).toEqual(event);
   });
 
   it('builds valid JSON from untrusted strings with quote (no injection)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thrown } from '@cnpaas/service-kit/testing';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { checkListenPolicy, isLoopbackHost, type ListenPolicyConfig, parseClientUrl } from './listen-policy.js';
 
@@ -12,7 +12,7 @@ const base: ListenPolicyConfig = {
 };
 const check = (c: Partial<ListenPolicyConfig>) => checkListenPolicy({ ...base, ...c });
 
-const refusal = (c: Partial<ListenPolicyConfig>): StoreError => thrown(StoreError, () => check(c));
+const refusal = (c: Partial<ListenPolicyConfig>): StoreError => thrownBy(StoreError, () => check(c));
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST'])(

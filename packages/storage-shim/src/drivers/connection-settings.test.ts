@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { thrown } from '@cnpaas/service-kit/testing';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import { DEFAULT_READ_POOL, readPassword } from './connection-settings.js';
@@ -21,8 +21,8 @@ function backend(endpoint: string, extra: string): string {
     .join('')}`;
 }
 
-const refused = (text: string): StoreError => thrown(StoreError, () => parseTopology(text, where));
-const openRefused = (fn: () => unknown): StoreError => thrown(StoreError, fn);
+const refused = (text: string): StoreError => thrownBy(StoreError, () => parseTopology(text, where));
+const openRefused = (fn: () => unknown): StoreError => thrownBy(StoreError, fn);
 
 /** One test per case: the backend's topology with `extra` is refused with a message that contains `message`. */
 function refusesEach(cases: [what: string, endpoint: string, extra: string, message: string][]): void {

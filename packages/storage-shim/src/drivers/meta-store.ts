@@ -6,6 +6,9 @@ import { lockDataDir } from './data-dir-lock.js';
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import { SqliteFile } from './sqlite-file.js';
 
+/** The `meta` row with the routing of the topology the store last started with (routing-fingerprint.ts). */
+const ROUTING_ROW = 'routing';
+
 const META_MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
@@ -53,6 +56,14 @@ export class MetaStore extends SqliteFile implements MetaBackend {
       this.setMeta(name, id);
     }
     return id;
+  }
+
+  recordedRouting(): string | undefined {
+    return (this.getMeta(ROUTING_ROW) as string | null | undefined) ?? undefined;
+  }
+
+  recordRouting(encoded: string): void {
+    this.setMeta(ROUTING_ROW, encoded);
   }
 
   compactRevision(): number {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { thrown } from '@cnpaas/service-kit/testing';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { parsePostgresEndpoint } from './postgres-endpoint.js';
 import { EndpointError } from './registry-types.js';
 
 const SECRET = 's3cr3t:p@ss';
 
-const refusal = (endpoint: string): EndpointError => thrown(EndpointError, () => parsePostgresEndpoint(endpoint));
+const refusal = (endpoint: string): EndpointError => thrownBy(EndpointError, () => parsePostgresEndpoint(endpoint));
 
 describe('parsePostgresEndpoint', () => {
   it('splits a URL into pg connection settings and a display form without the password', () => {

@@ -127,7 +127,8 @@ export class ReconnectingConnection<C> {
 
   /** Runs `exec` on the connection; `first` and `last` are the texts of its first and last statement. */
   async #run<R>(first: string, last: string, exec: (c: C) => Promise<R>): Promise<R> {
-    const ends = endsTransaction(last);
+    const ending = transactionEnd(last);
+    const ends = ending !== undefined;
     const starts = startsTransaction(first);
     const lost = this.#lostInTxn;
     // The lost transaction ends with the statement that ends it, whichever it is, and a BEGIN means the
@@ -138,7 +139,7 @@ export class ReconnectingConnection<C> {
     // With no connection open there is no transaction to roll back (it ended with its connection): answered
     // here, so that a driver's ROLLBACK after a COMMIT that lost its connection does not fail in its turn
     // (connection refused while the server is away) and hide the COMMIT's error.
-    if (first === last && ends && /^\s*ROLLBACK\b/i.test(first) && !this.#conn) return { rows: [], rowCount: 0 } as R;
+    if (first === last && ending === 'ROLLBACK' && !this.#conn) return { rows: [], rowCount: 0 } as R;
     if (lost && !starts) {
       throw new ConnectionError(
         `the connection was lost inside a transaction, which the server rolled back (${lost.message})`,
@@ -181,11 +182,11 @@ export class ReconnectingConnection<C> {
 
 const VERB = /^\s*(\w+)(\s+TO\b)?/i;
 
-/** COMMIT or ROLLBACK (ROLLBACK TO SAVEPOINT stays inside the transaction). */
-function endsTransaction(text: string): boolean {
+/** Which statement ends the transaction, if this one does (ROLLBACK TO SAVEPOINT stays inside it). */
+function transactionEnd(text: string): 'COMMIT' | 'ROLLBACK' | undefined {
   const verb = VERB.exec(text);
   const word = verb?.[1]?.toUpperCase();
-  return (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2];
+  return (word === 'COMMIT' || word === 'ROLLBACK') && !verb?.[2] ? word : undefined;
 }
 
 function startsTransaction(text: string): boolean {

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { thrown } from '@cnpaas/service-kit/testing';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { EndpointError, databaseIdentity, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
 import { SqliteDriver } from './sqlite-driver.js';
 
 const dataDir = '/var/lib/cnpaas';
 
 const refusal = (endpoint: string): EndpointError =>
-  thrown(EndpointError, () => resolveEndpoint(endpoint, { dataDir, warnings: [] }));
+  thrownBy(EndpointError, () => resolveEndpoint(endpoint, { dataDir, warnings: [] }));
 
 describe('resolveEndpoint', () => {
   it('maps sqlite:// URLs and bare paths to the SQLite driver, relative to the data dir', () => {

@@ -66,6 +66,7 @@ export class SharedTopology {
   #log: Logger | undefined;
   /** Set by `record`: only from then on does a different recorded topology stop this replica. */
   #recorded = false;
+  #recordedDigest: string | undefined;
   #stale: StoreError | undefined;
   readonly #listeners = new Set<(err: StoreError) => void>();
 
@@ -83,8 +84,18 @@ export class SharedTopology {
     this.#location = context.location;
     this.#log = context.log;
     const recorded = this.#read();
+    this.#recordedDigest = recorded.digest;
     if (recorded.digest === undefined || recorded.digest === this.digest || this.#replace) return;
     throw this.#refusal(recorded.text);
+  }
+
+  /**
+   * After `compare`: this replica is about to record a routing other than the
+   * one recorded (the first replica of a database, or --replace-topology), so
+   * the keys stored so far must be checked against it first.
+   */
+  get replacesRecorded(): boolean {
+    return this.#recordedDigest !== this.digest;
   }
 
   /** Step 2, by store-server.ts: the replica opened everything and is about to serve. */

@@ -194,6 +194,13 @@ export interface MetaBackend {
   readonly localFiles: readonly string[];
   /** A random, persistent ID, created on first use. */
   identity(name: 'member_id' | 'cluster_id'): string;
+  /**
+   * The routing (routing-fingerprint.ts) the data was last served under, and
+   * recording a new one. Absent on replicas: their main database records the
+   * routing all of them share (shared-topology.ts).
+   */
+  recordedRouting?(): string | undefined;
+  recordRouting?(encoded: string): void;
   compactRevision(): number;
   /** The highest revision recorded here (logged writes, compactions). */
   revisionFloor(): number;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BackendUnavailableError, EtcdError, Errors, LimitErrors, StoreError } from '../errors.js';
 import { type KeyRange, toKeyRange } from '../keys.js';
 import { Router } from '../routing/router.js';
+import { decodeFingerprint } from '../routing/routing-fingerprint.js';
 import { DEFAULT_BACKEND, type BackendConfig, type Topology, loadTopology } from '../routing/topology.js';
 import { isDeepStrictEqual } from 'node:util';
 import type {
@@ -29,6 +30,7 @@ import type {
   RevisionSequencer,
 } from './backend.js';
 import { keysByBackend, prefetchBatch } from './batch-reads.js';
+import { describeMisplaced, misplacedKeys } from './placement.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { commitInOrder } from './replica-commit.js';
 import { completeLogged } from './replica-completion.js';
@@ -433,15 +435,12 @@ export class RevisionStore {
     }
     const added = next.backends.slice(current.length);
     const router = new Router(next);
-    const main = this.#drivers.get(DEFAULT_BACKEND)!;
-    const all = { start: Buffer.from([0]), end: Buffer.alloc(0) };
-    const stranded = main
-      .range(all, null, -1, true)
-      .filter((kv) => added.some((b) => router.backendFor(kv.key) === b.name));
+    // Backends appended at the end claim only keys no earlier route claims: those that were in the default one.
+    const stranded = misplacedKeys({ drivers: this.#drivers, router, backends: [DEFAULT_BACKEND] });
     if (stranded.length > 0) {
       throw new StoreError(
         'CNPAAS_STORE_TOPOLOGY_RELOAD',
-        `${stranded.length} existing key(s) (first: ${stranded[0]!.key.toString()}) would move out of the default backend`,
+        `${file}: existing keys would move out of the default backend: ${describeMisplaced(stranded)}`,
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
@@ -449,6 +448,48 @@ export class RevisionStore {
     this.#router = router;
     this.#topology = next;
     return added.map((b) => b.name);
+  }
+
+  /**
+   * Refuses the topology the store was opened with if a stored key lives in
+   * another backend than the one it routes that key to: a read would not find
+   * it, and a write would create a second copy elsewhere. The store moves no
+   * data between backends. `source` names the topology in the message.
+   */
+  checkPlacement(source: string): void {
+    const found = misplacedKeys({ drivers: this.#drivers, router: this.#router });
+    if (found.length === 0) return;
+    throw new StoreError(
+      'CNPAAS_STORE_TOPOLOGY_MOVES_KEYS',
+      `${source} routes stored keys away from the backend that holds them: ${describeMisplaced(found)}`,
+      'start with the topology those keys were written under; to move them, copy them to their new backend (e.g. etcdctl get/put) while the old topology serves, then switch',
+    );
+  }
+
+  /**
+   * Adopts `routing`, the encoded routing fingerprint of this store's topology,
+   * for the data it holds (one store without --main-endpoint; replicas record
+   * theirs in the main database). A routing that differs from the one
+   * recorded at the last start is checked first (checkPlacement), then
+   * recorded; a database the old routing used and this one drops is named
+   * in a warning, since its keys are out of sight and cannot be checked
+   * without opening it.
+   */
+  adoptRouting(routing: { encoded: string; source: string }): void {
+    const recorded = this.#meta.recordedRouting?.();
+    if (recorded === routing.encoded) return;
+    this.#log.info({ topology: routing.source }, 'the routing changed since the last start: checking every stored key');
+    this.checkPlacement(routing.source);
+    const was = recorded === undefined ? undefined : decodeFingerprint(recorded);
+    const is = decodeFingerprint(routing.encoded);
+    for (const r of was?.routes ?? []) {
+      if (is?.routes.some((n) => n.database === r.database)) continue;
+      this.#log.warn(
+        { backend: r.backend, database: r.database },
+        `${routing.source} no longer uses the database of backend "${r.backend}": the keys it holds (${r.keys}) are no longer served; start with the previous topology to serve them`,
+      );
+    }
+    this.#meta.recordRouting?.(routing.encoded);
   }
 
   #openOptions(): OpenOptions {

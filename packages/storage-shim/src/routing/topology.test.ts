@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { thrown } from '@cnpaas/service-kit/testing';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from './topology.js';
 
 const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
 
-const error = (text: string): StoreError => thrown(StoreError, () => parseTopology(text, where));
+const error = (text: string): StoreError => thrownBy(StoreError, () => parseTopology(text, where));
 
 describe('parseTopology', () => {
   it('reads HariKube files: group with version, query strings, relative and absolute paths', () => {

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { call } from '../support/client.js';
-import { useStore } from '../support/store-suite.js';
+import { call, connect } from '../support/client.js';
+import { refusedStart, startStore } from '../support/processes.js';
+import { shutDown, useStore } from '../support/store-suite.js';
 
 const TOPOLOGY = readFileSync(resolve(import.meta.dirname, '../fixtures/three-kinds.yaml'), 'utf8');
 const k = (s: string) => Buffer.from(s);
@@ -76,4 +78,32 @@ describe('a topology of three kinds', () => {
     expect(Number(status.dbSize)).toBeGreaterThan(0);
     expect(status.version).toBe('3.6.4');
   });
+});
+
+describe('a topology that would move stored keys', () => {
+  it('stops the store at start, naming the keys; the topology they were written under still serves them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-moved-keys-'));
+    try {
+      const plain = await startStore({ dataDir });
+      const client = connect(plain.target);
+      await call(client.kv, 'Put', { key: k(`${G}/tenants/t-1`), value: k('{}') });
+      await shutDown(client, plain);
+
+      const refused = await refusedStart({ dataDir, topology: TOPOLOGY });
+      expect(refused.status).toBe(2);
+      expect(refused.output).toContain('CNPAAS_STORE_TOPOLOGY_MOVES_KEYS');
+      expect(refused.output).toContain(`backend "main" holds 1 key(s) routed elsewhere (${G}/tenants/t-1 → tenants)`);
+
+      const again = await startStore({ dataDir });
+      const after = connect(again.target);
+      try {
+        const got = await call(after.kv, 'Range', { key: k(`${G}/tenants/t-1`) });
+        expect(got.kvs.map((kv: any) => kv.value.toString())).toEqual(['{}']);
+      } finally {
+        await shutDown(after, again);
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -254,6 +254,32 @@ ${extra}`;
       }
     }, 90_000);
 
+    it('refuses --replace-topology with a topology that would move stored keys, and records nothing', async () => {
+      for (const db of ['moved', 'moved_r']) await sql.createDatabase(db);
+      const replica = [`--main-endpoint=${sql.url('moved')}`];
+      const first = await startStore({ extraArgs: replica });
+      const c1 = connect(first.target);
+      await put(c1, '/t/r/in-main', 'm');
+      await shutDown(c1, first);
+
+      const routed = `backends:
+  - { name: r, endpoint: "${sql.url('moved_r')}", prefix: { prefix: "/t/r/" } }
+`;
+      const refused = await refusedStart({ topology: routed, extraArgs: [...replica, '--replace-topology'] });
+      expect(refused.status).toBe(2);
+      expect(refused.output).toContain('CNPAAS_STORE_TOPOLOGY_MOVES_KEYS');
+      expect(refused.output).toContain('backend "main" holds 1 key(s) routed elsewhere (/t/r/in-main → r)');
+
+      // The recorded topology is still the old one: a replica with it starts and serves the key.
+      const again = await startStore({ extraArgs: replica });
+      const c2 = connect(again.target);
+      try {
+        expect(await get(c2, '/t/r/in-main')).toBe('m');
+      } finally {
+        await shutDown(c2, again);
+      }
+    }, 60_000);
+
     it('starts exactly one of two replicas racing on an empty database with different topologies', async () => {
       for (const db of ['race', 'race_a', 'race_b']) await sql.createDatabase(db);
       const routed = (database: string) => `backends:

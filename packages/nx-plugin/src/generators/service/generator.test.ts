@@ -8,7 +8,7 @@
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing.js';
 import type { Tree } from '@nx/devkit';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { pluralOf, serviceGenerator, serviceNames, toKebab, toPascal } from './generator.js';
+import { kindPluralOf, pluralOf, serviceGenerator, serviceNames, toKebab, toPascal } from './generator.js';
 
 const ROOT = 'packages/stock-keeper';
 
@@ -321,6 +321,25 @@ describe('service generator', () => {
     const other = createTreeWithEmptyWorkspace();
     await serviceGenerator(other, { name: 'stock-keeper', kind: 'Mouse', plural: 'mice' });
     expect(other.exists(`${ROOT}/manifests/crds/mice.yaml`)).toBe(true);
+    expect(other.read(`${ROOT}/README.md`, 'utf8')).toContain('keeps Mice in');
+    // A DNS-1035 label may hold a hyphen: the CRD, the route and the webhook's path take it as it is.
+    const hyphen = createTreeWithEmptyWorkspace();
+    await serviceGenerator(hyphen, { name: 'stock-keeper', kind: 'Shelf', plural: 'book-shelves' });
+    expect(hyphen.read(`${ROOT}/manifests/crds/book-shelves.yaml`, 'utf8')).toContain('plural: book-shelves');
+    expect(hyphen.read(`${ROOT}/topology.yaml`, 'utf8')).toContain('kind: book-shelves');
+    expect(hyphen.read(`${ROOT}/src/webhook.ts`, 'utf8')).toContain("path: '/validate/book-shelves'");
+  });
+
+  it('spells an irregular plural right in every file: Shelf is shelves, and no "shelfs" anywhere', async () => {
+    await serviceGenerator(tree, { name: 'library', kind: 'Shelf', function: true, api: true });
+    const written = tree.listChanges().filter((c) => c.path.startsWith('packages/library/') && c.content);
+    expect(written.map((c) => c.path)).toContain('packages/library/manifests/crds/shelves.yaml');
+    // `ShelfSpec` and `ShelfStore` are fine; a word `shelfs`/`Shelfs` is the bug.
+    const misspelt = written.filter((c) => /\b[Ss]helfs\b/.test(c.content!.toString())).map((c) => c.path);
+    expect(misspelt).toEqual([]);
+    expect(tree.read('packages/library/src/library.live.test.ts', 'utf8')).toContain(
+      "it('keeps Shelves in their own database",
+    );
   });
 
   it.each([
@@ -330,7 +349,28 @@ describe('service generator', () => {
     [{ name: 'inventory', kind: 'Manager' }, /--kind Manager clashes/],
     [{ name: 'service', kind: 'Widget' }, /class ServiceError/],
     [{ name: 'inventory', kind: 'Widget', group: 'nodots' }, /--group "nodots" is not a DNS subdomain/],
-    [{ name: 'inventory', kind: 'Widget', plural: 'widget' }, /fix: use --plural widgets/],
+    [
+      { name: 'inventory', kind: 'Widget', plural: 'widget' },
+      /--plural "widget" is the singular[\s\S]*fix: use --plural widgets/,
+    ],
+    [
+      { name: 'inventory', kind: 'Shelf', plural: 'Shelves' },
+      /--plural "Shelves" is not a DNS-1035 label[\s\S]*fix: use --plural shelves/,
+    ],
+    [
+      { name: 'inventory', kind: 'Shelf', plural: 'book_shelves' },
+      /not a DNS-1035 label[\s\S]*fix: use --plural book-shelves/,
+    ],
+    [{ name: 'inventory', kind: 'Shelf', plural: '-shelves-' }, /not a DNS-1035 label[\s\S]*fix: use --plural shelves/],
+    [{ name: 'inventory', kind: 'Shelf', plural: 'x'.repeat(64) }, /not a DNS-1035 label[\s\S]*at most 63/],
+    [
+      { name: 'inventory', kind: 'Widget', plural: '' },
+      /--plural "" is not a DNS-1035 label[\s\S]*fix: use --plural widgets/,
+    ],
+    [
+      { name: 'inventory', kind: `W${'x'.repeat(63)}` },
+      /its lowercase form, the CRD's singular name, must be at most 63/,
+    ],
     [{ name: `a${'-b'.repeat(30)}`, kind: 'Widget' }, /would exceed 63/],
   ])('refuses %j with the code and a message that names the fix, writing nothing', async (options, message) => {
     await expect(serviceGenerator(tree, options)).rejects.toThrow(message);
@@ -358,6 +398,7 @@ describe('names', () => {
       kind: 'StockItem',
       kindPropertyName: 'stockItem',
       plural: 'stockitems',
+      kindPlural: 'StockItems',
       singular: 'stockitem',
       group: 'stock-keeper.cnpaas.dev',
       apiGroup: 'api.stock-keeper.cnpaas.dev',
@@ -367,14 +408,42 @@ describe('names', () => {
     });
   });
 
-  it('pluralizes as kubebuilder guesses, and suggests fixed spellings', () => {
-    expect(['widget', 'policy', 'box', 'match', 'key'].map(pluralOf)).toEqual([
-      'widgets',
-      'policies',
-      'boxes',
-      'matches',
-      'keys',
-    ]);
+  it("pluralizes by Kubernetes' rules, with -ves for the English -f and -fe that take it", () => {
+    const cases = {
+      widget: 'widgets',
+      policy: 'policies',
+      key: 'keys',
+      box: 'boxes',
+      bus: 'buses',
+      waltz: 'waltzes',
+      match: 'matches',
+      wish: 'wishes',
+      shelf: 'shelves',
+      wolf: 'wolves',
+      leaf: 'leaves',
+      knife: 'knives',
+      roof: 'roofs',
+      cliff: 'cliffs',
+      chief: 'chiefs',
+      safe: 'safes',
+      motif: 'motifs',
+      stockitem: 'stockitems',
+    };
+    expect(Object.fromEntries(Object.keys(cases).map((s) => [s, pluralOf(s)]))).toEqual(cases);
+  });
+
+  it("writes the plural in prose with the kind's capitals, whatever --plural says", () => {
+    expect(kindPluralOf('StockItem', 'stockitems')).toBe('StockItems');
+    expect(kindPluralOf('Shelf', 'shelves')).toBe('Shelves');
+    expect(kindPluralOf('Person', 'people')).toBe('People');
+    expect(kindPluralOf('Cow', 'kine')).toBe('Kine');
+    expect(serviceNames({ name: 'library', kind: 'Shelf' })).toMatchObject({
+      plural: 'shelves',
+      kindPlural: 'Shelves',
+    });
+  });
+
+  it('suggests fixed spellings', () => {
     expect(toKebab('StockKeeper')).toBe('stock-keeper');
     expect(toPascal('stock-item')).toBe('StockItem');
   });

@@ -13,7 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFiles, generateFiles, logger, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { NxPluginError } from '../../errors.js';
+import { isDns1035Label, kindPluralOf, pluralOf } from './plural.js';
 import type { ServiceGeneratorSchema } from './schema.js';
+
+export { kindPluralOf, pluralOf } from './plural.js';
 
 /** The templates (`__tmpl__` files): the same directory from src/ under vitest and from dist/. */
 export const TEMPLATES = fileURLToPath(new URL('../../../src/generators/service/files', import.meta.url));
@@ -38,7 +41,10 @@ export interface ServiceNames {
   kind: string;
   /** camelCase of the kind: the reconciler factory. */
   kindPropertyName: string;
+  /** The resource name: `spec.names.plural`, URLs, RBAC, the topology route. */
   plural: string;
+  /** The plural for prose and test names, with the kind's capitals: `StockItems`, `Shelves`. */
+  kindPlural: string;
   singular: string;
   group: string;
   /** The aggregated API group of `--api`: `api.<group>`. */
@@ -52,7 +58,6 @@ export interface ServiceNames {
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const PASCAL = /^[A-Z][a-z0-9]*([A-Z][a-z0-9]*)*$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
-const PLURAL = /^[a-z][a-z0-9]*$/;
 /** `<name>-system` must be a namespace name (63 characters at most). */
 const MAX_NAME = 56;
 
@@ -103,13 +108,6 @@ export function toPascal(text: string): string {
     .join('');
 }
 
-/** English plural of a lowercased kind, as kubebuilder guesses it; `--plural` overrides. */
-export function pluralOf(singular: string): string {
-  if (/(s|x|z|ch|sh)$/.test(singular)) return `${singular}es`;
-  if (/[^aeiou]y$/.test(singular)) return `${singular.slice(0, -1)}ies`;
-  return `${singular}s`;
-}
-
 /** Checks the options and derives every name the templates use; throws CNPAAS_NX_PLUGIN_BAD_OPTION. */
 export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
   const name = String(options.name ?? '').trim();
@@ -152,11 +150,26 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
     );
   }
   const singular = kind.toLowerCase();
-  const plural = options.plural ?? pluralOf(singular);
-  if (!PLURAL.test(plural) || plural === singular) {
+  if (!isDns1035Label(singular)) {
     throw bad(
-      `--plural "${plural}" is not a lowercase resource name different from the singular "${singular}"`,
-      `use --plural ${pluralOf(singular)}`,
+      `--kind ${kind} is ${kind.length} characters; its lowercase form, the CRD's singular name, must be at most 63`,
+      'use a shorter --kind',
+    );
+  }
+  const plural = options.plural === undefined ? pluralOf(singular) : String(options.plural).trim();
+  if (!isDns1035Label(plural) || plural === singular) {
+    throw bad(
+      plural === singular
+        ? `--plural "${plural}" is the singular of ${kind}; kubectl and the API need the two to differ`
+        : `--plural "${plural}" is not a DNS-1035 label (lowercase letters, digits and '-', a letter first, a letter or digit last, at most 63 characters), which a CRD's plural must be`,
+      `use --plural ${suggestPlural(plural, singular)}`,
+    );
+  }
+  const crdName = `${plural}.${group}`;
+  if (crdName.length > 253) {
+    throw bad(
+      `the CRD name ${crdName} is ${crdName.length} characters (253 at most)`,
+      'use a shorter --plural or --group',
     );
   }
   const apiGroup = `api.${group}`;
@@ -175,6 +188,7 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
     kind,
     kindPropertyName: kind[0]!.toLowerCase() + kind.slice(1),
     plural,
+    kindPlural: kindPluralOf(kind, plural),
     singular,
     group,
     apiGroup,
@@ -182,6 +196,17 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
     requestSingular: `${singular}request`,
     requestPlural: `${singular}requests`,
   };
+}
+
+/** What to offer for a bad `--plural`: the same word made a DNS-1035 label when that is enough, else the guess. */
+function suggestPlural(given: string, singular: string): string {
+  const cleaned = given
+    .toLowerCase()
+    .replace(/[^-a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+|[^a-z0-9]+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return isDns1035Label(cleaned) && cleaned !== singular ? cleaned : pluralOf(singular);
 }
 
 export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSchema): Promise<GeneratorCallback> {
@@ -203,16 +228,22 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
   await formatFiles(tree);
   // After formatting, which rewrites the launcher and would drop its mode.
   tree.changePermissions(path.posix.join(root, 'bin', `${names.name}.js`), '755');
-  return () => {
-    logger.info(`
-${root} is ready. Next:
-  npm install                                   # links @cnpaas/${names.name} and records it in package-lock.json
-  npx nx run-many -t build typecheck lint format:check test:unit -p ${names.name}
-  flock /tmp/cnpaas-live.lock npx nx run-many -t test:live -p ${names.name}
-  npx cnpaas up --service ${root}   # runs it (add --service @cnpaas/webshop to run both)
-  npm run docs:errors                           # adds CNPAAS_${names.constantName}_* to docs/errors.md
-`);
-  };
+  return () => logger.info(nextSteps(names));
+}
+
+/** What `nx g` prints once the files are written: the commands docs/new-service.md walks through, in its order. */
+export function nextSteps(names: ServiceNames): string {
+  const root = `packages/${names.name}`;
+  const steps: Array<[string, string]> = [
+    ['npm install', `links @cnpaas/${names.name} and records it in package-lock.json`],
+    [`npx nx run-many -t build typecheck lint format:check test:unit -p ${names.name}`, ''],
+    [`flock /tmp/cnpaas-live.lock npx nx run-many -t test:live -p ${names.name}`, ''],
+    [`npx cnpaas up --service ${root}`, 'runs it (add --service @cnpaas/webshop to run both)'],
+    ['npm run docs:errors', `adds CNPAAS_${names.constantName}_* to docs/errors.md`],
+  ];
+  const width = Math.max(...steps.filter(([, why]) => why).map(([command]) => command.length)) + 2;
+  const lines = steps.map(([command, why]) => (why ? `${command.padEnd(width)}# ${why}` : command));
+  return `\n${root} is ready. Next:\n${lines.map((line) => `  ${line}`).join('\n')}\n`;
 }
 
 /** The root tsconfig.json lists every package as a project reference (`tsc -b` at the root, editors): add this one. */
