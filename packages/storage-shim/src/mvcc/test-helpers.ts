@@ -79,6 +79,17 @@ backends:
     endpoint: sqlite://blue.db
     namespace: { namespace: blue }
 `;
+/**
+ * A topology of one SQLite file per absolute key prefix, tried in the order
+ * given: `{ alpha: '/a/' }` sends the keys under /a/ to alpha.db.
+ */
+export function prefixTopology(prefixes: Record<string, string>): string {
+  const backends = Object.entries(prefixes).map(
+    ([name, prefix]) => `  - name: ${name}\n    endpoint: sqlite://${name}.db\n    prefix: { prefix: "${prefix}" }\n`,
+  );
+  return `backends:\n${backends.join('')}`;
+}
+
 export const PODS = '/registry/pods/';
 export const PODS_END = '/registry/pods0';
 
