@@ -4,11 +4,11 @@
  * supervisor needs to run it. A plain object; the platform decides the port
  * and the paths. On loopback, so no token: like every server of the stack.
  */
-import { listeningProcess, type ComponentDescriptor } from '@cnpaas/service-kit';
+import { listeningProcess, type ComponentDescriptor, type ListenOptions } from '@cnpaas/service-kit';
 import { CONSOLE_CLIENT_NAME, manifestPath } from './manifests.js';
 
-export interface ConsoleComponentOptions {
-  port: number;
+/** Its port and log level as every descriptor takes them; the console listens on 127.0.0.1 only. */
+export interface ConsoleComponentOptions extends Pick<ListenOptions, 'port' | 'logLevel'> {
   /** Kubeconfig with the cnpaas-console client identity. */
   kubeconfig: string;
   /** The store's topology file: one column per backend. */
@@ -17,7 +17,6 @@ export interface ConsoleComponentOptions {
   mailDir: string;
   /** The store's /metrics, for live key counts per backend. */
   storeMetricsUrl?: string;
-  logLevel?: string;
 }
 
 export function consoleComponent(options: ConsoleComponentOptions): ComponentDescriptor {

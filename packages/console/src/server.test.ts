@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { ConsoleServer } from './server.js';
-import { testConsole, type TestConsole } from './test-support.js';
+import { statusAnswer, testConsole, type TestConsole } from './test-support.js';
 import type { Inbox } from './inbox.js';
 import { EMAILS, TENANTS, USERS } from './resources.js';
 import { REGISTRATION_REQUEST_RESOURCE, REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';
@@ -275,21 +275,16 @@ describe('who may call', () => {
 describe('POST /api/registrations', () => {
   it('answers a refusal with its messages per form field and at the top', async () => {
     const c = start();
-    c.kube.answer = {
-      status: 422,
-      body: {
-        kind: 'Status',
-        code: 422,
-        reason: 'Invalid',
-        message: 'admission webhook denied the request: spec.password: must contain a digit',
-        details: {
-          causes: [
-            { reason: 'FieldValueInvalid', field: 'spec.password', message: 'must contain a digit' },
-            { reason: 'FieldValueInvalid', field: 'metadata.labels', message: 'not allowed' },
-          ],
-        },
+    c.kube.answer = statusAnswer(422, {
+      reason: 'Invalid',
+      message: 'admission webhook denied the request: spec.password: must contain a digit',
+      details: {
+        causes: [
+          { reason: 'FieldValueInvalid', field: 'spec.password', message: 'must contain a digit' },
+          { reason: 'FieldValueInvalid', field: 'metadata.labels', message: 'not allowed' },
+        ],
       },
-    };
+    });
     const res = await c.server.app.inject({ method: 'POST', url: '/api/registrations', payload: { password: 'weak' } });
     expect(res.statusCode).toBe(422);
     expect(res.json().refusal).toEqual({
@@ -302,20 +297,17 @@ describe('POST /api/registrations', () => {
 
   it('passes a 429 on with its Retry-After, and turns kube-apiserver’s 401 for the console itself into a 502', async () => {
     const c = start();
-    c.kube.answer = {
-      status: 429,
-      body: { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'too many registrations' },
+    c.kube.answer = statusAnswer(429, {
+      reason: 'TooManyRequests',
+      message: 'too many registrations',
       retryAfter: '12',
-    };
+    });
     const limited = await c.server.app.inject({ method: 'POST', url: '/api/registrations', payload: {} });
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBe('12');
     expect(limited.json().refusal).toMatchObject({ form: ['too many registrations'], retryAfterSeconds: 12 });
 
-    c.kube.answer = {
-      status: 401,
-      body: { kind: 'Status', code: 401, reason: 'Unauthorized', message: 'Unauthorized' },
-    };
+    c.kube.answer = statusAnswer(401, { reason: 'Unauthorized', message: 'Unauthorized' });
     const own = await c.server.app.inject({ method: 'POST', url: '/api/registrations', payload: {} });
     expect(own.statusCode).toBe(502);
     expect(own.json().refusal).toMatchObject({ code: 401, form: ['Unauthorized'] });

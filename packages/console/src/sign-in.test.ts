@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TENANTS, USERS } from './resources.js';
-import { testConsole, type TestConsole } from './test-support.js';
+import { statusAnswer, testConsole, type TestConsole } from './test-support.js';
 
 let open: TestConsole[] = [];
 function start(): TestConsole {
@@ -50,15 +50,10 @@ describe('verification through the console', () => {
 describe('sign-in through the console', () => {
   it('a wrong address or password (the API server’s Login 401) reaches the browser as 403 with its message', async () => {
     const c = start();
-    c.kube.loginAnswer = {
-      status: 401,
-      body: {
-        kind: 'Status',
-        code: 401,
-        message: 'the email address or the password is not right',
-        details: { kind: 'Login' },
-      },
-    };
+    c.kube.loginAnswer = statusAnswer(401, {
+      message: 'the email address or the password is not right',
+      details: { kind: 'Login' },
+    });
     const res = await c.server.app.inject({
       method: 'POST',
       url: '/api/logins',
@@ -67,7 +62,7 @@ describe('sign-in through the console', () => {
     expect(res.statusCode).toBe(403);
     expect(res.json()).toEqual({ message: 'the email address or the password is not right', reason: 'LoginFailed' });
     // A 401 without details.kind Login is kube-apiserver refusing the console itself: a bad gateway.
-    c.kube.loginAnswer = { status: 401, body: { kind: 'Status', code: 401, message: 'Unauthorized' } };
+    c.kube.loginAnswer = statusAnswer(401, { message: 'Unauthorized' });
     const own = await c.server.app.inject({
       method: 'POST',
       url: '/api/logins',

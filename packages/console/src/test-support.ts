@@ -114,6 +114,15 @@ export interface TestConsole {
   close(): Promise<void>;
 }
 
+/** kube-apiserver's answer to a refused request: a metav1.Status with `code`, and Retry-After when given. */
+export function statusAnswer(
+  code: number,
+  status: { reason?: string; message: string; details?: unknown; retryAfter?: string },
+): RawAnswer {
+  const { retryAfter, ...fields } = status;
+  return { status: code, body: { kind: 'Status', code, ...fields }, ...(retryAfter ? { retryAfter } : {}) };
+}
+
 export function testConsole(options: { host?: string; token?: string; inbox?: Inbox } = {}): TestConsole {
   const kube = new FakeKube();
   const { fabric, history, server } = assembleConsole({
@@ -125,15 +134,10 @@ export function testConsole(options: { host?: string; token?: string; inbox?: In
     inbox: options.inbox,
     publicDir: '/nonexistent',
   });
-  return {
-    kube,
-    fabric,
-    history,
-    server,
-    close: async () => {
-      await server.close();
-      await fabric.close();
-      history.close();
-    },
+  const close = async () => {
+    await server.close();
+    await fabric.close();
+    history.close();
   };
+  return { kube, fabric, history, server, close };
 }

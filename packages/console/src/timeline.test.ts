@@ -66,15 +66,13 @@ const email = webshop<Email>('Email', { name: 'welcome', namespace: 't-92e52ff76
 const registered: TimelineEvent = { reason: REGISTRATION_EVENTS.registered, eventTime: T(8), message: 'completed' };
 const namespaceCreated: TimelineEvent = { reason: REGISTRATION_EVENTS.namespaceCreated, eventTime: T(2) };
 
+/** The timeline of a registration the console saw through to its deletion at T(9), with `events`. */
+const seenThrough = (events: TimelineEvent[]) =>
+  buildTimeline({ tenant, registration: { object: rr, deletedAt: T(9) }, users: [user], emails: [email], events });
+
 describe('buildTimeline', () => {
   it('lists the eight steps in order, each with the time and the mark of what recorded it', () => {
-    const timeline = buildTimeline({
-      tenant,
-      registration: { object: rr, deletedAt: T(9) },
-      users: [user],
-      emails: [email],
-      events: [registered, namespaceCreated],
-    });
+    const timeline = seenThrough([registered, namespaceCreated]);
     expect(timeline.sawRequest).toBe(true);
     expect(timeline.registrationUid).toBe(UID);
     expect(timeline.steps.map((s) => [s.id, s.state, s.time, s.mark])).toEqual([
@@ -152,13 +150,7 @@ describe('buildTimeline', () => {
   });
 
   it('uses the moment the console saw the RegistrationRequest go when no Event recorded it', () => {
-    const timeline = buildTimeline({
-      tenant,
-      registration: { object: rr, deletedAt: T(9) },
-      users: [user],
-      emails: [email],
-      events: [],
-    });
+    const timeline = seenThrough([]);
     expect(timeline.steps.at(-1)).toMatchObject({ state: 'done', time: T(9), mark: 'DELETED watch event' });
   });
 });

@@ -25,31 +25,18 @@ describe('setCondition', () => {
   });
 
   it('reports no change, and keeps the same objects, when nothing differs', () => {
-    const first = setCondition(
-      [],
-      { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 },
-      { now: t0 },
-    );
-    const again = setCondition(
-      first.conditions,
-      { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 },
-      { now: t1 },
-    );
+    const done = { type: 'Ready', status: 'True', reason: 'Done', message: '', observedGeneration: 2 } as const;
+    const first = setCondition([], done, { now: t0 });
+    const again = setCondition(first.conditions, { ...done }, { now: t1 });
     expect(again.changed).toBe(false);
     expect(again.conditions[0]).toBe(first.conditions[0]);
   });
 
   it('keeps lastTransitionTime when only reason, message or observedGeneration change', () => {
-    const first = setCondition(
-      [],
-      { type: 'Ready', status: 'False', reason: 'A', message: 'a', observedGeneration: 1 },
-      { now: t0 },
-    );
-    const next = setCondition(
-      first.conditions,
-      { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 2 },
-      { now: t1 },
-    );
+    const a = { type: 'Ready', status: 'False', reason: 'A', message: 'a', observedGeneration: 1 } as const;
+    const first = setCondition([], a, { now: t0 });
+    const b = { ...a, reason: 'B', message: 'b', observedGeneration: 2 };
+    const next = setCondition(first.conditions, b, { now: t1 });
     expect(next.changed).toBe(true);
     expect(next.conditions[0]).toMatchObject({
       reason: 'B',
@@ -57,11 +44,7 @@ describe('setCondition', () => {
       observedGeneration: 2,
       lastTransitionTime: '2025-01-01T00:00:00Z',
     });
-    const gen = setCondition(
-      next.conditions,
-      { type: 'Ready', status: 'False', reason: 'B', message: 'b', observedGeneration: 3 },
-      { now: t1 },
-    );
+    const gen = setCondition(next.conditions, { ...b, observedGeneration: 3 }, { now: t1 });
     expect(gen.changed).toBe(true);
     expect(gen.conditions[0]?.lastTransitionTime).toBe('2025-01-01T00:00:00Z');
   });

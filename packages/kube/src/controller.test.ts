@@ -5,6 +5,7 @@ import { MemoryCollection, silentLog, TEST_KINDS, type TestObject } from './test
 import { FakeClock } from './clock.js';
 import { Controller, ownerKeys, type ReconcileContext, type ReconcileResult } from './controller.js';
 import { Informer } from './informer.js';
+import { memoryInformer } from './testing/memory-informer.js';
 import type { ObjectKey } from './keys.js';
 import { RuntimeMetrics } from './metrics.js';
 import type { ResourceRef } from './resource.js';
@@ -197,16 +198,7 @@ describe('Controller', () => {
   });
 
   it('skips updates of the primary that wakeOnUpdate turns down, never an add, a delete or a resync', async () => {
-    const clock = new FakeClock(0);
-    const api = new MemoryCollection();
-    const tenants = new Informer({
-      resource: TENANTS,
-      listerWatcher: api,
-      clock,
-      log: silentLog,
-      resyncPeriodMs: 60_000,
-      random: () => 0,
-    });
+    const { clock, api, informer: tenants } = memoryInformer(TENANTS, { resyncPeriodMs: 60_000 });
     const seen: string[] = [];
     const specOf = (obj: KubernetesObject | undefined) => JSON.stringify((obj as TestObject | undefined)?.spec);
     const controller = new Controller({

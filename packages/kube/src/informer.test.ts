@@ -1,8 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { MemoryCollection, silentLog, TEST_KINDS } from './testing.js';
-import { FakeClock } from './clock.js';
 import { Informer, type InformerOptions } from './informer.js';
+import { memoryInformer, storedNames } from './testing/memory-informer.js';
 
 const { users: USERS } = TEST_KINDS;
 
@@ -11,17 +11,7 @@ function user(name: string, extra: Record<string, unknown> = {}): KubernetesObje
 }
 
 function setup(options: Partial<InformerOptions<KubernetesObject>> = {}) {
-  const clock = new FakeClock(0);
-  const api = new MemoryCollection();
-  const informer = new Informer({
-    resource: USERS,
-    listerWatcher: api,
-    clock,
-    log: silentLog,
-    random: () => 0,
-    resyncPeriodMs: 0,
-    ...options,
-  });
+  const { clock, api, informer } = memoryInformer(USERS, options);
   const events: string[] = [];
   informer.addEventHandler({
     onAdd: (o) => events.push(`add ${o.metadata?.name}`),
@@ -89,12 +79,7 @@ describe('Informer', () => {
     await clock.settle();
     expect(api.lists).toBe(2);
     expect(events.sort()).toEqual(['add new', 'delete goes']);
-    expect(
-      informer.store
-        .list()
-        .map((o) => o.metadata?.name)
-        .sort(),
-    ).toEqual(['new', 'stays']);
+    expect(storedNames(informer.store)).toEqual(['new', 'stays']);
     expect(api.watching).toBe(true);
     await informer.stop();
   });

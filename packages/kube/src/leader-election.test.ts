@@ -12,12 +12,36 @@ interface Candidate {
   leadingSignal?: AbortSignal;
 }
 
-function candidate(
-  clock: FakeClock,
-  lease: MemoryLease,
-  identity: string,
-  work?: (signal: AbortSignal) => Promise<void>,
-): Candidate {
+/** A fake clock at 0 and an absent Lease; `candidate` starts one campaigning for it, doing `work` while it leads. */
+function election() {
+  const clock = new FakeClock(0);
+  const lease = new MemoryLease();
+  const candidate = (identity: string, work?: (signal: AbortSignal) => Promise<void>) =>
+    campaign({ clock, lease, identity, work });
+  return { clock, lease, candidate };
+}
+
+/** An election `a` has won, and `b` campaigning behind it. */
+async function ledByA() {
+  const e = election();
+  const a = e.candidate('a');
+  await e.clock.settle();
+  return { ...e, a, b: e.candidate('b') };
+}
+
+/** Stops a candidate and returns how its run ended. */
+function stopped(c: Candidate): Promise<string> {
+  c.stop.abort();
+  return c.outcome;
+}
+
+function campaign(options: {
+  clock: FakeClock;
+  lease: MemoryLease;
+  identity: string;
+  work?: ((signal: AbortSignal) => Promise<void>) | undefined;
+}): Candidate {
+  const { clock, lease, identity, work } = options;
   const lock = lease.client();
   const log: string[] = [];
   const stop = new AbortController();
@@ -41,9 +65,8 @@ function candidate(
 
 describe('LeaderElector', () => {
   it('acquires an absent Lease at once and renews it every retryPeriod', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
+    const { clock, lease, candidate } = election();
+    const a = candidate('a');
     await clock.settle();
     expect(a.elector.isLeader()).toBe(true);
     expect(a.log).toEqual(['started@0']);
@@ -60,32 +83,21 @@ describe('LeaderElector', () => {
     await clock.advance(6000);
     expect(lease.record?.renewTime).toBe(8000);
     expect(lease.writes).toBe(5);
-    a.stop.abort();
-    await a.outcome;
+    await stopped(a);
   });
 
   it('a follower does not take a Lease that is being renewed', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
-    await clock.settle();
-    const b = candidate(clock, lease, 'b');
+    const { clock, lease, a, b } = await ledByA();
     await clock.advance(60_000);
     expect(a.elector.isLeader()).toBe(true);
     expect(b.elector.isLeader()).toBe(false);
     expect(b.elector.observedLeader()).toBe('a');
     expect(lease.record?.holderIdentity).toBe('a');
-    a.stop.abort();
-    b.stop.abort();
-    await Promise.all([a.outcome, b.outcome]);
+    await Promise.all([stopped(a), stopped(b)]);
   });
 
   it('the leader that cannot renew steps down after renewDeadline, before a follower takes over after leaseDuration', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
-    await clock.settle();
-    const b = candidate(clock, lease, 'b');
+    const { clock, lease, a, b } = await ledByA();
     await clock.advance(10_500); // a renewed at 2, 4, ..., 10 s
     expect(lease.record?.renewTime).toBe(10_000);
     a.lock.down = true;
@@ -108,14 +120,12 @@ describe('LeaderElector', () => {
     expect(takeover).toBeGreaterThanOrEqual(25_000);
     expect(takeover).toBeLessThanOrEqual(28_000);
     expect(lease.record).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1, acquireTime: takeover });
-    b.stop.abort();
-    await b.outcome;
+    await stopped(b);
   });
 
   it('loses leadership when another holder overwrote the Lease', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
+    const { clock, lease, candidate } = election();
+    const a = candidate('a');
     await clock.advance(3000);
     lease.write({
       holderIdentity: 'intruder',
@@ -135,28 +145,17 @@ describe('LeaderElector', () => {
   });
 
   it('of two candidates racing for one Lease, the slower gets 409 and stays a follower', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
+    const { clock, lease } = election();
     lease.write({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 4 }); // released
     const gate = deferred();
-    const bLock = lease.client();
-    const cLock = lease.client();
-    bLock.getGate = gate;
-    cLock.getGate = gate;
-    const b = new LeaderElector({
-      lock: bLock,
-      identity: 'b',
-      clock,
-      log: silentLog,
-      onStartedLeading: () => undefined,
-    });
-    const c = new LeaderElector({
-      lock: cLock,
-      identity: 'c',
-      clock,
-      log: silentLog,
-      onStartedLeading: () => undefined,
-    });
+    // Both read the Lease behind one gate, so both see it released and both try to take it.
+    const racer = (identity: string) => {
+      const lock = lease.client();
+      lock.getGate = gate;
+      return new LeaderElector({ lock, identity, clock, log: silentLog, onStartedLeading: () => undefined });
+    };
+    const b = racer('b');
+    const c = racer('c');
     const signal = new AbortController().signal;
     const results = Promise.all([b.tryAcquireOrRenew(signal), c.tryAcquireOrRenew(signal)]);
     await clock.settle();
@@ -169,18 +168,17 @@ describe('LeaderElector', () => {
   });
 
   it('releases on shutdown after the work stopped, so a waiting candidate takes over within one retry', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
+    const { clock, lease, candidate } = election();
     const workDone = deferred();
     const order: string[] = [];
-    const a = candidate(clock, lease, 'a', async (signal) => {
+    const a = candidate('a', async (signal) => {
       await new Promise<void>((r) => signal.addEventListener('abort', () => r()));
       order.push('abort seen');
       await workDone.promise;
       order.push(`work stopped, holder=${lease.record?.holderIdentity}`);
     });
     await clock.settle();
-    const b = candidate(clock, lease, 'b');
+    const b = candidate('b');
     await clock.advance(5000);
 
     a.stop.abort();
@@ -197,14 +195,12 @@ describe('LeaderElector', () => {
     await clock.advance(2000);
     expect(b.elector.isLeader()).toBe(true);
     expect(lease.record?.leaseTransitions).toBe(1);
-    b.stop.abort();
-    await b.outcome;
+    await stopped(b);
   });
 
   it('a renewal call that hangs cannot extend leadership past renewDeadline', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
+    const { clock, candidate } = election();
+    const a = candidate('a');
     await clock.advance(1000);
     a.lock.hang = true;
     await clock.advance(1000 + 9_900); // renewal started at 2 s hangs
@@ -219,18 +215,12 @@ describe('LeaderElector', () => {
   });
 
   it('returns cancelled without ever leading when stopped while campaigning', async () => {
-    const clock = new FakeClock(0);
-    const lease = new MemoryLease();
-    const a = candidate(clock, lease, 'a');
-    await clock.settle();
-    const b = candidate(clock, lease, 'b');
+    const { clock, lease, a, b } = await ledByA();
     await clock.advance(4000);
-    b.stop.abort();
-    expect(await b.outcome).toBe('cancelled');
+    expect(await stopped(b)).toBe('cancelled');
     expect(b.log).toEqual([]);
     expect(lease.record?.holderIdentity).toBe('a');
-    a.stop.abort();
-    await a.outcome;
+    await stopped(a);
   });
 
   it('rejects settings that break the algorithm', () => {

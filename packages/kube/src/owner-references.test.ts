@@ -16,9 +16,10 @@ const user: KubernetesObject = {
 
 describe('owner references', () => {
   it('builds a controller reference', () => {
+    // The owner's own apiVersion, kind, name and uid, marked as the one controller that blocks deletion.
     expect(controllerRef(tenant)).toEqual({
-      apiVersion: 'example.dev/v1',
-      kind: 'Tenant',
+      apiVersion: tenant.apiVersion,
+      kind: tenant.kind,
       name: 't-abc',
       uid: 'uid-t',
       controller: true,

@@ -19,6 +19,7 @@ import { Informer } from './informer.js';
 import { kubeLeaseLock } from './lease-lock.js';
 import { ResourceClient } from './resource-client.js';
 import { silentLog, TEST_KINDS } from './testing.js';
+import { storedNames } from './testing/memory-informer.js';
 
 const { widgets: WIDGETS, namespaces: NAMESPACES, configMaps: CONFIGMAPS } = TEST_KINDS;
 
@@ -121,23 +122,11 @@ describe('ResourceClient on a real apiserver', () => {
     informer.start();
     try {
       expect(await informer.waitForSync()).toBe(true);
-      expect(
-        informer.store
-          .list()
-          .map((o) => o.metadata?.name)
-          .sort(),
-      ).toEqual(['a', 'b']);
+      expect(storedNames(informer.store)).toEqual(['a', 'b']);
       await widgets.create(widget('t-informer', 'c'));
       const modified = await widgets.mergePatch({ namespace: 't-informer', name: 'a' }, { spec: { x: 1 } });
       await widgets.delete({ namespace: 't-informer', name: 'b' });
-      await expect
-        .poll(() =>
-          informer.store
-            .list()
-            .map((o) => o.metadata?.name)
-            .sort(),
-        )
-        .toEqual(['a', 'c']);
+      await expect.poll(() => storedNames(informer.store)).toEqual(['a', 'c']);
       await expect
         .poll(() => informer.store.get('t-informer/a')?.metadata?.resourceVersion)
         .toBe(modified.metadata?.resourceVersion);

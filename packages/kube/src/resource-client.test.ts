@@ -27,6 +27,12 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** A watch event of a User in namespace t-1, as the apiserver writes it. */
+function userEvent(type: string, metadata: { name: string; resourceVersion: string }, fields = {}): string {
+  const object = { apiVersion: 'example.dev/v1', kind: 'User', metadata: { ...metadata, namespace: 't-1' }, ...fields };
+  return JSON.stringify({ type, object });
+}
+
 function handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
   const url = new URL(req.url ?? '/', 'http://x');
   requests.push({
@@ -50,23 +56,8 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       return; // the apiserver closes after an ERROR; leaving it open checks that the client does not wait for that
     }
     if (rv === 'hang') return; // never sends anything
-    const added = JSON.stringify({
-      type: 'ADDED',
-      object: {
-        apiVersion: 'example.dev/v1',
-        kind: 'User',
-        metadata: { name: 'c', namespace: 't-1', resourceVersion: '201' },
-      },
-    });
-    const modified = JSON.stringify({
-      type: 'MODIFIED',
-      object: {
-        apiVersion: 'example.dev/v1',
-        kind: 'User',
-        metadata: { name: 'a', namespace: 't-1', resourceVersion: '202' },
-        spec: { x: 1 },
-      },
-    });
+    const added = userEvent('ADDED', { name: 'c', resourceVersion: '201' });
+    const modified = userEvent('MODIFIED', { name: 'a', resourceVersion: '202' }, { spec: { x: 1 } });
     const bookmark = JSON.stringify({
       type: 'BOOKMARK',
       object: { kind: 'User', apiVersion: 'example.dev/v1', metadata: { resourceVersion: '250' } },

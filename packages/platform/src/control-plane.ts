@@ -6,8 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FRONT_PROXY_CLIENT_NAME, type ClusterPki } from './cluster-pki.js';
-import type { KeyPairFiles } from './pki.js';
-import type { Ports } from './ports.js';
+import type { PlatformPortName, Ports } from './ports.js';
 import type { StatePaths } from './state-dir.js';
 
 export interface ProcessSpec {
@@ -117,99 +116,103 @@ export interface ApiserverSpecOptions extends Pick<ControlPlaneOptions, 'ports' 
   extraArgs?: string[];
 }
 
-interface KubeComponentOptions {
+interface KubeComponent {
   name: string;
-  binary: string;
-  /** Its HTTPS port on 127.0.0.1. */
-  port: number;
-  /** Its serving certificate and key, signed by the cluster CA. */
-  serving: KeyPairFiles;
-  /** Checked against the cluster CA. */
+  binary: keyof ControlPlaneOptions['binaries'];
+  serving: 'apiserver' | 'controllerManagerServing';
   readyPath: '/readyz' | '/healthz';
   readyTimeoutMs: number;
-  pki: ClusterPki;
-  /** Its own flags, after the serving ones. */
-  flags: string[];
 }
 
-/** A Kubernetes control-plane binary serving HTTPS on loopback with a certificate of the cluster CA. */
-function kubeComponentSpec(options: KubeComponentOptions): ProcessSpec {
+/**
+ * The Kubernetes control-plane binaries, each serving HTTPS on 127.0.0.1 at its port in `Ports`
+ * (named by its key here) with a certificate of the cluster CA: its binary in the options, its
+ * serving certificate in the cluster PKI, and its readiness check (against the cluster CA).
+ */
+const KUBE_COMPONENTS = {
+  apiserver: {
+    name: 'kube-apiserver',
+    binary: 'kubeApiserver',
+    serving: 'apiserver',
+    readyPath: '/readyz',
+    readyTimeoutMs: 120_000,
+  },
+  controllerManager: {
+    name: 'kube-controller-manager',
+    binary: 'kubeControllerManager',
+    serving: 'controllerManagerServing',
+    readyPath: '/healthz',
+    readyTimeoutMs: 60_000,
+  },
+} as const satisfies Partial<Record<PlatformPortName, KubeComponent>>;
+
+/** A Kubernetes control-plane binary's process; `flags` are its own, after the serving ones. */
+function kubeComponentSpec(
+  component: keyof typeof KUBE_COMPONENTS,
+  options: Pick<ControlPlaneOptions, 'ports' | 'pki' | 'binaries'>,
+  flags: string[],
+): ProcessSpec {
+  const { name, binary, serving, readyPath, readyTimeoutMs } = KUBE_COMPONENTS[component];
+  const port = options.ports[component];
+  const { cert, key } = options.pki[serving];
   return {
-    name: options.name,
+    name,
     command: [
-      options.binary,
+      options.binaries[binary],
       '--bind-address=127.0.0.1',
-      `--secure-port=${options.port}`,
-      `--tls-cert-file=${options.serving.cert}`,
-      `--tls-private-key-file=${options.serving.key}`,
-      ...options.flags,
+      `--secure-port=${port}`,
+      `--tls-cert-file=${cert}`,
+      `--tls-private-key-file=${key}`,
+      ...flags,
     ],
-    readyUrl: `https://127.0.0.1:${options.port}${options.readyPath}`,
+    readyUrl: `https://127.0.0.1:${port}${readyPath}`,
     readyCaFile: options.pki.ca.files.cert,
-    readyTimeoutMs: options.readyTimeoutMs,
+    readyTimeoutMs,
   };
 }
 
 export function apiserverSpec(options: ApiserverSpecOptions): ProcessSpec {
   const { pki } = options;
-  return kubeComponentSpec({
-    name: 'kube-apiserver',
-    binary: options.binaries.kubeApiserver,
-    port: options.ports.apiserver,
-    serving: pki.apiserver,
-    readyPath: '/readyz',
-    readyTimeoutMs: 120_000,
-    pki,
-    flags: [
-      `--etcd-servers=${options.etcdServers}`,
-      // Loopback with no default route: the only combination kube-apiserver 1.34 accepts.
-      '--advertise-address=127.0.0.1',
-      '--endpoint-reconciler-type=none',
-      `--client-ca-file=${pki.ca.files.cert}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.serviceAccount.pub}`,
-      `--service-account-signing-key-file=${pki.serviceAccount.key}`,
-      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
-      '--authorization-mode=Node,RBAC',
-      '--allow-privileged=false',
-      '--profiling=false',
-      `--requestheader-client-ca-file=${pki.frontProxyCa.files.cert}`,
-      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
-      '--requestheader-username-headers=X-Remote-User',
-      '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-      '--requestheader-uid-headers=X-Remote-Uid',
-      `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
-      `--proxy-client-key-file=${pki.frontProxyClient.key}`,
-      // Request bodies may carry passwords: never log above -v=2 (docs/design.md "The registration flow", step 3).
-      '--v=1',
-      ...(options.extraArgs ?? []),
-    ],
-  });
+  return kubeComponentSpec('apiserver', options, [
+    `--etcd-servers=${options.etcdServers}`,
+    // Loopback with no default route: the only combination kube-apiserver 1.34 accepts.
+    '--advertise-address=127.0.0.1',
+    '--endpoint-reconciler-type=none',
+    `--client-ca-file=${pki.ca.files.cert}`,
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.serviceAccount.pub}`,
+    `--service-account-signing-key-file=${pki.serviceAccount.key}`,
+    `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+    '--authorization-mode=Node,RBAC',
+    '--allow-privileged=false',
+    '--profiling=false',
+    `--requestheader-client-ca-file=${pki.frontProxyCa.files.cert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    '--requestheader-uid-headers=X-Remote-Uid',
+    `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+    `--proxy-client-key-file=${pki.frontProxyClient.key}`,
+    // Request bodies may carry passwords: never log above -v=2 (docs/design.md "The registration flow", step 3).
+    '--v=1',
+    ...(options.extraArgs ?? []),
+  ]);
 }
 
 export function controllerManagerSpec(options: ControlPlaneOptions): ProcessSpec {
   const { pki } = options;
-  return kubeComponentSpec({
-    name: 'kube-controller-manager',
-    binary: options.binaries.kubeControllerManager,
-    port: options.ports.controllerManager,
-    serving: pki.controllerManagerServing,
-    readyPath: '/healthz',
-    readyTimeoutMs: 60_000,
-    pki,
-    flags: [
-      `--kubeconfig=${options.controllerManagerKubeconfig}`,
-      `--authentication-kubeconfig=${options.controllerManagerKubeconfig}`,
-      `--authorization-kubeconfig=${options.controllerManagerKubeconfig}`,
-      // Each controller acts as its own service account, bound by the bootstrap RBAC.
-      '--use-service-account-credentials=true',
-      `--service-account-private-key-file=${pki.serviceAccount.key}`,
-      `--root-ca-file=${pki.ca.files.cert}`,
-      '--cluster-name=cnpaas',
-      '--leader-elect=false',
-      `--controllers=${CONTROLLERS.join(',')}`,
-      '--v=1',
-    ],
-  });
+  return kubeComponentSpec('controllerManager', options, [
+    `--kubeconfig=${options.controllerManagerKubeconfig}`,
+    `--authentication-kubeconfig=${options.controllerManagerKubeconfig}`,
+    `--authorization-kubeconfig=${options.controllerManagerKubeconfig}`,
+    // Each controller acts as its own service account, bound by the bootstrap RBAC.
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${pki.serviceAccount.key}`,
+    `--root-ca-file=${pki.ca.files.cert}`,
+    '--cluster-name=cnpaas',
+    '--leader-elect=false',
+    `--controllers=${CONTROLLERS.join(',')}`,
+    '--v=1',
+  ]);
 }

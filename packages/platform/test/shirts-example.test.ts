@@ -25,16 +25,15 @@ describe('the shirts example', () => {
     expect(workshop.backends.at(-1)?.endpoint).toBe('sqlite://shirts.db');
   });
 
-  it('sends shirts to their own file, webshop kinds where the demo sends them, the rest to main', () => {
-    const router = new Router(workshop);
-    const backendOf = (key: string) => router.backendFor(Buffer.from(key));
-    expect(backendOf('/registry/stable.example.com/shirts/default/blue-m')).toBe('shirts');
-    expect(backendOf('/registry/webshop.cnpaas.dev/tenants/t-0123456789ab')).toBe('tenants');
-    expect(backendOf('/registry/webshop.cnpaas.dev/users/t-0123456789ab/t-0123456789ab')).toBe('users');
-    expect(backendOf('/registry/webshop.cnpaas.dev/registrationrequests/ada')).toBe('main');
-    expect(backendOf('/registry/apiextensions.k8s.io/customresourcedefinitions/shirts.stable.example.com')).toBe(
-      'main',
-    );
+  // Shirts to their own file, webshop kinds where the demo sends them, the rest to main.
+  it.each([
+    ['/registry/stable.example.com/shirts/default/blue-m', 'shirts'],
+    ['/registry/webshop.cnpaas.dev/tenants/t-0123456789ab', 'tenants'],
+    ['/registry/webshop.cnpaas.dev/users/t-0123456789ab/t-0123456789ab', 'users'],
+    ['/registry/webshop.cnpaas.dev/registrationrequests/ada', 'main'],
+    ['/registry/apiextensions.k8s.io/customresourcedefinitions/shirts.stable.example.com', 'main'],
+  ])('sends %s to %s', (key, backend) => {
+    expect(new Router(workshop).backendFor(Buffer.from(key))).toBe(backend);
   });
 
   it('has shirts of the CRD it ships, each labelled with its own color and size', () => {

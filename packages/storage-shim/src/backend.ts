@@ -1,17 +1,7 @@
 import type { KeyRange } from './keys.js';
 import type { Change } from './mvcc/txn.js';
 import type { Revision } from './mvcc/store.js';
-import type {
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  LeaseInfo,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  TxnRequest,
-  TxnResponse,
-} from './types.js';
+import type * as etcd from './types.js';
 
 /**
  * The narrow interface the gRPC surface uses. Everything below it (revision
@@ -23,10 +13,10 @@ export interface Backend {
   readonly memberId: string;
   readonly clusterId: string;
 
-  range(req: RangeRequest): RangeResponse | Promise<RangeResponse>;
-  put(req: PutRequest): Promise<PutResponse>;
-  deleteRange(req: DeleteRangeRequest): Promise<DeleteRangeResponse>;
-  txn(req: TxnRequest): TxnResponse | Promise<TxnResponse>;
+  range(req: etcd.RangeRequest): etcd.RangeResponse | Promise<etcd.RangeResponse>;
+  put(req: etcd.PutRequest): Promise<etcd.PutResponse>;
+  deleteRange(req: etcd.DeleteRangeRequest): Promise<etcd.DeleteRangeResponse>;
+  txn(req: etcd.TxnRequest): etcd.TxnResponse | Promise<etcd.TxnResponse>;
   compact(revision: number, physical: boolean): Promise<void>;
 
   /**
@@ -46,7 +36,7 @@ export interface Backend {
   leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }>;
   leaseRevoke(id: bigint): Promise<{ revision: number } | void>;
   leaseRenew(id: bigint): number;
-  leaseTimeToLive(id: bigint, withKeys: boolean): LeaseInfo | undefined;
+  leaseTimeToLive(id: bigint, withKeys: boolean): etcd.LeaseInfo | undefined;
   leases(): bigint[];
 
   size(): { total: number; inUse: number };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { checkListenPolicy, isLoopbackHost, type ListenPolicyConfig, parseClientUrl } from './listen-policy.js';
 
@@ -11,15 +12,7 @@ const base: ListenPolicyConfig = {
 };
 const check = (c: Partial<ListenPolicyConfig>) => checkListenPolicy({ ...base, ...c });
 
-function refusal(c: Partial<ListenPolicyConfig>): StoreError {
-  try {
-    check(c);
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-}
+const refusal = (c: Partial<ListenPolicyConfig>): StoreError => thrownBy(StoreError, () => check(c));
 
 describe('isLoopbackHost', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST'])(
@@ -37,23 +30,12 @@ describe('isLoopbackHost', () => {
 });
 
 describe('parseClientUrl', () => {
-  it('splits TCP and unix listeners', () => {
-    expect(parseClientUrl('http://[::1]:2379')).toMatchObject({
-      scheme: 'http',
-      host: '::1',
-      address: '[::1]:2379',
-      secure: false,
-    });
-    expect(parseClientUrl('https://0.0.0.0:2379/')).toMatchObject({
-      host: '0.0.0.0',
-      address: '0.0.0.0:2379',
-      secure: true,
-    });
-    expect(parseClientUrl('unix:///run/s.sock')).toMatchObject({
-      scheme: 'unix',
-      host: undefined,
-      address: '/run/s.sock',
-    });
+  it.each([
+    ['http://[::1]:2379', { scheme: 'http', host: '::1', address: '[::1]:2379', secure: false }],
+    ['https://0.0.0.0:2379/', { host: '0.0.0.0', address: '0.0.0.0:2379', secure: true }],
+    ['unix:///run/s.sock', { scheme: 'unix', host: undefined, address: '/run/s.sock' }],
+  ])('splits %s', (url, listener) => {
+    expect(parseClientUrl(url)).toMatchObject(listener);
   });
   it('refuses a TCP URL without a port, naming the form', () => {
     expect(() => parseClientUrl('http://127.0.0.1')).toThrow('"http://127.0.0.1" is not http://IP:PORT');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from '../routing/topology.js';
 import { DEFAULT_READ_POOL, readPassword } from './connection-settings.js';
@@ -20,24 +21,14 @@ function backend(endpoint: string, extra: string): string {
     .join('')}`;
 }
 
-function refused(text: string): StoreError {
-  try {
-    parseTopology(text, where);
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected the topology to be refused');
-}
+const refused = (text: string): StoreError => thrownBy(StoreError, () => parseTopology(text, where));
+const openRefused = (fn: () => unknown): StoreError => thrownBy(StoreError, fn);
 
-function openRefused(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
+/** One test per case: the backend's topology with `extra` is refused with a message that contains `message`. */
+function refusesEach(cases: [what: string, endpoint: string, extra: string, message: string][]): void {
+  it.each(cases)('refuses %s', (_what, endpoint, extra, message) => {
+    expect(refused(backend(endpoint, extra)).message).toContain(message);
+  });
 }
 
 describe('a backend password from a file or a variable', () => {
@@ -75,17 +66,21 @@ describe('a backend password from a file or a variable', () => {
     expect(two.message).toContain('backends[0] (tenants).passwordFile and passwordEnv are both set');
   });
 
-  it('refuses a variable name that is not one, an empty value and a password for a SQLite file', () => {
-    expect(refused(backend('postgres://store@db/t', 'passwordEnv: "$PW"')).message).toContain(
+  refusesEach([
+    [
+      'a variable name that is not one',
+      'postgres://store@db/t',
+      'passwordEnv: "$PW"',
       'is not an environment variable name',
-    );
-    expect(refused(backend('postgres://store@db/t', 'passwordFile: ""')).message).toContain(
-      'passwordFile must be a non-empty string',
-    );
-    expect(refused(backend('sqlite://t.db', 'passwordFile: /run/pw')).message).toContain(
+    ],
+    ['an empty value', 'postgres://store@db/t', 'passwordFile: ""', 'passwordFile must be a non-empty string'],
+    [
+      'a password for a SQLite file',
+      'sqlite://t.db',
+      'passwordFile: /run/pw',
       'is a SQLite file, which has no password',
-    );
-  });
+    ],
+  ]);
 
   it('reads the password when the backend opens: one trailing newline dropped; missing, unset and empty refused', () => {
     const file = join(dir, 'pw');
@@ -140,27 +135,42 @@ describe('backendTLS', () => {
     });
   });
 
-  it('refuses an endpoint mode that contradicts it, and pairs or fields that make no sense', () => {
+  it('refuses an endpoint mode that contradicts it, naming the fix', () => {
     const off = refused(backend('postgres://store@db/t?sslmode=disable', 'backendTLS: { caFile: /ca.crt }'));
     expect(off.message).toContain('sslmode=disable contradicts backendTLS (verify the server)');
     expect(off.hint).toContain('drop sslmode from the endpoint or write sslmode=verify-full');
     expect(refused(backend('mysql://s@tcp(db)/u?tls=true', 'backendTLS: { skipVerify: true }')).hint).toContain(
       'tls=skip-verify',
     );
-    expect(refused(backend('postgres://s@db/t', 'backendTLS: { certFile: /c.crt }')).message).toContain(
-      'backends[0] (tenants).backendTLS.certFile is set without its pair',
-    );
-    expect(refused(backend('postgres://s@db/t', 'backendTLS: { skipVerify: true, caFile: /ca }')).message).toContain(
-      'caFile and serverName would be ignored',
-    );
-    expect(refused(backend('postgres://s@db/t', 'backendTLS: { insecure: true }')).message).toContain(
-      'backendTLS.insecure is not a known field',
-    );
-    expect(refused(backend('mysql://s@tcp(db)/u', 'backendTLS: { serverName: db.example }')).message).toContain(
-      'serverName is not supported for MySQL',
-    );
-    expect(refused(backend('sqlite://t.db', 'backendTLS: { skipVerify: true }')).message).toContain('has no TLS');
   });
+
+  refusesEach([
+    [
+      'a file without its pair',
+      'postgres://s@db/t',
+      'backendTLS: { certFile: /c.crt }',
+      'backends[0] (tenants).backendTLS.certFile is set without its pair',
+    ],
+    [
+      'files skipVerify would ignore',
+      'postgres://s@db/t',
+      'backendTLS: { skipVerify: true, caFile: /ca }',
+      'caFile and serverName would be ignored',
+    ],
+    [
+      'an unknown field',
+      'postgres://s@db/t',
+      'backendTLS: { insecure: true }',
+      'backendTLS.insecure is not a known field',
+    ],
+    [
+      'serverName for MySQL',
+      'mysql://s@tcp(db)/u',
+      'backendTLS: { serverName: db.example }',
+      'serverName is not supported for MySQL',
+    ],
+    ['TLS for a SQLite file', 'sqlite://t.db', 'backendTLS: { skipVerify: true }', 'has no TLS'],
+  ]);
 
   it('reads the files when the backend opens, naming a missing one', () => {
     const config = parsePostgresEndpoint('postgres://s@db/t', {
@@ -197,15 +207,19 @@ describe('connectionPool', () => {
     expect(lite.warnings.join('\n')).toContain('a SQLite file has no connections to pool');
   });
 
-  it('refuses a maxOpen of 1, a connect timeout out of range and unknown fields', () => {
-    expect(refused(backend('postgres://s@db/t', 'connectionPool: { maxOpen: 1 }')).message).toContain(
-      'a backend needs two connections',
-    );
-    expect(refused(backend('postgres://s@db/t', 'connectionPool: { connectTimeout: 1m }')).message).toContain(
+  refusesEach([
+    ['a maxOpen of 1', 'postgres://s@db/t', 'connectionPool: { maxOpen: 1 }', 'a backend needs two connections'],
+    [
+      'a connect timeout out of range',
+      'postgres://s@db/t',
+      'connectionPool: { connectTimeout: 1m }',
       'is not a duration from 1ms to 25s',
-    );
-    expect(refused(backend('postgres://s@db/t', 'connectionPool: { size: 3 }')).message).toContain(
+    ],
+    [
+      'an unknown field',
+      'postgres://s@db/t',
+      'connectionPool: { size: 3 }',
       'connectionPool.size is not a known field',
-    );
-  });
+    ],
+  ]);
 });

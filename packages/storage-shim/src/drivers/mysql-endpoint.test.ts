@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { parseMysqlEndpoint } from './mysql-endpoint.js';
 import { EndpointError } from './registry-types.js';
 
 // A password with every character that splits an endpoint: `:`, `@`, `/`, `?`.
 const SECRET = 's3cr3t:p@ss/w?rd';
 
-function refusal(endpoint: string): EndpointError {
-  try {
-    parseMysqlEndpoint(endpoint);
-  } catch (err) {
-    if (err instanceof EndpointError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${endpoint} to be refused`);
-}
+const refusal = (endpoint: string): EndpointError => thrownBy(EndpointError, () => parseMysqlEndpoint(endpoint));
 
 describe('parseMysqlEndpoint', () => {
   it("reads Go's DSN form as kine writes it, the password taken literally up to the last @", () => {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { parsePostgresEndpoint } from './postgres-endpoint.js';
 import { EndpointError } from './registry-types.js';
 
 const SECRET = 's3cr3t:p@ss';
 
-function refusal(endpoint: string): EndpointError {
-  try {
-    parsePostgresEndpoint(endpoint);
-  } catch (err) {
-    if (err instanceof EndpointError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${endpoint} to be refused`);
-}
+const refusal = (endpoint: string): EndpointError => thrownBy(EndpointError, () => parsePostgresEndpoint(endpoint));
 
 describe('parsePostgresEndpoint', () => {
   it('splits a URL into pg connection settings and a display form without the password', () => {

@@ -59,21 +59,31 @@ function fakeServer() {
   };
 }
 
+/** A connection to a fresh fake server, and `run`, which sends each statement in turn, without parameters. */
+function connection() {
+  const server = fakeServer();
+  const conn = new ReconnectingConnection(server.connector);
+  const run = async (...texts: string[]) => {
+    for (const text of texts) await conn.query(text, []);
+  };
+  return { server, conn, run };
+}
+
+/** What `server.ran` records of `texts` run in turn on connection `n`. */
+const on = (n: number, ...texts: string[]) => texts.map((text) => `${n}:${text}`);
+
 describe('ReconnectingConnection', () => {
   it('opens a new connection after the old one ended between transactions', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('SELECT 1', []);
+    const { server, run } = connection();
+    await run('SELECT 1');
     server.drop();
-    await conn.query('SELECT 2', []);
+    await run('SELECT 2');
     expect(server.ran).toEqual(['1:SELECT 1', '2:SELECT 2']);
   });
 
   it('never runs the rest of a transaction on a new connection: statements fail until the ROLLBACK', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('BEGIN', []);
-    await conn.query('INSERT a', []);
+    const { server, conn, run } = connection();
+    await run('BEGIN', 'INSERT a');
     server.drop();
     await expect(conn.query('INSERT b', [])).rejects.toMatchObject({
       code: 'CONNECTION_LOST',
@@ -81,17 +91,13 @@ describe('ReconnectingConnection', () => {
     });
     // A savepoint rollback stays inside the lost transaction and fails too.
     await expect(conn.query('ROLLBACK TO SAVEPOINT request', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
-    await conn.query('ROLLBACK', []);
-    await conn.query('BEGIN', []);
-    await conn.query('INSERT c', []);
-    await conn.query('COMMIT', []);
+    await run('ROLLBACK', 'BEGIN', 'INSERT c', 'COMMIT');
     expect(server.ran).toEqual(['1:BEGIN', '1:INSERT a', '2:BEGIN', '2:INSERT c', '2:COMMIT']);
   });
 
   it('fails at once while the server stays away, and connects again after the pause', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('SELECT 1', []);
+    const { server, conn, run } = connection();
+    await run('SELECT 1');
     server.up = false;
     server.drop();
     await expect(conn.query('SELECT 2', [])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
@@ -100,84 +106,66 @@ describe('ReconnectingConnection', () => {
     await expect(conn.query('SELECT 3', [])).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(server.connections).toBe(1);
     await new Promise((r) => setTimeout(r, RECONNECT_PAUSE_MS + 50));
-    await conn.query('SELECT 4', []);
+    await run('SELECT 4');
     expect(server.ran).toEqual(['1:SELECT 1', '2:SELECT 4']);
   });
 
   it('sets the session settings again on a connection opened after the old one ended', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
+    const { server, conn, run } = connection();
     await conn.setSession("SET lock_timeout = '20s'");
-    await conn.query('SELECT 1', []);
+    await run('SELECT 1');
     server.drop();
-    await conn.query('SELECT 2', []);
+    await run('SELECT 2');
     expect(server.ran).toEqual([
-      "1:SET lock_timeout = '20s'",
-      '1:SELECT 1',
-      "2:SET lock_timeout = '20s'",
-      '2:SELECT 2',
+      ...on(1, "SET lock_timeout = '20s'", 'SELECT 1'),
+      ...on(2, "SET lock_timeout = '20s'", 'SELECT 2'),
     ]);
   });
 
   // The replica restart stall: after the server's restart a replica's writer refused every BEGIN for good,
   // because the driver sends no ROLLBACK after a failed COMMIT or BEGIN, and only a ROLLBACK cleared the state.
   it('a COMMIT refused after the loss ends the lost transaction: the next BEGIN runs on a new connection', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('BEGIN', []);
-    await conn.query('SELECT lock FOR UPDATE', []);
+    const { server, conn, run } = connection();
+    await run('BEGIN', 'SELECT lock FOR UPDATE');
     server.drop();
     await expect(conn.query("NOTIFY c, 'me'", [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
     await expect(conn.query('COMMIT', [])).rejects.toMatchObject({
       code: 'CONNECTION_LOST',
       message: expect.stringMatching(/lost inside a transaction, which the server rolled back/),
     });
-    await conn.query('BEGIN', []);
-    await conn.query('SELECT lock FOR UPDATE', []);
-    await conn.query('COMMIT', []);
+    await run('BEGIN', 'SELECT lock FOR UPDATE', 'COMMIT');
     expect(server.ran).toEqual([
-      '1:BEGIN',
-      '1:SELECT lock FOR UPDATE',
-      '2:BEGIN',
-      '2:SELECT lock FOR UPDATE',
-      '2:COMMIT',
+      ...on(1, 'BEGIN', 'SELECT lock FOR UPDATE'),
+      ...on(2, 'BEGIN', 'SELECT lock FOR UPDATE', 'COMMIT'),
     ]);
   });
 
   it('a COMMIT whose connection ends while it runs leaves nothing to refuse', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('BEGIN', []);
-    await conn.query('INSERT a', []);
+    const { server, conn, run } = connection();
+    await run('BEGIN', 'INSERT a');
     server.dropOn('COMMIT');
     await expect(conn.query('COMMIT', [])).rejects.toThrow(/Connection terminated/);
     // A ROLLBACK behind it has nothing to roll back, and is answered even while the server stays away.
     server.up = false;
-    await conn.query('ROLLBACK', []);
+    await run('ROLLBACK');
     server.up = true;
-    await conn.query('SELECT 1', []);
-    await conn.query('BEGIN', []);
-    await conn.query('COMMIT', []);
+    await run('SELECT 1', 'BEGIN', 'COMMIT');
     expect(server.ran).toEqual(['1:BEGIN', '1:INSERT a', '2:SELECT 1', '2:BEGIN', '2:COMMIT']);
   });
 
   it('a BEGIN whose connection ends while it runs: what follows it fails, and the next BEGIN runs', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
-    await conn.query('SELECT 1', []);
+    const { server, conn, run } = connection();
+    await run('SELECT 1');
     server.dropOn('BEGIN');
     await expect(conn.query('BEGIN', [])).rejects.toThrow(/Connection terminated/);
     // A statement sent behind the failed BEGIN must not run outside a transaction on a new connection.
     await expect(conn.query('INSERT a', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
-    await conn.query('BEGIN', []);
-    await conn.query('INSERT b', []);
-    await conn.query('COMMIT', []);
+    await run('BEGIN', 'INSERT b', 'COMMIT');
     expect(server.ran).toEqual(['1:SELECT 1', '2:BEGIN', '2:INSERT b', '2:COMMIT']);
   });
 
   it('sends a script as one message, and counts it as the transaction its first and last statements open and end', async () => {
-    const server = fakeServer();
-    const conn = new ReconnectingConnection(server.connector);
+    const { server, conn } = connection();
     const script = (...texts: string[]) => texts.map((text) => ({ text, params: [] }));
     expect(await conn.script(script('BEGIN', 'SELECT lock FOR UPDATE', 'SELECT log'))).toHaveLength(3);
     // The script left a transaction open: a connection lost now takes it, and what follows is refused.

@@ -2,20 +2,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { EndpointError, databaseIdentity, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
 import { SqliteDriver } from './sqlite-driver.js';
 
 const dataDir = '/var/lib/cnpaas';
 
-function refusal(endpoint: string): EndpointError {
-  try {
-    resolveEndpoint(endpoint, { dataDir, warnings: [] });
-  } catch (err) {
-    if (err instanceof EndpointError) return err;
-    throw err;
-  }
-  throw new Error(`expected ${endpoint} to be refused`);
-}
+const refusal = (endpoint: string): EndpointError =>
+  thrownBy(EndpointError, () => resolveEndpoint(endpoint, { dataDir, warnings: [] }));
 
 describe('resolveEndpoint', () => {
   it('maps sqlite:// URLs and bare paths to the SQLite driver, relative to the data dir', () => {

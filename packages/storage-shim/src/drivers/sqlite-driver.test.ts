@@ -4,21 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toKeyRange } from '../keys.js';
-import type { KeyValue } from '../types.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteDriver } from './sqlite-driver.js';
+import { nextVersion as kv } from '../mvcc/test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnpaas-driver-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const b = (s: string) => Buffer.from(s, 'latin1');
-const kv = (key: string, rev: number, value: string, prev?: KeyValue): KeyValue => ({
-  key: b(key),
-  value: b(value),
-  modRevision: rev,
-  createRevision: prev?.createRevision ?? rev,
-  version: (prev?.version ?? 0) + 1,
-  lease: 0n,
-});
 
 describe('SqliteDriver', () => {
   it('keeps bytes exact: NUL and 0xff keys, empty and binary values, 64-bit leases', () => {

@@ -6,19 +6,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toKeyRange } from '../keys.js';
 import type { KeyValue } from '../types.js';
 import { SqliteDriver } from './sqlite-driver.js';
+import { nextVersion as version } from '../mvcc/test-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnpaas-labels-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const b = (s: string) => Buffer.from(s);
 const object = (labels: Record<string, string>) => JSON.stringify({ metadata: { labels } });
-const version = (key: string, rev: number, value: string, prev?: KeyValue): KeyValue => ({
-  key: b(key),
-  value: b(value),
-  modRevision: rev,
-  createRevision: prev?.createRevision ?? rev,
-  version: (prev?.version ?? 0) + 1,
-  lease: 0n,
-});
 const ALL = toKeyRange(b('/'), b('\0'));
 const keysOf = (kvs: KeyValue[]) => kvs.map((kv) => kv.key.toString());
 

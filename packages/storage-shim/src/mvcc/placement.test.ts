@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databaseIdentity, registry } from '../drivers/registry.js';
 import { StoreError } from '../errors.js';
@@ -10,24 +11,11 @@ import { encodeFingerprint, routingFingerprint } from '../routing/routing-finger
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
 import { misplacedKeys } from './placement.js';
 import { RevisionStore } from './store.js';
-import { put, rangeReq } from './test-helpers.js';
+import { prefixTopology, put, rangeReq } from './test-helpers.js';
 
-const TENANTS = `
-backends:
-  - name: tenants
-    endpoint: sqlite://tenants.db
-    prefix: { prefix: "/t/" }
-`;
+const TENANTS = prefixTopology({ tenants: '/t/' });
 /** The same route plus a narrower one in front of it: keys under /t/vip/ change backend. */
-const VIP_FIRST = `
-backends:
-  - name: vip
-    endpoint: sqlite://vip.db
-    prefix: { prefix: "/t/vip/" }
-  - name: tenants
-    endpoint: sqlite://tenants.db
-    prefix: { prefix: "/t/" }
-`;
+const VIP_FIRST = prefixTopology({ vip: '/t/vip/', tenants: '/t/' });
 
 let dir: string;
 let store: RevisionStore | undefined;
@@ -65,15 +53,7 @@ async function reopen(yaml?: string): Promise<RevisionStore> {
   return open(yaml);
 }
 
-function refusal(fn: () => unknown): StoreError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (fn: () => unknown): StoreError => thrownBy(StoreError, fn);
 
 const checked = () => logged.filter((l) => String(l.msg).includes('checking every stored key')).length;
 

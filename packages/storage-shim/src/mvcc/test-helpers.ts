@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
-import { type RangeRequest, type RangeResponse, type TxnRequest, rangeRequest } from '../types.js';
+import { type KeyValue, type RangeRequest, type RangeResponse, type TxnRequest, rangeRequest } from '../types.js';
 import { RevisionStore } from './store.js';
 import { registry } from '../drivers/registry.js';
 
@@ -79,12 +79,44 @@ backends:
     endpoint: sqlite://blue.db
     namespace: { namespace: blue }
 `;
+/**
+ * A topology of one SQLite file per absolute key prefix, tried in the order
+ * given: `{ alpha: '/a/' }` sends the keys under /a/ to alpha.db.
+ */
+export function prefixTopology(prefixes: Record<string, string>): string {
+  const backends = Object.entries(prefixes).map(
+    ([name, prefix]) => `  - name: ${name}\n    endpoint: sqlite://${name}.db\n    prefix: { prefix: "${prefix}" }\n`,
+  );
+  return `backends:\n${backends.join('')}`;
+}
+
 export const PODS = '/registry/pods/';
 export const PODS_END = '/registry/pods0';
+
+/** A store of two SQLite files, the pods of namespace red in one and of blue in the other. */
+export function openPodsStore(options: TestStoreOptions = {}): TestStore {
+  return openTestStore(ROUTED_PODS_TOPOLOGY, options);
+}
 
 /** A Range on a store of SQLite files, which answers it synchronously (RevisionStore.range). */
 export function rangeOf(store: RevisionStore, req: RangeRequest): RangeResponse {
   const answer = store.range(req);
   if (answer instanceof Promise) throw new Error('a store of SQLite files answered a Range asynchronously');
   return answer;
+}
+
+/**
+ * The KeyValue a driver stores as `key`'s version at `rev`: the next one after
+ * `prev` (its create revision, its version + 1), or a new key's first. Key and
+ * value are latin1, so a test can write any byte.
+ */
+export function nextVersion(key: string, rev: number, value: string, prev?: KeyValue): KeyValue {
+  return {
+    key: Buffer.from(key, 'latin1'),
+    value: Buffer.from(value, 'latin1'),
+    modRevision: rev,
+    createRevision: prev?.createRevision ?? rev,
+    version: (prev?.version ?? 0) + 1,
+    lease: 0n,
+  };
 }

@@ -31,6 +31,11 @@ backends:
     regexp: { prefix: "(clusterroles|roles)/" }
 `;
 
+/** BASE with `field` written under the endpoint that ends in `database`. */
+function under(database: string, field: string): string {
+  return BASE.replace(`${database}\n`, `${database}\n    ${field}\n`);
+}
+
 function fingerprint(text: string): RoutingFingerprint {
   return routingFingerprint(parseTopology(text, where), databaseIdentity);
 }
@@ -127,25 +132,10 @@ backends:
       ['sslmode', BASE.replace('/tenants?sslmode=disable', '/tenants?sslmode=verify-full')],
       [
         'backendTLS files',
-        BASE.replace(
-          'postgres://store:pw@db.example/rbac\n',
-          'postgres://store:pw@db.example/rbac\n    backendTLS: { caFile: /etc/db/ca.crt, certFile: c.crt, keyFile: c.key }\n',
-        ),
+        under('db.example/rbac', 'backendTLS: { caFile: /etc/db/ca.crt, certFile: c.crt, keyFile: c.key }'),
       ],
-      [
-        'connectionPool',
-        BASE.replace(
-          'postgres://store:pw@db.example/users\n',
-          'postgres://store:pw@db.example/users\n    connectionPool: { maxOpen: 10, connectTimeout: 3s }\n',
-        ),
-      ],
-      [
-        'an ignored HariKube field',
-        BASE.replace(
-          'postgres://store:pw@db.example/rbac\n',
-          'postgres://store:pw@db.example/rbac\n    compactInterval: 5m\n',
-        ),
-      ],
+      ['connectionPool', under('db.example/users', 'connectionPool: { maxOpen: 10, connectTimeout: 3s }')],
+      ['an ignored HariKube field', under('db.example/rbac', 'compactInterval: 5m')],
       ['postgresql://', BASE.replace('postgres://store:pw@db.example/users', 'postgresql://store:pw@db.example/users')],
       ['the default port written out', BASE.replace('db.example/users', 'db.example:5432/users')],
       ['a host in capitals', BASE.replace('db.example/users', 'DB.Example/users')],

@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { thrownBy } from '@cnpaas/service-kit/testing';
 import { StoreError } from '../errors.js';
 import { parseTopology } from './topology.js';
 
 const where = { file: '/etc/cnpaas/topology.yaml', dataDir: '/var/lib/cnpaas' };
 
-function error(text: string): StoreError {
-  try {
-    parseTopology(text, where);
-  } catch (err) {
-    if (err instanceof StoreError) return err;
-    throw err;
-  }
-  throw new Error('expected the topology to be refused');
+const error = (text: string): StoreError => thrownBy(StoreError, () => parseTopology(text, where));
+
+/** A topology of one SQLite backend, a.db, named `name`, with `fields` besides its name and endpoint. */
+function oneBackend(fields: string, name = 'x'): string {
+  return `backends: [{ name: ${name}, endpoint: "sqlite://a.db"${fields ? `, ${fields}` : ''} }]`;
 }
 
 describe('parseTopology', () => {
@@ -83,39 +81,19 @@ spec:
       'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a } }, { name: y, endpoint: "sqlite://a.db", prefix: { prefix: b } }]',
       'backends[1].endpoint sqlite://a.db is already used by x',
     ],
-    ['no matcher', 'backends: [{ name: x, endpoint: "sqlite://a.db" }]', 'backends[0] has no matcher'],
-    [
-      'two matchers',
-      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, namespace: { namespace: n } }]',
-      'has 2 matchers',
-    ],
-    [
-      'a missing group',
-      'backends: [{ name: x, endpoint: "sqlite://a.db", customresource: { kind: k } }]',
-      'backends[0].customresource.group is missing',
-    ],
+    ['no matcher', oneBackend(''), 'backends[0] has no matcher'],
+    ['two matchers', oneBackend('prefix: { prefix: a }, namespace: { namespace: n }'), 'has 2 matchers'],
+    ['a missing group', oneBackend('customresource: { kind: k }'), 'backends[0].customresource.group is missing'],
     [
       'a bad regexp',
-      'backends: [{ name: x, endpoint: "sqlite://a.db", regexp: { prefix: "(" } }]',
+      oneBackend('regexp: { prefix: "(" }'),
       'backends[0].regexp.prefix is not a valid regular expression',
     ],
-    [
-      'an unknown field',
-      'backends: [{ name: x, endpoint: "sqlite://a.db", prefix: { prefix: a }, colour: red }]',
-      'backends[0].colour is not a known field',
-    ],
-    [
-      'the reserved name',
-      'backends: [{ name: main, endpoint: "sqlite://a.db", prefix: { prefix: a } }]',
-      '"main" is reserved',
-    ],
+    ['an unknown field', oneBackend('prefix: { prefix: a }, colour: red'), 'backends[0].colour is not a known field'],
+    ['the reserved name', oneBackend('prefix: { prefix: a }', 'main'), '"main" is reserved'],
     ['bad YAML', 'backends: [', 'is not valid YAML'],
     ['the wrong kind', 'apiVersion: v1\nkind: ConfigMap', 'has neither `backends` nor `kind: TopologyConfig`'],
-    [
-      'a bad name',
-      'backends: [{ name: "Bad Name", endpoint: "sqlite://a.db", prefix: { prefix: a } }]',
-      'is not a valid name',
-    ],
+    ['a bad name', oneBackend('prefix: { prefix: a }', '"Bad Name"'), 'is not a valid name'],
   ])('refuses %s, naming the file and the field', (_what, text, message) => {
     const err = error(text);
     expect(err.code).toBe('CNPAAS_STORE_BAD_TOPOLOGY');

@@ -4,17 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '@cnpaas/service-kit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  b,
-  openTestStore,
-  PODS,
-  PODS_END,
-  put,
-  rangeReq,
-  ROUTED_PODS_TOPOLOGY,
-  type TestStore,
-  rangeOf,
-} from '../mvcc/test-helpers.js';
+import { b, openPodsStore, PODS, PODS_END, put, rangeOf, rangeReq, type TestStore } from '../mvcc/test-helpers.js';
 import type { KeyValue, RangeRequest } from '../types.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { toKeyRange } from '../keys.js';
@@ -112,7 +102,7 @@ describe('label index', () => {
     'answers exactly as the scan, across backends, revisions, label changes, deletes and compaction (seed %i)',
     async (seed) => {
       const rnd = seededRandom(seed);
-      t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
+      t = openPodsStore({ labelIndex: true });
       const revisions: number[] = [];
       let compacted = 0;
       let checks = 0;
@@ -150,7 +140,7 @@ describe('label index', () => {
   );
 
   it('pages a selected list at the first page revision while objects change labels and go away', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
+    t = openPodsStore({ labelIndex: true });
     for (let i = 0; i < 30; i++) {
       const ns = NAMESPACES[i % 3]!;
       await t.store.put(
@@ -181,7 +171,7 @@ describe('label index', () => {
   });
 
   it('leaves no index row behind the versions compaction removed', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY, { labelIndex: true });
+    t = openPodsStore({ labelIndex: true });
     for (let i = 0; i < 20; i++) {
       const key = `${PODS}red/p${i % 4}`;
       await t.store.put(put(key, JSON.stringify({ metadata: { labels: { app: `v${i}`, keep: 'x' } } })));

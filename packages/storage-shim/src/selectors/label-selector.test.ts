@@ -102,51 +102,37 @@ describe('label selector parsing', () => {
 });
 
 describe('label selector matching', () => {
-  it.each([
-    // selector, labels, matches
-    ['', {}, true],
-    ['app=web', { app: 'web' }, true],
-    ['app=web', { app: 'db' }, false],
-    ['app=web', {}, false],
-    ['app==web', { app: 'web', x: 'y' }, true],
+  it.each<[string, Record<string, string>[], Record<string, string>[]]>([
+    // selector, the label sets it matches, those it does not
+    ['', [{}], []],
+    ['app=web', [{ app: 'web' }], [{ app: 'db' }, {}]],
+    ['app==web', [{ app: 'web', x: 'y' }], []],
     // `!=` and `notin` select objects without the label (Kubernetes semantics).
-    ['app!=web', {}, true],
-    ['app!=web', { app: 'db' }, true],
-    ['app!=web', { app: 'web' }, false],
-    ['app notin (a,b)', {}, true],
-    ['app notin (a,b)', { app: 'c' }, true],
-    ['app notin (a,b)', { app: 'b' }, false],
-    ['app in (a,b)', { app: 'a' }, true],
-    ['app in (a,b)', {}, false],
-    ['app in (a,b)', { app: 'c' }, false],
-    ['app', { app: '' }, true],
-    ['app', {}, false],
+    ['app!=web', [{}, { app: 'db' }], [{ app: 'web' }]],
+    ['app notin (a,b)', [{}, { app: 'c' }], [{ app: 'b' }]],
+    ['app in (a,b)', [{ app: 'a' }], [{}, { app: 'c' }]],
+    ['app', [{ app: '' }], [{}]],
     // `!key` holds for an object with no labels and for one with many others.
-    ['!app', {}, true],
-    ['!app', { a: '1', b: '2', c: '3' }, true],
-    ['!app', { app: '' }, false],
-    ['app=', { app: '' }, true],
-    ['app=', {}, false],
-    ['app in ()', { app: '' }, true],
-    ['app in ()', { app: 'x' }, false],
+    ['!app', [{}, { a: '1', b: '2', c: '3' }], [{ app: '' }]],
+    ['app=', [{ app: '' }], [{}]],
+    ['app in ()', [{ app: '' }], [{ app: 'x' }]],
     // `>` and `<` compare 64-bit integers; a label that is not one never matches.
-    ['tier>3', { tier: '4' }, true],
-    ['tier>3', { tier: '3' }, false],
-    ['tier>3', { tier: '10' }, true],
-    ['tier<10', { tier: '9' }, true],
-    ['tier<10', { tier: '-5' }, true],
-    ['tier<10', { tier: '007' }, true],
-    ['tier>3', { tier: 'four' }, false],
-    ['tier>3', {}, false],
-    ['tier<3', {}, false],
-    ['tier>9007199254740992', { tier: '9007199254740993' }, true],
-    ['tier<3', { tier: '99999999999999999999' }, false],
+    ['tier>3', [{ tier: '4' }, { tier: '10' }], [{ tier: '3' }, { tier: 'four' }, {}]],
+    ['tier<10', [{ tier: '9' }, { tier: '-5' }, { tier: '007' }], []],
+    ['tier<3', [], [{}, { tier: '99999999999999999999' }]],
+    ['tier>9007199254740992', [{ tier: '9007199254740993' }], []],
     // Every requirement must hold.
-    ['a=1,b!=2,!c', { a: '1' }, true],
-    ['a=1,b!=2,!c', { a: '1', b: '2' }, false],
-    ['a=1,b!=2,!c', { a: '1', c: '' }, false],
-    ['a=1,a=2', { a: '1' }, false],
-  ])('%j on %j is %s', (selector, set, expected) => {
-    expect(matches(selector, set)).toBe(expected);
+    [
+      'a=1,b!=2,!c',
+      [{ a: '1' }],
+      [
+        { a: '1', b: '2' },
+        { a: '1', c: '' },
+      ],
+    ],
+    ['a=1,a=2', [], [{ a: '1' }]],
+  ])('%j matches %j, not %j', (selector, matching, other) => {
+    for (const set of matching) expect(matches(selector, set), JSON.stringify(set)).toBe(true);
+    for (const set of other) expect(matches(selector, set), JSON.stringify(set)).toBe(false);
   });
 });

@@ -5,14 +5,14 @@ import { EtcdError } from '../errors.js';
 import { toKeyRange } from '../keys.js';
 import {
   b,
+  openPodsStore,
   openTestStore,
   PODS,
   PODS_END,
   put,
-  rangeReq,
-  ROUTED_PODS_TOPOLOGY,
-  type TestStore,
   rangeOf,
+  rangeReq,
+  type TestStore,
 } from '../mvcc/test-helpers.js';
 import { WatchHub, Watcher, type WatchSink } from '../mvcc/watch-hub.js';
 import type { Event, KeyValue, RangeRequest } from '../types.js';
@@ -98,7 +98,7 @@ const SELECTORS: Array<[string, string]> = [
 
 describe('Range with a selector', () => {
   it.each(SELECTORS)('label %j field %j: exactly the matching keys, count of matches', async (label, field) => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: label, fieldSelector: field });
     const expected = reference(req);
@@ -112,7 +112,7 @@ describe('Range with a selector', () => {
   });
 
   it('pages through the matches with limit and more, at one revision, across backends', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods(fleet());
     const label = 'app!=db';
     const all = reference(rangeReq(PODS, PODS_END, { labelSelector: label }));
@@ -138,7 +138,7 @@ describe('Range with a selector', () => {
   });
 
   it('answers at a past revision with the labels the objects had then', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods([{ ns: 'red', name: 'a', labels: { app: 'web' } }]);
     const before = t.store.revision;
     await putPods([{ ns: 'red', name: 'a', labels: { app: 'db' } }]);
@@ -148,7 +148,7 @@ describe('Range with a selector', () => {
   });
 
   it('keeps keys_only, sorting and the mod-revision filters working on the matches', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods(fleet());
     const req = rangeReq(PODS, PODS_END, { labelSelector: 'app=web' });
     const expected = keys(reference(req));
@@ -169,7 +169,7 @@ describe('Range with a selector', () => {
   });
 
   it('keeps values it cannot read (protobuf) and filters inside a txn', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods([
       { ns: 'red', name: 'a', labels: { app: 'web' } },
       { ns: 'red', name: 'b', labels: { app: 'db' } },
@@ -198,7 +198,7 @@ describe('Range with a selector', () => {
   });
 
   it('answers exactly as before when the selectors are empty', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     await putPods(fleet());
     const plain = rangeReq(PODS, PODS_END, { limit: 5 });
     expect(rangeOf(t.store, { ...plain, labelSelector: '', fieldSelector: '' })).toEqual(rangeOf(t.store, plain));
@@ -210,7 +210,7 @@ describe('Range with a selector, seeded random histories', () => {
   const FIELD_SELECTORS = ['', 'spec.nodeName=n1', 'spec.nodeName!=n1', 'metadata.namespace=blue'];
 
   it.each([1, 2, 3])('seed %i: every page, at every revision, is the reference page', async (seed) => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     const next = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const revisions: number[] = [];
@@ -312,7 +312,7 @@ describe('Watch with a selector', () => {
   const EXPECTED = ['PUT red/a', 'PUT red/a', 'PUT blue/b', 'PUT red/a', 'DELETE blue/b'];
 
   it('sends what enters, changes inside or leaves the selection, live', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     const hub = new WatchHub(t.store);
     try {
       const withPrev = watch(hub, { start: t.store.revision + 1, label: 'app=web', prevKv: true });
@@ -333,7 +333,7 @@ describe('Watch with a selector', () => {
   });
 
   it('sends the same events when catching up from history', async () => {
-    t = openTestStore(ROUTED_PODS_TOPOLOGY);
+    t = openPodsStore();
     const hub = new WatchHub(t.store);
     try {
       const start = t.store.revision + 1;

@@ -22,20 +22,31 @@ function serverSessions(running: RunningGrpcServer): http2.ServerHttp2Session[] 
   return [...servers.values()].flatMap((s) => [...s.sessions]);
 }
 
+/** An HTTP/2 client of the server, destroyed after the test; its errors are the test's to provoke. */
+function connect(running: RunningGrpcServer): http2.ClientHttp2Session {
+  const client = http2.connect(running.urls[0]!);
+  cleanups.push(() => {
+    client.destroy();
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+/** Waits, 5 s at most, until the server holds a session of a client's connection. */
+async function sessionOpened(running: RunningGrpcServer): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (serverSessions(running).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('graceful stop of the gRPC server', () => {
   it('finishes when a client connection was torn down but not yet closed as close() starts (grpc-node#1458)', async () => {
     const running = await start(5000);
-    const client = http2.connect(running.urls[0]!);
-    cleanups.push(() => {
-      client.destroy();
-    });
-    client.on('error', () => {});
+    const client = connect(running);
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    const deadline = Date.now() + 5000;
-    while (serverSessions(running).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sessionOpened(running);
     const [session] = serverSessions(running);
     expect(session).toBeDefined();
 
@@ -55,11 +66,7 @@ describe('graceful stop of the gRPC server', () => {
 
   it('cuts connections that stay open after the grace period', async () => {
     const running = await start(300);
-    const client = http2.connect(running.urls[0]!);
-    cleanups.push(() => {
-      client.destroy();
-    });
-    client.on('error', () => {});
+    const client = connect(running);
     // A call whose request never arrives keeps its connection open past a graceful close.
     const stream = client.request({
       ':method': 'POST',
@@ -70,8 +77,7 @@ describe('graceful stop of the gRPC server', () => {
     stream.on('error', () => {});
     stream.write(Buffer.from([0, 0, 0, 0, 100])); // a message header announcing 100 bytes that never come
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    const deadline = Date.now() + 5000;
-    while (serverSessions(running).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sessionOpened(running);
     await new Promise((r) => setTimeout(r, 100)); // the stream reaches the server
     const started = Date.now();
     await running.close();

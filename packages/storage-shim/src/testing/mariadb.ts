@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { serverDir } from './server-dir.js';
+import { type ServerTls, serverDir } from './server-dir.js';
 import { serverProcess } from './server-process.js';
 import mysql from 'mysql2/promise';
 
@@ -56,28 +55,21 @@ export function mariadbMissing(): string | undefined {
  */
 export async function startMariadb(
   port: number,
-  options: { tls?: { cert: string; key: string; ca: string }; durable?: boolean } = {},
+  options: { tls?: ServerTls; durable?: boolean } = {},
 ): Promise<MariadbHandle> {
-  const { dir, run, owned } = serverDir('cnpaas-mariadb-', 'mysql');
+  const { dir, run, init, ownedTls } = serverDir('cnpaas-mariadb-', 'mysql');
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const data = join(dir, 'data');
   const socket = join(dir, 'sock');
-  const [initCmd, initArgs] = run(which('mariadb-install-db')!, [
+  init(which('mariadb-install-db')!, [
     '--no-defaults',
     `--datadir=${data}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     '--skip-name-resolve',
   ]);
-  execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
-  const tlsArgs: string[] = [];
-  if (options.tls) {
-    tlsArgs.push(
-      `--ssl-cert=${owned('server.crt', options.tls.cert)}`,
-      `--ssl-key=${owned('server.key', options.tls.key)}`,
-      `--ssl-ca=${owned('ca.crt', options.tls.ca)}`,
-    );
-  }
+  const tls = options.tls && ownedTls(options.tls);
+  const tlsArgs = tls ? [`--ssl-cert=${tls.cert}`, `--ssl-key=${tls.key}`, `--ssl-ca=${tls.ca}`] : [];
   const argv = run(which('mariadbd')!, [
     '--no-defaults',
     `--datadir=${data}`,

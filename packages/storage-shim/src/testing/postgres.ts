@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { serverDir } from './server-dir.js';
+import { type ServerTls, serverDir } from './server-dir.js';
 import { serverProcess } from './server-process.js';
 import pg from 'pg';
 
@@ -34,11 +33,7 @@ export function postgresMissing(): string | undefined {
 }
 
 /** PEM texts for a server that accepts TCP logins only over TLS, with a client certificate from `ca`. */
-export interface PostgresTls {
-  cert: string;
-  key: string;
-  ca: string;
-}
+export type PostgresTls = ServerTls;
 
 /**
  * Starts a throw-away PostgreSQL 15 on `port` (a free loopback port the caller
@@ -58,11 +53,11 @@ export async function startPostgres(
   port: number,
   options: { tls?: PostgresTls; fsync?: boolean; maxConnections?: number } = {},
 ): Promise<PostgresHandle> {
-  const { dir, run, owned } = serverDir('cnpaas-pg-', 'postgres');
+  const { dir, run, owned, init, ownedTls } = serverDir('cnpaas-pg-', 'postgres');
   const password = `pw-${Math.random().toString(36).slice(2)}`;
   const pwfile = owned('pwfile', `${password}\n`);
   const data = join(dir, 'data');
-  const [initCmd, initArgs] = run(join(BIN, 'initdb'), [
+  init(join(BIN, 'initdb'), [
     '-D',
     data,
     '-U',
@@ -73,17 +68,16 @@ export async function startPostgres(
     '--encoding=UTF8',
     '--locale=C',
   ]);
-  execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
   const tlsArgs: string[] = [];
   if (options.tls) {
+    const tls = ownedTls(options.tls);
     const hba = owned(
       'pg_hba.conf',
       'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256 clientcert=verify-full\n',
     );
     tlsArgs.push(
-      ...['-c', 'ssl=on', '-c', `ssl_cert_file=${owned('server.crt', options.tls.cert)}`],
-      ...['-c', `ssl_key_file=${owned('server.key', options.tls.key)}`],
-      ...['-c', `ssl_ca_file=${owned('ca.crt', options.tls.ca)}`, '-c', `hba_file=${hba}`],
+      ...['-c', 'ssl=on', '-c', `ssl_cert_file=${tls.cert}`, '-c', `ssl_key_file=${tls.key}`],
+      ...['-c', `ssl_ca_file=${tls.ca}`, '-c', `hba_file=${hba}`],
     );
   }
   const argv = run(join(BIN, 'postgres'), [

@@ -15,6 +15,17 @@ export interface ServerDir {
   run: (cmd: string, args: string[]) => [string, string[]];
   /** Writes a 0600 file the server reads (a password, a certificate, a key) and returns its path. */
   owned: (name: string, text: string) => string;
+  /** Runs the server's one-off initializer (initdb, mariadb-install-db) as the dir's owner, in the dir. */
+  init: (cmd: string, args: string[]) => void;
+  /** Writes the server's certificate, key and client CA as owned files and returns their paths. */
+  ownedTls: (tls: ServerTls) => ServerTls;
+}
+
+/** A server's TLS material, PEM text or the files that hold it. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+  ca: string;
 }
 
 export function serverDir(prefix: string, systemUser: string): ServerDir {
@@ -28,14 +39,26 @@ export function serverDir(prefix: string, systemUser: string): ServerDir {
   const setpriv = owner
     ? ['setpriv', `--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--']
     : undefined;
+  const run: ServerDir['run'] = (cmd, args) =>
+    setpriv ? ['setpriv', [...setpriv.slice(1), cmd, ...args]] : [cmd, args];
+  const owned: ServerDir['owned'] = (name, text) => {
+    const file = join(dir, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    if (owner) chownSync(file, owner.uid, owner.gid);
+    return file;
+  };
   return {
     dir,
-    run: (cmd, args) => (setpriv ? ['setpriv', [...setpriv.slice(1), cmd, ...args]] : [cmd, args]),
-    owned: (name, text) => {
-      const file = join(dir, name);
-      writeFileSync(file, text, { mode: 0o600 });
-      if (owner) chownSync(file, owner.uid, owner.gid);
-      return file;
+    run,
+    owned,
+    init: (cmd, args) => {
+      const [initCmd, initArgs] = run(cmd, args);
+      execFileSync(initCmd, initArgs, { cwd: dir, stdio: 'pipe' });
     },
+    ownedTls: (tls) => ({
+      cert: owned('server.crt', tls.cert),
+      key: owned('server.key', tls.key),
+      ca: owned('ca.crt', tls.ca),
+    }),
   };
 }

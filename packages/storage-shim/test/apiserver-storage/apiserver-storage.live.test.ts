@@ -43,6 +43,75 @@ const REPLICAS_TOPOLOGY = join(REPO, 'scripts/k8s/storagetest/topology-replicas.
 const MINUTE = 60_000;
 const LONG = process.env.CNPAAS_LONG === '1';
 const PACKAGES = LONG ? ['--extended'] : [];
+/** A run of the suite: the name its results go by, what it runs against, and how storage-test.sh is told so. */
+interface SuiteRun {
+  name: string;
+  against: string;
+  /** storage-test.sh's flags besides the packages. */
+  flags: string[];
+  /** Only the etcd3 package (a topology routes its keys); otherwise every package, or the extended set with CNPAAS_LONG=1. */
+  etcd3Only?: boolean;
+  /** The database servers it runs on; without one of them it is skipped. */
+  needs?: ('postgres' | 'mariadb')[];
+}
+
+const STORE = ['--target', 'store'];
+const RUNS: SuiteRun[] = [
+  { name: 'store', against: 'cnpaas-store', flags: STORE },
+  {
+    name: 'routed',
+    against: 'cnpaas-store routed over three backends',
+    flags: [...STORE, '--topology', SPLIT_TOPOLOGY],
+    etcd3Only: true,
+  },
+  {
+    name: 'postgres',
+    against: 'cnpaas-store with everything on PostgreSQL',
+    flags: [...STORE, '--backend', 'postgres'],
+    needs: ['postgres'],
+  },
+  {
+    name: 'mariadb',
+    against: 'cnpaas-store with everything on MariaDB',
+    flags: [...STORE, '--backend', 'mysql'],
+    needs: ['mariadb'],
+  },
+  {
+    name: 'mixed',
+    against: 'cnpaas-store routed over PostgreSQL, MariaDB and SQLite at once',
+    flags: [...STORE, '--topology', MIXED_TOPOLOGY],
+    etcd3Only: true,
+    needs: ['postgres', 'mariadb'],
+  },
+  // The overlay gives the client both replicas' endpoints; clientv3 balances
+  // round robin per RPC and per watch stream, so a test's write and the read
+  // or watch that must see it go to different processes, and the overlay
+  // fails any test in which one replica served none of 8 or more requests.
+  {
+    name: 'replicas',
+    against: 'two cnpaas-store replicas on one PostgreSQL database, the client on both',
+    flags: [...STORE, '--backend', 'postgres', '--replicas', '2'],
+    needs: ['postgres'],
+  },
+  {
+    name: 'replicas-routed',
+    against: 'two cnpaas-store replicas routed over PostgreSQL, MariaDB and a second PostgreSQL database',
+    flags: [...STORE, '--backend', 'postgres', '--replicas', '2', '--topology', REPLICAS_TOPOLOGY],
+    etcd3Only: true,
+    needs: ['postgres', 'mariadb'],
+  },
+  {
+    name: 'etcd',
+    against: 'the embedded etcd 3.6 they use upstream (proves the harness)',
+    flags: ['--target', 'etcd'],
+  },
+];
+
+/** The run's flags with the packages it runs. */
+function suiteFlags(run: SuiteRun): string[] {
+  return [...run.flags, ...(run.etcd3Only ? ['--pkg', 'etcd3'] : PACKAGES)];
+}
+
 /** Tests each run is allowed to skip, by target (STORAGE-TESTS.md lists them with reasons). */
 const EXPECTED_SKIPS: Record<string, string[]> = {
   store: [],
@@ -66,6 +135,7 @@ const POSTGRES_MISSING = postgresMissing();
 const MARIADB_MISSING = mariadbMissing();
 if (POSTGRES_MISSING) console.warn(`skipping the storage tests on PostgreSQL: ${POSTGRES_MISSING}`);
 if (MARIADB_MISSING) console.warn(`skipping the storage tests on MariaDB: ${MARIADB_MISSING}`);
+const DATABASE_MISSING = { postgres: POSTGRES_MISSING, mariadb: MARIADB_MISSING };
 let postgres: PostgresHandle | undefined;
 let mariadb: MariadbHandle | undefined;
 
@@ -179,84 +249,16 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     30 * MINUTE,
   );
 
-  it(
-    'all pass against cnpaas-store',
-    async () => {
-      await runTarget('store', ['--target', 'store', ...PACKAGES]);
-    },
-    (LONG ? 40 : 20) * MINUTE,
-  );
-
-  it(
-    'all pass against cnpaas-store routed over three backends',
-    async () => {
-      await runTarget('routed', ['--target', 'store', '--pkg', 'etcd3', '--topology', SPLIT_TOPOLOGY]);
-    },
-    20 * MINUTE,
-  );
-
-  it.skipIf(POSTGRES_MISSING !== undefined)(
-    'all pass against cnpaas-store with everything on PostgreSQL',
-    async () => {
-      await runTarget('postgres', ['--target', 'store', '--backend', 'postgres', ...PACKAGES]);
-    },
-    (LONG ? 40 : 20) * MINUTE,
-  );
-
-  it.skipIf(MARIADB_MISSING !== undefined)(
-    'all pass against cnpaas-store with everything on MariaDB',
-    async () => {
-      await runTarget('mariadb', ['--target', 'store', '--backend', 'mysql', ...PACKAGES]);
-    },
-    (LONG ? 40 : 20) * MINUTE,
-  );
-
-  it.skipIf(POSTGRES_MISSING !== undefined || MARIADB_MISSING !== undefined)(
-    'all pass against cnpaas-store routed over PostgreSQL, MariaDB and SQLite at once',
-    async () => {
-      await runTarget('mixed', ['--target', 'store', '--pkg', 'etcd3', '--topology', MIXED_TOPOLOGY]);
-    },
-    20 * MINUTE,
-  );
-
-  // The overlay gives the client both replicas' endpoints; clientv3 balances
-  // round robin per RPC and per watch stream, so a test's write and the read
-  // or watch that must see it go to different processes, and the overlay
-  // fails any test in which one replica served none of 8 or more requests.
-  it.skipIf(POSTGRES_MISSING !== undefined)(
-    'all pass against two cnpaas-store replicas on one PostgreSQL database, the client on both',
-    async () => {
-      await runTarget('replicas', ['--target', 'store', '--backend', 'postgres', '--replicas', '2', ...PACKAGES]);
-    },
-    (LONG ? 40 : 20) * MINUTE,
-  );
-
-  it.skipIf(POSTGRES_MISSING !== undefined || MARIADB_MISSING !== undefined)(
-    'all pass against two cnpaas-store replicas routed over PostgreSQL, MariaDB and a second PostgreSQL database',
-    async () => {
-      await runTarget('replicas-routed', [
-        '--target',
-        'store',
-        '--backend',
-        'postgres',
-        '--replicas',
-        '2',
-        '--pkg',
-        'etcd3',
-        '--topology',
-        REPLICAS_TOPOLOGY,
-      ]);
-    },
-    20 * MINUTE,
-  );
-
-  it(
-    'all pass against the embedded etcd 3.6 they use upstream (proves the harness)',
-    async () => {
-      await runTarget('etcd', ['--target', 'etcd', ...PACKAGES]);
-    },
-    (LONG ? 40 : 20) * MINUTE,
-  );
+  for (const run of RUNS) {
+    const missing = (run.needs ?? []).some((server) => DATABASE_MISSING[server] !== undefined);
+    it.skipIf(missing)(
+      `all pass against ${run.against}`,
+      async () => {
+        await runTarget(run.name, suiteFlags(run));
+      },
+      (run.etcd3Only || !LONG ? 20 : 40) * MINUTE,
+    );
+  }
 
   it('ran the same tests against the store and against etcd', () => {
     const store = results.get('store');
@@ -265,13 +267,9 @@ describe("Kubernetes' storage tests (k8s.io/apiserver pkg/storage/etcd3)", () =>
     const names = (r: GoResults) => [...r.passed, ...r.failed, ...r.skipped].sort();
     expect(names(store)).toEqual(names(etcd));
     const etcd3Only = names(etcd).filter((n) => n.startsWith('etcd3/'));
-    for (const run of ['routed', 'mixed', 'replicas-routed']) {
-      const r = results.get(run);
-      if (r) expect(names(r), run).toEqual(etcd3Only);
-    }
-    for (const run of ['postgres', 'mariadb', 'replicas']) {
-      const r = results.get(run);
-      if (r) expect(names(r), run).toEqual(names(etcd));
+    for (const run of RUNS) {
+      const r = results.get(run.name);
+      if (r) expect(names(r), run.name).toEqual(run.etcd3Only ? etcd3Only : names(etcd));
     }
   });
 });

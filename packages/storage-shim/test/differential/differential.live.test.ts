@@ -18,6 +18,7 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { prefixTopology } from '../../src/mvcc/test-helpers.js';
 import { startEtcd, startStore, type ServerHandle } from '../support/processes.js';
 import { SQL_SERVERS, type SqlServer, type SqlServerHandle } from '../support/sql-servers.js';
 import { Generator, type Op } from './generator.js';
@@ -56,14 +57,7 @@ if (SQL_MISSING) console.warn(`skipping the differential runs on ${BACKEND}: ${S
  * fall to the default backend. A prefix starting with `/` is an absolute key
  * prefix (not one after `/registry/`).
  */
-const TOPOLOGY = `backends:
-  - name: alpha
-    endpoint: sqlite://alpha.db
-    prefix: { prefix: "/a/" }
-  - name: beta
-    endpoint: sqlite://beta.db
-    prefix: { prefix: "/b/" }
-`;
+const TOPOLOGY = prefixTopology({ alpha: '/a/', beta: '/b/' });
 
 /**
  * The topology on a network database (CNPAAS_DIFF_BACKEND): routed, `/a/`

@@ -446,38 +446,19 @@ export class Generator {
   private kubeCreate(): Op {
     const key = this.key();
     const put = this.plainPut(key, this.leaseForWrite());
-    return {
-      kind: 'txn',
-      shape: 'create',
-      req: { compare: [modEquals(key, 0)], success: [{ request_put: put }], failure: [] },
-    };
+    return kubeTxn({ shape: 'create', key, mod: 0, success: { request_put: put } });
   }
 
   private kubeUpdate(): Op {
     const key = this.key();
     const put = this.plainPut(key, this.leaseForWrite());
-    return {
-      kind: 'txn',
-      shape: 'update',
-      req: {
-        compare: [modEquals(key, this.expectedMod(key))],
-        success: [{ request_put: put }],
-        failure: [{ request_range: rangeOf(key) }],
-      },
-    };
+    return kubeTxn({ shape: 'update', key, mod: this.expectedMod(key), success: { request_put: put } });
   }
 
   private kubeDelete(): Op {
     const key = this.key();
-    return {
-      kind: 'txn',
-      shape: 'delete',
-      req: {
-        compare: [modEquals(key, this.expectedMod(key))],
-        success: [{ request_delete_range: { key, range_end: EMPTY, prev_kv: false } }],
-        failure: [{ request_range: rangeOf(key) }],
-      },
-    };
+    const success = { request_delete_range: { key, range_end: EMPTY, prev_kv: false } };
+    return kubeTxn({ shape: 'delete', key, mod: this.expectedMod(key), success });
   }
 
   private kubeCompactCas(): Op {
@@ -899,6 +880,20 @@ const del = (key: Buffer, end: Buffer): RequestOp => ({ request_delete_range: { 
 const txn = (compare: CompareReq[], success: RequestOp[], failure: RequestOp[]): RequestOp => ({
   request_txn: { compare, success, failure },
 });
+
+/**
+ * kube-apiserver's guarded write of `key`: `success` if the key is at mod
+ * revision `mod` (0: absent); otherwise, for an update or a delete, a read of
+ * the key as it is.
+ */
+function kubeTxn(write: { shape: 'create' | 'update' | 'delete'; key: Buffer; mod: number; success: RequestOp }): Op {
+  const failure: RequestOp[] = write.shape === 'create' ? [] : [{ request_range: rangeOf(write.key) }];
+  return {
+    kind: 'txn',
+    shape: write.shape,
+    req: { compare: [modEquals(write.key, write.mod)], success: [write.success], failure },
+  };
+}
 
 function modEquals(key: Buffer, rev: number): CompareReq {
   return { result: 'EQUAL', target: 'MOD', key, range_end: EMPTY, mod_revision: rev };

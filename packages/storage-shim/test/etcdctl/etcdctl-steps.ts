@@ -146,6 +146,24 @@ export function kvs(doc: any): Kv[] {
   return (doc.kvs ?? []).map(kv);
 }
 
+/** A check of the answer's JSON document (`-w json`). */
+export function onJson(check: (doc: any, side: Side) => void): NonNullable<Step['check']> {
+  return (r, side) => check(json(r), side);
+}
+
+/** A check that the answer is at revision rev0 + n of the scenario, then `more` on its JSON document. */
+export function atRevision(n: number, more?: (doc: any, side: Side) => void): NonNullable<Step['check']> {
+  return onJson((doc, side) => {
+    expect(revision(doc)).toBe(side.rev0 + n);
+    more?.(doc, side);
+  });
+}
+
+/** A check that a get found exactly these key-values, written against the side (its rev0, its leases). */
+export function found(expected: (side: Side) => Kv[]): NonNullable<Step['check']> {
+  return (r, side) => expect(kvs(json(r))).toEqual(expected(side));
+}
+
 export function keys(doc: any): string[] {
   return kvs(doc).map((k) => k.key);
 }

@@ -16,7 +16,21 @@ import {
   type CtlResult,
   type Side,
 } from './etcdctl-harness.js';
-import { defineStep, fails, json, keys, kv, kvs, ok, revision, type Kv, type Step } from './etcdctl-steps.js';
+import {
+  defineStep,
+  fails,
+  found,
+  json,
+  keys,
+  kv,
+  kvs,
+  ok,
+  revision,
+  type Kv,
+  type Step,
+  atRevision,
+  onJson,
+} from './etcdctl-steps.js';
 
 /**
  * etcdctl (Debian's 3.4.23, API v3) against the store, as a black box, with a
@@ -170,24 +184,21 @@ function dropResponses(out: unknown): unknown {
 describe('fresh server', () => {
   defineStep(sides, {
     cmd: 'get /nothing -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       // An empty etcd is at revision 1 and a fresh store must be too (nothing written at start-up).
       expect(revision(doc)).toBe(1);
       expect(doc.kvs).toBeUndefined();
-    },
+    }),
   });
 });
 
 scenario('put and get', [
   { cmd: 'put /kv/a 1', check: (r) => expect(ok(r)).toBe('OK\n') },
-  { cmd: 'put /kv/b 2 -w json', check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 2) },
+  { cmd: 'put /kv/b 2 -w json', check: atRevision(2) },
   { cmd: 'put /kv/c 0', check: (r) => expect(ok(r)).toBe('OK\n') },
   {
     cmd: 'put /kv/a 11 --prev-kv -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 4);
+    check: atRevision(4, (doc, s) => {
       expect(kv(doc.prev_kv)).toEqual({
         key: '/kv/a',
         value: '1',
@@ -196,70 +207,63 @@ scenario('put and get', [
         version: 1,
         lease: '0',
       });
-    },
+    }),
   },
   // Simple output of --prev-kv: OK, then the previous key and value.
   { cmd: 'put /kv/a 11 --prev-kv', check: (r) => expect(ok(r)).toBe('OK\n/kv/a\n11\n') },
   {
     cmd: 'get /kv/a -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 5);
+    check: atRevision(5, (doc, s) => {
       expect(kvs(doc)).toEqual([
         { key: '/kv/a', value: '11', create: s.rev0 + 1, mod: s.rev0 + 5, version: 3, lease: '0' },
       ]);
       expect(Number(doc.count)).toBe(1);
       expect(doc.more).toBeUndefined();
-    },
+    }),
   },
   { cmd: 'get /kv/ --prefix', check: (r) => expect(ok(r)).toBe('/kv/a\n11\n/kv/b\n2\n/kv/c\n0\n') },
   {
     cmd: 'get /kv/ --prefix --limit 2 -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       expect(keys(doc)).toEqual(['/kv/a', '/kv/b']);
       expect(doc.more).toBe(true);
       // count is the size of the whole range, not of the page.
       expect(Number(doc.count)).toBe(3);
-    },
+    }),
   },
   {
     cmd: 'get /kv/a /kv/c -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       expect(keys(doc)).toEqual(['/kv/a', '/kv/b']);
       expect(Number(doc.count)).toBe(2);
-    },
+    }),
   },
   {
     cmd: 'get /kv/a --rev={R+1} -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       // A historical read still reports the current revision in the header.
       expect(revision(doc)).toBe(s.rev0 + 5);
       expect(kvs(doc)).toEqual([
         { key: '/kv/a', value: '1', create: s.rev0 + 1, mod: s.rev0 + 1, version: 1, lease: '0' },
       ]);
-    },
+    }),
   },
   {
     cmd: 'get /kv/ --prefix --rev={R+4} -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(kvs(doc).map((k) => [k.key, k.value, k.version, k.mod])).toEqual([
         ['/kv/a', '11', 2, s.rev0 + 4],
         ['/kv/b', '2', 1, s.rev0 + 2],
         ['/kv/c', '0', 1, s.rev0 + 3],
       ]);
-    },
+    }),
   },
   {
     cmd: 'get /kv/ --prefix --rev={R+2} --keys-only -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       expect(keys(doc)).toEqual(['/kv/a', '/kv/b']);
       for (const raw of doc.kvs) expect(raw.value).toBeUndefined();
-    },
+    }),
   },
   { cmd: 'get /kv/ --prefix --keys-only', check: (r) => expect(ok(r)).toBe('/kv/a\n\n/kv/b\n\n/kv/c\n\n') },
   { cmd: 'get /kv/ --prefix --print-value-only', check: (r) => expect(ok(r)).toBe('11\n2\n0\n') },
@@ -286,12 +290,11 @@ scenario('put and get', [
   {
     // etcd sorts the whole range, then applies the limit.
     cmd: 'get /kv/ --prefix --sort-by=VERSION --order=DESCEND --limit 1 -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       expect(keys(doc)).toEqual(['/kv/a']);
       expect(doc.more).toBe(true);
       expect(Number(doc.count)).toBe(3);
-    },
+    }),
   },
   {
     cmd: 'get /kv/ --prefix --consistency=s -w json',
@@ -299,25 +302,20 @@ scenario('put and get', [
   },
   {
     cmd: 'get /kv/zz -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 5);
+    check: atRevision(5, (doc) => {
       expect(doc.kvs).toBeUndefined();
       expect(doc.count).toBeUndefined();
-    },
+    }),
   },
   { cmd: 'get /kv/a --rev=999999', check: (r) => fails(r, 'etcdserver: mvcc: required revision is a future revision') },
   { cmd: "put '' x", check: (r) => fails(r, 'etcdserver: key is not provided') },
   {
     cmd: 'put /kv/b --ignore-value -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 6),
+    check: atRevision(6),
   },
   {
     cmd: 'get /kv/b -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        { key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' },
-      ]),
+    check: found((s) => [{ key: '/kv/b', value: '2', create: s.rev0 + 2, mod: s.rev0 + 6, version: 2, lease: '0' }]),
   },
   { cmd: 'put /kv/missing --ignore-value', check: (r) => fails(r, 'etcdserver: key not found') },
   { cmd: 'put ~fk/a va', check: (r) => expect(ok(r)).toBe('OK\n') },
@@ -327,21 +325,18 @@ scenario('put and get', [
   { cmd: 'get --from-key ~fk/b', check: (r) => expect(ok(r)).toBe('~fk/b\nvb\n~fk/c\nvc\n') },
   {
     cmd: 'get --from-key ~fk/a --limit 1 -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       expect(keys(doc)).toEqual(['~fk/a']);
       expect(doc.more).toBe(true);
       expect(Number(doc.count)).toBe(3);
-    },
+    }),
   },
   { cmd: 'del --from-key ~fk/b', check: (r) => expect(ok(r)).toBe('2\n') },
   {
     cmd: 'get --from-key ~ -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 10);
+    check: atRevision(10, (doc) => {
       expect(keys(doc)).toEqual(['~fk/a']);
-    },
+    }),
   },
 ]);
 
@@ -354,24 +349,20 @@ scenario('del', [
   {
     // Deleting a missing key changes nothing, so it takes no revision.
     cmd: 'del /del/nope -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 6);
+    check: atRevision(6, (doc) => {
       expect(doc.deleted).toBeUndefined();
-    },
+    }),
   },
   { cmd: 'del /del/b --prev-kv', check: (r) => expect(ok(r)).toBe('1\n/del/b\nvb\n') },
   {
     cmd: 'del /del/c /del/e --prev-kv -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 8);
+    check: atRevision(8, (doc, s) => {
       expect(Number(doc.deleted)).toBe(2);
       expect(doc.prev_kvs.map(kv)).toEqual([
         { key: '/del/c', value: 'vc', create: s.rev0 + 3, mod: s.rev0 + 3, version: 1, lease: '0' },
         { key: '/del/d', value: 'vd', create: s.rev0 + 4, mod: s.rev0 + 4, version: 1, lease: '0' },
       ]);
-    },
+    }),
   },
   { cmd: 'get /del/ --prefix -w json', check: (r) => expect(keys(json(r))).toEqual(['/del/e']) },
   { cmd: 'put /del/x/1 1', check: (r) => expect(ok(r)).toBe('OK\n') },
@@ -379,20 +370,16 @@ scenario('del', [
   {
     // A prefix delete removes every key in one revision.
     cmd: 'del /del/ --prefix --prev-kv -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 11);
+    check: atRevision(11, (doc) => {
       expect(Number(doc.deleted)).toBe(3);
       expect(doc.prev_kvs.map(kv).map((k: Kv) => k.key)).toEqual(['/del/e', '/del/x/1', '/del/x/2']);
-    },
+    }),
   },
   {
     cmd: 'get /del/ --prefix -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 11);
+    check: atRevision(11, (doc) => {
       expect(doc.kvs).toBeUndefined();
-    },
+    }),
   },
   // History survives the delete.
   {
@@ -401,15 +388,14 @@ scenario('del', [
   },
   {
     cmd: 'put /del/a again -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 12),
+    check: atRevision(12),
   },
   {
     // A recreated key starts over at version 1 with a new create revision.
     cmd: 'get /del/a -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        { key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' },
-      ]),
+    check: found((s) => [
+      { key: '/del/a', value: 'again', create: s.rev0 + 12, mod: s.rev0 + 12, version: 1, lease: '0' },
+    ]),
   },
 ]);
 
@@ -418,12 +404,11 @@ scenario('txn', [
   {
     cmd: 'txn -w json',
     stdin: 'mod("/tx/k1") > "0"\n\nput /tx/k1 "overwrote"\n\nput /tx/k1 "created"\nput /tx/k2 "extra"\n\n',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.succeeded).toBe(true);
       expect(revision(doc)).toBe(s.rev0 + 2);
       expect(doc.responses).toEqual([{ Response: { ResponsePut: { header: { revision: s.rev0 + 2 } } } }]);
-    },
+    }),
   },
   {
     cmd: 'txn',
@@ -441,37 +426,34 @@ scenario('txn', [
   },
   {
     cmd: 'get /tx/ --prefix -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       // The delete of k3 and the create of k2 share one revision.
       expect(kvs(doc)).toEqual([
         { key: '/tx/k1', value: 'overwrote', create: s.rev0 + 1, mod: s.rev0 + 2, version: 2, lease: '0' },
         { key: '/tx/k2', value: 'y', create: s.rev0 + 4, mod: s.rev0 + 4, version: 1, lease: '0' },
       ]);
       expect(revision(doc)).toBe(s.rev0 + 4);
-    },
+    }),
   },
   {
     cmd: 'txn -w json',
     stdin: 'mod("/tx/k1") = "{R+2}"\nvalue("/tx/k2") != "nope"\n\nget /tx/k1\n\nget /tx/k2\n\n',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.succeeded).toBe(true);
       expect(revision(doc)).toBe(s.rev0 + 4);
       const range = doc.responses[0].Response.ResponseRange;
       expect(kvs(range).map((k) => k.value)).toEqual(['overwrote']);
-    },
+    }),
   },
   {
     // A failed compare with a read-only failure branch: succeeded is omitted (false) and no revision is taken.
     cmd: 'txn -w json',
     stdin: 'mod("/tx/k1") > "{R+2}"\n\nput /tx/k1 never\n\nget /tx/k2\n\n',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.succeeded).toBeUndefined();
       expect(revision(doc)).toBe(s.rev0 + 4);
       expect(kvs(doc.responses[0].Response.ResponseRange).map((k) => k.key)).toEqual(['/tx/k2']);
-    },
+    }),
   },
   {
     cmd: 'txn',
@@ -481,8 +463,7 @@ scenario('txn', [
   {
     cmd: 'txn -w json',
     stdin: 'version("/tx/k2") < "5"\nmod("/tx/k1") < "{R+3}"\n\nput /tx/k1 v3\ndel /tx/k2\nput /tx/k4 v4\n\n\n',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.succeeded).toBe(true);
       expect(revision(doc)).toBe(s.rev0 + 5);
       expect(doc.responses).toEqual([
@@ -490,7 +471,7 @@ scenario('txn', [
         { Response: { ResponseDeleteRange: { header: { revision: s.rev0 + 5 }, deleted: 1 } } },
         { Response: { ResponsePut: { header: { revision: s.rev0 + 5 } } } },
       ]);
-    },
+    }),
   },
   {
     cmd: 'txn',
@@ -499,14 +480,12 @@ scenario('txn', [
   },
   {
     cmd: 'get /tx/ --prefix -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 5);
+    check: atRevision(5, (doc, s) => {
       expect(kvs(doc).map((k) => [k.key, k.value, k.mod])).toEqual([
         ['/tx/k1', 'v3', s.rev0 + 5],
         ['/tx/k4', 'v4', s.rev0 + 5],
       ]);
-    },
+    }),
   },
 ]);
 
@@ -699,29 +678,27 @@ scenario('lease', [
   },
   {
     cmd: 'lease grant 61 -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(Number(doc.TTL)).toBe(61);
       expect(BigInt(doc.ID)).not.toBe(0n);
       s.leases.set('b', BigInt(doc.ID));
       expect(s.leases.get('b')).not.toBe(s.leases.get('a'));
-    },
+    }),
   },
   { cmd: 'put --lease={lease:a} /ls/x vx', check: (r) => expect(ok(r)).toBe('OK\n') },
   { cmd: 'put --lease={lease:a} /ls/y vy', check: (r) => expect(ok(r)).toBe('OK\n') },
   {
     cmd: 'get /ls/x -w json',
-    check: (r, s) =>
-      expect(kvs(json(r))).toEqual([
-        {
-          key: '/ls/x',
-          value: 'vx',
-          create: s.rev0 + 1,
-          mod: s.rev0 + 1,
-          version: 1,
-          lease: s.leases.get('a')!.toString(),
-        },
-      ]),
+    check: found((s) => [
+      {
+        key: '/ls/x',
+        value: 'vx',
+        create: s.rev0 + 1,
+        mod: s.rev0 + 1,
+        version: 1,
+        lease: s.leases.get('a')!.toString(),
+      },
+    ]),
   },
   {
     cmd: 'lease timetolive {lease:a} --keys',
@@ -740,13 +717,12 @@ scenario('lease', [
   {
     cmd: 'lease timetolive {lease:a} --keys -w json',
     normalize: noRemaining,
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(BigInt(doc.id)).toBe(s.leases.get('a'));
       expect(Number(doc['granted-ttl'])).toBe(60);
       expect(Number(doc.ttl)).toBeGreaterThan(50);
       expect(doc.keys.map(unb64).sort()).toEqual(['/ls/x', '/ls/y']);
-    },
+    }),
   },
   {
     cmd: 'lease keep-alive --once {lease:a}',
@@ -755,11 +731,10 @@ scenario('lease', [
   },
   {
     cmd: 'lease keep-alive --once {lease:b} -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(BigInt(doc.ID)).toBe(s.leases.get('b'));
       expect(Number(doc.TTL)).toBe(61);
-    },
+    }),
   },
   {
     cmd: 'lease list -w json',
@@ -791,11 +766,10 @@ scenario('lease', [
   {
     // Both attached keys are deleted in one revision.
     cmd: 'get /ls/ --prefix -w json',
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.kvs).toBeUndefined();
       expect(revision(doc)).toBe(s.rev0 + 3);
-    },
+    }),
   },
   watchJsonStep({
     title: 'watch --prefix /ls/ --rev={R+3} -w json shows both lease deletes at one revision',
@@ -819,12 +793,11 @@ scenario('lease', [
   },
   {
     cmd: 'lease timetolive {lease:a} -w json',
-    check: (r) => {
-      const doc = json(r);
+    check: onJson((doc) => {
       // An unknown lease is TTL -1, not an error.
       expect(Number(doc.ttl)).toBe(-1);
       expect(Number(doc['granted-ttl'] ?? 0)).toBe(0);
-    },
+    }),
   },
   // keep-alive of an unknown lease answers TTL 0, which the client turns into "not found".
   { cmd: 'lease keep-alive --once {lease:a}', check: (r) => fails(r, 'etcdserver: requested lease not found', 2) },
@@ -834,7 +807,7 @@ scenario('lease', [
   {
     // Revoking a lease with no keys changes nothing, so it takes no revision.
     cmd: 'get /ls/ --prefix -w json',
-    check: (r, s) => expect(revision(json(r))).toBe(s.rev0 + 3),
+    check: atRevision(3),
   },
   {
     title: 'a lease of 2s expires and takes its key with it, in one revision',
@@ -1036,8 +1009,7 @@ scenario('maintenance', [
   {
     cmd: 'member list -w json',
     normalize: (out: any[]) => out.map((d) => ({ count: d.members.length, clientURLs: d.members[0].clientURLs })),
-    check: (r, s) => {
-      const doc = json(r);
+    check: onJson((doc, s) => {
       expect(doc.members.length).toBe(1);
       const [m] = doc.members;
       expect(BigInt(m.ID)).not.toBe(0n);
@@ -1047,7 +1019,7 @@ scenario('maintenance', [
       expect(m.clientURLs).toEqual([s.server.endpoint]);
       expect(m.name).toBeTruthy();
       expect(m.isLearner).toBeUndefined();
-    },
+    }),
   },
   {
     cmd: 'member list',
@@ -1131,11 +1103,9 @@ scenario('maintenance', [
   {
     // Defragmentation must not change data or take a revision.
     cmd: 'get /mt/a -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 1);
+    check: atRevision(1, (doc) => {
       expect(kvs(doc).map((k) => k.value)).toEqual(['1']);
-    },
+    }),
   },
 ]);
 
@@ -1181,10 +1151,8 @@ scenario('compaction', [
   {
     // Compaction takes no revision and keeps the latest version.
     cmd: 'get /cp/a -w json',
-    check: (r, s) => {
-      const doc = json(r);
-      expect(revision(doc)).toBe(s.rev0 + 4);
+    check: atRevision(4, (doc, s) => {
       expect(kvs(doc).map((k) => [k.value, k.version, k.create])).toEqual([['4', 4, s.rev0 + 1]]);
-    },
+    }),
   },
 ]);

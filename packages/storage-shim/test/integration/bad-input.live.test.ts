@@ -96,48 +96,52 @@ describe('bad start-up configuration stops the store with a clear message', () =
     });
   }
 
+  /** The store does not start with `args`: it exits 2, with each of `messages` on stderr. */
+  function expectRefused(args: string[], ...messages: string[]): void {
+    const r = run(args);
+    expect(r.status).toBe(2);
+    for (const message of messages) expect(r.stderr).toContain(message);
+  }
+
   it('a malformed topology names the file, the field and the reason', () => {
     const file = join(dir, 'topology.yaml');
     writeFileSync(file, 'backends:\n  - name: users\n    endpoint: redis://db/users\n    prefix: { prefix: users }\n');
-    const r = run([`--topology=${file}`, '--listen-client-urls=http://127.0.0.1:0']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(
+    expectRefused(
+      [`--topology=${file}`, '--listen-client-urls=http://127.0.0.1:0'],
       `CNPAAS_STORE_BAD_TOPOLOGY: ${file}: backends[0].endpoint scheme "redis" is not supported`,
+      'fix:',
     );
-    expect(r.stderr).toContain('fix:');
   });
 
   it('an unknown endpoint scheme', () => {
-    const r = run(['--listen-client-urls=ftp://127.0.0.1:2379']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--listen-client-urls: "ftp://127.0.0.1:2379" has an unknown scheme');
+    expectRefused(
+      ['--listen-client-urls=ftp://127.0.0.1:2379'],
+      '--listen-client-urls: "ftp://127.0.0.1:2379" has an unknown scheme',
+    );
   });
 
   it('plain TCP on a non-loopback address, unless explicitly allowed', () => {
-    const r = run(['--listen-client-urls=http://0.0.0.0:0']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain(
+    expectRefused(
+      ['--listen-client-urls=http://0.0.0.0:0'],
       'CNPAAS_STORE_INSECURE_LISTENER: http://0.0.0.0:0 would accept plain HTTP/2 without TLS on a non-loopback address',
+      '--insecure-allow-unauthenticated-tcp',
     );
-    expect(r.stderr).toContain('--insecure-allow-unauthenticated-tcp');
   });
 
   it('--client-cert-auth beside a listener without TLS', () => {
-    const r = run([
-      '--listen-client-urls=http://127.0.0.1:0',
-      '--client-cert-auth',
-      '--trusted-ca-file=/nonexistent/ca.crt',
-    ]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--client-cert-auth cannot apply to http://127.0.0.1:0');
-    expect(r.stderr).toContain('fix: listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file');
+    expectRefused(
+      ['--listen-client-urls=http://127.0.0.1:0', '--client-cert-auth', '--trusted-ca-file=/nonexistent/ca.crt'],
+      '--client-cert-auth cannot apply to http://127.0.0.1:0',
+      'fix: listen on https://IP:PORT with --cert-file, --key-file and --trusted-ca-file',
+    );
   });
 
   it('metrics on a non-loopback address, unless explicitly allowed', () => {
-    const r = run(['--listen-client-urls=http://127.0.0.1:0', '--listen-metrics-urls=http://0.0.0.0:0']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain('--listen-metrics-urls http://0.0.0.0:0 is not a loopback address');
-    expect(r.stderr).toContain('--insecure-allow-non-loopback-metrics');
+    expectRefused(
+      ['--listen-client-urls=http://127.0.0.1:0', '--listen-metrics-urls=http://0.0.0.0:0'],
+      '--listen-metrics-urls http://0.0.0.0:0 is not a loopback address',
+      '--insecure-allow-non-loopback-metrics',
+    );
   });
 
   it('a plain loopback listener starts, warning that every local user can connect', () => {
@@ -147,8 +151,6 @@ describe('bad start-up configuration stops the store with a clear message', () =
   });
 
   it('an unknown flag', () => {
-    const r = run(['--listen-peer-urls=http://127.0.0.1:1']);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("Unknown option '--listen-peer-urls'");
+    expectRefused(['--listen-peer-urls=http://127.0.0.1:1'], "Unknown option '--listen-peer-urls'");
   });
 });

@@ -12,19 +12,47 @@ import { kindPluralOf, pluralOf, serviceGenerator, serviceNames, toKebab, toPasc
 
 const ROOT = 'packages/stock-keeper';
 
+/** The files the generator wrote under ROOT, as paths in the workspace, sorted. */
+function written(tree: Tree): string[] {
+  return tree
+    .listChanges()
+    .map((c) => c.path)
+    .filter((p) => p.startsWith(ROOT))
+    .sort();
+}
+
+/** Asserts that the generator wrote each of `files` under ROOT. */
+function expectWritten(tree: Tree, files: string[]): void {
+  for (const file of files) expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
+}
+
+/** Asserts that each file the generator wrote under ROOT holds each of its texts (a string, or a pattern it matches). */
+function expectFiles(tree: Tree, wanted: Record<string, (string | RegExp)[]>): void {
+  for (const [file, texts] of Object.entries(wanted)) {
+    const text = tree.read(`${ROOT}/${file}`, 'utf8');
+    for (const t of texts) {
+      if (typeof t === 'string') expect(text, file).toContain(t);
+      else expect(text, file).toMatch(t);
+    }
+  }
+}
+
+/** Asserts that no file the generator wrote under ROOT matches `pattern`. */
+function expectNoneMatch(tree: Tree, pattern: RegExp): void {
+  for (const file of written(tree)) expect(tree.read(file, 'utf8'), file).not.toMatch(pattern);
+}
+
 describe('service generator', () => {
   let tree: Tree;
   beforeEach(() => {
     tree = createTreeWithEmptyWorkspace();
   });
+  /** A file the generator wrote under ROOT. */
+  const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
 
   it('writes the package: CRD, RBAC, webhook configuration, topology, bin launcher, sources and tests, with no template left over', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
-    const files = tree
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(ROOT))
-      .sort();
+    const files = written(tree);
     expect(files).toEqual(
       [
         'README.md',
@@ -78,7 +106,6 @@ describe('service generator', () => {
 
   it('substitutes every name: package, bin, group, kind, plural, error codes, env, Lease', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
-    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
     const pkg = JSON.parse(read('package.json'));
     expect(pkg.name).toBe('@cnpaas/stock-keeper');
     expect(pkg.bin).toEqual({ 'stock-keeper': 'bin/stock-keeper.js' });
@@ -87,25 +114,29 @@ describe('service generator', () => {
     const crd = read('manifests/crds/stockitems.yaml');
     expect(crd).toContain('name: stockitems.stock-keeper.cnpaas.dev');
     expect(crd).toMatch(/kind: StockItem\n\s+listKind: StockItemList\n\s+plural: stockitems\n\s+singular: stockitem/);
-    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_BAD_FLAG: {');
-    expect(read('src/errors.ts')).toContain('export const StockKeeperError = defineErrors({');
-    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_LISTEN_HEALTH'");
-    expect(read('src/names.ts')).toContain("namespace: 'stock-keeper-system'");
-    expect(read('src/reconciler.ts')).toContain('export function stockItemReconciler(');
-    expect(read('src/component.ts')).toContain('export function stockKeeperComponent(');
+    expectFiles(tree, {
+      'src/errors.ts': ['CNPAAS_STOCK_KEEPER_BAD_FLAG: {', 'export const StockKeeperError = defineErrors({'],
+      'src/config.ts': ["env: 'CNPAAS_STOCK_KEEPER_LISTEN_HEALTH'"],
+      'src/names.ts': ["namespace: 'stock-keeper-system'"],
+      'src/reconciler.ts': ['export function stockItemReconciler('],
+      'src/component.ts': ['export function stockKeeperComponent('],
+    });
     // The package is a service composition: cnpaas up --service runs it.
-    expect(read('src/composition.ts')).toContain('export const service: ServiceComposition = {');
-    expect(read('src/composition.ts')).toContain("health: 'stockKeeperHealth'");
-    expect(read('src/composition.ts')).toContain("webhook: 'stockKeeperWebhook'");
-    expect(read('src/index.ts')).toContain("export { service, PORT_NAMES } from './composition.js';");
-    expect(read('src/run.ts')).toContain("processMetricsPrefix: 'cnpaas_stock_keeper_'");
-    expect(read('manifests/rbac.yaml')).toContain('resources: [stockitems/status]');
+    expectFiles(tree, {
+      'src/composition.ts': [
+        'export const service: ServiceComposition = {',
+        "health: 'stockKeeperHealth'",
+        "webhook: 'stockKeeperWebhook'",
+      ],
+      'src/index.ts': ["export { service, PORT_NAMES } from './composition.js';"],
+      'src/run.ts': ["processMetricsPrefix: 'cnpaas_stock_keeper_'"],
+      'manifests/rbac.yaml': ['resources: [stockitems/status]'],
+    });
     expect(pkg.files).toContain('topology.yaml');
   });
 
   it('substitutes the names in the webhook and the topology', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem' });
-    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
     const webhook = read('manifests/validating-webhook-configuration.yaml');
     expect(webhook).toContain('- name: validate-stockitems.stock-keeper.cnpaas.dev');
     // Prettier may wrap the flow mapping (the in-memory workspace has no .prettierrc): look for each entry.
@@ -120,28 +151,41 @@ describe('service generator', () => {
       /apiGroups: \[stock-keeper\.cnpaas\.dev\]\n\s+apiVersions: \[v1\]\n\s+resources: \[stockitems\]/,
     );
     expect(webhook).not.toContain('caBundle:');
-    expect(read('src/webhook.ts')).toContain("path: '/validate/stockitems'");
-    expect(read('src/webhook.ts')).toContain('export function stockItemValidator(');
-    expect(read('src/validation.ts')).toContain('export function checkStockItem(');
-    expect(read('src/webhook-server.ts')).toContain("'CNPAAS_STOCK_KEEPER_BAD_REVIEW'");
-    expect(read('src/webhook-server.ts')).toContain("name: 'cnpaas_stock_keeper_admission_total'");
-    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_TLS_CERT_FILE'");
+    expectFiles(tree, {
+      'src/webhook.ts': ["path: '/validate/stockitems'", 'export function stockItemValidator('],
+      'src/validation.ts': ['export function checkStockItem('],
+      'src/webhook-server.ts': ["'CNPAAS_STOCK_KEEPER_BAD_REVIEW'", "name: 'cnpaas_stock_keeper_admission_total'"],
+      'src/config.ts': ["env: 'CNPAAS_STOCK_KEEPER_TLS_CERT_FILE'"],
+    });
     const topology = read('topology.yaml');
     expect(topology).toContain('endpoint: sqlite://stock-keeper.db');
     expect(topology).toContain('customresource: { group: stock-keeper.cnpaas.dev/v1, kind: stockitems }');
   });
 
+  it.each([
+    [
+      '--function',
+      { function: true },
+      [
+        'manifests/httptrigger.yaml',
+        'manifests/trigger-rbac.yaml',
+        'deploy/base/trigger.yaml',
+        'src/function.ts',
+        'src/function.test.ts',
+      ],
+    ],
+    [
+      '--api',
+      { api: true },
+      ['manifests/apiservice.yaml', 'manifests/api-service.yaml', 'src/api-server.ts', 'src/api-server.test.ts'],
+    ],
+  ])('%s writes its own files', async (_flag, option, files) => {
+    await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', ...option });
+    expectWritten(tree, files);
+  });
+
   it('--function adds the HTTPTrigger, its trigger, the function and its test, and wires them in; without it there is no trace of them', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', function: true });
-    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
-    for (const file of [
-      'manifests/httptrigger.yaml',
-      'manifests/trigger-rbac.yaml',
-      'deploy/base/trigger.yaml',
-      'src/function.ts',
-      'src/function.test.ts',
-    ])
-      expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
     const trigger = read('manifests/httptrigger.yaml');
     expect(trigger).toContain('kind: HTTPTrigger');
     expect(trigger).toMatch(
@@ -150,9 +194,11 @@ describe('service generator', () => {
     expect(trigger).toContain('path: /functions/stockitems');
     // Its own trigger runs it, and no other: the class label, the trigger's identity, RBAC and Deployment.
     expect(trigger).toContain('platform.cnpaas.dev/trigger-class: stock-keeper');
-    expect(read('manifests/trigger-rbac.yaml')).toContain('resourceNames: [cnpaas-trigger-stock-keeper]');
-    expect(read('manifests/kustomization.yaml')).toContain('- trigger-rbac.yaml');
-    expect(read('deploy/base/trigger.yaml')).toMatch(/- --trigger-class\n\s+- stock-keeper\n/);
+    expectFiles(tree, {
+      'manifests/trigger-rbac.yaml': ['resourceNames: [cnpaas-trigger-stock-keeper]'],
+      'manifests/kustomization.yaml': ['- trigger-rbac.yaml'],
+      'deploy/base/trigger.yaml': [/- --trigger-class\n\s+- stock-keeper\n/],
+    });
     expect(read('deploy/base/kustomization.yaml')).toContain(
       'labelSelector: app.kubernetes.io/name=stock-keeper-trigger',
     );
@@ -163,47 +209,36 @@ describe('service generator', () => {
     expect(composition).toContain('triggerClass: TRIGGER.name');
     expect(composition).toContain('allowTargets: [webhookHostPort]');
     expect(composition).toMatch(/ctx\.ownCa\(\{\s*name: TRIGGER\.deliveryCa,/);
-    expect(read('src/cluster-part.ts')).toMatch(/clusterTriggerManifests\(\{\s*namespace: ctx\.namespace,/);
-    expect(read('src/names.ts')).toContain("identity: 'stock-keeper-trigger'");
-    expect(read('package.json')).toContain('"@cnpaas/functions": "0.1.0"');
-    expect(read('tsconfig.json')).toContain('{ "path": "../functions" }');
-    expect(read('src/function.ts')).toContain('export function addStockItemFunction(');
-    expect(read('src/types.ts')).toContain('handled?: StockItemHandled;');
-    expect(read('manifests/crds/stockitems.yaml')).toMatch(/\n {16}handled:\n/);
-    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_BAD_EVENT: {');
-    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'");
-    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_TRIGGER_CA_FILE'");
-    expect(read('src/run.ts')).toContain('addStockItemFunction(server.app');
-    expect(read('src/manifests.ts')).toContain("httpTrigger: 'httptrigger.yaml'");
-    expect(read('README.md')).toContain('## The function (`--function`)');
-    for (const file of tree
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(ROOT)))
-      expect(tree.read(file, 'utf8'), file).not.toMatch(/<%|%>|withFunction/);
+    expectFiles(tree, {
+      'src/cluster-part.ts': [/clusterTriggerManifests\(\{\s*namespace: ctx\.namespace,/],
+      'src/names.ts': ["identity: 'stock-keeper-trigger'"],
+      'package.json': ['"@cnpaas/functions": "0.1.0"'],
+      'tsconfig.json': ['{ "path": "../functions" }'],
+      'src/function.ts': ['export function addStockItemFunction('],
+      'src/types.ts': ['handled?: StockItemHandled;'],
+      'manifests/crds/stockitems.yaml': [/\n {16}handled:\n/],
+      'src/errors.ts': ['CNPAAS_STOCK_KEEPER_BAD_EVENT: {'],
+      'src/config.ts': [
+        "env: 'CNPAAS_STOCK_KEEPER_ALLOWED_TRIGGER_NAMES'",
+        "env: 'CNPAAS_STOCK_KEEPER_TRIGGER_CA_FILE'",
+      ],
+      'src/run.ts': ['addStockItemFunction(server.app'],
+      'src/manifests.ts': ["httpTrigger: 'httptrigger.yaml'"],
+      'README.md': ['## The function (`--function`)'],
+    });
+    expectNoneMatch(tree, /<%|%>|withFunction/);
 
     const plain = createTreeWithEmptyWorkspace();
     await serviceGenerator(plain, { name: 'stock-keeper', kind: 'StockItem' });
     expect(plain.exists(`${ROOT}/src/function.ts`)).toBe(false);
-    for (const file of plain
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(ROOT)))
-      expect(plain.read(file, 'utf8'), file).not.toMatch(
-        /HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names|trigger-ca-file|trigger-class|@cnpaas\/functions|handled/,
-      );
+    expectNoneMatch(
+      plain,
+      /HTTPTrigger|BAD_EVENT|function\.js|allowed-trigger-names|trigger-ca-file|trigger-class|@cnpaas\/functions|handled/,
+    );
   });
 
   it('--api adds the APIService, its Service, the API server and its test, and wires them in; without it there is no trace of them', async () => {
     await serviceGenerator(tree, { name: 'stock-keeper', kind: 'StockItem', api: true });
-    const read = (f: string) => tree.read(`${ROOT}/${f}`, 'utf8')!;
-    for (const file of [
-      'manifests/apiservice.yaml',
-      'manifests/api-service.yaml',
-      'src/api-server.ts',
-      'src/api-server.test.ts',
-    ])
-      expect(tree.exists(`${ROOT}/${file}`), file).toBe(true);
     expect(tree.exists(`${ROOT}/src/function.ts`)).toBe(false);
     const apiService = read('manifests/apiservice.yaml');
     expect(apiService).toContain('kind: APIService');
@@ -217,15 +252,18 @@ describe('service generator', () => {
     expect(names).toContain("export const API_GROUP = 'api.stock-keeper.cnpaas.dev';");
     expect(names).toContain("plural: 'stockitemrequests'");
     expect(names).toContain("kind: 'StockItemRequest'");
-    expect(read('src/api-server.ts')).toContain('export function parseStockItemRequest(');
-    expect(read('src/api-server.ts')).toContain('authenticateFrontProxy(request.raw');
-    expect(read('src/errors.ts')).toContain('CNPAAS_STOCK_KEEPER_UNAUTHENTICATED: {');
-    expect(read('src/errors.ts')).toContain('export const proxyError: ErrorFactory<FrontProxyFailure>');
-    expect(read('src/config.ts')).toContain("env: 'CNPAAS_STOCK_KEEPER_REQUESTHEADER_CLIENT_CA_FILE'");
-    expect(read('src/run.ts')).toContain('new ApiServer({');
-    expect(read('src/manifests.ts')).toContain('export function localApiManifests(');
-    expect(read('manifests/rbac.yaml')).toContain('verbs: [get, list, watch, create]');
-    expect(read('src/stock-keeper.live.test.ts')).toContain("'--requestheader-client-ca-file',");
+    expectFiles(tree, {
+      'src/api-server.ts': ['export function parseStockItemRequest(', 'authenticateFrontProxy(request.raw'],
+      'src/errors.ts': [
+        'CNPAAS_STOCK_KEEPER_UNAUTHENTICATED: {',
+        'export const proxyError: ErrorFactory<FrontProxyFailure>',
+      ],
+      'src/config.ts': ["env: 'CNPAAS_STOCK_KEEPER_REQUESTHEADER_CLIENT_CA_FILE'"],
+      'src/run.ts': ['new ApiServer({'],
+      'src/manifests.ts': ['export function localApiManifests('],
+      'manifests/rbac.yaml': ['verbs: [get, list, watch, create]'],
+      'src/stock-keeper.live.test.ts': ["'--requestheader-client-ca-file',"],
+    });
     // cnpaas up runs the API server too: its port, the front-proxy CA, the local APIService removed on stop.
     const composition = read('src/composition.ts');
     expect(composition).toContain("api: 'stockKeeperApi'");
@@ -234,20 +272,12 @@ describe('service generator', () => {
     expect(composition).toContain('removeOnStop: [apiManifests]');
     expect(read('src/component.ts')).toContain("'--listen-api',");
     expect(read('README.md')).toContain('## The aggregated API (`--api`)');
-    for (const file of tree
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(ROOT)))
-      expect(tree.read(file, 'utf8'), file).not.toMatch(/<%|%>|withApi/);
+    expectNoneMatch(tree, /<%|%>|withApi/);
 
     const plain = createTreeWithEmptyWorkspace();
     await serviceGenerator(plain, { name: 'stock-keeper', kind: 'StockItem', function: true });
     expect(plain.exists(`${ROOT}/src/api-server.ts`)).toBe(false);
-    for (const file of plain
-      .listChanges()
-      .map((c) => c.path)
-      .filter((p) => p.startsWith(ROOT)))
-      expect(plain.read(file, 'utf8'), file).not.toMatch(/APIService|requestheader|front-proxy|api-server|REQUESTS\b/);
+    expectNoneMatch(plain, /APIService|requestheader|front-proxy|api-server|REQUESTS\b/);
   });
 
   it("adds the service's stage to the workspace Dockerfile, once, and leaves a workspace without one alone", async () => {

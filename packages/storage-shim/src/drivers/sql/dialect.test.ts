@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Dialect, bind, compile } from './dialect.js';
+import { mysqlDialect } from './mysql-dialect.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { BackendStatements } from './statements.js';
 
@@ -56,5 +58,50 @@ describe('BackendStatements', () => {
     const range = sql.range('between', true, false);
     expect(range.names).toEqual(['start', 'end', 'rev', 'limit']);
     expect(range.text).not.toContain('@');
+  });
+});
+
+describe('the schema of kv and history', () => {
+  const columns = /CREATE TABLE (?:IF NOT EXISTS )?(kv|history) \(\n([^;]*?)\n {2}\)/g;
+  const tables = (dialect: Dialect) =>
+    Object.fromEntries([...dialect.migrations[0]!.matchAll(columns)].map((m) => [m[1], m[2]!.trim().split(/,\n\s*/)]));
+
+  it.each([
+    {
+      name: 'SQLite',
+      dialect: sqliteDialect,
+      id: 'id INTEGER PRIMARY KEY',
+      key: 'key BLOB NOT NULL',
+      int64: 'INTEGER',
+      value: 'value BLOB NOT NULL',
+    },
+    {
+      name: 'PostgreSQL',
+      dialect: postgresDialect,
+      id: 'id BIGSERIAL PRIMARY KEY',
+      key: 'key BYTEA NOT NULL',
+      int64: 'BIGINT',
+      value: 'value BYTEA NOT NULL',
+    },
+    {
+      name: 'MySQL',
+      dialect: mysqlDialect,
+      id: 'id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
+      key: '`key` VARBINARY(3000) NOT NULL',
+      int64: 'BIGINT',
+      value: 'value LONGBLOB NOT NULL',
+    },
+  ])('$name has the same columns as the others, with its own types', ({ dialect, id, key, int64, value }) => {
+    const revision = [id, key, ...['create_revision', 'mod_revision'].map((c) => `${c} ${int64} NOT NULL`)];
+    const rest = ['sub INTEGER NOT NULL', `version ${int64} NOT NULL`, `lease ${int64} NOT NULL`, value];
+    const { kv, history } = tables(dialect);
+    // kv's key is unique: inline in SQLite and PostgreSQL, as an index of its own in MySQL.
+    expect(kv!.slice(0, 8).map((c: string) => c.replace(' UNIQUE', ''))).toEqual([...revision, ...rest]);
+    expect(history!.slice(0, 10)).toEqual([
+      ...revision,
+      ...rest,
+      'deleted INTEGER NOT NULL',
+      `superseded ${int64} NOT NULL`,
+    ]);
   });
 });

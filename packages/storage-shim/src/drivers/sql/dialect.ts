@@ -2,7 +2,9 @@
  * What differs between SQL databases, for the statements in statements.ts
  * (kine splits its SQL the same way: `generic` holds the queries, each
  * `Dialect` only what its database spells differently). Each dialect family
- * keeps all of its own SQL text — schema included — in its one dialect file.
+ * keeps its own SQL text in its one dialect file; the schema's kv and history
+ * tables, the same in every database but for their column types, are written
+ * once here (`revisionColumns`, `revisionTables`).
  */
 export interface Dialect {
   readonly name: string;
@@ -137,3 +139,60 @@ export const onConflictUpsert: Dialect['upsert'] = (table, columns, conflict, p,
  */
 export const deleteLimitedById: Dialect['deleteLimited'] = (table, where, limit) =>
   `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT ${limit})`;
+
+/** A database's column types for the schema's kv and history tables. */
+export interface RevisionColumnTypes {
+  /** The key column's name as the database must write it (`Dialect.key`); default `key`. */
+  readonly keyName?: string;
+  /** The auto-increment row id, PRIMARY KEY included. */
+  readonly rowId: string;
+  /** The key: bytes, compared byte by byte. */
+  readonly key: string;
+  /** A revision, a version or a lease ID: 64-bit integers. */
+  readonly int64: string;
+  /** The value: bytes of any length. */
+  readonly value: string;
+}
+
+/**
+ * The columns a key's revision has both in kv (its current one) and in
+ * history (every one), in the dialect's spelling; `keyConstraint` follows the
+ * key column's type (` UNIQUE` in kv where the database takes it inline).
+ */
+export function revisionColumns(types: RevisionColumnTypes, keyConstraint = ''): string {
+  return [
+    `id ${types.rowId}`,
+    `${types.keyName ?? 'key'} ${types.key} NOT NULL${keyConstraint}`,
+    `create_revision ${types.int64} NOT NULL`,
+    `mod_revision ${types.int64} NOT NULL`,
+    'sub INTEGER NOT NULL',
+    `version ${types.int64} NOT NULL`,
+    `lease ${types.int64} NOT NULL`,
+    `value ${types.value} NOT NULL`,
+  ].join(',\n    ');
+}
+
+/**
+ * kv and history with their indexes, as SQLite and PostgreSQL both write
+ * them (standalone CREATE INDEX, partial where only leased keys matter).
+ * history holds every version that is no longer current, plus delete
+ * tombstones: a row is visible at revisions [mod_revision, superseded), and a
+ * tombstone has superseded = mod_revision and deleted = 1.
+ */
+export function revisionTables(types: RevisionColumnTypes): string {
+  return `
+  CREATE TABLE kv (
+    ${revisionColumns(types, ' UNIQUE')}
+  );
+  CREATE INDEX kv_mod ON kv (mod_revision, sub);
+  CREATE INDEX kv_lease ON kv (lease) WHERE lease <> 0;
+
+  CREATE TABLE history (
+    ${revisionColumns(types)},
+    deleted INTEGER NOT NULL,
+    superseded ${types.int64} NOT NULL
+  );
+  CREATE INDEX history_key ON history (key, mod_revision);
+  CREATE INDEX history_mod ON history (mod_revision, sub);
+`;
+}

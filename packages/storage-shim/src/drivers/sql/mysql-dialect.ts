@@ -1,4 +1,4 @@
-import { type Dialect, valueRows } from './dialect.js';
+import { type Dialect, type RevisionColumnTypes, revisionColumns, valueRows } from './dialect.js';
 
 /** Longest key a MySQL backend holds: InnoDB indexes at most 3072 bytes, and history_key adds mod_revision. */
 export const MYSQL_MAX_KEY_BYTES = 3000;
@@ -17,15 +17,13 @@ export const MYSQL_SESSION: readonly string[] = [
 
 const quote = (column: string) => (column === 'key' ? '`key`' : column);
 
-// The columns a key's revision has both in kv (its current one) and in history (every one).
-const REVISION_COLUMNS = `id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    \`key\` VARBINARY(${MYSQL_MAX_KEY_BYTES}) NOT NULL,
-    create_revision BIGINT NOT NULL,
-    mod_revision BIGINT NOT NULL,
-    sub INTEGER NOT NULL,
-    version BIGINT NOT NULL,
-    lease BIGINT NOT NULL,
-    value LONGBLOB NOT NULL`;
+const MYSQL_TYPES: RevisionColumnTypes = {
+  keyName: quote('key'),
+  rowId: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
+  key: `VARBINARY(${MYSQL_MAX_KEY_BYTES})`,
+  int64: 'BIGINT',
+  value: 'LONGBLOB',
+};
 
 /**
  * MySQL's SQL, in the subset MariaDB, MySQL 8 and TiDB all run: `?`
@@ -39,7 +37,7 @@ const REVISION_COLUMNS = `id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
  */
 export const mysqlDialect: Dialect = {
   name: 'mysql',
-  key: '`key`',
+  key: quote('key'),
   placeholders: 'question',
   // Bound as a number literal: LIMIT takes no expression, and 2^53 - 1 rows is no limit.
   unlimited: Number.MAX_SAFE_INTEGER,
@@ -80,14 +78,14 @@ export const mysqlDialect: Dialect = {
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.
     `
   CREATE TABLE IF NOT EXISTS kv (
-    ${REVISION_COLUMNS},
+    ${revisionColumns(MYSQL_TYPES)},
     UNIQUE KEY kv_key (\`key\`),
     KEY kv_mod (mod_revision, sub),
     KEY kv_lease (lease)
   ) ENGINE=InnoDB;
 
   CREATE TABLE IF NOT EXISTS history (
-    ${REVISION_COLUMNS},
+    ${revisionColumns(MYSQL_TYPES)},
     deleted INTEGER NOT NULL,
     superseded BIGINT NOT NULL,
     KEY history_key (\`key\`, mod_revision),

@@ -1,4 +1,4 @@
-import { type Dialect, deleteLimitedById, onConflictUpsert } from './dialect.js';
+import { type Dialect, deleteLimitedById, onConflictUpsert, revisionTables } from './dialect.js';
 
 /**
  * PostgreSQL's SQL: `$1` placeholders (one number per distinct parameter),
@@ -34,35 +34,7 @@ export const postgresDialect: Dialect = {
   },
   migrations: [
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.
-    `
-  CREATE TABLE kv (
-    id BIGSERIAL PRIMARY KEY,
-    key BYTEA NOT NULL UNIQUE,
-    create_revision BIGINT NOT NULL,
-    mod_revision BIGINT NOT NULL,
-    sub INTEGER NOT NULL,
-    version BIGINT NOT NULL,
-    lease BIGINT NOT NULL,
-    value BYTEA NOT NULL
-  );
-  CREATE INDEX kv_mod ON kv (mod_revision, sub);
-  CREATE INDEX kv_lease ON kv (lease) WHERE lease <> 0;
-
-  CREATE TABLE history (
-    id BIGSERIAL PRIMARY KEY,
-    key BYTEA NOT NULL,
-    create_revision BIGINT NOT NULL,
-    mod_revision BIGINT NOT NULL,
-    sub INTEGER NOT NULL,
-    version BIGINT NOT NULL,
-    lease BIGINT NOT NULL,
-    value BYTEA NOT NULL,
-    deleted INTEGER NOT NULL,
-    superseded BIGINT NOT NULL
-  );
-  CREATE INDEX history_key ON history (key, mod_revision);
-  CREATE INDEX history_mod ON history (mod_revision, sub);
-
+    `${revisionTables({ rowId: 'BIGSERIAL PRIMARY KEY', key: 'BYTEA', int64: 'BIGINT', value: 'BYTEA' })}
   CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
   `,
   ],

@@ -1,4 +1,4 @@
-import { type Dialect, deleteLimitedById, onConflictUpsert } from './dialect.js';
+import { type Dialect, deleteLimitedById, onConflictUpsert, revisionTables } from './dialect.js';
 
 /**
  * SQLite's SQL, all of it that is SQLite's own: named `@param` placeholders
@@ -18,38 +18,7 @@ export const sqliteDialect: Dialect = {
   // A file's `PRAGMA user_version` counts the applied ones (schema.ts).
   migrations: [
     // 1: current state, MVCC history and per-file bookkeeping.
-    `
-  CREATE TABLE kv (
-    id INTEGER PRIMARY KEY,
-    key BLOB NOT NULL UNIQUE,
-    create_revision INTEGER NOT NULL,
-    mod_revision INTEGER NOT NULL,
-    sub INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    lease INTEGER NOT NULL,
-    value BLOB NOT NULL
-  );
-  CREATE INDEX kv_mod ON kv (mod_revision, sub);
-  CREATE INDEX kv_lease ON kv (lease) WHERE lease <> 0;
-
-  -- Every version that is no longer current, plus delete tombstones. A row is
-  -- visible at revisions [mod_revision, superseded); a tombstone has
-  -- superseded = mod_revision and deleted = 1.
-  CREATE TABLE history (
-    id INTEGER PRIMARY KEY,
-    key BLOB NOT NULL,
-    create_revision INTEGER NOT NULL,
-    mod_revision INTEGER NOT NULL,
-    sub INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    lease INTEGER NOT NULL,
-    value BLOB NOT NULL,
-    deleted INTEGER NOT NULL,
-    superseded INTEGER NOT NULL
-  );
-  CREATE INDEX history_key ON history (key, mod_revision);
-  CREATE INDEX history_mod ON history (mod_revision, sub);
-
+    `${revisionTables({ rowId: 'INTEGER PRIMARY KEY', key: 'BLOB', int64: 'INTEGER', value: 'BLOB' })}
   CREATE TABLE meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
   `,
     // 2: live keys per directory prefix, kept with every create and delete (prefix-counts.ts). The driver fills it

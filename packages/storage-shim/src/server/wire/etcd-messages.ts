@@ -1,22 +1,4 @@
-import type {
-  Compare,
-  CompareResult,
-  CompareTarget,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  Event,
-  KeyValue,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  RequestOp,
-  ResponseOp,
-  SortOrder,
-  SortTarget,
-  TxnRequest,
-  TxnResponse,
-} from '../../types.js';
+import type * as etcd from '../../types.js';
 import { rangeRequest } from '../../types.js';
 import {
   BYTES,
@@ -37,10 +19,10 @@ import {
  */
 
 const EMPTY: Buffer = Buffer.alloc(0);
-const SORT_ORDERS: SortOrder[] = ['NONE', 'ASCEND', 'DESCEND'];
-const SORT_TARGETS: SortTarget[] = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'];
-const RESULTS: CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];
-const TARGETS: CompareTarget[] = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'];
+const SORT_ORDERS: etcd.SortOrder[] = ['NONE', 'ASCEND', 'DESCEND'];
+const SORT_TARGETS: etcd.SortTarget[] = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'];
+const RESULTS: etcd.CompareResult[] = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'];
+const TARGETS: etcd.CompareTarget[] = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'];
 
 /** A RequestOp with no member set; etcd rejects it (see validate.ts). */
 export const EMPTY_OP = Symbol('empty request op');
@@ -54,8 +36,8 @@ const READ = {
   int64: (r: Reader) => r.int64(),
   bool: (r: Reader) => r.bool(),
   string: (r: Reader) => r.bytes().toString('utf8'),
-  sortOrder: (r: Reader): SortOrder => SORT_ORDERS[r.varint()] ?? 'NONE',
-  sortTarget: (r: Reader): SortTarget => SORT_TARGETS[r.varint()] ?? 'KEY',
+  sortOrder: (r: Reader): etcd.SortOrder => SORT_ORDERS[r.varint()] ?? 'NONE',
+  sortTarget: (r: Reader): etcd.SortTarget => SORT_TARGETS[r.varint()] ?? 'KEY',
 };
 type Kind = keyof typeof READ;
 /** The properties of M that hold what `READ[K]` returns. */
@@ -88,7 +70,7 @@ function scalarDecoder<M extends object>(create: () => M, spec: FieldSpec<M>): (
   };
 }
 
-export const decodeRangeRequest = scalarDecoder<RangeRequest>(rangeRequest, {
+export const decodeRangeRequest = scalarDecoder<etcd.RangeRequest>(rangeRequest, {
   bytes: { key: 1, rangeEnd: 2 },
   int: { limit: 3, revision: 4, minModRevision: 10, maxModRevision: 11, minCreateRevision: 12, maxCreateRevision: 13 },
   sortOrder: { sortOrder: 5 },
@@ -98,18 +80,18 @@ export const decodeRangeRequest = scalarDecoder<RangeRequest>(rangeRequest, {
   string: { labelSelector: 14, fieldSelector: 15 },
 });
 
-export const decodePutRequest = scalarDecoder<PutRequest>(
+export const decodePutRequest = scalarDecoder<etcd.PutRequest>(
   () => ({ key: EMPTY, value: EMPTY, lease: 0n, prevKv: false, ignoreValue: false, ignoreLease: false }),
   { bytes: { key: 1, value: 2 }, int64: { lease: 3 }, bool: { prevKv: 4, ignoreValue: 5, ignoreLease: 6 } },
 );
 
-export const decodeDeleteRangeRequest = scalarDecoder<DeleteRangeRequest>(
+export const decodeDeleteRangeRequest = scalarDecoder<etcd.DeleteRangeRequest>(
   () => ({ key: EMPTY, rangeEnd: EMPTY, prevKv: false }),
   { bytes: { key: 1, rangeEnd: 2 }, bool: { prevKv: 3 } },
 );
 
-function decodeCompare(r: Reader): Compare {
-  const m: Compare = { result: 'EQUAL', target: 'VERSION', key: EMPTY, rangeEnd: EMPTY, number: 0n, value: EMPTY };
+function decodeCompare(r: Reader): etcd.Compare {
+  const m: etcd.Compare = { result: 'EQUAL', target: 'VERSION', key: EMPTY, rangeEnd: EMPTY, number: 0n, value: EMPTY };
   // The operand oneof: only the member matching the target counts (etcd reads it by type).
   let member = 0;
   let number = 0n;
@@ -151,8 +133,8 @@ function decodeCompare(r: Reader): Compare {
   return m;
 }
 
-function decodeRequestOp(r: Reader): RequestOp | typeof EMPTY_OP {
-  let op: RequestOp | typeof EMPTY_OP = EMPTY_OP;
+function decodeRequestOp(r: Reader): etcd.RequestOp | typeof EMPTY_OP {
+  let op: etcd.RequestOp | typeof EMPTY_OP = EMPTY_OP;
   readFields(r, (field) => {
     if (field === 1) op = { range: decodeRangeRequest(r.sub()) };
     else if (field === 2) op = { put: decodePutRequest(r.sub()) };
@@ -164,12 +146,12 @@ function decodeRequestOp(r: Reader): RequestOp | typeof EMPTY_OP {
   return op;
 }
 
-export function decodeTxnRequest(r: Reader): TxnRequest {
-  const m: TxnRequest = { compare: [], success: [], failure: [] };
+export function decodeTxnRequest(r: Reader): etcd.TxnRequest {
+  const m: etcd.TxnRequest = { compare: [], success: [], failure: [] };
   readFields(r, (field) => {
     if (field === 1) m.compare.push(decodeCompare(r.sub()));
-    else if (field === 2) m.success.push(decodeRequestOp(r.sub()) as RequestOp);
-    else if (field === 3) m.failure.push(decodeRequestOp(r.sub()) as RequestOp);
+    else if (field === 2) m.success.push(decodeRequestOp(r.sub()) as etcd.RequestOp);
+    else if (field === 3) m.failure.push(decodeRequestOp(r.sub()) as etcd.RequestOp);
     else return false;
     return true;
   });
@@ -215,7 +197,7 @@ export class HeaderCodec {
   }
 }
 
-function kvSize(kv: KeyValue): number {
+function kvSize(kv: etcd.KeyValue): number {
   return (
     bytesFieldSize(kv.key) +
     intFieldSize(kv.createRevision) +
@@ -226,7 +208,7 @@ function kvSize(kv: KeyValue): number {
   );
 }
 
-function writeKv(w: Writer, field: number, kv: KeyValue, size = kvSize(kv)): void {
+function writeKv(w: Writer, field: number, kv: etcd.KeyValue, size = kvSize(kv)): void {
   w.tag(field, BYTES);
   w.varint(size);
   w.bytesField(1, kv.key);
@@ -258,7 +240,7 @@ function writeNested<T>(w: Writer, field: number, codec: MessageCodec<T>, m: T):
 }
 
 export class ResponseCodec {
-  readonly #range: MessageCodec<RangeResponse> = {
+  readonly #range: MessageCodec<etcd.RangeResponse> = {
     size: (r, full) => {
       let n = this.header.fieldSize(r.revision, full) + (r.more ? 2 : 0) + intFieldSize(r.count);
       for (const kv of r.kvs) n += lenField(kvSize(kv));
@@ -272,7 +254,7 @@ export class ResponseCodec {
     },
   };
 
-  readonly #put: MessageCodec<PutResponse> = {
+  readonly #put: MessageCodec<etcd.PutResponse> = {
     size: (r, full) => this.header.fieldSize(r.revision, full) + (r.prevKv ? lenField(kvSize(r.prevKv)) : 0),
     write: (w, r, full) => {
       this.header.write(w, 1, r.revision, full);
@@ -280,7 +262,7 @@ export class ResponseCodec {
     },
   };
 
-  readonly #delete: MessageCodec<DeleteRangeResponse> = {
+  readonly #delete: MessageCodec<etcd.DeleteRangeResponse> = {
     size: (r, full) => {
       let n = this.header.fieldSize(r.revision, full) + intFieldSize(r.deleted);
       for (const kv of r.prevKvs) n += lenField(kvSize(kv));
@@ -293,7 +275,7 @@ export class ResponseCodec {
     },
   };
 
-  readonly #txn: MessageCodec<TxnResponse> = {
+  readonly #txn: MessageCodec<etcd.TxnResponse> = {
     size: (r, full) => {
       let n = this.header.fieldSize(r.revision, full) + (r.succeeded ? 2 : 0);
       for (const op of r.responses) n += lenField(this.#op.size(op, false));
@@ -307,7 +289,7 @@ export class ResponseCodec {
   };
 
   /** A ResponseOp: the one member it has, as its field (1 to 4). */
-  readonly #op: MessageCodec<ResponseOp> = {
+  readonly #op: MessageCodec<etcd.ResponseOp> = {
     size: (op) => {
       if ('range' in op) return lenField(this.#range.size(op.range, false));
       if ('put' in op) return lenField(this.#put.size(op.put, false));
@@ -324,19 +306,19 @@ export class ResponseCodec {
 
   constructor(readonly header: HeaderCodec) {}
 
-  range(r: RangeResponse): Buffer {
+  range(r: etcd.RangeResponse): Buffer {
     return encode(this.#range, r);
   }
 
-  put(r: PutResponse): Buffer {
+  put(r: etcd.PutResponse): Buffer {
     return encode(this.#put, r);
   }
 
-  deleteRange(r: DeleteRangeResponse): Buffer {
+  deleteRange(r: etcd.DeleteRangeResponse): Buffer {
     return encode(this.#delete, r);
   }
 
-  txn(r: TxnResponse): Buffer {
+  txn(r: etcd.TxnResponse): Buffer {
     return encode(this.#txn, r);
   }
 
@@ -391,9 +373,9 @@ export interface WatchResponse {
   compactRevision?: number;
   cancelReason?: string;
   fragment?: boolean;
-  events?: Event[];
+  events?: etcd.Event[];
 }
 
-export function eventSize(e: Event): number {
+export function eventSize(e: etcd.Event): number {
   return (e.type === 'DELETE' ? 2 : 0) + lenField(kvSize(e.kv)) + (e.prevKv ? lenField(kvSize(e.prevKv)) : 0);
 }
