@@ -10,7 +10,7 @@
 export const NX_PLUGIN_ERROR_CODES = {
   CNPAAS_NX_PLUGIN_BAD_OPTION: {
     meaning:
-      'An option of nx g @cnpaas/nx-plugin:service is malformed (a name that is not kebab-case, a kind that is not PascalCase, a group that is not a DNS subdomain, a name or kind the templates reserve) or the package exists.',
+      'An option of nx g @cnpaas/nx-plugin:service is malformed (a name that is not kebab-case, a kind that is not PascalCase, a group that is not a DNS subdomain, a --plural that is not a DNS-1035 label or equals the singular, a name or kind the templates reserve) or the package exists.',
     fix: 'Pass the option as the message suggests (e.g. --name stock-keeper --kind Widget), or pick a name not yet under packages/.',
   },
 };
