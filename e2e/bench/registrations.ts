@@ -5,7 +5,8 @@
  * kube-apiserver; for each: the time from POST to 201, and from POST to the
  * welcome mail at the SMTP server. Then it shows where the CPU went, per
  * component, from /proc, and how many API requests each component made per
- * registration, from kube-apiserver's audit log (audit-requests.ts).
+ * registration, from kube-apiserver's audit log (audit-requests.ts), and, from
+ * the same log, where one registration spends its time, hop by hop (timeline.ts).
  * `--write` appends the run to docs/benchmarks.md. `--cpu-prof DIR` runs every
  * Node component with `--cpu-prof` into DIR (written when the stack stops) and
  * names each profile's process in DIR/components.json. `--idle S` first
@@ -22,6 +23,7 @@ import { processCpuSeconds, status } from '@cnpaas/platform';
 import path from 'node:path';
 import { openStack } from '../support/demo-stack.js';
 import { countRequests, requestsTable } from './audit-requests.js';
+import { timelineTables, type AnsweredRegistration } from './timeline.js';
 import { mailDir } from '../support/mail.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -102,6 +104,7 @@ try {
   const clientBefore = process.cpuUsage();
 
   const posted = new Map<string, number>();
+  const answered: AnsweredRegistration[] = [];
   const latencies: number[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -127,8 +130,17 @@ try {
           },
         })
         .catch((err: Error) => ({ status: 0, body: { message: err.message } }));
-      if (res.status === 201) latencies.push(performance.now() - t0);
-      else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
+      if (res.status === 201) {
+        latencies.push(performance.now() - t0);
+        const registration = res.body as { metadata?: { name?: string }; status?: { tenant?: string } };
+        answered.push({
+          email,
+          postedAt: posted.get(email)!,
+          answeredAt: Date.now(),
+          name: registration.metadata?.name ?? '',
+          tenant: registration.status?.tenant ?? '',
+        });
+      } else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
       if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${count} posted`);
     }
   };
@@ -229,6 +241,16 @@ try {
       countRequests({ logsDir: path.join(stack.stateDir, 'logs'), fromMs: windowStart, toMs: windowEnd }),
       latencies.length,
     ),
+    '',
+    'One registration, hop by hop (the requests of its flow in the audit log, timed from its POST):',
+    '',
+    timelineTables({
+      logsDir: path.join(stack.stateDir, 'logs'),
+      registrations: answered.map((r) => {
+        const mail = mailed.get(r.email);
+        return mail === undefined ? r : { ...r, mailedAt: r.postedAt + mail };
+      }),
+    }),
   ].join('\n');
   console.log(`\n${report}\n`);
 
