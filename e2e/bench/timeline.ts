@@ -46,7 +46,8 @@ interface Hop {
   /** `resource` or `resource/subresource`. */
   resource: string;
   target(r: AnsweredRegistration): { namespace?: string; name: string };
-  pick?: 'first' | 'last';
+  /** Which of several: the first (default), the last, or the first when there are more than one. */
+  pick?: 'first' | 'last' | 'first-of-several';
   /** The hop whose end this one's wait is counted from; default the one before. */
   since?: string;
 }
@@ -69,14 +70,28 @@ const PATH: Hop[] = [
   },
   { label: 'Tenant created', who: OPERATOR, verb: 'create', resource: 'tenants', target: tenantScoped },
   {
-    label: 'RR status written (first)',
+    label: 'RR status written (waiting, before the last)',
     who: OPERATOR,
     verb: 'patch',
     resource: 'registrationrequests/status',
     target: (r) => ({ name: r.name }),
+    pick: 'first-of-several',
   },
-  { label: 'Tenant finalizer added', who: OPERATOR, verb: 'patch', resource: 'tenants', target: tenantScoped },
-  { label: 'Namespace created', who: OPERATOR, verb: 'create', resource: 'namespaces', target: tenantScoped },
+  {
+    label: 'Tenant finalizer added (a patch of its own)',
+    who: OPERATOR,
+    verb: 'patch',
+    resource: 'tenants',
+    target: tenantScoped,
+  },
+  {
+    label: 'Namespace created',
+    since: 'Tenant created',
+    who: OPERATOR,
+    verb: 'create',
+    resource: 'namespaces',
+    target: tenantScoped,
+  },
   {
     label: "operator's RoleBinding created",
     who: OPERATOR,
@@ -85,7 +100,14 @@ const PATH: Hop[] = [
     target: inTenant(() => OPERATOR),
   },
   { label: 'Tenant status written', who: OPERATOR, verb: 'patch', resource: 'tenants/status', target: tenantScoped },
-  { label: 'User created', who: OPERATOR, verb: 'create', resource: 'users', target: inTenant((r) => r.tenant) },
+  {
+    label: 'User created',
+    since: 'Namespace created',
+    who: OPERATOR,
+    verb: 'create',
+    resource: 'users',
+    target: inTenant((r) => r.tenant),
+  },
   {
     label: 'Email created',
     who: OPERATOR,
@@ -133,15 +155,17 @@ const MAIL: Hop[] = [
 /** The User controller's work, off the path of the answer and the mail. */
 const USER_TAIL: Hop[] = [
   {
-    label: 'User finalizer added',
+    label: 'User finalizer added (a patch of its own)',
     since: 'User created',
     who: OPERATOR,
     verb: 'patch',
     resource: 'users',
     target: inTenant((r) => r.tenant),
+    pick: 'first-of-several',
   },
   {
     label: 'ServiceAccount created',
+    since: 'User created',
     who: OPERATOR,
     verb: 'create',
     resource: 'serviceaccounts',
@@ -155,7 +179,7 @@ const USER_TAIL: Hop[] = [
     target: inTenant((r) => `${r.tenant}-password`),
   },
   {
-    label: 'User annotation removed',
+    label: 'User annotation removed (the last patch)',
     who: OPERATOR,
     verb: 'patch',
     resource: 'users',
@@ -242,7 +266,8 @@ function auditPoint(hop: Hop, stamps: Map<string, Stamp[]>): Point {
     at: (r) => {
       const t = hop.target(r);
       const list = stamps.get(key(hop.who, hop.verb, hop.resource, t.namespace, t.name));
-      return list?.[hop.pick === 'last' ? list.length - 1 : 0];
+      if (!list || (hop.pick === 'first-of-several' && list.length < 2)) return undefined;
+      return list[hop.pick === 'last' ? list.length - 1 : 0];
     },
   };
 }
