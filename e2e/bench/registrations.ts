@@ -12,10 +12,12 @@
  * names each profile's process in DIR/components.json. `--idle S` first
  * measures each process's CPU over S seconds with nothing to do, and the
  * CPU table then also shows what each used above that rate: the part the
- * registrations caused, whatever the length of the run.
+ * registrations caused, whatever the length of the run. `--keep-logs DIR`
+ * copies the stack's logs (every component's, and the audit log) into DIR
+ * before the stack and its temporary state go.
  */
 import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { listMail } from '@cnpaas/functions';
@@ -35,11 +37,14 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     idle: { type: 'string', default: '0' },
+    'keep-logs': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR] [--idle SECONDS]');
+  console.log(
+    'Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR] [--idle SECONDS] [--keep-logs DIR]',
+  );
   process.exit(0);
 }
 const count = Number(values.count);
@@ -267,5 +272,10 @@ try {
     progress(`appended to docs/benchmarks.md`);
   }
 } finally {
+  if (values['keep-logs']) {
+    const target = path.resolve(values['keep-logs']);
+    cpSync(path.join(stack.stateDir, 'logs'), target, { recursive: true });
+    progress(`logs copied to ${target}`);
+  }
   await stack.close();
 }

@@ -39,7 +39,8 @@ export interface EnsureOptions<T extends KubernetesObject> {
   repair?(existing: T): T | undefined;
   /**
    * What the caller knows about the child, which decides the first request:
-   * - `absent`: it is most likely new (its owner was never reconciled before): create it straight away;
+   * - `absent`: it is most likely new (its owner was never reconciled before): create it straight away,
+   *   unless the cache holds it (a copy there is evidence, the guess is not);
    * - `present`: an earlier reconcile made it (the owner's status says so): read it, from the cache or
    *   with a GET, even when a lagging cache does not hold it yet;
    * - undefined: the informer decides where there is one (a synced cache that lacks it: create first),
@@ -54,9 +55,11 @@ export async function ensureChild<T extends KubernetesObject>(options: EnsureOpt
   const { api, desired } = options;
   const target = { namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
   // A child that is most likely new is created straight away (one request, not a 404 and a create).
+  const cached = api.cache?.get(target);
   const createFirst =
-    options.expect === 'absent' || (options.expect === undefined && api.cache?.likelyAbsent(desired) === true);
-  let existing = createFirst ? undefined : await getOrUndefined(api, target);
+    !cached &&
+    (options.expect === 'absent' || (options.expect === undefined && api.cache?.likelyAbsent(desired) === true));
+  let existing = cached ?? (createFirst ? undefined : await getOrUndefined(api, target));
   if (!existing) {
     try {
       return { outcome: 'created', object: await api.create(desired) };

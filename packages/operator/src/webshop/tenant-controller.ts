@@ -91,8 +91,9 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
-  // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready (the registration
-  // controller creates the User only then).
+  // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready. In a Namespace
+  // created just now it cannot exist yet; in one that was there it is read (it is not watched): a pass
+  // woken by the Namespace's event on a Tenant whose status the cache does not show yet is no new Tenant.
   const access = await ensureChild({
     api: api.roleBindings,
     desired: operatorAccessBinding({
@@ -101,7 +102,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       user: options.operatorUser ?? OPERATOR_NAME,
     }),
     isOurs: controlledBy(tenant),
-    expect,
+    expect: namespace.outcome === 'created' ? 'absent' : undefined,
   });
   if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {
