@@ -397,17 +397,24 @@ describe('User reconciler (live)', () => {
     spec: { firstName: 'A', lastName: 'B', email: 'a@b.cd' },
   });
 
-  it('stores a newer hash (a password change) in the existing Secret and removes the annotation', async () => {
-    const ns = 't-pw-change';
+  /**
+   * A User made with HASH in its annotation and reconciled, then given `later` there and reconciled
+   * again (a password change): its key and its password Secret after both.
+   */
+  async function changePassword(ns: string, later: string) {
     const { reconciler } = await userWorld(ns);
     const key = { namespace: ns, name: 'u' };
     await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
     await reconcileOnce(reconciler, admin.users, key);
+    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: later } } });
+    await reconcileOnce(reconciler, admin.users, key);
+    return { key, secret: await admin.secrets.get({ namespace: ns, name: 'u-password' }) };
+  }
+
+  it('stores a newer hash (a password change) in the existing Secret and removes the annotation', async () => {
     // A stronger cost than the floor is a valid newer hash too.
     const newer = '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
-    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } });
-    await reconcileOnce(reconciler, admin.users, key);
-    const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
+    const { key, secret } = await changePassword('t-pw-change', newer);
     expect(secret.type).toBe(PASSWORD_SECRET_TYPE);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(newer);
     const stored = await admin.users.get(key);
@@ -546,14 +553,7 @@ describe('User reconciler (live)', () => {
   );
 
   it('keeps an already stored Secret when a later annotation is unacceptable', async () => {
-    const ns = 't-keep-secret';
-    const { reconciler } = await userWorld(ns);
-    const key = { namespace: ns, name: 'u' };
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
-    await reconcileOnce(reconciler, admin.users, key);
-    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: weakHash } } });
-    await reconcileOnce(reconciler, admin.users, key);
-    const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
+    const { key, secret } = await changePassword('t-keep-secret', weakHash);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
     expect((await admin.users.get(key)).metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
   });
