@@ -26,7 +26,7 @@ export interface RequestCount {
 }
 
 /** The live audit log and its rotated backups (audit-<time>.log), oldest first. */
-function auditFiles(logsDir: string): string[] {
+export function auditFiles(logsDir: string): string[] {
   if (!existsSync(logsDir)) return [];
   return readdirSync(logsDir)
     .filter((f) => /^audit(-.+)?\.log$/.test(f))

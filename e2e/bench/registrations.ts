@@ -5,16 +5,19 @@
  * kube-apiserver; for each: the time from POST to 201, and from POST to the
  * welcome mail at the SMTP server. Then it shows where the CPU went, per
  * component, from /proc, and how many API requests each component made per
- * registration, from kube-apiserver's audit log (audit-requests.ts).
+ * registration, from kube-apiserver's audit log (audit-requests.ts), and, from
+ * the same log, where one registration spends its time, hop by hop (timeline.ts).
  * `--write` appends the run to docs/benchmarks.md. `--cpu-prof DIR` runs every
  * Node component with `--cpu-prof` into DIR (written when the stack stops) and
  * names each profile's process in DIR/components.json. `--idle S` first
  * measures each process's CPU over S seconds with nothing to do, and the
  * CPU table then also shows what each used above that rate: the part the
- * registrations caused, whatever the length of the run.
+ * registrations caused, whatever the length of the run. `--keep-logs DIR`
+ * copies the stack's logs (every component's, and the audit log) into DIR
+ * before the stack and its temporary state go.
  */
 import { formatMarkdownFile } from '../../scripts/lib/format-markdown.js';
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { listMail } from '@cnpaas/functions';
@@ -22,6 +25,7 @@ import { processCpuSeconds, status } from '@cnpaas/platform';
 import path from 'node:path';
 import { openStack } from '../support/demo-stack.js';
 import { countRequests, requestsTable } from './audit-requests.js';
+import { timelineTables, type AnsweredRegistration } from './timeline.js';
 import { mailDir } from '../support/mail.js';
 
 const API = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -33,11 +37,14 @@ const { values } = parseArgs({
     write: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     idle: { type: 'string', default: '0' },
+    'keep-logs': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR] [--idle SECONDS]');
+  console.log(
+    'Usage: nx run e2e:bench [-- --count N] [--concurrency C] [--write] [--cpu-prof DIR] [--idle SECONDS] [--keep-logs DIR]',
+  );
   process.exit(0);
 }
 const count = Number(values.count);
@@ -102,6 +109,7 @@ try {
   const clientBefore = process.cpuUsage();
 
   const posted = new Map<string, number>();
+  const answered: AnsweredRegistration[] = [];
   const latencies: number[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -127,8 +135,17 @@ try {
           },
         })
         .catch((err: Error) => ({ status: 0, body: { message: err.message } }));
-      if (res.status === 201) latencies.push(performance.now() - t0);
-      else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
+      if (res.status === 201) {
+        latencies.push(performance.now() - t0);
+        const registration = res.body as { metadata?: { name?: string }; status?: { tenant?: string } };
+        answered.push({
+          email,
+          postedAt: posted.get(email)!,
+          answeredAt: Date.now(),
+          name: registration.metadata?.name ?? '',
+          tenant: registration.status?.tenant ?? '',
+        });
+      } else failures.push(`${res.status} ${String(res.body?.message ?? '').slice(0, 300)}`);
       if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${count} posted`);
     }
   };
@@ -229,6 +246,16 @@ try {
       countRequests({ logsDir: path.join(stack.stateDir, 'logs'), fromMs: windowStart, toMs: windowEnd }),
       latencies.length,
     ),
+    '',
+    'One registration, hop by hop (the requests of its flow in the audit log, timed from its POST):',
+    '',
+    timelineTables({
+      logsDir: path.join(stack.stateDir, 'logs'),
+      registrations: answered.map((r) => {
+        const mail = mailed.get(r.email);
+        return mail === undefined ? r : { ...r, mailedAt: r.postedAt + mail };
+      }),
+    }),
   ].join('\n');
   console.log(`\n${report}\n`);
 
@@ -245,5 +272,10 @@ try {
     progress(`appended to docs/benchmarks.md`);
   }
 } finally {
+  if (values['keep-logs']) {
+    const target = path.resolve(values['keep-logs']);
+    cpSync(path.join(stack.stateDir, 'logs'), target, { recursive: true });
+    progress(`logs copied to ${target}`);
+  }
   await stack.close();
 }

@@ -35,10 +35,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('cnpaas-operator', () => {
   it('says "not built" when dist is missing', () => {
-    expect(runUnbuiltLauncher(LAUNCHER)).toEqual({
-      status: 1,
-      stderr: 'cnpaas-operator: not built: run npm run build',
-    });
+    const notBuilt = { status: 1, stderr: 'cnpaas-operator: not built: run npm run build' };
+    expect(runUnbuiltLauncher(LAUNCHER)).toEqual(notBuilt);
   });
 
   it('exits 2 with the fix for a bad flag, and prints --help', () => {

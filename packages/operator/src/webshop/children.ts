@@ -13,11 +13,18 @@
  * adopted, changed or deleted: the caller reports a NameConflict.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isConflict, isControlledBy, type EventRecorder, type Logger, type ReconcileResult } from '@cnpaas/kube';
+import {
+  type Clock,
+  isConflict,
+  isControlledBy,
+  type EventRecorder,
+  type Logger,
+  type ReconcileResult,
+} from '@cnpaas/kube';
 import { getOrUndefined, type ObjectApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { MANAGED_BY_LABEL, NAME_CONFLICT_REQUEUE_MS, OPERATOR_NAME, REGISTRATION_UID_LABEL } from './names.js';
-import { NAME_CONFLICT, READY, type StatusUpdate, type WithStatus } from './status.js';
+import { NAME_CONFLICT, READY, StatusUpdate, type WithStatus } from './status.js';
 
 export type EnsureResult<T extends KubernetesObject> =
   | { outcome: 'created' | 'exists' | 'updated'; object: T }
@@ -32,7 +39,8 @@ export interface EnsureOptions<T extends KubernetesObject> {
   repair?(existing: T): T | undefined;
   /**
    * What the caller knows about the child, which decides the first request:
-   * - `absent`: it is most likely new (its owner was never reconciled before): create it straight away;
+   * - `absent`: it is most likely new (its owner was never reconciled before): create it straight away,
+   *   unless the cache holds it (a copy there is evidence, the guess is not);
    * - `present`: an earlier reconcile made it (the owner's status says so): read it, from the cache or
    *   with a GET, even when a lagging cache does not hold it yet;
    * - undefined: the informer decides where there is one (a synced cache that lacks it: create first),
@@ -47,9 +55,11 @@ export async function ensureChild<T extends KubernetesObject>(options: EnsureOpt
   const { api, desired } = options;
   const target = { namespace: desired.metadata?.namespace, name: desired.metadata?.name ?? '' };
   // A child that is most likely new is created straight away (one request, not a 404 and a create).
+  const cached = api.cache?.get(target);
   const createFirst =
-    options.expect === 'absent' || (options.expect === undefined && api.cache?.likelyAbsent(desired) === true);
-  let existing = createFirst ? undefined : await getOrUndefined(api, target);
+    !cached &&
+    (options.expect === 'absent' || (options.expect === undefined && api.cache?.likelyAbsent(desired) === true));
+  let existing = cached ?? (createFirst ? undefined : await getOrUndefined(api, target));
   if (!existing) {
     try {
       return { outcome: 'created', object: await api.create(desired) };
@@ -138,4 +148,28 @@ export async function reportNameConflict<T extends WithStatus>(
   }
   await status.write();
   return { requeueAfterMs: NAME_CONFLICT_REQUEUE_MS };
+}
+
+/** What a controller that makes an object's children opens each reconcile of that object with. */
+export interface OwnerReconcile<T extends WithStatus> {
+  /** `expect` for every ensureChild of this pass. */
+  expect: EnsureOptions<T>['expect'];
+  /** Collects the object's status, written once at the end. */
+  status: StatusUpdate<T>;
+}
+
+/**
+ * The opening of the Tenant and User controllers' reconciles. An object whose status we never wrote
+ * (no observedGeneration) was never reconciled: its children most likely do not exist yet, so each is
+ * created without a GET first. A pass that stopped half-way before its status write makes the next one
+ * guess wrong, which costs one AlreadyExists and a GET per child made, never a wrong outcome.
+ */
+export function ownerReconcile<T extends WithStatus>(
+  obj: T,
+  options: { api: ObjectApi<T>; clock: Clock },
+): OwnerReconcile<T> {
+  return {
+    expect: obj.status?.observedGeneration === undefined ? 'absent' : undefined,
+    status: new StatusUpdate(obj, options),
+  };
 }

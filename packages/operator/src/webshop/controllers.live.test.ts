@@ -34,9 +34,8 @@ import {
   type OperatorControlPlane,
 } from './live-test-support.js';
 import { kubeWebshopApi, withCache, type WebshopApi } from './kube-api.js';
+// The contract's names from the contract itself; the operator's own from names.ts.
 import {
-  MANAGED_BY_LABEL,
-  OPERATOR_NAME,
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
   SYSTEM_NAMESPACE,
@@ -44,9 +43,9 @@ import {
   TENANT_LABEL,
   USER_FINALIZER,
   claimNameFor,
-  registrationNames,
   userClusterRbacName,
-} from './names.js';
+} from '@cnpaas/webshop-api';
+import { MANAGED_BY_LABEL, OPERATOR_NAME, registrationNames } from './names.js';
 import { OPERATOR_TENANT_ROLE } from './operator-access.js';
 import { registrationReconciler } from './registration-controller.js';
 import { desiredNamespace, tenantReconciler } from './tenant-controller.js';
@@ -98,6 +97,22 @@ async function template(name: string, body: string): Promise<void> {
   const t = registrationTemplate(body) as EmailTemplate;
   t.metadata!.name = name;
   await admin.emailTemplates.create(t);
+}
+
+/**
+ * RR `name` with its own EmailTemplate `name` (in the system namespace) of this body, and the
+ * registration's Namespace already there: the next reconcile goes on to the User and the Email.
+ */
+async function withOwnTemplate(name: string, body: string) {
+  await template(name, body);
+  const reconciler = registrationReconciler({
+    api: env.operator,
+    clock: realClock,
+    template: { namespace: SYSTEM_NAMESPACE, name },
+  });
+  const { child, uid } = await register(name);
+  await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+  return { reconciler, child };
 }
 
 describe('RegistrationRequest reconciler (live)', () => {
@@ -186,14 +201,7 @@ describe('RegistrationRequest reconciler (live)', () => {
   });
 
   it('reports a broken template (unknown placeholder) as TemplateInvalid and creates no Email', async () => {
-    await template('reg-invalid', 'Hi {{ .spec.fristName }}');
-    const reconciler = registrationReconciler({
-      api: env.operator,
-      clock: realClock,
-      template: { namespace: SYSTEM_NAMESPACE, name: 'reg-invalid' },
-    });
-    const { child, uid } = await register('reg-invalid');
-    await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+    const { reconciler, child } = await withOwnTemplate('reg-invalid', 'Hi {{ .spec.fristName }}');
     expect(await reconcileOnce(reconciler, admin.registrationRequests, { name: 'reg-invalid' })).toEqual({
       requeueAfterMs: 30_000,
     });
@@ -204,14 +212,7 @@ describe('RegistrationRequest reconciler (live)', () => {
   });
 
   it('copies the hash to the User annotation only; the Email body never sees annotations', async () => {
-    await template('reg-annotations', '{{ .metadata.annotations }}');
-    const reconciler = registrationReconciler({
-      api: env.operator,
-      clock: realClock,
-      template: { namespace: SYSTEM_NAMESPACE, name: 'reg-annotations' },
-    });
-    const { child, uid } = await register('reg-annotations');
-    await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+    const { reconciler, child } = await withOwnTemplate('reg-annotations', '{{ .metadata.annotations }}');
     await reconcileOnce(reconciler, admin.registrationRequests, { name: 'reg-annotations' });
     const user = await admin.users.get({ namespace: child, name: child });
     expect(user.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBe(HASH);
@@ -396,17 +397,24 @@ describe('User reconciler (live)', () => {
     spec: { firstName: 'A', lastName: 'B', email: 'a@b.cd' },
   });
 
-  it('stores a newer hash (a password change) in the existing Secret and removes the annotation', async () => {
-    const ns = 't-pw-change';
+  /**
+   * A User made with HASH in its annotation and reconciled, then given `later` there and reconciled
+   * again (a password change): its key and its password Secret after both.
+   */
+  async function changePassword(ns: string, later: string) {
     const { reconciler } = await userWorld(ns);
     const key = { namespace: ns, name: 'u' };
     await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
     await reconcileOnce(reconciler, admin.users, key);
+    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: later } } });
+    await reconcileOnce(reconciler, admin.users, key);
+    return { key, secret: await admin.secrets.get({ namespace: ns, name: 'u-password' }) };
+  }
+
+  it('stores a newer hash (a password change) in the existing Secret and removes the annotation', async () => {
     // A stronger cost than the floor is a valid newer hash too.
     const newer = '$argon2id$v=19$m=65536,t=3,p=1$bmV3c2FsdG5ld3NhbHRuZXc$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U';
-    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: newer } } });
-    await reconcileOnce(reconciler, admin.users, key);
-    const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
+    const { key, secret } = await changePassword('t-pw-change', newer);
     expect(secret.type).toBe(PASSWORD_SECRET_TYPE);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(newer);
     const stored = await admin.users.get(key);
@@ -545,14 +553,7 @@ describe('User reconciler (live)', () => {
   );
 
   it('keeps an already stored Secret when a later annotation is unacceptable', async () => {
-    const ns = 't-keep-secret';
-    const { reconciler } = await userWorld(ns);
-    const key = { namespace: ns, name: 'u' };
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
-    await reconcileOnce(reconciler, admin.users, key);
-    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: weakHash } } });
-    await reconcileOnce(reconciler, admin.users, key);
-    const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
+    const { key, secret } = await changePassword('t-keep-secret', weakHash);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
     expect((await admin.users.get(key)).metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
   });

@@ -57,7 +57,11 @@ export interface WebshopControllersOptions {
   operatorUser?: string;
   /** cnpaas-api-server's client-certificate user, bound instead of its ServiceAccount (see user-controller.ts). */
   apiServerUser?: string;
-  /** Keys reconciled at once per controller. Default 2 (most time is spent waiting on the apiserver). */
+  /**
+   * Keys reconciled at once per controller. Default 10: a reconcile spends nearly all its time waiting
+   * on the apiserver, and every registration passes the registration and Tenant controllers in series,
+   * so with fewer workers than registrations in flight each one queues behind the others' requests.
+   */
   concurrency?: number;
 }
 
@@ -75,7 +79,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
   const clock = options.clock ?? realClock;
   const template = options.template ?? DEFAULT_TEMPLATE;
   const systemNamespace = options.systemNamespace ?? SYSTEM_NAMESPACE;
-  const concurrency = options.concurrency ?? 2;
+  const concurrency = options.concurrency ?? 10;
   const metrics = new WebshopMetrics({ registry: mgr.metrics.registry });
 
   const registrations = mgr.informer<RegistrationRequest>(REGISTRATION_REQUESTS);

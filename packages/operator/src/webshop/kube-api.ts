@@ -124,16 +124,18 @@ export async function deleteIfPresent(
 }
 
 /**
- * The object with `finalizer` on it: patched (the JSON Patch tests the list it read, so a concurrent
- * change is a 409 and a retry) unless it has it already.
+ * The object with `finalizer` on it: patched (the JSON Patch tests the resourceVersion it read, so a
+ * concurrent change is a 409 and a retry) unless it has it already. `also` are further operations on
+ * the same object that go in the same patch, one request for both; with neither there is no request.
  */
 export async function withFinalizer<T extends KubernetesObject>(
   api: ObjectApi<T>,
   obj: T,
   finalizer: string,
+  also: readonly JsonPatchOp[] = [],
 ): Promise<T> {
-  const add = addFinalizerPatch(obj, finalizer);
-  return add ? api.jsonPatch(targetOf(obj), add) : obj;
+  const ops = [...(addFinalizerPatch(obj, finalizer) ?? []), ...also];
+  return ops.length > 0 ? api.jsonPatch(targetOf(obj), ops) : obj;
 }
 
 /** Takes `finalizer` off the object when it is on: the last step of a finalize. */

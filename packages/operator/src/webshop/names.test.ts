@@ -4,12 +4,14 @@ import { claimNameFor, registrationNames, userClusterRbacName } from './names.js
 
 describe('names', () => {
   it('derives t-<first 12 hex of the RR UID> for Tenant, Namespace and User, and <user>-welcome', () => {
-    expect(registrationNames('0123ABCD-4567-89ef-0123-456789abcdef')).toEqual({
-      uid: '0123ABCD-4567-89ef-0123-456789abcdef',
-      tenant: 't-0123abcd4567',
-      namespace: 't-0123abcd4567',
-      user: 't-0123abcd4567',
-      email: 't-0123abcd4567-welcome',
+    const uid = '0123ABCD-4567-89ef-0123-456789abcdef';
+    const base = 't-0123abcd4567';
+    expect(registrationNames(uid)).toEqual({
+      uid,
+      tenant: base,
+      namespace: base,
+      user: base,
+      email: `${base}-welcome`,
     });
   });
 

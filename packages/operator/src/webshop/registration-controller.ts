@@ -3,8 +3,8 @@
  * step 4, in order.
  *
  *   1. create the Tenant `t-<12 hex of the RR UID>`;
- *   2. wait (requeue-after, and a wake-up on the Namespace's event) until
- *      the Tenant controller has made its Namespace;
+ *   2. wait (a wake-up on the Namespace's event, and a requeue-after as the
+ *      fallback) until the Tenant controller has made its Namespace;
  *   3. create the User (carrying the password hash in an annotation) and the
  *      welcome Email rendered from the EmailTemplate;
  *   4. write status.tenant / namespace / user / email;
@@ -22,6 +22,7 @@
  * reports progress in conditions instead of an empty status.
  */
 import { REGISTRATION_CONDITIONS, REGISTRATION_EVENTS } from '@cnpaas/webshop-api';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   type Clock,
   type EventRecorder,
@@ -34,12 +35,20 @@ import {
   TerminalError,
 } from '@cnpaas/kube';
 import { OperatorError } from '../errors.js';
-import { childLabels, ensureChild, labelledFor, reportNameConflict } from './children.js';
-import { deleteIfPresent, getOrUndefined, type WebshopApi } from './kube-api.js';
+import {
+  childLabels,
+  describeObject,
+  ensureChild,
+  type EnsureResult,
+  labelledFor,
+  reportNameConflict,
+} from './children.js';
+import { deleteIfPresent, getOrUndefined, type ObjectApi, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import {
   PASSWORD_ANNOTATION,
   REGISTRATION_UID_LABEL,
+  TENANT_FINALIZER,
   WEBSHOP_API_VERSION,
   registrationNames,
   type RegistrationNames,
@@ -93,27 +102,29 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
   if (ready?.status === 'True' && ready.reason === 'Completed' && ready.observedGeneration === rr.metadata?.generation)
     return finish({ options, rr, names, log });
 
-  // A child an earlier reconcile recorded as made is read (cache, else GET), not created again: under
-  // load the informer often lags behind our own create, and a create that fails costs two requests.
-  const made = (condition: string): 'present' | undefined =>
-    isConditionTrue(rr.status?.conditions, condition) ? 'present' : undefined;
+  const step: PartStep = { options, rr, status, log, names };
 
   // 1. The Tenant.
-  const tenant = await ensureChild<Tenant>({
+  const tenant = await ensurePart(step, {
     api: api.tenants,
     desired: desiredTenant(request, names),
-    isOurs: labelledFor(names.uid),
-    expect: made(REGISTRATION_CONDITIONS.tenantCreated),
+    condition: REGISTRATION_CONDITIONS.tenantCreated,
   });
-  if (tenant.outcome === 'conflict') return nameConflict({ options, rr, status, log }, tenant.object);
-  status.condition(REGISTRATION_CONDITIONS.tenantCreated, 'True', 'Created', `Tenant ${names.tenant} exists`);
+  if (tenant.outcome === 'conflict') return nameConflict(step, tenant.object);
 
-  // 2. Its Namespace, made by the Tenant controller. A Tenant created just now has none yet, and the
-  // Namespace's event wakes us when it comes; only a namesake someone else made could be there, which
-  // the next reconcile reads (our status write below wakes it). Without a cache (tests), always read.
+  // 2. Its Namespace, made by the Tenant controller. A Tenant created just now has none yet (unless the
+  // Tenant controller was quicker, which the cache shows): the Namespace's event wakes us when it comes,
+  // typically within a few hundred milliseconds, and the poll below is the fallback. Saying that we wait
+  // would cost every registration a status write for a wait that is over before anyone reads it, so the
+  // pass that created the Tenant says nothing; a later pass that still finds no Namespace does. Without
+  // a cache (tests) nothing can show the Namespace without a GET: always read, and report the wait.
+  const poll = { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   const justCreated = tenant.outcome === 'created' && api.namespaces.cache !== undefined;
-  const namespace = justCreated ? undefined : await getOrUndefined(api.namespaces, { name: names.namespace });
-  if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict({ options, rr, status, log }, namespace);
+  const namespace = justCreated
+    ? api.namespaces.cache?.get({ name: names.namespace })
+    : await getOrUndefined(api.namespaces, { name: names.namespace });
+  if (namespace && !labelledFor(names.uid)(namespace)) return nameConflict(step, namespace);
+  if (!namespace && justCreated) return poll;
   if (!namespace || namespace.metadata?.deletionTimestamp) {
     const why = namespace
       ? `Namespace ${names.namespace} is being deleted`
@@ -121,19 +132,17 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'False', 'WaitingForNamespace', why);
     status.condition(READY, 'False', 'WaitingForNamespace', why);
     await status.write();
-    return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
+    return poll;
   }
   status.condition(REGISTRATION_CONDITIONS.namespaceReady, 'True', 'Exists', `Namespace ${names.namespace} exists`);
 
   // 3a. The User, carrying the hash for the User controller to move into a Secret.
-  const user = await ensureChild<User>({
+  const user = await ensurePart(step, {
     api: api.users,
     desired: desiredUser(request, names),
-    isOurs: labelledFor(names.uid),
-    expect: made(REGISTRATION_CONDITIONS.userCreated),
+    condition: REGISTRATION_CONDITIONS.userCreated,
   });
-  if (user.outcome === 'conflict') return nameConflict({ options, rr, status, log }, user.object);
-  childExists(status, REGISTRATION_CONDITIONS.userCreated, `User ${names.namespace}/${names.user}`);
+  if (user.outcome === 'conflict') return nameConflict(step, user.object);
 
   // 3b. The welcome Email, from the EmailTemplate.
   const templateRef = options.template;
@@ -143,7 +152,7 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     const why = template
       ? `${templateName} has no subject or body`
       : `${templateName} does not exist; apply packages/operator/manifests/email-template-registration.yaml`;
-    return templateProblem({ options, rr, status, log }, template ? 'TemplateInvalid' : 'TemplateNotFound', why);
+    return templateProblem(step, template ? 'TemplateInvalid' : 'TemplateNotFound', why);
   }
   let desiredEmail;
   try {
@@ -156,17 +165,16 @@ const reconcileRegistration: ObjectStep<RegistrationControllerOptions, Registrat
     });
   } catch (err) {
     if (!(err instanceof OperatorError) || err.code !== 'CNPAAS_OPERATOR_TEMPLATE') throw err;
-    return templateProblem({ options, rr, status, log }, 'TemplateInvalid', err.message);
+    return templateProblem(step, 'TemplateInvalid', err.message);
   }
-  const email = await ensureChild({
+  const email = await ensurePart(step, {
     api: api.emails,
     desired: desiredEmail,
-    isOurs: labelledFor(names.uid),
+    condition: REGISTRATION_CONDITIONS.emailCreated,
     // Emails are not watched: without the condition, the Email is most likely still to be made.
-    expect: made(REGISTRATION_CONDITIONS.emailCreated) ?? 'absent',
+    unrecorded: 'absent',
   });
-  if (email.outcome === 'conflict') return nameConflict({ options, rr, status, log }, email.object);
-  childExists(status, REGISTRATION_CONDITIONS.emailCreated, `Email ${names.namespace}/${names.email}`);
+  if (email.outcome === 'conflict') return nameConflict(step, email.object);
 
   // 4. The answer the API server reads from the DELETED event.
   status
@@ -223,6 +231,9 @@ export function desiredTenant(rr: Rr, names: RegistrationNames): Tenant {
     metadata: {
       name: names.tenant,
       labels: childLabels(names.uid),
+      // The Tenant controller's finalizer from the start: it would otherwise add it with a patch of its
+      // own before making the Namespace, one more write and round trip on the way to the answer.
+      finalizers: [TENANT_FINALIZER],
     },
     spec: structuredClone(rr.spec.tenant),
   };
@@ -286,7 +297,30 @@ async function templateProblem(
   return { requeueAfterMs: options.templateRetryMs ?? 30_000 };
 }
 
-/** Records that a child the registration makes exists now. */
-function childExists(status: StatusUpdate<RegistrationRequest>, condition: string, child: string): void {
-  status.condition(condition, 'True', 'Created', `${child} exists`);
+interface PartStep extends Step {
+  names: RegistrationNames;
+}
+
+/**
+ * One child of the registration (its Tenant, User or Email): created, or found carrying this
+ * registration's label; once it is, `condition` says it exists. A child the status records as made
+ * (`condition` True) is read (cache, else GET), never created again: under load the informer often
+ * lags behind our own create, and a create that fails costs two requests. `unrecorded` is the guess
+ * for one it does not record.
+ */
+async function ensurePart<T extends KubernetesObject>(
+  step: PartStep,
+  part: { api: ObjectApi<T>; desired: T; condition: string; unrecorded?: 'absent' },
+): Promise<EnsureResult<T>> {
+  const { rr, status, names } = step;
+  const made = isConditionTrue(rr.status?.conditions, part.condition);
+  const result = await ensureChild<T>({
+    api: part.api,
+    desired: part.desired,
+    isOurs: labelledFor(names.uid),
+    expect: made ? 'present' : part.unrecorded,
+  });
+  if (result.outcome !== 'conflict')
+    status.condition(part.condition, 'True', 'Created', `${describeObject(part.desired)} exists`);
+  return result;
 }

@@ -4,14 +4,16 @@ import { MAX_TEMPLATE_BYTES, placeholderPaths, renderTemplate } from './template
 
 const data = { spec: { firstName: 'Ann', lastName: 'Lee', age: 42, vip: false }, metadata: { name: 't-1' } };
 
+/** The OperatorError `fn` throws; no throw, or anything else thrown, fails the test. */
 function problem(fn: () => unknown): OperatorError {
+  let thrown: unknown;
   try {
     fn();
   } catch (err) {
-    if (err instanceof OperatorError) return err;
-    throw err;
+    thrown = err;
   }
-  throw new Error('expected an OperatorError');
+  expect(thrown).toBeInstanceOf(OperatorError);
+  return thrown as OperatorError;
 }
 
 describe('renderTemplate', () => {

@@ -28,7 +28,7 @@ import {
   type Reconciler,
   type ReconcileResult,
 } from '@cnpaas/kube';
-import { childLabels, controlledBy, ensureChild, reportNameConflict } from './children.js';
+import { childLabels, controlledBy, ensureChild, ownerReconcile, reportNameConflict } from './children.js';
 import { deleteIfPresent, dropFinalizer, getOrUndefined, withFinalizer, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
 import { operatorAccessBinding } from './operator-access.js';
@@ -61,12 +61,11 @@ export function desiredNamespace(tenant: Tenant): Namespace {
 const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, cached, log) => {
   const { api } = options;
   const name = cached.metadata?.name ?? '';
-  // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up.
-  // Without our finalizer the Tenant was never reconciled: its Namespace and RoleBinding are most likely
-  // not there yet, so they are created without a GET first.
-  const expect = hasFinalizer(cached, TENANT_FINALIZER) ? undefined : 'absent';
+  const { expect, status } = ownerReconcile(cached, { api: api.tenants, clock: options.clock });
+  // The finalizer goes on before the Namespace exists: a Namespace we made is always cleaned up. The
+  // registration controller creates its Tenants with it, so this is a request only for a Tenant made
+  // some other way.
   const tenant = await withFinalizer(api.tenants, cached, TENANT_FINALIZER);
-  const status = new StatusUpdate(tenant, { api: api.tenants, clock: options.clock });
 
   const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
     reportNameConflict(obj, {
@@ -92,8 +91,9 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     return { requeueAfterMs: options.namespacePollMs ?? 2_000 };
   }
   // The operator's own access to the namespace (operator-access.ts): the User controller's Secret,
-  // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready (the registration
-  // controller creates the User only then).
+  // ServiceAccount and Roles there need it, so it exists before the Tenant is Ready. In a Namespace
+  // created just now it cannot exist yet; in one that was there it is read (it is not watched): a pass
+  // woken by the Namespace's event on a Tenant whose status the cache does not show yet is no new Tenant.
   const access = await ensureChild({
     api: api.roleBindings,
     desired: operatorAccessBinding({
@@ -102,7 +102,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
       user: options.operatorUser ?? OPERATOR_NAME,
     }),
     isOurs: controlledBy(tenant),
-    expect,
+    expect: namespace.outcome === 'created' ? 'absent' : undefined,
   });
   if (access.outcome === 'conflict') return conflict(access.object);
   if (namespace.outcome === 'created') {

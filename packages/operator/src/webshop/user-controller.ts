@@ -39,6 +39,7 @@ import {
   type EventRecorder,
   hasFinalizer,
   isControlledBy,
+  type JsonPatchOp,
   type Logger,
   type Reconciler,
   type ReconcileResult,
@@ -49,6 +50,7 @@ import {
   childLabels,
   controlledBy,
   ensureChild,
+  ownerReconcile,
   reportNameConflict,
   type EnsureOptions,
   type EnsureResult,
@@ -204,12 +206,7 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
     return;
   }
 
-  // The finalizer goes on before any cluster-scoped RBAC exists: what we make, we remove.
-  // Without our finalizer the User was never reconciled: its children most likely do not exist yet, so
-  // each is created without a GET first (eight 404s fewer per new User).
-  const expect = hasFinalizer(cached, USER_FINALIZER) ? undefined : 'absent';
-  const user = await withFinalizer(api.users, cached, USER_FINALIZER);
-  const status = new StatusUpdate(user, { api: api.users, clock: options.clock });
+  const { expect, status } = ownerReconcile(cached, { api: api.users, clock: options.clock });
   const conflict = (obj: KubernetesObject): Promise<ReconcileResult> =>
     reportNameConflict(obj, {
       options,
@@ -219,11 +216,17 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
       action: 'CreateUserResources',
     });
 
-  const namespaced = await ensureNamespacedAccess({ options, user, expect });
+  const namespaced = await ensureNamespacedAccess({ options, user: cached, expect });
   if (namespaced) return conflict(namespaced.conflict);
 
-  const password = await storePassword({ options, user, status, log, expect });
-  if (password) return conflict(password.conflict);
+  const password = await storePassword({ options, user: cached, status, log, expect });
+  if ('conflict' in password) return conflict(password.conflict);
+
+  // One patch puts the finalizer on before any cluster-scoped RBAC exists (what we make, we remove; the
+  // namespaced children above go with the namespace or by GC) and takes the hash off the User once the
+  // Secret holds it or it was refused: one write where there were two.
+  const user = await withFinalizer(api.users, cached, USER_FINALIZER, password.consume);
+  password.report?.();
 
   const tenantAccess = await ensureTenantAccess({ options, user, namespace: ns, status, expect });
   if (tenantAccess) return conflict(tenantAccess.conflict);
@@ -367,8 +370,17 @@ interface PasswordStep extends ChildrenStep {
   log: Logger;
 }
 
+/**
+ * What storing the password leaves to the caller: the JSON Patch operations that take the consumed hash
+ * off the User (to go into the caller's one patch of the User), and what to report once they are applied.
+ */
+interface PasswordOutcome {
+  consume: JsonPatchOp[];
+  report?: () => void;
+}
+
 /** Annotation → Secret → annotation removed; status.passwordRef names the Secret whenever it exists. */
-async function storePassword(step: PasswordStep): Promise<Outcome> {
+async function storePassword(step: PasswordStep): Promise<PasswordOutcome | { conflict: KubernetesObject }> {
   const { options, user, status, log, expect } = step;
   const { api } = options;
   const name = user.metadata?.name ?? '';
@@ -381,7 +393,6 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
   if (hash !== undefined && kind?.kind !== 'hash') {
     // The User webhook refuses this; if it was bypassed (or the webhook is older), never store (or keep) what may be
     // plain text or a cheap hash. The message describes the rule, never the value.
-    await removePasswordAnnotation(options, user, hash);
     const rule = describeHashRule(floor);
     const [reason, what] =
       kind?.kind === 'malformed'
@@ -389,9 +400,19 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
         : ['NotAHash', `did not hold a password hash (${rule})`];
     const message = `the ${PASSWORD_ANNOTATION} annotation ${what}; it was removed unused and no password was stored`;
     status.condition(USER_CONDITIONS.passwordStored, 'False', reason, message);
-    void options.events?.publish({ regarding: user, type: 'Warning', reason, action: 'StorePassword', note: message });
-    log.warn({ reason }, 'password annotation was not an acceptable hash; removed it without storing');
-    return undefined;
+    return {
+      consume: removePasswordAnnotation(hash),
+      report: () => {
+        void options.events?.publish({
+          regarding: user,
+          type: 'Warning',
+          reason,
+          action: 'StorePassword',
+          note: message,
+        });
+        log.warn({ reason }, 'password annotation was not an acceptable hash; removed it without storing');
+      },
+    };
   }
 
   if (hash !== undefined) {
@@ -415,13 +436,16 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
         existing.data?.['hash'] === secret.data?.['hash'] ? undefined : { ...existing, data: secret.data },
     });
     if (stored.outcome === 'conflict') return { conflict: stored.object };
-    // The Secret holds it now: the hash leaves the User.
-    await removePasswordAnnotation(options, user, hash);
-    if (stored.outcome !== 'exists') options.metrics?.passwordsStored.inc();
     status
       .field('passwordRef', { name: secretName })
       .condition(USER_CONDITIONS.passwordStored, 'True', 'Stored', `the password hash is in Secret ${secretName}`);
-    return undefined;
+    // The Secret holds it now: the hash leaves the User.
+    return {
+      consume: removePasswordAnnotation(hash),
+      report: () => {
+        if (stored.outcome !== 'exists') options.metrics?.passwordsStored.inc();
+      },
+    };
   }
 
   const existing = await getOrUndefined(api.secrets, { namespace, name: secretName });
@@ -437,16 +461,19 @@ async function storePassword(step: PasswordStep): Promise<Outcome> {
       `no password hash was given (annotation ${PASSWORD_ANNOTATION})`,
     );
   }
-  return undefined;
+  return { consume: [] };
 }
 
-async function removePasswordAnnotation(options: UserControllerOptions, user: User, hash: string): Promise<void> {
+/**
+ * The operations that take `hash` off the User. `test` first: if the User got a newer hash meanwhile,
+ * the patch fails, the reconcile is retried, and that pass stores the newer one.
+ */
+function removePasswordAnnotation(hash: string): JsonPatchOp[] {
   const path = `/metadata/annotations/${PASSWORD_ANNOTATION.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-  // `test` first: if the User got a newer hash meanwhile, the patch fails and the next reconcile stores that one.
-  await options.api.users.jsonPatch({ namespace: user.metadata?.namespace, name: user.metadata?.name ?? '' }, [
+  return [
     { op: 'test', path, value: hash },
     { op: 'remove', path },
-  ]);
+  ];
 }
 
 interface TenantAccessStep extends ChildrenStep {
