@@ -480,33 +480,37 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     const points = this.#points!;
     this.#points = undefined;
     for (const [revision, waiting] of points) {
-      for (let at = 0; at < waiting.length; at += ROWS_PER_STATEMENT) {
-        const chunk = waiting.slice(at, at + ROWS_PER_STATEMENT);
-        const keys = [...new Map(chunk.map((w) => [w.key.toString('latin1'), w.key])).values()];
-        // One key: the statement that stops at the first row found. More: a power-of-two count, the last
-        // key repeated, so that few distinct texts are prepared.
-        let stmt = this.sql.pointAt;
-        const values: Record<string, unknown> = { rev: revision };
-        if (keys.length === 1) values.start = keys[0];
-        else {
-          const n = 2 ** Math.ceil(Math.log2(keys.length));
-          stmt = this.sql.pointsAt(n);
-          for (let i = 0; i < n; i++) values[`k${i}`] = keys[Math.min(i, keys.length - 1)];
-        }
-        this.#runAsync(stmt, values).then(
-          (r) => {
-            const found = new Map(r.rows.map((row) => [(row.key as Buffer).toString('latin1'), toKv(row)]));
-            for (const w of chunk) {
-              const kv = found.get(w.key.toString('latin1'));
-              w.resolve(kv ? [kv] : []);
-            }
-          },
-          (err: unknown) => {
-            for (const w of chunk) w.reject(err);
-          },
-        );
-      }
+      for (let at = 0; at < waiting.length; at += ROWS_PER_STATEMENT)
+        this.#sendPointChunk(revision, waiting.slice(at, at + ROWS_PER_STATEMENT));
     }
+  }
+
+  /** One statement for `chunk`; every read of it is answered, with its row or with the statement's error. */
+  #sendPointChunk(revision: number, chunk: readonly PointRead[]): void {
+    const keys = [...new Map(chunk.map((w) => [w.key.toString('latin1'), w.key])).values()];
+    // One key: the statement that stops at the first row found. More: a power-of-two count, the last
+    // key repeated, so that few distinct texts are prepared.
+    let stmt = this.sql.pointAt;
+    const values: Record<string, unknown> = { rev: revision };
+    if (keys.length === 1) values.start = keys[0];
+    else {
+      const n = 2 ** Math.ceil(Math.log2(keys.length));
+      stmt = this.sql.pointsAt(n);
+      for (let i = 0; i < n; i++) values[`k${i}`] = keys[Math.min(i, keys.length - 1)];
+    }
+    // Called from a timer: an error thrown before the query is sent must reach the readers too.
+    new Promise<QueryResult>((resolve) => resolve(this.#runAsync(stmt, values))).then(
+      (r) => {
+        const found = new Map(r.rows.map((row) => [(row.key as Buffer).toString('latin1'), toKv(row)]));
+        for (const w of chunk) {
+          const kv = found.get(w.key.toString('latin1'));
+          w.resolve(kv ? [kv] : []);
+        }
+      },
+      (err: unknown) => {
+        for (const w of chunk) w.reject(err);
+      },
+    );
   }
 
   async countAsync(range: KeyRange, revision: number | null): Promise<number> {

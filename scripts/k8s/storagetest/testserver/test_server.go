@@ -21,6 +21,7 @@ package testserver
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +111,8 @@ func RunEtcd(t testing.TB, cfg *embed.Config) *kubernetes.Client {
 	if cfg == nil {
 		cfg = NewTestConfig(t)
 	}
-	endpoints := startStores(t, cfg)
+	replicas := startStores(t, cfg)
+	endpoints := replicas.endpoints()
 
 	// With several replicas the client gets every endpoint, as kube-apiserver
 	// gets --etcd-servers=a,b: clientv3 balances round robin over them, per
@@ -125,6 +127,7 @@ func RunEtcd(t testing.TB, cfg *embed.Config) *kubernetes.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	replicas.warmUp(t, client)
 	// Exactly what upstream wraps the client in.
 	client.KV = storagetesting.NewKVRecorder(client.KV)
 	client.Kubernetes = storagetesting.NewKubernetesRecorder(client.Kubernetes)
@@ -153,10 +156,74 @@ func replicaCount(t testing.TB) int {
 	return n
 }
 
+// replicaSet is the stores of one test, and what each had served when the
+// test began (after warmUp).
+type replicaSet struct {
+	stores   []*storeProcess
+	baseline []int
+}
+
+func (r *replicaSet) endpoints() []string {
+	out := make([]string, len(r.stores))
+	for i, s := range r.stores {
+		out[i] = s.endpoint
+	}
+	return out
+}
+
+// warmUp returns once the client has reached every replica. grpc.WithBlock
+// waits for one connection only, and round robin picks among the connections
+// that are ready: on a loaded machine a test of a few requests could send all
+// of them to the first replica while the second was still connecting. Reads
+// of a key nobody writes go out until each replica has served one; what they
+// cost is then the baseline that checkEveryReplicaServed subtracts, so the
+// check still counts the test's own requests.
+func (r *replicaSet) warmUp(t testing.TB, client *kubernetes.Client) {
+	t.Helper()
+	if len(r.stores) < 2 {
+		return
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		served, err := r.served()
+		if err != nil {
+			t.Fatalf("reading the replicas' metrics: %v", err)
+		}
+		ready := true
+		for _, n := range served {
+			ready = ready && n > 0
+		}
+		if ready {
+			r.baseline = served
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the client reached only some of the replicas within 20 s (requests served per replica: %v)", served)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, _ = client.KV.Get(ctx, "/cnpaas-storage-test/warm-up")
+		cancel()
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// served reads each replica's count of requests served so far.
+func (r *replicaSet) served() ([]int, error) {
+	out := make([]int, len(r.stores))
+	for i, s := range r.stores {
+		n, err := s.requestsServed()
+		if err != nil {
+			return nil, fmt.Errorf("replica %d: %w", i, err)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
 // startStores runs the store(s) for one test, each on a fresh database if
-// the run asks for one, and returns their client URLs. One cleanup checks
-// that every replica served requests, then stops them all.
-func startStores(t testing.TB, cfg *embed.Config) []string {
+// the run asks for one. One cleanup checks that every replica served
+// requests of the test, then stops them all.
+func startStores(t testing.TB, cfg *embed.Config) *replicaSet {
 	t.Helper()
 	replicas := replicaCount(t)
 	var extra []string
@@ -179,7 +246,7 @@ func startStores(t testing.TB, cfg *embed.Config) []string {
 	}
 
 	stores := make([]*storeProcess, replicas)
-	endpoints := make([]string, replicas)
+	set := &replicaSet{stores: stores}
 	for i := range stores {
 		dir := cfg.Dir
 		if dir == "" || i > 0 {
@@ -195,34 +262,35 @@ func startStores(t testing.TB, cfg *embed.Config) []string {
 			env:              env,
 			metrics:          replicas > 1,
 		})
-		endpoints[i] = stores[i].endpoint
 	}
 	t.Cleanup(func() {
 		if replicas > 1 {
-			checkEveryReplicaServed(t, stores)
+			checkEveryReplicaServed(t, set)
 		}
 		for _, s := range stores {
 			s.stop(t)
 		}
 	})
-	return endpoints
+	return set
 }
 
 // checkEveryReplicaServed fails a test in which one replica did all the
 // work: then it tested one process, not the replicas. A test with only a
-// handful of requests may by chance have sent them all to one.
-func checkEveryReplicaServed(t testing.TB, stores []*storeProcess) {
+// handful of requests may by chance have sent them all to one. The warm-up's
+// requests (the baseline) do not count.
+func checkEveryReplicaServed(t testing.TB, set *replicaSet) {
 	const minRequests = 8
-	served := make([]int, len(stores))
+	served, err := set.served()
+	if err != nil {
+		t.Errorf("reading the replicas' metrics: %v", err)
+		return
+	}
 	total := 0
-	for i, s := range stores {
-		n, err := s.requestsServed()
-		if err != nil {
-			t.Errorf("reading replica %d's metrics: %v", i, err)
-			return
+	for i := range served {
+		if set.baseline != nil {
+			served[i] -= set.baseline[i]
 		}
-		served[i] = n
-		total += n
+		total += served[i]
 	}
 	for i, n := range served {
 		if n == 0 && total >= minRequests {
