@@ -10,12 +10,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-interface AuditEvent {
+/** The fields of an audit event the benches read. */
+export interface AuditEvent {
   stage?: string;
   verb?: string;
   user?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
   requestReceivedTimestamp?: string;
+  stageTimestamp?: string;
 }
 
 export interface RequestCount {
@@ -34,41 +36,48 @@ export function auditFiles(logsDir: string): string[] {
     .map((f) => path.join(logsDir, f));
 }
 
+/** Every event of the audit log and its backups, oldest file first; a line cut by rotation is skipped. */
+export function* auditEvents(logsDir: string): Generator<AuditEvent> {
+  for (const file of auditFiles(logsDir)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        yield JSON.parse(line) as AuditEvent;
+      } catch {
+        continue;
+      }
+    }
+  }
+}
+
 /** Short names for the identities a local stack uses; anything else as the apiserver saw it. */
-function component(username: string): string {
+export function component(username: string): string {
   const account = /^system:serviceaccount:[^:]+:(.+)$/.exec(username)?.[1];
   return account ?? username;
+}
+
+/** `resource` or `resource/subresource`. */
+export function resourceOf(ref: { resource?: string; subresource?: string }): string {
+  return `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}`;
 }
 
 /** Requests received in [fromMs, toMs], one per request (the ResponseComplete or ResponseStarted stage). */
 export function countRequests(options: { logsDir: string; fromMs: number; toMs: number }): RequestCount[] {
   const counts = new Map<string, RequestCount>();
-  for (const file of auditFiles(options.logsDir)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line) continue;
-      let event: AuditEvent;
-      try {
-        event = JSON.parse(line) as AuditEvent;
-      } catch {
-        continue; // a line cut by rotation
-      }
-      // A watch is logged when it starts (ResponseStarted) and when it ends; count it once.
-      if (event.stage !== 'ResponseComplete' && !(event.stage === 'ResponseStarted' && event.verb === 'watch'))
-        continue;
-      if (event.stage === 'ResponseComplete' && event.verb === 'watch') continue;
-      const at = Date.parse(event.requestReceivedTimestamp ?? '');
-      if (!(at >= options.fromMs && at <= options.toMs)) continue;
-      const who = component(event.user?.username ?? 'unknown');
-      const ref = event.objectRef;
-      const resource = ref?.resource
-        ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}`
-        : '(non-resource)';
-      const what = `${event.verb ?? '?'} ${resource}`;
-      const key = `${who}\u0000${what}`;
-      const entry = counts.get(key) ?? { who, what, count: 0 };
-      entry.count++;
-      counts.set(key, entry);
-    }
+  for (const event of auditEvents(options.logsDir)) {
+    // A watch is logged when it starts (ResponseStarted) and when it ends; count it once.
+    if (event.stage !== 'ResponseComplete' && !(event.stage === 'ResponseStarted' && event.verb === 'watch')) continue;
+    if (event.stage === 'ResponseComplete' && event.verb === 'watch') continue;
+    const at = Date.parse(event.requestReceivedTimestamp ?? '');
+    if (!(at >= options.fromMs && at <= options.toMs)) continue;
+    const who = component(event.user?.username ?? 'unknown');
+    const ref = event.objectRef;
+    const resource = ref?.resource ? resourceOf(ref) : '(non-resource)';
+    const what = `${event.verb ?? '?'} ${resource}`;
+    const key = `${who}\u0000${what}`;
+    const entry = counts.get(key) ?? { who, what, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
   }
   return [...counts.values()].sort((a, b) => b.count - a.count);
 }

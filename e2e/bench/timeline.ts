@@ -12,8 +12,7 @@
  * keeps none for these kinds.
  */
 import { claimNameFor } from '@cnpaas/webshop-api';
-import { auditFiles } from './audit-requests.js';
-import { readFileSync } from 'node:fs';
+import { auditEvents, component, resourceOf } from './audit-requests.js';
 
 /** What the bench knows of one answered registration. */
 export interface AnsweredRegistration {
@@ -27,15 +26,6 @@ export interface AnsweredRegistration {
   /** The RegistrationRequest's name and the tenant (= namespace = user) the operator made. */
   name: string;
   tenant: string;
-}
-
-interface AuditLine {
-  stage?: string;
-  verb?: string;
-  user?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
-  requestReceivedTimestamp?: string;
-  stageTimestamp?: string;
 }
 
 /** One request of the flow: who sends it about which object; the first or the last of several. */
@@ -207,28 +197,17 @@ const key = (who: string, verb: string, resource: string, namespace: string | un
 /** Every completed request by who, verb, resource and object, in the order received. */
 function readStamps(logsDir: string): Map<string, Stamp[]> {
   const stamps = new Map<string, Stamp[]>();
-  for (const file of auditFiles(logsDir)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line) continue;
-      let event: AuditLine;
-      try {
-        event = JSON.parse(line) as AuditLine;
-      } catch {
-        continue; // a line cut by rotation
-      }
-      const ref = event.objectRef;
-      if (event.stage !== 'ResponseComplete' || !ref?.name || !ref.resource) continue;
-      const resource = `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ''}`;
-      const username = event.user?.username ?? '';
-      const who = /^system:serviceaccount:[^:]+:(.+)$/.exec(username)?.[1] ?? username;
-      const k = key(who, event.verb ?? '', resource, ref.namespace, ref.name);
-      const list = stamps.get(k) ?? [];
-      list.push({
-        receivedMs: Date.parse(event.requestReceivedTimestamp ?? ''),
-        doneMs: Date.parse(event.stageTimestamp ?? ''),
-      });
-      stamps.set(k, list);
-    }
+  for (const event of auditEvents(logsDir)) {
+    const ref = event.objectRef;
+    if (event.stage !== 'ResponseComplete' || !ref?.name || !ref.resource) continue;
+    const who = component(event.user?.username ?? '');
+    const k = key(who, event.verb ?? '', resourceOf(ref), ref.namespace, ref.name);
+    const list = stamps.get(k) ?? [];
+    list.push({
+      receivedMs: Date.parse(event.requestReceivedTimestamp ?? ''),
+      doneMs: Date.parse(event.stageTimestamp ?? ''),
+    });
+    stamps.set(k, list);
   }
   for (const list of stamps.values()) list.sort((a, b) => a.receivedMs - b.receivedMs);
   return stamps;
