@@ -117,7 +117,7 @@ export async function startStoreServer(
         source: config.topologyFile ? `--topology ${config.topologyFile}` : 'no --topology (every key in main.db)',
       });
     } else if (shared.replacesRecorded) {
-      store.checkPlacement(`--topology ${config.topologyFile ?? '(none)'}`);
+      store.checkPlacement(shared.source);
     }
     // Every backend opened: only now is this replica's topology recorded as the one all replicas share.
     shared?.record();

@@ -398,11 +398,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     const all = [...wanted.values()];
     const statements: ScriptStatement[] = [];
     for (let at = 0; at < all.length; at += ROWS_PER_STATEMENT) {
-      const chunk = all.slice(at, at + ROWS_PER_STATEMENT);
-      // Statements for a power-of-two number of keys, the last one repeated: few distinct texts.
-      const n = 2 ** Math.ceil(Math.log2(chunk.length));
-      const values: Record<string, unknown> = {};
-      for (let i = 0; i < n; i++) values[`k${i}`] = chunk[Math.min(i, chunk.length - 1)];
+      const { n, values } = keyParams(all.slice(at, at + ROWS_PER_STATEMENT));
       statements.push(this.#statement(this.sql.getMany(n), values));
     }
     return { wanted, statements };
@@ -488,15 +484,13 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** One statement for `chunk`; every read of it is answered, with its row or with the statement's error. */
   #sendPointChunk(revision: number, chunk: readonly PointRead[]): void {
     const keys = [...new Map(chunk.map((w) => [w.key.toString('latin1'), w.key])).values()];
-    // One key: the statement that stops at the first row found. More: a power-of-two count, the last
-    // key repeated, so that few distinct texts are prepared.
+    // One key: the statement that stops at the first row found. More: one for all of them (keyParams).
     let stmt = this.sql.pointAt;
-    const values: Record<string, unknown> = { rev: revision };
-    if (keys.length === 1) values.start = keys[0];
-    else {
-      const n = 2 ** Math.ceil(Math.log2(keys.length));
-      stmt = this.sql.pointsAt(n);
-      for (let i = 0; i < n; i++) values[`k${i}`] = keys[Math.min(i, keys.length - 1)];
+    let values: Record<string, unknown> = { rev: revision, start: keys[0] };
+    if (keys.length > 1) {
+      const many = keyParams(keys);
+      stmt = this.sql.pointsAt(many.n);
+      values = { rev: revision, ...many.values };
     }
     // Called from a timer: an error thrown before the query is sent must reach the readers too.
     new Promise<QueryResult>((resolve) => resolve(this.#runAsync(stmt, values))).then(
@@ -866,6 +860,17 @@ function params(range: KeyRange, revision: number | null): Record<string, unknow
 
 function list(names: readonly string[]): string {
   return names.length > 8 ? `${names.slice(0, 8).join(', ')}, …` : names.join(', ');
+}
+
+/**
+ * The parameters `k0`, `k1`, … of a statement over `keys`, for a power-of-two
+ * number `n` of them, the last key repeated: few distinct texts to prepare.
+ */
+function keyParams(keys: readonly Buffer[]): { n: number; values: Record<string, unknown> } {
+  const n = 2 ** Math.ceil(Math.log2(keys.length));
+  const values: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) values[`k${i}`] = keys[Math.min(i, keys.length - 1)];
+  return { n, values };
 }
 
 /** A tombstone's row: the key, the revision of its delete, nothing else. */

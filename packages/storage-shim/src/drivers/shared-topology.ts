@@ -59,7 +59,7 @@ export class SharedTopology {
   readonly digest: string;
   readonly #text: string;
   /** How this replica's topology is named in messages: its file. */
-  readonly #source: string;
+  readonly source: string;
   readonly #replace: boolean;
   #sql: MetaStatements | undefined;
   #location = 'the main database';
@@ -74,7 +74,7 @@ export class SharedTopology {
     this.fingerprint = options.fingerprint;
     this.#text = encodeFingerprint(options.fingerprint);
     this.digest = fingerprintDigest(this.#text);
-    this.#source = options.file ? `--topology ${options.file}` : 'no --topology (every key in the main database)';
+    this.source = options.file ? `--topology ${options.file}` : 'no --topology (every key in the main database)';
     this.#replace = options.replace;
   }
 
@@ -121,7 +121,7 @@ export class SharedTopology {
       );
       this.#log?.warn(
         { differences: this.#differences(recorded.text, "this replica's topology") },
-        `--replace-topology: recorded ${this.#source} in ${this.#location} as the topology of every replica; replicas still running with the one it replaced stop`,
+        `--replace-topology: recorded ${this.source} in ${this.#location} as the topology of every replica; replicas still running with the one it replaced stop`,
       );
     }
     this.#recorded = true;
@@ -174,7 +174,7 @@ export class SharedTopology {
   #refusal(recordedText: string | undefined): StoreError {
     return new StoreError(
       CODE,
-      `${this.#source} routes keys unlike the topology recorded in ${this.#location} by the replicas that share it: ${this.#differences(recordedText, "this replica's topology")}`,
+      `${this.source} routes keys unlike the topology recorded in ${this.#location} by the replicas that share it: ${this.#differences(recordedText, "this replica's topology")}`,
       `start this replica with the same topology file as the running replicas; ${PROCEDURE}`,
     );
   }
