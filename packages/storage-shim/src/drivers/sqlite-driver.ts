@@ -74,7 +74,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    * A label-selected range from the label index (selectors/label-index.ts); absent without
    * --label-index, and a driver without it is scanned, as any other.
    */
-  readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookup: LabelLookup) => KeyValue[];
+  readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookups: readonly LabelLookup[]) => KeyValue[];
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -94,7 +94,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     const labels = this.#openLabelIndex(options.labelIndex === true);
     this.#labels = labels;
     if (labels)
-      this.rangeByLabel = (range, revision, lookup) => labels.lookup<RawRow>(range, revision, lookup).map(toKv);
+      this.rangeByLabel = (range, revision, lookups) => labels.lookup<RawRow>(range, revision, lookups).map(toKv);
   }
 
   /**
