@@ -261,8 +261,13 @@ async function main(): Promise<void> {
       log(`${sql.server}: ${sql.durability}`);
     }
     log(`starting ${subjectName}, etcd${kine?.binary ? ' and kine' : ''} (durable, loopback)…`);
-    const [subject, etcdServer] = await Promise.all([startSubject(sql), startEtcd({ binary: etcdBinary })]);
-    servers.push(subject.server, etcdServer);
+    // Settled, not Promise.all: when one fails to start, the other may already run and must be stopped too.
+    const [subjectStart, etcdStart] = await Promise.allSettled([startSubject(sql), startEtcd({ binary: etcdBinary })]);
+    if (subjectStart.status === 'fulfilled') servers.push(subjectStart.value.server);
+    if (etcdStart.status === 'fulfilled') servers.push(etcdStart.value);
+    if (subjectStart.status === 'rejected') throw subjectStart.reason;
+    if (etcdStart.status === 'rejected') throw etcdStart.reason;
+    const [subject, etcdServer] = [subjectStart.value, etcdStart.value];
     const kineServer = sql && kine?.binary ? await startKine(kine.binary, sql.kineEndpoint) : undefined;
     if (kineServer) servers.push(kineServer);
 
