@@ -134,10 +134,28 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    */
   commit(lastRevision?: number, alone = false): Promise<void> | undefined {
     if (!this.inTransaction) return undefined;
+    this.#counts.flush();
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
     this.commitTransaction();
     if (!this.syncsAfterCommit || (alone && this.syncWalNow())) return undefined;
     return this.syncWal();
+  }
+
+  // The batch's count deltas wait in memory until the commit (prefix-counts.ts): a savepoint writes them first, so
+  // undoing to it drops only what came after it, and a rollback drops them all.
+  override savepoint(): void {
+    this.#counts.flush();
+    super.savepoint();
+  }
+
+  override rollbackToSavepoint(): void {
+    this.#counts.discard();
+    super.rollbackToSavepoint();
+  }
+
+  override rollback(): void {
+    this.#counts.discard();
+    super.rollback();
   }
 
   get(key: Buffer): KeyValue | undefined {
