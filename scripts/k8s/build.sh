@@ -14,7 +14,7 @@ usage() {
 Usage: $PROG [--out DIR] [--force] [--pushdown] [TARGET...]
 
 Targets: kube-apiserver, kube-controller-manager, kubectl (the default is all
-three), etcd-load, etcd (the reference etcd 3.6 for the apiserver benchmark),
+three), etcd-load, etcd (the reference etcd 3.6 the benchmarks compare with),
 all (the three plus etcd-load and etcd), kube-apiserver-pushdown (= --pushdown).
 
   --out DIR   where the kube binaries go (env CNPAAS_K8S_BIN_DIR); default

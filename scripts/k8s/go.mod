@@ -30,7 +30,10 @@ require (
 	k8s.io/apiserver v0.34.10
 )
 
-require go.etcd.io/etcd/api/v3 v3.6.4
+require (
+	go.etcd.io/etcd/api/v3 v3.6.4
+	go.etcd.io/etcd/pkg/v3 v3.6.4
+)
 
 require (
 	cel.dev/expr v0.24.0 // indirect
@@ -139,7 +142,6 @@ require (
 	github.com/xlab/treeprint v1.2.0 // indirect
 	go.etcd.io/bbolt v1.4.2 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.6.4 // indirect
-	go.etcd.io/etcd/pkg/v3 v3.6.4 // indirect
 	go.etcd.io/raft/v3 v3.6.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc v0.60.0 // indirect

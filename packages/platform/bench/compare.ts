@@ -14,6 +14,7 @@ import { apiserverStorage, datastoreCounters } from './metrics.js';
 import { newestProfile, summarise, type ProfileSummary } from './profile.js';
 import { appendSection, cpuCells, storageCells, notes, profileCells, resultCells, type RunResult } from './report.js';
 import { loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/bench-report';
+import { olderEtcdHint } from '@cnpaas/storage-shim/testing';
 import { benchSubjects, startStack, type BenchStack, type DatastoreKind } from './stack.js';
 import {
   PHASES,
@@ -70,9 +71,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const { info, kubeVersion, apiserver, etcdBinary, etcdVer } = await benchSubjects(flags.etcd, log);
-  log(
-    `✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}${/^3\.4\./.test(etcdVer) ? ' (this benchmark wants etcd 3.6, docs/design.md "Oracles": bash scripts/k8s/build.sh etcd builds it into ~/.cache/cnpaas/bin/etcd)' : ''}`,
-  );
+  log(`✓ etcd ${etcdVer} from ${etcdBinary}${flags.etcd ? '' : ' (default)'}`);
+  const older = olderEtcdHint(etcdVer);
+  if (older) log(`note: ${older}`);
   const profileDir = flags['profile-store'] ? mkdtempSync(path.join(tmpdir(), 'cnpaas-store-prof-')) : undefined;
 
   const workload: WorkloadOptions = { count, concurrency, listRuns: 5, pagedRuns: 3, phaseMaxMs: 150_000, log };

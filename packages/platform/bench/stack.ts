@@ -5,11 +5,11 @@
  * `--watch-cache=false`, both under the platform's Supervisor (which starts
  * them in order, waits for readiness and stops them in reverse).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BenchMachine, benchMachine } from '@cnpaas/storage-shim/bench-report';
+import { etcdVersion, referenceEtcd } from '@cnpaas/storage-shim/testing';
 import { ensureClusterPki, type ClusterPki } from '../src/cluster-pki.js';
 import { webshopTopology } from '@cnpaas/webshop';
 import {
@@ -56,25 +56,6 @@ export interface StackOptions {
   /** Store only: `apiserverBinary` is kube-apiserver-pushdown; its flags (SELECTOR_PUSHDOWN_ARGS) replace watchCache. */
   selectorPushdown?: boolean;
   log: (line: string) => void;
-}
-
-/** `--etcd` default: a v3.6 build in the cnpaas cache if one is there, else Debian's etcd. */
-export function defaultEtcd(env: NodeJS.ProcessEnv = process.env): string {
-  const cached = path.join(env.CNPAAS_CACHE_DIR ?? path.join(homedir(), '.cache', 'cnpaas'), 'bin', 'etcd');
-  return existsSync(cached) ? cached : '/usr/bin/etcd';
-}
-
-export function etcdVersion(binary: string): string {
-  try {
-    const out = execFileSync(binary, ['--version'], {
-      encoding: 'utf8',
-      timeout: 10_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return /etcd Version: (\S+)/.exec(out)?.[1] ?? 'unknown';
-  } catch (err) {
-    throw new Error(`${binary} --version failed: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function etcdSpec(binary: string, version: string, dataDir: string, client: number, peer: number): ProcessSpec {
@@ -191,6 +172,6 @@ export async function benchSubjects(
   const info = benchMachine();
   log(`machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}, Node ${info.node}, load ${info.load}`);
   const { version: kubeVersion, found } = await resolveAll(['kube-apiserver'], process.env, log);
-  const etcdBinary = etcdFlag ?? defaultEtcd();
+  const etcdBinary = etcdFlag ?? referenceEtcd();
   return { info, kubeVersion, apiserver: found['kube-apiserver'].path, etcdBinary, etcdVer: etcdVersion(etcdBinary) };
 }

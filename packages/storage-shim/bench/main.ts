@@ -11,6 +11,7 @@ import { mainThreadProfile, profileLines, summariseProfile } from './profile.js'
 import { etcdFsyncs, storeFsyncs, type FsyncSource } from './metrics.js';
 import { appendMarkdown, machine, machineLine, notes, ROWS, tableCells, type RowResult } from './report.js';
 import { markdownTable, textTable } from '../src/testing/bench-report.js';
+import { olderEtcdHint, referenceEtcd } from '../src/testing/reference-etcd.js';
 import { percentile } from './load.js';
 import { BACKENDS, sqlMissing, startSqlBench, type Backend, type SqlBench } from './sql-backend.js';
 import { walSize, walSizeLine } from './wal-size.js';
@@ -43,6 +44,8 @@ import {
  *   --quick            smaller counts (a smoke run; figures are noisier)
  *   --count=N          N operations per row and N objects to list (a check that every column fills, not a measurement)
  *   --subject=etcd     run etcd against etcd, to validate the harness itself
+ *   --etcd=PATH        the etcd to compare with (default: $ETCD_BIN, else the reference 3.6 that
+ *                      `bash scripts/k8s/build.sh etcd` caches, else the etcd on PATH)
  *   --backend=postgres the store on a private PostgreSQL (--main-endpoint), and a third column:
  *   --backend=mysql    kine (scripts/k8s/build-kine.sh) on its own database of the same server
  *   --json=FILE        also write the rows as JSON (the live test reads it)
@@ -50,7 +53,7 @@ import {
  */
 
 const USAGE =
-  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--backend=sqlite|postgres|mysql] [--json=FILE] [--profile=DIR]';
+  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--etcd=PATH] [--backend=sqlite|postgres|mysql] [--json=FILE] [--profile=DIR]';
 const { values: flags } = parseArgs({
   options: {
     write: { type: 'boolean', default: false },
@@ -58,6 +61,7 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     count: { type: 'string' },
     subject: { type: 'string', default: 'store' },
+    etcd: { type: 'string' },
     backend: { type: 'string', default: 'sqlite' },
     json: { type: 'string' },
     profile: { type: 'string' },
@@ -83,6 +87,7 @@ const count = flags.count === undefined ? undefined : Number(flags.count);
 if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 100_000))
   usageError(`--count must be a whole number from 1 to 100000, not ${flags.count}`);
 const subjectName = flags.subject === 'store' ? 'store' : 'etcd#2';
+const etcdBinary = flags.etcd ?? referenceEtcd();
 /** --count: every row N operations, one list run, two rounds (so both orders run). */
 const counted = (n: number): Sizes => ({
   putC1: n,
@@ -103,7 +108,7 @@ async function startSubject(
   sql: SqlBench | undefined,
 ): Promise<{ server: ServerHandle; fsync: FsyncSource | undefined }> {
   if (flags.subject === 'etcd') {
-    const server = await startEtcd();
+    const server = await startEtcd({ binary: etcdBinary });
     return { server, fsync: etcdFsyncs(server.endpoint) };
   }
   const port = await freePort();
@@ -228,8 +233,10 @@ async function guarded(row: () => Promise<Measurement>): Promise<Measurement> {
 }
 
 async function main(): Promise<void> {
-  const info = machine();
+  const info = machine(etcdBinary);
   log(`machine: ${machineLine(info)}`);
+  const hint = olderEtcdHint(info.etcd);
+  if (hint) log(`note: ${hint}`);
   if (backend !== 'sqlite') {
     const missing = sqlMissing(backend);
     if (missing) throw new Error(`--backend=${backend} needs the database server: ${missing}`);
@@ -254,7 +261,7 @@ async function main(): Promise<void> {
       log(`${sql.server}: ${sql.durability}`);
     }
     log(`starting ${subjectName}, etcd${kine?.binary ? ' and kine' : ''} (durable, loopback)…`);
-    const [subject, etcdServer] = await Promise.all([startSubject(sql), startEtcd()]);
+    const [subject, etcdServer] = await Promise.all([startSubject(sql), startEtcd({ binary: etcdBinary })]);
     servers.push(subject.server, etcdServer);
     const kineServer = sql && kine?.binary ? await startKine(kine.binary, sql.kineEndpoint) : undefined;
     if (kineServer) servers.push(kineServer);

@@ -6,6 +6,7 @@ import { startPostgres } from '../test/support/postgres.js';
 import { startStore, type ServerHandle } from '../test/support/processes.js';
 import { runLoad } from './load.js';
 import { appendMarkdown, machine, machineLine } from './report.js';
+import { referenceEtcd } from '../src/testing/reference-etcd.js';
 import { markdownTable } from '../src/testing/bench-report.js';
 
 /**
@@ -100,7 +101,7 @@ const section = `
 \`npm run bench:replicas\` (bench/replicas.ts): one store with
 \`--main-endpoint\` against two replicas on one database of the same private
 PostgreSQL 15 (fsync off, as in the tests), ${count} operations per row at
-concurrency 64, the load split evenly over the replicas. ${machineLine(machine())}.
+concurrency 64, the load split evenly over the replicas. ${machineLine(machine(referenceEtcd()))}.
 
 ${table}
 `;

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type BenchMachine, benchMachine, commandOutput } from '../src/testing/bench-report.js';
+import { type BenchMachine, benchMachine } from '../src/testing/bench-report.js';
+import { etcdVersion } from '../src/testing/reference-etcd.js';
 import type { Measurement, RowId } from './workload.js';
 
 /** What a row measures and the goal it is held against. */
@@ -275,9 +276,8 @@ export interface Machine extends BenchMachine {
   etcd: string;
 }
 
-export function machine(): Machine {
-  const etcd = /etcd Version: (\S+)/.exec(commandOutput(process.env.ETCD_BIN ?? 'etcd', ['--version']) ?? '')?.[1];
-  return { ...benchMachine(), etcd: etcd ?? 'unknown' };
+export function machine(etcdBinary: string): Machine {
+  return { ...benchMachine(), etcd: etcdVersion(etcdBinary) };
 }
 
 export function machineLine(m: Machine): string {

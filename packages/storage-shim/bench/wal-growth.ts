@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { call, connect } from '../test/support/client.js';
 import { startStore } from '../test/support/processes.js';
 import { machine, machineLine } from './report.js';
+import { referenceEtcd } from '../src/testing/reference-etcd.js';
 import { walSize } from './wal-size.js';
 
 /**
@@ -32,7 +33,7 @@ const MIB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
-  console.log(`machine: ${machineLine(machine())}`);
+  console.log(`machine: ${machineLine(machine(referenceEtcd()))}`);
   // Durable, and the store's own defaults (the WAL limit included): what a deployment runs.
   const store = await startStore();
   const client = connect(store.target);

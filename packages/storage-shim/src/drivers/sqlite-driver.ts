@@ -74,7 +74,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    * A label-selected range from the label index (selectors/label-index.ts); absent without
    * --label-index, and a driver without it is scanned, as any other.
    */
-  readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookup: LabelLookup) => KeyValue[];
+  readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookups: readonly LabelLookup[]) => KeyValue[];
   /**
    * Inside a batch, the last key read and its row: a txn's compare reads the key its put then reads again for
    * the previous version (create and update txns both do). Cleared by every write and rollback of this file,
@@ -100,7 +100,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     const labels = this.#openLabelIndex(options.labelIndex === true);
     this.#labels = labels;
     if (labels)
-      this.rangeByLabel = (range, revision, lookup) => labels.lookup<RawRow>(range, revision, lookup).map(toKv);
+      this.rangeByLabel = (range, revision, lookups) => labels.lookup<RawRow>(range, revision, lookups).map(toKv);
   }
 
   /**

@@ -36,21 +36,41 @@ describe('SqliteDriver label index', () => {
     const d = new SqliteDriver({ path: join(dir, 'a.db'), fsync: false, labelIndex: true });
     const last = fill(d);
     const rare = { name: 'app', values: ['rare'] };
-    expect(keysOf(d.rangeByLabel!(ALL, null, rare))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
+    expect(keysOf(d.rangeByLabel!(ALL, null, [rare]))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
     // Before the relabel (rev 302) and the delete (rev 303): all three.
-    expect(keysOf(d.rangeByLabel!(ALL, 301, rare))).toEqual([
+    expect(keysOf(d.rangeByLabel!(ALL, 301, [rare]))).toEqual([
       '/registry/pods/ns/p000',
       '/registry/pods/ns/p100',
       '/registry/pods/ns/p200',
     ]);
-    expect(d.rangeByLabel!(ALL, 301, rare).map((kv) => kv.modRevision)).toEqual([2, 102, 202]);
+    expect(d.rangeByLabel!(ALL, 301, [rare]).map((kv) => kv.modRevision)).toEqual([2, 102, 202]);
     // Range bounds apply; `exists` reads every value of the label, in key order.
     const upTo = toKeyRange(b('/registry/pods/ns/p000'), b('/registry/pods/ns/p100'));
-    expect(keysOf(d.rangeByLabel!(upTo, null, rare))).toEqual(['/registry/pods/ns/p000']);
-    const any = d.rangeByLabel!(ALL, null, { name: 'app', values: null });
+    expect(keysOf(d.rangeByLabel!(upTo, null, [rare]))).toEqual(['/registry/pods/ns/p000']);
+    const any = d.rangeByLabel!(ALL, null, [{ name: 'app', values: null }]);
     expect(any).toHaveLength(300); // 299 live objects and the protobuf one
     expect(keysOf(any)).toEqual([...keysOf(any)].sort());
-    expect(keysOf(d.rangeByLabel!(ALL, last, { name: 'nosuch', values: ['x'] }))).toEqual(['/registry/pods/ns/proto']);
+    expect(keysOf(d.rangeByLabel!(ALL, last, [{ name: 'nosuch', values: ['x'] }]))).toEqual([
+      '/registry/pods/ns/proto',
+    ]);
+    d.close();
+  });
+
+  it('reads the lookup with the fewest rows at the revision asked, and only the marked keys for a label nobody has', () => {
+    const d = new SqliteDriver({ path: join(dir, 'pick.db'), fsync: false, labelIndex: true });
+    const last = fill(d);
+    const common = { name: 'app', values: ['common'] };
+    const rare = { name: 'app', values: ['rare'] };
+    expect(keysOf(d.rangeByLabel!(ALL, null, [common, rare]))).toEqual([
+      '/registry/pods/ns/p000',
+      '/registry/pods/ns/proto',
+    ]);
+    expect(keysOf(d.rangeByLabel!(ALL, 301, [common, rare]))).toHaveLength(3);
+    // `app` (any value) has 298 rows; `tier` none: only the unreadable key is read.
+    const tier = { name: 'tier', values: null };
+    expect(keysOf(d.rangeByLabel!(ALL, last, [{ name: 'app', values: null }, tier]))).toEqual([
+      '/registry/pods/ns/proto',
+    ]);
     d.close();
   });
 
@@ -58,7 +78,9 @@ describe('SqliteDriver label index', () => {
     const path = join(dir, 'b.db');
     const d = new SqliteDriver({ path, fsync: false, labelIndex: true });
     fill(d);
-    const before = [null, 301, 302].map((rev) => keysOf(d.rangeByLabel!(ALL, rev, { name: 'app', values: ['rare'] })));
+    const before = [null, 301, 302].map((rev) =>
+      keysOf(d.rangeByLabel!(ALL, rev, [{ name: 'app', values: ['rare'] }])),
+    );
     d.close();
 
     // What an older store left: schema version 2, no label_index table, no record of a build.
@@ -70,7 +92,7 @@ describe('SqliteDriver label index', () => {
 
     const reopened = new SqliteDriver({ path, fsync: false, labelIndex: true });
     const after = [null, 301, 302].map((rev) =>
-      keysOf(reopened.rangeByLabel!(ALL, rev, { name: 'app', values: ['rare'] })),
+      keysOf(reopened.rangeByLabel!(ALL, rev, [{ name: 'app', values: ['rare'] }])),
     );
     expect(after).toEqual(before);
     reopened.close();
@@ -113,8 +135,8 @@ describe('SqliteDriver label index', () => {
     expect(count()).toEqual({ rows: 0, built: 0 });
     // On: filled from the rows at open, and it answers as the index does.
     const on = new SqliteDriver({ path, fsync: false, labelIndex: true });
-    expect(keysOf(on.rangeByLabel!(ALL, null, rare))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
-    expect(keysOf(on.rangeByLabel!(ALL, 301, rare))).toHaveLength(3); // before the relabel and the delete
+    expect(keysOf(on.rangeByLabel!(ALL, null, [rare]))).toEqual(['/registry/pods/ns/p000', '/registry/pods/ns/proto']);
+    expect(keysOf(on.rangeByLabel!(ALL, 301, [rare]))).toHaveLength(3); // before the relabel and the delete
     on.close();
     expect(count().rows).toBeGreaterThan(300);
     expect(count().built).toBe(1);

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { KeyRange } from '../keys.js';
 import type { LabelLookup } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
-import { UNREADABLE, labelRowsOf } from '../selectors/label-index.js';
+import { UNREADABLE, labelRowsOf, mostSelective } from '../selectors/label-index.js';
 import type { Compiled } from './sql/dialect.js';
 import { LABEL_OPEN, LabelIndexStatements } from './sql/label-index-statements.js';
 import { boundOf } from './sql/statements.js';
@@ -53,22 +53,38 @@ export class SqliteLabelIndex {
     return this.#compact.run({ rev: revision, batch }).changes;
   }
 
-  /** The raw version rows `lookup` selects in `range` at `revision` (null: now), plus unreadable ones, in key order. */
-  lookup<Row extends { key: Buffer }>(range: KeyRange, revision: number | null, lookup: LabelLookup): Row[] {
+  /**
+   * The raw version rows in `range` at `revision` (null: now) that the most
+   * selective of `lookups` selects, plus the unreadable ones, in key order.
+   */
+  lookup<Row extends { key: Buffer }>(
+    range: KeyRange,
+    revision: number | null,
+    lookups: readonly LabelLookup[],
+  ): Row[] {
     const bound = boundOf(range);
     const historical = revision !== null;
     const params: Record<string, unknown> = { start: range.start, open: LABEL_OPEN };
     if (range.end !== null && range.end.length > 0) params.end = range.end;
     if (historical) params.rev = revision;
+    const label = (name: string, value: string | null) => ({ ...params, name, ...(value !== null ? { value } : {}) });
+    const values = (l: LabelLookup) => l.values ?? [null];
+    const count = (l: LabelLookup, cap: number) => {
+      let n = 0;
+      for (const value of values(l)) {
+        if (n >= cap) break;
+        const row = this.#statement(SQL.estimate(bound, historical, value !== null)).get({
+          ...label(l.name, value),
+          cap: cap - n,
+        }) as { n: number };
+        n += row.n;
+      }
+      return n;
+    };
     const run = (name: string, value: string | null) =>
-      this.#statement(SQL.lookup(bound, historical, value !== null)).all({
-        ...params,
-        name,
-        ...(value !== null ? { value } : {}),
-      }) as Row[];
-    const lists = [run(UNREADABLE[0], UNREADABLE[1])];
-    if (lookup.values === null) lists.push(run(lookup.name, null));
-    else for (const value of lookup.values) lists.push(run(lookup.name, value));
+      this.#statement(SQL.lookup(bound, historical, value !== null)).all(label(name, value)) as Row[];
+    const chosen = mostSelective(lookups, count);
+    const lists = [run(UNREADABLE[0], UNREADABLE[1]), ...values(chosen).map((value) => run(chosen.name, value))];
     const nonEmpty = lists.filter((l) => l.length > 0);
     if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
     // A version has one value per label and a marker only when it has no readable labels: the lists are disjoint.

@@ -71,11 +71,12 @@ export interface BackendDriver {
   /**
    * Optional (the label index, selectors/label-index.ts): the versions visible
    * at `revision` (null: current) of the keys in `range` whose labels answer
-   * `lookup`, together with every key whose labels could not be read (a
-   * protobuf or other non-JSON value), in key order. The caller still applies
-   * the whole selector to them. A driver without it is scanned.
+   * one of `lookups` (the driver picks the one with the fewest rows), together
+   * with every key whose labels could not be read (a protobuf or other
+   * non-JSON value), in key order. The caller still applies the whole
+   * selector to them. A driver without it is scanned.
    */
-  rangeByLabel?(range: KeyRange, revision: number | null, lookup: LabelLookup): KeyValue[];
+  rangeByLabel?(range: KeyRange, revision: number | null, lookups: readonly LabelLookup[]): KeyValue[];
   /**
    * Network databases: resolves to why the server cannot be reached now, or
    * undefined when it answers (the readiness check; never blocks the event

@@ -8,9 +8,16 @@ import { b, openPodsStore, PODS, PODS_END, put, rangeOf, rangeReq, type TestStor
 import type { KeyValue, RangeRequest } from '../types.js';
 import { SqliteDriver } from '../drivers/sqlite-driver.js';
 import { toKeyRange } from '../keys.js';
-import type { BackendDriver } from '../mvcc/backend.js';
+import type { BackendDriver, LabelLookup } from '../mvcc/backend.js';
 import { compileSelector } from './selector.js';
-import { indexLookup, labelRowsOf, selectedCandidates, UNREADABLE } from './label-index.js';
+import {
+  ESTIMATE_CAP,
+  indexLookups,
+  labelRowsOf,
+  mostSelective,
+  selectedCandidates,
+  UNREADABLE,
+} from './label-index.js';
 
 /**
  * The label index must give exactly what the scan gives. A routed store over
@@ -200,7 +207,7 @@ describe('label index', () => {
   });
 });
 
-describe('labelRowsOf and indexLookup', () => {
+describe('labelRowsOf and indexLookups', () => {
   it('indexes each label of a JSON object, nothing for an object without labels, a marker for the unreadable', () => {
     expect(labelRowsOf(b('{"metadata":{"labels":{"a":"1","b":""}}}'))).toEqual([
       ['a', '1'],
@@ -214,13 +221,56 @@ describe('labelRowsOf and indexLookup', () => {
     expect(labelRowsOf(b(''))).toEqual([UNREADABLE]);
   });
 
-  it('uses a requirement that names values first, then one that needs the label, never a negative one', () => {
-    const lookup = (label: string, field = '') =>
-      indexLookup(compileSelector({ labelSelector: label, fieldSelector: field })!);
-    expect(lookup('tier,app in (b,a)')).toEqual({ name: 'app', values: ['a', 'b'] });
-    expect(lookup('tier>3,x!=y')).toEqual({ name: 'tier', values: null });
-    expect(lookup('x!=y,y notin (a),!z')).toBeUndefined();
-    expect(lookup('', 'spec.nodeName=n1')).toBeUndefined();
+  it('offers the requirements that name values first, then those that need the label, never a negative one', () => {
+    const lookups = (label: string, field = '') =>
+      indexLookups(compileSelector({ labelSelector: label, fieldSelector: field })!);
+    expect(lookups('tier,app in (b,a)')).toEqual([
+      { name: 'app', values: ['a', 'b'] },
+      { name: 'tier', values: null },
+    ]);
+    expect(lookups('tier>3,x!=y,tier<9')).toEqual([{ name: 'tier', values: null }]);
+    expect(lookups('x!=y,y notin (a),!z')).toEqual([]);
+    expect(lookups('', 'spec.nodeName=n1')).toEqual([]);
+  });
+});
+
+describe('mostSelective', () => {
+  const app: LabelLookup = { name: 'app', values: ['web'] };
+  const name: LabelLookup = { name: 'name', values: ['p7'] };
+  const tier: LabelLookup = { name: 'tier', values: null };
+
+  it('picks the lookup with the fewest rows, probing each with the best count so far as its cap', () => {
+    const rows = new Map<LabelLookup, number>([
+      [app, 900],
+      [name, 1],
+      [tier, 40],
+    ]);
+    const probes: Array<[string, number]> = [];
+    const count = (l: LabelLookup, cap: number) => {
+      probes.push([l.name, cap]);
+      return Math.min(rows.get(l)!, cap);
+    };
+    expect(mostSelective([app, tier, name], count)).toBe(name);
+    expect(probes).toEqual([
+      ['app', ESTIMATE_CAP],
+      ['tier', 900],
+      ['name', 40],
+    ]);
+  });
+
+  it('keeps the first on a tie, stops at a lookup with no rows, and does not probe a single lookup', () => {
+    const probes: string[] = [];
+    const count = (rows: Record<string, number>) => (l: LabelLookup, cap: number) => {
+      probes.push(l.name);
+      return Math.min(rows[l.name]!, cap);
+    };
+    expect(mostSelective([app, tier], count({ app: 5, tier: 5 }))).toBe(app);
+    probes.length = 0;
+    expect(mostSelective([app, name, tier], count({ app: 5, name: 0, tier: 5 }))).toBe(name);
+    expect(probes).toEqual(['app', 'name']);
+    probes.length = 0;
+    expect(mostSelective([tier], count({ tier: 5 }))).toBe(tier);
+    expect(probes).toEqual([]);
   });
 });
 
@@ -251,6 +301,9 @@ describe('selectedCandidates', () => {
         selectedCandidates(drivers, range, null, compileSelector({ labelSelector: label })!).map((l) => l.length);
       expect(of([d], 'app=rare')).toEqual([5]);
       expect(of([d], 'app in (rare,none),app!=common')).toEqual([5]);
+      // Of two requirements it answers, the index reads the one with fewer rows, wherever it stands.
+      expect(of([d], 'app in (common,rare),app=rare')).toEqual([5]);
+      expect(of([d], 'app,app=rare')).toEqual([5]);
       // Nothing the index answers: the whole range, for the selector to filter.
       expect(of([d], 'app!=common')).toEqual([50]);
       // A driver without an index (the network ones today) is scanned beside one with it.

@@ -38,36 +38,63 @@ export function labelRowsOf(value: Buffer): ReadonlyArray<readonly [string, stri
 }
 
 /**
- * The requirement of `selector` the index answers, or undefined when it has
- * none (only `!=`, `notin`, `!key` or field requirements: those hold for
- * objects without the label, which no label row names). `=`/`==`/`in` come
- * first, as they name values; `key`, `key>n` and `key<n` need the label to
- * exist. The other requirements filter the candidates afterwards.
+ * The requirements of `selector` the index answers, or none (only `!=`,
+ * `notin`, `!key` or field requirements: those hold for objects without the
+ * label, which no label row names). `=`/`==`/`in` come first, as they name
+ * values and are usually the most selective; `key`, `key>n` and `key<n` need
+ * the label to exist. The backend reads one of them (`mostSelective`); the
+ * whole selector filters its candidates afterwards.
  */
-export function indexLookup(selector: StoreSelector): LabelLookup | undefined {
-  let exists: LabelLookup | undefined;
+export function indexLookups(selector: StoreSelector): LabelLookup[] {
+  const byValue: LabelLookup[] = [];
+  const exists: LabelLookup[] = [];
   for (const r of selector.labels.requirements) {
     switch (r.operator) {
       case '=':
       case '==':
       case 'in':
-        return { name: r.key, values: r.values };
+        byValue.push({ name: r.key, values: r.values });
+        break;
       case 'exists':
       case '>':
       case '<':
-        exists ??= { name: r.key, values: null };
+        if (!exists.some((l) => l.name === r.key)) exists.push({ name: r.key, values: null });
         break;
       default:
         break;
     }
   }
-  return exists;
+  return [...byValue, ...exists];
+}
+
+/** The most rows the first probe of `mostSelective` counts: past it, "large" is all it needs to know. */
+export const ESTIMATE_CAP = 10_000;
+
+/**
+ * Of several lookups, the one whose label rows are fewest, by `count(lookup,
+ * cap)` (the rows, counted up to `cap`). Each probe is capped at the best
+ * count so far, so a label every object has costs at most what the winner
+ * does; a lookup with no rows ends the search. One lookup is returned as is.
+ */
+export function mostSelective(
+  lookups: readonly LabelLookup[],
+  count: (lookup: LabelLookup, cap: number) => number,
+): LabelLookup {
+  let best = lookups[0]!;
+  if (lookups.length === 1) return best;
+  let bestRows = count(best, ESTIMATE_CAP);
+  for (const candidate of lookups.slice(1)) {
+    if (bestRows === 0) break;
+    const rows = count(candidate, bestRows);
+    if (rows < bestRows) [best, bestRows] = [candidate, rows];
+  }
+  return best;
 }
 
 /**
  * Each backend's candidates for a selected Range, in key order: from its
  * label index when the selector has a requirement it answers and the driver
- * has one, otherwise every key of the range (the scan). The caller merges
+ * has one (the driver reads the most selective of them), otherwise every key of the range (the scan). The caller merges
  * them and applies the whole selector.
  */
 export function selectedCandidates(
@@ -76,8 +103,10 @@ export function selectedCandidates(
   revision: number | null,
   selector: StoreSelector,
 ): KeyValue[][] {
-  const lookup = indexLookup(selector);
+  const lookups = indexLookups(selector);
   return drivers.map((d) =>
-    lookup && d.rangeByLabel ? d.rangeByLabel(range, revision, lookup) : d.range(range, revision, -1, false),
+    lookups.length > 0 && d.rangeByLabel
+      ? d.rangeByLabel(range, revision, lookups)
+      : d.range(range, revision, -1, false),
   );
 }

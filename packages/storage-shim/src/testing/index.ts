@@ -5,3 +5,4 @@
  */
 export * from './postgres.js';
 export * from './mariadb.js';
+export * from './reference-etcd.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresMissing } from '../../src/testing/postgres.js';
+import { referenceEtcd } from '../../src/testing/reference-etcd.js';
 
 /**
  * The kine build script and `bench --backend postgres`: a tiny run (20
@@ -25,7 +26,10 @@ function runs(cmd: string, args: string[]): boolean {
 
 const missing = !runs('go', ['version'])
   ? 'Go is not on PATH (the kine build and the Go clientv3 rows need it)'
-  : (postgresMissing() ?? (runs(process.env.ETCD_BIN ?? 'etcd', ['--version']) ? undefined : 'etcd is not on PATH'));
+  : (postgresMissing() ??
+    (runs(referenceEtcd(), ['--version'])
+      ? undefined
+      : `${referenceEtcd()} does not run (the bench compares with it)`));
 if (missing) console.warn(`skipping the kine benchmark check: ${missing}`);
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {

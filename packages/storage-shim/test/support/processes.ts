@@ -195,8 +195,11 @@ async function waitForHttpReady(url: string, timeoutMs = 20_000): Promise<void> 
   throw new Error(`${url} not ready after ${timeoutMs} ms: ${String(last)}`);
 }
 
-/** Starts a real etcd (Debian's etcd-server) on free loopback ports with a temp data dir. */
-export async function startEtcd(options: { progressIntervalMs?: number } = {}): Promise<ServerHandle> {
+/**
+ * Starts a real etcd on free loopback ports with a temp data dir: `binary`, else
+ * `ETCD_BIN`, else the `etcd` on PATH (Debian's etcd-server 3.4.23, the tests' oracle).
+ */
+export async function startEtcd(options: { progressIntervalMs?: number; binary?: string } = {}): Promise<ServerHandle> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-etcd-'));
   const client = await freePort();
   const peer = await freePort();
@@ -211,6 +214,6 @@ export async function startEtcd(options: { progressIntervalMs?: number } = {}): 
     '--log-level=warn',
     '--logger=zap',
   ];
-  const child = spawn(process.env.ETCD_BIN ?? 'etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.binary ?? process.env.ETCD_BIN ?? 'etcd', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return handle(child, client, dataDir, true);
 }

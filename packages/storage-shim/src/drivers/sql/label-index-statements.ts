@@ -18,7 +18,7 @@ export const LABEL_OPEN = Number.MAX_SAFE_INTEGER;
  * visible then, and a lookup joins straight to it: the kv row (current) or
  * the history row with the same key and mod_revision.
  *
- * Parameters: name, value, key, rev, open, start, end, batch, after, limit.
+ * Parameters: name, value, key, rev, open, start, end, batch, after, limit, cap.
  */
 export class LabelIndexStatements {
   /** One row of a new version; a rewrite of the same version reopens it. */
@@ -89,6 +89,23 @@ export class LabelIndexStatements {
           SELECT ${this.#columns('h')} FROM label_index l CROSS JOIN history h
           WHERE ${visible} AND h.${key} = l.${key} AND h.mod_revision = l.revision AND h.deleted = 0
         ) AS at_rev ORDER BY ${key}`;
+    });
+  }
+
+  /**
+   * How many label rows `lookup` would read, counted up to `cap`: the
+   * estimate that picks the most selective requirement. Only the index is
+   * read (a row visible at `rev` names a live version, so no join), and
+   * counting stops at `cap`, so a probe of a label every object carries
+   * costs no more than the best candidate found before it.
+   */
+  estimate(bound: Bound, historical: boolean, byValue: boolean): Compiled {
+    return this.#variant(`estimate:${bound}:${historical}:${byValue}`, (p) => {
+      const label = `l.name = ${p('name')}${byValue ? ` AND l.value = ${p('value')}` : ''} AND ${boundSql(bound, `l.${this.#dialect.key}`, p)}`;
+      const visible = historical
+        ? `l.revision <= ${p('rev')} AND +l.superseded > ${p('rev')}`
+        : `+l.superseded = ${p('open')}`;
+      return `SELECT count(*) AS n FROM (SELECT 1 FROM label_index l WHERE ${label} AND ${visible} LIMIT ${p('cap')}) AS probe`;
     });
   }
 
