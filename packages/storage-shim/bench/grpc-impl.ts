@@ -4,6 +4,7 @@ import { freePort } from '../test/support/free-port.js';
 import { startStore, type ServerHandle } from '../test/support/processes.js';
 import { ensureGoLoader, runGoRow, type GoArgs } from './go-client.js';
 import { storeFsyncs } from './metrics.js';
+import { cpuMs } from './process-cpu.js';
 
 /**
  * `node --import tsx bench/grpc-impl.ts`: the store's CPU per request with KV
@@ -27,16 +28,6 @@ const rounds = Number(flags.rounds);
 const count = Number(flags.count);
 const IMPLS = ['grpc-js', 'lean'] as const;
 type Impl = (typeof IMPLS)[number];
-
-const CLOCK_TICKS_PER_S = 100;
-
-/** utime + stime of a process, in milliseconds (USER_HZ 100 on Linux). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces; the fields after its closing parenthesis are fixed.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-}
 
 interface Row {
   title: string;

@@ -100,6 +100,55 @@ describe('per-prefix counts', () => {
     expect(counted).toBeGreaterThan(500);
   });
 
+  it("sums a batch's creates and deletes per prefix: a count inside the batch sees them, and a request undone to its savepoint takes only its own", async () => {
+    t = openTestStore(SPLIT);
+    const ns = '/registry/configmaps/default/';
+    const countNs = () => rangeReq(ns, end(ns), { countOnly: true });
+    const none = Buffer.alloc(0);
+    // Requests made in one turn of the event loop share one group commit.
+    const creates = Array.from({ length: 10 }, (_, i) => t.store.put(put(`${ns}cm-${i}`, 'x')));
+    const deleted = t.store.deleteRange({ key: b(`${ns}cm-3`), rangeEnd: none, prevKv: false });
+    const reads = t.store.txn({
+      compare: [],
+      success: [{ put: put(`${ns}cm-10`, 'x') }, { range: countNs() }],
+      failure: [],
+    });
+    // Creates cm-11 and cm-13 and deletes cm-0, then fails (cm-0 is gone for the ignore_value put): undone to its
+    // savepoint, its deltas with it.
+    const undone = t.store.txn({
+      compare: [],
+      success: [
+        { put: put(`${ns}cm-11`, 'x') },
+        { put: put(`${ns}cm-13`, 'x') },
+        { deleteRange: { key: b(`${ns}cm-0`), rangeEnd: none, prevKv: false } },
+        { put: { ...put(`${ns}cm-0`, ''), ignoreValue: true } },
+      ],
+      failure: [],
+    });
+    const last = t.store.put(put(`${ns}cm-12`, 'x'));
+    await Promise.all([...creates, deleted, last]);
+    await expect(undone).rejects.toThrow('etcdserver: key not found');
+    const read = await reads;
+    expect(t.store.stats.batches, 'every request in one group commit').toBe(1);
+    // cm-0..9 without cm-3, with cm-10.
+    expect(read.responses[1]).toMatchObject({ range: { count: 10 } });
+    const live = rangeOf(t.store, rangeReq(ns, end(ns))).kvs.map((kv) => kv.key.toString());
+    expect(live).toHaveLength(11);
+    expect(live).not.toContain(`${ns}cm-11`);
+    expect(live).toContain(`${ns}cm-0`);
+    expect(rangeOf(t.store, countNs()).count).toBe(11);
+    // The rows themselves, written once per prefix at the commit.
+    await t.store.close();
+    const raw = new Database(`${t.dir}/main.db`, { readonly: true });
+    const rows = raw.prepare('SELECT CAST(prefix AS TEXT) AS prefix, n FROM counts ORDER BY prefix').all();
+    raw.close();
+    expect(rows).toEqual([
+      { prefix: '/registry/', n: 11 },
+      { prefix: '/registry/configmaps/', n: 11 },
+      { prefix: ns, n: 11 },
+    ]);
+  });
+
   it('answers a counted prefix from its row, and a past revision before its last create or delete by counting', async () => {
     t = openTestStore(SPLIT);
     for (let i = 0; i < 5; i++) await t.store.put(put(`/registry/configmaps/default/cm-${i}`, 'x'));

@@ -48,6 +48,33 @@ describe('SqliteDriver', () => {
     d.close();
   });
 
+  it('answers a read inside a batch with what the batch wrote, undid or deleted, with or without the label index', () => {
+    for (const labelIndex of [false, true]) {
+      const d = new SqliteDriver({ path: join(dir, `reads-${labelIndex}.db`), fsync: false, labelIndex });
+      const value = (key: string) => d.get(b(key))?.value.toString();
+      d.begin();
+      expect(value('k')).toBeUndefined();
+      const v1 = kv('k', 2, 'one');
+      d.put(v1, 0, undefined);
+      expect(value('k')).toBe('one');
+      d.savepoint();
+      d.put(kv('k', 3, 'two', v1), 0, v1);
+      expect(value('k')).toBe('two');
+      d.rollbackToSavepoint();
+      expect(value('k')).toBe('one');
+      d.delete(b('k'), 3, 0);
+      expect(value('k')).toBeUndefined();
+      void d.commit(3); // fsync off: nothing to wait for
+      expect(value('k')).toBeUndefined();
+      d.begin();
+      d.put(kv('k', 4, 'four'), 0, undefined);
+      expect(value('k')).toBe('four');
+      d.rollback();
+      expect(value('k')).toBeUndefined();
+      d.close();
+    }
+  });
+
   it('stamps the schema version and refuses a file from a newer store', () => {
     const path = join(dir, 'c.db');
     new SqliteDriver({ path, fsync: false }).close();

@@ -75,6 +75,12 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    * --label-index, and a driver without it is scanned, as any other.
    */
   readonly rangeByLabel?: (range: KeyRange, revision: number | null, lookups: readonly LabelLookup[]) => KeyValue[];
+  /**
+   * Inside a batch, the last key read and its row: a txn's compare reads the key its put then reads again for
+   * the previous version (create and update txns both do). Cleared by every write and rollback of this file,
+   * and at the commit; outside a batch nothing is kept.
+   */
+  #lastRead: { key: Buffer; kv: KeyValue | undefined } | undefined;
 
   constructor(options: SqliteDriverOptions) {
     // With fsync, a commit is durable once the WAL's fdatasync (thread pool) is done, not inside COMMIT.
@@ -134,15 +140,40 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
    */
   commit(lastRevision?: number, alone = false): Promise<void> | undefined {
     if (!this.inTransaction) return undefined;
+    this.#lastRead = undefined;
+    this.#counts.flush();
     if (lastRevision !== undefined) this.setMeta('last_revision', lastRevision);
     this.commitTransaction();
     if (!this.syncsAfterCommit || (alone && this.syncWalNow())) return undefined;
     return this.syncWal();
   }
 
+  // The batch's count deltas wait in memory until the commit (prefix-counts.ts): a savepoint writes them first, so
+  // undoing to it drops only what came after it, and a rollback drops them all.
+  override savepoint(): void {
+    this.#counts.flush();
+    super.savepoint();
+  }
+
+  override rollbackToSavepoint(): void {
+    this.#lastRead = undefined;
+    this.#counts.discard();
+    super.rollbackToSavepoint();
+  }
+
+  override rollback(): void {
+    this.#lastRead = undefined;
+    this.#counts.discard();
+    super.rollback();
+  }
+
   get(key: Buffer): KeyValue | undefined {
+    const last = this.#lastRead;
+    if (last?.key.equals(key)) return last.kv;
     const row = this.#get.get({ key }) as RawRow | undefined;
-    return row && toKv(row);
+    const kv = row && toKv(row);
+    if (this.inTransaction) this.#lastRead = { key, kv };
+    return kv;
   }
 
   /** Keys in `range` at `revision` (null: current), in key order. */
@@ -177,6 +208,7 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     } else this.#counts.created(kv.key, kv.modRevision);
     this.#upsert.run(upsertValues(kv, sub));
     this.#labels?.written(kv.key, kv.modRevision, kv.value);
+    this.#lastRead = undefined;
   }
 
   delete(key: Buffer, revision: number, sub: number): void {
@@ -187,6 +219,8 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
     this.#archive(key, revision);
     this.#tombstone.run({ key, rev: revision, sub });
     if (this.#deleteKv.run({ key }).changes > 0) this.#counts.deleted(key, revision);
+    // Last: the label index's read of the current row above went through get().
+    this.#lastRead = undefined;
   }
 
   /** Moves the key's current row to history; SQLite copies it without a round trip through JS. */
