@@ -434,7 +434,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
     }
     const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
-    return this.#read(stmt, values).rows.map(toKv);
+    if (this.#inTxn) this.#sendHeld();
+    return this.db.revisions(this.#conn, stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]);
   }
 
   #rangeQuery(range: KeyRange, revision: number | null, limit: number, keysOnly: boolean) {
@@ -450,7 +451,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (range.end === null && revision !== null && !keysOnly && limit !== 0)
       return this.#pointAsync(range.start, revision);
     const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
-    return (await this.#runAsync(stmt, values)).rows.map(toKv);
+    return this.db.revisionsAsync('reader', stmt.text, bind(stmt, this.#spec.dialect, values) as unknown[]);
   }
 
   /**
