@@ -1,5 +1,5 @@
 import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types.js';
-import { type KeyRange, NUL, isEmptyRange } from '../keys.js';
+import { type KeyRange, NUL, isEmptyRange, mergeByKey } from '../keys.js';
 import type { BackendDriver } from './backend.js';
 import type { PageCounts } from './page-counts.js';
 import { compileSelector } from '../selectors/selector.js';
@@ -40,7 +40,7 @@ export function rangeAt(
   const known = knownCount(plan, range, committed);
   const countOf = () => known ?? drivers.reduce((n, d) => n + d.count(range, historical), 0);
   if (req.countOnly && !selector) return { kvs: [], more: false, count: countOf() };
-  let kvs = merge(
+  let kvs = mergeByKey(
     selector
       ? selectedCandidates(drivers, range, historical, selector)
       : drivers.map((d) => d.range(range, historical, fetchLimit, plan.dropValues)),
@@ -80,7 +80,7 @@ export async function rangeAtAsync(
   const pages = await Promise.all(
     drivers.map((d) => d.rangeAsync(range, historical, plan.fetchLimit, plan.dropValues)),
   );
-  const kvs = merge(pages, plan.fetchLimit);
+  const kvs = mergeByKey(pages, plan.fetchLimit);
   const count = fullPage(plan, kvs) ? await (counting ?? countOf()) : kvs.length;
   return remember(plan, range, committed, finishRange(req, kvs, count));
 }
@@ -185,22 +185,4 @@ function comparator(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
     case 'VALUE':
       return (a, b) => Buffer.compare(a.value, b.value);
   }
-}
-
-/** k-way merge of key-ordered lists; the lists hold disjoint keys. */
-export function merge(lists: KeyValue[][], limit: number): KeyValue[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
-  const out: KeyValue[] = [];
-  const pos = nonEmpty.map(() => 0);
-  while (limit < 0 || out.length < limit) {
-    let best = -1;
-    for (let i = 0; i < nonEmpty.length; i++) {
-      const kv = nonEmpty[i]![pos[i]!];
-      if (kv && (best < 0 || Buffer.compare(kv.key, nonEmpty[best]![pos[best]!]!.key) < 0)) best = i;
-    }
-    if (best < 0) break;
-    out.push(nonEmpty[best]![pos[best]!++]!);
-  }
-  return out;
 }
