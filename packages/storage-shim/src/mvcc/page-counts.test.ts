@@ -51,6 +51,9 @@ describe('PageCounts', () => {
     expect(counts.get(r('b'), 1)).toBeUndefined();
     expect(counts.get(r('a'), 1)).toBe(1);
     expect(counts.get(r('c'), 1)).toBe(3);
+    counts.clear();
+    expect(counts.size).toBe(0);
+    expect(counts.get(r('c'), 1)).toBeUndefined();
   });
 });
 

@@ -51,6 +51,15 @@ export class PageCounts {
     if (this.#counts.size > this.#capacity) this.#counts.delete(this.#counts.keys().next().value!);
   }
 
+  /**
+   * Forgets every count: when the store reads its state from the databases
+   * again, or routes keys to more backends. Neither changes a committed
+   * revision's keys; forgetting keeps the counts from depending on that.
+   */
+  clear(): void {
+    this.#counts.clear();
+  }
+
   get size(): number {
     return this.#counts.size;
   }

@@ -450,6 +450,7 @@ export class RevisionStore {
     for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, this.#openOptions()));
     this.#router = router;
     this.#topology = next;
+    this.#pageCounts.clear();
     return added.map((b) => b.name);
   }
 
@@ -1196,6 +1197,7 @@ export class RevisionStore {
     this.#revision = last;
     this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
+    this.#pageCounts.clear();
     this.#loadLeases();
   }
 
