@@ -115,7 +115,9 @@ function planRange(req: RangeRequest): RangePlan {
  * them), only on the range, the revision and a selector.
  */
 function knownCount(plan: RangePlan, range: KeyRange, committed: CommittedRead | undefined): number | undefined {
-  return committed && !plan.selector ? committed.counts.get(range, committed.revision) : undefined;
+  // A single key (a Get) is never a continuation.
+  if (!committed || plan.selector || range.end === null) return undefined;
+  return committed.counts.get(range, committed.revision);
 }
 
 /** A page that has more after it leaves the count of the rest of its range for the page that continues it. */
