@@ -1,5 +1,7 @@
 /** Byte-key helpers. Keys are bytes compared like memcmp, never as JS strings. */
 
+import type { KeyValue } from './types.js';
+
 export const NUL = Buffer.from([0]);
 export const EMPTY = Buffer.alloc(0);
 
@@ -47,4 +49,22 @@ export function rangesOverlap(a: KeyRange, b: KeyRange): boolean {
   const aBeforeB = aEnd.length > 0 && Buffer.compare(aEnd, b.start) <= 0;
   const bBeforeA = bEnd.length > 0 && Buffer.compare(bEnd, a.start) <= 0;
   return !aBeforeB && !bBeforeA;
+}
+
+/** k-way merge of key-ordered lists, cut at `limit` (< 0: all); the lists hold disjoint keys. */
+export function mergeByKey(lists: KeyValue[][], limit: number): KeyValue[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
+  const out: KeyValue[] = [];
+  const pos = nonEmpty.map(() => 0);
+  while (limit < 0 || out.length < limit) {
+    let best = -1;
+    for (let i = 0; i < nonEmpty.length; i++) {
+      const kv = nonEmpty[i]![pos[i]!];
+      if (kv && (best < 0 || Buffer.compare(kv.key, nonEmpty[best]![pos[best]!]!.key) < 0)) best = i;
+    }
+    if (best < 0) break;
+    out.push(nonEmpty[best]![pos[best]!++]!);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { BackendUnavailableError, StoreError } from '../errors.js';
-import type { KeyRange } from '../keys.js';
+import { type KeyRange, mergeByKey } from '../keys.js';
 import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
 import type { ParsedEndpoint } from './network-endpoint.js';
@@ -433,24 +433,40 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       if (!kv) return [];
       return [keysOnly ? { ...kv, value: EMPTY_VALUE } : kv];
     }
-    const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
-    return this.#read(stmt, values).rows.map(toKv);
+    if (this.#inTxn) this.#sendHeld();
+    const conn = this.#conn;
+    const parts = this.#rangeQueries(range, revision, limit, keysOnly).map((q) =>
+      this.db.revisions(conn, q.text, q.params),
+    );
+    return mergeByKey(parts, limit);
   }
 
-  #rangeQuery(range: KeyRange, revision: number | null, limit: number, keysOnly: boolean) {
+  /**
+   * The statements of a range: one, or a range at a revision in its two
+   * halves where the dialect reads it so (Dialect.rangeInParts), to be
+   * merged in key order.
+   */
+  #rangeQueries(range: KeyRange, revision: number | null, limit: number, keysOnly: boolean): ScriptStatement[] {
     if (range.end === null && revision !== null && !keysOnly && limit !== 0) {
-      return { stmt: this.sql.pointAt, values: params(range, revision) };
+      return [this.#statement(this.sql.pointAt, params(range, revision))];
     }
-    const stmt = this.sql.range(boundOf(range), revision !== null, keysOnly);
-    return { stmt, values: { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit } };
+    const values = { ...params(range, revision), limit: limit < 0 ? this.#spec.dialect.unlimited : limit };
+    const bound = boundOf(range);
+    if (revision === null || !this.#spec.dialect.rangeInParts) {
+      return [this.#statement(this.sql.range(bound, revision !== null, keysOnly), values)];
+    }
+    return (['kv', 'history'] as const).map((table) =>
+      this.#statement(this.sql.rangeAt(bound, table, keysOnly), values),
+    );
   }
 
   /** On the reader: it never waits for, or sees, a batch's transaction. */
   async rangeAsync(range: KeyRange, revision: number | null, limit: number, keysOnly = false): Promise<KeyValue[]> {
     if (range.end === null && revision !== null && !keysOnly && limit !== 0)
       return this.#pointAsync(range.start, revision);
-    const { stmt, values } = this.#rangeQuery(range, revision, limit, keysOnly);
-    return (await this.#runAsync(stmt, values)).rows.map(toKv);
+    const queries = this.#rangeQueries(range, revision, limit, keysOnly);
+    const parts = await Promise.all(queries.map((q) => this.db.revisionsAsync('reader', q.text, q.params)));
+    return mergeByKey(parts, limit);
   }
 
   /**

@@ -1,5 +1,7 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
+import type { KeyValue } from '../types.js';
+import { unpackRevisionRows } from './revision-rows.js';
 import type { ScriptStatement, WorkerRequest } from './sql-worker-host.js';
 
 export type { ScriptStatement } from './sql-worker-host.js';
@@ -11,7 +13,7 @@ export interface QueryResult {
   results?: QueryResult[];
 }
 
-type Reply = QueryResult & { id: number; error?: { message: string; code?: string } };
+type Reply = QueryResult & { id: number; error?: { message: string; code?: string }; packed?: ArrayBuffer };
 
 /** A database server's error, with its code (SQLSTATE, or mysql2's name); the message never holds the endpoint. */
 export class BackendQueryError extends Error {
@@ -144,6 +146,21 @@ export class SqlBridge {
     return this.#post({ conn, text, params });
   }
 
+  /**
+   * A statement that selects revision rows (a Range's page), read without
+   * blocking: the worker packs them into one buffer and transfers it, and
+   * each row's key and value are views of it (revision-rows.ts).
+   */
+  async revisionsAsync(conn: 'writer' | 'reader', text: string, params: unknown[] = []): Promise<KeyValue[]> {
+    const reply = (await this.#post({ conn, text, params, packed: true })) as Reply;
+    return unpackRevisionRows(reply.packed!);
+  }
+
+  /** `revisionsAsync`, waiting for the answer (the synchronous reads of mvcc/backend.ts). */
+  revisions(conn: 'writer' | 'reader', text: string, params: unknown[] = []): KeyValue[] {
+    return unpackRevisionRows((this.#wait({ conn, text, params, packed: true }) as Reply).packed!);
+  }
+
   #post(req: Omit<WorkerRequest, 'id' | 'sync'>): Promise<QueryResult> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -164,7 +181,8 @@ export class SqlBridge {
 }
 
 // Structured clone turns Buffers into Uint8Arrays on the way back.
-function toBuffers(reply: QueryResult): QueryResult {
+function toBuffers(reply: Reply): QueryResult {
+  if (reply.packed) return reply;
   const fix = (result: QueryResult) => {
     for (const row of result.rows) {
       for (const [k, v] of Object.entries(row)) {

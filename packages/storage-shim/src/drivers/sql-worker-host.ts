@@ -1,6 +1,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
 import { ReconnectingConnection, type Connector, type ScriptStatement } from './reconnecting-connection.js';
+import { packRevisionRows } from './revision-rows.js';
 
 export type { Connector, ScriptStatement } from './reconnecting-connection.js';
 
@@ -37,6 +38,11 @@ export interface WorkerRequest {
   sync: boolean;
   /** A session setting: run now and again on every new connection (reconnecting-connection.ts). */
   session?: boolean;
+  /**
+   * The statement selects revision rows (a Range's page): answer them packed
+   * into one ArrayBuffer, transferred rather than cloned (revision-rows.ts).
+   */
+  packed?: boolean;
 }
 
 export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
@@ -66,15 +72,20 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
   slots.writer.open().catch(() => undefined);
   slots.reader.open().catch(() => undefined);
 
-  const answer = (req: WorkerRequest, reply: object): void => {
+  const answer = (req: WorkerRequest, reply: object, transfer: ArrayBuffer[] = []): void => {
     if (req.sync) {
       // Post, then count: the waiting thread looks for its answer whenever the count moves.
-      port.postMessage({ id: req.id, ...reply });
+      port.postMessage({ id: req.id, ...reply }, transfer);
       Atomics.add(flag, 0, 1);
       Atomics.notify(flag, 0);
     } else {
-      parentPort!.postMessage({ id: req.id, ...reply });
+      parentPort!.postMessage({ id: req.id, ...reply }, transfer);
     }
+  };
+  const reply = (req: WorkerRequest, r: { rows: unknown[]; rowCount: number }): void => {
+    if (!req.packed) return answer(req, r);
+    const packed = packRevisionRows(r.rows);
+    answer(req, { rows: [], rowCount: r.rowCount, packed }, [packed]);
   };
 
   parentPort!.on('message', (req: WorkerRequest | 'close') => {
@@ -93,7 +104,7 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
           ? pooled(req.text, asBuffers(req.params))
           : slot.query(req.text, asBuffers(req.params));
     run.then(
-      (r) => answer(req, r),
+      (r) => reply(req, r),
       (err: unknown) => {
         const e = err as { message?: string; code?: string };
         const code = e.code ?? (isConnectionError(e) ? 'CONNECTION_LOST' : undefined);

@@ -1,8 +1,19 @@
 import type { KeyValue, RangeRequest, RangeResponse, SortTarget } from '../types.js';
-import { type KeyRange, isEmptyRange } from '../keys.js';
+import { type KeyRange, NUL, isEmptyRange, mergeByKey } from '../keys.js';
 import type { BackendDriver } from './backend.js';
+import type { PageCounts } from './page-counts.js';
 import { compileSelector } from '../selectors/selector.js';
 import { selectedCandidates } from '../selectors/label-index.js';
+
+/**
+ * A read of a committed revision (the store's read views, not a batch's):
+ * the revision its state is, and the counts of continuations learnt from
+ * earlier pages (page-counts.ts).
+ */
+export interface CommittedRead {
+  revision: number;
+  counts: PageCounts;
+}
 
 /**
  * etcd's Range semantics over one or more backends (apply.go Range and
@@ -21,20 +32,22 @@ export function rangeAt(
   req: RangeRequest,
   range: KeyRange,
   historical: number | null,
+  committed?: CommittedRead,
 ): Omit<RangeResponse, 'revision'> {
   if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
-  const countOf = () => drivers.reduce((n, d) => n + d.count(range, historical), 0);
   const plan = planRange(req);
   const { selector, fetchLimit } = plan;
+  const known = knownCount(plan, range, committed);
+  const countOf = () => known ?? drivers.reduce((n, d) => n + d.count(range, historical), 0);
   if (req.countOnly && !selector) return { kvs: [], more: false, count: countOf() };
-  let kvs = merge(
+  let kvs = mergeByKey(
     selector
       ? selectedCandidates(drivers, range, historical, selector)
       : drivers.map((d) => d.range(range, historical, fetchLimit, plan.dropValues)),
     fetchLimit,
   );
   if (selector) kvs = kvs.filter((kv) => selector.mayMatch(kv.value));
-  return finishRange(req, kvs, fullPage(plan, kvs) ? countOf() : kvs.length);
+  return remember(plan, range, committed, finishRange(req, kvs, fullPage(plan, kvs) ? countOf() : kvs.length));
 }
 
 /** The drivers' asynchronous reads (BackendDriver.rangeAsync and countAsync). */
@@ -51,21 +64,25 @@ export async function rangeAtAsync(
   req: RangeRequest,
   range: KeyRange,
   historical: number | null,
+  committed?: CommittedRead,
 ): Promise<Omit<RangeResponse, 'revision'>> {
   if (isEmptyRange(range)) return { kvs: [], more: false, count: 0 };
-  const countOf = async () =>
-    (await Promise.all(drivers.map((d) => d.countAsync(range, historical)))).reduce((a, b) => a + b, 0);
-  if (req.countOnly) return { kvs: [], more: false, count: await countOf() };
   const plan = planRange(req);
+  const known = knownCount(plan, range, committed);
+  const countOf = async () =>
+    known ?? (await Promise.all(drivers.map((d) => d.countAsync(range, historical)))).reduce((a, b) => a + b, 0);
+  if (req.countOnly) return { kvs: [], more: false, count: await countOf() };
   // A page of a list (several keys, a limit) is usually full and then counted: the count is read beside the
-  // rows rather than after them. A point read never fills a page, and is not counted.
-  const counting = range.end !== null && plan.fetchLimit > 0 ? countOf() : undefined;
+  // rows rather than after them, unless the page before left it (page-counts.ts). A point read never fills
+  // a page, and is not counted.
+  const counting = range.end !== null && plan.fetchLimit > 0 && known === undefined ? countOf() : undefined;
   counting?.catch(() => undefined);
   const pages = await Promise.all(
     drivers.map((d) => d.rangeAsync(range, historical, plan.fetchLimit, plan.dropValues)),
   );
-  const kvs = merge(pages, plan.fetchLimit);
-  return finishRange(req, kvs, fullPage(plan, kvs) ? await (counting ?? countOf()) : kvs.length);
+  const kvs = mergeByKey(pages, plan.fetchLimit);
+  const count = fullPage(plan, kvs) ? await (counting ?? countOf()) : kvs.length;
+  return remember(plan, range, committed, finishRange(req, kvs, count));
 }
 
 interface RangePlan {
@@ -74,6 +91,11 @@ interface RangePlan {
   fetchLimit: number;
   /** Values are dropped in SQL for keys_only, unless the sort or a selector needs them. */
   dropValues: boolean;
+  /**
+   * The keys answered are the first keys of the range in key order (a limit, no sort, no revision
+   * filter, no selector): the rest of the range after them holds `count` minus their number.
+   */
+  firstKeys: boolean;
 }
 
 function planRange(req: RangeRequest): RangePlan {
@@ -83,7 +105,36 @@ function planRange(req: RangeRequest): RangePlan {
     selector,
     fetchLimit: !fetchAll && req.limit > 0 ? req.limit + 1 : -1,
     dropValues: req.keysOnly && req.sortTarget !== 'VALUE' && !selector,
+    firstKeys: !fetchAll && req.limit > 0 && req.sortTarget === 'KEY',
   };
+}
+
+/**
+ * The count a page before this one left for its range. `count` does not
+ * depend on the limit, the sort or the revision filters (it is taken before
+ * them), only on the range, the revision and a selector.
+ */
+function knownCount(plan: RangePlan, range: KeyRange, committed: CommittedRead | undefined): number | undefined {
+  // A single key (a Get) is never a continuation.
+  if (!committed || plan.selector || range.end === null) return undefined;
+  return committed.counts.get(range, committed.revision);
+}
+
+/** A page that has more after it leaves the count of the rest of its range for the page that continues it. */
+function remember(
+  plan: RangePlan,
+  range: KeyRange,
+  committed: CommittedRead | undefined,
+  page: Omit<RangeResponse, 'revision'>,
+): Omit<RangeResponse, 'revision'> {
+  if (!page.more || !plan.firstKeys || !committed || range.end === null) return page;
+  const last = page.kvs[page.kvs.length - 1]!.key;
+  committed.counts.set(
+    { start: Buffer.concat([last, NUL]), end: range.end },
+    committed.revision,
+    page.count - page.kvs.length,
+  );
+  return page;
 }
 
 /** A page that filled its limit does not know how many keys the range holds: they are counted. */
@@ -136,22 +187,4 @@ function comparator(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
     case 'VALUE':
       return (a, b) => Buffer.compare(a.value, b.value);
   }
-}
-
-/** k-way merge of key-ordered lists; the lists hold disjoint keys. */
-export function merge(lists: KeyValue[][], limit: number): KeyValue[] {
-  const nonEmpty = lists.filter((l) => l.length > 0);
-  if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
-  const out: KeyValue[] = [];
-  const pos = nonEmpty.map(() => 0);
-  while (limit < 0 || out.length < limit) {
-    let best = -1;
-    for (let i = 0; i < nonEmpty.length; i++) {
-      const kv = nonEmpty[i]![pos[i]!];
-      if (kv && (best < 0 || Buffer.compare(kv.key, nonEmpty[best]![pos[best]!]!.key) < 0)) best = i;
-    }
-    if (best < 0) break;
-    out.push(nonEmpty[best]![pos[best]!++]!);
-  }
-  return out;
 }

@@ -31,6 +31,7 @@ import type {
 } from './backend.js';
 import { keysByBackend, prefetchBatch } from './batch-reads.js';
 import { describeMisplaced, misplacedKeys } from './placement.js';
+import { PageCounts } from './page-counts.js';
 import { recoverLoggedRevisions } from './recovery.js';
 import { commitInOrder } from './replica-commit.js';
 import { completeLogged } from './replica-completion.js';
@@ -117,6 +118,8 @@ export class RevisionStore {
   #topology: Topology;
   readonly #meta: MetaBackend;
   readonly #lessor: LeaseTable;
+  /** The counts of list pages' continuations, for the read views (page-counts.ts). */
+  readonly #pageCounts = new PageCounts();
   /** Replicas only: the lock every batch takes in the shared database. */
   readonly #sequencer: RevisionSequencer | undefined;
   #unfollow: (() => void) | undefined;
@@ -447,6 +450,7 @@ export class RevisionStore {
     for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, this.#openOptions()));
     this.#router = router;
     this.#topology = next;
+    this.#pageCounts.clear();
     return added.map((b) => b.name);
   }
 
@@ -1161,6 +1165,7 @@ export class RevisionStore {
       // While a resync is pending, a batch over several backends may be committed in some of them:
       // reads at `#committed` do not see that revision until the resync completes it everywhere.
       pinned: pinned || this.#sequencer !== undefined || this.#revision !== this.#committed || this.#resync,
+      pageCounts: this.#pageCounts,
     });
   }
 
@@ -1192,6 +1197,7 @@ export class RevisionStore {
     this.#revision = last;
     this.#committed = last;
     this.#compactRevision = this.#meta.compactRevision();
+    this.#pageCounts.clear();
     this.#loadLeases();
   }
 

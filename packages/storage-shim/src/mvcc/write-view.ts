@@ -2,7 +2,8 @@ import { toKeyRange } from '../keys.js';
 import type { Router } from '../routing/router.js';
 import type { BackendDriver } from './backend.js';
 import { type KeyValue, type RangeRequest, rangeRequest } from '../types.js';
-import { type AsyncReader, rangeAt, rangeAtAsync } from './range.js';
+import type { PageCounts } from './page-counts.js';
+import { type AsyncReader, type CommittedRead, rangeAt, rangeAtAsync } from './range.js';
 import type { Change, TxnView } from './txn.js';
 
 export interface WriteViewOptions {
@@ -19,6 +20,11 @@ export interface WriteViewOptions {
    * replicas, whose databases may already hold another process's newer rows.
    */
   pinned?: boolean;
+  /**
+   * A read view's (no batch, so its state is a committed revision): the counts of list pages' continuations
+   * (page-counts.ts). A batch's view must not have it.
+   */
+  pageCounts?: PageCounts;
 }
 
 /** A delete event's kv: only the key and the revision, as etcd sends it. */
@@ -51,7 +57,10 @@ export function writeView(options: WriteViewOptions): TxnView {
     const range = toKeyRange(req.key, req.rangeEnd);
     const current = begin + (changes.length > 0 ? 1 : 0);
     const files = router.backendsFor(range).map((n) => drivers.get(n)!);
-    return { range, files, historical: revision >= current && !options.pinned ? null : revision };
+    const historical = revision >= current && !options.pinned ? null : revision;
+    const committed: CommittedRead | undefined =
+      options.pageCounts && changes.length === 0 ? { revision, counts: options.pageCounts } : undefined;
+    return { range, files, historical, committed };
   };
 
   return {
@@ -64,13 +73,13 @@ export function writeView(options: WriteViewOptions): TxnView {
         ? driverOf(key).driver.range({ start: key, end: null }, begin, 1)[0]
         : driverOf(key).driver.get(key),
     range(req, revision) {
-      const { range, files, historical } = target(req, revision);
-      return rangeAt(files, req, range, historical);
+      const { range, files, historical, committed } = target(req, revision);
+      return rangeAt(files, req, range, historical, committed);
     },
     rangeAsync(req, revision) {
-      const { range, files, historical } = target(req, revision);
+      const { range, files, historical, committed } = target(req, revision);
       if (!files.every(readsAsync)) throw new Error('rangeAsync over a backend that reads only synchronously');
-      return rangeAtAsync(files, req, range, historical);
+      return rangeAtAsync(files, req, range, historical, committed);
     },
     put(key, value, lease) {
       const { backend, driver } = driverOf(key);

@@ -18,6 +18,12 @@ export interface Dialect {
   readonly key: string;
   /** What to bind as a LIMIT that limits nothing (SQLite -1, PostgreSQL NULL, MySQL a huge number). */
   readonly unlimited: number | bigint | null;
+  /**
+   * Whether a range at a revision is read as its two halves, one statement
+   * each, merged by the driver (`BackendStatements.rangeAt`), rather than
+   * as one statement (`range`).
+   */
+  readonly rangeInParts?: boolean;
   /** An empty byte string literal, for the value column of a keys_only read. */
   readonly emptyBlob: string;
   /** A 64-bit integer column as decimal text, so a lease ID loses no bit in JavaScript. */

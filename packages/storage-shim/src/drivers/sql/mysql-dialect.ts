@@ -42,6 +42,8 @@ export const mysqlDialect: Dialect = {
   // Bound as a number literal: LIMIT takes no expression, and 2^53 - 1 rows is no limit.
   unlimited: Number.MAX_SAFE_INTEGER,
   emptyBlob: "X''",
+  // One statement would materialize both halves, LONGBLOB values and all, in on-disk temporary tables.
+  rangeInParts: true,
   intAsText: (column) => `CAST(${column} AS CHAR)`,
   upsert: (table, columns, conflict, p, rows) =>
     `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES ${valueRows(columns, p, rows)}

@@ -1,6 +1,6 @@
 import type { KeyRange } from '../../keys.js';
 import type { KeyValue } from '../../types.js';
-import { type Compiled, type Dialect, compile, valueRows } from './dialect.js';
+import { type Compiled, type Dialect, type Param, compile, valueRows } from './dialect.js';
 
 /**
  * The queries of a backend, written once for every SQL database (kine's
@@ -171,18 +171,39 @@ export class BackendStatements {
    */
   range(bound: Bound, historical: boolean, keysOnly: boolean): Compiled {
     return this.#variant(`range:${bound}:${historical}:${keysOnly}`, (p) => {
-      const key = this.dialect.key;
-      const columns = this.#columns(keysOnly);
-      const where = boundSql(bound, key, p);
-      // A function, so that `limit` is numbered after `rev` (placeholders are numbered as first named).
-      const ordered = () => `ORDER BY ${key} LIMIT ${p('limit')}`;
-      if (!historical) return `SELECT ${columns} FROM kv WHERE ${where} ${ordered()}`;
+      if (!historical) return this.#rangePart(p, bound, 'kv', keysOnly);
+      const live = this.#rangePart(p, bound, 'kv', keysOnly, true);
+      const past = this.#rangePart(p, bound, 'history', keysOnly);
       return `SELECT * FROM (
-             SELECT * FROM (SELECT ${columns} FROM kv WHERE ${where} AND mod_revision <= ${p('rev')} ${ordered()}) AS live
+             SELECT * FROM (${live}) AS live
              UNION ALL
-             SELECT * FROM (SELECT ${columns} FROM history WHERE ${where} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0 ${ordered()}) AS past
-           ) AS at_rev ${ordered()}`;
+             SELECT * FROM (${past}) AS past
+           ) AS at_rev ORDER BY ${this.dialect.key} LIMIT ${p('limit')}`;
     });
+  }
+
+  /**
+   * The two halves of `range` at a revision, as statements of their own:
+   * the keys whose current row in kv is visible at `rev`, and those whose
+   * visible version is in history, each in key order up to `limit`. The
+   * caller merges them. For MySQL and MariaDB, which materialize each
+   * derived table of `range`, LONGBLOB values and all, into an on-disk
+   * temporary table and sort the union again there.
+   */
+  rangeAt(bound: Bound, table: 'kv' | 'history', keysOnly: boolean): Compiled {
+    return this.#variant(`rangeAt:${bound}:${table}:${keysOnly}`, (p) =>
+      this.#rangePart(p, bound, table, keysOnly, true),
+    );
+  }
+
+  /** One table's rows of a range (at `rev` if `historical`; history always is), in key order, at most `limit`. */
+  #rangePart(p: Param, bound: Bound, table: 'kv' | 'history', keysOnly: boolean, historical = false): string {
+    const key = this.dialect.key;
+    let where = boundSql(bound, key, p);
+    if (table === 'history') {
+      where += ` AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0`;
+    } else if (historical) where += ` AND mod_revision <= ${p('rev')}`;
+    return `SELECT ${this.#columns(keysOnly)} FROM ${table} WHERE ${where} ORDER BY ${key} LIMIT ${p('limit')}`;
   }
 
   count(bound: Bound, historical: boolean): Compiled {
