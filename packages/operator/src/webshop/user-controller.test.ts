@@ -25,10 +25,11 @@ function tracedApi(api: WebshopApi, log: string[]): WebshopApi {
   const traced = (inner: ObjectApi<KubernetesObject>): ObjectApi<KubernetesObject> => {
     const out = { ...inner };
     for (const verb of WRITES) {
-      const call = inner[verb] as (...args: unknown[]) => Promise<unknown>;
+      const call = (...args: unknown[]): Promise<unknown> =>
+        (inner[verb] as (...a: unknown[]) => Promise<unknown>)(...args);
       (out as Record<string, unknown>)[verb] = async (...args: unknown[]) => {
-        const first = args[0] as KubernetesObject | { name?: string };
-        const name = 'metadata' in first ? first.metadata?.name : first.name;
+        const first = args[0] as { metadata?: { name?: string }; name?: string };
+        const name = first.metadata?.name ?? first.name;
         const what = `${verb} ${inner.resource.plural} ${name ?? ''}`;
         log.push(`start ${what}`);
         await new Promise((resolve) => setImmediate(resolve));
@@ -64,7 +65,8 @@ describe('the User controller', () => {
     const user = tenantWithUser(cluster);
     const log: string[] = [];
     const api = tracedApi(cluster.webshopApi(), log);
-    const key = { namespace: CHILD, name: CHILD };
+    const ref = { namespace: CHILD, name: CHILD };
+    const key = `${CHILD}/${CHILD}`;
     await userReconciler({ api, clock }).reconcile(key, {
       key,
       object: user,
@@ -100,7 +102,7 @@ describe('the User controller', () => {
       at(`end create clusterroles ${rbacName}`),
     );
 
-    const stored = cluster.find<User>(R.USERS, key)!;
+    const stored = cluster.find<User>(R.USERS, ref)!;
     expect(stored.metadata?.finalizers).toEqual([USER_FINALIZER]);
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
@@ -113,7 +115,8 @@ describe('the User controller', () => {
     cluster.failNext('create', 'roles', { code: 500 });
     const log: string[] = [];
     const api = tracedApi(cluster.webshopApi(), log);
-    const key = { namespace: CHILD, name: CHILD };
+    const ref = { namespace: CHILD, name: CHILD };
+    const key = `${CHILD}/${CHILD}`;
     const run = userReconciler({ api, clock }).reconcile(key, {
       key,
       object: user,
@@ -125,6 +128,6 @@ describe('the User controller', () => {
     // Nothing left in flight when the error reached the queue: every start has its end.
     expect(log.filter((e) => e.startsWith('start ')).length).toBe(log.filter((e) => e.startsWith('end ')).length);
     expect(log.some((e) => e.includes('jsonPatch users') || e.includes('clusterrole'))).toBe(false);
-    expect(cluster.find<User>(R.USERS, key)?.metadata?.finalizers).toBeUndefined();
+    expect(cluster.find<User>(R.USERS, ref)?.metadata?.finalizers).toBeUndefined();
   });
 });
