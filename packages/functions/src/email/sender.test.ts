@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { listMail, readMail } from '../mail/mail-store.js';
@@ -95,6 +96,82 @@ describe('EmailSender', () => {
     expect(err).toMatchObject({ kind: 'transient' });
     expect((err as SendError).attempts).toBeGreaterThan(1);
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+/** A TCP relay in front of the sink that counts the connections opened through it. */
+async function countingRelay(
+  port: number,
+): Promise<{ port: number; opened: () => number; close: () => Promise<void> }> {
+  let opened = 0;
+  const sockets = new Set<Socket>();
+  const relay = createServer((client) => {
+    opened++;
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s)).on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as AddressInfo).port,
+    opened: () => opened,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => relay.close(resolve));
+    },
+  };
+}
+
+describe('EmailSender with a pool', () => {
+  it('sends one mail after another over one kept-open connection, and closes it on close()', async () => {
+    sink = await startSink();
+    const relay = await countingRelay(sink.port);
+    const sender = new EmailSender({
+      settings: { ...sink.settings, port: relay.port },
+      log: capturingLogger().log,
+      poolSize: 2,
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const result = await sender.send(buildMessage(emailObject()));
+        expect(result.attempts).toBe(1);
+      }
+      expect(await listMail(sink.dir)).toHaveLength(3);
+      expect(relay.opened()).toBe(1);
+    } finally {
+      sender.close();
+      await relay.close();
+    }
+  });
+
+  it('gives a send that finds every pooled connection busy a connection of its own, not a place in a queue', async () => {
+    sink = await startSink();
+    const relay = await countingRelay(sink.port);
+    const sender = new EmailSender({
+      settings: { ...sink.settings, port: relay.port },
+      log: capturingLogger().log,
+      poolSize: 1,
+    });
+    try {
+      const sends = [0, 1, 2].map(() => sender.send(buildMessage(emailObject())));
+      expect((await Promise.all(sends)).map((r) => r.attempts)).toEqual([1, 1, 1]);
+      expect(await listMail(sink.dir)).toHaveLength(3);
+      expect(relay.opened()).toBe(3);
+    } finally {
+      sender.close();
+      await relay.close();
+    }
+  });
+
+  it('refuses a pool size that is not a whole number ≥ 0', () => {
+    const settings = { host: '127.0.0.1', port: 1, tls: 'none' as const, auth: undefined, ca: undefined };
+    const timeouts = { connectionTimeoutMs: 100, socketTimeoutMs: 100 };
+    expect(
+      () => new EmailSender({ settings: { ...settings, ...timeouts }, log: capturingLogger().log, poolSize: -1 }),
+    ).toThrow(/poolSize must be a whole number ≥ 0, got -1/);
   });
 });
 

@@ -5,11 +5,19 @@
  * function with its own timeout (10 s by default), and an attempt still
  * running after the trigger gave up would race the trigger's retry.
  *
- * Each attempt gets a fresh connection whose timeouts end before the
- * deadline. Logs carry the Message-ID, the masked recipient, reply codes
- * and timings; never the body, the message or the credentials.
+ * The first attempt goes over a small pool of kept-open connections: a new
+ * connection costs a TCP and TLS handshake and an AUTH before the first
+ * command, more than the message itself to a nearby server. The attempt is
+ * aborted at the deadline (nodemailer then drops a message still queued in
+ * the pool, or closes the connection it is on); and so that a busy pool
+ * never makes a mail wait in its queue, a send that finds every pooled
+ * connection in use gets one of its own. A retry always gets a fresh
+ * connection whose timeouts end before the deadline: the likeliest transient
+ * failure over a pool is a connection the server had closed while idle.
+ * Logs carry the Message-ID, the masked recipient, reply codes and timings;
+ * never the body, the message or the credentials.
  */
-import nodemailer, { type SendMailOptions } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { errorMessage } from '../errors.js';
 import { maskAddress, type Logger } from '../logger.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
@@ -51,7 +59,15 @@ export interface EmailSenderOptions {
   /** Total time for all attempts of one send; default 8 s (below the trigger's 10 s delivery timeout). */
   deadlineMs?: number;
   random?: () => number;
+  /**
+   * Connections kept open for first attempts (the function process uses DEFAULT_SMTP_POOL_SIZE); whoever
+   * sets it calls close(). Default 0: a new connection for every attempt, nothing left open.
+   */
+  poolSize?: number;
 }
+
+/** The function process's pool: as many sends at once as nodemailer's default pool allows. */
+export const DEFAULT_SMTP_POOL_SIZE = 5;
 
 export const DEFAULT_SEND_DEADLINE_MS = 8_000;
 /** An attempt with less time than this would end in its own timeout, hiding the real SMTP error. */
@@ -60,10 +76,37 @@ const MIN_ATTEMPT_MS = 250;
 export class EmailSender {
   readonly deadlineMs: number;
   readonly #options: EmailSenderOptions;
+  readonly #poolSize: number;
+  #pool: Transporter | undefined;
+  /** Sends on the pool now: below the pool's size, none of them waits in its queue. */
+  #pooled = 0;
+  #closed = false;
 
   constructor(options: EmailSenderOptions) {
     this.#options = options;
     this.deadlineMs = options.deadlineMs ?? DEFAULT_SEND_DEADLINE_MS;
+    this.#poolSize = options.poolSize ?? 0;
+    if (!Number.isInteger(this.#poolSize) || this.#poolSize < 0)
+      throw new RangeError(`poolSize must be a whole number ≥ 0, got ${String(options.poolSize)}`);
+  }
+
+  /** Closes the pooled connections (idle ones at once, busy ones after their message). */
+  close(): void {
+    this.#closed = true;
+    this.#pool?.close();
+    this.#pool = undefined;
+  }
+
+  /** The pool for a first attempt, or undefined when it is full, disabled or closed. */
+  #takePooled(): Transporter | undefined {
+    if (this.#closed || this.#pooled >= this.#poolSize) return undefined;
+    this.#pool ??= nodemailer.createTransport({
+      ...transportOptions(this.#options.settings, this.deadlineMs),
+      pool: true,
+      maxConnections: this.#poolSize,
+    });
+    this.#pooled++;
+    return this.#pool;
   }
 
   async send(message: SendMailOptions): Promise<SendResult> {
@@ -73,11 +116,12 @@ export class EmailSender {
     const to = maskAddress(typeof message.to === 'string' ? message.to : undefined);
     for (let attempt = 1; ; attempt++) {
       const budget = deadline - Date.now();
-      const transport = nodemailer.createTransport(transportOptions(settings, budget));
+      const pooled = attempt === 1 ? this.#takePooled() : undefined;
+      const transport = pooled ?? nodemailer.createTransport(transportOptions(settings, budget));
       try {
-        const info = await transport.sendMail(message);
+        const info = await transport.sendMail({ ...message, signal: AbortSignal.timeout(Math.max(1, budget)) });
         log.debug({ messageId: message.messageId, to, attempt, ms: Date.now() - started }, 'SMTP accepted the message');
-        return { attempts: attempt, response: info.response };
+        return { attempts: attempt, response: info.response ?? '' };
       } catch (err) {
         const e = err as SmtpErrorFields;
         const kind = classifySmtpError(err);
@@ -103,7 +147,8 @@ export class EmailSender {
         log.info({ ...fields, retryInMs: delay }, 'SMTP send failed transiently; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
       } finally {
-        transport.close();
+        if (pooled) this.#pooled--;
+        else transport.close();
       }
     }
   }

@@ -8,7 +8,7 @@ import { readMtlsMaterial, serveMtlsUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import { EmailDelivery } from '../claim/exactly-once.js';
 import { KubeEmailStatusStore } from '../claim/kube-status-store.js';
-import { EmailSender } from '../email/sender.js';
+import { DEFAULT_SMTP_POOL_SIZE, EmailSender } from '../email/sender.js';
 import { KubeVerificationKey } from '../email/verification-key.js';
 import { VerificationLinks } from '../email/verification-link.js';
 import { describeSmtpSettings, loadSmtpSettings } from '../email/smtp-settings.js';
@@ -28,7 +28,12 @@ export async function run(config: FunctionConfig, version: string): Promise<void
   const settings = loadSmtpSettings(process.env);
   const log = createLogger({ level: config.logLevel });
   const metrics = new FunctionMetrics({ processMetrics: true });
-  const sender = new EmailSender({ settings, log, deadlineMs: config.sendDeadlineMs });
+  const sender = new EmailSender({
+    settings,
+    log,
+    deadlineMs: config.sendDeadlineMs,
+    poolSize: DEFAULT_SMTP_POOL_SIZE,
+  });
   const verificationKey = new KubeVerificationKey(kc);
   const links = new VerificationLinks({ key: () => verificationKey.get(), baseUrl: config.verifyUrl });
   const delivery = new EmailDelivery({
@@ -63,6 +68,9 @@ export async function run(config: FunctionConfig, version: string): Promise<void
         },
         'listening',
       ),
-    close: () => verificationKey.close(),
+    close: () => {
+      verificationKey.close();
+      sender.close();
+    },
   });
 }

@@ -30,6 +30,12 @@
  *
  * The operator may create these Roles only because it holds every
  * permission they grant (RBAC escalation prevention); see manifests/rbac.yaml.
+ *
+ * Order: the ServiceAccount, the two Role-and-binding pairs and the Secret
+ * are made at once (each binding after its Role), then one patch puts the
+ * finalizer on and takes the hash off, then the ClusterRole and its binding.
+ * RBAC creates are the slow writes (kube-apiserver checks every rule against
+ * the creator's), and in series they were most of a User's time to Ready.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -185,6 +191,22 @@ export function repairSubjects(desired: RoleBinding): (existing: RoleBinding) =>
 
 type Outcome = { conflict: KubernetesObject } | undefined;
 
+/**
+ * Every promise settled, then their values, or the first rejection in list order. Unlike Promise.all
+ * nothing is still in flight when the reconcile ends (a retry never overlaps its own previous pass), and
+ * the error that reaches the queue does not depend on which request happened to fail first.
+ */
+async function allSettledOrThrow<const T extends readonly unknown[]>(
+  promises: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 async function applyUser(options: UserControllerOptions, cached: User, log: Logger): Promise<ReconcileResult | void> {
   const { api } = options;
   const namespace = cached.metadata?.namespace ?? '';
@@ -216,10 +238,18 @@ async function applyUser(options: UserControllerOptions, cached: User, log: Logg
       action: 'CreateUserResources',
     });
 
-  const namespaced = await ensureNamespacedAccess({ options, user: cached, expect });
+  // The namespaced children do not depend on each other: each Role-and-binding pair is one chain, the
+  // ServiceAccount and the password Secret one request each, and all of them go at once (four serial RBAC
+  // creates were most of a User's time to Ready). A conflict in any stops before the User is touched.
+  const step: ChildrenStep = { options, user: cached, expect };
+  const [serviceAccount, ownAccess, apiServerAccess, password] = await allSettledOrThrow([
+    ensureServiceAccount(step),
+    ensureOwnAccess(step),
+    ensureApiServerAccess(step),
+    storePassword({ ...step, status, log }),
+  ] as const);
+  const namespaced = serviceAccount ?? ownAccess ?? apiServerAccess;
   if (namespaced) return conflict(namespaced.conflict);
-
-  const password = await storePassword({ options, user: cached, status, log, expect });
   if ('conflict' in password) return conflict(password.conflict);
 
   // One patch puts the finalizer on before any cluster-scoped RBAC exists (what we make, we remove; the
@@ -268,30 +298,31 @@ interface ChildrenStep {
 
 type ChildExpectation = EnsureOptions<KubernetesObject>['expect'];
 
-/** ServiceAccount, Role and RoleBinding `<user>` in the User's namespace. */
-async function ensureNamespacedAccess(step: ChildrenStep): Promise<Outcome> {
+/** ServiceAccount `<user>` in the User's namespace. */
+async function ensureServiceAccount(step: ChildrenStep): Promise<Outcome> {
   const { options, user, expect } = step;
-  const { api } = options;
   const name = user.metadata?.name ?? '';
-  const isOurs = controlledBy(user);
   const sa = await ensureChild({
-    api: api.serviceAccounts,
+    api: options.api.serviceAccounts,
     desired: withControllerRef({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(user, name) }, user),
-    isOurs,
+    isOurs: controlledBy(user),
     expect,
   });
-  if (sa.outcome === 'conflict') return { conflict: sa.object };
+  return sa.outcome === 'conflict' ? { conflict: sa.object } : undefined;
+}
 
-  const bound = await ensureRoleAndBinding({
-    api,
+/** Role and RoleBinding `<user>`: the User's ServiceAccount may get, update and patch this User (ownUserRules). */
+async function ensureOwnAccess(step: ChildrenStep): Promise<Outcome> {
+  const { options, user, expect } = step;
+  const name = user.metadata?.name ?? '';
+  return ensureRoleAndBinding({
+    api: options.api,
     user,
     name,
     rules: ownUserRules(user),
     subjects: [{ kind: 'ServiceAccount', name, namespace: user.metadata?.namespace ?? '' }],
     expect,
   });
-  if (bound) return bound;
-  return ensureApiServerAccess(step);
 }
 
 /** Role and RoleBinding `<user>-api-server`: cnpaas-api-server's access to this one User (apiServerRules). */
@@ -324,6 +355,9 @@ async function ensureRoleAndBinding(options: {
     { apiVersion: `${RBAC_GROUP}/v1`, kind: 'Role', metadata: meta(user, name), rules: options.rules },
     user,
   );
+  // The binding waits for its Role: kube-apiserver admits a binding by a creator without `bind` on the role
+  // only after checking that the creator holds every rule of it, and a Role it cannot read has no rules to
+  // check, so a binding sent alongside is refused (403) whenever it arrives first.
   const roleResult = await ensureChild({ api: api.roles, desired: role, isOurs, repair: repairRules(role), expect });
   if (roleResult.outcome === 'conflict') return { conflict: roleResult.object };
   const binding: RoleBinding = withControllerRef(
