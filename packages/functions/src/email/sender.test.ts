@@ -125,21 +125,28 @@ async function countingRelay(
   };
 }
 
+/** A sink behind a connection-counting relay, and a sender with `poolSize` kept-open connections to it. */
+async function pooledSender(poolSize: number) {
+  const started = await startSink();
+  sink = started; // afterEach stops it
+  const relay = await countingRelay(started.port);
+  const sender = new EmailSender({
+    settings: { ...started.settings, port: relay.port },
+    log: capturingLogger().log,
+    poolSize,
+  });
+  return { sender, relay, mailDir: started.dir };
+}
+
 describe('EmailSender with a pool', () => {
   it('sends one mail after another over one kept-open connection, and closes it on close()', async () => {
-    sink = await startSink();
-    const relay = await countingRelay(sink.port);
-    const sender = new EmailSender({
-      settings: { ...sink.settings, port: relay.port },
-      log: capturingLogger().log,
-      poolSize: 2,
-    });
+    const { sender, relay, mailDir } = await pooledSender(2);
     try {
       for (let i = 0; i < 3; i++) {
         const result = await sender.send(buildMessage(emailObject()));
         expect(result.attempts).toBe(1);
       }
-      expect(await listMail(sink.dir)).toHaveLength(3);
+      expect(await listMail(mailDir)).toHaveLength(3);
       expect(relay.opened()).toBe(1);
     } finally {
       sender.close();
@@ -148,17 +155,11 @@ describe('EmailSender with a pool', () => {
   });
 
   it('gives a send that finds every pooled connection busy a connection of its own, not a place in a queue', async () => {
-    sink = await startSink();
-    const relay = await countingRelay(sink.port);
-    const sender = new EmailSender({
-      settings: { ...sink.settings, port: relay.port },
-      log: capturingLogger().log,
-      poolSize: 1,
-    });
+    const { sender, relay, mailDir } = await pooledSender(1);
     try {
       const sends = [0, 1, 2].map(() => sender.send(buildMessage(emailObject())));
       expect((await Promise.all(sends)).map((r) => r.attempts)).toEqual([1, 1, 1]);
-      expect(await listMail(sink.dir)).toHaveLength(3);
+      expect(await listMail(mailDir)).toHaveLength(3);
       expect(relay.opened()).toBe(3);
     } finally {
       sender.close();

@@ -38,6 +38,16 @@ function random(seed: number): () => number {
   };
 }
 
+/** The `counts` table of a backend file, read from outside the store. */
+function countRows(file: string): unknown[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT CAST(prefix AS TEXT) AS prefix, n FROM counts ORDER BY prefix').all();
+  } finally {
+    db.close();
+  }
+}
+
 const end = (prefix: string) => {
   const e = b(prefix);
   e[e.length - 1]!++;
@@ -139,10 +149,7 @@ describe('per-prefix counts', () => {
     expect(rangeOf(t.store, countNs()).count).toBe(11);
     // The rows themselves, written once per prefix at the commit.
     await t.store.close();
-    const raw = new Database(`${t.dir}/main.db`, { readonly: true });
-    const rows = raw.prepare('SELECT CAST(prefix AS TEXT) AS prefix, n FROM counts ORDER BY prefix').all();
-    raw.close();
-    expect(rows).toEqual([
+    expect(countRows(`${t.dir}/main.db`)).toEqual([
       { prefix: '/registry/', n: 11 },
       { prefix: '/registry/configmaps/', n: 11 },
       { prefix: ns, n: 11 },
@@ -193,10 +200,7 @@ describe('per-prefix counts', () => {
     const s = t.reopen();
     const prefix = '/registry/example.dev/widgets/team-a/';
     expect(rangeOf(s, rangeReq(prefix, end(prefix), { countOnly: true })).count).toBe(6);
-    const rebuilt = new Database(`${t.dir}/widgets.db`, { readonly: true });
-    const rows = rebuilt.prepare('SELECT CAST(prefix AS TEXT) AS prefix, n FROM counts ORDER BY prefix').all();
-    rebuilt.close();
-    expect(rows).toEqual([
+    expect(countRows(`${t.dir}/widgets.db`)).toEqual([
       { prefix: '/registry/', n: 6 },
       { prefix: '/registry/example.dev/', n: 6 },
       { prefix: '/registry/example.dev/widgets/', n: 6 },
