@@ -279,10 +279,13 @@ export function denyClaimUnavailable(request: Pick<AdmissionRequest, 'uid'>, err
  * (manifests/rbac.yaml). RBAC cannot restrict `create` by name, so the
  * webhooks' identity must not be shared.
  *
- * Users are LISTed without a resourceVersion, which the apiserver serves as a
- * quorum read from storage (never from its watch cache), with a field
- * selector on spec.email when the User CRD declares it selectable and a full
- * list filtered here otherwise. The exact-match selector finds every User
+ * Users are LISTed without a resourceVersion: a consistent read, which the
+ * apiserver answers from storage or, with its watch cache on, from the cache
+ * once the cache has caught up with storage's current revision (consistent
+ * reads from cache, on by default since Kubernetes 1.31). Either way the
+ * answer holds every User written before the request. The LIST carries a
+ * field selector on spec.email when the User CRD declares it selectable; a
+ * full list is filtered here otherwise. The exact-match selector finds every User
  * with the address because the User webhook admits only normalised emails.
  */
 export const CONFIGMAPS: ResourceRef = {
