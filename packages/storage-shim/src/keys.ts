@@ -1,7 +1,5 @@
 /** Byte-key helpers. Keys are bytes compared like memcmp, never as JS strings. */
 
-import type { KeyValue } from './types.js';
-
 export const NUL = Buffer.from([0]);
 export const EMPTY = Buffer.alloc(0);
 
@@ -52,10 +50,10 @@ export function rangesOverlap(a: KeyRange, b: KeyRange): boolean {
 }
 
 /** k-way merge of key-ordered lists, cut at `limit` (< 0: all); the lists hold disjoint keys. */
-export function mergeByKey(lists: KeyValue[][], limit: number): KeyValue[] {
+export function mergeByKey<T extends { key: Buffer }>(lists: readonly T[][], limit: number): T[] {
   const nonEmpty = lists.filter((l) => l.length > 0);
   if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
-  const out: KeyValue[] = [];
+  const out: T[] = [];
   const pos = nonEmpty.map(() => 0);
   while (limit < 0 || out.length < limit) {
     let best = -1;

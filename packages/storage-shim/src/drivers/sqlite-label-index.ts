@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { KeyRange } from '../keys.js';
+import { type KeyRange, mergeByKey } from '../keys.js';
 import type { LabelLookup } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
 import { UNREADABLE, labelRowsOf, mostSelective } from '../selectors/label-index.js';
@@ -85,10 +85,8 @@ export class SqliteLabelIndex {
       this.#statement(SQL.lookup(bound, historical, value !== null)).all(label(name, value)) as Row[];
     const chosen = mostSelective(lookups, count);
     const lists = [run(UNREADABLE[0], UNREADABLE[1]), ...values(chosen).map((value) => run(chosen.name, value))];
-    const nonEmpty = lists.filter((l) => l.length > 0);
-    if (nonEmpty.length <= 1) return nonEmpty[0] ?? [];
     // A version has one value per label and a marker only when it has no readable labels: the lists are disjoint.
-    return nonEmpty.flat().sort((a, b) => Buffer.compare(a.key, b.key));
+    return mergeByKey(lists, -1);
   }
 
   /** Removes every row (the store runs without the index now), in the caller's transaction. */

@@ -1,5 +1,5 @@
 import { type Bound, boundSql } from './statements.js';
-import { type Compiled, type Dialect, compile } from './dialect.js';
+import { type Compiled, type Dialect, type Param, compile } from './dialect.js';
 
 /**
  * `superseded` of a label row whose version is current: above every revision,
@@ -76,12 +76,11 @@ export class LabelIndexStatements {
   lookup(bound: Bound, historical: boolean, byValue: boolean): Compiled {
     return this.#variant(`lookup:${bound}:${historical}:${byValue}`, (p) => {
       const key = this.#dialect.key;
-      const label = `l.name = ${p('name')}${byValue ? ` AND l.value = ${p('value')}` : ''} AND ${boundSql(bound, `l.${key}`, p)}`;
+      const visible = this.#visibleRows(p, { bound, historical, byValue });
       if (!historical)
         return `SELECT ${this.#columns('k')} FROM label_index l CROSS JOIN kv k
-          WHERE ${label} AND +l.superseded = ${p('open')} AND k.${key} = l.${key}
+          WHERE ${visible} AND k.${key} = l.${key}
           ORDER BY l.${key}`;
-      const visible = `${label} AND l.revision <= ${p('rev')} AND +l.superseded > ${p('rev')}`;
       return `SELECT * FROM (
           SELECT ${this.#columns('k')} FROM label_index l CROSS JOIN kv k
           WHERE ${visible} AND k.${key} = l.${key} AND k.mod_revision = l.revision
@@ -101,12 +100,21 @@ export class LabelIndexStatements {
    */
   estimate(bound: Bound, historical: boolean, byValue: boolean): Compiled {
     return this.#variant(`estimate:${bound}:${historical}:${byValue}`, (p) => {
-      const label = `l.name = ${p('name')}${byValue ? ` AND l.value = ${p('value')}` : ''} AND ${boundSql(bound, `l.${this.#dialect.key}`, p)}`;
-      const visible = historical
-        ? `l.revision <= ${p('rev')} AND +l.superseded > ${p('rev')}`
-        : `+l.superseded = ${p('open')}`;
-      return `SELECT count(*) AS n FROM (SELECT 1 FROM label_index l WHERE ${label} AND ${visible} LIMIT ${p('cap')}) AS probe`;
+      const visible = this.#visibleRows(p, { bound, historical, byValue });
+      return `SELECT count(*) AS n FROM (SELECT 1 FROM label_index l WHERE ${visible} LIMIT ${p('cap')}) AS probe`;
     });
+  }
+
+  /**
+   * The condition on label_index `l` shared by `lookup` and `estimate`: rows
+   * of label `name` (with `value` when `byValue`) in the range, visible now
+   * or, when `historical`, at `rev`.
+   */
+  #visibleRows(p: Param, options: { bound: Bound; historical: boolean; byValue: boolean }): string {
+    const label = `l.name = ${p('name')}${options.byValue ? ` AND l.value = ${p('value')}` : ''} AND ${boundSql(options.bound, `l.${this.#dialect.key}`, p)}`;
+    return options.historical
+      ? `${label} AND l.revision <= ${p('rev')} AND +l.superseded > ${p('rev')}`
+      : `${label} AND +l.superseded = ${p('open')}`;
   }
 
   /** A version's columns as statements.ts reads them (lease as text), from table alias `t`. */
