@@ -8,7 +8,8 @@
  *
  * Each kill lands 0-250 ms after RegistrationRequests are seen waiting: the
  * operator finishes one in well under a second, so a longer pause would
- * mostly kill an idle process.
+ * mostly kill an idle process. When the operator did finish them within that
+ * pause, the kill waits for the next ones and tries again with a shorter pause.
  *
  * Randomness is seeded (WEBSHOP_CRASH_SEED to replay); the seed is printed.
  */
@@ -36,7 +37,7 @@ import {
 
 const TOTAL = 50;
 const KILLS = 5;
-/** Registrations kept back for each kill still to come (a batch is 2–4). */
+/** Registrations kept back for each kill still to come, sent one or two at a time so a kill can try again. */
 const RESERVED_PER_KILL = 4;
 const SEED = Number(process.env['WEBSHOP_CRASH_SEED'] ?? randomBytes(4).readUInt32BE(0));
 const TAG = [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
@@ -52,6 +53,8 @@ interface Kill {
   pid: number;
   atMs: number;
   pendingRrs: number;
+  /** Moments tried before one found registrations still in hand. */
+  attempts: number;
 }
 
 describe('registrations survive an operator killed at random points', () => {
@@ -89,6 +92,7 @@ describe('registrations survive an operator killed at random points', () => {
 
     // The killer is armed while it waits for registrations in flight to kill the operator under.
     let armed = false;
+    let allSent = false;
 
     // Registrations in small concurrent batches, paced so they spread over the kills. The operator answers a
     // registration in well under a second, faster than it comes back from a kill (restart backoff, then the dead
@@ -99,11 +103,13 @@ describe('registrations survive an operator killed at random points', () => {
       while (i < TOTAL) {
         // The killer may arm, find work already pending and fire between two polls, the last time included: a
         // kill made while waiting ends the wait too, or the last one would leave this loop waiting for good.
-        if (kills.length < KILLS && TOTAL - i <= RESERVED_PER_KILL * (KILLS - kills.length)) {
+        const reserved = kills.length < KILLS && TOTAL - i <= RESERVED_PER_KILL * (KILLS - kills.length);
+        if (reserved) {
           const killsBefore = kills.length;
           await waitFor('the killer to be armed', async () => armed || kills.length > killsBefore, 180_000, 50);
         }
-        const batch = Array.from({ length: Math.min(between(2, 4), TOTAL - i) }, () => i++);
+        const size = reserved ? between(1, 2) : between(2, 4);
+        const batch = Array.from({ length: Math.min(size, TOTAL - i) }, () => i++);
         await Promise.all(
           batch.map(async (n) => {
             const name = `crash-${String(n).padStart(2, '0')}`;
@@ -119,6 +125,7 @@ describe('registrations survive an operator killed at random points', () => {
         );
         await sleep(between(1_500, 5_000));
       }
+      allSent = true;
     })();
 
     // The killer: each time the (restarted) operator is leading again, wait a random moment and SIGKILL it.
@@ -135,24 +142,32 @@ describe('registrations survive an operator killed at random points', () => {
           100,
         );
         // A kill with nothing to do proves little: wait until registrations are in flight, then a random moment
-        // shorter than the operator needs for one.
-        armed = true;
-        await waitFor('a pending RegistrationRequest', async () => (await pendingRrs()) > 0, 60_000, 50);
-        armed = false;
-        await sleep(between(0, 250));
-        const pending = await pendingRrs();
+        // shorter than the operator needs for one. If it finished them within that moment, wait for the next ones
+        // and try a shorter moment; only once every registration is sent and done may a kill find it idle.
+        let pending = 0;
+        let attempt = 0;
+        for (; pending === 0; attempt++) {
+          armed = true;
+          await waitFor('a pending RegistrationRequest', async () => (await pendingRrs()) > 0 || allSent, 60_000, 50);
+          armed = false;
+          await sleep(between(0, Math.floor(250 / 2 ** attempt)));
+          pending = await pendingRrs();
+          if (pending === 0 && allSent) break;
+        }
         try {
           process.kill(pid, 'SIGKILL');
         } catch (err) {
           throw new Error(`could not kill operator pid ${pid}: ${(err as Error).message}`, { cause: err });
         }
-        kills.push({ pid, atMs: Date.now() - started, pendingRrs: pending });
+        kills.push({ pid, atMs: Date.now() - started, pendingRrs: pending, attempts: attempt });
         lastPid = pid;
       }
     })();
 
     await Promise.all([create, killer]);
-    console.log(`kills (ms since start, RRs pending): ${kills.map((k) => `${k.atMs}:${k.pendingRrs}`).join(', ')}`);
+    console.log(
+      `kills (ms since start:RRs pending:moments tried): ${kills.map((k) => `${k.atMs}:${k.pendingRrs}:${k.attempts}`).join(', ')}`,
+    );
     expect(failures).toEqual([]);
     expect(submitted).toHaveLength(TOTAL);
     expect(kills).toHaveLength(KILLS);
