@@ -218,13 +218,14 @@ build_tool() {
 }
 
 # --- kube-apiserver with the selector push-down patch ------------------------
-# The three patched modules are copied out of the module cache, patched, and
+# The patched modules are copied out of the module cache, patched, and
 # swapped in through a generated -modfile, so go.mod, go.sum and the module
 # cache stay untouched and the plain binaries never see the patch.
 PUSHDOWN_MODULES=(
   "go.etcd.io/etcd/api/v3 etcd-api.patch"
   "go.etcd.io/etcd/client/v3 etcd-client.patch"
   "k8s.io/apiserver apiserver.patch"
+  "k8s.io/apiextensions-apiserver apiextensions-apiserver.patch"
 )
 
 build_pushdown() {
