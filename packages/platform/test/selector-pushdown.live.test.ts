@@ -11,19 +11,12 @@
  * Skipped, saying why, when kube-apiserver-pushdown has not been built
  * (`bash scripts/k8s/build.sh --pushdown`; CI builds it).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { KubeClient } from '@cnpaas/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binaryCacheDir } from '../src/kube-binaries.js';
-import { pinnedKubeVersion } from '../src/kube-version.js';
 import { startControlPlane, type TestControlPlane, widgetCrd } from '../src/testing/index.js';
+import { listCounters, listNames, pushdownBinaryMissing } from './support/pushdown.js';
 
-const PUSHDOWN_BINARY = path.join(binaryCacheDir(pinnedKubeVersion()), 'kube-apiserver-pushdown');
-const missing =
-  process.env.TEST_ASSET_KUBE_APISERVER_PUSHDOWN || existsSync(PUSHDOWN_BINARY)
-    ? undefined
-    : `${PUSHDOWN_BINARY} is not built (bash scripts/k8s/build.sh --pushdown)`;
+const missing = pushdownBinaryMissing();
 if (missing) console.warn(`skipping the selector push-down test: ${missing}`);
 
 const GROUP = 'pushdown.example.dev';
@@ -81,36 +74,8 @@ interface WidgetList {
   items: Array<{ metadata: { name: string } }>;
 }
 
-/** Every name a LIST returns, following `continue` when `limit` pages it. */
-async function names(client: KubeClient, query: Record<string, string | number>): Promise<string[]> {
-  const out: string[] = [];
-  let next: string | undefined;
-  do {
-    const page: WidgetList = await client.json({
-      method: 'GET',
-      path: RESOURCE,
-      query: { ...query, ...(next ? { continue: next } : {}) },
-    });
-    out.push(...page.items.map((o) => o.metadata.name));
-    next = page.metadata.continue || undefined;
-  } while (next);
-  return out;
-}
-
-/** kube-apiserver's count of objects it fetched from storage and returned, for this CRD's LISTs. */
-async function listCounters(client: KubeClient): Promise<{ fetched: number; returned: number }> {
-  const text = (await client.raw('GET', '/metrics')).body.toString('utf8');
-  const value = (metric: string) => {
-    const line = text
-      .split('\n')
-      .find((l) => l.startsWith(`${metric}{`) && l.includes(`group="${GROUP}"`) && l.includes('resource="widgets"'));
-    return line ? Number(line.split(' ').at(-1)) : 0;
-  };
-  return {
-    fetched: value('apiserver_storage_list_fetched_objects_total'),
-    returned: value('apiserver_storage_list_returned_objects_total'),
-  };
-}
+const names = (client: KubeClient, query: Record<string, string | number>) => listNames(client, RESOURCE, query);
+const WIDGETS = { group: GROUP, resource: 'widgets' };
 
 describe.skipIf(missing !== undefined)('selector push-down through kube-apiserver-pushdown', () => {
   let plain: TestControlPlane;
@@ -154,7 +119,7 @@ describe.skipIf(missing !== undefined)('selector push-down through kube-apiserve
   it('left the filtering to the store: kube-apiserver-pushdown fetched only what it returned', async () => {
     await names(oracle, { labelSelector: 'tier=web' });
     await names(pushed, { labelSelector: 'tier=web' });
-    const [o, p] = [await listCounters(oracle), await listCounters(pushed)];
+    const [o, p] = [await listCounters(oracle, WIDGETS), await listCounters(pushed, WIDGETS)];
     expect(o.fetched, 'the plain kube-apiserver reads every object and filters').toBeGreaterThan(o.returned);
     expect(p.returned).toBeGreaterThan(0);
     expect(p.fetched, 'the push-down kube-apiserver reads only matching objects').toBe(p.returned);
