@@ -170,6 +170,32 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     if (res.code !== 0) throw new Error(`${label} failed (exit ${res.code}) in ${dest}:\n${tail(res.output, 60)}`);
     return res;
   };
+  const TARGETS = ['build', 'typecheck', 'lint', 'format:check', 'test:unit', 'test:live'];
+  /**
+   * Runs every target on a generated project and checks that each ran for it; then its unit report
+   * and the titles of its live tests that passed, from the JSON reports vitest writes (its console
+   * lists only the slow ones).
+   */
+  const checkProject = async (label: string, name: string) => {
+    const checked = await step(
+      label,
+      nx(['run-many', '-t', TARGETS.join(','), '-p', name, '--output-style=stream', '--parallel=2'], 240_000),
+    );
+    for (const target of TARGETS) {
+      const quoted = target.includes(':') ? `"${target}"` : target; // how Nx prints a target with a colon
+      expect(checked.output, target).toContain(`nx run @cnpaas/${name}:${quoted}`);
+    }
+    const report = (tier: 'unit' | 'live'): unknown =>
+      JSON.parse(readFileSync(path.join(dest, 'test-results', `${name}-${tier}.json`), 'utf8'));
+    const live = report('live') as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const livePassed = live.testResults
+      .flatMap((f) => f.assertionResults)
+      .filter((a) => a.status === 'passed')
+      .map((a) => a.title);
+    return { output: checked.output, unit: report('unit') as VitestReport, livePassed };
+  };
 
   afterAll(() => {
     const total = Object.values(timings).reduce((a, b) => a + b, 0);
@@ -200,31 +226,17 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     expect(generated.output).toContain(`CREATE packages/${NAME}/src/reconciler.ts`);
     relinkWorkspacePackages(dest);
 
-    const targets = 'build,typecheck,lint,format:check,test:unit,test:live';
-    const checked = await step(
-      'build…test:live',
-      nx(['run-many', '-t', targets, '-p', NAME, '--output-style=stream', '--parallel=2'], 240_000),
-    );
-    // Each target ran for the generated project, and its tests really ran (not "no test files").
-    for (const target of targets.split(',')) {
-      const quoted = target.includes(':') ? `"${target}"` : target; // how Nx prints a target with a colon
-      expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
-    }
+    const checked = await checkProject('build…test:live', NAME);
+    // Its tests really ran (not "no test files").
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
     // docs/new-service.md shows this run's unit counts (section 2): they must be today's, file by file.
     const doc = readNewServiceDoc();
-    const unitReport = JSON.parse(
-      readFileSync(path.join(dest, 'test-results', `${NAME}-unit.json`), 'utf8'),
-    ) as VitestReport;
-    expect(testCountsOfReport(unitReport, path.join(dest, 'packages', NAME)), 'docs/new-service.md section 2').toEqual(
-      testCountsOf(checkedBlock(doc, 'unit tests')),
-    );
-    // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
-    const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
-      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-    };
-    const passed = report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
-    expect(passed.map((a) => a.title).sort()).toEqual(
+    expect(
+      testCountsOfReport(checked.unit, path.join(dest, 'packages', NAME)),
+      'docs/new-service.md section 2',
+    ).toEqual(testCountsOf(checkedBlock(doc, 'unit tests')));
+    // Each live test passed, by name.
+    expect(checked.livePassed.sort()).toEqual(
       [
         `turns a new ${KIND} Ready=True for its generation`,
         'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
@@ -241,37 +253,22 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       ),
     );
     relinkWorkspacePackages(dest);
-    const fnTargets = 'build,typecheck,lint,format:check,test:unit,test:live';
-    const fn = await step(
-      'with --function --api: build…test:live',
-      nx(['run-many', '-t', fnTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 240_000),
-    );
-    for (const target of fnTargets.split(',')) {
-      const quoted = target.includes(':') ? `"${target}"` : target;
-      expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
-    }
-    const fnUnit = JSON.parse(
-      readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8'),
-    ) as VitestReport;
-    expect(testCountsOfReport(fnUnit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
+    const fn = await checkProject('with --function --api: build…test:live', FN_NAME);
+    expect(testCountsOfReport(fn.unit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
       testCountsOf(checkedBlock(doc, 'unit tests --function --api')),
     );
     for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
       expect(
-        fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
+        fn.unit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
         file,
       ).toEqual(['passed']);
-    const fnLive = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-live.json`), 'utf8')) as {
-      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-    };
-    const fnPassed = fnLive.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
-    expect(fnPassed.map((a) => a.title)).toEqual(
+    expect(fn.livePassed).toEqual(
       expect.arrayContaining([
         `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
         `handles a trigger event as its own identity: reads the ${FN_KIND} and records status.handled, once`,
       ]),
     );
-    expect(fnPassed).toHaveLength(6);
+    expect(fn.livePassed).toHaveLength(6);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
