@@ -164,6 +164,11 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
   const timings: Record<string, number> = {};
   const nx = (args: string[], timeoutMs: number) =>
     run(dest, [process.execPath, path.join(dest, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], timeoutMs);
+  /** The copy's own platform CLI (built by the first test). */
+  const cnpaas = (args: string[], timeoutMs: number) =>
+    run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
+  /** Both generated services, as `cnpaas up` and `cnpaas install` take them. */
+  const SERVICES = ['--service', `packages/${NAME}`, '--service', `packages/${FN_NAME}`];
   const step = async (label: string, result: Promise<Run>): Promise<Run> => {
     const res = await result;
     timings[label] = res.ms;
@@ -295,8 +300,6 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
     // Short: the store's socket lives in it (at most ~100 bytes).
     const stateDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-')));
-    const cnpaas = (args: string[], timeoutMs: number) =>
-      run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
     const manifest = (name: string, description: string) => {
       const file = path.join(stateDir, `${name}.json`);
       const object = {
@@ -311,20 +314,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     try {
       const up = await step(
         'cnpaas up --service',
-        cnpaas(
-          [
-            'up',
-            '--service',
-            `packages/${NAME}`,
-            '--service',
-            `packages/${FN_NAME}`,
-            '--ports',
-            'auto',
-            '--state-dir',
-            stateDir,
-          ],
-          180_000,
-        ),
+        cnpaas(['up', ...SERVICES, '--ports', 'auto', '--state-dir', stateDir], 180_000),
       );
       expect(up.output).toContain(`✓ services: ${NAME}, ${FN_NAME}`);
       expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
@@ -453,24 +443,22 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     const cp = await startControlPlane();
     try {
       const ca = await CertificateAuthority.loadOrCreate(caDir, 'webhook-client-ca', 'test webhook client CA');
-      const cnpaas = (args: string[]) =>
-        run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], 180_000);
       const installed = await step(
         'cnpaas install --service',
-        cnpaas([
-          'install',
-          '--service',
-          `packages/${NAME}`,
-          '--service',
-          `packages/${FN_NAME}`,
-          '--overlay',
-          'kind',
-          '--no-wait',
-          '--kubeconfig',
-          cp.kubeconfig,
-          '--webhook-client-ca',
-          ca.files.cert,
-        ]),
+        cnpaas(
+          [
+            'install',
+            ...SERVICES,
+            '--overlay',
+            'kind',
+            '--no-wait',
+            '--kubeconfig',
+            cp.kubeconfig,
+            '--webhook-client-ca',
+            ca.files.cert,
+          ],
+          180_000,
+        ),
       );
       expect(installed.output).toContain(`rendered deploy/overlays/kind`);
       expect(installed.output).toContain('cnpaas is installed');
