@@ -11,7 +11,7 @@ import {
   type TestPki as KitTestPki,
 } from '@cnpaas/service-kit/testing';
 import { EmailDelivery, type EmailDeliveryOptions } from './claim/exactly-once.js';
-import type { MemoryEmailStatusStore } from './claim/memory-status-store.js';
+import { MemoryEmailStatusStore } from './claim/memory-status-store.js';
 import type { EmailObject } from './email-resource.js';
 import { EmailSender, type EmailSenderOptions } from './email/sender.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
@@ -90,6 +90,11 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
 export interface EmailFunctionFixture {
   url: string;
   sink: TestSink;
+  /** The Emails and their delivery status, as the function's apiserver would hold them: a test puts its Emails here. */
+  store: MemoryEmailStatusStore;
+  /** The function's logger at trace, and its lines, so a test can check what was (not) logged. */
+  log: Logger;
+  lines: string[];
   /** Stops the server, then the sink. */
   close(): Promise<void>;
 }
@@ -97,8 +102,6 @@ export interface EmailFunctionFixture {
 export interface EmailFunctionFixtureOptions {
   /** The serving certificate and the CA whose client certificates it takes. */
   tls: EmailFunctionServerOptions['tls'];
-  store: MemoryEmailStatusStore;
-  log: Logger;
   faults?: SinkFaults;
   sender?: Pick<EmailSenderOptions, 'backoff' | 'deadlineMs'>;
   delivery?: Pick<EmailDeliveryOptions, 'retryAfterMs'>;
@@ -107,11 +110,13 @@ export interface EmailFunctionFixtureOptions {
 
 /**
  * The email function as `cnpaas up` runs it, on a loopback port: a real SMTP
- * sink, the sender and the exactly-once delivery over `store`, and the mTLS
- * server that takes only cnpaas-trigger's client certificate.
+ * sink, the sender and the exactly-once delivery over an in-memory store
+ * (`store`), and the mTLS server that takes only cnpaas-trigger's client
+ * certificate; everything logs at trace into `lines`.
  */
 export async function startEmailFunction(options: EmailFunctionFixtureOptions): Promise<EmailFunctionFixture> {
-  const { store, log } = options;
+  const store = new MemoryEmailStatusStore();
+  const { log, lines } = capturingLogger('trace');
   const sink = await startSink(options.faults ? { faults: options.faults } : {});
   const sender = new EmailSender({ settings: sink.settings, log, ...options.sender });
   const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, ...options.delivery });
@@ -126,6 +131,9 @@ export async function startEmailFunction(options: EmailFunctionFixtureOptions): 
   return {
     url,
     sink,
+    store,
+    log,
+    lines,
     close: async () => {
       await server.close();
       await sink.close();

@@ -164,11 +164,42 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
   const timings: Record<string, number> = {};
   const nx = (args: string[], timeoutMs: number) =>
     run(dest, [process.execPath, path.join(dest, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), ...args], timeoutMs);
+  /** The copy's own platform CLI (built by the first test). */
+  const cnpaas = (args: string[], timeoutMs: number) =>
+    run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
+  /** Both generated services, as `cnpaas up` and `cnpaas install` take them. */
+  const SERVICES = ['--service', `packages/${NAME}`, '--service', `packages/${FN_NAME}`];
   const step = async (label: string, result: Promise<Run>): Promise<Run> => {
     const res = await result;
     timings[label] = res.ms;
     if (res.code !== 0) throw new Error(`${label} failed (exit ${res.code}) in ${dest}:\n${tail(res.output, 60)}`);
     return res;
+  };
+  const TARGETS = ['build', 'typecheck', 'lint', 'format:check', 'test:unit', 'test:live'];
+  /**
+   * Runs every target on a generated project and checks that each ran for it; then its unit report
+   * and the titles of its live tests that passed, from the JSON reports vitest writes (its console
+   * lists only the slow ones).
+   */
+  const checkProject = async (label: string, name: string) => {
+    const checked = await step(
+      label,
+      nx(['run-many', '-t', TARGETS.join(','), '-p', name, '--output-style=stream', '--parallel=2'], 240_000),
+    );
+    for (const target of TARGETS) {
+      const quoted = target.includes(':') ? `"${target}"` : target; // how Nx prints a target with a colon
+      expect(checked.output, target).toContain(`nx run @cnpaas/${name}:${quoted}`);
+    }
+    const report = (tier: 'unit' | 'live'): unknown =>
+      JSON.parse(readFileSync(path.join(dest, 'test-results', `${name}-${tier}.json`), 'utf8'));
+    const live = report('live') as {
+      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
+    };
+    const livePassed = live.testResults
+      .flatMap((f) => f.assertionResults)
+      .filter((a) => a.status === 'passed')
+      .map((a) => a.title);
+    return { output: checked.output, unit: report('unit') as VitestReport, livePassed };
   };
 
   afterAll(() => {
@@ -200,31 +231,17 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     expect(generated.output).toContain(`CREATE packages/${NAME}/src/reconciler.ts`);
     relinkWorkspacePackages(dest);
 
-    const targets = 'build,typecheck,lint,format:check,test:unit,test:live';
-    const checked = await step(
-      'build…test:live',
-      nx(['run-many', '-t', targets, '-p', NAME, '--output-style=stream', '--parallel=2'], 240_000),
-    );
-    // Each target ran for the generated project, and its tests really ran (not "no test files").
-    for (const target of targets.split(',')) {
-      const quoted = target.includes(':') ? `"${target}"` : target; // how Nx prints a target with a colon
-      expect(checked.output, target).toContain(`nx run @cnpaas/${NAME}:${quoted}`);
-    }
+    const checked = await checkProject('build…test:live', NAME);
+    // Its tests really ran (not "no test files").
     expect(checked.output).toMatch(/Tests\s+\d+ passed/);
     // docs/new-service.md shows this run's unit counts (section 2): they must be today's, file by file.
     const doc = readNewServiceDoc();
-    const unitReport = JSON.parse(
-      readFileSync(path.join(dest, 'test-results', `${NAME}-unit.json`), 'utf8'),
-    ) as VitestReport;
-    expect(testCountsOfReport(unitReport, path.join(dest, 'packages', NAME)), 'docs/new-service.md section 2').toEqual(
-      testCountsOf(checkedBlock(doc, 'unit tests')),
-    );
-    // Each live test passed, by name, from the JSON report vitest writes (its console lists only the slow ones).
-    const report = JSON.parse(readFileSync(path.join(dest, 'test-results', `${NAME}-live.json`), 'utf8')) as {
-      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-    };
-    const passed = report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
-    expect(passed.map((a) => a.title).sort()).toEqual(
+    expect(
+      testCountsOfReport(checked.unit, path.join(dest, 'packages', NAME)),
+      'docs/new-service.md section 2',
+    ).toEqual(testCountsOf(checkedBlock(doc, 'unit tests')));
+    // Each live test passed, by name.
+    expect(checked.livePassed.sort()).toEqual(
       [
         `turns a new ${KIND} Ready=True for its generation`,
         'is called by kube-apiserver, which refuses a blank description with the Status the webhook wrote',
@@ -241,37 +258,22 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
       ),
     );
     relinkWorkspacePackages(dest);
-    const fnTargets = 'build,typecheck,lint,format:check,test:unit,test:live';
-    const fn = await step(
-      'with --function --api: build…test:live',
-      nx(['run-many', '-t', fnTargets, '-p', FN_NAME, '--output-style=stream', '--parallel=2'], 240_000),
-    );
-    for (const target of fnTargets.split(',')) {
-      const quoted = target.includes(':') ? `"${target}"` : target;
-      expect(fn.output, target).toContain(`nx run @cnpaas/${FN_NAME}:${quoted}`);
-    }
-    const fnUnit = JSON.parse(
-      readFileSync(path.join(dest, 'test-results', `${FN_NAME}-unit.json`), 'utf8'),
-    ) as VitestReport;
-    expect(testCountsOfReport(fnUnit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
+    const fn = await checkProject('with --function --api: build…test:live', FN_NAME);
+    expect(testCountsOfReport(fn.unit, path.join(dest, 'packages', FN_NAME)), 'docs/new-service.md section 6').toEqual(
       testCountsOf(checkedBlock(doc, 'unit tests --function --api')),
     );
     for (const file of ['src/function.test.ts', 'src/api-server.test.ts'])
       expect(
-        fnUnit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
+        fn.unit.testResults.filter((f) => f.name.endsWith(file)).map((f) => f.status),
         file,
       ).toEqual(['passed']);
-    const fnLive = JSON.parse(readFileSync(path.join(dest, 'test-results', `${FN_NAME}-live.json`), 'utf8')) as {
-      testResults: Array<{ assertionResults: Array<{ title: string; status: string }> }>;
-    };
-    const fnPassed = fnLive.testResults.flatMap((f) => f.assertionResults).filter((a) => a.status === 'passed');
-    expect(fnPassed.map((a) => a.title)).toEqual(
+    expect(fn.livePassed).toEqual(
       expect.arrayContaining([
         `is served through kube-apiserver's aggregator: a ${FN_KIND}Request creates a ${FN_KIND}, and a caller without RBAC is refused before the server`,
         `handles a trigger event as its own identity: reads the ${FN_KIND} and records status.handled, once`,
       ]),
     );
-    expect(fnPassed).toHaveLength(6);
+    expect(fn.livePassed).toHaveLength(6);
 
     // Its error codes are documented and each is raised (the same checks as scripts/errors-catalogue.test.ts).
     const catalogue = await step(
@@ -298,8 +300,6 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     expect(existsSync(path.join(dest, 'packages', NAME, 'dist', 'composition.js'))).toBe(true);
     // Short: the store's socket lives in it (at most ~100 bytes).
     const stateDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cnp-gs-')));
-    const cnpaas = (args: string[], timeoutMs: number) =>
-      run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], timeoutMs);
     const manifest = (name: string, description: string) => {
       const file = path.join(stateDir, `${name}.json`);
       const object = {
@@ -314,20 +314,7 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     try {
       const up = await step(
         'cnpaas up --service',
-        cnpaas(
-          [
-            'up',
-            '--service',
-            `packages/${NAME}`,
-            '--service',
-            `packages/${FN_NAME}`,
-            '--ports',
-            'auto',
-            '--state-dir',
-            stateDir,
-          ],
-          180_000,
-        ),
+        cnpaas(['up', ...SERVICES, '--ports', 'auto', '--state-dir', stateDir], 180_000),
       );
       expect(up.output).toContain(`✓ services: ${NAME}, ${FN_NAME}`);
       expect(up.output).toMatch(new RegExp(`✓ ${NAME} ready`));
@@ -456,24 +443,22 @@ describe('a generated service, untouched, in a copy of the workspace', () => {
     const cp = await startControlPlane();
     try {
       const ca = await CertificateAuthority.loadOrCreate(caDir, 'webhook-client-ca', 'test webhook client CA');
-      const cnpaas = (args: string[]) =>
-        run(dest, [process.execPath, path.join(dest, 'packages', 'platform', 'bin', 'cnpaas.js'), ...args], 180_000);
       const installed = await step(
         'cnpaas install --service',
-        cnpaas([
-          'install',
-          '--service',
-          `packages/${NAME}`,
-          '--service',
-          `packages/${FN_NAME}`,
-          '--overlay',
-          'kind',
-          '--no-wait',
-          '--kubeconfig',
-          cp.kubeconfig,
-          '--webhook-client-ca',
-          ca.files.cert,
-        ]),
+        cnpaas(
+          [
+            'install',
+            ...SERVICES,
+            '--overlay',
+            'kind',
+            '--no-wait',
+            '--kubeconfig',
+            cp.kubeconfig,
+            '--webhook-client-ca',
+            ca.files.cert,
+          ],
+          180_000,
+        ),
       );
       expect(installed.output).toContain(`rendered deploy/overlays/kind`);
       expect(installed.output).toContain('cnpaas is installed');

@@ -4,7 +4,7 @@
  * the two cores: the apiserver, the datastore or the load generator.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuSeconds, statCpuSeconds, TICKS_PER_SECOND } from '../src/process-cpu.js';
+import { processCpuSeconds, statCpuSeconds, TICKS_PER_SECOND } from '@cnpaas/service-kit/process-cpu';
 
 /** Busy CPU seconds of the whole machine (every process), from /proc/stat. */
 export function machineCpuSeconds(): number | undefined {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 import { isOurProcess } from './processes.js';
 
 const CLI = fileURLToPath(new URL('../bin/cnpaas.js', import.meta.url));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stopStack } from './down.js';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 import { readState, statePaths, writeState, type StatePaths } from './state-dir.js';
 
 // A recorded pid whose start time no longer matches is someone else's process

@@ -9,7 +9,7 @@ export { CertificateAuthority, type CertificateSpec, type KeyPairFiles } from '.
 export { PlatformError, type PlatformErrorCode } from './errors.js';
 export { kubeClientFromPki, type PkiClientOptions } from './pki-client.js';
 export { DEFAULT_SERVICES, loadServices, type LoadedService } from './compositions.js';
-export { processCpuSeconds } from './process-cpu.js';
+export { processCpuSeconds } from '@cnpaas/service-kit/process-cpu';
 export { runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 export { install, type InstallOptions, type InstallResult } from './install/install.js';
 export { uninstall, type UninstallOptions, type UninstallResult } from './install/uninstall.js';

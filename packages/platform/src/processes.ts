@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 
 export function commandLineOf(pid: number): string | null {
   try {

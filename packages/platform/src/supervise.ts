@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import { applyManifests, deleteManifests } from './apply-manifests.js';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 import { readPlan } from './stack-plan.js';
 import { writeState, type PlatformState, type StatePaths } from './state-dir.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';

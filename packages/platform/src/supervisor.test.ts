@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProcessSpec } from './control-plane.js';
 import { freePort } from './ports.js';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 import { isOurProcess } from './processes.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 

@@ -11,7 +11,7 @@ import type { ProcessSpec } from './control-plane.js';
 import { PlatformError } from './errors.js';
 import { probe } from './health.js';
 import { logFile, tailLines } from './log-files.js';
-import { processStartTicks } from './process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 
 export type SupervisorEvent =
   | { type: 'starting'; name: string }

@@ -77,6 +77,20 @@ describe('webshop registration on a live stack', () => {
   const done: Registered[] = [];
 
   const kubectlJson = <T = any>(args: string[]): Promise<T> => stack.kubectlJson<T>(args);
+  /**
+   * Waits for `kubectl get <get>` to show condition `type`, at `status` when one is given, and
+   * returns the object as it was then.
+   */
+  const waitForCondition = (what: string, want: { get: string[]; type: string; status?: 'True' | 'False' }) =>
+    waitFor(
+      what,
+      async () => {
+        const obj = await kubectlJson(['get', ...want.get]);
+        const found = condition(obj, want.type);
+        return found && (want.status === undefined || found.status === want.status) ? obj : undefined;
+      },
+      30_000,
+    );
   const claims = async (): Promise<Array<{ name: string; digest: string; ownerUid: string }>> => {
     const list = await kubectlJson<{ items: any[] }>([
       'get',
@@ -160,14 +174,11 @@ describe('webshop registration on a live stack', () => {
       expect(condition(deleted, c)?.status, c).toBe('True');
     expect((await kubectlRun(stack, ['get', `registrationrequests.${GROUP}`, 'ann'])).stderr).toMatch(/NotFound/);
 
-    const tenant = await waitFor(
-      'the Tenant to be Ready',
-      async () => {
-        const obj = await kubectlJson(['get', `tenants.${GROUP}`, t]);
-        return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
-      },
-      30_000,
-    );
+    const tenant = await waitForCondition('the Tenant to be Ready', {
+      get: [`tenants.${GROUP}`, t],
+      type: 'Ready',
+      status: 'True',
+    });
     expect(tenant.metadata.labels[REGISTRATION_UID_LABEL]).toBe(registered.uid);
     expect(tenant.spec).toMatchObject({ companyName: 'Ann Smith', country: 'DE', city: 'Berlin' });
     expect(tenant.metadata.finalizers).toContain(`${GROUP}/tenant-namespace`);
@@ -176,14 +187,11 @@ describe('webshop registration on a live stack', () => {
     expect(controllerOf(ns)).toBe(`Tenant/${t}/${tenant.metadata.uid}`);
     expect(ns.metadata.labels[REGISTRATION_UID_LABEL]).toBe(registered.uid);
 
-    const user = await waitFor(
-      'the User to be Ready',
-      async () => {
-        const obj = await kubectlJson(['get', `users.${GROUP}`, t, '-n', t]);
-        return condition(obj, 'Ready')?.status === 'True' ? obj : undefined;
-      },
-      30_000,
-    );
+    const user = await waitForCondition('the User to be Ready', {
+      get: [`users.${GROUP}`, t, '-n', t],
+      type: 'Ready',
+      status: 'True',
+    });
     expect(user.spec).toMatchObject({
       firstName: 'Ann',
       lastName: 'Smith',
@@ -295,14 +303,10 @@ describe('webshop registration on a live stack', () => {
   });
 
   it('checks every EmailTemplate as it is written: the shipped one is Valid, a typo elsewhere is named, a fix clears it', async () => {
-    const shipped = await waitFor(
-      'the shipped template to be checked',
-      async () => {
-        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'registration', '-n', SYSTEM_NAMESPACE]);
-        return condition(obj, 'Valid') ? obj : undefined;
-      },
-      30_000,
-    );
+    const shipped = await waitForCondition('the shipped template to be checked', {
+      get: [`emailtemplates.${GROUP}`, 'registration', '-n', SYSTEM_NAMESPACE],
+      type: 'Valid',
+    });
     expect(condition(shipped, 'Valid')).toMatchObject({ status: 'True', reason: 'Renders' });
     expect(shipped.status.observedGeneration).toBe(shipped.metadata.generation);
 
@@ -324,20 +328,18 @@ describe('webshop registration on a live stack', () => {
     await stack.kubectl(['apply', '-f', '-'], {
       input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.town }}'),
     });
-    const broken = await waitFor(
-      'Valid=False on the broken template',
-      async () => {
-        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
-        return condition(obj, 'Valid')?.status === 'False' ? obj : undefined;
-      },
-      30_000,
-    );
+    const newsletter = [`emailtemplates.${GROUP}`, 'newsletter', '-n', ns];
+    const broken = await waitForCondition('Valid=False on the broken template', {
+      get: newsletter,
+      type: 'Valid',
+      status: 'False',
+    });
     expect(condition(broken, 'Valid')).toMatchObject({
       reason: 'RenderFailed',
       message: expect.stringContaining('spec.body: line 2, column 12: {{ .tenant.town }} unknown placeholder'),
     });
     // The Valid column people read in `kubectl get` (the CRD's printer column).
-    const [header, row] = (await stack.kubectl(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]))
+    const [header, row] = (await stack.kubectl(['get', ...newsletter]))
       .trim()
       .split('\n')
       .map((l) => l.split(/\s{2,}/));
@@ -346,14 +348,7 @@ describe('webshop registration on a live stack', () => {
     await stack.kubectl(['apply', '-f', '-'], {
       input: template('Hello {{ .spec.firstName }},\nyour city: {{ .tenant.city }}'),
     });
-    const fixed = await waitFor(
-      'Valid=True once fixed',
-      async () => {
-        const obj = await kubectlJson(['get', `emailtemplates.${GROUP}`, 'newsletter', '-n', ns]);
-        return condition(obj, 'Valid')?.status === 'True' ? obj : undefined;
-      },
-      30_000,
-    );
+    const fixed = await waitForCondition('Valid=True once fixed', { get: newsletter, type: 'Valid', status: 'True' });
     expect(fixed.metadata.generation).toBe(2);
     expect(fixed.status.observedGeneration).toBe(2);
     await stack.kubectl(['delete', 'namespace', ns, '--wait=false']);

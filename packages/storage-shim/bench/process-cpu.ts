@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { processCpuSeconds } from '@cnpaas/service-kit/process-cpu';
 
-const CLOCK_TICKS_PER_S = 100;
-
-/** utime + stime of a process, in milliseconds (USER_HZ 100 on Linux). */
+/**
+ * utime + stime of the store under measurement, in milliseconds. A row's CPU
+ * is a difference of two readings, so a store that has gone is an error here,
+ * not a zero that would make the row look cheap.
+ */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces; the fields after its closing parenthesis are fixed.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  const seconds = processCpuSeconds(pid);
+  if (seconds === undefined) throw new Error(`no /proc/${pid}/stat: the store (pid ${pid}) has exited`);
+  return seconds * 1000;
 }

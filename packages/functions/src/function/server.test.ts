@@ -1,11 +1,9 @@
 import { httpsCall } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryEmailStatusStore } from '../claim/memory-status-store.js';
 import { messageIdFor } from '../email/message.js';
 import {
   SECRET_BODY,
   SMTP_PASSWORD,
-  capturingLogger,
   emailObject,
   startEmailFunction,
   testPki,
@@ -16,15 +14,11 @@ import {
 let pki: TestPki;
 let fn: EmailFunctionFixture;
 let failRcpt = false;
-const store = new MemoryEmailStatusStore();
-const { log, lines } = capturingLogger('trace');
 
 beforeAll(async () => {
   pki = await testPki();
   fn = await startEmailFunction({
     tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert },
-    store,
-    log,
     faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) },
     sender: { backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 },
     delivery: { retryAfterMs: 7_000 },
@@ -65,11 +59,11 @@ describe('email function server', () => {
   });
 
   it('rejects POSTs without a client certificate, from another CA, or with another CN', async () => {
-    const email = store.put(emailObject());
+    const email = fn.store.put(emailObject());
     expect((await call('/', { body: email, client: null })).status).toBe(401);
     expect((await call('/', { body: email, client: pki.strangerClient })).status).toBe(401);
     expect((await call('/', { body: email, client: pki.otherClient })).status).toBe(403);
-    expect(store.peek(email.metadata)!.status).toBeUndefined();
+    expect(fn.store.peek(email.metadata)!.status).toBeUndefined();
     // Once per refused request: the hook refuses, the error handler counts.
     const metrics = String((await call('/metrics', { client: null })).body);
     expect(metrics).toContain(
@@ -81,7 +75,7 @@ describe('email function server', () => {
   });
 
   it('sends the Email object (200 sent), then answers replays 200 already-sent', async () => {
-    const email = store.put(emailObject());
+    const email = fn.store.put(emailObject());
     const first = await call('/', { body: email });
     expect(first).toMatchObject({
       status: 200,
@@ -94,7 +88,7 @@ describe('email function server', () => {
   });
 
   it('accepts a {type, object} event and ignores DELETED', async () => {
-    const email = store.put(emailObject());
+    const email = fn.store.put(emailObject());
     expect(await call('/', { body: { type: 'DELETED', object: email } })).toMatchObject({
       status: 200,
       body: { outcome: 'ignored' },
@@ -106,7 +100,7 @@ describe('email function server', () => {
   });
 
   it('answers 503 with Retry-After on a transient SMTP failure, and the retry sends', async () => {
-    const email = store.put(emailObject());
+    const email = fn.store.put(emailObject());
     failRcpt = true;
     const reply = await call('/', { body: email });
     failRcpt = false;
@@ -116,8 +110,8 @@ describe('email function server', () => {
   });
 
   it('answers 503 while another instance holds a live claim', async () => {
-    const email = store.put(emailObject());
-    await store.claim(email.metadata, email.metadata.resourceVersion!, {
+    const email = fn.store.put(emailObject());
+    await fn.store.claim(email.metadata, email.metadata.resourceVersion!, {
       claimedBy: 'other',
       claimedTimestamp: new Date().toISOString(),
       messageId: 'x',
@@ -141,12 +135,12 @@ describe('email function server', () => {
   });
 
   it('answers 422 for a stored Email that is malformed', async () => {
-    const email = store.put(emailObject({ spec: { subject: 'bad\r\nBcc: victim@example.com' } }));
+    const email = fn.store.put(emailObject({ spec: { subject: 'bad\r\nBcc: victim@example.com' } }));
     expect(await call('/', { body: email })).toMatchObject({ status: 422, body: { outcome: 'invalid' } });
   });
 
   it('never logs a body, a password or a whole recipient address', () => {
-    const text = lines.join('\n');
+    const text = fn.lines.join('\n');
     expect(text).not.toContain(SECRET_BODY);
     expect(text).not.toContain(SMTP_PASSWORD);
     expect(text).not.toMatch(/ada\.\d+@example\.com/);

@@ -398,14 +398,27 @@ describe('User reconciler (live)', () => {
   });
 
   /**
+   * User `u` (with `annotations`) created in a fresh tenant namespace and reconciled once: its key,
+   * the object as created, and the world's reconciler and recorders for what the test does next.
+   */
+  async function reconciledUser(
+    ns: string,
+    options: { annotations?: Record<string, string>; apiServerUser?: string; events?: EventRecorder } = {},
+  ) {
+    const { annotations, ...worldOptions } = options;
+    const world = await userWorld(ns, worldOptions);
+    const key = { namespace: ns, name: 'u' };
+    const created = await admin.users.create(user(ns, annotations));
+    await reconcileOnce(world.reconciler, admin.users, key);
+    return { ...world, key, created };
+  }
+
+  /**
    * A User made with HASH in its annotation and reconciled, then given `later` there and reconciled
    * again (a password change): its key and its password Secret after both.
    */
   async function changePassword(ns: string, later: string) {
-    const { reconciler } = await userWorld(ns);
-    const key = { namespace: ns, name: 'u' };
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
-    await reconcileOnce(reconciler, admin.users, key);
+    const { reconciler, key } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: HASH } });
     await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: later } } });
     await reconcileOnce(reconciler, admin.users, key);
     return { key, secret: await admin.secrets.get({ namespace: ns, name: 'u-password' }) };
@@ -424,11 +437,9 @@ describe('User reconciler (live)', () => {
   });
 
   it("creates a new User's eight children without reading them first, and only reads them after", async () => {
-    const ns = 't-fresh-user';
-    const { reconciler, requests } = await userWorld(ns);
-    const key = { namespace: ns, name: 'u' };
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
-    await reconcileOnce(reconciler, admin.users, key);
+    const { reconciler, requests, key } = await reconciledUser('t-fresh-user', {
+      annotations: { [PASSWORD_ANNOTATION]: HASH },
+    });
     const children =
       /^(get|create|update) (serviceaccounts|roles|rolebindings|secrets|clusterroles|clusterrolebindings) /;
     const first = requests.filter((r) => children.test(r));
@@ -443,11 +454,9 @@ describe('User reconciler (live)', () => {
   });
 
   it('derives phase and the Verified condition from status.verifiedAt, keeping verifiedAt, idempotently', async () => {
-    const ns = 't-verify';
-    const { reconciler, writes } = await userWorld(ns);
-    const key = { namespace: ns, name: 'u' };
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
-    await reconcileOnce(reconciler, admin.users, key);
+    const { reconciler, writes, key } = await reconciledUser('t-verify', {
+      annotations: { [PASSWORD_ANNOTATION]: HASH },
+    });
     let stored = await admin.users.get(key);
     expect(stored.status?.phase).toBe('Pending');
     expect(conditionOf(stored, 'Verified')).toMatchObject({ status: 'False' });
@@ -471,12 +480,10 @@ describe('User reconciler (live)', () => {
 
   it('stores a scrypt hash made before argon2id (at its floor) like any acceptable hash', async () => {
     const ns = 't-scrypt';
-    const { reconciler } = await userWorld(ns);
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: SCRYPT_HASH }));
-    await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' });
+    const { key } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: SCRYPT_HASH } });
     const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(SCRYPT_HASH);
-    const stored = await admin.users.get({ namespace: ns, name: 'u' });
+    const stored = await admin.users.get(key);
     expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
   });
@@ -521,13 +528,11 @@ describe('User reconciler (live)', () => {
         log: silentLog,
         dedupeWindowMs: 0,
       });
-      const { reconciler } = await userWorld(ns, { events });
-      const created = await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: value }));
-      await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' });
+      const { key, created } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: value }, events });
       expect((await admin.secrets.list({ namespace: ns })).items.map((s) => s.metadata?.name)).not.toContain(
         'u-password',
       );
-      const stored = await admin.users.get({ namespace: ns, name: 'u' });
+      const stored = await admin.users.get(key);
       expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
       expect(stored.status?.passwordRef).toBeUndefined();
       const condition = conditionOf(stored, 'PasswordStored');
@@ -574,9 +579,7 @@ describe('User reconciler (live)', () => {
 
   it("binds cnpaas-api-server's ServiceAccount, or only its client-certificate user when the operator is told it runs as one", async () => {
     const bindingOf = async (ns: string, options: { apiServerUser?: string }) => {
-      const { reconciler } = await userWorld(ns, options);
-      await admin.users.create(user(ns));
-      await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' });
+      await reconciledUser(ns, options);
       return (await admin.roleBindings.get({ namespace: ns, name: 'u-api-server' })).subjects;
     };
     expect(await bindingOf('t-api-sa', {})).toEqual([
@@ -589,10 +592,7 @@ describe('User reconciler (live)', () => {
 
   it('leaves Roles and bindings alone although the apiserver answers their fields in another order', async () => {
     const ns = 't-field-order';
-    const { reconciler, writes } = await userWorld(ns);
-    await admin.users.create(user(ns));
-    const key = { namespace: ns, name: 'u' };
-    await reconcileOnce(reconciler, admin.users, key);
+    const { reconciler, writes, key } = await reconciledUser(ns);
     const role = await admin.roles.get({ namespace: ns, name: 'u-api-server' });
     // The order kube-apiserver serialises them in (Go struct order): verbs first, not as the operator wrote them.
     expect(Object.keys(role.rules?.[0] ?? {})[0]).toBe('verbs');
@@ -606,14 +606,12 @@ describe('User reconciler (live)', () => {
 
   it('restores drifted Role rules', async () => {
     const ns = 't-drift';
-    const { reconciler } = await userWorld(ns);
-    await admin.users.create(user(ns));
-    await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' });
+    const { reconciler, key } = await reconciledUser(ns);
     await admin.roles.mergePatch(
       { namespace: ns, name: 'u' },
       { rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
     );
-    await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' });
+    await reconcileOnce(reconciler, admin.users, key);
     expect((await admin.roles.get({ namespace: ns, name: 'u' })).rules).toEqual([
       {
         apiGroups: ['webshop.cnpaas.dev'],
@@ -626,10 +624,7 @@ describe('User reconciler (live)', () => {
 
   it('on deletion removes only the cluster RBAC made for this very User, then its finalizer', async () => {
     const ns = 't-user-delete';
-    const { reconciler } = await userWorld(ns);
-    await admin.users.create(user(ns));
-    const key = { namespace: ns, name: 'u' };
-    await reconcileOnce(reconciler, admin.users, key);
+    const { reconciler, key } = await reconciledUser(ns);
     const rbacName = userClusterRbacName(ns, 'u');
     await admin.clusterRoles.get({ name: rbacName });
     expect((await admin.users.get(key)).metadata?.finalizers).toEqual([USER_FINALIZER]);

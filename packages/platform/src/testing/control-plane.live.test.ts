@@ -9,7 +9,7 @@ import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type TestControlPlane, widgetCrd } from './index.js';
 import { runKubectl } from '../kubectl.js';
-import { processStartTicks } from '../process-cpu.js';
+import { processStartTicks } from '@cnpaas/service-kit/process-cpu';
 
 const WIDGET_CRD = widgetCrd({
   schema: {

@@ -1,7 +1,9 @@
 /**
  * Reading /proc/<pid>/stat (Linux): the CPU seconds a process has used, for
- * the benchmarks' "where the time goes", and its start time, which tells a
- * process apart from a later one that got the same pid.
+ * the benchmarks' "where the time goes" (the platform's and the store's), and
+ * its start time, which tells a process apart from a later one that got the
+ * same pid. Its own entry point: the store's benchmarks load it without the
+ * rest of the kit.
  */
 import { readFileSync } from 'node:fs';
 
