@@ -190,6 +190,11 @@ export const STORE_ERROR_CODES = {
       'Another cnpaas-store process already runs on this --data-dir. main.db and meta.db are local files that one process owns: two stores on one data dir would each take revisions of their own.',
     fix: 'Stop the other store first, or give each store its own --data-dir. To run several stores on the same data, put the main backend in a network database with --main-endpoint (docs/replicas.md).',
   },
+  CNPAAS_STORE_SQLITE_WORKER_LABEL_INDEX: {
+    meaning:
+      "A SQLite backend's endpoint asks for the worker thread (`sqlite://file.db?thread=worker`) while the store runs with --label-index=on. The worker variant keeps no label index, and a label-selected Range on it would scan, unlike every other SQLite backend of the store.",
+    fix: 'Drop ?thread=worker from the endpoint to keep the label index on that backend, or start the store with --label-index=off.',
+  },
   CNPAAS_STORE_FSYNC_FAILED: {
     meaning:
       "Making a SQLite file's committed writes durable (an fdatasync of its `-wal` file) failed, e.g. on an I/O error or a full or vanished disk. The writes waiting for it were not acknowledged, and the store takes no more writes: after a failed sync the kernel may have dropped the data, and a later sync could report success without it.",

@@ -92,6 +92,12 @@ export interface ServerSpecifics {
   /** An SQL expression for the schema (PostgreSQL) or database (MySQL) the tables live in. */
   readonly currentSchema: string;
   /**
+   * A database without information_schema (SQLite): a query for its tables'
+   * columns (`t`, `c`), and one for the migrations applied (one row, one
+   * column), which its worker applies itself when it opens the database.
+   */
+  readonly catalog?: { columns: string; version: string };
+  /**
    * Whether DDL is part of a transaction (PostgreSQL): then a migration is
    * all or nothing, and a part of the store's tables can only be damage. In
    * MySQL each CREATE TABLE commits, and a part is a migration to finish.
@@ -211,7 +217,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       // The first query waits for both connections: a wrong host or password shows here.
       found = this.db.query(
         'reader',
-        `SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = ${this.#spec.currentSchema}`,
+        this.#spec.catalog?.columns ??
+          `SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = ${this.#spec.currentSchema}`,
       ).rows;
     } catch (err) {
       if (!(err instanceof BackendQueryError)) throw err;
@@ -261,7 +268,12 @@ export abstract class NetworkSqlDriver implements BackendDriver {
         );
       }
     }
-    const version = columns.has('meta') ? Number(this.#getMeta('schema_version') ?? 0) : 0;
+    const catalog = this.#spec.catalog;
+    const version = catalog
+      ? Number(Object.values(this.db.query('reader', catalog.version).rows[0]!)[0])
+      : columns.has('meta')
+        ? Number(this.#getMeta('schema_version') ?? 0)
+        : 0;
     const absent = Object.keys(TABLES).filter((t) => !columns.has(t));
     const hint =
       'the database was changed outside the store: restore it from a backup, or point the endpoint at an empty database and copy the data in again';

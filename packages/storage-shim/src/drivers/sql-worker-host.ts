@@ -114,9 +114,19 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
   });
 }
 
-// Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes.
-function asBuffers(params: unknown[]): unknown[] {
-  return params.map((p) => (p instanceof Uint8Array ? Buffer.from(p.buffer, p.byteOffset, p.length) : p));
+// Structured clone turns Buffers into Uint8Arrays; the clients send a Buffer as bytes. Positional parameters come
+// as an array, SQLite's named ones (sqlite-worker.ts) as one object of them.
+function asBuffers(params: unknown[] | Record<string, unknown>): unknown[] {
+  if (Array.isArray(params)) return params.map(asBuffer);
+  const named: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) named[name] = asBuffer(value);
+  return named as unknown as unknown[];
+}
+
+function asBuffer(value: unknown): unknown {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value)
+    ? Buffer.from(value.buffer, value.byteOffset, value.length)
+    : value;
 }
 
 async function runScript<C>(
