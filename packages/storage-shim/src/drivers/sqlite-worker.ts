@@ -75,7 +75,9 @@ function forgetDerivedTables(db: Database.Database): void {
   const marks = db.prepare("SELECT name FROM meta WHERE name IN ('counts_built', 'labels_built')").pluck().all();
   if (marks.length === 0) return;
   db.transaction(() => {
-    db.exec("DELETE FROM counts; DELETE FROM label_index; DELETE FROM meta WHERE name IN ('counts_built', 'labels_built')");
+    db.exec(
+      "DELETE FROM counts; DELETE FROM label_index; DELETE FROM meta WHERE name IN ('counts_built', 'labels_built')",
+    );
   })();
 }
 

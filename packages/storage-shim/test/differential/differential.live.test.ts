@@ -11,6 +11,8 @@
  * - CNPAAS_DIFF_TOPOLOGY    single | routed | both (default both);
  * - CNPAAS_DIFF_TRACE=FILE  write every op and both outcomes to FILE (one run per file: seed appended);
  * - CNPAAS_DIFF_BACKEND     sqlite (default) | postgres | mariadb: where the store's routed keys live;
+ *                           sqlite-worker: in SQLite files whose statements run on a worker thread
+ *                           (`sqlite://file.db?thread=worker`), laid out as on a network database;
  *                           replicas (replicas-mariadb): two stores on one PostgreSQL (MariaDB)
  *                           database (--main-endpoint, docs/replicas.md), requests to one and
  *                           watches on the other;
@@ -40,16 +42,24 @@ const NETWORK: Record<string, string> = {
   replicas: 'postgres',
   'replicas-mariadb': 'mysql',
 };
-if (BACKEND !== 'sqlite' && !(BACKEND in NETWORK))
+/** SQLite files on worker threads: the network layout (below), each backend a file of its own. */
+const SQLITE_WORKER = BACKEND === 'sqlite-worker';
+if (BACKEND !== 'sqlite' && !SQLITE_WORKER && !(BACKEND in NETWORK))
   throw new Error(
-    `CNPAAS_DIFF_BACKEND must be sqlite, postgres, mariadb, replicas or replicas-mariadb, got ${BACKEND}`,
+    `CNPAAS_DIFF_BACKEND must be sqlite, sqlite-worker, postgres, mariadb, replicas or replicas-mariadb, got ${BACKEND}`,
   );
 const REPLICAS = BACKEND.startsWith('replicas') && !SELF;
 const SQL_SERVER: SqlServer | undefined = SQL_SERVERS.find((s) => s.dialect.name === NETWORK[BACKEND]);
 const SQL_MISSING = SQL_SERVER?.missing();
 /** Names the database in test names and reports when it is not SQLite. */
 const ON =
-  BACKEND === 'sqlite' || SELF ? '' : REPLICAS ? ` as two replicas on ${SQL_SERVER!.name}` : ` on ${SQL_SERVER!.name}`;
+  BACKEND === 'sqlite' || SELF
+    ? ''
+    : SQLITE_WORKER
+      ? ' on SQLite worker threads'
+      : REPLICAS
+        ? ` as two replicas on ${SQL_SERVER!.name}`
+        : ` on ${SQL_SERVER!.name}`;
 if (SQL_MISSING) console.warn(`skipping the differential runs on ${BACKEND}: ${SQL_MISSING}`);
 
 /**
@@ -66,18 +76,30 @@ const TOPOLOGY = prefixTopology({ alpha: '/a/', beta: '/b/' });
  * `\xff…` stay in main.db, which is always SQLite).
  */
 async function networkTopology(run: Run, sql: SqlServerHandle): Promise<string> {
-  const backends = run.routed
+  let text = 'backends:\n';
+  for (const [name, prefix] of layout(run)) {
+    await sql.createDatabase(`diff_${name}`);
+    text += `  - name: ${name}\n    endpoint: "${sql.url(`diff_${name}`)}"\n    prefix: { prefix: "${prefix}" }\n`;
+  }
+  return text;
+}
+
+/** The same layout with each backend a SQLite file on a worker thread of its own (CNPAAS_DIFF_BACKEND=sqlite-worker). */
+function workerTopology(run: Run): string {
+  let text = 'backends:\n';
+  for (const [name, prefix] of layout(run)) {
+    text += `  - name: ${name}\n    endpoint: "sqlite://diff_${name}.db?thread=worker"\n    prefix: { prefix: "${prefix}" }\n`;
+  }
+  return text;
+}
+
+function layout(run: Run): Array<[name: string, prefix: string]> {
+  return run.routed
     ? [
         ['alpha', '/a/'],
         ['beta', '/b/'],
       ]
     : [['all', '/']];
-  let text = 'backends:\n';
-  for (const [name, prefix] of backends) {
-    await sql.createDatabase(`diff_${name}`);
-    text += `  - name: ${name}\n    endpoint: "${sql.url(`diff_${name}`)}"\n    prefix: { prefix: "${prefix}" }\n`;
-  }
-  return text;
 }
 
 interface Run {
@@ -201,7 +223,13 @@ async function runDifferential(run: Run): Promise<RunReport> {
       subjectStart = () =>
         startStore({ progressIntervalMs: PROGRESS_MS, extraArgs: args, ...(topology ? { topology } : {}) });
     } else {
-      const topology = sql ? await networkTopology(run, sql) : run.routed ? TOPOLOGY : undefined;
+      const topology = sql
+        ? await networkTopology(run, sql)
+        : SQLITE_WORKER
+          ? workerTopology(run)
+          : run.routed
+            ? TOPOLOGY
+            : undefined;
       subjectStart = () => startStore({ progressIntervalMs: PROGRESS_MS, ...(topology ? { topology } : {}) });
     }
     const started = await Promise.allSettled([
