@@ -14,6 +14,7 @@ import { markdownTable, textTable } from '../src/testing/bench-report.js';
 import { olderEtcdHint, referenceEtcd } from '../src/testing/reference-etcd.js';
 import { percentile } from './load.js';
 import { BACKENDS, sqlMissing, startSqlBench, type Backend, type SqlBench } from './sql-backend.js';
+import { parseSqliteThread, sqliteThreadLine, sqliteThreadTopology } from './sqlite-thread.js';
 import { walSize, walSizeLine } from './wal-size.js';
 import {
   createRow,
@@ -48,12 +49,14 @@ import {
  *                      `bash scripts/k8s/build.sh etcd` caches, else the etcd on PATH)
  *   --backend=postgres the store on a private PostgreSQL (--main-endpoint), and a third column:
  *   --backend=mysql    kine (scripts/k8s/build-kine.sh) on its own database of the same server
+ *   --sqlite-thread=worker  the store's keys in one routed SQLite file on a worker thread of its own
+ *   --sqlite-thread=main    the same file on the main thread: the control (bench/sqlite-thread.ts)
  *   --json=FILE        also write the rows as JSON (the live test reads it)
  *   --profile=DIR      run the store under node --cpu-prof into DIR and add a summary of its main thread's profile
  */
 
 const USAGE =
-  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--etcd=PATH] [--backend=sqlite|postgres|mysql] [--json=FILE] [--profile=DIR]';
+  'usage: bench [--write [--out=FILE]] [--quick | --count=N] [--subject=store|etcd] [--etcd=PATH] [--backend=sqlite|postgres|mysql] [--sqlite-thread=main|worker] [--json=FILE] [--profile=DIR]';
 const { values: flags } = parseArgs({
   options: {
     write: { type: 'boolean', default: false },
@@ -63,6 +66,7 @@ const { values: flags } = parseArgs({
     subject: { type: 'string', default: 'store' },
     etcd: { type: 'string' },
     backend: { type: 'string', default: 'sqlite' },
+    'sqlite-thread': { type: 'string' },
     json: { type: 'string' },
     profile: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -83,6 +87,11 @@ if (!(BACKENDS as readonly string[]).includes(flags.backend))
 const backend = flags.backend as Backend;
 if (backend !== 'sqlite' && flags.subject === 'etcd')
   usageError('--subject=etcd checks the harness with etcd on both sides; it takes no --backend');
+const parsedThread = parseSqliteThread(flags['sqlite-thread']);
+const sqliteThread = parsedThread instanceof Error ? usageError(parsedThread.message) : parsedThread;
+if (sqliteThread && (backend !== 'sqlite' || flags.subject === 'etcd'))
+  usageError("--sqlite-thread places the store's keys in a SQLite file: it takes neither --backend nor --subject=etcd");
+const threadTopology = sqliteThread ? sqliteThreadTopology(sqliteThread) : undefined;
 const count = flags.count === undefined ? undefined : Number(flags.count);
 if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= 100_000))
   usageError(`--count must be a whole number from 1 to 100000, not ${flags.count}`);
@@ -118,9 +127,11 @@ async function startSubject(
   // On a network database all of the store's state lives there (default backend and meta), as all of kine's does.
   if (sql) extraArgs.push(`--main-endpoint=${sql.storeEndpoint}`);
   const nodeArgs = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flags.profile)}`] : [];
-  const server = await startStore({ extraArgs, nodeArgs });
-  // The store's fsync counter counts its SQLite files; on a network database the server does the fsyncs.
-  return { server, fsync: sql ? undefined : storeFsyncs(metricsUrl) };
+  const server = await startStore({ extraArgs, nodeArgs, ...(threadTopology ? { topology: threadTopology } : {}) });
+  // The store's fsync counter counts the WAL syncs it makes itself; on a network database the server does the
+  // fsyncs, and on a SQLite worker thread they are inside COMMIT, where the store does not count them.
+  const counted = !sql && sqliteThread !== 'worker';
+  return { server, fsync: counted ? storeFsyncs(metricsUrl) : undefined };
 }
 
 function targetFor(label: string, server: ServerHandle, fsync: FsyncSource | undefined): Target {
@@ -450,7 +461,9 @@ async function main(): Promise<void> {
           `backend: the store on ${sql.server} (--main-endpoint: its default backend and its meta in one database)${kineServer ? `; kine ${kineVersion()} (${KINE_POOL.join(' ')}) on its own database of the same server` : ''}; etcd on its own data dir`,
           `durability: ${sql.durability}; etcd fsyncs its WAL before it acknowledges`,
         ]
-      : [];
+      : sqliteThread
+        ? [sqliteThreadLine(sqliteThread)]
+        : [];
     console.log('');
     console.log(textTable(cells));
     console.log('');
@@ -475,6 +488,7 @@ async function main(): Promise<void> {
         `${JSON.stringify(
           {
             backend,
+            ...(sqliteThread ? { sqliteThread } : {}),
             columns: names,
             ...(sql ? { server: sql.server, durability: sql.durability } : {}),
             rows: json.map((r) => ({
@@ -492,7 +506,11 @@ async function main(): Promise<void> {
     }
 
     if (flags.write) {
-      const on = sql ? ` (store and kine on ${sql.server})` : '';
+      const on = sql
+        ? ` (store and kine on ${sql.server})`
+        : sqliteThread
+          ? ` (store on a routed SQLite file, --sqlite-thread=${sqliteThread})`
+          : '';
       const section = [
         `## ${info.date}${on}${flags.subject === 'etcd' ? ' (harness check: etcd against etcd)' : ''}${flags.quick || count !== undefined ? ' (quick run)' : ''}`,
         '',

@@ -3,13 +3,16 @@ import { freePort } from '../test/support/free-port.js';
 import { startStore } from '../test/support/processes.js';
 import { ensureGoLoader, runGoRow, type GoArgs } from './go-client.js';
 import { cpuMs } from './process-cpu.js';
+import { parseSqliteThread, sqliteThreadTopology } from './sqlite-thread.js';
 
 /**
- * `node --import tsx bench/write-rows.ts [--count=N] [--ops=put,create,update] [--profile=DIR]`: the store's
- * write rows at concurrency 64 under the Go clientv3 loader, one store, no etcd, each row with what the store
- * itself says about it: its CPU per write (from /proc), requests per group commit and fsyncs per write (its
- * metrics). For finding where a write row's time goes; `--profile` runs the store under `node --cpu-prof`.
- * The update row updates the keys the create row made.
+ * `node --import tsx bench/write-rows.ts [--count=N] [--ops=put,create,update] [--sqlite-thread=main|worker]
+ * [--profile=DIR]`: the store's write rows at concurrency 64 under the Go clientv3 loader, one store, no etcd,
+ * each row with what the store itself says about it: its CPU per write (from /proc; all its threads, and its
+ * main thread alone), requests per group commit and fsyncs per write (its metrics). For finding where a write
+ * row's time goes; `--profile` runs the store under `node --cpu-prof`; `--sqlite-thread` puts the keys in a
+ * routed SQLite file on the main thread or a worker thread (bench/sqlite-thread.ts). The update row updates
+ * the keys the create row made.
  */
 
 const { values: flags } = parseArgs({
@@ -17,8 +20,14 @@ const { values: flags } = parseArgs({
     count: { type: 'string', default: '20000' },
     ops: { type: 'string', default: 'put,create,update' },
     profile: { type: 'string' },
+    'sqlite-thread': { type: 'string' },
   },
 });
+const thread = parseSqliteThread(flags['sqlite-thread']);
+if (thread instanceof Error) {
+  console.error(`bench/write-rows.ts: ${thread.message}`);
+  process.exit(2);
+}
 const count = Number(flags.count);
 const ops = flags.ops.split(',') as Array<GoArgs['op']>;
 const loader = await ensureGoLoader();
@@ -31,6 +40,7 @@ const metricsUrl = `http://127.0.0.1:${port}`;
 const server = await startStore({
   extraArgs: [`--listen-metrics-urls=${metricsUrl}`],
   nodeArgs: flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : [],
+  ...(thread ? { topology: sqliteThreadTopology(thread) } : {}),
 });
 
 /** The store's commit counters. */
@@ -44,6 +54,7 @@ try {
   const pid = server.child.pid!;
   for (const op of ops) {
     const cpu0 = cpuMs(pid);
+    const main0 = cpuMs(pid, pid);
     const s0 = await counters();
     const m = await runGoRow(
       loader,
@@ -59,9 +70,10 @@ try {
     );
     const s1 = await counters();
     const cpu = cpuMs(pid) - cpu0;
+    const mainCpu = cpuMs(pid, pid) - main0;
     const perBatch = (s1.writes - s0.writes) / (s1.batches - s0.batches);
     console.log(
-      `${op} c=64: ${Math.round(m.value)} ops/s, ${((cpu * 1000) / m.ops).toFixed(1)} µs store CPU/write, p99 ${m.p99Ms} ms, ${m.errors} errors, ${perBatch.toFixed(1)} writes/batch, ${((s1.fsyncs - s0.fsyncs) / m.ops).toFixed(3)} fsyncs/write`,
+      `${op} c=64: ${Math.round(m.value)} ops/s, ${((cpu * 1000) / m.ops).toFixed(1)} µs store CPU/write (${((mainCpu * 1000) / m.ops).toFixed(1)} µs on its main thread), p99 ${m.p99Ms} ms, ${m.errors} errors, ${perBatch.toFixed(1)} writes/batch, ${((s1.fsyncs - s0.fsyncs) / m.ops).toFixed(3)} fsyncs/write`,
     );
   }
 } finally {
