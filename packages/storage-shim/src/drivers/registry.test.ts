@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { thrownBy } from '@cnpaas/service-kit/testing';
 import { EndpointError, databaseIdentity, registry, resolveEndpoint, supportedEndpoints } from './registry.js';
+import { StoreError } from '../errors.js';
 import { SqliteDriver } from './sqlite-driver.js';
 
 const dataDir = '/var/lib/cnpaas';
@@ -74,6 +75,38 @@ describe('resolveEndpoint', () => {
     expect(warnings).toEqual(['query "?cache=shared" is ignored (the store sets WAL and FULL sync itself)']);
   });
 
+  it('reads ?thread=worker as the worker variant of a SQLite file, and only that setting', () => {
+    const warnings: string[] = [];
+    const at = (endpoint: string) => resolveEndpoint(endpoint, { dataDir, warnings });
+    expect(at('sqlite://a.db?thread=worker')).toEqual({
+      scheme: 'sqlite',
+      location: '/var/lib/cnpaas/a.db',
+      display: 'sqlite://a.db?thread=worker',
+      thread: 'worker',
+    });
+    // The default, written out, resolves as no setting: the same endpoint for the topology's comparisons.
+    expect(at('sqlite:///abs/a.db?thread=main')).toEqual({
+      scheme: 'sqlite',
+      location: '/abs/a.db',
+      display: 'sqlite:///abs/a.db?thread=main',
+    });
+    expect(warnings).toEqual([]);
+    expect(at('sqlite://a.db?cache=shared&thread=worker&_busy=1')).toMatchObject({ thread: 'worker' });
+    expect(warnings).toEqual(['query "?cache=shared&_busy=1" is ignored (the store sets WAL and FULL sync itself)']);
+    // Where the statements run says nothing about which database it is.
+    expect(databaseIdentity(at('sqlite://a.db?thread=worker'))).toBe(databaseIdentity(at('sqlite://a.db')));
+  });
+
+  it('refuses a thread setting other than main or worker, or one given twice, saying how to write it', () => {
+    const bad = refusal('sqlite://a.db?thread=pool');
+    expect(bad.reason).toBe('has thread=pool, which is not a setting');
+    expect(bad.hint).toContain('?thread=worker');
+    expect(refusal('sqlite://a.db?thread').reason).toBe('has thread=, which is not a setting');
+    const twice = refusal('sqlite://a.db?thread=worker&thread=main');
+    expect(twice.reason).toBe('sets thread 2 times (worker, main)');
+    expect(twice.hint).toBe('give ?thread=worker once, or leave it out to run the file on the main thread');
+  });
+
   it('refuses a scheme no driver is registered for, listing the supported ones and how to write them', () => {
     for (const scheme of ['sqlserver', 'http', 'etcd']) {
       const err = refusal(`${scheme}://user@host/db`);
@@ -104,5 +137,19 @@ describe('registry', () => {
     expect(d.location).toBe(join(dir, 'sub', 'x.db'));
     expect(statSync(join(dir, 'sub')).mode & 0o777).toBe(0o700);
     await d.close();
+  });
+
+  it('refuses a SQLite file on a worker thread when the store keeps label indexes, before starting the worker', () => {
+    dir = mkdtempSync(join(tmpdir(), 'cnpaas-registry-'));
+    const endpoint = resolveEndpoint('sqlite://w.db?thread=worker', { dataDir: dir, warnings: [] });
+    const err = thrownBy(StoreError, () => registry.open(endpoint, { fsync: false, labelIndex: true }));
+    expect(err.code).toBe('CNPAAS_STORE_SQLITE_WORKER_LABEL_INDEX');
+    expect(err.message).toContain(
+      'sqlite://w.db?thread=worker: a SQLite backend with ?thread=worker keeps no label index',
+    );
+    expect(err.hint).toBe(
+      'drop ?thread=worker from this endpoint to keep the index, or start the store with --label-index=off',
+    );
+    expect(existsSync(join(dir, 'w.db'))).toBe(false);
   });
 });
