@@ -88,7 +88,7 @@ function run(c: Connection, text: string, params: unknown): StatementResult {
     c.statements.set(text, stmt);
   }
   // SQLite's dialect binds by name: `params` is the values object (sql/dialect.ts bind), or none at all.
-  const args = Array.isArray(params) ? params : [params];
+  const args: unknown[] = Array.isArray(params) ? params : [params];
   if (stmt.reader) {
     const rows = stmt.all(...args);
     return { rows, rowCount: rows.length };
