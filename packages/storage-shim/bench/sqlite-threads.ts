@@ -13,13 +13,16 @@
  * Rows: the apiserver's create txn and the paginated list of those objects
  * with grpc-js (bench/workload.ts), then Put at concurrency 1 and 64, create,
  * update and point Get at concurrency 64 with the Go clientv3 loader (skipped
- * without Go).
+ * without Go). `--profile=DIR` runs each store under `node --cpu-prof` into
+ * DIR/<mode> and summarises its main thread's profile (measure without it:
+ * the profiler costs CPU of its own).
  */
 import { parseArgs } from 'node:util';
 import { connect } from '../test/support/client.js';
 import { startStore, type ServerHandle } from '../test/support/processes.js';
 import { ensureGoLoader, runGoRow } from './go-client.js';
 import { cpuMs } from './process-cpu.js';
+import { mainThreadProfile, profileLines, summariseProfile } from './profile.js';
 import { sqliteThreadTopology, type SqliteThread } from './sqlite-thread.js';
 import { createRow, listRow, newObjects, warmUp, type Measurement, type Objects, type Target } from './workload.js';
 
@@ -114,6 +117,19 @@ async function measure(
   );
 }
 
+/** Where a store's main thread spends its time, by what is on the stack. */
+const PROFILE_GROUPS: Record<string, (f: { functionName: string; url: string }) => boolean> = {
+  'waiting for the worker (synchronous SqlBridge calls)': (f) =>
+    /sql-bridge\.[jt]s$/.test(f.url) && ['query', 'script', 'revisions', 'session'].includes(f.functionName),
+  'SQLite driver on the main thread (sqlite-driver, sqlite-file, prefix-counts)': (f) =>
+    /(sqlite-driver|sqlite-file|prefix-counts|wal-sync)\.[jt]s$/.test(f.url),
+  'network driver and bridge (network-sql-driver, sql-bridge)': (f) =>
+    /(network-sql-driver|sql-bridge|revision-rows)\.[jt]s$/.test(f.url),
+  'gRPC and HTTP/2': (f) => f.url.includes('@grpc/grpc-js') || f.url.includes('internal/http2'),
+  'garbage collection': (f) => f.functionName === '(garbage collector)',
+  'idle (event loop waiting)': (f) => f.functionName === '(idle)',
+};
+
 const perOp = (ms: number, ops: number) => (ops > 0 ? ((ms * 1000) / ops).toFixed(0) : 'n/a');
 
 try {
@@ -183,6 +199,14 @@ for (const [title, cells] of table) {
   );
 }
 console.log(lines.join('\n'));
+if (flags.profile) {
+  for (const mode of modes) {
+    const file = mainThreadProfile(`${flags.profile}/${mode}`);
+    if (!file) continue;
+    console.log(`\n${mode}: ${file}`);
+    for (const line of profileLines(summariseProfile(file, PROFILE_GROUPS))) console.log(`- ${line}`);
+  }
+}
 console.log(
   `\n${count} operations a row (Put c=1: ${Math.max(64, Math.floor(count / 5))}), ${rounds} rounds rotating which store goes first; throughput: best round; CPU: all rounds, /proc utime+stime of the store process (and of its main thread)`,
 );
