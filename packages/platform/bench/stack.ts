@@ -55,6 +55,11 @@ export interface StackOptions {
   watchCache?: boolean;
   /** Store only: `apiserverBinary` is kube-apiserver-pushdown; its flags (SELECTOR_PUSHDOWN_ARGS) replace watchCache. */
   selectorPushdown?: boolean;
+  /**
+   * Serve kube-apiserver's /debug/pprof (off in every other stack), for heap
+   * profiles taken through the admin client while the load runs.
+   */
+  apiserverProfiling?: boolean;
   log: (line: string) => void;
 }
 
@@ -125,8 +130,12 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
     pki,
     etcdServers,
     binaries: { kubeApiserver: options.apiserverBinary, kubeControllerManager: '' },
-    // Unless asked for the cache, every LIST goes to the datastore.
-    extraArgs: options.selectorPushdown ? SELECTOR_PUSHDOWN_ARGS : options.watchCache ? [] : ['--watch-cache=false'],
+    extraArgs: [
+      // Unless asked for the cache, every LIST goes to the datastore.
+      ...(options.selectorPushdown ? SELECTOR_PUSHDOWN_ARGS : options.watchCache ? [] : ['--watch-cache=false']),
+      // After apiserverSpec's --profiling=false: the last one given wins.
+      ...(options.apiserverProfiling ? ['--profiling=true'] : []),
+    ],
   });
 
   const supervisor = new Supervisor({

@@ -20,6 +20,7 @@ import { loadAverage, markdownTable, textTable } from '@cnpaas/storage-shim/benc
 import { resolveAll } from '../../src/stack-plan.js';
 import { benchSubjects, startStack, type BenchStack, type DatastoreKind } from '../stack.js';
 import { crd, GROUP, KINDS, NAMESPACE, collectionPath, object, writeTopology } from './kinds.js';
+import { heapProfiler } from './heap-profiles.js';
 import { diskBytes, mib, rssBytes, type ResourceSample } from './resources.js';
 import { mergeSorted, score } from './score.js';
 import { percentile } from '../workload.js';
@@ -34,6 +35,8 @@ const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
   --watch-cache on|off  kube-apiserver's watch cache (default on, as in a default cluster)
   --pushdown         the store's side runs kube-apiserver-pushdown (scripts/k8s/build.sh --pushdown),
                      which sends each selector to the store, with its watch cache off and JSON values
+  --heap-profiles DIR  kube-apiserver's Go heap (/debug/pprof/heap) into DIR before the load, at each
+                     tenth of --objects and at the end; compare two with go tool pprof -diff_base
   --etcd PATH        etcd binary (default: \${CNPAAS_CACHE_DIR:-~/.cache/cnpaas}/bin/etcd if built, else /usr/bin/etcd)
   --write            append a dated section to docs/benchmarks.md (or --out FILE)
   --help
@@ -48,6 +51,7 @@ const flags = benchFlags(
     datastores: { type: 'string', default: 'store,etcd' },
     'watch-cache': { type: 'string', default: 'on' },
     pushdown: { type: 'boolean', default: false },
+    'heap-profiles': { type: 'string' },
   },
   USAGE,
 );
@@ -65,6 +69,7 @@ if (flags['watch-cache'] !== 'on' && flags['watch-cache'] !== 'off')
   usageError(`--watch-cache takes on or off, got ${flags['watch-cache']}`);
 const watchCache = flags['watch-cache'] === 'on';
 const pushdown = flags.pushdown;
+const heapProfiles = flags['heap-profiles'] ? path.resolve(flags['heap-profiles']) : undefined;
 /** How kube-apiserver runs on one side, for the progress line and the report. */
 const apiserverMode = (kind: DatastoreKind) =>
   pushdown && kind === 'store'
@@ -175,6 +180,7 @@ async function runSide(
       watchCache,
       log,
       ...(kind === 'store' ? { topology: writeTopology(scratch), selectorPushdown: pushdown } : {}),
+      apiserverProfiling: heapProfiles !== undefined,
     });
     const http = KubeClient.fromFiles(
       {
@@ -186,6 +192,8 @@ async function runSide(
     );
     try {
       await prepare(http);
+      const heap = heapProfiles ? heapProfiler({ http, dir: heapProfiles, kind, target: objects, log }) : undefined;
+      await heap?.take(0);
       const samples: ResourceSample[] = [];
       const running = stack;
       let lastLog = 0;
@@ -210,6 +218,7 @@ async function runSide(
           if (a !== undefined) sample.apiserverRss = a;
           if (d !== undefined) sample.datastoreRss = d;
           samples.push(sample);
+          heap?.progress(p.created);
           if (p.elapsedMs - lastLog >= 30_000) {
             lastLog = p.elapsedMs;
             log(
@@ -221,6 +230,14 @@ async function runSide(
       log(
         `${kind}: done (${load.stop}): ${load.created.toLocaleString('en-US')} objects in ${Math.round(load.wallMs / 1000)} s`,
       );
+      if (heap) {
+        await heap.take(load.created);
+        const files = heap.files();
+        if (files.length >= 2)
+          log(
+            `${kind}: ${files.length} heap profiles in ${heapProfiles}; growth: go tool pprof -top -sample_index=inuse_space -diff_base=${files[0]} ${apiserverBinary} ${files.at(-1)}`,
+          );
+      }
       return { kind, load, samples, loadBefore };
     } finally {
       http.close();
