@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export interface WalSize {
   dbBytes: number;
   walBytes: number;
+  /** The largest single WAL: --wal-size-limit bounds each file, not their sum. */
+  largestWalBytes: number;
 }
 
 /**
@@ -14,12 +16,15 @@ export interface WalSize {
  * it after the run rather than trusting a pragma.
  */
 export function walSize(dataDir: string): WalSize {
-  const out: WalSize = { dbBytes: 0, walBytes: 0 };
+  const out: WalSize = { dbBytes: 0, walBytes: 0, largestWalBytes: 0 };
   for (const entry of readdirSync(dataDir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
     const file = join(entry.parentPath, entry.name);
-    if (entry.name.endsWith('.db-wal')) out.walBytes += statSync(file).size;
-    else if (entry.name.endsWith('.db')) out.dbBytes += statSync(file).size;
+    if (entry.name.endsWith('.db-wal')) {
+      const size = statSync(file).size;
+      out.walBytes += size;
+      out.largestWalBytes = Math.max(out.largestWalBytes, size);
+    } else if (entry.name.endsWith('.db')) out.dbBytes += statSync(file).size;
   }
   return out;
 }

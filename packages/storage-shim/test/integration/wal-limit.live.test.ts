@@ -47,12 +47,14 @@ describe('the SQLite WAL stays bounded', () => {
     const cuts = samples.filter((size, i) => i > 0 && samples[i - 1]! - size > LIMIT).length;
     expect(cuts).toBeGreaterThan(0);
 
-    // Writes pause: within a few checkpointer rounds (1 s each) the WAL is back under the limit.
+    // Writes pause: within a few checkpointer rounds (1 s each) every WAL is back under the limit. The limit is
+    // per file: the busy file's WAL may end at exactly the limit (cut back to it by the last commit after a
+    // RESTART) beside meta.db's few pages, so the sum of all WALs is not what it bounds.
     const pausedAt = Date.now();
-    let wal = walSize(dataDir).walBytes;
+    let wal = walSize(dataDir).largestWalBytes;
     while (wal > LIMIT && Date.now() - pausedAt < 15_000) {
       await new Promise((r) => setTimeout(r, 200));
-      wal = walSize(dataDir).walBytes;
+      wal = walSize(dataDir).largestWalBytes;
     }
     expect(wal).toBeLessThanOrEqual(LIMIT);
 
