@@ -60,6 +60,8 @@ export interface StackOptions {
    * profiles taken through the admin client while the load runs.
    */
   apiserverProfiling?: boolean;
+  /** More kube-apiserver flags, given last (so they win over the stack's own). */
+  apiserverArgs?: string[];
   log: (line: string) => void;
 }
 
@@ -135,6 +137,7 @@ export async function startStack(options: StackOptions): Promise<BenchStack> {
       ...(options.selectorPushdown ? SELECTOR_PUSHDOWN_ARGS : options.watchCache ? [] : ['--watch-cache=false']),
       // After apiserverSpec's --profiling=false: the last one given wins.
       ...(options.apiserverProfiling ? ['--profiling=true'] : []),
+      ...(options.apiserverArgs ?? []),
     ],
   });
 

@@ -37,6 +37,8 @@ const USAGE = `usage: npx nx run platform:bench -- --scale [OPTIONS]
                      which sends each selector to the store, with its watch cache off and JSON values
   --heap-profiles DIR  kube-apiserver's Go heap (/debug/pprof/heap) into DIR before the load, at each
                      tenth of --objects and at the end; compare two with go tool pprof -diff_base
+  --apiserver-arg ARG  one more kube-apiserver flag on both sides (repeatable), e.g.
+                     --apiserver-arg=--feature-gates=SizeBasedListCostEstimate=false
   --etcd PATH        etcd binary (default: \${CNPAAS_CACHE_DIR:-~/.cache/cnpaas}/bin/etcd if built, else /usr/bin/etcd)
   --write            append a dated section to docs/benchmarks.md (or --out FILE)
   --help
@@ -52,6 +54,7 @@ const flags = benchFlags(
     'watch-cache': { type: 'string', default: 'on' },
     pushdown: { type: 'boolean', default: false },
     'heap-profiles': { type: 'string' },
+    'apiserver-arg': { type: 'string', multiple: true },
   },
   USAGE,
 );
@@ -70,11 +73,15 @@ if (flags['watch-cache'] !== 'on' && flags['watch-cache'] !== 'off')
 const watchCache = flags['watch-cache'] === 'on';
 const pushdown = flags.pushdown;
 const heapProfiles = flags['heap-profiles'] ? path.resolve(flags['heap-profiles']) : undefined;
+const apiserverArgs = flags['apiserver-arg'] ?? [];
+for (const a of apiserverArgs)
+  if (!a.startsWith('--')) usageError(`--apiserver-arg takes a kube-apiserver flag such as --v=2, got ${a}`);
 /** How kube-apiserver runs on one side, for the progress line and the report. */
 const apiserverMode = (kind: DatastoreKind) =>
-  pushdown && kind === 'store'
+  (pushdown && kind === 'store'
     ? 'kube-apiserver-pushdown (selectors evaluated in the store), watch cache off'
-    : `kube-apiserver, unmodified, watch cache ${watchCache ? 'on' : 'off'}`;
+    : `kube-apiserver, unmodified, watch cache ${watchCache ? 'on' : 'off'}`) +
+  (apiserverArgs.length > 0 ? `, with ${apiserverArgs.map((a) => `\`${a}\``).join(' ')}` : '');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -181,6 +188,7 @@ async function runSide(
       log,
       ...(kind === 'store' ? { topology: writeTopology(scratch), selectorPushdown: pushdown } : {}),
       apiserverProfiling: heapProfiles !== undefined,
+      apiserverArgs,
     });
     const http = KubeClient.fromFiles(
       {
