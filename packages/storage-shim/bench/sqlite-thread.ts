@@ -7,14 +7,14 @@
  * against `worker` differs in the thread alone; without the flag the store
  * runs as it ships, on main.db with no topology.
  */
-export type SqliteThread = 'main' | 'worker';
+import { isSqliteThread, SQLITE_THREADS, type SqliteThread } from '../src/drivers/sqlite-endpoint.js';
 
-export const SQLITE_THREADS: readonly SqliteThread[] = ['main', 'worker'];
+export type { SqliteThread };
 
 /** The flag's value, or why it is refused. */
 export function parseSqliteThread(value: string | undefined): SqliteThread | undefined | Error {
   if (value === undefined) return undefined;
-  if ((SQLITE_THREADS as readonly string[]).includes(value)) return value as SqliteThread;
+  if (isSqliteThread(value)) return value;
   return new Error(`--sqlite-thread must be one of ${SQLITE_THREADS.join(', ')}, not ${value}`);
 }
 

@@ -10,7 +10,12 @@ import { SqliteThreadDriver } from './sqlite-thread-driver.js';
 export const STORE_FILES = ['main.db', 'meta.db'] as const;
 
 /** Where a SQLite backend's statements run: `main` (the default, sqlite-driver.ts) or `worker` (sqlite-thread-driver.ts). */
-export type SqliteThread = 'main' | 'worker';
+export const SQLITE_THREADS = ['main', 'worker'] as const;
+export type SqliteThread = (typeof SQLITE_THREADS)[number];
+
+export function isSqliteThread(value: string): value is SqliteThread {
+  return (SQLITE_THREADS as readonly string[]).includes(value);
+}
 
 /** A resolved SQLite endpoint; `thread` only when the endpoint asks for the worker. */
 export interface SqliteEndpoint extends BackendEndpoint {
@@ -45,10 +50,7 @@ export const sqliteFactory: DriverFactory = {
     if (STORE_FILES.some((f) => path === join(dataDir, f))) {
       throw new EndpointError(`is already used by the store itself`, 'give every backend its own database file');
     }
-    const resolved: { location: string; display: string; thread?: SqliteThread } = {
-      location: path,
-      display: `${scheme}://${rest}`,
-    };
+    const resolved: Omit<SqliteEndpoint, 'scheme'> = { location: path, display: `${scheme}://${rest}` };
     if (thread === 'worker') resolved.thread = thread;
     return resolved;
   },
@@ -89,7 +91,7 @@ function threadOf(query: string | undefined): { thread: SqliteThread; ignored: s
     );
   }
   const thread = given[0] ?? 'main';
-  if (thread !== 'main' && thread !== 'worker') {
+  if (!isSqliteThread(thread)) {
     throw new EndpointError(
       `has thread=${thread}, which is not a setting`,
       "write ?thread=worker to run the file's statements on a worker thread of their own, or ?thread=main (the default) to run them on the main thread",
