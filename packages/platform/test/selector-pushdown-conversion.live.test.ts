@@ -26,7 +26,7 @@ import path from 'node:path';
 import { KubeClient } from '@cnpaas/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../src/pki.js';
-import { startControlPlane, type TestControlPlane } from '../src/testing/index.js';
+import { startControlPlane, type TestControlPlane, widgetCrd } from '../src/testing/index.js';
 import { listCounters, listNames, pushdownBinaryMissing } from './support/pushdown.js';
 
 const missing = pushdownBinaryMissing();
@@ -54,33 +54,20 @@ type Conversion = { strategy: 'None' } | { strategy: 'Webhook'; webhook: Record<
 
 /** v1 (storage) and v2, the same schema and selectable fields in both. */
 function crd(kind: 'Widget' | 'Gadget', conversion: Conversion) {
-  const plural = `${kind.toLowerCase()}s`;
-  const schema = {
-    openAPIV3Schema: {
+  return widgetCrd({
+    group: GROUP,
+    kind,
+    versions: ['v1', 'v2'],
+    status: false,
+    schema: {
       type: 'object',
       properties: {
         spec: { type: 'object', properties: { size: { type: 'integer' }, color: { type: 'string' } } },
       },
     },
-  };
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${GROUP}` },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-      versions: ['v1', 'v2'].map((name) => ({
-        name,
-        served: true,
-        storage: name === 'v1',
-        schema,
-        selectableFields: [{ jsonPath: '.spec.size' }, { jsonPath: '.spec.color' }],
-      })),
-      conversion,
-    },
-  };
+    selectableFields: [{ jsonPath: '.spec.size' }, { jsonPath: '.spec.color' }],
+    conversion,
+  });
 }
 
 interface ConvertedObject {
