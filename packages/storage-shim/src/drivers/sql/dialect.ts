@@ -39,6 +39,12 @@ export interface Dialect {
   /** DELETE at most `limit` rows of `table` (which has an `id` key) matching `where`. */
   deleteLimited(table: string, where: string, limit: string): string;
   /**
+   * A SELECT with its own ORDER BY and LIMIT written as one part of a
+   * compound SELECT (UNION ALL): in parentheses, or, where the parser takes
+   * no parenthesised part (SQLite), as a subquery.
+   */
+  compoundPart(select: string): string;
+  /**
    * Forward-only schema migrations of a backend: the kv, history and meta
    * tables with this database's blob type, auto-increment key and indexes.
    */
@@ -202,3 +208,6 @@ export function revisionTables(types: RevisionColumnTypes): string {
   CREATE INDEX history_mod ON history (mod_revision, sub);
 `;
 }
+
+/** A compound SELECT's ordered part in parentheses, as PostgreSQL and MySQL write it. */
+export const parenthesizedPart = (select: string): string => `(${select})`;

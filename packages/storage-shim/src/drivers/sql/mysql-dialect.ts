@@ -1,4 +1,4 @@
-import { type Dialect, type RevisionColumnTypes, revisionColumns, valueRows } from './dialect.js';
+import { type Dialect, type RevisionColumnTypes, parenthesizedPart, revisionColumns, valueRows } from './dialect.js';
 
 /** Longest key a MySQL backend holds: InnoDB indexes at most 3072 bytes, and history_key adds mod_revision. */
 export const MYSQL_MAX_KEY_BYTES = 3000;
@@ -53,6 +53,7 @@ export const mysqlDialect: Dialect = {
         .join(', ')}`,
   // ORDER BY id makes the rows deleted deterministic, which statement-based replication requires.
   deleteLimited: (table, where, limit) => `DELETE FROM ${table} WHERE ${where} ORDER BY id LIMIT ${limit}`,
+  compoundPart: parenthesizedPart,
   shared: {
     nowMs: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',
     // CREATE TABLE commits by itself in MySQL; IF NOT EXISTS and INSERT IGNORE make a second run, or a race, harmless.

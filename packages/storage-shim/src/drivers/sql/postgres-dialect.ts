@@ -1,4 +1,4 @@
-import { type Dialect, deleteLimitedById, onConflictUpsert, revisionTables } from './dialect.js';
+import { type Dialect, deleteLimitedById, onConflictUpsert, parenthesizedPart, revisionTables } from './dialect.js';
 
 /**
  * PostgreSQL's SQL: `$1` placeholders (one number per distinct parameter),
@@ -15,6 +15,7 @@ export const postgresDialect: Dialect = {
   intAsText: (column) => `${column}::text`,
   upsert: onConflictUpsert,
   deleteLimited: deleteLimitedById,
+  compoundPart: parenthesizedPart,
   shared: {
     nowMs: '(extract(epoch from clock_timestamp()) * 1000)::bigint',
     setup: (clusterId) => [

@@ -15,6 +15,7 @@ export const sqliteDialect: Dialect = {
   intAsText: (column) => `CAST(${column} AS TEXT)`,
   upsert: onConflictUpsert,
   deleteLimited: deleteLimitedById,
+  compoundPart: (select) => `SELECT * FROM (${select})`,
   // A file's `PRAGMA user_version` counts the applied ones (schema.ts).
   migrations: [
     // 1: current state, MVCC history and per-file bookkeeping.

@@ -156,11 +156,9 @@ export class BackendStatements {
       const columns = this.#columns(false);
       const newest = `SELECT ${columns} FROM history WHERE ${key} = ${p('start')} AND mod_revision <= ${p('rev')} AND superseded > ${p('rev')} AND deleted = 0
          ORDER BY mod_revision DESC LIMIT 1`;
-      // SQLite (its worker variant, sqlite-thread-driver.ts) takes no parenthesised part of a compound SELECT.
-      const second = this.dialect.name === 'sqlite' ? `SELECT * FROM (${newest})` : `(${newest})`;
       return `SELECT ${columns} FROM kv WHERE ${key} = ${p('start')} AND mod_revision <= ${p('rev')}
         UNION ALL
-        ${second}
+        ${this.dialect.compoundPart(newest)}
         LIMIT 1`;
     });
   }
