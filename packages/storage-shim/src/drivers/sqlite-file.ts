@@ -31,6 +31,40 @@ export interface SqliteFileOptions {
   datasyncNow?: DatasyncNow;
 }
 
+export interface StoreDatabaseOptions {
+  path: string;
+  synchronous: 'FULL' | 'NORMAL' | 'OFF';
+  /** How long a statement waits for another connection's lock. */
+  busyTimeoutMs: number;
+  /** A checkpointer thread checkpoints the file (checkpointer.ts), so SQLite does not after commits. */
+  checkpointer: boolean;
+  /** Default WAL_SIZE_LIMIT_BYTES. */
+  walSizeLimitBytes?: number;
+  migrations: readonly string[];
+}
+
+/**
+ * Opens one of the store's SQLite files with the settings every one of them
+ * has, whichever thread runs it (this file's SqliteFile, or
+ * sqlite-worker.ts), and applies its migrations.
+ */
+export function openStoreDatabase(options: StoreDatabaseOptions): Database.Database {
+  makePrivateDatabase(options.path);
+  const db = new Database(options.path);
+  // Deleted rows (a Secret's old value once compaction drops it) are
+  // overwritten with zeros instead of lingering in free pages of the file.
+  db.pragma('secure_delete = ON');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+  if (options.checkpointer) db.pragma('wal_autocheckpoint = 0');
+  // Once a checkpoint has copied the whole WAL, the next commit starts it over from the beginning; this cuts the
+  // file back to the limit then. Without it the file keeps the size of its largest burst forever.
+  db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES}`);
+  migrate(db, options.path, options.migrations);
+  return db;
+}
+
 /**
  * One SQLite file as the store runs it: WAL, fsync on every commit, one
  * explicit write transaction per group commit, savepoints per request, and a
@@ -48,27 +82,22 @@ export class SqliteFile {
 
   constructor(options: SqliteFileOptions) {
     this.path = options.path;
-    makePrivateDatabase(options.path);
-    this.db = new Database(options.path);
-    // Deleted rows (a Secret's old value once compaction drops it) are
-    // overwritten with zeros instead of lingering in free pages of the file.
-    this.db.pragma('secure_delete = ON');
-    this.db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced inside every COMMIT, so an acknowledged write
     // survives power loss (kine runs NORMAL, which does not). syncAfterCommit
     // keeps that guarantee with NORMAL: COMMIT only writes the WAL, and the
     // caller awaits `syncWal()`, an fdatasync of the WAL off the event loop,
     // before it acknowledges anything. NORMAL still syncs around checkpoints.
     const deferred = options.fsync && options.syncAfterCommit === true;
-    this.db.pragma(`synchronous = ${options.fsync ? (deferred ? 'NORMAL' : 'FULL') : 'OFF'}`);
+    this.db = openStoreDatabase({
+      path: options.path,
+      synchronous: options.fsync ? (deferred ? 'NORMAL' : 'FULL') : 'OFF',
+      busyTimeoutMs: 5000,
+      // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
+      checkpointer: true,
+      ...(options.walSizeLimitBytes === undefined ? {} : { walSizeLimitBytes: options.walSizeLimitBytes }),
+      migrations: options.migrations,
+    });
     this.#walSync = deferred ? new WalSync(options.path, options.datasync, options.datasyncNow) : undefined;
-    this.db.pragma('busy_timeout = 5000');
-    // Checkpoints run in a worker thread (checkpointer.ts), off the commit path.
-    this.db.pragma('wal_autocheckpoint = 0');
-    // Once a checkpoint has copied the whole WAL, the next commit starts it over from the beginning; this cuts the
-    // file back to the limit then. Without it the file keeps the size of its largest burst forever.
-    this.db.pragma(`journal_size_limit = ${options.walSizeLimitBytes ?? WAL_SIZE_LIMIT_BYTES}`);
-    migrate(this.db, options.path, options.migrations);
     this.#setMeta = this.db.prepare(META_SQL.setMeta.text);
     this.#getMeta = this.db.prepare(META_SQL.getMeta.text).pluck();
   }

@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { WAL_SIZE_LIMIT_BYTES } from './checkpointer.js';
-import { makePrivateDatabase } from './private-files.js';
 import type { StatementResult } from './reconnecting-connection.js';
-import { migrate } from './schema.js';
+import { openStoreDatabase } from './sqlite-file.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
 import { serveQueries } from './sql-worker-host.js';
 
@@ -47,22 +46,22 @@ serveQueries<Connection>((config) => {
 });
 
 function open(path: string, fsync: boolean, walSizeLimitBytes: number): Connection {
-  makePrivateDatabase(path);
-  const db = new Database(path);
-  db.pragma('secure_delete = ON');
-  db.pragma('journal_mode = WAL');
-  // FULL: the WAL is fsynced inside every COMMIT, on this thread, so a commit the driver hears of is durable.
-  // The in-thread driver defers that fsync to the thread pool (wal-sync.ts) to free the event loop; here the
-  // event loop is this thread's own, and the main thread is not waiting on it.
-  db.pragma(`synchronous = ${fsync ? 'FULL' : 'OFF'}`);
-  // Both connections live on this one thread, so one waiting for the other's lock would wait for ever (until
-  // the timeout). The driver never lets them overlap on a write (compaction runs between batches); should it
-  // happen, fail at once with SQLITE_BUSY rather than stall every query of the backend.
-  db.pragma('busy_timeout = 0');
-  // No checkpointer thread watches this file (the driver lists no local files): SQLite checkpoints the WAL
-  // itself after a commit once it passes the default 1000 pages, and journal_size_limit cuts it back.
-  db.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
-  migrate(db, path, sqliteDialect.migrations);
+  const db = openStoreDatabase({
+    path,
+    // FULL: the WAL is fsynced inside every COMMIT, on this thread, so a commit the driver hears of is durable.
+    // The in-thread driver defers that fsync to the thread pool (wal-sync.ts) to free the event loop; here the
+    // event loop is this thread's own, and the main thread is not waiting on it.
+    synchronous: fsync ? 'FULL' : 'OFF',
+    // Both connections live on this one thread, so one waiting for the other's lock would wait for ever (until
+    // the timeout). The driver never lets them overlap on a write (compaction runs between batches); should it
+    // happen, fail at once with SQLITE_BUSY rather than stall every query of the backend.
+    busyTimeoutMs: 0,
+    // No checkpointer thread watches this file (the driver lists no local files): SQLite checkpoints the WAL
+    // itself after a commit once it passes the default 1000 pages, and journal_size_limit cuts it back.
+    checkpointer: false,
+    walSizeLimitBytes,
+    migrations: sqliteDialect.migrations,
+  });
   forgetDerivedTables(db);
   return { db, statements: new Map() };
 }
