@@ -796,9 +796,13 @@ export class RevisionStore {
       if (last?.revision === c.kv.modRevision) last.changes.push(c);
       else revisions.push({ revision: c.kv.modRevision, changes: [c] });
     }
+    // Read before the revision moves: whatever can fail (the database going away now) must fail while
+    // nothing has changed. Moved first and failing here, the window would count as delivered, and the
+    // next catch-up would start after it: its revisions lost to every watcher of this replica.
+    const compactNow = Math.max(compact, this.#meta.compactRevision());
     this.#revision = latest;
     this.#committed = latest;
-    this.#compactRevision = Math.max(compact, this.#meta.compactRevision());
+    this.#compactRevision = compactNow;
     // Watchers that still need a revision below it can no longer get every event: like
     // etcd's, they are told they were compacted (before anything newer reaches them).
     if (compact > from) for (const l of this.#compactedAhead) l(compact);
