@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
 import type { SqliteWorkerConfig } from './sqlite-worker.js';
@@ -55,8 +56,27 @@ export interface SqliteThreadDriverOptions extends SqliteWorkerConfig {
  * sqlite-endpoint.ts).
  */
 export class SqliteThreadDriver extends NetworkSqlDriver {
+  readonly #path: string;
+
   constructor(options: SqliteThreadDriverOptions) {
     const { worker, ...config } = options;
     super(worker ? { ...SQLITE, worker } : SQLITE, { config, display: config.path });
+    this.#path = config.path;
+  }
+
+  /**
+   * The file's pages, as its worker counts them, plus its WAL on disk: what
+   * the in-thread driver reports (sqlite-file.ts), so Status's dbSize does not
+   * shrink when a file moves to a worker.
+   */
+  override size(): { total: number; inUse: number } {
+    const pages = super.size();
+    let wal = 0;
+    try {
+      wal = statSync(`${this.#path}-wal`).size;
+    } catch {
+      // No WAL: checkpointed and truncated, or not written yet.
+    }
+    return { total: pages.total + wal, inUse: pages.inUse };
   }
 }

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,6 +161,11 @@ describe('a SQLite file moving between the in-thread driver and the worker', () 
     worker.put(kv('/x/3', 2), 1, undefined);
     await worker.commit(2);
     expect(worker.count(all, null)).toBe(3);
+    // Status's dbSize counts the file and its WAL, as for the in-thread driver.
+    const onDisk = statSync(path).size + statSync(`${path}-wal`).size;
+    expect(worker.size().total).toBe(onDisk);
+    expect(worker.size().inUse).toBeGreaterThan(0);
+    expect(worker.size().inUse).toBeLessThanOrEqual(statSync(path).size);
     await worker.close();
     // Stale tables would count 1 key: the marks are gone, so the in-thread driver builds them again.
     expect(marks(path)).toEqual([]);
