@@ -1,6 +1,6 @@
 import { BackendUnavailableError, StoreError } from '../errors.js';
 import { type KeyRange, mergeByKey } from '../keys.js';
-import type { BackendDriver, ChangeRow } from '../mvcc/backend.js';
+import type { BackendDriver, ChangeRow, KeyAtRevision } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
 import type { ParsedEndpoint } from './network-endpoint.js';
 import { BackendQueryError, type QueryResult, type ScriptStatement, SqlBridge } from './sql-bridge.js';
@@ -554,9 +554,29 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     return rows.map((r) => ({ kv: toKv(r), sub: Number(r.sub), deleted: Number(r.deleted) === 1 }));
   }
 
-  prevOf(key: Buffer, revision: number): KeyValue | undefined {
-    const row = this.#read(this.sql.prevOf, { key, rev: revision }).rows[0];
-    return row && toKv(row);
+  /** One round trip per few hundred distinct keys, where a read per change would block the event loop once each. */
+  prevsOf(changes: readonly KeyAtRevision[]): Array<KeyValue | undefined> {
+    const keys = new Map<string, Buffer>();
+    let from = Infinity;
+    let to = -Infinity;
+    for (const c of changes) {
+      keys.set(c.key.toString('latin1'), c.key);
+      from = Math.min(from, c.revision);
+      to = Math.max(to, c.revision);
+    }
+    // Each version a change superseded, by key and that change's revision; the newest if several qualify, as prevOf.
+    const found = new Map<string, KeyValue>();
+    const all = [...keys.values()];
+    for (let at = 0; at < all.length; at += ROWS_PER_STATEMENT) {
+      const { n, values } = keyParams(all.slice(at, at + ROWS_PER_STATEMENT));
+      for (const row of this.#read(this.sql.prevsOf(n), { ...values, from, to }).rows) {
+        const kv = toKv(row);
+        const id = `${kv.key.toString('latin1')}@${Number(row.superseded)}`;
+        const seen = found.get(id);
+        if (!seen || seen.modRevision < kv.modRevision) found.set(id, kv);
+      }
+    }
+    return changes.map((c) => found.get(`${c.key.toString('latin1')}@${c.revision}`));
   }
 
   keysWithLease(lease: bigint): Buffer[] {

@@ -1,7 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { KeyValue } from '../types.js';
 import type { KeyRange } from '../keys.js';
-import type { BackendDriver, ChangeRow, LabelLookup } from '../mvcc/backend.js';
+import type { BackendDriver, ChangeRow, KeyAtRevision, LabelLookup } from '../mvcc/backend.js';
 import { PrefixCounts } from './prefix-counts.js';
 import { SqliteLabelIndex } from './sqlite-label-index.js';
 import { SqliteFile } from './sqlite-file.js';
@@ -232,6 +232,11 @@ export class SqliteDriver extends SqliteFile implements BackendDriver {
   prevOf(key: Buffer, revision: number): KeyValue | undefined {
     const row = this.#prevOf.get({ key, rev: revision }) as RawRow | undefined;
     return row && toKv(row);
+  }
+
+  /** In-process, one indexed lookup each costs microseconds: no need to merge them. */
+  prevsOf(changes: readonly KeyAtRevision[]): Array<KeyValue | undefined> {
+    return changes.map((c) => this.prevOf(c.key, c.revision));
   }
 
   /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */

@@ -41,6 +41,12 @@ export interface LabelLookup {
 }
 
 /** A revision row as stored: what a watch replays. */
+/** A key and a revision that changed it: what prev_kv is asked for. */
+export interface KeyAtRevision {
+  key: Buffer;
+  revision: number;
+}
+
 export interface ChangeRow {
   kv: KeyValue;
   sub: number;
@@ -64,8 +70,13 @@ export interface BackendDriver {
   count(range: KeyRange, revision: number | null): number;
   /** Every change to a key of `range` with `from <= revision <= to`, in revision order. */
   changes(range: KeyRange, from: number, to: number): ChangeRow[];
-  /** The key's version that was current just before `revision`, for a watch event's prev_kv. */
-  prevOf(key: Buffer, revision: number): KeyValue | undefined;
+  /**
+   * For each change (a key and the revision that changed it), the key's
+   * version that was current just before that revision, for a watch event's
+   * prev_kv; undefined where there was none. In the order asked, read in as
+   * few round trips as the driver can: a catch-up asks for a whole window.
+   */
+  prevsOf(changes: readonly KeyAtRevision[]): Array<KeyValue | undefined>;
   keysWithLease(lease: bigint): Buffer[];
   keyCount(): number;
   /**

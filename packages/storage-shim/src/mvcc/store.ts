@@ -328,17 +328,20 @@ export class RevisionStore {
     const names = this.#router.backendsFor(range);
     for (const name of names) {
       const d = this.#drivers.get(name)!;
+      const changes: Change[] = [];
       for (const row of d.changes(range, from, to)) {
         const kv = row.deleted ? deleteKv(row.kv.key, row.kv.modRevision) : row.kv;
-        const isCreate = !row.deleted && kv.createRevision === kv.modRevision;
-        out.push({
-          backend: name,
-          type: row.deleted ? 'delete' : 'put',
-          kv,
-          prevKv: isCreate || !withPrev ? undefined : d.prevOf(kv.key, kv.modRevision),
-          sub: row.sub,
-        });
+        changes.push({ backend: name, type: row.deleted ? 'delete' : 'put', kv, prevKv: undefined, sub: row.sub });
       }
+      // A create has no previous version; every other change's is read at once, for the whole window.
+      const needPrev = withPrev
+        ? changes.filter((c) => c.type === 'delete' || c.kv.createRevision !== c.kv.modRevision)
+        : [];
+      if (needPrev.length > 0) {
+        const prevs = d.prevsOf(needPrev.map((c) => ({ key: c.kv.key, revision: c.kv.modRevision })));
+        needPrev.forEach((c, i) => (c.prevKv = prevs[i]));
+      }
+      out.push(...changes);
     }
     if (names.length > 1) out.sort((a, b) => a.kv.modRevision - b.kv.modRevision || a.sub - b.sub);
     return out;

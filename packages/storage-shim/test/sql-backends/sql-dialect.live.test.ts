@@ -162,6 +162,23 @@ for (const kind of SQL_SERVERS) {
       );
       const prev = (await q(SQL.prevOf, { key: b('a'), rev: 6 })).rows as unknown as Row[];
       expect(prev.map(toKv)).toEqual([sqlite.prevOf(b('a'), 6)]);
+      // Many at once, as a catch-up reads a window's: each change's previous version found by key and revision.
+      const replaced = sqlite.changes(all, 2, 6).filter((c) => c.deleted || c.kv.createRevision !== c.kv.modRevision);
+      const keys = [...new Set(replaced.map((c) => c.kv.key.toString()))].map(b);
+      expect(keys.length).toBeGreaterThan(1);
+      const many = (
+        await q(SQL.prevsOf(keys.length), { ...Object.fromEntries(keys.map((k, i) => [`k${i}`, k])), from: 2, to: 6 })
+      ).rows as unknown as Array<Row & { superseded: unknown }>;
+      const byChange = new Map(many.map((r) => [`${toKv(r).key.toString()}@${Number(r.superseded)}`, toKv(r)]));
+      for (const c of replaced) {
+        expect(
+          byChange.get(`${c.kv.key.toString()}@${c.kv.modRevision}`),
+          `${c.kv.key.toString()}@${c.kv.modRevision}`,
+        ).toEqual(sqlite.prevOf(c.kv.key, c.kv.modRevision));
+      }
+      expect(sqlite.prevsOf(replaced.map((c) => ({ key: c.kv.key, revision: c.kv.modRevision })))).toEqual(
+        replaced.map((c) => sqlite.prevOf(c.kv.key, c.kv.modRevision)),
+      );
       const leased = (await q(SQL.keysByLease, { lease: BIG_LEASE })).rows as Array<{ key: Buffer }>;
       expect(leased.map((r) => r.key)).toEqual(sqlite.keysWithLease(BIG_LEASE));
       expect(leased.map((r) => r.key.toString())).toEqual(['c']);

@@ -104,6 +104,20 @@ export class BackendStatements {
     });
   }
 
+  /**
+   * prevOf for up to `n` keys at once: every version of those keys that a
+   * change within [from, to] superseded (the caller picks each change's own
+   * by key and `superseded`). Found through history_key, as prevOf is.
+   */
+  prevsOf(n: number): Compiled {
+    return this.#variant(`prevsOf:${n}`, (p) => {
+      const keys = Array.from({ length: n }, (_, i) => p(`k${i}`)).join(', ');
+      return `SELECT ${this.#columns(false)}, superseded FROM history
+      WHERE ${this.dialect.key} IN (${keys}) AND superseded >= ${p('from')} AND superseded <= ${p('to')}
+        AND mod_revision < superseded AND deleted = 0`;
+    });
+  }
+
   /** `n` rows into history (`historyValues`, numbered as `valueRows` does): written from memory, not copied from kv. */
   historyRows(n: number): Compiled {
     return this.#variant(`historyRows:${n}`, (p) => {
