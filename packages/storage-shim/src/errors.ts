@@ -147,8 +147,8 @@ export const STORE_ERROR_CODES = {
   },
   CNPAAS_STORE_MISSING_TABLE: {
     meaning:
-      "A backend's database has the store's schema version recorded but one of its tables (kv, history, meta) is gone, or (PostgreSQL, whose migrations are all or nothing) some of its tables without the rest: it was changed outside the store, and its data is incomplete.",
-    fix: 'Restore the database from a backup, or point the endpoint at an empty database and copy the keys in again.',
+      "A backend's database has the store's schema version recorded but one of its tables (kv, history, meta) is gone, or (PostgreSQL, whose migrations are all or nothing) some of its tables without the rest: it was changed outside the store, and its data is incomplete. Also the main database of replicas (--main-endpoint) whose meta row `last_revision`, the lock that orders every replica's writes, is gone: every write is refused until it is back.",
+    fix: "Restore the database from a backup, or point the endpoint at an empty database and copy the keys in again. For a lost `last_revision` row: stop every replica and insert it again with the highest mod_revision that kv and history hold (the error's hint has the statement).",
   },
   CNPAAS_STORE_BACKEND_CONNECT: {
     meaning:

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { StoreError } from '../errors.js';
 import type { LoggedRevision, MetaBackend, ReadAhead, RevisionSequencer } from '../mvcc/backend.js';
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
@@ -249,6 +250,18 @@ class Sequencer implements RevisionSequencer {
       // Nothing of the batch is written: give the lock back, then say why (verify throws).
       this.#main.rollback();
       topology.verify(digest!.rows[0]?.value);
+    }
+    if (locked!.rows.length === 0) {
+      // FOR UPDATE on no row locks nothing: two replicas would both take the next revision.
+      this.#main.rollback();
+      const fix =
+        "restore the database from a backup, or stop every replica and insert the row again with the highest revision the tables hold: INSERT INTO meta (name, value) SELECT 'last_revision', max(mod_revision) FROM (SELECT mod_revision FROM kv UNION ALL SELECT mod_revision FROM history) AS r";
+      // The client sees only the message (as UNAVAILABLE), so it carries the fix too.
+      throw new StoreError(
+        'CNPAAS_STORE_MISSING_TABLE',
+        `${this.#main.location}: the meta row last_revision is gone (CNPAAS_STORE_MISSING_TABLE); it is the lock that orders every replica's writes, so the store takes none without it: ${fix}`,
+        fix,
+      );
     }
     const latest = revisionOf(locked!.rows[0]);
     const logged = log!.rows

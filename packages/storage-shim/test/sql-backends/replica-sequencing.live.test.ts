@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Pg from 'pg';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Registry from '../../src/drivers/registry.js';
@@ -19,6 +20,9 @@ const { RevisionStore: BuiltStore } = await built<typeof Store>('mvcc/store.js')
 const { emptyTopology } = await built<typeof Topology>('routing/topology.js');
 
 /**
+ * How replicas order and share their writes, at the two points where a
+ * failure must not let them go wrong silently.
+ *
  * A replica catches up on other replicas' commits by reading their rows and
  * then the compact revision. If the database goes away between the two (a
  * server restart under load did it), the catch-up fails; the window it read
@@ -29,6 +33,10 @@ const { emptyTopology } = await built<typeof Topology>('routing/topology.js');
  * The failure is injected (the one fake here): the meta's compact-revision
  * read throws once, right after a catch-up has read rows. Everything else
  * is two real stores on a private PostgreSQL.
+ *
+ * Every write takes the main database's `last_revision` row with FOR UPDATE.
+ * Without that row the lock locks nothing and two replicas would take one
+ * revision: the store refuses writes instead, naming the row and the fix.
  */
 const stores: RevisionStore[] = [];
 const dirs: string[] = [];
@@ -127,5 +135,37 @@ describe.skipIf(postgresMissing() !== undefined)("a replica's catch-up that fail
     );
     expect(delivered).toEqual(written);
     expect(a.revision).toBe(written.at(-1));
+  }, 60_000);
+});
+
+describe.skipIf(postgresMissing() !== undefined)("replicas whose revision lock's row is gone", () => {
+  it('refuse every write, naming the row and the fix, and write nothing; once the row is back they write again', async () => {
+    pg = await startPostgres();
+    await pg.createDatabase('shared');
+    const url = pg.url('shared');
+    const store = replica(url);
+    await store.recovered;
+    const before = (await store.put(put('/k/before'))).revision;
+    const admin = new Pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("DELETE FROM meta WHERE name = 'last_revision'");
+      const refused = await store.put(put('/k/refused')).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(refused?.message).toContain('the meta row last_revision is gone (CNPAAS_STORE_MISSING_TABLE)');
+      expect(refused?.message).toContain("INSERT INTO meta (name, value) SELECT 'last_revision'");
+      expect(refused?.message).toContain(`127.0.0.1:${pg.port}/shared`);
+      expect(refused?.message).not.toContain(pg.password);
+      const stored = await admin.query('SELECT count(*)::int AS n FROM kv WHERE key = $1', [Buffer.from('/k/refused')]);
+      expect(stored.rows).toEqual([{ n: 0 }]);
+      await admin.query(
+        "INSERT INTO meta (name, value) SELECT 'last_revision', max(mod_revision) FROM (SELECT mod_revision FROM kv UNION ALL SELECT mod_revision FROM history) AS r",
+      );
+      expect((await store.put(put('/k/after'))).revision).toBe(before + 1);
+    } finally {
+      await admin.end();
+    }
   }, 60_000);
 });
