@@ -341,9 +341,16 @@ async function main(): Promise<void> {
   for (const kind of datastores as DatastoreKind[])
     sides.push(await runSide(kind, kind === 'store' ? pushdownBinary : apiserver, etcdBinary, etcdVer));
 
+  // Only the datastores that ran are described.
+  const setups = [
+    ...(datastores.includes('etcd')
+      ? [`etcd ${etcdVer} (${etcdBinary}) with its default 2 GiB space quota and fsync`]
+      : []),
+    ...(datastores.includes('store') ? ['the store durable, one SQLite backend per kind'] : []),
+  ];
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}; Node ${info.node}`,
-    `kube-apiserver v${kubeVersion}: ${datastores.map((d) => `${d} side ${apiserverMode(d as DatastoreKind)}`).join('; ')}; etcd ${etcdVer} (${etcdBinary}) with its default 2 GiB space quota and fsync; the store durable, one SQLite backend per kind`,
+    `kube-apiserver v${kubeVersion}: ${datastores.map((d) => `${d} side ${apiserverMode(d as DatastoreKind)}`).join('; ')}; ${setups.join('; ')}`,
     `workload: up to ${num(objects)} objects over ${KINDS.length} CRD kinds (${GROUP}), ${concurrency} virtual users, each iteration one create per kind then one read per kind by \`labelSelector=name=<name>\`; at most ${Math.round(durationMs / 1000)} s per datastore, one datastore at a time`,
     `load average before each side: ${sides.map((s) => `${s.kind} ${s.loadBefore}`).join('; ')}`,
     `commit ${info.commit}`,
