@@ -450,7 +450,21 @@ export class RevisionStore {
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
-    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, this.#openOptions()));
+    // All of them open before any joins the store: one that cannot open refuses the reload whole, and the
+    // ones opened before it close again, or they would stay behind unrouted (and open twice on the next reload).
+    const opened: Array<[string, BackendDriver]> = [];
+    try {
+      for (const b of added) opened.push([b.name, this.#options.opener.open(b, this.#openOptions())]);
+    } catch (err) {
+      for (const [name, d] of opened) {
+        // A SQLite file closes at once, a network database's connections asynchronously.
+        Promise.resolve()
+          .then(() => d.close())
+          .catch((closeErr: unknown) => this.#log.warn({ err: closeErr, backend: name }, 'closing a backend failed'));
+      }
+      throw err;
+    }
+    for (const [name, d] of opened) this.#drivers.set(name, d);
     this.#router = router;
     this.#topology = next;
     this.#pageCounts.clear();
