@@ -1057,8 +1057,17 @@ export class RevisionStore {
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
     else if (options.revertTo !== undefined) this.#revision = options.revertTo;
-    else if (stage !== 'rows') this.#startResync();
-    else {
+    else if (stage !== 'rows') {
+      this.#startResync();
+      // Grants and revokes changed the lease table as the batch was applied, and leases are read and renewed
+      // before the resync runs: back to what meta.db holds now (its COMMIT may have failed). If it cannot be
+      // read either, the resync reloads them.
+      try {
+        this.#loadLeases();
+      } catch (loadErr) {
+        this.#log.warn({ err: loadErr }, 'cannot re-read the leases after a failed commit; the resync will');
+      }
+    } else {
       try {
         this.#load();
       } catch {
@@ -1223,8 +1232,10 @@ export class RevisionStore {
   }
 
   #loadLeases(): void {
+    // Read first: a read that fails leaves the table as it was, not empty.
+    const leases = this.#meta.leases();
     this.#lessor.clear();
-    for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
+    for (const l of leases) this.#lessor.add(l.id, l.ttl);
   }
 
   /** The network backends that cannot be reached now, each with why (the readiness check). */
