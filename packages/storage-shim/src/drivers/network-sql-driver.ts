@@ -165,6 +165,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** Set by `prefetch` until the batch ends: `#known` answers reads from then on. */
   #prefetched = false;
   #writes: BufferedWrite[] = [];
+  /** Counts the batches that ended (`#forgetBatch`): a load answered after its batch ended is not learned. */
+  #batch = 0;
   /** `#known` as it was at the savepoint, to go back to. */
   #atSavepoint: Map<string, KnownRow | null> | undefined;
   /** Point reads of this turn of the event loop, by revision, until `#sendPoints` sends them. */
@@ -396,8 +398,11 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     const ahead = this.#readAhead(keys);
     if (ahead.statements.length === 0) return;
     const conn = this.#conn;
+    const batch = this.#batch;
     const results = await Promise.all(ahead.statements.map((s) => this.db.queryAsync(conn, s.text, s.params)));
-    this.#learn(ahead.wanted, results);
+    // The batch may have failed meanwhile (another backend's load did) and forgotten what it knew. These rows
+    // were read before whatever committed since: learned now, the next batch would take them for current ones.
+    if (batch === this.#batch) this.#learn(ahead.wanted, results);
   }
 
   /** The statements that load the rows of `keys` the batch does not know yet: one per few hundred keys. */
@@ -432,6 +437,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   }
 
   #forgetBatch(): void {
+    this.#batch++;
     this.#known.clear();
     this.#prefetched = false;
     this.#writes = [];

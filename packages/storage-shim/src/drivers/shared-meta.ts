@@ -89,9 +89,14 @@ export class SharedMeta implements MetaBackend {
     return 0;
   }
 
-  /** Never lowers it: replicas that compact at once leave the highest revision. */
+  /**
+   * Never lowers it: replicas that compact at once leave the highest revision. Committed on its own (the
+   * reader, autocommit): this replica's batch keeps its transaction open across awaits, and inside it the
+   * record would be undone with a batch that fails while the rows below it are deleted anyway.
+   */
   setCompactRevision(revision: number): void {
-    this.#sql.run('raiseCompact', this.#sql.shared.raiseCompact, { rev: String(revision) });
+    const stmt = compile(this.#sql.dialect, this.#sql.shared.raiseCompact);
+    this.#sql.outsideBatch(stmt.text, bind(stmt, this.#sql.dialect, { rev: String(revision) }) as unknown[]);
   }
 
   leases(): Array<{ id: bigint; ttl: number }> {

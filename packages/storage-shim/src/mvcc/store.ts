@@ -450,7 +450,21 @@ export class RevisionStore {
         'route a resource before creating its objects; moving existing data is not supported yet',
       );
     }
-    for (const b of added) this.#drivers.set(b.name, this.#options.opener.open(b, this.#openOptions()));
+    // All of them open before any joins the store: one that cannot open refuses the reload whole, and the
+    // ones opened before it close again, or they would stay behind unrouted (and open twice on the next reload).
+    const opened: Array<[string, BackendDriver]> = [];
+    try {
+      for (const b of added) opened.push([b.name, this.#options.opener.open(b, this.#openOptions())]);
+    } catch (err) {
+      for (const [name, d] of opened) {
+        // A SQLite file closes at once, a network database's connections asynchronously.
+        Promise.resolve()
+          .then(() => d.close())
+          .catch((closeErr: unknown) => this.#log.warn({ err: closeErr, backend: name }, 'closing a backend failed'));
+      }
+      throw err;
+    }
+    for (const [name, d] of opened) this.#drivers.set(name, d);
     this.#router = router;
     this.#topology = next;
     this.#pageCounts.clear();
@@ -1043,8 +1057,17 @@ export class RevisionStore {
     // next lock or poll catch up.
     if (this.#sequencer) this.#revision = this.#committed;
     else if (options.revertTo !== undefined) this.#revision = options.revertTo;
-    else if (stage !== 'rows') this.#startResync();
-    else {
+    else if (stage !== 'rows') {
+      this.#startResync();
+      // Grants and revokes changed the lease table as the batch was applied, and leases are read and renewed
+      // before the resync runs: back to what meta.db holds now (its COMMIT may have failed). If it cannot be
+      // read either, the resync reloads them.
+      try {
+        this.#loadLeases();
+      } catch (loadErr) {
+        this.#log.warn({ err: loadErr }, 'cannot re-read the leases after a failed commit; the resync will');
+      }
+    } else {
       try {
         this.#load();
       } catch {
@@ -1209,8 +1232,10 @@ export class RevisionStore {
   }
 
   #loadLeases(): void {
+    // Read first: a read that fails leaves the table as it was, not empty.
+    const leases = this.#meta.leases();
     this.#lessor.clear();
-    for (const l of this.#meta.leases()) this.#lessor.add(l.id, l.ttl);
+    for (const l of leases) this.#lessor.add(l.id, l.ttl);
   }
 
   /** The network backends that cannot be reached now, each with why (the readiness check). */

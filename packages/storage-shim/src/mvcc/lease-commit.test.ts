@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registry } from '../drivers/registry.js';
+import { emptyTopology } from '../routing/topology.js';
+import type { BackendOpener } from './backend.js';
+import { RevisionStore } from './store.js';
+
+/**
+ * A lease grant or revoke changes the store's lease table as it is applied,
+ * before meta.db commits it. When that COMMIT fails, the table must go back
+ * to what meta.db holds at once: until the store resynced (the next write,
+ * or its retry timer) a failed grant was reported alive and renewed, and a
+ * failed revoke's lease answered keep-alives with "not found" while it still
+ * held its keys.
+ *
+ * The failure is injected (the one fake here): meta.db's COMMIT throws once,
+ * as SQLite does when the disk is full, which cannot be arranged for one
+ * statement on a real disk. The store and its files are otherwise real.
+ */
+const dirs: string[] = [];
+const stores: RevisionStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function openFaulty(): { store: RevisionStore; fault: { armed: boolean } } {
+  const fault = { armed: false };
+  const opener: BackendOpener = {
+    ...registry,
+    openMeta(dataDir, options) {
+      const meta = registry.openMeta(dataDir, options);
+      const commit = meta.commit.bind(meta);
+      meta.commit = () => {
+        if (!fault.armed) return commit();
+        fault.armed = false;
+        throw Object.assign(new Error('database or disk is full (injected by the test)'), { code: 'SQLITE_FULL' });
+      };
+      return meta;
+    },
+  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lease-commit-'));
+  dirs.push(dataDir);
+  const store = new RevisionStore({
+    dataDir,
+    topology: emptyTopology(),
+    fsync: false,
+    opener,
+    logger: pino({ level: 'silent' }),
+  });
+  stores.push(store);
+  return { store, fault };
+}
+
+describe('a lease change whose meta.db COMMIT fails', () => {
+  it('leaves no granted lease behind', async () => {
+    const { store, fault } = openFaulty();
+    fault.armed = true;
+    await expect(store.leaseGrant(7n, 60)).rejects.toThrow('database space exceeded');
+    expect(store.leases()).toEqual([]);
+    expect(store.leaseTimeToLive(7n, false)).toBeUndefined();
+    expect(store.leaseRenew(7n)).toBe(0);
+  });
+
+  it('keeps the lease it failed to revoke', async () => {
+    const { store, fault } = openFaulty();
+    await store.leaseGrant(7n, 60);
+    fault.armed = true;
+    await expect(store.leaseRevoke(7n)).rejects.toThrow('database space exceeded');
+    expect(store.leases()).toEqual([7n]);
+    expect(store.leaseRenew(7n)).toBe(60);
+  });
+});
