@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../drivers/registry.js';
+import { BackendUnavailableError } from '../errors.js';
 import { emptyTopology } from '../routing/topology.js';
 import type { BackendOpener } from './backend.js';
 import { RevisionStore } from './store.js';
@@ -72,5 +73,70 @@ describe('a lease change whose meta.db COMMIT fails', () => {
     await expect(store.leaseRevoke(7n)).rejects.toThrow('database space exceeded');
     expect(store.leases()).toEqual([7n]);
     expect(store.leaseRenew(7n)).toBe(60);
+  });
+});
+
+/**
+ * The rows of a batch fail with its backend unreachable, and then neither the backend's revision nor meta.db's
+ * leases can be read back (three injected faults, since a real disk cannot fail exactly there): the batch's
+ * requests must still be refused, not left waiting for ever, and the store resyncs once it can read again.
+ */
+describe('a failed batch whose state cannot be read back', () => {
+  it('still answers its requests, and writes again once the files can be read', async () => {
+    const faults = { put: false, lastRevision: false, leases: false };
+    const injected = (what: string) => new BackendUnavailableError(`${what} failed (injected by the test)`);
+    const opener: BackendOpener = {
+      ...registry,
+      openDefault(dataDir, options) {
+        const main = registry.openDefault(dataDir, options);
+        const put = main.put.bind(main);
+        main.put = (...args) => {
+          if (!faults.put) return put(...args);
+          faults.put = false;
+          throw injected('the put');
+        };
+        const lastRevision = main.lastRevision.bind(main);
+        main.lastRevision = () => {
+          if (!faults.lastRevision) return lastRevision();
+          faults.lastRevision = false;
+          throw injected('reading the revision');
+        };
+        return main;
+      },
+      openMeta(dataDir, options) {
+        const meta = registry.openMeta(dataDir, options);
+        const leases = meta.leases.bind(meta);
+        meta.leases = () => {
+          if (!faults.leases) return leases();
+          faults.leases = false;
+          throw injected('reading the leases');
+        };
+        return meta;
+      },
+    };
+    const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lease-commit-'));
+    dirs.push(dataDir);
+    const store = new RevisionStore({
+      dataDir,
+      topology: emptyTopology(),
+      fsync: false,
+      opener,
+      logger: pino({ level: 'silent' }),
+    });
+    stores.push(store);
+    const put = (key: string) =>
+      store.put({
+        key: Buffer.from(key),
+        value: Buffer.from('v'),
+        lease: 0n,
+        prevKv: false,
+        ignoreValue: false,
+        ignoreLease: false,
+      });
+    const before = (await put('/k/before')).revision;
+    Object.assign(faults, { put: true, lastRevision: true, leases: true });
+    await expect(put('/k/failed')).rejects.toThrow('the put failed');
+    expect(faults).toEqual({ put: false, lastRevision: false, leases: false });
+    expect((await put('/k/after')).revision).toBe(before + 1);
   });
 });

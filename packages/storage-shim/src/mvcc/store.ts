@@ -1074,7 +1074,14 @@ export class RevisionStore {
         // A backend is unreachable. Nothing of this batch was committed (its rows failed before any
         // COMMIT), so the committed state is still exact; only this batch's leases are undone.
         this.#revision = this.#committed;
-        this.#loadLeases();
+        try {
+          this.#loadLeases();
+        } catch (leaseErr) {
+          // meta.db cannot be read either: the resync reloads the leases once it can. The batch's requests
+          // are still answered below; thrown from here, they would never be.
+          this.#log.warn({ err: leaseErr }, 'cannot re-read the leases after a failed batch; the resync will');
+          this.#startResync();
+        }
       }
     }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
