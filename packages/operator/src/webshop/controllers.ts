@@ -147,9 +147,9 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
         ...(options.operatorUser ? { operatorUser: options.operatorUser } : {}),
       }),
     })
-    // As owns(), except for the ADDED event of a Namespace the Tenant's own pass just created: that pass
-    // goes on to make the rest, and a second one would only read and write again what it wrote. The
-    // store check tells an add or update (the object is cached as it is) from a delete (it is gone).
+    // As owns(), except for the event of a Namespace the Tenant's own pass is creating (just-created.ts):
+    // that pass goes on to make the rest, and a second one would only read and write again what it
+    // wrote. The store check tells an add or update (cached as it is) from a delete (gone from it).
     .watches(tenantNamespaces, (ns) =>
       tenantNamespaces.store.get(keyOf(ns)) === ns && namespacesJustCreated.take(ns)
         ? undefined
