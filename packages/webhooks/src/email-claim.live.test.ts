@@ -30,6 +30,7 @@ import {
   type EmailClaim,
 } from './email-claim.js';
 import { WebhooksError } from './errors.js';
+import { UserEmailIndex } from './user-email-index.js';
 import { REGISTRATION_UID_LABEL } from './webshop.js';
 
 const IDENTITY = 'cnpaas-webhooks';
@@ -50,7 +51,7 @@ beforeAll(async () => {
   cp = await startControlPlane({ crds: [USERS_CRD], apiserverArgs: audit.apiserverArgs });
   await cp.apply([
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: SYSTEM_NAMESPACE } },
-    ...['t-list-1', 't-list-2', 't-fallback'].map((name) => ({
+    ...['t-list-1', 't-list-2', 't-fallback', 't-index-1', 't-index-2', 't-index-3', 't-index-4'].map((name) => ({
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name },
@@ -167,6 +168,101 @@ describe('KubeClaimStore on a real apiserver', () => {
     );
     expect(outcomes.filter((o) => o.outcome === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'taken')).toHaveLength(19);
+  });
+
+  it('keeps Users by email from a watch, and claims read it instead of listing', async () => {
+    await createUser({
+      namespace: 't-index-1',
+      email: 'Ada-Index@Example.com',
+      labels: { [REGISTRATION_UID_LABEL]: 'r-index-1' },
+    });
+    const index = new UserEmailIndex({ kubeConfig: webhooks });
+    try {
+      // Before its first list the index has no answer, and the store makes the consistent LIST.
+      expect(index.lookup('ada-index@example.com')).toBeUndefined();
+      index.start();
+      expect(await index.waitForSync()).toBe(true);
+      expect(index.lookup('ada-index@example.com')).toEqual([
+        { namespace: 't-index-1', name: 't-index-1', registrationUid: 'r-index-1' },
+      ]);
+      expect(index.lookup('nobody-index@example.com')).toEqual([]);
+
+      // Users made and deleted after the list arrive through the watch.
+      await createUser({ namespace: 't-index-2', email: 'bob-index@example.com' });
+      await expect
+        .poll(() => index.lookup('bob-index@example.com'), { timeout: 10_000 })
+        .toEqual([{ namespace: 't-index-2', name: 't-index-2' }]);
+      await users.delete({ namespace: 't-index-1', name: 't-index-1' });
+      await expect.poll(() => index.lookup('ada-index@example.com'), { timeout: 10_000 }).toEqual([]);
+
+      // A User that holds no claim (made before claims existed) still refuses its address, with no LIST.
+      await createUser({ namespace: 't-index-3', email: 'carol-index@example.com' });
+      await expect.poll(() => index.lookup('carol-index@example.com')?.length, { timeout: 10_000 }).toBe(1);
+      const since = audit.requests().length;
+      const claims = new EmailClaims({ store: new KubeClaimStore(webhooks, { userIndex: index }) });
+      const owner = claim('x@y.zz', 'r-index-carol').owner;
+      expect(await claims.claim({ email: 'carol-index@example.com', owner, dryRun: false })).toEqual({
+        outcome: 'taken',
+        claimName: claimNameFor('carol-index@example.com'),
+        by: 'user',
+        holder: 'User/t-index-3/t-index-3',
+      });
+      // Refused before the claim: nothing left behind.
+      expect(await new KubeClaimStore(webhooks).readClaim(claimNameFor('carol-index@example.com'))).toBeUndefined();
+      expect(await claims.claim({ email: 'dan-index@example.com', owner, dryRun: false })).toEqual({
+        outcome: 'claimed',
+        claimName: claimNameFor('dan-index@example.com'),
+      });
+      // The create of the second claim is logged after anything the first claim asked for.
+      await audit.waitFor((r) => r.verb === 'create' && r.objectRef?.name === claimNameFor('dan-index@example.com'));
+      const lists = audit
+        .requests()
+        .slice(since)
+        .filter((r) => r.user.username === IDENTITY && r.verb === 'list' && r.objectRef?.resource === 'users');
+      expect(lists).toEqual([]);
+    } finally {
+      await index.stop();
+    }
+  });
+
+  it('keeps one winner among concurrent claims when Users are read from the index', async () => {
+    const index = new UserEmailIndex({ kubeConfig: webhooks });
+    index.start();
+    try {
+      expect(await index.waitForSync()).toBe(true);
+      const claims = new EmailClaims({ store: new KubeClaimStore(webhooks, { userIndex: index }) });
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          claims.claim({
+            email: 'ada-index-race@example.com',
+            owner: claim('x@y.zz', `uid-${i}`).owner,
+            dryRun: false,
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'claimed')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.outcome === 'taken')).toHaveLength(19);
+      // The winner's User, once made, does not let the address in again after its claim is released either.
+      const winner = outcomes.findIndex((o) => o.outcome === 'claimed');
+      await createUser({
+        namespace: 't-index-4',
+        email: 'ada-index-race@example.com',
+        labels: { [REGISTRATION_UID_LABEL]: `uid-${winner}` },
+      });
+      await new ResourceClient<ConfigMap>(cp.kubeConfig, CONFIGMAPS).delete({
+        namespace: SYSTEM_NAMESPACE,
+        name: claimNameFor('ada-index-race@example.com'),
+      });
+      await expect.poll(() => index.lookup('ada-index-race@example.com')?.length, { timeout: 10_000 }).toBe(1);
+      const late = await claims.claim({
+        email: 'ada-index-race@example.com',
+        owner: claim('x@y.zz', 'uid-late').owner,
+        dryRun: false,
+      });
+      expect(late).toMatchObject({ outcome: 'taken', by: 'user', holder: 'User/t-index-4/t-index-4' });
+    } finally {
+      await index.stop();
+    }
   });
 
   // Last: it changes the User CRD for the rest of the file.

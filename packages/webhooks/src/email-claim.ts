@@ -21,10 +21,13 @@
  * - On a dry run nothing is written (the webhook declares
  *   `sideEffects: NoneOnDryRun`): the existing claim and users are checked
  *   read-only.
- * - Existing Users are also checked, with a consistent LIST (not a cache), as
- *   a backstop for users that predate claims. The LIST runs before the claim
- *   is created so a request denied for an existing user leaves no claim
- *   behind.
+ * - Existing Users are also checked, as a backstop for users that predate
+ *   claims: in the process's index of Users by email (user-email-index.ts,
+ *   kept by a watch) once it has listed, with a consistent LIST before that.
+ *   A cache is enough here because the Users it can miss are the newest,
+ *   and every new User was admitted with a claim, which the create below
+ *   runs into. The check runs before the claim is created so a request
+ *   denied for an existing user leaves no claim behind.
  * - Claims are released by the operator once their registration and user are
  *   both gone, after a grace period; a claim left by a create that failed
  *   after admission blocks the address until then.
@@ -275,11 +278,12 @@ export function denyClaimUnavailable(request: Pick<AdmissionRequest, 'uid'>, err
  *   not have, and would sit next to the operator's leader Lease;
  * - an `EmailClaim` CRD would read better in kubectl but needs its own
  *   install, RBAC and a routing decision; `ClaimStore` keeps that swap local.
- * RBAC: create and get on configmaps in cnpaas-system, list on users
+ * RBAC: create and get on configmaps in cnpaas-system, list and watch on users
  * (manifests/rbac.yaml). RBAC cannot restrict `create` by name, so the
  * webhooks' identity must not be shared.
  *
- * Users are LISTed without a resourceVersion: a consistent read, which the
+ * With a `userIndex` that has listed, Users are read from it and not asked
+ * for. Otherwise they are LISTed without a resourceVersion: a consistent read, which the
  * apiserver answers from storage or, with its watch cache on, from the cache
  * once the cache has caught up with storage's current revision (consistent
  * reads from cache, on by default since Kubernetes 1.31). Either way the
@@ -369,6 +373,11 @@ export interface KubeClaimStoreOptions {
   namespace?: string;
   /** Socket idle timeout per call; well under the webhook's 10 s. Default 4 s. */
   requestTimeoutMs?: number;
+  /**
+   * Users by email from a watch (user-email-index.ts). Once it has listed, `listUsersByEmail` reads it instead of
+   * asking the apiserver; until then, and without one, it makes the consistent LIST.
+   */
+  userIndex?: { lookup(email: string): UserRecord[] | undefined };
 }
 
 export class KubeClaimStore implements ClaimStore {
@@ -376,6 +385,7 @@ export class KubeClaimStore implements ClaimStore {
   readonly #namespace: string;
   readonly #timeoutMs: number;
   readonly #configMaps: ResourceClient<ConfigMap>;
+  readonly #userIndex: KubeClaimStoreOptions['userIndex'];
   /** Cleared after the apiserver refused the field selector once (the CRD does not declare spec.email selectable). */
   #fieldSelectorWorks = true;
 
@@ -383,6 +393,7 @@ export class KubeClaimStore implements ClaimStore {
     this.#kc = kc;
     this.#namespace = options.namespace ?? SYSTEM_NAMESPACE;
     this.#timeoutMs = options.requestTimeoutMs ?? 4000;
+    this.#userIndex = options.userIndex;
     this.#configMaps = new ResourceClient<ConfigMap>(kc, CONFIGMAPS, {
       namespace: this.#namespace,
       requestTimeoutMs: this.#timeoutMs,
@@ -416,6 +427,8 @@ export class KubeClaimStore implements ClaimStore {
   }
 
   async listUsersByEmail(email: string): Promise<UserRecord[]> {
+    const indexed = this.#userIndex?.lookup(email);
+    if (indexed) return indexed;
     let items: UserObject[];
     if (this.#fieldSelectorWorks) {
       try {

@@ -134,7 +134,7 @@ describe('webhook configurations', () => {
 });
 
 describe('RBAC', () => {
-  it('grants create/get on configmaps in cnpaas-system and list on users, to cnpaas-webhooks only', () => {
+  it('grants create/get on configmaps in cnpaas-system and list/watch on users, to cnpaas-webhooks only', () => {
     const objects = rbacManifests();
     expect(objects.map((o) => o.kind)).toEqual(['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding']);
     expect(objects[0]).toMatchObject({
@@ -142,7 +142,7 @@ describe('RBAC', () => {
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get'] }],
     });
     expect(objects[2]).toMatchObject({
-      rules: [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list'] }],
+      rules: [{ apiGroups: ['webshop.cnpaas.dev'], resources: ['users'], verbs: ['list', 'watch'] }],
     });
     for (const binding of [objects[1]!, objects[3]!]) {
       expect(binding['subjects']).toEqual([

@@ -14,6 +14,7 @@ import { createLogger } from './logger.js';
 import { WebhookMetrics } from './metrics.js';
 import { PasswordHasher } from './password-hash.js';
 import { webshopRoutes } from './routes.js';
+import { UserEmailIndex } from './user-email-index.js';
 import { WebhookServer } from './server.js';
 
 export async function run(config: WebhooksConfig, version: string): Promise<void> {
@@ -26,8 +27,11 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
   const log = createLogger({ level: config.logLevel });
   const metrics = new WebhookMetrics({ processMetrics: true });
   const hasher = new PasswordHasher({ argon2id: config.argon2idCost });
+  // Started before the server listens; until its first list is in, claims fall back to the consistent LIST.
+  const userIndex = new UserEmailIndex({ kubeConfig: kc, log });
+  userIndex.start();
   const claims = new EmailClaims({
-    store: new KubeClaimStore(kc),
+    store: new KubeClaimStore(kc, { userIndex }),
     onOutcome: (outcome) => metrics.countClaim(outcome),
   });
   await serveMtlsUntilStopped({
@@ -44,5 +48,6 @@ export async function run(config: WebhooksConfig, version: string): Promise<void
     log,
     error: WebhooksError.kit,
     listening: (url) => log.info({ url, version, allowedClientNames: config.allowedClientNames }, 'listening'),
+    close: () => userIndex.stop(),
   });
 }

@@ -18,6 +18,7 @@ import {
   keyOf,
   type Manager,
   objectKey,
+  ownerKeys,
   realClock,
 } from '@cnpaas/kube';
 import { claimNameOfEmail, claimReleaseReconciler, DEFAULT_CLAIM_GRACE_MS } from './claim-release-controller.js';
@@ -33,6 +34,7 @@ import {
   TENANT_LABEL,
   USER_FINALIZER,
 } from './names.js';
+import { JustCreated } from './just-created.js';
 import { changedBeyondOwnWrites } from './own-writes.js';
 import { registrationReconciler } from './registration-controller.js';
 import { CONFIG_MAPS, EMAIL_TEMPLATES, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from './resources.js';
@@ -129,6 +131,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
         : undefined,
     );
 
+  const namespacesJustCreated = new JustCreated({ clock });
   const tenant = mgr
     .controller<Tenant>({
       name: 'tenant',
@@ -140,10 +143,18 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
         clock,
         events,
         metrics,
+        justCreated: namespacesJustCreated,
         ...(options.operatorUser ? { operatorUser: options.operatorUser } : {}),
       }),
     })
-    .owns(tenantNamespaces);
+    // As owns(), except for the event of a Namespace the Tenant's own pass is creating (just-created.ts):
+    // that pass goes on to make the rest, and a second one would only read and write again what it
+    // wrote. The store check tells an add or update (cached as it is) from a delete (gone from it).
+    .watches(tenantNamespaces, (ns) =>
+      tenantNamespaces.store.get(keyOf(ns)) === ns && namespacesJustCreated.take(ns)
+        ? undefined
+        : ownerKeys(ns, tenants.resource),
+    );
 
   const user = mgr.controller<User>({
     name: 'user',

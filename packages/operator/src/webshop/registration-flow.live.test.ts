@@ -186,6 +186,25 @@ describe('the registration flow on a real kube-apiserver', () => {
     });
     expect(email.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'User', uid: user.metadata?.uid });
   });
+  it("makes a Tenant's Namespace again when it is deleted under the live Tenant (its own create wakes nothing, a delete does)", async () => {
+    startOperator();
+    const rr = await register('nia-ross', 'nia@example.com');
+    const child = registrationNames(rr.metadata!.uid).tenant;
+    await untilDeleted(rr);
+    const first = await admin.namespaces.get({ name: child });
+    await admin.namespaces.delete({ name: child });
+    await vi.waitFor(async () => {
+      const again = await admin.namespaces.get({ name: child });
+      expect(again.metadata?.uid).not.toBe(first.metadata?.uid);
+      expect(again.metadata?.deletionTimestamp).toBeUndefined();
+    }, SETTLE);
+    const tenant = await admin.tenants.get({ name: child });
+    const again = await admin.namespaces.get({ name: child });
+    expect(again.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Tenant', uid: tenant.metadata?.uid, controller: true }),
+    ]);
+  });
+
   it('never adopts a Tenant of another registration: NameConflict, nothing else created, the RR stays', async () => {
     // The Tenant's name derives from the RR's UID, which the apiserver assigns: take the UID first,
     // then put a namesake of another registration in the way, then start the operator.

@@ -31,6 +31,7 @@ import {
 import { childLabels, controlledBy, ensureChild, ownerReconcile, reportNameConflict } from './children.js';
 import { deleteIfPresent, dropFinalizer, getOrUndefined, withFinalizer, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
+import type { JustCreated } from './just-created.js';
 import { operatorAccessBinding } from './operator-access.js';
 import { OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
 import { READY, StatusUpdate } from './status.js';
@@ -46,6 +47,8 @@ export interface TenantControllerOptions {
   namespacePollMs?: number;
   /** The operator's own user name, bound in each tenant namespace. Default cnpaas-operator. */
   operatorUser?: string;
+  /** Told of each Namespace this controller creates, so that its ADDED event does not run the Tenant again. */
+  justCreated?: Pick<JustCreated, 'creating' | 'settled'>;
 }
 
 export function tenantReconciler(options: TenantControllerOptions): Reconciler<Tenant> {
@@ -77,7 +80,20 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     });
 
   const desired = desiredNamespace(tenant);
-  const namespace = await ensureChild({ api: api.namespaces, desired, isOurs: controlledBy(tenant), expect });
+  // Its ADDED event wakes nothing while this pass goes on to make the rest (just-created.ts); an event
+  // swallowed meanwhile that was not of our create runs the Tenant again at the end.
+  options.justCreated?.creating(name);
+  const namespace = await ensureChild({
+    api: api.namespaces,
+    desired,
+    isOurs: controlledBy(tenant),
+    expect,
+  }).catch((err: unknown) => {
+    options.justCreated?.settled(name, undefined);
+    throw err;
+  });
+  const again =
+    options.justCreated?.settled(name, namespace.outcome === 'created' ? namespace.object : undefined) === true;
   if (namespace.outcome === 'conflict') return conflict(namespace.object);
   if (namespace.object.metadata?.deletionTimestamp) {
     // Someone deleted it under a live Tenant: once it is gone, the owns() watch wakes us to make it again.
@@ -119,6 +135,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     .clearConflict()
     .condition(READY, 'True', 'NamespaceReady', `Namespace ${name} exists`);
   await status.write();
+  return again ? { requeueAfterMs: 1 } : undefined;
 };
 
 const finalizeTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options, tenant, log) => {
