@@ -18,8 +18,10 @@ describe('SqlBridge', () => {
   });
 
   it('gives up on a query after its timeout and answers the next one with its own reply', () => {
-    bridge = new SqlBridge(WORKER, { config: {}, server: 'TestDB', timeoutMs: 250 });
-    // On a loaded machine the worker itself may take longer than 250 ms to start (it loads TypeScript): wait
+    // The slow answer comes 200 ms after this timeout; the queries behind it then have the whole timeout for
+    // theirs. (With 250 ms and a 300 ms answer, `two` had 250 ms, and a loaded machine once took longer.)
+    bridge = new SqlBridge(WORKER, { config: {}, server: 'TestDB', timeoutMs: 1_000 });
+    // On a loaded machine the worker itself may take longer than the timeout to start (it loads TypeScript): wait
     // until it answers, so that the timings below are the worker's, not its start-up's.
     for (let tries = 0; ; tries++) {
       try {
@@ -30,9 +32,9 @@ describe('SqlBridge', () => {
       }
     }
     expect(() => bridge!.query('reader', 'slow one')).toThrow(
-      new BackendQueryError('no answer from TestDB within 250 ms', 'TIMEOUT'),
+      new BackendQueryError('no answer from TestDB within 1000 ms', 'TIMEOUT'),
     );
-    // The worker answers `slow one` 50 ms later, then this: the late answer comes first and must be dropped.
+    // The worker answers `slow one` 200 ms later, then this: the late answer comes first and must be dropped.
     expect(bridge.query('reader', 'two').rows).toEqual([{ text: 'two' }]);
     expect(bridge.query('reader', 'three').rows).toEqual([{ text: 'three' }]);
   });

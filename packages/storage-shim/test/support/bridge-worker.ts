@@ -6,7 +6,7 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
  * - `late-notify …`: first one extra notify, as the previous answer's would
  *   arrive late from a thread preempted between counting and notifying,
  *   while the caller already waits for this one; then the answer;
- * - `slow …`: the answer comes after 300 ms;
+ * - `slow …`: the answer comes after 1200 ms;
  * - anything else: answered at once.
  * Each answer's only row is `{ text }`.
  */
@@ -24,7 +24,7 @@ parentPort!.on('message', (req: { id: number; text: string; sync: boolean } | 'c
     Atomics.notify(flag, 0);
     sleep(50); // the answer itself takes a while
   }
-  if (req.text.startsWith('slow')) sleep(300);
+  if (req.text.startsWith('slow')) sleep(1_200);
   port.postMessage({ id: req.id, rows: [{ text: req.text }], rowCount: 1 });
   Atomics.add(flag, 0, 1);
   Atomics.notify(flag, 0);
