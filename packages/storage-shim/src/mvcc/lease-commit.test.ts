@@ -1,13 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registry } from '../drivers/registry.js';
 import { BackendUnavailableError } from '../errors.js';
-import { emptyTopology } from '../routing/topology.js';
 import type { BackendOpener } from './backend.js';
-import { RevisionStore } from './store.js';
+import { openTestStore, put, type TestStore } from './test-helpers.js';
 
 /**
  * A lease grant or revoke changes the store's lease table as it is applied,
@@ -21,14 +16,19 @@ import { RevisionStore } from './store.js';
  * as SQLite does when the disk is full, which cannot be arranged for one
  * statement on a real disk. The store and its files are otherwise real.
  */
-const dirs: string[] = [];
-const stores: RevisionStore[] = [];
+const opened: TestStore[] = [];
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const t of opened.splice(0)) await t.dispose();
 });
 
-function openFaulty(): { store: RevisionStore; fault: { armed: boolean } } {
+/** A store through `opener`, disposed after the test. */
+function open(opener: BackendOpener) {
+  const t = openTestStore(undefined, { opener });
+  opened.push(t);
+  return t.store;
+}
+
+function openFaulty() {
   const fault = { armed: false };
   const opener: BackendOpener = {
     ...registry,
@@ -43,17 +43,7 @@ function openFaulty(): { store: RevisionStore; fault: { armed: boolean } } {
       return meta;
     },
   };
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lease-commit-'));
-  dirs.push(dataDir);
-  const store = new RevisionStore({
-    dataDir,
-    topology: emptyTopology(),
-    fsync: false,
-    opener,
-    logger: pino({ level: 'silent' }),
-  });
-  stores.push(store);
-  return { store, fault };
+  return { store: open(opener), fault };
 }
 
 describe('a lease change whose meta.db COMMIT fails', () => {
@@ -89,9 +79,9 @@ describe('a failed batch whose state cannot be read back', () => {
       ...registry,
       openDefault(dataDir, options) {
         const main = registry.openDefault(dataDir, options);
-        const put = main.put.bind(main);
+        const write = main.put.bind(main);
         main.put = (...args) => {
-          if (!faults.put) return put(...args);
+          if (!faults.put) return write(...args);
           faults.put = false;
           throw injected('the put');
         };
@@ -114,29 +104,12 @@ describe('a failed batch whose state cannot be read back', () => {
         return meta;
       },
     };
-    const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-lease-commit-'));
-    dirs.push(dataDir);
-    const store = new RevisionStore({
-      dataDir,
-      topology: emptyTopology(),
-      fsync: false,
-      opener,
-      logger: pino({ level: 'silent' }),
-    });
-    stores.push(store);
-    const put = (key: string) =>
-      store.put({
-        key: Buffer.from(key),
-        value: Buffer.from('v'),
-        lease: 0n,
-        prevKv: false,
-        ignoreValue: false,
-        ignoreLease: false,
-      });
-    const before = (await put('/k/before')).revision;
+    const store = open(opener);
+    const write = (key: string) => store.put(put(key, 'v'));
+    const before = (await write('/k/before')).revision;
     Object.assign(faults, { put: true, lastRevision: true, leases: true });
-    await expect(put('/k/failed')).rejects.toThrow('the put failed');
+    await expect(write('/k/failed')).rejects.toThrow('the put failed');
     expect(faults).toEqual({ put: false, lastRevision: false, leases: false });
-    expect((await put('/k/after')).revision).toBe(before + 1);
+    expect((await write('/k/after')).revision).toBe(before + 1);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { emptyTopology, parseTopology, type Topology } from '../routing/topology.js';
 import { type KeyValue, type RangeRequest, type RangeResponse, type TxnRequest, rangeRequest } from '../types.js';
+import type { BackendOpener } from './backend.js';
 import { RevisionStore } from './store.js';
 import { registry } from '../drivers/registry.js';
 
@@ -21,10 +22,12 @@ export interface TestStoreOptions {
   now?: () => number;
   /** Keep a label index in each SQLite backend (--label-index). */
   labelIndex?: boolean;
+  /** How its databases open; default the registry. Tests that inject a failure wrap it. */
+  opener?: BackendOpener;
 }
 
 export function openTestStore(topologyYaml?: string, options: TestStoreOptions = {}): TestStore {
-  const { now, labelIndex } = options;
+  const { now, labelIndex, opener = registry } = options;
   const dir = mkdtempSync(join(tmpdir(), 'cnpaas-mvcc-'));
   const topology = topologyYaml
     ? parseTopology(topologyYaml, { file: join(dir, 'topology.yaml'), dataDir: dir })
@@ -34,7 +37,7 @@ export function openTestStore(topologyYaml?: string, options: TestStoreOptions =
       dataDir: dir,
       topology,
       fsync: false,
-      opener: registry,
+      opener,
       logger: pino({ level: 'silent' }),
       ...(now ? { now } : {}),
       ...(labelIndex ? { labelIndex } : {}),

@@ -1,26 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Pg from 'pg';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type * as Registry from '../../src/drivers/registry.js';
-import type * as Errors from '../../src/errors.js';
-import type { BackendOpener } from '../../src/mvcc/backend.js';
-import type * as Store from '../../src/mvcc/store.js';
-import type { RevisionStore } from '../../src/mvcc/store.js';
-import type * as Topology from '../../src/routing/topology.js';
-import type * as Types from '../../src/types.js';
-import type { PutRequest } from '../../src/types.js';
+import { put } from '../../src/mvcc/test-helpers.js';
+import { InProcessReplicas, injected, patchedOpener, rangeRequest, until } from '../support/in-process-replicas.js';
 import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
-
-// The built store: the PostgreSQL driver's worker is a .js file beside it.
-const built = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { registry, resolveEndpoint } = await built<typeof Registry>('drivers/registry.js');
-const { BackendUnavailableError } = await built<typeof Errors>('errors.js');
-const { RevisionStore: BuiltStore } = await built<typeof Store>('mvcc/store.js');
-const { emptyTopology } = await built<typeof Topology>('routing/topology.js');
-const { rangeRequest } = await built<typeof Types>('types.js');
 
 /**
  * A replica's batch holds a transaction open on the main database from its
@@ -35,63 +17,31 @@ const { rangeRequest } = await built<typeof Types>('types.js');
  * main database waits until the test lets it fail. Everything else is two
  * real replicas on a private PostgreSQL.
  */
-const stores: RevisionStore[] = [];
-const dirs: string[] = [];
+const replicas = new InProcessReplicas();
 let pg: PostgresHandle | undefined;
 
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  await replicas.close();
   await pg?.stop();
   pg = undefined;
 });
 
-function replica(url: string, opener: BackendOpener = registry): RevisionStore {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-compaction-'));
-  dirs.push(dataDir);
-  const store = new BuiltStore({
-    dataDir,
-    topology: emptyTopology(),
-    fsync: false,
-    opener,
-    logger: pino({ level: 'silent' }),
-    mainEndpoint: resolveEndpoint(url, { dataDir, warnings: [] }),
-  });
-  stores.push(store);
-  return store;
-}
-
-/** The registry, with the main database's next read-ahead (while `armed`) held until `fail` is called. */
+/** The main database's next read-ahead (while `armed`) held until `fail` is called. */
 function faultyOpener() {
   const fault = { armed: false, held: false, fail: () => {} };
-  const opener: BackendOpener = {
-    ...registry,
-    openShared(endpoint, options, log) {
-      const opened = registry.openShared!(endpoint, options, log);
-      const { main } = opened;
-      const prefetch = main.prefetch!.bind(main);
-      main.prefetch = (keys) => {
-        if (!fault.armed) return prefetch(keys);
-        fault.armed = false;
-        fault.held = true;
-        return new Promise((_, reject) => {
-          fault.fail = () => reject(new BackendUnavailableError('the database went away (injected by the test)'));
-        });
-      };
-      return opened;
-    },
-  };
+  const opener = patchedOpener(({ main }) => {
+    const prefetch = main.prefetch!.bind(main);
+    main.prefetch = (keys) => {
+      if (!fault.armed) return prefetch(keys);
+      fault.armed = false;
+      fault.held = true;
+      return new Promise((_, reject) => {
+        fault.fail = () => reject(injected());
+      });
+    };
+  });
   return { opener, fault };
 }
-
-const put = (key: string, value: string): PutRequest => ({
-  key: Buffer.from(key),
-  value: Buffer.from(value),
-  lease: 0n,
-  prevKv: false,
-  ignoreValue: false,
-  ignoreLease: false,
-});
 
 describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while the replica's batch is open", () => {
   it('stays recorded when that batch fails, so every replica refuses the compacted revisions', async () => {
@@ -99,8 +49,8 @@ describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while t
     await pg.createDatabase('shared');
     const url = pg.url('shared');
     const { opener, fault } = faultyOpener();
-    const a = replica(url, opener);
-    const b = replica(url);
+    const a = replicas.open({ main: url, opener });
+    const b = replicas.open({ main: url });
     await Promise.all([a.recovered, b.recovered]);
     const first = (await a.put(put('/k/1', 'one'))).revision;
     const second = (await a.put(put('/k/1', 'two'))).revision;
@@ -108,9 +58,7 @@ describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while t
     fault.armed = true;
     const failing = a.put(put('/k/2', 'lost'));
     failing.catch(() => undefined);
-    const deadline = Date.now() + 10_000;
-    while (!fault.held && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(fault.held).toBe(true);
+    await until("the batch's load held", () => fault.held);
     // The batch holds the lock and waits for its load: the Compact comes now, and removes the first version.
     await a.compact(second, true);
     fault.fail();

@@ -1,26 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type * as Registry from '../../src/drivers/registry.js';
-import type * as Errors from '../../src/errors.js';
+import { put } from '../../src/mvcc/test-helpers.js';
 import type { BackendOpener } from '../../src/mvcc/backend.js';
-import type * as Store from '../../src/mvcc/store.js';
-import type { RevisionStore } from '../../src/mvcc/store.js';
-import type * as Topology from '../../src/routing/topology.js';
-import type * as Types from '../../src/types.js';
-import type { PutRequest, TxnRequest } from '../../src/types.js';
+import type { TxnRequest } from '../../src/types.js';
+import {
+  InProcessReplicas,
+  injected,
+  loadTopology,
+  patchedOpener,
+  rangeRequest,
+} from '../support/in-process-replicas.js';
 import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
 import { routedTopology } from '../support/topology.js';
-
-// The built store: the PostgreSQL driver's worker is a .js file beside it.
-const built = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { registry, resolveEndpoint } = await built<typeof Registry>('drivers/registry.js');
-const { BackendUnavailableError } = await built<typeof Errors>('errors.js');
-const { RevisionStore: BuiltStore } = await built<typeof Store>('mvcc/store.js');
-const { loadTopology } = await built<typeof Topology>('routing/topology.js');
-const { rangeRequest } = await built<typeof Types>('types.js');
 
 /**
  * A batch loads the rows it will read from every network backend at once
@@ -36,64 +28,42 @@ const { rangeRequest } = await built<typeof Types>('types.js');
  * fails once, while the routed database's real load is in flight. Everything
  * else is two real replicas over two databases of a private PostgreSQL.
  */
-const stores: RevisionStore[] = [];
-const dirs: string[] = [];
+const replicas = new InProcessReplicas();
 let pg: PostgresHandle | undefined;
 
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  await replicas.close();
   await pg?.stop();
   pg = undefined;
 });
 
-/** A replica on `main` whose keys under `/x/` live in `routed`, opened through `opener`. */
-function replica(options: { main: string; routed: string; opener?: BackendOpener }): RevisionStore {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-read-ahead-'));
-  dirs.push(dataDir);
-  const file = join(dataDir, 'topology.yaml');
-  writeFileSync(file, routedTopology([{ name: 'routed', endpoint: options.routed, prefix: '/x/' }]));
-  const store = new BuiltStore({
-    dataDir,
-    topology: loadTopology(file, dataDir),
-    fsync: false,
-    opener: options.opener ?? registry,
-    logger: pino({ level: 'silent' }),
-    mainEndpoint: resolveEndpoint(options.main, { dataDir, warnings: [] }),
+/** A replica on `main` whose keys under `/x/` live in `routed`. */
+function replica(options: { main: string; routed: string; opener?: BackendOpener }) {
+  return replicas.open({
+    main: options.main,
+    ...(options.opener ? { opener: options.opener } : {}),
+    topology: (dataDir) => {
+      const file = join(dataDir, 'topology.yaml');
+      writeFileSync(file, routedTopology([{ name: 'routed', endpoint: options.routed, prefix: '/x/' }]));
+      return loadTopology(file, dataDir);
+    },
   });
-  stores.push(store);
-  return store;
 }
 
-/** The registry, with the main database's read-ahead failing once (while `armed`). */
+/** The main database's read-ahead failing once (while `armed`). */
 function faultyOpener() {
   const fault = { armed: false, fired: 0 };
-  const opener: BackendOpener = {
-    ...registry,
-    openShared(endpoint, options, log) {
-      const opened = registry.openShared!(endpoint, options, log);
-      const { main } = opened;
-      const prefetch = main.prefetch!.bind(main);
-      main.prefetch = (keys) => {
-        if (!fault.armed) return prefetch(keys);
-        fault.armed = false;
-        fault.fired++;
-        return Promise.reject(new BackendUnavailableError('the database went away (injected by the test)'));
-      };
-      return opened;
-    },
-  };
+  const opener = patchedOpener(({ main }) => {
+    const prefetch = main.prefetch!.bind(main);
+    main.prefetch = (keys) => {
+      if (!fault.armed) return prefetch(keys);
+      fault.armed = false;
+      fault.fired++;
+      return Promise.reject(injected());
+    };
+  });
   return { opener, fault };
 }
-
-const put = (key: string, value: string, prevKv = false): PutRequest => ({
-  key: Buffer.from(key),
-  value: Buffer.from(value),
-  lease: 0n,
-  prevKv,
-  ignoreValue: false,
-  ignoreLease: false,
-});
 
 describe.skipIf(postgresMissing() !== undefined)('a batch whose read-ahead fails in one backend', () => {
   it("leaves nothing another backend's late answer could make the next batch read as current", async () => {
@@ -120,7 +90,7 @@ describe.skipIf(postgresMissing() !== undefined)('a batch whose read-ahead fails
     await new Promise((r) => setTimeout(r, 300));
 
     const two = await b.put(put('/x/k', 'two'));
-    const three = await a.put(put('/x/k', 'three', true));
+    const three = await a.put({ ...put('/x/k', 'three'), prevKv: true });
     expect(three.prevKv?.value.toString()).toBe('two');
     expect(three.prevKv?.modRevision).toBe(two.revision);
     const stored = await b.range(rangeRequest({ key: Buffer.from('/x/k') }));

@@ -1,23 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Pg from 'pg';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type * as Registry from '../../src/drivers/registry.js';
-import type * as Errors from '../../src/errors.js';
-import type { BackendOpener } from '../../src/mvcc/backend.js';
-import type * as Store from '../../src/mvcc/store.js';
-import type { RevisionStore } from '../../src/mvcc/store.js';
-import type * as Topology from '../../src/routing/topology.js';
+import { put } from '../../src/mvcc/test-helpers.js';
+import { InProcessReplicas, injected, patchedOpener, until } from '../support/in-process-replicas.js';
 import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
-
-// The built store: the PostgreSQL driver's worker is a .js file beside it.
-const built = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { registry, resolveEndpoint } = await built<typeof Registry>('drivers/registry.js');
-const { BackendUnavailableError } = await built<typeof Errors>('errors.js');
-const { RevisionStore: BuiltStore } = await built<typeof Store>('mvcc/store.js');
-const { emptyTopology } = await built<typeof Topology>('routing/topology.js');
 
 /**
  * How replicas order and share their writes, at the two points where a
@@ -38,77 +23,36 @@ const { emptyTopology } = await built<typeof Topology>('routing/topology.js');
  * Without that row the lock locks nothing and two replicas would take one
  * revision: the store refuses writes instead, naming the row and the fix.
  */
-const stores: RevisionStore[] = [];
-const dirs: string[] = [];
+const replicas = new InProcessReplicas();
 let pg: PostgresHandle | undefined;
 
 afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  await replicas.close();
   await pg?.stop();
   pg = undefined;
 });
 
-/** A replica on `url`, opened through `opener`. */
-function replica(url: string, opener: BackendOpener = registry): RevisionStore {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-catch-up-'));
-  dirs.push(dataDir);
-  const store = new BuiltStore({
-    dataDir,
-    topology: emptyTopology(),
-    fsync: false,
-    opener,
-    logger: pino({ level: 'silent' }),
-    mainEndpoint: resolveEndpoint(url, { dataDir, warnings: [] }),
-  });
-  stores.push(store);
-  return store;
-}
-
-/** The registry, with the meta's compact-revision read failing once after a catch-up read rows (while `armed`). */
+/** The meta's compact-revision read failing once after a catch-up read rows (while `armed`). */
 function faultyOpener() {
   const fault = { armed: false, fired: 0 };
-  const opener: BackendOpener = {
-    ...registry,
-    openShared(endpoint, options, log) {
-      const opened = registry.openShared!(endpoint, options, log);
-      const { meta, main } = opened;
-      let rowsRead = false;
-      const changes = main.changes.bind(main);
-      main.changes = (range, from, to) => {
-        const rows = changes(range, from, to);
-        if (fault.armed && rows.length > 0) rowsRead = true;
-        return rows;
-      };
-      const compactRevision = meta.compactRevision.bind(meta);
-      meta.compactRevision = () => {
-        if (!rowsRead) return compactRevision();
-        rowsRead = false;
-        fault.armed = false;
-        fault.fired++;
-        throw new BackendUnavailableError('the database went away (injected by the test)');
-      };
-      return opened;
-    },
-  };
+  const opener = patchedOpener(({ meta, main }) => {
+    let rowsRead = false;
+    const changes = main.changes.bind(main);
+    main.changes = (range, from, to) => {
+      const rows = changes(range, from, to);
+      if (fault.armed && rows.length > 0) rowsRead = true;
+      return rows;
+    };
+    const compactRevision = meta.compactRevision.bind(meta);
+    meta.compactRevision = () => {
+      if (!rowsRead) return compactRevision();
+      rowsRead = false;
+      fault.armed = false;
+      fault.fired++;
+      throw injected();
+    };
+  });
   return { opener, fault };
-}
-
-const put = (key: string) => ({
-  key: Buffer.from(key),
-  value: Buffer.from('v'),
-  lease: 0n,
-  prevKv: false,
-  ignoreValue: false,
-  ignoreLease: false,
-});
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.skipIf(postgresMissing() !== undefined)("a replica's catch-up that fails half-way", () => {
@@ -117,15 +61,15 @@ describe.skipIf(postgresMissing() !== undefined)("a replica's catch-up that fail
     await pg.createDatabase('shared');
     const url = pg.url('shared');
     const { opener, fault } = faultyOpener();
-    const a = replica(url, opener);
-    const b = replica(url);
+    const a = replicas.open({ main: url, opener });
+    const b = replicas.open({ main: url });
     await Promise.all([a.recovered, b.recovered]);
     const delivered: number[] = [];
     a.onCommit((revisions) => delivered.push(...revisions.map((r) => r.revision)));
 
     fault.armed = true;
     const written: number[] = [];
-    for (const key of ['/k/1', '/k/2', '/k/3']) written.push((await b.put(put(key))).revision);
+    for (const key of ['/k/1', '/k/2', '/k/3']) written.push((await b.put(put(key, 'v'))).revision);
 
     // A notification or a poll wakes `a`; its first catch-up with rows fails after reading them, and a later one
     // (the next poll, 250 ms on) must read them again.
@@ -143,14 +87,14 @@ describe.skipIf(postgresMissing() !== undefined)("replicas whose revision lock's
     pg = await startPostgres();
     await pg.createDatabase('shared');
     const url = pg.url('shared');
-    const store = replica(url);
+    const store = replicas.open({ main: url });
     await store.recovered;
-    const before = (await store.put(put('/k/before'))).revision;
+    const before = (await store.put(put('/k/before', 'v'))).revision;
     const admin = new Pg.Client({ connectionString: url });
     await admin.connect();
     try {
       await admin.query("DELETE FROM meta WHERE name = 'last_revision'");
-      const refused = await store.put(put('/k/refused')).then(
+      const refused = await store.put(put('/k/refused', 'v')).then(
         () => undefined,
         (err: Error) => err,
       );
@@ -163,7 +107,7 @@ describe.skipIf(postgresMissing() !== undefined)("replicas whose revision lock's
       await admin.query(
         "INSERT INTO meta (name, value) SELECT 'last_revision', max(mod_revision) FROM (SELECT mod_revision FROM kv UNION ALL SELECT mod_revision FROM history) AS r",
       );
-      expect((await store.put(put('/k/after'))).revision).toBe(before + 1);
+      expect((await store.put(put('/k/after', 'v'))).revision).toBe(before + 1);
     } finally {
       await admin.end();
     }
