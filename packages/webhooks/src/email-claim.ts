@@ -315,7 +315,15 @@ export interface ConfigMap extends KubernetesObject {
   immutable?: boolean;
 }
 
-type UserObject = KubernetesObject & { spec?: { email?: unknown } };
+export type UserObject = KubernetesObject & { spec?: { email?: unknown } };
+
+/** What the claim check needs of a User: where it is, and the registration that made it, if one did. */
+export function userRecordOf(user: KubernetesObject): UserRecord {
+  const record: UserRecord = { namespace: user.metadata?.namespace ?? '', name: user.metadata?.name ?? '' };
+  const registrationUid = user.metadata?.labels?.[REGISTRATION_UID_LABEL];
+  if (registrationUid) record.registrationUid = registrationUid;
+  return record;
+}
 
 /**
  * The claim as a ConfigMap. Labels let the operator's clean-up select claims
@@ -444,12 +452,7 @@ export class KubeClaimStore implements ClaimStore {
     }
     return items
       .filter((u) => typeof u.spec?.email === 'string' && normaliseEmail(u.spec.email) === email)
-      .map((u) => {
-        const record: UserRecord = { namespace: u.metadata?.namespace ?? '', name: u.metadata?.name ?? '' };
-        const registrationUid = u.metadata?.labels?.[REGISTRATION_UID_LABEL];
-        if (registrationUid) record.registrationUid = registrationUid;
-        return record;
-      });
+      .map(userRecordOf);
   }
 
   async #listUsers(fieldSelector: string | undefined): Promise<UserObject[]> {

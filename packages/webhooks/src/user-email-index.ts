@@ -28,12 +28,10 @@ import {
   type WatchEvent,
 } from '@cnpaas/kube';
 import { normaliseEmail, REGISTRATION_UID_LABEL } from '@cnpaas/webshop-api';
-import { USERS, type UserRecord } from './email-claim.js';
+import { USERS, type UserObject, type UserRecord, userRecordOf } from './email-claim.js';
 
 /** What the index keeps of a User: enough for `UserRecord` and for the informer's bookkeeping. */
 type SlimUser = KubernetesObject & { spec?: { email?: string } };
-
-type UserObject = KubernetesObject & { spec?: { email?: unknown } };
 
 export interface UserEmailIndexOptions {
   /** Where Users come from; default a `ResourceClient` for Users on `kubeConfig`. */
@@ -95,10 +93,7 @@ export class UserEmailIndex {
       users = new Map();
       this.#byEmail.set(email, users);
     }
-    const record: UserRecord = { namespace: user.metadata?.namespace ?? '', name: user.metadata?.name ?? '' };
-    const registrationUid = user.metadata?.labels?.[REGISTRATION_UID_LABEL];
-    if (registrationUid) record.registrationUid = registrationUid;
-    users.set(keyOf(user), record);
+    users.set(keyOf(user), userRecordOf(user));
   }
 
   #remove(user: SlimUser): void {
