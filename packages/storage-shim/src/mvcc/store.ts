@@ -1060,13 +1060,8 @@ export class RevisionStore {
     else if (stage !== 'rows') {
       this.#startResync();
       // Grants and revokes changed the lease table as the batch was applied, and leases are read and renewed
-      // before the resync runs: back to what meta.db holds now (its COMMIT may have failed). If it cannot be
-      // read either, the resync reloads them.
-      try {
-        this.#loadLeases();
-      } catch (loadErr) {
-        this.#log.warn({ err: loadErr }, 'cannot re-read the leases after a failed commit; the resync will');
-      }
+      // before the resync runs: back to what meta.db holds now (its COMMIT may have failed).
+      this.#reloadLeases();
     } else {
       try {
         this.#load();
@@ -1074,14 +1069,7 @@ export class RevisionStore {
         // A backend is unreachable. Nothing of this batch was committed (its rows failed before any
         // COMMIT), so the committed state is still exact; only this batch's leases are undone.
         this.#revision = this.#committed;
-        try {
-          this.#loadLeases();
-        } catch (leaseErr) {
-          // meta.db cannot be read either: the resync reloads the leases once it can. The batch's requests
-          // are still answered below; thrown from here, they would never be.
-          this.#log.warn({ err: leaseErr }, 'cannot re-read the leases after a failed batch; the resync will');
-          this.#startResync();
-        }
+        this.#reloadLeases();
       }
     }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
@@ -1236,6 +1224,20 @@ export class RevisionStore {
     this.#compactRevision = this.#meta.compactRevision();
     this.#pageCounts.clear();
     this.#loadLeases();
+  }
+
+  /**
+   * The lease table back to what meta.db holds, after a failed batch. Never throws: the batch's requests are
+   * answered after it (thrown, they would never be). If meta.db cannot be read either, the resync reloads
+   * the leases once it can.
+   */
+  #reloadLeases(): void {
+    try {
+      this.#loadLeases();
+    } catch (err) {
+      this.#log.warn({ err }, 'cannot re-read the leases after a failed batch; the resync will');
+      this.#startResync();
+    }
   }
 
   #loadLeases(): void {
