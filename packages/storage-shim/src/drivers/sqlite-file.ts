@@ -187,15 +187,7 @@ export class SqliteFile {
     const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     const pages = this.db.pragma('page_count', { simple: true }) as number;
     const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    let total = 0;
-    for (const file of [this.path, `${this.path}-wal`]) {
-      try {
-        total += statSync(file).size;
-      } catch {
-        // no WAL yet
-      }
-    }
-    return { total, inUse: (pages - free) * pageSize };
+    return { total: onDiskBytes(this.path), inUse: (pages - free) * pageSize };
   }
 
   /**
@@ -238,4 +230,17 @@ export class SqliteFile {
     this.#walSync?.close();
     this.db.close();
   }
+}
+
+/** A SQLite file's bytes on disk: the file and its WAL (none yet, or truncated, counts 0). */
+export function onDiskBytes(path: string): number {
+  let total = 0;
+  for (const file of [path, `${path}-wal`]) {
+    try {
+      total += statSync(file).size;
+    } catch {
+      // no WAL yet
+    }
+  }
+  return total;
 }

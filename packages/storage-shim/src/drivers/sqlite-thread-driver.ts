@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
 import { sqliteDialect } from './sql/sqlite-dialect.js';
+import { onDiskBytes } from './sqlite-file.js';
 import type { SqliteWorkerConfig } from './sqlite-worker.js';
 
 /**
@@ -64,19 +64,8 @@ export class SqliteThreadDriver extends NetworkSqlDriver {
     this.#path = config.path;
   }
 
-  /**
-   * The file's pages, as its worker counts them, plus its WAL on disk: what
-   * the in-thread driver reports (sqlite-file.ts), so Status's dbSize does not
-   * shrink when a file moves to a worker.
-   */
+  /** The file and its WAL on disk, as the in-thread driver reports them (Status's dbSize); live pages from the worker. */
   override size(): { total: number; inUse: number } {
-    const pages = super.size();
-    let wal = 0;
-    try {
-      wal = statSync(`${this.#path}-wal`).size;
-    } catch {
-      // No WAL: checkpointed and truncated, or not written yet.
-    }
-    return { total: pages.total + wal, inUse: pages.inUse };
+    return { total: onDiskBytes(this.#path), inUse: super.size().inUse };
   }
 }
