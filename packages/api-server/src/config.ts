@@ -15,7 +15,6 @@ import {
   type KubeconfigSource,
 } from '@cnpaas/service-kit';
 import { ApiServerError } from './errors.js';
-import { DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 
 export interface ApiServerConfig extends KubeconfigSource {
   host: string;
@@ -38,6 +37,9 @@ export const DEFAULT_LISTEN = '127.0.0.1:8443';
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** Under kube-apiserver's --request-timeout (60 s), so our 504 Status reaches the caller, not the aggregator's. */
 export const DEFAULT_REGISTRATION_TIMEOUT_MS = 30_000;
+/** Registrations per caller: 5 at once, then one every 6 s (10 a minute): a person registering never notices, a script does. */
+export const DEFAULT_REGISTRATIONS_PER_MINUTE = 10;
+export const DEFAULT_REGISTRATION_BURST = 5;
 
 export const USAGE = `Usage: cnpaas-api-server [flags]
 

@@ -6,7 +6,7 @@
  *
  * - Rate limits before any work: per caller (the identity kube-apiserver
  *   authenticated, e.g. the console) and per address (normalised), token
- *   buckets in memory (rate-limit.ts). Guessing one person's password is
+ *   buckets in memory (service-kit's CallerRateLimiter). Guessing one person's password is
  *   slow whoever asks; one caller cannot flood the hashing either.
  * - One answer for "no such address" and "wrong password" (401,
  *   CNPAAS_API_LOGIN_FAILED, the same message), and about the same time:
@@ -23,10 +23,10 @@
  * The password, the hash and the token are never logged.
  */
 import { randomBytes } from 'node:crypto';
+import { CallerRateLimiter, type RateDecision } from '@cnpaas/service-kit';
 import { PasswordHasher } from '@cnpaas/webhooks';
 import { normaliseEmail, passwordSecretName } from '@cnpaas/webshop-api';
 import type { KubeApi, WebshopUser } from './kube-api.js';
-import { CallerRateLimiter, type RateDecision } from './rate-limit.js';
 import { kubeStep } from './sign-in-failure.js';
 import { httpError } from './status.js';
 

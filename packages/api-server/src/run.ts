@@ -5,14 +5,13 @@
  * Loaded by main.ts only after the flags parsed, so `--help` and flag errors
  * answer without loading fastify and client-node.
  */
-import { readPem, serveUntilStopped } from '@cnpaas/service-kit';
+import { CallerRateLimiter, readPem, serveUntilStopped } from '@cnpaas/service-kit';
 import { loadKubeConfig } from '@cnpaas/service-kit/kubeconfig';
 import type { ApiServerConfig } from './config.js';
 import { ApiServerError } from './errors.js';
 import { HttpKubeApi } from './kube-api.js';
 import { createLogger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
-import { CallerRateLimiter } from './rate-limit.js';
 import { ApiServer, type TlsMaterial } from './server.js';
 
 function readTls(config: ApiServerConfig): TlsMaterial {

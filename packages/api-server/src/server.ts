@@ -5,7 +5,7 @@
  *   1. authentication: the front-proxy client certificate, then X-Remote-*
  *      (@cnpaas/service-kit's `authenticateFrontProxy`, the requestheader
  *      scheme) → 401 Status;
- *   2. for a registration (POST), the caller's rate limit (rate-limit.ts;
+ *   2. for a registration (POST), the caller's rate limit (service-kit's CallerRateLimiter;
  *      logins have their own limits, per caller and per address, in
  *      login-flow.ts)
  *      → 429 Status with Retry-After, before the SubjectAccessReview, as
@@ -27,6 +27,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import {
+  CallerRateLimiter,
   HEALTH_PATHS,
   HttpsService,
   addDiscoveryRoutes,
@@ -40,14 +41,18 @@ import {
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, SERVED, servedAt } from './api-group.js';
 import { askReviewWith, SubjectAccessReviewAuthorizer, type Attributes, type UserInfo } from './authorizer.js';
-import { DEFAULT_BODY_LIMIT, DEFAULT_REGISTRATION_TIMEOUT_MS } from './config.js';
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_REGISTRATION_BURST,
+  DEFAULT_REGISTRATION_TIMEOUT_MS,
+  DEFAULT_REGISTRATIONS_PER_MINUTE,
+} from './config.js';
 import { SERVED_GROUP_VERSION } from './discovery.js';
 import { ApiServerError, errorMessage, proxyError } from './errors.js';
 import type { KubeApi } from './kube-api.js';
 import type { Logger } from './logger.js';
 import { ApiServerMetrics } from './metrics.js';
 import { OPENAPI_V3_GROUP_PATH, OPENAPI_V3_ROOT, openApiV3 } from './openapi.js';
-import { CallerRateLimiter, DEFAULT_REGISTRATION_BURST, DEFAULT_REGISTRATIONS_PER_MINUTE } from './rate-limit.js';
 import { bodyFormat, decodeBody, toRegistrationRequest } from './registration-body.js';
 import { RegistrationFlow } from './registration-flow.js';
 import { failure, httpError, type KubeStatus } from './status.js';

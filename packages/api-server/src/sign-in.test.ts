@@ -10,13 +10,12 @@
  * with the TokenRequest is in component.live.test.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { signToken } from '@cnpaas/service-kit';
+import { CallerRateLimiter, signToken } from '@cnpaas/service-kit';
 import { PasswordHasher } from '@cnpaas/webhooks';
 import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
 import { describe, expect, it } from 'vitest';
 import { escapeFieldSelectorValue, type KubeApi, type ObjectKey, type WebshopUser } from './kube-api.js';
 import { LOGIN_FAILED_MESSAGE, LoginFlow } from './login-flow.js';
-import { CallerRateLimiter } from './rate-limit.js';
 import { VerificationFlow } from './verification-flow.js';
 import { refusal } from './test-support/refusal.js';
 

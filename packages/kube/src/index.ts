@@ -75,6 +75,7 @@ export {
   type ObjectCondition,
   type ObjectWatchSource,
 } from './await-condition.js';
+export { JustCreated, type JustCreatedOptions } from './just-created.js';
 export { Informer, type InformerOptions, type EventHandler, type BackoffOptions } from './informer.js';
 
 export {

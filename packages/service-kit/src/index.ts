@@ -54,6 +54,7 @@ export {
   type ServiceComposition,
 } from './composition.js';
 export { hostPort, parseHostPort, type HostPort } from './address.js';
+export { CallerRateLimiter, type RateDecision, type RateLimitOptions } from './caller-rate-limit.js';
 export {
   Flags,
   LOG_LEVELS,

@@ -4,9 +4,9 @@
  * @cnpaas/platform/testing), or in front of a FakeKubeApi (`startStack`) for
  * the faults a real apiserver cannot be made to produce on cue.
  */
+import { CallerRateLimiter } from '@cnpaas/service-kit';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { HttpKubeApi } from '../kube-api.js';
-import { CallerRateLimiter } from '../rate-limit.js';
 import { ApiServer } from '../server.js';
 import { capturingLogger } from './capture-logs.js';
 import { FakeKubeApi } from './fake-kube-api.js';

@@ -15,6 +15,7 @@ import {
   type Clock,
   type Controller,
   type EventRecorder,
+  JustCreated,
   keyOf,
   type Manager,
   objectKey,
@@ -34,7 +35,6 @@ import {
   TENANT_LABEL,
   USER_FINALIZER,
 } from './names.js';
-import { JustCreated } from './just-created.js';
 import { changedBeyondOwnWrites } from './own-writes.js';
 import { registrationReconciler } from './registration-controller.js';
 import { CONFIG_MAPS, EMAIL_TEMPLATES, NAMESPACES, REGISTRATION_REQUESTS, TENANTS, USERS } from './resources.js';
@@ -147,7 +147,7 @@ export function addWebshopControllers(options: WebshopControllersOptions): Websh
         ...(options.operatorUser ? { operatorUser: options.operatorUser } : {}),
       }),
     })
-    // As owns(), except for the event of a Namespace the Tenant's own pass is creating (just-created.ts):
+    // As owns(), except for the event of a Namespace the Tenant's own pass is creating (JustCreated):
     // that pass goes on to make the rest, and a second one would only read and write again what it
     // wrote. The store check tells an add or update (cached as it is) from a delete (gone from it).
     .watches(tenantNamespaces, (ns) =>

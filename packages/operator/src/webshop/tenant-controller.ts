@@ -25,13 +25,13 @@ import {
   type EventRecorder,
   hasFinalizer,
   isControlledBy,
+  type JustCreated,
   type Reconciler,
   type ReconcileResult,
 } from '@cnpaas/kube';
 import { childLabels, controlledBy, ensureChild, ownerReconcile, reportNameConflict } from './children.js';
 import { deleteIfPresent, dropFinalizer, getOrUndefined, withFinalizer, type WebshopApi } from './kube-api.js';
 import type { WebshopMetrics } from './metrics.js';
-import type { JustCreated } from './just-created.js';
 import { operatorAccessBinding } from './operator-access.js';
 import { OPERATOR_NAME, REGISTRATION_UID_LABEL, TENANT_FINALIZER, TENANT_LABEL } from './names.js';
 import { READY, StatusUpdate } from './status.js';
@@ -80,7 +80,7 @@ const applyTenant: ObjectStep<TenantControllerOptions, Tenant> = async (options,
     });
 
   const desired = desiredNamespace(tenant);
-  // Its ADDED event wakes nothing while this pass goes on to make the rest (just-created.ts); an event
+  // Its ADDED event wakes nothing while this pass goes on to make the rest (JustCreated); an event
   // swallowed meanwhile that was not of our create runs the Tenant again at the end.
   options.justCreated?.creating(name);
   const namespace = await ensureChild({

@@ -1,13 +1,16 @@
 /**
- * Children a reconcile is creating, so that the event of its own create does
- * not wake that reconciler again.
+ * Children a reconcile is creating, so that the watch event of its own
+ * create does not wake that reconciler again.
  *
- * The Tenant controller creates the Namespace and then, in the same pass, its
- * RoleBinding and the Tenant's status. The Namespace's ADDED event arrives
- * while that pass runs, and the work queue then runs the Tenant once more: a
- * pass that finds everything made, reads the RoleBinding (not watched) and,
- * when the cache does not show the first pass's status yet, writes the same
- * status again. The event of our own create tells us nothing we do not know.
+ * A controller that watches the objects it creates (`owns()`) is woken by
+ * the ADDED event of each of them. When the pass that made the child goes on
+ * to make more (the rest of its children, its status), that event arrives
+ * while the pass still runs, and the work queue runs the parent once more: a
+ * pass that finds everything made, re-reads what is not cached and, when the
+ * cache does not show the first pass's status yet, writes it again. The
+ * event of our own create tells us nothing we do not know. (kube-controller-
+ * manager's "expectations" solve the same problem for ReplicaSets' pods;
+ * this is the one-create-per-name form of it.)
  *
  * The event often comes before the create's answer, so a name is announced
  * before the create (`creating`) and settled after it (`settled`):
@@ -20,9 +23,12 @@
  * - an event of an object going away (deletionTimestamp) is never swallowed,
  *   and an announced name whose event has not come is forgotten after
  *   `ttlMs`, so a later change is not lost to it.
+ *
+ * Wiring: the reconciler calls `creating`/`settled` around its create, and
+ * the child's watch mapping drops an event for which `take` is true.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { realClock, type Clock } from '@cnpaas/kube';
+import { realClock, type Clock } from './clock.js';
 
 export interface JustCreatedOptions {
   clock?: Clock;

@@ -1,17 +1,18 @@
 /**
- * Registrations per caller: one token bucket per authenticated user name.
+ * A rate limit per caller: one token bucket per authenticated name.
  *
- * A registration costs far more than its request: a SubjectAccessReview,
- * two admission webhooks (one argon2id hash, 19 MiB), a Tenant, a Namespace,
- * RBAC, a Secret and a welcome mail. Without a limit one caller (a leaked
- * credential, a runaway script) can fill the store and the mail queue. Each
- * caller gets `burst` registrations at once and then `perMinute` a minute;
- * beyond that the answer is 429 TooManyRequests with Retry-After, as
- * kube-apiserver's own flow control answers.
+ * For requests that cost far more than their bytes (a registration runs a
+ * SubjectAccessReview, admission webhooks with a password hash, several
+ * objects and a mail; a sign-in a hash comparison and a token): without a
+ * limit one caller, a leaked credential or a runaway script, can fill the
+ * store or try passwords at the server's speed. Each caller gets `burst`
+ * requests at once and then `perMinute` a minute; beyond that the server
+ * answers 429 with Retry-After, as kube-apiserver's own flow control does.
  *
  * A refused request takes no token, so a caller who waits Retry-After gets
- * through. The key is the front-proxy user name kube-apiserver vouched for,
- * never a header the caller chose. Buckets live in memory, per process: a
+ * through. The key must be a name the server authenticated (a front-proxy
+ * user, a client certificate's subject), never a header the caller chose.
+ * Buckets live in memory, per process, at most `maxCallers` of them: a
  * restart forgets them, which at worst grants one extra burst.
  */
 
@@ -33,10 +34,6 @@ interface Bucket {
   /** When `tokens` was last brought up to date. */
   at: number;
 }
-
-/** Defaults: 5 at once, then one every 6 s (10 a minute): a person registering never notices, a script does. */
-export const DEFAULT_REGISTRATIONS_PER_MINUTE = 10;
-export const DEFAULT_REGISTRATION_BURST = 5;
 
 export class CallerRateLimiter {
   readonly perMinute: number;

@@ -1,5 +1,5 @@
-import { FakeClock } from '@cnpaas/kube';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from './clock.js';
 import { JustCreated } from './just-created.js';
 
 const ns = (name: string, uid: string, deleting = false) => ({
