@@ -32,7 +32,10 @@ describe('SqlBridge', () => {
       }
     }
     expect(() => bridge!.query('reader', 'slow one')).toThrow(
-      new BackendQueryError('no answer from TestDB within 1000 ms', 'TIMEOUT'),
+      new BackendQueryError(
+        'no answer from TestDB within 1000 ms; the statement may still complete there, so the outcome of a write is unknown',
+        'TIMEOUT',
+      ),
     );
     // The worker answers `slow one` 200 ms later, then this: the late answer comes first and must be dropped.
     expect(bridge.query('reader', 'two').rows).toEqual([{ text: 'two' }]);

@@ -122,7 +122,12 @@ export class SqlBridge {
       }
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(this.#flag, 0, seen, left) === 'timed-out') {
-        throw this.#error({ message: `no answer from ${this.#server} within ${this.#timeoutMs} ms`, code: 'TIMEOUT' });
+        // The worker cannot take back a statement it has sent: the server may still run it, and a write of
+        // it may yet commit. Say so, as etcd's "request timed out" does, rather than imply it failed.
+        throw this.#error({
+          message: `no answer from ${this.#server} within ${this.#timeoutMs} ms; the statement may still complete there, so the outcome of a write is unknown`,
+          code: 'TIMEOUT',
+        });
       }
       seen = Atomics.load(this.#flag, 0);
     }
