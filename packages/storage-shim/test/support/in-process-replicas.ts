@@ -13,9 +13,10 @@ import type * as Types from '../../src/types.js';
 import { type PostgresHandle, startPostgres } from './postgres.js';
 
 /**
- * Store replicas run in the test's own process on a shared network database,
- * for tests that inject one failure into a replica's drivers. They are built
- * from dist: the PostgreSQL driver's worker is a .js file beside its module.
+ * Store replicas run in the test's own process on the databases of a private
+ * PostgreSQL, for tests that inject one failure into a replica's drivers.
+ * They are built from dist: the PostgreSQL driver's worker is a .js file
+ * beside its module.
  */
 const built = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
 export const { registry, resolveEndpoint } = await built<typeof Registry>('drivers/registry.js');
