@@ -10,12 +10,13 @@ import {
   type Pem,
   type TestPki as KitTestPki,
 } from '@cnpaas/service-kit/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { EmailDelivery, type EmailDeliveryOptions } from './claim/exactly-once.js';
 import { MemoryEmailStatusStore } from './claim/memory-status-store.js';
 import type { EmailObject } from './email-resource.js';
 import { EmailSender, type EmailSenderOptions } from './email/sender.js';
 import type { SmtpSettings } from './email/smtp-settings.js';
-import { EmailFunctionServer, type EmailFunctionServerOptions } from './function/server.js';
+import { EmailFunctionServer } from './function/server.js';
 import { createLogger, type Logger } from './logger.js';
 import { messageIdFor } from './email/message.js';
 import { listMail, type StoredMail } from './mail/mail-store.js';
@@ -89,6 +90,8 @@ export async function startSink(options: { faults?: SinkFaults; log?: Logger } =
 
 export interface EmailFunctionFixture {
   url: string;
+  /** The function's PKI: it serves `server`, and of the clients `ca` signed it lets in only `trigger`. */
+  pki: TestPki;
   sink: TestSink;
   /** The Emails and their delivery status, as the function's apiserver would hold them: a test puts its Emails here. */
   store: MemoryEmailStatusStore;
@@ -100,8 +103,6 @@ export interface EmailFunctionFixture {
 }
 
 export interface EmailFunctionFixtureOptions {
-  /** The serving certificate and the CA whose client certificates it takes. */
-  tls: EmailFunctionServerOptions['tls'];
   faults?: SinkFaults;
   sender?: Pick<EmailSenderOptions, 'backoff' | 'deadlineMs'>;
   delivery?: Pick<EmailDeliveryOptions, 'retryAfterMs'>;
@@ -112,16 +113,17 @@ export interface EmailFunctionFixtureOptions {
  * The email function as `cnpaas up` runs it, on a loopback port: a real SMTP
  * sink, the sender and the exactly-once delivery over an in-memory store
  * (`store`), and the mTLS server that takes only cnpaas-trigger's client
- * certificate; everything logs at trace into `lines`.
+ * certificate, from a PKI of its own; everything logs at trace into `lines`.
  */
-export async function startEmailFunction(options: EmailFunctionFixtureOptions): Promise<EmailFunctionFixture> {
+async function startEmailFunction(options: EmailFunctionFixtureOptions): Promise<EmailFunctionFixture> {
+  const pki = await testPki();
   const store = new MemoryEmailStatusStore();
   const { log, lines } = capturingLogger('trace');
   const sink = await startSink(options.faults ? { faults: options.faults } : {});
   const sender = new EmailSender({ settings: sink.settings, log, ...options.sender });
   const delivery = new EmailDelivery({ store, sender, log, claimLeaseMs: 5_000, ...options.delivery });
   const server = new EmailFunctionServer({
-    tls: options.tls,
+    tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert },
     allowedClientNames: ['cnpaas-trigger'],
     delivery,
     log,
@@ -130,6 +132,7 @@ export async function startEmailFunction(options: EmailFunctionFixtureOptions): 
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
   return {
     url,
+    pki,
     sink,
     store,
     log,
@@ -139,6 +142,23 @@ export async function startEmailFunction(options: EmailFunctionFixtureOptions): 
       await sink.close();
     },
   };
+}
+
+/**
+ * The email function of the tests of the file (or describe) that calls this,
+ * started in a beforeAll and closed in an afterAll. That beforeAll fills the
+ * object in: read it inside a hook or a test.
+ */
+export function useEmailFunction(options: EmailFunctionFixtureOptions = {}): EmailFunctionFixture {
+  const fixture = {} as EmailFunctionFixture;
+  beforeAll(async () => {
+    Object.assign(fixture, await startEmailFunction(options));
+  });
+  // A beforeAll that failed left nothing to close.
+  afterAll(async () => {
+    if ('close' in fixture) await fixture.close();
+  });
+  return fixture;
 }
 
 let counter = 0;

@@ -1,31 +1,15 @@
 import { httpsCall } from '@cnpaas/service-kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messageIdFor } from '../email/message.js';
-import {
-  SECRET_BODY,
-  SMTP_PASSWORD,
-  emailObject,
-  startEmailFunction,
-  testPki,
-  type EmailFunctionFixture,
-  type TestPki,
-} from '../test-support.js';
+import { SECRET_BODY, SMTP_PASSWORD, emailObject, useEmailFunction } from '../test-support.js';
 
-let pki: TestPki;
-let fn: EmailFunctionFixture;
 let failRcpt = false;
-
-beforeAll(async () => {
-  pki = await testPki();
-  fn = await startEmailFunction({
-    tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca.cert },
-    faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) },
-    sender: { backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 },
-    delivery: { retryAfterMs: 7_000 },
-    bodyLimit: 64 * 1024,
-  });
+const fn = useEmailFunction({
+  faults: { rcptTo: () => (failRcpt ? { code: 451, message: 'try later' } : undefined) },
+  sender: { backoff: { initialMs: 20, maxMs: 50 }, deadlineMs: 400 },
+  delivery: { retryAfterMs: 7_000 },
+  bodyLimit: 64 * 1024,
 });
-afterAll(() => fn.close());
 
 interface Reply {
   status: number;
@@ -38,10 +22,10 @@ async function call(
   path: string,
   options: { body?: unknown; raw?: string; client?: { cert: string; key: string } | null } = {},
 ): Promise<Reply> {
-  const client = options.client === undefined ? pki.trigger : options.client;
+  const client = options.client === undefined ? fn.pki.trigger : options.client;
   const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const r = await httpsCall(`${fn.url}${path}`, {
-    ca: pki.ca.cert,
+    ca: fn.pki.ca.cert,
     client: client ?? undefined,
     body: payload,
     contentType: 'application/json',
@@ -61,8 +45,8 @@ describe('email function server', () => {
   it('rejects POSTs without a client certificate, from another CA, or with another CN', async () => {
     const email = fn.store.put(emailObject());
     expect((await call('/', { body: email, client: null })).status).toBe(401);
-    expect((await call('/', { body: email, client: pki.strangerClient })).status).toBe(401);
-    expect((await call('/', { body: email, client: pki.otherClient })).status).toBe(403);
+    expect((await call('/', { body: email, client: fn.pki.strangerClient })).status).toBe(401);
+    expect((await call('/', { body: email, client: fn.pki.otherClient })).status).toBe(403);
     expect(fn.store.peek(email.metadata)!.status).toBeUndefined();
     // Once per refused request: the hook refuses, the error handler counts.
     const metrics = String((await call('/metrics', { client: null })).body);

@@ -8,19 +8,11 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { lookup } from 'node:dns/promises';
 import type { TLSSocket } from 'node:tls';
-import { testCa, testLeaf } from '@cnpaas/service-kit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { manifestPath } from '../component.js';
-import {
-  SECRET_BODY,
-  emailObject,
-  startEmailFunction,
-  testPki,
-  type EmailFunctionFixture,
-  type TestPki,
-} from '../test-support.js';
+import { SECRET_BODY, emailObject, testPki, useEmailFunction, type TestPki } from '../test-support.js';
 import { loadDeliveryTls } from './delivery-tls.js';
 import { HttpDeliverer, classifyStatus, parseRetryAfter, type DeliveryTls } from './http-delivery.js';
 import { TriggerRunner } from './runner.js';
@@ -245,23 +237,8 @@ describe('HttpDeliverer (HTTPS, optional mTLS)', () => {
 });
 
 describe('the demo email trigger against the real email function', () => {
-  let fn: EmailFunctionFixture;
-  /** The delivery CA (apart from the cluster CA pki.ca): signs the function's serving and the trigger's delivery certificate. */
-  let delivery: { ca: { cert: string }; serving: { cert: string; key: string }; client: { cert: string; key: string } };
-
-  beforeAll(async () => {
-    const ca = await testCa('cnpaas-delivery-ca');
-    delivery = {
-      ca,
-      serving: await testLeaf({ commonName: 'cnpaas-email-function', ca, usage: 'server' }),
-      client: await testLeaf({ commonName: 'cnpaas-trigger', ca, usage: 'client' }),
-    };
-    fn = await startEmailFunction({
-      tls: { key: delivery.serving.key, cert: delivery.serving.cert, clientCa: delivery.ca.cert },
-      sender: { deadlineMs: 2_000 },
-    });
-  });
-  afterAll(() => fn.close());
+  /** The function's own PKI (apart from the cluster CA pki.ca) signs its serving and the trigger's delivery certificate. */
+  const fn = useEmailFunction({ sender: { deadlineMs: 2_000 } });
 
   /** The two manifests as cnpaas up fills them. */
   function manifests(): {
@@ -271,9 +248,9 @@ describe('the demo email trigger against the real email function', () => {
     const fill = (file: string): string =>
       readFileSync(manifestPath(file), 'utf8')
         .replaceAll('{{EMAIL_FUNCTION_URL}}', `${fn.url}/email`)
-        .replaceAll('{{CA_BUNDLE}}', Buffer.from(delivery.ca.cert).toString('base64'))
-        .replaceAll('{{DELIVERY_TLS_CRT}}', Buffer.from(delivery.client.cert).toString('base64'))
-        .replaceAll('{{DELIVERY_TLS_KEY}}', Buffer.from(delivery.client.key).toString('base64'));
+        .replaceAll('{{CA_BUNDLE}}', Buffer.from(fn.pki.ca.cert).toString('base64'))
+        .replaceAll('{{DELIVERY_TLS_CRT}}', Buffer.from(fn.pki.trigger.cert).toString('base64'))
+        .replaceAll('{{DELIVERY_TLS_KEY}}', Buffer.from(fn.pki.trigger.key).toString('base64'));
     const trigger = parse(fill('email-trigger.yaml')) as HTTPTrigger;
     trigger.metadata = { ...trigger.metadata, uid: 'trigger-uid', generation: 1 };
     return { trigger, secret: parse(fill('email-trigger-delivery-secret.yaml')) };
@@ -347,7 +324,7 @@ describe('the demo email trigger against the real email function', () => {
     // A certificate from the cluster CA (what the trigger's apiserver identity is) gets nowhere with the function.
     const clusterIdentity = new HttpDeliverer({
       targets,
-      tls: () => ({ ca: delivery.ca.cert, cert: pki.trigger.cert, key: pki.trigger.key }),
+      tls: () => ({ ca: fn.pki.ca.cert, cert: pki.trigger.cert, key: pki.trigger.key }),
     });
     expect(await clusterIdentity.send(req)).toMatchObject({ result: 'permanent', status: 401 });
     clusterIdentity.close();

@@ -28,18 +28,36 @@ function open(opener: BackendOpener) {
   return t.store;
 }
 
+/** A method of `T` by name. */
+type MethodOf<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+
+/**
+ * Makes `target[method]` throw `error()` on its next call while `armed[method]`
+ * is set, and clears the flag: one injected failure per arming.
+ */
+function failWhenArmed<T, M extends MethodOf<T> & string>(
+  target: T,
+  method: M,
+  armed: Record<M, boolean>,
+  error: () => Error,
+): void {
+  const call = (target[method] as (...args: unknown[]) => unknown).bind(target);
+  target[method] = ((...args: unknown[]) => {
+    if (!armed[method]) return call(...args);
+    armed[method] = false;
+    throw error();
+  }) as T[M];
+}
+
 function openFaulty() {
-  const fault = { armed: false };
+  const fault = { commit: false };
   const opener: BackendOpener = {
     ...registry,
     openMeta(dataDir, options) {
       const meta = registry.openMeta(dataDir, options);
-      const commit = meta.commit.bind(meta);
-      meta.commit = () => {
-        if (!fault.armed) return commit();
-        fault.armed = false;
-        throw Object.assign(new Error('database or disk is full (injected by the test)'), { code: 'SQLITE_FULL' });
-      };
+      failWhenArmed(meta, 'commit', fault, () =>
+        Object.assign(new Error('database or disk is full (injected by the test)'), { code: 'SQLITE_FULL' }),
+      );
       return meta;
     },
   };
@@ -49,7 +67,7 @@ function openFaulty() {
 describe('a lease change whose meta.db COMMIT fails', () => {
   it('leaves no granted lease behind', async () => {
     const { store, fault } = openFaulty();
-    fault.armed = true;
+    fault.commit = true;
     await expect(store.leaseGrant(7n, 60)).rejects.toThrow('database space exceeded');
     expect(store.leases()).toEqual([]);
     expect(store.leaseTimeToLive(7n, false)).toBeUndefined();
@@ -59,7 +77,7 @@ describe('a lease change whose meta.db COMMIT fails', () => {
   it('keeps the lease it failed to revoke', async () => {
     const { store, fault } = openFaulty();
     await store.leaseGrant(7n, 60);
-    fault.armed = true;
+    fault.commit = true;
     await expect(store.leaseRevoke(7n)).rejects.toThrow('database space exceeded');
     expect(store.leases()).toEqual([7n]);
     expect(store.leaseRenew(7n)).toBe(60);
@@ -79,28 +97,13 @@ describe('a failed batch whose state cannot be read back', () => {
       ...registry,
       openDefault(dataDir, options) {
         const main = registry.openDefault(dataDir, options);
-        const write = main.put.bind(main);
-        main.put = (...args) => {
-          if (!faults.put) return write(...args);
-          faults.put = false;
-          throw injected('the put');
-        };
-        const lastRevision = main.lastRevision.bind(main);
-        main.lastRevision = () => {
-          if (!faults.lastRevision) return lastRevision();
-          faults.lastRevision = false;
-          throw injected('reading the revision');
-        };
+        failWhenArmed(main, 'put', faults, () => injected('the put'));
+        failWhenArmed(main, 'lastRevision', faults, () => injected('reading the revision'));
         return main;
       },
       openMeta(dataDir, options) {
         const meta = registry.openMeta(dataDir, options);
-        const leases = meta.leases.bind(meta);
-        meta.leases = () => {
-          if (!faults.leases) return leases();
-          faults.leases = false;
-          throw injected('reading the leases');
-        };
+        failWhenArmed(meta, 'leases', faults, () => injected('reading the leases'));
         return meta;
       },
     };

@@ -1,8 +1,8 @@
 import Pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { put } from '../../src/mvcc/test-helpers.js';
-import { InProcessReplicas, injected, patchedOpener, rangeRequest, until } from '../support/in-process-replicas.js';
-import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
+import { injected, patchedOpener, rangeRequest, until, useInProcessReplicas } from '../support/in-process-replicas.js';
+import { postgresMissing } from '../support/postgres.js';
 
 /**
  * A replica's batch holds a transaction open on the main database from its
@@ -17,14 +17,7 @@ import { type PostgresHandle, postgresMissing, startPostgres } from '../support/
  * main database waits until the test lets it fail. Everything else is two
  * real replicas on a private PostgreSQL.
  */
-const replicas = new InProcessReplicas();
-let pg: PostgresHandle | undefined;
-
-afterEach(async () => {
-  await replicas.close();
-  await pg?.stop();
-  pg = undefined;
-});
+const replicas = useInProcessReplicas();
 
 /** The main database's next read-ahead (while `armed`) held until `fail` is called. */
 function faultyOpener() {
@@ -45,13 +38,8 @@ function faultyOpener() {
 
 describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while the replica's batch is open", () => {
   it('stays recorded when that batch fails, so every replica refuses the compacted revisions', async () => {
-    pg = await startPostgres();
-    await pg.createDatabase('shared');
-    const url = pg.url('shared');
     const { opener, fault } = faultyOpener();
-    const a = replicas.open({ main: url, opener });
-    const b = replicas.open({ main: url });
-    await Promise.all([a.recovered, b.recovered]);
+    const { a, b, url } = await replicas.pairOnShared(opener);
     const first = (await a.put(put('/k/1', 'one'))).revision;
     const second = (await a.put(put('/k/1', 'two'))).revision;
 

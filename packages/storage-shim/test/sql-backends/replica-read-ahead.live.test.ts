@@ -1,17 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { put } from '../../src/mvcc/test-helpers.js';
-import type { BackendOpener } from '../../src/mvcc/backend.js';
 import type { TxnRequest } from '../../src/types.js';
 import {
-  InProcessReplicas,
   injected,
   loadTopology,
   patchedOpener,
   rangeRequest,
+  useInProcessReplicas,
 } from '../support/in-process-replicas.js';
-import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
+import { postgresMissing } from '../support/postgres.js';
 import { routedTopology } from '../support/topology.js';
 
 /**
@@ -28,26 +27,15 @@ import { routedTopology } from '../support/topology.js';
  * fails once, while the routed database's real load is in flight. Everything
  * else is two real replicas over two databases of a private PostgreSQL.
  */
-const replicas = new InProcessReplicas();
-let pg: PostgresHandle | undefined;
+const replicas = useInProcessReplicas();
 
-afterEach(async () => {
-  await replicas.close();
-  await pg?.stop();
-  pg = undefined;
-});
-
-/** A replica on `main` whose keys under `/x/` live in `routed`. */
-function replica(options: { main: string; routed: string; opener?: BackendOpener }) {
-  return replicas.open({
-    main: options.main,
-    ...(options.opener ? { opener: options.opener } : {}),
-    topology: (dataDir) => {
-      const file = join(dataDir, 'topology.yaml');
-      writeFileSync(file, routedTopology([{ name: 'routed', endpoint: options.routed, prefix: '/x/' }]));
-      return loadTopology(file, dataDir);
-    },
-  });
+/** A replica's topology: its keys under `/x/` live in the database `routed`. */
+function xKeysIn(routed: string) {
+  return (dataDir: string) => {
+    const file = join(dataDir, 'topology.yaml');
+    writeFileSync(file, routedTopology([{ name: 'routed', endpoint: routed, prefix: '/x/' }]));
+    return loadTopology(file, dataDir);
+  };
 }
 
 /** The main database's read-ahead failing once (while `armed`). */
@@ -67,14 +55,9 @@ function faultyOpener() {
 
 describe.skipIf(postgresMissing() !== undefined)('a batch whose read-ahead fails in one backend', () => {
   it("leaves nothing another backend's late answer could make the next batch read as current", async () => {
-    pg = await startPostgres();
-    await pg.createDatabase('main');
-    await pg.createDatabase('routed');
-    const urls = { main: pg.url('main'), routed: pg.url('routed') };
+    const pg = await replicas.postgres('main', 'routed');
     const { opener, fault } = faultyOpener();
-    const a = replica({ ...urls, opener });
-    const b = replica(urls);
-    await Promise.all([a.recovered, b.recovered]);
+    const { a, b } = await replicas.pair({ main: pg.url('main'), topology: xKeysIn(pg.url('routed')), opener });
 
     await b.put(put('/x/k', 'one'));
     // Reads a key of each database: the main one's load fails, the routed one's is sent and answers later.

@@ -1,8 +1,8 @@
 import Pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { put } from '../../src/mvcc/test-helpers.js';
-import { InProcessReplicas, injected, patchedOpener, until } from '../support/in-process-replicas.js';
-import { type PostgresHandle, postgresMissing, startPostgres } from '../support/postgres.js';
+import { injected, patchedOpener, until, useInProcessReplicas } from '../support/in-process-replicas.js';
+import { postgresMissing } from '../support/postgres.js';
 
 /**
  * How replicas order and share their writes, at the two points where a
@@ -23,14 +23,7 @@ import { type PostgresHandle, postgresMissing, startPostgres } from '../support/
  * Without that row the lock locks nothing and two replicas would take one
  * revision: the store refuses writes instead, naming the row and the fix.
  */
-const replicas = new InProcessReplicas();
-let pg: PostgresHandle | undefined;
-
-afterEach(async () => {
-  await replicas.close();
-  await pg?.stop();
-  pg = undefined;
-});
+const replicas = useInProcessReplicas();
 
 /** The meta's compact-revision read failing once after a catch-up read rows (while `armed`). */
 function faultyOpener() {
@@ -57,13 +50,8 @@ function faultyOpener() {
 
 describe.skipIf(postgresMissing() !== undefined)("a replica's catch-up that fails half-way", () => {
   it('reads the same window again and delivers every revision of the other replica once, in order', async () => {
-    pg = await startPostgres();
-    await pg.createDatabase('shared');
-    const url = pg.url('shared');
     const { opener, fault } = faultyOpener();
-    const a = replicas.open({ main: url, opener });
-    const b = replicas.open({ main: url });
-    await Promise.all([a.recovered, b.recovered]);
+    const { a, b } = await replicas.pairOnShared(opener);
     const delivered: number[] = [];
     a.onCommit((revisions) => delivered.push(...revisions.map((r) => r.revision)));
 
@@ -84,8 +72,7 @@ describe.skipIf(postgresMissing() !== undefined)("a replica's catch-up that fail
 
 describe.skipIf(postgresMissing() !== undefined)("replicas whose revision lock's row is gone", () => {
   it('refuse every write, naming the row and the fix, and write nothing; once the row is back they write again', async () => {
-    pg = await startPostgres();
-    await pg.createDatabase('shared');
+    const pg = await replicas.postgres('shared');
     const url = pg.url('shared');
     const store = replicas.open({ main: url });
     await store.recovered;

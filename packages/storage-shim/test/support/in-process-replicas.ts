@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import type * as Registry from '../../src/drivers/registry.js';
 import type * as Errors from '../../src/errors.js';
 import type { BackendDriver, BackendOpener, MetaBackend } from '../../src/mvcc/backend.js';
@@ -9,11 +10,13 @@ import type * as Store from '../../src/mvcc/store.js';
 import type { RevisionStore } from '../../src/mvcc/store.js';
 import type * as Topology from '../../src/routing/topology.js';
 import type * as Types from '../../src/types.js';
+import { type PostgresHandle, startPostgres } from './postgres.js';
 
 /**
- * Store replicas run in the test's own process on a shared network database,
- * for tests that inject one failure into a replica's drivers. They are built
- * from dist: the PostgreSQL driver's worker is a .js file beside its module.
+ * Store replicas run in the test's own process on the databases of a private
+ * PostgreSQL, for tests that inject one failure into a replica's drivers.
+ * They are built from dist: the PostgreSQL driver's worker is a .js file
+ * beside its module.
  */
 const built = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
 export const { registry, resolveEndpoint } = await built<typeof Registry>('drivers/registry.js');
@@ -37,16 +40,36 @@ export function patchedOpener(patch: (opened: { main: BackendDriver; meta: MetaB
   };
 }
 
-/** Replicas opened by a test, each in a data dir of its own; `close` stops them and removes the dirs. */
+/** The databases a replica opens, and how. */
+export interface ReplicaOptions {
+  /** The database URL of its main backend and meta. */
+  main: string;
+  /** How its databases open; default the registry. */
+  opener?: BackendOpener;
+  /** Routes keys to other databases (written into its data dir). */
+  topology?: (dataDir: string) => Topology.Topology;
+}
+
+/**
+ * The replicas a test opens, each in a data dir of its own, and the private
+ * PostgreSQL they share; `close` stops the replicas, removes their dirs and
+ * stops the server.
+ */
 export class InProcessReplicas {
   readonly #stores: RevisionStore[] = [];
   readonly #dirs: string[] = [];
+  #pg: PostgresHandle | undefined;
 
-  /**
-   * A replica whose main backend and meta are in `main` (a database URL);
-   * `topology` routes keys to other databases (written into its data dir).
-   */
-  open(options: { main: string; opener?: BackendOpener; topology?: (dataDir: string) => Topology.Topology }) {
+  /** Starts the test's PostgreSQL, with `databases` created in it. */
+  async postgres(...databases: string[]): Promise<PostgresHandle> {
+    if (this.#pg) throw new Error('this test already started its PostgreSQL: the replicas share one');
+    const pg = await startPostgres();
+    this.#pg = pg;
+    for (const name of databases) await pg.createDatabase(name);
+    return pg;
+  }
+
+  open(options: ReplicaOptions): RevisionStore {
     const dataDir = mkdtempSync(join(tmpdir(), 'cnpaas-replica-'));
     this.#dirs.push(dataDir);
     const store = new BuiltStore({
@@ -61,10 +84,40 @@ export class InProcessReplicas {
     return store;
   }
 
-  async close(): Promise<void> {
-    for (const s of this.#stores.splice(0)) await s.close();
-    for (const d of this.#dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  /**
+   * Two replicas on the same databases, both recovered: `a` opens them
+   * through `opener` (the one the test injects its failure into), `b` as they are.
+   */
+  async pair(options: ReplicaOptions & { opener: BackendOpener }): Promise<{ a: RevisionStore; b: RevisionStore }> {
+    const { opener, ...databases } = options;
+    const a = this.open({ ...databases, opener });
+    const b = this.open(databases);
+    await Promise.all([a.recovered, b.recovered]);
+    return { a, b };
   }
+
+  /** Starts the test's PostgreSQL with one database, `shared`, and a `pair` on it; `url` is the database's. */
+  async pairOnShared(opener: BackendOpener): Promise<{ a: RevisionStore; b: RevisionStore; url: string }> {
+    const url = (await this.postgres('shared')).url('shared');
+    return { ...(await this.pair({ main: url, opener })), url };
+  }
+
+  async close(): Promise<void> {
+    try {
+      for (const s of this.#stores.splice(0)) await s.close();
+    } finally {
+      for (const d of this.#dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+      await this.#pg?.stop();
+      this.#pg = undefined;
+    }
+  }
+}
+
+/** The replicas of each test of the file (or describe) that calls this, closed after each test. */
+export function useInProcessReplicas(): InProcessReplicas {
+  const replicas = new InProcessReplicas();
+  afterEach(() => replicas.close());
+  return replicas;
 }
 
 /** Polls `check` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
