@@ -71,12 +71,23 @@ export function crd(k: ScaleKind): Record<string, unknown> {
   };
 }
 
-/** One object of a kind: the label the reads select on, and ~150 bytes of spec. */
+/** Objects per `batch` label value: a selector on it matches this many of a kind. */
+export const BATCH_SIZE = 10;
+
+/** The `batch` label of iteration `i`: iterations 0–9 share batch 0, 10–19 batch 1, and so on. */
+export function batchOf(i: number): number {
+  return Math.floor(i / BATCH_SIZE);
+}
+
+/**
+ * One object of a kind: the labels the reads select on (`name`, unique; `batch`, shared by ten
+ * iterations), and ~150 bytes of spec.
+ */
 export function object(k: ScaleKind, name: string, i: number): Record<string, unknown> {
   return {
     apiVersion: `${GROUP}/${VERSION}`,
     kind: k.kind,
-    metadata: { name, labels: { name, [SKIP_METADATA_CACHING_LABEL]: '' } },
+    metadata: { name, labels: { name, batch: String(batchOf(i)), [SKIP_METADATA_CACHING_LABEL]: '' } },
     spec: { region: ['europe-west1', 'us-central1', 'asia-east1'][i % 3], size: i % 1000, owner: `team-${i % 97}` },
   };
 }

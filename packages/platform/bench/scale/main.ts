@@ -95,7 +95,10 @@ backend), virtual users that each loop over one iteration (create one object
 of every kind under one name, labelled \`name=<name>\`, then read every kind
 back with \`?labelSelector=name=<name>\` and check that exactly that object
 came back; each request is a check), until the target count, the time
-limit, or the stack runs out. One datastore at a time, each with an
+limit, or the stack runs out. Apart from that shape (not in its checks or
+score), each ten iterations share a \`batch=<n>\` label, and once all ten
+are done every kind is read by it and must answer exactly those ten: the
+"read of ten" rows, a LIST of ten objects out of the kind's whole. One datastore at a time, each with an
 unmodified kube-apiserver with its watch cache on, as a default cluster runs
 it. Resident memory of kube-apiserver and of the datastore, and the
 datastore's disk use, are sampled every 5 s. The score is the public
@@ -300,6 +303,20 @@ function summaryCells(sides: SideResult[]): string[][] {
       },
     ],
     [
+      'read of ten by label p50 / p99, ms (checks, failed)',
+      (s) => {
+        const r = s.load.batchReads.sorted();
+        return `${ms(percentile(r, 50))} / ${ms(percentile(r, 99))} (${num(s.load.batchChecks)}, ${num(s.load.batchFailed)})`;
+      },
+    ],
+    [
+      'read of ten p99, last tenth of the run, ms',
+      (s) => {
+        const r = s.load.batchReads.sorted(Math.floor(s.load.batchReads.length * 0.9));
+        return ms(percentile(r, 99));
+      },
+    ],
+    [
       'kube-apiserver RSS peak / at end',
       (s) => `${mib(peak(s.samples, (x) => x.apiserverRss))} / ${mib(s.samples.at(-1)?.apiserverRss)}`,
     ],
@@ -351,7 +368,7 @@ async function main(): Promise<void> {
   const about = [
     `machine: ${info.cpu}, ${info.cores} cores, ${info.kernel}; temp dirs on ${info.filesystem}; Node ${info.node}`,
     `kube-apiserver v${kubeVersion}: ${datastores.map((d) => `${d} side ${apiserverMode(d as DatastoreKind)}`).join('; ')}; ${setups.join('; ')}`,
-    `workload: up to ${num(objects)} objects over ${KINDS.length} CRD kinds (${GROUP}), ${concurrency} virtual users, each iteration one create per kind then one read per kind by \`labelSelector=name=<name>\`; at most ${Math.round(durationMs / 1000)} s per datastore, one datastore at a time`,
+    `workload: up to ${num(objects)} objects over ${KINDS.length} CRD kinds (${GROUP}), ${concurrency} virtual users, each iteration one create per kind then one read per kind by \`labelSelector=name=<name>\`, and per ten iterations one read of ten per kind by \`labelSelector=batch=<n>\`; at most ${Math.round(durationMs / 1000)} s per datastore, one datastore at a time`,
     `load average before each side: ${sides.map((s) => `${s.kind} ${s.loadBefore}`).join('; ')}`,
     `commit ${info.commit}`,
   ];

@@ -3,12 +3,17 @@
  * back by label" benchmark: each virtual user loops; one iteration creates one
  * object of each of the six kinds under one name, then reads each kind back
  * with `?labelSelector=name=<name>` and checks that exactly that object comes
- * back. Every request is one check. The run stops at a target object count,
+ * back. Every request is one check. Besides that shape, the last iteration of
+ * each ten to finish reads each kind with `?labelSelector=batch=<n>` and
+ * checks that exactly the ten objects of those iterations come back (fewer if
+ * a create failed): a LIST of ten. Those reads are kept apart (`batchReads`),
+ * so the score and the all-requests percentiles stay those of the public
+ * shape. The run stops at a target object count,
  * at a time limit, or when the stack runs out (a sustained wall of failures,
  * or a process gone), whichever comes first, and says which.
  */
 import type { KubeClient } from '@cnpaas/kube';
-import { collectionPath, KINDS, object } from './kinds.js';
+import { BATCH_SIZE, batchOf, collectionPath, KINDS, object } from './kinds.js';
 
 export interface ScaleLoadOptions {
   /** Objects to create in all (spread evenly over the six kinds). */
@@ -59,6 +64,10 @@ export interface ScaleLoadResult {
   failed: number;
   creates: Samples;
   reads: Samples;
+  /** The reads of ten by `batch=<n>`; their checks and failures are not in `checks` and `failed`. */
+  batchReads: Samples;
+  batchChecks: number;
+  batchFailed: number;
   /** Why the run ended: 'objects', 'time' or what ran out. */
   stop: string;
   /** The first few distinct failure messages, with how often each came. */
@@ -81,7 +90,12 @@ function describe(status: number, body: Buffer): string {
 export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions): Promise<ScaleLoadResult> {
   const creates = new Samples();
   const reads = new Samples();
+  const batchReads = new Samples();
   const failures = new Map<string, number>();
+  /** Per batch not yet read: its iterations finished, and per kind the names created. */
+  const batches = new Map<number, { finished: number; created: Map<string, Set<string>> }>();
+  let batchChecks = 0;
+  let batchFailed = 0;
   const iterations = Math.ceil(options.objects / KINDS.length);
   let nextIteration = 0;
   let created = 0;
@@ -92,8 +106,10 @@ export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions):
   const start = performance.now();
   const deadline = start + options.durationMs;
 
-  const fail = (why: string) => {
-    failed += 1;
+  /** A failed check; one of the reads of ten counts apart from the public shape's. */
+  const fail = (why: string, ofTen = false) => {
+    if (ofTen) batchFailed += 1;
+    else failed += 1;
     inARow += 1;
     if (failures.size < 8 || failures.has(why)) failures.set(why, (failures.get(why) ?? 0) + 1);
     if (inARow >= WALL_OF_FAILURES && !stop) stop = `ran out: ${inARow} failed checks in a row (first kind: ${why})`;
@@ -102,8 +118,44 @@ export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions):
     inARow = 0;
   };
 
+  const batchAt = (b: number) => {
+    let batch = batches.get(b);
+    if (!batch) {
+      batch = { finished: 0, created: new Map(KINDS.map((k) => [k.plural, new Set<string>()])) };
+      batches.set(b, batch);
+    }
+    return batch;
+  };
+
+  /** A LIST of ten: every kind by the batch's label, once all ten of its iterations are done. */
+  const readBatch = async (b: number, created: Map<string, Set<string>>) => {
+    for (const k of KINDS) {
+      const expected = created.get(k.plural)!;
+      const t0 = performance.now();
+      batchChecks += 1;
+      try {
+        const res = await http.raw('GET', `${collectionPath(k)}?labelSelector=${encodeURIComponent(`batch=${b}`)}`);
+        batchReads.push(performance.now() - t0);
+        if (res.status !== 200) {
+          fail(`read of ten: ${describe(res.status, res.body)}`, true);
+          continue;
+        }
+        const list = JSON.parse(res.body.toString('utf8')) as { items: { metadata: { name: string } }[] };
+        const names = list.items.map((o) => o.metadata.name);
+        if (names.length === expected.size && names.every((n) => expected.has(n))) pass();
+        else {
+          fail(`read of ten: ${names.length} items for the selector, expected the ${expected.size} of the batch`, true);
+        }
+      } catch (err) {
+        fail(`read of ten: ${(err as Error).message.slice(0, 160)}`, true);
+      }
+    }
+  };
+
   const iteration = async (i: number) => {
     const name = `o-${i.toString(36).padStart(5, '0')}`;
+    const b = batchOf(i);
+    const batch = batchAt(b);
     for (const k of KINDS) {
       if (created >= options.objects) break;
       const t0 = performance.now();
@@ -113,6 +165,7 @@ export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions):
         creates.push(performance.now() - t0);
         if (res.status === 201) {
           created += 1;
+          batch.created.get(k.plural)!.add(name);
           pass();
         } else fail(`create: ${describe(res.status, res.body)}`);
       } catch (err) {
@@ -135,6 +188,12 @@ export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions):
       } catch (err) {
         fail(`read: ${(err as Error).message.slice(0, 160)}`);
       }
+    }
+    // The last of the ten to finish reads them (a batch cut short by the end of the run is not read).
+    batch.finished += 1;
+    if (batch.finished === BATCH_SIZE) {
+      batches.delete(b);
+      await readBatch(b, batch.created);
     }
   };
 
@@ -162,5 +221,17 @@ export async function runScaleLoad(http: KubeClient, options: ScaleLoadOptions):
     clearInterval(tick);
   }
   options.onTick({ elapsedMs: performance.now() - start, created, checks, failed });
-  return { wallMs: performance.now() - start, created, checks, failed, creates, reads, stop, failures };
+  return {
+    wallMs: performance.now() - start,
+    created,
+    checks,
+    failed,
+    creates,
+    reads,
+    batchReads,
+    batchChecks,
+    batchFailed,
+    stop,
+    failures,
+  };
 }
