@@ -20,6 +20,9 @@
  * A class declaration, not a `const`: it names the value and the instance
  * type at once. The message and the hint stay with each raise: they name the
  * file, flag or object at fault, where the table's fix is the general one.
+ *
+ * `@cnpaas/service-kit/define-errors` is this file alone, with the two bases,
+ * for a package that should not load the rest of the kit (the Nx plugin).
  */
 import {
   HttpServiceError,
@@ -31,6 +34,9 @@ import {
   type ServiceError,
   type ServiceErrorOptions,
 } from './errors.js';
+
+export { HttpServiceError, ServiceError } from './errors.js';
+export type { ErrorFactory, HttpServiceErrorOptions, ServiceErrorOptions } from './errors.js';
 
 /** One code of a registry, as docs/errors.md shows it. */
 export interface ErrorCodeInfo {

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFiles, generateFiles, logger, updateJson, type GeneratorCallback, type Tree } from '@nx/devkit';
-import { NxPluginError } from '../../errors.js';
+import { badOption } from '../../errors.js';
 import { isDns1035Label, kindPluralOf, pluralOf } from './plural.js';
 import type { ServiceGeneratorSchema } from './schema.js';
 
@@ -86,10 +86,6 @@ const RESERVED_KINDS = new Set([
 ]);
 const RESERVED_CLASS_NAMES = new Set(['Service', 'Kube', 'Manager', 'Component']);
 
-function bad(message: string, hint: string): NxPluginError {
-  return new NxPluginError('CNPAAS_NX_PLUGIN_BAD_OPTION', message, hint);
-}
-
 /** `Bad_Name` → `bad-name`, `StockKeeper` → `stock-keeper`: what to suggest for a name that is not kebab-case. */
 export function toKebab(text: string): string {
   return text
@@ -113,13 +109,13 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
   const name = String(options.name ?? '').trim();
   if (!KEBAB.test(name)) {
     const suggestion = toKebab(name) || 'inventory';
-    throw bad(
+    throw badOption(
       `--name "${name}" is not kebab-case (lowercase letters and digits, words joined by single hyphens, starting with a letter)`,
       `use --name ${suggestion}`,
     );
   }
   if (name.length > MAX_NAME) {
-    throw bad(
+    throw badOption(
       `--name "${name}" is ${name.length} characters; its namespace ${name}-system would exceed 63`,
       `use a name of at most ${MAX_NAME} characters`,
     );
@@ -127,38 +123,41 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
   const kind = String(options.kind ?? '').trim();
   if (!PASCAL.test(kind)) {
     const suggestion = toPascal(kind) || 'Widget';
-    throw bad(
+    throw badOption(
       `--kind "${kind}" is not PascalCase (a capital letter first, then letters and digits, like Widget or StockItem)`,
       `use --kind ${suggestion}`,
     );
   }
   if (RESERVED_KINDS.has(kind)) {
-    throw bad(`--kind ${kind} clashes with a name the generated code imports`, `pick another kind, e.g. ${kind}Spec`);
+    throw badOption(
+      `--kind ${kind} clashes with a name the generated code imports`,
+      `pick another kind, e.g. ${kind}Spec`,
+    );
   }
   const className = toPascal(name);
   if (RESERVED_CLASS_NAMES.has(className)) {
-    throw bad(
+    throw badOption(
       `--name ${name} would make a class ${className}Error, which clashes with the generated code's imports`,
       `pick another name, e.g. --name ${name}-controller`,
     );
   }
   const group = options.group ?? `${name}.cnpaas.dev`;
   if (!DNS_SUBDOMAIN.test(group) || group.length > 253) {
-    throw bad(
+    throw badOption(
       `--group "${group}" is not a DNS subdomain with at least one dot`,
       `use --group ${name}.example.com (lowercase, dots between labels)`,
     );
   }
   const singular = kind.toLowerCase();
   if (!isDns1035Label(singular)) {
-    throw bad(
+    throw badOption(
       `--kind ${kind} is ${kind.length} characters; its lowercase form, the CRD's singular name, must be at most 63`,
       'use a shorter --kind',
     );
   }
   const plural = options.plural === undefined ? pluralOf(singular) : String(options.plural).trim();
   if (!isDns1035Label(plural) || plural === singular) {
-    throw bad(
+    throw badOption(
       plural === singular
         ? `--plural "${plural}" is the singular of ${kind}; kubectl and the API need the two to differ`
         : `--plural "${plural}" is not a DNS-1035 label (lowercase letters, digits and '-', a letter first, a letter or digit last, at most 63 characters), which a CRD's plural must be`,
@@ -167,14 +166,14 @@ export function serviceNames(options: ServiceGeneratorSchema): ServiceNames {
   }
   const crdName = `${plural}.${group}`;
   if (crdName.length > 253) {
-    throw bad(
+    throw badOption(
       `the CRD name ${crdName} is ${crdName.length} characters (253 at most)`,
       'use a shorter --plural or --group',
     );
   }
   const apiGroup = `api.${group}`;
   if (apiGroup.length > 253) {
-    throw bad(
+    throw badOption(
       `--group "${group}" is too long for its API group ${apiGroup} (253 characters at most)`,
       'use a shorter --group',
     );
@@ -213,7 +212,7 @@ export async function serviceGenerator(tree: Tree, options: ServiceGeneratorSche
   const names = serviceNames(options);
   const root = `packages/${names.name}`;
   if (tree.exists(root)) {
-    throw bad(`${root} exists already`, `pick another --name, or remove ${root} first`);
+    throw badOption(`${root} exists already`, `pick another --name, or remove ${root} first`);
   }
   // `tmpl: ''` strips the `__tmpl__` suffix: templates are not TypeScript until they are generated.
   const withFunction = options.function === true;
