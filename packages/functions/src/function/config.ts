@@ -53,6 +53,13 @@ smtp-port, smtp-username, smtp-password, smtp-tls in SMTP_SECRETS_DIR.
 /healthz, /readyz and /metrics need no client certificate.
 `;
 
+/** The flags cnpaas-email-function reads, each also from its `CNPAAS_FUNCTION_*` variable. */
+const FUNCTION_FLAGS = flagTable({
+  envPrefix: 'CNPAAS_FUNCTION',
+  strings: [...MTLS_SERVING_FLAGS, 'send-deadline', 'claim-lease', 'verify-url'],
+  kubeconfig: true,
+});
+
 export function parseFunctionConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -62,11 +69,7 @@ export function parseFunctionConfig(
     argv,
     env,
     error: FunctionsError.kit,
-    flags: flagTable({
-      envPrefix: 'CNPAAS_FUNCTION',
-      strings: [...MTLS_SERVING_FLAGS, 'send-deadline', 'claim-lease', 'verify-url'],
-      kubeconfig: true,
-    }),
+    flags: FUNCTION_FLAGS,
   });
   if (typeof flags === 'string') return flags;
 

@@ -61,27 +61,24 @@ tls.key, optional ca.crt). /readyz answers 200 once this replica leads and its
 caches synced; a standby answers 503.
 `;
 
+/** The flags cnpaas-trigger reads, each also from its `CNPAAS_TRIGGER_*` variable (three under older names). */
+const TRIGGER_FLAGS = flagTable({
+  envPrefix: 'CNPAAS_TRIGGER',
+  strings: ['client-cert-file', 'client-key-file', 'listen-health', 'status-interval', 'max-pending'],
+  renamed: {
+    'allow-target': 'CNPAAS_TRIGGER_ALLOW_TARGETS',
+    'cluster-trigger-namespaces': 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES',
+    'trigger-class': 'CNPAAS_TRIGGER_CLASS',
+  },
+  booleans: ['no-leader-election'],
+  kubeconfig: true,
+});
+
 export function parseTriggerConfig(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): TriggerConfig | 'help' | 'version' {
-  const flags = readFlags({
-    bin: 'cnpaas-trigger',
-    argv,
-    env,
-    error: FunctionsError.kit,
-    flags: flagTable({
-      envPrefix: 'CNPAAS_TRIGGER',
-      strings: ['client-cert-file', 'client-key-file', 'listen-health', 'status-interval', 'max-pending'],
-      renamed: {
-        'allow-target': 'CNPAAS_TRIGGER_ALLOW_TARGETS',
-        'cluster-trigger-namespaces': 'CNPAAS_TRIGGER_CLUSTER_NAMESPACES',
-        'trigger-class': 'CNPAAS_TRIGGER_CLASS',
-      },
-      booleans: ['no-leader-election'],
-      kubeconfig: true,
-    }),
-  });
+  const flags = readFlags({ bin: 'cnpaas-trigger', argv, env, error: FunctionsError.kit, flags: TRIGGER_FLAGS });
   if (typeof flags === 'string') return flags;
 
   const { host, port } = flags.listen('listen-health', DEFAULT_TRIGGER_LISTEN_HEALTH);

@@ -34,17 +34,9 @@ import {
   type OperatorControlPlane,
 } from './live-test-support.js';
 import { kubeWebshopApi, withCache, type WebshopApi } from './kube-api.js';
-// The contract's names from the contract itself; the operator's own from names.ts.
-import {
-  PASSWORD_ANNOTATION,
-  REGISTRATION_UID_LABEL,
-  SYSTEM_NAMESPACE,
-  TENANT_FINALIZER,
-  TENANT_LABEL,
-  USER_FINALIZER,
-  claimNameFor,
-  userClusterRbacName,
-} from '@cnpaas/webshop-api';
+// The contract's names read as `contract.X`, from the contract itself, so each
+// assertion shows that it checks the contract; the operator's own from names.ts.
+import * as contract from '@cnpaas/webshop-api';
 import { MANAGED_BY_LABEL, OPERATOR_NAME, registrationNames } from './names.js';
 import { OPERATOR_TENANT_ROLE } from './operator-access.js';
 import { registrationReconciler } from './registration-controller.js';
@@ -63,7 +55,7 @@ import { PASSWORD_SECRET_TYPE, userReconciler } from './user-controller.js';
 /** Up to this long for kube-controller-manager to finish a namespace. */
 const SETTLE = { timeout: 45_000, interval: 200 };
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
-const TEMPLATE_REF = { namespace: SYSTEM_NAMESPACE, name: 'registration' };
+const TEMPLATE_REF = { namespace: contract.SYSTEM_NAMESPACE, name: 'registration' };
 const tenantSpec = { country: 'DE', city: 'Berlin', address: 'x', postalCode: '1' };
 
 let env: OperatorControlPlane;
@@ -108,10 +100,10 @@ async function withOwnTemplate(name: string, body: string) {
   const reconciler = registrationReconciler({
     api: env.operator,
     clock: realClock,
-    template: { namespace: SYSTEM_NAMESPACE, name },
+    template: { namespace: contract.SYSTEM_NAMESPACE, name },
   });
   const { child, uid } = await register(name);
-  await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+  await namespace(child, { [contract.REGISTRATION_UID_LABEL]: uid });
   return { reconciler, child };
 }
 
@@ -122,7 +114,7 @@ describe('RegistrationRequest reconciler (live)', () => {
     const { child, uid } = await register('reg-wait');
     const key = { name: 'reg-wait' };
     expect(await reconcileOnce(reconciler, admin.registrationRequests, key)).toEqual({ requeueAfterMs: 2_000 });
-    expect((await admin.tenants.get({ name: child })).metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(uid);
+    expect((await admin.tenants.get({ name: child })).metadata?.labels?.[contract.REGISTRATION_UID_LABEL]).toBe(uid);
     const rr = await admin.registrationRequests.get(key);
     expect(conditionOf(rr, 'NamespaceReady')).toMatchObject({ status: 'False', reason: 'WaitingForNamespace' });
     expect(conditionOf(rr, 'TenantCreated')?.status).toBe('True');
@@ -151,7 +143,7 @@ describe('RegistrationRequest reconciler (live)', () => {
       'status registrationrequests reg-lagging',
     ]);
     // TenantCreated=True: the Tenant is read, although the cache says nothing of it (no create, no 409).
-    await namespace(child, { [REGISTRATION_UID_LABEL]: uid });
+    await namespace(child, { [contract.REGISTRATION_UID_LABEL]: uid });
     const before = requests.length;
     await reconcileOnce(reconciler, admin.registrationRequests, key);
     expect(requests.slice(before)).toEqual([
@@ -191,7 +183,7 @@ describe('RegistrationRequest reconciler (live)', () => {
   it('stops at a Namespace of another registration: NameConflict, no User', async () => {
     const reconciler = registrationReconciler({ api: env.operator, clock: realClock, template: TEMPLATE_REF });
     const { child } = await register('reg-ns-conflict');
-    await namespace(child, { [REGISTRATION_UID_LABEL]: 'other' });
+    await namespace(child, { [contract.REGISTRATION_UID_LABEL]: 'other' });
     expect(await reconcileOnce(reconciler, admin.registrationRequests, { name: 'reg-ns-conflict' })).toEqual({
       requeueAfterMs: 60_000,
     });
@@ -215,7 +207,7 @@ describe('RegistrationRequest reconciler (live)', () => {
     const { reconciler, child } = await withOwnTemplate('reg-annotations', '{{ .metadata.annotations }}');
     await reconcileOnce(reconciler, admin.registrationRequests, { name: 'reg-annotations' });
     const user = await admin.users.get({ namespace: child, name: child });
-    expect(user.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBe(HASH);
+    expect(user.metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBe(HASH);
     expect((await admin.emails.list({ namespace: child })).items).toEqual([]);
   });
 
@@ -234,17 +226,17 @@ async function tenant(name: string, metadata: Partial<NonNullable<Tenant['metada
 describe('Tenant reconciler (live)', () => {
   it('adds its finalizer before creating the owned Namespace, and records it in status', async () => {
     const { api, writes } = recorded(env.operator);
-    const created = await tenant('t-order', { labels: { [REGISTRATION_UID_LABEL]: RR_UID } });
+    const created = await tenant('t-order', { labels: { [contract.REGISTRATION_UID_LABEL]: RR_UID } });
     await reconcileOnce(tenantReconciler({ api, clock: realClock }), admin.tenants, { name: 't-order' });
     expect(writes.slice(0, 2)).toEqual(['patch tenants t-order', 'create namespaces t-order']);
     const stored = await admin.tenants.get({ name: 't-order' });
-    expect(stored.metadata?.finalizers).toEqual([TENANT_FINALIZER]);
+    expect(stored.metadata?.finalizers).toEqual([contract.TENANT_FINALIZER]);
     expect(stored.status?.namespace).toBe('t-order');
     const ns = await admin.namespaces.get({ name: 't-order' });
     expect(ns.metadata?.ownerReferences).toEqual([
       expect.objectContaining({ uid: created.metadata?.uid, controller: true, blockOwnerDeletion: true }),
     ]);
-    expect(ns.metadata?.labels?.[REGISTRATION_UID_LABEL]).toBe(RR_UID);
+    expect(ns.metadata?.labels?.[contract.REGISTRATION_UID_LABEL]).toBe(RR_UID);
   });
 
   it('binds the user name the operator runs as, e.g. its ServiceAccount in a pod', async () => {
@@ -254,14 +246,14 @@ describe('Tenant reconciler (live)', () => {
     await admin.clusterRoleBindings.create({
       metadata: { name: 'cnpaas-operator-serviceaccount' },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: OPERATOR_NAME },
-      subjects: [{ kind: 'ServiceAccount', namespace: SYSTEM_NAMESPACE, name: OPERATOR_NAME }],
+      subjects: [{ kind: 'ServiceAccount', namespace: contract.SYSTEM_NAMESPACE, name: OPERATOR_NAME }],
     });
     const asServiceAccount = kubeWebshopApi(
       kubeConfigFrom(
         await env.cp.kubeconfigFor(operatorUser, ['system:serviceaccounts', 'system:serviceaccounts:cnpaas-system']),
       ),
     );
-    await tenant('t-sa', { labels: { [REGISTRATION_UID_LABEL]: RR_UID } });
+    await tenant('t-sa', { labels: { [contract.REGISTRATION_UID_LABEL]: RR_UID } });
     await reconcileOnce(tenantReconciler({ api: asServiceAccount, clock: realClock, operatorUser }), admin.tenants, {
       name: 't-sa',
     });
@@ -275,7 +267,7 @@ describe('Tenant reconciler (live)', () => {
 
   it("makes a new Tenant's Namespace and RoleBinding without reading them first, and only reads them after", async () => {
     const { api, requests } = recorded(env.operator);
-    await tenant('t-fresh', { labels: { [REGISTRATION_UID_LABEL]: RR_UID } });
+    await tenant('t-fresh', { labels: { [contract.REGISTRATION_UID_LABEL]: RR_UID } });
     await reconcileOnce(tenantReconciler({ api, clock: realClock }), admin.tenants, { name: 't-fresh' });
     expect(requests).toEqual([
       'patch tenants t-fresh',
@@ -291,7 +283,7 @@ describe('Tenant reconciler (live)', () => {
 
   it("binds the operator's per-namespace ClusterRole in the new Namespace, labelled like it, before the Tenant is Ready", async () => {
     const { api, writes } = recorded(env.operator);
-    const created = await tenant('t-access', { labels: { [REGISTRATION_UID_LABEL]: RR_UID } });
+    const created = await tenant('t-access', { labels: { [contract.REGISTRATION_UID_LABEL]: RR_UID } });
     await reconcileOnce(tenantReconciler({ api, clock: realClock }), admin.tenants, { name: 't-access' });
     expect(writes.slice(0, 3)).toEqual([
       'patch tenants t-access',
@@ -303,7 +295,10 @@ describe('Tenant reconciler (live)', () => {
     expect(binding.subjects).toEqual([{ apiGroup: RBAC_GROUP, kind: 'User', name: OPERATOR_NAME }]);
     // The confinement policy admits only objects with the managed-by label, in a namespace with the tenant label.
     expect(binding.metadata?.labels).toEqual(desiredNamespace(created).metadata?.labels);
-    expect(binding.metadata?.labels).toMatchObject({ [MANAGED_BY_LABEL]: OPERATOR_NAME, [TENANT_LABEL]: 't-access' });
+    expect(binding.metadata?.labels).toMatchObject({
+      [MANAGED_BY_LABEL]: OPERATOR_NAME,
+      [contract.TENANT_LABEL]: 't-access',
+    });
     // The stored Namespace has one label more, which the apiserver adds to every Namespace.
     const ns = await admin.namespaces.get({ name: 't-access' });
     expect(ns.metadata?.labels).toEqual({
@@ -320,7 +315,7 @@ describe('Tenant reconciler (live)', () => {
     await admin.namespaces.create({
       metadata: {
         name: 't-rb-conflict',
-        labels: { [TENANT_LABEL]: 't-rb-conflict' },
+        labels: { [contract.TENANT_LABEL]: 't-rb-conflict' },
         ownerReferences: [
           {
             apiVersion: created.apiVersion!,
@@ -353,7 +348,7 @@ describe('Tenant reconciler (live)', () => {
 
   it('on deletion never deletes a Namespace it does not control, and then lets the Tenant go', async () => {
     await namespace('t-foreign');
-    await tenant('t-foreign', { finalizers: [TENANT_FINALIZER] });
+    await tenant('t-foreign', { finalizers: [contract.TENANT_FINALIZER] });
     const reconciler = tenantReconciler({ api: env.operator, clock: realClock });
     await reconcileOnce(reconciler, admin.tenants, { name: 't-foreign' });
     expect(conditionOf(await admin.tenants.get({ name: 't-foreign' }), 'NameConflict')?.status).toBe('True');
@@ -371,7 +366,7 @@ describe('Tenant reconciler (live)', () => {
     expect(await reconcileOnce(reconciler, admin.tenants, { name: 't-gone' })).toEqual({ requeueAfterMs: 2_000 });
     expect((await admin.namespaces.get({ name: 't-gone' })).metadata?.deletionTimestamp).toBeDefined();
     expect(await reconcileOnce(reconciler, admin.tenants, { name: 't-gone' })).toEqual({ requeueAfterMs: 2_000 });
-    expect((await admin.tenants.get({ name: 't-gone' })).metadata?.finalizers).toEqual([TENANT_FINALIZER]);
+    expect((await admin.tenants.get({ name: 't-gone' })).metadata?.finalizers).toEqual([contract.TENANT_FINALIZER]);
     // kube-controller-manager's namespace controller empties the Namespace and removes it.
     await vi.waitFor(async () => {
       expect(await absent(() => admin.namespaces.get({ name: 't-gone' }))).toBe(true);
@@ -418,8 +413,8 @@ describe('User reconciler (live)', () => {
    * again (a password change): its key and its password Secret after both.
    */
   async function changePassword(ns: string, later: string) {
-    const { reconciler, key } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: HASH } });
-    await admin.users.mergePatch(key, { metadata: { annotations: { [PASSWORD_ANNOTATION]: later } } });
+    const { reconciler, key } = await reconciledUser(ns, { annotations: { [contract.PASSWORD_ANNOTATION]: HASH } });
+    await admin.users.mergePatch(key, { metadata: { annotations: { [contract.PASSWORD_ANNOTATION]: later } } });
     await reconcileOnce(reconciler, admin.users, key);
     return { key, secret: await admin.secrets.get({ namespace: ns, name: 'u-password' }) };
   }
@@ -431,14 +426,14 @@ describe('User reconciler (live)', () => {
     expect(secret.type).toBe(PASSWORD_SECRET_TYPE);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(newer);
     const stored = await admin.users.get(key);
-    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect(stored.metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
     expect(conditionOf(stored, 'TenantAccess')?.status).toBe('True');
   });
 
   it("creates a new User's eight children without reading them first, and only reads them after", async () => {
     const { reconciler, requests, key } = await reconciledUser('t-fresh-user', {
-      annotations: { [PASSWORD_ANNOTATION]: HASH },
+      annotations: { [contract.PASSWORD_ANNOTATION]: HASH },
     });
     const children =
       /^(get|create|update) (serviceaccounts|roles|rolebindings|secrets|clusterroles|clusterrolebindings) /;
@@ -455,7 +450,7 @@ describe('User reconciler (live)', () => {
 
   it('derives phase and the Verified condition from status.verifiedAt, keeping verifiedAt, idempotently', async () => {
     const { reconciler, writes, key } = await reconciledUser('t-verify', {
-      annotations: { [PASSWORD_ANNOTATION]: HASH },
+      annotations: { [contract.PASSWORD_ANNOTATION]: HASH },
     });
     let stored = await admin.users.get(key);
     expect(stored.status?.phase).toBe('Pending');
@@ -480,11 +475,11 @@ describe('User reconciler (live)', () => {
 
   it('stores a scrypt hash made before argon2id (at its floor) like any acceptable hash', async () => {
     const ns = 't-scrypt';
-    const { key } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: SCRYPT_HASH } });
+    const { key } = await reconciledUser(ns, { annotations: { [contract.PASSWORD_ANNOTATION]: SCRYPT_HASH } });
     const secret = await admin.secrets.get({ namespace: ns, name: 'u-password' });
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(SCRYPT_HASH);
     const stored = await admin.users.get(key);
-    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect(stored.metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBeUndefined();
     expect(stored.status?.passwordRef).toEqual({ name: 'u-password' });
   });
 
@@ -528,12 +523,15 @@ describe('User reconciler (live)', () => {
         log: silentLog,
         dedupeWindowMs: 0,
       });
-      const { key, created } = await reconciledUser(ns, { annotations: { [PASSWORD_ANNOTATION]: value }, events });
+      const { key, created } = await reconciledUser(ns, {
+        annotations: { [contract.PASSWORD_ANNOTATION]: value },
+        events,
+      });
       expect((await admin.secrets.list({ namespace: ns })).items.map((s) => s.metadata?.name)).not.toContain(
         'u-password',
       );
       const stored = await admin.users.get(key);
-      expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+      expect(stored.metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBeUndefined();
       expect(stored.status?.passwordRef).toBeUndefined();
       const condition = conditionOf(stored, 'PasswordStored');
       expect(condition).toMatchObject({ status: 'False', reason });
@@ -560,20 +558,20 @@ describe('User reconciler (live)', () => {
   it('keeps an already stored Secret when a later annotation is unacceptable', async () => {
     const { key, secret } = await changePassword('t-keep-secret', weakHash);
     expect(Buffer.from(secret.data?.['hash'] ?? '', 'base64').toString()).toBe(HASH);
-    expect((await admin.users.get(key)).metadata?.annotations?.[PASSWORD_ANNOTATION]).toBeUndefined();
+    expect((await admin.users.get(key)).metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBeUndefined();
   });
 
   it('does not write the hash into a Secret it does not control (NameConflict)', async () => {
     const ns = 't-secret-conflict';
     const { reconciler } = await userWorld(ns);
     await admin.secrets.create({ metadata: { name: 'u-password', namespace: ns }, data: { hash: 'b3RoZXI=' } });
-    await admin.users.create(user(ns, { [PASSWORD_ANNOTATION]: HASH }));
+    await admin.users.create(user(ns, { [contract.PASSWORD_ANNOTATION]: HASH }));
     expect(await reconcileOnce(reconciler, admin.users, { namespace: ns, name: 'u' })).toEqual({
       requeueAfterMs: 60_000,
     });
     expect((await admin.secrets.get({ namespace: ns, name: 'u-password' })).data).toEqual({ hash: 'b3RoZXI=' });
     const stored = await admin.users.get({ namespace: ns, name: 'u' });
-    expect(stored.metadata?.annotations?.[PASSWORD_ANNOTATION]).toBe(HASH);
+    expect(stored.metadata?.annotations?.[contract.PASSWORD_ANNOTATION]).toBe(HASH);
     expect(conditionOf(stored, 'NameConflict')?.message).toContain(`Secret ${ns}/u-password`);
   });
 
@@ -625,9 +623,9 @@ describe('User reconciler (live)', () => {
   it('on deletion removes only the cluster RBAC made for this very User, then its finalizer', async () => {
     const ns = 't-user-delete';
     const { reconciler, key } = await reconciledUser(ns);
-    const rbacName = userClusterRbacName(ns, 'u');
+    const rbacName = contract.userClusterRbacName(ns, 'u');
     await admin.clusterRoles.get({ name: rbacName });
-    expect((await admin.users.get(key)).metadata?.finalizers).toEqual([USER_FINALIZER]);
+    expect((await admin.users.get(key)).metadata?.finalizers).toEqual([contract.USER_FINALIZER]);
     await admin.users.delete(key);
     await reconcileOnce(reconciler, admin.users, key);
     expect(await absent(() => admin.clusterRoles.get({ name: rbacName }))).toBe(true);
@@ -653,7 +651,7 @@ describe('User reconciler (live)', () => {
   it('grants no Tenant access in a tenant-labelled namespace no Tenant controls', async () => {
     // Such a namespace as the operator can work in: labelled like a tenant's, with its RoleBinding.
     const ns = 't-no-tenant';
-    await namespace(ns, { [TENANT_LABEL]: ns, [MANAGED_BY_LABEL]: OPERATOR_NAME });
+    await namespace(ns, { [contract.TENANT_LABEL]: ns, [MANAGED_BY_LABEL]: OPERATOR_NAME });
     await admin.roleBindings.create({
       metadata: { name: OPERATOR_NAME, namespace: ns },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: OPERATOR_TENANT_ROLE },
@@ -664,7 +662,7 @@ describe('User reconciler (live)', () => {
       namespace: ns,
       name: 'u',
     });
-    expect(await absent(() => admin.clusterRoles.get({ name: userClusterRbacName(ns, 'u') }))).toBe(true);
+    expect(await absent(() => admin.clusterRoles.get({ name: contract.userClusterRbacName(ns, 'u') }))).toBe(true);
     expect(conditionOf(await admin.users.get({ namespace: ns, name: 'u' }), 'TenantAccess')?.reason).toBe('NoTenant');
   });
 });
@@ -682,7 +680,7 @@ describe('claim release reconciler (live)', () => {
   }
   async function claim(options: Parameters<typeof claimConfigMap>[0]): Promise<{ namespace: string; name: string }> {
     const created = await admin.configMaps.create(claimConfigMap(options) as ConfigMap);
-    return { namespace: SYSTEM_NAMESPACE, name: created.metadata!.name! };
+    return { namespace: contract.SYSTEM_NAMESPACE, name: created.metadata!.name! };
   }
   const hourAgo = () => new Date(Date.now() - 3_600_000).toISOString();
 
@@ -691,7 +689,7 @@ describe('claim release reconciler (live)', () => {
     const clock = new FakeClock(Date.now());
     const email = 'grace@example.com';
     const target = await claim({
-      name: claimNameFor(email),
+      name: contract.claimNameFor(email),
       email,
       ownerUid: randomUUID(),
       claimedBy: 'RegistrationRequest/claim-grace',
@@ -710,11 +708,11 @@ describe('claim release reconciler (live)', () => {
     const email = 'held-by-user@example.com';
     await namespace('t-claim-user');
     await admin.users.create({
-      metadata: { name: 'u', namespace: 't-claim-user', labels: { [REGISTRATION_UID_LABEL]: uid } },
+      metadata: { name: 'u', namespace: 't-claim-user', labels: { [contract.REGISTRATION_UID_LABEL]: uid } },
       spec: { firstName: 'A', lastName: 'B', email },
     });
     const target = await claim({
-      name: claimNameFor(email),
+      name: contract.claimNameFor(email),
       email,
       ownerUid: uid,
       claimedBy: 'RegistrationRequest/claim-user-gone',
@@ -728,7 +726,7 @@ describe('claim release reconciler (live)', () => {
     const { uid } = await register('claim-in-flight');
     const email = 'claim-in-flight@example.com';
     const target = await claim({
-      name: claimNameFor(email),
+      name: contract.claimNameFor(email),
       email,
       ownerUid: uid,
       claimedBy: 'RegistrationRequest/claim-in-flight',
@@ -744,7 +742,7 @@ describe('claim release reconciler (live)', () => {
       spec: { firstName: 'A', lastName: 'B', email: 'CACHED@example.com' },
     };
     const target = await claim({
-      name: claimNameFor('cached@example.com'),
+      name: contract.claimNameFor('cached@example.com'),
       email: 'cached@example.com',
       ownerUid: randomUUID(),
       claimedBy: 'RegistrationRequest/claim-cached',
@@ -755,11 +753,11 @@ describe('claim release reconciler (live)', () => {
   });
 
   it('leaves ConfigMaps that are not claims alone, and reads the claims the webhooks write', async () => {
-    const target = { namespace: SYSTEM_NAMESPACE, name: 'email-claim-zz' };
+    const target = { namespace: contract.SYSTEM_NAMESPACE, name: 'email-claim-zz' };
     await admin.configMaps.create({ metadata: target, data: {} });
     await reconcileOnce(claimWorld(), admin.configMaps, target);
     await admin.configMaps.get(target);
-    const name = claimNameFor('ann@example.com');
+    const name = contract.claimNameFor('ann@example.com');
     expect(
       readClaim(
         claimConfigMap({
