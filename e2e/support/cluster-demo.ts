@@ -7,7 +7,7 @@
 import type { StoredMail } from '@cnpaas/functions';
 import type { KubeClient } from '@cnpaas/kube';
 import { expect, it } from 'vitest';
-import { waitFor } from './wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 import { REGISTRATIONS, registrationBody, sentCondition, type EmailObject } from './webshop.js';
 
 export interface ClusterDemoContext {

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeClient } from '@cnpaas/kube';
 import { freePort } from '@cnpaas/service-kit';
 import { imageTargets } from './dockerfile.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const SA_DIR = 'var/run/secrets/kubernetes.io/serviceaccount';

@@ -12,9 +12,9 @@
  *
  * Debian's Chromium through Playwright's library, as in console.live.test.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { readMail } from '@cnpaas/functions';
 import { signToken } from '@cnpaas/service-kit';
 import { VERIFICATION_TOKEN_PURPOSE } from '@cnpaas/webshop-api';
@@ -23,8 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { screenshot } from '../support/screenshots.js';
+import { launchChromium, textOf } from '../support/browser.js';
 
-const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 const RUN = Date.now().toString(36);
 const PASSWORD = 'Analytical-Engine-1843!';
 
@@ -51,17 +51,6 @@ async function signUp(page: Page, p: Person): Promise<string> {
   return tenant;
 }
 
-/** Polls a locator's text until it matches: the views update asynchronously. */
-async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = (await locator.allTextContents()).join('\n');
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`text ${JSON.stringify(last.slice(0, 300))} never matched ${pattern}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto('./#/signin');
   await page.locator('#signin-email').fill(email);
@@ -82,12 +71,9 @@ describe('verification and sign-in in the console', () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CNPAAS_CHROMIUM`);
     stack = await openStack(() => {});
     base = `http://127.0.0.1:${stack.result.ports['console']}/`;
-    // --no-sandbox: CI runs as root, where Chromium's own sandbox cannot start.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await (await browser.newContext({ baseURL: base })).newPage();
     page.on('pageerror', (err) => {
       throw err;

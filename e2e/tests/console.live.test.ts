@@ -19,18 +19,17 @@
  * package's TypeScript has no DOM types.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Locator, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@cnpaas/service-kit';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { screenshot } from '../support/screenshots.js';
+import { launchChromium, textOf } from '../support/browser.js';
 
-const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 const CONSOLE_BIN = fileURLToPath(new URL('../../packages/console/bin/cnpaas-console.js', import.meta.url));
 const RUN = Date.now().toString(36);
 const PASSWORD = 'Analytical-Engine-1843!';
@@ -64,17 +63,6 @@ async function fillSignup(page: Page, p: Person): Promise<void> {
   await page.getByRole('button', { name: 'Sign up' }).click();
 }
 
-/** Polls a locator's text until it matches: the views update asynchronously. */
-async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = (await locator.allTextContents()).join('\n');
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`text ${JSON.stringify(last.slice(0, 300))} never matched ${pattern}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function count(stack: DemoStack, path: string): Promise<number> {
   const res = await stack.http.request('GET', path);
   expect(res.status).toBe(200);
@@ -93,20 +81,17 @@ describe('cnpaas-console in a browser', () => {
   const started = Date.now();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CNPAAS_CHROMIUM`);
     stack = await openStack(() => {});
     const port = stack.result.ports['console'];
     expect(port).toBeGreaterThan(0);
-    // --no-sandbox: CI runs as root, where Chromium's own sandbox cannot start.
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     const context = await browser.newContext({ baseURL: `http://127.0.0.1:${port}/` });
     page = await context.newPage();
     fabric = await context.newPage();
     page.on('pageerror', (err) => {
       throw err;
     });
-    otherBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    otherBrowser = await launchChromium();
     otherFabric = await (await otherBrowser.newContext({ baseURL: `http://127.0.0.1:${port}/` })).newPage();
   });
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { say, show, step } from '../support/narrate.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 import { liveKeys } from '../support/sqlite.js';
 import { sentCondition } from '../support/webshop.js';
 

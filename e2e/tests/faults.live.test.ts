@@ -29,12 +29,11 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@cnpaas/platform';
 import { listMail, type StoredMail } from '@cnpaas/functions';
-import { seededRandom } from '@cnpaas/service-kit/testing';
+import { pool, seededRandom, waitFor } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { mailDir, waitForMail } from '../support/mail.js';
 import { say, show, step } from '../support/narrate.js';
-import { pool, waitFor } from '../support/wait.js';
 import {
   REGISTRATIONS,
   componentPid,

@@ -28,7 +28,7 @@ import { kubectlFor, type BoundKubectl } from '../support/kubectl.js';
 import { step } from '../support/narrate.js';
 import { runPod, type Deployment, type RunningPod } from '../support/pod.js';
 import { clusterDemo } from '../support/cluster-demo.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
 const NS = 'cnpaas-system';
 const WEBHOOK_SERVICE = `cnpaas-webhooks.${NS}.svc`;

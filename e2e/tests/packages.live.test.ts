@@ -19,7 +19,7 @@ import { startControlPlane, type TestControlPlane } from '@cnpaas/platform/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlFor } from '../support/kubectl.js';
 import { say, step } from '../support/narrate.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../..', import.meta.url));

@@ -36,7 +36,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStack, type DemoStack } from '../support/demo-stack.js';
 import { say, step } from '../support/narrate.js';
 import { tlsRequest, type TlsResponse } from '../support/tls.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 import { REGISTRATIONS, registrationBody, type RegistrationAnswer } from '../support/webshop.js';
 
 const RUN = Date.now().toString(36);

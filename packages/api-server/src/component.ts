@@ -46,6 +46,9 @@ export interface ApiServerComponentOptions {
   logLevel?: string;
 }
 
+/** The committed launcher the descriptor runs; it imports the build. */
+const LAUNCHER = new URL('../bin/cnpaas-api-server.js', import.meta.url);
+
 export function apiServerComponent(options: ApiServerComponentOptions): ComponentDescriptor {
   const args = [
     '--listen',
@@ -64,12 +67,7 @@ export function apiServerComponent(options: ApiServerComponentOptions): Componen
   if (options.registrationTimeoutSeconds !== undefined)
     args.push('--registration-timeout', `${options.registrationTimeoutSeconds}s`);
   return {
-    ...listeningProcess('api-server', {
-      ...options,
-      bin: new URL('../bin/cnpaas-api-server.js', import.meta.url),
-      scheme: 'https',
-      args,
-    }),
+    ...listeningProcess('api-server', { ...options, bin: LAUNCHER, scheme: 'https', args }),
     manifests: {
       beforeStart: [manifestPath(MANIFEST_FILES.rbac), manifestPath(MANIFEST_FILES.registrantClusterRole)],
       afterReady: [manifestPath(MANIFEST_FILES.service), manifestPath(MANIFEST_FILES.apiService)],

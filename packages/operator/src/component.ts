@@ -27,18 +27,16 @@ export interface OperatorComponentOptions {
   apiServerUser?: string;
 }
 
+/** The committed launcher the descriptor runs; it imports the build. */
+const LAUNCHER = new URL('../bin/cnpaas-operator.js', import.meta.url);
+
 export function operatorComponent(options: OperatorComponentOptions): ComponentDescriptor {
   const args = ['--kubeconfig', options.kubeconfig, '--listen-health', listenAddress(options)];
   if (options.claimGraceSeconds !== undefined) args.push('--claim-grace-seconds', String(options.claimGraceSeconds));
   if (options.apiServerUser !== undefined) args.push('--api-server-user', options.apiServerUser);
   return {
     // /readyz: 200 once this replica leads and its caches synced; a standby answers 503 (see main.ts).
-    ...listeningProcess('operator', {
-      ...options,
-      bin: new URL('../bin/cnpaas-operator.js', import.meta.url),
-      scheme: 'http',
-      args,
-    }),
+    ...listeningProcess('operator', { ...options, bin: LAUNCHER, scheme: 'http', args }),
     manifests: { beforeStart: allManifests(), afterReady: [] },
     certificates: [
       {

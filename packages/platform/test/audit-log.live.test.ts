@@ -15,7 +15,8 @@ import { auditLogFile } from '../src/audit-log.js';
 import type { KubeClient } from '@cnpaas/kube';
 import { kubeClientFromPki } from '../src/pki-client.js';
 import { startStack, type TestStack } from './support/stack.js';
-import { GROUP, REGISTRATIONS_PATH, registration, scanBytes, waitFor } from './support/webshop-registrations.js';
+import { GROUP, REGISTRATIONS_PATH, registration, scanBytes } from './support/webshop-registrations.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
 interface AuditEvent {
   level: string;

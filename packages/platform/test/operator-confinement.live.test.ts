@@ -31,8 +31,8 @@ import {
   SYSTEM_NAMESPACE,
   condition,
   registration,
-  waitFor,
 } from './support/webshop-registrations.js';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
 const OPERATOR = 'cnpaas-operator';
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': OPERATOR };

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { seededRandom } from '@cnpaas/service-kit/testing';
+import { seededRandom, waitFor } from '@cnpaas/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '../src/status.js';
 import type { KubeClient } from '@cnpaas/kube';
@@ -32,7 +32,6 @@ import {
   registration,
   scanBytes,
   passwordMatches,
-  waitFor,
 } from './support/webshop-registrations.js';
 
 const TOTAL = 50;

@@ -39,16 +39,15 @@ import {
   emailDigest,
   kubectlRun,
   normalise,
-  pool,
   registration,
   scanBytes,
   passwordMatches,
-  waitFor,
   watchRegistrations,
   whereKeys,
   type RegistrationRequest,
   type RegistrationSpec,
 } from './support/webshop-registrations.js';
+import { pool, waitFor } from '@cnpaas/service-kit/testing';
 
 /** A per-run tag of lower-case letters, so no test password can be mistaken for bytes that were there anyway. */
 const TAG = [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');

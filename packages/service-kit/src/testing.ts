@@ -107,6 +107,7 @@ export async function testPki(options: TestPkiOptions): Promise<TestPki> {
 
 export { requestAudit, type AuditedRequest, type RequestAudit, type RequestAuditOptions } from './request-audit.js';
 export { seededRandom } from './seeded-random.js';
+export { pool, waitFor } from './testing/wait-for.js';
 export { httpsCall, type HttpsCallOptions, type HttpsReply } from './https-call.js';
 export { notBuiltRun, runUnbuiltLauncher, type UnbuiltRun } from './unbuilt-launcher.js';
 export { thrownBy } from './testing/thrown-by.js';

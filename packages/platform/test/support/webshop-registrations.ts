@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { argon2, createHash, scrypt, timingSafeEqual } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { keysContaining } from '@cnpaas/storage-shim/inspect';
 import { runKubectl, type KubectlResult } from '../../src/kubectl.js';
 import type { TestStack } from './stack.js';
@@ -64,47 +63,6 @@ export function kubectlRun(stack: TestStack, args: string[], input = '', timeout
     input,
     timeoutMs,
   });
-}
-
-/** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
-  );
-}
-
-/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-export async function pool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The trim-and-lower-case normal form (docs/design.md "The registration flow", step 3). */
