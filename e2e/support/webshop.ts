@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SENT_CONDITION, type EmailStatus } from '@cnpaas/functions';
 import { statePaths } from '@cnpaas/platform';
+import { expect } from 'vitest';
 import type { DemoStack } from './demo-stack.js';
 
 export const REGISTRATIONS = '/apis/api.webshop.cnpaas.dev/v1/registrations';
@@ -30,6 +31,18 @@ export function registrationBody(email: string, opts: { firstName?: string; pass
 export interface RegistrationAnswer {
   metadata: { name: string; uid?: string };
   status: { tenant: string; namespace: string; user: string; email: string };
+}
+
+/**
+ * Checks what a 201 says was made: a Tenant named `t-` and twelve hex digits,
+ * its Namespace and User under the same name, and its welcome Email
+ * `<tenant>-welcome`. The names are written out here, not taken from the
+ * contract's naming functions, so that the check can fail.
+ */
+export function expectRegistered(answer: RegistrationAnswer): void {
+  const { tenant } = answer.status;
+  expect(tenant).toMatch(/^t-[0-9a-f]{12}$/);
+  expect(answer.status).toEqual({ tenant, namespace: tenant, user: tenant, email: `${tenant}-welcome` });
 }
 
 export interface EmailObject {
