@@ -76,10 +76,13 @@ export class MetaStore extends SqliteFile implements MetaBackend {
     return Number(this.getMeta('revision_floor') ?? 0);
   }
 
-  setCompactRevision(revision: number, current: number): void {
+  // A transaction of its own, synced by its COMMIT: the store opens and commits meta.db's batch within one turn of
+  // the event loop (RevisionStore.#runBatch), so no batch is open here for it to join as a savepoint. The floor is
+  // only raised: a batch spanning files logged its revisions here, above `committed`, before its backends commit.
+  setCompactRevision(revision: number, committed: number): void {
     this.db.transaction(() => {
       this.setMeta('compact_revision', revision);
-      this.setMeta('revision_floor', current);
+      this.setMeta('revision_floor', Math.max(this.revisionFloor(), committed));
     })();
   }
 

@@ -216,8 +216,11 @@ export interface MetaBackend {
   compactRevision(): number;
   /** The highest revision recorded here (logged writes, compactions). */
   revisionFloor(): number;
-  /** Durable on return: a compaction is acknowledged only after it. */
-  setCompactRevision(revision: number, current: number): void;
+  /**
+   * Durable on return: a compaction is acknowledged only after it. `committed` is the store's last committed
+   * revision, which the revision floor is raised to.
+   */
+  setCompactRevision(revision: number, committed: number): void;
   leases(): Array<{ id: bigint; ttl: number }>;
   putLease(id: bigint, ttl: number): void;
   deleteLease(id: bigint): void;

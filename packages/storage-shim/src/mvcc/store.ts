@@ -395,7 +395,9 @@ export class RevisionStore {
     this.#linearize();
     if (revision <= this.#compactRevision) throw Errors.compacted();
     if (revision > this.#committed) throw Errors.futureRevision();
-    this.#meta.setCompactRevision(revision, this.#revision);
+    // The committed revision, not #revision: a batch still committing may fail, and a floor that counted its
+    // revisions would make the store skip them after a resync or a restart.
+    this.#meta.setCompactRevision(revision, this.#committed);
     this.#compactRevision = revision;
     const step = this.#options.compactionBatch ?? 1000;
     const steps = this.#compacting.then(async () => {
