@@ -51,6 +51,8 @@ export class SharedMeta implements MetaBackend {
   readonly sequencer: RevisionSequencer;
   readonly leaseTable: LeaseTable;
   readonly #sql: Sql;
+  readonly #leases: SharedLeases;
+  readonly #log: Logger;
   /** The member ID of this process: replicas share the cluster ID, each has its own member ID. */
   readonly #memberId = randomId();
 
@@ -71,7 +73,9 @@ export class SharedMeta implements MetaBackend {
     topology?.compare(this.#sql, { location: this.location, log });
     if (notifier) main.commitNotice = notifier.notice(this.#memberId);
     this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId, sql: this.#sql, topology });
-    this.leaseTable = new SharedLeases(this.#sql);
+    this.#leases = new SharedLeases(this.#sql);
+    this.leaseTable = this.#leases;
+    this.#log = log;
   }
 
   identity(name: 'member_id' | 'cluster_id'): string {
@@ -153,8 +157,28 @@ export class SharedMeta implements MetaBackend {
   savepoint(): void {}
   releaseSavepoint(): void {}
   rollbackToSavepoint(): void {}
-  commit(): void {}
-  rollback(): void {}
+
+  /** Called once the main database committed the batch (replica-commit.ts): its keep-alives are kept. */
+  commit(): void {
+    this.#leases.forgetRenewed();
+  }
+
+  /**
+   * Called after the drivers rolled the batch back, so this process holds no
+   * lock: the keep-alives that ran inside the batch were undone with it
+   * although their clients were told they succeeded. They are renewed again
+   * now, on their own (renewing is idempotent). A lease the batch revoked is
+   * not revoked either, so renewing it is what its client was told. With the
+   * database gone, the lease keeps its earlier expiry, as it would have.
+   */
+  rollback(): void {
+    try {
+      this.#leases.renewAgain();
+    } catch (err) {
+      this.#log.warn({ err }, 'keep-alives undone by a failed batch could not be renewed again');
+    }
+  }
+
   defragment(): void {}
 
   settings(): Record<string, unknown> {
@@ -184,6 +208,11 @@ class Sql {
 
   get dialect() {
     return this.#main.dialect;
+  }
+
+  /** Whether this replica's batch is open: statements then run inside it. */
+  get batchOpen(): boolean {
+    return this.#main.inTransaction;
   }
 
   outsideBatch(text: string, params: unknown[]) {
@@ -356,6 +385,13 @@ function randomId(): string {
 /** Leases as rows of the shared database, timed by its clock (see LeaseTable). */
 class SharedLeases implements LeaseTable {
   readonly #sql: Sql;
+  /**
+   * Leases renewed inside this replica's open batch (the statement path runs
+   * in it). Renewing them on a connection of their own instead could wait on
+   * the row the same batch's revoke holds while that batch waits for its
+   * routed commits: a batch that fails renews them again once rolled back.
+   */
+  readonly #renewedInBatch = new Set<bigint>();
 
   constructor(sql: Sql) {
     this.#sql = sql;
@@ -390,7 +426,19 @@ class SharedLeases implements LeaseTable {
       { id: id.toString() },
     );
     if (updated.rowCount === 0) return 0;
+    if (this.#sql.batchOpen) this.#renewedInBatch.add(id);
     return this.get(id)?.ttl ?? 0;
+  }
+
+  forgetRenewed(): void {
+    this.#renewedInBatch.clear();
+  }
+
+  /** Outside the batch (it was rolled back), each committed on its own; throws if the database is gone. */
+  renewAgain(): void {
+    const ids = [...this.#renewedInBatch];
+    this.#renewedInBatch.clear();
+    for (const id of ids) this.renew(id);
   }
 
   remaining(id: bigint): number {

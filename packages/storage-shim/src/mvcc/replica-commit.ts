@@ -50,4 +50,6 @@ export async function commitInOrder(c: ReplicaCommit): Promise<void> {
     c.sequencer.forgetLogged(c.lastRevision);
   }
   await c.main.commit(c.lastRevision);
+  // The batch is in: what the meta kept to redo should it roll back (its keep-alives) is dropped.
+  c.meta.commit();
 }
