@@ -1,7 +1,7 @@
 import Pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { put } from '../../src/mvcc/test-helpers.js';
-import { injected, patchedOpener, rangeRequest, until, useInProcessReplicas } from '../support/in-process-replicas.js';
+import { heldReadAhead, heldWrite, rangeRequest, useInProcessReplicas } from '../support/in-process-replicas.js';
 import { postgresMissing } from '../support/postgres.js';
 
 /**
@@ -19,34 +19,14 @@ import { postgresMissing } from '../support/postgres.js';
  */
 const replicas = useInProcessReplicas();
 
-/** The main database's next read-ahead (while `armed`) held until `fail` is called. */
-function faultyOpener() {
-  const fault = { armed: false, held: false, fail: () => {} };
-  const opener = patchedOpener(({ main }) => {
-    const prefetch = main.prefetch!.bind(main);
-    main.prefetch = (keys) => {
-      if (!fault.armed) return prefetch(keys);
-      fault.armed = false;
-      fault.held = true;
-      return new Promise((_, reject) => {
-        fault.fail = () => reject(injected());
-      });
-    };
-  });
-  return { opener, fault };
-}
-
 describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while the replica's batch is open", () => {
   it('stays recorded when that batch fails, so every replica refuses the compacted revisions', async () => {
-    const { opener, fault } = faultyOpener();
+    const { opener, fault } = heldReadAhead();
     const { a, b, url } = await replicas.pairOnShared(opener);
     const first = (await a.put(put('/k/1', 'one'))).revision;
     const second = (await a.put(put('/k/1', 'two'))).revision;
 
-    fault.armed = true;
-    const failing = a.put(put('/k/2', 'lost'));
-    failing.catch(() => undefined);
-    await until("the batch's load held", () => fault.held);
+    const { writing: failing } = await heldWrite(a, fault, put('/k/2', 'lost'));
     // The batch holds the lock and waits for its load: the Compact comes now, and removes the first version.
     await a.compact(second, true);
     fault.fail();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RevisionStore } from '../../src/mvcc/store.js';
 import { put } from '../../src/mvcc/test-helpers.js';
-import { injected, patchedOpener, until, useInProcessReplicas } from '../support/in-process-replicas.js';
+import { heldReadAhead, heldWrite, useInProcessReplicas } from '../support/in-process-replicas.js';
 import { postgresMissing } from '../support/postgres.js';
 
 /**
@@ -21,45 +20,17 @@ const TTL = 10;
 /** Long enough for a lease's remaining whole seconds to drop by two. */
 const AGE_MS = 2_200;
 
-/** The main database's next read-ahead (while `armed`) held until `fail` or `proceed` is called. */
-function faultyOpener() {
-  const fault = { armed: false, held: false, fail: () => {}, proceed: () => {} };
-  const opener = patchedOpener(({ main }) => {
-    const prefetch = main.prefetch!.bind(main);
-    main.prefetch = (keys) => {
-      if (!fault.armed) return prefetch(keys);
-      fault.armed = false;
-      fault.held = true;
-      return new Promise((resolve, reject) => {
-        fault.fail = () => reject(injected());
-        fault.proceed = () => resolve(prefetch(keys));
-      });
-    };
-  });
-  return { opener, fault };
-}
-
-/** Starts a write on `store` whose batch is held open, and resolves once it is with the write's outcome (wrapped: an async function would wait for it). */
-async function heldBatch(store: RevisionStore, fault: { armed: boolean; held: boolean }, key: string) {
-  fault.held = false;
-  fault.armed = true;
-  const writing = store.put(put(key, 'v'));
-  writing.catch(() => undefined);
-  await until("the batch's load held", () => fault.held);
-  return { writing };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(postgresMissing() !== undefined)("a KeepAlive on a replica while the replica's batch is open", () => {
   it('still renews the lease when that batch fails', async () => {
-    const { opener, fault } = faultyOpener();
+    const { opener, fault } = heldReadAhead();
     const { a, b } = await replicas.pairOnShared(opener);
     const { id } = await a.leaseGrant(7n, TTL);
     await sleep(AGE_MS);
     expect(b.leaseTimeToLive(id, false)?.ttl).toBeLessThanOrEqual(TTL - 2);
 
-    const { writing: failing } = await heldBatch(a, fault, '/k/lost');
+    const { writing: failing } = await heldWrite(a, fault, put('/k/lost', 'v'));
     // The batch holds the lock and waits for its load: the keep-alive runs inside its transaction.
     expect(a.leaseRenew(id)).toBe(TTL);
     fault.fail();
@@ -70,17 +41,17 @@ describe.skipIf(postgresMissing() !== undefined)("a KeepAlive on a replica while
   }, 60_000);
 
   it('is not renewed again by a later batch that fails, once its own batch committed', async () => {
-    const { opener, fault } = faultyOpener();
+    const { opener, fault } = heldReadAhead();
     const { a, b } = await replicas.pairOnShared(opener);
     const { id } = await a.leaseGrant(7n, TTL);
 
-    const { writing: committing } = await heldBatch(a, fault, '/k/kept');
+    const { writing: committing } = await heldWrite(a, fault, put('/k/kept', 'v'));
     expect(a.leaseRenew(id)).toBe(TTL);
     fault.proceed();
     await committing;
     await sleep(AGE_MS);
 
-    const { writing: failing } = await heldBatch(a, fault, '/k/lost');
+    const { writing: failing } = await heldWrite(a, fault, put('/k/lost', 'v'));
     fault.fail();
     await expect(failing).rejects.toThrow('injected by the test');
     // Renewed again here, the lease would have its full TTL back although no client asked for it.

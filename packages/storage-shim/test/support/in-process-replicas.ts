@@ -40,6 +40,47 @@ export function patchedOpener(patch: (opened: { main: BackendDriver; meta: MetaB
   };
 }
 
+/**
+ * The registry, with the main database's next read-ahead (once `fault.armed`)
+ * held until the test calls `fault.fail()` (it rejects with `injected()`) or
+ * `fault.proceed()`: a replica's batch then stays open, holding the revision
+ * lock and its transaction, for as long as the test needs.
+ */
+export function heldReadAhead() {
+  const fault = { armed: false, held: false, fail: () => {}, proceed: () => {} };
+  const opener = patchedOpener(({ main }) => {
+    const prefetch = main.prefetch!.bind(main);
+    main.prefetch = (keys) => {
+      if (!fault.armed) return prefetch(keys);
+      fault.armed = false;
+      fault.held = true;
+      return new Promise((resolve, reject) => {
+        fault.fail = () => reject(injected());
+        fault.proceed = () => resolve(prefetch(keys));
+      });
+    };
+  });
+  return { opener, fault };
+}
+
+/**
+ * Starts `request` on `store` with `fault` armed, and returns once its batch
+ * is held open. The write's outcome comes wrapped: returning the bare promise
+ * from an async function would wait for it.
+ */
+export async function heldWrite(
+  store: RevisionStore,
+  fault: { armed: boolean; held: boolean },
+  request: Types.PutRequest,
+): Promise<{ writing: Promise<unknown> }> {
+  fault.held = false;
+  fault.armed = true;
+  const writing = store.put(request);
+  writing.catch(() => undefined);
+  await until("the batch's load held", () => fault.held);
+  return { writing };
+}
+
 /** The databases a replica opens, and how. */
 export interface ReplicaOptions {
   /** The database URL of its main backend and meta. */
