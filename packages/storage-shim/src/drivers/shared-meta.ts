@@ -49,7 +49,6 @@ export class SharedMeta implements MetaBackend {
   readonly location: string;
   readonly localFiles: readonly string[] = [];
   readonly sequencer: RevisionSequencer;
-  readonly leaseTable: LeaseTable;
   readonly #sql: Sql;
   readonly #leases: SharedLeases;
   readonly #log: Logger;
@@ -74,8 +73,11 @@ export class SharedMeta implements MetaBackend {
     if (notifier) main.commitNotice = notifier.notice(this.#memberId);
     this.sequencer = new Sequencer({ main, notifier, log, self: this.#memberId, sql: this.#sql, topology });
     this.#leases = new SharedLeases(this.#sql);
-    this.leaseTable = this.#leases;
     this.#log = log;
+  }
+
+  get leaseTable(): LeaseTable {
+    return this.#leases;
   }
 
   identity(name: 'member_id' | 'cluster_id'): string {
