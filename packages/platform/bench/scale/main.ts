@@ -100,11 +100,11 @@ score), each ten iterations share a \`batch=<n>\` label, and once all ten
 are done every kind is read by it and must answer exactly those ten: the
 "read of ten" rows, a LIST of ten objects out of the kind's whole. One
 datastore at a time, each with an unmodified kube-apiserver with its watch
-cache on, as a default cluster runs it. Resident memory of kube-apiserver and of the datastore, and the
-datastore's disk use, are sampled every 5 s. The score is the public
-benchmark's formula, \`floor(checks / (med×0.2 + p90×0.3 + p95×0.5) × (1 −
-failed/checks)^7)\` over all requests' latencies in ms, so a run compares
-with theirs only on the same machine and duration.
+cache on, as a default cluster runs it. Resident memory of kube-apiserver
+and of the datastore, and the datastore's disk use, are sampled every 5 s.
+The score is the public benchmark's formula, \`floor(checks / (med×0.2 +
+p90×0.3 + p95×0.5) × (1 − failed/checks)^7)\` over all requests' latencies
+in ms, so a run compares with theirs only on the same machine and duration.
 `;
 
 interface SideResult {
