@@ -4,10 +4,10 @@
  * Playwright's own browser downloads are never used.
  */
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Locator } from '@playwright/test';
+import { waitFor } from '@cnpaas/service-kit/testing';
 
-export const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CNPAAS_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Starts Chromium, or says how to install it. */
 export async function launchChromium(): Promise<Browser> {
@@ -19,11 +19,15 @@ export async function launchChromium(): Promise<Browser> {
 
 /** Polls a locator's text until it matches, and returns it: the views update asynchronously. */
 export async function textOf(locator: Locator, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = (await locator.allTextContents()).join('\n');
-    if (pattern.test(last)) return last;
-    if (Date.now() > deadline) throw new Error(`text ${JSON.stringify(last.slice(0, 300))} never matched ${pattern}`);
-    await sleep(100);
-  }
+  return waitFor(
+    `text matching ${pattern}`,
+    async () => {
+      const text = (await locator.allTextContents()).join('\n');
+      // Thrown, not returned: waitFor names the last error, so a timeout shows the text that did not match.
+      if (!pattern.test(text)) throw new Error(`text ${JSON.stringify(text.slice(0, 300))} does not match`);
+      return text;
+    },
+    timeoutMs,
+    100,
+  );
 }
