@@ -20,6 +20,7 @@ describe('parsePostgresEndpoint', () => {
       password: SECRET,
       ssl: false,
       connectionTimeoutMillis: 10_000,
+      options: '-c enable_bitmapscan=off',
     });
     expect(e.display).toBe('postgres://kine:***@db.example:6432/tenants?sslmode=disable');
     expect(parsePostgresEndpoint('postgresql://u@[::1]/d').config).toMatchObject({ host: '::1', port: 5432 });

@@ -320,6 +320,40 @@ for (const kind of SQL_SERVERS) {
       }
     });
 
+    it('upgrades a database of the first schema in place, and reads history through the new index', async () => {
+      await server.createDatabase('upgrade');
+      const c = await server.connect('upgrade');
+      for (const st of kind.statements(kind.dialect.migrations[0]!)) await c.query(st);
+      const setMeta = new BackendStatements(kind.dialect).setMeta;
+      await c.query(setMeta.text, bind(setMeta, kind.dialect, { name: 'schema_version', value: '1' }) as unknown[]);
+      const upgraded = await startStore({ topology: tenantsTopology(server.url('upgrade')) });
+      const uc = connect(upgraded.target);
+      try {
+        const first = await call(uc.kv, 'Put', { key: k('/t/u'), value: k('1') });
+        await call(uc.kv, 'Put', { key: k('/t/u'), value: k('2') });
+        const past = await call(uc.kv, 'Range', {
+          key: k('/t/'),
+          range_end: k('/t0'),
+          revision: first.header.revision,
+        });
+        expect(past.kvs.map((kv: { value: Buffer }) => String(kv.value))).toEqual(['1']);
+        const version = await c.query(`SELECT value FROM meta WHERE name = 'schema_version'`);
+        expect(Number(version.rows[0]!.value)).toBe(kind.dialect.migrations.length);
+        if (kind.dialect.name === 'postgres') {
+          const index = await c.query(
+            `SELECT indexdef FROM pg_indexes WHERE tablename = 'history' AND indexname = 'history_key'`,
+          );
+          expect(index.rows.map((r) => r.indexdef)).toEqual([
+            expect.stringContaining('(key, mod_revision, superseded)'),
+          ]);
+        }
+      } finally {
+        uc.close();
+        await upgraded.stop();
+        await c.end();
+      }
+    });
+
     it("refuses a database of the store's that lost a table, instead of creating it empty", async () => {
       await server.createDatabase('damaged');
       const c = await server.connect('damaged');

@@ -38,5 +38,12 @@ export const postgresDialect: Dialect = {
     `${revisionTables({ rowId: 'BIGSERIAL PRIMARY KEY', key: 'BYTEA', int64: 'BIGINT', value: 'BYTEA' })}
   CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT);
   `,
+    // 2: history_key carries `superseded`, so a read at a revision checks "visible at rev" on the index entry and
+    // fetches only the rows it returns. Without it, each page of a list at a revision fetched every older version
+    // in the rest of its range from the heap to find none visible. In one transaction: the store's readers never
+    // see history without an index on its keys.
+    `DROP INDEX history_key;
+  CREATE INDEX history_key ON history (key, mod_revision, superseded);
+  `,
   ],
 };
