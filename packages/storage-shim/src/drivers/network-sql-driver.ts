@@ -453,10 +453,26 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }
     if (this.#inTxn) this.#sendHeld();
     const conn = this.#conn;
-    const parts = this.#rangeQueries(range, revision, limit, keysOnly).map((q) =>
-      this.db.revisions(conn, q.text, q.params),
-    );
+    const queries = this.#rangeQueries(range, revision, limit, keysOnly);
+    // Inside a batch the halves need no snapshot of their own: the batch's lock (replicas), or this store being
+    // the database's one writer, keeps every other commit out of the transaction until it ends.
+    const parts =
+      queries.length > 1 && !this.#inTxn
+        ? this.#halves(this.db.revisionScript('reader', this.#inSnapshot(queries)))
+        : queries.map((q) => this.db.revisions(conn, q.text, q.params));
     return mergeByKey(parts, limit);
+  }
+
+  /** The halves of a range at a revision in one read-only transaction (Dialect.rangeInParts). */
+  #inSnapshot(halves: ScriptStatement[]): ScriptStatement[] {
+    const open = this.#spec.dialect.rangeInParts!.snapshot.map((text) => ({ text, params: [] }));
+    return [...open, ...halves, { text: 'COMMIT', params: [] }];
+  }
+
+  /** The halves' rows out of the answer to `#inSnapshot`'s script. */
+  #halves(results: KeyValue[][]): KeyValue[][] {
+    const from = this.#spec.dialect.rangeInParts!.snapshot.length;
+    return results.slice(from, -1);
   }
 
   /**
@@ -483,7 +499,10 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     if (range.end === null && revision !== null && !keysOnly && limit !== 0)
       return this.#pointAsync(range.start, revision);
     const queries = this.#rangeQueries(range, revision, limit, keysOnly);
-    const parts = await Promise.all(queries.map((q) => this.db.revisionsAsync('reader', q.text, q.params)));
+    const parts =
+      queries.length > 1
+        ? this.#halves(await this.db.revisionScriptAsync('reader', this.#inSnapshot(queries)))
+        : [await this.db.revisionsAsync('reader', queries[0]!.text, queries[0]!.params)];
     return mergeByKey(parts, limit);
   }
 

@@ -13,7 +13,12 @@ export interface QueryResult {
   results?: QueryResult[];
 }
 
-type Reply = QueryResult & { id: number; error?: { message: string; code?: string }; packed?: ArrayBuffer };
+type Reply = QueryResult & {
+  id: number;
+  error?: { message: string; code?: string };
+  packed?: ArrayBuffer;
+  packedResults?: ArrayBuffer[];
+};
 
 /** A database server's error, with its code (SQLSTATE, or mysql2's name); the message never holds the endpoint. */
 export class BackendQueryError extends Error {
@@ -166,6 +171,30 @@ export class SqlBridge {
     return unpackRevisionRows((this.#wait({ conn, text, params, packed: true }) as Reply).packed!);
   }
 
+  /**
+   * A script whose statements select revision rows (the halves of a Range
+   * in one transaction), read without blocking: each statement's rows,
+   * packed as `revisionsAsync`'s are (none for a statement that selects
+   * nothing). The script is rolled back if a statement of it fails.
+   */
+  async revisionScriptAsync(conn: 'writer' | 'reader', script: ScriptStatement[]): Promise<KeyValue[][]> {
+    const reply = (await this.#post({
+      conn,
+      text: '',
+      params: [],
+      script,
+      rollbackOnError: true,
+      packed: true,
+    })) as Reply;
+    return reply.packedResults!.map(unpackRevisionRows);
+  }
+
+  /** `revisionScriptAsync`, waiting for the answer. */
+  revisionScript(conn: 'writer' | 'reader', script: ScriptStatement[]): KeyValue[][] {
+    const reply = this.#wait({ conn, text: '', params: [], script, rollbackOnError: true, packed: true }) as Reply;
+    return reply.packedResults!.map(unpackRevisionRows);
+  }
+
   #post(req: Omit<WorkerRequest, 'id' | 'sync'>): Promise<QueryResult> {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -187,7 +216,7 @@ export class SqlBridge {
 
 // Structured clone turns Buffers into Uint8Arrays on the way back.
 function toBuffers(reply: Reply): QueryResult {
-  if (reply.packed) return reply;
+  if (reply.packed || reply.packedResults) return reply;
   const fix = (result: QueryResult) => {
     for (const row of result.rows) {
       for (const [k, v] of Object.entries(row)) {

@@ -41,6 +41,7 @@ export interface WorkerRequest {
   /**
    * The statement selects revision rows (a Range's page): answer them packed
    * into one ArrayBuffer, transferred rather than cloned (revision-rows.ts).
+   * For a script, each statement's rows packed apart (`packedResults`).
    */
   packed?: boolean;
 }
@@ -57,11 +58,11 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
   // Asynchronous reads run side by side on connections of their own, opened on first use: one connection
   // runs its queries one after another, and concurrent Ranges would queue behind each other on the reader.
   const pool = Array.from({ length: readPool }, () => ({ conn: new ReconnectingConnection(connector), busy: 0 }));
-  const pooled = async (text: string, params: unknown[]) => {
+  const pooled = async <R>(run: (conn: ReconnectingConnection<C>) => Promise<R>): Promise<R> => {
     const least = pool.reduce((a, b) => (b.busy < a.busy ? b : a));
     least.busy++;
     try {
-      return await least.conn.query(text, params);
+      return await run(least.conn);
     } finally {
       least.busy--;
     }
@@ -82,8 +83,12 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
       parentPort!.postMessage({ id: req.id, ...reply }, transfer);
     }
   };
-  const reply = (req: WorkerRequest, r: { rows: unknown[]; rowCount: number }): void => {
+  const reply = (req: WorkerRequest, r: ScriptResult): void => {
     if (!req.packed) return answer(req, r);
+    if (r.results) {
+      const packedResults = r.results.map((result) => packRevisionRows(result.rows));
+      return answer(req, { rows: [], rowCount: r.rowCount, packedResults }, packedResults);
+    }
     const packed = packRevisionRows(r.rows);
     answer(req, { rows: [], rowCount: r.rowCount, packed }, [packed]);
   };
@@ -96,12 +101,16 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
       return;
     }
     const slot = slots[req.conn];
-    const run = req.script
-      ? runScript(slot, req.script, req.rollbackOnError === true)
+    const onPool = req.conn === 'reader' && !req.sync && !req.session && pool.length > 0;
+    const script = req.script;
+    const run: Promise<ScriptResult> = script
+      ? onPool
+        ? pooled((conn) => runScript(conn, script, req.rollbackOnError === true))
+        : runScript(slot, script, req.rollbackOnError === true)
       : req.session
         ? slot.setSession(req.text)
-        : req.conn === 'reader' && !req.sync && pool.length > 0
-          ? pooled(req.text, asBuffers(req.params))
+        : onPool
+          ? pooled((conn) => conn.query(req.text, asBuffers(req.params)))
           : slot.query(req.text, asBuffers(req.params));
     run.then(
       (r) => reply(req, r),
@@ -129,11 +138,18 @@ function asBuffer(value: unknown): unknown {
     : value;
 }
 
+/** A statement's answer, or a script's: the last statement's, and each one's in `results`. */
+interface ScriptResult {
+  rows: unknown[];
+  rowCount: number;
+  results?: Array<{ rows: unknown[]; rowCount: number }>;
+}
+
 async function runScript<C>(
   slot: ReconnectingConnection<C>,
   script: ScriptStatement[],
   rollbackOnError: boolean,
-): Promise<{ rows: unknown[]; rowCount: number; results: Array<{ rows: unknown[]; rowCount: number }> }> {
+): Promise<Required<ScriptResult>> {
   try {
     const results = await slot.script(script.map((s) => ({ text: s.text, params: asBuffers(s.params) })));
     const last = results.at(-1) ?? { rows: [], rowCount: 0 };

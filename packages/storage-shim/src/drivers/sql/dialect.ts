@@ -19,11 +19,14 @@ export interface Dialect {
   /** What to bind as a LIMIT that limits nothing (SQLite -1, PostgreSQL NULL, MySQL a huge number). */
   readonly unlimited: number | bigint | null;
   /**
-   * Whether a range at a revision is read as its two halves, one statement
-   * each, merged by the driver (`BackendStatements.rangeAt`), rather than
-   * as one statement (`range`).
+   * Set where a range at a revision is read as its two halves, one statement
+   * each, merged by the driver (`BackendStatements.rangeAt`), rather than as
+   * one statement (`range`): the statements that open a read-only
+   * transaction in which both halves see one snapshot. Each in autocommit
+   * would see its own, and a commit between them moves a key's version from
+   * kv to history unseen by both, or into both.
    */
-  readonly rangeInParts?: boolean;
+  readonly rangeInParts?: { readonly snapshot: readonly string[] };
   /** An empty byte string literal, for the value column of a keys_only read. */
   readonly emptyBlob: string;
   /** A 64-bit integer column as decimal text, so a lease ID loses no bit in JavaScript. */

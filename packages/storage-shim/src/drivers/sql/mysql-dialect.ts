@@ -42,8 +42,15 @@ export const mysqlDialect: Dialect = {
   // Bound as a number literal: LIMIT takes no expression, and 2^53 - 1 rows is no limit.
   unlimited: Number.MAX_SAFE_INTEGER,
   emptyBlob: "X''",
-  // One statement would materialize both halves, LONGBLOB values and all, in on-disk temporary tables.
-  rangeInParts: true,
+  // One statement would materialize both halves, LONGBLOB values and all, in on-disk temporary tables. The
+  // sessions read committed, where each statement has a snapshot of its own: the halves' transaction asks for
+  // repeatable read, the one level at which a consistent snapshot is taken at its start and kept.
+  rangeInParts: {
+    snapshot: [
+      'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+      'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
+    ],
+  },
   intAsText: (column) => `CAST(${column} AS CHAR)`,
   upsert: (table, columns, conflict, p, rows) =>
     `INSERT INTO ${table} (${columns.map(quote).join(', ')}) VALUES ${valueRows(columns, p, rows)}
