@@ -243,6 +243,63 @@ async function guarded(row: () => Promise<Measurement>): Promise<Measurement> {
   }
 }
 
+/**
+ * The Put row at concurrency 1 on a store whose keys are in a SQLite file of
+ * its data dir, fsynced per commit: the store's own path (gRPC, the batch,
+ * the commit) with no database round trip. A store on a database server
+ * pays its round trips on top of this, so it bounds that store's figure.
+ */
+async function aloneOnSqlite(options: {
+  kine: Measurement;
+  goKine: Measurement | undefined;
+  go: Awaited<ReturnType<typeof goLoader>>;
+}): Promise<string> {
+  const { kine, goKine, go } = options;
+  log('the same Put row at concurrency 1 on a store over a SQLite file (the bound of the store’s own path)…');
+  const server = await startStore({});
+  try {
+    const target: Target = {
+      label: 'store on SQLite',
+      client: connect(server.target),
+      watchClient: connect(server.target),
+    };
+    const best = (ms: Measurement[]) => Math.max(...ms.map((m) => (m.errors > 0 ? 0 : m.value)));
+    const js: Measurement[] = [];
+    const goRuns: Measurement[] = [];
+    for (let r = 0; r < sizes.rounds; r++) {
+      const slice: Slice = { offset: r * sizes.putC1, count: sizes.putC1, maxMs: sizes.maxRowMs };
+      js.push(await putRow(target, 1, slice));
+      if (go.loader && goKine) {
+        goRuns.push(
+          await runGoRow(
+            go.loader,
+            { target: server.target },
+            {
+              op: 'put',
+              concurrency: 1,
+              total: sizes.putC1,
+              prefix: `/registry/configmaps/bench-alone-r${r}/`,
+              maxMs: sizes.maxRowMs,
+            },
+          ),
+        );
+      }
+    }
+    target.client.close();
+    target.watchClient.close();
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}× kine`;
+    const jsBest = best(js);
+    const parts = [`${Math.round(jsBest).toLocaleString('en-US')} ops/s with grpc-js (${ratio(jsBest, kine.value)})`];
+    if (goRuns.length > 0 && goKine) {
+      const goBest = best(goRuns);
+      parts.push(`${Math.round(goBest).toLocaleString('en-US')} with the Go client (${ratio(goBest, goKine.value)})`);
+    }
+    return `Put, concurrency 1, on a store whose keys are in a SQLite file of its data dir (fsynced per commit, no database round trip), started for this note: ${parts.join(', ')}. A store on a database server pays its round trips on top of this path, so this bounds its concurrency-1 rows`;
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const info = machine(etcdBinary);
   log(`machine: ${machineLine(info)}`);
@@ -427,6 +484,12 @@ async function main(): Promise<void> {
       c.target.watchClient.close();
     }
 
+    // On a database server, the concurrency-1 rows measured against what the store's own path allows at all.
+    const floorLine =
+      sql && flags.subject === 'store' && results.get('put-c1')?.[2]
+        ? await aloneOnSqlite({ kine: results.get('put-c1')![2]!, goKine: results.get('go-put-c1')?.[2], go })
+        : undefined;
+
     // How big the store's WAL is once writes pause: the checkpointer should have brought it back down by then.
     const walLine =
       flags.subject === 'store' && !sql
@@ -455,6 +518,7 @@ async function main(): Promise<void> {
     if (go.skipped) rowNotes.push(go.skipped);
     if (kine?.skipped) rowNotes.push(kine.skipped);
     if (walLine) rowNotes.push(walLine);
+    if (floorLine) rowNotes.push(floorLine);
     const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
     const backendLines = sql
       ? [

@@ -107,5 +107,9 @@ describe.skipIf(missing !== undefined)('bench --backend postgres with kine', () 
     // The table has the store/kine ratio and its target.
     expect(stdout).toContain('store/kine');
     expect(stdout).toMatch(/≥ 1\.5× kine/);
+    // The bound of the concurrency-1 rows: the same Put row on a store over a SQLite file, as a ratio to kine.
+    expect(stdout).toMatch(
+      /on a store whose keys are in a SQLite file .*: [\d,]+ ops\/s with grpc-js \(\d+\.\d\d× kine\), [\d,]+ with the Go client/,
+    );
   }, 180_000);
 });
