@@ -35,7 +35,8 @@ export interface Backend {
 
   leaseGrant(id: bigint, ttl: number): Promise<{ id: bigint; ttl: number }>;
   leaseRevoke(id: bigint): Promise<{ revision: number } | void>;
-  leaseRenew(id: bigint): number;
+  /** The lease's TTL, 0 if it does not exist; a promise while a revoke of it is still committing. */
+  leaseRenew(id: bigint): number | Promise<number>;
   leaseTimeToLive(id: bigint, withKeys: boolean): etcd.LeaseInfo | undefined;
   leases(): bigint[];
 

@@ -142,6 +142,8 @@ export class RevisionStore {
   #committing: Promise<void> | undefined;
   /** Batches in flight: one, or two while a batch overlaps the sync of the one before (#overlappable). */
   #inFlight = 0;
+  /** Leases whose revoke is applied in a batch that has neither committed nor failed yet (leaseRenew). */
+  readonly #revoking = new Set<bigint>();
   /** The only file whose WAL sync the batches in flight wait for, when they committed nothing else (#overlappable). */
   #syncingFile: string | undefined;
   #closed = false;
@@ -361,7 +363,17 @@ export class RevisionStore {
     return this.#enqueue({ kind: 'leaseRevoke', id }) as Promise<void>;
   }
 
-  leaseRenew(id: bigint): number {
+  /**
+   * etcd answers a keep-alive from applied, that is committed, state. A revoke applied in a batch that is still
+   * committing may yet fail, and then the lease lives on: its keep-alive waits for that batch instead of
+   * answering "not found" for a lease that is not gone.
+   */
+  leaseRenew(id: bigint): number | Promise<number> {
+    const committing = this.#committing;
+    if (committing && this.#revoking.has(id)) {
+      const again = () => this.leaseRenew(id);
+      return committing.then(again, again);
+    }
     return this.#lessor.renew(id);
   }
 
@@ -890,6 +902,7 @@ export class RevisionStore {
   }
 
   #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
+    this.#settledRevokes(items);
     // Batches finish in order, so everything up to this batch is now durable (a batch overlapping it may not be).
     this.#committed = batch.after;
     this.stats.batches++;
@@ -959,6 +972,7 @@ export class RevisionStore {
         for (const key of this.#leaseKeys(op.id)) view.deleteRange({ start: key, end: null });
         this.#meta.deleteLease(op.id);
         this.#lessor.delete(op.id);
+        this.#revoking.add(op.id);
         break;
       }
     }
@@ -1039,11 +1053,17 @@ export class RevisionStore {
    * lost WAL sync is not a failed batch but a store that can no longer
    * promise durability (#failSync).
    */
+  /** The revokes among `items` have committed or failed: keep-alives for their leases answer again. */
+  #settledRevokes(items: readonly Pending[]): void {
+    for (const { op } of items) if (op.kind === 'leaseRevoke') this.#revoking.delete(op.id);
+  }
+
   #fail(
     items: Pending[],
     err: unknown,
     options: { stage?: 'rows' | 'commit' | 'resync'; revertTo?: number } = {},
   ): void {
+    this.#settledRevokes(items);
     if (err instanceof StoreError && err.code === 'CNPAAS_STORE_FSYNC_FAILED') {
       this.#failSync(items, err);
       return;
@@ -1138,6 +1158,7 @@ export class RevisionStore {
    * sync could succeed without the lost pages). A restart starts from disk.
    */
   #failSync(items: Pending[], err: StoreError): void {
+    this.#settledRevokes(items);
     this.#log.error({ err }, 'a commit could not be made durable; refusing writes until restarted');
     this.#refusingWrites = true;
     // No resync either: it would report what the files hold, and that may not be durable.

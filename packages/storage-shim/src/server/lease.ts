@@ -22,13 +22,17 @@ export function leaseService(ctx: ServiceContext): grpc.UntypedServiceImplementa
     }),
 
     LeaseKeepAlive: (call: grpc.ServerDuplexStream<LeaseIdRequest, unknown>) => {
+      const failed = (err: unknown) => call.destroy(toServiceError(ctx, 'LeaseKeepAlive', err) as Error);
       call.on('data', (m: LeaseIdRequest) => {
         try {
           const id = BigInt(m.ID ?? 0);
           // An unknown lease answers TTL 0, not an error (etcd).
-          call.write({ header: headers.header(), ID: bigToWire(id), TTL: backend.leaseRenew(id) });
+          const answer = (ttl: number) => call.write({ header: headers.header(), ID: bigToWire(id), TTL: ttl });
+          const ttl = backend.leaseRenew(id);
+          if (typeof ttl === 'number') answer(ttl);
+          else ttl.then(answer, failed);
         } catch (err) {
-          call.destroy(toServiceError(ctx, 'LeaseKeepAlive', err) as Error);
+          failed(err);
         }
       });
       call.on('end', () => call.end());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { put } from '../../src/mvcc/test-helpers.js';
-import { heldReadAhead, heldWrite, useInProcessReplicas } from '../support/in-process-replicas.js';
+import { heldCommit, heldReadAhead, heldWrite, until, useInProcessReplicas } from '../support/in-process-replicas.js';
 import { postgresMissing } from '../support/postgres.js';
 
 /**
@@ -10,9 +10,13 @@ import { postgresMissing } from '../support/postgres.js';
  * although the client had been told it succeeded: the lease kept its earlier
  * expiry, as every replica saw it.
  *
+ * A KeepAlive for a lease whose revoke is applied in that open batch must
+ * not answer "not found" either, while the revoke may still fail: it waits
+ * for the batch.
+ *
  * The failure is injected (the one fake here): the batch's load from the
- * main database waits until the test lets it fail or go on. Everything else
- * is two real replicas on a private PostgreSQL.
+ * main database, or its COMMIT, waits until the test lets it fail or go on.
+ * Everything else is two real replicas on a private PostgreSQL.
  */
 const replicas = useInProcessReplicas();
 
@@ -56,5 +60,39 @@ describe.skipIf(postgresMissing() !== undefined)("a KeepAlive on a replica while
     await expect(failing).rejects.toThrow('injected by the test');
     // Renewed again here, the lease would have its full TTL back although no client asked for it.
     expect(b.leaseTimeToLive(id, false)?.ttl).toBeLessThanOrEqual(TTL - 2);
+  }, 60_000);
+
+  it('waits for a revoke still committing, and renews the lease when that revoke fails', async () => {
+    const { opener, fault } = heldCommit();
+    const { a } = await replicas.pairOnShared(opener);
+    const { id } = await a.leaseGrant(7n, TTL);
+    await sleep(AGE_MS);
+
+    fault.armed = true;
+    const revoking = a.leaseRevoke(id);
+    revoking.catch(() => undefined);
+    await until("the revoke's COMMIT held", () => fault.held);
+    // Applied inside the open batch, not committed: "not found" now would be an answer the database may undo.
+    const renewing = a.leaseRenew(id);
+    expect(renewing).toBeInstanceOf(Promise);
+    fault.fail();
+    await expect(revoking).rejects.toThrow('injected by the test');
+    expect(await renewing).toBe(TTL);
+    expect(a.leaseTimeToLive(id, false)?.ttl).toBeGreaterThanOrEqual(TTL - 1);
+  }, 60_000);
+
+  it('answers TTL 0 once a revoke it waited for has committed', async () => {
+    const { opener, fault } = heldCommit();
+    const { a, b } = await replicas.pairOnShared(opener);
+    const { id } = await a.leaseGrant(7n, TTL);
+
+    fault.armed = true;
+    const revoking = a.leaseRevoke(id);
+    await until("the revoke's COMMIT held", () => fault.held);
+    const renewing = a.leaseRenew(id);
+    fault.proceed();
+    await revoking;
+    expect(await renewing).toBe(0);
+    expect(b.leaseTimeToLive(id, false)).toBeUndefined();
   }, 60_000);
 });

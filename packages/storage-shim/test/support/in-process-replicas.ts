@@ -64,6 +64,30 @@ export function heldReadAhead() {
 }
 
 /**
+ * The registry, with the main database's next COMMIT (once `fault.armed`)
+ * held until the test calls `fault.fail()` (it rejects with `injected()`,
+ * the COMMIT never sent) or `fault.proceed()`: a replica's batch is then
+ * applied, its changes visible inside its open transaction, and not yet
+ * committed.
+ */
+export function heldCommit() {
+  const fault = { armed: false, held: false, fail: () => {}, proceed: () => {} };
+  const opener = patchedOpener(({ main }) => {
+    const commit = main.commit.bind(main);
+    main.commit = (lastRevision, alone) => {
+      if (!fault.armed) return commit(lastRevision, alone);
+      fault.armed = false;
+      fault.held = true;
+      return new Promise<void>((resolve, reject) => {
+        fault.fail = () => reject(injected());
+        fault.proceed = () => resolve(commit(lastRevision, alone));
+      });
+    };
+  });
+  return { opener, fault };
+}
+
+/**
  * Starts `request` on `store` with `fault` armed, and returns once its batch
  * is held open. The write's outcome comes wrapped: returning the bare promise
  * from an async function would wait for it.
