@@ -263,37 +263,33 @@ async function aloneOnSqlite(options: {
       client: connect(server.target),
       watchClient: connect(server.target),
     };
-    const best = (ms: Measurement[]) => Math.max(...ms.map((m) => (m.errors > 0 ? 0 : m.value)));
+    const goRows = go.loader && goKine ? { loader: go.loader, kine: goKine } : undefined;
     const js: Measurement[] = [];
     const goRuns: Measurement[] = [];
     for (let r = 0; r < sizes.rounds; r++) {
       const slice: Slice = { offset: r * sizes.putC1, count: sizes.putC1, maxMs: sizes.maxRowMs };
       js.push(await putRow(target, 1, slice));
-      if (go.loader && goKine) {
+      if (goRows) {
+        const row = { op: 'put', concurrency: 1, total: sizes.putC1, maxMs: sizes.maxRowMs } as const;
         goRuns.push(
           await runGoRow(
-            go.loader,
+            goRows.loader,
             { target: server.target },
-            {
-              op: 'put',
-              concurrency: 1,
-              total: sizes.putC1,
-              prefix: `/registry/configmaps/bench-alone-r${r}/`,
-              maxMs: sizes.maxRowMs,
-            },
+            { ...row, prefix: `/registry/configmaps/bench-alone-r${r}/` },
           ),
         );
       }
     }
     target.client.close();
     target.watchClient.close();
-    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}× kine`;
-    const jsBest = best(js);
-    const parts = [`${Math.round(jsBest).toLocaleString('en-US')} ops/s with grpc-js (${ratio(jsBest, kine.value)})`];
-    if (goRuns.length > 0 && goKine) {
-      const goBest = best(goRuns);
-      parts.push(`${Math.round(goBest).toLocaleString('en-US')} with the Go client (${ratio(goBest, goKine.value)})`);
-    }
+    // The best round, as every throughput row reports it, against kine's figure in the same run.
+    const figure = (rounds: Measurement[], of: Measurement, client: string) => {
+      const m = best(rounds);
+      const errors = m.errors > 0 ? `; ${m.errors} errors: ${m.firstError}` : '';
+      return `${Math.round(m.value).toLocaleString('en-US')} ${client} (${(m.value / of.value).toFixed(2)}× kine${errors})`;
+    };
+    const parts = [figure(js, kine, 'ops/s with grpc-js')];
+    if (goRows) parts.push(figure(goRuns, goRows.kine, 'with the Go client'));
     return `Put, concurrency 1, on a store whose keys are in a SQLite file of its data dir (fsynced per commit, no database round trip), started for this note: ${parts.join(', ')}. A store on a database server pays its round trips on top of this path, so this bounds its concurrency-1 rows`;
   } finally {
     await server.stop();

@@ -101,7 +101,7 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
       return;
     }
     const slot = slots[req.conn];
-    const onPool = req.conn === 'reader' && !req.sync && !req.session && pool.length > 0;
+    const onPool = req.conn === 'reader' && !req.sync && pool.length > 0;
     const script = req.script;
     const run: Promise<ScriptResult> = script
       ? onPool

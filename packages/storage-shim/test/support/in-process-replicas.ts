@@ -40,23 +40,26 @@ export function patchedOpener(patch: (opened: { main: BackendDriver; meta: MetaB
   };
 }
 
+/** The main driver's asynchronous steps of a batch that a test can hold: its read-ahead and its COMMIT. */
+type Holdable = 'prefetch' | 'commit';
+
 /**
- * The registry, with the main database's next read-ahead (once `fault.armed`)
- * held until the test calls `fault.fail()` (it rejects with `injected()`) or
- * `fault.proceed()`: a replica's batch then stays open, holding the revision
- * lock and its transaction, for as long as the test needs.
+ * The registry, with the main driver's next call of `method` (once
+ * `fault.armed`) held until the test calls `fault.fail()` (it rejects with
+ * `injected()`, the call never made) or `fault.proceed()` (the call is made).
  */
-export function heldReadAhead() {
+function heldMainCall(method: Holdable) {
   const fault = { armed: false, held: false, fail: () => {}, proceed: () => {} };
   const opener = patchedOpener(({ main }) => {
-    const prefetch = main.prefetch!.bind(main);
-    main.prefetch = (keys) => {
-      if (!fault.armed) return prefetch(keys);
+    const steps = main as unknown as Record<Holdable, (...args: unknown[]) => unknown>;
+    const call = steps[method].bind(main);
+    steps[method] = (...args) => {
+      if (!fault.armed) return call(...args);
       fault.armed = false;
       fault.held = true;
       return new Promise((resolve, reject) => {
         fault.fail = () => reject(injected());
-        fault.proceed = () => resolve(prefetch(keys));
+        fault.proceed = () => resolve(call(...args));
       });
     };
   });
@@ -64,28 +67,17 @@ export function heldReadAhead() {
 }
 
 /**
- * The registry, with the main database's next COMMIT (once `fault.armed`)
- * held until the test calls `fault.fail()` (it rejects with `injected()`,
- * the COMMIT never sent) or `fault.proceed()`: a replica's batch is then
- * applied, its changes visible inside its open transaction, and not yet
- * committed.
+ * The main database's next read-ahead held: a replica's batch then stays
+ * open, holding the revision lock and its transaction, for as long as the
+ * test needs.
  */
-export function heldCommit() {
-  const fault = { armed: false, held: false, fail: () => {}, proceed: () => {} };
-  const opener = patchedOpener(({ main }) => {
-    const commit = main.commit.bind(main);
-    main.commit = (lastRevision, alone) => {
-      if (!fault.armed) return commit(lastRevision, alone);
-      fault.armed = false;
-      fault.held = true;
-      return new Promise<void>((resolve, reject) => {
-        fault.fail = () => reject(injected());
-        fault.proceed = () => resolve(commit(lastRevision, alone));
-      });
-    };
-  });
-  return { opener, fault };
-}
+export const heldReadAhead = () => heldMainCall('prefetch');
+
+/**
+ * The main database's next COMMIT held: a replica's batch is then applied,
+ * its changes visible inside its open transaction, and not yet committed.
+ */
+export const heldCommit = () => heldMainCall('commit');
 
 /**
  * Starts `request` on `store` with `fault` armed, and returns once its batch
