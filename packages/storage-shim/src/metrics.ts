@@ -20,6 +20,14 @@ export class StoreMetrics {
   readonly writes = this.#gauge('writes_total', 'Acknowledged write requests (counter)');
   readonly batches = this.#gauge('commit_batches_total', 'Group commits (counter)');
   readonly fsyncs = this.#gauge('fsyncs_total', 'File commits that fsync (counter)');
+  readonly optimistic = this.#gauge(
+    'optimistic_batches_total',
+    'Replicas: group commits sent with their lock in one message (counter)',
+  );
+  readonly optimisticRefused = this.#gauge(
+    'optimistic_refused_total',
+    'Replicas: optimistic group commits refused by their guard and taken again under the lock (counter)',
+  );
   readonly revision = this.#gauge('revision', 'Current global revision');
   readonly compactRevision = this.#gauge('compact_revision', 'Current compact revision');
   readonly watchers = this.#gauge('watchers', 'Open watchers');

@@ -179,6 +179,8 @@ export async function startStoreServer(
         metrics.writes.set(store.stats.writes);
         metrics.batches.set(store.stats.batches);
         metrics.fsyncs.set(store.stats.fsyncs);
+        metrics.optimistic.set(store.stats.optimistic);
+        metrics.optimisticRefused.set(store.stats.refused);
         metrics.watchers.set(grpcServer.sessions.watcherCount);
         metrics.dbSize.set(store.size().total);
         for (const [backend, n] of Object.entries(store.keyCounts())) metrics.keys.set({ backend }, n);

@@ -1,7 +1,8 @@
 import { BackendUnavailableError, StoreError } from '../errors.js';
 import { type KeyRange, mergeByKey } from '../keys.js';
-import type { BackendDriver, ChangeRow, KeyAtRevision } from '../mvcc/backend.js';
+import { type BackendDriver, type ChangeRow, GuardRefused, type KeyAtRevision, LockRequired } from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
+import { CurrentRows, type KnownRow } from './current-rows.js';
 import type { ParsedEndpoint } from './network-endpoint.js';
 import { BackendQueryError, type QueryResult, type ScriptStatement, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind, rowValues } from './sql/dialect.js';
@@ -12,12 +13,6 @@ const EMPTY_VALUE = Buffer.alloc(0);
 /** Rows per multi-row statement, and the bytes of values one may carry (MySQL's max_allowed_packet is 16 MiB or more). */
 const ROWS_PER_STATEMENT = 256;
 const BYTES_PER_STATEMENT = 4 * 1024 * 1024;
-
-/** A key's current row as a batch knows it, with the sub-revision it was written in (history keeps it). */
-interface KnownRow {
-  kv: KeyValue;
-  sub: number;
-}
 
 /** A row write of the open batch, held until the batch is sent (`#script`). */
 type BufferedWrite =
@@ -173,6 +168,15 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   #points: Map<number, PointRead[]> | undefined;
   /** A statement each batch runs before its COMMIT (replicas: a NOTIFY that wakes the others when it commits). */
   commitNotice: string | undefined;
+  /** The rows of recent batches, for optimistic ones; kept only once this driver was asked to `speculate`. */
+  #current: CurrentRows | undefined;
+  /**
+   * While an optimistic batch is applied and until it is sent: the mod_revision it took each key it read to be
+   * current at (0: no row). Its guard has the database check each.
+   */
+  #assumed: Map<string, { key: Buffer; modRevision: number }> | undefined;
+  /** Keys the optimistic batch takes to exist: one of them not among the rows of recent batches needs the lock. */
+  #presumed = new Set<string>();
 
   constructor(spec: ServerSpecifics, endpoint: ParsedEndpoint<unknown>) {
     this.location = endpoint.display;
@@ -379,6 +383,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       const known = this.#known.get(k);
       if (known !== undefined) return known?.kv;
     }
+    if (this.#assumed) return this.#assume(key, k);
     // A key the batch has not written: what the database holds is its row, flushed rows or not.
     const row = this.#run(this.#conn, this.sql.getMany(1), { k0: key }).rows[0];
     const known = row ? { kv: toKv(row), sub: Number(row.sub) } : null;
@@ -753,22 +758,110 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    */
   commit(lastRevision: number): Promise<void> | undefined {
     if (!this.#inTxn) return undefined;
-    const script = this.#script();
+    // Read under the lock, or written by the batch: current once it commits, whatever came before it.
+    return this.#send({ script: this.#script(), lastRevision, carryOver: false });
+  }
+
+  /**
+   * The batch's `script` with the revision, the replicas' notice and the
+   * COMMIT after it, sent without blocking. What the batch knew of its keys
+   * is current once it commits: the rows of recent batches become those
+   * (`carryOver`: those kept so far are still current too).
+   */
+  #send(options: { script: ScriptStatement[]; lastRevision: number; carryOver: boolean }): Promise<void> {
+    const { script, lastRevision, carryOver } = options;
     script.push(this.#statement(this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) }));
     if (this.commitNotice) script.push({ text: this.commitNotice, params: [] });
     script.push({ text: 'COMMIT', params: [] });
+    const known = this.#known;
+    this.#known = new Map();
     this.#inTxn = false;
     this.#forgetBatch();
+    const current = this.#current;
     // A connection lost while the COMMIT is in flight leaves its outcome unknown (it may have
     // committed before the answer was lost), as etcd's "request timed out" does; the store
     // finds out from the tables once the server is back (store.ts #fail).
     const outcome = (err: unknown): never => {
+      current?.clear();
       if (err instanceof BackendUnavailableError) {
         throw new BackendUnavailableError(`${err.message}; the write may or may not have been applied`);
       }
       throw err;
     };
-    return this.db.scriptAsync('writer', script, true).then(() => undefined, outcome);
+    return this.db.scriptAsync('writer', script, true).then(() => {
+      current?.learn(known, lastRevision, carryOver);
+    }, outcome);
+  }
+
+  /**
+   * An optimistic batch (docs/replicas.md, "A lone write"): applied with no
+   * lock and no read, its point reads answered from the rows of recent
+   * batches as of `expected`, a key not among them taken to have none
+   * unless it is `presumed` to exist. Anything that would reach the
+   * database throws LockRequired meanwhile.
+   */
+  speculate(options: { expected: number; presumed: readonly Buffer[] }): void {
+    const { expected, presumed } = options;
+    if (this.#inTxn) throw new Error('speculate inside a batch');
+    this.#forgetBatch();
+    this.#current ??= new CurrentRows();
+    // Rows kept as of another revision may be stale: another process committed since, or a batch failed.
+    if (this.#current.at !== expected) this.#current.clear();
+    this.#current.at = expected;
+    this.#assumed = new Map();
+    this.#presumed = new Set(presumed.map((key) => key.toString('latin1')));
+    this.#prefetched = true;
+    this.db.refuse = () => new LockRequired();
+  }
+
+  /** A read of the optimistic batch: a kept row, or none; either is assumed, and checked by the guard. */
+  #assume(key: Buffer, k: string): KeyValue | undefined {
+    const kept = this.#current!.get(k);
+    if (kept === undefined && this.#presumed.has(k)) throw new LockRequired();
+    const row = kept ?? null;
+    this.#assumed!.set(k, { key, modRevision: row ? row.kv.modRevision : 0 });
+    this.#known.set(k, row);
+    return row?.kv;
+  }
+
+  abandonSpeculation(): void {
+    this.db.refuse = undefined;
+    this.#assumed = undefined;
+    this.#inTxn = false;
+    this.#forgetBatch();
+  }
+
+  /**
+   * Sends the optimistic batch as one message: BEGIN, the revision lock, the
+   * guard (the sequencer's `guard`, and each key the batch read as it
+   * assumed), its rows, the revision and the COMMIT. Rejects with
+   * GuardRefused when the guard failed: the worker rolled the transaction
+   * back, and nothing of the batch was written.
+   */
+  commitOptimistic(options: { lastRevision: number; guard: readonly string[] }): Promise<void> {
+    const assumed = [...this.#assumed!.values()];
+    this.db.refuse = undefined;
+    this.#assumed = undefined;
+    const present = assumed.filter((a) => a.modRevision > 0);
+    const absent = assumed.filter((a) => a.modRevision === 0);
+    const values: Record<string, unknown> = {};
+    present.forEach((a, i) => {
+      values[`p${i}`] = a.key;
+      values[`m${i}`] = a.modRevision;
+    });
+    absent.forEach((a, i) => (values[`a${i}`] = a.key));
+    const guard = this.sql.guard({ conditions: options.guard, present: present.length, absent: absent.length });
+    this.#beginPending = false;
+    const script = [
+      { text: 'BEGIN', params: [] },
+      { text: LOCK_LAST_REVISION, params: [] },
+      this.#statement(guard, values),
+      ...this.#script(),
+    ];
+    const refused = this.#spec.dialect.shared?.guardRefused;
+    return this.#send({ script, lastRevision: options.lastRevision, carryOver: true }).catch((err: unknown) => {
+      throw err instanceof BackendQueryError && err.code === refused ? new GuardRefused() : err;
+    });
   }
 
   /**
@@ -777,6 +870,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * ended the transaction with the connection).
    */
   rollback(): void {
+    // What failed may have been an assumption about these rows.
+    this.#current?.clear();
     const sent = !this.#beginPending;
     const open = this.#inTxn;
     this.#inTxn = false;

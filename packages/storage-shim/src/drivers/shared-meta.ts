@@ -307,6 +307,26 @@ class Sequencer implements RevisionSequencer {
     return { latest, logged };
   }
 
+  /**
+   * What `lock` checks, as conditions an optimistic batch's guard reads under
+   * the lock: `expected` is the newest revision, no logged revision waits
+   * above it, and the recorded topology is this replica's. Where one fails,
+   * the batch is refused and taken again under `lock`, which says why.
+   */
+  optimisticGuard(expected: number): string[] | undefined {
+    const topology = this.#options.topology?.guardCondition;
+    if (topology === null || !Number.isSafeInteger(expected)) return undefined;
+    // The row `lock` reads (a missing one fails here too, and `lock` then names it), as `revisionOf` reads it:
+    // a database no write has reached yet records 0, the revision 1 every store starts at.
+    const recorded = expected === 1 ? "IN ('0', '1')" : `= '${expected}'`;
+    const conditions = [
+      `EXISTS (SELECT 1 FROM meta WHERE name = 'last_revision' AND value ${recorded})`,
+      `NOT EXISTS (SELECT 1 FROM store_txlog WHERE revision > ${expected})`,
+    ];
+    if (topology !== undefined) conditions.push(topology);
+    return conditions;
+  }
+
   forgetLogged(revision: number): void {
     this.#options.sql.run(
       'forgetLogged',

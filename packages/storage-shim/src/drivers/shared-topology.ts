@@ -139,6 +139,17 @@ export class SharedTopology {
   }
 
   /**
+   * `agrees` as an SQL condition on the recorded digest, for a guard read
+   * under the lock (shared-meta.ts): null once this replica is stale, when
+   * it must not write at all. The digest is hexadecimal, written in as is.
+   */
+  get guardCondition(): string | null {
+    if (this.#stale !== undefined) return null;
+    if (!this.#recorded) return '1 = 1';
+    return `NOT EXISTS (SELECT 1 FROM meta WHERE name = '${TOPOLOGY_DIGEST_ROW}' AND value <> '${this.digest}')`;
+  }
+
+  /**
    * Throws once the recorded topology is no longer this replica's, and on
    * every call after: the request at hand gets UNAVAILABLE (another replica
    * may serve it), and the listeners hear once why this replica must stop.

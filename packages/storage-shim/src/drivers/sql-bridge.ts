@@ -57,6 +57,12 @@ export class SqlBridge {
    * sets it once the backend is open: a retryable UNAVAILABLE naming it).
    */
   unavailable: ((err: BackendQueryError) => Error) | undefined;
+  /**
+   * While set, every query throws what it returns instead of being sent: an
+   * optimistic batch is being applied, and must not reach the database
+   * before its guard does (network-sql-driver.ts `speculate`).
+   */
+  refuse: (() => Error) | undefined;
 
   /**
    * `server` names the database in messages ("PostgreSQL"); `config` is what
@@ -110,6 +116,7 @@ export class SqlBridge {
   }
 
   #wait(req: Omit<WorkerRequest, 'id' | 'sync'>): QueryResult {
+    if (this.refuse) throw this.refuse();
     const id = this.#next++;
     // The flag counts the answers the worker has put on the port; the answers
     // themselves say which query they belong to. Read the count, look for
@@ -196,6 +203,7 @@ export class SqlBridge {
   }
 
   #post(req: Omit<WorkerRequest, 'id' | 'sync'>): Promise<QueryResult> {
+    if (this.refuse) return Promise.reject(this.refuse());
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

@@ -120,6 +120,29 @@ export interface BackendDriver {
   /** Optional: the batch has been applied; what `prefetch` loaded is no longer needed unless the batch wrote here. */
   endBatch?(): void;
 
+  // --- an optimistic batch (replicas on a network database: docs/replicas.md, "A lone write") ---
+
+  /**
+   * Optional: starts applying a batch without the revision lock and without
+   * reading anything. A point read answers from the rows this driver knows
+   * to be current as of `expected` (the revision the store last committed or
+   * caught up to), and a key it knows nothing of reads as absent, unless it
+   * is one of `presumed` (batch-reads.ts `singleKeys`): each answer is an
+   * assumption that `commitOptimistic` has the database check. Any other
+   * read, and any statement, throws LockRequired: the batch then needs the
+   * lock, and the store abandons this attempt.
+   */
+  speculate?(options: { expected: number; presumed: readonly Buffer[] }): void;
+  /** Undoes what `speculate` started, with nothing sent to the database. */
+  abandonSpeculation?(): void;
+  /**
+   * Sends the optimistic batch as one message: the lock, a guard that holds
+   * only if `guard` (the sequencer's conditions) and every assumption of its
+   * reads are true under the lock, its rows, `lastRevision` and the COMMIT.
+   * Rejects with GuardRefused, with nothing written, when the guard fails.
+   */
+  commitOptimistic?(options: { lastRevision: number; guard: readonly string[] }): Promise<void>;
+
   // --- the write of one batch ---
 
   readonly inTransaction: boolean;
@@ -273,6 +296,27 @@ export interface RevisionSequencer {
   linearizable(): Promise<{ latest: number; compactRevision: number }>;
   /** Calls `wake` whenever another process may have committed; returns a stop function. */
   subscribe(wake: () => void): () => void;
+  /**
+   * Optional: SQL conditions on the main database that hold, read under the
+   * lock, exactly when `lock()` would find `expected` the newest revision
+   * and nothing to complete or refuse: an optimistic batch commits only if
+   * they do. Undefined when this process must not write optimistically.
+   */
+  optimisticGuard?(expected: number): string[] | undefined;
+}
+
+/** Thrown while an optimistic batch is applied, by whatever would have to ask the database: apply it under the lock. */
+export class LockRequired extends Error {
+  constructor() {
+    super('this write needs the revision lock: a read the optimistic batch cannot answer from memory');
+  }
+}
+
+/** The database refused an optimistic batch's guard: another process wrote, or a row was not as assumed. Nothing was written. */
+export class GuardRefused extends Error {
+  constructor() {
+    super('the optimistic batch was refused by its guard; nothing of it was written');
+  }
 }
 
 /** A backend's database as the topology names it, checked by the driver registry. */

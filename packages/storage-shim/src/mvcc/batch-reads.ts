@@ -47,6 +47,62 @@ function opKeys(op: RequestOp, out: Buffer[]): void {
   } else txnKeys(op.txn, out);
 }
 
+/** What a write of single keys touches (`singleKeys`). */
+export interface SingleKeys {
+  /** Every key it reads or writes. */
+  keys: Buffer[];
+  /**
+   * Those it takes to exist: deleted, or compared as only an existing key
+   * could match (a version, create or mod revision other than 0, a value, a
+   * lease). An optimistic batch that knows nothing of such a key does not
+   * guess it has no row: its guard would be refused.
+   */
+  presumed: Buffer[];
+}
+
+/**
+ * What `op` touches, when it is a put, a delete of one key, or a
+ * transaction whose compares and requests all name one key. Undefined when
+ * it touches a range, or is not a key write at all (a lease's grant or
+ * revoke): what an optimistic batch cannot take.
+ */
+export function singleKeys(op: ReadingWrite): SingleKeys | undefined {
+  switch (op.kind) {
+    case 'put':
+      return { keys: [op.req.key], presumed: [] };
+    case 'deleteRange':
+      return op.req.rangeEnd.length === 0 ? { keys: [op.req.key], presumed: [op.req.key] } : undefined;
+    case 'txn': {
+      const out: SingleKeys = { keys: [], presumed: [] };
+      return singleKeysOfTxn(op.req, out) ? out : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function singleKeysOfTxn(txn: TxnRequest, out: SingleKeys): boolean {
+  for (const c of txn.compare) {
+    if (c.rangeEnd.length > 0) return false;
+    out.keys.push(c.key);
+    const absentMatches = c.target !== 'VALUE' && c.target !== 'LEASE' && c.result === 'EQUAL' && c.number === 0n;
+    if (!absentMatches) out.presumed.push(c.key);
+  }
+  for (const r of [...txn.success, ...txn.failure]) {
+    if ('txn' in r) {
+      if (!singleKeysOfTxn(r.txn, out)) return false;
+    } else if ('put' in r) {
+      out.keys.push(r.put.key);
+    } else {
+      const req = 'range' in r ? r.range : r.deleteRange;
+      if (req.rangeEnd.length > 0) return false;
+      out.keys.push(req.key);
+      if ('deleteRange' in r) out.presumed.push(req.key);
+    }
+  }
+  return true;
+}
+
 /** The keys `ops` will read, by the backend that holds them, for the backends that load ahead. */
 export function keysByBackend(options: {
   ops: readonly ReadingWrite[];

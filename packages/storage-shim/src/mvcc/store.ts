@@ -19,17 +19,19 @@ import type {
 } from '../types.js';
 import { rangeRequest } from '../types.js';
 import { type LeaseTable, Lessor, MAX_LEASE_TTL } from './lessor.js';
-import type {
-  BackendDriver,
-  BackendEndpoint,
-  BackendOpener,
-  LoggedChange,
-  MetaBackend,
-  OpenOptions,
-  ReadAhead,
-  RevisionSequencer,
+import {
+  type BackendDriver,
+  type BackendEndpoint,
+  type BackendOpener,
+  GuardRefused,
+  type LoggedChange,
+  type MetaBackend,
+  type OpenOptions,
+  type ReadAhead,
+  type RevisionSequencer,
 } from './backend.js';
-import { keysByBackend, prefetchBatch } from './batch-reads.js';
+import { keysByBackend, prefetchBatch, singleKeys } from './batch-reads.js';
+import { Optimism } from './optimism.js';
 import { describeMisplaced, misplacedKeys } from './placement.js';
 import { PageCounts } from './page-counts.js';
 import { recoverLoggedRevisions } from './recovery.js';
@@ -70,6 +72,12 @@ export interface RevisionStoreOptions {
    * main.db and meta.db in the data dir, owned by this process alone.
    */
   mainEndpoint?: BackendEndpoint;
+  /**
+   * Replicas: send a batch of single-key writes optimistically, with its
+   * lock in one message (#optimisticBatch). Default true; false takes every
+   * batch under the lock first (tests that hold a batch open there).
+   */
+  optimistic?: boolean;
 }
 
 /** The changes of one committed revision, in the order they were made. */
@@ -84,6 +92,9 @@ export interface CommitStats {
   batches: number;
   writes: number;
   fsyncs: number;
+  /** Replicas: batches sent optimistically that committed, and those their guard refused (then taken under the lock). */
+  optimistic: number;
+  refused: number;
 }
 
 type WriteOp =
@@ -98,6 +109,9 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
+
+/** Each request's answer, or the error that refused it alone. */
+type BatchResults = Array<{ ok: unknown } | { err: EtcdError }>;
 
 interface Batch {
   revisions: Revision[];
@@ -149,6 +163,8 @@ export class RevisionStore {
   #closed = false;
   /** Set when start-up recovery failed: reads still work, writes are refused. */
   #refusingWrites = false;
+  /** Replicas: whether the next batch is sent optimistically (#optimisticBatch). */
+  readonly #optimism = new Optimism();
   /**
    * One store process (no sequencer): set when an asynchronous COMMIT failed
    * (a network database went away mid-commit). Its outcome is unknown, and a
@@ -166,7 +182,7 @@ export class RevisionStore {
    */
   #abandonedSyncs: Promise<PromiseSettledResult<void>[]> | undefined;
   #compacting: Promise<void> = Promise.resolve();
-  readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0 };
+  readonly stats: CommitStats = { batches: 0, writes: 0, fsyncs: 0, optimistic: 0, refused: 0 };
   readonly memberId: string;
   readonly clusterId: string;
   /**
@@ -662,6 +678,7 @@ export class RevisionStore {
    * the lock.
    */
   async #lockedBatch(sequencer: RevisionSequencer): Promise<void> {
+    if (await this.#optimisticBatch(sequencer)) return;
     let latest: number;
     try {
       let locked = await sequencer.lock(this.#readAhead());
@@ -693,6 +710,70 @@ export class RevisionStore {
     await this.#runBatch(undefined, items);
   }
 
+  /**
+   * Replicas: the queued writes as one optimistic batch, if they can be
+   * (docs/replicas.md, "A lone write"): applied without the lock, against
+   * what this process knows as of its last committed revision, then sent
+   * with the lock and a guard in one message, where a batch under the lock
+   * costs two round trips. Only writes of single keys of the main backend,
+   * with nothing the main backend's driver would have to read first.
+   * Resolves true once the writes are answered (committed, or failed as a
+   * batch under the lock fails at its COMMIT); false when they must go
+   * under the lock instead, with nothing of them applied or written, and
+   * back at the front of the queue.
+   */
+  async #optimisticBatch(sequencer: RevisionSequencer): Promise<boolean> {
+    const main = this.#drivers.get(DEFAULT_BACKEND)!;
+    if (this.#options.optimistic === false) return false;
+    if (!main.speculate || !main.commitOptimistic || !sequencer.optimisticGuard) return false;
+    if (this.#revision !== this.#committed || !this.#optimism.ready()) return false;
+    const guard = sequencer.optimisticGuard(this.#committed);
+    if (!guard) return false;
+    const presumed: Buffer[] = [];
+    for (const { op } of this.#queue) {
+      const touched = singleKeys(op);
+      if (!touched?.keys.every((key) => this.#router.backendFor(key) === DEFAULT_BACKEND)) return false;
+      presumed.push(...touched.presumed);
+    }
+    const items = this.#queue.splice(0);
+    const batch: Batch = { revisions: [], before: this.#revision, after: this.#revision };
+    const back = (): false => {
+      this.#revision = batch.before;
+      this.#queue.unshift(...items);
+      return false;
+    };
+    let results: BatchResults;
+    main.speculate({ expected: this.#committed, presumed });
+    try {
+      results = this.#applyAll(items, batch);
+    } catch {
+      // LockRequired, or anything else: under the lock the batch is applied again, and meets a real error there.
+      main.abandonSpeculation!();
+      return back();
+    }
+    if (!main.inTransaction) {
+      // Nothing to write (compares that failed): the lock's path reads and answers them.
+      main.abandonSpeculation!();
+      return back();
+    }
+    try {
+      await main.commitOptimistic({ lastRevision: this.#revision, guard });
+    } catch (err) {
+      if (err instanceof GuardRefused) {
+        this.stats.refused++;
+        this.#optimism.refused();
+        return back();
+      }
+      this.#fail(items, err, { stage: 'commit' });
+      return true;
+    }
+    this.stats.optimistic++;
+    this.stats.fsyncs++;
+    this.#optimism.committed();
+    this.#finish(items, results, batch);
+    return true;
+  }
+
   /** The keys the queued requests will read, for the lock to load from the main backend as it is taken. */
   #readAhead(): ReadAhead | undefined {
     if (!this.#loadsAhead) return undefined;
@@ -717,19 +798,9 @@ export class RevisionStore {
    */
   #runBatch(previous: Promise<void> | undefined, items: Pending[]): Promise<void> | undefined {
     const batch: Batch = { revisions: [], before: this.#revision, after: this.#revision };
-    const results: Array<{ ok: unknown } | { err: EtcdError }> = [];
+    let results: BatchResults;
     try {
-      for (const item of items) {
-        try {
-          results.push({ ok: this.#apply(item.op, batch) });
-        } catch (err) {
-          // An unreachable backend fails the batch, not the request: the request may have written
-          // to another backend already, and that part must not be committed without the rest.
-          if (!(err instanceof EtcdError) || err instanceof BackendUnavailableError) throw err;
-          results.push({ err });
-        }
-      }
-      batch.after = this.#revision;
+      results = this.#applyAll(items, batch);
     } catch (err) {
       this.#fail(items, err, previous ? { revertTo: batch.before } : {});
       return undefined;
@@ -761,6 +832,23 @@ export class RevisionStore {
     }
     this.#finish(items, results, batch);
     return undefined;
+  }
+
+  /** Applies each request in order: its answer, or the error that refuses it alone. Throws what fails the batch. */
+  #applyAll(items: readonly Pending[], batch: Batch): BatchResults {
+    const results: BatchResults = [];
+    for (const item of items) {
+      try {
+        results.push({ ok: this.#apply(item.op, batch) });
+      } catch (err) {
+        // An unreachable backend fails the batch, not the request: the request may have written
+        // to another backend already, and that part must not be committed without the rest.
+        if (!(err instanceof EtcdError) || err instanceof BackendUnavailableError) throw err;
+        results.push({ err });
+      }
+    }
+    batch.after = this.#revision;
+    return results;
   }
 
   /**
@@ -901,7 +989,7 @@ export class RevisionStore {
     });
   }
 
-  #finish(items: Pending[], results: Array<{ ok: unknown } | { err: EtcdError }>, batch: Batch): void {
+  #finish(items: Pending[], results: BatchResults, batch: Batch): void {
     this.#settledRevokes(items);
     // Batches finish in order, so everything up to this batch is now durable (a batch overlapping it may not be).
     this.#committed = batch.after;

@@ -22,7 +22,7 @@ const replicas = useInProcessReplicas();
 describe.skipIf(postgresMissing() !== undefined)("a Compact on a replica while the replica's batch is open", () => {
   it('stays recorded when that batch fails, so every replica refuses the compacted revisions', async () => {
     const { opener, fault } = heldReadAhead();
-    const { a, b, url } = await replicas.pairOnShared(opener);
+    const { a, b, url } = await replicas.pairOnShared(opener, { optimistic: false });
     const first = (await a.put(put('/k/1', 'one'))).revision;
     const second = (await a.put(put('/k/1', 'two'))).revision;
 

@@ -29,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.skipIf(postgresMissing() !== undefined)("a KeepAlive on a replica while the replica's batch is open", () => {
   it('still renews the lease when that batch fails', async () => {
     const { opener, fault } = heldReadAhead();
-    const { a, b } = await replicas.pairOnShared(opener);
+    const { a, b } = await replicas.pairOnShared(opener, { optimistic: false });
     const { id } = await a.leaseGrant(7n, TTL);
     await sleep(AGE_MS);
     expect(b.leaseTimeToLive(id, false)?.ttl).toBeLessThanOrEqual(TTL - 2);
@@ -46,7 +46,7 @@ describe.skipIf(postgresMissing() !== undefined)("a KeepAlive on a replica while
 
   it('is not renewed again by a later batch that fails, once its own batch committed', async () => {
     const { opener, fault } = heldReadAhead();
-    const { a, b } = await replicas.pairOnShared(opener);
+    const { a, b } = await replicas.pairOnShared(opener, { optimistic: false });
     const { id } = await a.leaseGrant(7n, TTL);
 
     const { writing: committing } = await heldWrite(a, fault, put('/k/kept', 'v'));

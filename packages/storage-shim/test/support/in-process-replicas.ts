@@ -69,7 +69,8 @@ function heldMainCall(method: Holdable) {
 /**
  * The main database's next read-ahead held: a replica's batch then stays
  * open, holding the revision lock and its transaction, for as long as the
- * test needs.
+ * test needs. Only a batch taken under the lock reads ahead: open the
+ * replica with `optimistic: false` for a batch of single-key writes.
  */
 export const heldReadAhead = () => heldMainCall('prefetch');
 
@@ -105,6 +106,8 @@ export interface ReplicaOptions {
   opener?: BackendOpener;
   /** Routes keys to other databases (written into its data dir). */
   topology?: (dataDir: string) => Topology.Topology;
+  /** false: every batch under the revision lock, none optimistic (what `heldReadAhead` holds is the lock's read). */
+  optimistic?: boolean;
 }
 
 /**
@@ -136,6 +139,7 @@ export class InProcessReplicas {
       opener: options.opener ?? registry,
       logger: pino({ level: 'silent' }),
       mainEndpoint: resolveEndpoint(options.main, { dataDir, warnings: [] }),
+      optimistic: options.optimistic,
     });
     this.#stores.push(store);
     return store;
@@ -143,9 +147,9 @@ export class InProcessReplicas {
 
   /**
    * Two replicas on the same databases, both recovered: `a` opens them
-   * through `opener` (the one the test injects its failure into), `b` as they are.
+   * through `opener` (the one the test injects its failure into, if any), `b` as they are.
    */
-  async pair(options: ReplicaOptions & { opener: BackendOpener }): Promise<{ a: RevisionStore; b: RevisionStore }> {
+  async pair(options: ReplicaOptions): Promise<{ a: RevisionStore; b: RevisionStore }> {
     const { opener, ...databases } = options;
     const a = this.open({ ...databases, opener });
     const b = this.open(databases);
@@ -154,9 +158,12 @@ export class InProcessReplicas {
   }
 
   /** Starts the test's PostgreSQL with one database, `shared`, and a `pair` on it; `url` is the database's. */
-  async pairOnShared(opener: BackendOpener): Promise<{ a: RevisionStore; b: RevisionStore; url: string }> {
+  async pairOnShared(
+    opener: BackendOpener,
+    options: { optimistic?: boolean } = {},
+  ): Promise<{ a: RevisionStore; b: RevisionStore; url: string }> {
     const url = (await this.postgres('shared')).url('shared');
-    return { ...(await this.pair({ main: url, opener })), url };
+    return { ...(await this.pair({ main: url, opener, ...options })), url };
   }
 
   async close(): Promise<void> {

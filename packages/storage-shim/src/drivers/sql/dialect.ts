@@ -77,6 +77,8 @@ export interface SharedMetaSql {
    * racing, one inserts and the other reads what it inserted.
    */
   insertIfAbsent(rows: string): string;
+  /** The error code (SQLSTATE, or mysql2's name) of a NULL primary key: an optimistic batch's guard refusing it. */
+  readonly guardRefused: string;
 }
 
 /** Writes a named parameter in the dialect's placeholder style. */

@@ -79,6 +79,8 @@ export const mysqlDialect: Dialect = {
        ON DUPLICATE KEY UPDATE value = CAST(GREATEST(CAST(value AS SIGNED), CAST(VALUES(value) AS SIGNED)) AS CHAR)`,
     // Not INSERT IGNORE, which would also turn a value too long for its column into a warning and a cut value.
     insertIfAbsent: (rows) => `INSERT INTO meta (name, value) VALUES ${rows} ON DUPLICATE KEY UPDATE name = name`,
+    // Error 1048, "Column 'name' cannot be null"
+    guardRefused: 'ER_BAD_NULL_ERROR',
   },
   // DDL commits implicitly in MySQL, so a migration is not atomic: each
   // statement is written to be run again (IF NOT EXISTS, indexes inside

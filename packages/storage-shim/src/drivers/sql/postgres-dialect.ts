@@ -32,6 +32,8 @@ export const postgresDialect: Dialect = {
       `INSERT INTO meta (name, value) VALUES ('compact_revision', ${p('rev')}) ON CONFLICT (name)
        DO UPDATE SET value = greatest(meta.value::bigint, excluded.value::bigint)::text`,
     insertIfAbsent: (rows) => `INSERT INTO meta (name, value) VALUES ${rows} ON CONFLICT (name) DO NOTHING`,
+    // not_null_violation
+    guardRefused: '23502',
   },
   migrations: [
     // 1: current state, MVCC history and per-backend bookkeeping, as in SQLite's schema.

@@ -131,6 +131,31 @@ export class BackendStatements {
     return this.#variant(`upsertRows:${n}`, (p) => this.dialect.upsert('kv', KV_COLUMNS, 'key', p, n));
   }
 
+  /**
+   * An optimistic batch's guard (network-sql-driver.ts `commitOptimistic`):
+   * it inserts nothing while every condition holds, and otherwise a `meta`
+   * row whose name is NULL, which each database refuses (a primary key is
+   * never NULL, and MySQL's sessions are strict): the script stops there,
+   * with its COMMIT unrun. The conditions: `conditions` (plain SQL), each
+   * key `p<i>` current at mod_revision `m<i>`, and no key `a<i>` current.
+   * Every condition is an EXISTS or NOT EXISTS, never NULL.
+   */
+  guard(options: { conditions: readonly string[]; present: number; absent: number }): Compiled {
+    const { conditions, present, absent } = options;
+    const key = this.dialect.key;
+    return compile(this.dialect, (p) => {
+      const all = [...conditions];
+      for (let i = 0; i < present; i++)
+        all.push(`EXISTS (SELECT 1 FROM kv WHERE ${key} = ${p(`p${i}`)} AND mod_revision = ${p(`m${i}`)})`);
+      if (absent > 0) {
+        const keys = Array.from({ length: absent }, (_, i) => p(`a${i}`)).join(', ');
+        all.push(`NOT EXISTS (SELECT 1 FROM kv WHERE ${key} IN (${keys}))`);
+      }
+      return `INSERT INTO meta (name, value) SELECT NULL, NULL FROM (SELECT 1 AS one) AS guard
+      WHERE NOT (${all.length > 0 ? all.join(' AND ') : '1 = 1'})`;
+    });
+  }
+
   /** Removes the current rows of `n` keys (`k0`, `k1`, …). */
   deleteKvMany(n: number): Compiled {
     return this.#variant(`deleteKvMany:${n}`, (p) => {
