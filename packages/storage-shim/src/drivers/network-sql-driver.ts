@@ -865,9 +865,12 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   }
 
   /**
-   * Never throws: the store rolls back every backend after a failed batch, and
-   * one whose connection is gone has nothing left to roll back (the server
-   * ended the transaction with the connection).
+   * Never throws, and never waits: the store rolls back every backend after a
+   * failed batch, often because a database is unreachable, and waiting for
+   * its answer would stall every request meanwhile. The ROLLBACK is queued on
+   * the writer, which runs its statements in order, so the next batch's BEGIN
+   * comes after it. One whose connection is gone has nothing left to roll
+   * back (the server ended the transaction with the connection).
    */
   rollback(): void {
     // What failed may have been an assumption about these rows.
@@ -878,11 +881,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     this.#forgetBatch();
     // Nothing was sent of a batch whose BEGIN is still held: there is nothing to roll back.
     if (!open || !sent) return;
-    try {
-      this.db.query('writer', 'ROLLBACK');
-    } catch {
-      // The connection is gone, and the transaction with it; the next BEGIN opens a new one.
-    }
+    // The connection may be gone, and the transaction with it; the next BEGIN opens a new one.
+    this.db.queryAsync('writer', 'ROLLBACK').catch(() => undefined);
   }
 
   // --- for the store meta that shares this database (shared-meta.ts) ---

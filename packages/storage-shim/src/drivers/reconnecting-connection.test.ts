@@ -185,6 +185,16 @@ describe('ReconnectingConnection', () => {
     ]);
   });
 
+  it('a ROLLBACK not waited for does not end the transaction a BEGIN queued behind it opens', async () => {
+    const { server, conn, run } = connection();
+    await run('BEGIN', 'INSERT a');
+    // Sent together, as the driver's rollback and the next batch's BEGIN are: the BEGIN's transaction is open.
+    await Promise.all([conn.query('ROLLBACK', []), conn.query('BEGIN', [])]);
+    server.drop();
+    await expect(conn.query('INSERT b', [])).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    expect(server.ran).toEqual(['1:BEGIN', '1:INSERT a', '1:ROLLBACK', '1:BEGIN']);
+  });
+
   it('hands the client one statement at a time, in the order they arrived', async () => {
     let running = 0;
     let most = 0;

@@ -53,6 +53,12 @@ export class ReconnectingConnection<C> {
   readonly #connector: Connector<C>;
   #conn: Promise<C> | undefined;
   #inTxn = false;
+  /**
+   * Counts the transactions begun: a statement that ends one clears the state
+   * above only if no later one has begun meanwhile (a ROLLBACK sent without
+   * waiting, with the next batch's BEGIN queued behind it).
+   */
+  #begun = 0;
   /** Why the connection that held the open transaction ended; set until the driver rolls back. */
   #lostInTxn: Error | undefined;
   #pausedUntil = 0;
@@ -147,7 +153,11 @@ export class ReconnectingConnection<C> {
     }
     const attempt = this.open();
     const c = await attempt;
-    if (starts) this.#inTxn = true;
+    if (starts) {
+      this.#inTxn = true;
+      this.#begun++;
+    }
+    const transaction = this.#begun;
     const turn = this.#turn.then(() => exec(c));
     this.#turn = turn.catch(() => undefined);
     try {
@@ -156,7 +166,7 @@ export class ReconnectingConnection<C> {
       if (isConnectionError(err as Error)) this.#lost(attempt, err as Error);
       throw err;
     } finally {
-      if (ends) {
+      if (ends && transaction === this.#begun) {
         this.#inTxn = false;
         // A COMMIT or ROLLBACK whose connection ended under it (the end may be heard before or after its
         // own error) ended the transaction either way, the driver reporting a COMMIT's unknown outcome:

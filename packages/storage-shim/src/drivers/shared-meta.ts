@@ -6,6 +6,7 @@ import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
 import { LOCK_LAST_REVISION, type NetworkSqlDriver } from './network-sql-driver.js';
 import { type SharedTopology, TOPOLOGY_DIGEST_ROW } from './shared-topology.js';
+import type { QueryResult } from './sql-bridge.js';
 import { type Param, type SharedMetaSql, bind, compile } from './sql/dialect.js';
 
 /** How often a replica looks for others' commits when no notification woke it. */
@@ -169,16 +170,17 @@ export class SharedMeta implements MetaBackend {
    * Called after the drivers rolled the batch back, so this process holds no
    * lock: the keep-alives that ran inside the batch were undone with it
    * although their clients were told they succeeded. They are renewed again
-   * now, on their own (renewing is idempotent). A lease the batch revoked is
-   * not revoked either, so renewing it is what its client was told. With the
-   * database gone, the lease keeps its earlier expiry, as it would have.
+   * now, on their own (renewing is idempotent), without blocking the event
+   * loop: the batch may have failed because the database is unreachable, and
+   * a statement waiting for it would stall every request until the
+   * connection attempt timed out. A lease the batch revoked is not revoked
+   * either, so renewing it is what its client was told. With the database
+   * gone, the lease keeps its earlier expiry, as it would have.
    */
   rollback(): void {
-    try {
-      this.#leases.renewAgain();
-    } catch (err) {
+    this.#leases.renewAgain().catch((err: unknown) => {
       this.#log.warn({ err }, 'keep-alives undone by a failed batch could not be renewed again');
-    }
+    });
   }
 
   defragment(): void {}
@@ -222,22 +224,30 @@ class Sql {
   }
 
   /** `inBatch`: a write of the batch (opens it on first use); otherwise inside the open batch or on the reader. */
-  run(
-    name: string,
-    template: (p: Param, asText: (column: string) => string) => string,
-    values: Record<string, unknown>,
-    inBatch = false,
-  ) {
+  run(name: string, template: Template, values: Record<string, unknown>, inBatch = false) {
+    const { text, params } = this.#bound(name, template, values);
+    return inBatch ? this.#main.batchStatement(text, params) : this.#main.statement(text, params);
+  }
+
+  /** On the reader, committed on its own, without blocking the event loop. */
+  runAsync(name: string, template: Template, values: Record<string, unknown>): Promise<QueryResult> {
+    const { text, params } = this.#bound(name, template, values);
+    return this.#main.readAsync(text, params);
+  }
+
+  #bound(name: string, template: Template, values: Record<string, unknown>): { text: string; params: unknown[] } {
     const dialect = this.#main.dialect;
     let stmt = this.#compiled.get(name);
     if (!stmt) {
       stmt = compile(dialect, (p) => template(p, (c) => dialect.intAsText(c)));
       this.#compiled.set(name, stmt);
     }
-    const params = bind(stmt, dialect, values) as unknown[];
-    return inBatch ? this.#main.batchStatement(stmt.text, params) : this.#main.statement(stmt.text, params);
+    return { text: stmt.text, params: bind(stmt, dialect, values) as unknown[] };
   }
 }
+
+/** A statement's SQL, given how to write a parameter and how to read a BIGINT column as text. */
+type Template = (p: Param, asText: (column: string) => string) => string;
 
 /**
  * The newest revision; with the compact revision for a linearizable read. Each reads the recorded
@@ -440,13 +450,13 @@ class SharedLeases implements LeaseTable {
   clear(): void {}
 
   /** A lease whose time is up is not renewed: some replica is about to revoke it. */
-  renew(id: bigint): number {
+  readonly #renew: Template = (p) => {
     const now = this.#sql.shared.nowMs;
-    const updated = this.#sql.run(
-      'renew',
-      (p) => `UPDATE store_leases SET expires_at = ${now} + ttl * 1000 WHERE id = ${p('id')} AND expires_at > ${now}`,
-      { id: id.toString() },
-    );
+    return `UPDATE store_leases SET expires_at = ${now} + ttl * 1000 WHERE id = ${p('id')} AND expires_at > ${now}`;
+  };
+
+  renew(id: bigint): number {
+    const updated = this.#sql.run('renew', this.#renew, { id: id.toString() });
     if (updated.rowCount === 0) return 0;
     if (this.#sql.batchOpen) this.#renewedInBatch.add(id);
     return this.get(id)?.ttl ?? 0;
@@ -456,11 +466,11 @@ class SharedLeases implements LeaseTable {
     this.#renewedInBatch.clear();
   }
 
-  /** Outside the batch (it was rolled back), each committed on its own; throws if the database is gone. */
-  renewAgain(): void {
+  /** Outside the batch (it was rolled back), each committed on its own; rejects if the database is gone. */
+  async renewAgain(): Promise<void> {
     const ids = [...this.#renewedInBatch];
     this.#renewedInBatch.clear();
-    for (const id of ids) this.renew(id);
+    await Promise.all(ids.map((id) => this.#sql.runAsync('renew', this.#renew, { id: id.toString() })));
   }
 
   remaining(id: bigint): number {
