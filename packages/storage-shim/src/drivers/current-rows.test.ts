@@ -65,10 +65,11 @@ describe('CurrentRows', () => {
     const current = new CurrentRows();
     const big = Buffer.alloc(200 * 1024, 1);
     const rows: Array<[string, KnownRow]> = [];
-    for (let i = 0; i < 100; i++) rows.push([`/k/${i}`, row(`/k/${i}`, big)]);
+    const n = Math.ceil((2 * CURRENT_ROWS_LIMIT.bytes) / big.length);
+    for (let i = 0; i < n; i++) rows.push([`/k/${String(i).padStart(4, '0')}`, row('/k/', big)]);
     current.learn(new Map(rows), 7, false);
-    expect(current.size).toBe(Math.floor(CURRENT_ROWS_LIMIT.bytes / (big.length + '/k/00'.length)));
-    expect(current.get('/k/99')).toBeDefined();
+    expect(current.size).toBe(Math.floor(CURRENT_ROWS_LIMIT.bytes / (big.length + '/k/0000'.length)));
+    expect(current.get(`/k/${String(n - 1).padStart(4, '0')}`)).toBeDefined();
     current.learn(learned([['/huge', row('/huge', Buffer.alloc(1024 * 1024))]]), 8, true);
     expect(current.get('/huge')).toBeUndefined();
   });

@@ -6,8 +6,13 @@ export interface KnownRow {
   sub: number;
 }
 
-/** How many keys, and how many bytes of keys and values, the rows of recent batches may hold. */
-export const CURRENT_ROWS_LIMIT = { keys: 4096, bytes: 16 * 1024 * 1024 };
+/**
+ * How many keys, and how many bytes of keys and values, the rows of recent
+ * batches may hold: enough for the objects a cluster keeps rewriting (node
+ * and leader-election Leases, status updates) to be known when they come
+ * again, at a memory cost this bounds.
+ */
+export const CURRENT_ROWS_LIMIT = { keys: 16_384, bytes: 32 * 1024 * 1024 };
 
 /** A value larger than this is not kept: the next write of its key reads it under the lock. */
 const LARGEST_KEPT = 256 * 1024;
