@@ -8,7 +8,7 @@
  *     with the Message-ID the Email's status names.
  * (b) The email function and the trigger SIGKILLed, alternately, 3 times
  *     each, mid-delivery (each kill waits until mail is flowing with Emails
- *     unsent, then a seeded random 0-300 ms), while 100 registrations arrive
+ *     unsent, then for a seeded random 0-3 more mails), while 100 registrations arrive
  *     through the aggregated API (5 at a time); the supervisor restarts both.
  *     Then: every Email has sentTimestamp, each recipient got exactly one
  *     Message-ID (`<Email uid@cnpaas.local>`, the one in status.messageId),
@@ -18,14 +18,15 @@
  *     sentTimestamp. So each duplicate must be exactly 2 copies, the
  *     function must have logged the take-over (claim older than the 30 s
  *     lease), and the first copy must have arrived right around a kill of the
- *     function. With kills aimed at bursts this happens in most runs (2-3 of
- *     100); anything else fails.
+ *     function. With kills aimed at bursts this happens in most runs (up to
+ *     5 of 100); anything else fails.
  *
- * Randomness is seeded: FAULTS_SEED=<n> replays the kill delays (the seed is
+ * Randomness is seeded: FAULTS_SEED=<n> replays the kill moments (the seed is
  * printed); where the kills land still depends on timing.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@cnpaas/platform';
 import { listMail, type StoredMail } from '@cnpaas/functions';
@@ -250,7 +251,10 @@ describe('the welcome mail under faults', () => {
 
     const pendingEmails = async (): Promise<number> =>
       (await listEmails(stack)).filter((e) => recipientSet.has(e.spec.toAddress) && !e.status?.sentTimestamp).length;
-    const mailed = async (): Promise<number> => (await mailsTo(stack.stateDir, recipientSet)).length;
+    // Only this test's recipients get mail while it runs, so counting the sink's index files is enough, and cheap
+    // enough to poll every few milliseconds.
+    const mailed = async (): Promise<number> =>
+      (await readdir(mailDir(stack.stateDir)).catch(() => [])).filter((n) => n.endsWith('.json')).length;
     const component = async (name: string) => {
       const c = (await status(stack.stateDir)).components.find((x) => x.name === name);
       if (!c) throw new Error(`no component ${name}`);
@@ -258,7 +262,9 @@ describe('the welcome mail under faults', () => {
     };
 
     // Mid-delivery, not merely "while registering": each kill waits until mail is flowing (a new mail reached the
-    // SMTP server within the last 150 ms) while Emails are still unsent, then a random moment of 0-300 ms more.
+    // SMTP server within the last 50 ms) while Emails are still unsent, then for a random 0-3 more mails. The moment
+    // is counted in mails, not milliseconds: a backlog drains in well under a second, and faster on a faster store, so
+    // a delay in milliseconds can land after the burst it was aimed at.
     // The trigger goes first: while its successor waits for the leader Lease (15 s) a backlog builds, so the
     // function's kill lands in the burst that follows, and each kill leaves a backlog for the next one.
     interface Kill {
@@ -286,11 +292,12 @@ describe('the welcome mail under faults', () => {
           `mail flowing with Emails unsent (before killing ${target})`,
           async () => {
             const before = await mailed();
-            await sleep(150);
-            const flowingNow = (await mailed()) > before;
+            await sleep(50);
+            const now = await mailed();
+            const flowingNow = now > before;
             if (!flowingNow && registering) return undefined;
             const pending = await pendingEmails();
-            if (flowingNow && (pending > 0 || kills.length === 0)) return true;
+            if (flowingNow && (pending > 0 || kills.length === 0)) return now;
             // Registrations over and every Email sent: nothing left to interrupt.
             return !registering && pending === 0 ? 'done' : undefined;
           },
@@ -298,7 +305,9 @@ describe('the welcome mail under faults', () => {
           0,
         );
         if (flowing === 'done') break;
-        await sleep(between(0, 300));
+        // The random moment: 0-3 more mails, or 2 s if the flow stops first.
+        const killAt = flowing + between(0, 3);
+        for (const until = Date.now() + 2_000; Date.now() < until && (await mailed()) < killAt;) await sleep(5);
         const at = Date.now();
         process.kill(pid, 'SIGKILL');
         const atMs = at - started;
