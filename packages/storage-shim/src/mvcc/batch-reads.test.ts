@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Compare, TxnRequest } from '../types.js';
 import { put, rangeReq } from './test-helpers.js';
-import { singleKeys } from './batch-reads.js';
+import { keysRead, singleKeys } from './batch-reads.js';
 
 const EMPTY = Buffer.alloc(0);
 const compare = (key: string, target: Compare['target'], result: Compare['result'], number: number): Compare => ({
@@ -55,5 +55,27 @@ describe('singleKeys', () => {
       singleKeys({ kind: 'deleteRange', req: { key: Buffer.from('/a'), rangeEnd: Buffer.from('/b'), prevKv: false } }),
     ).toBeUndefined();
     expect(singleKeys({ kind: 'leaseGrant' })).toBeUndefined();
+  });
+});
+
+describe('keysRead', () => {
+  it('lists the single keys of both branches, nested ones included, and passes over ranges of several keys', () => {
+    const req: TxnRequest = {
+      compare: [compare('/c', 'MOD', 'EQUAL', 3), { ...compare('/a', 'MOD', 'EQUAL', 0), rangeEnd: Buffer.from('/b') }],
+      success: [
+        { put: put('/p', 'v') },
+        { range: rangeReq('/x', '/y') },
+        { txn: { compare: [], success: [{ range: rangeReq('/r') }], failure: [] } },
+      ],
+      failure: [
+        { deleteRange: { key: Buffer.from('/d'), rangeEnd: EMPTY, prevKv: false } },
+        { deleteRange: { key: Buffer.from('/e'), rangeEnd: Buffer.from('/f'), prevKv: false } },
+      ],
+    };
+    expect(names(keysRead({ kind: 'txn', req }))).toEqual(['/c', '/p', '/r', '/d']);
+    expect(names(keysRead({ kind: 'put', req: put('/k', 'v') }))).toEqual(['/k']);
+    const wide = { key: Buffer.from('/a'), rangeEnd: Buffer.from('/b'), prevKv: false };
+    expect(keysRead({ kind: 'deleteRange', req: wide })).toEqual([]);
+    expect(keysRead({ kind: 'leaseRevoke' })).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Router } from '../routing/router.js';
-import type { DeleteRangeRequest, PutRequest, RequestOp, TxnRequest } from '../types.js';
+import type { DeleteRangeRequest, PutRequest, TxnRequest } from '../types.js';
 import type { BackendDriver } from './backend.js';
 
 /** The requests of a batch that read keys while they are applied. */
@@ -10,41 +10,67 @@ export type ReadingWrite =
   | { kind: 'leaseGrant' | 'leaseRevoke' };
 
 /**
- * The keys a write reads one at a time while it is applied (write-view.ts):
- * a put reads its key's current version; a compare, a range or a delete of
- * one key reads that key. Both branches of a transaction count, since which
- * one runs is known only once its compares are read. Ranges of several keys
- * are read as ranges and are not listed.
+ * Walks the keys a write names one at a time: a put's key, a delete or a
+ * range of one key, a compare of one key, through nested transactions and
+ * both branches of each (which one runs is known only once its compares are
+ * read). `presumed` says the request takes the key to exist (see
+ * SingleKeys). A request over a range of several keys goes to `onRange`;
+ * the walk stops, answering false, when that answers false.
  */
-export function keysRead(op: ReadingWrite, out: Buffer[] = []): Buffer[] {
+function walkKeys(op: ReadingWrite, onKey: (key: Buffer, presumed: boolean) => void, onRange: () => boolean): boolean {
   switch (op.kind) {
     case 'put':
-      out.push(op.req.key);
-      break;
+      onKey(op.req.key, false);
+      return true;
     case 'deleteRange':
-      if (op.req.rangeEnd.length === 0) out.push(op.req.key);
-      break;
+      if (op.req.rangeEnd.length > 0) return onRange();
+      onKey(op.req.key, true);
+      return true;
     case 'txn':
-      txnKeys(op.req, out);
-      break;
+      return walkTxn(op.req, onKey, onRange);
     default:
-      break;
+      return true;
   }
+}
+
+function walkTxn(txn: TxnRequest, onKey: (key: Buffer, presumed: boolean) => void, onRange: () => boolean): boolean {
+  for (const c of txn.compare) {
+    if (c.rangeEnd.length > 0) {
+      if (!onRange()) return false;
+      continue;
+    }
+    // Only "version, create or mod revision equal to 0" matches a key with no row.
+    const absentMatches = c.target !== 'VALUE' && c.target !== 'LEASE' && c.result === 'EQUAL' && c.number === 0n;
+    onKey(c.key, !absentMatches);
+  }
+  for (const r of [...txn.success, ...txn.failure]) {
+    if ('txn' in r) {
+      if (!walkTxn(r.txn, onKey, onRange)) return false;
+    } else if ('put' in r) {
+      onKey(r.put.key, false);
+    } else {
+      const req = 'range' in r ? r.range : r.deleteRange;
+      if (req.rangeEnd.length > 0) {
+        if (!onRange()) return false;
+      } else onKey(req.key, 'deleteRange' in r);
+    }
+  }
+  return true;
+}
+
+/**
+ * The keys a write reads one at a time while it is applied (write-view.ts):
+ * a put reads its key's current version; a compare, a range or a delete of
+ * one key reads that key. Ranges of several keys are read as ranges and are
+ * not listed.
+ */
+export function keysRead(op: ReadingWrite, out: Buffer[] = []): Buffer[] {
+  walkKeys(
+    op,
+    (key) => out.push(key),
+    () => true,
+  );
   return out;
-}
-
-function txnKeys(txn: TxnRequest, out: Buffer[]): void {
-  for (const c of txn.compare) if (c.rangeEnd.length === 0) out.push(c.key);
-  for (const op of [...txn.success, ...txn.failure]) opKeys(op, out);
-}
-
-function opKeys(op: RequestOp, out: Buffer[]): void {
-  if ('put' in op) out.push(op.put.key);
-  else if ('deleteRange' in op) {
-    if (op.deleteRange.rangeEnd.length === 0) out.push(op.deleteRange.key);
-  } else if ('range' in op) {
-    if (op.range.rangeEnd.length === 0) out.push(op.range.key);
-  } else txnKeys(op.txn, out);
 }
 
 /** What a write of single keys touches (`singleKeys`). */
@@ -67,40 +93,17 @@ export interface SingleKeys {
  * revoke): what an optimistic batch cannot take.
  */
 export function singleKeys(op: ReadingWrite): SingleKeys | undefined {
-  switch (op.kind) {
-    case 'put':
-      return { keys: [op.req.key], presumed: [] };
-    case 'deleteRange':
-      return op.req.rangeEnd.length === 0 ? { keys: [op.req.key], presumed: [op.req.key] } : undefined;
-    case 'txn': {
-      const out: SingleKeys = { keys: [], presumed: [] };
-      return singleKeysOfTxn(op.req, out) ? out : undefined;
-    }
-    default:
-      return undefined;
-  }
-}
-
-function singleKeysOfTxn(txn: TxnRequest, out: SingleKeys): boolean {
-  for (const c of txn.compare) {
-    if (c.rangeEnd.length > 0) return false;
-    out.keys.push(c.key);
-    const absentMatches = c.target !== 'VALUE' && c.target !== 'LEASE' && c.result === 'EQUAL' && c.number === 0n;
-    if (!absentMatches) out.presumed.push(c.key);
-  }
-  for (const r of [...txn.success, ...txn.failure]) {
-    if ('txn' in r) {
-      if (!singleKeysOfTxn(r.txn, out)) return false;
-    } else if ('put' in r) {
-      out.keys.push(r.put.key);
-    } else {
-      const req = 'range' in r ? r.range : r.deleteRange;
-      if (req.rangeEnd.length > 0) return false;
-      out.keys.push(req.key);
-      if ('deleteRange' in r) out.presumed.push(req.key);
-    }
-  }
-  return true;
+  if (op.kind === 'leaseGrant' || op.kind === 'leaseRevoke') return undefined;
+  const out: SingleKeys = { keys: [], presumed: [] };
+  const whole = walkKeys(
+    op,
+    (key, presumed) => {
+      out.keys.push(key);
+      if (presumed) out.presumed.push(key);
+    },
+    () => false,
+  );
+  return whole ? out : undefined;
 }
 
 /** The keys `ops` will read, by the backend that holds them, for the backends that load ahead. */
