@@ -1132,20 +1132,20 @@ export class RevisionStore {
     });
   }
 
+  /** The revokes among `items` have committed or failed: keep-alives for their leases answer again. */
+  #settledRevokes(items: readonly Pending[]): void {
+    for (const { op } of items) if (op.kind === 'leaseRevoke') this.#revoking.delete(op.id);
+  }
+
   /**
-   * A failed batch leaves nothing half-applied: roll back, reload, refuse the
-   * batch. `stage` says where it failed: applying its rows (nothing of it was
+   * A failed batch leaves nothing half-applied: roll back, go back to the
+   * committed state, refuse the batch. `stage` says where it failed: applying its rows (nothing of it was
    * committed), a COMMIT (outcome unknown), or the resync after an earlier
    * failed COMMIT. A batch that overlapped one still syncing goes back to
    * `revertTo`, its own start: reloading would count that one as durable. A
    * lost WAL sync is not a failed batch but a store that can no longer
    * promise durability (#failSync).
    */
-  /** The revokes among `items` have committed or failed: keep-alives for their leases answer again. */
-  #settledRevokes(items: readonly Pending[]): void {
-    for (const { op } of items) if (op.kind === 'leaseRevoke') this.#revoking.delete(op.id);
-  }
-
   #fail(
     items: Pending[],
     err: unknown,
@@ -1173,14 +1173,12 @@ export class RevisionStore {
       // before the resync runs: back to what meta.db holds now (its COMMIT may have failed).
       this.#reloadLeases();
     } else {
-      try {
-        this.#load();
-      } catch {
-        // A backend is unreachable. Nothing of this batch was committed (its rows failed before any
-        // COMMIT), so the committed state is still exact; only this batch's leases are undone.
-        this.#revision = this.#committed;
-        this.#reloadLeases();
-      }
+      // Nothing of this batch was committed (its rows failed before any COMMIT, and none was in flight), so
+      // `#committed` is exact: no need to ask the backends, which would block on one that is unreachable. Undone:
+      // the batch's revisions, the leases it granted or revoked, and any count a read inside it kept at them.
+      this.#revision = this.#committed;
+      this.#pageCounts.clear();
+      this.#reloadLeases();
     }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
     for (const item of items) {
