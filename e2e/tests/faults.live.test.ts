@@ -18,8 +18,8 @@
  *     sentTimestamp. So each duplicate must be exactly 2 copies, the
  *     function must have logged the take-over (claim older than the 30 s
  *     lease), and the first copy must have arrived right around a kill of the
- *     function. With kills aimed at bursts this happens in most runs (up to
- *     5 of 100); anything else fails.
+ *     function. With kills aimed at bursts this happens in most runs (a few
+ *     of 100); anything else fails.
  *
  * Randomness is seeded: FAULTS_SEED=<n> replays the kill moments (the seed is
  * printed); where the kills land still depends on timing.
