@@ -1139,12 +1139,12 @@ export class RevisionStore {
 
   /**
    * A failed batch leaves nothing half-applied: roll back, go back to the
-   * committed state, refuse the batch. `stage` says where it failed: applying its rows (nothing of it was
-   * committed), a COMMIT (outcome unknown), or the resync after an earlier
-   * failed COMMIT. A batch that overlapped one still syncing goes back to
-   * `revertTo`, its own start: reloading would count that one as durable. A
-   * lost WAL sync is not a failed batch but a store that can no longer
-   * promise durability (#failSync).
+   * committed state, refuse the batch. `stage` says where it failed:
+   * applying its rows (nothing of it was committed), a COMMIT (outcome
+   * unknown: resynced from the databases), or that resync. A batch that
+   * overlapped one still syncing goes back to `revertTo`, its own start: a
+   * resync would count that one as durable. A lost WAL sync is not a failed
+   * batch but a store that can no longer promise durability (#failSync).
    */
   #fail(
     items: Pending[],
@@ -1175,9 +1175,9 @@ export class RevisionStore {
     } else {
       // Nothing of this batch was committed (its rows failed before any COMMIT, and none was in flight), so
       // `#committed` is exact: no need to ask the backends, which would block on one that is unreachable. Undone:
-      // the batch's revisions, the leases it granted or revoked, and any count a read inside it kept at them.
+      // the batch's revisions and the leases it granted or revoked. (Page counts are only kept by reads at
+      // `#committed`, never inside a batch, so none is at a revision of this one.)
       this.#revision = this.#committed;
-      this.#pageCounts.clear();
       this.#reloadLeases();
     }
     const full = (err as { code?: string }).code === 'SQLITE_FULL';
