@@ -319,7 +319,29 @@ type storeProcess struct {
 }
 
 // launchStore starts one cnpaas-store and waits until its socket accepts.
+// Its metrics port is picked free and released before the store takes it,
+// so another process (a test running beside this one) may take it first:
+// the store then exits at start-up with EADDRINUSE, and another port is
+// tried, a bounded number of times. The client URL is a unix socket of its
+// own and cannot race.
 func launchStore(t testing.TB, l storeLaunch) *storeProcess {
+	t.Helper()
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		s, portTaken := startStore(t, l)
+		if !portTaken {
+			return s
+		}
+		if attempt == attempts {
+			t.Fatalf("cnpaas-store: its metrics port was taken by another process before it listened, %d times", attempts)
+		}
+		t.Logf("cnpaas-store: its metrics port was taken by another process before it listened; trying another")
+	}
+}
+
+// startStore is one attempt of launchStore: the store once ready, or
+// portTaken when it exited at start-up because its metrics port was in use.
+func startStore(t testing.TB, l storeLaunch) (s *storeProcess, portTaken bool) {
 	t.Helper()
 	bin := os.Getenv(EnvStoreBin)
 	if bin == "" {
@@ -337,7 +359,7 @@ func launchStore(t testing.TB, l storeLaunch) *storeProcess {
 		t.Fatal(err)
 	}
 	sock := filepath.Join(runDir, "s.sock")
-	s := &storeProcess{
+	s = &storeProcess{
 		endpoint: (&url.URL{Scheme: "unix", Path: sock}).String(), // unix:///tmp/cstNNN/s.sock
 		runDir:   runDir,
 		logPath:  filepath.Join(runDir, "store.log"),
@@ -384,13 +406,18 @@ func launchStore(t testing.TB, l storeLaunch) *storeProcess {
 	for {
 		select {
 		case <-s.exited:
-			t.Fatalf("cnpaas-store exited during start-up: %v\n%s", s.waitErr, logTail(s.logPath))
+			tail := logTail(s.logPath)
+			os.RemoveAll(runDir)
+			if l.metrics && strings.Contains(tail, "EADDRINUSE") {
+				return nil, true
+			}
+			t.Fatalf("cnpaas-store exited during start-up: %v\n%s", s.waitErr, tail)
 		default:
 		}
 		conn, err := net.DialTimeout("unix", sock, time.Second)
 		if err == nil {
 			conn.Close()
-			return s
+			return s, false
 		}
 		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ENOENT) {
 			s.kill()
