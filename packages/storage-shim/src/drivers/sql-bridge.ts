@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
+import { postableParams } from './posted-bytes.js';
 import type { KeyValue } from '../types.js';
 import { unpackRevisionRows } from './revision-rows.js';
 import type { ScriptStatement, WorkerRequest } from './sql-worker-host.js';
@@ -124,7 +125,7 @@ export class SqlBridge {
     // wake-up for any other reason (another answer's notify arriving late)
     // just looks again, and nothing posted in between is missed.
     let seen = Atomics.load(this.#flag, 0);
-    this.#worker.postMessage({ ...req, id, sync: true });
+    this.#worker.postMessage(message(req, id, true));
     const deadline = Date.now() + this.#timeoutMs;
     for (;;) {
       const reply = this.#take(id);
@@ -207,7 +208,7 @@ export class SqlBridge {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ ...req, id, sync: false });
+      this.#worker.postMessage(message(req, id, false));
     });
   }
 
@@ -220,6 +221,12 @@ export class SqlBridge {
     this.#port.close();
     await this.#worker.terminate();
   }
+}
+
+/** A request as posted: each parameter's bytes copied out of the larger buffer it may view (posted-bytes.ts). */
+function message(req: Omit<WorkerRequest, 'id' | 'sync'>, id: number, sync: boolean): WorkerRequest {
+  const script = req.script?.map((s) => ({ text: s.text, params: postableParams(s.params) }));
+  return { ...req, id, sync, params: postableParams(req.params), ...(script ? { script } : {}) };
 }
 
 // Structured clone turns Buffers into Uint8Arrays on the way back.

@@ -1,6 +1,7 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
 import { ReconnectingConnection, type Connector, type ScriptStatement } from './reconnecting-connection.js';
+import { postableRows } from './posted-bytes.js';
 import { packRevisionRows } from './revision-rows.js';
 
 export type { Connector, ScriptStatement } from './reconnecting-connection.js';
@@ -84,7 +85,7 @@ export function serveQueries<C>(open: (config: unknown) => Connector<C>): void {
     }
   };
   const reply = (req: WorkerRequest, r: ScriptResult): void => {
-    if (!req.packed) return answer(req, r);
+    if (!req.packed) return answer(req, postable(r));
     if (r.results) {
       const packedResults = r.results.map((result) => packRevisionRows(result.rows));
       return answer(req, { rows: [], rowCount: r.rowCount, packedResults }, packedResults);
@@ -143,6 +144,17 @@ interface ScriptResult {
   rows: unknown[];
   rowCount: number;
   results?: Array<{ rows: unknown[]; rowCount: number }>;
+}
+
+/**
+ * An answer as posted: the bytes of each row copied out of the buffers the
+ * client parsed them into (posted-bytes.ts). A script's last result keeps
+ * sharing its rows with `rows`, so that they cross only once.
+ */
+function postable(r: ScriptResult): ScriptResult {
+  if (!r.results) return { rows: postableRows(r.rows), rowCount: r.rowCount };
+  const results = r.results.map((result) => ({ rows: postableRows(result.rows), rowCount: result.rowCount }));
+  return { rows: results.at(-1)?.rows ?? postableRows(r.rows), rowCount: r.rowCount, results };
 }
 
 async function runScript<C>(
