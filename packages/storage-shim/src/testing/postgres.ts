@@ -91,6 +91,9 @@ export async function startPostgres(
     `unix_socket_directories=${dir}`,
     '-c',
     `fsync=${options.fsync ? 'on' : 'off'}`,
+    // A refused optimistic batch is an ERROR whose statement holds the rows' values: keep those out of the log.
+    '-c',
+    'log_min_error_statement=log',
     ...(options.maxConnections ? ['-c', `max_connections=${options.maxConnections}`] : []),
     ...tlsArgs,
   ]);
