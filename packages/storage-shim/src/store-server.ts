@@ -12,11 +12,12 @@ import { AutoCompactor } from './mvcc/auto-compactor.js';
 import { RevisionStore } from './mvcc/store.js';
 import { WatchHub } from './mvcc/watch-hub.js';
 import { encodeFingerprint, routingFingerprint } from './routing/routing-fingerprint.js';
-import { type Topology, emptyTopology, loadTopology } from './routing/topology.js';
+import { DEFAULT_BACKEND, type Topology, emptyTopology, loadTopology } from './routing/topology.js';
 import type { ServiceContext } from './server/context.js';
 import { startGrpcServer } from './server/grpc-server.js';
 import { HeaderFactory } from './server/header.js';
 import { Checkpointer } from './drivers/checkpointer.js';
+import { logsFailedStatements } from './drivers/postgres-driver.js';
 import { EndpointError, databaseIdentity, registry, resolveEndpoint } from './drivers/registry.js';
 import { type SharedMainEndpoint, SharedTopology } from './drivers/shared-topology.js';
 
@@ -65,6 +66,16 @@ function mainEndpoint(config: StoreConfig, topology: SharedTopology): SharedMain
   } catch (err) {
     if (!(err instanceof EndpointError)) throw err;
     throw new StoreError('CNPAAS_STORE_BAD_FLAG', `--main-endpoint: ${err.reason}`, err.hint);
+  }
+}
+
+/** One of the main backend's settings (BackendDriver.settings), or undefined where it cannot be read now. */
+function mainSetting(store: RevisionStore, name: string): unknown {
+  try {
+    return store.pragmas()[DEFAULT_BACKEND]?.[name];
+  } catch {
+    // Read only to warn: a database that went away since it opened is reported by the readiness check.
+    return undefined;
   }
 }
 
@@ -124,6 +135,11 @@ export async function startStoreServer(
   } catch (err) {
     await store.close();
     throw err;
+  }
+  if (shared && logsFailedStatements(mainSetting(store, 'logMinErrorStatement'))) {
+    log.warn(
+      'PostgreSQL logs the text of each statement that fails (log_min_error_statement is error or lower): a refused optimistic write is one, and its text holds the keys and values it writes, Secrets included. To keep them out of the server log, run once as a superuser: ALTER ROLE <the store user> SET log_min_error_statement = log',
+    );
   }
   const metrics = new StoreMetrics();
   const hub = new WatchHub(store);

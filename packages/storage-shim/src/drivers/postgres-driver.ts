@@ -20,10 +20,39 @@ const POSTGRES: ServerSpecifics = {
     "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS total, '0' AS free FROM pg_class c WHERE c.relname IN ('kv', 'history', 'meta') AND c.relnamespace = current_schema()::regnamespace",
   defragment: 'VACUUM kv, history',
   durability: {
-    query: 'SHOW synchronous_commit',
-    settings: (row) => ({ synchronousCommit: row.synchronous_commit }),
+    // With it, whether a failed statement is logged with its text (and its literal values): log_min_error_statement.
+    // `true`: NULL, not an error, where the server has no such setting (CockroachDB).
+    query:
+      "SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('log_min_error_statement', true) AS log_min_error_statement",
+    settings: (row) => ({
+      synchronousCommit: row.synchronous_commit,
+      logMinErrorStatement: row.log_min_error_statement,
+    }),
   },
 };
+
+/** log_min_error_statement's levels below `log`: at any of them an ERROR is logged with its statement's text. */
+const STATEMENT_LOGGED = new Set([
+  'debug5',
+  'debug4',
+  'debug3',
+  'debug2',
+  'debug1',
+  'info',
+  'notice',
+  'warning',
+  'error',
+]);
+
+/**
+ * Whether PostgreSQL, at the `logMinErrorStatement` its settings() reports,
+ * logs the text of a statement that fails. A refused optimistic batch is
+ * such a statement, and its text carries the batch's keys and values as
+ * literals (README, "A lone write in one message").
+ */
+export function logsFailedStatements(logMinErrorStatement: unknown): boolean {
+  return typeof logMinErrorStatement === 'string' && STATEMENT_LOGGED.has(logMinErrorStatement.toLowerCase());
+}
 
 /** A PostgreSQL endpoint, split into what `pg` connects with and what may be shown. */
 export type PostgresEndpoint = ParsedEndpoint<ClientConfig>;

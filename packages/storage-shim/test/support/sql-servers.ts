@@ -57,7 +57,8 @@ const postgres: SqlServer = {
   loginRefused: 'password authentication failed',
   socket: false,
   transactionalDdl: true,
-  settings: { synchronousCommit: 'on' },
+  // The test servers keep failed statements' text out of their log (src/testing/postgres.ts).
+  settings: { synchronousCommit: 'on', logMinErrorStatement: 'log' },
   missing: postgresMissing,
   async start() {
     const server = await startPostgres();
