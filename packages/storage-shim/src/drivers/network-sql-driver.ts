@@ -160,6 +160,8 @@ export abstract class NetworkSqlDriver implements BackendDriver {
   /** Set by `prefetch` until the batch ends: `#known` answers reads from then on. */
   #prefetched = false;
   #writes: BufferedWrite[] = [];
+  /** The batch sent something that may have changed the database: held rows (`#sendHeld`) or a statement of the meta's. */
+  #sentChanges = false;
   /** Counts the batches that ended (`#forgetBatch`): a load answered after its batch ended is not learned. */
   #batch = 0;
   /** `#known` as it was at the savepoint, to go back to. */
@@ -446,6 +448,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     this.#known.clear();
     this.#prefetched = false;
     this.#writes = [];
+    this.#sentChanges = false;
     this.#beginPending = false;
     this.#atSavepoint = undefined;
   }
@@ -649,6 +652,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
 
   /** Sends what the batch holds (and its BEGIN) now, and waits: a read or savepoint must come after it. */
   #sendHeld(): void {
+    if (this.#writes.length > 0) this.#sentChanges = true;
     const script = this.#script();
     if (script.length > 0) this.db.script('writer', script);
   }
@@ -793,6 +797,26 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }, outcome);
   }
 
+  unchanged(): boolean {
+    return this.#inTxn && this.#writes.length === 0 && !this.#sentChanges;
+  }
+
+  release(lastRevision: number): Promise<void> {
+    const sent = !this.#beginPending;
+    const known = this.#known;
+    this.#known = new Map();
+    this.#inTxn = false;
+    this.#forgetBatch();
+    // Nothing was sent of a batch whose BEGIN is still held: there is nothing to end.
+    if (!sent) return Promise.resolve();
+    const current = this.#current;
+    // A ROLLBACK that fails lost its connection, and the server ended the transaction, and the lock, with it.
+    return this.db.queryAsync('writer', 'ROLLBACK').then(
+      () => current?.learn(known, lastRevision, false),
+      () => current?.clear(),
+    );
+  }
+
   /**
    * An optimistic batch (docs/replicas.md, "A lone write"): applied with no
    * lock and no read, its point reads answered from the rows of recent
@@ -893,12 +917,15 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * batch's held rows do not touch.
    */
   statement(text: string, params: unknown[] = []): QueryResult {
+    // Inside the batch it may write (a keep-alive): taken as a change, since it is not known not to be.
+    if (this.#inTxn) this.#sentChanges = true;
     this.#sendBegin();
     return this.db.query(this.#conn, text, params);
   }
 
   /** A statement that belongs to the batch: opens it on first use, like a row write (the meta's tables only). */
   batchStatement(text: string, params: unknown[] = []): QueryResult {
+    this.#sentChanges = true;
     this.begin();
     this.#sendBegin();
     return this.db.query('writer', text, params);

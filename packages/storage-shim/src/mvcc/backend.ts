@@ -143,6 +143,18 @@ export interface BackendDriver {
    */
   commitOptimistic?(options: { lastRevision: number; guard: readonly string[] }): Promise<void>;
 
+  // --- a batch under the lock that changed nothing (replicas) ---
+
+  /** Optional: whether the open batch has changed nothing in this database yet (no row, no statement of the meta's). */
+  unchanged?(): boolean;
+  /**
+   * Optional, with `unchanged`: ends an open batch that changed nothing
+   * with a ROLLBACK instead of a COMMIT, giving the revision lock back with
+   * no durable write and no notice to the other replicas. What it read
+   * under the lock is current as of `lastRevision`, the store's newest.
+   */
+  release?(lastRevision: number): Promise<void>;
+
   // --- the write of one batch ---
 
   readonly inTransaction: boolean;

@@ -1120,6 +1120,12 @@ export class RevisionStore {
   #commitReplica(batch: Batch, sequencer: RevisionSequencer): Promise<void> {
     const main = this.#drivers.get(DEFAULT_BACKEND)!;
     const routed = [...this.#drivers.values()].filter((d) => d !== main && d.inTransaction);
+    if (batch.revisions.length === 0 && routed.length === 0 && main.release && main.unchanged?.()) {
+      // Compares that failed, reads: no revision to record, so no durable COMMIT and no notice to wake the
+      // other replicas for nothing; the ROLLBACK gives the lock back. The meta kept nothing to redo.
+      this.#syncingFile = undefined;
+      return main.release(this.#revision).then(() => this.#meta.commit());
+    }
     this.stats.fsyncs += 1 + routed.length;
     this.#syncingFile = undefined;
     return commitInOrder({
