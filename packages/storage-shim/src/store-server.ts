@@ -72,7 +72,7 @@ function mainEndpoint(config: StoreConfig, topology: SharedTopology): SharedMain
 /** One of the main backend's settings (BackendDriver.settings), or undefined where it cannot be read now. */
 function mainSetting(store: RevisionStore, name: string): unknown {
   try {
-    return store.pragmas()[DEFAULT_BACKEND]?.[name];
+    return store.settingsOf(DEFAULT_BACKEND)?.[name];
   } catch {
     // Read only to warn: a database that went away since it opened is reported by the readiness check.
     return undefined;

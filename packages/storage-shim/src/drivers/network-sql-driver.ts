@@ -777,10 +777,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     script.push(this.#statement(this.sql.setMeta, { name: 'last_revision', value: String(lastRevision) }));
     if (this.commitNotice) script.push({ text: this.commitNotice, params: [] });
     script.push({ text: 'COMMIT', params: [] });
-    const known = this.#known;
-    this.#known = new Map();
-    this.#inTxn = false;
-    this.#forgetBatch();
+    const known = this.#endBatch();
     const current = this.#current;
     // A connection lost while the COMMIT is in flight leaves its outcome unknown (it may have
     // committed before the answer was lost), as etcd's "request timed out" does; the store
@@ -797,16 +794,22 @@ export abstract class NetworkSqlDriver implements BackendDriver {
     }, outcome);
   }
 
+  /** Ends the batch here (its COMMIT or ROLLBACK is on its way): what it knew of its keys, for `CurrentRows.learn`. */
+  #endBatch(): Map<string, KnownRow | null> {
+    const known = this.#known;
+    this.#known = new Map();
+    this.#inTxn = false;
+    this.#forgetBatch();
+    return known;
+  }
+
   unchanged(): boolean {
     return this.#inTxn && this.#writes.length === 0 && !this.#sentChanges;
   }
 
   release(lastRevision: number): Promise<void> {
     const sent = !this.#beginPending;
-    const known = this.#known;
-    this.#known = new Map();
-    this.#inTxn = false;
-    this.#forgetBatch();
+    const known = this.#endBatch();
     // Nothing was sent of a batch whose BEGIN is still held: there is nothing to end.
     if (!sent) return Promise.resolve();
     const current = this.#current;

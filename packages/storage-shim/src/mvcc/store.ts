@@ -577,9 +577,14 @@ export class RevisionStore {
   /** Each backend's durability settings (SQLite: its pragmas), and meta.db's. */
   pragmas(): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
-    for (const [name, d] of this.#drivers) out[name] = d.settings();
+    for (const name of this.#drivers.keys()) out[name] = this.settingsOf(name)!;
     out.meta = this.#meta.settings();
     return out;
+  }
+
+  /** One backend's settings (BackendDriver.settings), read from its database now; undefined for no such backend. */
+  settingsOf(backend: string): Record<string, unknown> | undefined {
+    return this.#drivers.get(backend)?.settings();
   }
 
   defragment(): void {
@@ -1120,14 +1125,13 @@ export class RevisionStore {
   #commitReplica(batch: Batch, sequencer: RevisionSequencer): Promise<void> {
     const main = this.#drivers.get(DEFAULT_BACKEND)!;
     const routed = [...this.#drivers.values()].filter((d) => d !== main && d.inTransaction);
+    this.#syncingFile = undefined;
     if (batch.revisions.length === 0 && routed.length === 0 && main.release && main.unchanged?.()) {
       // Compares that failed, reads: no revision to record, so no durable COMMIT and no notice to wake the
       // other replicas for nothing; the ROLLBACK gives the lock back. The meta kept nothing to redo.
-      this.#syncingFile = undefined;
       return main.release(this.#revision).then(() => this.#meta.commit());
     }
     this.stats.fsyncs += 1 + routed.length;
-    this.#syncingFile = undefined;
     return commitInOrder({
       main,
       routed,

@@ -195,7 +195,6 @@ describe.each(SQL_SERVERS)('optimistic batches of replicas on $name', (server) =
         // A create of a key that exists: refused by its guard, then answered under the lock.
         const again = await a.txn({ compare: [modIs('/k/1', 0)], success: [{ put: put('/k/1', 'x') }], failure: [] });
         expect(again.succeeded).toBe(false);
-        console.log('DBG', fsyncs, JSON.stringify(a.stats), before, await lastWriter());
         expect(a.stats.fsyncs).toBe(fsyncs);
         expect(await lastWriter()).toBe(before);
         // The lock was given back: the other replica writes at once, at the next revision.
