@@ -35,12 +35,14 @@ export interface BackendTls {
 /**
  * What the store honours of HariKube's `connectionPool`. A backend holds a
  * writer for its batch's transaction, a reader for the synchronous reads, and
- * `readPool` connections for the reads that do not block (Ranges outside a
- * batch; sql-worker-host.ts), each opened on first use and kept: `maxOpen`
- * bounds them all (at least the first two; `maxOpen - 2` readers, none left
- * means the asynchronous reads share the reader), and maxIdle, maxLifeTime
- * and maxIdleTime have nothing to act on. `connectTimeout` (ours) bounds each
- * connection attempt, DNS included.
+ * `readPool` connections for the requests that do not block (Ranges outside
+ * a batch, compaction, a batch sent whole), one of them on the main thread
+ * (sql-bridge.ts), the rest in the worker (sql-worker-host.ts), each opened on
+ * first use and kept: `maxOpen` bounds them all (at least the first two;
+ * `maxOpen - 2` in the pool, none left means every request goes through the
+ * worker and the asynchronous reads share the reader), and maxIdle,
+ * maxLifeTime and maxIdleTime have nothing to act on. `connectTimeout` (ours)
+ * bounds each connection attempt, DNS included.
  */
 export interface ConnectionPool {
   connectTimeoutMs: number;

@@ -1,12 +1,14 @@
 import type { ConnectionOptions } from 'mysql2';
 import type { ParsedEndpoint } from './network-endpoint.js';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
+import { mysqlConnector } from './mysql-connector.js';
 import { mysqlDialect, mysqlStatements } from './sql/mysql-dialect.js';
 
 const MYSQL: ServerSpecifics = {
   server: 'MySQL',
   dialect: mysqlDialect,
   worker: new URL('./mysql-worker.js', import.meta.url),
+  connector: mysqlConnector,
   transactionalDdl: false,
   currentSchema: 'DATABASE()',
   statements: mysqlStatements,

@@ -4,6 +4,7 @@ import { type BackendDriver, type ChangeRow, GuardRefused, type KeyAtRevision, L
 import type { KeyValue } from '../types.js';
 import { CurrentRows, type KnownRow } from './current-rows.js';
 import type { ParsedEndpoint } from './network-endpoint.js';
+import type { Connector } from './reconnecting-connection.js';
 import { BackendQueryError, type QueryResult, type ScriptStatement, SqlBridge } from './sql-bridge.js';
 import { type Compiled, type Dialect, bind, rowValues } from './sql/dialect.js';
 import { BackendStatements, boundOf, historyValues, upsertValues } from './sql/statements.js';
@@ -84,6 +85,12 @@ export interface ServerSpecifics {
   readonly dialect: Dialect;
   /** The worker module that holds its connections (sql-worker-host.ts). */
   readonly worker: URL;
+  /**
+   * How to open a connection on the main thread, for the asynchronous
+   * requests that stand alone (sql-bridge.ts); without one, all go to the
+   * worker.
+   */
+  readonly connector?: (config: unknown) => Connector<unknown>;
   /** An SQL expression for the schema (PostgreSQL) or database (MySQL) the tables live in. */
   readonly currentSchema: string;
   /**
@@ -188,6 +195,7 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       config: endpoint.config,
       server: spec.server,
       readPool: endpoint.readPool ?? 0,
+      ...(spec.connector ? { connector: spec.connector } : {}),
     });
     try {
       this.#migrate(this.#schemaVersion());
@@ -789,7 +797,10 @@ export abstract class NetworkSqlDriver implements BackendDriver {
       }
       throw err;
     };
-    return this.db.scriptAsync('writer', script, true).then(() => {
+    // A batch that sent nothing before its COMMIT is a whole transaction in this one script.
+    const sending =
+      script[0]?.text === 'BEGIN' ? this.db.transactionAsync(script) : this.db.scriptAsync('writer', script, true);
+    return sending.then(() => {
       current?.learn(known, lastRevision, carryOver);
     }, outcome);
   }

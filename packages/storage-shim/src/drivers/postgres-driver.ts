@@ -1,6 +1,7 @@
 import type { ClientConfig } from 'pg';
 import type { ParsedEndpoint } from './network-endpoint.js';
 import { NetworkSqlDriver, type ServerSpecifics } from './network-sql-driver.js';
+import { postgresConnector } from './postgres-connector.js';
 import { postgresDialect } from './sql/postgres-dialect.js';
 
 export { type Row } from './network-sql-driver.js';
@@ -9,6 +10,7 @@ const POSTGRES: ServerSpecifics = {
   server: 'PostgreSQL',
   dialect: postgresDialect,
   worker: new URL('./postgres-worker.js', import.meta.url),
+  connector: postgresConnector,
   transactionalDdl: true,
   currentSchema: 'current_schema()',
   // PostgreSQL runs a script of several statements, DDL included, in one transaction.

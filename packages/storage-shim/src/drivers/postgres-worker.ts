@@ -1,24 +1,5 @@
-import { checkServerIdentity } from 'node:tls';
-import pg from 'pg';
-import type { TlsOptions } from './network-endpoint.js';
-import { inlineScript } from './postgres-literals.js';
-import { openWatched, type StatementResult } from './reconnecting-connection.js';
+import { postgresConnector } from './postgres-connector.js';
 import { serveQueries } from './sql-worker-host.js';
-
-/**
- * backendTLS.serverName: pg checks the certificate against the endpoint's
- * host, so the name it must carry instead is checked here (a function cannot
- * cross into the worker, only the name).
- */
-function clientConfig(config: pg.ClientConfig): pg.ClientConfig {
-  const ssl = config.ssl as TlsOptions | false | undefined;
-  if (!ssl || ssl.serverName === undefined) return config;
-  const { serverName, ...options } = ssl;
-  return {
-    ...config,
-    ssl: { ...options, checkServerIdentity: (_host, cert) => checkServerIdentity(serverName, cert) },
-  };
-}
 
 /**
  * The PostgreSQL connections of one backend, in their own thread
@@ -26,39 +7,4 @@ function clientConfig(config: pg.ClientConfig): pg.ClientConfig {
  * restarts), so that sql-bridge.ts can wait for a query synchronously while
  * it runs here.
  */
-serveQueries<pg.Client>((config) => {
-  const options = clientConfig(config as pg.ClientConfig);
-  return {
-    connect: (lost) =>
-      openWatched(new pg.Client(options), {
-        lost,
-        endMessage: 'Connection terminated unexpectedly',
-        ready: (client) => client.connect(),
-        discard: (client) => client.end().catch(() => undefined),
-      }),
-    // BIGINT columns come back as text; the driver converts them, so nothing is lost above 2^53.
-    async query(client, text, params) {
-      // pg does not bind BigInt; as decimal text PostgreSQL reads a lease ID into BIGINT exactly.
-      const values = params.map((v) => (typeof v === 'bigint' ? v.toString() : v));
-      const result = await client.query({ text, values });
-      // A script of several statements (a migration) answers with one result each; the last one counts.
-      return answer((Array.isArray(result) ? result.at(-1) : result) as pg.QueryResult);
-    },
-    // One simple-query message: the statements with their parameters written in (postgres-literals.ts).
-    async many(client, statements) {
-      const result = (await client.query(inlineScript(statements))) as pg.QueryResult | pg.QueryResult[];
-      const results = Array.isArray(result) ? result : [result];
-      if (results.length !== statements.length) {
-        throw new Error(
-          `PostgreSQL answered ${results.length} result(s) to a script of ${statements.length} statement(s)`,
-        );
-      }
-      return results.map(answer);
-    },
-    end: (client) => client.end(),
-  };
-});
-
-function answer(r: pg.QueryResult): StatementResult {
-  return { rows: r.rows as unknown[], rowCount: r.rowCount ?? 0 };
-}
+serveQueries(postgresConnector);

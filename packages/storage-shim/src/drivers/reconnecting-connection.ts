@@ -183,6 +183,17 @@ export class ReconnectingConnection<C> {
     return result;
   }
 
+  /**
+   * A session setting already known to be valid (another connection ran it):
+   * kept for every connection opened from now on, and queued on the one open
+   * now, if any, behind what it runs. Never fails: a connection it fails on
+   * is being lost, and the next one runs it as it opens.
+   */
+  adoptSession(statement: string): void {
+    this.#session.push(statement);
+    if (this.#conn) this.query(statement, []).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     const attempt = this.#conn;
     this.#conn = undefined;

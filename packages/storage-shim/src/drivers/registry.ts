@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
-import { type ConnectionSettings, connectionOf } from './connection-settings.js';
+import { type ConnectionSettings, DEFAULT_READ_POOL, connectionOf } from './connection-settings.js';
 import { withSecrets } from './network-endpoint.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
@@ -102,15 +102,17 @@ export const registry: BackendOpener = {
     // The password may come from --main-password-file/-env rather than the URL: read it now, as open() does.
     const connection = connectionOf(endpoint);
     const label = `--main-endpoint ${endpoint.display}`;
+    // Its asynchronous reads (Ranges, the linearizable reads' revision) get a pool, as any network backend's do.
+    const readPool = connection.pool?.readPool ?? DEFAULT_READ_POOL;
     if (endpoint.scheme === postgresFactory.scheme) {
       const parsed = parsePostgresEndpoint(endpoint.location, connection);
       const config = withSecrets(parsed.config, connection, label);
-      const main = new PostgresDriver({ ...parsed, config });
+      const main = new PostgresDriver({ ...parsed, config, readPool });
       return shared({ endpoint, main, log, notifier: postgresCommitListener(config) });
     }
     if (endpoint.scheme === mysqlFactory.scheme) {
       const parsed = parseMysqlEndpoint(endpoint.location, connection);
-      const main = new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, label) });
+      const main = new MysqlDriver({ ...parsed, config: withSecrets(parsed.config, connection, label), readPool });
       return shared({ endpoint, main, log });
     }
     throw new EndpointError(
