@@ -137,6 +137,8 @@ export class RevisionStore {
   /** Replicas only: the lock every batch takes in the shared database. */
   readonly #sequencer: RevisionSequencer | undefined;
   #unfollow: (() => void) | undefined;
+  /** A wake-up of the follower came while a step was in flight (`#follow`). */
+  #followPending = false;
   readonly #log: Logger;
   readonly #options: RevisionStoreOptions;
   readonly #listeners = new Set<CommitListener>();
@@ -936,11 +938,20 @@ export class RevisionStore {
   /**
    * Replicas: a woken or polling follower reads the newest revision without
    * the lock and catches up to it. It runs as the in-flight step, so no batch
-   * of this process interleaves with it.
+   * of this process interleaves with it. A wake-up that finds a step in
+   * flight is kept for when it settles: that step may be a follow that read
+   * the revision before the commit that woke this one, or an optimistic
+   * batch, which does not catch up; dropped, the commit would reach this
+   * replica's watchers only at the next poll.
    */
   #follow(): void {
     const sequencer = this.#sequencer;
-    if (!sequencer || this.#closed || this.#committing || this.#queue.length > 0) return;
+    if (!sequencer || this.#closed) return;
+    if (this.#committing || this.#queue.length > 0) {
+      this.#followPending = true;
+      return;
+    }
+    this.#followPending = false;
     this.#committing = this.#settle(
       sequencer.latest().then(
         (latest) => {
@@ -990,7 +1001,7 @@ export class RevisionStore {
       if (this.#queue.length > 0 && !this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
-      }
+      } else if (this.#followPending && !this.#committing) this.#follow();
     });
   }
 
