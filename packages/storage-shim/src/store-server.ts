@@ -154,26 +154,9 @@ export async function startStoreServer(
     ignoreSelectors: !config.selectorPushdown,
   };
   let closing = false;
-  const grpcServer = await startGrpcServer({
-    ctx,
-    hub,
-    listenUrls: config.listenClientUrls,
-    impl: config.grpcImpl,
-    progressIntervalMs: config.progressIntervalMs,
-    watchLimits: {
-      maxPendingBytes: config.maxWatchPendingBytes,
-      maxWatchesPerConnection: config.maxWatchesPerConnection,
-    },
-    tls: {
-      certFile: config.certFile,
-      keyFile: config.keyFile,
-      trustedCaFile: config.trustedCaFile,
-      clientCertAuth: config.clientCertAuth,
-    },
-  }).catch(async (err: unknown) => {
-    await store.close();
-    throw err;
-  });
+  // /metrics and /readyz listen first: once the client port accepts a connection, every port of the store
+  // does (a supervisor or test that reads the metrics as soon as the store answers finds them there).
+  let watcherCount = () => 0;
   let metricsServers: Server[] = [];
   try {
     metricsServers = await startMetricsServers({
@@ -197,16 +180,38 @@ export async function startStoreServer(
         metrics.fsyncs.set(store.stats.fsyncs);
         metrics.optimistic.set(store.stats.optimistic);
         metrics.optimisticRefused.set(store.stats.refused);
-        metrics.watchers.set(grpcServer.sessions.watcherCount);
+        metrics.watchers.set(watcherCount());
         metrics.dbSize.set(store.size().total);
         for (const [backend, n] of Object.entries(store.keyCounts())) metrics.keys.set({ backend }, n);
       },
     });
   } catch (err) {
-    await grpcServer.close();
     await store.close();
     throw err;
   }
+
+  const grpcServer = await startGrpcServer({
+    ctx,
+    hub,
+    listenUrls: config.listenClientUrls,
+    impl: config.grpcImpl,
+    progressIntervalMs: config.progressIntervalMs,
+    watchLimits: {
+      maxPendingBytes: config.maxWatchPendingBytes,
+      maxWatchesPerConnection: config.maxWatchesPerConnection,
+    },
+    tls: {
+      certFile: config.certFile,
+      keyFile: config.keyFile,
+      trustedCaFile: config.trustedCaFile,
+      clientCertAuth: config.clientCertAuth,
+    },
+  }).catch(async (err: unknown) => {
+    for (const s of metricsServers) await new Promise((r) => s.close(r));
+    await store.close();
+    throw err;
+  });
+  watcherCount = () => grpcServer.sessions.watcherCount;
 
   let leasesFailing = false;
   const leaseTimer = setInterval(() => {
