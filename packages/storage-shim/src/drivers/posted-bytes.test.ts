@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownBytes, postableParams, postableRows } from './posted-bytes.js';
+import { keptBytes, keptRows, ownBytes, postableParams, postableRows } from './posted-bytes.js';
 
 /** A Buffer of `text` that views part of a larger ArrayBuffer, as a decoded gRPC field does. */
 function view(text: string): Buffer {
@@ -45,5 +45,30 @@ describe('posted bytes', () => {
     const cloned = (p: unknown[]) => structuredClone(p)[0] as Uint8Array;
     expect(cloned(params).buffer.byteLength).toBe(64 * 1024);
     expect(cloned(postableParams(params)).buffer.byteLength).toBe(params[0]!.length);
+  });
+
+  it('keeps a view of a packet as its own bytes, and a Buffer of the small-buffer slab as it is', () => {
+    // Larger than the slab: a column mysql2 parsed out of a packet.
+    const packet = Buffer.alloc(Buffer.poolSize * 2);
+    packet.write('value', 100);
+    const column = packet.subarray(100, 105);
+    const kept = keptBytes(column);
+    expect(Buffer.isBuffer(kept)).toBe(true);
+    expect(kept.buffer.byteLength).toBe(5);
+    expect(kept.toString()).toBe('value');
+    // From Node's pool: sharing the slab costs nothing more than it already does.
+    const small = Buffer.from('key');
+    expect(small.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+    expect(keptBytes(small)).toBe(small);
+  });
+
+  it('keeps rows in place, changing only the columns that hold bytes', () => {
+    const packet = Buffer.alloc(Buffer.poolSize * 2, 'x');
+    const row = { key: packet.subarray(0, 3), n: '7', none: null };
+    const rows = [row];
+    expect(keptRows(rows)).toBe(rows);
+    expect(rows[0]).toBe(row);
+    expect((row.key as Buffer).buffer.byteLength).toBe(3);
+    expect(row).toMatchObject({ n: '7', none: null });
   });
 });

@@ -36,3 +36,29 @@ export function postableRows(rows: readonly unknown[]): unknown[] {
     return out;
   });
 }
+
+/**
+ * Bytes kept by the thread whose database client parsed them (the main
+ * thread's own connection, sql-bridge.ts): the Buffer itself, or, when it
+ * views part of something larger than Node's small-buffer slab (mysql2
+ * parses a column as a view of its whole packet), a Buffer of its own bytes,
+ * so that a row kept in memory (the rows of recent batches) does not hold on
+ * to the rest.
+ */
+export function keptBytes(bytes: Uint8Array): Buffer {
+  const own = bytes.buffer.byteLength > Buffer.poolSize ? ownBytes(bytes) : bytes;
+  return Buffer.isBuffer(own) ? own : Buffer.from(own.buffer, own.byteOffset, own.byteLength);
+}
+
+/**
+ * Result rows kept by the thread that read them, changed in place (the client
+ * made them for this answer alone): each column that holds bytes, as
+ * `keptBytes`.
+ */
+export function keptRows(rows: readonly unknown[]): Array<Record<string, unknown>> {
+  const out = rows as Array<Record<string, unknown>>;
+  for (const row of out) {
+    for (const [column, value] of Object.entries(row)) if (value instanceof Uint8Array) row[column] = keptBytes(value);
+  }
+  return out;
+}

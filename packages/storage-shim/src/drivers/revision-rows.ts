@@ -1,5 +1,5 @@
 import type { KeyValue } from '../types.js';
-import { ownBytes } from './posted-bytes.js';
+import { keptBytes } from './posted-bytes.js';
 
 /**
  * A page of revision rows (`key`, `create_revision`, `mod_revision`,
@@ -89,23 +89,16 @@ export function unpackRevisionRows(packed: ArrayBuffer): KeyValue[] {
 
 /**
  * Revision rows as a connection of the main thread returns them
- * (sql-bridge.ts): nothing to pack or transfer. A key or value that views a
- * buffer larger than Node's small-buffer slab (mysql2 parses columns as views
- * of the whole packet) is copied out, so that a row kept in memory (the rows
- * of recent batches) does not hold on to all of it.
+ * (sql-bridge.ts): nothing to pack or transfer, each key and value kept as
+ * posted-bytes.ts `keptBytes` says.
  */
 export function revisionRowsToKeyValues(rows: readonly unknown[]): KeyValue[] {
   return (rows as readonly RevisionRow[]).map((r) => ({
-    key: ownBuffer(r.key),
+    key: keptBytes(r.key),
     createRevision: Number(r.create_revision),
     modRevision: Number(r.mod_revision),
     version: Number(r.version),
     lease: r.lease === null ? 0n : BigInt(r.lease),
-    value: ownBuffer(r.value),
+    value: keptBytes(r.value),
   }));
-}
-
-function ownBuffer(bytes: Uint8Array): Buffer {
-  if (bytes.buffer.byteLength > Buffer.poolSize) bytes = ownBytes(bytes);
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
