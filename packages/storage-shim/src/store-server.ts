@@ -3,7 +3,7 @@ import { makePrivateDir } from './drivers/private-files.js';
 import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import type { StoreConfig } from './config/flags.js';
-import type { ConnectedEndpoint } from './drivers/connection-settings.js';
+import { type ConnectedEndpoint, poolOf } from './drivers/connection-settings.js';
 import { checkListenPolicy } from './config/listen-policy.js';
 import { StoreError } from './errors.js';
 import { startMetricsServers } from './http/metrics-server.js';
@@ -47,21 +47,19 @@ export interface StoreServer {
 function mainEndpoint(config: StoreConfig, topology: SharedTopology): SharedMainEndpoint {
   const warnings: string[] = [];
   try {
-    const endpoint = resolveEndpoint(config.mainEndpoint!, {
-      dataDir: config.dataDir,
-      warnings,
-      ...(config.mainPassword ? { connection: { password: config.mainPassword } } : {}),
-    });
+    // The password's source and the pool travel with the endpoint; the driver reads the password when it connects.
+    const connection = {
+      ...(config.mainPassword ? { password: config.mainPassword } : {}),
+      pool: poolOf(config.mainMaxOpen),
+    };
+    const endpoint = resolveEndpoint(config.mainEndpoint!, { dataDir: config.dataDir, warnings, connection });
     if (endpoint.scheme !== 'postgres' && endpoint.scheme !== 'mysql') {
       throw new EndpointError(
         `${endpoint.display} is not a PostgreSQL, MySQL or MariaDB database`,
         'replicas share the main backend in a network database: give a postgres:// or mysql:// endpoint, or leave --main-endpoint out',
       );
     }
-    // The password's source travels with the endpoint; the driver reads it when it connects.
-    const connected: ConnectedEndpoint = config.mainPassword
-      ? { ...endpoint, connection: { password: config.mainPassword } }
-      : endpoint;
+    const connected: ConnectedEndpoint = { ...endpoint, connection };
     return { ...connected, topology };
   } catch (err) {
     if (!(err instanceof EndpointError)) throw err;

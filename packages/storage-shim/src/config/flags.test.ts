@@ -55,6 +55,19 @@ describe('parseFlags', () => {
     );
   });
 
+  it('takes --main-max-open as a connectionPool.maxOpen for the main backend, only beside --main-endpoint', () => {
+    const url = 'postgres://u@127.0.0.1:5432/store?sslmode=disable';
+    expect((parseFlags([`--main-endpoint=${url}`, '--main-max-open=5']) as StoreConfig).mainMaxOpen).toBe(5);
+    expect((parseFlags([`--main-endpoint=${url}`]) as StoreConfig).mainMaxOpen).toBe(0);
+    expect(() => parseFlags([`--main-endpoint=${url}`, '--main-max-open=1'])).toThrow(
+      '--main-max-open: is 1, but the main backend needs two connections',
+    );
+    expect(() => parseFlags([`--main-endpoint=${url}`, '--main-max-open=-3'])).toThrow(
+      '--main-max-open: "-3" is not a whole number',
+    );
+    expect(() => parseFlags(['--main-max-open=4'])).toThrow('--main-max-open: is given without --main-endpoint');
+  });
+
   it('takes --replace-topology only beside --main-endpoint', () => {
     const url = 'postgres://u@127.0.0.1:5432/store?sslmode=disable';
     expect((parseFlags([`--main-endpoint=${url}`, '--replace-topology']) as StoreConfig).replaceTopology).toBe(true);

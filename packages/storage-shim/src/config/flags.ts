@@ -16,6 +16,8 @@ export interface StoreConfig {
   mainEndpoint: string | undefined;
   /** Where --main-endpoint's password comes from when it is not in the URL (a command line is visible in ps). */
   mainPassword: PasswordSource | undefined;
+  /** --main-max-open: the connections the --main-endpoint backend may hold, as connectionPool.maxOpen (0: the default). */
+  mainMaxOpen: number;
   /** Record this replica's topology in the main database, replacing the one there (docs/replicas.md). */
   replaceTopology: boolean;
   certFile: string | undefined;
@@ -64,6 +66,9 @@ An etcd v3 compatible store over SQLite, routing keys to backend files.
   --main-password-file FILE     the --main-endpoint password, read from FILE (one trailing newline
                                 dropped) instead of the URL, which other users can see in ps
   --main-password-env NAME      the same, from the environment variable NAME
+  --main-max-open N             connections the --main-endpoint backend may hold: a writer, a reader
+                                and N - 2 for the reads that do not block (0: 2 + 8, the default;
+                                1 is refused); a replica on PostgreSQL also listens on one more
   --replace-topology            record this replica's --topology in the --main-endpoint database as
                                 the one every replica must run with, replacing the recorded one
                                 (replicas still running with the old one stop); only after
@@ -134,6 +139,23 @@ function mainPassword(values: Record<string, string | boolean | undefined>): Pas
   return { env: env!, setBy: '--main-password-env' };
 }
 
+/** --main-max-open, as a topology's connectionPool.maxOpen: 0 (the default pool), or 2 and more; only beside --main-endpoint. */
+function mainMaxOpen(values: Record<string, string | boolean | undefined>): number {
+  const raw = values['main-max-open'] as string | undefined;
+  if (raw === undefined) return 0;
+  if (values['main-endpoint'] === undefined)
+    throw bad('main-max-open', 'is given without --main-endpoint', 'add --main-endpoint URL, or drop it');
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n)) throw bad('main-max-open', `"${raw}" is not a whole number`, 'e.g. --main-max-open=10');
+  if (n === 1)
+    throw bad(
+      'main-max-open',
+      'is 1, but the main backend needs two connections (one for its write batch, one for reads)',
+      'give 2 or more, or 0 for the default pool',
+    );
+  return n;
+}
+
 function list(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -163,6 +185,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
         'main-endpoint': { type: 'string' },
         'main-password-file': { type: 'string' },
         'main-password-env': { type: 'string' },
+        'main-max-open': { type: 'string' },
         'replace-topology': { type: 'boolean' },
         'cert-file': { type: 'string' },
         'key-file': { type: 'string' },
@@ -256,6 +279,7 @@ export function parseFlags(argv: string[]): StoreConfig | 'help' | 'version' {
     topologyFile: values.topology ? resolve(values.topology as string) : undefined,
     mainEndpoint: values['main-endpoint'] as string | undefined,
     mainPassword: mainPassword(values),
+    mainMaxOpen: mainMaxOpen(values),
     replaceTopology: !!values['replace-topology'],
     certFile: values['cert-file'] as string | undefined,
     keyFile: values['key-file'] as string | undefined,

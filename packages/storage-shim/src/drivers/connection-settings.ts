@@ -200,7 +200,15 @@ function parsePool(
     }
     connectTimeoutMs = ms;
   }
-  const maxOpen = typeof pool.maxOpen === 'number' ? pool.maxOpen : 0;
+  return poolOf(typeof pool.maxOpen === 'number' ? pool.maxOpen : 0, connectTimeoutMs);
+}
+
+/**
+ * The pool that `maxOpen` connections allow (checked: 0, or 2 and more): the
+ * writer, the reader and the rest for the requests that do not block; 0 keeps
+ * the default pool beside the first two. Also --main-max-open's (flags.ts).
+ */
+export function poolOf(maxOpen: number, connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): ConnectionPool {
   return { connectTimeoutMs, readPool: maxOpen === 0 ? DEFAULT_READ_POOL : maxOpen - 2 };
 }
 
