@@ -156,6 +156,9 @@ export async function startStoreServer(
   // does (a supervisor or test that reads the metrics as soon as the store answers finds them there).
   let watcherCount = () => 0;
   let metricsServers: Server[] = [];
+  const closeMetrics = async () => {
+    for (const s of metricsServers) await new Promise((r) => s.close(r));
+  };
   try {
     metricsServers = await startMetricsServers({
       urls: config.listenMetricsUrls,
@@ -205,7 +208,7 @@ export async function startStoreServer(
       clientCertAuth: config.clientCertAuth,
     },
   }).catch(async (err: unknown) => {
-    for (const s of metricsServers) await new Promise((r) => s.close(r));
+    await closeMetrics();
     await store.close();
     throw err;
   });
@@ -285,7 +288,7 @@ export async function startStoreServer(
       clearInterval(leaseTimer);
       compactor?.stop();
       await grpcServer.close();
-      for (const s of metricsServers) await new Promise((r) => s.close(r));
+      await closeMetrics();
       hub.close();
       await checkpointer.close();
       await store.close();

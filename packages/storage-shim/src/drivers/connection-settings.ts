@@ -203,6 +203,11 @@ function parsePool(
   return poolOf(typeof pool.maxOpen === 'number' ? pool.maxOpen : 0, connectTimeoutMs);
 }
 
+/** The pool of a network backend's settings: its connectionPool's, or the default when it has none. */
+export function readPoolOf(connection: ConnectionSettings): number {
+  return connection.pool?.readPool ?? DEFAULT_READ_POOL;
+}
+
 /**
  * The pool that `maxOpen` connections allow (checked: 0, or 2 and more): the
  * writer, the reader and the rest for the requests that do not block; 0 keeps

@@ -2,11 +2,11 @@ import type { BackendDriver } from '../mvcc/backend.js';
 import {
   type BackendTls,
   type ConnectionSettings,
-  DEFAULT_READ_POOL,
   backendLabel,
   connectionOf,
   passwordSetting,
   readPassword,
+  readPoolOf,
   readTlsFile,
 } from './connection-settings.js';
 import { type DriverFactory, EndpointError } from './registry-types.js';
@@ -183,7 +183,7 @@ export function networkFactory<C extends object>(database: {
       return driver({
         ...parsed,
         config: withSecrets(parsed.config, connection, backendLabel(endpoint)),
-        readPool: connection.pool?.readPool ?? DEFAULT_READ_POOL,
+        readPool: readPoolOf(connection),
       });
     },
   };

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { BackendEndpoint, BackendOpener } from '../mvcc/backend.js';
 import { MetaStore } from './meta-store.js';
 import { makePrivateDir } from './private-files.js';
-import { type ConnectionSettings, DEFAULT_READ_POOL, connectionOf } from './connection-settings.js';
+import { type ConnectionSettings, connectionOf, readPoolOf } from './connection-settings.js';
 import { withSecrets } from './network-endpoint.js';
 import { EndpointError, type DriverFactory } from './registry-types.js';
 import { mysqlFactory } from './mysql-endpoint.js';
@@ -103,7 +103,7 @@ export const registry: BackendOpener = {
     const connection = connectionOf(endpoint);
     const label = `--main-endpoint ${endpoint.display}`;
     // Its asynchronous reads (Ranges, the linearizable reads' revision) get a pool, as any network backend's do.
-    const readPool = connection.pool?.readPool ?? DEFAULT_READ_POOL;
+    const readPool = readPoolOf(connection);
     if (endpoint.scheme === postgresFactory.scheme) {
       const parsed = parsePostgresEndpoint(endpoint.location, connection);
       const config = withSecrets(parsed.config, connection, label);

@@ -1,6 +1,12 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { isConnectionError } from './connection-errors.js';
-import { type ConnectionRequest, type RequestResult, requestError, runRequest } from './connection-request.js';
+import {
+  type ConnectionRequest,
+  type RequestError,
+  type RequestResult,
+  requestError,
+  runRequest,
+} from './connection-request.js';
 import { keptRows, postableParams } from './posted-bytes.js';
 import type { KeyValue } from '../types.js';
 import { type Connector, ReconnectingConnection } from './reconnecting-connection.js';
@@ -18,7 +24,7 @@ export interface QueryResult {
 
 type Reply = QueryResult & {
   id: number;
-  error?: { message: string; code?: string };
+  error?: RequestError;
   packed?: ArrayBuffer;
   packedResults?: ArrayBuffer[];
   /** Revision rows read on the main thread's connection: nothing was packed. */
@@ -200,7 +206,7 @@ export class SqlBridge {
     }
   }
 
-  #error(e: { message: string; code?: string | undefined }): Error {
+  #error(e: RequestError): Error {
     const err = new BackendQueryError(e.message, e.code);
     return this.unavailable && err.connectionLost ? this.unavailable(err) : err;
   }

@@ -1001,7 +1001,7 @@ export class RevisionStore {
       if (this.#queue.length > 0 && !this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
-      } else if (this.#followPending && !this.#committing) this.#follow();
+      } else if (this.#followPending) this.#follow();
     });
   }
 
