@@ -1,6 +1,13 @@
 import { BackendUnavailableError, StoreError } from '../errors.js';
 import { type KeyRange, mergeByKey } from '../keys.js';
-import { type BackendDriver, type ChangeRow, GuardRefused, type KeyAtRevision, LockRequired } from '../mvcc/backend.js';
+import {
+  type BackendDriver,
+  type ChangeRow,
+  GuardRefused,
+  type GuardConditions,
+  type KeyAtRevision,
+  LockRequired,
+} from '../mvcc/backend.js';
 import type { KeyValue } from '../types.js';
 import { CurrentRows, type KnownRow } from './current-rows.js';
 import type { ParsedEndpoint } from './network-endpoint.js';
@@ -876,13 +883,13 @@ export abstract class NetworkSqlDriver implements BackendDriver {
    * GuardRefused when the guard failed: the worker rolled the transaction
    * back, and nothing of the batch was written.
    */
-  commitOptimistic(options: { lastRevision: number; guard: readonly string[] }): Promise<void> {
+  commitOptimistic(options: { lastRevision: number; guard: GuardConditions }): Promise<void> {
     const assumed = [...this.#assumed!.values()];
     this.db.refuse = undefined;
     this.#assumed = undefined;
     const present = assumed.filter((a) => a.modRevision > 0);
     const absent = assumed.filter((a) => a.modRevision === 0);
-    const values: Record<string, unknown> = {};
+    const values: Record<string, unknown> = { ...options.guard.values };
     present.forEach((a, i) => {
       values[`p${i}`] = a.key;
       values[`m${i}`] = a.modRevision;

@@ -1,7 +1,7 @@
 import { checkServerIdentity } from 'node:tls';
 import pg from 'pg';
 import type { TlsOptions } from './network-endpoint.js';
-import { inlineScript } from './postgres-literals.js';
+import { PreparedStatements } from './postgres-prepared.js';
 import { type Connector, openWatched, type StatementResult } from './reconnecting-connection.js';
 
 /**
@@ -43,9 +43,12 @@ export function postgresConnector(config: unknown): Connector<pg.Client> {
       // A script of several statements (a migration) answers with one result each; the last one counts.
       return answer((Array.isArray(result) ? result.at(-1) : result) as pg.QueryResult);
     },
-    // One simple-query message: the statements with their parameters written in (postgres-literals.ts).
+    // One simple-query message: the statements with their parameters written in (postgres-literals.ts), those
+    // that recur as EXECUTEs of statements prepared on this connection (postgres-prepared.ts).
     async many(client, statements) {
-      const result = (await client.query(inlineScript(statements))) as pg.QueryResult | pg.QueryResult[];
+      const prepared = preparedOf(client);
+      await prepared.prepareBefore(statements, (text) => client.query(text));
+      const result = (await client.query(prepared.render(statements))) as pg.QueryResult | pg.QueryResult[];
       const results = Array.isArray(result) ? result : [result];
       if (results.length !== statements.length) {
         throw new Error(
@@ -56,6 +59,15 @@ export function postgresConnector(config: unknown): Connector<pg.Client> {
     },
     end: (client) => client.end(),
   };
+}
+
+const preparedSets = new WeakMap<pg.Client, PreparedStatements>();
+
+/** The statements prepared in `client`'s session: a new connection starts with none. */
+function preparedOf(client: pg.Client): PreparedStatements {
+  let set = preparedSets.get(client);
+  if (!set) preparedSets.set(client, (set = new PreparedStatements()));
+  return set;
 }
 
 function answer(r: pg.QueryResult): StatementResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlineParams, inlineScript } from './postgres-literals.js';
+import { inlineParams } from './postgres-literals.js';
 
 describe('inlineParams', () => {
   it('writes each parameter as a quoted literal where its placeholder stands, $10 apart from $1', () => {
@@ -21,14 +21,5 @@ describe('inlineParams', () => {
     expect(() => inlineParams('SELECT $2', [1])).toThrow('statement names $2 but has 1 parameter(s)');
     expect(() => inlineParams('SELECT $1', [Number.NaN])).toThrow('cannot write NaN');
     expect(() => inlineParams('SELECT $1', [{}])).toThrow('cannot write a object');
-  });
-
-  it('joins a script into one message', () => {
-    expect(
-      inlineScript([
-        { text: 'BEGIN', params: [] },
-        { text: 'SELECT $1', params: ['x'] },
-      ]),
-    ).toBe("BEGIN;\nSELECT 'x'");
   });
 });

@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { ScriptStatement } from './reconnecting-connection.js';
 
 /**
  * Several statements as one simple-query message, which PostgreSQL runs in
@@ -14,10 +13,6 @@ import type { ScriptStatement } from './reconnecting-connection.js';
  * means what it meant with parameters: a Buffer becomes bytea's hex input
  * (`'\x…'`), a number or BigInt its decimal digits, null NULL.
  */
-export function inlineScript(statements: readonly ScriptStatement[]): string {
-  return statements.map((s) => inlineParams(s.text, s.params)).join(';\n');
-}
-
 export function inlineParams(text: string, params: readonly unknown[]): string {
   if (params.length === 0) return text;
   return text.replace(/\$(\d+)/g, (_, n: string) => {
@@ -27,7 +22,8 @@ export function inlineParams(text: string, params: readonly unknown[]): string {
   });
 }
 
-function literal(value: unknown): string {
+/** One parameter as a quoted literal (or NULL) that takes its type from where it stands. */
+export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   // What escapeLiteral makes of `\x` and hex digits, without walking a large value a character at a time.
   if (Buffer.isBuffer(value)) return ` E'\\\\x${value.toString('hex')}'`;

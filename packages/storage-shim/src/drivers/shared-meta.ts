@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StoreError } from '../errors.js';
-import type { LoggedRevision, MetaBackend, ReadAhead, RevisionSequencer } from '../mvcc/backend.js';
+import type { GuardConditions, LoggedRevision, MetaBackend, ReadAhead, RevisionSequencer } from '../mvcc/backend.js';
 import { decodeChanges, encodeChanges } from './revision-log-codec.js';
 import type { LeaseTable } from '../mvcc/lessor.js';
 import { LOCK_LAST_REVISION, type NetworkSqlDriver } from './network-sql-driver.js';
@@ -323,18 +323,23 @@ class Sequencer implements RevisionSequencer {
    * above it, and the recorded topology is this replica's. Where one fails,
    * the batch is refused and taken again under `lock`, which says why.
    */
-  optimisticGuard(expected: number): string[] | undefined {
+  optimisticGuard(expected: number): GuardConditions | undefined {
     const topology = this.#options.topology?.guardCondition;
     if (topology === null || !Number.isSafeInteger(expected)) return undefined;
-    // The row `lock` reads (a missing one fails here too, and `lock` then names it), as `revisionOf` reads it:
-    // a database no write has reached yet records 0, the revision 1 every store starts at.
-    const recorded = expected === 1 ? "IN ('0', '1')" : `= '${expected}'`;
-    const conditions = [
-      `EXISTS (SELECT 1 FROM meta WHERE name = 'last_revision' AND value ${recorded})`,
-      `NOT EXISTS (SELECT 1 FROM store_txlog WHERE revision > ${expected})`,
-    ];
-    if (topology !== undefined) conditions.push(topology);
-    return conditions;
+    return {
+      // The row `lock` reads (a missing one fails here too, and `lock` then names it), as `revisionOf` reads it:
+      // a database no write has reached yet records 0, the revision 1 every store starts at.
+      text: (p) => [
+        `EXISTS (SELECT 1 FROM meta WHERE name = 'last_revision' AND value IN (${p('guard_recorded')}, ${p('guard_or')}))`,
+        `NOT EXISTS (SELECT 1 FROM store_txlog WHERE revision > ${p('guard_expected')})`,
+        ...(topology === undefined ? [] : [topology]),
+      ],
+      values: {
+        guard_recorded: String(expected),
+        guard_or: expected === 1 ? '0' : String(expected),
+        guard_expected: expected,
+      },
+    };
   }
 
   forgetLogged(revision: number): void {

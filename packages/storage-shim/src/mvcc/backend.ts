@@ -141,7 +141,7 @@ export interface BackendDriver {
    * reads are true under the lock, its rows, `lastRevision` and the COMMIT.
    * Rejects with GuardRefused, with nothing written, when the guard fails.
    */
-  commitOptimistic?(options: { lastRevision: number; guard: readonly string[] }): Promise<void>;
+  commitOptimistic?(options: { lastRevision: number; guard: GuardConditions }): Promise<void>;
 
   // --- a batch under the lock that changed nothing (replicas) ---
 
@@ -314,7 +314,18 @@ export interface RevisionSequencer {
    * and nothing to complete or refuse: an optimistic batch commits only if
    * they do. Undefined when this process must not write optimistically.
    */
-  optimisticGuard?(expected: number): string[] | undefined;
+  optimisticGuard?(expected: number): GuardConditions | undefined;
+}
+
+/**
+ * An optimistic batch's guard conditions, opaque to the store: SQL the
+ * database evaluates under the lock. `text` writes each parameter as `p(name)`
+ * and `values` holds them, so the text is the same from one batch to the next
+ * and the database can keep its plan (postgres-prepared.ts).
+ */
+export interface GuardConditions {
+  text(p: (name: string) => string): string[];
+  values: Readonly<Record<string, unknown>>;
 }
 
 /** Thrown while an optimistic batch is applied, by whatever would have to ask the database: apply it under the lock. */

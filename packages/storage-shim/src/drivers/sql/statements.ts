@@ -1,4 +1,5 @@
 import type { KeyRange } from '../../keys.js';
+import type { GuardConditions } from '../../mvcc/backend.js';
 import type { KeyValue } from '../../types.js';
 import { type Compiled, type Dialect, type Param, compile, valueRows } from './dialect.js';
 
@@ -136,15 +137,16 @@ export class BackendStatements {
    * it inserts nothing while every condition holds, and otherwise a `meta`
    * row whose name is NULL, which each database refuses (a primary key is
    * never NULL, and MySQL's sessions are strict): the script stops there,
-   * with its COMMIT unrun. The conditions: `conditions` (plain SQL), each
-   * key `p<i>` current at mod_revision `m<i>`, and no key `a<i>` current.
-   * Every condition is an EXISTS or NOT EXISTS, never NULL.
+   * with its COMMIT unrun. The conditions: the sequencer's `conditions`
+   * (their parameters' values go with the batch's), each key `p<i>` current
+   * at mod_revision `m<i>`, and no key `a<i>` current. Every condition is an
+   * EXISTS or NOT EXISTS, never NULL.
    */
-  guard(options: { conditions: readonly string[]; present: number; absent: number }): Compiled {
+  guard(options: { conditions: GuardConditions; present: number; absent: number }): Compiled {
     const { conditions, present, absent } = options;
     const key = this.dialect.key;
     return compile(this.dialect, (p) => {
-      const all = [...conditions];
+      const all = conditions.text(p);
       for (let i = 0; i < present; i++)
         all.push(`EXISTS (SELECT 1 FROM kv WHERE ${key} = ${p(`p${i}`)} AND mod_revision = ${p(`m${i}`)})`);
       if (absent > 0) {
