@@ -46,14 +46,14 @@ describe('PreparedStatements', () => {
 
   it('keeps a statement the server will not prepare written out, and prepares the others', async () => {
     const set = new PreparedStatements();
-    const odd = { text: 'SELECT $1', params: ['x'] };
-    // 42P18: indeterminate_datatype, as PostgreSQL answers `PREPARE p AS SELECT $1`.
-    const { sent, send } = server((text) => (text.includes('SELECT $1') ? '42P18' : undefined));
+    const odd = { text: 'SELECT $1 IS NULL', params: ['x'] };
+    // 42P18: indeterminate_datatype, as PostgreSQL answers `PREPARE p AS SELECT $1 IS NULL`.
+    const { sent, send } = server((text) => (text.includes('$1 IS NULL') ? '42P18' : undefined));
     for (let i = 0; i < 2; i++) set.render([BEGIN, odd, put('a', i), COMMIT]);
     await set.prepareBefore([BEGIN], send);
     // One message for both, refused whole; then one each.
     expect(sent).toHaveLength(3);
-    expect(set.render([odd, put('b', 9)])).toBe("SELECT 'x';\nEXECUTE cnpaas_2( E'\\\\x62', '9')");
+    expect(set.render([odd, put('b', 9)])).toBe("SELECT 'x' IS NULL;\nEXECUTE cnpaas_2( E'\\\\x62', '9')");
     set.render([odd]);
     await set.prepareBefore([BEGIN], send);
     expect(sent).toHaveLength(3);
