@@ -15,15 +15,17 @@ import pg from 'pg';
  */
 export function inlineParams(text: string, params: readonly unknown[]): string {
   if (params.length === 0) return text;
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const index = Number(n) - 1;
-    if (index >= params.length) throw new Error(`statement names $${n} but has ${params.length} parameter(s)`);
-    return literal(params[index]);
-  });
+  return text.replace(/\$(\d+)/g, (_, n: string) => paramLiteral(params, Number(n)));
+}
+
+/** Parameter `$n` of a statement as its literal; a statement that names more parameters than it has is a bug. */
+export function paramLiteral(params: readonly unknown[], n: number): string {
+  if (n > params.length) throw new Error(`statement names $${n} but has ${params.length} parameter(s)`);
+  return literal(params[n - 1]);
 }
 
 /** One parameter as a quoted literal (or NULL) that takes its type from where it stands. */
-export function literal(value: unknown): string {
+function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   // What escapeLiteral makes of `\x` and hex digits, without walking a large value a character at a time.
   if (Buffer.isBuffer(value)) return ` E'\\\\x${value.toString('hex')}'`;

@@ -1,5 +1,5 @@
 import { isConnectionError } from './connection-errors.js';
-import { inlineParams, literal } from './postgres-literals.js';
+import { inlineParams, paramLiteral } from './postgres-literals.js';
 import type { ScriptStatement } from './reconnecting-connection.js';
 
 /**
@@ -57,11 +57,8 @@ export class PreparedStatements {
       return inlineParams(s.text, s.params);
     }
     if (prepared.params === 0) return `EXECUTE ${prepared.name}`;
-    if (s.params.length < prepared.params) {
-      throw new Error(`statement names $${prepared.params} but has ${s.params.length} parameter(s)`);
-    }
     const args: string[] = [];
-    for (let i = 0; i < prepared.params; i++) args.push(literal(s.params[i]));
+    for (let n = 1; n <= prepared.params; n++) args.push(paramLiteral(s.params, n));
     return `EXECUTE ${prepared.name}(${args.join(', ')})`;
   }
 
