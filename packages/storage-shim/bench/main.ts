@@ -19,6 +19,7 @@ import { walSize, walSizeLine } from './wal-size.js';
 import {
   createRow,
   FULL,
+  getC1Row,
   getRow,
   listRow,
   newObjects,
@@ -244,17 +245,26 @@ async function guarded(row: () => Promise<Measurement>): Promise<Measurement> {
 }
 
 /**
- * The Put row at concurrency 1 on a store whose keys are in a SQLite file of
- * its data dir, fsynced per commit: the store's own path (gRPC, the batch,
- * the commit) with no database round trip. A store on a database server
- * pays its round trips on top of this, so it bounds that store's figure.
+ * What bounds the concurrency-1 rows on a database server, measured in the
+ * same run, as two notes:
+ *
+ * - the bound: the Put row at concurrency 1 on a store whose keys are in a
+ *   SQLite file of its data dir, fsynced per commit. That is the store's own
+ *   path (gRPC, the batch, the commit) with no database round trip; a store
+ *   on a database server pays its round trips on top of it.
+ * - the floor: one Put cannot take less than a Get on that store (the gRPC
+ *   round trip and the store's own work, no commit) plus one durable commit
+ *   on the database server, timed from this process's driver. The two
+ *   together give the most any store of this shape (a gRPC server in front
+ *   of one commit per write) could answer, as a ratio to kine.
  */
-async function aloneOnSqlite(options: {
+async function concurrencyOneBounds(options: {
+  sql: SqlBench;
   kine: Measurement;
   goKine: Measurement | undefined;
   go: Awaited<ReturnType<typeof goLoader>>;
-}): Promise<string> {
-  const { kine, goKine, go } = options;
+}): Promise<string[]> {
+  const { sql, kine, goKine, go } = options;
   log('the same Put row at concurrency 1 on a store over a SQLite file (the bound of the store’s own path)…');
   const server = await startStore({});
   try {
@@ -264,33 +274,58 @@ async function aloneOnSqlite(options: {
       watchClient: connect(server.target),
     };
     const goRows = go.loader && goKine ? { loader: go.loader, kine: goKine } : undefined;
-    const js: Measurement[] = [];
-    const goRuns: Measurement[] = [];
+    const runs = {
+      js: [] as Measurement[],
+      go: [] as Measurement[],
+      jsGet: [] as Measurement[],
+      goGet: [] as Measurement[],
+    };
+    const commits: Measurement[] = [];
     for (let r = 0; r < sizes.rounds; r++) {
       const slice: Slice = { offset: r * sizes.putC1, count: sizes.putC1, maxMs: sizes.maxRowMs };
-      js.push(await putRow(target, 1, slice));
+      const put = await putRow(target, 1, slice);
+      runs.js.push(put);
+      runs.jsGet.push(await getC1Row(target, Math.max(1, runs.js[0]!.ops), slice));
       if (goRows) {
-        const row = { op: 'put', concurrency: 1, total: sizes.putC1, maxMs: sizes.maxRowMs } as const;
-        goRuns.push(
+        const row = { concurrency: 1, total: sizes.putC1, maxMs: sizes.maxRowMs } as const;
+        const prefix = `/registry/configmaps/bench-alone-r${r}/`;
+        const goPut = await runGoRow(goRows.loader, { target: server.target }, { ...row, op: 'put', prefix });
+        runs.go.push(goPut);
+        // The loader's get walks key(0…total-1) under the prefix: the keys its put just wrote.
+        runs.goGet.push(
           await runGoRow(
             goRows.loader,
             { target: server.target },
-            { ...row, prefix: `/registry/configmaps/bench-alone-r${r}/` },
+            { ...row, op: 'get', total: Math.max(1, goPut.ops), prefix },
           ),
         );
       }
+      commits.push(await sql.commits(slice));
     }
     target.client.close();
     target.watchClient.close();
+    const errors = (m: Measurement) => (m.errors > 0 ? `; ${m.errors} errors: ${m.firstError}` : '');
+    const ops = (value: number) => Math.round(value).toLocaleString('en-US');
     // The best round, as every throughput row reports it, against kine's figure in the same run.
     const figure = (rounds: Measurement[], of: Measurement, client: string) => {
       const m = best(rounds);
-      const errors = m.errors > 0 ? `; ${m.errors} errors: ${m.firstError}` : '';
-      return `${Math.round(m.value).toLocaleString('en-US')} ${client} (${(m.value / of.value).toFixed(2)}× kine${errors})`;
+      return `${ops(m.value)} ${client} (${(m.value / of.value).toFixed(2)}× kine${errors(m)})`;
     };
-    const parts = [figure(js, kine, 'ops/s with grpc-js')];
-    if (goRows) parts.push(figure(goRuns, goRows.kine, 'with the Go client'));
-    return `Put, concurrency 1, on a store whose keys are in a SQLite file of its data dir (fsynced per commit, no database round trip), started for this note: ${parts.join(', ')}. A store on a database server pays its round trips on top of this path, so this bounds its concurrency-1 rows`;
+    const parts = [figure(runs.js, kine, 'ops/s with grpc-js')];
+    if (goRows) parts.push(figure(runs.go, goRows.kine, 'with the Go client'));
+    const bound = `Put, concurrency 1, on a store whose keys are in a SQLite file of its data dir (fsynced per commit, no database round trip), started for this note: ${parts.join(', ')}. A store on a database server pays its round trips on top of this path, so this bounds its concurrency-1 rows`;
+
+    // Mean times per call (the inverse of the best round's rate), so that they add up to a rate.
+    const msPer = (m: Measurement) => 1000 / m.value;
+    const commit = best(commits);
+    const ceiling = (get: Measurement, of: Measurement, client: string) => {
+      const most = 1000 / (msPer(get) + msPer(commit));
+      return `a Get ${msPer(get).toFixed(3)} ms${errors(get)} with ${client}, so at most ${ops(most)} Puts a second, ${(most / of.value).toFixed(2)}× kine`;
+    };
+    const ceilings = [ceiling(best(runs.jsGet), kine, 'grpc-js')];
+    if (goRows) ceilings.push(ceiling(best(runs.goGet), goRows.kine, 'the Go client'));
+    const floor = `The floor of concurrency 1 in this run: a Put costs at least a Get on that store (its gRPC round trip and the store's own work, no commit) plus one durable commit on ${sql.server}. A single-row INSERT committed on its own from this process's driver took ${msPer(commit).toFixed(3)} ms${errors(commit)} (${ops(commit.value)} a second); ${ceilings.join('; ')}. A store that answers each Put with one gRPC call and one commit cannot pass these figures, whatever it sends the database`;
+    return [bound, floor];
   } finally {
     await server.stop();
   }
@@ -481,10 +516,15 @@ async function main(): Promise<void> {
     }
 
     // On a database server, the concurrency-1 rows measured against what the store's own path allows at all.
-    const floorLine =
+    const boundLines =
       sql && flags.subject === 'store' && results.get('put-c1')?.[2]
-        ? await aloneOnSqlite({ kine: results.get('put-c1')![2]!, goKine: results.get('go-put-c1')?.[2], go })
-        : undefined;
+        ? await concurrencyOneBounds({
+            sql,
+            kine: results.get('put-c1')![2]!,
+            goKine: results.get('go-put-c1')?.[2],
+            go,
+          })
+        : [];
 
     // How big the store's WAL is once writes pause: the checkpointer should have brought it back down by then.
     const walLine =
@@ -514,7 +554,7 @@ async function main(): Promise<void> {
     if (go.skipped) rowNotes.push(go.skipped);
     if (kine?.skipped) rowNotes.push(kine.skipped);
     if (walLine) rowNotes.push(walLine);
-    if (floorLine) rowNotes.push(floorLine);
+    rowNotes.push(...boundLines);
     const sizesLine = `sizes: ${sizes.putC1} puts at c=1, ${sizes.putC64} at c=64, ${sizes.objects} creates, ${sizes.updates} updates, ${sizes.gets} gets, ${sizes.listRuns} lists, ${sizes.watchEvents} watch events${go.loader ? ' (the Go clientv3 rows: the same counts of puts, creates, updates and gets)' : ''}; each split into ${sizes.rounds} rounds alternating which server goes first (throughput: best round; times: pooled)`;
     const backendLines = sql
       ? [

@@ -194,11 +194,51 @@ export interface Slice {
 
 /** Plain Puts of new keys, as etcd's own `benchmark put` does them. */
 export function putRow(target: Target, concurrency: 1 | 64, slice: Slice): Promise<Measurement> {
-  const ns = `/registry/configmaps/bench-put-${concurrency}/`;
+  const ns = putPrefix(concurrency);
   return writeRow(target, slice, {
     concurrency,
     op: (i) => call(target.client.kv, 'Put', { key: Buffer.from(ns + name(slice.offset + i)), value: value(i) }),
   });
+}
+
+const putPrefix = (concurrency: 1 | 64) => `/registry/configmaps/bench-put-${concurrency}/`;
+
+/**
+ * The apiserver's Get one at a time, over the first `written` keys the
+ * concurrency-1 Put row wrote: the gRPC round trip and the store's own
+ * work, with no commit behind it. A Put pays at least this.
+ */
+export async function getC1Row(target: Target, written: number, slice: Slice): Promise<Measurement> {
+  const ns = putPrefix(1);
+  const load = await runLoad({
+    total: slice.count,
+    concurrency: 1,
+    maxMs: slice.maxMs,
+    op: async (j) => {
+      const key = Buffer.from(ns + name((slice.offset + j) % written));
+      const res = await call(target.client.kv, 'Range', { key, limit: 1 });
+      if (res.kvs?.length !== 1) throw new Error(`get of ${key} returned ${res.kvs?.length ?? 0} kvs`);
+    },
+  });
+  return measurement(load);
+}
+
+/**
+ * A database's own durable commit one at a time: `insert` writes one row
+ * (named from the slice, valued as the Put rows are) in a transaction of
+ * its own. A Put on that database pays at least this as well.
+ */
+export async function commitRow(
+  insert: (key: string, value: Buffer) => Promise<void>,
+  slice: Slice,
+): Promise<Measurement> {
+  const load = await runLoad({
+    total: slice.count,
+    concurrency: 1,
+    maxMs: slice.maxMs,
+    op: (j) => insert(name(slice.offset + j), value(slice.offset + j)),
+  });
+  return measurement(load);
 }
 
 /** State the create row leaves for the update, get and list rows. */

@@ -111,5 +111,9 @@ describe.skipIf(missing !== undefined)('bench --backend postgres with kine', () 
     expect(stdout).toMatch(
       /on a store whose keys are in a SQLite file .*: [\d,]+ ops\/s with grpc-js \(\d+\.\d\d× kine\), [\d,]+ with the Go client/,
     );
+    // And its floor: a Get on that store plus one durable commit on the same PostgreSQL, with no errors in either.
+    expect(stdout).toMatch(
+      /The floor of concurrency 1 in this run: .* on PostgreSQL [\d.]+\. A single-row INSERT committed on its own from this process's driver took \d+\.\d{3} ms \([\d,]+ a second\); a Get \d+\.\d{3} ms with grpc-js, so at most [\d,]+ Puts a second, \d+\.\d\d× kine; a Get \d+\.\d{3} ms with the Go client, so at most [\d,]+ Puts a second, \d+\.\d\d× kine\./,
+    );
   }, 180_000);
 });
