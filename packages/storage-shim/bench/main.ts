@@ -283,8 +283,7 @@ async function concurrencyOneBounds(options: {
     const commits: Measurement[] = [];
     for (let r = 0; r < sizes.rounds; r++) {
       const slice: Slice = { offset: r * sizes.putC1, count: sizes.putC1, maxMs: sizes.maxRowMs };
-      const put = await putRow(target, 1, slice);
-      runs.js.push(put);
+      runs.js.push(await putRow(target, 1, slice));
       runs.jsGet.push(await getC1Row(target, Math.max(1, runs.js[0]!.ops), slice));
       if (goRows) {
         const row = { concurrency: 1, total: sizes.putC1, maxMs: sizes.maxRowMs } as const;
