@@ -208,14 +208,23 @@ const putPrefix = (concurrency: 1 | 64) => `/registry/configmaps/bench-put-${con
  * concurrency-1 Put row wrote: the gRPC round trip and the store's own
  * work, with no commit behind it. A Put pays at least this.
  */
-export async function getC1Row(target: Target, written: number, slice: Slice): Promise<Measurement> {
+export function getC1Row(target: Target, written: number, slice: Slice): Promise<Measurement> {
   const ns = putPrefix(1);
+  return pointGets(target, slice, { concurrency: 1, key: (i) => Buffer.from(ns + name(i % written)) });
+}
+
+/** Range{key, limit: 1} for op i of the slice at `key(offset + i)`, linearizable; each must find its key. */
+async function pointGets(
+  target: Target,
+  slice: Slice,
+  gets: { concurrency: number; key: (i: number) => Buffer },
+): Promise<Measurement> {
   const load = await runLoad({
     total: slice.count,
-    concurrency: 1,
+    concurrency: gets.concurrency,
     maxMs: slice.maxMs,
     op: async (j) => {
-      const key = Buffer.from(ns + name((slice.offset + j) % written));
+      const key = gets.key(slice.offset + j);
       const res = await call(target.client.kv, 'Range', { key, limit: 1 });
       if (res.kvs?.length !== 1) throw new Error(`get of ${key} returned ${res.kvs?.length ?? 0} kvs`);
     },
@@ -298,20 +307,10 @@ export function updateRow(target: Target, objects: Objects, slice: Slice): Promi
 }
 
 /** The apiserver's Get: Range{key, limit: 1}, linearizable. */
-export async function getRow(target: Target, objects: Objects, slice: Slice): Promise<Measurement> {
+export function getRow(target: Target, objects: Objects, slice: Slice): Promise<Measurement> {
   const n = objects.modRevision.length;
-  const load = await runLoad({
-    total: slice.count,
-    concurrency: 64,
-    maxMs: slice.maxMs,
-    op: async (j) => {
-      // A fixed stride walks all keys in a scattered order without a random generator in the hot loop.
-      const key = listKey(((slice.offset + j) * 7_919) % n);
-      const res = await call(target.client.kv, 'Range', { key, limit: 1 });
-      if (res.kvs?.length !== 1) throw new Error(`get of ${key} returned ${res.kvs?.length ?? 0} kvs`);
-    },
-  });
-  return measurement(load);
+  // A fixed stride walks all keys in a scattered order without a random generator in the hot loop.
+  return pointGets(target, slice, { concurrency: 64, key: (i) => listKey((i * 7_919) % n) });
 }
 
 /** GetList: pages of 500 pinned at the first page's revision, continuing from lastKey + "\0". */
