@@ -44,12 +44,10 @@ export const mysqlDialect: Dialect = {
   emptyBlob: "X''",
   // One statement would materialize both halves, LONGBLOB values and all, in on-disk temporary tables. The
   // sessions read committed, where each statement has a snapshot of its own: the halves' transaction asks for
-  // repeatable read, the one level at which a consistent snapshot is taken at its start and kept.
+  // repeatable read, at which its first read takes the snapshot and the second reads the same one. Not WITH
+  // CONSISTENT SNAPSHOT, which only moves that moment to the start: TiDB's grammar takes it or READ ONLY, not both.
   rangeInParts: {
-    snapshot: [
-      'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
-      'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
-    ],
+    snapshot: ['SET TRANSACTION ISOLATION LEVEL REPEATABLE READ', 'START TRANSACTION READ ONLY'],
   },
   intAsText: (column) => `CAST(${column} AS CHAR)`,
   upsert: (table, columns, conflict, p, rows) =>
