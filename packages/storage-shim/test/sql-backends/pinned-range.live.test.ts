@@ -77,10 +77,14 @@ for (const kind of SQL_SERVERS) {
           const expected = shown(now);
           const got = shown(then);
           if (got.join() !== expected.join() || then.count !== now.count) {
-            const extra = got.filter((g) => !expected.includes(g));
-            const lost = expected.filter((e) => !got.includes(e));
+            // The first place the answers part, as both lists show it: a key missed, one answered twice, or out of order.
+            const longer = got.length > expected.length ? got : expected;
+            const at = Math.max(
+              0,
+              longer.findIndex((_, i) => got[i] !== expected[i]),
+            );
             wrong.push(
-              `at ${now.header.revision}: ${got.length} kvs, count ${then.count}; extra ${extra}; lost ${lost}`,
+              `at ${now.header.revision} (${r % 2 === 1 ? 'Txn' : 'Range'}): ${got.length} kvs, count ${then.count} (now ${expected.length}, ${now.count}), from kv ${at}: [${got.slice(at, at + 2)}] where now [${expected.slice(at, at + 2)}]`,
             );
           }
         }
