@@ -70,9 +70,10 @@ for (const kind of SQL_SERVERS) {
           : await call(client.kv, 'Range', range);
       };
       const reader = async (r: number) => {
+        const viaTxn = r % 2 === 1;
         while (Date.now() < deadline && reads < MAX_READS) {
           const now: RangeAnswer & { header: { revision: string } } = await call(client.kv, 'Range', RANGE);
-          const then = await readAt(now.header.revision, r % 2 === 1);
+          const then = await readAt(now.header.revision, viaTxn);
           reads++;
           const expected = shown(now);
           const got = shown(then);
@@ -84,7 +85,7 @@ for (const kind of SQL_SERVERS) {
               longer.findIndex((_, i) => got[i] !== expected[i]),
             );
             wrong.push(
-              `at ${now.header.revision} (${r % 2 === 1 ? 'Txn' : 'Range'}): ${got.length} kvs, count ${then.count} (now ${expected.length}, ${now.count}), from kv ${at}: [${got.slice(at, at + 2)}] where now [${expected.slice(at, at + 2)}]`,
+              `at ${now.header.revision} (${viaTxn ? 'Txn' : 'Range'}): ${got.length} kvs, count ${then.count} (now ${expected.length}, ${now.count}), from kv ${at}: [${got.slice(at, at + 2)}] where now [${expected.slice(at, at + 2)}]`,
             );
           }
         }
